@@ -1,0 +1,34 @@
+# The two commands a user needs: `make run` and `make test`.
+# Everything else here is a step they call.
+
+BUILD_RUN  ?= build/release
+BUILD_TEST ?= build/asan
+GENERATOR  := -G Ninja
+
+.PHONY: run test deps deps-test build build-test fuzz bench clean
+
+run: deps build
+	$(BUILD_RUN)/src/app/sealpost serve --dev --data ./data
+
+test: deps-test build-test
+	cd $(BUILD_TEST) && ctest --output-on-failure --timeout 600 -j2
+
+deps:
+	@bash scripts/install-deps.sh
+
+deps-test:
+	@bash scripts/install-deps.sh --test
+
+build:
+	@[ -f $(BUILD_RUN)/build.ninja ] || cmake -S . -B $(BUILD_RUN) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEALPOST_TESTS=OFF
+	cmake --build $(BUILD_RUN)
+
+build-test:
+	@[ -f $(BUILD_TEST)/build.ninja ] || cmake -S . -B $(BUILD_TEST) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug -DSEALPOST_SANITIZE=ON
+	cmake --build $(BUILD_TEST)
+
+bench: deps-test build
+	bash bench/run.sh $(BUILD_RUN)/src/app/sealpost
+
+clean:
+	rm -rf build

@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "base/encoding.h"
+#include "base/result.h"
+#include "base/secret.h"
+#include "base/text.h"
+
+namespace sealpost {
+namespace {
+
+Result<int> Parse(bool good) {
+  if (!good) return MakeError(ErrorCode::kInvalidArgument, "bad number", "n");
+  return 42;
+}
+
+TEST(Result, CarriesValueOrError) {
+  auto good = Parse(true);
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good, 42);
+  auto bad = Parse(false);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad.error().ToString(), "invalid argument (n): bad number");
+}
+
+TEST(SecretBytes, MoveLeavesSourceEmpty) {
+  SecretBytes a("key", 3);
+  SecretBytes b = std::move(a);
+  EXPECT_EQ(b.view(), "key");
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): the point of the test
+  SecretBytes c = b.Copy();
+  EXPECT_EQ(c.view(), "key");
+}
+
+TEST(ConstantTimeEqual, ComparesContentAndLength) {
+  EXPECT_TRUE(ConstantTimeEqual("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEqual("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEqual("abc", "abcd"));
+  EXPECT_TRUE(ConstantTimeEqual("", ""));
+}
+
+TEST(Encoding, RoundTrips) {
+  struct Case { std::string bytes; std::string b64; std::string b64url; std::string hex; };
+  const Case cases[] = {
+      {"", "", "", ""},
+      {"f", "Zg==", "Zg", "66"},
+      {std::string("\xfb\xff", 2), "+/8=", "-_8", "fbff"},
+      {"hello world", "aGVsbG8gd29ybGQ=", "aGVsbG8gd29ybGQ", "68656c6c6f20776f726c64"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(Base64Encode(c.bytes), c.b64);
+    EXPECT_EQ(Base64UrlEncode(c.bytes), c.b64url);
+    EXPECT_EQ(HexEncode(c.bytes), c.hex);
+    EXPECT_EQ(Base64Decode(c.b64).value_or("<none>"), c.bytes);
+    EXPECT_EQ(HexDecode(c.hex).value_or("<none>"), c.bytes);
+    auto secret = Base64UrlDecodeSecret(c.b64url);
+    ASSERT_TRUE(secret.has_value());
+    EXPECT_EQ(secret->view(), c.bytes);
+    EXPECT_EQ(Base64DecodedSize(c.b64).value_or(999), c.bytes.size());
+  }
+}
+
+TEST(Encoding, RejectsMalformed) {
+  EXPECT_FALSE(Base64Decode("Zg=").has_value());
+  EXPECT_FALSE(Base64Decode("Z g==").has_value());
+  EXPECT_FALSE(Base64Decode("Zg==\n").has_value());
+  EXPECT_FALSE(Base64Decode("!!!!").has_value());
+  EXPECT_FALSE(HexDecode("6").has_value());
+  EXPECT_FALSE(HexDecode("zz").has_value());
+  EXPECT_FALSE(Base64UrlDecodeSecret("a+b/").has_value());
+}
+
+TEST(Text, SanitizeForLogEscapesAndTruncates) {
+  EXPECT_EQ(SanitizeForLog("a\r\nb"), "a\\x0d\\x0ab");
+  EXPECT_EQ(SanitizeForLog("abcdef", 3), "abc...");
+  EXPECT_EQ(AsciiLower("HeLLo"), "hello");
+  EXPECT_EQ(TrimWhitespace("  x y \t"), "x y");
+}
+
+TEST(Clock, FormatsRfc3339) {
+  EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
+  ManualClock clock(100);
+  clock.Advance(5);
+  EXPECT_EQ(clock.NowUnix(), 105);
+}
+
+}  // namespace
+}  // namespace sealpost

@@ -1,0 +1,37 @@
+// Clock: the one way code asks what time it is, so tests can set the time.
+// Thread-safety: implementations are safe to call from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace sealpost {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Seconds since the Unix epoch.
+  virtual std::int64_t NowUnix() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::int64_t NowUnix() const override;
+};
+
+// A clock that moves only when told to; for tests.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(std::int64_t now) : now_(now) {}
+  std::int64_t NowUnix() const override { return now_.load(); }
+  void Advance(std::int64_t seconds) { now_ += seconds; }
+
+ private:
+  std::atomic<std::int64_t> now_;
+};
+
+// RFC 3339 UTC ("2026-11-22T18:03:00Z").
+std::string FormatRfc3339(std::int64_t unix_seconds);
+
+}  // namespace sealpost

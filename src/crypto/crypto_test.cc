@@ -1,0 +1,109 @@
+#include <gtest/gtest.h>
+
+#include "crypto/password_hash.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "crypto/signing.h"
+#include "crypto/stream.h"
+#include "base/encoding.h"
+
+namespace sealpost {
+namespace {
+
+TEST(Hkdf, MatchesRfc5869TestCase1) {
+  std::string ikm(22, '\x0b');
+  auto salt = *HexDecode("000102030405060708090a0b0c");
+  auto info = *HexDecode("f0f1f2f3f4f5f6f7f8f9");
+  auto okm = HkdfSha256(ikm, salt, info, 42);
+  ASSERT_TRUE(okm.ok());
+  EXPECT_EQ(HexEncode(okm->view()),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+TEST(Sha256, MatchesKnownDigest) {
+  EXPECT_EQ(HexEncode(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Box, RoundTripAndTamper) {
+  auto key = RandomSecret(kKeySize);
+  auto box = BoxSeal(key, "secret message", "aad");
+  ASSERT_TRUE(box.ok());
+  EXPECT_EQ(BoxOpen(key, *box, "aad").value(), "secret message");
+  EXPECT_EQ(BoxOpen(key, *box, "other aad").error().code, ErrorCode::kIntegrity);
+  std::string flipped = *box;
+  flipped[kNonceSize + 3] ^= 1;
+  EXPECT_EQ(BoxOpen(key, flipped, "aad").error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(BoxOpen(RandomSecret(kKeySize), *box, "aad").error().code, ErrorCode::kIntegrity);
+  EXPECT_FALSE(BoxOpen(key, "short", "aad").ok());
+}
+
+TEST(Stream, RoundTripsEverySizeAroundSegmentBoundaries) {
+  auto key = RandomSecret(kKeySize);
+  const std::uint32_t seg = 1024;
+  for (std::size_t size : {0u, 1u, 1023u, 1024u, 1025u, 2048u, 5000u}) {
+    std::string plain = RandomBytes(size);
+    auto sealed = SealAll(key, "blob-1", plain, seg);
+    ASSERT_TRUE(sealed.ok());
+    auto got_size = SegmentOpener::PlaintextSize(sealed->size(), seg);
+    ASSERT_TRUE(got_size.ok()) << size;
+    EXPECT_EQ(*got_size, size);
+    auto opened = OpenAll(key, "blob-1", *sealed);
+    ASSERT_TRUE(opened.ok()) << size << ": " << opened.error().ToString();
+    EXPECT_EQ(*opened, plain);
+  }
+}
+
+TEST(Stream, DetectsTamperingTruncationAndWrongLabel) {
+  auto key = RandomSecret(kKeySize);
+  const std::uint32_t seg = 1024;
+  std::string plain = RandomBytes(3000);
+  auto sealed = *SealAll(key, "blob-1", plain, seg);
+
+  std::string flipped = sealed;
+  flipped[kStreamHeaderSize + 1500] ^= 0x01;
+  EXPECT_EQ(OpenAll(key, "blob-1", flipped).error().code, ErrorCode::kIntegrity);
+
+  // Dropping the last segment leaves a stream whose new last segment was not sealed last.
+  std::string truncated = sealed.substr(0, kStreamHeaderSize + 2 * (seg + kTagSize));
+  EXPECT_FALSE(OpenAll(key, "blob-1", truncated).ok());
+
+  // Swapping two full segments breaks their nonces.
+  std::string swapped = sealed;
+  std::string s0 = sealed.substr(kStreamHeaderSize, seg + kTagSize);
+  std::string s1 = sealed.substr(kStreamHeaderSize + seg + kTagSize, seg + kTagSize);
+  swapped.replace(kStreamHeaderSize, s1.size(), s1);
+  swapped.replace(kStreamHeaderSize + s0.size(), s0.size(), s0);
+  EXPECT_FALSE(OpenAll(key, "blob-1", swapped).ok());
+
+  EXPECT_FALSE(OpenAll(key, "blob-2", sealed).ok());
+  EXPECT_FALSE(OpenAll(RandomSecret(kKeySize), "blob-1", sealed).ok());
+}
+
+TEST(PasswordHash, VerifiesOnlyTheRightSecret) {
+  Argon2Params fast{1, 8 * 1024};  // tests only: the real parameters are the defaults
+  auto hash = HashSecret("blue whale", fast);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_EQ(hash->rfind("$argon2id$", 0), 0u);
+  EXPECT_TRUE(VerifySecret(*hash, "blue whale"));
+  EXPECT_FALSE(VerifySecret(*hash, "blue whale "));
+  EXPECT_FALSE(VerifySecret("garbage", "blue whale"));
+}
+
+TEST(PasswordHash, DefaultsMeetTheMinimum) {
+  auto hash = HashSecret("x");
+  ASSERT_TRUE(hash.ok());
+  EXPECT_NE(hash->find("m=19456,t=2,p=1"), std::string::npos) << *hash;
+}
+
+TEST(Signing, VerifiesAndRejectsChanges) {
+  auto pair = GenerateSigningKey();
+  auto sig = Sign(pair.secret_key, "manifest");
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(VerifySignature(pair.public_key, "manifest", *sig));
+  EXPECT_FALSE(VerifySignature(pair.public_key, "manifesT", *sig));
+  EXPECT_FALSE(VerifySignature(GenerateSigningKey().public_key, "manifest", *sig));
+}
+
+}  // namespace
+}  // namespace sealpost
