@@ -1,0 +1,44 @@
+// BlobStore: where encrypted message bodies and attachments live. Blobs are written
+// once, sequentially, and become visible only on Commit (synced to disk first), so a
+// crash never leaves a half-written blob under a real name. Callers encrypt before
+// writing: a BlobStore never sees plaintext.
+// Thread-safety: a BlobStore may be shared; each writer/reader belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace sealpost {
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;  // discards the blob unless committed
+  virtual Status Append(std::string_view bytes) = 0;
+  virtual Status Commit() = 0;
+};
+
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  virtual std::uint64_t size() const = 0;
+  // Reads exactly `length` bytes at `offset` into `out` (replaced).
+  virtual Status ReadAt(std::uint64_t offset, std::size_t length, std::string& out) = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  virtual Result<std::unique_ptr<BlobWriter>> Create(const std::string& id) = 0;
+  virtual Result<std::unique_ptr<BlobReader>> Open(const std::string& id) = 0;
+  virtual Status Remove(const std::string& id) = 0;
+};
+
+// Blobs as files under `root` (root/ab/abcdef...), written to a temporary name,
+// fsynced, renamed, and the directory fsynced.
+Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root);
+
+}  // namespace sealpost

@@ -1,0 +1,160 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "store/blob_store.h"
+
+namespace sealpost {
+namespace {
+
+Error OsError(const std::string& what) {
+  return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno));
+}
+
+// Blob ids come from NewId(); anything else could escape the root.
+bool ValidId(const std::string& id) {
+  if (id.size() < 8 || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) return false;
+  }
+  return true;
+}
+
+Status SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return OsError("open directory " + dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return OsError("fsync directory " + dir);
+  return OkStatus();
+}
+
+class FileBlobWriter final : public BlobWriter {
+ public:
+  FileBlobWriter(int fd, std::string tmp, std::string final_path, std::string dir)
+      : fd_(fd), tmp_(std::move(tmp)), final_(std::move(final_path)), dir_(std::move(dir)) {}
+
+  ~FileBlobWriter() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+  }
+
+  Status Append(std::string_view bytes) override {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return OsError("write blob");
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return OkStatus();
+  }
+
+  Status Commit() override {
+    if (::fsync(fd_) != 0) return OsError("fsync blob");
+    ::close(fd_);
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), final_.c_str()) != 0) return OsError("rename blob");
+    committed_ = true;
+    return SyncDirectory(dir_);
+  }
+
+ private:
+  int fd_;
+  std::string tmp_, final_, dir_;
+  bool committed_ = false;
+};
+
+class FileBlobReader final : public BlobReader {
+ public:
+  FileBlobReader(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+  ~FileBlobReader() override { ::close(fd_); }
+
+  std::uint64_t size() const override { return size_; }
+
+  Status ReadAt(std::uint64_t offset, std::size_t length, std::string& out) override {
+    if (offset > size_ || length > size_ - offset) {
+      return MakeError(ErrorCode::kIntegrity, "read past the end of a blob");
+    }
+    out.resize(length);
+    std::size_t done = 0;
+    while (done < length) {
+      ssize_t n = ::pread(fd_, out.data() + done, length - done,
+                          static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return OsError("read blob");
+      }
+      if (n == 0) return MakeError(ErrorCode::kIntegrity, "blob shorter than expected");
+      done += static_cast<std::size_t>(n);
+    }
+    return OkStatus();
+  }
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+};
+
+class FileBlobStore final : public BlobStore {
+ public:
+  explicit FileBlobStore(std::string root) : root_(std::move(root)) {}
+
+  Result<std::unique_ptr<BlobWriter>> Create(const std::string& id) override {
+    if (!ValidId(id)) return MakeError(ErrorCode::kInvalidArgument, "invalid blob id");
+    std::string dir = root_ + "/" + id.substr(0, 2);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return MakeError(ErrorCode::kIo, "create " + dir + ": " + ec.message());
+    std::string tmp = dir + "/." + id + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return OsError("create blob");
+    return std::unique_ptr<BlobWriter>(
+        std::make_unique<FileBlobWriter>(fd, tmp, dir + "/" + id, dir));
+  }
+
+  Result<std::unique_ptr<BlobReader>> Open(const std::string& id) override {
+    if (!ValidId(id)) return MakeError(ErrorCode::kNotFound, "no such blob");
+    std::string path = root_ + "/" + id.substr(0, 2) + "/" + id;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no such blob");
+      return OsError("open blob");
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      return OsError("stat blob");
+    }
+    return std::unique_ptr<BlobReader>(
+        std::make_unique<FileBlobReader>(fd, static_cast<std::uint64_t>(st.st_size)));
+  }
+
+  Status Remove(const std::string& id) override {
+    if (!ValidId(id)) return MakeError(ErrorCode::kInvalidArgument, "invalid blob id");
+    std::string path = root_ + "/" + id.substr(0, 2) + "/" + id;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return OsError("remove blob");
+    return OkStatus();
+  }
+
+ private:
+  std::string root_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root) {
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "create " + root + ": " + ec.message());
+  std::filesystem::permissions(root, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  return std::unique_ptr<BlobStore>(std::make_unique<FileBlobStore>(root));
+}
+
+}  // namespace sealpost

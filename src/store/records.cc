@@ -1,0 +1,33 @@
+#include "store/records.h"
+
+namespace sealpost {
+
+const char* RecipientStatusName(RecipientStatus s) {
+  switch (s) {
+    case RecipientStatus::kNoticeQueued: return "notice_queued";
+    case RecipientStatus::kNoticeDelivered: return "notice_delivered";
+    case RecipientStatus::kViewed: return "viewed";
+    case RecipientStatus::kLocked: return "locked";
+  }
+  return "unknown";
+}
+
+std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s) {
+  for (auto st : {RecipientStatus::kNoticeQueued, RecipientStatus::kNoticeDelivered,
+                  RecipientStatus::kViewed, RecipientStatus::kLocked}) {
+    if (s == RecipientStatusName(st)) return st;
+  }
+  return std::nullopt;
+}
+
+const char* QueueStateName(QueueState s) {
+  switch (s) {
+    case QueueState::kQueued: return "queued";
+    case QueueState::kDelivered: return "delivered";
+    case QueueState::kDeferred: return "deferred";
+    case QueueState::kBounced: return "bounced";
+  }
+  return "unknown";
+}
+
+}  // namespace sealpost

@@ -1,0 +1,88 @@
+// The records sealpost keeps, as plain structs shared by every Store backend.
+// Fields named sealed_* hold data encrypted before it reaches the store; nothing in
+// these records opens an escrow message by itself.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sealpost {
+
+struct ApiKeyRecord {
+  std::string id;            // public half of "id:secret"
+  std::string secret_hash;   // SHA-256 of the 256-bit random secret (see api/auth.h)
+  std::string name;
+  std::string account;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> revoked_at;
+};
+
+struct SigningKeyRecord {
+  std::string id;
+  std::string public_key;     // Ed25519, 32 bytes
+  std::string sealed_secret;  // secret key, boxed under a key derived from the master key
+  std::int64_t created_at = 0;
+};
+
+enum class RecipientStatus { kNoticeQueued, kNoticeDelivered, kViewed, kLocked };
+const char* RecipientStatusName(RecipientStatus s);
+std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s);
+
+struct RecipientRecord {
+  std::string id;
+  std::string message_id;
+  std::string address;
+  std::string kind;             // "to" or "cc"
+  std::string method;           // "escrow" until the policy engine exists
+  RecipientStatus status = RecipientStatus::kNoticeQueued;
+  std::string link_check;       // SHA-256 tag of the link secret: recognises forged links
+  std::string kek_salt;         // HKDF salt of the key that wraps the message key
+  std::string wrapped_key;      // message key, boxed under HKDF(link secret, answer)
+  std::string answer_hash;      // Argon2id PHC string of the normalised answer
+  std::string sealed_question;  // boxed under the metadata key
+  int failures = 0;
+  std::optional<std::int64_t> locked_at;
+};
+
+struct MessageRecord {
+  std::string id;
+  std::string account;
+  std::string sender;            // envelope sender address
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::string signing_key_id;
+  std::string manifest_blob;     // blob id of the sealed manifest
+  std::vector<std::string> blob_ids;  // every blob of the message, manifest included
+  std::vector<RecipientRecord> recipients;
+};
+
+struct EventRecord {
+  std::int64_t id = 0;
+  std::string message_id;
+  std::string recipient_id;
+  std::string type;              // accepted, notice_queued, notice_delivered, link_opened, ...
+  std::int64_t at = 0;
+  std::string client_address;
+  std::string detail;            // never secret; short and sanitised
+};
+
+enum class QueueState { kQueued, kDelivered, kDeferred, kBounced };
+const char* QueueStateName(QueueState s);
+
+struct QueueEntry {
+  std::string id;
+  std::string message_id;
+  std::string recipient_id;
+  std::string mail_from;
+  std::string rcpt_to;
+  std::string sealed_content;    // the RFC 5322 message, boxed under the queue key
+  QueueState state = QueueState::kQueued;
+  int attempts = 0;
+  std::int64_t next_attempt_at = 0;
+  std::int64_t created_at = 0;
+  std::string last_error;
+};
+
+}  // namespace sealpost

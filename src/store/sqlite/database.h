@@ -1,0 +1,71 @@
+// SQLite (WAL, synchronous=FULL): the embedded default database. One connection,
+// guarded by a mutex; every Store call is one transaction under it. That suits one
+// node on a small machine; scale-out is the PostgreSQL backend's job.
+// Thread-safety: Transaction may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sealpost::sqlite {
+
+// A prepared statement, finalised on destruction. Bind indexes start at 1, columns at 0.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, std::string_view text);
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& Bind(int index, std::int64_t value);
+  Statement& Bind(int index, std::optional<std::int64_t> value);
+  Statement& BindNull(int index);
+
+  // True while there is a row; false when done.
+  Result<bool> Step();
+  Status Run();  // steps to completion
+
+  std::string Text(int column) const;
+  std::int64_t Int(int column) const;
+  std::optional<std::int64_t> OptionalInt(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  std::string prepare_error_;
+};
+
+class Database {
+ public:
+  static Result<std::unique_ptr<Database>> Open(const std::string& path);
+  ~Database();
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
+  Status Transaction(const std::function<Status(sqlite3*)>& body);
+  // Runs `body` without a transaction (reads); still serialised with writers.
+  Status Read(const std::function<Status(sqlite3*)>& body);
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  Status Exec(const char* sql);
+  Status Migrate();
+
+  std::mutex mu_;
+  sqlite3* db_;
+};
+
+Error SqliteError(sqlite3* db, const char* what);
+
+}  // namespace sealpost::sqlite

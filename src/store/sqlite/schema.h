@@ -1,0 +1,81 @@
+// The SQLite schema, as numbered migrations: migration N runs once, when
+// PRAGMA user_version is below N. Append; never edit a released step.
+#pragma once
+
+namespace sealpost::sqlite {
+
+inline constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  secret_hash BLOB NOT NULL,
+  name TEXT NOT NULL,
+  account TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE signing_keys (
+  id TEXT PRIMARY KEY,
+  public_key BLOB NOT NULL,
+  sealed_secret BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  signing_key_id TEXT NOT NULL REFERENCES signing_keys(id),
+  manifest_blob TEXT NOT NULL
+);
+CREATE TABLE message_blobs (
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  blob_id TEXT NOT NULL,
+  PRIMARY KEY (message_id, blob_id)
+);
+CREATE TABLE recipients (
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status TEXT NOT NULL,
+  link_check BLOB NOT NULL,
+  kek_salt BLOB NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  answer_hash TEXT NOT NULL,
+  sealed_question BLOB NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  locked_at INTEGER
+);
+CREATE INDEX recipients_by_message ON recipients(message_id, position);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL,
+  recipient_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  client_address TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX events_by_message ON events(message_id, id);
+CREATE TABLE queue (
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  recipient_id TEXT NOT NULL,
+  mail_from TEXT NOT NULL,
+  rcpt_to TEXT NOT NULL,
+  sealed_content BLOB,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX queue_due ON queue(state, next_attempt_at);
+)sql",
+};
+
+}  // namespace sealpost::sqlite

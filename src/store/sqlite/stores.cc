@@ -1,0 +1,397 @@
+#include "store/sqlite/stores.h"
+
+#include <sqlite3.h>
+
+namespace sealpost::sqlite {
+namespace {
+
+class SqliteApiKeyStore final : public ApiKeyStore {
+ public:
+  explicit SqliteApiKeyStore(Database& db) : db_(db) {}
+
+  Status Insert(const ApiKeyRecord& k) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "INSERT INTO api_keys VALUES (?,?,?,?,?,?)")
+          .Bind(1, k.id).BindBlob(2, k.secret_hash).Bind(3, k.name).Bind(4, k.account)
+          .Bind(5, k.created_at).Bind(6, k.revoked_at).Run();
+    });
+  }
+
+  Result<std::optional<ApiKeyRecord>> Find(const std::string& id) override {
+    std::optional<ApiKeyRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id, secret_hash, name, account, created_at, revoked_at "
+                      "FROM api_keys WHERE id = ?");
+      s.Bind(1, id);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) {
+        out = ApiKeyRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.OptionalInt(5)};
+      }
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+ private:
+  Database& db_;
+};
+
+class SqliteSigningKeyStore final : public SigningKeyStore {
+ public:
+  explicit SqliteSigningKeyStore(Database& db) : db_(db) {}
+
+  Status Insert(const SigningKeyRecord& k) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "INSERT INTO signing_keys VALUES (?,?,?,?)")
+          .Bind(1, k.id).BindBlob(2, k.public_key).BindBlob(3, k.sealed_secret)
+          .Bind(4, k.created_at).Run();
+    });
+  }
+
+  Result<std::optional<SigningKeyRecord>> Find(const std::string& id) override {
+    return Query("SELECT id, public_key, sealed_secret, created_at FROM signing_keys WHERE id = ?",
+                 id);
+  }
+
+  Result<std::optional<SigningKeyRecord>> Newest() override {
+    return Query("SELECT id, public_key, sealed_secret, created_at FROM signing_keys "
+                 "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                 std::nullopt);
+  }
+
+ private:
+  Result<std::optional<SigningKeyRecord>> Query(const char* sql, std::optional<std::string> id) {
+    std::optional<SigningKeyRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, sql);
+      if (id) s.Bind(1, *id);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) out = SigningKeyRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Database& db_;
+};
+
+Status InsertEvent(sqlite3* db, const EventRecord& e) {
+  return Statement(db, "INSERT INTO events (message_id, recipient_id, type, at, client_address, "
+                       "detail) VALUES (?,?,?,?,?,?)")
+      .Bind(1, e.message_id).Bind(2, e.recipient_id).Bind(3, e.type).Bind(4, e.at)
+      .Bind(5, e.client_address).Bind(6, e.detail).Run();
+}
+
+class SqliteEventStore final : public EventStore {
+ public:
+  explicit SqliteEventStore(Database& db) : db_(db) {}
+
+  Status Append(const EventRecord& event) override {
+    return db_.Transaction([&](sqlite3* db) { return InsertEvent(db, event); });
+  }
+
+  Result<std::vector<EventRecord>> ForMessage(const std::string& message_id) override {
+    std::vector<EventRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id, message_id, recipient_id, type, at, client_address, detail "
+                      "FROM events WHERE message_id = ? ORDER BY id");
+      s.Bind(1, message_id);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6)});
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+ private:
+  Database& db_;
+};
+
+constexpr const char* kRecipientColumns =
+    "id, message_id, address, kind, method, status, link_check, kek_salt, wrapped_key, "
+    "answer_hash, sealed_question, failures, locked_at";
+
+Result<RecipientRecord> ReadRecipient(const Statement& s) {
+  RecipientRecord r;
+  r.id = s.Text(0);
+  r.message_id = s.Text(1);
+  r.address = s.Text(2);
+  r.kind = s.Text(3);
+  r.method = s.Text(4);
+  auto status = ParseRecipientStatus(s.Text(5));
+  if (!status) return MakeError(ErrorCode::kInternal, "unknown recipient status in database");
+  r.status = *status;
+  r.link_check = s.Text(6);
+  r.kek_salt = s.Text(7);
+  r.wrapped_key = s.Text(8);
+  r.answer_hash = s.Text(9);
+  r.sealed_question = s.Text(10);
+  r.failures = static_cast<int>(s.Int(11));
+  r.locked_at = s.OptionalInt(12);
+  return r;
+}
+
+Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
+  return Statement(db, "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
+                       "sealed_content, state, attempts, next_attempt_at, created_at, last_error) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+      .Bind(1, q.id).Bind(2, q.message_id).Bind(3, q.recipient_id).Bind(4, q.mail_from)
+      .Bind(5, q.rcpt_to).BindBlob(6, q.sealed_content).Bind(7, QueueStateName(q.state))
+      .Bind(8, std::int64_t{q.attempts}).Bind(9, q.next_attempt_at).Bind(10, q.created_at)
+      .Bind(11, q.last_error).Run();
+}
+
+class SqliteMessageStore final : public MessageStore {
+ public:
+  explicit SqliteMessageStore(Database& db) : db_(db) {}
+
+  Status InsertWithNotices(const MessageRecord& m, const std::vector<QueueEntry>& notices,
+                           const std::vector<EventRecord>& events) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, "INSERT INTO messages VALUES (?,?,?,?,?,?,?)")
+                        .Bind(1, m.id).Bind(2, m.account).Bind(3, m.sender).Bind(4, m.created_at)
+                        .Bind(5, m.expires_at).Bind(6, m.signing_key_id).Bind(7, m.manifest_blob)
+                        .Run();
+      if (!status.ok()) return status;
+      for (const auto& blob : m.blob_ids) {
+        status = Statement(db, "INSERT INTO message_blobs VALUES (?,?)")
+                     .Bind(1, m.id).Bind(2, blob).Run();
+        if (!status.ok()) return status;
+      }
+      std::int64_t position = 0;
+      for (const auto& r : m.recipients) {
+        status = Statement(db, "INSERT INTO recipients (id, message_id, position, address, kind, "
+                               "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
+                               "sealed_question, failures, locked_at) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                     .Bind(1, r.id).Bind(2, m.id).Bind(3, position++).Bind(4, r.address)
+                     .Bind(5, r.kind).Bind(6, r.method).Bind(7, RecipientStatusName(r.status))
+                     .BindBlob(8, r.link_check).BindBlob(9, r.kek_salt)
+                     .BindBlob(10, r.wrapped_key).Bind(11, r.answer_hash)
+                     .BindBlob(12, r.sealed_question).Bind(13, std::int64_t{r.failures})
+                     .Bind(14, r.locked_at).Run();
+        if (!status.ok()) return status;
+      }
+      for (const auto& q : notices) {
+        status = InsertQueueEntry(db, q);
+        if (!status.ok()) return status;
+      }
+      for (const auto& e : events) {
+        status = InsertEvent(db, e);
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<MessageRecord>> Find(const std::string& id) override {
+    std::optional<MessageRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
+                      "manifest_blob FROM messages WHERE id = ?");
+      s.Bind(1, id);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      MessageRecord m;
+      m.id = s.Text(0);
+      m.account = s.Text(1);
+      m.sender = s.Text(2);
+      m.created_at = s.Int(3);
+      m.expires_at = s.Int(4);
+      m.signing_key_id = s.Text(5);
+      m.manifest_blob = s.Text(6);
+      Statement blobs(db, "SELECT blob_id FROM message_blobs WHERE message_id = ?");
+      blobs.Bind(1, id);
+      for (;;) {
+        auto b = blobs.Step();
+        if (!b.ok()) return std::move(b).error();
+        if (!*b) break;
+        m.blob_ids.push_back(blobs.Text(0));
+      }
+      Statement rs(db, std::string("SELECT ") + kRecipientColumns +
+                           " FROM recipients WHERE message_id = ? ORDER BY position");
+      rs.Bind(1, id);
+      for (;;) {
+        auto r = rs.Step();
+        if (!r.ok()) return std::move(r).error();
+        if (!*r) break;
+        auto recipient = ReadRecipient(rs);
+        if (!recipient.ok()) return std::move(recipient).error();
+        m.recipients.push_back(std::move(*recipient));
+      }
+      out = std::move(m);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Result<std::optional<RecipientRecord>> FindRecipient(const std::string& id) override {
+    std::optional<RecipientRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, std::string("SELECT ") + kRecipientColumns + " FROM recipients WHERE id = ?");
+      s.Bind(1, id);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      auto r = ReadRecipient(s);
+      if (!r.ok()) return std::move(r).error();
+      out = std::move(*r);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Result<int> RecordFailure(const std::string& recipient_id, int lock_after,
+                            std::int64_t now) override {
+    int failures = 0;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      auto st = Statement(db, "UPDATE recipients SET failures = failures + 1 WHERE id = ?")
+                    .Bind(1, recipient_id).Run();
+      if (!st.ok()) return st;
+      Statement s(db, "SELECT failures FROM recipients WHERE id = ?");
+      s.Bind(1, recipient_id);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return MakeError(ErrorCode::kNotFound, "no such recipient");
+      failures = static_cast<int>(s.Int(0));
+      if (failures >= lock_after) {
+        return Statement(db, "UPDATE recipients SET status = ?, locked_at = COALESCE(locked_at, ?) "
+                             "WHERE id = ?")
+            .Bind(1, RecipientStatusName(RecipientStatus::kLocked)).Bind(2, now)
+            .Bind(3, recipient_id).Run();
+      }
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return failures;
+  }
+
+  Status ResetFailures(const std::string& recipient_id) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "UPDATE recipients SET failures = 0 WHERE id = ? AND locked_at IS NULL")
+          .Bind(1, recipient_id).Run();
+    });
+  }
+
+  Status SetStatus(const std::string& recipient_id, RecipientStatus status) override {
+    return db_.Transaction([&](sqlite3* db) {
+      // A locked recipient stays locked whatever happens later.
+      return Statement(db, "UPDATE recipients SET status = ? WHERE id = ? AND status != 'locked'")
+          .Bind(1, RecipientStatusName(status)).Bind(2, recipient_id).Run();
+    });
+  }
+
+ private:
+  Database& db_;
+};
+
+std::optional<QueueState> ParseQueueState(const std::string& s) {
+  for (auto st : {QueueState::kQueued, QueueState::kDelivered, QueueState::kDeferred,
+                  QueueState::kBounced}) {
+    if (s == QueueStateName(st)) return st;
+  }
+  return std::nullopt;
+}
+
+class SqliteQueueStore final : public QueueStore {
+ public:
+  explicit SqliteQueueStore(Database& db) : db_(db) {}
+
+  Result<std::vector<QueueEntry>> Due(std::int64_t now, int limit) override {
+    return Select("WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ? "
+                  "ORDER BY next_attempt_at, created_at LIMIT ?",
+                  [&](Statement& s) { s.Bind(1, now).Bind(2, std::int64_t{limit}); });
+  }
+
+  Result<std::optional<QueueEntry>> Find(const std::string& id) override {
+    auto rows = Select("WHERE id = ?", [&](Statement& s) { s.Bind(1, id); });
+    if (!rows.ok()) return std::move(rows).error();
+    if (rows->empty()) return std::optional<QueueEntry>();
+    return std::optional<QueueEntry>(std::move(rows->front()));
+  }
+
+  Status MarkDelivered(const std::string& id, std::int64_t now) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "UPDATE queue SET state = 'delivered', sealed_content = NULL, "
+                           "attempts = attempts + 1, next_attempt_at = ?, last_error = '' "
+                           "WHERE id = ?")
+          .Bind(1, now).Bind(2, id).Run();
+    });
+  }
+
+  Status MarkDeferred(const std::string& id, std::int64_t next_attempt_at,
+                      const std::string& error) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "UPDATE queue SET state = 'deferred', attempts = attempts + 1, "
+                           "next_attempt_at = ?, last_error = ? WHERE id = ?")
+          .Bind(1, next_attempt_at).Bind(2, error).Bind(3, id).Run();
+    });
+  }
+
+ private:
+  template <typename BindFn>
+  Result<std::vector<QueueEntry>> Select(const std::string& where, BindFn bind) {
+    std::vector<QueueEntry> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, "
+                      "state, attempts, next_attempt_at, created_at, last_error FROM queue " +
+                          where);
+      bind(s);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        QueueEntry q;
+        q.id = s.Text(0);
+        q.message_id = s.Text(1);
+        q.recipient_id = s.Text(2);
+        q.mail_from = s.Text(3);
+        q.rcpt_to = s.Text(4);
+        q.sealed_content = s.Text(5);
+        auto state = ParseQueueState(s.Text(6));
+        if (!state) return MakeError(ErrorCode::kInternal, "unknown queue state in database");
+        q.state = *state;
+        q.attempts = static_cast<int>(s.Int(7));
+        q.next_attempt_at = s.Int(8);
+        q.created_at = s.Int(9);
+        q.last_error = s.Text(10);
+        out.push_back(std::move(q));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<ApiKeyStore> NewApiKeyStore(Database& db) {
+  return std::make_unique<SqliteApiKeyStore>(db);
+}
+std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db) {
+  return std::make_unique<SqliteSigningKeyStore>(db);
+}
+std::unique_ptr<EventStore> NewEventStore(Database& db) {
+  return std::make_unique<SqliteEventStore>(db);
+}
+std::unique_ptr<MessageStore> NewMessageStore(Database& db) {
+  return std::make_unique<SqliteMessageStore>(db);
+}
+std::unique_ptr<QueueStore> NewQueueStore(Database& db) {
+  return std::make_unique<SqliteQueueStore>(db);
+}
+
+}  // namespace sealpost::sqlite

@@ -1,0 +1,17 @@
+// SQLite implementations of the Store interfaces.
+#pragma once
+
+#include <memory>
+
+#include "store/sqlite/database.h"
+#include "store/stores.h"
+
+namespace sealpost::sqlite {
+
+std::unique_ptr<ApiKeyStore> NewApiKeyStore(Database& db);
+std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db);
+std::unique_ptr<EventStore> NewEventStore(Database& db);
+std::unique_ptr<MessageStore> NewMessageStore(Database& db);
+std::unique_ptr<QueueStore> NewQueueStore(Database& db);
+
+}  // namespace sealpost::sqlite

@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "store/blob_store.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/sealpost-test-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+MessageRecord SampleMessage() {
+  MessageRecord m;
+  m.id = "msg1";
+  m.account = "default";
+  m.sender = "a@example.org";
+  m.created_at = 100;
+  m.expires_at = 200;
+  m.signing_key_id = "key1";
+  m.manifest_blob = "blob1";
+  m.blob_ids = {"blob1", "blob2"};
+  RecipientRecord r;
+  r.id = "rcpt1";
+  r.message_id = "msg1";
+  r.address = "b@example.net";
+  r.kind = "to";
+  r.method = "escrow";
+  r.link_check = std::string("\0\1", 2);
+  r.kek_salt = "salt";
+  r.wrapped_key = "wrapped";
+  r.answer_hash = "$argon2id$...";
+  r.sealed_question = "q";
+  m.recipients.push_back(r);
+  return m;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = sqlite::Database::Open(dir_.path() + "/db.sqlite");
+    ASSERT_TRUE(db.ok()) << db.error().ToString();
+    db_ = std::move(*db);
+    ASSERT_TRUE(sqlite::NewSigningKeyStore(*db_)->Insert({"key1", "pub", "sealed", 1}).ok());
+  }
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
+  auto messages = sqlite::NewMessageStore(*db_);
+  auto queue = sqlite::NewQueueStore(*db_);
+  QueueEntry q{"q1", "msg1", "rcpt1", "a@example.org", "b@example.net", "content",
+               QueueState::kQueued, 0, 100, 100, ""};
+  EventRecord e{0, "msg1", "rcpt1", "accepted", 100, "127.0.0.1", ""};
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {q}, {e}).ok());
+
+  auto found = messages->Find("msg1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->blob_ids.size(), 2u);
+  ASSERT_EQ((*found)->recipients.size(), 1u);
+  EXPECT_EQ((*found)->recipients[0].link_check, std::string("\0\1", 2));
+  EXPECT_EQ((*found)->recipients[0].status, RecipientStatus::kNoticeQueued);
+
+  auto due = queue->Due(100, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].sealed_content, "content");
+  EXPECT_TRUE(queue->Due(99, 10)->empty());
+  ASSERT_TRUE(queue->MarkDelivered("q1", 101).ok());
+  EXPECT_TRUE(queue->Due(1000, 10)->empty());
+  EXPECT_EQ((*queue->Find("q1"))->sealed_content, "");  // content gone once delivered
+
+  auto events = sqlite::NewEventStore(*db_)->ForMessage("msg1");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].type, "accepted");
+}
+
+TEST_F(StoreTest, FailedInsertLeavesNothing) {
+  auto messages = sqlite::NewMessageStore(*db_);
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}).ok());
+  MessageRecord second = SampleMessage();
+  second.id = "msg2";  // same recipient id: the insert must fail as a whole
+  EXPECT_FALSE(messages->InsertWithNotices(second, {}, {}).ok());
+  EXPECT_FALSE(messages->Find("msg2")->has_value());
+}
+
+TEST_F(StoreTest, LocksAfterFailures) {
+  auto messages = sqlite::NewMessageStore(*db_);
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}).ok());
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150), i);
+  EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kNoticeQueued);
+  EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150), 5);
+  auto r = *messages->FindRecipient("rcpt1");
+  EXPECT_EQ(r->status, RecipientStatus::kLocked);
+  EXPECT_EQ(r->locked_at.value_or(0), 150);
+  ASSERT_TRUE(messages->SetStatus("rcpt1", RecipientStatus::kViewed).ok());
+  EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kLocked);
+}
+
+TEST(FileBlobStore, CommitMakesVisibleAbortDiscards) {
+  TempDir dir;
+  auto store = NewFileBlobStore(dir.path() + "/blobs");
+  ASSERT_TRUE(store.ok());
+  {
+    auto w = (*store)->Create("0123456789abcdef");
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append("hello ").ok());
+    ASSERT_TRUE((*w)->Append("world").ok());
+    EXPECT_EQ((*store)->Open("0123456789abcdef").error().code, ErrorCode::kNotFound);
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  auto r = (*store)->Open("0123456789abcdef");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)->size(), 11u);
+  std::string got;
+  ASSERT_TRUE((*r)->ReadAt(6, 5, got).ok());
+  EXPECT_EQ(got, "world");
+  EXPECT_FALSE((*r)->ReadAt(8, 5, got).ok());
+  {
+    auto w = (*store)->Create("fedcba9876543210");
+    ASSERT_TRUE((*w)->Append("never committed").ok());
+  }
+  EXPECT_EQ((*store)->Open("fedcba9876543210").error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE((*store)->Create("../../etc/passwd").ok());
+  ASSERT_TRUE((*store)->Remove("0123456789abcdef").ok());
+  EXPECT_FALSE((*store)->Open("0123456789abcdef").ok());
+}
+
+}  // namespace
+}  // namespace sealpost

@@ -1,0 +1,68 @@
+// Store interfaces, one per aggregate. Every method is one transaction: when it
+// returns OK the change is durable (committed and synced), so callers may
+// acknowledge. Implementations are thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "store/records.h"
+
+namespace sealpost {
+
+class ApiKeyStore {
+ public:
+  virtual ~ApiKeyStore() = default;
+  virtual Status Insert(const ApiKeyRecord& key) = 0;
+  virtual Result<std::optional<ApiKeyRecord>> Find(const std::string& id) = 0;
+};
+
+class SigningKeyStore {
+ public:
+  virtual ~SigningKeyStore() = default;
+  virtual Status Insert(const SigningKeyRecord& key) = 0;
+  virtual Result<std::optional<SigningKeyRecord>> Find(const std::string& id) = 0;
+  virtual Result<std::optional<SigningKeyRecord>> Newest() = 0;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+  virtual Status Append(const EventRecord& event) = 0;
+  virtual Result<std::vector<EventRecord>> ForMessage(const std::string& message_id) = 0;
+};
+
+// Messages, their recipients and the first queue entries are written together, so an
+// accepted message always has its notices queued (or nothing exists at all).
+class MessageStore {
+ public:
+  virtual ~MessageStore() = default;
+  virtual Status InsertWithNotices(const MessageRecord& message,
+                                   const std::vector<QueueEntry>& notices,
+                                   const std::vector<EventRecord>& events) = 0;
+  virtual Result<std::optional<MessageRecord>> Find(const std::string& id) = 0;
+  virtual Result<std::optional<RecipientRecord>> FindRecipient(const std::string& id) = 0;
+  // Records one wrong answer; returns the new failure count. Locks the recipient
+  // (status kLocked, locked_at) when the count reaches `lock_after`.
+  virtual Result<int> RecordFailure(const std::string& recipient_id, int lock_after,
+                                    std::int64_t now) = 0;
+  virtual Status ResetFailures(const std::string& recipient_id) = 0;
+  virtual Status SetStatus(const std::string& recipient_id, RecipientStatus status) = 0;
+};
+
+class QueueStore {
+ public:
+  virtual ~QueueStore() = default;
+  // Entries due at `now` (queued or deferred, next_attempt_at <= now), oldest first.
+  virtual Result<std::vector<QueueEntry>> Due(std::int64_t now, int limit) = 0;
+  // Delivered: the content is deleted, only the envelope and the state remain.
+  virtual Status MarkDelivered(const std::string& id, std::int64_t now) = 0;
+  virtual Status MarkDeferred(const std::string& id, std::int64_t next_attempt_at,
+                              const std::string& error) = 0;
+  virtual Result<std::optional<QueueEntry>> Find(const std::string& id) = 0;
+};
+
+}  // namespace sealpost
