@@ -1,0 +1,213 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "crypto/signing.h"
+#include "escrow/answer.h"
+#include "escrow/opener.h"
+#include "escrow/sealer.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/sealpost-escrow-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(NormaliseAnswer, IgnoresCaseAndSpacing) {
+  struct { const char* in; const char* want; } cases[] = {
+      {"Blue Whale", "blue whale"},
+      {"  blue   WHALE\t\n", "blue whale"},
+      {"", ""},
+      {"   ", ""},
+      {"Zoë", "zoë"},  // non-ASCII kept as typed
+      {"a\tb\r\nc", "a b c"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(NormaliseAnswer(c.in), c.want) << c.in;
+}
+
+class EscrowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = sqlite::Database::Open(dir_.path() + "/db.sqlite");
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    signing_keys_ = sqlite::NewSigningKeyStore(*db_);
+    auto blobs = NewFileBlobStore(dir_.path() + "/blobs");
+    ASSERT_TRUE(blobs.ok());
+    blobs_ = std::move(*blobs);
+    auto pair = GenerateSigningKey();
+    signer_.key_id = "org-key";
+    signer_.public_key = pair.public_key;
+    signer_.secret_key = std::move(pair.secret_key);
+    ASSERT_TRUE(signing_keys_->Insert({"org-key", signer_.public_key, "unused", 1}).ok());
+  }
+
+  SealedMessage SealSample(const std::string& attachment) {
+    EscrowSealer sealer(*blobs_, signer_, metadata_key_, clock_, {1, 8 * 1024});
+    auto draft = sealer.Begin();
+    EXPECT_TRUE(draft->StartAttachment("lab.pdf", "application/pdf").ok());
+    // Fed in odd-sized pieces, as a network would.
+    for (std::size_t i = 0; i < attachment.size(); i += 7777) {
+      EXPECT_TRUE(draft->AppendAttachment(std::string_view(attachment).substr(i, 7777)).ok());
+    }
+    EXPECT_TRUE(draft->FinishAttachment().ok());
+    SealInput in;
+    in.account = "default";
+    in.from = "clinic@example.org";
+    in.subject = "Your results";
+    in.text = "Dear patient, see attached.";
+    in.html = "<p>Dear patient</p>";
+    in.expires_at = 2000;
+    in.recipients.push_back({"pat@example.net", "to", "Your birth town?", " Springfield "});
+    auto sealed = draft->Seal(in);
+    EXPECT_TRUE(sealed.ok()) << sealed.error().ToString();
+    return std::move(*sealed);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SigningKeyStore> signing_keys_;
+  std::unique_ptr<BlobStore> blobs_;
+  SigningIdentity signer_;
+  SecretBytes metadata_key_ = RandomSecret(32);
+  ManualClock clock_{1000};
+};
+
+TEST_F(EscrowTest, SealAndOpenRoundTrip) {
+  std::string attachment = RandomBytes(200 * 1024 + 3);
+  SealedMessage sealed = SealSample(attachment);
+  ASSERT_EQ(sealed.record.recipients.size(), 1u);
+  const RecipientRecord& r = sealed.record.recipients[0];
+  EXPECT_TRUE(LinkMatches(r, sealed.link_secrets[0]));
+  EXPECT_EQ(OpenQuestion(r, metadata_key_).value(), "Your birth town?");
+
+  auto key = UnwrapMessageKey(r, sealed.link_secrets[0], NormaliseAnswer("SPRINGFIELD"));
+  ASSERT_TRUE(key.ok());
+  EscrowOpener opener(*blobs_, *signing_keys_);
+  auto opened = opener.ReadManifest(sealed.record, *key);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  EXPECT_TRUE(opened->signature_verified);
+  EXPECT_EQ(opened->manifest.subject, "Your results");
+  EXPECT_EQ(opened->manifest.text, "Dear patient, see attached.");
+  EXPECT_EQ(opened->manifest.to, std::vector<std::string>{"pat@example.net"});
+  ASSERT_EQ(opened->manifest.attachments.size(), 1u);
+  const auto& info = opened->manifest.attachments[0];
+  EXPECT_EQ(info.filename, "lab.pdf");
+  EXPECT_EQ(info.size, attachment.size());
+  EXPECT_EQ(info.sha256, Sha256(attachment));
+
+  auto reader = opener.OpenAttachment(sealed.record, *key, info);
+  ASSERT_TRUE(reader.ok());
+  auto content = reader->ReadAll(1 << 30);
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ(*content, attachment);
+}
+
+TEST_F(EscrowTest, WrongSecretOrAnswerCannotUnwrap) {
+  SealedMessage sealed = SealSample("x");
+  const RecipientRecord& r = sealed.record.recipients[0];
+  SecretBytes wrong_secret = RandomSecret(32);
+  EXPECT_FALSE(LinkMatches(r, wrong_secret));
+  EXPECT_EQ(UnwrapMessageKey(r, wrong_secret, "springfield").error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(UnwrapMessageKey(r, sealed.link_secrets[0], "shelbyville").error().code,
+            ErrorCode::kIntegrity);
+  EXPECT_EQ(UnwrapMessageKey(r, sealed.link_secrets[0], "").error().code, ErrorCode::kIntegrity);
+}
+
+// Flips one byte of a blob file on disk.
+void FlipByte(const std::string& blobs_root, const std::string& blob_id, std::size_t offset) {
+  std::string path = blobs_root + "/" + blob_id.substr(0, 2) + "/" + blob_id;
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.good());
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ 0x01));
+}
+
+TEST_F(EscrowTest, FlippedCiphertextByteFailsToOpen) {
+  std::string attachment = RandomBytes(100000);
+  SealedMessage sealed = SealSample(attachment);
+  auto key = std::move(*UnwrapMessageKey(sealed.record.recipients[0], sealed.link_secrets[0], "springfield"));
+  EscrowOpener opener(*blobs_, *signing_keys_);
+  auto manifest = opener.ReadManifest(sealed.record, key);
+  ASSERT_TRUE(manifest.ok());
+
+  FlipByte(dir_.path() + "/blobs", manifest->manifest.attachments[0].blob_id, 70000);
+  auto reader = opener.OpenAttachment(sealed.record, key, manifest->manifest.attachments[0]);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->ReadAll(1 << 30).error().code, ErrorCode::kIntegrity);
+
+  FlipByte(dir_.path() + "/blobs", sealed.record.manifest_blob, 40);
+  EXPECT_EQ(opener.ReadManifest(sealed.record, key).error().code, ErrorCode::kIntegrity);
+
+  // The wrapped key itself.
+  RecipientRecord r = sealed.record.recipients[0];
+  r.wrapped_key[20] ^= 0x01;
+  EXPECT_FALSE(UnwrapMessageKey(r, sealed.link_secrets[0], "springfield").ok());
+}
+
+TEST_F(EscrowTest, SignatureFailsOnChangedMessage) {
+  SealedMessage sealed = SealSample("x");
+  auto key = std::move(*UnwrapMessageKey(sealed.record.recipients[0], sealed.link_secrets[0], "springfield"));
+  EscrowOpener opener(*blobs_, *signing_keys_);
+  auto good = opener.ReadManifest(sealed.record, key);
+  ASSERT_TRUE(good.ok());
+
+  // Someone holding the message key re-seals a changed manifest under the old signature.
+  SignedManifest forged;
+  Manifest changed = good->manifest;
+  changed.text = "Please wire money to ...";
+  forged.manifest_json = ManifestToJson(changed);
+  forged.key_id = "org-key";
+  forged.signature = *Sign(signer_.secret_key, ManifestSigningInput(sealed.record.id,
+                                                                    ManifestToJson(good->manifest)));
+  auto writer = SealedBlobWriter::Create(*blobs_, sealed.record.manifest_blob + "f", key,
+                                         ManifestLabel(sealed.record.id,
+                                                       sealed.record.manifest_blob + "f"));
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE(writer->Append(SignedManifestToJson(forged)).ok());
+  ASSERT_TRUE(writer->Finish().ok());
+  MessageRecord tampered = sealed.record;
+  tampered.manifest_blob += "f";
+  auto result = opener.ReadManifest(tampered, key);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kIntegrity);
+  EXPECT_NE(result.error().message.find("signature"), std::string::npos);
+}
+
+TEST_F(EscrowTest, AbandonedDraftLeavesNoBlobs) {
+  EscrowSealer sealer(*blobs_, signer_, metadata_key_, clock_, {1, 8 * 1024});
+  std::string blob_dir = dir_.path() + "/blobs";
+  {
+    auto draft = sealer.Begin();
+    ASSERT_TRUE(draft->StartAttachment("a.txt", "text/plain").ok());
+    ASSERT_TRUE(draft->AppendAttachment("abc").ok());
+    ASSERT_TRUE(draft->FinishAttachment().ok());
+    ASSERT_TRUE(draft->StartAttachment("b.txt", "text/plain").ok());
+    ASSERT_TRUE(draft->AppendAttachment("half").ok());
+  }
+  std::size_t files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(blob_dir)) {
+    if (e.is_regular_file()) ++files;
+  }
+  EXPECT_EQ(files, 0u);
+}
+
+}  // namespace
+}  // namespace sealpost

@@ -1,0 +1,164 @@
+#include "escrow/sealer.h"
+
+#include "crypto/password_hash.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "crypto/signing.h"
+#include "escrow/answer.h"
+
+namespace sealpost {
+
+std::string ManifestLabel(const std::string& message_id, const std::string& blob_id) {
+  return "manifest|" + message_id + "|" + blob_id;
+}
+
+std::string AttachmentLabel(const std::string& message_id, const std::string& blob_id) {
+  return "attachment|" + message_id + "|" + blob_id;
+}
+
+Result<SecretBytes> DeriveRecipientKek(const SecretBytes& link_secret,
+                                       std::string_view normalised_answer,
+                                       std::string_view salt, const std::string& message_id,
+                                       const std::string& recipient_id) {
+  SecretBytes ikm(link_secret.size() + 1 + normalised_answer.size());
+  std::copy(link_secret.data(), link_secret.data() + link_secret.size(), ikm.data());
+  ikm.data()[link_secret.size()] = 0;
+  std::copy(normalised_answer.begin(), normalised_answer.end(),
+            ikm.data() + link_secret.size() + 1);
+  return HkdfSha256(ikm.view(), salt,
+                    "sealpost/escrow/kek/v1|" + message_id + "|" + recipient_id);
+}
+
+std::string WrapAad(const std::string& message_id, const std::string& recipient_id) {
+  return "sealpost/escrow/wrap/v1|" + message_id + "|" + recipient_id;
+}
+
+std::string LinkCheck(const SecretBytes& link_secret, const std::string& recipient_id) {
+  return HmacSha256(link_secret, "sealpost/link-check/v1|" + recipient_id);
+}
+
+std::string QuestionAad(const std::string& recipient_id) {
+  return "sealpost/escrow/question/v1|" + recipient_id;
+}
+
+std::unique_ptr<Draft> EscrowSealer::Begin() const {
+  return std::unique_ptr<Draft>(new Draft(*this, NewId(), RandomSecret(kKeySize)));
+}
+
+Draft::~Draft() {
+  if (sealed_) return;
+  current_.reset();  // an uncommitted blob is discarded by its writer
+  for (const auto& id : blob_ids_) (void)sealer_.blobs_.Remove(id);
+}
+
+Status Draft::StartAttachment(std::string filename, std::string content_type) {
+  if (current_) return MakeError(ErrorCode::kInternal, "attachment already open");
+  if (sealed_) return MakeError(ErrorCode::kInternal, "draft already sealed");
+  AttachmentInfo info;
+  info.blob_id = NewId();
+  info.filename = std::move(filename);
+  info.content_type = std::move(content_type);
+  auto writer = SealedBlobWriter::Create(sealer_.blobs_, info.blob_id, data_key_,
+                                         AttachmentLabel(message_id_, info.blob_id));
+  if (!writer.ok()) return std::move(writer).error();
+  current_.emplace(std::move(*writer));
+  attachments_.push_back(std::move(info));
+  return OkStatus();
+}
+
+Status Draft::AppendAttachment(std::string_view data) {
+  if (!current_) return MakeError(ErrorCode::kInternal, "no attachment open");
+  attachment_bytes_ += data.size();
+  return current_->Append(data);
+}
+
+Status Draft::FinishAttachment() {
+  if (!current_) return MakeError(ErrorCode::kInternal, "no attachment open");
+  auto status = current_->Finish();
+  if (!status.ok()) return status;
+  AttachmentInfo& info = attachments_.back();
+  info.size = current_->plaintext_size();
+  info.sha256 = current_->plaintext_sha256();
+  blob_ids_.push_back(info.blob_id);
+  current_.reset();
+  return OkStatus();
+}
+
+Result<SealedMessage> Draft::Seal(const SealInput& input) {
+  if (current_) return MakeError(ErrorCode::kInternal, "an attachment is still open");
+  if (sealed_) return MakeError(ErrorCode::kInternal, "draft already sealed");
+  SecretBytes data_key = std::move(data_key_);  // wiped when this function returns
+  const std::int64_t now = sealer_.clock_.NowUnix();
+
+  Manifest manifest;
+  manifest.message_id = message_id_;
+  manifest.from = input.from;
+  for (const auto& r : input.recipients) (r.kind == "cc" ? manifest.cc : manifest.to).push_back(r.address);
+  manifest.subject = input.subject;
+  manifest.text = input.text;
+  manifest.html = input.html;
+  manifest.created_at = now;
+  manifest.attachments = attachments_;
+
+  SignedManifest signed_manifest;
+  signed_manifest.manifest_json = ManifestToJson(manifest);
+  signed_manifest.key_id = sealer_.signer_.key_id;
+  auto signature = Sign(sealer_.signer_.secret_key,
+                        ManifestSigningInput(message_id_, signed_manifest.manifest_json));
+  if (!signature.ok()) return std::move(signature).error();
+  signed_manifest.signature = std::move(*signature);
+
+  const std::string manifest_blob = NewId();
+  auto writer = SealedBlobWriter::Create(sealer_.blobs_, manifest_blob, data_key,
+                                         ManifestLabel(message_id_, manifest_blob));
+  if (!writer.ok()) return std::move(writer).error();
+  std::string envelope = SignedManifestToJson(signed_manifest);
+  auto status = writer->Append(envelope);
+  WipeMemory(envelope.data(), envelope.size());
+  if (status.ok()) status = writer->Finish();
+  if (!status.ok()) return std::move(status).error();
+  blob_ids_.push_back(manifest_blob);
+
+  SealedMessage out;
+  MessageRecord& record = out.record;
+  record.id = message_id_;
+  record.account = input.account;
+  record.sender = input.from;
+  record.created_at = now;
+  record.expires_at = input.expires_at;
+  record.signing_key_id = sealer_.signer_.key_id;
+  record.manifest_blob = manifest_blob;
+  record.blob_ids = blob_ids_;
+
+  const Argon2Params argon{sealer_.options_.argon2_ops, sealer_.options_.argon2_mem};
+  for (const auto& in : input.recipients) {
+    RecipientRecord r;
+    r.id = NewId();
+    r.message_id = message_id_;
+    r.address = in.address;
+    r.kind = in.kind;
+    r.method = "escrow";
+    r.status = RecipientStatus::kNoticeQueued;
+    SecretBytes link_secret = RandomSecret(32);
+    const std::string answer = NormaliseAnswer(in.answer);
+    r.kek_salt = RandomBytes(16);
+    auto kek = DeriveRecipientKek(link_secret, answer, r.kek_salt, message_id_, r.id);
+    if (!kek.ok()) return std::move(kek).error();
+    auto wrapped = BoxSeal(*kek, data_key.view(), WrapAad(message_id_, r.id));
+    if (!wrapped.ok()) return std::move(wrapped).error();
+    r.wrapped_key = std::move(*wrapped);
+    r.link_check = LinkCheck(link_secret, r.id);
+    auto hash = HashSecret(answer, argon);
+    if (!hash.ok()) return std::move(hash).error();
+    r.answer_hash = std::move(*hash);
+    auto question = BoxSeal(sealer_.metadata_key_, in.question, QuestionAad(r.id));
+    if (!question.ok()) return std::move(question).error();
+    r.sealed_question = std::move(*question);
+    record.recipients.push_back(std::move(r));
+    out.link_secrets.push_back(std::move(link_secret));
+  }
+  sealed_ = true;
+  return out;
+}
+
+}  // namespace sealpost

@@ -1,0 +1,137 @@
+// Sealing an escrow message (key-in-link mode with question/answer verification).
+//
+// A fresh 256-bit message key encrypts every blob of the message (manifest and each
+// attachment) with the segmented AEAD. For each recipient:
+//   link secret  = 256 random bits, carried only in the recipient's notice link
+//   KEK          = HKDF-SHA256(ikm  = link secret | 0x00 | normalised answer,
+//                              salt = 16 random bytes (stored),
+//                              info = "sealpost/escrow/kek/v1|" message id "|" recipient id)
+//   wrapped key  = AES-256-GCM(KEK, message key), bound to the message and recipient
+//   link check   = HMAC-SHA256(link secret, "sealpost/link-check/v1|" recipient id)
+//   answer hash  = Argon2id(normalised answer)
+// The server keeps the wrapped key, the salt, the link check and the answer hash:
+// nothing it stores opens the message without both the link secret and the answer.
+// The manifest is signed with the organisation's Ed25519 key before it is sealed.
+//
+// Thread-safety: a Draft belongs to one request; EscrowSealer is immutable.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/secret.h"
+#include "escrow/manifest.h"
+#include "escrow/sealed_blob.h"
+#include "store/blob_store.h"
+#include "store/records.h"
+
+namespace sealpost {
+
+struct SigningIdentity {
+  std::string key_id;
+  std::string public_key;
+  SecretBytes secret_key;
+};
+
+struct EscrowRecipientInput {
+  std::string address;
+  std::string kind;      // "to" or "cc"
+  std::string question;  // shown to the recipient
+  std::string answer;    // as the sender typed it; normalised here
+};
+
+struct SealInput {
+  std::string account;
+  std::string from;
+  std::string subject;
+  std::string text;
+  std::string html;
+  std::int64_t expires_at = 0;
+  std::vector<EscrowRecipientInput> recipients;
+};
+
+struct SealedMessage {
+  MessageRecord record;
+  std::vector<SecretBytes> link_secrets;  // parallel to record.recipients
+};
+
+// Cost parameters for answer hashing; tests may lower them.
+struct SealerOptions {
+  unsigned long long argon2_ops = 2;
+  std::size_t argon2_mem = 19 * 1024 * 1024;
+};
+
+class EscrowSealer;
+
+// One message being sealed: attachments are streamed in first, then Seal().
+// Destroying an unsealed draft removes the blobs it wrote.
+class Draft {
+ public:
+  ~Draft();
+  Draft(const Draft&) = delete;
+  Draft& operator=(const Draft&) = delete;
+
+  const std::string& message_id() const { return message_id_; }
+  std::uint64_t attachment_bytes() const { return attachment_bytes_; }
+
+  Status StartAttachment(std::string filename, std::string content_type);
+  Status AppendAttachment(std::string_view data);
+  Status FinishAttachment();
+
+  // Seals the manifest and wraps the key for every recipient. The message key is
+  // wiped afterwards, whatever the outcome.
+  Result<SealedMessage> Seal(const SealInput& input);
+
+ private:
+  friend class EscrowSealer;
+  Draft(const EscrowSealer& sealer, std::string message_id, SecretBytes data_key)
+      : sealer_(sealer), message_id_(std::move(message_id)), data_key_(std::move(data_key)) {}
+
+  const EscrowSealer& sealer_;
+  std::string message_id_;
+  SecretBytes data_key_;
+  std::vector<std::string> blob_ids_;
+  std::vector<AttachmentInfo> attachments_;
+  std::optional<SealedBlobWriter> current_;
+  std::uint64_t attachment_bytes_ = 0;
+  bool sealed_ = false;
+};
+
+class EscrowSealer {
+ public:
+  // `metadata_key` boxes the questions (shown before verification, so not under the
+  // message key, but still not stored in clear).
+  EscrowSealer(BlobStore& blobs, const SigningIdentity& signer, const SecretBytes& metadata_key,
+               const Clock& clock, SealerOptions options = {})
+      : blobs_(blobs), signer_(signer), metadata_key_(metadata_key), clock_(clock),
+        options_(options) {}
+
+  std::unique_ptr<Draft> Begin() const;
+
+ private:
+  friend class Draft;
+  BlobStore& blobs_;
+  const SigningIdentity& signer_;
+  const SecretBytes& metadata_key_;
+  const Clock& clock_;
+  SealerOptions options_;
+};
+
+// Blob labels bind each encrypted blob to its message and role.
+std::string ManifestLabel(const std::string& message_id, const std::string& blob_id);
+std::string AttachmentLabel(const std::string& message_id, const std::string& blob_id);
+
+// The per-recipient key derivations, shared with the opener.
+Result<SecretBytes> DeriveRecipientKek(const SecretBytes& link_secret,
+                                       std::string_view normalised_answer,
+                                       std::string_view salt, const std::string& message_id,
+                                       const std::string& recipient_id);
+std::string WrapAad(const std::string& message_id, const std::string& recipient_id);
+std::string LinkCheck(const SecretBytes& link_secret, const std::string& recipient_id);
+std::string QuestionAad(const std::string& recipient_id);
+
+}  // namespace sealpost
