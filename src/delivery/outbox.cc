@@ -1,0 +1,61 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+#include "delivery/target.h"
+
+namespace sealpost {
+namespace {
+
+class OutboxTarget final : public DeliveryTarget {
+ public:
+  explicit OutboxTarget(std::string dir) : dir_(std::move(dir)) {}
+
+  Status Deliver(const OutboundMessage& m) override {
+    std::string name = std::to_string(std::time(nullptr)) + "-" + m.queue_id + ".eml";
+    std::string tmp = dir_ + "/." + name + ".tmp";
+    std::string content = "X-Sealpost-Envelope-From: <" + m.mail_from + ">\r\n" +
+                          "X-Sealpost-Envelope-To: <" + m.rcpt_to + ">\r\n" + m.content;
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return Fail("create " + tmp);
+    std::string_view rest = content;
+    while (!rest.empty()) {
+      ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return Fail("write " + tmp);
+      }
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    if (!synced || ::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0) {
+      ::unlink(tmp.c_str());
+      return Fail("store " + name);
+    }
+    return OkStatus();
+  }
+
+ private:
+  static Error Fail(const std::string& what) {
+    return MakeError(ErrorCode::kIo, "outbox: " + what + ": " + std::strerror(errno));
+  }
+  std::string dir_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DeliveryTarget>> NewOutboxTarget(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "create outbox " + dir + ": " + ec.message());
+  return std::unique_ptr<DeliveryTarget>(std::make_unique<OutboxTarget>(dir));
+}
+
+}  // namespace sealpost

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include "mime/notice.h"
+
+namespace sealpost {
+namespace {
+
+NoticeContent Sample() {
+  return {"Springfield Clinic", "notices@clinic.example", "pat@example.net",
+          "dr.hibbert@clinic.example", "You have been sent a secure message",
+          "https://portal.example/r/abc.def", "2026-12-22", "clinic.example"};
+}
+
+TEST(Notice, CarriesLinkAndHeaders) {
+  auto mail = BuildNoticeEmail(Sample());
+  ASSERT_TRUE(mail.ok()) << mail.error().ToString();
+  EXPECT_NE(mail->find("From: Springfield Clinic <notices@clinic.example>\r\n"), std::string::npos);
+  EXPECT_NE(mail->find("To: pat@example.net\r\n"), std::string::npos);
+  EXPECT_NE(mail->find("Subject: You have been sent a secure message\r\n"), std::string::npos);
+  EXPECT_NE(mail->find("Message-Id: <"), std::string::npos);
+  EXPECT_NE(mail->find("multipart/alternative"), std::string::npos);
+  EXPECT_NE(mail->find("https://portal.example/r/abc.def"), std::string::npos);
+  // Only CRLF line endings.
+  for (std::size_t i = 0; i < mail->size(); ++i) {
+    if ((*mail)[i] == '\n') {
+      ASSERT_TRUE(i > 0 && (*mail)[i - 1] == '\r') << "bare LF at " << i;
+    }
+  }
+}
+
+TEST(Notice, RefusesHeaderInjection) {
+  NoticeContent n = Sample();
+  n.subject = "Hello\r\nBcc: victim@example.com";
+  EXPECT_EQ(BuildNoticeEmail(n).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Notice, EncodesNonAsciiSubject) {
+  NoticeContent n = Sample();
+  n.subject = "Résultats d'analyse";
+  auto mail = BuildNoticeEmail(n);
+  ASSERT_TRUE(mail.ok());
+  EXPECT_NE(mail->find("Subject: =?UTF-8?B?"), std::string::npos);
+  EXPECT_EQ(mail->find("Résultats"), std::string::npos);  // never raw 8-bit in a header
+}
+
+}  // namespace
+}  // namespace sealpost
