@@ -13,8 +13,6 @@ constexpr int kBatch = 32;
 constexpr std::int64_t kMaxBackoff = 3600;
 }  // namespace
 
-std::string QueueContentAad(const std::string& queue_id) { return "sealpost/queue/v1|" + queue_id; }
-
 QueueRunner::QueueRunner(QueueStore& queue, DeliveryTarget& target, const SecretBytes& queue_key,
                          const Clock& clock, DeliveredFn on_delivered)
     : queue_(queue), target_(target), queue_key_(queue_key), clock_(clock),

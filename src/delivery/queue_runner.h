@@ -50,7 +50,4 @@ class QueueRunner {
   std::thread thread_;
 };
 
-// The AAD that binds a queue entry's sealed content to its entry.
-std::string QueueContentAad(const std::string& queue_id);
-
 }  // namespace sealpost

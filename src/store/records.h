@@ -85,4 +85,9 @@ struct QueueEntry {
   std::string last_error;
 };
 
+// The AAD that binds a queue entry's sealed content to that entry.
+inline std::string QueueContentAad(const std::string& queue_id) {
+  return "sealpost/queue/v1|" + queue_id;
+}
+
 }  // namespace sealpost

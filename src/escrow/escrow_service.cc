@@ -1,0 +1,251 @@
+#include "escrow/escrow_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/encoding.h"
+#include "crypto/password_hash.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "escrow/answer.h"
+#include "mime/notice.h"
+
+namespace sealpost {
+namespace {
+
+std::string HumanDate(std::int64_t unix_seconds) {
+  std::string s = FormatRfc3339(unix_seconds);  // 2026-12-22T18:03:00Z
+  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+}
+
+std::string DomainOf(const std::string& address) {
+  auto at = address.rfind('@');
+  return at == std::string::npos ? "localhost" : address.substr(at + 1);
+}
+
+bool IsHexId(std::string_view s) {
+  if (s.size() != 32) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string ReportedStatus(const RecipientRecord& r, bool expired) {
+  if (r.status == RecipientStatus::kLocked) return "locked";
+  if (expired) return "expired";
+  return RecipientStatusName(r.status);
+}
+
+Result<LinkToken> ParseLinkToken(std::string_view token) {
+  auto dot = token.find('.');
+  if (dot == std::string_view::npos || !IsHexId(token.substr(0, dot))) {
+    return MakeError(ErrorCode::kNotFound, "not a message link");
+  }
+  auto secret = Base64UrlDecodeSecret(token.substr(dot + 1));
+  if (!secret || secret->size() != 32) return MakeError(ErrorCode::kNotFound, "not a message link");
+  return LinkToken{std::string(token.substr(0, dot)), std::move(*secret)};
+}
+
+std::string FormatLinkToken(const std::string& recipient_id, const SecretBytes& secret) {
+  return recipient_id + "." + Base64UrlEncode(secret.view());
+}
+
+EscrowService::EscrowService(EscrowSettings settings, const EscrowSealer& sealer,
+                             const EscrowOpener& opener, MessageStore& messages,
+                             EventStore& events, const KeyRing& keys, const Clock& clock,
+                             std::function<void()> notify_queue)
+    : settings_(std::move(settings)), sealer_(sealer), opener_(opener), messages_(messages),
+      events_(events), keys_(keys), clock_(clock), notify_queue_(std::move(notify_queue)) {}
+
+std::string EscrowService::PortalLink(const std::string& recipient_id,
+                                      const SecretBytes& secret) const {
+  return settings_.public_url + "/r/" + FormatLinkToken(recipient_id, secret);
+}
+
+Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const SealInput& input,
+                                           const std::string& client_address) {
+  auto sealed = draft->Seal(input);
+  if (!sealed.ok()) return std::move(sealed).error();
+  const MessageRecord& m = sealed->record;
+  const std::int64_t now = clock_.NowUnix();
+
+  std::vector<QueueEntry> notices;
+  std::vector<EventRecord> events;
+  events.push_back({0, m.id, "", "accepted", now, client_address, ""});
+  for (std::size_t i = 0; i < m.recipients.size(); ++i) {
+    const RecipientRecord& r = m.recipients[i];
+    NoticeContent notice;
+    notice.organisation = settings_.organisation;
+    notice.from_address = settings_.notice_from;
+    notice.to_address = r.address;
+    notice.sender_address = input.from;
+    notice.subject = settings_.notice_shows_subject && !input.subject.empty()
+                         ? input.subject
+                         : settings_.fixed_subject;
+    notice.portal_link = PortalLink(r.id, sealed->link_secrets[i]);
+    notice.expires_at = HumanDate(m.expires_at);
+    notice.message_id_domain = DomainOf(settings_.notice_from);
+    auto mail = BuildNoticeEmail(notice);
+    WipeMemory(notice.portal_link.data(), notice.portal_link.size());
+    if (!mail.ok()) return std::move(mail).error();
+
+    QueueEntry q;
+    q.id = NewId();
+    q.message_id = m.id;
+    q.recipient_id = r.id;
+    q.mail_from = settings_.notice_from;
+    q.rcpt_to = r.address;
+    auto boxed = BoxSeal(keys_.queue(), *mail, QueueContentAad(q.id));
+    WipeMemory(mail->data(), mail->size());
+    if (!boxed.ok()) return std::move(boxed).error();
+    q.sealed_content = std::move(*boxed);
+    q.state = QueueState::kQueued;
+    q.next_attempt_at = now;
+    q.created_at = now;
+    notices.push_back(std::move(q));
+    events.push_back({0, m.id, r.id, "notice_queued", now, client_address, ""});
+  }
+  // The commit point: after this returns OK, the message and its notices survive a crash.
+  auto status = messages_.InsertWithNotices(m, notices, events);
+  if (!status.ok()) return std::move(status).error();
+  if (notify_queue_) notify_queue_();
+  spdlog::info("message {} accepted: {} recipient(s), escrow", m.id, m.recipients.size());
+
+  SubmitResult result;
+  result.message_id = m.id;
+  for (const auto& r : m.recipients) {
+    result.recipients.push_back({r.id, r.address, r.method, RecipientStatusName(r.status)});
+  }
+  return result;
+}
+
+Result<MessageStatus> EscrowService::Status(const std::string& message_id,
+                                            const std::string& account) {
+  auto found = messages_.Find(message_id);
+  if (!found.ok()) return std::move(found).error();
+  // Another account's message answers exactly like a missing one.
+  if (!found->has_value() || (*found)->account != account) {
+    return MakeError(ErrorCode::kNotFound, "no such message");
+  }
+  MessageStatus out;
+  out.message = std::move(**found);
+  out.expired = clock_.NowUnix() >= out.message.expires_at;
+  return out;
+}
+
+Result<std::vector<EventRecord>> EscrowService::Events(const std::string& message_id) {
+  return events_.ForMessage(message_id);
+}
+
+Result<LinkState> EscrowService::CheckLink(const std::string& recipient_id,
+                                           const SecretBytes& link_secret,
+                                           const std::string& client_address, bool record_open) {
+  auto recipient = messages_.FindRecipient(recipient_id);
+  if (!recipient.ok()) return std::move(recipient).error();
+  if (!recipient->has_value() || !LinkMatches(**recipient, link_secret)) {
+    spdlog::warn("portal: unknown or forged link for recipient id {} from {}",
+                 IsHexId(recipient_id) ? recipient_id : "<malformed>", client_address);
+    return MakeError(ErrorCode::kNotFound, "no such message");
+  }
+  auto message = messages_.Find((*recipient)->message_id);
+  if (!message.ok()) return std::move(message).error();
+  if (!message->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
+  LinkState state;
+  state.message = std::move(**message);
+  state.recipient = std::move(**recipient);
+  state.expired = clock_.NowUnix() >= state.message.expires_at;
+  state.locked = state.recipient.status == RecipientStatus::kLocked;
+  state.attempts_left = std::max(0, settings_.max_answer_failures - state.recipient.failures);
+  auto question = OpenQuestion(state.recipient, keys_.metadata());
+  if (!question.ok()) return std::move(question).error();
+  state.question = std::move(*question);
+  if (record_open) Record(state.message.id, state.recipient.id, "link_opened", client_address);
+  return state;
+}
+
+Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretBytes& link_secret,
+                                          std::string_view answer,
+                                          const std::string& client_address) {
+  // Re-read: another session may have locked the message since the link was checked.
+  auto fresh = messages_.FindRecipient(link.recipient.id);
+  if (!fresh.ok()) return std::move(fresh).error();
+  if (!fresh->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
+  if ((*fresh)->status == RecipientStatus::kLocked) {
+    return MakeError(ErrorCode::kFailedPrecondition, "locked");
+  }
+  if (clock_.NowUnix() >= link.message.expires_at) {
+    return MakeError(ErrorCode::kFailedPrecondition, "expired");
+  }
+  const std::string normalised = NormaliseAnswer(answer);
+  if (!VerifySecret((*fresh)->answer_hash, normalised)) {
+    auto failures = messages_.RecordFailure(link.recipient.id, settings_.max_answer_failures,
+                                            clock_.NowUnix());
+    if (!failures.ok()) return std::move(failures).error();
+    Record(link.message.id, link.recipient.id, "answer_failed", client_address,
+           "failure " + std::to_string(*failures));
+    if (*failures >= settings_.max_answer_failures) {
+      Record(link.message.id, link.recipient.id, "locked", client_address);
+      spdlog::warn("message {} recipient {} locked after {} wrong answers", link.message.id,
+                   link.recipient.id, *failures);
+      return MakeError(ErrorCode::kFailedPrecondition, "locked");
+    }
+    return MakeError(ErrorCode::kUnauthenticated,
+                     std::to_string(settings_.max_answer_failures - *failures));
+  }
+  auto key = UnwrapMessageKey(**fresh, link_secret, normalised);
+  if (!key.ok()) return std::move(key).error();
+  (void)messages_.ResetFailures(link.recipient.id);
+  Record(link.message.id, link.recipient.id, "verified", client_address);
+  return key;
+}
+
+Result<OpenedManifest> EscrowService::Read(const LinkState& link, const SecretBytes& data_key,
+                                           const std::string& client_address) {
+  if (clock_.NowUnix() >= link.message.expires_at) {
+    return MakeError(ErrorCode::kFailedPrecondition, "expired");
+  }
+  auto manifest = opener_.ReadManifest(link.message, data_key);
+  if (!manifest.ok()) return std::move(manifest).error();
+  (void)messages_.SetStatus(link.recipient.id, RecipientStatus::kViewed);
+  Record(link.message.id, link.recipient.id, "viewed", client_address);
+  return manifest;
+}
+
+Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,
+                                                   const SecretBytes& data_key,
+                                                   const AttachmentInfo& attachment,
+                                                   std::size_t index,
+                                                   const std::string& client_address) {
+  if (clock_.NowUnix() >= link.message.expires_at) {
+    return MakeError(ErrorCode::kFailedPrecondition, "expired");
+  }
+  auto reader = opener_.OpenAttachment(link.message, data_key, attachment);
+  if (!reader.ok()) return std::move(reader).error();
+  Record(link.message.id, link.recipient.id, "downloaded", client_address,
+         "attachment " + std::to_string(index));
+  return reader;
+}
+
+void EscrowService::NoticeDelivered(const QueueEntry& entry) {
+  auto recipient = messages_.FindRecipient(entry.recipient_id);
+  if (recipient.ok() && recipient->has_value() &&
+      (*recipient)->status == RecipientStatus::kNoticeQueued) {
+    (void)messages_.SetStatus(entry.recipient_id, RecipientStatus::kNoticeDelivered);
+  }
+  Record(entry.message_id, entry.recipient_id, "notice_delivered", "");
+}
+
+void EscrowService::Record(const std::string& message_id, const std::string& recipient_id,
+                           const std::string& type, const std::string& client_address,
+                           const std::string& detail) {
+  auto status = events_.Append({0, message_id, recipient_id, type, clock_.NowUnix(),
+                                client_address, detail});
+  if (!status.ok()) {
+    spdlog::error("event {} for message {} not recorded: {}", type, message_id,
+                  status.error().ToString());
+  }
+}
+
+}  // namespace sealpost

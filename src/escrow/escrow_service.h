@@ -1,0 +1,114 @@
+// EscrowService: the escrow journey as the rest of sealpost sees it. Submit seals a
+// message, builds one notice per recipient and commits message, recipients, queued
+// notices and events in one transaction before anything is acknowledged. The portal
+// side recognises links, checks answers (counting failures and locking), opens the
+// message for a verified recipient, and records every access as an event.
+// All methods block (Argon2id, fsync): call them off the event loop.
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "crypto/key_ring.h"
+#include "escrow/opener.h"
+#include "escrow/sealer.h"
+#include "store/stores.h"
+
+namespace sealpost {
+
+struct EscrowSettings {
+  std::string public_url;        // base of portal links, e.g. https://localhost:8443
+  std::string organisation = "sealpost";
+  std::string notice_from;       // From address of notices
+  bool notice_shows_subject = false;
+  std::string fixed_subject = "You have been sent a secure message";
+  int max_answer_failures = 5;
+};
+
+struct SubmittedRecipient {
+  std::string id;
+  std::string address;
+  std::string method;
+  std::string status;
+};
+
+struct SubmitResult {
+  std::string message_id;
+  std::vector<SubmittedRecipient> recipients;
+};
+
+// A recipient's link, recognised: what the portal may show before verification.
+struct LinkState {
+  MessageRecord message;
+  RecipientRecord recipient;
+  std::string question;
+  bool expired = false;
+  bool locked = false;
+  int attempts_left = 0;
+};
+
+struct MessageStatus {
+  MessageRecord message;
+  bool expired = false;
+};
+
+// Recipient status as reported: stored status, or "expired" once past the expiry.
+std::string ReportedStatus(const RecipientRecord& r, bool expired);
+
+class EscrowService {
+ public:
+  EscrowService(EscrowSettings settings, const EscrowSealer& sealer, const EscrowOpener& opener,
+                MessageStore& messages, EventStore& events, const KeyRing& keys,
+                const Clock& clock, std::function<void()> notify_queue);
+
+  std::unique_ptr<Draft> BeginDraft() const { return sealer_.Begin(); }
+  Result<SubmitResult> Submit(std::unique_ptr<Draft> draft, const SealInput& input,
+                              const std::string& client_address);
+  Result<MessageStatus> Status(const std::string& message_id, const std::string& account);
+  Result<std::vector<EventRecord>> Events(const std::string& message_id);
+
+  // kNotFound for unknown recipients and forged secrets alike.
+  Result<LinkState> CheckLink(const std::string& recipient_id, const SecretBytes& link_secret,
+                              const std::string& client_address, bool record_open);
+  // The message key, or: kFailedPrecondition (locked, expired), kUnauthenticated
+  // (wrong answer; the message says how many attempts are left).
+  Result<SecretBytes> Answer(const LinkState& link, const SecretBytes& link_secret,
+                             std::string_view answer, const std::string& client_address);
+  Result<OpenedManifest> Read(const LinkState& link, const SecretBytes& data_key,
+                              const std::string& client_address);
+  Result<SealedBlobReader> Attachment(const LinkState& link, const SecretBytes& data_key,
+                                      const AttachmentInfo& attachment, std::size_t index,
+                                      const std::string& client_address);
+  // Called by the queue once a notice has left.
+  void NoticeDelivered(const QueueEntry& entry);
+
+ private:
+  void Record(const std::string& message_id, const std::string& recipient_id,
+              const std::string& type, const std::string& client_address,
+              const std::string& detail = {});
+  std::string PortalLink(const std::string& recipient_id, const SecretBytes& secret) const;
+
+  EscrowSettings settings_;
+  const EscrowSealer& sealer_;
+  const EscrowOpener& opener_;
+  MessageStore& messages_;
+  EventStore& events_;
+  const KeyRing& keys_;
+  const Clock& clock_;
+  std::function<void()> notify_queue_;
+};
+
+// A portal link token is "<recipient id>.<link secret, base64url>".
+struct LinkToken {
+  std::string recipient_id;
+  SecretBytes secret;
+};
+Result<LinkToken> ParseLinkToken(std::string_view token);
+std::string FormatLinkToken(const std::string& recipient_id, const SecretBytes& secret);
+
+}  // namespace sealpost

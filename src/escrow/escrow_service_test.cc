@@ -1,0 +1,163 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "crypto/signing.h"
+#include "escrow/escrow_service.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost {
+namespace {
+
+class EscrowServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-service-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    db_ = std::move(*sqlite::Database::Open(dir_ + "/db"));
+    signing_keys_ = sqlite::NewSigningKeyStore(*db_);
+    messages_ = sqlite::NewMessageStore(*db_);
+    events_ = sqlite::NewEventStore(*db_);
+    queue_ = sqlite::NewQueueStore(*db_);
+    blobs_ = std::move(*NewFileBlobStore(dir_ + "/blobs"));
+    auto pair = GenerateSigningKey();
+    signer_ = {"k1", pair.public_key, std::move(pair.secret_key)};
+    ASSERT_TRUE(signing_keys_->Insert({"k1", signer_.public_key, "x", 1}).ok());
+    keys_.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
+    sealer_.emplace(*blobs_, signer_, keys_->metadata(), clock_, SealerOptions{1, 8 * 1024});
+    opener_.emplace(*blobs_, *signing_keys_);
+    EscrowSettings settings;
+    settings.public_url = "https://portal.test";
+    settings.notice_from = "notices@clinic.test";
+    service_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_,
+                     [this] { ++notified_; });
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  SubmitResult Send() {
+    SealInput in;
+    in.account = "default";
+    in.from = "dr@clinic.test";
+    in.subject = "Results";
+    in.text = "All fine.";
+    in.expires_at = clock_.NowUnix() + 86400;
+    in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex"});
+    auto result = service_->Submit(service_->BeginDraft(), in, "192.0.2.1");
+    EXPECT_TRUE(result.ok()) << result.error().ToString();
+    return *result;
+  }
+
+  // The link secret, recovered from the queued notice as the recipient would.
+  LinkToken LinkFromNotice(const std::string& recipient_id) {
+    auto due = queue_->Due(clock_.NowUnix(), 100);
+    EXPECT_TRUE(due.ok());
+    for (const auto& q : *due) {
+      if (q.recipient_id != recipient_id) continue;
+      auto mail = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+      // The text part is quoted-printable: undo its soft line breaks.
+      for (auto soft = mail.find("=\r\n"); soft != std::string::npos; soft = mail.find("=\r\n")) {
+        mail.erase(soft, 3);
+      }
+      auto at = mail.find("https://portal.test/r/");
+      EXPECT_NE(at, std::string::npos);
+      std::string token = mail.substr(at + 22, 32 + 1 + 43);
+      return std::move(*ParseLinkToken(token));
+    }
+    ADD_FAILURE() << "no notice queued";
+    return {};
+  }
+
+  std::string dir_;
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SigningKeyStore> signing_keys_;
+  std::unique_ptr<MessageStore> messages_;
+  std::unique_ptr<EventStore> events_;
+  std::unique_ptr<QueueStore> queue_;
+  std::unique_ptr<BlobStore> blobs_;
+  SigningIdentity signer_;
+  std::optional<KeyRing> keys_;
+  std::optional<EscrowSealer> sealer_;
+  std::optional<EscrowOpener> opener_;
+  std::optional<EscrowService> service_;
+  int notified_ = 0;
+};
+
+TEST_F(EscrowServiceTest, SubmitQueuesNoticeAndAnswerOpens) {
+  SubmitResult sent = Send();
+  EXPECT_EQ(notified_, 1);
+  ASSERT_EQ(sent.recipients.size(), 1u);
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  auto state = service_->CheckLink(link.recipient_id, link.secret, "198.51.100.7", true);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->question, "Pet's name?");
+  auto key = service_->Answer(*state, link.secret, "  REX ", "198.51.100.7");
+  ASSERT_TRUE(key.ok()) << key.error().ToString();
+  auto manifest = service_->Read(*state, *key, "198.51.100.7");
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_EQ(manifest->manifest.text, "All fine.");
+  auto status = service_->Status(sent.message_id, "default");
+  EXPECT_EQ(ReportedStatus(status->message.recipients[0], status->expired), "viewed");
+  EXPECT_EQ(service_->Status(sent.message_id, "other-account").error().code, ErrorCode::kNotFound);
+
+  std::vector<std::string> types;
+  auto events = service_->Events(sent.message_id);
+  ASSERT_TRUE(events.ok());
+  for (const auto& e : *events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"accepted", "notice_queued", "link_opened",
+                                              "verified", "viewed"}));
+}
+
+TEST_F(EscrowServiceTest, FiveWrongAnswersLock) {
+  SubmitResult sent = Send();
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  auto state = *service_->CheckLink(link.recipient_id, link.secret, "203.0.113.9", true);
+  for (int i = 1; i <= 4; ++i) {
+    auto r = service_->Answer(state, link.secret, "Fido", "203.0.113.9");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
+    EXPECT_EQ(r.error().message, std::to_string(5 - i));  // attempts left
+  }
+  auto fifth = service_->Answer(state, link.secret, "Fido", "203.0.113.9");
+  EXPECT_EQ(fifth.error().code, ErrorCode::kFailedPrecondition);
+  // Now even the right answer is refused.
+  auto right = service_->Answer(state, link.secret, "Rex", "203.0.113.9");
+  EXPECT_EQ(right.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(right.error().message, "locked");
+  auto status = *service_->Status(sent.message_id, "default");
+  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "locked");
+}
+
+TEST_F(EscrowServiceTest, ForgedAndExpiredLinks) {
+  SubmitResult sent = Send();
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  EXPECT_EQ(service_->CheckLink(link.recipient_id, RandomSecret(32), "x", true).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(service_->CheckLink(std::string(32, 'a'), link.secret, "x", true).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_FALSE(ParseLinkToken("nonsense").ok());
+  EXPECT_FALSE(ParseLinkToken(std::string(32, 'a') + ".short").ok());
+
+  auto state = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
+  clock_.Advance(86400);
+  auto r = service_->Answer(state, link.secret, "Rex", "x");
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(r.error().message, "expired");
+  auto status = *service_->Status(sent.message_id, "default");
+  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "expired");
+}
+
+TEST_F(EscrowServiceTest, NoticeHidesSubjectByDefault) {
+  SubmitResult sent = Send();
+  auto due = *queue_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  auto mail = *BoxOpen(keys_->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
+  EXPECT_NE(mail.find("Subject: You have been sent a secure message"), std::string::npos);
+  EXPECT_EQ(mail.find("Results"), std::string::npos);
+  EXPECT_EQ(mail.find("All fine"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sealpost
