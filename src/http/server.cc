@@ -1,0 +1,359 @@
+#include "http/server.h"
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <optional>
+
+#include "base/text.h"
+
+namespace sealpost::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+const char* const kContentSecurityPolicy =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'";
+
+namespace {
+
+const Header kSecurityHeaders[] = {
+    {"Strict-Transport-Security", "max-age=63072000; includeSubDomains"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+    {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
+};
+
+class StreamBody final : public BodyStream {
+ public:
+  StreamBody(Stream& stream, beast::flat_buffer& buffer,
+             bhttp::request_parser<bhttp::buffer_body>& parser, std::chrono::seconds timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout) {}
+
+  asio::awaitable<Result<std::size_t>> Read(char* data, std::size_t size) override {
+    while (!parser_.is_done()) {
+      parser_.get().body().data = data;
+      parser_.get().body().size = size;
+      beast::get_lowest_layer(stream_).expires_after(timeout_);
+      auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kTuple);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec == bhttp::error::body_limit) {
+        co_return MakeError(ErrorCode::kResourceExhausted, "request body too large");
+      }
+      if (ec) co_return MakeError(ErrorCode::kIo, "reading request body: " + ec.message());
+      std::size_t got = size - parser_.get().body().size;
+      if (got > 0) co_return got;
+    }
+    co_return std::size_t{0};
+  }
+
+  bool done() const override { return parser_.is_done(); }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  std::chrono::seconds timeout_;
+};
+
+template <typename Message>
+void ApplyHeaders(Message& out, const Response& res) {
+  bool has_csp = false, has_cache = false;
+  for (const auto& h : res.headers) {
+    out.insert(h.name, h.value);
+    has_csp |= EqualsIgnoreCase(h.name, "content-security-policy");
+    has_cache |= EqualsIgnoreCase(h.name, "cache-control");
+  }
+  for (const auto& h : kSecurityHeaders) out.set(h.name, h.value);
+  if (!has_csp) out.set("Content-Security-Policy", kContentSecurityPolicy);
+  if (!has_cache) out.set(bhttp::field::cache_control, "no-store");
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServerOptions o)
+      : options(std::move(o)), tls(asio::ssl::context::tls_server), acceptor(io),
+        pool(options.worker_threads) {}
+
+  Status Setup();
+  asio::awaitable<void> Listen();
+  asio::awaitable<void> Session(tcp::socket socket);
+  asio::awaitable<Response> Dispatch(Request& req, const Route& route);
+  asio::awaitable<bool> Write(Stream& stream, Response& res, bool keep_alive, unsigned version);
+
+  ServerOptions options;
+  Router router;
+  asio::io_context io{1};
+  asio::ssl::context tls;
+  tcp::acceptor acceptor;
+  asio::thread_pool pool;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+};
+
+Status Server::Impl::Setup() {
+  boost::system::error_code ec;
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression |
+                  asio::ssl::context::single_dh_use);
+  SSL_CTX* ctx = tls.native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // TLS 1.2: forward-secret AEAD suites only. TLS 1.3 suites are all acceptable.
+  SSL_CTX_set_cipher_list(ctx,
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305");
+  tls.use_certificate_chain_file(options.cert_file, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot load certificate " + options.cert_file + ": " + ec.message());
+  tls.use_private_key_file(options.key_file, asio::ssl::context::pem, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot load private key " + options.key_file + ": " + ec.message());
+
+  auto address = asio::ip::make_address(options.address, ec);
+  if (ec) return MakeError(ErrorCode::kInvalidArgument, "invalid listen address " + options.address);
+  tcp::endpoint endpoint(address, options.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kIo, "cannot listen on " + options.address + ":" +
+                                         std::to_string(options.port) + ": " + ec.message());
+  }
+  return OkStatus();
+}
+
+asio::awaitable<void> Server::Impl::Listen() {
+  while (!stopping) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) break;
+      continue;
+    }
+    if (connections >= options.max_connections) {
+      spdlog::warn("http: connection limit reached; refusing a connection");
+      continue;  // the socket closes as it goes out of scope
+    }
+    asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<Response> Server::Impl::Dispatch(Request& req, const Route& route) {
+  try {
+    co_return co_await route.handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler for {} {} failed: {}", route.method, route.pattern, e.what());
+  }
+  co_return ProblemResponse(500, "Internal error", "The server could not complete the request.");
+}
+
+asio::awaitable<bool> Server::Impl::Write(Stream& stream, Response& res, bool keep_alive,
+                                          unsigned version) {
+  beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+  if (!res.producer) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+    ApplyHeaders(out, res);
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
+    co_return !ec;
+  }
+  bhttp::response<bhttp::buffer_body> out{static_cast<bhttp::status>(res.status), version};
+  ApplyHeaders(out, res);
+  out.keep_alive(keep_alive);
+  if (res.content_length) out.content_length(*res.content_length);
+  else out.chunked(true);
+  out.body().data = nullptr;
+  out.body().more = true;
+  bhttp::response_serializer<bhttp::buffer_body> serializer{out};
+  auto [hec, hn] = co_await bhttp::async_write_header(stream, serializer, kTuple);
+  if (hec) co_return false;
+  std::string chunk;
+  for (;;) {
+    std::optional<Result<bool>> more;
+    co_await asio::co_spawn(pool, [&]() -> asio::awaitable<void> {
+      more.emplace(res.producer(chunk));
+      co_return;
+    }, asio::use_awaitable);
+    if (!more->ok()) {
+      spdlog::error("http: response body failed midway: {}", more->error().ToString());
+      co_return false;  // the connection is closed: the client sees a cut body
+    }
+    if (!**more) break;
+    if (chunk.empty()) continue;
+    out.body().data = chunk.data();
+    out.body().size = chunk.size();
+    out.body().more = true;
+    beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream, serializer, kTuple);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) co_return false;
+  }
+  out.body().data = nullptr;
+  out.body().size = 0;
+  out.body().more = false;
+  auto [ec, n] = co_await bhttp::async_write(stream, serializer, kTuple);
+  co_return !ec;
+}
+
+asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
+  ++connections;
+  struct Release {
+    std::atomic<std::size_t>& n;
+    ~Release() { --n; }
+  } release{connections};
+  boost::system::error_code ec;
+  const std::string client = socket.remote_endpoint(ec).address().to_string();
+  Stream stream(std::move(socket), tls);
+  beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+  auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+  if (hs_ec) co_return;
+
+  beast::flat_buffer buffer;
+  for (;;) {
+    beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+    bhttp::request_parser<bhttp::empty_body> header_parser;
+    header_parser.header_limit(options.header_limit);
+    auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
+    if (rec) {
+      if (rec == bhttp::error::header_limit) {
+        Response too_big = ProblemResponse(431, "Request header too large", "");
+        co_await Write(stream, too_big, false, 11);
+      } else if (rec != bhttp::error::end_of_stream && rec != beast::error::timeout &&
+                 rec != asio::ssl::error::stream_truncated && rec != asio::error::eof) {
+        Response bad = ProblemResponse(400, "Bad request", "The request could not be parsed.");
+        co_await Write(stream, bad, false, 11);
+      }
+      break;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto& head = header_parser.get();
+    Request req;
+    req.method = std::string(head.method_string());
+    std::string_view target = head.target();
+    auto q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    for (const auto& field : head) {
+      req.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    req.client_address = client;
+    const unsigned version = head.version();
+    bool keep_alive = head.keep_alive();
+    const bool has_body = header_parser.content_length().value_or(0) > 0 || header_parser.chunked();
+
+    RouteMatch match = router.Match(req.method, req.path);
+    Response res;
+    std::string pattern = "<unmatched>";
+    if (!match.route) {
+      res = match.method_not_allowed ? ProblemResponse(405, "Method not allowed", "")
+                                     : ProblemResponse(404, "Not found", "No such page.");
+      keep_alive = keep_alive && !has_body;
+    } else {
+      pattern = match.route->pattern;
+      req.params = std::move(match.params);
+      if (has_body && EqualsIgnoreCase(head[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+        auto [cec, cn] = co_await bhttp::async_write(stream, cont, kTuple);
+        if (cec) break;
+      }
+      if (match.route->body_mode == BodyMode::kBuffered) {
+        bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
+        parser.body_limit(match.route->body_limit);
+        beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+        if (bec == bhttp::error::body_limit) {
+          res = ProblemResponse(413, "Request body too large",
+                                "The body is larger than this endpoint accepts (" +
+                                    std::to_string(match.route->body_limit) + " bytes).");
+          keep_alive = false;
+        } else if (bec) {
+          break;
+        } else {
+          req.body = std::move(parser.get().body());
+          res = co_await Dispatch(req, *match.route);
+        }
+      } else {
+        bhttp::request_parser<bhttp::buffer_body> parser(std::move(header_parser));
+        parser.body_limit(match.route->body_limit);
+        StreamBody body(stream, buffer, parser, options.io_timeout);
+        req.stream = &body;
+        res = co_await Dispatch(req, *match.route);
+        // A body the handler did not read to the end cannot be skipped safely.
+        if (!parser.is_done()) keep_alive = false;
+      }
+    }
+    const int status = res.status;
+    bool written = co_await Write(stream, res, keep_alive, version);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start).count();
+    spdlog::info("http {} {} {} {} {}ms", client, req.method, pattern, status, ms);
+    if (!written || !keep_alive) break;
+  }
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  co_await stream.async_shutdown(kTuple);
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() {
+  Stop();
+  impl_->pool.join();
+}
+
+Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  auto status = impl->Setup();
+  if (!status.ok()) return std::move(status).error();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Router& Server::router() { return impl_->router; }
+
+std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::Run() {
+  asio::co_spawn(impl_->io, impl_->Listen(), asio::detached);
+  impl_->io.run();
+}
+
+void Server::Stop() {
+  impl_->stopping = true;
+  asio::post(impl_->io, [impl = impl_.get()] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+    impl->io.stop();
+  });
+}
+
+asio::awaitable<void> Server::Offload(std::function<void()> work) {
+  co_await asio::co_spawn(impl_->pool, [w = std::move(work)]() -> asio::awaitable<void> {
+    w();
+    co_return;
+  }, asio::use_awaitable);
+}
+
+}  // namespace sealpost::http

@@ -1,0 +1,67 @@
+// The HTTPS server (Boost.Beast over OpenSSL, C++20 coroutines) that serves the API
+// and the portal. Security exposure: high — it faces the Internet and parses
+// untrusted HTTP. Limits: header size, body size per route, timeouts on every read
+// and write, a cap on concurrent connections. Every response carries HSTS, a strict
+// Content-Security-Policy, nosniff, frame-ancestors 'none' and no-referrer. Request
+// log lines name the route pattern, never the path: paths may carry link secrets.
+//
+// Threading: one event-loop thread runs every connection's coroutine; handlers hand
+// blocking or CPU-heavy work to a bounded worker pool through Offload().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "http/router.h"
+
+namespace sealpost::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8443;  // 0: any free port (tests)
+  std::string cert_file;
+  std::string key_file;
+  std::size_t worker_threads = 4;
+  std::uint32_t header_limit = 16 * 1024;
+  std::size_t max_connections = 1024;
+  std::chrono::seconds io_timeout{30};
+  std::chrono::seconds idle_timeout{60};
+};
+
+// Runs blocking work off the event loop and resumes the caller when it is done.
+class Offloader {
+ public:
+  virtual ~Offloader() = default;
+  virtual boost::asio::awaitable<void> Offload(std::function<void()> work) = 0;
+};
+
+class Server : public Offloader {
+ public:
+  // Loads the certificate and binds the listening socket; fails with a clear error.
+  static Result<std::unique_ptr<Server>> Create(ServerOptions options);
+  ~Server() override;
+
+  // The router may be filled until Run() is called.
+  Router& router();
+  std::uint16_t port() const;
+  // Serves until Stop(); blocks the calling thread.
+  void Run();
+  // Safe from any thread, including signal handlers' asio callbacks.
+  void Stop();
+
+  boost::asio::awaitable<void> Offload(std::function<void()> work) override;
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The headers every response carries (tests check them).
+extern const char* const kContentSecurityPolicy;
+
+}  // namespace sealpost::http
