@@ -1,0 +1,52 @@
+#include "api/auth.h"
+
+#include "base/encoding.h"
+#include "base/secret.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+
+namespace sealpost::api {
+
+std::string HashApiSecret(std::string_view secret) {
+  return Sha256(std::string("sealpost/api-key/v1|") + std::string(secret));
+}
+
+Result<NewApiKey> CreateApiKey(ApiKeyStore& store, const Clock& clock, const std::string& name,
+                               const std::string& account) {
+  NewApiKey key;
+  key.id = NewId();
+  key.secret = Base64UrlEncode(RandomBytes(32));
+  ApiKeyRecord record;
+  record.id = key.id;
+  record.secret_hash = HashApiSecret(key.secret);
+  record.name = name;
+  record.account = account;
+  record.created_at = clock.NowUnix();
+  auto status = store.Insert(record);
+  if (!status.ok()) return std::move(status).error();
+  return key;
+}
+
+Result<Principal> ApiKeyAuthenticator::Authenticate(std::string_view value) const {
+  const Error denied = MakeError(ErrorCode::kUnauthenticated,
+                                 "A valid X-API-Key header (id:secret) is required.");
+  auto colon = value.find(':');
+  if (value.empty() || colon == std::string_view::npos || colon > 64 || value.size() > 256) {
+    return denied;
+  }
+  std::string id(value.substr(0, colon));
+  auto record = store_.Find(id);
+  if (!record.ok()) return std::move(record).error();
+  // Hash even when the id is unknown, so both failures take the same time.
+  const std::string hash = HashApiSecret(value.substr(colon + 1));
+  if (!record->has_value()) {
+    (void)ConstantTimeEqual(hash, hash);
+    return denied;
+  }
+  if (!ConstantTimeEqual(hash, (*record)->secret_hash) || (*record)->revoked_at.has_value()) {
+    return denied;
+  }
+  return Principal{(*record)->id, (*record)->account};
+}
+
+}  // namespace sealpost::api

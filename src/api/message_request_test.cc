@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include "api/message_request.h"
+
+namespace sealpost::api {
+namespace {
+
+std::vector<std::string> Names(const ParsedRequest& p) {
+  std::vector<std::string> out;
+  for (const auto& x : p.problems) out.push_back(x.name);
+  return out;
+}
+
+TEST(MessageRequest, ParsesAGoodRequest) {
+  auto p = ParseMessageRequest(R"({
+    "from": "dr@clinic.example", "to": ["pat@example.net"], "cc": ["nurse@clinic.example"],
+    "subject": "Results", "text": "Hello", "html": "<p>Hello</p>",
+    "attachments": [{"filename": "a.txt", "content_type": "text/plain", "content_base64": "aGk="}],
+    "options": {"escrow": {"question": "Q?", "answer": "A"}, "expires_in_days": 7}})",
+                               {});
+  ASSERT_TRUE(p.problems.empty()) << p.problems[0].name << ": " << p.problems[0].reason;
+  EXPECT_EQ(p.request.from, "dr@clinic.example");
+  EXPECT_EQ(p.request.to, std::vector<std::string>{"pat@example.net"});
+  EXPECT_EQ(p.request.cc, std::vector<std::string>{"nurse@clinic.example"});
+  ASSERT_EQ(p.request.attachments.size(), 1u);
+  EXPECT_EQ(p.request.question.value_or(""), "Q?");
+  EXPECT_EQ(p.request.expires_in_days.value_or(0), 7);
+}
+
+TEST(MessageRequest, NamesEveryBadField) {
+  auto p = ParseMessageRequest(R"({
+    "from": "not-an-address", "to": ["ok@example.net", "bad address", 3],
+    "subject": "two\r\nlines", "attachments": [{"filename": "../etc/passwd", "content_base64": "!!"}],
+    "options": {"expires_in_days": 0, "escrow": {"question": "Q?"}}, "bogus": 1})",
+                               {});
+  auto names = Names(p);
+  for (const char* want : {"from", "to[1]", "to[2]", "subject", "attachments[0].filename",
+                           "attachments[0].content_base64", "options.expires_in_days",
+                           "options.escrow", "bogus"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  }
+}
+
+TEST(MessageRequest, RefusesMalformedJson) {
+  struct { const char* body; const char* field; } cases[] = {
+      {"", "body"},
+      {"{\"from\": ", "body"},
+      {"[1,2]", "body"},
+      {"{} trailing", "body"},
+      {"{\"to\": []}", "from"},
+      {"{\"from\": \"a@b.example\", \"to\": [], \"text\": \"x\"}", "to"},
+      {"{\"from\": \"a@b.example\", \"to\": [\"c@d.example\"]}", "text"},
+  };
+  for (const auto& c : cases) {
+    auto p = ParseMessageRequest(c.body, {});
+    auto names = Names(p);
+    EXPECT_NE(std::find(names.begin(), names.end(), c.field), names.end()) << c.body;
+  }
+  std::string deep(100, '[');
+  EXPECT_EQ(Names(ParseMessageRequest(deep, {})), std::vector<std::string>{"body"});
+}
+
+TEST(MessageRequest, EnforcesLimits) {
+  RequestLimits limits;
+  limits.max_recipients = 2;
+  limits.max_attachment_bytes = 3;
+  auto p = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example", "e@f.example"],
+    "cc": ["g@h.example"], "text": "x",
+    "attachments": [{"filename": "a", "content_base64": "aGVsbG8="}]})", limits);
+  auto names = Names(p);
+  EXPECT_NE(std::find(names.begin(), names.end(), "to"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "attachments"), names.end());
+}
+
+}  // namespace
+}  // namespace sealpost::api

@@ -1,0 +1,302 @@
+#include "api/messages_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "base/encoding.h"
+#include "base/text.h"
+#include "http/multipart.h"
+#include "mime/address.h"
+
+namespace sealpost::api {
+namespace json = boost::json;
+using boost::asio::awaitable;
+using http::InvalidParam;
+using http::Response;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+Response Problems(const std::vector<InvalidParam>& problems) {
+  return http::ProblemResponse(400, "Invalid request",
+                               "The request has " + std::to_string(problems.size()) +
+                                   " problem(s); see invalid-params.",
+                               problems);
+}
+
+Response NeedsQuestion(const std::vector<std::string>& addresses) {
+  json::array list;
+  for (const auto& a : addresses) list.emplace_back(a);
+  json::object o{{"type", "about:blank"},
+                 {"title", "Needs input"},
+                 {"status", 422},
+                 {"detail",
+                  "These recipients need a question and answer to verify them: set "
+                  "options.escrow.question and options.escrow.answer. Nothing was sent."},
+                 {"recipients", std::move(list)}};
+  Response r;
+  r.status = 422;
+  r.body = json::serialize(o);
+  r.Set("Content-Type", "application/problem+json");
+  return r;
+}
+
+awaitable<Result<std::string>> ReadBody(http::BodyStream& stream, std::size_t limit) {
+  std::string out;
+  std::string chunk(kReadChunk, '\0');
+  for (;;) {
+    auto n = co_await stream.Read(chunk.data(), chunk.size());
+    if (!n.ok()) co_return std::move(n).error();
+    if (*n == 0) break;
+    if (out.size() + *n > limit) {
+      co_return MakeError(ErrorCode::kResourceExhausted,
+                          "The JSON body is larger than " + std::to_string(limit) + " bytes.");
+    }
+    out.append(chunk.data(), *n);
+  }
+  co_return out;
+}
+
+// Receives a multipart upload: the "message" part is kept (bounded), file parts stream
+// straight into the draft's encrypted attachments.
+class UploadSink final : public http::MultipartSink {
+ public:
+  UploadSink(Draft& draft, std::size_t json_limit, const RequestLimits& limits)
+      : draft_(draft), json_limit_(json_limit), limits_(limits) {}
+
+  Status OnPartBegin(const http::PartInfo& part) override {
+    if (part.has_filename) {
+      std::string field = "files[" + std::to_string(files_) + "]";
+      if (++files_ > limits_.max_attachments) {
+        return MakeError(ErrorCode::kInvalidArgument, "too many attachments", field);
+      }
+      auto problems = CheckAttachmentMeta(field, part.filename, part.content_type);
+      if (!problems.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument, problems[0].reason, problems[0].name);
+      }
+      in_file_ = true;
+      return draft_.StartAttachment(part.filename, part.content_type.empty()
+                                                       ? "application/octet-stream"
+                                                       : part.content_type);
+    }
+    if (part.name != "message" || seen_message_) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "expected one \"message\" part and file parts only",
+                       SanitizeForLog(part.name, 64));
+    }
+    seen_message_ = true;
+    in_message_ = true;
+    return OkStatus();
+  }
+
+  Status OnPartData(std::string_view data) override {
+    if (in_file_) {
+      if (draft_.attachment_bytes() + data.size() > limits_.max_attachment_bytes) {
+        return MakeError(ErrorCode::kResourceExhausted,
+                         "attachments are larger than " +
+                             std::to_string(limits_.max_attachment_bytes) + " bytes in all");
+      }
+      return draft_.AppendAttachment(data);
+    }
+    if (message_.size() + data.size() > json_limit_) {
+      return MakeError(ErrorCode::kResourceExhausted, "the message part is too large");
+    }
+    message_.append(data);
+    return OkStatus();
+  }
+
+  Status OnPartEnd() override {
+    if (in_file_) {
+      in_file_ = false;
+      return draft_.FinishAttachment();
+    }
+    in_message_ = false;
+    return OkStatus();
+  }
+
+  bool seen_message() const { return seen_message_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  Draft& draft_;
+  std::size_t json_limit_;
+  const RequestLimits& limits_;
+  std::string message_;
+  std::size_t files_ = 0;
+  bool in_file_ = false, in_message_ = false, seen_message_ = false;
+};
+
+Response ErrorResponse(const Error& e) {
+  if (e.code == ErrorCode::kInvalidArgument && !e.field.empty()) {
+    return Problems({{e.field, e.message}});
+  }
+  if (e.code == ErrorCode::kInternal || e.code == ErrorCode::kIo || e.code == ErrorCode::kIntegrity) {
+    spdlog::error("api: {}", e.ToString());
+  }
+  return http::ProblemFromError(e);
+}
+
+json::object RecipientJson(const std::string& address, const std::string& kind,
+                           const std::string& method, const std::string& status) {
+  return json::object{{"address", address}, {"kind", kind}, {"method", method}, {"status", status}};
+}
+
+}  // namespace
+
+void MessagesApi::Register(http::Router& router) {
+  // The route's limit covers the largest multipart upload; JSON bodies have their own.
+  const std::uint64_t upload_limit =
+      settings_.limits.max_attachment_bytes + settings_.max_json_bytes + 1024 * 1024;
+  router.Add("POST", "/api/v1/messages",
+             [this](http::Request& r) { return Send(r); }, http::BodyMode::kStreamed, upload_limit);
+  router.Add("GET", "/api/v1/messages/{id}", [this](http::Request& r) { return Get(r); });
+}
+
+awaitable<Result<Principal>> MessagesApi::Authenticate(const http::Request& req) {
+  std::optional<Result<Principal>> principal;
+  std::string header(req.header("x-api-key"));
+  co_await offloader_.Offload([&] { principal.emplace(auth_.Authenticate(header)); });
+  if (!principal->ok()) {
+    spdlog::warn("api: authentication failed from {}", req.client_address);
+  }
+  co_return std::move(*principal);
+}
+
+awaitable<Response> MessagesApi::Send(http::Request& req) {
+  auto principal = co_await Authenticate(req);
+  if (!principal.ok()) {
+    Response r = http::ProblemFromError(principal.error());
+    r.Set("WWW-Authenticate", "X-API-Key");
+    co_return r;
+  }
+  auto media = http::ParseMediaType(req.header("content-type"));
+  if (!media || (media->type != "application/json" && media->type != "multipart/form-data")) {
+    co_return http::ProblemResponse(415, "Unsupported media type",
+                                    "Send application/json, or multipart/form-data with a "
+                                    "\"message\" part.");
+  }
+
+  std::unique_ptr<Draft> draft = escrow_.BeginDraft();
+  std::string body;
+  if (media->type == "application/json") {
+    auto read = co_await ReadBody(*req.stream, settings_.max_json_bytes);
+    if (!read.ok()) co_return ErrorResponse(read.error());
+    body = std::move(*read);
+  } else {
+    auto boundary = media->param("boundary");
+    if (!boundary || !http::MultipartParser::ValidBoundary(*boundary)) {
+      co_return Problems({{"Content-Type", "multipart/form-data needs a valid boundary"}});
+    }
+    UploadSink sink(*draft, settings_.max_json_bytes, settings_.limits);
+    http::MultipartParser parser(*boundary, sink);
+    std::string chunk(kReadChunk, '\0');
+    for (;;) {
+      auto n = co_await req.stream->Read(chunk.data(), chunk.size());
+      if (!n.ok()) co_return ErrorResponse(n.error());
+      if (*n == 0) break;
+      auto fed = parser.Feed(std::string_view(chunk.data(), *n));
+      if (!fed.ok()) co_return ErrorResponse(fed.error());
+    }
+    auto finished = parser.Finish();
+    if (!finished.ok()) co_return ErrorResponse(finished.error());
+    if (!sink.seen_message()) {
+      co_return Problems({{"message", "the multipart body needs a \"message\" part holding the JSON"}});
+    }
+    body = sink.message();
+  }
+
+  std::optional<ParsedRequest> parsed;
+  co_await offloader_.Offload([&] { parsed.emplace(ParseMessageRequest(body, settings_.limits)); });
+  if (!parsed->problems.empty()) co_return Problems(parsed->problems);
+  const MessageRequest& m = parsed->request;
+  if (draft->attachment_bytes() > settings_.limits.max_attachment_bytes) {
+    co_return Problems({{"attachments", "are too large in all"}});
+  }
+
+  SealInput input;
+  input.account = principal->account;
+  input.from = m.from;
+  input.subject = m.subject;
+  input.text = m.text;
+  input.html = m.html;
+  input.expires_at = clock_.NowUnix() +
+                     std::int64_t{86400} * m.expires_in_days.value_or(settings_.default_expiry_days);
+  std::set<std::string> seen;
+  std::vector<std::string> need_question;
+  auto add = [&](const std::vector<std::string>& list, const char* kind) {
+    for (const auto& address : list) {
+      if (!seen.insert(AsciiLower(address)).second) continue;  // listed twice: one copy
+      if (!m.question) need_question.push_back(address);
+      input.recipients.push_back({address, kind, m.question.value_or(""), m.answer.value_or("")});
+    }
+  };
+  add(m.to, "to");
+  add(m.cc, "cc");
+  if (!need_question.empty()) co_return NeedsQuestion(need_question);
+
+  std::optional<Result<SubmitResult>> submitted;
+  const std::string client = req.client_address;
+  co_await offloader_.Offload([&] {
+    // JSON attachments: decoded here, off the event loop, straight into encryption.
+    for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+      const auto& a = m.attachments[i];
+      auto decoded = Base64Decode(a.content_base64);
+      if (!decoded) {
+        submitted.emplace(MakeError(ErrorCode::kInvalidArgument, "is not valid base64",
+                                    "attachments[" + std::to_string(i) + "].content_base64"));
+        return;
+      }
+      Status s = draft->StartAttachment(a.filename, a.content_type.empty()
+                                                        ? "application/octet-stream"
+                                                        : a.content_type);
+      if (s.ok()) s = draft->AppendAttachment(*decoded);
+      if (s.ok()) s = draft->FinishAttachment();
+      if (!s.ok()) {
+        submitted.emplace(std::move(s).error());
+        return;
+      }
+    }
+    submitted.emplace(escrow_.Submit(std::move(draft), input, client));
+  });
+  if (!submitted->ok()) co_return ErrorResponse(submitted->error());
+
+  json::array recipients;
+  for (const auto& r : (*submitted)->recipients) {
+    const auto& in = input.recipients[&r - &(*submitted)->recipients[0]];
+    recipients.push_back(RecipientJson(r.address, in.kind, r.method, r.status));
+  }
+  Response res = http::JsonResponse(
+      202, json::serialize(json::object{{"id", (*submitted)->message_id},
+                                        {"recipients", std::move(recipients)}}));
+  res.Set("Location", "/api/v1/messages/" + (*submitted)->message_id);
+  co_return res;
+}
+
+awaitable<Response> MessagesApi::Get(http::Request& req) {
+  auto principal = co_await Authenticate(req);
+  if (!principal.ok()) {
+    Response r = http::ProblemFromError(principal.error());
+    r.Set("WWW-Authenticate", "X-API-Key");
+    co_return r;
+  }
+  std::optional<Result<MessageStatus>> status;
+  const std::string id = req.params[0];
+  const std::string account = principal->account;
+  co_await offloader_.Offload([&] { status.emplace(escrow_.Status(id, account)); });
+  if (!status->ok()) co_return ErrorResponse(status->error());
+  const MessageStatus& s = **status;
+  json::array recipients;
+  for (const auto& r : s.message.recipients) {
+    recipients.push_back(RecipientJson(r.address, r.kind, r.method, ReportedStatus(r, s.expired)));
+  }
+  co_return http::JsonResponse(
+      200, json::serialize(json::object{{"id", s.message.id},
+                                        {"created_at", FormatRfc3339(s.message.created_at)},
+                                        {"expires_at", FormatRfc3339(s.message.expires_at)},
+                                        {"recipients", std::move(recipients)}}));
+}
+
+}  // namespace sealpost::api

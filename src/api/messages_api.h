@@ -1,0 +1,45 @@
+// REST API v1, messages: POST /api/v1/messages (JSON, or multipart/form-data with a
+// "message" JSON part and one file part per attachment, streamed into encrypted
+// storage) and GET /api/v1/messages/{id}. Bad requests get an RFC 9457 problem
+// naming each bad field, and nothing is stored.
+#pragma once
+
+#include <string>
+
+#include "api/auth.h"
+#include "api/message_request.h"
+#include "base/clock.h"
+#include "escrow/escrow_service.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace sealpost::api {
+
+struct ApiSettings {
+  RequestLimits limits;
+  std::size_t max_json_bytes = 32 * 1024 * 1024;  // a JSON body, base64 attachments included
+  int default_expiry_days = 30;
+};
+
+class MessagesApi {
+ public:
+  MessagesApi(ApiSettings settings, ApiKeyAuthenticator& auth, EscrowService& escrow,
+              http::Offloader& offloader, const Clock& clock)
+      : settings_(std::move(settings)), auth_(auth), escrow_(escrow), offloader_(offloader),
+        clock_(clock) {}
+
+  void Register(http::Router& router);
+
+ private:
+  boost::asio::awaitable<http::Response> Send(http::Request& req);
+  boost::asio::awaitable<http::Response> Get(http::Request& req);
+  boost::asio::awaitable<Result<Principal>> Authenticate(const http::Request& req);
+
+  ApiSettings settings_;
+  ApiKeyAuthenticator& auth_;
+  EscrowService& escrow_;
+  http::Offloader& offloader_;
+  const Clock& clock_;
+};
+
+}  // namespace sealpost::api
