@@ -201,6 +201,28 @@ Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretByt
   return key;
 }
 
+Result<LinkState> EscrowService::RecipientState(const std::string& recipient_id) {
+  auto recipient = messages_.FindRecipient(recipient_id);
+  if (!recipient.ok()) return std::move(recipient).error();
+  if (!recipient->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
+  auto message = messages_.Find((*recipient)->message_id);
+  if (!message.ok()) return std::move(message).error();
+  if (!message->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
+  LinkState state;
+  state.message = std::move(**message);
+  state.recipient = std::move(**recipient);
+  state.expired = clock_.NowUnix() >= state.message.expires_at;
+  state.locked = state.recipient.status == RecipientStatus::kLocked;
+  return state;
+}
+
+Result<OpenedManifest> EscrowService::Manifest(const LinkState& link, const SecretBytes& data_key) {
+  if (clock_.NowUnix() >= link.message.expires_at) {
+    return MakeError(ErrorCode::kFailedPrecondition, "expired");
+  }
+  return opener_.ReadManifest(link.message, data_key);
+}
+
 Result<OpenedManifest> EscrowService::Read(const LinkState& link, const SecretBytes& data_key,
                                            const std::string& client_address) {
   if (clock_.NowUnix() >= link.message.expires_at) {

@@ -79,8 +79,14 @@ class EscrowService {
   // (wrong answer; the message says how many attempts are left).
   Result<SecretBytes> Answer(const LinkState& link, const SecretBytes& link_secret,
                              std::string_view answer, const std::string& client_address);
+  // A verified recipient's current state, without the link secret (the question is
+  // left empty). For sessions that already hold the message key.
+  Result<LinkState> RecipientState(const std::string& recipient_id);
+  // Reads the message and records a view.
   Result<OpenedManifest> Read(const LinkState& link, const SecretBytes& data_key,
                               const std::string& client_address);
+  // Reads the manifest only (to find an attachment); records nothing.
+  Result<OpenedManifest> Manifest(const LinkState& link, const SecretBytes& data_key);
   Result<SealedBlobReader> Attachment(const LinkState& link, const SecretBytes& data_key,
                                       const AttachmentInfo& attachment, std::size_t index,
                                       const std::string& client_address);

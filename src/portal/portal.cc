@@ -1,0 +1,427 @@
+#include "portal/portal.h"
+
+#include <ctemplate/template.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+#include "base/encoding.h"
+#include "base/text.h"
+#include "crypto/primitives.h"
+
+namespace sealpost::portal {
+using boost::asio::awaitable;
+using http::Response;
+
+namespace {
+
+constexpr char kLinkCookie[] = "__Host-sp_link";
+constexpr char kSessionCookie[] = "__Host-sp_session";
+
+std::string CookieHeader(const char* name, const std::string& value, std::int64_t max_age) {
+  return std::string(name) + "=" + value + "; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=" +
+         std::to_string(max_age);
+}
+
+std::string HumanTime(std::int64_t t) {
+  std::string s = FormatRfc3339(t);
+  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+}
+
+std::string HumanSize(std::uint64_t bytes) {
+  const char* units[] = {"bytes", "KB", "MB", "GB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// Content-Disposition with an ASCII fallback and the exact UTF-8 name (RFC 6266/8187).
+std::string Disposition(const std::string& filename) {
+  std::string ascii, encoded;
+  for (unsigned char c : filename) {
+    ascii.push_back(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? static_cast<char>(c) : '_');
+    if (std::isalnum(c) || std::string_view("-._~").find(static_cast<char>(c)) != std::string_view::npos) {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      encoded += buf;
+    }
+  }
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
+bool IsHexId(std::string_view s) {
+  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+Portal::Portal(PortalSettings settings, EscrowService& escrow, http::Offloader& offloader,
+               const KeyRing& keys, const Clock& clock)
+    : settings_(std::move(settings)), escrow_(escrow), offloader_(offloader), keys_(keys),
+      clock_(clock), sessions_(clock, settings_.session_idle_seconds) {}
+
+void Portal::Register(http::Router& router) {
+  router.Add("GET", "/", [this](http::Request&) -> awaitable<Response> { co_return Home(); });
+  router.Add("GET", "/healthz", [](http::Request&) -> awaitable<Response> {
+    co_return http::TextResponse(200, "ok\n");
+  });
+  router.Add("GET", "/static/{name}", [](http::Request& req) -> awaitable<Response> {
+    std::string_view asset = FindStatic(req.params[0]);
+    if (asset.empty()) co_return http::ProblemResponse(404, "Not found", "");
+    Response r;
+    r.body = std::string(asset);
+    r.Set("Content-Type", "text/css; charset=utf-8");
+    r.Set("Cache-Control", "public, max-age=3600");
+    co_return r;
+  });
+  router.Add("GET", "/m/{token}", [this](http::Request& r) { return OpenLink(r); });
+  router.Add("GET", "/r/{rid}", [this](http::Request& r) { return Show(r); });
+  router.Add("POST", "/r/{rid}", [this](http::Request& r) { return SubmitAnswer(r); },
+             http::BodyMode::kBuffered, 8 * 1024);
+  router.Add("GET", "/r/{rid}/attachments/{n}", [this](http::Request& r) { return Download(r); });
+  if (settings_.dev_outbox) {
+    router.Add("GET", "/dev/outbox", [this](http::Request&) -> awaitable<Response> {
+      co_return OutboxList();
+    });
+    router.Add("GET", "/dev/outbox/{name}", [this](http::Request& r) -> awaitable<Response> {
+      co_return OutboxMail(r.params[0]);
+    });
+  }
+}
+
+Response Portal::Page(int status, const std::string& page, const std::string& title,
+                      const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
+  return http::HtmlResponse(status, templates_.Render(page, title, settings_.organisation, fill));
+}
+
+Response Portal::ErrorPage(int status, const std::string& heading, const std::string& message,
+                           const std::string& hint) const {
+  return Page(status, "error.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("HEADING", heading);
+    d.SetValue("MESSAGE", message);
+    if (!hint.empty()) {
+      d.ShowSection("HINT");
+      d.SetValue("HINT_TEXT", hint);
+    }
+  });
+}
+
+Response Portal::Home() const {
+  return Page(200, "home.tpl", "Secure messages", [](ctemplate::TemplateDictionary&) {});
+}
+
+std::string Portal::Csrf(const std::string& recipient_id, const std::string& link_token) const {
+  return Base64UrlEncode(HmacSha256(keys_.csrf(), "answer|" + recipient_id + "|" + link_token));
+}
+
+Response Portal::QuestionPage(const LinkState& link, const std::string& link_token,
+                              const std::string& error) const {
+  return Page(200, "question.tpl", "Open your secure message", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("SENDER", link.message.sender);
+    d.SetValue("QUESTION", link.question);
+    d.SetValue("RID", link.recipient.id);
+    d.SetValue("CSRF", Csrf(link.recipient.id, link_token));
+    d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
+    if (!error.empty()) {
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", error);
+    }
+  });
+}
+
+namespace {
+Response NotFoundLink(const std::function<Response(int, const std::string&, const std::string&,
+                                                    const std::string&)>& page) {
+  return page(404, "This link does not work",
+              "We could not find a secure message for this link.",
+              "Check that you opened the whole link from your notice email. If it still does not "
+              "work, ask the sender to send the message again.");
+}
+}  // namespace
+
+awaitable<Response> Portal::OpenLink(http::Request& req) {
+  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(s, h, m, x);
+  };
+  auto token = ParseLinkToken(req.params[0]);
+  if (!token.ok()) co_return NotFoundLink(error_page);
+  std::optional<Result<LinkState>> link;
+  co_await offloader_.Offload([&] {
+    link.emplace(escrow_.CheckLink(token->recipient_id, token->secret, req.client_address, true));
+  });
+  if (!link->ok()) co_return NotFoundLink(error_page);
+  // The secret leaves the address bar now: it lives on only in an HttpOnly cookie.
+  Response r = http::RedirectResponse("/r/" + token->recipient_id);
+  r.headers.push_back({"Set-Cookie", CookieHeader(kLinkCookie, req.params[0],
+                                                  settings_.link_cookie_seconds)});
+  co_return r;
+}
+
+awaitable<Response> Portal::Show(http::Request& req) {
+  const std::string rid = req.params[0];
+  if (!IsHexId(rid)) co_return ErrorPage(404, "Not found", "There is no such page.");
+  if (auto sid = req.cookie(kSessionCookie)) {
+    if (auto session = sessions_.Find(*sid, rid)) {
+      std::optional<Result<OpenedManifest>> opened;
+      std::optional<Result<LinkState>> link;
+      // The session, not the link, authorises reading; the recipient's state (lock,
+      // expiry) is read afresh on every page.
+      co_await offloader_.Offload([&] {
+        link.emplace(escrow_.RecipientState(rid));
+        if (!link->ok() || (*link)->expired || (*link)->locked) return;
+        opened.emplace(escrow_.Read(**link, *session->data_key, req.client_address));
+      });
+      if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
+      if ((*link)->expired) {
+        co_return ErrorPage(410, "This message has expired",
+                            "The sender set this message to be available until " +
+                                HumanTime((*link)->message.expires_at) + ".",
+                            "Ask the sender to send it again if you still need it.");
+      }
+      if ((*link)->locked) {
+        co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
+      }
+      if (!opened->ok()) {
+        spdlog::error("portal: message {} could not be opened for a verified recipient: {}",
+                      (*link)->message.id, opened->error().ToString());
+        co_return ErrorPage(500, "This message cannot be shown",
+                            "Its signature or encryption did not check out, so it is not shown.",
+                            "Please tell the sender.");
+      }
+      const Manifest& m = (*opened)->manifest;
+      co_return Page(200, "message.tpl", m.subject.empty() ? "Secure message" : m.subject,
+                     [&](ctemplate::TemplateDictionary& d) {
+                       d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
+                       d.SetValue("FROM", m.from);
+                       d.SetValue("TO", Join(m.to));
+                       if (!m.cc.empty()) {
+                         d.ShowSection("HAS_CC");
+                         d.SetValue("CC", Join(m.cc));
+                       }
+                       d.SetValue("SENT", HumanTime(m.created_at));
+                       d.SetValue("EXPIRES", HumanTime((*link)->message.expires_at));
+                       if (!m.html.empty()) {
+                         d.ShowSection("HAS_HTML");
+                         d.SetValue("HTML", m.html);
+                         if (!m.text.empty()) d.ShowSection("HAS_TEXT");
+                       } else if (!m.text.empty()) {
+                         d.ShowSection("TEXT_ONLY");
+                       }
+                       d.SetValue("TEXT", m.text);
+                       if (!m.attachments.empty()) d.ShowSection("HAS_ATTACHMENTS");
+                       for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+                         auto* a = d.AddSectionDictionary("ATTACHMENT");
+                         a->SetValue("RID", rid);
+                         a->SetIntValue("INDEX", static_cast<long>(i));
+                         a->SetValue("FILENAME", m.attachments[i].filename);
+                         a->SetValue("SIZE", HumanSize(m.attachments[i].size));
+                       }
+                     });
+    }
+  }
+  auto cookie = req.cookie(kLinkCookie);
+  auto token = ParseLinkToken(cookie.value_or(""));
+  if (!token.ok() || token->recipient_id != rid) {
+    co_return ErrorPage(403, "Open the link in your email",
+                        "To read this message, open the link in the email that told you about "
+                        "it.",
+                        "For your security, the page needs that link each time you start.");
+  }
+  std::optional<Result<LinkState>> link;
+  co_await offloader_.Offload([&] {
+    link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
+  });
+  if (!link->ok()) {
+    co_return ErrorPage(404, "This link does not work",
+                        "We could not find a secure message for this link.");
+  }
+  if ((*link)->locked) {
+    co_return ErrorPage(403, "This message is locked",
+                        "It was locked after too many wrong answers, to protect it.",
+                        "Contact the sender; they can send it again.");
+  }
+  if ((*link)->expired) {
+    co_return ErrorPage(410, "This message has expired",
+                        "The sender set this message to be available until " +
+                            HumanTime((*link)->message.expires_at) + ".",
+                        "Ask the sender to send it again if you still need it.");
+  }
+  co_return QuestionPage(**link, *cookie, "");
+}
+
+awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
+  const std::string rid = req.params[0];
+  auto cookie = req.cookie(kLinkCookie);
+  auto token = ParseLinkToken(cookie.value_or(""));
+  if (!IsHexId(rid) || !token.ok() || token->recipient_id != rid) {
+    co_return ErrorPage(403, "Open the link in your email",
+                        "To read this message, open the link in the email that told you about it.");
+  }
+  auto form = http::ParseForm(req.body);
+  std::string csrf = form.ok() ? http::FormValue(*form, "csrf").value_or("") : "";
+  if (!ConstantTimeEqual(csrf, Csrf(rid, *cookie))) {
+    spdlog::warn("portal: answer for {} refused: bad CSRF token from {}", rid, req.client_address);
+    co_return ErrorPage(403, "Please try again",
+                        "This form expired or did not come from this site.",
+                        "Open the link in your email again.");
+  }
+  const std::string answer = http::FormValue(*form, "answer").value_or("");
+
+  std::optional<Result<LinkState>> link;
+  std::optional<Result<SecretBytes>> key;
+  co_await offloader_.Offload([&] {
+    link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
+    if (link->ok()) key.emplace(escrow_.Answer(**link, token->secret, answer, req.client_address));
+  });
+  if (!link->ok()) {
+    co_return ErrorPage(404, "This link does not work",
+                        "We could not find a secure message for this link.");
+  }
+  if (!key->ok()) {
+    const Error& e = key->error();
+    if (e.code == ErrorCode::kUnauthenticated) {
+      const std::string left = e.message;
+      co_return QuestionPage(**link, *cookie,
+                             "That is not the right answer. You have " + left + " attempt" +
+                                 (left == "1" ? "" : "s") + " left before the message is locked.");
+    }
+    if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
+      co_return ErrorPage(403, "This message is locked",
+                          "It was locked after too many wrong answers, to protect it.",
+                          "Contact the sender; they can send it again.");
+    }
+    if (e.code == ErrorCode::kFailedPrecondition && e.message == "expired") {
+      co_return ErrorPage(410, "This message has expired",
+                          "The sender set this message to be available until " +
+                              HumanTime((*link)->message.expires_at) + ".");
+    }
+    spdlog::error("portal: answer for {} failed: {}", rid, e.ToString());
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  std::string session = sessions_.Create(rid, std::move(**key));
+  Response r = http::RedirectResponse("/r/" + rid);
+  r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, session,
+                                                  settings_.session_idle_seconds)});
+  // The link secret is no longer needed in this browser.
+  r.headers.push_back({"Set-Cookie", CookieHeader(kLinkCookie, "", 0)});
+  co_return r;
+}
+
+awaitable<Response> Portal::Download(http::Request& req) {
+  const std::string rid = req.params[0];
+  std::optional<PortalSession> session;
+  if (auto sid = req.cookie(kSessionCookie)) session = sessions_.Find(*sid, rid);
+  if (!IsHexId(rid) || !session) {
+    co_return ErrorPage(403, "Open the link in your email",
+                        "To download this attachment, open the message from your email first.");
+  }
+  std::size_t index = 0;
+  auto [ptr, ec] = std::from_chars(req.params[1].data(), req.params[1].data() + req.params[1].size(), index);
+  if (ec != std::errc() || ptr != req.params[1].data() + req.params[1].size()) {
+    co_return ErrorPage(404, "Not found", "There is no such attachment.");
+  }
+  std::optional<Result<LinkState>> link;
+  std::optional<Result<OpenedManifest>> manifest;
+  std::optional<Result<SealedBlobReader>> reader;
+  AttachmentInfo info;
+  co_await offloader_.Offload([&] {
+    link.emplace(escrow_.RecipientState(rid));
+    if (!link->ok() || (*link)->expired) return;
+    manifest.emplace(escrow_.Manifest(**link, *session->data_key));
+    if (!manifest->ok() || index >= (*manifest)->manifest.attachments.size()) return;
+    info = (*manifest)->manifest.attachments[index];
+    reader.emplace(escrow_.Attachment(**link, *session->data_key, info, index, req.client_address));
+  });
+  if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
+  if ((*link)->expired) co_return ErrorPage(410, "This message has expired", "It can no longer be downloaded.");
+  if (!manifest->ok() || !reader || !reader->ok()) {
+    co_return ErrorPage(404, "Not found", "There is no such attachment.");
+  }
+  auto shared = std::make_shared<SealedBlobReader>(std::move(**reader));
+  auto hasher = std::make_shared<Sha256Hasher>();
+  const std::string want = info.sha256;
+  Response r;
+  r.status = 200;
+  auto type = http::ParseMediaType(info.content_type);
+  r.Set("Content-Type", type ? info.content_type : "application/octet-stream");
+  r.Set("Content-Disposition", Disposition(info.filename));
+  r.Set("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'");
+  r.content_length = info.size;
+  r.producer = [shared, hasher, want](std::string& chunk) -> Result<bool> {
+    auto more = shared->Next(chunk);
+    if (!more.ok()) return std::move(more).error();
+    if (!*more) {
+      // Each segment was authenticated already; the digest also ties the whole file to
+      // the signed manifest.
+      if (hasher->Final() != want) {
+        return MakeError(ErrorCode::kIntegrity, "attachment differs from its signed digest");
+      }
+      return false;
+    }
+    hasher->Update(chunk);
+    return true;
+  };
+  co_return r;
+}
+
+Response Portal::OutboxList() const {
+  struct Mail { std::string name, to, subject; };
+  std::vector<Mail> mails;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(settings_.outbox_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.ends_with(".eml") || name.front() == '.') continue;
+    Mail m{name, "", ""};
+    std::ifstream in(entry.path());
+    std::string line;
+    for (int i = 0; i < 40 && std::getline(in, line); ++i) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) break;
+      if (line.rfind("To: ", 0) == 0) m.to = line.substr(4);
+      if (line.rfind("Subject: ", 0) == 0) m.subject = line.substr(9);
+    }
+    mails.push_back(std::move(m));
+  }
+  std::sort(mails.begin(), mails.end(), [](const Mail& a, const Mail& b) { return a.name > b.name; });
+  return Page(200, "outbox.tpl", "Development outbox", [&](ctemplate::TemplateDictionary& d) {
+    if (mails.empty()) d.ShowSection("EMPTY");
+    for (const auto& m : mails) {
+      auto* s = d.AddSectionDictionary("MAIL");
+      s->SetValue("NAME", m.name);
+      s->SetValue("TO", m.to);
+      s->SetValue("SUBJECT", m.subject);
+    }
+  });
+}
+
+Response Portal::OutboxMail(const std::string& name) const {
+  bool valid = name.ends_with(".eml") && name.size() < 128 &&
+               std::all_of(name.begin(), name.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+               }) && name.front() != '.';
+  std::ifstream in(settings_.outbox_dir + "/" + name, std::ios::binary);
+  if (!valid || !in) return ErrorPage(404, "Not found", "There is no such mail in the outbox.");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return http::TextResponse(200, std::move(content));
+}
+
+}  // namespace sealpost::portal

@@ -1,0 +1,2 @@
+{{%AUTOESCAPE context="HTML"}}<h1>Secure messages</h1>
+<p>To read a secure message, open the link in the email that told you about it.</p>

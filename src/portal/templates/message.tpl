@@ -1,0 +1,18 @@
+{{%AUTOESCAPE context="HTML"}}<article class="message">
+<h1>{{SUBJECT}}</h1>
+<dl class="meta">
+<dt>From</dt><dd>{{FROM}}</dd>
+<dt>To</dt><dd>{{TO}}</dd>
+{{#HAS_CC}}<dt>Cc</dt><dd>{{CC}}</dd>{{/HAS_CC}}
+<dt>Sent</dt><dd>{{SENT}}</dd>
+<dt>Available until</dt><dd>{{EXPIRES}}</dd>
+</dl>
+<p class="signature" id="signature">Signature verified: this message was sealed and signed by {{ORGANISATION}} and has not been changed since.</p>
+{{#HAS_HTML}}<iframe class="html-body" title="Message" sandbox="" srcdoc="{{HTML}}"></iframe>
+{{#HAS_TEXT}}<details><summary>Plain-text version</summary><div class="text-body">{{TEXT}}</div></details>{{/HAS_TEXT}}{{/HAS_HTML}}
+{{#TEXT_ONLY}}<div class="text-body">{{TEXT}}</div>{{/TEXT_ONLY}}
+{{#HAS_ATTACHMENTS}}<h2>Attachments</h2>
+<ul class="attachments">
+{{#ATTACHMENT}}<li><a href="/r/{{RID}}/attachments/{{INDEX}}">{{FILENAME}}</a> <span class="size">({{SIZE}})</span></li>
+{{/ATTACHMENT}}</ul>{{/HAS_ATTACHMENTS}}
+</article>
