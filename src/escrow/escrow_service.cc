@@ -61,7 +61,7 @@ EscrowService::EscrowService(EscrowSettings settings, const EscrowSealer& sealer
 
 std::string EscrowService::PortalLink(const std::string& recipient_id,
                                       const SecretBytes& secret) const {
-  return settings_.public_url + "/r/" + FormatLinkToken(recipient_id, secret);
+  return settings_.public_url + "/m/" + FormatLinkToken(recipient_id, secret);
 }
 
 Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const SealInput& input,

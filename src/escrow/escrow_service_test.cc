@@ -60,7 +60,7 @@ class EscrowServiceTest : public ::testing::Test {
       for (auto soft = mail.find("=\r\n"); soft != std::string::npos; soft = mail.find("=\r\n")) {
         mail.erase(soft, 3);
       }
-      auto at = mail.find("https://portal.test/r/");
+      auto at = mail.find("https://portal.test/m/");
       EXPECT_NE(at, std::string::npos);
       std::string token = mail.substr(at + 22, 32 + 1 + 43);
       return std::move(*ParseLinkToken(token));

@@ -45,6 +45,14 @@ const Header kSecurityHeaders[] = {
     {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
 };
 
+// Runs `work` on whatever executor the coroutine is spawned on. A plain function
+// taking a pointer, not a capturing coroutine lambda: g++ 12 destroys such captures
+// twice.
+asio::awaitable<void> RunWork(const std::function<void()>* work) {
+  (*work)();
+  co_return;
+}
+
 class StreamBody final : public BodyStream {
  public:
   StreamBody(Stream& stream, beast::flat_buffer& buffer,
@@ -195,10 +203,8 @@ asio::awaitable<bool> Server::Impl::Write(Stream& stream, Response& res, bool ke
   std::string chunk;
   for (;;) {
     std::optional<Result<bool>> more;
-    co_await asio::co_spawn(pool, [&]() -> asio::awaitable<void> {
-      more.emplace(res.producer(chunk));
-      co_return;
-    }, asio::use_awaitable);
+    const std::function<void()> next = [&] { more.emplace(res.producer(chunk)); };
+    co_await asio::co_spawn(pool, RunWork(&next), asio::use_awaitable);
     if (!more->ok()) {
       spdlog::error("http: response body failed midway: {}", more->error().ToString());
       co_return false;  // the connection is closed: the client sees a cut body
@@ -350,10 +356,7 @@ void Server::Stop() {
 }
 
 asio::awaitable<void> Server::Offload(std::function<void()> work) {
-  co_await asio::co_spawn(impl_->pool, [w = std::move(work)]() -> asio::awaitable<void> {
-    w();
-    co_return;
-  }, asio::use_awaitable);
+  co_await asio::co_spawn(impl_->pool, RunWork(&work), asio::use_awaitable);
 }
 
 }  // namespace sealpost::http

@@ -1,0 +1,267 @@
+#include "app/config.h"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "mime/address.h"
+
+namespace sealpost {
+namespace {
+
+Error At(const Config& c, const toml::source_region& where, const std::string& message) {
+  return MakeError(ErrorCode::kInvalidArgument, message,
+                   c.path + ":" + std::to_string(where.begin.line));
+}
+
+// Reads the settings of one table, refusing keys it does not know.
+class Table {
+ public:
+  Table(const Config& c, const toml::table& root, const char* name, std::optional<Error>& error)
+      : c_(c), name_(name), error_(error) {
+    const toml::node* node = root.get(name);
+    if (!node) return;
+    table_ = node->as_table();
+    if (!table_ && !error_) error_ = At(c_, node->source(), std::string("[") + name + "] must be a table");
+  }
+
+  void String(const char* key, std::string& out) {
+    if (auto* n = Get(key)) {
+      if (auto v = n->value<std::string>()) out = *v;
+      else FailValue(n, "must be a string");
+    }
+  }
+  void Bool(const char* key, bool& out) {
+    if (auto* n = Get(key)) {
+      if (auto v = n->value<bool>()) out = *v;
+      else FailValue(n, "must be true or false");
+    }
+  }
+  template <typename T>
+  void Int(const char* key, T& out, std::int64_t min, std::int64_t max) {
+    if (auto* n = Get(key)) {
+      auto v = n->value<std::int64_t>();
+      if (!v || *v < min || *v > max) {
+        FailValue(n, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+      } else {
+        out = static_cast<T>(*v);
+      }
+    }
+  }
+  // Call after reading every key: anything left is unknown.
+  void RefuseUnknown() {
+    if (!table_) return;
+    for (const auto& [k, v] : *table_) {
+      if (!known_.count(std::string(k.str()))) {
+        Fail(&v, "unknown setting \"" + std::string(k.str()) + "\" in [" + name_ + "]");
+      }
+    }
+  }
+  // Records the first problem only: one clear message beats a cascade.
+  void Fail(const toml::node* n, const std::string& message) {
+    if (!error_) error_ = At(c_, n->source(), message);
+  }
+  void FailValue(const toml::node* n, const std::string& message) {
+    Fail(n, std::string(name_) + "." + last_ + " " + message);
+  }
+
+ private:
+  const toml::node* Get(const char* key) {
+    known_.insert(key);
+    last_ = key;
+    return table_ ? table_->get(key) : nullptr;
+  }
+
+  const Config& c_;
+  const char* name_;
+  const toml::table* table_ = nullptr;
+  std::optional<Error>& error_;
+  std::set<std::string> known_;
+  std::string last_;
+};
+
+}  // namespace
+
+std::string Config::Resolve(const std::string& p) const {
+  if (p.empty() || p.front() == '/') return p;
+  return dir + "/" + p;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  Config c;
+  std::error_code ec;
+  c.path = path;
+  auto absolute = std::filesystem::absolute(path, ec);
+  c.dir = absolute.parent_path().string();
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    if (!std::filesystem::exists(path)) {
+      return MakeError(ErrorCode::kNotFound, "no configuration file at " + path);
+    }
+    return MakeError(ErrorCode::kInvalidArgument, std::string(e.description()),
+                     path + ":" + std::to_string(e.source().begin.line));
+  }
+
+  std::optional<Error> error;
+  std::vector<std::unique_ptr<Table>> tables;
+  auto table = [&](const char* name) -> Table& {
+    tables.push_back(std::make_unique<Table>(c, root, name, error));
+    return *tables.back();
+  };
+  static const std::set<std::string> kSections = {"server", "tls", "storage", "keys",
+                                                  "organisation", "escrow", "api", "portal",
+                                                  "delivery", "dev"};
+  for (const auto& [k, v] : root) {
+    if (!kSections.count(std::string(k.str())) && !error) {
+      Table& t = table("server");
+      t.Fail(&v, "unknown setting \"" + std::string(k.str()) + "\" at the top level");
+    }
+  }
+
+  std::string subject_mode = c.notice_shows_subject ? "real" : "fixed";
+  {
+    Table& t = table("server");
+    t.String("listen", c.listen);
+    t.Int("port", c.port, 0, 65535);
+    t.String("public_url", c.public_url);
+    t.Int("worker_threads", c.worker_threads, 1, 256);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("tls");
+    t.String("certificate", c.certificate);
+    t.String("private_key", c.private_key);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("storage");
+    t.String("database", c.database);
+    t.String("blobs", c.blobs);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("keys");
+    t.String("master_key", c.master_key);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("organisation");
+    t.String("name", c.organisation);
+    t.String("notice_from", c.notice_from);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("escrow");
+    t.String("notice_subject", subject_mode);
+    t.String("fixed_subject", c.fixed_subject);
+    t.Int("default_expiry_days", c.default_expiry_days, 1, 3650);
+    t.Int("max_answer_failures", c.max_answer_failures, 1, 100);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("api");
+    t.Int("max_json_bytes", c.max_json_bytes, 1024, std::int64_t{1} << 32);
+    t.Int("max_attachment_bytes", c.max_attachment_bytes, 0, std::int64_t{1} << 40);
+    t.Int("max_recipients", c.max_recipients, 1, 10000);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("portal");
+    t.Int("session_idle_minutes", c.session_idle_minutes, 1, 24 * 60);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("delivery");
+    t.String("outbox", c.outbox);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("dev");
+    t.Bool("enabled", c.dev);
+    t.RefuseUnknown();
+  }
+  if (error) return *error;
+
+  // Values that parse but do not make sense.
+  auto line_of = [&](const char* section, const char* key) {
+    auto node = root[section][key].node();
+    return path + ":" + std::to_string(node ? node->source().begin.line : 0);
+  };
+  if (subject_mode != "fixed" && subject_mode != "real") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "escrow.notice_subject must be \"fixed\" or \"real\"",
+                     line_of("escrow", "notice_subject"));
+  }
+  c.notice_shows_subject = subject_mode == "real";
+  if (!IsValidAddress(c.notice_from)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "organisation.notice_from is not a valid address: it " +
+                         AddressProblem(c.notice_from),
+                     line_of("organisation", "notice_from"));
+  }
+  if (c.public_url.rfind("https://", 0) != 0 || c.public_url.back() == '/') {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.public_url must start with https:// and not end with /",
+                     line_of("server", "public_url"));
+  }
+  if (c.fixed_subject.find_first_of("\r\n") != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "escrow.fixed_subject must be one line",
+                     line_of("escrow", "fixed_subject"));
+  }
+  return c;
+}
+
+std::string DefaultConfigText(bool dev) {
+  std::string text = R"(# sealpost configuration. Relative paths are relative to this file's directory.
+
+[server]
+listen = "127.0.0.1"            # address the HTTPS listener binds
+port = 8443
+public_url = "https://localhost:8443"   # base of the links in notice emails
+worker_threads = 4              # pool for Argon2id, sealing and database work
+
+[tls]
+certificate = "tls/cert.pem"    # PEM chain; init makes a self-signed ECDSA one
+private_key = "tls/key.pem"
+
+[storage]
+database = "sealpost.db"        # SQLite, WAL
+blobs = "blobs"                 # encrypted message bodies and attachments
+
+[keys]
+master_key = "master.key"       # 32 random bytes, mode 0600; back it up apart from the data
+
+[organisation]
+name = "sealpost"               # shown in notices and on the portal
+notice_from = "notices@localhost"
+
+[escrow]
+notice_subject = "fixed"        # "fixed": fixed_subject below; "real": the message's subject
+fixed_subject = "You have been sent a secure message"
+default_expiry_days = 30        # 1 to 3650
+max_answer_failures = 5         # wrong answers before a message locks
+
+[api]
+max_json_bytes = 33554432       # largest JSON body (base64 attachments included)
+max_attachment_bytes = 104857600  # all attachments of one message together
+max_recipients = 100
+
+[portal]
+session_idle_minutes = 15
+
+[delivery]
+outbox = "outbox"               # until SMTP delivery exists, mail is filed here
+
+[dev]
+enabled = )";
+  text += dev ? "true" : "false";
+  text += "                 # development mode: /dev/outbox page\n";
+  return text;
+}
+
+}  // namespace sealpost

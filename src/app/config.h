@@ -1,0 +1,69 @@
+// sealpost's configuration: a TOML file parsed once into an immutable Config and
+// passed to whatever needs it. Relative paths are resolved against the directory
+// holding the file. Unknown sections and keys are errors, so a typo never silently
+// falls back to a default; every error names the file and line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+
+namespace sealpost {
+
+struct Config {
+  std::string path;  // the file this came from
+  std::string dir;   // its directory; base of relative paths
+
+  // [server]
+  std::string listen = "127.0.0.1";
+  std::uint16_t port = 8443;
+  std::string public_url = "https://localhost:8443";
+  std::size_t worker_threads = 4;
+
+  // [tls]
+  std::string certificate = "tls/cert.pem";
+  std::string private_key = "tls/key.pem";
+
+  // [storage]
+  std::string database = "sealpost.db";
+  std::string blobs = "blobs";
+
+  // [keys]
+  std::string master_key = "master.key";
+
+  // [organisation]
+  std::string organisation = "sealpost";
+  std::string notice_from = "notices@localhost";
+
+  // [escrow]
+  bool notice_shows_subject = false;
+  std::string fixed_subject = "You have been sent a secure message";
+  int default_expiry_days = 30;
+  int max_answer_failures = 5;
+
+  // [api]
+  std::uint64_t max_json_bytes = 32ull * 1024 * 1024;
+  std::uint64_t max_attachment_bytes = 100ull * 1024 * 1024;
+  int max_recipients = 100;
+
+  // [portal]
+  int session_idle_minutes = 15;
+
+  // [delivery]
+  std::string outbox = "outbox";
+
+  // [dev]
+  bool dev = false;
+
+  // An absolute path for a configured one.
+  std::string Resolve(const std::string& p) const;
+};
+
+// kInvalidArgument with field "<file>:<line>" for syntax and value errors.
+Result<Config> LoadConfig(const std::string& path);
+
+// The file `sealpost init` writes, with every setting and a comment on each.
+std::string DefaultConfigText(bool dev);
+
+}  // namespace sealpost

@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "app/config.h"
+
+namespace sealpost {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-config-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& text) {
+    std::string path = dir_ + "/config.toml";
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(ConfigTest, DefaultTextLoads) {
+  auto c = LoadConfig(Write(DefaultConfigText(true)));
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_TRUE(c->dev);
+  EXPECT_EQ(c->port, 8443);
+  EXPECT_EQ(c->Resolve("master.key"), dir_ + "/master.key");
+  EXPECT_EQ(c->Resolve("/abs/path"), "/abs/path");
+}
+
+TEST_F(ConfigTest, ErrorsNameFileAndLine) {
+  struct Case { std::string text; int line; std::string says; };
+  const Case cases[] = {
+      {"[server]\nport = \"eighty\"\n", 2, "server.port must be a whole number"},
+      {"[server]\nport = 70000\n", 2, "from 0 to 65535"},
+      {"[escrow]\n\ndefault_expiry_days = 0\n", 3, "escrow.default_expiry_days"},
+      {"[escrow]\nnotice_subjekt = \"real\"\n", 2, "unknown setting \"notice_subjekt\""},
+      {"[servr]\nport = 1\n", 1, "unknown setting \"servr\""},
+      {"[server]\nport = \n", 2, ""},  // syntax error
+      {"[organisation]\nnotice_from = \"not an address\"\n", 2, "notice_from is not a valid address"},
+      {"[escrow]\nnotice_subject = \"sometimes\"\n", 2, "\"fixed\" or \"real\""},
+      {"[server]\npublic_url = \"http://x\"\n", 2, "https://"},
+  };
+  for (const auto& c : cases) {
+    auto path = Write(c.text);
+    auto result = LoadConfig(path);
+    ASSERT_FALSE(result.ok()) << c.text;
+    EXPECT_EQ(result.error().field, path + ":" + std::to_string(c.line)) << c.text;
+    EXPECT_NE(result.error().message.find(c.says), std::string::npos)
+        << c.text << " -> " << result.error().message;
+  }
+}
+
+TEST_F(ConfigTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadConfig(dir_ + "/nope.toml").error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace sealpost

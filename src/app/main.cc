@@ -1,0 +1,107 @@
+// sealpost: one binary, with subcommands. Exit status: 0 success, 1 failure at run
+// time, 2 bad usage or configuration.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app/config.h"
+#include "app/serve.h"
+#include "app/setup.h"
+
+namespace {
+
+int Report(const sealpost::Error& e) {
+  // Config errors name "file:line" in `field`; say it first, as compilers do.
+  if (!e.field.empty() && e.field.find(':') != std::string::npos) {
+    std::cerr << "sealpost: " << e.field << ": " << e.message << "\n";
+    return 2;
+  }
+  std::cerr << "sealpost: " << e.ToString() << "\n";
+  return e.code == sealpost::ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Everything sealpost writes (database, blobs, keys, outbox) is for its eyes only.
+  ::umask(077);
+  CLI::App app{"sealpost: a self-hosted secure email gateway"};
+  app.require_subcommand(1);
+
+  std::string init_dir;
+  auto* init = app.add_subcommand("init", "Create a data directory: configuration, keys, "
+                                          "certificate and the first API key");
+  init->add_option("--dir", init_dir, "Directory to create")->required();
+
+  std::string config_path;
+  bool dev = false;
+  std::string data_dir = "./data";
+  auto* serve = app.add_subcommand("serve", "Run sealpost");
+  auto* config_opt = serve->add_option("--config", config_path, "Configuration file");
+  auto* dev_opt = serve->add_flag("--dev", dev,
+                                  "Development mode: initialise --data if needed and file mail "
+                                  "in its outbox");
+  serve->add_option("--data", data_dir, "Data directory for --dev")->needs(dev_opt);
+  config_opt->excludes(dev_opt);
+
+  app.add_subcommand("version", "Print the version")->callback([] { std::cout << "sealpost 0.1.0\n"; });
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  if (init->parsed()) {
+    auto result = sealpost::InitDataDir(init_dir, false);
+    if (!result.ok()) return Report(result.error());
+    std::cout << "Initialised " << init_dir << "\n"
+              << "  configuration: " << result->config_path << "\n"
+              << "  API key (shown once, keep it safe): " << result->api_key << "\n"
+              << "Start with: sealpost serve --config " << result->config_path << "\n";
+    return 0;
+  }
+
+  if (serve->parsed()) {
+    if (!dev && config_path.empty()) {
+      std::cerr << "sealpost: serve needs --config FILE or --dev\n";
+      return 2;
+    }
+    if (dev) {
+      config_path = data_dir + "/config.toml";
+      if (!std::filesystem::exists(config_path)) {
+        auto result = sealpost::InitDataDir(data_dir, true);
+        if (!result.ok()) return Report(result.error());
+      }
+    }
+    auto config = sealpost::LoadConfig(config_path);
+    if (!config.ok()) return Report(config.error());
+    std::string dev_key;
+    if (dev) {
+      if (!config->dev) {
+        std::cerr << "sealpost: " << config_path << " is not a development configuration "
+                  << "([dev] enabled = false); use serve --config\n";
+        return 2;
+      }
+      auto key = sealpost::EnsureDevCredentials(*config, data_dir);
+      if (!key.ok()) return Report(key.error());
+      dev_key = *key;
+    }
+    auto status = sealpost::Serve(*config, [&](std::uint16_t) {
+      if (!dev) return;
+      std::cout << "\n"
+                << "sealpost is running in development mode.\n"
+                << "  API:     " << config->public_url << "/api/v1/messages\n"
+                << "  Portal:  " << config->public_url << "/\n"
+                << "  Outbox:  " << config->public_url << "/dev/outbox\n"
+                << "  API key: " << dev_key << "\n"
+                << "  (also in " << data_dir << "/dev-credentials)\n"
+                << "The certificate is self-signed: use curl -k, or accept it in your browser.\n\n"
+                << std::flush;
+    });
+    if (!status.ok()) return Report(status.error());
+    return 0;
+  }
+  return 0;
+}

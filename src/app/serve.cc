@@ -1,0 +1,114 @@
+#include "app/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "api/auth.h"
+#include "api/messages_api.h"
+#include "app/signing_key.h"
+#include "crypto/key_ring.h"
+#include "delivery/queue_runner.h"
+#include "escrow/escrow_service.h"
+#include "http/server.h"
+#include "portal/portal.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost {
+
+Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_ready) {
+  // Signals are taken by one thread with sigwait; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  SystemClock clock;
+  auto master = LoadMasterKeyFile(config.Resolve(config.master_key));
+  if (!master.ok()) return std::move(master).error();
+  auto keys = KeyRing::Derive(*master);
+  if (!keys.ok()) return std::move(keys).error();
+
+  auto db = sqlite::Database::Open(config.Resolve(config.database));
+  if (!db.ok()) return std::move(db).error();
+  auto api_keys = sqlite::NewApiKeyStore(**db);
+  auto signing_keys = sqlite::NewSigningKeyStore(**db);
+  auto messages = sqlite::NewMessageStore(**db);
+  auto events = sqlite::NewEventStore(**db);
+  auto queue = sqlite::NewQueueStore(**db);
+  auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
+  if (!blobs.ok()) return std::move(blobs).error();
+  auto signer = LoadSigningIdentity(*signing_keys, *keys);
+  if (!signer.ok()) return std::move(signer).error();
+
+  EscrowSealer sealer(**blobs, *signer, keys->metadata(), clock);
+  EscrowOpener opener(**blobs, *signing_keys);
+  auto outbox = NewOutboxTarget(config.Resolve(config.outbox));
+  if (!outbox.ok()) return std::move(outbox).error();
+
+  EscrowSettings escrow_settings;
+  escrow_settings.public_url = config.public_url;
+  escrow_settings.organisation = config.organisation;
+  escrow_settings.notice_from = config.notice_from;
+  escrow_settings.notice_shows_subject = config.notice_shows_subject;
+  escrow_settings.fixed_subject = config.fixed_subject;
+  escrow_settings.max_answer_failures = config.max_answer_failures;
+
+  // The queue runner and the escrow service refer to each other (notify on submit,
+  // record on delivery); both live until the end of this function.
+  QueueRunner* runner_ptr = nullptr;
+  EscrowService escrow(escrow_settings, sealer, opener, *messages, *events, *keys, clock,
+                       [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
+  QueueRunner runner(*queue, **outbox, keys->queue(), clock,
+                     [&escrow](const QueueEntry& e) { escrow.NoticeDelivered(e); });
+  runner_ptr = &runner;
+
+  http::ServerOptions server_options;
+  server_options.address = config.listen;
+  server_options.port = config.port;
+  server_options.cert_file = config.Resolve(config.certificate);
+  server_options.key_file = config.Resolve(config.private_key);
+  server_options.worker_threads = config.worker_threads;
+  auto server = http::Server::Create(server_options);
+  if (!server.ok()) return std::move(server).error();
+
+  api::ApiKeyAuthenticator auth(*api_keys);
+  api::ApiSettings api_settings;
+  api_settings.max_json_bytes = config.max_json_bytes;
+  api_settings.limits.max_attachment_bytes = config.max_attachment_bytes;
+  api_settings.limits.max_recipients = static_cast<std::size_t>(config.max_recipients);
+  api_settings.default_expiry_days = config.default_expiry_days;
+  api::MessagesApi messages_api(api_settings, auth, escrow, **server, clock);
+  messages_api.Register((*server)->router());
+
+  portal::PortalSettings portal_settings;
+  portal_settings.organisation = config.organisation;
+  portal_settings.session_idle_seconds = std::int64_t{60} * config.session_idle_minutes;
+  portal_settings.dev_outbox = config.dev;
+  portal_settings.outbox_dir = config.Resolve(config.outbox);
+  portal::Portal portal(portal_settings, escrow, **server, *keys, clock);
+  portal.Register((*server)->router());
+
+  runner.Start();
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    (*server)->Stop();
+  });
+  spdlog::info("sealpost listening on https://{}:{} (public URL {})", config.listen,
+               (*server)->port(), config.public_url);
+  if (on_ready) on_ready((*server)->port());
+  (*server)->Run();
+  runner.Stop();
+  // The signal thread waits for a signal that may never come if Run() ended otherwise.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  return OkStatus();
+}
+
+}  // namespace sealpost

@@ -1,0 +1,16 @@
+// `sealpost serve`: the composition root. Builds every object from the Config (the
+// only place that knows the concrete types), starts the HTTPS server and the queue
+// runner, and runs until SIGINT or SIGTERM.
+#pragma once
+
+#include <functional>
+
+#include "app/config.h"
+#include "base/result.h"
+
+namespace sealpost {
+
+// `on_ready` runs once the listener is bound (dev mode prints the URLs there).
+Status Serve(const Config& config, const std::function<void(std::uint16_t port)>& on_ready);
+
+}  // namespace sealpost

@@ -1,0 +1,123 @@
+#include "app/setup.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "api/auth.h"
+#include "app/self_signed.h"
+#include "app/signing_key.h"
+#include "crypto/key_ring.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost {
+namespace {
+
+Status WritePrivateFile(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return MakeError(ErrorCode::kIo, "cannot write " + tmp);
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return MakeError(ErrorCode::kIo, "cannot write " + path);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<InitResult> InitDataDir(const std::string& dir, bool dev) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot create " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  const std::string config_path = fs::absolute(dir, ec).string() + "/config.toml";
+  if (fs::exists(config_path)) {
+    return MakeError(ErrorCode::kAlreadyExists, dir + " is already initialised (" + config_path + ")");
+  }
+  // The configuration is written last, under its real name, so a directory with a
+  // config.toml is always a complete one.
+  const std::string draft = config_path + ".init";
+  auto status = WritePrivateFile(draft, DefaultConfigText(dev));
+  if (!status.ok()) return std::move(status).error();
+  auto config = LoadConfig(draft);
+  if (!config.ok()) return std::move(config).error();
+
+  const std::string master = config->Resolve(config->master_key);
+  if (!fs::exists(master)) {
+    status = CreateMasterKeyFile(master);
+    if (!status.ok()) return std::move(status).error();
+  }
+  const std::string cert = config->Resolve(config->certificate);
+  const std::string key = config->Resolve(config->private_key);
+  fs::create_directories(fs::path(cert).parent_path(), ec);
+  if (!fs::exists(cert)) {
+    status = WriteSelfSignedCertificate(cert, key, "localhost", 825);
+    if (!status.ok()) return std::move(status).error();
+  }
+
+  auto master_key = LoadMasterKeyFile(master);
+  if (!master_key.ok()) return std::move(master_key).error();
+  auto ring = KeyRing::Derive(*master_key);
+  if (!ring.ok()) return std::move(ring).error();
+  auto db = sqlite::Database::Open(config->Resolve(config->database));
+  if (!db.ok()) return std::move(db).error();
+  auto signing_keys = sqlite::NewSigningKeyStore(**db);
+  SystemClock clock;
+  auto newest = signing_keys->Newest();
+  if (!newest.ok()) return std::move(newest).error();
+  if (!newest->has_value()) {
+    status = CreateSigningKey(*signing_keys, *ring, clock);
+    if (!status.ok()) return std::move(status).error();
+  }
+  auto api_keys = sqlite::NewApiKeyStore(**db);
+  auto api_key = api::CreateApiKey(*api_keys, clock, "admin", "default");
+  if (!api_key.ok()) return std::move(api_key).error();
+
+  if (::rename(draft.c_str(), config_path.c_str()) != 0) {
+    return MakeError(ErrorCode::kIo, "cannot write " + config_path);
+  }
+  return InitResult{config_path, api_key->header_value()};
+}
+
+Result<std::string> EnsureDevCredentials(const Config& config, const std::string& data_dir) {
+  const std::string path = data_dir + "/dev-credentials";
+  std::map<std::string, std::string> values;
+  {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto eq = line.find('=');
+      if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  auto db = sqlite::Database::Open(config.Resolve(config.database));
+  if (!db.ok()) return std::move(db).error();
+  auto api_keys = sqlite::NewApiKeyStore(**db);
+  api::ApiKeyAuthenticator auth(*api_keys);
+  std::string api_key = values["API_KEY"];
+  if (api_key.empty() || !auth.Authenticate(api_key).ok()) {
+    SystemClock clock;
+    auto created = api::CreateApiKey(*api_keys, clock, "dev", "default");
+    if (!created.ok()) return std::move(created).error();
+    api_key = created->header_value();
+  }
+  std::ostringstream out;
+  out << "API_KEY=" << api_key << "\n"
+      << "API_URL=" << config.public_url << "/api/v1\n"
+      << "PORTAL_URL=" << config.public_url << "/\n"
+      << "OUTBOX_URL=" << config.public_url << "/dev/outbox\n";
+  auto status = WritePrivateFile(path, out.str());
+  if (!status.ok()) return std::move(status).error();
+  return api_key;
+}
+
+}  // namespace sealpost

@@ -1,0 +1,25 @@
+// `sealpost init` and the dev-mode start: create a data directory (configuration,
+// master key, TLS certificate, database, organisation signing key, first API key),
+// and keep the development credentials file.
+#pragma once
+
+#include <string>
+
+#include "app/config.h"
+#include "base/result.h"
+
+namespace sealpost {
+
+struct InitResult {
+  std::string config_path;
+  std::string api_key;  // "id:secret", shown once; only its hash is stored
+};
+
+// Fails if `dir` already holds a configuration.
+Result<InitResult> InitDataDir(const std::string& dir, bool dev);
+
+// For `serve --dev`: the dev API key from <data>/dev-credentials when it still works,
+// otherwise a new one, written there (mode 0600, NAME=value lines).
+Result<std::string> EnsureDevCredentials(const Config& config, const std::string& data_dir);
+
+}  // namespace sealpost
