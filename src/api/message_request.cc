@@ -123,7 +123,7 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
     std::string why = AddressProblem(*from);
     if (why.empty()) r.from = *from;
     else problems.push_back({"from", "is not a valid address: it " + why});
-  } else if (!o.if_contains("from")) {
+  } else if (auto* v = o.if_contains("from"); !v || v->is_null()) {
     problems.push_back({"from", "is required"});
   }
   Addresses(o, "to", true, r.to, problems);

@@ -48,6 +48,7 @@ TEST(MessageRequest, RefusesMalformedJson) {
       {"[1,2]", "body"},
       {"{} trailing", "body"},
       {"{\"to\": []}", "from"},
+      {"{\"from\": null, \"to\": [\"c@d.example\"], \"text\": \"x\"}", "from"},
       {"{\"from\": \"a@b.example\", \"to\": [], \"text\": \"x\"}", "to"},
       {"{\"from\": \"a@b.example\", \"to\": [\"c@d.example\"]}", "text"},
   };

@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <limits>
 #include <optional>
 
 #include "base/text.h"
@@ -244,6 +245,8 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
     beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
     bhttp::request_parser<bhttp::empty_body> header_parser;
     header_parser.header_limit(options.header_limit);
+    // The route, known only once the header is read, sets the body limit.
+    header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
     if (rec) {
       if (rec == bhttp::error::header_limit) {

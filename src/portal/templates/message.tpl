@@ -9,8 +9,8 @@
 </dl>
 <p class="signature" id="signature">Signature verified: this message was sealed and signed by {{ORGANISATION}} and has not been changed since.</p>
 {{#HAS_HTML}}<iframe class="html-body" title="Message" sandbox="" srcdoc="{{HTML}}"></iframe>
-{{#HAS_TEXT}}<details><summary>Plain-text version</summary><div class="text-body">{{TEXT}}</div></details>{{/HAS_TEXT}}{{/HAS_HTML}}
-{{#TEXT_ONLY}}<div class="text-body">{{TEXT}}</div>{{/TEXT_ONLY}}
+{{#HAS_TEXT}}<details><summary>Plain-text version</summary><div class="text-body">{{TEXT:pre_escape}}</div></details>{{/HAS_TEXT}}{{/HAS_HTML}}
+{{#TEXT_ONLY}}<div class="text-body">{{TEXT:pre_escape}}</div>{{/TEXT_ONLY}}
 {{#HAS_ATTACHMENTS}}<h2>Attachments</h2>
 <ul class="attachments">
 {{#ATTACHMENT}}<li><a href="/r/{{RID}}/attachments/{{INDEX}}">{{FILENAME}}</a> <span class="size">({{SIZE}})</span></li>

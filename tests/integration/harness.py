@@ -1,0 +1,194 @@
+"""Starts a real sealpost on a free loopback port and talks to it with curl.
+
+Every server is started and stopped by the test that needs it, with bounded waits.
+"""
+import email
+import email.policy
+import glob
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BIN = os.environ.get("SEALPOST_BIN", "../../build/asan/src/app/sealpost")
+
+SECURITY_HEADERS = {
+    "strict-transport-security": "max-age=",
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body, cookies):
+        self.status = status
+        self.headers = headers  # lower-case name -> list of values
+        self.body = body        # bytes
+        self.cookies = cookies  # raw Set-Cookie values
+
+    def header(self, name):
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+
+class Sealpost:
+    """A sealpost data directory and, once started, its server."""
+
+    def __init__(self, dev=False, settings=None):
+        self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
+        self.data = os.path.join(self.tmp, "data")
+        out = subprocess.run([BIN, "init", "--dir", self.data], capture_output=True,
+                             text=True, timeout=60, check=True).stdout
+        self.api_key = re.search(r"API key \(shown once, keep it safe\): (\S+)", out).group(1)
+        self.port = free_port()
+        self.base = f"https://localhost:{self.port}"
+        config = os.path.join(self.data, "config.toml")
+        with open(config) as f:
+            text = f.read()
+        text = text.replace("port = 8443", f"port = {self.port}")
+        text = text.replace('public_url = "https://localhost:8443"', f'public_url = "{self.base}"')
+        if dev:
+            text = text.replace("enabled = false", "enabled = true")
+        for key, value in (settings or {}).items():
+            text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
+            assert n == 1, key
+        with open(config, "w") as f:
+            f.write(text)
+        self.config = config
+        self.proc = None
+        self.log_path = os.path.join(self.tmp, "server.log")
+        self.cookie_jar = os.path.join(self.tmp, "cookies")
+
+    def start(self, args=None):
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args or [BIN, "serve", "--config", self.config],
+                                         stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("sealpost exited early:\n" + self.log())
+            try:
+                if self.get("/healthz").status == 200:
+                    return self
+            except subprocess.SubprocessError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("sealpost did not become ready:\n" + self.log())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        return self.proc.returncode if self.proc else None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    # --- HTTP through curl -------------------------------------------------------
+    def request(self, method, path, headers=(), data=None, data_file=None, form=(),
+                files=(), cookies=False, url=None, timeout=300):
+        header_file = os.path.join(self.tmp, "headers")
+        body_file = os.path.join(self.tmp, "body")
+        cmd = ["curl", "-sk", "-X", method, "-o", body_file, "-D", header_file,
+               "--max-time", str(timeout), "-w", "%{http_code}"]
+        for h in headers:
+            cmd += ["-H", h]
+        if data is not None:
+            cmd += ["--data-binary", "@-"]
+        if data_file is not None:
+            cmd += ["--data-binary", "@" + data_file]
+        for name, value in form:
+            cmd += ["--data-urlencode", f"{name}={value}"]
+        for spec in files:
+            cmd += ["-F", spec]
+        if cookies:
+            cmd += ["-b", self.cookie_jar, "-c", self.cookie_jar]
+        cmd.append(url or (self.base + path))
+        run = subprocess.run(cmd, input=data if isinstance(data, bytes) else
+                             (data.encode() if data is not None else None),
+                             capture_output=True, timeout=timeout + 30)
+        if run.returncode != 0:
+            raise subprocess.SubprocessError(f"curl failed ({run.returncode}): {run.stderr!r}")
+        headers_out, set_cookies = {}, []
+        with open(header_file, "rb") as f:
+            header_text = f.read().decode("latin-1")
+        for line in header_text.split("\r\n"):
+            if ":" in line and not line.startswith("HTTP/"):
+                name, value = line.split(":", 1)
+                headers_out.setdefault(name.strip().lower(), []).append(value.strip())
+                if name.strip().lower() == "set-cookie":
+                    set_cookies.append(value.strip())
+        body = b""
+        if os.path.exists(body_file):
+            with open(body_file, "rb") as f:
+                body = f.read()
+        return Response(int(run.stdout), headers_out, body, set_cookies)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def api(self, method, path, body=None, content_type="application/json", key=None, **kw):
+        headers = [f"X-API-Key: {key or self.api_key}"]
+        if content_type:
+            headers.append(f"Content-Type: {content_type}")
+        return self.request(method, path, headers=headers, data=body, **kw)
+
+    # --- The outbox: the recipient's mailbox in these tests ------------------------
+    def notices(self):
+        return sorted(glob.glob(os.path.join(self.data, "outbox", "*.eml")))
+
+    def wait_for_notices(self, count, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = self.notices()
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"expected {count} notices, found {len(self.notices())}")
+
+    def notice_for(self, address, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for path in self.notices():
+                with open(path, "rb") as f:
+                    msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+                if msg["To"] == address:
+                    return msg
+            time.sleep(0.1)
+        raise AssertionError(f"no notice for {address}")
+
+
+def notice_link(msg):
+    """The portal link in a notice's plain-text part."""
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"https://\S+/m/\S+", text).group(0)

@@ -1,0 +1,66 @@
+// zk_probe: tries to open an escrow message with everything the server stores (the
+// database, the blobs and the master key) plus what the caller supplies, the way an
+// attacker who stole the server would. Used by the integration tests to prove that
+// neither the link secret nor the answer alone (with all of the server's data) opens
+// a message, and that both together do (so the probe itself is shown to work).
+//   zk_probe <data dir> <recipient id> <link secret, base64url or "-"> <answer>
+// Prints "opened: <text>" and exits 0, or prints "failed: <reason>" and exits 1.
+#include <iostream>
+
+#include "base/encoding.h"
+#include "crypto/key_ring.h"
+#include "crypto/random.h"
+#include "escrow/answer.h"
+#include "escrow/opener.h"
+#include "store/sqlite/stores.h"
+
+using namespace sealpost;
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::cerr << "usage: zk_probe DATA_DIR RECIPIENT_ID LINK_SECRET|- ANSWER\n";
+    return 2;
+  }
+  const std::string dir = argv[1];
+  auto db = sqlite::Database::Open(dir + "/sealpost.db");
+  auto master = LoadMasterKeyFile(dir + "/master.key");
+  auto blobs = NewFileBlobStore(dir + "/blobs");
+  if (!db.ok() || !master.ok() || !blobs.ok()) {
+    std::cout << "failed: cannot read the data directory\n";
+    return 3;
+  }
+  auto ring = KeyRing::Derive(*master);
+  auto messages = sqlite::NewMessageStore(**db);
+  auto signing = sqlite::NewSigningKeyStore(**db);
+  auto recipient = messages->FindRecipient(argv[2]);
+  if (!recipient.ok() || !recipient->has_value()) {
+    std::cout << "failed: no such recipient\n";
+    return 3;
+  }
+  auto message = messages->Find((*recipient)->message_id);
+  // Without the link secret, the best an attacker can do is guess it; every key the
+  // master key derives is tried as well, in case one of them opened the message.
+  std::vector<SecretBytes> candidates;
+  if (std::string(argv[3]) != "-") {
+    auto secret = Base64UrlDecodeSecret(argv[3]);
+    if (secret) candidates.push_back(std::move(*secret));
+  } else {
+    candidates.push_back(RandomSecret(32));
+    candidates.push_back(master->Copy());
+    for (const SecretBytes* k : {&ring->metadata(), &ring->queue(), &ring->signing(), &ring->csrf()}) {
+      candidates.push_back(k->Copy());
+    }
+  }
+  EscrowOpener opener(**blobs, *signing);
+  for (const auto& secret : candidates) {
+    auto key = UnwrapMessageKey(**recipient, secret, NormaliseAnswer(argv[4]));
+    if (!key.ok()) continue;
+    auto manifest = opener.ReadManifest(**message, *key);
+    if (manifest.ok()) {
+      std::cout << "opened: " << manifest->manifest.text << "\n";
+      return 0;
+    }
+  }
+  std::cout << "failed: the message key could not be unwrapped\n";
+  return 1;
+}
