@@ -1,0 +1,103 @@
+"""Issue 2's benchmark: sealed messages per second through POST /api/v1/messages
+(4 KiB text, one recipient, 16 concurrent connections, wrk with a Lua body), with
+GET /healthz on the same server as the HTTP stack's own ceiling; and the server's peak
+memory above idle while one 100 MB attachment is sent as multipart."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+import harness  # noqa: E402
+
+
+def rss_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def wrk(url, seconds, connections, script=None):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p50, p99, int(errors.group(1)) if errors else 0, out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    harness.BIN = os.path.abspath(args.bin)
+
+    server = harness.Sealpost()
+    try:
+        server.start()
+        pid = server.proc.pid
+        lua = os.path.join(server.tmp, "post.lua")
+        body = json.dumps({"from": "bench@clinic.example", "to": ["patient@example.net"],
+                           "subject": "Benchmark", "text": "x" * 4096,
+                           "options": {"escrow": {"question": "Q?", "answer": "benchmark"}}})
+        with open(lua, "w") as f:
+            f.write('wrk.method = "POST"\n'
+                    f'wrk.headers["X-API-Key"] = "{server.api_key}"\n'
+                    'wrk.headers["Content-Type"] = "application/json"\n'
+                    f"wrk.body = {json.dumps(body)}\n")
+
+        h_rps, h_p50, h_p99, h_err, _ = wrk(server.base + "/healthz", 10, args.connections)
+        p_rps, p_p50, p_p99, p_err, raw = wrk(server.base + "/api/v1/messages", args.seconds,
+                                              args.connections, lua)
+        if p_rps == 0 or p_err:
+            print(raw)
+
+        time.sleep(2)
+        idle = rss_kib(pid, "VmRSS")
+        hwm_before = rss_kib(pid, "VmHWM")
+        big = os.path.join(server.tmp, "big.bin")
+        with open(big, "wb") as f:
+            for _ in range(100):
+                f.write(os.urandom(1024 * 1024))
+        message = os.path.join(server.tmp, "m.json")
+        with open(message, "w") as f:
+            f.write(json.dumps({"from": "bench@clinic.example", "to": ["patient@example.net"],
+                                "text": "100 MB attachment",
+                                "options": {"escrow": {"question": "Q?", "answer": "A"}}}))
+        # VmHWM is the all-time peak; reset it so the upload's peak is measured alone.
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        start = time.time()
+        r = server.api("POST", "/api/v1/messages", None, content_type=None,
+                       files=[f"message=<{message};type=application/json", f"file=@{big}"])
+        upload_seconds = time.time() - start
+        peak = rss_kib(pid, "VmHWM")
+
+        print("\n## sealpost benchmark (issue 2)\n")
+        print(f"machine: {os.cpu_count()} cores; server: {args.bin}; {args.connections} connections\n")
+        print("| measure | value |")
+        print("| --- | --- |")
+        print(f"| GET /healthz (HTTP+TLS ceiling) | {h_rps:.0f} req/s, p50 {h_p50}, p99 {h_p99} |")
+        print(f"| POST /api/v1/messages, 4 KiB, 1 recipient | {p_rps:.1f} msg/s, p50 {p_p50}, "
+              f"p99 {p_p99}, non-2xx {p_err} |")
+        print(f"| sealed messages / healthz ratio | {p_rps / h_rps:.4f} |")
+        print(f"| 100 MB multipart upload | HTTP {r.status} in {upload_seconds:.1f} s "
+              f"({100 / upload_seconds:.0f} MB/s) |")
+        print(f"| server RSS idle / peak during upload | {idle / 1024:.1f} MiB / {peak / 1024:.1f} MiB "
+              f"(+{(peak - idle) / 1024:.1f} MiB; aim < 64 MiB); all-time peak before {hwm_before / 1024:.1f} MiB |")
+    finally:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()
