@@ -265,8 +265,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
 
   json::array recipients;
   for (const auto& r : (*submitted)->recipients) {
-    const auto& in = input.recipients[&r - &(*submitted)->recipients[0]];
-    recipients.push_back(RecipientJson(r.address, in.kind, r.method, r.status));
+    recipients.push_back(RecipientJson(r.address, r.kind, r.method, r.status));
   }
   Response res = http::JsonResponse(
       202, json::serialize(json::object{{"id", (*submitted)->message_id},

@@ -109,14 +109,15 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   }
   // The commit point: after this returns OK, the message and its notices survive a crash.
   auto status = messages_.InsertWithNotices(m, notices, events);
-  if (!status.ok()) return std::move(status).error();
+  if (!status.ok()) return std::move(status).error();  // the draft removes its blobs
+  draft->MarkStored();
   if (notify_queue_) notify_queue_();
   spdlog::info("message {} accepted: {} recipient(s), escrow", m.id, m.recipients.size());
 
   SubmitResult result;
   result.message_id = m.id;
   for (const auto& r : m.recipients) {
-    result.recipients.push_back({r.id, r.address, r.method, RecipientStatusName(r.status)});
+    result.recipients.push_back({r.id, r.address, r.kind, r.method, RecipientStatusName(r.status)});
   }
   return result;
 }

@@ -33,6 +33,7 @@ struct EscrowSettings {
 struct SubmittedRecipient {
   std::string id;
   std::string address;
+  std::string kind;  // "to" or "cc"
   std::string method;
   std::string status;
 };

@@ -75,6 +75,7 @@ class EscrowTest : public ::testing::Test {
     in.recipients.push_back({"pat@example.net", "to", "Your birth town?", " Springfield "});
     auto sealed = draft->Seal(in);
     EXPECT_TRUE(sealed.ok()) << sealed.error().ToString();
+    draft->MarkStored();
     return std::move(*sealed);
   }
 
@@ -189,6 +190,25 @@ TEST_F(EscrowTest, SignatureFailsOnChangedMessage) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kIntegrity);
   EXPECT_NE(result.error().message.find("signature"), std::string::npos);
+}
+
+TEST_F(EscrowTest, SealedButUnstoredDraftLeavesNoBlobs) {
+  EscrowSealer sealer(*blobs_, signer_, metadata_key_, clock_, {1, 8 * 1024});
+  {
+    auto draft = sealer.Begin();
+    ASSERT_TRUE(draft->StartAttachment("a.txt", "text/plain").ok());
+    ASSERT_TRUE(draft->AppendAttachment("abc").ok());
+    ASSERT_TRUE(draft->FinishAttachment().ok());
+    SealInput in;
+    in.recipients.push_back({"p@example.net", "to", "Q?", "A"});
+    ASSERT_TRUE(draft->Seal(in).ok());
+    // The database commit failed, say: MarkStored() is never called.
+  }
+  std::size_t files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs")) {
+    if (e.is_regular_file()) ++files;
+  }
+  EXPECT_EQ(files, 0u);
 }
 
 TEST_F(EscrowTest, AbandonedDraftLeavesNoBlobs) {

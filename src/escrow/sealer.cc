@@ -46,7 +46,7 @@ std::unique_ptr<Draft> EscrowSealer::Begin() const {
 }
 
 Draft::~Draft() {
-  if (sealed_) return;
+  if (stored_) return;
   current_.reset();  // an uncommitted blob is discarded by its writer
   for (const auto& id : blob_ids_) (void)sealer_.blobs_.Remove(id);
 }

@@ -67,8 +67,10 @@ struct SealerOptions {
 
 class EscrowSealer;
 
-// One message being sealed: attachments are streamed in first, then Seal().
-// Destroying an unsealed draft removes the blobs it wrote.
+// One message being sealed: attachments are streamed in first, then Seal(), then,
+// once the caller has stored the sealed message's record, MarkStored(). Destroying a
+// draft that was not marked stored removes every blob it wrote, so a request refused
+// at any step (bad input, a failed commit) leaves nothing behind.
 class Draft {
  public:
   ~Draft();
@@ -85,6 +87,8 @@ class Draft {
   // Seals the manifest and wraps the key for every recipient. The message key is
   // wiped afterwards, whatever the outcome.
   Result<SealedMessage> Seal(const SealInput& input);
+  // The record referring to the blobs is committed: they now belong to it.
+  void MarkStored() { stored_ = true; }
 
  private:
   friend class EscrowSealer;
@@ -99,6 +103,7 @@ class Draft {
   std::optional<SealedBlobWriter> current_;
   std::uint64_t attachment_bytes_ = 0;
   bool sealed_ = false;
+  bool stored_ = false;
 };
 
 class EscrowSealer {

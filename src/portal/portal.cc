@@ -345,7 +345,7 @@ awaitable<Response> Portal::Download(http::Request& req) {
   AttachmentInfo info;
   co_await offloader_.Offload([&] {
     link.emplace(escrow_.RecipientState(rid));
-    if (!link->ok() || (*link)->expired) return;
+    if (!link->ok() || (*link)->expired || (*link)->locked) return;
     manifest.emplace(escrow_.Manifest(**link, *session->data_key));
     if (!manifest->ok() || index >= (*manifest)->manifest.attachments.size()) return;
     info = (*manifest)->manifest.attachments[index];
@@ -353,6 +353,7 @@ awaitable<Response> Portal::Download(http::Request& req) {
   });
   if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
   if ((*link)->expired) co_return ErrorPage(410, "This message has expired", "It can no longer be downloaded.");
+  if ((*link)->locked) co_return ErrorPage(403, "This message is locked", "It can no longer be downloaded.");
   if (!manifest->ok() || !reader || !reader->ok()) {
     co_return ErrorPage(404, "Not found", "There is no such attachment.");
   }
