@@ -2,6 +2,7 @@
 # Installs the Debian packages sealpost needs to build, run and test.
 # Idempotent: installs only what is missing; non-interactive; uses sudo only when not root.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 # Build and run.
 packages=(
@@ -11,9 +12,14 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libctemplate-dev
   openssl ca-certificates
 )
-# Tests and benchmarks.
+# Tests and benchmarks: real clients and a real browser.
+testing=false
 if [ "${1:-}" = "--test" ]; then
-  packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 sqlite3 wrk)
+  testing=true
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 sqlite3 wrk chromium)
+  # Node.js and npm drive the browser tests; use the machine's when it has them.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 missing=()
@@ -22,11 +28,19 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Browser test tooling from npm, exactly as locked; it uses Debian's Chromium and
+# downloads no browser of its own.
+if $testing && [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "install-deps: npm ci in tests/browser"
+  (cd tests/browser && npm ci --no-audit --no-fund)
+fi
