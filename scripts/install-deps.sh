@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libgmime-3.0-dev libsqlite3-dev
-  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libctemplate-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libctemplate-dev libre2-dev
   openssl ca-certificates
 )
 # Tests and benchmarks: real clients and a real browser.
