@@ -3,4 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/src/app/sealpost}
+BUILD=$(dirname "$(dirname "$(dirname "$BIN")")")
+if [ -x "$BUILD/bench/policy_bench" ]; then
+  "$BUILD/bench/policy_bench" --benchmark_min_time=2
+fi
 python3 bench/api_bench.py --bin "$BIN" "${@:2}"
