@@ -14,4 +14,10 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // escaped as \xNN, cut at `max` bytes with "..." appended.
 std::string SanitizeForLog(std::string_view s, std::size_t max = 200);
 
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string EscapeHtml(std::string_view text);
+
+// True for identifiers made by NewId(): 32 lower-case hex digits.
+bool IsHexId(std::string_view s);
+
 }  // namespace sealpost

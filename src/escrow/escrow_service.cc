@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "base/encoding.h"
+#include "base/text.h"
+#include "mime/address.h"
 #include "crypto/password_hash.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -18,16 +20,8 @@ std::string HumanDate(std::int64_t unix_seconds) {
 }
 
 std::string DomainOf(const std::string& address) {
-  auto at = address.rfind('@');
-  return at == std::string::npos ? "localhost" : address.substr(at + 1);
-}
-
-bool IsHexId(std::string_view s) {
-  if (s.size() != 32) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  std::string domain = DomainOfAddress(address);
+  return domain.empty() ? "localhost" : domain;
 }
 
 }  // namespace
@@ -143,26 +137,20 @@ Result<std::vector<EventRecord>> EscrowService::Events(const std::string& messag
 Result<LinkState> EscrowService::CheckLink(const std::string& recipient_id,
                                            const SecretBytes& link_secret,
                                            const std::string& client_address, bool record_open) {
-  auto recipient = messages_.FindRecipient(recipient_id);
-  if (!recipient.ok()) return std::move(recipient).error();
-  if (!recipient->has_value() || !LinkMatches(**recipient, link_secret)) {
+  auto state = RecipientState(recipient_id);
+  if (!state.ok() && state.error().code != ErrorCode::kNotFound) return state;
+  // Unknown recipients and forged secrets answer alike.
+  if (!state.ok() || !LinkMatches(state->recipient, link_secret)) {
     spdlog::warn("portal: unknown or forged link for recipient id {} from {}",
                  IsHexId(recipient_id) ? recipient_id : "<malformed>", client_address);
     return MakeError(ErrorCode::kNotFound, "no such message");
   }
-  auto message = messages_.Find((*recipient)->message_id);
-  if (!message.ok()) return std::move(message).error();
-  if (!message->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
-  LinkState state;
-  state.message = std::move(**message);
-  state.recipient = std::move(**recipient);
-  state.expired = clock_.NowUnix() >= state.message.expires_at;
-  state.locked = state.recipient.status == RecipientStatus::kLocked;
-  state.attempts_left = std::max(0, settings_.max_answer_failures - state.recipient.failures);
-  auto question = OpenQuestion(state.recipient, keys_.metadata());
+  state->attempts_left =
+      std::max(0, settings_.max_answer_failures - state->recipient.failures);
+  auto question = OpenQuestion(state->recipient, keys_.metadata());
   if (!question.ok()) return std::move(question).error();
-  state.question = std::move(*question);
-  if (record_open) Record(state.message.id, state.recipient.id, "link_opened", client_address);
+  state->question = std::move(*question);
+  if (record_open) Record(state->message.id, state->recipient.id, "link_opened", client_address);
   return state;
 }
 

@@ -169,22 +169,6 @@ std::optional<std::string> FormValue(const std::vector<std::pair<std::string, st
   return std::nullopt;
 }
 
-std::string EscapeHtml(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::optional<std::string> MediaType::param(std::string_view name) const {
   for (const auto& [k, v] : params) {
     if (k == name) return v;

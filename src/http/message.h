@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/text.h"
 
 namespace sealpost::http {
 
@@ -83,7 +84,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
 std::optional<std::string> FormValue(const std::vector<std::pair<std::string, std::string>>& form,
                                      std::string_view name);
 
-std::string EscapeHtml(std::string_view text);
+using sealpost::EscapeHtml;
 
 // Parses one media type: "Multipart/Form-Data; boundary=x" → type "multipart/form-data",
 // parameters lower-cased by name, quoted values unquoted.

@@ -53,6 +53,11 @@ std::string AddressProblem(std::string_view address) {
   return {};
 }
 
+std::string DomainOfAddress(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : AsciiLower(address.substr(at + 1));
+}
+
 std::string CanonicalAddress(std::string_view address) {
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return std::string(address);

@@ -14,6 +14,9 @@ namespace sealpost {
 std::string AddressProblem(std::string_view address);
 inline bool IsValidAddress(std::string_view address) { return AddressProblem(address).empty(); }
 
+// The domain part, lower-cased ("" when there is no @).
+std::string DomainOfAddress(std::string_view address);
+
 // The domain lower-cased, local part kept: the form addresses are compared in.
 std::string CanonicalAddress(std::string_view address);
 

@@ -2,25 +2,11 @@
 
 #include <gmime/gmime.h>
 
+#include "base/text.h"
 #include "mime/gmime_util.h"
 
 namespace sealpost {
 namespace {
-
-std::string EscapeHtml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // Header values come from configuration and API input: no line breaks may reach a header.
 bool HasLineBreak(std::string_view s) {

@@ -1,16 +1,12 @@
 #include "policy/selection.h"
 
 #include "base/text.h"
+#include "mime/address.h"
 
 namespace sealpost::policy {
 namespace {
 
 std::string From(Level level) { return std::string(" (") + LevelName(level) + ")"; }
-
-std::string DomainOf(std::string_view address) {
-  auto at = address.rfind('@');
-  return AsciiLower(at == std::string_view::npos ? address : address.substr(at + 1));
-}
 
 const char* KindName(AddressBookEntry::Kind kind) {
   switch (kind) {
@@ -37,7 +33,7 @@ bool TlsOnly(std::string_view recipient, const SelectionContext& c, Decision& d)
                       From(s.tls_exclusions.from));
     return false;
   }
-  const std::string domain = DomainOf(recipient);
+  const std::string domain = DomainOfAddress(recipient);
   auto known = c.tls.Lookup(domain);
   if (!known) {
     d.trace.push_back("tls-only skipped: TLS support of " + domain + " not known");

@@ -46,11 +46,6 @@ void ApplyLayer(EffectiveSettings& e, const SettingsLayer& l, Level level) {
   Apply(e.preferred_address_book, l.preferred_address_book, level);
 }
 
-std::string DomainOf(std::string_view address) {
-  auto at = address.rfind('@');
-  return AsciiLower(at == std::string_view::npos ? address : address.substr(at + 1));
-}
-
 bool ValidDomainPattern(std::string_view p) {
   if (p.starts_with("*.")) p.remove_prefix(2);
   return IsValidAddress(std::string("x@") + std::string(p));
@@ -100,7 +95,7 @@ Status Validate(const SettingsLayer& l) {
 }
 
 bool IsExcludedFromTls(const std::vector<std::string>& patterns, std::string_view address) {
-  const std::string domain = DomainOf(address);
+  const std::string domain = DomainOfAddress(address);
   for (const auto& raw : patterns) {
     std::string p = AsciiLower(raw);
     if (p.find('@') != std::string::npos) {

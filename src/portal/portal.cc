@@ -66,12 +66,6 @@ std::string Disposition(const std::string& filename) {
   return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
 }
 
-bool IsHexId(std::string_view s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 }  // namespace
 
 Portal::Portal(PortalSettings settings, EscrowService& escrow, http::Offloader& offloader,
