@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "base/temp_dir.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -11,16 +13,14 @@ namespace {
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-config-XXXXXX";
-    dir_ = mkdtemp(tmpl);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& text) {
     std::string path = dir_ + "/config.toml";
     std::ofstream(path) << text;
     return path;
   }
-  std::string dir_;
+  TempDir temp_;
+  const std::string dir_ = temp_.path();
 };
 
 TEST_F(ConfigTest, DefaultTextLoads) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "base/temp_dir.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,8 +26,6 @@ class FailingTarget final : public DeliveryTarget {
 class DeliveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-delivery-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     db_ = std::move(*sqlite::Database::Open(dir_ + "/db"));
     queue_ = sqlite::NewQueueStore(*db_);
     messages_ = sqlite::NewMessageStore(*db_);
@@ -47,9 +47,9 @@ class DeliveryTest : public ::testing::Test {
     q.created_at = 100;
     ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}).ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::string dir_;
+  TempDir temp_;
+  const std::string dir_ = temp_.path();
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<QueueStore> queue_;
   std::unique_ptr<MessageStore> messages_;

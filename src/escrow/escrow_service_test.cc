@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "base/temp_dir.h"
+
 #include <filesystem>
 
 #include "crypto/primitives.h"
@@ -14,8 +16,6 @@ namespace {
 class EscrowServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-service-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     db_ = std::move(*sqlite::Database::Open(dir_ + "/db"));
     signing_keys_ = sqlite::NewSigningKeyStore(*db_);
     messages_ = sqlite::NewMessageStore(*db_);
@@ -34,7 +34,6 @@ class EscrowServiceTest : public ::testing::Test {
     service_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_,
                      [this] { ++notified_; });
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   SubmitResult Send() {
     SealInput in;
@@ -69,7 +68,8 @@ class EscrowServiceTest : public ::testing::Test {
     return {};
   }
 
-  std::string dir_;
+  TempDir temp_;
+  const std::string dir_ = temp_.path();
   ManualClock clock_{1'700'000'000};
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<SigningKeyStore> signing_keys_;

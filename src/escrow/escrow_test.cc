@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "base/temp_dir.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -13,19 +15,6 @@
 
 namespace sealpost {
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/sealpost-escrow-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST(NormaliseAnswer, IgnoresCaseAndSpacing) {
   struct { const char* in; const char* want; } cases[] = {

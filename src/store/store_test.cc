@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "base/temp_dir.h"
+
 #include <filesystem>
 
 #include "store/blob_store.h"
@@ -7,19 +9,6 @@
 
 namespace sealpost {
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/sealpost-test-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 MessageRecord SampleMessage() {
   MessageRecord m;
