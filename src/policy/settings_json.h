@@ -1,0 +1,28 @@
+// A settings layer as JSON, the form it is stored in and the admin CLI and API speak:
+//   {"tls_only": true, "tls_exclusions": ["partner.example"], "verification": "login",
+//    "default_question": {"question": "...", "answer": "..."}, "default_expiry_days": 30,
+//    "fixed_subject": "...", "failure_action": "bounce" | "send-plain",
+//    "content_rules": [{"keyword": "HIV"}, {"phrase": "lab results"}, {"regex": "..."}],
+//    "preferred_address_book": "clinic"}
+// Absent keys inherit. Unknown keys, wrong types and invalid values are errors naming
+// the setting. Answers are secrets: callers encrypt the stored form (see org store).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "policy/settings.h"
+
+namespace sealpost::policy {
+
+std::string SettingsToJson(const SettingsLayer& layer);
+// Parses and validates (Validate()) a layer.
+Result<SettingsLayer> SettingsFromJson(std::string_view json);
+
+// Sets one setting from text, as the CLI takes it ("tls_only=true",
+// "default_expiry_days=90", "tls_exclusions=a.example,*.b.example", "verification=login",
+// "failure_action=send-plain", "default_question=Question?|answer"); "name=" unsets it.
+Status SetFromText(SettingsLayer& layer, std::string_view assignment);
+
+}  // namespace sealpost::policy
