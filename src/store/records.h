@@ -85,6 +85,37 @@ struct QueueEntry {
   std::string last_error;
 };
 
+// The organisation model: accounts own domains, domains own users (senders).
+// sealed_settings is a policy settings layer as JSON, boxed under the metadata key.
+struct AccountRecord {
+  std::string name;
+  std::string sealed_settings;
+  std::int64_t created_at = 0;
+};
+
+struct DomainRecord {
+  std::string name;  // the mail domain, e.g. clinic.example
+  std::string account;
+  std::string sealed_settings;
+  std::int64_t created_at = 0;
+};
+
+struct UserRecord {
+  std::string address;
+  std::string domain;
+  std::string sealed_settings;
+  std::string smtp_password_hash;  // Argon2id; empty: no SMTP login
+  std::int64_t created_at = 0;
+};
+
+// What an administrator (or, later, the delivery probe) knows of a domain's MX TLS.
+struct MxTlsRecord {
+  std::string domain;
+  bool starttls = false;
+  std::string host;
+  std::int64_t updated_at = 0;
+};
+
 // The AAD that binds a queue entry's sealed content to that entry.
 inline std::string QueueContentAad(const std::string& queue_id) {
   return "sealpost/queue/v1|" + queue_id;

@@ -131,3 +131,40 @@ TEST(FileBlobStore, CommitMakesVisibleAbortDiscards) {
 
 }  // namespace
 }  // namespace sealpost
+
+namespace sealpost {
+namespace {
+
+TEST(OrgStore, HierarchyAndUniqueness) {
+  TempDir dir;
+  auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+  auto org = sqlite::NewOrgStore(*db);
+  ASSERT_TRUE(org->CreateAccount({"Springfield Clinic", "s0", 1}).ok());
+  EXPECT_EQ(org->CreateAccount({"springfield clinic", "s0", 1}).error().code,
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(org->CreateDomain({"clinic.example", "nobody", "s1", 1}).error().code,
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(org->CreateDomain({"clinic.example", "Springfield Clinic", "s1", 1}).ok());
+  EXPECT_EQ(org->CreateUser({"dr@other.example", "other.example", "s2", "", 1}).error().code,
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(org->CreateUser({"dr@clinic.example", "clinic.example", "s2", "", 1}).ok());
+
+  auto user = org->FindUser("DR@clinic.example");
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_EQ((*user)->domain, "clinic.example");
+  ASSERT_TRUE(org->SetSettings(OrgLevel::kUser, "dr@clinic.example", "new").ok());
+  EXPECT_EQ((*org->FindUser("dr@clinic.example"))->sealed_settings, "new");
+  EXPECT_EQ(org->SetSettings(OrgLevel::kDomain, "nope.example", "x").error().code,
+            ErrorCode::kNotFound);
+
+  ASSERT_TRUE(org->SetMxTls({"example.net", true, "mx.example.net", 5}).ok());
+  ASSERT_TRUE(org->SetMxTls({"example.net", false, "mx2.example.net", 6}).ok());
+  auto mx = org->FindMxTls("EXAMPLE.net");
+  ASSERT_TRUE(mx.ok() && mx->has_value());
+  EXPECT_FALSE((*mx)->starttls);
+  EXPECT_EQ((*mx)->host, "mx2.example.net");
+  EXPECT_FALSE(org->FindMxTls("unknown.example")->has_value());
+}
+
+}  // namespace
+}  // namespace sealpost

@@ -53,6 +53,25 @@ class MessageStore {
   virtual Status SetStatus(const std::string& recipient_id, RecipientStatus status) = 0;
 };
 
+enum class OrgLevel { kAccount, kDomain, kUser };
+
+class OrgStore {
+ public:
+  virtual ~OrgStore() = default;
+  // kAlreadyExists when the name is taken; kNotFound when the parent is missing.
+  virtual Status CreateAccount(const AccountRecord& account) = 0;
+  virtual Status CreateDomain(const DomainRecord& domain) = 0;
+  virtual Status CreateUser(const UserRecord& user) = 0;
+  virtual Result<std::optional<AccountRecord>> FindAccount(const std::string& name) = 0;
+  virtual Result<std::optional<DomainRecord>> FindDomain(const std::string& name) = 0;
+  virtual Result<std::optional<UserRecord>> FindUser(const std::string& address) = 0;
+  // kNotFound when nothing has that name at that level.
+  virtual Status SetSettings(OrgLevel level, const std::string& name,
+                             const std::string& sealed_settings) = 0;
+  virtual Status SetMxTls(const MxTlsRecord& record) = 0;
+  virtual Result<std::optional<MxTlsRecord>> FindMxTls(const std::string& domain) = 0;
+};
+
 class QueueStore {
  public:
   virtual ~QueueStore() = default;

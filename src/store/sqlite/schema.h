@@ -76,6 +76,34 @@ CREATE TABLE queue (
 );
 CREATE INDEX queue_due ON queue(state, next_attempt_at);
 )sql",
+    // 2: the organisation model (issue 3). Settings are sealed JSON (they hold default
+    // answers); names are unique case-insensitively.
+    R"sql(
+CREATE TABLE accounts (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  sealed_settings BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE domains (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  account TEXT NOT NULL REFERENCES accounts(name),
+  sealed_settings BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+  address TEXT PRIMARY KEY COLLATE NOCASE,
+  domain TEXT NOT NULL REFERENCES domains(name),
+  sealed_settings BLOB NOT NULL,
+  smtp_password_hash TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE mx_tls (
+  domain TEXT PRIMARY KEY COLLATE NOCASE,
+  starttls INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

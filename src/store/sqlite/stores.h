@@ -13,5 +13,6 @@ std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db);
 std::unique_ptr<EventStore> NewEventStore(Database& db);
 std::unique_ptr<MessageStore> NewMessageStore(Database& db);
 std::unique_ptr<QueueStore> NewQueueStore(Database& db);
+std::unique_ptr<OrgStore> NewOrgStore(Database& db);
 
 }  // namespace sealpost::sqlite

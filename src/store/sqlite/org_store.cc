@@ -1,0 +1,134 @@
+#include <sqlite3.h>
+
+#include "store/sqlite/stores.h"
+
+namespace sealpost::sqlite {
+namespace {
+
+// One row by key; `read` fills the record from the statement.
+template <typename Record, typename ReadFn>
+Result<std::optional<Record>> FindOne(Database& db, const char* sql, const std::string& key,
+                                      ReadFn read) {
+  std::optional<Record> out;
+  auto status = db.Read([&](sqlite3* conn) -> Status {
+    Statement s(conn, sql);
+    s.Bind(1, key);
+    auto row = s.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (*row) out = read(s);
+    return OkStatus();
+  });
+  if (!status.ok()) return std::move(status).error();
+  return out;
+}
+
+bool Exists(sqlite3* db, const char* sql, const std::string& key) {
+  Statement s(db, sql);
+  s.Bind(1, key);
+  auto row = s.Step();
+  return row.ok() && *row;
+}
+
+class SqliteOrgStore final : public OrgStore {
+ public:
+  explicit SqliteOrgStore(Database& db) : db_(db) {}
+
+  Status CreateAccount(const AccountRecord& a) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      if (Exists(db, "SELECT 1 FROM accounts WHERE name = ?", a.name)) {
+        return MakeError(ErrorCode::kAlreadyExists, "account " + a.name + " already exists");
+      }
+      return Statement(db, "INSERT INTO accounts VALUES (?,?,?)")
+          .Bind(1, a.name).BindBlob(2, a.sealed_settings).Bind(3, a.created_at).Run();
+    });
+  }
+
+  Status CreateDomain(const DomainRecord& d) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      if (!Exists(db, "SELECT 1 FROM accounts WHERE name = ?", d.account)) {
+        return MakeError(ErrorCode::kNotFound, "no account " + d.account);
+      }
+      if (Exists(db, "SELECT 1 FROM domains WHERE name = ?", d.name)) {
+        return MakeError(ErrorCode::kAlreadyExists, "domain " + d.name + " already exists");
+      }
+      return Statement(db, "INSERT INTO domains VALUES (?,?,?,?)")
+          .Bind(1, d.name).Bind(2, d.account).BindBlob(3, d.sealed_settings)
+          .Bind(4, d.created_at).Run();
+    });
+  }
+
+  Status CreateUser(const UserRecord& u) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      if (!Exists(db, "SELECT 1 FROM domains WHERE name = ?", u.domain)) {
+        return MakeError(ErrorCode::kNotFound, "no domain " + u.domain);
+      }
+      if (Exists(db, "SELECT 1 FROM users WHERE address = ?", u.address)) {
+        return MakeError(ErrorCode::kAlreadyExists, "user " + u.address + " already exists");
+      }
+      return Statement(db, "INSERT INTO users VALUES (?,?,?,?,?)")
+          .Bind(1, u.address).Bind(2, u.domain).BindBlob(3, u.sealed_settings)
+          .Bind(4, u.smtp_password_hash).Bind(5, u.created_at).Run();
+    });
+  }
+
+  Result<std::optional<AccountRecord>> FindAccount(const std::string& name) override {
+    return FindOne<AccountRecord>(
+        db_, "SELECT name, sealed_settings, created_at FROM accounts WHERE name = ?", name,
+        [](const Statement& s) { return AccountRecord{s.Text(0), s.Text(1), s.Int(2)}; });
+  }
+
+  Result<std::optional<DomainRecord>> FindDomain(const std::string& name) override {
+    return FindOne<DomainRecord>(
+        db_, "SELECT name, account, sealed_settings, created_at FROM domains WHERE name = ?", name,
+        [](const Statement& s) { return DomainRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)}; });
+  }
+
+  Result<std::optional<UserRecord>> FindUser(const std::string& address) override {
+    return FindOne<UserRecord>(
+        db_, "SELECT address, domain, sealed_settings, smtp_password_hash, created_at "
+             "FROM users WHERE address = ?", address,
+        [](const Statement& s) {
+          return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+        });
+  }
+
+  Status SetSettings(OrgLevel level, const std::string& name,
+                     const std::string& sealed_settings) override {
+    const char* sql = level == OrgLevel::kAccount
+                          ? "UPDATE accounts SET sealed_settings = ? WHERE name = ?"
+                      : level == OrgLevel::kDomain
+                          ? "UPDATE domains SET sealed_settings = ? WHERE name = ?"
+                          : "UPDATE users SET sealed_settings = ? WHERE address = ?";
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, sql).BindBlob(1, sealed_settings).Bind(2, name).Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such " + name);
+      return OkStatus();
+    });
+  }
+
+  Status SetMxTls(const MxTlsRecord& r) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "INSERT INTO mx_tls VALUES (?,?,?,?) ON CONFLICT(domain) DO UPDATE "
+                           "SET starttls = excluded.starttls, host = excluded.host, "
+                           "updated_at = excluded.updated_at")
+          .Bind(1, r.domain).Bind(2, std::int64_t{r.starttls}).Bind(3, r.host)
+          .Bind(4, r.updated_at).Run();
+    });
+  }
+
+  Result<std::optional<MxTlsRecord>> FindMxTls(const std::string& domain) override {
+    return FindOne<MxTlsRecord>(
+        db_, "SELECT domain, starttls, host, updated_at FROM mx_tls WHERE domain = ?", domain,
+        [](const Statement& s) { return MxTlsRecord{s.Text(0), s.Int(1) != 0, s.Text(2), s.Int(3)}; });
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<OrgStore> NewOrgStore(Database& db) { return std::make_unique<SqliteOrgStore>(db); }
+
+}  // namespace sealpost::sqlite
