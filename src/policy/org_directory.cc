@@ -1,0 +1,178 @@
+#include "policy/org_directory.h"
+
+#include "base/text.h"
+#include "crypto/primitives.h"
+#include "mime/address.h"
+#include "policy/settings_json.h"
+
+namespace sealpost::policy {
+namespace {
+
+std::string Aad(OrgLevel level, const std::string& name) {
+  return std::string("sealpost/settings/v1|") + OrgLevelName(level) + "|" + AsciiLower(name);
+}
+
+}  // namespace
+
+Result<OrgLevel> ParseOrgLevel(std::string_view text) {
+  if (text == "account") return OrgLevel::kAccount;
+  if (text == "domain") return OrgLevel::kDomain;
+  if (text == "user") return OrgLevel::kUser;
+  return MakeError(ErrorCode::kInvalidArgument, "must be account, domain or user", "level");
+}
+
+const char* OrgLevelName(OrgLevel level) {
+  switch (level) {
+    case OrgLevel::kAccount: return "account";
+    case OrgLevel::kDomain: return "domain";
+    case OrgLevel::kUser: return "user";
+  }
+  return "?";
+}
+
+Result<std::string> OrgDirectory::Seal(OrgLevel level, const std::string& name,
+                                       const SettingsLayer& layer) {
+  std::string json = SettingsToJson(layer);
+  auto sealed = BoxSeal(key_, json, Aad(level, name));
+  WipeMemory(json.data(), json.size());
+  return sealed;
+}
+
+Result<SettingsLayer> OrgDirectory::Open(OrgLevel level, const std::string& name,
+                                         const std::string& sealed) {
+  auto json = BoxOpen(key_, sealed, Aad(level, name));
+  if (!json.ok()) return std::move(json).error();
+  auto layer = SettingsFromJson(*json);
+  WipeMemory(json->data(), json->size());
+  return layer;
+}
+
+Status OrgDirectory::CreateAccount(const std::string& name) {
+  if (TrimWhitespace(name).empty() || name.size() > 200 ||
+      name.find_first_of("\r\n") != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "must be 1 to 200 characters on one line", "account");
+  }
+  auto sealed = Seal(OrgLevel::kAccount, name, {});
+  if (!sealed.ok()) return std::move(sealed).error();
+  return store_.CreateAccount({name, *sealed, clock_.NowUnix()});
+}
+
+Status OrgDirectory::CreateDomain(const std::string& domain, const std::string& account) {
+  if (!IsValidAddress("postmaster@" + domain)) {
+    return MakeError(ErrorCode::kInvalidArgument, "is not a domain name", "domain");
+  }
+  auto sealed = Seal(OrgLevel::kDomain, domain, {});
+  if (!sealed.ok()) return std::move(sealed).error();
+  return store_.CreateDomain({AsciiLower(domain), account, *sealed, clock_.NowUnix()});
+}
+
+Status OrgDirectory::CreateUser(const std::string& address) {
+  std::string why = AddressProblem(address);
+  if (!why.empty()) return MakeError(ErrorCode::kInvalidArgument, "is not a valid address: it " + why, "user");
+  auto sealed = Seal(OrgLevel::kUser, address, {});
+  if (!sealed.ok()) return std::move(sealed).error();
+  return store_.CreateUser({CanonicalAddress(address), DomainOfAddress(address), *sealed, "",
+                            clock_.NowUnix()});
+}
+
+Result<SettingsLayer> OrgDirectory::Settings(OrgLevel level, const std::string& name) {
+  std::optional<std::string> sealed;
+  switch (level) {
+    case OrgLevel::kAccount: {
+      auto r = store_.FindAccount(name);
+      if (!r.ok()) return std::move(r).error();
+      if (r->has_value()) sealed = (*r)->sealed_settings;
+      break;
+    }
+    case OrgLevel::kDomain: {
+      auto r = store_.FindDomain(name);
+      if (!r.ok()) return std::move(r).error();
+      if (r->has_value()) sealed = (*r)->sealed_settings;
+      break;
+    }
+    case OrgLevel::kUser: {
+      auto r = store_.FindUser(name);
+      if (!r.ok()) return std::move(r).error();
+      if (r->has_value()) sealed = (*r)->sealed_settings;
+      break;
+    }
+  }
+  if (!sealed) {
+    return MakeError(ErrorCode::kNotFound, std::string("no ") + OrgLevelName(level) + " " + name);
+  }
+  return Open(level, name, *sealed);
+}
+
+Status OrgDirectory::Store(OrgLevel level, const std::string& name, const SettingsLayer& layer) {
+  auto sealed = Seal(level, name, layer);
+  if (!sealed.ok()) return std::move(sealed).error();
+  return store_.SetSettings(level, name, *sealed);
+}
+
+Status OrgDirectory::Set(OrgLevel level, const std::string& name,
+                         const std::vector<std::string>& assignments) {
+  auto layer = Settings(level, name);
+  if (!layer.ok()) return std::move(layer).error();
+  SettingsLayer changed = *layer;
+  for (const auto& a : assignments) {
+    auto status = SetFromText(changed, a);
+    if (!status.ok()) return status;  // nothing stored: all or nothing
+  }
+  return Store(level, name, changed);
+}
+
+Status OrgDirectory::Replace(OrgLevel level, const std::string& name, std::string_view json) {
+  auto exists = Settings(level, name);
+  if (!exists.ok()) return std::move(exists).error();
+  auto layer = SettingsFromJson(json);
+  if (!layer.ok()) return std::move(layer).error();
+  return Store(level, name, *layer);
+}
+
+Result<EffectiveSettings> OrgDirectory::EffectiveFor(const std::string& sender) {
+  auto user = store_.FindUser(sender);
+  if (!user.ok()) return std::move(user).error();
+  std::optional<SettingsLayer> user_layer;
+  std::string domain_name = DomainOfAddress(sender);
+  if (user->has_value()) {
+    auto l = Open(OrgLevel::kUser, (*user)->address, (*user)->sealed_settings);
+    if (!l.ok()) return std::move(l).error();
+    user_layer = std::move(*l);
+    domain_name = (*user)->domain;
+  }
+  auto domain = store_.FindDomain(domain_name);
+  if (!domain.ok()) return std::move(domain).error();
+  if (!domain->has_value()) {
+    return MakeError(ErrorCode::kNotFound, "sender " + sender + " belongs to no known domain");
+  }
+  auto domain_layer = Open(OrgLevel::kDomain, (*domain)->name, (*domain)->sealed_settings);
+  if (!domain_layer.ok()) return std::move(domain_layer).error();
+  auto account = store_.FindAccount((*domain)->account);
+  if (!account.ok()) return std::move(account).error();
+  if (!account->has_value()) return MakeError(ErrorCode::kInternal, "domain without account");
+  auto account_layer = Open(OrgLevel::kAccount, (*account)->name, (*account)->sealed_settings);
+  if (!account_layer.ok()) return std::move(account_layer).error();
+  return Resolve(*account_layer, &*domain_layer, user_layer ? &*user_layer : nullptr);
+}
+
+Status OrgDirectory::SetMxTls(const std::string& domain, bool starttls, const std::string& host) {
+  if (!IsValidAddress("postmaster@" + domain)) {
+    return MakeError(ErrorCode::kInvalidArgument, "is not a domain name", "domain");
+  }
+  return store_.SetMxTls({AsciiLower(domain), starttls, host.empty() ? domain : host,
+                          clock_.NowUnix()});
+}
+
+std::optional<TlsCapability> StoredTlsKnowledge::Lookup(std::string_view domain) const {
+  auto r = store_.FindMxTls(std::string(domain));
+  if (!r.ok() || !r->has_value()) return std::nullopt;
+  return TlsCapability{(*r)->starttls, (*r)->host};
+}
+
+std::string SettingsForDisplay(const SettingsLayer& layer) {
+  SettingsLayer shown = layer;
+  if (shown.default_question) shown.default_question->answer = "********";
+  return SettingsToJson(shown);
+}
+
+}  // namespace sealpost::policy

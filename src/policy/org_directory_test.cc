@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include "base/temp_dir.h"
+#include "crypto/random.h"
+#include "policy/org_directory.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost::policy {
+namespace {
+
+class OrgDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    store_ = sqlite::NewOrgStore(*db_);
+    dir_.emplace(*store_, key_, clock_);
+    ASSERT_TRUE(dir_->CreateAccount("Springfield").ok());
+    ASSERT_TRUE(dir_->CreateDomain("clinic.example", "Springfield").ok());
+    ASSERT_TRUE(dir_->CreateUser("dr@clinic.example").ok());
+  }
+  TempDir temp_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<OrgStore> store_;
+  SecretBytes key_ = RandomSecret(32);
+  ManualClock clock_{1000};
+  std::optional<OrgDirectory> dir_;
+};
+
+TEST_F(OrgDirectoryTest, ThreeLevelsInherit) {
+  ASSERT_TRUE(dir_->Set(OrgLevel::kAccount, "Springfield",
+                        {"tls_only=true", "default_expiry_days=90", "failure_action=send-plain"}).ok());
+  ASSERT_TRUE(dir_->Set(OrgLevel::kDomain, "clinic.example",
+                        {"default_expiry_days=30", "verification=login"}).ok());
+  ASSERT_TRUE(dir_->Set(OrgLevel::kUser, "dr@clinic.example", {"default_expiry_days=7"}).ok());
+  auto e = dir_->EffectiveFor("dr@clinic.example");
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  EXPECT_EQ(e->default_expiry_days.value, 7);
+  EXPECT_EQ(e->default_expiry_days.from, Level::kUser);
+  EXPECT_EQ(e->verification.from, Level::kDomain);
+  EXPECT_EQ(e->tls_only.from, Level::kAccount);
+  // A sender in a known domain without a user record gets the domain's settings.
+  auto other = dir_->EffectiveFor("nurse@clinic.example");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->default_expiry_days.value, 30);
+  EXPECT_EQ(dir_->EffectiveFor("x@unknown.example").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(OrgDirectoryTest, BadAssignmentsChangeNothing) {
+  ASSERT_TRUE(dir_->Set(OrgLevel::kDomain, "clinic.example", {"default_expiry_days=30"}).ok());
+  auto s = dir_->Set(OrgLevel::kDomain, "clinic.example", {"tls_only=true", "default_expiry_days=0"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "default_expiry_days");
+  auto layer = dir_->Settings(OrgLevel::kDomain, "clinic.example");
+  EXPECT_FALSE(layer->tls_only.has_value());
+  EXPECT_EQ(*layer->default_expiry_days, 30);
+  EXPECT_EQ(dir_->Set(OrgLevel::kUser, "ghost@clinic.example", {"tls_only=true"}).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(dir_->Replace(OrgLevel::kAccount, "Springfield", R"({"content_rules": [{"regex": "("}]})")
+                .error().field,
+            "content_rules[0]");
+}
+
+TEST_F(OrgDirectoryTest, AnswersAreSealedAndMaskedForDisplay) {
+  ASSERT_TRUE(dir_->Set(OrgLevel::kAccount, "Springfield", {"default_question=Year?|1956"}).ok());
+  auto account = **store_->FindAccount("Springfield");
+  EXPECT_EQ(account.sealed_settings.find("1956"), std::string::npos);
+  auto layer = dir_->Settings(OrgLevel::kAccount, "Springfield");
+  EXPECT_EQ(layer->default_question->answer, "1956");
+  std::string shown = SettingsForDisplay(*layer);
+  EXPECT_EQ(shown.find("1956"), std::string::npos);
+  EXPECT_NE(shown.find("Year?"), std::string::npos);
+}
+
+TEST_F(OrgDirectoryTest, RefusesBadNames) {
+  EXPECT_EQ(dir_->CreateDomain("not a domain", "Springfield").error().field, "domain");
+  EXPECT_EQ(dir_->CreateDomain("other.example", "Nobody").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(dir_->CreateUser("nobody@nowhere.example").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(dir_->CreateUser("no-at-sign").error().field, "user");
+  EXPECT_EQ(dir_->CreateUser("dr@clinic.example").error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(ParseOrgLevel("planet").error().field, "level");
+}
+
+TEST_F(OrgDirectoryTest, MxTableFeedsTheEngine) {
+  ASSERT_TRUE(dir_->SetMxTls("example.net", true, "mx.example.net").ok());
+  StoredTlsKnowledge tls(*store_);
+  auto known = tls.Lookup("example.net");
+  ASSERT_TRUE(known.has_value());
+  EXPECT_TRUE(known->starttls);
+  EXPECT_FALSE(tls.Lookup("example.org").has_value());
+}
+
+}  // namespace
+}  // namespace sealpost::policy
