@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/admin.h"
 #include "app/config.h"
 #include "app/serve.h"
 #include "app/setup.h"
@@ -48,10 +49,14 @@ int main(int argc, char** argv) {
   serve->add_option("--data", data_dir, "Data directory for --dev")->needs(dev_opt);
   config_opt->excludes(dev_opt);
 
+  int admin_exit = 0;
+  sealpost::RegisterAdminCommands(app, admin_exit);
+
   app.add_subcommand("version", "Print the version")->callback([] { std::cout << "sealpost 0.1.0\n"; });
 
-  CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("admin")) return admin_exit;
 
   if (init->parsed()) {
     auto result = sealpost::InitDataDir(init_dir, false);

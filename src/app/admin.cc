@@ -1,0 +1,195 @@
+#include "app/admin.h"
+
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "app/config.h"
+#include "base/clock.h"
+#include "crypto/key_ring.h"
+#include "policy/org_directory.h"
+#include "policy/selection.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost {
+namespace {
+
+struct AdminArgs {
+  std::string config;
+  std::string name, level, account, file, from, to, host, tls;
+  std::vector<std::string> assignments;
+};
+
+int Fail(const Error& e) {
+  std::cerr << "sealpost admin: " << (e.field.empty() ? "" : e.field + ": ") << e.message << "\n";
+  return e.code == ErrorCode::kInvalidArgument || e.code == ErrorCode::kNotFound ||
+                 e.code == ErrorCode::kAlreadyExists
+             ? 2
+             : 1;
+}
+
+// Everything an admin command needs, opened from the configuration.
+struct Context {
+  Config config;
+  SystemClock clock;
+  std::optional<KeyRing> keys;
+  std::unique_ptr<sqlite::Database> db;
+  std::unique_ptr<OrgStore> org;
+  std::optional<policy::OrgDirectory> directory;
+};
+
+Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
+  auto c = std::make_unique<Context>();
+  auto config = LoadConfig(config_path);
+  if (!config.ok()) return std::move(config).error();
+  c->config = std::move(*config);
+  auto master = LoadMasterKeyFile(c->config.Resolve(c->config.master_key));
+  if (!master.ok()) return std::move(master).error();
+  auto keys = KeyRing::Derive(*master);
+  if (!keys.ok()) return std::move(keys).error();
+  c->keys.emplace(std::move(*keys));
+  auto db = sqlite::Database::Open(c->config.Resolve(c->config.database));
+  if (!db.ok()) return std::move(db).error();
+  c->db = std::move(*db);
+  c->org = sqlite::NewOrgStore(*c->db);
+  c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
+  return c;
+}
+
+// No address books or portal accounts yet (issue 3's next steps, issue 7): empty views.
+struct NoBooks final : policy::AddressBooks {
+  std::optional<policy::AddressBookEntry> Find(std::string_view, std::string_view) const override {
+    return std::nullopt;
+  }
+};
+struct NoPortal final : policy::PortalRegistry {
+  bool HasAccount(std::string_view) const override { return false; }
+};
+
+template <typename Fn>
+std::function<void()> Command(const std::shared_ptr<AdminArgs>& args, int& exit_code, Fn fn) {
+  return [args, &exit_code, fn] {
+    auto ctx = Open(args->config);
+    if (!ctx.ok()) {
+      exit_code = Fail(ctx.error());
+      return;
+    }
+    Status s = fn(**ctx, *args);
+    exit_code = s.ok() ? 0 : Fail(s.error());
+  };
+}
+
+}  // namespace
+
+void RegisterAdminCommands(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<AdminArgs>();
+  auto* admin = app.add_subcommand("admin", "Administer accounts, domains, users and settings");
+  admin->add_option("--config", args->config, "Configuration file")->required();
+  admin->require_subcommand(1);
+
+  auto* account = admin->add_subcommand("account", "Accounts")->require_subcommand(1);
+  auto* account_create = account->add_subcommand("create", "Create an account");
+  account_create->add_option("name", args->name)->required();
+  account_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.directory->CreateAccount(a.name);
+    if (s.ok()) std::cout << "account " << a.name << " created\n";
+    return s;
+  }));
+
+  auto* domain = admin->add_subcommand("domain", "Mail domains")->require_subcommand(1);
+  auto* domain_create = domain->add_subcommand("create", "Create a domain in an account");
+  domain_create->add_option("domain", args->name)->required();
+  domain_create->add_option("--account", args->account)->required();
+  domain_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.directory->CreateDomain(a.name, a.account);
+    if (s.ok()) std::cout << "domain " << a.name << " created in account " << a.account << "\n";
+    return s;
+  }));
+
+  auto* user = admin->add_subcommand("user", "Users (senders)")->require_subcommand(1);
+  auto* user_create = user->add_subcommand("create", "Create a user; their domain must exist");
+  user_create->add_option("address", args->name)->required();
+  user_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.directory->CreateUser(a.name);
+    if (s.ok()) std::cout << "user " << a.name << " created\n";
+    return s;
+  }));
+
+  auto* settings = admin->add_subcommand("settings", "Settings at any level")->require_subcommand(1);
+  auto* set = settings->add_subcommand("set", "Set settings: name=value ... (name= unsets)");
+  set->add_option("level", args->level, "account, domain or user")->required();
+  set->add_option("name", args->name)->required();
+  set->add_option("assignments", args->assignments)->required();
+  set->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto level = policy::ParseOrgLevel(a.level);
+    if (!level.ok()) return std::move(level).error();
+    auto s = c.directory->Set(*level, a.name, a.assignments);
+    if (s.ok()) std::cout << a.level << " " << a.name << ": " << a.assignments.size() << " setting(s) changed\n";
+    return s;
+  }));
+  auto* import = settings->add_subcommand("import", "Replace a level's settings with a JSON file");
+  import->add_option("level", args->level)->required();
+  import->add_option("name", args->name)->required();
+  import->add_option("file", args->file)->required();
+  import->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto level = policy::ParseOrgLevel(a.level);
+    if (!level.ok()) return std::move(level).error();
+    std::ifstream in(a.file);
+    if (!in) return MakeError(ErrorCode::kNotFound, "cannot read " + a.file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto s = c.directory->Replace(*level, a.name, text.str());
+    if (!s.ok()) {
+      Error e = std::move(s).error();
+      e.field = a.file + (e.field.empty() ? "" : ": " + e.field);
+      return e;
+    }
+    std::cout << a.level << " " << a.name << ": settings replaced from " << a.file << "\n";
+    return OkStatus();
+  }));
+  auto* show = settings->add_subcommand("show", "Show a level's own settings (JSON)");
+  show->add_option("level", args->level)->required();
+  show->add_option("name", args->name)->required();
+  show->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto level = policy::ParseOrgLevel(a.level);
+    if (!level.ok()) return std::move(level).error();
+    auto layer = c.directory->Settings(*level, a.name);
+    if (!layer.ok()) return std::move(layer).error();
+    std::cout << policy::SettingsForDisplay(*layer) << "\n";
+    return OkStatus();
+  }));
+
+  auto* mx = admin->add_subcommand("mx", "What is known of recipient domains' TLS")->require_subcommand(1);
+  auto* mx_set = mx->add_subcommand("set", "Record whether a domain's MX offers STARTTLS");
+  mx_set->add_option("domain", args->name)->required();
+  mx_set->add_option("--tls", args->tls, "yes or no")->required()->check(CLI::IsMember({"yes", "no"}));
+  mx_set->add_option("--host", args->host, "the MX host name");
+  mx_set->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.directory->SetMxTls(a.name, a.tls == "yes", a.host);
+    if (s.ok()) std::cout << "mx " << a.name << ": STARTTLS " << a.tls << "\n";
+    return s;
+  }));
+
+  auto* explain = admin->add_subcommand("explain", "How would a message from --from to --to go, and why?");
+  explain->add_option("--from", args->from)->required();
+  explain->add_option("--to", args->to)->required();
+  explain->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto settings = c.directory->EffectiveFor(a.from);
+    if (!settings.ok()) return std::move(settings).error();
+    policy::BookOrder books;
+    policy::MessageChoices choices;
+    NoBooks no_books;
+    NoPortal no_portal;
+    policy::StoredTlsKnowledge tls(*c.org);
+    policy::SelectionContext ctx{*settings, books, choices, true, no_books, no_portal, tls};
+    policy::Decision d = policy::SelectMethod(a.to, ctx);
+    std::cout << a.to << ": " << policy::MethodName(d.method) << "\n";
+    for (const auto& step : d.trace) std::cout << "  - " << step << "\n";
+    return OkStatus();
+  }));
+}
+
+}  // namespace sealpost

@@ -1,0 +1,99 @@
+"""The administrator's command line against a real data directory: the organisation
+model, settings at three levels, the MX table and `explain`."""
+import json
+import os
+import sqlite3
+import subprocess
+import unittest
+
+import harness
+from harness import Sealpost
+
+
+class AdminTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Sealpost()  # a data directory; no server is started
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def admin(self, *args):
+        run = subprocess.run([harness.BIN, "admin", "--config", self.server.config, *args],
+                             capture_output=True, text=True, timeout=60)
+        return run.returncode, run.stdout, run.stderr
+
+    def ok(self, *args):
+        code, out, err = self.admin(*args)
+        self.assertEqual(code, 0, err)
+        return out
+
+    def test_model_settings_and_explain(self):
+        self.ok("account", "create", "Springfield")
+        self.ok("domain", "create", "clinic.example", "--account", "Springfield")
+        self.ok("user", "create", "dr@clinic.example")
+        self.ok("settings", "set", "account", "Springfield", "tls_only=true",
+                "default_question=Year of birth?|1956", "failure_action=send-plain")
+        self.ok("mx", "set", "tls.example", "--tls", "yes", "--host", "mx.tls.example")
+        self.ok("mx", "set", "plain.example", "--tls", "no", "--host", "mx.plain.example")
+
+        out = self.ok("explain", "--from", "dr@clinic.example", "--to", "pat@tls.example")
+        self.assertIn("pat@tls.example: tls-only", out)
+        self.assertIn("tls-only: mx.tls.example offers STARTTLS", out)
+
+        out = self.ok("explain", "--from", "dr@clinic.example", "--to", "pat@plain.example")
+        self.assertIn("escrow/question", out)
+        self.assertIn("mx.plain.example offers no STARTTLS", out)
+        self.assertIn("default question (account)", out)
+
+        # The domain turns on login mode; the user turns TLS-only off for themselves.
+        self.ok("settings", "set", "domain", "clinic.example", "verification=login")
+        out = self.ok("explain", "--from", "dr@clinic.example", "--to", "pat@plain.example")
+        self.assertIn("escrow/login", out)
+        self.assertIn("escrow login mode enabled (domain)", out)
+        self.ok("settings", "set", "user", "dr@clinic.example", "tls_only=false")
+        out = self.ok("explain", "--from", "dr@clinic.example", "--to", "pat@tls.example")
+        self.assertIn("tls-only off (user)", out)
+
+        # Content rules come from a JSON file; a bad one names the file and the rule.
+        rules = os.path.join(self.server.tmp, "rules.json")
+        with open(rules, "w") as f:
+            json.dump({"content_rules": [{"keyword": "HIV"}, {"regex": "(unclosed"}]}, f)
+        code, _, err = self.admin("settings", "import", "account", "Springfield", rules)
+        self.assertEqual(code, 2)
+        self.assertIn(rules, err)
+        self.assertIn("content_rules[1]", err)
+
+        # The default answer is sealed in the database and masked on display.
+        shown = self.ok("settings", "show", "account", "Springfield")
+        self.assertIn("Year of birth?", shown)
+        self.assertNotIn("1956", shown)
+        db = sqlite3.connect(os.path.join(self.server.data, "sealpost.db"))
+        for (blob,) in db.execute("SELECT sealed_settings FROM accounts"):
+            self.assertNotIn(b"1956", bytes(blob))
+        db.close()
+
+    def test_bad_input_names_the_problem_and_changes_nothing(self):
+        self.ok("account", "create", "Springfield")
+        self.ok("domain", "create", "clinic.example", "--account", "Springfield")
+        self.ok("settings", "set", "domain", "clinic.example", "default_expiry_days=30")
+        cases = [
+            (("settings", "set", "planet", "x", "tls_only=true"), "level"),
+            (("settings", "set", "domain", "clinic.example", "tls_only=true",
+              "default_expiry_days=0"), "default_expiry_days"),
+            (("settings", "set", "domain", "clinic.example", "colour=blue"), "colour"),
+            (("settings", "set", "domain", "nowhere.example", "tls_only=true"), "no domain"),
+            (("domain", "create", "x.example", "--account", "Nobody"), "no account"),
+            (("user", "create", "a@nowhere.example"), "no domain"),
+            (("account", "create", "Springfield"), "already exists"),
+            (("mx", "set", "not a domain", "--tls", "yes"), "domain"),
+        ]
+        for args, says in cases:
+            code, _, err = self.admin(*args)
+            self.assertEqual(code, 2, args)
+            self.assertIn(says, err, args)
+        shown = json.loads(self.ok("settings", "show", "domain", "clinic.example"))
+        self.assertEqual(shown, {"default_expiry_days": 30})  # the failed change left nothing
+
+
+if __name__ == "__main__":
+    unittest.main()
