@@ -148,6 +148,36 @@ TEST(SelectMethod, ExplainsTheWholePath) {
             "clinic-shared, default; escrow login mode enabled (domain) → escrow/login");
 }
 
+TEST(SelectMethod, UnavailableMethodsAreReplanned) {
+  World w;
+  SettingsLayer account = TlsOn();
+  account.verification = VerificationMode::kLogin;
+  account.default_question = QuestionAnswer{"Q?", "A"};
+  EffectiveSettings s = Resolve(account, nullptr, nullptr);
+  BookOrder order{std::nullopt, {}, "personal"};
+  MessageChoices choices;
+  Availability escrow_question_only{false, false, false, false};
+  SelectionContext ctx{s, order, choices, true, w.books, w.portal, w.tls, escrow_question_only};
+
+  Decision tls = SelectMethod("x@tls.example", ctx);
+  EXPECT_EQ(tls.method, Method::kEscrowQuestion) << tls.Explain();
+  EXPECT_NE(tls.Explain().find("tls-only would apply (mx.tls.example offers STARTTLS) but is not "
+                               "available here: re-planned"), std::string::npos) << tls.Explain();
+  EXPECT_NE(tls.Explain().find("portal accounts are not available here"), std::string::npos);
+
+  Decision pgp = SelectMethod("pgp@plain.example", ctx);
+  EXPECT_EQ(pgp.method, Method::kEscrowQuestion) << pgp.Explain();
+  EXPECT_NE(pgp.Explain().find("PGP key not usable here"), std::string::npos);
+
+  Decision member = SelectMethod("member@plain.example", ctx);
+  EXPECT_EQ(member.method, Method::kEscrowQuestion) << member.Explain();
+
+  // With everything available the same inputs choose the stronger methods.
+  SelectionContext all{s, order, choices, true, w.books, w.portal, w.tls};
+  EXPECT_EQ(SelectMethod("x@tls.example", all).method, Method::kTlsOnly);
+  EXPECT_EQ(SelectMethod("pgp@plain.example", all).method, Method::kPgp);
+}
+
 TEST(SelectMethod, QuestionComesFromTheRightPlace) {
   World w;
   SettingsLayer account;

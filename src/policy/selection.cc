@@ -43,6 +43,11 @@ bool TlsOnly(std::string_view recipient, const SelectionContext& c, Decision& d)
     d.trace.push_back("tls-only skipped: " + known->host + " offers no STARTTLS");
     return false;
   }
+  if (!c.available.tls_only) {
+    d.trace.push_back("tls-only would apply (" + known->host +
+                      " offers STARTTLS) but is not available here: re-planned");
+    return false;
+  }
   d.trace.push_back("tls-only: " + known->host + " offers STARTTLS");
   return true;
 }
@@ -57,6 +62,15 @@ bool AddressBook(std::string_view recipient, const SelectionContext& c, Decision
   for (const auto& book : order) {
     auto entry = c.address_books.Find(book, recipient);
     if (!entry) {
+      searched += (searched.empty() ? "" : ", ") + book;
+      continue;
+    }
+    const bool usable = entry->kind == AddressBookEntry::Kind::kQuestion ||
+                        (entry->kind == AddressBookEntry::Kind::kPgpKey && c.available.pgp) ||
+                        (entry->kind == AddressBookEntry::Kind::kSmimeCertificate && c.available.smime);
+    if (!usable) {
+      d.trace.push_back(std::string("address book ") + book + ": " + KindName(entry->kind) +
+                        " not usable here: re-planned");
       searched += (searched.empty() ? "" : ", ") + book;
       continue;
     }
@@ -123,11 +137,15 @@ Decision SelectMethod(std::string_view recipient, const SelectionContext& c) {
   }
   if (AddressBook(recipient, c, d)) return d;
   if (s.verification.value == VerificationMode::kLogin) {
-    d.trace.push_back("escrow login mode enabled" + From(s.verification.from));
-    d.method = Method::kEscrowLogin;
-    return d;
+    if (c.available.escrow_login) {
+      d.trace.push_back("escrow login mode enabled" + From(s.verification.from));
+      d.method = Method::kEscrowLogin;
+      return d;
+    }
+    d.trace.push_back("escrow login mode enabled" + From(s.verification.from) +
+                      " but portal accounts are not available here: re-planned");
   }
-  if (c.portal.HasAccount(recipient)) {
+  if (c.available.escrow_login && c.portal.HasAccount(recipient)) {
     d.trace.push_back("recipient has a portal account");
     d.method = Method::kEscrowLogin;
     return d;

@@ -94,6 +94,16 @@ struct Decision {
   std::string Explain() const;
 };
 
+// Which methods can be carried out. A step whose method is not available is passed
+// over ("re-planned") with a note in the trace — as when TLS cannot be had at delivery
+// time — and the walk goes on to the next step.
+struct Availability {
+  bool tls_only = true;
+  bool pgp = true;
+  bool smime = true;
+  bool escrow_login = true;
+};
+
 struct SelectionContext {
   const EffectiveSettings& settings;
   const BookOrder& books;
@@ -102,6 +112,7 @@ struct SelectionContext {
   const AddressBooks& address_books;
   const PortalRegistry& portal;
   const TlsKnowledge& tls;
+  Availability available{};
 };
 
 Decision SelectMethod(std::string_view recipient, const SelectionContext& context);
