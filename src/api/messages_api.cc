@@ -9,6 +9,8 @@
 #include "base/text.h"
 #include "http/multipart.h"
 #include "mime/address.h"
+#include "policy/content_rules.h"
+#include "policy/selection.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -129,6 +131,19 @@ class UploadSink final : public http::MultipartSink {
   bool in_file_ = false, in_message_ = false, seen_message_ = false;
 };
 
+// Until address books (issue 3) and portal accounts (issue 7) exist, the engine sees none.
+struct NoAddressBooks final : policy::AddressBooks {
+  std::optional<policy::AddressBookEntry> Find(std::string_view, std::string_view) const override {
+    return std::nullopt;
+  }
+};
+struct NoPortalAccounts final : policy::PortalRegistry {
+  bool HasAccount(std::string_view) const override { return false; }
+};
+
+// Only escrow by question can be carried out so far; every other method is re-planned.
+constexpr policy::Availability kAvailable{false, false, false, false, false};
+
 Response ErrorResponse(const Error& e) {
   if (e.code == ErrorCode::kInvalidArgument && !e.field.empty()) {
     return Problems({{e.field, e.message}});
@@ -140,8 +155,10 @@ Response ErrorResponse(const Error& e) {
 }
 
 json::object RecipientJson(const std::string& address, const std::string& kind,
-                           const std::string& method, const std::string& status) {
-  return json::object{{"address", address}, {"kind", kind}, {"method", method}, {"status", status}};
+                           const std::string& method, const std::string& status,
+                           const std::string& why) {
+  return json::object{{"address", address}, {"kind", kind}, {"method", method},
+                      {"status", status}, {"why", why}};
 }
 
 }  // namespace
@@ -216,25 +233,68 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     co_return Problems({{"attachments", "are too large in all"}});
   }
 
+  // The sender's settings, and what the engine decides for each recipient.
+  std::optional<Result<policy::EffectiveSettings>> effective;
+  std::string sender_note;
+  co_await offloader_.Offload([&] { effective.emplace(directory_.EffectiveFor(m.from)); });
+  policy::EffectiveSettings settings;
+  if (effective->ok()) {
+    settings = **effective;
+  } else if (effective->error().code == ErrorCode::kNotFound) {
+    sender_note = "sender's domain has no settings: built-in defaults; ";
+  } else {
+    co_return ErrorResponse(effective->error());
+  }
+  bool encryption_required = true;
+  if (!settings.content_rules.value.empty()) {
+    auto rules = policy::ContentRules::Compile(settings.content_rules.value);
+    if (!rules.ok()) co_return ErrorResponse(rules.error());
+    encryption_required = rules->Match(m.subject, m.text + "\n" + m.html, {}).matched;
+  }
+
   SealInput input;
   input.account = principal->account;
   input.from = m.from;
   input.subject = m.subject;
   input.text = m.text;
   input.html = m.html;
-  input.expires_at = clock_.NowUnix() +
-                     std::int64_t{86400} * m.expires_in_days.value_or(settings_.default_expiry_days);
+  const int expiry_days = m.expires_in_days.value_or(
+      settings.default_expiry_days.from == policy::Level::kDefault ? settings_.default_expiry_days
+                                                                   : settings.default_expiry_days.value);
+  input.expires_at = clock_.NowUnix() + std::int64_t{86400} * expiry_days;
+
+  policy::BookOrder books;
+  policy::MessageChoices choices;
+  if (m.question) choices.question = policy::QuestionAnswer{*m.question, m.answer.value_or("")};
+  choices.interactive = true;  // an API client can be asked for a question
+  NoAddressBooks no_books;
+  NoPortalAccounts no_portal;
   std::set<std::string> seen;
   std::vector<std::string> need_question;
-  auto add = [&](const std::vector<std::string>& list, const char* kind) {
+  std::optional<Response> refused;
+  auto plan = [&](const std::vector<std::string>& list, const char* kind) {
     for (const auto& address : list) {
       if (!seen.insert(AsciiLower(address)).second) continue;  // listed twice: one copy
-      if (!m.question) need_question.push_back(address);
-      input.recipients.push_back({address, kind, m.question.value_or(""), m.answer.value_or("")});
+      policy::SelectionContext ctx{settings, books, choices, encryption_required,
+                                   no_books, no_portal, tls_, kAvailable};
+      policy::Decision d = policy::SelectMethod(address, ctx);
+      spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
+      if (d.method == policy::Method::kAskSender) {
+        need_question.push_back(address);
+      } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
+        input.recipients.push_back(
+            {address, kind, d.question->question, d.question->answer, sender_note + d.Explain()});
+      } else {
+        // Only reachable through a failure action, which an interactive sender never gets.
+        refused = http::ProblemResponse(422, "Cannot send",
+                                        "No way to send securely to " + address + ": " +
+                                            d.Explain());
+      }
     }
   };
-  add(m.to, "to");
-  add(m.cc, "cc");
+  plan(m.to, "to");
+  plan(m.cc, "cc");
+  if (refused) co_return *refused;
   if (!need_question.empty()) co_return NeedsQuestion(need_question);
 
   std::optional<Result<SubmitResult>> submitted;
@@ -265,7 +325,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
 
   json::array recipients;
   for (const auto& r : (*submitted)->recipients) {
-    recipients.push_back(RecipientJson(r.address, r.kind, r.method, r.status));
+    recipients.push_back(RecipientJson(r.address, r.kind, r.method, r.status, r.trace));
   }
   Response res = http::JsonResponse(
       202, json::serialize(json::object{{"id", (*submitted)->message_id},
@@ -289,7 +349,8 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
   const MessageStatus& s = **status;
   json::array recipients;
   for (const auto& r : s.message.recipients) {
-    recipients.push_back(RecipientJson(r.address, r.kind, r.method, ReportedStatus(r, s.expired)));
+    recipients.push_back(
+        RecipientJson(r.address, r.kind, r.method, ReportedStatus(r, s.expired), r.trace));
   }
   co_return http::JsonResponse(
       200, json::serialize(json::object{{"id", s.message.id},

@@ -12,6 +12,7 @@
 #include "escrow/escrow_service.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "policy/org_directory.h"
 
 namespace sealpost::api {
 
@@ -23,10 +24,13 @@ struct ApiSettings {
 
 class MessagesApi {
  public:
+  // Each recipient's method comes from the policy engine, with the sender's effective
+  // settings from `directory` and what `tls` knows of recipient domains.
   MessagesApi(ApiSettings settings, ApiKeyAuthenticator& auth, EscrowService& escrow,
+              policy::OrgDirectory& directory, const policy::TlsKnowledge& tls,
               http::Offloader& offloader, const Clock& clock)
-      : settings_(std::move(settings)), auth_(auth), escrow_(escrow), offloader_(offloader),
-        clock_(clock) {}
+      : settings_(std::move(settings)), auth_(auth), escrow_(escrow), directory_(directory),
+        tls_(tls), offloader_(offloader), clock_(clock) {}
 
   void Register(http::Router& router);
 
@@ -38,6 +42,8 @@ class MessagesApi {
   ApiSettings settings_;
   ApiKeyAuthenticator& auth_;
   EscrowService& escrow_;
+  policy::OrgDirectory& directory_;
+  const policy::TlsKnowledge& tls_;
   http::Offloader& offloader_;
   const Clock& clock_;
 };

@@ -13,6 +13,7 @@
 #include "delivery/queue_runner.h"
 #include "escrow/escrow_service.h"
 #include "http/server.h"
+#include "policy/org_directory.h"
 #include "portal/portal.h"
 #include "store/sqlite/stores.h"
 
@@ -40,6 +41,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto messages = sqlite::NewMessageStore(**db);
   auto events = sqlite::NewEventStore(**db);
   auto queue = sqlite::NewQueueStore(**db);
+  auto org = sqlite::NewOrgStore(**db);
   auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
   if (!blobs.ok()) return std::move(blobs).error();
   auto signer = LoadSigningIdentity(*signing_keys, *keys);
@@ -82,7 +84,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api_settings.limits.max_attachment_bytes = config.max_attachment_bytes;
   api_settings.limits.max_recipients = static_cast<std::size_t>(config.max_recipients);
   api_settings.default_expiry_days = config.default_expiry_days;
-  api::MessagesApi messages_api(api_settings, auth, escrow, **server, clock);
+  policy::OrgDirectory directory(*org, keys->metadata(), clock);
+  policy::StoredTlsKnowledge tls_knowledge(*org);
+  api::MessagesApi messages_api(api_settings, auth, escrow, directory, tls_knowledge, **server,
+                                clock);
   messages_api.Register((*server)->router());
 
   portal::PortalSettings portal_settings;

@@ -111,7 +111,8 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   SubmitResult result;
   result.message_id = m.id;
   for (const auto& r : m.recipients) {
-    result.recipients.push_back({r.id, r.address, r.kind, r.method, RecipientStatusName(r.status)});
+    result.recipients.push_back(
+        {r.id, r.address, r.kind, r.method, RecipientStatusName(r.status), r.trace});
   }
   return result;
 }

@@ -36,6 +36,7 @@ struct SubmittedRecipient {
   std::string kind;  // "to" or "cc"
   std::string method;
   std::string status;
+  std::string trace;
 };
 
 struct SubmitResult {

@@ -42,7 +42,7 @@ class EscrowServiceTest : public ::testing::Test {
     in.subject = "Results";
     in.text = "All fine.";
     in.expires_at = clock_.NowUnix() + 86400;
-    in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex"});
+    in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why"});
     auto result = service_->Submit(service_->BeginDraft(), in, "192.0.2.1");
     EXPECT_TRUE(result.ok()) << result.error().ToString();
     return *result;

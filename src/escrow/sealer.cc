@@ -138,6 +138,7 @@ Result<SealedMessage> Draft::Seal(const SealInput& input) {
     r.address = in.address;
     r.kind = in.kind;
     r.method = "escrow";
+    r.trace = in.trace;
     r.status = RecipientStatus::kNoticeQueued;
     SecretBytes link_secret = RandomSecret(32);
     const std::string answer = NormaliseAnswer(in.answer);

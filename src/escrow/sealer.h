@@ -42,6 +42,7 @@ struct EscrowRecipientInput {
   std::string kind;      // "to" or "cc"
   std::string question;  // shown to the recipient
   std::string answer;    // as the sender typed it; normalised here
+  std::string trace;     // why escrow: the policy engine's explanation
 };
 
 struct SealInput {

@@ -156,7 +156,7 @@ TEST(SelectMethod, UnavailableMethodsAreReplanned) {
   EffectiveSettings s = Resolve(account, nullptr, nullptr);
   BookOrder order{std::nullopt, {}, "personal"};
   MessageChoices choices;
-  Availability escrow_question_only{false, false, false, false};
+  Availability escrow_question_only{false, false, false, false, false};
   SelectionContext ctx{s, order, choices, true, w.books, w.portal, w.tls, escrow_question_only};
 
   Decision tls = SelectMethod("x@tls.example", ctx);

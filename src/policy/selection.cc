@@ -127,9 +127,13 @@ Decision SelectMethod(std::string_view recipient, const SelectionContext& c) {
   Decision d;
   const auto& s = c.settings;
   if (!c.encryption_required) {
-    d.trace.push_back("no content rule matched" + From(s.content_rules.from));
-    d.method = Method::kStandard;
-    return d;
+    if (c.available.standard) {
+      d.trace.push_back("no content rule matched" + From(s.content_rules.from));
+      d.method = Method::kStandard;
+      return d;
+    }
+    d.trace.push_back("no content rule matched" + From(s.content_rules.from) +
+                      " but standard delivery is not available here: re-planned");
   }
   if (TlsOnly(recipient, c, d)) {
     d.method = Method::kTlsOnly;

@@ -98,6 +98,7 @@ struct Decision {
 // over ("re-planned") with a note in the trace — as when TLS cannot be had at delivery
 // time — and the walk goes on to the next step.
 struct Availability {
+  bool standard = true;  // plain delivery with opportunistic TLS (content rules unmatched)
   bool tls_only = true;
   bool pgp = true;
   bool smime = true;

@@ -44,6 +44,7 @@ struct RecipientRecord {
   std::string sealed_question;  // boxed under the metadata key
   int failures = 0;
   std::optional<std::int64_t> locked_at;
+  std::string trace;            // why this method: the policy engine's explanation
 };
 
 struct MessageRecord {

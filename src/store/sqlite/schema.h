@@ -104,6 +104,10 @@ CREATE TABLE mx_tls (
   updated_at INTEGER NOT NULL
 );
 )sql",
+    // 3: why each recipient's method was chosen (issue 3).
+    R"sql(
+ALTER TABLE recipients ADD COLUMN trace TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace sealpost::sqlite

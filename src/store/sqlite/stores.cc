@@ -117,7 +117,7 @@ class SqliteEventStore final : public EventStore {
 
 constexpr const char* kRecipientColumns =
     "id, message_id, address, kind, method, status, link_check, kek_salt, wrapped_key, "
-    "answer_hash, sealed_question, failures, locked_at";
+    "answer_hash, sealed_question, failures, locked_at, trace";
 
 Result<RecipientRecord> ReadRecipient(const Statement& s) {
   RecipientRecord r;
@@ -136,6 +136,7 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
   r.sealed_question = s.Text(10);
   r.failures = static_cast<int>(s.Int(11));
   r.locked_at = s.OptionalInt(12);
+  r.trace = s.Text(13);
   return r;
 }
 
@@ -170,14 +171,14 @@ class SqliteMessageStore final : public MessageStore {
       for (const auto& r : m.recipients) {
         status = Statement(db, "INSERT INTO recipients (id, message_id, position, address, kind, "
                                "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
-                               "sealed_question, failures, locked_at) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                               "sealed_question, failures, locked_at, trace) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
                      .Bind(1, r.id).Bind(2, m.id).Bind(3, position++).Bind(4, r.address)
                      .Bind(5, r.kind).Bind(6, r.method).Bind(7, RecipientStatusName(r.status))
                      .BindBlob(8, r.link_check).BindBlob(9, r.kek_salt)
                      .BindBlob(10, r.wrapped_key).Bind(11, r.answer_hash)
                      .BindBlob(12, r.sealed_question).Bind(13, std::int64_t{r.failures})
-                     .Bind(14, r.locked_at).Run();
+                     .Bind(14, r.locked_at).Bind(15, r.trace).Run();
         if (!status.ok()) return status;
       }
       for (const auto& q : notices) {

@@ -1,0 +1,100 @@
+"""The policy engine decides each API recipient's method, from the sender's settings,
+and every decision's reason comes back in the API ("why")."""
+import datetime
+import json
+import os
+import re
+import subprocess
+import unittest
+from urllib.parse import urlparse
+
+import harness
+from harness import Sealpost, notice_link
+
+
+class PolicyApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost()
+        for args in (("account", "create", "Springfield"),
+                     ("domain", "create", "clinic.example", "--account", "Springfield"),
+                     ("settings", "set", "account", "Springfield", "tls_only=true",
+                      "default_question=Your year of birth?|1956", "default_expiry_days=9"),
+                     ("mx", "set", "tls.example", "--tls", "yes", "--host", "mx.tls.example")):
+            subprocess.run([harness.BIN, "admin", "--config", cls.server.config, *args],
+                           check=True, capture_output=True, timeout=60)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def send(self, body):
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(body))
+        self.assertEqual(r.status, 202, r.text)
+        return json.loads(r.body)
+
+    def test_defaults_come_from_the_senders_account(self):
+        sent = self.send({"from": "dr@clinic.example", "to": ["pat@tls.example", "kid@plain.example"],
+                          "text": "Results attached."})
+        why = {r["address"]: r["why"] for r in sent["recipients"]}
+        self.assertIn("tls-only would apply (mx.tls.example offers STARTTLS) but is not available "
+                      "here: re-planned", why["pat@tls.example"])
+        self.assertIn("default question (account)", why["pat@tls.example"])
+        self.assertIn("TLS support of plain.example not known", why["kid@plain.example"])
+        self.assertTrue(why["kid@plain.example"].endswith("→ escrow/question"))
+
+        status = json.loads(self.server.api("GET", f"/api/v1/messages/{sent['id']}").body)
+        self.assertEqual({r["address"]: r["why"] for r in status["recipients"]}, why)
+        # Expiry from the account's default_expiry_days (9), not the server's 30.
+        created = datetime.datetime.fromisoformat(status["created_at"].replace("Z", "+00:00"))
+        expires = datetime.datetime.fromisoformat(status["expires_at"].replace("Z", "+00:00"))
+        self.assertEqual((expires - created).days, 9)
+
+        # The recipient answers the account's default question.
+        link = notice_link(self.server.notice_for("kid@plain.example"))
+        if os.path.exists(self.server.cookie_jar):
+            os.remove(self.server.cookie_jar)
+        r = self.server.get(urlparse(link).path, cookies=True)
+        page = self.server.get(r.header("location"), cookies=True)
+        self.assertIn("Your year of birth?", page.text)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        rid = r.header("location").split("/")[-1]
+        self.assertEqual(self.server.post(f"/r/{rid}", form=[("csrf", csrf), ("answer", "1956")],
+                                          cookies=True).status, 303)
+        self.assertIn("Results attached.", self.server.get(f"/r/{rid}", cookies=True).text)
+
+    def test_the_messages_own_question_wins_over_the_default(self):
+        sent = self.send({"from": "dr@clinic.example", "to": ["lou@plain.example"], "text": "x",
+                          "options": {"escrow": {"question": "Code word?", "answer": "lemon"}}})
+        self.assertIn("question given with the message", sent["recipients"][0]["why"])
+
+    def test_unknown_sender_domains_use_built_in_defaults(self):
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(
+            {"from": "someone@elsewhere.example", "to": ["lou@plain.example"], "text": "x"}))
+        self.assertEqual(r.status, 422)  # no default question anywhere: ask the sender
+        self.assertEqual(json.loads(r.body)["recipients"], ["lou@plain.example"])
+        sent = self.send({"from": "someone@elsewhere.example", "to": ["lou@plain.example"],
+                          "text": "x", "options": {"escrow": {"question": "Q?", "answer": "A"}}})
+        self.assertIn("built-in defaults", sent["recipients"][0]["why"])
+
+    def test_content_rules_that_do_not_match_are_replanned_to_escrow(self):
+        # Its own domain, so the other tests' settings stay as they were.
+        rules = os.path.join(self.server.tmp, "rules.json")
+        with open(rules, "w") as f:
+            json.dump({"content_rules": [{"keyword": "biopsy"}],
+                       "default_question": {"question": "Q?", "answer": "A"}}, f)
+        for args in (("domain", "create", "lab.example", "--account", "Springfield"),
+                     ("settings", "import", "domain", "lab.example", rules)):
+            subprocess.run([harness.BIN, "admin", "--config", self.server.config, *args],
+                           check=True, capture_output=True, timeout=60)
+        plain = self.send({"from": "dr@lab.example", "to": ["a@plain.example"], "text": "Lunch?"})
+        self.assertIn("no content rule matched (domain) but standard delivery is not available "
+                      "here: re-planned", plain["recipients"][0]["why"])
+        matched = self.send({"from": "dr@lab.example", "to": ["a@plain.example"],
+                             "text": "Your Biopsy results"})
+        self.assertNotIn("no content rule matched", matched["recipients"][0]["why"])
+
+
+if __name__ == "__main__":
+    unittest.main()
