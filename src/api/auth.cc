@@ -12,7 +12,7 @@ std::string HashApiSecret(std::string_view secret) {
 }
 
 Result<NewApiKey> CreateApiKey(ApiKeyStore& store, const Clock& clock, const std::string& name,
-                               const std::string& account) {
+                               const std::string& account, const std::string& user) {
   NewApiKey key;
   key.id = NewId();
   key.secret = Base64UrlEncode(RandomBytes(32));
@@ -22,6 +22,7 @@ Result<NewApiKey> CreateApiKey(ApiKeyStore& store, const Clock& clock, const std
   record.name = name;
   record.account = account;
   record.created_at = clock.NowUnix();
+  record.user = user;
   auto status = store.Insert(record);
   if (!status.ok()) return std::move(status).error();
   return key;
@@ -46,7 +47,7 @@ Result<Principal> ApiKeyAuthenticator::Authenticate(std::string_view value) cons
   if (!ConstantTimeEqual(hash, (*record)->secret_hash) || (*record)->revoked_at.has_value()) {
     return denied;
   }
-  return Principal{(*record)->id, (*record)->account};
+  return Principal{(*record)->id, (*record)->account, (*record)->user};
 }
 
 }  // namespace sealpost::api

@@ -17,6 +17,7 @@ namespace sealpost::api {
 struct Principal {
   std::string api_key_id;
   std::string account;
+  std::string user;  // the only sender this key may send as; empty: any
 };
 
 struct NewApiKey {
@@ -26,7 +27,7 @@ struct NewApiKey {
 };
 
 Result<NewApiKey> CreateApiKey(ApiKeyStore& store, const Clock& clock, const std::string& name,
-                               const std::string& account);
+                               const std::string& account, const std::string& user = {});
 
 class ApiKeyAuthenticator {
  public:

@@ -229,6 +229,14 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   co_await offloader_.Offload([&] { parsed.emplace(ParseMessageRequest(body, settings_.limits)); });
   if (!parsed->problems.empty()) co_return Problems(parsed->problems);
   const MessageRequest& m = parsed->request;
+  if (!principal->user.empty() && CanonicalAddress(m.from) != CanonicalAddress(principal->user) &&
+      AsciiLower(m.from) != AsciiLower(principal->user)) {
+    spdlog::warn("api: key {} of {} refused as sender {}", principal->api_key_id,
+                 principal->user, SanitizeForLog(m.from));
+    co_return http::ProblemResponse(403, "Forbidden",
+                                    "This API key sends only as " + principal->user + ".",
+                                    {{"from", "must be " + principal->user}});
+  }
   if (draft->attachment_bytes() > settings_.limits.max_attachment_bytes) {
     co_return Problems({{"attachments", "are too large in all"}});
   }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "api/auth.h"
 #include "app/config.h"
 #include "base/clock.h"
 #include "crypto/key_ring.h"
@@ -38,6 +39,7 @@ struct Context {
   std::optional<KeyRing> keys;
   std::unique_ptr<sqlite::Database> db;
   std::unique_ptr<OrgStore> org;
+  std::unique_ptr<ApiKeyStore> api_keys;
   std::optional<policy::OrgDirectory> directory;
 };
 
@@ -55,6 +57,7 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   if (!db.ok()) return std::move(db).error();
   c->db = std::move(*db);
   c->org = sqlite::NewOrgStore(*c->db);
+  c->api_keys = sqlite::NewApiKeyStore(*c->db);
   c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
   return c;
 }
@@ -116,6 +119,18 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     auto s = c.directory->CreateUser(a.name);
     if (s.ok()) std::cout << "user " << a.name << " created\n";
     return s;
+  }));
+
+  auto* user_key = user->add_subcommand("api-key", "Create an API key that sends as this user");
+  user_key->add_option("address", args->name)->required();
+  user_key->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto account = c.directory->AccountOfUser(a.name);
+    if (!account.ok()) return std::move(account).error();
+    auto key = api::CreateApiKey(*c.api_keys, c.clock, "user " + a.name, *account, a.name);
+    if (!key.ok()) return std::move(key).error();
+    std::cout << "API key for " << a.name << " (shown once, keep it safe): " << key->header_value()
+              << "\n";
+    return OkStatus();
   }));
 
   auto* settings = admin->add_subcommand("settings", "Settings at any level")->require_subcommand(1);

@@ -129,6 +129,16 @@ Status OrgDirectory::Replace(OrgLevel level, const std::string& name, std::strin
   return Store(level, name, *layer);
 }
 
+Result<std::string> OrgDirectory::AccountOfUser(const std::string& address) {
+  auto user = store_.FindUser(address);
+  if (!user.ok()) return std::move(user).error();
+  if (!user->has_value()) return MakeError(ErrorCode::kNotFound, "no user " + address);
+  auto domain = store_.FindDomain((*user)->domain);
+  if (!domain.ok()) return std::move(domain).error();
+  if (!domain->has_value()) return MakeError(ErrorCode::kInternal, "user without domain");
+  return (*domain)->account;
+}
+
 Result<EffectiveSettings> OrgDirectory::EffectiveFor(const std::string& sender) {
   auto user = store_.FindUser(sender);
   if (!user.ok()) return std::move(user).error();

@@ -37,6 +37,9 @@ class OrgDirectory {
   // Replaces a level's settings with a JSON layer (content rules are set this way).
   Status Replace(OrgLevel level, const std::string& name, std::string_view json);
 
+  // The account a user belongs to (through their domain); kNotFound for unknown users.
+  Result<std::string> AccountOfUser(const std::string& address);
+
   // kNotFound when the sender is not a user and their domain is not known either.
   Result<EffectiveSettings> EffectiveFor(const std::string& sender);
 

@@ -17,6 +17,7 @@ struct ApiKeyRecord {
   std::string account;
   std::int64_t created_at = 0;
   std::optional<std::int64_t> revoked_at;
+  std::string user;          // the sender this key sends as; empty: any sender
 };
 
 struct SigningKeyRecord {

@@ -64,6 +64,26 @@ class PolicyApiTest(unittest.TestCase):
                                           cookies=True).status, 303)
         self.assertIn("Results attached.", self.server.get(f"/r/{rid}", cookies=True).text)
 
+    def test_a_users_key_sends_only_as_that_user(self):
+        for args in (("user", "create", "dr@clinic.example"),):
+            subprocess.run([harness.BIN, "admin", "--config", self.server.config, *args],
+                           check=True, capture_output=True, timeout=60)
+        out = subprocess.run([harness.BIN, "admin", "--config", self.server.config, "user",
+                              "api-key", "dr@clinic.example"], check=True, capture_output=True,
+                             text=True, timeout=60).stdout
+        key = re.search(r"keep it safe\): (\S+)", out).group(1)
+        body = {"from": "dr@clinic.example", "to": ["lou@plain.example"], "text": "x"}
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(body), key=key)
+        self.assertEqual(r.status, 202, r.text)
+        r = self.server.api("POST", "/api/v1/messages",
+                            json.dumps({**body, "from": "boss@clinic.example"}), key=key)
+        self.assertEqual(r.status, 403, r.text)
+        self.assertIn("dr@clinic.example", r.text)
+        code = subprocess.run([harness.BIN, "admin", "--config", self.server.config, "user",
+                               "api-key", "nobody@clinic.example"], capture_output=True,
+                              timeout=60).returncode
+        self.assertEqual(code, 2)
+
     def test_the_messages_own_question_wins_over_the_default(self):
         sent = self.send({"from": "dr@clinic.example", "to": ["lou@plain.example"], "text": "x",
                           "options": {"escrow": {"question": "Code word?", "answer": "lemon"}}})

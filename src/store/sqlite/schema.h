@@ -108,6 +108,10 @@ CREATE TABLE mx_tls (
     R"sql(
 ALTER TABLE recipients ADD COLUMN trace TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: an API key may belong to one user (sender); empty for administrators' keys.
+    R"sql(
+ALTER TABLE api_keys ADD COLUMN user TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace sealpost::sqlite

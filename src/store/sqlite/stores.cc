@@ -11,22 +11,24 @@ class SqliteApiKeyStore final : public ApiKeyStore {
 
   Status Insert(const ApiKeyRecord& k) override {
     return db_.Transaction([&](sqlite3* db) {
-      return Statement(db, "INSERT INTO api_keys VALUES (?,?,?,?,?,?)")
+      return Statement(db, "INSERT INTO api_keys (id, secret_hash, name, account, created_at, "
+                           "revoked_at, user) VALUES (?,?,?,?,?,?,?)")
           .Bind(1, k.id).BindBlob(2, k.secret_hash).Bind(3, k.name).Bind(4, k.account)
-          .Bind(5, k.created_at).Bind(6, k.revoked_at).Run();
+          .Bind(5, k.created_at).Bind(6, k.revoked_at).Bind(7, k.user).Run();
     });
   }
 
   Result<std::optional<ApiKeyRecord>> Find(const std::string& id) override {
     std::optional<ApiKeyRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT id, secret_hash, name, account, created_at, revoked_at "
+      Statement s(db, "SELECT id, secret_hash, name, account, created_at, revoked_at, user "
                       "FROM api_keys WHERE id = ?");
       s.Bind(1, id);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
       if (*row) {
-        out = ApiKeyRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.OptionalInt(5)};
+        out = ApiKeyRecord{s.Text(0), s.Text(1),        s.Text(2),       s.Text(3),
+                           s.Int(4),  s.OptionalInt(5), s.Text(6)};
       }
       return OkStatus();
     });
