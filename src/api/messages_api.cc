@@ -270,6 +270,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       settings.default_expiry_days.from == policy::Level::kDefault ? settings_.default_expiry_days
                                                                    : settings.default_expiry_days.value);
   input.expires_at = clock_.NowUnix() + std::int64_t{86400} * expiry_days;
+  if (settings.fixed_subject.value) input.notice_subject = *settings.fixed_subject.value;
 
   policy::BookOrder books;
   policy::MessageChoices choices;

@@ -75,9 +75,9 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     notice.from_address = settings_.notice_from;
     notice.to_address = r.address;
     notice.sender_address = input.from;
-    notice.subject = settings_.notice_shows_subject && !input.subject.empty()
-                         ? input.subject
-                         : settings_.fixed_subject;
+    notice.subject = settings_.notice_shows_subject && !input.subject.empty() ? input.subject
+                     : !input.notice_subject.empty()                             ? input.notice_subject
+                                                                                 : settings_.fixed_subject;
     notice.portal_link = PortalLink(r.id, sealed->link_secrets[i]);
     notice.expires_at = HumanDate(m.expires_at);
     notice.message_id_domain = DomainOf(settings_.notice_from);

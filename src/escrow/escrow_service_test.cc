@@ -149,6 +149,22 @@ TEST_F(EscrowServiceTest, ForgedAndExpiredLinks) {
   EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "expired");
 }
 
+TEST_F(EscrowServiceTest, SendersFixedSubjectReplacesTheServers) {
+  SealInput in;
+  in.account = "default";
+  in.from = "dr@clinic.test";
+  in.subject = "Results";
+  in.text = "x";
+  in.expires_at = clock_.NowUnix() + 86400;
+  in.notice_subject = "Springfield Clinic: a secure message";
+  in.recipients.push_back({"pat@home.test", "to", "Q?", "A", ""});
+  ASSERT_TRUE(service_->Submit(service_->BeginDraft(), in, "x").ok());
+  auto due = *queue_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  auto mail = *BoxOpen(keys_->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
+  EXPECT_NE(mail.find("Subject: Springfield Clinic: a secure message"), std::string::npos);
+}
+
 TEST_F(EscrowServiceTest, NoticeHidesSubjectByDefault) {
   SubmitResult sent = Send();
   auto due = *queue_->Due(clock_.NowUnix(), 10);

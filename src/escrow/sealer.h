@@ -53,6 +53,8 @@ struct SealInput {
   std::string html;
   std::int64_t expires_at = 0;
   std::vector<EscrowRecipientInput> recipients;
+  // The notice's fixed subject from the sender's settings; empty: the server's.
+  std::string notice_subject;
 };
 
 struct SealedMessage {
