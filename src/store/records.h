@@ -118,6 +118,34 @@ struct MxTlsRecord {
   std::int64_t updated_at = 0;
 };
 
+// An address book and its entries. Entries' data (a question and its answer, a PGP key,
+// an S/MIME certificate) is sealed under the metadata key: answers are needed to seal
+// messages, so they are stored encrypted, never in clear.
+struct AddressBookRecord {
+  std::string id;
+  std::string owner_level;  // "account", "domain" or "user"
+  std::string owner;
+  std::string name;
+  std::int64_t created_at = 0;
+};
+
+struct AddressBookEntryRecord {
+  std::string book_id;
+  std::string address;
+  std::string kind;  // "question", "pgp" or "smime"
+  std::string sealed_data;
+  std::int64_t updated_at = 0;
+};
+
+// How a user uses a book: their default book, one they subscribe to, or the preferred one.
+struct UserBookRecord {
+  std::string user;
+  std::string book_id;
+  std::string role;  // "default", "subscribed" or "preferred"
+  // Filled when read: the book's own name parts.
+  std::string book_level, book_owner, book_name;
+};
+
 // The AAD that binds a queue entry's sealed content to that entry.
 inline std::string QueueContentAad(const std::string& queue_id) {
   return "sealpost/queue/v1|" + queue_id;

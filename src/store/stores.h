@@ -72,6 +72,23 @@ class OrgStore {
   virtual Result<std::optional<MxTlsRecord>> FindMxTls(const std::string& domain) = 0;
 };
 
+class AddressBookStore {
+ public:
+  virtual ~AddressBookStore() = default;
+  virtual Status CreateBook(const AddressBookRecord& book) = 0;  // kAlreadyExists
+  virtual Result<std::optional<AddressBookRecord>> FindBook(const std::string& owner_level,
+                                                            const std::string& owner,
+                                                            const std::string& name) = 0;
+  virtual Result<std::optional<AddressBookEntryRecord>> FindEntry(const std::string& book_id,
+                                                                  const std::string& address) = 0;
+  // Inserts or replaces entries, all in one transaction.
+  virtual Status PutEntries(const std::vector<AddressBookEntryRecord>& entries) = 0;
+  // Replaces the user's link to the book; a user has at most one default and one
+  // preferred book (setting a new one demotes the old to "subscribed").
+  virtual Status LinkUser(const UserBookRecord& link) = 0;
+  virtual Result<std::vector<UserBookRecord>> UserBooks(const std::string& user) = 0;
+};
+
 class QueueStore {
  public:
   virtual ~QueueStore() = default;

@@ -112,6 +112,32 @@ ALTER TABLE recipients ADD COLUMN trace TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE api_keys ADD COLUMN user TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5: address books (issue 3): shared books belong to an account or domain, personal
+    // ones to a user; entries hold encryption data sealed under the metadata key.
+    R"sql(
+CREATE TABLE address_books (
+  id TEXT PRIMARY KEY,
+  owner_level TEXT NOT NULL,
+  owner TEXT NOT NULL COLLATE NOCASE,
+  name TEXT NOT NULL COLLATE NOCASE,
+  created_at INTEGER NOT NULL,
+  UNIQUE (owner_level, owner, name)
+);
+CREATE TABLE address_book_entries (
+  book_id TEXT NOT NULL REFERENCES address_books(id) ON DELETE CASCADE,
+  address TEXT NOT NULL COLLATE NOCASE,
+  kind TEXT NOT NULL,
+  sealed_data BLOB NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (book_id, address)
+);
+CREATE TABLE user_books (
+  user TEXT NOT NULL COLLATE NOCASE,
+  book_id TEXT NOT NULL REFERENCES address_books(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  PRIMARY KEY (user, book_id)
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -14,5 +14,6 @@ std::unique_ptr<EventStore> NewEventStore(Database& db);
 std::unique_ptr<MessageStore> NewMessageStore(Database& db);
 std::unique_ptr<QueueStore> NewQueueStore(Database& db);
 std::unique_ptr<OrgStore> NewOrgStore(Database& db);
+std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 
 }  // namespace sealpost::sqlite

@@ -1,0 +1,206 @@
+#include "policy/address_books.h"
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <optional>
+
+#include "base/csv.h"
+#include "base/text.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "mime/address.h"
+
+namespace sealpost::policy {
+namespace json = boost::json;
+namespace {
+
+constexpr std::size_t kMaxText = 500;
+
+std::string EntryAad(const std::string& book_id, std::string_view address) {
+  return "sealpost/address-book/v1|" + book_id + "|" + AsciiLower(address);
+}
+
+bool OneLine(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<BookRef> ParseBookRef(std::string_view text) {
+  auto first = text.find(':');
+  auto last = text.rfind(':');
+  if (first == std::string_view::npos || first == last) {
+    return MakeError(ErrorCode::kInvalidArgument, "must be level:owner:name", "book");
+  }
+  BookRef ref{std::string(text.substr(0, first)), std::string(text.substr(first + 1, last - first - 1)),
+              std::string(text.substr(last + 1))};
+  if (ref.level != "account" && ref.level != "domain" && ref.level != "user") {
+    return MakeError(ErrorCode::kInvalidArgument, "level must be account, domain or user", "book");
+  }
+  if (ref.owner.empty() || ref.name.empty() || ref.name.size() > 100 || !OneLine(ref.name)) {
+    return MakeError(ErrorCode::kInvalidArgument, "needs an owner and a name", "book");
+  }
+  return ref;
+}
+
+Result<AddressBookRecord> AddressBookDirectory::Book(const BookRef& ref) {
+  auto book = store_.FindBook(ref.level, ref.owner, ref.name);
+  if (!book.ok()) return std::move(book).error();
+  if (!book->has_value()) return MakeError(ErrorCode::kNotFound, "no address book " + ref.ToString());
+  return std::move(**book);
+}
+
+Status AddressBookDirectory::CreateBook(const BookRef& ref) {
+  return store_.CreateBook({NewId(), ref.level, ref.owner, ref.name, clock_.NowUnix()});
+}
+
+Status AddressBookDirectory::Link(const std::string& user, const BookRef& ref, const std::string& role) {
+  if (role != "default" && role != "subscribed" && role != "preferred") {
+    return MakeError(ErrorCode::kInvalidArgument, "must be default, subscribed or preferred", "role");
+  }
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  UserBookRecord link;
+  link.user = user;
+  link.book_id = book->id;
+  link.role = role;
+  return store_.LinkUser(link);
+}
+
+Result<BookOrder> AddressBookDirectory::OrderFor(const std::string& user) {
+  auto links = store_.UserBooks(user);
+  if (!links.ok()) return std::move(links).error();
+  BookOrder order;
+  for (const auto& link : *links) {
+    std::string ref = BookRef{link.book_level, link.book_owner, link.book_name}.ToString();
+    if (link.role == "preferred") order.preferred = ref;
+    else if (link.role == "default") order.default_book = ref;
+    else order.subscribed.push_back(ref);
+  }
+  return order;
+}
+
+Result<ImportReport> AddressBookDirectory::ImportQuestionsCsv(
+    const BookRef& ref, std::string_view csv,
+    const std::function<void(std::size_t, std::size_t)>& progress) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  auto records = ParseCsv(csv);
+  ImportReport report;
+  if (records.empty()) {
+    report.problems.push_back({1, "the file is empty; expected the header address,question,answer"});
+    return report;
+  }
+  const auto& header = records.front();
+  if (header.fields.size() != 3 || AsciiLower(TrimWhitespace(header.fields[0])) != "address" ||
+      AsciiLower(TrimWhitespace(header.fields[1])) != "question" ||
+      AsciiLower(TrimWhitespace(header.fields[2])) != "answer") {
+    report.problems.push_back({header.line, "the first line must be the header address,question,answer"});
+    return report;
+  }
+  std::vector<AddressBookEntryRecord> entries;
+  std::map<std::string, std::size_t> seen;  // address → line
+  const std::int64_t now = clock_.NowUnix();
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    const CsvRecord& r = records[i];
+    if (progress && (i % 1000 == 0 || i + 1 == records.size())) progress(i, records.size() - 1);
+    if (!r.error.empty()) {
+      report.problems.push_back({r.line, r.error});
+      continue;
+    }
+    if (r.fields.size() != 3) {
+      report.problems.push_back({r.line, "expected 3 fields (address,question,answer), found " +
+                                             std::to_string(r.fields.size())});
+      continue;
+    }
+    const std::string address(TrimWhitespace(r.fields[0]));
+    const std::string question(TrimWhitespace(r.fields[1]));
+    const std::string answer(TrimWhitespace(r.fields[2]));
+    std::string why = AddressProblem(address);
+    if (!why.empty()) {
+      report.problems.push_back({r.line, "\"" + SanitizeForLog(address, 80) + "\" is not a valid address: it " + why});
+      continue;
+    }
+    if (question.empty() || question.size() > kMaxText || !OneLine(question)) {
+      report.problems.push_back({r.line, "the question must be 1 to 500 characters on one line"});
+      continue;
+    }
+    if (answer.empty() || answer.size() > kMaxText || !OneLine(answer)) {
+      report.problems.push_back({r.line, "the answer must be 1 to 500 characters on one line"});
+      continue;
+    }
+    auto [it, fresh] = seen.emplace(AsciiLower(address), r.line);
+    if (!fresh) {
+      report.problems.push_back({r.line, address + " is already on line " + std::to_string(it->second)});
+      continue;
+    }
+    std::string data = json::serialize(json::object{{"question", question}, {"answer", answer}});
+    auto sealed = BoxSeal(key_, data, EntryAad(book->id, address));
+    WipeMemory(data.data(), data.size());
+    if (!sealed.ok()) return std::move(sealed).error();
+    entries.push_back({book->id, address, "question", std::move(*sealed), now});
+  }
+  if (!entries.empty()) {
+    auto status = store_.PutEntries(entries);
+    if (!status.ok()) return std::move(status).error();
+  }
+  report.imported = entries.size();
+  return report;
+}
+
+Status AddressBookDirectory::PutQuestion(const BookRef& ref, const std::string& address,
+                                         const QuestionAnswer& qa) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  std::string data = json::serialize(json::object{{"question", qa.question}, {"answer", qa.answer}});
+  auto sealed = BoxSeal(key_, data, EntryAad(book->id, address));
+  WipeMemory(data.data(), data.size());
+  if (!sealed.ok()) return std::move(sealed).error();
+  return store_.PutEntries({{book->id, address, "question", std::move(*sealed), clock_.NowUnix()}});
+}
+
+Result<QuestionAnswer> AddressBookDirectory::Question(const std::string& book_ref,
+                                                      const std::string& address) {
+  auto ref = ParseBookRef(book_ref);
+  if (!ref.ok()) return std::move(ref).error();
+  auto book = Book(*ref);
+  if (!book.ok()) return std::move(book).error();
+  auto entry = store_.FindEntry(book->id, address);
+  if (!entry.ok()) return std::move(entry).error();
+  if (!entry->has_value() || (*entry)->kind != "question") {
+    return MakeError(ErrorCode::kNotFound, "no question for " + address + " in " + book_ref);
+  }
+  auto data = BoxOpen(key_, (*entry)->sealed_data, EntryAad(book->id, address));
+  if (!data.ok()) return std::move(data).error();
+  boost::system::error_code ec;
+  json::value v = json::parse(*data, ec);
+  WipeMemory(data->data(), data->size());
+  if (ec || !v.is_object() || !v.get_object().if_contains("question") ||
+      !v.get_object().if_contains("answer")) {
+    return MakeError(ErrorCode::kIntegrity, "address-book entry is malformed");
+  }
+  return QuestionAnswer{std::string(v.at("question").as_string()),
+                        std::string(v.at("answer").as_string())};
+}
+
+std::optional<AddressBookEntry> StoredAddressBooks::Find(std::string_view book,
+                                                         std::string_view address) const {
+  auto ref = ParseBookRef(book);
+  if (!ref.ok()) return std::nullopt;
+  auto record = store_.FindBook(ref->level, ref->owner, ref->name);
+  if (!record.ok() || !record->has_value()) return std::nullopt;
+  auto entry = store_.FindEntry((*record)->id, std::string(address));
+  if (!entry.ok() || !entry->has_value()) return std::nullopt;
+  AddressBookEntry out;
+  out.entry_id = (*record)->id + "/" + (*entry)->address;
+  if ((*entry)->kind == "pgp") out.kind = AddressBookEntry::Kind::kPgpKey;
+  else if ((*entry)->kind == "smime") out.kind = AddressBookEntry::Kind::kSmimeCertificate;
+  else out.kind = AddressBookEntry::Kind::kQuestion;
+  return out;
+}
+
+}  // namespace sealpost::policy

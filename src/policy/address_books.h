@@ -1,0 +1,77 @@
+// Address books as the policy engine and the administrator use them. A book is named
+// "level:owner:name" — "user:dr@clinic.example:personal", "account:Springfield:shared".
+// Users link books as their default, subscribed or preferred ones; the engine searches
+// preferred → subscribed → default. Entries' data is sealed under the metadata key.
+// Thread-safety: as thread-safe as the AddressBookStore it uses.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/secret.h"
+#include "policy/selection.h"
+#include "store/stores.h"
+
+namespace sealpost::policy {
+
+struct BookRef {
+  std::string level;  // account | domain | user
+  std::string owner;
+  std::string name;
+  std::string ToString() const { return level + ":" + owner + ":" + name; }
+};
+Result<BookRef> ParseBookRef(std::string_view text);
+
+struct ImportProblem {
+  std::size_t line = 0;
+  std::string reason;
+};
+
+struct ImportReport {
+  std::size_t imported = 0;
+  std::vector<ImportProblem> problems;  // rows refused; the good rows were imported
+};
+
+class AddressBookDirectory {
+ public:
+  AddressBookDirectory(AddressBookStore& store, const SecretBytes& metadata_key, const Clock& clock)
+      : store_(store), key_(metadata_key), clock_(clock) {}
+
+  Status CreateBook(const BookRef& ref);
+  Status Link(const std::string& user, const BookRef& ref, const std::string& role);
+  // The engine's search order for a user's books.
+  Result<BookOrder> OrderFor(const std::string& user);
+
+  // CSV with the header "address,question,answer". Every bad row is reported by line
+  // and reason; the good ones are imported together, in one transaction. `progress`
+  // (may be empty) is told how many rows of how many have been checked.
+  Result<ImportReport> ImportQuestionsCsv(
+      const BookRef& ref, std::string_view csv,
+      const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+
+  Status PutQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
+  // The question and answer of a book's entry, for sealing.
+  Result<QuestionAnswer> Question(const std::string& book_ref, const std::string& address);
+
+ private:
+  Result<AddressBookRecord> Book(const BookRef& ref);
+
+  AddressBookStore& store_;
+  const SecretBytes& key_;
+  const Clock& clock_;
+};
+
+// The engine's view of stored books; book names in BookOrder are BookRef strings.
+class StoredAddressBooks final : public AddressBooks {
+ public:
+  explicit StoredAddressBooks(AddressBookStore& store) : store_(store) {}
+  std::optional<AddressBookEntry> Find(std::string_view book, std::string_view address) const override;
+
+ private:
+  AddressBookStore& store_;
+};
+
+}  // namespace sealpost::policy

@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include "base/temp_dir.h"
+#include "crypto/random.h"
+#include "policy/address_books.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost::policy {
+namespace {
+
+class AddressBooksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    store_ = sqlite::NewAddressBookStore(*db_);
+    books_.emplace(*store_, key_, clock_);
+    ASSERT_TRUE(books_->CreateBook(personal_).ok());
+    ASSERT_TRUE(books_->CreateBook(shared_).ok());
+  }
+  TempDir temp_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<AddressBookStore> store_;
+  SecretBytes key_ = RandomSecret(32);
+  ManualClock clock_{1000};
+  std::optional<AddressBookDirectory> books_;
+  BookRef personal_{"user", "dr@clinic.example", "personal"};
+  BookRef shared_{"account", "Springfield", "shared"};
+};
+
+TEST_F(AddressBooksTest, CsvImportReportsBadRowsAndKeepsGoodOnes) {
+  std::string csv =
+      "Address,Question,Answer\n"
+      "pat@example.net,Your dog's name?,Rex\n"          // 2: good
+      "not-an-address,Q,A\n"                            // 3: bad address
+      "kid@example.net,,A\n"                            // 4: no question
+      "lou@example.net,Q\n"                             // 5: two fields
+      "\"mo@example.net\",\"Favourite, colour?\",\"Blue\"\n"  // 6: good, quoted
+      "PAT@example.net,Again?,x\n"                      // 7: duplicate of line 2
+      "ned@example.net,\"unclosed,x\n";                 // 8: malformed
+  std::vector<std::pair<std::size_t, std::size_t>> ticks;
+  auto report = books_->ImportQuestionsCsv(personal_, csv, [&](std::size_t d, std::size_t t) {
+    ticks.emplace_back(d, t);
+  });
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(report->imported, 2u);
+  std::vector<std::size_t> lines;
+  for (const auto& p : report->problems) lines.push_back(p.line);
+  EXPECT_EQ(lines, (std::vector<std::size_t>{3, 4, 5, 7, 8}));
+  EXPECT_NE(report->problems[0].reason.find("not a valid address"), std::string::npos);
+  EXPECT_NE(report->problems[3].reason.find("already on line 2"), std::string::npos);
+  ASSERT_FALSE(ticks.empty());
+  EXPECT_EQ(ticks.back().first, ticks.back().second);
+
+  auto qa = books_->Question(personal_.ToString(), "mo@example.net");
+  ASSERT_TRUE(qa.ok());
+  EXPECT_EQ(qa->question, "Favourite, colour?");
+  EXPECT_EQ(qa->answer, "Blue");
+}
+
+TEST_F(AddressBooksTest, ImportRefusesAFileWithoutTheHeader) {
+  auto report = books_->ImportQuestionsCsv(personal_, "pat@example.net,Q,A\n");
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->imported, 0u);
+  ASSERT_EQ(report->problems.size(), 1u);
+  EXPECT_EQ(report->problems[0].line, 1u);
+  EXPECT_EQ(books_->ImportQuestionsCsv({"user", "x@y.example", "nope"}, "a").error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_F(AddressBooksTest, OrderAndLookupFeedTheEngine) {
+  ASSERT_TRUE(books_->Link("dr@clinic.example", personal_, "default").ok());
+  ASSERT_TRUE(books_->Link("dr@clinic.example", shared_, "subscribed").ok());
+  ASSERT_TRUE(books_->PutQuestion(shared_, "pat@example.net", {"Shared Q?", "s"}).ok());
+  ASSERT_TRUE(books_->PutQuestion(personal_, "pat@example.net", {"Personal Q?", "p"}).ok());
+  auto order = books_->OrderFor("dr@clinic.example");
+  ASSERT_TRUE(order.ok());
+  EXPECT_EQ(order->default_book, "user:dr@clinic.example:personal");
+  EXPECT_EQ(order->subscribed, std::vector<std::string>{"account:Springfield:shared"});
+
+  StoredAddressBooks view(*store_);
+  auto entry = view.Find("account:Springfield:shared", "PAT@example.net");
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->kind, AddressBookEntry::Kind::kQuestion);
+  EXPECT_FALSE(view.Find("account:Springfield:shared", "other@example.net").has_value());
+  EXPECT_FALSE(view.Find("garbage", "pat@example.net").has_value());
+
+  // The subscribed book comes before the default one.
+  struct NoPortal : PortalRegistry { bool HasAccount(std::string_view) const override { return false; } } portal;
+  struct NoTls : TlsKnowledge { std::optional<TlsCapability> Lookup(std::string_view) const override { return std::nullopt; } } tls;
+  EffectiveSettings settings;
+  MessageChoices choices;
+  SelectionContext ctx{settings, *order, choices, true, view, portal, tls};
+  Decision d = SelectMethod("pat@example.net", ctx);
+  EXPECT_EQ(d.method, Method::kEscrowQuestion);
+  EXPECT_EQ(d.book, "account:Springfield:shared");
+  EXPECT_EQ(books_->Question(d.book, "pat@example.net")->question, "Shared Q?");
+
+  // A second preferred book demotes the first to subscribed.
+  ASSERT_TRUE(books_->Link("dr@clinic.example", personal_, "preferred").ok());
+  EXPECT_EQ(books_->OrderFor("dr@clinic.example")->preferred.value_or(""),
+            "user:dr@clinic.example:personal");
+  EXPECT_EQ(books_->Link("dr@clinic.example", shared_, "owner").error().field, "role");
+}
+
+TEST_F(AddressBooksTest, AnswersAreSealedAtRest) {
+  ASSERT_TRUE(books_->PutQuestion(personal_, "pat@example.net", {"Q?", "SecretAnswer42"}).ok());
+  auto book = **store_->FindBook("user", "dr@clinic.example", "personal");
+  auto entry = **store_->FindEntry(book.id, "pat@example.net");
+  EXPECT_EQ(entry.sealed_data.find("SecretAnswer42"), std::string::npos);
+  EXPECT_EQ(ParseBookRef("planet:x:y").error().field, "book");
+  EXPECT_FALSE(ParseBookRef("user:only-two").ok());
+}
+
+}  // namespace
+}  // namespace sealpost::policy

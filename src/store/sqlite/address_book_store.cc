@@ -1,0 +1,119 @@
+#include <sqlite3.h>
+
+#include "store/sqlite/stores.h"
+
+namespace sealpost::sqlite {
+namespace {
+
+class SqliteAddressBookStore final : public AddressBookStore {
+ public:
+  explicit SqliteAddressBookStore(Database& db) : db_(db) {}
+
+  Status CreateBook(const AddressBookRecord& b) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      Statement exists(db, "SELECT 1 FROM address_books WHERE owner_level = ? AND owner = ? "
+                           "AND name = ?");
+      exists.Bind(1, b.owner_level).Bind(2, b.owner).Bind(3, b.name);
+      auto row = exists.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         "address book " + b.owner_level + ":" + b.owner + ":" + b.name +
+                             " already exists");
+      }
+      return Statement(db, "INSERT INTO address_books VALUES (?,?,?,?,?)")
+          .Bind(1, b.id).Bind(2, b.owner_level).Bind(3, b.owner).Bind(4, b.name)
+          .Bind(5, b.created_at).Run();
+    });
+  }
+
+  Result<std::optional<AddressBookRecord>> FindBook(const std::string& level,
+                                                    const std::string& owner,
+                                                    const std::string& name) override {
+    std::optional<AddressBookRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id, owner_level, owner, name, created_at FROM address_books "
+                      "WHERE owner_level = ? AND owner = ? AND name = ?");
+      s.Bind(1, level).Bind(2, owner).Bind(3, name);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) out = AddressBookRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Result<std::optional<AddressBookEntryRecord>> FindEntry(const std::string& book_id,
+                                                          const std::string& address) override {
+    std::optional<AddressBookEntryRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT book_id, address, kind, sealed_data, updated_at "
+                      "FROM address_book_entries WHERE book_id = ? AND address = ?");
+      s.Bind(1, book_id).Bind(2, address);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) out = AddressBookEntryRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Status PutEntries(const std::vector<AddressBookEntryRecord>& entries) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      for (const auto& e : entries) {
+        Statement insert(db, "INSERT INTO address_book_entries VALUES (?,?,?,?,?) "
+                             "ON CONFLICT(book_id, address) DO UPDATE SET kind = excluded.kind, "
+                             "sealed_data = excluded.sealed_data, updated_at = excluded.updated_at");
+        auto status = insert.Bind(1, e.book_id).Bind(2, e.address).Bind(3, e.kind)
+                          .BindBlob(4, e.sealed_data).Bind(5, e.updated_at).Run();
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
+    });
+  }
+
+  Status LinkUser(const UserBookRecord& link) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      if (link.role == "default" || link.role == "preferred") {
+        auto status = Statement(db, "UPDATE user_books SET role = 'subscribed' "
+                                    "WHERE user = ? AND role = ?")
+                          .Bind(1, link.user).Bind(2, link.role).Run();
+        if (!status.ok()) return status;
+      }
+      return Statement(db, "INSERT INTO user_books VALUES (?,?,?) ON CONFLICT(user, book_id) "
+                           "DO UPDATE SET role = excluded.role")
+          .Bind(1, link.user).Bind(2, link.book_id).Bind(3, link.role).Run();
+    });
+  }
+
+  Result<std::vector<UserBookRecord>> UserBooks(const std::string& user) override {
+    std::vector<UserBookRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT u.user, u.book_id, u.role, b.owner_level, b.owner, b.name "
+                      "FROM user_books u JOIN address_books b ON b.id = u.book_id "
+                      "WHERE u.user = ? ORDER BY u.rowid");
+      s.Bind(1, user);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)});
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db) {
+  return std::make_unique<SqliteAddressBookStore>(db);
+}
+
+}  // namespace sealpost::sqlite
