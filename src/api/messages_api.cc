@@ -131,12 +131,7 @@ class UploadSink final : public http::MultipartSink {
   bool in_file_ = false, in_message_ = false, seen_message_ = false;
 };
 
-// Until address books (issue 3) and portal accounts (issue 7) exist, the engine sees none.
-struct NoAddressBooks final : policy::AddressBooks {
-  std::optional<policy::AddressBookEntry> Find(std::string_view, std::string_view) const override {
-    return std::nullopt;
-  }
-};
+// Until portal accounts exist (issue 7), the engine sees none.
 struct NoPortalAccounts final : policy::PortalRegistry {
   bool HasAccount(std::string_view) const override { return false; }
 };
@@ -272,37 +267,54 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   input.expires_at = clock_.NowUnix() + std::int64_t{86400} * expiry_days;
   if (settings.fixed_subject.value) input.notice_subject = *settings.fixed_subject.value;
 
-  policy::BookOrder books;
   policy::MessageChoices choices;
   if (m.question) choices.question = policy::QuestionAnswer{*m.question, m.answer.value_or("")};
   choices.interactive = true;  // an API client can be asked for a question
-  NoAddressBooks no_books;
   NoPortalAccounts no_portal;
   std::set<std::string> seen;
   std::vector<std::string> need_question;
   std::optional<Response> refused;
-  auto plan = [&](const std::vector<std::string>& list, const char* kind) {
-    for (const auto& address : list) {
-      if (!seen.insert(AsciiLower(address)).second) continue;  // listed twice: one copy
-      policy::SelectionContext ctx{settings, books, choices, encryption_required,
-                                   no_books, no_portal, tls_, kAvailable};
-      policy::Decision d = policy::SelectMethod(address, ctx);
-      spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
-      if (d.method == policy::Method::kAskSender) {
-        need_question.push_back(address);
-      } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
-        input.recipients.push_back(
-            {address, kind, d.question->question, d.question->answer, sender_note + d.Explain()});
-      } else {
-        // Only reachable through a failure action, which an interactive sender never gets.
-        refused = http::ProblemResponse(422, "Cannot send",
-                                        "No way to send securely to " + address + ": " +
-                                            d.Explain());
-      }
+  std::optional<Error> failed;
+  // Address-book lookups read the database: plan off the event loop.
+  co_await offloader_.Offload([&] {
+    auto books = books_.OrderFor(m.from);
+    if (!books.ok()) {
+      failed = std::move(books).error();
+      return;
     }
-  };
-  plan(m.to, "to");
-  plan(m.cc, "cc");
+    auto plan = [&](const std::vector<std::string>& list, const char* kind) {
+      for (const auto& address : list) {
+        if (failed) return;
+        if (!seen.insert(AsciiLower(address)).second) continue;  // listed twice: one copy
+        policy::SelectionContext ctx{settings, *books, choices, encryption_required,
+                                     book_view_, no_portal, tls_, kAvailable};
+        policy::Decision d = policy::SelectMethod(address, ctx);
+        spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
+        if (d.method == policy::Method::kEscrowQuestion && !d.question && !d.book.empty()) {
+          auto qa = books_.Question(d.book, address);
+          if (!qa.ok()) {
+            failed = std::move(qa).error();
+            return;
+          }
+          d.question = std::move(*qa);
+        }
+        if (d.method == policy::Method::kAskSender) {
+          need_question.push_back(address);
+        } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
+          input.recipients.push_back({address, kind, d.question->question, d.question->answer,
+                                      sender_note + d.Explain()});
+        } else {
+          // Only reachable through a failure action, which an interactive sender never gets.
+          refused = http::ProblemResponse(422, "Cannot send",
+                                          "No way to send securely to " + address + ": " +
+                                              d.Explain());
+        }
+      }
+    };
+    plan(m.to, "to");
+    plan(m.cc, "cc");
+  });
+  if (failed) co_return ErrorResponse(*failed);
   if (refused) co_return *refused;
   if (!need_question.empty()) co_return NeedsQuestion(need_question);
 

@@ -12,6 +12,7 @@
 #include "escrow/escrow_service.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "policy/address_books.h"
 #include "policy/org_directory.h"
 
 namespace sealpost::api {
@@ -27,10 +28,11 @@ class MessagesApi {
   // Each recipient's method comes from the policy engine, with the sender's effective
   // settings from `directory` and what `tls` knows of recipient domains.
   MessagesApi(ApiSettings settings, ApiKeyAuthenticator& auth, EscrowService& escrow,
-              policy::OrgDirectory& directory, const policy::TlsKnowledge& tls,
+              policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
+              const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
               http::Offloader& offloader, const Clock& clock)
       : settings_(std::move(settings)), auth_(auth), escrow_(escrow), directory_(directory),
-        tls_(tls), offloader_(offloader), clock_(clock) {}
+        books_(books), book_view_(book_view), tls_(tls), offloader_(offloader), clock_(clock) {}
 
   void Register(http::Router& router);
 
@@ -43,6 +45,8 @@ class MessagesApi {
   ApiKeyAuthenticator& auth_;
   EscrowService& escrow_;
   policy::OrgDirectory& directory_;
+  policy::AddressBookDirectory& books_;
+  const policy::AddressBooks& book_view_;
   const policy::TlsKnowledge& tls_;
   http::Offloader& offloader_;
   const Clock& clock_;

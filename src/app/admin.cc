@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "app/config.h"
 #include "base/clock.h"
 #include "crypto/key_ring.h"
+#include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "policy/selection.h"
 #include "store/sqlite/stores.h"
@@ -20,7 +23,8 @@ namespace {
 
 struct AdminArgs {
   std::string config;
-  std::string name, level, account, file, from, to, host, tls;
+  std::string name, level, account, file, from, to, host, tls, role, book;
+  bool progress = false;
   std::vector<std::string> assignments;
 };
 
@@ -40,6 +44,8 @@ struct Context {
   std::unique_ptr<sqlite::Database> db;
   std::unique_ptr<OrgStore> org;
   std::unique_ptr<ApiKeyStore> api_keys;
+  std::unique_ptr<AddressBookStore> book_store;
+  std::optional<policy::AddressBookDirectory> books;
   std::optional<policy::OrgDirectory> directory;
 };
 
@@ -58,16 +64,13 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   c->db = std::move(*db);
   c->org = sqlite::NewOrgStore(*c->db);
   c->api_keys = sqlite::NewApiKeyStore(*c->db);
+  c->book_store = sqlite::NewAddressBookStore(*c->db);
+  c->books.emplace(*c->book_store, c->keys->metadata(), c->clock);
   c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
   return c;
 }
 
-// No address books or portal accounts yet (issue 3's next steps, issue 7): empty views.
-struct NoBooks final : policy::AddressBooks {
-  std::optional<policy::AddressBookEntry> Find(std::string_view, std::string_view) const override {
-    return std::nullopt;
-  }
-};
+// No portal accounts yet (issue 7): an empty view.
 struct NoPortal final : policy::PortalRegistry {
   bool HasAccount(std::string_view) const override { return false; }
 };
@@ -177,6 +180,74 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     return OkStatus();
   }));
 
+  auto* book = admin->add_subcommand("book", "Address books (named level:owner:name)")
+                   ->require_subcommand(1);
+  auto* book_create = book->add_subcommand("create", "Create an address book");
+  book_create->add_option("book", args->book, "e.g. user:dr@clinic.example:personal")->required();
+  book_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto s = c.books->CreateBook(*ref);
+    if (s.ok()) std::cout << "address book " << a.book << " created\n";
+    return s;
+  }));
+  auto* book_link = book->add_subcommand("link", "Give a user a book as default, subscribed or preferred");
+  book_link->add_option("user", args->name)->required();
+  book_link->add_option("book", args->book)->required();
+  book_link->add_option("--role", args->role, "default, subscribed or preferred")->required();
+  book_link->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto s = c.books->Link(a.name, *ref, a.role);
+    if (s.ok()) std::cout << a.name << ": " << a.book << " is a " << a.role << " book\n";
+    return s;
+  }));
+  auto* book_import = book->add_subcommand(
+      "import-questions", "Import questions and answers from CSV (address,question,answer)");
+  book_import->add_option("book", args->book)->required();
+  book_import->add_option("file", args->file)->required();
+  book_import->add_flag("--progress", args->progress, "Show progress even when not on a terminal");
+  book_import->callback([args, &exit_code] {
+    auto ctx = Open(args->config);
+    if (!ctx.ok()) {
+      exit_code = Fail(ctx.error());
+      return;
+    }
+    auto ref = policy::ParseBookRef(args->book);
+    if (!ref.ok()) {
+      exit_code = Fail(ref.error());
+      return;
+    }
+    std::ifstream in(args->file, std::ios::binary);
+    if (!in) {
+      exit_code = Fail(MakeError(ErrorCode::kNotFound, "cannot read " + args->file));
+      return;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    const bool bar = args->progress || ::isatty(2);
+    auto report = (*ctx)->books->ImportQuestionsCsv(
+        *ref, text.str(), [bar](std::size_t done, std::size_t total) {
+          if (!bar || total < 1000) return;
+          const int width = 30;
+          const int filled = static_cast<int>(width * done / total);
+          std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ')
+                    << "] " << done << "/" << total << " rows" << (done == total ? "\n" : "")
+                    << std::flush;
+        });
+    if (!report.ok()) {
+      exit_code = Fail(report.error());
+      return;
+    }
+    for (const auto& p : report->problems) {
+      std::cerr << args->file << ":" << p.line << ": " << p.reason << "\n";
+    }
+    std::cout << "imported " << report->imported << " entr" << (report->imported == 1 ? "y" : "ies")
+              << " into " << args->book << "; " << report->problems.size() << " row"
+              << (report->problems.size() == 1 ? "" : "s") << " refused\n";
+    exit_code = report->problems.empty() ? 0 : 2;
+  });
+
   auto* mx = admin->add_subcommand("mx", "What is known of recipient domains' TLS")->require_subcommand(1);
   auto* mx_set = mx->add_subcommand("set", "Record whether a domain's MX offers STARTTLS");
   mx_set->add_option("domain", args->name)->required();
@@ -194,12 +265,13 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   explain->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto settings = c.directory->EffectiveFor(a.from);
     if (!settings.ok()) return std::move(settings).error();
-    policy::BookOrder books;
+    auto books = c.books->OrderFor(a.from);
+    if (!books.ok()) return std::move(books).error();
     policy::MessageChoices choices;
-    NoBooks no_books;
+    policy::StoredAddressBooks stored_books(*c.book_store);
     NoPortal no_portal;
     policy::StoredTlsKnowledge tls(*c.org);
-    policy::SelectionContext ctx{*settings, books, choices, true, no_books, no_portal, tls};
+    policy::SelectionContext ctx{*settings, *books, choices, true, stored_books, no_portal, tls};
     policy::Decision d = policy::SelectMethod(a.to, ctx);
     std::cout << a.to << ": " << policy::MethodName(d.method) << "\n";
     for (const auto& step : d.trace) std::cout << "  - " << step << "\n";

@@ -13,6 +13,7 @@
 #include "delivery/queue_runner.h"
 #include "escrow/escrow_service.h"
 #include "http/server.h"
+#include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "portal/portal.h"
 #include "store/sqlite/stores.h"
@@ -42,6 +43,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto events = sqlite::NewEventStore(**db);
   auto queue = sqlite::NewQueueStore(**db);
   auto org = sqlite::NewOrgStore(**db);
+  auto book_store = sqlite::NewAddressBookStore(**db);
   auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
   if (!blobs.ok()) return std::move(blobs).error();
   auto signer = LoadSigningIdentity(*signing_keys, *keys);
@@ -86,8 +88,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api_settings.default_expiry_days = config.default_expiry_days;
   policy::OrgDirectory directory(*org, keys->metadata(), clock);
   policy::StoredTlsKnowledge tls_knowledge(*org);
-  api::MessagesApi messages_api(api_settings, auth, escrow, directory, tls_knowledge, **server,
-                                clock);
+  policy::AddressBookDirectory books(*book_store, keys->metadata(), clock);
+  policy::StoredAddressBooks book_view(*book_store);
+  api::MessagesApi messages_api(api_settings, auth, escrow, directory, books, book_view,
+                                tls_knowledge, **server, clock);
   messages_api.Register((*server)->router());
 
   portal::PortalSettings portal_settings;

@@ -72,6 +72,41 @@ class AdminTest(unittest.TestCase):
             self.assertNotIn(b"1956", bytes(blob))
         db.close()
 
+    def test_address_books_import_link_and_explain(self):
+        self.ok("account", "create", "Springfield")
+        self.ok("domain", "create", "clinic.example", "--account", "Springfield")
+        self.ok("user", "create", "dr@clinic.example")
+        self.ok("book", "create", "user:dr@clinic.example:personal")
+        self.ok("book", "create", "account:Springfield:shared")
+        self.ok("book", "link", "dr@clinic.example", "user:dr@clinic.example:personal",
+                "--role", "default")
+        self.ok("book", "link", "dr@clinic.example", "account:Springfield:shared",
+                "--role", "subscribed")
+        csv_path = os.path.join(self.server.tmp, "patients.csv")
+        rows = ["address,question,answer", "pat@example.net,Your dog's name?,Rex",
+                "bad address,Q,A", "kid@example.net,,A"]
+        rows += [f"p{i}@example.net,Q{i}?,A{i}" for i in range(1500)]
+        with open(csv_path, "w") as f:
+            f.write("\n".join(rows) + "\n")
+        code, out, err = self.admin("book", "import-questions", "account:Springfield:shared",
+                                    csv_path, "--progress")
+        self.assertEqual(code, 2, err)  # some rows refused; the good ones are in
+        self.assertIn("imported 1501 entries into account:Springfield:shared; 2 rows refused", out)
+        self.assertIn(f"{csv_path}:3: \"bad address\" is not a valid address", err)
+        self.assertIn(f"{csv_path}:4: the question must be", err)
+        self.assertIn("1503/1503 rows", err)  # the progress bar reached the end
+
+        out = self.ok("explain", "--from", "dr@clinic.example", "--to", "pat@example.net")
+        self.assertIn("pat@example.net: escrow/question", out)
+        self.assertIn("address book account:Springfield:shared: question", out)
+        out = self.ok("explain", "--from", "dr@clinic.example", "--to", "new@example.net")
+        self.assertIn("no address-book entry in account:Springfield:shared, "
+                      "user:dr@clinic.example:personal", out)
+
+        code, _, err = self.admin("book", "link", "dr@clinic.example", "user:x:none", "--role", "default")
+        self.assertEqual(code, 2)
+        self.assertIn("no address book user:x:none", err)
+
     def test_bad_input_names_the_problem_and_changes_nothing(self):
         self.ok("account", "create", "Springfield")
         self.ok("domain", "create", "clinic.example", "--account", "Springfield")

@@ -84,6 +84,31 @@ class PolicyApiTest(unittest.TestCase):
                               timeout=60).returncode
         self.assertEqual(code, 2)
 
+    def test_the_address_book_supplies_the_question(self):
+        admin = [harness.BIN, "admin", "--config", self.server.config]
+        csv_path = os.path.join(self.server.tmp, "book.csv")
+        with open(csv_path, "w") as f:
+            f.write("address,question,answer\nbooked@plain.example,Favourite colour?,Teal\n")
+        for args in (("user", "create", "nurse@clinic.example"),
+                     ("book", "create", "user:nurse@clinic.example:personal"),
+                     ("book", "link", "nurse@clinic.example", "user:nurse@clinic.example:personal",
+                      "--role", "default"),
+                     ("book", "import-questions", "user:nurse@clinic.example:personal", csv_path)):
+            subprocess.run(admin + list(args), check=True, capture_output=True, timeout=60)
+        sent = self.send({"from": "nurse@clinic.example", "to": ["booked@plain.example"], "text": "Hi"})
+        self.assertIn("address book user:nurse@clinic.example:personal: question",
+                      sent["recipients"][0]["why"])
+        link = notice_link(self.server.notice_for("booked@plain.example"))
+        if os.path.exists(self.server.cookie_jar):
+            os.remove(self.server.cookie_jar)
+        r = self.server.get(urlparse(link).path, cookies=True)
+        page = self.server.get(r.header("location"), cookies=True)
+        self.assertIn("Favourite colour?", page.text)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        rid = r.header("location").split("/")[-1]
+        self.assertEqual(self.server.post(f"/r/{rid}", form=[("csrf", csrf), ("answer", "teal")],
+                                          cookies=True).status, 303)
+
     def test_the_messages_own_question_wins_over_the_default(self):
         sent = self.send({"from": "dr@clinic.example", "to": ["lou@plain.example"], "text": "x",
                           "options": {"escrow": {"question": "Code word?", "answer": "lemon"}}})
