@@ -9,8 +9,6 @@
 #include "base/text.h"
 #include "http/multipart.h"
 #include "mime/address.h"
-#include "policy/content_rules.h"
-#include "policy/selection.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -131,14 +129,6 @@ class UploadSink final : public http::MultipartSink {
   bool in_file_ = false, in_message_ = false, seen_message_ = false;
 };
 
-// Until portal accounts exist (issue 7), the engine sees none.
-struct NoPortalAccounts final : policy::PortalRegistry {
-  bool HasAccount(std::string_view) const override { return false; }
-};
-
-// Only escrow by question can be carried out so far; every other method is re-planned.
-constexpr policy::Availability kAvailable{false, false, false, false, false};
-
 Response ErrorResponse(const Error& e) {
   if (e.code == ErrorCode::kInvalidArgument && !e.field.empty()) {
     return Problems({{e.field, e.message}});
@@ -236,24 +226,11 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     co_return Problems({{"attachments", "are too large in all"}});
   }
 
-  // The sender's settings, and what the engine decides for each recipient.
-  std::optional<Result<policy::EffectiveSettings>> effective;
-  std::string sender_note;
-  co_await offloader_.Offload([&] { effective.emplace(directory_.EffectiveFor(m.from)); });
-  policy::EffectiveSettings settings;
-  if (effective->ok()) {
-    settings = **effective;
-  } else if (effective->error().code == ErrorCode::kNotFound) {
-    sender_note = "sender's domain has no settings: built-in defaults; ";
-  } else {
-    co_return ErrorResponse(effective->error());
-  }
-  bool encryption_required = true;
-  if (!settings.content_rules.value.empty()) {
-    auto rules = policy::ContentRules::Compile(settings.content_rules.value);
-    if (!rules.ok()) co_return ErrorResponse(rules.error());
-    encryption_required = rules->Match(m.subject, m.text + "\n" + m.html, {}).matched;
-  }
+  std::optional<Result<RecipientPlan>> plan;
+  co_await offloader_.Offload([&] { plan.emplace(planner_.Plan(m)); });
+  if (!plan->ok()) co_return ErrorResponse(plan->error());
+  if ((*plan)->refused) co_return http::ProblemResponse(422, "Cannot send", *(*plan)->refused);
+  if (!(*plan)->need_question.empty()) co_return NeedsQuestion((*plan)->need_question);
 
   SealInput input;
   input.account = principal->account;
@@ -261,62 +238,9 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   input.subject = m.subject;
   input.text = m.text;
   input.html = m.html;
-  const int expiry_days = m.expires_in_days.value_or(
-      settings.default_expiry_days.from == policy::Level::kDefault ? settings_.default_expiry_days
-                                                                   : settings.default_expiry_days.value);
-  input.expires_at = clock_.NowUnix() + std::int64_t{86400} * expiry_days;
-  if (settings.fixed_subject.value) input.notice_subject = *settings.fixed_subject.value;
-
-  policy::MessageChoices choices;
-  if (m.question) choices.question = policy::QuestionAnswer{*m.question, m.answer.value_or("")};
-  choices.interactive = true;  // an API client can be asked for a question
-  NoPortalAccounts no_portal;
-  std::set<std::string> seen;
-  std::vector<std::string> need_question;
-  std::optional<Response> refused;
-  std::optional<Error> failed;
-  // Address-book lookups read the database: plan off the event loop.
-  co_await offloader_.Offload([&] {
-    auto books = books_.OrderFor(m.from);
-    if (!books.ok()) {
-      failed = std::move(books).error();
-      return;
-    }
-    auto plan = [&](const std::vector<std::string>& list, const char* kind) {
-      for (const auto& address : list) {
-        if (failed) return;
-        if (!seen.insert(AsciiLower(address)).second) continue;  // listed twice: one copy
-        policy::SelectionContext ctx{settings, *books, choices, encryption_required,
-                                     book_view_, no_portal, tls_, kAvailable};
-        policy::Decision d = policy::SelectMethod(address, ctx);
-        spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
-        if (d.method == policy::Method::kEscrowQuestion && !d.question && !d.book.empty()) {
-          auto qa = books_.Question(d.book, address);
-          if (!qa.ok()) {
-            failed = std::move(qa).error();
-            return;
-          }
-          d.question = std::move(*qa);
-        }
-        if (d.method == policy::Method::kAskSender) {
-          need_question.push_back(address);
-        } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
-          input.recipients.push_back({address, kind, d.question->question, d.question->answer,
-                                      sender_note + d.Explain()});
-        } else {
-          // Only reachable through a failure action, which an interactive sender never gets.
-          refused = http::ProblemResponse(422, "Cannot send",
-                                          "No way to send securely to " + address + ": " +
-                                              d.Explain());
-        }
-      }
-    };
-    plan(m.to, "to");
-    plan(m.cc, "cc");
-  });
-  if (failed) co_return ErrorResponse(*failed);
-  if (refused) co_return *refused;
-  if (!need_question.empty()) co_return NeedsQuestion(need_question);
+  input.expires_at = clock_.NowUnix() + std::int64_t{86400} * (*plan)->expiry_days;
+  input.notice_subject = (*plan)->notice_subject;
+  input.recipients = std::move((*plan)->recipients);
 
   std::optional<Result<SubmitResult>> submitted;
   const std::string client = req.client_address;

@@ -8,6 +8,7 @@
 
 #include "api/auth.h"
 #include "api/message_request.h"
+#include "api/recipient_planner.h"
 #include "base/clock.h"
 #include "escrow/escrow_service.h"
 #include "http/router.h"
@@ -31,8 +32,9 @@ class MessagesApi {
               policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
               const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
               http::Offloader& offloader, const Clock& clock)
-      : settings_(std::move(settings)), auth_(auth), escrow_(escrow), directory_(directory),
-        books_(books), book_view_(book_view), tls_(tls), offloader_(offloader), clock_(clock) {}
+      : settings_(std::move(settings)), auth_(auth), escrow_(escrow),
+        planner_(directory, books, book_view, tls, settings_.default_expiry_days),
+        offloader_(offloader), clock_(clock) {}
 
   void Register(http::Router& router);
 
@@ -44,10 +46,7 @@ class MessagesApi {
   ApiSettings settings_;
   ApiKeyAuthenticator& auth_;
   EscrowService& escrow_;
-  policy::OrgDirectory& directory_;
-  policy::AddressBookDirectory& books_;
-  const policy::AddressBooks& book_view_;
-  const policy::TlsKnowledge& tls_;
+  RecipientPlanner planner_;
   http::Offloader& offloader_;
   const Clock& clock_;
 };

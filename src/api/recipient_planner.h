@@ -1,0 +1,46 @@
+// RecipientPlanner: how one API message goes to each of its recipients. It reads the
+// sender's effective settings, applies their content rules, and asks the policy engine
+// per recipient (with the sender's address books and what is known of recipient
+// domains), filling in questions from address books. Blocking (database reads): call
+// it off the event loop. Thread-safe if its directories and views are.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/message_request.h"
+#include "base/result.h"
+#include "escrow/sealer.h"
+#include "policy/address_books.h"
+#include "policy/org_directory.h"
+
+namespace sealpost::api {
+
+struct RecipientPlan {
+  std::vector<EscrowRecipientInput> recipients;  // in order, duplicates dropped
+  std::vector<std::string> need_question;         // the sender must give a question
+  std::optional<std::string> refused;             // no way to send securely (why)
+  int expiry_days = 30;
+  std::string notice_subject;                     // the sender's fixed subject, if set
+};
+
+class RecipientPlanner {
+ public:
+  RecipientPlanner(policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
+                   const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
+                   int server_default_expiry_days)
+      : directory_(directory), books_(books), book_view_(book_view), tls_(tls),
+        server_default_expiry_days_(server_default_expiry_days) {}
+
+  Result<RecipientPlan> Plan(const MessageRequest& message) const;
+
+ private:
+  policy::OrgDirectory& directory_;
+  policy::AddressBookDirectory& books_;
+  const policy::AddressBooks& book_view_;
+  const policy::TlsKnowledge& tls_;
+  int server_default_expiry_days_;
+};
+
+}  // namespace sealpost::api

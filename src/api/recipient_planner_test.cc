@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include "api/recipient_planner.h"
+#include "base/temp_dir.h"
+#include "crypto/random.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost::api {
+namespace {
+
+class RecipientPlannerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    org_ = sqlite::NewOrgStore(*db_);
+    book_store_ = sqlite::NewAddressBookStore(*db_);
+    directory_.emplace(*org_, key_, clock_);
+    books_.emplace(*book_store_, key_, clock_);
+    view_.emplace(*book_store_);
+    tls_.emplace(*org_);
+    planner_.emplace(*directory_, *books_, *view_, *tls_, 30);
+    ASSERT_TRUE(directory_->CreateAccount("Springfield").ok());
+    ASSERT_TRUE(directory_->CreateDomain("clinic.example", "Springfield").ok());
+    ASSERT_TRUE(directory_->CreateUser("dr@clinic.example").ok());
+  }
+
+  MessageRequest Message(std::vector<std::string> to) {
+    MessageRequest m;
+    m.from = "dr@clinic.example";
+    m.to = std::move(to);
+    m.text = "Results";
+    return m;
+  }
+
+  TempDir temp_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<OrgStore> org_;
+  std::unique_ptr<AddressBookStore> book_store_;
+  SecretBytes key_ = RandomSecret(32);
+  ManualClock clock_{1000};
+  std::optional<policy::OrgDirectory> directory_;
+  std::optional<policy::AddressBookDirectory> books_;
+  std::optional<policy::StoredAddressBooks> view_;
+  std::optional<policy::StoredTlsKnowledge> tls_;
+  std::optional<RecipientPlanner> planner_;
+};
+
+TEST_F(RecipientPlannerTest, AsksForAQuestionWhenNothingGivesOne) {
+  auto plan = planner_->Plan(Message({"a@x.example", "A@x.example", "b@x.example"}));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->need_question, (std::vector<std::string>{"a@x.example", "b@x.example"}));
+  EXPECT_TRUE(plan->recipients.empty());
+  EXPECT_EQ(plan->expiry_days, 30);  // the server's default
+}
+
+TEST_F(RecipientPlannerTest, UsesBooksThenDefaultsAndTheSendersSettings) {
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
+                              {"default_question=Year?|1956", "default_expiry_days=12",
+                               "fixed_subject=Clinic notice"}).ok());
+  policy::BookRef book{"user", "dr@clinic.example", "personal"};
+  ASSERT_TRUE(books_->CreateBook(book).ok());
+  ASSERT_TRUE(books_->Link("dr@clinic.example", book, "default").ok());
+  ASSERT_TRUE(books_->PutQuestion(book, "booked@x.example", {"Pet?", "Rex"}).ok());
+
+  auto plan = planner_->Plan(Message({"booked@x.example", "other@x.example"}));
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  ASSERT_EQ(plan->recipients.size(), 2u);
+  EXPECT_EQ(plan->recipients[0].question, "Pet?");
+  EXPECT_EQ(plan->recipients[0].answer, "Rex");
+  EXPECT_NE(plan->recipients[0].trace.find("address book user:dr@clinic.example:personal"),
+            std::string::npos);
+  EXPECT_EQ(plan->recipients[1].question, "Year?");
+  EXPECT_NE(plan->recipients[1].trace.find("default question (domain)"), std::string::npos);
+  EXPECT_EQ(plan->expiry_days, 12);
+  EXPECT_EQ(plan->notice_subject, "Clinic notice");
+
+  MessageRequest explicit_days = Message({"other@x.example"});
+  explicit_days.expires_in_days = 3;
+  EXPECT_EQ(planner_->Plan(explicit_days)->expiry_days, 3);
+}
+
+TEST_F(RecipientPlannerTest, UnknownSendersGetBuiltInDefaults) {
+  MessageRequest m = Message({"a@x.example"});
+  m.from = "someone@elsewhere.example";
+  m.question = "Q?";
+  m.answer = "A";
+  auto plan = planner_->Plan(m);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->recipients.size(), 1u);
+  EXPECT_EQ(plan->recipients[0].trace.rfind("sender's domain has no settings", 0), 0u);
+}
+
+}  // namespace
+}  // namespace sealpost::api
