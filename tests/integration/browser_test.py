@@ -8,9 +8,8 @@ import re
 import subprocess
 import threading
 import unittest
-from urllib.parse import urlparse
 
-from harness import Sealpost, free_port, notice_link
+from harness import Sealpost, free_port
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser", "view_message.mjs")
 
@@ -66,12 +65,8 @@ class BrowserTest(unittest.TestCase):
             self.assertEqual(r.status, 202, r.text)
 
             # The recipient's journey up to a verified session, with curl.
-            link = notice_link(server.notice_for("pat@example.net"))
-            r = server.get(urlparse(link).path, cookies=True)
-            page = server.get(r.header("location"), cookies=True)
-            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-            rid = r.header("location").split("/")[-1]
-            answered = server.post(f"/r/{rid}", form=[("csrf", csrf), ("answer", "rex")], cookies=True)
+            rid, page = server.open_notice("pat@example.net")
+            answered = server.answer(rid, page, "rex")
             self.assertEqual(answered.status, 303)
             session = re.search(r"__Host-sp_session=([^;]+)", " ".join(answered.cookies)).group(1)
 

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from urllib.parse import urlparse
 
 BIN = os.environ.get("SEALPOST_BIN", "../../build/asan/src/app/sealpost")
 
@@ -175,6 +176,22 @@ class Sealpost:
                 return found
             time.sleep(0.1)
         raise AssertionError(f"expected {count} notices, found {len(self.notices())}")
+
+    # --- The recipient in the portal -------------------------------------------------
+    def open_notice(self, address):
+        """Follows the link in `address`'s notice, as that recipient in a fresh browser;
+        returns (recipient id, the page it leads to)."""
+        link = notice_link(self.notice_for(address))
+        if os.path.exists(self.cookie_jar):
+            os.remove(self.cookie_jar)
+        r = self.get(urlparse(link).path, cookies=True)
+        location = r.header("location")
+        return location.split("/")[-1], self.get(location, cookies=True)
+
+    def answer(self, rid, page, answer):
+        """Submits `answer` on a question page."""
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        return self.post(f"/r/{rid}", form=[("csrf", csrf), ("answer", answer)], cookies=True)
 
     def notice_for(self, address, timeout=30):
         deadline = time.time() + timeout

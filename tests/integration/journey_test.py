@@ -57,9 +57,7 @@ class JourneyTest(unittest.TestCase):
         return rid, page
 
     def answer(self, rid, page, answer):
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        return self.server.post(f"/r/{rid}", form=[("csrf", csrf), ("answer", answer)],
-                                cookies=True)
+        return self.server.answer(rid, page, answer)
 
     def test_json_journey(self):
         attachment = os.urandom(300_000)

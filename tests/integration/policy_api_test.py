@@ -6,10 +6,9 @@ import os
 import re
 import subprocess
 import unittest
-from urllib.parse import urlparse
 
 import harness
-from harness import Sealpost, notice_link
+from harness import Sealpost
 
 
 class PolicyApiTest(unittest.TestCase):
@@ -52,16 +51,9 @@ class PolicyApiTest(unittest.TestCase):
         self.assertEqual((expires - created).days, 9)
 
         # The recipient answers the account's default question.
-        link = notice_link(self.server.notice_for("kid@plain.example"))
-        if os.path.exists(self.server.cookie_jar):
-            os.remove(self.server.cookie_jar)
-        r = self.server.get(urlparse(link).path, cookies=True)
-        page = self.server.get(r.header("location"), cookies=True)
+        rid, page = self.server.open_notice("kid@plain.example")
         self.assertIn("Your year of birth?", page.text)
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        rid = r.header("location").split("/")[-1]
-        self.assertEqual(self.server.post(f"/r/{rid}", form=[("csrf", csrf), ("answer", "1956")],
-                                          cookies=True).status, 303)
+        self.assertEqual(self.server.answer(rid, page, "1956").status, 303)
         self.assertIn("Results attached.", self.server.get(f"/r/{rid}", cookies=True).text)
 
     def test_a_users_key_sends_only_as_that_user(self):
@@ -98,16 +90,9 @@ class PolicyApiTest(unittest.TestCase):
         sent = self.send({"from": "nurse@clinic.example", "to": ["booked@plain.example"], "text": "Hi"})
         self.assertIn("address book user:nurse@clinic.example:personal: question",
                       sent["recipients"][0]["why"])
-        link = notice_link(self.server.notice_for("booked@plain.example"))
-        if os.path.exists(self.server.cookie_jar):
-            os.remove(self.server.cookie_jar)
-        r = self.server.get(urlparse(link).path, cookies=True)
-        page = self.server.get(r.header("location"), cookies=True)
+        rid, page = self.server.open_notice("booked@plain.example")
         self.assertIn("Favourite colour?", page.text)
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        rid = r.header("location").split("/")[-1]
-        self.assertEqual(self.server.post(f"/r/{rid}", form=[("csrf", csrf), ("answer", "teal")],
-                                          cookies=True).status, 303)
+        self.assertEqual(self.server.answer(rid, page, "teal").status, 303)
 
     def test_the_messages_own_question_wins_over_the_default(self):
         sent = self.send({"from": "dr@clinic.example", "to": ["lou@plain.example"], "text": "x",
