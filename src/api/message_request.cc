@@ -218,8 +218,21 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
           problems.push_back({"options.escrow", "must be an object with question and answer"});
         } else {
           const auto& e = escrow->get_object();
+          for (const auto& member : e) {
+            if (member.key() != "question" && member.key() != "answer" && member.key() != "save") {
+              problems.push_back({"options.escrow." + SanitizeForLog(member.key(), 64),
+                                  "is not a known option"});
+            }
+          }
           r.question = OptionalString(e, "question", "options.escrow.question", problems);
           r.answer = OptionalString(e, "answer", "options.escrow.answer", problems);
+          if (auto* save = e.if_contains("save"); save && !save->is_null()) {
+            if (!save->is_bool()) problems.push_back({"options.escrow.save", "must be true or false"});
+            else r.save_answer = save->get_bool();
+          }
+          if (r.save_answer && !r.question) {
+            problems.push_back({"options.escrow.save", "needs a question and an answer to save"});
+          }
           if (r.question && (r.question->empty() || r.question->size() > limits.max_question ||
                              HasControl(*r.question, false))) {
             problems.push_back({"options.escrow.question",

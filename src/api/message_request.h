@@ -29,6 +29,7 @@ struct MessageRequest {
   std::vector<AttachmentInput> attachments;
   std::optional<std::string> question;
   std::optional<std::string> answer;
+  bool save_answer = false;  // keep the question and answer in the sender's default book
   std::optional<int> expires_in_days;
 };
 

@@ -61,6 +61,18 @@ TEST(MessageRequest, RefusesMalformedJson) {
   EXPECT_EQ(Names(ParseMessageRequest(deep, {})), std::vector<std::string>{"body"});
 }
 
+TEST(MessageRequest, SaveNeedsAQuestion) {
+  auto ok = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"escrow": {"question": "Q", "answer": "A", "save": true}}})", {});
+  ASSERT_TRUE(ok.problems.empty());
+  EXPECT_TRUE(ok.request.save_answer);
+  auto bad = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"escrow": {"save": "yes", "colour": 1}}})", {});
+  auto names = Names(bad);
+  EXPECT_NE(std::find(names.begin(), names.end(), "options.escrow.save"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "options.escrow.colour"), names.end());
+}
+
 TEST(MessageRequest, EnforcesLimits) {
   RequestLimits limits;
   limits.max_recipients = 2;

@@ -268,13 +268,28 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   });
   if (!submitted->ok()) co_return ErrorResponse(submitted->error());
 
+  // The message is committed; saving its answers is a courtesy that must not undo it.
+  std::string saved_to;
+  if (m.save_answer) {
+    std::vector<std::string> addresses;
+    for (const auto& r : (*submitted)->recipients) addresses.push_back(r.address);
+    std::optional<Result<std::string>> saved;
+    co_await offloader_.Offload([&] { saved.emplace(planner_.SaveAnswers(m, addresses)); });
+    if (saved->ok()) {
+      saved_to = **saved;
+    } else {
+      spdlog::warn("api: message {} sent, but its answers were not saved: {}",
+                   (*submitted)->message_id, saved->error().ToString());
+    }
+  }
+
   json::array recipients;
   for (const auto& r : (*submitted)->recipients) {
     recipients.push_back(RecipientJson(r.address, r.kind, r.method, r.status, r.trace));
   }
-  Response res = http::JsonResponse(
-      202, json::serialize(json::object{{"id", (*submitted)->message_id},
-                                        {"recipients", std::move(recipients)}}));
+  json::object reply{{"id", (*submitted)->message_id}, {"recipients", std::move(recipients)}};
+  if (!saved_to.empty()) reply["answers_saved_to"] = saved_to;
+  Response res = http::JsonResponse(202, json::serialize(reply));
   res.Set("Location", "/api/v1/messages/" + (*submitted)->message_id);
   co_return res;
 }

@@ -84,4 +84,12 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m) const {
   return plan;
 }
 
+Result<std::string> RecipientPlanner::SaveAnswers(const MessageRequest& m,
+                                              const std::vector<std::string>& addresses) const {
+  if (!m.question || !m.answer) {
+    return MakeError(ErrorCode::kInvalidArgument, "no question to save", "options.escrow.save");
+  }
+  return books_.SaveToDefaultBook(m.from, addresses, {*m.question, *m.answer});
+}
+
 }  // namespace sealpost::api

@@ -35,6 +35,11 @@ class RecipientPlanner {
 
   Result<RecipientPlan> Plan(const MessageRequest& message) const;
 
+  // After the message is accepted: keep its question for these recipients in the
+  // sender's default address book. Returns the book's name.
+  Result<std::string> SaveAnswers(const MessageRequest& message,
+                                  const std::vector<std::string>& addresses) const;
+
  private:
   policy::OrgDirectory& directory_;
   policy::AddressBookDirectory& books_;

@@ -79,6 +79,23 @@ TEST_F(RecipientPlannerTest, UsesBooksThenDefaultsAndTheSendersSettings) {
   EXPECT_EQ(planner_->Plan(explicit_days)->expiry_days, 3);
 }
 
+TEST_F(RecipientPlannerTest, SavedAnswersAreUsedNextTime) {
+  MessageRequest first = Message({"pat@x.example"});
+  first.question = "Code word?";
+  first.answer = "lemon";
+  first.save_answer = true;
+  auto book = planner_->SaveAnswers(first, {"pat@x.example"});
+  ASSERT_TRUE(book.ok()) << book.error().ToString();
+  EXPECT_EQ(*book, "user:dr@clinic.example:default");
+  auto plan = planner_->Plan(Message({"pat@x.example"}));  // no question this time
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->recipients.size(), 1u);
+  EXPECT_EQ(plan->recipients[0].question, "Code word?");
+  EXPECT_EQ(plan->recipients[0].answer, "lemon");
+  EXPECT_NE(plan->recipients[0].trace.find("address book user:dr@clinic.example:default"),
+            std::string::npos);
+}
+
 TEST_F(RecipientPlannerTest, UnknownSendersGetBuiltInDefaults) {
   MessageRequest m = Message({"a@x.example"});
   m.from = "someone@elsewhere.example";

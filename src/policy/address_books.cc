@@ -163,6 +163,32 @@ Status AddressBookDirectory::PutQuestion(const BookRef& ref, const std::string& 
   return store_.PutEntries({{book->id, address, "question", std::move(*sealed), clock_.NowUnix()}});
 }
 
+Result<std::string> AddressBookDirectory::SaveToDefaultBook(
+    const std::string& user, const std::vector<std::string>& addresses, const QuestionAnswer& qa) {
+  auto order = OrderFor(user);
+  if (!order.ok()) return std::move(order).error();
+  BookRef ref{"user", user, "default"};
+  if (!order->default_book.empty()) {
+    auto parsed = ParseBookRef(order->default_book);
+    if (!parsed.ok()) return std::move(parsed).error();
+    ref = std::move(*parsed);
+  } else {
+    auto existing = store_.FindBook(ref.level, ref.owner, ref.name);
+    if (!existing.ok()) return std::move(existing).error();
+    if (!existing->has_value()) {
+      auto status = CreateBook(ref);
+      if (!status.ok()) return std::move(status).error();
+    }
+    auto status = Link(user, ref, "default");
+    if (!status.ok()) return std::move(status).error();
+  }
+  for (const auto& address : addresses) {
+    auto status = PutQuestion(ref, address, qa);
+    if (!status.ok()) return std::move(status).error();
+  }
+  return ref.ToString();
+}
+
 Result<QuestionAnswer> AddressBookDirectory::Question(const std::string& book_ref,
                                                       const std::string& address) {
   auto ref = ParseBookRef(book_ref);

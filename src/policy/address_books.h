@@ -53,6 +53,13 @@ class AddressBookDirectory {
       const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
   Status PutQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
+  // Keeps `qa` for each address in the user's default book, creating
+  // "user:<user>:default" (and making it their default) when they have none. Returns
+  // the book's name.
+  Result<std::string> SaveToDefaultBook(const std::string& user,
+                                        const std::vector<std::string>& addresses,
+                                        const QuestionAnswer& qa);
+
   // The question and answer of a book's entry, for sealing.
   Result<QuestionAnswer> Question(const std::string& book_ref, const std::string& address);
 

@@ -94,6 +94,16 @@ class PolicyApiTest(unittest.TestCase):
         self.assertIn("Favourite colour?", page.text)
         self.assertEqual(self.server.answer(rid, page, "teal").status, 303)
 
+    def test_saved_answers_are_used_for_the_next_message(self):
+        first = self.send({"from": "sec@elsewhere.example", "to": ["repeat@plain.example"],
+                           "text": "1", "options": {"escrow": {"question": "Code?",
+                                                               "answer": "lemon", "save": True}}})
+        self.assertEqual(first["answers_saved_to"], "user:sec@elsewhere.example:default")
+        second = self.send({"from": "sec@elsewhere.example", "to": ["repeat@plain.example"],
+                            "text": "2"})
+        self.assertIn("address book user:sec@elsewhere.example:default: question",
+                      second["recipients"][0]["why"])
+
     def test_the_messages_own_question_wins_over_the_default(self):
         sent = self.send({"from": "dr@clinic.example", "to": ["lou@plain.example"], "text": "x",
                           "options": {"escrow": {"question": "Code word?", "answer": "lemon"}}})
