@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -23,7 +24,7 @@ namespace {
 
 struct AdminArgs {
   std::string config;
-  std::string name, level, account, file, from, to, host, tls, role, book;
+  std::string name, level, account, file, from, to, host, tls, role, book, question, answer;
   bool progress = false;
   std::vector<std::string> assignments;
 };
@@ -247,6 +248,68 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
               << (report->problems.size() == 1 ? "" : "s") << " refused\n";
     exit_code = report->problems.empty() ? 0 : 2;
   });
+
+  auto* book_list = book->add_subcommand("list", "List a book's entries (no answers)");
+  book_list->add_option("book", args->book)->required();
+  book_list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto entries = c.books->List(*ref);
+    if (!entries.ok()) return std::move(entries).error();
+    for (const auto& e : *entries) std::cout << e.address << "\t" << e.kind << "\n";
+    return OkStatus();
+  }));
+  auto* book_add = book->add_subcommand("add-question", "Add or replace one entry's question and answer");
+  book_add->add_option("book", args->book)->required();
+  book_add->add_option("address", args->name)->required();
+  book_add->add_option("--question", args->question)->required();
+  book_add->add_option("--answer", args->answer)->required();
+  book_add->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    // One entry goes through the same checks as a CSV row.
+    std::string csv = "address,question,answer\n\"" + a.name + "\",\"" + a.question + "\",\"" +
+                      a.answer + "\"\n";
+    if (a.name.find('"') != std::string::npos || a.question.find('"') != std::string::npos ||
+        a.answer.find('"') != std::string::npos) {
+      return MakeError(ErrorCode::kInvalidArgument, "must not contain double quotes", "entry");
+    }
+    auto report = c.books->ImportQuestionsCsv(*ref, csv);
+    if (!report.ok()) return std::move(report).error();
+    if (!report->problems.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, report->problems[0].reason, "entry");
+    }
+    std::cout << a.book << ": " << a.name << " saved\n";
+    return OkStatus();
+  }));
+  auto* book_remove = book->add_subcommand("remove", "Remove one entry");
+  book_remove->add_option("book", args->book)->required();
+  book_remove->add_option("address", args->name)->required();
+  book_remove->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto s = c.books->Remove(*ref, a.name);
+    if (s.ok()) std::cout << a.book << ": " << a.name << " removed\n";
+    return s;
+  }));
+  auto* book_export = book->add_subcommand(
+      "export-questions", "Write a book's questions and answers as CSV (mode 0600; answers in clear)");
+  book_export->add_option("book", args->book)->required();
+  book_export->add_option("file", args->file)->required();
+  book_export->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto csv = c.books->ExportQuestionsCsv(*ref);
+    if (!csv.ok()) return std::move(csv).error();
+    // The file holds answers: private to its owner, and never written over.
+    int fd = ::open(a.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return MakeError(ErrorCode::kAlreadyExists, "cannot create " + a.file + " (it may exist)");
+    bool ok = ::write(fd, csv->data(), csv->size()) == static_cast<ssize_t>(csv->size());
+    ::close(fd);
+    if (!ok) return MakeError(ErrorCode::kIo, "cannot write " + a.file);
+    std::cout << a.book << " exported to " << a.file << " (it holds answers: keep it safe)\n";
+    return OkStatus();
+  }));
 
   auto* mx = admin->add_subcommand("mx", "What is known of recipient domains' TLS")->require_subcommand(1);
   auto* mx_set = mx->add_subcommand("set", "Record whether a domain's MX offers STARTTLS");

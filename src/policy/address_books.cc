@@ -163,6 +163,49 @@ Status AddressBookDirectory::PutQuestion(const BookRef& ref, const std::string& 
   return store_.PutEntries({{book->id, address, "question", std::move(*sealed), clock_.NowUnix()}});
 }
 
+Status AddressBookDirectory::Remove(const BookRef& ref, const std::string& address) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  return store_.RemoveEntry(book->id, address);
+}
+
+Result<std::vector<AddressBookDirectory::Listing>> AddressBookDirectory::List(const BookRef& ref) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  auto entries = store_.ListEntries(book->id);
+  if (!entries.ok()) return std::move(entries).error();
+  std::vector<Listing> out;
+  for (const auto& e : *entries) out.push_back({e.address, e.kind});
+  return out;
+}
+
+namespace {
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+Result<std::string> AddressBookDirectory::ExportQuestionsCsv(const BookRef& ref) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  auto entries = store_.ListEntries(book->id);
+  if (!entries.ok()) return std::move(entries).error();
+  std::string out = "address,question,answer\r\n";
+  for (const auto& e : *entries) {
+    if (e.kind != "question") continue;
+    auto qa = Question(ref.ToString(), e.address);
+    if (!qa.ok()) return std::move(qa).error();
+    out += CsvField(e.address) + "," + CsvField(qa->question) + "," + CsvField(qa->answer) + "\r\n";
+  }
+  return out;
+}
+
 Result<std::string> AddressBookDirectory::SaveToDefaultBook(
     const std::string& user, const std::vector<std::string>& addresses, const QuestionAnswer& qa) {
   auto order = OrderFor(user);

@@ -53,6 +53,16 @@ class AddressBookDirectory {
       const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
   Status PutQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
+  Status Remove(const BookRef& ref, const std::string& address);
+
+  struct Listing {
+    std::string address;
+    std::string kind;
+  };
+  Result<std::vector<Listing>> List(const BookRef& ref);
+  // The book's questions and answers as CSV (address,question,answer), the format
+  // ImportQuestionsCsv reads. Answers are in clear: the caller decides where it goes.
+  Result<std::string> ExportQuestionsCsv(const BookRef& ref);
   // Keeps `qa` for each address in the user's default book, creating
   // "user:<user>:default" (and making it their default) when they have none. Returns
   // the book's name.

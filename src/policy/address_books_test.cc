@@ -102,6 +102,24 @@ TEST_F(AddressBooksTest, OrderAndLookupFeedTheEngine) {
   EXPECT_EQ(books_->Link("dr@clinic.example", shared_, "owner").error().field, "role");
 }
 
+TEST_F(AddressBooksTest, ExportReadsBackThroughImport) {
+  ASSERT_TRUE(books_->PutQuestion(personal_, "pat@example.net", {"Pet, first?", "Rex \"the\" dog"}).ok());
+  ASSERT_TRUE(books_->PutQuestion(personal_, "kid@example.net", {"Q?", "A"}).ok());
+  auto csv = books_->ExportQuestionsCsv(personal_);
+  ASSERT_TRUE(csv.ok());
+  auto report = books_->ImportQuestionsCsv(shared_, *csv);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->imported, 2u);
+  EXPECT_TRUE(report->problems.empty());
+  EXPECT_EQ(books_->Question(shared_.ToString(), "pat@example.net")->answer, "Rex \"the\" dog");
+  auto listing = books_->List(shared_);
+  ASSERT_EQ(listing->size(), 2u);
+  EXPECT_EQ((*listing)[0].address, "kid@example.net");
+  ASSERT_TRUE(books_->Remove(shared_, "kid@example.net").ok());
+  EXPECT_EQ(books_->Remove(shared_, "kid@example.net").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(books_->List(shared_)->size(), 1u);
+}
+
 TEST_F(AddressBooksTest, AnswersAreSealedAtRest) {
   ASSERT_TRUE(books_->PutQuestion(personal_, "pat@example.net", {"Q?", "SecretAnswer42"}).ok());
   auto book = **store_->FindBook("user", "dr@clinic.example", "personal");

@@ -81,6 +81,9 @@ class AddressBookStore {
                                                             const std::string& name) = 0;
   virtual Result<std::optional<AddressBookEntryRecord>> FindEntry(const std::string& book_id,
                                                                   const std::string& address) = 0;
+  virtual Result<std::vector<AddressBookEntryRecord>> ListEntries(const std::string& book_id) = 0;
+  // kNotFound when the book has no entry for the address.
+  virtual Status RemoveEntry(const std::string& book_id, const std::string& address) = 0;
   // Inserts or replaces entries, all in one transaction.
   virtual Status PutEntries(const std::vector<AddressBookEntryRecord>& entries) = 0;
   // Replaces the user's link to the book; a user has at most one default and one

@@ -103,6 +103,28 @@ class AdminTest(unittest.TestCase):
         self.assertIn("no address-book entry in account:Springfield:shared, "
                       "user:dr@clinic.example:personal", out)
 
+        # One by one, listing without answers, export that imports again.
+        self.ok("book", "add-question", "user:dr@clinic.example:personal", "solo@example.net",
+                "--question", "Town?", "--answer", "Shelbyville")
+        code, _, err = self.admin("book", "add-question", "user:dr@clinic.example:personal",
+                                  "not an address", "--question", "Q", "--answer", "A")
+        self.assertEqual(code, 2)
+        self.assertIn("not a valid address", err)
+        listing = self.ok("book", "list", "user:dr@clinic.example:personal")
+        self.assertEqual(listing, "solo@example.net\tquestion\n")
+        exported = os.path.join(self.server.tmp, "export.csv")
+        self.ok("book", "export-questions", "user:dr@clinic.example:personal", exported)
+        self.assertEqual(os.stat(exported).st_mode & 0o777, 0o600)
+        with open(exported) as f:
+            self.assertIn("solo@example.net,Town?,Shelbyville", f.read())
+        code, _, _ = self.admin("book", "export-questions", "user:dr@clinic.example:personal", exported)
+        self.assertEqual(code, 2)  # never writes over a file
+        self.ok("book", "create", "domain:clinic.example:copy")
+        self.assertIn("imported 1 entry", self.ok("book", "import-questions",
+                                                    "domain:clinic.example:copy", exported))
+        self.ok("book", "remove", "domain:clinic.example:copy", "solo@example.net")
+        self.assertEqual(self.ok("book", "list", "domain:clinic.example:copy"), "")
+
         code, _, err = self.admin("book", "link", "dr@clinic.example", "user:x:none", "--role", "default")
         self.assertEqual(code, 2)
         self.assertIn("no address book user:x:none", err)

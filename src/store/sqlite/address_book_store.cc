@@ -60,6 +60,33 @@ class SqliteAddressBookStore final : public AddressBookStore {
     return out;
   }
 
+  Result<std::vector<AddressBookEntryRecord>> ListEntries(const std::string& book_id) override {
+    std::vector<AddressBookEntryRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT book_id, address, kind, sealed_data, updated_at "
+                      "FROM address_book_entries WHERE book_id = ? ORDER BY address");
+      s.Bind(1, book_id);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)});
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Status RemoveEntry(const std::string& book_id, const std::string& address) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, "DELETE FROM address_book_entries WHERE book_id = ? AND address = ?")
+                        .Bind(1, book_id).Bind(2, address).Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no entry for " + address);
+      return OkStatus();
+    });
+  }
+
   Status PutEntries(const std::vector<AddressBookEntryRecord>& entries) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
       for (const auto& e : entries) {
