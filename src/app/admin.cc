@@ -267,18 +267,8 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   book_add->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto ref = policy::ParseBookRef(a.book);
     if (!ref.ok()) return std::move(ref).error();
-    // One entry goes through the same checks as a CSV row.
-    std::string csv = "address,question,answer\n\"" + a.name + "\",\"" + a.question + "\",\"" +
-                      a.answer + "\"\n";
-    if (a.name.find('"') != std::string::npos || a.question.find('"') != std::string::npos ||
-        a.answer.find('"') != std::string::npos) {
-      return MakeError(ErrorCode::kInvalidArgument, "must not contain double quotes", "entry");
-    }
-    auto report = c.books->ImportQuestionsCsv(*ref, csv);
-    if (!report.ok()) return std::move(report).error();
-    if (!report->problems.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, report->problems[0].reason, "entry");
-    }
+    auto s = c.books->AddQuestion(*ref, a.name, {a.question, a.answer});
+    if (!s.ok()) return s;
     std::cout << a.book << ": " << a.name << " saved\n";
     return OkStatus();
   }));

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/auth.h"
+#include "api/admin_api.h"
 #include "api/messages_api.h"
 #include "app/signing_key.h"
 #include "crypto/key_ring.h"
@@ -93,6 +94,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api::MessagesApi messages_api(api_settings, auth, escrow, directory, books, book_view,
                                 tls_knowledge, **server, clock);
   messages_api.Register((*server)->router());
+  api::AdminApi admin_api(auth, directory, books, **server);
+  admin_api.Register((*server)->router());
 
   portal::PortalSettings portal_settings;
   portal_settings.organisation = config.organisation;

@@ -43,6 +43,13 @@ TEST(Form, ParsesAndDecodes) {
   EXPECT_FALSE(FormValue(*form, "missing").has_value());
 }
 
+TEST(PercentDecode, DecodesStrictly) {
+  EXPECT_EQ(PercentDecode("account:Springfield%20Clinic:a+b").value_or(""),
+            "account:Springfield Clinic:a+b");
+  EXPECT_FALSE(PercentDecode("%2").has_value());
+  EXPECT_FALSE(PercentDecode("%zz").has_value());
+}
+
 TEST(Form, RefusesMalformed) {
   EXPECT_FALSE(ParseForm("a=%zz").ok());
   EXPECT_FALSE(ParseForm("a=%2").ok());

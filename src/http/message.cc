@@ -117,11 +117,11 @@ int HexValue(char c) {
   return -1;
 }
 
-std::optional<std::string> FormDecode(std::string_view s) {
+std::optional<std::string> Decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out.push_back(' ');
     } else if (s[i] == '%') {
       if (i + 2 >= s.size()) return std::nullopt;
@@ -136,7 +136,11 @@ std::optional<std::string> FormDecode(std::string_view s) {
   return out;
 }
 
+std::optional<std::string> FormDecode(std::string_view s) { return Decode(s, true); }
+
 }  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view text) { return Decode(text, false); }
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view body,
                                                                     std::size_t max_fields) {

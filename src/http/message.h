@@ -81,6 +81,9 @@ Response ProblemFromError(const Error& error);
 // escapes valid, at most `max_fields` pairs.
 Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view body,
                                                                     std::size_t max_fields = 64);
+// Strict percent-decoding of a path segment ("+" stays "+"); nullopt on a bad escape.
+std::optional<std::string> PercentDecode(std::string_view text);
+
 std::optional<std::string> FormValue(const std::vector<std::pair<std::string, std::string>>& form,
                                      std::string_view name);
 

@@ -28,6 +28,20 @@ bool OneLine(std::string_view s) {
   return true;
 }
 
+// Why an entry cannot be stored; empty when it can.
+std::string QuestionEntryProblem(const std::string& address, const std::string& question,
+                                 const std::string& answer) {
+  std::string why = AddressProblem(address);
+  if (!why.empty()) return "\"" + SanitizeForLog(address, 80) + "\" is not a valid address: it " + why;
+  if (question.empty() || question.size() > kMaxText || !OneLine(question)) {
+    return "the question must be 1 to 500 characters on one line";
+  }
+  if (answer.empty() || answer.size() > kMaxText || !OneLine(answer)) {
+    return "the answer must be 1 to 500 characters on one line";
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<BookRef> ParseBookRef(std::string_view text) {
@@ -120,17 +134,9 @@ Result<ImportReport> AddressBookDirectory::ImportQuestionsCsv(
     const std::string address(TrimWhitespace(r.fields[0]));
     const std::string question(TrimWhitespace(r.fields[1]));
     const std::string answer(TrimWhitespace(r.fields[2]));
-    std::string why = AddressProblem(address);
+    std::string why = QuestionEntryProblem(address, question, answer);
     if (!why.empty()) {
-      report.problems.push_back({r.line, "\"" + SanitizeForLog(address, 80) + "\" is not a valid address: it " + why});
-      continue;
-    }
-    if (question.empty() || question.size() > kMaxText || !OneLine(question)) {
-      report.problems.push_back({r.line, "the question must be 1 to 500 characters on one line"});
-      continue;
-    }
-    if (answer.empty() || answer.size() > kMaxText || !OneLine(answer)) {
-      report.problems.push_back({r.line, "the answer must be 1 to 500 characters on one line"});
+      report.problems.push_back({r.line, why});
       continue;
     }
     auto [it, fresh] = seen.emplace(AsciiLower(address), r.line);
@@ -150,6 +156,15 @@ Result<ImportReport> AddressBookDirectory::ImportQuestionsCsv(
   }
   report.imported = entries.size();
   return report;
+}
+
+Status AddressBookDirectory::AddQuestion(const BookRef& ref, const std::string& address,
+                                         const QuestionAnswer& qa) {
+  const std::string question(TrimWhitespace(qa.question));
+  const std::string answer(TrimWhitespace(qa.answer));
+  std::string why = QuestionEntryProblem(address, question, answer);
+  if (!why.empty()) return MakeError(ErrorCode::kInvalidArgument, why, "entry");
+  return PutQuestion(ref, address, {question, answer});
 }
 
 Status AddressBookDirectory::PutQuestion(const BookRef& ref, const std::string& address,

@@ -52,6 +52,8 @@ class AddressBookDirectory {
       const BookRef& ref, std::string_view csv,
       const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
+  // One entry, checked exactly as an imported row is.
+  Status AddQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
   Status PutQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
   Status Remove(const BookRef& ref, const std::string& address);
 

@@ -1,0 +1,170 @@
+#include "api/admin_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "policy/settings_json.h"
+
+namespace sealpost::api {
+namespace json = boost::json;
+using boost::asio::awaitable;
+using http::Response;
+
+namespace {
+
+constexpr std::uint64_t kMaxSettingsBody = 256 * 1024;
+constexpr std::uint64_t kMaxCsvBody = 64ull * 1024 * 1024;
+
+Response Problem(const Error& e) {
+  if (e.code == ErrorCode::kInvalidArgument) {
+    return http::ProblemResponse(400, "Invalid request", e.message,
+                                 {{e.field.empty() ? "body" : e.field, e.message}});
+  }
+  if (e.code == ErrorCode::kInternal || e.code == ErrorCode::kIo || e.code == ErrorCode::kIntegrity) {
+    spdlog::error("admin api: {}", e.ToString());
+  }
+  return http::ProblemFromError(e);
+}
+
+Result<policy::BookRef> BookParam(const std::string& raw) {
+  auto decoded = http::PercentDecode(raw);
+  if (!decoded) return MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "book");
+  return policy::ParseBookRef(*decoded);
+}
+
+}  // namespace
+
+awaitable<Response> AdminApi::AsAdmin(http::Request& req, std::function<Response()> work) {
+  std::optional<Result<Principal>> principal;
+  std::string header(req.header("x-api-key"));
+  std::optional<Response> response;
+  co_await offloader_.Offload([&] {
+    principal.emplace(auth_.Authenticate(header));
+    if (principal->ok() && (*principal)->user.empty()) response = work();
+  });
+  if (!principal->ok()) {
+    Response r = http::ProblemFromError(principal->error());
+    r.Set("WWW-Authenticate", "X-API-Key");
+    co_return r;
+  }
+  if (!response) {
+    co_return http::ProblemResponse(403, "Forbidden", "Administration needs an administrator's API key.");
+  }
+  co_return std::move(*response);
+}
+
+void AdminApi::Register(http::Router& router) {
+  router.Add("GET", "/api/v1/settings/{level}/{name}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto level = policy::ParseOrgLevel(req.params[0]);
+      auto name = http::PercentDecode(req.params[1]);
+      if (!level.ok()) return Problem(level.error());
+      if (!name) return Problem(MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "name"));
+      auto layer = directory_.Settings(*level, *name);
+      if (!layer.ok()) return Problem(layer.error());
+      return http::JsonResponse(200, policy::SettingsForDisplay(*layer));
+    });
+  });
+  router.Add("PUT", "/api/v1/settings/{level}/{name}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto level = policy::ParseOrgLevel(req.params[0]);
+      auto name = http::PercentDecode(req.params[1]);
+      if (!level.ok()) return Problem(level.error());
+      if (!name) return Problem(MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "name"));
+      auto status = directory_.Replace(*level, *name, req.body);
+      if (!status.ok()) return Problem(status.error());
+      auto layer = directory_.Settings(*level, *name);
+      if (!layer.ok()) return Problem(layer.error());
+      return http::JsonResponse(200, policy::SettingsForDisplay(*layer));
+    });
+  }, http::BodyMode::kBuffered, kMaxSettingsBody);
+
+  router.Add("POST", "/api/v1/address-books", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      boost::system::error_code ec;
+      json::value v = json::parse(req.body, ec);
+      const json::value* book = !ec && v.is_object() ? v.get_object().if_contains("book") : nullptr;
+      if (!book || !book->is_string()) {
+        return Problem(MakeError(ErrorCode::kInvalidArgument, "must be \"level:owner:name\"", "book"));
+      }
+      auto ref = policy::ParseBookRef(book->get_string());
+      if (!ref.ok()) return Problem(ref.error());
+      auto status = books_.CreateBook(*ref);
+      if (!status.ok()) return Problem(status.error());
+      return http::JsonResponse(201, json::serialize(json::object{{"book", ref->ToString()}}));
+    });
+  });
+  router.Add("GET", "/api/v1/address-books/{book}/entries", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      auto entries = books_.List(*ref);
+      if (!entries.ok()) return Problem(entries.error());
+      json::array list;
+      for (const auto& e : *entries) list.push_back({{"address", e.address}, {"kind", e.kind}});
+      return http::JsonResponse(200, json::serialize(json::object{{"entries", std::move(list)}}));
+    });
+  });
+  router.Add("PUT", "/api/v1/address-books/{book}/entries/{address}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      auto address = http::PercentDecode(req.params[1]);
+      boost::system::error_code ec;
+      json::value v = json::parse(req.body, ec);
+      const json::object* o = !ec && v.is_object() ? &v.get_object() : nullptr;
+      const json::value* q = o ? o->if_contains("question") : nullptr;
+      const json::value* a = o ? o->if_contains("answer") : nullptr;
+      if (!q || !a || !q->is_string() || !a->is_string()) {
+        return Problem(MakeError(ErrorCode::kInvalidArgument,
+                                 "must be {\"question\": ..., \"answer\": ...}", "body"));
+      }
+      if (!address) return Problem(MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "address"));
+      auto status = books_.AddQuestion(*ref, *address, {std::string(q->get_string()),
+                                                        std::string(a->get_string())});
+      if (!status.ok()) return Problem(status.error());
+      return http::JsonResponse(200, json::serialize(json::object{{"address", *address}, {"kind", "question"}}));
+    });
+  }, http::BodyMode::kBuffered, 8 * 1024);
+  router.Add("DELETE", "/api/v1/address-books/{book}/entries/{address}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      auto address = http::PercentDecode(req.params[1]);
+      if (!address) return Problem(MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "address"));
+      auto status = books_.Remove(*ref, *address);
+      if (!status.ok()) return Problem(status.error());
+      Response r;
+      r.status = 204;
+      return r;
+    });
+  });
+  router.Add("POST", "/api/v1/address-books/{book}/import", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      auto report = books_.ImportQuestionsCsv(*ref, req.body);
+      if (!report.ok()) return Problem(report.error());
+      json::array problems;
+      for (const auto& p : report->problems) problems.push_back({{"line", p.line}, {"reason", p.reason}});
+      return http::JsonResponse(200, json::serialize(json::object{
+                                         {"imported", report->imported}, {"problems", std::move(problems)}}));
+    });
+  }, http::BodyMode::kBuffered, kMaxCsvBody);
+  router.Add("GET", "/api/v1/address-books/{book}/export", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      auto csv = books_.ExportQuestionsCsv(*ref);
+      if (!csv.ok()) return Problem(csv.error());
+      Response r;
+      r.body = std::move(*csv);
+      r.Set("Content-Type", "text/csv; charset=utf-8");
+      r.Set("Content-Disposition", "attachment; filename=\"address-book.csv\"");
+      return r;
+    });
+  });
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,41 @@
+// REST API v1, administration: settings at each level and address books.
+//   GET  /api/v1/settings/{level}/{name}            a level's own settings (answers masked)
+//   PUT  /api/v1/settings/{level}/{name}            replace them (JSON; all or nothing)
+//   POST /api/v1/address-books                      {"book": "level:owner:name"}
+//   GET  /api/v1/address-books/{book}/entries       addresses and kinds
+//   PUT  /api/v1/address-books/{book}/entries/{address}   {"question", "answer"}
+//   DELETE /api/v1/address-books/{book}/entries/{address}
+//   POST /api/v1/address-books/{book}/import        text/csv → imported count and problems
+//   GET  /api/v1/address-books/{book}/export        text/csv (answers in clear)
+// Only administrators' keys (not bound to a user) may call these. Path segments are
+// percent-decoded ("account:Springfield%20Clinic:shared").
+#pragma once
+
+#include "api/auth.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "policy/address_books.h"
+#include "policy/org_directory.h"
+
+namespace sealpost::api {
+
+class AdminApi {
+ public:
+  AdminApi(ApiKeyAuthenticator& auth, policy::OrgDirectory& directory,
+           policy::AddressBookDirectory& books, http::Offloader& offloader)
+      : auth_(auth), directory_(directory), books_(books), offloader_(offloader) {}
+
+  void Register(http::Router& router);
+
+ private:
+  // Runs `work` off the event loop for an authenticated administrator.
+  boost::asio::awaitable<http::Response> AsAdmin(http::Request& req,
+                                                 std::function<http::Response()> work);
+
+  ApiKeyAuthenticator& auth_;
+  policy::OrgDirectory& directory_;
+  policy::AddressBookDirectory& books_;
+  http::Offloader& offloader_;
+};
+
+}  // namespace sealpost::api

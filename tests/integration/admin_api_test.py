@@ -1,0 +1,88 @@
+"""Settings and address books over the REST API, for administrators' keys only."""
+import json
+import subprocess
+import unittest
+from urllib.parse import quote
+
+import harness
+from harness import Sealpost
+
+
+class AdminApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost()
+        admin = [harness.BIN, "admin", "--config", cls.server.config]
+        for args in (("account", "create", "Springfield Clinic"),
+                     ("domain", "create", "clinic.example", "--account", "Springfield Clinic"),
+                     ("user", "create", "dr@clinic.example")):
+            subprocess.run(admin + list(args), check=True, capture_output=True, timeout=60)
+        out = subprocess.run(admin + ["user", "api-key", "dr@clinic.example"], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+        cls.user_key = out.strip().split()[-1]
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def call(self, method, path, body=None, content_type="application/json", key=None):
+        return self.server.api(method, path, body, content_type=content_type, key=key)
+
+    def test_settings(self):
+        path = "/api/v1/settings/account/" + quote("Springfield Clinic")
+        r = self.call("PUT", path, json.dumps({"tls_only": True, "default_expiry_days": 60,
+                                               "default_question": {"question": "Year?", "answer": "1956"}}))
+        self.assertEqual(r.status, 200, r.text)
+        shown = json.loads(r.body)
+        self.assertEqual(shown["default_expiry_days"], 60)
+        self.assertEqual(shown["default_question"]["answer"], "********")
+        self.assertEqual(json.loads(self.call("GET", path).body), shown)
+
+        bad = self.call("PUT", path, json.dumps({"default_expiry_days": 0}))
+        self.assertEqual(bad.status, 400)
+        self.assertEqual(json.loads(bad.body)["invalid-params"][0]["name"], "default_expiry_days")
+        self.assertEqual(json.loads(self.call("GET", path).body), shown)  # unchanged
+        self.assertEqual(self.call("GET", "/api/v1/settings/planet/x").status, 400)
+        self.assertEqual(self.call("GET", "/api/v1/settings/domain/nowhere.example").status, 404)
+        self.assertEqual(self.call("GET", path, key=self.user_key).status, 403)
+        self.assertEqual(self.call("GET", path, key="x:y").status, 401)
+
+    def test_address_books(self):
+        book = quote("account:Springfield Clinic:patients", safe="")
+        r = self.call("POST", "/api/v1/address-books",
+                      json.dumps({"book": "account:Springfield Clinic:patients"}))
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual(self.call("POST", "/api/v1/address-books",
+                                   json.dumps({"book": "account:Springfield Clinic:patients"})).status, 409)
+
+        csv = "address,question,answer\npat@example.net,Pet?,Rex\nbad,Q,A\n"
+        r = self.call("POST", f"/api/v1/address-books/{book}/import", csv, content_type="text/csv")
+        self.assertEqual(r.status, 200, r.text)
+        report = json.loads(r.body)
+        self.assertEqual(report["imported"], 1)
+        self.assertEqual(report["problems"][0]["line"], 3)
+
+        r = self.call("PUT", f"/api/v1/address-books/{book}/entries/kid%40example.net",
+                      json.dumps({"question": "Town?", "answer": "Springfield"}))
+        self.assertEqual(r.status, 200, r.text)
+        bad = self.call("PUT", f"/api/v1/address-books/{book}/entries/not-an-address",
+                        json.dumps({"question": "Q", "answer": "A"}))
+        self.assertEqual(bad.status, 400)
+        entries = json.loads(self.call("GET", f"/api/v1/address-books/{book}/entries").body)["entries"]
+        self.assertEqual([e["address"] for e in entries], ["kid@example.net", "pat@example.net"])
+        self.assertNotIn("Rex", json.dumps(entries))
+
+        export = self.call("GET", f"/api/v1/address-books/{book}/export")
+        self.assertEqual(export.status, 200)
+        self.assertIn("text/csv", export.header("content-type"))
+        self.assertIn("pat@example.net,Pet?,Rex", export.text)
+
+        self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 204)
+        self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 404)
+        self.assertEqual(self.call("GET", f"/api/v1/address-books/{book}/entries",
+                                   key=self.user_key).status, 403)
+
+
+if __name__ == "__main__":
+    unittest.main()
