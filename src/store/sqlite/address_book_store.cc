@@ -30,34 +30,24 @@ class SqliteAddressBookStore final : public AddressBookStore {
   Result<std::optional<AddressBookRecord>> FindBook(const std::string& level,
                                                     const std::string& owner,
                                                     const std::string& name) override {
-    std::optional<AddressBookRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT id, owner_level, owner, name, created_at FROM address_books "
-                      "WHERE owner_level = ? AND owner = ? AND name = ?");
-      s.Bind(1, level).Bind(2, owner).Bind(3, name);
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (*row) out = AddressBookRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
-      return OkStatus();
-    });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+    return QueryOne<AddressBookRecord>(
+        db_, "SELECT id, owner_level, owner, name, created_at FROM address_books "
+             "WHERE owner_level = ? AND owner = ? AND name = ?",
+        [&](Statement& s) { s.Bind(1, level).Bind(2, owner).Bind(3, name); },
+        [](const Statement& s) {
+          return AddressBookRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+        });
   }
 
   Result<std::optional<AddressBookEntryRecord>> FindEntry(const std::string& book_id,
                                                           const std::string& address) override {
-    std::optional<AddressBookEntryRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT book_id, address, kind, sealed_data, updated_at "
-                      "FROM address_book_entries WHERE book_id = ? AND address = ?");
-      s.Bind(1, book_id).Bind(2, address);
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (*row) out = AddressBookEntryRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
-      return OkStatus();
-    });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+    return QueryOne<AddressBookEntryRecord>(
+        db_, "SELECT book_id, address, kind, sealed_data, updated_at "
+             "FROM address_book_entries WHERE book_id = ? AND address = ?",
+        [&](Statement& s) { s.Bind(1, book_id).Bind(2, address); },
+        [](const Statement& s) {
+          return AddressBookEntryRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+        });
   }
 
   Result<std::vector<AddressBookEntryRecord>> ListEntries(const std::string& book_id) override {

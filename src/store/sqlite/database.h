@@ -68,4 +68,22 @@ class Database {
 
 Error SqliteError(sqlite3* db, const char* what);
 
+// Runs a query expected to return at most one row: `bind` binds its parameters,
+// `read` turns the row into a Record. nullopt when there is no row.
+template <typename Record, typename BindFn, typename ReadFn>
+Result<std::optional<Record>> QueryOne(Database& db, std::string_view sql, BindFn bind,
+                                       ReadFn read) {
+  std::optional<Record> out;
+  auto status = db.Read([&](sqlite3* conn) -> Status {
+    Statement s(conn, sql);
+    bind(s);
+    auto row = s.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (*row) out = read(s);
+    return OkStatus();
+  });
+  if (!status.ok()) return std::move(status).error();
+  return out;
+}
+
 }  // namespace sealpost::sqlite

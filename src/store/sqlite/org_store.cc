@@ -5,21 +5,11 @@
 namespace sealpost::sqlite {
 namespace {
 
-// One row by key; `read` fills the record from the statement.
+// One row by a single key.
 template <typename Record, typename ReadFn>
 Result<std::optional<Record>> FindOne(Database& db, const char* sql, const std::string& key,
                                       ReadFn read) {
-  std::optional<Record> out;
-  auto status = db.Read([&](sqlite3* conn) -> Status {
-    Statement s(conn, sql);
-    s.Bind(1, key);
-    auto row = s.Step();
-    if (!row.ok()) return std::move(row).error();
-    if (*row) out = read(s);
-    return OkStatus();
-  });
-  if (!status.ok()) return std::move(status).error();
-  return out;
+  return QueryOne<Record>(db, sql, [&](Statement& s) { s.Bind(1, key); }, read);
 }
 
 bool Exists(sqlite3* db, const char* sql, const std::string& key) {

@@ -19,21 +19,14 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   }
 
   Result<std::optional<ApiKeyRecord>> Find(const std::string& id) override {
-    std::optional<ApiKeyRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT id, secret_hash, name, account, created_at, revoked_at, user "
-                      "FROM api_keys WHERE id = ?");
-      s.Bind(1, id);
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (*row) {
-        out = ApiKeyRecord{s.Text(0), s.Text(1),        s.Text(2),       s.Text(3),
-                           s.Int(4),  s.OptionalInt(5), s.Text(6)};
-      }
-      return OkStatus();
-    });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+    return QueryOne<ApiKeyRecord>(
+        db_, "SELECT id, secret_hash, name, account, created_at, revoked_at, user "
+             "FROM api_keys WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); },
+        [](const Statement& s) {
+          return ApiKeyRecord{s.Text(0), s.Text(1),        s.Text(2), s.Text(3),
+                              s.Int(4),  s.OptionalInt(5), s.Text(6)};
+        });
   }
 
  private:
@@ -65,17 +58,9 @@ class SqliteSigningKeyStore final : public SigningKeyStore {
 
  private:
   Result<std::optional<SigningKeyRecord>> Query(const char* sql, std::optional<std::string> id) {
-    std::optional<SigningKeyRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, sql);
-      if (id) s.Bind(1, *id);
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (*row) out = SigningKeyRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
-      return OkStatus();
-    });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+    return QueryOne<SigningKeyRecord>(
+        db_, sql, [&](Statement& s) { if (id) s.Bind(1, *id); },
+        [](const Statement& s) { return SigningKeyRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)}; });
   }
 
   Database& db_;
@@ -239,20 +224,20 @@ class SqliteMessageStore final : public MessageStore {
   }
 
   Result<std::optional<RecipientRecord>> FindRecipient(const std::string& id) override {
-    std::optional<RecipientRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, std::string("SELECT ") + kRecipientColumns + " FROM recipients WHERE id = ?");
-      s.Bind(1, id);
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (!*row) return OkStatus();
-      auto r = ReadRecipient(s);
-      if (!r.ok()) return std::move(r).error();
-      out = std::move(*r);
-      return OkStatus();
-    });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+    std::optional<Error> bad;
+    auto found = QueryOne<RecipientRecord>(
+        db_, std::string("SELECT ") + kRecipientColumns + " FROM recipients WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); },
+        [&](const Statement& s) {
+          auto r = ReadRecipient(s);
+          if (!r.ok()) {
+            bad = r.error();
+            return RecipientRecord{};
+          }
+          return std::move(*r);
+        });
+    if (bad) return *bad;
+    return found;
   }
 
   Result<int> RecordFailure(const std::string& recipient_id, int lock_after,
