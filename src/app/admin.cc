@@ -29,6 +29,18 @@ struct AdminArgs {
   std::vector<std::string> assignments;
 };
 
+// An answer given as "-" is read from standard input, so it need not appear in the
+// process list or the shell's history.
+Result<std::string> AnswerFromStdinIfDash(const std::string& given) {
+  if (given != "-") return given;
+  std::string line;
+  if (!std::getline(std::cin, line)) {
+    return MakeError(ErrorCode::kInvalidArgument, "expected the answer on standard input", "answer");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
 int Fail(const Error& e) {
   std::cerr << "sealpost admin: " << (e.field.empty() ? "" : e.field + ": ") << e.message << "\n";
   return e.code == ErrorCode::kInvalidArgument || e.code == ErrorCode::kNotFound ||
@@ -145,6 +157,15 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   set->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto level = policy::ParseOrgLevel(a.level);
     if (!level.ok()) return std::move(level).error();
+    for (auto& assignment : a.assignments) {
+      // default_question=Question?|- takes the answer from standard input.
+      if (assignment.rfind("default_question=", 0) == 0 && assignment.size() > 2 &&
+          assignment.compare(assignment.size() - 2, 2, "|-") == 0) {
+        auto answer = AnswerFromStdinIfDash("-");
+        if (!answer.ok()) return std::move(answer).error();
+        assignment = assignment.substr(0, assignment.size() - 1) + *answer;
+      }
+    }
     auto s = c.directory->Set(*level, a.name, a.assignments);
     if (s.ok()) std::cout << a.level << " " << a.name << ": " << a.assignments.size() << " setting(s) changed\n";
     return s;
@@ -263,11 +284,14 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   book_add->add_option("book", args->book)->required();
   book_add->add_option("address", args->name)->required();
   book_add->add_option("--question", args->question)->required();
-  book_add->add_option("--answer", args->answer)->required();
+  book_add->add_option("--answer", args->answer, "the answer, or - to read it from standard input")
+      ->required();
   book_add->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto ref = policy::ParseBookRef(a.book);
     if (!ref.ok()) return std::move(ref).error();
-    auto s = c.books->AddQuestion(*ref, a.name, {a.question, a.answer});
+    auto answer = AnswerFromStdinIfDash(a.answer);
+    if (!answer.ok()) return std::move(answer).error();
+    auto s = c.books->AddQuestion(*ref, a.name, {a.question, *answer});
     if (!s.ok()) return s;
     std::cout << a.book << ": " << a.name << " saved\n";
     return OkStatus();

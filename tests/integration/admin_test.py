@@ -17,9 +17,9 @@ class AdminTest(unittest.TestCase):
     def tearDown(self):
         self.server.cleanup()
 
-    def admin(self, *args):
+    def admin(self, *args, stdin=None):
         run = subprocess.run([harness.BIN, "admin", "--config", self.server.config, *args],
-                             capture_output=True, text=True, timeout=60)
+                             input=stdin, capture_output=True, text=True, timeout=60)
         return run.returncode, run.stdout, run.stderr
 
     def ok(self, *args):
@@ -62,6 +62,12 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn(rules, err)
         self.assertIn("content_rules[1]", err)
+
+        code, _, err = self.admin("settings", "set", "domain", "clinic.example",
+                                  "default_question=Street?|-", stdin="Evergreen Terrace\n")
+        self.assertEqual(code, 0, err)
+        shown = json.loads(self.ok("settings", "show", "domain", "clinic.example"))
+        self.assertEqual(shown["default_question"], {"question": "Street?", "answer": "********"})
 
         # The default answer is sealed in the database and masked on display.
         shown = self.ok("settings", "show", "account", "Springfield")
@@ -110,6 +116,16 @@ class AdminTest(unittest.TestCase):
                                   "not an address", "--question", "Q", "--answer", "A")
         self.assertEqual(code, 2)
         self.assertIn("not a valid address", err)
+        # An answer may come from standard input instead of the command line.
+        code, _, err = self.admin("book", "add-question", "user:dr@clinic.example:personal",
+                                  "quiet@example.net", "--question", "Street?", "--answer", "-",
+                                  stdin="Evergreen Terrace\n")
+        self.assertEqual(code, 0, err)
+        check = os.path.join(self.server.tmp, "check.csv")
+        self.ok("book", "export-questions", "user:dr@clinic.example:personal", check)
+        with open(check) as f:
+            self.assertIn("quiet@example.net,Street?,Evergreen Terrace", f.read())
+        self.ok("book", "remove", "user:dr@clinic.example:personal", "quiet@example.net")
         listing = self.ok("book", "list", "user:dr@clinic.example:personal")
         self.assertEqual(listing, "solo@example.net\tquestion\n")
         exported = os.path.join(self.server.tmp, "export.csv")
