@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -28,6 +29,25 @@ struct AdminArgs {
   bool progress = false;
   std::vector<std::string> assignments;
 };
+
+// Reads a whole input file, refusing one larger than `limit` before reading it.
+Result<std::string> ReadSmallFile(const std::string& path, std::uintmax_t limit) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return MakeError(ErrorCode::kNotFound, "cannot read " + path + ": " + ec.message());
+  if (size > limit) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "is larger than " + std::to_string(limit / (1024 * 1024)) + " MiB", path);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(ErrorCode::kNotFound, "cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+constexpr std::uintmax_t kMaxSettingsFile = 1024 * 1024;
+constexpr std::uintmax_t kMaxCsvFile = 256ull * 1024 * 1024;
 
 // An answer given as "-" is read from standard input, so it need not appear in the
 // process list or the shell's history.
@@ -177,11 +197,9 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   import->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto level = policy::ParseOrgLevel(a.level);
     if (!level.ok()) return std::move(level).error();
-    std::ifstream in(a.file);
-    if (!in) return MakeError(ErrorCode::kNotFound, "cannot read " + a.file);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto s = c.directory->Replace(*level, a.name, text.str());
+    auto text = ReadSmallFile(a.file, kMaxSettingsFile);
+    if (!text.ok()) return std::move(text).error();
+    auto s = c.directory->Replace(*level, a.name, *text);
     if (!s.ok()) {
       Error e = std::move(s).error();
       e.field = a.file + (e.field.empty() ? "" : ": " + e.field);
@@ -240,16 +258,14 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
       exit_code = Fail(ref.error());
       return;
     }
-    std::ifstream in(args->file, std::ios::binary);
-    if (!in) {
-      exit_code = Fail(MakeError(ErrorCode::kNotFound, "cannot read " + args->file));
+    auto text = ReadSmallFile(args->file, kMaxCsvFile);
+    if (!text.ok()) {
+      exit_code = Fail(text.error());
       return;
     }
-    std::stringstream text;
-    text << in.rdbuf();
     const bool bar = args->progress || ::isatty(2);
     auto report = (*ctx)->books->ImportQuestionsCsv(
-        *ref, text.str(), [bar](std::size_t done, std::size_t total) {
+        *ref, *text, [bar](std::size_t done, std::size_t total) {
           if (!bar || total < 1000) return;
           const int width = 30;
           const int filled = static_cast<int>(width * done / total);

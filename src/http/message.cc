@@ -41,28 +41,26 @@ Response& Response::Set(std::string name, std::string value) {
   return *this;
 }
 
-Response HtmlResponse(int status, std::string html) {
+namespace {
+Response WithBody(int status, std::string body, const char* content_type) {
   Response r;
   r.status = status;
-  r.body = std::move(html);
-  r.Set("Content-Type", "text/html; charset=utf-8");
+  r.body = std::move(body);
+  r.Set("Content-Type", content_type);
   return r;
+}
+}  // namespace
+
+Response HtmlResponse(int status, std::string html) {
+  return WithBody(status, std::move(html), "text/html; charset=utf-8");
 }
 
 Response TextResponse(int status, std::string text) {
-  Response r;
-  r.status = status;
-  r.body = std::move(text);
-  r.Set("Content-Type", "text/plain; charset=utf-8");
-  return r;
+  return WithBody(status, std::move(text), "text/plain; charset=utf-8");
 }
 
 Response JsonResponse(int status, std::string json) {
-  Response r;
-  r.status = status;
-  r.body = std::move(json);
-  r.Set("Content-Type", "application/json");
-  return r;
+  return WithBody(status, std::move(json), "application/json");
 }
 
 Response RedirectResponse(std::string location) {
