@@ -17,6 +17,9 @@ std::string SanitizeForLog(std::string_view s, std::size_t max = 200);
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string EscapeHtml(std::string_view text);
 
+// Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or code points past U+10FFFF.
+bool IsValidUtf8(std::string_view s);
+
 // True for identifiers made by NewId(): 32 lower-case hex digits.
 bool IsHexId(std::string_view s);
 
