@@ -45,7 +45,7 @@ class DeliveryTest : public ::testing::Test {
     q.sealed_content = *BoxSeal(key_, "Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q1"));
     q.next_attempt_at = 100;
     q.created_at = 100;
-    ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}).ok());
+    ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
   }
 
   TempDir temp_;

@@ -59,7 +59,8 @@ std::string EscrowService::PortalLink(const std::string& recipient_id,
 }
 
 Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const SealInput& input,
-                                           const std::string& client_address) {
+                                           const std::string& client_address,
+                                           SubmitExtras extras) {
   auto sealed = draft->Seal(input);
   if (!sealed.ok()) return std::move(sealed).error();
   const MessageRecord& m = sealed->record;
@@ -101,8 +102,16 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     notices.push_back(std::move(q));
     events.push_back({0, m.id, r.id, "notice_queued", now, client_address, ""});
   }
+  for (auto& q : extras.queue) {
+    if (q.message_id.empty()) q.message_id = m.id;
+    notices.push_back(std::move(q));
+  }
+  for (auto& e : extras.events) {
+    if (e.message_id.empty()) e.message_id = m.id;
+    events.push_back(std::move(e));
+  }
   // The commit point: after this returns OK, the message and its notices survive a crash.
-  auto status = messages_.InsertWithNotices(m, notices, events);
+  auto status = messages_.InsertWithNotices(m, notices, events, extras.consumed_inbound);
   if (!status.ok()) return std::move(status).error();  // the draft removes its blobs
   draft->MarkStored();
   if (notify_queue_) notify_queue_();

@@ -44,6 +44,15 @@ struct SubmitResult {
   std::vector<SubmittedRecipient> recipients;
 };
 
+// What else a submission commits together with its escrow message: the SMTP submission
+// it consumes, and queue entries for recipients who get no escrow notice (plain copies,
+// bounce notices to the sender). Entries without a message id get the new message's.
+struct SubmitExtras {
+  std::string consumed_inbound;
+  std::vector<QueueEntry> queue;
+  std::vector<EventRecord> events;
+};
+
 // A recipient's link, recognised: what the portal may show before verification.
 struct LinkState {
   MessageRecord message;
@@ -70,7 +79,7 @@ class EscrowService {
 
   std::unique_ptr<Draft> BeginDraft() const { return sealer_.Begin(); }
   Result<SubmitResult> Submit(std::unique_ptr<Draft> draft, const SealInput& input,
-                              const std::string& client_address);
+                              const std::string& client_address, SubmitExtras extras = {});
   Result<MessageStatus> Status(const std::string& message_id, const std::string& account);
   Result<std::vector<EventRecord>> Events(const std::string& message_id);
 

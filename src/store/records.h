@@ -87,6 +87,21 @@ struct QueueEntry {
   std::string last_error;
 };
 
+// A message received by SMTP submission, committed before its 250 and waiting to go
+// through the policy engine. The content is boxed under the queue key; the envelope
+// (addresses and RFC 3461 parameters, as JSON) is metadata and kept readable.
+struct InboundRecord {
+  std::string id;              // the "queued as" id the client was given
+  std::int64_t received_at = 0;
+  std::string client_address;
+  std::string auth_user;       // empty for a trusted-network client
+  std::string envelope_json;
+  std::string sealed_content;
+  int attempts = 0;
+  std::int64_t next_attempt_at = 0;
+  std::string last_error;
+};
+
 // The organisation model: accounts own domains, domains own users (senders).
 // sealed_settings is a policy settings layer as JSON, boxed under the metadata key.
 struct AccountRecord {

@@ -53,7 +53,7 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
   QueueEntry q{"q1", "msg1", "rcpt1", "a@example.org", "b@example.net", "content",
                QueueState::kQueued, 0, 100, 100, ""};
   EventRecord e{0, "msg1", "rcpt1", "accepted", 100, "127.0.0.1", ""};
-  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {q}, {e}).ok());
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {q}, {e}, "").ok());
 
   auto found = messages->Find("msg1");
   ASSERT_TRUE(found.ok());
@@ -80,16 +80,16 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
 
 TEST_F(StoreTest, FailedInsertLeavesNothing) {
   auto messages = sqlite::NewMessageStore(*db_);
-  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}).ok());
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());
   MessageRecord second = SampleMessage();
   second.id = "msg2";  // same recipient id: the insert must fail as a whole
-  EXPECT_FALSE(messages->InsertWithNotices(second, {}, {}).ok());
+  EXPECT_FALSE(messages->InsertWithNotices(second, {}, {}, "").ok());
   EXPECT_FALSE(messages->Find("msg2")->has_value());
 }
 
 TEST_F(StoreTest, LocksAfterFailures) {
   auto messages = sqlite::NewMessageStore(*db_);
-  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}).ok());
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());
   for (int i = 1; i <= 4; ++i) EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150), i);
   EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kNoticeQueued);
   EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150), 5);

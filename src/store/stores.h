@@ -40,9 +40,12 @@ class EventStore {
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
+  // `consumed_inbound`: the submitted message this one was made from, removed in the
+  // same transaction, so a crash never processes a submission twice ("" for none).
   virtual Status InsertWithNotices(const MessageRecord& message,
                                    const std::vector<QueueEntry>& notices,
-                                   const std::vector<EventRecord>& events) = 0;
+                                   const std::vector<EventRecord>& events,
+                                   const std::string& consumed_inbound) = 0;
   virtual Result<std::optional<MessageRecord>> Find(const std::string& id) = 0;
   virtual Result<std::optional<RecipientRecord>> FindRecipient(const std::string& id) = 0;
   // Records one wrong answer; returns the new failure count. Locks the recipient
@@ -90,6 +93,23 @@ class AddressBookStore {
   // preferred book (setting a new one demotes the old to "subscribed").
   virtual Status LinkUser(const UserBookRecord& link) = 0;
   virtual Result<std::vector<UserBookRecord>> UserBooks(const std::string& user) = 0;
+};
+
+// Messages received by SMTP, between their 250 and the policy engine.
+class InboundStore {
+ public:
+  virtual ~InboundStore() = default;
+  // All in one transaction: one sync for every message of the batch (group commit).
+  virtual Status InsertBatch(const std::vector<InboundRecord>& records) = 0;
+  // Waiting at `now` (next_attempt_at <= now), oldest first.
+  virtual Result<std::vector<InboundRecord>> Due(std::int64_t now, int limit) = 0;
+  virtual Status Defer(const std::string& id, std::int64_t next_attempt_at,
+                       const std::string& error) = 0;
+  // Ends a submission that produced no escrow message: its queue entries (plain copies,
+  // bounce notices) and events are written and the submission removed, together.
+  virtual Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,
+                          const std::vector<EventRecord>& events) = 0;
+  virtual Result<std::int64_t> Count() = 0;
 };
 
 class QueueStore {

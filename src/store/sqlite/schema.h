@@ -138,6 +138,21 @@ CREATE TABLE user_books (
   PRIMARY KEY (user, book_id)
 );
 )sql",
+    // 6: messages received by SMTP submission (issue 5), committed before the 250.
+    R"sql(
+CREATE TABLE inbound (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  client_address TEXT NOT NULL,
+  auth_user TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  sealed_content BLOB NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX inbound_due ON inbound(next_attempt_at, received_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -137,13 +137,26 @@ Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
       .Bind(11, q.last_error).Run();
 }
 
+// Removes a submission; kNotFound when it is gone already (processed twice).
+Status RemoveInbound(sqlite3* db, const std::string& id) {
+  auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
+  if (!status.ok()) return status;
+  if (sqlite3_changes(db) != 1) return MakeError(ErrorCode::kNotFound, "submission already processed");
+  return OkStatus();
+}
+
 class SqliteMessageStore final : public MessageStore {
  public:
   explicit SqliteMessageStore(Database& db) : db_(db) {}
 
   Status InsertWithNotices(const MessageRecord& m, const std::vector<QueueEntry>& notices,
-                           const std::vector<EventRecord>& events) override {
+                           const std::vector<EventRecord>& events,
+                           const std::string& consumed_inbound) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
+      if (!consumed_inbound.empty()) {
+        auto removed = RemoveInbound(db, consumed_inbound);
+        if (!removed.ok()) return removed;
+      }
       auto status = Statement(db, "INSERT INTO messages VALUES (?,?,?,?,?,?,?)")
                         .Bind(1, m.id).Bind(2, m.account).Bind(3, m.sender).Bind(4, m.created_at)
                         .Bind(5, m.expires_at).Bind(6, m.signing_key_id).Bind(7, m.manifest_blob)
@@ -364,8 +377,97 @@ class SqliteQueueStore final : public QueueStore {
   Database& db_;
 };
 
+class SqliteInboundStore final : public InboundStore {
+ public:
+  explicit SqliteInboundStore(Database& db) : db_(db) {}
+
+  Status InsertBatch(const std::vector<InboundRecord>& records) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      for (const auto& r : records) {
+        auto status = Statement(db, "INSERT INTO inbound (id, received_at, client_address, "
+                                    "auth_user, envelope, sealed_content, attempts, "
+                                    "next_attempt_at, last_error) VALUES (?,?,?,?,?,?,?,?,?)")
+                          .Bind(1, r.id).Bind(2, r.received_at).Bind(3, r.client_address)
+                          .Bind(4, r.auth_user).Bind(5, r.envelope_json)
+                          .BindBlob(6, r.sealed_content).Bind(7, std::int64_t{r.attempts})
+                          .Bind(8, r.next_attempt_at).Bind(9, r.last_error).Run();
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::vector<InboundRecord>> Due(std::int64_t now, int limit) override {
+    std::vector<InboundRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id, received_at, client_address, auth_user, envelope, "
+                      "sealed_content, attempts, next_attempt_at, last_error FROM inbound "
+                      "WHERE next_attempt_at <= ? ORDER BY next_attempt_at, received_at LIMIT ?");
+      s.Bind(1, now).Bind(2, std::int64_t{limit});
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        InboundRecord r;
+        r.id = s.Text(0);
+        r.received_at = s.Int(1);
+        r.client_address = s.Text(2);
+        r.auth_user = s.Text(3);
+        r.envelope_json = s.Text(4);
+        r.sealed_content = s.Text(5);
+        r.attempts = static_cast<int>(s.Int(6));
+        r.next_attempt_at = s.Int(7);
+        r.last_error = s.Text(8);
+        out.push_back(std::move(r));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Status Defer(const std::string& id, std::int64_t next_attempt_at,
+               const std::string& error) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "UPDATE inbound SET attempts = attempts + 1, next_attempt_at = ?, "
+                           "last_error = ? WHERE id = ?")
+          .Bind(1, next_attempt_at).Bind(2, error).Bind(3, id).Run();
+    });
+  }
+
+  Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,
+                  const std::vector<EventRecord>& events) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = RemoveInbound(db, id);
+      if (!status.ok()) return status;
+      for (const auto& q : queue) {
+        status = InsertQueueEntry(db, q);
+        if (!status.ok()) return status;
+      }
+      for (const auto& e : events) {
+        status = InsertEvent(db, e);
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::int64_t> Count() override {
+    auto n = QueryOne<std::int64_t>(
+        db_, "SELECT count(*) FROM inbound", [](Statement&) {},
+        [](Statement& s) { return s.Int(0); });
+    if (!n.ok()) return std::move(n).error();
+    return n->value_or(0);
+  }
+
+ private:
+  Database& db_;
+};
+
 }  // namespace
 
+std::unique_ptr<InboundStore> NewInboundStore(Database& db) {
+  return std::make_unique<SqliteInboundStore>(db);
+}
 std::unique_ptr<ApiKeyStore> NewApiKeyStore(Database& db) {
   return std::make_unique<SqliteApiKeyStore>(db);
 }

@@ -13,6 +13,7 @@ std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db);
 std::unique_ptr<EventStore> NewEventStore(Database& db);
 std::unique_ptr<MessageStore> NewMessageStore(Database& db);
 std::unique_ptr<QueueStore> NewQueueStore(Database& db);
+std::unique_ptr<InboundStore> NewInboundStore(Database& db);
 std::unique_ptr<OrgStore> NewOrgStore(Database& db);
 std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 

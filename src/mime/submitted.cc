@@ -1,0 +1,167 @@
+#include "mime/submitted.h"
+
+#include <gmime/gmime.h>
+
+#include "base/text.h"
+#include "mime/gmime_util.h"
+
+namespace sealpost {
+namespace {
+
+constexpr std::string_view kOptionPrefix = "x-sealpost-";
+
+struct GFreeDeleter {
+  void operator()(void* p) const { g_free(p); }
+};
+using GString = std::unique_ptr<char, GFreeDeleter>;
+
+void AddAddresses(InternetAddressList* list, std::vector<std::string>& out, int depth = 0) {
+  if (!list || depth > 2) return;
+  int n = internet_address_list_length(list);
+  for (int i = 0; i < n; ++i) {
+    InternetAddress* ia = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+      const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+      if (addr && *addr) out.emplace_back(addr);
+    } else if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+      AddAddresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out, depth + 1);
+    }
+  }
+}
+
+std::string MimeType(GMimeObject* object) {
+  GMimeContentType* type = g_mime_object_get_content_type(object);
+  if (!type) return "application/octet-stream";
+  GString mime(g_mime_content_type_get_mime_type(type));
+  return mime ? AsciiLower(mime.get()) : "application/octet-stream";
+}
+
+std::string Decoded(GMimePart* part) {
+  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
+  if (!wrapper) return {};
+  GPtr<GMimeStream> out(g_mime_stream_mem_new());
+  g_mime_data_wrapper_write_to_stream(wrapper, out.get());
+  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
+  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
+}
+
+class Walker {
+ public:
+  Walker(SubmittedMessage& out, std::size_t max_parts) : out_(out), max_parts_(max_parts) {}
+
+  Status Walk(GMimeObject* object, int depth) {
+    if (++parts_ > max_parts_) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "the message has more than " + std::to_string(max_parts_) + " parts");
+    }
+    if (depth > 20) return MakeError(ErrorCode::kInvalidArgument, "MIME parts nest too deeply");
+    if (GMIME_IS_MULTIPART(object)) {
+      GMimeMultipart* multipart = GMIME_MULTIPART(object);
+      int n = g_mime_multipart_get_count(multipart);
+      for (int i = 0; i < n; ++i) {
+        auto status = Walk(g_mime_multipart_get_part(multipart, i), depth + 1);
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
+    }
+    if (GMIME_IS_MESSAGE_PART(object)) {
+      // A forwarded message travels whole, as an attachment.
+      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+      if (!inner) return OkStatus();
+      GString text(g_mime_object_to_string(GMIME_OBJECT(inner), nullptr));
+      out_.attachments.push_back({"forwarded.eml", "message/rfc822", text ? text.get() : ""});
+      return OkStatus();
+    }
+    if (!GMIME_IS_PART(object)) return OkStatus();
+    GMimePart* part = GMIME_PART(object);
+    std::string type = MimeType(object);
+    const bool attachment = g_mime_part_is_attachment(part);
+    if (!attachment && GMIME_IS_TEXT_PART(object) &&
+        ((type == "text/plain" && !have_text_) || (type == "text/html" && !have_html_))) {
+      GString text(g_mime_text_part_get_text(GMIME_TEXT_PART(object)));
+      std::string body = text ? text.get() : "";
+      if (type == "text/plain") {
+        out_.text = std::move(body);
+        have_text_ = true;
+      } else {
+        out_.html = std::move(body);
+        have_html_ = true;
+      }
+      return OkStatus();
+    }
+    const char* name = g_mime_part_get_filename(part);
+    std::string filename = name && *name ? name : "attachment-" + std::to_string(out_.attachments.size() + 1);
+    out_.attachments.push_back({std::move(filename), type, Decoded(part)});
+    return OkStatus();
+  }
+
+ private:
+  SubmittedMessage& out_;
+  std::size_t max_parts_;
+  std::size_t parts_ = 0;
+  bool have_text_ = false, have_html_ = false;
+};
+
+}  // namespace
+
+Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t max_parts) {
+  EnsureGMimeInitialised();
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!message) return MakeError(ErrorCode::kInvalidArgument, "the message cannot be parsed");
+
+  SubmittedMessage out;
+  AddAddresses(g_mime_message_get_from(message.get()), out.from);
+  AddAddresses(g_mime_message_get_to(message.get()), out.to);
+  AddAddresses(g_mime_message_get_cc(message.get()), out.cc);
+  const char* subject = g_mime_message_get_subject(message.get());
+  if (subject) out.subject = subject;
+
+  GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(message.get()));
+  int count = g_mime_header_list_get_count(headers);
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
+    std::string name = AsciiLower(g_mime_header_get_name(header));
+    if (name.rfind(kOptionPrefix, 0) != 0) continue;
+    const char* value = g_mime_header_get_value(header);
+    out.options.emplace(name.substr(kOptionPrefix.size()),
+                        std::string(TrimWhitespace(value ? value : "")));
+  }
+
+  GMimeObject* body = g_mime_message_get_mime_part(message.get());
+  if (!body) return out;
+  std::string top = MimeType(body);
+  out.already_encrypted = top == "multipart/encrypted" || top == "application/pkcs7-mime" ||
+                          top == "application/x-pkcs7-mime";
+  Walker walker(out, max_parts);
+  auto status = walker.Walk(body, 0);
+  if (!status.ok()) return std::move(status).error();
+  return out;
+}
+
+std::string StripSealpostHeaders(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  std::size_t pos = 0;
+  bool skipping = false;
+  while (pos < raw.size()) {
+    std::size_t end = raw.find('\n', pos);
+    std::size_t next = end == std::string_view::npos ? raw.size() : end + 1;
+    std::string_view line = raw.substr(pos, next - pos);
+    if (line == "\r\n" || line == "\n") {  // end of the header section: copy the rest
+      out.append(raw.substr(pos));
+      return out;
+    }
+    const bool continuation = line.front() == ' ' || line.front() == '\t';
+    if (!continuation) {
+      skipping = line.size() >= kOptionPrefix.size() &&
+                 AsciiLower(line.substr(0, kOptionPrefix.size())) == kOptionPrefix;
+    }
+    if (!skipping) out.append(line);
+    pos = next;
+  }
+  return out;
+}
+
+}  // namespace sealpost
