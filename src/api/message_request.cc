@@ -200,7 +200,8 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
     } else {
       const auto& op = opts->get_object();
       for (const auto& member : op) {
-        if (member.key() != "escrow" && member.key() != "expires_in_days") {
+        if (member.key() != "escrow" && member.key() != "expires_in_days" &&
+            member.key() != "tls_only") {
           problems.push_back({"options." + SanitizeForLog(member.key(), 64), "is not a known option"});
         }
       }
@@ -211,6 +212,15 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
                                   std::to_string(limits.max_expiry_days)});
         } else {
           r.expires_in_days = static_cast<int>(days->get_int64());
+        }
+      }
+      if (auto* tls = op.if_contains("tls_only"); tls && !tls->is_null()) {
+        // Only opting out means anything: a message cannot force TLS-only on a sender
+        // whose settings leave it off.
+        if (!tls->is_bool()) {
+          problems.push_back({"options.tls_only", "must be true or false"});
+        } else {
+          r.tls_only_opt_out = !tls->get_bool();
         }
       }
       if (auto* escrow = op.if_contains("escrow"); escrow && !escrow->is_null()) {

@@ -31,6 +31,7 @@ struct MessageRequest {
   std::optional<std::string> answer;
   bool save_answer = false;  // keep the question and answer in the sender's default book
   std::optional<int> expires_in_days;
+  bool tls_only_opt_out = false;  // options.tls_only: false, or X-Sealpost-TLS-Only: no
 };
 
 struct RequestLimits {

@@ -21,7 +21,7 @@ constexpr policy::Availability kAvailable{false, false, false, false, false};
 
 }  // namespace
 
-Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m) const {
+Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool interactive) const {
   RecipientPlan plan;
   std::string sender_note;
   policy::EffectiveSettings settings;
@@ -50,7 +50,8 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m) const {
   if (!books.ok()) return std::move(books).error();
   policy::MessageChoices choices;
   if (m.question) choices.question = policy::QuestionAnswer{*m.question, m.answer.value_or("")};
-  choices.interactive = true;  // an API client can be asked for a question
+  choices.interactive = interactive;
+  choices.tls_only_opt_out = m.tls_only_opt_out;
   NoPortalAccounts no_portal;
 
   std::set<std::string> seen;
@@ -71,6 +72,10 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m) const {
       } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
         plan.recipients.push_back({address, kind, d.question->question, d.question->answer,
                                    sender_note + d.Explain()});
+      } else if (d.method == policy::Method::kSendPlain && !interactive) {
+        plan.send_plain.push_back({address, kind, sender_note + d.Explain()});
+      } else if (d.method == policy::Method::kBounce && !interactive) {
+        plan.bounce.push_back({address, kind, sender_note + d.Explain()});
       } else if (!plan.refused) {
         // Only reachable through a failure action, which an interactive sender never gets.
         plan.refused = "No way to send securely to " + address + ": " + d.Explain();

@@ -17,10 +17,19 @@
 
 namespace sealpost::api {
 
+// A recipient the failure action applies to (non-interactive senders only).
+struct FailedRecipient {
+  std::string address;
+  std::string kind;
+  std::string trace;  // why no secure method was found
+};
+
 struct RecipientPlan {
   std::vector<EscrowRecipientInput> recipients;  // in order, duplicates dropped
   std::vector<std::string> need_question;         // the sender must give a question
   std::optional<std::string> refused;             // no way to send securely (why)
+  std::vector<FailedRecipient> send_plain;        // failure action: send without encryption
+  std::vector<FailedRecipient> bounce;            // failure action: tell the sender
   int expiry_days = 30;
   std::string notice_subject;                     // the sender's fixed subject, if set
 };
@@ -33,7 +42,9 @@ class RecipientPlanner {
       : directory_(directory), books_(books), book_view_(book_view), tls_(tls),
         server_default_expiry_days_(server_default_expiry_days) {}
 
-  Result<RecipientPlan> Plan(const MessageRequest& message) const;
+  // `interactive`: the sender can be asked for a question (API); otherwise (SMTP) the
+  // failure action decides for recipients no step of the order could place.
+  Result<RecipientPlan> Plan(const MessageRequest& message, bool interactive = true) const;
 
   // After the message is accepted: keep its question for these recipients in the
   // sender's default address book. Returns the book's name.

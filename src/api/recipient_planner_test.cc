@@ -107,5 +107,32 @@ TEST_F(RecipientPlannerTest, UnknownSendersGetBuiltInDefaults) {
   EXPECT_EQ(plan->recipients[0].trace.rfind("sender's domain has no settings", 0), 0u);
 }
 
+TEST_F(RecipientPlannerTest, NonInteractiveSendersGetTheFailureAction) {
+  // Bounce is the built-in failure action.
+  auto plan = planner_->Plan(Message({"a@x.example"}), /*interactive=*/false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->need_question.empty());
+  ASSERT_EQ(plan->bounce.size(), 1u);
+  EXPECT_EQ(plan->bounce[0].address, "a@x.example");
+  EXPECT_NE(plan->bounce[0].trace.find("bounce"), std::string::npos);
+
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
+                              {"failure_action=send-plain"}).ok());
+  plan = planner_->Plan(Message({"a@x.example"}), false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->bounce.empty());
+  ASSERT_EQ(plan->send_plain.size(), 1u);
+  EXPECT_NE(plan->send_plain[0].trace.find("send-plain"), std::string::npos);
+
+  // A question given with the message still wins over the failure action.
+  MessageRequest m = Message({"a@x.example"});
+  m.question = "Year?";
+  m.answer = "1956";
+  plan = planner_->Plan(m, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->send_plain.empty());
+  ASSERT_EQ(plan->recipients.size(), 1u);
+}
+
 }  // namespace
 }  // namespace sealpost::api

@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "base/text.h"
+#include "net/tls.h"
 
 namespace sealpost::http {
 
@@ -123,24 +124,9 @@ struct Server::Impl {
 };
 
 Status Server::Impl::Setup() {
+  auto configured = net::ConfigureServerTls(tls, options.cert_file, options.key_file);
+  if (!configured.ok()) return configured;
   boost::system::error_code ec;
-  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                  asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression |
-                  asio::ssl::context::single_dh_use);
-  SSL_CTX* ctx = tls.native_handle();
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // TLS 1.2: forward-secret AEAD suites only. TLS 1.3 suites are all acceptable.
-  SSL_CTX_set_cipher_list(ctx,
-                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
-                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384:"
-                          "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305");
-  tls.use_certificate_chain_file(options.cert_file, ec);
-  if (ec) return MakeError(ErrorCode::kIo, "cannot load certificate " + options.cert_file + ": " + ec.message());
-  tls.use_private_key_file(options.key_file, asio::ssl::context::pem, ec);
-  if (ec) return MakeError(ErrorCode::kIo, "cannot load private key " + options.key_file + ": " + ec.message());
-
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) return MakeError(ErrorCode::kInvalidArgument, "invalid listen address " + options.address);
   tcp::endpoint endpoint(address, options.port);

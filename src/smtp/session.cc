@@ -413,6 +413,15 @@ void Session::AuthResult(bool ok, std::vector<std::string> allowed_senders) {
   Reply("535 5.7.8 Authentication credentials invalid");
 }
 
+void Session::AuthUnavailable(std::string_view reply) {
+  auth_password_ = SecretBytes();
+  auth_user_.clear();
+  Reply(reply);
+  if (++auth_failures_ >= limits_.max_auth_failures) {
+    Close("421 4.7.0 " + options_.hostname + " Too many failed logins; closing");
+  }
+}
+
 bool Session::SenderAllowed(std::string_view address) const {
   std::string canonical = CanonicalAddress(address);
   return std::any_of(allowed_senders_.begin(), allowed_senders_.end(),

@@ -87,6 +87,9 @@ class Session {
   const SecretBytes& AuthPassword() const { return auth_password_; }
   // `allowed_senders`: the addresses this user may use in MAIL FROM and From:.
   void AuthResult(bool ok, std::vector<std::string> allowed_senders = {});
+  // The login was not checked (the client is throttled): `reply` says why. Counts as a
+  // failed login.
+  void AuthUnavailable(std::string_view reply);
 
   const Envelope& envelope() const { return envelope_; }
   // The message as received: dot-stuffing removed, CRLF line endings.

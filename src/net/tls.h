@@ -1,0 +1,20 @@
+// The TLS settings every sealpost listener shares (HTTPS, SMTP submission): TLS 1.2 and
+// later only, forward-secret AEAD suites for TLS 1.2, no renegotiation, no compression.
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace sealpost::net {
+
+// Applies the settings and loads the certificate chain and key (PEM); a clear error
+// naming the file when either cannot be loaded.
+Status ConfigureServerTls(boost::asio::ssl::context& tls, const std::string& cert_file,
+                          const std::string& key_file);
+
+}  // namespace sealpost::net
