@@ -21,6 +21,45 @@ GPtr<GMimeTextPart> TextPart(const char* subtype, const std::string& body) {
   return part;
 }
 
+// A new automatic message (From, To, Subject, Date, Message-ID, Auto-Submitted).
+GPtr<GMimeMessage> NewAutoMessage(const std::string& from_name, const std::string& from,
+                                  const std::string& to, const std::string& subject,
+                                  const std::string& message_id_domain) {
+  EnsureGMimeInitialised();
+  GPtr<GMimeMessage> message(g_mime_message_new(TRUE));
+  g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_FROM, from_name.c_str(), from.c_str());
+  g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_TO, nullptr, to.c_str());
+  g_mime_message_set_subject(message.get(), subject.c_str(), "utf-8");
+  GDateTime* now = g_date_time_new_now_utc();
+  g_mime_message_set_date(message.get(), now);
+  g_date_time_unref(now);
+  char* mid = g_mime_utils_generate_message_id(message_id_domain.c_str());
+  g_mime_message_set_message_id(message.get(), mid);
+  g_free(mid);
+  // Automatic mail: no auto-replies or vacation notices in return.
+  g_mime_object_set_header(GMIME_OBJECT(message.get()), "Auto-Submitted", "auto-generated",
+                           nullptr);
+  return message;
+}
+
+// Sets a text/plain + text/html body and serialises with CRLF line endings.
+Result<std::string> Finish(GMimeMessage* message, const std::string& text, const std::string& html) {
+  GPtr<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
+  auto plain_part = TextPart("plain", text);
+  auto html_part = TextPart("html", html);
+  g_mime_multipart_add(alternative.get(), GMIME_OBJECT(plain_part.get()));
+  g_mime_multipart_add(alternative.get(), GMIME_OBJECT(html_part.get()));
+  g_mime_message_set_mime_part(message, GMIME_OBJECT(alternative.get()));
+  GMimeFormatOptions* options = g_mime_format_options_new();
+  g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS);
+  char* wire = g_mime_object_to_string(GMIME_OBJECT(message), options);
+  g_mime_format_options_free(options);
+  if (!wire) return MakeError(ErrorCode::kInternal, "GMime could not serialise the notice");
+  std::string out(wire);
+  g_free(wire);
+  return out;
+}
+
 }  // namespace
 
 Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
@@ -30,21 +69,8 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
       return MakeError(ErrorCode::kInvalidArgument, "line break in a notice header field");
     }
   }
-  EnsureGMimeInitialised();
-  GPtr<GMimeMessage> message(g_mime_message_new(TRUE));
-  g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_FROM, n.organisation.c_str(),
-                             n.from_address.c_str());
-  g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_TO, nullptr, n.to_address.c_str());
-  g_mime_message_set_subject(message.get(), n.subject.c_str(), "utf-8");
-  GDateTime* now = g_date_time_new_now_utc();
-  g_mime_message_set_date(message.get(), now);
-  g_date_time_unref(now);
-  char* mid = g_mime_utils_generate_message_id(n.message_id_domain.c_str());
-  g_mime_message_set_message_id(message.get(), mid);
-  g_free(mid);
-  // Notices are automatic mail: no auto-replies or vacation notices in return.
-  g_mime_object_set_header(GMIME_OBJECT(message.get()), "Auto-Submitted", "auto-generated",
-                           nullptr);
+  auto message = NewAutoMessage(n.organisation, n.from_address, n.to_address, n.subject,
+                                n.message_id_domain);
 
   std::string text =
       n.sender_address + " has sent you a secure message through " + n.organisation + ".\n\n"
@@ -64,21 +90,38 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
       "message cannot be opened, and the sender will need to send it again.</p>"
       "</body></html>";
 
-  GPtr<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
-  auto plain_part = TextPart("plain", text);
-  auto html_part = TextPart("html", html);
-  g_mime_multipart_add(alternative.get(), GMIME_OBJECT(plain_part.get()));
-  g_mime_multipart_add(alternative.get(), GMIME_OBJECT(html_part.get()));
-  g_mime_message_set_mime_part(message.get(), GMIME_OBJECT(alternative.get()));
+  return Finish(message.get(), text, html);
+}
 
-  GMimeFormatOptions* options = g_mime_format_options_new();
-  g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS);
-  char* wire = g_mime_object_to_string(GMIME_OBJECT(message.get()), options);
-  g_mime_format_options_free(options);
-  if (!wire) return MakeError(ErrorCode::kInternal, "GMime could not serialise the notice");
-  std::string out(wire);
-  g_free(wire);
-  return out;
+Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& n) {
+  for (const std::string* field : {&n.organisation, &n.from_address, &n.to_address,
+                                   &n.message_id_domain}) {
+    if (HasLineBreak(*field)) {
+      return MakeError(ErrorCode::kInvalidArgument, "line break in a notice header field");
+    }
+  }
+  auto message = NewAutoMessage(n.organisation, n.from_address, n.to_address,
+                                "Not delivered: no secure way to reach " +
+                                    std::to_string(n.recipients.size()) + " recipient(s)",
+                                n.message_id_domain);
+  std::string list, items;
+  for (const auto& r : n.recipients) {
+    list += "  - " + r.address + "\n    " + r.reason + "\n";
+    items += "<li><strong>" + EscapeHtml(r.address) + "</strong>: " + EscapeHtml(r.reason) + "</li>";
+  }
+  const std::string advice =
+      "Nothing was sent to them. To send the message securely, send it again with a "
+      "question only the recipient can answer, in the header fields X-Sealpost-Question "
+      "and X-Sealpost-Answer, or ask your administrator to add the recipient to an address "
+      "book or to set a default question.";
+  std::string text = "Your message " + n.reference + " was not delivered to these recipients, "
+                     "because " + n.organisation + " found no secure way to reach them:\n\n" +
+                     list + "\n" + advice + "\n";
+  std::string html = "<!doctype html><html><body><p>Your message " + EscapeHtml(n.reference) +
+                     " was not delivered to these recipients, because " +
+                     EscapeHtml(n.organisation) + " found no secure way to reach them:</p><ul>" +
+                     items + "</ul><p>" + EscapeHtml(advice) + "</p></body></html>";
+  return Finish(message.get(), text, html);
 }
 
 }  // namespace sealpost

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -22,5 +23,22 @@ struct NoticeContent {
 
 // The RFC 5322 message, CRLF line endings, ready for SMTP or the outbox.
 Result<std::string> BuildNoticeEmail(const NoticeContent& notice);
+
+// Tells a sender that some recipients of their message got nothing, and why (the
+// failure action "bounce"). It names the recipients and the policy's reasons, never
+// the message's content.
+struct UndeliveredNotice {
+  struct Recipient {
+    std::string address;
+    std::string reason;
+  };
+  std::string organisation;
+  std::string from_address;     // the notice's From address
+  std::string to_address;       // the sender
+  std::string reference;        // e.g. "queued as 1a2b... on 2026-11-22 10:00 UTC"
+  std::vector<Recipient> recipients;
+  std::string message_id_domain;
+};
+Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& notice);
 
 }  // namespace sealpost

@@ -43,5 +43,24 @@ TEST(Notice, EncodesNonAsciiSubject) {
   EXPECT_EQ(mail->find("Résultats"), std::string::npos);  // never raw 8-bit in a header
 }
 
+TEST(UndeliveredNotice, NamesEachRecipientAndReason) {
+  UndeliveredNotice n;
+  n.organisation = "Clinic";
+  n.from_address = "notices@clinic.example";
+  n.to_address = "dr@clinic.example";
+  n.reference = "queued as abc";
+  n.recipients = {{"p@example.net", "no default question (bounce)"}};
+  n.message_id_domain = "clinic.example";
+  auto mail = BuildUndeliveredNotice(n);
+  ASSERT_TRUE(mail.ok());
+  EXPECT_NE(mail->find("To: dr@clinic.example\r\n"), std::string::npos);
+  EXPECT_NE(mail->find("Auto-Submitted: auto-generated"), std::string::npos);
+  EXPECT_NE(mail->find("p@example.net"), std::string::npos);
+  EXPECT_NE(mail->find("no default question"), std::string::npos);
+  EXPECT_NE(mail->find("queued as abc"), std::string::npos);
+  n.to_address = "x@y.example\r\nBcc: z@example.net";
+  EXPECT_FALSE(BuildUndeliveredNotice(n).ok());
+}
+
 }  // namespace
 }  // namespace sealpost

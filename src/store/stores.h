@@ -68,6 +68,8 @@ class OrgStore {
   virtual Result<std::optional<AccountRecord>> FindAccount(const std::string& name) = 0;
   virtual Result<std::optional<DomainRecord>> FindDomain(const std::string& name) = 0;
   virtual Result<std::optional<UserRecord>> FindUser(const std::string& address) = 0;
+  // `hash`: an Argon2id PHC string; empty turns SMTP login off. kNotFound: no such user.
+  virtual Status SetSmtpPassword(const std::string& address, const std::string& hash) = 0;
   // kNotFound when nothing has that name at that level.
   virtual Status SetSettings(OrgLevel level, const std::string& name,
                              const std::string& sealed_settings) = 0;

@@ -97,6 +97,16 @@ class SqliteOrgStore final : public OrgStore {
     });
   }
 
+  Status SetSmtpPassword(const std::string& address, const std::string& hash) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, "UPDATE users SET smtp_password_hash = ? WHERE address = ?")
+                        .Bind(1, hash).Bind(2, address).Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no user " + address);
+      return OkStatus();
+    });
+  }
+
   Status SetMxTls(const MxTlsRecord& r) override {
     return db_.Transaction([&](sqlite3* db) {
       return Statement(db, "INSERT INTO mx_tls VALUES (?,?,?,?) ON CONFLICT(domain) DO UPDATE "

@@ -1,0 +1,286 @@
+#include "submission/processor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "base/text.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "mime/address.h"
+#include "mime/notice.h"
+#include "mime/submitted.h"
+#include "submission/envelope_json.h"
+#include "submission/spool.h"
+
+namespace sealpost::submission {
+namespace {
+
+constexpr int kBatch = 16;
+constexpr std::int64_t kMaxBackoff = 3600;
+
+std::string HumanDate(std::int64_t unix_seconds) {
+  std::string s = FormatRfc3339(unix_seconds);
+  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+}
+
+// Reads the X-Sealpost-* choices into the request; the reason when one is wrong.
+std::string ApplyOptions(const std::map<std::string, std::string>& options,
+                         const api::RequestLimits& limits, api::MessageRequest& m) {
+  for (const auto& [name, value] : options) {
+    if (name == "question") {
+      if (value.empty() || value.size() > limits.max_question) {
+        return "X-Sealpost-Question must have 1 to " + std::to_string(limits.max_question) +
+               " characters";
+      }
+      m.question = value;
+    } else if (name == "answer") {
+      if (value.empty() || value.size() > limits.max_answer) {
+        return "X-Sealpost-Answer must have 1 to " + std::to_string(limits.max_answer) +
+               " characters";
+      }
+      m.answer = value;
+    } else if (name == "tls-only") {
+      if (EqualsIgnoreCase(value, "no")) {
+        m.tls_only_opt_out = true;
+      } else if (!EqualsIgnoreCase(value, "yes")) {
+        return "X-Sealpost-TLS-Only must be yes or no";
+      }
+    } else if (name == "expires") {
+      const bool digits = !value.empty() && value.size() <= 5 &&
+                          std::all_of(value.begin(), value.end(),
+                                      [](char c) { return c >= '0' && c <= '9'; });
+      const int days = digits ? std::stoi(value) : 0;
+      if (days < 1 || days > limits.max_expiry_days) {
+        return "X-Sealpost-Expires must be a whole number of days from 1 to " +
+               std::to_string(limits.max_expiry_days);
+      }
+      m.expires_in_days = days;
+    } else {
+      return "X-Sealpost-" + SanitizeForLog(name, 40) +
+             " is not a known header field (known: Question, Answer, TLS-Only, Expires)";
+    }
+  }
+  if (m.question.has_value() != m.answer.has_value()) {
+    return "X-Sealpost-Question and X-Sealpost-Answer must be given together";
+  }
+  return {};
+}
+
+bool Listed(const std::vector<std::string>& list, const std::string& address) {
+  const std::string canonical = CanonicalAddress(address);
+  return std::any_of(list.begin(), list.end(),
+                     [&](const std::string& a) { return CanonicalAddress(a) == canonical; });
+}
+
+}  // namespace
+
+SubmissionProcessor::SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound,
+                                         EscrowService& escrow,
+                                         const api::RecipientPlanner& planner,
+                                         policy::OrgDirectory& directory,
+                                         const SecretBytes& queue_key, const Clock& clock,
+                                         std::function<void()> notify_queue)
+    : settings_(std::move(settings)), inbound_(inbound), escrow_(escrow), planner_(planner),
+      directory_(directory), queue_key_(queue_key), clock_(clock),
+      notify_queue_(std::move(notify_queue)) {}
+
+SubmissionProcessor::~SubmissionProcessor() { Stop(); }
+
+void SubmissionProcessor::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void SubmissionProcessor::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SubmissionProcessor::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+void SubmissionProcessor::Loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return wake_ || stop_; });
+      if (stop_) return;
+      wake_ = false;
+    }
+    while (RunOnce() == kBatch) {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+  }
+}
+
+int SubmissionProcessor::RunOnce() {
+  const std::int64_t now = clock_.NowUnix();
+  auto due = inbound_.Due(now, kBatch);
+  if (!due.ok()) {
+    spdlog::error("submission: cannot read the inbound queue: {}", due.error().ToString());
+    return 0;
+  }
+  int done = 0;
+  for (const auto& record : *due) {
+    auto status = Process(record);
+    if (status.ok()) {
+      ++done;
+      continue;
+    }
+    const std::int64_t backoff = std::min<std::int64_t>(kMaxBackoff, std::int64_t{30} << std::min(record.attempts, 10));
+    spdlog::error("submission {}: not processed (attempt {}), retrying in {} s: {}", record.id,
+                  record.attempts + 1, backoff, status.error().ToString());
+    (void)inbound_.Defer(record.id, now + backoff, status.error().ToString());
+  }
+  if (done > 0 && notify_queue_) notify_queue_();
+  return static_cast<int>(due->size());
+}
+
+Status SubmissionProcessor::Process(const InboundRecord& record) {
+  auto content = BoxOpen(queue_key_, record.sealed_content, InboundContentAad(record.id));
+  if (!content.ok()) return std::move(content).error();
+  // The plaintext is wiped whichever way this function leaves.
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { WipeMemory(s.data(), s.size()); }
+  } wipe{*content};
+  auto envelope = EnvelopeFromJson(record.envelope_json);
+  if (!envelope.ok()) return std::move(envelope).error();
+  const std::int64_t now = clock_.NowUnix();
+
+  api::MessageRequest m;
+  m.from = envelope->mail_from;
+  std::string problem;  // when set, the whole message is refused with this reason
+  auto parsed = ParseSubmittedMessage(*content);
+  if (!parsed.ok()) {
+    problem = "the message could not be read: " + parsed.error().message;
+  } else {
+    problem = ApplyOptions(parsed->options, settings_.limits, m);
+    m.subject = parsed->subject;
+    m.text = parsed->text;
+    m.html = parsed->html;
+  }
+  for (const auto& rcpt : envelope->recipients) {
+    // Bcc recipients (in the envelope, in no header field) count as "to".
+    (parsed.ok() && Listed(parsed->cc, rcpt.address) ? m.cc : m.to).push_back(rcpt.address);
+  }
+
+  api::RecipientPlan plan;
+  if (problem.empty() && parsed->already_encrypted) {
+    // Already end-to-end encrypted by the sender's program: delivered as it is.
+    for (const auto* list : {&m.to, &m.cc}) {
+      for (const auto& a : *list) {
+        plan.send_plain.push_back({a, list == &m.to ? "to" : "cc",
+                                   "already encrypted by the sender's mail program → as it is"});
+      }
+    }
+  } else if (problem.empty()) {
+    auto planned = planner_.Plan(m, /*interactive=*/false);
+    if (!planned.ok()) return std::move(planned).error();
+    plan = std::move(*planned);
+    if (plan.refused) problem = *plan.refused;
+  }
+  if (!problem.empty()) {
+    spdlog::info("submission {}: refused for every recipient: {}", record.id, problem);
+    plan = api::RecipientPlan{};
+    for (const auto* list : {&m.to, &m.cc}) {
+      for (const auto& a : *list) plan.bounce.push_back({a, "", problem});
+    }
+  }
+
+  std::vector<QueueEntry> queue;
+  std::vector<EventRecord> events;
+  auto enqueue = [&](const std::string& mail_from, const std::string& rcpt_to,
+                     const std::string& mail) -> Status {
+    QueueEntry q;
+    q.id = NewId();
+    q.mail_from = mail_from;
+    q.rcpt_to = rcpt_to;
+    auto boxed = BoxSeal(queue_key_, mail, QueueContentAad(q.id));
+    if (!boxed.ok()) return std::move(boxed).error();
+    q.sealed_content = std::move(*boxed);
+    q.state = QueueState::kQueued;
+    q.next_attempt_at = now;
+    q.created_at = now;
+    queue.push_back(std::move(q));
+    return OkStatus();
+  };
+  if (!plan.send_plain.empty()) {
+    // X-Sealpost-* fields may hold an answer: they never leave.
+    std::string stripped = StripSealpostHeaders(*content);
+    Wipe wipe_stripped{stripped};
+    for (const auto& r : plan.send_plain) {
+      auto status = enqueue(envelope->mail_from, r.address, stripped);
+      if (!status.ok()) return status;
+      events.push_back({0, "", "", "sent_plain", now, record.client_address,
+                        SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
+    }
+  }
+  if (!plan.bounce.empty()) {
+    UndeliveredNotice notice;
+    notice.organisation = settings_.organisation;
+    notice.from_address = settings_.notice_from;
+    notice.to_address = envelope->mail_from;
+    notice.reference = "(queued as " + record.id + " on " + HumanDate(record.received_at) + ")";
+    notice.message_id_domain = DomainOfAddress(settings_.notice_from);
+    if (notice.message_id_domain.empty()) notice.message_id_domain = "localhost";
+    for (const auto& r : plan.bounce) {
+      notice.recipients.push_back({r.address, r.trace});
+      events.push_back({0, "", "", "bounced", now, record.client_address,
+                        SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
+    }
+    auto mail = BuildUndeliveredNotice(notice);
+    if (!mail.ok()) return std::move(mail).error();
+    // A notice about a failure is sent from the null sender, so it can never loop.
+    auto status = enqueue("", envelope->mail_from, *mail);
+    if (!status.ok()) return status;
+  }
+
+  if (plan.recipients.empty()) {
+    for (auto& e : events) e.message_id = record.id;
+    auto status = inbound_.Complete(record.id, queue, events);
+    if (!status.ok()) return status;
+    spdlog::info("submission {}: {} plain, {} bounced", record.id, plan.send_plain.size(),
+                 plan.bounce.size());
+    return OkStatus();
+  }
+
+  std::unique_ptr<Draft> draft = escrow_.BeginDraft();
+  for (std::size_t i = 0; i < parsed->attachments.size(); ++i) {
+    const auto& a = parsed->attachments[i];
+    const bool ok_meta = api::CheckAttachmentMeta("attachment", a.filename, a.content_type).empty();
+    auto status = draft->StartAttachment(ok_meta ? a.filename : "attachment-" + std::to_string(i + 1),
+                                         ok_meta ? a.content_type : "application/octet-stream");
+    if (status.ok()) status = draft->AppendAttachment(a.content);
+    if (status.ok()) status = draft->FinishAttachment();
+    if (!status.ok()) return status;
+  }
+  SealInput input;
+  auto account = directory_.AccountOfUser(envelope->auth_user.empty() ? m.from : envelope->auth_user);
+  input.account = account.ok() ? *account : "default";
+  input.from = m.from;
+  input.subject = m.subject;
+  input.text = m.text;
+  input.html = m.html;
+  input.expires_at = now + std::int64_t{86400} * plan.expiry_days;
+  input.notice_subject = plan.notice_subject;
+  input.recipients = std::move(plan.recipients);
+  SubmitExtras extras{record.id, std::move(queue), std::move(events)};
+  auto submitted = escrow_.Submit(std::move(draft), input, record.client_address, std::move(extras));
+  if (!submitted.ok()) return std::move(submitted).error();
+  spdlog::info("submission {}: message {}: {} escrow, {} plain, {} bounced", record.id,
+               submitted->message_id, submitted->recipients.size(), plan.send_plain.size(),
+               plan.bounce.size());
+  return OkStatus();
+}
+
+}  // namespace sealpost::submission

@@ -1,0 +1,67 @@
+// SubmissionProcessor: turns a committed SMTP submission into what an API message
+// becomes. It opens the spooled message, takes it apart (mime/submitted.h), reads the
+// per-message X-Sealpost-* choices, asks the policy engine per recipient with the
+// sender's settings (non-interactive: no one can be asked for a question, so the
+// failure action applies), and commits the outcome — escrow message and notices, plain
+// copies (X-Sealpost-* fields stripped), a notice to the sender naming whoever got
+// nothing — in the same transaction that removes the submission. A crash at any point
+// either leaves the submission to be processed again or has it done; never half.
+//
+// Blocking (Argon2id, fsync): runs on its own thread. Thread-safety: Notify() and
+// Stop() may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "api/recipient_planner.h"
+#include "base/clock.h"
+#include "escrow/escrow_service.h"
+#include "policy/org_directory.h"
+#include "store/stores.h"
+
+namespace sealpost::submission {
+
+struct ProcessorSettings {
+  std::string organisation = "sealpost";
+  std::string notice_from = "notices@localhost";
+  api::RequestLimits limits;
+};
+
+class SubmissionProcessor {
+ public:
+  SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound, EscrowService& escrow,
+                      const api::RecipientPlanner& planner, policy::OrgDirectory& directory,
+                      const SecretBytes& queue_key, const Clock& clock,
+                      std::function<void()> notify_queue);
+  ~SubmissionProcessor();
+
+  void Start();
+  void Stop();
+  void Notify();
+  // Processes the submissions due now; returns how many were finished. For tests.
+  int RunOnce();
+
+ private:
+  void Loop();
+  Status Process(const InboundRecord& record);
+
+  ProcessorSettings settings_;
+  InboundStore& inbound_;
+  EscrowService& escrow_;
+  const api::RecipientPlanner& planner_;
+  policy::OrgDirectory& directory_;
+  const SecretBytes& queue_key_;
+  const Clock& clock_;
+  std::function<void()> notify_queue_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sealpost::submission

@@ -1,0 +1,122 @@
+#include "submission/spool.h"
+
+#include <spdlog/spdlog.h>
+
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "submission/envelope_json.h"
+
+namespace sealpost::submission {
+namespace {
+
+// A batch is cut at this many bytes of content, so one commit holds bounded memory.
+constexpr std::size_t kMaxBatchBytes = 64 * 1024 * 1024;
+
+}  // namespace
+
+Spool::Spool(InboundStore& store, const SecretBytes& queue_key, const Clock& clock,
+             std::function<void()> on_committed)
+    : store_(store), queue_key_(queue_key), clock_(clock), on_committed_(std::move(on_committed)) {}
+
+Spool::~Spool() { Stop(); }
+
+void Spool::Start() {
+  std::lock_guard lock(mu_);
+  stopping_ = false;
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void Spool::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::deque<Pending> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(pending_);
+  }
+  for (auto& p : left) p.done(MakeError(ErrorCode::kFailedPrecondition, "shutting down"));
+}
+
+void Spool::Commit(smtp::Submission submission, std::function<void(Result<std::string>)> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_ && thread_.joinable()) {
+      pending_.push_back({std::move(submission), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(MakeError(ErrorCode::kFailedPrecondition, "the spool is not running"));
+}
+
+std::uint64_t Spool::batches() const {
+  std::lock_guard lock(mu_);
+  return batches_;
+}
+
+std::uint64_t Spool::committed() const {
+  std::lock_guard lock(mu_);
+  return committed_;
+}
+
+void Spool::Loop() {
+  for (;;) {
+    std::deque<Pending> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // stopping with nothing to do
+      std::size_t bytes = 0;
+      while (!pending_.empty() && (batch.empty() || bytes < kMaxBatchBytes)) {
+        bytes += pending_.front().submission.content.size();
+        batch.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+  }
+}
+
+void Spool::CommitBatch(std::deque<Pending>& batch) {
+  std::vector<InboundRecord> records;
+  records.reserve(batch.size());
+  const std::int64_t now = clock_.NowUnix();
+  Status status = OkStatus();
+  for (auto& p : batch) {
+    InboundRecord r;
+    r.id = NewId();
+    r.received_at = now;
+    r.client_address = p.submission.client_address;
+    r.auth_user = p.submission.envelope.auth_user;
+    r.envelope_json = EnvelopeToJson(p.submission.envelope);
+    auto boxed = BoxSeal(queue_key_, p.submission.content, InboundContentAad(r.id));
+    WipeMemory(p.submission.content.data(), p.submission.content.size());
+    if (!boxed.ok()) {
+      status = std::move(boxed).error();
+      break;
+    }
+    r.sealed_content = std::move(*boxed);
+    r.next_attempt_at = now;
+    records.push_back(std::move(r));
+  }
+  // The commit point: after this, every message of the batch survives a crash.
+  if (status.ok()) status = store_.InsertBatch(records);
+  if (!status.ok()) {
+    spdlog::error("spool: batch of {} not committed: {}", batch.size(), status.error().ToString());
+    for (auto& p : batch) p.done(status.error());
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++batches_;
+    committed_ += batch.size();
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(records[i].id);
+  if (on_committed_) on_committed_();
+}
+
+}  // namespace sealpost::submission

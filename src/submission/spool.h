@@ -1,0 +1,61 @@
+// The submission spool: where an SMTP message becomes durable before its 250. One
+// committer thread writes every message waiting at that moment in one transaction, so
+// many parallel sessions share each sync (group commit) and none is acknowledged
+// before its bytes are on disk. Content is boxed under the queue key first.
+// Thread-safety: Commit may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/secret.h"
+#include "smtp/server.h"
+#include "store/stores.h"
+
+namespace sealpost::submission {
+
+// The AAD that binds an inbound message's sealed content to its id.
+inline std::string InboundContentAad(const std::string& id) { return "sealpost/inbound/v1|" + id; }
+
+class Spool final : public smtp::MessageSink {
+ public:
+  // `on_committed` runs on the committer thread after each batch (wakes the processor).
+  Spool(InboundStore& store, const SecretBytes& queue_key, const Clock& clock,
+        std::function<void()> on_committed);
+  ~Spool() override;  // stops; submissions still waiting are refused (4xx), never lost
+
+  void Start();
+  void Stop();
+
+  void Commit(smtp::Submission submission,
+              std::function<void(Result<std::string>)> done) override;
+
+  // For logs and benchmarks: how many batches and messages were committed.
+  std::uint64_t batches() const;
+  std::uint64_t committed() const;
+
+ private:
+  struct Pending {
+    smtp::Submission submission;
+    std::function<void(Result<std::string>)> done;
+  };
+  void Loop();
+  void CommitBatch(std::deque<Pending>& batch);
+
+  InboundStore& store_;
+  const SecretBytes& queue_key_;
+  const Clock& clock_;
+  std::function<void()> on_committed_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> pending_;
+  bool stopping_ = false;
+  std::uint64_t batches_ = 0, committed_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace sealpost::submission

@@ -1,0 +1,269 @@
+// The submission pipeline over real SQLite and blob files: spool (group commit) →
+// processor → escrow message, plain copies and notices to the sender, in the queue.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <future>
+#include <set>
+
+#include "base/temp_dir.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "crypto/signing.h"
+#include "crypto/password_hash.h"
+#include "escrow/escrow_service.h"
+#include "store/sqlite/stores.h"
+#include "submission/envelope_json.h"
+#include "submission/processor.h"
+#include "submission/spool.h"
+#include "submission/user_authenticator.h"
+
+namespace sealpost::submission {
+namespace {
+
+class SubmissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*sqlite::Database::Open(dir_.path() + "/db"));
+    signing_keys_ = sqlite::NewSigningKeyStore(*db_);
+    messages_ = sqlite::NewMessageStore(*db_);
+    events_ = sqlite::NewEventStore(*db_);
+    queue_ = sqlite::NewQueueStore(*db_);
+    inbound_ = sqlite::NewInboundStore(*db_);
+    org_ = sqlite::NewOrgStore(*db_);
+    book_store_ = sqlite::NewAddressBookStore(*db_);
+    blobs_ = std::move(*NewFileBlobStore(dir_.path() + "/blobs"));
+    auto pair = GenerateSigningKey();
+    signer_ = {"k1", pair.public_key, std::move(pair.secret_key)};
+    ASSERT_TRUE(signing_keys_->Insert({"k1", signer_.public_key, "x", 1}).ok());
+    keys_.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
+    sealer_.emplace(*blobs_, signer_, keys_->metadata(), clock_, SealerOptions{1, 8 * 1024});
+    opener_.emplace(*blobs_, *signing_keys_);
+    EscrowSettings settings;
+    settings.public_url = "https://portal.test";
+    settings.notice_from = "notices@clinic.test";
+    escrow_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_, nullptr);
+    directory_.emplace(*org_, keys_->metadata(), clock_);
+    books_.emplace(*book_store_, keys_->metadata(), clock_);
+    view_.emplace(*book_store_);
+    tls_.emplace(*org_);
+    planner_.emplace(*directory_, *books_, *view_, *tls_, 30);
+    ProcessorSettings ps;
+    ps.organisation = "Clinic";
+    ps.notice_from = "notices@clinic.test";
+    processor_.emplace(ps, *inbound_, *escrow_, *planner_, *directory_, keys_->queue(), clock_,
+                       nullptr);
+    spool_.emplace(*inbound_, keys_->queue(), clock_, nullptr);
+    spool_->Start();
+    ASSERT_TRUE(directory_->CreateAccount("Springfield").ok());
+    ASSERT_TRUE(directory_->CreateDomain("clinic.test", "Springfield").ok());
+    ASSERT_TRUE(directory_->CreateUser("dr@clinic.test").ok());
+  }
+
+  // Commits through the spool as an SMTP session would, and waits for the queue id.
+  std::string Submit(const std::string& message, std::vector<std::string> rcpts) {
+    smtp::Submission s;
+    s.envelope.mail_from = "dr@clinic.test";
+    s.envelope.auth_user = "dr@clinic.test";
+    for (auto& r : rcpts) s.envelope.recipients.push_back({r, "", ""});
+    s.content = message;
+    s.client_address = "192.0.2.9";
+    std::promise<Result<std::string>> promise;
+    spool_->Commit(std::move(s), [&](Result<std::string> r) { promise.set_value(std::move(r)); });
+    auto result = promise.get_future().get();
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? *result : "";
+  }
+
+  // Every queued mail, opened: rcpt_to → content.
+  std::vector<std::pair<QueueEntry, std::string>> Queued() {
+    std::vector<std::pair<QueueEntry, std::string>> out;
+    auto due = queue_->Due(clock_.NowUnix() + 1, 1000);
+    EXPECT_TRUE(due.ok());
+    for (auto& q : *due) {
+      auto mail = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+      out.emplace_back(q, mail);
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SigningKeyStore> signing_keys_;
+  std::unique_ptr<MessageStore> messages_;
+  std::unique_ptr<EventStore> events_;
+  std::unique_ptr<QueueStore> queue_;
+  std::unique_ptr<InboundStore> inbound_;
+  std::unique_ptr<OrgStore> org_;
+  std::unique_ptr<AddressBookStore> book_store_;
+  std::unique_ptr<BlobStore> blobs_;
+  SigningIdentity signer_;
+  std::optional<KeyRing> keys_;
+  ManualClock clock_{1'800'000'000};
+  std::optional<EscrowSealer> sealer_;
+  std::optional<EscrowOpener> opener_;
+  std::optional<EscrowService> escrow_;
+  std::optional<policy::OrgDirectory> directory_;
+  std::optional<policy::AddressBookDirectory> books_;
+  std::optional<policy::StoredAddressBooks> view_;
+  std::optional<policy::StoredTlsKnowledge> tls_;
+  std::optional<api::RecipientPlanner> planner_;
+  std::optional<SubmissionProcessor> processor_;
+  std::optional<Spool> spool_;
+};
+
+const char kWithQuestion[] =
+    "From: dr@clinic.test\r\nTo: pat@home.test\r\nSubject: Results\r\n"
+    "X-Sealpost-Question: Pet's name?\r\nX-Sealpost-Answer: Rex\r\nX-Sealpost-Expires: 7\r\n"
+    "\r\nAll fine.\r\n";
+
+TEST_F(SubmissionTest, EnvelopeJsonRoundTrip) {
+  smtp::Envelope e;
+  e.mail_from = "a@example.org";
+  e.recipients = {{"b@example.net", "SUCCESS,FAILURE", "rfc822;b@example.net"}};
+  e.body = "8BITMIME";
+  e.smtputf8 = true;
+  e.ret = "HDRS";
+  e.envid = "x+2B";
+  e.auth_user = "a@example.org";
+  auto back = EnvelopeFromJson(EnvelopeToJson(e));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->mail_from, e.mail_from);
+  EXPECT_EQ(back->recipients[0].notify, "SUCCESS,FAILURE");
+  EXPECT_EQ(back->recipients[0].orcpt, "rfc822;b@example.net");
+  EXPECT_TRUE(back->smtputf8);
+  EXPECT_EQ(back->envid, "x+2B");
+  EXPECT_FALSE(EnvelopeFromJson("nope").ok());
+}
+
+TEST_F(SubmissionTest, SpoolCommitsContentSealedAndGroupsParallelCommits) {
+  std::vector<std::thread> senders;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 40; ++i) {
+    senders.emplace_back([&] {
+      if (!Submit(kWithQuestion, {"pat@home.test"}).empty()) ++ok;
+    });
+  }
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(ok, 40);
+  EXPECT_EQ(*inbound_->Count(), 40);
+  EXPECT_EQ(spool_->committed(), 40u);
+  EXPECT_LE(spool_->batches(), 40u);
+  // Nothing of the content is stored readable.
+  auto due = *inbound_->Due(clock_.NowUnix(), 100);
+  ASSERT_EQ(due.size(), 40u);
+  EXPECT_EQ(due[0].sealed_content.find("Rex"), std::string::npos);
+  EXPECT_EQ(due[0].sealed_content.find("All fine"), std::string::npos);
+  EXPECT_NE(due[0].envelope_json.find("pat@home.test"), std::string::npos);
+}
+
+TEST_F(SubmissionTest, HeaderQuestionSealsForEscrowAndRemovesTheSubmission) {
+  std::string id = Submit(kWithQuestion, {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  EXPECT_EQ(*inbound_->Count(), 0);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "pat@home.test");
+  EXPECT_NE(queued[0].second.find("https://portal.test/m/"), std::string::npos);
+  // The notice carries neither content nor answer.
+  EXPECT_EQ(queued[0].second.find("All fine"), std::string::npos);
+  EXPECT_EQ(queued[0].second.find("Rex"), std::string::npos);
+  auto message = *messages_->Find(queued[0].first.message_id);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->account, "Springfield");
+  EXPECT_EQ(message->expires_at, clock_.NowUnix() + 7 * 86400);  // X-Sealpost-Expires
+  EXPECT_NE(message->recipients[0].trace.find("escrow/question"), std::string::npos);
+  // Processing again finds nothing: exactly once.
+  EXPECT_EQ(processor_->RunOnce(), 0);
+}
+
+TEST_F(SubmissionTest, WithoutAQuestionTheFailureActionBouncesToTheSender) {
+  Submit("From: dr@clinic.test\r\nTo: pat@home.test\r\nSubject: s\r\n\r\nsecret text\r\n",
+         {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "dr@clinic.test");
+  EXPECT_EQ(queued[0].first.mail_from, "");  // null sender: no loops
+  EXPECT_NE(queued[0].second.find("pat@home.test"), std::string::npos);
+  EXPECT_NE(queued[0].second.find("bounce"), std::string::npos);  // the reason
+  EXPECT_EQ(queued[0].second.find("secret text"), std::string::npos);
+  EXPECT_EQ(*inbound_->Count(), 0);
+}
+
+TEST_F(SubmissionTest, SendPlainDeliversWithoutOptionHeaders) {
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.test", {"failure_action=send-plain"}).ok());
+  Submit("From: dr@clinic.test\r\nTo: pat@home.test\r\nX-Sealpost-TLS-Only: no\r\n"
+         "Subject: s\r\n\r\nbody\r\n",
+         {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "pat@home.test");
+  EXPECT_EQ(queued[0].first.mail_from, "dr@clinic.test");
+  EXPECT_EQ(queued[0].second,
+            "From: dr@clinic.test\r\nTo: pat@home.test\r\nSubject: s\r\n\r\nbody\r\n");
+}
+
+TEST_F(SubmissionTest, MixedRecipientsInOneMessage) {
+  // A book entry gives one recipient a question; the other falls to the failure action.
+  policy::BookRef book{"user", "dr@clinic.test", "personal"};
+  ASSERT_TRUE(books_->CreateBook(book).ok());
+  ASSERT_TRUE(books_->Link("dr@clinic.test", book, "default").ok());
+  ASSERT_TRUE(books_->PutQuestion(book, "known@home.test", {"Town?", "Paris"}).ok());
+  Submit("From: dr@clinic.test\r\nTo: known@home.test\r\nCc: other@home.test\r\n\r\nx\r\n",
+         {"known@home.test", "other@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 2u);
+  std::set<std::string> to;
+  for (auto& [q, mail] : queued) to.insert(q.rcpt_to);
+  EXPECT_EQ(to, (std::set<std::string>{"known@home.test", "dr@clinic.test"}));
+  // Both in one message's transaction: the bounce notice belongs to the escrow message.
+  EXPECT_EQ(queued[0].first.message_id, queued[1].first.message_id);
+}
+
+TEST_F(SubmissionTest, BadOptionHeadersBounceTheWholeMessageNamingTheField) {
+  Submit("From: dr@clinic.test\r\nTo: pat@home.test\r\nX-Sealpost-Question: Pet?\r\n"
+         "X-Sealpost-Expires: forever\r\n\r\nx\r\n",
+         {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "dr@clinic.test");
+  EXPECT_NE(queued[0].second.find("X-Sealpost-Expires must be a whole number"), std::string::npos);
+}
+
+TEST_F(SubmissionTest, AlreadyEncryptedMessagesGoOutAsTheyAre) {
+  const std::string pgp =
+      "From: dr@clinic.test\r\nTo: pat@home.test\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n"
+      "\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\n"
+      "Content-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n--b--\r\n";
+  Submit(pgp, {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "pat@home.test");
+  EXPECT_EQ(queued[0].second, pgp);
+}
+
+TEST_F(SubmissionTest, UserAuthenticatorChecksTheSmtpPassword) {
+  UserAuthenticator auth(*org_);
+  auto password = [](const char* s) { return SecretBytes(s, std::strlen(s)); };
+  EXPECT_FALSE(auth.Authenticate("dr@clinic.test", password("anything")).ok());  // none set
+  auto user = *org_->FindUser("dr@clinic.test");
+  ASSERT_TRUE(user.has_value());
+  ASSERT_TRUE(org_->SetSmtpPassword("dr@clinic.test", *HashSecret("correct horse")).ok());
+  auto ok = auth.Authenticate("dr@clinic.test", password("correct horse"));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, std::vector<std::string>{"dr@clinic.test"});
+  EXPECT_EQ(auth.Authenticate("dr@clinic.test", password("wrong")).error().code,
+            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth.Authenticate("nobody@clinic.test", password("correct horse")).error().code,
+            ErrorCode::kUnauthenticated);
+}
+
+}  // namespace
+}  // namespace sealpost::submission
