@@ -11,6 +11,9 @@
 #include <memory>
 #include <sstream>
 
+#include "crypto/random.h"
+#include "crypto/password_hash.h"
+#include "base/encoding.h"
 #include "api/auth.h"
 #include "app/config.h"
 #include "base/clock.h"
@@ -166,6 +169,47 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     if (!key.ok()) return std::move(key).error();
     std::cout << "API key for " << a.name << " (shown once, keep it safe): " << key->header_value()
               << "\n";
+    return OkStatus();
+  }));
+
+  auto* user_smtp = user->add_subcommand(
+      "smtp-password", "Set the user's SMTP submission password (printed once), or turn it off");
+  user_smtp->add_option("address", args->name)->required();
+  user_smtp->add_option("--password", args->answer,
+                        "\"-\": read the password from standard input; default: a random one");
+  user_smtp->add_flag("--off", args->progress, "turn SMTP login off for this user");
+  user_smtp->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    if (a.progress) {
+      auto s = c.org->SetSmtpPassword(a.name, "");
+      if (s.ok()) std::cout << "SMTP login off for " << a.name << "\n";
+      return s;
+    }
+    std::string password;
+    if (a.answer.empty()) {
+      password = Base64UrlEncode(RandomSecret(18).view());
+    } else if (a.answer != "-") {
+      // A password in the arguments would show in the process list and shell history.
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "give \"-\" and write the password to standard input", "--password");
+    } else {
+      auto read = AnswerFromStdinIfDash(a.answer);
+      if (!read.ok()) return std::move(read).error();
+      password = std::move(*read);
+    }
+    if (password.size() < 12 || password.size() > 1024) {
+      return MakeError(ErrorCode::kInvalidArgument, "must have 12 to 1024 characters", "password");
+    }
+    auto hash = HashSecret(password);
+    if (!hash.ok()) return std::move(hash).error();
+    auto s = c.org->SetSmtpPassword(a.name, *hash);
+    if (!s.ok()) return s;
+    if (a.answer.empty()) {
+      std::cout << "SMTP password for " << a.name << " (shown once, keep it safe): " << password
+                << "\n";
+    } else {
+      std::cout << "SMTP password for " << a.name << " set\n";
+    }
+    WipeMemory(password.data(), password.size());
     return OkStatus();
   }));
 

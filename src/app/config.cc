@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -11,6 +13,21 @@
 
 namespace sealpost {
 namespace {
+
+// An IPv4/IPv6 address, optionally with a prefix length.
+bool ValidNetwork(const std::string& text) {
+  auto slash = text.find('/');
+  std::string address = text.substr(0, slash);
+  boost::system::error_code ec;
+  auto ip = boost::asio::ip::make_address(address, ec);
+  if (ec) return false;
+  if (slash == std::string::npos) return true;
+  std::string prefix = text.substr(slash + 1);
+  if (prefix.empty() || prefix.size() > 3 || prefix.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  return std::stoi(prefix) <= (ip.is_v4() ? 32 : 128);
+}
 
 Error At(const Config& c, const toml::source_region& where, const std::string& message) {
   return MakeError(ErrorCode::kInvalidArgument, message,
@@ -38,6 +55,18 @@ class Table {
     if (auto* n = Get(key)) {
       if (auto v = n->value<bool>()) out = *v;
       else FailValue(n, "must be true or false");
+    }
+  }
+  void StringList(const char* key, std::vector<std::string>& out) {
+    if (auto* n = Get(key)) {
+      const toml::array* list = n->as_array();
+      if (!list) return FailValue(n, "must be a list of strings");
+      out.clear();
+      for (const auto& item : *list) {
+        auto v = item.value<std::string>();
+        if (!v) return FailValue(&item, "must be a list of strings");
+        out.push_back(*v);
+      }
     }
   }
   template <typename T>
@@ -114,7 +143,7 @@ Result<Config> LoadConfig(const std::string& path) {
     return *tables.back();
   };
   static const std::set<std::string> kSections = {"server", "tls", "storage", "keys",
-                                                  "organisation", "escrow", "api", "portal",
+                                                  "organisation", "escrow", "api", "portal", "smtp",
                                                   "delivery", "dev"};
   for (const auto& [k, v] : root) {
     if (!kSections.count(std::string(k.str())) && !error) {
@@ -181,6 +210,23 @@ Result<Config> LoadConfig(const std::string& path) {
     t.RefuseUnknown();
   }
   {
+    Table& t = table("smtp");
+    t.Bool("enabled", c.smtp_enabled);
+    t.String("listen", c.smtp_listen);
+    t.Int("submission_port", c.smtp_submission_port, 0, 65535);
+    t.Int("implicit_tls_port", c.smtp_implicit_tls_port, 0, 65535);
+    t.String("hostname", c.smtp_hostname);
+    t.Int("max_message_bytes", c.smtp_max_message_bytes, 1024, std::int64_t{1} << 30);
+    t.Int("max_recipients", c.smtp_max_recipients, 100, 10000);
+    t.Int("max_connections", c.smtp_max_connections, 1, 100000);
+    t.Int("max_connections_per_client", c.smtp_max_connections_per_client, 1, 100000);
+    t.Int("command_timeout_seconds", c.smtp_command_timeout_seconds, 1, 3600);
+    t.Int("session_limit_seconds", c.smtp_session_limit_seconds, 1, 86400);
+    t.Int("max_login_failures_per_hour", c.smtp_max_login_failures_per_hour, 1, 100000);
+    t.StringList("trusted_networks", c.smtp_trusted_networks);
+    t.RefuseUnknown();
+  }
+  {
     Table& t = table("dev");
     t.Bool("enabled", c.dev);
     t.RefuseUnknown();
@@ -212,6 +258,20 @@ Result<Config> LoadConfig(const std::string& path) {
   if (c.fixed_subject.find_first_of("\r\n") != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "escrow.fixed_subject must be one line",
                      line_of("escrow", "fixed_subject"));
+  }
+  for (const auto& net : c.smtp_trusted_networks) {
+    if (!ValidNetwork(net)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "smtp.trusted_networks: \"" + net +
+                           "\" is not an address or network (e.g. \"192.0.2.0/24\")",
+                       line_of("smtp", "trusted_networks"));
+    }
+  }
+  if (c.smtp_hostname.empty() ||
+      c.smtp_hostname.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+          std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "smtp.hostname must be a host name",
+                     line_of("smtp", "hostname"));
   }
   return c;
 }
@@ -256,6 +316,21 @@ session_idle_minutes = 15
 
 [delivery]
 outbox = "outbox"               # until SMTP delivery exists, mail is filed here
+
+[smtp]
+enabled = true                  # submission for mail programs and devices
+listen = "127.0.0.1"
+submission_port = )" + std::string(dev ? "2587" : "587") + R"(          # STARTTLS (RFC 3207), AUTH inside TLS only
+implicit_tls_port = )" + std::string(dev ? "2465" : "465") + R"(        # implicit TLS (RFC 8314); 0 turns it off
+hostname = "localhost"          # our name in the greeting
+max_message_bytes = 26214400    # SIZE, enforced while reading
+max_recipients = 100            # 100 to 10000
+max_connections = 256
+max_connections_per_client = 20
+command_timeout_seconds = 300
+session_limit_seconds = 1800
+max_login_failures_per_hour = 30  # per client address, then logins are refused
+trusted_networks = []           # e.g. ["192.0.2.10/32"]: may submit without AUTH (devices)
 
 [dev]
 enabled = )";

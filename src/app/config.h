@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -52,6 +53,21 @@ struct Config {
 
   // [delivery]
   std::string outbox = "outbox";
+
+  // [smtp] submission listeners (issue 5)
+  bool smtp_enabled = true;
+  std::string smtp_listen = "127.0.0.1";
+  std::uint16_t smtp_submission_port = 587;   // STARTTLS
+  std::uint16_t smtp_implicit_tls_port = 465; // implicit TLS; 0: off
+  std::string smtp_hostname = "localhost";
+  std::uint64_t smtp_max_message_bytes = 25ull * 1024 * 1024;
+  int smtp_max_recipients = 100;
+  int smtp_max_connections = 256;
+  int smtp_max_connections_per_client = 20;
+  int smtp_command_timeout_seconds = 300;
+  int smtp_session_limit_seconds = 1800;
+  int smtp_max_login_failures_per_hour = 30;
+  std::vector<std::string> smtp_trusted_networks;  // may submit without AUTH; empty: none
 
   // [dev]
   bool dev = false;

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     }
     auto config = sealpost::LoadConfig(config_path);
     if (!config.ok()) return Report(config.error());
-    std::string dev_key;
+    sealpost::DevCredentials credentials;
     if (dev) {
       if (!config->dev) {
         std::cerr << "sealpost: " << config_path << " is not a development configuration "
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
       }
       auto key = sealpost::EnsureDevCredentials(*config, data_dir);
       if (!key.ok()) return Report(key.error());
-      dev_key = *key;
+      credentials = std::move(*key);
     }
     auto status = sealpost::Serve(*config, [&](std::uint16_t) {
       if (!dev) return;
@@ -100,7 +100,12 @@ int main(int argc, char** argv) {
                 << "  API:     " << config->public_url << "/api/v1/messages\n"
                 << "  Portal:  " << config->public_url << "/\n"
                 << "  Outbox:  " << config->public_url << "/dev/outbox\n"
-                << "  API key: " << dev_key << "\n"
+                << "  API key: " << credentials.api_key << "\n"
+                << "  SMTP:    " << config->smtp_listen << ":" << config->smtp_submission_port
+                << " (STARTTLS), " << config->smtp_listen << ":"
+                << config->smtp_implicit_tls_port << " (implicit TLS)\n"
+                << "  SMTP user: " << credentials.smtp_user
+                << "   password: " << credentials.smtp_password << "\n"
                 << "  (also in " << data_dir << "/dev-credentials)\n"
                 << "The certificate is self-signed: use curl -k, or accept it in your browser.\n\n"
                 << std::flush;

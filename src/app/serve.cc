@@ -17,7 +17,11 @@
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "portal/portal.h"
+#include "smtp/server.h"
 #include "store/sqlite/stores.h"
+#include "submission/processor.h"
+#include "submission/spool.h"
+#include "submission/user_authenticator.h"
 
 namespace sealpost {
 
@@ -45,6 +49,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto queue = sqlite::NewQueueStore(**db);
   auto org = sqlite::NewOrgStore(**db);
   auto book_store = sqlite::NewAddressBookStore(**db);
+  auto inbound = sqlite::NewInboundStore(**db);
   auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
   if (!blobs.ok()) return std::move(blobs).error();
   auto signer = LoadSigningIdentity(*signing_keys, *keys);
@@ -69,7 +74,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   EscrowService escrow(escrow_settings, sealer, opener, *messages, *events, *keys, clock,
                        [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
   QueueRunner runner(*queue, **outbox, keys->queue(), clock,
-                     [&escrow](const QueueEntry& e) { escrow.NoticeDelivered(e); });
+                     [&escrow](const QueueEntry& e) {
+                       // Plain copies and notices to senders belong to no escrow recipient.
+                       if (!e.recipient_id.empty()) escrow.NoticeDelivered(e);
+                     });
   runner_ptr = &runner;
 
   http::ServerOptions server_options;
@@ -105,7 +113,55 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal::Portal portal(portal_settings, escrow, **server, *keys, clock);
   portal.Register((*server)->router());
 
+  // SMTP submission: session → spool (group commit, the 250) → processor → queue.
+  api::RecipientPlanner smtp_planner(directory, books, book_view, tls_knowledge,
+                                     config.default_expiry_days);
+  submission::ProcessorSettings processor_settings;
+  processor_settings.organisation = config.organisation;
+  processor_settings.notice_from = config.notice_from;
+  processor_settings.limits = api_settings.limits;
+  submission::SubmissionProcessor processor(processor_settings, *inbound, escrow, smtp_planner,
+                                            directory, keys->queue(), clock,
+                                            [&runner] { runner.Notify(); });
+  submission::Spool spool(*inbound, keys->queue(), clock, [&processor] { processor.Notify(); });
+  submission::UserAuthenticator smtp_auth(*org);
+  std::unique_ptr<smtp::Server> smtp_server;
+  if (config.smtp_enabled) {
+    smtp::ServerOptions smtp_options;
+    smtp_options.address = config.smtp_listen;
+    smtp_options.starttls_port = config.smtp_submission_port;
+    smtp_options.implicit_tls = config.smtp_implicit_tls_port != 0;
+    smtp_options.implicit_tls_port = config.smtp_implicit_tls_port;
+    smtp_options.cert_file = server_options.cert_file;
+    smtp_options.key_file = server_options.key_file;
+    smtp_options.hostname = config.smtp_hostname;
+    smtp_options.limits.max_message_bytes = config.smtp_max_message_bytes;
+    smtp_options.limits.max_recipients = static_cast<std::size_t>(config.smtp_max_recipients);
+    smtp_options.trusted_networks = config.smtp_trusted_networks;
+    smtp_options.max_connections = static_cast<std::size_t>(config.smtp_max_connections);
+    smtp_options.max_connections_per_client =
+        static_cast<std::size_t>(config.smtp_max_connections_per_client);
+    smtp_options.command_timeout = std::chrono::seconds(config.smtp_command_timeout_seconds);
+    smtp_options.session_limit = std::chrono::seconds(config.smtp_session_limit_seconds);
+    smtp_options.max_login_failures_per_hour = config.smtp_max_login_failures_per_hour;
+    auto created = smtp::Server::Create(smtp_options, smtp_auth, spool);
+    if (!created.ok()) return std::move(created).error();
+    smtp_server = std::move(*created);
+  }
+
   runner.Start();
+  processor.Start();
+  spool.Start();
+  std::thread smtp_thread;
+  if (smtp_server) {
+    smtp_thread = std::thread([&] { smtp_server->Run(); });
+    spdlog::info("sealpost SMTP submission on {}:{} (STARTTLS){}", config.smtp_listen,
+                 smtp_server->starttls_port(),
+                 smtp_server->implicit_tls_port()
+                     ? fmt::format(" and {}:{} (implicit TLS)", config.smtp_listen,
+                                   smtp_server->implicit_tls_port())
+                     : std::string());
+  }
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -116,6 +172,14 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                (*server)->port(), config.public_url);
   if (on_ready) on_ready((*server)->port());
   (*server)->Run();
+  // Stop taking mail first; then the spool answers whatever is waiting, and only then
+  // the processor and the queue stop.
+  if (smtp_server) {
+    smtp_server->Stop();
+    smtp_thread.join();
+  }
+  spool.Stop();
+  processor.Stop();
   runner.Stop();
   // The signal thread waits for a signal that may never come if Run() ended otherwise.
   pthread_kill(signal_thread.native_handle(), SIGTERM);

@@ -12,7 +12,11 @@
 #include "api/auth.h"
 #include "app/self_signed.h"
 #include "app/signing_key.h"
+#include "base/encoding.h"
 #include "crypto/key_ring.h"
+#include "crypto/password_hash.h"
+#include "crypto/random.h"
+#include "policy/org_directory.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
@@ -88,7 +92,7 @@ Result<InitResult> InitDataDir(const std::string& dir, bool dev) {
   return InitResult{config_path, api_key->header_value()};
 }
 
-Result<std::string> EnsureDevCredentials(const Config& config, const std::string& data_dir) {
+Result<DevCredentials> EnsureDevCredentials(const Config& config, const std::string& data_dir) {
   const std::string path = data_dir + "/dev-credentials";
   std::map<std::string, std::string> values;
   {
@@ -110,14 +114,53 @@ Result<std::string> EnsureDevCredentials(const Config& config, const std::string
     if (!created.ok()) return std::move(created).error();
     api_key = created->header_value();
   }
+
+  // The demo sender for SMTP submission.
+  const std::string demo_user = "demo@localhost";
+  auto org = sqlite::NewOrgStore(**db);
+  SystemClock clock;
+  auto found = org->FindUser(demo_user);
+  if (!found.ok()) return std::move(found).error();
+  if (!found->has_value()) {
+    auto master = LoadMasterKeyFile(config.Resolve(config.master_key));
+    if (!master.ok()) return std::move(master).error();
+    auto keys = KeyRing::Derive(*master);
+    if (!keys.ok()) return std::move(keys).error();
+    policy::OrgDirectory directory(*org, keys->metadata(), clock);
+    Status status = directory.CreateAccount("demo");
+    if (status.ok() || status.error().code == ErrorCode::kAlreadyExists) {
+      status = directory.CreateDomain("localhost", "demo");
+    }
+    if (status.ok() || status.error().code == ErrorCode::kAlreadyExists) {
+      status = directory.CreateUser(demo_user);
+    }
+    if (!status.ok()) return std::move(status).error();
+    found = org->FindUser(demo_user);
+    if (!found.ok()) return std::move(found).error();
+  }
+  std::string smtp_password = values["SMTP_PASSWORD"];
+  if (smtp_password.empty() || (*found)->smtp_password_hash.empty() ||
+      !VerifySecret((*found)->smtp_password_hash, smtp_password)) {
+    smtp_password = Base64UrlEncode(RandomSecret(18).view());
+    auto hash = HashSecret(smtp_password);
+    if (!hash.ok()) return std::move(hash).error();
+    auto status = org->SetSmtpPassword(demo_user, *hash);
+    if (!status.ok()) return std::move(status).error();
+  }
+
   std::ostringstream out;
   out << "API_KEY=" << api_key << "\n"
       << "API_URL=" << config.public_url << "/api/v1\n"
       << "PORTAL_URL=" << config.public_url << "/\n"
-      << "OUTBOX_URL=" << config.public_url << "/dev/outbox\n";
+      << "OUTBOX_URL=" << config.public_url << "/dev/outbox\n"
+      << "SMTP_HOST=" << config.smtp_listen << "\n"
+      << "SMTP_PORT=" << config.smtp_submission_port << "\n"
+      << "SMTPS_PORT=" << config.smtp_implicit_tls_port << "\n"
+      << "SMTP_USER=" << demo_user << "\n"
+      << "SMTP_PASSWORD=" << smtp_password << "\n";
   auto status = WritePrivateFile(path, out.str());
   if (!status.ok()) return std::move(status).error();
-  return api_key;
+  return DevCredentials{api_key, demo_user, smtp_password};
 }
 
 }  // namespace sealpost

@@ -20,6 +20,13 @@ Result<InitResult> InitDataDir(const std::string& dir, bool dev);
 
 // For `serve --dev`: the dev API key from <data>/dev-credentials when it still works,
 // otherwise a new one, written there (mode 0600, NAME=value lines).
-Result<std::string> EnsureDevCredentials(const Config& config, const std::string& data_dir);
+// Also a demo sending user (demo@localhost, in account "demo") with an SMTP password, so
+// mail programs can submit: kept when the file's password still works.
+struct DevCredentials {
+  std::string api_key;
+  std::string smtp_user;
+  std::string smtp_password;
+};
+Result<DevCredentials> EnsureDevCredentials(const Config& config, const std::string& data_dir);
 
 }  // namespace sealpost

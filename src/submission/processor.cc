@@ -199,6 +199,9 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
 
   std::vector<QueueEntry> queue;
   std::vector<EventRecord> events;
+  // Ties the outcome to the id the SMTP client was given in its 250.
+  events.push_back({0, "", "", "submitted", record.received_at, record.client_address,
+                    "queued as " + record.id});
   auto enqueue = [&](const std::string& mail_from, const std::string& rcpt_to,
                      const std::string& mail) -> Status {
     QueueEntry q;

@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -62,6 +63,12 @@ class Sealpost:
         with open(config) as f:
             text = f.read()
         text = text.replace("port = 8443", f"port = {self.port}")
+        # Every test server gets its own free SMTP ports too, so tests can run in parallel.
+        self.smtp_port = free_port()
+        self.smtps_port = free_port()
+        text = re.sub(r"^submission_port = \d+", f"submission_port = {self.smtp_port}", text, flags=re.M)
+        text = re.sub(r"^implicit_tls_port = \d+", f"implicit_tls_port = {self.smtps_port}", text,
+                      flags=re.M)
         text = text.replace('public_url = "https://localhost:8443"', f'public_url = "{self.base}"')
         if dev:
             text = text.replace("enabled = false", "enabled = true")
@@ -100,6 +107,21 @@ class Sealpost:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         return self.proc.returncode if self.proc else None
+
+    def admin(self, *args, stdin=None):
+        """Runs `sealpost admin`; returns (exit code, stdout, stderr)."""
+        run = subprocess.run([BIN, "admin", "--config", self.config, *args], input=stdin,
+                             capture_output=True, text=True, timeout=120)
+        return run.returncode, run.stdout, run.stderr
+
+    def sql(self, query):
+        """One query against the server's SQLite database (WAL: safe while it runs)."""
+        db = sqlite3.connect("file:" + os.path.join(self.data, "sealpost.db") + "?mode=ro",
+                             uri=True, timeout=30)
+        try:
+            return db.execute(query).fetchall()
+        finally:
+            db.close()
 
     def cleanup(self):
         self.stop()
