@@ -44,6 +44,10 @@ TEST_F(ConfigTest, ErrorsNameFileAndLine) {
       {"[organisation]\nnotice_from = \"not an address\"\n", 2, "notice_from is not a valid address"},
       {"[escrow]\nnotice_subject = \"sometimes\"\n", 2, "\"fixed\" or \"real\""},
       {"[server]\npublic_url = \"http://x\"\n", 2, "https://"},
+      {"[smtp]\n\ntrusted_networks = [\"10.0.0.0/33\"]\n", 3, "is not an address or network"},
+      {"[smtp]\ntrusted_networks = \"10.0.0.1\"\n", 2, "must be a list of strings"},
+      {"[smtp]\nmax_recipients = 50\n", 2, "from 100 to 10000"},
+      {"[smtp]\nhostname = \"bad host\"\n", 2, "smtp.hostname must be a host name"},
   };
   for (const auto& c : cases) {
     auto path = Write(c.text);
@@ -53,6 +57,20 @@ TEST_F(ConfigTest, ErrorsNameFileAndLine) {
     EXPECT_NE(result.error().message.find(c.says), std::string::npos)
         << c.text << " -> " << result.error().message;
   }
+}
+
+TEST_F(ConfigTest, SmtpSettings) {
+  auto c = LoadConfig(Write("[smtp]\nsubmission_port = 2525\nimplicit_tls_port = 0\n"
+                            "trusted_networks = [\"192.0.2.0/24\", \"2001:db8::1\"]\n"));
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->smtp_submission_port, 2525);
+  EXPECT_EQ(c->smtp_implicit_tls_port, 0);
+  EXPECT_EQ(c->smtp_trusted_networks, (std::vector<std::string>{"192.0.2.0/24", "2001:db8::1"}));
+  auto dev = LoadConfig(Write(DefaultConfigText(true)));
+  ASSERT_TRUE(dev.ok());
+  EXPECT_EQ(dev->smtp_submission_port, 2587);
+  EXPECT_EQ(dev->smtp_implicit_tls_port, 2465);
+  EXPECT_TRUE(dev->smtp_trusted_networks.empty());  // off by default
 }
 
 TEST_F(ConfigTest, MissingFileIsNotFound) {

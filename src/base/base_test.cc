@@ -85,5 +85,15 @@ TEST(Clock, FormatsRfc3339) {
   EXPECT_EQ(clock.NowUnix(), 105);
 }
 
+TEST(Text, ValidUtf8) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("J\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong "/"
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+}
+
 }  // namespace
 }  // namespace sealpost

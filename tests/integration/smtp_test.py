@@ -168,7 +168,8 @@ class SmtpSubmissionTest(unittest.TestCase):
         for path in glob.glob(os.path.join(self.server.data, "outbox", "*.eml")):
             with open(path, "rb") as f:
                 body = f.read()
-            self.assertNotIn(b"X-Sealpost-Answer", body)
+            self.assertNotIn(b"X-Sealpost-Answer:", body)
+            self.assertNotIn(b"Rex", body)
             self.assertNotIn(b"Potassium", body)
         self.assertNotIn("Rex", self.server.log())
         self.assertNotIn("Potassium", self.server.log())
