@@ -8,3 +8,4 @@ if [ -x "$BUILD/bench/policy_bench" ]; then
   "$BUILD/bench/policy_bench" --benchmark_min_time=2
 fi
 python3 bench/api_bench.py --bin "$BIN" "${@:2}"
+python3 bench/smtp_bench.py --bin "$BIN"

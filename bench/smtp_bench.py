@@ -50,6 +50,9 @@ def start_postfix(tmp, port):
     queue = os.path.join(tmp, "queue")
     data = os.path.join(tmp, "data")
     os.makedirs(conf)
+    os.makedirs(queue)  # root-owned; `postfix check` makes its subdirectories
+    os.makedirs(data)
+    shutil.chown(data, user="postfix")
     with open(os.path.join(conf, "main.cf"), "w") as f:
         f.write(f"""compatibility_level = 3.6
 queue_directory = {queue}
@@ -67,12 +70,18 @@ smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 default_process_limit = 100
 maillog_file = {tmp}/postfix.log
+maillog_file_prefixes = {tmp}
 smtputf8_enable = no
 """)
     with open(os.path.join(conf, "master.cf"), "w") as f:
         f.write(MASTER_CF.format(port=f"127.0.0.1:{port}"))
-    subprocess.run(["postfix", "-c", conf, "check"], check=True, capture_output=True, timeout=60)
-    subprocess.run(["postfix", "-c", conf, "start"], check=True, capture_output=True, timeout=60)
+    for command in ("check", "start"):
+        run = subprocess.run(["postfix", "-c", conf, command], capture_output=True, text=True,
+                             timeout=60)
+        if run.returncode != 0:
+            log = open(os.path.join(tmp, "postfix.log")).read() if os.path.exists(
+                os.path.join(tmp, "postfix.log")) else "(Postfix logs fatal errors only to a tty)"
+            raise RuntimeError(f"postfix {command} failed: {run.stderr}{log}")
     return conf
 
 
@@ -112,6 +121,7 @@ def main():
         return
 
     tmp = tempfile.mkdtemp(prefix="sealpost-smtp-bench-")
+    os.chmod(tmp, 0o755)  # Postfix's daemons run as the postfix user
     postfix_port = harness.free_port()
     conf = None
     server = harness.Sealpost(settings={"trusted_networks": '["127.0.0.1/32"]',
