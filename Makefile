@@ -3,6 +3,8 @@
 
 BUILD_RUN  ?= build/release
 BUILD_TEST ?= build/asan
+BUILD_FUZZ ?= build/fuzz
+FUZZ_SECONDS ?= 60
 GENERATOR  := -G Ninja
 
 .PHONY: run test deps deps-test build build-test fuzz bench clean
@@ -26,6 +28,13 @@ build:
 build-test:
 	@[ -f $(BUILD_TEST)/build.ninja ] || cmake -S . -B $(BUILD_TEST) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug -DSEALPOST_SANITIZE=ON
 	cmake --build $(BUILD_TEST)
+
+# libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS from its seed corpus.
+fuzz:
+	@bash scripts/install-deps.sh --fuzz
+	@[ -f $(BUILD_FUZZ)/build.ninja ] || CXX=clang++ cmake -S . -B $(BUILD_FUZZ) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEALPOST_TESTS=OFF -DSEALPOST_FUZZ=ON
+	cmake --build $(BUILD_FUZZ) --target fuzzers
+	bash fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 bench: deps-test build
 	bash bench/run.sh $(BUILD_RUN)/src/app/sealpost

@@ -23,6 +23,11 @@ if [ "${1:-}" = "--test" ]; then
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
+# Fuzzing (make fuzz): clang with libFuzzer and the sanitizer runtimes.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

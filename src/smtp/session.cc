@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::size_t kMaxEnvid = 100;   // RFC 3461 §4.4
 constexpr std::size_t kMaxOrcpt = 500;   // RFC 3461 §4.2: xtext of an address
+constexpr std::size_t kMaxUser = 320;    // an address: 64 + 1 + 255
 
 std::string Upper(std::string_view s) {
   std::string out(s);
@@ -366,6 +367,9 @@ std::optional<Session::Step> Session::AuthPlain(std::string_view response) {
   if (!authzid.empty() && authzid != authcid) {
     return Error("535 5.7.8 Acting for another user is not allowed");
   }
+  if (authcid.empty() || authcid.size() > kMaxUser || HasControl(authcid)) {
+    return Error("501 5.5.2 Malformed user name");
+  }
   auth_user_ = std::string(authcid);
   std::string_view password = all.substr(second + 1);
   auth_password_ = SecretBytes(password.data(), password.size());
@@ -383,6 +387,10 @@ std::optional<Session::Step> Session::AuthLogin(std::string_view response) {
     return Error("501 5.5.2 Cannot decode the response");
   }
   if (state_ == State::kAuthLoginUser) {
+    if (decoded->empty() || decoded->size() > kMaxUser || HasControl(*decoded)) {
+      state_ = State::kCommand;
+      return Error("501 5.5.2 Malformed user name");
+    }
     auth_user_ = *decoded;
     state_ = State::kAuthLoginPassword;
     Reply("334 UGFzc3dvcmQ6");  // "Password:"
@@ -477,8 +485,9 @@ std::optional<Session::Step> Session::Mail(std::string_view args) {
   std::string problem = PathProblem(parsed->path, env.smtputf8);
   if (!problem.empty()) return Error("553 5.1.7 Bad sender address: " + problem);
   if (authenticated_ && !SenderAllowed(parsed->path)) {
-    return Error("553 5.7.1 Sender address <" + parsed->path + "> is not allowed for " +
-                 auth_user_);
+    // Both are the client's own bytes: echoed sanitised, so no reply can be split.
+    return Error("553 5.7.1 Sender address <" + SanitizeForLog(parsed->path, 320) +
+                 "> is not allowed for " + SanitizeForLog(auth_user_, 320));
   }
   env.mail_from = parsed->path;
   env.auth_user = authenticated_ ? auth_user_ : std::string();

@@ -160,6 +160,17 @@ TEST(SmtpSession, AuthLoginAndPlainWithoutInitialResponse) {
             "235 2.7.0 Authentication successful\r\n");
 }
 
+TEST(SmtpSession, UserNamesWithControlCharactersAreRefused) {
+  // Found by the fuzzer: a user name is echoed in replies, so CR/LF in it could split one.
+  Transcript t;
+  t.Send("EHLO c\r\nSTARTTLS\r\n");
+  t.Send("EHLO c\r\n");
+  EXPECT_EQ(t.Send("AUTH PLAIN " + Base64Encode(std::string("\0a@b\r\n250 x\0secret", 18)) + "\r\n"),
+            "501 5.5.2 Malformed user name\r\n");
+  t.Send("AUTH LOGIN\r\n");
+  EXPECT_EQ(t.Send(Base64Encode("a\rb") + "\r\n"), "501 5.5.2 Malformed user name\r\n");
+}
+
 TEST(SmtpSession, WrongPasswordsCloseAfterThree) {
   Transcript t;
   t.Send("EHLO c\r\nSTARTTLS\r\n");
