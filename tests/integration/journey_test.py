@@ -6,7 +6,9 @@ import html
 import json
 import os
 import re
+import smtplib
 import sqlite3
+import ssl
 import time
 import unittest
 from urllib.parse import urlparse
@@ -280,6 +282,23 @@ class DevModeTest(unittest.TestCase):
             self.assertEqual(server.get("/dev/outbox/..%2f..%2fconfig.toml").status, 404)
             self.assertEqual(oct(os.stat(os.path.join(server.data, "master.key")).st_mode & 0o777),
                              oct(0o600))
+            # The demo sender's SMTP credentials work, over STARTTLS.
+            self.assertEqual(creds["SMTP_USER"], "demo@localhost")
+            self.assertEqual(creds["SMTP_PORT"], str(server.smtp_port))
+            context = ssl.create_default_context()
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+            with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as s:
+                s.starttls(context=context)
+                s.login(creds["SMTP_USER"], creds["SMTP_PASSWORD"])
+                s.sendmail("demo@localhost", ["maude@example.net"],
+                           "From: demo@localhost\r\nX-Sealpost-Question: Q?\r\n"
+                           "X-Sealpost-Answer: A\r\n\r\nhello\r\n")
+            server.notice_for("maude@example.net")
+            # Restarting keeps the same credentials.
+            self.assertEqual(server.stop(), 0)
+            server.start([harness.BIN, "serve", "--dev", "--data", server.data])
+            again = dict(line.split("=", 1) for line in open(creds_path).read().splitlines())
+            self.assertEqual(again["SMTP_PASSWORD"], creds["SMTP_PASSWORD"])
             self.assertEqual(server.stop(), 0)  # a clean shutdown on SIGTERM
         finally:
             server.cleanup()
