@@ -124,7 +124,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                             directory, keys->queue(), clock,
                                             [&runner] { runner.Notify(); });
   submission::Spool spool(*inbound, keys->queue(), clock, [&processor] { processor.Notify(); });
-  submission::UserAuthenticator smtp_auth(*org);
+  submission::UserAuthenticator smtp_auth(*org, *events, clock);
   std::unique_ptr<smtp::Server> smtp_server;
   if (config.smtp_enabled) {
     smtp::ServerOptions smtp_options;

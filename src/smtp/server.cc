@@ -240,7 +240,7 @@ asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& c
   std::optional<Result<std::vector<std::string>>> result;
   std::string name = session.AuthUser();
   const SecretBytes& password = session.AuthPassword();
-  std::function<void()> work = [&] { result.emplace(auth.Authenticate(name, password)); };
+  std::function<void()> work = [&] { result.emplace(auth.Authenticate(name, password, client)); };
   co_await asio::co_spawn(pool, RunWork(&work), asio::use_awaitable);
   if (result->ok()) {
     spdlog::info("smtp: {} logged in from {}", user, client);

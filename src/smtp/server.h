@@ -48,9 +48,11 @@ struct ServerOptions {
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  // The addresses the user may send as, or kUnauthenticated.
+  // The addresses the user may send as, or kUnauthenticated. `client_address` is for
+  // the audit record of the attempt.
   virtual Result<std::vector<std::string>> Authenticate(const std::string& user,
-                                                        const SecretBytes& password) = 0;
+                                                        const SecretBytes& password,
+                                                        const std::string& client_address) = 0;
 };
 
 // A message the session finished receiving, handed over for a durable commit.

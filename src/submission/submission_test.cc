@@ -250,19 +250,30 @@ TEST_F(SubmissionTest, AlreadyEncryptedMessagesGoOutAsTheyAre) {
 }
 
 TEST_F(SubmissionTest, UserAuthenticatorChecksTheSmtpPassword) {
-  UserAuthenticator auth(*org_);
+  UserAuthenticator auth(*org_, *events_, clock_);
   auto password = [](const char* s) { return SecretBytes(s, std::strlen(s)); };
-  EXPECT_FALSE(auth.Authenticate("dr@clinic.test", password("anything")).ok());  // none set
+  EXPECT_FALSE(auth.Authenticate("dr@clinic.test", password("anything"), "192.0.2.1").ok());  // none set
   auto user = *org_->FindUser("dr@clinic.test");
   ASSERT_TRUE(user.has_value());
   ASSERT_TRUE(org_->SetSmtpPassword("dr@clinic.test", *HashSecret("correct horse")).ok());
-  auto ok = auth.Authenticate("dr@clinic.test", password("correct horse"));
+  auto ok = auth.Authenticate("dr@clinic.test", password("correct horse"), "192.0.2.1");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok, std::vector<std::string>{"dr@clinic.test"});
-  EXPECT_EQ(auth.Authenticate("dr@clinic.test", password("wrong")).error().code,
+  EXPECT_EQ(auth.Authenticate("dr@clinic.test", password("wrong"), "192.0.2.1").error().code,
             ErrorCode::kUnauthenticated);
-  EXPECT_EQ(auth.Authenticate("nobody@clinic.test", password("correct horse")).error().code,
+  EXPECT_EQ(auth.Authenticate("nobody@clinic.test", password("correct horse"), "192.0.2.1").error().code,
             ErrorCode::kUnauthenticated);
+  // Every attempt is on record, without the password.
+  auto recorded = *events_->ForMessage("");
+  int failed = 0, ok_logins = 0;
+  for (const auto& e : recorded) {
+    if (e.type == "smtp_login_failed") ++failed;
+    if (e.type == "smtp_login") ++ok_logins;
+    EXPECT_EQ(e.detail.find("correct horse"), std::string::npos);
+    EXPECT_EQ(e.client_address, "192.0.2.1");
+  }
+  EXPECT_EQ(failed, 3);
+  EXPECT_EQ(ok_logins, 1);
 }
 
 }  // namespace

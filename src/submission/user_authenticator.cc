@@ -1,18 +1,29 @@
 #include "submission/user_authenticator.h"
 
+#include <spdlog/spdlog.h>
+
+#include "base/text.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "mime/address.h"
 
 namespace sealpost::submission {
 
-UserAuthenticator::UserAuthenticator(OrgStore& org) : org_(org) {
+UserAuthenticator::UserAuthenticator(OrgStore& org, EventStore& events, const Clock& clock)
+    : org_(org), events_(events), clock_(clock) {
   auto decoy = HashSecret(NewId());
   if (decoy.ok()) decoy_hash_ = std::move(*decoy);
 }
 
+void UserAuthenticator::Audit(bool ok, const std::string& user, const std::string& client_address) {
+  auto status = events_.Append({0, "", "", ok ? "smtp_login" : "smtp_login_failed",
+                                clock_.NowUnix(), client_address, "user " + SanitizeForLog(user, 320)});
+  if (!status.ok()) spdlog::error("smtp: login event not recorded: {}", status.error().ToString());
+}
+
 Result<std::vector<std::string>> UserAuthenticator::Authenticate(const std::string& user,
-                                                                 const SecretBytes& password) {
+                                                                 const SecretBytes& password,
+                                                                 const std::string& client_address) {
   const Error refused = MakeError(ErrorCode::kUnauthenticated, "authentication credentials invalid");
   std::optional<UserRecord> record;
   if (IsValidAddress(user) && password.size() <= 1024) {
@@ -22,9 +33,14 @@ Result<std::vector<std::string>> UserAuthenticator::Authenticate(const std::stri
   }
   if (!record || record->smtp_password_hash.empty()) {
     (void)VerifySecret(decoy_hash_, password.view());
+    Audit(false, user, client_address);
     return refused;
   }
-  if (!VerifySecret(record->smtp_password_hash, password.view())) return refused;
+  if (!VerifySecret(record->smtp_password_hash, password.view())) {
+    Audit(false, user, client_address);
+    return refused;
+  }
+  Audit(true, record->address, client_address);
   return std::vector<std::string>{record->address};
 }
 

@@ -1,8 +1,11 @@
 // SMTP logins against the organisation's users: their SMTP password (Argon2id, set with
-// `sealpost admin user smtp-password`). A user may send as their own address.
+// `sealpost admin user smtp-password`). A user may send as their own address. Every
+// attempt, good or bad, is recorded as an event (smtp_login, smtp_login_failed) with
+// the user name and client address — never the password.
 // Blocking (Argon2id): call off the event loop. Thread-safe.
 #pragma once
 
+#include "base/clock.h"
 #include "smtp/server.h"
 #include "store/stores.h"
 
@@ -10,13 +13,18 @@ namespace sealpost::submission {
 
 class UserAuthenticator final : public smtp::Authenticator {
  public:
-  explicit UserAuthenticator(OrgStore& org);
+  UserAuthenticator(OrgStore& org, EventStore& events, const Clock& clock);
 
   Result<std::vector<std::string>> Authenticate(const std::string& user,
-                                                const SecretBytes& password) override;
+                                                const SecretBytes& password,
+                                                const std::string& client_address) override;
 
  private:
+  void Audit(bool ok, const std::string& user, const std::string& client_address);
+
   OrgStore& org_;
+  EventStore& events_;
+  const Clock& clock_;
   // Checked for unknown users too, so the time taken does not tell which users exist.
   std::string decoy_hash_;
 };
