@@ -92,6 +92,10 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     q.recipient_id = r.id;
     q.mail_from = settings_.notice_from;
     q.rcpt_to = r.address;
+    if (auto dsn = extras.dsn_by_address.find(AsciiLower(r.address));
+        dsn != extras.dsn_by_address.end()) {
+      q.dsn = dsn->second;
+    }
     auto boxed = BoxSeal(keys_.queue(), *mail, QueueContentAad(q.id));
     WipeMemory(mail->data(), mail->size());
     if (!boxed.ok()) return std::move(boxed).error();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ struct SubmitExtras {
   std::string consumed_inbound;
   std::vector<QueueEntry> queue;
   std::vector<EventRecord> events;
+  // RFC 3461 parameters per recipient address (lower-cased), set on their notices.
+  std::map<std::string, std::string> dsn_by_address;
 };
 
 // A recipient's link, recognised: what the portal may show before verification.

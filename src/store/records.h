@@ -85,6 +85,9 @@ struct QueueEntry {
   std::int64_t next_attempt_at = 0;
   std::int64_t created_at = 0;
   std::string last_error;
+  // RFC 3461 parameters from the submission, for the delivery report, as JSON
+  // ({"notify", "orcpt", "envid", "ret"}); empty when there were none.
+  std::string dsn;
 };
 
 // A message received by SMTP submission, committed before its 250 and waiting to go

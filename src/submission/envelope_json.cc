@@ -46,4 +46,10 @@ Result<smtp::Envelope> EnvelopeFromJson(std::string_view text) {
   return e;
 }
 
+std::string DsnJson(const smtp::Envelope& e, const smtp::RecipientParams& r) {
+  if (r.notify.empty() && r.orcpt.empty() && e.envid.empty() && e.ret.empty()) return {};
+  return json::serialize(
+      json::object{{"notify", r.notify}, {"orcpt", r.orcpt}, {"envid", e.envid}, {"ret", e.ret}});
+}
+
 }  // namespace sealpost::submission

@@ -13,4 +13,8 @@ namespace sealpost::submission {
 std::string EnvelopeToJson(const smtp::Envelope& envelope);
 Result<smtp::Envelope> EnvelopeFromJson(std::string_view json);
 
+// One recipient's RFC 3461 parameters with the envelope's, as a queue entry keeps them
+// for its delivery report; "" when the client gave none.
+std::string DsnJson(const smtp::Envelope& envelope, const smtp::RecipientParams& recipient);
+
 }  // namespace sealpost::submission

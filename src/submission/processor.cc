@@ -202,10 +202,18 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   // Ties the outcome to the id the SMTP client was given in its 250.
   events.push_back({0, "", "", "submitted", record.received_at, record.client_address,
                     "queued as " + record.id});
+  std::map<std::string, std::string> dsn_by_address;
+  for (const auto& rcpt : envelope->recipients) {
+    std::string dsn = DsnJson(*envelope, rcpt);
+    if (!dsn.empty()) dsn_by_address[AsciiLower(rcpt.address)] = std::move(dsn);
+  }
   auto enqueue = [&](const std::string& mail_from, const std::string& rcpt_to,
                      const std::string& mail) -> Status {
     QueueEntry q;
     q.id = NewId();
+    if (auto dsn = dsn_by_address.find(AsciiLower(rcpt_to)); dsn != dsn_by_address.end()) {
+      q.dsn = dsn->second;
+    }
     q.mail_from = mail_from;
     q.rcpt_to = rcpt_to;
     auto boxed = BoxSeal(queue_key_, mail, QueueContentAad(q.id));
@@ -245,6 +253,7 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     if (!mail.ok()) return std::move(mail).error();
     // A notice about a failure is sent from the null sender, so it can never loop.
     auto status = enqueue("", envelope->mail_from, *mail);
+    queue.back().dsn.clear();  // a notice to the sender is no delivery the sender asked about
     if (!status.ok()) return status;
   }
 
@@ -277,7 +286,7 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   input.expires_at = now + std::int64_t{86400} * plan.expiry_days;
   input.notice_subject = plan.notice_subject;
   input.recipients = std::move(plan.recipients);
-  SubmitExtras extras{record.id, std::move(queue), std::move(events)};
+  SubmitExtras extras{record.id, std::move(queue), std::move(events), std::move(dsn_by_address)};
   auto submitted = escrow_.Submit(std::move(draft), input, record.client_address, std::move(extras));
   if (!submitted.ok()) return std::move(submitted).error();
   spdlog::info("submission {}: message {}: {} escrow, {} plain, {} bounced", record.id,

@@ -206,6 +206,23 @@ TEST_F(SubmissionTest, SendPlainDeliversWithoutOptionHeaders) {
             "From: dr@clinic.test\r\nTo: pat@home.test\r\nSubject: s\r\n\r\nbody\r\n");
 }
 
+TEST_F(SubmissionTest, DsnParametersReachTheQueueEntries) {
+  smtp::Submission s;
+  s.envelope.mail_from = "dr@clinic.test";
+  s.envelope.envid = "env+2B1";
+  s.envelope.ret = "HDRS";
+  s.envelope.recipients = {{"pat@home.test", "SUCCESS,FAILURE", "rfc822;pat@home.test"}};
+  s.content = kWithQuestion;
+  std::promise<Result<std::string>> promise;
+  spool_->Commit(std::move(s), [&](Result<std::string> r) { promise.set_value(std::move(r)); });
+  ASSERT_TRUE(promise.get_future().get().ok());
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.dsn,
+            R"({"notify":"SUCCESS,FAILURE","orcpt":"rfc822;pat@home.test","envid":"env+2B1","ret":"HDRS"})");
+}
+
 TEST_F(SubmissionTest, MixedRecipientsInOneMessage) {
   // A book entry gives one recipient a question; the other falls to the failure action.
   policy::BookRef book{"user", "dr@clinic.test", "personal"};

@@ -153,6 +153,10 @@ CREATE TABLE inbound (
 );
 CREATE INDEX inbound_due ON inbound(next_attempt_at, received_at);
 )sql",
+    // 7: RFC 3461 parameters of a submission, kept with each queue entry (issue 5).
+    R"sql(
+ALTER TABLE queue ADD COLUMN dsn TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -129,12 +129,12 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
 
 Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
   return Statement(db, "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
-                       "sealed_content, state, attempts, next_attempt_at, created_at, last_error) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+                       "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
+                       "dsn) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
       .Bind(1, q.id).Bind(2, q.message_id).Bind(3, q.recipient_id).Bind(4, q.mail_from)
       .Bind(5, q.rcpt_to).BindBlob(6, q.sealed_content).Bind(7, QueueStateName(q.state))
       .Bind(8, std::int64_t{q.attempts}).Bind(9, q.next_attempt_at).Bind(10, q.created_at)
-      .Bind(11, q.last_error).Run();
+      .Bind(11, q.last_error).Bind(12, q.dsn).Run();
 }
 
 // Removes a submission; kNotFound when it is gone already (processed twice).
@@ -346,7 +346,7 @@ class SqliteQueueStore final : public QueueStore {
     std::vector<QueueEntry> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, "
-                      "state, attempts, next_attempt_at, created_at, last_error FROM queue " +
+                      "state, attempts, next_attempt_at, created_at, last_error, dsn FROM queue " +
                           where);
       bind(s);
       for (;;) {
@@ -367,6 +367,7 @@ class SqliteQueueStore final : public QueueStore {
         q.next_attempt_at = s.Int(8);
         q.created_at = s.Int(9);
         q.last_error = s.Text(10);
+        q.dsn = s.Text(11);
         out.push_back(std::move(q));
       }
     });
