@@ -73,6 +73,19 @@ TEST(MessageRequest, SaveNeedsAQuestion) {
   EXPECT_NE(std::find(names.begin(), names.end(), "options.escrow.colour"), names.end());
 }
 
+TEST(MessageRequest, TlsOnlyOptOut) {
+  auto out = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"tls_only": false}})", {});
+  ASSERT_TRUE(out.problems.empty());
+  EXPECT_TRUE(out.request.tls_only_opt_out);
+  auto in = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"tls_only": true}})", {});
+  EXPECT_FALSE(in.request.tls_only_opt_out);
+  auto bad = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"tls_only": "no"}})", {});
+  EXPECT_EQ(Names(bad), std::vector<std::string>{"options.tls_only"});
+}
+
 TEST(MessageRequest, EnforcesLimits) {
   RequestLimits limits;
   limits.max_recipients = 2;
