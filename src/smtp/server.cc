@@ -19,6 +19,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <deque>
+#include <tuple>
 #include <map>
 
 #include "base/text.h"
@@ -76,14 +77,32 @@ class Channel {
     co_return ec;
   }
 
+  // Reads what is there, or times out with beast::error::timeout — leaving the
+  // connection open, so the client can still be told why it is closed (a timeout of
+  // beast's own stream would close the socket first).
   asio::awaitable<std::pair<boost::system::error_code, std::size_t>> ReadSome(
       char* data, std::size_t size, Clock::duration timeout) {
-    Lowest().expires_after(timeout);
+    Lowest().expires_never();
+    // Shared with the timer's handler, which may run after this frame is gone.
+    auto reading = std::make_shared<bool>(true);
+    auto timed_out = std::make_shared<bool>(false);
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    timer.async_wait([this, reading, timed_out](boost::system::error_code ec) {
+      if (ec || !*reading) return;
+      *timed_out = true;
+      boost::system::error_code ignored;
+      Lowest().socket().cancel(ignored);
+    });
+    boost::system::error_code ec;
+    std::size_t n = 0;
     if (tls_) {
-      auto [ec, n] = co_await tls_->async_read_some(asio::buffer(data, size), kTuple);
-      co_return std::pair{ec, n};
+      std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(data, size), kTuple);
+    } else {
+      std::tie(ec, n) = co_await plain_->async_read_some(asio::buffer(data, size), kTuple);
     }
-    auto [ec, n] = co_await plain_->async_read_some(asio::buffer(data, size), kTuple);
+    *reading = false;
+    timer.cancel();
+    if (*timed_out) ec = beast::error::timeout;
     co_return std::pair{ec, n};
   }
 
@@ -360,7 +379,10 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
     auto [ec, n] = co_await channel.ReadSome(
         buffer.data(), buffer.size(), std::min<Clock::duration>(left, options.command_timeout));
     if (ec == beast::error::timeout) {
-      co_await channel.Write("421 4.4.2 " + options.hostname + " Timeout; closing\r\n",
+      const bool at_limit = Clock::now() >= deadline;
+      co_await channel.Write("421 4.4.2 " + options.hostname +
+                                 (at_limit ? " Session time limit reached\r\n"
+                                           : " Timeout; closing\r\n"),
                              std::chrono::seconds(5));
       break;
     }

@@ -359,6 +359,62 @@ class TrustedNetworkTest(unittest.TestCase):
             other.cleanup()
 
 
+class ConnectionLimitsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost(settings={"max_connections_per_client": "2",
+                                        "command_timeout_seconds": "2",
+                                        "session_limit_seconds": "4"})
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_connections_per_client_address_are_limited(self):
+        first, second = Raw(self.server.smtp_port), Raw(self.server.smtp_port)
+        self.assertTrue(first.greeting.startswith("220"))
+        self.assertTrue(second.greeting.startswith("220"))
+        third = Raw(self.server.smtp_port)
+        self.assertIn("421 4.7.0", third.greeting)
+        self.assertTrue(third.closed())
+        for raw in (first, second, third):
+            raw.close()
+        # Once they are gone, the address may connect again.
+        self.wait_for_free_slot()
+
+    def wait_for_free_slot(self):
+        def probe():
+            raw = Raw(self.server.smtp_port)
+            raw.close()
+            return raw.greeting.startswith("220")
+        wait_for(probe, timeout=10, what="a free connection slot")
+        time.sleep(0.5)  # let the probe's own slot go too
+
+    def setUp(self):
+        self.wait_for_free_slot()
+
+    def test_idle_clients_time_out(self):
+        raw = Raw(self.server.smtp_port)
+        started = time.time()
+        self.assertIn("421 4.4.2", raw.reply(timeout=10))
+        self.assertGreaterEqual(time.time() - started, 1.5)
+        self.assertTrue(raw.closed())
+        raw.close()
+
+    def test_sessions_end_at_the_time_limit(self):
+        raw = Raw(self.server.smtp_port)
+        started = time.time()
+        reply = ""
+        while "421" not in reply and time.time() - started < 15:
+            reply = raw.cmd("NOOP")  # busy, never idle for long
+            time.sleep(0.5)
+        self.assertIn("421 4.4.2", reply)
+        self.assertIn("Session time limit", reply)
+        self.assertGreaterEqual(time.time() - started, 3.5)
+        raw.close()
+
+
 class CrashTest(unittest.TestCase):
     def test_every_acknowledged_message_survives_kill_9(self):
         server = Sealpost()
