@@ -66,7 +66,7 @@ auto AsyncCommit(MessageSink& sink, Submission submission, Token&& token) {
 // The connection's byte stream: plain TCP until STARTTLS (or TLS from the start).
 class Channel {
  public:
-  Channel(tcp::socket socket) : plain_(std::make_unique<beast::tcp_stream>(std::move(socket))) {}
+  explicit Channel(tcp::socket socket) : plain_(std::make_unique<beast::tcp_stream>(std::move(socket))) {}
 
   asio::awaitable<boost::system::error_code> Handshake(asio::ssl::context& ctx,
                                                        std::chrono::seconds timeout) {
