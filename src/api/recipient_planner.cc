@@ -38,7 +38,8 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
   if (!settings.content_rules.value.empty()) {
     auto rules = policy::ContentRules::Compile(settings.content_rules.value);
     if (!rules.ok()) return std::move(rules).error();
-    encryption_required = rules->Match(m.subject, m.text + "\n" + m.html, {}).matched;
+    std::vector<std::string_view> attachments(m.attachment_texts.begin(), m.attachment_texts.end());
+    encryption_required = rules->Match(m.subject, m.text + "\n" + m.html, attachments).matched;
   }
   plan.expiry_days = m.expires_in_days.value_or(
       settings.default_expiry_days.from == policy::Level::kDefault

@@ -223,6 +223,30 @@ TEST_F(SubmissionTest, DsnParametersReachTheQueueEntries) {
             R"({"notify":"SUCCESS,FAILURE","orcpt":"rfc822;pat@home.test","envid":"env+2B1","ret":"HDRS"})");
 }
 
+TEST_F(SubmissionTest, ContentRulesReadTextAttachments) {
+  ASSERT_TRUE(directory_->Replace(OrgLevel::kDomain, "clinic.test",
+                                  R"({"content_rules": [{"keyword": "diagnosis"}]})").ok());
+  auto with_attachment = [](const std::string& attachment) {
+    return "From: dr@clinic.test\r\nTo: pat@home.test\r\nX-Sealpost-Question: Q?\r\n"
+           "X-Sealpost-Answer: A\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           "--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+           "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=n.txt\r\n\r\n" +
+           attachment + "\r\n--b--\r\n";
+  };
+  Submit(with_attachment("The diagnosis is flu."), {"pat@home.test"});
+  Submit(with_attachment("Nothing sensitive."), {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 2);
+  std::vector<std::string> traces;
+  for (auto& [q, mail] : Queued()) {
+    traces.push_back((*messages_->Find(q.message_id))->recipients[0].trace);
+  }
+  ASSERT_EQ(traces.size(), 2u);
+  const int unmatched = std::count_if(traces.begin(), traces.end(), [](const std::string& t) {
+    return t.find("no content rule matched") != std::string::npos;
+  });
+  EXPECT_EQ(unmatched, 1);  // only the message whose attachment lacks the keyword
+}
+
 TEST_F(SubmissionTest, MixedRecipientsInOneMessage) {
   // A book entry gives one recipient a question; the other falls to the failure action.
   policy::BookRef book{"user", "dr@clinic.test", "personal"};
