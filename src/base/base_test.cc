@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/result.h"
 #include "base/secret.h"
 #include "base/text.h"
+#include "base/worker.h"
 
 namespace sealpost {
 namespace {
@@ -93,6 +97,36 @@ TEST(Text, ValidUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xff"));
+}
+
+TEST(PollingWorker, RunsWhenNotifiedAndRepeatsFullBatches) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int passes = 0;
+  int backlog = 0;  // each pass takes one item; "full" while more are left
+  PollingWorker worker(
+      [&] {
+        std::lock_guard lock(mu);
+        ++passes;
+        if (backlog > 0) --backlog;
+        cv.notify_all();
+        return backlog > 0;
+      },
+      std::chrono::hours(1));  // only Notify can start a pass in this test
+  worker.Start();
+  {
+    std::lock_guard lock(mu);
+    backlog = 3;
+  }
+  worker.Notify();
+  std::unique_lock lock(mu);
+  // One wake-up drains the whole backlog: three passes, the last not full.
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return passes >= 3; }));
+  EXPECT_EQ(backlog, 0);
+  lock.unlock();
+  worker.Stop();
+  lock.lock();
+  EXPECT_EQ(passes, 3);
 }
 
 }  // namespace

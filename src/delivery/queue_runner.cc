@@ -16,41 +16,14 @@ constexpr std::int64_t kMaxBackoff = 3600;
 QueueRunner::QueueRunner(QueueStore& queue, DeliveryTarget& target, const SecretBytes& queue_key,
                          const Clock& clock, DeliveredFn on_delivered)
     : queue_(queue), target_(target), queue_key_(queue_key), clock_(clock),
-      on_delivered_(std::move(on_delivered)) {}
+      on_delivered_(std::move(on_delivered)),
+      worker_([this] { return RunOnce() == kBatch; }, std::chrono::seconds(1)) {}
 
 QueueRunner::~QueueRunner() { Stop(); }
 
-void QueueRunner::Start() { thread_ = std::thread([this] { Loop(); }); }
-
-void QueueRunner::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void QueueRunner::Notify() {
-  {
-    std::lock_guard lock(mu_);
-    wake_ = true;
-  }
-  cv_.notify_all();
-}
-
-void QueueRunner::Loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return wake_ || stop_; });
-      if (stop_) return;
-      wake_ = false;
-    }
-    while (RunOnce() == kBatch) {
-    }
-  }
-}
+void QueueRunner::Start() { worker_.Start(); }
+void QueueRunner::Stop() { worker_.Stop(); }
+void QueueRunner::Notify() { worker_.Notify(); }
 
 int QueueRunner::RunOnce() {
   const std::int64_t now = clock_.NowUnix();

@@ -7,13 +7,11 @@
 // Thread-safety: Notify() and Stop() may be called from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "base/clock.h"
 #include "base/secret.h"
+#include "base/worker.h"
 #include "delivery/target.h"
 #include "store/stores.h"
 
@@ -35,19 +33,12 @@ class QueueRunner {
   int RunOnce();
 
  private:
-  void Loop();
-
   QueueStore& queue_;
   DeliveryTarget& target_;
   const SecretBytes& queue_key_;
   const Clock& clock_;
   DeliveredFn on_delivered_;
-
-  std::mutex mu_;  // guards wake_ and stop_
-  std::condition_variable cv_;
-  bool wake_ = false;
-  bool stop_ = false;
-  std::thread thread_;
+  PollingWorker worker_;  // last: its thread uses everything above
 };
 
 }  // namespace sealpost

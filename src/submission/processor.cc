@@ -85,43 +85,14 @@ SubmissionProcessor::SubmissionProcessor(ProcessorSettings settings, InboundStor
                                          std::function<void()> notify_queue)
     : settings_(std::move(settings)), inbound_(inbound), escrow_(escrow), planner_(planner),
       directory_(directory), queue_key_(queue_key), clock_(clock),
-      notify_queue_(std::move(notify_queue)) {}
+      notify_queue_(std::move(notify_queue)),
+      worker_([this] { return RunOnce() == kBatch; }, std::chrono::seconds(1)) {}
 
 SubmissionProcessor::~SubmissionProcessor() { Stop(); }
 
-void SubmissionProcessor::Start() { thread_ = std::thread([this] { Loop(); }); }
-
-void SubmissionProcessor::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void SubmissionProcessor::Notify() {
-  {
-    std::lock_guard lock(mu_);
-    wake_ = true;
-  }
-  cv_.notify_all();
-}
-
-void SubmissionProcessor::Loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return wake_ || stop_; });
-      if (stop_) return;
-      wake_ = false;
-    }
-    while (RunOnce() == kBatch) {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    }
-  }
-}
+void SubmissionProcessor::Start() { worker_.Start(); }
+void SubmissionProcessor::Stop() { worker_.Stop(); }
+void SubmissionProcessor::Notify() { worker_.Notify(); }
 
 int SubmissionProcessor::RunOnce() {
   const std::int64_t now = clock_.NowUnix();

@@ -11,13 +11,11 @@
 // Stop() may be called from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "api/recipient_planner.h"
 #include "base/clock.h"
+#include "base/worker.h"
 #include "escrow/escrow_service.h"
 #include "policy/org_directory.h"
 #include "store/stores.h"
@@ -45,7 +43,6 @@ class SubmissionProcessor {
   int RunOnce();
 
  private:
-  void Loop();
   Status Process(const InboundRecord& record);
 
   ProcessorSettings settings_;
@@ -56,12 +53,7 @@ class SubmissionProcessor {
   const SecretBytes& queue_key_;
   const Clock& clock_;
   std::function<void()> notify_queue_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool wake_ = false;
-  bool stop_ = false;
-  std::thread thread_;
+  PollingWorker worker_;  // last: its thread uses everything above
 };
 
 }  // namespace sealpost::submission

@@ -1,0 +1,44 @@
+// PollingWorker: one background thread that runs a pass of work whenever it is woken,
+// and at least once per poll interval (for work that becomes due with time, such as
+// retries). A pass that reports a full batch is repeated at once, so a backlog drains
+// without waiting for the next wake-up. Used by the delivery queue and the submission
+// processor.
+// Thread-safety: Notify() and Stop() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace sealpost {
+
+class PollingWorker {
+ public:
+  // `pass` returns true when it filled a whole batch and should run again at once.
+  PollingWorker(std::function<bool()> pass, std::chrono::milliseconds poll_interval);
+  ~PollingWorker();  // stops
+  PollingWorker(const PollingWorker&) = delete;
+  PollingWorker& operator=(const PollingWorker&) = delete;
+
+  void Start();
+  // Waits for the pass in progress, if any, to finish.
+  void Stop();
+  // Something arrived: run a pass now rather than at the next poll.
+  void Notify();
+
+ private:
+  void Loop();
+  bool stopping();
+
+  std::function<bool()> pass_;
+  std::chrono::milliseconds poll_interval_;
+  std::mutex mu_;  // guards wake_ and stop_
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sealpost
