@@ -84,6 +84,7 @@ TEST(Text, SanitizeForLogEscapesAndTruncates) {
 
 TEST(Clock, FormatsRfc3339) {
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatHumanDate(1800000000), "2027-01-15 08:00 UTC");
   ManualClock clock(100);
   clock.Advance(5);
   EXPECT_EQ(clock.NowUnix(), 105);

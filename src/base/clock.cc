@@ -20,4 +20,9 @@ std::string FormatRfc3339(std::int64_t unix_seconds) {
   return buf;
 }
 
+std::string FormatHumanDate(std::int64_t unix_seconds) {
+  std::string s = FormatRfc3339(unix_seconds);
+  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+}
+
 }  // namespace sealpost

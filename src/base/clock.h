@@ -33,5 +33,7 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC ("2026-11-22T18:03:00Z").
 std::string FormatRfc3339(std::int64_t unix_seconds);
+// For people reading an email: "2026-11-22 18:03 UTC".
+std::string FormatHumanDate(std::int64_t unix_seconds);
 
 }  // namespace sealpost

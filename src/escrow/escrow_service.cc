@@ -14,11 +14,6 @@
 namespace sealpost {
 namespace {
 
-std::string HumanDate(std::int64_t unix_seconds) {
-  std::string s = FormatRfc3339(unix_seconds);  // 2026-12-22T18:03:00Z
-  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
-}
-
 std::string DomainOf(const std::string& address) {
   std::string domain = DomainOfAddress(address);
   return domain.empty() ? "localhost" : domain;
@@ -80,7 +75,7 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
                      : !input.notice_subject.empty()                             ? input.notice_subject
                                                                                  : settings_.fixed_subject;
     notice.portal_link = PortalLink(r.id, sealed->link_secrets[i]);
-    notice.expires_at = HumanDate(m.expires_at);
+    notice.expires_at = FormatHumanDate(m.expires_at);
     notice.message_id_domain = DomainOf(settings_.notice_from);
     auto mail = BuildNoticeEmail(notice);
     WipeMemory(notice.portal_link.data(), notice.portal_link.size());

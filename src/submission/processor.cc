@@ -21,11 +21,6 @@ constexpr int kBatch = 16;
 constexpr std::int64_t kMaxBackoff = 3600;
 constexpr std::size_t kMaxRuleText = 16 * 1024 * 1024;
 
-std::string HumanDate(std::int64_t unix_seconds) {
-  std::string s = FormatRfc3339(unix_seconds);
-  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
-}
-
 // Reads the X-Sealpost-* choices into the request; the reason when one is wrong.
 std::string ApplyOptions(const std::map<std::string, std::string>& options,
                          const api::RequestLimits& limits, api::MessageRequest& m) {
@@ -220,7 +215,7 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     notice.organisation = settings_.organisation;
     notice.from_address = settings_.notice_from;
     notice.to_address = envelope->mail_from;
-    notice.reference = "(queued as " + record.id + " on " + HumanDate(record.received_at) + ")";
+    notice.reference = "(queued as " + record.id + " on " + FormatHumanDate(record.received_at) + ")";
     notice.message_id_domain = DomainOfAddress(settings_.notice_from);
     if (notice.message_id_domain.empty()) notice.message_id_domain = "localhost";
     for (const auto& r : plan.bounce) {
