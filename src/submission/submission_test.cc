@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <future>
 #include <set>
@@ -148,14 +150,89 @@ TEST_F(SubmissionTest, SpoolCommitsContentSealedAndGroupsParallelCommits) {
   for (auto& t : senders) t.join();
   EXPECT_EQ(ok, 40);
   EXPECT_EQ(*inbound_->Count(), 40);
-  EXPECT_EQ(spool_->committed(), 40u);
-  EXPECT_LE(spool_->batches(), 40u);
+  EXPECT_EQ(spool_->committed(), 40u);  // batching itself: SpoolSharesOneCommitAmongWaitingMessages
   // Nothing of the content is stored readable.
   auto due = *inbound_->Due(clock_.NowUnix(), 100);
   ASSERT_EQ(due.size(), 40u);
   EXPECT_EQ(due[0].sealed_content.find("Rex"), std::string::npos);
   EXPECT_EQ(due[0].sealed_content.find("All fine"), std::string::npos);
   EXPECT_NE(due[0].envelope_json.find("pat@home.test"), std::string::npos);
+}
+
+// An InboundStore that holds its first commit until released, so a test can line up
+// messages behind it, and records the size of every batch.
+class GatedInboundStore final : public InboundStore {
+ public:
+  explicit GatedInboundStore(InboundStore& inner) : inner_(inner) {}
+  Status InsertBatch(const std::vector<InboundRecord>& records) override {
+    {
+      std::unique_lock lock(mu_);
+      sizes_.push_back(records.size());
+      entered_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return released_; });
+    }
+    return inner_.InsertBatch(records);
+  }
+  Result<std::vector<InboundRecord>> Due(std::int64_t now, int limit) override {
+    return inner_.Due(now, limit);
+  }
+  Status Defer(const std::string& id, std::int64_t at, const std::string& error) override {
+    return inner_.Defer(id, at, error);
+  }
+  Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,
+                  const std::vector<EventRecord>& events) override {
+    return inner_.Complete(id, queue, events);
+  }
+  Result<std::int64_t> Count() override { return inner_.Count(); }
+
+  void WaitUntilEntered() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return entered_; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  std::vector<std::size_t> sizes() {
+    std::lock_guard lock(mu_);
+    return sizes_;
+  }
+
+ private:
+  InboundStore& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false, released_ = false;
+  std::vector<std::size_t> sizes_;
+};
+
+TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
+  GatedInboundStore gated(*inbound_);
+  Spool spool(gated, keys_->queue(), clock_, nullptr);
+  spool.Start();
+  std::atomic<int> acknowledged{0};
+  std::promise<void> all_done;
+  auto commit = [&] {
+    smtp::Submission s;
+    s.envelope.mail_from = "dr@clinic.test";
+    s.envelope.recipients = {{"pat@home.test", "", ""}};
+    s.content = kWithQuestion;
+    spool.Commit(std::move(s), [&](Result<std::string> r) {
+      EXPECT_TRUE(r.ok());
+      if (++acknowledged == 40) all_done.set_value();
+    });
+  };
+  commit();
+  gated.WaitUntilEntered();  // the first message's commit is in progress ...
+  for (int i = 0; i < 39; ++i) commit();  // ... while 39 more arrive
+  EXPECT_EQ(acknowledged, 0);  // nothing is acknowledged before its commit
+  gated.Release();
+  all_done.get_future().wait();
+  EXPECT_EQ(gated.sizes(), (std::vector<std::size_t>{1, 39}));  // one commit for all 39
+  EXPECT_EQ(spool.batches(), 2u);
+  EXPECT_EQ(*inbound_->Count(), 40);
 }
 
 TEST_F(SubmissionTest, HeaderQuestionSealsForEscrowAndRemovesTheSubmission) {
