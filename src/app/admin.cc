@@ -29,7 +29,8 @@ namespace {
 struct AdminArgs {
   std::string config;
   std::string name, level, account, file, from, to, host, tls, role, book, question, answer;
-  bool progress = false;
+  std::string password;  // "-": read from standard input
+  bool progress = false, off = false;
   std::vector<std::string> assignments;
 };
 
@@ -175,24 +176,24 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   auto* user_smtp = user->add_subcommand(
       "smtp-password", "Set the user's SMTP submission password (printed once), or turn it off");
   user_smtp->add_option("address", args->name)->required();
-  user_smtp->add_option("--password", args->answer,
+  user_smtp->add_option("--password", args->password,
                         "\"-\": read the password from standard input; default: a random one");
-  user_smtp->add_flag("--off", args->progress, "turn SMTP login off for this user");
+  user_smtp->add_flag("--off", args->off, "turn SMTP login off for this user");
   user_smtp->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    if (a.progress) {
+    if (a.off) {
       auto s = c.org->SetSmtpPassword(a.name, "");
       if (s.ok()) std::cout << "SMTP login off for " << a.name << "\n";
       return s;
     }
     std::string password;
-    if (a.answer.empty()) {
+    if (a.password.empty()) {
       password = Base64UrlEncode(RandomSecret(18).view());
-    } else if (a.answer != "-") {
+    } else if (a.password != "-") {
       // A password in the arguments would show in the process list and shell history.
       return MakeError(ErrorCode::kInvalidArgument,
                        "give \"-\" and write the password to standard input", "--password");
     } else {
-      auto read = AnswerFromStdinIfDash(a.answer);
+      auto read = AnswerFromStdinIfDash(a.password);
       if (!read.ok()) return std::move(read).error();
       password = std::move(*read);
     }
@@ -203,7 +204,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     if (!hash.ok()) return std::move(hash).error();
     auto s = c.org->SetSmtpPassword(a.name, *hash);
     if (!s.ok()) return s;
-    if (a.answer.empty()) {
+    if (a.password.empty()) {
       std::cout << "SMTP password for " << a.name << " (shown once, keep it safe): " << password
                 << "\n";
     } else {

@@ -53,6 +53,7 @@ class Transcript {
   }
 
   bool closed() const { return closed_; }
+  const std::string& greeting() const { return greeting_; }
   int tls_starts() const { return tls_starts_; }
   const std::vector<Committed>& messages() const { return messages_; }
   Session& session() { return session_; }
@@ -88,9 +89,7 @@ class Transcript {
 
   Session session_;
   std::string said_;
- public:
   std::string greeting_;
- private:
   bool closed_ = false;
   int tls_starts_ = 0;
   std::vector<Committed> messages_;
@@ -101,7 +100,7 @@ const char kMail[] =
 
 TEST(SmtpSession, GreetsAndAdvertisesStartTlsButNotAuthBeforeTls) {
   Transcript t;
-  EXPECT_EQ(t.greeting_, "220 localhost ESMTP sealpost\r\n");
+  EXPECT_EQ(t.greeting(), "220 localhost ESMTP sealpost\r\n");
   std::string ehlo = t.Send("EHLO client.example\r\n");
   EXPECT_THAT(ehlo, HasSubstr("250 STARTTLS\r\n"));
   EXPECT_THAT(ehlo, HasSubstr("250-PIPELINING\r\n"));

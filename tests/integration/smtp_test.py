@@ -229,6 +229,30 @@ class SmtpSubmissionTest(unittest.TestCase):
             self.assertEqual(cm.exception.smtp_code, 550)
             self.assertIn(b"From: address", cm.exception.smtp_error)
 
+    def test_smtp_password_from_stdin_and_turned_off(self):
+        nurse = "nurse@clinic.example"
+        self.assertEqual(self.server.admin("user", "create", nurse)[0], 0)
+        # Never from the command line, where the process list would show it.
+        code, _, err = self.server.admin("user", "smtp-password", nurse, "--password", "hunter2hunter2")
+        self.assertEqual(code, 2)
+        self.assertIn("standard input", err)
+        code, _, err = self.server.admin("user", "smtp-password", nurse, "--password", "-",
+                                         stdin="short\n")
+        self.assertEqual(code, 2)
+        self.assertIn("12 to 1024", err)
+        code, out, err = self.server.admin("user", "smtp-password", nurse, "--password", "-",
+                                           stdin="correct horse battery\n")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("correct horse", out)
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login(nurse, "correct horse battery")
+        self.assertEqual(self.server.admin("user", "smtp-password", nurse, "--off")[0], 0)
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
+            s.starttls(context=tls_context())
+            with self.assertRaises(smtplib.SMTPAuthenticationError):
+                s.login(nurse, "correct horse battery")
+
     def test_wrong_passwords_are_refused_logged_and_end_the_session(self):
         raw = Raw(self.server.smtp_port)
         raw.starttls()
