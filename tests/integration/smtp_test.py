@@ -297,8 +297,13 @@ class SmtpSubmissionTest(unittest.TestCase):
             self.assertLessEqual(replies.count("queued as"), 1, (fake_end, replies))
         # Whatever was accepted has been processed; no victim got anything, and no
         # bounce notice names one (a smuggled message without a question would bounce).
-        time.sleep(2)
+        # Every 250 above was given after its commit, so the inbound table holds whatever
+        # was accepted until the processor is done with it.
         wait_for(lambda: self.server.sql("SELECT count(*) FROM inbound")[0][0] == 0, what="processing")
+        # And until the queue has delivered everything that came of it to the outbox, so
+        # the absence checks below look at the final state.
+        wait_for(lambda: self.server.sql(
+            "SELECT count(*) FROM queue WHERE state != 'delivered'")[0][0] == 0, what="delivery")
         for i in range(len(SMUGGLING_ENDS)):
             victim = f"victim{i}@home.example"
             self.assertEqual(outbox_for(self.server, victim), [], victim)
