@@ -39,6 +39,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxTrackedClients = 65536;  // addresses with recent failed logins
 
 // Runs `work` on whatever executor the coroutine is spawned on. A plain function taking
 // a pointer, not a capturing coroutine lambda: g++ 12 destroys such captures twice.
@@ -180,6 +181,7 @@ struct Server::Impl {
   asio::awaitable<bool> LogIn(Session& session, const std::string& client);
   asio::awaitable<void> Deliver(Session& session, const std::string& client);
   int RecentLoginFailures(const std::string& client);
+  void ForgetOldLoginFailures();
 
   ServerOptions options;
   Authenticator& auth;
@@ -236,6 +238,18 @@ asio::awaitable<void> Server::Impl::Listen(tcp::acceptor& acceptor, bool implici
   }
 }
 
+// Bounds the memory the failure counters take: clients from many addresses (IPv6 has
+// plenty) must not grow the table without end. Expired entries go first; past the cap,
+// arbitrary ones, which only makes those clients' next guesses faster, never accepted.
+void Server::Impl::ForgetOldLoginFailures() {
+  if (login_failures.size() < kMaxTrackedClients) return;
+  const auto cutoff = Clock::now() - std::chrono::hours(1);
+  std::erase_if(login_failures, [&](const auto& entry) {
+    return entry.second.empty() || entry.second.back() < cutoff;
+  });
+  while (login_failures.size() >= kMaxTrackedClients) login_failures.erase(login_failures.begin());
+}
+
 int Server::Impl::RecentLoginFailures(const std::string& client) {
   auto it = login_failures.find(client);
   if (it == login_failures.end()) return 0;
@@ -266,6 +280,7 @@ asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& c
     session.AuthResult(true, std::move(**result));
     co_return true;
   }
+  ForgetOldLoginFailures();
   auto& failures = login_failures[client];
   failures.push_back(Clock::now());
   // Each failure from an address makes the next answer slower: 0.25 s doubling to 8 s.
