@@ -9,11 +9,15 @@ for target in smtp_session_fuzz submitted_message_fuzz multipart_fuzz; do
   corpus="$BUILD/corpus/$target"
   mkdir -p "$corpus" "$BUILD/crashes"
   echo "fuzz: $target for ${SECONDS_EACH}s"
+  log="$BUILD/$target.log"
+  status=0
   "$BUILD/fuzz/$target" -max_total_time="$SECONDS_EACH" -max_len=8192 -timeout=10 \
     -artifact_prefix="$BUILD/crashes/$target-" -print_final_stats=1 \
-    "$corpus" "fuzz/corpus/$target" 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY)" || true
-  if ls "$BUILD/crashes/$target-"* >/dev/null 2>&1; then
-    echo "fuzz: $target found a failing input: $(ls "$BUILD/crashes/$target-"*)"
+    "$corpus" "fuzz/corpus/$target" >"$log" 2>&1 || status=$?
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY)" "$log" || true
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz: $target failed (exit $status); see $log"
+    ls "$BUILD/crashes/$target-"* 2>/dev/null || true
     exit 1
   fi
 done
