@@ -11,13 +11,12 @@
 #include <memory>
 #include <sstream>
 
-#include "crypto/random.h"
-#include "crypto/password_hash.h"
-#include "base/encoding.h"
 #include "api/auth.h"
 #include "app/config.h"
 #include "base/clock.h"
 #include "crypto/key_ring.h"
+#include "crypto/password_hash.h"
+#include "crypto/random.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "policy/selection.h"
@@ -187,7 +186,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     }
     std::string password;
     if (a.password.empty()) {
-      password = Base64UrlEncode(RandomSecret(18).view());
+      password = NewPassword();
     } else if (a.password != "-") {
       // A password in the arguments would show in the process list and shell history.
       return MakeError(ErrorCode::kInvalidArgument,

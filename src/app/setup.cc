@@ -12,7 +12,6 @@
 #include "api/auth.h"
 #include "app/self_signed.h"
 #include "app/signing_key.h"
-#include "base/encoding.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
@@ -141,7 +140,7 @@ Result<DevCredentials> EnsureDevCredentials(const Config& config, const std::str
   std::string smtp_password = values["SMTP_PASSWORD"];
   if (smtp_password.empty() || (*found)->smtp_password_hash.empty() ||
       !VerifySecret((*found)->smtp_password_hash, smtp_password)) {
-    smtp_password = Base64UrlEncode(RandomSecret(18).view());
+    smtp_password = NewPassword();
     auto hash = HashSecret(smtp_password);
     if (!hash.ok()) return std::move(hash).error();
     auto status = org->SetSmtpPassword(demo_user, *hash);

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <set>
+
 #include "crypto/password_hash.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -103,6 +106,18 @@ TEST(Signing, VerifiesAndRejectsChanges) {
   EXPECT_TRUE(VerifySignature(pair.public_key, "manifest", *sig));
   EXPECT_FALSE(VerifySignature(pair.public_key, "manifesT", *sig));
   EXPECT_FALSE(VerifySignature(GenerateSigningKey().public_key, "manifest", *sig));
+}
+
+TEST(Random, PasswordsAreLettersAndDigits) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    std::string p = NewPassword();
+    ASSERT_EQ(p.size(), 24u);
+    for (char c : p) ASSERT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << p;
+    seen.insert(p);
+  }
+  EXPECT_EQ(seen.size(), 2000u);
+  EXPECT_EQ(NewPassword(12).size(), 12u);
 }
 
 }  // namespace

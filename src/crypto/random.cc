@@ -27,4 +27,13 @@ std::string RandomBytes(std::size_t size) {
 
 std::string NewId() { return HexEncode(RandomBytes(16)); }
 
+std::string NewPassword(std::size_t length) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  EnsureSodiumInitialised();
+  std::string out(length, '\0');
+  for (char& c : out) c = kAlphabet[randombytes_uniform(sizeof(kAlphabet) - 1)];  // unbiased
+  return out;
+}
+
 }  // namespace sealpost
