@@ -1,0 +1,54 @@
+// OpenPGP with RNP, in process: reading recipients' public keys, encrypting (and
+// signing) for them, and the organisation's own signing keys. Every call works on a
+// fresh RNP context of its own, so nothing is shared between threads and no keyring
+// lives on disk. Validity is judged at the `now` the caller gives (the service clock).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/secret.h"
+
+namespace sealpost::pki {
+
+// A recipient's public key, as accepted into an address book.
+struct PgpPublicKey {
+  std::string fingerprint;        // of the primary key, upper-case hex
+  std::string transferable_key;   // binary: primary key, user ids, subkeys, signatures
+  std::vector<std::string> user_ids;
+  std::string algorithm;          // of the key that will encrypt, e.g. "RSA 3072", "ECDH"
+  std::int64_t expires_at = 0;    // when the encryption key stops being usable; 0: never
+};
+
+// Reads one public key, ASCII-armored or binary, for mail to `address`. Refused with
+// kInvalidArgument and a reason a person can act on: not an OpenPGP key, several keys,
+// revoked, expired, no (sub)key that may encrypt, or no valid user id naming `address`.
+Result<PgpPublicKey> ReadPgpPublicKey(std::string_view data, std::string_view address,
+                                      std::int64_t now);
+
+// An organisation's signing key: an unprotected secret key (binary), and its public
+// part, ASCII-armored, for recipients to verify with.
+struct PgpSigningKey {
+  std::string fingerprint;
+  std::string user_id;
+  std::string public_armored;
+  SecretBytes secret_key;
+};
+
+// A new Ed25519 signing key (with a Curve25519 encryption subkey, so replies can be
+// encrypted to the organisation) for `user_id`, e.g. "Clinic <secure@clinic.example>".
+Result<PgpSigningKey> GeneratePgpSigningKey(std::string_view user_id, std::int64_t now);
+// An imported secret key; refused when it is protected by a password, cannot sign, or
+// is expired or revoked.
+Result<PgpSigningKey> ReadPgpSigningKey(std::string_view data, std::int64_t now);
+
+// Encrypts `plaintext` (for PGP/MIME: the whole MIME entity, CRLF line ends) to the
+// recipient's key with AES-256, and signs it first when `signer` is given. Returns
+// the ASCII-armored OpenPGP message.
+Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& recipient_key,
+                               const SecretBytes* signer, std::int64_t now);
+
+}  // namespace sealpost::pki
