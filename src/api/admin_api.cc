@@ -127,6 +127,20 @@ void AdminApi::Register(http::Router& router) {
       return http::JsonResponse(200, json::serialize(json::object{{"address", *address}, {"kind", "question"}}));
     });
   }, http::BodyMode::kBuffered, 8 * 1024);
+  // A recipient's OpenPGP public key or S/MIME certificate, as the body (armored, PEM or
+  // binary): judged as the CLI's "book add-key" judges it.
+  router.Add("PUT", "/api/v1/address-books/{book}/keys/{address}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req]() -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      auto address = http::PercentDecode(req.params[1]);
+      if (!address) return Problem(MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "address"));
+      auto added = books_.AddKey(*ref, *address, req.body);
+      if (!added.ok()) return Problem(added.error());
+      return http::JsonResponse(200, json::serialize(json::object{
+                                         {"address", *address}, {"key", *added}}));
+    });
+  }, http::BodyMode::kBuffered, 1024 * 1024);
   router.Add("DELETE", "/api/v1/address-books/{book}/entries/{address}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req]() -> Response {
       auto ref = BookParam(req.params[0]);

@@ -4,6 +4,7 @@
 //   POST /api/v1/address-books                      {"book": "level:owner:name"}
 //   GET  /api/v1/address-books/{book}/entries       addresses and kinds
 //   PUT  /api/v1/address-books/{book}/entries/{address}   {"question", "answer"}
+//   PUT  /api/v1/address-books/{book}/keys/{address}      OpenPGP key or S/MIME certificate
 //   DELETE /api/v1/address-books/{book}/entries/{address}
 //   POST /api/v1/address-books/{book}/import        text/csv → imported count and problems
 //   GET  /api/v1/address-books/{book}/export        text/csv (answers in clear)

@@ -16,8 +16,11 @@ struct NoPortalAccounts final : policy::PortalRegistry {
   bool HasAccount(std::string_view) const override { return false; }
 };
 
-// Only escrow by question can be carried out so far; every other method is re-planned.
-constexpr policy::Availability kAvailable{false, false, false, false, false};
+// What can be carried out so far: escrow by question, PGP and S/MIME; every other
+// method is re-planned.
+constexpr policy::Availability kAvailable{false, false, true, true, false};
+// After a stored key turned out unusable: the walk goes on past keys.
+constexpr policy::Availability kWithoutKeys{false, false, false, false, false};
 
 }  // namespace
 
@@ -62,6 +65,23 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
       policy::SelectionContext ctx{settings, *books, choices, encryption_required,
                                    book_view_, no_portal, tls_, kAvailable};
       policy::Decision d = policy::SelectMethod(address, ctx);
+      if (d.method == policy::Method::kPgp || d.method == policy::Method::kSmime) {
+        auto key = books_.Key(d.book, address);
+        if (key.ok()) {
+          const char* method = d.method == policy::Method::kPgp ? "pgp" : "smime";
+          spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
+          plan.encrypted.push_back({address, kind, method, std::move(key->data), key->gcm,
+                                    sender_note + d.Explain()});
+          continue;
+        }
+        if (key.error().code != ErrorCode::kFailedPrecondition) return std::move(key).error();
+        // Expired or revoked since it was stored: not used, and the walk goes on.
+        std::string note = "address book " + d.book + ": " + key.error().message + ": re-planned";
+        policy::SelectionContext again{settings, *books, choices, encryption_required,
+                                       book_view_, no_portal, tls_, kWithoutKeys};
+        d = policy::SelectMethod(address, again);
+        d.trace.insert(d.trace.begin(), std::move(note));
+      }
       spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
       if (d.method == policy::Method::kEscrowQuestion && !d.question && !d.book.empty()) {
         auto qa = books_.Question(d.book, address);

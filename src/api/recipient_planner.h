@@ -24,8 +24,19 @@ struct FailedRecipient {
   std::string trace;  // why no secure method was found
 };
 
+// A recipient whose mail is encrypted end to end with a key from an address book.
+struct EncryptedRecipient {
+  std::string address;
+  std::string kind;    // "to" or "cc"
+  std::string method;  // "pgp" or "smime"
+  std::string key;     // OpenPGP transferable public key, or certificate DER; judged usable now
+  bool gcm = false;    // S/MIME: AES-256-GCM (AuthEnvelopedData)
+  std::string trace;
+};
+
 struct RecipientPlan {
   std::vector<EscrowRecipientInput> recipients;  // in order, duplicates dropped
+  std::vector<EncryptedRecipient> encrypted;      // PGP/MIME or S/MIME
   std::vector<std::string> need_question;         // the sender must give a question
   std::optional<std::string> refused;             // no way to send securely (why)
   std::vector<FailedRecipient> send_plain;        // failure action: send without encryption

@@ -18,6 +18,7 @@
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "policy/address_books.h"
+#include "policy/signing_identities.h"
 #include "policy/org_directory.h"
 #include "policy/selection.h"
 #include "store/sqlite/stores.h"
@@ -29,6 +30,8 @@ struct AdminArgs {
   std::string config;
   std::string name, level, account, file, from, to, host, tls, role, book, question, answer;
   std::string password;  // "-": read from standard input
+  std::string scope, user_id, address, key_file;
+  int days = 730;
   bool progress = false, off = false;
   std::vector<std::string> assignments;
 };
@@ -51,6 +54,7 @@ Result<std::string> ReadSmallFile(const std::string& path, std::uintmax_t limit)
 
 constexpr std::uintmax_t kMaxSettingsFile = 1024 * 1024;
 constexpr std::uintmax_t kMaxCsvFile = 256ull * 1024 * 1024;
+constexpr std::uintmax_t kMaxKeyFile = 1024 * 1024;
 
 // An answer given as "-" is read from standard input, so it need not appear in the
 // process list or the shell's history.
@@ -83,6 +87,7 @@ struct Context {
   std::unique_ptr<AddressBookStore> book_store;
   std::optional<policy::AddressBookDirectory> books;
   std::optional<policy::OrgDirectory> directory;
+  std::optional<policy::SigningIdentities> identities;
 };
 
 Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
@@ -103,6 +108,7 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   c->book_store = sqlite::NewAddressBookStore(*c->db);
   c->books.emplace(*c->book_store, c->keys->metadata(), c->clock);
   c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
+  c->identities.emplace(*c->org, c->keys->metadata(), c->clock);
   return c;
 }
 
@@ -356,6 +362,26 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     std::cout << a.book << ": " << a.name << " saved\n";
     return OkStatus();
   }));
+  auto* book_key = book->add_subcommand(
+      "add-key", "Add or replace an entry's OpenPGP public key or S/MIME certificate (armored, PEM or binary)");
+  book_key->add_option("book", args->book)->required();
+  book_key->add_option("address", args->name)->required();
+  book_key->add_option("file", args->file, "the key or certificate file")->required();
+  book_key->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto data = ReadSmallFile(a.file, kMaxKeyFile);
+    if (!data.ok()) return std::move(data).error();
+    auto added = c.books->AddKey(*ref, a.name, *data);
+    if (!added.ok()) {
+      Error e = std::move(added).error();
+      // "key.asc: is revoked" reads better than a field name the user never typed.
+      if (e.code == ErrorCode::kInvalidArgument && e.field != "address") e.field = a.file;
+      return e;
+    }
+    std::cout << a.book << ": " << a.name << ": " << *added << "\n";
+    return OkStatus();
+  }));
   auto* book_remove = book->add_subcommand("remove", "Remove one entry");
   book_remove->add_option("book", args->book)->required();
   book_remove->add_option("address", args->name)->required();
@@ -382,6 +408,89 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     ::close(fd);
     if (!ok) return MakeError(ErrorCode::kIo, "cannot write " + a.file);
     std::cout << a.book << " exported to " << a.file << " (it holds answers: keep it safe)\n";
+    return OkStatus();
+  }));
+
+  auto* identity = admin->add_subcommand(
+      "identity", "The organisation's signing keys (OpenPGP) and certificates (S/MIME), per domain or account")
+      ->require_subcommand(1);
+  auto print_identity = [](const policy::IdentitySummary& id) {
+    std::cout << id.scope << ": " << (id.kind == "pgp" ? "OpenPGP key " : "S/MIME certificate ")
+              << id.fingerprint << " (" << id.label << ")\n";
+  };
+  auto* id_gen_pgp = identity->add_subcommand("generate-pgp", "Generate an Ed25519/Curve25519 OpenPGP key");
+  id_gen_pgp->add_option("scope", args->scope, "domain:NAME or account:NAME")->required();
+  id_gen_pgp->add_option("--user-id", args->user_id, "e.g. \"Clinic <secure@clinic.example>\"")->required();
+  id_gen_pgp->callback(Command(args, exit_code, [print_identity](Context& c, AdminArgs& a) -> Status {
+    auto scope = policy::ParseIdentityScope(a.scope);
+    if (!scope.ok()) return std::move(scope).error();
+    auto id = c.identities->GeneratePgp(*scope, a.user_id);
+    if (!id.ok()) return std::move(id).error();
+    print_identity(*id);
+    return OkStatus();
+  }));
+  auto* id_imp_pgp = identity->add_subcommand("import-pgp", "Import an OpenPGP secret key (without a passphrase)");
+  id_imp_pgp->add_option("scope", args->scope)->required();
+  id_imp_pgp->add_option("file", args->file)->required();
+  id_imp_pgp->callback(Command(args, exit_code, [print_identity](Context& c, AdminArgs& a) -> Status {
+    auto scope = policy::ParseIdentityScope(a.scope);
+    if (!scope.ok()) return std::move(scope).error();
+    auto data = ReadSmallFile(a.file, kMaxKeyFile);
+    if (!data.ok()) return std::move(data).error();
+    auto id = c.identities->ImportPgp(*scope, *data);
+    WipeMemory(data->data(), data->size());
+    if (!id.ok()) {
+      Error e = std::move(id).error();
+      if (e.code == ErrorCode::kInvalidArgument) e.field = a.file;
+      return e;
+    }
+    print_identity(*id);
+    return OkStatus();
+  }));
+  auto* id_gen_smime = identity->add_subcommand(
+      "generate-smime", "Generate a P-256 key and a self-signed S/MIME signing certificate");
+  id_gen_smime->add_option("scope", args->scope)->required();
+  id_gen_smime->add_option("--address", args->address, "the address the certificate names")->required();
+  id_gen_smime->add_option("--days", args->days, "validity (default 730)");
+  id_gen_smime->callback(Command(args, exit_code, [print_identity](Context& c, AdminArgs& a) -> Status {
+    auto scope = policy::ParseIdentityScope(a.scope);
+    if (!scope.ok()) return std::move(scope).error();
+    auto id = c.identities->GenerateSmime(*scope, a.address, c.config.organisation, a.days);
+    if (!id.ok()) return std::move(id).error();
+    print_identity(*id);
+    return OkStatus();
+  }));
+  auto* id_imp_smime = identity->add_subcommand(
+      "import-smime", "Import an S/MIME signing certificate and its private key (PEM or DER, unencrypted)");
+  id_imp_smime->add_option("scope", args->scope)->required();
+  id_imp_smime->add_option("certificate", args->file)->required();
+  id_imp_smime->add_option("key", args->key_file)->required();
+  id_imp_smime->callback(Command(args, exit_code, [print_identity](Context& c, AdminArgs& a) -> Status {
+    auto scope = policy::ParseIdentityScope(a.scope);
+    if (!scope.ok()) return std::move(scope).error();
+    auto cert = ReadSmallFile(a.file, kMaxKeyFile);
+    if (!cert.ok()) return std::move(cert).error();
+    auto key = ReadSmallFile(a.key_file, kMaxKeyFile);
+    if (!key.ok()) return std::move(key).error();
+    auto id = c.identities->ImportSmime(*scope, *cert, *key);
+    WipeMemory(key->data(), key->size());
+    if (!id.ok()) {
+      Error e = std::move(id).error();
+      if (e.code == ErrorCode::kInvalidArgument) e.field = e.field == "private_key" ? a.key_file : a.file;
+      return e;
+    }
+    print_identity(*id);
+    return OkStatus();
+  }));
+  auto* id_public = identity->add_subcommand("public", "Print the public key (armored) or certificate (PEM)");
+  id_public->add_option("scope", args->scope)->required();
+  id_public->add_option("--kind", args->tls, "pgp or smime")->required()->check(CLI::IsMember({"pgp", "smime"}));
+  id_public->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto scope = policy::ParseIdentityScope(a.scope);
+    if (!scope.ok()) return std::move(scope).error();
+    auto pub = c.identities->PublicPart(*scope, a.tls);
+    if (!pub.ok()) return std::move(pub).error();
+    std::cout << *pub;
     return OkStatus();
   }));
 

@@ -8,6 +8,7 @@
 
 #include "api/auth.h"
 #include "api/admin_api.h"
+#include "api/public_keys.h"
 #include "api/messages_api.h"
 #include "app/signing_key.h"
 #include "crypto/key_ring.h"
@@ -15,6 +16,7 @@
 #include "escrow/escrow_service.h"
 #include "http/server.h"
 #include "policy/address_books.h"
+#include "policy/signing_identities.h"
 #include "policy/org_directory.h"
 #include "portal/portal.h"
 #include "smtp/server.h"
@@ -104,6 +106,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   messages_api.Register((*server)->router());
   api::AdminApi admin_api(auth, directory, books, **server);
   admin_api.Register((*server)->router());
+  policy::SigningIdentities identities(*org, keys->metadata(), clock);
+  api::PublicKeys public_keys(identities, **server);
+  public_keys.Register((*server)->router());
 
   portal::PortalSettings portal_settings;
   portal_settings.organisation = config.organisation;
@@ -121,7 +126,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   processor_settings.notice_from = config.notice_from;
   processor_settings.limits = api_settings.limits;
   submission::SubmissionProcessor processor(processor_settings, *inbound, escrow, smtp_planner,
-                                            directory, keys->queue(), clock,
+                                            directory, identities, keys->queue(), clock,
                                             [&runner] { runner.Notify(); });
   submission::Spool spool(*inbound, keys->queue(), clock, [&processor] { processor.Notify(); });
   submission::UserAuthenticator smtp_auth(*org, *events, clock);

@@ -219,6 +219,12 @@ Result<SmimeCertificate> ReadSmimeCertificate(std::string_view data, std::string
   return out;
 }
 
+CertificateDescription DescribeCertificate(std::string_view der) {
+  Owned<X509> cert = ParseCertificate(der);
+  if (!cert) return {};
+  return {SubjectLine(cert.get()), Sha256Hex(cert.get())};
+}
+
 std::string CertificatePem(std::string_view der) {
   Owned<X509> cert = ParseCertificate(der);
   if (!cert) return {};

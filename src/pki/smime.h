@@ -46,6 +46,13 @@ Result<SmimeSigner> GenerateSmimeSigner(std::string_view address, std::string_vi
 // refused when they do not belong together, or the certificate may not sign mail.
 Result<SmimeSigner> ReadSmimeSigner(std::string_view certificate, std::string_view private_key,
                                     std::int64_t now);
+// Subject and SHA-256 fingerprint of a DER certificate (empty when it cannot be read).
+struct CertificateDescription {
+  std::string subject;
+  std::string fingerprint;
+};
+CertificateDescription DescribeCertificate(std::string_view der);
+
 // PEM of a DER certificate, for download.
 std::string CertificatePem(std::string_view der);
 

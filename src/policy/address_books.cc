@@ -9,7 +9,10 @@
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
+#include "base/encoding.h"
 #include "mime/address.h"
+#include "pki/openpgp.h"
+#include "pki/smime.h"
 
 namespace sealpost::policy {
 namespace json = boost::json;
@@ -182,6 +185,93 @@ Status AddressBookDirectory::Remove(const BookRef& ref, const std::string& addre
   auto book = Book(ref);
   if (!book.ok()) return std::move(book).error();
   return store_.RemoveEntry(book->id, address);
+}
+
+namespace {
+
+bool LooksOpenPgp(std::string_view data) {
+  // Armored, or a binary packet (the tag byte has its high bit set).
+  return data.find("-----BEGIN PGP ") != std::string_view::npos ||
+         (!data.empty() && (static_cast<unsigned char>(data[0]) & 0x80) != 0);
+}
+
+bool LooksX509(std::string_view data) {
+  return data.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos ||
+         (!data.empty() && static_cast<unsigned char>(data[0]) == 0x30);  // DER SEQUENCE
+}
+
+}  // namespace
+
+Result<std::string> AddressBookDirectory::AddKey(const BookRef& ref, const std::string& address,
+                                                 std::string_view data) {
+  std::string why = AddressProblem(address);
+  if (!why.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "is not a valid address: it " + why, "address");
+  }
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  const std::int64_t now = clock_.NowUnix();
+  json::object entry;
+  std::string kind, description;
+  if (LooksOpenPgp(data)) {
+    auto key = pki::ReadPgpPublicKey(data, address, now);
+    if (!key.ok()) return std::move(key).error();
+    kind = "pgp";
+    entry = {{"key", Base64Encode(key->transferable_key)}, {"fingerprint", key->fingerprint}};
+    description = "OpenPGP key " + key->fingerprint + " (" + key->algorithm + "), " +
+                  (key->expires_at ? "expires " + FormatRfc3339(key->expires_at) : "does not expire");
+  } else if (LooksX509(data)) {
+    auto cert = pki::ReadSmimeCertificate(data, address, now);
+    if (!cert.ok()) return std::move(cert).error();
+    kind = "smime";
+    entry = {{"certificate", Base64Encode(cert->der)}, {"fingerprint", cert->fingerprint}};
+    description = "S/MIME certificate " + cert->subject + " (" + cert->key_type + "), expires " +
+                  FormatRfc3339(cert->not_after) + (cert->gcm ? ", AES-256-GCM" : ", AES-256-CBC");
+  } else {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "is neither an OpenPGP public key nor an X.509 certificate (PEM or DER)", "key");
+  }
+  auto sealed = BoxSeal(key_, json::serialize(entry), EntryAad(book->id, address));
+  if (!sealed.ok()) return std::move(sealed).error();
+  auto status = store_.PutEntries({{book->id, address, kind, std::move(*sealed), now}});
+  if (!status.ok()) return std::move(status).error();
+  return description;
+}
+
+Result<AddressBookDirectory::KeyData> AddressBookDirectory::Key(const std::string& book_ref,
+                                                                const std::string& address) {
+  auto ref = ParseBookRef(book_ref);
+  if (!ref.ok()) return std::move(ref).error();
+  auto book = Book(*ref);
+  if (!book.ok()) return std::move(book).error();
+  auto entry = store_.FindEntry(book->id, address);
+  if (!entry.ok()) return std::move(entry).error();
+  if (!entry->has_value() || ((*entry)->kind != "pgp" && (*entry)->kind != "smime")) {
+    return MakeError(ErrorCode::kNotFound, "no key for " + address + " in " + book_ref);
+  }
+  auto data = BoxOpen(key_, (*entry)->sealed_data, EntryAad(book->id, address));
+  if (!data.ok()) return std::move(data).error();
+  boost::system::error_code ec;
+  json::value v = json::parse(*data, ec);
+  const bool pgp = (*entry)->kind == "pgp";
+  const char* field = pgp ? "key" : "certificate";
+  const json::value* b64 = !ec && v.is_object() ? v.get_object().if_contains(field) : nullptr;
+  std::optional<std::string> bytes;
+  if (b64 && b64->is_string()) bytes = Base64Decode(b64->get_string());
+  if (!bytes) return MakeError(ErrorCode::kIntegrity, "address-book entry is malformed");
+  const std::int64_t now = clock_.NowUnix();
+  if (pgp) {
+    auto key = pki::ReadPgpPublicKey(*bytes, address, now);
+    if (!key.ok()) {
+      return MakeError(ErrorCode::kFailedPrecondition, "OpenPGP key " + key.error().message);
+    }
+    return KeyData{AddressBookEntry::Kind::kPgpKey, std::move(key->transferable_key), false};
+  }
+  auto cert = pki::ReadSmimeCertificate(*bytes, address, now);
+  if (!cert.ok()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "S/MIME certificate " + cert.error().message);
+  }
+  return KeyData{AddressBookEntry::Kind::kSmimeCertificate, std::move(cert->der), cert->gcm};
 }
 
 Result<std::vector<AddressBookDirectory::Listing>> AddressBookDirectory::List(const BookRef& ref) {

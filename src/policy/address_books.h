@@ -57,6 +57,21 @@ class AddressBookDirectory {
   Status PutQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
   Status Remove(const BookRef& ref, const std::string& address);
 
+  // A recipient's OpenPGP public key or S/MIME certificate (told apart by what it is),
+  // checked as the pki module reads them: a key for another address, expired, revoked
+  // or unable to encrypt is refused with the reason. Returns a one-line description.
+  Result<std::string> AddKey(const BookRef& ref, const std::string& address, std::string_view data);
+
+  // The key or certificate of a book's entry, judged again now: one that has expired
+  // (or was revoked by a newer import) since it was stored is kFailedPrecondition, with
+  // the reason.
+  struct KeyData {
+    AddressBookEntry::Kind kind = AddressBookEntry::Kind::kPgpKey;
+    std::string data;  // OpenPGP transferable public key, or X.509 DER
+    bool gcm = false;  // S/MIME: the certificate lists AES-256-GCM
+  };
+  Result<KeyData> Key(const std::string& book_ref, const std::string& address);
+
   struct Listing {
     std::string address;
     std::string kind;

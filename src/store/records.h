@@ -136,6 +136,19 @@ struct MxTlsRecord {
   std::int64_t updated_at = 0;
 };
 
+// An organisation's signing identity: an OpenPGP key or an S/MIME certificate with its
+// private key, for an account or a domain. The secret part is sealed under the
+// metadata key; the public part (armored key, certificate DER) is for anyone.
+struct OrgIdentityRecord {
+  std::string scope;          // "domain:clinic.example" or "account:Springfield"
+  std::string kind;           // "pgp" or "smime"
+  std::string label;          // the key's user id, or the certificate's address
+  std::string fingerprint;
+  std::string public_data;
+  std::string sealed_secret;
+  std::int64_t created_at = 0;
+};
+
 // An address book and its entries. Entries' data (a question and its answer, a PGP key,
 // an S/MIME certificate) is sealed under the metadata key: answers are needed to seal
 // messages, so they are stored encrypted, never in clear.

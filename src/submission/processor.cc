@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "api/encrypted_copy.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "mime/address.h"
 #include "mime/notice.h"
 #include "mime/submitted.h"
+#include "policy/signing_identities.h"
 #include "submission/envelope_json.h"
 #include "submission/spool.h"
 
@@ -76,9 +78,10 @@ SubmissionProcessor::SubmissionProcessor(ProcessorSettings settings, InboundStor
                                          EscrowService& escrow,
                                          const api::RecipientPlanner& planner,
                                          policy::OrgDirectory& directory,
+                                         policy::SigningIdentities& identities,
                                          const SecretBytes& queue_key, const Clock& clock,
                                          std::function<void()> notify_queue)
-    : settings_(std::move(settings)), inbound_(inbound), escrow_(escrow), planner_(planner),
+    : settings_(std::move(settings)), inbound_(inbound), identities_(identities), escrow_(escrow), planner_(planner),
       directory_(directory), queue_key_(queue_key), clock_(clock),
       notify_queue_(std::move(notify_queue)),
       worker_([this] { return RunOnce() == kBatch; }, std::chrono::seconds(1)) {}
@@ -210,6 +213,20 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
                         SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
     }
   }
+  if (!plan.encrypted.empty()) {
+    auto signers = identities_.For(envelope->mail_from);
+    if (!signers.ok()) return std::move(signers).error();
+    std::string stripped = StripSealpostHeaders(*content);
+    Wipe wipe_stripped{stripped};
+    for (const auto& r : plan.encrypted) {
+      auto mail = api::EncryptedCopy(stripped, r, *signers, now);
+      if (!mail.ok()) return std::move(mail).error();
+      auto status = enqueue(envelope->mail_from, r.address, *mail);
+      if (!status.ok()) return status;
+      events.push_back({0, "", "", "sent_" + r.method, now, record.client_address,
+                        SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
+    }
+  }
   if (!plan.bounce.empty()) {
     UndeliveredNotice notice;
     notice.organisation = settings_.organisation;
@@ -235,8 +252,8 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     for (auto& e : events) e.message_id = record.id;
     auto status = inbound_.Complete(record.id, queue, events);
     if (!status.ok()) return status;
-    spdlog::info("submission {}: {} plain, {} bounced", record.id, plan.send_plain.size(),
-                 plan.bounce.size());
+    spdlog::info("submission {}: {} end-to-end encrypted, {} plain, {} bounced", record.id,
+                 plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());
     return OkStatus();
   }
 
@@ -263,9 +280,9 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   SubmitExtras extras{record.id, std::move(queue), std::move(events), std::move(dsn_by_address)};
   auto submitted = escrow_.Submit(std::move(draft), input, record.client_address, std::move(extras));
   if (!submitted.ok()) return std::move(submitted).error();
-  spdlog::info("submission {}: message {}: {} escrow, {} plain, {} bounced", record.id,
-               submitted->message_id, submitted->recipients.size(), plan.send_plain.size(),
-               plan.bounce.size());
+  spdlog::info("submission {}: message {}: {} escrow, {} end-to-end encrypted, {} plain, "
+               "{} bounced", record.id, submitted->message_id, submitted->recipients.size(),
+               plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());
   return OkStatus();
 }
 

@@ -20,6 +20,10 @@
 #include "policy/org_directory.h"
 #include "store/stores.h"
 
+namespace sealpost::policy {
+class SigningIdentities;
+}
+
 namespace sealpost::submission {
 
 struct ProcessorSettings {
@@ -32,7 +36,7 @@ class SubmissionProcessor {
  public:
   SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound, EscrowService& escrow,
                       const api::RecipientPlanner& planner, policy::OrgDirectory& directory,
-                      const SecretBytes& queue_key, const Clock& clock,
+                      policy::SigningIdentities& identities, const SecretBytes& queue_key, const Clock& clock,
                       std::function<void()> notify_queue);
   ~SubmissionProcessor();
 
@@ -47,6 +51,7 @@ class SubmissionProcessor {
 
   ProcessorSettings settings_;
   InboundStore& inbound_;
+  policy::SigningIdentities& identities_;
   EscrowService& escrow_;
   const api::RecipientPlanner& planner_;
   policy::OrgDirectory& directory_;

@@ -17,6 +17,7 @@
 #include "escrow/escrow_service.h"
 #include "store/sqlite/stores.h"
 #include "submission/envelope_json.h"
+#include "policy/signing_identities.h"
 #include "submission/processor.h"
 #include "submission/spool.h"
 #include "submission/user_authenticator.h"
@@ -54,7 +55,8 @@ class SubmissionTest : public ::testing::Test {
     ProcessorSettings ps;
     ps.organisation = "Clinic";
     ps.notice_from = "notices@clinic.test";
-    processor_.emplace(ps, *inbound_, *escrow_, *planner_, *directory_, keys_->queue(), clock_,
+    identities_.emplace(*org_, keys_->metadata(), clock_);
+    processor_.emplace(ps, *inbound_, *escrow_, *planner_, *directory_, *identities_, keys_->queue(), clock_,
                        nullptr);
     spool_.emplace(*inbound_, keys_->queue(), clock_, nullptr);
     spool_->Start();
@@ -111,6 +113,7 @@ class SubmissionTest : public ::testing::Test {
   std::optional<policy::StoredAddressBooks> view_;
   std::optional<policy::StoredTlsKnowledge> tls_;
   std::optional<api::RecipientPlanner> planner_;
+  std::optional<policy::SigningIdentities> identities_;
   std::optional<SubmissionProcessor> processor_;
   std::optional<Spool> spool_;
 };

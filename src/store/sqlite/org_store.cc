@@ -123,6 +123,27 @@ class SqliteOrgStore final : public OrgStore {
         [](const Statement& s) { return MxTlsRecord{s.Text(0), s.Int(1) != 0, s.Text(2), s.Int(3)}; });
   }
 
+  Status PutIdentity(const OrgIdentityRecord& r) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "INSERT OR REPLACE INTO org_identities VALUES (?,?,?,?,?,?,?)")
+          .Bind(1, r.scope).Bind(2, r.kind).Bind(3, r.label).Bind(4, r.fingerprint)
+          .BindBlob(5, r.public_data).BindBlob(6, r.sealed_secret).Bind(7, r.created_at).Run();
+    });
+  }
+
+  Result<std::optional<OrgIdentityRecord>> FindIdentity(const std::string& scope,
+                                                        const std::string& kind) override {
+    return QueryOne<OrgIdentityRecord>(
+        db_,
+        "SELECT scope, kind, label, fingerprint, public_data, sealed_secret, created_at "
+        "FROM org_identities WHERE scope = ? AND kind = ?",
+        [&](Statement& s) { s.Bind(1, scope).Bind(2, kind); },
+        [](const Statement& s) {
+          return OrgIdentityRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3),
+                                   s.Text(4), s.Text(5), s.Int(6)};
+        });
+  }
+
  private:
   Database& db_;
 };

@@ -157,6 +157,19 @@ CREATE INDEX inbound_due ON inbound(next_attempt_at, received_at);
     R"sql(
 ALTER TABLE queue ADD COLUMN dsn TEXT NOT NULL DEFAULT '';
 )sql",
+    // 8: organisations' signing identities, OpenPGP and S/MIME (issue 6).
+    R"sql(
+CREATE TABLE org_identities (
+  scope TEXT NOT NULL COLLATE NOCASE,
+  kind TEXT NOT NULL,
+  label TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  public_data BLOB NOT NULL,
+  sealed_secret BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, kind)
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

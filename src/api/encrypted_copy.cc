@@ -1,0 +1,21 @@
+#include "api/encrypted_copy.h"
+
+#include "pki/encrypted_mail.h"
+#include "pki/smime.h"
+#include "policy/signing_identities.h"
+
+namespace sealpost::api {
+
+Result<std::string> EncryptedCopy(std::string_view message, const EncryptedRecipient& recipient,
+                                  const policy::Signers& signers, std::int64_t now) {
+  if (recipient.method == "pgp") {
+    return pki::BuildPgpMimeMessage(message, recipient.key,
+                                    signers.pgp ? &*signers.pgp : nullptr, now);
+  }
+  pki::SmimeCertificate cert;
+  cert.der = recipient.key;
+  cert.gcm = recipient.gcm;
+  return pki::BuildSmimeMessage(message, cert, signers.smime ? &*signers.smime : nullptr);
+}
+
+}  // namespace sealpost::api

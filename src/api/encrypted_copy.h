@@ -1,0 +1,24 @@
+// The end-to-end encrypted copy of a message for one recipient the planner gave a key:
+// PGP/MIME or S/MIME, signed with the sender's organisation identity of that kind when
+// there is one. Pure apart from randomness; CPU-heavy for large messages (call off
+// the event loop).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "api/recipient_planner.h"
+#include "base/result.h"
+
+namespace sealpost::policy {
+struct Signers;
+}
+
+namespace sealpost::api {
+
+// `message`: the whole RFC 5322 message, with no X-Sealpost-* field left in it.
+Result<std::string> EncryptedCopy(std::string_view message, const EncryptedRecipient& recipient,
+                                  const policy::Signers& signers, std::int64_t now);
+
+}  // namespace sealpost::api
