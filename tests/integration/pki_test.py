@@ -1,0 +1,400 @@
+"""End-to-end encryption against implementations nobody here wrote: keys and certificates
+made by GnuPG, gpgsm and the openssl tool go into an address book through the CLI and
+the API; mail submitted by SMTP to their owners leaves PGP/MIME or S/MIME encrypted;
+GnuPG, gpgsm and `openssl cms` decrypt it and verify the organisation's signature, and
+what they get is the original MIME entity, byte for byte."""
+import base64
+import glob
+import os
+import re
+import shutil
+import smtplib
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import Sealpost
+from smtp_test import SENDER, set_up_sender, tls_context
+
+BOOK = f"user:{SENDER}:personal"
+PGP_ED = "pat@example.org"      # GnuPG default key: Ed25519 + Curve25519
+PGP_RSA = "rob@example.org"     # GnuPG RSA-3072
+SMIME_RSA = "sam@example.org"   # openssl req, RSA-3072, AES-256-CBC
+SMIME_EC = "eve@example.org"    # openssl req, P-256, lists AES-256-GCM in its capabilities
+SMIME_GPGSM = "gina@example.org"  # gpgsm, RSA-3072
+
+# RFC 4262 S/MIME capabilities: SEQUENCE { SEQUENCE { OID aes256-GCM } }.
+SMIME_CAPS_GCM = "DER:300D300B060960864801650304012E"
+
+
+def run(*args, stdin=None, env=None, check=True):
+    r = subprocess.run(args, input=stdin, capture_output=True, env=env, timeout=120)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{args[0]} failed ({r.returncode}): {r.stderr.decode(errors='replace')}")
+    return r
+
+
+def entity_of(message: bytes) -> bytes:
+    """The MIME entity of a message as RFC 3156/8551 protect it: its Content-* fields,
+    a blank line, the body (the message is CRLF already)."""
+    head, body = message.split(b"\r\n\r\n", 1)
+    fields = re.split(rb"\r\n(?![ \t])", head)
+    content = [f for f in fields if f.lower().startswith(b"content-")]
+    return b"".join(f + b"\r\n" for f in content) + b"\r\n" + body
+
+
+def original_message(to):
+    boundary = "outer-b"
+    alt = "alt-b"
+    return (
+        f"From: Dr Who <{SENDER}>\r\n"
+        f"To: {to}\r\n"
+        "Subject: Lab results\r\n"
+        "Message-ID: <e2e-1@clinic.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        f"Content-Type: multipart/mixed;\r\n boundary=\"{boundary}\"\r\n"
+        "\r\n"
+        f"--{boundary}\r\n"
+        f"Content-Type: multipart/alternative; boundary=\"{alt}\"\r\n"
+        "\r\n"
+        f"--{alt}\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n"
+        "\r\n"
+        "Potassium 4.1 mmol/L \u2014 within range.\r\n"
+        f"--{alt}\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n"
+        "\r\n"
+        "<p>Potassium <b>4.1</b> mmol/L</p>\r\n"
+        f"--{alt}--\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: application/pdf; name=\"report.pdf\"\r\n"
+        "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        "\r\n"
+        "JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFI+PgpzdHJlYW0K\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+
+
+class PkiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost()
+        cls.server.start()
+        cls.password = set_up_sender(cls.server)
+        s = cls.server
+        for args in (["book", "create", BOOK], ["book", "link", SENDER, BOOK, "--role", "default"],
+                     ["identity", "generate-pgp", "domain:clinic.example",
+                      "--user-id", "Clinic <secure@clinic.example>"],
+                     ["identity", "generate-smime", "domain:clinic.example",
+                      "--address", "secure@clinic.example"]):
+            code, out, err = s.admin(*args)
+            assert code == 0, (args, err)
+        cls.tmp = tempfile.mkdtemp(prefix="sealpost-pki-")
+        cls.gnupg = os.path.join(cls.tmp, "gnupg")
+        os.mkdir(cls.gnupg, 0o700)
+        cls.env = dict(os.environ, GNUPGHOME=cls.gnupg)
+        cls.make_keys()
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["gpgconf", "--kill", "all"], env=cls.env, capture_output=True)
+        cls.server.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    # --- Keys and certificates, made by the tools ------------------------------------
+    @classmethod
+    def gpg(cls, *args, stdin=None, check=True):
+        return run("gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
+                   *args, stdin=stdin, env=cls.env, check=check)
+
+    @classmethod
+    def path(cls, name):
+        return os.path.join(cls.tmp, name)
+
+    @classmethod
+    def export(cls, uid, name):
+        with open(cls.path(name), "wb") as f:
+            f.write(cls.gpg("--armor", "--export", uid).stdout)
+
+    @classmethod
+    def make_keys(cls):
+        cls.gpg("--quick-gen-key", f"Pat <{PGP_ED}>", "default", "default", "never")
+        cls.export(PGP_ED, "pat.asc")
+        cls.gpg("--quick-gen-key", f"Rob <{PGP_RSA}>", "rsa3072", "cert,sign", "never")
+        rob = cls.fingerprint(PGP_RSA)
+        cls.gpg("--quick-add-key", rob, "rsa3072", "encr", "never")
+        with open(cls.path("rob.gpg"), "wb") as f:  # binary, not armored
+            f.write(cls.gpg("--export", PGP_RSA).stdout)
+        # Expired: made in 2020, valid for a day.
+        cls.gpg("--faked-system-time", "20200101T000000", "--quick-gen-key",
+                "Old <old@example.org>", "default", "default", "1d")
+        cls.export("old@example.org", "old.asc")
+        # Revoked: GnuPG's own revocation certificate, imported.
+        cls.gpg("--quick-gen-key", "Rev <rev@example.org>", "default", "default", "never")
+        rev_fpr = cls.fingerprint("rev@example.org")
+        with open(os.path.join(cls.gnupg, "openpgp-revocs.d", rev_fpr + ".rev")) as f:
+            cert = f.read().replace(":-----BEGIN", "-----BEGIN")
+        cls.gpg("--import", stdin=cert.encode())
+        cls.export("rev@example.org", "rev.asc")
+
+        def req(name, address, key_args, usage, extra=()):
+            run("openssl", "req", "-x509", "-new", *key_args, "-nodes", "-days", "30",
+                "-subj", f"/CN={name}", "-keyout", cls.path(name + ".key"),
+                "-out", cls.path(name + ".pem"),
+                "-addext", f"subjectAltName=email:{address}",
+                "-addext", f"keyUsage=critical,digitalSignature,{usage}",
+                "-addext", "extendedKeyUsage=emailProtection", *extra)
+
+        req("sam", SMIME_RSA, ["-newkey", "rsa:3072"], "keyEncipherment")
+        req("eve", SMIME_EC, ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "keyAgreement",
+            ["-addext", "1.2.840.113549.1.9.15=" + SMIME_CAPS_GCM])
+        req("tls", "tls@example.org", ["-newkey", "rsa:2048"], "keyEncipherment")
+        run("openssl", "x509", "-in", cls.path("sam.pem"), "-outform", "DER",
+            "-out", cls.path("sam.der"))
+        # A server certificate (extended key usage serverAuth only): not for mail.
+        run("openssl", "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+            "-subj", "/CN=web", "-keyout", cls.path("web.key"), "-out", cls.path("web.pem"),
+            "-addext", "subjectAltName=email:web@example.org",
+            "-addext", "extendedKeyUsage=serverAuth")
+
+        def gpgsm_cert(name, address, not_before, not_after):
+            params = (f"Key-Type: RSA\nKey-Length: 3072\nKey-Usage: sign, encrypt\n"
+                      f"Name-DN: CN={name}\nName-Email: {address}\nSerial: random\n"
+                      f"Not-Before: {not_before}\nNot-After: {not_after}\n")
+            with open(cls.path(name + ".params"), "w") as f:
+                f.write(params)
+            out = run("gpgsm", "--batch", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
+                      "--gen-key", cls.path(name + ".params"), stdin=b"\n", env=cls.env).stdout
+            with open(cls.path(name + ".crt"), "wb") as f:
+                f.write(out)
+            run("gpgsm", "--batch", "--import", cls.path(name + ".crt"), env=cls.env)
+
+        gpgsm_cert("gina", SMIME_GPGSM, "20200101T000000", "20360101T000000")
+        gpgsm_cert("gone", "gone@example.org", "20200101T000000", "20210101T000000")
+
+    @classmethod
+    def fingerprint(cls, uid):
+        out = cls.gpg("--with-colons", "--fingerprint", uid).stdout.decode()
+        return re.search(r"^fpr:+([0-9A-F]{40}):", out, re.M).group(1)
+
+    def add_key(self, address, name):
+        return self.server.admin("book", "add-key", BOOK, address, self.path(name))
+
+    # --- Sending and reading ---------------------------------------------------------
+    def send(self, to, message):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login(SENDER, self.password)
+            s.sendmail(SENDER, [to], message)
+
+    def delivered_to(self, address, timeout=30):
+        """The bytes that left for `address`, without the outbox's envelope lines."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for path in glob.glob(os.path.join(self.server.data, "outbox", "*.eml")):
+                with open(path, "rb") as f:
+                    data = f.read()
+                if f"X-Sealpost-Envelope-To: <{address}>\r\n".encode() in data[:600]:
+                    return data.split(b"\r\n", 2)[2]
+            time.sleep(0.1)
+        raise AssertionError(f"nothing left for {address}:\n" + self.server.log()[-3000:])
+
+    def org_key(self, kind):
+        r = self.server.get(f"/keys/clinic.example/{'openpgp.asc' if kind == 'pgp' else 'smime.pem'}")
+        self.assertEqual(r.status, 200)
+        return r.body
+
+    def assert_outer_headers_kept(self, mail, to):
+        head = mail.split(b"\r\n\r\n", 1)[0]
+        self.assertIn(f"To: {to}\r\n".encode(), head)
+        self.assertIn(b"Subject: Lab results\r\n", head)
+        self.assertIn(b"Message-ID: <e2e-1@clinic.example>\r\n", head)
+        self.assertNotIn(b"Potassium", mail)
+        self.assertNotIn(b"JVBERi0xLjQK", mail)
+
+    # --- OpenPGP -----------------------------------------------------------------------
+    def check_pgp(self, address, key_file):
+        code, out, err = self.add_key(address, key_file)
+        self.assertEqual(code, 0, err)
+        self.assertIn("OpenPGP key", out)
+        original = original_message(address)
+        self.send(address, original)
+        mail = self.delivered_to(address)
+        self.assert_outer_headers_kept(mail, address)
+        self.assertIn(b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"', mail)
+        armored = mail[mail.index(b"-----BEGIN PGP MESSAGE-----"):
+                       mail.index(b"-----END PGP MESSAGE-----") + 25]
+        self.gpg("--import", stdin=self.org_key("pgp"))
+        status_path = self.path("status-" + address)
+        r = self.gpg("--status-file", status_path, "--decrypt", stdin=armored)
+        self.assertEqual(r.stdout, entity_of(original))
+        with open(status_path) as f:
+            status = f.read()
+        self.assertIn("[GNUPG:] GOODSIG", status)
+        self.assertIn("Clinic <secure@clinic.example>", status)
+        self.assertIn("[GNUPG:] DECRYPTION_OKAY", status)
+
+    def test_gnupg_decrypts_and_verifies_pgp_mime_to_a_curve25519_key(self):
+        self.check_pgp(PGP_ED, "pat.asc")
+        rows = self.server.sql("SELECT detail FROM events WHERE type = 'sent_pgp'")
+        self.assertTrue(any(PGP_ED in r[0] and "address book" in r[0] for r in rows), rows)
+
+    def test_gnupg_decrypts_pgp_mime_to_an_rsa_3072_binary_key(self):
+        self.check_pgp(PGP_RSA, "rob.gpg")
+
+    def test_bad_openpgp_keys_are_refused_with_the_reason(self):
+        cases = [
+            ("old@example.org", "old.asc", "expired on 2020-01-02"),
+            ("rev@example.org", "rev.asc", "is revoked"),
+            ("other@example.org", "pat.asc", f"is for {PGP_ED}, not for other@example.org"),
+        ]
+        for address, name, reason in cases:
+            code, out, err = self.add_key(address, name)
+            self.assertEqual(code, 2, (name, out))
+            self.assertIn(self.path(name) + ": ", err)
+            self.assertIn(reason, err)
+        with open(self.path("note.txt"), "w") as f:
+            f.write("not a key at all\n")
+        code, out, err = self.add_key("x@example.org", "note.txt")
+        self.assertEqual(code, 2)
+        self.assertIn("is neither an OpenPGP public key nor an X.509 certificate", err)
+        listed = self.server.admin("book", "list", BOOK)[1]
+        for address in ("old@example.org", "rev@example.org", "other@example.org", "x@example.org"):
+            self.assertNotIn(address, listed)
+
+    # --- S/MIME ------------------------------------------------------------------------
+    def smime_inner(self, mail, key, cert):
+        with open(self.path("in.eml"), "wb") as f:
+            f.write(mail)
+        return run("openssl", "cms", "-decrypt", "-in", self.path("in.eml"), "-recip",
+                   self.path(cert), "-inkey", self.path(key), "-binary").stdout
+
+    def openssl_verify(self, inner):
+        with open(self.path("org.pem"), "wb") as f:
+            f.write(self.org_key("smime"))
+        with open(self.path("inner.eml"), "wb") as f:
+            f.write(inner)
+        # (Not -binary here: with it, OpenSSL 3.0 keeps the delimiter's CRLF in the
+        # signed part it splits off, and no signature verifies.)
+        r = run("openssl", "cms", "-verify", "-in", self.path("inner.eml"), "-CAfile",
+                self.path("org.pem"), "-partial_chain")
+        self.assertIn(b"Verification successful", r.stderr)
+        return r.stdout
+
+    def test_openssl_decrypts_and_verifies_smime_to_an_rsa_certificate_cbc(self):
+        code, out, err = self.add_key(SMIME_RSA, "sam.der")  # DER
+        self.assertEqual(code, 0, err)
+        self.assertIn("AES-256-CBC", out)
+        original = original_message(SMIME_RSA)
+        self.send(SMIME_RSA, original)
+        mail = self.delivered_to(SMIME_RSA)
+        self.assert_outer_headers_kept(mail, SMIME_RSA)
+        self.assertIn(b"smime-type=enveloped-data", mail)
+        self.assertEqual(self.openssl_verify(self.smime_inner(mail, "sam.key", "sam.pem")),
+                         entity_of(original))
+        run_out = run("openssl", "cms", "-cmsout", "-print", "-in", self.path("in.eml")).stdout
+        self.assertIn(b"aes-256-cbc", run_out)
+
+    def test_openssl_decrypts_smime_to_an_ec_certificate_with_aes_gcm(self):
+        code, out, err = self.add_key(SMIME_EC, "eve.pem")
+        self.assertEqual(code, 0, err)
+        self.assertIn("AES-256-GCM", out)
+        original = original_message(SMIME_EC)
+        self.send(SMIME_EC, original)
+        mail = self.delivered_to(SMIME_EC)
+        self.assertIn(b"smime-type=authEnveloped-data", mail)
+        self.assertEqual(self.openssl_verify(self.smime_inner(mail, "eve.key", "eve.pem")),
+                         entity_of(original))
+
+    def test_gpgsm_decrypts_and_verifies_smime_to_its_own_certificate(self):
+        code, out, err = self.add_key(SMIME_GPGSM, "gina.crt")
+        self.assertEqual(code, 0, err)
+        original = original_message(SMIME_GPGSM)
+        self.send(SMIME_GPGSM, original)
+        mail = self.delivered_to(SMIME_GPGSM)
+        body = mail.split(b"\r\n\r\n", 1)[1]
+        with open(self.path("gina.p7m"), "wb") as f:
+            f.write(base64.b64decode(body))  # gpgsm reads DER (its base64 mode wants PEM armor)
+        gpgsm = ["gpgsm", "--batch", "--disable-crl-checks", "--disable-policy-checks"]
+        inner = run(*gpgsm, "--decrypt", self.path("gina.p7m"), env=self.env).stdout
+        self.assertTrue(inner.startswith(b"Content-Type: multipart/signed;"), inner[:200])
+        # The signed part and its signature, as the multipart/signed carries them: the
+        # part runs from after the first delimiter line to the CRLF before the next.
+        boundary = re.search(rb'boundary="([^"]+)"', inner).group(1)
+        start = inner.index(b"--" + boundary + b"\r\n") + len(boundary) + 4
+        end = inner.index(b"\r\n--" + boundary, start)
+        signed = inner[start:end]
+        self.assertEqual(signed, entity_of(original))
+        sig_part = inner[end + len(boundary) + 4:].split(b"\r\n\r\n", 1)[1]
+        with open(self.path("sig.der"), "wb") as f:
+            f.write(base64.b64decode(sig_part.split(b"\r\n--")[0]))
+        with open(self.path("signed.bin"), "wb") as f:
+            f.write(signed)
+        # Trust the organisation's self-signed certificate, as a recipient would who
+        # downloaded it from /keys/.
+        with open(self.path("org.pem"), "wb") as f:
+            f.write(self.org_key("smime"))
+        run(*gpgsm, "--import", self.path("org.pem"), env=self.env)
+        fpr = run("openssl", "x509", "-in", self.path("org.pem"), "-noout", "-fingerprint",
+                  "-sha1").stdout.decode().split("=")[1].strip()
+        with open(os.path.join(self.gnupg, "trustlist.txt"), "a") as f:
+            f.write(f"{fpr} S relax\n")
+        r = run(*gpgsm, "--status-fd", "1", "--verify", self.path("sig.der"),
+                self.path("signed.bin"), env=self.env, check=False)
+        self.assertIn(b"[GNUPG:] GOODSIG", r.stdout, r.stderr)
+
+    def test_bad_certificates_are_refused_with_the_reason(self):
+        cases = [
+            ("gone@example.org", "gone.crt", "expired on 2021-01-01"),
+            ("web@example.org", "web.pem", "is not for email"),
+            ("other@example.org", "sam.pem", f"is for {SMIME_RSA}, not for other@example.org"),
+            ("x@example.org", "sam.key", "is neither an OpenPGP public key nor an X.509 certificate"),
+        ]
+        for address, name, reason in cases:
+            code, out, err = self.add_key(address, name)
+            self.assertEqual(code, 2, (name, out))
+            self.assertIn(reason, err)
+
+    def test_api_takes_a_key_and_refuses_a_bad_one_with_a_problem_document(self):
+        with open(self.path("pat.asc"), "rb") as f:
+            key = f.read()
+        book = BOOK.replace("@", "%40")
+        r = self.server.api("PUT", f"/api/v1/address-books/{book}/keys/api%40example.org", key,
+                            content_type="application/pgp-keys")
+        self.assertEqual(r.status, 400)
+        self.assertEqual(r.header("content-type"), "application/problem+json")
+        self.assertIn(f"is for {PGP_ED}, not for api@example.org", r.text)
+        r = self.server.api("PUT", f"/api/v1/address-books/{book}/keys/{PGP_ED.replace('@', '%40')}",
+                            key, content_type="application/pgp-keys")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIn("OpenPGP key", r.text)
+
+    def test_already_encrypted_mail_passes_through_untouched(self):
+        code, _, err = self.add_key("pat2@example.org", "pat.asc")  # wrong address: refused
+        self.assertEqual(code, 2)
+        # A message the sender's program encrypted: it leaves exactly as it came (a
+        # recipient with no key at all: no escrow, no re-encryption).
+        encrypted = (
+            f"From: {SENDER}\r\nTo: stranger@example.net\r\nSubject: pre-encrypted\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"x\"\r\n"
+            "\r\n--x\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n"
+            "--x\r\nContent-Type: application/octet-stream\r\n\r\n"
+            "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA0J2\r\n-----END PGP MESSAGE-----\r\n--x--\r\n"
+        ).encode()
+        self.send("stranger@example.net", encrypted)
+        self.assertEqual(self.delivered_to("stranger@example.net"), encrypted)
+
+    def test_public_keys_are_downloadable_and_unknown_domains_are_404(self):
+        self.assertIn(b"BEGIN PGP PUBLIC KEY BLOCK", self.org_key("pgp"))
+        self.assertIn(b"BEGIN CERTIFICATE", self.org_key("smime"))
+        r = self.server.get("/keys/unknown.example/openpgp.asc")
+        self.assertEqual(r.status, 404)
+
+
+if __name__ == "__main__":
+    unittest.main()
