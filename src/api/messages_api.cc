@@ -5,10 +5,15 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "api/encrypted_copy.h"
 #include "base/encoding.h"
 #include "base/text.h"
 #include "http/multipart.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
 #include "mime/address.h"
+#include "mime/compose.h"
+#include "policy/signing_identities.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -264,7 +269,15 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
         return;
       }
     }
-    submitted.emplace(escrow_.Submit(std::move(draft), input, client));
+    SubmitExtras extras;
+    if (!(*plan)->encrypted.empty()) {
+      auto status = AddEncryptedCopies(m, **plan, *draft, client, extras);
+      if (!status.ok()) {
+        submitted.emplace(std::move(status).error());
+        return;
+      }
+    }
+    submitted.emplace(escrow_.Submit(std::move(draft), input, client, std::move(extras)));
   });
   if (!submitted->ok()) co_return ErrorResponse(submitted->error());
 
@@ -272,7 +285,9 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   std::string saved_to;
   if (m.save_answer) {
     std::vector<std::string> addresses;
-    for (const auto& r : (*submitted)->recipients) addresses.push_back(r.address);
+    for (const auto& r : (*submitted)->recipients) {
+      if (r.method == "escrow") addresses.push_back(r.address);
+    }
     std::optional<Result<std::string>> saved;
     co_await offloader_.Offload([&] { saved.emplace(planner_.SaveAnswers(m, addresses)); });
     if (saved->ok()) {
@@ -292,6 +307,61 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   Response res = http::JsonResponse(202, json::serialize(reply));
   res.Set("Location", "/api/v1/messages/" + (*submitted)->message_id);
   co_return res;
+}
+
+Status MessagesApi::AddEncryptedCopies(const MessageRequest& m, const RecipientPlan& plan,
+                                       const Draft& draft, const std::string& client,
+                                       SubmitExtras& extras) {
+  auto attachments = draft.ReadAttachments(settings_.limits.max_attachment_bytes);
+  if (!attachments.ok()) return std::move(attachments).error();
+  ComposedMessage composed;
+  composed.from = m.from;
+  composed.to = m.to;
+  composed.cc = m.cc;
+  composed.subject = m.subject;
+  composed.text = m.text;
+  composed.html = m.html;
+  composed.message_id_domain = DomainOfAddress(m.from);
+  for (auto& a : *attachments) {
+    composed.attachments.push_back({a.filename, a.content_type, std::move(a.content)});
+  }
+  auto mail = BuildComposedMessage(composed);
+  for (auto& a : composed.attachments) WipeMemory(a.content.data(), a.content.size());
+  if (!mail.ok()) return std::move(mail).error();
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { WipeMemory(s.data(), s.size()); }
+  } wipe{*mail};
+  auto signers = identities_.For(m.from);
+  if (!signers.ok()) return std::move(signers).error();
+  const std::int64_t now = clock_.NowUnix();
+  for (const auto& r : plan.encrypted) {
+    auto copy = EncryptedCopy(*mail, r, *signers, now);
+    if (!copy.ok()) return std::move(copy).error();
+    RecipientRecord record;
+    record.id = NewId();
+    record.address = r.address;
+    record.kind = r.kind;
+    record.method = r.method;
+    record.status = RecipientStatus::kQueued;
+    record.trace = r.trace;
+    QueueEntry q;
+    q.id = NewId();
+    q.recipient_id = record.id;
+    q.mail_from = m.from;
+    q.rcpt_to = r.address;
+    auto boxed = BoxSeal(queue_key_, *copy, QueueContentAad(q.id));
+    if (!boxed.ok()) return std::move(boxed).error();
+    q.sealed_content = std::move(*boxed);
+    q.state = QueueState::kQueued;
+    q.next_attempt_at = now;
+    q.created_at = now;
+    extras.events.push_back({0, "", record.id, "sent_" + r.method, now, client,
+                             SanitizeForLog(r.address, 254)});
+    extras.queue.push_back(std::move(q));
+    extras.direct_recipients.push_back(std::move(record));
+  }
+  return OkStatus();
 }
 
 awaitable<Response> MessagesApi::Get(http::Request& req) {

@@ -16,6 +16,10 @@
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 
+namespace sealpost::policy {
+class SigningIdentities;
+}
+
 namespace sealpost::api {
 
 struct ApiSettings {
@@ -31,10 +35,11 @@ class MessagesApi {
   MessagesApi(ApiSettings settings, ApiKeyAuthenticator& auth, EscrowService& escrow,
               policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
               const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
+              policy::SigningIdentities& identities, const SecretBytes& queue_key,
               http::Offloader& offloader, const Clock& clock)
       : settings_(std::move(settings)), auth_(auth), escrow_(escrow),
         planner_(directory, books, book_view, tls, settings_.default_expiry_days),
-        offloader_(offloader), clock_(clock) {}
+        identities_(identities), queue_key_(queue_key), offloader_(offloader), clock_(clock) {}
 
   void Register(http::Router& router);
 
@@ -42,11 +47,16 @@ class MessagesApi {
   boost::asio::awaitable<http::Response> Send(http::Request& req);
   boost::asio::awaitable<http::Response> Get(http::Request& req);
   boost::asio::awaitable<Result<Principal>> Authenticate(const http::Request& req);
+  // The copies for recipients with their own keys, as extras of the submission.
+  Status AddEncryptedCopies(const MessageRequest& m, const RecipientPlan& plan, const Draft& draft,
+                            const std::string& client, SubmitExtras& extras);
 
   ApiSettings settings_;
   ApiKeyAuthenticator& auth_;
   EscrowService& escrow_;
   RecipientPlanner planner_;
+  policy::SigningIdentities& identities_;
+  const SecretBytes& queue_key_;
   http::Offloader& offloader_;
   const Clock& clock_;
 };

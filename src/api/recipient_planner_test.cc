@@ -3,6 +3,7 @@
 #include "api/recipient_planner.h"
 #include "base/temp_dir.h"
 #include "crypto/random.h"
+#include "pki/openpgp.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost::api {
@@ -132,6 +133,42 @@ TEST_F(RecipientPlannerTest, NonInteractiveSendersGetTheFailureAction) {
   ASSERT_TRUE(plan.ok());
   EXPECT_TRUE(plan->send_plain.empty());
   ASSERT_EQ(plan->recipients.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sealpost::api
+
+namespace sealpost::api {
+namespace {
+
+TEST_F(RecipientPlannerTest, KeysInBooksEncryptAndAKeyNoLongerValidIsPassedOver) {
+  clock_.Advance(1790000000 - clock_.NowUnix());
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example", {"default_question=Year?|1956"}).ok());
+  policy::BookRef book{"user", "dr@clinic.example", "personal"};
+  ASSERT_TRUE(books_->CreateBook(book).ok());
+  ASSERT_TRUE(books_->Link("dr@clinic.example", book, "default").ok());
+  auto key = pki::GeneratePgpSigningKey("Pat <pat@x.example>", clock_.NowUnix());
+  ASSERT_TRUE(key.ok());
+  auto added = books_->AddKey(book, "pat@x.example", key->public_armored);
+  ASSERT_TRUE(added.ok()) << added.error().ToString();
+  EXPECT_NE(added->find("OpenPGP key " + key->fingerprint), std::string::npos) << *added;
+
+  auto plan = planner_->Plan(Message({"pat@x.example"}));
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  ASSERT_EQ(plan->encrypted.size(), 1u);
+  EXPECT_EQ(plan->encrypted[0].method, "pgp");
+  EXPECT_FALSE(plan->encrypted[0].key.empty());
+  EXPECT_TRUE(plan->recipients.empty());
+
+  // Judged at a time the key was not valid: not used; the walk goes on to the default question.
+  clock_.Advance(-86400);
+  plan = planner_->Plan(Message({"pat@x.example"}));
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_TRUE(plan->encrypted.empty());
+  ASSERT_EQ(plan->recipients.size(), 1u);
+  EXPECT_EQ(plan->recipients[0].question, "Year?");
+  EXPECT_NE(plan->recipients[0].trace.find("OpenPGP key is not valid"), std::string::npos)
+      << plan->recipients[0].trace;
 }
 
 }  // namespace

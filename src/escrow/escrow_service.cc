@@ -58,13 +58,18 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
                                            SubmitExtras extras) {
   auto sealed = draft->Seal(input);
   if (!sealed.ok()) return std::move(sealed).error();
+  const std::size_t escrow_count = sealed->record.recipients.size();
+  for (auto& r : extras.direct_recipients) {
+    r.message_id = sealed->record.id;
+    sealed->record.recipients.push_back(std::move(r));
+  }
   const MessageRecord& m = sealed->record;
   const std::int64_t now = clock_.NowUnix();
 
   std::vector<QueueEntry> notices;
   std::vector<EventRecord> events;
   events.push_back({0, m.id, "", "accepted", now, client_address, ""});
-  for (std::size_t i = 0; i < m.recipients.size(); ++i) {
+  for (std::size_t i = 0; i < escrow_count; ++i) {
     const RecipientRecord& r = m.recipients[i];
     NoticeContent notice;
     notice.organisation = settings_.organisation;
@@ -114,7 +119,8 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   if (!status.ok()) return std::move(status).error();  // the draft removes its blobs
   draft->MarkStored();
   if (notify_queue_) notify_queue_();
-  spdlog::info("message {} accepted: {} recipient(s), escrow", m.id, m.recipients.size());
+  spdlog::info("message {} accepted: {} escrow, {} end-to-end encrypted", m.id, escrow_count,
+               m.recipients.size() - escrow_count);
 
   SubmitResult result;
   result.message_id = m.id;
@@ -250,6 +256,12 @@ Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,
 
 void EscrowService::NoticeDelivered(const QueueEntry& entry) {
   auto recipient = messages_.FindRecipient(entry.recipient_id);
+  if (recipient.ok() && recipient->has_value() && (*recipient)->status == RecipientStatus::kQueued) {
+    // A copy encrypted to the recipient's own key: there is no notice, the mail itself left.
+    (void)messages_.SetStatus(entry.recipient_id, RecipientStatus::kDelivered);
+    Record(entry.message_id, entry.recipient_id, "delivered", "");
+    return;
+  }
   if (recipient.ok() && recipient->has_value() &&
       (*recipient)->status == RecipientStatus::kNoticeQueued) {
     (void)messages_.SetStatus(entry.recipient_id, RecipientStatus::kNoticeDelivered);

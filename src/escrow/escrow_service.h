@@ -54,6 +54,9 @@ struct SubmitExtras {
   std::vector<EventRecord> events;
   // RFC 3461 parameters per recipient address (lower-cased), set on their notices.
   std::map<std::string, std::string> dsn_by_address;
+  // Recipients whose copy is encrypted to their own key (PGP, S/MIME): recorded with
+  // the message; their queue entries are in `queue`, matched by recipient id.
+  std::vector<RecipientRecord> direct_recipients;
 };
 
 // A recipient's link, recognised: what the portal may show before verification.

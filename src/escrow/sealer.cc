@@ -84,6 +84,25 @@ Status Draft::FinishAttachment() {
   return OkStatus();
 }
 
+Result<std::vector<Draft::PlainAttachment>> Draft::ReadAttachments(std::uint64_t max_total) const {
+  if (sealed_ || current_) return MakeError(ErrorCode::kInternal, "draft not readable now");
+  std::vector<PlainAttachment> out;
+  std::uint64_t total = 0;
+  for (const auto& info : attachments_) {
+    total += info.size;
+    if (total > max_total) {
+      return MakeError(ErrorCode::kResourceExhausted, "attachments too large to encrypt");
+    }
+    auto reader = SealedBlobReader::Open(sealer_.blobs_, info.blob_id, data_key_,
+                                         AttachmentLabel(message_id_, info.blob_id));
+    if (!reader.ok()) return std::move(reader).error();
+    auto content = reader->ReadAll(info.size);
+    if (!content.ok()) return std::move(content).error();
+    out.push_back({info.filename, info.content_type, std::move(*content)});
+  }
+  return out;
+}
+
 Result<SealedMessage> Draft::Seal(const SealInput& input) {
   if (current_) return MakeError(ErrorCode::kInternal, "an attachment is still open");
   if (sealed_) return MakeError(ErrorCode::kInternal, "draft already sealed");

@@ -87,6 +87,15 @@ class Draft {
   Status AppendAttachment(std::string_view data);
   Status FinishAttachment();
 
+  // The finished attachments, read back in clear (before Seal), for copies encrypted
+  // to recipients' own keys. kResourceExhausted beyond `max_total` bytes in all.
+  struct PlainAttachment {
+    std::string filename;
+    std::string content_type;
+    std::string content;
+  };
+  Result<std::vector<PlainAttachment>> ReadAttachments(std::uint64_t max_total) const;
+
   // Seals the manifest and wraps the key for every recipient. The message key is
   // wiped afterwards, whatever the outcome.
   Result<SealedMessage> Seal(const SealInput& input);

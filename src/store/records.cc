@@ -8,13 +8,16 @@ const char* RecipientStatusName(RecipientStatus s) {
     case RecipientStatus::kNoticeDelivered: return "notice_delivered";
     case RecipientStatus::kViewed: return "viewed";
     case RecipientStatus::kLocked: return "locked";
+    case RecipientStatus::kQueued: return "queued";
+    case RecipientStatus::kDelivered: return "delivered";
   }
   return "unknown";
 }
 
 std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s) {
   for (auto st : {RecipientStatus::kNoticeQueued, RecipientStatus::kNoticeDelivered,
-                  RecipientStatus::kViewed, RecipientStatus::kLocked}) {
+                  RecipientStatus::kViewed, RecipientStatus::kLocked, RecipientStatus::kQueued,
+                  RecipientStatus::kDelivered}) {
     if (s == RecipientStatusName(st)) return st;
   }
   return std::nullopt;

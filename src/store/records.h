@@ -27,7 +27,9 @@ struct SigningKeyRecord {
   std::int64_t created_at = 0;
 };
 
-enum class RecipientStatus { kNoticeQueued, kNoticeDelivered, kViewed, kLocked };
+// Escrow recipients: notice queued → delivered → viewed (or locked). Recipients whose
+// copy is encrypted to their own key: queued → delivered.
+enum class RecipientStatus { kNoticeQueued, kNoticeDelivered, kViewed, kLocked, kQueued, kDelivered };
 const char* RecipientStatusName(RecipientStatus s);
 std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s);
 
@@ -36,7 +38,7 @@ struct RecipientRecord {
   std::string message_id;
   std::string address;
   std::string kind;             // "to" or "cc"
-  std::string method;           // "escrow" until the policy engine exists
+  std::string method;           // "escrow", "pgp" or "smime"
   RecipientStatus status = RecipientStatus::kNoticeQueued;
   std::string link_check;       // SHA-256 tag of the link secret: recognises forged links
   std::string kek_salt;         // HKDF salt of the key that wraps the message key

@@ -4,7 +4,10 @@ the API; mail submitted by SMTP to their owners leaves PGP/MIME or S/MIME encryp
 GnuPG, gpgsm and `openssl cms` decrypt it and verify the organisation's signature, and
 what they get is the original MIME entity, byte for byte."""
 import base64
+import email
+import email.policy
 import glob
+import json
 import os
 import re
 import shutil
@@ -124,6 +127,8 @@ class PkiTest(unittest.TestCase):
     def make_keys(cls):
         cls.gpg("--quick-gen-key", f"Pat <{PGP_ED}>", "default", "default", "never")
         cls.export(PGP_ED, "pat.asc")
+        cls.gpg("--quick-gen-key", "Api <api-pgp@example.org>", "default", "default", "never")
+        cls.export("api-pgp@example.org", "api.asc")
         cls.gpg("--quick-gen-key", f"Rob <{PGP_RSA}>", "rsa3072", "cert,sign", "never")
         rob = cls.fingerprint(PGP_RSA)
         cls.gpg("--quick-add-key", rob, "rsa3072", "encr", "never")
@@ -388,6 +393,50 @@ class PkiTest(unittest.TestCase):
         ).encode()
         self.send("stranger@example.net", encrypted)
         self.assertEqual(self.delivered_to("stranger@example.net"), encrypted)
+
+    def test_api_message_goes_pgp_to_one_and_escrow_to_another_in_one_message(self):
+        code, _, err = self.add_key("api-pgp@example.org", "api.asc")
+        self.assertEqual(code, 0, err)
+        attachment = os.urandom(3000) + b"\x00end"
+        with open(self.path("scan.bin"), "wb") as f:
+            f.write(attachment)
+        message = json.dumps({"from": SENDER, "to": ["api-pgp@example.org", "someone@example.net"],
+                              "subject": "Scan", "text": "See the scan.",
+                              "options": {"escrow": {"question": "Year of birth?", "answer": "1970"}}})
+        with open(self.path("message.json"), "w") as f:
+            f.write(message)
+        r = self.server.api("POST", "/api/v1/messages", None, content_type=None,
+                            files=[f"message=<{self.path('message.json')};type=application/json",
+                                   f"file=@{self.path('scan.bin')};type=application/octet-stream"])
+        self.assertEqual(r.status, 202, r.text)
+        reply = json.loads(r.text)
+        methods = {x["address"]: (x["method"], x["status"]) for x in reply["recipients"]}
+        self.assertEqual(methods["api-pgp@example.org"], ("pgp", "queued"))
+        self.assertEqual(methods["someone@example.net"][0], "escrow")
+        mail = self.delivered_to("api-pgp@example.org")
+        self.assertNotIn(b"See the scan", mail)
+        armored = mail[mail.index(b"-----BEGIN PGP MESSAGE-----"):
+                       mail.index(b"-----END PGP MESSAGE-----") + 25]
+        self.gpg("--import", stdin=self.org_key("pgp"))
+        plain = self.gpg("--decrypt", stdin=armored).stdout
+        inner = email.message_from_bytes(b"Subject: x\r\n" + plain, policy=email.policy.default)
+        self.assertEqual(inner.get_content_type(), "multipart/mixed")
+        parts = list(inner.iter_attachments())
+        self.assertEqual(parts[0].get_filename(), "scan.bin")
+        self.assertEqual(parts[0].get_content(), attachment)
+        self.assertIn("See the scan.", inner.get_body(preferencelist=("plain",)).get_content())
+        # The queue delivers it; the message's status says so.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            status = json.loads(self.server.api("GET", f"/api/v1/messages/{reply['id']}").text)
+            got = {x["address"]: x["status"] for x in status["recipients"]}
+            if got["api-pgp@example.org"] == "delivered":
+                break
+            time.sleep(0.2)
+        self.assertEqual(got["api-pgp@example.org"], "delivered")
+        # The escrow recipient's answer was saved; the PGP recipient's was not.
+        listed = self.server.admin("book", "list", BOOK)[1]
+        self.assertIn("api-pgp@example.org\tpgp", listed)
 
     def test_public_keys_are_downloadable_and_unknown_domains_are_404(self):
         self.assertIn(b"BEGIN PGP PUBLIC KEY BLOCK", self.org_key("pgp"))

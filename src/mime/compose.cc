@@ -1,0 +1,91 @@
+#include "mime/compose.h"
+
+#include <gmime/gmime.h>
+
+#include "mime/gmime_util.h"
+
+namespace sealpost {
+namespace {
+
+bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+GPtr<GMimeObject> TextPart(const char* subtype, const std::string& body) {
+  GPtr<GMimeTextPart> part(g_mime_text_part_new_with_subtype(subtype));
+  g_mime_text_part_set_charset(part.get(), "utf-8");
+  g_mime_text_part_set_text(part.get(), body.c_str());
+  g_mime_part_set_content_encoding(GMIME_PART(part.get()), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+  return GPtr<GMimeObject>(GMIME_OBJECT(part.release()));
+}
+
+GPtr<GMimeObject> AttachmentPart(const ComposedAttachment& a) {
+  GPtr<GMimeContentType> type(g_mime_content_type_parse(nullptr, a.content_type.c_str()));
+  GPtr<GMimePart> part(type ? g_mime_part_new_with_type(g_mime_content_type_get_media_type(type.get()),
+                                                        g_mime_content_type_get_media_subtype(type.get()))
+                            : g_mime_part_new_with_type("application", "octet-stream"));
+  g_mime_part_set_filename(part.get(), a.filename.c_str());
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(a.content.data(), a.content.size()));
+  GPtr<GMimeDataWrapper> content(
+      g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part.get(), content.get());
+  g_mime_part_set_content_encoding(part.get(), GMIME_CONTENT_ENCODING_BASE64);
+  return GPtr<GMimeObject>(GMIME_OBJECT(part.release()));
+}
+
+}  // namespace
+
+Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
+  std::vector<const std::string*> fields{&m.from, &m.subject, &m.message_id_domain};
+  for (const auto& a : m.to) fields.push_back(&a);
+  for (const auto& a : m.cc) fields.push_back(&a);
+  for (const auto& a : m.attachments) {
+    fields.push_back(&a.filename);
+    fields.push_back(&a.content_type);
+  }
+  for (const std::string* f : fields) {
+    if (HasLineBreak(*f)) return MakeError(ErrorCode::kInvalidArgument, "line break in a header field");
+  }
+  EnsureGMimeInitialised();
+  GPtr<GMimeMessage> message(g_mime_message_new(TRUE));
+  g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_FROM, nullptr, m.from.c_str());
+  for (const auto& a : m.to) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_TO, nullptr, a.c_str());
+  for (const auto& a : m.cc) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_CC, nullptr, a.c_str());
+  g_mime_message_set_subject(message.get(), m.subject.c_str(), "utf-8");
+  GDateTime* now = g_date_time_new_now_utc();
+  g_mime_message_set_date(message.get(), now);
+  g_date_time_unref(now);
+  char* mid = g_mime_utils_generate_message_id(m.message_id_domain.c_str());
+  g_mime_message_set_message_id(message.get(), mid);
+  g_free(mid);
+
+  GPtr<GMimeObject> body;
+  if (!m.text.empty() && !m.html.empty()) {
+    GPtr<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
+    auto plain = TextPart("plain", m.text);
+    auto html = TextPart("html", m.html);
+    g_mime_multipart_add(alternative.get(), plain.get());
+    g_mime_multipart_add(alternative.get(), html.get());
+    body.reset(GMIME_OBJECT(alternative.release()));
+  } else {
+    body = m.html.empty() ? TextPart("plain", m.text) : TextPart("html", m.html);
+  }
+  if (!m.attachments.empty()) {
+    GPtr<GMimeMultipart> mixed(g_mime_multipart_new_with_subtype("mixed"));
+    g_mime_multipart_add(mixed.get(), body.get());
+    for (const auto& a : m.attachments) {
+      auto part = AttachmentPart(a);
+      g_mime_multipart_add(mixed.get(), part.get());
+    }
+    body.reset(GMIME_OBJECT(mixed.release()));
+  }
+  g_mime_message_set_mime_part(message.get(), body.get());
+  GMimeFormatOptions* options = g_mime_format_options_new();
+  g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS);
+  char* wire = g_mime_object_to_string(GMIME_OBJECT(message.get()), options);
+  g_mime_format_options_free(options);
+  if (!wire) return MakeError(ErrorCode::kInternal, "GMime could not serialise the message");
+  std::string out(wire);
+  g_free(wire);
+  return out;
+}
+
+}  // namespace sealpost
