@@ -7,5 +7,8 @@ BUILD=$(dirname "$(dirname "$(dirname "$BIN")")")
 if [ -x "$BUILD/bench/policy_bench" ]; then
   "$BUILD/bench/policy_bench" --benchmark_min_time=2
 fi
+if [ -x "$BUILD/bench/pki_bench" ]; then
+  bench/pki_bench.sh "$BUILD/bench/pki_bench"
+fi
 python3 bench/api_bench.py --bin "$BIN" "${@:2}"
 python3 bench/smtp_bench.py --bin "$BIN"
