@@ -54,6 +54,7 @@ Figures Measure(int n, int who, Fn fn) {
 // Runs a command with stdin from `in_path` and stdout to /dev/null; exits on failure.
 void Spawn(const std::vector<std::string>& argv, const std::string& in_path,
            const std::string& gnupghome) {
+  std::fflush(stdout);  // or the child would write our buffered lines a second time
   pid_t pid = fork();
   if (pid == 0) {
     std::freopen(in_path.c_str(), "rb", stdin);
