@@ -180,6 +180,13 @@ class PkiTest(unittest.TestCase):
 
         gpgsm_cert("gina", SMIME_GPGSM, "20200101T000000", "20360101T000000")
         gpgsm_cert("gone", "gone@example.org", "20200101T000000", "20210101T000000")
+        gpgsm_cert("soon", "soon@example.org", "20400101T000000", "20410101T000000")
+        # Signing only (key usage digitalSignature): may not be encrypted to.
+        run("openssl", "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+            "-subj", "/CN=signer", "-keyout", cls.path("signer.key"), "-out", cls.path("signer.pem"),
+            "-addext", "subjectAltName=email:signer@example.org",
+            "-addext", "keyUsage=critical,digitalSignature",
+            "-addext", "extendedKeyUsage=emailProtection")
 
     @classmethod
     def fingerprint(cls, uid):
@@ -355,6 +362,9 @@ class PkiTest(unittest.TestCase):
     def test_bad_certificates_are_refused_with_the_reason(self):
         cases = [
             ("gone@example.org", "gone.crt", "expired on 2021-01-01"),
+            ("soon@example.org", "soon.crt", "is not valid yet: it starts on 2040-01-01"),
+            ("signer@example.org", "signer.pem",
+             "may not be used for encryption: its key usage lacks keyEncipherment"),
             ("web@example.org", "web.pem", "is not for email"),
             ("other@example.org", "sam.pem", f"is for {SMIME_RSA}, not for other@example.org"),
             ("x@example.org", "sam.key", "is neither an OpenPGP public key nor an X.509 certificate"),
@@ -437,6 +447,45 @@ class PkiTest(unittest.TestCase):
         # The escrow recipient's answer was saved; the PGP recipient's was not.
         listed = self.server.admin("book", "list", BOOK)[1]
         self.assertIn("api-pgp@example.org\tpgp", listed)
+
+    def test_identities_made_by_gnupg_and_openssl_import_and_protected_keys_are_refused(self):
+        s = self.server
+        for args in (["account", "create", "Lab"], ["domain", "create", "lab.example", "--account", "Lab"]):
+            self.assertEqual(s.admin(*args)[0], 0)
+        self.gpg("--quick-gen-key", "Lab <secure@lab.example>", "default", "default", "never")
+        with open(self.path("lab-secret.gpg"), "wb") as f:
+            f.write(self.gpg("--export-secret-keys", "secure@lab.example").stdout)
+        code, out, err = s.admin("identity", "import-pgp", "account:Lab", self.path("lab-secret.gpg"))
+        self.assertEqual(code, 0, err)
+        self.assertIn(self.fingerprint("secure@lab.example"), out)
+        # The domain has none of its own: its account's key is the one published.
+        r = s.get("/keys/lab.example/openpgp.asc")
+        self.assertEqual(r.status, 200)
+        imported = self.gpg("--with-colons", "--import-options", "show-only", "--import",
+                            stdin=r.body).stdout.decode()
+        self.assertIn(self.fingerprint("secure@lab.example"), imported)
+        # A passphrase-protected secret key cannot sign unattended.
+        run("gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "pw",
+            "--quick-gen-key", "Locked <locked@lab.example>", "default", "default", "never", env=self.env)
+        with open(self.path("locked.gpg"), "wb") as f:
+            f.write(run("gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "pw",
+                        "--export-secret-keys", "locked@lab.example", env=self.env).stdout)
+        code, _, err = s.admin("identity", "import-pgp", "domain:lab.example", self.path("locked.gpg"))
+        self.assertEqual(code, 2)
+        self.assertIn("protected by a password", err)
+        # openssl-made S/MIME signing certificate and key.
+        code, out, err = s.admin("identity", "import-smime", "domain:lab.example",
+                                 self.path("signer.pem"), self.path("signer.key"))
+        self.assertEqual(code, 0, err)
+        self.assertIn("S/MIME certificate", out)
+        code, _, err = s.admin("identity", "import-smime", "domain:lab.example",
+                               self.path("signer.pem"), self.path("sam.key"))
+        self.assertEqual(code, 2)
+        self.assertIn("does not belong to the certificate", err)
+        code, _, err = s.admin("identity", "import-smime", "domain:nowhere.example",
+                               self.path("signer.pem"), self.path("signer.key"))
+        self.assertEqual(code, 2)
+        self.assertIn("no domain nowhere.example", err)
 
     def test_public_keys_are_downloadable_and_unknown_domains_are_404(self):
         self.assertIn(b"BEGIN PGP PUBLIC KEY BLOCK", self.org_key("pgp"))
