@@ -444,7 +444,12 @@ class PkiTest(unittest.TestCase):
                 break
             time.sleep(0.2)
         self.assertEqual(got["api-pgp@example.org"], "delivered")
-        # The escrow recipient's answer was saved; the PGP recipient's was not.
+        # A message to key holders only: no question needed, nothing left in escrow.
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(
+            {"from": SENDER, "to": ["api-pgp@example.org"], "subject": "Only PGP", "text": "Hi"}))
+        self.assertEqual(r.status, 202, r.text)
+        self.assertEqual([x["method"] for x in json.loads(r.text)["recipients"]], ["pgp"])
+        # The key holder's entry is still their key.
         listed = self.server.admin("book", "list", BOOK)[1]
         self.assertIn("api-pgp@example.org\tpgp", listed)
 
