@@ -412,7 +412,8 @@ class PkiTest(unittest.TestCase):
             f.write(attachment)
         message = json.dumps({"from": SENDER, "to": ["api-pgp@example.org", "someone@example.net"],
                               "subject": "Scan", "text": "See the scan.",
-                              "options": {"escrow": {"question": "Year of birth?", "answer": "1970"}}})
+                              "options": {"escrow": {"question": "Year of birth?", "answer": "1970",
+                                                     "save": True}}})
         with open(self.path("message.json"), "w") as f:
             f.write(message)
         r = self.server.api("POST", "/api/v1/messages", None, content_type=None,
@@ -449,9 +450,10 @@ class PkiTest(unittest.TestCase):
             {"from": SENDER, "to": ["api-pgp@example.org"], "subject": "Only PGP", "text": "Hi"}))
         self.assertEqual(r.status, 202, r.text)
         self.assertEqual([x["method"] for x in json.loads(r.text)["recipients"]], ["pgp"])
-        # The key holder's entry is still their key.
+        # The escrow recipient's answer was saved; the key holder's entry is still their key.
         listed = self.server.admin("book", "list", BOOK)[1]
         self.assertIn("api-pgp@example.org\tpgp", listed)
+        self.assertIn("someone@example.net\tquestion", listed)
 
     def test_identities_made_by_gnupg_and_openssl_import_and_protected_keys_are_refused(self):
         s = self.server
