@@ -322,9 +322,7 @@ Status MessagesApi::AddEncryptedCopies(const MessageRequest& m, const RecipientP
   composed.text = m.text;
   composed.html = m.html;
   composed.message_id_domain = DomainOfAddress(m.from);
-  for (auto& a : *attachments) {
-    composed.attachments.push_back({a.filename, a.content_type, std::move(a.content)});
-  }
+  composed.attachments = std::move(*attachments);
   auto mail = BuildComposedMessage(composed);
   for (auto& a : composed.attachments) WipeMemory(a.content.data(), a.content.size());
   if (!mail.ok()) return std::move(mail).error();
@@ -345,20 +343,12 @@ Status MessagesApi::AddEncryptedCopies(const MessageRequest& m, const RecipientP
     record.method = r.method;
     record.status = RecipientStatus::kQueued;
     record.trace = r.trace;
-    QueueEntry q;
-    q.id = NewId();
-    q.recipient_id = record.id;
-    q.mail_from = m.from;
-    q.rcpt_to = r.address;
-    auto boxed = BoxSeal(queue_key_, *copy, QueueContentAad(q.id));
-    if (!boxed.ok()) return std::move(boxed).error();
-    q.sealed_content = std::move(*boxed);
-    q.state = QueueState::kQueued;
-    q.next_attempt_at = now;
-    q.created_at = now;
+    auto q = SealQueueEntry(queue_key_, m.from, r.address, *copy, now);
+    if (!q.ok()) return std::move(q).error();
+    q->recipient_id = record.id;
     extras.events.push_back({0, "", record.id, "sent_" + r.method, now, client,
                              SanitizeForLog(r.address, 254)});
-    extras.queue.push_back(std::move(q));
+    extras.queue.push_back(std::move(*q));
     extras.direct_recipients.push_back(std::move(record));
   }
   return OkStatus();

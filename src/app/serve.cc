@@ -78,7 +78,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   QueueRunner runner(*queue, **outbox, keys->queue(), clock,
                      [&escrow](const QueueEntry& e) {
                        // Plain copies and notices to senders belong to no escrow recipient.
-                       if (!e.recipient_id.empty()) escrow.NoticeDelivered(e);
+                       if (!e.recipient_id.empty()) escrow.Delivered(e);
                      });
   runner_ptr = &runner;
 

@@ -21,6 +21,22 @@ std::string DomainOf(const std::string& address) {
 
 }  // namespace
 
+Result<QueueEntry> SealQueueEntry(const SecretBytes& queue_key, const std::string& mail_from,
+                                  const std::string& rcpt_to, std::string_view mail,
+                                  std::int64_t now) {
+  QueueEntry q;
+  q.id = NewId();
+  q.mail_from = mail_from;
+  q.rcpt_to = rcpt_to;
+  auto boxed = BoxSeal(queue_key, mail, QueueContentAad(q.id));
+  if (!boxed.ok()) return std::move(boxed).error();
+  q.sealed_content = std::move(*boxed);
+  q.state = QueueState::kQueued;
+  q.next_attempt_at = now;
+  q.created_at = now;
+  return q;
+}
+
 std::string ReportedStatus(const RecipientRecord& r, bool expired) {
   if (r.status == RecipientStatus::kLocked) return "locked";
   if (expired) return "expired";
@@ -86,24 +102,16 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     WipeMemory(notice.portal_link.data(), notice.portal_link.size());
     if (!mail.ok()) return std::move(mail).error();
 
-    QueueEntry q;
-    q.id = NewId();
-    q.message_id = m.id;
-    q.recipient_id = r.id;
-    q.mail_from = settings_.notice_from;
-    q.rcpt_to = r.address;
+    auto q = SealQueueEntry(keys_.queue(), settings_.notice_from, r.address, *mail, now);
+    WipeMemory(mail->data(), mail->size());
+    if (!q.ok()) return std::move(q).error();
+    q->message_id = m.id;
+    q->recipient_id = r.id;
     if (auto dsn = extras.dsn_by_address.find(AsciiLower(r.address));
         dsn != extras.dsn_by_address.end()) {
-      q.dsn = dsn->second;
+      q->dsn = dsn->second;
     }
-    auto boxed = BoxSeal(keys_.queue(), *mail, QueueContentAad(q.id));
-    WipeMemory(mail->data(), mail->size());
-    if (!boxed.ok()) return std::move(boxed).error();
-    q.sealed_content = std::move(*boxed);
-    q.state = QueueState::kQueued;
-    q.next_attempt_at = now;
-    q.created_at = now;
-    notices.push_back(std::move(q));
+    notices.push_back(std::move(*q));
     events.push_back({0, m.id, r.id, "notice_queued", now, client_address, ""});
   }
   for (auto& q : extras.queue) {
@@ -254,7 +262,7 @@ Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,
   return reader;
 }
 
-void EscrowService::NoticeDelivered(const QueueEntry& entry) {
+void EscrowService::Delivered(const QueueEntry& entry) {
   auto recipient = messages_.FindRecipient(entry.recipient_id);
   if (recipient.ok() && recipient->has_value() && (*recipient)->status == RecipientStatus::kQueued) {
     // A copy encrypted to the recipient's own key: there is no notice, the mail itself left.

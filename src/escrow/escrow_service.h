@@ -59,6 +59,12 @@ struct SubmitExtras {
   std::vector<RecipientRecord> direct_recipients;
 };
 
+// A new queue entry for `mail`, its content boxed under the queue key and bound to the
+// entry's id; due at `now`.
+Result<QueueEntry> SealQueueEntry(const SecretBytes& queue_key, const std::string& mail_from,
+                                  const std::string& rcpt_to, std::string_view mail,
+                                  std::int64_t now);
+
 // A recipient's link, recognised: what the portal may show before verification.
 struct LinkState {
   MessageRecord message;
@@ -107,8 +113,9 @@ class EscrowService {
   Result<SealedBlobReader> Attachment(const LinkState& link, const SecretBytes& data_key,
                                       const AttachmentInfo& attachment, std::size_t index,
                                       const std::string& client_address);
-  // Called by the queue once a notice has left.
-  void NoticeDelivered(const QueueEntry& entry);
+  // Called by the queue once a recipient's mail has left: their notice, or their copy
+  // encrypted to their own key.
+  void Delivered(const QueueEntry& entry);
 
  private:
   void Record(const std::string& message_id, const std::string& recipient_id,

@@ -84,9 +84,9 @@ Status Draft::FinishAttachment() {
   return OkStatus();
 }
 
-Result<std::vector<Draft::PlainAttachment>> Draft::ReadAttachments(std::uint64_t max_total) const {
+Result<std::vector<ComposedAttachment>> Draft::ReadAttachments(std::uint64_t max_total) const {
   if (sealed_ || current_) return MakeError(ErrorCode::kInternal, "draft not readable now");
-  std::vector<PlainAttachment> out;
+  std::vector<ComposedAttachment> out;
   std::uint64_t total = 0;
   for (const auto& info : attachments_) {
     total += info.size;

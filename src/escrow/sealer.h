@@ -26,6 +26,7 @@
 #include "base/secret.h"
 #include "escrow/manifest.h"
 #include "escrow/sealed_blob.h"
+#include "mime/compose.h"
 #include "store/blob_store.h"
 #include "store/records.h"
 
@@ -89,12 +90,7 @@ class Draft {
 
   // The finished attachments, read back in clear (before Seal), for copies encrypted
   // to recipients' own keys. kResourceExhausted beyond `max_total` bytes in all.
-  struct PlainAttachment {
-    std::string filename;
-    std::string content_type;
-    std::string content;
-  };
-  Result<std::vector<PlainAttachment>> ReadAttachments(std::uint64_t max_total) const;
+  Result<std::vector<ComposedAttachment>> ReadAttachments(std::uint64_t max_total) const;
 
   // Seals the manifest and wraps the key for every recipient. The message key is
   // wiped afterwards, whatever the outcome.

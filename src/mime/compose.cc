@@ -7,14 +7,8 @@
 namespace sealpost {
 namespace {
 
-bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
-
 GPtr<GMimeObject> TextPart(const char* subtype, const std::string& body) {
-  GPtr<GMimeTextPart> part(g_mime_text_part_new_with_subtype(subtype));
-  g_mime_text_part_set_charset(part.get(), "utf-8");
-  g_mime_text_part_set_text(part.get(), body.c_str());
-  g_mime_part_set_content_encoding(GMIME_PART(part.get()), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-  return GPtr<GMimeObject>(GMIME_OBJECT(part.release()));
+  return GPtr<GMimeObject>(GMIME_OBJECT(NewUtf8TextPart(subtype, body).release()));
 }
 
 GPtr<GMimeObject> AttachmentPart(const ComposedAttachment& a) {
@@ -50,12 +44,7 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
   for (const auto& a : m.to) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_TO, nullptr, a.c_str());
   for (const auto& a : m.cc) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_CC, nullptr, a.c_str());
   g_mime_message_set_subject(message.get(), m.subject.c_str(), "utf-8");
-  GDateTime* now = g_date_time_new_now_utc();
-  g_mime_message_set_date(message.get(), now);
-  g_date_time_unref(now);
-  char* mid = g_mime_utils_generate_message_id(m.message_id_domain.c_str());
-  g_mime_message_set_message_id(message.get(), mid);
-  g_free(mid);
+  SetDateAndMessageId(message.get(), m.message_id_domain);
 
   GPtr<GMimeObject> body;
   if (!m.text.empty() && !m.html.empty()) {
@@ -78,14 +67,7 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
     body.reset(GMIME_OBJECT(mixed.release()));
   }
   g_mime_message_set_mime_part(message.get(), body.get());
-  GMimeFormatOptions* options = g_mime_format_options_new();
-  g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS);
-  char* wire = g_mime_object_to_string(GMIME_OBJECT(message.get()), options);
-  g_mime_format_options_free(options);
-  if (!wire) return MakeError(ErrorCode::kInternal, "GMime could not serialise the message");
-  std::string out(wire);
-  g_free(wire);
-  return out;
+  return SerializeCrlf(GMIME_OBJECT(message.get()));
 }
 
 }  // namespace sealpost

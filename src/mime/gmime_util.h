@@ -1,9 +1,14 @@
-// RAII for GObject-based GMime handles, and GMime's one-time library set-up.
+// RAII for GObject-based GMime handles, GMime's one-time library set-up, and the
+// pieces every message the mime module builds shares. Internal to the mime module.
 #pragma once
 
-#include <glib-object.h>
+#include <gmime/gmime.h>
 
 #include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
 
 namespace sealpost {
 
@@ -15,5 +20,17 @@ using GPtr = std::unique_ptr<T, GObjectUnref>;
 
 // g_mime_init() once per process; thread-safe.
 void EnsureGMimeInitialised();
+
+// Header values come from configuration and API input: no line breaks may reach a header.
+inline bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+// Date: now, and a fresh Message-ID in `domain`.
+void SetDateAndMessageId(GMimeMessage* message, const std::string& domain);
+
+// A UTF-8 text part ("plain", "html"), quoted-printable.
+GPtr<GMimeTextPart> NewUtf8TextPart(const char* subtype, const std::string& body);
+
+// The object as it goes on the wire: CRLF line ends.
+Result<std::string> SerializeCrlf(GMimeObject* object);
 
 }  // namespace sealpost

@@ -8,19 +8,6 @@
 namespace sealpost {
 namespace {
 
-// Header values come from configuration and API input: no line breaks may reach a header.
-bool HasLineBreak(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos;
-}
-
-GPtr<GMimeTextPart> TextPart(const char* subtype, const std::string& body) {
-  GPtr<GMimeTextPart> part(g_mime_text_part_new_with_subtype(subtype));
-  g_mime_text_part_set_charset(part.get(), "utf-8");
-  g_mime_text_part_set_text(part.get(), body.c_str());
-  g_mime_part_set_content_encoding(GMIME_PART(part.get()), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-  return part;
-}
-
 // A new automatic message (From, To, Subject, Date, Message-ID, Auto-Submitted).
 GPtr<GMimeMessage> NewAutoMessage(const std::string& from_name, const std::string& from,
                                   const std::string& to, const std::string& subject,
@@ -30,12 +17,7 @@ GPtr<GMimeMessage> NewAutoMessage(const std::string& from_name, const std::strin
   g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_FROM, from_name.c_str(), from.c_str());
   g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_TO, nullptr, to.c_str());
   g_mime_message_set_subject(message.get(), subject.c_str(), "utf-8");
-  GDateTime* now = g_date_time_new_now_utc();
-  g_mime_message_set_date(message.get(), now);
-  g_date_time_unref(now);
-  char* mid = g_mime_utils_generate_message_id(message_id_domain.c_str());
-  g_mime_message_set_message_id(message.get(), mid);
-  g_free(mid);
+  SetDateAndMessageId(message.get(), message_id_domain);
   // Automatic mail: no auto-replies or vacation notices in return.
   g_mime_object_set_header(GMIME_OBJECT(message.get()), "Auto-Submitted", "auto-generated",
                            nullptr);
@@ -45,19 +27,12 @@ GPtr<GMimeMessage> NewAutoMessage(const std::string& from_name, const std::strin
 // Sets a text/plain + text/html body and serialises with CRLF line endings.
 Result<std::string> Finish(GMimeMessage* message, const std::string& text, const std::string& html) {
   GPtr<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
-  auto plain_part = TextPart("plain", text);
-  auto html_part = TextPart("html", html);
+  auto plain_part = NewUtf8TextPart("plain", text);
+  auto html_part = NewUtf8TextPart("html", html);
   g_mime_multipart_add(alternative.get(), GMIME_OBJECT(plain_part.get()));
   g_mime_multipart_add(alternative.get(), GMIME_OBJECT(html_part.get()));
   g_mime_message_set_mime_part(message, GMIME_OBJECT(alternative.get()));
-  GMimeFormatOptions* options = g_mime_format_options_new();
-  g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS);
-  char* wire = g_mime_object_to_string(GMIME_OBJECT(message), options);
-  g_mime_format_options_free(options);
-  if (!wire) return MakeError(ErrorCode::kInternal, "GMime could not serialise the notice");
-  std::string out(wire);
-  g_free(wire);
-  return out;
+  return SerializeCrlf(GMIME_OBJECT(message));
 }
 
 }  // namespace

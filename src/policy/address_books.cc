@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -43,6 +44,41 @@ std::string QuestionEntryProblem(const std::string& address, const std::string& 
     return "the answer must be 1 to 500 characters on one line";
   }
   return {};
+}
+
+// An entry's data (a JSON object) sealed under the metadata key, bound to book and address.
+Status PutSealedEntry(AddressBookStore& store, const SecretBytes& key, const std::string& book_id,
+                      const std::string& address, const std::string& kind,
+                      const json::object& data, std::int64_t now) {
+  std::string text = json::serialize(data);
+  auto sealed = BoxSeal(key, text, EntryAad(book_id, address));
+  WipeMemory(text.data(), text.size());
+  if (!sealed.ok()) return std::move(sealed).error();
+  return store.PutEntries({{book_id, address, kind, std::move(*sealed), now}});
+}
+
+// The book's entry for `address`, opened, when it is of one of `kinds`; kNotFound
+// (naming `what`) otherwise.
+Result<std::pair<std::string, json::object>> OpenEntry(AddressBookStore& store, const SecretBytes& key,
+                                                       const AddressBookRecord& book,
+                                                       const std::string& address,
+                                                       std::initializer_list<std::string_view> kinds,
+                                                       const std::string& what) {
+  auto entry = store.FindEntry(book.id, address);
+  if (!entry.ok()) return std::move(entry).error();
+  const bool wanted = entry->has_value() &&
+                      std::find(kinds.begin(), kinds.end(), (*entry)->kind) != kinds.end();
+  if (!wanted) {
+    return MakeError(ErrorCode::kNotFound, "no " + what + " for " + address + " in " + book.owner_level +
+                                               ":" + book.owner + ":" + book.name);
+  }
+  auto data = BoxOpen(key, (*entry)->sealed_data, EntryAad(book.id, address));
+  if (!data.ok()) return std::move(data).error();
+  boost::system::error_code ec;
+  json::value v = json::parse(*data, ec);
+  WipeMemory(data->data(), data->size());
+  if (ec || !v.is_object()) return MakeError(ErrorCode::kIntegrity, "address-book entry is malformed");
+  return std::pair{(*entry)->kind, std::move(v.get_object())};
 }
 
 }  // namespace
@@ -174,11 +210,8 @@ Status AddressBookDirectory::PutQuestion(const BookRef& ref, const std::string& 
                                          const QuestionAnswer& qa) {
   auto book = Book(ref);
   if (!book.ok()) return std::move(book).error();
-  std::string data = json::serialize(json::object{{"question", qa.question}, {"answer", qa.answer}});
-  auto sealed = BoxSeal(key_, data, EntryAad(book->id, address));
-  WipeMemory(data.data(), data.size());
-  if (!sealed.ok()) return std::move(sealed).error();
-  return store_.PutEntries({{book->id, address, "question", std::move(*sealed), clock_.NowUnix()}});
+  return PutSealedEntry(store_, key_, book->id, address, "question",
+                        {{"question", qa.question}, {"answer", qa.answer}}, clock_.NowUnix());
 }
 
 Status AddressBookDirectory::Remove(const BookRef& ref, const std::string& address) {
@@ -231,9 +264,7 @@ Result<std::string> AddressBookDirectory::AddKey(const BookRef& ref, const std::
     return MakeError(ErrorCode::kInvalidArgument,
                      "is neither an OpenPGP public key nor an X.509 certificate (PEM or DER)", "key");
   }
-  auto sealed = BoxSeal(key_, json::serialize(entry), EntryAad(book->id, address));
-  if (!sealed.ok()) return std::move(sealed).error();
-  auto status = store_.PutEntries({{book->id, address, kind, std::move(*sealed), now}});
+  auto status = PutSealedEntry(store_, key_, book->id, address, kind, entry, now);
   if (!status.ok()) return std::move(status).error();
   return description;
 }
@@ -244,18 +275,10 @@ Result<AddressBookDirectory::KeyData> AddressBookDirectory::Key(const std::strin
   if (!ref.ok()) return std::move(ref).error();
   auto book = Book(*ref);
   if (!book.ok()) return std::move(book).error();
-  auto entry = store_.FindEntry(book->id, address);
-  if (!entry.ok()) return std::move(entry).error();
-  if (!entry->has_value() || ((*entry)->kind != "pgp" && (*entry)->kind != "smime")) {
-    return MakeError(ErrorCode::kNotFound, "no key for " + address + " in " + book_ref);
-  }
-  auto data = BoxOpen(key_, (*entry)->sealed_data, EntryAad(book->id, address));
-  if (!data.ok()) return std::move(data).error();
-  boost::system::error_code ec;
-  json::value v = json::parse(*data, ec);
-  const bool pgp = (*entry)->kind == "pgp";
-  const char* field = pgp ? "key" : "certificate";
-  const json::value* b64 = !ec && v.is_object() ? v.get_object().if_contains(field) : nullptr;
+  auto opened = OpenEntry(store_, key_, *book, address, {"pgp", "smime"}, "key");
+  if (!opened.ok()) return std::move(opened).error();
+  const bool pgp = opened->first == "pgp";
+  const json::value* b64 = opened->second.if_contains(pgp ? "key" : "certificate");
   std::optional<std::string> bytes;
   if (b64 && b64->is_string()) bytes = Base64Decode(b64->get_string());
   if (!bytes) return MakeError(ErrorCode::kIntegrity, "address-book entry is malformed");
@@ -343,22 +366,17 @@ Result<QuestionAnswer> AddressBookDirectory::Question(const std::string& book_re
   if (!ref.ok()) return std::move(ref).error();
   auto book = Book(*ref);
   if (!book.ok()) return std::move(book).error();
-  auto entry = store_.FindEntry(book->id, address);
-  if (!entry.ok()) return std::move(entry).error();
-  if (!entry->has_value() || (*entry)->kind != "question") {
-    return MakeError(ErrorCode::kNotFound, "no question for " + address + " in " + book_ref);
-  }
-  auto data = BoxOpen(key_, (*entry)->sealed_data, EntryAad(book->id, address));
-  if (!data.ok()) return std::move(data).error();
-  boost::system::error_code ec;
-  json::value v = json::parse(*data, ec);
-  WipeMemory(data->data(), data->size());
-  if (ec || !v.is_object() || !v.get_object().if_contains("question") ||
-      !v.get_object().if_contains("answer")) {
+  auto opened = OpenEntry(store_, key_, *book, address, {"question"}, "question");
+  if (!opened.ok()) return std::move(opened).error();
+  const json::value* q = opened->second.if_contains("question");
+  const json::value* a = opened->second.if_contains("answer");
+  if (!q || !a || !q->is_string() || !a->is_string()) {
     return MakeError(ErrorCode::kIntegrity, "address-book entry is malformed");
   }
-  return QuestionAnswer{std::string(v.at("question").as_string()),
-                        std::string(v.at("answer").as_string())};
+  QuestionAnswer qa{std::string(q->get_string()), std::string(a->get_string())};
+  json::string& answer = opened->second["answer"].as_string();
+  WipeMemory(answer.data(), answer.size());  // the copy in `qa` is the caller's to keep
+  return qa;
 }
 
 std::optional<AddressBookEntry> StoredAddressBooks::Find(std::string_view book,

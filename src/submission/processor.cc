@@ -186,20 +186,12 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   }
   auto enqueue = [&](const std::string& mail_from, const std::string& rcpt_to,
                      const std::string& mail) -> Status {
-    QueueEntry q;
-    q.id = NewId();
+    auto q = SealQueueEntry(queue_key_, mail_from, rcpt_to, mail, now);
+    if (!q.ok()) return std::move(q).error();
     if (auto dsn = dsn_by_address.find(AsciiLower(rcpt_to)); dsn != dsn_by_address.end()) {
-      q.dsn = dsn->second;
+      q->dsn = dsn->second;
     }
-    q.mail_from = mail_from;
-    q.rcpt_to = rcpt_to;
-    auto boxed = BoxSeal(queue_key_, mail, QueueContentAad(q.id));
-    if (!boxed.ok()) return std::move(boxed).error();
-    q.sealed_content = std::move(*boxed);
-    q.state = QueueState::kQueued;
-    q.next_attempt_at = now;
-    q.created_at = now;
-    queue.push_back(std::move(q));
+    queue.push_back(std::move(*q));
     return OkStatus();
   };
   if (!plan.send_plain.empty()) {
