@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "mime/compose.h"
 #include "mime/notice.h"
+#include "mime/submitted.h"
 
 namespace sealpost {
 namespace {
@@ -60,6 +62,42 @@ TEST(UndeliveredNotice, NamesEachRecipientAndReason) {
   EXPECT_NE(mail->find("queued as abc"), std::string::npos);
   n.to_address = "x@y.example\r\nBcc: z@example.net";
   EXPECT_FALSE(BuildUndeliveredNotice(n).ok());
+}
+
+}  // namespace
+}  // namespace sealpost
+
+namespace sealpost {
+namespace {
+
+TEST(ComposedMessage, ReadsBackAsWhatWasComposed) {
+  ComposedMessage m;
+  m.from = "dr@clinic.example";
+  m.to = {"pat@example.org"};
+  m.cc = {"nurse@clinic.example"};
+  m.subject = "Résultats";
+  m.text = "Plain body\n";
+  m.html = "<p>HTML body</p>";
+  m.attachments.push_back({"scan.bin", "application/octet-stream", std::string("\x00\x01\xff", 3)});
+  m.message_id_domain = "clinic.example";
+  auto wire = BuildComposedMessage(m);
+  ASSERT_TRUE(wire.ok()) << wire.error().ToString();
+  EXPECT_EQ(wire->find("\n"), wire->find("\r\n") + 1);  // CRLF line ends
+  auto parsed = ParseSubmittedMessage(*wire);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->subject, "Résultats");
+  EXPECT_EQ(parsed->to, std::vector<std::string>{"pat@example.org"});
+  EXPECT_EQ(parsed->cc, std::vector<std::string>{"nurse@clinic.example"});
+  EXPECT_EQ(parsed->text, "Plain body\r\n");
+  EXPECT_EQ(parsed->html, "<p>HTML body</p>");
+  ASSERT_EQ(parsed->attachments.size(), 1u);
+  EXPECT_EQ(parsed->attachments[0].filename, "scan.bin");
+  EXPECT_EQ(parsed->attachments[0].content, std::string("\x00\x01\xff", 3));
+
+  m.attachments[0].filename = "evil\r\nBcc: x@y.example";
+  auto refused = BuildComposedMessage(m);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -159,7 +159,7 @@ TEST(OpenPgp, EncryptedAndSignedEntityDecryptsByteForByte) {
   EXPECT_TRUE(signed_ok);
 }
 
-TEST(OpenPgp, ExpiredKeyIsRefusedAtItsTime) {
+TEST(OpenPgp, KeyIsJudgedAtTheTimeGiven) {
   auto key = GeneratePgpSigningKey("Late <late@example.org>", kNow);
   ASSERT_TRUE(key.ok());
   // Generated without expiry: valid far in the future, but not before it was made.

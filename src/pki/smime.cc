@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <cctype>
+#include <climits>
 #include <ctime>
 #include <memory>
 #include <vector>
@@ -344,9 +345,18 @@ Result<std::string> CmsDer(CMS_ContentInfo* cms) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
+// OpenSSL's memory BIOs take an int length.
+Status CheckEntitySize(std::string_view entity) {
+  if (entity.size() > static_cast<std::size_t>(INT_MAX)) {
+    return MakeError(ErrorCode::kResourceExhausted, "S/MIME: the message is larger than 2 GiB");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::string> SmimeEnvelope(std::string_view entity, const SmimeCertificate& recipient) {
+  if (auto size = CheckEntitySize(entity); !size.ok()) return std::move(size).error();
   Owned<X509> cert = ParseCertificate(recipient.der);
   if (!cert) return MakeError(ErrorCode::kIntegrity, "stored certificate cannot be read");
   Owned<STACK_OF(X509)> certs(sk_X509_new_null());
@@ -362,6 +372,7 @@ Result<std::string> SmimeEnvelope(std::string_view entity, const SmimeCertificat
 }
 
 Result<std::string> SmimeSign(std::string_view entity, const SmimeSigner& signer) {
+  if (auto size = CheckEntitySize(entity); !size.ok()) return std::move(size).error();
   Owned<X509> cert = ParseCertificate(signer.certificate_der);
   Owned<EVP_PKEY> key = ParsePrivateKey(signer.private_key.view());
   if (!cert || !key) return MakeError(ErrorCode::kIntegrity, "stored signing identity cannot be read");
