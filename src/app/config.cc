@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "delivery/route.h"
 #include "mime/address.h"
 
 namespace sealpost {
@@ -206,7 +207,19 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   {
     Table& t = table("delivery");
+    t.String("mode", c.delivery_mode);
     t.String("outbox", c.outbox);
+    t.String("helo_name", c.delivery_hostname);
+    t.String("resolver", c.resolver);
+    t.Int("mx_port", c.mx_port, 1, 65535);
+    t.StringList("transport", c.transport);
+    t.Int("max_connections_per_domain", c.max_connections_per_domain, 1, 1000);
+    t.Int("max_in_flight", c.max_in_flight, 1, 100000);
+    t.Int("max_queue_days", c.max_queue_days, 1, 30);
+    t.Int("first_retry_seconds", c.first_retry_seconds, 1, 86400);
+    t.Int("max_retry_seconds", c.max_retry_seconds, 1, 7 * 86400);
+    t.Int("connect_timeout_seconds", c.connect_timeout_seconds, 1, 600);
+    t.Int("reply_timeout_seconds", c.delivery_command_timeout_seconds, 1, 3600);
     t.RefuseUnknown();
   }
   {
@@ -267,6 +280,23 @@ Result<Config> LoadConfig(const std::string& path) {
                        line_of("smtp", "trusted_networks"));
     }
   }
+  if (c.delivery_mode != "smtp" && c.delivery_mode != "outbox") {
+    return MakeError(ErrorCode::kInvalidArgument, "delivery.mode must be \"smtp\" or \"outbox\"",
+                     line_of("delivery", "mode"));
+  }
+  for (const auto& line : c.transport) {
+    auto rule = delivery::ParseTransportRule(line);
+    if (!rule.ok()) {
+      return MakeError(ErrorCode::kInvalidArgument, "delivery." + rule.error().message,
+                       line_of("delivery", "transport"));
+    }
+  }
+  if (c.delivery_hostname.empty() ||
+      c.delivery_hostname.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "delivery.helo_name must be a host name",
+                     line_of("delivery", "helo_name"));
+  }
   if (c.smtp_hostname.empty() ||
       c.smtp_hostname.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
           std::string::npos) {
@@ -315,7 +345,19 @@ max_recipients = 100
 session_idle_minutes = 15
 
 [delivery]
-outbox = "outbox"               # until SMTP delivery exists, mail is filed here
+mode = )" + std::string(dev ? "\"outbox\"" : "\"smtp\"") + R"(                 # "smtp": to recipients' mail servers; "outbox": filed in outbox/ (--dev: always)
+outbox = "outbox"
+helo_name = "localhost"         # our name in EHLO and in bounce reports (DSNs)
+resolver = ""                   # DNS: "" uses /etc/resolv.conf; "192.0.2.53" or "127.0.0.1@5353": that server only
+mx_port = 25                    # the port of recipients' mail servers
+transport = []                  # e.g. ["partner.example = relay.partner.example:25 tls=required", "* = smarthost.example:587"]
+max_connections_per_domain = 10
+max_in_flight = 100             # queue entries being delivered at once
+max_queue_days = 5              # then a message expires and its sender gets a DSN
+first_retry_seconds = 60        # doubled after each failed attempt ...
+max_retry_seconds = 3600        # ... up to this
+connect_timeout_seconds = 30
+reply_timeout_seconds = 300     # a server's reply (RFC 5321 §4.5.3.2); the end of data waits twice as long
 
 [smtp]
 enabled = true                  # submission for mail programs and devices

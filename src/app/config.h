@@ -51,8 +51,20 @@ struct Config {
   // [portal]
   int session_idle_minutes = 15;
 
-  // [delivery]
+  // [delivery] outbound mail (issue 4)
+  std::string delivery_mode = "smtp";  // "smtp" or "outbox"; --dev means "outbox"
   std::string outbox = "outbox";
+  std::string delivery_hostname = "localhost";  // EHLO name, Reporting-MTA
+  std::string resolver;                         // "": /etc/resolv.conf; "IP[@port]"
+  std::uint16_t mx_port = 25;
+  std::vector<std::string> transport;           // "DOMAIN = HOST[:PORT] [tls=...]"
+  int max_connections_per_domain = 10;
+  int max_in_flight = 100;
+  int max_queue_days = 5;
+  int first_retry_seconds = 60;
+  int max_retry_seconds = 3600;
+  int connect_timeout_seconds = 30;
+  int delivery_command_timeout_seconds = 300;
 
   // [smtp] submission listeners (issue 5)
   bool smtp_enabled = true;

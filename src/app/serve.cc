@@ -13,6 +13,8 @@
 #include "app/signing_key.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
+#include "delivery/resolver.h"
+#include "delivery/smtp_target.h"
 #include "escrow/escrow_service.h"
 #include "http/server.h"
 #include "policy/address_books.h"
@@ -26,6 +28,38 @@
 #include "submission/user_authenticator.h"
 
 namespace sealpost {
+namespace {
+
+// Where mail leaves: the outbox in development (and when configured), else the
+// recipients' mail servers.
+Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, const Clock& clock) {
+  if (config.dev || config.delivery_mode == "outbox") {
+    spdlog::info("outbound mail is filed in {}, not sent", config.Resolve(config.outbox));
+    return NewOutboxTarget(config.Resolve(config.outbox));
+  }
+  delivery::ResolverOptions resolver_options;
+  resolver_options.forwarder = config.resolver;
+  auto resolver = delivery::Resolver::Create(resolver_options);
+  if (!resolver.ok()) return std::move(resolver).error();
+  delivery::SmtpTargetOptions options;
+  options.client.helo_name = config.delivery_hostname;
+  options.client.connect_timeout = std::chrono::seconds(config.connect_timeout_seconds);
+  options.client.greeting_timeout = std::chrono::seconds(config.delivery_command_timeout_seconds);
+  options.client.command_timeout = std::chrono::seconds(config.delivery_command_timeout_seconds);
+  options.client.data_timeout = std::chrono::seconds(2 * config.delivery_command_timeout_seconds);
+  options.port = config.mx_port;
+  for (const auto& line : config.transport) {
+    auto rule = delivery::ParseTransportRule(line);
+    if (!rule.ok()) return std::move(rule).error();
+    options.transports.push_back(std::move(*rule));
+  }
+  options.max_connections_per_domain = config.max_connections_per_domain;
+  auto target = delivery::SmtpTarget::Create(std::move(options), std::move(*resolver), clock);
+  if (!target.ok()) return std::move(target).error();
+  return std::unique_ptr<DeliveryTarget>(std::move(*target));
+}
+
+}  // namespace
 
 Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_ready) {
   // Signals are taken by one thread with sigwait; every other thread blocks them.
@@ -59,8 +93,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   EscrowSealer sealer(**blobs, *signer, keys->metadata(), clock);
   EscrowOpener opener(**blobs, *signing_keys);
-  auto outbox = NewOutboxTarget(config.Resolve(config.outbox));
-  if (!outbox.ok()) return std::move(outbox).error();
+  auto target = NewDeliveryTarget(config, clock);
+  if (!target.ok()) return std::move(target).error();
 
   EscrowSettings escrow_settings;
   escrow_settings.public_url = config.public_url;
@@ -75,7 +109,14 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   QueueRunner* runner_ptr = nullptr;
   EscrowService escrow(escrow_settings, sealer, opener, *messages, *events, *keys, clock,
                        [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
-  QueueRunner runner(*queue, **outbox, keys->queue(), clock,
+  QueueSettings queue_settings;
+  queue_settings.max_age_seconds = std::int64_t{86400} * config.max_queue_days;
+  queue_settings.first_retry_seconds = config.first_retry_seconds;
+  queue_settings.max_retry_seconds = config.max_retry_seconds;
+  queue_settings.max_in_flight = config.max_in_flight;
+  queue_settings.hostname = config.delivery_hostname;
+  queue_settings.organisation = config.organisation;
+  QueueRunner runner(queue_settings, *queue, **target, keys->queue(), clock,
                      [&escrow](const QueueEntry& e) {
                        // Plain copies and notices to senders belong to no escrow recipient.
                        if (!e.recipient_id.empty()) escrow.Delivered(e);

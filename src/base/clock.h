@@ -33,6 +33,8 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC ("2026-11-22T18:03:00Z").
 std::string FormatRfc3339(std::int64_t unix_seconds);
+// RFC 5322 §3.3, in UTC and English whatever the locale: "Sun, 22 Nov 2026 18:03:00 +0000".
+std::string FormatRfc5322Date(std::int64_t unix_seconds);
 // For people reading an email: "2026-11-22 18:03 UTC".
 std::string FormatHumanDate(std::int64_t unix_seconds);
 

@@ -5,22 +5,41 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "crypto/primitives.h"
 #include "crypto/random.h"
+#include "delivery/queue_entry.h"
 #include "delivery/queue_runner.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
 namespace {
 
-class FailingTarget final : public DeliveryTarget {
+// Answers every recipient with one outcome and reply, at once.
+class ScriptedTarget final : public DeliveryTarget {
  public:
-  Status Deliver(const OutboundMessage&) override {
+  ScriptedTarget(DeliveryReport::Outcome outcome, std::string reply)
+      : outcome_(outcome), reply_(std::move(reply)) {}
+  void Deliver(OutboundMessage m, Done done) override {
     ++calls;
-    return MakeError(ErrorCode::kIo, "connection refused");
+    last = m;
+    std::vector<RecipientResult> results;
+    for (const auto& r : m.recipients) {
+      DeliveryReport report;
+      report.outcome = outcome_;
+      report.reply = reply_;
+      report.mx_host = "mx.example.net";
+      results.push_back({r.queue_id, report});
+    }
+    done(std::move(results));
   }
   int calls = 0;
+  OutboundMessage last;
+
+ private:
+  DeliveryReport::Outcome outcome_;
+  std::string reply_;
 };
 
 class DeliveryTest : public ::testing::Test {
@@ -61,7 +80,7 @@ TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   auto outbox = NewOutboxTarget(dir_ + "/outbox");
   ASSERT_TRUE(outbox.ok());
   std::vector<std::string> delivered;
-  QueueRunner runner(*queue_, **outbox, key_, clock_,
+  QueueRunner runner({}, *queue_, **outbox, key_, clock_,
                      [&](const QueueEntry& e) { delivered.push_back(e.id); });
   EXPECT_EQ(runner.RunOnce(), 1);
   EXPECT_EQ(delivered, std::vector<std::string>{"q1"});
@@ -80,28 +99,120 @@ TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   EXPECT_EQ(runner.RunOnce(), 0);
 }
 
-TEST_F(DeliveryTest, FailureDefersWithBackoff) {
-  FailingTarget target;
-  QueueRunner runner(*queue_, target, key_, clock_, nullptr);
+TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {
+  ScriptedTarget target(DeliveryReport::Outcome::kDeferred, "451 4.3.0 try later");
+  QueueSettings settings;
+  settings.max_age_seconds = 1000;
+  QueueRunner runner(settings, *queue_, target, key_, clock_, nullptr);
   runner.RunOnce();
   EXPECT_EQ(target.calls, 1);
   auto entry = **queue_->Find("q1");
   EXPECT_EQ(entry.state, QueueState::kDeferred);
   EXPECT_EQ(entry.attempts, 1);
   EXPECT_EQ(entry.next_attempt_at, 160);
-  EXPECT_NE(entry.last_error.find("connection refused"), std::string::npos);
+  EXPECT_EQ(entry.last_error, "451 4.3.0 try later");
+  EXPECT_NE(entry.report.find("\"outcome\":\"deferred\""), std::string::npos);
   runner.RunOnce();  // not due yet
   EXPECT_EQ(target.calls, 1);
   clock_.Advance(60);
   runner.RunOnce();
   EXPECT_EQ(target.calls, 2);
   EXPECT_EQ((**queue_->Find("q1")).next_attempt_at, 160 + 120);
+  clock_.Advance(120);
+  runner.RunOnce();
+  EXPECT_EQ((**queue_->Find("q1")).next_attempt_at, 280 + 240);
+  // Past the maximum age, the next failure is the last: expired, with a DSN.
+  clock_.Advance(1000);
+  runner.RunOnce();
+  auto expired = **queue_->Find("q1");
+  EXPECT_EQ(expired.state, QueueState::kExpired);
+  EXPECT_TRUE(expired.sealed_content.empty());
+  auto dsns = *queue_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(dsns.size(), 1u);
+  EXPECT_EQ(dsns[0].mail_from, "");  // from the null sender
+  EXPECT_EQ(dsns[0].rcpt_to, "s@example.org");
+  auto text = *BoxOpen(key_, dsns[0].sealed_content, QueueContentAad(dsns[0].id));
+  EXPECT_NE(text.find("Status: 4.4.7"), std::string::npos);
+  EXPECT_NE(text.find("Final-Recipient: rfc822; r@example.net"), std::string::npos);
+  EXPECT_NE(text.find("Subject: hi"), std::string::npos);     // the original's header
+  EXPECT_EQ(text.find("body"), std::string::npos);            // never its content
+}
+
+TEST_F(DeliveryTest, PermanentFailureBouncesWithDsnButNeverToTheNullSender) {
+  ScriptedTarget target(DeliveryReport::Outcome::kBounced, "550 5.1.1 no such user");
+  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  runner.RunOnce();
+  EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kBounced);
+  auto dsns = *queue_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(dsns.size(), 1u);
+  auto text = *BoxOpen(key_, dsns[0].sealed_content, QueueContentAad(dsns[0].id));
+  EXPECT_NE(text.find("Status: 5.1.1"), std::string::npos);
+  EXPECT_NE(text.find("Diagnostic-Code: smtp; 550 5.1.1 no such user"), std::string::npos);
+  EXPECT_NE(text.find("Remote-MTA: dns; mx.example.net"), std::string::npos);
+  // The DSN itself bounces: nothing more is made.
+  runner.RunOnce();
+  EXPECT_EQ((**queue_->Find(dsns[0].id)).state, QueueState::kBounced);
+  EXPECT_TRUE(queue_->Due(clock_.NowUnix() + 100000, 10)->empty());
+  auto events = *sqlite::NewEventStore(*db_)->ForMessage("m1");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "bounced");
+  EXPECT_EQ(events.back().detail, "550 5.1.1 no such user");
+}
+
+TEST_F(DeliveryTest, NotifyNeverSuppressesTheDsn) {
+  QueueEntry q = *SealQueueEntry(key_, "s@example.org", "x@example.net", "Subject: x\r\n\r\nx\r\n",
+                                 clock_.NowUnix());
+  q.message_id = "m1";
+  q.dsn = R"({"notify":"NEVER","orcpt":"","envid":""})";
+  ASSERT_TRUE(queue_->Record({}, {q}, {}).ok());
+  ScriptedTarget target(DeliveryReport::Outcome::kBounced, "550 5.1.1 no such user");
+  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  runner.RunOnce();
+  EXPECT_EQ(target.calls, 2);  // q1 and q: different content, two transactions
+  EXPECT_EQ(queue_->Due(clock_.NowUnix(), 10)->size(), 1u);  // q1's DSN only
+}
+
+TEST_F(DeliveryTest, SameContentToOneDomainIsOneTransaction) {
+  for (const char* rcpt : {"a@example.net", "b@EXAMPLE.net", "c@other.test"}) {
+    QueueEntry q = *SealQueueEntry(key_, "s@example.org", rcpt, "Subject: hi\r\n\r\nbody\r\n",
+                                   clock_.NowUnix());
+    ASSERT_TRUE(queue_->Record({}, {q}, {}).ok());
+  }
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  EXPECT_EQ(runner.RunOnce(), 4);
+  EXPECT_EQ(target.calls, 2);  // example.net (q1, a, b) and other.test (c)
+  EXPECT_EQ(runner.in_flight(), 0u);
+  EXPECT_TRUE(queue_->Due(clock_.NowUnix() + 100000, 10)->empty());
+}
+
+TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
+  // A target that never answers: the entry stays in flight, as when a node dies.
+  class SilentTarget final : public DeliveryTarget {
+   public:
+    void Deliver(OutboundMessage, Done) override {}
+  } silent;
+  {
+    QueueRunner runner({}, *queue_, silent, key_, clock_, nullptr);
+    EXPECT_EQ(runner.RunOnce(), 1);
+    EXPECT_EQ(runner.in_flight(), 1u);
+    EXPECT_EQ(runner.RunOnce(), 0);  // not claimed twice
+  }
+  EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kInFlight);
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  runner.Start();  // releases what was in flight; its thread delivers it
+  for (int i = 0; i < 500 && (**queue_->Find("q1")).state != QueueState::kDelivered; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  runner.Stop();
+  EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDelivered);
 }
 
 TEST_F(DeliveryTest, WrongQueueKeyNeverDeliversGarbage) {
   auto outbox = NewOutboxTarget(dir_ + "/outbox");
   SecretBytes other = RandomSecret(32);
-  QueueRunner runner(*queue_, **outbox, other, clock_, nullptr);
+  QueueRunner runner({}, *queue_, **outbox, other, clock_, nullptr);
   runner.RunOnce();
   EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/outbox"));
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDeferred);

@@ -15,11 +15,28 @@ class OutboxTarget final : public DeliveryTarget {
  public:
   explicit OutboxTarget(std::string dir) : dir_(std::move(dir)) {}
 
-  Status Deliver(const OutboundMessage& m) override {
-    std::string name = std::to_string(std::time(nullptr)) + "-" + m.queue_id + ".eml";
+  void Deliver(OutboundMessage m, Done done) override {
+    std::vector<RecipientResult> results;
+    for (const auto& r : m.recipients) {
+      DeliveryReport report;
+      report.started_at = std::time(nullptr);
+      Status filed = File(m, r);
+      report.finished_at = std::time(nullptr);
+      report.outcome = filed.ok() ? DeliveryReport::Outcome::kDelivered
+                                  : DeliveryReport::Outcome::kDeferred;
+      report.reply = filed.ok() ? "filed in the outbox" : filed.error().message;
+      report.authentication = "none";
+      results.push_back({r.queue_id, std::move(report)});
+    }
+    done(std::move(results));
+  }
+
+ private:
+  Status File(const OutboundMessage& m, const OutboundRecipient& r) {
+    std::string name = std::to_string(std::time(nullptr)) + "-" + r.queue_id + ".eml";
     std::string tmp = dir_ + "/." + name + ".tmp";
     std::string content = "X-Sealpost-Envelope-From: <" + m.mail_from + ">\r\n" +
-                          "X-Sealpost-Envelope-To: <" + m.rcpt_to + ">\r\n" + m.content;
+                          "X-Sealpost-Envelope-To: <" + r.address + ">\r\n" + m.content;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return Fail("create " + tmp);
     std::string_view rest = content;
@@ -42,7 +59,6 @@ class OutboxTarget final : public DeliveryTarget {
     return OkStatus();
   }
 
- private:
   static Error Fail(const std::string& what) {
     return MakeError(ErrorCode::kIo, "outbox: " + what + ": " + std::strerror(errno));
   }

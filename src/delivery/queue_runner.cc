@@ -4,59 +4,222 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
+#include "base/encoding.h"
 #include "crypto/primitives.h"
+#include "delivery/dsn.h"
+#include "delivery/queue_entry.h"
+#include "delivery/report.h"
+#include "delivery/smtp_wire.h"
 
 namespace sealpost {
+
+using Outcome = DeliveryReport::Outcome;
+
+// Where the target's callbacks leave results. Shared, so a callback arriving after the
+// runner is gone finds a closed inbox instead of freed memory.
+struct QueueRunner::Inbox {
+  std::mutex mu;
+  bool closed = false;
+  std::vector<std::vector<RecipientResult>> transactions;
+  PollingWorker* worker = nullptr;
+
+  void Add(std::vector<RecipientResult> results) {
+    std::lock_guard lock(mu);
+    if (closed) return;
+    transactions.push_back(std::move(results));
+    if (worker) worker->Notify();
+  }
+};
+
 namespace {
-constexpr int kBatch = 32;
-constexpr std::int64_t kMaxBackoff = 3600;
+
+std::string HeaderBlock(const std::string& content) {
+  auto end = content.find("\r\n\r\n");
+  return end == std::string::npos ? content : content.substr(0, end + 2);
+}
+
 }  // namespace
 
-QueueRunner::QueueRunner(QueueStore& queue, DeliveryTarget& target, const SecretBytes& queue_key,
-                         const Clock& clock, DeliveredFn on_delivered)
-    : queue_(queue), target_(target), queue_key_(queue_key), clock_(clock),
-      on_delivered_(std::move(on_delivered)),
-      worker_([this] { return RunOnce() == kBatch; }, std::chrono::seconds(1)) {}
+QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, DeliveryTarget& target,
+                         const SecretBytes& queue_key, const Clock& clock, DeliveredFn on_delivered)
+    : settings_(std::move(settings)), queue_(queue), target_(target), queue_key_(queue_key),
+      clock_(clock), on_delivered_(std::move(on_delivered)), inbox_(std::make_shared<Inbox>()),
+      worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1)) {
+  inbox_->worker = &worker_;
+}
 
 QueueRunner::~QueueRunner() { Stop(); }
 
-void QueueRunner::Start() { worker_.Start(); }
-void QueueRunner::Stop() { worker_.Stop(); }
+void QueueRunner::Start() {
+  auto released = queue_.ReleaseInFlight(clock_.NowUnix());
+  if (!released.ok()) {
+    spdlog::error("queue: cannot release entries in flight: {}", released.error().ToString());
+  } else if (*released > 0) {
+    spdlog::info("queue: {} entries were in flight when sealpost stopped; due again", *released);
+  }
+  worker_.Start();
+}
+
+void QueueRunner::Stop() {
+  {
+    std::lock_guard lock(inbox_->mu);
+    inbox_->closed = true;
+    inbox_->worker = nullptr;
+  }
+  worker_.Stop();
+}
+
 void QueueRunner::Notify() { worker_.Notify(); }
+
+std::int64_t QueueRunner::Backoff(int attempts) const {
+  std::int64_t delay = settings_.first_retry_seconds;
+  for (int i = 0; i < attempts && delay < settings_.max_retry_seconds; ++i) delay *= 2;
+  return std::min(delay, settings_.max_retry_seconds);
+}
 
 int QueueRunner::RunOnce() {
   const std::int64_t now = clock_.NowUnix();
-  auto due = queue_.Due(now, kBatch);
+  Record(now);
+  int room = settings_.max_in_flight - static_cast<int>(in_flight_.size());
+  if (room <= 0) return 0;
+  auto due = queue_.Claim(now, room, now + settings_.lease_seconds);
   if (!due.ok()) {
-    spdlog::error("queue: cannot read due entries: {}", due.error().ToString());
+    spdlog::error("queue: cannot claim due entries: {}", due.error().ToString());
     return 0;
   }
-  int delivered = 0;
-  for (const QueueEntry& entry : *due) {
+
+  // Same sender, same recipient domain, same content: one transaction (up to a limit).
+  std::map<std::string, std::vector<OutboundMessage>> groups;
+  std::vector<QueueUpdate> unreadable;
+  for (QueueEntry& entry : *due) {
     auto content = BoxOpen(queue_key_, entry.sealed_content, QueueContentAad(entry.id));
-    Status status = content.ok() ? target_.Deliver({entry.id, entry.mail_from, entry.rcpt_to,
-                                                    *content})
-                                 : Status(content.error());
-    if (content.ok()) WipeMemory(content->data(), content->size());
-    if (status.ok()) {
-      auto marked = queue_.MarkDelivered(entry.id, now);
-      if (!marked.ok()) {
-        spdlog::error("queue {}: delivered but not recorded: {}", entry.id,
-                      marked.error().ToString());
-        continue;
-      }
-      spdlog::info("queue {}: delivered message={} recipient={}", entry.id, entry.message_id,
-                   entry.recipient_id);
-      if (on_delivered_) on_delivered_(entry);
-      ++delivered;
-    } else {
-      std::int64_t backoff = std::min<std::int64_t>(kMaxBackoff, 60LL << std::min(entry.attempts, 6));
-      spdlog::warn("queue {}: deferred for {}s: {}", entry.id, backoff, status.error().ToString());
-      (void)queue_.MarkDeferred(entry.id, now + backoff, status.error().ToString());
+    entry.sealed_content.clear();
+    if (!content.ok()) {
+      spdlog::error("queue {}: content cannot be opened: {}", entry.id, content.error().ToString());
+      unreadable.push_back({entry.id, QueueState::kDeferred, now + Backoff(entry.attempts),
+                            "content cannot be opened with this node's queue key", ""});
+      continue;
+    }
+    auto& list = groups[entry.mail_from + '\n' + delivery::DomainOf(entry.rcpt_to) + '\n' +
+                        HexEncode(Sha256(*content))];
+    if (list.empty() || list.back().recipients.size() >= settings_.max_recipients_per_transaction) {
+      list.push_back({entry.mail_from, {}, *content});
+    }
+    list.back().recipients.push_back({entry.id, entry.rcpt_to});
+    in_flight_[entry.id] = Pending{entry, HeaderBlock(*content)};
+    WipeMemory(content->data(), content->size());
+  }
+  if (!unreadable.empty()) (void)queue_.Record(unreadable, {}, {});
+  for (auto& [key, messages] : groups) {
+    for (auto& message : messages) {
+      std::weak_ptr<Inbox> inbox = inbox_;
+      target_.Deliver(std::move(message), [inbox](std::vector<RecipientResult> results) {
+        if (auto box = inbox.lock()) box->Add(std::move(results));
+      });
     }
   }
+  // A target that completes at once (the outbox) has left its results already.
+  Record(now);
   return static_cast<int>(due->size());
+}
+
+void QueueRunner::Record(std::int64_t now) {
+  std::vector<std::vector<RecipientResult>> transactions;
+  {
+    std::lock_guard lock(inbox_->mu);
+    transactions.swap(inbox_->transactions);
+  }
+  if (transactions.empty()) return;
+  std::vector<QueueUpdate> updates;
+  std::vector<QueueEntry> dsns;
+  std::vector<EventRecord> events;
+  std::vector<QueueEntry> delivered;
+  for (auto& results : transactions) {
+    delivery::DsnInput dsn;
+    dsn.reporting_mta = settings_.hostname;
+    dsn.organisation = settings_.organisation;
+    dsn.now = now;
+    std::string original_header;
+    std::string dsn_message_id;
+    for (auto& result : results) {
+      auto it = in_flight_.find(result.queue_id);
+      if (it == in_flight_.end()) continue;
+      Pending pending = std::move(it->second);
+      in_flight_.erase(it);
+      const QueueEntry& e = pending.entry;
+      const DeliveryReport& report = result.report;
+      QueueUpdate u{e.id, QueueState::kDeferred, now, report.reply,
+                    delivery::ReportToJson(report)};
+      bool failed = false, expired = false;
+      switch (report.outcome) {
+        case Outcome::kDelivered:
+          u.state = QueueState::kDelivered;
+          delivered.push_back(e);
+          spdlog::info("queue {}: delivered via {} ({})", e.id,
+                       report.mx_host.empty() ? "outbox" : report.mx_host,
+                       report.tls_version.empty() ? "no TLS" : report.tls_version);
+          break;
+        case Outcome::kBounced:
+          u.state = QueueState::kBounced;
+          failed = true;
+          spdlog::warn("queue {}: bounced: {}", e.id, report.reply);
+          break;
+        case Outcome::kDeferred:
+          if (now - e.created_at >= settings_.max_age_seconds) {
+            u.state = QueueState::kExpired;
+            failed = expired = true;
+            spdlog::warn("queue {}: expired after {} attempts: {}", e.id, e.attempts + 1,
+                         report.reply);
+          } else {
+            u.next_attempt_at = now + Backoff(e.attempts);
+            spdlog::info("queue {}: deferred for {}s: {}", e.id, u.next_attempt_at - now,
+                         report.reply);
+          }
+          break;
+      }
+      updates.push_back(u);
+      if (!e.message_id.empty() && u.state != QueueState::kDelivered) {
+        events.push_back({0, e.message_id, e.recipient_id, QueueStateName(u.state), now, "",
+                          report.reply});
+      }
+      auto wishes = delivery::ParseDsnRequest(e.dsn);
+      if (!failed || e.mail_from.empty() || !wishes.WantsFailure()) continue;
+      if (dsn.to.empty()) {
+        dsn.to = e.mail_from;
+        dsn.envelope_id = wishes.envid;
+        dsn.arrival = e.created_at;
+        original_header = pending.header;
+        dsn_message_id = e.message_id;
+      }
+      dsn.recipients.push_back({e.rcpt_to, wishes.orcpt, expired,
+                                report.mx_host.empty() ? "" : report.reply,
+                                report.mx_host.empty() ? report.reply : "", report.mx_host, now});
+    }
+    if (dsn.recipients.empty()) continue;
+    dsn.original = original_header + "\r\n";
+    auto text = delivery::BuildDsn(dsn);
+    if (!text.ok()) {
+      spdlog::error("queue: DSN to {} not made: {}", dsn.to, text.error().ToString());
+      continue;
+    }
+    auto entry = SealQueueEntry(queue_key_, "", dsn.to, *text, now);
+    if (!entry.ok()) continue;
+    entry->message_id = dsn_message_id;
+    dsns.push_back(std::move(*entry));
+  }
+  if (updates.empty()) return;
+  auto status = queue_.Record(updates, dsns, events);
+  if (!status.ok()) {
+    // The leases bring these entries back; delivered ones may go out twice.
+    spdlog::error("queue: results not recorded: {}", status.error().ToString());
+    return;
+  }
+  if (!dsns.empty()) worker_.Notify();
+  if (on_delivered_) {
+    for (const auto& e : delivered) on_delivered_(e);
+  }
 }
 
 }  // namespace sealpost

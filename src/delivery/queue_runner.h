@@ -1,13 +1,20 @@
-// QueueRunner: the one way mail leaves sealpost. A background thread takes due entries
-// from the durable queue, opens their content (sealed under the queue key), hands them
-// to the DeliveryTarget, and records the outcome; a failed attempt is retried with
-// exponential backoff. The queue is the commit point: an entry is only marked
-// delivered after the target accepted it, so a crash delivers twice rather than never.
-// This is the first, simple queue: issue 4 adds states, limits, fairness and SMTP.
+// QueueRunner: the one way mail leaves sealpost. A background thread claims due entries
+// from the durable queue (in one transaction they become in_flight, leased), opens
+// their content (sealed under the queue key), groups entries with the same sender,
+// recipient domain and content into one transaction, and hands them to the
+// DeliveryTarget. Results come back on any thread; the next pass records them together:
+// delivered; deferred with exponential backoff; bounced (5xx) or expired (older than
+// the maximum age) with a DSN to the sender — never to the null sender.
+// The queue is the commit point: an entry is marked delivered only after the target
+// accepted it, so a crash delivers twice rather than never. Work in memory is bounded
+// by `max_in_flight` entries; the oldest due entries go first, new or deferred alike.
 // Thread-safety: Notify() and Stop() may be called from any thread.
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <string>
 
 #include "base/clock.h"
 #include "base/secret.h"
@@ -17,27 +24,56 @@
 
 namespace sealpost {
 
+struct QueueSettings {
+  std::int64_t max_age_seconds = 5 * 86400;  // then expired, and a DSN
+  std::int64_t first_retry_seconds = 60;     // doubled after each attempt
+  std::int64_t max_retry_seconds = 3600;
+  int max_in_flight = 100;                   // entries handed to the target at once
+  std::size_t max_recipients_per_transaction = 50;
+  std::int64_t lease_seconds = 3600;         // longer than any transaction can take
+  std::string hostname = "localhost";        // Reporting-MTA of DSNs
+  std::string organisation = "sealpost";
+};
+
 class QueueRunner {
  public:
   using DeliveredFn = std::function<void(const QueueEntry&)>;
 
-  QueueRunner(QueueStore& queue, DeliveryTarget& target, const SecretBytes& queue_key,
-              const Clock& clock, DeliveredFn on_delivered);
+  QueueRunner(QueueSettings settings, QueueStore& queue, DeliveryTarget& target,
+              const SecretBytes& queue_key, const Clock& clock, DeliveredFn on_delivered);
   ~QueueRunner();
 
+  // Entries this node had in flight when it stopped are due again, then the thread starts.
   void Start();
+  // Stops claiming; results of transactions still out are dropped (their leases bring
+  // the entries back).
   void Stop();
-  // Something was queued: look now rather than at the next poll.
+  // Something was queued or finished: look now rather than at the next poll.
   void Notify();
-  // Runs one pass over the due entries; returns how many were delivered. For tests.
+  // One pass: records finished results, then starts due entries. Returns how many it
+  // started. For tests and the thread.
   int RunOnce();
+  // Entries handed to the target and not yet recorded.
+  std::size_t in_flight() const { return in_flight_.size(); }
 
  private:
+  struct Inbox;
+  struct Pending {
+    QueueEntry entry;    // without its content
+    std::string header;  // the content's header block, for a DSN
+  };
+
+  void Record(std::int64_t now);
+  std::int64_t Backoff(int attempts) const;
+
+  const QueueSettings settings_;
   QueueStore& queue_;
   DeliveryTarget& target_;
   const SecretBytes& queue_key_;
   const Clock& clock_;
   DeliveredFn on_delivered_;
+  std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
+  std::map<std::string, Pending> in_flight_;  // the runner's thread only
   PollingWorker worker_;  // last: its thread uses everything above
 };
 

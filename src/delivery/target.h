@@ -1,30 +1,65 @@
-// DeliveryTarget: where the outbound queue hands a message to leave sealpost. The SMTP
-// client (issue 4) is one; the dev outbox, which files each message as an .eml, is
-// another. A target returns OK only once the message is safely handed over.
+// DeliveryTarget: where the outbound queue hands mail to leave sealpost. The SMTP
+// client is one (delivery/smtp_target.h); the dev outbox, which files each message as an
+// .eml, is another. One OutboundMessage is one transaction: one sender, one content,
+// one or more recipients of the same domain; the result says what became of each.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
 namespace sealpost {
 
-struct OutboundMessage {
+struct OutboundRecipient {
   std::string queue_id;
-  std::string mail_from;
-  std::string rcpt_to;
-  std::string content;  // RFC 5322, CRLF
+  std::string address;
+};
+
+struct OutboundMessage {
+  std::string mail_from;  // empty: the null sender (DSNs)
+  std::vector<OutboundRecipient> recipients;
+  std::string content;    // RFC 5322, CRLF
+};
+
+// What happened to one recipient: the delivery report of PRODUCT.md §5.
+struct DeliveryReport {
+  enum class Outcome {
+    kDelivered,
+    kDeferred,  // try again later (4xx, no connection, DNS failure)
+    kBounced,   // permanent (5xx, null MX, no such domain)
+  };
+  Outcome outcome = Outcome::kDeferred;
+  std::string reply;           // the final SMTP reply, or why there was none
+  std::string mx_host;         // the host that gave the reply, if any
+  std::string mx_address;
+  std::string tls_version;     // "TLSv1.3"; empty: in clear
+  std::string tls_cipher;
+  std::string authentication;  // how the server was authenticated: "none" (for now)
+  std::int64_t started_at = 0;
+  std::int64_t finished_at = 0;
+};
+
+struct RecipientResult {
+  std::string queue_id;
+  DeliveryReport report;
 };
 
 class DeliveryTarget {
  public:
+  using Done = std::function<void(std::vector<RecipientResult>)>;
   virtual ~DeliveryTarget() = default;
-  virtual Status Deliver(const OutboundMessage& message) = 0;
+  // Starts delivering; `done` is called once, on any thread, with one result per
+  // recipient, after which the target no longer refers to `message`.
+  virtual void Deliver(OutboundMessage message, Done done) = 0;
 };
 
 // Files each message as `<dir>/<unix time>-<queue id>.eml` (written to a temporary
-// name, synced, then renamed), with the envelope in X-Sealpost-Envelope-* headers.
+// name, synced, then renamed), with the envelope in X-Sealpost-Envelope-* headers; one
+// file per recipient. Completes before Deliver returns.
 Result<std::unique_ptr<DeliveryTarget>> NewOutboxTarget(const std::string& dir);
 
 }  // namespace sealpost

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "crypto/key_ring.h"
+#include "delivery/queue_entry.h"
 #include "escrow/opener.h"
 #include "escrow/sealer.h"
 #include "store/stores.h"
@@ -58,12 +59,6 @@ struct SubmitExtras {
   // the message; their queue entries are in `queue`, matched by recipient id.
   std::vector<RecipientRecord> direct_recipients;
 };
-
-// A new queue entry for `mail`, its content boxed under the queue key and bound to the
-// entry's id; due at `now`.
-Result<QueueEntry> SealQueueEntry(const SecretBytes& queue_key, const std::string& mail_from,
-                                  const std::string& rcpt_to, std::string_view mail,
-                                  std::int64_t now);
 
 // A recipient's link, recognised: what the portal may show before verification.
 struct LinkState {

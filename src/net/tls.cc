@@ -28,4 +28,15 @@ Status ConfigureServerTls(boost::asio::ssl::context& tls, const std::string& cer
   return OkStatus();
 }
 
+void ConfigureClientTls(boost::asio::ssl::context& tls) {
+  namespace ssl = boost::asio::ssl;
+  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::no_compression);
+  SSL_CTX* ctx = tls.native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  tls.set_verify_mode(ssl::verify_none);
+}
+
 }  // namespace sealpost::net

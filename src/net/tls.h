@@ -17,4 +17,11 @@ namespace sealpost::net {
 Status ConfigureServerTls(boost::asio::ssl::context& tls, const std::string& cert_file,
                           const std::string& key_file);
 
+// The client side, for delivering mail: TLS 1.2 and later, no renegotiation, no
+// compression, OpenSSL's default (secure) suites — a receiving server's choice is not
+// ours to narrow further when the alternative is clear text. Certificates are not
+// verified here: opportunistic TLS authenticates nobody (RFC 7435); DANE and MTA-STS
+// verify per connection.
+void ConfigureClientTls(boost::asio::ssl::context& tls);
+
 }  // namespace sealpost::net

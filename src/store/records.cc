@@ -29,8 +29,18 @@ const char* QueueStateName(QueueState s) {
     case QueueState::kDelivered: return "delivered";
     case QueueState::kDeferred: return "deferred";
     case QueueState::kBounced: return "bounced";
+    case QueueState::kInFlight: return "in_flight";
+    case QueueState::kExpired: return "expired";
   }
   return "unknown";
+}
+
+std::optional<QueueState> ParseQueueState(const std::string& s) {
+  for (auto st : {QueueState::kQueued, QueueState::kInFlight, QueueState::kDelivered,
+                  QueueState::kDeferred, QueueState::kBounced, QueueState::kExpired}) {
+    if (s == QueueStateName(st)) return st;
+  }
+  return std::nullopt;
 }
 
 }  // namespace sealpost

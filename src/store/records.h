@@ -72,8 +72,12 @@ struct EventRecord {
   std::string detail;            // never secret; short and sanitised
 };
 
-enum class QueueState { kQueued, kDelivered, kDeferred, kBounced };
+// queued → in_flight → delivered | deferred (→ in_flight again) | bounced | expired.
+// An in_flight entry holds a lease (next_attempt_at): if its node dies, it is due again
+// when the lease runs out, or at once when the node restarts.
+enum class QueueState { kQueued, kInFlight, kDelivered, kDeferred, kBounced, kExpired };
 const char* QueueStateName(QueueState s);
+std::optional<QueueState> ParseQueueState(const std::string& s);
 
 struct QueueEntry {
   std::string id;
@@ -90,6 +94,17 @@ struct QueueEntry {
   // RFC 3461 parameters from the submission, for the delivery report, as JSON
   // ({"notify", "orcpt", "envid", "ret"}); empty when there were none.
   std::string dsn;
+  // The last attempt's delivery report, as JSON (see delivery/report.h); empty before.
+  std::string report;
+};
+
+// The result of an attempt, as the queue records it.
+struct QueueUpdate {
+  std::string id;
+  QueueState state = QueueState::kDeferred;
+  std::int64_t next_attempt_at = 0;
+  std::string last_error;  // the final reply or why there was none; never secret
+  std::string report;      // JSON
 };
 
 // A message received by SMTP submission, committed before its 250 and waiting to go

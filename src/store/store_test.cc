@@ -68,8 +68,19 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].sealed_content, "content");
   EXPECT_TRUE(queue->Due(99, 10)->empty());
-  ASSERT_TRUE(queue->MarkDelivered("q1", 101).ok());
+  auto claimed = queue->Claim(100, 10, 400);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kInFlight);
+  EXPECT_TRUE(queue->Claim(399, 10, 800)->empty());  // leased
+  ASSERT_EQ(queue->Due(400, 10)->size(), 1u);         // the lease ran out
+  EXPECT_EQ(*queue->ReleaseInFlight(101), 1);
+  EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kQueued);
+  ASSERT_EQ(queue->Claim(101, 10, 400)->size(), 1u);
+  ASSERT_TRUE(queue->Record({{"q1", QueueState::kDelivered, 101, "250 ok", "{}"}}, {}, {}).ok());
   EXPECT_TRUE(queue->Due(1000, 10)->empty());
+  EXPECT_EQ((*queue->Find("q1"))->report, "{}");
+  EXPECT_EQ((*queue->Find("q1"))->attempts, 1);
   EXPECT_EQ((*queue->Find("q1"))->sealed_content, "");  // content gone once delivered
 
   auto events = sqlite::NewEventStore(*db_)->ForMessage("msg1");

@@ -121,13 +121,24 @@ class InboundStore {
 class QueueStore {
  public:
   virtual ~QueueStore() = default;
-  // Entries due at `now` (queued or deferred, next_attempt_at <= now), oldest first.
+  // Entries due at `now` (queued or deferred with next_attempt_at <= now, or in flight
+  // with an expired lease), oldest first.
   virtual Result<std::vector<QueueEntry>> Due(std::int64_t now, int limit) = 0;
-  // Delivered: the content is deleted, only the envelope and the state remain.
-  virtual Status MarkDelivered(const std::string& id, std::int64_t now) = 0;
-  virtual Status MarkDeferred(const std::string& id, std::int64_t next_attempt_at,
-                              const std::string& error) = 0;
+  // Takes up to `limit` due entries for delivery: in one transaction they become
+  // in_flight with a lease until `lease_until`, so no other runner takes them.
+  virtual Result<std::vector<QueueEntry>> Claim(std::int64_t now, int limit,
+                                                std::int64_t lease_until) = 0;
+  // Records attempts' results, queues new entries (DSNs) and appends events, in one
+  // transaction. Each attempt counts; a final state (delivered, bounced, expired)
+  // deletes the content, keeping the envelope, the state and the report.
+  virtual Status Record(const std::vector<QueueUpdate>& updates,
+                        const std::vector<QueueEntry>& new_entries,
+                        const std::vector<EventRecord>& events) = 0;
+  // After a restart: what this node had in flight is due again now. Returns how many.
+  virtual Result<int> ReleaseInFlight(std::int64_t now) = 0;
   virtual Result<std::optional<QueueEntry>> Find(const std::string& id) = 0;
+  // Entries of one message, for its delivery reports.
+  virtual Result<std::vector<QueueEntry>> ForMessage(const std::string& message_id) = 0;
 };
 
 }  // namespace sealpost

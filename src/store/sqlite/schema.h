@@ -170,6 +170,12 @@ CREATE TABLE org_identities (
   PRIMARY KEY (scope, kind)
 );
 )sql",
+    // 9: outbound delivery (issue 4): each entry's last delivery report; states
+    // in_flight (leased) and expired join the others; a message's entries by message.
+    R"sql(
+ALTER TABLE queue ADD COLUMN report TEXT NOT NULL DEFAULT '';
+CREATE INDEX queue_by_message ON queue(message_id);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

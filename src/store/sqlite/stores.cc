@@ -297,22 +297,79 @@ class SqliteMessageStore final : public MessageStore {
   Database& db_;
 };
 
-std::optional<QueueState> ParseQueueState(const std::string& s) {
-  for (auto st : {QueueState::kQueued, QueueState::kDelivered, QueueState::kDeferred,
-                  QueueState::kBounced}) {
-    if (s == QueueStateName(st)) return st;
-  }
-  return std::nullopt;
-}
-
 class SqliteQueueStore final : public QueueStore {
  public:
   explicit SqliteQueueStore(Database& db) : db_(db) {}
 
   Result<std::vector<QueueEntry>> Due(std::int64_t now, int limit) override {
-    return Select("WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ? "
-                  "ORDER BY next_attempt_at, created_at LIMIT ?",
+    return Select(std::string("WHERE ") + kDue + " ORDER BY next_attempt_at, created_at LIMIT ?",
                   [&](Statement& s) { s.Bind(1, now).Bind(2, std::int64_t{limit}); });
+  }
+
+  Result<std::vector<QueueEntry>> Claim(std::int64_t now, int limit,
+                                        std::int64_t lease_until) override {
+    std::vector<QueueEntry> out;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      Statement select(db, std::string(kColumns) + "WHERE " + kDue +
+                               " ORDER BY next_attempt_at, created_at LIMIT ?");
+      select.Bind(1, now).Bind(2, std::int64_t{limit});
+      auto rows = ReadAll(select);
+      if (!rows.ok()) return std::move(rows).error();
+      for (auto& q : *rows) {
+        auto updated = Statement(db, "UPDATE queue SET state = 'in_flight', next_attempt_at = ? "
+                                     "WHERE id = ?")
+                           .Bind(1, lease_until).Bind(2, q.id).Run();
+        if (!updated.ok()) return updated;
+        q.state = QueueState::kInFlight;
+        q.next_attempt_at = lease_until;
+      }
+      out = std::move(*rows);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Status Record(const std::vector<QueueUpdate>& updates, const std::vector<QueueEntry>& new_entries,
+                const std::vector<EventRecord>& events) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      for (const auto& u : updates) {
+        bool final_state = u.state == QueueState::kDelivered || u.state == QueueState::kBounced ||
+                           u.state == QueueState::kExpired;
+        auto status = Statement(db, final_state
+                                        ? "UPDATE queue SET state = ?, attempts = attempts + 1, "
+                                          "next_attempt_at = ?, last_error = ?, report = ?, "
+                                          "sealed_content = NULL WHERE id = ?"
+                                        : "UPDATE queue SET state = ?, attempts = attempts + 1, "
+                                          "next_attempt_at = ?, last_error = ?, report = ? "
+                                          "WHERE id = ?")
+                          .Bind(1, QueueStateName(u.state)).Bind(2, u.next_attempt_at)
+                          .Bind(3, u.last_error).Bind(4, u.report).Bind(5, u.id).Run();
+        if (!status.ok()) return status;
+      }
+      for (const auto& q : new_entries) {
+        auto status = InsertQueueEntry(db, q);
+        if (!status.ok()) return status;
+      }
+      for (const auto& e : events) {
+        auto status = InsertEvent(db, e);
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<int> ReleaseInFlight(std::int64_t now) override {
+    int released = 0;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      auto run = Statement(db, "UPDATE queue SET state = 'queued', next_attempt_at = ? "
+                               "WHERE state = 'in_flight'")
+                     .Bind(1, now).Run();
+      released = sqlite3_changes(db);
+      return run;
+    });
+    if (!status.ok()) return std::move(status).error();
+    return released;
   }
 
   Result<std::optional<QueueEntry>> Find(const std::string& id) override {
@@ -322,54 +379,52 @@ class SqliteQueueStore final : public QueueStore {
     return std::optional<QueueEntry>(std::move(rows->front()));
   }
 
-  Status MarkDelivered(const std::string& id, std::int64_t now) override {
-    return db_.Transaction([&](sqlite3* db) {
-      return Statement(db, "UPDATE queue SET state = 'delivered', sealed_content = NULL, "
-                           "attempts = attempts + 1, next_attempt_at = ?, last_error = '' "
-                           "WHERE id = ?")
-          .Bind(1, now).Bind(2, id).Run();
-    });
-  }
-
-  Status MarkDeferred(const std::string& id, std::int64_t next_attempt_at,
-                      const std::string& error) override {
-    return db_.Transaction([&](sqlite3* db) {
-      return Statement(db, "UPDATE queue SET state = 'deferred', attempts = attempts + 1, "
-                           "next_attempt_at = ?, last_error = ? WHERE id = ?")
-          .Bind(1, next_attempt_at).Bind(2, error).Bind(3, id).Run();
-    });
+  Result<std::vector<QueueEntry>> ForMessage(const std::string& message_id) override {
+    return Select("WHERE message_id = ? ORDER BY created_at, id",
+                  [&](Statement& s) { s.Bind(1, message_id); });
   }
 
  private:
+  static constexpr const char* kColumns =
+      "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, state, "
+      "attempts, next_attempt_at, created_at, last_error, dsn, report FROM queue ";
+  static constexpr const char* kDue =
+      "state IN ('queued', 'deferred', 'in_flight') AND next_attempt_at <= ?";
+
+  static Result<std::vector<QueueEntry>> ReadAll(Statement& s) {
+    std::vector<QueueEntry> out;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return out;
+      QueueEntry q;
+      q.id = s.Text(0);
+      q.message_id = s.Text(1);
+      q.recipient_id = s.Text(2);
+      q.mail_from = s.Text(3);
+      q.rcpt_to = s.Text(4);
+      q.sealed_content = s.Text(5);
+      auto state = ParseQueueState(s.Text(6));
+      if (!state) return MakeError(ErrorCode::kInternal, "unknown queue state in database");
+      q.state = *state;
+      q.attempts = static_cast<int>(s.Int(7));
+      q.next_attempt_at = s.Int(8);
+      q.created_at = s.Int(9);
+      q.last_error = s.Text(10);
+      q.dsn = s.Text(11);
+      q.report = s.Text(12);
+      out.push_back(std::move(q));
+    }
+  }
+
   template <typename BindFn>
   Result<std::vector<QueueEntry>> Select(const std::string& where, BindFn bind) {
-    std::vector<QueueEntry> out;
+    Result<std::vector<QueueEntry>> out = std::vector<QueueEntry>();
     auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, "
-                      "state, attempts, next_attempt_at, created_at, last_error, dsn FROM queue " +
-                          where);
+      Statement s(db, std::string(kColumns) + where);
       bind(s);
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return std::move(row).error();
-        if (!*row) return OkStatus();
-        QueueEntry q;
-        q.id = s.Text(0);
-        q.message_id = s.Text(1);
-        q.recipient_id = s.Text(2);
-        q.mail_from = s.Text(3);
-        q.rcpt_to = s.Text(4);
-        q.sealed_content = s.Text(5);
-        auto state = ParseQueueState(s.Text(6));
-        if (!state) return MakeError(ErrorCode::kInternal, "unknown queue state in database");
-        q.state = *state;
-        q.attempts = static_cast<int>(s.Int(7));
-        q.next_attempt_at = s.Int(8);
-        q.created_at = s.Int(9);
-        q.last_error = s.Text(10);
-        q.dsn = s.Text(11);
-        out.push_back(std::move(q));
-      }
+      out = ReadAll(s);
+      return OkStatus();
     });
     if (!status.ok()) return std::move(status).error();
     return out;

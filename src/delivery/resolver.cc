@@ -1,0 +1,131 @@
+#include "delivery/resolver.h"
+
+#include <arpa/inet.h>
+#include <unbound.h>
+
+#include "base/text.h"
+
+namespace sealpost::delivery {
+namespace {
+
+constexpr int kTypeA = 1;
+constexpr int kTypeMx = 15;
+constexpr int kTypeAaaa = 28;
+constexpr int kClassIn = 1;
+constexpr int kRcodeServfail = 2;
+
+struct ResultDeleter {
+  void operator()(ub_result* r) const { ub_resolve_free(r); }
+};
+using UbResult = std::unique_ptr<ub_result, ResultDeleter>;
+
+Error UbError(const std::string& what, int err) {
+  return MakeError(ErrorCode::kIo, what + ": " + ub_strerror(err));
+}
+
+Result<UbResult> Query(ub_ctx* ctx, const std::string& name, int type) {
+  ub_result* raw = nullptr;
+  int err = ub_resolve(ctx, name.c_str(), type, kClassIn, &raw);
+  if (err != 0) return UbError("DNS lookup of " + SanitizeForLog(name, 100), err);
+  UbResult result(raw);
+  if (result->bogus) {
+    return MakeError(ErrorCode::kIo, "DNSSEC validation failed for " + SanitizeForLog(name, 100) +
+                                         (result->why_bogus ? std::string(": ") + result->why_bogus
+                                                            : std::string()));
+  }
+  if (result->rcode == kRcodeServfail) {
+    return MakeError(ErrorCode::kIo, "DNS server failure for " + SanitizeForLog(name, 100));
+  }
+  return result;
+}
+
+}  // namespace
+
+Result<MxRecord> ParseMxRdata(const char* data, int length) {
+  if (length < 3) return MakeError(ErrorCode::kInvalidArgument, "MX record too short");
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  MxRecord mx;
+  mx.preference = (p[0] << 8) | p[1];
+  int i = 2;
+  std::string host;
+  while (i < length) {
+    int label = p[i++];
+    if (label == 0) break;
+    if (label > 63 || i + label > length) {
+      return MakeError(ErrorCode::kInvalidArgument, "malformed name in MX record");
+    }
+    if (!host.empty()) host += '.';
+    host.append(reinterpret_cast<const char*>(p + i), static_cast<std::size_t>(label));
+    i += label;
+  }
+  if (i != length || p[i - 1] != 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "malformed name in MX record");
+  }
+  mx.host = AsciiLower(host);
+  return mx;
+}
+
+Result<std::unique_ptr<Resolver>> Resolver::Create(const ResolverOptions& options) {
+  ub_ctx* ctx = ub_ctx_create();
+  if (!ctx) return MakeError(ErrorCode::kInternal, "cannot create a DNS resolver");
+  std::unique_ptr<Resolver> resolver(new Resolver(ctx));
+  int err = 0;
+  if (!options.forwarder.empty()) {
+    // A test's DNS server listens on loopback, which libunbound skips by default.
+    err = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no");
+    if (err == 0) err = ub_ctx_set_fwd(ctx, options.forwarder.c_str());
+    if (err != 0) return UbError("DNS forwarder " + options.forwarder, err);
+  } else {
+    err = ub_ctx_resolvconf(ctx, nullptr);
+    if (err != 0) return UbError("reading /etc/resolv.conf", err);
+  }
+  if (!options.trust_anchor_file.empty()) {
+    err = ub_ctx_add_ta_file(ctx, options.trust_anchor_file.c_str());
+    if (err != 0) return UbError("DNSSEC trust anchor " + options.trust_anchor_file, err);
+  }
+  return resolver;
+}
+
+Resolver::~Resolver() { ub_ctx_delete(ctx_); }
+
+Result<MxAnswer> Resolver::Mx(const std::string& domain) {
+  auto result = Query(ctx_, domain, kTypeMx);
+  if (!result.ok()) return std::move(result).error();
+  MxAnswer answer;
+  answer.exists = !(*result)->nxdomain;
+  answer.secure = (*result)->secure != 0;
+  if (!(*result)->havedata) return answer;
+  for (int i = 0; (*result)->data[i]; ++i) {
+    auto mx = ParseMxRdata((*result)->data[i], (*result)->len[i]);
+    if (!mx.ok()) return std::move(mx).error();
+    answer.records.push_back(std::move(*mx));
+  }
+  // RFC 7505: a single MX with an empty name ("0 .") says the domain takes no mail.
+  if (answer.records.size() == 1 && answer.records[0].host.empty()) {
+    answer.null_mx = true;
+    answer.records.clear();
+  }
+  return answer;
+}
+
+Result<AddressAnswer> Resolver::Addresses(const std::string& host) {
+  AddressAnswer answer;
+  answer.secure = true;
+  for (int type : {kTypeAaaa, kTypeA}) {
+    auto result = Query(ctx_, host, type);
+    if (!result.ok()) return std::move(result).error();
+    if (!(*result)->secure) answer.secure = false;
+    if (!(*result)->havedata) continue;
+    for (int i = 0; (*result)->data[i]; ++i) {
+      char text[INET6_ADDRSTRLEN] = {};
+      int family = type == kTypeA ? AF_INET : AF_INET6;
+      int want = type == kTypeA ? 4 : 16;
+      if ((*result)->len[i] != want) continue;
+      if (inet_ntop(family, (*result)->data[i], text, sizeof text)) answer.addresses.push_back(text);
+    }
+  }
+  if (answer.addresses.empty()) answer.secure = false;
+  return answer;
+}
+
+}  // namespace sealpost::delivery

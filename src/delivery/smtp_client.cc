@@ -1,0 +1,303 @@
+#include "delivery/smtp_client.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "base/text.h"
+
+namespace sealpost::delivery {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+bool IsAscii(std::string_view s) { return !HasEightBit(s); }
+
+std::string Describe(const Destination& d) {
+  return d.host + "[" + d.address + "]:" + std::to_string(d.port);
+}
+
+}  // namespace
+
+struct SmtpConnection::Impl {
+  Destination destination;
+  ClientOptions options;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<TlsStream> tls;
+  std::string input;  // bytes read past the last reply
+  ReplyReader reader;
+  EhloCapabilities caps;
+  bool broken = false;
+
+  beast::tcp_stream& Lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  Error Failed(const std::string& what) {
+    broken = true;
+    return MakeError(ErrorCode::kIo, Describe(destination) + ": " + what);
+  }
+
+  asio::awaitable<Result<SmtpReply>> ReadReply(std::chrono::seconds timeout) {
+    char chunk[kReadChunk];
+    for (;;) {
+      auto reply = reader.Feed(input);
+      if (!reply.ok()) co_return Failed(reply.error().message);
+      if (*reply) co_return std::move(**reply);
+      Lowest().expires_after(timeout);
+      boost::system::error_code ec;
+      std::size_t n = 0;
+      if (tls) {
+        std::tie(ec, n) = co_await tls->async_read_some(asio::buffer(chunk), kTuple);
+      } else {
+        std::tie(ec, n) = co_await plain->async_read_some(asio::buffer(chunk), kTuple);
+      }
+      if (ec == beast::error::timeout) co_return Failed("timed out waiting for a reply");
+      if (ec) co_return Failed("connection lost: " + ec.message());
+      input.append(chunk, n);
+    }
+  }
+
+  asio::awaitable<Status> Write(const std::string& bytes, std::chrono::seconds timeout) {
+    Lowest().expires_after(timeout);
+    boost::system::error_code ec;
+    if (tls) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(*tls, asio::buffer(bytes), kTuple);
+    } else {
+      std::tie(ec, std::ignore) = co_await asio::async_write(*plain, asio::buffer(bytes), kTuple);
+    }
+    if (ec == beast::error::timeout) co_return Failed("timed out sending");
+    if (ec) co_return Failed("connection lost: " + ec.message());
+    co_return OkStatus();
+  }
+
+  asio::awaitable<Result<SmtpReply>> Command(const std::string& line) {
+    auto written = co_await Write(line + "\r\n", options.command_timeout);
+    if (!written.ok()) co_return std::move(written).error();
+    co_return co_await ReadReply(options.command_timeout);
+  }
+
+  // EHLO, or HELO when EHLO is refused (a server without extensions).
+  asio::awaitable<Status> Hello() {
+    auto ehlo = co_await Command("EHLO " + options.helo_name);
+    if (!ehlo.ok()) co_return std::move(ehlo).error();
+    if (ehlo->Positive()) {
+      caps = ParseEhlo(*ehlo);
+      co_return OkStatus();
+    }
+    caps = EhloCapabilities();
+    auto helo = co_await Command("HELO " + options.helo_name);
+    if (!helo.ok()) co_return std::move(helo).error();
+    if (!helo->Positive()) co_return Failed("HELO refused: " + helo->Summary());
+    co_return OkStatus();
+  }
+
+  asio::awaitable<Status> Connect(asio::any_io_executor executor) {
+    boost::system::error_code ec;
+    auto ip = asio::ip::make_address(destination.address, ec);
+    if (ec) co_return Failed("not an IP address");
+    plain = std::make_unique<beast::tcp_stream>(executor);
+    plain->expires_after(options.connect_timeout);
+    std::tie(ec) = co_await plain->async_connect(tcp::endpoint(ip, destination.port), kTuple);
+    if (ec == beast::error::timeout) co_return Failed("connection timed out");
+    if (ec) co_return Failed("cannot connect: " + ec.message());
+    auto greeting = co_await ReadReply(options.greeting_timeout);
+    if (!greeting.ok()) co_return std::move(greeting).error();
+    if (greeting->code != 220) co_return Failed("greeting: " + greeting->Summary());
+    co_return co_await Hello();
+  }
+
+  // STARTTLS and the handshake; the error names what failed.
+  asio::awaitable<Status> StartTls(asio::ssl::context& context) {
+    auto reply = co_await Command("STARTTLS");
+    if (!reply.ok()) co_return std::move(reply).error();
+    if (reply->code != 220) co_return Failed("STARTTLS refused: " + reply->Summary());
+    if (!input.empty()) co_return Failed("data sent before the TLS handshake");  // RFC 3207 §4.2
+    tls = std::make_unique<TlsStream>(std::move(*plain), context);
+    plain.reset();
+    if (!SSL_set_tlsext_host_name(tls->native_handle(), destination.host.c_str())) {
+      co_return Failed("cannot set the TLS server name");
+    }
+    Lowest().expires_after(options.command_timeout);
+    auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (ec) co_return Failed("TLS handshake failed: " + ec.message());
+    co_return co_await Hello();
+  }
+};
+
+SmtpConnection::SmtpConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SmtpConnection::~SmtpConnection() = default;
+
+asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> SmtpConnection::Open(
+    asio::any_io_executor executor, asio::ssl::context& tls, const Destination& destination,
+    const ClientOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->destination = destination;
+  impl->options = options;
+  auto connected = co_await impl->Connect(executor);
+  if (!connected.ok()) co_return std::move(connected).error();
+  if (destination.tls == TlsPolicy::kNone) {
+    co_return std::unique_ptr<SmtpConnection>(new SmtpConnection(std::move(impl)));
+  }
+  if (!impl->caps.starttls) {
+    if (destination.tls == TlsPolicy::kRequired) {
+      co_return MakeError(ErrorCode::kFailedPrecondition,
+                          Describe(destination) + ": offers no STARTTLS");
+    }
+    co_return std::unique_ptr<SmtpConnection>(new SmtpConnection(std::move(impl)));
+  }
+  auto secured = co_await impl->StartTls(tls);
+  if (secured.ok()) co_return std::unique_ptr<SmtpConnection>(new SmtpConnection(std::move(impl)));
+  if (destination.tls == TlsPolicy::kRequired) {
+    co_return MakeError(ErrorCode::kFailedPrecondition, secured.error().message);
+  }
+  // Opportunistic TLS that failed: the same server, in clear, as RFC 7435 allows.
+  Destination clear = destination;
+  clear.tls = TlsPolicy::kNone;
+  co_return co_await Open(executor, tls, clear, options);
+}
+
+asio::awaitable<Result<std::vector<SmtpReply>>> SmtpConnection::Send(
+    const std::string& mail_from, const std::vector<std::string>& recipients,
+    const std::string& content) {
+  Impl& c = *impl_;
+  std::vector<SmtpReply> replies(recipients.size());
+  auto all = [&](SmtpReply reply) {
+    for (auto& r : replies) r = reply;
+    return replies;
+  };
+  // Refusals we can make without asking: the server would refuse these itself.
+  bool utf8 = !IsAscii(mail_from);
+  for (const auto& r : recipients) utf8 = utf8 || !IsAscii(r);
+  if (utf8 && !c.caps.smtputf8) {
+    co_return all({553, "5.6.7 the server does not accept internationalised addresses (SMTPUTF8)"});
+  }
+  std::string payload = DataPayload(content);
+  if (c.caps.size != 0 && content.size() > c.caps.size) {
+    co_return all({552, "5.3.4 message larger than the server accepts (SIZE " +
+                            std::to_string(c.caps.size) + ")"});
+  }
+
+  std::string mail = "MAIL FROM:<" + mail_from + ">";
+  if (c.caps.size != 0) mail += " SIZE=" + std::to_string(content.size());
+  if (HasEightBit(content) && c.caps.eight_bit_mime) mail += " BODY=8BITMIME";
+  if (utf8) mail += " SMTPUTF8";
+  std::vector<std::string> commands{mail};
+  for (const auto& r : recipients) commands.push_back("RCPT TO:<" + r + ">");
+  commands.push_back("DATA");
+
+  // Pipelined: every command in one write, then the replies in order. Otherwise one
+  // by one, stopping where the server says no.
+  std::vector<SmtpReply> got;
+  if (c.caps.pipelining) {
+    std::string batch;
+    for (const auto& cmd : commands) batch += cmd + "\r\n";
+    auto written = co_await c.Write(batch, c.options.command_timeout);
+    if (!written.ok()) co_return std::move(written).error();
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      auto reply = co_await c.ReadReply(c.options.command_timeout);
+      if (!reply.ok()) co_return std::move(reply).error();
+      got.push_back(std::move(*reply));
+    }
+  } else {
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      bool accepted_any = false;
+      for (std::size_t k = 1; k < got.size(); ++k) accepted_any |= got[k].Positive();
+      if (i == commands.size() - 1 && !accepted_any) break;  // no DATA for nobody
+      auto reply = co_await c.Command(commands[i]);
+      if (!reply.ok()) co_return std::move(reply).error();
+      got.push_back(std::move(*reply));
+      if (i == 0 && !got[0].Positive()) break;
+    }
+  }
+
+  const SmtpReply& mail_reply = got[0];
+  if (!mail_reply.Positive()) {
+    if (c.caps.pipelining && got.back().code == 354) {
+      auto ended = co_await c.Write(".\r\n", c.options.command_timeout);
+      if (!ended.ok()) co_return std::move(ended).error();
+      auto end = co_await c.ReadReply(c.options.data_timeout);
+      if (!end.ok()) co_return std::move(end).error();
+    }
+    auto reset = co_await c.Command("RSET");
+    if (!reset.ok()) co_return std::move(reset).error();
+    co_return all(mail_reply);
+  }
+  bool accepted_any = false;
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    replies[i] = got[i + 1];
+    accepted_any |= got[i + 1].Positive();
+  }
+  bool data_started = got.size() == commands.size() && got.back().code == 354;
+  if (!accepted_any) {
+    // RFC 2920 §3.1: a server may still say 354 to a pipelined DATA; end it empty.
+    if (data_started) {
+      auto ended = co_await c.Write(".\r\n", c.options.command_timeout);
+      if (!ended.ok()) co_return std::move(ended).error();
+      auto end = co_await c.ReadReply(c.options.data_timeout);
+      if (!end.ok()) co_return std::move(end).error();
+    }
+    auto reset = co_await c.Command("RSET");
+    if (!reset.ok()) co_return std::move(reset).error();
+    co_return replies;
+  }
+  if (!data_started) {
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+      if (replies[i].Positive()) replies[i] = got.size() == commands.size()
+                                                   ? got.back()
+                                                   : SmtpReply{451, "4.3.0 no reply to DATA"};
+    }
+    auto reset = co_await c.Command("RSET");
+    if (!reset.ok()) co_return std::move(reset).error();
+    co_return replies;
+  }
+  auto sent = co_await c.Write(payload, c.options.data_timeout);
+  if (!sent.ok()) co_return std::move(sent).error();
+  auto final_reply = co_await c.ReadReply(c.options.data_timeout);
+  if (!final_reply.ok()) co_return std::move(final_reply).error();
+  for (auto& r : replies) {
+    if (r.Positive()) r = *final_reply;
+  }
+  co_return replies;
+}
+
+asio::awaitable<void> SmtpConnection::Quit() {
+  Impl& c = *impl_;
+  if (!c.broken) {
+    c.options.command_timeout = std::chrono::seconds(5);
+    (void)co_await c.Command("QUIT");
+  }
+  if (c.tls) {
+    c.Lowest().expires_after(std::chrono::seconds(5));
+    (void)co_await c.tls->async_shutdown(kTuple);
+  }
+  boost::system::error_code ec;
+  c.Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  c.Lowest().close();
+  c.broken = true;
+}
+
+bool SmtpConnection::usable() const { return !impl_->broken; }
+const Destination& SmtpConnection::destination() const { return impl_->destination; }
+
+std::string SmtpConnection::tls_version() const {
+  return impl_->tls ? SSL_get_version(impl_->tls->native_handle()) : "";
+}
+
+std::string SmtpConnection::tls_cipher() const {
+  return impl_->tls ? SSL_get_cipher_name(impl_->tls->native_handle()) : "";
+}
+
+}  // namespace sealpost::delivery

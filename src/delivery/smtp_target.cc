@@ -1,0 +1,257 @@
+#include "delivery/smtp_target.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include "delivery/resolver.h"
+#include "delivery/smtp_wire.h"
+#include "net/tls.h"
+
+namespace sealpost::delivery {
+
+namespace asio = boost::asio;
+using Outcome = DeliveryReport::Outcome;
+
+namespace {
+
+struct Job {
+  OutboundMessage message;
+  DeliveryTarget::Done done;
+};
+
+// Runs `work` on whatever executor the coroutine is spawned on. A plain function taking
+// a pointer, not a capturing coroutine lambda: g++ 12 destroys such captures twice.
+asio::awaitable<void> RunWork(const std::function<void()>* work) {
+  (*work)();
+  co_return;
+}
+
+bool IsIpLiteral(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
+
+struct SmtpTarget::Impl {
+  Impl(SmtpTargetOptions o, std::unique_ptr<Resolver> r, const Clock& c)
+      : options(std::move(o)), resolver(std::move(r)), clock(c),
+        guard(asio::make_work_guard(io)), random(std::random_device{}()) {
+    net::ConfigureClientTls(tls);
+  }
+
+  SmtpTargetOptions options;
+  std::unique_ptr<Resolver> resolver;
+  const Clock& clock;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> guard;
+  asio::thread_pool dns{2};
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::mt19937 random;  // event-loop thread only
+  // Per domain, on the event-loop thread only: transactions running, and waiting.
+  struct DomainState {
+    int active = 0;
+    std::deque<std::shared_ptr<Job>> waiting;
+  };
+  std::map<std::string, DomainState> domains;
+  std::thread thread;
+
+  // Blocking work (DNS) on the pool; resumes on the event loop.
+  asio::awaitable<void> OffLoop(const std::function<void()>& work) {
+    co_await asio::co_spawn(dns, RunWork(&work), asio::use_awaitable);
+  }
+
+  asio::awaitable<Result<std::vector<Destination>>> Route(const std::string& domain);
+  asio::awaitable<void> Transaction(std::shared_ptr<Job> job);
+  void Start(std::shared_ptr<Job> job);
+  void Finished(const std::string& domain);
+};
+
+asio::awaitable<Result<std::vector<Destination>>> SmtpTarget::Impl::Route(
+    const std::string& domain) {
+  std::vector<std::string> hosts;
+  std::uint16_t port = options.port;
+  TlsPolicy tls_policy = TlsPolicy::kOpportunistic;
+  if (auto rule = FindTransport(options.transports, domain)) {
+    hosts.push_back(rule->host);
+    port = rule->port;
+    tls_policy = rule->tls;
+  } else {
+    Result<MxAnswer> mx = MakeError(ErrorCode::kInternal, "not looked up");
+    co_await OffLoop([&] { mx = resolver->Mx(domain); });
+    if (!mx.ok()) co_return std::move(mx).error();
+    auto ordered = MxHostsInOrder(domain, *mx, options.max_mx_hosts, random);
+    if (!ordered.ok()) co_return std::move(ordered).error();
+    hosts = std::move(*ordered);
+  }
+  std::vector<Destination> destinations;
+  std::string last_error;
+  for (const auto& host : hosts) {
+    if (IsIpLiteral(host)) {
+      destinations.push_back({host, host, port, tls_policy});
+      continue;
+    }
+    Result<AddressAnswer> addresses = MakeError(ErrorCode::kInternal, "not looked up");
+    co_await OffLoop([&] { addresses = resolver->Addresses(host); });
+    if (!addresses.ok()) {
+      last_error = addresses.error().message;
+      continue;
+    }
+    for (const auto& a : addresses->addresses) {
+      if (destinations.size() == options.max_addresses) break;
+      destinations.push_back({host, a, port, tls_policy});
+    }
+  }
+  if (destinations.empty()) {
+    co_return MakeError(ErrorCode::kIo, last_error.empty()
+                                            ? "no address for the mail servers of " + domain
+                                            : last_error);
+  }
+  co_return destinations;
+}
+
+void SmtpTarget::Impl::Start(std::shared_ptr<Job> job) {
+  std::string domain = DomainOf(job->message.recipients.front().address);
+  DomainState& state = domains[domain];
+  if (state.active >= options.max_connections_per_domain) {
+    state.waiting.push_back(std::move(job));
+    return;
+  }
+  ++state.active;
+  asio::co_spawn(io, Transaction(std::move(job)), asio::detached);
+}
+
+void SmtpTarget::Impl::Finished(const std::string& domain) {
+  auto it = domains.find(domain);
+  if (it == domains.end()) return;
+  --it->second.active;
+  if (!it->second.waiting.empty()) {
+    auto next = std::move(it->second.waiting.front());
+    it->second.waiting.pop_front();
+    ++it->second.active;
+    asio::co_spawn(io, Transaction(std::move(next)), asio::detached);
+  } else if (it->second.active == 0) {
+    domains.erase(it);
+  }
+}
+
+namespace {
+
+Outcome OutcomeOf(const SmtpReply& reply) {
+  if (reply.Positive()) return Outcome::kDelivered;
+  if (reply.Permanent()) return Outcome::kBounced;
+  return Outcome::kDeferred;
+}
+
+}  // namespace
+
+asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
+  Impl* impl = this;
+  const OutboundMessage& m = job->message;
+  const std::string domain = DomainOf(m.recipients.front().address);
+  std::vector<RecipientResult> results;
+  for (const auto& r : m.recipients) {
+    DeliveryReport report;
+    report.started_at = impl->clock.NowUnix();
+    report.authentication = "none";
+    results.push_back({r.queue_id, std::move(report)});
+  }
+  auto set_all = [&](Outcome outcome, const std::string& reply) {
+    for (auto& r : results) {
+      r.report.outcome = outcome;
+      r.report.reply = reply;
+    }
+  };
+
+  auto routes = co_await impl->Route(domain);
+  if (!routes.ok()) {
+    set_all(routes.error().code == ErrorCode::kNotFound ? Outcome::kBounced : Outcome::kDeferred,
+            routes.error().message);
+  } else {
+    std::vector<std::string> addresses;
+    for (const auto& r : m.recipients) addresses.push_back(r.address);
+    std::string last_error = "no mail server of " + domain + " answered";
+    bool answered = false;
+    for (const auto& destination : *routes) {
+      auto connection = co_await SmtpConnection::Open(impl->io.get_executor(), impl->tls,
+                                                      destination, impl->options.client);
+      if (!connection.ok()) {
+        last_error = connection.error().message;
+        spdlog::info("delivery to {}: {}", domain, last_error);
+        continue;
+      }
+      auto replies = co_await (*connection)->Send(m.mail_from, addresses, m.content);
+      std::string version = (*connection)->tls_version();
+      std::string cipher = (*connection)->tls_cipher();
+      co_await (*connection)->Quit();
+      if (!replies.ok()) {
+        last_error = replies.error().message;
+        spdlog::info("delivery to {}: {}", domain, last_error);
+        continue;
+      }
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        DeliveryReport& report = results[i].report;
+        report.outcome = OutcomeOf((*replies)[i]);
+        report.reply = (*replies)[i].Summary();
+        report.mx_host = destination.host;
+        report.mx_address = destination.address;
+        report.tls_version = version;
+        report.tls_cipher = cipher;
+      }
+      answered = true;
+      break;
+    }
+    if (!answered) set_all(Outcome::kDeferred, last_error);
+  }
+  for (auto& r : results) r.report.finished_at = impl->clock.NowUnix();
+  job->done(std::move(results));
+  impl->Finished(domain);
+}
+
+Result<std::unique_ptr<SmtpTarget>> SmtpTarget::Create(SmtpTargetOptions options,
+                                                       std::unique_ptr<Resolver> resolver,
+                                                       const Clock& clock) {
+  if (!resolver) return MakeError(ErrorCode::kInvalidArgument, "no resolver");
+  if (options.max_connections_per_domain < 1) {
+    return MakeError(ErrorCode::kInvalidArgument, "max_connections_per_domain must be at least 1");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(resolver), clock);
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->io.run(); });
+  return std::unique_ptr<SmtpTarget>(new SmtpTarget(std::move(impl)));
+}
+
+SmtpTarget::SmtpTarget(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SmtpTarget::~SmtpTarget() {
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->dns.stop();
+  impl_->dns.join();
+}
+
+void SmtpTarget::Deliver(OutboundMessage message, Done done) {
+  if (message.recipients.empty()) {
+    done({});
+    return;
+  }
+  auto job = std::make_shared<Job>(Job{std::move(message), std::move(done)});
+  asio::post(impl_->io, [impl = impl_.get(), job = std::move(job)]() mutable {
+    impl->Start(std::move(job));
+  });
+}
+
+}  // namespace sealpost::delivery

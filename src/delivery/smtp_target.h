@@ -1,0 +1,48 @@
+// SmtpTarget: delivers to the recipients' mail servers. Each transaction runs as a
+// coroutine on the target's own event-loop thread: route (transport map, else MX and
+// addresses through the resolver, on a small thread pool because libunbound's lookups
+// block), then each destination in order until one gives replies. A domain has at
+// most `max_connections_per_domain` transactions at once; more wait their turn here.
+// Thread-safety: Deliver may be called from any thread; `done` runs on the target's
+// thread. Destroying the target abandons what is in flight (the queue's lease brings
+// those entries back).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "delivery/route.h"
+#include "delivery/smtp_client.h"
+#include "delivery/target.h"
+
+namespace sealpost::delivery {
+
+class Resolver;
+
+struct SmtpTargetOptions {
+  ClientOptions client;
+  std::uint16_t port = 25;            // of MX hosts (tests point it elsewhere)
+  std::vector<TransportRule> transports;
+  int max_connections_per_domain = 10;
+  std::size_t max_mx_hosts = 5;
+  std::size_t max_addresses = 10;     // destinations tried per transaction, at most
+};
+
+class SmtpTarget final : public DeliveryTarget {
+ public:
+  static Result<std::unique_ptr<SmtpTarget>> Create(SmtpTargetOptions options,
+                                                    std::unique_ptr<Resolver> resolver,
+                                                    const Clock& clock);
+  ~SmtpTarget() override;
+
+  void Deliver(OutboundMessage message, Done done) override;
+
+ private:
+  struct Impl;
+  explicit SmtpTarget(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sealpost::delivery
