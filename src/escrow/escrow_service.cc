@@ -86,7 +86,9 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     WipeMemory(notice.portal_link.data(), notice.portal_link.size());
     if (!mail.ok()) return std::move(mail).error();
 
-    auto q = SealQueueEntry(keys_.queue(), settings_.notice_from, r.address, *mail, now);
+    // The envelope sender is the message's sender: if the notice cannot be delivered,
+    // the DSN tells the person who wrote to this recipient.
+    auto q = SealQueueEntry(keys_.queue(), m.sender, r.address, *mail, now);
     WipeMemory(mail->data(), mail->size());
     if (!q.ok()) return std::move(q).error();
     q->message_id = m.id;

@@ -1,0 +1,164 @@
+"""Outbound delivery against real peers: two private Postfix instances as recipients'
+mail servers (one offering STARTTLS on 127.0.0.2, one not on 127.0.0.3, same port) and
+unbound serving the test zones that point at them. What Postfix filed is what crossed
+the wire."""
+import email
+import email.policy
+import json
+import smtplib
+import unittest
+
+import peers
+from harness import Sealpost
+from smtp_test import set_up_sender, tls_context, wait_for
+
+SENDER = "dr@clinic.example"
+
+RECORDS = [
+    "tls.example. IN MX 10 mx.tls.example.",
+    "mx.tls.example. IN A 127.0.0.2",
+    "plain.example. IN MX 10 mx.plain.example.",
+    "mx.plain.example. IN A 127.0.0.3",
+    "clinic.example. IN MX 10 mx.plain.example.",
+    # The preferred MX refuses connections; the second one takes the mail.
+    "backup.example. IN MX 10 dead.backup.example.",
+    "backup.example. IN MX 20 mx.plain.example.",
+    "dead.backup.example. IN A 127.0.0.9",
+    "nullmx.example. IN MX 0 .",
+]
+
+
+class DeliveryTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dns = peers.Unbound(RECORDS).start()
+        port = peers.free_port()
+        cls.tls_mx = peers.Postfix(address="127.0.0.2", port=port, name="mx.tls.example",
+                                   domains=["tls.example"],
+                                   access={"temp@tls.example": "450 4.2.0 try again later",
+                                           "gone@tls.example": "550 5.1.1 no such user"}).start()
+        cls.plain_mx = peers.Postfix(address="127.0.0.3", port=port, name="mx.plain.example",
+                                     starttls=False,
+                                     domains=["plain.example", "clinic.example", "backup.example"]).start()
+        cls.server = Sealpost(settings={"mode": '"smtp"', "resolver": f'"{cls.dns.address}"',
+                                        "mx_port": str(port), "helo_name": '"gw.clinic.example"',
+                                        "first_retry_seconds": "3600"})
+        cls.password = set_up_sender(cls.server, SENDER)
+        code, _, err = cls.server.admin("settings", "set", "domain", "clinic.example",
+                                        "failure_action=send-plain")
+        assert code == 0, err
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        for peer in (cls.tls_mx, cls.plain_mx, cls.dns):
+            peer.cleanup()
+
+    def submit(self, recipients, body, headers=""):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login(SENDER, self.password)
+            s.sendmail(SENDER, recipients,
+                       f"From: {SENDER}\r\nTo: {', '.join(recipients)}\r\nSubject: Results\r\n"
+                       f"{headers}\r\n{body}\r\n")
+
+    def queue_rows(self, rcpt):
+        return self.server.sql(
+            f"SELECT state, last_error, report FROM queue WHERE rcpt_to = '{rcpt}' ORDER BY created_at")
+
+    def wait_state(self, rcpt, states, what=None):
+        def done():
+            rows = self.queue_rows(rcpt)
+            return rows if rows and rows[-1][0] in states else None
+        rows = wait_for(done, timeout=90, what=what or f"{rcpt} in {states}")
+        return rows[-1][0], rows[-1][1], json.loads(rows[-1][2] or "{}")
+
+    def test_notices_use_starttls_where_offered_and_never_carry_the_content(self):
+        self.submit(["pat@tls.example", "sam@plain.example"], "Potassium 4.1 mmol/L",
+                    headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
+        state, reply, report = self.wait_state("pat@tls.example", ("delivered",))
+        self.assertEqual(report["mx_host"], "mx.tls.example")
+        self.assertEqual(report["mx_address"], "127.0.0.2")
+        self.assertEqual(report["tls_version"], "TLSv1.3")
+        self.assertTrue(report["tls_cipher"])
+        self.assertEqual(report["authentication"], "none")  # opportunistic: nobody proven
+        self.assertTrue(reply.startswith("250 2.0.0 Ok: queued as"), reply)
+        state, reply, report = self.wait_state("sam@plain.example", ("delivered",))
+        self.assertEqual(report["mx_host"], "mx.plain.example")
+        self.assertEqual(report["tls_version"], "")
+        # What the servers filed: a notice with its link, over TLS where TLS was offered.
+        [pat] = wait_for(lambda: self.tls_mx.raw_for("pat@tls.example"), what="pat's notice")
+        [sam] = wait_for(lambda: self.plain_mx.raw_for("sam@plain.example"), what="sam's notice")
+        self.assertIn(b"using TLSv1.3", pat)
+        self.assertIn(b"with ESMTPS", pat)
+        self.assertIn(b"Received: from gw.clinic.example (", sam)  # our EHLO name
+        self.assertNotIn(b"using TLS", sam)
+        for raw in (pat, sam):
+            self.assertIn(b"/m/", raw)
+            self.assertIn(f"Return-Path: <{SENDER}>".encode(), raw)  # bounces reach the sender
+            self.assertNotIn(b"Potassium", raw)
+            self.assertNotIn(b"Rex", raw)
+        # The escrow record follows the notice.
+        events = self.server.sql("SELECT type FROM events WHERE type = 'notice_delivered'")
+        self.assertGreaterEqual(len(events), 2)
+
+    def test_one_transaction_with_mixed_results_and_a_dsn_for_the_refused(self):
+        connects_before = self.tls_mx.log().count("]: connect from")
+        # No question and "send-plain" as the failure action: the same plain copy for
+        # all three, so one transaction with three RCPTs.
+        self.submit(["ok@tls.example", "temp@tls.example", "gone@tls.example"], "mixed results body")
+        self.assertEqual(self.wait_state("ok@tls.example", ("delivered",))[0], "delivered")
+        state, reply, _ = self.wait_state("temp@tls.example", ("deferred",))
+        self.assertIn("450 4.2.0", reply)
+        state, reply, report = self.wait_state("gone@tls.example", ("bounced",))
+        self.assertIn("550 5.1.1", reply)
+        self.assertEqual(report["outcome"], "bounced")
+        self.assertEqual(self.tls_mx.log().count("]: connect from") - connects_before, 1)
+        [ok] = self.tls_mx.messages_for("ok@tls.example")
+        self.assertIn("mixed results body", ok.get_payload())
+        self.assertIsNone(ok["X-Sealpost-Question"])
+        # The DSN reaches the sender (clinic.example's MX), from the null sender, and names
+        # the refused recipient only; the deferred one is still being retried.
+        def dsn():
+            for raw in self.plain_mx.raw_for(SENDER):
+                if b"gone@tls.example" in raw:
+                    return raw
+        raw = wait_for(dsn, timeout=90, what="DSN to the sender")
+        self.assertIn(b"Return-Path: <>", raw)
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        self.assertEqual(message.get_content_type(), "multipart/report")
+        status = [p for p in message.walk() if p.get_content_type() == "message/delivery-status"]
+        self.assertEqual(len(status), 1)
+        text = raw.decode()
+        self.assertIn("Final-Recipient: rfc822; gone@tls.example", text)
+        self.assertIn("Status: 5.1.1", text)
+        self.assertIn("Remote-MTA: dns; mx.tls.example", text)
+        self.assertIn("Reporting-MTA: dns; gw.clinic.example", text)
+        self.assertNotIn("temp@tls.example>:", text)
+        self.assertNotIn("mixed results body", text)  # the header only, never the content
+
+    def test_a_dead_preferred_mx_falls_back_to_the_next(self):
+        self.submit(["kim@backup.example"], "via the backup")
+        state, _, report = self.wait_state("kim@backup.example", ("delivered",))
+        self.assertEqual(report["mx_host"], "mx.plain.example")
+        self.assertIn("dead.backup.example", self.server.log())  # the refused attempt is logged
+        self.assertEqual(len(self.plain_mx.messages_for("kim@backup.example")), 1)
+
+    def test_null_mx_and_missing_domains_bounce_at_once(self):
+        self.submit(["a@nullmx.example", "b@nowhere.example"], "nowhere to go")
+        _, reply, _ = self.wait_state("a@nullmx.example", ("bounced",))
+        self.assertIn("null MX", reply)
+        _, reply, _ = self.wait_state("b@nowhere.example", ("bounced",))
+        self.assertIn("does not exist", reply)
+        for rcpt, status in (("a@nullmx.example", "5.1.10"), ("b@nowhere.example", "5.1.2")):
+            def dsn():
+                for raw in self.plain_mx.raw_for(SENDER):
+                    if f"Final-Recipient: rfc822; {rcpt}".encode() in raw:
+                        return raw
+            raw = wait_for(dsn, timeout=90, what="DSN for " + rcpt)
+            self.assertIn(f"Status: {status}".encode(), raw)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,251 @@
+"""Real mail peers for tests and benchmarks, each started and stopped by its user, on
+loopback only: a private Postfix (as a recipient's mail server, with or without
+STARTTLS, filing what it accepts in a Maildir; or discarding it), and unbound serving
+test DNS zones. Postfix's master must start as root."""
+import glob
+import mailbox
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+MASTER_CF = """\
+{listen}      inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_smtp(address, port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection((address, port), timeout=1) as s:
+                if s.recv(100).startswith(b"220"):
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answers SMTP on {address}:{port}")
+
+
+def self_signed(directory, name):
+    """A self-signed ECDSA certificate for `name`; returns (cert, key) paths."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+class Postfix:
+    """A private Postfix: its own configuration, queue and port, master.cf without
+    chroot. `domains` are accepted into one Maildir (every recipient in the same box;
+    X-Original-To tells them apart); with `discard`, everything is thrown away instead.
+    `access` maps recipient addresses to replies ("450 4.2.0 try later")."""
+
+    def __init__(self, address="127.0.0.1", port=None, name="mx.test", starttls=True,
+                 domains=(), access=None, discard=False):
+        self.address, self.port, self.name = address, port or free_port(), name
+        self.tmp = tempfile.mkdtemp(prefix="sealpost-postfix-")
+        os.chmod(self.tmp, 0o755)  # Postfix's daemons run as other users
+        self.conf = os.path.join(self.tmp, "etc")
+        self.mail = os.path.join(self.tmp, "mail")
+        queue, data = os.path.join(self.tmp, "queue"), os.path.join(self.tmp, "data")
+        for d in (self.conf, queue, data, self.mail):
+            os.makedirs(d)
+        shutil.chown(data, user="postfix")
+        shutil.chown(self.mail, user="nobody", group="nogroup")
+        tls = ""
+        if starttls:
+            cert, key = self_signed(self.conf, name)
+            tls = f"""smtpd_tls_security_level = may
+smtpd_tls_cert_file = {cert}
+smtpd_tls_key_file = {key}
+smtpd_tls_received_header = yes
+smtpd_tls_loglevel = 1
+"""
+        else:
+            tls = "smtpd_tls_security_level = none\n"
+        restrictions = "permit_mynetworks, reject_unauth_destination"
+        if access:
+            pairs = ", ".join(f"{{{k} = {v}}}" for k, v in access.items())
+            restrictions = f"check_recipient_access inline:{{ {pairs} }}, " + restrictions
+        delivery = ("default_transport = discard\nrelay_transport = discard\n"
+                    "local_transport = discard\n" if discard else
+                    f"""virtual_mailbox_domains = {' '.join(domains) or 'none.invalid'}
+virtual_mailbox_base = {self.mail}
+virtual_mailbox_maps = static:box/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+default_transport = error:this test server relays nothing
+""")
+        with open(os.path.join(self.conf, "main.cf"), "w") as f:
+            f.write(f"""compatibility_level = 3.6
+queue_directory = {queue}
+data_directory = {data}
+myhostname = {name}
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions = {restrictions}
+{delivery}smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+default_process_limit = 100
+maillog_file = {self.tmp}/postfix.log
+maillog_file_prefixes = {self.tmp}
+smtputf8_enable = no
+{tls}""")
+        with open(os.path.join(self.conf, "master.cf"), "w") as f:
+            f.write(MASTER_CF.format(listen=f"{self.address}:{self.port}"))
+
+    def start(self):
+        for command in ("check", "start"):
+            # Postfix tells what is wrong only to a terminal: script(1) gives it one.
+            run = subprocess.run(["script", "-qec", f"postfix -c {self.conf} {command}",
+                                  "/dev/null"], capture_output=True, text=True, timeout=60)
+            if run.returncode != 0:
+                raise RuntimeError(f"postfix {command} failed: {run.stdout}{self.log()}")
+        wait_for_smtp(self.address, self.port)
+        return self
+
+    def stop(self):
+        subprocess.run(["postfix", "-c", self.conf, "stop"], capture_output=True, timeout=60)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log(self):
+        path = os.path.join(self.tmp, "postfix.log")
+        if not os.path.exists(path):
+            return ""
+        with open(path, errors="replace") as f:
+            return f.read()
+
+    def messages(self):
+        """Everything delivered so far, as email.message.Message objects."""
+        box = os.path.join(self.mail, "box")
+        if not os.path.isdir(box):
+            return []
+        return [m for m in mailbox.Maildir(box, factory=None, create=False)]
+
+    def messages_for(self, address):
+        return [m for m in self.messages() if m.get("X-Original-To", "").lower() == address.lower()]
+
+    def raw_for(self, address):
+        """The bytes of each message delivered to `address`."""
+        out = []
+        for path in glob.glob(os.path.join(self.mail, "box", "new", "*")):
+            with open(path, "rb") as f:
+                raw = f.read()
+            if f"X-Original-To: {address}\n".encode() in raw:
+                out.append(raw)
+        return out
+
+
+class Unbound:
+    """unbound answering for test zones from `records` ("name. IN TYPE data" lines);
+    names in `zones` without records answer NXDOMAIN. Not under "test.": unbound and
+    libunbound answer NXDOMAIN for the special-use test. and invalid. themselves."""
+
+    def __init__(self, records, zones=("example.",)):
+        self.port = free_port()
+        self.tmp = tempfile.mkdtemp(prefix="sealpost-unbound-")
+        self.conf = os.path.join(self.tmp, "unbound.conf")
+        lines = [f'  local-zone: "{z}" static' for z in zones]
+        lines += [f'  local-data: "{r}"' for r in records]
+        with open(self.conf, "w") as f:
+            f.write(f"""server:
+  interface: 127.0.0.1
+  port: {self.port}
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "{self.tmp}"
+  pidfile: "{self.tmp}/unbound.pid"
+  use-syslog: no
+  logfile: "{self.tmp}/unbound.log"
+  verbosity: 1
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  module-config: "iterator"
+{chr(10).join(lines)}
+remote-control:
+  control-enable: no
+""")
+        self.proc = None
+
+    @property
+    def address(self):
+        return f"127.0.0.1@{self.port}"
+
+    def start(self):
+        check = subprocess.run(["unbound-checkconf", self.conf], capture_output=True, text=True,
+                               timeout=30)
+        if check.returncode != 0:
+            raise RuntimeError("unbound configuration: " + check.stdout + check.stderr)
+        self.proc = subprocess.Popen(["unbound", "-d", "-c", self.conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("unbound exited: " + self.log())
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(0.5)
+                # A minimal query for "example." SOA; any answer means unbound is up.
+                query = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x00\x00\x06\x00\x01"
+                try:
+                    s.sendto(query, ("127.0.0.1", self.port))
+                    if s.recv(512)[:2] == b"\x12\x34":
+                        return self
+                except OSError:
+                    time.sleep(0.2)
+        raise RuntimeError("unbound did not start: " + self.log())
+
+    def log(self):
+        path = os.path.join(self.tmp, "unbound.log")
+        if not os.path.exists(path):
+            return ""
+        with open(path, errors="replace") as f:
+            return f.read()
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
