@@ -362,15 +362,42 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
     co_return r;
   }
   std::optional<Result<MessageStatus>> status;
+  std::optional<Result<std::vector<QueueEntry>>> deliveries;
   const std::string id = req.params[0];
   const std::string account = principal->account;
-  co_await offloader_.Offload([&] { status.emplace(escrow_.Status(id, account)); });
+  co_await offloader_.Offload([&] {
+    status.emplace(escrow_.Status(id, account));
+    if (status->ok()) deliveries.emplace(queue_.ForMessage(id));  // only once it is theirs
+  });
   if (!status->ok()) co_return ErrorResponse(status->error());
+  if (!deliveries->ok()) co_return ErrorResponse(deliveries->error());
   const MessageStatus& s = **status;
   json::array recipients;
   for (const auto& r : s.message.recipients) {
-    recipients.push_back(
-        RecipientJson(r.address, r.kind, r.method, ReportedStatus(r, s.expired), r.trace));
+    json::object o =
+        RecipientJson(r.address, r.kind, r.method, ReportedStatus(r, s.expired), r.trace);
+    // What became of the mail that reached this recipient (their notice, or their
+    // encrypted copy): the latest entry's state and delivery report.
+    const QueueEntry* latest = nullptr;
+    for (const auto& q : **deliveries) {
+      if (q.recipient_id == r.id) latest = &q;
+    }
+    if (latest) {
+      json::object delivery{{"state", QueueStateName(latest->state)},
+                            {"attempts", latest->attempts}};
+      if (!latest->report.empty()) {
+        boost::system::error_code ec;
+        json::value report = json::parse(latest->report, ec);
+        if (!ec && report.is_object()) {
+          for (const auto& [k, v] : report.as_object()) delivery[k] = v;
+        }
+      }
+      if (latest->state == QueueState::kDeferred) {
+        delivery["next_attempt_at"] = FormatRfc3339(latest->next_attempt_at);
+      }
+      o["delivery"] = std::move(delivery);
+    }
+    recipients.push_back(std::move(o));
   }
   co_return http::JsonResponse(
       200, json::serialize(json::object{{"id", s.message.id},

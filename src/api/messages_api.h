@@ -36,10 +36,11 @@ class MessagesApi {
               policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
               const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
               policy::SigningIdentities& identities, const SecretBytes& queue_key,
-              http::Offloader& offloader, const Clock& clock)
+              QueueStore& queue, http::Offloader& offloader, const Clock& clock)
       : settings_(std::move(settings)), auth_(auth), escrow_(escrow),
         planner_(directory, books, book_view, tls, settings_.default_expiry_days),
-        identities_(identities), queue_key_(queue_key), offloader_(offloader), clock_(clock) {}
+        identities_(identities), queue_key_(queue_key), queue_(queue), offloader_(offloader),
+        clock_(clock) {}
 
   void Register(http::Router& router);
 
@@ -57,6 +58,7 @@ class MessagesApi {
   RecipientPlanner planner_;
   policy::SigningIdentities& identities_;
   const SecretBytes& queue_key_;
+  QueueStore& queue_;  // delivery reports
   http::Offloader& offloader_;
   const Clock& clock_;
 };

@@ -144,7 +144,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   policy::StoredAddressBooks book_view(*book_store);
   policy::SigningIdentities identities(*org, keys->metadata(), clock);
   api::MessagesApi messages_api(api_settings, auth, escrow, directory, books, book_view,
-                                tls_knowledge, identities, keys->queue(), **server, clock);
+                                tls_knowledge, identities, keys->queue(), *queue, **server,
+                                clock);
   messages_api.Register((*server)->router());
   api::AdminApi admin_api(auth, directory, books, **server);
   admin_api.Register((*server)->router());

@@ -138,6 +138,27 @@ class DeliveryTest(unittest.TestCase):
         self.assertNotIn("temp@tls.example>:", text)
         self.assertNotIn("mixed results body", text)  # the header only, never the content
 
+    def test_the_api_reports_each_recipients_delivery(self):
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(
+            {"from": SENDER, "to": ["lee@tls.example", "gone@tls.example"], "subject": "Report",
+             "text": "x", "options": {"escrow": {"question": "Q?", "answer": "A"}}}))
+        self.assertEqual(r.status, 202, r.text)
+        message_id = json.loads(r.body)["id"]
+
+        def settled():
+            got = json.loads(self.server.api("GET", f"/api/v1/messages/{message_id}").body)
+            states = [x.get("delivery", {}).get("state") for x in got["recipients"]]
+            return got if states == ["delivered", "bounced"] else None
+        got = wait_for(settled, timeout=90, what="both deliveries settled")
+        lee, gone = got["recipients"]
+        self.assertEqual(lee["delivery"]["mx_host"], "mx.tls.example")
+        self.assertEqual(lee["delivery"]["tls_version"], "TLSv1.3")
+        self.assertEqual(lee["delivery"]["attempts"], 1)
+        self.assertTrue(lee["delivery"]["reply"].startswith("250 "))
+        self.assertTrue(lee["delivery"]["finished_at"].endswith("Z"))
+        self.assertIn("550 5.1.1", gone["delivery"]["reply"])
+        self.assertEqual(gone["delivery"]["outcome"], "bounced")
+
     def test_a_dead_preferred_mx_falls_back_to_the_next(self):
         self.submit(["kim@backup.example"], "via the backup")
         state, _, report = self.wait_state("kim@backup.example", ("delivered",))
