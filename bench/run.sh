@@ -12,3 +12,4 @@ if [ -x "$BUILD/bench/pki_bench" ]; then
 fi
 python3 bench/api_bench.py --bin "$BIN" "${@:2}"
 python3 bench/smtp_bench.py --bin "$BIN"
+python3 bench/relay_bench.py --bin "$BIN"

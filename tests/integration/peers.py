@@ -70,10 +70,11 @@ class Postfix:
     """A private Postfix: its own configuration, queue and port, master.cf without
     chroot. `domains` are accepted into one Maildir (every recipient in the same box;
     X-Original-To tells them apart); with `discard`, everything is thrown away instead.
-    `access` maps recipient addresses to replies ("450 4.2.0 try later")."""
+    `access` maps recipient addresses to replies ("450 4.2.0 try later"). With
+    `relay_to` ("127.0.0.1:2525"), it relays everything there, in clear."""
 
     def __init__(self, address="127.0.0.1", port=None, name="mx.test", starttls=True,
-                 domains=(), access=None, discard=False):
+                 domains=(), access=None, discard=False, relay_to=None):
         self.address, self.port, self.name = address, port or free_port(), name
         self.tmp = tempfile.mkdtemp(prefix="sealpost-postfix-")
         os.chmod(self.tmp, 0o755)  # Postfix's daemons run as other users
@@ -99,16 +100,22 @@ smtpd_tls_loglevel = 1
         if access:
             pairs = ", ".join(f"{{{k} = {v}}}" for k, v in access.items())
             restrictions = f"check_recipient_access inline:{{ {pairs} }}, " + restrictions
-        delivery = ("default_transport = discard\nrelay_transport = discard\n"
-                    "local_transport = discard\n" if discard else
-                    f"""virtual_mailbox_domains = {' '.join(domains) or 'none.invalid'}
+        if relay_to:
+            host, relay_port = relay_to.rsplit(":", 1)
+            delivery = (f"relayhost = [{host}]:{relay_port}\nsmtp_tls_security_level = none\n"
+                        "default_transport = smtp\n")
+        elif discard:
+            delivery = ("default_transport = discard\nrelay_transport = discard\n"
+                        "local_transport = discard\n")
+        else:
+            delivery = f"""virtual_mailbox_domains = {' '.join(domains) or 'none.invalid'}
 virtual_mailbox_base = {self.mail}
 virtual_mailbox_maps = static:box/
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 virtual_minimum_uid = 100
 default_transport = error:this test server relays nothing
-""")
+"""
         with open(os.path.join(self.conf, "main.cf"), "w") as f:
             f.write(f"""compatibility_level = 3.6
 queue_directory = {queue}

@@ -1,0 +1,97 @@
+"""Issue 4's benchmark: relay throughput end to end. Postfix's smtp-source submits
+messages (4 KiB and 100 KiB, 20 sessions) and they are relayed into Postfix's
+smtp-sink — once through a private Postfix (relayhost = the sink), once through
+sealpost (trusted-network submission → policy → queue → SMTP client, transport map to
+the sink). The clock runs from the first submission to the last message the relay
+reports delivered (Postfix: status=sent in its log; sealpost: its queue). Both relays
+commit each message before accepting it, use 20 connections to the sink at most and
+no TLS. Same machine, same run; Postfix's master must start as root."""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+import harness  # noqa: E402
+import peers  # noqa: E402
+
+SENDER = "bench@clinic.example"
+RCPT = "patient@example.net"
+
+
+def smtp_source(port, sessions, messages, size):
+    cmd = ["smtp-source", "-s", str(sessions), "-m", str(messages), "-l", str(size),
+           "-f", SENDER, "-t", RCPT, f"127.0.0.1:{port}"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    if run.returncode != 0:
+        raise RuntimeError(f"smtp-source failed: {run.stderr}")
+
+
+def relay_seconds(port, sessions, messages, size, delivered_count):
+    """Seconds from the first submission until `messages` more have been delivered."""
+    before = delivered_count()
+    start = time.monotonic()
+    smtp_source(port, sessions, messages, size)
+    deadline = time.monotonic() + 1800
+    while delivered_count() < before + messages:
+        if time.monotonic() > deadline:
+            raise RuntimeError("relay did not finish in 30 minutes")
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--messages", type=int, default=1000)
+    args = parser.parse_args()
+    harness.BIN = os.path.abspath(args.bin)
+    if os.geteuid() != 0:
+        print("relay_bench: Postfix's master must start as root; skipped (run as root)")
+        return
+
+    sink_port = peers.free_port()
+    sink = subprocess.Popen(["smtp-sink", "-u", "nobody", f"127.0.0.1:{sink_port}", "256"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    postfix = peers.Postfix(name="relay.bench.example", starttls=False,
+                            relay_to=f"127.0.0.1:{sink_port}")
+    server = harness.Sealpost(settings={
+        "trusted_networks": '["127.0.0.1/32"]', "max_connections_per_client": "1000",
+        "mode": '"smtp"', "transport": f'["* = 127.0.0.1:{sink_port} tls=none"]',
+        "max_connections_per_domain": "20"})
+    for a in (["account", "create", "Clinic"], ["domain", "create", "clinic.example", "--account",
+                                                "Clinic"], ["user", "create", SENDER],
+              ["settings", "set", "domain", "clinic.example", "failure_action=send-plain"]):
+        code, _, err = server.admin(*a)
+        assert code == 0, err
+    results = []
+    try:
+        peers.wait_for_smtp("127.0.0.1", sink_port)
+        postfix.start()
+        server.start()
+        postfix_sent = lambda: postfix.log().count("status=sent")  # noqa: E731
+        sealpost_sent = lambda: server.sql(  # noqa: E731
+            f"SELECT count(*) FROM queue WHERE state = 'delivered' AND rcpt_to = '{RCPT}'")[0][0]
+        for size, n in ((4096, args.messages), (102400, max(50, args.messages // 4))):
+            # Warm-up, then the measured run; Postfix first, then sealpost, same load.
+            relay_seconds(postfix.port, 20, 50, size, postfix_sent)
+            p = relay_seconds(postfix.port, 20, n, size, postfix_sent)
+            relay_seconds(server.smtp_port, 20, 50, size, sealpost_sent)
+            s = relay_seconds(server.smtp_port, 20, n, size, sealpost_sent)
+            results.append((size, n, n / p, n / s))
+    finally:
+        server.cleanup()
+        postfix.cleanup()
+        sink.terminate()
+        sink.wait(timeout=10)
+
+    print("\nRelay end to end into smtp-sink, 20 sessions in, at most 20 connections out")
+    print(f"{'size':>8} {'messages':>8} {'Postfix msg/s':>14} {'sealpost msg/s':>15} {'ratio':>7}")
+    for size, n, postfix_rate, sealpost_rate in results:
+        print(f"{size // 1024:>6}Ki {n:>8} {postfix_rate:>14.0f} {sealpost_rate:>15.0f} "
+              f"{sealpost_rate / postfix_rate:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
