@@ -1,6 +1,7 @@
 #include "app/admin.h"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ struct AdminArgs {
   std::string password;  // "-": read from standard input
   std::string scope, user_id, address, key_file;
   int days = 730;
+  int limit = 50;
+  std::string state;
   bool progress = false, off = false;
   std::vector<std::string> assignments;
 };
@@ -85,6 +88,7 @@ struct Context {
   std::unique_ptr<OrgStore> org;
   std::unique_ptr<ApiKeyStore> api_keys;
   std::unique_ptr<AddressBookStore> book_store;
+  std::unique_ptr<QueueStore> queue;
   std::optional<policy::AddressBookDirectory> books;
   std::optional<policy::OrgDirectory> directory;
   std::optional<policy::SigningIdentities> identities;
@@ -106,6 +110,7 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   c->org = sqlite::NewOrgStore(*c->db);
   c->api_keys = sqlite::NewApiKeyStore(*c->db);
   c->book_store = sqlite::NewAddressBookStore(*c->db);
+  c->queue = sqlite::NewQueueStore(*c->db);
   c->books.emplace(*c->book_store, c->keys->metadata(), c->clock);
   c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
   c->identities.emplace(*c->org, c->keys->metadata(), c->clock);
@@ -502,6 +507,74 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   mx_set->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto s = c.directory->SetMxTls(a.name, a.tls == "yes", a.host);
     if (s.ok()) std::cout << "mx " << a.name << ": STARTTLS " << a.tls << "\n";
+    return s;
+  }));
+
+  // The outbound queue (issue 4): what is waiting, what happened, and a hand on it.
+  auto* queue = admin->add_subcommand("queue", "The outbound queue")->require_subcommand(1);
+  auto* queue_list = queue->add_subcommand("list", "List entries, newest first");
+  queue_list->add_option("--state", args->state, "queued, in_flight, deferred, delivered, bounced or expired");
+  queue_list->add_option("--limit", args->limit, "at most this many (default 50)")->check(CLI::Range(1, 100000));
+  queue_list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    std::optional<QueueState> state;
+    if (!a.state.empty()) {
+      state = ParseQueueState(a.state);
+      if (!state) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "unknown state \"" + a.state + "\" (queued, in_flight, deferred, "
+                         "delivered, bounced or expired)");
+      }
+    }
+    auto entries = c.queue->List(state, a.limit);
+    if (!entries.ok()) return std::move(entries).error();
+    std::cout << fmt::format("{:<32}  {:<9}  {:>3}  {:<20}  {:<20}  {}\n", "id", "state", "try",
+                             "created", "next attempt", "recipient / last reply");
+    for (const auto& e : *entries) {
+      bool waiting = e.state == QueueState::kQueued || e.state == QueueState::kDeferred ||
+                     e.state == QueueState::kInFlight;
+      std::cout << fmt::format("{:<32}  {:<9}  {:>3}  {:<20}  {:<20}  {}{}\n", e.id,
+                               QueueStateName(e.state), e.attempts, FormatRfc3339(e.created_at),
+                               waiting ? FormatRfc3339(e.next_attempt_at) : "-", e.rcpt_to,
+                               e.last_error.empty() ? "" : " / " + e.last_error);
+    }
+    return OkStatus();
+  }));
+  auto* queue_show = queue->add_subcommand("show", "Show one entry and its last delivery report");
+  queue_show->add_option("id", args->name)->required();
+  queue_show->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto entry = c.queue->Find(a.name);
+    if (!entry.ok()) return std::move(entry).error();
+    if (!entry->has_value()) return MakeError(ErrorCode::kNotFound, "no queue entry " + a.name);
+    const QueueEntry& e = **entry;
+    std::cout << "id:           " << e.id << "\n"
+              << "state:        " << QueueStateName(e.state) << "\n"
+              << "message:      " << (e.message_id.empty() ? "-" : e.message_id) << "\n"
+              << "from:         <" << e.mail_from << ">\n"
+              << "to:           <" << e.rcpt_to << ">\n"
+              << "created:      " << FormatRfc3339(e.created_at) << "\n"
+              << "attempts:     " << e.attempts << "\n"
+              << "next attempt: " << FormatRfc3339(e.next_attempt_at) << "\n"
+              << "last reply:   " << (e.last_error.empty() ? "-" : e.last_error) << "\n"
+              << "content:      " << (e.sealed_content.empty() ? "deleted" : "sealed, waiting") << "\n"
+              << "report:       " << (e.report.empty() ? "-" : e.report) << "\n";
+    return OkStatus();
+  }));
+  auto* queue_retry = queue->add_subcommand("retry", "Make a queued or deferred entry due now");
+  queue_retry->add_option("id", args->name)->required();
+  queue_retry->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.queue->RetryNow(a.name, c.clock.NowUnix());
+    if (s.ok()) std::cout << "queue " << a.name << ": due now\n";
+    return s;
+  }));
+  auto* queue_delete = queue->add_subcommand("delete", "Delete a queued or deferred entry, content and all");
+  queue_delete->add_option("id", args->name)->required();
+  queue_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto entry = c.queue->Find(a.name);
+    if (!entry.ok()) return std::move(entry).error();
+    std::string recipient = entry->has_value() ? (*entry)->recipient_id : "";
+    auto s = c.queue->Delete(a.name, {0, "", recipient, "queue_deleted", c.clock.NowUnix(), "",
+                                      "deleted by an administrator"});
+    if (s.ok()) std::cout << "queue " << a.name << ": deleted\n";
     return s;
   }));
 

@@ -139,6 +139,14 @@ class QueueStore {
   virtual Result<std::optional<QueueEntry>> Find(const std::string& id) = 0;
   // Entries of one message, for its delivery reports.
   virtual Result<std::vector<QueueEntry>> ForMessage(const std::string& message_id) = 0;
+  // For administrators: the newest `limit` entries, all or in one state.
+  virtual Result<std::vector<QueueEntry>> List(std::optional<QueueState> state, int limit) = 0;
+  // Due now, whatever its backoff said. kNotFound; kFailedPrecondition unless queued or
+  // deferred.
+  virtual Status RetryNow(const std::string& id, std::int64_t now) = 0;
+  // Removes an entry that has not reached a final state, with its content, recording
+  // `event` (if it belongs to a message) in the same transaction.
+  virtual Status Delete(const std::string& id, const EventRecord& event) = 0;
 };
 
 }  // namespace sealpost

@@ -159,6 +159,40 @@ class DeliveryTest(unittest.TestCase):
         self.assertIn("550 5.1.1", gone["delivery"]["reply"])
         self.assertEqual(gone["delivery"]["outcome"], "bounced")
 
+    def test_admin_lists_shows_retries_and_deletes_queue_entries(self):
+        self.submit(["temp@tls.example"], "for the queue commands")
+        def deferred_id():
+            rows = self.server.sql("SELECT id FROM queue WHERE rcpt_to = 'temp@tls.example' "
+                                   "AND state = 'deferred' AND attempts = 1 ORDER BY created_at DESC")
+            return rows[0][0] if rows else None
+        entry = wait_for(deferred_id, timeout=90, what="a deferred entry")
+        code, out, err = self.server.admin("queue", "list", "--state", "deferred")
+        self.assertEqual(code, 0, err)
+        self.assertIn(entry, out)
+        self.assertIn("450 4.2.0", out)
+        code, out, err = self.server.admin("queue", "show", entry)
+        self.assertEqual(code, 0, err)
+        self.assertIn('"mx_host":"mx.tls.example"', out)
+        self.assertIn("content:      sealed, waiting", out)
+        # Retry: due now rather than in an hour; the server tries again at once.
+        code, out, err = self.server.admin("queue", "retry", entry)
+        self.assertEqual(code, 0, err)
+        wait_for(lambda: self.server.sql(f"SELECT attempts FROM queue WHERE id = '{entry}'")[0][0] == 2,
+                 timeout=30, what="a second attempt")
+        code, out, err = self.server.admin("queue", "delete", entry)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.server.sql(f"SELECT count(*) FROM queue WHERE id = '{entry}'")[0][0], 0)
+        code, _, err = self.server.admin("queue", "show", entry)
+        self.assertNotEqual(code, 0)
+        self.assertIn("no queue entry", err)
+        code, _, err = self.server.admin("queue", "list", "--state", "lost")
+        self.assertNotEqual(code, 0)
+        self.assertIn('unknown state "lost"', err)
+        delivered = self.server.sql("SELECT id FROM queue WHERE state = 'delivered' LIMIT 1")[0][0]
+        code, _, err = self.server.admin("queue", "delete", delivered)
+        self.assertNotEqual(code, 0)
+        self.assertIn("only queued or deferred", err)
+
     def test_a_dead_preferred_mx_falls_back_to_the_next(self):
         self.submit(["kim@backup.example"], "via the backup")
         state, _, report = self.wait_state("kim@backup.example", ("delivered",))

@@ -384,6 +384,54 @@ class SqliteQueueStore final : public QueueStore {
                   [&](Statement& s) { s.Bind(1, message_id); });
   }
 
+  Result<std::vector<QueueEntry>> List(std::optional<QueueState> state, int limit) override {
+    if (state) {
+      return Select("WHERE state = ? ORDER BY created_at DESC, id LIMIT ?", [&](Statement& s) {
+        s.Bind(1, QueueStateName(*state)).Bind(2, std::int64_t{limit});
+      });
+    }
+    return Select("ORDER BY created_at DESC, id LIMIT ?",
+                  [&](Statement& s) { s.Bind(1, std::int64_t{limit}); });
+  }
+
+  Status RetryNow(const std::string& id, std::int64_t now) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      Statement find(db, "SELECT state FROM queue WHERE id = ?");
+      find.Bind(1, id);
+      auto row = find.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return MakeError(ErrorCode::kNotFound, "no queue entry " + id);
+      std::string state = find.Text(0);
+      if (state != "queued" && state != "deferred") {
+        return MakeError(ErrorCode::kFailedPrecondition, "queue entry " + id + " is " + state);
+      }
+      return Statement(db, "UPDATE queue SET state = 'queued', next_attempt_at = ? WHERE id = ?")
+          .Bind(1, now).Bind(2, id).Run();
+    });
+  }
+
+  Status Delete(const std::string& id, const EventRecord& event) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      Statement find(db, "SELECT state, message_id FROM queue WHERE id = ?");
+      find.Bind(1, id);
+      auto row = find.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return MakeError(ErrorCode::kNotFound, "no queue entry " + id);
+      std::string state = find.Text(0);
+      std::string message_id = find.Text(1);
+      if (state != "queued" && state != "deferred") {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         "queue entry " + id + " is " + state + " (only queued or deferred "
+                         "entries can be deleted)");
+      }
+      auto deleted = Statement(db, "DELETE FROM queue WHERE id = ?").Bind(1, id).Run();
+      if (!deleted.ok() || message_id.empty()) return deleted;
+      EventRecord e = event;
+      e.message_id = message_id;
+      return InsertEvent(db, e);
+    });
+  }
+
  private:
   static constexpr const char* kColumns =
       "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, state, "
