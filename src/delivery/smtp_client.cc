@@ -119,6 +119,20 @@ struct SmtpConnection::Impl {
     co_return co_await Hello();
   }
 
+  // A pipelined DATA the server said 354 to although nothing was accepted (RFC 2920
+  // §3.1): ends it with no content, then resets the transaction.
+  asio::awaitable<Status> Abandon(bool data_started) {
+    if (data_started) {
+      auto ended = co_await Write(".\r\n", options.command_timeout);
+      if (!ended.ok()) co_return ended;
+      auto end = co_await ReadReply(options.data_timeout);
+      if (!end.ok()) co_return std::move(end).error();
+    }
+    auto reset = co_await Command("RSET");
+    if (!reset.ok()) co_return std::move(reset).error();
+    co_return OkStatus();
+  }
+
   // STARTTLS and the handshake; the error names what failed.
   asio::awaitable<Status> StartTls(asio::ssl::context& context) {
     auto reply = co_await Command("STARTTLS");
@@ -223,16 +237,11 @@ asio::awaitable<Result<std::vector<SmtpReply>>> SmtpConnection::Send(
     }
   }
 
-  const SmtpReply& mail_reply = got[0];
+  const bool data_started = got.size() == commands.size() && got.back().code == 354;
+  const SmtpReply mail_reply = got[0];
   if (!mail_reply.Positive()) {
-    if (c.caps.pipelining && got.back().code == 354) {
-      auto ended = co_await c.Write(".\r\n", c.options.command_timeout);
-      if (!ended.ok()) co_return std::move(ended).error();
-      auto end = co_await c.ReadReply(c.options.data_timeout);
-      if (!end.ok()) co_return std::move(end).error();
-    }
-    auto reset = co_await c.Command("RSET");
-    if (!reset.ok()) co_return std::move(reset).error();
+    auto abandoned = co_await c.Abandon(data_started);
+    if (!abandoned.ok()) co_return std::move(abandoned).error();
     co_return all(mail_reply);
   }
   bool accepted_any = false;
@@ -240,17 +249,9 @@ asio::awaitable<Result<std::vector<SmtpReply>>> SmtpConnection::Send(
     replies[i] = got[i + 1];
     accepted_any |= got[i + 1].Positive();
   }
-  bool data_started = got.size() == commands.size() && got.back().code == 354;
   if (!accepted_any) {
-    // RFC 2920 §3.1: a server may still say 354 to a pipelined DATA; end it empty.
-    if (data_started) {
-      auto ended = co_await c.Write(".\r\n", c.options.command_timeout);
-      if (!ended.ok()) co_return std::move(ended).error();
-      auto end = co_await c.ReadReply(c.options.data_timeout);
-      if (!end.ok()) co_return std::move(end).error();
-    }
-    auto reset = co_await c.Command("RSET");
-    if (!reset.ok()) co_return std::move(reset).error();
+    auto abandoned = co_await c.Abandon(data_started);
+    if (!abandoned.ok()) co_return std::move(abandoned).error();
     co_return replies;
   }
   if (!data_started) {

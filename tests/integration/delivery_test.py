@@ -115,7 +115,8 @@ class DeliveryTest(unittest.TestCase):
         self.assertIn("550 5.1.1", reply)
         self.assertEqual(report["outcome"], "bounced")
         self.assertEqual(self.tls_mx.log().count("]: connect from") - connects_before, 1)
-        [ok] = self.tls_mx.messages_for("ok@tls.example")
+        # Postfix's 250 means queued there; its own delivery to the Maildir follows.
+        [ok] = wait_for(lambda: self.tls_mx.messages_for("ok@tls.example"), what="ok's copy")
         self.assertIn("mixed results body", ok.get_payload())
         self.assertIsNone(ok["X-Sealpost-Question"])
         # The DSN reaches the sender (clinic.example's MX), from the null sender, and names
@@ -198,6 +199,7 @@ class DeliveryTest(unittest.TestCase):
         state, _, report = self.wait_state("kim@backup.example", ("delivered",))
         self.assertEqual(report["mx_host"], "mx.plain.example")
         self.assertIn("dead.backup.example", self.server.log())  # the refused attempt is logged
+        wait_for(lambda: self.plain_mx.messages_for("kim@backup.example"), what="kim's copy")
         self.assertEqual(len(self.plain_mx.messages_for("kim@backup.example")), 1)
 
     def test_null_mx_and_missing_domains_bounce_at_once(self):
