@@ -99,9 +99,10 @@ class DeliveryTest(unittest.TestCase):
             self.assertIn(f"Return-Path: <{SENDER}>".encode(), raw)  # bounces reach the sender
             self.assertNotIn(b"Potassium", raw)
             self.assertNotIn(b"Rex", raw)
-        # The escrow record follows the notice.
-        events = self.server.sql("SELECT type FROM events WHERE type = 'notice_delivered'")
-        self.assertGreaterEqual(len(events), 2)
+        # The escrow record follows the notice (recorded just after the queue's state).
+        wait_for(lambda: len(self.server.sql(
+            "SELECT type FROM events WHERE type = 'notice_delivered'")) >= 2,
+            what="notice_delivered events")
 
     def test_one_transaction_with_mixed_results_and_a_dsn_for_the_refused(self):
         connects_before = self.tls_mx.log().count("]: connect from")

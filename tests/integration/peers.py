@@ -2,8 +2,8 @@
 loopback only: a private Postfix (as a recipient's mail server, with or without
 STARTTLS, filing what it accepts in a Maildir; or discarding it), and unbound serving
 test DNS zones. Postfix's master must start as root."""
+import email
 import glob
-import mailbox
 import os
 import shutil
 import socket
@@ -162,11 +162,14 @@ smtputf8_enable = no
             return f.read()
 
     def messages(self):
-        """Everything delivered so far, as email.message.Message objects."""
-        box = os.path.join(self.mail, "box")
-        if not os.path.isdir(box):
-            return []
-        return [m for m in mailbox.Maildir(box, factory=None, create=False)]
+        """Everything delivered so far, as email.message.Message objects. Read file by
+        file: Postfix may be making the Maildir's folders while we look."""
+        out = []
+        for path in sorted(glob.glob(os.path.join(self.mail, "box", "new", "*")) +
+                           glob.glob(os.path.join(self.mail, "box", "cur", "*"))):
+            with open(path, "rb") as f:
+                out.append(email.message_from_bytes(f.read()))
+        return out
 
     def messages_for(self, address):
         return [m for m in self.messages() if m.get("X-Original-To", "").lower() == address.lower()]
@@ -174,7 +177,8 @@ smtputf8_enable = no
     def raw_for(self, address):
         """The bytes of each message delivered to `address`."""
         out = []
-        for path in glob.glob(os.path.join(self.mail, "box", "new", "*")):
+        for path in glob.glob(os.path.join(self.mail, "box", "new", "*")) + \
+                glob.glob(os.path.join(self.mail, "box", "cur", "*")):
             with open(path, "rb") as f:
                 raw = f.read()
             if f"X-Original-To: {address}\n".encode() in raw:
