@@ -20,19 +20,11 @@ SENDER = "bench@clinic.example"
 RCPT = "patient@example.net"
 
 
-def smtp_source(port, sessions, messages, size):
-    cmd = ["smtp-source", "-s", str(sessions), "-m", str(messages), "-l", str(size),
-           "-f", SENDER, "-t", RCPT, f"127.0.0.1:{port}"]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    if run.returncode != 0:
-        raise RuntimeError(f"smtp-source failed: {run.stderr}")
-
-
 def relay_seconds(port, sessions, messages, size, delivered_count):
     """Seconds from the first submission until `messages` more have been delivered."""
     before = delivered_count()
     start = time.monotonic()
-    smtp_source(port, sessions, messages, size)
+    peers.smtp_source(port, sessions, messages, size, SENDER, RCPT)
     deadline = time.monotonic() + 1800
     while delivered_count() < before + messages:
         if time.monotonic() > deadline:

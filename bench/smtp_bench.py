@@ -9,25 +9,11 @@ port, and master.cf without chroot), started and stopped here; as root, as Postf
 master requires."""
 import argparse
 import os
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 import harness  # noqa: E402
 import peers  # noqa: E402
-
-def smtp_source(port, sessions, messages):
-    """Seconds smtp-source needs for `messages` 4 KiB messages over `sessions` sessions."""
-    cmd = ["smtp-source", "-s", str(sessions), "-m", str(messages), "-l", "4096",
-           "-f", "bench@clinic.example", "-t", "patient@example.net", f"127.0.0.1:{port}"]
-    start = time.monotonic()
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    elapsed = time.monotonic() - start
-    if run.returncode != 0:
-        raise RuntimeError(f"smtp-source failed: {run.stderr}")
-    return elapsed
-
 
 def main():
     parser = argparse.ArgumentParser()
@@ -50,10 +36,10 @@ def main():
         for sessions in (1, 20):
             n = args.messages if sessions > 1 else args.messages // 4
             # Warm-up, then the measured run; Postfix first, then sealpost, same load.
-            smtp_source(postfix_port, sessions, 50)
-            p = smtp_source(postfix_port, sessions, n)
-            smtp_source(server.smtp_port, sessions, 50)
-            s = smtp_source(server.smtp_port, sessions, n)
+            peers.smtp_source(postfix_port, sessions, 50)
+            p = peers.smtp_source(postfix_port, sessions, n)
+            peers.smtp_source(server.smtp_port, sessions, 50)
+            s = peers.smtp_source(server.smtp_port, sessions, n)
             results.append((sessions, n, n / p, n / s))
         accepted = server.sql("SELECT count(*) FROM inbound")[0][0] + \
             server.sql("SELECT count(*) FROM events WHERE type = 'submitted'")[0][0]

@@ -159,13 +159,12 @@ Outcome OutcomeOf(const SmtpReply& reply) {
 }  // namespace
 
 asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
-  Impl* impl = this;
   const OutboundMessage& m = job->message;
   const std::string domain = DomainOf(m.recipients.front().address);
   std::vector<RecipientResult> results;
   for (const auto& r : m.recipients) {
     DeliveryReport report;
-    report.started_at = impl->clock.NowUnix();
+    report.started_at = clock.NowUnix();
     report.authentication = "none";
     results.push_back({r.queue_id, std::move(report)});
   }
@@ -176,7 +175,7 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
     }
   };
 
-  auto routes = co_await impl->Route(domain);
+  auto routes = co_await Route(domain);
   if (!routes.ok()) {
     set_all(routes.error().code == ErrorCode::kNotFound ? Outcome::kBounced : Outcome::kDeferred,
             routes.error().message);
@@ -186,8 +185,8 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
     std::string last_error = "no mail server of " + domain + " answered";
     bool answered = false;
     for (const auto& destination : *routes) {
-      auto connection = co_await SmtpConnection::Open(impl->io.get_executor(), impl->tls,
-                                                      destination, impl->options.client);
+      auto connection = co_await SmtpConnection::Open(io.get_executor(), tls,
+                                                      destination, options.client);
       if (!connection.ok()) {
         last_error = connection.error().message;
         spdlog::info("delivery to {}: {}", domain, last_error);
@@ -216,9 +215,9 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
     }
     if (!answered) set_all(Outcome::kDeferred, last_error);
   }
-  for (auto& r : results) r.report.finished_at = impl->clock.NowUnix();
+  for (auto& r : results) r.report.finished_at = clock.NowUnix();
   job->done(std::move(results));
-  impl->Finished(domain);
+  Finished(domain);
 }
 
 Result<std::unique_ptr<SmtpTarget>> SmtpTarget::Create(SmtpTargetOptions options,

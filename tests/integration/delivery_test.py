@@ -34,15 +34,19 @@ class DeliveryTest(unittest.TestCase):
         cls.dns = peers.Unbound(RECORDS).start()
         port = peers.free_port()
         cls.tls_mx = peers.Postfix(address="127.0.0.2", port=port, name="mx.tls.example",
-                                   domains=["tls.example"],
+                                   domains=["tls.example", "clear.example"],
                                    access={"temp@tls.example": "450 4.2.0 try again later",
                                            "gone@tls.example": "550 5.1.1 no such user"}).start()
         cls.plain_mx = peers.Postfix(address="127.0.0.3", port=port, name="mx.plain.example",
                                      starttls=False,
-                                     domains=["plain.example", "clinic.example", "backup.example"]).start()
+                                     domains=["plain.example", "clinic.example", "backup.example",
+                                              "tlsreq.example"]).start()
         cls.server = Sealpost(settings={"mode": '"smtp"', "resolver": f'"{cls.dns.address}"',
                                         "mx_port": str(port), "helo_name": '"gw.clinic.example"',
-                                        "first_retry_seconds": "3600"})
+                                        "first_retry_seconds": "3600",
+                                        # The transport map's TLS choices, against both servers.
+                                        "transport": f'["tlsreq.example = 127.0.0.3:{port} tls=required", '
+                                                     f'"clear.example = 127.0.0.2:{port} tls=none"]'})
         cls.password = set_up_sender(cls.server, SENDER)
         code, _, err = cls.server.admin("settings", "set", "domain", "clinic.example",
                                         "failure_action=send-plain")
@@ -194,6 +198,23 @@ class DeliveryTest(unittest.TestCase):
         code, _, err = self.server.admin("queue", "delete", delivered)
         self.assertNotEqual(code, 0)
         self.assertIn("only queued or deferred", err)
+
+    def test_transport_map_tls_required_and_none(self):
+        self.submit(["a@tlsreq.example", "b@clear.example"], "transport map")
+        # tls=required towards a server without STARTTLS: not sent, retried later.
+        _, reply, report = self.wait_state("a@tlsreq.example", ("deferred",))
+        self.assertIn("offers no STARTTLS", reply)
+        self.assertEqual(report["outcome"], "deferred")
+        self.assertEqual(self.plain_mx.messages_for("a@tlsreq.example"), [])
+        self.assertNotIn("RCPT from", "".join(l for l in self.plain_mx.log().splitlines()
+                                                if "a@tlsreq.example" in l))
+        # tls=none towards a server that offers it: in clear, as the map says.
+        _, _, report = self.wait_state("b@clear.example", ("delivered",))
+        self.assertEqual(report["mx_host"], "127.0.0.2")
+        self.assertEqual(report["tls_version"], "")
+        [raw] = wait_for(lambda: self.tls_mx.raw_for("b@clear.example"), what="b's copy")
+        self.assertNotIn(b"using TLS", raw)
+        self.assertIn(b"with ESMTP id", raw)
 
     def test_a_dead_preferred_mx_falls_back_to_the_next(self):
         self.submit(["kim@backup.example"], "via the backup")

@@ -56,6 +56,27 @@ def wait_for_smtp(address, port, timeout=30):
     raise RuntimeError(f"nothing answers SMTP on {address}:{port}")
 
 
+def smtp_source(port, sessions, messages, size=4096, sender="bench@clinic.example",
+                recipient="patient@example.net"):
+    """Postfix's smtp-source: `messages` of `size` bytes over `sessions` sessions.
+    Returns the seconds it took."""
+    cmd = ["smtp-source", "-s", str(sessions), "-m", str(messages), "-l", str(size),
+           "-f", sender, "-t", recipient, f"127.0.0.1:{port}"]
+    start = time.monotonic()
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    if run.returncode != 0:
+        raise RuntimeError(f"smtp-source failed: {run.stderr}")
+    return time.monotonic() - start
+
+
+def read_text(path):
+    """A log file's text, or "" before it exists."""
+    if not os.path.exists(path):
+        return ""
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
 def self_signed(directory, name):
     """A self-signed ECDSA certificate for `name`; returns (cert, key) paths."""
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
@@ -155,11 +176,7 @@ smtputf8_enable = no
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def log(self):
-        path = os.path.join(self.tmp, "postfix.log")
-        if not os.path.exists(path):
-            return ""
-        with open(path, errors="replace") as f:
-            return f.read()
+        return read_text(os.path.join(self.tmp, "postfix.log"))
 
     def messages(self):
         """Everything delivered so far, as email.message.Message objects. Read file by
@@ -246,11 +263,7 @@ remote-control:
         raise RuntimeError("unbound did not start: " + self.log())
 
     def log(self):
-        path = os.path.join(self.tmp, "unbound.log")
-        if not os.path.exists(path):
-            return ""
-        with open(path, errors="replace") as f:
-            return f.read()
+        return read_text(os.path.join(self.tmp, "unbound.log"))
 
     def cleanup(self):
         if self.proc and self.proc.poll() is None:
