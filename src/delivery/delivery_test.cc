@@ -2,6 +2,7 @@
 
 #include "base/temp_dir.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -97,6 +98,49 @@ TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   EXPECT_EQ((*entry).state, QueueState::kDelivered);
   EXPECT_TRUE((*entry).sealed_content.empty());
   EXPECT_EQ(runner.RunOnce(), 0);
+}
+
+// A TLS-only copy whose servers offer no TLS: nothing sent, no DSN; its standby
+// fallback (an escrow notice) is due at once and goes out as ordinary mail.
+TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
+  QueueEntry primary = **queue_->Find("q1");
+  ASSERT_TRUE(queue_->Delete("q1", {}).ok());
+  primary.id = "tls1";
+  primary.tls_required = true;
+  primary.sealed_content = *BoxSeal(key_, "Subject: results\r\n\r\nHb 13.2\r\n",
+                                    QueueContentAad("tls1"));
+  QueueEntry notice = primary;
+  notice.id = "notice1";
+  notice.tls_required = false;
+  notice.state = QueueState::kStandby;
+  notice.standby_for = "tls1";
+  notice.sealed_content = *BoxSeal(key_, "Subject: secure message\r\n\r\nlink\r\n",
+                                   QueueContentAad("notice1"));
+  ASSERT_TRUE(queue_->Record({}, {primary, notice}, {}).ok());
+
+  ScriptedTarget target(DeliveryReport::Outcome::kNoTls, "TLS could not be had: no STARTTLS");
+  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  EXPECT_EQ(runner.RunOnce(), 1);  // the standby entry is not due by itself
+  EXPECT_TRUE(target.last.tls_required);
+  auto replanned = **queue_->Find("tls1");
+  EXPECT_EQ(replanned.state, QueueState::kReplanned);
+  EXPECT_TRUE(replanned.sealed_content.empty());
+  EXPECT_NE(replanned.report.find("\"outcome\":\"tls-unavailable\""), std::string::npos);
+
+  auto due = *queue_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(due.size(), 1u);  // the notice, and no DSN
+  EXPECT_EQ(due[0].id, "notice1");
+  ScriptedTarget mx(DeliveryReport::Outcome::kDelivered, "250 2.0.0 ok");
+  QueueRunner next({}, *queue_, mx, key_, clock_, nullptr);
+  EXPECT_EQ(next.RunOnce(), 1);
+  EXPECT_FALSE(mx.last.tls_required);
+  EXPECT_NE(mx.last.content.find("secure message"), std::string::npos);
+  EXPECT_EQ((**queue_->Find("notice1")).state, QueueState::kDelivered);
+  auto events = *sqlite::NewEventStore(*db_)->ForMessage("m1");
+  auto replan = std::find_if(events.begin(), events.end(),
+                             [](const EventRecord& e) { return e.type == "replanned"; });
+  ASSERT_NE(replan, events.end());
+  EXPECT_EQ(replan->detail, "TLS could not be had: no STARTTLS");
 }
 
 TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {

@@ -103,9 +103,9 @@ int QueueRunner::RunOnce() {
       continue;
     }
     auto& list = groups[entry.mail_from + '\n' + delivery::DomainOf(entry.rcpt_to) + '\n' +
-                        HexEncode(Sha256(*content))];
+                        HexEncode(Sha256(*content)) + (entry.tls_required ? "\ntls" : "")];
     if (list.empty() || list.back().recipients.size() >= settings_.max_recipients_per_transaction) {
-      list.push_back({entry.mail_from, {}, *content});
+      list.push_back({entry.mail_from, {}, *content, entry.tls_required});
     }
     list.back().recipients.push_back({entry.id, entry.rcpt_to});
     in_flight_[entry.id] = Pending{entry, HeaderBlock(*content)};
@@ -165,6 +165,12 @@ void QueueRunner::Record(std::int64_t now) {
           u.state = QueueState::kBounced;
           failed = true;
           spdlog::warn("queue {}: bounced: {}", e.id, report.reply);
+          break;
+        case Outcome::kNoTls:
+          // Never in clear: the fallback prepared at submission (an escrow notice,
+          // normally) stands in for this copy now.
+          u.state = QueueState::kReplanned;
+          spdlog::warn("queue {}: TLS-only copy replanned: {}", e.id, report.reply);
           break;
         case Outcome::kDeferred:
           if (now - e.created_at >= settings_.max_age_seconds) {

@@ -14,6 +14,7 @@ const char* OutcomeName(DeliveryReport::Outcome outcome) {
     case DeliveryReport::Outcome::kDelivered: return "delivered";
     case DeliveryReport::Outcome::kDeferred: return "deferred";
     case DeliveryReport::Outcome::kBounced: return "bounced";
+    case DeliveryReport::Outcome::kNoTls: return "tls-unavailable";
   }
   return "?";
 }

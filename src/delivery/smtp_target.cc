@@ -184,11 +184,22 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
     for (const auto& r : m.recipients) addresses.push_back(r.address);
     std::string last_error = "no mail server of " + domain + " answered";
     bool answered = false;
-    for (const auto& destination : *routes) {
+    std::string no_tls;  // TLS-only: why a server that answered could not give TLS
+    for (Destination destination : *routes) {
+      if (m.tls_required) {
+        if (destination.tls == TlsPolicy::kNone) {
+          no_tls = "the transport map sends mail for " + domain + " in clear";
+          continue;
+        }
+        destination.tls = TlsPolicy::kRequired;
+      }
       auto connection = co_await SmtpConnection::Open(io.get_executor(), tls,
                                                       destination, options.client);
       if (!connection.ok()) {
         last_error = connection.error().message;
+        if (m.tls_required && connection.error().code == ErrorCode::kFailedPrecondition) {
+          no_tls = destination.host + ": " + last_error;
+        }
         spdlog::info("delivery to {}: {}", domain, last_error);
         continue;
       }
@@ -213,7 +224,13 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
       answered = true;
       break;
     }
-    if (!answered) set_all(Outcome::kDeferred, last_error);
+    // TLS-only mail goes to its fallback once a server was reached without TLS; if
+    // none could be reached at all, it waits like any other mail.
+    if (!answered && !no_tls.empty()) {
+      set_all(Outcome::kNoTls, "TLS could not be had: " + no_tls);
+    } else if (!answered) {
+      set_all(Outcome::kDeferred, last_error);
+    }
   }
   for (auto& r : results) r.report.finished_at = clock.NowUnix();
   job->done(std::move(results));

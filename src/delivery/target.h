@@ -23,6 +23,8 @@ struct OutboundMessage {
   std::string mail_from;  // empty: the null sender (DSNs)
   std::vector<OutboundRecipient> recipients;
   std::string content;    // RFC 5322, CRLF
+  // TLS-only: over TLS 1.2 or later or not at all (the outcome is then kNoTls).
+  bool tls_required = false;
 };
 
 // What happened to one recipient: the delivery report of PRODUCT.md §5.
@@ -31,12 +33,13 @@ struct DeliveryReport {
     kDelivered,
     kDeferred,  // try again later (4xx, no connection, DNS failure)
     kBounced,   // permanent (5xx, null MX, no such domain)
+    kNoTls,     // TLS required, and no mail server of the domain offered it: nothing sent
   };
   Outcome outcome = Outcome::kDeferred;
   std::string reply;           // the final SMTP reply, or why there was none
   std::string mx_host;         // the host that gave the reply, if any
   std::string mx_address;
-  std::string tls_version;     // "TLSv1.3"; empty: in clear
+  std::string tls_version;     // "TLSv1.3"; empty: in clear (or not sent)
   std::string tls_cipher;
   std::string authentication;  // how the server was authenticated: "none" (for now)
   std::int64_t started_at = 0;

@@ -10,6 +10,9 @@ const char* RecipientStatusName(RecipientStatus s) {
     case RecipientStatus::kLocked: return "locked";
     case RecipientStatus::kQueued: return "queued";
     case RecipientStatus::kDelivered: return "delivered";
+    case RecipientStatus::kStandby: return "standby";
+    case RecipientStatus::kReplanned: return "replanned";
+    case RecipientStatus::kSuperseded: return "superseded";
   }
   return "unknown";
 }
@@ -17,7 +20,8 @@ const char* RecipientStatusName(RecipientStatus s) {
 std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s) {
   for (auto st : {RecipientStatus::kNoticeQueued, RecipientStatus::kNoticeDelivered,
                   RecipientStatus::kViewed, RecipientStatus::kLocked, RecipientStatus::kQueued,
-                  RecipientStatus::kDelivered}) {
+                  RecipientStatus::kDelivered, RecipientStatus::kStandby,
+                  RecipientStatus::kReplanned, RecipientStatus::kSuperseded}) {
     if (s == RecipientStatusName(st)) return st;
   }
   return std::nullopt;
@@ -31,13 +35,22 @@ const char* QueueStateName(QueueState s) {
     case QueueState::kBounced: return "bounced";
     case QueueState::kInFlight: return "in_flight";
     case QueueState::kExpired: return "expired";
+    case QueueState::kStandby: return "standby";
+    case QueueState::kReplanned: return "replanned";
+    case QueueState::kSuperseded: return "superseded";
   }
   return "unknown";
 }
 
+bool IsFinal(QueueState s) {
+  return s == QueueState::kDelivered || s == QueueState::kBounced || s == QueueState::kExpired ||
+         s == QueueState::kReplanned || s == QueueState::kSuperseded;
+}
+
 std::optional<QueueState> ParseQueueState(const std::string& s) {
   for (auto st : {QueueState::kQueued, QueueState::kInFlight, QueueState::kDelivered,
-                  QueueState::kDeferred, QueueState::kBounced, QueueState::kExpired}) {
+                  QueueState::kDeferred, QueueState::kBounced, QueueState::kExpired,
+                  QueueState::kStandby, QueueState::kReplanned, QueueState::kSuperseded}) {
     if (s == QueueStateName(st)) return st;
   }
   return std::nullopt;

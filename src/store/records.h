@@ -28,8 +28,14 @@ struct SigningKeyRecord {
 };
 
 // Escrow recipients: notice queued → delivered → viewed (or locked). Recipients whose
-// copy is encrypted to their own key: queued → delivered.
-enum class RecipientStatus { kNoticeQueued, kNoticeDelivered, kViewed, kLocked, kQueued, kDelivered };
+// copy is encrypted to their own key, or sent over enforced TLS: queued → delivered.
+// A TLS-only recipient's fallback (normally escrow) waits in standby: it becomes queued
+// (or notice_queued) when TLS cannot be had at delivery time — the TLS-only recipient is
+// then replanned — and superseded when the TLS-only copy reaches a final state.
+enum class RecipientStatus {
+  kNoticeQueued, kNoticeDelivered, kViewed, kLocked, kQueued, kDelivered,
+  kStandby, kReplanned, kSuperseded,
+};
 const char* RecipientStatusName(RecipientStatus s);
 std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s);
 
@@ -75,7 +81,15 @@ struct EventRecord {
 // queued → in_flight → delivered | deferred (→ in_flight again) | bounced | expired.
 // An in_flight entry holds a lease (next_attempt_at): if its node dies, it is due again
 // when the lease runs out, or at once when the node restarts.
-enum class QueueState { kQueued, kInFlight, kDelivered, kDeferred, kBounced, kExpired };
+// A TLS-only entry (tls_required) that cannot get TLS ends replanned; its standby
+// entries (standby_for = its id, the fallback prepared at submission) become queued
+// then, or superseded when it ends any other way.
+enum class QueueState {
+  kQueued, kInFlight, kDelivered, kDeferred, kBounced, kExpired,
+  kStandby, kReplanned, kSuperseded,
+};
+// Final states: the content is gone; the envelope, state and report stay.
+bool IsFinal(QueueState s);
 const char* QueueStateName(QueueState s);
 std::optional<QueueState> ParseQueueState(const std::string& s);
 
@@ -96,6 +110,10 @@ struct QueueEntry {
   std::string dsn;
   // The last attempt's delivery report, as JSON (see delivery/report.h); empty before.
   std::string report;
+  // TLS-only: leaves only over TLS 1.2 or later, never in clear.
+  bool tls_required = false;
+  // The TLS-only entry this one stands by for (state standby until it is needed).
+  std::string standby_for;
 };
 
 // The result of an attempt, as the queue records it.
@@ -145,12 +163,14 @@ struct UserRecord {
   std::int64_t created_at = 0;
 };
 
-// What an administrator (or, later, the delivery probe) knows of a domain's MX TLS.
+// What is known of a domain's MX TLS: set by an administrator (never expires) or
+// learnt by probing the domain's MX hosts (expires_at: when to probe again).
 struct MxTlsRecord {
   std::string domain;
   bool starttls = false;
   std::string host;
   std::int64_t updated_at = 0;
+  std::int64_t expires_at = 0;  // 0: set by an administrator, kept until changed
 };
 
 // An organisation's signing identity: an OpenPGP key or an S/MIME certificate with its

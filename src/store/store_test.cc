@@ -89,6 +89,69 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
   EXPECT_EQ((*events)[0].type, "accepted");
 }
 
+// A TLS-only copy and its escrow fallback in standby: the fallback is needed only when
+// TLS could not be had, and goes when the TLS-only copy ends any other way.
+TEST_F(StoreTest, StandbyFallbackFollowsItsTlsOnlyEntry) {
+  auto messages = sqlite::NewMessageStore(*db_);
+  auto queue = sqlite::NewQueueStore(*db_);
+  for (bool tls_failed : {true, false}) {
+    MessageRecord m = SampleMessage();
+    const std::string n = tls_failed ? "a" : "b";
+    m.id = "msg" + n;
+    m.recipients[0].id = "escrow-" + n;
+    m.recipients[0].message_id = m.id;
+    m.recipients[0].status = RecipientStatus::kStandby;
+    RecipientRecord tls = m.recipients[0];
+    tls.id = "tls-" + n;
+    tls.method = "tls-only";
+    tls.status = RecipientStatus::kQueued;
+    m.recipients.push_back(tls);
+    auto entry = [&](std::string id, std::string recipient, std::string content, QueueState st) {
+      QueueEntry q;
+      q.id = std::move(id);
+      q.message_id = m.id;
+      q.recipient_id = std::move(recipient);
+      q.mail_from = "a@example.org";
+      q.rcpt_to = "b@example.net";
+      q.sealed_content = std::move(content);
+      q.state = st;
+      q.next_attempt_at = q.created_at = 100;
+      return q;
+    };
+    QueueEntry primary = entry("qt" + n, tls.id, "content", QueueState::kQueued);
+    primary.tls_required = true;
+    QueueEntry standby = entry("qs" + n, "escrow-" + n, "notice", QueueState::kStandby);
+    standby.standby_for = primary.id;
+    ASSERT_TRUE(messages->InsertWithNotices(m, {primary, standby}, {}, "").ok());
+    auto claimed = queue->Claim(100, 10, 400);
+    ASSERT_TRUE(claimed.ok());
+    ASSERT_EQ(claimed->size(), 1u);  // standby entries are never due
+    EXPECT_TRUE((*claimed)[0].tls_required);
+
+    QueueState outcome = tls_failed ? QueueState::kReplanned : QueueState::kDelivered;
+    ASSERT_TRUE(queue->Record({{primary.id, outcome, 150, "no STARTTLS", "{}"}}, {}, {}).ok());
+    auto fallback = *queue->Find(standby.id);
+    auto escrow = *messages->FindRecipient("escrow-" + n);
+    auto direct = *messages->FindRecipient("tls-" + n);
+    if (tls_failed) {
+      EXPECT_EQ(fallback->state, QueueState::kQueued);
+      EXPECT_EQ(fallback->next_attempt_at, 150);
+      EXPECT_EQ(fallback->sealed_content, "notice");
+      EXPECT_EQ(escrow->status, RecipientStatus::kNoticeQueued);
+      EXPECT_EQ(direct->status, RecipientStatus::kReplanned);
+      auto due = queue->Claim(150, 10, 500);
+      ASSERT_EQ(due->size(), 1u);
+      EXPECT_EQ((*due)[0].id, standby.id);
+      ASSERT_TRUE(queue->Record({{standby.id, QueueState::kDelivered, 151, "250", "{}"}}, {}, {}).ok());
+    } else {
+      EXPECT_EQ(fallback->state, QueueState::kSuperseded);
+      EXPECT_EQ(fallback->sealed_content, "");  // the notice, with its link, is gone
+      EXPECT_EQ(escrow->status, RecipientStatus::kSuperseded);
+      EXPECT_EQ(direct->status, RecipientStatus::kQueued);  // the delivery hook sets delivered
+    }
+  }
+}
+
 TEST_F(StoreTest, FailedInsertLeavesNothing) {
   auto messages = sqlite::NewMessageStore(*db_);
   ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());

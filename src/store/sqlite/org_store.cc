@@ -109,18 +109,21 @@ class SqliteOrgStore final : public OrgStore {
 
   Status SetMxTls(const MxTlsRecord& r) override {
     return db_.Transaction([&](sqlite3* db) {
-      return Statement(db, "INSERT INTO mx_tls VALUES (?,?,?,?) ON CONFLICT(domain) DO UPDATE "
+      return Statement(db, "INSERT INTO mx_tls (domain, starttls, host, updated_at, expires_at) "
+                           "VALUES (?,?,?,?,?) ON CONFLICT(domain) DO UPDATE "
                            "SET starttls = excluded.starttls, host = excluded.host, "
-                           "updated_at = excluded.updated_at")
+                           "updated_at = excluded.updated_at, expires_at = excluded.expires_at")
           .Bind(1, r.domain).Bind(2, std::int64_t{r.starttls}).Bind(3, r.host)
-          .Bind(4, r.updated_at).Run();
+          .Bind(4, r.updated_at).Bind(5, r.expires_at).Run();
     });
   }
 
   Result<std::optional<MxTlsRecord>> FindMxTls(const std::string& domain) override {
     return FindOne<MxTlsRecord>(
-        db_, "SELECT domain, starttls, host, updated_at FROM mx_tls WHERE domain = ?", domain,
-        [](const Statement& s) { return MxTlsRecord{s.Text(0), s.Int(1) != 0, s.Text(2), s.Int(3)}; });
+        db_, "SELECT domain, starttls, host, updated_at, expires_at FROM mx_tls WHERE domain = ?",
+        domain, [](const Statement& s) {
+          return MxTlsRecord{s.Text(0), s.Int(1) != 0, s.Text(2), s.Int(3), s.Int(4)};
+        });
   }
 
   Status PutIdentity(const OrgIdentityRecord& r) override {

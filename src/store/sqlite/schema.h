@@ -176,6 +176,14 @@ CREATE TABLE org_identities (
 ALTER TABLE queue ADD COLUMN report TEXT NOT NULL DEFAULT '';
 CREATE INDEX queue_by_message ON queue(message_id);
 )sql",
+    // 10: TLS-only delivery (issue 4): entries that leave only over TLS, their standby
+    // fallbacks; MX TLS knowledge learnt by probing expires.
+    R"sql(
+ALTER TABLE queue ADD COLUMN tls_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queue ADD COLUMN standby_for TEXT NOT NULL DEFAULT '';
+CREATE INDEX queue_standby ON queue(standby_for) WHERE standby_for != '';
+ALTER TABLE mx_tls ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

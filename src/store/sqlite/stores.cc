@@ -130,11 +130,44 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
 Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
   return Statement(db, "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
                        "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
-                       "dsn) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+                       "dsn, tls_required, standby_for) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .Bind(1, q.id).Bind(2, q.message_id).Bind(3, q.recipient_id).Bind(4, q.mail_from)
       .Bind(5, q.rcpt_to).BindBlob(6, q.sealed_content).Bind(7, QueueStateName(q.state))
       .Bind(8, std::int64_t{q.attempts}).Bind(9, q.next_attempt_at).Bind(10, q.created_at)
-      .Bind(11, q.last_error).Bind(12, q.dsn).Run();
+      .Bind(11, q.last_error).Bind(12, q.dsn).Bind(13, std::int64_t{q.tls_required})
+      .Bind(14, q.standby_for).Run();
+}
+
+// A TLS-only entry reached a final state: its standby entries (the fallback prepared
+// at submission) are needed now, due at `now`, if TLS could not be had (`replanned`);
+// otherwise they are superseded and their content goes. Their recipients follow.
+Status SettleStandbys(sqlite3* db, const std::string& primary_id, bool replanned,
+                      std::int64_t now) {
+  static constexpr const char* kStandbyRecipients =
+      "id IN (SELECT recipient_id FROM queue WHERE standby_for = ? AND state = 'standby') "
+      "AND status = 'standby'";
+  if (replanned) {
+    auto status = Statement(db, std::string("UPDATE recipients SET status = CASE method WHEN "
+                                            "'escrow' THEN 'notice_queued' ELSE 'queued' END "
+                                            "WHERE ") + kStandbyRecipients)
+                      .Bind(1, primary_id).Run();
+    if (status.ok()) {
+      status = Statement(db, "UPDATE recipients SET status = 'replanned' WHERE status = 'queued' "
+                             "AND id = (SELECT recipient_id FROM queue WHERE id = ?)")
+                   .Bind(1, primary_id).Run();
+    }
+    if (!status.ok()) return status;
+    return Statement(db, "UPDATE queue SET state = 'queued', next_attempt_at = ? "
+                         "WHERE standby_for = ? AND state = 'standby'")
+        .Bind(1, now).Bind(2, primary_id).Run();
+  }
+  auto status = Statement(db, std::string("UPDATE recipients SET status = 'superseded' WHERE ") +
+                                  kStandbyRecipients)
+                    .Bind(1, primary_id).Run();
+  if (!status.ok()) return status;
+  return Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL "
+                       "WHERE standby_for = ? AND state = 'standby'")
+      .Bind(1, primary_id).Run();
 }
 
 // Removes a submission; kNotFound when it is gone already (processed twice).
@@ -334,8 +367,7 @@ class SqliteQueueStore final : public QueueStore {
                 const std::vector<EventRecord>& events) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
       for (const auto& u : updates) {
-        bool final_state = u.state == QueueState::kDelivered || u.state == QueueState::kBounced ||
-                           u.state == QueueState::kExpired;
+        const bool final_state = IsFinal(u.state);
         auto status = Statement(db, final_state
                                         ? "UPDATE queue SET state = ?, attempts = attempts + 1, "
                                           "next_attempt_at = ?, last_error = ?, report = ?, "
@@ -345,6 +377,9 @@ class SqliteQueueStore final : public QueueStore {
                                           "WHERE id = ?")
                           .Bind(1, QueueStateName(u.state)).Bind(2, u.next_attempt_at)
                           .Bind(3, u.last_error).Bind(4, u.report).Bind(5, u.id).Run();
+        if (status.ok() && final_state) {
+          status = SettleStandbys(db, u.id, u.state == QueueState::kReplanned, u.next_attempt_at);
+        }
         if (!status.ok()) return status;
       }
       for (const auto& q : new_entries) {
@@ -425,6 +460,8 @@ class SqliteQueueStore final : public QueueStore {
                          "entries can be deleted)");
       }
       auto deleted = Statement(db, "DELETE FROM queue WHERE id = ?").Bind(1, id).Run();
+      // Whatever stood by for it is not needed either.
+      if (deleted.ok()) deleted = SettleStandbys(db, id, /*replanned=*/false, 0);
       if (!deleted.ok() || message_id.empty()) return deleted;
       EventRecord e = event;
       e.message_id = message_id;
@@ -435,7 +472,8 @@ class SqliteQueueStore final : public QueueStore {
  private:
   static constexpr const char* kColumns =
       "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, state, "
-      "attempts, next_attempt_at, created_at, last_error, dsn, report FROM queue ";
+      "attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required, "
+      "standby_for FROM queue ";
   static constexpr const char* kDue =
       "state IN ('queued', 'deferred', 'in_flight') AND next_attempt_at <= ?";
 
@@ -461,6 +499,8 @@ class SqliteQueueStore final : public QueueStore {
       q.last_error = s.Text(10);
       q.dsn = s.Text(11);
       q.report = s.Text(12);
+      q.tls_required = s.Int(13) != 0;
+      q.standby_for = s.Text(14);
       out.push_back(std::move(q));
     }
   }
