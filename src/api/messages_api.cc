@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/encrypted_copy.h"
+#include "base/clock.h"
 #include "base/encoding.h"
 #include "base/text.h"
 #include "http/multipart.h"
@@ -13,6 +14,7 @@
 #include "crypto/random.h"
 #include "mime/address.h"
 #include "mime/compose.h"
+#include "mime/notice.h"
 #include "policy/signing_identities.h"
 
 namespace sealpost::api {
@@ -245,7 +247,6 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   input.html = m.html;
   input.expires_at = clock_.NowUnix() + std::int64_t{86400} * (*plan)->expiry_days;
   input.notice_subject = (*plan)->notice_subject;
-  input.recipients = std::move((*plan)->recipients);
 
   std::optional<Result<SubmitResult>> submitted;
   const std::string client = req.client_address;
@@ -270,12 +271,16 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       }
     }
     SubmitExtras extras;
-    if (!(*plan)->encrypted.empty()) {
-      auto status = AddEncryptedCopies(m, **plan, *draft, client, extras);
+    if (!(*plan)->encrypted.empty() || !(*plan)->direct.empty() || !(*plan)->bounce.empty()) {
+      auto status = AddDirectCopies(m, **plan, *draft, client, extras);
       if (!status.ok()) {
         submitted.emplace(std::move(status).error());
         return;
       }
+    }
+    input.recipients = std::move((*plan)->recipients);
+    for (auto& r : input.recipients) {
+      if (r.standby) r.standby_for = extras.tls_only_ids[AsciiLower(r.address)];
     }
     submitted.emplace(escrow_.Submit(std::move(draft), input, client, std::move(extras)));
   });
@@ -309,9 +314,9 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   co_return res;
 }
 
-Status MessagesApi::AddEncryptedCopies(const MessageRequest& m, const RecipientPlan& plan,
-                                       const Draft& draft, const std::string& client,
-                                       SubmitExtras& extras) {
+Status MessagesApi::AddDirectCopies(const MessageRequest& m, const RecipientPlan& plan,
+                                    const Draft& draft, const std::string& client,
+                                    SubmitExtras& extras) {
   auto attachments = draft.ReadAttachments(settings_.limits.max_attachment_bytes);
   if (!attachments.ok()) return std::move(attachments).error();
   ComposedMessage composed;
@@ -330,26 +335,64 @@ Status MessagesApi::AddEncryptedCopies(const MessageRequest& m, const RecipientP
     std::string& s;
     ~Wipe() { WipeMemory(s.data(), s.size()); }
   } wipe{*mail};
-  auto signers = identities_.For(m.from);
-  if (!signers.ok()) return std::move(signers).error();
   const std::int64_t now = clock_.NowUnix();
-  for (const auto& r : plan.encrypted) {
-    auto copy = EncryptedCopy(*mail, r, *signers, now);
-    if (!copy.ok()) return std::move(copy).error();
+  // Each copy is recorded as a recipient of the message, with its queue entry.
+  auto add = [&](const std::string& address, const std::string& kind, const std::string& method,
+                 const std::string& trace, const std::string& mail_from,
+                 std::string_view content, bool standby) -> Result<QueueEntry*> {
     RecipientRecord record;
     record.id = NewId();
-    record.address = r.address;
-    record.kind = r.kind;
-    record.method = r.method;
-    record.status = RecipientStatus::kQueued;
-    record.trace = r.trace;
-    auto q = SealQueueEntry(queue_key_, m.from, r.address, *copy, now);
+    record.address = address;
+    record.kind = kind;
+    record.method = method;
+    record.status = standby ? RecipientStatus::kStandby : RecipientStatus::kQueued;
+    record.trace = trace;
+    auto q = SealQueueEntry(queue_key_, mail_from, address, content, now);
     if (!q.ok()) return std::move(q).error();
     q->recipient_id = record.id;
-    extras.events.push_back({0, "", record.id, "sent_" + r.method, now, client,
-                             SanitizeForLog(r.address, 254)});
+    if (standby) {
+      q->state = QueueState::kStandby;
+      q->standby_for = extras.tls_only_ids[AsciiLower(address)];
+    }
+    extras.events.push_back({0, "", record.id, (standby ? "standby_" : "sent_") + method, now,
+                             client, SanitizeForLog(address, 254)});
     extras.queue.push_back(std::move(*q));
     extras.direct_recipients.push_back(std::move(record));
+    return &extras.queue.back();
+  };
+  // TLS-only copies first: their fallbacks, in standby, refer to them by queue id.
+  for (const auto& r : plan.direct) {
+    auto q = add(r.address, r.kind, r.method, r.trace, m.from, *mail, false);
+    if (!q.ok()) return std::move(q).error();
+    (*q)->tls_required = r.tls_required();
+    if (r.tls_required()) extras.tls_only_ids[AsciiLower(r.address)] = (*q)->id;
+  }
+  if (!plan.encrypted.empty()) {
+    auto signers = identities_.For(m.from);
+    if (!signers.ok()) return std::move(signers).error();
+    for (const auto& r : plan.encrypted) {
+      auto copy = EncryptedCopy(*mail, r, *signers, now);
+      if (!copy.ok()) return std::move(copy).error();
+      auto q = add(r.address, r.kind, r.method, r.trace, m.from, *copy, r.standby);
+      if (!q.ok()) return std::move(q).error();
+    }
+  }
+  // Only standby notices reach here: an interactive sender is asked, never bounced.
+  for (const auto& r : plan.bounce) {
+    UndeliveredNotice notice;
+    notice.organisation = settings_.organisation;
+    notice.from_address = settings_.notice_from;
+    notice.to_address = m.from;
+    notice.reference = "(sent on " + FormatHumanDate(now) + ")";
+    notice.message_id_domain = DomainOfAddress(settings_.notice_from);
+    if (notice.message_id_domain.empty()) notice.message_id_domain = "localhost";
+    notice.recipients.push_back({r.address, r.trace});
+    auto text = BuildUndeliveredNotice(notice);
+    if (!text.ok()) return std::move(text).error();
+    // From the null sender, so a notice about a failure can never loop.
+    auto q = add(r.address, r.kind, "bounce", r.trace, "", *text, r.standby);
+    if (!q.ok()) return std::move(q).error();
+    (*q)->rcpt_to = m.from;
   }
   return OkStatus();
 }

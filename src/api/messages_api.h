@@ -26,6 +26,10 @@ struct ApiSettings {
   RequestLimits limits;
   std::size_t max_json_bytes = 32 * 1024 * 1024;  // a JSON body, base64 attachments included
   int default_expiry_days = 30;
+  // Notices to the sender (a TLS-only copy whose fallback is to tell them).
+  std::string organisation = "sealpost";
+  std::string notice_from;
+  bool direct_delivery = false;  // mail leaves over the network: see RecipientPlanner
 };
 
 class MessagesApi {
@@ -38,7 +42,8 @@ class MessagesApi {
               policy::SigningIdentities& identities, const SecretBytes& queue_key,
               QueueStore& queue, http::Offloader& offloader, const Clock& clock)
       : settings_(std::move(settings)), auth_(auth), escrow_(escrow),
-        planner_(directory, books, book_view, tls, settings_.default_expiry_days),
+        planner_(directory, books, book_view, tls, settings_.default_expiry_days,
+                 settings_.direct_delivery),
         identities_(identities), queue_key_(queue_key), queue_(queue), offloader_(offloader),
         clock_(clock) {}
 
@@ -49,7 +54,7 @@ class MessagesApi {
   boost::asio::awaitable<http::Response> Get(http::Request& req);
   boost::asio::awaitable<Result<Principal>> Authenticate(const http::Request& req);
   // The copies for recipients with their own keys, as extras of the submission.
-  Status AddEncryptedCopies(const MessageRequest& m, const RecipientPlan& plan, const Draft& draft,
+  Status AddDirectCopies(const MessageRequest& m, const RecipientPlan& plan, const Draft& draft,
                             const std::string& client, SubmitExtras& extras);
 
   ApiSettings settings_;

@@ -16,9 +16,12 @@ struct NoPortalAccounts final : policy::PortalRegistry {
   bool HasAccount(std::string_view) const override { return false; }
 };
 
-// What can be carried out so far: escrow by question, PGP and S/MIME; every other
-// method is re-planned.
-constexpr policy::Availability kAvailable{false, false, true, true, false};
+// What this server can carry out: escrow by question, PGP and S/MIME always; TLS-only
+// and standard delivery when mail leaves over the network. Escrow by portal login waits
+// for portal accounts (issue 7). Every other method is re-planned.
+policy::Availability Available(bool direct_delivery) {
+  return {direct_delivery, direct_delivery, true, true, false};
+}
 // After a stored key turned out unusable: the walk goes on past keys.
 constexpr policy::Availability kWithoutKeys{false, false, false, false, false};
 
@@ -58,49 +61,84 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
   choices.tls_only_opt_out = m.tls_only_opt_out;
   NoPortalAccounts no_portal;
 
+  // TLS-only copies get their fallback planned now, as a non-interactive sender would
+  // (nobody can be asked at delivery time), with TLS-only out of the running.
+  policy::MessageChoices fallback_choices = choices;
+  fallback_choices.interactive = false;
+  policy::Availability available = Available(direct_delivery_);
+  policy::Availability fallback_available = available;
+  fallback_available.tls_only = false;
+
+  // Puts `address` in the plan as `d` decided. Keys are checked here: one that has
+  // expired or been revoked since it was stored is passed over and the walk goes on.
+  auto place = [&](const std::string& address, const char* kind, policy::Decision d,
+                   const policy::MessageChoices& c, bool standby) -> Status {
+    const std::string prefix = standby ? "standby for tls-only: " : "";
+    if (d.method == policy::Method::kPgp || d.method == policy::Method::kSmime) {
+      auto key = books_.Key(d.book, address);
+      if (key.ok()) {
+        const char* method = d.method == policy::Method::kPgp ? "pgp" : "smime";
+        spdlog::info("api: policy for {}: {}{}", SanitizeForLog(address), prefix, d.Explain());
+        plan.encrypted.push_back({address, kind, method, std::move(key->data), key->gcm,
+                                  sender_note + prefix + d.Explain(), standby});
+        return OkStatus();
+      }
+      if (key.error().code != ErrorCode::kFailedPrecondition) return std::move(key).error();
+      std::string note = "address book " + d.book + ": " + key.error().message + ": re-planned";
+      policy::SelectionContext again{settings, *books, c, encryption_required,
+                                     book_view_, no_portal, tls_, kWithoutKeys};
+      d = policy::SelectMethod(address, again);
+      d.trace.insert(d.trace.begin(), std::move(note));
+    }
+    spdlog::info("api: policy for {}: {}{}", SanitizeForLog(address), prefix, d.Explain());
+    if (d.method == policy::Method::kEscrowQuestion && !d.question && !d.book.empty()) {
+      auto qa = books_.Question(d.book, address);
+      if (!qa.ok()) return std::move(qa).error();
+      d.question = std::move(*qa);
+    }
+    const std::string trace = sender_note + prefix + d.Explain();
+    const bool interactive_now = c.interactive;
+    if (d.method == policy::Method::kTlsOnly || d.method == policy::Method::kStandard) {
+      plan.direct.push_back({address, kind, policy::MethodName(d.method), trace});
+    } else if (d.method == policy::Method::kAskSender) {
+      plan.need_question.push_back(address);
+    } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
+      EscrowRecipientInput r{address, kind, d.question->question, d.question->answer, trace};
+      r.standby = standby;
+      plan.recipients.push_back(std::move(r));
+    } else if (d.method == policy::Method::kSendPlain && standby) {
+      // The promise of TLS-only is that the message never crosses the network in clear.
+      plan.bounce.push_back({address, kind,
+                             trace + "; TLS-only mail is never sent in clear: the sender is told",
+                             true});
+    } else if (d.method == policy::Method::kSendPlain && !interactive_now) {
+      plan.send_plain.push_back({address, kind, trace});
+    } else if (d.method == policy::Method::kBounce && !interactive_now) {
+      plan.bounce.push_back({address, kind, trace, standby});
+    } else if (!plan.refused) {
+      // Only reachable through a failure action, which an interactive sender never gets.
+      plan.refused = "No way to send securely to " + address + ": " + d.Explain();
+    }
+    return OkStatus();
+  };
+
   std::set<std::string> seen;
   auto plan_list = [&](const std::vector<std::string>& list, const char* kind) -> Status {
     for (const auto& address : list) {
       if (!seen.insert(AsciiLower(address)).second) continue;  // listed twice: one copy
       policy::SelectionContext ctx{settings, *books, choices, encryption_required,
-                                   book_view_, no_portal, tls_, kAvailable};
+                                   book_view_, no_portal, tls_, available};
       policy::Decision d = policy::SelectMethod(address, ctx);
-      if (d.method == policy::Method::kPgp || d.method == policy::Method::kSmime) {
-        auto key = books_.Key(d.book, address);
-        if (key.ok()) {
-          const char* method = d.method == policy::Method::kPgp ? "pgp" : "smime";
-          spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
-          plan.encrypted.push_back({address, kind, method, std::move(key->data), key->gcm,
-                                    sender_note + d.Explain()});
-          continue;
-        }
-        if (key.error().code != ErrorCode::kFailedPrecondition) return std::move(key).error();
-        // Expired or revoked since it was stored: not used, and the walk goes on.
-        std::string note = "address book " + d.book + ": " + key.error().message + ": re-planned";
-        policy::SelectionContext again{settings, *books, choices, encryption_required,
-                                       book_view_, no_portal, tls_, kWithoutKeys};
-        d = policy::SelectMethod(address, again);
-        d.trace.insert(d.trace.begin(), std::move(note));
+      auto status = place(address, kind, d, choices, false);
+      if (!status.ok() || d.method != policy::Method::kTlsOnly) {
+        if (!status.ok()) return status;
+        continue;
       }
-      spdlog::info("api: policy for {}: {}", SanitizeForLog(address), d.Explain());
-      if (d.method == policy::Method::kEscrowQuestion && !d.question && !d.book.empty()) {
-        auto qa = books_.Question(d.book, address);
-        if (!qa.ok()) return std::move(qa).error();
-        d.question = std::move(*qa);
-      }
-      if (d.method == policy::Method::kAskSender) {
-        plan.need_question.push_back(address);
-      } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
-        plan.recipients.push_back({address, kind, d.question->question, d.question->answer,
-                                   sender_note + d.Explain()});
-      } else if (d.method == policy::Method::kSendPlain && !interactive) {
-        plan.send_plain.push_back({address, kind, sender_note + d.Explain()});
-      } else if (d.method == policy::Method::kBounce && !interactive) {
-        plan.bounce.push_back({address, kind, sender_note + d.Explain()});
-      } else if (!plan.refused) {
-        // Only reachable through a failure action, which an interactive sender never gets.
-        plan.refused = "No way to send securely to " + address + ": " + d.Explain();
-      }
+      policy::SelectionContext fallback{settings, *books, fallback_choices, encryption_required,
+                                        book_view_, no_portal, tls_, fallback_available};
+      status = place(address, kind, policy::SelectMethod(address, fallback), fallback_choices,
+                     true);
+      if (!status.ok()) return status;
     }
     return OkStatus();
   };

@@ -17,11 +17,24 @@
 
 namespace sealpost::api {
 
-// A recipient the failure action applies to (non-interactive senders only).
+// A recipient the failure action applies to (non-interactive senders only), or, as a
+// standby, the sender is told about when TLS-only mail cannot get TLS.
 struct FailedRecipient {
   std::string address;
   std::string kind;
   std::string trace;  // why no secure method was found
+  bool standby = false;
+};
+
+// A recipient whose copy is the message itself, delivered over the network: TLS-only
+// (TLS 1.2 or later enforced at delivery; a standby fallback is planned for it in the
+// other lists) or standard (content rules did not call for encryption; opportunistic TLS).
+struct DirectRecipient {
+  std::string address;
+  std::string kind;
+  std::string method;  // "tls-only" or "standard"
+  std::string trace;
+  bool tls_required() const { return method == "tls-only"; }
 };
 
 // A recipient whose mail is encrypted end to end with a key from an address book.
@@ -32,9 +45,14 @@ struct EncryptedRecipient {
   std::string key;     // OpenPGP transferable public key, or certificate DER; judged usable now
   bool gcm = false;    // S/MIME: AES-256-GCM (AuthEnvelopedData)
   std::string trace;
+  bool standby = false;  // the fallback of this address's TLS-only copy
 };
 
+// Every TLS-only recipient in `direct` has exactly one standby entry (standby = true, or
+// standby_for set on escrow recipients) in one of the other lists: what is sent instead
+// if TLS cannot be had at delivery time — never the message in clear.
 struct RecipientPlan {
+  std::vector<DirectRecipient> direct;            // TLS-only and standard copies
   std::vector<EscrowRecipientInput> recipients;  // in order, duplicates dropped
   std::vector<EncryptedRecipient> encrypted;      // PGP/MIME or S/MIME
   std::vector<std::string> need_question;         // the sender must give a question
@@ -47,11 +65,14 @@ struct RecipientPlan {
 
 class RecipientPlanner {
  public:
+  // `direct_delivery`: mail leaves over the network (delivery mode smtp), so TLS-only
+  // and standard delivery can be carried out; the dev outbox cannot check TLS.
   RecipientPlanner(policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
                    const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
-                   int server_default_expiry_days)
+                   int server_default_expiry_days, bool direct_delivery = false)
       : directory_(directory), books_(books), book_view_(book_view), tls_(tls),
-        server_default_expiry_days_(server_default_expiry_days) {}
+        server_default_expiry_days_(server_default_expiry_days),
+        direct_delivery_(direct_delivery) {}
 
   // `interactive`: the sender can be asked for a question (API); otherwise (SMTP) the
   // failure action decides for recipients no step of the order could place.
@@ -68,6 +89,7 @@ class RecipientPlanner {
   const policy::AddressBooks& book_view_;
   const policy::TlsKnowledge& tls_;
   int server_default_expiry_days_;
+  bool direct_delivery_;
 };
 
 }  // namespace sealpost::api

@@ -135,6 +135,7 @@ TEST_F(RecipientPlannerTest, NonInteractiveSendersGetTheFailureAction) {
   ASSERT_EQ(plan->recipients.size(), 1u);
 }
 
+
 }  // namespace
 }  // namespace sealpost::api
 
@@ -169,6 +170,56 @@ TEST_F(RecipientPlannerTest, KeysInBooksEncryptAndAKeyNoLongerValidIsPassedOver)
   EXPECT_EQ(plan->recipients[0].question, "Year?");
   EXPECT_NE(plan->recipients[0].trace.find("OpenPGP key is not valid"), std::string::npos)
       << plan->recipients[0].trace;
+}
+
+// With mail leaving over the network, TLS-only applies where the recipient's servers
+// offer STARTTLS, and each TLS-only copy gets a fallback planned as for a sender who
+// cannot be asked: escrow with the default question, else a notice to the sender —
+// never the message in clear, whatever the failure action says.
+TEST_F(RecipientPlannerTest, TlsOnlyCopiesComeWithAStandbyFallback) {
+  RecipientPlanner direct(*directory_, *books_, *view_, *tls_, 30, /*direct_delivery=*/true);
+  ASSERT_TRUE(directory_->SetMxTls("tls.example", true, "mx.tls.example").ok());
+  ASSERT_TRUE(directory_->SetMxTls("clear.example", false, "mx.clear.example").ok());
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
+                              {"tls_only=true", "default_question=Year?|1956"}).ok());
+  auto plan = direct.Plan(Message({"pat@tls.example", "kid@clear.example"}));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->direct.size(), 1u);
+  EXPECT_EQ(plan->direct[0].address, "pat@tls.example");
+  EXPECT_TRUE(plan->direct[0].tls_required());
+  EXPECT_NE(plan->direct[0].trace.find("tls-only: mx.tls.example offers STARTTLS"),
+            std::string::npos);
+  ASSERT_EQ(plan->recipients.size(), 2u);
+  EXPECT_EQ(plan->recipients[0].address, "pat@tls.example");
+  EXPECT_TRUE(plan->recipients[0].standby);
+  EXPECT_EQ(plan->recipients[0].trace.rfind("standby for tls-only: ", 0), 0u);
+  EXPECT_EQ(plan->recipients[0].answer, "1956");
+  EXPECT_EQ(plan->recipients[1].address, "kid@clear.example");  // no STARTTLS: escrow now
+  EXPECT_FALSE(plan->recipients[1].standby);
+
+  // Without a default question, even an interactive sender is not asked for the
+  // fallback (nobody can be asked at delivery time): the sender will be told.
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
+                              {"default_question=", "failure_action=send-plain"}).ok());
+  plan = direct.Plan(Message({"pat@tls.example"}));
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_TRUE(plan->need_question.empty());
+  ASSERT_EQ(plan->direct.size(), 1u);
+  EXPECT_TRUE(plan->send_plain.empty());
+  ASSERT_EQ(plan->bounce.size(), 1u);
+  EXPECT_TRUE(plan->bounce[0].standby);
+  EXPECT_NE(plan->bounce[0].trace.find("never sent in clear"), std::string::npos);
+
+  // The message's opt-out, and the dev outbox (no network), take TLS-only out.
+  MessageRequest opted = Message({"pat@tls.example"});
+  opted.tls_only_opt_out = true;
+  plan = direct.Plan(opted);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->direct.empty());
+  plan = planner_->Plan(Message({"pat@tls.example"}));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->direct.empty());
+  EXPECT_EQ(plan->need_question, std::vector<std::string>{"pat@tls.example"});
 }
 
 }  // namespace

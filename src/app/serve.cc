@@ -138,6 +138,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api_settings.limits.max_attachment_bytes = config.max_attachment_bytes;
   api_settings.limits.max_recipients = static_cast<std::size_t>(config.max_recipients);
   api_settings.default_expiry_days = config.default_expiry_days;
+  api_settings.organisation = config.organisation;
+  api_settings.notice_from = config.notice_from;
+  // The dev outbox is no network: TLS cannot be checked there, so TLS-only is re-planned.
+  api_settings.direct_delivery = !config.dev && config.delivery_mode == "smtp";
   policy::OrgDirectory directory(*org, keys->metadata(), clock);
   policy::StoredTlsKnowledge tls_knowledge(*org);
   policy::AddressBookDirectory books(*book_store, keys->metadata(), clock);
@@ -162,7 +166,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.
   api::RecipientPlanner smtp_planner(directory, books, book_view, tls_knowledge,
-                                     config.default_expiry_days);
+                                     config.default_expiry_days, api_settings.direct_delivery);
   submission::ProcessorSettings processor_settings;
   processor_settings.organisation = config.organisation;
   processor_settings.notice_from = config.notice_from;

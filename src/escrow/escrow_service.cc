@@ -97,8 +97,16 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
         dsn != extras.dsn_by_address.end()) {
       q->dsn = dsn->second;
     }
+    // A fallback's notice, with the only copy of its link, waits in standby: it is sent
+    // if the TLS-only copy cannot get TLS, and deleted unsent otherwise.
+    const std::string& standby_for = input.recipients[i].standby_for;
+    if (!standby_for.empty()) {
+      q->state = QueueState::kStandby;
+      q->standby_for = standby_for;
+    }
     notices.push_back(std::move(*q));
-    events.push_back({0, m.id, r.id, "notice_queued", now, client_address, ""});
+    events.push_back({0, m.id, r.id, standby_for.empty() ? "notice_queued" : "notice_standby",
+                      now, client_address, ""});
   }
   for (auto& q : extras.queue) {
     if (q.message_id.empty()) q.message_id = m.id;

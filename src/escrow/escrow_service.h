@@ -58,6 +58,8 @@ struct SubmitExtras {
   // Recipients whose copy is encrypted to their own key (PGP, S/MIME): recorded with
   // the message; their queue entries are in `queue`, matched by recipient id.
   std::vector<RecipientRecord> direct_recipients;
+  // TLS-only copies' queue ids by lower-cased address: what their fallbacks stand by for.
+  std::map<std::string, std::string> tls_only_ids;
 };
 
 // A recipient's link, recognised: what the portal may show before verification.

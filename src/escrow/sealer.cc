@@ -158,7 +158,8 @@ Result<SealedMessage> Draft::Seal(const SealInput& input) {
     r.kind = in.kind;
     r.method = "escrow";
     r.trace = in.trace;
-    r.status = RecipientStatus::kNoticeQueued;
+    // A fallback waits until its TLS-only copy cannot get TLS.
+    r.status = in.standby_for.empty() ? RecipientStatus::kNoticeQueued : RecipientStatus::kStandby;
     SecretBytes link_secret = RandomSecret(32);
     const std::string answer = NormaliseAnswer(in.answer);
     r.kek_salt = RandomBytes(16);

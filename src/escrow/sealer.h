@@ -44,6 +44,10 @@ struct EscrowRecipientInput {
   std::string question;  // shown to the recipient
   std::string answer;    // as the sender typed it; normalised here
   std::string trace;     // why escrow: the policy engine's explanation
+  // Set by the policy engine: this escrow is the fallback of the address's TLS-only copy.
+  bool standby = false;
+  // Set by the caller: the queue id of that TLS-only copy, whose notice waits in standby.
+  std::string standby_for;
 };
 
 struct SealInput {

@@ -194,32 +194,56 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     queue.push_back(std::move(*q));
     return OkStatus();
   };
-  if (!plan.send_plain.empty()) {
-    // X-Sealpost-* fields may hold an answer: they never leave.
-    std::string stripped = StripSealpostHeaders(*content);
-    Wipe wipe_stripped{stripped};
-    for (const auto& r : plan.send_plain) {
-      auto status = enqueue(envelope->mail_from, r.address, stripped);
-      if (!status.ok()) return status;
-      events.push_back({0, "", "", "sent_plain", now, record.client_address,
-                        SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
-    }
+  // X-Sealpost-* fields may hold an answer: they never leave.
+  std::string stripped = StripSealpostHeaders(*content);
+  Wipe wipe_stripped{stripped};
+  // TLS-only copies first: their fallbacks, in standby, refer to them by queue id.
+  std::map<std::string, std::string> tls_only_ids;  // lower-cased address → queue id
+  auto stand_by = [&](const std::string& address) {
+    queue.back().state = QueueState::kStandby;
+    queue.back().standby_for = tls_only_ids[AsciiLower(address)];
+  };
+  for (const auto& r : plan.direct) {
+    auto status = enqueue(envelope->mail_from, r.address, stripped);
+    if (!status.ok()) return status;
+    queue.back().tls_required = r.tls_required();
+    if (r.tls_required()) tls_only_ids[AsciiLower(r.address)] = queue.back().id;
+    events.push_back({0, "", "", r.tls_required() ? "sent_tls_only" : "sent_standard", now,
+                      record.client_address,
+                      SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
+  }
+  for (const auto& r : plan.send_plain) {
+    auto status = enqueue(envelope->mail_from, r.address, stripped);
+    if (!status.ok()) return status;
+    events.push_back({0, "", "", "sent_plain", now, record.client_address,
+                      SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
   }
   if (!plan.encrypted.empty()) {
     auto signers = identities_.For(envelope->mail_from);
     if (!signers.ok()) return std::move(signers).error();
-    std::string stripped = StripSealpostHeaders(*content);
-    Wipe wipe_stripped{stripped};
     for (const auto& r : plan.encrypted) {
       auto mail = api::EncryptedCopy(stripped, r, *signers, now);
       if (!mail.ok()) return std::move(mail).error();
       auto status = enqueue(envelope->mail_from, r.address, *mail);
       if (!status.ok()) return status;
-      events.push_back({0, "", "", "sent_" + r.method, now, record.client_address,
+      if (r.standby) stand_by(r.address);
+      events.push_back({0, "", "", (r.standby ? "standby_" : "sent_") + r.method, now,
+                        record.client_address,
                         SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
     }
   }
-  if (!plan.bounce.empty()) {
+  // Failure notices to the sender: one for every recipient the failure action bounces
+  // now, and one in standby for each TLS-only copy whose fallback is to tell the sender.
+  std::vector<std::vector<const api::FailedRecipient*>> notices(1);
+  for (const auto& r : plan.bounce) {
+    if (r.standby) {
+      notices.push_back({&r});
+    } else {
+      notices.front().push_back(&r);
+    }
+  }
+  for (const auto& group : notices) {
+    if (group.empty()) continue;
     UndeliveredNotice notice;
     notice.organisation = settings_.organisation;
     notice.from_address = settings_.notice_from;
@@ -227,25 +251,31 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     notice.reference = "(queued as " + record.id + " on " + FormatHumanDate(record.received_at) + ")";
     notice.message_id_domain = DomainOfAddress(settings_.notice_from);
     if (notice.message_id_domain.empty()) notice.message_id_domain = "localhost";
-    for (const auto& r : plan.bounce) {
-      notice.recipients.push_back({r.address, r.trace});
-      events.push_back({0, "", "", "bounced", now, record.client_address,
-                        SanitizeForLog(r.address, 254) + ": " + SanitizeForLog(r.trace, 300)});
+    for (const auto* r : group) {
+      notice.recipients.push_back({r->address, r->trace});
+      events.push_back({0, "", "", r->standby ? "standby_bounce" : "bounced", now,
+                        record.client_address,
+                        SanitizeForLog(r->address, 254) + ": " + SanitizeForLog(r->trace, 300)});
     }
     auto mail = BuildUndeliveredNotice(notice);
     if (!mail.ok()) return std::move(mail).error();
     // A notice about a failure is sent from the null sender, so it can never loop.
     auto status = enqueue("", envelope->mail_from, *mail);
-    queue.back().dsn.clear();  // a notice to the sender is no delivery the sender asked about
     if (!status.ok()) return status;
+    queue.back().dsn.clear();  // a notice to the sender is no delivery the sender asked about
+    if (group.front()->standby) stand_by(group.front()->address);
+  }
+  for (auto& r : plan.recipients) {
+    if (r.standby) r.standby_for = tls_only_ids[AsciiLower(r.address)];
   }
 
   if (plan.recipients.empty()) {
     for (auto& e : events) e.message_id = record.id;
     auto status = inbound_.Complete(record.id, queue, events);
     if (!status.ok()) return status;
-    spdlog::info("submission {}: {} end-to-end encrypted, {} plain, {} bounced", record.id,
-                 plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());
+    spdlog::info("submission {}: {} direct, {} end-to-end encrypted, {} plain, {} bounced",
+                 record.id, plan.direct.size(), plan.encrypted.size(), plan.send_plain.size(),
+                 plan.bounce.size());
     return OkStatus();
   }
 
@@ -272,9 +302,10 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   SubmitExtras extras{record.id, std::move(queue), std::move(events), std::move(dsn_by_address), {}};
   auto submitted = escrow_.Submit(std::move(draft), input, record.client_address, std::move(extras));
   if (!submitted.ok()) return std::move(submitted).error();
-  spdlog::info("submission {}: message {}: {} escrow, {} end-to-end encrypted, {} plain, "
-               "{} bounced", record.id, submitted->message_id, submitted->recipients.size(),
-               plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());
+  spdlog::info("submission {}: message {}: {} escrow, {} direct, {} end-to-end encrypted, "
+               "{} plain, {} bounced", record.id, submitted->message_id,
+               submitted->recipients.size(), plan.direct.size(), plan.encrypted.size(),
+               plan.send_plain.size(), plan.bounce.size());
   return OkStatus();
 }
 
