@@ -9,10 +9,11 @@ import smtplib
 import unittest
 
 import peers
-from harness import Sealpost
+from harness import Sealpost, notice_link
 from smtp_test import set_up_sender, tls_context, wait_for
 
 SENDER = "dr@clinic.example"
+TLS_SENDER = "lab@clinic.example"  # TLS-only on, escrow by a default question otherwise
 
 RECORDS = [
     "tls.example. IN MX 10 mx.tls.example.",
@@ -48,9 +49,16 @@ class DeliveryTest(unittest.TestCase):
                                         "transport": f'["tlsreq.example = 127.0.0.3:{port} tls=required", '
                                                      f'"clear.example = 127.0.0.2:{port} tls=none"]'})
         cls.password = set_up_sender(cls.server, SENDER)
-        code, _, err = cls.server.admin("settings", "set", "domain", "clinic.example",
-                                        "failure_action=send-plain")
-        assert code == 0, err
+        cls.tls_password = set_up_sender(cls.server, TLS_SENDER)
+        for args in (("settings", "set", "domain", "clinic.example", "failure_action=send-plain"),
+                     ("settings", "set", "user", TLS_SENDER, "tls_only=true",
+                      "default_question=Pet?|Rex"),
+                     # What sealpost believes; plain.example's server no longer offers
+                     # STARTTLS by the time the mail leaves.
+                     ("mx", "set", "tls.example", "--tls", "yes", "--host", "mx.tls.example"),
+                     ("mx", "set", "plain.example", "--tls", "yes", "--host", "mx.plain.example")):
+            code, _, err = cls.server.admin(*args)
+            assert code == 0, (args, err)
         cls.server.start()
 
     @classmethod
@@ -59,12 +67,12 @@ class DeliveryTest(unittest.TestCase):
         for peer in (cls.tls_mx, cls.plain_mx, cls.dns):
             peer.cleanup()
 
-    def submit(self, recipients, body, headers=""):
+    def submit(self, recipients, body, headers="", sender=SENDER):
         with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
             s.starttls(context=tls_context())
-            s.login(SENDER, self.password)
-            s.sendmail(SENDER, recipients,
-                       f"From: {SENDER}\r\nTo: {', '.join(recipients)}\r\nSubject: Results\r\n"
+            s.login(sender, self.tls_password if sender == TLS_SENDER else self.password)
+            s.sendmail(sender, recipients,
+                       f"From: {sender}\r\nTo: {', '.join(recipients)}\r\nSubject: Results\r\n"
                        f"{headers}\r\n{body}\r\n")
 
     def queue_rows(self, rcpt):
@@ -107,6 +115,55 @@ class DeliveryTest(unittest.TestCase):
         wait_for(lambda: len(self.server.sql(
             "SELECT type FROM events WHERE type = 'notice_delivered'")) >= 2,
             what="notice_delivered events")
+
+    def copies(self, rcpt, states):
+        """rcpt's TLS-only copy and its standby, once both reached `states`."""
+        def done():
+            rows = self.server.sql("SELECT tls_required, standby_for != '', state, last_error, "
+                                   f"report FROM queue WHERE rcpt_to = '{rcpt}' ORDER BY id")
+            by_role = {("tls-only" if r[0] else "standby" if r[1] else "other"): r for r in rows}
+            if {k: by_role.get(k, [None] * 3)[2] for k in states} == states:
+                return by_role
+        return wait_for(done, timeout=90, what=f"{rcpt}: {states}")
+
+    def test_tls_only_goes_over_tls_or_its_fallback_goes_instead_never_in_clear(self):
+        self.submit(["ana@tls.example", "ben@plain.example"], "Creatinine 88 umol/L",
+                    sender=TLS_SENDER)
+        # Ana's server offers STARTTLS: the message itself, over TLS 1.3; the escrow notice
+        # that stood by for it is never sent, and its link is gone with it.
+        ana = self.copies("ana@tls.example", {"tls-only": "delivered", "standby": "superseded"})
+        report = json.loads(ana["tls-only"][4])
+        self.assertEqual(report["tls_version"], "TLSv1.3")
+        [raw] = wait_for(lambda: self.tls_mx.raw_for("ana@tls.example"), what="ana's copy")
+        self.assertIn(b"Creatinine 88", raw)
+        self.assertIn(b"using TLSv1.3", raw)
+        self.assertNotIn(b"/m/", raw)
+        self.assertEqual(self.server.sql("SELECT sealed_content IS NULL FROM queue WHERE "
+                                         "rcpt_to = 'ana@tls.example' AND standby_for != ''"),
+                         [(1,)])
+
+        # Ben's server offers no STARTTLS: nothing of the message crosses in clear; the
+        # recipient is replanned to escrow, whose notice goes instead.
+        ben = self.copies("ben@plain.example", {"tls-only": "replanned", "standby": "delivered"})
+        self.assertIn("TLS could not be had", ben["tls-only"][3])
+        self.assertEqual(json.loads(ben["tls-only"][4])["outcome"], "tls-unavailable")
+        [notice] = wait_for(lambda: self.plain_mx.raw_for("ben@plain.example"), what="ben's notice")
+        self.assertNotIn(b"Creatinine", notice)
+        self.assertNotIn(b"Rex", notice)
+        self.assertNotIn(b"using TLS", notice)
+        # The notice's link opens the message for whoever knows the answer.
+        message = email.message_from_bytes(notice, policy=email.policy.default)
+        rid, page = self.server.open_link(notice_link(message))
+        self.assertIn("Pet?", page.text)
+        self.assertEqual(self.server.answer(rid, page, "Rex").status, 303)
+        self.assertIn("Creatinine 88", self.server.get(f"/r/{rid}", cookies=True).text)
+        events = [t for (t,) in self.server.sql("SELECT type FROM events ORDER BY id")]
+        self.assertIn("replanned", events)
+        self.assertIn("notice_standby", events)
+        self.assertEqual(self.server.sql("SELECT status FROM recipients WHERE address = "
+                                         "'ben@plain.example'"), [("viewed",)])
+        self.assertEqual(self.server.sql("SELECT status FROM recipients WHERE address = "
+                                         "'ana@tls.example'"), [("superseded",)])
 
     def test_one_transaction_with_mixed_results_and_a_dsn_for_the_refused(self):
         connects_before = self.tls_mx.log().count("]: connect from")
@@ -164,6 +221,29 @@ class DeliveryTest(unittest.TestCase):
         self.assertTrue(lee["delivery"]["finished_at"].endswith("Z"))
         self.assertIn("550 5.1.1", gone["delivery"]["reply"])
         self.assertEqual(gone["delivery"]["outcome"], "bounced")
+
+    def test_the_api_sends_tls_only_with_an_escrow_standby(self):
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(
+            {"from": TLS_SENDER, "to": ["cy@tls.example"], "subject": "Report",
+             "text": "Ferritin 30 ug/L"}))
+        self.assertEqual(r.status, 202, r.text)
+        sent = json.loads(r.body)
+        methods = sorted((x["method"], x["status"]) for x in sent["recipients"])
+        self.assertEqual(methods, [("escrow", "standby"), ("tls-only", "queued")])
+
+        def settled():
+            got = json.loads(self.server.api("GET", f"/api/v1/messages/{sent['id']}").body)
+            by = {x["method"]: x for x in got["recipients"]}
+            if by["tls-only"]["status"] == "delivered" and by["escrow"]["status"] == "superseded":
+                return by
+        by = wait_for(settled, timeout=90, what="the TLS-only copy delivered")
+        self.assertEqual(by["tls-only"]["delivery"]["tls_version"], "TLSv1.3")
+        self.assertIn("tls-only: mx.tls.example offers STARTTLS", by["tls-only"]["why"])
+        self.assertTrue(by["escrow"]["why"].startswith("standby for tls-only: "))
+        self.assertEqual(by["escrow"]["delivery"]["state"], "superseded")
+        [raw] = wait_for(lambda: self.tls_mx.raw_for("cy@tls.example"), what="cy's copy")
+        self.assertIn(b"Ferritin 30", raw)
+        self.assertIn(b"using TLSv1.3", raw)
 
     def test_admin_lists_shows_retries_and_deletes_queue_entries(self):
         self.submit(["temp@tls.example"], "for the queue commands")

@@ -206,7 +206,10 @@ class Sealpost:
     def open_notice(self, address):
         """Follows the link in `address`'s notice, as that recipient in a fresh browser;
         returns (recipient id, the page it leads to)."""
-        link = notice_link(self.notice_for(address))
+        return self.open_link(notice_link(self.notice_for(address)))
+
+    def open_link(self, link):
+        """Follows a portal link in a fresh browser; returns (recipient id, the page)."""
         if os.path.exists(self.cookie_jar):
             os.remove(self.cookie_jar)
         r = self.get(urlparse(link).path, cookies=True)
