@@ -103,7 +103,12 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
     } else if (d.method == policy::Method::kAskSender) {
       plan.need_question.push_back(address);
     } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
-      EscrowRecipientInput r{address, kind, d.question->question, d.question->answer, trace};
+      EscrowRecipientInput r;
+      r.address = address;
+      r.kind = kind;
+      r.question = d.question->question;
+      r.answer = d.question->answer;
+      r.trace = trace;
       r.standby = standby;
       plan.recipients.push_back(std::move(r));
     } else if (d.method == policy::Method::kSendPlain && standby) {

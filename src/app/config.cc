@@ -220,6 +220,7 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("max_retry_seconds", c.max_retry_seconds, 1, 7 * 86400);
     t.Int("connect_timeout_seconds", c.connect_timeout_seconds, 1, 600);
     t.Int("reply_timeout_seconds", c.delivery_command_timeout_seconds, 1, 3600);
+    t.Int("tls_probe_ttl_hours", c.tls_probe_ttl_hours, 1, 30 * 24);
     t.RefuseUnknown();
   }
   {
@@ -358,6 +359,7 @@ first_retry_seconds = 60        # doubled after each failed attempt ...
 max_retry_seconds = 3600        # ... up to this
 connect_timeout_seconds = 30
 reply_timeout_seconds = 300     # a server's reply (RFC 5321 §4.5.3.2); the end of data waits twice as long
+tls_probe_ttl_hours = 24        # TLS-only: whether a domain's servers offer STARTTLS is probed again after this
 
 [smtp]
 enabled = true                  # submission for mail programs and devices

@@ -65,6 +65,7 @@ struct Config {
   int max_retry_seconds = 3600;
   int connect_timeout_seconds = 30;
   int delivery_command_timeout_seconds = 300;
+  int tls_probe_ttl_hours = 24;  // what a probe learnt of a domain's STARTTLS is kept so long
 
   // [smtp] submission listeners (issue 5)
   bool smtp_enabled = true;

@@ -15,6 +15,7 @@
 #include "delivery/queue_runner.h"
 #include "delivery/resolver.h"
 #include "delivery/smtp_target.h"
+#include "delivery/tls_probe.h"
 #include "escrow/escrow_service.h"
 #include "http/server.h"
 #include "policy/address_books.h"
@@ -30,33 +31,60 @@
 namespace sealpost {
 namespace {
 
-// Where mail leaves: the outbox in development (and when configured), else the
-// recipients' mail servers.
-Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, const Clock& clock) {
-  if (config.dev || config.delivery_mode == "outbox") {
-    spdlog::info("outbound mail is filed in {}, not sent", config.Resolve(config.outbox));
-    return NewOutboxTarget(config.Resolve(config.outbox));
-  }
-  delivery::ResolverOptions resolver_options;
-  resolver_options.forwarder = config.resolver;
-  auto resolver = delivery::Resolver::Create(resolver_options);
-  if (!resolver.ok()) return std::move(resolver).error();
+// How sealpost reaches recipients' mail servers, from the [delivery] settings.
+Result<delivery::SmtpTargetOptions> SmtpOptions(const Config& config) {
   delivery::SmtpTargetOptions options;
   options.client.helo_name = config.delivery_hostname;
   options.client.connect_timeout = std::chrono::seconds(config.connect_timeout_seconds);
   options.client.greeting_timeout = std::chrono::seconds(config.delivery_command_timeout_seconds);
   options.client.command_timeout = std::chrono::seconds(config.delivery_command_timeout_seconds);
   options.client.data_timeout = std::chrono::seconds(2 * config.delivery_command_timeout_seconds);
-  options.port = config.mx_port;
+  options.route.port = config.mx_port;
   for (const auto& line : config.transport) {
     auto rule = delivery::ParseTransportRule(line);
     if (!rule.ok()) return std::move(rule).error();
-    options.transports.push_back(std::move(*rule));
+    options.route.transports.push_back(std::move(*rule));
   }
   options.max_connections_per_domain = config.max_connections_per_domain;
-  auto target = delivery::SmtpTarget::Create(std::move(options), std::move(*resolver), clock);
+  return options;
+}
+
+Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config) {
+  delivery::ResolverOptions resolver_options;
+  resolver_options.forwarder = config.resolver;
+  return delivery::Resolver::Create(resolver_options);
+}
+
+bool SendsOverTheNetwork(const Config& config) {
+  return !config.dev && config.delivery_mode == "smtp";
+}
+
+// Where mail leaves: the outbox in development (and when configured), else the
+// recipients' mail servers.
+Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, const Clock& clock) {
+  if (!SendsOverTheNetwork(config)) {
+    spdlog::info("outbound mail is filed in {}, not sent", config.Resolve(config.outbox));
+    return NewOutboxTarget(config.Resolve(config.outbox));
+  }
+  auto resolver = NewResolver(config);
+  if (!resolver.ok()) return std::move(resolver).error();
+  auto options = SmtpOptions(config);
+  if (!options.ok()) return std::move(options).error();
+  auto target = delivery::SmtpTarget::Create(std::move(*options), std::move(*resolver), clock);
   if (!target.ok()) return std::move(target).error();
   return std::unique_ptr<DeliveryTarget>(std::move(*target));
+}
+
+// The probe behind TLS-only decisions: short timeouts, since a sender may be waiting.
+Result<std::unique_ptr<delivery::TlsProbe>> NewTlsProbe(const Config& config,
+                                                       delivery::Resolver& resolver) {
+  auto options = SmtpOptions(config);
+  if (!options.ok()) return std::move(options).error();
+  constexpr std::chrono::seconds kProbeTimeout{20};
+  options->client.connect_timeout = std::min(options->client.connect_timeout, kProbeTimeout);
+  options->client.greeting_timeout = std::min(options->client.greeting_timeout, kProbeTimeout);
+  options->client.command_timeout = std::min(options->client.command_timeout, kProbeTimeout);
+  return std::make_unique<delivery::TlsProbe>(options->route, options->client, resolver);
 }
 
 }  // namespace
@@ -141,9 +169,30 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api_settings.organisation = config.organisation;
   api_settings.notice_from = config.notice_from;
   // The dev outbox is no network: TLS cannot be checked there, so TLS-only is re-planned.
-  api_settings.direct_delivery = !config.dev && config.delivery_mode == "smtp";
+  api_settings.direct_delivery = SendsOverTheNetwork(config);
   policy::OrgDirectory directory(*org, keys->metadata(), clock);
-  policy::StoredTlsKnowledge tls_knowledge(*org);
+  // TLS-only decisions rest on what the recipients' servers offer: probed and kept for
+  // a while when mail leaves over the network; the administrator's table otherwise.
+  std::unique_ptr<delivery::Resolver> probe_resolver;
+  std::unique_ptr<delivery::TlsProbe> probe;
+  if (SendsOverTheNetwork(config)) {
+    auto resolver = NewResolver(config);
+    if (!resolver.ok()) return std::move(resolver).error();
+    probe_resolver = std::move(*resolver);
+    auto created = NewTlsProbe(config, *probe_resolver);
+    if (!created.ok()) return std::move(created).error();
+    probe = std::move(*created);
+  }
+  policy::StoredTlsKnowledge tls_knowledge =
+      probe ? policy::StoredTlsKnowledge(
+                  *org, clock,
+                  [p = probe.get()](const std::string& domain) -> Result<policy::TlsCapability> {
+                    auto found = p->Probe(domain);
+                    if (!found.ok()) return std::move(found).error();
+                    return policy::TlsCapability{found->starttls, found->host};
+                  },
+                  std::int64_t{3600} * config.tls_probe_ttl_hours)
+            : policy::StoredTlsKnowledge(*org);
   policy::AddressBookDirectory books(*book_store, keys->metadata(), clock);
   policy::StoredAddressBooks book_view(*book_store);
   policy::SigningIdentities identities(*org, keys->metadata(), clock);

@@ -6,7 +6,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -38,18 +37,12 @@ asio::awaitable<void> RunWork(const std::function<void()>* work) {
   co_return;
 }
 
-bool IsIpLiteral(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
 }  // namespace
 
 struct SmtpTarget::Impl {
   Impl(SmtpTargetOptions o, std::unique_ptr<Resolver> r, const Clock& c)
       : options(std::move(o)), resolver(std::move(r)), clock(c),
-        guard(asio::make_work_guard(io)), random(std::random_device{}()) {
+        guard(asio::make_work_guard(io)) {
     net::ConfigureClientTls(tls);
   }
 
@@ -60,7 +53,6 @@ struct SmtpTarget::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> guard;
   asio::thread_pool dns{2};
   asio::ssl::context tls{asio::ssl::context::tls_client};
-  std::mt19937 random;  // event-loop thread only
   // Per domain, on the event-loop thread only: transactions running, and waiting.
   struct DomainState {
     int active = 0;
@@ -82,45 +74,9 @@ struct SmtpTarget::Impl {
 
 asio::awaitable<Result<std::vector<Destination>>> SmtpTarget::Impl::Route(
     const std::string& domain) {
-  std::vector<std::string> hosts;
-  std::uint16_t port = options.port;
-  TlsPolicy tls_policy = TlsPolicy::kOpportunistic;
-  if (auto rule = FindTransport(options.transports, domain)) {
-    hosts.push_back(rule->host);
-    port = rule->port;
-    tls_policy = rule->tls;
-  } else {
-    Result<MxAnswer> mx = MakeError(ErrorCode::kInternal, "not looked up");
-    co_await OffLoop([&] { mx = resolver->Mx(domain); });
-    if (!mx.ok()) co_return std::move(mx).error();
-    auto ordered = MxHostsInOrder(domain, *mx, options.max_mx_hosts, random);
-    if (!ordered.ok()) co_return std::move(ordered).error();
-    hosts = std::move(*ordered);
-  }
-  std::vector<Destination> destinations;
-  std::string last_error;
-  for (const auto& host : hosts) {
-    if (IsIpLiteral(host)) {
-      destinations.push_back({host, host, port, tls_policy});
-      continue;
-    }
-    Result<AddressAnswer> addresses = MakeError(ErrorCode::kInternal, "not looked up");
-    co_await OffLoop([&] { addresses = resolver->Addresses(host); });
-    if (!addresses.ok()) {
-      last_error = addresses.error().message;
-      continue;
-    }
-    for (const auto& a : addresses->addresses) {
-      if (destinations.size() == options.max_addresses) break;
-      destinations.push_back({host, a, port, tls_policy});
-    }
-  }
-  if (destinations.empty()) {
-    co_return MakeError(ErrorCode::kIo, last_error.empty()
-                                            ? "no address for the mail servers of " + domain
-                                            : last_error);
-  }
-  co_return destinations;
+  Result<std::vector<Destination>> out = MakeError(ErrorCode::kInternal, "not looked up");
+  co_await OffLoop([&] { out = FindDestinations(domain, options.route, *resolver); });
+  co_return out;
 }
 
 void SmtpTarget::Impl::Start(std::shared_ptr<Job> job) {

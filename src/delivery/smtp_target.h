@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "delivery/route.h"
+#include "delivery/destinations.h"
 #include "delivery/smtp_client.h"
 #include "delivery/target.h"
 
@@ -23,11 +23,8 @@ class Resolver;
 
 struct SmtpTargetOptions {
   ClientOptions client;
-  std::uint16_t port = 25;            // of MX hosts (tests point it elsewhere)
-  std::vector<TransportRule> transports;
+  RouteOptions route;
   int max_connections_per_domain = 10;
-  std::size_t max_mx_hosts = 5;
-  std::size_t max_addresses = 10;     // destinations tried per transaction, at most
 };
 
 class SmtpTarget final : public DeliveryTarget {

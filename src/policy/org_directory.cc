@@ -1,5 +1,7 @@
 #include "policy/org_directory.h"
 
+#include <spdlog/spdlog.h>
+
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "mime/address.h"
@@ -174,9 +176,34 @@ Status OrgDirectory::SetMxTls(const std::string& domain, bool starttls, const st
 }
 
 std::optional<TlsCapability> StoredTlsKnowledge::Lookup(std::string_view domain) const {
-  auto r = store_.FindMxTls(std::string(domain));
-  if (!r.ok() || !r->has_value()) return std::nullopt;
-  return TlsCapability{(*r)->starttls, (*r)->host};
+  const std::string name = AsciiLower(domain);
+  auto r = store_.FindMxTls(name);
+  if (!r.ok()) {
+    spdlog::error("TLS knowledge of {} not read: {}", SanitizeForLog(name), r.error().ToString());
+    return std::nullopt;
+  }
+  // An empty host records a probe that reached nobody: not known.
+  auto known = [&](const MxTlsRecord& m) -> std::optional<TlsCapability> {
+    if (m.host.empty()) return std::nullopt;
+    return TlsCapability{m.starttls, m.host};
+  };
+  if (!probe_) return r->has_value() ? known(**r) : std::nullopt;
+  const std::int64_t now = clock_->NowUnix();
+  if (r->has_value() && ((*r)->expires_at == 0 || (*r)->expires_at > now)) return known(**r);
+
+  auto probed = probe_(name);
+  MxTlsRecord learnt{name, false, "", now, now + retry_seconds_};
+  if (probed.ok()) {
+    learnt = MxTlsRecord{name, probed->starttls, probed->host, now, now + ttl_seconds_};
+    spdlog::info("TLS knowledge: {}: {} {}", SanitizeForLog(name), probed->host,
+                 probed->starttls ? "offers STARTTLS" : "offers no STARTTLS");
+  } else {
+    spdlog::info("TLS knowledge: {} not probed: {}", SanitizeForLog(name),
+                 probed.error().ToString());
+  }
+  auto stored = store_.SetMxTls(learnt);
+  if (!stored.ok()) spdlog::error("TLS knowledge of {} not kept: {}", name, stored.error().ToString());
+  return known(learnt);
 }
 
 std::string SettingsForDisplay(const SettingsLayer& layer) {

@@ -6,6 +6,7 @@
 // Thread-safety: as thread-safe as the OrgStore it uses.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,14 +56,28 @@ class OrgDirectory {
   const Clock& clock_;
 };
 
-// TLS knowledge from the administrator's table.
+// TLS knowledge from the mx_tls table: what an administrator set (kept until changed),
+// else what a probe of the domain's servers found, learnt again once it is older than
+// `ttl_seconds`. A domain whose servers could not be reached is not known, and is not
+// probed again for `retry_seconds`. Without a probe (the dev outbox), the table only.
+// Thread-safety: Lookup may be called concurrently; it blocks while it probes.
 class StoredTlsKnowledge final : public TlsKnowledge {
  public:
+  // What a probe found: whether STARTTLS works, the server, or an Error (unreachable).
+  using Probe = std::function<Result<TlsCapability>(const std::string& domain)>;
   explicit StoredTlsKnowledge(OrgStore& store) : store_(store) {}
+  StoredTlsKnowledge(OrgStore& store, const Clock& clock, Probe probe,
+                     std::int64_t ttl_seconds = 86400, std::int64_t retry_seconds = 600)
+      : store_(store), clock_(&clock), probe_(std::move(probe)), ttl_seconds_(ttl_seconds),
+        retry_seconds_(retry_seconds) {}
   std::optional<TlsCapability> Lookup(std::string_view domain) const override;
 
  private:
   OrgStore& store_;
+  const Clock* clock_ = nullptr;
+  Probe probe_;
+  std::int64_t ttl_seconds_ = 0;
+  std::int64_t retry_seconds_ = 0;
 };
 
 // Settings shown to an administrator: the default answer is a secret and is masked.

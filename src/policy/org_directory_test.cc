@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/temp_dir.h"
 #include "crypto/random.h"
 #include "policy/org_directory.h"
@@ -87,6 +89,43 @@ TEST_F(OrgDirectoryTest, MxTableFeedsTheEngine) {
   ASSERT_TRUE(known.has_value());
   EXPECT_TRUE(known->starttls);
   EXPECT_FALSE(tls.Lookup("example.org").has_value());
+}
+
+// What a probe learns is kept for its TTL, then learnt again; an unreachable domain is
+// not known and not probed again at once; the administrator's word is never probed.
+TEST_F(OrgDirectoryTest, ProbedKnowledgeIsCachedAndExpires) {
+  std::vector<std::string> probed;
+  bool offers = true;
+  StoredTlsKnowledge tls(*store_, clock_, [&](const std::string& domain) -> Result<TlsCapability> {
+    probed.push_back(domain);
+    if (domain == "down.example") return MakeError(ErrorCode::kIo, "connection refused");
+    return TlsCapability{offers, "mx." + domain};
+  }, /*ttl_seconds=*/3600, /*retry_seconds=*/600);
+  ASSERT_TRUE(dir_->SetMxTls("pinned.example", false, "mx.pinned.example").ok());
+
+  auto known = tls.Lookup("Example.NET");
+  ASSERT_TRUE(known.has_value());
+  EXPECT_TRUE(known->starttls);
+  EXPECT_EQ(known->host, "mx.example.net");
+  EXPECT_FALSE(tls.Lookup("down.example").has_value());
+  EXPECT_FALSE(tls.Lookup("pinned.example")->starttls);
+  EXPECT_EQ(probed, (std::vector<std::string>{"example.net", "down.example"}));
+
+  clock_.Advance(599);  // cached, both the answer and the failure
+  EXPECT_TRUE(tls.Lookup("example.net")->starttls);
+  EXPECT_FALSE(tls.Lookup("down.example").has_value());
+  EXPECT_EQ(probed.size(), 2u);
+  clock_.Advance(1);  // the failure is retried
+  EXPECT_FALSE(tls.Lookup("down.example").has_value());
+  EXPECT_EQ(probed.size(), 3u);
+
+  offers = false;  // the server stopped offering STARTTLS; learnt once the TTL is over
+  clock_.Advance(3000);
+  EXPECT_FALSE(tls.Lookup("example.net")->starttls);
+  EXPECT_EQ(probed.back(), "example.net");
+  clock_.Advance(86400 * 365);
+  EXPECT_FALSE(tls.Lookup("pinned.example")->starttls);
+  EXPECT_EQ(std::count(probed.begin(), probed.end(), "pinned.example"), 0);
 }
 
 }  // namespace

@@ -299,7 +299,11 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   input.expires_at = now + std::int64_t{86400} * plan.expiry_days;
   input.notice_subject = plan.notice_subject;
   input.recipients = std::move(plan.recipients);
-  SubmitExtras extras{record.id, std::move(queue), std::move(events), std::move(dsn_by_address), {}};
+  SubmitExtras extras;
+  extras.consumed_inbound = record.id;
+  extras.queue = std::move(queue);
+  extras.events = std::move(events);
+  extras.dsn_by_address = std::move(dsn_by_address);
   auto submitted = escrow_.Submit(std::move(draft), input, record.client_address, std::move(extras));
   if (!submitted.ok()) return std::move(submitted).error();
   spdlog::info("submission {}: message {}: {} escrow, {} direct, {} end-to-end encrypted, "

@@ -53,9 +53,8 @@ class DeliveryTest(unittest.TestCase):
         for args in (("settings", "set", "domain", "clinic.example", "failure_action=send-plain"),
                      ("settings", "set", "user", TLS_SENDER, "tls_only=true",
                       "default_question=Pet?|Rex"),
-                     # What sealpost believes; plain.example's server no longer offers
-                     # STARTTLS by the time the mail leaves.
-                     ("mx", "set", "tls.example", "--tls", "yes", "--host", "mx.tls.example"),
+                     # What an administrator told sealpost, wrongly: plain.example's server
+                     # offers no STARTTLS when the mail leaves. Other domains are probed.
                      ("mx", "set", "plain.example", "--tls", "yes", "--host", "mx.plain.example")):
             code, _, err = cls.server.admin(*args)
             assert code == 0, (args, err)
@@ -129,6 +128,10 @@ class DeliveryTest(unittest.TestCase):
     def test_tls_only_goes_over_tls_or_its_fallback_goes_instead_never_in_clear(self):
         self.submit(["ana@tls.example", "ben@plain.example"], "Creatinine 88 umol/L",
                     sender=TLS_SENDER)
+        # Nobody told sealpost about tls.example: it asked the server, and keeps the answer.
+        [(starttls, host, expires)] = self.server.sql(
+            "SELECT starttls, host, expires_at - updated_at FROM mx_tls WHERE domain = 'tls.example'")
+        self.assertEqual((starttls, host, expires), (1, "mx.tls.example", 24 * 3600))
         # Ana's server offers STARTTLS: the message itself, over TLS 1.3; the escrow notice
         # that stood by for it is never sent, and its link is gone with it.
         ana = self.copies("ana@tls.example", {"tls-only": "delivered", "standby": "superseded"})
@@ -164,6 +167,20 @@ class DeliveryTest(unittest.TestCase):
                                          "'ben@plain.example'"), [("viewed",)])
         self.assertEqual(self.server.sql("SELECT status FROM recipients WHERE address = "
                                          "'ana@tls.example'"), [("superseded",)])
+
+    def test_tls_only_is_not_planned_where_the_probe_finds_no_starttls(self):
+        # backup.example: the preferred MX refuses connections, the next offers no STARTTLS.
+        self.submit(["dee@backup.example"], "Glucose 5.2 mmol/L", sender=TLS_SENDER)
+        [notice] = wait_for(lambda: self.plain_mx.raw_for("dee@backup.example"), what="dee's notice")
+        self.assertIn(b"/m/", notice)
+        self.assertNotIn(b"Glucose", notice)
+        self.assertEqual(self.server.sql("SELECT starttls, host FROM mx_tls WHERE domain = "
+                                         "'backup.example'"), [(0, "mx.plain.example")])
+        self.assertEqual(self.server.sql("SELECT count(*) FROM queue WHERE rcpt_to = "
+                                         "'dee@backup.example' AND (tls_required OR standby_for != '')"),
+                         [(0,)])
+        [(why,)] = self.server.sql("SELECT trace FROM recipients WHERE address = 'dee@backup.example'")
+        self.assertIn("tls-only skipped: mx.plain.example offers no STARTTLS", why)
 
     def test_one_transaction_with_mixed_results_and_a_dsn_for_the_refused(self):
         connects_before = self.tls_mx.log().count("]: connect from")

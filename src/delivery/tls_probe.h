@@ -1,0 +1,42 @@
+// TlsProbe: whether a domain's mail servers offer STARTTLS, learnt by asking them as
+// delivery would: the same destinations in the same order, a connection to the first
+// that answers, EHLO, and STARTTLS with TLS 1.2 or later. Nothing is sent; the
+// connection ends with QUIT. The policy engine's TLS knowledge caches the answers.
+// Thread-safety: Probe may be called from any thread; it blocks (DNS, network), for at
+// most a few timeouts, so call it off the event loop.
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+#include "delivery/destinations.h"
+#include "delivery/smtp_client.h"
+
+namespace sealpost::delivery {
+
+class Resolver;
+
+struct ProbeResult {
+  bool starttls = false;  // offered, and a TLS 1.2+ handshake completed
+  std::string host;       // the server that answered
+  std::string detail;     // what it said, for the record ("offers no STARTTLS", ...)
+};
+
+class TlsProbe {
+ public:
+  // `max_servers`: destinations tried before giving up.
+  TlsProbe(RouteOptions route, ClientOptions client, Resolver& resolver, int max_servers = 3)
+      : route_(std::move(route)), client_(std::move(client)), resolver_(resolver),
+        max_servers_(max_servers) {}
+
+  // kNotFound: the domain takes no mail; kIo: no server answered (nothing learnt).
+  Result<ProbeResult> Probe(const std::string& domain) const;
+
+ private:
+  RouteOptions route_;
+  ClientOptions client_;
+  Resolver& resolver_;
+  int max_servers_;
+};
+
+}  // namespace sealpost::delivery
