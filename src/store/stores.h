@@ -75,6 +75,8 @@ class OrgStore {
                              const std::string& sealed_settings) = 0;
   virtual Status SetMxTls(const MxTlsRecord& record) = 0;
   virtual Result<std::optional<MxTlsRecord>> FindMxTls(const std::string& domain) = 0;
+  // kNotFound when nothing is known of the domain.
+  virtual Status ForgetMxTls(const std::string& domain) = 0;
   // Inserts or replaces the scope's identity of that kind.
   virtual Status PutIdentity(const OrgIdentityRecord& identity) = 0;
   virtual Result<std::optional<OrgIdentityRecord>> FindIdentity(const std::string& scope,

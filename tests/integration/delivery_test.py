@@ -181,6 +181,19 @@ class DeliveryTest(unittest.TestCase):
                          [(0,)])
         [(why,)] = self.server.sql("SELECT trace FROM recipients WHERE address = 'dee@backup.example'")
         self.assertIn("tls-only skipped: mx.plain.example offers no STARTTLS", why)
+        # What an administrator sees, and forgetting what was learnt.
+        code, out, err = self.server.admin("mx", "show", "BACKUP.example")
+        self.assertEqual(code, 0, err)
+        self.assertIn("backup.example: mx.plain.example does not offer STARTTLS; probed at", out)
+        code, out, err = self.server.admin("mx", "show", "plain.example")
+        self.assertIn("offers STARTTLS; set by an administrator at", out)
+        self.assertEqual(self.server.admin("mx", "forget", "backup.example")[0], 0)
+        code, out, err = self.server.admin("mx", "show", "backup.example")
+        self.assertNotEqual(code, 0)
+        self.assertIn("nothing is known of backup.example", err)
+        code, out, err = self.server.admin("mx", "forget", "nowhere.example")
+        self.assertNotEqual(code, 0)
+        self.assertIn("nothing is known of nowhere.example", err)
 
     def test_one_transaction_with_mixed_results_and_a_dsn_for_the_refused(self):
         connects_before = self.tls_mx.log().count("]: connect from")

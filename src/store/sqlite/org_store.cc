@@ -126,6 +126,17 @@ class SqliteOrgStore final : public OrgStore {
         });
   }
 
+  Status ForgetMxTls(const std::string& domain) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, "DELETE FROM mx_tls WHERE domain = ?").Bind(1, domain).Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) {
+        return MakeError(ErrorCode::kNotFound, "nothing is known of " + domain);
+      }
+      return OkStatus();
+    });
+  }
+
   Status PutIdentity(const OrgIdentityRecord& r) override {
     return db_.Transaction([&](sqlite3* db) {
       return Statement(db, "INSERT OR REPLACE INTO org_identities VALUES (?,?,?,?,?,?,?)")
