@@ -18,7 +18,7 @@ if [ "${1:-}" = "--test" ]; then
   testing=true
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 sqlite3 wrk chromium
              swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl postfix
-             gnupg gpgsm unbound)
+             gnupg gpgsm unbound python3-dkim python3-nacl)
   # Node.js and npm drive the browser tests; use the machine's when it has them.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
