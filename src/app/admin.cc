@@ -16,6 +16,7 @@
 #include "app/config.h"
 #include "base/clock.h"
 #include "base/text.h"
+#include "dkim/domain_signer.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
@@ -36,6 +37,7 @@ struct AdminArgs {
   int days = 730;
   int limit = 50;
   std::string state;
+  std::string algorithm = "rsa", selector;
   bool progress = false, off = false;
   std::vector<std::string> assignments;
 };
@@ -540,6 +542,50 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   mx_forget->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto s = c.org->ForgetMxTls(AsciiLower(a.name));
     if (s.ok()) std::cout << "mx " << a.name << ": forgotten\n";
+    return s;
+  }));
+
+  // DKIM keys (issue 4): made here, published by the domain's administrator in DNS.
+  auto* dkim_cmd = admin->add_subcommand("dkim", "DKIM signing keys of sending domains")->require_subcommand(1);
+  auto* dkim_create = dkim_cmd->add_subcommand(
+      "create", "Make a domain's DKIM key (replacing its key of that algorithm) and print the DNS record");
+  dkim_create->add_option("domain", args->name)->required();
+  dkim_create->add_option("--algorithm", args->algorithm, "rsa (2048 bits, the default) or ed25519");
+  dkim_create->add_option("--selector", args->selector, "default: sealpost-<algorithm>-<yyyymm>");
+  dkim_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto algorithm = dkim::ParseAlgorithm(a.algorithm);
+    if (!algorithm.ok()) return std::move(algorithm).error();
+    dkim::DomainSigner signer(*c.org, c.keys->metadata(), c.clock);
+    auto key = signer.CreateKey(a.name, *algorithm, a.selector);
+    if (!key.ok()) return std::move(key).error();
+    std::cout << "DKIM key for " << key->domain << " (" << key->algorithm << "), selector "
+              << key->selector << ". Mail from " << key->domain
+              << " is signed with it from now on; publish this TXT record in its DNS zone:\n"
+              << dkim::ZoneFileRecord(*key) << "\n";
+    return OkStatus();
+  }));
+  auto* dkim_list = dkim_cmd->add_subcommand("list", "List DKIM keys and their DNS records");
+  dkim_list->add_option("domain", args->name, "only this domain's");
+  dkim_list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto keys = c.org->DkimKeys(AsciiLower(a.name));
+    if (!keys.ok()) return std::move(keys).error();
+    if (keys->empty() && !a.name.empty()) {
+      return MakeError(ErrorCode::kNotFound, a.name + " has no DKIM key");
+    }
+    for (const auto& k : *keys) {
+      std::cout << k.domain << "  " << k.algorithm << "  " << k.selector << "  created "
+                << FormatRfc3339(k.created_at) << "\n  " << dkim::ZoneFileRecord(k) << "\n";
+    }
+    return OkStatus();
+  }));
+  auto* dkim_delete = dkim_cmd->add_subcommand("delete", "Stop signing a domain's mail with one of its keys");
+  dkim_delete->add_option("domain", args->name)->required();
+  dkim_delete->add_option("--algorithm", args->algorithm, "rsa or ed25519")->required();
+  dkim_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto algorithm = dkim::ParseAlgorithm(a.algorithm);
+    if (!algorithm.ok()) return std::move(algorithm).error();
+    auto s = c.org->DeleteDkimKey(AsciiLower(a.name), dkim::AlgorithmName(*algorithm));
+    if (s.ok()) std::cout << a.name << ": " << dkim::AlgorithmName(*algorithm) << " key deleted\n";
     return s;
   }));
 

@@ -143,6 +143,32 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
   EXPECT_EQ(replan->detail, "TLS could not be had: no STARTTLS");
 }
 
+// DKIM fields go on top of what leaves; a message that cannot be signed still leaves.
+TEST_F(DeliveryTest, SignsWhatLeavesAndSendsUnsignedWhenSigningFails) {
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  std::string seen;
+  runner.SignWith([&](std::string_view content) -> Result<std::string> {
+    seen = std::string(content);
+    return std::string("DKIM-Signature: v=1; b=x\r\n");
+  });
+  EXPECT_EQ(runner.RunOnce(), 1);
+  EXPECT_EQ(seen, "Subject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ(target.last.content, "DKIM-Signature: v=1; b=x\r\nSubject: hi\r\n\r\nbody\r\n");
+
+  QueueEntry again = **queue_->Find("q1");
+  again.id = "q2";
+  again.state = QueueState::kQueued;
+  again.sealed_content = *BoxSeal(key_, "Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q2"));
+  ASSERT_TRUE(queue_->Record({}, {again}, {}).ok());
+  runner.SignWith([](std::string_view) -> Result<std::string> {
+    return MakeError(ErrorCode::kInternal, "key cannot be opened");
+  });
+  EXPECT_EQ(runner.RunOnce(), 1);
+  EXPECT_EQ(target.last.content, "Subject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ((**queue_->Find("q2")).state, QueueState::kDelivered);
+}
+
 TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {
   ScriptedTarget target(DeliveryReport::Outcome::kDeferred, "451 4.3.0 try later");
   QueueSettings settings;

@@ -114,6 +114,15 @@ int QueueRunner::RunOnce() {
   if (!unreadable.empty()) (void)queue_.Record(unreadable, {}, {});
   for (auto& [key, messages] : groups) {
     for (auto& message : messages) {
+      if (sign_) {
+        auto fields = sign_(message.content);
+        if (fields.ok()) {
+          message.content.insert(0, *fields);
+        } else {
+          spdlog::error("queue {}: leaves without a DKIM signature: {}",
+                        message.recipients.front().queue_id, fields.error().ToString());
+        }
+      }
       std::weak_ptr<Inbox> inbox = inbox_;
       target_.Deliver(std::move(message), [inbox](std::vector<RecipientResult> results) {
         if (auto box = inbox.lock()) box->Add(std::move(results));

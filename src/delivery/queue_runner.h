@@ -50,6 +50,12 @@ class QueueRunner {
   void Stop();
   // Something was queued or finished: look now rather than at the next poll.
   void Notify();
+
+  // DKIM: returns the fields to put on top of a message about to leave ("" for none).
+  // Set before Start. A message that cannot be signed leaves unsigned (and is logged):
+  // delivery matters more than the signature.
+  using SignFn = std::function<Result<std::string>(std::string_view content)>;
+  void SignWith(SignFn sign) { sign_ = std::move(sign); }
   // One pass: records finished results, then starts due entries. Returns how many it
   // started. For tests and the thread.
   int RunOnce();
@@ -72,6 +78,7 @@ class QueueRunner {
   const SecretBytes& queue_key_;
   const Clock& clock_;
   DeliveredFn on_delivered_;
+  SignFn sign_;
   std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
   std::map<std::string, Pending> in_flight_;  // the runner's thread only
   PollingWorker worker_;  // last: its thread uses everything above

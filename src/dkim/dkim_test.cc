@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
+#include "base/temp_dir.h"
+#include "crypto/random.h"
 #include "dkim/dkim.h"
+#include "dkim/domain_signer.h"
+#include "store/sqlite/stores.h"
 
 namespace sealpost::dkim {
 namespace {
@@ -181,6 +185,44 @@ TEST(Dkim, RefusesWhatCouldInjectOrIsNotAMessage) {
   EXPECT_FALSE(SignMessage(*key, {"clinic.example", "s1", 1}, "no colon here\r\n\r\nbody").ok());
   EXPECT_FALSE(SignMessage(*key, {"clinic.example", "s1", 1}, " folded first: x\r\n\r\n").ok());
   EXPECT_FALSE(DkimKey::FromPrivateDer(Algorithm::kRsaSha256, "not a key").ok());
+}
+
+TEST(DomainSigner, SignsWithTheFromDomainsKeysOrItsParents) {
+  TempDir dir;
+  auto db = sqlite::Database::Open(dir.path() + "/db");
+  ASSERT_TRUE(db.ok());
+  auto store = sqlite::NewOrgStore(**db);
+  SecretBytes key = RandomSecret(32);
+  ManualClock clock(1790000000);
+  DomainSigner signer(*store, key, clock);
+  auto rsa = signer.CreateKey("Clinic.Example", Algorithm::kRsaSha256, "");
+  ASSERT_TRUE(rsa.ok()) << rsa.error().ToString();
+  EXPECT_EQ(rsa->selector, "sealpost-rsa-202609");
+  ASSERT_TRUE(signer.CreateKey("clinic.example", Algorithm::kEd25519Sha256, "ed1").ok());
+  EXPECT_FALSE(signer.CreateKey("clinic.example", Algorithm::kEd25519Sha256, "a.b").ok());
+  EXPECT_FALSE(signer.CreateKey("not a domain", Algorithm::kEd25519Sha256, "s").ok());
+  auto keys = *store->DkimKeys("clinic.example");
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].sealed_private.find("\x30\x82"), std::string::npos);  // sealed, not DER
+  EXPECT_EQ(ZoneFileRecord(keys[0]).rfind("ed1._domainkey.clinic.example. IN TXT ( \"v=DKIM1; "
+                                          "k=ed25519; p=", 0), 0u);
+  const std::string rsa_zone = ZoneFileRecord(keys[1]);
+  EXPECT_NE(rsa_zone.find("\" \""), std::string::npos);  // over 255 characters: split
+
+  const std::string mail = "From: \"Dr. Who, MD\" <dr@Mail.Clinic.Example>\r\nTo: p@x.example\r\n"
+                           "Subject: hi\r\n\r\nbody\r\n";
+  EXPECT_EQ(FromDomain(mail), "mail.clinic.example");
+  auto fields = signer.Sign(mail);
+  ASSERT_TRUE(fields.ok());
+  EXPECT_NE(fields->find("a=ed25519-sha256"), std::string::npos);
+  EXPECT_NE(fields->find("a=rsa-sha256"), std::string::npos);
+  EXPECT_NE(fields->find("d=clinic.example; s=ed1;"), std::string::npos);
+  EXPECT_EQ(*signer.Sign("From: a@other.example\r\n\r\nx\r\n"), "");
+  EXPECT_EQ(*signer.Sign("From: nobody\r\n\r\nx\r\n"), "");
+  EXPECT_EQ(FromDomain("Subject: no from\r\n\r\n"), "");
+  ASSERT_TRUE(store->DeleteDkimKey("clinic.example", "rsa-sha256").ok());
+  EXPECT_EQ(store->DeleteDkimKey("clinic.example", "rsa-sha256").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(signer.Sign(mail)->find("a=rsa-sha256"), std::string::npos);
 }
 
 }  // namespace

@@ -186,6 +186,17 @@ struct OrgIdentityRecord {
   std::int64_t created_at = 0;
 };
 
+// A domain's DKIM key (one per algorithm): the private key, PKCS#8 DER, is sealed under
+// the metadata key; the public value is what the domain publishes in DNS.
+struct DkimKeyRecord {
+  std::string domain;
+  std::string algorithm;     // "rsa-sha256" or "ed25519-sha256"
+  std::string selector;
+  std::string public_value;  // p= of the TXT record
+  std::string sealed_private;
+  std::int64_t created_at = 0;
+};
+
 // An address book and its entries. Entries' data (a question and its answer, a PGP key,
 // an S/MIME certificate) is sealed under the metadata key: answers are needed to seal
 // messages, so they are stored encrypted, never in clear.

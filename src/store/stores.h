@@ -78,6 +78,12 @@ class OrgStore {
   // kNotFound when nothing is known of the domain.
   virtual Status ForgetMxTls(const std::string& domain) = 0;
   // Inserts or replaces the scope's identity of that kind.
+  // DKIM keys: one per domain and algorithm, replaced when made again.
+  virtual Status PutDkimKey(const DkimKeyRecord& key) = 0;
+  // A domain's keys ("" for every domain's), by domain then algorithm.
+  virtual Result<std::vector<DkimKeyRecord>> DkimKeys(const std::string& domain) = 0;
+  // kNotFound when the domain has no such key.
+  virtual Status DeleteDkimKey(const std::string& domain, const std::string& algorithm) = 0;
   virtual Status PutIdentity(const OrgIdentityRecord& identity) = 0;
   virtual Result<std::optional<OrgIdentityRecord>> FindIdentity(const std::string& scope,
                                                                 const std::string& kind) = 0;

@@ -5,6 +5,7 @@ the wire."""
 import email
 import email.policy
 import json
+import re
 import smtplib
 import unittest
 
@@ -58,6 +59,15 @@ class DeliveryTest(unittest.TestCase):
                      ("mx", "set", "plain.example", "--tls", "yes", "--host", "mx.plain.example")):
             code, _, err = cls.server.admin(*args)
             assert code == 0, (args, err)
+        # DKIM: clinic.example signs with both algorithms (RFC 8463 §4); the records the
+        # CLI prints are what its DNS would publish.
+        cls.dkim_dns = {}
+        for algorithm in ("rsa", "ed25519"):
+            code, out, err = cls.server.admin("dkim", "create", "clinic.example",
+                                              "--algorithm", algorithm)
+            assert code == 0, err
+            name, strings = re.search(r"^(\S+)\. IN TXT \((.*)\)$", out, re.M).groups()
+            cls.dkim_dns[name] = "".join(re.findall(r'"([^"]*)"', strings))
         cls.server.start()
 
     @classmethod
@@ -194,6 +204,33 @@ class DeliveryTest(unittest.TestCase):
         code, out, err = self.server.admin("mx", "forget", "nowhere.example")
         self.assertNotEqual(code, 0)
         self.assertIn("nothing is known of nowhere.example", err)
+
+    def test_mail_leaves_with_dkim_signatures_an_independent_verifier_accepts(self):
+        import dkim  # python3-dkim: dkimpy, an independent implementation
+        self.submit(["dkim@tls.example"], "Signed, sealed, delivered.")
+        [raw] = wait_for(lambda: self.tls_mx.raw_for("dkim@tls.example"), what="the signed copy")
+        def dns(name, timeout=5):
+            return self.dkim_dns.get(name.decode().rstrip("."), "").encode() or None
+        message = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        checker = dkim.DKIM(message)
+        signatures = [line for line in message.split(b"\r\n") if line.startswith(b"DKIM-Signature:")]
+        self.assertEqual(len(signatures), 2)
+        algorithms = set()
+        for i in range(len(signatures)):
+            self.assertTrue(checker.verify(idx=i, dnsfunc=dns), f"signature {i}: {signatures[i]}")
+            algorithms.add(checker.signature_fields[b"a"])
+            self.assertEqual(checker.domain, b"clinic.example")
+        self.assertEqual(algorithms, {b"rsa-sha256", b"ed25519-sha256"})
+        # Any change after signing breaks it.
+        tampered = dkim.DKIM(message.replace(b"Signed, sealed", b"Signed, opened"))
+        with self.assertRaisesRegex(dkim.ValidationError, "body hash mismatch"):
+            tampered.verify(idx=0, dnsfunc=dns)
+        code, out, _ = self.server.admin("dkim", "list", "clinic.example")
+        self.assertEqual(code, 0)
+        self.assertEqual(out.count("._domainkey.clinic.example. IN TXT"), 2)
+        code, _, err = self.server.admin("dkim", "create", "clinic.example", "--algorithm", "dsa")
+        self.assertNotEqual(code, 0)
+        self.assertIn("rsa or ed25519", err)
 
     def test_one_transaction_with_mixed_results_and_a_dsn_for_the_refused(self):
         connects_before = self.tls_mx.log().count("]: connect from")

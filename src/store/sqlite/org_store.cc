@@ -137,6 +137,46 @@ class SqliteOrgStore final : public OrgStore {
     });
   }
 
+  Status PutDkimKey(const DkimKeyRecord& k) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "INSERT OR REPLACE INTO dkim_keys VALUES (?,?,?,?,?,?)")
+          .Bind(1, k.domain).Bind(2, k.algorithm).Bind(3, k.selector).Bind(4, k.public_value)
+          .BindBlob(5, k.sealed_private).Bind(6, k.created_at).Run();
+    });
+  }
+
+  Result<std::vector<DkimKeyRecord>> DkimKeys(const std::string& domain) override {
+    std::vector<DkimKeyRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, domain.empty()
+                          ? "SELECT domain, algorithm, selector, public_value, sealed_private, "
+                            "created_at FROM dkim_keys ORDER BY domain, algorithm"
+                          : "SELECT domain, algorithm, selector, public_value, sealed_private, "
+                            "created_at FROM dkim_keys WHERE domain = ? ORDER BY algorithm");
+      if (!domain.empty()) s.Bind(1, domain);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5)});
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Status DeleteDkimKey(const std::string& domain, const std::string& algorithm) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, "DELETE FROM dkim_keys WHERE domain = ? AND algorithm = ?")
+                        .Bind(1, domain).Bind(2, algorithm).Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) {
+        return MakeError(ErrorCode::kNotFound, domain + " has no " + algorithm + " DKIM key");
+      }
+      return OkStatus();
+    });
+  }
+
   Status PutIdentity(const OrgIdentityRecord& r) override {
     return db_.Transaction([&](sqlite3* db) {
       return Statement(db, "INSERT OR REPLACE INTO org_identities VALUES (?,?,?,?,?,?,?)")

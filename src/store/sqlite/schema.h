@@ -184,6 +184,18 @@ ALTER TABLE queue ADD COLUMN standby_for TEXT NOT NULL DEFAULT '';
 CREATE INDEX queue_standby ON queue(standby_for) WHERE standby_for != '';
 ALTER TABLE mx_tls ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 11: DKIM keys per domain and algorithm (issue 4); private keys sealed.
+    R"sql(
+CREATE TABLE dkim_keys (
+  domain TEXT NOT NULL COLLATE NOCASE,
+  algorithm TEXT NOT NULL,
+  selector TEXT NOT NULL,
+  public_value TEXT NOT NULL,
+  sealed_private BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (domain, algorithm)
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -1,0 +1,125 @@
+#include "dkim/domain_signer.h"
+
+#include <ctime>
+
+#include "base/text.h"
+#include "crypto/primitives.h"
+
+namespace sealpost::dkim {
+namespace {
+
+std::string Aad(const std::string& domain, const std::string& algorithm) {
+  return "sealpost/dkim/v1|" + AsciiLower(domain) + "|" + algorithm;
+}
+
+bool IsLabelChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+}
+
+bool IsDomain(const std::string& d) {
+  if (d.empty() || d.size() > 253 || d.front() == '.' || d.back() == '.' ||
+      d.find('.') == std::string::npos || d.find("..") != std::string::npos) {
+    return false;
+  }
+  for (char c : d) {
+    if (!IsLabelChar(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string FromDomain(std::string_view message) {
+  auto split = Split(message);
+  if (!split.ok()) return "";
+  for (const auto& f : split->fields) {
+    if (AsciiLower(f.name) != "from") continue;
+    std::string value = CanonicalHeader(f, Canon::kRelaxed);  // unfolded
+    value = value.substr(value.find(':') + 1);
+    if (auto open = value.rfind('<'); open != std::string::npos) {
+      value = value.substr(open + 1, value.find('>', open) - open - 1);
+    }
+    auto at = value.rfind('@');
+    if (at == std::string::npos) return "";
+    std::string domain;
+    for (char c : value.substr(at + 1)) {
+      if (!IsLabelChar(c)) break;
+      domain += c;
+    }
+    domain = AsciiLower(domain);
+    return IsDomain(domain) ? domain : "";
+  }
+  return "";
+}
+
+Result<DkimKeyRecord> DomainSigner::CreateKey(const std::string& domain, Algorithm algorithm,
+                                              const std::string& selector) {
+  const std::string name = AsciiLower(domain);
+  if (!IsDomain(name)) return MakeError(ErrorCode::kInvalidArgument, "is not a domain name", "domain");
+  std::string sel = selector;
+  if (sel.empty()) {
+    std::time_t now = clock_.NowUnix();
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char month[8];
+    std::strftime(month, sizeof month, "%Y%m", &tm);
+    sel = std::string("sealpost-") + (algorithm == Algorithm::kRsaSha256 ? "rsa-" : "ed25519-") + month;
+  }
+  for (char c : sel) {
+    if (!IsLabelChar(c) || c == '.') {
+      return MakeError(ErrorCode::kInvalidArgument, "may hold only letters, digits and '-'", "selector");
+    }
+  }
+  if (sel.empty() || sel.size() > 63) {
+    return MakeError(ErrorCode::kInvalidArgument, "must be 1 to 63 characters", "selector");
+  }
+  auto key = DkimKey::Generate(algorithm);
+  if (!key.ok()) return std::move(key).error();
+  std::string der = key->PrivateDer();
+  DkimKeyRecord record{name, AlgorithmName(algorithm), sel, key->PublicValue(), "", clock_.NowUnix()};
+  auto sealed = BoxSeal(key_, der, Aad(name, record.algorithm));
+  WipeMemory(der.data(), der.size());
+  if (!sealed.ok()) return std::move(sealed).error();
+  record.sealed_private = std::move(*sealed);
+  auto stored = store_.PutDkimKey(record);
+  if (!stored.ok()) return std::move(stored).error();
+  return record;
+}
+
+Result<std::string> DomainSigner::Sign(std::string_view message) const {
+  std::string domain = FromDomain(message);
+  // The From domain, else its parents (not the top-level domain itself).
+  while (!domain.empty() && domain.find('.') != std::string::npos) {
+    auto keys = store_.DkimKeys(domain);
+    if (!keys.ok()) return std::move(keys).error();
+    if (!keys->empty()) {
+      std::string fields;
+      for (const auto& k : *keys) {
+        auto algorithm = ParseAlgorithm(k.algorithm);
+        if (!algorithm.ok()) return std::move(algorithm).error();
+        auto der = BoxOpen(key_, k.sealed_private, Aad(k.domain, k.algorithm));
+        if (!der.ok()) return std::move(der).error();
+        auto key = DkimKey::FromPrivateDer(*algorithm, *der);
+        WipeMemory(der->data(), der->size());
+        if (!key.ok()) return std::move(key).error();
+        auto field = SignMessage(*key, {k.domain, k.selector, clock_.NowUnix()}, message);
+        if (!field.ok()) return std::move(field).error();
+        fields += *field;
+      }
+      return fields;
+    }
+    domain = domain.substr(domain.find('.') + 1);
+  }
+  return std::string();
+}
+
+std::string ZoneFileRecord(const DkimKeyRecord& key) {
+  const std::string text = std::string("v=DKIM1; k=") +
+                           (key.algorithm == "rsa-sha256" ? "rsa" : "ed25519") +
+                           "; p=" + key.public_value;
+  std::string out = key.selector + "._domainkey." + key.domain + ". IN TXT (";
+  for (std::size_t i = 0; i < text.size(); i += 255) out += " \"" + text.substr(i, 255) + "\"";
+  return out + " )";
+}
+
+}  // namespace sealpost::dkim
