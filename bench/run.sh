@@ -7,6 +7,9 @@ BUILD=$(dirname "$(dirname "$(dirname "$BIN")")")
 if [ -x "$BUILD/bench/policy_bench" ]; then
   "$BUILD/bench/policy_bench" --benchmark_min_time=2
 fi
+if [ -x "$BUILD/bench/dkim_bench" ]; then
+  bench/dkim_bench.sh "$BUILD/bench/dkim_bench"
+fi
 if [ -x "$BUILD/bench/pki_bench" ]; then
   bench/pki_bench.sh "$BUILD/bench/pki_bench"
 fi

@@ -592,7 +592,8 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   // The outbound queue (issue 4): what is waiting, what happened, and a hand on it.
   auto* queue = admin->add_subcommand("queue", "The outbound queue")->require_subcommand(1);
   auto* queue_list = queue->add_subcommand("list", "List entries, newest first");
-  queue_list->add_option("--state", args->state, "queued, in_flight, deferred, delivered, bounced or expired");
+  queue_list->add_option("--state", args->state, "queued, in_flight, deferred, delivered, bounced, expired, "
+                        "standby, replanned or superseded");
   queue_list->add_option("--limit", args->limit, "at most this many (default 50)")->check(CLI::Range(1, 100000));
   queue_list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     std::optional<QueueState> state;
@@ -601,7 +602,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
       if (!state) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "unknown state \"" + a.state + "\" (queued, in_flight, deferred, "
-                         "delivered, bounced or expired)");
+                         "delivered, bounced, expired, standby, replanned or superseded)");
       }
     }
     auto entries = c.queue->List(state, a.limit);
@@ -636,6 +637,10 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
               << "last reply:   " << (e.last_error.empty() ? "-" : e.last_error) << "\n"
               << "content:      " << (e.sealed_content.empty() ? "deleted" : "sealed, waiting") << "\n"
               << "report:       " << (e.report.empty() ? "-" : e.report) << "\n";
+    if (e.tls_required) std::cout << "TLS-only:     leaves over TLS 1.2+ or not at all\n";
+    if (!e.standby_for.empty()) {
+      std::cout << "standby for:  " << e.standby_for << " (sent if that copy cannot get TLS)\n";
+    }
     return OkStatus();
   }));
   auto* queue_retry = queue->add_subcommand("retry", "Make a queued or deferred entry due now");
