@@ -384,8 +384,6 @@ Status MessagesApi::AddDirectCopies(const MessageRequest& m, const RecipientPlan
     notice.from_address = settings_.notice_from;
     notice.to_address = m.from;
     notice.reference = "(sent on " + FormatHumanDate(now) + ")";
-    notice.message_id_domain = DomainOfAddress(settings_.notice_from);
-    if (notice.message_id_domain.empty()) notice.message_id_domain = "localhost";
     notice.recipients.push_back({r.address, r.trace});
     auto text = BuildUndeliveredNotice(notice);
     if (!text.ok()) return std::move(text).error();

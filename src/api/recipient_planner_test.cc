@@ -220,6 +220,18 @@ TEST_F(RecipientPlannerTest, TlsOnlyCopiesComeWithAStandbyFallback) {
   ASSERT_TRUE(plan.ok());
   EXPECT_TRUE(plan->direct.empty());
   EXPECT_EQ(plan->need_question, std::vector<std::string>{"pat@tls.example"});
+
+  // Content rules that do not match: standard delivery, no TLS requirement, no standby.
+  ASSERT_TRUE(directory_->Replace(OrgLevel::kDomain, "clinic.example",
+                                  R"({"tls_only": true, "content_rules": [{"keyword": "diagnosis"}]})")
+                  .ok());
+  plan = direct.Plan(Message({"pat@tls.example"}));
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  ASSERT_EQ(plan->direct.size(), 1u);
+  EXPECT_EQ(plan->direct[0].method, "standard");
+  EXPECT_FALSE(plan->direct[0].tls_required());
+  EXPECT_TRUE(plan->recipients.empty());
+  EXPECT_TRUE(plan->bounce.empty());
 }
 
 }  // namespace

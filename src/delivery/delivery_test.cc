@@ -144,6 +144,17 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
 }
 
 // DKIM fields go on top of what leaves; a message that cannot be signed still leaves.
+// Only a TLS-only entry has a fallback to hand over to: any other entry told "no TLS"
+// waits and tries again rather than ending with nothing after it.
+TEST_F(DeliveryTest, NoTlsForAnOrdinaryEntryIsADeferral) {
+  ScriptedTarget target(DeliveryReport::Outcome::kNoTls, "TLS could not be had");
+  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  EXPECT_EQ(runner.RunOnce(), 1);
+  auto entry = **queue_->Find("q1");
+  EXPECT_EQ(entry.state, QueueState::kDeferred);
+  EXPECT_FALSE(entry.sealed_content.empty());
+}
+
 TEST_F(DeliveryTest, SignsWhatLeavesAndSendsUnsignedWhenSigningFails) {
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
   QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);

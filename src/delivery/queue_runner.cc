@@ -177,10 +177,14 @@ void QueueRunner::Record(std::int64_t now) {
           break;
         case Outcome::kNoTls:
           // Never in clear: the fallback prepared at submission (an escrow notice,
-          // normally) stands in for this copy now.
-          u.state = QueueState::kReplanned;
-          spdlog::warn("queue {}: TLS-only copy replanned: {}", e.id, report.reply);
-          break;
+          // normally) stands in for this copy now. Only TLS-only entries have one; any
+          // other entry waits and tries again, so nothing ends without a successor.
+          if (e.tls_required) {
+            u.state = QueueState::kReplanned;
+            spdlog::warn("queue {}: TLS-only copy replanned: {}", e.id, report.reply);
+            break;
+          }
+          [[fallthrough]];
         case Outcome::kDeferred:
           if (now - e.created_at >= settings_.max_age_seconds) {
             u.state = QueueState::kExpired;

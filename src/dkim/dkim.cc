@@ -55,11 +55,11 @@ std::string WithoutB(std::string_view raw) {
     const auto semi = tags.find(';');
     std::string_view tag = tags.substr(0, semi);
     const auto eq = tag.find('=');
-    std::string name = eq == std::string_view::npos ? "" : CompressWsp(tag.substr(0, eq));
-    // Unfolded: CR and LF are whitespace here too.
-    name.erase(std::remove_if(name.begin(), name.end(), [](char c) { return c == '\r' || c == '\n'; }),
-               name.end());
-    name = CompressWsp(name);
+    // The tag's name without folding whitespace (CR, LF, SP, HTAB).
+    std::string name;
+    for (char c : tag.substr(0, eq == std::string_view::npos ? 0 : eq)) {
+      if (!IsWsp(c) && c != '\r' && c != '\n') name += c;
+    }
     out += name == "b" ? tag.substr(0, eq + 1) : tag;
     if (semi == std::string_view::npos) break;
     out += ';';

@@ -2,6 +2,7 @@
 
 #include "base/encoding.h"
 #include "base/temp_dir.h"
+#include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "dkim/dkim.h"
 #include "dkim/domain_signer.h"
@@ -203,7 +204,12 @@ TEST(DomainSigner, SignsWithTheFromDomainsKeysOrItsParents) {
   EXPECT_FALSE(signer.CreateKey("not a domain", Algorithm::kEd25519Sha256, "s").ok());
   auto keys = *store->DkimKeys("clinic.example");
   ASSERT_EQ(keys.size(), 2u);
-  EXPECT_EQ(keys[0].sealed_private.find("\x30\x82"), std::string::npos);  // sealed, not DER
+  // Sealed under the metadata key, bound to domain and algorithm: the DER is not there.
+  auto der = BoxOpen(key, keys[0].sealed_private, "sealpost/dkim/v1|clinic.example|ed25519-sha256");
+  ASSERT_TRUE(der.ok());
+  EXPECT_TRUE(DkimKey::FromPrivateDer(Algorithm::kEd25519Sha256, *der).ok());
+  EXPECT_EQ(keys[0].sealed_private.find(*der), std::string::npos);
+  EXPECT_FALSE(BoxOpen(key, keys[0].sealed_private, "sealpost/dkim/v1|other.example|ed25519-sha256").ok());
   EXPECT_EQ(ZoneFileRecord(keys[0]).rfind("ed1._domainkey.clinic.example. IN TXT ( \"v=DKIM1; "
                                           "k=ed25519; p=", 0), 0u);
   const std::string rsa_zone = ZoneFileRecord(keys[1]);

@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 
 #include "base/text.h"
+#include "mime/address.h"
 #include "mime/gmime_util.h"
 
 namespace sealpost {
@@ -75,10 +76,13 @@ Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& n) {
       return MakeError(ErrorCode::kInvalidArgument, "line break in a notice header field");
     }
   }
+  std::string id_domain = n.message_id_domain;
+  if (id_domain.empty()) id_domain = DomainOfAddress(n.from_address);
+  if (id_domain.empty()) id_domain = "localhost";
   auto message = NewAutoMessage(n.organisation, n.from_address, n.to_address,
                                 "Not delivered: no secure way to reach " +
                                     std::to_string(n.recipients.size()) + " recipient(s)",
-                                n.message_id_domain);
+                                id_domain);
   std::string list, items;
   for (const auto& r : n.recipients) {
     list += "  - " + r.address + "\n    " + r.reason + "\n";

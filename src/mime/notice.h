@@ -37,7 +37,7 @@ struct UndeliveredNotice {
   std::string to_address;       // the sender
   std::string reference;        // e.g. "queued as 1a2b... on 2026-11-22 10:00 UTC"
   std::vector<Recipient> recipients;
-  std::string message_id_domain;
+  std::string message_id_domain;  // empty: from_address's domain, else "localhost"
 };
 Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& notice);
 

@@ -202,7 +202,9 @@ std::optional<TlsCapability> StoredTlsKnowledge::Lookup(std::string_view domain)
                  probed.error().ToString());
   }
   auto stored = store_.SetMxTls(learnt);
-  if (!stored.ok()) spdlog::error("TLS knowledge of {} not kept: {}", name, stored.error().ToString());
+  if (!stored.ok()) {
+    spdlog::error("TLS knowledge of {} not kept: {}", SanitizeForLog(name), stored.error().ToString());
+  }
   return known(learnt);
 }
 

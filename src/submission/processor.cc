@@ -249,8 +249,6 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     notice.from_address = settings_.notice_from;
     notice.to_address = envelope->mail_from;
     notice.reference = "(queued as " + record.id + " on " + FormatHumanDate(record.received_at) + ")";
-    notice.message_id_domain = DomainOfAddress(settings_.notice_from);
-    if (notice.message_id_domain.empty()) notice.message_id_domain = "localhost";
     for (const auto* r : group) {
       notice.recipients.push_back({r->address, r->trace});
       events.push_back({0, "", "", r->standby ? "standby_bounce" : "bounced", now,
