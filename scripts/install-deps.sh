@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libgmime-3.0-dev libsqlite3-dev librnp-dev libunbound-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libctemplate-dev libre2-dev
-  openssl ca-certificates
+  openssl ca-certificates dns-root-data
 )
 # Tests and benchmarks: real clients and a real browser.
 testing=false
@@ -18,7 +18,7 @@ if [ "${1:-}" = "--test" ]; then
   testing=true
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 sqlite3 wrk chromium
              swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl postfix
-             gnupg gpgsm unbound python3-dkim python3-nacl)
+             gnupg gpgsm unbound ldnsutils python3-dkim python3-nacl)
   # Node.js and npm drive the browser tests; use the machine's when it has them.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)

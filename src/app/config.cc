@@ -211,7 +211,10 @@ Result<Config> LoadConfig(const std::string& path) {
     t.String("outbox", c.outbox);
     t.String("helo_name", c.delivery_hostname);
     t.String("resolver", c.resolver);
+    t.String("dnssec_trust_anchor", c.dnssec_trust_anchor);
     t.Int("mx_port", c.mx_port, 1, 65535);
+    t.Int("mta_sts_port", c.mta_sts_port, 1, 65535);
+    t.String("trusted_ca_file", c.trusted_ca_file);
     t.StringList("transport", c.transport);
     t.Int("max_connections_per_domain", c.max_connections_per_domain, 1, 1000);
     t.Int("max_in_flight", c.max_in_flight, 1, 100000);
@@ -350,7 +353,10 @@ mode = )" + std::string(dev ? "\"outbox\"" : "\"smtp\"") + R"(                 #
 outbox = "outbox"
 helo_name = "localhost"         # our name in EHLO and in bounce reports (DSNs)
 resolver = ""                   # DNS: "" uses /etc/resolv.conf; "192.0.2.53" or "127.0.0.1@5353": that server only
+dnssec_trust_anchor = "/usr/share/dns/root.key"  # DNSSEC validation for DANE; the resolver must pass DNSSEC records; "" turns it off
 mx_port = 25                    # the port of recipients' mail servers
+mta_sts_port = 443              # the port of recipients' MTA-STS policy servers (mta-sts.DOMAIN)
+trusted_ca_file = ""            # CAs that vouch for MTA-STS policy and mail servers; "": the system's
 transport = []                  # e.g. ["partner.example = relay.partner.example:25 tls=required", "* = smarthost.example:587"]
 max_connections_per_domain = 10
 max_in_flight = 100             # queue entries being delivered at once

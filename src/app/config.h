@@ -56,7 +56,11 @@ struct Config {
   std::string outbox = "outbox";
   std::string delivery_hostname = "localhost";  // EHLO name, Reporting-MTA
   std::string resolver;                         // "": /etc/resolv.conf; "IP[@port]"
+  // DNSSEC validation (and so DANE): the root's trust anchor, from Debian's dns-root-data.
+  std::string dnssec_trust_anchor = "/usr/share/dns/root.key";
   std::uint16_t mx_port = 25;
+  std::uint16_t mta_sts_port = 443;     // of mta-sts.DOMAIN, where MTA-STS policies are
+  std::string trusted_ca_file;          // CAs for MTA-STS; "": the system's
   std::vector<std::string> transport;           // "DOMAIN = HOST[:PORT] [tls=...]"
   int max_connections_per_domain = 10;
   int max_in_flight = 100;

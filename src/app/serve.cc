@@ -41,6 +41,8 @@ Result<delivery::SmtpTargetOptions> SmtpOptions(const Config& config) {
   options.client.command_timeout = std::chrono::seconds(config.delivery_command_timeout_seconds);
   options.client.data_timeout = std::chrono::seconds(2 * config.delivery_command_timeout_seconds);
   options.route.port = config.mx_port;
+  options.mta_sts.port = config.mta_sts_port;
+  options.trusted_ca_file = config.Resolve(config.trusted_ca_file);
   for (const auto& line : config.transport) {
     auto rule = delivery::ParseTransportRule(line);
     if (!rule.ok()) return std::move(rule).error();
@@ -53,6 +55,7 @@ Result<delivery::SmtpTargetOptions> SmtpOptions(const Config& config) {
 Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config) {
   delivery::ResolverOptions resolver_options;
   resolver_options.forwarder = config.resolver;
+  resolver_options.trust_anchor_file = config.Resolve(config.dnssec_trust_anchor);
   return delivery::Resolver::Create(resolver_options);
 }
 

@@ -14,6 +14,22 @@ bool IsIpLiteral(const std::string& host) {
   return !ec;
 }
 
+// RFC 7672 §2.2: a host whose validated TLSA records include usable ones must prove
+// itself by one of them; with only unusable records it still must give TLS. A failed
+// lookup (bogus, server failure) makes the host unusable now: kIo.
+Status DaneFor(const std::string& host, std::uint16_t port, Resolver& resolver,
+               Destination& destination) {
+  auto tlsa = resolver.Tlsa(host, port);
+  if (!tlsa.ok()) return std::move(tlsa).error();
+  if (!tlsa->secure || tlsa->records.empty()) return OkStatus();
+  destination.tls = TlsPolicy::kRequired;
+  for (const auto& r : tlsa->records) {
+    if (r.UsableForSmtp()) destination.tlsa.push_back(r);
+  }
+  if (!destination.tlsa.empty()) destination.authentication = Authentication::kDane;
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::vector<Destination>> FindDestinations(const std::string& domain,
@@ -22,6 +38,7 @@ Result<std::vector<Destination>> FindDestinations(const std::string& domain,
   std::vector<std::string> hosts;
   std::uint16_t port = options.port;
   TlsPolicy tls_policy = TlsPolicy::kOpportunistic;
+  bool mx_secure = false;  // DANE needs a validated MX answer (RFC 7672 §2.2.1)
   if (auto rule = FindTransport(options.transports, domain)) {
     hosts.push_back(rule->host);
     port = rule->port;
@@ -29,6 +46,7 @@ Result<std::vector<Destination>> FindDestinations(const std::string& domain,
   } else {
     auto mx = resolver.Mx(domain);
     if (!mx.ok()) return std::move(mx).error();
+    mx_secure = mx->secure;
     // Equal preferences are shuffled: a fresh generator per lookup keeps this reentrant.
     std::mt19937 random(std::random_device{}());
     auto ordered = MxHostsInOrder(domain, *mx, options.max_mx_hosts, random);
@@ -40,7 +58,11 @@ Result<std::vector<Destination>> FindDestinations(const std::string& domain,
   for (const auto& host : hosts) {
     if (destinations.size() == options.max_addresses) break;
     if (IsIpLiteral(host)) {
-      destinations.push_back({host, host, port, tls_policy});
+      Destination literal;
+      literal.host = literal.address = host;
+      literal.port = port;
+      literal.tls = tls_policy;
+      destinations.push_back(std::move(literal));
       continue;
     }
     auto addresses = resolver.Addresses(host);
@@ -48,9 +70,22 @@ Result<std::vector<Destination>> FindDestinations(const std::string& domain,
       last_error = addresses.error().message;
       continue;
     }
+    Destination base;
+    base.host = host;
+    base.port = port;
+    base.tls = tls_policy;
+    if (mx_secure && addresses->secure) {
+      auto dane = DaneFor(host, port, resolver, base);
+      if (!dane.ok()) {
+        last_error = dane.error().message;
+        continue;
+      }
+    }
     for (const auto& a : addresses->addresses) {
       if (destinations.size() == options.max_addresses) break;
-      destinations.push_back({host, a, port, tls_policy});
+      Destination d = base;
+      d.address = a;
+      destinations.push_back(std::move(d));
     }
   }
   if (destinations.empty()) {

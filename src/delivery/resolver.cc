@@ -11,6 +11,8 @@ namespace {
 constexpr int kTypeA = 1;
 constexpr int kTypeMx = 15;
 constexpr int kTypeAaaa = 28;
+constexpr int kTypeTxt = 16;
+constexpr int kTypeTlsa = 52;
 constexpr int kClassIn = 1;
 constexpr int kRcodeServfail = 2;
 
@@ -65,6 +67,28 @@ Result<MxRecord> ParseMxRdata(const char* data, int length) {
   return mx;
 }
 
+bool TlsaRecord::UsableForSmtp() const {
+  if (usage != 2 && usage != 3) return false;  // PKIX-TA/EE are not for SMTP (RFC 7672 §3.1.3)
+  if (selector > 1) return false;
+  switch (matching) {
+    case 0: return !data.empty();
+    case 1: return data.size() == 32;
+    case 2: return data.size() == 64;
+    default: return false;
+  }
+}
+
+Result<TlsaRecord> ParseTlsaRdata(const char* data, int length) {
+  if (length < 4) return MakeError(ErrorCode::kInvalidArgument, "TLSA record too short");
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  TlsaRecord record;
+  record.usage = p[0];
+  record.selector = p[1];
+  record.matching = p[2];
+  record.data.assign(data + 3, static_cast<std::size_t>(length - 3));
+  return record;
+}
+
 Result<std::unique_ptr<Resolver>> Resolver::Create(const ResolverOptions& options) {
   ub_ctx* ctx = ub_ctx_create();
   if (!ctx) return MakeError(ErrorCode::kInternal, "cannot create a DNS resolver");
@@ -104,6 +128,39 @@ Result<MxAnswer> Resolver::Mx(const std::string& domain) {
   if (answer.records.size() == 1 && answer.records[0].host.empty()) {
     answer.null_mx = true;
     answer.records.clear();
+  }
+  return answer;
+}
+
+Result<std::vector<std::string>> Resolver::Txt(const std::string& name) {
+  auto result = Query(ctx_, name, kTypeTxt);
+  if (!result.ok()) return std::move(result).error();
+  std::vector<std::string> records;
+  if (!(*result)->havedata) return records;
+  for (int i = 0; (*result)->data[i]; ++i) {
+    const auto* p = reinterpret_cast<const unsigned char*>((*result)->data[i]);
+    const int length = (*result)->len[i];
+    std::string text;
+    for (int at = 0; at < length;) {
+      int n = p[at++];
+      if (at + n > length) return MakeError(ErrorCode::kIo, "malformed TXT record at " + SanitizeForLog(name, 100));
+      text.append(reinterpret_cast<const char*>(p + at), static_cast<std::size_t>(n));
+      at += n;
+    }
+    records.push_back(std::move(text));
+  }
+  return records;
+}
+
+Result<TlsaAnswer> Resolver::Tlsa(const std::string& host, std::uint16_t port) {
+  auto result = Query(ctx_, "_" + std::to_string(port) + "._tcp." + host, kTypeTlsa);
+  if (!result.ok()) return std::move(result).error();
+  TlsaAnswer answer;
+  answer.secure = (*result)->secure != 0;
+  if (!(*result)->havedata) return answer;
+  for (int i = 0; (*result)->data[i]; ++i) {
+    auto record = ParseTlsaRdata((*result)->data[i], (*result)->len[i]);
+    if (record.ok()) answer.records.push_back(std::move(*record));
   }
   return answer;
 }

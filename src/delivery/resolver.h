@@ -18,7 +18,9 @@ namespace sealpost::delivery {
 
 struct ResolverOptions {
   std::string forwarder;          // empty: /etc/resolv.conf
-  std::string trust_anchor_file;  // DNSSEC root (or test) trust anchor; empty: none
+  // DNSSEC trust anchor (the root's, or a test zone's). Empty: nothing is validated,
+  // so no answer is secure and DANE never applies.
+  std::string trust_anchor_file;
 };
 
 struct MxRecord {
@@ -31,6 +33,23 @@ struct MxAnswer {
   bool null_mx = false;   // RFC 7505: "0 ." — the domain accepts no mail
   bool secure = false;    // DNSSEC-validated
   std::vector<MxRecord> records;  // empty with exists: no MX (use the domain itself)
+};
+
+// One TLSA record (RFC 6698): which certificate it names and how.
+struct TlsaRecord {
+  std::uint8_t usage = 0;     // 2: DANE-TA (a trust anchor), 3: DANE-EE (the server's own)
+  std::uint8_t selector = 0;  // 0: the whole certificate, 1: its public key (SPKI)
+  std::uint8_t matching = 0;  // 0: exact, 1: SHA-256, 2: SHA-512
+  std::string data;           // binary
+
+  // RFC 7672 §3.1: only DANE-TA and DANE-EE, with known selectors and matching types
+  // (the digests at their lengths), mean anything for SMTP.
+  bool UsableForSmtp() const;
+};
+
+struct TlsaAnswer {
+  bool secure = false;  // only a validated answer counts (RFC 7672 §2.2)
+  std::vector<TlsaRecord> records;
 };
 
 struct AddressAnswer {
@@ -48,11 +67,19 @@ class Resolver {
   // kIo for a failure that may pass (SERVFAIL, timeout): the caller defers.
   Result<MxAnswer> Mx(const std::string& domain);
   Result<AddressAnswer> Addresses(const std::string& host);
+  // TXT records, each one's strings joined (RFC 7208 §3.3); empty when there are none.
+  Result<std::vector<std::string>> Txt(const std::string& name);
+  // The TLSA records of `_PORT._tcp.HOST`. A failed DNSSEC validation is kIo: that
+  // server must not be used now (RFC 7672 §2.2.1).
+  Result<TlsaAnswer> Tlsa(const std::string& host, std::uint16_t port);
 
  private:
   explicit Resolver(ub_ctx* ctx) : ctx_(ctx) {}
   ub_ctx* ctx_;
 };
+
+// Parses a TLSA record's RDATA (usage, selector, matching type, data).
+Result<TlsaRecord> ParseTlsaRdata(const char* data, int length);
 
 // Parses an MX record's RDATA (preference, then an uncompressed domain name).
 Result<MxRecord> ParseMxRdata(const char* data, int length);

@@ -85,5 +85,35 @@ TEST(MxRdata, ParsesNamesAndRefusesMalformed) {
   EXPECT_FALSE(ParseMxRdata(unterminated, sizeof unterminated - 1).ok());
 }
 
+TEST(TlsaRdata, ParsesAndKnowsWhatSmtpCanUse) {
+  std::string rdata("\x03\x01\x01", 3);
+  rdata += std::string(32, '\xab');
+  auto tlsa = ParseTlsaRdata(rdata.data(), static_cast<int>(rdata.size()));
+  ASSERT_TRUE(tlsa.ok());
+  EXPECT_EQ(tlsa->usage, 3);
+  EXPECT_EQ(tlsa->selector, 1);
+  EXPECT_EQ(tlsa->matching, 1);
+  EXPECT_EQ(tlsa->data, std::string(32, '\xab'));
+  EXPECT_TRUE(tlsa->UsableForSmtp());
+  EXPECT_FALSE(ParseTlsaRdata(rdata.data(), 3).ok());
+
+  TlsaRecord r = *tlsa;
+  r.usage = 2;  // DANE-TA
+  EXPECT_TRUE(r.UsableForSmtp());
+  r.usage = 1;  // PKIX-EE: RFC 7672 §3.1.3, not for SMTP
+  EXPECT_FALSE(r.UsableForSmtp());
+  r.usage = 3;
+  r.data.resize(31);  // a SHA-256 of the wrong length
+  EXPECT_FALSE(r.UsableForSmtp());
+  r.matching = 2;
+  r.data.assign(64, 'x');
+  EXPECT_TRUE(r.UsableForSmtp());
+  r.matching = 3;
+  EXPECT_FALSE(r.UsableForSmtp());
+  r.matching = 0;
+  r.selector = 2;
+  EXPECT_FALSE(r.UsableForSmtp());
+}
+
 }  // namespace
 }  // namespace sealpost::delivery

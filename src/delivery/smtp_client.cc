@@ -1,6 +1,7 @@
 #include "delivery/smtp_client.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -42,6 +43,7 @@ struct SmtpConnection::Impl {
   ReplyReader reader;
   EhloCapabilities caps;
   bool broken = false;
+  Authentication authenticated = Authentication::kNone;
 
   beast::tcp_stream& Lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
@@ -133,6 +135,47 @@ struct SmtpConnection::Impl {
     co_return OkStatus();
   }
 
+  // Makes the handshake check the certificate as the destination asks.
+  Status RequireAuthentication(SSL* ssl) {
+    switch (destination.authentication) {
+      case Authentication::kNone:
+        return OkStatus();
+      case Authentication::kDane: {
+        // RFC 7672 §3.2: the reference names are the MX host's; DANE-EE ignores names.
+        if (SSL_dane_enable(ssl, destination.host.c_str()) <= 0) {
+          return Failed("cannot enable DANE checks");
+        }
+        SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+        int usable = 0;
+        for (const auto& r : destination.tlsa) {
+          int added = SSL_dane_tlsa_add(ssl, r.usage, r.selector, r.matching,
+                                        reinterpret_cast<const unsigned char*>(r.data.data()),
+                                        r.data.size());
+          if (added > 0) ++usable;
+        }
+        if (usable == 0) return Failed("no usable TLSA record");
+        break;
+      }
+      case Authentication::kPkix:
+        SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        if (SSL_set1_host(ssl, destination.host.c_str()) != 1) {
+          return Failed("cannot set the name to verify");
+        }
+        break;
+    }
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+    return OkStatus();
+  }
+
+  Error VerificationFailed(SSL* ssl) {
+    broken = true;
+    long result = SSL_get_verify_result(ssl);
+    const char* how = destination.authentication == Authentication::kDane ? "DANE" : "PKIX";
+    return MakeError(ErrorCode::kUnauthenticated,
+                     Describe(destination) + ": the certificate fails the " + how +
+                         " check: " + X509_verify_cert_error_string(result));
+  }
+
   // STARTTLS and the handshake; the error names what failed.
   asio::awaitable<Status> StartTls(asio::ssl::context& context) {
     auto reply = co_await Command("STARTTLS");
@@ -141,12 +184,20 @@ struct SmtpConnection::Impl {
     if (!input.empty()) co_return Failed("data sent before the TLS handshake");  // RFC 3207 §4.2
     tls = std::make_unique<TlsStream>(std::move(*plain), context);
     plain.reset();
-    if (!SSL_set_tlsext_host_name(tls->native_handle(), destination.host.c_str())) {
+    SSL* ssl = tls->native_handle();
+    if (!SSL_set_tlsext_host_name(ssl, destination.host.c_str())) {
       co_return Failed("cannot set the TLS server name");
     }
+    auto checked = RequireAuthentication(ssl);
+    if (!checked.ok()) co_return checked;
     Lowest().expires_after(options.command_timeout);
     auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (ec && destination.authentication != Authentication::kNone &&
+        SSL_get_verify_result(ssl) != X509_V_OK) {
+      co_return VerificationFailed(ssl);
+    }
     if (ec) co_return Failed("TLS handshake failed: " + ec.message());
+    authenticated = destination.authentication;
     co_return co_await Hello();
   }
 };
@@ -174,6 +225,7 @@ asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> SmtpConnection::Open(
   }
   auto secured = co_await impl->StartTls(tls);
   if (secured.ok()) co_return std::unique_ptr<SmtpConnection>(new SmtpConnection(std::move(impl)));
+  if (secured.error().code == ErrorCode::kUnauthenticated) co_return std::move(secured).error();
   if (destination.tls == TlsPolicy::kRequired) {
     co_return MakeError(ErrorCode::kFailedPrecondition, secured.error().message);
   }
@@ -289,6 +341,8 @@ asio::awaitable<void> SmtpConnection::Quit() {
   c.Lowest().close();
   c.broken = true;
 }
+
+Authentication SmtpConnection::authenticated() const { return impl_->authenticated; }
 
 bool SmtpConnection::usable() const { return !impl_->broken; }
 const Destination& SmtpConnection::destination() const { return impl_->destination; }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "delivery/resolver.h"
 #include "delivery/smtp_wire.h"
 
 namespace boost::asio::ssl {
@@ -30,11 +31,21 @@ enum class TlsPolicy {
   kNone,           // never (a transport map's choice for a local relay)
 };
 
+// What the server's certificate must prove, beyond giving TLS at all. Anything but
+// kNone comes with TlsPolicy::kRequired.
+enum class Authentication {
+  kNone,  // any certificate (opportunistic TLS, RFC 7435)
+  kDane,  // matches one of the destination's TLSA records (RFC 7672)
+  kPkix,  // chains to a trusted CA and names the host (MTA-STS, RFC 8461 §4.2)
+};
+
 struct Destination {
-  std::string host;     // the server's name: SNI, reports
+  std::string host;     // the server's name: SNI, reports, the name PKIX checks
   std::string address;  // IPv4 or IPv6 literal
   std::uint16_t port = 25;
   TlsPolicy tls = TlsPolicy::kOpportunistic;
+  Authentication authentication = Authentication::kNone;
+  std::vector<TlsaRecord> tlsa;  // kDane: the usable records
 };
 
 struct ClientOptions {
@@ -47,7 +58,9 @@ struct ClientOptions {
 
 class SmtpConnection {
  public:
-  // kFailedPrecondition when TLS is required and cannot be had; kIo for anything else
+  // kFailedPrecondition when TLS is required and cannot be had; kUnauthenticated when
+  // the server's certificate fails the destination's DANE or PKIX check (the context
+  // must have had SSL_CTX_dane_enable for DANE, and trusted CAs loaded for PKIX); kIo for anything else
   // that leaves this server unusable now (refused, timed out, 4xx/5xx greeting).
   static boost::asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> Open(
       boost::asio::any_io_executor executor, boost::asio::ssl::context& tls,
@@ -71,6 +84,8 @@ class SmtpConnection {
   const Destination& destination() const;
   std::string tls_version() const;  // empty: in clear
   std::string tls_cipher() const;
+  // What the certificate was verified against: kNone unless the destination asked.
+  Authentication authenticated() const;
 
  private:
   struct Impl;

@@ -10,6 +10,9 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <thread>
@@ -44,6 +47,9 @@ struct SmtpTarget::Impl {
       : options(std::move(o)), resolver(std::move(r)), clock(c),
         guard(asio::make_work_guard(io)) {
     net::ConfigureClientTls(tls);
+    net::ConfigureClientTls(https);
+    // DANE checks are per connection, but OpenSSL wants them allowed on the context.
+    SSL_CTX_dane_enable(tls.native_handle());
   }
 
   SmtpTargetOptions options;
@@ -53,6 +59,8 @@ struct SmtpTarget::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> guard;
   asio::thread_pool dns{2};
   asio::ssl::context tls{asio::ssl::context::tls_client};
+  asio::ssl::context https{asio::ssl::context::tls_client};  // MTA-STS policies
+  StsCache sts{options.mta_sts.max_cached_domains};
   // Per domain, on the event-loop thread only: transactions running, and waiting.
   struct DomainState {
     int active = 0;
@@ -67,6 +75,7 @@ struct SmtpTarget::Impl {
   }
 
   asio::awaitable<Result<std::vector<Destination>>> Route(const std::string& domain);
+  asio::awaitable<std::optional<StsPolicy>> StsPolicyFor(const std::string& domain);
   asio::awaitable<void> Transaction(std::shared_ptr<Job> job);
   void Start(std::shared_ptr<Job> job);
   void Finished(const std::string& domain);
@@ -77,6 +86,48 @@ asio::awaitable<Result<std::vector<Destination>>> SmtpTarget::Impl::Route(
   Result<std::vector<Destination>> out = MakeError(ErrorCode::kInternal, "not looked up");
   co_await OffLoop([&] { out = FindDestinations(domain, options.route, *resolver); });
   co_return out;
+}
+
+// RFC 8461 §5.1: the policy the domain's record announces, fetched when its id is new
+// to us; otherwise (no record, a failed fetch) whatever unexpired policy we hold.
+asio::awaitable<std::optional<StsPolicy>> SmtpTarget::Impl::StsPolicyFor(
+    const std::string& domain) {
+  const std::int64_t now = clock.NowUnix();
+  Result<std::vector<std::string>> txt = MakeError(ErrorCode::kInternal, "not looked up");
+  co_await OffLoop([&] { txt = resolver->Txt("_mta-sts." + domain); });
+  if (!txt.ok()) co_return sts.Valid(domain, now);
+  auto id = FindStsRecordId(*txt);
+  if (!id.ok()) {
+    if (id.error().code != ErrorCode::kNotFound) {
+      spdlog::info("delivery to {}: {}", domain, id.error().message);
+    }
+    co_return sts.Valid(domain, now);
+  }
+  if (!sts.IsNew(domain, *id, now)) co_return sts.Valid(domain, now);
+  Result<AddressAnswer> addresses = MakeError(ErrorCode::kInternal, "not looked up");
+  co_await OffLoop([&] { addresses = resolver->Addresses("mta-sts." + domain); });
+  Error failure = MakeError(ErrorCode::kIo, "MTA-STS policy of " + domain + ": no address");
+  if (addresses.ok()) {
+    constexpr std::size_t kMaxTries = 2;
+    for (std::size_t i = 0; i < addresses->addresses.size() && i < kMaxTries; ++i) {
+      auto text = co_await FetchStsPolicy(io.get_executor(), https, domain,
+                                          addresses->addresses[i], options.mta_sts);
+      if (!text.ok()) {
+        failure = std::move(text).error();
+        continue;
+      }
+      auto policy = ParseStsPolicy(*text);
+      if (!policy.ok()) {
+        failure = std::move(policy).error();
+        break;
+      }
+      policy->id = *id;
+      sts.Put(domain, *policy, now);
+      co_return std::move(*policy);
+    }
+  }
+  spdlog::info("delivery to {}: {}", domain, failure.message);
+  co_return sts.Valid(domain, now);
 }
 
 void SmtpTarget::Impl::Start(std::shared_ptr<Job> job) {
@@ -106,6 +157,16 @@ void SmtpTarget::Impl::Finished(const std::string& domain) {
 
 namespace {
 
+// The report's "authentication": PKIX checks are made for MTA-STS only.
+const char* AuthenticationName(Authentication a) {
+  switch (a) {
+    case Authentication::kDane: return "dane";
+    case Authentication::kPkix: return "mta-sts";
+    case Authentication::kNone: break;
+  }
+  return "none";
+}
+
 Outcome OutcomeOf(const SmtpReply& reply) {
   if (reply.Positive()) return Outcome::kDelivered;
   if (reply.Permanent()) return Outcome::kBounced;
@@ -132,6 +193,17 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
   };
 
   auto routes = co_await Route(domain);
+  // Where DANE does not prove every server, the domain's MTA-STS policy may.
+  if (routes.ok() && !FindTransport(options.route.transports, domain) &&
+      std::any_of(routes->begin(), routes->end(), [](const Destination& d) {
+        return d.authentication != Authentication::kDane;
+      })) {
+    auto policy = co_await StsPolicyFor(domain);
+    if (policy) {
+      auto applied = ApplyStsPolicy(*policy, *routes);
+      if (!applied.ok()) routes = MakeError(ErrorCode::kIo, applied.error().message);
+    }
+  }
   if (!routes.ok()) {
     set_all(routes.error().code == ErrorCode::kNotFound ? Outcome::kBounced : Outcome::kDeferred,
             routes.error().message);
@@ -162,6 +234,7 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
       auto replies = co_await (*connection)->Send(m.mail_from, addresses, m.content);
       std::string version = (*connection)->tls_version();
       std::string cipher = (*connection)->tls_cipher();
+      std::string authentication = AuthenticationName((*connection)->authenticated());
       co_await (*connection)->Quit();
       if (!replies.ok()) {
         last_error = replies.error().message;
@@ -176,6 +249,7 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
         report.mx_address = destination.address;
         report.tls_version = version;
         report.tls_cipher = cipher;
+        report.authentication = authentication;
       }
       answered = true;
       break;
@@ -201,6 +275,18 @@ Result<std::unique_ptr<SmtpTarget>> SmtpTarget::Create(SmtpTargetOptions options
     return MakeError(ErrorCode::kInvalidArgument, "max_connections_per_domain must be at least 1");
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(resolver), clock);
+  for (auto* context : {&impl->tls, &impl->https}) {
+    boost::system::error_code ec;
+    if (impl->options.trusted_ca_file.empty()) {
+      context->set_default_verify_paths(ec);
+    } else {
+      context->load_verify_file(impl->options.trusted_ca_file, ec);
+    }
+    if (ec) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "trusted CAs " + impl->options.trusted_ca_file + ": " + ec.message());
+    }
+  }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->io.run(); });
   return std::unique_ptr<SmtpTarget>(new SmtpTarget(std::move(impl)));

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "delivery/destinations.h"
+#include "delivery/mta_sts.h"
 #include "delivery/smtp_client.h"
 #include "delivery/target.h"
 
@@ -24,6 +25,9 @@ class Resolver;
 struct SmtpTargetOptions {
   ClientOptions client;
   RouteOptions route;
+  MtaStsOptions mta_sts;
+  // CAs trusted for MTA-STS (policy servers, MX hosts); empty: the system's.
+  std::string trusted_ca_file;
   int max_connections_per_domain = 10;
 };
 

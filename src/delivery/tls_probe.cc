@@ -42,6 +42,8 @@ Result<ProbeResult> TlsProbe::Probe(const std::string& domain) const {
     }
     if (tried++ == max_servers_) break;
     d.tls = TlsPolicy::kRequired;
+    // The question is whether it offers TLS; DANE or MTA-STS proof is delivery's to ask.
+    d.authentication = Authentication::kNone;
     Status status = MakeError(ErrorCode::kInternal, "not probed");
     asio::io_context io;
     asio::co_spawn(io, TryServer(&tls, &d, &client_, &status), asio::detached);

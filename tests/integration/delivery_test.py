@@ -4,9 +4,12 @@ unbound serving the test zones that point at them. What Postfix filed is what cr
 the wire."""
 import email
 import email.policy
+import hashlib
 import json
+import os
 import re
 import smtplib
+import subprocess
 import unittest
 
 import peers
@@ -28,22 +31,74 @@ RECORDS = [
     "dead.backup.example. IN A 127.0.0.9",
     "nullmx.example. IN MX 0 .",
 ]
+# MTA-STS: each domain announces a policy served from 127.0.0.4; all their mail goes to
+# the STARTTLS server, whose certificate names mx.tls.example.
+STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: {mx}\r\nmax_age: 86400\r\n"
+STS_DOMAINS = {
+    "sts.example": ("mx.tls.example", (200, {}, STS_POLICY.format(mx="mx.tls.example"))),
+    "stsbad.example": ("mx.tls.example", (200, {}, STS_POLICY.format(mx="mail.elsewhere.example"))),
+    # Listed by the policy, but the certificate names another host.
+    "stscert.example": ("alias.stscert.example", (200, {}, STS_POLICY.format(mx="*.stscert.example"))),
+    # The policy URL redirects to a policy that would refuse the server: not followed.
+    "stsredir.example": ("mx.tls.example", (301, {"Location": "https://mta-sts.moved.example/"
+                                                  ".well-known/mta-sts.txt"}, "moved")),
+}
+MOVED_POLICY = (200, {}, STS_POLICY.format(mx="mail.elsewhere.example"))
+for _domain, (_mx, _) in STS_DOMAINS.items():
+    RECORDS += [f"{_domain}. IN MX 10 {_mx}.", f'_mta-sts.{_domain}. IN TXT "v=STSv1; id=1;"',
+                f"mta-sts.{_domain}. IN A 127.0.0.4"]
+RECORDS += ["alias.stscert.example. IN A 127.0.0.2", "mta-sts.moved.example. IN A 127.0.0.4"]
+
+
+def spki_sha256(cert):
+    """The hex SHA-256 of a PEM certificate's public key: a TLSA 3 1 1 record's data."""
+    key = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"],
+                         capture_output=True, check=True, timeout=30).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=key,
+                         capture_output=True, check=True, timeout=30).stdout
+    return hashlib.sha256(der).hexdigest()
+
+
+def dane_zone(port, tls_mx):
+    """The DNSSEC-signed zone: dane.sealtest's TLSA record names the STARTTLS server's
+    key; danebad.sealtest's names another; daneplain.sealtest's server offers no TLS."""
+    good = spki_sha256(os.path.join(tls_mx.conf, "cert.pem"))
+    records = []
+    for name, address, digest in (("dane", "127.0.0.2", good), ("danebad", "127.0.0.2", "ab" * 32),
+                                  ("daneplain", "127.0.0.3", good)):
+        records += [f"{name}.sealtest. IN MX 10 mx.{name}.sealtest.",
+                    f"mx.{name}.sealtest. IN A {address}",
+                    f"_{port}._tcp.mx.{name}.sealtest. IN TLSA 3 1 1 {digest}"]
+    return records
 
 
 class DeliveryTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dns = peers.Unbound(RECORDS).start()
         port = peers.free_port()
         cls.tls_mx = peers.Postfix(address="127.0.0.2", port=port, name="mx.tls.example",
-                                   domains=["tls.example", "clear.example"],
+                                   domains=["tls.example", "clear.example", "dane.sealtest",
+                                            "danebad.sealtest", *STS_DOMAINS],
                                    access={"temp@tls.example": "450 4.2.0 try again later",
-                                           "gone@tls.example": "550 5.1.1 no such user"}).start()
+                                           "gone@tls.example": "550 5.1.1 no such user"})
         cls.plain_mx = peers.Postfix(address="127.0.0.3", port=port, name="mx.plain.example",
                                      starttls=False,
                                      domains=["plain.example", "clinic.example", "backup.example",
-                                              "tlsreq.example"]).start()
+                                              "tlsreq.example", "daneplain.sealtest"]).start()
+        cls.tls_mx.start()
+        cls.dns = peers.Unbound(RECORDS, signed={"sealtest.": dane_zone(port, cls.tls_mx)}).start()
+        cls.policies = peers.PolicyServer("127.0.0.4", {
+            "mta-sts.moved.example": MOVED_POLICY,
+            **{f"mta-sts.{d}": policy for d, (_, policy) in STS_DOMAINS.items()}}).start()
+        # The CAs sealpost trusts for MTA-STS: the policy server's and the mail server's.
+        cls.trusted = os.path.join(cls.policies.tmp, "trusted.pem")
+        with open(cls.trusted, "w") as f:
+            for cert in (cls.policies.cert, os.path.join(cls.tls_mx.conf, "cert.pem")):
+                f.write(peers.read_text(cert))
         cls.server = Sealpost(settings={"mode": '"smtp"', "resolver": f'"{cls.dns.address}"',
+                                        "dnssec_trust_anchor": f'"{cls.dns.trust_anchor}"',
+                                        "mta_sts_port": str(cls.policies.port),
+                                        "trusted_ca_file": f'"{cls.trusted}"',
                                         "mx_port": str(port), "helo_name": '"gw.clinic.example"',
                                         "first_retry_seconds": "3600",
                                         # The transport map's TLS choices, against both servers.
@@ -73,7 +128,7 @@ class DeliveryTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
-        for peer in (cls.tls_mx, cls.plain_mx, cls.dns):
+        for peer in (cls.tls_mx, cls.plain_mx, cls.dns, cls.policies):
             peer.cleanup()
 
     def submit(self, recipients, body, headers="", sender=SENDER):
@@ -345,6 +400,57 @@ class DeliveryTest(unittest.TestCase):
         code, _, err = self.server.admin("queue", "delete", delivered)
         self.assertNotEqual(code, 0)
         self.assertIn("only queued or deferred", err)
+
+    def test_dane_proves_the_server_or_nothing_is_sent(self):
+        self.submit(["ann@dane.sealtest", "bob@danebad.sealtest", "cy@daneplain.sealtest"],
+                    "Creatinine 80 umol/L",
+                    headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
+        # The TLSA record matches the server's key: delivered, and said to be proven.
+        _, reply, report = self.wait_state("ann@dane.sealtest", ("delivered",))
+        self.assertEqual(report["authentication"], "dane")
+        self.assertEqual(report["tls_version"], "TLSv1.3")
+        self.assertEqual(report["mx_host"], "mx.dane.sealtest")
+        [raw] = wait_for(lambda: self.tls_mx.raw_for("ann@dane.sealtest"), what="ann's notice")
+        self.assertIn(b"using TLSv1.3", raw)
+        # A TLSA record the key does not match: the handshake stops, nothing is sent.
+        _, reply, report = self.wait_state("bob@danebad.sealtest", ("deferred",))
+        self.assertIn("fails the DANE check", reply)
+        self.assertEqual(report["outcome"], "deferred")
+        # DANE makes TLS mandatory: a server that offers none gets nothing.
+        _, reply, _ = self.wait_state("cy@daneplain.sealtest", ("deferred",))
+        self.assertIn("offers no STARTTLS", reply)
+        self.assertEqual(self.tls_mx.messages_for("bob@danebad.sealtest"), [])
+        self.assertEqual(self.plain_mx.messages_for("cy@daneplain.sealtest"), [])
+
+    def test_mta_sts_enforce_proves_the_server_by_its_certificate_or_defers(self):
+        rcpts = ["al@sts.example", "bo@stsbad.example", "cid@stscert.example", "di@stsredir.example"]
+        self.submit(rcpts, "Ferritin 30 ug/L",
+                    headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
+        # Listed, and its certificate chains to a trusted CA and names it.
+        _, _, report = self.wait_state("al@sts.example", ("delivered",))
+        self.assertEqual(report["authentication"], "mta-sts")
+        self.assertEqual(report["tls_version"], "TLSv1.3")
+        # The policy lists another server: nothing is sent.
+        _, reply, _ = self.wait_state("bo@stsbad.example", ("deferred",))
+        self.assertIn("MTA-STS policy lists none of the mail servers", reply)
+        # Listed, but the certificate names another host.
+        _, reply, _ = self.wait_state("cid@stscert.example", ("deferred",))
+        self.assertIn("fails the PKIX check", reply)
+        # A redirect is not a policy: delivered as if the domain had none.
+        _, _, report = self.wait_state("di@stsredir.example", ("delivered",))
+        self.assertEqual(report["authentication"], "none")
+        self.assertIn(("mta-sts.stsredir.example", "/.well-known/mta-sts.txt"), self.policies.requests)
+        self.assertNotIn("mta-sts.moved.example", [host for host, _ in self.policies.requests])
+        for rcpt in ("bo@stsbad.example", "cid@stscert.example"):
+            self.assertEqual(self.tls_mx.messages_for(rcpt), [])
+        wait_for(lambda: self.tls_mx.messages_for("al@sts.example"), what="al's notice")
+        # The policy is cached: a second message fetches nothing new.
+        fetched = len(self.policies.requests)
+        self.submit(["al2@sts.example"], "again",
+                    headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
+        _, _, report = self.wait_state("al2@sts.example", ("delivered",))
+        self.assertEqual(report["authentication"], "mta-sts")
+        self.assertEqual(len(self.policies.requests), fetched)
 
     def test_transport_map_tls_required_and_none(self):
         self.submit(["a@tlsreq.example", "b@clear.example"], "transport map")

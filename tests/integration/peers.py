@@ -1,14 +1,18 @@
 """Real mail peers for tests and benchmarks, each started and stopped by its user, on
 loopback only: a private Postfix (as a recipient's mail server, with or without
 STARTTLS, filing what it accepts in a Maildir; or discarding it), and unbound serving
-test DNS zones. Postfix's master must start as root."""
+test DNS zones (DNSSEC-signed where asked), and an HTTPS server for MTA-STS policies.
+Postfix's master must start as root."""
 import email
 import glob
+import http.server
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
+import threading
 import time
 
 MASTER_CF = """\
@@ -77,12 +81,14 @@ def read_text(path):
         return f.read()
 
 
-def self_signed(directory, name):
-    """A self-signed ECDSA certificate for `name`; returns (cert, key) paths."""
+def self_signed(directory, name, also=()):
+    """A self-signed ECDSA certificate for `name` (and the names in `also`); returns
+    (cert, key) paths. It is its own CA: trusting it makes PKIX checks pass."""
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    names = ",".join(f"DNS:{n}" for n in (name, *also))
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", f"/CN={name}",
-                    "-addext", f"subjectAltName=DNS:{name}", "-keyout", key, "-out", cert],
+                    "-addext", f"subjectAltName={names}", "-keyout", key, "-out", cert],
                    check=True, capture_output=True, timeout=60)
     return cert, key
 
@@ -206,14 +212,26 @@ smtputf8_enable = no
 class Unbound:
     """unbound answering for test zones from `records` ("name. IN TYPE data" lines);
     names in `zones` without records answer NXDOMAIN. Not under "test.": unbound and
-    libunbound answer NXDOMAIN for the special-use test. and invalid. themselves."""
+    libunbound answer NXDOMAIN for the special-use test. and invalid. themselves.
+    `signed` maps zone origins ("sealtest.") to their records: each is signed with
+    DNSSEC (ldns-signzone, a fresh ECDSA key, NSEC) and served with its signatures;
+    `trust_anchor` is the file of those zones' keys, for a validating resolver."""
 
-    def __init__(self, records, zones=("example.",)):
+    def __init__(self, records, zones=("example.",), signed=None):
         self.port = free_port()
         self.tmp = tempfile.mkdtemp(prefix="sealpost-unbound-")
         self.conf = os.path.join(self.tmp, "unbound.conf")
+        self.trust_anchor = os.path.join(self.tmp, "trust-anchor.key")
         lines = [f'  local-zone: "{z}" static' for z in zones]
-        lines += [f'  local-data: "{r}"' for r in records]
+        lines += [f"  local-data: '{r}'" if '"' in r else f'  local-data: "{r}"' for r in records]
+        auth_zones, anchors = "", []
+        for origin, zone_records in (signed or {}).items():
+            zone_file, anchor = self._sign(origin, zone_records)
+            anchors.append(anchor)
+            auth_zones += (f'auth-zone:\n  name: "{origin}"\n  zonefile: "{zone_file}"\n'
+                           "  for-downstream: yes\n  for-upstream: no\n  fallback-enabled: no\n")
+        with open(self.trust_anchor, "w") as f:
+            f.write("".join(anchors))
         with open(self.conf, "w") as f:
             f.write(f"""server:
   interface: 127.0.0.1
@@ -230,10 +248,26 @@ class Unbound:
   access-control: 127.0.0.0/8 allow
   module-config: "iterator"
 {chr(10).join(lines)}
-remote-control:
+{auth_zones}remote-control:
   control-enable: no
 """)
         self.proc = None
+
+    def _sign(self, origin, records):
+        """Writes and signs the zone; returns (signed zone file, its DNSKEY lines)."""
+        base = os.path.join(self.tmp, origin.rstrip("."))
+        with open(base + ".zone", "w") as f:
+            f.write(f"$ORIGIN {origin}\n$TTL 300\n"
+                    f"@ IN SOA ns.{origin} admin.{origin} 1 3600 600 86400 300\n"
+                    f"@ IN NS ns.{origin}\nns IN A 127.0.0.1\n" + "\n".join(records) + "\n")
+        key = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", origin], cwd=self.tmp,
+                             capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+        key = os.path.join(self.tmp, key)
+        subprocess.run(["ldns-signzone", "-f", base + ".signed", base + ".zone", key],
+                       capture_output=True, text=True, check=True, timeout=60)
+        with open(key + ".key") as f:
+            anchor = "".join(line.split(";")[0].rstrip() + "\n" for line in f if "DNSKEY" in line)
+        return base + ".signed", anchor
 
     @property
     def address(self):
@@ -272,4 +306,52 @@ remote-control:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class PolicyServer:
+    """HTTPS on loopback serving MTA-STS policies (RFC 8461 §3.3): `policies` maps a
+    Host ("mta-sts.sts.example") to (status, extra headers, body). Its certificate names
+    every host; `cert` is the file to trust."""
+
+    def __init__(self, address, policies):
+        self.address, self.port = address, free_port()
+        self.tmp = tempfile.mkdtemp(prefix="sealpost-mta-sts-")
+        names = sorted(policies)
+        self.cert, key = self_signed(self.tmp, names[0], names[1:])
+        self.requests = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                host = self.headers.get("Host", "")
+                server.requests.append((host, self.path))
+                status, headers, body = policies.get(host, (404, {}, "no such host"))
+                if self.path != "/.well-known/mta-sts.txt":
+                    status, headers, body = 404, {}, "no such path"
+                self.send_response(status)
+                for k, v in {"Content-Type": "text/plain", **headers}.items():
+                    self.send_header(k, v)
+                data = body.encode()
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer((address, self.port), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, key)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.thread = None
+
+    def start(self):
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def cleanup(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
         shutil.rmtree(self.tmp, ignore_errors=True)

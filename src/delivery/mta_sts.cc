@@ -1,0 +1,230 @@
+#include "delivery/mta_sts.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "base/text.h"
+
+namespace sealpost::delivery {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::int64_t kMaxAge = 31557600;  // §3.2: one year at most
+constexpr std::size_t kMaxMxPatterns = 100;
+
+bool IsIdChar(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+std::string WithoutDot(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  return AsciiLower(name);
+}
+
+}  // namespace
+
+Result<std::string> FindStsRecordId(const std::vector<std::string>& txt_records) {
+  const std::string* found = nullptr;
+  for (const auto& r : txt_records) {
+    // §3.1: records not starting with "v=STSv1;" are someone else's.
+    if (r.rfind("v=STSv1;", 0) != 0 && r != "v=STSv1") continue;
+    if (found) return MakeError(ErrorCode::kNotFound, "more than one MTA-STS record");
+    found = &r;
+  }
+  if (!found) return MakeError(ErrorCode::kNotFound, "no MTA-STS record");
+  std::string_view rest(*found);
+  std::string id;
+  while (!rest.empty()) {
+    std::size_t end = rest.find(';');
+    std::string_view field = TrimWhitespace(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (field.rfind("id=", 0) != 0) continue;
+    std::string_view value = field.substr(3);
+    if (value.empty() || value.size() > 32 || !std::all_of(value.begin(), value.end(), IsIdChar)) {
+      return MakeError(ErrorCode::kInvalidArgument, "MTA-STS record: malformed id");
+    }
+    id.assign(value);
+  }
+  if (id.empty()) return MakeError(ErrorCode::kInvalidArgument, "MTA-STS record: no id");
+  return id;
+}
+
+Result<StsPolicy> ParseStsPolicy(std::string_view text) {
+  StsPolicy policy;
+  bool version = false, mode = false, max_age = false;
+  int line_number = 0;
+  while (!text.empty()) {
+    std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (TrimWhitespace(line).empty()) continue;
+    std::size_t colon = line.find(':');
+    auto bad = [&](const std::string& what) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "MTA-STS policy line " + std::to_string(line_number) + ": " + what);
+    };
+    if (colon == std::string_view::npos) return bad("not \"key: value\"");
+    std::string_view key = TrimWhitespace(line.substr(0, colon));
+    std::string_view value = TrimWhitespace(line.substr(colon + 1));
+    if (key == "version") {
+      if (value != "STSv1") return bad("version is not STSv1");
+      version = true;
+    } else if (key == "mode") {
+      if (value == "enforce") policy.mode = StsMode::kEnforce;
+      else if (value == "testing") policy.mode = StsMode::kTesting;
+      else if (value == "none") policy.mode = StsMode::kNone;
+      else return bad("unknown mode");
+      mode = true;
+    } else if (key == "max_age") {
+      if (value.empty() || value.size() > 10 ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return bad("max_age is not a number");
+      }
+      policy.max_age = std::min<std::int64_t>(std::stoll(std::string(value)), kMaxAge);
+      max_age = true;
+    } else if (key == "mx") {
+      if (value.empty()) return bad("empty mx");
+      if (policy.mx.size() == kMaxMxPatterns) return bad("too many mx lines");
+      policy.mx.push_back(WithoutDot(value));
+    }
+    // Other keys are for later versions of the policy: ignored (§3.2).
+  }
+  if (!version) return MakeError(ErrorCode::kInvalidArgument, "MTA-STS policy: no version");
+  if (!mode) return MakeError(ErrorCode::kInvalidArgument, "MTA-STS policy: no mode");
+  if (!max_age) return MakeError(ErrorCode::kInvalidArgument, "MTA-STS policy: no max_age");
+  if (policy.mode != StsMode::kNone && policy.mx.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "MTA-STS policy: no mx");
+  }
+  return policy;
+}
+
+bool StsMxMatches(std::string_view pattern, std::string_view host) {
+  std::string p = WithoutDot(pattern), h = WithoutDot(host);
+  if (p.rfind("*.", 0) != 0) return p == h;
+  std::size_t dot = h.find('.');
+  if (dot == std::string::npos || dot == 0) return false;
+  return h.substr(dot + 1) == p.substr(2);
+}
+
+Status ApplyStsPolicy(const StsPolicy& policy, std::vector<Destination>& destinations) {
+  if (policy.mode != StsMode::kEnforce) return OkStatus();
+  std::vector<Destination> kept;
+  for (auto& d : destinations) {
+    if (d.authentication == Authentication::kDane) {
+      kept.push_back(std::move(d));
+      continue;
+    }
+    bool listed = std::any_of(policy.mx.begin(), policy.mx.end(),
+                              [&](const std::string& p) { return StsMxMatches(p, d.host); });
+    if (!listed) continue;
+    d.tls = TlsPolicy::kRequired;
+    d.authentication = Authentication::kPkix;
+    kept.push_back(std::move(d));
+  }
+  destinations = std::move(kept);
+  if (destinations.empty()) {
+    return MakeError(ErrorCode::kNotFound, "the MTA-STS policy lists none of the mail servers");
+  }
+  return OkStatus();
+}
+
+std::optional<StsPolicy> StsCache::Valid(const std::string& domain, std::int64_t now) const {
+  auto it = entries_.find(domain);
+  if (it == entries_.end() || it->second.expires_at <= now) return std::nullopt;
+  return it->second.policy;
+}
+
+bool StsCache::IsNew(const std::string& domain, const std::string& id, std::int64_t now) const {
+  auto policy = Valid(domain, now);
+  return !policy || policy->id != id;
+}
+
+void StsCache::Put(const std::string& domain, StsPolicy policy, std::int64_t now) {
+  if (entries_.size() >= max_domains_ && !entries_.count(domain)) {
+    auto first = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
+      return a.second.expires_at < b.second.expires_at;
+    });
+    if (first != entries_.end()) entries_.erase(first);
+  }
+  std::int64_t expires_at = now + policy.max_age;
+  entries_[domain] = Entry{std::move(policy), expires_at};
+}
+
+asio::awaitable<Result<std::string>> FetchStsPolicy(asio::any_io_executor executor,
+                                                    asio::ssl::context& https,
+                                                    const std::string& domain,
+                                                    const std::string& address,
+                                                    const MtaStsOptions& options) {
+  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+  const std::string host = "mta-sts." + domain;
+  auto failed = [&](const std::string& what) {
+    return MakeError(ErrorCode::kIo, "MTA-STS policy of " + domain + ": " + what);
+  };
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(address, ec);
+  if (ec) co_return failed("not an IP address: " + address);
+
+  beast::ssl_stream<beast::tcp_stream> stream(executor, https);
+  SSL* ssl = stream.native_handle();
+  // §3.3: the server's certificate must be valid for mta-sts.DOMAIN, from a trusted CA.
+  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (!SSL_set_tlsext_host_name(ssl, host.c_str()) || SSL_set1_host(ssl, host.c_str()) != 1) {
+    co_return failed("cannot set the server name");
+  }
+  SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+
+  auto& tcp = beast::get_lowest_layer(stream);
+  tcp.expires_after(options.timeout);
+  std::tie(ec) = co_await tcp.async_connect(asio::ip::tcp::endpoint(ip, options.port), kTuple);
+  if (ec) co_return failed("cannot connect: " + ec.message());
+  std::tie(ec) = co_await stream.async_handshake(asio::ssl::stream_base::client, kTuple);
+  if (ec) {
+    long verify = SSL_get_verify_result(ssl);
+    co_return failed(verify != X509_V_OK
+                         ? std::string("certificate: ") + X509_verify_cert_error_string(verify)
+                         : "TLS handshake failed: " + ec.message());
+  }
+  http::request<http::empty_body> request{http::verb::get, "/.well-known/mta-sts.txt", 11};
+  request.set(http::field::host, host);
+  request.set(http::field::user_agent, "sealpost");
+  std::tie(ec, std::ignore) = co_await http::async_write(stream, request, kTuple);
+  if (ec) co_return failed("cannot send the request: " + ec.message());
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(16 * 1024);
+  parser.body_limit(options.max_policy_bytes);
+  std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
+  if (ec == http::error::body_limit) co_return failed("larger than " + std::to_string(options.max_policy_bytes) + " bytes");
+  if (ec) co_return failed("no answer: " + ec.message());
+  tcp.expires_after(std::chrono::seconds(5));
+  std::tie(ec) = co_await stream.async_shutdown(kTuple);  // best effort
+
+  const auto& response = parser.get();
+  if (response.result() != http::status::ok) {
+    // Including 3xx: a redirect could hand the policy to someone else (§3.3).
+    co_return failed("HTTP " + std::to_string(response.result_int()));
+  }
+  std::string_view type(response[http::field::content_type]);
+  type = TrimWhitespace(type.substr(0, type.find(';')));
+  if (!EqualsIgnoreCase(type, "text/plain")) co_return failed("not text/plain");
+  co_return response.body();
+}
+
+}  // namespace sealpost::delivery
