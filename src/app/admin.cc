@@ -17,6 +17,10 @@
 #include "base/clock.h"
 #include "base/text.h"
 #include "dkim/domain_signer.h"
+#include "app/serve.h"
+#include "delivery/resolver.h"
+#include "delivery/tls_report.h"
+#include "delivery/tls_reporter.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
@@ -38,6 +42,7 @@ struct AdminArgs {
   int limit = 50;
   std::string state;
   std::string algorithm = "rsa", selector;
+  std::string day;
   bool progress = false, off = false;
   std::vector<std::string> assignments;
 };
@@ -587,6 +592,26 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     auto s = c.org->DeleteDkimKey(AsciiLower(a.name), dkim::AlgorithmName(*algorithm));
     if (s.ok()) std::cout << a.name << ": " << dkim::AlgorithmName(*algorithm) << " key deleted\n";
     return s;
+  }));
+
+  // TLS reports (issue 4): the server sends each day's once it is over; this sends now.
+  auto* tlsrpt = admin->add_subcommand("tlsrpt", "TLS reports (RFC 8460) to recipients' domains")
+                     ->require_subcommand(1);
+  auto* tlsrpt_send = tlsrpt->add_subcommand(
+      "send", "Queue the reports of past days now (of one day with --day), to the domains that ask");
+  tlsrpt_send->add_option("--day", args->day,
+                          "YYYY-MM-DD or \"today\" (what is known so far; the rest goes later)");
+  tlsrpt_send->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto resolver = NewResolver(c.config);
+    if (!resolver.ok()) return std::move(resolver).error();
+    auto store = sqlite::NewTlsReportStore(*c.db);
+    delivery::TlsReporter reporter(TlsReporterSettingsOf(c.config), *store, *c.queue,
+                                   c.keys->queue(), **resolver, c.clock);
+    std::string day = a.day == "today" ? delivery::UtcDay(c.clock.NowUnix()) : a.day;
+    auto sent = day.empty() ? reporter.ReportDue() : reporter.Report(day);
+    if (!sent.ok()) return std::move(sent).error();
+    std::cout << *sent << " TLS report(s) queued\n";
+    return OkStatus();
   }));
 
   // The outbound queue (issue 4): what is waiting, what happened, and a hand on it.

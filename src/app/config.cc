@@ -215,6 +215,7 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("mx_port", c.mx_port, 1, 65535);
     t.Int("mta_sts_port", c.mta_sts_port, 1, 65535);
     t.String("trusted_ca_file", c.trusted_ca_file);
+    t.String("tls_report_from", c.tls_report_from);
     t.StringList("transport", c.transport);
     t.Int("max_connections_per_domain", c.max_connections_per_domain, 1, 1000);
     t.Int("max_in_flight", c.max_in_flight, 1, 100000);
@@ -307,6 +308,13 @@ Result<Config> LoadConfig(const std::string& path) {
     return MakeError(ErrorCode::kInvalidArgument, "smtp.hostname must be a host name",
                      line_of("smtp", "hostname"));
   }
+  if (c.tls_report_from.empty()) c.tls_report_from = "tlsrpt-noreply@" + c.delivery_hostname;
+  if (!IsValidAddress(c.tls_report_from)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "delivery.tls_report_from is not a valid address: it " +
+                         AddressProblem(c.tls_report_from),
+                     line_of("delivery", "tls_report_from"));
+  }
   return c;
 }
 
@@ -357,6 +365,7 @@ dnssec_trust_anchor = "/usr/share/dns/root.key"  # DNSSEC validation for DANE; t
 mx_port = 25                    # the port of recipients' mail servers
 mta_sts_port = 443              # the port of recipients' MTA-STS policy servers (mta-sts.DOMAIN)
 trusted_ca_file = ""            # CAs that vouch for MTA-STS policy and mail servers; "": the system's
+tls_report_from = ""            # From of TLS reports (RFC 8460) to domains that ask; "": tlsrpt-noreply@ + helo_name
 transport = []                  # e.g. ["partner.example = relay.partner.example:25 tls=required", "* = smarthost.example:587"]
 max_connections_per_domain = 10
 max_in_flight = 100             # queue entries being delivered at once

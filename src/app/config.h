@@ -61,6 +61,7 @@ struct Config {
   std::uint16_t mx_port = 25;
   std::uint16_t mta_sts_port = 443;     // of mta-sts.DOMAIN, where MTA-STS policies are
   std::string trusted_ca_file;          // CAs for MTA-STS; "": the system's
+  std::string tls_report_from;          // TLS reports' From; "": tlsrpt-noreply@helo_name
   std::vector<std::string> transport;           // "DOMAIN = HOST[:PORT] [tls=...]"
   int max_connections_per_domain = 10;
   int max_in_flight = 100;

@@ -14,6 +14,8 @@
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
 #include "delivery/resolver.h"
+#include "delivery/tls_report.h"
+#include "delivery/tls_reporter.h"
 #include "delivery/smtp_target.h"
 #include "delivery/tls_probe.h"
 #include "dkim/domain_signer.h"
@@ -24,6 +26,7 @@
 #include "policy/org_directory.h"
 #include "portal/portal.h"
 #include "smtp/server.h"
+#include "base/worker.h"
 #include "store/sqlite/stores.h"
 #include "submission/processor.h"
 #include "submission/spool.h"
@@ -52,6 +55,8 @@ Result<delivery::SmtpTargetOptions> SmtpOptions(const Config& config) {
   return options;
 }
 
+}  // namespace
+
 Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config) {
   delivery::ResolverOptions resolver_options;
   resolver_options.forwarder = config.resolver;
@@ -59,13 +64,20 @@ Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config) {
   return delivery::Resolver::Create(resolver_options);
 }
 
+delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config) {
+  return {config.delivery_hostname, config.organisation, config.tls_report_from};
+}
+
+namespace {
+
 bool SendsOverTheNetwork(const Config& config) {
   return !config.dev && config.delivery_mode == "smtp";
 }
 
 // Where mail leaves: the outbox in development (and when configured), else the
 // recipients' mail servers.
-Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, const Clock& clock) {
+Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, const Clock& clock,
+                                                           delivery::TlsSessionLog* tls_sessions) {
   if (!SendsOverTheNetwork(config)) {
     spdlog::info("outbound mail is filed in {}, not sent", config.Resolve(config.outbox));
     return NewOutboxTarget(config.Resolve(config.outbox));
@@ -74,6 +86,7 @@ Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, 
   if (!resolver.ok()) return std::move(resolver).error();
   auto options = SmtpOptions(config);
   if (!options.ok()) return std::move(options).error();
+  options->tls_sessions = tls_sessions;
   auto target = delivery::SmtpTarget::Create(std::move(*options), std::move(*resolver), clock);
   if (!target.ok()) return std::move(target).error();
   return std::unique_ptr<DeliveryTarget>(std::move(*target));
@@ -125,7 +138,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   EscrowSealer sealer(**blobs, *signer, keys->metadata(), clock);
   EscrowOpener opener(**blobs, *signing_keys);
-  auto target = NewDeliveryTarget(config, clock);
+  // TLS sessions with recipients' servers, tallied for the domains' TLS reports.
+  delivery::TlsSessionLog tls_sessions;
+  auto target = NewDeliveryTarget(config, clock, &tls_sessions);
   if (!target.ok()) return std::move(target).error();
 
   EscrowSettings escrow_settings;
@@ -157,6 +172,35 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // DKIM: mail from a domain with keys (sealpost admin dkim create) leaves signed.
   dkim::DomainSigner dkim_signer(*org, keys->metadata(), clock);
   runner.SignWith([&dkim_signer](std::string_view content) { return dkim_signer.Sign(content); });
+
+  // TLS reports (RFC 8460): tallies kept in the store every few seconds; each day's
+  // reports queued once the day is over.
+  auto tls_reports = sqlite::NewTlsReportStore(**db);
+  std::unique_ptr<delivery::Resolver> report_resolver;
+  std::unique_ptr<delivery::TlsReporter> reporter;
+  std::unique_ptr<PollingWorker> report_worker;
+  if (SendsOverTheNetwork(config)) {
+    auto resolver = NewResolver(config);
+    if (!resolver.ok()) return std::move(resolver).error();
+    report_resolver = std::move(*resolver);
+    reporter = std::make_unique<delivery::TlsReporter>(TlsReporterSettingsOf(config), *tls_reports,
+                                                       *queue, keys->queue(), *report_resolver,
+                                                       clock);
+    report_worker = std::make_unique<PollingWorker>(
+        [&] {
+          auto kept = reporter->Keep(tls_sessions);
+          if (!kept.ok()) spdlog::error("TLS report tallies not kept: {}", kept.error().ToString());
+          auto sent = reporter->ReportDue();
+          if (!sent.ok()) {
+            spdlog::error("TLS reports not sent: {}", sent.error().ToString());
+          } else if (*sent > 0) {
+            spdlog::info("{} TLS report(s) queued", *sent);
+            runner.Notify();
+          }
+          return false;
+        },
+        std::chrono::seconds(10));
+  }
 
   http::ServerOptions server_options;
   server_options.address = config.listen;
@@ -257,6 +301,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
 
   runner.Start();
+  if (report_worker) report_worker->Start();
   processor.Start();
   spool.Start();
   std::thread smtp_thread;
@@ -288,6 +333,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   spool.Stop();
   processor.Stop();
   runner.Stop();
+  if (report_worker) {
+    report_worker->Stop();
+    (void)reporter->Keep(tls_sessions);  // the last tallies, after the last deliveries
+  }
   // The signal thread waits for a signal that may never come if Run() ended otherwise.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();

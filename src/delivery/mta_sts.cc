@@ -115,6 +115,16 @@ Result<StsPolicy> ParseStsPolicy(std::string_view text) {
   return policy;
 }
 
+std::vector<std::string> StsPolicyLines(const StsPolicy& policy) {
+  const char* mode = policy.mode == StsMode::kEnforce   ? "enforce"
+                     : policy.mode == StsMode::kTesting ? "testing"
+                                                        : "none";
+  std::vector<std::string> lines{"version: STSv1", std::string("mode: ") + mode};
+  for (const auto& mx : policy.mx) lines.push_back("mx: " + mx);
+  lines.push_back("max_age: " + std::to_string(policy.max_age));
+  return lines;
+}
+
 bool StsMxMatches(std::string_view pattern, std::string_view host) {
   std::string p = WithoutDot(pattern), h = WithoutDot(host);
   if (p.rfind("*.", 0) != 0) return p == h;

@@ -50,6 +50,9 @@ struct StsPolicy {
 // mx needed unless the mode is none. kInvalidArgument naming what is wrong.
 Result<StsPolicy> ParseStsPolicy(std::string_view text);
 
+// The policy as its lines, for TLS reports' policy-string (RFC 8460 §4.4).
+std::vector<std::string> StsPolicyLines(const StsPolicy& policy);
+
 // §4.1: case-insensitive, "*." matching exactly one leftmost label.
 bool StsMxMatches(std::string_view pattern, std::string_view host);
 

@@ -13,6 +13,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "base/text.h"
+#include "delivery/tls_report.h"
 
 namespace sealpost::delivery {
 
@@ -44,6 +45,7 @@ struct SmtpConnection::Impl {
   EhloCapabilities caps;
   bool broken = false;
   Authentication authenticated = Authentication::kNone;
+  std::string tls_failure;  // RFC 8460 result type of the last TLS attempt
 
   beast::tcp_stream& Lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
@@ -170,6 +172,7 @@ struct SmtpConnection::Impl {
   Error VerificationFailed(SSL* ssl) {
     broken = true;
     long result = SSL_get_verify_result(ssl);
+    tls_failure = ResultTypeForVerifyError(result, destination.authentication == Authentication::kDane);
     const char* how = destination.authentication == Authentication::kDane ? "DANE" : "PKIX";
     return MakeError(ErrorCode::kUnauthenticated,
                      Describe(destination) + ": the certificate fails the " + how +
@@ -180,7 +183,9 @@ struct SmtpConnection::Impl {
   asio::awaitable<Status> StartTls(asio::ssl::context& context) {
     auto reply = co_await Command("STARTTLS");
     if (!reply.ok()) co_return std::move(reply).error();
+    tls_failure = "starttls-not-supported";
     if (reply->code != 220) co_return Failed("STARTTLS refused: " + reply->Summary());
+    tls_failure = "validation-failure";  // until the handshake says otherwise
     if (!input.empty()) co_return Failed("data sent before the TLS handshake");  // RFC 3207 §4.2
     tls = std::make_unique<TlsStream>(std::move(*plain), context);
     plain.reset();
@@ -198,6 +203,7 @@ struct SmtpConnection::Impl {
     }
     if (ec) co_return Failed("TLS handshake failed: " + ec.message());
     authenticated = destination.authentication;
+    tls_failure.clear();
     co_return co_await Hello();
   }
 };
@@ -207,7 +213,7 @@ SmtpConnection::~SmtpConnection() = default;
 
 asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> SmtpConnection::Open(
     asio::any_io_executor executor, asio::ssl::context& tls, const Destination& destination,
-    const ClientOptions& options) {
+    const ClientOptions& options, TlsAttempt* attempt) {
   auto impl = std::make_unique<Impl>();
   impl->destination = destination;
   impl->options = options;
@@ -216,6 +222,7 @@ asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> SmtpConnection::Open(
   if (destination.tls == TlsPolicy::kNone) {
     co_return std::unique_ptr<SmtpConnection>(new SmtpConnection(std::move(impl)));
   }
+  if (attempt) *attempt = TlsAttempt{true, impl->caps.starttls ? "" : "starttls-not-supported"};
   if (!impl->caps.starttls) {
     if (destination.tls == TlsPolicy::kRequired) {
       co_return MakeError(ErrorCode::kFailedPrecondition,
@@ -224,6 +231,7 @@ asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> SmtpConnection::Open(
     co_return std::unique_ptr<SmtpConnection>(new SmtpConnection(std::move(impl)));
   }
   auto secured = co_await impl->StartTls(tls);
+  if (attempt) attempt->failure = impl->tls_failure;
   if (secured.ok()) co_return std::unique_ptr<SmtpConnection>(new SmtpConnection(std::move(impl)));
   if (secured.error().code == ErrorCode::kUnauthenticated) co_return std::move(secured).error();
   if (destination.tls == TlsPolicy::kRequired) {

@@ -48,6 +48,12 @@ struct Destination {
   std::vector<TlsaRecord> tlsa;  // kDane: the usable records
 };
 
+// What became of TLS when a connection was opened, for TLS reports (RFC 8460 §4.3).
+struct TlsAttempt {
+  bool attempted = false;  // TLS was offered or required
+  std::string failure;     // "" when TLS was established (and proven, if asked); else the result type
+};
+
 struct ClientOptions {
   std::string helo_name = "localhost";
   std::chrono::seconds connect_timeout{30};
@@ -64,7 +70,8 @@ class SmtpConnection {
   // that leaves this server unusable now (refused, timed out, 4xx/5xx greeting).
   static boost::asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> Open(
       boost::asio::any_io_executor executor, boost::asio::ssl::context& tls,
-      const Destination& destination, const ClientOptions& options);
+      const Destination& destination, const ClientOptions& options,
+      TlsAttempt* attempt = nullptr);
   ~SmtpConnection();
   SmtpConnection(const SmtpConnection&) = delete;
   SmtpConnection& operator=(const SmtpConnection&) = delete;

@@ -19,6 +19,8 @@
 
 #include "delivery/resolver.h"
 #include "delivery/smtp_wire.h"
+#include "delivery/tls_report.h"
+#include "base/encoding.h"
 #include "net/tls.h"
 
 namespace sealpost::delivery {
@@ -167,6 +169,30 @@ const char* AuthenticationName(Authentication a) {
   return "none";
 }
 
+// A session as TLS reports tell it: under the destination's DANE records, else under
+// the domain's MTA-STS policy, else under none.
+TlsSession SessionOf(const std::string& domain, const Destination& d,
+                     const std::optional<StsPolicy>& sts, const TlsAttempt& attempt) {
+  TlsSession s;
+  s.domain = domain;
+  s.mx_host = d.host;
+  s.receiving_ip = d.address;
+  s.result_type = attempt.failure;
+  if (d.authentication == Authentication::kDane) {
+    s.policy_type = "tlsa";
+    for (const auto& r : d.tlsa) {
+      s.policy_strings.push_back(std::to_string(r.usage) + " " + std::to_string(r.selector) + " " +
+                                 std::to_string(r.matching) + " " + HexEncode(r.data));
+    }
+  } else if (sts && sts->mode != StsMode::kNone) {
+    s.policy_type = "sts";
+    s.policy_strings = StsPolicyLines(*sts);
+  } else {
+    s.policy_type = "no-policy-found";
+  }
+  return s;
+}
+
 Outcome OutcomeOf(const SmtpReply& reply) {
   if (reply.Positive()) return Outcome::kDelivered;
   if (reply.Permanent()) return Outcome::kBounced;
@@ -193,12 +219,15 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
   };
 
   auto routes = co_await Route(domain);
+  // Mail to the domain's own servers: their TLS sessions are reported to the domain.
+  const bool to_domain = !FindTransport(options.route.transports, domain);
+  std::optional<StsPolicy> policy;
   // Where DANE does not prove every server, the domain's MTA-STS policy may.
-  if (routes.ok() && !FindTransport(options.route.transports, domain) &&
+  if (routes.ok() && to_domain &&
       std::any_of(routes->begin(), routes->end(), [](const Destination& d) {
         return d.authentication != Authentication::kDane;
       })) {
-    auto policy = co_await StsPolicyFor(domain);
+    policy = co_await StsPolicyFor(domain);
     if (policy) {
       auto applied = ApplyStsPolicy(*policy, *routes);
       if (!applied.ok()) routes = MakeError(ErrorCode::kIo, applied.error().message);
@@ -221,8 +250,12 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
         }
         destination.tls = TlsPolicy::kRequired;
       }
-      auto connection = co_await SmtpConnection::Open(io.get_executor(), tls,
-                                                      destination, options.client);
+      TlsAttempt attempt;
+      auto connection = co_await SmtpConnection::Open(io.get_executor(), tls, destination,
+                                                      options.client, &attempt);
+      if (options.tls_sessions && to_domain && attempt.attempted) {
+        options.tls_sessions->Add(SessionOf(domain, destination, policy, attempt), clock.NowUnix());
+      }
       if (!connection.ok()) {
         last_error = connection.error().message;
         if (m.tls_required && connection.error().code == ErrorCode::kFailedPrecondition) {

@@ -21,6 +21,7 @@
 namespace sealpost::delivery {
 
 class Resolver;
+class TlsSessionLog;
 
 struct SmtpTargetOptions {
   ClientOptions client;
@@ -29,6 +30,8 @@ struct SmtpTargetOptions {
   // CAs trusted for MTA-STS (policy servers, MX hosts); empty: the system's.
   std::string trusted_ca_file;
   int max_connections_per_domain = 10;
+  // Where each TLS session with a recipient's server is tallied (RFC 8460); may be null.
+  TlsSessionLog* tls_sessions = nullptr;
 };
 
 class SmtpTarget final : public DeliveryTarget {

@@ -116,6 +116,19 @@ struct QueueEntry {
   std::string standby_for;
 };
 
+// TLS reporting (RFC 8460): how many sessions with one domain's servers, under one
+// policy, came to one result on one UTC day.
+struct TlsSessionCount {
+  std::string day;             // "2026-11-27"
+  std::string domain;          // the policy domain: the recipients'
+  std::string policy_type;     // "tlsa", "sts" or "no-policy-found"
+  std::string policy_strings;  // JSON array of strings (the TLSA records, the STS policy)
+  std::string mx_host;
+  std::string receiving_ip;
+  std::string result_type;     // "" for a successful session; else RFC 8460 §4.3's
+  std::int64_t count = 0;
+};
+
 // The result of an attempt, as the queue records it.
 struct QueueUpdate {
   std::string id;

@@ -242,3 +242,37 @@ TEST(OrgStore, HierarchyAndUniqueness) {
 
 }  // namespace
 }  // namespace sealpost
+
+namespace sealpost {
+namespace {
+
+TEST(TlsReportStore, AddsUpTalliesAndHandsEachDayOutOnce) {
+  TempDir dir;
+  auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+  auto store = sqlite::NewTlsReportStore(*db);
+  TlsSessionCount ok{"2026-11-26", "example.net", "sts", "[\"mode: enforce\"]", "mx.example.net",
+                     "192.0.2.1", "", 3};
+  TlsSessionCount bad = ok;
+  bad.result_type = "certificate-host-mismatch";
+  bad.count = 1;
+  TlsSessionCount today = ok;
+  today.day = "2026-11-27";
+  ASSERT_TRUE(store->AddSessions({ok, bad, today}).ok());
+  ASSERT_TRUE(store->AddSessions({ok}).ok());  // the same key: counts add up
+  auto days = store->DaysBefore("2026-11-27");
+  ASSERT_TRUE(days.ok());
+  EXPECT_EQ(*days, std::vector<std::string>{"2026-11-26"});
+  auto taken = store->TakeDay("2026-11-26");
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->size(), 2u);
+  EXPECT_EQ((*taken)[0].result_type, "");
+  EXPECT_EQ((*taken)[0].count, 6);
+  EXPECT_EQ((*taken)[1].result_type, "certificate-host-mismatch");
+  EXPECT_EQ((*taken)[1].count, 1);
+  EXPECT_TRUE(store->TakeDay("2026-11-26")->empty());  // reported once
+  EXPECT_TRUE(store->DaysBefore("2026-11-27")->empty());
+  EXPECT_EQ(store->DaysBefore("2026-11-28")->size(), 1u);
+}
+
+}  // namespace
+}  // namespace sealpost

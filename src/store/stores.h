@@ -157,4 +157,16 @@ class QueueStore {
   virtual Status Delete(const std::string& id, const EventRecord& event) = 0;
 };
 
+// TLS session tallies until they are reported (RFC 8460).
+class TlsReportStore {
+ public:
+  virtual ~TlsReportStore() = default;
+  // Adds the counts to what is kept for the same day, domain, policy, host and result.
+  virtual Status AddSessions(const std::vector<TlsSessionCount>& counts) = 0;
+  // Days with tallies, before `before_day` ("YYYY-MM-DD"), oldest first.
+  virtual Result<std::vector<std::string>> DaysBefore(const std::string& before_day) = 0;
+  // A day's tallies, removed in the same transaction: each is reported once.
+  virtual Result<std::vector<TlsSessionCount>> TakeDay(const std::string& day) = 0;
+};
+
 }  // namespace sealpost

@@ -4,6 +4,7 @@ unbound serving the test zones that point at them. What Postfix filed is what cr
 the wire."""
 import email
 import email.policy
+import gzip
 import hashlib
 import json
 import os
@@ -44,9 +45,11 @@ STS_DOMAINS = {
                                                   ".well-known/mta-sts.txt"}, "moved")),
 }
 MOVED_POLICY = (200, {}, STS_POLICY.format(mx="mail.elsewhere.example"))
+# TLS reports (RFC 8460) are asked for by these domains, all to one address.
+TLSRPT = '"v=TLSRPTv1; rua=mailto:tlsrpt@plain.example"'
 for _domain, (_mx, _) in STS_DOMAINS.items():
     RECORDS += [f"{_domain}. IN MX 10 {_mx}.", f'_mta-sts.{_domain}. IN TXT "v=STSv1; id=1;"',
-                f"mta-sts.{_domain}. IN A 127.0.0.4"]
+                f"mta-sts.{_domain}. IN A 127.0.0.4", f"_smtp._tls.{_domain}. IN TXT {TLSRPT}"]
 RECORDS += ["alias.stscert.example. IN A 127.0.0.2", "mta-sts.moved.example. IN A 127.0.0.4"]
 
 
@@ -68,7 +71,8 @@ def dane_zone(port, tls_mx):
                                   ("daneplain", "127.0.0.3", good)):
         records += [f"{name}.sealtest. IN MX 10 mx.{name}.sealtest.",
                     f"mx.{name}.sealtest. IN A {address}",
-                    f"_{port}._tcp.mx.{name}.sealtest. IN TLSA 3 1 1 {digest}"]
+                    f"_{port}._tcp.mx.{name}.sealtest. IN TLSA 3 1 1 {digest}",
+                    f"_smtp._tls.{name}.sealtest. IN TXT {TLSRPT}"]
     return records
 
 
@@ -451,6 +455,58 @@ class DeliveryTest(unittest.TestCase):
         _, _, report = self.wait_state("al2@sts.example", ("delivered",))
         self.assertEqual(report["authentication"], "mta-sts")
         self.assertEqual(len(self.policies.requests), fetched)
+
+    def test_tls_reports_tell_each_domain_how_its_sessions_went(self):
+        self.submit(["ed@sts.example", "fay@stscert.example", "gil@danebad.sealtest"],
+                    "Vitamin D 75 nmol/L",
+                    headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
+        self.wait_state("ed@sts.example", ("delivered",))
+        self.wait_state("fay@stscert.example", ("deferred",))
+        self.wait_state("gil@danebad.sealtest", ("deferred",))
+        # The server keeps its tallies in the store every few seconds; today's report
+        # is sent on demand (the server sends each day's once it is over).
+        wait_for(lambda: self.server.sql(
+            "SELECT count(DISTINCT domain) FROM tls_sessions WHERE domain IN "
+            "('sts.example', 'stscert.example', 'danebad.sealtest')")[0][0] == 3,
+            timeout=60, what="TLS session tallies in the store")
+        code, out, err = self.server.admin("tlsrpt", "send", "--day", "today")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"^[1-9]\d* TLS report\(s\) queued")
+
+        def reports():
+            found = {}
+            for raw in self.plain_mx.raw_for("tlsrpt@plain.example"):
+                m = email.message_from_bytes(raw, policy=email.policy.default)
+                [part] = [p for p in m.walk() if p.get_content_type() == "application/tlsrpt+gzip"]
+                found[m["TLS-Report-Domain"]] = (m, json.loads(gzip.decompress(part.get_content())))
+            if {"sts.example", "stscert.example", "danebad.sealtest"} <= set(found):
+                return found
+        found = wait_for(reports, timeout=90, what="TLS reports")
+        m, report = found["sts.example"]
+        self.assertEqual(m.get_content_type(), "multipart/report")
+        self.assertEqual(m.get_param("report-type"), "tlsrpt")
+        self.assertEqual(m["TLS-Report-Submitter"], "gw.clinic.example")
+        self.assertIn("Return-Path: <>", m.as_string())  # a report makes no bounce
+        [policy] = report["policies"]
+        self.assertEqual(policy["policy"]["policy-type"], "sts")
+        self.assertIn("mode: enforce", policy["policy"]["policy-string"])
+        self.assertEqual(policy["policy"]["policy-domain"], "sts.example")
+        self.assertGreaterEqual(policy["summary"]["total-successful-session-count"], 1)
+        self.assertEqual(policy["summary"]["total-failure-session-count"], 0)
+        # A certificate naming another host, and a key no TLSA record names.
+        for domain, policy_type, result, mx in (
+                ("stscert.example", "sts", "certificate-host-mismatch", "alias.stscert.example"),
+                ("danebad.sealtest", "tlsa", "validation-failure", "mx.danebad.sealtest")):
+            [policy] = found[domain][1]["policies"]
+            self.assertEqual(policy["policy"]["policy-type"], policy_type)
+            self.assertEqual(policy["summary"]["total-successful-session-count"], 0)
+            self.assertGreaterEqual(policy["summary"]["total-failure-session-count"], 1)
+            [failure] = policy["failure-details"]
+            self.assertEqual(failure["result-type"], result)
+            self.assertEqual(failure["receiving-mx-hostname"], mx)
+            self.assertEqual(failure["receiving-ip"], "127.0.0.2")
+        self.assertEqual(found["danebad.sealtest"][1]["policies"][0]["policy"]["policy-string"],
+                         ["3 1 1 " + "ab" * 32])
 
     def test_transport_map_tls_required_and_none(self):
         self.submit(["a@tlsreq.example", "b@clear.example"], "transport map")

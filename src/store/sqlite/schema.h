@@ -196,6 +196,20 @@ CREATE TABLE dkim_keys (
   PRIMARY KEY (domain, algorithm)
 );
 )sql",
+    // 12: TLS reporting (issue 4): session tallies per day until reported.
+    R"sql(
+CREATE TABLE tls_sessions (
+  day TEXT NOT NULL,
+  domain TEXT NOT NULL COLLATE NOCASE,
+  policy_type TEXT NOT NULL,
+  policy_strings TEXT NOT NULL,
+  mx_host TEXT NOT NULL,
+  receiving_ip TEXT NOT NULL,
+  result_type TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (day, domain, policy_type, policy_strings, mx_host, receiving_ip, result_type)
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

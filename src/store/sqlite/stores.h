@@ -16,5 +16,6 @@ std::unique_ptr<QueueStore> NewQueueStore(Database& db);
 std::unique_ptr<InboundStore> NewInboundStore(Database& db);
 std::unique_ptr<OrgStore> NewOrgStore(Database& db);
 std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
+std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 
 }  // namespace sealpost::sqlite

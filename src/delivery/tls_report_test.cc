@@ -1,0 +1,155 @@
+#include "delivery/tls_report.h"
+
+#include <gtest/gtest.h>
+#include <openssl/x509_vfy.h>
+#include <zlib.h>
+
+#include <boost/json.hpp>
+
+#include "base/encoding.h"
+
+namespace sealpost::delivery {
+namespace {
+
+namespace json = boost::json;
+
+std::string Gunzip(const std::string& gz) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+TEST(TlsRptRecord, FindsTheReportingAddresses) {
+  auto rua = ParseTlsRptRecord(
+      {"v=spf1 -all", "v=TLSRPTv1; rua=mailto:reports@example.net, https://r.example.net/v1"});
+  ASSERT_TRUE(rua.ok()) << rua.error().message;
+  EXPECT_EQ(*rua, (std::vector<std::string>{"mailto:reports@example.net",
+                                            "https://r.example.net/v1"}));
+  EXPECT_EQ(ParseTlsRptRecord({"v=spf1 -all"}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(ParseTlsRptRecord({"v=TLSRPTv1; rua=mailto:a@x", "v=TLSRPTv1; rua=mailto:b@x"})
+                .error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(ParseTlsRptRecord({"v=TLSRPTv1; rua=ftp://x"}).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
+TEST(TlsSessionLog, TalliesByDayAndResult) {
+  TlsSessionLog log(3);
+  TlsSession ok{"Example.NET", "sts", {"version: STSv1", "mode: enforce"}, "MX.example.net",
+                "192.0.2.1", ""};
+  TlsSession bad = ok;
+  bad.result_type = "certificate-host-mismatch";
+  const std::int64_t nov26 = 1795651200;  // 2026-11-26T00:00:00Z
+  log.Add(ok, nov26 + 10);
+  log.Add(ok, nov26 + 86399);
+  log.Add(bad, nov26 + 20);
+  log.Add(ok, nov26 + 86400);  // the next day
+  TlsSession other = ok;
+  other.domain = "other.example";
+  log.Add(other, nov26);  // a fourth tally: past the bound, dropped
+  EXPECT_EQ(log.dropped(), 1);
+  auto counts = log.Drain();
+  ASSERT_EQ(counts.size(), 3u);
+  EXPECT_EQ(counts[0].day, "2026-11-26");
+  EXPECT_EQ(counts[0].domain, "example.net");
+  EXPECT_EQ(counts[0].mx_host, "mx.example.net");
+  EXPECT_EQ(counts[0].policy_strings, R"(["version: STSv1","mode: enforce"])");
+  EXPECT_EQ(counts[0].result_type, "");
+  EXPECT_EQ(counts[0].count, 2);
+  EXPECT_EQ(counts[1].result_type, "certificate-host-mismatch");
+  EXPECT_EQ(counts[2].day, "2026-11-27");
+  EXPECT_TRUE(log.Drain().empty());
+}
+
+TEST(TlsReport, JsonFollowsRfc8460) {
+  TlsReportInput in;
+  in.organisation = "Clinic";
+  in.submitter = "gw.clinic.example";
+  in.contact = "tlsrpt@clinic.example";
+  in.domain = "example.net";
+  in.day = "2026-11-26";
+  in.report_id = "r1@gw.clinic.example";
+  const std::string sts = R"(["version: STSv1","mode: enforce","mx: *.example.net","max_age: 86400"])";
+  in.sessions = {
+      {"2026-11-26", "example.net", "sts", sts, "mx1.example.net", "192.0.2.1", "", 5},
+      {"2026-11-26", "example.net", "sts", sts, "mx2.example.net", "192.0.2.2",
+       "certificate-host-mismatch", 2},
+      {"2026-11-26", "example.net", "no-policy-found", "[]", "mx9.example.net", "192.0.2.9",
+       "starttls-not-supported", 1},
+  };
+  auto report = json::parse(BuildTlsReportJson(in)).as_object();
+  EXPECT_EQ(report.at("organization-name"), "Clinic");
+  EXPECT_EQ(report.at("report-id"), "r1@gw.clinic.example");
+  EXPECT_EQ(report.at("date-range").at("start-datetime"), "2026-11-26T00:00:00Z");
+  EXPECT_EQ(report.at("date-range").at("end-datetime"), "2026-11-26T23:59:59Z");
+  const auto& policies = report.at("policies").as_array();
+  ASSERT_EQ(policies.size(), 2u);
+  const auto& first = policies[0].as_object();
+  EXPECT_EQ(first.at("policy").at("policy-type"), "sts");
+  EXPECT_EQ(first.at("policy").at("policy-domain"), "example.net");
+  EXPECT_EQ(first.at("policy").at("policy-string").as_array().size(), 4u);
+  EXPECT_EQ(first.at("policy").at("mx-host").as_array().size(), 2u);
+  EXPECT_EQ(first.at("summary").at("total-successful-session-count"), 5);
+  EXPECT_EQ(first.at("summary").at("total-failure-session-count"), 2);
+  const auto& failure = first.at("failure-details").as_array()[0].as_object();
+  EXPECT_EQ(failure.at("result-type"), "certificate-host-mismatch");
+  EXPECT_EQ(failure.at("receiving-mx-hostname"), "mx2.example.net");
+  EXPECT_EQ(failure.at("receiving-ip"), "192.0.2.2");
+  EXPECT_EQ(failure.at("failed-session-count"), 2);
+  EXPECT_EQ(policies[1].at("policy").at("policy-type"), "no-policy-found");
+  EXPECT_EQ(policies[1].at("summary").at("total-successful-session-count"), 0);
+
+  auto mail = BuildTlsReportMail(in, "tlsrpt@clinic.example", "reports@example.net", 1795737600);
+  ASSERT_TRUE(mail.ok()) << mail.error().message;
+  EXPECT_NE(mail->find("Content-Type: multipart/report; report-type=\"tlsrpt\""), std::string::npos);
+  EXPECT_NE(mail->find("TLS-Report-Domain: example.net\r\n"), std::string::npos);
+  EXPECT_NE(mail->find("TLS-Report-Submitter: gw.clinic.example\r\n"), std::string::npos);
+  EXPECT_NE(mail->find("Subject: Report Domain: example.net Submitter: gw.clinic.example "
+                       "Report-ID: <r1@gw.clinic.example>\r\n"),
+            std::string::npos);
+  EXPECT_NE(mail->find("filename=\"gw.clinic.example!example.net!1795651200!1795737599!"
+                       "r1@gw.clinic.example.json.gz\""),
+            std::string::npos);
+  // The attachment is the gzipped JSON.
+  auto start = mail->find("\r\n\r\n", mail->find("application/tlsrpt+gzip")) + 4;
+  auto end = mail->find("--=_sealpost_tlsrpt_", start);
+  std::string b64;
+  for (char c : mail->substr(start, end - start)) {
+    if (c != '\r' && c != '\n') b64 += c;
+  }
+  auto gz = Base64Decode(b64);
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(Gunzip(*gz), BuildTlsReportJson(in));
+
+  in.domain = "example.net\r\nBcc: x@evil.example";
+  EXPECT_EQ(BuildTlsReportMail(in, "a@b", "c@d", 0).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(TlsReport, VerifyErrorsHaveTheirResultTypes) {
+  EXPECT_EQ(ResultTypeForVerifyError(X509_V_ERR_HOSTNAME_MISMATCH, false), "certificate-host-mismatch");
+  EXPECT_EQ(ResultTypeForVerifyError(X509_V_ERR_CERT_HAS_EXPIRED, false), "certificate-expired");
+  EXPECT_EQ(ResultTypeForVerifyError(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, false),
+            "certificate-not-trusted");
+  EXPECT_EQ(ResultTypeForVerifyError(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, true),
+            "validation-failure");
+  EXPECT_EQ(ResultTypeForVerifyError(X509_V_ERR_DANE_NO_MATCH, true), "validation-failure");
+}
+
+TEST(TlsReport, Days) {
+  EXPECT_EQ(UtcDay(1795651200), "2026-11-26");
+  EXPECT_EQ(UtcDay(1795651199), "2026-11-25");
+  EXPECT_EQ(*UtcDayStart("2026-11-26"), 1795651200);
+  EXPECT_FALSE(UtcDayStart("2026-11-26x").ok());
+  EXPECT_FALSE(UtcDayStart("yesterday").ok());
+}
+
+}  // namespace
+}  // namespace sealpost::delivery

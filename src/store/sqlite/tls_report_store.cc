@@ -1,0 +1,76 @@
+#include <sqlite3.h>
+
+#include "store/sqlite/stores.h"
+
+namespace sealpost::sqlite {
+namespace {
+
+class SqliteTlsReportStore final : public TlsReportStore {
+ public:
+  explicit SqliteTlsReportStore(Database& db) : db_(db) {}
+
+  Status AddSessions(const std::vector<TlsSessionCount>& counts) override {
+    if (counts.empty()) return OkStatus();
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      for (const auto& c : counts) {
+        auto s = Statement(db,
+                           "INSERT INTO tls_sessions VALUES (?,?,?,?,?,?,?,?) "
+                           "ON CONFLICT (day, domain, policy_type, policy_strings, mx_host, "
+                           "receiving_ip, result_type) DO UPDATE SET count = count + excluded.count")
+                     .Bind(1, c.day).Bind(2, c.domain).Bind(3, c.policy_type)
+                     .Bind(4, c.policy_strings).Bind(5, c.mx_host).Bind(6, c.receiving_ip)
+                     .Bind(7, c.result_type).Bind(8, c.count).Run();
+        if (!s.ok()) return s;
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::vector<std::string>> DaysBefore(const std::string& before_day) override {
+    std::vector<std::string> days;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT DISTINCT day FROM tls_sessions WHERE day < ? ORDER BY day");
+      s.Bind(1, before_day);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        days.push_back(s.Text(0));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return days;
+  }
+
+  Result<std::vector<TlsSessionCount>> TakeDay(const std::string& day) override {
+    std::vector<TlsSessionCount> out;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      Statement s(db,
+                  "SELECT day, domain, policy_type, policy_strings, mx_host, receiving_ip, "
+                  "result_type, count FROM tls_sessions WHERE day = ? "
+                  "ORDER BY domain, policy_type, policy_strings, result_type, mx_host");
+      s.Bind(1, day);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) break;
+        out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5),
+                       s.Text(6), s.Int(7)});
+      }
+      return Statement(db, "DELETE FROM tls_sessions WHERE day = ?").Bind(1, day).Run();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db) {
+  return std::make_unique<SqliteTlsReportStore>(db);
+}
+
+}  // namespace sealpost::sqlite
