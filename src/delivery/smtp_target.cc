@@ -6,7 +6,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -76,6 +78,23 @@ struct SmtpTarget::Impl {
     co_await asio::co_spawn(dns, RunWork(&work), asio::use_awaitable);
   }
 
+  // Connections kept after a transaction for the domain's next one, as Postfix's
+  // connection cache does: saves the connect, greeting, EHLO and TLS handshake. On the
+  // event loop only.
+  struct IdleConnection {
+    explicit IdleConnection(asio::any_io_executor executor) : timer(std::move(executor)) {}
+    std::unique_ptr<SmtpConnection> connection;
+    int uses = 0;
+    asio::steady_timer timer;
+  };
+  std::map<std::string, std::deque<std::shared_ptr<IdleConnection>>> idle;
+
+  std::unique_ptr<SmtpConnection> TakeIdle(const std::string& domain,
+                                           const Destination& destination, int* uses);
+  asio::awaitable<void> Keep(const std::string& domain, std::unique_ptr<SmtpConnection> c,
+                             int uses);
+  asio::awaitable<void> CloseWhenIdle(std::string domain, std::shared_ptr<IdleConnection> c);
+
   asio::awaitable<Result<std::vector<Destination>>> Route(const std::string& domain);
   asio::awaitable<std::optional<StsPolicy>> StsPolicyFor(const std::string& domain);
   asio::awaitable<void> Transaction(std::shared_ptr<Job> job);
@@ -130,6 +149,75 @@ asio::awaitable<std::optional<StsPolicy>> SmtpTarget::Impl::StsPolicyFor(
   }
   spdlog::info("delivery to {}: {}", domain, failure.message);
   co_return sts.Valid(domain, now);
+}
+
+namespace {
+
+// A kept connection serves a transaction that would open the same one.
+bool SameDestination(const Destination& a, const Destination& b) {
+  if (a.host != b.host || a.address != b.address || a.port != b.port || a.tls != b.tls ||
+      a.authentication != b.authentication || a.tlsa.size() != b.tlsa.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.tlsa.size(); ++i) {
+    const auto &x = a.tlsa[i], &y = b.tlsa[i];
+    if (x.usage != y.usage || x.selector != y.selector || x.matching != y.matching ||
+        x.data != y.data) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<SmtpConnection> SmtpTarget::Impl::TakeIdle(const std::string& domain,
+                                                           const Destination& destination,
+                                                           int* uses) {
+  auto it = idle.find(domain);
+  if (it == idle.end()) return nullptr;
+  auto& kept = it->second;
+  for (auto c = kept.begin(); c != kept.end(); ++c) {
+    if (!SameDestination((*c)->connection->destination(), destination)) continue;
+    auto taken = *c;
+    kept.erase(c);
+    if (kept.empty()) idle.erase(it);
+    taken->timer.cancel();
+    *uses = taken->uses;
+    return std::move(taken->connection);
+  }
+  return nullptr;
+}
+
+asio::awaitable<void> SmtpTarget::Impl::Keep(const std::string& domain,
+                                             std::unique_ptr<SmtpConnection> connection,
+                                             int uses) {
+  auto& kept = idle[domain];
+  if (options.connection_idle.count() <= 0 || uses >= options.max_connection_reuse ||
+      kept.size() >= static_cast<std::size_t>(options.max_connections_per_domain)) {
+    if (kept.empty()) idle.erase(domain);
+    co_await connection->Quit();
+    co_return;
+  }
+  auto c = std::make_shared<IdleConnection>(io.get_executor());
+  c->connection = std::move(connection);
+  c->uses = uses;
+  kept.push_back(c);
+  asio::co_spawn(io, CloseWhenIdle(domain, std::move(c)), asio::detached);
+}
+
+asio::awaitable<void> SmtpTarget::Impl::CloseWhenIdle(std::string domain,
+                                                      std::shared_ptr<IdleConnection> c) {
+  c->timer.expires_after(options.connection_idle);
+  co_await c->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!c->connection) co_return;  // taken for another transaction
+  auto it = idle.find(domain);
+  if (it != idle.end()) {
+    auto& kept = it->second;
+    kept.erase(std::remove(kept.begin(), kept.end(), c), kept.end());
+    if (kept.empty()) idle.erase(it);
+  }
+  co_await c->connection->Quit();
 }
 
 void SmtpTarget::Impl::Start(std::shared_ptr<Job> job) {
@@ -250,25 +338,46 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
         }
         destination.tls = TlsPolicy::kRequired;
       }
-      TlsAttempt attempt;
-      auto connection = co_await SmtpConnection::Open(io.get_executor(), tls, destination,
+      // A connection left open by the domain's last transaction, else a new one. A
+      // kept connection the server has since closed fails at once: then a new one.
+      int uses = 0;
+      std::unique_ptr<SmtpConnection> connection = TakeIdle(domain, destination, &uses);
+      Result<std::vector<SmtpReply>> replies = MakeError(ErrorCode::kInternal, "not sent");
+      for (bool reused = connection != nullptr;; reused = false) {
+        if (!connection) {
+          uses = 0;
+          TlsAttempt attempt;
+          auto opened = co_await SmtpConnection::Open(io.get_executor(), tls, destination,
                                                       options.client, &attempt);
-      if (options.tls_sessions && to_domain && attempt.attempted) {
-        options.tls_sessions->Add(SessionOf(domain, destination, policy, attempt), clock.NowUnix());
-      }
-      if (!connection.ok()) {
-        last_error = connection.error().message;
-        if (m.tls_required && connection.error().code == ErrorCode::kFailedPrecondition) {
-          no_tls = destination.host + ": " + last_error;
+          if (options.tls_sessions && to_domain && attempt.attempted) {
+            options.tls_sessions->Add(SessionOf(domain, destination, policy, attempt),
+                                      clock.NowUnix());
+          }
+          if (!opened.ok()) {
+            last_error = opened.error().message;
+            if (m.tls_required && opened.error().code == ErrorCode::kFailedPrecondition) {
+              no_tls = destination.host + ": " + last_error;
+            }
+            break;
+          }
+          connection = std::move(*opened);
         }
+        replies = co_await connection->Send(m.mail_from, addresses, m.content);
+        if (replies.ok() || !reused) break;
+        connection.reset();
+      }
+      if (!connection) {
         spdlog::info("delivery to {}: {}", domain, last_error);
         continue;
       }
-      auto replies = co_await (*connection)->Send(m.mail_from, addresses, m.content);
-      std::string version = (*connection)->tls_version();
-      std::string cipher = (*connection)->tls_cipher();
-      std::string authentication = AuthenticationName((*connection)->authenticated());
-      co_await (*connection)->Quit();
+      std::string version = connection->tls_version();
+      std::string cipher = connection->tls_cipher();
+      std::string authentication = AuthenticationName(connection->authenticated());
+      if (replies.ok() && connection->usable()) {
+        co_await Keep(domain, std::move(connection), uses + 1);
+      } else {
+        co_await connection->Quit();
+      }
       if (!replies.ok()) {
         last_error = replies.error().message;
         spdlog::info("delivery to {}: {}", domain, last_error);

@@ -8,6 +8,7 @@
 // those entries back).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct SmtpTargetOptions {
   // CAs trusted for MTA-STS (policy servers, MX hosts); empty: the system's.
   std::string trusted_ca_file;
   int max_connections_per_domain = 10;
+  // A connection stays open this long after a transaction, for the domain's next one
+  // (0: closed at once), and serves at most this many transactions.
+  std::chrono::milliseconds connection_idle{2000};
+  int max_connection_reuse = 100;
   // Where each TLS session with a recipient's server is tallied (RFC 8460); may be null.
   TlsSessionLog* tls_sessions = nullptr;
 };

@@ -99,6 +99,9 @@ class DeliveryTest(unittest.TestCase):
         with open(cls.trusted, "w") as f:
             for cert in (cls.policies.cert, os.path.join(cls.tls_mx.conf, "cert.pem")):
                 f.write(peers.read_text(cert))
+        # A Postfix that logs each session's commands: how connections are reused.
+        cls.reuse_mx = peers.Postfix(address="127.0.0.5", name="mx.reuse.example", starttls=False,
+                                     discard=True).start()
         cls.server = Sealpost(settings={"mode": '"smtp"', "resolver": f'"{cls.dns.address}"',
                                         "dnssec_trust_anchor": f'"{cls.dns.trust_anchor}"',
                                         "mta_sts_port": str(cls.policies.port),
@@ -107,7 +110,8 @@ class DeliveryTest(unittest.TestCase):
                                         "first_retry_seconds": "3600",
                                         # The transport map's TLS choices, against both servers.
                                         "transport": f'["tlsreq.example = 127.0.0.3:{port} tls=required", '
-                                                     f'"clear.example = 127.0.0.2:{port} tls=none"]'})
+                                                     f'"clear.example = 127.0.0.2:{port} tls=none", '
+                                                     f'"reuse.example = 127.0.0.5:{cls.reuse_mx.port} tls=none"]'})
         cls.password = set_up_sender(cls.server, SENDER)
         cls.tls_password = set_up_sender(cls.server, TLS_SENDER)
         for args in (("settings", "set", "domain", "clinic.example", "failure_action=send-plain"),
@@ -132,7 +136,7 @@ class DeliveryTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
-        for peer in (cls.tls_mx, cls.plain_mx, cls.dns, cls.policies):
+        for peer in (cls.tls_mx, cls.plain_mx, cls.reuse_mx, cls.dns, cls.policies):
             peer.cleanup()
 
     def submit(self, recipients, body, headers="", sender=SENDER):
@@ -302,7 +306,8 @@ class DeliveryTest(unittest.TestCase):
         state, reply, report = self.wait_state("gone@tls.example", ("bounced",))
         self.assertIn("550 5.1.1", reply)
         self.assertEqual(report["outcome"], "bounced")
-        self.assertEqual(self.tls_mx.log().count("]: connect from") - connects_before, 1)
+        # One transaction: one connection at most (none when a kept one served it).
+        self.assertLessEqual(self.tls_mx.log().count("]: connect from") - connects_before, 1)
         # Postfix's 250 means queued there; its own delivery to the Maildir follows.
         [ok] = wait_for(lambda: self.tls_mx.messages_for("ok@tls.example"), what="ok's copy")
         self.assertIn("mixed results body", ok.get_payload())
@@ -507,6 +512,30 @@ class DeliveryTest(unittest.TestCase):
             self.assertEqual(failure["receiving-ip"], "127.0.0.2")
         self.assertEqual(found["danebad.sealtest"][1]["policies"][0]["policy"]["policy-string"],
                          ["3 1 1 " + "ab" * 32])
+
+    def test_connections_are_reused_for_the_next_transaction(self):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login(SENDER, self.password)
+            for n in range(10):  # different content: a transaction each
+                s.sendmail(SENDER, ["r@reuse.example"],
+                           f"From: {SENDER}\r\nTo: r@reuse.example\r\nSubject: {n}\r\n\r\n"
+                           f"Result {n}\r\n")
+        wait_for(lambda: self.server.sql("SELECT count(*) FROM queue WHERE rcpt_to = "
+                                         "'r@reuse.example' AND state = 'delivered'")[0][0] == 10,
+                 timeout=90, what="ten deliveries")
+
+        def sessions():  # Postfix logs each session's end: "disconnect from ... mail=N ... quit=1"
+            ends = [e for e in re.findall(r"disconnect from \S+ (.*)", self.reuse_mx.log())
+                    if "mail=" in e]  # not the start-up check's empty session
+            mails = sum(int(m) for e in ends for m in re.findall(r"\bmail=(\d+)", e))
+            return ends if mails == 10 else None
+        ends = wait_for(sessions, timeout=30, what="every session to end")
+        # Fewer sessions than messages, each ended with QUIT after its transactions.
+        self.assertLess(len(ends), 10, ends)
+        self.assertTrue(any(re.search(r"\bmail=([2-9]|10)\b", e) for e in ends), ends)
+        for e in ends:
+            self.assertIn("quit=1", e)
 
     def test_transport_map_tls_required_and_none(self):
         self.submit(["a@tlsreq.example", "b@clear.example"], "transport map")
