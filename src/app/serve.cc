@@ -77,7 +77,8 @@ bool SendsOverTheNetwork(const Config& config) {
 // Where mail leaves: the outbox in development (and when configured), else the
 // recipients' mail servers.
 Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, const Clock& clock,
-                                                           delivery::TlsSessionLog* tls_sessions) {
+                                                           delivery::TlsSessionLog* tls_sessions,
+                                                           MtaStsStore* sts_store) {
   if (!SendsOverTheNetwork(config)) {
     spdlog::info("outbound mail is filed in {}, not sent", config.Resolve(config.outbox));
     return NewOutboxTarget(config.Resolve(config.outbox));
@@ -87,6 +88,7 @@ Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, 
   auto options = SmtpOptions(config);
   if (!options.ok()) return std::move(options).error();
   options->tls_sessions = tls_sessions;
+  options->sts_store = sts_store;
   auto target = delivery::SmtpTarget::Create(std::move(*options), std::move(*resolver), clock);
   if (!target.ok()) return std::move(target).error();
   return std::unique_ptr<DeliveryTarget>(std::move(*target));
@@ -140,7 +142,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   EscrowOpener opener(**blobs, *signing_keys);
   // TLS sessions with recipients' servers, tallied for the domains' TLS reports.
   delivery::TlsSessionLog tls_sessions;
-  auto target = NewDeliveryTarget(config, clock, &tls_sessions);
+  auto sts_store = sqlite::NewMtaStsStore(**db);
+  auto target = NewDeliveryTarget(config, clock, &tls_sessions, sts_store.get());
   if (!target.ok()) return std::move(target).error();
 
   EscrowSettings escrow_settings;

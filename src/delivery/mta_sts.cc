@@ -167,13 +167,17 @@ bool StsCache::IsNew(const std::string& domain, const std::string& id, std::int6
 }
 
 void StsCache::Put(const std::string& domain, StsPolicy policy, std::int64_t now) {
+  std::int64_t expires_at = now + policy.max_age;
+  Restore(domain, std::move(policy), expires_at);
+}
+
+void StsCache::Restore(const std::string& domain, StsPolicy policy, std::int64_t expires_at) {
   if (entries_.size() >= max_domains_ && !entries_.count(domain)) {
     auto first = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
       return a.second.expires_at < b.second.expires_at;
     });
     if (first != entries_.end()) entries_.erase(first);
   }
-  std::int64_t expires_at = now + policy.max_age;
   entries_[domain] = Entry{std::move(policy), expires_at};
 }
 

@@ -73,6 +73,8 @@ class StsCache {
   // Whether the published id is one we do not hold (so the policy is fetched again).
   bool IsNew(const std::string& domain, const std::string& id, std::int64_t now) const;
   void Put(const std::string& domain, StsPolicy policy, std::int64_t now);
+  // A policy kept from before (the store), with its own expiry.
+  void Restore(const std::string& domain, StsPolicy policy, std::int64_t expires_at);
 
  private:
   struct Entry {

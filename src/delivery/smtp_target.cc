@@ -23,6 +23,7 @@
 #include "delivery/smtp_wire.h"
 #include "delivery/tls_report.h"
 #include "base/encoding.h"
+#include "store/stores.h"
 #include "net/tls.h"
 
 namespace sealpost::delivery {
@@ -144,6 +145,10 @@ asio::awaitable<std::optional<StsPolicy>> SmtpTarget::Impl::StsPolicyFor(
       }
       policy->id = *id;
       sts.Put(domain, *policy, now);
+      if (options.sts_store) {
+        auto kept = options.sts_store->Put({domain, *id, *text, now + policy->max_age});
+        if (!kept.ok()) spdlog::error("MTA-STS policy of {} not kept: {}", domain, kept.error().message);
+      }
       co_return std::move(*policy);
     }
   }
@@ -427,6 +432,18 @@ Result<std::unique_ptr<SmtpTarget>> SmtpTarget::Create(SmtpTargetOptions options
     if (ec) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "trusted CAs " + impl->options.trusted_ca_file + ": " + ec.message());
+    }
+  }
+  // Policies fetched before a restart still hold (RFC 8461 §5.1).
+  if (impl->options.sts_store) {
+    auto kept = impl->options.sts_store->Unexpired(
+        clock.NowUnix(), static_cast<int>(impl->options.mta_sts.max_cached_domains));
+    if (!kept.ok()) return std::move(kept).error();
+    for (const auto& k : *kept) {
+      auto policy = ParseStsPolicy(k.policy);
+      if (!policy.ok()) continue;
+      policy->id = k.id;
+      impl->sts.Restore(k.domain, std::move(*policy), k.expires_at);
     }
   }
   Impl* raw = impl.get();

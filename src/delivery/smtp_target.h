@@ -19,6 +19,10 @@
 #include "delivery/smtp_client.h"
 #include "delivery/target.h"
 
+namespace sealpost {
+class MtaStsStore;
+}  // namespace sealpost
+
 namespace sealpost::delivery {
 
 class Resolver;
@@ -35,6 +39,8 @@ struct SmtpTargetOptions {
   // (0: closed at once), and serves at most this many transactions.
   std::chrono::milliseconds connection_idle{2000};
   int max_connection_reuse = 100;
+  // Where MTA-STS policies are kept across restarts; may be null (memory only).
+  MtaStsStore* sts_store = nullptr;
   // Where each TLS session with a recipient's server is tallied (RFC 8460); may be null.
   TlsSessionLog* tls_sessions = nullptr;
 };

@@ -129,6 +129,15 @@ struct TlsSessionCount {
   std::int64_t count = 0;
 };
 
+// An MTA-STS policy (RFC 8461) as fetched, kept until it expires so that a restart
+// does not forget it (an attacker who strips the DNS record then gains nothing).
+struct MtaStsPolicyRecord {
+  std::string domain;
+  std::string id;
+  std::string policy;  // the policy text as fetched
+  std::int64_t expires_at = 0;
+};
+
 // The result of an attempt, as the queue records it.
 struct QueueUpdate {
   std::string id;

@@ -276,3 +276,26 @@ TEST(TlsReportStore, AddsUpTalliesAndHandsEachDayOutOnce) {
 
 }  // namespace
 }  // namespace sealpost
+
+namespace sealpost {
+namespace {
+
+TEST(MtaStsStore, KeepsPoliciesUntilTheyExpire) {
+  TempDir dir;
+  auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+  auto store = sqlite::NewMtaStsStore(*db);
+  ASSERT_TRUE(store->Put({"a.example", "1", "version: STSv1\n", 1000}).ok());
+  ASSERT_TRUE(store->Put({"b.example", "7", "version: STSv1\n", 3000}).ok());
+  ASSERT_TRUE(store->Put({"A.example", "2", "version: STSv1\nmode: none\n", 2000}).ok());  // replaces
+  auto kept = store->Unexpired(1500, 10);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 2u);
+  EXPECT_EQ((*kept)[0].domain, "b.example");  // expiring last first
+  EXPECT_EQ((*kept)[1].id, "2");
+  EXPECT_EQ(store->Unexpired(1500, 1)->size(), 1u);
+  EXPECT_EQ(store->Unexpired(2500, 10)->size(), 1u);
+  EXPECT_TRUE(store->Unexpired(3000, 10)->empty());
+}
+
+}  // namespace
+}  // namespace sealpost

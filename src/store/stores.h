@@ -157,6 +157,15 @@ class QueueStore {
   virtual Status Delete(const std::string& id, const EventRecord& event) = 0;
 };
 
+// MTA-STS policies until they expire.
+class MtaStsStore {
+ public:
+  virtual ~MtaStsStore() = default;
+  virtual Status Put(const MtaStsPolicyRecord& policy) = 0;  // replaces the domain's
+  // Unexpired policies, those expiring last first, at most `limit`; expired ones go.
+  virtual Result<std::vector<MtaStsPolicyRecord>> Unexpired(std::int64_t now, int limit) = 0;
+};
+
 // TLS session tallies until they are reported (RFC 8460).
 class TlsReportStore {
  public:

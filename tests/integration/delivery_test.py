@@ -460,6 +460,14 @@ class DeliveryTest(unittest.TestCase):
         _, _, report = self.wait_state("al2@sts.example", ("delivered",))
         self.assertEqual(report["authentication"], "mta-sts")
         self.assertEqual(len(self.policies.requests), fetched)
+        # Kept across a restart (an attacker who now hid the record would gain nothing).
+        self.server.stop()
+        self.server.start()
+        self.submit(["al3@sts.example"], "after a restart",
+                    headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
+        _, _, report = self.wait_state("al3@sts.example", ("delivered",))
+        self.assertEqual(report["authentication"], "mta-sts")
+        self.assertEqual(len(self.policies.requests), fetched)
 
     def test_tls_reports_tell_each_domain_how_its_sessions_went(self):
         self.submit(["ed@sts.example", "fay@stscert.example", "gil@danebad.sealtest"],

@@ -210,6 +210,15 @@ CREATE TABLE tls_sessions (
   PRIMARY KEY (day, domain, policy_type, policy_strings, mx_host, receiving_ip, result_type)
 );
 )sql",
+    // 13: MTA-STS policies (issue 4), kept until they expire.
+    R"sql(
+CREATE TABLE mta_sts_policies (
+  domain TEXT PRIMARY KEY COLLATE NOCASE,
+  id TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -17,5 +17,6 @@ std::unique_ptr<InboundStore> NewInboundStore(Database& db);
 std::unique_ptr<OrgStore> NewOrgStore(Database& db);
 std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
+std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
 
 }  // namespace sealpost::sqlite

@@ -67,7 +67,45 @@ class SqliteTlsReportStore final : public TlsReportStore {
   Database& db_;
 };
 
+class SqliteMtaStsStore final : public MtaStsStore {
+ public:
+  explicit SqliteMtaStsStore(Database& db) : db_(db) {}
+
+  Status Put(const MtaStsPolicyRecord& p) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "INSERT OR REPLACE INTO mta_sts_policies VALUES (?,?,?,?)")
+          .Bind(1, p.domain).Bind(2, p.id).Bind(3, p.policy).Bind(4, p.expires_at).Run();
+    });
+  }
+
+  Result<std::vector<MtaStsPolicyRecord>> Unexpired(std::int64_t now, int limit) override {
+    std::vector<MtaStsPolicyRecord> out;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      auto gone = Statement(db, "DELETE FROM mta_sts_policies WHERE expires_at <= ?").Bind(1, now).Run();
+      if (!gone.ok()) return gone;
+      Statement s(db, "SELECT domain, id, policy, expires_at FROM mta_sts_policies "
+                      "ORDER BY expires_at DESC LIMIT ?");
+      s.Bind(1, std::int64_t{limit});
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+ private:
+  Database& db_;
+};
+
 }  // namespace
+
+std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db) {
+  return std::make_unique<SqliteMtaStsStore>(db);
+}
 
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db) {
   return std::make_unique<SqliteTlsReportStore>(db);
