@@ -610,7 +610,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     std::string day = a.day == "today" ? delivery::UtcDay(c.clock.NowUnix()) : a.day;
     auto sent = day.empty() ? reporter.ReportDue() : reporter.Report(day);
     if (!sent.ok()) return std::move(sent).error();
-    std::cout << *sent << " TLS report(s) queued\n";
+    std::cout << *sent << " TLS report(s) sent or queued\n";
     return OkStatus();
   }));
 

@@ -65,7 +65,8 @@ Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config) {
 }
 
 delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config) {
-  return {config.delivery_hostname, config.organisation, config.tls_report_from};
+  return {config.delivery_hostname, config.organisation, config.tls_report_from,
+          config.Resolve(config.trusted_ca_file)};
 }
 
 namespace {

@@ -1,26 +1,13 @@
 #include "delivery/mta_sts.h"
 
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "base/text.h"
+#include "delivery/https_client.h"
 
 namespace sealpost::delivery {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 namespace {
 
@@ -186,59 +173,25 @@ asio::awaitable<Result<std::string>> FetchStsPolicy(asio::any_io_executor execut
                                                     const std::string& domain,
                                                     const std::string& address,
                                                     const MtaStsOptions& options) {
-  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-  const std::string host = "mta-sts." + domain;
+  HttpsRequest request;
+  // §3.3: the server's certificate must be valid for mta-sts.DOMAIN, from a trusted CA.
+  request.host = "mta-sts." + domain;
+  request.address = address;
+  request.port = options.port;
+  request.target = "/.well-known/mta-sts.txt";
+  request.timeout = options.timeout;
+  request.max_response_bytes = options.max_policy_bytes;
+  auto response = co_await HttpsExchange(std::move(executor), https, request);
+  if (!response.ok()) {
+    co_return MakeError(ErrorCode::kIo, "MTA-STS policy of " + domain + ": " + response.error().message);
+  }
   auto failed = [&](const std::string& what) {
     return MakeError(ErrorCode::kIo, "MTA-STS policy of " + domain + ": " + what);
   };
-  boost::system::error_code ec;
-  auto ip = asio::ip::make_address(address, ec);
-  if (ec) co_return failed("not an IP address: " + address);
-
-  beast::ssl_stream<beast::tcp_stream> stream(executor, https);
-  SSL* ssl = stream.native_handle();
-  // §3.3: the server's certificate must be valid for mta-sts.DOMAIN, from a trusted CA.
-  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  if (!SSL_set_tlsext_host_name(ssl, host.c_str()) || SSL_set1_host(ssl, host.c_str()) != 1) {
-    co_return failed("cannot set the server name");
-  }
-  SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
-
-  auto& tcp = beast::get_lowest_layer(stream);
-  tcp.expires_after(options.timeout);
-  std::tie(ec) = co_await tcp.async_connect(asio::ip::tcp::endpoint(ip, options.port), kTuple);
-  if (ec) co_return failed("cannot connect: " + ec.message());
-  std::tie(ec) = co_await stream.async_handshake(asio::ssl::stream_base::client, kTuple);
-  if (ec) {
-    long verify = SSL_get_verify_result(ssl);
-    co_return failed(verify != X509_V_OK
-                         ? std::string("certificate: ") + X509_verify_cert_error_string(verify)
-                         : "TLS handshake failed: " + ec.message());
-  }
-  http::request<http::empty_body> request{http::verb::get, "/.well-known/mta-sts.txt", 11};
-  request.set(http::field::host, host);
-  request.set(http::field::user_agent, "sealpost");
-  std::tie(ec, std::ignore) = co_await http::async_write(stream, request, kTuple);
-  if (ec) co_return failed("cannot send the request: " + ec.message());
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.header_limit(16 * 1024);
-  parser.body_limit(options.max_policy_bytes);
-  std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
-  if (ec == http::error::body_limit) co_return failed("larger than " + std::to_string(options.max_policy_bytes) + " bytes");
-  if (ec) co_return failed("no answer: " + ec.message());
-  tcp.expires_after(std::chrono::seconds(5));
-  std::tie(ec) = co_await stream.async_shutdown(kTuple);  // best effort
-
-  const auto& response = parser.get();
-  if (response.result() != http::status::ok) {
-    // Including 3xx: a redirect could hand the policy to someone else (§3.3).
-    co_return failed("HTTP " + std::to_string(response.result_int()));
-  }
-  std::string_view type(response[http::field::content_type]);
-  type = TrimWhitespace(type.substr(0, type.find(';')));
-  if (!EqualsIgnoreCase(type, "text/plain")) co_return failed("not text/plain");
-  co_return response.body();
+  // Including 3xx: a redirect could hand the policy to someone else (§3.3).
+  if (response->status != 200) co_return failed("HTTP " + std::to_string(response->status));
+  if (response->content_type != "text/plain") co_return failed("not text/plain");
+  co_return std::move(response->body);
 }
 
 }  // namespace sealpost::delivery

@@ -2,16 +2,86 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/url/parse.hpp>
 #include <map>
 
 #include "base/text.h"
 #include "crypto/random.h"
+#include "delivery/https_client.h"
 #include "delivery/queue_entry.h"
 #include "delivery/resolver.h"
 #include "delivery/tls_report.h"
+#include "net/tls.h"
 #include "store/stores.h"
 
 namespace sealpost::delivery {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// A plain function with pointers, not a capturing coroutine lambda (g++ 12).
+asio::awaitable<void> Exchange(asio::ssl::context* https, const HttpsRequest* request,
+                               Result<HttpsResponse>* out) {
+  *out = co_await HttpsExchange(co_await asio::this_coro::executor, *https, *request);
+}
+
+}  // namespace
+
+TlsReporter::TlsReporter(TlsReporterSettings settings, TlsReportStore& store, QueueStore& queue,
+                         const SecretBytes& queue_key, Resolver& resolver, const Clock& clock)
+    : settings_(std::move(settings)), store_(store), queue_(queue), queue_key_(queue_key),
+      resolver_(resolver), clock_(clock),
+      https_(std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client)) {
+  net::ConfigureClientTls(*https_);
+  boost::system::error_code ec;
+  if (settings_.trusted_ca_file.empty()) {
+    https_->set_default_verify_paths(ec);
+  } else {
+    https_->load_verify_file(settings_.trusted_ca_file, ec);
+  }
+  // Without CAs every upload fails its certificate check, and says so.
+  if (ec) spdlog::error("TLS reports: trusted CAs not loaded: {}", ec.message());
+}
+
+TlsReporter::~TlsReporter() = default;
+
+Status TlsReporter::Upload(const std::string& url, const std::string& gzipped) {
+  auto uri = boost::urls::parse_uri(url);
+  if (!uri || uri->scheme() != "https" || uri->host().empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "not an https URL");
+  }
+  HttpsRequest request;
+  request.method = "POST";
+  request.host = AsciiLower(uri->host());
+  request.port = uri->has_port() ? uri->port_number() : 443;
+  request.target = uri->encoded_resource().empty() ? "/" : std::string(uri->encoded_resource());
+  request.content_type = "application/tlsrpt+gzip";
+  request.body = gzipped;
+  auto addresses = resolver_.Addresses(request.host);
+  if (!addresses.ok()) return std::move(addresses).error();
+  Status last = MakeError(ErrorCode::kIo, "no address for " + request.host);
+  for (const auto& a : addresses->addresses) {
+    request.address = a;
+    Result<HttpsResponse> response = MakeError(ErrorCode::kInternal, "not sent");
+    asio::io_context io;
+    asio::co_spawn(io, Exchange(https_.get(), &request, &response), asio::detached);
+    io.run();
+    if (!response.ok()) {
+      last = std::move(response).error();
+      continue;
+    }
+    if (response->status < 200 || response->status > 299) {
+      return MakeError(ErrorCode::kIo, "HTTP " + std::to_string(response->status));
+    }
+    return OkStatus();
+  }
+  return last;
+}
 
 Status TlsReporter::Keep(TlsSessionLog& log) { return store_.AddSessions(log.Drain()); }
 
@@ -24,6 +94,7 @@ Result<int> TlsReporter::Report(const std::string& day) {
 
   const std::int64_t now = clock_.NowUnix();
   std::vector<QueueEntry> mails;
+  int uploaded = 0;
   for (auto& [domain, counts] : by_domain) {
     auto txt = resolver_.Txt("_smtp._tls." + domain);
     if (!txt.ok()) {
@@ -47,9 +118,15 @@ Result<int> TlsReporter::Report(const std::string& day) {
     input.report_id = day + "." + NewId() + "@" + settings_.submitter;
     input.sessions = std::move(counts);
     for (const auto& uri : *rua) {
-      if (uri.rfind("mailto:", 0) != 0) {
-        spdlog::info("TLS report for {}: {} is not a mailto: address; not sent there",
-                     SanitizeForLog(domain, 100), SanitizeForLog(uri, 200));
+      if (uri.rfind("https://", 0) == 0) {
+        auto gz = Gzip(BuildTlsReportJson(input));
+        Status sent = gz.ok() ? Upload(uri, *gz) : Status(std::move(gz).error());
+        if (sent.ok()) {
+          ++uploaded;
+        } else {
+          spdlog::info("TLS report for {} to {}: not taken: {}", SanitizeForLog(domain, 100),
+                       SanitizeForLog(uri, 200), sent.error().message);
+        }
         continue;
       }
       std::string to = uri.substr(7);
@@ -64,10 +141,10 @@ Result<int> TlsReporter::Report(const std::string& day) {
       mails.push_back(std::move(*entry));
     }
   }
-  if (mails.empty()) return 0;
+  if (mails.empty()) return uploaded;
   auto queued = queue_.Record({}, mails, {});
   if (!queued.ok()) return std::move(queued).error();
-  return static_cast<int>(mails.size());
+  return uploaded + static_cast<int>(mails.size());
 }
 
 Result<int> TlsReporter::ReportDue() {

@@ -6,11 +6,16 @@
 // Thread-safety: one caller at a time (blocking: DNS and the store).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace sealpost {
 class QueueStore;
@@ -26,31 +31,36 @@ struct TlsReporterSettings {
   std::string submitter;     // our host name
   std::string organisation;
   std::string from;          // the reports' From and contact-info
+  std::string trusted_ca_file;  // for https: reporting addresses; "": the system's CAs
 };
 
 class TlsReporter {
  public:
   TlsReporter(TlsReporterSettings settings, TlsReportStore& store, QueueStore& queue,
-              const SecretBytes& queue_key, Resolver& resolver, const Clock& clock)
-      : settings_(std::move(settings)), store_(store), queue_(queue), queue_key_(queue_key),
-        resolver_(resolver), clock_(clock) {}
+              const SecretBytes& queue_key, Resolver& resolver, const Clock& clock);
+  ~TlsReporter();
 
   // Moves the log's tallies into the store.
   Status Keep(TlsSessionLog& log);
   // Reports `day` ("YYYY-MM-DD"): its tallies leave the store; each domain with a
-  // TLSRPT record gets a mail at each of its mailto: addresses. Returns how many mails
+  // TLSRPT record gets its report at each of its addresses: by mail through the queue
+  // (mailto:), or POSTed at once (https:, the server's certificate checked). Returns how many mails
   // were queued. A domain whose record cannot be read now is skipped (and logged).
   Result<int> Report(const std::string& day);
   // Every day before today that still has tallies.
   Result<int> ReportDue();
 
  private:
+  // POSTs the gzipped report; an error says why it was not taken.
+  Status Upload(const std::string& url, const std::string& gzipped);
+
   TlsReporterSettings settings_;
   TlsReportStore& store_;
   QueueStore& queue_;
   const SecretBytes& queue_key_;
   Resolver& resolver_;
   const Clock& clock_;
+  std::unique_ptr<boost::asio::ssl::context> https_;
 };
 
 }  // namespace sealpost::delivery

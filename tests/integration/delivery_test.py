@@ -49,8 +49,11 @@ MOVED_POLICY = (200, {}, STS_POLICY.format(mx="mail.elsewhere.example"))
 TLSRPT = '"v=TLSRPTv1; rua=mailto:tlsrpt@plain.example"'
 for _domain, (_mx, _) in STS_DOMAINS.items():
     RECORDS += [f"{_domain}. IN MX 10 {_mx}.", f'_mta-sts.{_domain}. IN TXT "v=STSv1; id=1;"',
-                f"mta-sts.{_domain}. IN A 127.0.0.4", f"_smtp._tls.{_domain}. IN TXT {TLSRPT}"]
-RECORDS += ["alias.stscert.example. IN A 127.0.0.2", "mta-sts.moved.example. IN A 127.0.0.4"]
+                f"mta-sts.{_domain}. IN A 127.0.0.4"]
+    if _domain != "sts.example":  # its record also names an https: address (setUpClass)
+        RECORDS.append(f"_smtp._tls.{_domain}. IN TXT {TLSRPT}")
+RECORDS += ["alias.stscert.example. IN A 127.0.0.2", "mta-sts.moved.example. IN A 127.0.0.4",
+            "reports.example. IN A 127.0.0.4"]
 
 
 def spki_sha256(cert):
@@ -90,10 +93,13 @@ class DeliveryTest(unittest.TestCase):
                                      domains=["plain.example", "clinic.example", "backup.example",
                                               "tlsreq.example", "daneplain.sealtest"]).start()
         cls.tls_mx.start()
-        cls.dns = peers.Unbound(RECORDS, signed={"sealtest.": dane_zone(port, cls.tls_mx)}).start()
         cls.policies = peers.PolicyServer("127.0.0.4", {
             "mta-sts.moved.example": MOVED_POLICY,
-            **{f"mta-sts.{d}": policy for d, (_, policy) in STS_DOMAINS.items()}}).start()
+            **{f"mta-sts.{d}": policy for d, (_, policy) in STS_DOMAINS.items()}},
+            also=["reports.example"]).start()
+        rua = f"mailto:tlsrpt@plain.example,https://reports.example:{cls.policies.port}/v1/tlsrpt"
+        cls.dns = peers.Unbound(RECORDS + [f'_smtp._tls.sts.example. IN TXT "v=TLSRPTv1; rua={rua}"'],
+                                signed={"sealtest.": dane_zone(port, cls.tls_mx)}).start()
         # The CAs sealpost trusts for MTA-STS: the policy server's and the mail server's.
         cls.trusted = os.path.join(cls.policies.tmp, "trusted.pem")
         with open(cls.trusted, "w") as f:
@@ -484,7 +490,7 @@ class DeliveryTest(unittest.TestCase):
             timeout=60, what="TLS session tallies in the store")
         code, out, err = self.server.admin("tlsrpt", "send", "--day", "today")
         self.assertEqual(code, 0, err)
-        self.assertRegex(out, r"^[1-9]\d* TLS report\(s\) queued")
+        self.assertRegex(out, r"^[1-9]\d* TLS report\(s\) sent or queued")
 
         def reports():
             found = {}
@@ -506,6 +512,12 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual(policy["policy"]["policy-domain"], "sts.example")
         self.assertGreaterEqual(policy["summary"]["total-successful-session-count"], 1)
         self.assertEqual(policy["summary"]["total-failure-session-count"], 0)
+        # sts.example also asked for it over HTTPS: POSTed, the same report.
+        [(host, path, content_type, body)] = [p for p in self.policies.posts
+                                              if p[1] == "/v1/tlsrpt"]
+        self.assertEqual(host, f"reports.example:{self.policies.port}")
+        self.assertEqual(content_type, "application/tlsrpt+gzip")
+        self.assertEqual(json.loads(gzip.decompress(body)), report)
         # A certificate naming another host, and a key no TLSA record names.
         for domain, policy_type, result, mx in (
                 ("stscert.example", "sts", "certificate-host-mismatch", "alias.stscert.example"),

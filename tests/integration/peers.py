@@ -311,20 +311,22 @@ class Unbound:
 
 class PolicyServer:
     """HTTPS on loopback serving MTA-STS policies (RFC 8461 §3.3): `policies` maps a
-    Host ("mta-sts.sts.example") to (status, extra headers, body). Its certificate names
-    every host; `cert` is the file to trust."""
+    Host ("mta-sts.sts.example") to (status, extra headers, body); POSTs (TLS reports)
+    are kept in `posts`. Its certificate names every host and those in `also`; `cert` is
+    the file to trust."""
 
-    def __init__(self, address, policies):
+    def __init__(self, address, policies, also=()):
         self.address, self.port = address, free_port()
         self.tmp = tempfile.mkdtemp(prefix="sealpost-mta-sts-")
         names = sorted(policies)
-        self.cert, key = self_signed(self.tmp, names[0], names[1:])
+        self.cert, key = self_signed(self.tmp, names[0], [*names[1:], *also])
         self.requests = []
+        self.posts = []  # (host, path, content type, body): TLS reports uploaded (RFC 8460)
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                host = self.headers.get("Host", "")
+                host = self.headers.get("Host", "").split(":")[0]
                 server.requests.append((host, self.path))
                 status, headers, body = policies.get(host, (404, {}, "no such host"))
                 if self.path != "/.well-known/mta-sts.txt":
@@ -336,6 +338,14 @@ class PolicyServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                server.posts.append((self.headers.get("Host", ""), self.path,
+                                     self.headers.get("Content-Type", ""), self.rfile.read(length)))
+                self.send_response(201)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args):
                 pass
