@@ -37,6 +37,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--reuse-seconds", default="2", help="sealpost's connection_reuse_seconds")
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.bin)
     if os.geteuid() != 0:
@@ -51,7 +52,7 @@ def main():
     server = harness.Sealpost(settings={
         "trusted_networks": '["127.0.0.1/32"]', "max_connections_per_client": "1000",
         "mode": '"smtp"', "transport": f'["* = 127.0.0.1:{sink_port} tls=none"]',
-        "max_connections_per_domain": "20"})
+        "max_connections_per_domain": "20", "connection_reuse_seconds": args.reuse_seconds})
     for a in (["account", "create", "Clinic"], ["domain", "create", "clinic.example", "--account",
                                                 "Clinic"], ["user", "create", SENDER],
               ["settings", "set", "domain", "clinic.example", "failure_action=send-plain"]):

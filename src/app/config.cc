@@ -218,6 +218,7 @@ Result<Config> LoadConfig(const std::string& path) {
     t.String("tls_report_from", c.tls_report_from);
     t.StringList("transport", c.transport);
     t.Int("max_connections_per_domain", c.max_connections_per_domain, 1, 1000);
+    t.Int("connection_reuse_seconds", c.connection_reuse_seconds, 0, 300);
     t.Int("max_in_flight", c.max_in_flight, 1, 100000);
     t.Int("max_queue_days", c.max_queue_days, 1, 30);
     t.Int("first_retry_seconds", c.first_retry_seconds, 1, 86400);
@@ -368,6 +369,7 @@ trusted_ca_file = ""            # CAs that vouch for MTA-STS policy and mail ser
 tls_report_from = ""            # From of TLS reports (RFC 8460) to domains that ask; "": tlsrpt-noreply@ + helo_name
 transport = []                  # e.g. ["partner.example = relay.partner.example:25 tls=required", "* = smarthost.example:587"]
 max_connections_per_domain = 10
+connection_reuse_seconds = 2    # a connection waits this long for the domain's next transaction; 0: closed at once
 max_in_flight = 100             # queue entries being delivered at once
 max_queue_days = 5              # then a message expires and its sender gets a DSN
 first_retry_seconds = 60        # doubled after each failed attempt ...

@@ -64,6 +64,7 @@ struct Config {
   std::string tls_report_from;          // TLS reports' From; "": tlsrpt-noreply@helo_name
   std::vector<std::string> transport;           // "DOMAIN = HOST[:PORT] [tls=...]"
   int max_connections_per_domain = 10;
+  int connection_reuse_seconds = 2;  // kept open for the domain's next transaction
   int max_in_flight = 100;
   int max_queue_days = 5;
   int first_retry_seconds = 60;

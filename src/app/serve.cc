@@ -52,6 +52,7 @@ Result<delivery::SmtpTargetOptions> SmtpOptions(const Config& config) {
     options.route.transports.push_back(std::move(*rule));
   }
   options.max_connections_per_domain = config.max_connections_per_domain;
+  options.connection_idle = std::chrono::seconds(config.connection_reuse_seconds);
   return options;
 }
 
