@@ -121,7 +121,16 @@ bool StsMxMatches(std::string_view pattern, std::string_view host) {
 }
 
 Status ApplyStsPolicy(const StsPolicy& policy, std::vector<Destination>& destinations) {
-  if (policy.mode != StsMode::kEnforce) return OkStatus();
+  if (policy.mode == StsMode::kNone) return OkStatus();
+  if (policy.mode == StsMode::kTesting) {
+    // §5: checked and reported, never enforced.
+    for (auto& d : destinations) {
+      if (d.authentication == Authentication::kNone && d.tls != TlsPolicy::kNone) {
+        d.authentication = Authentication::kPkixReported;
+      }
+    }
+    return OkStatus();
+  }
   std::vector<Destination> kept;
   for (auto& d : destinations) {
     if (d.authentication == Authentication::kDane) {

@@ -59,7 +59,8 @@ bool StsMxMatches(std::string_view pattern, std::string_view host);
 // An enforced policy applied to where mail would go (§5): hosts it does not list are
 // dropped; the rest must give TLS with a certificate a public CA vouches for, naming
 // the host. DANE destinations keep DANE: MTA-STS never overrides it (§2). kNotFound
-// when no destination is left.
+// when no destination is left. A testing policy only has certificates checked and
+// reported (kPkixReported).
 Status ApplyStsPolicy(const StsPolicy& policy, std::vector<Destination>& destinations);
 
 // Policies seen, per domain, until they expire. Bounded: when full, the entry that

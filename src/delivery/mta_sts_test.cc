@@ -97,14 +97,20 @@ TEST(StsApply, EnforceKeepsListedHostsAndRequiresPkixButNeverOverridesDane) {
   EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(d.empty());
 
-  // testing and none change nothing (testing is only reported).
-  for (StsMode mode : {StsMode::kTesting, StsMode::kNone}) {
-    policy.mode = mode;
-    d = Destinations();
-    ASSERT_TRUE(ApplyStsPolicy(policy, d).ok());
-    EXPECT_EQ(d.size(), 3u);
-    EXPECT_EQ(d[0].authentication, Authentication::kNone);
-  }
+  // none changes nothing; testing drops nothing and requires nothing, but has
+  // certificates checked for the report (§5).
+  policy.mode = StsMode::kNone;
+  d = Destinations();
+  ASSERT_TRUE(ApplyStsPolicy(policy, d).ok());
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].authentication, Authentication::kNone);
+  policy.mode = StsMode::kTesting;
+  d = Destinations();
+  ASSERT_TRUE(ApplyStsPolicy(policy, d).ok());
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[1].authentication, Authentication::kPkixReported);  // unlisted, still used
+  EXPECT_EQ(d[1].tls, TlsPolicy::kOpportunistic);
+  EXPECT_EQ(d[2].authentication, Authentication::kDane);
 }
 
 TEST(StsCache, KeepsPoliciesUntilTheyExpireAndNoticesNewIds) {

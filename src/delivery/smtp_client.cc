@@ -159,10 +159,13 @@ struct SmtpConnection::Impl {
         break;
       }
       case Authentication::kPkix:
+      case Authentication::kPkixReported:
         SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
         if (SSL_set1_host(ssl, destination.host.c_str()) != 1) {
           return Failed("cannot set the name to verify");
         }
+        // Reported only: the chain and name are still checked, the verdict read after.
+        if (destination.authentication == Authentication::kPkixReported) return OkStatus();
         break;
     }
     SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
@@ -197,13 +200,23 @@ struct SmtpConnection::Impl {
     if (!checked.ok()) co_return checked;
     Lowest().expires_after(options.command_timeout);
     auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::client, kTuple);
-    if (ec && destination.authentication != Authentication::kNone &&
-        SSL_get_verify_result(ssl) != X509_V_OK) {
+    const bool enforced = destination.authentication == Authentication::kDane ||
+                          destination.authentication == Authentication::kPkix;
+    if (ec && enforced && SSL_get_verify_result(ssl) != X509_V_OK) {
       co_return VerificationFailed(ssl);
     }
     if (ec) co_return Failed("TLS handshake failed: " + ec.message());
-    authenticated = destination.authentication;
     tls_failure.clear();
+    if (enforced) {
+      authenticated = destination.authentication;
+    } else if (destination.authentication == Authentication::kPkixReported) {
+      long verdict = SSL_get_verify_result(ssl);
+      if (verdict == X509_V_OK) {
+        authenticated = Authentication::kPkix;
+      } else {
+        tls_failure = ResultTypeForVerifyError(verdict, false);
+      }
+    }
     co_return co_await Hello();
   }
 };

@@ -31,12 +31,15 @@ enum class TlsPolicy {
   kNone,           // never (a transport map's choice for a local relay)
 };
 
-// What the server's certificate must prove, beyond giving TLS at all. Anything but
-// kNone comes with TlsPolicy::kRequired.
+// What the server's certificate must prove, beyond giving TLS at all. kDane and kPkix
+// come with TlsPolicy::kRequired.
 enum class Authentication {
   kNone,  // any certificate (opportunistic TLS, RFC 7435)
   kDane,  // matches one of the destination's TLSA records (RFC 7672)
   kPkix,  // chains to a trusted CA and names the host (MTA-STS, RFC 8461 §4.2)
+  // As kPkix, but only checked and reported (MTA-STS testing mode, §5): a failure
+  // leaves TLS as opportunistic TLS would, and TlsAttempt says why.
+  kPkixReported,
 };
 
 struct Destination {
@@ -91,7 +94,8 @@ class SmtpConnection {
   const Destination& destination() const;
   std::string tls_version() const;  // empty: in clear
   std::string tls_cipher() const;
-  // What the certificate was verified against: kNone unless the destination asked.
+  // What the certificate was proven by: kNone unless the destination asked (a
+  // reported-only check that passed says kPkix).
   Authentication authenticated() const;
 
  private:

@@ -257,6 +257,7 @@ const char* AuthenticationName(Authentication a) {
   switch (a) {
     case Authentication::kDane: return "dane";
     case Authentication::kPkix: return "mta-sts";
+    case Authentication::kPkixReported:
     case Authentication::kNone: break;
   }
   return "none";

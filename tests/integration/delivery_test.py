@@ -40,6 +40,9 @@ STS_DOMAINS = {
     "stsbad.example": ("mx.tls.example", (200, {}, STS_POLICY.format(mx="mail.elsewhere.example"))),
     # Listed by the policy, but the certificate names another host.
     "stscert.example": ("alias.stscert.example", (200, {}, STS_POLICY.format(mx="*.stscert.example"))),
+    # testing: the certificate names another host; reported, delivered all the same.
+    "ststest.example": ("alias.ststest.example", (200, {}, STS_POLICY.format(mx="*.ststest.example")
+                                                  .replace("enforce", "testing"))),
     # The policy URL redirects to a policy that would refuse the server: not followed.
     "stsredir.example": ("mx.tls.example", (301, {"Location": "https://mta-sts.moved.example/"
                                                   ".well-known/mta-sts.txt"}, "moved")),
@@ -52,7 +55,7 @@ for _domain, (_mx, _) in STS_DOMAINS.items():
                 f"mta-sts.{_domain}. IN A 127.0.0.4"]
     if _domain != "sts.example":  # its record also names an https: address (setUpClass)
         RECORDS.append(f"_smtp._tls.{_domain}. IN TXT {TLSRPT}")
-RECORDS += ["alias.stscert.example. IN A 127.0.0.2", "mta-sts.moved.example. IN A 127.0.0.4",
+RECORDS += ["alias.stscert.example. IN A 127.0.0.2", "alias.ststest.example. IN A 127.0.0.2", "mta-sts.moved.example. IN A 127.0.0.4",
             "reports.example. IN A 127.0.0.4"]
 
 
@@ -476,17 +479,21 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual(len(self.policies.requests), fetched)
 
     def test_tls_reports_tell_each_domain_how_its_sessions_went(self):
-        self.submit(["ed@sts.example", "fay@stscert.example", "gil@danebad.sealtest"],
+        self.submit(["ed@sts.example", "fay@stscert.example", "gil@danebad.sealtest",
+                     "hal@ststest.example"],
                     "Vitamin D 75 nmol/L",
                     headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
         self.wait_state("ed@sts.example", ("delivered",))
         self.wait_state("fay@stscert.example", ("deferred",))
         self.wait_state("gil@danebad.sealtest", ("deferred",))
+        # MTA-STS testing mode: checked and reported, never enforced.
+        _, _, report = self.wait_state("hal@ststest.example", ("delivered",))
+        self.assertEqual(report["authentication"], "none")
         # The server keeps its tallies in the store every few seconds; today's report
         # is sent on demand (the server sends each day's once it is over).
         wait_for(lambda: self.server.sql(
             "SELECT count(DISTINCT domain) FROM tls_sessions WHERE domain IN "
-            "('sts.example', 'stscert.example', 'danebad.sealtest')")[0][0] == 3,
+            "('sts.example', 'stscert.example', 'danebad.sealtest', 'ststest.example')")[0][0] == 4,
             timeout=60, what="TLS session tallies in the store")
         code, out, err = self.server.admin("tlsrpt", "send", "--day", "today")
         self.assertEqual(code, 0, err)
@@ -498,7 +505,7 @@ class DeliveryTest(unittest.TestCase):
                 m = email.message_from_bytes(raw, policy=email.policy.default)
                 [part] = [p for p in m.walk() if p.get_content_type() == "application/tlsrpt+gzip"]
                 found[m["TLS-Report-Domain"]] = (m, json.loads(gzip.decompress(part.get_content())))
-            if {"sts.example", "stscert.example", "danebad.sealtest"} <= set(found):
+            if {"sts.example", "stscert.example", "danebad.sealtest", "ststest.example"} <= set(found):
                 return found
         found = wait_for(reports, timeout=90, what="TLS reports")
         m, report = found["sts.example"]
@@ -521,6 +528,7 @@ class DeliveryTest(unittest.TestCase):
         # A certificate naming another host, and a key no TLSA record names.
         for domain, policy_type, result, mx in (
                 ("stscert.example", "sts", "certificate-host-mismatch", "alias.stscert.example"),
+                ("ststest.example", "sts", "certificate-host-mismatch", "alias.ststest.example"),
                 ("danebad.sealtest", "tlsa", "validation-failure", "mx.danebad.sealtest")):
             [policy] = found[domain][1]["policies"]
             self.assertEqual(policy["policy"]["policy-type"], policy_type)
