@@ -129,6 +129,7 @@ asio::awaitable<std::optional<StsPolicy>> SmtpTarget::Impl::StsPolicyFor(
   Result<AddressAnswer> addresses = MakeError(ErrorCode::kInternal, "not looked up");
   co_await OffLoop([&] { addresses = resolver->Addresses("mta-sts." + domain); });
   Error failure = MakeError(ErrorCode::kIo, "MTA-STS policy of " + domain + ": no address");
+  std::string result_type = "sts-policy-fetch-error";  // for TLS reports
   if (addresses.ok()) {
     constexpr std::size_t kMaxTries = 2;
     for (std::size_t i = 0; i < addresses->addresses.size() && i < kMaxTries; ++i) {
@@ -141,6 +142,7 @@ asio::awaitable<std::optional<StsPolicy>> SmtpTarget::Impl::StsPolicyFor(
       auto policy = ParseStsPolicy(*text);
       if (!policy.ok()) {
         failure = std::move(policy).error();
+        result_type = "sts-policy-invalid";
         break;
       }
       policy->id = *id;
@@ -153,7 +155,16 @@ asio::awaitable<std::optional<StsPolicy>> SmtpTarget::Impl::StsPolicyFor(
     }
   }
   spdlog::info("delivery to {}: {}", domain, failure.message);
-  co_return sts.Valid(domain, now);
+  auto kept = sts.Valid(domain, now);
+  if (!kept && options.tls_sessions) {
+    // RFC 8460 §4.3.2.2: the domain announced a policy nobody could have.
+    TlsSession s;
+    s.domain = domain;
+    s.policy_type = "no-policy-found";
+    s.result_type = result_type;
+    options.tls_sessions->Add(s, now);
+  }
+  co_return kept;
 }
 
 namespace {

@@ -480,7 +480,7 @@ class DeliveryTest(unittest.TestCase):
 
     def test_tls_reports_tell_each_domain_how_its_sessions_went(self):
         self.submit(["ed@sts.example", "fay@stscert.example", "gil@danebad.sealtest",
-                     "hal@ststest.example"],
+                     "hal@ststest.example", "ivy@stsredir.example"],
                     "Vitamin D 75 nmol/L",
                     headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
         self.wait_state("ed@sts.example", ("delivered",))
@@ -493,7 +493,8 @@ class DeliveryTest(unittest.TestCase):
         # is sent on demand (the server sends each day's once it is over).
         wait_for(lambda: self.server.sql(
             "SELECT count(DISTINCT domain) FROM tls_sessions WHERE domain IN "
-            "('sts.example', 'stscert.example', 'danebad.sealtest', 'ststest.example')")[0][0] == 4,
+            "('sts.example', 'stscert.example', 'danebad.sealtest', 'ststest.example', "
+            "'stsredir.example')")[0][0] == 5,
             timeout=60, what="TLS session tallies in the store")
         code, out, err = self.server.admin("tlsrpt", "send", "--day", "today")
         self.assertEqual(code, 0, err)
@@ -505,7 +506,8 @@ class DeliveryTest(unittest.TestCase):
                 m = email.message_from_bytes(raw, policy=email.policy.default)
                 [part] = [p for p in m.walk() if p.get_content_type() == "application/tlsrpt+gzip"]
                 found[m["TLS-Report-Domain"]] = (m, json.loads(gzip.decompress(part.get_content())))
-            if {"sts.example", "stscert.example", "danebad.sealtest", "ststest.example"} <= set(found):
+            if {"sts.example", "stscert.example", "danebad.sealtest", "ststest.example",
+                    "stsredir.example"} <= set(found):
                 return found
         found = wait_for(reports, timeout=90, what="TLS reports")
         m, report = found["sts.example"]
@@ -540,6 +542,12 @@ class DeliveryTest(unittest.TestCase):
             self.assertEqual(failure["receiving-ip"], "127.0.0.2")
         self.assertEqual(found["danebad.sealtest"][1]["policies"][0]["policy"]["policy-string"],
                          ["3 1 1 " + "ab" * 32])
+        # A policy that could not be fetched (a redirect), then delivery without one.
+        [policy] = found["stsredir.example"][1]["policies"]
+        self.assertEqual(policy["policy"]["policy-type"], "no-policy-found")
+        self.assertGreaterEqual(policy["summary"]["total-successful-session-count"], 1)
+        self.assertIn("sts-policy-fetch-error",
+                      [f["result-type"] for f in policy["failure-details"]])
 
     def test_connections_are_reused_for_the_next_transaction(self):
         with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
