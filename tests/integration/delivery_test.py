@@ -79,6 +79,9 @@ def dane_zone(port, tls_mx):
                     f"mx.{name}.sealtest. IN A {address}",
                     f"_{port}._tcp.mx.{name}.sealtest. IN TLSA 3 1 1 {digest}",
                     f"_smtp._tls.{name}.sealtest. IN TXT {TLSRPT}"]
+    # danebad.sealtest also has an MTA-STS policy its server passes: it must not matter.
+    records += ['_mta-sts.danebad.sealtest. IN TXT "v=STSv1; id=1;"',
+                "mta-sts.danebad.sealtest. IN A 127.0.0.4"]
     return records
 
 
@@ -89,6 +92,8 @@ class DeliveryTest(unittest.TestCase):
         cls.tls_mx = peers.Postfix(address="127.0.0.2", port=port, name="mx.tls.example",
                                    domains=["tls.example", "clear.example", "dane.sealtest",
                                             "danebad.sealtest", *STS_DOMAINS],
+                                   # So that MTA-STS alone would accept it for danebad.sealtest.
+                                   cert_names=["mx.danebad.sealtest"],
                                    access={"temp@tls.example": "450 4.2.0 try again later",
                                            "gone@tls.example": "550 5.1.1 no such user"})
         cls.plain_mx = peers.Postfix(address="127.0.0.3", port=port, name="mx.plain.example",
@@ -98,6 +103,7 @@ class DeliveryTest(unittest.TestCase):
         cls.tls_mx.start()
         cls.policies = peers.PolicyServer("127.0.0.4", {
             "mta-sts.moved.example": MOVED_POLICY,
+            "mta-sts.danebad.sealtest": (200, {}, STS_POLICY.format(mx="mx.danebad.sealtest")),
             **{f"mta-sts.{d}": policy for d, (_, policy) in STS_DOMAINS.items()}},
             also=["reports.example"]).start()
         rua = f"mailto:tlsrpt@plain.example,https://reports.example:{cls.policies.port}/v1/tlsrpt"
@@ -430,7 +436,8 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual(report["mx_host"], "mx.dane.sealtest")
         [raw] = wait_for(lambda: self.tls_mx.raw_for("ann@dane.sealtest"), what="ann's notice")
         self.assertIn(b"using TLSv1.3", raw)
-        # A TLSA record the key does not match: the handshake stops, nothing is sent.
+        # A TLSA record the key does not match: the handshake stops, nothing is sent —
+        # although the domain's MTA-STS policy would accept the server (RFC 8461 §2).
         _, reply, report = self.wait_state("bob@danebad.sealtest", ("deferred",))
         self.assertIn("fails the DANE check", reply)
         self.assertEqual(report["outcome"], "deferred")

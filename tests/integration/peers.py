@@ -97,11 +97,12 @@ class Postfix:
     """A private Postfix: its own configuration, queue and port, master.cf without
     chroot. `domains` are accepted into one Maildir (every recipient in the same box;
     X-Original-To tells them apart); with `discard`, everything is thrown away instead.
-    `access` maps recipient addresses to replies ("450 4.2.0 try later"). With
+    `access` maps recipient addresses to replies ("450 4.2.0 try later"); its
+    certificate names `name` and `cert_names`. With
     `relay_to` ("127.0.0.1:2525"), it relays everything there, in clear."""
 
     def __init__(self, address="127.0.0.1", port=None, name="mx.test", starttls=True,
-                 domains=(), access=None, discard=False, relay_to=None):
+                 domains=(), access=None, discard=False, relay_to=None, cert_names=()):
         self.address, self.port, self.name = address, port or free_port(), name
         self.tmp = tempfile.mkdtemp(prefix="sealpost-postfix-")
         os.chmod(self.tmp, 0o755)  # Postfix's daemons run as other users
@@ -114,7 +115,7 @@ class Postfix:
         shutil.chown(self.mail, user="nobody", group="nogroup")
         tls = ""
         if starttls:
-            cert, key = self_signed(self.conf, name)
+            cert, key = self_signed(self.conf, name, cert_names)
             tls = f"""smtpd_tls_security_level = may
 smtpd_tls_cert_file = {cert}
 smtpd_tls_key_file = {key}
