@@ -162,6 +162,10 @@ void MessagesApi::Register(http::Router& router) {
   router.Add("POST", "/api/v1/messages",
              [this](http::Request& r) { return Send(r); }, http::BodyMode::kStreamed, upload_limit);
   router.Add("GET", "/api/v1/messages/{id}", [this](http::Request& r) { return Get(r); });
+  // Sender controls (issue 7): withdraw a message, change its expiry, see what happened.
+  router.Add("POST", "/api/v1/messages/{id}/retract", [this](http::Request& r) { return Retract(r); });
+  router.Add("POST", "/api/v1/messages/{id}/extend", [this](http::Request& r) { return Extend(r); });
+  router.Add("GET", "/api/v1/messages/{id}/events", [this](http::Request& r) { return Events(r); });
 }
 
 awaitable<Result<Principal>> MessagesApi::Authenticate(const http::Request& req) {
@@ -440,11 +444,78 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
     }
     recipients.push_back(std::move(o));
   }
+  json::object out{{"id", s.message.id},
+                   {"created_at", FormatRfc3339(s.message.created_at)},
+                   {"expires_at", FormatRfc3339(s.message.expires_at)},
+                   {"recipients", std::move(recipients)}};
+  if (s.message.retracted_at) out["retracted_at"] = FormatRfc3339(*s.message.retracted_at);
+  co_return http::JsonResponse(200, json::serialize(out));
+}
+
+namespace {
+
+Response Unauthenticated(const Error& e) {
+  Response r = http::ProblemFromError(e);
+  r.Set("WWW-Authenticate", "X-API-Key");
+  return r;
+}
+
+}  // namespace
+
+awaitable<Response> MessagesApi::Retract(http::Request& req) {
+  auto principal = co_await Authenticate(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  std::optional<sealpost::Status> done;
+  const std::string id = req.params[0];
+  co_await offloader_.Offload(
+      [&] { done.emplace(escrow_.Retract(id, principal->account, req.client_address)); });
+  if (!done->ok()) co_return ErrorResponse(done->error());
+  co_return http::JsonResponse(200, json::serialize(json::object{{"id", id}, {"retracted", true}}));
+}
+
+awaitable<Response> MessagesApi::Extend(http::Request& req) {
+  auto principal = co_await Authenticate(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  const json::value* days = ec || !body.is_object() ? nullptr : body.as_object().if_contains("expires_in_days");
+  if (!days || !days->is_int64()) {
+    co_return Problems({{"expires_in_days", "a whole number of days from now (1 to 3650) is needed"}});
+  }
+  std::optional<Result<std::int64_t>> set;
+  const std::string id = req.params[0];
+  const std::int64_t n = days->as_int64();
+  const int clamped = static_cast<int>(std::clamp<std::int64_t>(n, 0, 100000));
+  co_await offloader_.Offload(
+      [&] { set.emplace(escrow_.SetExpiry(id, principal->account, clamped, req.client_address)); });
+  if (!set->ok()) co_return ErrorResponse(set->error());
   co_return http::JsonResponse(
-      200, json::serialize(json::object{{"id", s.message.id},
-                                        {"created_at", FormatRfc3339(s.message.created_at)},
-                                        {"expires_at", FormatRfc3339(s.message.expires_at)},
-                                        {"recipients", std::move(recipients)}}));
+      200, json::serialize(json::object{{"id", id}, {"expires_at", FormatRfc3339(**set)}}));
+}
+
+awaitable<Response> MessagesApi::Events(http::Request& req) {
+  auto principal = co_await Authenticate(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  std::optional<Result<MessageStatus>> status;
+  std::optional<Result<std::vector<EventRecord>>> events;
+  const std::string id = req.params[0];
+  co_await offloader_.Offload([&] {
+    status.emplace(escrow_.Status(id, principal->account));
+    if (status->ok()) events.emplace(escrow_.Events(id));  // only once it is theirs
+  });
+  if (!status->ok()) co_return ErrorResponse(status->error());
+  if (!events->ok()) co_return ErrorResponse(events->error());
+  std::map<std::string, std::string> address_of;
+  for (const auto& r : (*status)->message.recipients) address_of[r.id] = r.address;
+  json::array out;
+  for (const auto& e : **events) {
+    json::object o{{"type", e.type}, {"at", FormatRfc3339(e.at)}};
+    if (!e.recipient_id.empty()) o["recipient"] = address_of[e.recipient_id];
+    if (!e.client_address.empty()) o["client_address"] = e.client_address;
+    if (!e.detail.empty()) o["detail"] = e.detail;
+    out.push_back(std::move(o));
+  }
+  co_return http::JsonResponse(200, json::serialize(json::object{{"id", id}, {"events", std::move(out)}}));
 }
 
 }  // namespace sealpost::api

@@ -52,6 +52,9 @@ class MessagesApi {
  private:
   boost::asio::awaitable<http::Response> Send(http::Request& req);
   boost::asio::awaitable<http::Response> Get(http::Request& req);
+  boost::asio::awaitable<http::Response> Retract(http::Request& req);
+  boost::asio::awaitable<http::Response> Extend(http::Request& req);
+  boost::asio::awaitable<http::Response> Events(http::Request& req);
   boost::asio::awaitable<Result<Principal>> Authenticate(const http::Request& req);
   // The copies for recipients with their own keys, as extras of the submission.
   Status AddDirectCopies(const MessageRequest& m, const RecipientPlan& plan, const Draft& draft,

@@ -305,7 +305,22 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     smtp_server = std::move(*created);
   }
 
+  // Expired messages lose their keys, then their blobs, within a minute (issue 7).
+  constexpr int kSweepBatch = 100;
+  PollingWorker expiry_sweeper(
+      [&escrow] {
+        auto destroyed = escrow.DestroyExpired(kSweepBatch);
+        if (!destroyed.ok()) {
+          spdlog::error("expired messages not destroyed: {}", destroyed.error().ToString());
+          return false;
+        }
+        if (*destroyed > 0) spdlog::info("{} expired message(s) destroyed", *destroyed);
+        return *destroyed == kSweepBatch;
+      },
+      std::chrono::seconds(60));
+
   runner.Start();
+  expiry_sweeper.Start();
   if (report_worker) report_worker->Start();
   processor.Start();
   spool.Start();
@@ -338,6 +353,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   spool.Stop();
   processor.Stop();
   runner.Stop();
+  expiry_sweeper.Stop();
   if (report_worker) {
     report_worker->Stop();
     (void)reporter->Keep(tls_sessions);  // the last tallies, after the last deliveries

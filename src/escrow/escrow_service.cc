@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/clock.h"
 #include "base/encoding.h"
 #include "base/text.h"
 #include "mime/address.h"
@@ -181,8 +182,11 @@ Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretByt
   if ((*fresh)->status == RecipientStatus::kLocked) {
     return MakeError(ErrorCode::kFailedPrecondition, "locked");
   }
-  if (clock_.NowUnix() >= link.message.expires_at) {
-    return MakeError(ErrorCode::kFailedPrecondition, "expired");
+  // Its keys destroyed (retracted, or expired and swept) since the link was checked.
+  if (clock_.NowUnix() >= link.message.expires_at || (*fresh)->wrapped_key.empty()) {
+    auto message = messages_.Find(link.message.id);
+    bool retracted = message.ok() && message->has_value() && (*message)->retracted_at;
+    return MakeError(ErrorCode::kFailedPrecondition, retracted ? "retracted" : "expired");
   }
   const std::string normalised = NormaliseAnswer(answer);
   if (!VerifySecret((*fresh)->answer_hash, normalised)) {
@@ -217,9 +221,71 @@ Result<LinkState> EscrowService::RecipientState(const std::string& recipient_id)
   LinkState state;
   state.message = std::move(**message);
   state.recipient = std::move(**recipient);
-  state.expired = clock_.NowUnix() >= state.message.expires_at;
+  state.expired = clock_.NowUnix() >= state.message.expires_at || state.message.destroyed_at;
+  state.retracted = state.message.retracted_at.has_value();
   state.locked = state.recipient.status == RecipientStatus::kLocked;
   return state;
+}
+
+sealpost::Status EscrowService::Retract(const std::string& message_id, const std::string& account,
+                              const std::string& client_address) {
+  auto status = Status(message_id, account);
+  if (!status.ok()) return std::move(status).error();
+  const std::int64_t now = clock_.NowUnix();
+  if (status->message.destroyed_at || now >= status->message.expires_at) {
+    return MakeError(ErrorCode::kFailedPrecondition, "the message has already expired or been retracted");
+  }
+  auto destroyed = messages_.Destroy(message_id, now, /*retracted=*/true,
+                                     {0, message_id, "", "retracted", now, client_address, ""});
+  if (!destroyed.ok()) return destroyed;
+  // The keys are gone; the blobs are now unreadable noise, removed for the space.
+  auto removed = sealer_.RemoveBlobs(status->message.blob_ids);
+  if (!removed.ok()) {
+    spdlog::warn("retracted message {}: blobs left: {}", message_id, removed.error().message);
+  }
+  return OkStatus();
+}
+
+Result<std::int64_t> EscrowService::SetExpiry(const std::string& message_id,
+                                              const std::string& account, int days,
+                                              const std::string& client_address) {
+  constexpr int kMaxDays = 3650;
+  if (days < 1 || days > kMaxDays) {
+    return MakeError(ErrorCode::kInvalidArgument, "must be from 1 to 3650 days", "expires_in_days");
+  }
+  auto status = Status(message_id, account);
+  if (!status.ok()) return std::move(status).error();
+  const std::int64_t now = clock_.NowUnix();
+  if (status->message.destroyed_at || now >= status->message.expires_at) {
+    return MakeError(ErrorCode::kFailedPrecondition, "the message has already expired or been retracted");
+  }
+  const std::int64_t expires_at = now + std::int64_t{86400} * days;
+  auto set = messages_.SetExpiry(
+      message_id, expires_at,
+      {0, message_id, "", "expiry_changed", now, client_address, FormatRfc3339(expires_at)});
+  if (!set.ok()) return std::move(set).error();
+  return expires_at;
+}
+
+Result<int> EscrowService::DestroyExpired(int limit) {
+  const std::int64_t now = clock_.NowUnix();
+  auto due = messages_.ExpiredUndestroyed(now, limit);
+  if (!due.ok()) return std::move(due).error();
+  int destroyed = 0;
+  for (const auto& id : *due) {
+    auto message = messages_.Find(id);
+    if (!message.ok()) return std::move(message).error();
+    if (!message->has_value()) continue;
+    auto done = messages_.Destroy(id, now, /*retracted=*/false, {0, id, "", "destroyed", now, "", ""});
+    if (!done.ok()) {
+      if (done.error().code == ErrorCode::kFailedPrecondition) continue;  // retracted meanwhile
+      return std::move(done).error();
+    }
+    ++destroyed;
+    auto removed = sealer_.RemoveBlobs((*message)->blob_ids);
+    if (!removed.ok()) spdlog::warn("expired message {}: blobs left: {}", id, removed.error().message);
+  }
+  return destroyed;
 }
 
 Result<OpenedManifest> EscrowService::Manifest(const LinkState& link, const SecretBytes& data_key) {

@@ -68,6 +68,7 @@ struct LinkState {
   RecipientRecord recipient;
   std::string question;
   bool expired = false;
+  bool retracted = false;  // withdrawn by its sender (expired too)
   bool locked = false;
   int attempts_left = 0;
 };
@@ -95,7 +96,7 @@ class EscrowService {
   // kNotFound for unknown recipients and forged secrets alike.
   Result<LinkState> CheckLink(const std::string& recipient_id, const SecretBytes& link_secret,
                               const std::string& client_address, bool record_open);
-  // The message key, or: kFailedPrecondition (locked, expired), kUnauthenticated
+  // The message key, or: kFailedPrecondition ("locked", "expired", "retracted"), kUnauthenticated
   // (wrong answer; the message says how many attempts are left).
   Result<SecretBytes> Answer(const LinkState& link, const SecretBytes& link_secret,
                              std::string_view answer, const std::string& client_address);
@@ -113,6 +114,19 @@ class EscrowService {
   // Called by the queue once a recipient's mail has left: their notice, or their copy
   // encrypted to their own key.
   void Delivered(const QueueEntry& entry);
+
+  // Sender controls (for `account`'s messages; others' answer kNotFound, as missing
+  // ones do). Retract destroys the keys at once — every link stops working — and then
+  // the blobs; kFailedPrecondition when it is already gone (retracted or expired).
+  sealpost::Status Retract(const std::string& message_id, const std::string& account,
+                           const std::string& client_address);
+  // A new expiry `days` from now (1 to 3650), longer or shorter; kInvalidArgument out
+  // of range; kFailedPrecondition once gone. Returns the new expiry.
+  Result<std::int64_t> SetExpiry(const std::string& message_id, const std::string& account,
+                                 int days, const std::string& client_address);
+  // The background sweep: expired messages' keys destroyed, then their blobs. Returns
+  // how many were destroyed.
+  Result<int> DestroyExpired(int limit);
 
  private:
   void Record(const std::string& message_id, const std::string& recipient_id,

@@ -149,6 +149,64 @@ TEST_F(EscrowServiceTest, ForgedAndExpiredLinks) {
   EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "expired");
 }
 
+TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
+  SubmitResult sent = Send();
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  auto before = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
+  auto blobs = before.message.blob_ids;
+  ASSERT_FALSE(blobs.empty());
+  EXPECT_EQ(service_->Retract(sent.message_id, "other-account", "x").error().code,
+            ErrorCode::kNotFound);  // not theirs: as if it did not exist
+  ASSERT_TRUE(service_->Retract(sent.message_id, "default", "192.0.2.5").ok());
+  // The right answer on a link checked before: refused, and not counted as wrong.
+  auto r = service_->Answer(before, link.secret, "Rex", "x");
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(r.error().message, "retracted");
+  auto after = *service_->CheckLink(link.recipient_id, link.secret, "x", false);
+  EXPECT_TRUE(after.expired);
+  EXPECT_TRUE(after.retracted);
+  EXPECT_EQ(after.recipient.failures, 0);
+  EXPECT_TRUE(after.recipient.wrapped_key.empty());
+  EXPECT_TRUE(after.recipient.answer_hash.empty());
+  for (const auto& b : blobs) EXPECT_FALSE(blobs_->Open(b).ok()) << b;
+  EXPECT_EQ(service_->Retract(sent.message_id, "default", "x").error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(service_->SetExpiry(sent.message_id, "default", 5, "x").error().code,
+            ErrorCode::kFailedPrecondition);
+  auto events = *service_->Events(sent.message_id);
+  EXPECT_EQ(events.back().type, "retracted");
+  EXPECT_EQ(events.back().client_address, "192.0.2.5");
+}
+
+TEST_F(EscrowServiceTest, ExpiryMovesBothWaysAndTheSweepDestroysExpiredMessages) {
+  SubmitResult sent = Send();  // expires in a day
+  EXPECT_EQ(service_->SetExpiry(sent.message_id, "default", 0, "x").error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(service_->SetExpiry(sent.message_id, "default", 3651, "x").error().code,
+            ErrorCode::kInvalidArgument);
+  auto later = service_->SetExpiry(sent.message_id, "default", 3, "x");
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(*later, clock_.NowUnix() + 3 * 86400);
+  clock_.Advance(2 * 86400);  // past the first expiry, before the new one
+  EXPECT_EQ(*service_->DestroyExpired(10), 0);
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  auto state = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
+  EXPECT_FALSE(state.expired);
+  ASSERT_TRUE(service_->Answer(state, link.secret, "Rex", "x").ok());
+  // Shortened to a day from now, then past it: the sweep destroys it.
+  ASSERT_TRUE(service_->SetExpiry(sent.message_id, "default", 1, "x").ok());
+  clock_.Advance(86400);
+  EXPECT_EQ(*service_->DestroyExpired(10), 1);
+  EXPECT_EQ(*service_->DestroyExpired(10), 0);
+  auto gone = *service_->CheckLink(link.recipient_id, link.secret, "x", false);
+  EXPECT_TRUE(gone.expired);
+  EXPECT_FALSE(gone.retracted);
+  EXPECT_TRUE(gone.recipient.wrapped_key.empty());
+  for (const auto& b : gone.message.blob_ids) EXPECT_FALSE(blobs_->Open(b).ok()) << b;
+  auto events = *service_->Events(sent.message_id);
+  EXPECT_EQ(events.back().type, "destroyed");
+}
+
 TEST_F(EscrowServiceTest, SendersFixedSubjectReplacesTheServers) {
   SealInput in;
   in.account = "default";

@@ -41,6 +41,15 @@ std::string QuestionAad(const std::string& recipient_id) {
   return "sealpost/escrow/question/v1|" + recipient_id;
 }
 
+Status EscrowSealer::RemoveBlobs(const std::vector<std::string>& blob_ids) const {
+  Status first = OkStatus();
+  for (const auto& id : blob_ids) {
+    auto removed = blobs_.Remove(id);
+    if (!removed.ok() && first.ok()) first = std::move(removed);
+  }
+  return first;
+}
+
 std::unique_ptr<Draft> EscrowSealer::Begin() const {
   return std::unique_ptr<Draft>(new Draft(*this, NewId(), RandomSecret(kKeySize)));
 }

@@ -128,6 +128,8 @@ class EscrowSealer {
         options_(options) {}
 
   std::unique_ptr<Draft> Begin() const;
+  // Removes a destroyed message's blobs; the first failure is returned, the rest tried.
+  Status RemoveBlobs(const std::vector<std::string>& blob_ids) const;
 
  private:
   friend class Draft;

@@ -107,6 +107,18 @@ Response Portal::Page(int status, const std::string& page, const std::string& ti
   return http::HtmlResponse(status, templates_.Render(page, title, settings_.organisation, fill));
 }
 
+Response Portal::GonePage(const LinkState& link) const {
+  if (link.retracted) {
+    return ErrorPage(410, "This message was withdrawn",
+                     "Its sender withdrew it, and it can no longer be opened.",
+                     "Contact the sender if you still need it.");
+  }
+  return ErrorPage(410, "This message has expired",
+                   "The sender set this message to be available until " +
+                       HumanTime(link.message.expires_at) + ".",
+                   "Ask the sender to send it again if you still need it.");
+}
+
 Response Portal::ErrorPage(int status, const std::string& heading, const std::string& message,
                            const std::string& hint) const {
   return Page(status, "error.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
@@ -185,12 +197,7 @@ awaitable<Response> Portal::Show(http::Request& req) {
         opened.emplace(escrow_.Read(**link, *session->data_key, req.client_address));
       });
       if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
-      if ((*link)->expired) {
-        co_return ErrorPage(410, "This message has expired",
-                            "The sender set this message to be available until " +
-                                HumanTime((*link)->message.expires_at) + ".",
-                            "Ask the sender to send it again if you still need it.");
-      }
+      if ((*link)->expired) co_return GonePage(**link);
       if ((*link)->locked) {
         co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
       }
@@ -253,12 +260,7 @@ awaitable<Response> Portal::Show(http::Request& req) {
                         "It was locked after too many wrong answers, to protect it.",
                         "Contact the sender; they can send it again.");
   }
-  if ((*link)->expired) {
-    co_return ErrorPage(410, "This message has expired",
-                        "The sender set this message to be available until " +
-                            HumanTime((*link)->message.expires_at) + ".",
-                        "Ask the sender to send it again if you still need it.");
-  }
+  if ((*link)->expired) co_return GonePage(**link);
   co_return QuestionPage(**link, *cookie, "");
 }
 
@@ -303,10 +305,11 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
                           "It was locked after too many wrong answers, to protect it.",
                           "Contact the sender; they can send it again.");
     }
-    if (e.code == ErrorCode::kFailedPrecondition && e.message == "expired") {
-      co_return ErrorPage(410, "This message has expired",
-                          "The sender set this message to be available until " +
-                              HumanTime((*link)->message.expires_at) + ".");
+    if (e.code == ErrorCode::kFailedPrecondition &&
+        (e.message == "expired" || e.message == "retracted")) {
+      LinkState gone = **link;
+      gone.retracted = e.message == "retracted";
+      co_return GonePage(gone);
     }
     spdlog::error("portal: answer for {} failed: {}", rid, e.ToString());
     co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");

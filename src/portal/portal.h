@@ -41,6 +41,8 @@ class Portal {
   http::Response Home() const;
   http::Response Page(int status, const std::string& page, const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;
+  // A message that can no longer be opened: withdrawn by its sender, or expired.
+  http::Response GonePage(const LinkState& link) const;
   http::Response ErrorPage(int status, const std::string& heading, const std::string& message,
                            const std::string& hint = {}) const;
   http::Response QuestionPage(const LinkState& link, const std::string& link_token,

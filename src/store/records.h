@@ -66,6 +66,9 @@ struct MessageRecord {
   std::string manifest_blob;     // blob id of the sealed manifest
   std::vector<std::string> blob_ids;  // every blob of the message, manifest included
   std::vector<RecipientRecord> recipients;
+  std::optional<std::int64_t> retracted_at;  // the sender withdrew it
+  // Its keys were destroyed (retracted, or expired and swept): nobody can open it again.
+  std::optional<std::int64_t> destroyed_at;
 };
 
 struct EventRecord {

@@ -54,6 +54,17 @@ class MessageStore {
                                     std::int64_t now) = 0;
   virtual Status ResetFailures(const std::string& recipient_id) = 0;
   virtual Status SetStatus(const std::string& recipient_id, RecipientStatus status) = 0;
+  // A new expiry, with its event. kNotFound; kFailedPrecondition once destroyed.
+  virtual Status SetExpiry(const std::string& message_id, std::int64_t expires_at,
+                           const EventRecord& event) = 0;
+  // Destroys the message's keys (every recipient's wrapped key and answer hash) and
+  // marks it destroyed — and retracted, with `retracted` — with its event, in one
+  // transaction; its expiry becomes `now` at the latest. The caller removes the blobs
+  // afterwards. kNotFound; kFailedPrecondition when already destroyed.
+  virtual Status Destroy(const std::string& message_id, std::int64_t now, bool retracted,
+                         const EventRecord& event) = 0;
+  // Messages expired by `now` whose keys still exist, oldest expiry first.
+  virtual Result<std::vector<std::string>> ExpiredUndestroyed(std::int64_t now, int limit) = 0;
 };
 
 enum class OrgLevel { kAccount, kDomain, kUser };

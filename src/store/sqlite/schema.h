@@ -219,6 +219,13 @@ CREATE TABLE mta_sts_policies (
   expires_at INTEGER NOT NULL
 );
 )sql",
+    // 14: sender controls (issue 7): retraction, and the destruction of keys once a
+    // message is retracted or expired.
+    R"sql(
+ALTER TABLE messages ADD COLUMN retracted_at INTEGER;
+ALTER TABLE messages ADD COLUMN destroyed_at INTEGER;
+CREATE INDEX messages_to_destroy ON messages(expires_at) WHERE destroyed_at IS NULL;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -190,7 +190,9 @@ class SqliteMessageStore final : public MessageStore {
         auto removed = RemoveInbound(db, consumed_inbound);
         if (!removed.ok()) return removed;
       }
-      auto status = Statement(db, "INSERT INTO messages VALUES (?,?,?,?,?,?,?)")
+      auto status = Statement(db, "INSERT INTO messages (id, account, sender, created_at, "
+                                  "expires_at, signing_key_id, manifest_blob) "
+                                  "VALUES (?,?,?,?,?,?,?)")
                         .Bind(1, m.id).Bind(2, m.account).Bind(3, m.sender).Bind(4, m.created_at)
                         .Bind(5, m.expires_at).Bind(6, m.signing_key_id).Bind(7, m.manifest_blob)
                         .Run();
@@ -230,7 +232,7 @@ class SqliteMessageStore final : public MessageStore {
     std::optional<MessageRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
-                      "manifest_blob FROM messages WHERE id = ?");
+                      "manifest_blob, retracted_at, destroyed_at FROM messages WHERE id = ?");
       s.Bind(1, id);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
@@ -243,6 +245,8 @@ class SqliteMessageStore final : public MessageStore {
       m.expires_at = s.Int(4);
       m.signing_key_id = s.Text(5);
       m.manifest_blob = s.Text(6);
+      m.retracted_at = s.OptionalInt(7);
+      m.destroyed_at = s.OptionalInt(8);
       Statement blobs(db, "SELECT blob_id FROM message_blobs WHERE message_id = ?");
       blobs.Bind(1, id);
       for (;;) {
@@ -318,6 +322,56 @@ class SqliteMessageStore final : public MessageStore {
     });
   }
 
+  Status SetExpiry(const std::string& message_id, std::int64_t expires_at,
+                   const EventRecord& event) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto destroyed = DestroyedAt(db, message_id);
+      if (!destroyed.ok()) return std::move(destroyed).error();
+      if (*destroyed) return MakeError(ErrorCode::kFailedPrecondition, "the message is gone");
+      auto s = Statement(db, "UPDATE messages SET expires_at = ? WHERE id = ?")
+                   .Bind(1, expires_at).Bind(2, message_id).Run();
+      if (!s.ok()) return s;
+      return InsertEvent(db, event);
+    });
+  }
+
+  Status Destroy(const std::string& message_id, std::int64_t now, bool retracted,
+                 const EventRecord& event) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto destroyed = DestroyedAt(db, message_id);
+      if (!destroyed.ok()) return std::move(destroyed).error();
+      if (*destroyed) return MakeError(ErrorCode::kFailedPrecondition, "the message is gone");
+      auto s = Statement(db, "UPDATE messages SET destroyed_at = ?, expires_at = MIN(expires_at, ?), "
+                             "retracted_at = CASE WHEN ? THEN ? ELSE retracted_at END WHERE id = ?")
+                   .Bind(1, now).Bind(2, now).Bind(3, std::int64_t{retracted ? 1 : 0}).Bind(4, now)
+                   .Bind(5, message_id).Run();
+      if (!s.ok()) return s;
+      // The keys go: without its wrapped key no link and no answer opens it again.
+      s = Statement(db, "UPDATE recipients SET wrapped_key = X'', answer_hash = '' "
+                        "WHERE message_id = ?")
+              .Bind(1, message_id).Run();
+      if (!s.ok()) return s;
+      return InsertEvent(db, event);
+    });
+  }
+
+  Result<std::vector<std::string>> ExpiredUndestroyed(std::int64_t now, int limit) override {
+    std::vector<std::string> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id FROM messages WHERE destroyed_at IS NULL AND expires_at <= ? "
+                      "ORDER BY expires_at LIMIT ?");
+      s.Bind(1, now).Bind(2, std::int64_t{limit});
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out.push_back(s.Text(0));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
   Status SetStatus(const std::string& recipient_id, RecipientStatus status) override {
     return db_.Transaction([&](sqlite3* db) {
       // A locked recipient stays locked whatever happens later.
@@ -327,6 +381,16 @@ class SqliteMessageStore final : public MessageStore {
   }
 
  private:
+  // kNotFound without the message; whether its keys are destroyed.
+  static Result<bool> DestroyedAt(sqlite3* db, const std::string& message_id) {
+    Statement s(db, "SELECT destroyed_at IS NOT NULL FROM messages WHERE id = ?");
+    s.Bind(1, message_id);
+    auto row = s.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return MakeError(ErrorCode::kNotFound, "no such message");
+    return s.Int(0) != 0;
+  }
+
   Database& db_;
 };
 

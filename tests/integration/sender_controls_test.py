@@ -1,0 +1,105 @@
+"""Issue 7, what a sender controls: retract a message (its keys are destroyed, every
+link stops working), move its expiry either way, and see what happened to it — over
+the API of the real binary, with the recipient's side checked in the portal."""
+import json
+import unittest
+
+from harness import Sealpost, notice_link
+
+
+class SenderControlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def send(self, to):
+        r = self.server.api("POST", "/api/v1/messages", json.dumps({
+            "from": "a@clinic.example", "to": [to], "subject": "Results", "text": "HbA1c 48",
+            "options": {"escrow": {"question": "Pet?", "answer": "Rex"}}}))
+        self.assertEqual(r.status, 202, r.text)
+        return json.loads(r.body)["id"]
+
+    def get(self, message_id, what=""):
+        r = self.server.api("GET", f"/api/v1/messages/{message_id}{what}", content_type=None)
+        self.assertEqual(r.status, 200, r.text)
+        return json.loads(r.body)
+
+    def test_retract_makes_every_link_useless_and_is_recorded(self):
+        message_id = self.send("moe@example.net")
+        link = notice_link(self.server.notice_for("moe@example.net"))
+        rid, page = self.server.open_link(link)
+        self.assertIn("Pet?", page.text)
+        r = self.server.api("POST", f"/api/v1/messages/{message_id}/retract", "{}")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertTrue(json.loads(r.body)["retracted"])
+        # The question page already open: the right answer no longer opens it.
+        answered = self.server.answer(rid, page, "Rex")
+        self.assertEqual(answered.status, 410)
+        self.assertIn("withdrawn", answered.text)
+        self.assertNotIn("HbA1c", answered.text)
+        # The original link, followed afresh.
+        _, again = self.server.open_link(link)
+        self.assertEqual(again.status, 410)
+        self.assertIn("This message was withdrawn", again.text)
+        # The keys are gone from the database, not just hidden.
+        self.assertEqual(self.server.sql(
+            f"SELECT length(wrapped_key), answer_hash FROM recipients WHERE id = '{rid}'"),
+            [(0, "")])
+        status = self.get(message_id)
+        self.assertIn("retracted_at", status)
+        again = self.server.api("POST", f"/api/v1/messages/{message_id}/retract", "{}")
+        self.assertEqual(again.status, 409)
+        self.assertEqual(json.loads(again.body)["status"], 409)
+        events = self.get(message_id, "/events")["events"]
+        types = [e["type"] for e in events]
+        self.assertEqual(types[:2], ["accepted", "notice_queued"])
+        self.assertIn("link_opened", types)
+        self.assertGreater(types.index("retracted"), types.index("link_opened"))
+        self.assertEqual(types[-1], "link_opened")  # the visit after, recorded too
+        opened = next(e for e in events if e["type"] == "link_opened")
+        self.assertEqual(opened["recipient"], "moe@example.net")
+        self.assertEqual(opened["client_address"], "127.0.0.1")
+
+    def test_expiry_can_be_extended_or_shortened_within_limits(self):
+        message_id = self.send("edna@example.net")
+        created = self.get(message_id)
+        for bad in ({"expires_in_days": 0}, {"expires_in_days": 3651}, {"expires_in_days": "7"},
+                    {}):
+            r = self.server.api("POST", f"/api/v1/messages/{message_id}/extend", json.dumps(bad))
+            self.assertEqual(r.status, 400, (bad, r.text))
+            problem = json.loads(r.body)
+            self.assertEqual(problem["invalid-params"][0]["name"], "expires_in_days")
+        r = self.server.api("POST", f"/api/v1/messages/{message_id}/extend",
+                            json.dumps({"expires_in_days": 365}))
+        self.assertEqual(r.status, 200, r.text)
+        longer = json.loads(r.body)["expires_at"]
+        self.assertGreater(longer, created["expires_at"])
+        self.assertEqual(self.get(message_id)["expires_at"], longer)
+        r = self.server.api("POST", f"/api/v1/messages/{message_id}/extend",
+                            json.dumps({"expires_in_days": 1}))
+        self.assertEqual(r.status, 200, r.text)
+        self.assertLess(json.loads(r.body)["expires_at"], created["expires_at"])  # default is 30
+        types = [e["type"] for e in self.get(message_id, "/events")["events"]]
+        self.assertEqual(types.count("expiry_changed"), 2)
+
+    def test_other_callers_learn_nothing(self):
+        message_id = self.send("otto@example.net")
+        for method, path in (("POST", "/retract"), ("POST", "/extend"), ("GET", "/events")):
+            r = self.server.api(method, f"/api/v1/messages/{message_id}{path}",
+                                "{}" if method == "POST" else None, key="sp_wrong",
+                                content_type="application/json" if method == "POST" else None)
+            self.assertEqual(r.status, 401, (path, r.text))
+        r = self.server.api("POST", "/api/v1/messages/" + "0" * 32 + "/retract", "{}")
+        self.assertEqual(r.status, 404)
+        # Still whole after all that.
+        rid, page = self.server.open_notice("otto@example.net")
+        self.assertEqual(self.server.answer(rid, page, "Rex").status, 303)
+        self.assertIn("HbA1c", self.server.get(f"/r/{rid}", cookies=True).text)
+
+
+if __name__ == "__main__":
+    unittest.main()
