@@ -14,16 +14,18 @@
 
 #include "api/auth.h"
 #include "app/config.h"
+#include "app/serve.h"
+#include "app/signing_key.h"
 #include "base/clock.h"
 #include "base/text.h"
-#include "dkim/domain_signer.h"
-#include "app/serve.h"
-#include "delivery/resolver.h"
-#include "delivery/tls_report.h"
-#include "delivery/tls_reporter.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
+#include "delivery/resolver.h"
+#include "delivery/tls_report.h"
+#include "delivery/tls_reporter.h"
+#include "dkim/domain_signer.h"
+#include "escrow/escrow_service.h"
 #include "policy/address_books.h"
 #include "policy/signing_identities.h"
 #include "policy/org_directory.h"
@@ -123,6 +125,46 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
   c->identities.emplace(*c->org, c->keys->metadata(), c->clock);
   return c;
+}
+
+// The escrow service over the server's stores, for commands on messages: what the
+// API's sender controls do, for any account's message.
+struct Escrow {
+  std::unique_ptr<SigningKeyStore> signing_keys;
+  std::unique_ptr<MessageStore> messages;
+  std::unique_ptr<EventStore> events;
+  std::unique_ptr<BlobStore> blobs;
+  SigningIdentity signer;
+  std::optional<EscrowSealer> sealer;
+  std::optional<EscrowOpener> opener;
+  std::optional<EscrowService> service;
+  std::string account;  // the message's
+};
+
+Result<std::unique_ptr<Escrow>> OpenEscrow(Context& c, const std::string& message_id) {
+  auto e = std::make_unique<Escrow>();
+  e->signing_keys = sqlite::NewSigningKeyStore(*c.db);
+  e->messages = sqlite::NewMessageStore(*c.db);
+  e->events = sqlite::NewEventStore(*c.db);
+  auto blobs = NewFileBlobStore(c.config.Resolve(c.config.blobs));
+  if (!blobs.ok()) return std::move(blobs).error();
+  e->blobs = std::move(*blobs);
+  auto signer = LoadSigningIdentity(*e->signing_keys, *c.keys);
+  if (!signer.ok()) return std::move(signer).error();
+  e->signer = std::move(*signer);
+  e->sealer.emplace(*e->blobs, e->signer, c.keys->metadata(), c.clock);
+  e->opener.emplace(*e->blobs, *e->signing_keys);
+  EscrowSettings settings;
+  settings.public_url = c.config.public_url;
+  settings.organisation = c.config.organisation;
+  settings.notice_from = c.config.notice_from;
+  e->service.emplace(settings, *e->sealer, *e->opener, *e->messages, *e->events, *c.keys,
+                     c.clock, [] {});
+  auto message = e->messages->Find(message_id);
+  if (!message.ok()) return std::move(message).error();
+  if (!message->has_value()) return MakeError(ErrorCode::kNotFound, "no message " + message_id);
+  e->account = (*message)->account;
+  return e;
 }
 
 // No portal accounts yet (issue 7): an empty view.
@@ -611,6 +653,52 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     auto sent = day.empty() ? reporter.ReportDue() : reporter.Report(day);
     if (!sent.ok()) return std::move(sent).error();
     std::cout << *sent << " TLS report(s) sent or queued\n";
+    return OkStatus();
+  }));
+
+  // Sender controls (issue 7), as the API offers them.
+  auto* message = admin->add_subcommand("message", "A sent message: withdraw it, change its expiry, its history")
+                      ->require_subcommand(1);
+  auto* message_retract = message->add_subcommand(
+      "retract", "Withdraw a message: its keys are destroyed, no link opens it again");
+  message_retract->add_option("id", args->name)->required();
+  message_retract->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto e = OpenEscrow(c, a.name);
+    if (!e.ok()) return std::move(e).error();
+    auto s = (*e)->service->Retract(a.name, (*e)->account, "cli");
+    if (s.ok()) std::cout << "message " << a.name << ": retracted\n";
+    return s;
+  }));
+  auto* message_extend = message->add_subcommand(
+      "extend", "Set a message's expiry to DAYS from now (1 to 3650; shorter or longer)");
+  message_extend->add_option("id", args->name)->required();
+  message_extend->add_option("--days", args->days, "from now")->required();
+  message_extend->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto e = OpenEscrow(c, a.name);
+    if (!e.ok()) return std::move(e).error();
+    auto expires = (*e)->service->SetExpiry(a.name, (*e)->account, a.days, "cli");
+    if (!expires.ok()) return std::move(expires).error();
+    std::cout << "message " << a.name << ": expires " << FormatRfc3339(*expires) << "\n";
+    return OkStatus();
+  }));
+  auto* message_events = message->add_subcommand("events", "What happened to a message, oldest first");
+  message_events->add_option("id", args->name)->required();
+  message_events->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto e = OpenEscrow(c, a.name);
+    if (!e.ok()) return std::move(e).error();
+    auto message = (*e)->messages->Find(a.name);
+    if (!message.ok()) return std::move(message).error();
+    std::map<std::string, std::string> address_of;
+    for (const auto& r : (*message)->recipients) address_of[r.id] = r.address;
+    auto events = (*e)->service->Events(a.name);
+    if (!events.ok()) return std::move(events).error();
+    for (const auto& ev : *events) {
+      std::cout << FormatRfc3339(ev.at) << "  " << ev.type;
+      if (!ev.recipient_id.empty()) std::cout << "  " << address_of[ev.recipient_id];
+      if (!ev.client_address.empty()) std::cout << "  from " << ev.client_address;
+      if (!ev.detail.empty()) std::cout << "  (" << ev.detail << ")";
+      std::cout << "\n";
+    }
     return OkStatus();
   }));
 

@@ -86,6 +86,33 @@ class SenderControlsTest(unittest.TestCase):
         types = [e["type"] for e in self.get(message_id, "/events")["events"]]
         self.assertEqual(types.count("expiry_changed"), 2)
 
+    def test_the_cli_does_what_the_api_does(self):
+        message_id = self.send("patty@example.net")
+        code, out, err = self.server.admin("message", "extend", message_id, "--days", "10")
+        self.assertEqual(code, 0, err)
+        self.assertIn("expires", out)
+        self.assertEqual(self.get(message_id)["expires_at"], out.split("expires ")[1].strip())
+        code, out, err = self.server.admin("message", "extend", message_id, "--days", "0")
+        self.assertNotEqual(code, 0)
+        self.assertIn("1 to 3650", err)
+        code, out, err = self.server.admin("message", "retract", message_id)
+        self.assertEqual(code, 0, err)
+        rid, page = self.server.open_notice("patty@example.net")
+        self.assertEqual(page.status, 410)
+        code, out, err = self.server.admin("message", "retract", message_id)
+        self.assertNotEqual(code, 0)
+        self.assertIn("already", err)
+        code, out, err = self.server.admin("message", "events", message_id)
+        self.assertEqual(code, 0, err)
+        lines = out.splitlines()
+        self.assertIn("accepted", lines[0])
+        self.assertTrue(any("expiry_changed" in l and "from cli" in l for l in lines), out)
+        self.assertTrue(any("retracted" in l for l in lines), out)
+        self.assertTrue(any("link_opened  patty@example.net" in l for l in lines), out)
+        code, _, err = self.server.admin("message", "events", "f" * 32)
+        self.assertNotEqual(code, 0)
+        self.assertIn("no message", err)
+
     def test_other_callers_learn_nothing(self):
         message_id = self.send("otto@example.net")
         for method, path in (("POST", "/retract"), ("POST", "/extend"), ("GET", "/events")):
