@@ -201,7 +201,7 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
       const auto& op = opts->get_object();
       for (const auto& member : op) {
         if (member.key() != "escrow" && member.key() != "expires_in_days" &&
-            member.key() != "tls_only") {
+            member.key() != "tls_only" && member.key() != "read_receipt") {
           problems.push_back({"options." + SanitizeForLog(member.key(), 64), "is not a known option"});
         }
       }
@@ -221,6 +221,13 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
           problems.push_back({"options.tls_only", "must be true or false"});
         } else {
           r.tls_only_opt_out = !tls->get_bool();
+        }
+      }
+      if (auto* receipt = op.if_contains("read_receipt"); receipt && !receipt->is_null()) {
+        if (!receipt->is_bool()) {
+          problems.push_back({"options.read_receipt", "must be true or false"});
+        } else {
+          r.read_receipt = receipt->get_bool();
         }
       }
       if (auto* escrow = op.if_contains("escrow"); escrow && !escrow->is_null()) {

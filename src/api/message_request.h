@@ -32,6 +32,9 @@ struct MessageRequest {
   bool save_answer = false;  // keep the question and answer in the sender's default book
   std::optional<int> expires_in_days;
   bool tls_only_opt_out = false;  // options.tls_only: false, or X-Sealpost-TLS-Only: no
+  // options.read_receipt, or Disposition-Notification-To: a receipt to the sender on
+  // each recipient's first view.
+  bool read_receipt = false;
   // Text of text/* attachments, for content rules. Filled for SMTP submissions (their
   // attachments are parsed before planning); API attachments are sealed first.
   std::vector<std::string> attachment_texts;

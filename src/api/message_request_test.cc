@@ -86,6 +86,18 @@ TEST(MessageRequest, TlsOnlyOptOut) {
   EXPECT_EQ(Names(bad), std::vector<std::string>{"options.tls_only"});
 }
 
+TEST(MessageRequest, ReadReceipt) {
+  auto yes = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"read_receipt": true}})", {});
+  ASSERT_TRUE(yes.problems.empty());
+  EXPECT_TRUE(yes.request.read_receipt);
+  auto no = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x"})", {});
+  EXPECT_FALSE(no.request.read_receipt);
+  auto bad = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"read_receipt": "yes"}})", {});
+  EXPECT_EQ(Names(bad), std::vector<std::string>{"options.read_receipt"});
+}
+
 TEST(MessageRequest, EnforcesLimits) {
   RequestLimits limits;
   limits.max_recipients = 2;

@@ -251,6 +251,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   input.html = m.html;
   input.expires_at = clock_.NowUnix() + std::int64_t{86400} * (*plan)->expiry_days;
   input.notice_subject = (*plan)->notice_subject;
+  input.read_receipt = m.read_receipt;
 
   std::optional<Result<SubmitResult>> submitted;
   const std::string client = req.client_address;

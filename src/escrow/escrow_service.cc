@@ -302,9 +302,45 @@ Result<OpenedManifest> EscrowService::Read(const LinkState& link, const SecretBy
   }
   auto manifest = opener_.ReadManifest(link.message, data_key);
   if (!manifest.ok()) return std::move(manifest).error();
-  (void)messages_.SetStatus(link.recipient.id, RecipientStatus::kViewed);
-  Record(link.message.id, link.recipient.id, "viewed", client_address);
+  const std::int64_t now = clock_.NowUnix();
+  // A receipt, if the sender asked: queued only with the first view, in its transaction.
+  std::optional<QueueEntry> receipt;
+  if (link.message.read_receipt) {
+    auto made = ReceiptFor(link, now);
+    if (made.ok()) {
+      receipt = std::move(*made);
+    } else {
+      spdlog::error("read receipt for message {} not made: {}", link.message.id,
+                    made.error().ToString());
+    }
+  }
+  auto first = messages_.MarkViewed(
+      link.recipient.id, {0, link.message.id, link.recipient.id, "viewed", now, client_address, ""},
+      receipt);
+  if (!first.ok()) {
+    spdlog::error("view of message {} not recorded: {}", link.message.id, first.error().ToString());
+  } else if (*first && receipt) {
+    notify_queue_();
+  }
   return manifest;
+}
+
+Result<QueueEntry> EscrowService::ReceiptFor(const LinkState& link, std::int64_t now) const {
+  ReadReceipt r;
+  r.organisation = settings_.organisation;
+  r.from_address = settings_.notice_from;
+  r.to_address = link.message.sender;
+  r.reader = link.recipient.address;
+  r.reference = "sent on " + FormatHumanDate(link.message.created_at) + " (id " +
+                link.message.id + ")";
+  r.viewed_at = FormatHumanDate(now);
+  auto mail = BuildReadReceipt(r);
+  if (!mail.ok()) return std::move(mail).error();
+  // From the null sender, as RFC 8098 §2.1 has receipts sent: none comes back.
+  auto entry = SealQueueEntry(keys_.queue(), "", link.message.sender, *mail, now);
+  if (!entry.ok()) return std::move(entry).error();
+  entry->message_id = link.message.id;
+  return entry;
 }
 
 Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,

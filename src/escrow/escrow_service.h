@@ -129,6 +129,7 @@ class EscrowService {
   Result<int> DestroyExpired(int limit);
 
  private:
+  Result<QueueEntry> ReceiptFor(const LinkState& link, std::int64_t now) const;
   void Record(const std::string& message_id, const std::string& recipient_id,
               const std::string& type, const std::string& client_address,
               const std::string& detail = {});

@@ -35,8 +35,9 @@ class EscrowServiceTest : public ::testing::Test {
                      [this] { ++notified_; });
   }
 
-  SubmitResult Send() {
+  SubmitResult Send(bool read_receipt = false) {
     SealInput in;
+    in.read_receipt = read_receipt;
     in.account = "default";
     in.from = "dr@clinic.test";
     in.subject = "Results";
@@ -205,6 +206,45 @@ TEST_F(EscrowServiceTest, ExpiryMovesBothWaysAndTheSweepDestroysExpiredMessages)
   for (const auto& b : gone.message.blob_ids) EXPECT_FALSE(blobs_->Open(b).ok()) << b;
   auto events = *service_->Events(sent.message_id);
   EXPECT_EQ(events.back().type, "destroyed");
+}
+
+TEST_F(EscrowServiceTest, ReadReceiptGoesToTheSenderOnTheFirstViewOnly) {
+  SubmitResult sent = Send(/*read_receipt=*/true);
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  auto state = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
+  auto key = *service_->Answer(state, link.secret, "Rex", "x");
+  auto receipts = [&] {
+    std::vector<std::string> out;
+    auto due = queue_->Due(clock_.NowUnix(), 100);
+    for (const auto& q : *due) {
+      if (q.recipient_id.empty() && q.rcpt_to == "dr@clinic.test") {
+        EXPECT_EQ(q.mail_from, "");  // the null sender: nothing comes back
+        EXPECT_EQ(q.message_id, sent.message_id);
+        out.push_back(*BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id)));
+      }
+    }
+    return out;
+  };
+  EXPECT_TRUE(receipts().empty());  // verified is not viewed
+  const int before = notified_;
+  ASSERT_TRUE(service_->Read(state, key, "x").ok());
+  auto first = receipts();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_NE(first[0].find("Subject: Read: your secure message to pat@home.test"), std::string::npos);
+  EXPECT_EQ(first[0].find("All fine."), std::string::npos);  // nothing of the content
+  EXPECT_EQ(notified_, before + 1);
+  ASSERT_TRUE(service_->Read(state, key, "x").ok());
+  EXPECT_EQ(receipts().size(), 1u);
+  auto status = *service_->Status(sent.message_id, "default");
+  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "viewed");
+
+  // Without the request, no receipt.
+  SubmitResult plain = Send();
+  LinkToken plain_link = LinkFromNotice(plain.recipients[0].id);
+  auto plain_state = *service_->CheckLink(plain_link.recipient_id, plain_link.secret, "x", true);
+  auto plain_key = *service_->Answer(plain_state, plain_link.secret, "Rex", "x");
+  ASSERT_TRUE(service_->Read(plain_state, plain_key, "x").ok());
+  EXPECT_EQ(receipts().size(), 1u);
 }
 
 TEST_F(EscrowServiceTest, SendersFixedSubjectReplacesTheServers) {

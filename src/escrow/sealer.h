@@ -60,6 +60,7 @@ struct SealInput {
   std::vector<EscrowRecipientInput> recipients;
   // The notice's fixed subject from the sender's settings; empty: the server's.
   std::string notice_subject;
+  bool read_receipt = false;
 };
 
 struct SealedMessage {

@@ -103,4 +103,24 @@ Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& n) {
   return Finish(message.get(), text, html);
 }
 
+Result<std::string> BuildReadReceipt(const ReadReceipt& r) {
+  for (const std::string* field : {&r.organisation, &r.from_address, &r.to_address, &r.reader,
+                                   &r.message_id_domain}) {
+    if (HasLineBreak(*field)) {
+      return MakeError(ErrorCode::kInvalidArgument, "line break in a receipt header field");
+    }
+  }
+  std::string id_domain = r.message_id_domain;
+  if (id_domain.empty()) id_domain = DomainOfAddress(r.from_address);
+  if (id_domain.empty()) id_domain = "localhost";
+  auto message = NewAutoMessage(r.organisation, r.from_address, r.to_address,
+                                "Read: your secure message to " + r.reader, id_domain);
+  std::string text = "Your secure message " + r.reference + " was opened by " + r.reader +
+                     " on " + r.viewed_at + ".\n";
+  std::string html = "<!doctype html><html><body><p>Your secure message " +
+                     EscapeHtml(r.reference) + " was opened by <strong>" + EscapeHtml(r.reader) +
+                     "</strong> on " + EscapeHtml(r.viewed_at) + ".</p></body></html>";
+  return Finish(message.get(), text, html);
+}
+
 }  // namespace sealpost

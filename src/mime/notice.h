@@ -41,4 +41,17 @@ struct UndeliveredNotice {
 };
 Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& notice);
 
+// Tells a sender who asked for it that a recipient opened their secure message (first
+// view). It names the recipient and when; nothing of the content.
+struct ReadReceipt {
+  std::string organisation;
+  std::string from_address;  // the receipt's From address
+  std::string to_address;    // the sender
+  std::string reader;        // the recipient who opened it
+  std::string reference;     // e.g. "sent on 2026-11-22 10:00 UTC (id 1a2b...)"
+  std::string viewed_at;     // human-readable time
+  std::string message_id_domain;  // empty: from_address's domain, else "localhost"
+};
+Result<std::string> BuildReadReceipt(const ReadReceipt& receipt);
+
 }  // namespace sealpost

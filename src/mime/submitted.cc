@@ -123,6 +123,7 @@ Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t
   for (int i = 0; i < count; ++i) {
     GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
     std::string name = AsciiLower(g_mime_header_get_name(header));
+    if (name == "disposition-notification-to") out.read_receipt = true;
     if (name.rfind(kOptionPrefix, 0) != 0) continue;
     const char* value = g_mime_header_get_value(header);
     out.options.emplace(name.substr(kOptionPrefix.size()),

@@ -35,6 +35,8 @@ struct SubmittedMessage {
   // multipart/encrypted (PGP/MIME) or application/pkcs7-mime: already end-to-end
   // encrypted by the sender's program.
   bool already_encrypted = false;
+  // Disposition-Notification-To (RFC 8098): the sender asks to hear when it is read.
+  bool read_receipt = false;
 };
 
 Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t max_parts = 200);

@@ -58,6 +58,17 @@ TEST(SubmittedMessage, TakesApartAMultipartMessage) {
   EXPECT_FALSE(m->already_encrypted);
 }
 
+TEST(SubmittedMessage, NoticesAReadReceiptRequest) {
+  auto asked = ParseSubmittedMessage(
+      "From: a@example.org\r\nDisposition-Notification-To: <someone@elsewhere.example>\r\n"
+      "Subject: x\r\n\r\nbody\r\n");
+  ASSERT_TRUE(asked.ok());
+  EXPECT_TRUE(asked->read_receipt);
+  auto not_asked = ParseSubmittedMessage("From: a@example.org\r\nSubject: x\r\n\r\nbody\r\n");
+  ASSERT_TRUE(not_asked.ok());
+  EXPECT_FALSE(not_asked->read_receipt);
+}
+
 TEST(SubmittedMessage, RecognisesEncryptedMessages) {
   auto m = ParseSubmittedMessage(
       "From: a@example.org\r\nContent-Type: multipart/encrypted; "

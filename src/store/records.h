@@ -67,6 +67,7 @@ struct MessageRecord {
   std::vector<std::string> blob_ids;  // every blob of the message, manifest included
   std::vector<RecipientRecord> recipients;
   std::optional<std::int64_t> retracted_at;  // the sender withdrew it
+  bool read_receipt = false;  // a receipt to the sender on each recipient's first view
   // Its keys were destroyed (retracted, or expired and swept): nobody can open it again.
   std::optional<std::int64_t> destroyed_at;
 };

@@ -54,6 +54,10 @@ class MessageStore {
                                     std::int64_t now) = 0;
   virtual Status ResetFailures(const std::string& recipient_id) = 0;
   virtual Status SetStatus(const std::string& recipient_id, RecipientStatus status) = 0;
+  // Records a view with its event; the first (the recipient was not yet "viewed") also
+  // queues `receipt`, in the same transaction. Returns whether it was the first.
+  virtual Result<bool> MarkViewed(const std::string& recipient_id, const EventRecord& event,
+                                  const std::optional<QueueEntry>& receipt) = 0;
   // A new expiry, with its event. kNotFound; kFailedPrecondition once destroyed.
   virtual Status SetExpiry(const std::string& message_id, std::int64_t expires_at,
                            const EventRecord& event) = 0;

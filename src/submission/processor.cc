@@ -135,6 +135,9 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     problem = "the message could not be read: " + parsed.error().message;
   } else {
     problem = ApplyOptions(parsed->options, settings_.limits, m);
+    // The receipt goes to the (authenticated) sender, never to the address the field
+    // names: anyone could otherwise have us mail anyone.
+    m.read_receipt = parsed->read_receipt;
     m.subject = parsed->subject;
     m.text = parsed->text;
     m.html = parsed->html;
@@ -296,6 +299,7 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   input.html = m.html;
   input.expires_at = now + std::int64_t{86400} * plan.expiry_days;
   input.notice_subject = plan.notice_subject;
+  input.read_receipt = m.read_receipt;
   input.recipients = std::move(plan.recipients);
   SubmitExtras extras;
   extras.consumed_inbound = record.id;

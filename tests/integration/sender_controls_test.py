@@ -2,6 +2,7 @@
 link stops working), move its expiry either way, and see what happened to it — over
 the API of the real binary, with the recipient's side checked in the portal."""
 import json
+import time
 import unittest
 
 from harness import Sealpost, notice_link
@@ -112,6 +113,26 @@ class SenderControlsTest(unittest.TestCase):
         code, _, err = self.server.admin("message", "events", "f" * 32)
         self.assertNotEqual(code, 0)
         self.assertIn("no message", err)
+
+    def test_a_read_receipt_reaches_the_sender_on_the_first_view(self):
+        r = self.server.api("POST", "/api/v1/messages", json.dumps({
+            "from": "carl@clinic.example", "to": ["lenny@example.net"], "text": "TSH 2.1",
+            "options": {"escrow": {"question": "Pet?", "answer": "Rex"}, "read_receipt": True}}))
+        self.assertEqual(r.status, 202, r.text)
+        rid, page = self.server.open_notice("lenny@example.net")
+        self.assertEqual(self.server.answer(rid, page, "Rex").status, 303)
+        self.assertIn("TSH 2.1", self.server.get(f"/r/{rid}", cookies=True).text)
+        receipt = self.server.notice_for("carl@clinic.example")
+        self.assertEqual(receipt["Subject"], "Read: your secure message to lenny@example.net")
+        self.assertNotIn("TSH", receipt.as_string())
+        # Read again: still one receipt.
+        self.assertIn("TSH 2.1", self.server.get(f"/r/{rid}", cookies=True).text)
+        time.sleep(1)
+        def to_carl(path):
+            with open(path, errors="replace") as f:
+                return "To: carl@clinic.example" in f.read()
+        receipts = [p for p in self.server.notices() if to_carl(p)]
+        self.assertEqual(len(receipts), 1)
 
     def test_other_callers_learn_nothing(self):
         message_id = self.send("otto@example.net")

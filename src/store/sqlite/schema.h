@@ -226,6 +226,10 @@ ALTER TABLE messages ADD COLUMN retracted_at INTEGER;
 ALTER TABLE messages ADD COLUMN destroyed_at INTEGER;
 CREATE INDEX messages_to_destroy ON messages(expires_at) WHERE destroyed_at IS NULL;
 )sql",
+    // 15: read receipts (issue 7).
+    R"sql(
+ALTER TABLE messages ADD COLUMN read_receipt INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -191,10 +191,11 @@ class SqliteMessageStore final : public MessageStore {
         if (!removed.ok()) return removed;
       }
       auto status = Statement(db, "INSERT INTO messages (id, account, sender, created_at, "
-                                  "expires_at, signing_key_id, manifest_blob) "
-                                  "VALUES (?,?,?,?,?,?,?)")
+                                  "expires_at, signing_key_id, manifest_blob, read_receipt) "
+                                  "VALUES (?,?,?,?,?,?,?,?)")
                         .Bind(1, m.id).Bind(2, m.account).Bind(3, m.sender).Bind(4, m.created_at)
                         .Bind(5, m.expires_at).Bind(6, m.signing_key_id).Bind(7, m.manifest_blob)
+                        .Bind(8, std::int64_t{m.read_receipt ? 1 : 0})
                         .Run();
       if (!status.ok()) return status;
       for (const auto& blob : m.blob_ids) {
@@ -232,7 +233,8 @@ class SqliteMessageStore final : public MessageStore {
     std::optional<MessageRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
-                      "manifest_blob, retracted_at, destroyed_at FROM messages WHERE id = ?");
+                      "manifest_blob, retracted_at, destroyed_at, read_receipt FROM messages "
+                      "WHERE id = ?");
       s.Bind(1, id);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
@@ -247,6 +249,7 @@ class SqliteMessageStore final : public MessageStore {
       m.manifest_blob = s.Text(6);
       m.retracted_at = s.OptionalInt(7);
       m.destroyed_at = s.OptionalInt(8);
+      m.read_receipt = s.Int(9) != 0;
       Statement blobs(db, "SELECT blob_id FROM message_blobs WHERE message_id = ?");
       blobs.Bind(1, id);
       for (;;) {
@@ -320,6 +323,25 @@ class SqliteMessageStore final : public MessageStore {
       return Statement(db, "UPDATE recipients SET failures = 0 WHERE id = ? AND locked_at IS NULL")
           .Bind(1, recipient_id).Run();
     });
+  }
+
+  Result<bool> MarkViewed(const std::string& recipient_id, const EventRecord& event,
+                          const std::optional<QueueEntry>& receipt) override {
+    bool first = false;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      auto s = Statement(db, "UPDATE recipients SET status = 'viewed' WHERE id = ? "
+                             "AND status NOT IN ('viewed', 'locked')")
+                   .Bind(1, recipient_id).Run();
+      if (!s.ok()) return s;
+      first = sqlite3_changes(db) > 0;
+      if (first && receipt) {
+        s = InsertQueueEntry(db, *receipt);
+        if (!s.ok()) return s;
+      }
+      return InsertEvent(db, event);
+    });
+    if (!status.ok()) return std::move(status).error();
+    return first;
   }
 
   Status SetExpiry(const std::string& message_id, std::int64_t expires_at,
