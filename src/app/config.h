@@ -50,6 +50,7 @@ struct Config {
 
   // [portal]
   int session_idle_minutes = 15;
+  int max_failures_per_address_per_hour = 30;  // wrong answers from one client address
 
   // [delivery] outbound mail (issue 4)
   std::string delivery_mode = "smtp";  // "smtp" or "outbox"; --dev means "outbox"

@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +16,7 @@
 #include "crypto/primitives.h"
 
 namespace sealpost::portal {
+namespace asio = boost::asio;
 using boost::asio::awaitable;
 using http::Response;
 
@@ -70,7 +74,8 @@ std::string Disposition(const std::string& filename) {
 
 Portal::Portal(PortalSettings settings, EscrowService& escrow, http::Offloader& offloader,
                const KeyRing& keys, const Clock& clock)
-    : settings_(std::move(settings)), escrow_(escrow), offloader_(offloader), keys_(keys),
+    : settings_(std::move(settings)), guard_(settings_.guard, clock), escrow_(escrow),
+      offloader_(offloader), keys_(keys),
       clock_(clock), sessions_(clock, settings_.session_idle_seconds) {}
 
 void Portal::Register(http::Router& router) {
@@ -105,6 +110,17 @@ void Portal::Register(http::Router& router) {
 Response Portal::Page(int status, const std::string& page, const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
   return http::HtmlResponse(status, templates_.Render(page, title, settings_.organisation, fill));
+}
+
+Response Portal::TooManyTries(std::int64_t wait_seconds) const {
+  const std::int64_t minutes = (wait_seconds + 59) / 60;
+  Response r = ErrorPage(429, "Too many wrong answers",
+                         "Too many wrong answers came from your network, so this message is "
+                         "protected for a while.",
+                         "Please try again in " + std::to_string(minutes) + " minute" +
+                             (minutes == 1 ? "" : "s") + ".");
+  r.Set("Retry-After", std::to_string(wait_seconds));
+  return r;
 }
 
 Response Portal::GonePage(const LinkState& link) const {
@@ -281,6 +297,17 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
                         "Open the link in your email again.");
   }
   const std::string answer = http::FormValue(*form, "answer").value_or("");
+  // Guesses spread over many messages from one address meet this before any lock.
+  auto verdict = guard_.Check(req.client_address);
+  if (verdict.refused) {
+    spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
+                 req.client_address);
+    co_return TooManyTries(verdict.wait);
+  }
+  if (verdict.wait > 0) {
+    asio::steady_timer slow(co_await asio::this_coro::executor, std::chrono::seconds(verdict.wait));
+    co_await slow.async_wait(asio::use_awaitable);
+  }
 
   std::optional<Result<LinkState>> link;
   std::optional<Result<SecretBytes>> key;
@@ -294,6 +321,10 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
   }
   if (!key->ok()) {
     const Error& e = key->error();
+    if (e.code == ErrorCode::kUnauthenticated ||
+        (e.code == ErrorCode::kFailedPrecondition && e.message == "locked")) {
+      guard_.Failed(req.client_address);
+    }
     if (e.code == ErrorCode::kUnauthenticated) {
       const std::string left = e.message;
       co_return QuestionPage(**link, *cookie,

@@ -14,6 +14,7 @@
 #include "escrow/escrow_service.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "portal/guard.h"
 #include "portal/sessions.h"
 #include "portal/templates.h"
 
@@ -25,6 +26,7 @@ struct PortalSettings {
   std::int64_t link_cookie_seconds = 15 * 60;
   bool dev_outbox = false;  // serve /dev/outbox (development only)
   std::string outbox_dir;
+  GuardOptions guard;       // wrong answers per client address
 };
 
 class Portal {
@@ -51,7 +53,10 @@ class Portal {
   http::Response OutboxList() const;
   http::Response OutboxMail(const std::string& name) const;
 
+  http::Response TooManyTries(std::int64_t wait_seconds) const;
+
   PortalSettings settings_;
+  FailureGuard guard_;
   EscrowService& escrow_;
   http::Offloader& offloader_;
   const KeyRing& keys_;

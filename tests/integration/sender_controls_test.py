@@ -134,6 +134,37 @@ class SenderControlsTest(unittest.TestCase):
         receipts = [p for p in self.server.notices() if to_carl(p)]
         self.assertEqual(len(receipts), 1)
 
+    def test_wrong_answers_from_one_address_are_capped_across_messages(self):
+        # A server of its own: six wrong answers an hour from one address.
+        server = Sealpost(settings={"max_failures_per_address_per_hour": "6"}).start()
+        try:
+            for to in ("apu@example.net", "manjula@example.net"):
+                r = server.api("POST", "/api/v1/messages", json.dumps({
+                    "from": "a@clinic.example", "to": [to], "text": "Ferritin 30",
+                    "options": {"escrow": {"question": "Pet?", "answer": "Rex"}}}))
+                self.assertEqual(r.status, 202, r.text)
+            rid, page = server.open_notice("apu@example.net")
+            for left in (4, 3, 2, 1):  # under the message's own lock of five
+                page = server.answer(rid, page, "Fido")
+                self.assertIn(f"{left} attempt", page.text)
+            other, page = server.open_notice("manjula@example.net")
+            for _ in range(2):
+                page = server.answer(other, page, "Fido")
+                self.assertEqual(page.status, 200)
+            # Six from this address within the hour: even the right answer waits.
+            rid, page = server.open_notice("apu@example.net")
+            refused = server.answer(rid, page, "Rex")
+            self.assertEqual(refused.status, 429)
+            self.assertIn("Too many wrong answers", refused.text)
+            self.assertGreater(int(refused.header("retry-after")), 3000)
+            self.assertNotIn("Ferritin", refused.text)
+            self.assertIn("too many wrong answers from 127.0.0.1", server.log())
+            # Neither message was locked by it: the cap is the address's, not theirs.
+            self.assertEqual(server.sql("SELECT count(*) FROM recipients WHERE status = 'locked'"),
+                             [(0,)])
+        finally:
+            server.cleanup()
+
     def test_other_callers_learn_nothing(self):
         message_id = self.send("otto@example.net")
         for method, path in (("POST", "/retract"), ("POST", "/extend"), ("GET", "/events")):
