@@ -97,6 +97,7 @@ void Portal::Register(http::Router& router) {
   router.Add("POST", "/r/{rid}", [this](http::Request& r) { return SubmitAnswer(r); },
              http::BodyMode::kBuffered, 8 * 1024);
   router.Add("GET", "/r/{rid}/attachments/{n}", [this](http::Request& r) { return Download(r); });
+  router.Add("GET", "/r/{rid}/history", [this](http::Request& r) { return History(r); });
   if (settings_.dev_outbox) {
     router.Add("GET", "/dev/outbox", [this](http::Request&) -> awaitable<Response> {
       co_return OutboxList();
@@ -198,6 +199,57 @@ awaitable<Response> Portal::OpenLink(http::Request& req) {
   co_return r;
 }
 
+namespace {
+
+// Events as a recipient reads them; others (the sender's, the queue's) are not shown.
+const char* EventLabel(const std::string& type) {
+  if (type == "notice_delivered") return "The email about it reached your mail server";
+  if (type == "link_opened") return "The link was opened";
+  if (type == "answer_failed") return "A wrong answer was given";
+  if (type == "verified") return "The right answer was given";
+  if (type == "viewed") return "The message was read";
+  if (type == "downloaded") return "An attachment was downloaded";
+  if (type == "locked") return "Locked after too many wrong answers";
+  return nullptr;
+}
+
+}  // namespace
+
+awaitable<Response> Portal::History(http::Request& req) {
+  const std::string rid = req.params[0];
+  if (!IsHexId(rid)) co_return ErrorPage(404, "Not found", "There is no such page.");
+  auto sid = req.cookie(kSessionCookie);
+  auto session = sid ? sessions_.Find(*sid, rid) : std::nullopt;
+  if (!session) {
+    co_return ErrorPage(403, "Open the link in your email",
+                        "To see this page, open the link in the email about the message and "
+                        "answer its question.");
+  }
+  std::optional<Result<LinkState>> link;
+  std::optional<Result<std::vector<EventRecord>>> events;
+  co_await offloader_.Offload([&] {
+    link.emplace(escrow_.RecipientState(rid));
+    if (link->ok()) events.emplace(escrow_.Events((*link)->message.id));
+  });
+  if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
+  if ((*link)->expired) co_return GonePage(**link);
+  if (!events->ok()) {
+    spdlog::error("portal: history of {} not read: {}", rid, events->error().ToString());
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  co_return Page(200, "history.tpl", "Access history", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("RID", rid);
+    for (const auto& e : **events) {
+      const char* what = EventLabel(e.type);
+      if (e.recipient_id != rid || !what) continue;  // only this recipient's own copy
+      auto* row = d.AddSectionDictionary("EVENT");
+      row->SetValue("WHEN", HumanTime(e.at));
+      row->SetValue("WHAT", what);
+      row->SetValue("FROM", e.client_address.empty() ? "—" : e.client_address);
+    }
+  });
+}
+
 awaitable<Response> Portal::Show(http::Request& req) {
   const std::string rid = req.params[0];
   if (!IsHexId(rid)) co_return ErrorPage(404, "Not found", "There is no such page.");
@@ -244,6 +296,7 @@ awaitable<Response> Portal::Show(http::Request& req) {
                          d.ShowSection("TEXT_ONLY");
                        }
                        d.SetValue("TEXT", m.text);
+                       d.SetValue("RID", rid);
                        if (!m.attachments.empty()) d.ShowSection("HAS_ATTACHMENTS");
                        for (std::size_t i = 0; i < m.attachments.size(); ++i) {
                          auto* a = d.AddSectionDictionary("ATTACHMENT");

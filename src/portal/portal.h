@@ -40,6 +40,7 @@ class Portal {
   boost::asio::awaitable<http::Response> Show(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitAnswer(http::Request& req);
   boost::asio::awaitable<http::Response> Download(http::Request& req);
+  boost::asio::awaitable<http::Response> History(http::Request& req);
   http::Response Home() const;
   http::Response Page(int status, const std::string& page, const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;

@@ -2,6 +2,8 @@
 link stops working), move its expiry either way, and see what happened to it — over
 the API of the real binary, with the recipient's side checked in the portal."""
 import json
+import os
+import re
 import time
 import unittest
 
@@ -164,6 +166,25 @@ class SenderControlsTest(unittest.TestCase):
                              [(0,)])
         finally:
             server.cleanup()
+
+    def test_the_recipient_sees_who_opened_their_copy(self):
+        self.send("selma@example.net")
+        rid, page = self.server.open_notice("selma@example.net")
+        self.assertEqual(self.server.answer(rid, page, "Fido").status, 200)
+        self.assertEqual(self.server.answer(rid, page, "Rex").status, 303)
+        message = self.server.get(f"/r/{rid}", cookies=True)
+        self.assertIn(f'href="/r/{rid}/history"', message.text)
+        history = self.server.get(f"/r/{rid}/history", cookies=True)
+        self.assertEqual(history.status, 200, history.text)
+        rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td></tr>", history.text)
+        self.assertEqual([what for what, _ in rows],
+                         ["The email about it reached your mail server", "The link was opened",
+                          "A wrong answer was given", "The right answer was given",
+                          "The message was read"])
+        self.assertEqual([frm for _, frm in rows], ["—"] + ["127.0.0.1"] * 4)
+        # Without the session: not shown.
+        os.remove(self.server.cookie_jar)
+        self.assertEqual(self.server.get(f"/r/{rid}/history", cookies=True).status, 403)
 
     def test_other_callers_learn_nothing(self):
         message_id = self.send("otto@example.net")

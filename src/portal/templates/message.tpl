@@ -15,4 +15,5 @@
 <ul class="attachments">
 {{#ATTACHMENT}}<li><a href="/r/{{RID}}/attachments/{{INDEX}}">{{FILENAME}}</a> <span class="size">({{SIZE}})</span></li>
 {{/ATTACHMENT}}</ul>{{/HAS_ATTACHMENTS}}
+<p class="actions"><a href="/r/{{RID}}/history">Access history</a></p>
 </article>
