@@ -1,8 +1,11 @@
 // SmtpTarget: delivers to the recipients' mail servers. Each transaction runs as a
 // coroutine on the target's own event-loop thread: route (transport map, else MX and
 // addresses through the resolver, on a small thread pool because libunbound's lookups
-// block), then each destination in order until one gives replies. A domain has at
-// most `max_connections_per_domain` transactions at once; more wait their turn here.
+// block; DANE's TLSA records where DNSSEC vouches for them; else the domain's MTA-STS
+// policy), then each destination in order until one gives replies — on a connection
+// kept from the domain's last transaction when there is one (`connection_idle`). Each
+// new TLS session is tallied for TLS reports. A domain has at most
+// `max_connections_per_domain` transactions at once; more wait their turn here.
 // Thread-safety: Deliver may be called from any thread; `done` runs on the target's
 // thread. Destroying the target abandons what is in flight (the queue's lease brings
 // those entries back).
