@@ -156,9 +156,15 @@ TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
   auto before = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
   auto blobs = before.message.blob_ids;
   ASSERT_FALSE(blobs.empty());
+  ASSERT_EQ(queue_->ForMessage(sent.message_id)->size(), 1u);  // the notice, not yet sent
   EXPECT_EQ(service_->Retract(sent.message_id, "other-account", "x").error().code,
             ErrorCode::kNotFound);  // not theirs: as if it did not exist
   ASSERT_TRUE(service_->Retract(sent.message_id, "default", "192.0.2.5").ok());
+  // The unsent notice is never sent.
+  auto entries = *queue_->ForMessage(sent.message_id);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].state, QueueState::kSuperseded);
+  EXPECT_TRUE(queue_->Due(clock_.NowUnix() + 86400, 100)->empty());
   // The right answer on a link checked before: refused, and not counted as wrong.
   auto r = service_->Answer(before, link.secret, "Rex", "x");
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);

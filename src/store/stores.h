@@ -63,8 +63,9 @@ class MessageStore {
                            const EventRecord& event) = 0;
   // Destroys the message's keys (every recipient's wrapped key and answer hash) and
   // marks it destroyed — and retracted, with `retracted` — with its event, in one
-  // transaction; its expiry becomes `now` at the latest. The caller removes the blobs
-  // afterwards. kNotFound; kFailedPrecondition when already destroyed.
+  // transaction; its expiry becomes `now` at the latest; its queue entries not yet
+  // sent (queued, deferred, standby) are superseded, content deleted. The caller
+  // removes the blobs afterwards. kNotFound; kFailedPrecondition when already destroyed.
   virtual Status Destroy(const std::string& message_id, std::int64_t now, bool retracted,
                          const EventRecord& event) = 0;
   // Messages expired by `now` whose keys still exist, oldest expiry first.

@@ -91,6 +91,7 @@ class SenderControlsTest(unittest.TestCase):
 
     def test_the_cli_does_what_the_api_does(self):
         message_id = self.send("patty@example.net")
+        self.server.notice_for("patty@example.net")  # out before the retraction
         code, out, err = self.server.admin("message", "extend", message_id, "--days", "10")
         self.assertEqual(code, 0, err)
         self.assertIn("expires", out)

@@ -373,6 +373,11 @@ class SqliteMessageStore final : public MessageStore {
                         "WHERE message_id = ?")
               .Bind(1, message_id).Run();
       if (!s.ok()) return s;
+      // What has not left yet never will: notices to a dead link, unsent copies.
+      s = Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL "
+                        "WHERE message_id = ? AND state IN ('queued', 'deferred', 'standby')")
+              .Bind(1, message_id).Run();
+      if (!s.ok()) return s;
       return InsertEvent(db, event);
     });
   }
