@@ -115,7 +115,9 @@ TEST(Dsn, IsAMultipartReportWithTheHeaderOnly) {
   EXPECT_EQ(dsn->find("secret link"), std::string::npos);
   EXPECT_EQ(dsn->find("\n\n"), std::string::npos);
   for (std::size_t i = 0; i < dsn->size(); ++i) {
-    if ((*dsn)[i] == '\n') EXPECT_EQ((*dsn)[i - 1], '\r');
+    if ((*dsn)[i] == '\n') {
+      EXPECT_EQ((*dsn)[i - 1], '\r');
+    }
   }
   in.to = "a@b\r\nBcc: x@y";
   EXPECT_FALSE(BuildDsn(in).ok());

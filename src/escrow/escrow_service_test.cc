@@ -43,7 +43,7 @@ class EscrowServiceTest : public ::testing::Test {
     in.subject = "Results";
     in.text = "All fine.";
     in.expires_at = clock_.NowUnix() + 86400;
-    in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why"});
+    in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why", false, ""});
     auto result = service_->Submit(service_->BeginDraft(), in, "192.0.2.1");
     EXPECT_TRUE(result.ok()) << result.error().ToString();
     return *result;
@@ -261,7 +261,7 @@ TEST_F(EscrowServiceTest, SendersFixedSubjectReplacesTheServers) {
   in.text = "x";
   in.expires_at = clock_.NowUnix() + 86400;
   in.notice_subject = "Springfield Clinic: a secure message";
-  in.recipients.push_back({"pat@home.test", "to", "Q?", "A", ""});
+  in.recipients.push_back({"pat@home.test", "to", "Q?", "A", "", false, ""});
   ASSERT_TRUE(service_->Submit(service_->BeginDraft(), in, "x").ok());
   auto due = *queue_->Due(clock_.NowUnix(), 10);
   ASSERT_EQ(due.size(), 1u);

@@ -61,7 +61,7 @@ class EscrowTest : public ::testing::Test {
     in.text = "Dear patient, see attached.";
     in.html = "<p>Dear patient</p>";
     in.expires_at = 2000;
-    in.recipients.push_back({"pat@example.net", "to", "Your birth town?", " Springfield ", ""});
+    in.recipients.push_back({"pat@example.net", "to", "Your birth town?", " Springfield ", "", false, ""});
     auto sealed = draft->Seal(in);
     EXPECT_TRUE(sealed.ok()) << sealed.error().ToString();
     draft->MarkStored();
@@ -189,7 +189,7 @@ TEST_F(EscrowTest, SealedButUnstoredDraftLeavesNoBlobs) {
     ASSERT_TRUE(draft->AppendAttachment("abc").ok());
     ASSERT_TRUE(draft->FinishAttachment().ok());
     SealInput in;
-    in.recipients.push_back({"p@example.net", "to", "Q?", "A", ""});
+    in.recipients.push_back({"p@example.net", "to", "Q?", "A", "", false, ""});
     ASSERT_TRUE(draft->Seal(in).ok());
     // The database commit failed, say: MarkStored() is never called.
   }
