@@ -154,11 +154,7 @@ Result<std::unique_ptr<Escrow>> OpenEscrow(Context& c, const std::string& messag
   e->signer = std::move(*signer);
   e->sealer.emplace(*e->blobs, e->signer, c.keys->metadata(), c.clock);
   e->opener.emplace(*e->blobs, *e->signing_keys);
-  EscrowSettings settings;
-  settings.public_url = c.config.public_url;
-  settings.organisation = c.config.organisation;
-  settings.notice_from = c.config.notice_from;
-  e->service.emplace(settings, *e->sealer, *e->opener, *e->messages, *e->events, *c.keys,
+  e->service.emplace(EscrowSettingsOf(c.config), *e->sealer, *e->opener, *e->messages, *e->events, *c.keys,
                      c.clock, [] {});
   auto message = e->messages->Find(message_id);
   if (!message.ok()) return std::move(message).error();

@@ -65,6 +65,17 @@ Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config) {
   return delivery::Resolver::Create(resolver_options);
 }
 
+EscrowSettings EscrowSettingsOf(const Config& config) {
+  EscrowSettings s;
+  s.public_url = config.public_url;
+  s.organisation = config.organisation;
+  s.notice_from = config.notice_from;
+  s.notice_shows_subject = config.notice_shows_subject;
+  s.fixed_subject = config.fixed_subject;
+  s.max_answer_failures = config.max_answer_failures;
+  return s;
+}
+
 delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config) {
   return {config.delivery_hostname, config.organisation, config.tls_report_from,
           config.Resolve(config.trusted_ca_file)};
@@ -148,13 +159,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto target = NewDeliveryTarget(config, clock, &tls_sessions, sts_store.get());
   if (!target.ok()) return std::move(target).error();
 
-  EscrowSettings escrow_settings;
-  escrow_settings.public_url = config.public_url;
-  escrow_settings.organisation = config.organisation;
-  escrow_settings.notice_from = config.notice_from;
-  escrow_settings.notice_shows_subject = config.notice_shows_subject;
-  escrow_settings.fixed_subject = config.fixed_subject;
-  escrow_settings.max_answer_failures = config.max_answer_failures;
+  const EscrowSettings escrow_settings = EscrowSettingsOf(config);
 
   // The queue runner and the escrow service refer to each other (notify on submit,
   // record on delivery); both live until the end of this function.

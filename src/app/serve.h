@@ -11,6 +11,8 @@
 
 namespace sealpost {
 
+struct EscrowSettings;
+
 namespace delivery {
 class Resolver;
 struct TlsReporterSettings;
@@ -22,5 +24,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t port)>
 // The DNS resolver delivery uses (`resolver`, `dnssec_trust_anchor`); also the CLI's.
 Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config);
 delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config);
+// The escrow service's settings, for the server and for CLI commands on messages.
+EscrowSettings EscrowSettingsOf(const Config& config);
 
 }  // namespace sealpost

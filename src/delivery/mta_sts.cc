@@ -26,29 +26,15 @@ std::string WithoutDot(std::string_view name) {
 }  // namespace
 
 Result<std::string> FindStsRecordId(const std::vector<std::string>& txt_records) {
-  const std::string* found = nullptr;
-  for (const auto& r : txt_records) {
-    // §3.1: records not starting with "v=STSv1;" are someone else's.
-    if (r.rfind("v=STSv1;", 0) != 0 && r != "v=STSv1") continue;
-    if (found) return MakeError(ErrorCode::kNotFound, "more than one MTA-STS record");
-    found = &r;
+  auto tags = FindTaggedTxtRecord(txt_records, "v=STSv1");
+  if (!tags.ok()) return std::move(tags).error();
+  auto id = tags->find("id");
+  if (id == tags->end()) return MakeError(ErrorCode::kInvalidArgument, "MTA-STS record: no id");
+  const std::string& value = id->second;
+  if (value.empty() || value.size() > 32 || !std::all_of(value.begin(), value.end(), IsIdChar)) {
+    return MakeError(ErrorCode::kInvalidArgument, "MTA-STS record: malformed id");
   }
-  if (!found) return MakeError(ErrorCode::kNotFound, "no MTA-STS record");
-  std::string_view rest(*found);
-  std::string id;
-  while (!rest.empty()) {
-    std::size_t end = rest.find(';');
-    std::string_view field = TrimWhitespace(rest.substr(0, end));
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-    if (field.rfind("id=", 0) != 0) continue;
-    std::string_view value = field.substr(3);
-    if (value.empty() || value.size() > 32 || !std::all_of(value.begin(), value.end(), IsIdChar)) {
-      return MakeError(ErrorCode::kInvalidArgument, "MTA-STS record: malformed id");
-    }
-    id.assign(value);
-  }
-  if (id.empty()) return MakeError(ErrorCode::kInvalidArgument, "MTA-STS record: no id");
-  return id;
+  return value;
 }
 
 Result<StsPolicy> ParseStsPolicy(std::string_view text) {

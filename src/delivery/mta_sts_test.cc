@@ -16,6 +16,8 @@ TEST(StsRecord, FindsTheOneRecordAndItsId) {
             ErrorCode::kNotFound);
   EXPECT_EQ(FindStsRecordId({"v=STSv1; id=bad-id;"}).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(FindStsRecordId({"v=STSv1;"}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(FindStsRecordId({"v=STSv10; id=a;"}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*FindStsRecordId({" v=STSv1 ; id = b2 ; id=later"}), "b2");  // the first counts
   EXPECT_EQ(FindStsRecordId({"v=STSv1; id=" + std::string(33, 'a')}).error().code,
             ErrorCode::kInvalidArgument);
 }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <unbound.h>
 
+#include "base/encoding.h"
 #include "base/text.h"
 
 namespace sealpost::delivery {
@@ -76,6 +77,41 @@ bool TlsaRecord::UsableForSmtp() const {
     case 2: return data.size() == 64;
     default: return false;
   }
+}
+
+Result<std::map<std::string, std::string>> FindTaggedTxtRecord(
+    const std::vector<std::string>& records, std::string_view version) {
+  std::optional<std::map<std::string, std::string>> found;
+  for (const auto& record : records) {
+    std::map<std::string, std::string> tags;
+    std::string_view rest(record);
+    bool first = true, ours = false;
+    while (!rest.empty()) {
+      std::size_t end = rest.find(';');
+      std::string_view tag = TrimWhitespace(rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      if (first) {
+        ours = tag == version;
+        first = false;
+        if (!ours) break;
+        continue;
+      }
+      std::size_t eq = tag.find('=');
+      if (tag.empty() || eq == std::string_view::npos) continue;
+      tags.emplace(std::string(TrimWhitespace(tag.substr(0, eq))),
+                   std::string(TrimWhitespace(tag.substr(eq + 1))));
+    }
+    if (!ours) continue;  // someone else's record
+    if (found) return MakeError(ErrorCode::kNotFound, "more than one " + std::string(version) + " record");
+    found = std::move(tags);
+  }
+  if (!found) return MakeError(ErrorCode::kNotFound, "no " + std::string(version) + " record");
+  return std::move(*found);
+}
+
+std::string TlsaRecord::Presentation() const {
+  return std::to_string(usage) + " " + std::to_string(selector) + " " + std::to_string(matching) +
+         " " + HexEncode(data);
 }
 
 Result<TlsaRecord> ParseTlsaRdata(const char* data, int length) {

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -45,6 +47,9 @@ struct TlsaRecord {
   // RFC 7672 §3.1: only DANE-TA and DANE-EE, with known selectors and matching types
   // (the digests at their lengths), mean anything for SMTP.
   bool UsableForSmtp() const;
+  // As a zone file writes it: "3 1 1 <hex>" (TLS reports name policies so).
+  std::string Presentation() const;
+  bool operator==(const TlsaRecord&) const = default;
 };
 
 struct TlsaAnswer {
@@ -77,6 +82,13 @@ class Resolver {
   explicit Resolver(ub_ctx* ctx) : ctx_(ctx) {}
   ub_ctx* ctx_;
 };
+
+// A TXT policy record's tags ("v=STSv1; id=…", "v=TLSRPTv1; rua=…"): those of the one
+// record among `records` whose first tag is exactly `version`; a repeated tag counts
+// once, the first time. kNotFound for none or more than one such record (RFC 8461 §3.1
+// and RFC 8460 §3: then the domain has no policy).
+Result<std::map<std::string, std::string>> FindTaggedTxtRecord(
+    const std::vector<std::string>& records, std::string_view version);
 
 // Parses a TLSA record's RDATA (usage, selector, matching type, data).
 Result<TlsaRecord> ParseTlsaRdata(const char* data, int length);

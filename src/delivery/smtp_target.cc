@@ -22,7 +22,6 @@
 #include "delivery/resolver.h"
 #include "delivery/smtp_wire.h"
 #include "delivery/tls_report.h"
-#include "base/encoding.h"
 #include "store/stores.h"
 #include "net/tls.h"
 
@@ -171,18 +170,8 @@ namespace {
 
 // A kept connection serves a transaction that would open the same one.
 bool SameDestination(const Destination& a, const Destination& b) {
-  if (a.host != b.host || a.address != b.address || a.port != b.port || a.tls != b.tls ||
-      a.authentication != b.authentication || a.tlsa.size() != b.tlsa.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.tlsa.size(); ++i) {
-    const auto &x = a.tlsa[i], &y = b.tlsa[i];
-    if (x.usage != y.usage || x.selector != y.selector || x.matching != y.matching ||
-        x.data != y.data) {
-      return false;
-    }
-  }
-  return true;
+  return a.host == b.host && a.address == b.address && a.port == b.port && a.tls == b.tls &&
+         a.authentication == b.authentication && a.tlsa == b.tlsa;
 }
 
 }  // namespace
@@ -285,10 +274,7 @@ TlsSession SessionOf(const std::string& domain, const Destination& d,
   s.result_type = attempt.failure;
   if (d.authentication == Authentication::kDane) {
     s.policy_type = "tlsa";
-    for (const auto& r : d.tlsa) {
-      s.policy_strings.push_back(std::to_string(r.usage) + " " + std::to_string(r.selector) + " " +
-                                 std::to_string(r.matching) + " " + HexEncode(r.data));
-    }
+    for (const auto& r : d.tlsa) s.policy_strings.push_back(r.Presentation());
   } else if (sts && sts->mode != StsMode::kNone) {
     s.policy_type = "sts";
     s.policy_strings = StsPolicyLines(*sts);
@@ -435,16 +421,8 @@ Result<std::unique_ptr<SmtpTarget>> SmtpTarget::Create(SmtpTargetOptions options
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(resolver), clock);
   for (auto* context : {&impl->tls, &impl->https}) {
-    boost::system::error_code ec;
-    if (impl->options.trusted_ca_file.empty()) {
-      context->set_default_verify_paths(ec);
-    } else {
-      context->load_verify_file(impl->options.trusted_ca_file, ec);
-    }
-    if (ec) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "trusted CAs " + impl->options.trusted_ca_file + ": " + ec.message());
-    }
+    auto trusted = net::LoadTrustedCas(*context, impl->options.trusted_ca_file);
+    if (!trusted.ok()) return std::move(trusted).error();
   }
   // Policies fetched before a restart still hold (RFC 8461 §5.1).
   if (impl->options.sts_store) {

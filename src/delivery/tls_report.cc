@@ -11,6 +11,8 @@
 #include "base/encoding.h"
 #include "base/text.h"
 #include "crypto/random.h"
+#include "delivery/resolver.h"
+#include "mime/address.h"
 
 namespace sealpost::delivery {
 
@@ -89,31 +91,25 @@ std::string ResultTypeForVerifyError(long error, bool dane) {
 }
 
 Result<std::vector<std::string>> ParseTlsRptRecord(const std::vector<std::string>& txt_records) {
-  const std::string* found = nullptr;
-  for (const auto& r : txt_records) {
-    if (r.rfind("v=TLSRPTv1", 0) != 0) continue;
-    if (found) return MakeError(ErrorCode::kNotFound, "more than one TLSRPT record");
-    found = &r;
-  }
-  if (!found) return MakeError(ErrorCode::kNotFound, "no TLSRPT record");
+  auto tags = FindTaggedTxtRecord(txt_records, "v=TLSRPTv1");
+  if (!tags.ok()) return std::move(tags).error();
   std::vector<std::string> rua;
-  std::string_view rest(*found);
-  while (!rest.empty()) {
-    std::size_t end = rest.find(';');
-    std::string_view field = TrimWhitespace(rest.substr(0, end));
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-    if (field.rfind("rua=", 0) != 0) continue;
-    std::string_view list = field.substr(4);
-    while (!list.empty()) {
-      std::size_t comma = list.find(',');
-      std::string uri(TrimWhitespace(list.substr(0, comma)));
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      constexpr std::size_t kMaxRua = 10;
-      bool known = uri.rfind("mailto:", 0) == 0 || uri.rfind("https://", 0) == 0;
-      if (known && rua.size() < kMaxRua) rua.push_back(uri);
+  auto found = tags->find("rua");
+  std::string_view list = found == tags->end() ? std::string_view() : found->second;
+  constexpr std::size_t kMaxRua = 10;
+  while (!list.empty() && rua.size() < kMaxRua) {
+    std::size_t comma = list.find(',');
+    std::string uri(TrimWhitespace(list.substr(0, comma)));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (uri.rfind("https://", 0) == 0) {
+      rua.push_back(uri);
+    } else if (uri.rfind("mailto:", 0) == 0) {
+      // One plain address only: the record is the domain's, the queue is ours.
+      std::string address = uri.substr(7, uri.find('?') - 7);
+      if (IsValidAddress(address)) rua.push_back("mailto:" + address);
     }
   }
-  if (rua.empty()) return MakeError(ErrorCode::kInvalidArgument, "TLSRPT record names no rua");
+  if (rua.empty()) return MakeError(ErrorCode::kInvalidArgument, "TLSRPT record names no usable rua");
   return rua;
 }
 
@@ -232,14 +228,7 @@ Result<std::string> BuildTlsReportMail(const TlsReportInput& in, const std::stri
   return out;
 }
 
-std::string UtcDay(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string UtcDay(std::int64_t unix_seconds) { return FormatRfc3339(unix_seconds).substr(0, 10); }
 
 Result<std::int64_t> UtcDayStart(const std::string& day) {
   std::tm tm{};

@@ -51,8 +51,9 @@ class TlsSessionLog {
 std::string ResultTypeForVerifyError(long verify_error, bool dane);
 
 // The reporting addresses of a "_smtp._tls" record ("v=TLSRPTv1; rua=mailto:a@x,https://…"):
-// mailto: addresses and https: URLs as given. kNotFound without exactly one TLSRPTv1
-// record; kInvalidArgument when it names no usable rua.
+// https: URLs as given, mailto: reduced to its address (RFC 6068 header fields are not
+// ours to add) and kept only when that is one valid address; at most 10. kNotFound
+// without exactly one TLSRPTv1 record; kInvalidArgument when it names no usable rua.
 Result<std::vector<std::string>> ParseTlsRptRecord(const std::vector<std::string>& txt_records);
 
 struct TlsReportInput {

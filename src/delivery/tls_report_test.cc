@@ -39,6 +39,16 @@ TEST(TlsRptRecord, FindsTheReportingAddresses) {
             ErrorCode::kNotFound);
   EXPECT_EQ(ParseTlsRptRecord({"v=TLSRPTv1; rua=ftp://x"}).error().code,
             ErrorCode::kInvalidArgument);
+  // A later version is not this one.
+  EXPECT_EQ(ParseTlsRptRecord({"v=TLSRPTv10; rua=mailto:a@x.example"}).error().code,
+            ErrorCode::kNotFound);
+  // mailto: keeps one valid address and drops RFC 6068 header fields; lists, junk and
+  // anything that is not an address are not mailed.
+  auto mixed = ParseTlsRptRecord({"v=TLSRPTv1;rua=mailto:r@x.example?subject=hi,"
+                                  "mailto:a@x.example%2Cb@y.example,mailto:no-at-sign,"
+                                  "mailto:c@z.example"});
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_EQ(*mixed, (std::vector<std::string>{"mailto:r@x.example", "mailto:c@z.example"}));
 }
 
 TEST(TlsSessionLog, TalliesByDayAndResult) {

@@ -38,14 +38,10 @@ TlsReporter::TlsReporter(TlsReporterSettings settings, TlsReportStore& store, Qu
       resolver_(resolver), clock_(clock),
       https_(std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client)) {
   net::ConfigureClientTls(*https_);
-  boost::system::error_code ec;
-  if (settings_.trusted_ca_file.empty()) {
-    https_->set_default_verify_paths(ec);
-  } else {
-    https_->load_verify_file(settings_.trusted_ca_file, ec);
-  }
-  // Without CAs every upload fails its certificate check, and says so.
-  if (ec) spdlog::error("TLS reports: trusted CAs not loaded: {}", ec.message());
+  // Without CAs every upload fails its certificate check, and says so. (The delivery
+  // target loads the same file first and refuses to start when it cannot.)
+  auto trusted = net::LoadTrustedCas(*https_, settings_.trusted_ca_file);
+  if (!trusted.ok()) spdlog::error("TLS reports: {}", trusted.error().message);
 }
 
 TlsReporter::~TlsReporter() = default;
@@ -129,8 +125,7 @@ Result<int> TlsReporter::Report(const std::string& day) {
         }
         continue;
       }
-      std::string to = uri.substr(7);
-      to = to.substr(0, to.find('?'));  // RFC 6068 header fields: not ours to add
+      const std::string to = uri.substr(7);  // a valid address (ParseTlsRptRecord)
       auto mail = BuildTlsReportMail(input, settings_.from, to, now);
       if (!mail.ok()) {
         spdlog::info("TLS report for {}: {}", SanitizeForLog(domain, 100), mail.error().message);

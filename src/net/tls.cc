@@ -39,4 +39,19 @@ void ConfigureClientTls(boost::asio::ssl::context& tls) {
   tls.set_verify_mode(ssl::verify_none);
 }
 
+Status LoadTrustedCas(boost::asio::ssl::context& tls, const std::string& ca_file) {
+  boost::system::error_code ec;
+  if (ca_file.empty()) {
+    tls.set_default_verify_paths(ec);
+  } else {
+    tls.load_verify_file(ca_file, ec);
+  }
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "trusted CAs " + (ca_file.empty() ? std::string("(the system's)") : ca_file) +
+                         ": " + ec.message());
+  }
+  return OkStatus();
+}
+
 }  // namespace sealpost::net

@@ -24,4 +24,8 @@ Status ConfigureServerTls(boost::asio::ssl::context& tls, const std::string& cer
 // verify per connection.
 void ConfigureClientTls(boost::asio::ssl::context& tls);
 
+// The CAs a client trusts where it does verify (MTA-STS, TLS report uploads): those in
+// `ca_file` (PEM), or the system's when it is empty. kInvalidArgument naming the file.
+Status LoadTrustedCas(boost::asio::ssl::context& tls, const std::string& ca_file);
+
 }  // namespace sealpost::net
