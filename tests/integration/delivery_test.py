@@ -2,6 +2,7 @@
 mail servers (one offering STARTTLS on 127.0.0.2, one not on 127.0.0.3, same port) and
 unbound serving the test zones that point at them. What Postfix filed is what crossed
 the wire."""
+import calendar
 import email
 import email.policy
 import gzip
@@ -10,7 +11,9 @@ import json
 import os
 import re
 import smtplib
+import sqlite3
 import subprocess
+import time
 import unittest
 
 import peers
@@ -43,6 +46,8 @@ STS_DOMAINS = {
     # testing: the certificate names another host; reported, delivered all the same.
     "ststest.example": ("alias.ststest.example", (200, {}, STS_POLICY.format(mx="*.ststest.example")
                                                   .replace("enforce", "testing"))),
+    # A policy that is not one: delivered as without, reported as sts-policy-invalid.
+    "stsjunk.example": ("mx.tls.example", (200, {}, "this is not a policy\r\n")),
     # The policy URL redirects to a policy that would refuse the server: not followed.
     "stsredir.example": ("mx.tls.example", (301, {"Location": "https://mta-sts.moved.example/"
                                                   ".well-known/mta-sts.txt"}, "moved")),
@@ -487,7 +492,7 @@ class DeliveryTest(unittest.TestCase):
 
     def test_tls_reports_tell_each_domain_how_its_sessions_went(self):
         self.submit(["ed@sts.example", "fay@stscert.example", "gil@danebad.sealtest",
-                     "hal@ststest.example", "ivy@stsredir.example"],
+                     "hal@ststest.example", "ivy@stsredir.example", "jo@stsjunk.example"],
                     "Vitamin D 75 nmol/L",
                     headers="X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n")
         self.wait_state("ed@sts.example", ("delivered",))
@@ -501,7 +506,7 @@ class DeliveryTest(unittest.TestCase):
         wait_for(lambda: self.server.sql(
             "SELECT count(DISTINCT domain) FROM tls_sessions WHERE domain IN "
             "('sts.example', 'stscert.example', 'danebad.sealtest', 'ststest.example', "
-            "'stsredir.example')")[0][0] == 5,
+            "'stsredir.example', 'stsjunk.example')")[0][0] == 6,
             timeout=60, what="TLS session tallies in the store")
         code, out, err = self.server.admin("tlsrpt", "send", "--day", "today")
         self.assertEqual(code, 0, err)
@@ -514,7 +519,7 @@ class DeliveryTest(unittest.TestCase):
                 [part] = [p for p in m.walk() if p.get_content_type() == "application/tlsrpt+gzip"]
                 found[m["TLS-Report-Domain"]] = (m, json.loads(gzip.decompress(part.get_content())))
             if {"sts.example", "stscert.example", "danebad.sealtest", "ststest.example",
-                    "stsredir.example"} <= set(found):
+                    "stsredir.example", "stsjunk.example"} <= set(found):
                 return found
         found = wait_for(reports, timeout=90, what="TLS reports")
         m, report = found["sts.example"]
@@ -549,12 +554,42 @@ class DeliveryTest(unittest.TestCase):
             self.assertEqual(failure["receiving-ip"], "127.0.0.2")
         self.assertEqual(found["danebad.sealtest"][1]["policies"][0]["policy"]["policy-string"],
                          ["3 1 1 " + "ab" * 32])
-        # A policy that could not be fetched (a redirect), then delivery without one.
-        [policy] = found["stsredir.example"][1]["policies"]
-        self.assertEqual(policy["policy"]["policy-type"], "no-policy-found")
-        self.assertGreaterEqual(policy["summary"]["total-successful-session-count"], 1)
-        self.assertIn("sts-policy-fetch-error",
-                      [f["result-type"] for f in policy["failure-details"]])
+        # A policy that could not be fetched (a redirect) or read, then delivery without.
+        for domain, result in (("stsredir.example", "sts-policy-fetch-error"),
+                               ("stsjunk.example", "sts-policy-invalid")):
+            [policy] = found[domain][1]["policies"]
+            self.assertEqual(policy["policy"]["policy-type"], "no-policy-found")
+            self.assertGreaterEqual(policy["summary"]["total-successful-session-count"], 1)
+            self.assertIn(result, [f["result-type"] for f in policy["failure-details"]])
+
+    def test_the_server_sends_each_finished_days_tls_reports_itself(self):
+        # Yesterday's tallies, as the server's tally keeper would have written them: its
+        # report worker (every 10 s) sends them without being asked.
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        db = sqlite3.connect(os.path.join(self.server.data, "sealpost.db"), timeout=30)
+        with db:
+            db.execute("INSERT INTO tls_sessions VALUES (?, 'stsbad.example', 'no-policy-found', "
+                       "'[]', 'mx.yesterday.example', '192.0.2.7', 'starttls-not-supported', 3)",
+                       (yesterday,))
+        db.close()
+        start = calendar.timegm(time.strptime(yesterday, "%Y-%m-%d"))
+
+        def report():
+            for raw in self.plain_mx.raw_for("tlsrpt@plain.example"):
+                m = email.message_from_bytes(raw, policy=email.policy.default)
+                [part] = [p for p in m.walk() if p.get_content_type() == "application/tlsrpt+gzip"]
+                if f"!stsbad.example!{start}!{start + 86399}!" in part.get_filename():
+                    return json.loads(gzip.decompress(part.get_content()))
+        r = wait_for(report, timeout=60, what="yesterday's TLS report")
+        [policy] = r["policies"]
+        self.assertEqual(r["date-range"]["start-datetime"], yesterday + "T00:00:00Z")
+        self.assertEqual(policy["failure-details"],
+                         [{"result-type": "starttls-not-supported",
+                           "receiving-mx-hostname": "mx.yesterday.example",
+                           "receiving-ip": "192.0.2.7", "failed-session-count": 3}])
+        # Reported once: the day's tallies are gone.
+        self.assertEqual(self.server.sql(
+            f"SELECT count(*) FROM tls_sessions WHERE day = '{yesterday}'"), [(0,)])
 
     def test_connections_are_reused_for_the_next_transaction(self):
         with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
