@@ -39,10 +39,11 @@ class MessagesApi {
   MessagesApi(ApiSettings settings, ApiKeyAuthenticator& auth, EscrowService& escrow,
               policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
               const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
-              policy::SigningIdentities& identities, const SecretBytes& queue_key,
-              QueueStore& queue, http::Offloader& offloader, const Clock& clock)
+              const policy::PortalRegistry& portal, policy::SigningIdentities& identities,
+              const SecretBytes& queue_key, QueueStore& queue, http::Offloader& offloader,
+              const Clock& clock)
       : settings_(std::move(settings)), auth_(auth), escrow_(escrow),
-        planner_(directory, books, book_view, tls, settings_.default_expiry_days,
+        planner_(directory, books, book_view, tls, portal, settings_.default_expiry_days,
                  settings_.direct_delivery),
         identities_(identities), queue_key_(queue_key), queue_(queue), offloader_(offloader),
         clock_(clock) {}

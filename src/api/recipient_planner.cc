@@ -11,16 +11,11 @@
 namespace sealpost::api {
 namespace {
 
-// Until portal accounts exist (issue 7), the engine sees none.
-struct NoPortalAccounts final : policy::PortalRegistry {
-  bool HasAccount(std::string_view) const override { return false; }
-};
-
-// What this server can carry out: escrow by question, PGP and S/MIME always; TLS-only
-// and standard delivery when mail leaves over the network. Escrow by portal login waits
-// for portal accounts (issue 7). Every other method is re-planned.
+// What this server can carry out: escrow (by question or portal login), PGP and S/MIME
+// always; TLS-only and standard delivery when mail leaves over the network. Every
+// other method is re-planned.
 policy::Availability Available(bool direct_delivery) {
-  return {direct_delivery, direct_delivery, true, true, false};
+  return {direct_delivery, direct_delivery, true, true, true};
 }
 // After a stored key turned out unusable: the walk goes on past keys.
 constexpr policy::Availability kWithoutKeys{false, false, false, false, false};
@@ -59,7 +54,6 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
   if (m.question) choices.question = policy::QuestionAnswer{*m.question, m.answer.value_or("")};
   choices.interactive = interactive;
   choices.tls_only_opt_out = m.tls_only_opt_out;
-  NoPortalAccounts no_portal;
 
   // TLS-only copies get their fallback planned now, as a non-interactive sender would
   // (nobody can be asked at delivery time), with TLS-only out of the running.
@@ -86,7 +80,7 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
       if (key.error().code != ErrorCode::kFailedPrecondition) return std::move(key).error();
       std::string note = "address book " + d.book + ": " + key.error().message + ": re-planned";
       policy::SelectionContext again{settings, *books, c, encryption_required,
-                                     book_view_, no_portal, tls_, kWithoutKeys};
+                                     book_view_, portal_, tls_, kWithoutKeys};
       d = policy::SelectMethod(address, again);
       d.trace.insert(d.trace.begin(), std::move(note));
     }
@@ -100,6 +94,14 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
     const bool interactive_now = c.interactive;
     if (d.method == policy::Method::kTlsOnly || d.method == policy::Method::kStandard) {
       plan.direct.push_back({address, kind, policy::MethodName(d.method), trace});
+    } else if (d.method == policy::Method::kEscrowLogin) {
+      EscrowRecipientInput r;
+      r.address = address;
+      r.kind = kind;
+      r.trace = trace;
+      r.standby = standby;
+      r.login = true;
+      plan.recipients.push_back(std::move(r));
     } else if (d.method == policy::Method::kAskSender) {
       plan.need_question.push_back(address);
     } else if (d.method == policy::Method::kEscrowQuestion && d.question) {
@@ -132,7 +134,7 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
     for (const auto& address : list) {
       if (!seen.insert(AsciiLower(address)).second) continue;  // listed twice: one copy
       policy::SelectionContext ctx{settings, *books, choices, encryption_required,
-                                   book_view_, no_portal, tls_, available};
+                                   book_view_, portal_, tls_, available};
       policy::Decision d = policy::SelectMethod(address, ctx);
       auto status = place(address, kind, d, choices, false);
       if (!status.ok() || d.method != policy::Method::kTlsOnly) {
@@ -140,7 +142,7 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
         continue;
       }
       policy::SelectionContext fallback{settings, *books, fallback_choices, encryption_required,
-                                        book_view_, no_portal, tls_, fallback_available};
+                                        book_view_, portal_, tls_, fallback_available};
       status = place(address, kind, policy::SelectMethod(address, fallback), fallback_choices,
                      true);
       if (!status.ok()) return status;

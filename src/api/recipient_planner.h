@@ -67,10 +67,12 @@ class RecipientPlanner {
  public:
   // `direct_delivery`: mail leaves over the network (delivery mode smtp), so TLS-only
   // and standard delivery can be carried out; the dev outbox cannot check TLS.
+  // `portal`: who has a portal account (escrow by login, order step 4).
   RecipientPlanner(policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
                    const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
-                   int server_default_expiry_days, bool direct_delivery = false)
-      : directory_(directory), books_(books), book_view_(book_view), tls_(tls),
+                   const policy::PortalRegistry& portal, int server_default_expiry_days,
+                   bool direct_delivery = false)
+      : directory_(directory), books_(books), book_view_(book_view), tls_(tls), portal_(portal),
         server_default_expiry_days_(server_default_expiry_days),
         direct_delivery_(direct_delivery) {}
 
@@ -88,6 +90,7 @@ class RecipientPlanner {
   policy::AddressBookDirectory& books_;
   const policy::AddressBooks& book_view_;
   const policy::TlsKnowledge& tls_;
+  const policy::PortalRegistry& portal_;
   int server_default_expiry_days_;
   bool direct_delivery_;
 };

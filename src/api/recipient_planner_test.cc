@@ -19,7 +19,7 @@ class RecipientPlannerTest : public ::testing::Test {
     books_.emplace(*book_store_, key_, clock_);
     view_.emplace(*book_store_);
     tls_.emplace(*org_);
-    planner_.emplace(*directory_, *books_, *view_, *tls_, 30);
+    planner_.emplace(*directory_, *books_, *view_, *tls_, portal_, 30);
     ASSERT_TRUE(directory_->CreateAccount("Springfield").ok());
     ASSERT_TRUE(directory_->CreateDomain("clinic.example", "Springfield").ok());
     ASSERT_TRUE(directory_->CreateUser("dr@clinic.example").ok());
@@ -43,6 +43,9 @@ class RecipientPlannerTest : public ::testing::Test {
   std::optional<policy::AddressBookDirectory> books_;
   std::optional<policy::StoredAddressBooks> view_;
   std::optional<policy::StoredTlsKnowledge> tls_;
+  struct Accounts final : policy::PortalRegistry {
+    bool HasAccount(std::string_view address) const override { return address == "member@y.example"; }
+  } portal_;
   std::optional<RecipientPlanner> planner_;
 };
 
@@ -78,6 +81,29 @@ TEST_F(RecipientPlannerTest, UsesBooksThenDefaultsAndTheSendersSettings) {
   MessageRequest explicit_days = Message({"other@x.example"});
   explicit_days.expires_in_days = 3;
   EXPECT_EQ(planner_->Plan(explicit_days)->expiry_days, 3);
+}
+
+// Escrow by portal login: for everyone when the sender's settings say so (step 3), and
+// for a recipient who already has an account otherwise (step 4).
+TEST_F(RecipientPlannerTest, LoginModeAndExistingAccountsGiveEscrowByLogin) {
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
+                              {"default_question=Year?|1956"}).ok());
+  auto plan = planner_->Plan(Message({"member@y.example", "stranger@y.example"}));
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  ASSERT_EQ(plan->recipients.size(), 2u);
+  EXPECT_TRUE(plan->recipients[0].login);
+  EXPECT_TRUE(plan->recipients[0].answer.empty());
+  EXPECT_NE(plan->recipients[0].trace.find("escrow/login"), std::string::npos)
+      << plan->recipients[0].trace;
+  EXPECT_FALSE(plan->recipients[1].login);
+  EXPECT_EQ(plan->recipients[1].question, "Year?");
+  ASSERT_TRUE(directory_->Set(OrgLevel::kUser, "dr@clinic.example", {"verification=login"}).ok());
+  plan = planner_->Plan(Message({"stranger@y.example"}));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->recipients.size(), 1u);
+  EXPECT_TRUE(plan->recipients[0].login);
+  EXPECT_NE(plan->recipients[0].trace.find("login mode enabled"), std::string::npos)
+      << plan->recipients[0].trace;
 }
 
 TEST_F(RecipientPlannerTest, SavedAnswersAreUsedNextTime) {
@@ -177,7 +203,7 @@ TEST_F(RecipientPlannerTest, KeysInBooksEncryptAndAKeyNoLongerValidIsPassedOver)
 // cannot be asked: escrow with the default question, else a notice to the sender —
 // never the message in clear, whatever the failure action says.
 TEST_F(RecipientPlannerTest, TlsOnlyCopiesComeWithAStandbyFallback) {
-  RecipientPlanner direct(*directory_, *books_, *view_, *tls_, 30, /*direct_delivery=*/true);
+  RecipientPlanner direct(*directory_, *books_, *view_, *tls_, portal_, 30, /*direct_delivery=*/true);
   ASSERT_TRUE(directory_->SetMxTls("tls.example", true, "mx.tls.example").ok());
   ASSERT_TRUE(directory_->SetMxTls("clear.example", false, "mx.clear.example").ok());
   ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",

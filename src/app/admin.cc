@@ -29,6 +29,7 @@
 #include "policy/address_books.h"
 #include "policy/signing_identities.h"
 #include "policy/org_directory.h"
+#include "policy/portal_registry.h"
 #include "policy/selection.h"
 #include "store/sqlite/stores.h"
 
@@ -162,11 +163,6 @@ Result<std::unique_ptr<Escrow>> OpenEscrow(Context& c, const std::string& messag
   e->account = (*message)->account;
   return e;
 }
-
-// No portal accounts yet (issue 7): an empty view.
-struct NoPortal final : policy::PortalRegistry {
-  bool HasAccount(std::string_view) const override { return false; }
-};
 
 template <typename Fn>
 std::function<void()> Command(const std::shared_ptr<AdminArgs>& args, int& exit_code, Fn fn) {
@@ -781,9 +777,10 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     if (!books.ok()) return std::move(books).error();
     policy::MessageChoices choices;
     policy::StoredAddressBooks stored_books(*c.book_store);
-    NoPortal no_portal;
+    auto account_store = sqlite::NewPortalAccountStore(*c.db);
+    policy::StoredPortalAccounts portal(*account_store);
     policy::StoredTlsKnowledge tls(*c.org);
-    policy::SelectionContext ctx{*settings, *books, choices, true, stored_books, no_portal, tls};
+    policy::SelectionContext ctx{*settings, *books, choices, true, stored_books, portal, tls};
     policy::Decision d = policy::SelectMethod(a.to, ctx);
     std::cout << a.to << ": " << policy::MethodName(d.method) << "\n";
     for (const auto& step : d.trace) std::cout << "  - " << step << "\n";

@@ -24,6 +24,7 @@
 #include "policy/address_books.h"
 #include "policy/signing_identities.h"
 #include "policy/org_directory.h"
+#include "policy/portal_registry.h"
 #include "portal/portal.h"
 #include "smtp/server.h"
 #include "base/worker.h"
@@ -257,9 +258,11 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   policy::AddressBookDirectory books(*book_store, keys->metadata(), clock);
   policy::StoredAddressBooks book_view(*book_store);
   policy::SigningIdentities identities(*org, keys->metadata(), clock);
+  auto portal_accounts = sqlite::NewPortalAccountStore(**db);
+  policy::StoredPortalAccounts portal_registry(*portal_accounts);
   api::MessagesApi messages_api(api_settings, auth, escrow, directory, books, book_view,
-                                tls_knowledge, identities, keys->queue(), *queue, **server,
-                                clock);
+                                tls_knowledge, portal_registry, identities, keys->queue(), *queue,
+                                **server, clock);
   messages_api.Register((*server)->router());
   api::AdminApi admin_api(auth, directory, books, **server);
   admin_api.Register((*server)->router());
@@ -272,11 +275,17 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal_settings.guard.max_per_hour = config.max_failures_per_address_per_hour;
   portal_settings.dev_outbox = config.dev;
   portal_settings.outbox_dir = config.Resolve(config.outbox);
-  portal::Portal portal(portal_settings, escrow, **server, *keys, clock);
+  portal::AccountSettings account_settings;
+  account_settings.public_url = config.public_url;
+  account_settings.organisation = config.organisation;
+  account_settings.mail_from = config.notice_from;
+  portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
+                                  [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
+  portal::Portal portal(portal_settings, escrow, accounts, **server, *keys, clock);
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.
-  api::RecipientPlanner smtp_planner(directory, books, book_view, tls_knowledge,
+  api::RecipientPlanner smtp_planner(directory, books, book_view, tls_knowledge, portal_registry,
                                      config.default_expiry_days, api_settings.direct_delivery);
   submission::ProcessorSettings processor_settings;
   processor_settings.organisation = config.organisation;

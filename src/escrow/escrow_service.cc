@@ -83,6 +83,7 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     notice.portal_link = PortalLink(r.id, sealed->link_secrets[i]);
     notice.expires_at = FormatHumanDate(m.expires_at);
     notice.message_id_domain = DomainOf(settings_.notice_from);
+    notice.login = r.verification == "login";
     auto mail = BuildNoticeEmail(notice);
     WipeMemory(notice.portal_link.data(), notice.portal_link.size());
     if (!mail.ok()) return std::move(mail).error();
@@ -172,6 +173,41 @@ Result<LinkState> EscrowService::CheckLink(const std::string& recipient_id,
   return state;
 }
 
+sealpost::Status EscrowService::CheckOpenable(const LinkState& link, const RecipientRecord& fresh) {
+  if (fresh.status == RecipientStatus::kLocked) {
+    return MakeError(ErrorCode::kFailedPrecondition, "locked");
+  }
+  // Its keys destroyed (retracted, or expired and swept) since the link was checked.
+  if (clock_.NowUnix() >= link.message.expires_at || fresh.wrapped_key.empty()) {
+    auto message = messages_.Find(link.message.id);
+    bool retracted = message.ok() && message->has_value() && (*message)->retracted_at;
+    return MakeError(ErrorCode::kFailedPrecondition, retracted ? "retracted" : "expired");
+  }
+  return OkStatus();
+}
+
+Result<int> EscrowService::CountFailure(const LinkState& link, const std::string& client_address,
+                                        const std::string& what) {
+  const std::int64_t now = clock_.NowUnix();
+  auto notice = LockNoticeFor(link, now);
+  if (!notice.ok()) return std::move(notice).error();
+  auto failures = messages_.RecordFailure(link.recipient.id, settings_.max_answer_failures, now,
+                                          *notice);
+  if (!failures.ok()) return std::move(failures).error();
+  Record(link.message.id, link.recipient.id, what, client_address,
+         "failure " + std::to_string(*failures));
+  if (*failures >= settings_.max_answer_failures) {
+    if (*failures == settings_.max_answer_failures) {
+      Record(link.message.id, link.recipient.id, "locked", client_address);
+      spdlog::warn("message {} recipient {} locked after {} failures", link.message.id,
+                   link.recipient.id, *failures);
+      if (notify_queue_) notify_queue_();
+    }
+    return MakeError(ErrorCode::kFailedPrecondition, "locked");
+  }
+  return settings_.max_answer_failures - *failures;
+}
+
 Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretBytes& link_secret,
                                           std::string_view answer,
                                           const std::string& client_address) {
@@ -179,35 +215,43 @@ Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretByt
   auto fresh = messages_.FindRecipient(link.recipient.id);
   if (!fresh.ok()) return std::move(fresh).error();
   if (!fresh->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
-  if ((*fresh)->status == RecipientStatus::kLocked) {
-    return MakeError(ErrorCode::kFailedPrecondition, "locked");
-  }
-  // Its keys destroyed (retracted, or expired and swept) since the link was checked.
-  if (clock_.NowUnix() >= link.message.expires_at || (*fresh)->wrapped_key.empty()) {
-    auto message = messages_.Find(link.message.id);
-    bool retracted = message.ok() && message->has_value() && (*message)->retracted_at;
-    return MakeError(ErrorCode::kFailedPrecondition, retracted ? "retracted" : "expired");
+  if (auto openable = CheckOpenable(link, **fresh); !openable.ok()) return std::move(openable).error();
+  if ((*fresh)->verification != "question") {
+    return MakeError(ErrorCode::kFailedPrecondition, "login");
   }
   const std::string normalised = NormaliseAnswer(answer);
   if (!VerifySecret((*fresh)->answer_hash, normalised)) {
-    auto failures = messages_.RecordFailure(link.recipient.id, settings_.max_answer_failures,
-                                            clock_.NowUnix());
-    if (!failures.ok()) return std::move(failures).error();
-    Record(link.message.id, link.recipient.id, "answer_failed", client_address,
-           "failure " + std::to_string(*failures));
-    if (*failures >= settings_.max_answer_failures) {
-      Record(link.message.id, link.recipient.id, "locked", client_address);
-      spdlog::warn("message {} recipient {} locked after {} wrong answers", link.message.id,
-                   link.recipient.id, *failures);
-      return MakeError(ErrorCode::kFailedPrecondition, "locked");
-    }
-    return MakeError(ErrorCode::kUnauthenticated,
-                     std::to_string(settings_.max_answer_failures - *failures));
+    auto left = CountFailure(link, client_address, "answer_failed");
+    if (!left.ok()) return std::move(left).error();
+    return MakeError(ErrorCode::kUnauthenticated, std::to_string(*left));
   }
   auto key = UnwrapMessageKey(**fresh, link_secret, normalised);
   if (!key.ok()) return std::move(key).error();
   (void)messages_.ResetFailures(link.recipient.id);
   Record(link.message.id, link.recipient.id, "verified", client_address);
+  return key;
+}
+
+Result<SecretBytes> EscrowService::OpenByLogin(const LinkState& link, const SecretBytes& link_secret,
+                                               const std::string& account_address,
+                                               const std::string& client_address) {
+  auto fresh = messages_.FindRecipient(link.recipient.id);
+  if (!fresh.ok()) return std::move(fresh).error();
+  if (!fresh->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
+  if (auto openable = CheckOpenable(link, **fresh); !openable.ok()) return std::move(openable).error();
+  if ((*fresh)->verification != "login") {
+    return MakeError(ErrorCode::kFailedPrecondition, "question");
+  }
+  // Addresses are compared whole, ignoring ASCII case, as accounts are registered.
+  if (AsciiLower(account_address) != AsciiLower((*fresh)->address)) {
+    spdlog::warn("portal: account of another address tried recipient {} from {}",
+                 link.recipient.id, client_address);
+    return MakeError(ErrorCode::kPermissionDenied, "this message is for another address");
+  }
+  auto key = UnwrapMessageKey(**fresh, link_secret, "");
+  if (!key.ok()) return std::move(key).error();
+  (void)messages_.ResetFailures(link.recipient.id);
+  Record(link.message.id, link.recipient.id, "verified", client_address, "portal account");
   return key;
 }
 
@@ -325,18 +369,32 @@ Result<OpenedManifest> EscrowService::Read(const LinkState& link, const SecretBy
   return manifest;
 }
 
-Result<QueueEntry> EscrowService::ReceiptFor(const LinkState& link, std::int64_t now) const {
-  ReadReceipt r;
-  r.organisation = settings_.organisation;
-  r.from_address = settings_.notice_from;
-  r.to_address = link.message.sender;
-  r.reader = link.recipient.address;
-  r.reference = "sent on " + FormatHumanDate(link.message.created_at) + " (id " +
+SenderNotice EscrowService::SenderNoticeFor(const LinkState& link, std::int64_t now) const {
+  SenderNotice n;
+  n.organisation = settings_.organisation;
+  n.from_address = settings_.notice_from;
+  n.to_address = link.message.sender;
+  n.recipient = link.recipient.address;
+  n.reference = "sent on " + FormatHumanDate(link.message.created_at) + " (id " +
                 link.message.id + ")";
-  r.viewed_at = FormatHumanDate(now);
-  auto mail = BuildReadReceipt(r);
+  n.at = FormatHumanDate(now);
+  return n;
+}
+
+// Notices to the sender come from the null sender, as RFC 8098 §2.1 has receipts
+// sent: none comes back.
+Result<QueueEntry> EscrowService::ReceiptFor(const LinkState& link, std::int64_t now) const {
+  auto mail = BuildReadReceipt(SenderNoticeFor(link, now));
   if (!mail.ok()) return std::move(mail).error();
-  // From the null sender, as RFC 8098 §2.1 has receipts sent: none comes back.
+  auto entry = SealQueueEntry(keys_.queue(), "", link.message.sender, *mail, now);
+  if (!entry.ok()) return std::move(entry).error();
+  entry->message_id = link.message.id;
+  return entry;
+}
+
+Result<QueueEntry> EscrowService::LockNoticeFor(const LinkState& link, std::int64_t now) const {
+  auto mail = BuildLockedNotice(SenderNoticeFor(link, now));
+  if (!mail.ok()) return std::move(mail).error();
   auto entry = SealQueueEntry(keys_.queue(), "", link.message.sender, *mail, now);
   if (!entry.ok()) return std::move(entry).error();
   entry->message_id = link.message.id;

@@ -19,6 +19,7 @@
 #include "delivery/queue_entry.h"
 #include "escrow/opener.h"
 #include "escrow/sealer.h"
+#include "mime/notice.h"
 #include "store/stores.h"
 
 namespace sealpost {
@@ -100,6 +101,18 @@ class EscrowService {
   // (wrong answer; the message says how many attempts are left).
   Result<SecretBytes> Answer(const LinkState& link, const SecretBytes& link_secret,
                              std::string_view answer, const std::string& client_address);
+  // A recipient who verifies by portal login: the message key, for a signed-in,
+  // confirmed account whose address is the recipient's (the caller checked both).
+  // kPermissionDenied when the account's address is another; kFailedPrecondition
+  // "locked", "expired", "retracted", or "question" (this recipient answers one instead).
+  Result<SecretBytes> OpenByLogin(const LinkState& link, const SecretBytes& link_secret,
+                                  const std::string& account_address,
+                                  const std::string& client_address);
+  // A wrong answer, password or one-time code given for this recipient's copy: counted
+  // toward its lock (`what` names it in the event). Returns the attempts left; at the
+  // lock, kFailedPrecondition "locked" — and the sender is told, once.
+  Result<int> CountFailure(const LinkState& link, const std::string& client_address,
+                           const std::string& what);
   // A verified recipient's current state, without the link secret (the question is
   // left empty). For sessions that already hold the message key.
   Result<LinkState> RecipientState(const std::string& recipient_id);
@@ -130,6 +143,10 @@ class EscrowService {
 
  private:
   Result<QueueEntry> ReceiptFor(const LinkState& link, std::int64_t now) const;
+  Result<QueueEntry> LockNoticeFor(const LinkState& link, std::int64_t now) const;
+  SenderNotice SenderNoticeFor(const LinkState& link, std::int64_t now) const;
+  // kFailedPrecondition "locked", "expired" or "retracted" when `fresh` cannot be opened.
+  sealpost::Status CheckOpenable(const LinkState& link, const RecipientRecord& fresh);
   void Record(const std::string& message_id, const std::string& recipient_id,
               const std::string& type, const std::string& client_address,
               const std::string& detail = {});

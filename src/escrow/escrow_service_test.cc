@@ -35,7 +35,7 @@ class EscrowServiceTest : public ::testing::Test {
                      [this] { ++notified_; });
   }
 
-  SubmitResult Send(bool read_receipt = false) {
+  SubmitResult Send(bool read_receipt = false, bool login = false) {
     SealInput in;
     in.read_receipt = read_receipt;
     in.account = "default";
@@ -44,6 +44,7 @@ class EscrowServiceTest : public ::testing::Test {
     in.text = "All fine.";
     in.expires_at = clock_.NowUnix() + 86400;
     in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why", false, ""});
+    if (login) in.recipients.back() = {"Pat@Home.test", "to", "", "", "why", false, "", true};
     auto result = service_->Submit(service_->BeginDraft(), in, "192.0.2.1");
     EXPECT_TRUE(result.ok()) << result.error().ToString();
     return *result;
@@ -129,6 +130,46 @@ TEST_F(EscrowServiceTest, FiveWrongAnswersLock) {
   EXPECT_EQ(right.error().message, "locked");
   auto status = *service_->Status(sent.message_id, "default");
   EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "locked");
+  // The sender is told, once, from the null sender, with nothing of the content.
+  int lock_notices = 0;
+  auto queued = queue_->ForMessage(sent.message_id);
+  ASSERT_TRUE(queued.ok());
+  for (const auto& q : *queued) {
+    if (q.recipient_id == sent.recipients[0].id) continue;  // the notice itself
+    auto mail = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+    EXPECT_EQ(q.mail_from, "");
+    EXPECT_EQ(q.rcpt_to, "dr@clinic.test");
+    EXPECT_NE(mail.find("Subject: Locked: your secure message to pat@home.test"), std::string::npos);
+    EXPECT_EQ(mail.find("All fine"), std::string::npos);
+    ++lock_notices;
+  }
+  EXPECT_EQ(lock_notices, 1);
+}
+
+TEST_F(EscrowServiceTest, LoginRecipientOpensOnlyForTheirOwnAccount) {
+  SubmitResult sent = Send(false, true);
+  auto stored = *messages_->FindRecipient(sent.recipients[0].id);
+  EXPECT_EQ(stored->verification, "login");
+  EXPECT_TRUE(stored->answer_hash.empty());
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  auto state = *service_->CheckLink(link.recipient_id, link.secret, "203.0.113.9", true);
+  EXPECT_EQ(state.question, "");
+  // No answer opens it, not even an empty one.
+  EXPECT_EQ(service_->Answer(state, link.secret, "", "x").error().message, "login");
+  EXPECT_EQ(service_->OpenByLogin(state, link.secret, "mallory@home.test", "x").error().code,
+            ErrorCode::kPermissionDenied);
+  // The key is still in the link: a forged secret unwraps nothing.
+  EXPECT_FALSE(service_->OpenByLogin(state, RandomSecret(32), "pat@home.test", "x").ok());
+  auto key = service_->OpenByLogin(state, link.secret, "PAT@home.test", "203.0.113.9");
+  ASSERT_TRUE(key.ok()) << key.error().ToString();
+  EXPECT_EQ(service_->Read(state, *key, "203.0.113.9")->manifest.text, "All fine.");
+  // Wrong passwords count toward the same lock as wrong answers.
+  for (int left = 4; left >= 1; --left) {
+    EXPECT_EQ(*service_->CountFailure(state, "x", "login_failed"), left);
+  }
+  EXPECT_EQ(service_->CountFailure(state, "x", "login_failed").error().message, "locked");
+  EXPECT_EQ(service_->OpenByLogin(state, link.secret, "pat@home.test", "x").error().message,
+            "locked");
 }
 
 TEST_F(EscrowServiceTest, ForgedAndExpiredLinks) {

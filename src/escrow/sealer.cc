@@ -171,7 +171,11 @@ Result<SealedMessage> Draft::Seal(const SealInput& input) {
     // A fallback waits until its TLS-only copy cannot get TLS.
     r.status = in.standby_for.empty() ? RecipientStatus::kNoticeQueued : RecipientStatus::kStandby;
     SecretBytes link_secret = RandomSecret(32);
-    const std::string answer = NormaliseAnswer(in.answer);
+    const std::string answer = in.login ? std::string() : NormaliseAnswer(in.answer);
+    if (!in.login && answer.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "an escrow answer must not be empty");
+    }
+    r.verification = in.login ? "login" : "question";
     r.kek_salt = RandomBytes(16);
     auto kek = DeriveRecipientKek(link_secret, answer, r.kek_salt, message_id_, r.id);
     if (!kek.ok()) return std::move(kek).error();
@@ -179,10 +183,12 @@ Result<SealedMessage> Draft::Seal(const SealInput& input) {
     if (!wrapped.ok()) return std::move(wrapped).error();
     r.wrapped_key = std::move(*wrapped);
     r.link_check = LinkCheck(link_secret, r.id);
-    auto hash = HashSecret(answer, argon);
-    if (!hash.ok()) return std::move(hash).error();
-    r.answer_hash = std::move(*hash);
-    auto question = BoxSeal(sealer_.metadata_key_, in.question, QuestionAad(r.id));
+    if (!in.login) {
+      auto hash = HashSecret(answer, argon);
+      if (!hash.ok()) return std::move(hash).error();
+      r.answer_hash = std::move(*hash);
+    }
+    auto question = BoxSeal(sealer_.metadata_key_, in.login ? "" : in.question, QuestionAad(r.id));
     if (!question.ok()) return std::move(question).error();
     r.sealed_question = std::move(*question);
     record.recipients.push_back(std::move(r));

@@ -11,6 +11,9 @@
 //   answer hash  = Argon2id(normalised answer)
 // The server keeps the wrapped key, the salt, the link check and the answer hash:
 // nothing it stores opens the message without both the link secret and the answer.
+// A recipient who verifies by portal login instead has no answer: the KEK comes from
+// the link secret alone (the answer part empty), so the key is still only in the link,
+// and the portal unwraps it only for a signed-in, confirmed account of that address.
 // The manifest is signed with the organisation's Ed25519 key before it is sealed.
 //
 // Thread-safety: a Draft belongs to one request; EscrowSealer is immutable.
@@ -48,6 +51,7 @@ struct EscrowRecipientInput {
   bool standby = false;
   // Set by the caller: the queue id of that TLS-only copy, whose notice waits in standby.
   std::string standby_for;
+  bool login = false;  // verified by portal login: no question, no answer
 };
 
 struct SealInput {

@@ -50,8 +50,10 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
 
   std::string text =
       n.sender_address + " has sent you a secure message through " + n.organisation + ".\n\n"
-      "Open it here:\n" + n.portal_link + "\n\n"
-      "You will be asked to answer a question the sender chose, to prove it is you.\n"
+      "Open it here:\n" + n.portal_link + "\n\n" +
+      std::string(n.login ? "You will be asked to sign in, or to create an account the first time,\n"
+                            "to prove it is you.\n"
+                          : "You will be asked to answer a question the sender chose, to prove it is you.\n") +
       "The message can be read until " + n.expires_at + ".\n\n"
       "Keep this email: the link above is the only key to the message. If it is lost,\n"
       "the message cannot be opened, and the sender will need to send it again.\n";
@@ -60,7 +62,9 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
       "<p>" + EscapeHtml(n.sender_address) + " has sent you a secure message through " +
       EscapeHtml(n.organisation) + ".</p>"
       "<p><a href=\"" + EscapeHtml(n.portal_link) + "\">Open the secure message</a></p>"
-      "<p>You will be asked to answer a question the sender chose, to prove it is you. "
+      "<p>" + (n.login ? "You will be asked to sign in, or to create an account the first "
+                         "time, to prove it is you. "
+                       : "You will be asked to answer a question the sender chose, to prove it is you. ") +
       "The message can be read until " + EscapeHtml(n.expires_at) + ".</p>"
       "<p>Keep this email: the link is the only key to the message. If it is lost, the "
       "message cannot be opened, and the sender will need to send it again.</p>"
@@ -103,23 +107,80 @@ Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& n) {
   return Finish(message.get(), text, html);
 }
 
-Result<std::string> BuildReadReceipt(const ReadReceipt& r) {
-  for (const std::string* field : {&r.organisation, &r.from_address, &r.to_address, &r.reader,
-                                   &r.message_id_domain}) {
+namespace {
+
+std::string IdDomain(const std::string& chosen, const std::string& from_address) {
+  std::string domain = chosen.empty() ? DomainOfAddress(from_address) : chosen;
+  return domain.empty() ? "localhost" : domain;
+}
+
+Result<GPtr<GMimeMessage>> SenderNoticeMessage(const SenderNotice& n, const std::string& subject) {
+  for (const std::string* field : {&n.organisation, &n.from_address, &n.to_address, &n.recipient,
+                                   &n.message_id_domain}) {
     if (HasLineBreak(*field)) {
-      return MakeError(ErrorCode::kInvalidArgument, "line break in a receipt header field");
+      return MakeError(ErrorCode::kInvalidArgument, "line break in a notice header field");
     }
   }
-  std::string id_domain = r.message_id_domain;
-  if (id_domain.empty()) id_domain = DomainOfAddress(r.from_address);
-  if (id_domain.empty()) id_domain = "localhost";
-  auto message = NewAutoMessage(r.organisation, r.from_address, r.to_address,
-                                "Read: your secure message to " + r.reader, id_domain);
-  std::string text = "Your secure message " + r.reference + " was opened by " + r.reader +
-                     " on " + r.viewed_at + ".\n";
+  return NewAutoMessage(n.organisation, n.from_address, n.to_address, subject,
+                        IdDomain(n.message_id_domain, n.from_address));
+}
+
+}  // namespace
+
+Result<std::string> BuildReadReceipt(const SenderNotice& r) {
+  auto message = SenderNoticeMessage(r, "Read: your secure message to " + r.recipient);
+  if (!message.ok()) return std::move(message).error();
+  std::string text = "Your secure message " + r.reference + " was opened by " + r.recipient +
+                     " on " + r.at + ".\n";
   std::string html = "<!doctype html><html><body><p>Your secure message " +
-                     EscapeHtml(r.reference) + " was opened by <strong>" + EscapeHtml(r.reader) +
-                     "</strong> on " + EscapeHtml(r.viewed_at) + ".</p></body></html>";
+                     EscapeHtml(r.reference) + " was opened by <strong>" +
+                     EscapeHtml(r.recipient) + "</strong> on " + EscapeHtml(r.at) +
+                     ".</p></body></html>";
+  return Finish(message->get(), text, html);
+}
+
+Result<std::string> BuildLockedNotice(const SenderNotice& n) {
+  auto message = SenderNoticeMessage(n, "Locked: your secure message to " + n.recipient);
+  if (!message.ok()) return std::move(message).error();
+  const std::string advice =
+      "Nobody can open this copy any more. If the recipient was simply unsure of the "
+      "answer, send the message again; if you did not expect this, someone else may have "
+      "tried to open it.";
+  std::string text = "Your secure message " + n.reference + " to " + n.recipient +
+                     " was locked on " + n.at + " after too many wrong attempts to open it.\n\n" +
+                     advice + "\n";
+  std::string html = "<!doctype html><html><body><p>Your secure message " +
+                     EscapeHtml(n.reference) + " to <strong>" + EscapeHtml(n.recipient) +
+                     "</strong> was locked on " + EscapeHtml(n.at) +
+                     " after too many wrong attempts to open it.</p><p>" + EscapeHtml(advice) +
+                     "</p></body></html>";
+  return Finish(message->get(), text, html);
+}
+
+Result<std::string> BuildAccountMail(const AccountMail& m) {
+  for (const std::string* field : {&m.organisation, &m.from_address, &m.to_address,
+                                   &m.message_id_domain}) {
+    if (HasLineBreak(*field)) {
+      return MakeError(ErrorCode::kInvalidArgument, "line break in an account mail header field");
+    }
+  }
+  const bool confirm = m.kind == AccountMail::Kind::kConfirm;
+  auto message = NewAutoMessage(m.organisation, m.from_address, m.to_address,
+                                confirm ? "Confirm your email address for secure messages"
+                                        : "Set a new password for secure messages",
+                                IdDomain(m.message_id_domain, m.from_address));
+  const std::string intro =
+      confirm ? "Someone, probably you, created an account with this address to read secure "
+                "messages from " + m.organisation + ". To confirm it is yours, open this link:"
+              : "Someone, probably you, asked to set a new password for the secure-message "
+                "account of this address at " + m.organisation + ". To choose one, open this link:";
+  const std::string after = "The link works once, for " + m.valid_for +
+                            ". If it was not you, ignore this email: nothing changes.";
+  std::string text = intro + "\n\n" + m.link + "\n\n" + after + "\n";
+  std::string html = "<!doctype html><html><body><p>" + EscapeHtml(intro) + "</p><p><a href=\"" +
+                     EscapeHtml(m.link) + "\">" +
+                     (confirm ? "Confirm my address" : "Choose a new password") + "</a></p><p>" +
+                     EscapeHtml(after) + "</p></body></html>";
   return Finish(message.get(), text, html);
 }
 

@@ -19,6 +19,7 @@ struct NoticeContent {
   std::string portal_link;      // contains the link secret: never log this
   std::string expires_at;       // human-readable date
   std::string message_id_domain;
+  bool login = false;           // the recipient signs in to a portal account (else: a question)
 };
 
 // The RFC 5322 message, CRLF line endings, ready for SMTP or the outbox.
@@ -41,17 +42,34 @@ struct UndeliveredNotice {
 };
 Result<std::string> BuildUndeliveredNotice(const UndeliveredNotice& notice);
 
-// Tells a sender who asked for it that a recipient opened their secure message (first
-// view). It names the recipient and when; nothing of the content.
-struct ReadReceipt {
+// Tells a sender what happened to one recipient's copy of their secure message: it
+// was opened (a read receipt the sender asked for, on first view) or it was locked
+// after too many wrong answers or passwords. It names the recipient and when;
+// nothing of the content.
+struct SenderNotice {
   std::string organisation;
-  std::string from_address;  // the receipt's From address
+  std::string from_address;  // the notice's From address
   std::string to_address;    // the sender
-  std::string reader;        // the recipient who opened it
+  std::string recipient;     // the recipient the notice is about
   std::string reference;     // e.g. "sent on 2026-11-22 10:00 UTC (id 1a2b...)"
-  std::string viewed_at;     // human-readable time
+  std::string at;            // human-readable time
   std::string message_id_domain;  // empty: from_address's domain, else "localhost"
 };
-Result<std::string> BuildReadReceipt(const ReadReceipt& receipt);
+Result<std::string> BuildReadReceipt(const SenderNotice& receipt);
+Result<std::string> BuildLockedNotice(const SenderNotice& notice);
+
+// Mail to a portal account's address: the link that confirms a new account, or the
+// one that sets a new password. Both are single-use and expire; the link is a secret.
+struct AccountMail {
+  enum class Kind { kConfirm, kReset };
+  Kind kind = Kind::kConfirm;
+  std::string organisation;
+  std::string from_address;
+  std::string to_address;
+  std::string link;     // never log this
+  std::string valid_for;  // e.g. "24 hours"
+  std::string message_id_domain;  // empty: from_address's domain, else "localhost"
+};
+Result<std::string> BuildAccountMail(const AccountMail& mail);
 
 }  // namespace sealpost

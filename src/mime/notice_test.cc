@@ -30,6 +30,45 @@ TEST(Notice, CarriesLinkAndHeaders) {
   }
 }
 
+TEST(Notice, TellsLoginRecipientsTheySignIn) {
+  NoticeContent n = Sample();
+  EXPECT_NE(BuildNoticeEmail(n)->find("answer a question"), std::string::npos);
+  n.login = true;
+  auto mail = BuildNoticeEmail(n);
+  EXPECT_NE(mail->find("asked to sign in"), std::string::npos);
+  EXPECT_EQ(mail->find("answer a question"), std::string::npos);
+}
+
+TEST(Notice, SenderNoticesNameTheRecipientOnly) {
+  SenderNotice n{"Springfield Clinic", "notices@clinic.example", "dr@clinic.example",
+                 "pat@example.net", "sent on 2026-11-22 10:00 UTC (id 1a2b)", "2026-11-23 09:00 UTC",
+                 ""};
+  auto locked = BuildLockedNotice(n);
+  ASSERT_TRUE(locked.ok());
+  EXPECT_NE(locked->find("Subject: Locked: your secure message to pat@example.net\r\n"),
+            std::string::npos);
+  EXPECT_NE(locked->find("Auto-Submitted: auto-generated"), std::string::npos);
+  EXPECT_NE(locked->find("@clinic.example>"), std::string::npos);  // Message-Id domain
+  EXPECT_NE(BuildReadReceipt(n)->find("Subject: Read: your secure message to pat@example.net"),
+            std::string::npos);
+  n.recipient = "pat@example.net\r\nBcc: x@example.com";
+  EXPECT_EQ(BuildLockedNotice(n).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Notice, AccountMailCarriesItsLink) {
+  AccountMail m{AccountMail::Kind::kConfirm, "Springfield Clinic", "notices@clinic.example",
+                "pat@example.net", "https://portal.example/account/confirm/abc", "24 hours", ""};
+  auto confirm = BuildAccountMail(m);
+  ASSERT_TRUE(confirm.ok());
+  EXPECT_NE(confirm->find("Subject: Confirm your email address"), std::string::npos);
+  EXPECT_NE(confirm->find("https://portal.example/account/confirm/abc"), std::string::npos);
+  EXPECT_NE(confirm->find("for 24 hours"), std::string::npos);
+  m.kind = AccountMail::Kind::kReset;
+  EXPECT_NE(BuildAccountMail(m)->find("Subject: Set a new password"), std::string::npos);
+  m.to_address = "a@b\nBcc: c@d";
+  EXPECT_FALSE(BuildAccountMail(m).ok());
+}
+
 TEST(Notice, RefusesHeaderInjection) {
   NoticeContent n = Sample();
   n.subject = "Hello\r\nBcc: victim@example.com";

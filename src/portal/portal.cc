@@ -14,6 +14,7 @@
 #include "base/encoding.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
+#include "portal/common.h"
 
 namespace sealpost::portal {
 namespace asio = boost::asio;
@@ -21,19 +22,6 @@ using boost::asio::awaitable;
 using http::Response;
 
 namespace {
-
-constexpr char kLinkCookie[] = "__Host-sp_link";
-constexpr char kSessionCookie[] = "__Host-sp_session";
-
-std::string CookieHeader(const char* name, const std::string& value, std::int64_t max_age) {
-  return std::string(name) + "=" + value + "; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=" +
-         std::to_string(max_age);
-}
-
-std::string HumanTime(std::int64_t t) {
-  std::string s = FormatRfc3339(t);
-  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
-}
 
 std::string HumanSize(std::uint64_t bytes) {
   const char* units[] = {"bytes", "KB", "MB", "GB"};
@@ -72,11 +60,13 @@ std::string Disposition(const std::string& filename) {
 
 }  // namespace
 
-Portal::Portal(PortalSettings settings, EscrowService& escrow, http::Offloader& offloader,
-               const KeyRing& keys, const Clock& clock)
-    : settings_(std::move(settings)), guard_(settings_.guard, clock), escrow_(escrow),
-      offloader_(offloader), keys_(keys),
-      clock_(clock), sessions_(clock, settings_.session_idle_seconds) {}
+Portal::Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
+               http::Offloader& offloader, const KeyRing& keys, const Clock& clock)
+    : settings_(std::move(settings)), guard_(settings_.guard, clock),
+      account_guard_(settings_.account_guard, clock), accounts_(accounts),
+      account_sessions_(clock, settings_.session_idle_seconds), escrow_(escrow),
+      offloader_(offloader), keys_(keys), clock_(clock),
+      sessions_(clock, settings_.session_idle_seconds) {}
 
 void Portal::Register(http::Router& router) {
   router.Add("GET", "/", [this](http::Request&) -> awaitable<Response> { co_return Home(); });
@@ -98,6 +88,33 @@ void Portal::Register(http::Router& router) {
              http::BodyMode::kBuffered, 8 * 1024);
   router.Add("GET", "/r/{rid}/attachments/{n}", [this](http::Request& r) { return Download(r); });
   router.Add("GET", "/r/{rid}/history", [this](http::Request& r) { return History(r); });
+  constexpr std::size_t kFormLimit = 8 * 1024;
+  router.Add("POST", "/r/{rid}/login", [this](http::Request& r) { return SubmitLogin(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("POST", "/r/{rid}/code", [this](http::Request& r) { return SubmitCode(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("POST", "/r/{rid}/register", [this](http::Request& r) { return SubmitRegistration(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("GET", "/account", [this](http::Request& r) { return AccountPage(r); });
+  router.Add("GET", "/account/confirm/{token}", [this](http::Request& r) { return ShowConfirm(r); });
+  router.Add("POST", "/account/confirm", [this](http::Request& r) { return SubmitConfirm(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("POST", "/account/logout", [this](http::Request& r) { return Logout(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("POST", "/account/totp/start", [this](http::Request& r) { return StartTotp(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("POST", "/account/totp/confirm", [this](http::Request& r) { return FinishTotp(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("POST", "/account/totp/disable", [this](http::Request& r) { return StopTotp(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("GET", "/account/reset", [this](http::Request& r) -> awaitable<Response> {
+    co_return ResetRequestPage(r, "");
+  });
+  router.Add("POST", "/account/reset", [this](http::Request& r) { return SubmitResetRequest(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("GET", "/account/reset/{token}", [this](http::Request& r) { return ShowReset(r); });
+  router.Add("POST", "/account/reset/{token}", [this](http::Request& r) { return SubmitReset(r); },
+             http::BodyMode::kBuffered, kFormLimit);
   if (settings_.dev_outbox) {
     router.Add("GET", "/dev/outbox", [this](http::Request&) -> awaitable<Response> {
       co_return OutboxList();
@@ -115,13 +132,32 @@ Response Portal::Page(int status, const std::string& page, const std::string& ti
 
 Response Portal::TooManyTries(std::int64_t wait_seconds) const {
   const std::int64_t minutes = (wait_seconds + 59) / 60;
-  Response r = ErrorPage(429, "Too many wrong answers",
-                         "Too many wrong answers came from your network, so this message is "
+  Response r = ErrorPage(429, "Too many wrong tries",
+                         "Too many wrong answers, passwords or codes were given, so this is "
                          "protected for a while.",
                          "Please try again in " + std::to_string(minutes) + " minute" +
                              (minutes == 1 ? "" : "s") + ".");
   r.Set("Retry-After", std::to_string(wait_seconds));
   return r;
+}
+
+awaitable<bool> Portal::PassGuards(const std::string& client, const std::string& account_key,
+                                   std::int64_t* wait) {
+  auto by_client = guard_.Check(client);
+  FailureGuard::Verdict by_account;
+  if (!account_key.empty()) by_account = account_guard_.Check(account_key);
+  *wait = std::max(by_client.wait, by_account.wait);
+  if (by_client.refused || by_account.refused) co_return false;
+  if (*wait > 0) {
+    asio::steady_timer slow(co_await asio::this_coro::executor, std::chrono::seconds(*wait));
+    co_await slow.async_wait(asio::use_awaitable);
+  }
+  co_return true;
+}
+
+void Portal::GuardFailed(const std::string& client, const std::string& account_key) {
+  guard_.Failed(client);
+  if (!account_key.empty()) account_guard_.Failed(account_key);
 }
 
 Response Portal::GonePage(const LinkState& link) const {
@@ -330,6 +366,9 @@ awaitable<Response> Portal::Show(http::Request& req) {
                         "Contact the sender; they can send it again.");
   }
   if ((*link)->expired) co_return GonePage(**link);
+  if ((*link)->recipient.verification == "login") {
+    co_return co_await LoginGate(req, **link, token->secret, *cookie);
+  }
   co_return QuestionPage(**link, *cookie, "");
 }
 
@@ -351,15 +390,11 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
   }
   const std::string answer = http::FormValue(*form, "answer").value_or("");
   // Guesses spread over many messages from one address meet this before any lock.
-  auto verdict = guard_.Check(req.client_address);
-  if (verdict.refused) {
+  std::int64_t wait = 0;
+  if (!co_await PassGuards(req.client_address, "", &wait)) {
     spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
                  req.client_address);
-    co_return TooManyTries(verdict.wait);
-  }
-  if (verdict.wait > 0) {
-    asio::steady_timer slow(co_await asio::this_coro::executor, std::chrono::seconds(verdict.wait));
-    co_await slow.async_wait(asio::use_awaitable);
+    co_return TooManyTries(wait);
   }
 
   std::optional<Result<LinkState>> link;
@@ -376,7 +411,7 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
     const Error& e = key->error();
     if (e.code == ErrorCode::kUnauthenticated ||
         (e.code == ErrorCode::kFailedPrecondition && e.message == "locked")) {
-      guard_.Failed(req.client_address);
+      GuardFailed(req.client_address, "");
     }
     if (e.code == ErrorCode::kUnauthenticated) {
       const std::string left = e.message;

@@ -14,6 +14,7 @@
 #include "escrow/escrow_service.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "portal/accounts.h"
 #include "portal/guard.h"
 #include "portal/sessions.h"
 #include "portal/templates.h"
@@ -26,13 +27,14 @@ struct PortalSettings {
   std::int64_t link_cookie_seconds = 15 * 60;
   bool dev_outbox = false;  // serve /dev/outbox (development only)
   std::string outbox_dir;
-  GuardOptions guard;       // wrong answers per client address
+  GuardOptions guard;       // wrong answers, passwords and codes per client address
+  GuardOptions account_guard{100, 5, 30};  // wrong passwords and codes per account
 };
 
 class Portal {
  public:
-  Portal(PortalSettings settings, EscrowService& escrow, http::Offloader& offloader,
-         const KeyRing& keys, const Clock& clock);
+  Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
+         http::Offloader& offloader, const KeyRing& keys, const Clock& clock);
   void Register(http::Router& router);
 
  private:
@@ -55,9 +57,63 @@ class Portal {
   http::Response OutboxMail(const std::string& name) const;
 
   http::Response TooManyTries(std::int64_t wait_seconds) const;
+  // Waits out the guards' delay for this client (and account, if named); false when
+  // the hourly cap refuses the try outright (`*wait` says for how long).
+  boost::asio::awaitable<bool> PassGuards(const std::string& client, const std::string& account_key,
+                                          std::int64_t* wait);
+  void GuardFailed(const std::string& client, const std::string& account_key);
+
+  // Portal accounts (account_pages.cc): recipients who verify by signing in.
+  boost::asio::awaitable<http::Response> LoginGate(http::Request& req, const LinkState& link,
+                                                   const SecretBytes& link_secret,
+                                                   const std::string& link_token);
+  boost::asio::awaitable<http::Response> SubmitLogin(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitCode(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitRegistration(http::Request& req);
+  boost::asio::awaitable<http::Response> ShowConfirm(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitConfirm(http::Request& req);
+  boost::asio::awaitable<http::Response> AccountPage(http::Request& req);
+  boost::asio::awaitable<http::Response> Logout(http::Request& req);
+  boost::asio::awaitable<http::Response> StartTotp(http::Request& req);
+  boost::asio::awaitable<http::Response> FinishTotp(http::Request& req);
+  boost::asio::awaitable<http::Response> StopTotp(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitResetRequest(http::Request& req);
+  boost::asio::awaitable<http::Response> ShowReset(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitReset(http::Request& req);
+  http::Response ResetRequestPage(http::Request& req, const std::string& error) const;
+  // Signed in as the recipient: their message key, then a message session.
+  boost::asio::awaitable<http::Response> OpenForAccount(http::Request& req, const LinkState& link,
+                                                        const SecretBytes& link_secret,
+                                                        const std::string& address,
+                                                        std::vector<http::Header> cookies);
+  // The link cookie's message, checked: for the login and registration forms.
+  struct LinkedVisit {
+    std::string rid, cookie;
+    LinkToken token;
+    LinkState link;
+  };
+  boost::asio::awaitable<Result<LinkedVisit>> CheckVisit(http::Request& req);
+  http::Response LoginPage(const LinkState& link, const std::string& link_token,
+                           const std::string& error) const;
+  http::Response RegisterPage(const LinkState& link, const std::string& link_token,
+                              const std::string& error) const;
+  http::Response CodePage(const std::string& action, const std::string& csrf,
+                          const std::string& error) const;
+  http::Response AccountView(const AccountSession& account, const std::string& session_token,
+                             bool totp_on, const std::string& note, const std::string& error) const;
+  http::Response InfoPage(const std::string& heading, const std::vector<std::string>& paragraphs,
+                          const std::string& href = {}, const std::string& label = {}) const;
+  // The signed-in (not half-signed-in) account of this request, and its cookie.
+  std::optional<std::pair<AccountSession, std::string>> SignedIn(const http::Request& req);
+  std::string FormToken(std::string_view purpose, std::string_view binding) const;
+  bool FormTokenValid(const http::Request& req, std::string_view purpose,
+                      std::string_view binding) const;
 
   PortalSettings settings_;
   FailureGuard guard_;
+  FailureGuard account_guard_;
+  PortalAccounts& accounts_;
+  AccountSessions account_sessions_;
   EscrowService& escrow_;
   http::Offloader& offloader_;
   const KeyRing& keys_;

@@ -6,22 +6,34 @@
 
 namespace sealpost::portal {
 namespace {
+
+constexpr std::int64_t kCodeWaitSeconds = 5 * 60;
+
 std::string Key(std::string_view token) { return Sha256(token); }
+
+// Makes room for one more: expired sessions go, then — still full — the one closest
+// to expiry, so a flood of new sessions cannot grow memory.
+template <typename Map>
+void MakeRoom(Map& sessions, std::size_t max, std::int64_t now) {
+  if (sessions.size() < max) return;
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    it = it->second.expires_at <= now ? sessions.erase(it) : std::next(it);
+  }
+  if (sessions.size() < max) return;
+  auto oldest = sessions.begin();
+  for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+    if (it->second.expires_at < oldest->second.expires_at) oldest = it;
+  }
+  sessions.erase(oldest);
+}
+
 }  // namespace
 
 std::string PortalSessions::Create(const std::string& recipient_id, SecretBytes data_key) {
   std::string token = Base64UrlEncode(RandomBytes(32));
   const std::int64_t now = clock_.NowUnix();
   std::lock_guard lock(mu_);
-  if (sessions_.size() >= max_sessions_) DropExpired(now);
-  if (sessions_.size() >= max_sessions_) {
-    // Still full: drop the session closest to expiry, so a flood cannot grow memory.
-    auto oldest = sessions_.begin();
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.expires_at < oldest->second.expires_at) oldest = it;
-    }
-    sessions_.erase(oldest);
-  }
+  MakeRoom(sessions_, max_sessions_, now);
   sessions_[Key(token)] = {
       {recipient_id, std::make_shared<const SecretBytes>(std::move(data_key))},
       now + idle_seconds_};
@@ -54,9 +66,52 @@ std::size_t PortalSessions::size() {
   return sessions_.size();
 }
 
-void PortalSessions::DropExpired(std::int64_t now) {
+std::string AccountSessions::Create(AccountSession session) {
+  std::string token = Base64UrlEncode(RandomBytes(32));
+  const std::int64_t now = clock_.NowUnix();
+  const std::int64_t lifetime = session.needs_code ? std::min(idle_seconds_, kCodeWaitSeconds)
+                                                   : idle_seconds_;
+  std::lock_guard lock(mu_);
+  MakeRoom(sessions_, max_sessions_, now);
+  sessions_[Key(token)] = {std::move(session), now + lifetime};
+  return token;
+}
+
+std::optional<AccountSession> AccountSessions::Find(std::string_view token) {
+  if (token.empty() || token.size() > 64) return std::nullopt;
+  const std::int64_t now = clock_.NowUnix();
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(Key(token));
+  if (it == sessions_.end()) return std::nullopt;
+  if (it->second.expires_at <= now) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  // Waiting for a code does not keep a session alive.
+  if (!it->second.session.needs_code) it->second.expires_at = now + idle_seconds_;
+  return it->second.session;
+}
+
+bool AccountSessions::Update(std::string_view token, AccountSession session) {
+  const std::int64_t now = clock_.NowUnix();
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(Key(token));
+  if (it == sessions_.end() || it->second.expires_at <= now) return false;
+  const bool was_waiting = it->second.session.needs_code;
+  it->second.session = std::move(session);
+  if (was_waiting && !it->second.session.needs_code) it->second.expires_at = now + idle_seconds_;
+  return true;
+}
+
+void AccountSessions::Remove(std::string_view token) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(Key(token));
+}
+
+void AccountSessions::RemoveAccount(const std::string& account_id) {
+  std::lock_guard lock(mu_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    it = it->second.expires_at <= now ? sessions_.erase(it) : std::next(it);
+    it = it->second.session.account_id == account_id ? sessions_.erase(it) : std::next(it);
   }
 }
 

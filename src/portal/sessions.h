@@ -39,8 +39,45 @@ class PortalSessions {
     PortalSession session;
     std::int64_t expires_at;
   };
-  void DropExpired(std::int64_t now);
 
+  const Clock& clock_;
+  const std::int64_t idle_seconds_;
+  const std::size_t max_sessions_;
+  std::mutex mu_;  // guards sessions_
+  std::unordered_map<std::string, Entry> sessions_;
+};
+
+// A signed-in portal account, in memory only like message sessions. After the right
+// password, an account with two-factor login is only half signed in (`needs_code`)
+// until its code is given; half-signed-in sessions last five minutes at most.
+// `enrolling`: a TOTP secret being set up, until a code from it is confirmed.
+struct AccountSession {
+  std::string account_id;
+  std::string address;
+  bool needs_code = false;
+  std::string next_recipient;  // the message to go on to after signing in
+  std::shared_ptr<const SecretBytes> enrolling;
+};
+
+class AccountSessions {
+ public:
+  AccountSessions(const Clock& clock, std::int64_t idle_seconds, std::size_t max_sessions = 100000)
+      : clock_(clock), idle_seconds_(idle_seconds), max_sessions_(max_sessions) {}
+
+  std::string Create(AccountSession session);
+  // The live session; refreshes its idle time.
+  std::optional<AccountSession> Find(std::string_view token);
+  // Replaces a live session's data (false when it has ended).
+  bool Update(std::string_view token, AccountSession session);
+  void Remove(std::string_view token);
+  // Ends every session of the account (its password was reset).
+  void RemoveAccount(const std::string& account_id);
+
+ private:
+  struct Entry {
+    AccountSession session;
+    std::int64_t expires_at;
+  };
   const Clock& clock_;
   const std::int64_t idle_seconds_;
   const std::size_t max_sessions_;

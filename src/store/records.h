@@ -54,6 +54,9 @@ struct RecipientRecord {
   int failures = 0;
   std::optional<std::int64_t> locked_at;
   std::string trace;            // why this method: the policy engine's explanation
+  // How the recipient proves who they are: "question" (the answer is part of the key)
+  // or "login" (a confirmed portal account for `address`; the key is in the link).
+  std::string verification = "question";
 };
 
 struct MessageRecord {
@@ -139,6 +142,30 @@ struct MtaStsPolicyRecord {
   std::string domain;
   std::string id;
   std::string policy;  // the policy text as fetched
+  std::int64_t expires_at = 0;
+};
+
+// A recipient's portal account (issue 7): one per address. Unconfirmed until the
+// address's owner follows the link mailed to it; only confirmed accounts log in.
+struct PortalAccountRecord {
+  std::string id;
+  std::string address;        // as registered; matched case-insensitively
+  std::string password_hash;  // Argon2id PHC string
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> confirmed_at;
+  // Two-factor login: the TOTP secret, boxed under the metadata key; empty when off.
+  std::string sealed_totp;
+  std::int64_t totp_last_step = -1;         // the newest time step accepted: no replays
+  std::vector<std::string> recovery_hashes;  // SHA-256 of each unused recovery code
+};
+
+// A single-use, expiring link mailed to an account's address: confirmation of a new
+// account, or a password reset. Only the SHA-256 of its secret is kept.
+struct PortalTokenRecord {
+  std::string hash;
+  std::string account_id;
+  std::string purpose;       // "confirm" or "reset"
+  std::string recipient_id;  // the message to go on to afterwards; may be empty
   std::int64_t expires_at = 0;
 };
 

@@ -166,10 +166,26 @@ TEST_F(StoreTest, LocksAfterFailures) {
   ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());
   for (int i = 1; i <= 4; ++i) EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150), i);
   EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kNoticeQueued);
-  EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150), 5);
+  QueueEntry notice;
+  notice.id = "lock-notice";
+  notice.message_id = "msg1";
+  notice.mail_from = "";
+  notice.rcpt_to = "a@example.org";
+  notice.sealed_content = "sealed";
+  notice.next_attempt_at = 150;
+  notice.created_at = 150;
+  EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150, notice), 5);
   auto r = *messages->FindRecipient("rcpt1");
   EXPECT_EQ(r->status, RecipientStatus::kLocked);
   EXPECT_EQ(r->locked_at.value_or(0), 150);
+  // Locked once, told once.
+  notice.id = "lock-notice-2";
+  EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 160, notice), 6);
+  EXPECT_EQ((*messages->FindRecipient("rcpt1"))->locked_at.value_or(0), 150);
+  auto queued = sqlite::NewQueueStore(*db_)->ForMessage("msg1");
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].id, "lock-notice");
   ASSERT_TRUE(messages->SetStatus("rcpt1", RecipientStatus::kViewed).ok());
   EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kLocked);
 }
@@ -295,6 +311,58 @@ TEST(MtaStsStore, KeepsPoliciesUntilTheyExpire) {
   EXPECT_EQ(store->Unexpired(1500, 1)->size(), 1u);
   EXPECT_EQ(store->Unexpired(2500, 10)->size(), 1u);
   EXPECT_TRUE(store->Unexpired(3000, 10)->empty());
+}
+
+TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
+  TempDir dir;
+  auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+  auto store = sqlite::NewPortalAccountStore(*db);
+  PortalAccountRecord a{"acc1", "Homer@Example.net", "$argon2id$1", 100, std::nullopt, "", -1, {}};
+  ASSERT_TRUE(store->Register(a, {"tok1", "acc1", "confirm", "rid1", 200}).ok());
+  // Unconfirmed: a second registration replaces it, and its link with it.
+  a.id = "acc2";
+  a.password_hash = "$argon2id$2";
+  ASSERT_TRUE(store->Register(a, {"tok2", "acc2", "confirm", "rid1", 200}).ok());
+  EXPECT_FALSE(store->Find("acc1")->has_value());
+  EXPECT_FALSE(store->TakeToken("tok1", "confirm", 150)->has_value());
+  auto found = store->FindByAddress("homer@EXAMPLE.net");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "acc2");
+  EXPECT_FALSE((*found)->confirmed_at);
+  // A token works once, for its purpose, until it expires.
+  EXPECT_FALSE(store->TakeToken("tok2", "reset", 150)->has_value());
+  EXPECT_TRUE(store->FindToken("tok2", "confirm", 150)->has_value());
+  EXPECT_FALSE(store->FindToken("tok2", "confirm", 200)->has_value());
+  auto token = store->TakeToken("tok2", "confirm", 150);
+  ASSERT_TRUE(token.ok() && token->has_value());
+  EXPECT_EQ((*token)->recipient_id, "rid1");
+  EXPECT_FALSE(store->TakeToken("tok2", "confirm", 150)->has_value());
+  ASSERT_TRUE(store->PutToken({"tok3", "acc2", "reset", "", 200}).ok());
+  EXPECT_FALSE(store->TakeToken("tok3", "reset", 200)->has_value());  // expired
+  ASSERT_TRUE(store->Confirm("acc2", 160).ok());
+  EXPECT_EQ(*(*store->Find("acc2"))->confirmed_at, 160);
+  a.id = "acc3";
+  EXPECT_EQ(store->Register(a, {"tok4", "acc3", "confirm", "", 300}).error().code,
+            ErrorCode::kAlreadyExists);
+  // A new password drops outstanding reset links.
+  ASSERT_TRUE(store->PutToken({"tok5", "acc2", "reset", "", 900}).ok());
+  ASSERT_TRUE(store->SetPassword("acc2", "$argon2id$3").ok());
+  EXPECT_FALSE(store->TakeToken("tok5", "reset", 170)->has_value());
+  EXPECT_EQ((*store->Find("acc2"))->password_hash, "$argon2id$3");
+  EXPECT_EQ(store->SetPassword("nobody", "x").error().code, ErrorCode::kNotFound);
+  // One-time codes: each step once, never an older one; recovery codes once each.
+  ASSERT_TRUE(store->SetTotp("acc2", "sealed", {"h1", "h2"}).ok());
+  EXPECT_EQ((*store->Find("acc2"))->recovery_hashes.size(), 2u);
+  EXPECT_TRUE(*store->UseTotpStep("acc2", 50));
+  EXPECT_FALSE(*store->UseTotpStep("acc2", 50));
+  EXPECT_FALSE(*store->UseTotpStep("acc2", 49));
+  EXPECT_TRUE(*store->UseTotpStep("acc2", 51));
+  EXPECT_TRUE(*store->UseRecoveryCode("acc2", "h1"));
+  EXPECT_FALSE(*store->UseRecoveryCode("acc2", "h1"));
+  EXPECT_FALSE(*store->UseRecoveryCode("acc2", "h9"));
+  ASSERT_TRUE(store->SetTotp("acc2", "", {}).ok());
+  EXPECT_TRUE((*store->Find("acc2"))->sealed_totp.empty());
+  EXPECT_FALSE(*store->UseRecoveryCode("acc2", "h2"));
 }
 
 }  // namespace

@@ -48,10 +48,12 @@ class MessageStore {
                                    const std::string& consumed_inbound) = 0;
   virtual Result<std::optional<MessageRecord>> Find(const std::string& id) = 0;
   virtual Result<std::optional<RecipientRecord>> FindRecipient(const std::string& id) = 0;
-  // Records one wrong answer; returns the new failure count. Locks the recipient
-  // (status kLocked, locked_at) when the count reaches `lock_after`.
+  // Records one wrong answer or password; returns the new failure count. Locks the
+  // recipient (status kLocked, locked_at) when the count reaches `lock_after`, and then
+  // — the first time only — queues `lock_notice` (to the sender) in the same transaction.
   virtual Result<int> RecordFailure(const std::string& recipient_id, int lock_after,
-                                    std::int64_t now) = 0;
+                                    std::int64_t now,
+                                    const std::optional<QueueEntry>& lock_notice = std::nullopt) = 0;
   virtual Status ResetFailures(const std::string& recipient_id) = 0;
   virtual Status SetStatus(const std::string& recipient_id, RecipientStatus status) = 0;
   // Records a view with its event; the first (the recipient was not yet "viewed") also
@@ -70,6 +72,39 @@ class MessageStore {
                          const EventRecord& event) = 0;
   // Messages expired by `now` whose keys still exist, oldest expiry first.
   virtual Result<std::vector<std::string>> ExpiredUndestroyed(std::int64_t now, int limit) = 0;
+};
+
+// Portal accounts of recipients (issue 7) and the links mailed to them.
+class PortalAccountStore {
+ public:
+  virtual ~PortalAccountStore() = default;
+  // A new unconfirmed account with its confirmation token. An unconfirmed account
+  // for the same address is replaced (whoever controls the mailbox confirms one);
+  // kAlreadyExists when a confirmed one exists.
+  virtual Status Register(const PortalAccountRecord& account, const PortalTokenRecord& token) = 0;
+  virtual Result<std::optional<PortalAccountRecord>> Find(const std::string& id) = 0;
+  virtual Result<std::optional<PortalAccountRecord>> FindByAddress(const std::string& address) = 0;
+  virtual Status PutToken(const PortalTokenRecord& token) = 0;
+  // A live token of that purpose, left in place (to show the form it leads to).
+  virtual Result<std::optional<PortalTokenRecord>> FindToken(const std::string& hash,
+                                                             const std::string& purpose,
+                                                             std::int64_t now) = 0;
+  // Takes a live token of that purpose: it is deleted in the same transaction, so it
+  // works once. nullopt when unknown, used or expired.
+  virtual Result<std::optional<PortalTokenRecord>> TakeToken(const std::string& hash,
+                                                             const std::string& purpose,
+                                                             std::int64_t now) = 0;
+  virtual Status Confirm(const std::string& id, std::int64_t now) = 0;
+  // A new password; every reset token of the account is dropped with it.
+  virtual Status SetPassword(const std::string& id, const std::string& password_hash) = 0;
+  // Two-factor login on (a sealed secret and recovery code hashes) or off (empty).
+  virtual Status SetTotp(const std::string& id, const std::string& sealed_totp,
+                         const std::vector<std::string>& recovery_hashes) = 0;
+  // Records `step` as used when it is newer than every step used before; false when it
+  // is not (a replay). Atomic, so two logins cannot both use one code.
+  virtual Result<bool> UseTotpStep(const std::string& id, std::int64_t step) = 0;
+  // Removes one unused recovery code; false when it is not one.
+  virtual Result<bool> UseRecoveryCode(const std::string& id, const std::string& hash) = 0;
 };
 
 enum class OrgLevel { kAccount, kDomain, kUser };

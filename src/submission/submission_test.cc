@@ -51,7 +51,7 @@ class SubmissionTest : public ::testing::Test {
     books_.emplace(*book_store_, keys_->metadata(), clock_);
     view_.emplace(*book_store_);
     tls_.emplace(*org_);
-    planner_.emplace(*directory_, *books_, *view_, *tls_, 30);
+    planner_.emplace(*directory_, *books_, *view_, *tls_, no_accounts_, 30);
     ProcessorSettings ps;
     ps.organisation = "Clinic";
     ps.notice_from = "notices@clinic.test";
@@ -112,6 +112,9 @@ class SubmissionTest : public ::testing::Test {
   std::optional<policy::AddressBookDirectory> books_;
   std::optional<policy::StoredAddressBooks> view_;
   std::optional<policy::StoredTlsKnowledge> tls_;
+  struct NoAccounts final : policy::PortalRegistry {
+    bool HasAccount(std::string_view) const override { return false; }
+  } no_accounts_;
   std::optional<api::RecipientPlanner> planner_;
   std::optional<policy::SigningIdentities> identities_;
   std::optional<SubmissionProcessor> processor_;

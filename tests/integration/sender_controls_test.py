@@ -158,7 +158,7 @@ class SenderControlsTest(unittest.TestCase):
             rid, page = server.open_notice("apu@example.net")
             refused = server.answer(rid, page, "Rex")
             self.assertEqual(refused.status, 429)
-            self.assertIn("Too many wrong answers", refused.text)
+            self.assertIn("Too many wrong tries", refused.text)
             self.assertGreater(int(refused.header("retry-after")), 3000)
             self.assertNotIn("Ferritin", refused.text)
             self.assertIn("too many wrong answers from 127.0.0.1", server.log())

@@ -230,6 +230,33 @@ CREATE INDEX messages_to_destroy ON messages(expires_at) WHERE destroyed_at IS N
     R"sql(
 ALTER TABLE messages ADD COLUMN read_receipt INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 16: portal accounts (issue 7): escrow by login, accounts, mailed links. Recovery
+    // codes are kept one per row so that one is used atomically.
+    R"sql(
+ALTER TABLE recipients ADD COLUMN verification TEXT NOT NULL DEFAULT 'question';
+CREATE TABLE portal_accounts (
+  id TEXT PRIMARY KEY,
+  address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  confirmed_at INTEGER,
+  sealed_totp BLOB NOT NULL DEFAULT X'',
+  totp_last_step INTEGER NOT NULL DEFAULT -1
+);
+CREATE TABLE portal_recovery_codes (
+  account_id TEXT NOT NULL REFERENCES portal_accounts(id) ON DELETE CASCADE,
+  hash BLOB NOT NULL,
+  PRIMARY KEY (account_id, hash)
+);
+CREATE TABLE portal_tokens (
+  hash BLOB PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES portal_accounts(id) ON DELETE CASCADE,
+  purpose TEXT NOT NULL,
+  recipient_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX portal_tokens_by_account ON portal_tokens(account_id);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

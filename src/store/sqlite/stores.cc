@@ -104,7 +104,7 @@ class SqliteEventStore final : public EventStore {
 
 constexpr const char* kRecipientColumns =
     "id, message_id, address, kind, method, status, link_check, kek_salt, wrapped_key, "
-    "answer_hash, sealed_question, failures, locked_at, trace";
+    "answer_hash, sealed_question, failures, locked_at, trace, verification";
 
 Result<RecipientRecord> ReadRecipient(const Statement& s) {
   RecipientRecord r;
@@ -124,6 +124,7 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
   r.failures = static_cast<int>(s.Int(11));
   r.locked_at = s.OptionalInt(12);
   r.trace = s.Text(13);
+  r.verification = s.Text(14);
   return r;
 }
 
@@ -207,14 +208,14 @@ class SqliteMessageStore final : public MessageStore {
       for (const auto& r : m.recipients) {
         status = Statement(db, "INSERT INTO recipients (id, message_id, position, address, kind, "
                                "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
-                               "sealed_question, failures, locked_at, trace) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                               "sealed_question, failures, locked_at, trace, verification) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
                      .Bind(1, r.id).Bind(2, m.id).Bind(3, position++).Bind(4, r.address)
                      .Bind(5, r.kind).Bind(6, r.method).Bind(7, RecipientStatusName(r.status))
                      .BindBlob(8, r.link_check).BindBlob(9, r.kek_salt)
                      .BindBlob(10, r.wrapped_key).Bind(11, r.answer_hash)
                      .BindBlob(12, r.sealed_question).Bind(13, std::int64_t{r.failures})
-                     .Bind(14, r.locked_at).Bind(15, r.trace).Run();
+                     .Bind(14, r.locked_at).Bind(15, r.trace).Bind(16, r.verification).Run();
         if (!status.ok()) return status;
       }
       for (const auto& q : notices) {
@@ -293,8 +294,8 @@ class SqliteMessageStore final : public MessageStore {
     return found;
   }
 
-  Result<int> RecordFailure(const std::string& recipient_id, int lock_after,
-                            std::int64_t now) override {
+  Result<int> RecordFailure(const std::string& recipient_id, int lock_after, std::int64_t now,
+                            const std::optional<QueueEntry>& lock_notice) override {
     int failures = 0;
     auto status = db_.Transaction([&](sqlite3* db) -> Status {
       auto st = Statement(db, "UPDATE recipients SET failures = failures + 1 WHERE id = ?")
@@ -306,12 +307,13 @@ class SqliteMessageStore final : public MessageStore {
       if (!row.ok()) return std::move(row).error();
       if (!*row) return MakeError(ErrorCode::kNotFound, "no such recipient");
       failures = static_cast<int>(s.Int(0));
-      if (failures >= lock_after) {
-        return Statement(db, "UPDATE recipients SET status = ?, locked_at = COALESCE(locked_at, ?) "
-                             "WHERE id = ?")
-            .Bind(1, RecipientStatusName(RecipientStatus::kLocked)).Bind(2, now)
-            .Bind(3, recipient_id).Run();
-      }
+      if (failures < lock_after) return OkStatus();
+      auto locked = Statement(db, "UPDATE recipients SET status = ?, locked_at = ? "
+                                  "WHERE id = ? AND locked_at IS NULL")
+                        .Bind(1, RecipientStatusName(RecipientStatus::kLocked)).Bind(2, now)
+                        .Bind(3, recipient_id).Run();
+      if (!locked.ok()) return locked;
+      if (sqlite3_changes(db) > 0 && lock_notice) return InsertQueueEntry(db, *lock_notice);
       return OkStatus();
     });
     if (!status.ok()) return std::move(status).error();

@@ -18,5 +18,6 @@ std::unique_ptr<OrgStore> NewOrgStore(Database& db);
 std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
+std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
 
 }  // namespace sealpost::sqlite

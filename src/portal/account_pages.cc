@@ -1,0 +1,652 @@
+// The portal's account pages: recipients whose messages are opened by signing in
+// (registration, confirmation, login with an optional second step, password reset,
+// two-step enrolment, sign-out). Every form carries a CSRF token bound to something
+// only this browser has: the link cookie, the account session, the mailed token, or
+// a random form cookie. Wrong passwords and codes meet three limits: the client
+// address's and the account's guards here, and the message's own lock in escrow.
+#include <ctemplate/template.h>
+#include <spdlog/spdlog.h>
+
+#include "base/encoding.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "portal/common.h"
+#include "portal/portal.h"
+#include "crypto/totp.h"
+#include "portal/qr.h"
+
+namespace sealpost::portal {
+using boost::asio::awaitable;
+using http::Response;
+
+namespace {
+
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+std::string Field(const Result<Form>& form, std::string_view name) {
+  return form.ok() ? http::FormValue(*form, name).value_or("") : "";
+}
+
+// The key of an account's guard: its address, so that guesses at an address that has
+// no account are limited just the same.
+std::string AccountKey(const std::string& address) { return "account:" + AsciiLower(address); }
+
+std::string AttemptsLeft(int left) {
+  return "You have " + std::to_string(left) + " attempt" + (left == 1 ? "" : "s") +
+         " left before the message is locked.";
+}
+
+}  // namespace
+
+std::string Portal::FormToken(std::string_view purpose, std::string_view binding) const {
+  return Base64UrlEncode(HmacSha256(keys_.csrf(), std::string(purpose) + "|" + std::string(binding)));
+}
+
+bool Portal::FormTokenValid(const http::Request& req, std::string_view purpose,
+                            std::string_view binding) const {
+  auto form = http::ParseForm(req.body);
+  const std::string given = Field(form, "csrf");
+  if (binding.empty() || !ConstantTimeEqual(given, FormToken(purpose, binding))) {
+    spdlog::warn("portal: {} form refused: bad CSRF token from {}", purpose, req.client_address);
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::pair<AccountSession, std::string>> Portal::SignedIn(const http::Request& req) {
+  auto token = req.cookie(kAccountCookie);
+  if (!token) return std::nullopt;
+  auto session = account_sessions_.Find(*token);
+  if (!session || session->needs_code) return std::nullopt;
+  return std::make_pair(std::move(*session), *token);
+}
+
+Response Portal::InfoPage(const std::string& heading, const std::vector<std::string>& paragraphs,
+                          const std::string& href, const std::string& label) const {
+  return Page(200, "notice.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("HEADING", heading);
+    for (const auto& p : paragraphs) d.AddSectionDictionary("PARA")->SetValue("TEXT", p);
+    if (!href.empty()) {
+      auto* link = d.AddSectionDictionary("LINK");
+      link->SetValue("HREF", href);
+      link->SetValue("LABEL", label);
+    }
+  });
+}
+
+Response Portal::LoginPage(const LinkState& link, const std::string& link_token,
+                           const std::string& error) const {
+  return Page(error.empty() ? 200 : 401, "login.tpl", "Sign in", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("SENDER", link.message.sender);
+    d.SetValue("ADDRESS", link.recipient.address);
+    d.SetValue("RID", link.recipient.id);
+    d.SetValue("CSRF", FormToken("login", link_token));
+    d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
+    if (!error.empty()) {
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", error);
+    }
+  });
+}
+
+Response Portal::RegisterPage(const LinkState& link, const std::string& link_token,
+                              const std::string& error) const {
+  return Page(error.empty() ? 200 : 400, "register.tpl", "Create your account",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("SENDER", link.message.sender);
+                d.SetValue("ADDRESS", link.recipient.address);
+                d.SetValue("RID", link.recipient.id);
+                d.SetValue("CSRF", FormToken("register", link_token));
+                d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
+                d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
+}
+
+Response Portal::CodePage(const std::string& action, const std::string& csrf,
+                          const std::string& error) const {
+  return Page(error.empty() ? 200 : 401, "code.tpl", "Enter your sign-in code",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("ACTION", action);
+                d.SetValue("CSRF", csrf);
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
+}
+
+awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
+                                      const SecretBytes& link_secret, const std::string& link_token) {
+  if (auto signed_in = SignedIn(req)) {
+    if (AsciiLower(signed_in->first.address) == AsciiLower(link.recipient.address)) {
+      co_return co_await OpenForAccount(req, link, link_secret, signed_in->first.address, {});
+    }
+    co_return InfoPage("This message is for another address",
+                       {"You are signed in as " + signed_in->first.address + ", but this message "
+                        "was sent to " + link.recipient.address + ".",
+                        "Sign out, then open the link in your email again to sign in as " +
+                            link.recipient.address + "."},
+                       "/account", "Your account and sign-out");
+  }
+  bool has_account = false;
+  co_await offloader_.Offload([&] { has_account = accounts_.HasConfirmedAccount(link.recipient.address); });
+  co_return has_account ? LoginPage(link, link_token, "") : RegisterPage(link, link_token, "");
+}
+
+awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& link,
+                                           const SecretBytes& link_secret,
+                                           const std::string& address,
+                                           std::vector<http::Header> cookies) {
+  std::optional<Result<SecretBytes>> key;
+  co_await offloader_.Offload([&] {
+    key.emplace(escrow_.OpenByLogin(link, link_secret, address, req.client_address));
+  });
+  if (!key->ok()) {
+    const Error& e = key->error();
+    Response r;
+    if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
+      r = ErrorPage(403, "This message is locked", "It was locked after too many wrong attempts, "
+                    "to protect it.", "Contact the sender; they can send it again.");
+    } else if (e.code == ErrorCode::kFailedPrecondition &&
+               (e.message == "expired" || e.message == "retracted")) {
+      LinkState gone = link;
+      gone.retracted = e.message == "retracted";
+      r = GonePage(gone);
+    } else {
+      spdlog::error("portal: message for recipient {} not opened for its account: {}",
+                    link.recipient.id, e.ToString());
+      r = ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    }
+    for (auto& c : cookies) r.headers.push_back(std::move(c));
+    co_return r;
+  }
+  std::string session = sessions_.Create(link.recipient.id, std::move(**key));
+  Response r = http::RedirectResponse("/r/" + link.recipient.id);
+  for (auto& c : cookies) r.headers.push_back(std::move(c));
+  r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, session,
+                                                  settings_.session_idle_seconds)});
+  r.headers.push_back({"Set-Cookie", CookieHeader(kLinkCookie, "", 0)});
+  co_return r;
+}
+
+awaitable<Result<Portal::LinkedVisit>> Portal::CheckVisit(http::Request& req) {
+  LinkedVisit visit;
+  visit.rid = req.params[0];
+  visit.cookie = req.cookie(kLinkCookie).value_or("");
+  auto token = ParseLinkToken(visit.cookie);
+  if (!IsHexId(visit.rid) || !token.ok() || token->recipient_id != visit.rid) {
+    co_return MakeError(ErrorCode::kPermissionDenied, "no link");
+  }
+  visit.token = std::move(*token);
+  std::optional<Result<LinkState>> link;
+  co_await offloader_.Offload([&] {
+    link.emplace(escrow_.CheckLink(visit.rid, visit.token.secret, req.client_address, false));
+  });
+  if (!link->ok()) co_return std::move(*link).error();
+  visit.link = std::move(**link);
+  co_return visit;
+}
+
+namespace {
+Response OpenTheLinkAgain(const std::function<Response(int, const std::string&, const std::string&,
+                                                       const std::string&)>& page) {
+  return page(403, "Open the link in your email",
+              "To read this message, open the link in the email that told you about it.",
+              "For your security, the page needs that link each time you start.");
+}
+}  // namespace
+
+awaitable<Response> Portal::SubmitLogin(http::Request& req) {
+  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(s, h, m, x);
+  };
+  auto visit = co_await CheckVisit(req);
+  if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
+  const LinkState& link = visit->link;
+  if (!FormTokenValid(req, "login", visit->cookie)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+                        "Open the link in your email again.");
+  }
+  if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
+  if (link.expired) co_return GonePage(link);
+  const std::string password = Field(http::ParseForm(req.body), "password");
+  const std::string account_key = AccountKey(link.recipient.address);
+  std::int64_t wait = 0;
+  if (!co_await PassGuards(req.client_address, account_key, &wait)) {
+    spdlog::warn("portal: login for recipient {} refused: too many failures", link.recipient.id);
+    co_return TooManyTries(wait);
+  }
+  std::optional<Result<LoginAttempt>> attempt;
+  co_await offloader_.Offload([&] { attempt.emplace(accounts_.Login(link.recipient.address, password)); });
+  if (!attempt->ok()) {
+    spdlog::error("portal: login failed: {}", attempt->error().ToString());
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  switch ((*attempt)->outcome) {
+    case LoginAttempt::Outcome::kSignedIn: {
+      AccountSession session{(*attempt)->account->id, (*attempt)->account->address, false, "", {}};
+      std::string token = account_sessions_.Create(std::move(session));
+      spdlog::info("portal: account {} signed in from {}", (*attempt)->account->id, req.client_address);
+      std::vector<http::Header> cookies;
+      cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token, settings_.session_idle_seconds)});
+      co_return co_await OpenForAccount(req, link, visit->token.secret,
+                                        (*attempt)->account->address, std::move(cookies));
+    }
+    case LoginAttempt::Outcome::kNeedCode: {
+      AccountSession pending{(*attempt)->account->id, (*attempt)->account->address, true,
+                             link.recipient.id, {}};
+      std::string token = account_sessions_.Create(std::move(pending));
+      Response r = CodePage("/r/" + link.recipient.id + "/code", FormToken("code", token), "");
+      r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
+                                                      settings_.session_idle_seconds)});
+      co_return r;
+    }
+    default:
+      break;
+  }
+  // A wrong password: the address's and the account's guards, and the message's lock.
+  GuardFailed(req.client_address, account_key);
+  std::optional<Result<int>> left;
+  co_await offloader_.Offload([&] {
+    left.emplace(escrow_.CountFailure(link, req.client_address, "login_failed"));
+  });
+  spdlog::warn("portal: wrong password for recipient {} from {}", link.recipient.id, req.client_address);
+  if (!left->ok()) {
+    co_return ErrorPage(403, "This message is locked",
+                        "It was locked after too many wrong attempts, to protect it.",
+                        "Contact the sender; they can send it again.");
+  }
+  co_return LoginPage(link, visit->cookie, "That password is not right. " + AttemptsLeft(**left));
+}
+
+awaitable<Response> Portal::SubmitCode(http::Request& req) {
+  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(s, h, m, x);
+  };
+  auto visit = co_await CheckVisit(req);
+  if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
+  const LinkState& link = visit->link;
+  const std::string token = req.cookie(kAccountCookie).value_or("");
+  auto pending = account_sessions_.Find(token);
+  if (!pending || !pending->needs_code || pending->next_recipient != link.recipient.id) {
+    co_return ErrorPage(403, "Please sign in again", "Signing in took too long, or was not started here.",
+                        "Open the link in your email again.");
+  }
+  if (!FormTokenValid(req, "code", token)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+                        "Open the link in your email again.");
+  }
+  if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
+  if (link.expired) co_return GonePage(link);
+  const std::string code = Field(http::ParseForm(req.body), "code");
+  const std::string account_key = AccountKey(pending->address);
+  std::int64_t wait = 0;
+  if (!co_await PassGuards(req.client_address, account_key, &wait)) co_return TooManyTries(wait);
+  std::optional<Result<LoginAttempt>> attempt;
+  co_await offloader_.Offload([&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
+  if (!attempt->ok()) {
+    spdlog::error("portal: second step failed: {}", attempt->error().ToString());
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
+    // A new session token once fully signed in: the half-signed-in one is dropped.
+    account_sessions_.Remove(token);
+    std::string fresh = account_sessions_.Create({pending->account_id, pending->address, false, "", {}});
+    spdlog::info("portal: account {} signed in (two steps) from {}", pending->account_id,
+                 req.client_address);
+    std::vector<http::Header> cookies;
+    cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, fresh, settings_.session_idle_seconds)});
+    co_return co_await OpenForAccount(req, link, visit->token.secret, pending->address,
+                                      std::move(cookies));
+  }
+  GuardFailed(req.client_address, account_key);
+  std::optional<Result<int>> left;
+  const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
+  co_await offloader_.Offload([&] {
+    left.emplace(escrow_.CountFailure(link, req.client_address,
+                                      replay ? "code_replayed" : "code_failed"));
+  });
+  if (!left->ok()) {
+    co_return ErrorPage(403, "This message is locked",
+                        "It was locked after too many wrong attempts, to protect it.",
+                        "Contact the sender; they can send it again.");
+  }
+  co_return CodePage("/r/" + link.recipient.id + "/code", FormToken("code", token),
+                     std::string(replay ? "That code was already used. Wait for the next one. "
+                                        : "That code is not right. ") +
+                         AttemptsLeft(**left));
+}
+
+awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
+  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(s, h, m, x);
+  };
+  auto visit = co_await CheckVisit(req);
+  if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
+  const LinkState& link = visit->link;
+  if (!FormTokenValid(req, "register", visit->cookie)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+                        "Open the link in your email again.");
+  }
+  if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
+  if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
+  if (link.expired) co_return GonePage(link);
+  auto form = http::ParseForm(req.body);
+  const std::string password = Field(form, "password");
+  if (password != Field(form, "password2")) {
+    co_return RegisterPage(link, visit->cookie, "The two passwords are not the same.");
+  }
+  // Each registration mails a link: count it, so nobody can flood a mailbox from here.
+  std::int64_t wait = 0;
+  if (!co_await PassGuards(req.client_address, AccountKey(link.recipient.address), &wait)) {
+    co_return TooManyTries(wait);
+  }
+  std::optional<Status> registered;
+  co_await offloader_.Offload([&] {
+    registered.emplace(accounts_.Register(link.recipient.address, password, link.recipient.id));
+  });
+  if (!registered->ok()) {
+    const Error& e = registered->error();
+    if (e.code == ErrorCode::kInvalidArgument) co_return RegisterPage(link, visit->cookie, e.message);
+    if (e.code == ErrorCode::kAlreadyExists) co_return LoginPage(link, visit->cookie, "");
+    spdlog::error("portal: registration failed: {}", e.ToString());
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  GuardFailed(req.client_address, AccountKey(link.recipient.address));
+  co_return InfoPage("Check your email",
+                     {"We sent a link to " + link.recipient.address + ". Open it to confirm the "
+                      "address is yours; you will then be taken to your message.",
+                      "The link works once, for 24 hours. If no email arrives in a few minutes, "
+                      "look in your spam folder, or open the link in the first email again to "
+                      "start over."});
+}
+
+awaitable<Response> Portal::ShowConfirm(http::Request& req) {
+  // A page with a button, not the confirmation itself: mail filters that follow links
+  // must not confirm an address on their own.
+  const std::string token = req.params[0];
+  std::optional<Result<std::string>> address;
+  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAddress(token, "confirm")); });
+  if (!address->ok()) {
+    co_return ErrorPage(404, "This link does not work",
+                        "It was already used, has expired, or was replaced by a newer one.",
+                        "Open the link in the email about your message again to start over.");
+  }
+  co_return Page(200, "confirm.tpl", "Confirm your email address", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("ADDRESS", **address);
+    d.SetValue("TOKEN", token);
+    d.SetValue("CSRF", FormToken("confirm", token));
+  });
+}
+
+awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
+  const std::string token = Field(http::ParseForm(req.body), "token");
+  if (!FormTokenValid(req, "confirm", token)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+                        "Open the link in the email again.");
+  }
+  std::optional<Result<std::pair<PortalAccountRecord, std::string>>> confirmed;
+  co_await offloader_.Offload([&] { confirmed.emplace(accounts_.Confirm(token)); });
+  if (!confirmed->ok()) {
+    co_return ErrorPage(404, "This link does not work",
+                        "It was already used, has expired, or was replaced by a newer one.",
+                        "Open the link in the email about your message again to start over.");
+  }
+  const auto& [account, rid] = **confirmed;
+  std::string session = account_sessions_.Create({account.id, account.address, false, "", {}});
+  // On to the message: its link cookie, if still in this browser, opens it at once.
+  Response r = http::RedirectResponse(rid.empty() ? "/account" : "/r/" + rid);
+  r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, session,
+                                                  settings_.session_idle_seconds)});
+  co_return r;
+}
+
+Response Portal::AccountView(const AccountSession& account, const std::string& session_token,
+                             bool totp_on, const std::string& note, const std::string& error) const {
+  return Page(error.empty() ? 200 : 401, "account.tpl", "Your account", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("ADDRESS", account.address);
+    d.SetValue("CSRF", FormToken("account", session_token));
+    d.ShowSection(totp_on ? "TOTP_ON" : "TOTP_OFF");
+    if (!note.empty()) d.AddSectionDictionary("MESSAGE_TEXT")->SetValue("TEXT", note);
+    if (!error.empty()) {
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", error);
+    }
+  });
+}
+
+awaitable<Response> Portal::AccountPage(http::Request& req) {
+  auto signed_in = SignedIn(req);
+  if (!signed_in) {
+    co_return ErrorPage(403, "You are not signed in",
+                        "To sign in, open the link in the email about your message.");
+  }
+  std::optional<Result<std::optional<PortalAccountRecord>>> account;
+  co_await offloader_.Offload([&] { account.emplace(accounts_.Find(signed_in->first.account_id)); });
+  if (!account->ok() || !account->value()) {
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  co_return AccountView(signed_in->first, signed_in->second,
+                        !(*account)->value().sealed_totp.empty(), "", "");
+}
+
+awaitable<Response> Portal::Logout(http::Request& req) {
+  const std::string token = req.cookie(kAccountCookie).value_or("");
+  if (!FormTokenValid(req, "account", token)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+  }
+  // Ended on the server, not just forgotten by the browser: a copied cookie is dead too.
+  if (auto session = account_sessions_.Find(token)) {
+    spdlog::info("portal: account {} signed out", session->account_id);
+  }
+  account_sessions_.Remove(token);
+  if (auto message_session = req.cookie(kSessionCookie)) sessions_.Remove(*message_session);
+  Response r = InfoPage("You have signed out",
+                        {"To read a message again, open the link in the email about it."});
+  r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, "", 0)});
+  r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, "", 0)});
+  co_return r;
+}
+
+awaitable<Response> Portal::StartTotp(http::Request& req) {
+  auto signed_in = SignedIn(req);
+  if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+  }
+  std::optional<Result<std::optional<PortalAccountRecord>>> account;
+  co_await offloader_.Offload([&] { account.emplace(accounts_.Find(signed_in->first.account_id)); });
+  if (!account->ok() || !account->value()) {
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  TotpEnrolment enrolment = accounts_.BeginTotp(***account);
+  auto qr = QrSvg(enrolment.uri, "QR code to add this account to an authenticator app");
+  if (!qr.ok()) co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  AccountSession session = signed_in->first;
+  session.enrolling = std::make_shared<const SecretBytes>(std::move(enrolment.secret));
+  account_sessions_.Update(signed_in->second, std::move(session));
+  Response r = Page(200, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("QR", *qr);
+    d.SetValue("KEY", enrolment.base32);
+    d.SetValue("CSRF", FormToken("account", signed_in->second));
+  });
+  // The page holds a secret: nothing may keep a copy.
+  r.Set("Cache-Control", "no-store");
+  WipeMemory(enrolment.base32.data(), enrolment.base32.size());
+  WipeMemory(enrolment.uri.data(), enrolment.uri.size());
+  co_return r;
+}
+
+awaitable<Response> Portal::FinishTotp(http::Request& req) {
+  auto signed_in = SignedIn(req);
+  if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+  }
+  if (!signed_in->first.enrolling) co_return http::RedirectResponse("/account");
+  const std::string code = Field(http::ParseForm(req.body), "code");
+  std::optional<Result<std::optional<PortalAccountRecord>>> account;
+  std::optional<Result<std::vector<std::string>>> codes;
+  co_await offloader_.Offload([&] {
+    account.emplace(accounts_.Find(signed_in->first.account_id));
+    if (account->ok() && account->value()) {
+      codes.emplace(accounts_.ConfirmTotp(***account, *signed_in->first.enrolling, code));
+    }
+  });
+  if (!codes) co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  if (!codes->ok()) {
+    if (codes->error().code != ErrorCode::kUnauthenticated) {
+      co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    }
+    // The same secret again, so the app already set up still works.
+    auto uri = TotpUri(settings_.organisation, signed_in->first.address,
+                       *signed_in->first.enrolling, TotpParams{});
+    auto qr = QrSvg(uri, "QR code to add this account to an authenticator app");
+    Response r = Page(401, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
+      d.SetValue("QR", qr.ok() ? *qr : "");
+      d.SetValue("KEY", Base32Encode(signed_in->first.enrolling->view()));
+      d.SetValue("CSRF", FormToken("account", signed_in->second));
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", "That code does not match. Check the app shows this account, and "
+                               "enter the code it shows now.");
+    });
+    r.Set("Cache-Control", "no-store");
+    co_return r;
+  }
+  AccountSession session = signed_in->first;
+  session.enrolling.reset();
+  account_sessions_.Update(signed_in->second, std::move(session));
+  Response r = Page(200, "recovery_codes.tpl", "Two-step sign-in is on", [&](ctemplate::TemplateDictionary& d) {
+    for (const auto& c : **codes) d.AddSectionDictionary("CODE")->SetValue("VALUE", c);
+  });
+  r.Set("Cache-Control", "no-store");
+  co_return r;
+}
+
+awaitable<Response> Portal::StopTotp(http::Request& req) {
+  auto signed_in = SignedIn(req);
+  if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+  }
+  const std::string account_key = AccountKey(signed_in->first.address);
+  std::int64_t wait = 0;
+  if (!co_await PassGuards(req.client_address, account_key, &wait)) co_return TooManyTries(wait);
+  const std::string password = Field(http::ParseForm(req.body), "password");
+  std::optional<Result<std::optional<PortalAccountRecord>>> account;
+  std::optional<Status> stopped;
+  co_await offloader_.Offload([&] {
+    account.emplace(accounts_.Find(signed_in->first.account_id));
+    if (account->ok() && account->value()) stopped.emplace(accounts_.DisableTotp(***account, password));
+  });
+  if (!stopped) co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  if (!stopped->ok()) {
+    GuardFailed(req.client_address, account_key);
+    co_return AccountView(signed_in->first, signed_in->second, true, "", "That password is not right.");
+  }
+  co_return AccountView(signed_in->first, signed_in->second, false, "Two-step sign-in is now off.", "");
+}
+
+Response Portal::ResetRequestPage(http::Request& req, const std::string& error) const {
+  std::string binding = req.cookie(kFormCookie).value_or("");
+  const bool fresh = binding.size() != 43;
+  if (fresh) binding = Base64UrlEncode(RandomBytes(32));
+  Response r = Page(error.empty() ? 200 : 400, "reset_request.tpl", "Forgot your password?",
+                    [&](ctemplate::TemplateDictionary& d) {
+                      d.SetValue("CSRF", FormToken("reset-request", binding));
+                      if (!error.empty()) {
+                        d.ShowSection("ERROR");
+                        d.SetValue("ERROR_TEXT", error);
+                      }
+                    });
+  if (fresh) r.headers.push_back({"Set-Cookie", CookieHeader(kFormCookie, binding, 3600)});
+  return r;
+}
+
+awaitable<Response> Portal::SubmitResetRequest(http::Request& req) {
+  if (!FormTokenValid(req, "reset-request", req.cookie(kFormCookie).value_or(""))) {
+    co_return ResetRequestPage(req, "This form expired. Please try again.");
+  }
+  const std::string address = Field(http::ParseForm(req.body), "address");
+  if (address.size() > 254 || address.find('@') == std::string::npos) {
+    co_return ResetRequestPage(req, "Enter the email address the message was sent to.");
+  }
+  // Every request mails a link: limited like wrong passwords, per client and address.
+  std::int64_t wait = 0;
+  if (!co_await PassGuards(req.client_address, AccountKey(address), &wait)) co_return TooManyTries(wait);
+  GuardFailed(req.client_address, AccountKey(address));
+  std::optional<Status> requested;
+  co_await offloader_.Offload([&] { requested.emplace(accounts_.RequestReset(address)); });
+  if (!requested->ok()) {
+    spdlog::error("portal: reset request failed: {}", requested->error().ToString());
+    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  }
+  // The same answer whether or not the address has an account.
+  co_return InfoPage("Check your email",
+                     {"If " + address + " has an account, we sent it a link to choose a new "
+                      "password. The link works once, for one hour."});
+}
+
+awaitable<Response> Portal::ShowReset(http::Request& req) {
+  const std::string token = req.params[0];
+  std::optional<Result<std::string>> address;
+  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAddress(token, "reset")); });
+  if (!address->ok()) {
+    co_return ErrorPage(404, "This link does not work", "It was already used or has expired.",
+                        "You can ask for a new one.");
+  }
+  Response r = Page(200, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("ADDRESS", **address);
+    d.SetValue("TOKEN", token);
+    d.SetValue("CSRF", FormToken("reset", token));
+    d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
+  });
+  r.Set("Referrer-Policy", "no-referrer");
+  co_return r;
+}
+
+awaitable<Response> Portal::SubmitReset(http::Request& req) {
+  const std::string token = req.params[0];
+  if (!FormTokenValid(req, "reset", token)) {
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+  }
+  auto form = http::ParseForm(req.body);
+  const std::string password = Field(form, "password");
+  std::optional<Result<std::string>> address;
+  std::optional<Result<PortalAccountRecord>> reset;
+  const bool same = password == Field(form, "password2");
+  co_await offloader_.Offload([&] {
+    address.emplace(accounts_.LinkAddress(token, "reset"));
+    if (address->ok() && same) reset.emplace(accounts_.Reset(token, password));
+  });
+  if (!address->ok()) {
+    co_return ErrorPage(404, "This link does not work", "It was already used or has expired.",
+                        "You can ask for a new one.");
+  }
+  auto again = [&](const std::string& error) {
+    return Page(400, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
+      d.SetValue("ADDRESS", **address);
+      d.SetValue("TOKEN", token);
+      d.SetValue("CSRF", FormToken("reset", token));
+      d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", error);
+    });
+  };
+  if (!same) co_return again("The two passwords are not the same.");
+  if (!reset->ok()) {
+    if (reset->error().code == ErrorCode::kInvalidArgument) co_return again(reset->error().message);
+    co_return ErrorPage(404, "This link does not work", "It was already used or has expired.",
+                        "You can ask for a new one.");
+  }
+  // Whoever held the old password is signed out everywhere.
+  account_sessions_.RemoveAccount((*reset)->id);
+  Response r = InfoPage("Your password was changed",
+                        {"To read your message, open the link in the email about it and sign in "
+                         "with the new password."});
+  r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, "", 0)});
+  co_return r;
+}
+
+}  // namespace sealpost::portal

@@ -1,0 +1,292 @@
+#include "portal/accounts.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/encoding.h"
+#include "base/text.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "crypto/totp.h"
+#include "delivery/queue_entry.h"
+#include "mime/address.h"
+#include "mime/notice.h"
+#include "store/stores.h"
+
+namespace sealpost::portal {
+namespace {
+
+constexpr int kRecoveryCodes = 10;
+constexpr std::size_t kTokenBytes = 32;
+
+std::string TotpAad(const std::string& account_id) { return "sealpost/portal/totp/v1|" + account_id; }
+
+// The digest kept of a mailed link's token: its secret never reaches the database.
+std::string TokenHash(std::string_view token) { return Sha256("sealpost/portal/token/v1|" + std::string(token)); }
+
+// A recovery code: ten base32 letters and digits in two groups ("k7mq2-xw4ta"), 50 bits.
+std::string NewRecoveryCode() {
+  std::string code = AsciiLower(Base32Encode(RandomBytes(8)).substr(0, 10));
+  return code.substr(0, 5) + "-" + code.substr(5);
+}
+
+// As typed: case, spaces and the dash do not matter.
+std::string NormaliseRecoveryCode(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c == '-' || c == ' ') continue;
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+bool LooksLikeTotp(std::string_view code) {
+  return code.size() == 6 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::string PasswordProblem(std::string_view password, std::string_view address) {
+  if (password.size() < kMinPasswordLength) {
+    return "Choose a password of at least " + std::to_string(kMinPasswordLength) + " characters.";
+  }
+  if (password.size() > kMaxPasswordLength) {
+    return "Choose a password of at most " + std::to_string(kMaxPasswordLength) + " characters.";
+  }
+  if (AsciiLower(password) == AsciiLower(address)) {
+    return "Choose a password other than your email address.";
+  }
+  if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password[0]; })) {
+    return "Choose a password that is not one character repeated.";
+  }
+  return {};
+}
+
+PortalAccounts::PortalAccounts(AccountSettings settings, PortalAccountStore& store,
+                               QueueStore& queue, const KeyRing& keys, const Clock& clock,
+                               std::function<void()> notify_queue)
+    : settings_(std::move(settings)), store_(store), queue_(queue), keys_(keys), clock_(clock),
+      notify_queue_(std::move(notify_queue)) {
+  // A hash of nothing anyone knows, at the same cost as real ones.
+  auto decoy = HashSecret(Base64UrlEncode(RandomBytes(16)), settings_.argon);
+  if (decoy.ok()) decoy_hash_ = std::move(*decoy);
+}
+
+Status PortalAccounts::MailLink(const PortalAccountRecord& account, const std::string& purpose,
+                                const std::string& recipient_id) {
+  const std::int64_t now = clock_.NowUnix();
+  const bool confirm = purpose == "confirm";
+  const std::int64_t lifetime = confirm ? settings_.confirm_seconds : settings_.reset_seconds;
+  std::string token = Base64UrlEncode(RandomBytes(kTokenBytes));
+  PortalTokenRecord record{TokenHash(token), account.id, purpose, recipient_id, now + lifetime};
+  auto stored = confirm ? store_.Register(account, record) : store_.PutToken(record);
+  if (!stored.ok()) return stored;
+
+  AccountMail mail;
+  mail.kind = confirm ? AccountMail::Kind::kConfirm : AccountMail::Kind::kReset;
+  mail.organisation = settings_.organisation;
+  mail.from_address = settings_.mail_from;
+  mail.to_address = account.address;
+  mail.link = settings_.public_url + (confirm ? "/account/confirm/" : "/account/reset/") + token;
+  const std::int64_t hours = lifetime / 3600;
+  mail.valid_for = hours >= 1 ? std::to_string(hours) + (hours == 1 ? " hour" : " hours")
+                              : std::to_string(lifetime / 60) + " minutes";
+  auto text = BuildAccountMail(mail);
+  WipeMemory(mail.link.data(), mail.link.size());
+  WipeMemory(token.data(), token.size());
+  if (!text.ok()) return std::move(text).error();
+  // From the null sender: nothing should come back to an automatic message.
+  auto entry = SealQueueEntry(keys_.queue(), "", account.address, *text, now);
+  WipeMemory(text->data(), text->size());
+  if (!entry.ok()) return std::move(entry).error();
+  auto queued = queue_.Record({}, {*entry}, {});
+  if (!queued.ok()) return queued;
+  if (notify_queue_) notify_queue_();
+  return OkStatus();
+}
+
+Status PortalAccounts::Register(const std::string& address, std::string_view password,
+                                const std::string& recipient_id) {
+  if (!IsValidAddress(address)) return MakeError(ErrorCode::kInvalidArgument, "not an address");
+  if (std::string problem = PasswordProblem(password, address); !problem.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, problem, "password");
+  }
+  auto hash = HashSecret(password, settings_.argon);
+  if (!hash.ok()) return std::move(hash).error();
+  PortalAccountRecord account;
+  account.id = NewId();
+  account.address = address;
+  account.password_hash = std::move(*hash);
+  account.created_at = clock_.NowUnix();
+  auto mailed = MailLink(account, "confirm", recipient_id);
+  if (mailed.ok()) spdlog::info("portal: account {} registered, confirmation mailed", account.id);
+  return mailed;
+}
+
+Result<std::pair<PortalAccountRecord, std::string>> PortalAccounts::Confirm(std::string_view token) {
+  const std::int64_t now = clock_.NowUnix();
+  auto taken = store_.TakeToken(TokenHash(token), "confirm", now);
+  if (!taken.ok()) return std::move(taken).error();
+  if (!taken->has_value()) return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
+  auto confirmed = store_.Confirm((*taken)->account_id, now);
+  if (!confirmed.ok()) return std::move(confirmed).error();
+  auto account = store_.Find((*taken)->account_id);
+  if (!account.ok()) return std::move(account).error();
+  if (!account->has_value()) return MakeError(ErrorCode::kNotFound, "no such account");
+  spdlog::info("portal: account {} confirmed", (*account)->id);
+  return std::make_pair(std::move(**account), (*taken)->recipient_id);
+}
+
+Result<LoginAttempt> PortalAccounts::Login(const std::string& address, std::string_view password) {
+  LoginAttempt attempt;
+  auto found = store_.FindByAddress(address);
+  if (!found.ok()) return std::move(found).error();
+  if (!found->has_value() || !(*found)->confirmed_at) {
+    (void)VerifySecret(decoy_hash_, password);  // the same time as a wrong password
+    return attempt;
+  }
+  if (!VerifySecret((*found)->password_hash, password)) {
+    attempt.account = std::move(**found);
+    return attempt;
+  }
+  attempt.outcome = (*found)->sealed_totp.empty() ? LoginAttempt::Outcome::kSignedIn
+                                                  : LoginAttempt::Outcome::kNeedCode;
+  attempt.account = std::move(**found);
+  return attempt;
+}
+
+std::string PortalAccounts::RecoveryHash(const std::string& account_id, std::string_view code) const {
+  // Keyed, so that a copy of the database alone cannot search the 50-bit code space.
+  return HmacSha256(keys_.metadata(),
+                    "sealpost/portal/recovery/v1|" + account_id + "|" + NormaliseRecoveryCode(code));
+}
+
+Result<LoginAttempt> PortalAccounts::SecondFactor(const std::string& account_id,
+                                                  std::string_view code) {
+  LoginAttempt attempt;
+  attempt.outcome = LoginAttempt::Outcome::kWrongCode;
+  auto found = store_.Find(account_id);
+  if (!found.ok()) return std::move(found).error();
+  if (!found->has_value() || (*found)->sealed_totp.empty()) return attempt;
+  attempt.account = **found;
+  const PortalAccountRecord& account = **found;
+  if (!LooksLikeTotp(code)) {
+    auto used = store_.UseRecoveryCode(account.id, RecoveryHash(account.id, code));
+    if (!used.ok()) return std::move(used).error();
+    if (*used) {
+      spdlog::info("portal: account {} signed in with a recovery code", account.id);
+      attempt.outcome = LoginAttempt::Outcome::kSignedIn;
+    }
+    return attempt;
+  }
+  auto secret = BoxOpenSecret(keys_.metadata(), account.sealed_totp, TotpAad(account.id));
+  if (!secret.ok()) return std::move(secret).error();
+  auto step = VerifyTotp(*secret, code, clock_.NowUnix(), account.totp_last_step, TotpParams{});
+  if (!step.ok()) {
+    if (step.error().code == ErrorCode::kFailedPrecondition) {
+      spdlog::warn("portal: account {}: a one-time code was used again (replay refused)", account.id);
+      attempt.outcome = LoginAttempt::Outcome::kReplayedCode;
+    }
+    return attempt;
+  }
+  // Two logins racing with one code: the store lets only one of them record its step.
+  auto fresh = store_.UseTotpStep(account.id, *step);
+  if (!fresh.ok()) return std::move(fresh).error();
+  if (!*fresh) {
+    spdlog::warn("portal: account {}: a one-time code was used again (replay refused)", account.id);
+    attempt.outcome = LoginAttempt::Outcome::kReplayedCode;
+    return attempt;
+  }
+  attempt.outcome = LoginAttempt::Outcome::kSignedIn;
+  return attempt;
+}
+
+Status PortalAccounts::RequestReset(const std::string& address) {
+  auto found = store_.FindByAddress(address);
+  if (!found.ok()) return std::move(found).error();
+  if (!found->has_value() || !(*found)->confirmed_at) return OkStatus();
+  auto mailed = MailLink(**found, "reset", "");
+  if (mailed.ok()) spdlog::info("portal: account {}: password reset link mailed", (*found)->id);
+  return mailed;
+}
+
+Result<std::string> PortalAccounts::LinkAddress(std::string_view token, const std::string& purpose) {
+  auto taken = store_.FindToken(TokenHash(token), purpose, clock_.NowUnix());
+  if (!taken.ok()) return std::move(taken).error();
+  if (!taken->has_value()) return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
+  auto account = store_.Find((*taken)->account_id);
+  if (!account.ok()) return std::move(account).error();
+  if (!account->has_value()) return MakeError(ErrorCode::kNotFound, "no such account");
+  return (*account)->address;
+}
+
+Result<PortalAccountRecord> PortalAccounts::Reset(std::string_view token, std::string_view password) {
+  auto address = LinkAddress(token, "reset");
+  if (!address.ok()) return std::move(address).error();
+  if (std::string problem = PasswordProblem(password, *address); !problem.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, problem, "password");
+  }
+  auto hash = HashSecret(password, settings_.argon);
+  if (!hash.ok()) return std::move(hash).error();
+  auto taken = store_.TakeToken(TokenHash(token), "reset", clock_.NowUnix());
+  if (!taken.ok()) return std::move(taken).error();
+  if (!taken->has_value()) return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
+  auto set = store_.SetPassword((*taken)->account_id, *hash);
+  if (!set.ok()) return std::move(set).error();
+  auto account = store_.Find((*taken)->account_id);
+  if (!account.ok()) return std::move(account).error();
+  if (!account->has_value()) return MakeError(ErrorCode::kNotFound, "no such account");
+  spdlog::info("portal: account {}: password reset", (*account)->id);
+  return std::move(**account);
+}
+
+Result<std::optional<PortalAccountRecord>> PortalAccounts::Find(const std::string& account_id) {
+  return store_.Find(account_id);
+}
+
+bool PortalAccounts::HasConfirmedAccount(const std::string& address) {
+  auto found = store_.FindByAddress(address);
+  return found.ok() && found->has_value() && (*found)->confirmed_at.has_value();
+}
+
+TotpEnrolment PortalAccounts::BeginTotp(const PortalAccountRecord& account) const {
+  TotpEnrolment e;
+  e.secret = RandomSecret(20);  // 160 bits, as RFC 4226 recommends for SHA-1
+  e.uri = TotpUri(settings_.organisation, account.address, e.secret, TotpParams{});
+  e.base32 = Base32Encode(e.secret.view());
+  return e;
+}
+
+Result<std::vector<std::string>> PortalAccounts::ConfirmTotp(const PortalAccountRecord& account,
+                                                             const SecretBytes& secret,
+                                                             std::string_view code) {
+  auto step = VerifyTotp(secret, code, clock_.NowUnix(), -1, TotpParams{});
+  if (!step.ok()) return MakeError(ErrorCode::kUnauthenticated, "that code does not match", "code");
+  auto sealed = BoxSeal(keys_.metadata(), secret.view(), TotpAad(account.id));
+  if (!sealed.ok()) return std::move(sealed).error();
+  std::vector<std::string> codes, hashes;
+  for (int i = 0; i < kRecoveryCodes; ++i) {
+    codes.push_back(NewRecoveryCode());
+    hashes.push_back(RecoveryHash(account.id, codes.back()));
+  }
+  auto stored = store_.SetTotp(account.id, *sealed, hashes);
+  if (!stored.ok()) return std::move(stored).error();
+  // The code just shown cannot be used again to log in.
+  auto used = store_.UseTotpStep(account.id, *step);
+  if (!used.ok()) return std::move(used).error();
+  spdlog::info("portal: account {}: two-factor login turned on", account.id);
+  return codes;
+}
+
+Status PortalAccounts::DisableTotp(const PortalAccountRecord& account, std::string_view password) {
+  auto fresh = store_.Find(account.id);
+  if (!fresh.ok()) return std::move(fresh).error();
+  if (!fresh->has_value() || !VerifySecret((*fresh)->password_hash, password)) {
+    return MakeError(ErrorCode::kUnauthenticated, "wrong password", "password");
+  }
+  auto stored = store_.SetTotp(account.id, "", {});
+  if (stored.ok()) spdlog::info("portal: account {}: two-factor login turned off", account.id);
+  return stored;
+}
+
+}  // namespace sealpost::portal

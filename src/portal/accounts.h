@@ -1,0 +1,121 @@
+// Portal accounts of recipients (issue 7): registration confirmed by a mailed link,
+// password login with optional two-factor codes (TOTP, each used once, or a recovery
+// code), and password reset by a mailed link. Passwords are Argon2id hashes; TOTP
+// secrets are boxed under the metadata key; mailed links keep only their SHA-256.
+// Guessing limits (per address, per account) are the portal's: this class answers
+// whether a secret was right, and never says whether an address has an account to
+// anyone who has not proved control of it.
+// All methods block (Argon2id, fsync): call them off the event loop.
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/secret.h"
+#include "crypto/key_ring.h"
+#include "crypto/password_hash.h"
+#include "store/records.h"
+
+namespace sealpost {
+class PortalAccountStore;
+class QueueStore;
+}  // namespace sealpost
+
+namespace sealpost::portal {
+
+struct AccountSettings {
+  std::string public_url;    // base of mailed links
+  std::string organisation = "sealpost";
+  std::string mail_from;     // From of confirmation and reset mail
+  std::int64_t confirm_seconds = 24 * 3600;
+  std::int64_t reset_seconds = 3600;
+  Argon2Params argon;        // tests may lower the cost; never below the minimum in use
+};
+
+// At least this long; a passphrase is easier to remember than a complex word.
+inline constexpr std::size_t kMinPasswordLength = 10;
+inline constexpr std::size_t kMaxPasswordLength = 256;
+
+// Why `password` cannot be used for `address`, or "" when it can.
+std::string PasswordProblem(std::string_view password, std::string_view address);
+
+struct LoginAttempt {
+  enum class Outcome {
+    kSignedIn,
+    kWrong,       // no such confirmed account, or the wrong password: told apart by nobody
+    kNeedCode,    // right password; the account asks for a one-time code
+    kWrongCode,   // a code that is not valid now, or a recovery code that is not one
+    kReplayedCode,  // a code already used: refused, and logged
+  };
+  Outcome outcome = Outcome::kWrong;
+  std::optional<PortalAccountRecord> account;  // set from kNeedCode on
+};
+
+struct TotpEnrolment {
+  SecretBytes secret;
+  std::string uri;  // otpauth://…, for the QR code
+  std::string base32;  // for typing in by hand
+};
+
+class PortalAccounts {
+ public:
+  PortalAccounts(AccountSettings settings, PortalAccountStore& store, QueueStore& queue,
+                 const KeyRing& keys, const Clock& clock, std::function<void()> notify_queue);
+
+  // Registers `address` (fixed by the message the visitor's link opened) and mails the
+  // confirmation link, which leads on to `recipient_id`. kInvalidArgument with the
+  // password's problem; kAlreadyExists when a confirmed account has the address.
+  Status Register(const std::string& address, std::string_view password,
+                  const std::string& recipient_id);
+  // Takes a confirmation link's token: the account, now confirmed, and the recipient
+  // id to go on to. kNotFound for unknown, used or expired links.
+  Result<std::pair<PortalAccountRecord, std::string>> Confirm(std::string_view token);
+  // The first step: kSignedIn, kWrong, or kNeedCode when two-factor login is on.
+  Result<LoginAttempt> Login(const std::string& address, std::string_view password);
+  // The second step, for an account whose password was right just now: a TOTP code or
+  // a recovery code. kSignedIn, kWrongCode or kReplayedCode.
+  Result<LoginAttempt> SecondFactor(const std::string& account_id, std::string_view code);
+  // Mails a reset link when a confirmed account has `address`; OK either way, so the
+  // answer tells nobody whether it has.
+  Status RequestReset(const std::string& address);
+  // Checks a mailed link's token ("confirm" or "reset") without using it, to show its
+  // form: the account's address. kNotFound for unknown, used or expired links.
+  Result<std::string> LinkAddress(std::string_view token, const std::string& purpose);
+  // Sets a new password from a reset link, which is then used up. Returns the account.
+  // kNotFound for unknown, used or expired links; kInvalidArgument for a bad password
+  // (the link stays usable).
+  Result<PortalAccountRecord> Reset(std::string_view token, std::string_view password);
+
+  Result<std::optional<PortalAccountRecord>> Find(const std::string& account_id);
+  bool HasConfirmedAccount(const std::string& address);
+
+  // Two-factor enrolment: a fresh secret, kept by the caller (in the session) until a
+  // code from it is confirmed; then it is stored and ten recovery codes are returned
+  // (shown once, kept only as hashes).
+  TotpEnrolment BeginTotp(const PortalAccountRecord& account) const;
+  Result<std::vector<std::string>> ConfirmTotp(const PortalAccountRecord& account,
+                                               const SecretBytes& secret, std::string_view code);
+  // Turns two-factor login off; needs the password. kUnauthenticated when it is wrong.
+  Status DisableTotp(const PortalAccountRecord& account, std::string_view password);
+
+ private:
+  Status MailLink(const PortalAccountRecord& account, const std::string& purpose,
+                  const std::string& recipient_id);
+  std::string RecoveryHash(const std::string& account_id, std::string_view code) const;
+
+  AccountSettings settings_;
+  PortalAccountStore& store_;
+  QueueStore& queue_;
+  const KeyRing& keys_;
+  const Clock& clock_;
+  std::function<void()> notify_queue_;
+  std::string decoy_hash_;  // checked when there is no account, so both take as long
+};
+
+}  // namespace sealpost::portal

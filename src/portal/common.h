@@ -1,0 +1,33 @@
+// What the portal's page files share: cookie names and how cookies and times are
+// written. Internal to the portal.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/clock.h"
+
+namespace sealpost::portal {
+
+// The link secret, briefly, after /m/{token} took it out of the address bar.
+inline constexpr char kLinkCookie[] = "__Host-sp_link";
+// A verified recipient's message session.
+inline constexpr char kSessionCookie[] = "__Host-sp_session";
+// A signed-in (or half-signed-in) portal account.
+inline constexpr char kAccountCookie[] = "__Host-sp_account";
+// Binds the CSRF token of forms shown before anyone is known (password reset).
+inline constexpr char kFormCookie[] = "__Host-sp_form";
+
+// __Host- cookies: Secure, Path=/, no Domain; never readable by script.
+inline std::string CookieHeader(const char* name, const std::string& value, std::int64_t max_age) {
+  return std::string(name) + "=" + value + "; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=" +
+         std::to_string(max_age);
+}
+
+// "2026-11-22 10:00 UTC"
+inline std::string HumanTime(std::int64_t t) {
+  std::string s = FormatRfc3339(t);
+  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+}
+
+}  // namespace sealpost::portal

@@ -1,0 +1,199 @@
+#include <sqlite3.h>
+
+#include "store/sqlite/stores.h"
+
+namespace sealpost::sqlite {
+namespace {
+
+constexpr const char* kAccountColumns =
+    "id, address, password_hash, created_at, confirmed_at, sealed_totp, totp_last_step";
+
+PortalAccountRecord ReadAccount(const Statement& s) {
+  PortalAccountRecord a;
+  a.id = s.Text(0);
+  a.address = s.Text(1);
+  a.password_hash = s.Text(2);
+  a.created_at = s.Int(3);
+  a.confirmed_at = s.OptionalInt(4);
+  a.sealed_totp = s.Text(5);
+  a.totp_last_step = s.Int(6);
+  return a;
+}
+
+Status InsertToken(sqlite3* db, const PortalTokenRecord& t) {
+  return Statement(db, "INSERT INTO portal_tokens VALUES (?,?,?,?,?)")
+      .BindBlob(1, t.hash).Bind(2, t.account_id).Bind(3, t.purpose).Bind(4, t.recipient_id)
+      .Bind(5, t.expires_at).Run();
+}
+
+class SqlitePortalAccountStore final : public PortalAccountStore {
+ public:
+  explicit SqlitePortalAccountStore(Database& db) : db_(db) {}
+
+  Status Register(const PortalAccountRecord& a, const PortalTokenRecord& token) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      Statement existing(db, "SELECT confirmed_at FROM portal_accounts WHERE address = ?");
+      existing.Bind(1, a.address);
+      auto row = existing.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row && existing.OptionalInt(0)) {
+        return MakeError(ErrorCode::kAlreadyExists, "this address already has an account");
+      }
+      // An unconfirmed account proves nothing yet: a new registration replaces it, and
+      // its confirmation links with it (ON DELETE CASCADE).
+      auto s = Statement(db, "DELETE FROM portal_accounts WHERE address = ? AND confirmed_at IS NULL")
+                   .Bind(1, a.address).Run();
+      if (!s.ok()) return s;
+      s = Statement(db, std::string("INSERT INTO portal_accounts (") + kAccountColumns +
+                            ") VALUES (?,?,?,?,?,?,?)")
+              .Bind(1, a.id).Bind(2, a.address).Bind(3, a.password_hash).Bind(4, a.created_at)
+              .Bind(5, a.confirmed_at).BindBlob(6, a.sealed_totp).Bind(7, a.totp_last_step)
+              .Run();
+      if (!s.ok()) return s;
+      return InsertToken(db, token);
+    });
+  }
+
+  Result<std::optional<PortalAccountRecord>> Find(const std::string& id) override {
+    return FindWhere("id = ?", id);
+  }
+
+  Result<std::optional<PortalAccountRecord>> FindByAddress(const std::string& address) override {
+    return FindWhere("address = ?", address);
+  }
+
+  Status PutToken(const PortalTokenRecord& token) override {
+    return db_.Transaction([&](sqlite3* db) { return InsertToken(db, token); });
+  }
+
+  Result<std::optional<PortalTokenRecord>> FindToken(const std::string& hash,
+                                                     const std::string& purpose,
+                                                     std::int64_t now) override {
+    return QueryOne<PortalTokenRecord>(
+        db_,
+        "SELECT hash, account_id, purpose, recipient_id, expires_at FROM portal_tokens "
+        "WHERE hash = ? AND purpose = ? AND expires_at > ?",
+        [&](Statement& s) { s.BindBlob(1, hash).Bind(2, purpose).Bind(3, now); },
+        [](const Statement& s) {
+          return PortalTokenRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+        });
+  }
+
+  Result<std::optional<PortalTokenRecord>> TakeToken(const std::string& hash,
+                                                     const std::string& purpose,
+                                                     std::int64_t now) override {
+    std::optional<PortalTokenRecord> out;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT hash, account_id, purpose, recipient_id, expires_at "
+                      "FROM portal_tokens WHERE hash = ? AND purpose = ?");
+      s.BindBlob(1, hash).Bind(2, purpose);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      PortalTokenRecord t{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+      auto deleted = Statement(db, "DELETE FROM portal_tokens WHERE hash = ?").BindBlob(1, hash).Run();
+      if (!deleted.ok()) return deleted;
+      if (t.expires_at > now) out = std::move(t);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Status Confirm(const std::string& id, std::int64_t now) override {
+    return db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "UPDATE portal_accounts SET confirmed_at = COALESCE(confirmed_at, ?) "
+                           "WHERE id = ?")
+          .Bind(1, now).Bind(2, id).Run();
+    });
+  }
+
+  Status SetPassword(const std::string& id, const std::string& password_hash) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto s = Statement(db, "UPDATE portal_accounts SET password_hash = ? WHERE id = ?")
+                   .Bind(1, password_hash).Bind(2, id).Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such account");
+      return Statement(db, "DELETE FROM portal_tokens WHERE account_id = ? AND purpose = 'reset'")
+          .Bind(1, id).Run();
+    });
+  }
+
+  Status SetTotp(const std::string& id, const std::string& sealed_totp,
+                 const std::vector<std::string>& recovery_hashes) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto s = Statement(db, "UPDATE portal_accounts SET sealed_totp = ? WHERE id = ?")
+                   .BindBlob(1, sealed_totp).Bind(2, id).Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such account");
+      s = Statement(db, "DELETE FROM portal_recovery_codes WHERE account_id = ?").Bind(1, id).Run();
+      if (!s.ok()) return s;
+      for (const auto& h : recovery_hashes) {
+        s = Statement(db, "INSERT INTO portal_recovery_codes VALUES (?,?)")
+                .Bind(1, id).BindBlob(2, h).Run();
+        if (!s.ok()) return s;
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<bool> UseTotpStep(const std::string& id, std::int64_t step) override {
+    bool used = false;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      auto s = Statement(db, "UPDATE portal_accounts SET totp_last_step = ? "
+                             "WHERE id = ? AND totp_last_step < ?")
+                   .Bind(1, step).Bind(2, id).Bind(3, step).Run();
+      if (!s.ok()) return s;
+      used = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return used;
+  }
+
+  Result<bool> UseRecoveryCode(const std::string& id, const std::string& hash) override {
+    bool used = false;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      auto s = Statement(db, "DELETE FROM portal_recovery_codes WHERE account_id = ? AND hash = ?")
+                   .Bind(1, id).BindBlob(2, hash).Run();
+      if (!s.ok()) return s;
+      used = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return used;
+  }
+
+ private:
+  Result<std::optional<PortalAccountRecord>> FindWhere(const char* where, const std::string& value) {
+    std::optional<PortalAccountRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, std::string("SELECT ") + kAccountColumns + " FROM portal_accounts WHERE " + where);
+      s.Bind(1, value);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      out = ReadAccount(s);
+      Statement codes(db, "SELECT hash FROM portal_recovery_codes WHERE account_id = ?");
+      codes.Bind(1, out->id);
+      for (;;) {
+        auto more = codes.Step();
+        if (!more.ok()) return std::move(more).error();
+        if (!*more) return OkStatus();
+        out->recovery_hashes.push_back(codes.Text(0));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db) {
+  return std::make_unique<SqlitePortalAccountStore>(db);
+}
+
+}  // namespace sealpost::sqlite
