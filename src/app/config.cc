@@ -204,6 +204,7 @@ Result<Config> LoadConfig(const std::string& path) {
     Table& t = table("portal");
     t.Int("session_idle_minutes", c.session_idle_minutes, 1, 24 * 60);
     t.Int("max_failures_per_address_per_hour", c.max_failures_per_address_per_hour, 1, 100000);
+    t.Int("max_failures_per_account_per_hour", c.max_failures_per_account_per_hour, 1, 100000);
     t.RefuseUnknown();
   }
   {
@@ -357,7 +358,8 @@ max_recipients = 100
 
 [portal]
 session_idle_minutes = 15
-max_failures_per_address_per_hour = 30  # wrong answers from one client address; growing delays after 5
+max_failures_per_address_per_hour = 30  # wrong answers, passwords, codes from one client address; growing delays after 10
+max_failures_per_account_per_hour = 100  # wrong passwords and codes for one account; growing delays after 5
 
 [delivery]
 mode = )" + std::string(dev ? "\"outbox\"" : "\"smtp\"") + R"(                 # "smtp": to recipients' mail servers; "outbox": filed in outbox/ (--dev: always)

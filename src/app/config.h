@@ -50,7 +50,8 @@ struct Config {
 
   // [portal]
   int session_idle_minutes = 15;
-  int max_failures_per_address_per_hour = 30;  // wrong answers from one client address
+  int max_failures_per_address_per_hour = 30;  // wrong answers, passwords, codes per client address
+  int max_failures_per_account_per_hour = 100;  // wrong passwords and codes per portal account
 
   // [delivery] outbound mail (issue 4)
   std::string delivery_mode = "smtp";  // "smtp" or "outbox"; --dev means "outbox"

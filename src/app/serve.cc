@@ -273,6 +273,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal_settings.organisation = config.organisation;
   portal_settings.session_idle_seconds = std::int64_t{60} * config.session_idle_minutes;
   portal_settings.guard.max_per_hour = config.max_failures_per_address_per_hour;
+  portal_settings.account_guard.max_per_hour = config.max_failures_per_account_per_hour;
   portal_settings.dev_outbox = config.dev;
   portal_settings.outbox_dir = config.Resolve(config.outbox);
   portal::AccountSettings account_settings;
