@@ -177,6 +177,9 @@ sealpost::Status EscrowService::CheckOpenable(const LinkState& link, const Recip
   if (fresh.status == RecipientStatus::kLocked) {
     return MakeError(ErrorCode::kFailedPrecondition, "locked");
   }
+  if (fresh.status == RecipientStatus::kDeleted) {
+    return MakeError(ErrorCode::kFailedPrecondition, "deleted");
+  }
   // Its keys destroyed (retracted, or expired and swept) since the link was checked.
   if (clock_.NowUnix() >= link.message.expires_at || fresh.wrapped_key.empty()) {
     auto message = messages_.Find(link.message.id);
@@ -268,6 +271,8 @@ Result<LinkState> EscrowService::RecipientState(const std::string& recipient_id)
   state.expired = clock_.NowUnix() >= state.message.expires_at || state.message.destroyed_at;
   state.retracted = state.message.retracted_at.has_value();
   state.locked = state.recipient.status == RecipientStatus::kLocked;
+  state.deleted = state.recipient.status == RecipientStatus::kDeleted;
+  if (state.deleted) state.expired = true;
   return state;
 }
 
@@ -405,15 +410,32 @@ Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,
                                                    const SecretBytes& data_key,
                                                    const AttachmentInfo& attachment,
                                                    std::size_t index,
-                                                   const std::string& client_address) {
+                                                   const std::string& client_address,
+                                                   bool record) {
   if (clock_.NowUnix() >= link.message.expires_at) {
     return MakeError(ErrorCode::kFailedPrecondition, "expired");
   }
   auto reader = opener_.OpenAttachment(link.message, data_key, attachment);
   if (!reader.ok()) return std::move(reader).error();
-  Record(link.message.id, link.recipient.id, "downloaded", client_address,
-         "attachment " + std::to_string(index));
+  if (record) {
+    Record(link.message.id, link.recipient.id, "downloaded", client_address,
+           "attachment " + std::to_string(index));
+  }
   return reader;
+}
+
+void EscrowService::RecordMessageDownload(const LinkState& link, const std::string& client_address) {
+  Record(link.message.id, link.recipient.id, "downloaded", client_address, "message");
+}
+
+sealpost::Status EscrowService::DeleteCopy(const LinkState& link, const std::string& client_address) {
+  auto deleted = messages_.DeleteCopy(
+      link.recipient.id, {0, link.message.id, link.recipient.id, "deleted", clock_.NowUnix(),
+                          client_address, ""});
+  if (deleted.ok()) {
+    spdlog::info("message {} recipient {} deleted their copy", link.message.id, link.recipient.id);
+  }
+  return deleted;
 }
 
 void EscrowService::Delivered(const QueueEntry& entry) {

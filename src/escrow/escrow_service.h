@@ -71,6 +71,7 @@ struct LinkState {
   bool expired = false;
   bool retracted = false;  // withdrawn by its sender (expired too)
   bool locked = false;
+  bool deleted = false;  // the recipient deleted their copy (expired too)
   int attempts_left = 0;
 };
 
@@ -121,9 +122,17 @@ class EscrowService {
                               const std::string& client_address);
   // Reads the manifest only (to find an attachment); records nothing.
   Result<OpenedManifest> Manifest(const LinkState& link, const SecretBytes& data_key);
+  // Opens an attachment's content; records a download unless `record` is false (the
+  // caller records one event for the whole message instead).
   Result<SealedBlobReader> Attachment(const LinkState& link, const SecretBytes& data_key,
                                       const AttachmentInfo& attachment, std::size_t index,
-                                      const std::string& client_address);
+                                      const std::string& client_address, bool record = true);
+  // Records that the recipient downloaded the whole message (.eml).
+  void RecordMessageDownload(const LinkState& link, const std::string& client_address);
+  // The recipient deletes their copy: their key is destroyed at once, so their link
+  // never opens it again (other recipients' copies are theirs). kFailedPrecondition
+  // when already deleted or locked.
+  sealpost::Status DeleteCopy(const LinkState& link, const std::string& client_address);
   // Called by the queue once a recipient's mail has left: their notice, or their copy
   // encrypted to their own key.
   void Delivered(const QueueEntry& entry);

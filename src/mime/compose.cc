@@ -2,6 +2,12 @@
 
 #include <gmime/gmime.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include "base/encoding.h"
+
 #include "mime/gmime_util.h"
 
 namespace sealpost {
@@ -45,6 +51,11 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
   for (const auto& a : m.cc) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_CC, nullptr, a.c_str());
   g_mime_message_set_subject(message.get(), m.subject.c_str(), "utf-8");
   SetDateAndMessageId(message.get(), m.message_id_domain);
+  if (m.date != 0) {
+    GDateTime* date = g_date_time_new_from_unix_utc(m.date);
+    g_mime_message_set_date(message.get(), date);
+    g_date_time_unref(date);
+  }
 
   GPtr<GMimeObject> body;
   if (!m.text.empty() && !m.html.empty()) {
@@ -68,6 +79,63 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
   }
   g_mime_message_set_mime_part(message.get(), body.get());
   return SerializeCrlf(GMIME_OBJECT(message.get()));
+}
+
+namespace {
+constexpr std::size_t kLineBytes = 57;  // 76 base64 characters
+}  // namespace
+
+void Base64Lines::Add(std::string_view bytes, std::string& out) {
+  while (!bytes.empty()) {
+    const std::size_t take = std::min(kLineBytes - pending_.size(), bytes.size());
+    pending_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (pending_.size() == kLineBytes) {
+      out += Base64Encode(pending_);
+      out += "\r\n";
+      pending_.clear();
+    }
+  }
+}
+
+void Base64Lines::Finish(std::string& out) {
+  if (pending_.empty()) return;
+  out += Base64Encode(pending_);
+  out += "\r\n";
+  pending_.clear();
+}
+
+std::uint64_t Base64Lines::EncodedSize(std::uint64_t size) {
+  const std::uint64_t full = size / kLineBytes, rest = size % kLineBytes;
+  return full * 78 + (rest ? (rest + 2) / 3 * 4 + 2 : 0);
+}
+
+Result<std::vector<std::string>> LayOutComposedMessage(ComposedMessage message) {
+  // Each attachment gets a random marker for content; the serialised message is cut
+  // where the markers' base64 lines are.
+  // 128 unpredictable bits (std::random_device reads the kernel's generator here), so
+  // no body a sender writes can hold a marker.
+  std::random_device random;
+  std::vector<std::string> markers;
+  for (auto& a : message.attachments) {
+    char hex[33];
+    std::snprintf(hex, sizeof hex, "%08x%08x%08x%08x", random(), random(), random(), random());
+    markers.push_back(std::string("sealpost-attachment-") + hex);
+    a.content = markers.back();
+  }
+  auto whole = BuildComposedMessage(message);
+  if (!whole.ok()) return std::move(whole).error();
+  std::vector<std::string> pieces;
+  std::size_t from = 0;
+  for (const auto& marker : markers) {
+    const std::string line = Base64Encode(marker) + "\r\n";
+    const std::size_t at = whole->find(line, from);
+    if (at == std::string::npos) return MakeError(ErrorCode::kInternal, "attachment marker not found");
+    pieces.push_back(whole->substr(from, at - from));
+    from = at + line.size();
+  }
+  pieces.push_back(whole->substr(from));
+  return pieces;
 }
 
 }  // namespace sealpost

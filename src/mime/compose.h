@@ -4,6 +4,7 @@
 // Used for copies encrypted end to end to recipients' own keys. Serialised with CRLF.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,29 @@ struct ComposedMessage {
   std::string html;
   std::vector<ComposedAttachment> attachments;
   std::string message_id_domain;
+  std::int64_t date = 0;  // Unix time of the Date field; 0: now
 };
 
 // kInvalidArgument when a header value holds a line break.
 Result<std::string> BuildComposedMessage(const ComposedMessage& message);
+
+// The same message with its attachments left out, to be streamed in: the text before
+// each attachment's base64 content and after the last. `message.attachments` give
+// names and types; their content is ignored. Writing pieces[0], attachment 0 as
+// Base64Lines, pieces[1], … pieces[n] yields exactly what BuildComposedMessage would.
+Result<std::vector<std::string>> LayOutComposedMessage(ComposedMessage message);
+
+// Base64 in 76-character lines ending in CRLF, as MIME bodies carry it, fed in pieces
+// of any size: memory stays at one line whatever the total.
+class Base64Lines {
+ public:
+  void Add(std::string_view bytes, std::string& out);
+  void Finish(std::string& out);
+  // What `size` bytes become.
+  static std::uint64_t EncodedSize(std::uint64_t size);
+
+ private:
+  std::string pending_;  // fewer than 57 bytes: less than one line
+};
 
 }  // namespace sealpost

@@ -139,5 +139,47 @@ TEST(ComposedMessage, ReadsBackAsWhatWasComposed) {
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Streamed .eml: the pieces around the attachments, with the contents written in as
+// base64 lines piece by piece, parse back to the whole message.
+TEST(ComposedMessage, LaidOutForStreamingReadsBackWhole) {
+  ComposedMessage m;
+  m.from = "dr@clinic.example";
+  m.to = {"pat@example.org"};
+  m.subject = "Scans";
+  m.text = "See attached.";
+  m.date = 1795000000;
+  std::string big(100'000, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7919 % 251);
+  const std::vector<std::string> contents = {big, "", "tiny"};
+  m.attachments = {{"a.bin", "application/octet-stream", ""}, {"empty.txt", "text/plain", ""},
+                   {"Übersicht.txt", "text/plain", ""}};
+  auto pieces = LayOutComposedMessage(m);
+  ASSERT_TRUE(pieces.ok()) << pieces.error().ToString();
+  ASSERT_EQ(pieces->size(), 4u);
+  std::string wire = (*pieces)[0];
+  std::uint64_t expected = (*pieces)[0].size();
+  for (std::size_t i = 0; i < contents.size(); ++i) {
+    Base64Lines lines;
+    std::string encoded;
+    for (std::size_t at = 0; at < contents[i].size(); at += 1000) {
+      lines.Add(std::string_view(contents[i]).substr(at, 1000), encoded);
+    }
+    lines.Finish(encoded);
+    EXPECT_EQ(encoded.size(), Base64Lines::EncodedSize(contents[i].size()));
+    wire += encoded + (*pieces)[i + 1];
+    expected += Base64Lines::EncodedSize(contents[i].size()) + (*pieces)[i + 1].size();
+  }
+  EXPECT_EQ(wire.size(), expected);
+  EXPECT_NE(wire.find("Date: "), std::string::npos);
+  auto parsed = ParseSubmittedMessage(wire);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  ASSERT_EQ(parsed->attachments.size(), 3u);
+  EXPECT_EQ(parsed->attachments[0].content, big);
+  EXPECT_EQ(parsed->attachments[1].content, "");
+  EXPECT_EQ(parsed->attachments[2].content, "tiny");
+  EXPECT_EQ(parsed->attachments[2].filename, "Übersicht.txt");
+  EXPECT_EQ(parsed->text, "See attached.");
+}
+
 }  // namespace
 }  // namespace sealpost

@@ -152,9 +152,10 @@ awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& 
       r = ErrorPage(403, "This message is locked", "It was locked after too many wrong attempts, "
                     "to protect it.", "Contact the sender; they can send it again.");
     } else if (e.code == ErrorCode::kFailedPrecondition &&
-               (e.message == "expired" || e.message == "retracted")) {
+               (e.message == "expired" || e.message == "retracted" || e.message == "deleted")) {
       LinkState gone = link;
       gone.retracted = e.message == "retracted";
+      gone.deleted = e.message == "deleted";
       r = GonePage(gone);
     } else {
       spdlog::error("portal: message for recipient {} not opened for its account: {}",

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 
@@ -28,6 +30,26 @@ inline std::string CookieHeader(const char* name, const std::string& value, std:
 inline std::string HumanTime(std::int64_t t) {
   std::string s = FormatRfc3339(t);
   return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+}
+
+// "1.5 MB"
+inline std::string HumanSize(std::uint64_t bytes) {
+  const char* units[] = {"bytes", "KB", "MB", "GB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+inline std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
 }
 
 }  // namespace sealpost::portal

@@ -23,25 +23,6 @@ using http::Response;
 
 namespace {
 
-std::string HumanSize(std::uint64_t bytes) {
-  const char* units[] = {"bytes", "KB", "MB", "GB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 3) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 // Content-Disposition with an ASCII fallback and the exact UTF-8 name (RFC 6266/8187).
 std::string Disposition(const std::string& filename) {
   std::string ascii, encoded;
@@ -88,6 +69,11 @@ void Portal::Register(http::Router& router) {
              http::BodyMode::kBuffered, 8 * 1024);
   router.Add("GET", "/r/{rid}/attachments/{n}", [this](http::Request& r) { return Download(r); });
   router.Add("GET", "/r/{rid}/history", [this](http::Request& r) { return History(r); });
+  router.Add("GET", "/r/{rid}/message.eml", [this](http::Request& r) { return DownloadMessage(r); });
+  router.Add("GET", "/r/{rid}/print", [this](http::Request& r) { return PrintView(r); });
+  router.Add("GET", "/r/{rid}/delete", [this](http::Request& r) { return ConfirmDelete(r); });
+  router.Add("POST", "/r/{rid}/delete", [this](http::Request& r) { return DeleteCopy(r); },
+             http::BodyMode::kBuffered, 8 * 1024);
   constexpr std::size_t kFormLimit = 8 * 1024;
   router.Add("POST", "/r/{rid}/login", [this](http::Request& r) { return SubmitLogin(r); },
              http::BodyMode::kBuffered, kFormLimit);
@@ -161,6 +147,11 @@ void Portal::GuardFailed(const std::string& client, const std::string& account_k
 }
 
 Response Portal::GonePage(const LinkState& link) const {
+  if (link.deleted) {
+    return ErrorPage(410, "You deleted this message",
+                     "Your copy was deleted at your request, and it can no longer be opened.",
+                     "Ask the sender to send it again if you need it.");
+  }
   if (link.retracted) {
     return ErrorPage(410, "This message was withdrawn",
                      "Its sender withdrew it, and it can no longer be opened.",
@@ -238,14 +229,25 @@ awaitable<Response> Portal::OpenLink(http::Request& req) {
 namespace {
 
 // Events as a recipient reads them; others (the sender's, the queue's) are not shown.
-const char* EventLabel(const std::string& type) {
+const char* EventLabel(const EventRecord& e) {
+  const std::string& type = e.type;
   if (type == "notice_delivered") return "The email about it reached your mail server";
   if (type == "link_opened") return "The link was opened";
   if (type == "answer_failed") return "A wrong answer was given";
-  if (type == "verified") return "The right answer was given";
+  if (type == "login_failed") return "A wrong password was given";
+  if (type == "code_failed") return "A wrong sign-in code was given";
+  if (type == "code_replayed") return "A sign-in code was used a second time (refused)";
+  if (type == "verified") {
+    return e.detail == "portal account" ? "Signed in to your account"
+                                        : "The right answer was given";
+  }
   if (type == "viewed") return "The message was read";
-  if (type == "downloaded") return "An attachment was downloaded";
-  if (type == "locked") return "Locked after too many wrong answers";
+  if (type == "downloaded") {
+    return e.detail == "message" ? "The whole message was downloaded"
+                                 : "An attachment was downloaded";
+  }
+  if (type == "locked") return "Locked after too many wrong tries";
+  if (type == "deleted") return "You deleted your copy";
   return nullptr;
 }
 
@@ -276,7 +278,7 @@ awaitable<Response> Portal::History(http::Request& req) {
   co_return Page(200, "history.tpl", "Access history", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("RID", rid);
     for (const auto& e : **events) {
-      const char* what = EventLabel(e.type);
+      const char* what = EventLabel(e);
       if (e.recipient_id != rid || !what) continue;  // only this recipient's own copy
       auto* row = d.AddSectionDictionary("EVENT");
       row->SetValue("WHEN", HumanTime(e.at));
@@ -313,6 +315,7 @@ awaitable<Response> Portal::Show(http::Request& req) {
                             "Please tell the sender.");
       }
       const Manifest& m = (*opened)->manifest;
+      const bool signed_in = SignedIn(req).has_value();
       co_return Page(200, "message.tpl", m.subject.empty() ? "Secure message" : m.subject,
                      [&](ctemplate::TemplateDictionary& d) {
                        d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
@@ -333,6 +336,7 @@ awaitable<Response> Portal::Show(http::Request& req) {
                        }
                        d.SetValue("TEXT", m.text);
                        d.SetValue("RID", rid);
+                       if (signed_in) d.ShowSection("SIGNED_IN");
                        if (!m.attachments.empty()) d.ShowSection("HAS_ATTACHMENTS");
                        for (std::size_t i = 0; i < m.attachments.size(); ++i) {
                          auto* a = d.AddSectionDictionary("ATTACHMENT");
@@ -425,9 +429,10 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
                           "Contact the sender; they can send it again.");
     }
     if (e.code == ErrorCode::kFailedPrecondition &&
-        (e.message == "expired" || e.message == "retracted")) {
+        (e.message == "expired" || e.message == "retracted" || e.message == "deleted")) {
       LinkState gone = **link;
       gone.retracted = e.message == "retracted";
+      gone.deleted = e.message == "deleted";
       co_return GonePage(gone);
     }
     spdlog::error("portal: answer for {} failed: {}", rid, e.ToString());

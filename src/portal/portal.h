@@ -43,6 +43,20 @@ class Portal {
   boost::asio::awaitable<http::Response> SubmitAnswer(http::Request& req);
   boost::asio::awaitable<http::Response> Download(http::Request& req);
   boost::asio::awaitable<http::Response> History(http::Request& req);
+  // What a reader does with their copy (message_actions.cc): the whole message as
+  // .eml, a print view, deleting it.
+  struct SessionCopy {
+    std::optional<http::Response> refused;  // set when the request cannot go on
+    PortalSession session;
+    std::string session_token;
+    LinkState link;
+    Manifest manifest;
+  };
+  boost::asio::awaitable<SessionCopy> OpenSessionCopy(http::Request& req, bool read_manifest);
+  boost::asio::awaitable<http::Response> DownloadMessage(http::Request& req);
+  boost::asio::awaitable<http::Response> PrintView(http::Request& req);
+  boost::asio::awaitable<http::Response> ConfirmDelete(http::Request& req);
+  boost::asio::awaitable<http::Response> DeleteCopy(http::Request& req);
   http::Response Home() const;
   http::Response Page(int status, const std::string& page, const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;

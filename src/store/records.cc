@@ -13,6 +13,7 @@ const char* RecipientStatusName(RecipientStatus s) {
     case RecipientStatus::kStandby: return "standby";
     case RecipientStatus::kReplanned: return "replanned";
     case RecipientStatus::kSuperseded: return "superseded";
+    case RecipientStatus::kDeleted: return "deleted";
   }
   return "unknown";
 }
@@ -21,7 +22,8 @@ std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s) {
   for (auto st : {RecipientStatus::kNoticeQueued, RecipientStatus::kNoticeDelivered,
                   RecipientStatus::kViewed, RecipientStatus::kLocked, RecipientStatus::kQueued,
                   RecipientStatus::kDelivered, RecipientStatus::kStandby,
-                  RecipientStatus::kReplanned, RecipientStatus::kSuperseded}) {
+                  RecipientStatus::kReplanned, RecipientStatus::kSuperseded,
+                  RecipientStatus::kDeleted}) {
     if (s == RecipientStatusName(st)) return st;
   }
   return std::nullopt;

@@ -31,10 +31,11 @@ struct SigningKeyRecord {
 // copy is encrypted to their own key, or sent over enforced TLS: queued → delivered.
 // A TLS-only recipient's fallback (normally escrow) waits in standby: it becomes queued
 // (or notice_queued) when TLS cannot be had at delivery time — the TLS-only recipient is
-// then replanned — and superseded when the TLS-only copy reaches a final state.
+// then replanned — and superseded when the TLS-only copy reaches a final state. An
+// escrow recipient may delete their copy: its key is destroyed (deleted).
 enum class RecipientStatus {
   kNoticeQueued, kNoticeDelivered, kViewed, kLocked, kQueued, kDelivered,
-  kStandby, kReplanned, kSuperseded,
+  kStandby, kReplanned, kSuperseded, kDeleted,
 };
 const char* RecipientStatusName(RecipientStatus s);
 std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s);

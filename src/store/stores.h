@@ -70,6 +70,10 @@ class MessageStore {
   // removes the blobs afterwards. kNotFound; kFailedPrecondition when already destroyed.
   virtual Status Destroy(const std::string& message_id, std::int64_t now, bool retracted,
                          const EventRecord& event) = 0;
+  // A recipient deletes their copy: their wrapped key (and answer hash) destroyed,
+  // status deleted, with its event, in one transaction. kFailedPrecondition when it is
+  // already deleted or locked.
+  virtual Status DeleteCopy(const std::string& recipient_id, const EventRecord& event) = 0;
   // Messages expired by `now` whose keys still exist, oldest expiry first.
   virtual Result<std::vector<std::string>> ExpiredUndestroyed(std::int64_t now, int limit) = 0;
 };

@@ -15,5 +15,12 @@
 <ul class="attachments">
 {{#ATTACHMENT}}<li><a href="/r/{{RID}}/attachments/{{INDEX}}">{{FILENAME}}</a> <span class="size">({{SIZE}})</span></li>
 {{/ATTACHMENT}}</ul>{{/HAS_ATTACHMENTS}}
-<p class="actions"><a href="/r/{{RID}}/history">Access history</a></p>
+<h2 class="visually-hidden">What you can do</h2>
+<ul class="actions">
+<li><a href="/r/{{RID}}/message.eml" download>Download the message (.eml)</a></li>
+<li><a href="/r/{{RID}}/print">Print</a></li>
+<li><a href="/r/{{RID}}/history">Access history</a></li>
+<li><a href="/r/{{RID}}/delete">Delete</a></li>
+{{#SIGNED_IN}}<li><a href="/account">Your account</a></li>{{/SIGNED_IN}}
+</ul>
 </article>

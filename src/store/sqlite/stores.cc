@@ -327,6 +327,19 @@ class SqliteMessageStore final : public MessageStore {
     });
   }
 
+  Status DeleteCopy(const std::string& recipient_id, const EventRecord& event) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto s = Statement(db, "UPDATE recipients SET status = 'deleted', wrapped_key = X'', "
+                             "answer_hash = '' WHERE id = ? AND status NOT IN ('deleted', 'locked')")
+                   .Bind(1, recipient_id).Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) {
+        return MakeError(ErrorCode::kFailedPrecondition, "already deleted or locked");
+      }
+      return InsertEvent(db, event);
+    });
+  }
+
   Result<bool> MarkViewed(const std::string& recipient_id, const EventRecord& event,
                           const std::optional<QueueEntry>& receipt) override {
     bool first = false;
