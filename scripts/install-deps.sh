@@ -48,7 +48,8 @@ fi
 
 # Browser test tooling from npm, exactly as locked; it uses Debian's Chromium and
 # downloads no browser of its own.
-if $testing && [ ! -d tests/browser/node_modules/playwright-core ]; then
+if $testing && { [ ! -d tests/browser/node_modules/playwright-core ] ||
+                [ ! -d tests/browser/node_modules/@axe-core/playwright ]; }; then
   echo "install-deps: npm ci in tests/browser"
   (cd tests/browser && npm ci --no-audit --no-fund)
 fi

@@ -1,0 +1,203 @@
+// Walks a recipient through the portal in Debian's Chromium, on a 360-pixel-wide phone
+// screen and by keyboard alone, and checks every page it meets with axe-core (WCAG 2.1
+// A and AA rules). Reports what it saw as one JSON object; the Python test asserts.
+//   node portal_flows.mjs question <notice link> <answer>
+//   node portal_flows.mjs login <notice link> <outbox dir> <address> <password>
+//   node portal_flows.mjs nojs <notice link> <answer>
+import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium } from 'playwright-core';
+
+const [mode, link, ...rest] = process.argv.slice(2);
+const origin = new URL(link).origin;
+const result = { pages: {}, steps: [] };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// axe on the page as it is now, and whether it fits the phone's width.
+async function check(page, name) {
+  process.stderr.write(`checking ${name}: ${page.url()}\n`);
+  const axe = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .setLegacyMode(true)
+    .analyze();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  result.pages[name] = {
+    status: null,
+    violations: axe.violations.map((v) => ({ id: v.id, impact: v.impact,
+                                              nodes: v.nodes.map((n) => n.target.join(' ')) })),
+    scrollWidth: width,
+    title: await page.title(),
+  };
+}
+
+// Presses Tab until the focused element matches, as a keyboard user would; fails after
+// 40 presses. Returns how many it took.
+async function tabTo(page, matches) {
+  for (let i = 1; i <= 40; i++) {
+    await page.keyboard.press('Tab');
+    const hit = await page.evaluate(matches);
+    if (hit) return i;
+  }
+  throw new Error('keyboard focus never reached ' + matches.toString());
+}
+
+async function typeInto(page, id, text) {
+  await tabTo(page, new Function(`return document.activeElement && document.activeElement.id === ${JSON.stringify(id)};`));
+  await page.keyboard.type(text);
+}
+
+async function pressButton(page, label) {
+  await tabTo(page, new Function(`const e = document.activeElement; return !!e && e.tagName === 'BUTTON' && e.textContent.trim() === ${JSON.stringify(label)};`));
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+}
+
+async function followLink(page, label) {
+  await tabTo(page, new Function(`const e = document.activeElement; return !!e && e.tagName === 'A' && e.textContent.trim() === ${JSON.stringify(label)};`));
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+}
+
+function totp(base32, at) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// The newest mail in the outbox to `address` holding `marker`, as its reader sees it.
+function newestMail(dir, address, marker) {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.eml'))
+    .map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8').replace(/=\r\n/g, '');
+    if (text.includes(`To: ${address}`) && text.includes(marker)) return text;
+  }
+  return null;
+}
+
+async function waitForMail(dir, address, marker) {
+  for (let i = 0; i < 100; i++) {
+    const mail = newestMail(dir, address, marker);
+    if (mail) return mail;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail to ${address} with ${marker}`);
+}
+
+try {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    viewport: { width: 360, height: 740 },
+    javaScriptEnabled: mode !== 'nojs',
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+
+  if (mode === 'nojs') {
+    // Reading needs no script: the forms post, the pages are plain HTML.
+    const [answer] = rest;
+    await page.goto(link);
+    await page.fill('#answer', answer);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    result.messageText = await page.locator('main').innerText();
+    result.frameText = await page.frameLocator('iframe.html-body').locator('body').innerText();
+    result.steps.push('read without JavaScript');
+  } else if (mode === 'question') {
+    const [answer] = rest;
+    await page.goto(origin + '/');
+    await check(page, 'landing');
+    await page.goto(origin + '/m/not-a-link');
+    await check(page, 'error');
+    await page.goto(link);
+    await check(page, 'question');
+    await typeInto(page, 'answer', 'not it');
+    await pressButton(page, 'Open the message');
+    await check(page, 'question-wrong-answer');
+    await typeInto(page, 'answer', answer);
+    await pressButton(page, 'Open the message');
+    await check(page, 'message');
+    result.messageText = await page.locator('main').innerText();
+    await followLink(page, 'Access history');
+    await check(page, 'history');
+    await followLink(page, 'Back to the message');
+    await followLink(page, 'Print');
+    await check(page, 'print');
+    await followLink(page, 'Back to the message');
+    await followLink(page, 'Delete');
+    await check(page, 'delete');
+    result.steps.push('question flow by keyboard');
+  } else if (mode === 'login') {
+    const [outbox, address, password] = rest;
+    await page.goto(link);
+    await check(page, 'registration');
+    await typeInto(page, 'password', password);
+    await typeInto(page, 'password2', password + 'x');
+    await pressButton(page, 'Create account');
+    await check(page, 'registration-error');
+    await typeInto(page, 'password', password);
+    await typeInto(page, 'password2', password);
+    await pressButton(page, 'Create account');
+    await check(page, 'check-email');
+    const confirmMail = await waitForMail(outbox, address, '/account/confirm/');
+    const confirmLink = confirmMail.match(/https:\/\/\S+\/account\/confirm\/[A-Za-z0-9_-]+/)[0];
+    await page.goto(confirmLink);
+    await check(page, 'confirm');
+    await pressButton(page, 'Confirm my address');
+    // Confirmed: on to the message, whose link this browser still holds.
+    await page.waitForSelector('article.message');
+    await check(page, 'message');
+    result.messageText = await page.locator('main').innerText();
+
+    await followLink(page, 'Your account');
+    await check(page, 'account');
+    await pressButton(page, 'Turn on two-step sign-in');
+    await check(page, 'two-factor-setup');
+    const key = (await page.locator('code.key').innerText()).trim();
+    let at = Date.now() / 1000;
+    await typeInto(page, 'code', totp(key, at));
+    await pressButton(page, 'Turn on');
+    await check(page, 'recovery-codes');
+    result.recoveryCodes = await page.locator('ul.recovery-codes li').count();
+    await followLink(page, 'I have kept them: continue');
+    await pressButton(page, 'Sign out');
+    await check(page, 'signed-out');
+
+    await page.goto(link);
+    await check(page, 'login');
+    await typeInto(page, 'password', 'wrong password here');
+    await pressButton(page, 'Sign in');
+    await check(page, 'login-error');
+    await typeInto(page, 'password', password);
+    await pressButton(page, 'Sign in');
+    await check(page, 'two-factor');
+    // The enrolment code is used up: wait for the next time step.
+    const wait = (30 - (at % 30)) + 1;
+    await page.waitForTimeout(wait * 1000);
+    await typeInto(page, 'code', totp(key, Date.now() / 1000));
+    await pressButton(page, 'Continue');
+    await page.waitForSelector('article.message');
+    result.secondMessageText = await page.locator('main').innerText();
+    result.steps.push('login flow by keyboard');
+  }
+  if (mode !== 'nojs') {
+    // The control: a page with known faults, to show axe is really looking.
+    await page.setContent('<html><body><img src="data:,"><input type="text"></body></html>');
+    await check(page, 'control');
+  }
+} catch (e) {
+  result.error = String(e.stack || e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));

@@ -1,0 +1,88 @@
+"""Issue 7, the portal in a real browser (Debian's Chromium through playwright-core): both
+verification modes from the notice to the message, by keyboard alone on a 360-pixel-wide
+phone screen, with axe-core's WCAG 2.1 A/AA rules run on every page met (landing,
+error, question, message, history, print, delete, registration, confirmation, account,
+two-step set-up and sign-in, recovery codes, login); and reading without JavaScript."""
+import json
+import os
+import subprocess
+import unittest
+
+from harness import Sealpost, notice_link
+
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser", "portal_flows.mjs")
+PHONE_WIDTH = 360
+
+
+def flow(*args):
+    run = subprocess.run(["node", SCRIPT, *args], capture_output=True, text=True, timeout=300)
+    if run.returncode != 0:
+        raise AssertionError("browser run failed:\n" + run.stdout + run.stderr)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+class AccessibilityTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def send(self, to, escrow=None):
+        body = {"from": "dr@clinic.example", "to": [to], "subject": "Your results",
+                "text": "Your thyroid results are normal.",
+                "html": "<p>Your <b>thyroid</b> results are normal.</p>"}
+        if escrow:
+            body["options"] = {"escrow": escrow}
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(body))
+        self.assertEqual(r.status, 202, r.text)
+        return notice_link(self.server.notice_for(to))
+
+    def assert_pages_pass(self, result, expected):
+        self.assertNotIn("error", result, result.get("error"))
+        # axe finds what is wrong with a page made to fail: it is really checking.
+        control = {v["id"] for v in result["pages"].pop("control")["violations"]}
+        self.assertTrue({"image-alt", "label", "html-has-lang"} <= control, control)
+        self.assertEqual(sorted(result["pages"]), sorted(expected))
+        for name, page in result["pages"].items():
+            self.assertEqual(page["violations"], [], f"axe violations on the {name} page")
+            self.assertLessEqual(page["scrollWidth"], PHONE_WIDTH, f"{name} is wider than a phone")
+            self.assertTrue(page["title"], f"{name} has no title")
+
+    def test_question_mode_by_keyboard_on_a_phone(self):
+        link = self.send("pat@example.net", {"question": "Your pet's name?", "answer": "Rex"})
+        result = flow("question", link, "Rex")
+        self.assert_pages_pass(result, ["landing", "error", "question", "question-wrong-answer",
+                                        "message", "history", "print", "delete"])
+        self.assertIn("Your results", result["messageText"])
+        self.assertIn("Signature verified", result["messageText"])
+
+    def test_login_mode_from_registration_to_two_step_sign_in(self):
+        for args in (("account", "create", "Springfield"),
+                     ("domain", "create", "clinic.example", "--account", "Springfield"),
+                     ("settings", "set", "domain", "clinic.example", "verification=login")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        link = self.send("moe@example.net")
+        result = flow("login", link, os.path.join(self.server.data, "outbox"), "moe@example.net",
+                      "a long pass phrase for moe")
+        self.assert_pages_pass(result, ["registration", "registration-error", "check-email",
+                                        "confirm", "message", "account", "two-factor-setup",
+                                        "recovery-codes", "signed-out", "login", "login-error",
+                                        "two-factor"])
+        self.assertIn("Your results", result["messageText"])
+        self.assertEqual(result["recoveryCodes"], 10)
+        self.assertIn("Your results", result["secondMessageText"])
+
+    def test_reading_works_without_javascript(self):
+        link = self.send("ned@example.net", {"question": "Your pet's name?", "answer": "Rex"})
+        result = flow("nojs", link, "Rex")
+        self.assertNotIn("error", result, result.get("error"))
+        self.assertIn("Your results", result["messageText"])
+        self.assertIn("Your thyroid results are normal.", result["frameText"])
+
+
+if __name__ == "__main__":
+    unittest.main()
