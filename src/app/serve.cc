@@ -276,6 +276,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal_settings.account_guard.max_per_hour = config.max_failures_per_account_per_hour;
   portal_settings.dev_outbox = config.dev;
   portal_settings.outbox_dir = config.Resolve(config.outbox);
+  portal_settings.reply_expiry_days = config.default_expiry_days;
   portal::AccountSettings account_settings;
   account_settings.public_url = config.public_url;
   account_settings.organisation = config.organisation;

@@ -325,7 +325,8 @@ Result<int> EscrowService::DestroyExpired(int limit) {
     auto message = messages_.Find(id);
     if (!message.ok()) return std::move(message).error();
     if (!message->has_value()) continue;
-    auto done = messages_.Destroy(id, now, /*retracted=*/false, {0, id, "", "destroyed", now, "", ""});
+    auto done = messages_.Destroy(id, now, /*retracted=*/false,
+                                  {0, id, "", "expired", now, "", "keys destroyed"});
     if (!done.ok()) {
       if (done.error().code == ErrorCode::kFailedPrecondition) continue;  // retracted meanwhile
       return std::move(done).error();
@@ -422,6 +423,32 @@ Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,
            "attachment " + std::to_string(index));
   }
   return reader;
+}
+
+Result<std::string> EscrowService::Reply(const LinkState& link, const std::string& original_subject,
+                                         std::unique_ptr<Draft> draft, const std::string& text,
+                                         int expiry_days, const std::string& client_address) {
+  const std::int64_t now = clock_.NowUnix();
+  SealInput input;
+  input.account = link.message.account;
+  input.from = link.recipient.address;
+  input.subject = original_subject.rfind("Re: ", 0) == 0 ? original_subject
+                                                          : "Re: " + original_subject;
+  input.text = text;
+  input.expires_at = now + std::int64_t{86400} * expiry_days;
+  EscrowRecipientInput to;
+  to.address = link.message.sender;
+  to.kind = "to";
+  to.login = true;
+  to.trace = "reply from the portal: escrow by portal login to the sender";
+  input.recipients.push_back(std::move(to));
+  const std::string reply_id = draft->message_id();
+  SubmitExtras extras;
+  extras.events.push_back({0, link.message.id, link.recipient.id, "replied", now, client_address,
+                           "reply " + reply_id});
+  auto submitted = Submit(std::move(draft), input, client_address, std::move(extras));
+  if (!submitted.ok()) return std::move(submitted).error();
+  return submitted->message_id;
 }
 
 void EscrowService::RecordMessageDownload(const LinkState& link, const std::string& client_address) {

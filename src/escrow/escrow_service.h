@@ -127,6 +127,13 @@ class EscrowService {
   Result<SealedBlobReader> Attachment(const LinkState& link, const SecretBytes& data_key,
                                       const AttachmentInfo& attachment, std::size_t index,
                                       const std::string& client_address, bool record = true);
+  // A recipient's reply from the portal, to the message's sender: a new escrow message
+  // (its attachments already streamed into `draft`) that the sender opens by portal
+  // login, so it takes the normal way — sealed, its notice queued — and the original
+  // records "replied" in the same transaction. Returns the reply's message id.
+  Result<std::string> Reply(const LinkState& link, const std::string& original_subject,
+                            std::unique_ptr<Draft> draft, const std::string& text,
+                            int expiry_days, const std::string& client_address);
   // Records that the recipient downloaded the whole message (.eml).
   void RecordMessageDownload(const LinkState& link, const std::string& client_address);
   // The recipient deletes their copy: their key is destroyed at once, so their link

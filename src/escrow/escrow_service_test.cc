@@ -252,7 +252,8 @@ TEST_F(EscrowServiceTest, ExpiryMovesBothWaysAndTheSweepDestroysExpiredMessages)
   EXPECT_TRUE(gone.recipient.wrapped_key.empty());
   for (const auto& b : gone.message.blob_ids) EXPECT_FALSE(blobs_->Open(b).ok()) << b;
   auto events = *service_->Events(sent.message_id);
-  EXPECT_EQ(events.back().type, "destroyed");
+  EXPECT_EQ(events.back().type, "expired");
+  EXPECT_EQ(events.back().detail, "keys destroyed");
 }
 
 TEST_F(EscrowServiceTest, ReadReceiptGoesToTheSenderOnTheFirstViewOnly) {

@@ -72,6 +72,10 @@ void Portal::Register(http::Router& router) {
   router.Add("GET", "/r/{rid}/message.eml", [this](http::Request& r) { return DownloadMessage(r); });
   router.Add("GET", "/r/{rid}/print", [this](http::Request& r) { return PrintView(r); });
   router.Add("GET", "/r/{rid}/delete", [this](http::Request& r) { return ConfirmDelete(r); });
+  router.Add("GET", "/r/{rid}/reply", [this](http::Request& r) { return ReplyForm(r); });
+  // The upload's limit: the attachments, the text and the multipart framing.
+  router.Add("POST", "/r/{rid}/reply", [this](http::Request& r) { return SubmitReply(r); },
+             http::BodyMode::kStreamed, settings_.max_reply_bytes + 1024 * 1024);
   router.Add("POST", "/r/{rid}/delete", [this](http::Request& r) { return DeleteCopy(r); },
              http::BodyMode::kBuffered, 8 * 1024);
   constexpr std::size_t kFormLimit = 8 * 1024;

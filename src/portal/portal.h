@@ -29,6 +29,8 @@ struct PortalSettings {
   std::string outbox_dir;
   GuardOptions guard;       // wrong answers, passwords and codes per client address
   GuardOptions account_guard{100, 5, 30};  // wrong passwords and codes per account
+  std::uint64_t max_reply_bytes = 100ull * 1024 * 1024;  // a reply's attachments in all
+  int reply_expiry_days = 30;
 };
 
 class Portal {
@@ -57,6 +59,10 @@ class Portal {
   boost::asio::awaitable<http::Response> PrintView(http::Request& req);
   boost::asio::awaitable<http::Response> ConfirmDelete(http::Request& req);
   boost::asio::awaitable<http::Response> DeleteCopy(http::Request& req);
+  // Replies (reply.cc): the form, and the upload streamed into a draft.
+  boost::asio::awaitable<http::Response> ReplyForm(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitReply(http::Request& req);
+  http::Response ReplyPage(const SessionCopy& copy, const std::string& error) const;
   http::Response Home() const;
   http::Response Page(int status, const std::string& page, const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;

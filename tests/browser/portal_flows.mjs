@@ -134,6 +134,13 @@ try {
     await followLink(page, 'Print');
     await check(page, 'print');
     await followLink(page, 'Back to the message');
+    await followLink(page, 'Reply');
+    await check(page, 'reply');
+    await typeInto(page, 'text', 'Thank you, I will come on Monday.');
+    await pressButton(page, 'Send reply');
+    await check(page, 'reply-sent');
+    result.replySent = await page.locator('main').innerText();
+    await followLink(page, 'Back to the message');
     await followLink(page, 'Delete');
     await check(page, 'delete');
     result.steps.push('question flow by keyboard');

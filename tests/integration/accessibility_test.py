@@ -1,5 +1,5 @@
 """Issue 7, the portal in a real browser (Debian's Chromium through playwright-core): both
-verification modes from the notice to the message, by keyboard alone on a 360-pixel-wide
+verification modes from the notice to the message (and a reply), by keyboard alone on a 360-pixel-wide
 phone screen, with axe-core's WCAG 2.1 A/AA rules run on every page met (landing,
 error, question, message, history, print, delete, registration, confirmation, account,
 two-step set-up and sign-in, recovery codes, login); and reading without JavaScript."""
@@ -55,7 +55,9 @@ class AccessibilityTest(unittest.TestCase):
         link = self.send("pat@example.net", {"question": "Your pet's name?", "answer": "Rex"})
         result = flow("question", link, "Rex")
         self.assert_pages_pass(result, ["landing", "error", "question", "question-wrong-answer",
-                                        "message", "history", "print", "delete"])
+                                        "message", "history", "print", "reply", "reply-sent",
+                                        "delete"])
+        self.assertIn("Your reply was sent", result["replySent"])
         self.assertIn("Your results", result["messageText"])
         self.assertIn("Signature verified", result["messageText"])
 

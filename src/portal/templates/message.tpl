@@ -17,6 +17,7 @@
 {{/ATTACHMENT}}</ul>{{/HAS_ATTACHMENTS}}
 <h2 class="visually-hidden">What you can do</h2>
 <ul class="actions">
+<li><a href="/r/{{RID}}/reply">Reply</a></li>
 <li><a href="/r/{{RID}}/message.eml" download>Download the message (.eml)</a></li>
 <li><a href="/r/{{RID}}/print">Print</a></li>
 <li><a href="/r/{{RID}}/history">Access history</a></li>

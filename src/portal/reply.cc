@@ -1,0 +1,177 @@
+// Replies from the portal: a form (text and files, no script needed) whose upload is
+// parsed as it streams in — files go straight into an escrow draft's encrypted
+// attachments, so a 100 MB reply is never held in memory — and then sent to the
+// message's sender as a secure message of its own (EscrowService::Reply).
+#include <ctemplate/template.h>
+#include <spdlog/spdlog.h>
+
+#include "base/text.h"
+#include "crypto/primitives.h"
+#include "http/multipart.h"
+#include "portal/common.h"
+#include "portal/portal.h"
+
+namespace sealpost::portal {
+using boost::asio::awaitable;
+using http::Response;
+
+namespace {
+
+constexpr std::size_t kMaxReplyText = 64 * 1024;
+constexpr std::size_t kMaxFiles = 20;
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+// Fields are kept (bounded); file parts stream into the draft. A file input left
+// empty arrives as a part with an empty filename and no data: it is skipped.
+class ReplySink final : public http::MultipartSink {
+ public:
+  ReplySink(Draft& draft, std::uint64_t max_bytes) : draft_(draft), max_bytes_(max_bytes) {}
+
+  Status OnPartBegin(const http::PartInfo& part) override {
+    field_ = nullptr;
+    in_file_ = false;
+    if (part.has_filename) {
+      if (part.filename.empty()) return OkStatus();
+      if (++files_ > kMaxFiles) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "Attach at most " + std::to_string(kMaxFiles) + " files.");
+      }
+      if (part.filename.size() > 255 || part.filename.find_first_of("\r\n/\\") != std::string::npos) {
+        return MakeError(ErrorCode::kInvalidArgument, "A file name is not usable; rename the file.");
+      }
+      in_file_ = true;
+      return draft_.StartAttachment(part.filename, part.content_type.empty()
+                                                       ? "application/octet-stream"
+                                                       : part.content_type);
+    }
+    if (part.name == "csrf") field_ = &csrf_;
+    else if (part.name == "text") field_ = &text_;
+    else return MakeError(ErrorCode::kInvalidArgument, "The form has a field it should not.");
+    return OkStatus();
+  }
+
+  Status OnPartData(std::string_view data) override {
+    if (in_file_) {
+      if (draft_.attachment_bytes() + data.size() > max_bytes_) {
+        return MakeError(ErrorCode::kResourceExhausted, "too large");
+      }
+      return draft_.AppendAttachment(data);
+    }
+    if (!field_) return OkStatus();  // an empty file input's (nothing)
+    if (field_->size() + data.size() > kMaxReplyText) {
+      return MakeError(ErrorCode::kInvalidArgument, "Your reply's text is too long.");
+    }
+    field_->append(data);
+    return OkStatus();
+  }
+
+  Status OnPartEnd() override {
+    field_ = nullptr;
+    if (!in_file_) return OkStatus();
+    in_file_ = false;
+    return draft_.FinishAttachment();
+  }
+
+  const std::string& csrf() const { return csrf_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  Draft& draft_;
+  const std::uint64_t max_bytes_;
+  std::string csrf_, text_;
+  std::string* field_ = nullptr;
+  bool in_file_ = false;
+  std::size_t files_ = 0;
+};
+
+}  // namespace
+
+Response Portal::ReplyPage(const SessionCopy& copy, const std::string& error) const {
+  return Page(error.empty() ? 200 : 400, "reply.tpl", "Reply", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("RID", copy.link.recipient.id);
+    d.SetValue("SENDER", copy.link.message.sender);
+    const std::string& subject = copy.manifest.subject;
+    d.SetValue("SUBJECT", subject.rfind("Re: ", 0) == 0 ? subject : "Re: " + subject);
+    d.SetValue("CSRF", FormToken("reply", copy.session_token));
+    d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
+    if (!error.empty()) {
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", error);
+    }
+  });
+}
+
+awaitable<Response> Portal::ReplyForm(http::Request& req) {
+  SessionCopy copy = co_await OpenSessionCopy(req, true);
+  if (copy.refused) co_return std::move(*copy.refused);
+  co_return ReplyPage(copy, "");
+}
+
+awaitable<Response> Portal::SubmitReply(http::Request& req) {
+  // Who is replying is settled before a byte of the upload is read.
+  SessionCopy copy = co_await OpenSessionCopy(req, true);
+  if (copy.refused) co_return std::move(*copy.refused);
+  auto media = http::ParseMediaType(req.header("content-type"));
+  auto boundary = media && media->type == "multipart/form-data" ? media->param("boundary")
+                                                                 : std::nullopt;
+  if (!boundary || !http::MultipartParser::ValidBoundary(*boundary)) {
+    co_return ReplyPage(copy, "The reply did not arrive whole. Please send it again.");
+  }
+  // Destroyed unsent, a draft removes every blob it wrote: a refused reply leaves nothing.
+  std::unique_ptr<Draft> draft = escrow_.BeginDraft();
+  ReplySink sink(*draft, settings_.max_reply_bytes);
+  http::MultipartParser parser(*boundary, sink);
+  std::string chunk(kReadChunk, '\0');
+  Status fed = OkStatus();
+  for (;;) {
+    auto n = co_await req.stream->Read(chunk.data(), chunk.size());
+    if (!n.ok()) {
+      fed = std::move(n).error();
+      break;
+    }
+    if (*n == 0) {
+      fed = parser.Finish();
+      break;
+    }
+    fed = parser.Feed(std::string_view(chunk.data(), *n));
+    if (!fed.ok()) break;
+  }
+  if (!fed.ok()) {
+    const Error& e = fed.error();
+    if (e.code == ErrorCode::kResourceExhausted) {
+      Response r = ReplyPage(copy, "Your files are larger than " + HumanSize(settings_.max_reply_bytes) +
+                                       " in all. Send fewer or smaller files.");
+      r.status = 413;
+      // The rest of the upload is not read: the connection must not be reused.
+      r.Set("Connection", "close");
+      co_return r;
+    }
+    if (e.code == ErrorCode::kInvalidArgument) co_return ReplyPage(copy, e.message);
+    spdlog::warn("portal: reply for {} not received: {}", copy.link.recipient.id, e.ToString());
+    co_return ReplyPage(copy, "The reply did not arrive whole. Please send it again.");
+  }
+  if (!ConstantTimeEqual(sink.csrf(), FormToken("reply", copy.session_token))) {
+    spdlog::warn("portal: reply form refused: bad CSRF token from {}", req.client_address);
+    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+  }
+  if (TrimWhitespace(sink.text()).empty() && draft->attachment_bytes() == 0) {
+    co_return ReplyPage(copy, "Write a reply, or attach a file, before sending.");
+  }
+  std::optional<Result<std::string>> sent;
+  const std::string text = sink.text();
+  co_await offloader_.Offload([&] {
+    sent.emplace(escrow_.Reply(copy.link, copy.manifest.subject, std::move(draft), text,
+                               settings_.reply_expiry_days, req.client_address));
+  });
+  if (!sent->ok()) {
+    spdlog::error("portal: reply for {} not sent: {}", copy.link.recipient.id, sent->error().ToString());
+    co_return ErrorPage(500, "Your reply was not sent", "Something went wrong on our side.",
+                        "Please try again in a moment.");
+  }
+  spdlog::info("portal: recipient {} replied: message {}", copy.link.recipient.id, **sent);
+  co_return InfoPage("Your reply was sent",
+                     {"It is on its way to " + copy.link.message.sender + " as a secure message."},
+                     "/r/" + copy.link.recipient.id, "Back to the message");
+}
+
+}  // namespace sealpost::portal
