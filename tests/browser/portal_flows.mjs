@@ -195,6 +195,10 @@ try {
     await pressButton(page, 'Continue');
     await page.waitForSelector('article.message');
     result.secondMessageText = await page.locator('main').innerText();
+    await followLink(page, 'Reply');
+    await typeInto(page, 'text', 'Thanks, received.');
+    await pressButton(page, 'Send reply');
+    result.replySent = await page.locator('main').innerText();
     result.steps.push('login flow by keyboard');
   }
   if (mode !== 'nojs') {

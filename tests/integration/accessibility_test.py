@@ -77,6 +77,7 @@ class AccessibilityTest(unittest.TestCase):
         self.assertIn("Your results", result["messageText"])
         self.assertEqual(result["recoveryCodes"], 10)
         self.assertIn("Your results", result["secondMessageText"])
+        self.assertIn("Your reply was sent", result["replySent"])
 
     def test_reading_works_without_javascript(self):
         link = self.send("ned@example.net", {"question": "Your pet's name?", "answer": "Rex"})
