@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/text.h"
 #include "policy/settings_json.h"
 
 namespace sealpost::api {
@@ -35,13 +36,14 @@ Result<policy::BookRef> BookParam(const std::string& raw) {
 
 }  // namespace
 
-awaitable<Response> AdminApi::AsAdmin(http::Request& req, std::function<Response()> work) {
+awaitable<Response> AdminApi::AsAdmin(http::Request& req,
+                                      std::function<Response(const Principal&)> work) {
   std::optional<Result<Principal>> principal;
   std::string header(req.header("x-api-key"));
   std::optional<Response> response;
   co_await offloader_.Offload([&] {
     principal.emplace(auth_.Authenticate(header));
-    if (principal->ok() && (*principal)->user.empty()) response = work();
+    if (principal->ok() && (*principal)->user.empty()) response = work(**principal);
   });
   if (!principal->ok()) {
     Response r = http::ProblemFromError(principal->error());
@@ -56,7 +58,7 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req, std::function<Response
 
 void AdminApi::Register(http::Router& router) {
   router.Add("GET", "/api/v1/settings/{level}/{name}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto level = policy::ParseOrgLevel(req.params[0]);
       auto name = http::PercentDecode(req.params[1]);
       if (!level.ok()) return Problem(level.error());
@@ -67,7 +69,7 @@ void AdminApi::Register(http::Router& router) {
     });
   });
   router.Add("PUT", "/api/v1/settings/{level}/{name}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto level = policy::ParseOrgLevel(req.params[0]);
       auto name = http::PercentDecode(req.params[1]);
       if (!level.ok()) return Problem(level.error());
@@ -81,7 +83,7 @@ void AdminApi::Register(http::Router& router) {
   }, http::BodyMode::kBuffered, kMaxSettingsBody);
 
   router.Add("POST", "/api/v1/address-books", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       boost::system::error_code ec;
       json::value v = json::parse(req.body, ec);
       const json::value* book = !ec && v.is_object() ? v.get_object().if_contains("book") : nullptr;
@@ -96,7 +98,7 @@ void AdminApi::Register(http::Router& router) {
     });
   });
   router.Add("GET", "/api/v1/address-books/{book}/entries", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto ref = BookParam(req.params[0]);
       if (!ref.ok()) return Problem(ref.error());
       auto entries = books_.List(*ref);
@@ -107,7 +109,7 @@ void AdminApi::Register(http::Router& router) {
     });
   });
   router.Add("PUT", "/api/v1/address-books/{book}/entries/{address}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto ref = BookParam(req.params[0]);
       if (!ref.ok()) return Problem(ref.error());
       auto address = http::PercentDecode(req.params[1]);
@@ -130,7 +132,7 @@ void AdminApi::Register(http::Router& router) {
   // A recipient's OpenPGP public key or S/MIME certificate, as the body (armored, PEM or
   // binary): judged as the CLI's "book add-key" judges it.
   router.Add("PUT", "/api/v1/address-books/{book}/keys/{address}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto ref = BookParam(req.params[0]);
       if (!ref.ok()) return Problem(ref.error());
       auto address = http::PercentDecode(req.params[1]);
@@ -142,7 +144,7 @@ void AdminApi::Register(http::Router& router) {
     });
   }, http::BodyMode::kBuffered, 1024 * 1024);
   router.Add("DELETE", "/api/v1/address-books/{book}/entries/{address}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto ref = BookParam(req.params[0]);
       if (!ref.ok()) return Problem(ref.error());
       auto address = http::PercentDecode(req.params[1]);
@@ -155,7 +157,7 @@ void AdminApi::Register(http::Router& router) {
     });
   });
   router.Add("POST", "/api/v1/address-books/{book}/import", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto ref = BookParam(req.params[0]);
       if (!ref.ok()) return Problem(ref.error());
       auto report = books_.ImportQuestionsCsv(*ref, req.body);
@@ -167,11 +169,16 @@ void AdminApi::Register(http::Router& router) {
     });
   }, http::BodyMode::kBuffered, kMaxCsvBody);
   router.Add("GET", "/api/v1/address-books/{book}/export", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req]() -> Response {
+    return AsAdmin(req, [this, &req](const Principal& admin) -> Response {
       auto ref = BookParam(req.params[0]);
       if (!ref.ok()) return Problem(ref.error());
       auto csv = books_.ExportQuestionsCsv(*ref);
       if (!csv.ok()) return Problem(csv.error());
+      // Answers leave in clear: the audit trail says who took them, from where, when.
+      auto audited = audit_.Append({0, "", "", "answers_exported", clock_.NowUnix(), req.client_address,
+                                    "address book " + SanitizeForLog(http::PercentDecode(req.params[0]).value_or(""), 300) +
+                                        " by API key " + admin.api_key_id});
+      if (!audited.ok()) return Problem(audited.error());  // no record, no export
       Response r;
       r.body = std::move(*csv);
       r.Set("Content-Type", "text/csv; charset=utf-8");

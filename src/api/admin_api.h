@@ -7,12 +7,14 @@
 //   PUT  /api/v1/address-books/{book}/keys/{address}      OpenPGP key or S/MIME certificate
 //   DELETE /api/v1/address-books/{book}/entries/{address}
 //   POST /api/v1/address-books/{book}/import        text/csv → imported count and problems
-//   GET  /api/v1/address-books/{book}/export        text/csv (answers in clear)
+//   GET  /api/v1/address-books/{book}/export        text/csv (answers in clear; audited)
 // Only administrators' keys (not bound to a user) may call these. Path segments are
 // percent-decoded ("account:Springfield%20Clinic:shared").
 #pragma once
 
 #include "api/auth.h"
+#include "base/clock.h"
+#include "store/stores.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "policy/address_books.h"
@@ -22,20 +24,25 @@ namespace sealpost::api {
 
 class AdminApi {
  public:
+  // `audit` records who exported answers in clear, from where, and when.
   AdminApi(ApiKeyAuthenticator& auth, policy::OrgDirectory& directory,
-           policy::AddressBookDirectory& books, http::Offloader& offloader)
-      : auth_(auth), directory_(directory), books_(books), offloader_(offloader) {}
+           policy::AddressBookDirectory& books, EventStore& audit, const Clock& clock,
+           http::Offloader& offloader)
+      : auth_(auth), directory_(directory), books_(books), audit_(audit), clock_(clock),
+        offloader_(offloader) {}
 
   void Register(http::Router& router);
 
  private:
   // Runs `work` off the event loop for an authenticated administrator.
-  boost::asio::awaitable<http::Response> AsAdmin(http::Request& req,
-                                                 std::function<http::Response()> work);
+  boost::asio::awaitable<http::Response> AsAdmin(
+      http::Request& req, std::function<http::Response(const Principal&)> work);
 
   ApiKeyAuthenticator& auth_;
   policy::OrgDirectory& directory_;
   policy::AddressBookDirectory& books_;
+  EventStore& audit_;
+  const Clock& clock_;
   http::Offloader& offloader_;
 };
 

@@ -272,4 +272,11 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
   return out;
 }
 
+void AddRuleText(MessageRequest& m, std::string_view content_type, std::string content,
+                 std::size_t* budget) {
+  if (AsciiLower(content_type).rfind("text/", 0) != 0 || content.size() > *budget) return;
+  *budget -= content.size();
+  m.attachment_texts.push_back(std::move(content));
+}
+
 }  // namespace sealpost::api

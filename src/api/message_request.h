@@ -35,10 +35,19 @@ struct MessageRequest {
   // options.read_receipt, or Disposition-Notification-To: a receipt to the sender on
   // each recipient's first view.
   bool read_receipt = false;
-  // Text of text/* attachments, for content rules. Filled for SMTP submissions (their
-  // attachments are parsed before planning); API attachments are sealed first.
+  // Text of text/* attachments, for content rules (see AddRuleText): from the parsed
+  // message (SMTP), the decoded JSON attachments or the draft's streamed ones (API).
   std::vector<std::string> attachment_texts;
 };
+
+// Content rules read text attachments too, up to this much in all: RE2 is linear, but
+// not free.
+inline constexpr std::size_t kMaxRuleText = 16 * 1024 * 1024;
+
+// Adds an attachment's content to what content rules read, when it is text (text/*)
+// and fits what is left of `*budget`.
+void AddRuleText(MessageRequest& m, std::string_view content_type, std::string content,
+                 std::size_t* budget);
 
 struct RequestLimits {
   std::size_t max_recipients = 100;

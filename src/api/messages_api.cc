@@ -224,6 +224,27 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   std::optional<ParsedRequest> parsed;
   co_await offloader_.Offload([&] { parsed.emplace(ParseMessageRequest(body, settings_.limits)); });
   if (!parsed->problems.empty()) co_return Problems(parsed->problems);
+  // Content rules read text attachments too: the JSON ones decoded, the streamed ones
+  // read back from the draft. A text that cannot be read fails the request rather than
+  // let the message go unencrypted past a rule it would have matched.
+  Status texts = OkStatus();
+  co_await offloader_.Offload([&] {
+    MessageRequest& request = parsed->request;
+    std::size_t budget = kMaxRuleText;
+    for (const auto& a : request.attachments) {
+      if (AsciiLower(a.content_type).rfind("text/", 0) != 0) continue;
+      if (auto decoded = Base64Decode(a.content_base64)) {
+        AddRuleText(request, a.content_type, std::move(*decoded), &budget);
+      }
+    }
+    auto streamed = draft->ReadTextAttachments(budget);
+    if (!streamed.ok()) {
+      texts = std::move(streamed).error();
+      return;
+    }
+    for (auto& a : *streamed) AddRuleText(request, a.content_type, std::move(a.content), &budget);
+  });
+  if (!texts.ok()) co_return ErrorResponse(texts.error());
   const MessageRequest& m = parsed->request;
   if (!principal->user.empty() && CanonicalAddress(m.from) != CanonicalAddress(principal->user) &&
       AsciiLower(m.from) != AsciiLower(principal->user)) {

@@ -451,6 +451,18 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     // The file holds answers: private to its owner, and never written over.
     int fd = ::open(a.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return MakeError(ErrorCode::kAlreadyExists, "cannot create " + a.file + " (it may exist)");
+    // Answers leave in clear: the audit trail says who took them (the local user), when.
+    const char* who = std::getenv("USER");
+    auto audited = sqlite::NewEventStore(*c.db)->Append(
+        {0, "", "", "answers_exported", c.clock.NowUnix(), "cli",
+         "address book " + a.book + " by " +
+             (who ? SanitizeForLog(who, 64) : "uid " + std::to_string(::getuid())) + " to " +
+             SanitizeForLog(a.file, 256)});
+    if (!audited.ok()) {  // no record, no export
+      ::close(fd);
+      ::unlink(a.file.c_str());
+      return audited;
+    }
     bool ok = ::write(fd, csv->data(), csv->size()) == static_cast<ssize_t>(csv->size());
     ::close(fd);
     if (!ok) return MakeError(ErrorCode::kIo, "cannot write " + a.file);

@@ -192,7 +192,7 @@ sealpost::Status EscrowService::CheckOpenable(const LinkState& link, const Recip
 Result<int> EscrowService::CountFailure(const LinkState& link, const std::string& client_address,
                                         const std::string& what) {
   const std::int64_t now = clock_.NowUnix();
-  auto notice = LockNoticeFor(link, now);
+  auto notice = SenderNoticeEntry(link, now, BuildLockedNotice);
   if (!notice.ok()) return std::move(notice).error();
   auto failures = messages_.RecordFailure(link.recipient.id, settings_.max_answer_failures, now,
                                           *notice);
@@ -356,7 +356,7 @@ Result<OpenedManifest> EscrowService::Read(const LinkState& link, const SecretBy
   // A receipt, if the sender asked: queued only with the first view, in its transaction.
   std::optional<QueueEntry> receipt;
   if (link.message.read_receipt) {
-    auto made = ReceiptFor(link, now);
+    auto made = SenderNoticeEntry(link, now, BuildReadReceipt);
     if (made.ok()) {
       receipt = std::move(*made);
     } else {
@@ -389,17 +389,10 @@ SenderNotice EscrowService::SenderNoticeFor(const LinkState& link, std::int64_t 
 
 // Notices to the sender come from the null sender, as RFC 8098 §2.1 has receipts
 // sent: none comes back.
-Result<QueueEntry> EscrowService::ReceiptFor(const LinkState& link, std::int64_t now) const {
-  auto mail = BuildReadReceipt(SenderNoticeFor(link, now));
-  if (!mail.ok()) return std::move(mail).error();
-  auto entry = SealQueueEntry(keys_.queue(), "", link.message.sender, *mail, now);
-  if (!entry.ok()) return std::move(entry).error();
-  entry->message_id = link.message.id;
-  return entry;
-}
-
-Result<QueueEntry> EscrowService::LockNoticeFor(const LinkState& link, std::int64_t now) const {
-  auto mail = BuildLockedNotice(SenderNoticeFor(link, now));
+Result<QueueEntry> EscrowService::SenderNoticeEntry(
+    const LinkState& link, std::int64_t now,
+    Result<std::string> (*build)(const SenderNotice&)) const {
+  auto mail = build(SenderNoticeFor(link, now));
   if (!mail.ok()) return std::move(mail).error();
   auto entry = SealQueueEntry(keys_.queue(), "", link.message.sender, *mail, now);
   if (!entry.ok()) return std::move(entry).error();

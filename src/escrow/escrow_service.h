@@ -158,8 +158,10 @@ class EscrowService {
   Result<int> DestroyExpired(int limit);
 
  private:
-  Result<QueueEntry> ReceiptFor(const LinkState& link, std::int64_t now) const;
-  Result<QueueEntry> LockNoticeFor(const LinkState& link, std::int64_t now) const;
+  // A notice to the message's sender about this recipient's copy (a read receipt, a
+  // lock), made by `build`, sealed for the queue.
+  Result<QueueEntry> SenderNoticeEntry(const LinkState& link, std::int64_t now,
+                                       Result<std::string> (*build)(const SenderNotice&)) const;
   SenderNotice SenderNoticeFor(const LinkState& link, std::int64_t now) const;
   // kFailedPrecondition "locked", "expired" or "retracted" when `fresh` cannot be opened.
   sealpost::Status CheckOpenable(const LinkState& link, const RecipientRecord& fresh);

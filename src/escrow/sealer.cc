@@ -1,5 +1,7 @@
 #include "escrow/sealer.h"
 
+#include "base/text.h"
+
 #include "crypto/password_hash.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -102,6 +104,22 @@ Result<std::vector<ComposedAttachment>> Draft::ReadAttachments(std::uint64_t max
     if (total > max_total) {
       return MakeError(ErrorCode::kResourceExhausted, "attachments too large to encrypt");
     }
+    auto reader = SealedBlobReader::Open(sealer_.blobs_, info.blob_id, data_key_,
+                                         AttachmentLabel(message_id_, info.blob_id));
+    if (!reader.ok()) return std::move(reader).error();
+    auto content = reader->ReadAll(info.size);
+    if (!content.ok()) return std::move(content).error();
+    out.push_back({info.filename, info.content_type, std::move(*content)});
+  }
+  return out;
+}
+
+Result<std::vector<ComposedAttachment>> Draft::ReadTextAttachments(std::uint64_t max_total) const {
+  if (sealed_ || current_) return MakeError(ErrorCode::kInternal, "draft not readable now");
+  std::vector<ComposedAttachment> out;
+  for (const auto& info : attachments_) {
+    if (AsciiLower(info.content_type).rfind("text/", 0) != 0 || info.size > max_total) continue;
+    max_total -= info.size;
     auto reader = SealedBlobReader::Open(sealer_.blobs_, info.blob_id, data_key_,
                                          AttachmentLabel(message_id_, info.blob_id));
     if (!reader.ok()) return std::move(reader).error();

@@ -101,6 +101,10 @@ class Draft {
   // to recipients' own keys. kResourceExhausted beyond `max_total` bytes in all.
   Result<std::vector<ComposedAttachment>> ReadAttachments(std::uint64_t max_total) const;
 
+  // The finished text/* attachments' (name, content type, content), read back in clear
+  // for content rules, while they fit `max_total` bytes in all; the rest are skipped.
+  Result<std::vector<ComposedAttachment>> ReadTextAttachments(std::uint64_t max_total) const;
+
   // Seals the manifest and wraps the key for every recipient. The message key is
   // wiped afterwards, whatever the outcome.
   Result<SealedMessage> Seal(const SealInput& input);

@@ -212,6 +212,8 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
     co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
+  // A recipient who answers a question has no password to guess here.
+  if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
   if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
   if (link.expired) co_return GonePage(link);
   const std::string password = Field(http::ParseForm(req.body), "password");
@@ -281,6 +283,7 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
     co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
+  if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
   if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
   if (link.expired) co_return GonePage(link);
   const std::string code = Field(http::ParseForm(req.body), "code");

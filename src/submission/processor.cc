@@ -21,7 +21,6 @@ namespace {
 
 constexpr int kBatch = 16;
 constexpr std::int64_t kMaxBackoff = 3600;
-constexpr std::size_t kMaxRuleText = 16 * 1024 * 1024;
 
 // Reads the X-Sealpost-* choices into the request; the reason when one is wrong.
 std::string ApplyOptions(const std::map<std::string, std::string>& options,
@@ -141,13 +140,8 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     m.subject = parsed->subject;
     m.text = parsed->text;
     m.html = parsed->html;
-    // Content rules read text attachments too (bounded: RE2 is linear, but not free).
-    std::size_t budget = kMaxRuleText;
-    for (const auto& a : parsed->attachments) {
-      if (a.content_type.rfind("text/", 0) != 0 || a.content.size() > budget) continue;
-      budget -= a.content.size();
-      m.attachment_texts.push_back(a.content);
-    }
+    std::size_t budget = api::kMaxRuleText;
+    for (const auto& a : parsed->attachments) api::AddRuleText(m, a.content_type, a.content, &budget);
   }
   for (const auto& rcpt : envelope->recipients) {
     // Bcc recipients (in the envelope, in no header field) count as "to".

@@ -77,6 +77,13 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(export.status, 200)
         self.assertIn("text/csv", export.header("content-type"))
         self.assertIn("pat@example.net,Pet?,Rex", export.text)
+        # Answers left in clear: recorded, with the key and where from; not the answers.
+        audit = self.server.sql("SELECT client_address, detail FROM events "
+                                "WHERE type = 'answers_exported'")
+        self.assertEqual(len(audit), 1)
+        self.assertEqual(audit[0][0], "127.0.0.1")
+        self.assertIn("address book account:Springfield Clinic:patients by API key ", audit[0][1])
+        self.assertNotIn("Rex", audit[0][1])
 
         self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 204)
         self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 404)

@@ -1,5 +1,6 @@
 """The policy engine decides each API recipient's method, from the sender's settings,
 and every decision's reason comes back in the API ("why")."""
+import base64
 import datetime
 import json
 import os
@@ -134,6 +135,30 @@ class PolicyApiTest(unittest.TestCase):
         matched = self.send({"from": "dr@lab.example", "to": ["a@plain.example"],
                              "text": "Your Biopsy results"})
         self.assertNotIn("no content rule matched", matched["recipients"][0]["why"])
+        # The text of a text attachment counts, in JSON and streamed in a multipart upload;
+        # a binary attachment's bytes do not.
+        in_json = self.send({"from": "dr@lab.example", "to": ["a@plain.example"], "text": "See file",
+                             "attachments": [{"filename": "report.txt", "content_type": "text/plain",
+                                              "content_base64": base64.b64encode(
+                                                  b"Biopsy: benign").decode()}]})
+        self.assertNotIn("no content rule matched", in_json["recipients"][0]["why"])
+        binary = self.send({"from": "dr@lab.example", "to": ["a@plain.example"], "text": "See file",
+                            "attachments": [{"filename": "scan.bin",
+                                             "content_type": "application/octet-stream",
+                                             "content_base64": base64.b64encode(
+                                                 b"Biopsy: benign").decode()}]})
+        self.assertIn("no content rule matched", binary["recipients"][0]["why"])
+        message = os.path.join(self.server.tmp, "message.json")
+        report = os.path.join(self.server.tmp, "report.csv")
+        with open(message, "w") as f:
+            json.dump({"from": "dr@lab.example", "to": ["a@plain.example"], "text": "See file"}, f)
+        with open(report, "w") as f:
+            f.write("test,result\nbiopsy,benign\n")
+        r = self.server.api("POST", "/api/v1/messages", None, content_type=None,
+                            files=[f"message=<{message};type=application/json",
+                                   f"file=@{report};type=text/csv"])
+        self.assertEqual(r.status, 202, r.text)
+        self.assertNotIn("no content rule matched", json.loads(r.body)["recipients"][0]["why"])
 
 
 if __name__ == "__main__":
