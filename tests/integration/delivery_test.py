@@ -12,7 +12,9 @@ import os
 import re
 import smtplib
 import sqlite3
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -34,6 +36,8 @@ RECORDS = [
     "backup.example. IN MX 20 mx.plain.example.",
     "dead.backup.example. IN A 127.0.0.9",
     "nullmx.example. IN MX 0 .",
+    # Recipients of the five-methods message whose server offers no STARTTLS.
+    "five.example. IN MX 10 mx.plain.example.",
 ]
 # MTA-STS: each domain announces a policy served from 127.0.0.4; all their mail goes to
 # the STARTTLS server, whose certificate names mx.tls.example.
@@ -104,7 +108,8 @@ class DeliveryTest(unittest.TestCase):
         cls.plain_mx = peers.Postfix(address="127.0.0.3", port=port, name="mx.plain.example",
                                      starttls=False,
                                      domains=["plain.example", "clinic.example", "backup.example",
-                                              "tlsreq.example", "daneplain.sealtest"]).start()
+                                              "tlsreq.example", "daneplain.sealtest",
+                                              "five.example"]).start()
         cls.tls_mx.start()
         cls.policies = peers.PolicyServer("127.0.0.4", {
             "mta-sts.moved.example": MOVED_POLICY,
@@ -260,6 +265,132 @@ class DeliveryTest(unittest.TestCase):
                                          "'ben@plain.example'"), [("viewed",)])
         self.assertEqual(self.server.sql("SELECT status FROM recipients WHERE address = "
                                          "'ana@tls.example'"), [("superseded",)])
+
+    def mail_to(self, mx, address, marker=b""):
+        mails = wait_for(lambda: [m for m in mx.raw_for(address) if marker in m],
+                         what=f"mail to {address}")
+        return mails[-1]
+
+    def test_one_message_to_five_recipients_goes_five_ways(self):
+        """Issue 3's whole order in one message: TLS-only, PGP, S/MIME, escrow by question
+        and escrow by portal login, each carried out and read by its recipient."""
+        tmp = tempfile.mkdtemp(prefix="sealpost-five-")
+        env = dict(os.environ, GNUPGHOME=os.path.join(tmp, "gnupg"))
+        os.mkdir(env["GNUPGHOME"], 0o700)
+        try:
+            def gpg(*args, stdin=None):
+                return subprocess.run(["gpg", "--batch", "--yes", "--pinentry-mode", "loopback",
+                                       "--passphrase", "", *args], input=stdin, env=env,
+                                      capture_output=True, timeout=120)
+            gpg("--quick-gen-key", "Pia <pia@five.example>", "default", "default", "never")
+            with open(os.path.join(tmp, "pia.asc"), "wb") as f:
+                f.write(gpg("--armor", "--export", "pia@five.example").stdout)
+            key, cert = os.path.join(tmp, "sid.key"), os.path.join(tmp, "sid.pem")
+            subprocess.run(["openssl", "req", "-x509", "-new", "-newkey", "rsa:3072", "-nodes",
+                            "-days", "30", "-subj", "/CN=Sid", "-keyout", key, "-out", cert,
+                            "-addext", "subjectAltName=email:sid@five.example",
+                            "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
+                            "-addext", "extendedKeyUsage=emailProtection"],
+                           check=True, capture_output=True, timeout=120)
+            book = f"user:{TLS_SENDER}:five"
+            for args in (("book", "create", book), ("book", "link", TLS_SENDER, book, "--role", "preferred"),
+                         ("book", "add-key", book, "pia@five.example", os.path.join(tmp, "pia.asc")),
+                         ("book", "add-key", book, "sid@five.example", cert),
+                         ("book", "add-question", book, "quinn@five.example",
+                          "--question", "Favourite colour?", "--answer", "Teal"),
+                         ("identity", "generate-pgp", "domain:clinic.example",
+                          "--user-id", "Clinic <secure@clinic.example>"),
+                         ("identity", "generate-smime", "domain:clinic.example",
+                          "--address", "secure@clinic.example"),
+                         ("user", "create", "desk@clinic.example"),
+                         ("settings", "set", "user", "desk@clinic.example", "verification=login")):
+                code, _, err = self.server.admin(*args)
+                self.assertEqual(code, 0, (args, err))
+
+            # Lou already has a portal account: made when the front desk (login mode) wrote.
+            r = self.server.api("POST", "/api/v1/messages", json.dumps(
+                {"from": "desk@clinic.example", "to": ["lou@five.example"], "text": "Welcome"}))
+            self.assertEqual(r.status, 202, r.text)
+            notice = email.message_from_bytes(self.mail_to(self.plain_mx, "lou@five.example", b"/m/"),
+                                              policy=email.policy.default)
+            rid, page = self.server.open_link(notice_link(notice))
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            password = "lou's long passphrase"
+            self.assertEqual(self.server.post(f"/r/{rid}/register", form=[
+                ("csrf", csrf), ("password", password), ("password2", password)], cookies=True).status, 200)
+            confirm = self.mail_to(self.plain_mx, "lou@five.example", b"/account/confirm/")
+            path = re.search(rb"/account/confirm/[A-Za-z0-9_-]+", confirm.replace(b"=\n", b"")).group(0)
+            shown = self.server.get(path.decode(), cookies=True)
+            self.assertEqual(self.server.post("/account/confirm", form=[
+                ("csrf", re.search(r'name="csrf" value="([^"]+)"', shown.text).group(1)),
+                ("token", re.search(r'name="token" value="([^"]+)"', shown.text).group(1))],
+                cookies=True).status, 303)
+
+            # One message, five recipients.
+            r = self.server.api("POST", "/api/v1/messages", json.dumps(
+                {"from": TLS_SENDER, "subject": "Five ways",
+                 "to": ["ana5@tls.example", "pia@five.example", "sid@five.example",
+                        "quinn@five.example", "lou@five.example"],
+                 "text": "Haemoglobin 141 g/L"}))
+            self.assertEqual(r.status, 202, r.text)
+            why = {x["address"]: (x["method"], x["why"]) for x in json.loads(r.body)["recipients"]}
+            self.assertEqual(why["ana5@tls.example"][0], "tls-only")
+            self.assertEqual(why["pia@five.example"][0], "pgp")
+            self.assertEqual(why["sid@five.example"][0], "smime")
+            self.assertEqual(why["quinn@five.example"][0], "escrow")
+            self.assertIn("escrow/question", why["quinn@five.example"][1])
+            self.assertEqual(why["lou@five.example"][0], "escrow")
+            self.assertIn("recipient has a portal account", why["lou@five.example"][1])
+            self.assertIn("escrow/login", why["lou@five.example"][1])
+            for address in ("pia@five.example", "sid@five.example", "quinn@five.example"):
+                self.assertIn("offers no STARTTLS", why[address][1])
+
+            # TLS-only: the message itself, over TLS.
+            ana = self.mail_to(self.tls_mx, "ana5@tls.example")
+            self.assertIn(b"Haemoglobin 141", ana)
+            self.assertIn(b"using TLSv1.3", ana)
+            # PGP: GnuPG decrypts what crossed in clear-text SMTP.
+            pia = self.mail_to(self.plain_mx, "pia@five.example")
+            self.assertNotIn(b"Haemoglobin", pia)
+            armored = pia[pia.index(b"-----BEGIN PGP MESSAGE-----"):pia.index(b"-----END PGP MESSAGE-----") + 25]
+            self.assertIn(b"Haemoglobin 141", gpg("--decrypt", stdin=armored).stdout)
+            # S/MIME: OpenSSL decrypts with Sid's key.
+            sid = self.mail_to(self.plain_mx, "sid@five.example")
+            self.assertNotIn(b"Haemoglobin", sid)
+            with open(os.path.join(tmp, "sid.eml"), "wb") as f:
+                f.write(sid)
+            plain = subprocess.run(["openssl", "cms", "-decrypt", "-in", os.path.join(tmp, "sid.eml"),
+                                    "-inkey", key, "-recip", cert], capture_output=True, timeout=60)
+            self.assertEqual(plain.returncode, 0, plain.stderr)
+            self.assertIn(b"Haemoglobin 141", plain.stdout)
+            # Escrow by question: the notice, then the answer from the address book.
+            quinn = email.message_from_bytes(self.mail_to(self.plain_mx, "quinn@five.example"),
+                                             policy=email.policy.default)
+            self.assertNotIn("Haemoglobin", quinn.as_string())
+            rid, page = self.server.open_link(notice_link(quinn))
+            self.assertIn("Favourite colour?", page.text)
+            self.assertEqual(self.server.answer(rid, page, "teal").status, 303)
+            self.assertIn("Haemoglobin 141", self.server.get(f"/r/{rid}", cookies=True).text)
+            # Escrow by login: Lou signs in with the account made before (two notices now:
+            # the welcome and this one; each opens by signing in).
+            def lous_notices():
+                found = [m for m in self.plain_mx.raw_for("lou@five.example") if b"/m/" in m]
+                return found if len(found) >= 2 else None
+            links = {notice_link(email.message_from_bytes(m, policy=email.policy.default))
+                     for m in wait_for(lous_notices, what="lou's second notice")}
+            opened = []
+            for link in links:
+                rid, page = self.server.open_link(link)
+                self.assertIn("Sign in to read your secure message", page.text)
+                signed = self.server.post(f"/r/{rid}/login", form=[
+                    ("csrf", re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)),
+                    ("password", password)], cookies=True)
+                self.assertEqual(signed.status, 303, signed.text)
+                opened.append(self.server.get(f"/r/{rid}", cookies=True).text)
+            self.assertTrue(any("Haemoglobin 141" in text for text in opened), opened)
+        finally:
+            subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True)
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def test_tls_only_is_not_planned_where_the_probe_finds_no_starttls(self):
         # backup.example: the preferred MX refuses connections, the next offers no STARTTLS.
