@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
+#include "base/encoding.h"
 #include "base/text.h"
 #include "policy/settings_json.h"
 
@@ -143,6 +145,61 @@ void AdminApi::Register(http::Router& router) {
                                          {"address", *address}, {"key", *added}}));
     });
   }, http::BodyMode::kBuffered, 1024 * 1024);
+  // Keys and certificates in bulk: {"keys": [{"address", "data"}]}, data armored or PEM,
+  // or "data_base64" for binary; each bad one reported by its index, the good imported.
+  router.Add("POST", "/api/v1/address-books/{book}/keys", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      boost::system::error_code ec;
+      json::value body = json::parse(req.body, ec);
+      const json::array* list = !ec && body.is_object() && body.as_object().contains("keys") &&
+                                        body.as_object().at("keys").is_array()
+                                    ? &body.as_object().at("keys").as_array()
+                                    : nullptr;
+      if (!list) {
+        return Problem(MakeError(ErrorCode::kInvalidArgument,
+                                 "must be {\"keys\": [{\"address\", \"data\"}, ...]}", "keys"));
+      }
+      std::vector<std::pair<std::string, std::string>> keys;
+      std::vector<std::size_t> positions;  // where each key kept came from in the request
+      std::vector<std::pair<std::size_t, std::string>> refused;  // (index, reason)
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const json::object* k = (*list)[i].if_object();
+        const json::value* address = k ? k->if_contains("address") : nullptr;
+        const json::value* data = k ? k->if_contains("data") : nullptr;
+        const json::value* b64 = k ? k->if_contains("data_base64") : nullptr;
+        std::optional<std::string> bytes;
+        if (data && data->is_string()) bytes = std::string(data->get_string());
+        else if (b64 && b64->is_string()) bytes = Base64Decode(b64->get_string());
+        if (!address || !address->is_string() || !bytes) {
+          refused.emplace_back(i, "needs \"address\" and \"data\" (or \"data_base64\") strings");
+          continue;
+        }
+        keys.emplace_back(std::string(address->get_string()), std::move(*bytes));
+        positions.push_back(i);
+      }
+      auto report = books_.ImportKeys(*ref, keys);
+      if (!report.ok()) return Problem(report.error());
+      for (const auto& p : report->problems) refused.emplace_back(positions[p.line - 1], p.reason);
+      std::sort(refused.begin(), refused.end());
+      json::array problems;
+      for (const auto& [index, reason] : refused) problems.push_back({{"index", index}, {"reason", reason}});
+      return http::JsonResponse(200, json::serialize(json::object{
+                                         {"imported", report->imported}, {"problems", std::move(problems)}}));
+    });
+  }, http::BodyMode::kBuffered, kMaxCsvBody);
+  router.Add("GET", "/api/v1/address-books/{book}/keys", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      auto ref = BookParam(req.params[0]);
+      if (!ref.ok()) return Problem(ref.error());
+      auto keys = books_.ExportKeys(*ref);
+      if (!keys.ok()) return Problem(keys.error());
+      json::array out;
+      for (const auto& k : *keys) out.push_back({{"address", k.address}, {"kind", k.kind}, {"data", k.data}});
+      return http::JsonResponse(200, json::serialize(json::object{{"keys", std::move(out)}}));
+    });
+  });
   router.Add("DELETE", "/api/v1/address-books/{book}/entries/{address}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto ref = BookParam(req.params[0]);

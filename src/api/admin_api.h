@@ -5,6 +5,8 @@
 //   GET  /api/v1/address-books/{book}/entries       addresses and kinds
 //   PUT  /api/v1/address-books/{book}/entries/{address}   {"question", "answer"}
 //   PUT  /api/v1/address-books/{book}/keys/{address}      OpenPGP key or S/MIME certificate
+//   POST /api/v1/address-books/{book}/keys          {"keys": [{"address", "data"}]} in bulk
+//   GET  /api/v1/address-books/{book}/keys          every key (armored) and certificate (PEM)
 //   DELETE /api/v1/address-books/{book}/entries/{address}
 //   POST /api/v1/address-books/{book}/import        text/csv → imported count and problems
 //   GET  /api/v1/address-books/{book}/export        text/csv (answers in clear; audited)

@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "api/auth.h"
@@ -49,6 +51,34 @@ struct AdminArgs {
   bool progress = false, off = false;
   std::vector<std::string> assignments;
 };
+
+// Key files are named by their address; the few characters an address may hold that a
+// file name may not ('/') or that would be ambiguous ('%') are percent-encoded.
+std::string AddressToFileName(const std::string& address) {
+  std::string out;
+  for (char ch : address) {
+    if (ch == '/') out += "%2F";
+    else if (ch == '%') out += "%25";
+    else out.push_back(ch);
+  }
+  return out;
+}
+
+std::string FileNameToAddress(const std::string& name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name.compare(i, 3, "%2F") == 0 || name.compare(i, 3, "%2f") == 0) {
+      out.push_back('/');
+      i += 2;
+    } else if (name.compare(i, 3, "%25") == 0) {
+      out.push_back('%');
+      i += 2;
+    } else {
+      out.push_back(name[i]);
+    }
+  }
+  return out;
+}
 
 // Reads a whole input file, refusing one larger than `limit` before reading it.
 Result<std::string> ReadSmallFile(const std::string& path, std::uintmax_t limit) {
@@ -427,6 +457,91 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
       return e;
     }
     std::cout << a.book << ": " << a.name << ": " << *added << "\n";
+    return OkStatus();
+  }));
+  auto* book_keys_in = book->add_subcommand(
+      "import-keys", "Import keys and certificates from a folder of files named <address>.asc, "
+                     ".gpg, .pgp, .pem, .crt, .cer or .der");
+  book_keys_in->add_option("book", args->book)->required();
+  book_keys_in->add_option("folder", args->file)->required();
+  book_keys_in->callback([args, &exit_code] {
+    auto ctx = Open(args->config);
+    if (!ctx.ok()) {
+      exit_code = Fail(ctx.error());
+      return;
+    }
+    auto ref = policy::ParseBookRef(args->book);
+    if (!ref.ok()) {
+      exit_code = Fail(ref.error());
+      return;
+    }
+    // Each file names its recipient: "pat@example.net.asc" is Pat's key.
+    std::vector<std::string> paths;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(args->file, ec)) {
+      if (entry.is_regular_file()) paths.push_back(entry.path().string());
+    }
+    if (ec) {
+      exit_code = Fail(MakeError(ErrorCode::kNotFound, "cannot read the folder " + args->file));
+      return;
+    }
+    std::sort(paths.begin(), paths.end());
+    static const std::set<std::string> kExtensions = {".asc", ".gpg", ".pgp", ".pem", ".crt", ".cer", ".der"};
+    std::vector<std::pair<std::string, std::string>> keys;
+    std::vector<std::string> sources;
+    std::size_t skipped = 0;
+    for (const auto& path : paths) {
+      std::filesystem::path p(path);
+      if (!kExtensions.count(AsciiLower(p.extension().string()))) {
+        std::cerr << path << ": skipped: not named <address>.asc, .gpg, .pgp, .pem, .crt, .cer or .der\n";
+        ++skipped;
+        continue;
+      }
+      auto data = ReadSmallFile(path, kMaxKeyFile);
+      if (!data.ok()) {
+        std::cerr << path << ": " << data.error().message << "\n";
+        ++skipped;
+        continue;
+      }
+      keys.emplace_back(FileNameToAddress(p.stem().string()), std::move(*data));
+      sources.push_back(path);
+    }
+    auto report = (*ctx)->books->ImportKeys(*ref, keys);
+    if (!report.ok()) {
+      exit_code = Fail(report.error());
+      return;
+    }
+    for (const auto& problem : report->problems) {
+      std::cerr << sources[problem.line - 1] << ": " << problem.reason << "\n";
+    }
+    const std::size_t refused = report->problems.size() + skipped;
+    std::cout << "imported " << report->imported << " key" << (report->imported == 1 ? "" : "s")
+              << " into " << args->book << "; " << refused << " file" << (refused == 1 ? "" : "s")
+              << " refused\n";
+    exit_code = refused == 0 ? 0 : 2;
+  });
+  auto* book_keys_out = book->add_subcommand(
+      "export-keys", "Write a book's keys and certificates to a new folder, one <address>.asc or .pem each");
+  book_keys_out->add_option("book", args->book)->required();
+  book_keys_out->add_option("folder", args->file)->required();
+  book_keys_out->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto keys = c.books->ExportKeys(*ref);
+    if (!keys.ok()) return std::move(keys).error();
+    std::error_code ec;
+    if (!std::filesystem::create_directory(a.file, ec)) {
+      return MakeError(ErrorCode::kAlreadyExists, "cannot create the folder " + a.file + " (it may exist)");
+    }
+    for (const auto& k : *keys) {
+      const std::string path = a.file + "/" + AddressToFileName(k.address) +
+                               (k.kind == "pgp" ? ".asc" : ".pem");
+      std::ofstream out(path, std::ios::binary);
+      out << k.data;
+      if (!out) return MakeError(ErrorCode::kIo, "cannot write " + path);
+    }
+    std::cout << keys->size() << " key" << (keys->size() == 1 ? "" : "s") << " of " << a.book
+              << " written to " << a.file << "\n";
     return OkStatus();
   }));
   auto* book_remove = book->add_subcommand("remove", "Remove one entry");

@@ -410,4 +410,15 @@ Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& re
   return OutputBytes(output->get());
 }
 
+Result<std::string> ArmorPgpPublicKey(std::string_view binary) {
+  auto in = MemoryInput(binary);
+  if (!in.ok()) return std::move(in).error();
+  auto out = MemoryOutput();
+  if (!out.ok()) return std::move(out).error();
+  if (auto rc = rnp_enarmor(in->get(), out->get(), "public key"); rc != RNP_SUCCESS) {
+    return RnpError(rc, "cannot armor the key");
+  }
+  return OutputBytes(out->get());
+}
+
 }  // namespace sealpost::pki

@@ -23,6 +23,9 @@ struct PgpPublicKey {
   std::int64_t expires_at = 0;    // when the encryption key stops being usable; 0: never
 };
 
+// A binary OpenPGP public key in ASCII armor ("-----BEGIN PGP PUBLIC KEY BLOCK-----").
+Result<std::string> ArmorPgpPublicKey(std::string_view binary);
+
 // Reads one public key, ASCII-armored or binary, for mail to `address`. Refused with
 // kInvalidArgument and a reason a person can act on: not an OpenPGP key, several keys,
 // revoked, expired, no (sub)key that may encrypt, or no valid user id naming `address`.

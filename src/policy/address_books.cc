@@ -319,6 +319,54 @@ std::string CsvField(const std::string& s) {
 }
 }  // namespace
 
+Result<ImportReport> AddressBookDirectory::ImportKeys(
+    const BookRef& ref, const std::vector<std::pair<std::string, std::string>>& keys,
+    const std::function<void(std::size_t done, std::size_t total)>& progress) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  ImportReport report;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto added = AddKey(ref, keys[i].first, keys[i].second);
+    if (added.ok()) {
+      ++report.imported;
+    } else if (added.error().code == ErrorCode::kInvalidArgument ||
+               added.error().code == ErrorCode::kFailedPrecondition) {
+      report.problems.push_back({i + 1, keys[i].first + ": " + added.error().message});
+    } else {
+      return std::move(added).error();  // the store failed: stop, say so
+    }
+    if (progress) progress(i + 1, keys.size());
+  }
+  return report;
+}
+
+Result<std::vector<AddressBookDirectory::ExportedKey>> AddressBookDirectory::ExportKeys(
+    const BookRef& ref) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  auto entries = store_.ListEntries(book->id);
+  if (!entries.ok()) return std::move(entries).error();
+  std::vector<ExportedKey> out;
+  for (const auto& e : *entries) {
+    if (e.kind != "pgp" && e.kind != "smime") continue;
+    auto opened = OpenEntry(store_, key_, *book, e.address, {"pgp", "smime"}, "key");
+    if (!opened.ok()) return std::move(opened).error();
+    const bool pgp = opened->first == "pgp";
+    const json::value* b64 = opened->second.if_contains(pgp ? "key" : "certificate");
+    std::optional<std::string> bytes;
+    if (b64 && b64->is_string()) bytes = Base64Decode(b64->get_string());
+    if (!bytes) return MakeError(ErrorCode::kIntegrity, "a stored key could not be read");
+    if (pgp) {
+      auto armored = pki::ArmorPgpPublicKey(*bytes);
+      if (!armored.ok()) return std::move(armored).error();
+      out.push_back({e.address, "pgp", std::move(*armored)});
+    } else {
+      out.push_back({e.address, "smime", pki::CertificatePem(*bytes)});
+    }
+  }
+  return out;
+}
+
 Result<std::string> AddressBookDirectory::ExportQuestionsCsv(const BookRef& ref) {
   auto book = Book(ref);
   if (!book.ok()) return std::move(book).error();

@@ -72,6 +72,21 @@ class AddressBookDirectory {
   };
   Result<KeyData> Key(const std::string& book_ref, const std::string& address);
 
+  // Several keys and certificates at once, (address, data) each, every one checked as
+  // AddKey checks it: each bad one is reported by its position (1-based, as `line`) and
+  // reason, the good ones are imported. `progress` as for questions.
+  Result<ImportReport> ImportKeys(
+      const BookRef& ref, const std::vector<std::pair<std::string, std::string>>& keys,
+      const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+  // The book's keys and certificates as stored (OpenPGP armored, X.509 as PEM), with no
+  // judgement of whether they are still valid: what ImportKeys or AddKey read back.
+  struct ExportedKey {
+    std::string address;
+    std::string kind;  // "pgp" or "smime"
+    std::string data;
+  };
+  Result<std::vector<ExportedKey>> ExportKeys(const BookRef& ref);
+
   struct Listing {
     std::string address;
     std::string kind;

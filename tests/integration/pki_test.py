@@ -374,6 +374,64 @@ class PkiTest(unittest.TestCase):
             self.assertEqual(code, 2, (name, out))
             self.assertIn(reason, err)
 
+    def test_keys_and_certificates_import_and_export_in_bulk(self):
+        book = f"user:{SENDER}:bulk"
+        self.assertEqual(self.server.admin("book", "create", book)[0], 0)
+        folder = self.path("bulk-in")
+        os.mkdir(folder)
+        for name, as_name in (("pat.asc", f"{PGP_ED}.asc"), ("rob.gpg", f"{PGP_RSA}.gpg"),
+                              ("sam.pem", f"{SMIME_RSA}.pem"), ("old.asc", "old@example.org.asc"),
+                              ("pat.asc", "wrong@example.org.asc")):
+            shutil.copy(self.path(name), os.path.join(folder, as_name))
+        with open(os.path.join(folder, "notes.txt"), "w") as f:
+            f.write("not a key")
+        code, out, err = self.server.admin("book", "import-keys", book, folder)
+        self.assertEqual(code, 2, err)  # some refused
+        self.assertIn(f"imported 3 keys into {book}; 3 files refused", out)
+        self.assertRegex(err, r"old@example\.org\.asc: old@example\.org: .*expired")
+        self.assertRegex(err, r"wrong@example\.org\.asc: wrong@example\.org: .*")
+        self.assertIn("notes.txt: skipped", err)
+        listed = self.server.admin("book", "list", book)[1]
+        self.assertEqual(sorted(listed.splitlines()),
+                         sorted([f"{PGP_ED}\tpgp", f"{PGP_RSA}\tpgp", f"{SMIME_RSA}\tsmime"]))
+
+        # Exported: what GnuPG and OpenSSL read as the same keys.
+        out_folder = self.path("bulk-out")
+        code, out, err = self.server.admin("book", "export-keys", book, out_folder)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sorted(os.listdir(out_folder)),
+                         sorted([f"{PGP_ED}.asc", f"{PGP_RSA}.asc", f"{SMIME_RSA}.pem"]))
+        shown = run("gpg", "--show-keys", "--with-colons", os.path.join(out_folder, f"{PGP_RSA}.asc"),
+                    env=self.env).stdout.decode()
+        self.assertIn(self.fingerprint(PGP_RSA), shown)
+        def cert_fingerprint(path):
+            return run("openssl", "x509", "-in", path, "-noout", "-fingerprint", "-sha256").stdout
+        self.assertEqual(cert_fingerprint(os.path.join(out_folder, f"{SMIME_RSA}.pem")),
+                         cert_fingerprint(self.path("sam.pem")))
+        self.assertNotEqual(self.server.admin("book", "export-keys", book, out_folder)[0], 0)
+
+        # The same over the API: bad ones reported by their index, the good ones kept.
+        def read(name):
+            with open(self.path(name), "rb") as f:
+                return f.read()
+        book_path = f"user:{SENDER}:bulk".replace("@", "%40")
+        r = self.server.api("POST", f"/api/v1/address-books/{book_path}/keys", json.dumps({"keys": [
+            {"address": SMIME_EC, "data": read("eve.pem").decode()},
+            {"address": "rev@example.org", "data": read("rev.asc").decode()},
+            {"address": PGP_RSA, "data_base64": base64.b64encode(read("rob.gpg")).decode()},
+            {"address": "x@example.org"}]}))
+        self.assertEqual(r.status, 200, r.text)
+        body = json.loads(r.body)
+        self.assertEqual(body["imported"], 2)
+        self.assertEqual([p["index"] for p in body["problems"]], [1, 3])
+        self.assertIn("revoked", body["problems"][0]["reason"])
+        exported = json.loads(self.server.api("GET", f"/api/v1/address-books/{book_path}/keys",
+                                              content_type=None).body)["keys"]
+        kinds = {k["address"]: k["kind"] for k in exported}
+        self.assertEqual(kinds[SMIME_EC], "smime")
+        self.assertEqual(kinds[PGP_RSA], "pgp")
+        self.assertTrue(all(k["data"].startswith("-----BEGIN") for k in exported))
+
     def test_api_takes_a_key_and_refuses_a_bad_one_with_a_problem_document(self):
         with open(self.path("pat.asc"), "rb") as f:
             key = f.read()
