@@ -219,7 +219,8 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
   const std::string password = Field(http::ParseForm(req.body), "password");
   const std::string account_key = AccountKey(link.recipient.address);
   std::int64_t wait = 0;
-  if (!co_await PassGuards(req.client_address, account_key, &wait)) {
+  auto tries = co_await PassGuards(req.client_address, account_key, &wait);
+  if (!tries) {
     spdlog::warn("portal: login for recipient {} refused: too many failures", link.recipient.id);
     co_return TooManyTries(wait);
   }
@@ -252,7 +253,7 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
       break;
   }
   // A wrong password: the address's and the account's guards, and the message's lock.
-  GuardFailed(req.client_address, account_key);
+  tries->Failed();
   std::optional<Result<int>> left;
   co_await offloader_.Offload([&] {
     left.emplace(escrow_.CountFailure(link, req.client_address, "login_failed"));
@@ -289,7 +290,8 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
   const std::string code = Field(http::ParseForm(req.body), "code");
   const std::string account_key = AccountKey(pending->address);
   std::int64_t wait = 0;
-  if (!co_await PassGuards(req.client_address, account_key, &wait)) co_return TooManyTries(wait);
+  auto tries = co_await PassGuards(req.client_address, account_key, &wait);
+  if (!tries) co_return TooManyTries(wait);
   std::optional<Result<LoginAttempt>> attempt;
   co_await offloader_.Offload([&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
   if (!attempt->ok()) {
@@ -307,7 +309,7 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
     co_return co_await OpenForAccount(req, link, visit->token.secret, pending->address,
                                       std::move(cookies));
   }
-  GuardFailed(req.client_address, account_key);
+  tries->Failed();
   std::optional<Result<int>> left;
   const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
   co_await offloader_.Offload([&] {
@@ -346,9 +348,8 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   }
   // Each registration mails a link: count it, so nobody can flood a mailbox from here.
   std::int64_t wait = 0;
-  if (!co_await PassGuards(req.client_address, AccountKey(link.recipient.address), &wait)) {
-    co_return TooManyTries(wait);
-  }
+  auto tries = co_await PassGuards(req.client_address, AccountKey(link.recipient.address), &wait);
+  if (!tries) co_return TooManyTries(wait);
   std::optional<Status> registered;
   co_await offloader_.Offload([&] {
     registered.emplace(accounts_.Register(link.recipient.address, password, link.recipient.id));
@@ -360,7 +361,7 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
     spdlog::error("portal: registration failed: {}", e.ToString());
     co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
   }
-  GuardFailed(req.client_address, AccountKey(link.recipient.address));
+  tries->Failed();  // a mail was sent: it counts
   co_return InfoPage("Check your email",
                      {"We sent a link to " + link.recipient.address + ". Open it to confirm the "
                       "address is yours; you will then be taken to your message.",
@@ -536,7 +537,8 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
   }
   const std::string account_key = AccountKey(signed_in->first.address);
   std::int64_t wait = 0;
-  if (!co_await PassGuards(req.client_address, account_key, &wait)) co_return TooManyTries(wait);
+  auto tries = co_await PassGuards(req.client_address, account_key, &wait);
+  if (!tries) co_return TooManyTries(wait);
   const std::string password = Field(http::ParseForm(req.body), "password");
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
   std::optional<Status> stopped;
@@ -546,7 +548,7 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
   });
   if (!stopped) co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
   if (!stopped->ok()) {
-    GuardFailed(req.client_address, account_key);
+    tries->Failed();
     co_return AccountView(signed_in->first, signed_in->second, true, "", "That password is not right.");
   }
   co_return AccountView(signed_in->first, signed_in->second, false, "Two-step sign-in is now off.", "");
@@ -578,8 +580,9 @@ awaitable<Response> Portal::SubmitResetRequest(http::Request& req) {
   }
   // Every request mails a link: limited like wrong passwords, per client and address.
   std::int64_t wait = 0;
-  if (!co_await PassGuards(req.client_address, AccountKey(address), &wait)) co_return TooManyTries(wait);
-  GuardFailed(req.client_address, AccountKey(address));
+  auto tries = co_await PassGuards(req.client_address, AccountKey(address), &wait);
+  if (!tries) co_return TooManyTries(wait);
+  tries->Failed();
   std::optional<Status> requested;
   co_await offloader_.Offload([&] { requested.emplace(accounts_.RequestReset(address)); });
   if (!requested->ok()) {

@@ -42,6 +42,32 @@ TEST(FailureGuard, FreeTriesThenGrowingDelaysThenTheHourlyCap) {
   EXPECT_EQ(guard.Check(a).wait, 0);
 }
 
+// Guesses sent in parallel all pass Check before any has failed; counting each try
+// from the moment it is let through keeps them under the cap all the same.
+TEST(FailureGuard, TriesInProgressCountAgainstTheCap) {
+  ManualClock clock(1'000'000);
+  FailureGuard guard({/*max_per_hour=*/3, /*free_failures=*/10, 30, 100}, clock);
+  FailureGuard::Verdict v;
+  auto a = guard.Begin("x", &v);
+  auto b = guard.Begin("x", &v);
+  auto c = guard.Begin("x", &v);
+  ASSERT_TRUE(a && b && c);
+  EXPECT_FALSE(guard.Begin("x", &v).has_value());  // three in progress: the cap
+  EXPECT_TRUE(v.refused);
+  EXPECT_TRUE(guard.Begin("y", &v).has_value());  // others are not held back
+  b.reset();  // ended without failing: released
+  auto d = guard.Begin("x", &v);
+  ASSERT_TRUE(d.has_value());
+  a->Failed();
+  c->Failed();
+  d->Failed();
+  EXPECT_TRUE(guard.Check("x").refused);  // three failures now
+  a.reset();  // a try already ended ends once
+  EXPECT_FALSE(guard.Begin("x", &v).has_value());
+  clock.Advance(3600);
+  EXPECT_TRUE(guard.Begin("x", &v).has_value());
+}
+
 TEST(FailureGuard, StaysBounded) {
   ManualClock clock(1'000'000);
   FailureGuard guard({30, 0, 60, 2}, clock);

@@ -131,23 +131,21 @@ Response Portal::TooManyTries(std::int64_t wait_seconds) const {
   return r;
 }
 
-awaitable<bool> Portal::PassGuards(const std::string& client, const std::string& account_key,
-                                   std::int64_t* wait) {
-  auto by_client = guard_.Check(client);
-  FailureGuard::Verdict by_account;
-  if (!account_key.empty()) by_account = account_guard_.Check(account_key);
+awaitable<std::optional<Portal::GuardTries>> Portal::PassGuards(const std::string& client,
+                                                                const std::string& account_key,
+                                                                std::int64_t* wait) {
+  GuardTries tries;
+  FailureGuard::Verdict by_client, by_account;
+  tries.client = guard_.Begin(client, &by_client);
+  if (!account_key.empty()) tries.account = account_guard_.Begin(account_key, &by_account);
   *wait = std::max(by_client.wait, by_account.wait);
-  if (by_client.refused || by_account.refused) co_return false;
+  // Refused by either: whatever the other let through is released with `tries`.
+  if (by_client.refused || by_account.refused) co_return std::nullopt;
   if (*wait > 0) {
     asio::steady_timer slow(co_await asio::this_coro::executor, std::chrono::seconds(*wait));
     co_await slow.async_wait(asio::use_awaitable);
   }
-  co_return true;
-}
-
-void Portal::GuardFailed(const std::string& client, const std::string& account_key) {
-  guard_.Failed(client);
-  if (!account_key.empty()) account_guard_.Failed(account_key);
+  co_return std::move(tries);
 }
 
 Response Portal::GonePage(const LinkState& link) const {
@@ -399,7 +397,8 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
   const std::string answer = http::FormValue(*form, "answer").value_or("");
   // Guesses spread over many messages from one address meet this before any lock.
   std::int64_t wait = 0;
-  if (!co_await PassGuards(req.client_address, "", &wait)) {
+  auto tries = co_await PassGuards(req.client_address, "", &wait);
+  if (!tries) {
     spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
                  req.client_address);
     co_return TooManyTries(wait);
@@ -419,7 +418,7 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
     const Error& e = key->error();
     if (e.code == ErrorCode::kUnauthenticated ||
         (e.code == ErrorCode::kFailedPrecondition && e.message == "locked")) {
-      GuardFailed(req.client_address, "");
+      tries->Failed();
     }
     if (e.code == ErrorCode::kUnauthenticated) {
       const std::string left = e.message;

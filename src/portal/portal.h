@@ -77,11 +77,21 @@ class Portal {
   http::Response OutboxMail(const std::string& name) const;
 
   http::Response TooManyTries(std::int64_t wait_seconds) const;
-  // Waits out the guards' delay for this client (and account, if named); false when
-  // the hourly cap refuses the try outright (`*wait` says for how long).
-  boost::asio::awaitable<bool> PassGuards(const std::string& client, const std::string& account_key,
-                                          std::int64_t* wait);
-  void GuardFailed(const std::string& client, const std::string& account_key);
+  // One request's tries, counted against the client's guard (and the account's, if
+  // named) from the moment they pass: parallel guesses cannot go past the caps. A try
+  // that is not marked failed is released when this goes out of scope.
+  struct GuardTries {
+    std::optional<FailureGuard::Try> client, account;
+    void Failed() {
+      if (client) client->Failed();
+      if (account) account->Failed();
+    }
+  };
+  // Waits out the guards' delay for this client (and account, if named); nullopt when
+  // an hourly cap refuses the try outright (`*wait` says for how long).
+  boost::asio::awaitable<std::optional<GuardTries>> PassGuards(const std::string& client,
+                                                               const std::string& account_key,
+                                                               std::int64_t* wait);
 
   // Portal accounts (account_pages.cc): recipients who verify by signing in.
   boost::asio::awaitable<http::Response> LoginGate(http::Request& req, const LinkState& link,

@@ -168,6 +168,53 @@ class SenderControlsTest(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def test_wrong_answers_sent_all_at_once_still_meet_the_cap(self):
+        """Eight guesses in parallel: each try counts from the moment it is let through,
+        so no more than the cap are ever looked at, however they are timed."""
+        import http.client
+        import ssl
+        import threading
+        import urllib.parse
+        server = Sealpost(settings={"max_failures_per_address_per_hour": "3"}).start()
+        try:
+            forms = []
+            for to in ("kent@example.net", "arnie@example.net"):
+                r = server.api("POST", "/api/v1/messages", json.dumps({
+                    "from": "a@clinic.example", "to": [to], "text": "Ferritin 30",
+                    "options": {"escrow": {"question": "Pet?", "answer": "Rex"}}}))
+                self.assertEqual(r.status, 202, r.text)
+                rid, page = server.open_notice(to)
+                with open(server.cookie_jar) as f:
+                    link = re.search(r"__Host-sp_link\t(\S+)", f.read()).group(1)
+                csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+                forms.append((rid, link, csrf))
+            statuses = []
+            lock = threading.Lock()
+
+            def guess(rid, link, csrf):
+                conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=60,
+                                                   context=ssl._create_unverified_context())
+                body = urllib.parse.urlencode({"csrf": csrf, "answer": "Fido"})
+                conn.request("POST", f"/r/{rid}", body=body, headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"__Host-sp_link={link}"})
+                status = conn.getresponse().status
+                conn.close()
+                with lock:
+                    statuses.append(status)
+            threads = [threading.Thread(target=guess, args=forms[i % 2]) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=90)
+            self.assertEqual(len(statuses), 8)
+            looked_at = [s for s in statuses if s != 429]
+            self.assertLessEqual(len(looked_at), 3, statuses)
+            self.assertEqual(len(server.sql("SELECT id FROM events WHERE type = 'answer_failed'")),
+                             len(looked_at))
+        finally:
+            server.cleanup()
+
     def test_the_recipient_sees_who_opened_their_copy(self):
         self.send("selma@example.net")
         rid, page = self.server.open_notice("selma@example.net")
