@@ -139,7 +139,7 @@ Result<std::pair<PortalAccountRecord, std::string>> PortalAccounts::Confirm(std:
 
 Result<LoginAttempt> PortalAccounts::Login(const std::string& address, std::string_view password) {
   LoginAttempt attempt;
-  auto found = store_.FindByAddress(address);
+  auto found = store_.FindByAddress("", address);
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value() || !(*found)->confirmed_at) {
     (void)VerifySecret(decoy_hash_, password);  // the same time as a wrong password
@@ -202,7 +202,7 @@ Result<LoginAttempt> PortalAccounts::SecondFactor(const std::string& account_id,
 }
 
 Status PortalAccounts::RequestReset(const std::string& address) {
-  auto found = store_.FindByAddress(address);
+  auto found = store_.FindByAddress("", address);
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value() || !(*found)->confirmed_at) return OkStatus();
   auto mailed = MailLink(**found, "reset", "");
@@ -245,7 +245,7 @@ Result<std::optional<PortalAccountRecord>> PortalAccounts::Find(const std::strin
 }
 
 bool PortalAccounts::HasConfirmedAccount(const std::string& address) {
-  auto found = store_.FindByAddress(address);
+  auto found = store_.FindByAddress("", address);
   return found.ok() && found->has_value() && (*found)->confirmed_at.has_value();
 }
 

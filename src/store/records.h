@@ -146,10 +146,12 @@ struct MtaStsPolicyRecord {
   std::int64_t expires_at = 0;
 };
 
-// A recipient's portal account (issue 7): one per address. Unconfirmed until the
-// address's owner follows the link mailed to it; only confirmed accounts log in.
+// A recipient's portal account (issue 7): one per address in each namespace (a pool of
+// accounts; "" is the shared default pool — issue 8 adds the others). Unconfirmed until
+// the address's owner follows the link mailed to it; only confirmed accounts log in.
 struct PortalAccountRecord {
   std::string id;
+  std::string namespace_name;  // the pool it belongs to; "" the shared default
   std::string address;        // as registered; matched case-insensitively
   std::string password_hash;  // Argon2id PHC string
   std::int64_t created_at = 0;

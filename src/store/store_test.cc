@@ -317,7 +317,7 @@ TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
   TempDir dir;
   auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
   auto store = sqlite::NewPortalAccountStore(*db);
-  PortalAccountRecord a{"acc1", "Homer@Example.net", "$argon2id$1", 100, std::nullopt, "", -1, {}};
+  PortalAccountRecord a{"acc1", "", "Homer@Example.net", "$argon2id$1", 100, std::nullopt, "", -1, {}};
   ASSERT_TRUE(store->Register(a, {"tok1", "acc1", "confirm", "rid1", 200}).ok());
   // Unconfirmed: a second registration replaces it, and its link with it.
   a.id = "acc2";
@@ -325,7 +325,7 @@ TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
   ASSERT_TRUE(store->Register(a, {"tok2", "acc2", "confirm", "rid1", 200}).ok());
   EXPECT_FALSE(store->Find("acc1")->has_value());
   EXPECT_FALSE(store->TakeToken("tok1", "confirm", 150)->has_value());
-  auto found = store->FindByAddress("homer@EXAMPLE.net");
+  auto found = store->FindByAddress("", "homer@EXAMPLE.net");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id, "acc2");
   EXPECT_FALSE((*found)->confirmed_at);
@@ -344,6 +344,12 @@ TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
   a.id = "acc3";
   EXPECT_EQ(store->Register(a, {"tok4", "acc3", "confirm", "", 300}).error().code,
             ErrorCode::kAlreadyExists);
+  // Another namespace's pool: the same address, another account, unaware of the first.
+  a.namespace_name = "springfield";
+  ASSERT_TRUE(store->Register(a, {"tok6", "acc3", "confirm", "", 300}).ok());
+  EXPECT_EQ((*store->FindByAddress("springfield", "homer@example.net"))->id, "acc3");
+  EXPECT_EQ((*store->FindByAddress("", "homer@example.net"))->id, "acc2");
+  EXPECT_FALSE(store->FindByAddress("shelbyville", "homer@example.net")->has_value());
   // A new password drops outstanding reset links.
   ASSERT_TRUE(store->PutToken({"tok5", "acc2", "reset", "", 900}).ok());
   ASSERT_TRUE(store->SetPassword("acc2", "$argon2id$3").ok());

@@ -83,11 +83,14 @@ class PortalAccountStore {
  public:
   virtual ~PortalAccountStore() = default;
   // A new unconfirmed account with its confirmation token. An unconfirmed account
-  // for the same address is replaced (whoever controls the mailbox confirms one);
-  // kAlreadyExists when a confirmed one exists.
+  // for the same address in the same namespace is replaced (whoever controls the
+  // mailbox confirms one); kAlreadyExists when a confirmed one exists there.
   virtual Status Register(const PortalAccountRecord& account, const PortalTokenRecord& token) = 0;
   virtual Result<std::optional<PortalAccountRecord>> Find(const std::string& id) = 0;
-  virtual Result<std::optional<PortalAccountRecord>> FindByAddress(const std::string& address) = 0;
+  // The namespace's account of `address` (case-insensitive); other namespaces' are
+  // never seen.
+  virtual Result<std::optional<PortalAccountRecord>> FindByAddress(const std::string& namespace_name,
+                                                                   const std::string& address) = 0;
   virtual Status PutToken(const PortalTokenRecord& token) = 0;
   // A live token of that purpose, left in place (to show the form it leads to).
   virtual Result<std::optional<PortalTokenRecord>> FindToken(const std::string& hash,

@@ -6,17 +6,18 @@ namespace sealpost::sqlite {
 namespace {
 
 constexpr const char* kAccountColumns =
-    "id, address, password_hash, created_at, confirmed_at, sealed_totp, totp_last_step";
+    "id, namespace, address, password_hash, created_at, confirmed_at, sealed_totp, totp_last_step";
 
 PortalAccountRecord ReadAccount(const Statement& s) {
   PortalAccountRecord a;
   a.id = s.Text(0);
-  a.address = s.Text(1);
-  a.password_hash = s.Text(2);
-  a.created_at = s.Int(3);
-  a.confirmed_at = s.OptionalInt(4);
-  a.sealed_totp = s.Text(5);
-  a.totp_last_step = s.Int(6);
+  a.namespace_name = s.Text(1);
+  a.address = s.Text(2);
+  a.password_hash = s.Text(3);
+  a.created_at = s.Int(4);
+  a.confirmed_at = s.OptionalInt(5);
+  a.sealed_totp = s.Text(6);
+  a.totp_last_step = s.Int(7);
   return a;
 }
 
@@ -32,8 +33,8 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
 
   Status Register(const PortalAccountRecord& a, const PortalTokenRecord& token) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
-      Statement existing(db, "SELECT confirmed_at FROM portal_accounts WHERE address = ?");
-      existing.Bind(1, a.address);
+      Statement existing(db, "SELECT confirmed_at FROM portal_accounts WHERE namespace = ? AND address = ?");
+      existing.Bind(1, a.namespace_name).Bind(2, a.address);
       auto row = existing.Step();
       if (!row.ok()) return std::move(row).error();
       if (*row && existing.OptionalInt(0)) {
@@ -41,25 +42,27 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
       }
       // An unconfirmed account proves nothing yet: a new registration replaces it, and
       // its confirmation links with it (ON DELETE CASCADE).
-      auto s = Statement(db, "DELETE FROM portal_accounts WHERE address = ? AND confirmed_at IS NULL")
-                   .Bind(1, a.address).Run();
+      auto s = Statement(db, "DELETE FROM portal_accounts WHERE namespace = ? AND address = ? "
+                             "AND confirmed_at IS NULL")
+                   .Bind(1, a.namespace_name).Bind(2, a.address).Run();
       if (!s.ok()) return s;
       s = Statement(db, std::string("INSERT INTO portal_accounts (") + kAccountColumns +
-                            ") VALUES (?,?,?,?,?,?,?)")
-              .Bind(1, a.id).Bind(2, a.address).Bind(3, a.password_hash).Bind(4, a.created_at)
-              .Bind(5, a.confirmed_at).BindBlob(6, a.sealed_totp).Bind(7, a.totp_last_step)
-              .Run();
+                            ") VALUES (?,?,?,?,?,?,?,?)")
+              .Bind(1, a.id).Bind(2, a.namespace_name).Bind(3, a.address).Bind(4, a.password_hash)
+              .Bind(5, a.created_at).Bind(6, a.confirmed_at).BindBlob(7, a.sealed_totp)
+              .Bind(8, a.totp_last_step).Run();
       if (!s.ok()) return s;
       return InsertToken(db, token);
     });
   }
 
   Result<std::optional<PortalAccountRecord>> Find(const std::string& id) override {
-    return FindWhere("id = ?", id);
+    return FindWhere("id = ?", {id});
   }
 
-  Result<std::optional<PortalAccountRecord>> FindByAddress(const std::string& address) override {
-    return FindWhere("address = ?", address);
+  Result<std::optional<PortalAccountRecord>> FindByAddress(const std::string& namespace_name,
+                                                           const std::string& address) override {
+    return FindWhere("namespace = ? AND address = ?", {namespace_name, address});
   }
 
   Status PutToken(const PortalTokenRecord& token) override {
@@ -165,11 +168,12 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
   }
 
  private:
-  Result<std::optional<PortalAccountRecord>> FindWhere(const char* where, const std::string& value) {
+  Result<std::optional<PortalAccountRecord>> FindWhere(const char* where,
+                                                       const std::vector<std::string>& values) {
     std::optional<PortalAccountRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, std::string("SELECT ") + kAccountColumns + " FROM portal_accounts WHERE " + where);
-      s.Bind(1, value);
+      for (std::size_t i = 0; i < values.size(); ++i) s.Bind(static_cast<int>(i + 1), values[i]);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
       if (!*row) return OkStatus();

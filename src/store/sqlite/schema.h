@@ -236,12 +236,14 @@ ALTER TABLE messages ADD COLUMN read_receipt INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE recipients ADD COLUMN verification TEXT NOT NULL DEFAULT 'question';
 CREATE TABLE portal_accounts (
   id TEXT PRIMARY KEY,
-  address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  namespace TEXT NOT NULL DEFAULT '',
+  address TEXT NOT NULL COLLATE NOCASE,
   password_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   confirmed_at INTEGER,
   sealed_totp BLOB NOT NULL DEFAULT X'',
-  totp_last_step INTEGER NOT NULL DEFAULT -1
+  totp_last_step INTEGER NOT NULL DEFAULT -1,
+  UNIQUE (namespace, address)
 );
 CREATE TABLE portal_recovery_codes (
   account_id TEXT NOT NULL REFERENCES portal_accounts(id) ON DELETE CASCADE,
