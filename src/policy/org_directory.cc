@@ -106,6 +106,16 @@ Result<SettingsLayer> OrgDirectory::Settings(OrgLevel level, const std::string& 
 }
 
 Status OrgDirectory::Store(OrgLevel level, const std::string& name, const SettingsLayer& layer) {
+  // A namespace is pointed at only once it exists: a typo would silently put recipients
+  // in the shared pool.
+  if (layer.namespace_name) {
+    auto ns = store_.FindNamespace(*layer.namespace_name);
+    if (!ns.ok()) return std::move(ns).error();
+    if (!ns->has_value()) {
+      return MakeError(ErrorCode::kInvalidArgument, "there is no namespace " + *layer.namespace_name,
+                       "namespace");
+    }
+  }
   auto sealed = Seal(level, name, layer);
   if (!sealed.ok()) return std::move(sealed).error();
   return store_.SetSettings(level, name, *sealed);

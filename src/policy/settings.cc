@@ -3,6 +3,7 @@
 #include "base/text.h"
 #include "mime/address.h"
 #include "policy/content_rules.h"
+#include "policy/namespaces.h"
 
 namespace sealpost::policy {
 
@@ -44,6 +45,7 @@ void ApplyLayer(EffectiveSettings& e, const SettingsLayer& l, Level level) {
   Apply(e.failure_action, l.failure_action, level);
   Apply(e.content_rules, l.content_rules, level);
   Apply(e.preferred_address_book, l.preferred_address_book, level);
+  Apply(e.namespace_name, l.namespace_name, level);
 }
 
 bool ValidDomainPattern(std::string_view p) {
@@ -86,6 +88,10 @@ Status Validate(const SettingsLayer& l) {
   }
   if (l.fixed_subject && l.fixed_subject->find_first_of("\r\n") != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "must be one line", "fixed_subject");
+  }
+  if (l.namespace_name && !IsNamespaceName(*l.namespace_name)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "must be a namespace name (lower-case letters, digits and '-')", "namespace");
   }
   if (l.content_rules) {
     auto compiled = ContentRules::Compile(*l.content_rules);

@@ -45,6 +45,7 @@ struct SettingsLayer {
   std::optional<FailureAction> failure_action;
   std::optional<std::vector<ContentRuleSpec>> content_rules;  // empty list: encrypt everything
   std::optional<std::string> preferred_address_book;
+  std::optional<std::string> namespace_name;  // the namespace its recipients' accounts are in
 };
 
 template <typename T>
@@ -63,6 +64,7 @@ struct EffectiveSettings {
   Sourced<FailureAction> failure_action{FailureAction::kBounce};
   Sourced<std::vector<ContentRuleSpec>> content_rules{};
   Sourced<std::optional<std::string>> preferred_address_book{};
+  Sourced<std::optional<std::string>> namespace_name{};
 };
 
 // `domain` and `user` may be null (an account-wide sender, a domain without users).

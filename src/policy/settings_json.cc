@@ -55,6 +55,7 @@ std::string SettingsToJson(const SettingsLayer& l) {
     o["content_rules"] = std::move(a);
   }
   if (l.preferred_address_book) o["preferred_address_book"] = *l.preferred_address_book;
+  if (l.namespace_name) o["namespace"] = *l.namespace_name;
   return json::serialize(o);
 }
 
@@ -119,6 +120,9 @@ Result<SettingsLayer> SettingsFromJson(std::string_view text) {
     } else if (k == "preferred_address_book") {
       if (!value.is_string() || value.get_string().empty()) return Bad(k, "must be a book name");
       l.preferred_address_book = std::string(value.get_string());
+    } else if (k == "namespace") {
+      if (!value.is_string()) return Bad(k, "must be a namespace name");
+      l.namespace_name = std::string(value.get_string());
     } else {
       return Bad(SanitizeForLog(k, 64), "is not a setting");
     }
@@ -179,6 +183,9 @@ Status SetFromText(SettingsLayer& layer, std::string_view assignment) {
   } else if (name == "preferred_address_book") {
     if (unset) l.preferred_address_book.reset();
     else l.preferred_address_book = std::string(value);
+  } else if (name == "namespace") {
+    if (unset) l.namespace_name.reset();
+    else l.namespace_name = std::string(value);
   } else if (name == "content_rules") {
     return Bad(name, "set content rules from a JSON file (settings import)");
   } else {

@@ -204,6 +204,20 @@ struct AccountRecord {
   std::int64_t created_at = 0;
 };
 
+// A namespace (issue 8): a separate pool of portal accounts with its own branding.
+// Accounts and domains are pointed at one by their `namespace` setting.
+struct NamespaceRecord {
+  std::string name;             // [a-z0-9-], 1 to 63 characters; "" is the shared pool
+  std::string display_name;     // shown in notices and on its portal pages
+  std::string colour;           // the accent colour, "#rrggbb"
+  std::string support_contact;  // how recipients reach the organisation's help
+  std::vector<std::string> hosts;  // host names its portal answers on; each in one namespace
+  std::string logo;             // PNG or SVG bytes; empty for none
+  std::string logo_type;        // "image/png" or "image/svg+xml"
+  bool message_center = false;  // the server holds message keys (issue 8)
+  std::int64_t created_at = 0;
+};
+
 struct DomainRecord {
   std::string name;  // the mail domain, e.g. clinic.example
   std::string account;

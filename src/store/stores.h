@@ -136,6 +136,12 @@ class OrgStore {
   // kNotFound when nothing is known of the domain.
   virtual Status ForgetMxTls(const std::string& domain) = 0;
   // Inserts or replaces the scope's identity of that kind.
+  // Namespaces: created once (kAlreadyExists), then replaced whole by UpdateNamespace
+  // (kNotFound). A host name already held by another namespace is kAlreadyExists.
+  virtual Status CreateNamespace(const NamespaceRecord& ns) = 0;
+  virtual Status UpdateNamespace(const NamespaceRecord& ns) = 0;
+  virtual Result<std::optional<NamespaceRecord>> FindNamespace(const std::string& name) = 0;
+  virtual Result<std::vector<NamespaceRecord>> ListNamespaces() = 0;
   // DKIM keys: one per domain and algorithm, replaced when made again.
   virtual Status PutDkimKey(const DkimKeyRecord& key) = 0;
   // A domain's keys ("" for every domain's), by domain then algorithm.

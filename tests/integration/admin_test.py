@@ -150,6 +150,47 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("no address book user:x:none", err)
 
+    def test_namespaces_are_created_branded_and_pointed_at(self):
+        logo = os.path.join(self.server.tmp, "logo.png")
+        with open(logo, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + os.urandom(64))
+        out = self.ok("namespace", "create", "springfield", "--display-name", "Springfield General",
+                      "--colour", "#1d4e89", "--support", "help@springfield.example, 555-0100",
+                      "--host", "Secure.Springfield.example", "--logo", logo)
+        self.assertIn("namespace springfield created (Springfield General)", out)
+        shown = self.ok("namespace", "show", "springfield")
+        for line in ("display name: Springfield General", "colour: #1d4e89",
+                     "support: help@springfield.example, 555-0100",
+                     "hosts: secure.springfield.example", "logo: image/png, 72 bytes",
+                     "message center: off"):
+            self.assertIn(line, shown)
+        # Refused, with the reason, and nothing made.
+        for args, why in ((["shelbyville", "--display-name", "S", "--colour", "#ffd700"],
+                           "too light for white text"),
+                          (["shelbyville", "--display-name", "S", "--host", "secure.springfield.example"],
+                           "already belongs to namespace springfield"),
+                          (["Shelbyville", "--display-name", "S"], "lower-case letters"),
+                          (["shelbyville", "--display-name", "S", "--logo", self.server.config],
+                           "PNG or SVG")):
+            code, _, err = self.admin("namespace", "create", *args)
+            self.assertNotEqual(code, 0, args)
+            self.assertIn(why, err)
+        self.assertNotIn("shelbyville", self.ok("namespace", "list"))
+        self.ok("namespace", "set", "springfield", "--message-center", "on", "--logo", "")
+        shown = self.ok("namespace", "show", "springfield")
+        self.assertIn("message center: on", shown)
+        self.assertIn("logo: none", shown)
+        self.assertIn("display name: Springfield General", shown)  # untouched by set
+        # Accounts and domains point at a namespace that exists.
+        self.ok("account", "create", "Springfield")
+        self.ok("domain", "create", "clinic.example", "--account", "Springfield")
+        code, _, err = self.admin("settings", "set", "domain", "clinic.example", "namespace=nope")
+        self.assertNotEqual(code, 0)
+        self.assertIn("there is no namespace nope", err)
+        self.ok("settings", "set", "domain", "clinic.example", "namespace=springfield")
+        self.assertIn('"namespace":"springfield"',
+                      self.ok("settings", "show", "domain", "clinic.example").replace(" ", ""))
+
     def test_bad_input_names_the_problem_and_changes_nothing(self):
         self.ok("account", "create", "Springfield")
         self.ok("domain", "create", "clinic.example", "--account", "Springfield")

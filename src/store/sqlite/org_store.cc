@@ -20,6 +20,66 @@ bool Exists(sqlite3* db, const char* sql, const std::string& key) {
 }
 
 class SqliteOrgStore final : public OrgStore {
+ private:
+  static Status WriteNamespace(sqlite3* db, const NamespaceRecord& n) {
+    auto s = Statement(db, "INSERT INTO namespaces VALUES (?,?,?,?,?,?,?,?)")
+                 .Bind(1, n.name).Bind(2, n.display_name).Bind(3, n.colour).Bind(4, n.support_contact)
+                 .BindBlob(5, n.logo).Bind(6, n.logo_type)
+                 .Bind(7, std::int64_t{n.message_center ? 1 : 0}).Bind(8, n.created_at).Run();
+    if (!s.ok()) return s;
+    for (const auto& host : n.hosts) {
+      Statement owner(db, "SELECT namespace FROM namespace_hosts WHERE host = ?");
+      owner.Bind(1, host);
+      auto row = owner.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         "host " + host + " already belongs to namespace " + owner.Text(0), "host");
+      }
+      s = Statement(db, "INSERT INTO namespace_hosts VALUES (?,?)").Bind(1, host).Bind(2, n.name).Run();
+      if (!s.ok()) return s;
+    }
+    return OkStatus();
+  }
+
+  Result<std::vector<NamespaceRecord>> ReadNamespaces(const std::optional<std::string>& name) {
+    std::vector<NamespaceRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, std::string("SELECT name, display_name, colour, support_contact, logo, logo_type, "
+                                  "message_center, created_at FROM namespaces") +
+                          (name ? " WHERE name = ?" : " ORDER BY name"));
+      if (name) s.Bind(1, *name);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) break;
+        NamespaceRecord n;
+        n.name = s.Text(0);
+        n.display_name = s.Text(1);
+        n.colour = s.Text(2);
+        n.support_contact = s.Text(3);
+        n.logo = s.Text(4);
+        n.logo_type = s.Text(5);
+        n.message_center = s.Int(6) != 0;
+        n.created_at = s.Int(7);
+        out.push_back(std::move(n));
+      }
+      for (auto& n : out) {
+        Statement hosts(db, "SELECT host FROM namespace_hosts WHERE namespace = ? ORDER BY host");
+        hosts.Bind(1, n.name);
+        for (;;) {
+          auto row = hosts.Step();
+          if (!row.ok()) return std::move(row).error();
+          if (!*row) break;
+          n.hosts.push_back(hosts.Text(0));
+        }
+      }
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
  public:
   explicit SqliteOrgStore(Database& db) : db_(db) {}
 
@@ -46,6 +106,37 @@ class SqliteOrgStore final : public OrgStore {
           .Bind(4, d.created_at).Run();
     });
   }
+
+  Status CreateNamespace(const NamespaceRecord& n) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      if (Exists(db, "SELECT 1 FROM namespaces WHERE name = ?", n.name)) {
+        return MakeError(ErrorCode::kAlreadyExists, "namespace " + n.name + " already exists");
+      }
+      return WriteNamespace(db, n);
+    });
+  }
+
+  Status UpdateNamespace(const NamespaceRecord& n) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      if (!Exists(db, "SELECT 1 FROM namespaces WHERE name = ?", n.name)) {
+        return MakeError(ErrorCode::kNotFound, "no namespace " + n.name);
+      }
+      auto s = Statement(db, "DELETE FROM namespace_hosts WHERE namespace = ?").Bind(1, n.name).Run();
+      if (!s.ok()) return s;
+      s = Statement(db, "DELETE FROM namespaces WHERE name = ?").Bind(1, n.name).Run();
+      if (!s.ok()) return s;
+      return WriteNamespace(db, n);
+    });
+  }
+
+  Result<std::optional<NamespaceRecord>> FindNamespace(const std::string& name) override {
+    auto all = ReadNamespaces(name);
+    if (!all.ok()) return std::move(all).error();
+    if (all->empty()) return std::optional<NamespaceRecord>();
+    return std::optional<NamespaceRecord>(std::move(all->front()));
+  }
+
+  Result<std::vector<NamespaceRecord>> ListNamespaces() override { return ReadNamespaces(std::nullopt); }
 
   Status CreateUser(const UserRecord& u) override {
     return db_.Transaction([&](sqlite3* db) -> Status {

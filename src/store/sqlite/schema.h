@@ -259,6 +259,24 @@ CREATE TABLE portal_tokens (
 );
 CREATE INDEX portal_tokens_by_account ON portal_tokens(account_id);
 )sql",
+    // 17: namespaces (issue 8): pools of portal accounts with their own branding, and
+    // the host names each one's portal answers on.
+    R"sql(
+CREATE TABLE namespaces (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  display_name TEXT NOT NULL,
+  colour TEXT NOT NULL,
+  support_contact TEXT NOT NULL DEFAULT '',
+  logo BLOB NOT NULL DEFAULT X'',
+  logo_type TEXT NOT NULL DEFAULT '',
+  message_center INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE namespace_hosts (
+  host TEXT PRIMARY KEY COLLATE NOCASE,
+  namespace TEXT NOT NULL REFERENCES namespaces(name) ON DELETE CASCADE
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite
