@@ -23,7 +23,7 @@ struct Books : AddressBooks {
   }
 };
 struct Portal : PortalRegistry {
-  bool HasAccount(std::string_view a) const override { return a.size() % 7 == 0; }
+  bool HasAccount(std::string_view, std::string_view a) const override { return a.size() % 7 == 0; }
 };
 struct Tls : TlsKnowledge {
   std::optional<TlsCapability> Lookup(std::string_view d) const override {

@@ -272,6 +272,8 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   input.html = m.html;
   input.expires_at = clock_.NowUnix() + std::int64_t{86400} * (*plan)->expiry_days;
   input.notice_subject = (*plan)->notice_subject;
+  input.namespace_name = (*plan)->namespace_name;
+  input.organisation = (*plan)->organisation;
   input.read_receipt = m.read_receipt;
 
   std::optional<Result<SubmitResult>> submitted;

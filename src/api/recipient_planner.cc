@@ -47,6 +47,12 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
           ? server_default_expiry_days_
           : settings.default_expiry_days.value);
   if (settings.fixed_subject.value) plan.notice_subject = *settings.fixed_subject.value;
+  if (settings.namespace_name.value) {
+    auto ns = directory_.Namespace(*settings.namespace_name.value);
+    if (!ns.ok()) return std::move(ns).error();
+    plan.namespace_name = ns->name;
+    plan.organisation = ns->display_name;
+  }
 
   auto books = books_.OrderFor(m.from);
   if (!books.ok()) return std::move(books).error();

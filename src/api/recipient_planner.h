@@ -61,6 +61,8 @@ struct RecipientPlan {
   std::vector<FailedRecipient> bounce;            // failure action: tell the sender
   int expiry_days = 30;
   std::string notice_subject;                     // the sender's fixed subject, if set
+  std::string namespace_name;                     // the sender's namespace ("" shared)
+  std::string organisation;                       // its display name, for the notices
 };
 
 class RecipientPlanner {

@@ -44,7 +44,9 @@ class RecipientPlannerTest : public ::testing::Test {
   std::optional<policy::StoredAddressBooks> view_;
   std::optional<policy::StoredTlsKnowledge> tls_;
   struct Accounts final : policy::PortalRegistry {
-    bool HasAccount(std::string_view address) const override { return address == "member@y.example"; }
+    bool HasAccount(std::string_view, std::string_view address) const override {
+      return address == "member@y.example";
+    }
   } portal_;
   std::optional<RecipientPlanner> planner_;
 };

@@ -73,7 +73,7 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   for (std::size_t i = 0; i < escrow_count; ++i) {
     const RecipientRecord& r = m.recipients[i];
     NoticeContent notice;
-    notice.organisation = settings_.organisation;
+    notice.organisation = input.organisation.empty() ? settings_.organisation : input.organisation;
     notice.from_address = settings_.notice_from;
     notice.to_address = r.address;
     notice.sender_address = input.from;
@@ -429,6 +429,7 @@ Result<std::string> EscrowService::Reply(const LinkState& link, const std::strin
                                                           : "Re: " + original_subject;
   input.text = text;
   input.expires_at = now + std::int64_t{86400} * expiry_days;
+  input.namespace_name = link.message.namespace_name;
   EscrowRecipientInput to;
   to.address = link.message.sender;
   to.kind = "to";

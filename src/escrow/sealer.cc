@@ -173,6 +173,7 @@ Result<SealedMessage> Draft::Seal(const SealInput& input) {
   record.created_at = now;
   record.expires_at = input.expires_at;
   record.read_receipt = input.read_receipt;
+  record.namespace_name = input.namespace_name;
   record.signing_key_id = sealer_.signer_.key_id;
   record.manifest_blob = manifest_blob;
   record.blob_ids = blob_ids_;

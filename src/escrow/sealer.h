@@ -65,6 +65,10 @@ struct SealInput {
   // The notice's fixed subject from the sender's settings; empty: the server's.
   std::string notice_subject;
   bool read_receipt = false;
+  // The namespace of the sender's settings: its portal, its pool of accounts, and its
+  // display name (`organisation`, "" for the server's) in the notices.
+  std::string namespace_name;
+  std::string organisation;
 };
 
 struct SealedMessage {

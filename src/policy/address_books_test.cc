@@ -85,7 +85,7 @@ TEST_F(AddressBooksTest, OrderAndLookupFeedTheEngine) {
   EXPECT_FALSE(view.Find("garbage", "pat@example.net").has_value());
 
   // The subscribed book comes before the default one.
-  struct NoPortal : PortalRegistry { bool HasAccount(std::string_view) const override { return false; } } portal;
+  struct NoPortal : PortalRegistry { bool HasAccount(std::string_view, std::string_view) const override { return false; } } portal;
   struct NoTls : TlsKnowledge { std::optional<TlsCapability> Lookup(std::string_view) const override { return std::nullopt; } } tls;
   EffectiveSettings settings;
   MessageChoices choices;

@@ -177,6 +177,13 @@ Result<EffectiveSettings> OrgDirectory::EffectiveFor(const std::string& sender) 
   return Resolve(*account_layer, &*domain_layer, user_layer ? &*user_layer : nullptr);
 }
 
+Result<NamespaceRecord> OrgDirectory::Namespace(const std::string& name) {
+  auto ns = store_.FindNamespace(name);
+  if (!ns.ok()) return std::move(ns).error();
+  if (!ns->has_value()) return MakeError(ErrorCode::kNotFound, "no namespace " + name);
+  return std::move(**ns);
+}
+
 Status OrgDirectory::SetMxTls(const std::string& domain, bool starttls, const std::string& host) {
   if (!IsValidAddress("postmaster@" + domain)) {
     return MakeError(ErrorCode::kInvalidArgument, "is not a domain name", "domain");

@@ -44,6 +44,8 @@ class OrgDirectory {
   // kNotFound when the sender is not a user and their domain is not known either.
   Result<EffectiveSettings> EffectiveFor(const std::string& sender);
 
+  // A namespace that settings point at; kNotFound when it is gone.
+  Result<NamespaceRecord> Namespace(const std::string& name);
   Status SetMxTls(const std::string& domain, bool starttls, const std::string& host);
 
  private:

@@ -23,7 +23,9 @@ struct FakeBooks : AddressBooks {
 
 struct FakePortal : PortalRegistry {
   std::set<std::string> accounts;
-  bool HasAccount(std::string_view a) const override { return accounts.count(std::string(a)) > 0; }
+  bool HasAccount(std::string_view, std::string_view a) const override {
+    return accounts.count(std::string(a)) > 0;
+  }
 };
 
 struct FakeTls : TlsKnowledge {

@@ -15,7 +15,7 @@ class StoredPortalAccounts final : public PortalRegistry {
   explicit StoredPortalAccounts(PortalAccountStore& store) : store_(store) {}
   // Confirmed accounts only: an unconfirmed registration proves nothing yet. A store
   // that cannot be read counts as no account (the walk goes on to the next step).
-  bool HasAccount(std::string_view address) const override;
+  bool HasAccount(std::string_view namespace_name, std::string_view address) const override;
 
  private:
   PortalAccountStore& store_;

@@ -149,7 +149,7 @@ Decision SelectMethod(std::string_view recipient, const SelectionContext& c) {
     d.trace.push_back("escrow login mode enabled" + From(s.verification.from) +
                       " but portal accounts are not available here: re-planned");
   }
-  if (c.available.escrow_login && c.portal.HasAccount(recipient)) {
+  if (c.available.escrow_login && c.portal.HasAccount(s.namespace_name.value.value_or(""), recipient)) {
     d.trace.push_back("recipient has a portal account");
     d.method = Method::kEscrowLogin;
     return d;

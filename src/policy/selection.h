@@ -56,7 +56,8 @@ class AddressBooks {
 class PortalRegistry {
  public:
   virtual ~PortalRegistry() = default;
-  virtual bool HasAccount(std::string_view address) const = 0;
+  // A confirmed account for `address` in the pool of `namespace_name` ("" shared).
+  virtual bool HasAccount(std::string_view namespace_name, std::string_view address) const = 0;
 };
 
 struct TlsCapability {

@@ -121,7 +121,10 @@ Response Portal::CodePage(const std::string& action, const std::string& csrf,
 
 awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
                                       const SecretBytes& link_secret, const std::string& link_token) {
-  if (auto signed_in = SignedIn(req)) {
+  // Signed in to another namespace's pool, the account is a stranger here.
+  auto signed_in = SignedIn(req);
+  if (signed_in && signed_in->first.namespace_name != link.message.namespace_name) signed_in.reset();
+  if (signed_in) {
     if (AsciiLower(signed_in->first.address) == AsciiLower(link.recipient.address)) {
       co_return co_await OpenForAccount(req, link, link_secret, signed_in->first.address, {});
     }
@@ -133,7 +136,9 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
                        "/account", "Your account and sign-out");
   }
   bool has_account = false;
-  co_await offloader_.Offload([&] { has_account = accounts_.HasConfirmedAccount(link.recipient.address); });
+  co_await offloader_.Offload([&] {
+    has_account = accounts_.HasConfirmedAccount(link.message.namespace_name, link.recipient.address);
+  });
   co_return has_account ? LoginPage(link, link_token, "") : RegisterPage(link, link_token, "");
 }
 
@@ -225,14 +230,17 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
     co_return TooManyTries(wait);
   }
   std::optional<Result<LoginAttempt>> attempt;
-  co_await offloader_.Offload([&] { attempt.emplace(accounts_.Login(link.recipient.address, password)); });
+  co_await offloader_.Offload([&] {
+    attempt.emplace(accounts_.Login(link.message.namespace_name, link.recipient.address, password));
+  });
   if (!attempt->ok()) {
     spdlog::error("portal: login failed: {}", attempt->error().ToString());
     co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
   }
   switch ((*attempt)->outcome) {
     case LoginAttempt::Outcome::kSignedIn: {
-      AccountSession session{(*attempt)->account->id, (*attempt)->account->address, false, "", {}};
+      AccountSession session{(*attempt)->account->id, (*attempt)->account->namespace_name,
+                             (*attempt)->account->address, false, "", {}};
       std::string token = account_sessions_.Create(std::move(session));
       spdlog::info("portal: account {} signed in from {}", (*attempt)->account->id, req.client_address);
       std::vector<http::Header> cookies;
@@ -241,8 +249,8 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
                                         (*attempt)->account->address, std::move(cookies));
     }
     case LoginAttempt::Outcome::kNeedCode: {
-      AccountSession pending{(*attempt)->account->id, (*attempt)->account->address, true,
-                             link.recipient.id, {}};
+      AccountSession pending{(*attempt)->account->id, (*attempt)->account->namespace_name,
+                             (*attempt)->account->address, true, link.recipient.id, {}};
       std::string token = account_sessions_.Create(std::move(pending));
       Response r = CodePage("/r/" + link.recipient.id + "/code", FormToken("code", token), "");
       r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
@@ -301,7 +309,8 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
   if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
     // A new session token once fully signed in: the half-signed-in one is dropped.
     account_sessions_.Remove(token);
-    std::string fresh = account_sessions_.Create({pending->account_id, pending->address, false, "", {}});
+    std::string fresh = account_sessions_.Create(
+        {pending->account_id, pending->namespace_name, pending->address, false, "", {}});
     spdlog::info("portal: account {} signed in (two steps) from {}", pending->account_id,
                  req.client_address);
     std::vector<http::Header> cookies;
@@ -352,7 +361,8 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   if (!tries) co_return TooManyTries(wait);
   std::optional<Status> registered;
   co_await offloader_.Offload([&] {
-    registered.emplace(accounts_.Register(link.recipient.address, password, link.recipient.id));
+    registered.emplace(accounts_.Register(link.message.namespace_name, link.recipient.address,
+                                          password, link.recipient.id));
   });
   if (!registered->ok()) {
     const Error& e = registered->error();
@@ -402,7 +412,8 @@ awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
                         "Open the link in the email about your message again to start over.");
   }
   const auto& [account, rid] = **confirmed;
-  std::string session = account_sessions_.Create({account.id, account.address, false, "", {}});
+  std::string session =
+      account_sessions_.Create({account.id, account.namespace_name, account.address, false, "", {}});
   // On to the message: its link cookie, if still in this browser, opens it at once.
   Response r = http::RedirectResponse(rid.empty() ? "/account" : "/r/" + rid);
   r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, session,
@@ -584,7 +595,9 @@ awaitable<Response> Portal::SubmitResetRequest(http::Request& req) {
   if (!tries) co_return TooManyTries(wait);
   tries->Failed();
   std::optional<Status> requested;
-  co_await offloader_.Offload([&] { requested.emplace(accounts_.RequestReset(address)); });
+  // The shared pool's accounts; a namespace's reset its passwords from its own portal
+  // (issue 8: chosen by host name).
+  co_await offloader_.Offload([&] { requested.emplace(accounts_.RequestReset("", address)); });
   if (!requested->ok()) {
     spdlog::error("portal: reset request failed: {}", requested->error().ToString());
     co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");

@@ -105,8 +105,8 @@ Status PortalAccounts::MailLink(const PortalAccountRecord& account, const std::s
   return OkStatus();
 }
 
-Status PortalAccounts::Register(const std::string& address, std::string_view password,
-                                const std::string& recipient_id) {
+Status PortalAccounts::Register(const std::string& namespace_name, const std::string& address,
+                                std::string_view password, const std::string& recipient_id) {
   if (!IsValidAddress(address)) return MakeError(ErrorCode::kInvalidArgument, "not an address");
   if (std::string problem = PasswordProblem(password, address); !problem.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, problem, "password");
@@ -115,6 +115,7 @@ Status PortalAccounts::Register(const std::string& address, std::string_view pas
   if (!hash.ok()) return std::move(hash).error();
   PortalAccountRecord account;
   account.id = NewId();
+  account.namespace_name = namespace_name;
   account.address = address;
   account.password_hash = std::move(*hash);
   account.created_at = clock_.NowUnix();
@@ -137,9 +138,10 @@ Result<std::pair<PortalAccountRecord, std::string>> PortalAccounts::Confirm(std:
   return std::make_pair(std::move(**account), (*taken)->recipient_id);
 }
 
-Result<LoginAttempt> PortalAccounts::Login(const std::string& address, std::string_view password) {
+Result<LoginAttempt> PortalAccounts::Login(const std::string& namespace_name,
+                                           const std::string& address, std::string_view password) {
   LoginAttempt attempt;
-  auto found = store_.FindByAddress("", address);
+  auto found = store_.FindByAddress(namespace_name, address);
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value() || !(*found)->confirmed_at) {
     (void)VerifySecret(decoy_hash_, password);  // the same time as a wrong password
@@ -201,8 +203,8 @@ Result<LoginAttempt> PortalAccounts::SecondFactor(const std::string& account_id,
   return attempt;
 }
 
-Status PortalAccounts::RequestReset(const std::string& address) {
-  auto found = store_.FindByAddress("", address);
+Status PortalAccounts::RequestReset(const std::string& namespace_name, const std::string& address) {
+  auto found = store_.FindByAddress(namespace_name, address);
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value() || !(*found)->confirmed_at) return OkStatus();
   auto mailed = MailLink(**found, "reset", "");
@@ -244,8 +246,9 @@ Result<std::optional<PortalAccountRecord>> PortalAccounts::Find(const std::strin
   return store_.Find(account_id);
 }
 
-bool PortalAccounts::HasConfirmedAccount(const std::string& address) {
-  auto found = store_.FindByAddress("", address);
+bool PortalAccounts::HasConfirmedAccount(const std::string& namespace_name,
+                                         const std::string& address) {
+  auto found = store_.FindByAddress(namespace_name, address);
   return found.ok() && found->has_value() && (*found)->confirmed_at.has_value();
 }
 

@@ -1,4 +1,6 @@
-// Portal accounts of recipients (issue 7): registration confirmed by a mailed link,
+// Portal accounts of recipients (issue 7), one pool per namespace (issue 8; "" is the
+// shared pool — an address's accounts in two pools know nothing of each other):
+// registration confirmed by a mailed link,
 // password login with optional two-factor codes (TOTP, each used once, or a recovery
 // code), and password reset by a mailed link. Passwords are Argon2id hashes; TOTP
 // secrets are boxed under the metadata key; mailed links keep only their SHA-256.
@@ -71,19 +73,20 @@ class PortalAccounts {
   // Registers `address` (fixed by the message the visitor's link opened) and mails the
   // confirmation link, which leads on to `recipient_id`. kInvalidArgument with the
   // password's problem; kAlreadyExists when a confirmed account has the address.
-  Status Register(const std::string& address, std::string_view password,
-                  const std::string& recipient_id);
+  Status Register(const std::string& namespace_name, const std::string& address,
+                  std::string_view password, const std::string& recipient_id);
   // Takes a confirmation link's token: the account, now confirmed, and the recipient
   // id to go on to. kNotFound for unknown, used or expired links.
   Result<std::pair<PortalAccountRecord, std::string>> Confirm(std::string_view token);
   // The first step: kSignedIn, kWrong, or kNeedCode when two-factor login is on.
-  Result<LoginAttempt> Login(const std::string& address, std::string_view password);
+  Result<LoginAttempt> Login(const std::string& namespace_name, const std::string& address,
+                             std::string_view password);
   // The second step, for an account whose password was right just now: a TOTP code or
   // a recovery code. kSignedIn, kWrongCode or kReplayedCode.
   Result<LoginAttempt> SecondFactor(const std::string& account_id, std::string_view code);
   // Mails a reset link when a confirmed account has `address`; OK either way, so the
   // answer tells nobody whether it has.
-  Status RequestReset(const std::string& address);
+  Status RequestReset(const std::string& namespace_name, const std::string& address);
   // Checks a mailed link's token ("confirm" or "reset") without using it, to show its
   // form: the account's address. kNotFound for unknown, used or expired links.
   Result<std::string> LinkAddress(std::string_view token, const std::string& purpose);
@@ -93,7 +96,7 @@ class PortalAccounts {
   Result<PortalAccountRecord> Reset(std::string_view token, std::string_view password);
 
   Result<std::optional<PortalAccountRecord>> Find(const std::string& account_id);
-  bool HasConfirmedAccount(const std::string& address);
+  bool HasConfirmedAccount(const std::string& namespace_name, const std::string& address);
 
   // Two-factor enrolment: a fresh secret, kept by the caller (in the session) until a
   // code from it is confirmed; then it is stored and ten recovery codes are returned

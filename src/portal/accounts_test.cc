@@ -46,7 +46,7 @@ class AccountsTest : public ::testing::Test {
   }
 
   PortalAccountRecord Confirmed(const std::string& address, const std::string& password) {
-    EXPECT_TRUE(accounts_->Register(address, password, "rid").ok());
+    EXPECT_TRUE(accounts_->Register("", address, password, "rid").ok());
     auto confirmed = accounts_->Confirm(MailedToken("confirm"));
     EXPECT_TRUE(confirmed.ok());
     return confirmed->first;
@@ -68,15 +68,15 @@ TEST_F(AccountsTest, PasswordsMustBeUsable) {
   EXPECT_NE(PasswordProblem("xxxxxxxxxxxx", "a@b.example"), "");
   EXPECT_NE(PasswordProblem(std::string(257, 'a') + "b", "a@b.example"), "");
   EXPECT_EQ(PasswordProblem("correct horse battery", "a@b.example"), "");
-  EXPECT_EQ(accounts_->Register("pat@home.test", "short", "rid").error().field, "password");
+  EXPECT_EQ(accounts_->Register("", "pat@home.test", "short", "rid").error().field, "password");
   EXPECT_EQ(mailed_, 0);
 }
 
 TEST_F(AccountsTest, OnlyAConfirmedAccountSignsIn) {
-  ASSERT_TRUE(accounts_->Register("pat@home.test", "correct horse battery", "rid9").ok());
+  ASSERT_TRUE(accounts_->Register("", "pat@home.test", "correct horse battery", "rid9").ok());
   EXPECT_EQ(mailed_, 1);
-  EXPECT_FALSE(accounts_->HasConfirmedAccount("pat@home.test"));
-  EXPECT_EQ(accounts_->Login("pat@home.test", "correct horse battery")->outcome,
+  EXPECT_FALSE(accounts_->HasConfirmedAccount("", "pat@home.test"));
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
             LoginAttempt::Outcome::kWrong);
   const std::string token = MailedToken("confirm");
   ASSERT_EQ(token.size(), 43u);
@@ -85,41 +85,41 @@ TEST_F(AccountsTest, OnlyAConfirmedAccountSignsIn) {
   ASSERT_TRUE(confirmed.ok());
   EXPECT_EQ(confirmed->second, "rid9");  // on to the message
   EXPECT_EQ(accounts_->Confirm(token).error().code, ErrorCode::kNotFound);  // once only
-  EXPECT_TRUE(accounts_->HasConfirmedAccount("PAT@home.test"));
-  EXPECT_EQ(accounts_->Login("pat@home.test", "correct horse battery")->outcome,
+  EXPECT_TRUE(accounts_->HasConfirmedAccount("", "PAT@home.test"));
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
             LoginAttempt::Outcome::kSignedIn);
-  EXPECT_EQ(accounts_->Login("pat@home.test", "wrong horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "wrong horse battery")->outcome,
             LoginAttempt::Outcome::kWrong);
-  EXPECT_EQ(accounts_->Login("nobody@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "nobody@home.test", "correct horse battery")->outcome,
             LoginAttempt::Outcome::kWrong);
   // Confirmed: nobody can register the address again.
-  EXPECT_EQ(accounts_->Register("pat@home.test", "another long one", "rid").error().code,
+  EXPECT_EQ(accounts_->Register("", "pat@home.test", "another long one", "rid").error().code,
             ErrorCode::kAlreadyExists);
 }
 
 TEST_F(AccountsTest, ConfirmationLinksExpire) {
-  ASSERT_TRUE(accounts_->Register("pat@home.test", "correct horse battery", "rid").ok());
+  ASSERT_TRUE(accounts_->Register("", "pat@home.test", "correct horse battery", "rid").ok());
   const std::string token = MailedToken("confirm");
   clock_.Advance(24 * 3600);
   EXPECT_EQ(accounts_->Confirm(token).error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(AccountsTest, ResetByMailedLinkOnceAndOnlyForConfirmedAccounts) {
-  ASSERT_TRUE(accounts_->RequestReset("nobody@home.test").ok());
+  ASSERT_TRUE(accounts_->RequestReset("", "nobody@home.test").ok());
   EXPECT_EQ(mailed_, 0);  // nothing to mail, and the caller cannot tell
   Confirmed("pat@home.test", "correct horse battery");
-  ASSERT_TRUE(accounts_->RequestReset("pat@home.test").ok());
+  ASSERT_TRUE(accounts_->RequestReset("", "pat@home.test").ok());
   const std::string token = MailedToken("reset");
   ASSERT_EQ(token.size(), 43u);
   EXPECT_EQ(*accounts_->LinkAddress(token, "reset"), "pat@home.test");
   EXPECT_EQ(accounts_->Reset(token, "short").error().code, ErrorCode::kInvalidArgument);
   ASSERT_TRUE(accounts_->Reset(token, "a brand new passphrase").ok());  // still usable after
   EXPECT_EQ(accounts_->Reset(token, "yet another passphrase").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(accounts_->Login("pat@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
             LoginAttempt::Outcome::kWrong);
-  EXPECT_EQ(accounts_->Login("pat@home.test", "a brand new passphrase")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "a brand new passphrase")->outcome,
             LoginAttempt::Outcome::kSignedIn);
-  ASSERT_TRUE(accounts_->RequestReset("pat@home.test").ok());
+  ASSERT_TRUE(accounts_->RequestReset("", "pat@home.test").ok());
   const std::string late = MailedToken("reset");
   clock_.Advance(3600);
   EXPECT_EQ(accounts_->Reset(late, "a later passphrase").error().code, ErrorCode::kNotFound);
@@ -136,7 +136,7 @@ TEST_F(AccountsTest, TwoStepLoginTakesEachCodeOnce) {
   ASSERT_TRUE(codes.ok());
   ASSERT_EQ(codes->size(), 10u);
   EXPECT_EQ((*codes)[0].size(), 11u);
-  auto first = accounts_->Login("pat@home.test", "correct horse battery");
+  auto first = accounts_->Login("", "pat@home.test", "correct horse battery");
   ASSERT_EQ(first->outcome, LoginAttempt::Outcome::kNeedCode);
   // The enrolment code cannot log in: it was used.
   EXPECT_EQ(accounts_->SecondFactor(account.id, Totp(enrolment.secret, clock_.NowUnix(), {}))->outcome,
@@ -158,16 +158,16 @@ TEST_F(AccountsTest, TwoStepLoginTakesEachCodeOnce) {
   auto fresh = **accounts_->Find(account.id);
   EXPECT_EQ(accounts_->DisableTotp(fresh, "wrong horse battery").error().code, ErrorCode::kUnauthenticated);
   ASSERT_TRUE(accounts_->DisableTotp(fresh, "correct horse battery").ok());
-  EXPECT_EQ(accounts_->Login("pat@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
             LoginAttempt::Outcome::kSignedIn);
 }
 
 TEST(AccountSessions, HalfSignedInSessionsAreShortAndResetEndsAll) {
   ManualClock clock(0);
   AccountSessions sessions(clock, 900);
-  std::string pending = sessions.Create({"a1", "pat@home.test", true, "rid", {}});
-  std::string full = sessions.Create({"a1", "pat@home.test", false, "", {}});
-  std::string other = sessions.Create({"a2", "moe@home.test", false, "", {}});
+  std::string pending = sessions.Create({"a1", "", "pat@home.test", true, "rid", {}});
+  std::string full = sessions.Create({"a1", "", "pat@home.test", false, "", {}});
+  std::string other = sessions.Create({"a2", "", "moe@home.test", false, "", {}});
   clock.Advance(299);
   EXPECT_TRUE(sessions.Find(pending).has_value());
   clock.Advance(1);
@@ -178,7 +178,7 @@ TEST(AccountSessions, HalfSignedInSessionsAreShortAndResetEndsAll) {
   sessions.RemoveAccount("a1");
   EXPECT_FALSE(sessions.Find(full).has_value());
   EXPECT_FALSE(sessions.Find(other).has_value());  // idle for 1,199 s
-  std::string again = sessions.Create({"a2", "moe@home.test", false, "", {}});
+  std::string again = sessions.Create({"a2", "", "moe@home.test", false, "", {}});
   sessions.Remove(again);
   EXPECT_FALSE(sessions.Find(again).has_value());
 }

@@ -53,6 +53,7 @@ class PortalSessions {
 // `enrolling`: a TOTP secret being set up, until a code from it is confirmed.
 struct AccountSession {
   std::string account_id;
+  std::string namespace_name;  // the pool the account is in: it signs in there only
   std::string address;
   bool needs_code = false;
   std::string next_recipient;  // the message to go on to after signing in

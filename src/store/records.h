@@ -72,6 +72,8 @@ struct MessageRecord {
   std::vector<RecipientRecord> recipients;
   std::optional<std::int64_t> retracted_at;  // the sender withdrew it
   bool read_receipt = false;  // a receipt to the sender on each recipient's first view
+  // The namespace whose portal (and pool of accounts) its recipients use; "" shared.
+  std::string namespace_name;
   // Its keys were destroyed (retracted, or expired and swept): nobody can open it again.
   std::optional<std::int64_t> destroyed_at;
 };

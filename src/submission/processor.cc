@@ -293,6 +293,8 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   input.html = m.html;
   input.expires_at = now + std::int64_t{86400} * plan.expiry_days;
   input.notice_subject = plan.notice_subject;
+  input.namespace_name = plan.namespace_name;
+  input.organisation = plan.organisation;
   input.read_receipt = m.read_receipt;
   input.recipients = std::move(plan.recipients);
   SubmitExtras extras;

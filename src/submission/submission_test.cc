@@ -113,7 +113,7 @@ class SubmissionTest : public ::testing::Test {
   std::optional<policy::StoredAddressBooks> view_;
   std::optional<policy::StoredTlsKnowledge> tls_;
   struct NoAccounts final : policy::PortalRegistry {
-    bool HasAccount(std::string_view) const override { return false; }
+    bool HasAccount(std::string_view, std::string_view) const override { return false; }
   } no_accounts_;
   std::optional<api::RecipientPlanner> planner_;
   std::optional<policy::SigningIdentities> identities_;

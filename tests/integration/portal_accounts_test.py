@@ -369,6 +369,82 @@ class PortalAccountsTest(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def test_two_namespaces_keep_separate_accounts_for_one_address(self):
+        """Issue 8 (started): the same address holds an account in each namespace, each
+        with its own password; notices carry their namespace's name and no other's."""
+        server = Sealpost().start()
+        try:
+            for args in (("namespace", "create", "springfield", "--display-name", "Springfield General"),
+                         ("namespace", "create", "shelbyville", "--display-name", "Shelbyville Clinic"),
+                         ("account", "create", "Springfield"),
+                         ("domain", "create", "springfield.example", "--account", "Springfield"),
+                         ("settings", "set", "account", "Springfield", "namespace=springfield",
+                          "verification=login"),
+                         ("account", "create", "Shelbyville"),
+                         ("domain", "create", "shelbyville.example", "--account", "Shelbyville"),
+                         ("settings", "set", "domain", "shelbyville.example", "namespace=shelbyville",
+                          "verification=login")):
+                code, _, err = server.admin(*args)
+                self.assertEqual(code, 0, (args, err))
+
+            def send(sender, text):
+                seen = set(server.notices())
+                r = server.api("POST", "/api/v1/messages", json.dumps(
+                    {"from": sender, "to": ["pat@example.net"], "subject": "Results", "text": text}))
+                self.assertEqual(r.status, 202, r.text)
+                return self.mail(server, "pat@example.net", "You have been sent", seen)
+
+            spring = send("dr@springfield.example", "Springfield results")
+            self.assertIn("Springfield General", str(spring["From"]))
+            self.assertNotIn("Shelbyville", spring.as_string())
+            rid, _, _ = self.register(server, "pat@example.net")  # the only notice yet
+            server.get(f"/r/{rid}", cookies=True)
+            self.assertIn("Springfield results", server.get(f"/r/{rid}", cookies=True).text)
+            with open(server.cookie_jar) as f:
+                springfield_session = re.search(r"__Host-sp_account\t(\S+)", f.read()).group(1)
+
+            shelby = send("dr@shelbyville.example", "Shelbyville results")
+            self.assertIn("Shelbyville Clinic", str(shelby["From"]))
+            self.assertNotIn("Springfield", shelby.as_string())
+            # Pat's Springfield account is nothing here: not signed in by it, and no
+            # account yet in this pool (registration, not a sign-in page).
+            server.open_link(notice_link(shelby))
+            with open(server.cookie_jar) as f:
+                link_cookie = re.search(r"__Host-sp_link\t(\S+)", f.read()).group(1)
+            rid2 = notice_link(shelby).split("/m/")[1].split(".")[0]
+            page = server.get(f"/r/{rid2}", headers=[
+                f"Cookie: __Host-sp_link={link_cookie}; __Host-sp_account={springfield_session}"])
+            self.assertIn("Create your account", page.text)
+            self.assertNotIn("Shelbyville results", page.text)
+            # Its own account, with another password.
+            rid2, page = server.open_link(notice_link(shelby))
+            other = "shelbyville's own passphrase"
+            mails = set(server.notices())
+            done = server.post(f"/r/{rid2}/register", form=[("csrf", csrf_of(page)), ("password", other),
+                                                            ("password2", other)], cookies=True)
+            self.assertEqual(done.status, 200, done.text)
+            confirm = self.mail(server, "pat@example.net", "Confirm your email address", mails)
+            path = re.search(r"/account/confirm/\S+",
+                             confirm.get_body(preferencelist=("plain",)).get_content()).group(0)
+            shown = server.get(path, cookies=True)
+            self.assertEqual(server.post("/account/confirm", form=[
+                ("csrf", csrf_of(shown)),
+                ("token", re.search(r'name="token" value="([^"]+)"', shown.text).group(1))],
+                cookies=True).status, 303)
+            server.get(f"/r/{rid2}", cookies=True)
+            self.assertIn("Shelbyville results", server.get(f"/r/{rid2}", cookies=True).text)
+            self.assertEqual(sorted(server.sql(
+                "SELECT namespace FROM portal_accounts WHERE address = 'pat@example.net'")),
+                [("shelbyville",), ("springfield",)])
+            # The Springfield password does not open Pat's Shelbyville messages.
+            rid3, page = server.open_link(notice_link(shelby))
+            wrong = server.post(f"/r/{rid3}/login", form=[("csrf", csrf_of(page)),
+                                                          ("password", PASSWORD)], cookies=True)
+            self.assertEqual(wrong.status, 401)
+            self.assertNotIn("Shelbyville results", wrong.text)
+        finally:
+            server.cleanup()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -276,6 +276,7 @@ CREATE TABLE namespace_hosts (
   host TEXT PRIMARY KEY COLLATE NOCASE,
   namespace TEXT NOT NULL REFERENCES namespaces(name) ON DELETE CASCADE
 );
+ALTER TABLE messages ADD COLUMN namespace TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -192,11 +192,11 @@ class SqliteMessageStore final : public MessageStore {
         if (!removed.ok()) return removed;
       }
       auto status = Statement(db, "INSERT INTO messages (id, account, sender, created_at, "
-                                  "expires_at, signing_key_id, manifest_blob, read_receipt) "
-                                  "VALUES (?,?,?,?,?,?,?,?)")
+                                  "expires_at, signing_key_id, manifest_blob, read_receipt, "
+                                  "namespace) VALUES (?,?,?,?,?,?,?,?,?)")
                         .Bind(1, m.id).Bind(2, m.account).Bind(3, m.sender).Bind(4, m.created_at)
                         .Bind(5, m.expires_at).Bind(6, m.signing_key_id).Bind(7, m.manifest_blob)
-                        .Bind(8, std::int64_t{m.read_receipt ? 1 : 0})
+                        .Bind(8, std::int64_t{m.read_receipt ? 1 : 0}).Bind(9, m.namespace_name)
                         .Run();
       if (!status.ok()) return status;
       for (const auto& blob : m.blob_ids) {
@@ -234,8 +234,8 @@ class SqliteMessageStore final : public MessageStore {
     std::optional<MessageRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
-                      "manifest_blob, retracted_at, destroyed_at, read_receipt FROM messages "
-                      "WHERE id = ?");
+                      "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace "
+                      "FROM messages WHERE id = ?");
       s.Bind(1, id);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
@@ -251,6 +251,7 @@ class SqliteMessageStore final : public MessageStore {
       m.retracted_at = s.OptionalInt(7);
       m.destroyed_at = s.OptionalInt(8);
       m.read_receipt = s.Int(9) != 0;
+      m.namespace_name = s.Text(10);
       Statement blobs(db, "SELECT blob_id FROM message_blobs WHERE message_id = ?");
       blobs.Bind(1, id);
       for (;;) {
