@@ -81,6 +81,21 @@ Result<std::pair<std::string, json::object>> OpenEntry(AddressBookStore& store, 
   return std::pair{(*entry)->kind, std::move(v.get_object())};
 }
 
+// A key entry: whether it is OpenPGP (else S/MIME) and its bytes as stored (the
+// transferable public key, or the certificate's DER).
+Result<std::pair<bool, std::string>> OpenKeyEntry(AddressBookStore& store, const SecretBytes& key,
+                                                  const AddressBookRecord& book,
+                                                  const std::string& address) {
+  auto opened = OpenEntry(store, key, book, address, {"pgp", "smime"}, "key");
+  if (!opened.ok()) return std::move(opened).error();
+  const bool pgp = opened->first == "pgp";
+  const json::value* b64 = opened->second.if_contains(pgp ? "key" : "certificate");
+  std::optional<std::string> bytes;
+  if (b64 && b64->is_string()) bytes = Base64Decode(b64->get_string());
+  if (!bytes) return MakeError(ErrorCode::kIntegrity, "address-book entry is malformed");
+  return std::make_pair(pgp, std::move(*bytes));
+}
+
 }  // namespace
 
 Result<BookRef> ParseBookRef(std::string_view text) {
@@ -275,22 +290,19 @@ Result<AddressBookDirectory::KeyData> AddressBookDirectory::Key(const std::strin
   if (!ref.ok()) return std::move(ref).error();
   auto book = Book(*ref);
   if (!book.ok()) return std::move(book).error();
-  auto opened = OpenEntry(store_, key_, *book, address, {"pgp", "smime"}, "key");
-  if (!opened.ok()) return std::move(opened).error();
-  const bool pgp = opened->first == "pgp";
-  const json::value* b64 = opened->second.if_contains(pgp ? "key" : "certificate");
-  std::optional<std::string> bytes;
-  if (b64 && b64->is_string()) bytes = Base64Decode(b64->get_string());
-  if (!bytes) return MakeError(ErrorCode::kIntegrity, "address-book entry is malformed");
+  auto stored = OpenKeyEntry(store_, key_, *book, address);
+  if (!stored.ok()) return std::move(stored).error();
+  const bool pgp = stored->first;
+  const std::string& bytes = stored->second;
   const std::int64_t now = clock_.NowUnix();
   if (pgp) {
-    auto key = pki::ReadPgpPublicKey(*bytes, address, now);
+    auto key = pki::ReadPgpPublicKey(bytes, address, now);
     if (!key.ok()) {
       return MakeError(ErrorCode::kFailedPrecondition, "OpenPGP key " + key.error().message);
     }
     return KeyData{AddressBookEntry::Kind::kPgpKey, std::move(key->transferable_key), false};
   }
-  auto cert = pki::ReadSmimeCertificate(*bytes, address, now);
+  auto cert = pki::ReadSmimeCertificate(bytes, address, now);
   if (!cert.ok()) {
     return MakeError(ErrorCode::kFailedPrecondition, "S/MIME certificate " + cert.error().message);
   }
@@ -349,19 +361,14 @@ Result<std::vector<AddressBookDirectory::ExportedKey>> AddressBookDirectory::Exp
   std::vector<ExportedKey> out;
   for (const auto& e : *entries) {
     if (e.kind != "pgp" && e.kind != "smime") continue;
-    auto opened = OpenEntry(store_, key_, *book, e.address, {"pgp", "smime"}, "key");
-    if (!opened.ok()) return std::move(opened).error();
-    const bool pgp = opened->first == "pgp";
-    const json::value* b64 = opened->second.if_contains(pgp ? "key" : "certificate");
-    std::optional<std::string> bytes;
-    if (b64 && b64->is_string()) bytes = Base64Decode(b64->get_string());
-    if (!bytes) return MakeError(ErrorCode::kIntegrity, "a stored key could not be read");
-    if (pgp) {
-      auto armored = pki::ArmorPgpPublicKey(*bytes);
+    auto stored = OpenKeyEntry(store_, key_, *book, e.address);
+    if (!stored.ok()) return std::move(stored).error();
+    if (stored->first) {
+      auto armored = pki::ArmorPgpPublicKey(stored->second);
       if (!armored.ok()) return std::move(armored).error();
       out.push_back({e.address, "pgp", std::move(*armored)});
     } else {
-      out.push_back({e.address, "smime", pki::CertificatePem(*bytes)});
+      out.push_back({e.address, "smime", pki::CertificatePem(stored->second)});
     }
   }
   return out;
