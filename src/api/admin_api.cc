@@ -161,6 +161,11 @@ void AdminApi::Register(http::Router& router) {
         return Problem(MakeError(ErrorCode::kInvalidArgument,
                                  "must be {\"keys\": [{\"address\", \"data\"}, ...]}", "keys"));
       }
+      // Each key is parsed by RNP or OpenSSL: a bounded number per request.
+      constexpr std::size_t kMaxKeysPerRequest = 10000;
+      if (list->size() > kMaxKeysPerRequest) {
+        return Problem(MakeError(ErrorCode::kInvalidArgument, "at most 10000 keys per request", "keys"));
+      }
       std::vector<std::pair<std::string, std::string>> keys;
       std::vector<std::size_t> positions;  // where each key kept came from in the request
       std::vector<std::pair<std::size_t, std::string>> refused;  // (index, reason)

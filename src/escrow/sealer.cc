@@ -104,14 +104,20 @@ Result<std::vector<ComposedAttachment>> Draft::ReadAttachments(std::uint64_t max
     if (total > max_total) {
       return MakeError(ErrorCode::kResourceExhausted, "attachments too large to encrypt");
     }
-    auto reader = SealedBlobReader::Open(sealer_.blobs_, info.blob_id, data_key_,
-                                         AttachmentLabel(message_id_, info.blob_id));
-    if (!reader.ok()) return std::move(reader).error();
-    auto content = reader->ReadAll(info.size);
-    if (!content.ok()) return std::move(content).error();
-    out.push_back({info.filename, info.content_type, std::move(*content)});
+    auto one = ReadBack(info);
+    if (!one.ok()) return std::move(one).error();
+    out.push_back(std::move(*one));
   }
   return out;
+}
+
+Result<ComposedAttachment> Draft::ReadBack(const AttachmentInfo& info) const {
+  auto reader = SealedBlobReader::Open(sealer_.blobs_, info.blob_id, data_key_,
+                                       AttachmentLabel(message_id_, info.blob_id));
+  if (!reader.ok()) return std::move(reader).error();
+  auto content = reader->ReadAll(info.size);
+  if (!content.ok()) return std::move(content).error();
+  return ComposedAttachment{info.filename, info.content_type, std::move(*content)};
 }
 
 Result<std::vector<ComposedAttachment>> Draft::ReadTextAttachments(std::uint64_t max_total) const {
@@ -120,12 +126,9 @@ Result<std::vector<ComposedAttachment>> Draft::ReadTextAttachments(std::uint64_t
   for (const auto& info : attachments_) {
     if (AsciiLower(info.content_type).rfind("text/", 0) != 0 || info.size > max_total) continue;
     max_total -= info.size;
-    auto reader = SealedBlobReader::Open(sealer_.blobs_, info.blob_id, data_key_,
-                                         AttachmentLabel(message_id_, info.blob_id));
-    if (!reader.ok()) return std::move(reader).error();
-    auto content = reader->ReadAll(info.size);
-    if (!content.ok()) return std::move(content).error();
-    out.push_back({info.filename, info.content_type, std::move(*content)});
+    auto one = ReadBack(info);
+    if (!one.ok()) return std::move(one).error();
+    out.push_back(std::move(*one));
   }
   return out;
 }

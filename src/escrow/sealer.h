@@ -117,6 +117,8 @@ class Draft {
 
  private:
   friend class EscrowSealer;
+  // A finished attachment, decrypted whole (callers bound the total).
+  Result<ComposedAttachment> ReadBack(const AttachmentInfo& info) const;
   Draft(const EscrowSealer& sealer, std::string message_id, SecretBytes data_key)
       : sealer_(sealer), message_id_(std::move(message_id)), data_key_(std::move(data_key)) {}
 

@@ -74,6 +74,17 @@ class EmlProducer {
 
 }  // namespace
 
+void Portal::FillMessageHeader(ctemplate::TemplateDictionary& d, const Manifest& m) {
+  d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
+  d.SetValue("FROM", m.from);
+  d.SetValue("TO", Join(m.to));
+  if (!m.cc.empty()) {
+    d.ShowSection("HAS_CC");
+    d.SetValue("CC", Join(m.cc));
+  }
+  d.SetValue("SENT", HumanTime(m.created_at));
+}
+
 awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool read_manifest) {
   SessionCopy copy;
   const std::string rid = req.params[0];
@@ -160,14 +171,7 @@ awaitable<Response> Portal::PrintView(http::Request& req) {
   co_return Page(200, "print.tpl", m.subject.empty() ? "Secure message" : m.subject,
                  [&](ctemplate::TemplateDictionary& d) {
                    d.SetValue("RID", copy.link.recipient.id);
-                   d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
-                   d.SetValue("FROM", m.from);
-                   d.SetValue("TO", Join(m.to));
-                   if (!m.cc.empty()) {
-                     d.ShowSection("HAS_CC");
-                     d.SetValue("CC", Join(m.cc));
-                   }
-                   d.SetValue("SENT", HumanTime(m.created_at));
+                   FillMessageHeader(d, m);
                    // The text prints as it is; HTML only when there is nothing else.
                    if (!m.text.empty()) {
                      d.ShowSection("HAS_TEXT");

@@ -320,14 +320,7 @@ awaitable<Response> Portal::Show(http::Request& req) {
       const bool signed_in = SignedIn(req).has_value();
       co_return Page(200, "message.tpl", m.subject.empty() ? "Secure message" : m.subject,
                      [&](ctemplate::TemplateDictionary& d) {
-                       d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
-                       d.SetValue("FROM", m.from);
-                       d.SetValue("TO", Join(m.to));
-                       if (!m.cc.empty()) {
-                         d.ShowSection("HAS_CC");
-                         d.SetValue("CC", Join(m.cc));
-                       }
-                       d.SetValue("SENT", HumanTime(m.created_at));
+                       FillMessageHeader(d, m);
                        d.SetValue("EXPIRES", HumanTime((*link)->message.expires_at));
                        if (!m.html.empty()) {
                          d.ShowSection("HAS_HTML");

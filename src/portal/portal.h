@@ -55,6 +55,8 @@ class Portal {
     Manifest manifest;
   };
   boost::asio::awaitable<SessionCopy> OpenSessionCopy(http::Request& req, bool read_manifest);
+  // Subject, From, To, Cc and Sent, as the message and print pages show them.
+  static void FillMessageHeader(ctemplate::TemplateDictionary& d, const Manifest& m);
   boost::asio::awaitable<http::Response> DownloadMessage(http::Request& req);
   boost::asio::awaitable<http::Response> PrintView(http::Request& req);
   boost::asio::awaitable<http::Response> ConfirmDelete(http::Request& req);

@@ -431,6 +431,10 @@ class PkiTest(unittest.TestCase):
         self.assertEqual(kinds[SMIME_EC], "smime")
         self.assertEqual(kinds[PGP_RSA], "pgp")
         self.assertTrue(all(k["data"].startswith("-----BEGIN") for k in exported))
+        too_many = self.server.api("POST", f"/api/v1/address-books/{book_path}/keys", json.dumps(
+            {"keys": [{"address": f"u{i}@example.org", "data": "x"} for i in range(10001)]}))
+        self.assertEqual(too_many.status, 400, too_many.text)
+        self.assertIn("at most 10000 keys", too_many.text)
 
     def test_api_takes_a_key_and_refuses_a_bad_one_with_a_problem_document(self):
         with open(self.path("pat.asc"), "rb") as f:
