@@ -160,7 +160,18 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto target = NewDeliveryTarget(config, clock, &tls_sessions, sts_store.get());
   if (!target.ok()) return std::move(target).error();
 
-  const EscrowSettings escrow_settings = EscrowSettingsOf(config);
+  // A namespace's name and host for the mail its recipients get (read when it is built,
+  // so a change of branding shows in the next notice).
+  auto find_namespace = [&org](const std::string& name) -> std::optional<NamespaceRecord> {
+    auto found = org->FindNamespace(name);
+    if (!found.ok()) {
+      spdlog::error("namespace {} not read: {}", name, found.error().ToString());
+      return std::nullopt;
+    }
+    return std::move(*found);
+  };
+  EscrowSettings escrow_settings = EscrowSettingsOf(config);
+  escrow_settings.find_namespace = find_namespace;
 
   // The queue runner and the escrow service refer to each other (notify on submit,
   // record on delivery); both live until the end of this function.
@@ -281,9 +292,11 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   account_settings.public_url = config.public_url;
   account_settings.organisation = config.organisation;
   account_settings.mail_from = config.notice_from;
+  account_settings.find_namespace = find_namespace;
   portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
                                   [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
-  portal::Portal portal(portal_settings, escrow, accounts, **server, *keys, clock);
+  portal::BrandBook brands(*org, config.organisation, clock);
+  portal::Portal portal(portal_settings, escrow, accounts, brands, **server, *keys, clock);
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

@@ -90,6 +90,14 @@ TEST(Clock, FormatsRfc3339) {
   EXPECT_EQ(clock.NowUnix(), 105);
 }
 
+TEST(Text, WithHostKeepsSchemePortAndPath) {
+  EXPECT_EQ(WithHost("https://localhost:8443", "portal.clinic.test"), "https://portal.clinic.test:8443");
+  EXPECT_EQ(WithHost("https://gw.test/base", "p.test"), "https://p.test/base");
+  EXPECT_EQ(WithHost("https://[::1]:8443/x", "p.test"), "https://p.test:8443/x");
+  EXPECT_EQ(WithHost("https://gw.test", ""), "https://gw.test");
+  EXPECT_EQ(WithHost("gw.test", "p.test"), "gw.test");
+}
+
 TEST(Text, ValidUtf8) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("J\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x98\x80"));

@@ -93,4 +93,18 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+std::string WithHost(std::string_view url, std::string_view host) {
+  const auto scheme_end = url.find("://");
+  if (host.empty() || scheme_end == std::string_view::npos) return std::string(url);
+  const std::size_t start = scheme_end + 3;
+  std::size_t end = start;
+  if (end < url.size() && url[end] == '[') {  // an IPv6 literal
+    end = url.find(']', end);
+    end = end == std::string_view::npos ? url.size() : end + 1;
+  }
+  end = url.find_first_of(":/", end);
+  if (end == std::string_view::npos) end = url.size();
+  return std::string(url.substr(0, start)) + std::string(host) + std::string(url.substr(end));
+}
+
 }  // namespace sealpost

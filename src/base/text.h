@@ -23,4 +23,9 @@ bool IsValidUtf8(std::string_view s);
 // True for identifiers made by NewId(): 32 lower-case hex digits.
 bool IsHexId(std::string_view s);
 
+// An absolute URL ("https://host[:port][/path]") with its host replaced, the scheme,
+// port and path kept: a namespace's portal on its own host name. `url` unchanged when
+// `host` is empty or `url` has no "://".
+std::string WithHost(std::string_view url, std::string_view host);
+
 }  // namespace sealpost

@@ -49,9 +49,19 @@ EscrowService::EscrowService(EscrowSettings settings, const EscrowSealer& sealer
     : settings_(std::move(settings)), sealer_(sealer), opener_(opener), messages_(messages),
       events_(events), keys_(keys), clock_(clock), notify_queue_(std::move(notify_queue)) {}
 
-std::string EscrowService::PortalLink(const std::string& recipient_id,
+EscrowService::NamespacePortal EscrowService::PortalOf(const std::string& namespace_name) const {
+  NamespacePortal p{settings_.organisation, settings_.public_url};
+  if (namespace_name.empty() || !settings_.find_namespace) return p;
+  if (auto ns = settings_.find_namespace(namespace_name)) {
+    if (!ns->display_name.empty()) p.organisation = ns->display_name;
+    if (!ns->hosts.empty()) p.url = WithHost(p.url, ns->hosts.front());
+  }
+  return p;
+}
+
+std::string EscrowService::PortalLink(const std::string& base_url, const std::string& recipient_id,
                                       const SecretBytes& secret) const {
-  return settings_.public_url + "/m/" + FormatLinkToken(recipient_id, secret);
+  return base_url + "/m/" + FormatLinkToken(recipient_id, secret);
 }
 
 Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const SealInput& input,
@@ -70,17 +80,18 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   std::vector<QueueEntry> notices;
   std::vector<EventRecord> events;
   events.push_back({0, m.id, "", "accepted", now, client_address, ""});
+  const NamespacePortal portal = PortalOf(input.namespace_name);
   for (std::size_t i = 0; i < escrow_count; ++i) {
     const RecipientRecord& r = m.recipients[i];
     NoticeContent notice;
-    notice.organisation = input.organisation.empty() ? settings_.organisation : input.organisation;
+    notice.organisation = input.organisation.empty() ? portal.organisation : input.organisation;
     notice.from_address = settings_.notice_from;
     notice.to_address = r.address;
     notice.sender_address = input.from;
     notice.subject = settings_.notice_shows_subject && !input.subject.empty() ? input.subject
                      : !input.notice_subject.empty()                             ? input.notice_subject
                                                                                  : settings_.fixed_subject;
-    notice.portal_link = PortalLink(r.id, sealed->link_secrets[i]);
+    notice.portal_link = PortalLink(portal.url, r.id, sealed->link_secrets[i]);
     notice.expires_at = FormatHumanDate(m.expires_at);
     notice.message_id_domain = DomainOf(settings_.notice_from);
     notice.login = r.verification == "login";
@@ -377,7 +388,7 @@ Result<OpenedManifest> EscrowService::Read(const LinkState& link, const SecretBy
 
 SenderNotice EscrowService::SenderNoticeFor(const LinkState& link, std::int64_t now) const {
   SenderNotice n;
-  n.organisation = settings_.organisation;
+  n.organisation = PortalOf(link.message.namespace_name).organisation;
   n.from_address = settings_.notice_from;
   n.to_address = link.message.sender;
   n.recipient = link.recipient.address;

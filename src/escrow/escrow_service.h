@@ -31,6 +31,9 @@ struct EscrowSettings {
   bool notice_shows_subject = false;
   std::string fixed_subject = "You have been sent a secure message";
   int max_answer_failures = 5;
+  // A namespace's record (blocking), so its messages' notices name it and link to its
+  // own host; unset or nullopt: `organisation` and `public_url`.
+  std::function<std::optional<NamespaceRecord>(const std::string&)> find_namespace;
 };
 
 struct SubmittedRecipient {
@@ -168,7 +171,14 @@ class EscrowService {
   void Record(const std::string& message_id, const std::string& recipient_id,
               const std::string& type, const std::string& client_address,
               const std::string& detail = {});
-  std::string PortalLink(const std::string& recipient_id, const SecretBytes& secret) const;
+  // The portal a namespace's recipients use: its display name and base URL.
+  struct NamespacePortal {
+    std::string organisation;
+    std::string url;
+  };
+  NamespacePortal PortalOf(const std::string& namespace_name) const;
+  std::string PortalLink(const std::string& base_url, const std::string& recipient_id,
+                         const SecretBytes& secret) const;
 
   EscrowSettings settings_;
   const EscrowSealer& sealer_;

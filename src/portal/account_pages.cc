@@ -53,6 +53,13 @@ bool Portal::FormTokenValid(const http::Request& req, std::string_view purpose,
   return true;
 }
 
+awaitable<Brand> Portal::AccountBrand(const http::Request& req) {
+  auto token = req.cookie(kAccountCookie);
+  auto session = token ? account_sessions_.Find(*token) : std::nullopt;
+  if (session) co_return co_await NamespaceBrand(session->namespace_name);
+  co_return co_await HostBrand(req);
+}
+
 std::optional<std::pair<AccountSession, std::string>> Portal::SignedIn(const http::Request& req) {
   auto token = req.cookie(kAccountCookie);
   if (!token) return std::nullopt;
@@ -61,9 +68,9 @@ std::optional<std::pair<AccountSession, std::string>> Portal::SignedIn(const htt
   return std::make_pair(std::move(*session), *token);
 }
 
-Response Portal::InfoPage(const std::string& heading, const std::vector<std::string>& paragraphs,
+Response Portal::InfoPage(const Brand& brand, const std::string& heading, const std::vector<std::string>& paragraphs,
                           const std::string& href, const std::string& label) const {
-  return Page(200, "notice.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
+  return Page(brand, 200, "notice.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("HEADING", heading);
     for (const auto& p : paragraphs) d.AddSectionDictionary("PARA")->SetValue("TEXT", p);
     if (!href.empty()) {
@@ -74,9 +81,9 @@ Response Portal::InfoPage(const std::string& heading, const std::vector<std::str
   });
 }
 
-Response Portal::LoginPage(const LinkState& link, const std::string& link_token,
+Response Portal::LoginPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                            const std::string& error) const {
-  return Page(error.empty() ? 200 : 401, "login.tpl", "Sign in", [&](ctemplate::TemplateDictionary& d) {
+  return Page(brand, error.empty() ? 200 : 401, "login.tpl", "Sign in", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("SENDER", link.message.sender);
     d.SetValue("ADDRESS", link.recipient.address);
     d.SetValue("RID", link.recipient.id);
@@ -89,9 +96,9 @@ Response Portal::LoginPage(const LinkState& link, const std::string& link_token,
   });
 }
 
-Response Portal::RegisterPage(const LinkState& link, const std::string& link_token,
+Response Portal::RegisterPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                               const std::string& error) const {
-  return Page(error.empty() ? 200 : 400, "register.tpl", "Create your account",
+  return Page(brand, error.empty() ? 200 : 400, "register.tpl", "Create your account",
               [&](ctemplate::TemplateDictionary& d) {
                 d.SetValue("SENDER", link.message.sender);
                 d.SetValue("ADDRESS", link.recipient.address);
@@ -106,9 +113,9 @@ Response Portal::RegisterPage(const LinkState& link, const std::string& link_tok
               });
 }
 
-Response Portal::CodePage(const std::string& action, const std::string& csrf,
+Response Portal::CodePage(const Brand& brand, const std::string& action, const std::string& csrf,
                           const std::string& error) const {
-  return Page(error.empty() ? 200 : 401, "code.tpl", "Enter your sign-in code",
+  return Page(brand, error.empty() ? 200 : 401, "code.tpl", "Enter your sign-in code",
               [&](ctemplate::TemplateDictionary& d) {
                 d.SetValue("ACTION", action);
                 d.SetValue("CSRF", csrf);
@@ -121,6 +128,7 @@ Response Portal::CodePage(const std::string& action, const std::string& csrf,
 
 awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
                                       const SecretBytes& link_secret, const std::string& link_token) {
+  const Brand brand = co_await NamespaceBrand(link.message.namespace_name);
   // Signed in to another namespace's pool, the account is a stranger here.
   auto signed_in = SignedIn(req);
   if (signed_in && signed_in->first.namespace_name != link.message.namespace_name) signed_in.reset();
@@ -128,7 +136,7 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
     if (AsciiLower(signed_in->first.address) == AsciiLower(link.recipient.address)) {
       co_return co_await OpenForAccount(req, link, link_secret, signed_in->first.address, {});
     }
-    co_return InfoPage("This message is for another address",
+    co_return InfoPage(brand, "This message is for another address",
                        {"You are signed in as " + signed_in->first.address + ", but this message "
                         "was sent to " + link.recipient.address + ".",
                         "Sign out, then open the link in your email again to sign in as " +
@@ -139,13 +147,14 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
   co_await offloader_.Offload([&] {
     has_account = accounts_.HasConfirmedAccount(link.message.namespace_name, link.recipient.address);
   });
-  co_return has_account ? LoginPage(link, link_token, "") : RegisterPage(link, link_token, "");
+  co_return has_account ? LoginPage(brand, link, link_token, "") : RegisterPage(brand, link, link_token, "");
 }
 
 awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& link,
                                            const SecretBytes& link_secret,
                                            const std::string& address,
                                            std::vector<http::Header> cookies) {
+  const Brand brand = co_await NamespaceBrand(link.message.namespace_name);
   std::optional<Result<SecretBytes>> key;
   co_await offloader_.Offload([&] {
     key.emplace(escrow_.OpenByLogin(link, link_secret, address, req.client_address));
@@ -154,18 +163,18 @@ awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& 
     const Error& e = key->error();
     Response r;
     if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
-      r = ErrorPage(403, "This message is locked", "It was locked after too many wrong attempts, "
+      r = ErrorPage(brand, 403, "This message is locked", "It was locked after too many wrong attempts, "
                     "to protect it.", "Contact the sender; they can send it again.");
     } else if (e.code == ErrorCode::kFailedPrecondition &&
                (e.message == "expired" || e.message == "retracted" || e.message == "deleted")) {
       LinkState gone = link;
       gone.retracted = e.message == "retracted";
       gone.deleted = e.message == "deleted";
-      r = GonePage(gone);
+      r = GonePage(brand, gone);
     } else {
       spdlog::error("portal: message for recipient {} not opened for its account: {}",
                     link.recipient.id, e.ToString());
-      r = ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+      r = ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
     }
     for (auto& c : cookies) r.headers.push_back(std::move(c));
     co_return r;
@@ -207,27 +216,29 @@ Response OpenTheLinkAgain(const std::function<Response(int, const std::string&, 
 }  // namespace
 
 awaitable<Response> Portal::SubmitLogin(http::Request& req) {
-  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(s, h, m, x);
+  Brand brand = co_await HostBrand(req);
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(brand, s, h, m, x);
   };
   auto visit = co_await CheckVisit(req);
+  if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
   if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
   const LinkState& link = visit->link;
   if (!FormTokenValid(req, "login", visit->cookie)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
   // A recipient who answers a question has no password to guess here.
   if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
-  if (link.expired) co_return GonePage(link);
+  if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  if (link.expired) co_return GonePage(brand, link);
   const std::string password = Field(http::ParseForm(req.body), "password");
   const std::string account_key = AccountKey(link.recipient.address);
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
   if (!tries) {
     spdlog::warn("portal: login for recipient {} refused: too many failures", link.recipient.id);
-    co_return TooManyTries(wait);
+    co_return TooManyTries(brand, wait);
   }
   std::optional<Result<LoginAttempt>> attempt;
   co_await offloader_.Offload([&] {
@@ -235,7 +246,7 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
   });
   if (!attempt->ok()) {
     spdlog::error("portal: login failed: {}", attempt->error().ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   switch ((*attempt)->outcome) {
     case LoginAttempt::Outcome::kSignedIn: {
@@ -252,7 +263,7 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
       AccountSession pending{(*attempt)->account->id, (*attempt)->account->namespace_name,
                              (*attempt)->account->address, true, link.recipient.id, {}};
       std::string token = account_sessions_.Create(std::move(pending));
-      Response r = CodePage("/r/" + link.recipient.id + "/code", FormToken("code", token), "");
+      Response r = CodePage(brand, "/r/" + link.recipient.id + "/code", FormToken("code", token), "");
       r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
                                                       settings_.session_idle_seconds)});
       co_return r;
@@ -268,43 +279,45 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
   });
   spdlog::warn("portal: wrong password for recipient {} from {}", link.recipient.id, req.client_address);
   if (!left->ok()) {
-    co_return ErrorPage(403, "This message is locked",
+    co_return ErrorPage(brand, 403, "This message is locked",
                         "It was locked after too many wrong attempts, to protect it.",
                         "Contact the sender; they can send it again.");
   }
-  co_return LoginPage(link, visit->cookie, "That password is not right. " + AttemptsLeft(**left));
+  co_return LoginPage(brand, link, visit->cookie, "That password is not right. " + AttemptsLeft(**left));
 }
 
 awaitable<Response> Portal::SubmitCode(http::Request& req) {
-  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(s, h, m, x);
+  Brand brand = co_await HostBrand(req);
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(brand, s, h, m, x);
   };
   auto visit = co_await CheckVisit(req);
+  if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
   if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
   const LinkState& link = visit->link;
   const std::string token = req.cookie(kAccountCookie).value_or("");
   auto pending = account_sessions_.Find(token);
   if (!pending || !pending->needs_code || pending->next_recipient != link.recipient.id) {
-    co_return ErrorPage(403, "Please sign in again", "Signing in took too long, or was not started here.",
+    co_return ErrorPage(brand, 403, "Please sign in again", "Signing in took too long, or was not started here.",
                         "Open the link in your email again.");
   }
   if (!FormTokenValid(req, "code", token)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
   if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
-  if (link.expired) co_return GonePage(link);
+  if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  if (link.expired) co_return GonePage(brand, link);
   const std::string code = Field(http::ParseForm(req.body), "code");
   const std::string account_key = AccountKey(pending->address);
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
-  if (!tries) co_return TooManyTries(wait);
+  if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
   co_await offloader_.Offload([&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
   if (!attempt->ok()) {
     spdlog::error("portal: second step failed: {}", attempt->error().ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
     // A new session token once fully signed in: the half-signed-in one is dropped.
@@ -326,39 +339,41 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
                                       replay ? "code_replayed" : "code_failed"));
   });
   if (!left->ok()) {
-    co_return ErrorPage(403, "This message is locked",
+    co_return ErrorPage(brand, 403, "This message is locked",
                         "It was locked after too many wrong attempts, to protect it.",
                         "Contact the sender; they can send it again.");
   }
-  co_return CodePage("/r/" + link.recipient.id + "/code", FormToken("code", token),
+  co_return CodePage(brand, "/r/" + link.recipient.id + "/code", FormToken("code", token),
                      std::string(replay ? "That code was already used. Wait for the next one. "
                                         : "That code is not right. ") +
                          AttemptsLeft(**left));
 }
 
 awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
-  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(s, h, m, x);
+  Brand brand = co_await HostBrand(req);
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(brand, s, h, m, x);
   };
   auto visit = co_await CheckVisit(req);
+  if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
   if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
   const LinkState& link = visit->link;
   if (!FormTokenValid(req, "register", visit->cookie)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
   if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
-  if (link.expired) co_return GonePage(link);
+  if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  if (link.expired) co_return GonePage(brand, link);
   auto form = http::ParseForm(req.body);
   const std::string password = Field(form, "password");
   if (password != Field(form, "password2")) {
-    co_return RegisterPage(link, visit->cookie, "The two passwords are not the same.");
+    co_return RegisterPage(brand, link, visit->cookie, "The two passwords are not the same.");
   }
   // Each registration mails a link: count it, so nobody can flood a mailbox from here.
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, AccountKey(link.recipient.address), &wait);
-  if (!tries) co_return TooManyTries(wait);
+  if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Status> registered;
   co_await offloader_.Offload([&] {
     registered.emplace(accounts_.Register(link.message.namespace_name, link.recipient.address,
@@ -366,13 +381,13 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   });
   if (!registered->ok()) {
     const Error& e = registered->error();
-    if (e.code == ErrorCode::kInvalidArgument) co_return RegisterPage(link, visit->cookie, e.message);
-    if (e.code == ErrorCode::kAlreadyExists) co_return LoginPage(link, visit->cookie, "");
+    if (e.code == ErrorCode::kInvalidArgument) co_return RegisterPage(brand, link, visit->cookie, e.message);
+    if (e.code == ErrorCode::kAlreadyExists) co_return LoginPage(brand, link, visit->cookie, "");
     spdlog::error("portal: registration failed: {}", e.ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   tries->Failed();  // a mail was sent: it counts
-  co_return InfoPage("Check your email",
+  co_return InfoPage(brand, "Check your email",
                      {"We sent a link to " + link.recipient.address + ". Open it to confirm the "
                       "address is yours; you will then be taken to your message.",
                       "The link works once, for 24 hours. If no email arrives in a few minutes, "
@@ -381,37 +396,41 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
 }
 
 awaitable<Response> Portal::ShowConfirm(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   // A page with a button, not the confirmation itself: mail filters that follow links
   // must not confirm an address on their own.
   const std::string token = req.params[0];
-  std::optional<Result<std::string>> address;
-  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAddress(token, "confirm")); });
+  std::optional<Result<PortalAccountRecord>> address;
+  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAccount(token, "confirm")); });
   if (!address->ok()) {
-    co_return ErrorPage(404, "This link does not work",
+    co_return ErrorPage(brand, 404, "This link does not work",
                         "It was already used, has expired, or was replaced by a newer one.",
                         "Open the link in the email about your message again to start over.");
   }
-  co_return Page(200, "confirm.tpl", "Confirm your email address", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("ADDRESS", **address);
+  brand = co_await NamespaceBrand((*address)->namespace_name);
+  co_return Page(brand, 200, "confirm.tpl", "Confirm your email address", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("ADDRESS", (*address)->address);
     d.SetValue("TOKEN", token);
     d.SetValue("CSRF", FormToken("confirm", token));
   });
 }
 
 awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   const std::string token = Field(http::ParseForm(req.body), "token");
   if (!FormTokenValid(req, "confirm", token)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
                         "Open the link in the email again.");
   }
   std::optional<Result<std::pair<PortalAccountRecord, std::string>>> confirmed;
   co_await offloader_.Offload([&] { confirmed.emplace(accounts_.Confirm(token)); });
   if (!confirmed->ok()) {
-    co_return ErrorPage(404, "This link does not work",
+    co_return ErrorPage(brand, 404, "This link does not work",
                         "It was already used, has expired, or was replaced by a newer one.",
                         "Open the link in the email about your message again to start over.");
   }
   const auto& [account, rid] = **confirmed;
+  brand = co_await NamespaceBrand(account.namespace_name);
   std::string session =
       account_sessions_.Create({account.id, account.namespace_name, account.address, false, "", {}});
   // On to the message: its link cookie, if still in this browser, opens it at once.
@@ -421,9 +440,9 @@ awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
   co_return r;
 }
 
-Response Portal::AccountView(const AccountSession& account, const std::string& session_token,
+Response Portal::AccountView(const Brand& brand, const AccountSession& account, const std::string& session_token,
                              bool totp_on, const std::string& note, const std::string& error) const {
-  return Page(error.empty() ? 200 : 401, "account.tpl", "Your account", [&](ctemplate::TemplateDictionary& d) {
+  return Page(brand, error.empty() ? 200 : 401, "account.tpl", "Your account", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("ADDRESS", account.address);
     d.SetValue("CSRF", FormToken("account", session_token));
     d.ShowSection(totp_on ? "TOTP_ON" : "TOTP_OFF");
@@ -436,24 +455,26 @@ Response Portal::AccountView(const AccountSession& account, const std::string& s
 }
 
 awaitable<Response> Portal::AccountPage(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in) {
-    co_return ErrorPage(403, "You are not signed in",
+    co_return ErrorPage(brand, 403, "You are not signed in",
                         "To sign in, open the link in the email about your message.");
   }
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
   co_await offloader_.Offload([&] { account.emplace(accounts_.Find(signed_in->first.account_id)); });
   if (!account->ok() || !account->value()) {
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
-  co_return AccountView(signed_in->first, signed_in->second,
+  co_return AccountView(brand, signed_in->first, signed_in->second,
                         !(*account)->value().sealed_totp.empty(), "", "");
 }
 
 awaitable<Response> Portal::Logout(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
   const std::string token = req.cookie(kAccountCookie).value_or("");
   if (!FormTokenValid(req, "account", token)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
   // Ended on the server, not just forgotten by the browser: a copied cookie is dead too.
   if (auto session = account_sessions_.Find(token)) {
@@ -461,7 +482,7 @@ awaitable<Response> Portal::Logout(http::Request& req) {
   }
   account_sessions_.Remove(token);
   if (auto message_session = req.cookie(kSessionCookie)) sessions_.Remove(*message_session);
-  Response r = InfoPage("You have signed out",
+  Response r = InfoPage(brand, "You have signed out",
                         {"To read a message again, open the link in the email about it."});
   r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, "", 0)});
   r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, "", 0)});
@@ -469,22 +490,23 @@ awaitable<Response> Portal::Logout(http::Request& req) {
 }
 
 awaitable<Response> Portal::StartTotp(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
   co_await offloader_.Offload([&] { account.emplace(accounts_.Find(signed_in->first.account_id)); });
   if (!account->ok() || !account->value()) {
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   TotpEnrolment enrolment = accounts_.BeginTotp(***account);
   auto qr = QrSvg(enrolment.uri, "QR code to add this account to an authenticator app");
-  if (!qr.ok()) co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  if (!qr.ok()) co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   AccountSession session = signed_in->first;
   session.enrolling = std::make_shared<const SecretBytes>(std::move(enrolment.secret));
   account_sessions_.Update(signed_in->second, std::move(session));
-  Response r = Page(200, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
+  Response r = Page(brand, 200, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("QR", *qr);
     d.SetValue("KEY", enrolment.base32);
     d.SetValue("CSRF", FormToken("account", signed_in->second));
@@ -497,9 +519,10 @@ awaitable<Response> Portal::StartTotp(http::Request& req) {
 }
 
 awaitable<Response> Portal::FinishTotp(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
   if (!signed_in->first.enrolling) co_return http::RedirectResponse("/account");
   const std::string code = Field(http::ParseForm(req.body), "code");
@@ -511,16 +534,16 @@ awaitable<Response> Portal::FinishTotp(http::Request& req) {
       codes.emplace(accounts_.ConfirmTotp(***account, *signed_in->first.enrolling, code));
     }
   });
-  if (!codes) co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  if (!codes) co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   if (!codes->ok()) {
     if (codes->error().code != ErrorCode::kUnauthenticated) {
-      co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+      co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
     }
     // The same secret again, so the app already set up still works.
     auto uri = TotpUri(settings_.organisation, signed_in->first.address,
                        *signed_in->first.enrolling, TotpParams{});
     auto qr = QrSvg(uri, "QR code to add this account to an authenticator app");
-    Response r = Page(401, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
+    Response r = Page(brand, 401, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
       d.SetValue("QR", qr.ok() ? *qr : "");
       d.SetValue("KEY", Base32Encode(signed_in->first.enrolling->view()));
       d.SetValue("CSRF", FormToken("account", signed_in->second));
@@ -534,7 +557,7 @@ awaitable<Response> Portal::FinishTotp(http::Request& req) {
   AccountSession session = signed_in->first;
   session.enrolling.reset();
   account_sessions_.Update(signed_in->second, std::move(session));
-  Response r = Page(200, "recovery_codes.tpl", "Two-step sign-in is on", [&](ctemplate::TemplateDictionary& d) {
+  Response r = Page(brand, 200, "recovery_codes.tpl", "Two-step sign-in is on", [&](ctemplate::TemplateDictionary& d) {
     for (const auto& c : **codes) d.AddSectionDictionary("CODE")->SetValue("VALUE", c);
   });
   r.Set("Cache-Control", "no-store");
@@ -542,14 +565,15 @@ awaitable<Response> Portal::FinishTotp(http::Request& req) {
 }
 
 awaitable<Response> Portal::StopTotp(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
   const std::string account_key = AccountKey(signed_in->first.address);
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
-  if (!tries) co_return TooManyTries(wait);
+  if (!tries) co_return TooManyTries(brand, wait);
   const std::string password = Field(http::ParseForm(req.body), "password");
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
   std::optional<Status> stopped;
@@ -557,19 +581,19 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
     account.emplace(accounts_.Find(signed_in->first.account_id));
     if (account->ok() && account->value()) stopped.emplace(accounts_.DisableTotp(***account, password));
   });
-  if (!stopped) co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+  if (!stopped) co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   if (!stopped->ok()) {
     tries->Failed();
-    co_return AccountView(signed_in->first, signed_in->second, true, "", "That password is not right.");
+    co_return AccountView(brand, signed_in->first, signed_in->second, true, "", "That password is not right.");
   }
-  co_return AccountView(signed_in->first, signed_in->second, false, "Two-step sign-in is now off.", "");
+  co_return AccountView(brand, signed_in->first, signed_in->second, false, "Two-step sign-in is now off.", "");
 }
 
-Response Portal::ResetRequestPage(http::Request& req, const std::string& error) const {
+Response Portal::ResetRequestPage(const Brand& brand, http::Request& req, const std::string& error) const {
   std::string binding = req.cookie(kFormCookie).value_or("");
   const bool fresh = binding.size() != 43;
   if (fresh) binding = Base64UrlEncode(RandomBytes(32));
-  Response r = Page(error.empty() ? 200 : 400, "reset_request.tpl", "Forgot your password?",
+  Response r = Page(brand, error.empty() ? 200 : 400, "reset_request.tpl", "Forgot your password?",
                     [&](ctemplate::TemplateDictionary& d) {
                       d.SetValue("CSRF", FormToken("reset-request", binding));
                       if (!error.empty()) {
@@ -582,42 +606,45 @@ Response Portal::ResetRequestPage(http::Request& req, const std::string& error) 
 }
 
 awaitable<Response> Portal::SubmitResetRequest(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   if (!FormTokenValid(req, "reset-request", req.cookie(kFormCookie).value_or(""))) {
-    co_return ResetRequestPage(req, "This form expired. Please try again.");
+    co_return ResetRequestPage(brand, req, "This form expired. Please try again.");
   }
   const std::string address = Field(http::ParseForm(req.body), "address");
   if (address.size() > 254 || address.find('@') == std::string::npos) {
-    co_return ResetRequestPage(req, "Enter the email address the message was sent to.");
+    co_return ResetRequestPage(brand, req, "Enter the email address the message was sent to.");
   }
   // Every request mails a link: limited like wrong passwords, per client and address.
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, AccountKey(address), &wait);
-  if (!tries) co_return TooManyTries(wait);
+  if (!tries) co_return TooManyTries(brand, wait);
   tries->Failed();
   std::optional<Status> requested;
-  // The shared pool's accounts; a namespace's reset its passwords from its own portal
-  // (issue 8: chosen by host name).
-  co_await offloader_.Offload([&] { requested.emplace(accounts_.RequestReset("", address)); });
+  // The pool is the one whose portal this is: a namespace's accounts reset their
+  // passwords on its host name; any other host serves the shared pool.
+  co_await offloader_.Offload([&] { requested.emplace(accounts_.RequestReset(brand.name, address)); });
   if (!requested->ok()) {
     spdlog::error("portal: reset request failed: {}", requested->error().ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   // The same answer whether or not the address has an account.
-  co_return InfoPage("Check your email",
+  co_return InfoPage(brand, "Check your email",
                      {"If " + address + " has an account, we sent it a link to choose a new "
                       "password. The link works once, for one hour."});
 }
 
 awaitable<Response> Portal::ShowReset(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   const std::string token = req.params[0];
-  std::optional<Result<std::string>> address;
-  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAddress(token, "reset")); });
+  std::optional<Result<PortalAccountRecord>> address;
+  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAccount(token, "reset")); });
   if (!address->ok()) {
-    co_return ErrorPage(404, "This link does not work", "It was already used or has expired.",
+    co_return ErrorPage(brand, 404, "This link does not work", "It was already used or has expired.",
                         "You can ask for a new one.");
   }
-  Response r = Page(200, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("ADDRESS", **address);
+  brand = co_await NamespaceBrand((*address)->namespace_name);
+  Response r = Page(brand, 200, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("ADDRESS", (*address)->address);
     d.SetValue("TOKEN", token);
     d.SetValue("CSRF", FormToken("reset", token));
     d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
@@ -627,26 +654,28 @@ awaitable<Response> Portal::ShowReset(http::Request& req) {
 }
 
 awaitable<Response> Portal::SubmitReset(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   const std::string token = req.params[0];
   if (!FormTokenValid(req, "reset", token)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
   auto form = http::ParseForm(req.body);
   const std::string password = Field(form, "password");
-  std::optional<Result<std::string>> address;
+  std::optional<Result<PortalAccountRecord>> address;
   std::optional<Result<PortalAccountRecord>> reset;
   const bool same = password == Field(form, "password2");
   co_await offloader_.Offload([&] {
-    address.emplace(accounts_.LinkAddress(token, "reset"));
+    address.emplace(accounts_.LinkAccount(token, "reset"));
     if (address->ok() && same) reset.emplace(accounts_.Reset(token, password));
   });
   if (!address->ok()) {
-    co_return ErrorPage(404, "This link does not work", "It was already used or has expired.",
+    co_return ErrorPage(brand, 404, "This link does not work", "It was already used or has expired.",
                         "You can ask for a new one.");
   }
+  brand = co_await NamespaceBrand((*address)->namespace_name);
   auto again = [&](const std::string& error) {
-    return Page(400, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
-      d.SetValue("ADDRESS", **address);
+    return Page(brand, 400, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
+      d.SetValue("ADDRESS", (*address)->address);
       d.SetValue("TOKEN", token);
       d.SetValue("CSRF", FormToken("reset", token));
       d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
@@ -657,12 +686,12 @@ awaitable<Response> Portal::SubmitReset(http::Request& req) {
   if (!same) co_return again("The two passwords are not the same.");
   if (!reset->ok()) {
     if (reset->error().code == ErrorCode::kInvalidArgument) co_return again(reset->error().message);
-    co_return ErrorPage(404, "This link does not work", "It was already used or has expired.",
+    co_return ErrorPage(brand, 404, "This link does not work", "It was already used or has expired.",
                         "You can ask for a new one.");
   }
   // Whoever held the old password is signed out everywhere.
   account_sessions_.RemoveAccount((*reset)->id);
-  Response r = InfoPage("Your password was changed",
+  Response r = InfoPage(brand, "Your password was changed",
                         {"To read your message, open the link in the email about it and sign in "
                          "with the new password."});
   r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, "", 0)});

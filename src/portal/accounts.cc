@@ -85,9 +85,16 @@ Status PortalAccounts::MailLink(const PortalAccountRecord& account, const std::s
   AccountMail mail;
   mail.kind = confirm ? AccountMail::Kind::kConfirm : AccountMail::Kind::kReset;
   mail.organisation = settings_.organisation;
+  std::string base = settings_.public_url;
+  if (auto ns = account.namespace_name.empty() || !settings_.find_namespace
+                    ? std::nullopt
+                    : settings_.find_namespace(account.namespace_name)) {
+    if (!ns->display_name.empty()) mail.organisation = ns->display_name;
+    if (!ns->hosts.empty()) base = WithHost(base, ns->hosts.front());
+  }
   mail.from_address = settings_.mail_from;
   mail.to_address = account.address;
-  mail.link = settings_.public_url + (confirm ? "/account/confirm/" : "/account/reset/") + token;
+  mail.link = base + (confirm ? "/account/confirm/" : "/account/reset/") + token;
   const std::int64_t hours = lifetime / 3600;
   mail.valid_for = hours >= 1 ? std::to_string(hours) + (hours == 1 ? " hour" : " hours")
                               : std::to_string(lifetime / 60) + " minutes";
@@ -212,20 +219,21 @@ Status PortalAccounts::RequestReset(const std::string& namespace_name, const std
   return mailed;
 }
 
-Result<std::string> PortalAccounts::LinkAddress(std::string_view token, const std::string& purpose) {
+Result<PortalAccountRecord> PortalAccounts::LinkAccount(std::string_view token,
+                                                        const std::string& purpose) {
   auto taken = store_.FindToken(TokenHash(token), purpose, clock_.NowUnix());
   if (!taken.ok()) return std::move(taken).error();
   if (!taken->has_value()) return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
   auto account = store_.Find((*taken)->account_id);
   if (!account.ok()) return std::move(account).error();
   if (!account->has_value()) return MakeError(ErrorCode::kNotFound, "no such account");
-  return (*account)->address;
+  return std::move(**account);
 }
 
 Result<PortalAccountRecord> PortalAccounts::Reset(std::string_view token, std::string_view password) {
-  auto address = LinkAddress(token, "reset");
-  if (!address.ok()) return std::move(address).error();
-  if (std::string problem = PasswordProblem(password, *address); !problem.empty()) {
+  auto linked = LinkAccount(token, "reset");
+  if (!linked.ok()) return std::move(linked).error();
+  if (std::string problem = PasswordProblem(password, linked->address); !problem.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, problem, "password");
   }
   auto hash = HashSecret(password, settings_.argon);

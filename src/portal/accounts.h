@@ -38,6 +38,9 @@ struct AccountSettings {
   std::int64_t confirm_seconds = 24 * 3600;
   std::int64_t reset_seconds = 3600;
   Argon2Params argon;        // tests may lower the cost; never below the minimum in use
+  // A namespace's record (blocking), so its accounts' mail names it and links to its
+  // own host; unset or nullopt: the server's name and `public_url`.
+  std::function<std::optional<NamespaceRecord>(const std::string&)> find_namespace;
 };
 
 // At least this long; a passphrase is easier to remember than a complex word.
@@ -88,8 +91,8 @@ class PortalAccounts {
   // answer tells nobody whether it has.
   Status RequestReset(const std::string& namespace_name, const std::string& address);
   // Checks a mailed link's token ("confirm" or "reset") without using it, to show its
-  // form: the account's address. kNotFound for unknown, used or expired links.
-  Result<std::string> LinkAddress(std::string_view token, const std::string& purpose);
+  // form: the account. kNotFound for unknown, used or expired links.
+  Result<PortalAccountRecord> LinkAccount(std::string_view token, const std::string& purpose);
   // Sets a new password from a reset link, which is then used up. Returns the account.
   // kNotFound for unknown, used or expired links; kInvalidArgument for a bad password
   // (the link stays usable).

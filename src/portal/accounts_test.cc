@@ -80,7 +80,7 @@ TEST_F(AccountsTest, OnlyAConfirmedAccountSignsIn) {
             LoginAttempt::Outcome::kWrong);
   const std::string token = MailedToken("confirm");
   ASSERT_EQ(token.size(), 43u);
-  EXPECT_EQ(*accounts_->LinkAddress(token, "confirm"), "pat@home.test");
+  EXPECT_EQ(accounts_->LinkAccount(token, "confirm")->address, "pat@home.test");
   auto confirmed = accounts_->Confirm(token);
   ASSERT_TRUE(confirmed.ok());
   EXPECT_EQ(confirmed->second, "rid9");  // on to the message
@@ -111,7 +111,7 @@ TEST_F(AccountsTest, ResetByMailedLinkOnceAndOnlyForConfirmedAccounts) {
   ASSERT_TRUE(accounts_->RequestReset("", "pat@home.test").ok());
   const std::string token = MailedToken("reset");
   ASSERT_EQ(token.size(), 43u);
-  EXPECT_EQ(*accounts_->LinkAddress(token, "reset"), "pat@home.test");
+  EXPECT_EQ(accounts_->LinkAccount(token, "reset")->address, "pat@home.test");
   EXPECT_EQ(accounts_->Reset(token, "short").error().code, ErrorCode::kInvalidArgument);
   ASSERT_TRUE(accounts_->Reset(token, "a brand new passphrase").ok());  // still usable after
   EXPECT_EQ(accounts_->Reset(token, "yet another passphrase").error().code, ErrorCode::kNotFound);

@@ -87,6 +87,8 @@ void Portal::FillMessageHeader(ctemplate::TemplateDictionary& d, const Manifest&
 
 awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool read_manifest) {
   SessionCopy copy;
+  copy.brand = co_await HostBrand(req);
+  Brand& brand = copy.brand;
   const std::string rid = req.params[0];
   std::optional<PortalSession> session;
   if (auto sid = req.cookie(kSessionCookie); sid && IsHexId(rid)) {
@@ -94,7 +96,7 @@ awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool 
     copy.session_token = *sid;
   }
   if (!session) {
-    copy.refused = ErrorPage(403, "Open the link in your email",
+    copy.refused = ErrorPage(brand, 403, "Open the link in your email",
                              "To see this page, open the message from the email about it first.");
     co_return copy;
   }
@@ -106,16 +108,17 @@ awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool 
     if (!read_manifest || !link->ok() || (*link)->expired || (*link)->locked) return;
     opened.emplace(escrow_.Manifest(**link, *session->data_key));
   });
+  if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) {
-    copy.refused = ErrorPage(404, "Not found", "There is no such message.");
+    copy.refused = ErrorPage(brand, 404, "Not found", "There is no such message.");
   } else if ((*link)->expired) {
-    copy.refused = GonePage(**link);
+    copy.refused = GonePage(brand, **link);
   } else if ((*link)->locked) {
-    copy.refused = ErrorPage(403, "This message is locked", "It can no longer be opened.");
+    copy.refused = ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
   } else if (read_manifest && !opened->ok()) {
     spdlog::error("portal: message {} could not be opened for a verified recipient: {}",
                   (*link)->message.id, opened->error().ToString());
-    copy.refused = ErrorPage(500, "This message cannot be shown",
+    copy.refused = ErrorPage(brand, 500, "This message cannot be shown",
                              "Its signature or encryption did not check out, so it is not shown.",
                              "Please tell the sender.");
   } else {
@@ -126,8 +129,10 @@ awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool 
 }
 
 awaitable<Response> Portal::DownloadMessage(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
+  brand = copy.brand;
   const Manifest& m = copy.manifest;
   ComposedMessage composed;
   composed.from = m.from;
@@ -144,7 +149,7 @@ awaitable<Response> Portal::DownloadMessage(http::Request& req) {
   if (!pieces.ok()) {
     spdlog::error("portal: .eml of message {} not laid out: {}", copy.link.message.id,
                   pieces.error().ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   std::uint64_t length = 0;
   for (const auto& p : *pieces) length += p.size();
@@ -165,10 +170,12 @@ awaitable<Response> Portal::DownloadMessage(http::Request& req) {
 }
 
 awaitable<Response> Portal::PrintView(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
+  brand = copy.brand;
   const Manifest& m = copy.manifest;
-  co_return Page(200, "print.tpl", m.subject.empty() ? "Secure message" : m.subject,
+  co_return Page(brand, 200, "print.tpl", m.subject.empty() ? "Secure message" : m.subject,
                  [&](ctemplate::TemplateDictionary& d) {
                    d.SetValue("RID", copy.link.recipient.id);
                    FillMessageHeader(d, m);
@@ -190,9 +197,11 @@ awaitable<Response> Portal::PrintView(http::Request& req) {
 }
 
 awaitable<Response> Portal::ConfirmDelete(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
-  co_return Page(200, "delete.tpl", "Delete this message?", [&](ctemplate::TemplateDictionary& d) {
+  brand = copy.brand;
+  co_return Page(brand, 200, "delete.tpl", "Delete this message?", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("RID", copy.link.recipient.id);
     d.SetValue("SUBJECT", copy.manifest.subject.empty() ? "(no subject)" : copy.manifest.subject);
     d.SetValue("CSRF", FormToken("delete", copy.session_token));
@@ -200,20 +209,22 @@ awaitable<Response> Portal::ConfirmDelete(http::Request& req) {
 }
 
 awaitable<Response> Portal::DeleteCopy(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, false);
   if (copy.refused) co_return std::move(*copy.refused);
+  brand = copy.brand;
   if (!FormTokenValid(req, "delete", copy.session_token)) {
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
   std::optional<Status> deleted;
   co_await offloader_.Offload([&] { deleted.emplace(escrow_.DeleteCopy(copy.link, req.client_address)); });
   if (!deleted->ok()) {
     spdlog::error("portal: copy {} not deleted: {}", copy.link.recipient.id, deleted->error().ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   // The key in this session goes too.
   sessions_.Remove(copy.session_token);
-  Response r = InfoPage("Your copy was deleted",
+  Response r = InfoPage(brand, "Your copy was deleted",
                         {"Nobody can open it again with its link. The sender was not sent a copy "
                          "of anything, but can see that you deleted it."});
   r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, "", 0)});

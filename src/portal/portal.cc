@@ -42,15 +42,16 @@ std::string Disposition(const std::string& filename) {
 }  // namespace
 
 Portal::Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
-               http::Offloader& offloader, const KeyRing& keys, const Clock& clock)
+               BrandBook& brands, http::Offloader& offloader, const KeyRing& keys,
+               const Clock& clock)
     : settings_(std::move(settings)), guard_(settings_.guard, clock),
-      account_guard_(settings_.account_guard, clock), accounts_(accounts),
+      account_guard_(settings_.account_guard, clock), accounts_(accounts), brands_(brands),
       account_sessions_(clock, settings_.session_idle_seconds), escrow_(escrow),
       offloader_(offloader), keys_(keys), clock_(clock),
       sessions_(clock, settings_.session_idle_seconds) {}
 
 void Portal::Register(http::Router& router) {
-  router.Add("GET", "/", [this](http::Request&) -> awaitable<Response> { co_return Home(); });
+  router.Add("GET", "/", [this](http::Request& r) { return HomePage(r); });
   router.Add("GET", "/healthz", [](http::Request&) -> awaitable<Response> {
     co_return http::TextResponse(200, "ok\n");
   });
@@ -63,6 +64,8 @@ void Portal::Register(http::Router& router) {
     r.Set("Cache-Control", "public, max-age=3600");
     co_return r;
   });
+  router.Add("GET", "/brand/{name}/style.css", [this](http::Request& r) { return BrandStylesheet(r); });
+  router.Add("GET", "/brand/{name}/logo", [this](http::Request& r) { return BrandLogo(r); });
   router.Add("GET", "/m/{token}", [this](http::Request& r) { return OpenLink(r); });
   router.Add("GET", "/r/{rid}", [this](http::Request& r) { return Show(r); });
   router.Add("POST", "/r/{rid}", [this](http::Request& r) { return SubmitAnswer(r); },
@@ -97,32 +100,61 @@ void Portal::Register(http::Router& router) {
              http::BodyMode::kBuffered, kFormLimit);
   router.Add("POST", "/account/totp/disable", [this](http::Request& r) { return StopTotp(r); },
              http::BodyMode::kBuffered, kFormLimit);
-  router.Add("GET", "/account/reset", [this](http::Request& r) -> awaitable<Response> {
-    co_return ResetRequestPage(r, "");
-  });
+  router.Add("GET", "/account/reset", [this](http::Request& r) { return ResetRequestForm(r); });
   router.Add("POST", "/account/reset", [this](http::Request& r) { return SubmitResetRequest(r); },
              http::BodyMode::kBuffered, kFormLimit);
   router.Add("GET", "/account/reset/{token}", [this](http::Request& r) { return ShowReset(r); });
   router.Add("POST", "/account/reset/{token}", [this](http::Request& r) { return SubmitReset(r); },
              http::BodyMode::kBuffered, kFormLimit);
   if (settings_.dev_outbox) {
-    router.Add("GET", "/dev/outbox", [this](http::Request&) -> awaitable<Response> {
-      co_return OutboxList();
-    });
-    router.Add("GET", "/dev/outbox/{name}", [this](http::Request& r) -> awaitable<Response> {
-      co_return OutboxMail(r.params[0]);
-    });
+    router.Add("GET", "/dev/outbox", [this](http::Request& r) { return Outbox(r); });
+    router.Add("GET", "/dev/outbox/{name}", [this](http::Request& r) { return Outbox(r); });
   }
 }
 
-Response Portal::Page(int status, const std::string& page, const std::string& title,
-                      const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
-  return http::HtmlResponse(status, templates_.Render(page, title, settings_.organisation, fill));
+awaitable<Brand> Portal::HostBrand(const http::Request& req) {
+  if (brands_.Stale()) co_await offloader_.Offload([this] { (void)brands_.Reload(); });
+  co_return brands_.ForNamespace(brands_.NamespaceOfHost(req.header("Host")));
 }
 
-Response Portal::TooManyTries(std::int64_t wait_seconds) const {
+awaitable<Brand> Portal::NamespaceBrand(const std::string& namespace_name) {
+  if (brands_.Stale(namespace_name)) co_await offloader_.Offload([this] { (void)brands_.Reload(); });
+  co_return brands_.ForNamespace(namespace_name);
+}
+
+awaitable<Response> Portal::BrandStylesheet(http::Request& req) {
+  Brand brand = co_await NamespaceBrand(req.params[0]);
+  auto css = brands_.Stylesheet(req.params[0]);
+  if (!css) co_return ErrorPage(brand, 404, "Not found", "There is no such page.");
+  Response r;
+  r.body = std::move(*css);
+  r.Set("Content-Type", "text/css; charset=utf-8");
+  r.Set("Cache-Control", "public, max-age=60");
+  co_return r;
+}
+
+awaitable<Response> Portal::BrandLogo(http::Request& req) {
+  Brand brand = co_await NamespaceBrand(req.params[0]);
+  auto logo = brands_.Logo(req.params[0]);
+  if (!logo) co_return ErrorPage(brand, 404, "Not found", "There is no such page.");
+  Response r;
+  r.body = std::move(logo->first);
+  // The type was sniffed from the bytes when the logo was set (PNG or SVG only); an
+  // SVG opened on its own runs no script and loads nothing.
+  r.Set("Content-Type", logo->second);
+  r.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+  r.Set("Cache-Control", "public, max-age=60");
+  co_return r;
+}
+
+Response Portal::Page(const Brand& brand, int status, const std::string& page, const std::string& title,
+                      const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
+  return http::HtmlResponse(status, templates_.Render(page, title, brand, fill));
+}
+
+Response Portal::TooManyTries(const Brand& brand, std::int64_t wait_seconds) const {
   const std::int64_t minutes = (wait_seconds + 59) / 60;
-  Response r = ErrorPage(429, "Too many wrong tries",
+  Response r = ErrorPage(brand, 429, "Too many wrong tries",
                          "Too many wrong answers, passwords or codes were given, so this is "
                          "protected for a while.",
                          "Please try again in " + std::to_string(minutes) + " minute" +
@@ -148,26 +180,26 @@ awaitable<std::optional<Portal::GuardTries>> Portal::PassGuards(const std::strin
   co_return std::move(tries);
 }
 
-Response Portal::GonePage(const LinkState& link) const {
+Response Portal::GonePage(const Brand& brand, const LinkState& link) const {
   if (link.deleted) {
-    return ErrorPage(410, "You deleted this message",
+    return ErrorPage(brand, 410, "You deleted this message",
                      "Your copy was deleted at your request, and it can no longer be opened.",
                      "Ask the sender to send it again if you need it.");
   }
   if (link.retracted) {
-    return ErrorPage(410, "This message was withdrawn",
+    return ErrorPage(brand, 410, "This message was withdrawn",
                      "Its sender withdrew it, and it can no longer be opened.",
                      "Contact the sender if you still need it.");
   }
-  return ErrorPage(410, "This message has expired",
+  return ErrorPage(brand, 410, "This message has expired",
                    "The sender set this message to be available until " +
                        HumanTime(link.message.expires_at) + ".",
                    "Ask the sender to send it again if you still need it.");
 }
 
-Response Portal::ErrorPage(int status, const std::string& heading, const std::string& message,
+Response Portal::ErrorPage(const Brand& brand, int status, const std::string& heading, const std::string& message,
                            const std::string& hint) const {
-  return Page(status, "error.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
+  return Page(brand, status, "error.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("HEADING", heading);
     d.SetValue("MESSAGE", message);
     if (!hint.empty()) {
@@ -177,17 +209,17 @@ Response Portal::ErrorPage(int status, const std::string& heading, const std::st
   });
 }
 
-Response Portal::Home() const {
-  return Page(200, "home.tpl", "Secure messages", [](ctemplate::TemplateDictionary&) {});
+Response Portal::Home(const Brand& brand) const {
+  return Page(brand, 200, "home.tpl", "Secure messages", [](ctemplate::TemplateDictionary&) {});
 }
 
 std::string Portal::Csrf(const std::string& recipient_id, const std::string& link_token) const {
   return Base64UrlEncode(HmacSha256(keys_.csrf(), "answer|" + recipient_id + "|" + link_token));
 }
 
-Response Portal::QuestionPage(const LinkState& link, const std::string& link_token,
+Response Portal::QuestionPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                               const std::string& error) const {
-  return Page(200, "question.tpl", "Open your secure message", [&](ctemplate::TemplateDictionary& d) {
+  return Page(brand, 200, "question.tpl", "Open your secure message", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("SENDER", link.message.sender);
     d.SetValue("QUESTION", link.question);
     d.SetValue("RID", link.recipient.id);
@@ -211,8 +243,9 @@ Response NotFoundLink(const std::function<Response(int, const std::string&, cons
 }  // namespace
 
 awaitable<Response> Portal::OpenLink(http::Request& req) {
-  auto error_page = [this](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(s, h, m, x);
+  Brand brand = co_await HostBrand(req);
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
+    return ErrorPage(brand, s, h, m, x);
   };
   auto token = ParseLinkToken(req.params[0]);
   if (!token.ok()) co_return NotFoundLink(error_page);
@@ -220,6 +253,7 @@ awaitable<Response> Portal::OpenLink(http::Request& req) {
   co_await offloader_.Offload([&] {
     link.emplace(escrow_.CheckLink(token->recipient_id, token->secret, req.client_address, true));
   });
+  if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) co_return NotFoundLink(error_page);
   // The secret leaves the address bar now: it lives on only in an HttpOnly cookie.
   Response r = http::RedirectResponse("/r/" + token->recipient_id);
@@ -256,12 +290,13 @@ const char* EventLabel(const EventRecord& e) {
 }  // namespace
 
 awaitable<Response> Portal::History(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   const std::string rid = req.params[0];
-  if (!IsHexId(rid)) co_return ErrorPage(404, "Not found", "There is no such page.");
+  if (!IsHexId(rid)) co_return ErrorPage(brand, 404, "Not found", "There is no such page.");
   auto sid = req.cookie(kSessionCookie);
   auto session = sid ? sessions_.Find(*sid, rid) : std::nullopt;
   if (!session) {
-    co_return ErrorPage(403, "Open the link in your email",
+    co_return ErrorPage(brand, 403, "Open the link in your email",
                         "To see this page, open the link in the email about the message and "
                         "answer its question.");
   }
@@ -271,13 +306,14 @@ awaitable<Response> Portal::History(http::Request& req) {
     link.emplace(escrow_.RecipientState(rid));
     if (link->ok()) events.emplace(escrow_.Events((*link)->message.id));
   });
-  if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
-  if ((*link)->expired) co_return GonePage(**link);
+  if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
+  if (!link->ok()) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+  if ((*link)->expired) co_return GonePage(brand, **link);
   if (!events->ok()) {
     spdlog::error("portal: history of {} not read: {}", rid, events->error().ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
-  co_return Page(200, "history.tpl", "Access history", [&](ctemplate::TemplateDictionary& d) {
+  co_return Page(brand, 200, "history.tpl", "Access history", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("RID", rid);
     for (const auto& e : **events) {
       const char* what = EventLabel(e);
@@ -291,8 +327,9 @@ awaitable<Response> Portal::History(http::Request& req) {
 }
 
 awaitable<Response> Portal::Show(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   const std::string rid = req.params[0];
-  if (!IsHexId(rid)) co_return ErrorPage(404, "Not found", "There is no such page.");
+  if (!IsHexId(rid)) co_return ErrorPage(brand, 404, "Not found", "There is no such page.");
   if (auto sid = req.cookie(kSessionCookie)) {
     if (auto session = sessions_.Find(*sid, rid)) {
       std::optional<Result<OpenedManifest>> opened;
@@ -304,21 +341,22 @@ awaitable<Response> Portal::Show(http::Request& req) {
         if (!link->ok() || (*link)->expired || (*link)->locked) return;
         opened.emplace(escrow_.Read(**link, *session->data_key, req.client_address));
       });
-      if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
-      if ((*link)->expired) co_return GonePage(**link);
+      if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
+      if (!link->ok()) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+      if ((*link)->expired) co_return GonePage(brand, **link);
       if ((*link)->locked) {
-        co_return ErrorPage(403, "This message is locked", "It can no longer be opened.");
+        co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
       }
       if (!opened->ok()) {
         spdlog::error("portal: message {} could not be opened for a verified recipient: {}",
                       (*link)->message.id, opened->error().ToString());
-        co_return ErrorPage(500, "This message cannot be shown",
+        co_return ErrorPage(brand, 500, "This message cannot be shown",
                             "Its signature or encryption did not check out, so it is not shown.",
                             "Please tell the sender.");
       }
       const Manifest& m = (*opened)->manifest;
       const bool signed_in = SignedIn(req).has_value();
-      co_return Page(200, "message.tpl", m.subject.empty() ? "Secure message" : m.subject,
+      co_return Page(brand, 200, "message.tpl", m.subject.empty() ? "Secure message" : m.subject,
                      [&](ctemplate::TemplateDictionary& d) {
                        FillMessageHeader(d, m);
                        d.SetValue("EXPIRES", HumanTime((*link)->message.expires_at));
@@ -346,7 +384,7 @@ awaitable<Response> Portal::Show(http::Request& req) {
   auto cookie = req.cookie(kLinkCookie);
   auto token = ParseLinkToken(cookie.value_or(""));
   if (!token.ok() || token->recipient_id != rid) {
-    co_return ErrorPage(403, "Open the link in your email",
+    co_return ErrorPage(brand, 403, "Open the link in your email",
                         "To read this message, open the link in the email that told you about "
                         "it.",
                         "For your security, the page needs that link each time you start.");
@@ -355,35 +393,37 @@ awaitable<Response> Portal::Show(http::Request& req) {
   co_await offloader_.Offload([&] {
     link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
   });
+  if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) {
-    co_return ErrorPage(404, "This link does not work",
+    co_return ErrorPage(brand, 404, "This link does not work",
                         "We could not find a secure message for this link.");
   }
   if ((*link)->locked) {
-    co_return ErrorPage(403, "This message is locked",
+    co_return ErrorPage(brand, 403, "This message is locked",
                         "It was locked after too many wrong answers, to protect it.",
                         "Contact the sender; they can send it again.");
   }
-  if ((*link)->expired) co_return GonePage(**link);
+  if ((*link)->expired) co_return GonePage(brand, **link);
   if ((*link)->recipient.verification == "login") {
     co_return co_await LoginGate(req, **link, token->secret, *cookie);
   }
-  co_return QuestionPage(**link, *cookie, "");
+  co_return QuestionPage(brand, **link, *cookie, "");
 }
 
 awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   const std::string rid = req.params[0];
   auto cookie = req.cookie(kLinkCookie);
   auto token = ParseLinkToken(cookie.value_or(""));
   if (!IsHexId(rid) || !token.ok() || token->recipient_id != rid) {
-    co_return ErrorPage(403, "Open the link in your email",
+    co_return ErrorPage(brand, 403, "Open the link in your email",
                         "To read this message, open the link in the email that told you about it.");
   }
   auto form = http::ParseForm(req.body);
   std::string csrf = form.ok() ? http::FormValue(*form, "csrf").value_or("") : "";
   if (!ConstantTimeEqual(csrf, Csrf(rid, *cookie))) {
     spdlog::warn("portal: answer for {} refused: bad CSRF token from {}", rid, req.client_address);
-    co_return ErrorPage(403, "Please try again",
+    co_return ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
@@ -394,7 +434,7 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
   if (!tries) {
     spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
                  req.client_address);
-    co_return TooManyTries(wait);
+    co_return TooManyTries(brand, wait);
   }
 
   std::optional<Result<LinkState>> link;
@@ -403,8 +443,9 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
     link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
     if (link->ok()) key.emplace(escrow_.Answer(**link, token->secret, answer, req.client_address));
   });
+  if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) {
-    co_return ErrorPage(404, "This link does not work",
+    co_return ErrorPage(brand, 404, "This link does not work",
                         "We could not find a secure message for this link.");
   }
   if (!key->ok()) {
@@ -415,12 +456,12 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
     }
     if (e.code == ErrorCode::kUnauthenticated) {
       const std::string left = e.message;
-      co_return QuestionPage(**link, *cookie,
+      co_return QuestionPage(brand, **link, *cookie,
                              "That is not the right answer. You have " + left + " attempt" +
                                  (left == "1" ? "" : "s") + " left before the message is locked.");
     }
     if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
-      co_return ErrorPage(403, "This message is locked",
+      co_return ErrorPage(brand, 403, "This message is locked",
                           "It was locked after too many wrong answers, to protect it.",
                           "Contact the sender; they can send it again.");
     }
@@ -429,10 +470,10 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
       LinkState gone = **link;
       gone.retracted = e.message == "retracted";
       gone.deleted = e.message == "deleted";
-      co_return GonePage(gone);
+      co_return GonePage(brand, gone);
     }
     spdlog::error("portal: answer for {} failed: {}", rid, e.ToString());
-    co_return ErrorPage(500, "Something went wrong", "Please try again in a moment.");
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   std::string session = sessions_.Create(rid, std::move(**key));
   Response r = http::RedirectResponse("/r/" + rid);
@@ -444,17 +485,18 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
 }
 
 awaitable<Response> Portal::Download(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   const std::string rid = req.params[0];
   std::optional<PortalSession> session;
   if (auto sid = req.cookie(kSessionCookie)) session = sessions_.Find(*sid, rid);
   if (!IsHexId(rid) || !session) {
-    co_return ErrorPage(403, "Open the link in your email",
+    co_return ErrorPage(brand, 403, "Open the link in your email",
                         "To download this attachment, open the message from your email first.");
   }
   std::size_t index = 0;
   auto [ptr, ec] = std::from_chars(req.params[1].data(), req.params[1].data() + req.params[1].size(), index);
   if (ec != std::errc() || ptr != req.params[1].data() + req.params[1].size()) {
-    co_return ErrorPage(404, "Not found", "There is no such attachment.");
+    co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
   }
   std::optional<Result<LinkState>> link;
   std::optional<Result<OpenedManifest>> manifest;
@@ -468,11 +510,12 @@ awaitable<Response> Portal::Download(http::Request& req) {
     info = (*manifest)->manifest.attachments[index];
     reader.emplace(escrow_.Attachment(**link, *session->data_key, info, index, req.client_address));
   });
-  if (!link->ok()) co_return ErrorPage(404, "Not found", "There is no such message.");
-  if ((*link)->expired) co_return ErrorPage(410, "This message has expired", "It can no longer be downloaded.");
-  if ((*link)->locked) co_return ErrorPage(403, "This message is locked", "It can no longer be downloaded.");
+  if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
+  if (!link->ok()) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+  if ((*link)->expired) co_return ErrorPage(brand, 410, "This message has expired", "It can no longer be downloaded.");
+  if ((*link)->locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be downloaded.");
   if (!manifest->ok() || !reader || !reader->ok()) {
-    co_return ErrorPage(404, "Not found", "There is no such attachment.");
+    co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
   }
   auto shared = std::make_shared<SealedBlobReader>(std::move(**reader));
   auto hasher = std::make_shared<Sha256Hasher>();
@@ -501,7 +544,22 @@ awaitable<Response> Portal::Download(http::Request& req) {
   co_return r;
 }
 
-Response Portal::OutboxList() const {
+awaitable<Response> Portal::HomePage(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
+  co_return Home(brand);
+}
+
+awaitable<Response> Portal::ResetRequestForm(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
+  co_return ResetRequestPage(brand, req, "");
+}
+
+awaitable<Response> Portal::Outbox(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
+  co_return req.params.empty() ? OutboxList(brand) : OutboxMail(brand, req.params[0]);
+}
+
+Response Portal::OutboxList(const Brand& brand) const {
   struct Mail { std::string name, to, subject; };
   std::vector<Mail> mails;
   std::error_code ec;
@@ -520,7 +578,7 @@ Response Portal::OutboxList() const {
     mails.push_back(std::move(m));
   }
   std::sort(mails.begin(), mails.end(), [](const Mail& a, const Mail& b) { return a.name > b.name; });
-  return Page(200, "outbox.tpl", "Development outbox", [&](ctemplate::TemplateDictionary& d) {
+  return Page(brand, 200, "outbox.tpl", "Development outbox", [&](ctemplate::TemplateDictionary& d) {
     if (mails.empty()) d.ShowSection("EMPTY");
     for (const auto& m : mails) {
       auto* s = d.AddSectionDictionary("MAIL");
@@ -531,13 +589,13 @@ Response Portal::OutboxList() const {
   });
 }
 
-Response Portal::OutboxMail(const std::string& name) const {
+Response Portal::OutboxMail(const Brand& brand, const std::string& name) const {
   bool valid = name.ends_with(".eml") && name.size() < 128 &&
                std::all_of(name.begin(), name.end(), [](char c) {
                  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
                }) && name.front() != '.';
   std::ifstream in(settings_.outbox_dir + "/" + name, std::ios::binary);
-  if (!valid || !in) return ErrorPage(404, "Not found", "There is no such mail in the outbox.");
+  if (!valid || !in) return ErrorPage(brand, 404, "Not found", "There is no such mail in the outbox.");
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return http::TextResponse(200, std::move(content));
 }

@@ -15,6 +15,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "portal/accounts.h"
+#include "portal/brands.h"
 #include "portal/guard.h"
 #include "portal/sessions.h"
 #include "portal/templates.h"
@@ -36,10 +37,21 @@ struct PortalSettings {
 class Portal {
  public:
   Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
-         http::Offloader& offloader, const KeyRing& keys, const Clock& clock);
+         BrandBook& brands, http::Offloader& offloader, const KeyRing& keys, const Clock& clock);
   void Register(http::Router& router);
 
  private:
+  // The brand of the namespace whose host name the request asked for; of a namespace.
+  // Each reads the namespaces again (off the loop) when the snapshot is stale.
+  boost::asio::awaitable<Brand> HostBrand(const http::Request& req);
+  boost::asio::awaitable<Brand> NamespaceBrand(const std::string& namespace_name);
+  // The signed-in account's namespace's brand; the host's without an account session.
+  boost::asio::awaitable<Brand> AccountBrand(const http::Request& req);
+  boost::asio::awaitable<http::Response> HomePage(http::Request& req);
+  boost::asio::awaitable<http::Response> ResetRequestForm(http::Request& req);
+  boost::asio::awaitable<http::Response> Outbox(http::Request& req);  // list or one mail
+  boost::asio::awaitable<http::Response> BrandStylesheet(http::Request& req);
+  boost::asio::awaitable<http::Response> BrandLogo(http::Request& req);
   boost::asio::awaitable<http::Response> OpenLink(http::Request& req);
   boost::asio::awaitable<http::Response> Show(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitAnswer(http::Request& req);
@@ -49,6 +61,7 @@ class Portal {
   // .eml, a print view, deleting it.
   struct SessionCopy {
     std::optional<http::Response> refused;  // set when the request cannot go on
+    Brand brand;  // the message's namespace's (the host's before the message is known)
     PortalSession session;
     std::string session_token;
     LinkState link;
@@ -64,21 +77,21 @@ class Portal {
   // Replies (reply.cc): the form, and the upload streamed into a draft.
   boost::asio::awaitable<http::Response> ReplyForm(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitReply(http::Request& req);
-  http::Response ReplyPage(const SessionCopy& copy, const std::string& error) const;
-  http::Response Home() const;
-  http::Response Page(int status, const std::string& page, const std::string& title,
+  http::Response ReplyPage(const Brand& brand, const SessionCopy& copy, const std::string& error) const;
+  http::Response Home(const Brand& brand) const;
+  http::Response Page(const Brand& brand, int status, const std::string& page, const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;
   // A message that can no longer be opened: withdrawn by its sender, or expired.
-  http::Response GonePage(const LinkState& link) const;
-  http::Response ErrorPage(int status, const std::string& heading, const std::string& message,
+  http::Response GonePage(const Brand& brand, const LinkState& link) const;
+  http::Response ErrorPage(const Brand& brand, int status, const std::string& heading, const std::string& message,
                            const std::string& hint = {}) const;
-  http::Response QuestionPage(const LinkState& link, const std::string& link_token,
+  http::Response QuestionPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                               const std::string& error) const;
   std::string Csrf(const std::string& recipient_id, const std::string& link_token) const;
-  http::Response OutboxList() const;
-  http::Response OutboxMail(const std::string& name) const;
+  http::Response OutboxList(const Brand& brand) const;
+  http::Response OutboxMail(const Brand& brand, const std::string& name) const;
 
-  http::Response TooManyTries(std::int64_t wait_seconds) const;
+  http::Response TooManyTries(const Brand& brand, std::int64_t wait_seconds) const;
   // One request's tries, counted against the client's guard (and the account's, if
   // named) from the moment they pass: parallel guesses cannot go past the caps. A try
   // that is not marked failed is released when this goes out of scope.
@@ -112,7 +125,7 @@ class Portal {
   boost::asio::awaitable<http::Response> SubmitResetRequest(http::Request& req);
   boost::asio::awaitable<http::Response> ShowReset(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitReset(http::Request& req);
-  http::Response ResetRequestPage(http::Request& req, const std::string& error) const;
+  http::Response ResetRequestPage(const Brand& brand, http::Request& req, const std::string& error) const;
   // Signed in as the recipient: their message key, then a message session.
   boost::asio::awaitable<http::Response> OpenForAccount(http::Request& req, const LinkState& link,
                                                         const SecretBytes& link_secret,
@@ -125,15 +138,15 @@ class Portal {
     LinkState link;
   };
   boost::asio::awaitable<Result<LinkedVisit>> CheckVisit(http::Request& req);
-  http::Response LoginPage(const LinkState& link, const std::string& link_token,
+  http::Response LoginPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                            const std::string& error) const;
-  http::Response RegisterPage(const LinkState& link, const std::string& link_token,
+  http::Response RegisterPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                               const std::string& error) const;
-  http::Response CodePage(const std::string& action, const std::string& csrf,
+  http::Response CodePage(const Brand& brand, const std::string& action, const std::string& csrf,
                           const std::string& error) const;
-  http::Response AccountView(const AccountSession& account, const std::string& session_token,
+  http::Response AccountView(const Brand& brand, const AccountSession& account, const std::string& session_token,
                              bool totp_on, const std::string& note, const std::string& error) const;
-  http::Response InfoPage(const std::string& heading, const std::vector<std::string>& paragraphs,
+  http::Response InfoPage(const Brand& brand, const std::string& heading, const std::vector<std::string>& paragraphs,
                           const std::string& href = {}, const std::string& label = {}) const;
   // The signed-in (not half-signed-in) account of this request, and its cookie.
   std::optional<std::pair<AccountSession, std::string>> SignedIn(const http::Request& req);
@@ -145,6 +158,7 @@ class Portal {
   FailureGuard guard_;
   FailureGuard account_guard_;
   PortalAccounts& accounts_;
+  BrandBook& brands_;
   AccountSessions account_sessions_;
   EscrowService& escrow_;
   http::Offloader& offloader_;

@@ -2,7 +2,10 @@
 
 #include <ctemplate/template.h>
 
+#include "base/temp_dir.h"
+#include "portal/brands.h"
 #include "portal/sessions.h"
+#include "store/sqlite/stores.h"
 #include "portal/templates.h"
 
 namespace sealpost::portal {
@@ -10,7 +13,7 @@ namespace {
 
 TEST(Templates, EscapeEveryValue) {
   Templates t;
-  std::string html = t.Render("question.tpl", "T<itle>", "Org & Co", [](ctemplate::TemplateDictionary& d) {
+  std::string html = t.Render("question.tpl", "T<itle>", Brand{"", "Org & Co"}, [](ctemplate::TemplateDictionary& d) {
     d.SetValue("SENDER", "<script>alert(1)</script>");
     d.SetValue("QUESTION", "Your \"pet\"?");
     d.SetValue("RID", "abc");
@@ -26,7 +29,7 @@ TEST(Templates, EscapeEveryValue) {
 
 TEST(Templates, MessageHtmlOnlyInsideTheSandboxedFrame) {
   Templates t;
-  std::string html = t.Render("message.tpl", "Subject", "Org", [](ctemplate::TemplateDictionary& d) {
+  std::string html = t.Render("message.tpl", "Subject", Brand{"", "Org"}, [](ctemplate::TemplateDictionary& d) {
     d.SetValue("SUBJECT", "Hi");
     d.ShowSection("HAS_HTML");
     d.SetValue("HTML", "<p onclick=\"steal()\">x</p><script>evil()</script>");
@@ -34,6 +37,69 @@ TEST(Templates, MessageHtmlOnlyInsideTheSandboxedFrame) {
   EXPECT_EQ(html.find("<script>evil"), std::string::npos);
   EXPECT_NE(html.find("sandbox=\"\" srcdoc=\"&lt;p onclick=&quot;steal()&quot;"), std::string::npos)
       << html;
+}
+
+TEST(Templates, LayoutCarriesTheBrand) {
+  Templates t;
+  Brand brand{"north", "North <Clinic>", "help@north.test <call 555>", true, true};
+  std::string html = t.Render("home.tpl", "Home", brand, [](ctemplate::TemplateDictionary&) {});
+  EXPECT_NE(html.find("North &lt;Clinic&gt;"), std::string::npos) << html;
+  EXPECT_NE(html.find("href=\"/brand/north/style.css\""), std::string::npos);
+  EXPECT_NE(html.find("src=\"/brand/north/logo\""), std::string::npos);
+  EXPECT_NE(html.find("help@north.test &lt;call 555&gt;"), std::string::npos);
+  // The server's own brand: no stylesheet, logo or support line of any namespace.
+  html = t.Render("home.tpl", "Home", Brand{"", "sealpost"}, [](ctemplate::TemplateDictionary&) {});
+  EXPECT_EQ(html.find("/brand/"), std::string::npos);
+  EXPECT_EQ(html.find("Questions about this message"), std::string::npos);
+}
+
+TEST(Brands, ByNamespaceAndByHostReadAgainWhenStale) {
+  TempDir temp;
+  auto db = std::move(*sqlite::Database::Open(temp.path() + "/db"));
+  auto org = sqlite::NewOrgStore(*db);
+  NamespaceRecord north;
+  north.name = "north";
+  north.display_name = "North Clinic";
+  north.colour = "#0b5394";
+  north.support_contact = "help@north.test";
+  north.hosts = {"Portal.North.test"};
+  ASSERT_TRUE(org->CreateNamespace(north).ok());
+  ManualClock clock(1000);
+  BrandBook book(*org, "sealpost", clock, 5);
+  EXPECT_TRUE(book.Stale());
+  ASSERT_TRUE(book.Reload().ok());
+  EXPECT_FALSE(book.Stale());
+  EXPECT_EQ(book.NamespaceOfHost("portal.north.TEST:8443"), "north");
+  EXPECT_EQ(book.NamespaceOfHost("localhost:8443"), "");
+  Brand b = book.ForNamespace("north");
+  EXPECT_EQ(b.display_name, "North Clinic");
+  EXPECT_EQ(b.support, "help@north.test");
+  EXPECT_TRUE(b.styled);
+  EXPECT_FALSE(b.logo);
+  EXPECT_EQ(*book.Stylesheet("north"), ":root { --accent: #0b5394; }\n");
+  EXPECT_FALSE(book.Logo("north").has_value());
+  EXPECT_EQ(book.ForNamespace("nowhere").display_name, "sealpost");
+  EXPECT_EQ(book.ForNamespace("").name, "");
+
+  // A namespace created since: looked for again, but at most once a second.
+  NamespaceRecord south;
+  south.name = "south";
+  south.display_name = "South Lab";
+  ASSERT_TRUE(org->CreateNamespace(south).ok());
+  EXPECT_FALSE(book.Stale("south"));
+  clock.Advance(1);
+  EXPECT_TRUE(book.Stale("south"));
+  ASSERT_TRUE(book.Reload().ok());
+  EXPECT_EQ(book.ForNamespace("south").display_name, "South Lab");
+  clock.Advance(5);
+  EXPECT_TRUE(book.Stale());
+}
+
+TEST(Brands, HostOnly) {
+  EXPECT_EQ(HostOnly("Portal.Example:8443"), "portal.example");
+  EXPECT_EQ(HostOnly("[::1]:8443"), "[::1]");
+  EXPECT_EQ(HostOnly("example"), "example");
+  EXPECT_EQ(HostOnly(""), "");
 }
 
 TEST(Templates, ServesTheStylesheet) {

@@ -86,8 +86,8 @@ class ReplySink final : public http::MultipartSink {
 
 }  // namespace
 
-Response Portal::ReplyPage(const SessionCopy& copy, const std::string& error) const {
-  return Page(error.empty() ? 200 : 400, "reply.tpl", "Reply", [&](ctemplate::TemplateDictionary& d) {
+Response Portal::ReplyPage(const Brand& brand, const SessionCopy& copy, const std::string& error) const {
+  return Page(brand, error.empty() ? 200 : 400, "reply.tpl", "Reply", [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("RID", copy.link.recipient.id);
     d.SetValue("SENDER", copy.link.message.sender);
     const std::string& subject = copy.manifest.subject;
@@ -102,20 +102,24 @@ Response Portal::ReplyPage(const SessionCopy& copy, const std::string& error) co
 }
 
 awaitable<Response> Portal::ReplyForm(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
-  co_return ReplyPage(copy, "");
+  brand = copy.brand;
+  co_return ReplyPage(brand, copy, "");
 }
 
 awaitable<Response> Portal::SubmitReply(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
   // Who is replying is settled before a byte of the upload is read.
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
+  brand = copy.brand;
   auto media = http::ParseMediaType(req.header("content-type"));
   auto boundary = media && media->type == "multipart/form-data" ? media->param("boundary")
                                                                  : std::nullopt;
   if (!boundary || !http::MultipartParser::ValidBoundary(*boundary)) {
-    co_return ReplyPage(copy, "The reply did not arrive whole. Please send it again.");
+    co_return ReplyPage(brand, copy, "The reply did not arrive whole. Please send it again.");
   }
   // Destroyed unsent, a draft removes every blob it wrote: a refused reply leaves nothing.
   std::unique_ptr<Draft> draft = escrow_.BeginDraft();
@@ -139,23 +143,23 @@ awaitable<Response> Portal::SubmitReply(http::Request& req) {
   if (!fed.ok()) {
     const Error& e = fed.error();
     if (e.code == ErrorCode::kResourceExhausted) {
-      Response r = ReplyPage(copy, "Your files are larger than " + HumanSize(settings_.max_reply_bytes) +
+      Response r = ReplyPage(brand, copy, "Your files are larger than " + HumanSize(settings_.max_reply_bytes) +
                                        " in all. Send fewer or smaller files.");
       r.status = 413;
       // The rest of the upload is not read: the connection must not be reused.
       r.Set("Connection", "close");
       co_return r;
     }
-    if (e.code == ErrorCode::kInvalidArgument) co_return ReplyPage(copy, e.message);
+    if (e.code == ErrorCode::kInvalidArgument) co_return ReplyPage(brand, copy, e.message);
     spdlog::warn("portal: reply for {} not received: {}", copy.link.recipient.id, e.ToString());
-    co_return ReplyPage(copy, "The reply did not arrive whole. Please send it again.");
+    co_return ReplyPage(brand, copy, "The reply did not arrive whole. Please send it again.");
   }
   if (!ConstantTimeEqual(sink.csrf(), FormToken("reply", copy.session_token))) {
     spdlog::warn("portal: reply form refused: bad CSRF token from {}", req.client_address);
-    co_return ErrorPage(403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
   if (TrimWhitespace(sink.text()).empty() && draft->attachment_bytes() == 0) {
-    co_return ReplyPage(copy, "Write a reply, or attach a file, before sending.");
+    co_return ReplyPage(brand, copy, "Write a reply, or attach a file, before sending.");
   }
   std::optional<Result<std::string>> sent;
   const std::string text = sink.text();
@@ -165,11 +169,11 @@ awaitable<Response> Portal::SubmitReply(http::Request& req) {
   });
   if (!sent->ok()) {
     spdlog::error("portal: reply for {} not sent: {}", copy.link.recipient.id, sent->error().ToString());
-    co_return ErrorPage(500, "Your reply was not sent", "Something went wrong on our side.",
+    co_return ErrorPage(brand, 500, "Your reply was not sent", "Something went wrong on our side.",
                         "Please try again in a moment.");
   }
   spdlog::info("portal: recipient {} replied: message {}", copy.link.recipient.id, **sent);
-  co_return InfoPage("Your reply was sent",
+  co_return InfoPage(brand, "Your reply was sent",
                      {"It is on its way to " + copy.link.message.sender + " as a secure message."},
                      "/r/" + copy.link.recipient.id, "Back to the message");
 }

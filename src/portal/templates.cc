@@ -1,5 +1,7 @@
 #include "portal/templates.h"
 
+#include "portal/brands.h"
+
 #include <ctemplate/template.h>
 #include <ctemplate/template_cache.h>
 
@@ -36,14 +38,21 @@ Templates::Templates() : cache_(std::make_unique<ctemplate::TemplateCache>()) {
 Templates::~Templates() = default;
 
 std::string Templates::Render(const std::string& page, const std::string& title,
-                              const std::string& organisation,
+                              const Brand& brand,
                               const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
   ctemplate::TemplateDictionary dict("layout");
   dict.SetValue("TITLE", title);
-  dict.SetValue("ORGANISATION", organisation);
+  dict.SetValue("ORGANISATION", brand.display_name);
+  dict.SetValue("BRAND", brand.name);
+  if (brand.styled) dict.ShowSection("BRAND_STYLE");
+  if (brand.logo) dict.ShowSection("LOGO");
+  if (!brand.support.empty()) {
+    dict.ShowSection("SUPPORT");
+    dict.SetValue("SUPPORT_CONTACT", brand.support);
+  }
   ctemplate::TemplateDictionary* body = dict.AddIncludeDictionary("BODY");
   body->SetFilename(page);
-  body->SetValue("ORGANISATION", organisation);
+  body->SetValue("ORGANISATION", brand.display_name);
   fill(*body);
   std::string out;
   if (!cache_->ExpandNoLoad("layout.tpl", ctemplate::STRIP_BLANK_LINES, &dict, nullptr, &out)) {

@@ -15,6 +15,8 @@ namespace ctemplate { class TemplateCache; class TemplateDictionary; }
 
 namespace sealpost::portal {
 
+struct Brand;
+
 // Static files (the stylesheet), compiled into the binary.
 std::string_view FindStatic(std::string_view name);
 
@@ -25,8 +27,7 @@ class Templates {
 
   // Renders `page` (a .tpl name) inside the layout. `fill` sets the page's values on
   // the dictionary it is given.
-  std::string Render(const std::string& page, const std::string& title,
-                     const std::string& organisation,
+  std::string Render(const std::string& page, const std::string& title, const Brand& brand,
                      const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;
 
  private:

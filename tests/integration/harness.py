@@ -84,6 +84,7 @@ class Sealpost:
         self.proc = None
         self.log_path = os.path.join(self.tmp, "server.log")
         self.cookie_jar = os.path.join(self.tmp, "cookies")
+        self.host = None  # requests go to localhost unless set
 
     def start(self, args=None):
         with open(self.log_path, "ab") as log:
@@ -139,7 +140,9 @@ class Sealpost:
 
     # --- HTTP through curl -------------------------------------------------------
     def request(self, method, path, headers=(), data=None, data_file=None, form=(),
-                files=(), cookies=False, url=None, timeout=300):
+                files=(), cookies=False, url=None, timeout=300, host=None):
+        """`host` (or `self.host`, when set): the host name the browser asks for, on
+        this server's loopback port (a namespace's portal)."""
         header_file = os.path.join(self.tmp, "headers")
         body_file = os.path.join(self.tmp, "body")
         cmd = ["curl", "-sk", "-X", method, "-o", body_file, "-D", header_file,
@@ -156,6 +159,10 @@ class Sealpost:
             cmd += ["-F", spec]
         if cookies:
             cmd += ["-b", self.cookie_jar, "-c", self.cookie_jar]
+        host = host or self.host
+        if host and not url:
+            cmd += ["--resolve", f"{host}:{self.port}:127.0.0.1"]
+            url = f"https://{host}:{self.port}{path}"
         cmd.append(url or (self.base + path))
         run = subprocess.run(cmd, input=data if isinstance(data, bytes) else
                              (data.encode() if data is not None else None),

@@ -1,0 +1,166 @@
+"""Issue 8 against the real binary: namespaces' branding on every page and in every
+mail, portals chosen by host name, the Message Center, and isolation between
+namespaces and accounts."""
+import json
+import os
+import re
+import struct
+import unittest
+import zlib
+
+import portal_accounts_test as accounts
+from harness import Sealpost, notice_link
+
+csrf_of = accounts.csrf_of
+PASSWORD = accounts.PASSWORD
+SPRING_HOST = "portal.springfield.test"
+SHELBY_HOST = "portal.shelbyville.test"
+
+
+def tiny_png():
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(b"\x00\x0b\x53\x94")) + chunk(b"IEND", b""))
+
+
+class NamespaceTestCase(unittest.TestCase):
+    """Two namespaces, each with its own host and sender domain, on one server."""
+    mail = accounts.PortalAccountsTest.mail
+    open_fresh = accounts.PortalAccountsTest.open_fresh
+    register = accounts.PortalAccountsTest.register
+    sign_in = accounts.PortalAccountsTest.sign_in
+
+    def setUp(self):
+        self.server = Sealpost().start()
+        self.addCleanup(self.server.cleanup)
+        logo = os.path.join(self.server.tmp, "logo.png")
+        with open(logo, "wb") as f:
+            f.write(tiny_png())
+        self.logo = tiny_png()
+        for args in (("namespace", "create", "springfield", "--display-name", "Springfield General",
+                      "--colour", "#0b5394", "--support", "help@springfield.example or 555-0100",
+                      "--host", SPRING_HOST, "--logo", logo),
+                     ("namespace", "create", "shelbyville", "--display-name", "Shelbyville Clinic",
+                      "--colour", "#7a1f5c", "--host", SHELBY_HOST),
+                     ("account", "create", "Springfield"),
+                     ("domain", "create", "springfield.example", "--account", "Springfield"),
+                     ("settings", "set", "account", "Springfield", "namespace=springfield"),
+                     ("account", "create", "Shelbyville"),
+                     ("domain", "create", "shelbyville.example", "--account", "Shelbyville"),
+                     ("settings", "set", "domain", "shelbyville.example", "namespace=shelbyville")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, (args, err))
+
+    def send(self, sender, to, text, subject="Results", question=True, extra=None):
+        seen = set(self.server.notices())
+        body = {"from": sender, "to": [to], "subject": subject, "text": text}
+        if question:
+            body["options"] = {"escrow": {"question": "Your dog's name?", "answer": "Rex"}}
+        body.update(extra or {})
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(body))
+        self.assertEqual(r.status, 202, r.text)
+        notice = self.mail(self.server, to, "You have been sent", seen)
+        return json.loads(r.body)["id"], notice
+
+    def assert_branded(self, page, name, others=("Springfield", "Shelbyville")):
+        self.assertIn(name, page.text)
+        for other in others:
+            if other not in name:
+                self.assertNotIn(other, page.text)
+
+
+class BrandingTest(NamespaceTestCase):
+    def test_every_page_and_mail_carries_its_namespaces_brand(self):
+        server = self.server
+        _, notice = self.send("dr@springfield.example", "pat@example.net", "Springfield results")
+        self.assertIn("Springfield General", str(notice["From"]))
+        self.assertNotIn("Shelbyville", notice.as_string())
+        link = notice_link(notice)
+        # The link leads to the namespace's own portal host (the server's port kept).
+        self.assertTrue(link.startswith(f"https://{SPRING_HOST}:{server.port}/m/"), link)
+
+        server.host = SPRING_HOST
+        rid, question = server.open_link(link)
+        self.assertEqual(question.status, 200, question.text)
+        self.assert_branded(question, "Springfield General")
+        self.assertIn('href="/brand/springfield/style.css"', question.text)
+        self.assertIn('src="/brand/springfield/logo"', question.text)
+        self.assertIn("help@springfield.example or 555-0100", question.text)
+        wrong = server.answer(rid, question, "Fido")
+        self.assert_branded(wrong, "Springfield General")
+        self.assertEqual(server.answer(rid, question, "Rex").status, 303)
+        for path in (f"/r/{rid}", f"/r/{rid}/history", f"/r/{rid}/print", f"/r/{rid}/reply",
+                     f"/r/{rid}/delete"):
+            page = server.get(path, cookies=True)
+            self.assertEqual(page.status, 200, (path, page.text))
+            self.assert_branded(page, "Springfield General")
+
+        # Its stylesheet carries its accent colour; its logo is served as sniffed, sandboxed.
+        css = server.get("/brand/springfield/style.css")
+        self.assertEqual(css.status, 200)
+        self.assertIn("--accent: #0b5394", css.text)
+        logo = server.get("/brand/springfield/logo")
+        self.assertEqual(logo.status, 200)
+        self.assertEqual(logo.header("content-type"), "image/png")
+        self.assertEqual(logo.body, self.logo)
+        self.assertIn("sandbox", logo.header("content-security-policy"))
+        self.assertEqual(server.get("/brand/shelbyville/logo").status, 404)
+        self.assertEqual(server.get("/brand/nowhere/style.css").status, 404)
+
+        # Pages tied to no message take the brand of the host asked for.
+        self.assert_branded(server.get("/", host=SHELBY_HOST), "Shelbyville Clinic")
+        self.assert_branded(server.get("/account/reset", host=SHELBY_HOST), "Shelbyville Clinic")
+        self.assert_branded(server.get("/", host=SPRING_HOST), "Springfield General")
+        server.host = None
+        plain = server.get("/")
+        self.assertNotIn("Springfield", plain.text)
+        self.assertNotIn("Shelbyville", plain.text)
+        self.assertNotIn("/brand/", plain.text)
+        # A message's pages keep its brand whatever host they are asked on.
+        with open(server.cookie_jar) as f:
+            session = re.search(r"__Host-sp_session\t(\S+)", f.read()).group(1)
+        elsewhere = server.get(f"/r/{rid}", host=SHELBY_HOST,
+                               headers=[f"Cookie: __Host-sp_session={session}"])
+        self.assertEqual(elsewhere.status, 200)
+        self.assert_branded(elsewhere, "Springfield General")
+
+    def test_a_namespaces_accounts_reset_on_its_own_host(self):
+        server = self.server
+        code, _, err = server.admin("settings", "set", "domain", "shelbyville.example",
+                                    "verification=login")
+        self.assertEqual(code, 0, err)
+        server.host = SHELBY_HOST
+        self.send("dr@shelbyville.example", "pat@example.net", "Shelbyville results",
+                  question=False)
+        rid, confirmed, _ = self.register(server, "pat@example.net")
+        confirm = self.mail(server, "pat@example.net", "Confirm your email address")
+        self.assertIn("Shelbyville Clinic", str(confirm["From"]))
+        self.assertIn(f"https://{SHELBY_HOST}:{server.port}/account/confirm/",
+                      confirm.get_body(preferencelist=("plain",)).get_content())
+        account = server.get("/account", cookies=True)
+        self.assert_branded(account, "Shelbyville Clinic")
+
+        # On the shared portal, the address has no account: no reset mail is sent.
+        server.host = None
+        for host, expect in ((None, False), (SPRING_HOST, False), (SHELBY_HOST, True)):
+            mails = set(server.notices())
+            os.remove(server.cookie_jar)
+            form = server.get("/account/reset", cookies=True, host=host)
+            done = server.post("/account/reset", form=[("csrf", csrf_of(form)),
+                                                       ("address", "pat@example.net")],
+                               cookies=True, host=host)
+            self.assertEqual(done.status, 200, done.text)
+            if expect:
+                reset = self.mail(server, "pat@example.net", "Set a new password", mails)
+                self.assertIn("Shelbyville Clinic", str(reset["From"]))
+                self.assertIn(f"https://{SHELBY_HOST}:{server.port}/account/reset/",
+                              reset.get_body(preferencelist=("plain",)).get_content())
+            else:
+                with self.assertRaises(AssertionError, msg=host):
+                    self.mail(server, "pat@example.net", "Set a new password", mails, timeout=2)
+
+
+if __name__ == "__main__":
+    unittest.main()
