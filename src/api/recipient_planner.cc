@@ -52,6 +52,11 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
     if (!ns.ok()) return std::move(ns).error();
     plan.namespace_name = ns->name;
     plan.organisation = ns->display_name;
+    // With the Message Center on, recipients verify by signing in unless the sender's
+    // settings say otherwise: their inbox is where they read.
+    if (ns->message_center && settings.verification.from == policy::Level::kDefault) {
+      settings.verification.value = policy::VerificationMode::kLogin;
+    }
   }
 
   auto books = books_.OrderFor(m.from);

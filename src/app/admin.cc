@@ -278,6 +278,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     if (!checked.ok()) return checked;
     auto s = c.org->CreateNamespace(n);
     if (s.ok()) std::cout << "namespace " << n.name << " created (" << n.display_name << ")\n";
+    if (s.ok() && n.message_center) std::cout << "message center: on. " << policy::kMessageCenterTradeoff << "\n";
     return s;
   }));
   auto* ns_set = ns->add_subcommand("set", "Change a namespace's branding, host names or mode");
@@ -288,10 +289,15 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     if (!found.ok()) return std::move(found).error();
     if (!found->has_value()) return MakeError(ErrorCode::kNotFound, "no namespace " + a.name);
     NamespaceRecord n = std::move(**found);
+    const bool center_before = n.message_center;
     auto checked = apply_brand(set_options, a, n);
     if (!checked.ok()) return checked;
     auto s = c.org->UpdateNamespace(n);
     if (s.ok()) std::cout << "namespace " << n.name << " changed\n";
+    if (s.ok() && center_before != n.message_center) {
+      std::cout << "message center: " << (n.message_center ? "on" : "off") << ". "
+                << policy::kMessageCenterTradeoff << "\n";
+    }
     return s;
   }));
   auto* ns_show = ns->add_subcommand("show", "Show a namespace");
@@ -305,7 +311,8 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
               << "\nsupport: " << n.support_contact << "\nhosts:";
     for (const auto& h : n.hosts) std::cout << " " << h;
     std::cout << "\nlogo: " << (n.logo.empty() ? "none" : n.logo_type + ", " + std::to_string(n.logo.size()) + " bytes")
-              << "\nmessage center: " << (n.message_center ? "on" : "off") << "\n";
+              << "\nmessage center: " << (n.message_center ? "on" : "off") << "\n"
+              << policy::kMessageCenterTradeoff << "\n";
     return OkStatus();
   }));
   auto* ns_list = ns->add_subcommand("list", "List namespaces");

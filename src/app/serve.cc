@@ -172,6 +172,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   };
   EscrowSettings escrow_settings = EscrowSettingsOf(config);
   escrow_settings.find_namespace = find_namespace;
+  CenterKeys center_keys(*org, *keys);
+  escrow_settings.center = &center_keys;
 
   // The queue runner and the escrow service refer to each other (notify on submit,
   // record on delivery); both live until the end of this function.

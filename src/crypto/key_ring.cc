@@ -22,6 +22,7 @@ Result<KeyRing> KeyRing::Derive(const SecretBytes& master_key) {
       {&ring.queue_, "sealpost/queue/v1"},
       {&ring.signing_, "sealpost/signing-key/v1"},
       {&ring.csrf_, "sealpost/csrf/v1"},
+      {&ring.namespaces_, "sealpost/namespace-keys/v1"},
   };
   for (auto& p : purposes) {
     auto key = HkdfSha256(master_key.view(), {}, p.info);

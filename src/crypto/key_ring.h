@@ -6,6 +6,8 @@
 //   queue     — outbound messages waiting in the queue (notices carry links)
 //   signing   — the organisation's Ed25519 secret key at rest
 //   csrf      — CSRF tokens of portal forms
+//   namespaces — namespaces' Message Center keys at rest (each wraps the message keys
+//               of its namespace's messages sealed while its Message Center was on)
 // Escrow message keys are NOT under the master key in key-in-link mode: see
 // escrow/sealer.h.
 // Thread-safety: immutable after creation.
@@ -28,10 +30,11 @@ class KeyRing {
   const SecretBytes& queue() const { return queue_; }
   const SecretBytes& signing() const { return signing_; }
   const SecretBytes& csrf() const { return csrf_; }
+  const SecretBytes& namespaces() const { return namespaces_; }
 
  private:
   KeyRing() = default;
-  SecretBytes metadata_, queue_, signing_, csrf_;
+  SecretBytes metadata_, queue_, signing_, csrf_, namespaces_;
 };
 
 // Writes a fresh master key to `path` (mode 0600); fails if the file exists.

@@ -49,10 +49,14 @@ EscrowService::EscrowService(EscrowSettings settings, const EscrowSealer& sealer
     : settings_(std::move(settings)), sealer_(sealer), opener_(opener), messages_(messages),
       events_(events), keys_(keys), clock_(clock), notify_queue_(std::move(notify_queue)) {}
 
+std::optional<NamespaceRecord> EscrowService::FindNamespace(const std::string& namespace_name) const {
+  if (namespace_name.empty() || !settings_.find_namespace) return std::nullopt;
+  return settings_.find_namespace(namespace_name);
+}
+
 EscrowService::NamespacePortal EscrowService::PortalOf(const std::string& namespace_name) const {
   NamespacePortal p{settings_.organisation, settings_.public_url};
-  if (namespace_name.empty() || !settings_.find_namespace) return p;
-  if (auto ns = settings_.find_namespace(namespace_name)) {
+  if (auto ns = FindNamespace(namespace_name)) {
     if (!ns->display_name.empty()) p.organisation = ns->display_name;
     if (!ns->hosts.empty()) p.url = WithHost(p.url, ns->hosts.front());
   }
@@ -67,7 +71,16 @@ std::string EscrowService::PortalLink(const std::string& base_url, const std::st
 Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const SealInput& input,
                                            const std::string& client_address,
                                            SubmitExtras extras) {
-  auto sealed = draft->Seal(input);
+  // With its namespace's Message Center on, the server keeps a copy of the key: the
+  // mode at sealing time decides, for good.
+  std::optional<SecretBytes> center_key;
+  if (auto ns = FindNamespace(input.namespace_name); ns && ns->message_center) {
+    if (!settings_.center) return MakeError(ErrorCode::kInternal, "no Message Center keys");
+    auto key = settings_.center->KeyOf(ns->name);
+    if (!key.ok()) return std::move(key).error();
+    center_key = std::move(*key);
+  }
+  auto sealed = draft->Seal(input, center_key ? &*center_key : nullptr);
   if (!sealed.ok()) return std::move(sealed).error();
   const std::size_t escrow_count = sealed->record.recipients.size();
   for (auto& r : extras.direct_recipients) {
@@ -432,28 +445,136 @@ Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,
 Result<std::string> EscrowService::Reply(const LinkState& link, const std::string& original_subject,
                                          std::unique_ptr<Draft> draft, const std::string& text,
                                          int expiry_days, const std::string& client_address) {
+  PortalMessage reply;
+  reply.account = link.message.account;
+  reply.namespace_name = link.message.namespace_name;
+  reply.from = link.recipient.address;
+  reply.to = link.message.sender;
+  reply.subject = original_subject.rfind("Re: ", 0) == 0 ? original_subject
+                                                          : "Re: " + original_subject;
+  reply.text = text;
+  reply.reply_to_message = link.message.id;
+  reply.reply_to_recipient = link.recipient.id;
+  return SendFromPortal(reply, std::move(draft), expiry_days, client_address);
+}
+
+Result<std::string> EscrowService::SendFromPortal(const PortalMessage& message,
+                                                  std::unique_ptr<Draft> draft, int expiry_days,
+                                                  const std::string& client_address) {
   const std::int64_t now = clock_.NowUnix();
   SealInput input;
-  input.account = link.message.account;
-  input.from = link.recipient.address;
-  input.subject = original_subject.rfind("Re: ", 0) == 0 ? original_subject
-                                                          : "Re: " + original_subject;
-  input.text = text;
+  input.account = message.account;
+  input.from = message.from;
+  input.subject = message.subject;
+  input.text = message.text;
   input.expires_at = now + std::int64_t{86400} * expiry_days;
-  input.namespace_name = link.message.namespace_name;
+  input.namespace_name = message.namespace_name;
+  input.sent_from_portal = true;
   EscrowRecipientInput to;
-  to.address = link.message.sender;
+  to.address = message.to;
   to.kind = "to";
   to.login = true;
-  to.trace = "reply from the portal: escrow by portal login to the sender";
+  to.trace = message.reply_to_message.empty()
+                 ? "new message from the Message Center: escrow by portal login"
+                 : "reply from the portal: escrow by portal login to the sender";
   input.recipients.push_back(std::move(to));
-  const std::string reply_id = draft->message_id();
+  const std::string id = draft->message_id();
   SubmitExtras extras;
-  extras.events.push_back({0, link.message.id, link.recipient.id, "replied", now, client_address,
-                           "reply " + reply_id});
+  if (!message.reply_to_message.empty()) {
+    extras.events.push_back({0, message.reply_to_message, message.reply_to_recipient, "replied",
+                             now, client_address, "reply " + id});
+  }
   auto submitted = Submit(std::move(draft), input, client_address, std::move(extras));
   if (!submitted.ok()) return std::move(submitted).error();
   return submitted->message_id;
+}
+
+Result<std::vector<CenterEntry>> EscrowService::Center(const std::string& ns,
+                                                       const std::string& address, int limit) {
+  std::vector<CenterEntry> out;
+  if (ns.empty() || !settings_.center) return out;  // the shared pool has no center
+  auto items = messages_.CenterItems(ns, address, clock_.NowUnix(), limit);
+  if (!items.ok()) return std::move(items).error();
+  if (items->empty()) return out;
+  auto key = settings_.center->KeyOf(ns);
+  if (!key.ok()) return std::move(key).error();
+  for (auto& item : *items) {
+    auto subject = CenterOpenSubject(*key, item.center_subject, item.message_id);
+    if (!subject.ok()) return std::move(subject).error();
+    item.center_key.clear();
+    out.push_back({std::move(item), std::move(*subject)});
+  }
+  return out;
+}
+
+Result<SecretBytes> EscrowService::OpenFromCenter(const LinkState& link, const std::string& ns,
+                                                  const std::string& address,
+                                                  const std::string& client_address) {
+  auto fresh = messages_.FindRecipient(link.recipient.id);
+  if (!fresh.ok()) return std::move(fresh).error();
+  // Someone else's copy answers exactly as a copy that does not exist.
+  if (!fresh->has_value() || ns.empty() || link.message.namespace_name != ns ||
+      AsciiLower(address) != AsciiLower((*fresh)->address) || !settings_.center) {
+    return MakeError(ErrorCode::kNotFound, "no such message");
+  }
+  // The account's own copy: its state (deleted, expired, locked) may be told.
+  if (auto openable = CheckOpenable(link, **fresh); !openable.ok()) return std::move(openable).error();
+  if ((*fresh)->center_key.empty()) return MakeError(ErrorCode::kNotFound, "not in the Message Center");
+  auto key = settings_.center->KeyOf(ns);
+  if (!key.ok()) return std::move(key).error();
+  auto data_key = CenterUnwrap(*key, (*fresh)->center_key, link.message.id, link.recipient.id);
+  if (!data_key.ok()) return std::move(data_key).error();
+  Record(link.message.id, link.recipient.id, "verified", client_address, "message center");
+  return data_key;
+}
+
+Result<OpenedManifest> EscrowService::ReadSent(const std::string& ns, const std::string& address,
+                                               const std::string& message_id) {
+  auto message = messages_.Find(message_id);
+  if (!message.ok()) return std::move(message).error();
+  if (!message->has_value() || ns.empty() || (*message)->namespace_name != ns ||
+      AsciiLower((*message)->sender) != AsciiLower(address) || (*message)->center_key.empty() ||
+      (*message)->destroyed_at || clock_.NowUnix() >= (*message)->expires_at || !settings_.center) {
+    return MakeError(ErrorCode::kNotFound, "no such message");
+  }
+  auto key = settings_.center->KeyOf(ns);
+  if (!key.ok()) return std::move(key).error();
+  auto data_key = CenterUnwrap(*key, (*message)->center_key, message_id, "sent");
+  if (!data_key.ok()) return std::move(data_key).error();
+  return opener_.ReadManifest(**message, *data_key);
+}
+
+Result<std::string> EscrowService::Compose(const std::string& ns, const std::string& address,
+                                           const std::string& to, const std::string& subject,
+                                           std::unique_ptr<Draft> draft, const std::string& text,
+                                           int expiry_days, const std::string& client_address) {
+  // Only to someone who wrote to this account in this namespace: their latest message
+  // names the organisation account the conversation belongs to.
+  auto items = ns.empty() ? Result<std::vector<CenterItem>>(std::vector<CenterItem>{})
+                          : messages_.CenterItems(ns, address, clock_.NowUnix(), 1000);
+  if (!items.ok()) return std::move(items).error();
+  std::string message_id;
+  for (const auto& item : *items) {
+    if (!item.sent && AsciiLower(item.counterpart) == AsciiLower(to)) {
+      message_id = item.message_id;
+      break;
+    }
+  }
+  if (message_id.empty()) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "you can write only to people who have sent you a secure message here", "to");
+  }
+  auto message = messages_.Find(message_id);
+  if (!message.ok()) return std::move(message).error();
+  if (!message->has_value()) return MakeError(ErrorCode::kNotFound, "no such message");
+  PortalMessage out;
+  out.account = (*message)->account;
+  out.namespace_name = ns;
+  out.from = address;
+  out.to = (*message)->sender;
+  out.subject = subject;
+  out.text = text;
+  return SendFromPortal(out, std::move(draft), expiry_days, client_address);
 }
 
 void EscrowService::RecordMessageDownload(const LinkState& link, const std::string& client_address) {

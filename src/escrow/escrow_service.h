@@ -17,6 +17,7 @@
 #include "base/result.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_entry.h"
+#include "escrow/center_keys.h"
 #include "escrow/opener.h"
 #include "escrow/sealer.h"
 #include "mime/notice.h"
@@ -34,6 +35,27 @@ struct EscrowSettings {
   // A namespace's record (blocking), so its messages' notices name it and link to its
   // own host; unset or nullopt: `organisation` and `public_url`.
   std::function<std::optional<NamespaceRecord>(const std::string&)> find_namespace;
+  // The namespaces' Message Center keys; unset: no namespace's Message Center works.
+  CenterKeys* center = nullptr;
+};
+
+// One line of a Message Center, its subject opened.
+struct CenterEntry {
+  CenterItem item;
+  std::string subject;
+};
+
+// A message a recipient writes in the portal (a reply, or a new message in the Message
+// Center) to someone who wrote to them.
+struct PortalMessage {
+  std::string account;         // the organisation account it answers: the sender controls
+  std::string namespace_name;  // the conversation's namespace
+  std::string from;            // the recipient writing
+  std::string to;
+  std::string subject;
+  std::string text;
+  // A reply: the copy it answers, which records "replied" in the same transaction.
+  std::string reply_to_message, reply_to_recipient;
 };
 
 struct SubmittedRecipient {
@@ -137,6 +159,33 @@ class EscrowService {
   Result<std::string> Reply(const LinkState& link, const std::string& original_subject,
                             std::unique_ptr<Draft> draft, const std::string& text,
                             int expiry_days, const std::string& client_address);
+  // A message written in the portal (its attachments already streamed into `draft`):
+  // sealed as escrow by portal login to `message.to`, its notice queued, like any other.
+  Result<std::string> SendFromPortal(const PortalMessage& message, std::unique_ptr<Draft> draft,
+                                     int expiry_days, const std::string& client_address);
+
+  // The Message Center (issue 8), for a signed-in account of namespace `ns` and its
+  // `address`. Entries: what the center holds for the account, newest first, at most
+  // `limit`; subjects opened. Another namespace's or address's messages never appear.
+  Result<std::vector<CenterEntry>> Center(const std::string& ns, const std::string& address,
+                                          int limit);
+  // Opens the account's copy from the center, without the link: kNotFound (alike for
+  // unknown copies and other accounts' or namespaces' copies), kFailedPrecondition as
+  // Answer. Records "verified" with detail "message center".
+  Result<SecretBytes> OpenFromCenter(const LinkState& link, const std::string& ns,
+                                     const std::string& address, const std::string& client_address);
+  // A message the account sent from the portal (`message_id`), read from the center.
+  // kNotFound alike for unknown messages and others'.
+  Result<OpenedManifest> ReadSent(const std::string& ns, const std::string& address,
+                                  const std::string& message_id);
+  // A new message from the center to someone who has sent the account a message the
+  // center holds (that sender's latest message names the organisation account);
+  // kPermissionDenied for anyone else.
+  Result<std::string> Compose(const std::string& ns, const std::string& address,
+                              const std::string& to, const std::string& subject,
+                              std::unique_ptr<Draft> draft, const std::string& text,
+                              int expiry_days, const std::string& client_address);
+
   // Records that the recipient downloaded the whole message (.eml).
   void RecordMessageDownload(const LinkState& link, const std::string& client_address);
   // The recipient deletes their copy: their key is destroyed at once, so their link
@@ -177,6 +226,7 @@ class EscrowService {
     std::string url;
   };
   NamespacePortal PortalOf(const std::string& namespace_name) const;
+  std::optional<NamespaceRecord> FindNamespace(const std::string& namespace_name) const;
   std::string PortalLink(const std::string& base_url, const std::string& recipient_id,
                          const SecretBytes& secret) const;
 

@@ -1,12 +1,12 @@
 #include "escrow/sealer.h"
 
 #include "base/text.h"
-
 #include "crypto/password_hash.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "escrow/answer.h"
+#include "escrow/center_keys.h"
 
 namespace sealpost {
 
@@ -133,7 +133,7 @@ Result<std::vector<ComposedAttachment>> Draft::ReadTextAttachments(std::uint64_t
   return out;
 }
 
-Result<SealedMessage> Draft::Seal(const SealInput& input) {
+Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* center_key) {
   if (current_) return MakeError(ErrorCode::kInternal, "an attachment is still open");
   if (sealed_) return MakeError(ErrorCode::kInternal, "draft already sealed");
   SecretBytes data_key = std::move(data_key_);  // wiped when this function returns
@@ -205,6 +205,11 @@ Result<SealedMessage> Draft::Seal(const SealInput& input) {
     if (!wrapped.ok()) return std::move(wrapped).error();
     r.wrapped_key = std::move(*wrapped);
     r.link_check = LinkCheck(link_secret, r.id);
+    if (center_key) {
+      auto held = CenterWrap(*center_key, data_key, message_id_, r.id);
+      if (!held.ok()) return std::move(held).error();
+      r.center_key = std::move(*held);
+    }
     if (!in.login) {
       auto hash = HashSecret(answer, argon);
       if (!hash.ok()) return std::move(hash).error();
@@ -215,6 +220,16 @@ Result<SealedMessage> Draft::Seal(const SealInput& input) {
     r.sealed_question = std::move(*question);
     record.recipients.push_back(std::move(r));
     out.link_secrets.push_back(std::move(link_secret));
+  }
+  if (center_key) {
+    auto subject = CenterSealSubject(*center_key, input.subject, message_id_);
+    if (!subject.ok()) return std::move(subject).error();
+    record.center_subject = std::move(*subject);
+    if (input.sent_from_portal) {
+      auto held = CenterWrap(*center_key, data_key, message_id_, "sent");
+      if (!held.ok()) return std::move(held).error();
+      record.center_key = std::move(*held);
+    }
   }
   sealed_ = true;
   return out;

@@ -69,6 +69,9 @@ struct SealInput {
   // display name (`organisation`, "" for the server's) in the notices.
   std::string namespace_name;
   std::string organisation;
+  // Sent from the portal by a recipient (a reply, a new message): with the Message
+  // Center on, the sender keeps a copy of the key too, to see it among what they sent.
+  bool sent_from_portal = false;
 };
 
 struct SealedMessage {
@@ -110,8 +113,10 @@ class Draft {
   Result<std::vector<ComposedAttachment>> ReadTextAttachments(std::uint64_t max_total) const;
 
   // Seals the manifest and wraps the key for every recipient. The message key is
-  // wiped afterwards, whatever the outcome.
-  Result<SealedMessage> Seal(const SealInput& input);
+  // wiped afterwards, whatever the outcome. With `center_key` (the namespace's Message
+  // Center key, center_keys.h) each recipient's copy — and the portal sender's — is
+  // also wrapped by it, and the subject sealed by it.
+  Result<SealedMessage> Seal(const SealInput& input, const SecretBytes* center_key = nullptr);
   // The record referring to the blobs is committed: they now belong to it.
   void MarkStored() { stored_ = true; }
 

@@ -24,4 +24,13 @@ double ContrastWithWhite(std::string_view colour);
 // names; a PNG or SVG logo of at most 256 KiB.
 Status CheckNamespace(NamespaceRecord& ns);
 
+// What turning the Message Center on gives up, as administrators are told it (CLI, API).
+inline constexpr char kMessageCenterTradeoff[] =
+    "Key-in-link mode (Message Center off): nobody but the recipient can open a message; its "
+    "key exists only in their link (and answer). Message Center on: the server keeps each new "
+    "message's key, wrapped by this namespace's key under the master key, so a signed-in "
+    "recipient can open their messages without the link - and so can the server, or anyone "
+    "holding its database and master key. A change applies to messages sent from then on; "
+    "recipients sign in (login mode) by default.";
+
 }  // namespace sealpost::policy

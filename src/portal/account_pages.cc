@@ -27,9 +27,22 @@ std::string Field(const Result<Form>& form, std::string_view name) {
   return form.ok() ? http::FormValue(*form, name).value_or("") : "";
 }
 
-// The key of an account's guard: its address, so that guesses at an address that has
-// no account are limited just the same.
-std::string AccountKey(const std::string& address) { return "account:" + AsciiLower(address); }
+}  // namespace
+
+// The key of an account's guard: its pool and address, so that guesses at an address
+// that has no account are limited just the same, and one namespace's failures never
+// count (or show) in another's.
+std::string AccountKey(const std::string& namespace_name, const std::string& address) {
+  return "account:" + namespace_name + ":" + AsciiLower(address);
+}
+
+std::pair<std::string, bool> FormBinding(const http::Request& req) {
+  std::string binding = req.cookie(kFormCookie).value_or("");
+  if (binding.size() == 43) return {binding, false};
+  return {Base64UrlEncode(RandomBytes(32)), true};
+}
+
+namespace {
 
 std::string AttemptsLeft(int left) {
   return "You have " + std::to_string(left) + " attempt" + (left == 1 ? "" : "s") +
@@ -233,7 +246,7 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
   if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
   if (link.expired) co_return GonePage(brand, link);
   const std::string password = Field(http::ParseForm(req.body), "password");
-  const std::string account_key = AccountKey(link.recipient.address);
+  const std::string account_key = AccountKey(link.message.namespace_name, link.recipient.address);
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
   if (!tries) {
@@ -309,7 +322,7 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
   if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
   if (link.expired) co_return GonePage(brand, link);
   const std::string code = Field(http::ParseForm(req.body), "code");
-  const std::string account_key = AccountKey(pending->address);
+  const std::string account_key = AccountKey(pending->namespace_name, pending->address);
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
   if (!tries) co_return TooManyTries(brand, wait);
@@ -372,7 +385,7 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   }
   // Each registration mails a link: count it, so nobody can flood a mailbox from here.
   std::int64_t wait = 0;
-  auto tries = co_await PassGuards(req.client_address, AccountKey(link.recipient.address), &wait);
+  auto tries = co_await PassGuards(req.client_address, AccountKey(link.message.namespace_name, link.recipient.address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Status> registered;
   co_await offloader_.Offload([&] {
@@ -570,7 +583,7 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
   if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
     co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
   }
-  const std::string account_key = AccountKey(signed_in->first.address);
+  const std::string account_key = AccountKey(signed_in->first.namespace_name, signed_in->first.address);
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
   if (!tries) co_return TooManyTries(brand, wait);
@@ -590,9 +603,7 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
 }
 
 Response Portal::ResetRequestPage(const Brand& brand, http::Request& req, const std::string& error) const {
-  std::string binding = req.cookie(kFormCookie).value_or("");
-  const bool fresh = binding.size() != 43;
-  if (fresh) binding = Base64UrlEncode(RandomBytes(32));
+  auto [binding, fresh] = FormBinding(req);
   Response r = Page(brand, error.empty() ? 200 : 400, "reset_request.tpl", "Forgot your password?",
                     [&](ctemplate::TemplateDictionary& d) {
                       d.SetValue("CSRF", FormToken("reset-request", binding));
@@ -616,7 +627,7 @@ awaitable<Response> Portal::SubmitResetRequest(http::Request& req) {
   }
   // Every request mails a link: limited like wrong passwords, per client and address.
   std::int64_t wait = 0;
-  auto tries = co_await PassGuards(req.client_address, AccountKey(address), &wait);
+  auto tries = co_await PassGuards(req.client_address, AccountKey(brand.name, address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   tries->Failed();
   std::optional<Status> requested;

@@ -44,6 +44,7 @@ Status BrandBook::Reload() {
   auto fresh = std::make_shared<Snapshot>();
   fresh->loaded_at = clock_.NowUnix();
   for (auto& ns : *all) {
+    ns.sealed_key.clear();  // pages never need it
     for (const auto& host : ns.hosts) fresh->by_host[AsciiLower(host)] = ns.name;
     std::string name = ns.name;
     fresh->by_name.emplace(std::move(name), std::move(ns));
@@ -66,6 +67,7 @@ Brand BrandBook::ForNamespace(const std::string& namespace_name) const {
   b.support = ns.support_contact;
   b.styled = !ns.colour.empty();
   b.logo = !ns.logo.empty();
+  b.message_center = ns.message_center;
   return b;
 }
 

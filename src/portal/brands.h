@@ -31,6 +31,7 @@ struct Brand {
   std::string support;       // how recipients reach its help; may be empty
   bool styled = false;       // it has an accent colour: /brand/{name}/style.css
   bool logo = false;         // it has a logo: /brand/{name}/logo
+  bool message_center = false;  // its recipients have a Message Center (issue 8)
 };
 
 class BrandBook {

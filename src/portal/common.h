@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
+#include "http/message.h"
 
 namespace sealpost::portal {
 
@@ -45,6 +47,12 @@ inline std::string HumanSize(std::uint64_t bytes) {
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
   return buf;
 }
+
+// The key of an account's guard (account_pages.cc).
+std::string AccountKey(const std::string& namespace_name, const std::string& address);
+// The random value of this browser's __Host-sp_form cookie, which binds the CSRF tokens
+// of forms shown before anyone is known; `second`: it is new (set the cookie).
+std::pair<std::string, bool> FormBinding(const http::Request& req);
 
 inline std::string Join(const std::vector<std::string>& v) {
   std::string out;

@@ -89,6 +89,17 @@ void Portal::Register(http::Router& router) {
   router.Add("POST", "/r/{rid}/register", [this](http::Request& r) { return SubmitRegistration(r); },
              http::BodyMode::kBuffered, kFormLimit);
   router.Add("GET", "/account", [this](http::Request& r) { return AccountPage(r); });
+  router.Add("GET", "/account/login", [this](http::Request& r) { return SignInForm(r); });
+  router.Add("POST", "/account/login", [this](http::Request& r) { return SubmitSignIn(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("POST", "/account/login/code", [this](http::Request& r) { return SubmitSignInCode(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("GET", "/inbox", [this](http::Request& r) { return Inbox(r); });
+  router.Add("GET", "/inbox/open/{rid}", [this](http::Request& r) { return OpenFromInbox(r); });
+  router.Add("GET", "/inbox/sent/{id}", [this](http::Request& r) { return SentMessage(r); });
+  router.Add("GET", "/inbox/compose", [this](http::Request& r) { return ComposeForm(r); });
+  router.Add("POST", "/inbox/compose", [this](http::Request& r) { return SubmitCompose(r); },
+             http::BodyMode::kStreamed, settings_.max_reply_bytes + 1024 * 1024);
   router.Add("GET", "/account/confirm/{token}", [this](http::Request& r) { return ShowConfirm(r); });
   router.Add("POST", "/account/confirm", [this](http::Request& r) { return SubmitConfirm(r); },
              http::BodyMode::kBuffered, kFormLimit);

@@ -34,6 +34,11 @@ struct PortalSettings {
   int reply_expiry_days = 30;
 };
 
+// The fields of a reply or new-message form (the files go into a draft).
+struct UploadForm {
+  std::string csrf, text, to, subject;
+};
+
 class Portal {
  public:
   Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
@@ -77,6 +82,19 @@ class Portal {
   // Replies (reply.cc): the form, and the upload streamed into a draft.
   boost::asio::awaitable<http::Response> ReplyForm(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitReply(http::Request& req);
+  // A multipart form streamed in (reply.cc): its fields, and its files in a draft.
+  struct Upload {
+    Status status;
+    std::unique_ptr<Draft> draft;
+    UploadForm form;
+  };
+  boost::asio::awaitable<Upload> ReadUpload(http::Request& req);
+  // The page to answer with when the upload cannot be sent: `again` shows the form with
+  // an error; a bad CSRF token (of `purpose`, bound to `binding`) gets a refusal.
+  std::optional<http::Response> UploadRefused(
+      const Brand& brand, const Upload& up,
+      const std::function<http::Response(const std::string&)>& again, std::string_view purpose,
+      const std::string& binding) const;
   http::Response ReplyPage(const Brand& brand, const SessionCopy& copy, const std::string& error) const;
   http::Response Home(const Brand& brand) const;
   http::Response Page(const Brand& brand, int status, const std::string& page, const std::string& title,
@@ -153,6 +171,29 @@ class Portal {
   std::string FormToken(std::string_view purpose, std::string_view binding) const;
   bool FormTokenValid(const http::Request& req, std::string_view purpose,
                       std::string_view binding) const;
+
+  // Sign-in at a namespace's portal and the Message Center (center_pages.cc).
+  boost::asio::awaitable<http::Response> SignInForm(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitSignIn(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitSignInCode(http::Request& req);
+  http::Response SignInPage(const Brand& brand, const http::Request& req,
+                            const std::string& address, const std::string& error) const;
+  boost::asio::awaitable<http::Response> Inbox(http::Request& req);
+  boost::asio::awaitable<http::Response> OpenFromInbox(http::Request& req);
+  boost::asio::awaitable<http::Response> SentMessage(http::Request& req);
+  struct Composer {
+    std::optional<http::Response> refused;
+    Brand brand;
+    AccountSession account;
+    std::string session_token;
+    std::vector<std::string> senders;  // whom the account may write to
+  };
+  boost::asio::awaitable<Composer> StartCompose(http::Request& req);
+  boost::asio::awaitable<http::Response> ComposeForm(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitCompose(http::Request& req);
+  http::Response ComposePage(const Brand& brand, const std::vector<std::string>& senders,
+                             const std::string& session_token, const UploadForm& form,
+                             const std::string& error) const;
 
   PortalSettings settings_;
   FailureGuard guard_;

@@ -20,6 +20,7 @@ namespace {
 constexpr std::size_t kMaxReplyText = 64 * 1024;
 constexpr std::size_t kMaxFiles = 20;
 constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxField = 1024;  // to, subject, csrf
 
 // Fields are kept (bounded); file parts stream into the draft. A file input left
 // empty arrives as a part with an empty filename and no data: it is skipped.
@@ -44,8 +45,10 @@ class ReplySink final : public http::MultipartSink {
                                                        ? "application/octet-stream"
                                                        : part.content_type);
     }
-    if (part.name == "csrf") field_ = &csrf_;
-    else if (part.name == "text") field_ = &text_;
+    if (part.name == "csrf") field_ = &form_.csrf;
+    else if (part.name == "text") field_ = &form_.text;
+    else if (part.name == "to") field_ = &form_.to;
+    else if (part.name == "subject") field_ = &form_.subject;
     else return MakeError(ErrorCode::kInvalidArgument, "The form has a field it should not.");
     return OkStatus();
   }
@@ -58,8 +61,10 @@ class ReplySink final : public http::MultipartSink {
       return draft_.AppendAttachment(data);
     }
     if (!field_) return OkStatus();  // an empty file input's (nothing)
-    if (field_->size() + data.size() > kMaxReplyText) {
-      return MakeError(ErrorCode::kInvalidArgument, "Your reply's text is too long.");
+    if (field_->size() + data.size() > (field_ == &form_.text ? kMaxReplyText : kMaxField)) {
+      return MakeError(ErrorCode::kInvalidArgument, field_ == &form_.text
+                                                        ? "Your message's text is too long."
+                                                        : "A field of the form is too long.");
     }
     field_->append(data);
     return OkStatus();
@@ -72,13 +77,12 @@ class ReplySink final : public http::MultipartSink {
     return draft_.FinishAttachment();
   }
 
-  const std::string& csrf() const { return csrf_; }
-  const std::string& text() const { return text_; }
+  UploadForm& form() { return form_; }
 
  private:
   Draft& draft_;
   const std::uint64_t max_bytes_;
-  std::string csrf_, text_;
+  UploadForm form_;
   std::string* field_ = nullptr;
   bool in_file_ = false;
   std::size_t files_ = 0;
@@ -109,62 +113,79 @@ awaitable<Response> Portal::ReplyForm(http::Request& req) {
   co_return ReplyPage(brand, copy, "");
 }
 
+awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
+  Upload up;
+  auto media = http::ParseMediaType(req.header("content-type"));
+  auto boundary = media && media->type == "multipart/form-data" ? media->param("boundary")
+                                                                 : std::nullopt;
+  if (!boundary || !http::MultipartParser::ValidBoundary(*boundary)) {
+    up.status = MakeError(ErrorCode::kIo, "not a multipart form");
+    co_return up;
+  }
+  // Destroyed unsent, a draft removes every blob it wrote: a refused upload leaves nothing.
+  up.draft = escrow_.BeginDraft();
+  ReplySink sink(*up.draft, settings_.max_reply_bytes);
+  http::MultipartParser parser(*boundary, sink);
+  std::string chunk(kReadChunk, '\0');
+  for (;;) {
+    auto n = co_await req.stream->Read(chunk.data(), chunk.size());
+    if (!n.ok()) {
+      up.status = std::move(n).error();
+      break;
+    }
+    if (*n == 0) {
+      up.status = parser.Finish();
+      break;
+    }
+    up.status = parser.Feed(std::string_view(chunk.data(), *n));
+    if (!up.status.ok()) break;
+  }
+  up.form = std::move(sink.form());
+  co_return up;
+}
+
+std::optional<Response> Portal::UploadRefused(const Brand& brand, const Upload& up,
+                                              const std::function<Response(const std::string&)>& again,
+                                              std::string_view purpose,
+                                              const std::string& binding) const {
+  if (!up.status.ok()) {
+    const Error& e = up.status.error();
+    if (e.code == ErrorCode::kResourceExhausted) {
+      Response r = again("Your files are larger than " + HumanSize(settings_.max_reply_bytes) +
+                         " in all. Send fewer or smaller files.");
+      r.status = 413;
+      // The rest of the upload is not read: the connection must not be reused.
+      r.Set("Connection", "close");
+      return r;
+    }
+    if (e.code == ErrorCode::kInvalidArgument) return again(e.message);
+    spdlog::warn("portal: {} upload not received: {}", purpose, e.ToString());
+    return again("The message did not arrive whole. Please send it again.");
+  }
+  if (!ConstantTimeEqual(up.form.csrf, FormToken(purpose, binding))) {
+    spdlog::warn("portal: {} form refused: bad CSRF token", purpose);
+    return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+  }
+  if (TrimWhitespace(up.form.text).empty() && up.draft->attachment_bytes() == 0) {
+    return again("Write a message, or attach a file, before sending.");
+  }
+  return std::nullopt;
+}
+
 awaitable<Response> Portal::SubmitReply(http::Request& req) {
   Brand brand = co_await HostBrand(req);
   // Who is replying is settled before a byte of the upload is read.
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
   brand = copy.brand;
-  auto media = http::ParseMediaType(req.header("content-type"));
-  auto boundary = media && media->type == "multipart/form-data" ? media->param("boundary")
-                                                                 : std::nullopt;
-  if (!boundary || !http::MultipartParser::ValidBoundary(*boundary)) {
-    co_return ReplyPage(brand, copy, "The reply did not arrive whole. Please send it again.");
-  }
-  // Destroyed unsent, a draft removes every blob it wrote: a refused reply leaves nothing.
-  std::unique_ptr<Draft> draft = escrow_.BeginDraft();
-  ReplySink sink(*draft, settings_.max_reply_bytes);
-  http::MultipartParser parser(*boundary, sink);
-  std::string chunk(kReadChunk, '\0');
-  Status fed = OkStatus();
-  for (;;) {
-    auto n = co_await req.stream->Read(chunk.data(), chunk.size());
-    if (!n.ok()) {
-      fed = std::move(n).error();
-      break;
-    }
-    if (*n == 0) {
-      fed = parser.Finish();
-      break;
-    }
-    fed = parser.Feed(std::string_view(chunk.data(), *n));
-    if (!fed.ok()) break;
-  }
-  if (!fed.ok()) {
-    const Error& e = fed.error();
-    if (e.code == ErrorCode::kResourceExhausted) {
-      Response r = ReplyPage(brand, copy, "Your files are larger than " + HumanSize(settings_.max_reply_bytes) +
-                                       " in all. Send fewer or smaller files.");
-      r.status = 413;
-      // The rest of the upload is not read: the connection must not be reused.
-      r.Set("Connection", "close");
-      co_return r;
-    }
-    if (e.code == ErrorCode::kInvalidArgument) co_return ReplyPage(brand, copy, e.message);
-    spdlog::warn("portal: reply for {} not received: {}", copy.link.recipient.id, e.ToString());
-    co_return ReplyPage(brand, copy, "The reply did not arrive whole. Please send it again.");
-  }
-  if (!ConstantTimeEqual(sink.csrf(), FormToken("reply", copy.session_token))) {
-    spdlog::warn("portal: reply form refused: bad CSRF token from {}", req.client_address);
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
-  }
-  if (TrimWhitespace(sink.text()).empty() && draft->attachment_bytes() == 0) {
-    co_return ReplyPage(brand, copy, "Write a reply, or attach a file, before sending.");
+  Upload up = co_await ReadUpload(req);
+  auto again = [&](const std::string& error) { return ReplyPage(brand, copy, error); };
+  if (auto refused = UploadRefused(brand, up, again, "reply", copy.session_token)) {
+    co_return std::move(*refused);
   }
   std::optional<Result<std::string>> sent;
-  const std::string text = sink.text();
   co_await offloader_.Offload([&] {
-    sent.emplace(escrow_.Reply(copy.link, copy.manifest.subject, std::move(draft), text,
+    sent.emplace(escrow_.Reply(copy.link, copy.manifest.subject, std::move(up.draft), up.form.text,
                                settings_.reply_expiry_days, req.client_address));
   });
   if (!sent->ok()) {

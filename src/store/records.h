@@ -58,6 +58,9 @@ struct RecipientRecord {
   // How the recipient proves who they are: "question" (the answer is part of the key)
   // or "login" (a confirmed portal account for `address`; the key is in the link).
   std::string verification = "question";
+  // Message Center (issue 8): the message key wrapped by its namespace's key; empty
+  // when the message was sealed with the Message Center off.
+  std::string center_key;
 };
 
 struct MessageRecord {
@@ -76,6 +79,24 @@ struct MessageRecord {
   std::string namespace_name;
   // Its keys were destroyed (retracted, or expired and swept): nobody can open it again.
   std::optional<std::int64_t> destroyed_at;
+  // Message Center (issue 8): for messages sent from the portal, the sender's own copy
+  // of the key, wrapped by the namespace's key; the subject sealed by it for inboxes.
+  std::string center_key;
+  std::string center_subject;
+};
+
+// One line of a portal account's Message Center: a message sent to the account's
+// address (its copy `recipient_id`), or one it sent from the portal.
+struct CenterItem {
+  bool sent = false;
+  std::string message_id;
+  std::string recipient_id;  // received messages: the account's copy
+  std::string counterpart;   // received: the sender; sent: the recipients, ", "-joined
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::string center_key;      // wrapped by the namespace's key
+  std::string center_subject;  // sealed by the namespace's key
+  std::string status;          // received: the copy's status
 };
 
 struct EventRecord {
@@ -217,6 +238,7 @@ struct NamespaceRecord {
   std::string logo;             // PNG or SVG bytes; empty for none
   std::string logo_type;        // "image/png" or "image/svg+xml"
   bool message_center = false;  // the server holds message keys (issue 8)
+  std::string sealed_key;       // its Message Center key, sealed under the master key
   std::int64_t created_at = 0;
 };
 

@@ -76,6 +76,13 @@ class MessageStore {
   virtual Status DeleteCopy(const std::string& recipient_id, const EventRecord& event) = 0;
   // Messages expired by `now` whose keys still exist, oldest expiry first.
   virtual Result<std::vector<std::string>> ExpiredUndestroyed(std::int64_t now, int limit) = 0;
+  // A Message Center's contents for one account (issue 8): the messages of namespace
+  // `namespace_name` sent to `address` whose copy the center holds (not deleted, locked,
+  // expired or destroyed), and those `address` sent from the portal; newest first, at
+  // most `limit`. Nothing of another namespace or address is ever read.
+  virtual Result<std::vector<CenterItem>> CenterItems(const std::string& namespace_name,
+                                                      const std::string& address,
+                                                      std::int64_t now, int limit) = 0;
 };
 
 // Portal accounts of recipients (issue 7) and the links mailed to them.
@@ -142,6 +149,10 @@ class OrgStore {
   virtual Status UpdateNamespace(const NamespaceRecord& ns) = 0;
   virtual Result<std::optional<NamespaceRecord>> FindNamespace(const std::string& name) = 0;
   virtual Result<std::vector<NamespaceRecord>> ListNamespaces() = 0;
+  // Stores `sealed_key` as the namespace's Message Center key unless it has one
+  // already; returns the one it keeps (so two racing first uses agree). kNotFound.
+  virtual Result<std::string> KeepNamespaceKey(const std::string& name,
+                                               const std::string& sealed_key) = 0;
   // DKIM keys: one per domain and algorithm, replaced when made again.
   virtual Status PutDkimKey(const DkimKeyRecord& key) = 0;
   // A domain's keys ("" for every domain's), by domain then algorithm.

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import struct
+import time
 import unittest
 import zlib
 
@@ -160,6 +161,128 @@ class BrandingTest(NamespaceTestCase):
             else:
                 with self.assertRaises(AssertionError, msg=host):
                     self.mail(server, "pat@example.net", "Set a new password", mails, timeout=2)
+
+
+
+class MessageCenterTest(NamespaceTestCase):
+    def center(self, name, on):
+        code, out, err = self.server.admin("namespace", "set", name, "--message-center",
+                                           "on" if on else "off")
+        self.assertEqual(code, 0, err)
+        self.assertIn("nobody but the recipient can open a message", out)  # the trade-off, stated
+        return out
+
+    def sign_in_direct(self, host, address, password=PASSWORD):
+        server = self.server
+        if os.path.exists(server.cookie_jar):
+            os.remove(server.cookie_jar)
+        form = server.get("/account/login", cookies=True, host=host)
+        self.assertEqual(form.status, 200, form.text)
+        return server.post("/account/login", form=[("csrf", csrf_of(form)), ("address", address),
+                                                   ("password", password)], cookies=True, host=host)
+
+    def compose(self, host, to, subject, text):
+        server = self.server
+        form = server.get("/inbox/compose", cookies=True, host=host)
+        self.assertEqual(form.status, 200, form.text)
+        return server.post("/inbox/compose", files=[f"csrf={csrf_of(form)}", f"to={to}",
+                                                    f"subject={subject}", f"text={text}"],
+                           cookies=True, host=host)
+
+    def inbox(self, host, query=""):
+        page = self.server.get("/inbox" + query, cookies=True, host=host)
+        return page
+
+    def test_inbox_search_open_compose_and_mode_switch(self):
+        server = self.server
+        server.host = SPRING_HOST
+        # Sent while the Message Center is off: key in the link only, never in the inbox.
+        self.send("dr@springfield.example", "pat@example.net", "Before the center", subject="Old news")
+        self.center("springfield", True)
+        # With it on, recipients sign in by default (no question given, none needed).
+        _, lipids = self.send("dr@springfield.example", "pat@example.net", "LDL 2.1 mmol/L",
+                              subject="Lipid panel", question=False)
+        self.assertIn("sign in", lipids.get_body(preferencelist=("plain",)).get_content())
+        self.send("dr2@springfield.example", "pat@example.net", "Come in on Monday",
+                  subject="Appointment", question=False)
+        # Pat registers from the newest notice (the appointment's).
+        self.register(server, "pat@example.net")
+        self.center("springfield", False)
+        self.send("dr@springfield.example", "pat@example.net", "After the center", subject="Later news")
+        self.assertEqual(sorted(len(r[0]) > 0 for r in server.sql(
+            "SELECT center_key FROM recipients")), [False, False, True, True])
+
+        # Pat signs in at the portal itself: no link needed.
+        signed = self.sign_in_direct(SPRING_HOST, "pat@example.net")
+        self.assertEqual(signed.status, 303, signed.text)
+        self.assertEqual(signed.header("location"), "/inbox")
+        inbox = self.inbox(SPRING_HOST)
+        self.assertEqual(inbox.status, 200)
+        self.assert_branded(inbox, "Springfield General")
+        for held in ("Lipid panel", "Appointment"):
+            self.assertIn(held, inbox.text)
+        for not_held in ("Old news", "Later news"):  # the mode at sending time decides
+            self.assertNotIn(not_held, inbox.text)
+        time.sleep(5.5)  # the portal reads namespaces again after 5 s
+        self.assertNotIn("Write a new message", self.inbox(SPRING_HOST).text)  # off: no new ones
+        self.assertEqual(server.get("/inbox/compose", cookies=True).status, 403)
+
+        # Search by subject, by sender, by date.
+        self.assertIn("Lipid panel", self.inbox(SPRING_HOST, "?q=lipid").text)
+        self.assertNotIn("Appointment", self.inbox(SPRING_HOST, "?q=lipid").text)
+        by_sender = self.inbox(SPRING_HOST, "?who=dr2%40springfield")
+        self.assertIn("Appointment", by_sender.text)
+        self.assertNotIn("Lipid panel", by_sender.text)
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+        self.assertIn("2 matching", self.inbox(SPRING_HOST, f"?after={today}&before={today}").text)
+        self.assertIn("0 matching", self.inbox(SPRING_HOST, f"?after={tomorrow}").text)
+        self.assertEqual(self.inbox(SPRING_HOST, "?after=27.11.2026").status, 400)
+
+        # Opened from the inbox, no link: the message, and the event says how.
+        href = re.search(r'href="(/inbox/open/[0-9a-f]+)">Appointment', inbox.text).group(1)
+        opened = server.get(href, cookies=True)
+        self.assertEqual(opened.status, 303, opened.text)
+        page = server.get(opened.header("location"), cookies=True)
+        self.assertIn("Come in on Monday", page.text)
+        appointment_rid = href.rsplit("/", 1)[1]
+        events = server.sql("SELECT type, detail FROM events WHERE recipient_id = '%s'" % appointment_rid)
+        self.assertIn(("verified", "message center"), events)
+
+        # Compose: to a previous sender only (with the center on again).
+        self.center("springfield", True)
+        time.sleep(5.5)  # the portal reads namespaces again after 5 s
+        self.assertIn("Write a new message", self.inbox(SPRING_HOST).text)
+        form = server.get("/inbox/compose", cookies=True)
+        self.assertIn('<option value="dr@springfield.example"', form.text)
+        self.assertIn('<option value="dr2@springfield.example"', form.text)
+        mails = set(server.notices())
+        sent = self.compose(SPRING_HOST, "dr2@springfield.example", "Monday is fine", "See you then")
+        self.assertEqual(sent.status, 200, sent.text)
+        notice = self.mail(server, "dr2@springfield.example", "You have been sent", mails)
+        self.assertIn("Springfield General", str(notice["From"]))
+        refused = self.compose(SPRING_HOST, "eve@example.net", "Hello", "Let me in")
+        self.assertEqual(refused.status, 400)
+        self.assertIn("only to people who have sent you", refused.text)
+        self.assertEqual(server.sql("SELECT count(*) FROM recipients WHERE address = 'eve@example.net'"),
+                         [(0,)])
+        # What Pat sent is in the inbox too, and opens.
+        inbox = self.inbox(SPRING_HOST)
+        self.assertIn("You sent it to dr2@springfield.example", inbox.text)
+        sent_href = re.search(r'href="(/inbox/sent/[0-9a-f]+)">Monday is fine', inbox.text).group(1)
+        shown = server.get(sent_href, cookies=True)
+        self.assertEqual(shown.status, 200)
+        self.assertIn("See you then", shown.text)
+        self.assertEqual(len(self.inbox(SPRING_HOST, "?q=monday").text.split("/inbox/sent/")), 2)
+
+        # Deleting a copy from the inbox's message takes it out of the center too.
+        page = server.get(f"/r/{appointment_rid}/delete", cookies=True)
+        self.assertEqual(server.post(f"/r/{appointment_rid}/delete", form=[("csrf", csrf_of(page))],
+                                     cookies=True).status, 200)
+        self.assertNotIn('">Appointment', self.inbox(SPRING_HOST).text)
+        self.assertEqual(server.sql("SELECT length(center_key) FROM recipients WHERE id = '%s'"
+                                    % appointment_rid), [(0,)])
+        self.assertEqual(server.get(href, cookies=True).status, 410)
 
 
 if __name__ == "__main__":

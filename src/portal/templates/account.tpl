@@ -15,6 +15,7 @@
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <button type="submit">Turn on two-step sign-in</button>
 </form>{{/TOTP_OFF}}
+<p><a href="/inbox">Your messages</a></p>
 {{#BACK}}<p><a href="/r/{{RID}}">Back to the message</a></p>{{/BACK}}
 <form method="post" action="/account/logout" class="signout">
 <input type="hidden" name="csrf" value="{{CSRF}}">

@@ -22,6 +22,6 @@
 <li><a href="/r/{{RID}}/print">Print</a></li>
 <li><a href="/r/{{RID}}/history">Access history</a></li>
 <li><a href="/r/{{RID}}/delete">Delete</a></li>
-{{#SIGNED_IN}}<li><a href="/account">Your account</a></li>{{/SIGNED_IN}}
+{{#SIGNED_IN}}<li><a href="/inbox">Your messages</a></li><li><a href="/account">Your account</a></li>{{/SIGNED_IN}}
 </ul>
 </article>

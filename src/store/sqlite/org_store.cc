@@ -21,11 +21,16 @@ bool Exists(sqlite3* db, const char* sql, const std::string& key) {
 
 class SqliteOrgStore final : public OrgStore {
  private:
-  static Status WriteNamespace(sqlite3* db, const NamespaceRecord& n) {
-    auto s = Statement(db, "INSERT INTO namespaces VALUES (?,?,?,?,?,?,?,?)")
+  // `sealed_key`: the Message Center key it keeps (never taken from `n`, so a record
+  // read before the key was made cannot drop it).
+  static Status WriteNamespace(sqlite3* db, const NamespaceRecord& n, const std::string& sealed_key) {
+    auto s = Statement(db, "INSERT INTO namespaces (name, display_name, colour, support_contact, "
+                           "logo, logo_type, message_center, created_at, sealed_key) "
+                           "VALUES (?,?,?,?,?,?,?,?,?)")
                  .Bind(1, n.name).Bind(2, n.display_name).Bind(3, n.colour).Bind(4, n.support_contact)
                  .BindBlob(5, n.logo).Bind(6, n.logo_type)
-                 .Bind(7, std::int64_t{n.message_center ? 1 : 0}).Bind(8, n.created_at).Run();
+                 .Bind(7, std::int64_t{n.message_center ? 1 : 0}).Bind(8, n.created_at)
+                 .BindBlob(9, sealed_key).Run();
     if (!s.ok()) return s;
     for (const auto& host : n.hosts) {
       Statement owner(db, "SELECT namespace FROM namespace_hosts WHERE host = ?");
@@ -46,7 +51,7 @@ class SqliteOrgStore final : public OrgStore {
     std::vector<NamespaceRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, std::string("SELECT name, display_name, colour, support_contact, logo, logo_type, "
-                                  "message_center, created_at FROM namespaces") +
+                                  "message_center, created_at, sealed_key FROM namespaces") +
                           (name ? " WHERE name = ?" : " ORDER BY name"));
       if (name) s.Bind(1, *name);
       for (;;) {
@@ -62,6 +67,7 @@ class SqliteOrgStore final : public OrgStore {
         n.logo_type = s.Text(5);
         n.message_center = s.Int(6) != 0;
         n.created_at = s.Int(7);
+        n.sealed_key = s.Text(8);
         out.push_back(std::move(n));
       }
       for (auto& n : out) {
@@ -112,20 +118,23 @@ class SqliteOrgStore final : public OrgStore {
       if (Exists(db, "SELECT 1 FROM namespaces WHERE name = ?", n.name)) {
         return MakeError(ErrorCode::kAlreadyExists, "namespace " + n.name + " already exists");
       }
-      return WriteNamespace(db, n);
+      return WriteNamespace(db, n, "");
     });
   }
 
   Status UpdateNamespace(const NamespaceRecord& n) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
-      if (!Exists(db, "SELECT 1 FROM namespaces WHERE name = ?", n.name)) {
-        return MakeError(ErrorCode::kNotFound, "no namespace " + n.name);
-      }
+      Statement key(db, "SELECT sealed_key FROM namespaces WHERE name = ?");
+      key.Bind(1, n.name);
+      auto row = key.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return MakeError(ErrorCode::kNotFound, "no namespace " + n.name);
+      const std::string sealed_key = key.Text(0);
       auto s = Statement(db, "DELETE FROM namespace_hosts WHERE namespace = ?").Bind(1, n.name).Run();
       if (!s.ok()) return s;
       s = Statement(db, "DELETE FROM namespaces WHERE name = ?").Bind(1, n.name).Run();
       if (!s.ok()) return s;
-      return WriteNamespace(db, n);
+      return WriteNamespace(db, n, sealed_key);
     });
   }
 
@@ -137,6 +146,24 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Result<std::vector<NamespaceRecord>> ListNamespaces() override { return ReadNamespaces(std::nullopt); }
+
+  Result<std::string> KeepNamespaceKey(const std::string& name, const std::string& sealed_key) override {
+    std::string kept;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      auto s = Statement(db, "UPDATE namespaces SET sealed_key = ? WHERE name = ? AND sealed_key = X''")
+                   .BindBlob(1, sealed_key).Bind(2, name).Run();
+      if (!s.ok()) return s;
+      Statement read(db, "SELECT sealed_key FROM namespaces WHERE name = ?");
+      read.Bind(1, name);
+      auto row = read.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return MakeError(ErrorCode::kNotFound, "no namespace " + name);
+      kept = read.Text(0);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return kept;
+  }
 
   Status CreateUser(const UserRecord& u) override {
     return db_.Transaction([&](sqlite3* db) -> Status {

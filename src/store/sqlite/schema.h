@@ -278,6 +278,18 @@ CREATE TABLE namespace_hosts (
 );
 ALTER TABLE messages ADD COLUMN namespace TEXT NOT NULL DEFAULT '';
 )sql",
+    // 18: the Message Center (issue 8). A namespace's key, sealed under the master key;
+    // a message sealed while its namespace had the Message Center on keeps each
+    // recipient's message key (and, for messages sent from the portal, the sender's)
+    // wrapped by it, with its subject sealed by it for the inbox.
+    R"sql(
+ALTER TABLE namespaces ADD COLUMN sealed_key BLOB NOT NULL DEFAULT X'';
+ALTER TABLE recipients ADD COLUMN center_key BLOB NOT NULL DEFAULT X'';
+ALTER TABLE messages ADD COLUMN center_key BLOB NOT NULL DEFAULT X'';
+ALTER TABLE messages ADD COLUMN center_subject BLOB NOT NULL DEFAULT X'';
+CREATE INDEX recipients_in_center ON recipients(address COLLATE NOCASE) WHERE center_key != X'';
+CREATE INDEX messages_sent_in_center ON messages(sender COLLATE NOCASE) WHERE center_key != X'';
+)sql",
 };
 
 }  // namespace sealpost::sqlite

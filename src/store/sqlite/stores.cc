@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace sealpost::sqlite {
 namespace {
 
@@ -104,7 +106,7 @@ class SqliteEventStore final : public EventStore {
 
 constexpr const char* kRecipientColumns =
     "id, message_id, address, kind, method, status, link_check, kek_salt, wrapped_key, "
-    "answer_hash, sealed_question, failures, locked_at, trace, verification";
+    "answer_hash, sealed_question, failures, locked_at, trace, verification, center_key";
 
 Result<RecipientRecord> ReadRecipient(const Statement& s) {
   RecipientRecord r;
@@ -125,6 +127,7 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
   r.locked_at = s.OptionalInt(12);
   r.trace = s.Text(13);
   r.verification = s.Text(14);
+  r.center_key = s.Text(15);
   return r;
 }
 
@@ -193,11 +196,12 @@ class SqliteMessageStore final : public MessageStore {
       }
       auto status = Statement(db, "INSERT INTO messages (id, account, sender, created_at, "
                                   "expires_at, signing_key_id, manifest_blob, read_receipt, "
-                                  "namespace) VALUES (?,?,?,?,?,?,?,?,?)")
+                                  "namespace, center_key, center_subject) "
+                                  "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
                         .Bind(1, m.id).Bind(2, m.account).Bind(3, m.sender).Bind(4, m.created_at)
                         .Bind(5, m.expires_at).Bind(6, m.signing_key_id).Bind(7, m.manifest_blob)
                         .Bind(8, std::int64_t{m.read_receipt ? 1 : 0}).Bind(9, m.namespace_name)
-                        .Run();
+                        .BindBlob(10, m.center_key).BindBlob(11, m.center_subject).Run();
       if (!status.ok()) return status;
       for (const auto& blob : m.blob_ids) {
         status = Statement(db, "INSERT INTO message_blobs VALUES (?,?)")
@@ -208,14 +212,15 @@ class SqliteMessageStore final : public MessageStore {
       for (const auto& r : m.recipients) {
         status = Statement(db, "INSERT INTO recipients (id, message_id, position, address, kind, "
                                "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
-                               "sealed_question, failures, locked_at, trace, verification) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                               "sealed_question, failures, locked_at, trace, verification, "
+                               "center_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
                      .Bind(1, r.id).Bind(2, m.id).Bind(3, position++).Bind(4, r.address)
                      .Bind(5, r.kind).Bind(6, r.method).Bind(7, RecipientStatusName(r.status))
                      .BindBlob(8, r.link_check).BindBlob(9, r.kek_salt)
                      .BindBlob(10, r.wrapped_key).Bind(11, r.answer_hash)
                      .BindBlob(12, r.sealed_question).Bind(13, std::int64_t{r.failures})
-                     .Bind(14, r.locked_at).Bind(15, r.trace).Bind(16, r.verification).Run();
+                     .Bind(14, r.locked_at).Bind(15, r.trace).Bind(16, r.verification)
+                     .BindBlob(17, r.center_key).Run();
         if (!status.ok()) return status;
       }
       for (const auto& q : notices) {
@@ -234,8 +239,8 @@ class SqliteMessageStore final : public MessageStore {
     std::optional<MessageRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
-                      "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace "
-                      "FROM messages WHERE id = ?");
+                      "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace, "
+                      "center_key, center_subject FROM messages WHERE id = ?");
       s.Bind(1, id);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
@@ -252,6 +257,8 @@ class SqliteMessageStore final : public MessageStore {
       m.destroyed_at = s.OptionalInt(8);
       m.read_receipt = s.Int(9) != 0;
       m.namespace_name = s.Text(10);
+      m.center_key = s.Text(11);
+      m.center_subject = s.Text(12);
       Statement blobs(db, "SELECT blob_id FROM message_blobs WHERE message_id = ?");
       blobs.Bind(1, id);
       for (;;) {
@@ -331,7 +338,8 @@ class SqliteMessageStore final : public MessageStore {
   Status DeleteCopy(const std::string& recipient_id, const EventRecord& event) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
       auto s = Statement(db, "UPDATE recipients SET status = 'deleted', wrapped_key = X'', "
-                             "answer_hash = '' WHERE id = ? AND status NOT IN ('deleted', 'locked')")
+                             "answer_hash = '', center_key = X'' "
+                             "WHERE id = ? AND status NOT IN ('deleted', 'locked')")
                    .Bind(1, recipient_id).Run();
       if (!s.ok()) return s;
       if (sqlite3_changes(db) == 0) {
@@ -385,8 +393,12 @@ class SqliteMessageStore final : public MessageStore {
                    .Bind(5, message_id).Run();
       if (!s.ok()) return s;
       // The keys go: without its wrapped key no link and no answer opens it again.
-      s = Statement(db, "UPDATE recipients SET wrapped_key = X'', answer_hash = '' "
-                        "WHERE message_id = ?")
+      // The Message Center's copies too: the server can no longer open it either.
+      s = Statement(db, "UPDATE recipients SET wrapped_key = X'', answer_hash = '', "
+                        "center_key = X'' WHERE message_id = ?")
+              .Bind(1, message_id).Run();
+      if (!s.ok()) return s;
+      s = Statement(db, "UPDATE messages SET center_key = X'', center_subject = X'' WHERE id = ?")
               .Bind(1, message_id).Run();
       if (!s.ok()) return s;
       // What has not left yet never will: notices to a dead link, unsent copies.
@@ -412,6 +424,64 @@ class SqliteMessageStore final : public MessageStore {
       }
     });
     if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Result<std::vector<CenterItem>> CenterItems(const std::string& namespace_name,
+                                              const std::string& address, std::int64_t now,
+                                              int limit) override {
+    std::vector<CenterItem> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement received(
+          db, "SELECT r.id, m.id, m.sender, m.created_at, m.expires_at, r.center_key, "
+              "m.center_subject, r.status FROM recipients r JOIN messages m ON m.id = r.message_id "
+              "WHERE r.address = ? COLLATE NOCASE AND r.center_key != X'' AND m.namespace = ? "
+              "AND m.destroyed_at IS NULL AND m.expires_at > ? "
+              "AND r.status NOT IN ('deleted', 'locked') ORDER BY m.created_at DESC LIMIT ?");
+      received.Bind(1, address).Bind(2, namespace_name).Bind(3, now).Bind(4, std::int64_t{limit});
+      for (;;) {
+        auto row = received.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) break;
+        CenterItem item;
+        item.recipient_id = received.Text(0);
+        item.message_id = received.Text(1);
+        item.counterpart = received.Text(2);
+        item.created_at = received.Int(3);
+        item.expires_at = received.Int(4);
+        item.center_key = received.Text(5);
+        item.center_subject = received.Text(6);
+        item.status = received.Text(7);
+        out.push_back(std::move(item));
+      }
+      Statement sent(
+          db, "SELECT m.id, m.created_at, m.expires_at, m.center_key, m.center_subject, "
+              "(SELECT group_concat(address, ', ') FROM recipients WHERE message_id = m.id) "
+              "FROM messages m WHERE m.sender = ? COLLATE NOCASE AND m.center_key != X'' "
+              "AND m.namespace = ? AND m.destroyed_at IS NULL AND m.expires_at > ? "
+              "ORDER BY m.created_at DESC LIMIT ?");
+      sent.Bind(1, address).Bind(2, namespace_name).Bind(3, now).Bind(4, std::int64_t{limit});
+      for (;;) {
+        auto row = sent.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) break;
+        CenterItem item;
+        item.sent = true;
+        item.message_id = sent.Text(0);
+        item.created_at = sent.Int(1);
+        item.expires_at = sent.Int(2);
+        item.center_key = sent.Text(3);
+        item.center_subject = sent.Text(4);
+        item.counterpart = sent.Text(5);
+        out.push_back(std::move(item));
+      }
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    std::stable_sort(out.begin(), out.end(), [](const CenterItem& a, const CenterItem& b) {
+      return a.created_at > b.created_at;
+    });
+    if (out.size() > static_cast<std::size_t>(limit)) out.resize(limit);
     return out;
   }
 

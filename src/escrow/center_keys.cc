@@ -1,0 +1,60 @@
+#include "escrow/center_keys.h"
+
+#include "crypto/key_ring.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "store/stores.h"
+
+namespace sealpost {
+namespace {
+
+std::string NamespaceKeyAad(const std::string& name) { return "sealpost/namespace-key/v1|" + name; }
+
+std::string WrapAadOf(const std::string& message_id, const std::string& holder) {
+  return "sealpost/center/key/v1|" + message_id + "|" + holder;
+}
+
+std::string SubjectAad(const std::string& message_id) {
+  return "sealpost/center/subject/v1|" + message_id;
+}
+
+}  // namespace
+
+Result<SecretBytes> CenterKeys::KeyOf(const std::string& namespace_name) {
+  auto ns = org_.FindNamespace(namespace_name);
+  if (!ns.ok()) return std::move(ns).error();
+  if (!ns->has_value()) return MakeError(ErrorCode::kNotFound, "no namespace " + namespace_name);
+  std::string sealed = (*ns)->sealed_key;
+  if (sealed.empty()) {
+    SecretBytes fresh = RandomSecret(32);
+    auto boxed = BoxSeal(keys_.namespaces(), fresh.view(), NamespaceKeyAad(namespace_name));
+    if (!boxed.ok()) return std::move(boxed).error();
+    // Whoever stores first wins; everyone uses the one kept.
+    auto kept = org_.KeepNamespaceKey(namespace_name, *boxed);
+    if (!kept.ok()) return std::move(kept).error();
+    sealed = std::move(*kept);
+  }
+  return BoxOpenSecret(keys_.namespaces(), sealed, NamespaceKeyAad(namespace_name));
+}
+
+Result<std::string> CenterWrap(const SecretBytes& namespace_key, const SecretBytes& message_key,
+                               const std::string& message_id, const std::string& holder) {
+  return BoxSeal(namespace_key, message_key.view(), WrapAadOf(message_id, holder));
+}
+
+Result<SecretBytes> CenterUnwrap(const SecretBytes& namespace_key, std::string_view wrapped,
+                                 const std::string& message_id, const std::string& holder) {
+  return BoxOpenSecret(namespace_key, wrapped, WrapAadOf(message_id, holder));
+}
+
+Result<std::string> CenterSealSubject(const SecretBytes& namespace_key, std::string_view subject,
+                                      const std::string& message_id) {
+  return BoxSeal(namespace_key, subject, SubjectAad(message_id));
+}
+
+Result<std::string> CenterOpenSubject(const SecretBytes& namespace_key, std::string_view sealed,
+                                      const std::string& message_id) {
+  return BoxOpen(namespace_key, sealed, SubjectAad(message_id));
+}
+
+}  // namespace sealpost

@@ -1,0 +1,415 @@
+// The Message Center (issue 8): a signed-in account's inbox in a namespace that has it
+// on — the messages sent to the account's address whose keys the server holds, and
+// those it sent from the portal — with search by subject, sender and date; opening a
+// message without its link; composing to people who have written to the account.
+// Also the sign-in page of a namespace's portal (no message link needed).
+// Every page here is for the account of the session only: a message of another
+// address or namespace answers exactly as one that does not exist.
+#include <ctemplate/template.h>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <set>
+
+#include "base/text.h"
+#include "portal/common.h"
+#include "portal/portal.h"
+
+namespace sealpost::portal {
+using boost::asio::awaitable;
+using http::Response;
+
+namespace {
+
+constexpr int kMaxCenterItems = 500;
+
+std::string Field(const Result<std::vector<std::pair<std::string, std::string>>>& form,
+                  std::string_view name) {
+  return form.ok() ? http::FormValue(*form, name).value_or("") : "";
+}
+
+// "2026-11-27" → the start of that UTC day; nullopt for anything else.
+std::optional<std::int64_t> ParseDay(std::string_view day) {
+  if (day.size() != 10 || day[4] != '-' || day[7] != '-') return std::nullopt;
+  std::tm tm{};
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (day[i] < '0' || day[i] > '9') return std::nullopt;
+  }
+  tm.tm_year = std::stoi(std::string(day.substr(0, 4))) - 1900;
+  tm.tm_mon = std::stoi(std::string(day.substr(5, 2))) - 1;
+  tm.tm_mday = std::stoi(std::string(day.substr(8, 2)));
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+bool Contains(std::string_view haystack, std::string_view needle) {
+  return AsciiLower(haystack).find(AsciiLower(needle)) != std::string::npos;
+}
+
+// The people an account may write to: those who sent it a message the center holds.
+std::vector<std::string> PreviousSenders(const std::vector<CenterEntry>& entries) {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (const auto& e : entries) {
+    if (!e.item.sent && seen.insert(AsciiLower(e.item.counterpart)).second) {
+      out.push_back(e.item.counterpart);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+awaitable<Response> Portal::SignInForm(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
+  co_return SignInPage(brand, req, "", "");
+}
+
+Response Portal::SignInPage(const Brand& brand, const http::Request& req, const std::string& address,
+                            const std::string& error) const {
+  // Bound to a random cookie of this browser, like the reset request form.
+  auto [value, fresh] = FormBinding(req);
+  Response r = Page(brand, error.empty() ? 200 : 401, "sign_in.tpl", "Sign in",
+                    [&](ctemplate::TemplateDictionary& d) {
+                      d.SetValue("CSRF", FormToken("sign-in", value));
+                      d.SetValue("ADDRESS", address);
+                      if (!error.empty()) {
+                        d.ShowSection("ERROR");
+                        d.SetValue("ERROR_TEXT", error);
+                      }
+                    });
+  if (fresh) r.headers.push_back({"Set-Cookie", CookieHeader(kFormCookie, value, 3600)});
+  return r;
+}
+
+awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
+  auto form = http::ParseForm(req.body);
+  const std::string address = Field(form, "address");
+  if (!FormTokenValid(req, "sign-in", req.cookie(kFormCookie).value_or(""))) {
+    co_return SignInPage(brand, req, address, "This form expired. Please try again.");
+  }
+  const std::string password = Field(form, "password");
+  if (address.size() > 254 || address.find('@') == std::string::npos) {
+    co_return SignInPage(brand, req, address, "Enter the email address your messages were sent to.");
+  }
+  std::int64_t wait = 0;
+  auto tries = co_await PassGuards(req.client_address, AccountKey(brand.name, address), &wait);
+  if (!tries) co_return TooManyTries(brand, wait);
+  std::optional<Result<LoginAttempt>> attempt;
+  // This portal's pool only: the host decides which namespace's accounts sign in here.
+  co_await offloader_.Offload([&] { attempt.emplace(accounts_.Login(brand.name, address, password)); });
+  if (!attempt->ok()) {
+    spdlog::error("portal: sign-in failed: {}", attempt->error().ToString());
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  }
+  const auto& account = (*attempt)->account;
+  switch ((*attempt)->outcome) {
+    case LoginAttempt::Outcome::kSignedIn: {
+      std::string token = account_sessions_.Create(
+          {account->id, account->namespace_name, account->address, false, "", {}});
+      spdlog::info("portal: account {} signed in from {}", account->id, req.client_address);
+      Response r = http::RedirectResponse("/inbox");
+      r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
+                                                      settings_.session_idle_seconds)});
+      co_return r;
+    }
+    case LoginAttempt::Outcome::kNeedCode: {
+      std::string token = account_sessions_.Create(
+          {account->id, account->namespace_name, account->address, true, "", {}});
+      Response r = CodePage(brand, "/account/login/code", FormToken("code", token), "");
+      r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
+                                                      settings_.session_idle_seconds)});
+      co_return r;
+    }
+    default:
+      break;
+  }
+  // Unknown addresses and wrong passwords look alike, and take as long (a decoy hash).
+  tries->Failed();
+  spdlog::warn("portal: wrong sign-in from {}", req.client_address);
+  co_return SignInPage(brand, req, address, "That email address and password do not match an account here.");
+}
+
+awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
+  Brand brand = co_await HostBrand(req);
+  const std::string token = req.cookie(kAccountCookie).value_or("");
+  auto pending = account_sessions_.Find(token);
+  if (!pending || !pending->needs_code || !pending->next_recipient.empty()) {
+    co_return ErrorPage(brand, 403, "Please sign in again",
+                        "Signing in took too long, or was not started here.");
+  }
+  brand = co_await NamespaceBrand(pending->namespace_name);
+  if (!FormTokenValid(req, "code", token)) {
+    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+  }
+  const std::string code = Field(http::ParseForm(req.body), "code");
+  std::int64_t wait = 0;
+  auto tries = co_await PassGuards(req.client_address,
+                                   AccountKey(pending->namespace_name, pending->address), &wait);
+  if (!tries) co_return TooManyTries(brand, wait);
+  std::optional<Result<LoginAttempt>> attempt;
+  co_await offloader_.Offload([&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
+  if (!attempt->ok()) {
+    spdlog::error("portal: second step failed: {}", attempt->error().ToString());
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  }
+  if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
+    account_sessions_.Remove(token);
+    std::string fresh = account_sessions_.Create(
+        {pending->account_id, pending->namespace_name, pending->address, false, "", {}});
+    Response r = http::RedirectResponse("/inbox");
+    r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, fresh, settings_.session_idle_seconds)});
+    co_return r;
+  }
+  tries->Failed();
+  if ((*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode) {
+    spdlog::warn("portal: account {}: a used sign-in code was given again (replay refused)",
+                 pending->account_id);
+  }
+  co_return CodePage(brand, "/account/login/code", FormToken("code", token),
+                     "That code is not right. Enter the code your app shows now.");
+}
+
+awaitable<Response> Portal::Inbox(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
+  auto signed_in = SignedIn(req);
+  if (!signed_in) co_return http::RedirectResponse("/account/login");
+  const AccountSession& account = signed_in->first;
+  auto query = http::ParseForm(req.query);
+  const std::string q = Field(query, "q"), who = Field(query, "who");
+  const std::string after_text = Field(query, "after"), before_text = Field(query, "before");
+  std::optional<std::int64_t> after, before;
+  std::string error;
+  if (!after_text.empty() && !(after = ParseDay(after_text))) error = "Enter dates as YYYY-MM-DD.";
+  if (!before_text.empty() && !(before = ParseDay(before_text))) error = "Enter dates as YYYY-MM-DD.";
+  std::optional<Result<std::vector<CenterEntry>>> entries;
+  co_await offloader_.Offload([&] {
+    entries.emplace(escrow_.Center(account.namespace_name, account.address, kMaxCenterItems));
+  });
+  if (!entries->ok()) {
+    spdlog::error("portal: inbox of account {} not read: {}", account.account_id,
+                  entries->error().ToString());
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  }
+  const bool searched = !q.empty() || !who.empty() || after || before;
+  std::vector<const CenterEntry*> shown;
+  for (const auto& e : **entries) {
+    if (!q.empty() && !Contains(e.subject, q)) continue;
+    if (!who.empty() && !Contains(e.item.counterpart, who)) continue;
+    if (after && e.item.created_at < *after) continue;
+    if (before && e.item.created_at >= *before + 86400) continue;
+    shown.push_back(&e);
+  }
+  Response r = Page(brand, error.empty() ? 200 : 400, "inbox.tpl", "Your secure messages",
+                    [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("ADDRESS", account.address);
+    d.SetValue("Q", q);
+    d.SetValue("WHO", who);
+    d.SetValue("AFTER", after_text);
+    d.SetValue("BEFORE", before_text);
+    if (brand.message_center) d.ShowSection("CAN_COMPOSE");
+    if (!error.empty()) {
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", error);
+    }
+    if (searched) {
+      d.ShowSection("SEARCHED");
+      d.SetIntValue("COUNT", static_cast<long>(shown.size()));
+    }
+    d.ShowSection(shown.empty() ? "EMPTY" : "HAS_ITEMS");
+    for (const CenterEntry* e : shown) {
+      auto* row = d.AddSectionDictionary("ITEM");
+      row->SetValue("HREF", e->item.sent ? "/inbox/sent/" + e->item.message_id
+                                         : "/inbox/open/" + e->item.recipient_id);
+      row->SetValue("SUBJECT", e->subject.empty() ? "(no subject)" : e->subject);
+      row->ShowSection(e->item.sent ? "SENT" : "RECEIVED");
+      row->SetValue("COUNTERPART", e->item.counterpart);
+      row->SetValue("WHEN", HumanTime(e->item.created_at));
+      row->SetValue("EXPIRES", HumanTime(e->item.expires_at));
+    }
+  });
+  r.Set("Cache-Control", "no-store");
+  co_return r;
+}
+
+awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
+  auto signed_in = SignedIn(req);
+  if (!signed_in) co_return http::RedirectResponse("/account/login");
+  const AccountSession& account = signed_in->first;
+  const std::string rid = req.params[0];
+  auto not_found = [&] { return ErrorPage(brand, 404, "Not found", "There is no such message."); };
+  if (!IsHexId(rid)) co_return not_found();
+  std::optional<Result<LinkState>> link;
+  std::optional<Result<SecretBytes>> key;
+  co_await offloader_.Offload([&] {
+    link.emplace(escrow_.RecipientState(rid));
+    if (link->ok()) {
+      key.emplace(escrow_.OpenFromCenter(**link, account.namespace_name, account.address,
+                                         req.client_address));
+    }
+  });
+  // Another account's or namespace's copy is "not found", as a copy that never was.
+  if (!link->ok() || (!key->ok() && key->error().code == ErrorCode::kNotFound)) co_return not_found();
+  if (!key->ok()) {
+    const Error& e = key->error();
+    if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
+      co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+    }
+    if (e.code == ErrorCode::kFailedPrecondition) {
+      LinkState gone = **link;
+      gone.retracted = e.message == "retracted";
+      gone.deleted = e.message == "deleted";
+      co_return GonePage(brand, gone);
+    }
+    spdlog::error("portal: recipient {} not opened from the Message Center: {}", rid, e.ToString());
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  }
+  std::string session = sessions_.Create(rid, std::move(**key));
+  Response r = http::RedirectResponse("/r/" + rid);
+  r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, session,
+                                                  settings_.session_idle_seconds)});
+  co_return r;
+}
+
+awaitable<Response> Portal::SentMessage(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
+  auto signed_in = SignedIn(req);
+  if (!signed_in) co_return http::RedirectResponse("/account/login");
+  const AccountSession& account = signed_in->first;
+  const std::string message_id = req.params[0];
+  if (!IsHexId(message_id)) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+  std::optional<Result<OpenedManifest>> opened;
+  co_await offloader_.Offload([&] {
+    opened.emplace(escrow_.ReadSent(account.namespace_name, account.address, message_id));
+  });
+  if (!opened->ok()) {
+    if (opened->error().code != ErrorCode::kNotFound) {
+      spdlog::error("portal: sent message {} not read: {}", message_id, opened->error().ToString());
+    }
+    co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+  }
+  const Manifest& m = (*opened)->manifest;
+  Response r = Page(brand, 200, "sent.tpl", m.subject.empty() ? "Sent message" : m.subject,
+                    [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
+    d.SetValue("TO", Join(m.to));
+    d.SetValue("SENT", HumanTime(m.created_at));
+    d.SetValue("TEXT", m.text);
+    if (!m.attachments.empty()) d.ShowSection("HAS_ATTACHMENTS");
+    for (const auto& a : m.attachments) {
+      auto* row = d.AddSectionDictionary("ATTACHMENT");
+      row->SetValue("FILENAME", a.filename);
+      row->SetValue("SIZE", HumanSize(a.size));
+    }
+  });
+  r.Set("Cache-Control", "no-store");
+  co_return r;
+}
+
+Response Portal::ComposePage(const Brand& brand, const std::vector<std::string>& senders,
+                             const std::string& session_token, const UploadForm& form,
+                             const std::string& error) const {
+  return Page(brand, error.empty() ? 200 : 400, "compose.tpl", "Write a new secure message",
+              [&](ctemplate::TemplateDictionary& d) {
+    d.SetValue("CSRF", FormToken("compose", session_token));
+    d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
+    d.SetValue("SUBJECT", form.subject);
+    d.SetValue("TEXT", form.text);
+    for (const auto& s : senders) {
+      auto* row = d.AddSectionDictionary("SENDER");
+      row->SetValue("ADDRESS", s);
+      if (EqualsIgnoreCase(s, form.to)) row->ShowSection("CHOSEN");
+    }
+    if (!error.empty()) {
+      d.ShowSection("ERROR");
+      d.SetValue("ERROR_TEXT", error);
+    }
+  });
+}
+
+// The account of the request, signed in, in a namespace with the Message Center on,
+// and the people it may write to; or the page that says why not.
+awaitable<Portal::Composer> Portal::StartCompose(http::Request& req) {
+  Composer c;
+  c.brand = co_await AccountBrand(req);
+  auto signed_in = SignedIn(req);
+  if (!signed_in) {
+    c.refused = http::RedirectResponse("/account/login");
+    co_return c;
+  }
+  c.account = signed_in->first;
+  c.session_token = signed_in->second;
+  if (!c.brand.message_center) {
+    c.refused = ErrorPage(c.brand, 403, "New messages cannot be written here",
+                          "This portal has no Message Center, so you can only reply to messages.");
+    co_return c;
+  }
+  std::optional<Result<std::vector<CenterEntry>>> entries;
+  co_await offloader_.Offload([&] {
+    entries.emplace(escrow_.Center(c.account.namespace_name, c.account.address, kMaxCenterItems));
+  });
+  if (!entries->ok()) {
+    c.refused = ErrorPage(c.brand, 500, "Something went wrong", "Please try again in a moment.");
+    co_return c;
+  }
+  c.senders = PreviousSenders(**entries);
+  if (c.senders.empty()) {
+    c.refused = InfoPage(c.brand, "Nobody to write to yet",
+                         {"You can write to people who have sent you a secure message here. "
+                          "Nobody has yet."},
+                         "/inbox", "Back to your messages");
+  }
+  co_return c;
+}
+
+awaitable<Response> Portal::ComposeForm(http::Request& req) {
+  Composer c = co_await StartCompose(req);
+  if (c.refused) co_return std::move(*c.refused);
+  UploadForm blank;
+  auto query = http::ParseForm(req.query);
+  blank.to = Field(query, "to");
+  co_return ComposePage(c.brand, c.senders, c.session_token, blank, "");
+}
+
+awaitable<Response> Portal::SubmitCompose(http::Request& req) {
+  // Who is writing, and to whom they may, is settled before a byte of the upload is read.
+  Composer c = co_await StartCompose(req);
+  if (c.refused) co_return std::move(*c.refused);
+  Upload up = co_await ReadUpload(req);
+  auto again = [&](const std::string& error) {
+    return ComposePage(c.brand, c.senders, c.session_token, up.form, error);
+  };
+  if (auto refused = UploadRefused(c.brand, up, again, "compose", c.session_token)) {
+    co_return std::move(*refused);
+  }
+  const std::string subject(TrimWhitespace(up.form.subject));
+  if (subject.empty() || subject.find_first_of("\r\n") != std::string::npos) {
+    co_return again("Give the message a subject (one line).");
+  }
+  std::optional<Result<std::string>> sent;
+  // Escrow checks the recipient again: only someone who wrote to this account here.
+  co_await offloader_.Offload([&] {
+    sent.emplace(escrow_.Compose(c.account.namespace_name, c.account.address, up.form.to, subject,
+                                 std::move(up.draft), up.form.text, settings_.reply_expiry_days,
+                                 req.client_address));
+  });
+  if (!sent->ok()) {
+    if (sent->error().code == ErrorCode::kPermissionDenied) {
+      spdlog::warn("portal: account {} tried to write to someone who has not written to it",
+                   c.account.account_id);
+      co_return again("You can write only to people who have sent you a secure message here.");
+    }
+    spdlog::error("portal: message from account {} not sent: {}", c.account.account_id,
+                  sent->error().ToString());
+    co_return ErrorPage(c.brand, 500, "Your message was not sent", "Something went wrong on our side.",
+                        "Please try again in a moment.");
+  }
+  spdlog::info("portal: account {} sent message {} from the Message Center", c.account.account_id, **sent);
+  co_return InfoPage(c.brand, "Your message was sent",
+                     {"It is on its way to " + up.form.to + " as a secure message."}, "/inbox",
+                     "Back to your messages");
+}
+
+}  // namespace sealpost::portal
