@@ -285,5 +285,115 @@ class MessageCenterTest(NamespaceTestCase):
         self.assertEqual(server.get(href, cookies=True).status, 410)
 
 
+
+class IsolationTest(NamespaceTestCase):
+    """Every identifier the portal and the API take, tried against another account's and
+    another namespace's data: all refused, and refused as if the data were not there."""
+    center = MessageCenterTest.center
+    sign_in_direct = MessageCenterTest.sign_in_direct
+    compose = MessageCenterTest.compose
+    inbox = MessageCenterTest.inbox
+
+    def test_nothing_crosses_namespaces_or_accounts(self):
+        server = self.server
+        for args in (("user", "create", "dr@springfield.example"),
+                     ("user", "create", "dr@shelbyville.example")):
+            code, _, err = server.admin(*args)
+            self.assertEqual(code, 0, err)
+        self.center("springfield", True)
+        self.center("shelbyville", True)
+        spring_id, _ = self.send("dr@springfield.example", "pat@example.net", "Spring secret",
+                                 subject="Spring results", question=False)
+        server.host = SPRING_HOST
+        self.register(server, "pat@example.net")
+        spring_rid = server.sql("SELECT id FROM recipients WHERE message_id = '%s'" % spring_id)[0][0]
+        sam_id, _ = self.send("dr3@springfield.example", "sam@example.net", "Sam secret",
+                              subject="Sam results", question=False)
+        self.register(server, "sam@example.net")
+        sam_rid = server.sql("SELECT id FROM recipients WHERE message_id = '%s'" % sam_id)[0][0]
+        shelby_id, _ = self.send("dr@shelbyville.example", "pat@example.net", "Shelby secret",
+                                 subject="Shelby results", question=False)
+        server.host = SHELBY_HOST
+        self.register(server, "pat@example.net")
+        # Sam sends from the center: a "sent" message id of another account.
+        server.host = SPRING_HOST
+        self.assertEqual(self.sign_in_direct(SPRING_HOST, "sam@example.net").status, 303)
+        self.assertEqual(self.compose(SPRING_HOST, "dr3@springfield.example", "Sam asks",
+                                      "Sam's question").status, 200)
+        sam_sent = re.search(r"/inbox/sent/([0-9a-f]+)", self.inbox(SPRING_HOST).text).group(1)
+
+        random_rid = "0" * 32
+        def not_there(path, host):
+            page = server.get(path, cookies=True, host=host)
+            return page.status, re.search(r"<h1>(.*?)</h1>", page.text).group(1)
+
+        # Pat in Shelbyville: sees Shelbyville's message only, finds nothing of Springfield.
+        self.assertEqual(self.sign_in_direct(SHELBY_HOST, "pat@example.net").status, 303)
+        inbox = self.inbox(SHELBY_HOST)
+        self.assertIn("Shelby results", inbox.text)
+        self.assertNotIn("Spring", inbox.text)
+        self.assertIn("0 matching", self.inbox(SHELBY_HOST, "?q=spring").text)
+        self.assertIn("0 matching", self.inbox(SHELBY_HOST, "?who=springfield").text)
+        absent = not_there(f"/inbox/open/{random_rid}", SHELBY_HOST)
+        self.assertEqual(absent[0], 404)
+        for rid in (spring_rid, sam_rid):
+            self.assertEqual(not_there(f"/inbox/open/{rid}", SHELBY_HOST), absent)
+        self.assertEqual(not_there(f"/inbox/sent/{sam_sent}", SHELBY_HOST),
+                         not_there(f"/inbox/sent/{random_rid}", SHELBY_HOST))
+        refused = self.compose(SHELBY_HOST, "dr@springfield.example", "Hi", "Across namespaces")
+        self.assertEqual(refused.status, 400)
+        self.assertIn("only to people who have sent you", refused.text)
+
+        # Pat in Springfield: Sam's copy and Sam's sent message are as absent as random ids.
+        self.assertEqual(self.sign_in_direct(SPRING_HOST, "pat@example.net").status, 303)
+        inbox = self.inbox(SPRING_HOST)
+        self.assertIn("Spring results", inbox.text)
+        for other in ("Shelby", "Sam"):
+            self.assertNotIn(other, inbox.text)
+        absent = not_there(f"/inbox/open/{random_rid}", SPRING_HOST)
+        self.assertEqual(not_there(f"/inbox/open/{sam_rid}", SPRING_HOST), absent)
+        self.assertEqual(not_there(f"/inbox/sent/{sam_sent}", SPRING_HOST),
+                         not_there(f"/inbox/sent/{random_rid}", SPRING_HOST))
+        # Pat's message session opens Pat's copy only.
+        opened = server.get(f"/inbox/open/{spring_rid}", cookies=True)
+        self.assertEqual(opened.status, 303)
+        self.assertIn("Spring secret", server.get(f"/r/{spring_rid}", cookies=True).text)
+        for path in (f"/r/{sam_rid}", f"/r/{sam_rid}/attachments/0", f"/r/{sam_rid}/message.eml",
+                     f"/r/{sam_rid}/history", f"/r/{sam_rid}/print", f"/r/{sam_rid}/reply"):
+            page = server.get(path, cookies=True)
+            self.assertEqual(page.status, 403, path)
+            self.assertNotIn("Sam secret", page.text)
+        # Only people who wrote to Pat: dr3 wrote to Sam, not to Pat.
+        refused = self.compose(SPRING_HOST, "dr3@springfield.example", "Hi", "Not mine to write")
+        self.assertEqual(refused.status, 400)
+
+        # "Is there an account for this address?" answers alike: a wrong password, an
+        # unknown address, and an account of the other namespace.
+        answers = set()
+        for host, address, password in ((SPRING_HOST, "pat@example.net", "wrong password here"),
+                                        (SPRING_HOST, "nobody@example.net", PASSWORD),
+                                        (SHELBY_HOST, "sam@example.net", PASSWORD)):
+            r = self.sign_in_direct(host, address, password)
+            answers.add((r.status, re.search(r'role="alert" id="form-error"><p>(.*?)</p>', r.text).group(1)))
+        self.assertEqual(len(answers), 1, answers)
+        self.assertEqual(next(iter(answers))[0], 401)
+
+        # The API: one organisation account's key sees nothing of the other's messages.
+        code, out, err = server.admin("user", "api-key", "dr@shelbyville.example")
+        self.assertEqual(code, 0, err)
+        shelby_key = re.search(r"keep it safe\): (\S+)", out).group(1)
+        server.host = None
+        missing = server.api("GET", f"/api/v1/messages/{random_rid}", content_type=None, key=shelby_key)
+        self.assertEqual(missing.status, 404)
+        for path in (f"/api/v1/messages/{spring_id}", f"/api/v1/messages/{spring_id}/events"):
+            r = server.api("GET", path, content_type=None, key=shelby_key)
+            self.assertEqual((r.status, r.body), (missing.status, missing.body), path)
+        r = server.api("POST", f"/api/v1/messages/{spring_id}/retract", content_type=None,
+                       key=shelby_key)
+        self.assertEqual(r.status, 404, r.text)
+        self.assertEqual(server.sql("SELECT destroyed_at FROM messages WHERE id = '%s'" % spring_id),
+                         [(None,)])
+
+
 if __name__ == "__main__":
     unittest.main()
