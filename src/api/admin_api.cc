@@ -59,6 +59,7 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
 }
 
 void AdminApi::Register(http::Router& router) {
+  RegisterNamespaces(router);
   router.Add("GET", "/api/v1/settings/{level}/{name}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto level = policy::ParseOrgLevel(req.params[0]);

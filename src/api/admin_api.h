@@ -10,12 +10,16 @@
 //   DELETE /api/v1/address-books/{book}/entries/{address}
 //   POST /api/v1/address-books/{book}/import        text/csv → imported count and problems
 //   GET  /api/v1/address-books/{book}/export        text/csv (answers in clear; audited)
+//   GET  /api/v1/namespaces, POST /api/v1/namespaces   list; create (JSON, logo in base64)
+//   GET  /api/v1/namespaces/{name}, PATCH …          one (with the Message Center's trade-off); change
+//   POST /api/v1/namespaces/{name}/accounts/import   {"addresses": [...]} (default all) from the shared pool
 // Only administrators' keys (not bound to a user) may call these. Path segments are
 // percent-decoded ("account:Springfield%20Clinic:shared").
 #pragma once
 
 #include "api/auth.h"
 #include "base/clock.h"
+#include "crypto/key_ring.h"
 #include "store/stores.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -28,14 +32,16 @@ class AdminApi {
  public:
   // `audit` records who exported answers in clear, from where, and when.
   AdminApi(ApiKeyAuthenticator& auth, policy::OrgDirectory& directory,
-           policy::AddressBookDirectory& books, EventStore& audit, const Clock& clock,
+           policy::AddressBookDirectory& books, EventStore& audit, OrgStore& org,
+           PortalAccountStore& portal_accounts, const KeyRing& keys, const Clock& clock,
            http::Offloader& offloader)
-      : auth_(auth), directory_(directory), books_(books), audit_(audit), clock_(clock),
-        offloader_(offloader) {}
+      : auth_(auth), directory_(directory), books_(books), audit_(audit), org_(org),
+        portal_accounts_(portal_accounts), keys_(keys), clock_(clock), offloader_(offloader) {}
 
   void Register(http::Router& router);
 
  private:
+  void RegisterNamespaces(http::Router& router);  // namespaces_api.cc
   // Runs `work` off the event loop for an authenticated administrator.
   boost::asio::awaitable<http::Response> AsAdmin(
       http::Request& req, std::function<http::Response(const Principal&)> work);
@@ -44,6 +50,9 @@ class AdminApi {
   policy::OrgDirectory& directory_;
   policy::AddressBookDirectory& books_;
   EventStore& audit_;
+  OrgStore& org_;
+  PortalAccountStore& portal_accounts_;
+  const KeyRing& keys_;
   const Clock& clock_;
   http::Offloader& offloader_;
 };

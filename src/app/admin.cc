@@ -34,6 +34,7 @@
 #include "policy/org_directory.h"
 #include "policy/portal_registry.h"
 #include "policy/selection.h"
+#include "portal/accounts.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
@@ -54,6 +55,7 @@ struct AdminArgs {
   // Namespaces.
   std::string display_name, colour, support, logo_file, message_center;
   std::vector<std::string> hosts;
+  std::vector<std::string> addresses;
 };
 
 // Key files are named by their address; the few characters an address may hold that a
@@ -134,6 +136,7 @@ struct Context {
   std::unique_ptr<ApiKeyStore> api_keys;
   std::unique_ptr<AddressBookStore> book_store;
   std::unique_ptr<QueueStore> queue;
+  std::unique_ptr<PortalAccountStore> portal_accounts;
   std::optional<policy::AddressBookDirectory> books;
   std::optional<policy::OrgDirectory> directory;
   std::optional<policy::SigningIdentities> identities;
@@ -156,6 +159,7 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   c->api_keys = sqlite::NewApiKeyStore(*c->db);
   c->book_store = sqlite::NewAddressBookStore(*c->db);
   c->queue = sqlite::NewQueueStore(*c->db);
+  c->portal_accounts = sqlite::NewPortalAccountStore(*c->db);
   c->books.emplace(*c->book_store, c->keys->metadata(), c->clock);
   c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
   c->identities.emplace(*c->org, c->keys->metadata(), c->clock);
@@ -313,6 +317,21 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     std::cout << "\nlogo: " << (n.logo.empty() ? "none" : n.logo_type + ", " + std::to_string(n.logo.size()) + " bytes")
               << "\nmessage center: " << (n.message_center ? "on" : "off") << "\n"
               << policy::kMessageCenterTradeoff << "\n";
+    return OkStatus();
+  }));
+  auto* ns_import = ns->add_subcommand(
+      "import-accounts", "Copy portal accounts from the shared pool into a namespace");
+  ns_import->add_option("name", args->name)->required();
+  ns_import->add_option("--address", args->addresses, "an account's address (repeat; default: all)");
+  ns_import->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto found = c.org->FindNamespace(a.name);
+    if (!found.ok()) return std::move(found).error();
+    if (!found->has_value()) return MakeError(ErrorCode::kNotFound, "no namespace " + a.name);
+    auto done = portal::ImportSharedAccounts(*c.portal_accounts, *c.keys, c.clock, a.name, a.addresses);
+    if (!done.ok()) return std::move(done).error();
+    for (const auto& address : done->imported) std::cout << "imported " << address << "\n";
+    for (const auto& [address, why] : done->skipped) std::cout << "skipped " << address << ": " << why << "\n";
+    std::cout << done->imported.size() << " imported, " << done->skipped.size() << " skipped\n";
     return OkStatus();
   }));
   auto* ns_list = ns->add_subcommand("list", "List namespaces");

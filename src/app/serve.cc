@@ -277,7 +277,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                 tls_knowledge, portal_registry, identities, keys->queue(), *queue,
                                 **server, clock);
   messages_api.Register((*server)->router());
-  api::AdminApi admin_api(auth, directory, books, *events, clock, **server);
+  api::AdminApi admin_api(auth, directory, books, *events, *org, *portal_accounts, *keys, clock,
+                          **server);
   admin_api.Register((*server)->router());
   api::PublicKeys public_keys(identities, **server);
   public_keys.Register((*server)->router());

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/encoding.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
@@ -298,6 +300,52 @@ Status PortalAccounts::DisableTotp(const PortalAccountRecord& account, std::stri
   auto stored = store_.SetTotp(account.id, "", {});
   if (stored.ok()) spdlog::info("portal: account {}: two-factor login turned off", account.id);
   return stored;
+}
+
+Result<ImportedAccounts> ImportSharedAccounts(PortalAccountStore& store, const KeyRing& keys,
+                                              const Clock& clock, const std::string& namespace_name,
+                                              const std::vector<std::string>& addresses) {
+  if (namespace_name.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "accounts are imported into a namespace", "namespace");
+  }
+  auto shared = store.ListConfirmed("");
+  if (!shared.ok()) return std::move(shared).error();
+  ImportedAccounts out;
+  std::vector<std::string> wanted;
+  for (const auto& a : addresses) wanted.push_back(AsciiLower(a));
+  std::vector<bool> found(wanted.size(), false);
+  for (const auto& account : *shared) {
+    if (!wanted.empty()) {
+      auto it = std::find(wanted.begin(), wanted.end(), AsciiLower(account.address));
+      if (it == wanted.end()) continue;
+      found[it - wanted.begin()] = true;
+    }
+    PortalAccountRecord copy = account;
+    copy.id = NewId();
+    copy.namespace_name = namespace_name;
+    copy.created_at = clock.NowUnix();
+    copy.recovery_hashes.clear();
+    if (!account.sealed_totp.empty()) {
+      // The TOTP secret is sealed to its account: sealed again to the new one.
+      auto secret = BoxOpenSecret(keys.metadata(), account.sealed_totp, TotpAad(account.id));
+      if (!secret.ok()) return std::move(secret).error();
+      auto sealed = BoxSeal(keys.metadata(), secret->view(), TotpAad(copy.id));
+      if (!sealed.ok()) return std::move(sealed).error();
+      copy.sealed_totp = std::move(*sealed);
+    }
+    auto imported = store.Import(copy);
+    if (imported.ok()) {
+      out.imported.push_back(account.address);
+    } else if (imported.error().code == ErrorCode::kAlreadyExists) {
+      out.skipped.emplace_back(account.address, "the namespace already has an account for it");
+    } else {
+      return std::move(imported).error();
+    }
+  }
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    if (!found[i]) out.skipped.emplace_back(addresses[i], "no confirmed account in the shared pool");
+  }
+  return out;
 }
 
 }  // namespace sealpost::portal

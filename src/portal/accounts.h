@@ -68,6 +68,18 @@ struct TotpEnrolment {
   std::string base32;  // for typing in by hand
 };
 
+// Accounts copied from the shared pool into a namespace (issue 8): each keeps its
+// password and two-step sign-in; recovery codes are bound to the old account and do not
+// come along (the holder makes new ones by turning two-step sign-in off and on).
+struct ImportedAccounts {
+  std::vector<std::string> imported;                        // addresses
+  std::vector<std::pair<std::string, std::string>> skipped;  // address, why
+};
+// `addresses` empty: every confirmed account of the shared pool. Blocking.
+Result<ImportedAccounts> ImportSharedAccounts(PortalAccountStore& store, const KeyRing& keys,
+                                              const Clock& clock, const std::string& namespace_name,
+                                              const std::vector<std::string>& addresses);
+
 class PortalAccounts {
  public:
   PortalAccounts(AccountSettings settings, PortalAccountStore& store, QueueStore& queue,

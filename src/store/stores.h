@@ -119,6 +119,11 @@ class PortalAccountStore {
   virtual Result<bool> UseTotpStep(const std::string& id, std::int64_t step) = 0;
   // Removes one unused recovery code; false when it is not one.
   virtual Result<bool> UseRecoveryCode(const std::string& id, const std::string& hash) = 0;
+  // A namespace's confirmed accounts, by address (recovery codes not read).
+  virtual Result<std::vector<PortalAccountRecord>> ListConfirmed(const std::string& namespace_name) = 0;
+  // An account brought in whole (issue 8: imported from the shared pool), with its
+  // recovery code hashes; kAlreadyExists when its namespace has one for the address.
+  virtual Status Import(const PortalAccountRecord& account) = 0;
 };
 
 enum class OrgLevel { kAccount, kDomain, kUser };

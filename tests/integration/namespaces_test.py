@@ -1,6 +1,7 @@
 """Issue 8 against the real binary: namespaces' branding on every page and in every
 mail, portals chosen by host name, the Message Center, and isolation between
 namespaces and accounts."""
+import base64
 import json
 import os
 import re
@@ -393,6 +394,77 @@ class IsolationTest(NamespaceTestCase):
         self.assertEqual(r.status, 404, r.text)
         self.assertEqual(server.sql("SELECT destroyed_at FROM messages WHERE id = '%s'" % spring_id),
                          [(None,)])
+
+
+
+class NamespaceApiTest(NamespaceTestCase):
+    sign_in_direct = MessageCenterTest.sign_in_direct
+
+    def test_create_change_and_import_accounts_through_the_api_and_cli(self):
+        server = self.server
+        api = lambda method, path, body=None: server.api(method, path, json.dumps(body) if body is not None else None)
+        unreadable = api("POST", "/api/v1/namespaces", {"name": "ogdenville", "display_name": "Ogdenville Lab",
+                                                        "colour": "#ffff00"})
+        self.assertEqual(unreadable.status, 400, unreadable.text)
+        self.assertEqual(json.loads(unreadable.body)["invalid-params"][0]["name"], "colour")
+        self.assertEqual(api("POST", "/api/v1/namespaces", {"name": "Bad Name!", "display_name": "x"}).status, 400)
+        taken = api("POST", "/api/v1/namespaces", {"name": "ogdenville", "display_name": "Ogdenville Lab",
+                                                   "hosts": [SPRING_HOST]})
+        self.assertEqual(taken.status, 409, taken.text)  # a host in one namespace only
+        created = api("POST", "/api/v1/namespaces", {
+            "name": "ogdenville", "display_name": "Ogdenville Lab", "colour": "#2e5e2e",
+            "support_contact": "lab@ogdenville.example", "hosts": ["portal.ogdenville.test"],
+            "logo_base64": base64.b64encode(self.logo).decode()})
+        self.assertEqual(created.status, 201, created.text)
+        body = json.loads(created.body)
+        self.assertEqual(body["logo"], {"content_type": "image/png", "size": len(self.logo)})
+        self.assertFalse(body["message_center"])
+        self.assertIn("nobody but the recipient can open a message", body["message_center_tradeoff"])
+        changed = api("PATCH", "/api/v1/namespaces/ogdenville", {"message_center": True})
+        self.assertEqual(changed.status, 200, changed.text)
+        self.assertTrue(json.loads(changed.body)["message_center"])
+        self.assertEqual(json.loads(api("GET", "/api/v1/namespaces/ogdenville").body)["support_contact"],
+                         "lab@ogdenville.example")
+        for bad in ({"name": "other"}, {"colour": 7}, {"favourite": "x"}):
+            r = api("PATCH", "/api/v1/namespaces/ogdenville", bad)
+            self.assertEqual(r.status, 400, (bad, r.text))
+            self.assertEqual(r.header("content-type"), "application/problem+json")
+        self.assertEqual(api("GET", "/api/v1/namespaces/nowhere").status, 404)
+        names = [n["name"] for n in json.loads(api("GET", "/api/v1/namespaces").body)["namespaces"]]
+        self.assertEqual(names, ["ogdenville", "shelbyville", "springfield"])
+        code, out, err = server.admin("user", "create", "dr@springfield.example")
+        code, out, err = server.admin("user", "api-key", "dr@springfield.example")
+        user_key = re.search(r"keep it safe\): (\S+)", out).group(1)
+        self.assertEqual(server.api("GET", "/api/v1/namespaces", content_type=None, key=user_key).status, 403)
+
+        # Moe has an account in the shared pool; it is copied into Ogdenville's, and Moe
+        # signs in there with the same password.
+        for args in (("account", "create", "Plain"),
+                     ("domain", "create", "plain.example", "--account", "Plain"),
+                     ("settings", "set", "domain", "plain.example", "verification=login")):
+            code, _, err = server.admin(*args)
+            self.assertEqual(code, 0, err)
+        self.send("dr@plain.example", "moe@example.net", "Shared pool", question=False)
+        self.register(server, "moe@example.net")
+        imported = api("POST", "/api/v1/namespaces/ogdenville/accounts/import",
+                       {"addresses": ["moe@example.net", "nobody@example.net"]})
+        self.assertEqual(imported.status, 200, imported.text)
+        self.assertEqual(json.loads(imported.body), {
+            "imported": ["moe@example.net"],
+            "skipped": [{"address": "nobody@example.net", "reason": "no confirmed account in the shared pool"}]})
+        again = json.loads(api("POST", "/api/v1/namespaces/ogdenville/accounts/import").body)
+        self.assertEqual(again["imported"], [])
+        self.assertIn("already has an account", again["skipped"][0]["reason"])
+        time.sleep(5.5)  # the portal reads namespaces (and their hosts) again after 5 s
+        self.assertEqual(self.sign_in_direct("portal.ogdenville.test", "moe@example.net").status, 303)
+        # Not in a namespace it was not imported into; then the CLI imports it there too.
+        self.assertEqual(self.sign_in_direct(SHELBY_HOST, "moe@example.net").status, 401)
+        code, out, err = server.admin("namespace", "import-accounts", "shelbyville")
+        self.assertEqual(code, 0, err)
+        self.assertIn("imported moe@example.net", out)
+        self.assertEqual(self.sign_in_direct(SHELBY_HOST, "moe@example.net").status, 303)
+        self.assertEqual(sorted(server.sql("SELECT namespace FROM portal_accounts WHERE address = 'moe@example.net'")),
+                         [("",), ("ogdenville",), ("shelbyville",)])
 
 
 if __name__ == "__main__":
