@@ -4,6 +4,8 @@
 //   node portal_flows.mjs question <notice link> <answer>
 //   node portal_flows.mjs login <notice link> <outbox dir> <address> <password>
 //   node portal_flows.mjs nojs <notice link> <answer>
+//   node portal_flows.mjs center <sign-in URL> <address> <password>   (Message Center)
+// Host names under .test (namespaces' portals) resolve to this machine.
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ const result = { pages: {}, steps: [] };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--host-resolver-rules=MAP *.test 127.0.0.1',
          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 
@@ -144,6 +147,39 @@ try {
     await followLink(page, 'Delete');
     await check(page, 'delete');
     result.steps.push('question flow by keyboard');
+  } else if (mode === 'center') {
+    const [address, password] = rest;
+    await page.goto(link);
+    await check(page, 'sign-in');
+    await typeInto(page, 'address', address);
+    await typeInto(page, 'password', 'wrong password here');
+    await pressButton(page, 'Sign in');
+    await check(page, 'sign-in-error');
+    await typeInto(page, 'password', password);
+    await pressButton(page, 'Sign in');
+    await page.waitForSelector('ul.inbox');
+    await check(page, 'inbox');
+    result.inboxText = await page.locator('main').innerText();
+    await typeInto(page, 'q', 'lipid');
+    await pressButton(page, 'Search');
+    await check(page, 'inbox-search');
+    result.searchText = await page.locator('main').innerText();
+    await followLink(page, 'Lipid panel');
+    await page.waitForSelector('article.message');
+    result.messageText = await page.locator('main').innerText();
+    await followLink(page, 'Your messages');
+    await followLink(page, 'Write a new message');
+    await check(page, 'compose');
+    await typeInto(page, 'subject', 'A question about my results');
+    await typeInto(page, 'text', 'Should I fast before the next test?');
+    await pressButton(page, 'Send message');
+    await check(page, 'compose-sent');
+    result.composeSent = await page.locator('main').innerText();
+    await followLink(page, 'Back to your messages');
+    await followLink(page, 'A question about my results');
+    await check(page, 'sent');
+    result.sentText = await page.locator('main').innerText();
+    result.steps.push('Message Center by keyboard');
   } else if (mode === 'login') {
     const [outbox, address, password] = rest;
     await page.goto(link);

@@ -8,6 +8,7 @@ import os
 import subprocess
 import unittest
 
+import portal_accounts_test as accounts
 from harness import Sealpost, notice_link
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser", "portal_flows.mjs")
@@ -29,6 +30,9 @@ class AccessibilityTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
+
+    mail = accounts.PortalAccountsTest.mail
+    open_fresh = accounts.PortalAccountsTest.open_fresh
 
     def send(self, to, escrow=None):
         body = {"from": "dr@clinic.example", "to": [to], "subject": "Your results",
@@ -60,6 +64,35 @@ class AccessibilityTest(unittest.TestCase):
         self.assertIn("Your reply was sent", result["replySent"])
         self.assertIn("Your results", result["messageText"])
         self.assertIn("Signature verified", result["messageText"])
+
+    def test_message_center_inbox_search_and_compose(self):
+        """Issue 8: a namespace's portal with the Message Center, on its own host name."""
+        host = "portal.springfield.test"
+        for args in (("namespace", "create", "springfield", "--display-name", "Springfield General",
+                      "--host", host, "--message-center", "on"),
+                     ("account", "create", "Shelbyville"),
+                     ("domain", "create", "springfield.example", "--account", "Shelbyville"),
+                     ("settings", "set", "domain", "springfield.example", "namespace=springfield")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        r = self.server.api("POST", "/api/v1/messages", json.dumps({
+            "from": "dr@springfield.example", "to": ["lisa@example.net"], "subject": "Lipid panel",
+            "text": "LDL 2.1 mmol/L"}))
+        self.assertEqual(r.status, 202, r.text)
+        self.server.host = host
+        try:
+            accounts.PortalAccountsTest.register(self, self.server, "lisa@example.net")
+        finally:
+            self.server.host = None
+        result = flow("center", f"https://{host}:{self.server.port}/account/login", "lisa@example.net",
+                      accounts.PASSWORD)
+        self.assert_pages_pass(result, ["sign-in", "sign-in-error", "inbox", "inbox-search",
+                                        "compose", "compose-sent", "sent"])
+        self.assertIn("Lipid panel", result["inboxText"])
+        self.assertIn("1 matching", result["searchText"])
+        self.assertIn("LDL 2.1 mmol/L", result["messageText"])
+        self.assertIn("Your message was sent", result["composeSent"])
+        self.assertIn("Should I fast before the next test?", result["sentText"])
 
     def test_login_mode_from_registration_to_two_step_sign_in(self):
         for args in (("account", "create", "Springfield"),
