@@ -321,5 +321,92 @@ TEST_F(EscrowServiceTest, NoticeHidesSubjectByDefault) {
   EXPECT_EQ(mail.find("All fine"), std::string::npos);
 }
 
+TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
+  auto org = sqlite::NewOrgStore(*db_);
+  NamespaceRecord north;
+  north.name = "north";
+  north.display_name = "North Clinic";
+  north.colour = "#0b5394";
+  ASSERT_TRUE(org->CreateNamespace(north).ok());
+  CenterKeys center(*org, *keys_);
+  EscrowSettings settings;
+  settings.public_url = "https://portal.test";
+  settings.notice_from = "notices@clinic.test";
+  settings.find_namespace = [&org](const std::string& name) { return *org->FindNamespace(name); };
+  settings.center = &center;
+  service_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_, [] {});
+  auto send = [&](const std::string& subject) {
+    SealInput in;
+    in.account = "default";
+    in.from = "dr@clinic.test";
+    in.subject = subject;
+    in.text = "Body of " + subject;
+    in.expires_at = clock_.NowUnix() + 86400;
+    in.namespace_name = "north";
+    in.recipients.push_back({"Pat@Home.test", "to", "", "", "why", false, "", true});
+    auto result = service_->Submit(service_->BeginDraft(), in, "192.0.2.1");
+    EXPECT_TRUE(result.ok()) << result.error().ToString();
+    return *result;
+  };
+
+  SubmitResult before = send("Before");  // the center is off
+  EXPECT_TRUE(messages_->FindRecipient(before.recipients[0].id)->value().center_key.empty());
+  EXPECT_TRUE(service_->Center("north", "pat@home.test", 100)->empty());
+
+  north.message_center = true;
+  ASSERT_TRUE(org->UpdateNamespace(north).ok());
+  SubmitResult held = send("Held");
+  const std::string rid = held.recipients[0].id;
+  EXPECT_FALSE(messages_->FindRecipient(rid)->value().center_key.empty());
+  // The namespace key is made once, kept sealed, and the same for every reader.
+  auto key = *center.KeyOf("north");
+  EXPECT_EQ(CenterKeys(*org, *keys_).KeyOf("north")->view(), key.view());
+  EXPECT_EQ(org->FindNamespace("north")->value().sealed_key.find(std::string(key.view())), std::string::npos);
+  EXPECT_EQ(center.KeyOf("south").error().code, ErrorCode::kNotFound);
+
+  auto entries = *service_->Center("north", "pat@home.test", 100);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].subject, "Held");
+  EXPECT_EQ(entries[0].item.recipient_id, rid);
+  EXPECT_TRUE(service_->Center("", "pat@home.test", 100)->empty());
+  EXPECT_TRUE(service_->Center("north", "sam@home.test", 100)->empty());
+
+  // Opened without the link, for the account of that address in that namespace only.
+  auto state = *service_->RecipientState(rid);
+  auto data_key = service_->OpenFromCenter(state, "north", "PAT@home.test", "192.0.2.9");
+  ASSERT_TRUE(data_key.ok()) << data_key.error().ToString();
+  EXPECT_EQ(service_->Read(state, *data_key, "192.0.2.9")->manifest.text, "Body of Held");
+  EXPECT_EQ(service_->OpenFromCenter(state, "", "pat@home.test", "x").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->OpenFromCenter(state, "south", "pat@home.test", "x").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(service_->OpenFromCenter(state, "north", "sam@home.test", "x").error().code,
+            ErrorCode::kNotFound);
+  auto before_state = *service_->RecipientState(before.recipients[0].id);
+  EXPECT_EQ(service_->OpenFromCenter(before_state, "north", "pat@home.test", "x").error().code,
+            ErrorCode::kNotFound);
+
+  // New messages go only to someone who has written to the account; the sender keeps
+  // a copy for their own list.
+  EXPECT_EQ(service_->Compose("north", "pat@home.test", "eve@evil.test", "Hi", service_->BeginDraft(),
+                              "x", 30, "x").error().code,
+            ErrorCode::kPermissionDenied);
+  auto composed = service_->Compose("north", "pat@home.test", "DR@clinic.test", "A question",
+                                    service_->BeginDraft(), "Must I fast?", 30, "192.0.2.9");
+  ASSERT_TRUE(composed.ok()) << composed.error().ToString();
+  EXPECT_EQ(service_->ReadSent("north", "pat@home.test", *composed)->manifest.text, "Must I fast?");
+  EXPECT_EQ(service_->ReadSent("north", "sam@home.test", *composed).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->ReadSent("south", "pat@home.test", *composed).error().code, ErrorCode::kNotFound);
+  entries = *service_->Center("north", "pat@home.test", 100);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_TRUE(entries[0].item.sent || entries[1].item.sent);
+
+  // Retracted: the center's copies go with every other key.
+  ASSERT_TRUE(service_->Retract(held.message_id, "default", "x").ok());
+  EXPECT_TRUE(messages_->FindRecipient(rid)->value().center_key.empty());
+  entries = *service_->Center("north", "pat@home.test", 100);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_TRUE(entries[0].item.sent);
+}
+
 }  // namespace
 }  // namespace sealpost
