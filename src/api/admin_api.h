@@ -11,8 +11,10 @@
 //   POST /api/v1/address-books/{book}/import        text/csv → imported count and problems
 //   GET  /api/v1/address-books/{book}/export        text/csv (answers in clear; audited)
 //   GET  /api/v1/namespaces, POST /api/v1/namespaces   list; create (JSON, logo in base64)
-//   GET  /api/v1/namespaces/{name}, PATCH …          one (with the Message Center's trade-off); change
-//   POST /api/v1/namespaces/{name}/accounts/import   {"addresses": [...]} (default all) from the shared pool
+//   GET  /api/v1/namespaces/{name}                  one, with the Message Center's trade-off
+//   PATCH /api/v1/namespaces/{name}                 change (the same fields, but the name)
+//   POST /api/v1/namespaces/{name}/accounts/import  {"addresses": [...]} (default: all) copied
+//                                                   from the shared pool
 // Only administrators' keys (not bound to a user) may call these. Path segments are
 // percent-decoded ("account:Springfield%20Clinic:shared").
 #pragma once
@@ -20,11 +22,11 @@
 #include "api/auth.h"
 #include "base/clock.h"
 #include "crypto/key_ring.h"
-#include "store/stores.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
+#include "store/stores.h"
 
 namespace sealpost::api {
 
@@ -35,8 +37,15 @@ class AdminApi {
            policy::AddressBookDirectory& books, EventStore& audit, OrgStore& org,
            PortalAccountStore& portal_accounts, const KeyRing& keys, const Clock& clock,
            http::Offloader& offloader)
-      : auth_(auth), directory_(directory), books_(books), audit_(audit), org_(org),
-        portal_accounts_(portal_accounts), keys_(keys), clock_(clock), offloader_(offloader) {}
+      : auth_(auth),
+        directory_(directory),
+        books_(books),
+        audit_(audit),
+        org_(org),
+        portal_accounts_(portal_accounts),
+        keys_(keys),
+        clock_(clock),
+        offloader_(offloader) {}
 
   void Register(http::Router& router);
 

@@ -24,7 +24,9 @@ Response Problem(const Error& e) {
     return http::ProblemResponse(400, "Invalid request", e.message,
                                  {{e.field.empty() ? "body" : e.field, e.message}});
   }
-  if (e.code == ErrorCode::kInternal || e.code == ErrorCode::kIo) spdlog::error("namespaces api: {}", e.ToString());
+  if (e.code == ErrorCode::kInternal || e.code == ErrorCode::kIo) {
+    spdlog::error("namespaces api: {}", e.ToString());
+  }
   return http::ProblemFromError(e);
 }
 
@@ -58,8 +60,8 @@ Status Apply(const json::object& body, NamespaceRecord& n, bool creating) {
   for (const auto& [key, value] : body) {
     Status s = OkStatus();
     if (key == "name") {
-      if (!creating) s = MakeError(ErrorCode::kInvalidArgument, "a namespace is not renamed", "name");
-      else s = Text(value, "name", n.name);
+      s = creating ? Text(value, "name", n.name)
+                   : MakeError(ErrorCode::kInvalidArgument, "a namespace is not renamed", "name");
     } else if (key == "display_name") {
       s = Text(value, "display_name", n.display_name);
     } else if (key == "colour") {
@@ -67,10 +69,14 @@ Status Apply(const json::object& body, NamespaceRecord& n, bool creating) {
     } else if (key == "support_contact") {
       s = Text(value, "support_contact", n.support_contact);
     } else if (key == "hosts") {
-      if (!value.is_array()) return MakeError(ErrorCode::kInvalidArgument, "must be an array of host names", "hosts");
+      if (!value.is_array()) {
+        return MakeError(ErrorCode::kInvalidArgument, "must be an array of host names", "hosts");
+      }
       n.hosts.clear();
       for (const auto& h : value.get_array()) {
-        if (!h.is_string()) return MakeError(ErrorCode::kInvalidArgument, "must be an array of host names", "hosts");
+        if (!h.is_string()) {
+          return MakeError(ErrorCode::kInvalidArgument, "must be an array of host names", "hosts");
+        }
         n.hosts.emplace_back(h.get_string());
       }
     } else if (key == "logo_base64") {
@@ -86,7 +92,9 @@ Status Apply(const json::object& body, NamespaceRecord& n, bool creating) {
         }
       }
     } else if (key == "message_center") {
-      if (!value.is_bool()) return MakeError(ErrorCode::kInvalidArgument, "must be true or false", "message_center");
+      if (!value.is_bool()) {
+        return MakeError(ErrorCode::kInvalidArgument, "must be true or false", "message_center");
+      }
       n.message_center = value.get_bool();
     } else {
       s = MakeError(ErrorCode::kInvalidArgument, "unknown field", std::string(key));
@@ -94,7 +102,8 @@ Status Apply(const json::object& body, NamespaceRecord& n, bool creating) {
     if (!s.ok()) return s;
   }
   if (creating && n.display_name.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "a namespace needs a display name", "display_name");
+    return MakeError(ErrorCode::kInvalidArgument, "a namespace needs a display name",
+                     "display_name");
   }
   auto checked = policy::CheckNamespace(n);
   if (!checked.ok() && checked.error().field == "logo") {
@@ -106,7 +115,9 @@ Status Apply(const json::object& body, NamespaceRecord& n, bool creating) {
 Result<json::object> ParseObject(const std::string& body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return MakeError(ErrorCode::kInvalidArgument, "must be a JSON object", "body");
+  if (ec || !v.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument, "must be a JSON object", "body");
+  }
   return std::move(v.get_object());
 }
 
@@ -119,86 +130,108 @@ void AdminApi::RegisterNamespaces(http::Router& router) {
       if (!all.ok()) return Problem(all.error());
       json::array list;
       for (const auto& n : *all) list.push_back(ToJson(n));
-      return http::JsonResponse(200, json::serialize(json::object{{"namespaces", std::move(list)}}));
+      return http::JsonResponse(200,
+                                json::serialize(json::object{{"namespaces", std::move(list)}}));
     });
   });
-  router.Add("POST", "/api/v1/namespaces", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req](const Principal&) -> Response {
-      auto body = ParseObject(req.body);
-      if (!body.ok()) return Problem(body.error());
-      NamespaceRecord n;
-      n.colour = "#0b5394";
-      n.created_at = clock_.NowUnix();
-      auto applied = Apply(*body, n, true);
-      if (!applied.ok()) return Problem(applied.error());
-      auto created = org_.CreateNamespace(n);
-      if (!created.ok()) return Problem(created.error());
-      spdlog::info("namespace {} created through the API", n.name);
-      Response r = http::JsonResponse(201, json::serialize(ToJson(n)));
-      r.Set("Location", "/api/v1/namespaces/" + n.name);
-      return r;
-    });
-  }, http::BodyMode::kBuffered, kMaxNamespaceBody);
+  router.Add(
+      "POST", "/api/v1/namespaces",
+      [this](http::Request& req) {
+        return AsAdmin(req, [this, &req](const Principal&) -> Response {
+          auto body = ParseObject(req.body);
+          if (!body.ok()) return Problem(body.error());
+          NamespaceRecord n;
+          n.colour = "#0b5394";
+          n.created_at = clock_.NowUnix();
+          auto applied = Apply(*body, n, true);
+          if (!applied.ok()) return Problem(applied.error());
+          auto created = org_.CreateNamespace(n);
+          if (!created.ok()) return Problem(created.error());
+          spdlog::info("namespace {} created through the API", n.name);
+          Response r = http::JsonResponse(201, json::serialize(ToJson(n)));
+          r.Set("Location", "/api/v1/namespaces/" + n.name);
+          return r;
+        });
+      },
+      http::BodyMode::kBuffered, kMaxNamespaceBody);
   router.Add("GET", "/api/v1/namespaces/{name}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto found = org_.FindNamespace(req.params[0]);
       if (!found.ok()) return Problem(found.error());
-      if (!found->has_value()) return http::ProblemResponse(404, "Not found", "There is no such namespace.");
+      if (!found->has_value()) {
+        return http::ProblemResponse(404, "Not found", "There is no such namespace.");
+      }
       return http::JsonResponse(200, json::serialize(ToJson(**found)));
     });
   });
-  router.Add("PATCH", "/api/v1/namespaces/{name}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req](const Principal&) -> Response {
-      auto body = ParseObject(req.body);
-      if (!body.ok()) return Problem(body.error());
-      auto found = org_.FindNamespace(req.params[0]);
-      if (!found.ok()) return Problem(found.error());
-      if (!found->has_value()) return http::ProblemResponse(404, "Not found", "There is no such namespace.");
-      NamespaceRecord n = std::move(**found);
-      auto applied = Apply(*body, n, false);
-      if (!applied.ok()) return Problem(applied.error());
-      auto updated = org_.UpdateNamespace(n);
-      if (!updated.ok()) return Problem(updated.error());
-      return http::JsonResponse(200, json::serialize(ToJson(n)));
-    });
-  }, http::BodyMode::kBuffered, kMaxNamespaceBody);
-  router.Add("POST", "/api/v1/namespaces/{name}/accounts/import", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req](const Principal&) -> Response {
-      std::vector<std::string> addresses;
-      if (!req.body.empty()) {
-        auto body = ParseObject(req.body);
-        if (!body.ok()) return Problem(body.error());
-        for (const auto& [key, value] : *body) {
-          if (key != "addresses" || !value.is_array()) {
-            return Problem(MakeError(ErrorCode::kInvalidArgument,
-                                     "only \"addresses\", an array of addresses", std::string(key)));
+  router.Add(
+      "PATCH", "/api/v1/namespaces/{name}",
+      [this](http::Request& req) {
+        return AsAdmin(req, [this, &req](const Principal&) -> Response {
+          auto body = ParseObject(req.body);
+          if (!body.ok()) return Problem(body.error());
+          auto found = org_.FindNamespace(req.params[0]);
+          if (!found.ok()) return Problem(found.error());
+          if (!found->has_value()) {
+            return http::ProblemResponse(404, "Not found", "There is no such namespace.");
           }
-          for (const auto& a : value.get_array()) {
-            if (!a.is_string()) {
-              return Problem(MakeError(ErrorCode::kInvalidArgument, "must be addresses", "addresses"));
+          NamespaceRecord n = std::move(**found);
+          auto applied = Apply(*body, n, false);
+          if (!applied.ok()) return Problem(applied.error());
+          auto updated = org_.UpdateNamespace(n);
+          if (!updated.ok()) return Problem(updated.error());
+          return http::JsonResponse(200, json::serialize(ToJson(n)));
+        });
+      },
+      http::BodyMode::kBuffered, kMaxNamespaceBody);
+  router.Add(
+      "POST", "/api/v1/namespaces/{name}/accounts/import",
+      [this](http::Request& req) {
+        return AsAdmin(req, [this, &req](const Principal&) -> Response {
+          std::vector<std::string> addresses;
+          if (!req.body.empty()) {
+            auto body = ParseObject(req.body);
+            if (!body.ok()) return Problem(body.error());
+            for (const auto& [key, value] : *body) {
+              if (key != "addresses" || !value.is_array()) {
+                return Problem(MakeError(ErrorCode::kInvalidArgument,
+                                         "only \"addresses\", an array of addresses",
+                                         std::string(key)));
+              }
+              for (const auto& a : value.get_array()) {
+                if (!a.is_string()) {
+                  return Problem(
+                      MakeError(ErrorCode::kInvalidArgument, "must be addresses", "addresses"));
+                }
+                addresses.emplace_back(a.get_string());
+              }
             }
-            addresses.emplace_back(a.get_string());
+            if (addresses.size() > kMaxImportAddresses) {
+              return Problem(MakeError(ErrorCode::kInvalidArgument,
+                                       "at most 10000 addresses a request", "addresses"));
+            }
           }
-        }
-        if (addresses.size() > kMaxImportAddresses) {
-          return Problem(MakeError(ErrorCode::kInvalidArgument, "at most 10000 addresses a request",
-                                   "addresses"));
-        }
-      }
-      auto found = org_.FindNamespace(req.params[0]);
-      if (!found.ok()) return Problem(found.error());
-      if (!found->has_value()) return http::ProblemResponse(404, "Not found", "There is no such namespace.");
-      auto done = portal::ImportSharedAccounts(portal_accounts_, keys_, clock_, req.params[0], addresses);
-      if (!done.ok()) return Problem(done.error());
-      json::array imported, skipped;
-      for (const auto& a : done->imported) imported.push_back(json::value(a));
-      for (const auto& [a, why] : done->skipped) skipped.push_back(json::object{{"address", a}, {"reason", why}});
-      spdlog::info("namespace {}: {} accounts imported from the shared pool", req.params[0],
-                   done->imported.size());
-      return http::JsonResponse(200, json::serialize(json::object{{"imported", std::move(imported)},
-                                                                  {"skipped", std::move(skipped)}}));
-    });
-  }, http::BodyMode::kBuffered, kMaxNamespaceBody);
+          auto found = org_.FindNamespace(req.params[0]);
+          if (!found.ok()) return Problem(found.error());
+          if (!found->has_value()) {
+            return http::ProblemResponse(404, "Not found", "There is no such namespace.");
+          }
+          auto done = portal::ImportSharedAccounts(portal_accounts_, keys_, clock_, req.params[0],
+                                                   addresses);
+          if (!done.ok()) return Problem(done.error());
+          json::array imported, skipped;
+          for (const auto& a : done->imported) imported.push_back(json::value(a));
+          for (const auto& [a, why] : done->skipped) {
+            skipped.push_back(json::object{{"address", a}, {"reason", why}});
+          }
+          spdlog::info("namespace {}: {} accounts imported from the shared pool", req.params[0],
+                       done->imported.size());
+          return http::JsonResponse(200,
+                                    json::serialize(json::object{{"imported", std::move(imported)},
+                                                                 {"skipped", std::move(skipped)}}));
+        });
+      },
+      http::BodyMode::kBuffered, kMaxNamespaceBody);
 }
 
 }  // namespace sealpost::api

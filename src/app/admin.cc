@@ -1,11 +1,10 @@
 #include "app/admin.h"
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -30,10 +29,10 @@
 #include "escrow/escrow_service.h"
 #include "policy/address_books.h"
 #include "policy/namespaces.h"
-#include "policy/signing_identities.h"
 #include "policy/org_directory.h"
 #include "policy/portal_registry.h"
 #include "policy/selection.h"
+#include "policy/signing_identities.h"
 #include "portal/accounts.h"
 #include "store/sqlite/stores.h"
 
@@ -282,7 +281,9 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     if (!checked.ok()) return checked;
     auto s = c.org->CreateNamespace(n);
     if (s.ok()) std::cout << "namespace " << n.name << " created (" << n.display_name << ")\n";
-    if (s.ok() && n.message_center) std::cout << "message center: on. " << policy::kMessageCenterTradeoff << "\n";
+    if (s.ok() && n.message_center) {
+      std::cout << "message center: on. " << policy::kMessageCenterTradeoff << "\n";
+    }
     return s;
   }));
   auto* ns_set = ns->add_subcommand("set", "Change a namespace's branding, host names or mode");
@@ -314,7 +315,9 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     std::cout << "name: " << n.name << "\ndisplay name: " << n.display_name << "\ncolour: " << n.colour
               << "\nsupport: " << n.support_contact << "\nhosts:";
     for (const auto& h : n.hosts) std::cout << " " << h;
-    std::cout << "\nlogo: " << (n.logo.empty() ? "none" : n.logo_type + ", " + std::to_string(n.logo.size()) + " bytes")
+    std::cout << "\nlogo: "
+              << (n.logo.empty() ? "none"
+                                 : n.logo_type + ", " + std::to_string(n.logo.size()) + " bytes")
               << "\nmessage center: " << (n.message_center ? "on" : "off") << "\n"
               << policy::kMessageCenterTradeoff << "\n";
     return OkStatus();
@@ -322,15 +325,19 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   auto* ns_import = ns->add_subcommand(
       "import-accounts", "Copy portal accounts from the shared pool into a namespace");
   ns_import->add_option("name", args->name)->required();
-  ns_import->add_option("--address", args->addresses, "an account's address (repeat; default: all)");
+  ns_import->add_option("--address", args->addresses,
+                        "an account's address (repeat; default: all)");
   ns_import->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto found = c.org->FindNamespace(a.name);
     if (!found.ok()) return std::move(found).error();
     if (!found->has_value()) return MakeError(ErrorCode::kNotFound, "no namespace " + a.name);
-    auto done = portal::ImportSharedAccounts(*c.portal_accounts, *c.keys, c.clock, a.name, a.addresses);
+    auto done =
+        portal::ImportSharedAccounts(*c.portal_accounts, *c.keys, c.clock, a.name, a.addresses);
     if (!done.ok()) return std::move(done).error();
     for (const auto& address : done->imported) std::cout << "imported " << address << "\n";
-    for (const auto& [address, why] : done->skipped) std::cout << "skipped " << address << ": " << why << "\n";
+    for (const auto& [address, why] : done->skipped) {
+      std::cout << "skipped " << address << ": " << why << "\n";
+    }
     std::cout << done->imported.size() << " imported, " << done->skipped.size() << " skipped\n";
     return OkStatus();
   }));

@@ -91,7 +91,8 @@ TEST(Clock, FormatsRfc3339) {
 }
 
 TEST(Text, WithHostKeepsSchemePortAndPath) {
-  EXPECT_EQ(WithHost("https://localhost:8443", "portal.clinic.test"), "https://portal.clinic.test:8443");
+  EXPECT_EQ(WithHost("https://localhost:8443", "portal.clinic.test"),
+            "https://portal.clinic.test:8443");
   EXPECT_EQ(WithHost("https://gw.test/base", "p.test"), "https://p.test/base");
   EXPECT_EQ(WithHost("https://[::1]:8443/x", "p.test"), "https://p.test:8443/x");
   EXPECT_EQ(WithHost("https://gw.test", ""), "https://gw.test");

@@ -17,11 +17,10 @@ Result<KeyRing> KeyRing::Derive(const SecretBytes& master_key) {
     return MakeError(ErrorCode::kInvalidArgument, "master key must be 32 bytes");
   }
   KeyRing ring;
-  struct { SecretBytes* key; const char* info; } purposes[] = {
-      {&ring.metadata_, "sealpost/metadata/v1"},
-      {&ring.queue_, "sealpost/queue/v1"},
-      {&ring.signing_, "sealpost/signing-key/v1"},
-      {&ring.csrf_, "sealpost/csrf/v1"},
+  struct { SecretBytes* key; const char* info;
+  } purposes[] = {
+      {&ring.metadata_, "sealpost/metadata/v1"},         {&ring.queue_, "sealpost/queue/v1"},
+      {&ring.signing_, "sealpost/signing-key/v1"},       {&ring.csrf_, "sealpost/csrf/v1"},
       {&ring.namespaces_, "sealpost/namespace-keys/v1"},
   };
   for (auto& p : purposes) {

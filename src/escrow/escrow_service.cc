@@ -49,7 +49,8 @@ EscrowService::EscrowService(EscrowSettings settings, const EscrowSealer& sealer
     : settings_(std::move(settings)), sealer_(sealer), opener_(opener), messages_(messages),
       events_(events), keys_(keys), clock_(clock), notify_queue_(std::move(notify_queue)) {}
 
-std::optional<NamespaceRecord> EscrowService::FindNamespace(const std::string& namespace_name) const {
+std::optional<NamespaceRecord> EscrowService::FindNamespace(
+    const std::string& namespace_name) const {
   if (namespace_name.empty() || !settings_.find_namespace) return std::nullopt;
   return settings_.find_namespace(namespace_name);
 }
@@ -450,8 +451,8 @@ Result<std::string> EscrowService::Reply(const LinkState& link, const std::strin
   reply.namespace_name = link.message.namespace_name;
   reply.from = link.recipient.address;
   reply.to = link.message.sender;
-  reply.subject = original_subject.rfind("Re: ", 0) == 0 ? original_subject
-                                                          : "Re: " + original_subject;
+  reply.subject =
+      original_subject.rfind("Re: ", 0) == 0 ? original_subject : "Re: " + original_subject;
   reply.text = text;
   reply.reply_to_message = link.message.id;
   reply.reply_to_recipient = link.recipient.id;
@@ -518,8 +519,12 @@ Result<SecretBytes> EscrowService::OpenFromCenter(const LinkState& link, const s
     return MakeError(ErrorCode::kNotFound, "no such message");
   }
   // The account's own copy: its state (deleted, expired, locked) may be told.
-  if (auto openable = CheckOpenable(link, **fresh); !openable.ok()) return std::move(openable).error();
-  if ((*fresh)->center_key.empty()) return MakeError(ErrorCode::kNotFound, "not in the Message Center");
+  if (auto openable = CheckOpenable(link, **fresh); !openable.ok()) {
+    return std::move(openable).error();
+  }
+  if ((*fresh)->center_key.empty()) {
+    return MakeError(ErrorCode::kNotFound, "not in the Message Center");
+  }
   auto key = settings_.center->KeyOf(ns);
   if (!key.ok()) return std::move(key).error();
   auto data_key = CenterUnwrap(*key, (*fresh)->center_key, link.message.id, link.recipient.id);

@@ -361,7 +361,8 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   // The namespace key is made once, kept sealed, and the same for every reader.
   auto key = *center.KeyOf("north");
   EXPECT_EQ(CenterKeys(*org, *keys_).KeyOf("north")->view(), key.view());
-  EXPECT_EQ(org->FindNamespace("north")->value().sealed_key.find(std::string(key.view())), std::string::npos);
+  EXPECT_EQ(org->FindNamespace("north")->value().sealed_key.find(std::string(key.view())),
+            std::string::npos);
   EXPECT_EQ(center.KeyOf("south").error().code, ErrorCode::kNotFound);
 
   auto entries = *service_->Center("north", "pat@home.test", 100);
@@ -376,7 +377,8 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   auto data_key = service_->OpenFromCenter(state, "north", "PAT@home.test", "192.0.2.9");
   ASSERT_TRUE(data_key.ok()) << data_key.error().ToString();
   EXPECT_EQ(service_->Read(state, *data_key, "192.0.2.9")->manifest.text, "Body of Held");
-  EXPECT_EQ(service_->OpenFromCenter(state, "", "pat@home.test", "x").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->OpenFromCenter(state, "", "pat@home.test", "x").error().code,
+            ErrorCode::kNotFound);
   EXPECT_EQ(service_->OpenFromCenter(state, "south", "pat@home.test", "x").error().code,
             ErrorCode::kNotFound);
   EXPECT_EQ(service_->OpenFromCenter(state, "north", "sam@home.test", "x").error().code,
@@ -387,15 +389,20 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
 
   // New messages go only to someone who has written to the account; the sender keeps
   // a copy for their own list.
-  EXPECT_EQ(service_->Compose("north", "pat@home.test", "eve@evil.test", "Hi", service_->BeginDraft(),
-                              "x", 30, "x").error().code,
+  EXPECT_EQ(service_
+                ->Compose("north", "pat@home.test", "eve@evil.test", "Hi", service_->BeginDraft(),
+                          "x", 30, "x")
+                .error()
+                .code,
             ErrorCode::kPermissionDenied);
   auto composed = service_->Compose("north", "pat@home.test", "DR@clinic.test", "A question",
                                     service_->BeginDraft(), "Must I fast?", 30, "192.0.2.9");
   ASSERT_TRUE(composed.ok()) << composed.error().ToString();
   EXPECT_EQ(service_->ReadSent("north", "pat@home.test", *composed)->manifest.text, "Must I fast?");
-  EXPECT_EQ(service_->ReadSent("north", "sam@home.test", *composed).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(service_->ReadSent("south", "pat@home.test", *composed).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->ReadSent("north", "sam@home.test", *composed).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(service_->ReadSent("south", "pat@home.test", *composed).error().code,
+            ErrorCode::kNotFound);
   entries = *service_->Center("north", "pat@home.test", 100);
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_TRUE(entries[0].item.sent || entries[1].item.sent);

@@ -81,8 +81,9 @@ std::optional<std::pair<AccountSession, std::string>> Portal::SignedIn(const htt
   return std::make_pair(std::move(*session), *token);
 }
 
-Response Portal::InfoPage(const Brand& brand, const std::string& heading, const std::vector<std::string>& paragraphs,
-                          const std::string& href, const std::string& label) const {
+Response Portal::InfoPage(const Brand& brand, const std::string& heading,
+                          const std::vector<std::string>& paragraphs, const std::string& href,
+                          const std::string& label) const {
   return Page(brand, 200, "notice.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("HEADING", heading);
     for (const auto& p : paragraphs) d.AddSectionDictionary("PARA")->SetValue("TEXT", p);
@@ -96,21 +97,22 @@ Response Portal::InfoPage(const Brand& brand, const std::string& heading, const 
 
 Response Portal::LoginPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                            const std::string& error) const {
-  return Page(brand, error.empty() ? 200 : 401, "login.tpl", "Sign in", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("SENDER", link.message.sender);
-    d.SetValue("ADDRESS", link.recipient.address);
-    d.SetValue("RID", link.recipient.id);
-    d.SetValue("CSRF", FormToken("login", link_token));
-    d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
-    if (!error.empty()) {
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", error);
-    }
-  });
+  return Page(brand, error.empty() ? 200 : 401, "login.tpl", "Sign in",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("SENDER", link.message.sender);
+                d.SetValue("ADDRESS", link.recipient.address);
+                d.SetValue("RID", link.recipient.id);
+                d.SetValue("CSRF", FormToken("login", link_token));
+                d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
 }
 
-Response Portal::RegisterPage(const Brand& brand, const LinkState& link, const std::string& link_token,
-                              const std::string& error) const {
+Response Portal::RegisterPage(const Brand& brand, const LinkState& link,
+                              const std::string& link_token, const std::string& error) const {
   return Page(brand, error.empty() ? 200 : 400, "register.tpl", "Create your account",
               [&](ctemplate::TemplateDictionary& d) {
                 d.SetValue("SENDER", link.message.sender);
@@ -150,8 +152,10 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
       co_return co_await OpenForAccount(req, link, link_secret, signed_in->first.address, {});
     }
     co_return InfoPage(brand, "This message is for another address",
-                       {"You are signed in as " + signed_in->first.address + ", but this message "
-                        "was sent to " + link.recipient.address + ".",
+                       {"You are signed in as " + signed_in->first.address +
+                            ", but this message "
+                            "was sent to " +
+                            link.recipient.address + ".",
                         "Sign out, then open the link in your email again to sign in as " +
                             link.recipient.address + "."},
                        "/account", "Your account and sign-out");
@@ -160,7 +164,8 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
   co_await offloader_.Offload([&] {
     has_account = accounts_.HasConfirmedAccount(link.message.namespace_name, link.recipient.address);
   });
-  co_return has_account ? LoginPage(brand, link, link_token, "") : RegisterPage(brand, link, link_token, "");
+  co_return has_account ? LoginPage(brand, link, link_token, "")
+                        : RegisterPage(brand, link, link_token, "");
 }
 
 awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& link,
@@ -176,8 +181,10 @@ awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& 
     const Error& e = key->error();
     Response r;
     if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
-      r = ErrorPage(brand, 403, "This message is locked", "It was locked after too many wrong attempts, "
-                    "to protect it.", "Contact the sender; they can send it again.");
+      r = ErrorPage(brand, 403, "This message is locked",
+                    "It was locked after too many wrong attempts, "
+                    "to protect it.",
+                    "Contact the sender; they can send it again.");
     } else if (e.code == ErrorCode::kFailedPrecondition &&
                (e.message == "expired" || e.message == "retracted" || e.message == "deleted")) {
       LinkState gone = link;
@@ -230,20 +237,22 @@ Response OpenTheLinkAgain(const std::function<Response(int, const std::string&, 
 
 awaitable<Response> Portal::SubmitLogin(http::Request& req) {
   Brand brand = co_await HostBrand(req);
-  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(brand, s, h, m, x);
-  };
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m,
+                                   const std::string& x) { return ErrorPage(brand, s, h, m, x); };
   auto visit = co_await CheckVisit(req);
   if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
   if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
   const LinkState& link = visit->link;
   if (!FormTokenValid(req, "login", visit->cookie)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
   // A recipient who answers a question has no password to guess here.
   if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  if (link.locked) {
+    co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  }
   if (link.expired) co_return GonePage(brand, link);
   const std::string password = Field(http::ParseForm(req.body), "password");
   const std::string account_key = AccountKey(link.message.namespace_name, link.recipient.address);
@@ -276,7 +285,8 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
       AccountSession pending{(*attempt)->account->id, (*attempt)->account->namespace_name,
                              (*attempt)->account->address, true, link.recipient.id, {}};
       std::string token = account_sessions_.Create(std::move(pending));
-      Response r = CodePage(brand, "/r/" + link.recipient.id + "/code", FormToken("code", token), "");
+      Response r =
+          CodePage(brand, "/r/" + link.recipient.id + "/code", FormToken("code", token), "");
       r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
                                                       settings_.session_idle_seconds)});
       co_return r;
@@ -296,14 +306,14 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
                         "It was locked after too many wrong attempts, to protect it.",
                         "Contact the sender; they can send it again.");
   }
-  co_return LoginPage(brand, link, visit->cookie, "That password is not right. " + AttemptsLeft(**left));
+  co_return LoginPage(brand, link, visit->cookie,
+                      "That password is not right. " + AttemptsLeft(**left));
 }
 
 awaitable<Response> Portal::SubmitCode(http::Request& req) {
   Brand brand = co_await HostBrand(req);
-  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(brand, s, h, m, x);
-  };
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m,
+                                   const std::string& x) { return ErrorPage(brand, s, h, m, x); };
   auto visit = co_await CheckVisit(req);
   if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
   if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
@@ -311,15 +321,19 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
   const std::string token = req.cookie(kAccountCookie).value_or("");
   auto pending = account_sessions_.Find(token);
   if (!pending || !pending->needs_code || pending->next_recipient != link.recipient.id) {
-    co_return ErrorPage(brand, 403, "Please sign in again", "Signing in took too long, or was not started here.",
+    co_return ErrorPage(brand, 403, "Please sign in again",
+                        "Signing in took too long, or was not started here.",
                         "Open the link in your email again.");
   }
   if (!FormTokenValid(req, "code", token)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
   if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  if (link.locked) {
+    co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  }
   if (link.expired) co_return GonePage(brand, link);
   const std::string code = Field(http::ParseForm(req.body), "code");
   const std::string account_key = AccountKey(pending->namespace_name, pending->address);
@@ -364,19 +378,21 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
 
 awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   Brand brand = co_await HostBrand(req);
-  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(brand, s, h, m, x);
-  };
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m,
+                                   const std::string& x) { return ErrorPage(brand, s, h, m, x); };
   auto visit = co_await CheckVisit(req);
   if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
   if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
   const LinkState& link = visit->link;
   if (!FormTokenValid(req, "register", visit->cookie)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
   if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  if (link.locked) {
+    co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+  }
   if (link.expired) co_return GonePage(brand, link);
   auto form = http::ParseForm(req.body);
   const std::string password = Field(form, "password");
@@ -385,7 +401,8 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   }
   // Each registration mails a link: count it, so nobody can flood a mailbox from here.
   std::int64_t wait = 0;
-  auto tries = co_await PassGuards(req.client_address, AccountKey(link.message.namespace_name, link.recipient.address), &wait);
+  auto tries = co_await PassGuards(
+      req.client_address, AccountKey(link.message.namespace_name, link.recipient.address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Status> registered;
   co_await offloader_.Offload([&] {
@@ -394,15 +411,18 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   });
   if (!registered->ok()) {
     const Error& e = registered->error();
-    if (e.code == ErrorCode::kInvalidArgument) co_return RegisterPage(brand, link, visit->cookie, e.message);
+    if (e.code == ErrorCode::kInvalidArgument) {
+      co_return RegisterPage(brand, link, visit->cookie, e.message);
+    }
     if (e.code == ErrorCode::kAlreadyExists) co_return LoginPage(brand, link, visit->cookie, "");
     spdlog::error("portal: registration failed: {}", e.ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   tries->Failed();  // a mail was sent: it counts
   co_return InfoPage(brand, "Check your email",
-                     {"We sent a link to " + link.recipient.address + ". Open it to confirm the "
-                      "address is yours; you will then be taken to your message.",
+                     {"We sent a link to " + link.recipient.address +
+                          ". Open it to confirm the "
+                          "address is yours; you will then be taken to your message.",
                       "The link works once, for 24 hours. If no email arrives in a few minutes, "
                       "look in your spam folder, or open the link in the first email again to "
                       "start over."});
@@ -421,18 +441,20 @@ awaitable<Response> Portal::ShowConfirm(http::Request& req) {
                         "Open the link in the email about your message again to start over.");
   }
   brand = co_await NamespaceBrand((*address)->namespace_name);
-  co_return Page(brand, 200, "confirm.tpl", "Confirm your email address", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("ADDRESS", (*address)->address);
-    d.SetValue("TOKEN", token);
-    d.SetValue("CSRF", FormToken("confirm", token));
-  });
+  co_return Page(brand, 200, "confirm.tpl", "Confirm your email address",
+                 [&](ctemplate::TemplateDictionary& d) {
+                   d.SetValue("ADDRESS", (*address)->address);
+                   d.SetValue("TOKEN", token);
+                   d.SetValue("CSRF", FormToken("confirm", token));
+                 });
 }
 
 awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
   Brand brand = co_await HostBrand(req);
   const std::string token = Field(http::ParseForm(req.body), "token");
   if (!FormTokenValid(req, "confirm", token)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.",
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.",
                         "Open the link in the email again.");
   }
   std::optional<Result<std::pair<PortalAccountRecord, std::string>>> confirmed;
@@ -453,18 +475,20 @@ awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
   co_return r;
 }
 
-Response Portal::AccountView(const Brand& brand, const AccountSession& account, const std::string& session_token,
-                             bool totp_on, const std::string& note, const std::string& error) const {
-  return Page(brand, error.empty() ? 200 : 401, "account.tpl", "Your account", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("ADDRESS", account.address);
-    d.SetValue("CSRF", FormToken("account", session_token));
-    d.ShowSection(totp_on ? "TOTP_ON" : "TOTP_OFF");
-    if (!note.empty()) d.AddSectionDictionary("MESSAGE_TEXT")->SetValue("TEXT", note);
-    if (!error.empty()) {
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", error);
-    }
-  });
+Response Portal::AccountView(const Brand& brand, const AccountSession& account,
+                             const std::string& session_token, bool totp_on,
+                             const std::string& note, const std::string& error) const {
+  return Page(brand, error.empty() ? 200 : 401, "account.tpl", "Your account",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("ADDRESS", account.address);
+                d.SetValue("CSRF", FormToken("account", session_token));
+                d.ShowSection(totp_on ? "TOTP_ON" : "TOTP_OFF");
+                if (!note.empty()) d.AddSectionDictionary("MESSAGE_TEXT")->SetValue("TEXT", note);
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
 }
 
 awaitable<Response> Portal::AccountPage(http::Request& req) {
@@ -487,7 +511,8 @@ awaitable<Response> Portal::Logout(http::Request& req) {
   Brand brand = co_await AccountBrand(req);
   const std::string token = req.cookie(kAccountCookie).value_or("");
   if (!FormTokenValid(req, "account", token)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.");
   }
   // Ended on the server, not just forgotten by the browser: a copied cookie is dead too.
   if (auto session = account_sessions_.Find(token)) {
@@ -506,7 +531,8 @@ awaitable<Response> Portal::StartTotp(http::Request& req) {
   Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.");
   }
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
   co_await offloader_.Offload([&] { account.emplace(accounts_.Find(signed_in->first.account_id)); });
@@ -515,15 +541,18 @@ awaitable<Response> Portal::StartTotp(http::Request& req) {
   }
   TotpEnrolment enrolment = accounts_.BeginTotp(***account);
   auto qr = QrSvg(enrolment.uri, "QR code to add this account to an authenticator app");
-  if (!qr.ok()) co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  if (!qr.ok()) {
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  }
   AccountSession session = signed_in->first;
   session.enrolling = std::make_shared<const SecretBytes>(std::move(enrolment.secret));
   account_sessions_.Update(signed_in->second, std::move(session));
-  Response r = Page(brand, 200, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("QR", *qr);
-    d.SetValue("KEY", enrolment.base32);
-    d.SetValue("CSRF", FormToken("account", signed_in->second));
-  });
+  Response r = Page(brand, 200, "totp_setup.tpl", "Turn on two-step sign-in",
+                    [&](ctemplate::TemplateDictionary& d) {
+                      d.SetValue("QR", *qr);
+                      d.SetValue("KEY", enrolment.base32);
+                      d.SetValue("CSRF", FormToken("account", signed_in->second));
+                    });
   // The page holds a secret: nothing may keep a copy.
   r.Set("Cache-Control", "no-store");
   WipeMemory(enrolment.base32.data(), enrolment.base32.size());
@@ -535,7 +564,8 @@ awaitable<Response> Portal::FinishTotp(http::Request& req) {
   Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.");
   }
   if (!signed_in->first.enrolling) co_return http::RedirectResponse("/account");
   const std::string code = Field(http::ParseForm(req.body), "code");
@@ -547,7 +577,9 @@ awaitable<Response> Portal::FinishTotp(http::Request& req) {
       codes.emplace(accounts_.ConfirmTotp(***account, *signed_in->first.enrolling, code));
     }
   });
-  if (!codes) co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  if (!codes) {
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  }
   if (!codes->ok()) {
     if (codes->error().code != ErrorCode::kUnauthenticated) {
       co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -556,23 +588,29 @@ awaitable<Response> Portal::FinishTotp(http::Request& req) {
     auto uri = TotpUri(settings_.organisation, signed_in->first.address,
                        *signed_in->first.enrolling, TotpParams{});
     auto qr = QrSvg(uri, "QR code to add this account to an authenticator app");
-    Response r = Page(brand, 401, "totp_setup.tpl", "Turn on two-step sign-in", [&](ctemplate::TemplateDictionary& d) {
-      d.SetValue("QR", qr.ok() ? *qr : "");
-      d.SetValue("KEY", Base32Encode(signed_in->first.enrolling->view()));
-      d.SetValue("CSRF", FormToken("account", signed_in->second));
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", "That code does not match. Check the app shows this account, and "
-                               "enter the code it shows now.");
-    });
+    Response r =
+        Page(brand, 401, "totp_setup.tpl", "Turn on two-step sign-in",
+             [&](ctemplate::TemplateDictionary& d) {
+               d.SetValue("QR", qr.ok() ? *qr : "");
+               d.SetValue("KEY", Base32Encode(signed_in->first.enrolling->view()));
+               d.SetValue("CSRF", FormToken("account", signed_in->second));
+               d.ShowSection("ERROR");
+               d.SetValue("ERROR_TEXT",
+                          "That code does not match. Check the app shows this account, and "
+                          "enter the code it shows now.");
+             });
     r.Set("Cache-Control", "no-store");
     co_return r;
   }
   AccountSession session = signed_in->first;
   session.enrolling.reset();
   account_sessions_.Update(signed_in->second, std::move(session));
-  Response r = Page(brand, 200, "recovery_codes.tpl", "Two-step sign-in is on", [&](ctemplate::TemplateDictionary& d) {
-    for (const auto& c : **codes) d.AddSectionDictionary("CODE")->SetValue("VALUE", c);
-  });
+  Response r = Page(brand, 200, "recovery_codes.tpl", "Two-step sign-in is on",
+                    [&](ctemplate::TemplateDictionary& d) {
+                      for (const auto& c : **codes) {
+                        d.AddSectionDictionary("CODE")->SetValue("VALUE", c);
+                      }
+                    });
   r.Set("Cache-Control", "no-store");
   co_return r;
 }
@@ -581,9 +619,11 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
   Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in || !FormTokenValid(req, "account", signed_in->second)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.");
   }
-  const std::string account_key = AccountKey(signed_in->first.namespace_name, signed_in->first.address);
+  const std::string account_key =
+      AccountKey(signed_in->first.namespace_name, signed_in->first.address);
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
   if (!tries) co_return TooManyTries(brand, wait);
@@ -594,15 +634,20 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
     account.emplace(accounts_.Find(signed_in->first.account_id));
     if (account->ok() && account->value()) stopped.emplace(accounts_.DisableTotp(***account, password));
   });
-  if (!stopped) co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  if (!stopped) {
+    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+  }
   if (!stopped->ok()) {
     tries->Failed();
-    co_return AccountView(brand, signed_in->first, signed_in->second, true, "", "That password is not right.");
+    co_return AccountView(brand, signed_in->first, signed_in->second, true, "",
+                          "That password is not right.");
   }
-  co_return AccountView(brand, signed_in->first, signed_in->second, false, "Two-step sign-in is now off.", "");
+  co_return AccountView(brand, signed_in->first, signed_in->second, false,
+                        "Two-step sign-in is now off.", "");
 }
 
-Response Portal::ResetRequestPage(const Brand& brand, http::Request& req, const std::string& error) const {
+Response Portal::ResetRequestPage(const Brand& brand, http::Request& req,
+                                  const std::string& error) const {
   auto [binding, fresh] = FormBinding(req);
   Response r = Page(brand, error.empty() ? 200 : 400, "reset_request.tpl", "Forgot your password?",
                     [&](ctemplate::TemplateDictionary& d) {
@@ -633,14 +678,16 @@ awaitable<Response> Portal::SubmitResetRequest(http::Request& req) {
   std::optional<Status> requested;
   // The pool is the one whose portal this is: a namespace's accounts reset their
   // passwords on its host name; any other host serves the shared pool.
-  co_await offloader_.Offload([&] { requested.emplace(accounts_.RequestReset(brand.name, address)); });
+  co_await offloader_.Offload(
+      [&] { requested.emplace(accounts_.RequestReset(brand.name, address)); });
   if (!requested->ok()) {
     spdlog::error("portal: reset request failed: {}", requested->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   // The same answer whether or not the address has an account.
   co_return InfoPage(brand, "Check your email",
-                     {"If " + address + " has an account, we sent it a link to choose a new "
+                     {"If " + address +
+                      " has an account, we sent it a link to choose a new "
                       "password. The link works once, for one hour."});
 }
 
@@ -650,16 +697,17 @@ awaitable<Response> Portal::ShowReset(http::Request& req) {
   std::optional<Result<PortalAccountRecord>> address;
   co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAccount(token, "reset")); });
   if (!address->ok()) {
-    co_return ErrorPage(brand, 404, "This link does not work", "It was already used or has expired.",
-                        "You can ask for a new one.");
+    co_return ErrorPage(brand, 404, "This link does not work",
+                        "It was already used or has expired.", "You can ask for a new one.");
   }
   brand = co_await NamespaceBrand((*address)->namespace_name);
-  Response r = Page(brand, 200, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("ADDRESS", (*address)->address);
-    d.SetValue("TOKEN", token);
-    d.SetValue("CSRF", FormToken("reset", token));
-    d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
-  });
+  Response r =
+      Page(brand, 200, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
+        d.SetValue("ADDRESS", (*address)->address);
+        d.SetValue("TOKEN", token);
+        d.SetValue("CSRF", FormToken("reset", token));
+        d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
+      });
   r.Set("Referrer-Policy", "no-referrer");
   co_return r;
 }
@@ -668,7 +716,8 @@ awaitable<Response> Portal::SubmitReset(http::Request& req) {
   Brand brand = co_await HostBrand(req);
   const std::string token = req.params[0];
   if (!FormTokenValid(req, "reset", token)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.");
   }
   auto form = http::ParseForm(req.body);
   const std::string password = Field(form, "password");
@@ -680,25 +729,26 @@ awaitable<Response> Portal::SubmitReset(http::Request& req) {
     if (address->ok() && same) reset.emplace(accounts_.Reset(token, password));
   });
   if (!address->ok()) {
-    co_return ErrorPage(brand, 404, "This link does not work", "It was already used or has expired.",
-                        "You can ask for a new one.");
+    co_return ErrorPage(brand, 404, "This link does not work",
+                        "It was already used or has expired.", "You can ask for a new one.");
   }
   brand = co_await NamespaceBrand((*address)->namespace_name);
   auto again = [&](const std::string& error) {
-    return Page(brand, 400, "reset.tpl", "Choose a new password", [&](ctemplate::TemplateDictionary& d) {
-      d.SetValue("ADDRESS", (*address)->address);
-      d.SetValue("TOKEN", token);
-      d.SetValue("CSRF", FormToken("reset", token));
-      d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", error);
-    });
+    return Page(brand, 400, "reset.tpl", "Choose a new password",
+                [&](ctemplate::TemplateDictionary& d) {
+                  d.SetValue("ADDRESS", (*address)->address);
+                  d.SetValue("TOKEN", token);
+                  d.SetValue("CSRF", FormToken("reset", token));
+                  d.SetIntValue("MIN", static_cast<long>(kMinPasswordLength));
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                });
   };
   if (!same) co_return again("The two passwords are not the same.");
   if (!reset->ok()) {
     if (reset->error().code == ErrorCode::kInvalidArgument) co_return again(reset->error().message);
-    co_return ErrorPage(brand, 404, "This link does not work", "It was already used or has expired.",
-                        "You can ask for a new one.");
+    co_return ErrorPage(brand, 404, "This link does not work",
+                        "It was already used or has expired.", "You can ask for a new one.");
   }
   // Whoever held the old password is signed out everywhere.
   account_sessions_.RemoveAccount((*reset)->id);

@@ -306,7 +306,8 @@ Result<ImportedAccounts> ImportSharedAccounts(PortalAccountStore& store, const K
                                               const Clock& clock, const std::string& namespace_name,
                                               const std::vector<std::string>& addresses) {
   if (namespace_name.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "accounts are imported into a namespace", "namespace");
+    return MakeError(ErrorCode::kInvalidArgument, "accounts are imported into a namespace",
+                     "namespace");
   }
   auto shared = store.ListConfirmed("");
   if (!shared.ok()) return std::move(shared).error();
@@ -343,7 +344,9 @@ Result<ImportedAccounts> ImportSharedAccounts(PortalAccountStore& store, const K
     }
   }
   for (std::size_t i = 0; i < wanted.size(); ++i) {
-    if (!found[i]) out.skipped.emplace_back(addresses[i], "no confirmed account in the shared pool");
+    if (!found[i]) {
+      out.skipped.emplace_back(addresses[i], "no confirmed account in the shared pool");
+    }
   }
   return out;
 }

@@ -72,7 +72,7 @@ struct TotpEnrolment {
 // password and two-step sign-in; recovery codes are bound to the old account and do not
 // come along (the holder makes new ones by turning two-step sign-in off and on).
 struct ImportedAccounts {
-  std::vector<std::string> imported;                        // addresses
+  std::vector<std::string> imported;                         // addresses
   std::vector<std::pair<std::string, std::string>> skipped;  // address, why
 };
 // `addresses` empty: every confirmed account of the shared pool. Blocking.

@@ -17,7 +17,9 @@ std::string HostOnly(std::string_view host) {
 
 BrandBook::BrandBook(OrgStore& org, std::string organisation, const Clock& clock,
                      std::int64_t max_age_seconds)
-    : org_(org), organisation_(std::move(organisation)), clock_(clock),
+    : org_(org),
+      organisation_(std::move(organisation)),
+      clock_(clock),
       max_age_seconds_(max_age_seconds) {}
 
 std::shared_ptr<const BrandBook::Snapshot> BrandBook::Current() const {

@@ -26,11 +26,11 @@ class OrgStore;
 namespace sealpost::portal {
 
 struct Brand {
-  std::string name;          // the namespace; "" the shared default
-  std::string display_name;  // the organisation, as every page names it
-  std::string support;       // how recipients reach its help; may be empty
-  bool styled = false;       // it has an accent colour: /brand/{name}/style.css
-  bool logo = false;         // it has a logo: /brand/{name}/logo
+  std::string name;             // the namespace; "" the shared default
+  std::string display_name;     // the organisation, as every page names it
+  std::string support;          // how recipients reach its help; may be empty
+  bool styled = false;          // it has an accent colour: /brand/{name}/style.css
+  bool logo = false;            // it has a logo: /brand/{name}/logo
   bool message_center = false;  // its recipients have a Message Center (issue 8)
 };
 

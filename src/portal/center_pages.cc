@@ -65,8 +65,8 @@ awaitable<Response> Portal::SignInForm(http::Request& req) {
   co_return SignInPage(brand, req, "", "");
 }
 
-Response Portal::SignInPage(const Brand& brand, const http::Request& req, const std::string& address,
-                            const std::string& error) const {
+Response Portal::SignInPage(const Brand& brand, const http::Request& req,
+                            const std::string& address, const std::string& error) const {
   // Bound to a random cookie of this browser, like the reset request form.
   auto [value, fresh] = FormBinding(req);
   Response r = Page(brand, error.empty() ? 200 : 401, "sign_in.tpl", "Sign in",
@@ -91,14 +91,16 @@ awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
   }
   const std::string password = Field(form, "password");
   if (address.size() > 254 || address.find('@') == std::string::npos) {
-    co_return SignInPage(brand, req, address, "Enter the email address your messages were sent to.");
+    co_return SignInPage(brand, req, address,
+                         "Enter the email address your messages were sent to.");
   }
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, AccountKey(brand.name, address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
   // This portal's pool only: the host decides which namespace's accounts sign in here.
-  co_await offloader_.Offload([&] { attempt.emplace(accounts_.Login(brand.name, address, password)); });
+  co_await offloader_.Offload(
+      [&] { attempt.emplace(accounts_.Login(brand.name, address, password)); });
   if (!attempt->ok()) {
     spdlog::error("portal: sign-in failed: {}", attempt->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -110,16 +112,16 @@ awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
           {account->id, account->namespace_name, account->address, false, "", {}});
       spdlog::info("portal: account {} signed in from {}", account->id, req.client_address);
       Response r = http::RedirectResponse("/inbox");
-      r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
-                                                      settings_.session_idle_seconds)});
+      r.headers.push_back(
+          {"Set-Cookie", CookieHeader(kAccountCookie, token, settings_.session_idle_seconds)});
       co_return r;
     }
     case LoginAttempt::Outcome::kNeedCode: {
       std::string token = account_sessions_.Create(
           {account->id, account->namespace_name, account->address, true, "", {}});
       Response r = CodePage(brand, "/account/login/code", FormToken("code", token), "");
-      r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token,
-                                                      settings_.session_idle_seconds)});
+      r.headers.push_back(
+          {"Set-Cookie", CookieHeader(kAccountCookie, token, settings_.session_idle_seconds)});
       co_return r;
     }
     default:
@@ -128,7 +130,8 @@ awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
   // Unknown addresses and wrong passwords look alike, and take as long (a decoy hash).
   tries->Failed();
   spdlog::warn("portal: wrong sign-in from {}", req.client_address);
-  co_return SignInPage(brand, req, address, "That email address and password do not match an account here.");
+  co_return SignInPage(brand, req, address,
+                       "That email address and password do not match an account here.");
 }
 
 awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
@@ -141,7 +144,8 @@ awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
   }
   brand = co_await NamespaceBrand(pending->namespace_name);
   if (!FormTokenValid(req, "code", token)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.");
   }
   const std::string code = Field(http::ParseForm(req.body), "code");
   std::int64_t wait = 0;
@@ -149,7 +153,8 @@ awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
                                    AccountKey(pending->namespace_name, pending->address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
-  co_await offloader_.Offload([&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
+  co_await offloader_.Offload(
+      [&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
   if (!attempt->ok()) {
     spdlog::error("portal: second step failed: {}", attempt->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -159,7 +164,8 @@ awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
     std::string fresh = account_sessions_.Create(
         {pending->account_id, pending->namespace_name, pending->address, false, "", {}});
     Response r = http::RedirectResponse("/inbox");
-    r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, fresh, settings_.session_idle_seconds)});
+    r.headers.push_back(
+        {"Set-Cookie", CookieHeader(kAccountCookie, fresh, settings_.session_idle_seconds)});
     co_return r;
   }
   tries->Failed();
@@ -182,7 +188,9 @@ awaitable<Response> Portal::Inbox(http::Request& req) {
   std::optional<std::int64_t> after, before;
   std::string error;
   if (!after_text.empty() && !(after = ParseDay(after_text))) error = "Enter dates as YYYY-MM-DD.";
-  if (!before_text.empty() && !(before = ParseDay(before_text))) error = "Enter dates as YYYY-MM-DD.";
+  if (!before_text.empty() && !(before = ParseDay(before_text))) {
+    error = "Enter dates as YYYY-MM-DD.";
+  }
   std::optional<Result<std::vector<CenterEntry>>> entries;
   co_await offloader_.Offload([&] {
     entries.emplace(escrow_.Center(account.namespace_name, account.address, kMaxCenterItems));
@@ -203,32 +211,32 @@ awaitable<Response> Portal::Inbox(http::Request& req) {
   }
   Response r = Page(brand, error.empty() ? 200 : 400, "inbox.tpl", "Your secure messages",
                     [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("ADDRESS", account.address);
-    d.SetValue("Q", q);
-    d.SetValue("WHO", who);
-    d.SetValue("AFTER", after_text);
-    d.SetValue("BEFORE", before_text);
-    if (brand.message_center) d.ShowSection("CAN_COMPOSE");
-    if (!error.empty()) {
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", error);
-    }
-    if (searched) {
-      d.ShowSection("SEARCHED");
-      d.SetIntValue("COUNT", static_cast<long>(shown.size()));
-    }
-    d.ShowSection(shown.empty() ? "EMPTY" : "HAS_ITEMS");
-    for (const CenterEntry* e : shown) {
-      auto* row = d.AddSectionDictionary("ITEM");
-      row->SetValue("HREF", e->item.sent ? "/inbox/sent/" + e->item.message_id
-                                         : "/inbox/open/" + e->item.recipient_id);
-      row->SetValue("SUBJECT", e->subject.empty() ? "(no subject)" : e->subject);
-      row->ShowSection(e->item.sent ? "SENT" : "RECEIVED");
-      row->SetValue("COUNTERPART", e->item.counterpart);
-      row->SetValue("WHEN", HumanTime(e->item.created_at));
-      row->SetValue("EXPIRES", HumanTime(e->item.expires_at));
-    }
-  });
+                      d.SetValue("ADDRESS", account.address);
+                      d.SetValue("Q", q);
+                      d.SetValue("WHO", who);
+                      d.SetValue("AFTER", after_text);
+                      d.SetValue("BEFORE", before_text);
+                      if (brand.message_center) d.ShowSection("CAN_COMPOSE");
+                      if (!error.empty()) {
+                        d.ShowSection("ERROR");
+                        d.SetValue("ERROR_TEXT", error);
+                      }
+                      if (searched) {
+                        d.ShowSection("SEARCHED");
+                        d.SetIntValue("COUNT", static_cast<long>(shown.size()));
+                      }
+                      d.ShowSection(shown.empty() ? "EMPTY" : "HAS_ITEMS");
+                      for (const CenterEntry* e : shown) {
+                        auto* row = d.AddSectionDictionary("ITEM");
+                        row->SetValue("HREF", e->item.sent ? "/inbox/sent/" + e->item.message_id
+                                                           : "/inbox/open/" + e->item.recipient_id);
+                        row->SetValue("SUBJECT", e->subject.empty() ? "(no subject)" : e->subject);
+                        row->ShowSection(e->item.sent ? "SENT" : "RECEIVED");
+                        row->SetValue("COUNTERPART", e->item.counterpart);
+                        row->SetValue("WHEN", HumanTime(e->item.created_at));
+                        row->SetValue("EXPIRES", HumanTime(e->item.expires_at));
+                      }
+                    });
   r.Set("Cache-Control", "no-store");
   co_return r;
 }
@@ -251,7 +259,9 @@ awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
     }
   });
   // Another account's or namespace's copy is "not found", as a copy that never was.
-  if (!link->ok() || (!key->ok() && key->error().code == ErrorCode::kNotFound)) co_return not_found();
+  if (!link->ok() || (!key->ok() && key->error().code == ErrorCode::kNotFound)) {
+    co_return not_found();
+  }
   if (!key->ok()) {
     const Error& e = key->error();
     if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
@@ -268,8 +278,8 @@ awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
   }
   std::string session = sessions_.Create(rid, std::move(**key));
   Response r = http::RedirectResponse("/r/" + rid);
-  r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, session,
-                                                  settings_.session_idle_seconds)});
+  r.headers.push_back(
+      {"Set-Cookie", CookieHeader(kSessionCookie, session, settings_.session_idle_seconds)});
   co_return r;
 }
 
@@ -279,7 +289,9 @@ awaitable<Response> Portal::SentMessage(http::Request& req) {
   if (!signed_in) co_return http::RedirectResponse("/account/login");
   const AccountSession& account = signed_in->first;
   const std::string message_id = req.params[0];
-  if (!IsHexId(message_id)) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+  if (!IsHexId(message_id)) {
+    co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+  }
   std::optional<Result<OpenedManifest>> opened;
   co_await offloader_.Offload([&] {
     opened.emplace(escrow_.ReadSent(account.namespace_name, account.address, message_id));
@@ -293,17 +305,17 @@ awaitable<Response> Portal::SentMessage(http::Request& req) {
   const Manifest& m = (*opened)->manifest;
   Response r = Page(brand, 200, "sent.tpl", m.subject.empty() ? "Sent message" : m.subject,
                     [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
-    d.SetValue("TO", Join(m.to));
-    d.SetValue("SENT", HumanTime(m.created_at));
-    d.SetValue("TEXT", m.text);
-    if (!m.attachments.empty()) d.ShowSection("HAS_ATTACHMENTS");
-    for (const auto& a : m.attachments) {
-      auto* row = d.AddSectionDictionary("ATTACHMENT");
-      row->SetValue("FILENAME", a.filename);
-      row->SetValue("SIZE", HumanSize(a.size));
-    }
-  });
+                      d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
+                      d.SetValue("TO", Join(m.to));
+                      d.SetValue("SENT", HumanTime(m.created_at));
+                      d.SetValue("TEXT", m.text);
+                      if (!m.attachments.empty()) d.ShowSection("HAS_ATTACHMENTS");
+                      for (const auto& a : m.attachments) {
+                        auto* row = d.AddSectionDictionary("ATTACHMENT");
+                        row->SetValue("FILENAME", a.filename);
+                        row->SetValue("SIZE", HumanSize(a.size));
+                      }
+                    });
   r.Set("Cache-Control", "no-store");
   co_return r;
 }
@@ -313,20 +325,20 @@ Response Portal::ComposePage(const Brand& brand, const std::vector<std::string>&
                              const std::string& error) const {
   return Page(brand, error.empty() ? 200 : 400, "compose.tpl", "Write a new secure message",
               [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("CSRF", FormToken("compose", session_token));
-    d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
-    d.SetValue("SUBJECT", form.subject);
-    d.SetValue("TEXT", form.text);
-    for (const auto& s : senders) {
-      auto* row = d.AddSectionDictionary("SENDER");
-      row->SetValue("ADDRESS", s);
-      if (EqualsIgnoreCase(s, form.to)) row->ShowSection("CHOSEN");
-    }
-    if (!error.empty()) {
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", error);
-    }
-  });
+                d.SetValue("CSRF", FormToken("compose", session_token));
+                d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
+                d.SetValue("SUBJECT", form.subject);
+                d.SetValue("TEXT", form.text);
+                for (const auto& s : senders) {
+                  auto* row = d.AddSectionDictionary("SENDER");
+                  row->SetValue("ADDRESS", s);
+                  if (EqualsIgnoreCase(s, form.to)) row->ShowSection("CHOSEN");
+                }
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
 }
 
 // The account of the request, signed in, in a namespace with the Message Center on,
@@ -403,10 +415,11 @@ awaitable<Response> Portal::SubmitCompose(http::Request& req) {
     }
     spdlog::error("portal: message from account {} not sent: {}", c.account.account_id,
                   sent->error().ToString());
-    co_return ErrorPage(c.brand, 500, "Your message was not sent", "Something went wrong on our side.",
-                        "Please try again in a moment.");
+    co_return ErrorPage(c.brand, 500, "Your message was not sent",
+                        "Something went wrong on our side.", "Please try again in a moment.");
   }
-  spdlog::info("portal: account {} sent message {} from the Message Center", c.account.account_id, **sent);
+  spdlog::info("portal: account {} sent message {} from the Message Center", c.account.account_id,
+               **sent);
   co_return InfoPage(c.brand, "Your message was sent",
                      {"It is on its way to " + up.form.to + " as a secure message."}, "/inbox",
                      "Back to your messages");

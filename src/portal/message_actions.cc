@@ -201,11 +201,13 @@ awaitable<Response> Portal::ConfirmDelete(http::Request& req) {
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
   brand = copy.brand;
-  co_return Page(brand, 200, "delete.tpl", "Delete this message?", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("RID", copy.link.recipient.id);
-    d.SetValue("SUBJECT", copy.manifest.subject.empty() ? "(no subject)" : copy.manifest.subject);
-    d.SetValue("CSRF", FormToken("delete", copy.session_token));
-  });
+  co_return Page(
+      brand, 200, "delete.tpl", "Delete this message?", [&](ctemplate::TemplateDictionary& d) {
+        d.SetValue("RID", copy.link.recipient.id);
+        d.SetValue("SUBJECT",
+                   copy.manifest.subject.empty() ? "(no subject)" : copy.manifest.subject);
+        d.SetValue("CSRF", FormToken("delete", copy.session_token));
+      });
 }
 
 awaitable<Response> Portal::DeleteCopy(http::Request& req) {
@@ -214,7 +216,8 @@ awaitable<Response> Portal::DeleteCopy(http::Request& req) {
   if (copy.refused) co_return std::move(*copy.refused);
   brand = copy.brand;
   if (!FormTokenValid(req, "delete", copy.session_token)) {
-    co_return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    co_return ErrorPage(brand, 403, "Please try again",
+                        "This form expired or did not come from this site.");
   }
   std::optional<Status> deleted;
   co_await offloader_.Offload([&] { deleted.emplace(escrow_.DeleteCopy(copy.link, req.client_address)); });

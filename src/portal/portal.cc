@@ -44,10 +44,16 @@ std::string Disposition(const std::string& filename) {
 Portal::Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
                BrandBook& brands, http::Offloader& offloader, const KeyRing& keys,
                const Clock& clock)
-    : settings_(std::move(settings)), guard_(settings_.guard, clock),
-      account_guard_(settings_.account_guard, clock), accounts_(accounts), brands_(brands),
-      account_sessions_(clock, settings_.session_idle_seconds), escrow_(escrow),
-      offloader_(offloader), keys_(keys), clock_(clock),
+    : settings_(std::move(settings)),
+      guard_(settings_.guard, clock),
+      account_guard_(settings_.account_guard, clock),
+      accounts_(accounts),
+      brands_(brands),
+      account_sessions_(clock, settings_.session_idle_seconds),
+      escrow_(escrow),
+      offloader_(offloader),
+      keys_(keys),
+      clock_(clock),
       sessions_(clock, settings_.session_idle_seconds) {}
 
 void Portal::Register(http::Router& router) {
@@ -64,7 +70,8 @@ void Portal::Register(http::Router& router) {
     r.Set("Cache-Control", "public, max-age=3600");
     co_return r;
   });
-  router.Add("GET", "/brand/{name}/style.css", [this](http::Request& r) { return BrandStylesheet(r); });
+  router.Add("GET", "/brand/{name}/style.css",
+             [this](http::Request& r) { return BrandStylesheet(r); });
   router.Add("GET", "/brand/{name}/logo", [this](http::Request& r) { return BrandLogo(r); });
   router.Add("GET", "/m/{token}", [this](http::Request& r) { return OpenLink(r); });
   router.Add("GET", "/r/{rid}", [this](http::Request& r) { return Show(r); });
@@ -90,16 +97,19 @@ void Portal::Register(http::Router& router) {
              http::BodyMode::kBuffered, kFormLimit);
   router.Add("GET", "/account", [this](http::Request& r) { return AccountPage(r); });
   router.Add("GET", "/account/login", [this](http::Request& r) { return SignInForm(r); });
-  router.Add("POST", "/account/login", [this](http::Request& r) { return SubmitSignIn(r); },
-             http::BodyMode::kBuffered, kFormLimit);
-  router.Add("POST", "/account/login/code", [this](http::Request& r) { return SubmitSignInCode(r); },
-             http::BodyMode::kBuffered, kFormLimit);
+  router.Add(
+      "POST", "/account/login", [this](http::Request& r) { return SubmitSignIn(r); },
+      http::BodyMode::kBuffered, kFormLimit);
+  router.Add(
+      "POST", "/account/login/code", [this](http::Request& r) { return SubmitSignInCode(r); },
+      http::BodyMode::kBuffered, kFormLimit);
   router.Add("GET", "/inbox", [this](http::Request& r) { return Inbox(r); });
   router.Add("GET", "/inbox/open/{rid}", [this](http::Request& r) { return OpenFromInbox(r); });
   router.Add("GET", "/inbox/sent/{id}", [this](http::Request& r) { return SentMessage(r); });
   router.Add("GET", "/inbox/compose", [this](http::Request& r) { return ComposeForm(r); });
-  router.Add("POST", "/inbox/compose", [this](http::Request& r) { return SubmitCompose(r); },
-             http::BodyMode::kStreamed, settings_.max_reply_bytes + 1024 * 1024);
+  router.Add(
+      "POST", "/inbox/compose", [this](http::Request& r) { return SubmitCompose(r); },
+      http::BodyMode::kStreamed, settings_.max_reply_bytes + 1024 * 1024);
   router.Add("GET", "/account/confirm/{token}", [this](http::Request& r) { return ShowConfirm(r); });
   router.Add("POST", "/account/confirm", [this](http::Request& r) { return SubmitConfirm(r); },
              http::BodyMode::kBuffered, kFormLimit);
@@ -129,7 +139,9 @@ awaitable<Brand> Portal::HostBrand(const http::Request& req) {
 }
 
 awaitable<Brand> Portal::NamespaceBrand(const std::string& namespace_name) {
-  if (brands_.Stale(namespace_name)) co_await offloader_.Offload([this] { (void)brands_.Reload(); });
+  if (brands_.Stale(namespace_name)) {
+    co_await offloader_.Offload([this] { (void)brands_.Reload(); });
+  }
   co_return brands_.ForNamespace(namespace_name);
 }
 
@@ -158,7 +170,8 @@ awaitable<Response> Portal::BrandLogo(http::Request& req) {
   co_return r;
 }
 
-Response Portal::Page(const Brand& brand, int status, const std::string& page, const std::string& title,
+Response Portal::Page(const Brand& brand, int status, const std::string& page,
+                      const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
   return http::HtmlResponse(status, templates_.Render(page, title, brand, fill));
 }
@@ -208,8 +221,8 @@ Response Portal::GonePage(const Brand& brand, const LinkState& link) const {
                    "Ask the sender to send it again if you still need it.");
 }
 
-Response Portal::ErrorPage(const Brand& brand, int status, const std::string& heading, const std::string& message,
-                           const std::string& hint) const {
+Response Portal::ErrorPage(const Brand& brand, int status, const std::string& heading,
+                           const std::string& message, const std::string& hint) const {
   return Page(brand, status, "error.tpl", heading, [&](ctemplate::TemplateDictionary& d) {
     d.SetValue("HEADING", heading);
     d.SetValue("MESSAGE", message);
@@ -228,19 +241,20 @@ std::string Portal::Csrf(const std::string& recipient_id, const std::string& lin
   return Base64UrlEncode(HmacSha256(keys_.csrf(), "answer|" + recipient_id + "|" + link_token));
 }
 
-Response Portal::QuestionPage(const Brand& brand, const LinkState& link, const std::string& link_token,
-                              const std::string& error) const {
-  return Page(brand, 200, "question.tpl", "Open your secure message", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("SENDER", link.message.sender);
-    d.SetValue("QUESTION", link.question);
-    d.SetValue("RID", link.recipient.id);
-    d.SetValue("CSRF", Csrf(link.recipient.id, link_token));
-    d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
-    if (!error.empty()) {
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", error);
-    }
-  });
+Response Portal::QuestionPage(const Brand& brand, const LinkState& link,
+                              const std::string& link_token, const std::string& error) const {
+  return Page(brand, 200, "question.tpl", "Open your secure message",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("SENDER", link.message.sender);
+                d.SetValue("QUESTION", link.question);
+                d.SetValue("RID", link.recipient.id);
+                d.SetValue("CSRF", Csrf(link.recipient.id, link_token));
+                d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
 }
 
 namespace {
@@ -255,9 +269,8 @@ Response NotFoundLink(const std::function<Response(int, const std::string&, cons
 
 awaitable<Response> Portal::OpenLink(http::Request& req) {
   Brand brand = co_await HostBrand(req);
-  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m, const std::string& x) {
-    return ErrorPage(brand, s, h, m, x);
-  };
+  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m,
+                                   const std::string& x) { return ErrorPage(brand, s, h, m, x); };
   auto token = ParseLinkToken(req.params[0]);
   if (!token.ok()) co_return NotFoundLink(error_page);
   std::optional<Result<LinkState>> link;
@@ -324,17 +337,19 @@ awaitable<Response> Portal::History(http::Request& req) {
     spdlog::error("portal: history of {} not read: {}", rid, events->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
-  co_return Page(brand, 200, "history.tpl", "Access history", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("RID", rid);
-    for (const auto& e : **events) {
-      const char* what = EventLabel(e);
-      if (e.recipient_id != rid || !what) continue;  // only this recipient's own copy
-      auto* row = d.AddSectionDictionary("EVENT");
-      row->SetValue("WHEN", HumanTime(e.at));
-      row->SetValue("WHAT", what);
-      row->SetValue("FROM", e.client_address.empty() ? "—" : e.client_address);
-    }
-  });
+  co_return Page(brand, 200, "history.tpl", "Access history",
+                 [&](ctemplate::TemplateDictionary& d) {
+                   d.SetValue("RID", rid);
+                   for (const auto& e : **events) {
+                     const char* what = EventLabel(e);
+                     if (e.recipient_id != rid || !what)
+                       continue;  // only this recipient's own copy
+                     auto* row = d.AddSectionDictionary("EVENT");
+                     row->SetValue("WHEN", HumanTime(e.at));
+                     row->SetValue("WHAT", what);
+                     row->SetValue("FROM", e.client_address.empty() ? "—" : e.client_address);
+                   }
+                 });
 }
 
 awaitable<Response> Portal::Show(http::Request& req) {
@@ -523,8 +538,12 @@ awaitable<Response> Portal::Download(http::Request& req) {
   });
   if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
-  if ((*link)->expired) co_return ErrorPage(brand, 410, "This message has expired", "It can no longer be downloaded.");
-  if ((*link)->locked) co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be downloaded.");
+  if ((*link)->expired) {
+    co_return ErrorPage(brand, 410, "This message has expired", "It can no longer be downloaded.");
+  }
+  if ((*link)->locked) {
+    co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be downloaded.");
+  }
   if (!manifest->ok() || !reader || !reader->ok()) {
     co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
   }
@@ -589,15 +608,16 @@ Response Portal::OutboxList(const Brand& brand) const {
     mails.push_back(std::move(m));
   }
   std::sort(mails.begin(), mails.end(), [](const Mail& a, const Mail& b) { return a.name > b.name; });
-  return Page(brand, 200, "outbox.tpl", "Development outbox", [&](ctemplate::TemplateDictionary& d) {
-    if (mails.empty()) d.ShowSection("EMPTY");
-    for (const auto& m : mails) {
-      auto* s = d.AddSectionDictionary("MAIL");
-      s->SetValue("NAME", m.name);
-      s->SetValue("TO", m.to);
-      s->SetValue("SUBJECT", m.subject);
-    }
-  });
+  return Page(brand, 200, "outbox.tpl", "Development outbox",
+              [&](ctemplate::TemplateDictionary& d) {
+                if (mails.empty()) d.ShowSection("EMPTY");
+                for (const auto& m : mails) {
+                  auto* s = d.AddSectionDictionary("MAIL");
+                  s->SetValue("NAME", m.name);
+                  s->SetValue("TO", m.to);
+                  s->SetValue("SUBJECT", m.subject);
+                }
+              });
 }
 
 Response Portal::OutboxMail(const Brand& brand, const std::string& name) const {
@@ -606,7 +626,9 @@ Response Portal::OutboxMail(const Brand& brand, const std::string& name) const {
                  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
                }) && name.front() != '.';
   std::ifstream in(settings_.outbox_dir + "/" + name, std::ios::binary);
-  if (!valid || !in) return ErrorPage(brand, 404, "Not found", "There is no such mail in the outbox.");
+  if (!valid || !in) {
+    return ErrorPage(brand, 404, "Not found", "There is no such mail in the outbox.");
+  }
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return http::TextResponse(200, std::move(content));
 }

@@ -95,16 +95,18 @@ class Portal {
       const Brand& brand, const Upload& up,
       const std::function<http::Response(const std::string&)>& again, std::string_view purpose,
       const std::string& binding) const;
-  http::Response ReplyPage(const Brand& brand, const SessionCopy& copy, const std::string& error) const;
+  http::Response ReplyPage(const Brand& brand, const SessionCopy& copy,
+                           const std::string& error) const;
   http::Response Home(const Brand& brand) const;
-  http::Response Page(const Brand& brand, int status, const std::string& page, const std::string& title,
+  http::Response Page(const Brand& brand, int status, const std::string& page,
+                      const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;
   // A message that can no longer be opened: withdrawn by its sender, or expired.
   http::Response GonePage(const Brand& brand, const LinkState& link) const;
-  http::Response ErrorPage(const Brand& brand, int status, const std::string& heading, const std::string& message,
-                           const std::string& hint = {}) const;
-  http::Response QuestionPage(const Brand& brand, const LinkState& link, const std::string& link_token,
-                              const std::string& error) const;
+  http::Response ErrorPage(const Brand& brand, int status, const std::string& heading,
+                           const std::string& message, const std::string& hint = {}) const;
+  http::Response QuestionPage(const Brand& brand, const LinkState& link,
+                              const std::string& link_token, const std::string& error) const;
   std::string Csrf(const std::string& recipient_id, const std::string& link_token) const;
   http::Response OutboxList(const Brand& brand) const;
   http::Response OutboxMail(const Brand& brand, const std::string& name) const;
@@ -143,7 +145,8 @@ class Portal {
   boost::asio::awaitable<http::Response> SubmitResetRequest(http::Request& req);
   boost::asio::awaitable<http::Response> ShowReset(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitReset(http::Request& req);
-  http::Response ResetRequestPage(const Brand& brand, http::Request& req, const std::string& error) const;
+  http::Response ResetRequestPage(const Brand& brand, http::Request& req,
+                                  const std::string& error) const;
   // Signed in as the recipient: their message key, then a message session.
   boost::asio::awaitable<http::Response> OpenForAccount(http::Request& req, const LinkState& link,
                                                         const SecretBytes& link_secret,
@@ -158,14 +161,16 @@ class Portal {
   boost::asio::awaitable<Result<LinkedVisit>> CheckVisit(http::Request& req);
   http::Response LoginPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                            const std::string& error) const;
-  http::Response RegisterPage(const Brand& brand, const LinkState& link, const std::string& link_token,
-                              const std::string& error) const;
+  http::Response RegisterPage(const Brand& brand, const LinkState& link,
+                              const std::string& link_token, const std::string& error) const;
   http::Response CodePage(const Brand& brand, const std::string& action, const std::string& csrf,
                           const std::string& error) const;
-  http::Response AccountView(const Brand& brand, const AccountSession& account, const std::string& session_token,
-                             bool totp_on, const std::string& note, const std::string& error) const;
-  http::Response InfoPage(const Brand& brand, const std::string& heading, const std::vector<std::string>& paragraphs,
-                          const std::string& href = {}, const std::string& label = {}) const;
+  http::Response AccountView(const Brand& brand, const AccountSession& account,
+                             const std::string& session_token, bool totp_on,
+                             const std::string& note, const std::string& error) const;
+  http::Response InfoPage(const Brand& brand, const std::string& heading,
+                          const std::vector<std::string>& paragraphs, const std::string& href = {},
+                          const std::string& label = {}) const;
   // The signed-in (not half-signed-in) account of this request, and its cookie.
   std::optional<std::pair<AccountSession, std::string>> SignedIn(const http::Request& req);
   std::string FormToken(std::string_view purpose, std::string_view binding) const;

@@ -1,25 +1,25 @@
-#include <gtest/gtest.h>
-
 #include <ctemplate/template.h>
+#include <gtest/gtest.h>
 
 #include "base/temp_dir.h"
 #include "portal/brands.h"
 #include "portal/sessions.h"
-#include "store/sqlite/stores.h"
 #include "portal/templates.h"
+#include "store/sqlite/stores.h"
 
 namespace sealpost::portal {
 namespace {
 
 TEST(Templates, EscapeEveryValue) {
   Templates t;
-  std::string html = t.Render("question.tpl", "T<itle>", Brand{"", "Org & Co"}, [](ctemplate::TemplateDictionary& d) {
-    d.SetValue("SENDER", "<script>alert(1)</script>");
-    d.SetValue("QUESTION", "Your \"pet\"?");
-    d.SetValue("RID", "abc");
-    d.SetValue("CSRF", "x\"><img src=x>");
-    d.SetValue("EXPIRES", "soon");
-  });
+  std::string html = t.Render("question.tpl", "T<itle>", Brand{"", "Org & Co"},
+                              [](ctemplate::TemplateDictionary& d) {
+                                d.SetValue("SENDER", "<script>alert(1)</script>");
+                                d.SetValue("QUESTION", "Your \"pet\"?");
+                                d.SetValue("RID", "abc");
+                                d.SetValue("CSRF", "x\"><img src=x>");
+                                d.SetValue("EXPIRES", "soon");
+                              });
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
   EXPECT_EQ(html.find("<img src=x>"), std::string::npos);
@@ -29,11 +29,12 @@ TEST(Templates, EscapeEveryValue) {
 
 TEST(Templates, MessageHtmlOnlyInsideTheSandboxedFrame) {
   Templates t;
-  std::string html = t.Render("message.tpl", "Subject", Brand{"", "Org"}, [](ctemplate::TemplateDictionary& d) {
-    d.SetValue("SUBJECT", "Hi");
-    d.ShowSection("HAS_HTML");
-    d.SetValue("HTML", "<p onclick=\"steal()\">x</p><script>evil()</script>");
-  });
+  std::string html =
+      t.Render("message.tpl", "Subject", Brand{"", "Org"}, [](ctemplate::TemplateDictionary& d) {
+        d.SetValue("SUBJECT", "Hi");
+        d.ShowSection("HAS_HTML");
+        d.SetValue("HTML", "<p onclick=\"steal()\">x</p><script>evil()</script>");
+      });
   EXPECT_EQ(html.find("<script>evil"), std::string::npos);
   EXPECT_NE(html.find("sandbox=\"\" srcdoc=\"&lt;p onclick=&quot;steal()&quot;"), std::string::npos)
       << html;

@@ -45,11 +45,17 @@ class ReplySink final : public http::MultipartSink {
                                                        ? "application/octet-stream"
                                                        : part.content_type);
     }
-    if (part.name == "csrf") field_ = &form_.csrf;
-    else if (part.name == "text") field_ = &form_.text;
-    else if (part.name == "to") field_ = &form_.to;
-    else if (part.name == "subject") field_ = &form_.subject;
-    else return MakeError(ErrorCode::kInvalidArgument, "The form has a field it should not.");
+    if (part.name == "csrf") {
+      field_ = &form_.csrf;
+    } else if (part.name == "text") {
+      field_ = &form_.text;
+    } else if (part.name == "to") {
+      field_ = &form_.to;
+    } else if (part.name == "subject") {
+      field_ = &form_.subject;
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument, "The form has a field it should not.");
+    }
     return OkStatus();
   }
 
@@ -90,19 +96,21 @@ class ReplySink final : public http::MultipartSink {
 
 }  // namespace
 
-Response Portal::ReplyPage(const Brand& brand, const SessionCopy& copy, const std::string& error) const {
-  return Page(brand, error.empty() ? 200 : 400, "reply.tpl", "Reply", [&](ctemplate::TemplateDictionary& d) {
-    d.SetValue("RID", copy.link.recipient.id);
-    d.SetValue("SENDER", copy.link.message.sender);
-    const std::string& subject = copy.manifest.subject;
-    d.SetValue("SUBJECT", subject.rfind("Re: ", 0) == 0 ? subject : "Re: " + subject);
-    d.SetValue("CSRF", FormToken("reply", copy.session_token));
-    d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
-    if (!error.empty()) {
-      d.ShowSection("ERROR");
-      d.SetValue("ERROR_TEXT", error);
-    }
-  });
+Response Portal::ReplyPage(const Brand& brand, const SessionCopy& copy,
+                           const std::string& error) const {
+  return Page(brand, error.empty() ? 200 : 400, "reply.tpl", "Reply",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("RID", copy.link.recipient.id);
+                d.SetValue("SENDER", copy.link.message.sender);
+                const std::string& subject = copy.manifest.subject;
+                d.SetValue("SUBJECT", subject.rfind("Re: ", 0) == 0 ? subject : "Re: " + subject);
+                d.SetValue("CSRF", FormToken("reply", copy.session_token));
+                d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
 }
 
 awaitable<Response> Portal::ReplyForm(http::Request& req) {
@@ -144,10 +152,9 @@ awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
   co_return up;
 }
 
-std::optional<Response> Portal::UploadRefused(const Brand& brand, const Upload& up,
-                                              const std::function<Response(const std::string&)>& again,
-                                              std::string_view purpose,
-                                              const std::string& binding) const {
+std::optional<Response> Portal::UploadRefused(
+    const Brand& brand, const Upload& up, const std::function<Response(const std::string&)>& again,
+    std::string_view purpose, const std::string& binding) const {
   if (!up.status.ok()) {
     const Error& e = up.status.error();
     if (e.code == ErrorCode::kResourceExhausted) {
@@ -164,7 +171,8 @@ std::optional<Response> Portal::UploadRefused(const Brand& brand, const Upload& 
   }
   if (!ConstantTimeEqual(up.form.csrf, FormToken(purpose, binding))) {
     spdlog::warn("portal: {} form refused: bad CSRF token", purpose);
-    return ErrorPage(brand, 403, "Please try again", "This form expired or did not come from this site.");
+    return ErrorPage(brand, 403, "Please try again",
+                     "This form expired or did not come from this site.");
   }
   if (TrimWhitespace(up.form.text).empty() && up.draft->attachment_bytes() == 0) {
     return again("Write a message, or attach a file, before sending.");

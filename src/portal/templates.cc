@@ -1,11 +1,11 @@
 #include "portal/templates.h"
 
-#include "portal/brands.h"
-
 #include <ctemplate/template.h>
 #include <ctemplate/template_cache.h>
 
 #include <stdexcept>
+
+#include "portal/brands.h"
 
 namespace sealpost::portal {
 namespace embedded {
@@ -37,9 +37,9 @@ Templates::Templates() : cache_(std::make_unique<ctemplate::TemplateCache>()) {
 
 Templates::~Templates() = default;
 
-std::string Templates::Render(const std::string& page, const std::string& title,
-                              const Brand& brand,
-                              const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
+std::string Templates::Render(
+    const std::string& page, const std::string& title, const Brand& brand,
+    const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
   ctemplate::TemplateDictionary dict("layout");
   dict.SetValue("TITLE", title);
   dict.SetValue("ORGANISATION", brand.display_name);

@@ -81,8 +81,8 @@ class MessageStore {
   // expired or destroyed), and those `address` sent from the portal; newest first, at
   // most `limit`. Nothing of another namespace or address is ever read.
   virtual Result<std::vector<CenterItem>> CenterItems(const std::string& namespace_name,
-                                                      const std::string& address,
-                                                      std::int64_t now, int limit) = 0;
+                                                      const std::string& address, std::int64_t now,
+                                                      int limit) = 0;
 };
 
 // Portal accounts of recipients (issue 7) and the links mailed to them.
@@ -120,7 +120,8 @@ class PortalAccountStore {
   // Removes one unused recovery code; false when it is not one.
   virtual Result<bool> UseRecoveryCode(const std::string& id, const std::string& hash) = 0;
   // A namespace's confirmed accounts, by address (recovery codes not read).
-  virtual Result<std::vector<PortalAccountRecord>> ListConfirmed(const std::string& namespace_name) = 0;
+  virtual Result<std::vector<PortalAccountRecord>> ListConfirmed(
+      const std::string& namespace_name) = 0;
   // An account brought in whole (issue 8: imported from the shared pool), with its
   // recovery code hashes; kAlreadyExists when its namespace has one for the address.
   virtual Status Import(const PortalAccountRecord& account) = 0;

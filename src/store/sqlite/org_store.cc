@@ -23,14 +23,22 @@ class SqliteOrgStore final : public OrgStore {
  private:
   // `sealed_key`: the Message Center key it keeps (never taken from `n`, so a record
   // read before the key was made cannot drop it).
-  static Status WriteNamespace(sqlite3* db, const NamespaceRecord& n, const std::string& sealed_key) {
-    auto s = Statement(db, "INSERT INTO namespaces (name, display_name, colour, support_contact, "
-                           "logo, logo_type, message_center, created_at, sealed_key) "
-                           "VALUES (?,?,?,?,?,?,?,?,?)")
-                 .Bind(1, n.name).Bind(2, n.display_name).Bind(3, n.colour).Bind(4, n.support_contact)
-                 .BindBlob(5, n.logo).Bind(6, n.logo_type)
-                 .Bind(7, std::int64_t{n.message_center ? 1 : 0}).Bind(8, n.created_at)
-                 .BindBlob(9, sealed_key).Run();
+  static Status WriteNamespace(sqlite3* db, const NamespaceRecord& n,
+                               const std::string& sealed_key) {
+    auto s = Statement(db,
+                       "INSERT INTO namespaces (name, display_name, colour, support_contact, "
+                       "logo, logo_type, message_center, created_at, sealed_key) "
+                       "VALUES (?,?,?,?,?,?,?,?,?)")
+                 .Bind(1, n.name)
+                 .Bind(2, n.display_name)
+                 .Bind(3, n.colour)
+                 .Bind(4, n.support_contact)
+                 .BindBlob(5, n.logo)
+                 .Bind(6, n.logo_type)
+                 .Bind(7, std::int64_t{n.message_center ? 1 : 0})
+                 .Bind(8, n.created_at)
+                 .BindBlob(9, sealed_key)
+                 .Run();
     if (!s.ok()) return s;
     for (const auto& host : n.hosts) {
       Statement owner(db, "SELECT namespace FROM namespace_hosts WHERE host = ?");
@@ -50,9 +58,10 @@ class SqliteOrgStore final : public OrgStore {
   Result<std::vector<NamespaceRecord>> ReadNamespaces(const std::optional<std::string>& name) {
     std::vector<NamespaceRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, std::string("SELECT name, display_name, colour, support_contact, logo, logo_type, "
-                                  "message_center, created_at, sealed_key FROM namespaces") +
-                          (name ? " WHERE name = ?" : " ORDER BY name"));
+      Statement s(
+          db, std::string("SELECT name, display_name, colour, support_contact, logo, logo_type, "
+                          "message_center, created_at, sealed_key FROM namespaces") +
+                  (name ? " WHERE name = ?" : " ORDER BY name"));
       if (name) s.Bind(1, *name);
       for (;;) {
         auto row = s.Step();
@@ -147,11 +156,15 @@ class SqliteOrgStore final : public OrgStore {
 
   Result<std::vector<NamespaceRecord>> ListNamespaces() override { return ReadNamespaces(std::nullopt); }
 
-  Result<std::string> KeepNamespaceKey(const std::string& name, const std::string& sealed_key) override {
+  Result<std::string> KeepNamespaceKey(const std::string& name,
+                                       const std::string& sealed_key) override {
     std::string kept;
     auto status = db_.Transaction([&](sqlite3* db) -> Status {
-      auto s = Statement(db, "UPDATE namespaces SET sealed_key = ? WHERE name = ? AND sealed_key = X''")
-                   .BindBlob(1, sealed_key).Bind(2, name).Run();
+      auto s =
+          Statement(db, "UPDATE namespaces SET sealed_key = ? WHERE name = ? AND sealed_key = X''")
+              .BindBlob(1, sealed_key)
+              .Bind(2, name)
+              .Run();
       if (!s.ok()) return s;
       Statement read(db, "SELECT sealed_key FROM namespaces WHERE name = ?");
       read.Bind(1, name);

@@ -167,7 +167,8 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
     return used;
   }
 
-  Result<std::vector<PortalAccountRecord>> ListConfirmed(const std::string& namespace_name) override {
+  Result<std::vector<PortalAccountRecord>> ListConfirmed(
+      const std::string& namespace_name) override {
     std::vector<PortalAccountRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement s(db, std::string("SELECT ") + kAccountColumns +
@@ -191,16 +192,27 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
       existing.Bind(1, a.namespace_name).Bind(2, a.address);
       auto row = existing.Step();
       if (!row.ok()) return std::move(row).error();
-      if (*row) return MakeError(ErrorCode::kAlreadyExists, "the namespace has an account for this address");
+      if (*row) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         "the namespace has an account for this address");
+      }
       auto s = Statement(db, std::string("INSERT INTO portal_accounts (") + kAccountColumns +
                                  ") VALUES (?,?,?,?,?,?,?,?)")
-                   .Bind(1, a.id).Bind(2, a.namespace_name).Bind(3, a.address).Bind(4, a.password_hash)
-                   .Bind(5, a.created_at).Bind(6, a.confirmed_at).BindBlob(7, a.sealed_totp)
-                   .Bind(8, a.totp_last_step).Run();
+                   .Bind(1, a.id)
+                   .Bind(2, a.namespace_name)
+                   .Bind(3, a.address)
+                   .Bind(4, a.password_hash)
+                   .Bind(5, a.created_at)
+                   .Bind(6, a.confirmed_at)
+                   .BindBlob(7, a.sealed_totp)
+                   .Bind(8, a.totp_last_step)
+                   .Run();
       if (!s.ok()) return s;
       for (const auto& hash : a.recovery_hashes) {
         s = Statement(db, "INSERT INTO portal_recovery_codes VALUES (?,?)")
-                .Bind(1, a.id).BindBlob(2, hash).Run();
+                .Bind(1, a.id)
+                .BindBlob(2, hash)
+                .Run();
         if (!s.ok()) return s;
       }
       return OkStatus();

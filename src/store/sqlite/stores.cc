@@ -194,14 +194,23 @@ class SqliteMessageStore final : public MessageStore {
         auto removed = RemoveInbound(db, consumed_inbound);
         if (!removed.ok()) return removed;
       }
-      auto status = Statement(db, "INSERT INTO messages (id, account, sender, created_at, "
-                                  "expires_at, signing_key_id, manifest_blob, read_receipt, "
-                                  "namespace, center_key, center_subject) "
-                                  "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-                        .Bind(1, m.id).Bind(2, m.account).Bind(3, m.sender).Bind(4, m.created_at)
-                        .Bind(5, m.expires_at).Bind(6, m.signing_key_id).Bind(7, m.manifest_blob)
-                        .Bind(8, std::int64_t{m.read_receipt ? 1 : 0}).Bind(9, m.namespace_name)
-                        .BindBlob(10, m.center_key).BindBlob(11, m.center_subject).Run();
+      auto status = Statement(db,
+                              "INSERT INTO messages (id, account, sender, created_at, "
+                              "expires_at, signing_key_id, manifest_blob, read_receipt, "
+                              "namespace, center_key, center_subject) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+                        .Bind(1, m.id)
+                        .Bind(2, m.account)
+                        .Bind(3, m.sender)
+                        .Bind(4, m.created_at)
+                        .Bind(5, m.expires_at)
+                        .Bind(6, m.signing_key_id)
+                        .Bind(7, m.manifest_blob)
+                        .Bind(8, std::int64_t{m.read_receipt ? 1 : 0})
+                        .Bind(9, m.namespace_name)
+                        .BindBlob(10, m.center_key)
+                        .BindBlob(11, m.center_subject)
+                        .Run();
       if (!status.ok()) return status;
       for (const auto& blob : m.blob_ids) {
         status = Statement(db, "INSERT INTO message_blobs VALUES (?,?)")
@@ -210,17 +219,29 @@ class SqliteMessageStore final : public MessageStore {
       }
       std::int64_t position = 0;
       for (const auto& r : m.recipients) {
-        status = Statement(db, "INSERT INTO recipients (id, message_id, position, address, kind, "
-                               "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
-                               "sealed_question, failures, locked_at, trace, verification, "
-                               "center_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                     .Bind(1, r.id).Bind(2, m.id).Bind(3, position++).Bind(4, r.address)
-                     .Bind(5, r.kind).Bind(6, r.method).Bind(7, RecipientStatusName(r.status))
-                     .BindBlob(8, r.link_check).BindBlob(9, r.kek_salt)
-                     .BindBlob(10, r.wrapped_key).Bind(11, r.answer_hash)
-                     .BindBlob(12, r.sealed_question).Bind(13, std::int64_t{r.failures})
-                     .Bind(14, r.locked_at).Bind(15, r.trace).Bind(16, r.verification)
-                     .BindBlob(17, r.center_key).Run();
+        status = Statement(db,
+                           "INSERT INTO recipients (id, message_id, position, address, kind, "
+                           "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
+                           "sealed_question, failures, locked_at, trace, verification, "
+                           "center_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                     .Bind(1, r.id)
+                     .Bind(2, m.id)
+                     .Bind(3, position++)
+                     .Bind(4, r.address)
+                     .Bind(5, r.kind)
+                     .Bind(6, r.method)
+                     .Bind(7, RecipientStatusName(r.status))
+                     .BindBlob(8, r.link_check)
+                     .BindBlob(9, r.kek_salt)
+                     .BindBlob(10, r.wrapped_key)
+                     .Bind(11, r.answer_hash)
+                     .BindBlob(12, r.sealed_question)
+                     .Bind(13, std::int64_t{r.failures})
+                     .Bind(14, r.locked_at)
+                     .Bind(15, r.trace)
+                     .Bind(16, r.verification)
+                     .BindBlob(17, r.center_key)
+                     .Run();
         if (!status.ok()) return status;
       }
       for (const auto& q : notices) {
@@ -238,9 +259,10 @@ class SqliteMessageStore final : public MessageStore {
   Result<std::optional<MessageRecord>> Find(const std::string& id) override {
     std::optional<MessageRecord> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
-                      "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace, "
-                      "center_key, center_subject FROM messages WHERE id = ?");
+      Statement s(db,
+                  "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
+                  "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace, "
+                  "center_key, center_subject FROM messages WHERE id = ?");
       s.Bind(1, id);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
@@ -337,10 +359,12 @@ class SqliteMessageStore final : public MessageStore {
 
   Status DeleteCopy(const std::string& recipient_id, const EventRecord& event) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
-      auto s = Statement(db, "UPDATE recipients SET status = 'deleted', wrapped_key = X'', "
-                             "answer_hash = '', center_key = X'' "
-                             "WHERE id = ? AND status NOT IN ('deleted', 'locked')")
-                   .Bind(1, recipient_id).Run();
+      auto s = Statement(db,
+                         "UPDATE recipients SET status = 'deleted', wrapped_key = X'', "
+                         "answer_hash = '', center_key = X'' "
+                         "WHERE id = ? AND status NOT IN ('deleted', 'locked')")
+                   .Bind(1, recipient_id)
+                   .Run();
       if (!s.ok()) return s;
       if (sqlite3_changes(db) == 0) {
         return MakeError(ErrorCode::kFailedPrecondition, "already deleted or locked");
@@ -394,12 +418,15 @@ class SqliteMessageStore final : public MessageStore {
       if (!s.ok()) return s;
       // The keys go: without its wrapped key no link and no answer opens it again.
       // The Message Center's copies too: the server can no longer open it either.
-      s = Statement(db, "UPDATE recipients SET wrapped_key = X'', answer_hash = '', "
-                        "center_key = X'' WHERE message_id = ?")
-              .Bind(1, message_id).Run();
+      s = Statement(db,
+                    "UPDATE recipients SET wrapped_key = X'', answer_hash = '', "
+                    "center_key = X'' WHERE message_id = ?")
+              .Bind(1, message_id)
+              .Run();
       if (!s.ok()) return s;
       s = Statement(db, "UPDATE messages SET center_key = X'', center_subject = X'' WHERE id = ?")
-              .Bind(1, message_id).Run();
+              .Bind(1, message_id)
+              .Run();
       if (!s.ok()) return s;
       // What has not left yet never will: notices to a dead link, unsent copies.
       s = Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL "
@@ -433,11 +460,12 @@ class SqliteMessageStore final : public MessageStore {
     std::vector<CenterItem> out;
     auto status = db_.Read([&](sqlite3* db) -> Status {
       Statement received(
-          db, "SELECT r.id, m.id, m.sender, m.created_at, m.expires_at, r.center_key, "
-              "m.center_subject, r.status FROM recipients r JOIN messages m ON m.id = r.message_id "
-              "WHERE r.address = ? COLLATE NOCASE AND r.center_key != X'' AND m.namespace = ? "
-              "AND m.destroyed_at IS NULL AND m.expires_at > ? "
-              "AND r.status NOT IN ('deleted', 'locked') ORDER BY m.created_at DESC LIMIT ?");
+          db,
+          "SELECT r.id, m.id, m.sender, m.created_at, m.expires_at, r.center_key, "
+          "m.center_subject, r.status FROM recipients r JOIN messages m ON m.id = r.message_id "
+          "WHERE r.address = ? COLLATE NOCASE AND r.center_key != X'' AND m.namespace = ? "
+          "AND m.destroyed_at IS NULL AND m.expires_at > ? "
+          "AND r.status NOT IN ('deleted', 'locked') ORDER BY m.created_at DESC LIMIT ?");
       received.Bind(1, address).Bind(2, namespace_name).Bind(3, now).Bind(4, std::int64_t{limit});
       for (;;) {
         auto row = received.Step();
@@ -454,12 +482,12 @@ class SqliteMessageStore final : public MessageStore {
         item.status = received.Text(7);
         out.push_back(std::move(item));
       }
-      Statement sent(
-          db, "SELECT m.id, m.created_at, m.expires_at, m.center_key, m.center_subject, "
-              "(SELECT group_concat(address, ', ') FROM recipients WHERE message_id = m.id) "
-              "FROM messages m WHERE m.sender = ? COLLATE NOCASE AND m.center_key != X'' "
-              "AND m.namespace = ? AND m.destroyed_at IS NULL AND m.expires_at > ? "
-              "ORDER BY m.created_at DESC LIMIT ?");
+      Statement sent(db,
+                     "SELECT m.id, m.created_at, m.expires_at, m.center_key, m.center_subject, "
+                     "(SELECT group_concat(address, ', ') FROM recipients WHERE message_id = m.id) "
+                     "FROM messages m WHERE m.sender = ? COLLATE NOCASE AND m.center_key != X'' "
+                     "AND m.namespace = ? AND m.destroyed_at IS NULL AND m.expires_at > ? "
+                     "ORDER BY m.created_at DESC LIMIT ?");
       sent.Bind(1, address).Bind(2, namespace_name).Bind(3, now).Bind(4, std::int64_t{limit});
       for (;;) {
         auto row = sent.Step();
