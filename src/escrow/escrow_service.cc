@@ -60,6 +60,8 @@ EscrowService::NamespacePortal EscrowService::PortalOf(const std::string& namesp
   if (auto ns = FindNamespace(namespace_name)) {
     if (!ns->display_name.empty()) p.organisation = ns->display_name;
     if (!ns->hosts.empty()) p.url = WithHost(p.url, ns->hosts.front());
+    p.colour = ns->colour;
+    p.support = ns->support_contact;
   }
   return p;
 }
@@ -109,6 +111,8 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     notice.expires_at = FormatHumanDate(m.expires_at);
     notice.message_id_domain = DomainOf(settings_.notice_from);
     notice.login = r.verification == "login";
+    notice.accent_colour = portal.colour;
+    notice.support_contact = portal.support;
     auto mail = BuildNoticeEmail(notice);
     WipeMemory(notice.portal_link.data(), notice.portal_link.size());
     if (!mail.ok()) return std::move(mail).error();

@@ -224,6 +224,7 @@ class EscrowService {
   struct NamespacePortal {
     std::string organisation;
     std::string url;
+    std::string colour, support;  // a namespace's; empty for the server's own
   };
   NamespacePortal PortalOf(const std::string& namespace_name) const;
   std::optional<NamespaceRecord> FindNamespace(const std::string& namespace_name) const;

@@ -40,13 +40,21 @@ Result<std::string> Finish(GMimeMessage* message, const std::string& text, const
 
 Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
   for (const std::string* field : {&n.organisation, &n.from_address, &n.to_address,
-                                   &n.sender_address, &n.subject, &n.message_id_domain}) {
+                                   &n.sender_address, &n.subject, &n.message_id_domain,
+                                   &n.support_contact}) {
     if (HasLineBreak(*field)) {
       return MakeError(ErrorCode::kInvalidArgument, "line break in a notice header field");
     }
   }
+  // Only "#rrggbb" goes into a style attribute.
+  const bool colour = n.accent_colour.size() == 7 && n.accent_colour[0] == '#' &&
+                      n.accent_colour.find_first_not_of("0123456789abcdefABCDEF", 1) ==
+                          std::string::npos;
   auto message = NewAutoMessage(n.organisation, n.from_address, n.to_address, n.subject,
                                 n.message_id_domain);
+  const std::string support_text =
+      n.support_contact.empty() ? "" : "Questions? Contact " + n.organisation + ": " +
+                                           n.support_contact + "\n";
 
   std::string text =
       n.sender_address + " has sent you a secure message through " + n.organisation + ".\n\n"
@@ -56,18 +64,24 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
                           : "You will be asked to answer a question the sender chose, to prove it is you.\n") +
       "The message can be read until " + n.expires_at + ".\n\n"
       "Keep this email: the link above is the only key to the message. If it is lost,\n"
-      "the message cannot be opened, and the sender will need to send it again.\n";
+      "the message cannot be opened, and the sender will need to send it again.\n" +
+      (support_text.empty() ? "" : "\n" + support_text);
   std::string html =
       "<!doctype html><html><body>"
       "<p>" + EscapeHtml(n.sender_address) + " has sent you a secure message through " +
       EscapeHtml(n.organisation) + ".</p>"
-      "<p><a href=\"" + EscapeHtml(n.portal_link) + "\">Open the secure message</a></p>"
+      "<p><a href=\"" + EscapeHtml(n.portal_link) + "\"" +
+      (colour ? " style=\"display:inline-block;padding:10px 18px;border-radius:4px;"
+                "color:#ffffff;background:" + n.accent_colour + ";text-decoration:none\""
+              : std::string()) +
+      ">Open the secure message</a></p>"
       "<p>" + (n.login ? "You will be asked to sign in, or to create an account the first "
                          "time, to prove it is you. "
                        : "You will be asked to answer a question the sender chose, to prove it is you. ") +
       "The message can be read until " + EscapeHtml(n.expires_at) + ".</p>"
       "<p>Keep this email: the link is the only key to the message. If it is lost, the "
-      "message cannot be opened, and the sender will need to send it again.</p>"
+      "message cannot be opened, and the sender will need to send it again.</p>" +
+      (support_text.empty() ? std::string() : "<p>" + EscapeHtml(support_text) + "</p>") +
       "</body></html>";
 
   return Finish(message.get(), text, html);

@@ -20,6 +20,10 @@ struct NoticeContent {
   std::string expires_at;       // human-readable date
   std::string message_id_domain;
   bool login = false;           // the recipient signs in to a portal account (else: a question)
+  // A namespace's branding (issue 8): the link drawn as a button in its accent colour
+  // ("#rrggbb", checked when set), and how to reach its help. Empty: plain.
+  std::string accent_colour;
+  std::string support_contact;
 };
 
 // The RFC 5322 message, CRLF line endings, ready for SMTP or the outbox.

@@ -39,6 +39,31 @@ TEST(Notice, TellsLoginRecipientsTheySignIn) {
   EXPECT_EQ(mail->find("answer a question"), std::string::npos);
 }
 
+TEST(Notice, CarriesANamespacesColourAndSupportContact) {
+  NoticeContent n;
+  n.organisation = "North Clinic";
+  n.from_address = "notices@north.test";
+  n.to_address = "pat@home.test";
+  n.sender_address = "dr@north.test";
+  n.subject = "You have been sent a secure message";
+  n.portal_link = "https://portal.north.test/m/abc";
+  n.expires_at = "1 January 2030";
+  n.message_id_domain = "north.test";
+  n.accent_colour = "#0b5394";
+  n.support_contact = "help@north.test, 555-0100";
+  auto mail = BuildNoticeEmail(n);
+  ASSERT_TRUE(mail.ok());
+  std::string flat = *mail;
+  for (auto soft = flat.find("=\r\n"); soft != std::string::npos; soft = flat.find("=\r\n")) {
+    flat.erase(soft, 3);
+  }
+  EXPECT_NE(flat.find("background:#0b5394"), std::string::npos);
+  EXPECT_NE(flat.find("Contact North Clinic: help@north.test, 555-0100"), std::string::npos);
+  n.accent_colour = "red;background:url(x)";  // never into the style attribute
+  flat = *BuildNoticeEmail(n);
+  EXPECT_EQ(flat.find("url(x)"), std::string::npos);
+}
+
 TEST(Notice, SenderNoticesNameTheRecipientOnly) {
   SenderNotice n{"Springfield Clinic", "notices@clinic.example", "dr@clinic.example",
                  "pat@example.net", "sent on 2026-11-22 10:00 UTC (id 1a2b)", "2026-11-23 09:00 UTC",

@@ -79,6 +79,9 @@ class BrandingTest(NamespaceTestCase):
         _, notice = self.send("dr@springfield.example", "pat@example.net", "Springfield results")
         self.assertIn("Springfield General", str(notice["From"]))
         self.assertNotIn("Shelbyville", notice.as_string())
+        self.assertIn("Contact Springfield General: help@springfield.example or 555-0100",
+                      notice.get_body(preferencelist=("plain",)).get_content())
+        self.assertIn("background:#0b5394", notice.get_body(preferencelist=("html",)).get_content())
         link = notice_link(notice)
         # The link leads to the namespace's own portal host (the server's port kept).
         self.assertTrue(link.startswith(f"https://{SPRING_HOST}:{server.port}/m/"), link)
@@ -247,6 +250,17 @@ class MessageCenterTest(NamespaceTestCase):
         page = server.get(opened.header("location"), cookies=True)
         self.assertIn("Come in on Monday", page.text)
         appointment_rid = href.rsplit("/", 1)[1]
+        # From there, everything a reader does: download, print, reply.
+        eml = server.get(f"/r/{appointment_rid}/message.eml", cookies=True)
+        self.assertEqual(eml.status, 200)
+        self.assertIn(b"Come in on Monday", eml.body)
+        self.assertEqual(server.get(f"/r/{appointment_rid}/print", cookies=True).status, 200)
+        reply_form = server.get(f"/r/{appointment_rid}/reply", cookies=True)
+        replied = server.post(f"/r/{appointment_rid}/reply", files=[f"csrf={csrf_of(reply_form)}",
+                                                                    "text=Monday suits me"],
+                              cookies=True)
+        self.assertEqual(replied.status, 200, replied.text)
+        self.assertIn("Your reply was sent", replied.text)
         events = server.sql("SELECT type, detail FROM events WHERE recipient_id = '%s'" % appointment_rid)
         self.assertIn(("verified", "message center"), events)
 
@@ -275,8 +289,18 @@ class MessageCenterTest(NamespaceTestCase):
         self.assertEqual(shown.status, 200)
         self.assertIn("See you then", shown.text)
         self.assertEqual(len(self.inbox(SPRING_HOST, "?q=monday").text.split("/inbox/sent/")), 2)
+        # Replies count as sent too — the one written while the center was off does not.
+        self.assertNotIn("Re: Appointment", inbox.text)
+        lipid_href = re.search(r'href="(/inbox/open/[0-9a-f]+)">Lipid panel', inbox.text).group(1)
+        lipid_rid = lipid_href.rsplit("/", 1)[1]
+        self.assertEqual(server.get(lipid_href, cookies=True).status, 303)
+        reply_form = server.get(f"/r/{lipid_rid}/reply", cookies=True)
+        self.assertEqual(server.post(f"/r/{lipid_rid}/reply", files=[
+            f"csrf={csrf_of(reply_form)}", "text=Thanks for the lipid panel"], cookies=True).status, 200)
+        self.assertIn(">Re: Lipid panel</a>", self.inbox(SPRING_HOST).text)
 
         # Deleting a copy from the inbox's message takes it out of the center too.
+        self.assertEqual(server.get(href, cookies=True).status, 303)  # its session again
         page = server.get(f"/r/{appointment_rid}/delete", cookies=True)
         self.assertEqual(server.post(f"/r/{appointment_rid}/delete", form=[("csrf", csrf_of(page))],
                                      cookies=True).status, 200)
