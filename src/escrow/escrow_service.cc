@@ -537,8 +537,9 @@ Result<SecretBytes> EscrowService::OpenFromCenter(const LinkState& link, const s
   return data_key;
 }
 
-Result<OpenedManifest> EscrowService::ReadSent(const std::string& ns, const std::string& address,
-                                               const std::string& message_id) {
+Result<EscrowService::SentCopy> EscrowService::OpenSent(const std::string& ns,
+                                                        const std::string& address,
+                                                        const std::string& message_id) {
   auto message = messages_.Find(message_id);
   if (!message.ok()) return std::move(message).error();
   if (!message->has_value() || ns.empty() || (*message)->namespace_name != ns ||
@@ -550,7 +551,28 @@ Result<OpenedManifest> EscrowService::ReadSent(const std::string& ns, const std:
   if (!key.ok()) return std::move(key).error();
   auto data_key = CenterUnwrap(*key, (*message)->center_key, message_id, "sent");
   if (!data_key.ok()) return std::move(data_key).error();
-  return opener_.ReadManifest(**message, *data_key);
+  auto manifest = opener_.ReadManifest(**message, *data_key);
+  if (!manifest.ok()) return std::move(manifest).error();
+  return SentCopy{std::move(**message), std::move(*data_key), std::move(*manifest)};
+}
+
+Result<OpenedManifest> EscrowService::ReadSent(const std::string& ns, const std::string& address,
+                                               const std::string& message_id) {
+  auto sent = OpenSent(ns, address, message_id);
+  if (!sent.ok()) return std::move(sent).error();
+  return std::move(sent->manifest);
+}
+
+Result<std::pair<AttachmentInfo, SealedBlobReader>> EscrowService::SentAttachment(
+    const std::string& ns, const std::string& address, const std::string& message_id,
+    std::size_t index) {
+  auto sent = OpenSent(ns, address, message_id);
+  if (!sent.ok()) return std::move(sent).error();
+  const auto& attachments = sent->manifest.manifest.attachments;
+  if (index >= attachments.size()) return MakeError(ErrorCode::kNotFound, "no such attachment");
+  auto reader = opener_.OpenAttachment(sent->message, sent->data_key, attachments[index]);
+  if (!reader.ok()) return std::move(reader).error();
+  return std::make_pair(attachments[index], std::move(*reader));
 }
 
 Result<std::string> EscrowService::Compose(const std::string& ns, const std::string& address,

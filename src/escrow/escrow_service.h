@@ -178,6 +178,11 @@ class EscrowService {
   // kNotFound alike for unknown messages and others'.
   Result<OpenedManifest> ReadSent(const std::string& ns, const std::string& address,
                                   const std::string& message_id);
+  // One of its attachments (kNotFound as above, or for no such attachment).
+  Result<std::pair<AttachmentInfo, SealedBlobReader>> SentAttachment(const std::string& ns,
+                                                                     const std::string& address,
+                                                                     const std::string& message_id,
+                                                                     std::size_t index);
   // A new message from the center to someone who has sent the account a message the
   // center holds (that sender's latest message names the organisation account);
   // kPermissionDenied for anyone else.
@@ -227,6 +232,14 @@ class EscrowService {
     std::string colour, support;  // a namespace's; empty for the server's own
   };
   NamespacePortal PortalOf(const std::string& namespace_name) const;
+  // A message the account sent from the portal, opened with the center's copy of its key.
+  struct SentCopy {
+    MessageRecord message;
+    SecretBytes data_key;
+    OpenedManifest manifest;
+  };
+  Result<SentCopy> OpenSent(const std::string& ns, const std::string& address,
+                            const std::string& message_id);
   std::optional<NamespaceRecord> FindNamespace(const std::string& namespace_name) const;
   std::string PortalLink(const std::string& base_url, const std::string& recipient_id,
                          const SecretBytes& secret) const;

@@ -8,6 +8,7 @@
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <ctime>
 #include <set>
 
@@ -310,14 +311,43 @@ awaitable<Response> Portal::SentMessage(http::Request& req) {
                       d.SetValue("SENT", HumanTime(m.created_at));
                       d.SetValue("TEXT", m.text);
                       if (!m.attachments.empty()) d.ShowSection("HAS_ATTACHMENTS");
-                      for (const auto& a : m.attachments) {
+                      for (std::size_t i = 0; i < m.attachments.size(); ++i) {
                         auto* row = d.AddSectionDictionary("ATTACHMENT");
-                        row->SetValue("FILENAME", a.filename);
-                        row->SetValue("SIZE", HumanSize(a.size));
+                        row->SetValue("ID", message_id);
+                        row->SetIntValue("INDEX", static_cast<long>(i));
+                        row->SetValue("FILENAME", m.attachments[i].filename);
+                        row->SetValue("SIZE", HumanSize(m.attachments[i].size));
                       }
                     });
   r.Set("Cache-Control", "no-store");
   co_return r;
+}
+
+awaitable<Response> Portal::SentAttachment(http::Request& req) {
+  Brand brand = co_await AccountBrand(req);
+  auto signed_in = SignedIn(req);
+  if (!signed_in) co_return http::RedirectResponse("/account/login");
+  const AccountSession& account = signed_in->first;
+  const std::string message_id = req.params[0];
+  const std::string& n = req.params[1];
+  std::size_t index = 0;
+  auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
+  if (!IsHexId(message_id) || ec != std::errc() || ptr != n.data() + n.size()) {
+    co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
+  }
+  std::optional<Result<std::pair<AttachmentInfo, SealedBlobReader>>> opened;
+  co_await offloader_.Offload([&] {
+    opened.emplace(
+        escrow_.SentAttachment(account.namespace_name, account.address, message_id, index));
+  });
+  if (!opened->ok()) {
+    if (opened->error().code != ErrorCode::kNotFound) {
+      spdlog::error("portal: attachment of sent message {} not read: {}", message_id,
+                    opened->error().ToString());
+    }
+    co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
+  }
+  co_return AttachmentResponse((*opened)->first, std::move((*opened)->second));
 }
 
 Response Portal::ComposePage(const Brand& brand, const std::vector<std::string>& senders,

@@ -106,6 +106,8 @@ void Portal::Register(http::Router& router) {
   router.Add("GET", "/inbox", [this](http::Request& r) { return Inbox(r); });
   router.Add("GET", "/inbox/open/{rid}", [this](http::Request& r) { return OpenFromInbox(r); });
   router.Add("GET", "/inbox/sent/{id}", [this](http::Request& r) { return SentMessage(r); });
+  router.Add("GET", "/inbox/sent/{id}/attachments/{n}",
+             [this](http::Request& r) { return SentAttachment(r); });
   router.Add("GET", "/inbox/compose", [this](http::Request& r) { return ComposeForm(r); });
   router.Add(
       "POST", "/inbox/compose", [this](http::Request& r) { return SubmitCompose(r); },
@@ -547,7 +549,11 @@ awaitable<Response> Portal::Download(http::Request& req) {
   if (!manifest->ok() || !reader || !reader->ok()) {
     co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
   }
-  auto shared = std::make_shared<SealedBlobReader>(std::move(**reader));
+  co_return AttachmentResponse(info, std::move(**reader));
+}
+
+Response Portal::AttachmentResponse(const AttachmentInfo& info, SealedBlobReader reader) {
+  auto shared = std::make_shared<SealedBlobReader>(std::move(reader));
   auto hasher = std::make_shared<Sha256Hasher>();
   const std::string want = info.sha256;
   Response r;
@@ -571,7 +577,7 @@ awaitable<Response> Portal::Download(http::Request& req) {
     hasher->Update(chunk);
     return true;
   };
-  co_return r;
+  return r;
 }
 
 awaitable<Response> Portal::HomePage(http::Request& req) {

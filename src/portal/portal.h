@@ -186,6 +186,9 @@ class Portal {
   boost::asio::awaitable<http::Response> Inbox(http::Request& req);
   boost::asio::awaitable<http::Response> OpenFromInbox(http::Request& req);
   boost::asio::awaitable<http::Response> SentMessage(http::Request& req);
+  boost::asio::awaitable<http::Response> SentAttachment(http::Request& req);
+  // An attachment streamed as it is decrypted, checked against its signed digest.
+  static http::Response AttachmentResponse(const AttachmentInfo& info, SealedBlobReader reader);
   struct Composer {
     std::optional<http::Response> refused;
     Brand brand;

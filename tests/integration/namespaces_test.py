@@ -272,7 +272,13 @@ class MessageCenterTest(NamespaceTestCase):
         self.assertIn('<option value="dr@springfield.example"', form.text)
         self.assertIn('<option value="dr2@springfield.example"', form.text)
         mails = set(server.notices())
-        sent = self.compose(SPRING_HOST, "dr2@springfield.example", "Monday is fine", "See you then")
+        form = server.get("/inbox/compose", cookies=True)
+        note = os.path.join(server.tmp, "note.txt")
+        with open(note, "w") as f:
+            f.write("My insurance number is 12345.\n")
+        sent = server.post("/inbox/compose", files=[
+            f"csrf={csrf_of(form)}", "to=dr2@springfield.example", "subject=Monday is fine",
+            "text=See you then", f"files=@{note};type=text/plain"], cookies=True)
         self.assertEqual(sent.status, 200, sent.text)
         notice = self.mail(server, "dr2@springfield.example", "You have been sent", mails)
         self.assertIn("Springfield General", str(notice["From"]))
@@ -288,6 +294,9 @@ class MessageCenterTest(NamespaceTestCase):
         shown = server.get(sent_href, cookies=True)
         self.assertEqual(shown.status, 200)
         self.assertIn("See you then", shown.text)
+        attachment = re.search(r'href="(/inbox/sent/[0-9a-f]+/attachments/0)">note.txt',
+                               shown.text).group(1)
+        self.assertEqual(server.get(attachment, cookies=True).body, b"My insurance number is 12345.\n")
         self.assertEqual(len(self.inbox(SPRING_HOST, "?q=monday").text.split("/inbox/sent/")), 2)
         # Replies count as sent too — the one written while the center was off does not.
         self.assertNotIn("Re: Appointment", inbox.text)
@@ -379,6 +388,8 @@ class IsolationTest(NamespaceTestCase):
         self.assertEqual(not_there(f"/inbox/open/{sam_rid}", SPRING_HOST), absent)
         self.assertEqual(not_there(f"/inbox/sent/{sam_sent}", SPRING_HOST),
                          not_there(f"/inbox/sent/{random_rid}", SPRING_HOST))
+        self.assertEqual(not_there(f"/inbox/sent/{sam_sent}/attachments/0", SPRING_HOST),
+                         not_there(f"/inbox/sent/{random_rid}/attachments/0", SPRING_HOST))
         # Pat's message session opens Pat's copy only.
         opened = server.get(f"/inbox/open/{spring_rid}", cookies=True)
         self.assertEqual(opened.status, 303)

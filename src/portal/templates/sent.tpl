@@ -7,6 +7,6 @@
 </dl>
 <div class="text-body">{{TEXT}}</div>
 {{#HAS_ATTACHMENTS}}<h2>Attached files</h2>
-<ul class="attachments">{{#ATTACHMENT}}<li>{{FILENAME}} ({{SIZE}})</li>{{/ATTACHMENT}}</ul>{{/HAS_ATTACHMENTS}}
+<ul class="attachments">{{#ATTACHMENT}}<li><a href="/inbox/sent/{{ID}}/attachments/{{INDEX}}">{{FILENAME}}</a> ({{SIZE}})</li>{{/ATTACHMENT}}</ul>{{/HAS_ATTACHMENTS}}
 </article>
 <p><a href="/inbox">Back to your messages</a></p>
