@@ -16,3 +16,4 @@ fi
 python3 bench/api_bench.py --bin "$BIN" "${@:2}"
 python3 bench/smtp_bench.py --bin "$BIN"
 python3 bench/relay_bench.py --bin "$BIN"
+python3 bench/center_bench.py --bin "$BIN"

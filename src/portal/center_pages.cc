@@ -8,6 +8,8 @@
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <set>
@@ -23,6 +25,21 @@ using http::Response;
 namespace {
 
 constexpr int kMaxCenterItems = 500;
+constexpr std::size_t kPageSize = 50;
+
+// A query value, percent-encoded but for RFC 3986's unreserved characters.
+std::string QueryEscape(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
 
 std::string Field(const Result<std::vector<std::pair<std::string, std::string>>>& form,
                   std::string_view name) {
@@ -178,20 +195,97 @@ awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
                      "That code is not right. Enter the code your app shows now.");
 }
 
+namespace {
+
+// What the inbox shows: the search as asked, and the page of matching entries.
+struct InboxView {
+  std::string q, who, after_text, before_text, error;
+  std::optional<std::int64_t> after, before;
+  std::size_t page = 1;
+
+  explicit InboxView(std::string_view query_string) {
+    auto query = http::ParseForm(query_string);
+    q = Field(query, "q");
+    who = Field(query, "who");
+    after_text = Field(query, "after");
+    before_text = Field(query, "before");
+    if (!after_text.empty() && !(after = ParseDay(after_text))) error = "Enter dates as YYYY-MM-DD.";
+    if (!before_text.empty() && !(before = ParseDay(before_text))) {
+      error = "Enter dates as YYYY-MM-DD.";
+    }
+    const std::string p = Field(query, "page");
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), page);
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || page == 0 || page > 1000) {
+      page = 1;
+    }
+  }
+
+  bool searched() const { return !q.empty() || !who.empty() || after || before; }
+
+  bool Matches(const CenterEntry& e) const {
+    return (q.empty() || Contains(e.subject, q)) &&
+           (who.empty() || Contains(e.item.counterpart, who)) &&
+           (!after || e.item.created_at >= *after) &&
+           (!before || e.item.created_at < *before + 86400);
+  }
+
+  // "/inbox?page=N&q=…": another page of the same search.
+  std::string PageHref(std::size_t n) const {
+    return "/inbox?page=" + std::to_string(n) + "&q=" + QueryEscape(q) + "&who=" +
+           QueryEscape(who) + "&after=" + QueryEscape(after_text) +
+           "&before=" + QueryEscape(before_text);
+  }
+};
+
+void FillInbox(ctemplate::TemplateDictionary& d, const InboxView& view,
+               const std::vector<const CenterEntry*>& shown) {
+  d.SetValue("Q", view.q);
+  d.SetValue("WHO", view.who);
+  d.SetValue("AFTER", view.after_text);
+  d.SetValue("BEFORE", view.before_text);
+  if (!view.error.empty()) {
+    d.ShowSection("ERROR");
+    d.SetValue("ERROR_TEXT", view.error);
+  }
+  if (view.searched()) {
+    d.ShowSection("SEARCHED");
+    d.SetIntValue("COUNT", static_cast<long>(shown.size()));
+  }
+  d.ShowSection(shown.empty() ? "EMPTY" : "HAS_ITEMS");
+  // Newest first, a page at a time.
+  const std::size_t first = std::min(shown.size(), (view.page - 1) * kPageSize);
+  const std::size_t last = std::min(shown.size(), first + kPageSize);
+  if (first > 0 || last < shown.size()) {
+    auto* pages = d.AddSectionDictionary("PAGES");
+    pages->SetIntValue("FIRST", static_cast<long>(first + 1));
+    pages->SetIntValue("LAST", static_cast<long>(last));
+    pages->SetIntValue("TOTAL", static_cast<long>(shown.size()));
+    if (first > 0) pages->AddSectionDictionary("NEWER")->SetValue("HREF", view.PageHref(view.page - 1));
+    if (last < shown.size()) {
+      pages->AddSectionDictionary("OLDER")->SetValue("HREF", view.PageHref(view.page + 1));
+    }
+  }
+  for (std::size_t k = first; k < last; ++k) {
+    const CenterItem& item = shown[k]->item;
+    auto* row = d.AddSectionDictionary("ITEM");
+    row->SetValue("HREF", item.sent ? "/inbox/sent/" + item.message_id
+                                    : "/inbox/open/" + item.recipient_id);
+    row->SetValue("SUBJECT", shown[k]->subject.empty() ? "(no subject)" : shown[k]->subject);
+    row->ShowSection(item.sent ? "SENT" : "RECEIVED");
+    row->SetValue("COUNTERPART", item.counterpart);
+    row->SetValue("WHEN", HumanTime(item.created_at));
+    row->SetValue("EXPIRES", HumanTime(item.expires_at));
+  }
+}
+
+}  // namespace
+
 awaitable<Response> Portal::Inbox(http::Request& req) {
   Brand brand = co_await AccountBrand(req);
   auto signed_in = SignedIn(req);
   if (!signed_in) co_return http::RedirectResponse("/account/login");
   const AccountSession& account = signed_in->first;
-  auto query = http::ParseForm(req.query);
-  const std::string q = Field(query, "q"), who = Field(query, "who");
-  const std::string after_text = Field(query, "after"), before_text = Field(query, "before");
-  std::optional<std::int64_t> after, before;
-  std::string error;
-  if (!after_text.empty() && !(after = ParseDay(after_text))) error = "Enter dates as YYYY-MM-DD.";
-  if (!before_text.empty() && !(before = ParseDay(before_text))) {
-    error = "Enter dates as YYYY-MM-DD.";
-  }
+  const InboxView view(req.query);
   std::optional<Result<std::vector<CenterEntry>>> entries;
   co_await offloader_.Offload([&] {
     entries.emplace(escrow_.Center(account.namespace_name, account.address, kMaxCenterItems));
@@ -201,42 +295,15 @@ awaitable<Response> Portal::Inbox(http::Request& req) {
                   entries->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
-  const bool searched = !q.empty() || !who.empty() || after || before;
   std::vector<const CenterEntry*> shown;
   for (const auto& e : **entries) {
-    if (!q.empty() && !Contains(e.subject, q)) continue;
-    if (!who.empty() && !Contains(e.item.counterpart, who)) continue;
-    if (after && e.item.created_at < *after) continue;
-    if (before && e.item.created_at >= *before + 86400) continue;
-    shown.push_back(&e);
+    if (view.Matches(e)) shown.push_back(&e);
   }
-  Response r = Page(brand, error.empty() ? 200 : 400, "inbox.tpl", "Your secure messages",
+  Response r = Page(brand, view.error.empty() ? 200 : 400, "inbox.tpl", "Your secure messages",
                     [&](ctemplate::TemplateDictionary& d) {
                       d.SetValue("ADDRESS", account.address);
-                      d.SetValue("Q", q);
-                      d.SetValue("WHO", who);
-                      d.SetValue("AFTER", after_text);
-                      d.SetValue("BEFORE", before_text);
                       if (brand.message_center) d.ShowSection("CAN_COMPOSE");
-                      if (!error.empty()) {
-                        d.ShowSection("ERROR");
-                        d.SetValue("ERROR_TEXT", error);
-                      }
-                      if (searched) {
-                        d.ShowSection("SEARCHED");
-                        d.SetIntValue("COUNT", static_cast<long>(shown.size()));
-                      }
-                      d.ShowSection(shown.empty() ? "EMPTY" : "HAS_ITEMS");
-                      for (const CenterEntry* e : shown) {
-                        auto* row = d.AddSectionDictionary("ITEM");
-                        row->SetValue("HREF", e->item.sent ? "/inbox/sent/" + e->item.message_id
-                                                           : "/inbox/open/" + e->item.recipient_id);
-                        row->SetValue("SUBJECT", e->subject.empty() ? "(no subject)" : e->subject);
-                        row->ShowSection(e->item.sent ? "SENT" : "RECEIVED");
-                        row->SetValue("COUNTERPART", e->item.counterpart);
-                        row->SetValue("WHEN", HumanTime(e->item.created_at));
-                        row->SetValue("EXPIRES", HumanTime(e->item.expires_at));
-                      }
+                      FillInbox(d, view, shown);
                     });
   r.Set("Cache-Control", "no-store");
   co_return r;

@@ -2,6 +2,7 @@
 mail, portals chosen by host name, the Message Center, and isolation between
 namespaces and accounts."""
 import base64
+import concurrent.futures
 import json
 import os
 import re
@@ -318,6 +319,38 @@ class MessageCenterTest(NamespaceTestCase):
                                     % appointment_rid), [(0,)])
         self.assertEqual(server.get(href, cookies=True).status, 410)
 
+
+
+    def test_a_long_inbox_comes_a_page_at_a_time(self):
+        server = self.server
+        self.center("springfield", True)
+        self.send("dr@springfield.example", "lisa@example.net", "first", subject="Message 0",
+                  question=False)
+        server.host = SPRING_HOST
+        self.register(server, "lisa@example.net")
+
+        def send(i):
+            r = server.api("POST", "/api/v1/messages", json.dumps({
+                "from": "dr@springfield.example", "to": ["lisa@example.net"],
+                "subject": f"Message {i}", "text": "x"}))
+            self.assertEqual(r.status, 202, r.text)
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(send, range(1, 53)))
+        first = self.inbox(SPRING_HOST)
+        self.assertEqual(first.text.count("/inbox/open/"), 50)
+        self.assertIn("Messages 1 to 50 of 53.", first.text)
+        self.assertNotIn("Newer messages", first.text)
+        older = re.search(r'href="([^"]+)">Older messages', first.text).group(1).replace("&amp;", "&")
+        second = server.get(older, cookies=True)
+        self.assertEqual(second.text.count("/inbox/open/"), 3)
+        self.assertIn("Messages 51 to 53 of 53.", second.text)
+        self.assertIn("Newer messages", second.text)
+        # The search goes along from page to page.
+        searched = self.inbox(SPRING_HOST, "?q=message&who=dr%40springfield")
+        self.assertIn("53 matching", searched.text)
+        older = re.search(r'href="([^"]+)">Older messages', searched.text).group(1)
+        self.assertIn("q=message&amp;who=dr%40springfield", older)
+        self.assertEqual(self.inbox(SPRING_HOST, "?page=x").text.count("/inbox/open/"), 50)
 
 
 class IsolationTest(NamespaceTestCase):

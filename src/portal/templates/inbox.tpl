@@ -24,4 +24,6 @@
 {{#ITEM}}<li><a href="{{HREF}}">{{SUBJECT}}</a>
 <p class="small">{{#RECEIVED}}From {{COUNTERPART}}{{/RECEIVED}}{{#SENT}}You sent it to {{COUNTERPART}}{{/SENT}} · {{WHEN}} · available until {{EXPIRES}}</p></li>
 {{/ITEM}}</ul>{{/HAS_ITEMS}}
+{{#PAGES}}<nav aria-label="Pages of messages"><p>Messages {{FIRST}} to {{LAST}} of {{TOTAL}}.</p>
+<ul class="actions">{{#NEWER}}<li><a href="{{HREF}}">Newer messages</a></li>{{/NEWER}}{{#OLDER}}<li><a href="{{HREF}}">Older messages</a></li>{{/OLDER}}</ul></nav>{{/PAGES}}
 <p class="small">Messages are kept here until they expire. Only messages sent while this Message Center was on are listed.</p>
