@@ -187,12 +187,14 @@ awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
     co_return r;
   }
   tries->Failed();
-  if ((*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode) {
+  const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
+  if (replay) {
     spdlog::warn("portal: account {}: a used sign-in code was given again (replay refused)",
                  pending->account_id);
   }
   co_return CodePage(brand, "/account/login/code", FormToken("code", token),
-                     "That code is not right. Enter the code your app shows now.");
+                     replay ? "That code was already used. Wait for the next one."
+                            : "That code is not right. Enter the code your app shows now.");
 }
 
 namespace {

@@ -321,6 +321,35 @@ class MessageCenterTest(NamespaceTestCase):
 
 
 
+    def test_two_step_sign_in_at_the_portal(self):
+        server = self.server
+        self.center("springfield", True)
+        self.send("dr@springfield.example", "edna@example.net", "Iron 15", subject="Iron",
+                  question=False)
+        server.host = SPRING_HOST
+        self.register(server, "edna@example.net")
+        account = server.get("/account", cookies=True)
+        setup = server.post("/account/totp/start", form=[("csrf", csrf_of(account))], cookies=True)
+        key = re.search(r'<code class="key">([A-Z2-7]+)</code>', setup.text).group(1)
+        enrol_code, enrol_at = accounts.totp(key), time.time()
+        self.assertEqual(server.post("/account/totp/confirm", form=[
+            ("csrf", csrf_of(setup)), ("code", enrol_code)], cookies=True).status, 200)
+        first = self.sign_in_direct(SPRING_HOST, "edna@example.net")
+        self.assertEqual(first.status, 200, first.text)
+        self.assertIn("Enter your sign-in code", first.text)
+        # Half signed in: no inbox yet; the enrolment code is used up.
+        self.assertEqual(server.get("/inbox", cookies=True).status, 303)
+        replay = server.post("/account/login/code", form=[("csrf", csrf_of(first)),
+                                                          ("code", enrol_code)], cookies=True)
+        self.assertEqual(replay.status, 401)
+        self.assertIn("already used", replay.text)
+        time.sleep(max(0.0, 30 - (enrol_at % 30)) + 0.5)
+        done = server.post("/account/login/code", form=[("csrf", csrf_of(replay)),
+                                                        ("code", accounts.totp(key))], cookies=True)
+        self.assertEqual(done.status, 303, done.text)
+        self.assertEqual(done.header("location"), "/inbox")
+        self.assertIn(">Iron</a>", self.inbox(SPRING_HOST).text)
+
     def test_a_long_inbox_comes_a_page_at_a_time(self):
         server = self.server
         self.center("springfield", True)
