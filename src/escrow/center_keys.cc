@@ -21,6 +21,12 @@ std::string SubjectAad(const std::string& message_id) {
 }  // namespace
 
 Result<SecretBytes> CenterKeys::KeyOf(const std::string& namespace_name) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = known_.find(namespace_name); it != known_.end()) {
+      return SecretBytes(it->second.data(), it->second.size());
+    }
+  }
   auto ns = org_.FindNamespace(namespace_name);
   if (!ns.ok()) return std::move(ns).error();
   if (!ns->has_value()) return MakeError(ErrorCode::kNotFound, "no namespace " + namespace_name);
@@ -34,7 +40,11 @@ Result<SecretBytes> CenterKeys::KeyOf(const std::string& namespace_name) {
     if (!kept.ok()) return std::move(kept).error();
     sealed = std::move(*kept);
   }
-  return BoxOpenSecret(keys_.namespaces(), sealed, NamespaceKeyAad(namespace_name));
+  auto key = BoxOpenSecret(keys_.namespaces(), sealed, NamespaceKeyAad(namespace_name));
+  if (!key.ok()) return key;
+  std::lock_guard lock(mu_);
+  known_.emplace(namespace_name, SecretBytes(key->data(), key->size()));
+  return key;
 }
 
 Result<std::string> CenterWrap(const SecretBytes& namespace_key, const SecretBytes& message_key,

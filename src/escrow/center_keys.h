@@ -7,9 +7,12 @@
 // mode nobody but the recipient can open a message; with the Message Center, the
 // server can. Messages sealed while it is off have no such copy, whatever happens later.
 // Thread-safety: CenterKeys may be called concurrently (the first use of a namespace
-// is settled by the store). Blocking.
+// is settled by the store). Blocking. A namespace's key never changes once kept, so it
+// is remembered after its first use: an inbox does not read the namespace each time.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "base/result.h"
@@ -29,6 +32,8 @@ class CenterKeys {
  private:
   OrgStore& org_;
   const KeyRing& keys_;
+  std::mutex mu_;
+  std::map<std::string, SecretBytes> known_;  // by namespace name
 };
 
 // The message key wrapped for a recipient's copy (`holder` = the recipient id) or for

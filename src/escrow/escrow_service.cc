@@ -56,8 +56,12 @@ std::optional<NamespaceRecord> EscrowService::FindNamespace(
 }
 
 EscrowService::NamespacePortal EscrowService::PortalOf(const std::string& namespace_name) const {
+  return PortalOf(FindNamespace(namespace_name));
+}
+
+EscrowService::NamespacePortal EscrowService::PortalOf(const std::optional<NamespaceRecord>& ns) const {
   NamespacePortal p{settings_.organisation, settings_.public_url};
-  if (auto ns = FindNamespace(namespace_name)) {
+  if (ns) {
     if (!ns->display_name.empty()) p.organisation = ns->display_name;
     if (!ns->hosts.empty()) p.url = WithHost(p.url, ns->hosts.front());
     p.colour = ns->colour;
@@ -77,7 +81,8 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   // With its namespace's Message Center on, the server keeps a copy of the key: the
   // mode at sealing time decides, for good.
   std::optional<SecretBytes> center_key;
-  if (auto ns = FindNamespace(input.namespace_name); ns && ns->message_center) {
+  const std::optional<NamespaceRecord> ns = FindNamespace(input.namespace_name);
+  if (ns && ns->message_center) {
     if (!settings_.center) return MakeError(ErrorCode::kInternal, "no Message Center keys");
     auto key = settings_.center->KeyOf(ns->name);
     if (!key.ok()) return std::move(key).error();
@@ -96,7 +101,7 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   std::vector<QueueEntry> notices;
   std::vector<EventRecord> events;
   events.push_back({0, m.id, "", "accepted", now, client_address, ""});
-  const NamespacePortal portal = PortalOf(input.namespace_name);
+  const NamespacePortal portal = PortalOf(ns);
   for (std::size_t i = 0; i < escrow_count; ++i) {
     const RecipientRecord& r = m.recipients[i];
     NoticeContent notice;

@@ -232,6 +232,7 @@ class EscrowService {
     std::string colour, support;  // a namespace's; empty for the server's own
   };
   NamespacePortal PortalOf(const std::string& namespace_name) const;
+  NamespacePortal PortalOf(const std::optional<NamespaceRecord>& ns) const;
   // A message the account sent from the portal, opened with the center's copy of its key.
   struct SentCopy {
     MessageRecord message;

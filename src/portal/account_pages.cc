@@ -177,83 +177,60 @@ awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& 
   co_await offloader_.Offload([&] {
     key.emplace(escrow_.OpenByLogin(link, link_secret, address, req.client_address));
   });
-  if (!key->ok()) {
-    const Error& e = key->error();
-    Response r;
-    if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
-      r = ErrorPage(brand, 403, "This message is locked",
-                    "It was locked after too many wrong attempts, "
-                    "to protect it.",
-                    "Contact the sender; they can send it again.");
-    } else if (e.code == ErrorCode::kFailedPrecondition &&
-               (e.message == "expired" || e.message == "retracted" || e.message == "deleted")) {
-      LinkState gone = link;
-      gone.retracted = e.message == "retracted";
-      gone.deleted = e.message == "deleted";
-      r = GonePage(brand, gone);
-    } else {
-      spdlog::error("portal: message for recipient {} not opened for its account: {}",
-                    link.recipient.id, e.ToString());
-      r = ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
-    }
-    for (auto& c : cookies) r.headers.push_back(std::move(c));
-    co_return r;
-  }
-  std::string session = sessions_.Create(link.recipient.id, std::move(**key));
-  Response r = http::RedirectResponse("/r/" + link.recipient.id);
+  Response r = key->ok() ? Opened(link.recipient.id, std::move(**key))
+                         : NotOpened(brand, link, key->error());
   for (auto& c : cookies) r.headers.push_back(std::move(c));
-  r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, session,
-                                                  settings_.session_idle_seconds)});
-  r.headers.push_back({"Set-Cookie", CookieHeader(kLinkCookie, "", 0)});
   co_return r;
 }
 
-awaitable<Result<Portal::LinkedVisit>> Portal::CheckVisit(http::Request& req) {
+awaitable<Portal::LinkedVisit> Portal::CheckVisit(http::Request& req) {
   LinkedVisit visit;
+  visit.brand = co_await HostBrand(req);
+  const auto open_the_link_again = [&] {
+    return ErrorPage(visit.brand, 403, "Open the link in your email",
+                     "To read this message, open the link in the email that told you about it.",
+                     "For your security, the page needs that link each time you start.");
+  };
   visit.rid = req.params[0];
   visit.cookie = req.cookie(kLinkCookie).value_or("");
   auto token = ParseLinkToken(visit.cookie);
   if (!IsHexId(visit.rid) || !token.ok() || token->recipient_id != visit.rid) {
-    co_return MakeError(ErrorCode::kPermissionDenied, "no link");
+    visit.refused = open_the_link_again();
+    co_return visit;
   }
   visit.token = std::move(*token);
   std::optional<Result<LinkState>> link;
   co_await offloader_.Offload([&] {
     link.emplace(escrow_.CheckLink(visit.rid, visit.token.secret, req.client_address, false));
   });
-  if (!link->ok()) co_return std::move(*link).error();
+  if (!link->ok()) {
+    visit.refused = open_the_link_again();
+    co_return visit;
+  }
   visit.link = std::move(**link);
+  visit.brand = co_await NamespaceBrand(visit.link.message.namespace_name);
+  // A recipient who answers a question has no password to guess here.
+  if (visit.link.recipient.verification != "login") {
+    visit.refused = open_the_link_again();
+  } else if (visit.link.locked) {
+    visit.refused =
+        ErrorPage(visit.brand, 403, "This message is locked", "It can no longer be opened.");
+  } else if (visit.link.expired) {
+    visit.refused = GonePage(visit.brand, visit.link);
+  }
   co_return visit;
 }
 
-namespace {
-Response OpenTheLinkAgain(const std::function<Response(int, const std::string&, const std::string&,
-                                                       const std::string&)>& page) {
-  return page(403, "Open the link in your email",
-              "To read this message, open the link in the email that told you about it.",
-              "For your security, the page needs that link each time you start.");
-}
-}  // namespace
-
 awaitable<Response> Portal::SubmitLogin(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
-  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m,
-                                   const std::string& x) { return ErrorPage(brand, s, h, m, x); };
-  auto visit = co_await CheckVisit(req);
-  if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
-  if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
-  const LinkState& link = visit->link;
-  if (!FormTokenValid(req, "login", visit->cookie)) {
+  LinkedVisit visit = co_await CheckVisit(req);
+  if (visit.refused) co_return std::move(*visit.refused);
+  const Brand& brand = visit.brand;
+  const LinkState& link = visit.link;
+  if (!FormTokenValid(req, "login", visit.cookie)) {
     co_return ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
-  // A recipient who answers a question has no password to guess here.
-  if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) {
-    co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
-  }
-  if (link.expired) co_return GonePage(brand, link);
   const std::string password = Field(http::ParseForm(req.body), "password");
   const std::string account_key = AccountKey(link.message.namespace_name, link.recipient.address);
   std::int64_t wait = 0;
@@ -278,7 +255,7 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
       spdlog::info("portal: account {} signed in from {}", (*attempt)->account->id, req.client_address);
       std::vector<http::Header> cookies;
       cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token, settings_.session_idle_seconds)});
-      co_return co_await OpenForAccount(req, link, visit->token.secret,
+      co_return co_await OpenForAccount(req, link, visit.token.secret,
                                         (*attempt)->account->address, std::move(cookies));
     }
     case LoginAttempt::Outcome::kNeedCode: {
@@ -306,18 +283,15 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
                         "It was locked after too many wrong attempts, to protect it.",
                         "Contact the sender; they can send it again.");
   }
-  co_return LoginPage(brand, link, visit->cookie,
+  co_return LoginPage(brand, link, visit.cookie,
                       "That password is not right. " + AttemptsLeft(**left));
 }
 
 awaitable<Response> Portal::SubmitCode(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
-  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m,
-                                   const std::string& x) { return ErrorPage(brand, s, h, m, x); };
-  auto visit = co_await CheckVisit(req);
-  if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
-  if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
-  const LinkState& link = visit->link;
+  LinkedVisit visit = co_await CheckVisit(req);
+  if (visit.refused) co_return std::move(*visit.refused);
+  const Brand& brand = visit.brand;
+  const LinkState& link = visit.link;
   const std::string token = req.cookie(kAccountCookie).value_or("");
   auto pending = account_sessions_.Find(token);
   if (!pending || !pending->needs_code || pending->next_recipient != link.recipient.id) {
@@ -330,11 +304,6 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
                         "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
-  if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) {
-    co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
-  }
-  if (link.expired) co_return GonePage(brand, link);
   const std::string code = Field(http::ParseForm(req.body), "code");
   const std::string account_key = AccountKey(pending->namespace_name, pending->address);
   std::int64_t wait = 0;
@@ -355,7 +324,7 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
                  req.client_address);
     std::vector<http::Header> cookies;
     cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, fresh, settings_.session_idle_seconds)});
-    co_return co_await OpenForAccount(req, link, visit->token.secret, pending->address,
+    co_return co_await OpenForAccount(req, link, visit.token.secret, pending->address,
                                       std::move(cookies));
   }
   tries->Failed();
@@ -377,27 +346,19 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
 }
 
 awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
-  auto error_page = [this, &brand](int s, const std::string& h, const std::string& m,
-                                   const std::string& x) { return ErrorPage(brand, s, h, m, x); };
-  auto visit = co_await CheckVisit(req);
-  if (visit.ok()) brand = co_await NamespaceBrand(visit->link.message.namespace_name);
-  if (!visit.ok()) co_return OpenTheLinkAgain(error_page);
-  const LinkState& link = visit->link;
-  if (!FormTokenValid(req, "register", visit->cookie)) {
+  LinkedVisit visit = co_await CheckVisit(req);
+  if (visit.refused) co_return std::move(*visit.refused);
+  const Brand& brand = visit.brand;
+  const LinkState& link = visit.link;
+  if (!FormTokenValid(req, "register", visit.cookie)) {
     co_return ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.",
                         "Open the link in your email again.");
   }
-  if (link.recipient.verification != "login") co_return OpenTheLinkAgain(error_page);
-  if (link.locked) {
-    co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
-  }
-  if (link.expired) co_return GonePage(brand, link);
   auto form = http::ParseForm(req.body);
   const std::string password = Field(form, "password");
   if (password != Field(form, "password2")) {
-    co_return RegisterPage(brand, link, visit->cookie, "The two passwords are not the same.");
+    co_return RegisterPage(brand, link, visit.cookie, "The two passwords are not the same.");
   }
   // Each registration mails a link: count it, so nobody can flood a mailbox from here.
   std::int64_t wait = 0;
@@ -412,9 +373,9 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   if (!registered->ok()) {
     const Error& e = registered->error();
     if (e.code == ErrorCode::kInvalidArgument) {
-      co_return RegisterPage(brand, link, visit->cookie, e.message);
+      co_return RegisterPage(brand, link, visit.cookie, e.message);
     }
-    if (e.code == ErrorCode::kAlreadyExists) co_return LoginPage(brand, link, visit->cookie, "");
+    if (e.code == ErrorCode::kAlreadyExists) co_return LoginPage(brand, link, visit.cookie, "");
     spdlog::error("portal: registration failed: {}", e.ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }

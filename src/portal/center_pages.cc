@@ -332,25 +332,8 @@ awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
   if (!link->ok() || (!key->ok() && key->error().code == ErrorCode::kNotFound)) {
     co_return not_found();
   }
-  if (!key->ok()) {
-    const Error& e = key->error();
-    if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
-      co_return ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
-    }
-    if (e.code == ErrorCode::kFailedPrecondition) {
-      LinkState gone = **link;
-      gone.retracted = e.message == "retracted";
-      gone.deleted = e.message == "deleted";
-      co_return GonePage(brand, gone);
-    }
-    spdlog::error("portal: recipient {} not opened from the Message Center: {}", rid, e.ToString());
-    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
-  }
-  std::string session = sessions_.Create(rid, std::move(**key));
-  Response r = http::RedirectResponse("/r/" + rid);
-  r.headers.push_back(
-      {"Set-Cookie", CookieHeader(kSessionCookie, session, settings_.session_idle_seconds)});
-  co_return r;
+  if (!key->ok()) co_return NotOpened(brand, **link, key->error());
+  co_return Opened(rid, std::move(**key));
 }
 
 awaitable<Response> Portal::SentMessage(http::Request& req) {

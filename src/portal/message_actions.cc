@@ -129,10 +129,9 @@ awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool 
 }
 
 awaitable<Response> Portal::DownloadMessage(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
-  brand = copy.brand;
+  const Brand& brand = copy.brand;
   const Manifest& m = copy.manifest;
   ComposedMessage composed;
   composed.from = m.from;
@@ -170,10 +169,9 @@ awaitable<Response> Portal::DownloadMessage(http::Request& req) {
 }
 
 awaitable<Response> Portal::PrintView(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
-  brand = copy.brand;
+  const Brand& brand = copy.brand;
   const Manifest& m = copy.manifest;
   co_return Page(brand, 200, "print.tpl", m.subject.empty() ? "Secure message" : m.subject,
                  [&](ctemplate::TemplateDictionary& d) {
@@ -197,10 +195,9 @@ awaitable<Response> Portal::PrintView(http::Request& req) {
 }
 
 awaitable<Response> Portal::ConfirmDelete(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
-  brand = copy.brand;
+  const Brand& brand = copy.brand;
   co_return Page(
       brand, 200, "delete.tpl", "Delete this message?", [&](ctemplate::TemplateDictionary& d) {
         d.SetValue("RID", copy.link.recipient.id);
@@ -211,10 +208,9 @@ awaitable<Response> Portal::ConfirmDelete(http::Request& req) {
 }
 
 awaitable<Response> Portal::DeleteCopy(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, false);
   if (copy.refused) co_return std::move(*copy.refused);
-  brand = copy.brand;
+  const Brand& brand = copy.brand;
   if (!FormTokenValid(req, "delete", copy.session_token)) {
     co_return ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.");

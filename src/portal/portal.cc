@@ -488,28 +488,35 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
                              "That is not the right answer. You have " + left + " attempt" +
                                  (left == "1" ? "" : "s") + " left before the message is locked.");
     }
-    if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
-      co_return ErrorPage(brand, 403, "This message is locked",
-                          "It was locked after too many wrong answers, to protect it.",
-                          "Contact the sender; they can send it again.");
-    }
-    if (e.code == ErrorCode::kFailedPrecondition &&
-        (e.message == "expired" || e.message == "retracted" || e.message == "deleted")) {
-      LinkState gone = **link;
-      gone.retracted = e.message == "retracted";
-      gone.deleted = e.message == "deleted";
-      co_return GonePage(brand, gone);
-    }
-    spdlog::error("portal: answer for {} failed: {}", rid, e.ToString());
-    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+    co_return NotOpened(brand, **link, e);
   }
-  std::string session = sessions_.Create(rid, std::move(**key));
+  co_return Opened(rid, std::move(**key));
+}
+
+Response Portal::NotOpened(const Brand& brand, const LinkState& link, const Error& e) const {
+  if (e.code == ErrorCode::kFailedPrecondition && e.message == "locked") {
+    return ErrorPage(brand, 403, "This message is locked",
+                     "It was locked after too many wrong tries, to protect it.",
+                     "Contact the sender; they can send it again.");
+  }
+  if (e.code == ErrorCode::kFailedPrecondition &&
+      (e.message == "expired" || e.message == "retracted" || e.message == "deleted")) {
+    LinkState gone = link;
+    gone.retracted = e.message == "retracted";
+    gone.deleted = e.message == "deleted";
+    return GonePage(brand, gone);
+  }
+  spdlog::error("portal: recipient {} not opened: {}", link.recipient.id, e.ToString());
+  return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+}
+
+Response Portal::Opened(const std::string& rid, SecretBytes data_key) {
+  std::string session = sessions_.Create(rid, std::move(data_key));
   Response r = http::RedirectResponse("/r/" + rid);
-  r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, session,
-                                                  settings_.session_idle_seconds)});
-  // The link secret is no longer needed in this browser.
+  r.headers.push_back(
+      {"Set-Cookie", CookieHeader(kSessionCookie, session, settings_.session_idle_seconds)});
   r.headers.push_back({"Set-Cookie", CookieHeader(kLinkCookie, "", 0)});
-  co_return r;
+  return r;
 }
 
 awaitable<Response> Portal::Download(http::Request& req) {

@@ -101,6 +101,12 @@ class Portal {
   http::Response Page(const Brand& brand, int status, const std::string& page,
                       const std::string& title,
                       const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;
+  // Why a copy was not opened (`e` from Answer, OpenByLogin or OpenFromCenter): locked,
+  // gone (expired, withdrawn, deleted), or something of ours that went wrong.
+  http::Response NotOpened(const Brand& brand, const LinkState& link, const Error& e) const;
+  // The copy opened: its key in a new message session, and on to the message. The link
+  // cookie is no longer needed in this browser.
+  http::Response Opened(const std::string& rid, SecretBytes data_key);
   // A message that can no longer be opened: withdrawn by its sender, or expired.
   http::Response GonePage(const Brand& brand, const LinkState& link) const;
   http::Response ErrorPage(const Brand& brand, int status, const std::string& heading,
@@ -152,13 +158,16 @@ class Portal {
                                                         const SecretBytes& link_secret,
                                                         const std::string& address,
                                                         std::vector<http::Header> cookies);
-  // The link cookie's message, checked: for the login and registration forms.
+  // The link cookie's message, checked for a sign-in form: a login recipient's copy that
+  // can be opened, with its namespace's brand; or the page that says why not.
   struct LinkedVisit {
+    std::optional<http::Response> refused;
+    Brand brand;
     std::string rid, cookie;
     LinkToken token;
     LinkState link;
   };
-  boost::asio::awaitable<Result<LinkedVisit>> CheckVisit(http::Request& req);
+  boost::asio::awaitable<LinkedVisit> CheckVisit(http::Request& req);
   http::Response LoginPage(const Brand& brand, const LinkState& link, const std::string& link_token,
                            const std::string& error) const;
   http::Response RegisterPage(const Brand& brand, const LinkState& link,

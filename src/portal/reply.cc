@@ -114,10 +114,9 @@ Response Portal::ReplyPage(const Brand& brand, const SessionCopy& copy,
 }
 
 awaitable<Response> Portal::ReplyForm(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
-  brand = copy.brand;
+  const Brand& brand = copy.brand;
   co_return ReplyPage(brand, copy, "");
 }
 
@@ -181,11 +180,10 @@ std::optional<Response> Portal::UploadRefused(
 }
 
 awaitable<Response> Portal::SubmitReply(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
   // Who is replying is settled before a byte of the upload is read.
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
-  brand = copy.brand;
+  const Brand& brand = copy.brand;
   Upload up = co_await ReadUpload(req);
   auto again = [&](const std::string& error) { return ReplyPage(brand, copy, error); };
   if (auto refused = UploadRefused(brand, up, again, "reply", copy.session_token)) {
