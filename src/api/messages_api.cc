@@ -27,6 +27,10 @@ namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 
+// A user's key reaches that user's messages only; an administrator's (a key bound to
+// no user) the whole account's.
+MessageOwner OwnerOf(const Principal& principal) { return {principal.account, principal.user}; }
+
 Response Problems(const std::vector<InvalidParam>& problems) {
   return http::ProblemResponse(400, "Invalid request",
                                "The request has " + std::to_string(problems.size()) +
@@ -433,9 +437,9 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
   std::optional<Result<MessageStatus>> status;
   std::optional<Result<std::vector<QueueEntry>>> deliveries;
   const std::string id = req.params[0];
-  const std::string account = principal->account;
+  const MessageOwner owner = OwnerOf(*principal);
   co_await offloader_.Offload([&] {
-    status.emplace(escrow_.Status(id, account));
+    status.emplace(escrow_.Status(id, owner));
     if (status->ok()) deliveries.emplace(queue_.ForMessage(id));  // only once it is theirs
   });
   if (!status->ok()) co_return ErrorResponse(status->error());
@@ -492,7 +496,7 @@ awaitable<Response> MessagesApi::Retract(http::Request& req) {
   std::optional<sealpost::Status> done;
   const std::string id = req.params[0];
   co_await offloader_.Offload(
-      [&] { done.emplace(escrow_.Retract(id, principal->account, req.client_address)); });
+      [&] { done.emplace(escrow_.Retract(id, OwnerOf(*principal), req.client_address)); });
   if (!done->ok()) co_return ErrorResponse(done->error());
   co_return http::JsonResponse(200, json::serialize(json::object{{"id", id}, {"retracted", true}}));
 }
@@ -511,7 +515,7 @@ awaitable<Response> MessagesApi::Extend(http::Request& req) {
   const std::int64_t n = days->as_int64();
   const int clamped = static_cast<int>(std::clamp<std::int64_t>(n, 0, 100000));
   co_await offloader_.Offload(
-      [&] { set.emplace(escrow_.SetExpiry(id, principal->account, clamped, req.client_address)); });
+      [&] { set.emplace(escrow_.SetExpiry(id, OwnerOf(*principal), clamped, req.client_address)); });
   if (!set->ok()) co_return ErrorResponse(set->error());
   co_return http::JsonResponse(
       200, json::serialize(json::object{{"id", id}, {"expires_at", FormatRfc3339(**set)}}));
@@ -524,7 +528,7 @@ awaitable<Response> MessagesApi::Events(http::Request& req) {
   std::optional<Result<std::vector<EventRecord>>> events;
   const std::string id = req.params[0];
   co_await offloader_.Offload([&] {
-    status.emplace(escrow_.Status(id, principal->account));
+    status.emplace(escrow_.Status(id, OwnerOf(*principal)));
     if (status->ok()) events.emplace(escrow_.Events(id));  // only once it is theirs
   });
   if (!status->ok()) co_return ErrorResponse(status->error());

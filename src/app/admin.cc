@@ -135,6 +135,7 @@ struct Context {
   std::unique_ptr<ApiKeyStore> api_keys;
   std::unique_ptr<AddressBookStore> book_store;
   std::unique_ptr<QueueStore> queue;
+  std::unique_ptr<InboundStore> inbound;  // SMTP submissions: their dead letters
   std::unique_ptr<PortalAccountStore> portal_accounts;
   std::optional<policy::AddressBookDirectory> books;
   std::optional<policy::OrgDirectory> directory;
@@ -158,6 +159,7 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   c->api_keys = sqlite::NewApiKeyStore(*c->db);
   c->book_store = sqlite::NewAddressBookStore(*c->db);
   c->queue = sqlite::NewQueueStore(*c->db);
+  c->inbound = sqlite::NewInboundStore(*c->db);
   c->portal_accounts = sqlite::NewPortalAccountStore(*c->db);
   c->books.emplace(*c->book_store, c->keys->metadata(), c->clock);
   c->directory.emplace(*c->org, c->keys->metadata(), c->clock);
@@ -950,16 +952,34 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   auto* queue = admin->add_subcommand("queue", "The outbound queue")->require_subcommand(1);
   auto* queue_list = queue->add_subcommand("list", "List entries, newest first");
   queue_list->add_option("--state", args->state, "queued, in_flight, deferred, delivered, bounced, expired, "
-                        "standby, replanned or superseded");
+                        "standby, replanned, superseded, or dead_letter (submissions that could "
+                        "not be processed)");
   queue_list->add_option("--limit", args->limit, "at most this many (default 50)")->check(CLI::Range(1, 100000));
   queue_list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    // Submissions that could not be processed come first: they wait for a person.
+    auto dead = c.inbound->DeadLetters(a.limit);
+    if (!dead.ok()) return std::move(dead).error();
+    if (a.state.empty() || a.state == "dead_letter") {
+      if (!dead->empty()) {
+        std::cout << "Submissions that could not be processed (dead letters; their senders were "
+                     "told; `queue retry ID` tries again):\n";
+      }
+      for (const auto& d : *dead) {
+        std::cout << fmt::format("{:<32}  {:<11}  {:>3}  {:<20}  {}\n", d.id, "dead_letter",
+                                 d.attempts, FormatRfc3339(d.received_at),
+                                 SanitizeForLog(d.last_error, 200));
+      }
+      if (!a.state.empty()) return OkStatus();
+      if (!dead->empty()) std::cout << "\n";
+    }
     std::optional<QueueState> state;
     if (!a.state.empty()) {
       state = ParseQueueState(a.state);
       if (!state) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "unknown state \"" + a.state + "\" (queued, in_flight, deferred, "
-                         "delivered, bounced, expired, standby, replanned or superseded)");
+                         "delivered, bounced, expired, standby, replanned, superseded or "
+                         "dead_letter)");
       }
     }
     auto entries = c.queue->List(state, a.limit);
@@ -1000,9 +1020,14 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     }
     return OkStatus();
   }));
-  auto* queue_retry = queue->add_subcommand("retry", "Make a queued or deferred entry due now");
+  auto* queue_retry = queue->add_subcommand(
+      "retry", "Make a queued or deferred entry, or a dead letter, due now");
   queue_retry->add_option("id", args->name)->required();
   queue_retry->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    if (c.inbound->Revive(a.name, c.clock.NowUnix()).ok()) {
+      std::cout << "submission " << a.name << ": due now (tried afresh)\n";
+      return OkStatus();
+    }
     auto s = c.queue->RetryNow(a.name, c.clock.NowUnix());
     if (s.ok()) std::cout << "queue " << a.name << ": due now\n";
     return s;

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "base/client_key.h"
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/result.h"
@@ -137,6 +138,32 @@ TEST(PollingWorker, RunsWhenNotifiedAndRepeatsFullBatches) {
   worker.Stop();
   lock.lock();
   EXPECT_EQ(passes, 3);
+}
+
+}  // namespace
+}  // namespace sealpost
+
+namespace sealpost {
+namespace {
+
+TEST(ClientKey, AnIpv6ClientIsItsSlash64) {
+  const struct {
+    const char* address;
+    const char* want;
+  } cases[] = {
+      {"192.0.2.7", "192.0.2.7"},
+      {"2001:db8:1:2:a:b:c:d", "2001:db8:1:2::/64"},
+      {"2001:db8:1:2::ffff", "2001:db8:1:2::/64"},
+      {"2001:DB8:1:3::1", "2001:db8:1:3::/64"},
+      {"::1", "::/64"},
+      {"::ffff:192.0.2.7", "192.0.2.7"},
+      {"unknown", "unknown"},
+      {"", ""},
+  };
+  for (const auto& c : cases) EXPECT_EQ(ClientKey(c.address), c.want) << c.address;
+  // Two addresses of one /64 are one client; of neighbouring /64s, two.
+  EXPECT_EQ(ClientKey("2001:db8::1"), ClientKey("2001:db8::dead:beef:1:2"));
+  EXPECT_NE(ClientKey("2001:db8:0:0::1"), ClientKey("2001:db8:0:1::1"));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstdio>
+
 #include "crypto/random.h"
 
 namespace sealpost {
@@ -14,6 +16,42 @@ Result<std::string> HashSecret(std::string_view secret, const Argon2Params& para
     return MakeError(ErrorCode::kResourceExhausted, "not enough memory for Argon2id");
   }
   return std::string(out);
+}
+
+Result<SecretBytes> StretchSecret(std::string_view secret, std::string_view salt,
+                                  const Argon2Params& params) {
+  EnsureSodiumInitialised();
+  if (salt.size() != crypto_pwhash_SALTBYTES) {
+    return MakeError(ErrorCode::kInvalidArgument, "an Argon2id salt is 16 bytes");
+  }
+  SecretBytes out(32);
+  if (crypto_pwhash(out.data(), out.size(), secret.data(), secret.size(),
+                    reinterpret_cast<const unsigned char*>(salt.data()), params.ops_limit,
+                    params.mem_limit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return MakeError(ErrorCode::kResourceExhausted, "not enough memory for Argon2id");
+  }
+  return out;
+}
+
+std::string Argon2ParamsName(const Argon2Params& params) {
+  return "argon2id$v=19$m=" + std::to_string(params.mem_limit / 1024) +
+         ",t=" + std::to_string(params.ops_limit) + ",p=1";
+}
+
+Result<Argon2Params> ParseArgon2ParamsName(std::string_view name) {
+  constexpr std::string_view kPrefix = "argon2id$v=19$m=";
+  unsigned long long kib = 0, ops = 0;
+  char tail = 0;
+  const std::string text(name);
+  if (name.substr(0, kPrefix.size()) != kPrefix ||
+      std::sscanf(text.c_str() + kPrefix.size(), "%llu,t=%llu,p=1%c", &kib, &ops, &tail) != 2 ||
+      Argon2ParamsName({ops, static_cast<std::size_t>(kib) * 1024}) != name) {
+    return MakeError(ErrorCode::kInvalidArgument, "not an Argon2id parameter set");
+  }
+  if (kib < 8 || kib > 1024 * 1024 || ops < 1 || ops > 16) {
+    return MakeError(ErrorCode::kInvalidArgument, "Argon2id parameters out of bounds");
+  }
+  return Argon2Params{ops, static_cast<std::size_t>(kib) * 1024};
 }
 
 bool VerifySecret(std::string_view hash, std::string_view secret) {

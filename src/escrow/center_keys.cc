@@ -47,14 +47,37 @@ Result<SecretBytes> CenterKeys::KeyOf(const std::string& namespace_name) {
   return key;
 }
 
+namespace {
+
+// The key a copy is wrapped under: the namespace key, or — for a question copy — one
+// that needs the answer too.
+Result<SecretBytes> WrappingKey(const SecretBytes& namespace_key, const SecretBytes* answer_key,
+                                const std::string& message_id, const std::string& holder) {
+  if (!answer_key) return namespace_key.Copy();
+  SecretBytes ikm(namespace_key.size() + answer_key->size());
+  std::copy(namespace_key.data(), namespace_key.data() + namespace_key.size(), ikm.data());
+  std::copy(answer_key->data(), answer_key->data() + answer_key->size(),
+            ikm.data() + namespace_key.size());
+  return HkdfSha256(ikm.view(), "",
+                    "sealpost/center/answer-wrap/v1|" + message_id + "|" + holder);
+}
+
+}  // namespace
+
 Result<std::string> CenterWrap(const SecretBytes& namespace_key, const SecretBytes& message_key,
-                               const std::string& message_id, const std::string& holder) {
-  return BoxSeal(namespace_key, message_key.view(), WrapAadOf(message_id, holder));
+                               const std::string& message_id, const std::string& holder,
+                               const SecretBytes* answer_key) {
+  auto key = WrappingKey(namespace_key, answer_key, message_id, holder);
+  if (!key.ok()) return std::move(key).error();
+  return BoxSeal(*key, message_key.view(), WrapAadOf(message_id, holder));
 }
 
 Result<SecretBytes> CenterUnwrap(const SecretBytes& namespace_key, std::string_view wrapped,
-                                 const std::string& message_id, const std::string& holder) {
-  return BoxOpenSecret(namespace_key, wrapped, WrapAadOf(message_id, holder));
+                                 const std::string& message_id, const std::string& holder,
+                                 const SecretBytes* answer_key) {
+  auto key = WrappingKey(namespace_key, answer_key, message_id, holder);
+  if (!key.ok()) return std::move(key).error();
+  return BoxOpenSecret(*key, wrapped, WrapAadOf(message_id, holder));
 }
 
 Result<std::string> CenterSealSubject(const SecretBytes& namespace_key, std::string_view subject,

@@ -37,11 +37,16 @@ class CenterKeys {
 };
 
 // The message key wrapped for a recipient's copy (`holder` = the recipient id) or for
-// the sender's (`holder` = "sent"); AES-256-GCM bound to the message and holder.
+// the sender's (`holder` = "sent"); AES-256-GCM bound to the message and holder. A copy
+// verified by a question is wrapped under HKDF(namespace key | answer key) instead
+// (`answer_key`: the stretched answer, see AnswerKey in sealer.h), so the center, too,
+// opens it only with the answer — a reset password or a taken-over mailbox is not enough.
 Result<std::string> CenterWrap(const SecretBytes& namespace_key, const SecretBytes& message_key,
-                               const std::string& message_id, const std::string& holder);
+                               const std::string& message_id, const std::string& holder,
+                               const SecretBytes* answer_key = nullptr);
 Result<SecretBytes> CenterUnwrap(const SecretBytes& namespace_key, std::string_view wrapped,
-                                 const std::string& message_id, const std::string& holder);
+                                 const std::string& message_id, const std::string& holder,
+                                 const SecretBytes* answer_key = nullptr);
 // The subject, sealed for the inbox's list and search.
 Result<std::string> CenterSealSubject(const SecretBytes& namespace_key, std::string_view subject,
                                       const std::string& message_id);

@@ -169,12 +169,21 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   return result;
 }
 
+bool MessageOwner::Owns(const MessageRecord& message) const {
+  if (message.account != account) return false;
+  if (user.empty()) return true;
+  // A sender's messages carry their address as the envelope sender (the API and SMTP
+  // refuse any other for a user's credentials); compared as those checks compare.
+  return AsciiLower(message.sender) == AsciiLower(user) ||
+         CanonicalAddress(message.sender) == CanonicalAddress(user);
+}
+
 Result<MessageStatus> EscrowService::Status(const std::string& message_id,
-                                            const std::string& account) {
+                                            const MessageOwner& owner) {
   auto found = messages_.Find(message_id);
   if (!found.ok()) return std::move(found).error();
-  // Another account's message answers exactly like a missing one.
-  if (!found->has_value() || (*found)->account != account) {
+  // Another account's (or colleague's) message answers exactly like a missing one.
+  if (!found->has_value() || !owner.Owns(**found)) {
     return MakeError(ErrorCode::kNotFound, "no such message");
   }
   MessageStatus out;
@@ -245,6 +254,30 @@ Result<int> EscrowService::CountFailure(const LinkState& link, const std::string
   return settings_.max_answer_failures - *failures;
 }
 
+Result<SecretBytes> EscrowService::CheckAnswer(
+    const LinkState& link, const RecipientRecord& fresh, const std::string& normalised,
+    const std::string& client_address,
+    const std::function<Result<SecretBytes>(const SecretBytes&)>& unwrap) {
+  // Older copies kept an Argon2id hash to check answers against; newer ones keep
+  // nothing of the answer, so only unwrapping tells a right answer from a wrong one.
+  const bool hashed = fresh.answer_kdf.empty();
+  if (hashed && !VerifySecret(fresh.answer_hash, normalised)) return WrongAnswer(link, client_address);
+  auto answer_key = AnswerKey(fresh, normalised);
+  if (!answer_key.ok()) return std::move(answer_key).error();
+  auto key = unwrap(*answer_key);
+  if (!key.ok() && !hashed && key.error().code == ErrorCode::kIntegrity) {
+    return WrongAnswer(link, client_address);
+  }
+  return key;
+}
+
+Result<SecretBytes> EscrowService::WrongAnswer(const LinkState& link,
+                                               const std::string& client_address) {
+  auto left = CountFailure(link, client_address, "answer_failed");
+  if (!left.ok()) return std::move(left).error();
+  return MakeError(ErrorCode::kUnauthenticated, std::to_string(*left));
+}
+
 Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretBytes& link_secret,
                                           std::string_view answer,
                                           const std::string& client_address) {
@@ -257,12 +290,13 @@ Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretByt
     return MakeError(ErrorCode::kFailedPrecondition, "login");
   }
   const std::string normalised = NormaliseAnswer(answer);
-  if (!VerifySecret((*fresh)->answer_hash, normalised)) {
-    auto left = CountFailure(link, client_address, "answer_failed");
-    if (!left.ok()) return std::move(left).error();
-    return MakeError(ErrorCode::kUnauthenticated, std::to_string(*left));
-  }
-  auto key = UnwrapMessageKey(**fresh, link_secret, normalised);
+  auto key = CheckAnswer(link, **fresh, normalised, client_address,
+                         [&](const SecretBytes& answer_key) {
+                           auto kek = DeriveRecipientKek(**fresh, link_secret, answer_key);
+                           if (!kek.ok()) return Result<SecretBytes>(std::move(kek).error());
+                           return BoxOpenSecret(*kek, (*fresh)->wrapped_key,
+                                                WrapAad(link.message.id, link.recipient.id));
+                         });
   if (!key.ok()) return std::move(key).error();
   (void)messages_.ResetFailures(link.recipient.id);
   Record(link.message.id, link.recipient.id, "verified", client_address);
@@ -310,9 +344,9 @@ Result<LinkState> EscrowService::RecipientState(const std::string& recipient_id)
   return state;
 }
 
-sealpost::Status EscrowService::Retract(const std::string& message_id, const std::string& account,
-                              const std::string& client_address) {
-  auto status = Status(message_id, account);
+sealpost::Status EscrowService::Retract(const std::string& message_id, const MessageOwner& owner,
+                                        const std::string& client_address) {
+  auto status = Status(message_id, owner);
   if (!status.ok()) return std::move(status).error();
   const std::int64_t now = clock_.NowUnix();
   if (status->message.destroyed_at || now >= status->message.expires_at) {
@@ -330,13 +364,13 @@ sealpost::Status EscrowService::Retract(const std::string& message_id, const std
 }
 
 Result<std::int64_t> EscrowService::SetExpiry(const std::string& message_id,
-                                              const std::string& account, int days,
+                                              const MessageOwner& owner, int days,
                                               const std::string& client_address) {
   constexpr int kMaxDays = 3650;
   if (days < 1 || days > kMaxDays) {
     return MakeError(ErrorCode::kInvalidArgument, "must be from 1 to 3650 days", "expires_in_days");
   }
-  auto status = Status(message_id, account);
+  auto status = Status(message_id, owner);
   if (!status.ok()) return std::move(status).error();
   const std::int64_t now = clock_.NowUnix();
   if (status->message.destroyed_at || now >= status->message.expires_at) {
@@ -517,8 +551,13 @@ Result<std::vector<CenterEntry>> EscrowService::Center(const std::string& ns,
   return out;
 }
 
+Result<std::string> EscrowService::QuestionOf(const LinkState& link) const {
+  return OpenQuestion(link.recipient, keys_.metadata());
+}
+
 Result<SecretBytes> EscrowService::OpenFromCenter(const LinkState& link, const std::string& ns,
                                                   const std::string& address,
+                                                  const std::optional<std::string>& answer,
                                                   const std::string& client_address) {
   auto fresh = messages_.FindRecipient(link.recipient.id);
   if (!fresh.ok()) return std::move(fresh).error();
@@ -536,9 +575,25 @@ Result<SecretBytes> EscrowService::OpenFromCenter(const LinkState& link, const s
   }
   auto key = settings_.center->KeyOf(ns);
   if (!key.ok()) return std::move(key).error();
-  auto data_key = CenterUnwrap(*key, (*fresh)->center_key, link.message.id, link.recipient.id);
+  const RecipientRecord& copy = **fresh;
+  if (copy.verification != "question") {
+    auto data_key = CenterUnwrap(*key, copy.center_key, link.message.id, link.recipient.id);
+    if (!data_key.ok()) return std::move(data_key).error();
+    Record(link.message.id, link.recipient.id, "verified", client_address, "message center");
+    return data_key;
+  }
+  // The sender chose a question: being signed in (which a reset password or a taken-over
+  // mailbox gives) is not enough, wherever the copy is opened from.
+  if (!answer) return MakeError(ErrorCode::kFailedPrecondition, "question");
+  auto data_key = CheckAnswer(
+      link, copy, NormaliseAnswer(*answer), client_address, [&](const SecretBytes& answer_key) {
+        // Copies sealed before issue 18 were wrapped without the answer (checked by hash).
+        return CenterUnwrap(*key, copy.center_key, link.message.id, link.recipient.id,
+                            copy.answer_kdf.empty() ? nullptr : &answer_key);
+      });
   if (!data_key.ok()) return std::move(data_key).error();
-  Record(link.message.id, link.recipient.id, "verified", client_address, "message center");
+  (void)messages_.ResetFailures(link.recipient.id);
+  Record(link.message.id, link.recipient.id, "verified", client_address, "message center, answer");
   return data_key;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,18 @@ struct MessageStatus {
   bool expired = false;
 };
 
+// Whose messages a sender control reaches: an organisation account's (its
+// administrators), or — `user` set — only those one sender of it sent. Another's
+// message answers exactly as a missing one.
+struct MessageOwner {
+  MessageOwner(std::string account_name, std::string user_address = {})  // NOLINT: implicit
+      : account(std::move(account_name)), user(std::move(user_address)) {}
+  MessageOwner(const char* account_name) : account(account_name) {}  // NOLINT: implicit
+  std::string account;
+  std::string user;  // empty: every message of the account
+  bool Owns(const MessageRecord& message) const;
+};
+
 // Recipient status as reported: stored status, or "expired" once past the expiry.
 std::string ReportedStatus(const RecipientRecord& r, bool expired);
 
@@ -117,7 +130,7 @@ class EscrowService {
   std::unique_ptr<Draft> BeginDraft() const { return sealer_.Begin(); }
   Result<SubmitResult> Submit(std::unique_ptr<Draft> draft, const SealInput& input,
                               const std::string& client_address, SubmitExtras extras = {});
-  Result<MessageStatus> Status(const std::string& message_id, const std::string& account);
+  Result<MessageStatus> Status(const std::string& message_id, const MessageOwner& owner);
   Result<std::vector<EventRecord>> Events(const std::string& message_id);
 
   // kNotFound for unknown recipients and forged secrets alike.
@@ -171,9 +184,15 @@ class EscrowService {
                                           int limit);
   // Opens the account's copy from the center, without the link: kNotFound (alike for
   // unknown copies and other accounts' or namespaces' copies), kFailedPrecondition as
-  // Answer. Records "verified" with detail "message center".
+  // Answer. A copy the sender protected with a question needs its `answer` here too:
+  // kFailedPrecondition "question" without one, kUnauthenticated (attempts left, the
+  // failure counted toward the lock) for a wrong one. Records "verified".
   Result<SecretBytes> OpenFromCenter(const LinkState& link, const std::string& ns,
-                                     const std::string& address, const std::string& client_address);
+                                     const std::string& address,
+                                     const std::optional<std::string>& answer,
+                                     const std::string& client_address);
+  // The copy's question, opened (for pages that ask it without a link).
+  Result<std::string> QuestionOf(const LinkState& link) const;
   // A message the account sent from the portal (`message_id`), read from the center.
   // kNotFound alike for unknown messages and others'.
   Result<OpenedManifest> ReadSent(const std::string& ns, const std::string& address,
@@ -201,14 +220,14 @@ class EscrowService {
   // encrypted to their own key.
   void Delivered(const QueueEntry& entry);
 
-  // Sender controls (for `account`'s messages; others' answer kNotFound, as missing
+  // Sender controls (for `owner`'s messages; others' answer kNotFound, as missing
   // ones do). Retract destroys the keys at once — every link stops working — and then
   // the blobs; kFailedPrecondition when it is already gone (retracted or expired).
-  sealpost::Status Retract(const std::string& message_id, const std::string& account,
+  sealpost::Status Retract(const std::string& message_id, const MessageOwner& owner,
                            const std::string& client_address);
   // A new expiry `days` from now (1 to 3650), longer or shorter; kInvalidArgument out
   // of range; kFailedPrecondition once gone. Returns the new expiry.
-  Result<std::int64_t> SetExpiry(const std::string& message_id, const std::string& account,
+  Result<std::int64_t> SetExpiry(const std::string& message_id, const MessageOwner& owner,
                                  int days, const std::string& client_address);
   // The background sweep: expired messages' keys destroyed, then their blobs. Returns
   // how many were destroyed.
@@ -220,6 +239,14 @@ class EscrowService {
   Result<QueueEntry> SenderNoticeEntry(const LinkState& link, std::int64_t now,
                                        Result<std::string> (*build)(const SenderNotice&)) const;
   SenderNotice SenderNoticeFor(const LinkState& link, std::int64_t now) const;
+  // Checks an answer for `fresh` and, if right, returns what `unwrap` makes of the
+  // answer key; a wrong answer is counted (kUnauthenticated with the attempts left, or
+  // kFailedPrecondition "locked").
+  Result<SecretBytes> CheckAnswer(
+      const LinkState& link, const RecipientRecord& fresh, const std::string& normalised,
+      const std::string& client_address,
+      const std::function<Result<SecretBytes>(const SecretBytes&)>& unwrap);
+  Result<SecretBytes> WrongAnswer(const LinkState& link, const std::string& client_address);
   // kFailedPrecondition "locked", "expired" or "retracted" when `fresh` cannot be opened.
   sealpost::Status CheckOpenable(const LinkState& link, const RecipientRecord& fresh);
   void Record(const std::string& message_id, const std::string& recipient_id,

@@ -200,6 +200,13 @@ TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
   ASSERT_EQ(queue_->ForMessage(sent.message_id)->size(), 1u);  // the notice, not yet sent
   EXPECT_EQ(service_->Retract(sent.message_id, "other-account", "x").error().code,
             ErrorCode::kNotFound);  // not theirs: as if it did not exist
+  // A colleague in the same account (a user's credentials) reaches only their own mail.
+  const MessageOwner colleague{"default", "nurse@clinic.test"};
+  EXPECT_EQ(service_->Retract(sent.message_id, colleague, "x").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->SetExpiry(sent.message_id, colleague, 3, "x").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(service_->Status(sent.message_id, colleague).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(service_->Status(sent.message_id, MessageOwner{"default", "DR@clinic.test"}).ok());
   ASSERT_TRUE(service_->Retract(sent.message_id, "default", "192.0.2.5").ok());
   // The unsent notice is never sent.
   auto entries = *queue_->ForMessage(sent.message_id);
@@ -374,18 +381,52 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
 
   // Opened without the link, for the account of that address in that namespace only.
   auto state = *service_->RecipientState(rid);
-  auto data_key = service_->OpenFromCenter(state, "north", "PAT@home.test", "192.0.2.9");
+  auto data_key = service_->OpenFromCenter(state, "north", "PAT@home.test", std::nullopt, "192.0.2.9");
   ASSERT_TRUE(data_key.ok()) << data_key.error().ToString();
   EXPECT_EQ(service_->Read(state, *data_key, "192.0.2.9")->manifest.text, "Body of Held");
-  EXPECT_EQ(service_->OpenFromCenter(state, "", "pat@home.test", "x").error().code,
+  EXPECT_EQ(service_->OpenFromCenter(state, "", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(service_->OpenFromCenter(state, "south", "pat@home.test", "x").error().code,
+  EXPECT_EQ(service_->OpenFromCenter(state, "south", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(service_->OpenFromCenter(state, "north", "sam@home.test", "x").error().code,
+  EXPECT_EQ(service_->OpenFromCenter(state, "north", "sam@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
   auto before_state = *service_->RecipientState(before.recipients[0].id);
-  EXPECT_EQ(service_->OpenFromCenter(before_state, "north", "pat@home.test", "x").error().code,
+  EXPECT_EQ(service_->OpenFromCenter(before_state, "north", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
+
+  // A copy the sender protected with a question (issue 18.1): the center asks it too,
+  // and the center's wrapped key needs the answer — the namespace key alone is not enough.
+  SealInput asked;
+  asked.account = "default";
+  asked.from = "dr@clinic.test";
+  asked.subject = "Asked";
+  asked.text = "Body of Asked";
+  asked.expires_at = clock_.NowUnix() + 86400;
+  asked.namespace_name = "north";
+  asked.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why", false, ""});
+  auto asked_sent = service_->Submit(service_->BeginDraft(), asked, "192.0.2.1");
+  ASSERT_TRUE(asked_sent.ok()) << asked_sent.error().ToString();
+  const std::string asked_rid = asked_sent->recipients[0].id;
+  auto asked_copy = messages_->FindRecipient(asked_rid)->value();
+  ASSERT_FALSE(asked_copy.center_key.empty());
+  EXPECT_TRUE(asked_copy.answer_hash.empty());  // nothing faster than Argon2id to test
+  EXPECT_EQ(CenterUnwrap(key, asked_copy.center_key, asked_sent->message_id, asked_rid)
+                .error()
+                .code,
+            ErrorCode::kIntegrity);
+  auto asked_state = *service_->RecipientState(asked_rid);
+  EXPECT_EQ(service_->QuestionOf(asked_state).value(), "Pet's name?");
+  auto unasked = service_->OpenFromCenter(asked_state, "north", "pat@home.test", std::nullopt, "x");
+  EXPECT_EQ(unasked.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(unasked.error().message, "question");
+  auto wrong = service_->OpenFromCenter(asked_state, "north", "pat@home.test", "Fido", "x");
+  EXPECT_EQ(wrong.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(wrong.error().message, "4");  // attempts left: it counts toward the lock
+  auto right = service_->OpenFromCenter(asked_state, "north", "pat@home.test", " REX", "x");
+  ASSERT_TRUE(right.ok()) << right.error().ToString();
+  EXPECT_EQ(service_->Read(asked_state, *right, "x")->manifest.text, "Body of Asked");
+  EXPECT_EQ(messages_->FindRecipient(asked_rid)->value().failures, 0);
+  ASSERT_TRUE(service_->Retract(asked_sent->message_id, "default", "x").ok());
 
   // New messages go only to someone who has written to the account; the sender keeps
   // a copy for their own list.

@@ -16,8 +16,9 @@ bool LinkMatches(const RecipientRecord& recipient, const SecretBytes& link_secre
 Result<SecretBytes> UnwrapMessageKey(const RecipientRecord& recipient,
                                      const SecretBytes& link_secret,
                                      std::string_view normalised_answer) {
-  auto kek = DeriveRecipientKek(link_secret, normalised_answer, recipient.kek_salt,
-                                recipient.message_id, recipient.id);
+  auto answer_key = AnswerKey(recipient, normalised_answer);
+  if (!answer_key.ok()) return std::move(answer_key).error();
+  auto kek = DeriveRecipientKek(recipient, link_secret, *answer_key);
   if (!kek.ok()) return std::move(kek).error();
   return BoxOpenSecret(*kek, recipient.wrapped_key, WrapAad(recipient.message_id, recipient.id));
 }

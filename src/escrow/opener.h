@@ -26,7 +26,8 @@ struct OpenedManifest {
 // Constant-time check that `link_secret` belongs to the recipient.
 bool LinkMatches(const RecipientRecord& recipient, const SecretBytes& link_secret);
 
-// kIntegrity when the link secret or the answer is wrong.
+// kIntegrity when the link secret or the answer is wrong. One Argon2id for a copy whose
+// answer is stretched (see sealer.h): call it off the event loop.
 Result<SecretBytes> UnwrapMessageKey(const RecipientRecord& recipient,
                                      const SecretBytes& link_secret,
                                      std::string_view normalised_answer);

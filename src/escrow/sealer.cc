@@ -18,17 +18,26 @@ std::string AttachmentLabel(const std::string& message_id, const std::string& bl
   return "attachment|" + message_id + "|" + blob_id;
 }
 
-Result<SecretBytes> DeriveRecipientKek(const SecretBytes& link_secret,
-                                       std::string_view normalised_answer,
-                                       std::string_view salt, const std::string& message_id,
-                                       const std::string& recipient_id) {
-  SecretBytes ikm(link_secret.size() + 1 + normalised_answer.size());
+Result<SecretBytes> AnswerKey(const RecipientRecord& recipient,
+                              std::string_view normalised_answer) {
+  if (recipient.answer_kdf.empty()) return SecretBytes(normalised_answer.data(), normalised_answer.size());
+  auto params = ParseArgon2ParamsName(recipient.answer_kdf);
+  if (!params.ok()) return std::move(params).error();
+  return StretchSecret(normalised_answer, recipient.kek_salt, *params);
+}
+
+Result<SecretBytes> DeriveRecipientKek(const RecipientRecord& recipient,
+                                       const SecretBytes& link_secret,
+                                       const SecretBytes& answer_key) {
+  SecretBytes ikm(link_secret.size() + 1 + answer_key.size());
   std::copy(link_secret.data(), link_secret.data() + link_secret.size(), ikm.data());
   ikm.data()[link_secret.size()] = 0;
-  std::copy(normalised_answer.begin(), normalised_answer.end(),
+  std::copy(answer_key.data(), answer_key.data() + answer_key.size(),
             ikm.data() + link_secret.size() + 1);
-  return HkdfSha256(ikm.view(), salt,
-                    "sealpost/escrow/kek/v1|" + message_id + "|" + recipient_id);
+  const char* version = recipient.answer_kdf.empty() ? "v1" : "v2";
+  return HkdfSha256(ikm.view(), recipient.kek_salt,
+                    std::string("sealpost/escrow/kek/") + version + "|" + recipient.message_id +
+                        "|" + recipient.id);
 }
 
 std::string WrapAad(const std::string& message_id, const std::string& recipient_id) {
@@ -199,21 +208,22 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
     }
     r.verification = in.login ? "login" : "question";
     r.kek_salt = RandomBytes(16);
-    auto kek = DeriveRecipientKek(link_secret, answer, r.kek_salt, message_id_, r.id);
+    // The answer is stretched once, here; nothing faster to test is kept.
+    if (!in.login) r.answer_kdf = Argon2ParamsName(argon);
+    auto answer_key = AnswerKey(r, answer);
+    if (!answer_key.ok()) return std::move(answer_key).error();
+    auto kek = DeriveRecipientKek(r, link_secret, *answer_key);
     if (!kek.ok()) return std::move(kek).error();
     auto wrapped = BoxSeal(*kek, data_key.view(), WrapAad(message_id_, r.id));
     if (!wrapped.ok()) return std::move(wrapped).error();
     r.wrapped_key = std::move(*wrapped);
     r.link_check = LinkCheck(link_secret, r.id);
     if (center_key) {
-      auto held = CenterWrap(*center_key, data_key, message_id_, r.id);
+      // A question copy asks its question in the Message Center too.
+      auto held = CenterWrap(*center_key, data_key, message_id_, r.id,
+                             in.login ? nullptr : &*answer_key);
       if (!held.ok()) return std::move(held).error();
       r.center_key = std::move(*held);
-    }
-    if (!in.login) {
-      auto hash = HashSecret(answer, argon);
-      if (!hash.ok()) return std::move(hash).error();
-      r.answer_hash = std::move(*hash);
     }
     auto question = BoxSeal(sealer_.metadata_key_, in.login ? "" : in.question, QuestionAad(r.id));
     if (!question.ok()) return std::move(question).error();

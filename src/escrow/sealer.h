@@ -3,16 +3,20 @@
 // A fresh 256-bit message key encrypts every blob of the message (manifest and each
 // attachment) with the segmented AEAD. For each recipient:
 //   link secret  = 256 random bits, carried only in the recipient's notice link
-//   KEK          = HKDF-SHA256(ikm  = link secret | 0x00 | normalised answer,
-//                              salt = 16 random bytes (stored),
-//                              info = "sealpost/escrow/kek/v1|" message id "|" recipient id)
+//   salt         = 16 random bytes (stored)
+//   answer key   = Argon2id(normalised answer, salt), parameters stored (`answer_kdf`)
+//   KEK          = HKDF-SHA256(ikm  = link secret | 0x00 | answer key, salt,
+//                              info = "sealpost/escrow/kek/v2|" message id "|" recipient id)
 //   wrapped key  = AES-256-GCM(KEK, message key), bound to the message and recipient
 //   link check   = HMAC-SHA256(link secret, "sealpost/link-check/v1|" recipient id)
-//   answer hash  = Argon2id(normalised answer)
-// The server keeps the wrapped key, the salt, the link check and the answer hash:
-// nothing it stores opens the message without both the link secret and the answer.
+// The server keeps the wrapped key, the salt, the parameters and the link check, and
+// nothing derived from the answer alone: an answer is checked by unwrapping. So nothing
+// it stores opens the message without both the link secret and the answer, and someone
+// holding a link and a copy of the database pays one Argon2id per guessed answer.
+// Copies sealed before issue 18 ("v1": answer key = the bare answer, info ".../kek/v1|",
+// plus an Argon2id `answer_hash` to check answers) still open.
 // A recipient who verifies by portal login instead has no answer: the KEK comes from
-// the link secret alone (the answer part empty), so the key is still only in the link,
+// the link secret alone (v1, answer empty), so the key is still only in the link,
 // and the portal unwraps it only for a signed-in, confirmed account of that address.
 // The manifest is signed with the organisation's Ed25519 key before it is sealed.
 //
@@ -165,10 +169,14 @@ std::string ManifestLabel(const std::string& message_id, const std::string& blob
 std::string AttachmentLabel(const std::string& message_id, const std::string& blob_id);
 
 // The per-recipient key derivations, shared with the opener.
-Result<SecretBytes> DeriveRecipientKek(const SecretBytes& link_secret,
-                                       std::string_view normalised_answer,
-                                       std::string_view salt, const std::string& message_id,
-                                       const std::string& recipient_id);
+// What the recipient's answer contributes to their keys: Argon2id of the answer for
+// copies with `answer_kdf`, else the normalised answer as it is (v1; empty for login).
+// Costs one Argon2id for a stretched copy: call it off the event loop.
+Result<SecretBytes> AnswerKey(const RecipientRecord& recipient,
+                              std::string_view normalised_answer);
+Result<SecretBytes> DeriveRecipientKek(const RecipientRecord& recipient,
+                                       const SecretBytes& link_secret,
+                                       const SecretBytes& answer_key);
 std::string WrapAad(const std::string& message_id, const std::string& recipient_id);
 std::string LinkCheck(const SecretBytes& link_secret, const std::string& recipient_id);
 std::string QuestionAad(const std::string& recipient_id);

@@ -149,7 +149,7 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
   if (signed_in && signed_in->first.namespace_name != link.message.namespace_name) signed_in.reset();
   if (signed_in) {
     if (AsciiLower(signed_in->first.address) == AsciiLower(link.recipient.address)) {
-      co_return co_await OpenForAccount(req, link, link_secret, signed_in->first.address, {});
+      co_return co_await OpenForAccount(req, link, link_secret, signed_in->first, {});
     }
     co_return InfoPage(brand, "This message is for another address",
                        {"You are signed in as " + signed_in->first.address +
@@ -170,14 +170,14 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
 
 awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& link,
                                            const SecretBytes& link_secret,
-                                           const std::string& address,
+                                           const AccountSession& account,
                                            std::vector<http::Header> cookies) {
   const Brand brand = co_await NamespaceBrand(link.message.namespace_name);
   std::optional<Result<SecretBytes>> key;
   co_await offloader_.Offload([&] {
-    key.emplace(escrow_.OpenByLogin(link, link_secret, address, req.client_address));
+    key.emplace(escrow_.OpenByLogin(link, link_secret, account.address, req.client_address));
   });
-  Response r = key->ok() ? Opened(link.recipient.id, std::move(**key))
+  Response r = key->ok() ? Opened(link.recipient.id, std::move(**key), account.account_id)
                          : NotOpened(brand, link, key->error());
   for (auto& c : cookies) r.headers.push_back(std::move(c));
   co_return r;
@@ -251,12 +251,12 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
     case LoginAttempt::Outcome::kSignedIn: {
       AccountSession session{(*attempt)->account->id, (*attempt)->account->namespace_name,
                              (*attempt)->account->address, false, "", {}};
-      std::string token = account_sessions_.Create(std::move(session));
+      std::string token = account_sessions_.Create(session);
       spdlog::info("portal: account {} signed in from {}", (*attempt)->account->id, req.client_address);
       std::vector<http::Header> cookies;
       cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token, settings_.session_idle_seconds)});
-      co_return co_await OpenForAccount(req, link, visit.token.secret,
-                                        (*attempt)->account->address, std::move(cookies));
+      co_return co_await OpenForAccount(req, link, visit.token.secret, session,
+                                        std::move(cookies));
     }
     case LoginAttempt::Outcome::kNeedCode: {
       AccountSession pending{(*attempt)->account->id, (*attempt)->account->namespace_name,
@@ -318,13 +318,15 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
   if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
     // A new session token once fully signed in: the half-signed-in one is dropped.
     account_sessions_.Remove(token);
-    std::string fresh = account_sessions_.Create(
-        {pending->account_id, pending->namespace_name, pending->address, false, "", {}});
+    const AccountSession signed_in{pending->account_id, pending->namespace_name,
+                                   pending->address,    false,
+                                   "",                  {}};
+    std::string fresh = account_sessions_.Create(signed_in);
     spdlog::info("portal: account {} signed in (two steps) from {}", pending->account_id,
                  req.client_address);
     std::vector<http::Header> cookies;
     cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, fresh, settings_.session_idle_seconds)});
-    co_return co_await OpenForAccount(req, link, visit.token.secret, pending->address,
+    co_return co_await OpenForAccount(req, link, visit.token.secret, signed_in,
                                       std::move(cookies));
   }
   tries->Failed();
@@ -365,7 +367,7 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
   auto tries = co_await PassGuards(
       req.client_address, AccountKey(link.message.namespace_name, link.recipient.address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
-  std::optional<Status> registered;
+  std::optional<Result<std::string>> registered;
   co_await offloader_.Offload([&] {
     registered.emplace(accounts_.Register(link.message.namespace_name, link.recipient.address,
                                           password, link.recipient.id));
@@ -376,17 +378,26 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
       co_return RegisterPage(brand, link, visit.cookie, e.message);
     }
     if (e.code == ErrorCode::kAlreadyExists) co_return LoginPage(brand, link, visit.cookie, "");
+    if (e.code == ErrorCode::kResourceExhausted) {
+      co_return ErrorPage(brand, 429, "Too many registrations",
+                          "Several registrations for this address are waiting to be confirmed.",
+                          "Open the newest confirmation email, or try again tomorrow.");
+    }
     spdlog::error("portal: registration failed: {}", e.ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   tries->Failed();  // a mail was sent: it counts
-  co_return InfoPage(brand, "Check your email",
-                     {"We sent a link to " + link.recipient.address +
-                          ". Open it to confirm the "
-                          "address is yours; you will then be taken to your message.",
-                      "The link works once, for 24 hours. If no email arrives in a few minutes, "
-                      "look in your spam folder, or open the link in the first email again to "
-                      "start over."});
+  Response r = InfoPage(brand, "Check your email",
+                        {"We sent a link to " + link.recipient.address +
+                             ". Open it in this browser to confirm the address is yours; you "
+                             "will then be taken to your message. In another browser, you will "
+                             "be asked for the password you just chose.",
+                         "The link works once, for 24 hours. If no email arrives in a few "
+                         "minutes, look in your spam folder, or open the link in the first "
+                         "email again to start over."});
+  r.headers.push_back({"Set-Cookie", CookieHeader(kRegistrantCookie, **registered,
+                                                  accounts_.confirm_seconds())});
+  co_return r;
 }
 
 awaitable<Response> Portal::ShowConfirm(http::Request& req) {
@@ -394,45 +405,95 @@ awaitable<Response> Portal::ShowConfirm(http::Request& req) {
   // A page with a button, not the confirmation itself: mail filters that follow links
   // must not confirm an address on their own.
   const std::string token = req.params[0];
-  std::optional<Result<PortalAccountRecord>> address;
-  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAccount(token, "confirm")); });
-  if (!address->ok()) {
-    co_return ErrorPage(brand, 404, "This link does not work",
-                        "It was already used, has expired, or was replaced by a newer one.",
-                        "Open the link in the email about your message again to start over.");
-  }
-  brand = co_await NamespaceBrand((*address)->namespace_name);
-  co_return Page(brand, 200, "confirm.tpl", "Confirm your email address",
-                 [&](ctemplate::TemplateDictionary& d) {
-                   d.SetValue("ADDRESS", (*address)->address);
-                   d.SetValue("TOKEN", token);
-                   d.SetValue("CSRF", FormToken("confirm", token));
-                 });
+  const std::string registrant = req.cookie(kRegistrantCookie).value_or("");
+  std::optional<Result<PendingRegistration>> pending;
+  co_await offloader_.Offload(
+      [&] { pending.emplace(accounts_.FindRegistration(token, registrant)); });
+  if (!pending->ok()) co_return ConfirmLinkDead(brand);
+  brand = co_await NamespaceBrand((*pending)->namespace_name);
+  co_return ConfirmPage(brand, **pending, token, 200, "");
+}
+
+Response Portal::ConfirmLinkDead(const Brand& brand) const {
+  return ErrorPage(brand, 404, "This link does not work",
+                   "It was already used, has expired, or the address was confirmed by another "
+                   "registration.",
+                   "Open the link in the email about your message again to start over.");
+}
+
+Response Portal::ConfirmPage(const Brand& brand, const PendingRegistration& pending,
+                             const std::string& token, int status,
+                             const std::string& error) const {
+  return Page(brand, status, "confirm.tpl", "Confirm your email address",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("ADDRESS", pending.address);
+                d.SetValue("TOKEN", token);
+                d.SetValue("CSRF", FormToken("confirm", token));
+                // Another browser than the one that registered: the registrant's
+                // password, so a link mailed for someone else's registration is no use.
+                if (!pending.from_this_browser) d.ShowSection("ASK_PASSWORD");
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
 }
 
 awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
   Brand brand = co_await HostBrand(req);
-  const std::string token = Field(http::ParseForm(req.body), "token");
+  auto form = http::ParseForm(req.body);
+  const std::string token = Field(form, "token");
   if (!FormTokenValid(req, "confirm", token)) {
     co_return ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.",
                         "Open the link in the email again.");
   }
+  const std::string registrant = req.cookie(kRegistrantCookie).value_or("");
+  const std::string password = Field(form, "password");
+  std::optional<Result<PendingRegistration>> pending;
+  co_await offloader_.Offload(
+      [&] { pending.emplace(accounts_.FindRegistration(token, registrant)); });
+  if (!pending->ok()) co_return ConfirmLinkDead(brand);
+  brand = co_await NamespaceBrand((*pending)->namespace_name);
+  // A password typed here is a guess like any other: the account guards count it.
+  std::optional<GuardTries> tries;
+  if (!(*pending)->from_this_browser) {
+    std::int64_t wait = 0;
+    tries = co_await PassGuards(req.client_address,
+                                AccountKey((*pending)->namespace_name, (*pending)->address), &wait);
+    if (!tries) co_return TooManyTries(brand, wait);
+  }
   std::optional<Result<std::pair<PortalAccountRecord, std::string>>> confirmed;
-  co_await offloader_.Offload([&] { confirmed.emplace(accounts_.Confirm(token)); });
+  co_await offloader_.Offload(
+      [&] { confirmed.emplace(accounts_.Confirm(token, registrant, password)); });
   if (!confirmed->ok()) {
-    co_return ErrorPage(brand, 404, "This link does not work",
-                        "It was already used, has expired, or was replaced by a newer one.",
-                        "Open the link in the email about your message again to start over.");
+    const Error& e = confirmed->error();
+    if (e.code == ErrorCode::kPermissionDenied) {
+      if (tries && !password.empty()) tries->Failed();
+      co_return ConfirmPage(brand, **pending, token, 403,
+                            password.empty()
+                                ? "Enter the password chosen when this address was registered."
+                                : "That is not the password chosen when this address was "
+                                  "registered.");
+    }
+    if (e.code == ErrorCode::kAlreadyExists) {
+      co_return InfoPage(brand, "This address already has an account",
+                         {"Open the link in the email about your message and sign in."});
+    }
+    if (e.code != ErrorCode::kNotFound) {
+      spdlog::error("portal: confirmation failed: {}", e.ToString());
+      co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+    }
+    co_return ConfirmLinkDead(brand);
   }
   const auto& [account, rid] = **confirmed;
-  brand = co_await NamespaceBrand(account.namespace_name);
   std::string session =
       account_sessions_.Create({account.id, account.namespace_name, account.address, false, "", {}});
   // On to the message: its link cookie, if still in this browser, opens it at once.
   Response r = http::RedirectResponse(rid.empty() ? "/account" : "/r/" + rid);
   r.headers.push_back({"Set-Cookie", CookieHeader(kAccountCookie, session,
                                                   settings_.session_idle_seconds)});
+  r.headers.push_back({"Set-Cookie", CookieHeader(kRegistrantCookie, "", 0)});
   co_return r;
 }
 
@@ -468,7 +529,7 @@ awaitable<Response> Portal::AccountPage(http::Request& req) {
                         !(*account)->value().sealed_totp.empty(), "", "");
 }
 
-awaitable<Response> Portal::Logout(http::Request& req) {
+awaitable<Response> Portal::Logout(http::Request& req, bool everywhere) {
   Brand brand = co_await AccountBrand(req);
   const std::string token = req.cookie(kAccountCookie).value_or("");
   if (!FormTokenValid(req, "account", token)) {
@@ -477,7 +538,12 @@ awaitable<Response> Portal::Logout(http::Request& req) {
   }
   // Ended on the server, not just forgotten by the browser: a copied cookie is dead too.
   if (auto session = account_sessions_.Find(token)) {
-    spdlog::info("portal: account {} signed out", session->account_id);
+    spdlog::info("portal: account {} signed out{}", session->account_id,
+                 everywhere ? " everywhere" : "");
+    if (everywhere && !session->needs_code) {
+      account_sessions_.RemoveAccount(session->account_id);
+      sessions_.RemoveAccount(session->account_id);
+    }
   }
   account_sessions_.Remove(token);
   if (auto message_session = req.cookie(kSessionCookie)) sessions_.Remove(*message_session);
@@ -711,8 +777,10 @@ awaitable<Response> Portal::SubmitReset(http::Request& req) {
     co_return ErrorPage(brand, 404, "This link does not work",
                         "It was already used or has expired.", "You can ask for a new one.");
   }
-  // Whoever held the old password is signed out everywhere.
+  // Whoever held the old password is signed out everywhere, and loses every message
+  // the account's sign-in opened.
   account_sessions_.RemoveAccount((*reset)->id);
+  sessions_.RemoveAccount((*reset)->id);
   Response r = InfoPage(brand, "Your password was changed",
                         {"To read your message, open the link in the email about it and sign in "
                          "with the new password."});

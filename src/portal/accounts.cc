@@ -25,6 +25,15 @@ std::string TotpAad(const std::string& account_id) { return "sealpost/portal/tot
 // The digest kept of a mailed link's token: its secret never reaches the database.
 std::string TokenHash(std::string_view token) { return Sha256("sealpost/portal/token/v1|" + std::string(token)); }
 
+// The digest kept of the cookie a registering browser is given.
+std::string RegistrantHash(std::string_view cookie) {
+  return Sha256("sealpost/portal/registrant/v1|" + std::string(cookie));
+}
+
+// Registrations that may wait for one address at once: enough for a person who tries
+// again, few enough that nobody fills a table through one address.
+constexpr int kMaxPendingRegistrations = 5;
+
 // A recovery code: ten base32 letters and digits in two groups ("k7mq2-xw4ta"), 50 bits.
 std::string NewRecoveryCode() {
   std::string code = AsciiLower(Base32Encode(RandomBytes(8)).substr(0, 10));
@@ -74,28 +83,23 @@ PortalAccounts::PortalAccounts(AccountSettings settings, PortalAccountStore& sto
   if (decoy.ok()) decoy_hash_ = std::move(*decoy);
 }
 
-Status PortalAccounts::MailLink(const PortalAccountRecord& account, const std::string& purpose,
-                                const std::string& recipient_id) {
+Status PortalAccounts::MailLink(const std::string& namespace_name, const std::string& address,
+                                const std::string& purpose, std::string& token,
+                                std::int64_t lifetime) {
   const std::int64_t now = clock_.NowUnix();
   const bool confirm = purpose == "confirm";
-  const std::int64_t lifetime = confirm ? settings_.confirm_seconds : settings_.reset_seconds;
-  std::string token = Base64UrlEncode(RandomBytes(kTokenBytes));
-  PortalTokenRecord record{TokenHash(token), account.id, purpose, recipient_id, now + lifetime};
-  auto stored = confirm ? store_.Register(account, record) : store_.PutToken(record);
-  if (!stored.ok()) return stored;
-
   AccountMail mail;
   mail.kind = confirm ? AccountMail::Kind::kConfirm : AccountMail::Kind::kReset;
   mail.organisation = settings_.organisation;
   std::string base = settings_.public_url;
-  if (auto ns = account.namespace_name.empty() || !settings_.find_namespace
+  if (auto ns = namespace_name.empty() || !settings_.find_namespace
                     ? std::nullopt
-                    : settings_.find_namespace(account.namespace_name)) {
+                    : settings_.find_namespace(namespace_name)) {
     if (!ns->display_name.empty()) mail.organisation = ns->display_name;
     if (!ns->hosts.empty()) base = WithHost(base, ns->hosts.front());
   }
   mail.from_address = settings_.mail_from;
-  mail.to_address = account.address;
+  mail.to_address = address;
   mail.link = base + (confirm ? "/account/confirm/" : "/account/reset/") + token;
   const std::int64_t hours = lifetime / 3600;
   mail.valid_for = hours >= 1 ? std::to_string(hours) + (hours == 1 ? " hour" : " hours")
@@ -105,7 +109,7 @@ Status PortalAccounts::MailLink(const PortalAccountRecord& account, const std::s
   WipeMemory(token.data(), token.size());
   if (!text.ok()) return std::move(text).error();
   // From the null sender: nothing should come back to an automatic message.
-  auto entry = SealQueueEntry(keys_.queue(), "", account.address, *text, now);
+  auto entry = SealQueueEntry(keys_.queue(), "", address, *text, now);
   WipeMemory(text->data(), text->size());
   if (!entry.ok()) return std::move(entry).error();
   auto queued = queue_.Record({}, {*entry}, {});
@@ -114,37 +118,72 @@ Status PortalAccounts::MailLink(const PortalAccountRecord& account, const std::s
   return OkStatus();
 }
 
-Status PortalAccounts::Register(const std::string& namespace_name, const std::string& address,
-                                std::string_view password, const std::string& recipient_id) {
+Result<std::string> PortalAccounts::Register(const std::string& namespace_name,
+                                             const std::string& address,
+                                             std::string_view password,
+                                             const std::string& recipient_id) {
   if (!IsValidAddress(address)) return MakeError(ErrorCode::kInvalidArgument, "not an address");
   if (std::string problem = PasswordProblem(password, address); !problem.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, problem, "password");
   }
   auto hash = HashSecret(password, settings_.argon);
   if (!hash.ok()) return std::move(hash).error();
-  PortalAccountRecord account;
-  account.id = NewId();
-  account.namespace_name = namespace_name;
-  account.address = address;
-  account.password_hash = std::move(*hash);
-  account.created_at = clock_.NowUnix();
-  auto mailed = MailLink(account, "confirm", recipient_id);
-  if (mailed.ok()) spdlog::info("portal: account {} registered, confirmation mailed", account.id);
-  return mailed;
+  const std::int64_t now = clock_.NowUnix();
+  std::string token = Base64UrlEncode(RandomBytes(kTokenBytes));
+  std::string registrant = Base64UrlEncode(RandomBytes(kTokenBytes));
+  PortalRegistrationRecord r{NewId(),
+                             namespace_name,
+                             address,
+                             std::move(*hash),
+                             TokenHash(token),
+                             RegistrantHash(registrant),
+                             recipient_id,
+                             now,
+                             now + settings_.confirm_seconds};
+  auto stored = store_.AddRegistration(r, kMaxPendingRegistrations);
+  if (!stored.ok()) return std::move(stored).error();
+  auto mailed = MailLink(namespace_name, address, "confirm", token, settings_.confirm_seconds);
+  if (!mailed.ok()) return std::move(mailed).error();
+  spdlog::info("portal: registration {} waits, confirmation mailed", r.id);
+  return registrant;
 }
 
-Result<std::pair<PortalAccountRecord, std::string>> PortalAccounts::Confirm(std::string_view token) {
-  const std::int64_t now = clock_.NowUnix();
-  auto taken = store_.TakeToken(TokenHash(token), "confirm", now);
-  if (!taken.ok()) return std::move(taken).error();
-  if (!taken->has_value()) return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
-  auto confirmed = store_.Confirm((*taken)->account_id, now);
+Result<PendingRegistration> PortalAccounts::FindRegistration(std::string_view token,
+                                                             std::string_view registrant) {
+  auto found = store_.FindRegistration(TokenHash(token), clock_.NowUnix());
+  if (!found.ok()) return std::move(found).error();
+  if (!found->has_value()) return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
+  PendingRegistration out;
+  out.namespace_name = (*found)->namespace_name;
+  out.address = (*found)->address;
+  out.from_this_browser = !registrant.empty() &&
+                          ConstantTimeEqual(RegistrantHash(registrant), (*found)->browser_hash);
+  return out;
+}
+
+Result<std::pair<PortalAccountRecord, std::string>> PortalAccounts::Confirm(
+    std::string_view token, std::string_view registrant, std::string_view password) {
+  auto found = store_.FindRegistration(TokenHash(token), clock_.NowUnix());
+  if (!found.ok()) return std::move(found).error();
+  if (!found->has_value()) return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
+  // The link proves the mailbox; the registering browser or the password chosen then
+  // proves the registrant. Someone else's link, clicked in the victim's browser, fails
+  // both, so holding a notice link is not enough to plant an account.
+  const bool same_browser = !registrant.empty() &&
+                            ConstantTimeEqual(RegistrantHash(registrant), (*found)->browser_hash);
+  if (!same_browser && (password.empty() || !VerifySecret((*found)->password_hash, password))) {
+    spdlog::warn("portal: registration {}: confirmation refused, registrant not proved",
+                 (*found)->id);
+    return MakeError(ErrorCode::kPermissionDenied, "registrant not proved", "password");
+  }
+  auto confirmed = store_.ConfirmRegistration(TokenHash(token), NewId(), clock_.NowUnix());
   if (!confirmed.ok()) return std::move(confirmed).error();
-  auto account = store_.Find((*taken)->account_id);
-  if (!account.ok()) return std::move(account).error();
-  if (!account->has_value()) return MakeError(ErrorCode::kNotFound, "no such account");
-  spdlog::info("portal: account {} confirmed", (*account)->id);
-  return std::make_pair(std::move(**account), (*taken)->recipient_id);
+  if (!confirmed->has_value()) {
+    return MakeError(ErrorCode::kNotFound, "unknown, used or expired link");
+  }
+  spdlog::info("portal: registration {} confirmed as account {}", (*found)->id,
+               (*confirmed)->id);
+  return std::make_pair(std::move(**confirmed), (*found)->recipient_id);
 }
 
 Result<LoginAttempt> PortalAccounts::Login(const std::string& namespace_name,
@@ -216,7 +255,12 @@ Status PortalAccounts::RequestReset(const std::string& namespace_name, const std
   auto found = store_.FindByAddress(namespace_name, address);
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value() || !(*found)->confirmed_at) return OkStatus();
-  auto mailed = MailLink(**found, "reset", "");
+  const std::int64_t now = clock_.NowUnix();
+  std::string token = Base64UrlEncode(RandomBytes(kTokenBytes));
+  auto stored = store_.PutToken(
+      {TokenHash(token), (*found)->id, "reset", "", now + settings_.reset_seconds});
+  if (!stored.ok()) return stored;
+  auto mailed = MailLink(namespace_name, (*found)->address, "reset", token, settings_.reset_seconds);
   if (mailed.ok()) spdlog::info("portal: account {}: password reset link mailed", (*found)->id);
   return mailed;
 }

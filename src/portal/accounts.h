@@ -62,6 +62,13 @@ struct LoginAttempt {
   std::optional<PortalAccountRecord> account;  // set from kNeedCode on
 };
 
+// A registration waiting for confirmation, as its link's page shows it.
+struct PendingRegistration {
+  std::string namespace_name;
+  std::string address;
+  bool from_this_browser = false;  // the registering browser: no password needed
+};
+
 struct TotpEnrolment {
   SecretBytes secret;
   std::string uri;  // otpauth://…, for the QR code
@@ -86,13 +93,24 @@ class PortalAccounts {
                  const KeyRing& keys, const Clock& clock, std::function<void()> notify_queue);
 
   // Registers `address` (fixed by the message the visitor's link opened) and mails the
-  // confirmation link, which leads on to `recipient_id`. kInvalidArgument with the
-  // password's problem; kAlreadyExists when a confirmed account has the address.
-  Status Register(const std::string& namespace_name, const std::string& address,
-                  std::string_view password, const std::string& recipient_id);
-  // Takes a confirmation link's token: the account, now confirmed, and the recipient
-  // id to go on to. kNotFound for unknown, used or expired links.
-  Result<std::pair<PortalAccountRecord, std::string>> Confirm(std::string_view token);
+  // confirmation link, which leads on to `recipient_id`. Other registrations waiting
+  // for the address stay (the first to be confirmed wins). Returns the secret for the
+  // registering browser's cookie, which proves the registrant at confirmation.
+  // kInvalidArgument with the password's problem; kAlreadyExists when a confirmed
+  // account has the address; kResourceExhausted when too many wait for it.
+  Result<std::string> Register(const std::string& namespace_name, const std::string& address,
+                               std::string_view password, const std::string& recipient_id);
+  // A confirmation link's registration, to show its form; `registrant`: the browser's
+  // cookie, if any. kNotFound for unknown, used or expired links.
+  Result<PendingRegistration> FindRegistration(std::string_view token, std::string_view registrant);
+  // Confirms with the mailed link's token and proof of the registrant: the registering
+  // browser's cookie, or the password chosen at registration. The account, confirmed,
+  // and the recipient id to go on to; every other registration for the address is
+  // cancelled. kNotFound for unknown, used or expired links; kPermissionDenied when the
+  // registrant is not proved; kAlreadyExists when the address has an account by now.
+  Result<std::pair<PortalAccountRecord, std::string>> Confirm(std::string_view token,
+                                                              std::string_view registrant,
+                                                              std::string_view password);
   // The first step: kSignedIn, kWrong, or kNeedCode when two-factor login is on.
   Result<LoginAttempt> Login(const std::string& namespace_name, const std::string& address,
                              std::string_view password);
@@ -102,7 +120,7 @@ class PortalAccounts {
   // Mails a reset link when a confirmed account has `address`; OK either way, so the
   // answer tells nobody whether it has.
   Status RequestReset(const std::string& namespace_name, const std::string& address);
-  // Checks a mailed link's token ("confirm" or "reset") without using it, to show its
+  // Checks a mailed reset link's token without using it, to show its
   // form: the account. kNotFound for unknown, used or expired links.
   Result<PortalAccountRecord> LinkAccount(std::string_view token, const std::string& purpose);
   // Sets a new password from a reset link, which is then used up. Returns the account.
@@ -111,6 +129,7 @@ class PortalAccounts {
   Result<PortalAccountRecord> Reset(std::string_view token, std::string_view password);
 
   Result<std::optional<PortalAccountRecord>> Find(const std::string& account_id);
+  std::int64_t confirm_seconds() const { return settings_.confirm_seconds; }
   bool HasConfirmedAccount(const std::string& namespace_name, const std::string& address);
 
   // Two-factor enrolment: a fresh secret, kept by the caller (in the session) until a
@@ -123,8 +142,10 @@ class PortalAccounts {
   Status DisableTotp(const PortalAccountRecord& account, std::string_view password);
 
  private:
-  Status MailLink(const PortalAccountRecord& account, const std::string& purpose,
-                  const std::string& recipient_id);
+  // Mails `token`'s link ("confirm" or "reset") to `address`, in its namespace's name,
+  // and wipes the token.
+  Status MailLink(const std::string& namespace_name, const std::string& address,
+                  const std::string& purpose, std::string& token, std::int64_t lifetime);
   std::string RecoveryHash(const std::string& account_id, std::string_view code) const;
 
   AccountSettings settings_;

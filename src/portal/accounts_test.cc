@@ -27,11 +27,12 @@ class AccountsTest : public ::testing::Test {
     accounts_.emplace(settings, *store_, *queue_, *keys_, clock_, [this] { ++mailed_; });
   }
 
-  // The newest mailed link of `kind` ("confirm" or "reset"), read as its recipient would.
-  std::string MailedToken(const std::string& kind) {
+  // Every mailed link of `kind` ("confirm" or "reset"), oldest first, read as its
+  // recipient would.
+  std::vector<std::string> MailedTokens(const std::string& kind) {
     auto due = queue_->Due(clock_.NowUnix(), 100);
     EXPECT_TRUE(due.ok());
-    std::string token;
+    std::vector<std::string> tokens;
     for (const auto& q : *due) {
       auto mail = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
       for (auto soft = mail.find("=\r\n"); soft != std::string::npos; soft = mail.find("=\r\n")) {
@@ -39,15 +40,20 @@ class AccountsTest : public ::testing::Test {
       }
       const std::string prefix = "https://portal.test/account/" + kind + "/";
       auto at = mail.find(prefix);
-      if (at != std::string::npos) token = mail.substr(at + prefix.size(), 43);
+      if (at != std::string::npos) tokens.push_back(mail.substr(at + prefix.size(), 43));
       EXPECT_EQ(q.mail_from, "");
     }
-    return token;
+    return tokens;
+  }
+  std::string MailedToken(const std::string& kind) {
+    auto tokens = MailedTokens(kind);
+    return tokens.empty() ? std::string() : tokens.back();
   }
 
   PortalAccountRecord Confirmed(const std::string& address, const std::string& password) {
-    EXPECT_TRUE(accounts_->Register("", address, password, "rid").ok());
-    auto confirmed = accounts_->Confirm(MailedToken("confirm"));
+    auto registrant = accounts_->Register("", address, password, "rid");
+    EXPECT_TRUE(registrant.ok());
+    auto confirmed = accounts_->Confirm(MailedToken("confirm"), *registrant, "");
     EXPECT_TRUE(confirmed.ok());
     return confirmed->first;
   }
@@ -80,11 +86,14 @@ TEST_F(AccountsTest, OnlyAConfirmedAccountSignsIn) {
             LoginAttempt::Outcome::kWrong);
   const std::string token = MailedToken("confirm");
   ASSERT_EQ(token.size(), 43u);
-  EXPECT_EQ(accounts_->LinkAccount(token, "confirm")->address, "pat@home.test");
-  auto confirmed = accounts_->Confirm(token);
-  ASSERT_TRUE(confirmed.ok());
+  EXPECT_EQ(accounts_->FindRegistration(token, "")->address, "pat@home.test");
+  EXPECT_FALSE(accounts_->FindRegistration(token, "")->from_this_browser);
+  // Another browser proves the registrant by the password chosen at registration.
+  auto confirmed = accounts_->Confirm(token, "", "correct horse battery");
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error().ToString();
   EXPECT_EQ(confirmed->second, "rid9");  // on to the message
-  EXPECT_EQ(accounts_->Confirm(token).error().code, ErrorCode::kNotFound);  // once only
+  EXPECT_EQ(accounts_->Confirm(token, "", "correct horse battery").error().code,
+            ErrorCode::kNotFound);  // once only
   EXPECT_TRUE(accounts_->HasConfirmedAccount("", "PAT@home.test"));
   EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
             LoginAttempt::Outcome::kSignedIn);
@@ -98,10 +107,47 @@ TEST_F(AccountsTest, OnlyAConfirmedAccountSignsIn) {
 }
 
 TEST_F(AccountsTest, ConfirmationLinksExpire) {
-  ASSERT_TRUE(accounts_->Register("", "pat@home.test", "correct horse battery", "rid").ok());
+  auto registrant = accounts_->Register("", "pat@home.test", "correct horse battery", "rid");
+  ASSERT_TRUE(registrant.ok());
   const std::string token = MailedToken("confirm");
   clock_.Advance(24 * 3600);
-  EXPECT_EQ(accounts_->Confirm(token).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(accounts_->Confirm(token, *registrant, "").error().code, ErrorCode::kNotFound);
+}
+
+// Issue 18.2: anyone holding a notice link can register its address. Their mailed link
+// reaches the victim, whose click used to confirm the attacker's password.
+TEST_F(AccountsTest, ConfirmationProvesTheRegistrantAndRegistrationsDoNotReplaceEachOther) {
+  auto victim = accounts_->Register("", "pat@home.test", "victim's own password", "rid1");
+  ASSERT_TRUE(victim.ok());
+  clock_.Advance(1);  // mail is listed by age
+  auto attacker = accounts_->Register("", "pat@home.test", "attacker's password!", "rid1");
+  ASSERT_TRUE(attacker.ok());
+  auto tokens = MailedTokens("confirm");
+  ASSERT_EQ(tokens.size(), 2u);
+  const std::string& victims_link = tokens[0];
+  const std::string& attackers_link = tokens[1];
+  // The attacker's link, clicked in the victim's browser (the victim's cookie, or none,
+  // or the victim's password): refused, and nothing is confirmed.
+  for (const auto& [cookie, password] :
+       std::vector<std::pair<std::string, std::string>>{{*victim, ""}, {"", ""},
+                                                        {"", "victim's own password"}}) {
+    auto refused = accounts_->Confirm(attackers_link, cookie, password);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  }
+  EXPECT_FALSE(accounts_->HasConfirmedAccount("", "pat@home.test"));
+  EXPECT_TRUE(accounts_->FindRegistration(victims_link, *victim)->from_this_browser);
+  EXPECT_FALSE(accounts_->FindRegistration(attackers_link, *victim)->from_this_browser);
+  // The victim's own registration was not replaced: it confirms, with their password.
+  auto confirmed = accounts_->Confirm(victims_link, *victim, "");
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error().ToString();
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "victim's own password")->outcome,
+            LoginAttempt::Outcome::kSignedIn);
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "attacker's password!")->outcome,
+            LoginAttempt::Outcome::kWrong);
+  // Confirming one cancelled the rest: even the attacker's proof opens nothing now.
+  EXPECT_EQ(accounts_->Confirm(attackers_link, *attacker, "").error().code,
+            ErrorCode::kNotFound);
 }
 
 TEST_F(AccountsTest, ResetByMailedLinkOnceAndOnlyForConfirmedAccounts) {

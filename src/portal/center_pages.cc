@@ -319,21 +319,63 @@ awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
   const std::string rid = req.params[0];
   auto not_found = [&] { return ErrorPage(brand, 404, "Not found", "There is no such message."); };
   if (!IsHexId(rid)) co_return not_found();
+  // A copy the sender protected with a question asks it here as on its link's page:
+  // the form comes back with the answer (POST), bound to this account session.
+  std::optional<std::string> answer;
+  std::optional<GuardTries> tries;
+  if (req.method == "POST") {
+    if (!FormTokenValid(req, "center-answer|" + rid, signed_in->second)) {
+      co_return ErrorPage(brand, 403, "Please try again",
+                          "This form expired or did not come from this site.");
+    }
+    auto form = http::ParseForm(req.body);
+    answer = form.ok() ? http::FormValue(*form, "answer").value_or("") : "";
+    std::int64_t wait = 0;
+    tries = co_await PassGuards(req.client_address, "", &wait);
+    if (!tries) {
+      spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
+                   req.client_address);
+      co_return TooManyTries(brand, wait);
+    }
+  }
   std::optional<Result<LinkState>> link;
   std::optional<Result<SecretBytes>> key;
+  std::optional<Result<std::string>> question;
   co_await offloader_.Offload([&] {
     link.emplace(escrow_.RecipientState(rid));
-    if (link->ok()) {
-      key.emplace(escrow_.OpenFromCenter(**link, account.namespace_name, account.address,
-                                         req.client_address));
-    }
+    if (!link->ok()) return;
+    key.emplace(escrow_.OpenFromCenter(**link, account.namespace_name, account.address, answer,
+                                       req.client_address));
+    const bool ask = !key->ok() && (key->error().code == ErrorCode::kUnauthenticated ||
+                                    key->error().message == "question");
+    if (ask) question.emplace(escrow_.QuestionOf(**link));
   });
   // Another account's or namespace's copy is "not found", as a copy that never was.
   if (!link->ok() || (!key->ok() && key->error().code == ErrorCode::kNotFound)) {
     co_return not_found();
   }
-  if (!key->ok()) co_return NotOpened(brand, **link, key->error());
-  co_return Opened(rid, std::move(**key));
+  if (!key->ok()) {
+    const Error& e = key->error();
+    if (tries && (e.code == ErrorCode::kUnauthenticated ||
+                  (e.code == ErrorCode::kFailedPrecondition && e.message == "locked"))) {
+      tries->Failed();
+    }
+    if (question && question->ok()) {
+      LinkState asked = **link;
+      asked.question = **question;
+      std::string error;
+      if (e.code == ErrorCode::kUnauthenticated) {
+        error = "That is not the right answer. You have " + e.message + " attempt" +
+                (e.message == "1" ? "" : "s") + " left before the message is locked.";
+      }
+      Response r = QuestionPage(brand, asked, "/inbox/open/" + rid,
+                                FormToken("center-answer|" + rid, signed_in->second), error);
+      r.Set("Cache-Control", "no-store");
+      co_return r;
+    }
+    co_return NotOpened(brand, **link, e);
+  }
+  co_return Opened(rid, std::move(**key), account.account_id);
 }
 
 awaitable<Response> Portal::SentMessage(http::Request& req) {

@@ -19,6 +19,8 @@ inline constexpr char kLinkCookie[] = "__Host-sp_link";
 inline constexpr char kSessionCookie[] = "__Host-sp_session";
 // A signed-in (or half-signed-in) portal account.
 inline constexpr char kAccountCookie[] = "__Host-sp_account";
+// The browser that registered an address: proves the registrant at confirmation.
+inline constexpr char kRegistrantCookie[] = "__Host-sp_registrant";
 // Binds the CSRF token of forms shown before anyone is known (password reset).
 inline constexpr char kFormCookie[] = "__Host-sp_form";
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/client_key.h"
 #include "base/encoding.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
@@ -105,6 +106,8 @@ void Portal::Register(http::Router& router) {
       http::BodyMode::kBuffered, kFormLimit);
   router.Add("GET", "/inbox", [this](http::Request& r) { return Inbox(r); });
   router.Add("GET", "/inbox/open/{rid}", [this](http::Request& r) { return OpenFromInbox(r); });
+  router.Add("POST", "/inbox/open/{rid}", [this](http::Request& r) { return OpenFromInbox(r); },
+             http::BodyMode::kBuffered, kFormLimit);
   router.Add("GET", "/inbox/sent/{id}", [this](http::Request& r) { return SentMessage(r); });
   router.Add("GET", "/inbox/sent/{id}/attachments/{n}",
              [this](http::Request& r) { return SentAttachment(r); });
@@ -115,8 +118,11 @@ void Portal::Register(http::Router& router) {
   router.Add("GET", "/account/confirm/{token}", [this](http::Request& r) { return ShowConfirm(r); });
   router.Add("POST", "/account/confirm", [this](http::Request& r) { return SubmitConfirm(r); },
              http::BodyMode::kBuffered, kFormLimit);
-  router.Add("POST", "/account/logout", [this](http::Request& r) { return Logout(r); },
+  router.Add("POST", "/account/logout", [this](http::Request& r) { return Logout(r, false); },
              http::BodyMode::kBuffered, kFormLimit);
+  router.Add(
+      "POST", "/account/logout-everywhere", [this](http::Request& r) { return Logout(r, true); },
+      http::BodyMode::kBuffered, kFormLimit);
   router.Add("POST", "/account/totp/start", [this](http::Request& r) { return StartTotp(r); },
              http::BodyMode::kBuffered, kFormLimit);
   router.Add("POST", "/account/totp/confirm", [this](http::Request& r) { return FinishTotp(r); },
@@ -194,7 +200,7 @@ awaitable<std::optional<Portal::GuardTries>> Portal::PassGuards(const std::strin
                                                                 std::int64_t* wait) {
   GuardTries tries;
   FailureGuard::Verdict by_client, by_account;
-  tries.client = guard_.Begin(client, &by_client);
+  tries.client = guard_.Begin(ClientKey(client), &by_client);  // an IPv6 client is its /64
   if (!account_key.empty()) tries.account = account_guard_.Begin(account_key, &by_account);
   *wait = std::max(by_client.wait, by_account.wait);
   // Refused by either: whatever the other let through is released with `tries`.
@@ -245,12 +251,18 @@ std::string Portal::Csrf(const std::string& recipient_id, const std::string& lin
 
 Response Portal::QuestionPage(const Brand& brand, const LinkState& link,
                               const std::string& link_token, const std::string& error) const {
+  return QuestionPage(brand, link, "/r/" + link.recipient.id, Csrf(link.recipient.id, link_token),
+                      error);
+}
+
+Response Portal::QuestionPage(const Brand& brand, const LinkState& link, const std::string& action,
+                              const std::string& csrf, const std::string& error) const {
   return Page(brand, 200, "question.tpl", "Open your secure message",
               [&](ctemplate::TemplateDictionary& d) {
                 d.SetValue("SENDER", link.message.sender);
                 d.SetValue("QUESTION", link.question);
-                d.SetValue("RID", link.recipient.id);
-                d.SetValue("CSRF", Csrf(link.recipient.id, link_token));
+                d.SetValue("ACTION", action);
+                d.SetValue("CSRF", csrf);
                 d.SetValue("EXPIRES", HumanTime(link.message.expires_at));
                 if (!error.empty()) {
                   d.ShowSection("ERROR");
@@ -510,8 +522,9 @@ Response Portal::NotOpened(const Brand& brand, const LinkState& link, const Erro
   return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
 }
 
-Response Portal::Opened(const std::string& rid, SecretBytes data_key) {
-  std::string session = sessions_.Create(rid, std::move(data_key));
+Response Portal::Opened(const std::string& rid, SecretBytes data_key,
+                        const std::string& account_id) {
+  std::string session = sessions_.Create(rid, std::move(data_key), account_id);
   Response r = http::RedirectResponse("/r/" + rid);
   r.headers.push_back(
       {"Set-Cookie", CookieHeader(kSessionCookie, session, settings_.session_idle_seconds)});

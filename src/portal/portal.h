@@ -105,14 +105,20 @@ class Portal {
   // gone (expired, withdrawn, deleted), or something of ours that went wrong.
   http::Response NotOpened(const Brand& brand, const LinkState& link, const Error& e) const;
   // The copy opened: its key in a new message session, and on to the message. The link
-  // cookie is no longer needed in this browser.
-  http::Response Opened(const std::string& rid, SecretBytes data_key);
+  // cookie is no longer needed in this browser. `account_id`: the portal account whose
+  // sign-in opened it (its reset or "sign out everywhere" ends this session too).
+  http::Response Opened(const std::string& rid, SecretBytes data_key,
+                        const std::string& account_id = {});
   // A message that can no longer be opened: withdrawn by its sender, or expired.
   http::Response GonePage(const Brand& brand, const LinkState& link) const;
   http::Response ErrorPage(const Brand& brand, int status, const std::string& heading,
                            const std::string& message, const std::string& hint = {}) const;
   http::Response QuestionPage(const Brand& brand, const LinkState& link,
                               const std::string& link_token, const std::string& error) const;
+  // The same question, posted to `action` with the form token `csrf` (the Message Center
+  // asks it of a signed-in account: see OpenFromInbox).
+  http::Response QuestionPage(const Brand& brand, const LinkState& link, const std::string& action,
+                              const std::string& csrf, const std::string& error) const;
   std::string Csrf(const std::string& recipient_id, const std::string& link_token) const;
   http::Response OutboxList(const Brand& brand) const;
   http::Response OutboxMail(const Brand& brand, const std::string& name) const;
@@ -143,8 +149,14 @@ class Portal {
   boost::asio::awaitable<http::Response> SubmitRegistration(http::Request& req);
   boost::asio::awaitable<http::Response> ShowConfirm(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitConfirm(http::Request& req);
+  // The confirmation form; asks for the registrant's password in another browser.
+  http::Response ConfirmPage(const Brand& brand, const PendingRegistration& pending,
+                             const std::string& token, int status, const std::string& error) const;
+  http::Response ConfirmLinkDead(const Brand& brand) const;
   boost::asio::awaitable<http::Response> AccountPage(http::Request& req);
-  boost::asio::awaitable<http::Response> Logout(http::Request& req);
+  // Ends this browser's sessions, or (`everywhere`) every session of the account and
+  // every message its sign-ins opened, in any browser.
+  boost::asio::awaitable<http::Response> Logout(http::Request& req, bool everywhere);
   boost::asio::awaitable<http::Response> StartTotp(http::Request& req);
   boost::asio::awaitable<http::Response> FinishTotp(http::Request& req);
   boost::asio::awaitable<http::Response> StopTotp(http::Request& req);
@@ -156,7 +168,7 @@ class Portal {
   // Signed in as the recipient: their message key, then a message session.
   boost::asio::awaitable<http::Response> OpenForAccount(http::Request& req, const LinkState& link,
                                                         const SecretBytes& link_secret,
-                                                        const std::string& address,
+                                                        const AccountSession& account,
                                                         std::vector<http::Header> cookies);
   // The link cookie's message, checked for a sign-in form: a login recipient's copy that
   // can be opened, with its namespace's brand; or the page that says why not.

@@ -127,6 +127,37 @@ TEST(Sessions, ExpireWhenIdleAndBindToRecipient) {
   EXPECT_EQ(sessions.size(), 0u);
 }
 
+TEST(Sessions, EndTwelveHoursAfterTheyBeganHoweverBusy) {
+  ManualClock clock(0);
+  PortalSessions sessions(clock, 900);
+  AccountSessions accounts(clock, 900);
+  std::string message = sessions.Create("r1", SecretBytes("k", 1));
+  std::string account = accounts.Create({"a1", "", "pat@home.test", false, "", {}});
+  // Used every ten minutes, well within the idle limit, for 12 hours.
+  for (std::int64_t t = 600; t < kSessionLifetimeSeconds; t += 600) {
+    clock.Advance(600);
+    ASSERT_TRUE(sessions.Find(message, "r1").has_value()) << t;
+    ASSERT_TRUE(accounts.Find(account).has_value()) << t;
+  }
+  clock.Advance(kSessionLifetimeSeconds - clock.NowUnix());
+  EXPECT_FALSE(sessions.Find(message, "r1").has_value());
+  EXPECT_FALSE(accounts.Find(account).has_value());
+}
+
+TEST(Sessions, AnAccountsResetEndsTheMessagesItsSignInOpened) {
+  ManualClock clock(0);
+  PortalSessions sessions(clock, 900);
+  std::string by_login = sessions.Create("r1", SecretBytes("k", 1), "a1");
+  std::string by_answer = sessions.Create("r2", SecretBytes("k", 1));
+  std::string other = sessions.Create("r3", SecretBytes("k", 1), "a2");
+  sessions.RemoveAccount("a1");
+  EXPECT_FALSE(sessions.Find(by_login, "r1").has_value());
+  EXPECT_TRUE(sessions.Find(by_answer, "r2").has_value());  // the answer opened it, not a password
+  EXPECT_TRUE(sessions.Find(other, "r3").has_value());
+  sessions.RemoveAccount("");  // sessions of no account are not "an account's"
+  EXPECT_TRUE(sessions.Find(by_answer, "r2").has_value());
+}
+
 TEST(Sessions, BoundedInNumber) {
   ManualClock clock(0);
   PortalSessions sessions(clock, 900, 3);

@@ -1,5 +1,7 @@
 #include "portal/sessions.h"
 
+#include <algorithm>
+
 #include "base/encoding.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -27,16 +29,23 @@ void MakeRoom(Map& sessions, std::size_t max, std::int64_t now) {
   sessions.erase(oldest);
 }
 
+// Idle time moves a session's end on, never past its absolute end.
+std::int64_t NextExpiry(std::int64_t now, std::int64_t idle, std::int64_t ends_at) {
+  return std::min(now + idle, ends_at);
+}
+
 }  // namespace
 
-std::string PortalSessions::Create(const std::string& recipient_id, SecretBytes data_key) {
+std::string PortalSessions::Create(const std::string& recipient_id, SecretBytes data_key,
+                                   const std::string& account_id) {
   std::string token = Base64UrlEncode(RandomBytes(32));
   const std::int64_t now = clock_.NowUnix();
+  const std::int64_t ends_at = now + kSessionLifetimeSeconds;
   std::lock_guard lock(mu_);
   MakeRoom(sessions_, max_sessions_, now);
   sessions_[Key(token)] = {
-      {recipient_id, std::make_shared<const SecretBytes>(std::move(data_key))},
-      now + idle_seconds_};
+      {recipient_id, std::make_shared<const SecretBytes>(std::move(data_key)), account_id},
+      NextExpiry(now, idle_seconds_, ends_at), ends_at};
   return token;
 }
 
@@ -52,13 +61,21 @@ std::optional<PortalSession> PortalSessions::Find(std::string_view token,
     return std::nullopt;
   }
   if (it->second.session.recipient_id != recipient_id) return std::nullopt;
-  it->second.expires_at = now + idle_seconds_;
+  it->second.expires_at = NextExpiry(now, idle_seconds_, it->second.ends_at);
   return it->second.session;
 }
 
 void PortalSessions::Remove(std::string_view token) {
   std::lock_guard lock(mu_);
   sessions_.erase(Key(token));
+}
+
+void PortalSessions::RemoveAccount(const std::string& account_id) {
+  if (account_id.empty()) return;
+  std::lock_guard lock(mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    it = it->second.session.account_id == account_id ? sessions_.erase(it) : std::next(it);
+  }
 }
 
 std::size_t PortalSessions::size() {
@@ -71,9 +88,10 @@ std::string AccountSessions::Create(AccountSession session) {
   const std::int64_t now = clock_.NowUnix();
   const std::int64_t lifetime = session.needs_code ? std::min(idle_seconds_, kCodeWaitSeconds)
                                                    : idle_seconds_;
+  const std::int64_t ends_at = now + kSessionLifetimeSeconds;
   std::lock_guard lock(mu_);
   MakeRoom(sessions_, max_sessions_, now);
-  sessions_[Key(token)] = {std::move(session), now + lifetime};
+  sessions_[Key(token)] = {std::move(session), NextExpiry(now, lifetime, ends_at), ends_at};
   return token;
 }
 
@@ -88,7 +106,9 @@ std::optional<AccountSession> AccountSessions::Find(std::string_view token) {
     return std::nullopt;
   }
   // Waiting for a code does not keep a session alive.
-  if (!it->second.session.needs_code) it->second.expires_at = now + idle_seconds_;
+  if (!it->second.session.needs_code) {
+    it->second.expires_at = NextExpiry(now, idle_seconds_, it->second.ends_at);
+  }
   return it->second.session;
 }
 
@@ -99,7 +119,9 @@ bool AccountSessions::Update(std::string_view token, AccountSession session) {
   if (it == sessions_.end() || it->second.expires_at <= now) return false;
   const bool was_waiting = it->second.session.needs_code;
   it->second.session = std::move(session);
-  if (was_waiting && !it->second.session.needs_code) it->second.expires_at = now + idle_seconds_;
+  if (was_waiting && !it->second.session.needs_code) {
+    it->second.expires_at = NextExpiry(now, idle_seconds_, it->second.ends_at);
+  }
   return true;
 }
 

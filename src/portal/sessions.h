@@ -1,6 +1,7 @@
 // Portal sessions of verified recipients, held in memory only: a session keeps the
 // message key that the recipient's link secret and answer unwrapped, so it must
-// never be written down. Sessions end after 15 minutes idle (configurable); the
+// never be written down. Sessions end after 15 minutes idle (configurable) and 12 hours
+// after they began, however busy (so a stolen cookie cannot be kept alive forever); the
 // cookie carries a random 256-bit token, and the table is keyed by its hash.
 // Thread-safety: all methods may be called concurrently.
 #pragma once
@@ -17,9 +18,15 @@
 
 namespace sealpost::portal {
 
+// The longest any session lives, idle or not.
+inline constexpr std::int64_t kSessionLifetimeSeconds = 12 * 3600;
+
 struct PortalSession {
   std::string recipient_id;
   std::shared_ptr<const SecretBytes> data_key;
+  // The portal account whose sign-in opened it; empty when an answer did. A password
+  // reset or "sign out everywhere" ends the account's message sessions with it.
+  std::string account_id;
 };
 
 class PortalSessions {
@@ -28,16 +35,20 @@ class PortalSessions {
       : clock_(clock), idle_seconds_(idle_seconds), max_sessions_(max_sessions) {}
 
   // Returns the token for the cookie.
-  std::string Create(const std::string& recipient_id, SecretBytes data_key);
+  std::string Create(const std::string& recipient_id, SecretBytes data_key,
+                     const std::string& account_id = {});
   // The session, if the token is live and belongs to `recipient_id`; refreshes it.
   std::optional<PortalSession> Find(std::string_view token, const std::string& recipient_id);
   void Remove(std::string_view token);
+  // Ends every message session the account's sign-in opened.
+  void RemoveAccount(const std::string& account_id);
   std::size_t size();
 
  private:
   struct Entry {
     PortalSession session;
-    std::int64_t expires_at;
+    std::int64_t expires_at;  // idle limit, moved on by each use
+    std::int64_t ends_at;     // absolute limit
   };
 
   const Clock& clock_;
@@ -78,6 +89,7 @@ class AccountSessions {
   struct Entry {
     AccountSession session;
     std::int64_t expires_at;
+    std::int64_t ends_at;
   };
   const Clock& clock_;
   const std::int64_t idle_seconds_;

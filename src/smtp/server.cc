@@ -22,6 +22,7 @@
 #include <tuple>
 #include <map>
 
+#include "base/client_key.h"
 #include "base/text.h"
 #include "mime/address.h"
 #include "mime/submitted.h"
@@ -264,7 +265,7 @@ int Server::Impl::RecentLoginFailures(const std::string& client) {
 
 asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& client) {
   const std::string user = SanitizeForLog(session.AuthUser(), 100);
-  if (RecentLoginFailures(client) >= options.max_login_failures_per_hour) {
+  if (RecentLoginFailures(ClientKey(client)) >= options.max_login_failures_per_hour) {
     spdlog::warn("smtp: login refused for {} from {}: too many failed logins from this address",
                  user, client);
     session.AuthUnavailable("454 4.7.0 Too many failed logins from your address; try again later");
@@ -281,7 +282,7 @@ asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& c
     co_return true;
   }
   ForgetOldLoginFailures();
-  auto& failures = login_failures[client];
+  auto& failures = login_failures[ClientKey(client)];
   failures.push_back(Clock::now());
   // Each failure from an address makes the next answer slower: 0.25 s doubling to 8 s.
   auto delay = std::chrono::milliseconds(250 << std::min<std::size_t>(failures.size() - 1, 5));
@@ -335,17 +336,18 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
 asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit_tls,
                                                std::string client) {
   Channel channel(std::move(socket));
+  const std::string client_key = ClientKey(client);  // an IPv6 client is its /64
   if (connections >= options.max_connections ||
-      per_client[client] >= options.max_connections_per_client) {
+      per_client[client_key] >= options.max_connections_per_client) {
     spdlog::warn("smtp: too many connections; refusing {}", client);
     co_await channel.Write("421 4.7.0 " + options.hostname + " Too many connections; try later\r\n",
                            std::chrono::seconds(5));
     co_await channel.Close();
-    if (per_client[client] == 0) per_client.erase(client);
+    if (per_client[client_key] == 0) per_client.erase(client_key);
     co_return;
   }
   ++connections;
-  ++per_client[client];
+  ++per_client[client_key];
 
   SessionOptions session_options;
   session_options.hostname = options.hostname;
@@ -406,7 +408,7 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
   }
   co_await channel.Close();
   --connections;
-  if (--per_client[client] == 0) per_client.erase(client);
+  if (--per_client[client_key] == 0) per_client.erase(client_key);
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -48,9 +48,14 @@ struct RecipientRecord {
   std::string method;           // "escrow", "pgp" or "smime"
   RecipientStatus status = RecipientStatus::kNoticeQueued;
   std::string link_check;       // SHA-256 tag of the link secret: recognises forged links
-  std::string kek_salt;         // HKDF salt of the key that wraps the message key
-  std::string wrapped_key;      // message key, boxed under HKDF(link secret, answer)
-  std::string answer_hash;      // Argon2id PHC string of the normalised answer
+  std::string kek_salt;         // salt of the key that wraps the message key
+  // The message key, boxed under HKDF(link secret, answer key). The answer key is, for
+  // copies sealed since issue 18, Argon2id(normalised answer, kek_salt) with the
+  // parameters in `answer_kdf`; for older ones the bare answer (they also kept
+  // `answer_hash`, an Argon2id PHC string, to check answers). Login copies: no answer.
+  std::string wrapped_key;
+  std::string answer_hash;
+  std::string answer_kdf;       // "" (older scheme) or Argon2ParamsName(...)
   std::string sealed_question;  // boxed under the metadata key
   int failures = 0;
   std::optional<std::int64_t> locked_at;
@@ -185,12 +190,29 @@ struct PortalAccountRecord {
   std::vector<std::string> recovery_hashes;  // SHA-256 of each unused recovery code
 };
 
+// A registration waiting for its address to be confirmed (issue 18). Several may wait
+// for one address (nobody's replaces anyone else's); confirming one makes the account
+// and cancels the rest. Confirmation needs the mailed link (the mailbox) and proof of
+// the registrant: the browser that registered (`browser_hash`, the SHA-256 of a
+// cookie it was given) or the password chosen then.
+struct PortalRegistrationRecord {
+  std::string id;
+  std::string namespace_name;
+  std::string address;
+  std::string password_hash;  // Argon2id PHC string
+  std::string token_hash;     // SHA-256 of the mailed link's secret
+  std::string browser_hash;   // SHA-256 of the registering browser's cookie
+  std::string recipient_id;   // the message to go on to afterwards
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+};
+
 // A single-use, expiring link mailed to an account's address: confirmation of a new
 // account, or a password reset. Only the SHA-256 of its secret is kept.
 struct PortalTokenRecord {
   std::string hash;
   std::string account_id;
-  std::string purpose;       // "confirm" or "reset"
+  std::string purpose;       // "reset" (registrations keep their own link)
   std::string recipient_id;  // the message to go on to afterwards; may be empty
   std::int64_t expires_at = 0;
 };
@@ -217,6 +239,9 @@ struct InboundRecord {
   int attempts = 0;
   std::int64_t next_attempt_at = 0;
   std::string last_error;
+  // Set once it failed too often to be tried again (a dead letter): kept, sealed, for
+  // an administrator to look at and retry; its sender was told.
+  std::optional<std::int64_t> dead_at;
 };
 
 // The organisation model: accounts own domains, domains own users (senders).

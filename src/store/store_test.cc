@@ -317,36 +317,50 @@ TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
   TempDir dir;
   auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
   auto store = sqlite::NewPortalAccountStore(*db);
-  PortalAccountRecord a{"acc1", "", "Homer@Example.net", "$argon2id$1", 100, std::nullopt, "", -1, {}};
-  ASSERT_TRUE(store->Register(a, {"tok1", "acc1", "confirm", "rid1", 200}).ok());
-  // Unconfirmed: a second registration replaces it, and its link with it.
-  a.id = "acc2";
-  a.password_hash = "$argon2id$2";
-  ASSERT_TRUE(store->Register(a, {"tok2", "acc2", "confirm", "rid1", 200}).ok());
-  EXPECT_FALSE(store->Find("acc1")->has_value());
-  EXPECT_FALSE(store->TakeToken("tok1", "confirm", 150)->has_value());
+  PortalRegistrationRecord r{"reg1", "", "Homer@Example.net", "$argon2id$1", "tok1", "b1",
+                             "rid1", 100, 200};
+  ASSERT_TRUE(store->AddRegistration(r, 2).ok());
+  // A second registration waits beside the first: neither replaces the other.
+  PortalRegistrationRecord r2{"reg2", "", "homer@example.net", "$argon2id$2", "tok2", "b2",
+                              "rid1", 110, 210};
+  ASSERT_TRUE(store->AddRegistration(r2, 2).ok());
+  EXPECT_EQ((*store->FindRegistration("tok1", 150))->password_hash, "$argon2id$1");
+  EXPECT_EQ((*store->FindRegistration("tok2", 150))->browser_hash, "b2");
+  EXPECT_FALSE(store->FindRegistration("tok1", 200)->has_value());  // expired
+  PortalRegistrationRecord r3 = r2;
+  r3.id = "reg3";
+  r3.token_hash = "tok3";
+  EXPECT_EQ(store->AddRegistration(r3, 2).error().code, ErrorCode::kResourceExhausted);
+  EXPECT_FALSE(store->FindByAddress("", "homer@example.net")->has_value());  // nothing confirmed
+  EXPECT_FALSE(store->ConfirmRegistration("tok1", "acc1", 200)->has_value());  // expired
+  auto confirmed = store->ConfirmRegistration("tok2", "acc2", 160);
+  ASSERT_TRUE(confirmed.ok() && confirmed->has_value());
+  EXPECT_EQ((*confirmed)->password_hash, "$argon2id$2");
   auto found = store->FindByAddress("", "homer@EXAMPLE.net");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id, "acc2");
-  EXPECT_FALSE((*found)->confirmed_at);
+  EXPECT_EQ(*(*found)->confirmed_at, 160);
+  // Every registration of the address went with it; none can be added now.
+  EXPECT_FALSE(store->FindRegistration("tok1", 150)->has_value());
+  EXPECT_FALSE(store->ConfirmRegistration("tok2", "acc9", 160)->has_value());
+  r3.created_at = 170;
+  r3.expires_at = 300;
+  EXPECT_EQ(store->AddRegistration(r3, 2).error().code, ErrorCode::kAlreadyExists);
   // A token works once, for its purpose, until it expires.
-  EXPECT_FALSE(store->TakeToken("tok2", "reset", 150)->has_value());
-  EXPECT_TRUE(store->FindToken("tok2", "confirm", 150)->has_value());
-  EXPECT_FALSE(store->FindToken("tok2", "confirm", 200)->has_value());
-  auto token = store->TakeToken("tok2", "confirm", 150);
+  ASSERT_TRUE(store->PutToken({"tok4", "acc2", "reset", "rid1", 200}).ok());
+  EXPECT_FALSE(store->TakeToken("tok4", "confirm", 150)->has_value());
+  EXPECT_TRUE(store->FindToken("tok4", "reset", 150)->has_value());
+  EXPECT_FALSE(store->FindToken("tok4", "reset", 200)->has_value());
+  auto token = store->TakeToken("tok4", "reset", 150);
   ASSERT_TRUE(token.ok() && token->has_value());
   EXPECT_EQ((*token)->recipient_id, "rid1");
-  EXPECT_FALSE(store->TakeToken("tok2", "confirm", 150)->has_value());
+  EXPECT_FALSE(store->TakeToken("tok4", "reset", 150)->has_value());
   ASSERT_TRUE(store->PutToken({"tok3", "acc2", "reset", "", 200}).ok());
   EXPECT_FALSE(store->TakeToken("tok3", "reset", 200)->has_value());  // expired
-  ASSERT_TRUE(store->Confirm("acc2", 160).ok());
-  EXPECT_EQ(*(*store->Find("acc2"))->confirmed_at, 160);
-  a.id = "acc3";
-  EXPECT_EQ(store->Register(a, {"tok4", "acc3", "confirm", "", 300}).error().code,
-            ErrorCode::kAlreadyExists);
   // Another namespace's pool: the same address, another account, unaware of the first.
-  a.namespace_name = "springfield";
-  ASSERT_TRUE(store->Register(a, {"tok6", "acc3", "confirm", "", 300}).ok());
+  r3.namespace_name = "springfield";
+  ASSERT_TRUE(store->AddRegistration(r3, 2).ok());
+  ASSERT_TRUE(store->ConfirmRegistration("tok3", "acc3", 180)->has_value());
   EXPECT_EQ((*store->FindByAddress("springfield", "homer@example.net"))->id, "acc3");
   EXPECT_EQ((*store->FindByAddress("", "homer@example.net"))->id, "acc2");
   EXPECT_FALSE(store->FindByAddress("shelbyville", "homer@example.net")->has_value());

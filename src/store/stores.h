@@ -89,10 +89,20 @@ class MessageStore {
 class PortalAccountStore {
  public:
   virtual ~PortalAccountStore() = default;
-  // A new unconfirmed account with its confirmation token. An unconfirmed account
-  // for the same address in the same namespace is replaced (whoever controls the
-  // mailbox confirms one); kAlreadyExists when a confirmed one exists there.
-  virtual Status Register(const PortalAccountRecord& account, const PortalTokenRecord& token) = 0;
+  // A registration waiting for confirmation, beside any others for the address (none
+  // replaces another). kAlreadyExists when the namespace has an account for it;
+  // kResourceExhausted when `max_pending` live ones wait for it already.
+  virtual Status AddRegistration(const PortalRegistrationRecord& registration,
+                                 int max_pending) = 0;
+  // A live registration by its link's hash, left in place (to show its form).
+  virtual Result<std::optional<PortalRegistrationRecord>> FindRegistration(
+      const std::string& token_hash, std::int64_t now) = 0;
+  // Makes the live registration `token_hash` the confirmed account `account_id` and, in
+  // the same transaction, drops every registration for its address (the link works
+  // once). nullopt when unknown, used or expired; kAlreadyExists when the address has
+  // an account by now.
+  virtual Result<std::optional<PortalAccountRecord>> ConfirmRegistration(
+      const std::string& token_hash, const std::string& account_id, std::int64_t now) = 0;
   virtual Result<std::optional<PortalAccountRecord>> Find(const std::string& id) = 0;
   // The namespace's account of `address` (case-insensitive); other namespaces' are
   // never seen.
@@ -108,7 +118,6 @@ class PortalAccountStore {
   virtual Result<std::optional<PortalTokenRecord>> TakeToken(const std::string& hash,
                                                              const std::string& purpose,
                                                              std::int64_t now) = 0;
-  virtual Status Confirm(const std::string& id, std::int64_t now) = 0;
   // A new password; every reset token of the account is dropped with it.
   virtual Status SetPassword(const std::string& id, const std::string& password_hash) = 0;
   // Two-factor login on (a sealed secret and recovery code hashes) or off (empty).
@@ -196,10 +205,20 @@ class InboundStore {
   virtual ~InboundStore() = default;
   // All in one transaction: one sync for every message of the batch (group commit).
   virtual Status InsertBatch(const std::vector<InboundRecord>& records) = 0;
-  // Waiting at `now` (next_attempt_at <= now), oldest first.
+  // Waiting at `now` (next_attempt_at <= now), oldest first; never dead letters.
   virtual Result<std::vector<InboundRecord>> Due(std::int64_t now, int limit) = 0;
   virtual Status Defer(const std::string& id, std::int64_t next_attempt_at,
                        const std::string& error) = 0;
+  // A submission tried too often: it becomes a dead letter (kept, never tried again
+  // by itself) and the notices to its sender are queued, in one transaction.
+  virtual Status Bury(const std::string& id, std::int64_t now, const std::string& error,
+                      const std::vector<QueueEntry>& notices,
+                      const std::vector<EventRecord>& events) = 0;
+  // Dead letters, newest first (content included, still sealed).
+  virtual Result<std::vector<InboundRecord>> DeadLetters(int limit) = 0;
+  // A dead letter is tried again from now, its count of attempts started afresh.
+  // kNotFound when `id` is no dead letter.
+  virtual Status Revive(const std::string& id, std::int64_t now) = 0;
   // Ends a submission that produced no escrow message: its queue entries (plain copies,
   // bounce notices) and events are written and the submission removed, together.
   virtual Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,

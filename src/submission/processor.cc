@@ -105,6 +105,10 @@ int SubmissionProcessor::RunOnce() {
       ++done;
       continue;
     }
+    if (record.attempts + 1 >= settings_.max_attempts) {
+      Bury(record, now, status.error());
+      continue;
+    }
     const std::int64_t backoff = std::min<std::int64_t>(kMaxBackoff, std::int64_t{30} << std::min(record.attempts, 10));
     spdlog::error("submission {}: not processed (attempt {}), retrying in {} s: {}", record.id,
                   record.attempts + 1, backoff, status.error().ToString());
@@ -112,6 +116,45 @@ int SubmissionProcessor::RunOnce() {
   }
   if (done > 0 && notify_queue_) notify_queue_();
   return static_cast<int>(due->size());
+}
+
+void SubmissionProcessor::Bury(const InboundRecord& record, std::int64_t now, const Error& error) {
+  spdlog::error("submission {}: not processed after {} attempts, kept as a dead letter: {}",
+                record.id, record.attempts + 1, error.ToString());
+  std::vector<QueueEntry> notices;
+  std::vector<EventRecord> events{{0, record.id, "", "dead_letter", now, record.client_address,
+                                   SanitizeForLog(error.ToString(), 300)}};
+  // The sender is told which recipients got nothing — never the content, and from the
+  // null sender so that it cannot loop. A sender the envelope does not name (it could
+  // not be read) is told nothing; the administrator sees the dead letter.
+  auto envelope = EnvelopeFromJson(record.envelope_json);
+  if (envelope.ok() && !envelope->mail_from.empty()) {
+    UndeliveredNotice notice;
+    notice.organisation = settings_.organisation;
+    notice.from_address = settings_.notice_from;
+    notice.to_address = envelope->mail_from;
+    notice.reference =
+        "(queued as " + record.id + " on " + FormatHumanDate(record.received_at) + ")";
+    for (const auto& rcpt : envelope->recipients) {
+      notice.recipients.push_back(
+          {rcpt.address, "the message could not be processed; it is kept for the "
+                         "administrator as " + record.id});
+    }
+    auto mail = BuildUndeliveredNotice(notice);
+    auto entry = mail.ok() ? SealQueueEntry(queue_key_, "", envelope->mail_from, *mail, now)
+                           : Result<QueueEntry>(mail.error());
+    if (entry.ok()) {
+      notices.push_back(std::move(*entry));
+    } else {
+      spdlog::error("submission {}: no notice to the sender: {}", record.id,
+                    entry.error().ToString());
+    }
+  }
+  auto buried = inbound_.Bury(record.id, now, error.ToString(), notices, events);
+  if (!buried.ok()) {
+    spdlog::error("submission {}: not kept as a dead letter: {}", record.id,
+                  buried.error().ToString());
+  }
 }
 
 Status SubmissionProcessor::Process(const InboundRecord& record) {

@@ -30,6 +30,10 @@ struct ProcessorSettings {
   std::string organisation = "sealpost";
   std::string notice_from = "notices@localhost";
   api::RequestLimits limits;
+  // Tries before a submission that cannot be processed becomes a dead letter (its
+  // sender told, the administrator shown it in `admin queue`): 30 s doubling to an
+  // hour between them, so ten tries take about three hours.
+  int max_attempts = 10;
 };
 
 class SubmissionProcessor {
@@ -48,6 +52,7 @@ class SubmissionProcessor {
 
  private:
   Status Process(const InboundRecord& record);
+  void Bury(const InboundRecord& record, std::int64_t now, const Error& error);
 
   ProcessorSettings settings_;
   InboundStore& inbound_;

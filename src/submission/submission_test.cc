@@ -191,6 +191,15 @@ class GatedInboundStore final : public InboundStore {
     return inner_.Complete(id, queue, events);
   }
   Result<std::int64_t> Count() override { return inner_.Count(); }
+  Status Bury(const std::string& id, std::int64_t now, const std::string& error,
+              const std::vector<QueueEntry>& notices,
+              const std::vector<EventRecord>& events) override {
+    return inner_.Bury(id, now, error, notices, events);
+  }
+  Result<std::vector<InboundRecord>> DeadLetters(int limit) override {
+    return inner_.DeadLetters(limit);
+  }
+  Status Revive(const std::string& id, std::int64_t now) override { return inner_.Revive(id, now); }
 
   void WaitUntilEntered() {
     std::unique_lock lock(mu_);
@@ -273,6 +282,57 @@ TEST_F(SubmissionTest, WithoutAQuestionTheFailureActionBouncesToTheSender) {
   EXPECT_NE(queued[0].second.find("bounce"), std::string::npos);  // the reason
   EXPECT_EQ(queued[0].second.find("secret text"), std::string::npos);
   EXPECT_EQ(*inbound_->Count(), 0);
+}
+
+// Issue 18.7: a submission that cannot be processed was retried forever. After
+// `max_attempts` tries it is a dead letter: kept, never tried again by itself, and its
+// sender is told (without the content) in the same transaction.
+TEST_F(SubmissionTest, ASubmissionThatCannotBeProcessedBecomesADeadLetterAndItsSenderIsTold) {
+  smtp::Envelope envelope;
+  envelope.mail_from = "dr@clinic.test";
+  envelope.auth_user = "dr@clinic.test";
+  envelope.recipients.push_back({"pat@home.test", "", ""});
+  InboundRecord broken;
+  broken.id = "deadbeefdeadbeefdeadbeefdeadbeef";
+  broken.received_at = clock_.NowUnix();
+  broken.client_address = "192.0.2.9";
+  broken.auth_user = "dr@clinic.test";
+  broken.envelope_json = EnvelopeToJson(envelope);
+  broken.sealed_content = "not sealed by us: it cannot be opened";
+  broken.next_attempt_at = clock_.NowUnix();
+  ASSERT_TRUE(inbound_->InsertBatch({broken}).ok());
+  const int tries = 10;  // ProcessorSettings' default
+  for (int i = 0; i < tries; ++i) {
+    ASSERT_TRUE(Queued().empty()) << "told before the last try, at try " << i;
+    ASSERT_EQ(processor_->RunOnce(), 1) << "try " << i;
+    clock_.Advance(3600);  // past any backoff
+  }
+  // Dead: not due again, however long one waits, and listed for the administrator.
+  EXPECT_EQ(processor_->RunOnce(), 0);
+  clock_.Advance(30 * 86400);
+  EXPECT_TRUE(inbound_->Due(clock_.NowUnix(), 10)->empty());
+  auto dead = *inbound_->DeadLetters(10);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].id, broken.id);
+  EXPECT_EQ(dead[0].attempts, tries);
+  EXPECT_TRUE(dead[0].dead_at.has_value());
+  EXPECT_FALSE(dead[0].last_error.empty());
+  // The sender was told once, from the null sender, naming the recipient and the id.
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "dr@clinic.test");
+  EXPECT_EQ(queued[0].first.mail_from, "");
+  EXPECT_NE(queued[0].second.find("pat@home.test"), std::string::npos);
+  EXPECT_NE(queued[0].second.find(broken.id), std::string::npos);
+  auto events = *events_->ForMessage(broken.id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "dead_letter");
+  // An administrator may try it again: due now, its count started afresh.
+  ASSERT_TRUE(inbound_->Revive(broken.id, clock_.NowUnix()).ok());
+  EXPECT_EQ(inbound_->Revive(broken.id, clock_.NowUnix()).error().code, ErrorCode::kNotFound);
+  auto due = *inbound_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].attempts, 0);
 }
 
 TEST_F(SubmissionTest, SendPlainDeliversWithoutOptionHeaders) {

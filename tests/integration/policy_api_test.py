@@ -77,6 +77,43 @@ class PolicyApiTest(unittest.TestCase):
                               timeout=60).returncode
         self.assertEqual(code, 2)
 
+    def user_key(self, address):
+        admin = [harness.BIN, "admin", "--config", self.server.config]
+        subprocess.run(admin + ["user", "create", address], check=True, capture_output=True,
+                       timeout=60)
+        out = subprocess.run(admin + ["user", "api-key", address], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+        return re.search(r"keep it safe\): (\S+)", out).group(1)
+
+    def test_a_users_key_reaches_only_that_users_messages(self):
+        # Issue 18.5: a sender's key read events of, extended and retracted any message of
+        # its account. Now a colleague's message answers exactly as a missing one.
+        gp, np = self.user_key("gp@clinic.example"), self.user_key("np@clinic.example")
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(
+            {"from": "gp@clinic.example", "to": ["lou@plain.example"], "text": "x"}), key=gp)
+        self.assertEqual(r.status, 202, r.text)
+        mid = json.loads(r.body)["id"]
+        missing = "0" * len(mid)
+        calls = (("GET", "", None), ("GET", "/events", None),
+                 ("POST", "/extend", '{"expires_in_days": 3}'), ("POST", "/retract", "{}"))
+        for method, what, body in calls:
+            theirs = self.server.api(method, f"/api/v1/messages/{mid}{what}", body,
+                                     content_type="application/json" if body else None, key=np)
+            absent = self.server.api(method, f"/api/v1/messages/{missing}{what}", body,
+                                     content_type="application/json" if body else None, key=np)
+            self.assertEqual(theirs.status, 404, (what, theirs.text))
+            self.assertEqual(json.loads(theirs.body), json.loads(absent.body), what)
+            self.assertEqual(theirs.header("content-type"), "application/problem+json")
+        # Nothing happened to it, and its own sender still reaches it.
+        r = self.server.api("GET", f"/api/v1/messages/{mid}", content_type=None, key=gp)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertNotIn("retracted_at", json.loads(r.body))
+        events = json.loads(self.server.api("GET", f"/api/v1/messages/{mid}/events",
+                                            content_type=None, key=gp).body)["events"]
+        self.assertNotIn("expiry_changed", [e["type"] for e in events])
+        r = self.server.api("POST", f"/api/v1/messages/{mid}/retract", "{}", key=gp)
+        self.assertEqual(r.status, 200, r.text)
+
     def test_the_address_book_supplies_the_question(self):
         admin = [harness.BIN, "admin", "--config", self.server.config]
         csv_path = os.path.join(self.server.tmp, "book.csv")

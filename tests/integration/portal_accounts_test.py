@@ -210,12 +210,16 @@ class PortalAccountsTest(unittest.TestCase):
                 with open(path, errors="replace") as f:
                     self.assertNotIn("To: nobody@example.net", f.read())
 
-        # Signed in elsewhere before the reset: signed out by it.
+        # Signed in elsewhere before the reset, the message open: signed out by it, and the
+        # message session the old password opened ends too (issue 18.4).
         self.send("moe@example.net", text="Calcium 2.4")
-        _, signed_in = self.sign_in(self.server, "moe@example.net", after=mails)
+        calcium_rid, signed_in = self.sign_in(self.server, "moe@example.net", after=mails)
         self.assertEqual(signed_in.status, 303)
+        self.assertIn("Calcium 2.4", self.server.get(f"/r/{calcium_rid}", cookies=True).text)
         with open(self.server.cookie_jar) as f:
-            elsewhere = re.search(r"__Host-sp_account\t(\S+)", f.read()).group(1)
+            jar = f.read()
+        elsewhere = re.search(r"__Host-sp_account\t(\S+)", jar).group(1)
+        elsewhere_reading = re.search(r"__Host-sp_session\t(\S+)", jar).group(1)
         page = self.server.get(link)
         self.assertIn("Choose a new password", page.text)
         new = "a different long passphrase"
@@ -224,6 +228,11 @@ class PortalAccountsTest(unittest.TestCase):
         self.assertEqual(done.status, 200, done.text)
         self.assertEqual(self.server.get("/account",
                                          headers=[f"Cookie: __Host-sp_account={elsewhere}"]).status, 403)
+        for path in (f"/r/{calcium_rid}", f"/r/{calcium_rid}/message.eml", f"/r/{calcium_rid}/print"):
+            old_reading = self.server.get(
+                path, headers=[f"Cookie: __Host-sp_session={elsewhere_reading}"])
+            self.assertEqual(old_reading.status, 403, path)
+            self.assertNotIn(b"Calcium", old_reading.body)
         self.assertEqual(self.server.post(link, form=[("csrf", csrf_of(page)), ("password", new),
                                                       ("password2", new)]).status, 404)
         _, old = self.sign_in(self.server, "moe@example.net", PASSWORD, after=mails)
@@ -231,6 +240,88 @@ class PortalAccountsTest(unittest.TestCase):
         rid, ok = self.sign_in(self.server, "moe@example.net", new, after=mails)
         self.assertEqual(ok.status, 303)
         self.assertIn("Calcium 2.4", self.server.get(f"/r/{rid}", cookies=True).text)
+
+    def test_sign_out_everywhere_ends_other_browsers_sessions(self):
+        self.send("lenny@example.net", text="Sodium 140")
+        rid, _, _ = self.register(self.server, "lenny@example.net")
+        self.assertEqual(self.server.get(f"/r/{rid}", cookies=True).status, 303)  # opened
+        self.assertIn("Sodium 140", self.server.get(f"/r/{rid}", cookies=True).text)
+        with open(self.server.cookie_jar) as f:
+            jar = f.read()
+        other_account = re.search(r"__Host-sp_account\t(\S+)", jar).group(1)
+        other_reading = re.search(r"__Host-sp_session\t(\S+)", jar).group(1)
+        # Another browser signs in and signs out everywhere.
+        _, signed_in = self.sign_in(self.server, "lenny@example.net")
+        self.assertEqual(signed_in.status, 303, signed_in.text)
+        account = self.server.get("/account", cookies=True)
+        self.assertIn("Sign out everywhere", account.text)
+        forged = self.server.post("/account/logout-everywhere", form=[("csrf", "forged")],
+                                  cookies=True)
+        self.assertEqual(forged.status, 403)
+        self.assertEqual(self.server.get("/account", headers=[
+            f"Cookie: __Host-sp_account={other_account}"]).status, 200)
+        out = self.server.post("/account/logout-everywhere", form=[("csrf", csrf_of(account))],
+                               cookies=True)
+        self.assertEqual(out.status, 200, out.text)
+        self.assertEqual(self.server.get("/account", cookies=True).status, 403)
+        self.assertEqual(self.server.get("/account", headers=[
+            f"Cookie: __Host-sp_account={other_account}"]).status, 403)
+        reading = self.server.get(f"/r/{rid}", headers=[f"Cookie: __Host-sp_session={other_reading}"])
+        self.assertEqual(reading.status, 403)
+        self.assertNotIn("Sodium", reading.text)
+
+    def test_a_notice_link_cannot_plant_an_account(self):
+        # Issue 18.2: an attacker holding the notice link registers the victim's address
+        # with a password of their own; the victim registers too, and then clicks the
+        # attacker's confirmation link in their own browser.
+        self.send("carl@example.net", text="Ferritin 30")
+        rid, page = self.open_fresh(self.server, "carl@example.net")
+        mails = set(self.server.notices())
+        attacker = self.server.post(f"/r/{rid}/register", form=[
+            ("csrf", csrf_of(page)), ("password", "attacker's own password"),
+            ("password2", "attacker's own password")], cookies=True)
+        self.assertEqual(attacker.status, 200, attacker.text)
+        attackers = self.mail(self.server, "carl@example.net", "Confirm your email address", mails)
+        attackers_path = re.search(r"https://\S+(/account/confirm/\S+)", attackers.get_body(
+            preferencelist=("plain",)).get_content()).group(1)
+        time.sleep(1.1)  # outbox files of one second do not sort by age
+        # The victim's own registration, in their browser (the helper confirms it later).
+        rid, page = self.open_fresh(self.server, "carl@example.net")
+        mails = set(self.server.notices())
+        victim = self.server.post(f"/r/{rid}/register", form=[
+            ("csrf", csrf_of(page)), ("password", PASSWORD), ("password2", PASSWORD)], cookies=True)
+        self.assertEqual(victim.status, 200, victim.text)
+        victims = self.mail(self.server, "carl@example.net", "Confirm your email address", mails)
+        victims_path = re.search(r"https://\S+(/account/confirm/\S+)", victims.get_body(
+            preferencelist=("plain",)).get_content()).group(1)
+        # The attacker's link in the victim's browser asks for the registrant's password.
+        shown = self.server.get(attackers_path, cookies=True)
+        self.assertEqual(shown.status, 200, shown.text)
+        self.assertIn("Password chosen at registration", shown.text)
+        token = re.search(r'name="token" value="([^"]+)"', shown.text).group(1)
+        for password in ("", PASSWORD):
+            refused = self.server.post("/account/confirm", form=[
+                ("csrf", csrf_of(shown)), ("token", token), ("password", password)], cookies=True)
+            self.assertEqual(refused.status, 403, refused.text)
+            self.assertIn("password chosen when this address was registered", refused.text)
+        self.assertEqual(self.server.sql(
+            "SELECT count(*) FROM portal_accounts WHERE address = 'carl@example.net'"), [(0,)])
+        # The victim's own link (not replaced) confirms in their browser without a password.
+        shown = self.server.get(victims_path, cookies=True)
+        self.assertNotIn("Password chosen at registration", shown.text)
+        token = re.search(r'name="token" value="([^"]+)"', shown.text).group(1)
+        done = self.server.post("/account/confirm", form=[("csrf", csrf_of(shown)),
+                                                          ("token", token)], cookies=True)
+        self.assertEqual(done.status, 303, done.text)
+        self.assertEqual(self.server.get(f"/r/{rid}", cookies=True).status, 303)  # opened
+        self.assertIn("Ferritin 30", self.server.get(f"/r/{rid}", cookies=True).text)
+        # Confirming one cancelled the other: the attacker's link is dead, and only the
+        # victim's password signs in.
+        self.assertEqual(self.server.get(attackers_path).status, 404)
+        _, wrong = self.sign_in(self.server, "carl@example.net", "attacker's own password")
+        self.assertEqual(wrong.status, 401)
+        _, right = self.sign_in(self.server, "carl@example.net", PASSWORD)
+        self.assertEqual(right.status, 303)
 
     def test_two_step_sign_in_takes_each_code_once(self):
         self.send("edna@example.net")

@@ -21,3 +21,8 @@
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <button type="submit">Sign out</button>
 </form>
+<form method="post" action="/account/logout-everywhere" class="signout">
+<input type="hidden" name="csrf" value="{{CSRF}}">
+<button type="submit">Sign out everywhere</button>
+<p class="hint">Also ends your sessions in other browsers and devices.</p>
+</form>

@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}<h1>A secure message is waiting for you</h1>
 <p>{{SENDER}} sent you a secure message. To open it, answer the question they chose for you.</p>
 {{#ERROR}}<div class="error" role="alert" id="answer-error"><p>{{ERROR_TEXT}}</p></div>{{/ERROR}}
-<form method="post" action="/r/{{RID}}" class="answer">
+<form method="post" action="{{ACTION}}" class="answer">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <label for="answer">{{QUESTION}}</label>
 <input id="answer" name="answer" type="text" autocomplete="off" autocapitalize="off" spellcheck="false" required maxlength="500"{{#ERROR}} aria-invalid="true" aria-describedby="answer-error"{{/ERROR}}>

@@ -31,29 +31,87 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
  public:
   explicit SqlitePortalAccountStore(Database& db) : db_(db) {}
 
-  Status Register(const PortalAccountRecord& a, const PortalTokenRecord& token) override {
+  Status AddRegistration(const PortalRegistrationRecord& r, int max_pending) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
-      Statement existing(db, "SELECT confirmed_at FROM portal_accounts WHERE namespace = ? AND address = ?");
-      existing.Bind(1, a.namespace_name).Bind(2, a.address);
+      Statement existing(db, "SELECT 1 FROM portal_accounts WHERE namespace = ? AND address = ?");
+      existing.Bind(1, r.namespace_name).Bind(2, r.address);
       auto row = existing.Step();
       if (!row.ok()) return std::move(row).error();
-      if (*row && existing.OptionalInt(0)) {
-        return MakeError(ErrorCode::kAlreadyExists, "this address already has an account");
+      if (*row) return MakeError(ErrorCode::kAlreadyExists, "this address already has an account");
+      Statement pending(db, "SELECT count(*) FROM portal_registrations WHERE namespace = ? AND "
+                            "address = ? AND expires_at > ?");
+      pending.Bind(1, r.namespace_name).Bind(2, r.address).Bind(3, r.created_at);
+      row = pending.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (pending.Int(0) >= max_pending) {
+        return MakeError(ErrorCode::kResourceExhausted,
+                         "too many registrations wait for this address");
       }
-      // An unconfirmed account proves nothing yet: a new registration replaces it, and
-      // its confirmation links with it (ON DELETE CASCADE).
-      auto s = Statement(db, "DELETE FROM portal_accounts WHERE namespace = ? AND address = ? "
-                             "AND confirmed_at IS NULL")
-                   .Bind(1, a.namespace_name).Bind(2, a.address).Run();
+      // Expired registrations of the address go as new ones come.
+      auto s = Statement(db, "DELETE FROM portal_registrations WHERE namespace = ? AND "
+                             "address = ? AND expires_at <= ?")
+                   .Bind(1, r.namespace_name).Bind(2, r.address).Bind(3, r.created_at).Run();
       if (!s.ok()) return s;
-      s = Statement(db, std::string("INSERT INTO portal_accounts (") + kAccountColumns +
-                            ") VALUES (?,?,?,?,?,?,?,?)")
-              .Bind(1, a.id).Bind(2, a.namespace_name).Bind(3, a.address).Bind(4, a.password_hash)
-              .Bind(5, a.created_at).Bind(6, a.confirmed_at).BindBlob(7, a.sealed_totp)
-              .Bind(8, a.totp_last_step).Run();
-      if (!s.ok()) return s;
-      return InsertToken(db, token);
+      return Statement(db, "INSERT INTO portal_registrations (id, namespace, address, "
+                           "password_hash, token_hash, browser_hash, recipient_id, created_at, "
+                           "expires_at) VALUES (?,?,?,?,?,?,?,?,?)")
+          .Bind(1, r.id).Bind(2, r.namespace_name).Bind(3, r.address).Bind(4, r.password_hash)
+          .BindBlob(5, r.token_hash).BindBlob(6, r.browser_hash).Bind(7, r.recipient_id)
+          .Bind(8, r.created_at).Bind(9, r.expires_at).Run();
     });
+  }
+
+  Result<std::optional<PortalRegistrationRecord>> FindRegistration(const std::string& token_hash,
+                                                                   std::int64_t now) override {
+    return QueryOne<PortalRegistrationRecord>(
+        db_,
+        "SELECT id, namespace, address, password_hash, token_hash, browser_hash, recipient_id, "
+        "created_at, expires_at FROM portal_registrations WHERE token_hash = ? AND expires_at > ?",
+        [&](Statement& s) { s.BindBlob(1, token_hash).Bind(2, now); },
+        [](const Statement& s) {
+          return PortalRegistrationRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+                                          s.Text(5), s.Text(6), s.Int(7), s.Int(8)};
+        });
+  }
+
+  Result<std::optional<PortalAccountRecord>> ConfirmRegistration(const std::string& token_hash,
+                                                                 const std::string& account_id,
+                                                                 std::int64_t now) override {
+    std::optional<PortalAccountRecord> out;
+    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT namespace, address, password_hash, expires_at "
+                      "FROM portal_registrations WHERE token_hash = ?");
+      s.BindBlob(1, token_hash);
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row || s.Int(3) <= now) return OkStatus();
+      PortalAccountRecord a;
+      a.id = account_id;
+      a.namespace_name = s.Text(0);
+      a.address = s.Text(1);
+      a.password_hash = s.Text(2);
+      a.created_at = now;
+      a.confirmed_at = now;
+      Statement existing(db, "SELECT 1 FROM portal_accounts WHERE namespace = ? AND address = ?");
+      existing.Bind(1, a.namespace_name).Bind(2, a.address);
+      row = existing.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) return MakeError(ErrorCode::kAlreadyExists, "this address already has an account");
+      auto done = Statement(db, "DELETE FROM portal_registrations WHERE namespace = ? AND "
+                                "address = ?")
+                      .Bind(1, a.namespace_name).Bind(2, a.address).Run();
+      if (!done.ok()) return done;
+      done = Statement(db, std::string("INSERT INTO portal_accounts (") + kAccountColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?)")
+                 .Bind(1, a.id).Bind(2, a.namespace_name).Bind(3, a.address)
+                 .Bind(4, a.password_hash).Bind(5, a.created_at).Bind(6, a.confirmed_at)
+                 .BindBlob(7, a.sealed_totp).Bind(8, a.totp_last_step).Run();
+      if (!done.ok()) return done;
+      out = std::move(a);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
   }
 
   Result<std::optional<PortalAccountRecord>> Find(const std::string& id) override {
@@ -101,14 +159,6 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
     });
     if (!status.ok()) return std::move(status).error();
     return out;
-  }
-
-  Status Confirm(const std::string& id, std::int64_t now) override {
-    return db_.Transaction([&](sqlite3* db) {
-      return Statement(db, "UPDATE portal_accounts SET confirmed_at = COALESCE(confirmed_at, ?) "
-                           "WHERE id = ?")
-          .Bind(1, now).Bind(2, id).Run();
-    });
   }
 
   Status SetPassword(const std::string& id, const std::string& password_hash) override {

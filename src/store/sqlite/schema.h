@@ -290,6 +290,35 @@ ALTER TABLE messages ADD COLUMN center_subject BLOB NOT NULL DEFAULT X'';
 CREATE INDEX recipients_in_center ON recipients(address COLLATE NOCASE) WHERE center_key != X'';
 CREATE INDEX messages_sent_in_center ON messages(sender COLLATE NOCASE) WHERE center_key != X'';
 )sql",
+    // 19: answers stretched into the key (issue 18). A question copy's key now needs
+    // Argon2id(answer) with these parameters; rows without them are of the older scheme.
+    R"sql(
+ALTER TABLE recipients ADD COLUMN answer_kdf TEXT NOT NULL DEFAULT '';
+)sql",
+    // 20: registrations wait apart from accounts (issue 18): several may wait for one
+    // address, none replacing another, and an account row exists only once confirmed.
+    // Registrations left unconfirmed under the old rules go (their registrants register
+    // again): their links proved the mailbox only.
+    R"sql(
+CREATE TABLE portal_registrations (
+  id TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL DEFAULT '',
+  address TEXT NOT NULL COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  token_hash BLOB NOT NULL UNIQUE,
+  browser_hash BLOB NOT NULL,
+  recipient_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX portal_registrations_by_address ON portal_registrations(namespace, address);
+DELETE FROM portal_accounts WHERE confirmed_at IS NULL;
+)sql",
+    // 21: submissions that could not be processed after many tries become dead letters
+    // (issue 18): kept for an administrator, never tried again by themselves.
+    R"sql(
+ALTER TABLE inbound ADD COLUMN dead_at INTEGER;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -106,7 +106,8 @@ class SqliteEventStore final : public EventStore {
 
 constexpr const char* kRecipientColumns =
     "id, message_id, address, kind, method, status, link_check, kek_salt, wrapped_key, "
-    "answer_hash, sealed_question, failures, locked_at, trace, verification, center_key";
+    "answer_hash, sealed_question, failures, locked_at, trace, verification, center_key, "
+    "answer_kdf";
 
 Result<RecipientRecord> ReadRecipient(const Statement& s) {
   RecipientRecord r;
@@ -128,6 +129,7 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
   r.trace = s.Text(13);
   r.verification = s.Text(14);
   r.center_key = s.Text(15);
+  r.answer_kdf = s.Text(16);
   return r;
 }
 
@@ -223,7 +225,7 @@ class SqliteMessageStore final : public MessageStore {
                            "INSERT INTO recipients (id, message_id, position, address, kind, "
                            "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
                            "sealed_question, failures, locked_at, trace, verification, "
-                           "center_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                           "center_key, answer_kdf) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
                      .Bind(1, r.id)
                      .Bind(2, m.id)
                      .Bind(3, position++)
@@ -241,6 +243,7 @@ class SqliteMessageStore final : public MessageStore {
                      .Bind(15, r.trace)
                      .Bind(16, r.verification)
                      .BindBlob(17, r.center_key)
+                     .Bind(18, r.answer_kdf)
                      .Run();
         if (!status.ok()) return status;
       }
@@ -747,31 +750,46 @@ class SqliteInboundStore final : public InboundStore {
   }
 
   Result<std::vector<InboundRecord>> Due(std::int64_t now, int limit) override {
-    std::vector<InboundRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT id, received_at, client_address, auth_user, envelope, "
-                      "sealed_content, attempts, next_attempt_at, last_error FROM inbound "
-                      "WHERE next_attempt_at <= ? ORDER BY next_attempt_at, received_at LIMIT ?");
-      s.Bind(1, now).Bind(2, std::int64_t{limit});
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return std::move(row).error();
-        if (!*row) return OkStatus();
-        InboundRecord r;
-        r.id = s.Text(0);
-        r.received_at = s.Int(1);
-        r.client_address = s.Text(2);
-        r.auth_user = s.Text(3);
-        r.envelope_json = s.Text(4);
-        r.sealed_content = s.Text(5);
-        r.attempts = static_cast<int>(s.Int(6));
-        r.next_attempt_at = s.Int(7);
-        r.last_error = s.Text(8);
-        out.push_back(std::move(r));
+    return Select("WHERE next_attempt_at <= ? AND dead_at IS NULL "
+                  "ORDER BY next_attempt_at, received_at LIMIT ?",
+                  [&](Statement& s) { s.Bind(1, now).Bind(2, std::int64_t{limit}); });
+  }
+
+  Result<std::vector<InboundRecord>> DeadLetters(int limit) override {
+    return Select("WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, received_at DESC LIMIT ?",
+                  [&](Statement& s) { s.Bind(1, std::int64_t{limit}); });
+  }
+
+  Status Bury(const std::string& id, std::int64_t now, const std::string& error,
+              const std::vector<QueueEntry>& notices,
+              const std::vector<EventRecord>& events) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, "UPDATE inbound SET attempts = attempts + 1, dead_at = ?, "
+                                  "last_error = ? WHERE id = ? AND dead_at IS NULL")
+                        .Bind(1, now).Bind(2, error).Bind(3, id).Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such submission");
+      for (const auto& q : notices) {
+        status = InsertQueueEntry(db, q);
+        if (!status.ok()) return status;
       }
+      for (const auto& e : events) {
+        status = InsertEvent(db, e);
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
     });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+  }
+
+  Status Revive(const std::string& id, std::int64_t now) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      auto status = Statement(db, "UPDATE inbound SET attempts = 0, dead_at = NULL, "
+                                  "next_attempt_at = ? WHERE id = ? AND dead_at IS NOT NULL")
+                        .Bind(1, now).Bind(2, id).Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no dead letter " + id);
+      return OkStatus();
+    });
   }
 
   Status Defer(const std::string& id, std::int64_t next_attempt_at,
@@ -809,6 +827,36 @@ class SqliteInboundStore final : public InboundStore {
   }
 
  private:
+  Result<std::vector<InboundRecord>> Select(const std::string& where,
+                                            const std::function<void(Statement&)>& bind) {
+    std::vector<InboundRecord> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT id, received_at, client_address, auth_user, envelope, "
+                      "sealed_content, attempts, next_attempt_at, last_error, dead_at "
+                      "FROM inbound " + where);
+      bind(s);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        InboundRecord r;
+        r.id = s.Text(0);
+        r.received_at = s.Int(1);
+        r.client_address = s.Text(2);
+        r.auth_user = s.Text(3);
+        r.envelope_json = s.Text(4);
+        r.sealed_content = s.Text(5);
+        r.attempts = static_cast<int>(s.Int(6));
+        r.next_attempt_at = s.Int(7);
+        r.last_error = s.Text(8);
+        r.dead_at = s.OptionalInt(9);
+        out.push_back(std::move(r));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
   Database& db_;
 };
 
