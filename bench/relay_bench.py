@@ -50,7 +50,7 @@ def main():
     postfix = peers.Postfix(name="relay.bench.example", starttls=False,
                             relay_to=f"127.0.0.1:{sink_port}")
     server = harness.Sealpost(settings={
-        "trusted_networks": '["127.0.0.1/32"]', "max_connections_per_client": "1000",
+        "trusted_networks": '["127.0.0.1/32"]', "smtp.max_connections_per_client": "1000",
         "mode": '"smtp"', "transport": f'["* = 127.0.0.1:{sink_port} tls=none"]',
         "max_connections_per_domain": "20", "connection_reuse_seconds": args.reuse_seconds})
     for a in (["account", "create", "Clinic"], ["domain", "create", "clinic.example", "--account",

@@ -10,6 +10,9 @@ fi
 if [ -x "$BUILD/bench/dkim_bench" ]; then
   bench/dkim_bench.sh "$BUILD/bench/dkim_bench"
 fi
+if [ -x "$BUILD/bench/answer_guess_bench" ]; then
+  "$BUILD/bench/answer_guess_bench" 5
+fi
 if [ -x "$BUILD/bench/pki_bench" ]; then
   bench/pki_bench.sh "$BUILD/bench/pki_bench"
 fi
@@ -17,3 +20,4 @@ python3 bench/api_bench.py --bin "$BIN" "${@:2}"
 python3 bench/smtp_bench.py --bin "$BIN"
 python3 bench/relay_bench.py --bin "$BIN"
 python3 bench/center_bench.py --bin "$BIN"
+python3 bench/limits_bench.py --bin "$BIN"

@@ -28,7 +28,7 @@ def main():
     postfix = peers.Postfix(name="postfix.bench.test", starttls=False, discard=True)
     postfix_port = postfix.port
     server = harness.Sealpost(settings={"trusted_networks": '["127.0.0.1/32"]',
-                                        "max_connections_per_client": "1000"})
+                                        "smtp.max_connections_per_client": "1000"})
     results = []
     try:
         postfix.start()

@@ -163,6 +163,9 @@ void MessagesApi::Register(http::Router& router) {
   // The route's limit covers the largest multipart upload; JSON bodies have their own.
   const std::uint64_t upload_limit =
       settings_.limits.max_attachment_bytes + settings_.max_json_bytes + 1024 * 1024;
+  // Every API call shows its key before its body is read: an unauthenticated client
+  // cannot make the server read, buffer or store what it will refuse anyway.
+  router.SetGate("/api/v1/", [this](http::Request& r) { return Gate(r); });
   router.Add("POST", "/api/v1/messages",
              [this](http::Request& r) { return Send(r); }, http::BodyMode::kStreamed, upload_limit);
   router.Add("GET", "/api/v1/messages/{id}", [this](http::Request& r) { return Get(r); });
@@ -172,7 +175,20 @@ void MessagesApi::Register(http::Router& router) {
   router.Add("GET", "/api/v1/messages/{id}/events", [this](http::Request& r) { return Events(r); });
 }
 
+awaitable<std::optional<Response>> MessagesApi::Gate(http::Request& req) {
+  auto principal = co_await Authenticate(req);
+  if (!principal.ok()) {
+    Response r = http::ProblemFromError(principal.error());
+    r.Set("WWW-Authenticate", "X-API-Key");
+    co_return r;
+  }
+  req.caller = std::move(*principal);
+  co_return std::nullopt;
+}
+
 awaitable<Result<Principal>> MessagesApi::Authenticate(const http::Request& req) {
+  // Checked already by the gate, before the body was read.
+  if (const auto* known = std::any_cast<Principal>(&req.caller)) co_return *known;
   std::optional<Result<Principal>> principal;
   std::string header(req.header("x-api-key"));
   co_await offloader_.Offload([&] { principal.emplace(auth_.Authenticate(header)); });
@@ -213,12 +229,16 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     for (;;) {
       auto n = co_await req.stream->Read(chunk.data(), chunk.size());
       if (!n.ok()) co_return ErrorResponse(n.error());
-      if (*n == 0) break;
-      auto fed = parser.Feed(std::string_view(chunk.data(), *n));
+      // Encrypting and writing (a blob's fsync when an attachment ends) happen on the
+      // worker pool: a slow disk must not stall every other connection.
+      const std::size_t got = *n;
+      Status fed = OkStatus();
+      co_await offloader_.Offload([&] {
+        fed = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
+      });
       if (!fed.ok()) co_return ErrorResponse(fed.error());
+      if (got == 0) break;
     }
-    auto finished = parser.Finish();
-    if (!finished.ok()) co_return ErrorResponse(finished.error());
     if (!sink.seen_message()) {
       co_return Problems({{"message", "the multipart body needs a \"message\" part holding the JSON"}});
     }
@@ -448,7 +468,7 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
   json::array recipients;
   for (const auto& r : s.message.recipients) {
     json::object o =
-        RecipientJson(r.address, r.kind, r.method, ReportedStatus(r, s.expired), r.trace);
+        RecipientJson(r.address, r.kind, r.method, ReportedStatus(r, s), r.trace);
     // What became of the mail that reached this recipient (their notice, or their
     // encrypted copy): the latest entry's state and delivery report.
     const QueueEntry* latest = nullptr;

@@ -57,6 +57,8 @@ class MessagesApi {
   boost::asio::awaitable<http::Response> Extend(http::Request& req);
   boost::asio::awaitable<http::Response> Events(http::Request& req);
   boost::asio::awaitable<Result<Principal>> Authenticate(const http::Request& req);
+  // The gate of every /api/v1/ route: the caller's Principal (in `req.caller`), or 401.
+  boost::asio::awaitable<std::optional<http::Response>> Gate(http::Request& req);
   // The copies for recipients with their own keys, as extras of the submission.
   Status AddDirectCopies(const MessageRequest& m, const RecipientPlan& plan, const Draft& draft,
                             const std::string& client, SubmitExtras& extras);

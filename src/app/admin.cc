@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "api/auth.h"
+#include "api/recipient_planner.h"
 #include "app/config.h"
 #include "app/serve.h"
 #include "app/signing_key.h"
@@ -23,6 +24,7 @@
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "delivery/resolver.h"
+#include "delivery/tls_probe.h"
 #include "delivery/tls_report.h"
 #include "delivery/tls_reporter.h"
 #include "dkim/domain_signer.h"
@@ -1047,20 +1049,42 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   auto* explain = admin->add_subcommand("explain", "How would a message from --from to --to go, and why?");
   explain->add_option("--from", args->from)->required();
   explain->add_option("--to", args->to)->required();
+  explain->add_option("--subject", args->question, "the message's subject, for content rules");
+  explain->add_option("--text", args->answer, "its text, for content rules");
   explain->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    auto settings = c.directory->EffectiveFor(a.from);
-    if (!settings.ok()) return std::move(settings).error();
-    auto books = c.books->OrderFor(a.from);
-    if (!books.ok()) return std::move(books).error();
-    policy::MessageChoices choices;
+    // Exactly the API's road: the same planner, built from the same parts (the TLS
+    // probe included, when mail leaves over the network), so the answer is the API's.
+    auto tls = NewTlsKnowledge(c.config, *c.org, c.clock);
+    if (!tls.ok()) return std::move(tls).error();
     policy::StoredAddressBooks stored_books(*c.book_store);
-    auto account_store = sqlite::NewPortalAccountStore(*c.db);
-    policy::StoredPortalAccounts portal(*account_store);
-    policy::StoredTlsKnowledge tls(*c.org);
-    policy::SelectionContext ctx{*settings, *books, choices, true, stored_books, portal, tls};
-    policy::Decision d = policy::SelectMethod(a.to, ctx);
-    std::cout << a.to << ": " << policy::MethodName(d.method) << "\n";
-    for (const auto& step : d.trace) std::cout << "  - " << step << "\n";
+    policy::StoredPortalAccounts portal(*c.portal_accounts);
+    api::RecipientPlanner planner(*c.directory, *c.books, stored_books, *tls->knowledge, portal,
+                                  c.config.default_expiry_days, SendsOverTheNetwork(c.config));
+    api::MessageRequest message;
+    message.from = a.from;
+    message.to = {a.to};
+    message.subject = a.question;
+    message.text = a.answer;
+    auto plan = planner.Plan(message, /*interactive=*/true);
+    if (!plan.ok()) return std::move(plan).error();
+    // A TLS-only copy's fallback, planned with it, is shown as such.
+    const auto print = [](const std::string& address, const std::string& method,
+                          const std::string& trace, bool standby = false) {
+      std::cout << address << ": " << method << (standby ? " (fallback if no TLS)" : "")
+                << "\n  - " << trace << "\n";
+    };
+    for (const auto& r : plan->direct) print(r.address, r.method, r.trace);
+    for (const auto& r : plan->encrypted) print(r.address, r.method, r.trace, r.standby);
+    for (const auto& r : plan->recipients) {
+      print(r.address, r.login ? "escrow/login" : "escrow/question", r.trace, r.standby);
+    }
+    for (const auto& address : plan->need_question) {
+      std::cout << address << ": ask-sender\n  - no question known: the API answers 422 and "
+                               "asks the sender for one\n";
+    }
+    for (const auto& r : plan->send_plain) print(r.address, "send-plain", r.trace, r.standby);
+    for (const auto& r : plan->bounce) print(r.address, "bounce", r.trace, r.standby);
+    if (plan->refused) std::cout << a.to << ": refused\n  - " << *plan->refused << "\n";
     return OkStatus();
   }));
 }

@@ -21,6 +21,10 @@ struct Config {
   std::uint16_t port = 8443;
   std::string public_url = "https://localhost:8443";
   std::size_t worker_threads = 4;
+  std::size_t max_connections = 1024;
+  std::size_t max_connections_per_client = 64;  // an IPv6 client is its /64
+  std::uint64_t max_body_memory_bytes = 256 * 1024 * 1024;  // buffered bodies in flight
+  std::int64_t upload_seconds = 3600;  // the whole of one request body
 
   // [tls]
   std::string certificate = "tls/cert.pem";

@@ -82,11 +82,11 @@ delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config) {
           config.Resolve(config.trusted_ca_file)};
 }
 
-namespace {
-
 bool SendsOverTheNetwork(const Config& config) {
   return !config.dev && config.delivery_mode == "smtp";
 }
+
+namespace {
 
 // Where mail leaves: the outbox in development (and when configured), else the
 // recipients' mail servers.
@@ -121,6 +121,33 @@ Result<std::unique_ptr<delivery::TlsProbe>> NewTlsProbe(const Config& config,
 }
 
 }  // namespace
+
+TlsKnowledgeParts::TlsKnowledgeParts() = default;
+TlsKnowledgeParts::TlsKnowledgeParts(TlsKnowledgeParts&&) noexcept = default;
+TlsKnowledgeParts::~TlsKnowledgeParts() = default;
+
+Result<TlsKnowledgeParts> NewTlsKnowledge(const Config& config, OrgStore& org, const Clock& clock) {
+  TlsKnowledgeParts parts;
+  if (!SendsOverTheNetwork(config)) {
+    parts.knowledge = std::make_unique<policy::StoredTlsKnowledge>(org);
+    return parts;
+  }
+  auto resolver = NewResolver(config);
+  if (!resolver.ok()) return std::move(resolver).error();
+  parts.resolver = std::move(*resolver);
+  auto created = NewTlsProbe(config, *parts.resolver);
+  if (!created.ok()) return std::move(created).error();
+  parts.probe = std::move(*created);
+  parts.knowledge = std::make_unique<policy::StoredTlsKnowledge>(
+      org, clock,
+      [p = parts.probe.get()](const std::string& domain) -> Result<policy::TlsCapability> {
+        auto found = p->Probe(domain);
+        if (!found.ok()) return std::move(found).error();
+        return policy::TlsCapability{found->starttls, found->host};
+      },
+      std::int64_t{3600} * config.tls_probe_ttl_hours);
+  return parts;
+}
 
 Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_ready) {
   // Signals are taken by one thread with sigwait; every other thread blocks them.
@@ -232,6 +259,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   server_options.cert_file = config.Resolve(config.certificate);
   server_options.key_file = config.Resolve(config.private_key);
   server_options.worker_threads = config.worker_threads;
+  server_options.max_connections = config.max_connections;
+  server_options.max_connections_per_client = config.max_connections_per_client;
+  server_options.max_body_memory = config.max_body_memory_bytes;
+  server_options.upload_timeout = std::chrono::seconds(config.upload_seconds);
   auto server = http::Server::Create(server_options);
   if (!server.ok()) return std::move(server).error();
 
@@ -248,26 +279,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   policy::OrgDirectory directory(*org, keys->metadata(), clock);
   // TLS-only decisions rest on what the recipients' servers offer: probed and kept for
   // a while when mail leaves over the network; the administrator's table otherwise.
-  std::unique_ptr<delivery::Resolver> probe_resolver;
-  std::unique_ptr<delivery::TlsProbe> probe;
-  if (SendsOverTheNetwork(config)) {
-    auto resolver = NewResolver(config);
-    if (!resolver.ok()) return std::move(resolver).error();
-    probe_resolver = std::move(*resolver);
-    auto created = NewTlsProbe(config, *probe_resolver);
-    if (!created.ok()) return std::move(created).error();
-    probe = std::move(*created);
-  }
-  policy::StoredTlsKnowledge tls_knowledge =
-      probe ? policy::StoredTlsKnowledge(
-                  *org, clock,
-                  [p = probe.get()](const std::string& domain) -> Result<policy::TlsCapability> {
-                    auto found = p->Probe(domain);
-                    if (!found.ok()) return std::move(found).error();
-                    return policy::TlsCapability{found->starttls, found->host};
-                  },
-                  std::int64_t{3600} * config.tls_probe_ttl_hours)
-            : policy::StoredTlsKnowledge(*org);
+  auto tls_parts = NewTlsKnowledge(config, *org, clock);
+  if (!tls_parts.ok()) return std::move(tls_parts).error();
+  policy::StoredTlsKnowledge& tls_knowledge = *tls_parts->knowledge;
   policy::AddressBookDirectory books(*book_store, keys->metadata(), clock);
   policy::StoredAddressBooks book_view(*book_store);
   policy::SigningIdentities identities(*org, keys->metadata(), clock);

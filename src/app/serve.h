@@ -13,10 +13,18 @@ namespace sealpost {
 
 struct EscrowSettings;
 
+class Clock;
+class OrgStore;
+
 namespace delivery {
 class Resolver;
+class TlsProbe;
 struct TlsReporterSettings;
 }  // namespace delivery
+
+namespace policy {
+class StoredTlsKnowledge;
+}  // namespace policy
 
 // `on_ready` runs once the listener is bound (dev mode prints the URLs there).
 Status Serve(const Config& config, const std::function<void(std::uint16_t port)>& on_ready);
@@ -26,5 +34,20 @@ Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config);
 delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config);
 // The escrow service's settings, for the server and for CLI commands on messages.
 EscrowSettings EscrowSettingsOf(const Config& config);
+// Mail leaves over the network (delivery mode smtp, not --dev): TLS can be checked.
+bool SendsOverTheNetwork(const Config& config);
+
+// What TLS-only decisions rest on: what a probe of the recipients' servers learnt (kept
+// for tls_probe_ttl_hours) when mail leaves over the network, else the administrator's
+// table. `serve` and `admin explain` build it alike, so they decide alike.
+struct TlsKnowledgeParts {
+  TlsKnowledgeParts();
+  TlsKnowledgeParts(TlsKnowledgeParts&&) noexcept;
+  ~TlsKnowledgeParts();
+  std::unique_ptr<delivery::Resolver> resolver;
+  std::unique_ptr<delivery::TlsProbe> probe;
+  std::unique_ptr<policy::StoredTlsKnowledge> knowledge;  // uses the two above
+};
+Result<TlsKnowledgeParts> NewTlsKnowledge(const Config& config, OrgStore& org, const Clock& clock);
 
 }  // namespace sealpost

@@ -236,6 +236,17 @@ void QueueRunner::Record(std::int64_t now) {
     return;
   }
   if (!dsns.empty()) worker_.Notify();
+  // Content of entries that ended is deleted; it leaves the files too (the write-ahead
+  // log keeps old pages until it is truncated), so a copy of the data taken after a
+  // notice was delivered holds no link secret.
+  const bool ended = std::any_of(updates.begin(), updates.end(), [](const QueueUpdate& u) {
+    return u.state != QueueState::kDeferred;
+  });
+  if (ended) {
+    if (auto scrubbed = queue_.ScrubDeleted(); !scrubbed.ok()) {
+      spdlog::warn("queue: deleted content not scrubbed yet: {}", scrubbed.error().ToString());
+    }
+  }
   if (on_delivered_) {
     for (const auto& e : delivered) on_delivered_(e);
   }

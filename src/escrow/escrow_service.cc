@@ -22,9 +22,11 @@ std::string DomainOf(const std::string& address) {
 
 }  // namespace
 
-std::string ReportedStatus(const RecipientRecord& r, bool expired) {
+std::string ReportedStatus(const RecipientRecord& r, const MessageStatus& status) {
   if (r.status == RecipientStatus::kLocked) return "locked";
-  if (expired) return "expired";
+  if (r.status == RecipientStatus::kDeleted) return "deleted";
+  if (status.message.retracted_at) return "retracted";  // gone, and why: its sender said so
+  if (status.expired) return "expired";
   return RecipientStatusName(r.status);
 }
 
@@ -116,6 +118,7 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     notice.expires_at = FormatHumanDate(m.expires_at);
     notice.message_id_domain = DomainOf(settings_.notice_from);
     notice.login = r.verification == "login";
+    notice.in_message_center = !r.center_key.empty();
     notice.accent_colour = portal.colour;
     notice.support_contact = portal.support;
     auto mail = BuildNoticeEmail(notice);

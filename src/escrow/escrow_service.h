@@ -118,8 +118,10 @@ struct MessageOwner {
   bool Owns(const MessageRecord& message) const;
 };
 
-// Recipient status as reported: stored status, or "expired" once past the expiry.
-std::string ReportedStatus(const RecipientRecord& r, bool expired);
+// Recipient status as reported: locked or deleted copies say so; otherwise "retracted"
+// once its sender withdrew the message, "expired" once past the expiry, or the stored
+// status.
+std::string ReportedStatus(const RecipientRecord& r, const MessageStatus& status);
 
 class EscrowService {
  public:

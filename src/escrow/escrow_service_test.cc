@@ -101,7 +101,7 @@ TEST_F(EscrowServiceTest, SubmitQueuesNoticeAndAnswerOpens) {
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(manifest->manifest.text, "All fine.");
   auto status = service_->Status(sent.message_id, "default");
-  EXPECT_EQ(ReportedStatus(status->message.recipients[0], status->expired), "viewed");
+  EXPECT_EQ(ReportedStatus(status->message.recipients[0], *status), "viewed");
   EXPECT_EQ(service_->Status(sent.message_id, "other-account").error().code, ErrorCode::kNotFound);
 
   std::vector<std::string> types;
@@ -129,7 +129,7 @@ TEST_F(EscrowServiceTest, FiveWrongAnswersLock) {
   EXPECT_EQ(right.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(right.error().message, "locked");
   auto status = *service_->Status(sent.message_id, "default");
-  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "locked");
+  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status), "locked");
   // The sender is told, once, from the null sender, with nothing of the content.
   int lock_notices = 0;
   auto queued = queue_->ForMessage(sent.message_id);
@@ -188,7 +188,7 @@ TEST_F(EscrowServiceTest, ForgedAndExpiredLinks) {
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(r.error().message, "expired");
   auto status = *service_->Status(sent.message_id, "default");
-  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "expired");
+  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status), "expired");
 }
 
 TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
@@ -208,6 +208,9 @@ TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
   EXPECT_EQ(service_->Status(sent.message_id, colleague).error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(service_->Status(sent.message_id, MessageOwner{"default", "DR@clinic.test"}).ok());
   ASSERT_TRUE(service_->Retract(sent.message_id, "default", "192.0.2.5").ok());
+  // Its recipients read "retracted": withdrawn, not merely expired.
+  auto withdrawn = *service_->Status(sent.message_id, "default");
+  EXPECT_EQ(ReportedStatus(withdrawn.message.recipients[0], withdrawn), "retracted");
   // The unsent notice is never sent.
   auto entries = *queue_->ForMessage(sent.message_id);
   ASSERT_EQ(entries.size(), 1u);
@@ -291,7 +294,7 @@ TEST_F(EscrowServiceTest, ReadReceiptGoesToTheSenderOnTheFirstViewOnly) {
   ASSERT_TRUE(service_->Read(state, key, "x").ok());
   EXPECT_EQ(receipts().size(), 1u);
   auto status = *service_->Status(sent.message_id, "default");
-  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status.expired), "viewed");
+  EXPECT_EQ(ReportedStatus(status.message.recipients[0], status), "viewed");
 
   // Without the request, no receipt.
   SubmitResult plain = Send();

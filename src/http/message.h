@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -41,6 +42,9 @@ struct Request {
   std::string client_address;
   std::string body;                 // buffered routes
   BodyStream* stream = nullptr;     // streaming routes
+  // What the route's gate learnt of the caller (the API's: its Principal), for the
+  // handler; empty when the route has no gate.
+  std::any caller;
 
   // First value of a header, case-insensitive; empty when absent.
   std::string_view header(std::string_view name) const;

@@ -32,6 +32,22 @@ void Router::Add(std::string method, std::string pattern, Handler handler, BodyM
   routes_.push_back(std::move(r));
 }
 
+void Router::SetGate(std::string prefix, Gate gate) {
+  gates_.emplace_back(std::move(prefix), std::make_unique<Gate>(std::move(gate)));
+}
+
+const Gate* Router::GateFor(const std::string& pattern) const {
+  const Gate* found = nullptr;
+  std::size_t longest = 0;
+  for (const auto& [prefix, gate] : gates_) {
+    if (pattern.rfind(prefix, 0) == 0 && prefix.size() >= longest) {
+      found = gate.get();
+      longest = prefix.size();
+    }
+  }
+  return found;
+}
+
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   RouteMatch result;
   const auto segments = Split(path);
@@ -56,6 +72,7 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
     result.route = &route;
     result.method_not_allowed = false;
     result.params = std::move(params);
+    result.gate = GateFor(route.pattern);
     return result;
   }
   return result;

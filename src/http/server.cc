@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -17,8 +18,11 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
+#include <utility>
 
+#include "base/client_key.h"
 #include "base/text.h"
 #include "net/tls.h"
 
@@ -30,6 +34,8 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// How long a refused request's connection stays open for its answer to be read.
+constexpr std::chrono::seconds kLinger{2};
 
 const char* const kContentSecurityPolicy =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -55,17 +61,26 @@ asio::awaitable<void> RunWork(const std::function<void()>* work) {
   co_return;
 }
 
+// The sooner of an idle limit from now and the request's deadline.
+std::chrono::steady_clock::time_point Expiry(std::chrono::seconds idle,
+                                             std::chrono::steady_clock::time_point deadline) {
+  return std::min(std::chrono::steady_clock::now() + idle, deadline);
+}
+
 class StreamBody final : public BodyStream {
  public:
+  // Each read waits at most `timeout`; the whole body must arrive by `deadline`, so a
+  // client trickling a byte now and then cannot hold the connection for ever.
   StreamBody(Stream& stream, beast::flat_buffer& buffer,
-             bhttp::request_parser<bhttp::buffer_body>& parser, std::chrono::seconds timeout)
-      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout) {}
+             bhttp::request_parser<bhttp::buffer_body>& parser, std::chrono::seconds timeout,
+             std::chrono::steady_clock::time_point deadline)
+      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout), deadline_(deadline) {}
 
   asio::awaitable<Result<std::size_t>> Read(char* data, std::size_t size) override {
     while (!parser_.is_done()) {
       parser_.get().body().data = data;
       parser_.get().body().size = size;
-      beast::get_lowest_layer(stream_).expires_after(timeout_);
+      beast::get_lowest_layer(stream_).expires_at(Expiry(timeout_, deadline_));
       auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kTuple);
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec == bhttp::error::body_limit) {
@@ -85,6 +100,39 @@ class StreamBody final : public BodyStream {
   beast::flat_buffer& buffer_;
   bhttp::request_parser<bhttp::buffer_body>& parser_;
   std::chrono::seconds timeout_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+// Bytes of request bodies buffered in memory, all connections together. Used on the
+// event-loop thread only.
+class BodyBudget {
+ public:
+  explicit BodyBudget(std::uint64_t max) : max_(max) {}
+  // A share of `bytes` while the returned holder lives; nullopt when the budget is spent.
+  class Share {
+   public:
+    Share(BodyBudget* budget, std::uint64_t bytes) : budget_(budget), bytes_(bytes) {}
+    Share(Share&& o) noexcept : budget_(std::exchange(o.budget_, nullptr)), bytes_(o.bytes_) {}
+    Share(const Share&) = delete;
+    Share& operator=(const Share&) = delete;
+    Share& operator=(Share&&) = delete;
+    ~Share() {
+      if (budget_) budget_->used_ -= bytes_;
+    }
+
+   private:
+    BodyBudget* budget_;
+    std::uint64_t bytes_;
+  };
+  std::optional<Share> Take(std::uint64_t bytes) {
+    if (bytes > max_ - used_) return std::nullopt;
+    used_ += bytes;
+    return Share(this, bytes);
+  }
+
+ private:
+  const std::uint64_t max_;
+  std::uint64_t used_ = 0;
 };
 
 template <typename Message>
@@ -105,11 +153,11 @@ void ApplyHeaders(Message& out, const Response& res) {
 struct Server::Impl {
   explicit Impl(ServerOptions o)
       : options(std::move(o)), tls(asio::ssl::context::tls_server), acceptor(io),
-        pool(options.worker_threads) {}
+        pool(options.worker_threads), bodies(options.max_body_memory) {}
 
   Status Setup();
   asio::awaitable<void> Listen();
-  asio::awaitable<void> Session(tcp::socket socket);
+  asio::awaitable<void> Session(tcp::socket socket, std::string client, std::string client_key);
   asio::awaitable<Response> Dispatch(Request& req, const Route& route);
   asio::awaitable<bool> Write(Stream& stream, Response& res, bool keep_alive, unsigned version);
 
@@ -121,6 +169,10 @@ struct Server::Impl {
   asio::thread_pool pool;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
+  // Event-loop thread only: connections per client key, and buffered bodies.
+  std::map<std::string, std::size_t> per_client;
+  BodyBudget bodies;
+  std::chrono::steady_clock::time_point last_refusal_log{};
 };
 
 Status Server::Impl::Setup() {
@@ -148,11 +200,25 @@ asio::awaitable<void> Server::Impl::Listen() {
       if (stopping || ec == asio::error::operation_aborted) break;
       continue;
     }
-    if (connections >= options.max_connections) {
-      spdlog::warn("http: connection limit reached; refusing a connection");
+    boost::system::error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    std::string client = rec ? "unknown" : remote.address().to_string();
+    std::string key = ClientKey(client);  // an IPv6 client is its /64
+    const bool all_full = connections >= options.max_connections;
+    if (all_full || per_client[key] >= options.max_connections_per_client) {
+      if (per_client[key] == 0) per_client.erase(key);
+      // One line a second at most: a flood must not flood the log too.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_refusal_log >= std::chrono::seconds(1)) {
+        last_refusal_log = now;
+        spdlog::warn("http: {} limit reached; refusing connections from {}",
+                     all_full ? "connection" : "per-client connection", client);
+      }
       continue;  // the socket closes as it goes out of scope
     }
-    asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+    ++per_client[key];
+    asio::co_spawn(io, Session(std::move(socket), std::move(client), std::move(key)),
+                   asio::detached);
   }
 }
 
@@ -213,16 +279,20 @@ asio::awaitable<bool> Server::Impl::Write(Stream& stream, Response& res, bool ke
   co_return !ec;
 }
 
-asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
+asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string client,
+                                            std::string client_key) {
   ++connections;
   struct Release {
-    std::atomic<std::size_t>& n;
-    ~Release() { --n; }
-  } release{connections};
-  boost::system::error_code ec;
-  const std::string client = socket.remote_endpoint(ec).address().to_string();
+    Impl& impl;
+    const std::string& key;
+    ~Release() {
+      --impl.connections;
+      if (--impl.per_client[key] == 0) impl.per_client.erase(key);
+    }
+  } release{*this, client_key};
   Stream stream(std::move(socket), tls);
-  beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+  // A client that connects and says nothing holds a connection only this long.
+  beast::get_lowest_layer(stream).expires_after(options.handshake_timeout);
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
   if (hs_ec) co_return;
 
@@ -259,18 +329,48 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
     req.client_address = client;
     const unsigned version = head.version();
     bool keep_alive = head.keep_alive();
+    bool body_left = false;  // refused or cut short: the client may still be sending it
     const bool has_body = header_parser.content_length().value_or(0) > 0 || header_parser.chunked();
 
     RouteMatch match = router.Match(req.method, req.path);
     Response res;
     std::string pattern = "<unmatched>";
+    std::optional<Response> refused;
+    if (match.route) {
+      pattern = match.route->pattern;
+      req.params = std::move(match.params);
+      // Credentials (or whatever the gate asks) before a byte of the body is read.
+      if (match.gate) refused = co_await (*match.gate)(req);
+    }
+    // What a buffered body may take of memory; the route's limit when its length is
+    // not announced (chunked).
+    const std::uint64_t announced =
+        match.route ? std::min<std::uint64_t>(
+                          header_parser.content_length().value_or(match.route->body_limit),
+                          match.route->body_limit)
+                    : 0;
+    const bool buffers = match.route && !refused && has_body &&
+                         match.route->body_mode == BodyMode::kBuffered;
+    const std::optional<BodyBudget::Share> share =
+        buffers ? bodies.Take(announced) : std::optional<BodyBudget::Share>();
+    if (buffers) {
+      if (!share) {
+        spdlog::warn("http: body memory budget spent; {} {} from {} refused", req.method,
+                     pattern, client);
+        refused = ProblemResponse(503, "Busy", "The server is busy. Try again in a moment.");
+        refused->Set("Retry-After", "5");
+      }
+    }
     if (!match.route) {
       res = match.method_not_allowed ? ProblemResponse(405, "Method not allowed", "")
                                      : ProblemResponse(404, "Not found", "No such page.");
       keep_alive = keep_alive && !has_body;
+      body_left = has_body;
+    } else if (refused) {
+      res = std::move(*refused);
+      keep_alive = keep_alive && !has_body;  // the body is not read: the connection ends
+      body_left = has_body;
     } else {
-      pattern = match.route->pattern;
-      req.params = std::move(match.params);
       if (has_body && EqualsIgnoreCase(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
         auto [cec, cn] = co_await bhttp::async_write(stream, cont, kTuple);
@@ -279,13 +379,18 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
       if (match.route->body_mode == BodyMode::kBuffered) {
         bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
         parser.body_limit(match.route->body_limit);
-        beast::get_lowest_layer(stream).expires_after(options.io_timeout);
+        // One deadline for the whole body (a buffered body is one read).
+        beast::get_lowest_layer(stream).expires_at(
+            Expiry(std::max(options.io_timeout, std::chrono::seconds(
+                                                    announced / (16 * 1024) + 1)),
+                   start + options.upload_timeout));
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
         if (bec == bhttp::error::body_limit) {
           res = ProblemResponse(413, "Request body too large",
                                 "The body is larger than this endpoint accepts (" +
                                     std::to_string(match.route->body_limit) + " bytes).");
           keep_alive = false;
+          body_left = true;
         } else if (bec) {
           break;
         } else {
@@ -295,11 +400,14 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
       } else {
         bhttp::request_parser<bhttp::buffer_body> parser(std::move(header_parser));
         parser.body_limit(match.route->body_limit);
-        StreamBody body(stream, buffer, parser, options.io_timeout);
+        StreamBody body(stream, buffer, parser, options.io_timeout, start + options.upload_timeout);
         req.stream = &body;
         res = co_await Dispatch(req, *match.route);
         // A body the handler did not read to the end cannot be skipped safely.
-        if (!parser.is_done()) keep_alive = false;
+        if (!parser.is_done()) {
+          keep_alive = false;
+          body_left = true;
+        }
       }
     }
     const int status = res.status;
@@ -307,6 +415,15 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start).count();
     spdlog::info("http {} {} {} {} {}ms", client, req.method, pattern, status, ms);
+    if (written && body_left) {
+      // The client may still be sending the body nobody will read. Closing now would
+      // reset the connection and could destroy the answer before it is read; instead the
+      // answer is left to be read while the client's sending stalls (nothing is read, so
+      // this costs a socket buffer), then the connection is closed without ceremony.
+      asio::steady_timer linger(io, kLinger);
+      co_await linger.async_wait(kTuple);
+      co_return;
+    }
     if (!written || !keep_alive) break;
   }
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));

@@ -1,7 +1,10 @@
 // The HTTPS server (Boost.Beast over OpenSSL, C++20 coroutines) that serves the API
 // and the portal. Security exposure: high — it faces the Internet and parses
 // untrusted HTTP. Limits: header size, body size per route, timeouts on every read
-// and write, a cap on concurrent connections. Every response carries HSTS, a strict
+// and write, on the TLS handshake and on the whole of a request body, caps on
+// concurrent connections in all and per client address (an IPv6 /64 is one client),
+// and a budget for the bodies buffered in memory at once (503 with Retry-After
+// beyond it). Routes' gates (router.h) refuse before any body is read. Every response carries HSTS, a strict
 // Content-Security-Policy, nosniff, frame-ancestors 'none' and no-referrer. Request
 // log lines name the route pattern, never the path: paths may carry link secrets.
 //
@@ -28,8 +31,12 @@ struct ServerOptions {
   std::size_t worker_threads = 4;
   std::uint32_t header_limit = 16 * 1024;
   std::size_t max_connections = 1024;
-  std::chrono::seconds io_timeout{30};
-  std::chrono::seconds idle_timeout{60};
+  std::size_t max_connections_per_client = 64;
+  std::uint64_t max_body_memory = 256 * 1024 * 1024;  // buffered bodies, all together
+  std::chrono::seconds handshake_timeout{10};
+  std::chrono::seconds io_timeout{30};     // each read or write
+  std::chrono::seconds idle_timeout{60};   // between requests
+  std::chrono::seconds upload_timeout{3600};  // the whole of one request body
 };
 
 // Runs blocking work off the event loop and resumes the caller when it is done.

@@ -62,9 +62,12 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
       std::string(n.login ? "You will be asked to sign in, or to create an account the first time,\n"
                             "to prove it is you.\n"
                           : "You will be asked to answer a question the sender chose, to prove it is you.\n") +
-      "The message can be read until " + n.expires_at + ".\n\n"
-      "Keep this email: the link above is the only key to the message. If it is lost,\n"
-      "the message cannot be opened, and the sender will need to send it again.\n" +
+      "The message can be read until " + n.expires_at + ".\n\n" +
+      (n.in_message_center
+           ? "You can also read it in your secure inbox: sign in to the portal without this\n"
+             "link.\n"
+           : "Keep this email: the link above is the only key to the message. If it is lost,\n"
+             "the message cannot be opened, and the sender will need to send it again.\n") +
       (support_text.empty() ? "" : "\n" + support_text);
   std::string html =
       "<!doctype html><html><body>"
@@ -78,9 +81,12 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
       "<p>" + (n.login ? "You will be asked to sign in, or to create an account the first "
                          "time, to prove it is you. "
                        : "You will be asked to answer a question the sender chose, to prove it is you. ") +
-      "The message can be read until " + EscapeHtml(n.expires_at) + ".</p>"
-      "<p>Keep this email: the link is the only key to the message. If it is lost, the "
-      "message cannot be opened, and the sender will need to send it again.</p>" +
+      "The message can be read until " + EscapeHtml(n.expires_at) + ".</p>" +
+      std::string(n.in_message_center
+           ? "<p>You can also read it in your secure inbox: sign in to the portal without "
+             "this link.</p>"
+           : "<p>Keep this email: the link is the only key to the message. If it is lost, the "
+             "message cannot be opened, and the sender will need to send it again.</p>") +
       (support_text.empty() ? std::string() : "<p>" + EscapeHtml(support_text) + "</p>") +
       "</body></html>";
 

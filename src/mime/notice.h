@@ -20,6 +20,9 @@ struct NoticeContent {
   std::string expires_at;       // human-readable date
   std::string message_id_domain;
   bool login = false;           // the recipient signs in to a portal account (else: a question)
+  // The namespace's Message Center holds the message too: the link is not its only key,
+  // so the notice must not say it is (the recipient can also sign in to their inbox).
+  bool in_message_center = false;
   // A namespace's branding (issue 8): the link drawn as a button in its accent colour
   // ("#rrggbb", checked when set), and how to reach its help. Empty: plain.
   std::string accent_colour;

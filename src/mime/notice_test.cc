@@ -39,6 +39,24 @@ TEST(Notice, TellsLoginRecipientsTheySignIn) {
   EXPECT_EQ(mail->find("answer a question"), std::string::npos);
 }
 
+// Issue 18.10: a message the Message Center holds has a second key (the center's), so
+// its notice must not claim the link is the only one.
+TEST(Notice, SaysTheLinkIsTheOnlyKeyOnlyWhenItIs) {
+  NoticeContent n = Sample();
+  auto alone = *BuildNoticeEmail(n);
+  for (auto soft = alone.find("=\r\n"); soft != std::string::npos; soft = alone.find("=\r\n")) {
+    alone.erase(soft, 3);
+  }
+  EXPECT_NE(alone.find("the only key"), std::string::npos);
+  n.in_message_center = true;
+  auto held = *BuildNoticeEmail(n);
+  for (auto soft = held.find("=\r\n"); soft != std::string::npos; soft = held.find("=\r\n")) {
+    held.erase(soft, 3);
+  }
+  EXPECT_EQ(held.find("only key"), std::string::npos);
+  EXPECT_NE(held.find("secure inbox"), std::string::npos);
+}
+
 TEST(Notice, CarriesANamespacesColourAndSupportContact) {
   NoticeContent n;
   n.organisation = "North Clinic";

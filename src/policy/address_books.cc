@@ -393,9 +393,16 @@ Result<std::string> AddressBookDirectory::SaveToDefaultBook(
     const std::string& user, const std::vector<std::string>& addresses, const QuestionAnswer& qa) {
   auto order = OrderFor(user);
   if (!order.ok()) return std::move(order).error();
+  // Saved where the next message's search will look: the preferred book; else the
+  // default book, which is searched only while no book is subscribed; else (subscribed
+  // books, no preferred one) the user's own book, linked as preferred.
   BookRef ref{"user", user, "default"};
-  if (!order->default_book.empty()) {
-    auto parsed = ParseBookRef(order->default_book);
+  const std::string* chosen = order->preferred ? &*order->preferred
+                              : order->subscribed.empty() && !order->default_book.empty()
+                                  ? &order->default_book
+                                  : nullptr;
+  if (chosen) {
+    auto parsed = ParseBookRef(*chosen);
     if (!parsed.ok()) return std::move(parsed).error();
     ref = std::move(*parsed);
   } else {
@@ -405,7 +412,7 @@ Result<std::string> AddressBookDirectory::SaveToDefaultBook(
       auto status = CreateBook(ref);
       if (!status.ok()) return std::move(status).error();
     }
-    auto status = Link(user, ref, "default");
+    auto status = Link(user, ref, order->subscribed.empty() ? "default" : "preferred");
     if (!status.ok()) return std::move(status).error();
   }
   for (const auto& address : addresses) {

@@ -95,9 +95,10 @@ class AddressBookDirectory {
   // The book's questions and answers as CSV (address,question,answer), the format
   // ImportQuestionsCsv reads. Answers are in clear: the caller decides where it goes.
   Result<std::string> ExportQuestionsCsv(const BookRef& ref);
-  // Keeps `qa` for each address in the user's default book, creating
-  // "user:<user>:default" (and making it their default) when they have none. Returns
-  // the book's name.
+  // Keeps `qa` for each address in the book the next message's search looks at first
+  // for the user: their preferred book; else their default book while none is
+  // subscribed; else "user:<user>:default", created if need be and linked as their
+  // default (nothing subscribed) or preferred book. Returns the book's name.
   Result<std::string> SaveToDefaultBook(const std::string& user,
                                         const std::vector<std::string>& addresses,
                                         const QuestionAnswer& qa);

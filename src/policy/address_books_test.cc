@@ -102,6 +102,27 @@ TEST_F(AddressBooksTest, OrderAndLookupFeedTheEngine) {
   EXPECT_EQ(books_->Link("dr@clinic.example", shared_, "owner").error().field, "role");
 }
 
+// Saved answers go where the next message's search looks first (issue 18.10: the
+// default book is not searched while a book is subscribed).
+TEST_F(AddressBooksTest, SavedAnswersGoWhereTheNextSearchLooks) {
+  const QuestionAnswer qa{"Code?", "lemon"};
+  // Nothing linked: the user's own book, made their default.
+  EXPECT_EQ(*books_->SaveToDefaultBook("a@clinic.example", {"x@example.net"}, qa),
+            "user:a@clinic.example:default");
+  EXPECT_EQ(books_->OrderFor("a@clinic.example")->default_book, "user:a@clinic.example:default");
+  // A subscribed book and no preferred one: the user's own book, linked as preferred.
+  ASSERT_TRUE(books_->Link("b@clinic.example", shared_, "subscribed").ok());
+  EXPECT_EQ(*books_->SaveToDefaultBook("b@clinic.example", {"x@example.net"}, qa),
+            "user:b@clinic.example:default");
+  EXPECT_EQ(*books_->OrderFor("b@clinic.example")->preferred, "user:b@clinic.example:default");
+  // A preferred book: there.
+  ASSERT_TRUE(books_->Link("dr@clinic.example", personal_, "preferred").ok());
+  ASSERT_TRUE(books_->Link("dr@clinic.example", shared_, "subscribed").ok());
+  EXPECT_EQ(*books_->SaveToDefaultBook("dr@clinic.example", {"y@example.net"}, qa),
+            personal_.ToString());
+  EXPECT_EQ(books_->Question(personal_.ToString(), "y@example.net")->answer, "lemon");
+}
+
 TEST_F(AddressBooksTest, ExportReadsBackThroughImport) {
   ASSERT_TRUE(books_->PutQuestion(personal_, "pat@example.net", {"Pet, first?", "Rex \"the\" dog"}).ok());
   ASSERT_TRUE(books_->PutQuestion(personal_, "kid@example.net", {"Q?", "A"}).ok());

@@ -72,7 +72,8 @@ SettingsLayer TlsOn() {
 
 TEST(SelectMethod, WalksTheOrderWithEveryReason) {
   World w;
-  BookOrder order{"preferred", {"clinic"}, "personal"};
+  // Preferred, then the default book (nothing subscribed); the subscribed case below.
+  BookOrder order{"preferred", {}, "personal"};
   SettingsLayer login;
   login.verification = VerificationMode::kLogin;
   SettingsLayer default_q;
@@ -104,8 +105,6 @@ TEST(SelectMethod, WalksTheOrderWithEveryReason) {
        "TLS support of unknown.example not known"},
       {"address book: pgp", "pgp@plain.example", {}, {}, true, Method::kPgp,
        "address book personal: PGP key"},
-      {"address book: smime in subscribed", "smime@plain.example", {}, {}, true, Method::kSmime,
-       "address book clinic: S/MIME certificate"},
       {"address book: preferred first", "both@plain.example", {}, {}, true, Method::kSmime,
        "address book preferred"},
       {"address book: question", "qa@plain.example", {}, {}, true, Method::kEscrowQuestion,
@@ -136,6 +135,27 @@ TEST(SelectMethod, WalksTheOrderWithEveryReason) {
   }
 }
 
+// Issue 18.10, as the reference says: the preferred book, then every subscribed book,
+// and the default book only when none is subscribed.
+TEST(SelectMethod, TheDefaultBookCountsOnlyWhenNoneIsSubscribed) {
+  World w;
+  EffectiveSettings s = Resolve({}, nullptr, nullptr);
+  MessageChoices choices;
+  BookOrder subscribed{"preferred", {"clinic"}, "personal"};
+  SelectionContext ctx{s, subscribed, choices, true, w.books, w.portal, w.tls};
+  Decision smime = SelectMethod("smime@plain.example", ctx);
+  EXPECT_EQ(smime.method, Method::kSmime) << smime.Explain();
+  EXPECT_NE(smime.Explain().find("address book clinic: S/MIME certificate"), std::string::npos);
+  // pgp@ is only in the default book: with a subscribed book, it is not searched.
+  Decision pgp = SelectMethod("pgp@plain.example", ctx);
+  EXPECT_NE(pgp.method, Method::kPgp) << pgp.Explain();
+  EXPECT_NE(pgp.Explain().find("no address-book entry in preferred, clinic;"), std::string::npos)
+      << pgp.Explain();
+  BookOrder none_subscribed{"preferred", {}, "personal"};
+  SelectionContext ctx2{s, none_subscribed, choices, true, w.books, w.portal, w.tls};
+  EXPECT_EQ(SelectMethod("pgp@plain.example", ctx2).method, Method::kPgp);
+}
+
 TEST(SelectMethod, ExplainsTheWholePath) {
   World w;
   SettingsLayer account = TlsOn();
@@ -147,7 +167,7 @@ TEST(SelectMethod, ExplainsTheWholePath) {
   SelectionContext ctx{s, order, choices, true, w.books, w.portal, w.tls};
   EXPECT_EQ(SelectMethod("bob@plain.example", ctx).Explain(),
             "tls-only skipped: mx.plain.example offers no STARTTLS; no address-book entry in "
-            "clinic-shared, default; escrow login mode enabled (domain) → escrow/login");
+            "clinic-shared; escrow login mode enabled (domain) → escrow/login");
 }
 
 TEST(SelectMethod, UnavailableMethodsAreReplanned) {

@@ -57,7 +57,10 @@ bool AddressBook(std::string_view recipient, const SelectionContext& c, Decision
   std::vector<std::string> order;
   if (c.books.preferred) order.push_back(*c.books.preferred);
   for (const auto& b : c.books.subscribed) order.push_back(b);
-  if (!c.books.default_book.empty()) order.push_back(c.books.default_book);
+  // As the reference orders them: the default book only when none is subscribed.
+  if (c.books.subscribed.empty() && !c.books.default_book.empty()) {
+    order.push_back(c.books.default_book);
+  }
   std::string searched;
   for (const auto& book : order) {
     auto entry = c.address_books.Find(book, recipient);

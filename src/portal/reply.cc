@@ -140,12 +140,13 @@ awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
       up.status = std::move(n).error();
       break;
     }
-    if (*n == 0) {
-      up.status = parser.Finish();
-      break;
-    }
-    up.status = parser.Feed(std::string_view(chunk.data(), *n));
-    if (!up.status.ok()) break;
+    // Encrypting and writing (a blob's fsync when an attachment ends) happen on the
+    // worker pool: a slow disk must not stall every other connection.
+    const std::size_t got = *n;
+    co_await offloader_.Offload([&] {
+      up.status = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
+    });
+    if (got == 0 || !up.status.ok()) break;
   }
   up.form = std::move(sink.form());
   co_return up;

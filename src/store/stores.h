@@ -242,6 +242,9 @@ class QueueStore {
   virtual Status Record(const std::vector<QueueUpdate>& updates,
                         const std::vector<QueueEntry>& new_entries,
                         const std::vector<EventRecord>& events) = 0;
+  // Makes the content that final states deleted unrecoverable from the store's files
+  // too (a delivered notice carries its link secret under a key the server holds).
+  virtual Status ScrubDeleted() = 0;
   // After a restart: what this node had in flight is due again now. Returns how many.
   virtual Result<int> ReleaseInFlight(std::int64_t now) = 0;
   virtual Result<std::optional<QueueEntry>> Find(const std::string& id) = 0;

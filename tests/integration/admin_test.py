@@ -12,7 +12,9 @@ from harness import Sealpost
 
 class AdminTest(unittest.TestCase):
     def setUp(self):
-        self.server = Sealpost()  # a data directory; no server is started
+        # A data directory; no server is started. Mail would leave over the network, so
+        # explain (the API's planner) may choose TLS-only as the server would.
+        self.server = Sealpost(settings={"mode": '"smtp"'})
 
     def tearDown(self):
         self.server.cleanup()
@@ -39,6 +41,8 @@ class AdminTest(unittest.TestCase):
         out = self.ok("explain", "--from", "dr@clinic.example", "--to", "pat@tls.example")
         self.assertIn("pat@tls.example: tls-only", out)
         self.assertIn("tls-only: mx.tls.example offers STARTTLS", out)
+        # The API's road: the fallback planned with a TLS-only copy is shown too.
+        self.assertIn("pat@tls.example: escrow/question (fallback if no TLS)", out)
 
         out = self.ok("explain", "--from", "dr@clinic.example", "--to", "pat@plain.example")
         self.assertIn("escrow/question", out)
@@ -78,6 +82,36 @@ class AdminTest(unittest.TestCase):
             self.assertNotIn(b"1956", bytes(blob))
         db.close()
 
+    def test_explain_takes_the_apis_road(self):
+        # Issue 18.10: explain ignored the Message Center's login default (and never
+        # probed); it now runs the API's planner.
+        for args in (("namespace", "create", "north", "--display-name", "North Clinic",
+                      "--colour", "#0b5394", "--host", "portal.north.test"),
+                     ("namespace", "set", "north", "--message-center", "on"),
+                     ("account", "create", "North"),
+                     ("domain", "create", "north.example", "--account", "North"),
+                     ("settings", "set", "account", "North", "namespace=north")):
+            self.ok(*args)
+        out = self.ok("explain", "--from", "dr@north.example", "--to", "pat@example.net")
+        self.assertIn("pat@example.net: escrow/login", out)
+        self.assertIn("escrow login mode enabled", out)
+        # Without a default question or the Message Center, the API would ask the sender.
+        out = self.ok("explain", "--from", "dr@elsewhere.example", "--to", "pat@example.net")
+        self.assertIn("pat@example.net: ask-sender", out)
+        # Content rules read what the message says, as the API's do.
+        rules = os.path.join(self.server.tmp, "rules.json")
+        with open(rules, "w") as f:
+            json.dump({"content_rules": [{"keyword": "biopsy"}]}, f)
+        self.ok("settings", "import", "account", "North", rules)
+        self.ok("settings", "set", "account", "North", "tls_only=true")
+        self.ok("mx", "set", "example.net", "--tls", "yes", "--host", "mx.example.net")
+        out = self.ok("explain", "--from", "dr@north.example", "--to", "pat@example.net",
+                      "--text", "hello")
+        self.assertIn("pat@example.net: standard", out)
+        out = self.ok("explain", "--from", "dr@north.example", "--to", "pat@example.net",
+                      "--text", "your biopsy results")
+        self.assertIn("pat@example.net: tls-only", out)
+
     def test_address_books_import_link_and_explain(self):
         self.ok("account", "create", "Springfield")
         self.ok("domain", "create", "clinic.example", "--account", "Springfield")
@@ -106,8 +140,10 @@ class AdminTest(unittest.TestCase):
         self.assertIn("pat@example.net: escrow/question", out)
         self.assertIn("address book account:Springfield:shared: question", out)
         out = self.ok("explain", "--from", "dr@clinic.example", "--to", "new@example.net")
-        self.assertIn("no address-book entry in account:Springfield:shared, "
-                      "user:dr@clinic.example:personal", out)
+        # The default book is searched only when no book is subscribed (the reference's
+        # order): here one is.
+        self.assertIn("no address-book entry in account:Springfield:shared;", out)
+        self.assertNotIn("user:dr@clinic.example:personal", out)
 
         # One by one, listing without answers, export that imports again.
         self.ok("book", "add-question", "user:dr@clinic.example:personal", "solo@example.net",

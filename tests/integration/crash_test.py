@@ -26,7 +26,7 @@ class CrashTest(unittest.TestCase):
         self.mx = peers.Postfix(port=port, name="mx.crash.example", starttls=False,
                                 domains=["crash.example"])
         self.server = Sealpost(settings={
-            "trusted_networks": '["127.0.0.1/32"]', "max_connections_per_client": "100",
+            "trusted_networks": '["127.0.0.1/32"]', "smtp.max_connections_per_client": "100",
             "mode": '"smtp"', "transport": f'["* = 127.0.0.1:{port} tls=none"]',
             "max_connections_per_domain": "5", "max_in_flight": str(MAX_IN_FLIGHT),
             "first_retry_seconds": "1", "max_retry_seconds": "2"})

@@ -76,8 +76,16 @@ class Sealpost:
         # (settings={"mode": '"smtp"', ...}).
         text = re.sub(r'^mode = "smtp"', 'mode = "outbox"', text, flags=re.M)
         for key, value in (settings or {}).items():
-            text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
+            # "section.key" when the key's name is used in more than one section.
+            section, _, name = key.rpartition(".")
+            start, end = 0, len(text)
+            if section:
+                start = text.index(f"[{section}]\n")
+                following = text.find("\n[", start + 1)
+                end = following if following >= 0 else len(text)
+            part, n = re.subn(rf"^{name} = .*$", f"{name} = {value}", text[start:end], flags=re.M)
             assert n == 1, key
+            text = text[:start] + part + text[end:]
         with open(config, "w") as f:
             f.write(text)
         self.config = config

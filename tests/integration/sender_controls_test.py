@@ -54,6 +54,8 @@ class SenderControlsTest(unittest.TestCase):
             [(0, "")])
         status = self.get(message_id)
         self.assertIn("retracted_at", status)
+        # Each recipient reads "retracted" (issue 18.10), not "expired".
+        self.assertEqual([r["status"] for r in status["recipients"]], ["retracted"])
         again = self.server.api("POST", f"/api/v1/messages/{message_id}/retract", "{}")
         self.assertEqual(again.status, 409)
         self.assertEqual(json.loads(again.body)["status"], 409)

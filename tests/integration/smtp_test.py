@@ -391,7 +391,7 @@ class TrustedNetworkTest(unittest.TestCase):
 class ConnectionLimitsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Sealpost(settings={"max_connections_per_client": "2",
+        cls.server = Sealpost(settings={"smtp.max_connections_per_client": "2",
                                         "command_timeout_seconds": "2",
                                         "session_limit_seconds": "4"})
         cls.server.start()

@@ -91,8 +91,11 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   }
   std::unique_ptr<Database> database(new Database(db));
   // synchronous=FULL: a commit is on disk when it returns, so we may acknowledge.
+  // secure_delete: deleted content (a delivered notice's sealed link, a destroyed key)
+  // is overwritten with zeros, not left in free pages for whoever copies the file.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+                             "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
+                             "PRAGMA secure_delete=ON"}) {
     auto status = database->Exec(pragma);
     if (!status.ok()) return std::move(status).error();
   }
@@ -102,6 +105,11 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
 }
 
 Database::~Database() { sqlite3_close(db_); }
+
+Status Database::Checkpoint() {
+  std::lock_guard lock(mu_);
+  return Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
 
 Status Database::Exec(const char* sql) {
   char* err = nullptr;

@@ -56,6 +56,10 @@ class Database {
   Status Transaction(const std::function<Status(sqlite3*)>& body);
   // Runs `body` without a transaction (reads); still serialised with writers.
   Status Read(const std::function<Status(sqlite3*)>& body);
+  // Copies the write-ahead log into the database and truncates it to nothing. With
+  // secure_delete on (always, here), what was deleted is then in neither file: the
+  // old frames of the log are gone and freed pages were zeroed.
+  Status Checkpoint();
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}

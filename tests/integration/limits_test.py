@@ -1,0 +1,165 @@
+"""Issue 18.6 against the real binary: no one client takes the gateway down. Credentials
+are checked from the header before any body is read; connections are capped per client
+address, and a client that connects and says nothing is let go after 10 s; request
+bodies buffered in memory share a budget (503 with Retry-After beyond it).
+Each test that fills a limit has a server of its own."""
+import os
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import unittest
+
+from harness import Sealpost
+
+
+def tls_socket(server, source="127.0.0.1"):
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=30,
+                                   source_address=(source, 0))
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx.wrap_socket(raw, server_hostname="localhost")
+
+
+def read_response_head(sock, timeout=30):
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def rss_kib(pid, field="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(field + " not found")
+
+
+class UnauthenticatedBodiesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def upload(self, headers, size, results):
+        """Announces a `size`-byte body and sends as much of it as the server takes."""
+        try:
+            sock = tls_socket(self.server)
+            sock.sendall(("POST /api/v1/address-books/account:x:y/import HTTP/1.1\r\n"
+                          "Host: localhost\r\nContent-Type: text/csv\r\n" + headers +
+                          f"Content-Length: {size}\r\n\r\n").encode())
+            chunk = b"a,b,c\n" * 10922
+            sent, head = 0, b""
+            sock.settimeout(0.5)
+            while sent < size:
+                try:
+                    sent += sock.send(chunk[:size - sent])
+                except (socket.timeout, ssl.SSLWantWriteError):
+                    break  # the server stopped reading: the answer is waiting
+                except OSError:
+                    break
+            head = read_response_head(sock)
+            results.append((head, sent))
+            sock.close()
+        except OSError as e:
+            results.append((repr(e).encode(), 0))
+
+    def test_the_key_is_checked_before_the_body_is_read(self):
+        pid = self.server.proc.pid
+        before = rss_kib(pid)
+        results, threads = [], []
+        for i in range(32):
+            key = "X-API-Key: nope:nope\r\n" if i % 2 else ""
+            t = threading.Thread(target=self.upload, args=(key, 60 * 1024 * 1024, results))
+            t.start()
+            threads.append(t)
+        for t in threads:
+            t.join(120)
+        self.assertEqual(len(results), 32)
+        for head, sent in results:
+            self.assertTrue(head.startswith(b"HTTP/1.1 401"), head[:200])
+            self.assertIn(b"application/problem+json", head)
+            self.assertIn(b"WWW-Authenticate: X-API-Key", head)
+            self.assertLess(sent, 60 * 1024 * 1024)  # refused without the body
+        grown_mib = (rss_kib(pid) - before) / 1024
+        # Each refused upload costs a connection's buffers, not its 60 MB (1.85 GiB before).
+        self.assertLess(grown_mib, 100, f"RSS grew {grown_mib:.0f} MiB")
+        # And the server still answers a real request.
+        self.assertEqual(self.server.get("/healthz").status, 200)
+
+
+class ConnectionCapTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Sealpost(settings={"server.max_connections_per_client": "50"}).start()
+        self.addCleanup(self.server.cleanup)
+
+    def test_one_address_cannot_shut_others_out(self):
+        idle = []
+        for _ in range(1000):
+            idle.append(socket.create_connection(("127.0.0.1", self.server.port), timeout=10))
+        self.addCleanup(lambda: [s.close() for s in idle])
+        # Beyond the cap the server lets go at once (the 51st on is closed unread).
+        last = idle[-1]
+        last.settimeout(5)
+        self.assertEqual(last.recv(1), b"")
+        # Another client (another loopback address) is served at once.
+        started = time.monotonic()
+        other = subprocess.run(["curl", "-sk", "--interface", "127.0.0.2", "-o", "/dev/null",
+                                "-w", "%{http_code}", "--max-time", "20",
+                                f"https://localhost:{self.server.port}/healthz"],
+                               capture_output=True, text=True, timeout=30)
+        elapsed = time.monotonic() - started
+        self.assertEqual(other.stdout, "200", other.stderr)
+        self.assertLess(elapsed, 5.0)
+        # A connection within the cap that never starts TLS is let go after 10 s.
+        first = idle[0]
+        first.settimeout(20)
+        started = time.monotonic()
+        self.assertEqual(first.recv(1), b"")
+        self.assertLess(time.monotonic() - started, 15)
+
+
+class BodyBudgetTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Sealpost(settings={"max_body_memory_bytes": str(1024 * 1024)}).start()
+        self.addCleanup(self.server.cleanup)
+
+    def test_buffered_bodies_beyond_the_budget_get_503(self):
+        key = self.server.api_key
+        head = ("POST /api/v1/address-books/account:x:y/import HTTP/1.1\r\nHost: localhost\r\n"
+                f"X-API-Key: {key}\r\nContent-Type: text/csv\r\n")
+        # A first upload holds 700 KiB of the 1 MiB budget while its body trickles in.
+        holder = tls_socket(self.server)
+        holder.sendall((head + f"Content-Length: {700 * 1024}\r\n\r\n").encode() + b"a,b,c\n")
+        time.sleep(0.5)  # the server is reading its body now
+        second = tls_socket(self.server)
+        second.sendall((head + f"Content-Length: {700 * 1024}\r\n\r\n").encode())
+        answer = read_response_head(second)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 503"), answer[:200])
+        self.assertIn(b"Retry-After: 5", answer)
+        self.assertIn(b"application/problem+json", answer)
+        second.close()
+        # Once the first is done, the budget is back.
+        holder.close()
+        deadline = time.time() + 10
+        while True:
+            r = self.server.api("POST", "/api/v1/address-books/account:x:y/import",
+                                "address,question,answer\n", content_type="text/csv")
+            if r.status != 503 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertNotEqual(r.status, 503, r.text)
+
+
+if __name__ == "__main__":
+    unittest.main()
