@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/fuzz}
 SECONDS_EACH=${2:-60}
-for target in smtp_session_fuzz submitted_message_fuzz multipart_fuzz key_import_fuzz; do
+for target in smtp_session_fuzz submitted_message_fuzz multipart_fuzz key_import_fuzz \
+              smtp_reply_fuzz form_fuzz csv_fuzz client_key_fuzz; do
   corpus="$BUILD/corpus/$target"
   mkdir -p "$corpus" "$BUILD/crashes"
   echo "fuzz: $target for ${SECONDS_EACH}s"
