@@ -41,10 +41,10 @@ class MessagesApi {
               const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
               const policy::PortalRegistry& portal, policy::SigningIdentities& identities,
               const SecretBytes& queue_key, QueueStore& queue, http::Offloader& offloader,
-              const Clock& clock)
+              const Clock& clock, const AnswerKeys* answer_keys = nullptr)
       : settings_(std::move(settings)), auth_(auth), escrow_(escrow),
         planner_(directory, books, book_view, tls, portal, settings_.default_expiry_days,
-                 settings_.direct_delivery),
+                 settings_.direct_delivery, answer_keys),
         identities_(identities), queue_key_(queue_key), queue_(queue), offloader_(offloader),
         clock_(clock) {}
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/text.h"
+#include "escrow/answer.h"
 #include "policy/content_rules.h"
 #include "policy/selection.h"
 
@@ -123,6 +124,15 @@ Result<RecipientPlan> RecipientPlanner::Plan(const MessageRequest& m, bool inter
       r.answer = d.question->answer;
       r.trace = trace;
       r.standby = standby;
+      // An answer the server keeps (an address book's, the sender's default question)
+      // is stretched once, for every message to it; the message's own answer is not kept.
+      if (answer_keys_ && !m.question) {
+        const std::string where = d.book.empty() ? "default|" + AsciiLower(m.from)
+                                                 : "book|" + d.book + "|" + AsciiLower(address);
+        auto stretched = answer_keys_->For(where, NormaliseAnswer(r.answer));
+        if (!stretched.ok()) return std::move(stretched).error();
+        r.stretched = std::move(*stretched);
+      }
       plan.recipients.push_back(std::move(r));
     } else if (d.method == policy::Method::kSendPlain && standby) {
       // The promise of TLS-only is that the message never crosses the network in clear.

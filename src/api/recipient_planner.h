@@ -11,6 +11,7 @@
 
 #include "api/message_request.h"
 #include "base/result.h"
+#include "escrow/answer_keys.h"
 #include "escrow/sealer.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
@@ -70,13 +71,15 @@ class RecipientPlanner {
   // `direct_delivery`: mail leaves over the network (delivery mode smtp), so TLS-only
   // and standard delivery can be carried out; the dev outbox cannot check TLS.
   // `portal`: who has a portal account (escrow by login, order step 4).
+  // `answer_keys`: answers kept in address books and default questions are stretched
+  // once each there (null: each message stretches its own, as for one-off answers).
   RecipientPlanner(policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
                    const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
                    const policy::PortalRegistry& portal, int server_default_expiry_days,
-                   bool direct_delivery = false)
+                   bool direct_delivery = false, const AnswerKeys* answer_keys = nullptr)
       : directory_(directory), books_(books), book_view_(book_view), tls_(tls), portal_(portal),
         server_default_expiry_days_(server_default_expiry_days),
-        direct_delivery_(direct_delivery) {}
+        direct_delivery_(direct_delivery), answer_keys_(answer_keys) {}
 
   // `interactive`: the sender can be asked for a question (API); otherwise (SMTP) the
   // failure action decides for recipients no step of the order could place.
@@ -95,6 +98,7 @@ class RecipientPlanner {
   const policy::PortalRegistry& portal_;
   int server_default_expiry_days_;
   bool direct_delivery_;
+  const AnswerKeys* answer_keys_;
 };
 
 }  // namespace sealpost::api

@@ -19,6 +19,7 @@
 #include "delivery/smtp_target.h"
 #include "delivery/tls_probe.h"
 #include "dkim/domain_signer.h"
+#include "escrow/answer_keys.h"
 #include "escrow/escrow_service.h"
 #include "http/server.h"
 #include "policy/address_books.h"
@@ -287,9 +288,12 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   policy::SigningIdentities identities(*org, keys->metadata(), clock);
   auto portal_accounts = sqlite::NewPortalAccountStore(**db);
   policy::StoredPortalAccounts portal_registry(*portal_accounts);
+  // Answers kept in address books and default questions: stretched once each.
+  auto answer_key_store = sqlite::NewAnswerKeyStore(**db);
+  AnswerKeys answer_keys(*answer_key_store, keys->metadata(), clock);
   api::MessagesApi messages_api(api_settings, auth, escrow, directory, books, book_view,
                                 tls_knowledge, portal_registry, identities, keys->queue(), *queue,
-                                **server, clock);
+                                **server, clock, &answer_keys);
   messages_api.Register((*server)->router());
   api::AdminApi admin_api(auth, directory, books, *events, *org, *portal_accounts, *keys, clock,
                           **server);
@@ -318,7 +322,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.
   api::RecipientPlanner smtp_planner(directory, books, book_view, tls_knowledge, portal_registry,
-                                     config.default_expiry_days, api_settings.direct_delivery);
+                                     config.default_expiry_days, api_settings.direct_delivery,
+                                     &answer_keys);
   submission::ProcessorSettings processor_settings;
   processor_settings.organisation = config.organisation;
   processor_settings.notice_from = config.notice_from;

@@ -122,3 +122,33 @@ TEST(Random, PasswordsAreLettersAndDigits) {
 
 }  // namespace
 }  // namespace sealpost
+
+namespace sealpost {
+namespace {
+
+TEST(StretchSecret, IsArgon2idOfTheSecretUnderItsSaltAndNamesItsParameters) {
+  const Argon2Params params{1, 8 * 1024};
+  const std::string salt(16, 's');
+  auto a = StretchSecret("springfield", salt, params);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_EQ(StretchSecret("springfield", salt, params)->view(), a->view());
+  EXPECT_NE(StretchSecret("springfield", std::string(16, 't'), params)->view(), a->view());
+  EXPECT_NE(StretchSecret("shelbyville", salt, params)->view(), a->view());
+  EXPECT_EQ(StretchSecret("x", "short", params).error().code, ErrorCode::kInvalidArgument);
+
+  EXPECT_EQ(Argon2ParamsName(Argon2Params{}), "argon2id$v=19$m=19456,t=2,p=1");
+  auto back = ParseArgon2ParamsName("argon2id$v=19$m=19456,t=2,p=1");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->ops_limit, 2u);
+  EXPECT_EQ(back->mem_limit, std::size_t{19} * 1024 * 1024);
+  for (const char* bad : {"", "argon2i$v=19$m=19456,t=2,p=1", "argon2id$v=19$m=19456,t=2,p=4",
+                          "argon2id$v=19$m=19456,t=2,p=1x", "argon2id$v=19$m=019456,t=2,p=1",
+                          "argon2id$v=19$m=4,t=2,p=1", "argon2id$v=19$m=19456,t=99,p=1",
+                          "argon2id$v=19$m=99999999999,t=2,p=1"}) {
+    EXPECT_FALSE(ParseArgon2ParamsName(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sealpost

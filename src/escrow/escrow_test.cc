@@ -9,6 +9,7 @@
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "escrow/answer.h"
+#include "escrow/answer_keys.h"
 #include "escrow/opener.h"
 #include "escrow/sealer.h"
 #include "store/sqlite/stores.h"
@@ -116,6 +117,52 @@ TEST_F(EscrowTest, WrongSecretOrAnswerCannotUnwrap) {
   EXPECT_EQ(UnwrapMessageKey(r, sealed.link_secrets[0], "shelbyville").error().code,
             ErrorCode::kIntegrity);
   EXPECT_EQ(UnwrapMessageKey(r, sealed.link_secrets[0], "").error().code, ErrorCode::kIntegrity);
+}
+
+// Issue 18.3: a kept answer (address book, default question) is stretched once, with a
+// salt of its own, and every later message seals with it — no Argon2id per message —
+// while the copy still needs the answer, and nothing of it is kept that tests faster.
+TEST_F(EscrowTest, KeptAnswersAreStretchedOnceAndStillNeedTheAnswer) {
+  auto store = sqlite::NewAnswerKeyStore(*db_);
+  AnswerKeys keys(*store, metadata_key_, clock_, Argon2Params{1, 8 * 1024});
+  auto first = keys.For("book|user:dr@clinic.example:personal|pat@example.net", "springfield");
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  auto again = keys.For("book|user:dr@clinic.example:personal|pat@example.net", "springfield");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->kdf, (*first)->kdf);  // kept: not stretched again
+  EXPECT_EQ((*again)->key.view(), (*first)->key.view());
+  // Another entry with the same answer has a salt of its own: one guess tests one entry.
+  auto other = keys.For("book|user:dr@clinic.example:personal|sam@example.net", "springfield");
+  EXPECT_NE((*other)->kdf, (*first)->kdf);
+  EXPECT_NE((*other)->key.view(), (*first)->key.view());
+  // The stretched key is sealed where it is kept.
+  auto kept = *store->Find(HmacSha256(metadata_key_,
+                                      "sealpost/answer-key/tag/v1|book|user:dr@clinic.example:"
+                                      "personal|pat@example.net\nspringfield"));
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->sealed_key.find(std::string((*first)->key.view())), std::string::npos);
+
+  EscrowSealer sealer(*blobs_, signer_, metadata_key_, clock_, {1, 8 * 1024});
+  auto draft = sealer.Begin();
+  SealInput in;
+  in.account = "default";
+  in.from = "clinic@example.org";
+  in.text = "Results";
+  in.expires_at = 2000;
+  in.recipients.push_back({"pat@example.net", "to", "Your birth town?", "Springfield", "", false, ""});
+  in.recipients.back().stretched = *first;
+  auto sealed = draft->Seal(in);
+  ASSERT_TRUE(sealed.ok()) << sealed.error().ToString();
+  draft->MarkStored();
+  const RecipientRecord& r = sealed->record.recipients[0];
+  EXPECT_EQ(r.answer_kdf, (*first)->kdf);
+  EXPECT_TRUE(r.answer_hash.empty());
+  // The opener stretches the answer with the kept salt, and only the answer opens it.
+  EXPECT_TRUE(UnwrapMessageKey(r, sealed->link_secrets[0], "springfield").ok());
+  EXPECT_EQ(UnwrapMessageKey(r, sealed->link_secrets[0], "shelbyville").error().code,
+            ErrorCode::kIntegrity);
+  EXPECT_EQ(UnwrapMessageKey(r, RandomSecret(32), "springfield").error().code,
+            ErrorCode::kIntegrity);
 }
 
 // Flips one byte of a blob file on disk.

@@ -1,11 +1,15 @@
 #include "escrow/sealer.h"
 
+#include <algorithm>
+
 #include "base/text.h"
 #include "crypto/password_hash.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
+#include "base/encoding.h"
 #include "escrow/answer.h"
+#include "escrow/answer_keys.h"
 #include "escrow/center_keys.h"
 
 namespace sealpost {
@@ -21,9 +25,19 @@ std::string AttachmentLabel(const std::string& message_id, const std::string& bl
 Result<SecretBytes> AnswerKey(const RecipientRecord& recipient,
                               std::string_view normalised_answer) {
   if (recipient.answer_kdf.empty()) return SecretBytes(normalised_answer.data(), normalised_answer.size());
-  auto params = ParseArgon2ParamsName(recipient.answer_kdf);
+  // "<parameters>" (salt: kek_salt) or "<parameters>$<salt, base64url>".
+  std::string_view kdf = recipient.answer_kdf;
+  std::string salt = recipient.kek_salt;
+  if (std::count(kdf.begin(), kdf.end(), '$') == 3) {
+    const auto own_salt = kdf.rfind('$');
+    auto decoded = Base64UrlDecodeSecret(kdf.substr(own_salt + 1));
+    if (!decoded) return MakeError(ErrorCode::kIntegrity, "malformed answer parameters");
+    salt = std::string(decoded->view());
+    kdf = kdf.substr(0, own_salt);
+  }
+  auto params = ParseArgon2ParamsName(kdf);
   if (!params.ok()) return std::move(params).error();
-  return StretchSecret(normalised_answer, recipient.kek_salt, *params);
+  return StretchSecret(normalised_answer, salt, *params);
 }
 
 Result<SecretBytes> DeriveRecipientKek(const RecipientRecord& recipient,
@@ -208,9 +222,13 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
     }
     r.verification = in.login ? "login" : "question";
     r.kek_salt = RandomBytes(16);
-    // The answer is stretched once, here; nothing faster to test is kept.
-    if (!in.login) r.answer_kdf = Argon2ParamsName(argon);
-    auto answer_key = AnswerKey(r, answer);
+    // The answer is stretched once, here (or was, once for every message to a kept
+    // answer); nothing faster to test is kept.
+    if (!in.login) {
+      r.answer_kdf = in.stretched ? in.stretched->kdf : Argon2ParamsName(argon);
+    }
+    auto answer_key = in.stretched && !in.login ? Result<SecretBytes>(in.stretched->key.Copy())
+                                                : AnswerKey(r, answer);
     if (!answer_key.ok()) return std::move(answer_key).error();
     auto kek = DeriveRecipientKek(r, link_secret, *answer_key);
     if (!kek.ok()) return std::move(kek).error();

@@ -45,6 +45,8 @@ struct SigningIdentity {
   SecretBytes secret_key;
 };
 
+struct StretchedAnswer;  // answer_keys.h
+
 struct EscrowRecipientInput {
   std::string address;
   std::string kind;      // "to" or "cc"
@@ -56,6 +58,9 @@ struct EscrowRecipientInput {
   // Set by the caller: the queue id of that TLS-only copy, whose notice waits in standby.
   std::string standby_for;
   bool login = false;  // verified by portal login: no question, no answer
+  // The answer as kept by the server and stretched once already (answer_keys.h), or null:
+  // then it is stretched here, one Argon2id for this recipient.
+  std::shared_ptr<const StretchedAnswer> stretched;
 };
 
 struct SealInput {
@@ -170,7 +175,9 @@ std::string AttachmentLabel(const std::string& message_id, const std::string& bl
 
 // The per-recipient key derivations, shared with the opener.
 // What the recipient's answer contributes to their keys: Argon2id of the answer for
-// copies with `answer_kdf`, else the normalised answer as it is (v1; empty for login).
+// copies with `answer_kdf` (salted with `kek_salt`, or with the salt `answer_kdf` names
+// for an answer stretched once for many messages), else the normalised answer as it is
+// (v1; empty for login).
 // Costs one Argon2id for a stretched copy: call it off the event loop.
 Result<SecretBytes> AnswerKey(const RecipientRecord& recipient,
                               std::string_view normalised_answer);

@@ -152,8 +152,8 @@ void ApplyHeaders(Message& out, const Response& res) {
 
 struct Server::Impl {
   explicit Impl(ServerOptions o)
-      : options(std::move(o)), tls(asio::ssl::context::tls_server), acceptor(io),
-        pool(options.worker_threads), bodies(options.max_body_memory) {}
+      : options(std::move(o)), bodies(options.max_body_memory),
+        tls(asio::ssl::context::tls_server), acceptor(io), pool(options.worker_threads) {}
 
   Status Setup();
   asio::awaitable<void> Listen();
@@ -163,16 +163,18 @@ struct Server::Impl {
 
   ServerOptions options;
   Router router;
+  // Event-loop thread only: connections per client key, and buffered bodies. Declared
+  // before the io_context: sessions still pending when it is destroyed release their
+  // shares into these.
+  std::map<std::string, std::size_t> per_client;
+  BodyBudget bodies;
+  std::chrono::steady_clock::time_point last_refusal_log{};
+  std::atomic<std::size_t> connections{0};
   asio::io_context io{1};
   asio::ssl::context tls;
   tcp::acceptor acceptor;
   asio::thread_pool pool;
-  std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
-  // Event-loop thread only: connections per client key, and buffered bodies.
-  std::map<std::string, std::size_t> per_client;
-  BodyBudget bodies;
-  std::chrono::steady_clock::time_point last_refusal_log{};
 };
 
 Status Server::Impl::Setup() {

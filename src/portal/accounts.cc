@@ -30,9 +30,11 @@ std::string RegistrantHash(std::string_view cookie) {
   return Sha256("sealpost/portal/registrant/v1|" + std::string(cookie));
 }
 
-// Registrations that may wait for one address at once: enough for a person who tries
-// again, few enough that nobody fills a table through one address.
-constexpr int kMaxPendingRegistrations = 5;
+// Registrations that may wait for one address at once. Not what limits them: the
+// portal's account guard does (every registration counts, 100 an hour per address by
+// default), and a small cap here would let whoever holds a notice link lock its owner
+// out of registering. This only bounds the table should the guard be set very high.
+constexpr int kMaxPendingRegistrations = 10000;
 
 // A recovery code: ten base32 letters and digits in two groups ("k7mq2-xw4ta"), 50 bits.
 std::string NewRecoveryCode() {

@@ -190,6 +190,18 @@ struct PortalAccountRecord {
   std::vector<std::string> recovery_hashes;  // SHA-256 of each unused recovery code
 };
 
+// An answer the server keeps anyway (an address-book entry's, a default question's),
+// stretched once with Argon2id under a salt of its own, so sealing a message to it costs
+// no Argon2id (issue 18). `tag` is an HMAC (under the metadata key) of where the answer
+// is kept and the answer itself; `kdf` is the Argon2id parameters and salt; the key is
+// sealed under the metadata key.
+struct AnswerKeyRecord {
+  std::string tag;
+  std::string kdf;
+  std::string sealed_key;
+  std::int64_t created_at = 0;
+};
+
 // A registration waiting for its address to be confirmed (issue 18). Several may wait
 // for one address (nobody's replaces anyone else's); confirming one makes the account
 // and cancels the rest. Confirmation needs the mailed link (the mailbox) and proof of

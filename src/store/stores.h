@@ -20,6 +20,16 @@ class ApiKeyStore {
   virtual Result<std::optional<ApiKeyRecord>> Find(const std::string& id) = 0;
 };
 
+// Stretched answers (records.h, AnswerKeyRecord). Thread-safe.
+class AnswerKeyStore {
+ public:
+  virtual ~AnswerKeyStore() = default;
+  virtual Result<std::optional<AnswerKeyRecord>> Find(const std::string& tag) = 0;
+  // Keeps `record` unless one with its tag is kept already (a racing first use):
+  // either way, returns the one kept.
+  virtual Result<AnswerKeyRecord> Keep(const AnswerKeyRecord& record) = 0;
+};
+
 class SigningKeyStore {
  public:
   virtual ~SigningKeyStore() = default;

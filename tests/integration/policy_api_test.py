@@ -131,6 +131,19 @@ class PolicyApiTest(unittest.TestCase):
         rid, page = self.server.open_notice("booked@plain.example")
         self.assertIn("Favourite colour?", page.text)
         self.assertEqual(self.server.answer(rid, page, "teal").status, 303)
+        # The book's answer was stretched once (issue 18.3): a second message reuses it —
+        # the same parameters and salt, no new Argon2id — and still needs the answer.
+        again = self.send({"from": "nurse@clinic.example", "to": ["booked@plain.example"],
+                           "text": "Again"})
+        kdfs = self.server.sql("SELECT answer_kdf, answer_hash FROM recipients WHERE address = "
+                               "'booked@plain.example'")
+        self.assertEqual(len(kdfs), 2)
+        self.assertEqual(kdfs[0], kdfs[1])
+        self.assertEqual(kdfs[0][0].count("$"), 3)  # the kept answer's own salt
+        self.assertEqual(kdfs[0][1], "")
+        self.assertGreaterEqual(self.server.sql("SELECT count(*) FROM answer_keys")[0][0], 1)
+        self.assertIn("address book user:nurse@clinic.example:personal: question",
+                      again["recipients"][0]["why"])
 
     def test_saved_answers_are_used_for_the_next_message(self):
         first = self.send({"from": "sec@elsewhere.example", "to": ["repeat@plain.example"],

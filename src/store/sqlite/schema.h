@@ -319,6 +319,16 @@ DELETE FROM portal_accounts WHERE confirmed_at IS NULL;
     R"sql(
 ALTER TABLE inbound ADD COLUMN dead_at INTEGER;
 )sql",
+    // 22: answers the server keeps anyway, stretched once each (issue 18): sealing a
+    // message to an address-book or default question costs no Argon2id.
+    R"sql(
+CREATE TABLE answer_keys (
+  tag BLOB PRIMARY KEY,
+  kdf TEXT NOT NULL,
+  sealed_key BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -875,6 +875,45 @@ class SqliteInboundStore final : public InboundStore {
 std::unique_ptr<InboundStore> NewInboundStore(Database& db) {
   return std::make_unique<SqliteInboundStore>(db);
 }
+namespace {
+
+class SqliteAnswerKeyStore final : public AnswerKeyStore {
+ public:
+  explicit SqliteAnswerKeyStore(Database& db) : db_(db) {}
+
+  Result<std::optional<AnswerKeyRecord>> Find(const std::string& tag) override {
+    return QueryOne<AnswerKeyRecord>(
+        db_, "SELECT tag, kdf, sealed_key, created_at FROM answer_keys WHERE tag = ?",
+        [&](Statement& s) { s.BindBlob(1, tag); },
+        [](const Statement& s) {
+          return AnswerKeyRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
+        });
+  }
+
+  Result<AnswerKeyRecord> Keep(const AnswerKeyRecord& r) override {
+    auto status = db_.Transaction([&](sqlite3* db) {
+      return Statement(db, "INSERT INTO answer_keys (tag, kdf, sealed_key, created_at) "
+                           "VALUES (?,?,?,?) ON CONFLICT(tag) DO NOTHING")
+          .BindBlob(1, r.tag).Bind(2, r.kdf).BindBlob(3, r.sealed_key).Bind(4, r.created_at)
+          .Run();
+    });
+    if (!status.ok()) return std::move(status).error();
+    auto kept = Find(r.tag);
+    if (!kept.ok()) return std::move(kept).error();
+    if (!kept->has_value()) return MakeError(ErrorCode::kInternal, "answer key not kept");
+    return std::move(**kept);
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<AnswerKeyStore> NewAnswerKeyStore(Database& db) {
+  return std::make_unique<SqliteAnswerKeyStore>(db);
+}
+
 std::unique_ptr<ApiKeyStore> NewApiKeyStore(Database& db) {
   return std::make_unique<SqliteApiKeyStore>(db);
 }

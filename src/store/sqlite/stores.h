@@ -9,6 +9,7 @@
 namespace sealpost::sqlite {
 
 std::unique_ptr<ApiKeyStore> NewApiKeyStore(Database& db);
+std::unique_ptr<AnswerKeyStore> NewAnswerKeyStore(Database& db);
 std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db);
 std::unique_ptr<EventStore> NewEventStore(Database& db);
 std::unique_ptr<MessageStore> NewMessageStore(Database& db);
