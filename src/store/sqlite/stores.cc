@@ -144,6 +144,20 @@ Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
       .Bind(14, q.standby_for).Run();
 }
 
+// Queue entries, then events: what a transaction adds beside its own change.
+Status InsertQueueAndEvents(sqlite3* db, const std::vector<QueueEntry>& queue,
+                            const std::vector<EventRecord>& events) {
+  for (const auto& q : queue) {
+    auto status = InsertQueueEntry(db, q);
+    if (!status.ok()) return status;
+  }
+  for (const auto& e : events) {
+    auto status = InsertEvent(db, e);
+    if (!status.ok()) return status;
+  }
+  return OkStatus();
+}
+
 // A TLS-only entry reached a final state: its standby entries (the fallback prepared
 // at submission) are needed now, due at `now`, if TLS could not be had (`replanned`);
 // otherwise they are superseded and their content goes. Their recipients follow.
@@ -247,15 +261,7 @@ class SqliteMessageStore final : public MessageStore {
                      .Run();
         if (!status.ok()) return status;
       }
-      for (const auto& q : notices) {
-        status = InsertQueueEntry(db, q);
-        if (!status.ok()) return status;
-      }
-      for (const auto& e : events) {
-        status = InsertEvent(db, e);
-        if (!status.ok()) return status;
-      }
-      return OkStatus();
+      return InsertQueueAndEvents(db, notices, events);
     });
   }
 
@@ -779,15 +785,7 @@ class SqliteInboundStore final : public InboundStore {
                         .Bind(1, now).Bind(2, error).Bind(3, id).Run();
       if (!status.ok()) return status;
       if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such submission");
-      for (const auto& q : notices) {
-        status = InsertQueueEntry(db, q);
-        if (!status.ok()) return status;
-      }
-      for (const auto& e : events) {
-        status = InsertEvent(db, e);
-        if (!status.ok()) return status;
-      }
-      return OkStatus();
+      return InsertQueueAndEvents(db, notices, events);
     });
   }
 
@@ -816,15 +814,7 @@ class SqliteInboundStore final : public InboundStore {
     return db_.Transaction([&](sqlite3* db) -> Status {
       auto status = RemoveInbound(db, id);
       if (!status.ok()) return status;
-      for (const auto& q : queue) {
-        status = InsertQueueEntry(db, q);
-        if (!status.ok()) return status;
-      }
-      for (const auto& e : events) {
-        status = InsertEvent(db, e);
-        if (!status.ok()) return status;
-      }
-      return OkStatus();
+      return InsertQueueAndEvents(db, queue, events);
     });
   }
 
