@@ -67,8 +67,8 @@ def measure(binary):
     try:
         pid = server.proc.pid
         base = status_kib(pid, "VmRSS")
-        results, threads = [], [threading.Thread(target=upload, args=(server.port, results))
-                                for _ in range(32)]
+        results = []
+        threads = [threading.Thread(target=upload, args=(server.port, results)) for _ in range(32)]
         started = time.monotonic()
         for t in threads:
             t.start()
