@@ -148,7 +148,7 @@ try {
     await check(page, 'delete');
     result.steps.push('question flow by keyboard');
   } else if (mode === 'center') {
-    const [address, password] = rest;
+    const [address, password, answer] = rest;
     await page.goto(link);
     await check(page, 'sign-in');
     await typeInto(page, 'address', address);
@@ -167,6 +167,14 @@ try {
     await followLink(page, 'Lipid panel');
     await page.waitForSelector('article.message');
     result.messageText = await page.locator('main').innerText();
+    await followLink(page, 'Your messages');
+    // A copy the sender protected with a question asks it here too (issue 18).
+    await followLink(page, 'Biopsy results');
+    await check(page, 'center-question');
+    await typeInto(page, 'answer', answer);
+    await pressButton(page, 'Open the message');
+    await page.waitForSelector('article.message');
+    result.questionMessageText = await page.locator('main').innerText();
     await followLink(page, 'Your messages');
     await followLink(page, 'Write a new message');
     await check(page, 'compose');
@@ -194,6 +202,17 @@ try {
     await check(page, 'check-email');
     const confirmMail = await waitForMail(outbox, address, '/account/confirm/');
     const confirmLink = confirmMail.match(/https:\/\/\S+\/account\/confirm\/[A-Za-z0-9_-]+/)[0];
+    // The link opened in another browser asks for the password chosen at registration.
+    const other = await browser.newContext({
+      ignoreHTTPSErrors: true, viewport: { width: 360, height: 740 } });
+    const elsewhere = await other.newPage();
+    elsewhere.setDefaultTimeout(20000);
+    await elsewhere.goto(confirmLink);
+    await check(elsewhere, 'confirm-other-browser');
+    await typeInto(elsewhere, 'password', 'not the password chosen');
+    await pressButton(elsewhere, 'Confirm my address');
+    await check(elsewhere, 'confirm-wrong-password');
+    await other.close();
     await page.goto(confirmLink);
     await check(page, 'confirm');
     await pressButton(page, 'Confirm my address');

@@ -1,7 +1,8 @@
 """Issue 7, the portal in a real browser (Debian's Chromium through playwright-core): both
 verification modes from the notice to the message (and a reply), by keyboard alone on a 360-pixel-wide
 phone screen, with axe-core's WCAG 2.1 A/AA rules run on every page met (landing,
-error, question, message, history, print, delete, registration, confirmation, account,
+error, question, message, history, print, delete, registration, confirmation (also from
+another browser), the Message Center's question, account,
 two-step set-up and sign-in, recovery codes, login); and reading without JavaScript."""
 import json
 import os
@@ -84,10 +85,17 @@ class AccessibilityTest(unittest.TestCase):
             accounts.PortalAccountsTest.register(self, self.server, "lisa@example.net")
         finally:
             self.server.host = None
+        # A question copy in the inbox (issue 18): the Message Center asks it before it opens.
+        r = self.server.api("POST", "/api/v1/messages", json.dumps({
+            "from": "dr@springfield.example", "to": ["lisa@example.net"],
+            "subject": "Biopsy results", "text": "Benign.",
+            "options": {"escrow": {"question": "Your pet's name?", "answer": "Snowball"}}}))
+        self.assertEqual(r.status, 202, r.text)
         result = flow("center", f"https://{host}:{self.server.port}/account/login", "lisa@example.net",
-                      accounts.PASSWORD)
+                      accounts.PASSWORD, "Snowball")
         self.assert_pages_pass(result, ["sign-in", "sign-in-error", "inbox", "inbox-search",
-                                        "compose", "compose-sent", "sent"])
+                                        "center-question", "compose", "compose-sent", "sent"])
+        self.assertIn("Benign.", result["questionMessageText"])
         self.assertIn("Lipid panel", result["inboxText"])
         self.assertIn("1 matching", result["searchText"])
         self.assertIn("LDL 2.1 mmol/L", result["messageText"])
@@ -104,6 +112,7 @@ class AccessibilityTest(unittest.TestCase):
         result = flow("login", link, os.path.join(self.server.data, "outbox"), "moe@example.net",
                       "a long pass phrase for moe")
         self.assert_pages_pass(result, ["registration", "registration-error", "check-email",
+                                        "confirm-other-browser", "confirm-wrong-password",
                                         "confirm", "message", "account", "two-factor-setup",
                                         "recovery-codes", "signed-out", "login", "login-error",
                                         "two-factor"])
