@@ -7,7 +7,8 @@ BUILD=${1:-build/fuzz}
 SECONDS_EACH=${2:-60}
 for target in smtp_session_fuzz submitted_message_fuzz multipart_fuzz key_import_fuzz \
               smtp_reply_fuzz form_fuzz csv_fuzz client_key_fuzz api_request_fuzz \
-              content_rules_fuzz dkim_canon_fuzz dns_answer_fuzz; do
+              content_rules_fuzz dkim_canon_fuzz dns_answer_fuzz mta_sts_fuzz \
+              link_token_fuzz; do
   corpus="$BUILD/corpus/$target"
   mkdir -p "$corpus" "$BUILD/crashes"
   echo "fuzz: $target for ${SECONDS_EACH}s"

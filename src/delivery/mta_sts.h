@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "delivery/mta_sts_policy.h"
 #include "delivery/smtp_client.h"
 
 namespace boost::asio::ssl {
@@ -31,30 +32,6 @@ struct MtaStsOptions {
   std::size_t max_policy_bytes = 64 * 1024;
   std::size_t max_cached_domains = 10000;
 };
-
-// The id of the one "v=STSv1" record among a name's TXT records. kNotFound when there
-// is none, or more than one (§3.1: then the domain has no policy); kInvalidArgument
-// when the record is malformed.
-Result<std::string> FindStsRecordId(const std::vector<std::string>& txt_records);
-
-enum class StsMode { kEnforce, kTesting, kNone };
-
-struct StsPolicy {
-  StsMode mode = StsMode::kNone;
-  std::vector<std::string> mx;  // patterns: "mail.example.com" or "*.example.com"
-  std::int64_t max_age = 0;     // seconds
-  std::string id;               // from the record it was fetched under
-};
-
-// The policy file (§3.2): "key: value" lines; version STSv1, mode and max_age needed,
-// mx needed unless the mode is none. kInvalidArgument naming what is wrong.
-Result<StsPolicy> ParseStsPolicy(std::string_view text);
-
-// The policy as its lines, for TLS reports' policy-string (RFC 8460 §4.4).
-std::vector<std::string> StsPolicyLines(const StsPolicy& policy);
-
-// §4.1: case-insensitive, "*." matching exactly one leftmost label.
-bool StsMxMatches(std::string_view pattern, std::string_view host);
 
 // An enforced policy applied to where mail would go (§5): hosts it does not list are
 // dropped; the rest must give TLS with a certificate a public CA vouches for, naming

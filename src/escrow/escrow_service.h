@@ -19,6 +19,7 @@
 #include "crypto/key_ring.h"
 #include "delivery/queue_entry.h"
 #include "escrow/center_keys.h"
+#include "escrow/link_token.h"
 #include "escrow/opener.h"
 #include "escrow/sealer.h"
 #include "mime/notice.h"
@@ -284,12 +285,5 @@ class EscrowService {
   std::function<void()> notify_queue_;
 };
 
-// A portal link token is "<recipient id>.<link secret, base64url>".
-struct LinkToken {
-  std::string recipient_id;
-  SecretBytes secret;
-};
-Result<LinkToken> ParseLinkToken(std::string_view token);
-std::string FormatLinkToken(const std::string& recipient_id, const SecretBytes& secret);
 
 }  // namespace sealpost

@@ -14,6 +14,7 @@
 #include "mime/submitted.h"
 #include "policy/signing_identities.h"
 #include "submission/envelope_json.h"
+#include "submission/header_options.h"
 #include "submission/spool.h"
 
 namespace sealpost::submission {
@@ -21,49 +22,6 @@ namespace {
 
 constexpr int kBatch = 16;
 constexpr std::int64_t kMaxBackoff = 3600;
-
-// Reads the X-Sealpost-* choices into the request; the reason when one is wrong.
-std::string ApplyOptions(const std::map<std::string, std::string>& options,
-                         const api::RequestLimits& limits, api::MessageRequest& m) {
-  for (const auto& [name, value] : options) {
-    if (name == "question") {
-      if (value.empty() || value.size() > limits.max_question) {
-        return "X-Sealpost-Question must have 1 to " + std::to_string(limits.max_question) +
-               " characters";
-      }
-      m.question = value;
-    } else if (name == "answer") {
-      if (value.empty() || value.size() > limits.max_answer) {
-        return "X-Sealpost-Answer must have 1 to " + std::to_string(limits.max_answer) +
-               " characters";
-      }
-      m.answer = value;
-    } else if (name == "tls-only") {
-      if (EqualsIgnoreCase(value, "no")) {
-        m.tls_only_opt_out = true;
-      } else if (!EqualsIgnoreCase(value, "yes")) {
-        return "X-Sealpost-TLS-Only must be yes or no";
-      }
-    } else if (name == "expires") {
-      const bool digits = !value.empty() && value.size() <= 5 &&
-                          std::all_of(value.begin(), value.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
-      const int days = digits ? std::stoi(value) : 0;
-      if (days < 1 || days > limits.max_expiry_days) {
-        return "X-Sealpost-Expires must be a whole number of days from 1 to " +
-               std::to_string(limits.max_expiry_days);
-      }
-      m.expires_in_days = days;
-    } else {
-      return "X-Sealpost-" + SanitizeForLog(name, 40) +
-             " is not a known header field (known: Question, Answer, TLS-Only, Expires)";
-    }
-  }
-  if (m.question.has_value() != m.answer.has_value()) {
-    return "X-Sealpost-Question and X-Sealpost-Answer must be given together";
-  }
-  return {};
-}
 
 bool Listed(const std::vector<std::string>& list, const std::string& address) {
   const std::string canonical = CanonicalAddress(address);
@@ -176,7 +134,7 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   if (!parsed.ok()) {
     problem = "the message could not be read: " + parsed.error().message;
   } else {
-    problem = ApplyOptions(parsed->options, settings_.limits, m);
+    problem = ApplyHeaderOptions(parsed->options, settings_.limits, m);
     // The receipt goes to the (authenticated) sender, never to the address the field
     // names: anyone could otherwise have us mail anyone.
     m.read_receipt = parsed->read_receipt;
