@@ -15,8 +15,26 @@ std::string EncodeWith(std::string_view bytes, int variant) {
 }
 
 // Decodes into `out` (sized by the caller to at least the maximum); returns the length.
+// The variant's alphabet (and '=' where padding is allowed), checked before libsodium
+// decodes: its decoder (1.0.18) takes bytes of 0x80 and above for alphabet letters, so
+// "AAA\xbf" would decode like "AAA/" — found by the link token fuzzer.
+bool InAlphabet(std::string_view text, int variant) {
+  const bool url = variant == sodium_base64_VARIANT_URLSAFE ||
+                   variant == sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  const bool padded = variant == sodium_base64_VARIANT_ORIGINAL ||
+                      variant == sodium_base64_VARIANT_URLSAFE;
+  for (char c : text) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    (url ? (c == '-' || c == '_') : (c == '+' || c == '/')) ||
+                    (padded && c == '=');
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::optional<std::size_t> DecodeInto(std::string_view text, int variant, unsigned char* out,
                                       std::size_t out_max) {
+  if (!InAlphabet(text, variant)) return std::nullopt;
   std::size_t len = 0;
   const char* end = nullptr;
   if (sodium_base642bin(out, out_max, text.data(), text.size(), nullptr, &len, &end,
