@@ -27,21 +27,28 @@ Status InsertToken(sqlite3* db, const PortalTokenRecord& t) {
       .Bind(5, t.expires_at).Run();
 }
 
+// kAlreadyExists when the namespace has an account for the address (registering it, or
+// confirming a registration, is then refused).
+Status RefuseExisting(sqlite3* db, const std::string& namespace_name, const std::string& address) {
+  Statement existing(db, "SELECT 1 FROM portal_accounts WHERE namespace = ? AND address = ?");
+  existing.Bind(1, namespace_name).Bind(2, address);
+  auto row = existing.Step();
+  if (!row.ok()) return std::move(row).error();
+  if (*row) return MakeError(ErrorCode::kAlreadyExists, "this address already has an account");
+  return OkStatus();
+}
+
 class SqlitePortalAccountStore final : public PortalAccountStore {
  public:
   explicit SqlitePortalAccountStore(Database& db) : db_(db) {}
 
   Status AddRegistration(const PortalRegistrationRecord& r, int max_pending) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
-      Statement existing(db, "SELECT 1 FROM portal_accounts WHERE namespace = ? AND address = ?");
-      existing.Bind(1, r.namespace_name).Bind(2, r.address);
-      auto row = existing.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (*row) return MakeError(ErrorCode::kAlreadyExists, "this address already has an account");
+      if (auto taken = RefuseExisting(db, r.namespace_name, r.address); !taken.ok()) return taken;
       Statement pending(db, "SELECT count(*) FROM portal_registrations WHERE namespace = ? AND "
                             "address = ? AND expires_at > ?");
       pending.Bind(1, r.namespace_name).Bind(2, r.address).Bind(3, r.created_at);
-      row = pending.Step();
+      auto row = pending.Step();
       if (!row.ok()) return std::move(row).error();
       if (pending.Int(0) >= max_pending) {
         return MakeError(ErrorCode::kResourceExhausted,
@@ -92,11 +99,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
       a.password_hash = s.Text(2);
       a.created_at = now;
       a.confirmed_at = now;
-      Statement existing(db, "SELECT 1 FROM portal_accounts WHERE namespace = ? AND address = ?");
-      existing.Bind(1, a.namespace_name).Bind(2, a.address);
-      row = existing.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (*row) return MakeError(ErrorCode::kAlreadyExists, "this address already has an account");
+      if (auto taken = RefuseExisting(db, a.namespace_name, a.address); !taken.ok()) return taken;
       auto done = Statement(db, "DELETE FROM portal_registrations WHERE namespace = ? AND "
                                 "address = ?")
                       .Bind(1, a.namespace_name).Bind(2, a.address).Run();

@@ -604,15 +604,7 @@ class SqliteQueueStore final : public QueueStore {
         }
         if (!status.ok()) return status;
       }
-      for (const auto& q : new_entries) {
-        auto status = InsertQueueEntry(db, q);
-        if (!status.ok()) return status;
-      }
-      for (const auto& e : events) {
-        auto status = InsertEvent(db, e);
-        if (!status.ok()) return status;
-      }
-      return OkStatus();
+      return InsertQueueAndEvents(db, new_entries, events);
     });
   }
 
