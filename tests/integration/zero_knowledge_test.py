@@ -137,7 +137,12 @@ class DeliveredNoticeTest(unittest.TestCase):
         while self.state_of(queue_id) != "delivered" and time.time() < deadline:
             time.sleep(0.2)
         self.assertEqual(self.state_of(queue_id), "delivered")
+        # Postfix took it (250); its local delivery into the mailbox follows.
+        deadline = time.time() + 30
         delivered = self.mx.messages_for("patient@example.net")
+        while not delivered and time.time() < deadline:
+            time.sleep(0.1)
+            delivered = self.mx.messages_for("patient@example.net")
         self.assertEqual(len(delivered), 1)
         link = notice_link(email.message_from_bytes(delivered[0].as_bytes(),
                                                     policy=email.policy.default))
