@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  sealpost::api::RequestLimits limits;
+  sealpost::submission::RequestLimits limits;
   limits.max_attachment_bytes = 64 * 1024;
   (void)sealpost::api::ParseMessageRequest(input, limits);
   return 0;

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         eq == std::string_view::npos ? "" : std::string(line.substr(eq + 1));
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
   }
-  sealpost::api::MessageRequest request;
-  (void)sealpost::submission::ApplyHeaderOptions(options, sealpost::api::RequestLimits{}, request);
+  sealpost::submission::Submission request;
+  (void)sealpost::submission::ApplyHeaderOptions(options, sealpost::submission::RequestLimits{}, request);
   return 0;
 }

@@ -66,32 +66,10 @@ void Addresses(const json::object& o, const char* key, bool required, std::vecto
 
 }  // namespace
 
-std::vector<http::InvalidParam> CheckAttachmentMeta(const std::string& field,
-                                                    const std::string& filename,
-                                                    const std::string& content_type) {
-  Problems problems;
-  if (filename.empty()) {
-    problems.push_back({field + ".filename", "is required"});
-  } else if (filename.size() > 255 || HasControl(filename, false) ||
-             filename.find_first_of("/\\") != std::string::npos || filename == "." ||
-             filename == "..") {
-    problems.push_back({field + ".filename",
-                        "must be a plain file name: at most 255 bytes, no slashes or control "
-                        "characters"});
-  }
-  if (!content_type.empty()) {
-    auto mt = http::ParseMediaType(content_type);
-    if (!mt || content_type.size() > 255 || HasControl(content_type, false)) {
-      problems.push_back({field + ".content_type", "is not a valid media type"});
-    }
-  }
-  return problems;
-}
-
-ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& limits) {
+ParsedRequest ParseMessageRequest(std::string_view text, const submission::RequestLimits& limits) {
   ParsedRequest out;
   Problems& problems = out.problems;
-  MessageRequest& r = out.request;
+  submission::Submission& r = out.request;
 
   json::parse_options options;
   options.max_depth = 16;
@@ -161,11 +139,11 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
           continue;
         }
         const auto& a = item.get_object();
-        AttachmentInput in;
+        submission::AttachmentInput in;
         in.filename = OptionalString(a, "filename", field + ".filename", problems).value_or("");
         in.content_type =
             OptionalString(a, "content_type", field + ".content_type", problems).value_or("");
-        auto meta = CheckAttachmentMeta(field, in.filename, in.content_type);
+        auto meta = submission::CheckAttachmentMeta(field, in.filename, in.content_type);
         problems.insert(problems.end(), meta.begin(), meta.end());
         auto content = OptionalString(a, "content_base64", field + ".content_base64", problems);
         if (!content) {
@@ -206,10 +184,11 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
         }
       }
       if (auto* days = op.if_contains("expires_in_days"); days && !days->is_null()) {
-        if (!days->is_int64() || days->get_int64() < 1 || days->get_int64() > limits.max_expiry_days) {
-          problems.push_back({"options.expires_in_days",
-                              "must be a whole number of days from 1 to " +
-                                  std::to_string(limits.max_expiry_days)});
+        const std::string why = days->is_int64()
+                                    ? submission::ExpiryProblem(days->get_int64(), limits)
+                                    : submission::ExpiryProblem(0, limits);
+        if (!why.empty()) {
+          problems.push_back({"options.expires_in_days", why});
         } else {
           r.expires_in_days = static_cast<int>(days->get_int64());
         }
@@ -250,17 +229,15 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
           if (r.save_answer && !r.question) {
             problems.push_back({"options.escrow.save", "needs a question and an answer to save"});
           }
-          if (r.question && (r.question->empty() || r.question->size() > limits.max_question ||
-                             HasControl(*r.question, false))) {
-            problems.push_back({"options.escrow.question",
-                                "must be 1 to " + std::to_string(limits.max_question) +
-                                    " bytes of text on one line"});
+          if (r.question) {
+            if (auto why = submission::QuestionProblem(*r.question, limits); !why.empty()) {
+              problems.push_back({"options.escrow.question", why});
+            }
           }
-          if (r.answer && (TrimWhitespace(*r.answer).empty() ||
-                           r.answer->size() > limits.max_answer || HasControl(*r.answer, false))) {
-            problems.push_back({"options.escrow.answer",
-                                "must be 1 to " + std::to_string(limits.max_answer) +
-                                    " bytes of text on one line"});
+          if (r.answer) {
+            if (auto why = submission::AnswerProblem(*r.answer, limits); !why.empty()) {
+              problems.push_back({"options.escrow.answer", why});
+            }
           }
           if (r.question.has_value() != r.answer.has_value()) {
             problems.push_back({"options.escrow", "needs both a question and an answer"});
@@ -270,13 +247,6 @@ ParsedRequest ParseMessageRequest(std::string_view text, const RequestLimits& li
     }
   }
   return out;
-}
-
-void AddRuleText(MessageRequest& m, std::string_view content_type, std::string content,
-                 std::size_t* budget) {
-  if (AsciiLower(content_type).rfind("text/", 0) != 0 || content.size() > *budget) return;
-  *budget -= content.size();
-  m.attachment_texts.push_back(std::move(content));
 }
 
 }  // namespace sealpost::api

@@ -99,7 +99,7 @@ TEST(MessageRequest, ReadReceipt) {
 }
 
 TEST(MessageRequest, EnforcesLimits) {
-  RequestLimits limits;
+  submission::RequestLimits limits;
   limits.max_recipients = 2;
   limits.max_attachment_bytes = 3;
   auto p = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example", "e@f.example"],
@@ -108,6 +108,19 @@ TEST(MessageRequest, EnforcesLimits) {
   auto names = Names(p);
   EXPECT_NE(std::find(names.begin(), names.end(), "to"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "attachments"), names.end());
+}
+
+// The options are checked by the rules SMTP's X-Sealpost-* fields are checked by
+// (submission.h), with the same wording after the field's name.
+TEST(MessageRequest, OptionsAreCheckedAsSmtpChecksThem) {
+  auto p = ParseMessageRequest(R"({"from": "a@b.example", "to": ["c@d.example"], "text": "x",
+    "options": {"escrow": {"question": "Pet?", "answer": "   "}, "expires_in_days": 4000}})", {});
+  ASSERT_EQ(p.problems.size(), 2u);
+  EXPECT_EQ(p.problems[0].name, "options.expires_in_days");
+  EXPECT_EQ(p.problems[0].reason, submission::ExpiryProblem(4000, {}));
+  EXPECT_EQ(p.problems[1].name, "options.escrow.answer");
+  EXPECT_EQ(p.problems[1].reason, submission::AnswerProblem("   ", {}));
+  EXPECT_NE(p.problems[1].reason.find("not only spaces"), std::string::npos);
 }
 
 }  // namespace

@@ -5,17 +5,13 @@
 #include <boost/json.hpp>
 #include <set>
 
-#include "api/encrypted_copy.h"
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/text.h"
 #include "http/multipart.h"
 #include "crypto/primitives.h"
-#include "crypto/random.h"
 #include "mime/address.h"
 #include "mime/compose.h"
-#include "mime/notice.h"
-#include "policy/signing_identities.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -75,7 +71,7 @@ awaitable<Result<std::string>> ReadBody(http::BodyStream& stream, std::size_t li
 // straight into the draft's encrypted attachments.
 class UploadSink final : public http::MultipartSink {
  public:
-  UploadSink(Draft& draft, std::size_t json_limit, const RequestLimits& limits)
+  UploadSink(Draft& draft, std::size_t json_limit, const submission::RequestLimits& limits)
       : draft_(draft), json_limit_(json_limit), limits_(limits) {}
 
   Status OnPartBegin(const http::PartInfo& part) override {
@@ -84,7 +80,7 @@ class UploadSink final : public http::MultipartSink {
       if (++files_ > limits_.max_attachments) {
         return MakeError(ErrorCode::kInvalidArgument, "too many attachments", field);
       }
-      auto problems = CheckAttachmentMeta(field, part.filename, part.content_type);
+      auto problems = submission::CheckAttachmentMeta(field, part.filename, part.content_type);
       if (!problems.empty()) {
         return MakeError(ErrorCode::kInvalidArgument, problems[0].reason, problems[0].name);
       }
@@ -134,7 +130,7 @@ class UploadSink final : public http::MultipartSink {
  private:
   Draft& draft_;
   std::size_t json_limit_;
-  const RequestLimits& limits_;
+  const submission::RequestLimits& limits_;
   std::string message_;
   std::size_t files_ = 0;
   bool in_file_ = false, in_message_ = false, seen_message_ = false;
@@ -148,6 +144,25 @@ Response ErrorResponse(const Error& e) {
     spdlog::error("api: {}", e.ToString());
   }
   return http::ProblemFromError(e);
+}
+
+// The message itself, as the API's recipients who get it receive it.
+Result<std::string> ComposeFor(const submission::Submission& m, const Draft& draft,
+                               std::uint64_t max_attachment_bytes) {
+  auto attachments = draft.ReadAttachments(max_attachment_bytes);
+  if (!attachments.ok()) return std::move(attachments).error();
+  ComposedMessage composed;
+  composed.from = m.from;
+  composed.to = m.to;
+  composed.cc = m.cc;
+  composed.subject = m.subject;
+  composed.text = m.text;
+  composed.html = m.html;
+  composed.message_id_domain = DomainOfAddress(m.from);
+  composed.attachments = std::move(*attachments);
+  auto mail = BuildComposedMessage(composed);
+  for (auto& a : composed.attachments) WipeMemory(a.content.data(), a.content.size());
+  return mail;
 }
 
 json::object RecipientJson(const std::string& address, const std::string& kind,
@@ -253,12 +268,12 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   // let the message go unencrypted past a rule it would have matched.
   Status texts = OkStatus();
   co_await offloader_.Offload([&] {
-    MessageRequest& request = parsed->request;
-    std::size_t budget = kMaxRuleText;
+    submission::Submission& request = parsed->request;
+    std::size_t budget = submission::kMaxRuleText;
     for (const auto& a : request.attachments) {
       if (AsciiLower(a.content_type).rfind("text/", 0) != 0) continue;
       if (auto decoded = Base64Decode(a.content_base64)) {
-        AddRuleText(request, a.content_type, std::move(*decoded), &budget);
+        submission::AddRuleText(request, a.content_type, std::move(*decoded), &budget);
       }
     }
     auto streamed = draft->ReadTextAttachments(budget);
@@ -266,10 +281,12 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       texts = std::move(streamed).error();
       return;
     }
-    for (auto& a : *streamed) AddRuleText(request, a.content_type, std::move(a.content), &budget);
+    for (auto& a : *streamed) {
+      submission::AddRuleText(request, a.content_type, std::move(a.content), &budget);
+    }
   });
   if (!texts.ok()) co_return ErrorResponse(texts.error());
-  const MessageRequest& m = parsed->request;
+  const submission::Submission& m = parsed->request;
   if (!principal->user.empty() && CanonicalAddress(m.from) != CanonicalAddress(principal->user) &&
       AsciiLower(m.from) != AsciiLower(principal->user)) {
     spdlog::warn("api: key {} of {} refused as sender {}", principal->api_key_id,
@@ -282,23 +299,11 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     co_return Problems({{"attachments", "are too large in all"}});
   }
 
-  std::optional<Result<RecipientPlan>> plan;
-  co_await offloader_.Offload([&] { plan.emplace(planner_.Plan(m)); });
+  std::optional<Result<policy::RecipientPlan>> plan;
+  co_await offloader_.Offload([&] { plan.emplace(planner_.Plan(submission::PlanInputOf(m, true))); });
   if (!plan->ok()) co_return ErrorResponse(plan->error());
   if ((*plan)->refused) co_return http::ProblemResponse(422, "Cannot send", *(*plan)->refused);
   if (!(*plan)->need_question.empty()) co_return NeedsQuestion((*plan)->need_question);
-
-  SealInput input;
-  input.account = principal->account;
-  input.from = m.from;
-  input.subject = m.subject;
-  input.text = m.text;
-  input.html = m.html;
-  input.expires_at = clock_.NowUnix() + std::int64_t{86400} * (*plan)->expiry_days;
-  input.notice_subject = (*plan)->notice_subject;
-  input.namespace_name = (*plan)->namespace_name;
-  input.organisation = (*plan)->organisation;
-  input.read_receipt = m.read_receipt;
 
   std::optional<Result<SubmitResult>> submitted;
   const std::string client = req.client_address;
@@ -322,19 +327,18 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
         return;
       }
     }
-    SubmitExtras extras;
-    if (!(*plan)->encrypted.empty() || !(*plan)->direct.empty() || !(*plan)->bounce.empty()) {
-      auto status = AddDirectCopies(m, **plan, *draft, client, extras);
-      if (!status.ok()) {
-        submitted.emplace(std::move(status).error());
-        return;
-      }
-    }
-    input.recipients = std::move((*plan)->recipients);
-    for (auto& r : input.recipients) {
-      if (r.standby) r.standby_for = extras.tls_only_ids[AsciiLower(r.address)];
-    }
-    submitted.emplace(escrow_.Submit(std::move(draft), input, client, std::move(extras)));
+    submission::Dispatch d;
+    d.submission = &m;
+    d.plan = std::move(**plan);
+    d.account = principal->account;
+    d.client_address = client;
+    // Recipients who get the message itself get it composed from the request, its
+    // attachments read back from the draft (before the dispatcher seals it).
+    const Draft* attachments = draft.get();
+    const std::uint64_t limit = settings_.limits.max_attachment_bytes;
+    d.render = [&m, attachments, limit] { return ComposeFor(m, *attachments, limit); };
+    d.draft = std::move(draft);
+    submitted.emplace(dispatcher_.Send(std::move(d)));
   });
   if (!submitted->ok()) co_return ErrorResponse(submitted->error());
 
@@ -346,7 +350,9 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       if (r.method == "escrow") addresses.push_back(r.address);
     }
     std::optional<Result<std::string>> saved;
-    co_await offloader_.Offload([&] { saved.emplace(planner_.SaveAnswers(m, addresses)); });
+    co_await offloader_.Offload([&] {
+      saved.emplace(planner_.SaveAnswers(m.from, {*m.question, *m.answer}, addresses));
+    });
     if (saved->ok()) {
       saved_to = **saved;
     } else {
@@ -364,87 +370,6 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   Response res = http::JsonResponse(202, json::serialize(reply));
   res.Set("Location", "/api/v1/messages/" + (*submitted)->message_id);
   co_return res;
-}
-
-Status MessagesApi::AddDirectCopies(const MessageRequest& m, const RecipientPlan& plan,
-                                    const Draft& draft, const std::string& client,
-                                    SubmitExtras& extras) {
-  auto attachments = draft.ReadAttachments(settings_.limits.max_attachment_bytes);
-  if (!attachments.ok()) return std::move(attachments).error();
-  ComposedMessage composed;
-  composed.from = m.from;
-  composed.to = m.to;
-  composed.cc = m.cc;
-  composed.subject = m.subject;
-  composed.text = m.text;
-  composed.html = m.html;
-  composed.message_id_domain = DomainOfAddress(m.from);
-  composed.attachments = std::move(*attachments);
-  auto mail = BuildComposedMessage(composed);
-  for (auto& a : composed.attachments) WipeMemory(a.content.data(), a.content.size());
-  if (!mail.ok()) return std::move(mail).error();
-  struct Wipe {
-    std::string& s;
-    ~Wipe() { WipeMemory(s.data(), s.size()); }
-  } wipe{*mail};
-  const std::int64_t now = clock_.NowUnix();
-  // Each copy is recorded as a recipient of the message, with its queue entry.
-  auto add = [&](const std::string& address, const std::string& kind, const std::string& method,
-                 const std::string& trace, const std::string& mail_from,
-                 std::string_view content, bool standby) -> Result<QueueEntry*> {
-    RecipientRecord record;
-    record.id = NewId();
-    record.address = address;
-    record.kind = kind;
-    record.method = method;
-    record.status = standby ? RecipientStatus::kStandby : RecipientStatus::kQueued;
-    record.trace = trace;
-    auto q = SealQueueEntry(queue_key_, mail_from, address, content, now);
-    if (!q.ok()) return std::move(q).error();
-    q->recipient_id = record.id;
-    if (standby) {
-      q->state = QueueState::kStandby;
-      q->standby_for = extras.tls_only_ids[AsciiLower(address)];
-    }
-    extras.events.push_back({0, "", record.id, (standby ? "standby_" : "sent_") + method, now,
-                             client, SanitizeForLog(address, 254)});
-    extras.queue.push_back(std::move(*q));
-    extras.direct_recipients.push_back(std::move(record));
-    return &extras.queue.back();
-  };
-  // TLS-only copies first: their fallbacks, in standby, refer to them by queue id.
-  for (const auto& r : plan.direct) {
-    auto q = add(r.address, r.kind, r.method, r.trace, m.from, *mail, false);
-    if (!q.ok()) return std::move(q).error();
-    (*q)->tls_required = r.tls_required();
-    if (r.tls_required()) extras.tls_only_ids[AsciiLower(r.address)] = (*q)->id;
-  }
-  if (!plan.encrypted.empty()) {
-    auto signers = identities_.For(m.from);
-    if (!signers.ok()) return std::move(signers).error();
-    for (const auto& r : plan.encrypted) {
-      auto copy = EncryptedCopy(*mail, r, *signers, now);
-      if (!copy.ok()) return std::move(copy).error();
-      auto q = add(r.address, r.kind, r.method, r.trace, m.from, *copy, r.standby);
-      if (!q.ok()) return std::move(q).error();
-    }
-  }
-  // Only standby notices reach here: an interactive sender is asked, never bounced.
-  for (const auto& r : plan.bounce) {
-    UndeliveredNotice notice;
-    notice.organisation = settings_.organisation;
-    notice.from_address = settings_.notice_from;
-    notice.to_address = m.from;
-    notice.reference = "(sent on " + FormatHumanDate(now) + ")";
-    notice.recipients.push_back({r.address, r.trace});
-    auto text = BuildUndeliveredNotice(notice);
-    if (!text.ok()) return std::move(text).error();
-    // From the null sender, so a notice about a failure can never loop.
-    auto q = add(r.address, r.kind, "bounce", r.trace, "", *text, r.standby);
-    if (!q.ok()) return std::move(q).error();
-    (*q)->rcpt_to = m.from;
-  }
-  return OkStatus();
 }
 
 awaitable<Response> MessagesApi::Get(http::Request& req) {

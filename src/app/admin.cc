@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "api/auth.h"
-#include "api/recipient_planner.h"
+#include "policy/recipient_planner.h"
 #include "app/config.h"
 #include "app/serve.h"
 #include "app/signing_key.h"
@@ -1058,14 +1058,16 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     if (!tls.ok()) return std::move(tls).error();
     policy::StoredAddressBooks stored_books(*c.book_store);
     policy::StoredPortalAccounts portal(*c.portal_accounts);
-    api::RecipientPlanner planner(*c.directory, *c.books, stored_books, *tls->knowledge, portal,
-                                  c.config.default_expiry_days, SendsOverTheNetwork(c.config));
-    api::MessageRequest message;
+    policy::RecipientPlanner planner(*c.directory, *c.books, stored_books, *tls->knowledge,
+                                     portal, c.config.default_expiry_days,
+                                     SendsOverTheNetwork(c.config));
+    policy::PlanInput message;
     message.from = a.from;
     message.to = {a.to};
     message.subject = a.question;
     message.text = a.answer;
-    auto plan = planner.Plan(message, /*interactive=*/true);
+    message.interactive = true;
+    auto plan = planner.Plan(message);
     if (!plan.ok()) return std::move(plan).error();
     // A TLS-only copy's fallback, planned with it, is shown as such.
     const auto print = [](const std::string& address, const std::string& method,

@@ -26,10 +26,12 @@
 #include "policy/signing_identities.h"
 #include "policy/org_directory.h"
 #include "policy/portal_registry.h"
+#include "policy/recipient_planner.h"
 #include "portal/portal.h"
 #include "smtp/server.h"
 #include "base/worker.h"
 #include "store/sqlite/stores.h"
+#include "submission/dispatcher.h"
 #include "submission/processor.h"
 #include "submission/spool.h"
 #include "submission/user_authenticator.h"
@@ -272,11 +274,6 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api_settings.max_json_bytes = config.max_json_bytes;
   api_settings.limits.max_attachment_bytes = config.max_attachment_bytes;
   api_settings.limits.max_recipients = static_cast<std::size_t>(config.max_recipients);
-  api_settings.default_expiry_days = config.default_expiry_days;
-  api_settings.organisation = config.organisation;
-  api_settings.notice_from = config.notice_from;
-  // The dev outbox is no network: TLS cannot be checked there, so TLS-only is re-planned.
-  api_settings.direct_delivery = SendsOverTheNetwork(config);
   policy::OrgDirectory directory(*org, keys->metadata(), clock);
   // TLS-only decisions rest on what the recipients' servers offer: probed and kept for
   // a while when mail leaves over the network; the administrator's table otherwise.
@@ -291,9 +288,16 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // Answers kept in address books and default questions: stretched once each.
   auto answer_key_store = sqlite::NewAnswerKeyStore(**db);
   AnswerKeys answer_keys(*answer_key_store, keys->metadata(), clock);
-  api::MessagesApi messages_api(api_settings, auth, escrow, directory, books, book_view,
-                                tls_knowledge, portal_registry, identities, keys->queue(), *queue,
-                                **server, clock, &answer_keys);
+  // The one road every way in takes: one planner (the dev outbox is no network: TLS
+  // cannot be checked there, so TLS-only is re-planned), one dispatcher.
+  policy::RecipientPlanner planner(directory, books, book_view, tls_knowledge, portal_registry,
+                                   config.default_expiry_days, SendsOverTheNetwork(config));
+  submission::DispatchSettings dispatch_settings;
+  dispatch_settings.organisation = config.organisation;
+  dispatch_settings.notice_from = config.notice_from;
+  submission::Dispatcher dispatcher(dispatch_settings, escrow, identities, keys->queue(), clock,
+                                    &answer_keys);
+  api::MessagesApi messages_api(api_settings, auth, escrow, planner, dispatcher, *queue, **server);
   messages_api.Register((*server)->router());
   api::AdminApi admin_api(auth, directory, books, *events, *org, *portal_accounts, *keys, clock,
                           **server);
@@ -321,15 +325,12 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.
-  api::RecipientPlanner smtp_planner(directory, books, book_view, tls_knowledge, portal_registry,
-                                     config.default_expiry_days, api_settings.direct_delivery,
-                                     &answer_keys);
   submission::ProcessorSettings processor_settings;
   processor_settings.organisation = config.organisation;
   processor_settings.notice_from = config.notice_from;
   processor_settings.limits = api_settings.limits;
-  submission::SubmissionProcessor processor(processor_settings, *inbound, escrow, smtp_planner,
-                                            directory, identities, keys->queue(), clock,
+  submission::SubmissionProcessor processor(processor_settings, *inbound, escrow, planner,
+                                            dispatcher, directory, keys->queue(), clock,
                                             [&runner] { runner.Notify(); });
   submission::Spool spool(*inbound, keys->queue(), clock, [&processor] { processor.Notify(); });
   submission::UserAuthenticator smtp_auth(*org, *events, clock);

@@ -76,7 +76,9 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     if (!key.ok()) return std::move(key).error();
     center_key = std::move(*key);
   }
-  auto sealed = draft->Seal(input, center_key ? &*center_key : nullptr);
+  const bool keeps_content = !input.recipients.empty();
+  auto sealed = keeps_content ? draft->Seal(input, center_key ? &*center_key : nullptr)
+                              : draft->RecordOnly(input);
   if (!sealed.ok()) return std::move(sealed).error();
   const std::size_t escrow_count = sealed->record.recipients.size();
   for (auto& r : extras.direct_recipients) {
@@ -144,7 +146,7 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
   // The commit point: after this returns OK, the message and its notices survive a crash.
   auto status = messages_.InsertWithNotices(m, notices, events, extras.consumed_inbound);
   if (!status.ok()) return std::move(status).error();  // the draft removes its blobs
-  draft->MarkStored();
+  if (keeps_content) draft->MarkStored();  // else its attachments go with it
   if (notify_queue_) notify_queue_();
   spdlog::info("message {} accepted: {} escrow, {} end-to-end encrypted", m.id, escrow_count,
                m.recipients.size() - escrow_count);

@@ -130,7 +130,12 @@ class EscrowService {
                 MessageStore& messages, EventStore& events, const KeyRing& keys,
                 const Clock& clock, std::function<void()> notify_queue);
 
-  std::unique_ptr<Draft> BeginDraft() const { return sealer_.Begin(); }
+  std::unique_ptr<Draft> BeginDraft(std::string message_id = {}) const {
+    return sealer_.Begin(std::move(message_id));
+  }
+  // Records the message and its recipients, queues each escrow recipient's notice with
+  // `extras`' copies, and commits it all at once. Without escrow recipients nothing of
+  // the content is kept (RecordOnly). Called by submission::Dispatcher, the one road.
   Result<SubmitResult> Submit(std::unique_ptr<Draft> draft, const SealInput& input,
                               const std::string& client_address, SubmitExtras extras = {});
   Result<MessageStatus> Status(const std::string& message_id, const MessageOwner& owner);

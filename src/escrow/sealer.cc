@@ -75,8 +75,9 @@ Status EscrowSealer::RemoveBlobs(const std::vector<std::string>& blob_ids) const
   return first;
 }
 
-std::unique_ptr<Draft> EscrowSealer::Begin() const {
-  return std::unique_ptr<Draft>(new Draft(*this, NewId(), RandomSecret(kKeySize)));
+std::unique_ptr<Draft> EscrowSealer::Begin(std::string message_id) const {
+  if (message_id.empty()) message_id = NewId();
+  return std::unique_ptr<Draft>(new Draft(*this, std::move(message_id), RandomSecret(kKeySize)));
 }
 
 Draft::~Draft() {
@@ -153,6 +154,27 @@ Result<std::vector<ComposedAttachment>> Draft::ReadTextAttachments(std::uint64_t
     if (!one.ok()) return std::move(one).error();
     out.push_back(std::move(*one));
   }
+  return out;
+}
+
+Result<SealedMessage> Draft::RecordOnly(const SealInput& input) {
+  if (current_) return MakeError(ErrorCode::kInternal, "an attachment is still open");
+  if (sealed_) return MakeError(ErrorCode::kInternal, "draft already sealed");
+  if (!input.recipients.empty()) {
+    return MakeError(ErrorCode::kInternal, "escrow recipients need the content sealed");
+  }
+  sealed_ = true;
+  SecretBytes discard = std::move(data_key_);
+  SealedMessage out;
+  MessageRecord& record = out.record;
+  record.id = message_id_;
+  record.account = input.account;
+  record.sender = input.from;
+  record.created_at = sealer_.clock_.NowUnix();
+  record.expires_at = input.expires_at;
+  record.read_receipt = input.read_receipt;
+  record.namespace_name = input.namespace_name;
+  record.signing_key_id = sealer_.signer_.key_id;  // the server's key; it signs nothing here
   return out;
 }
 

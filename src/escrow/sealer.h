@@ -126,6 +126,9 @@ class Draft {
   // Center key, center_keys.h) each recipient's copy — and the portal sender's — is
   // also wrapped by it, and the subject sealed by it.
   Result<SealedMessage> Seal(const SealInput& input, const SecretBytes* center_key = nullptr);
+  // The record of a message nobody reads in the portal (no escrow recipient): no
+  // content is kept for it, and the draft's attachments go with the draft.
+  Result<SealedMessage> RecordOnly(const SealInput& input);
   // The record referring to the blobs is committed: they now belong to it.
   void MarkStored() { stored_ = true; }
 
@@ -156,7 +159,9 @@ class EscrowSealer {
       : blobs_(blobs), signer_(signer), metadata_key_(metadata_key), clock_(clock),
         options_(options) {}
 
-  std::unique_ptr<Draft> Begin() const;
+  // `message_id`: the id the message will have (SMTP: the one its client was given in
+  // the 250); empty: a new one.
+  std::unique_ptr<Draft> Begin(std::string message_id = {}) const;
   // Removes a destroyed message's blobs; the first failure is returned, the rest tried.
   Status RemoveBlobs(const std::vector<std::string>& blob_ids) const;
 

@@ -14,6 +14,7 @@ const char* RecipientStatusName(RecipientStatus s) {
     case RecipientStatus::kReplanned: return "replanned";
     case RecipientStatus::kSuperseded: return "superseded";
     case RecipientStatus::kDeleted: return "deleted";
+    case RecipientStatus::kBounced: return "bounced";
   }
   return "unknown";
 }
@@ -23,7 +24,7 @@ std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s) {
                   RecipientStatus::kViewed, RecipientStatus::kLocked, RecipientStatus::kQueued,
                   RecipientStatus::kDelivered, RecipientStatus::kStandby,
                   RecipientStatus::kReplanned, RecipientStatus::kSuperseded,
-                  RecipientStatus::kDeleted}) {
+                  RecipientStatus::kDeleted, RecipientStatus::kBounced}) {
     if (s == RecipientStatusName(st)) return st;
   }
   return std::nullopt;

@@ -36,6 +36,7 @@ struct SigningKeyRecord {
 enum class RecipientStatus {
   kNoticeQueued, kNoticeDelivered, kViewed, kLocked, kQueued, kDelivered,
   kStandby, kReplanned, kSuperseded, kDeleted,
+  kBounced,  // the failure action: nothing was sent to them; their sender was told
 };
 const char* RecipientStatusName(RecipientStatus s);
 std::optional<RecipientStatus> ParseRecipientStatus(const std::string& s);
@@ -45,7 +46,8 @@ struct RecipientRecord {
   std::string message_id;
   std::string address;
   std::string kind;             // "to" or "cc"
-  std::string method;           // "escrow", "pgp" or "smime"
+  // "escrow", "pgp", "smime", "tls-only", "standard", "send-plain" or "bounce"
+  std::string method;
   RecipientStatus status = RecipientStatus::kNoticeQueued;
   std::string link_check;       // SHA-256 tag of the link secret: recognises forged links
   std::string kek_salt;         // salt of the key that wraps the message key

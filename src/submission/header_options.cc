@@ -7,19 +7,15 @@
 namespace sealpost::submission {
 
 std::string ApplyHeaderOptions(const std::map<std::string, std::string>& options,
-                               const api::RequestLimits& limits, api::MessageRequest& m) {
+                               const RequestLimits& limits, Submission& m) {
   for (const auto& [name, value] : options) {
     if (name == "question") {
-      if (value.empty() || value.size() > limits.max_question) {
-        return "X-Sealpost-Question must have 1 to " + std::to_string(limits.max_question) +
-               " characters";
+      if (auto why = QuestionProblem(value, limits); !why.empty()) {
+        return "X-Sealpost-Question " + why;
       }
       m.question = value;
     } else if (name == "answer") {
-      if (value.empty() || value.size() > limits.max_answer) {
-        return "X-Sealpost-Answer must have 1 to " + std::to_string(limits.max_answer) +
-               " characters";
-      }
+      if (auto why = AnswerProblem(value, limits); !why.empty()) return "X-Sealpost-Answer " + why;
       m.answer = value;
     } else if (name == "tls-only") {
       if (EqualsIgnoreCase(value, "no")) {
@@ -32,10 +28,7 @@ std::string ApplyHeaderOptions(const std::map<std::string, std::string>& options
                           std::all_of(value.begin(), value.end(),
                                       [](char c) { return c >= '0' && c <= '9'; });
       const int days = digits ? std::stoi(value) : 0;
-      if (days < 1 || days > limits.max_expiry_days) {
-        return "X-Sealpost-Expires must be a whole number of days from 1 to " +
-               std::to_string(limits.max_expiry_days);
-      }
+      if (auto why = ExpiryProblem(days, limits); !why.empty()) return "X-Sealpost-Expires " + why;
       m.expires_in_days = days;
     } else {
       return "X-Sealpost-" + SanitizeForLog(name, 40) +

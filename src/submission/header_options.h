@@ -6,13 +6,14 @@
 #include <map>
 #include <string>
 
-#include "api/message_request.h"
+#include "submission/submission.h"
 
 namespace sealpost::submission {
 
-// Reads `options` (lower-cased names without "X-Sealpost-", and their values) into `m`;
-// the reason, naming the field, when one is wrong, else "".
+// Reads `options` (lower-cased names without "X-Sealpost-", and their values) into `m`,
+// checked as the API checks its options; the reason, naming the field, when one is
+// wrong, else "".
 std::string ApplyHeaderOptions(const std::map<std::string, std::string>& options,
-                               const api::RequestLimits& limits, api::MessageRequest& m);
+                               const RequestLimits& limits, Submission& m);
 
 }  // namespace sealpost::submission

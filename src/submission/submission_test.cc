@@ -56,8 +56,12 @@ class SubmissionTest : public ::testing::Test {
     ps.organisation = "Clinic";
     ps.notice_from = "notices@clinic.test";
     identities_.emplace(*org_, keys_->metadata(), clock_);
-    processor_.emplace(ps, *inbound_, *escrow_, *planner_, *directory_, *identities_, keys_->queue(), clock_,
-                       nullptr);
+    DispatchSettings ds;
+    ds.organisation = "Clinic";
+    ds.notice_from = "notices@clinic.test";
+    dispatcher_.emplace(ds, *escrow_, *identities_, keys_->queue(), clock_, nullptr);
+    processor_.emplace(ps, *inbound_, *escrow_, *planner_, *dispatcher_, *directory_,
+                       keys_->queue(), clock_, nullptr);
     spool_.emplace(*inbound_, keys_->queue(), clock_, nullptr);
     spool_->Start();
     ASSERT_TRUE(directory_->CreateAccount("Springfield").ok());
@@ -115,8 +119,9 @@ class SubmissionTest : public ::testing::Test {
   struct NoAccounts final : policy::PortalRegistry {
     bool HasAccount(std::string_view, std::string_view) const override { return false; }
   } no_accounts_;
-  std::optional<api::RecipientPlanner> planner_;
+  std::optional<policy::RecipientPlanner> planner_;
   std::optional<policy::SigningIdentities> identities_;
+  std::optional<Dispatcher> dispatcher_;
   std::optional<SubmissionProcessor> processor_;
   std::optional<Spool> spool_;
 };
@@ -266,6 +271,7 @@ TEST_F(SubmissionTest, HeaderQuestionSealsForEscrowAndRemovesTheSubmission) {
   EXPECT_EQ(message->account, "Springfield");
   EXPECT_EQ(message->expires_at, clock_.NowUnix() + 7 * 86400);  // X-Sealpost-Expires
   EXPECT_NE(message->recipients[0].trace.find("escrow/question"), std::string::npos);
+  EXPECT_EQ(message->id, id);  // the id the SMTP client was given in the 250
   // Processing again finds nothing: exactly once.
   EXPECT_EQ(processor_->RunOnce(), 0);
 }
@@ -282,6 +288,31 @@ TEST_F(SubmissionTest, WithoutAQuestionTheFailureActionBouncesToTheSender) {
   EXPECT_NE(queued[0].second.find("bounce"), std::string::npos);  // the reason
   EXPECT_EQ(queued[0].second.find("secret text"), std::string::npos);
   EXPECT_EQ(*inbound_->Count(), 0);
+  // Recorded as the API records it: the message, its bounced recipient, no content.
+  auto message = *messages_->Find(queued[0].first.message_id);
+  ASSERT_TRUE(message.has_value());
+  ASSERT_EQ(message->recipients.size(), 1u);
+  EXPECT_EQ(message->recipients[0].address, "pat@home.test");
+  EXPECT_EQ(message->recipients[0].method, "bounce");
+  EXPECT_EQ(message->recipients[0].status, RecipientStatus::kBounced);
+  EXPECT_TRUE(message->blob_ids.empty());
+}
+
+// Issue 19: the API refused an answer of only spaces while SMTP sealed with it. One
+// check now serves both, with one wording.
+TEST_F(SubmissionTest, AnAnswerOfOnlySpacesIsRefusedAsTheApiRefusesIt) {
+  Submit("From: dr@clinic.test\r\nTo: pat@home.test\r\nX-Sealpost-Question: Pet?\r\n"
+         "X-Sealpost-Answer:    \r\n\r\nx\r\n",
+         {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "dr@clinic.test");
+  EXPECT_NE(queued[0].second.find("X-Sealpost-Answer must be 1 to"), std::string::npos)
+      << queued[0].second;
+  auto message = *messages_->Find(queued[0].first.message_id);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->recipients[0].status, RecipientStatus::kBounced);
 }
 
 // Issue 18.7: a submission that cannot be processed was retried forever. After

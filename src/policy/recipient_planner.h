@@ -1,22 +1,54 @@
-// RecipientPlanner: how one API message goes to each of its recipients. It reads the
-// sender's effective settings, applies their content rules, and asks the policy engine
-// per recipient (with the sender's address books and what is known of recipient
-// domains), filling in questions from address books. Blocking (database reads): call
-// it off the event loop. Thread-safe if its directories and views are.
+// RecipientPlanner: how one message goes to each of its recipients, whichever way it
+// came in. It reads the sender's effective settings, applies their content rules, and
+// asks the policy engine per recipient (with the sender's address books and what is
+// known of recipient domains), filling in questions from address books. It decides;
+// the submission Dispatcher carries the plan out. Blocking (database reads): call it
+// off the event loop. Thread-safe if its directories and views are.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "api/message_request.h"
+#include <string_view>
+
 #include "base/result.h"
-#include "escrow/answer_keys.h"
-#include "escrow/sealer.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 
-namespace sealpost::api {
+namespace sealpost::policy {
+
+// What the planner reads of a message (views into the submission; see
+// submission::PlanInputOf).
+struct PlanInput {
+  std::string_view from;
+  std::vector<std::string> to;
+  std::vector<std::string> cc;
+  std::string_view subject;
+  std::string_view text;
+  std::string_view html;
+  std::vector<std::string_view> attachment_texts;  // text/* attachments, for content rules
+  std::optional<QuestionAnswer> question;          // the sender's own, for this message
+  std::optional<int> expires_in_days;
+  bool tls_only_opt_out = false;
+  // The sender can be asked for a question (API); otherwise (SMTP) the failure action
+  // decides for recipients no step of the order could place.
+  bool interactive = true;
+};
+
+// A recipient who reads the message in the portal: by question or by signing in.
+struct EscrowRecipient {
+  std::string address;
+  std::string kind;  // "to" or "cc"
+  bool login = false;
+  std::string question;
+  std::string answer;  // as the sender or the book gave it
+  std::string trace;
+  bool standby = false;  // the fallback of this address's TLS-only copy
+  // Where the server keeps this answer ("book|<book>|<address>", "default|<sender>"),
+  // so that it is stretched once there for every message; "" for a message's own answer.
+  std::string kept_as;
+};
 
 // A recipient the failure action applies to (non-interactive senders only), or, as a
 // standby, the sender is told about when TLS-only mail cannot get TLS.
@@ -49,12 +81,12 @@ struct EncryptedRecipient {
   bool standby = false;  // the fallback of this address's TLS-only copy
 };
 
-// Every TLS-only recipient in `direct` has exactly one standby entry (standby = true, or
-// standby_for set on escrow recipients) in one of the other lists: what is sent instead
+// Every TLS-only recipient in `direct` has exactly one standby entry (standby = true)
+// in one of the other lists: what is sent instead
 // if TLS cannot be had at delivery time — never the message in clear.
 struct RecipientPlan {
   std::vector<DirectRecipient> direct;            // TLS-only and standard copies
-  std::vector<EscrowRecipientInput> recipients;  // in order, duplicates dropped
+  std::vector<EscrowRecipient> recipients;        // in order, duplicates dropped
   std::vector<EncryptedRecipient> encrypted;      // PGP/MIME or S/MIME
   std::vector<std::string> need_question;         // the sender must give a question
   std::optional<std::string> refused;             // no way to send securely (why)
@@ -71,34 +103,29 @@ class RecipientPlanner {
   // `direct_delivery`: mail leaves over the network (delivery mode smtp), so TLS-only
   // and standard delivery can be carried out; the dev outbox cannot check TLS.
   // `portal`: who has a portal account (escrow by login, order step 4).
-  // `answer_keys`: answers kept in address books and default questions are stretched
-  // once each there (null: each message stretches its own, as for one-off answers).
-  RecipientPlanner(policy::OrgDirectory& directory, policy::AddressBookDirectory& books,
-                   const policy::AddressBooks& book_view, const policy::TlsKnowledge& tls,
-                   const policy::PortalRegistry& portal, int server_default_expiry_days,
-                   bool direct_delivery = false, const AnswerKeys* answer_keys = nullptr)
+  RecipientPlanner(OrgDirectory& directory, AddressBookDirectory& books,
+                   const AddressBooks& book_view, const TlsKnowledge& tls,
+                   const PortalRegistry& portal, int server_default_expiry_days,
+                   bool direct_delivery = false)
       : directory_(directory), books_(books), book_view_(book_view), tls_(tls), portal_(portal),
         server_default_expiry_days_(server_default_expiry_days),
-        direct_delivery_(direct_delivery), answer_keys_(answer_keys) {}
+        direct_delivery_(direct_delivery) {}
 
-  // `interactive`: the sender can be asked for a question (API); otherwise (SMTP) the
-  // failure action decides for recipients no step of the order could place.
-  Result<RecipientPlan> Plan(const MessageRequest& message, bool interactive = true) const;
+  Result<RecipientPlan> Plan(const PlanInput& message) const;
 
-  // After the message is accepted: keep its question for these recipients in the
-  // sender's default address book. Returns the book's name.
-  Result<std::string> SaveAnswers(const MessageRequest& message,
+  // After the message is accepted: keep `qa` for these recipients in the sender's
+  // default address book. Returns the book's name.
+  Result<std::string> SaveAnswers(std::string_view from, const QuestionAnswer& qa,
                                   const std::vector<std::string>& addresses) const;
 
  private:
-  policy::OrgDirectory& directory_;
-  policy::AddressBookDirectory& books_;
-  const policy::AddressBooks& book_view_;
-  const policy::TlsKnowledge& tls_;
-  const policy::PortalRegistry& portal_;
+  OrgDirectory& directory_;
+  AddressBookDirectory& books_;
+  const AddressBooks& book_view_;
+  const TlsKnowledge& tls_;
+  const PortalRegistry& portal_;
   int server_default_expiry_days_;
   bool direct_delivery_;
-  const AnswerKeys* answer_keys_;
 };
 
-}  // namespace sealpost::api
+}  // namespace sealpost::policy

@@ -1,12 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "api/recipient_planner.h"
+#include "policy/recipient_planner.h"
 #include "base/temp_dir.h"
 #include "crypto/random.h"
 #include "pki/openpgp.h"
 #include "store/sqlite/stores.h"
 
-namespace sealpost::api {
+namespace sealpost::policy {
 namespace {
 
 class RecipientPlannerTest : public ::testing::Test {
@@ -25,8 +25,8 @@ class RecipientPlannerTest : public ::testing::Test {
     ASSERT_TRUE(directory_->CreateUser("dr@clinic.example").ok());
   }
 
-  MessageRequest Message(std::vector<std::string> to) {
-    MessageRequest m;
+  PlanInput Message(std::vector<std::string> to) {
+    PlanInput m;
     m.from = "dr@clinic.example";
     m.to = std::move(to);
     m.text = "Results";
@@ -63,7 +63,7 @@ TEST_F(RecipientPlannerTest, UsesBooksThenDefaultsAndTheSendersSettings) {
   ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
                               {"default_question=Year?|1956", "default_expiry_days=12",
                                "fixed_subject=Clinic notice"}).ok());
-  policy::BookRef book{"user", "dr@clinic.example", "personal"};
+  BookRef book{"user", "dr@clinic.example", "personal"};
   ASSERT_TRUE(books_->CreateBook(book).ok());
   ASSERT_TRUE(books_->Link("dr@clinic.example", book, "default").ok());
   ASSERT_TRUE(books_->PutQuestion(book, "booked@x.example", {"Pet?", "Rex"}).ok());
@@ -78,9 +78,19 @@ TEST_F(RecipientPlannerTest, UsesBooksThenDefaultsAndTheSendersSettings) {
   EXPECT_EQ(plan->recipients[1].question, "Year?");
   EXPECT_NE(plan->recipients[1].trace.find("default question (domain)"), std::string::npos);
   EXPECT_EQ(plan->expiry_days, 12);
+  // Answers the server keeps say where, to be stretched once there; a message's own does not.
+  EXPECT_EQ(plan->recipients[0].kept_as, "book|user:dr@clinic.example:personal|booked@x.example");
+  EXPECT_EQ(plan->recipients[1].kept_as, "default|dr@clinic.example");
+  PlanInput own = Message({"booked@x.example"});
+  own.question = QuestionAnswer{"Colour?", "teal"};
+  auto own_plan = planner_->Plan(own);
+  ASSERT_TRUE(own_plan.ok());
+  ASSERT_EQ(own_plan->recipients.size(), 1u);
+  EXPECT_EQ(own_plan->recipients[0].answer, "teal");
+  EXPECT_TRUE(own_plan->recipients[0].kept_as.empty());
   EXPECT_EQ(plan->notice_subject, "Clinic notice");
 
-  MessageRequest explicit_days = Message({"other@x.example"});
+  PlanInput explicit_days = Message({"other@x.example"});
   explicit_days.expires_in_days = 3;
   EXPECT_EQ(planner_->Plan(explicit_days)->expiry_days, 3);
 }
@@ -109,11 +119,8 @@ TEST_F(RecipientPlannerTest, LoginModeAndExistingAccountsGiveEscrowByLogin) {
 }
 
 TEST_F(RecipientPlannerTest, SavedAnswersAreUsedNextTime) {
-  MessageRequest first = Message({"pat@x.example"});
-  first.question = "Code word?";
-  first.answer = "lemon";
-  first.save_answer = true;
-  auto book = planner_->SaveAnswers(first, {"pat@x.example"});
+  PlanInput first = Message({"pat@x.example"});
+  auto book = planner_->SaveAnswers(first.from, {"Code word?", "lemon"}, {"pat@x.example"});
   ASSERT_TRUE(book.ok()) << book.error().ToString();
   EXPECT_EQ(*book, "user:dr@clinic.example:default");
   auto plan = planner_->Plan(Message({"pat@x.example"}));  // no question this time
@@ -126,10 +133,9 @@ TEST_F(RecipientPlannerTest, SavedAnswersAreUsedNextTime) {
 }
 
 TEST_F(RecipientPlannerTest, UnknownSendersGetBuiltInDefaults) {
-  MessageRequest m = Message({"a@x.example"});
+  PlanInput m = Message({"a@x.example"});
   m.from = "someone@elsewhere.example";
-  m.question = "Q?";
-  m.answer = "A";
+  m.question = QuestionAnswer{"Q?", "A"};
   auto plan = planner_->Plan(m);
   ASSERT_TRUE(plan.ok());
   ASSERT_EQ(plan->recipients.size(), 1u);
@@ -138,7 +144,9 @@ TEST_F(RecipientPlannerTest, UnknownSendersGetBuiltInDefaults) {
 
 TEST_F(RecipientPlannerTest, NonInteractiveSendersGetTheFailureAction) {
   // Bounce is the built-in failure action.
-  auto plan = planner_->Plan(Message({"a@x.example"}), /*interactive=*/false);
+  PlanInput smtp = Message({"a@x.example"});
+  smtp.interactive = false;
+  auto plan = planner_->Plan(smtp);
   ASSERT_TRUE(plan.ok());
   EXPECT_TRUE(plan->need_question.empty());
   ASSERT_EQ(plan->bounce.size(), 1u);
@@ -147,17 +155,17 @@ TEST_F(RecipientPlannerTest, NonInteractiveSendersGetTheFailureAction) {
 
   ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
                               {"failure_action=send-plain"}).ok());
-  plan = planner_->Plan(Message({"a@x.example"}), false);
+  plan = planner_->Plan(smtp);
   ASSERT_TRUE(plan.ok());
   EXPECT_TRUE(plan->bounce.empty());
   ASSERT_EQ(plan->send_plain.size(), 1u);
   EXPECT_NE(plan->send_plain[0].trace.find("send-plain"), std::string::npos);
 
   // A question given with the message still wins over the failure action.
-  MessageRequest m = Message({"a@x.example"});
-  m.question = "Year?";
-  m.answer = "1956";
-  plan = planner_->Plan(m, false);
+  PlanInput m = Message({"a@x.example"});
+  m.question = QuestionAnswer{"Year?", "1956"};
+  m.interactive = false;
+  plan = planner_->Plan(m);
   ASSERT_TRUE(plan.ok());
   EXPECT_TRUE(plan->send_plain.empty());
   ASSERT_EQ(plan->recipients.size(), 1u);
@@ -165,15 +173,15 @@ TEST_F(RecipientPlannerTest, NonInteractiveSendersGetTheFailureAction) {
 
 
 }  // namespace
-}  // namespace sealpost::api
+}  // namespace sealpost::policy
 
-namespace sealpost::api {
+namespace sealpost::policy {
 namespace {
 
 TEST_F(RecipientPlannerTest, KeysInBooksEncryptAndAKeyNoLongerValidIsPassedOver) {
   clock_.Advance(1790000000 - clock_.NowUnix());
   ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example", {"default_question=Year?|1956"}).ok());
-  policy::BookRef book{"user", "dr@clinic.example", "personal"};
+  BookRef book{"user", "dr@clinic.example", "personal"};
   ASSERT_TRUE(books_->CreateBook(book).ok());
   ASSERT_TRUE(books_->Link("dr@clinic.example", book, "default").ok());
   auto key = pki::GeneratePgpSigningKey("Pat <pat@x.example>", clock_.NowUnix());
@@ -239,7 +247,7 @@ TEST_F(RecipientPlannerTest, TlsOnlyCopiesComeWithAStandbyFallback) {
   EXPECT_NE(plan->bounce[0].trace.find("never sent in clear"), std::string::npos);
 
   // The message's opt-out, and the dev outbox (no network), take TLS-only out.
-  MessageRequest opted = Message({"pat@tls.example"});
+  PlanInput opted = Message({"pat@tls.example"});
   opted.tls_only_opt_out = true;
   plan = direct.Plan(opted);
   ASSERT_TRUE(plan.ok());
@@ -263,4 +271,4 @@ TEST_F(RecipientPlannerTest, TlsOnlyCopiesComeWithAStandbyFallback) {
 }
 
 }  // namespace
-}  // namespace sealpost::api
+}  // namespace sealpost::policy

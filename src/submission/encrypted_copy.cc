@@ -1,12 +1,12 @@
-#include "api/encrypted_copy.h"
+#include "submission/encrypted_copy.h"
 
 #include "pki/encrypted_mail.h"
 #include "pki/smime.h"
 #include "policy/signing_identities.h"
 
-namespace sealpost::api {
+namespace sealpost::submission {
 
-Result<std::string> EncryptedCopy(std::string_view message, const EncryptedRecipient& recipient,
+Result<std::string> EncryptedCopy(std::string_view message, const policy::EncryptedRecipient& recipient,
                                   const policy::Signers& signers, std::int64_t now) {
   if (recipient.method == "pgp") {
     return pki::BuildPgpMimeMessage(message, recipient.key,
@@ -18,4 +18,4 @@ Result<std::string> EncryptedCopy(std::string_view message, const EncryptedRecip
   return pki::BuildSmimeMessage(message, cert, signers.smime ? &*signers.smime : nullptr);
 }
 
-}  // namespace sealpost::api
+}  // namespace sealpost::submission

@@ -8,17 +8,17 @@
 #include <string>
 #include <string_view>
 
-#include "api/recipient_planner.h"
+#include "policy/recipient_planner.h"
 #include "base/result.h"
 
 namespace sealpost::policy {
 struct Signers;
 }
 
-namespace sealpost::api {
+namespace sealpost::submission {
 
 // `message`: the whole RFC 5322 message, with no X-Sealpost-* field left in it.
-Result<std::string> EncryptedCopy(std::string_view message, const EncryptedRecipient& recipient,
+Result<std::string> EncryptedCopy(std::string_view message, const policy::EncryptedRecipient& recipient,
                                   const policy::Signers& signers, std::int64_t now);
 
-}  // namespace sealpost::api
+}  // namespace sealpost::submission

@@ -1,0 +1,201 @@
+#include "submission/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/text.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "delivery/queue_entry.h"
+#include "escrow/answer.h"
+#include "escrow/answer_keys.h"
+#include "mime/notice.h"
+#include "policy/signing_identities.h"
+#include "submission/encrypted_copy.h"
+
+namespace sealpost::submission {
+namespace {
+
+// "tls-only" → "sent_tls_only", "send-plain" → "sent_plain"; a standby copy's event
+// says it waits.
+std::string EventType(const std::string& method, bool standby) {
+  std::string name = method == "send-plain" ? "plain" : method;
+  for (char& c : name) {
+    if (c == '-') c = '_';
+  }
+  return (standby ? "standby_" : "sent_") + name;
+}
+
+std::string Detail(const std::string& address, const std::string& trace) {
+  return SanitizeForLog(address, 254) + ": " + SanitizeForLog(trace, 300);
+}
+
+// Wipes a plaintext copy of the message whichever way the dispatch ends.
+struct Wipe {
+  std::string& s;
+  ~Wipe() { WipeMemory(s.data(), s.size()); }
+};
+
+}  // namespace
+
+Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
+  const Submission& m = *d.submission;
+  policy::RecipientPlan& plan = d.plan;
+  if (plan.refused || !plan.need_question.empty()) {
+    return MakeError(ErrorCode::kInternal, "a plan with recipients left undecided");
+  }
+  const std::int64_t now = clock_.NowUnix();
+  const std::string& client = d.client_address;
+
+  SubmitExtras extras;
+  extras.consumed_inbound = std::move(d.consumed_inbound);
+  extras.events = std::move(d.events);
+  extras.dsn_by_address = d.dsn_by_address;  // the escrow notices' (EscrowService::Submit)
+  auto dsn_for = [&](const std::string& address) -> std::string {
+    auto it = d.dsn_by_address.find(AsciiLower(address));
+    return it == d.dsn_by_address.end() ? std::string() : it->second;
+  };
+
+  // Everyone who gets mail other than an escrow notice is recorded with the message, with
+  // the queue entry of what reaches them.
+  auto add = [&](const std::string& address, const std::string& kind, const std::string& method,
+                 const std::string& trace, const std::string& mail_from,
+                 const std::string& rcpt_to, std::string_view content,
+                 bool standby) -> Result<QueueEntry*> {
+    RecipientRecord record;
+    record.id = NewId();
+    record.address = address;
+    record.kind = kind;
+    record.method = method;
+    record.status = standby ? RecipientStatus::kStandby : RecipientStatus::kQueued;
+    record.trace = trace;
+    auto q = SealQueueEntry(queue_key_, mail_from, rcpt_to, content, now);
+    if (!q.ok()) return std::move(q).error();
+    q->recipient_id = record.id;
+    // A notice about a failure goes to the sender: no delivery they asked to hear about.
+    if (rcpt_to == address) q->dsn = dsn_for(address);
+    if (standby) {
+      q->state = QueueState::kStandby;
+      q->standby_for = extras.tls_only_ids[AsciiLower(address)];
+    }
+    extras.events.push_back(
+        {0, "", record.id, EventType(method, standby), now, client, Detail(address, trace)});
+    extras.queue.push_back(std::move(*q));
+    extras.direct_recipients.push_back(std::move(record));
+    return &extras.queue.back();
+  };
+
+  // The message itself, for those who get it themselves.
+  std::string mail;
+  Wipe wipe{mail};
+  if (!plan.direct.empty() || !plan.send_plain.empty() || !plan.encrypted.empty()) {
+    if (!d.render) return MakeError(ErrorCode::kInternal, "no content to send");
+    auto rendered = d.render();
+    if (!rendered.ok()) return std::move(rendered).error();
+    mail = std::move(*rendered);
+  }
+  // TLS-only copies first: their fallbacks, in standby, refer to them by queue id.
+  for (const auto& r : plan.direct) {
+    auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, mail, false);
+    if (!q.ok()) return std::move(q).error();
+    (*q)->tls_required = r.tls_required();
+    if (r.tls_required()) extras.tls_only_ids[AsciiLower(r.address)] = (*q)->id;
+  }
+  for (const auto& r : plan.send_plain) {
+    auto q = add(r.address, r.kind, "send-plain", r.trace, m.from, r.address, mail, false);
+    if (!q.ok()) return std::move(q).error();
+  }
+  if (!plan.encrypted.empty()) {
+    auto signers = identities_.For(m.from);
+    if (!signers.ok()) return std::move(signers).error();
+    for (const auto& r : plan.encrypted) {
+      auto copy = EncryptedCopy(mail, r, *signers, now);
+      if (!copy.ok()) return std::move(copy).error();
+      Wipe wipe_copy{*copy};
+      auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, *copy, r.standby);
+      if (!q.ok()) return std::move(q).error();
+    }
+  }
+
+  // The sender is told, from the null sender (a notice about a failure can never loop):
+  // once about everyone the failure action bounces now, and, in standby, about each
+  // TLS-only copy whose fallback is to tell them.
+  auto notice_to_sender = [&](const std::vector<const policy::FailedRecipient*>& group)
+      -> Result<std::string> {
+    UndeliveredNotice notice;
+    notice.organisation = settings_.organisation;
+    notice.from_address = settings_.notice_from;
+    notice.to_address = m.from;
+    notice.reference = d.reference.empty() ? "(sent on " + FormatHumanDate(now) + ")" : d.reference;
+    for (const auto* r : group) notice.recipients.push_back({r->address, r->trace});
+    return BuildUndeliveredNotice(notice);
+  };
+  std::vector<const policy::FailedRecipient*> bounced_now;
+  for (const auto& r : plan.bounce) {
+    if (!r.standby) {
+      bounced_now.push_back(&r);
+      continue;
+    }
+    auto text = notice_to_sender({&r});
+    if (!text.ok()) return std::move(text).error();
+    auto q = add(r.address, r.kind, "bounce", r.trace, "", m.from, *text, true);
+    if (!q.ok()) return std::move(q).error();
+  }
+  if (!bounced_now.empty()) {
+    auto text = notice_to_sender(bounced_now);
+    if (!text.ok()) return std::move(text).error();
+    auto q = SealQueueEntry(queue_key_, "", m.from, *text, now);
+    if (!q.ok()) return std::move(q).error();
+    extras.queue.push_back(std::move(*q));
+    for (const auto* r : bounced_now) {
+      RecipientRecord record;
+      record.id = NewId();
+      record.address = r->address;
+      record.kind = r->kind;
+      record.method = "bounce";
+      record.status = RecipientStatus::kBounced;
+      record.trace = r->trace;
+      extras.events.push_back({0, "", record.id, "bounced", now, client, Detail(r->address, r->trace)});
+      extras.direct_recipients.push_back(std::move(record));
+    }
+  }
+
+  // Escrow recipients: a kept answer is stretched once where it is kept; a fallback's
+  // notice waits for its TLS-only copy.
+  SealInput input;
+  input.account = d.account;
+  input.from = m.from;
+  input.subject = m.subject;
+  input.text = m.text;
+  input.html = m.html;
+  input.expires_at = now + std::int64_t{86400} * plan.expiry_days;
+  input.notice_subject = plan.notice_subject;
+  input.namespace_name = plan.namespace_name;
+  input.organisation = plan.organisation;
+  input.read_receipt = m.read_receipt;
+  for (auto& r : plan.recipients) {
+    EscrowRecipientInput in;
+    in.address = std::move(r.address);
+    in.kind = std::move(r.kind);
+    in.login = r.login;
+    in.question = std::move(r.question);
+    in.answer = std::move(r.answer);
+    in.trace = std::move(r.trace);
+    in.standby = r.standby;
+    if (r.standby) in.standby_for = extras.tls_only_ids[AsciiLower(in.address)];
+    if (!r.login && !r.kept_as.empty() && answer_keys_) {
+      auto stretched = answer_keys_->For(r.kept_as, NormaliseAnswer(in.answer));
+      if (!stretched.ok()) return std::move(stretched).error();
+      in.stretched = std::move(*stretched);
+    }
+    input.recipients.push_back(std::move(in));
+  }
+  auto submitted = escrow_.Submit(std::move(d.draft), input, client, std::move(extras));
+  for (auto& r : input.recipients) WipeMemory(r.answer.data(), r.answer.size());
+  if (!submitted.ok()) return submitted;
+  spdlog::info("message {}: {} escrow, {} direct, {} end-to-end encrypted, {} plain, {} bounced",
+               submitted->message_id, plan.recipients.size(), plan.direct.size(),
+               plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());
+  return submitted;
+}
+
+}  // namespace sealpost::submission

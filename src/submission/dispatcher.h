@@ -1,0 +1,88 @@
+// Dispatcher: the one road from an accepted submission to what it becomes. Given the
+// submission, its recipient plan (policy/recipient_planner.h) and its content, it
+// records the message with every recipient (escrow, TLS-only, standard, PGP, S/MIME,
+// sent plain, bounced), seals the escrow copy, queues each notice and copy, tells the
+// sender about recipients the failure action bounced (one notice; a TLS-only copy's
+// "tell the sender" fallback waits in standby), and commits all of it with its events
+// in one transaction: the commit point. Every way in (the API, SMTP, and the portal's
+// to come) hands its submission here; none carries out a plan itself.
+//
+// Blocking (Argon2id, encryption, fsync): call it off the event loop. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/secret.h"
+#include "escrow/escrow_service.h"
+#include "policy/recipient_planner.h"
+#include "submission/submission.h"
+
+namespace sealpost {
+class AnswerKeys;
+}
+namespace sealpost::policy {
+class SigningIdentities;
+}
+
+namespace sealpost::submission {
+
+struct DispatchSettings {
+  std::string organisation = "sealpost";  // names the server in notices to the sender
+  std::string notice_from;
+};
+
+// One submission, planned, as a way in hands it over.
+struct Dispatch {
+  const Submission* submission = nullptr;
+  policy::RecipientPlan plan;
+  std::string account;  // the organisation account the sender belongs to
+  std::string client_address;
+  // Holds the escrow copy's attachments (already streamed in, or added by the way in)
+  // and names the message. Consumed.
+  std::unique_ptr<Draft> draft;
+  // The message as it leaves for recipients who get it themselves (TLS-only, standard,
+  // sent plain, encrypted to their key): RFC 5322, no X-Sealpost-* field. Called once,
+  // only when the plan has such recipients, and before `draft` is sealed (it may read
+  // the draft's attachments back).
+  std::function<Result<std::string>()> render;
+  // How notices to the sender name the message, e.g. "(queued as … on …)"; empty:
+  // "(sent on <now>)".
+  std::string reference;
+  // SMTP: the spooled submission this completes, removed in the same transaction.
+  std::string consumed_inbound;
+  // RFC 3461 parameters by lower-cased recipient address (SMTP), set on what reaches them.
+  std::map<std::string, std::string> dsn_by_address;
+  // The way in's own events (e.g. "submitted"), recorded first.
+  std::vector<EventRecord> events;
+};
+
+class Dispatcher {
+ public:
+  // `answer_keys`: answers the server keeps (address books, default questions) are
+  // stretched once there; null: every message stretches its own.
+  Dispatcher(DispatchSettings settings, EscrowService& escrow,
+             policy::SigningIdentities& identities, const SecretBytes& queue_key,
+             const Clock& clock, const AnswerKeys* answer_keys)
+      : settings_(std::move(settings)), escrow_(escrow), identities_(identities),
+        queue_key_(queue_key), clock_(clock), answer_keys_(answer_keys) {}
+
+  // Carries out `d.plan`. The plan must be complete: no recipient left needing a
+  // question, nothing refused (a way in answers those itself first).
+  Result<SubmitResult> Send(Dispatch d) const;
+
+ private:
+  DispatchSettings settings_;
+  EscrowService& escrow_;
+  policy::SigningIdentities& identities_;
+  const SecretBytes& queue_key_;
+  const Clock& clock_;
+  const AnswerKeys* answer_keys_;
+};
+
+}  // namespace sealpost::submission

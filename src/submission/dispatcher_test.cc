@@ -1,0 +1,246 @@
+// The Dispatcher over real SQLite and blob files, with plans made by hand: what every
+// way in gets from the one road (recipients recorded, queue entries, notices, events,
+// one transaction), whichever kinds of recipient a plan mixes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "base/temp_dir.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "crypto/signing.h"
+#include "escrow/answer_keys.h"
+#include "escrow/escrow_service.h"
+#include "policy/signing_identities.h"
+#include "store/sqlite/stores.h"
+#include "submission/dispatcher.h"
+
+namespace sealpost::submission {
+namespace {
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*sqlite::Database::Open(dir_.path() + "/db"));
+    signing_keys_ = sqlite::NewSigningKeyStore(*db_);
+    messages_ = sqlite::NewMessageStore(*db_);
+    events_ = sqlite::NewEventStore(*db_);
+    queue_ = sqlite::NewQueueStore(*db_);
+    org_ = sqlite::NewOrgStore(*db_);
+    answer_store_ = sqlite::NewAnswerKeyStore(*db_);
+    blobs_ = std::move(*NewFileBlobStore(dir_.path() + "/blobs"));
+    auto pair = GenerateSigningKey();
+    signer_ = {"k1", pair.public_key, std::move(pair.secret_key)};
+    ASSERT_TRUE(signing_keys_->Insert({"k1", signer_.public_key, "x", 1}).ok());
+    keys_.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
+    sealer_.emplace(*blobs_, signer_, keys_->metadata(), clock_, SealerOptions{1, 8 * 1024});
+    opener_.emplace(*blobs_, *signing_keys_);
+    EscrowSettings settings;
+    settings.public_url = "https://portal.test";
+    settings.notice_from = "notices@clinic.test";
+    escrow_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_, nullptr);
+    identities_.emplace(*org_, keys_->metadata(), clock_);
+    answer_keys_.emplace(*answer_store_, keys_->metadata(), clock_, Argon2Params{1, 8 * 1024});
+    DispatchSettings ds;
+    ds.organisation = "Clinic";
+    ds.notice_from = "notices@clinic.test";
+    dispatcher_.emplace(ds, *escrow_, *identities_, keys_->queue(), clock_, &*answer_keys_);
+    message_.from = "dr@clinic.test";
+    message_.subject = "Results";
+    message_.text = "All fine.";
+  }
+
+  Dispatch For(policy::RecipientPlan plan) {
+    Dispatch d;
+    d.submission = &message_;
+    d.plan = std::move(plan);
+    d.account = "Springfield";
+    d.client_address = "192.0.2.9";
+    d.draft = escrow_->BeginDraft();
+    d.render = [this]() -> Result<std::string> {
+      ++renders_;
+      return std::string("From: dr@clinic.test\r\nSubject: Results\r\n\r\nAll fine.\r\n");
+    };
+    return d;
+  }
+
+  static policy::EscrowRecipient Escrow(const std::string& address, const std::string& kept_as) {
+    policy::EscrowRecipient r;
+    r.address = address;
+    r.kind = "to";
+    r.question = "Pet?";
+    r.answer = "Rex";
+    r.trace = "escrow/question: test";
+    r.kept_as = kept_as;
+    return r;
+  }
+
+  std::map<std::string, QueueEntry> QueueByRecipient() {
+    std::map<std::string, QueueEntry> out;
+    auto due = queue_->Due(clock_.NowUnix() + 1, 1000);
+    EXPECT_TRUE(due.ok());
+    for (auto& q : *due) out[q.recipient_id] = q;
+    return out;
+  }
+
+  std::size_t BlobFiles() {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs")) {
+      if (e.is_regular_file()) ++n;
+    }
+    return n;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SigningKeyStore> signing_keys_;
+  std::unique_ptr<MessageStore> messages_;
+  std::unique_ptr<EventStore> events_;
+  std::unique_ptr<QueueStore> queue_;
+  std::unique_ptr<OrgStore> org_;
+  std::unique_ptr<AnswerKeyStore> answer_store_;
+  std::unique_ptr<BlobStore> blobs_;
+  SigningIdentity signer_;
+  std::optional<KeyRing> keys_;
+  ManualClock clock_{1'800'000'000};
+  std::optional<EscrowSealer> sealer_;
+  std::optional<EscrowOpener> opener_;
+  std::optional<EscrowService> escrow_;
+  std::optional<policy::SigningIdentities> identities_;
+  std::optional<AnswerKeys> answer_keys_;
+  std::optional<Dispatcher> dispatcher_;
+  Submission message_;
+  int renders_ = 0;
+};
+
+// Every kind of recipient in one message: each is recorded with the message, with the
+// queue entry of what reaches it, in one commit; a TLS-only copy's fallback waits in
+// standby for that copy; two recipients the failure action bounces share one notice.
+TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
+  policy::RecipientPlan plan;
+  plan.direct.push_back({"ana@tls.test", "to", "tls-only", "tls-only: offers STARTTLS"});
+  plan.recipients.push_back(Escrow("ana@tls.test", ""));
+  plan.recipients.back().standby = true;
+  plan.direct.push_back({"ben@plain.test", "cc", "standard", "no content rule matched"});
+  plan.send_plain.push_back({"cat@old.test", "to", "failure action: send-plain"});
+  plan.bounce.push_back({"dan@x.test", "to", "failure action: bounce"});
+  plan.bounce.push_back({"eve@x.test", "cc", "failure action: bounce"});
+  plan.recipients.push_back(Escrow("fay@home.test", ""));
+  Dispatch d = For(std::move(plan));
+  const std::string id = d.draft->message_id();
+  auto sent = dispatcher_->Send(std::move(d));
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  EXPECT_EQ(sent->message_id, id);  // the draft names the message (SMTP: its 250's id)
+  EXPECT_EQ(renders_, 1);
+
+  auto message = *messages_->Find(id);
+  ASSERT_TRUE(message.has_value());
+  std::map<std::string, RecipientRecord> by_address;
+  for (const auto& r : message->recipients) by_address[r.address + "/" + r.method] = r;
+  ASSERT_EQ(by_address.size(), 7u);
+  EXPECT_EQ(by_address["ana@tls.test/tls-only"].status, RecipientStatus::kQueued);
+  EXPECT_EQ(by_address["ana@tls.test/escrow"].status, RecipientStatus::kStandby);
+  EXPECT_EQ(by_address["ben@plain.test/standard"].kind, "cc");
+  EXPECT_EQ(by_address["cat@old.test/send-plain"].status, RecipientStatus::kQueued);
+  EXPECT_EQ(by_address["dan@x.test/bounce"].status, RecipientStatus::kBounced);
+  EXPECT_EQ(by_address["eve@x.test/bounce"].status, RecipientStatus::kBounced);
+  EXPECT_EQ(by_address["fay@home.test/escrow"].status, RecipientStatus::kNoticeQueued);
+
+  auto queue = QueueByRecipient();
+  const QueueEntry& tls = queue[by_address["ana@tls.test/tls-only"].id];
+  EXPECT_TRUE(tls.tls_required);
+  EXPECT_EQ(tls.mail_from, "dr@clinic.test");
+  std::size_t standing_by = 0, notices_to_sender = 0;
+  auto entries = *queue_->ForMessage(id);
+  for (auto& q : entries) {
+    EXPECT_EQ(q.message_id, id);
+    if (q.state == QueueState::kStandby) {
+      ++standing_by;
+      EXPECT_EQ(q.standby_for, tls.id);
+    }
+    if (q.rcpt_to == "dr@clinic.test") {
+      ++notices_to_sender;
+      EXPECT_EQ(q.mail_from, "");  // the null sender: a notice about a failure cannot loop
+      auto text = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+      EXPECT_NE(text.find("dan@x.test"), std::string::npos);
+      EXPECT_NE(text.find("eve@x.test"), std::string::npos);
+      EXPECT_EQ(text.find("All fine"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(standing_by, 1u);
+  EXPECT_EQ(notices_to_sender, 1u);
+  // ana's copy, ben's, cat's, fay's notice, ana's standby notice, the sender's notice.
+  EXPECT_EQ(entries.size(), 6u);
+
+  std::multiset<std::string> types;
+  auto events = *events_->ForMessage(id);
+  for (const auto& e : events) types.insert(e.type);
+  for (const char* want : {"accepted", "sent_tls_only", "sent_standard", "sent_plain", "bounced",
+                           "notice_queued", "notice_standby"}) {
+    EXPECT_EQ(types.count(want) > 0, true) << want;
+  }
+  EXPECT_EQ(types.count("bounced"), 2u);
+}
+
+// Nobody reads it in the portal: the message and its recipients are recorded (the
+// sender sees and controls it), but no content is kept for it.
+TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
+  policy::RecipientPlan plan;
+  plan.direct.push_back({"ben@plain.test", "to", "standard", "no content rule matched"});
+  Dispatch d = For(std::move(plan));
+  ASSERT_TRUE(d.draft->StartAttachment("scan.pdf", "application/pdf").ok());
+  ASSERT_TRUE(d.draft->AppendAttachment("%PDF-1.7").ok());
+  ASSERT_TRUE(d.draft->FinishAttachment().ok());
+  ASSERT_EQ(BlobFiles(), 1u);
+  auto sent = dispatcher_->Send(std::move(d));
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  auto message = *messages_->Find(sent->message_id);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_TRUE(message->manifest_blob.empty());
+  EXPECT_TRUE(message->blob_ids.empty());
+  ASSERT_EQ(message->recipients.size(), 1u);
+  EXPECT_EQ(message->recipients[0].method, "standard");
+  EXPECT_EQ(BlobFiles(), 0u);  // the draft's attachment went with it
+
+  // With an escrow recipient the content is sealed, and rendering is not needed.
+  policy::RecipientPlan escrow_only;
+  escrow_only.recipients.push_back(Escrow("fay@home.test", ""));
+  renders_ = 0;
+  sent = dispatcher_->Send(For(std::move(escrow_only)));
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  EXPECT_EQ(renders_, 0);
+  EXPECT_FALSE((*messages_->Find(sent->message_id))->manifest_blob.empty());
+  EXPECT_EQ(BlobFiles(), 1u);
+}
+
+// An answer the server keeps is stretched once where it is kept, for every message to
+// it; a message's own answer is stretched for that message alone.
+TEST_F(DispatcherTest, KeptAnswersAreStretchedOnceWhereTheyAreKept) {
+  const std::string kept = "book|user:dr@clinic.test:personal|fay@home.test";
+  std::vector<std::string> kdfs;
+  for (const char* kept_as : {kept.c_str(), kept.c_str(), ""}) {
+    policy::RecipientPlan plan;
+    plan.recipients.push_back(Escrow("fay@home.test", kept_as));
+    auto sent = dispatcher_->Send(For(std::move(plan)));
+    ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+    kdfs.push_back((*messages_->Find(sent->message_id))->recipients[0].answer_kdf);
+  }
+  EXPECT_EQ(kdfs[0], kdfs[1]);  // one stretched key, named with its own salt
+  EXPECT_NE(kdfs[0], kdfs[2]);
+  EXPECT_FALSE(kdfs[2].empty());
+}
+
+// A way in must answer undecided recipients itself (the API's 422); the dispatcher
+// refuses such a plan rather than drop them.
+TEST_F(DispatcherTest, APlanWithUndecidedRecipientsIsRefused) {
+  policy::RecipientPlan plan;
+  plan.need_question.push_back("pat@x.test");
+  auto sent = dispatcher_->Send(For(std::move(plan)));
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.error().code, ErrorCode::kInternal);
+  EXPECT_TRUE(queue_->Due(clock_.NowUnix() + 1, 10)->empty());
+}
+
+}  // namespace
+}  // namespace sealpost::submission
