@@ -312,7 +312,6 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal_settings.account_guard.max_per_hour = config.max_failures_per_account_per_hour;
   portal_settings.dev_outbox = config.dev;
   portal_settings.outbox_dir = config.Resolve(config.outbox);
-  portal_settings.reply_expiry_days = config.default_expiry_days;
   portal::AccountSettings account_settings;
   account_settings.public_url = config.public_url;
   account_settings.organisation = config.organisation;
@@ -321,7 +320,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
                                   [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
   portal::BrandBook brands(*org, config.organisation, clock);
-  portal::Portal portal(portal_settings, escrow, accounts, brands, **server, *keys, clock);
+  portal::Portal portal(portal_settings, escrow, accounts, brands, planner, dispatcher, **server,
+                        *keys, clock);
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

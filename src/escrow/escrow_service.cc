@@ -477,9 +477,8 @@ Result<SealedBlobReader> EscrowService::Attachment(const LinkState& link,
   return reader;
 }
 
-Result<std::string> EscrowService::Reply(const LinkState& link, const std::string& original_subject,
-                                         std::unique_ptr<Draft> draft, const std::string& text,
-                                         int expiry_days, const std::string& client_address) {
+PortalMessage EscrowService::ReplyTo(const LinkState& link,
+                                     const std::string& original_subject) const {
   PortalMessage reply;
   reply.account = link.message.account;
   reply.namespace_name = link.message.namespace_name;
@@ -487,41 +486,9 @@ Result<std::string> EscrowService::Reply(const LinkState& link, const std::strin
   reply.to = link.message.sender;
   reply.subject =
       original_subject.rfind("Re: ", 0) == 0 ? original_subject : "Re: " + original_subject;
-  reply.text = text;
   reply.reply_to_message = link.message.id;
   reply.reply_to_recipient = link.recipient.id;
-  return SendFromPortal(reply, std::move(draft), expiry_days, client_address);
-}
-
-Result<std::string> EscrowService::SendFromPortal(const PortalMessage& message,
-                                                  std::unique_ptr<Draft> draft, int expiry_days,
-                                                  const std::string& client_address) {
-  const std::int64_t now = clock_.NowUnix();
-  SealInput input;
-  input.account = message.account;
-  input.from = message.from;
-  input.subject = message.subject;
-  input.text = message.text;
-  input.expires_at = now + std::int64_t{86400} * expiry_days;
-  input.namespace_name = message.namespace_name;
-  input.sent_from_portal = true;
-  EscrowRecipientInput to;
-  to.address = message.to;
-  to.kind = "to";
-  to.login = true;
-  to.trace = message.reply_to_message.empty()
-                 ? "new message from the Message Center: escrow by portal login"
-                 : "reply from the portal: escrow by portal login to the sender";
-  input.recipients.push_back(std::move(to));
-  const std::string id = draft->message_id();
-  SubmitExtras extras;
-  if (!message.reply_to_message.empty()) {
-    extras.events.push_back({0, message.reply_to_message, message.reply_to_recipient, "replied",
-                             now, client_address, "reply " + id});
-  }
-  auto submitted = Submit(std::move(draft), input, client_address, std::move(extras));
-  if (!submitted.ok()) return std::move(submitted).error();
-  return submitted->message_id;
+  return reply;
 }
 
 Result<std::vector<CenterEntry>> EscrowService::Center(const std::string& ns,
@@ -626,10 +593,8 @@ Result<std::pair<AttachmentInfo, SealedBlobReader>> EscrowService::SentAttachmen
   return std::make_pair(attachments[index], std::move(*reader));
 }
 
-Result<std::string> EscrowService::Compose(const std::string& ns, const std::string& address,
-                                           const std::string& to, const std::string& subject,
-                                           std::unique_ptr<Draft> draft, const std::string& text,
-                                           int expiry_days, const std::string& client_address) {
+Result<PortalMessage> EscrowService::ComposeTo(const std::string& ns, const std::string& address,
+                                               const std::string& to, const std::string& subject) {
   // Only to someone who wrote to this account in this namespace: their latest message
   // names the organisation account the conversation belongs to.
   auto items = ns.empty() ? Result<std::vector<CenterItem>>(std::vector<CenterItem>{})
@@ -655,8 +620,7 @@ Result<std::string> EscrowService::Compose(const std::string& ns, const std::str
   out.from = address;
   out.to = (*message)->sender;
   out.subject = subject;
-  out.text = text;
-  return SendFromPortal(out, std::move(draft), expiry_days, client_address);
+  return out;
 }
 
 void EscrowService::RecordMessageDownload(const LinkState& link, const std::string& client_address) {

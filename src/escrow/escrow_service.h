@@ -49,13 +49,15 @@ struct CenterEntry {
 
 // A message a recipient writes in the portal (a reply, or a new message in the Message
 // Center) to someone who wrote to them.
+// Who a message written in the portal goes to, and in which conversation: the way in
+// (the portal) sends it down the one road (submission::Dispatcher) as escrow by portal
+// login, with the sender's own copy kept for their Message Center.
 struct PortalMessage {
   std::string account;         // the organisation account it answers: the sender controls
   std::string namespace_name;  // the conversation's namespace
   std::string from;            // the recipient writing
   std::string to;
   std::string subject;
-  std::string text;
   // A reply: the copy it answers, which records "replied" in the same transaction.
   std::string reply_to_message, reply_to_recipient;
 };
@@ -173,17 +175,9 @@ class EscrowService {
   Result<SealedBlobReader> Attachment(const LinkState& link, const SecretBytes& data_key,
                                       const AttachmentInfo& attachment, std::size_t index,
                                       const std::string& client_address, bool record = true);
-  // A recipient's reply from the portal, to the message's sender: a new escrow message
-  // (its attachments already streamed into `draft`) that the sender opens by portal
-  // login, so it takes the normal way — sealed, its notice queued — and the original
-  // records "replied" in the same transaction. Returns the reply's message id.
-  Result<std::string> Reply(const LinkState& link, const std::string& original_subject,
-                            std::unique_ptr<Draft> draft, const std::string& text,
-                            int expiry_days, const std::string& client_address);
-  // A message written in the portal (its attachments already streamed into `draft`):
-  // sealed as escrow by portal login to `message.to`, its notice queued, like any other.
-  Result<std::string> SendFromPortal(const PortalMessage& message, std::unique_ptr<Draft> draft,
-                                     int expiry_days, const std::string& client_address);
+  // A recipient's reply from the portal goes to the message's sender, who opens it by
+  // portal login, in the message's account and namespace.
+  PortalMessage ReplyTo(const LinkState& link, const std::string& original_subject) const;
 
   // The Message Center (issue 8), for a signed-in account of namespace `ns` and its
   // `address`. Entries: what the center holds for the account, newest first, at most
@@ -213,10 +207,8 @@ class EscrowService {
   // A new message from the center to someone who has sent the account a message the
   // center holds (that sender's latest message names the organisation account);
   // kPermissionDenied for anyone else.
-  Result<std::string> Compose(const std::string& ns, const std::string& address,
-                              const std::string& to, const std::string& subject,
-                              std::unique_ptr<Draft> draft, const std::string& text,
-                              int expiry_days, const std::string& client_address);
+  Result<PortalMessage> ComposeTo(const std::string& ns, const std::string& address,
+                                  const std::string& to, const std::string& subject);
 
   // Records that the recipient downloaded the whole message (.eml).
   void RecordMessageDownload(const LinkState& link, const std::string& client_address);

@@ -433,15 +433,29 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
 
   // New messages go only to someone who has written to the account; the sender keeps
   // a copy for their own list.
-  EXPECT_EQ(service_
-                ->Compose("north", "pat@home.test", "eve@evil.test", "Hi", service_->BeginDraft(),
-                          "x", 30, "x")
-                .error()
-                .code,
+  EXPECT_EQ(service_->ComposeTo("north", "pat@home.test", "eve@evil.test", "Hi").error().code,
             ErrorCode::kPermissionDenied);
-  auto composed = service_->Compose("north", "pat@home.test", "DR@clinic.test", "A question",
-                                    service_->BeginDraft(), "Must I fast?", 30, "192.0.2.9");
-  ASSERT_TRUE(composed.ok()) << composed.error().ToString();
+  auto to = service_->ComposeTo("north", "pat@home.test", "DR@clinic.test", "A question");
+  ASSERT_TRUE(to.ok()) << to.error().ToString();
+  EXPECT_EQ(to->from, "pat@home.test");
+  EXPECT_EQ(to->namespace_name, "north");
+  // Sent down the one road (submission::Dispatcher) as written in the portal.
+  SealInput written;
+  written.account = to->account;
+  written.from = to->from;
+  written.subject = to->subject;
+  written.text = "Must I fast?";
+  written.expires_at = clock_.NowUnix() + 30 * 86400;
+  written.namespace_name = to->namespace_name;
+  written.sent_from_portal = true;
+  EscrowRecipientInput doctor;
+  doctor.address = to->to;
+  doctor.kind = "to";
+  doctor.login = true;
+  written.recipients.push_back(doctor);
+  auto submitted = service_->Submit(service_->BeginDraft(), written, "192.0.2.9");
+  ASSERT_TRUE(submitted.ok()) << submitted.error().ToString();
+  const std::string* composed = &submitted->message_id;
   EXPECT_EQ(service_->ReadSent("north", "pat@home.test", *composed)->manifest.text, "Must I fast?");
   EXPECT_EQ(service_->ReadSent("north", "sam@home.test", *composed).error().code,
             ErrorCode::kNotFound);

@@ -175,6 +175,21 @@ Result<RecipientPlan> RecipientPlanner::Plan(const PlanInput& m) const {
   return plan;
 }
 
+RecipientPlan RecipientPlanner::PlanFromPortal(std::string_view to, std::string_view namespace_name,
+                                               bool reply) const {
+  RecipientPlan plan;
+  EscrowRecipient r;
+  r.address = std::string(to);
+  r.kind = "to";
+  r.login = true;
+  r.trace = reply ? "reply from the portal: escrow by portal login to the sender"
+                  : "new message from the Message Center: escrow by portal login";
+  plan.recipients.push_back(std::move(r));
+  plan.expiry_days = server_default_expiry_days_;
+  plan.namespace_name = std::string(namespace_name);
+  return plan;
+}
+
 Result<std::string> RecipientPlanner::SaveAnswers(std::string_view from, const QuestionAnswer& qa,
                                                   const std::vector<std::string>& addresses) const {
   return books_.SaveToDefaultBook(std::string(from), addresses, qa);

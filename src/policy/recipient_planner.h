@@ -113,6 +113,13 @@ class RecipientPlanner {
 
   Result<RecipientPlan> Plan(const PlanInput& message) const;
 
+  // A message written in the portal (a recipient's reply, or a new message from the
+  // Message Center) goes to someone of the organisation who wrote to the writer: by
+  // portal login, in the conversation's namespace, for the server's default expiry.
+  // The writer has no settings of their own to consult.
+  RecipientPlan PlanFromPortal(std::string_view to, std::string_view namespace_name,
+                               bool reply) const;
+
   // After the message is accepted: keep `qa` for these recipients in the sender's
   // default address book. Returns the book's name.
   Result<std::string> SaveAnswers(std::string_view from, const QuestionAnswer& qa,

@@ -527,9 +527,9 @@ awaitable<Response> Portal::SubmitCompose(http::Request& req) {
   std::optional<Result<std::string>> sent;
   // Escrow checks the recipient again: only someone who wrote to this account here.
   co_await offloader_.Offload([&] {
-    sent.emplace(escrow_.Compose(c.account.namespace_name, c.account.address, up.form.to, subject,
-                                 std::move(up.draft), up.form.text, settings_.reply_expiry_days,
-                                 req.client_address));
+    auto to = escrow_.ComposeTo(c.account.namespace_name, c.account.address, up.form.to, subject);
+    sent.emplace(to.ok() ? SendWritten(*to, up.form.text, std::move(up.draft), req.client_address)
+                         : Result<std::string>(std::move(to).error()));
   });
   if (!sent->ok()) {
     if (sent->error().code == ErrorCode::kPermissionDenied) {

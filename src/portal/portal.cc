@@ -43,8 +43,9 @@ std::string Disposition(const std::string& filename) {
 }  // namespace
 
 Portal::Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
-               BrandBook& brands, http::Offloader& offloader, const KeyRing& keys,
-               const Clock& clock)
+               BrandBook& brands, const policy::RecipientPlanner& planner,
+               const submission::Dispatcher& dispatcher, http::Offloader& offloader,
+               const KeyRing& keys, const Clock& clock)
     : settings_(std::move(settings)),
       guard_(settings_.guard, clock),
       account_guard_(settings_.account_guard, clock),
@@ -52,6 +53,8 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& a
       brands_(brands),
       account_sessions_(clock, settings_.session_idle_seconds),
       escrow_(escrow),
+      planner_(planner),
+      dispatcher_(dispatcher),
       offloader_(offloader),
       keys_(keys),
       clock_(clock),

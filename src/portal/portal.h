@@ -20,6 +20,13 @@
 #include "portal/sessions.h"
 #include "portal/templates.h"
 
+namespace sealpost::policy {
+class RecipientPlanner;
+}
+namespace sealpost::submission {
+class Dispatcher;
+}
+
 namespace sealpost::portal {
 
 struct PortalSettings {
@@ -31,7 +38,6 @@ struct PortalSettings {
   GuardOptions guard;       // wrong answers, passwords and codes per client address
   GuardOptions account_guard{100, 5, 30};  // wrong passwords and codes per account
   std::uint64_t max_reply_bytes = 100ull * 1024 * 1024;  // a reply's attachments in all
-  int reply_expiry_days = 30;
 };
 
 // The fields of a reply or new-message form (the files go into a draft).
@@ -41,8 +47,12 @@ struct UploadForm {
 
 class Portal {
  public:
+  // Replies and new messages written here take the one road every way in takes:
+  // `planner` decides, `dispatcher` carries it out.
   Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
-         BrandBook& brands, http::Offloader& offloader, const KeyRing& keys, const Clock& clock);
+         BrandBook& brands, const policy::RecipientPlanner& planner,
+         const submission::Dispatcher& dispatcher, http::Offloader& offloader,
+         const KeyRing& keys, const Clock& clock);
   void Register(http::Router& router);
 
  private:
@@ -223,6 +233,10 @@ class Portal {
   http::Response ComposePage(const Brand& brand, const std::vector<std::string>& senders,
                              const std::string& session_token, const UploadForm& form,
                              const std::string& error) const;
+  // A reply or a new message written here, its files already in `draft`, sent as any
+  // other submission is. Blocking: call it off the event loop. Returns its message id.
+  Result<std::string> SendWritten(const PortalMessage& message, const std::string& text,
+                                  std::unique_ptr<Draft> draft, const std::string& client_address);
 
   PortalSettings settings_;
   FailureGuard guard_;
@@ -231,6 +245,8 @@ class Portal {
   BrandBook& brands_;
   AccountSessions account_sessions_;
   EscrowService& escrow_;
+  const policy::RecipientPlanner& planner_;
+  const submission::Dispatcher& dispatcher_;
   http::Offloader& offloader_;
   const KeyRing& keys_;
   const Clock& clock_;

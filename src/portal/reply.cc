@@ -9,7 +9,9 @@
 #include "crypto/primitives.h"
 #include "http/multipart.h"
 #include "portal/common.h"
+#include "policy/recipient_planner.h"
 #include "portal/portal.h"
+#include "submission/dispatcher.h"
 
 namespace sealpost::portal {
 using boost::asio::awaitable;
@@ -180,6 +182,32 @@ std::optional<Response> Portal::UploadRefused(
   return std::nullopt;
 }
 
+Result<std::string> Portal::SendWritten(const PortalMessage& message, const std::string& text,
+                                        std::unique_ptr<Draft> draft,
+                                        const std::string& client_address) {
+  submission::Submission written;
+  written.from = message.from;
+  written.to = {message.to};
+  written.subject = message.subject;
+  written.text = text;
+  const bool reply = !message.reply_to_message.empty();
+  submission::Dispatch d;
+  d.submission = &written;
+  d.plan = planner_.PlanFromPortal(message.to, message.namespace_name, reply);
+  d.account = message.account;
+  d.client_address = client_address;
+  d.sent_from_portal = true;
+  if (reply) {
+    // The copy it answers records "replied" in the same transaction.
+    d.events.push_back({0, message.reply_to_message, message.reply_to_recipient, "replied",
+                        clock_.NowUnix(), client_address, "reply " + draft->message_id()});
+  }
+  d.draft = std::move(draft);
+  auto sent = dispatcher_.Send(std::move(d));
+  if (!sent.ok()) return std::move(sent).error();
+  return sent->message_id;
+}
+
 awaitable<Response> Portal::SubmitReply(http::Request& req) {
   // Who is replying is settled before a byte of the upload is read.
   SessionCopy copy = co_await OpenSessionCopy(req, true);
@@ -192,8 +220,8 @@ awaitable<Response> Portal::SubmitReply(http::Request& req) {
   }
   std::optional<Result<std::string>> sent;
   co_await offloader_.Offload([&] {
-    sent.emplace(escrow_.Reply(copy.link, copy.manifest.subject, std::move(up.draft), up.form.text,
-                               settings_.reply_expiry_days, req.client_address));
+    sent.emplace(SendWritten(escrow_.ReplyTo(copy.link, copy.manifest.subject), up.form.text,
+                             std::move(up.draft), req.client_address));
   });
   if (!sent->ok()) {
     spdlog::error("portal: reply for {} not sent: {}", copy.link.recipient.id, sent->error().ToString());

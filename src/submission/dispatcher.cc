@@ -172,6 +172,7 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   input.namespace_name = plan.namespace_name;
   input.organisation = plan.organisation;
   input.read_receipt = m.read_receipt;
+  input.sent_from_portal = d.sent_from_portal;
   for (auto& r : plan.recipients) {
     EscrowRecipientInput in;
     in.address = std::move(r.address);

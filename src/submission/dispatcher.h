@@ -58,8 +58,11 @@ struct Dispatch {
   std::string consumed_inbound;
   // RFC 3461 parameters by lower-cased recipient address (SMTP), set on what reaches them.
   std::map<std::string, std::string> dsn_by_address;
-  // The way in's own events (e.g. "submitted"), recorded first.
+  // The way in's own events (e.g. "submitted"; a reply's "replied" on the message it
+  // answers), recorded first.
   std::vector<EventRecord> events;
+  // Written in the portal: the writer keeps a copy for their Message Center.
+  bool sent_from_portal = false;
 };
 
 class Dispatcher {
