@@ -25,6 +25,7 @@ std::string DomainOf(const std::string& address) {
 std::string ReportedStatus(const RecipientRecord& r, const MessageStatus& status) {
   if (r.status == RecipientStatus::kLocked) return "locked";
   if (r.status == RecipientStatus::kDeleted) return "deleted";
+  if (r.status == RecipientStatus::kBounced) return "bounced";  // nothing was sent to them
   if (status.message.retracted_at) return "retracted";  // gone, and why: its sender said so
   if (status.expired) return "expired";
   return RecipientStatusName(r.status);
