@@ -208,6 +208,7 @@ Result<Config> LoadConfig(const std::string& path) {
   {
     Table& t = table("portal");
     t.Int("session_idle_minutes", c.session_idle_minutes, 1, 24 * 60);
+    t.Int("namespace_refresh_seconds", c.namespace_refresh_seconds, 1, 3600);
     t.Int("max_failures_per_address_per_hour", c.max_failures_per_address_per_hour, 1, 100000);
     t.Int("max_failures_per_account_per_hour", c.max_failures_per_account_per_hour, 1, 100000);
     t.RefuseUnknown();
@@ -367,6 +368,7 @@ max_recipients = 100
 
 [portal]
 session_idle_minutes = 15
+namespace_refresh_seconds = 5  # how soon `admin namespace` changes reach the running portal
 max_failures_per_address_per_hour = 30  # wrong answers, passwords, codes from one client address; growing delays after 10
 max_failures_per_account_per_hour = 100  # wrong passwords and codes for one account; growing delays after 5
 

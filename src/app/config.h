@@ -54,6 +54,9 @@ struct Config {
 
   // [portal]
   int session_idle_minutes = 15;
+  // How stale the portal's copy of the namespaces (brands, hosts, Message Center) may be:
+  // `admin namespace` changes reach the running server within this time.
+  int namespace_refresh_seconds = 5;
   int max_failures_per_address_per_hour = 30;  // wrong answers, passwords, codes per client address
   int max_failures_per_account_per_hour = 100;  // wrong passwords and codes per portal account
 

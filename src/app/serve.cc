@@ -319,7 +319,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   account_settings.find_namespace = find_namespace;
   portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
                                   [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
-  portal::BrandBook brands(*org, config.organisation, clock);
+  portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
   portal::Portal portal(portal_settings, escrow, accounts, brands, planner, dispatcher, **server,
                         *keys, clock);
   portal.Register((*server)->router());
