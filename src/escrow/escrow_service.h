@@ -48,10 +48,9 @@ struct CenterEntry {
 };
 
 // A message a recipient writes in the portal (a reply, or a new message in the Message
-// Center) to someone who wrote to them.
-// Who a message written in the portal goes to, and in which conversation: the way in
-// (the portal) sends it down the one road (submission::Dispatcher) as escrow by portal
-// login, with the sender's own copy kept for their Message Center.
+// Center) to someone who wrote to them: who it goes to, and in which conversation. The
+// portal sends it down the one road (submission::Dispatcher) as escrow by portal login,
+// with the writer's own copy kept for their Message Center.
 struct PortalMessage {
   std::string account;         // the organisation account it answers: the sender controls
   std::string namespace_name;  // the conversation's namespace
