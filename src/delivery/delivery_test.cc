@@ -10,7 +10,7 @@
 
 #include "crypto/primitives.h"
 #include "crypto/random.h"
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 #include "delivery/queue_runner.h"
 #include "store/sqlite/stores.h"
 

@@ -9,7 +9,7 @@
 #include "base/encoding.h"
 #include "crypto/primitives.h"
 #include "delivery/dsn.h"
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 #include "delivery/report.h"
 #include "delivery/smtp_wire.h"
 

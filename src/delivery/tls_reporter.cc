@@ -12,7 +12,7 @@
 #include "base/text.h"
 #include "crypto/random.h"
 #include "delivery/https_client.h"
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 #include "delivery/resolver.h"
 #include "delivery/tls_report.h"
 #include "net/tls.h"

@@ -17,7 +17,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "crypto/key_ring.h"
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 #include "escrow/center_keys.h"
 #include "escrow/link_token.h"
 #include "escrow/opener.h"

@@ -9,7 +9,7 @@
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/totp.h"
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 #include "mime/address.h"
 #include "mime/notice.h"
 #include "store/stores.h"

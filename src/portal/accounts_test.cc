@@ -4,7 +4,7 @@
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/totp.h"
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 #include "portal/accounts.h"
 #include "portal/qr.h"
 #include "portal/sessions.h"

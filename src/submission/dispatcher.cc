@@ -5,7 +5,7 @@
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 #include "escrow/answer.h"
 #include "escrow/answer_keys.h"
 #include "mime/notice.h"

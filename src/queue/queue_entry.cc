@@ -1,4 +1,4 @@
-#include "delivery/queue_entry.h"
+#include "queue/queue_entry.h"
 
 #include "crypto/primitives.h"
 #include "crypto/random.h"
