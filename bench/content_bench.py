@@ -18,19 +18,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 import harness  # noqa: E402
 import peers  # noqa: E402
+from limits_bench import status_kib  # noqa: E402  (bench/ is this script's own directory)
 
 SENDER = "dr@clinic.example"
 BOOK = f"user:{SENDER}:certs"
 RECIPIENTS = 20
 ATTACHMENT = 20 * 1000 * 1000
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def reset_peak(pid):
