@@ -205,8 +205,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   CenterKeys center_keys(*org, *keys);
   escrow_settings.center = &center_keys;
 
-  // The queue runner and the escrow service refer to each other (notify on submit,
-  // record on delivery); both live until the end of this function.
+  // The escrow service notifies the queue runner when it queues something; both live
+  // until the end of this function.
   QueueRunner* runner_ptr = nullptr;
   EscrowService escrow(escrow_settings, sealer, opener, *messages, *events, *keys, clock,
                        [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
@@ -217,11 +217,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   queue_settings.max_in_flight = config.max_in_flight;
   queue_settings.hostname = config.delivery_hostname;
   queue_settings.organisation = config.organisation;
-  QueueRunner runner(queue_settings, *queue, **target, keys->queue(), clock,
-                     [&escrow](const QueueEntry& e) {
-                       // Plain copies and notices to senders belong to no escrow recipient.
-                       if (!e.recipient_id.empty()) escrow.Delivered(e);
-                     });
+  // Recipients move on with their deliveries in the queue's own transaction.
+  QueueRunner runner(queue_settings, *queue, **target, keys->queue(), clock);
   runner_ptr = &runner;
   // DKIM: mail from a domain with keys (sealpost admin dkim create) leaves signed.
   dkim::DomainSigner dkim_signer(*org, keys->metadata(), clock);

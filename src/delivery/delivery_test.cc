@@ -56,6 +56,14 @@ class DeliveryTest : public ::testing::Test {
     m.sender = "s@example.org";
     m.signing_key_id = "k";
     m.manifest_blob = "b";
+    RecipientRecord r;
+    r.id = "r1";
+    r.message_id = "m1";
+    r.address = "r@example.net";
+    r.kind = "to";
+    r.method = "escrow";
+    r.status = RecipientStatus::kNoticeQueued;
+    m.recipients.push_back(r);
     QueueEntry q;
     q.id = "q1";
     q.message_id = "m1";
@@ -80,11 +88,8 @@ class DeliveryTest : public ::testing::Test {
 TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   auto outbox = NewOutboxTarget(dir_ + "/outbox");
   ASSERT_TRUE(outbox.ok());
-  std::vector<std::string> delivered;
-  QueueRunner runner({}, *queue_, **outbox, key_, clock_,
-                     [&](const QueueEntry& e) { delivered.push_back(e.id); });
+  QueueRunner runner({}, *queue_, **outbox, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 1);
-  EXPECT_EQ(delivered, std::vector<std::string>{"q1"});
   std::vector<std::filesystem::path> files;
   for (auto& e : std::filesystem::directory_iterator(dir_ + "/outbox")) files.push_back(e.path());
   ASSERT_EQ(files.size(), 1u);
@@ -98,6 +103,40 @@ TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   EXPECT_EQ((*entry).state, QueueState::kDelivered);
   EXPECT_TRUE((*entry).sealed_content.empty());
   EXPECT_EQ(runner.RunOnce(), 0);
+}
+
+// The recipient moves on with the delivery, in the transaction that records it: a
+// notice (notice_queued → notice_delivered) and a copy that is the mail itself
+// (queued → delivered), each with its event.
+TEST_F(DeliveryTest, DeliveryMovesItsRecipientOnWithItsEvent) {
+  MessageRecord m = **messages_->Find("m1");
+  m.id = "m2";
+  m.recipients = {**messages_->FindRecipient("r1")};
+  m.recipients[0].id = "r2";
+  m.recipients[0].message_id = "m2";
+  m.recipients[0].method = "smime";
+  m.recipients[0].status = RecipientStatus::kQueued;
+  QueueEntry copy = **queue_->Find("q1");
+  copy.id = "q2";
+  copy.message_id = "m2";
+  copy.recipient_id = "r2";
+  copy.sealed_content = *BoxSeal(key_, "Subject: hi\r\n\r\nsealed\r\n", QueueContentAad("q2"));
+  ASSERT_TRUE(messages_->InsertWithNotices(m, {copy}, {}, "").ok());
+
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, target, key_, clock_);
+  EXPECT_EQ(runner.RunOnce(), 2);
+  EXPECT_EQ((**messages_->FindRecipient("r1")).status, RecipientStatus::kNoticeDelivered);
+  EXPECT_EQ((**messages_->FindRecipient("r2")).status, RecipientStatus::kDelivered);
+  auto events = sqlite::NewEventStore(*db_);
+  auto notice_events = *events->ForMessage("m1");
+  ASSERT_EQ(notice_events.size(), 1u);
+  EXPECT_EQ(notice_events[0].type, "notice_delivered");
+  EXPECT_EQ(notice_events[0].recipient_id, "r1");
+  EXPECT_EQ(notice_events[0].at, 100);
+  auto copy_events = *events->ForMessage("m2");
+  ASSERT_EQ(copy_events.size(), 1u);
+  EXPECT_EQ(copy_events[0].type, "delivered");
 }
 
 // A TLS-only copy whose servers offer no TLS: nothing sent, no DSN; its standby
@@ -119,7 +158,7 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
   ASSERT_TRUE(queue_->Record({}, {primary, notice}, {}).ok());
 
   ScriptedTarget target(DeliveryReport::Outcome::kNoTls, "TLS could not be had: no STARTTLS");
-  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner({}, *queue_, target, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 1);  // the standby entry is not due by itself
   EXPECT_TRUE(target.last.tls_required);
   auto replanned = **queue_->Find("tls1");
@@ -131,7 +170,7 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
   ASSERT_EQ(due.size(), 1u);  // the notice, and no DSN
   EXPECT_EQ(due[0].id, "notice1");
   ScriptedTarget mx(DeliveryReport::Outcome::kDelivered, "250 2.0.0 ok");
-  QueueRunner next({}, *queue_, mx, key_, clock_, nullptr);
+  QueueRunner next({}, *queue_, mx, key_, clock_);
   EXPECT_EQ(next.RunOnce(), 1);
   EXPECT_FALSE(mx.last.tls_required);
   EXPECT_NE(mx.last.content.find("secure message"), std::string::npos);
@@ -148,7 +187,7 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
 // waits and tries again rather than ending with nothing after it.
 TEST_F(DeliveryTest, NoTlsForAnOrdinaryEntryIsADeferral) {
   ScriptedTarget target(DeliveryReport::Outcome::kNoTls, "TLS could not be had");
-  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner({}, *queue_, target, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 1);
   auto entry = **queue_->Find("q1");
   EXPECT_EQ(entry.state, QueueState::kDeferred);
@@ -157,7 +196,7 @@ TEST_F(DeliveryTest, NoTlsForAnOrdinaryEntryIsADeferral) {
 
 TEST_F(DeliveryTest, SignsWhatLeavesAndSendsUnsignedWhenSigningFails) {
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
-  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner({}, *queue_, target, key_, clock_);
   std::string seen;
   runner.SignWith([&](std::string_view content) -> Result<std::string> {
     seen = std::string(content);
@@ -184,7 +223,7 @@ TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {
   ScriptedTarget target(DeliveryReport::Outcome::kDeferred, "451 4.3.0 try later");
   QueueSettings settings;
   settings.max_age_seconds = 1000;
-  QueueRunner runner(settings, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner(settings, *queue_, target, key_, clock_);
   runner.RunOnce();
   EXPECT_EQ(target.calls, 1);
   auto entry = **queue_->Find("q1");
@@ -221,7 +260,7 @@ TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {
 
 TEST_F(DeliveryTest, PermanentFailureBouncesWithDsnButNeverToTheNullSender) {
   ScriptedTarget target(DeliveryReport::Outcome::kBounced, "550 5.1.1 no such user");
-  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner({}, *queue_, target, key_, clock_);
   runner.RunOnce();
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kBounced);
   auto dsns = *queue_->Due(clock_.NowUnix(), 10);
@@ -247,7 +286,7 @@ TEST_F(DeliveryTest, NotifyNeverSuppressesTheDsn) {
   q.dsn = R"({"notify":"NEVER","orcpt":"","envid":""})";
   ASSERT_TRUE(queue_->Record({}, {q}, {}).ok());
   ScriptedTarget target(DeliveryReport::Outcome::kBounced, "550 5.1.1 no such user");
-  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner({}, *queue_, target, key_, clock_);
   runner.RunOnce();
   EXPECT_EQ(target.calls, 2);  // q1 and q: different content, two transactions
   EXPECT_EQ(queue_->Due(clock_.NowUnix(), 10)->size(), 1u);  // q1's DSN only
@@ -260,7 +299,7 @@ TEST_F(DeliveryTest, SameContentToOneDomainIsOneTransaction) {
     ASSERT_TRUE(queue_->Record({}, {q}, {}).ok());
   }
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
-  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner({}, *queue_, target, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 4);
   EXPECT_EQ(target.calls, 2);  // example.net (q1, a, b) and other.test (c)
   EXPECT_EQ(runner.in_flight(), 0u);
@@ -274,14 +313,14 @@ TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
     void Deliver(OutboundMessage, Done) override {}
   } silent;
   {
-    QueueRunner runner({}, *queue_, silent, key_, clock_, nullptr);
+    QueueRunner runner({}, *queue_, silent, key_, clock_);
     EXPECT_EQ(runner.RunOnce(), 1);
     EXPECT_EQ(runner.in_flight(), 1u);
     EXPECT_EQ(runner.RunOnce(), 0);  // not claimed twice
   }
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kInFlight);
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
-  QueueRunner runner({}, *queue_, target, key_, clock_, nullptr);
+  QueueRunner runner({}, *queue_, target, key_, clock_);
   runner.Start();  // releases what was in flight; its thread delivers it
   for (int i = 0; i < 500 && (**queue_->Find("q1")).state != QueueState::kDelivered; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -293,7 +332,7 @@ TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
 TEST_F(DeliveryTest, WrongQueueKeyNeverDeliversGarbage) {
   auto outbox = NewOutboxTarget(dir_ + "/outbox");
   SecretBytes other = RandomSecret(32);
-  QueueRunner runner({}, *queue_, **outbox, other, clock_, nullptr);
+  QueueRunner runner({}, *queue_, **outbox, other, clock_);
   runner.RunOnce();
   EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/outbox"));
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDeferred);

@@ -43,9 +43,9 @@ std::string HeaderBlock(const std::string& content) {
 }  // namespace
 
 QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, DeliveryTarget& target,
-                         const SecretBytes& queue_key, const Clock& clock, DeliveredFn on_delivered)
+                         const SecretBytes& queue_key, const Clock& clock)
     : settings_(std::move(settings)), queue_(queue), target_(target), queue_key_(queue_key),
-      clock_(clock), on_delivered_(std::move(on_delivered)), inbox_(std::make_shared<Inbox>()),
+      clock_(clock), inbox_(std::make_shared<Inbox>()),
       worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1)) {
   inbox_->worker = &worker_;
 }
@@ -144,7 +144,6 @@ void QueueRunner::Record(std::int64_t now) {
   std::vector<QueueUpdate> updates;
   std::vector<QueueEntry> dsns;
   std::vector<EventRecord> events;
-  std::vector<QueueEntry> delivered;
   for (auto& results : transactions) {
     delivery::DsnInput dsn;
     dsn.reporting_mta = settings_.hostname;
@@ -165,7 +164,6 @@ void QueueRunner::Record(std::int64_t now) {
       switch (report.outcome) {
         case Outcome::kDelivered:
           u.state = QueueState::kDelivered;
-          delivered.push_back(e);
           spdlog::info("queue {}: delivered via {} ({})", e.id,
                        report.mx_host.empty() ? "outbox" : report.mx_host,
                        report.tls_version.empty() ? "no TLS" : report.tls_version);
@@ -246,9 +244,6 @@ void QueueRunner::Record(std::int64_t now) {
     if (auto scrubbed = queue_.ScrubDeleted(); !scrubbed.ok()) {
       spdlog::warn("queue: deleted content not scrubbed yet: {}", scrubbed.error().ToString());
     }
-  }
-  if (on_delivered_) {
-    for (const auto& e : delivered) on_delivered_(e);
   }
 }
 

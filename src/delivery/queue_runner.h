@@ -37,10 +37,8 @@ struct QueueSettings {
 
 class QueueRunner {
  public:
-  using DeliveredFn = std::function<void(const QueueEntry&)>;
-
   QueueRunner(QueueSettings settings, QueueStore& queue, DeliveryTarget& target,
-              const SecretBytes& queue_key, const Clock& clock, DeliveredFn on_delivered);
+              const SecretBytes& queue_key, const Clock& clock);
   ~QueueRunner();
 
   // Entries this node had in flight when it stopped are due again, then the thread starts.
@@ -77,7 +75,6 @@ class QueueRunner {
   DeliveryTarget& target_;
   const SecretBytes& queue_key_;
   const Clock& clock_;
-  DeliveredFn on_delivered_;
   SignFn sign_;
   std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
   std::map<std::string, Pending> in_flight_;  // the runner's thread only

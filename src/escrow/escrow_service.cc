@@ -638,21 +638,6 @@ sealpost::Status EscrowService::DeleteCopy(const LinkState& link, const std::str
   return deleted;
 }
 
-void EscrowService::Delivered(const QueueEntry& entry) {
-  auto recipient = messages_.FindRecipient(entry.recipient_id);
-  if (recipient.ok() && recipient->has_value() && (*recipient)->status == RecipientStatus::kQueued) {
-    // A copy encrypted to the recipient's own key: there is no notice, the mail itself left.
-    (void)messages_.SetStatus(entry.recipient_id, RecipientStatus::kDelivered);
-    Record(entry.message_id, entry.recipient_id, "delivered", "");
-    return;
-  }
-  if (recipient.ok() && recipient->has_value() &&
-      (*recipient)->status == RecipientStatus::kNoticeQueued) {
-    (void)messages_.SetStatus(entry.recipient_id, RecipientStatus::kNoticeDelivered);
-  }
-  Record(entry.message_id, entry.recipient_id, "notice_delivered", "");
-}
-
 void EscrowService::Record(const std::string& message_id, const std::string& recipient_id,
                            const std::string& type, const std::string& client_address,
                            const std::string& detail) {

@@ -215,10 +215,6 @@ class EscrowService {
   // never opens it again (other recipients' copies are theirs). kFailedPrecondition
   // when already deleted or locked.
   sealpost::Status DeleteCopy(const LinkState& link, const std::string& client_address);
-  // Called by the queue once a recipient's mail has left: their notice, or their copy
-  // encrypted to their own key.
-  void Delivered(const QueueEntry& entry);
-
   // Sender controls (for `owner`'s messages; others' answer kNotFound, as missing
   // ones do). Retract destroys the keys at once — every link stops working — and then
   // the blobs; kFailedPrecondition when it is already gone (retracted or expired).

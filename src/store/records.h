@@ -235,7 +235,7 @@ struct PortalTokenRecord {
 struct QueueUpdate {
   std::string id;
   QueueState state = QueueState::kDeferred;
-  std::int64_t next_attempt_at = 0;
+  std::int64_t next_attempt_at = 0;  // for a final state: when it ended
   std::string last_error;  // the final reply or why there was none; never secret
   std::string report;      // JSON
 };

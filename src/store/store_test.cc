@@ -85,8 +85,10 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
 
   auto events = sqlite::NewEventStore(*db_)->ForMessage("msg1");
   ASSERT_TRUE(events.ok());
-  ASSERT_EQ(events->size(), 1u);
+  ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ((*events)[0].type, "accepted");
+  EXPECT_EQ((*events)[1].type, "notice_delivered");  // recorded with the delivery
+  EXPECT_EQ((*events)[1].at, 101);
 }
 
 // A TLS-only copy and its escrow fallback in standby: the fallback is needed only when
@@ -147,7 +149,7 @@ TEST_F(StoreTest, StandbyFallbackFollowsItsTlsOnlyEntry) {
       EXPECT_EQ(fallback->state, QueueState::kSuperseded);
       EXPECT_EQ(fallback->sealed_content, "");  // the notice, with its link, is gone
       EXPECT_EQ(escrow->status, RecipientStatus::kSuperseded);
-      EXPECT_EQ(direct->status, RecipientStatus::kQueued);  // the delivery hook sets delivered
+      EXPECT_EQ(direct->status, RecipientStatus::kDelivered);
     }
   }
 }

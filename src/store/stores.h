@@ -248,7 +248,9 @@ class QueueStore {
                                                 std::int64_t lease_until) = 0;
   // Records attempts' results, queues new entries (DSNs) and appends events, in one
   // transaction. Each attempt counts; a final state (delivered, bounced, expired)
-  // deletes the content, keeping the envelope, the state and the report.
+  // deletes the content, keeping the envelope, the state and the report. A delivered
+  // entry of a recipient moves it on (queued → delivered, notice_queued →
+  // notice_delivered) and records the event, in the same transaction.
   virtual Status Record(const std::vector<QueueUpdate>& updates,
                         const std::vector<QueueEntry>& new_entries,
                         const std::vector<EventRecord>& events) = 0;

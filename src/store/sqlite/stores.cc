@@ -190,6 +190,29 @@ Status SettleStandbys(sqlite3* db, const std::string& primary_id, bool replanned
       .Bind(1, primary_id).Run();
 }
 
+// A delivered entry that belongs to a recipient moves the recipient on and records the
+// event, in the transaction that records the delivery: a copy encrypted to the
+// recipient's own key (or sent over TLS) is the mail itself; any other entry is a notice.
+Status SettleDelivered(sqlite3* db, const std::string& queue_id, std::int64_t at) {
+  Statement find(db, "SELECT q.message_id, q.recipient_id, r.status FROM queue q "
+                     "JOIN recipients r ON r.id = q.recipient_id WHERE q.id = ?");
+  find.Bind(1, queue_id);
+  auto row = find.Step();
+  if (!row.ok()) return std::move(row).error();
+  if (!*row) return OkStatus();  // a notice to a sender, a DSN, or a message deleted since
+  const std::string message_id = find.Text(0), recipient_id = find.Text(1);
+  const std::string status = find.Text(2);
+  const bool mail_itself = status == "queued";
+  if (mail_itself || status == "notice_queued") {
+    auto moved = Statement(db, "UPDATE recipients SET status = ? WHERE id = ?")
+                     .Bind(1, mail_itself ? "delivered" : "notice_delivered")
+                     .Bind(2, recipient_id).Run();
+    if (!moved.ok()) return moved;
+  }
+  return InsertEvent(db, {0, message_id, recipient_id,
+                          mail_itself ? "delivered" : "notice_delivered", at, "", ""});
+}
+
 // Removes a submission; kNotFound when it is gone already (processed twice).
 Status RemoveInbound(sqlite3* db, const std::string& id) {
   auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
@@ -601,6 +624,9 @@ class SqliteQueueStore final : public QueueStore {
                           .Bind(3, u.last_error).Bind(4, u.report).Bind(5, u.id).Run();
         if (status.ok() && final_state) {
           status = SettleStandbys(db, u.id, u.state == QueueState::kReplanned, u.next_attempt_at);
+        }
+        if (status.ok() && u.state == QueueState::kDelivered) {
+          status = SettleDelivered(db, u.id, u.next_attempt_at);
         }
         if (!status.ok()) return status;
       }
