@@ -41,6 +41,13 @@
 namespace sealpost {
 namespace {
 
+// What `queue show` says of an entry's content.
+std::string ContentState(const QueueEntry& e) {
+  if (e.sealed_content.empty() && e.content_key.empty()) return "deleted";
+  if (e.content_blob.empty()) return "sealed, waiting";
+  return "sealed, waiting (kept once, blob " + e.content_blob + ")";
+}
+
 struct AdminArgs {
   std::string config;
   std::string name, level, account, file, from, to, host, tls, role, book, question, answer;
@@ -1014,7 +1021,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
               << "attempts:     " << e.attempts << "\n"
               << "next attempt: " << FormatRfc3339(e.next_attempt_at) << "\n"
               << "last reply:   " << (e.last_error.empty() ? "-" : e.last_error) << "\n"
-              << "content:      " << (e.sealed_content.empty() ? "deleted" : "sealed, waiting") << "\n"
+              << "content:      " << ContentState(e) << "\n"
               << "report:       " << (e.report.empty() ? "-" : e.report) << "\n";
     if (e.tls_required) std::cout << "TLS-only:     leaves over TLS 1.2+ or not at all\n";
     if (!e.standby_for.empty()) {

@@ -218,7 +218,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   queue_settings.hostname = config.delivery_hostname;
   queue_settings.organisation = config.organisation;
   // Recipients move on with their deliveries in the queue's own transaction.
-  QueueRunner runner(queue_settings, *queue, **target, keys->queue(), clock);
+  QueueRunner runner(queue_settings, *queue, **blobs, **target, keys->queue(), clock);
   runner_ptr = &runner;
   // DKIM: mail from a domain with keys (sealpost admin dkim create) leaves signed.
   dkim::DomainSigner dkim_signer(*org, keys->metadata(), clock);
@@ -292,8 +292,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   submission::DispatchSettings dispatch_settings;
   dispatch_settings.organisation = config.organisation;
   dispatch_settings.notice_from = config.notice_from;
-  submission::Dispatcher dispatcher(dispatch_settings, escrow, identities, keys->queue(), clock,
-                                    &answer_keys);
+  submission::Dispatcher dispatcher(dispatch_settings, escrow, identities, **blobs,
+                                    keys->queue(), clock, &answer_keys);
   api::MessagesApi messages_api(api_settings, auth, escrow, planner, dispatcher, *queue, **server);
   messages_api.Register((*server)->router());
   api::AdminApi admin_api(auth, directory, books, *events, *org, *portal_accounts, *keys, clock,

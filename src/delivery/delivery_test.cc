@@ -12,6 +12,7 @@
 #include "crypto/random.h"
 #include "queue/queue_entry.h"
 #include "delivery/queue_runner.h"
+#include "store/blob_store.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
@@ -81,6 +82,7 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<QueueStore> queue_;
   std::unique_ptr<MessageStore> messages_;
+  std::unique_ptr<BlobStore> blobs_ = std::move(*NewFileBlobStore(dir_ + "/blobs"));
   SecretBytes key_ = RandomSecret(32);
   ManualClock clock_{100};
 };
@@ -88,7 +90,7 @@ class DeliveryTest : public ::testing::Test {
 TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   auto outbox = NewOutboxTarget(dir_ + "/outbox");
   ASSERT_TRUE(outbox.ok());
-  QueueRunner runner({}, *queue_, **outbox, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, **outbox, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 1);
   std::vector<std::filesystem::path> files;
   for (auto& e : std::filesystem::directory_iterator(dir_ + "/outbox")) files.push_back(e.path());
@@ -103,6 +105,62 @@ TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   EXPECT_EQ((*entry).state, QueueState::kDelivered);
   EXPECT_TRUE((*entry).sealed_content.empty());
   EXPECT_EQ(runner.RunOnce(), 0);
+}
+
+// Content kept once leaves once per transaction and goes with its last entry: two
+// entries of one domain share a blob and one transaction; a third, deleted by an
+// administrator, still refers to it until it is deleted; then the blob file goes.
+TEST_F(DeliveryTest, ContentKeptOnceLeavesOnceAndGoesWithItsLastEntry) {
+  ASSERT_TRUE(queue_->Delete("q1", {}).ok());
+  const std::string mail = "Subject: results\r\n\r\n" + std::string(200 * 1024, 'r') + "\r\n";
+  auto spooled = SpoolQueueContent(*blobs_, key_, mail);
+  ASSERT_TRUE(spooled.ok()) << spooled.error().ToString();
+  const std::string blob_file = dir_ + "/blobs/" + spooled->blob_id.substr(0, 2) + "/" +
+                                spooled->blob_id;
+  ASSERT_TRUE(std::filesystem::exists(blob_file));
+  MessageRecord m = **messages_->Find("m1");
+  m.id = "m3";
+  m.recipients.clear();
+  std::vector<QueueEntry> entries;
+  for (const char* to : {"a@example.net", "b@example.net", "c@other.example"}) {
+    entries.push_back(ReferenceQueueEntry(*spooled, "s@example.org", to, 100));
+    entries.back().message_id = "m3";
+  }
+  ASSERT_TRUE(messages_->InsertWithNotices(m, entries, {}, "").ok());
+  ASSERT_TRUE(queue_->Delete(entries[2].id, {}).ok());  // before it is claimed
+
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
+  EXPECT_EQ(runner.RunOnce(), 2);
+  EXPECT_EQ(target.calls, 1);  // one transaction, both recipients
+  EXPECT_EQ(target.last.recipients.size(), 2u);
+  EXPECT_EQ(target.last.content, mail);
+  EXPECT_FALSE(std::filesystem::exists(blob_file));
+  EXPECT_TRUE(queue_->SpentContent(10)->empty());
+  const QueueEntry done = **queue_->Find(entries[0].id);
+  EXPECT_TRUE(done.content_key.empty());
+  EXPECT_TRUE(done.content_blob.empty());
+}
+
+// An entry whose blob is missing waits and says why; nothing else is disturbed.
+TEST_F(DeliveryTest, ContentWhoseBlobIsGoneIsDeferredWithAReason) {
+  ASSERT_TRUE(queue_->Delete("q1", {}).ok());
+  auto spooled = SpoolQueueContent(*blobs_, key_, "Subject: x\r\n\r\nbody\r\n");
+  ASSERT_TRUE(spooled.ok());
+  ASSERT_TRUE(blobs_->Remove(spooled->blob_id).ok());
+  MessageRecord m = **messages_->Find("m1");
+  m.id = "m4";
+  m.recipients.clear();
+  QueueEntry q = ReferenceQueueEntry(*spooled, "s@example.org", "a@example.net", 100);
+  q.message_id = "m4";
+  ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
+  runner.RunOnce();
+  EXPECT_EQ(target.calls, 0);
+  const QueueEntry after = **queue_->Find(q.id);
+  EXPECT_EQ(after.state, QueueState::kDeferred);
+  EXPECT_EQ(after.last_error, "content is missing: its blob is gone");
 }
 
 // The recipient moves on with the delivery, in the transaction that records it: a
@@ -124,7 +182,7 @@ TEST_F(DeliveryTest, DeliveryMovesItsRecipientOnWithItsEvent) {
   ASSERT_TRUE(messages_->InsertWithNotices(m, {copy}, {}, "").ok());
 
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 2);
   EXPECT_EQ((**messages_->FindRecipient("r1")).status, RecipientStatus::kNoticeDelivered);
   EXPECT_EQ((**messages_->FindRecipient("r2")).status, RecipientStatus::kDelivered);
@@ -158,7 +216,7 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
   ASSERT_TRUE(queue_->Record({}, {primary, notice}, {}).ok());
 
   ScriptedTarget target(DeliveryReport::Outcome::kNoTls, "TLS could not be had: no STARTTLS");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 1);  // the standby entry is not due by itself
   EXPECT_TRUE(target.last.tls_required);
   auto replanned = **queue_->Find("tls1");
@@ -170,7 +228,7 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
   ASSERT_EQ(due.size(), 1u);  // the notice, and no DSN
   EXPECT_EQ(due[0].id, "notice1");
   ScriptedTarget mx(DeliveryReport::Outcome::kDelivered, "250 2.0.0 ok");
-  QueueRunner next({}, *queue_, mx, key_, clock_);
+  QueueRunner next({}, *queue_, *blobs_, mx, key_, clock_);
   EXPECT_EQ(next.RunOnce(), 1);
   EXPECT_FALSE(mx.last.tls_required);
   EXPECT_NE(mx.last.content.find("secure message"), std::string::npos);
@@ -187,7 +245,7 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
 // waits and tries again rather than ending with nothing after it.
 TEST_F(DeliveryTest, NoTlsForAnOrdinaryEntryIsADeferral) {
   ScriptedTarget target(DeliveryReport::Outcome::kNoTls, "TLS could not be had");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 1);
   auto entry = **queue_->Find("q1");
   EXPECT_EQ(entry.state, QueueState::kDeferred);
@@ -196,7 +254,7 @@ TEST_F(DeliveryTest, NoTlsForAnOrdinaryEntryIsADeferral) {
 
 TEST_F(DeliveryTest, SignsWhatLeavesAndSendsUnsignedWhenSigningFails) {
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   std::string seen;
   runner.SignWith([&](std::string_view content) -> Result<std::string> {
     seen = std::string(content);
@@ -223,7 +281,7 @@ TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {
   ScriptedTarget target(DeliveryReport::Outcome::kDeferred, "451 4.3.0 try later");
   QueueSettings settings;
   settings.max_age_seconds = 1000;
-  QueueRunner runner(settings, *queue_, target, key_, clock_);
+  QueueRunner runner(settings, *queue_, *blobs_, target, key_, clock_);
   runner.RunOnce();
   EXPECT_EQ(target.calls, 1);
   auto entry = **queue_->Find("q1");
@@ -260,7 +318,7 @@ TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {
 
 TEST_F(DeliveryTest, PermanentFailureBouncesWithDsnButNeverToTheNullSender) {
   ScriptedTarget target(DeliveryReport::Outcome::kBounced, "550 5.1.1 no such user");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   runner.RunOnce();
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kBounced);
   auto dsns = *queue_->Due(clock_.NowUnix(), 10);
@@ -286,7 +344,7 @@ TEST_F(DeliveryTest, NotifyNeverSuppressesTheDsn) {
   q.dsn = R"({"notify":"NEVER","orcpt":"","envid":""})";
   ASSERT_TRUE(queue_->Record({}, {q}, {}).ok());
   ScriptedTarget target(DeliveryReport::Outcome::kBounced, "550 5.1.1 no such user");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   runner.RunOnce();
   EXPECT_EQ(target.calls, 2);  // q1 and q: different content, two transactions
   EXPECT_EQ(queue_->Due(clock_.NowUnix(), 10)->size(), 1u);  // q1's DSN only
@@ -299,7 +357,7 @@ TEST_F(DeliveryTest, SameContentToOneDomainIsOneTransaction) {
     ASSERT_TRUE(queue_->Record({}, {q}, {}).ok());
   }
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   EXPECT_EQ(runner.RunOnce(), 4);
   EXPECT_EQ(target.calls, 2);  // example.net (q1, a, b) and other.test (c)
   EXPECT_EQ(runner.in_flight(), 0u);
@@ -313,14 +371,14 @@ TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
     void Deliver(OutboundMessage, Done) override {}
   } silent;
   {
-    QueueRunner runner({}, *queue_, silent, key_, clock_);
+    QueueRunner runner({}, *queue_, *blobs_, silent, key_, clock_);
     EXPECT_EQ(runner.RunOnce(), 1);
     EXPECT_EQ(runner.in_flight(), 1u);
     EXPECT_EQ(runner.RunOnce(), 0);  // not claimed twice
   }
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kInFlight);
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
-  QueueRunner runner({}, *queue_, target, key_, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   runner.Start();  // releases what was in flight; its thread delivers it
   for (int i = 0; i < 500 && (**queue_->Find("q1")).state != QueueState::kDelivered; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -332,7 +390,7 @@ TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
 TEST_F(DeliveryTest, WrongQueueKeyNeverDeliversGarbage) {
   auto outbox = NewOutboxTarget(dir_ + "/outbox");
   SecretBytes other = RandomSecret(32);
-  QueueRunner runner({}, *queue_, **outbox, other, clock_);
+  QueueRunner runner({}, *queue_, *blobs_, **outbox, other, clock_);
   runner.RunOnce();
   EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/outbox"));
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDeferred);

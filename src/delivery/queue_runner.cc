@@ -12,6 +12,7 @@
 #include "queue/queue_entry.h"
 #include "delivery/report.h"
 #include "delivery/smtp_wire.h"
+#include "store/blob_store.h"
 
 namespace sealpost {
 
@@ -42,10 +43,10 @@ std::string HeaderBlock(const std::string& content) {
 
 }  // namespace
 
-QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, DeliveryTarget& target,
-                         const SecretBytes& queue_key, const Clock& clock)
-    : settings_(std::move(settings)), queue_(queue), target_(target), queue_key_(queue_key),
-      clock_(clock), inbox_(std::make_shared<Inbox>()),
+QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& blobs,
+                         DeliveryTarget& target, const SecretBytes& queue_key, const Clock& clock)
+    : settings_(std::move(settings)), queue_(queue), blobs_(blobs), target_(target),
+      queue_key_(queue_key), clock_(clock), inbox_(std::make_shared<Inbox>()),
       worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1)) {
   inbox_->worker = &worker_;
 }
@@ -79,9 +80,35 @@ std::int64_t QueueRunner::Backoff(int attempts) const {
   return std::min(delay, settings_.max_retry_seconds);
 }
 
+void QueueRunner::RemoveSpentContent(std::int64_t now) {
+  last_sweep_ = now;
+  for (;;) {
+    auto spent = queue_.SpentContent(100);
+    if (!spent.ok()) {
+      spdlog::warn("queue: spent content not found: {}", spent.error().ToString());
+      return;
+    }
+    if (spent->empty()) return;
+    // Removed before forgotten: a crash in between finds them again.
+    for (const auto& id : *spent) {
+      if (auto removed = blobs_.Remove(id); !removed.ok()) {
+        spdlog::warn("queue: content blob {} not removed: {}", id, removed.error().ToString());
+        return;
+      }
+    }
+    if (auto forgotten = queue_.ForgetContent(*spent); !forgotten.ok()) {
+      spdlog::warn("queue: spent content not forgotten: {}", forgotten.error().ToString());
+      return;
+    }
+    if (spent->size() < 100) return;
+  }
+}
+
 int QueueRunner::RunOnce() {
   const std::int64_t now = clock_.NowUnix();
   Record(now);
+  // Content whose entries ended some other way (retracted, deleted by an administrator).
+  if (now - last_sweep_ >= kSweepSeconds) RemoveSpentContent(now);
   int room = settings_.max_in_flight - static_cast<int>(in_flight_.size());
   if (room <= 0) return 0;
   auto due = queue_.Claim(now, room, now + settings_.lease_seconds);
@@ -93,17 +120,32 @@ int QueueRunner::RunOnce() {
   // Same sender, same recipient domain, same content: one transaction (up to a limit).
   std::map<std::string, std::vector<OutboundMessage>> groups;
   std::vector<QueueUpdate> unreadable;
+  std::map<std::string, std::string> blobs_read;  // content shared by entries: read once
   for (QueueEntry& entry : *due) {
-    auto content = BoxOpen(queue_key_, entry.sealed_content, QueueContentAad(entry.id));
+    Result<std::string> content = std::string();
+    auto read = blobs_read.find(entry.content_blob);
+    if (!entry.content_blob.empty() && read != blobs_read.end()) {
+      content = read->second;
+    } else {
+      content = OpenQueueContent(blobs_, queue_key_, entry);
+      if (content.ok() && !entry.content_blob.empty()) blobs_read[entry.content_blob] = *content;
+    }
     entry.sealed_content.clear();
+    entry.content_key.clear();
     if (!content.ok()) {
       spdlog::error("queue {}: content cannot be opened: {}", entry.id, content.error().ToString());
       unreadable.push_back({entry.id, QueueState::kDeferred, now + Backoff(entry.attempts),
-                            "content cannot be opened with this node's queue key", ""});
+                            content.error().code == ErrorCode::kNotFound
+                                ? "content is missing: its blob is gone"
+                                : "content cannot be opened with this node's queue key",
+                            ""});
       continue;
     }
+    // Same content: the same blob, or inline content with the same digest.
+    const std::string same = entry.content_blob.empty() ? HexEncode(Sha256(*content))
+                                                        : "blob " + entry.content_blob;
     auto& list = groups[entry.mail_from + '\n' + delivery::DomainOf(entry.rcpt_to) + '\n' +
-                        HexEncode(Sha256(*content)) + (entry.tls_required ? "\ntls" : "")];
+                        same + (entry.tls_required ? "\ntls" : "")];
     if (list.empty() || list.back().recipients.size() >= settings_.max_recipients_per_transaction) {
       list.push_back({entry.mail_from, {}, *content, entry.tls_required});
     }
@@ -111,6 +153,7 @@ int QueueRunner::RunOnce() {
     in_flight_[entry.id] = Pending{entry, HeaderBlock(*content)};
     WipeMemory(content->data(), content->size());
   }
+  for (auto& [id, content] : blobs_read) WipeMemory(content.data(), content.size());
   if (!unreadable.empty()) (void)queue_.Record(unreadable, {}, {});
   for (auto& [key, messages] : groups) {
     for (auto& message : messages) {
@@ -244,6 +287,7 @@ void QueueRunner::Record(std::int64_t now) {
     if (auto scrubbed = queue_.ScrubDeleted(); !scrubbed.ok()) {
       spdlog::warn("queue: deleted content not scrubbed yet: {}", scrubbed.error().ToString());
     }
+    RemoveSpentContent(now);
   }
 }
 

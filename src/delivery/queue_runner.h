@@ -24,6 +24,8 @@
 
 namespace sealpost {
 
+class BlobStore;
+
 struct QueueSettings {
   std::int64_t max_age_seconds = 5 * 86400;  // then expired, and a DSN
   std::int64_t first_retry_seconds = 60;     // doubled after each attempt
@@ -37,8 +39,9 @@ struct QueueSettings {
 
 class QueueRunner {
  public:
-  QueueRunner(QueueSettings settings, QueueStore& queue, DeliveryTarget& target,
-              const SecretBytes& queue_key, const Clock& clock);
+  // `blobs`: where content kept once for many entries lives (queue/queue_entry.h).
+  QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& blobs,
+              DeliveryTarget& target, const SecretBytes& queue_key, const Clock& clock);
   ~QueueRunner();
 
   // Entries this node had in flight when it stopped are due again, then the thread starts.
@@ -68,16 +71,21 @@ class QueueRunner {
   };
 
   void Record(std::int64_t now);
+  // Removes content blobs no entry needs any more.
+  void RemoveSpentContent(std::int64_t now);
+  static constexpr std::int64_t kSweepSeconds = 60;
   std::int64_t Backoff(int attempts) const;
 
   const QueueSettings settings_;
   QueueStore& queue_;
+  BlobStore& blobs_;
   DeliveryTarget& target_;
   const SecretBytes& queue_key_;
   const Clock& clock_;
   SignFn sign_;
   std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
   std::map<std::string, Pending> in_flight_;  // the runner's thread only
+  std::int64_t last_sweep_ = 0;               // the runner's thread only
   PollingWorker worker_;  // last: its thread uses everything above
 };
 

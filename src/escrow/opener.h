@@ -10,7 +10,7 @@
 #include "base/result.h"
 #include "base/secret.h"
 #include "escrow/manifest.h"
-#include "escrow/sealed_blob.h"
+#include "store/sealed_blob.h"
 #include "store/blob_store.h"
 #include "store/records.h"
 #include "store/stores.h"

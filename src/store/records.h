@@ -137,7 +137,15 @@ struct QueueEntry {
   std::string recipient_id;
   std::string mail_from;
   std::string rcpt_to;
-  std::string sealed_content;    // the RFC 5322 message, boxed under the queue key
+  // The RFC 5322 message, boxed under the queue key (bound to the entry's id); or, for
+  // content shared by many entries or large, empty and kept once in a sealed blob:
+  // `content_blob` names it and `content_key` is its data key boxed under the queue key
+  // (bound to the blob). Both go when the entry ends; the blob goes with the last key.
+  // List and ForMessage load neither; Claim loads inline content (small by
+  // construction) and the blob's name and key, never the blob.
+  std::string sealed_content;
+  std::string content_blob;
+  std::string content_key;
   QueueState state = QueueState::kQueued;
   int attempts = 0;
   std::int64_t next_attempt_at = 0;
@@ -361,6 +369,10 @@ struct UserBookRecord {
 // The AAD that binds a queue entry's sealed content to that entry.
 inline std::string QueueContentAad(const std::string& queue_id) {
   return "sealpost/queue/v1|" + queue_id;
+}
+// The AAD that binds a content blob's boxed key to that blob, and the blob's label.
+inline std::string QueueBlobAad(const std::string& blob_id) {
+  return "sealpost/queue-blob/v1|" + blob_id;
 }
 
 }  // namespace sealpost

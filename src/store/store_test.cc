@@ -51,7 +51,7 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
   auto messages = sqlite::NewMessageStore(*db_);
   auto queue = sqlite::NewQueueStore(*db_);
   QueueEntry q{"q1", "msg1", "rcpt1", "a@example.org", "b@example.net", "content",
-               QueueState::kQueued, 0, 100, 100, "", "", "", false, ""};
+               "", "", QueueState::kQueued, 0, 100, 100, "", "", "", false, ""};
   EventRecord e{0, "msg1", "rcpt1", "accepted", 100, "127.0.0.1", ""};
   ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {q}, {e}, "").ok());
 

@@ -257,6 +257,10 @@ class QueueStore {
   // Makes the content that final states deleted unrecoverable from the store's files
   // too (a delivered notice carries its link secret under a key the server holds).
   virtual Status ScrubDeleted() = 0;
+  // Content blobs no entry holds a key to any more (every entry that referred to one
+  // has ended), at most `limit`: the caller removes the blobs, then forgets them.
+  virtual Result<std::vector<std::string>> SpentContent(int limit) = 0;
+  virtual Status ForgetContent(const std::vector<std::string>& blob_ids) = 0;
   // After a restart: what this node had in flight is due again now. Returns how many.
   virtual Result<int> ReleaseInFlight(std::int64_t now) = 0;
   virtual Result<std::optional<QueueEntry>> Find(const std::string& id) = 0;

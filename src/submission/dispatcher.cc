@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -10,6 +12,7 @@
 #include "escrow/answer_keys.h"
 #include "mime/notice.h"
 #include "policy/signing_identities.h"
+#include "store/blob_store.h"
 #include "submission/encrypted_copy.h"
 
 namespace sealpost::submission {
@@ -35,6 +38,17 @@ struct Wipe {
   ~Wipe() { WipeMemory(s.data(), s.size()); }
 };
 
+// Content blobs this dispatch wrote: removed again unless the message commits.
+struct SpooledBlobs {
+  BlobStore& blobs;
+  std::vector<std::string> ids;
+  bool committed = false;
+  ~SpooledBlobs() {
+    if (committed) return;
+    for (const auto& id : ids) (void)blobs.Remove(id);
+  }
+};
+
 }  // namespace
 
 Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
@@ -55,11 +69,24 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     return it == d.dsn_by_address.end() ? std::string() : it->second;
   };
 
+  // Content that `uses` entries carry: in each while that stays small, otherwise
+  // written once and referred to (queue/queue_entry.h).
+  SpooledBlobs spooled{blobs_};
+  auto spool = [&](std::string_view content,
+                   std::size_t uses) -> Result<std::optional<SpooledContent>> {
+    if (content.size() * uses <= kInlineQueueBytes) return std::optional<SpooledContent>();
+    auto written = SpoolQueueContent(blobs_, queue_key_, content);
+    if (!written.ok()) return std::move(written).error();
+    spooled.ids.push_back(written->blob_id);
+    return std::optional<SpooledContent>(std::move(*written));
+  };
+
   // Everyone who gets mail other than an escrow notice is recorded with the message, with
-  // the queue entry of what reaches them.
+  // the queue entry of what reaches them: `content` itself, or `shared` when spooled.
   auto add = [&](const std::string& address, const std::string& kind, const std::string& method,
                  const std::string& trace, const std::string& mail_from,
                  const std::string& rcpt_to, std::string_view content,
+                 const std::optional<SpooledContent>& shared,
                  bool standby) -> Result<QueueEntry*> {
     RecipientRecord record;
     record.id = NewId();
@@ -68,7 +95,8 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     record.method = method;
     record.status = standby ? RecipientStatus::kStandby : RecipientStatus::kQueued;
     record.trace = trace;
-    auto q = SealQueueEntry(queue_key_, mail_from, rcpt_to, content, now);
+    auto q = shared ? Result<QueueEntry>(ReferenceQueueEntry(*shared, mail_from, rcpt_to, now))
+                    : SealQueueEntry(queue_key_, mail_from, rcpt_to, content, now);
     if (!q.ok()) return std::move(q).error();
     q->recipient_id = record.id;
     // A notice about a failure goes to the sender: no delivery they asked to hear about.
@@ -93,15 +121,19 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     if (!rendered.ok()) return std::move(rendered).error();
     mail = std::move(*rendered);
   }
+  // Everyone who gets the message as it is shares one copy of it.
+  auto shared = spool(mail, plan.direct.size() + plan.send_plain.size());
+  if (!shared.ok()) return std::move(shared).error();
   // TLS-only copies first: their fallbacks, in standby, refer to them by queue id.
   for (const auto& r : plan.direct) {
-    auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, mail, false);
+    auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, mail, *shared, false);
     if (!q.ok()) return std::move(q).error();
     (*q)->tls_required = r.tls_required();
     if (r.tls_required()) extras.tls_only_ids[AsciiLower(r.address)] = (*q)->id;
   }
   for (const auto& r : plan.send_plain) {
-    auto q = add(r.address, r.kind, "send-plain", r.trace, m.from, r.address, mail, false);
+    auto q = add(r.address, r.kind, "send-plain", r.trace, m.from, r.address, mail, *shared,
+                 false);
     if (!q.ok()) return std::move(q).error();
   }
   if (!plan.encrypted.empty()) {
@@ -110,8 +142,9 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     for (const auto& r : plan.encrypted) {
       auto copy = EncryptedCopy(mail, r, *signers, now);
       if (!copy.ok()) return std::move(copy).error();
-      Wipe wipe_copy{*copy};
-      auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, *copy, r.standby);
+      auto own = spool(*copy, 1);
+      if (!own.ok()) return std::move(own).error();
+      auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, *copy, *own, r.standby);
       if (!q.ok()) return std::move(q).error();
     }
   }
@@ -137,7 +170,7 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     }
     auto text = notice_to_sender({&r});
     if (!text.ok()) return std::move(text).error();
-    auto q = add(r.address, r.kind, "bounce", r.trace, "", m.from, *text, true);
+    auto q = add(r.address, r.kind, "bounce", r.trace, "", m.from, *text, std::nullopt, true);
     if (!q.ok()) return std::move(q).error();
   }
   if (!bounced_now.empty()) {
@@ -193,6 +226,7 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   auto submitted = escrow_.Submit(std::move(d.draft), input, client, std::move(extras));
   for (auto& r : input.recipients) WipeMemory(r.answer.data(), r.answer.size());
   if (!submitted.ok()) return submitted;
+  spooled.committed = true;
   spdlog::info("message {}: {} escrow, {} direct, {} end-to-end encrypted, {} plain, {} bounced",
                submitted->message_id, plan.recipients.size(), plan.direct.size(),
                plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());

@@ -25,6 +25,7 @@
 
 namespace sealpost {
 class AnswerKeys;
+class BlobStore;
 }
 namespace sealpost::policy {
 class SigningIdentities;
@@ -69,10 +70,11 @@ class Dispatcher {
  public:
   // `answer_keys`: answers the server keeps (address books, default questions) are
   // stretched once there; null: every message stretches its own.
+  // `blobs`: where content kept once for many queue entries is written.
   Dispatcher(DispatchSettings settings, EscrowService& escrow,
-             policy::SigningIdentities& identities, const SecretBytes& queue_key,
-             const Clock& clock, const AnswerKeys* answer_keys)
-      : settings_(std::move(settings)), escrow_(escrow), identities_(identities),
+             policy::SigningIdentities& identities, BlobStore& blobs,
+             const SecretBytes& queue_key, const Clock& clock, const AnswerKeys* answer_keys)
+      : settings_(std::move(settings)), escrow_(escrow), identities_(identities), blobs_(blobs),
         queue_key_(queue_key), clock_(clock), answer_keys_(answer_keys) {}
 
   // Carries out `d.plan`. The plan must be complete: no recipient left needing a
@@ -83,6 +85,7 @@ class Dispatcher {
   DispatchSettings settings_;
   EscrowService& escrow_;
   policy::SigningIdentities& identities_;
+  BlobStore& blobs_;
   const SecretBytes& queue_key_;
   const Clock& clock_;
   const AnswerKeys* answer_keys_;

@@ -13,6 +13,7 @@
 #include "escrow/answer_keys.h"
 #include "escrow/escrow_service.h"
 #include "policy/signing_identities.h"
+#include "queue/queue_entry.h"
 #include "store/sqlite/stores.h"
 #include "submission/dispatcher.h"
 
@@ -45,7 +46,7 @@ class DispatcherTest : public ::testing::Test {
     DispatchSettings ds;
     ds.organisation = "Clinic";
     ds.notice_from = "notices@clinic.test";
-    dispatcher_.emplace(ds, *escrow_, *identities_, keys_->queue(), clock_, &*answer_keys_);
+    dispatcher_.emplace(ds, *escrow_, *identities_, *blobs_, keys_->queue(), clock_, &*answer_keys_);
     message_.from = "dr@clinic.test";
     message_.subject = "Results";
     message_.text = "All fine.";
@@ -60,7 +61,7 @@ class DispatcherTest : public ::testing::Test {
     d.draft = escrow_->BeginDraft();
     d.render = [this]() -> Result<std::string> {
       ++renders_;
-      return std::string("From: dr@clinic.test\r\nSubject: Results\r\n\r\nAll fine.\r\n");
+      return rendered_;
     };
     return d;
   }
@@ -111,6 +112,7 @@ class DispatcherTest : public ::testing::Test {
   std::optional<AnswerKeys> answer_keys_;
   std::optional<Dispatcher> dispatcher_;
   Submission message_;
+  std::string rendered_ = "From: dr@clinic.test\r\nSubject: Results\r\n\r\nAll fine.\r\n";
   int renders_ = 0;
 };
 
@@ -162,7 +164,8 @@ TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
     if (q.rcpt_to == "dr@clinic.test") {
       ++notices_to_sender;
       EXPECT_EQ(q.mail_from, "");  // the null sender: a notice about a failure cannot loop
-      auto text = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+      auto text = *BoxOpen(keys_->queue(), (*queue_->Find(q.id))->sealed_content,
+                           QueueContentAad(q.id));
       EXPECT_NE(text.find("dan@x.test"), std::string::npos);
       EXPECT_NE(text.find("eve@x.test"), std::string::npos);
       EXPECT_EQ(text.find("All fine"), std::string::npos);
@@ -211,6 +214,62 @@ TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
   EXPECT_EQ(renders_, 0);
   EXPECT_FALSE((*messages_->Find(sent->message_id))->manifest_blob.empty());
+  EXPECT_EQ(BlobFiles(), 1u);
+}
+
+// A message for many is kept once: twenty recipients of a 10 KiB message share one
+// sealed blob, their entries holding its key and no content; listings load neither.
+// A short message to one recipient stays in its entry. A dispatch that fails after
+// writing a blob removes it.
+TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
+  rendered_ = "From: dr@clinic.test\r\nSubject: Results\r\n\r\n" + std::string(10 * 1024, 'x') +
+              "\r\n";
+  policy::RecipientPlan plan;
+  for (int i = 0; i < 20; ++i) {
+    plan.direct.push_back({"p" + std::to_string(i) + "@plain.test", "to", "standard", "rule"});
+  }
+  auto sent = dispatcher_->Send(For(std::move(plan)));
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  EXPECT_EQ(BlobFiles(), 1u);
+  auto entries = *queue_->ForMessage(sent->message_id);
+  ASSERT_EQ(entries.size(), 20u);
+  std::set<std::string> blobs;
+  for (const auto& q : entries) {
+    blobs.insert(q.content_blob);
+    EXPECT_TRUE(q.sealed_content.empty());
+    EXPECT_TRUE(q.content_key.empty());  // a listing loads no key either
+  }
+  ASSERT_EQ(blobs.size(), 1u);
+  ASSERT_FALSE(blobs.begin()->empty());
+  const QueueEntry full = **queue_->Find(entries[0].id);
+  EXPECT_TRUE(full.sealed_content.empty());
+  EXPECT_FALSE(full.content_key.empty());
+  EXPECT_EQ(*OpenQueueContent(*blobs_, keys_->queue(), full), rendered_);
+  QueueEntry other_key = full;  // the key is bound to its blob
+  other_key.content_blob = NewId();
+  EXPECT_FALSE(OpenQueueContent(*blobs_, keys_->queue(), other_key).ok());
+
+  rendered_ = "From: dr@clinic.test\r\nSubject: Short\r\n\r\nfine\r\n";
+  policy::RecipientPlan one;
+  one.direct.push_back({"ben@plain.test", "to", "standard", "rule"});
+  sent = dispatcher_->Send(For(std::move(one)));
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  const QueueEntry small = **queue_->Find((*queue_->ForMessage(sent->message_id))[0].id);
+  EXPECT_TRUE(small.content_blob.empty());
+  EXPECT_EQ(*OpenQueueContent(*blobs_, keys_->queue(), small), rendered_);
+  EXPECT_EQ(BlobFiles(), 1u);
+
+  // The copy for the PGP recipient cannot be made: nothing is recorded, and the blob
+  // the plain recipients would have shared is gone again.
+  rendered_ = "From: dr@clinic.test\r\nSubject: Big\r\n\r\n" + std::string(100 * 1024, 'y') +
+              "\r\n";
+  policy::RecipientPlan failing;
+  failing.direct.push_back({"ben@plain.test", "to", "standard", "rule"});
+  failing.encrypted.push_back({"gil@pgp.test", "to", "pgp", "not an OpenPGP key", false, "k"});
+  Dispatch d = For(std::move(failing));
+  const std::string failed_id = d.draft->message_id();
+  EXPECT_FALSE(dispatcher_->Send(std::move(d)).ok());
+  EXPECT_FALSE(messages_->Find(failed_id)->has_value());
   EXPECT_EQ(BlobFiles(), 1u);
 }
 

@@ -59,7 +59,7 @@ class SubmissionTest : public ::testing::Test {
     DispatchSettings ds;
     ds.organisation = "Clinic";
     ds.notice_from = "notices@clinic.test";
-    dispatcher_.emplace(ds, *escrow_, *identities_, keys_->queue(), clock_, nullptr);
+    dispatcher_.emplace(ds, *escrow_, *identities_, *blobs_, keys_->queue(), clock_, nullptr);
     processor_.emplace(ps, *inbound_, *escrow_, *planner_, *dispatcher_, *directory_,
                        keys_->queue(), clock_, nullptr);
     spool_.emplace(*inbound_, keys_->queue(), clock_, nullptr);

@@ -329,6 +329,15 @@ CREATE TABLE answer_keys (
   created_at INTEGER NOT NULL
 );
 )sql",
+    // 23: content kept once (issue 19): entries that share a message refer to one sealed
+    // blob; each holds the blob's key boxed under the queue key, removed when it ends.
+    // Blobs whose last entry was deleted outright wait in spent_content for removal.
+    R"sql(
+ALTER TABLE queue ADD COLUMN content_blob TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue ADD COLUMN content_key BLOB;
+CREATE INDEX queue_by_content ON queue(content_blob) WHERE content_blob != '';
+CREATE TABLE spent_content (blob_id TEXT PRIMARY KEY);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

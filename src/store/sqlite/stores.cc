@@ -136,12 +136,13 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
 Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
   return Statement(db, "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
                        "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
-                       "dsn, tls_required, standby_for) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                       "dsn, tls_required, standby_for, content_blob, content_key) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .Bind(1, q.id).Bind(2, q.message_id).Bind(3, q.recipient_id).Bind(4, q.mail_from)
       .Bind(5, q.rcpt_to).BindBlob(6, q.sealed_content).Bind(7, QueueStateName(q.state))
       .Bind(8, std::int64_t{q.attempts}).Bind(9, q.next_attempt_at).Bind(10, q.created_at)
       .Bind(11, q.last_error).Bind(12, q.dsn).Bind(13, std::int64_t{q.tls_required})
-      .Bind(14, q.standby_for).Run();
+      .Bind(14, q.standby_for).Bind(15, q.content_blob).BindBlob(16, q.content_key).Run();
 }
 
 // Queue entries, then events: what a transaction adds beside its own change.
@@ -185,7 +186,7 @@ Status SettleStandbys(sqlite3* db, const std::string& primary_id, bool replanned
                                   kStandbyRecipients)
                     .Bind(1, primary_id).Run();
   if (!status.ok()) return status;
-  return Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL "
+  return Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL, content_key = NULL "
                        "WHERE standby_for = ? AND state = 'standby'")
       .Bind(1, primary_id).Run();
 }
@@ -461,7 +462,7 @@ class SqliteMessageStore final : public MessageStore {
               .Run();
       if (!s.ok()) return s;
       // What has not left yet never will: notices to a dead link, unsent copies.
-      s = Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL "
+      s = Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL, content_key = NULL "
                         "WHERE message_id = ? AND state IN ('queued', 'deferred', 'standby')")
               .Bind(1, message_id).Run();
       if (!s.ok()) return s;
@@ -616,7 +617,7 @@ class SqliteQueueStore final : public QueueStore {
         auto status = Statement(db, final_state
                                         ? "UPDATE queue SET state = ?, attempts = attempts + 1, "
                                           "next_attempt_at = ?, last_error = ?, report = ?, "
-                                          "sealed_content = NULL WHERE id = ?"
+                                          "sealed_content = NULL, content_key = NULL WHERE id = ?"
                                         : "UPDATE queue SET state = ?, attempts = attempts + 1, "
                                           "next_attempt_at = ?, last_error = ?, report = ? "
                                           "WHERE id = ?")
@@ -635,6 +636,39 @@ class SqliteQueueStore final : public QueueStore {
   }
 
   Status ScrubDeleted() override { return db_.Checkpoint(); }
+
+  Result<std::vector<std::string>> SpentContent(int limit) override {
+    std::vector<std::string> out;
+    auto status = db_.Read([&](sqlite3* db) -> Status {
+      Statement s(db, "SELECT content_blob FROM queue WHERE content_blob != '' "
+                      "GROUP BY content_blob HAVING COUNT(content_key) = 0 "
+                      "UNION SELECT blob_id FROM spent_content LIMIT ?");
+      s.Bind(1, std::int64_t{limit});
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out.push_back(s.Text(0));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+  Status ForgetContent(const std::vector<std::string>& blob_ids) override {
+    return db_.Transaction([&](sqlite3* db) -> Status {
+      for (const auto& id : blob_ids) {
+        auto status = Statement(db, "UPDATE queue SET content_blob = '' WHERE content_blob = ? "
+                                    "AND content_key IS NULL")
+                          .Bind(1, id).Run();
+        if (status.ok()) {
+          status = Statement(db, "DELETE FROM spent_content WHERE blob_id = ?").Bind(1, id).Run();
+        }
+        if (!status.ok()) return status;
+      }
+      return OkStatus();
+    });
+  }
 
   Result<int> ReleaseInFlight(std::int64_t now) override {
     int released = 0;
@@ -658,17 +692,17 @@ class SqliteQueueStore final : public QueueStore {
 
   Result<std::vector<QueueEntry>> ForMessage(const std::string& message_id) override {
     return Select("WHERE message_id = ? ORDER BY created_at, id",
-                  [&](Statement& s) { s.Bind(1, message_id); });
+                  [&](Statement& s) { s.Bind(1, message_id); }, kSummaryColumns);
   }
 
   Result<std::vector<QueueEntry>> List(std::optional<QueueState> state, int limit) override {
     if (state) {
       return Select("WHERE state = ? ORDER BY created_at DESC, id LIMIT ?", [&](Statement& s) {
         s.Bind(1, QueueStateName(*state)).Bind(2, std::int64_t{limit});
-      });
+      }, kSummaryColumns);
     }
     return Select("ORDER BY created_at DESC, id LIMIT ?",
-                  [&](Statement& s) { s.Bind(1, std::int64_t{limit}); });
+                  [&](Statement& s) { s.Bind(1, std::int64_t{limit}); }, kSummaryColumns);
   }
 
   Status RetryNow(const std::string& id, std::int64_t now) override {
@@ -689,19 +723,27 @@ class SqliteQueueStore final : public QueueStore {
 
   Status Delete(const std::string& id, const EventRecord& event) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
-      Statement find(db, "SELECT state, message_id FROM queue WHERE id = ?");
+      Statement find(db, "SELECT state, message_id, content_blob FROM queue WHERE id = ?");
       find.Bind(1, id);
       auto row = find.Step();
       if (!row.ok()) return std::move(row).error();
       if (!*row) return MakeError(ErrorCode::kNotFound, "no queue entry " + id);
       std::string state = find.Text(0);
       std::string message_id = find.Text(1);
+      std::string blob = find.Text(2);
       if (state != "queued" && state != "deferred") {
         return MakeError(ErrorCode::kFailedPrecondition,
                          "queue entry " + id + " is " + state + " (only queued or deferred "
                          "entries can be deleted)");
       }
       auto deleted = Statement(db, "DELETE FROM queue WHERE id = ?").Bind(1, id).Run();
+      // Its content goes with the last entry that refers to it.
+      if (deleted.ok() && !blob.empty()) {
+        deleted = Statement(db, "INSERT OR IGNORE INTO spent_content (blob_id) SELECT ? WHERE "
+                                "NOT EXISTS (SELECT 1 FROM queue WHERE content_blob = ? AND "
+                                "content_key IS NOT NULL)")
+                      .Bind(1, blob).Bind(2, blob).Run();
+      }
       // Whatever stood by for it is not needed either.
       if (deleted.ok()) deleted = SettleStandbys(db, id, /*replanned=*/false, 0);
       if (!deleted.ok() || message_id.empty()) return deleted;
@@ -712,10 +754,16 @@ class SqliteQueueStore final : public QueueStore {
   }
 
  private:
+  // Every column; the summary leaves the content and its key out (a delivery report
+  // or a listing needs neither).
   static constexpr const char* kColumns =
       "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, state, "
       "attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required, "
-      "standby_for FROM queue ";
+      "standby_for, content_blob, content_key FROM queue ";
+  static constexpr const char* kSummaryColumns =
+      "SELECT id, message_id, recipient_id, mail_from, rcpt_to, X'', state, "
+      "attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required, "
+      "standby_for, content_blob, X'' FROM queue ";
   static constexpr const char* kDue =
       "state IN ('queued', 'deferred', 'in_flight') AND next_attempt_at <= ?";
 
@@ -743,15 +791,18 @@ class SqliteQueueStore final : public QueueStore {
       q.report = s.Text(12);
       q.tls_required = s.Int(13) != 0;
       q.standby_for = s.Text(14);
+      q.content_blob = s.Text(15);
+      q.content_key = s.Text(16);
       out.push_back(std::move(q));
     }
   }
 
   template <typename BindFn>
-  Result<std::vector<QueueEntry>> Select(const std::string& where, BindFn bind) {
+  Result<std::vector<QueueEntry>> Select(const std::string& where, BindFn bind,
+                                         const char* columns = kColumns) {
     Result<std::vector<QueueEntry>> out = std::vector<QueueEntry>();
     auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, std::string(kColumns) + where);
+      Statement s(db, std::string(columns) + where);
       bind(s);
       out = ReadAll(s);
       return OkStatus();

@@ -1,4 +1,4 @@
-#include "escrow/sealed_blob.h"
+#include "store/sealed_blob.h"
 
 namespace sealpost {
 
