@@ -222,7 +222,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   runner_ptr = &runner;
   // DKIM: mail from a domain with keys (sealpost admin dkim create) leaves signed.
   dkim::DomainSigner dkim_signer(*org, keys->metadata(), clock);
-  runner.SignWith([&dkim_signer](std::string_view content) { return dkim_signer.Sign(content); });
+  runner.SignWith([&dkim_signer](std::string_view header, const std::string& body_hash) {
+    return dkim_signer.SignHeader(header, body_hash);
+  });
 
   // TLS reports (RFC 8460): tallies kept in the store every few seconds; each day's
   // reports queued once the day is over.

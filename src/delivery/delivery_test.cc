@@ -12,6 +12,7 @@
 #include "crypto/random.h"
 #include "queue/queue_entry.h"
 #include "delivery/queue_runner.h"
+#include "dkim/dkim.h"
 #include "store/blob_store.h"
 #include "store/sqlite/stores.h"
 
@@ -25,6 +26,8 @@ class ScriptedTarget final : public DeliveryTarget {
       : outcome_(outcome), reply_(std::move(reply)) {}
   void Deliver(OutboundMessage m, Done done) override {
     ++calls;
+    text = m.prefix + *ReadQueueContent(*m.content);
+    EXPECT_EQ(m.size, text.size());
     last = m;
     std::vector<RecipientResult> results;
     for (const auto& r : m.recipients) {
@@ -38,6 +41,7 @@ class ScriptedTarget final : public DeliveryTarget {
   }
   int calls = 0;
   OutboundMessage last;
+  std::string text;  // the last message as it left
 
  private:
   DeliveryReport::Outcome outcome_;
@@ -134,7 +138,7 @@ TEST_F(DeliveryTest, ContentKeptOnceLeavesOnceAndGoesWithItsLastEntry) {
   EXPECT_EQ(runner.RunOnce(), 2);
   EXPECT_EQ(target.calls, 1);  // one transaction, both recipients
   EXPECT_EQ(target.last.recipients.size(), 2u);
-  EXPECT_EQ(target.last.content, mail);
+  EXPECT_EQ(target.text, mail);
   EXPECT_FALSE(std::filesystem::exists(blob_file));
   EXPECT_TRUE(queue_->SpentContent(10)->empty());
   const QueueEntry done = **queue_->Find(entries[0].id);
@@ -231,7 +235,7 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
   QueueRunner next({}, *queue_, *blobs_, mx, key_, clock_);
   EXPECT_EQ(next.RunOnce(), 1);
   EXPECT_FALSE(mx.last.tls_required);
-  EXPECT_NE(mx.last.content.find("secure message"), std::string::npos);
+  EXPECT_NE(mx.text.find("secure message"), std::string::npos);
   EXPECT_EQ((**queue_->Find("notice1")).state, QueueState::kDelivered);
   auto events = *sqlite::NewEventStore(*db_)->ForMessage("m1");
   auto replan = std::find_if(events.begin(), events.end(),
@@ -255,25 +259,27 @@ TEST_F(DeliveryTest, NoTlsForAnOrdinaryEntryIsADeferral) {
 TEST_F(DeliveryTest, SignsWhatLeavesAndSendsUnsignedWhenSigningFails) {
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
   QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
-  std::string seen;
-  runner.SignWith([&](std::string_view content) -> Result<std::string> {
-    seen = std::string(content);
+  std::string seen_header, seen_hash;
+  runner.SignWith([&](std::string_view header, const std::string& body_hash) -> Result<std::string> {
+    seen_header = std::string(header);
+    seen_hash = body_hash;
     return std::string("DKIM-Signature: v=1; b=x\r\n");
   });
   EXPECT_EQ(runner.RunOnce(), 1);
-  EXPECT_EQ(seen, "Subject: hi\r\n\r\nbody\r\n");
-  EXPECT_EQ(target.last.content, "DKIM-Signature: v=1; b=x\r\nSubject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ(seen_header, "Subject: hi\r\n");
+  EXPECT_EQ(seen_hash, dkim::BodyHash("body\r\n", dkim::Canon::kRelaxed));
+  EXPECT_EQ(target.text, "DKIM-Signature: v=1; b=x\r\nSubject: hi\r\n\r\nbody\r\n");
 
   QueueEntry again = **queue_->Find("q1");
   again.id = "q2";
   again.state = QueueState::kQueued;
   again.sealed_content = *BoxSeal(key_, "Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q2"));
   ASSERT_TRUE(queue_->Record({}, {again}, {}).ok());
-  runner.SignWith([](std::string_view) -> Result<std::string> {
+  runner.SignWith([](std::string_view, const std::string&) -> Result<std::string> {
     return MakeError(ErrorCode::kInternal, "key cannot be opened");
   });
   EXPECT_EQ(runner.RunOnce(), 1);
-  EXPECT_EQ(target.last.content, "Subject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ(target.text, "Subject: hi\r\n\r\nbody\r\n");
   EXPECT_EQ((**queue_->Find("q2")).state, QueueState::kDelivered);
 }
 

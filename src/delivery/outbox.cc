@@ -35,20 +35,26 @@ class OutboxTarget final : public DeliveryTarget {
   Status File(const OutboundMessage& m, const OutboundRecipient& r) {
     std::string name = std::to_string(std::time(nullptr)) + "-" + r.queue_id + ".eml";
     std::string tmp = dir_ + "/." + name + ".tmp";
-    std::string content = "X-Sealpost-Envelope-From: <" + m.mail_from + ">\r\n" +
-                          "X-Sealpost-Envelope-To: <" + r.address + ">\r\n" + m.content;
+    auto content = m.content->Open();
+    if (!content.ok()) return std::move(content).error();
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return Fail("create " + tmp);
-    std::string_view rest = content;
-    while (!rest.empty()) {
-      ssize_t n = ::write(fd, rest.data(), rest.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return Fail("write " + tmp);
+    auto give_up = [&](const std::string& what) {
+      Error error = Fail(what);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return error;
+    };
+    std::string piece = "X-Sealpost-Envelope-From: <" + m.mail_from + ">\r\n" +
+                        "X-Sealpost-Envelope-To: <" + r.address + ">\r\n" + m.prefix;
+    for (bool more = true; more;) {
+      if (!WriteAll(fd, piece)) return give_up("write " + tmp);
+      auto next = (*content)->Next(piece);
+      if (!next.ok()) {
+        (void)give_up("read");
+        return std::move(next).error();
       }
-      rest.remove_prefix(static_cast<std::size_t>(n));
+      more = *next;
     }
     bool synced = ::fsync(fd) == 0;
     ::close(fd);
@@ -57,6 +63,16 @@ class OutboxTarget final : public DeliveryTarget {
       return Fail("store " + name);
     }
     return OkStatus();
+  }
+
+  static bool WriteAll(int fd, std::string_view rest) {
+    while (!rest.empty()) {
+      ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
   }
 
   static Error Fail(const std::string& what) {

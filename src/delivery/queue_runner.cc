@@ -12,6 +12,7 @@
 #include "queue/queue_entry.h"
 #include "delivery/report.h"
 #include "delivery/smtp_wire.h"
+#include "dkim/dkim.h"
 #include "store/blob_store.h"
 
 namespace sealpost {
@@ -36,9 +37,53 @@ struct QueueRunner::Inbox {
 
 namespace {
 
-std::string HeaderBlock(const std::string& content) {
-  auto end = content.find("\r\n\r\n");
-  return end == std::string::npos ? content : content.substr(0, end + 2);
+// What one pass over a content finds, before any of it leaves.
+struct Survey {
+  std::string header;     // the header block (fields, CRLF-ended), for DSNs and DKIM
+  std::string body_hash;  // relaxed (DKIM), when asked for
+  bool eight_bit = false;
+  std::string prefix;     // the DKIM-Signature fields
+};
+
+// A header block larger than this is cut here (DKIM refuses to sign one anyway).
+constexpr std::size_t kMaxHeaderBlock = 1 << 20;
+
+// Reads the content once, piece by piece: its header, whether it is 8-bit, and (when
+// `hash_body`) the relaxed hash of its body.
+Result<Survey> SurveyContent(const QueueContent& content, bool hash_body) {
+  Survey out;
+  auto reader = content.Open();
+  if (!reader.ok()) return std::move(reader).error();
+  dkim::RelaxedBodyHasher hasher;
+  bool in_header = true;
+  std::string piece;
+  for (;;) {
+    auto more = (*reader)->Next(piece);
+    if (!more.ok()) return std::move(more).error();
+    if (!*more) break;
+    out.eight_bit = out.eight_bit || delivery::HasEightBit(piece);
+    std::string_view body = piece;
+    if (in_header) {
+      const std::size_t had = out.header.size();
+      out.header.append(piece, 0, std::min(piece.size(), kMaxHeaderBlock + 4 - had));
+      auto end = out.header.find("\r\n\r\n", had < 3 ? 0 : had - 3);
+      if (end != std::string::npos) {
+        body.remove_prefix(end + 4 - had);  // the body begins in this piece
+        out.header.resize(end + 2);
+        in_header = false;
+      } else if (out.header.size() > kMaxHeaderBlock) {
+        out.header.resize(kMaxHeaderBlock);
+        in_header = false;
+        body = {};
+      } else {
+        body = {};
+      }
+    }
+    if (hash_body) hasher.Update(body);
+    WipeMemory(piece.data(), piece.size());
+  }
+  if (hash_body) out.body_hash = hasher.Final();
+  return out;
 }
 
 }  // namespace
@@ -118,54 +163,85 @@ int QueueRunner::RunOnce() {
   }
 
   // Same sender, same recipient domain, same content: one transaction (up to a limit).
+  // Each content is read once here (its header, 8-bit or not, its DKIM signature) and
+  // again by each transaction as it leaves, a piece at a time.
+  struct Content {
+    std::shared_ptr<const QueueContent> content;
+    Survey survey;
+  };
+  std::map<std::string, Content> contents;  // by blob, or by digest of inline content
   std::map<std::string, std::vector<OutboundMessage>> groups;
   std::vector<QueueUpdate> unreadable;
-  std::map<std::string, std::string> blobs_read;  // content shared by entries: read once
   for (QueueEntry& entry : *due) {
-    Result<std::string> content = std::string();
-    auto read = blobs_read.find(entry.content_blob);
-    if (!entry.content_blob.empty() && read != blobs_read.end()) {
-      content = read->second;
-    } else {
-      content = OpenQueueContent(blobs_, queue_key_, entry);
-      if (content.ok() && !entry.content_blob.empty()) blobs_read[entry.content_blob] = *content;
+    auto found = contents.end();
+    Status status = OkStatus();
+    if (!entry.content_blob.empty()) found = contents.find("blob " + entry.content_blob);
+    if (found == contents.end()) {
+      auto opened = OpenQueueContent(blobs_, queue_key_, entry);
+      std::string same = "blob " + entry.content_blob;
+      if (opened.ok() && entry.content_blob.empty()) {
+        auto whole = ReadQueueContent(**opened);  // inline content is small
+        if (whole.ok()) same = HexEncode(Sha256(*whole));
+        if (whole.ok()) WipeMemory(whole->data(), whole->size());
+        if (!whole.ok()) opened = std::move(whole).error();
+      }
+      if (opened.ok()) {
+        found = contents.find(same);
+        if (found == contents.end()) {
+          auto survey = SurveyContent(**opened, static_cast<bool>(sign_));
+          if (survey.ok()) {
+            found = contents.emplace(same, Content{std::move(*opened), std::move(*survey)}).first;
+          } else {
+            status = std::move(survey).error();
+          }
+        }
+      } else {
+        status = std::move(opened).error();
+      }
     }
     entry.sealed_content.clear();
     entry.content_key.clear();
-    if (!content.ok()) {
-      spdlog::error("queue {}: content cannot be opened: {}", entry.id, content.error().ToString());
+    if (!status.ok()) {
+      spdlog::error("queue {}: content cannot be opened: {}", entry.id, status.error().ToString());
       unreadable.push_back({entry.id, QueueState::kDeferred, now + Backoff(entry.attempts),
-                            content.error().code == ErrorCode::kNotFound
+                            status.error().code == ErrorCode::kNotFound
                                 ? "content is missing: its blob is gone"
                                 : "content cannot be opened with this node's queue key",
                             ""});
       continue;
     }
-    // Same content: the same blob, or inline content with the same digest.
-    const std::string same = entry.content_blob.empty() ? HexEncode(Sha256(*content))
-                                                        : "blob " + entry.content_blob;
     auto& list = groups[entry.mail_from + '\n' + delivery::DomainOf(entry.rcpt_to) + '\n' +
-                        same + (entry.tls_required ? "\ntls" : "")];
+                        found->first + (entry.tls_required ? "\ntls" : "")];
     if (list.empty() || list.back().recipients.size() >= settings_.max_recipients_per_transaction) {
-      list.push_back({entry.mail_from, {}, *content, entry.tls_required});
+      OutboundMessage message;
+      message.mail_from = entry.mail_from;
+      message.content = found->second.content;
+      message.eight_bit = found->second.survey.eight_bit;
+      message.tls_required = entry.tls_required;
+      list.push_back(std::move(message));
     }
     list.back().recipients.push_back({entry.id, entry.rcpt_to});
-    in_flight_[entry.id] = Pending{entry, HeaderBlock(*content)};
-    WipeMemory(content->data(), content->size());
+    in_flight_[entry.id] = Pending{entry, found->second.survey.header};
   }
-  for (auto& [id, content] : blobs_read) WipeMemory(content.data(), content.size());
   if (!unreadable.empty()) (void)queue_.Record(unreadable, {}, {});
+  // Signed once per content, whatever number of transactions carry it.
+  if (sign_) {
+    for (auto& [same, c] : contents) {
+      auto fields = sign_(c.survey.header, c.survey.body_hash);
+      if (fields.ok()) {
+        c.survey.prefix = std::move(*fields);
+      } else {
+        spdlog::error("queue: a message leaves without a DKIM signature: {}",
+                      fields.error().ToString());
+      }
+    }
+  }
   for (auto& [key, messages] : groups) {
     for (auto& message : messages) {
-      if (sign_) {
-        auto fields = sign_(message.content);
-        if (fields.ok()) {
-          message.content.insert(0, *fields);
-        } else {
-          spdlog::error("queue {}: leaves without a DKIM signature: {}",
-                        message.recipients.front().queue_id, fields.error().ToString());
-        }
+      for (auto& [same, c] : contents) {
+        if (c.content == message.content) message.prefix = c.survey.prefix;
       }
+      message.size = message.prefix.size() + message.content->size();
       std::weak_ptr<Inbox> inbox = inbox_;
       target_.Deliver(std::move(message), [inbox](std::vector<RecipientResult> results) {
         if (auto box = inbox.lock()) box->Add(std::move(results));

@@ -52,10 +52,12 @@ class QueueRunner {
   // Something was queued or finished: look now rather than at the next poll.
   void Notify();
 
-  // DKIM: returns the fields to put on top of a message about to leave ("" for none).
+  // DKIM: returns the fields to put on top of a message about to leave ("" for none),
+  // given its header block and the relaxed hash of its body (dkim::RelaxedBodyHasher).
   // Set before Start. A message that cannot be signed leaves unsigned (and is logged):
   // delivery matters more than the signature.
-  using SignFn = std::function<Result<std::string>(std::string_view content)>;
+  using SignFn =
+      std::function<Result<std::string>(std::string_view header, const std::string& body_hash)>;
   void SignWith(SignFn sign) { sign_ = std::move(sign); }
   // One pass: records finished results, then starts due entries. Returns how many it
   // started. For tests and the thread.

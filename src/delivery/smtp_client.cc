@@ -12,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "base/secret.h"
 #include "base/text.h"
 #include "delivery/tls_report.h"
 
@@ -257,9 +258,9 @@ asio::awaitable<Result<std::unique_ptr<SmtpConnection>>> SmtpConnection::Open(
 }
 
 asio::awaitable<Result<std::vector<SmtpReply>>> SmtpConnection::Send(
-    const std::string& mail_from, const std::vector<std::string>& recipients,
-    const std::string& content) {
+    const OutboundMessage& message, const std::vector<std::string>& recipients) {
   Impl& c = *impl_;
+  const std::string& mail_from = message.mail_from;
   std::vector<SmtpReply> replies(recipients.size());
   auto all = [&](SmtpReply reply) {
     for (auto& r : replies) r = reply;
@@ -271,15 +272,17 @@ asio::awaitable<Result<std::vector<SmtpReply>>> SmtpConnection::Send(
   if (utf8 && !c.caps.smtputf8) {
     co_return all({553, "5.6.7 the server does not accept internationalised addresses (SMTPUTF8)"});
   }
-  std::string payload = DataPayload(content);
-  if (c.caps.size != 0 && content.size() > c.caps.size) {
+  if (c.caps.size != 0 && message.size > c.caps.size) {
     co_return all({552, "5.3.4 message larger than the server accepts (SIZE " +
                             std::to_string(c.caps.size) + ")"});
   }
+  // Opened before the transaction: content that cannot be read fails nothing here.
+  auto content = message.content->Open();
+  if (!content.ok()) co_return std::move(content).error();
 
   std::string mail = "MAIL FROM:<" + mail_from + ">";
-  if (c.caps.size != 0) mail += " SIZE=" + std::to_string(content.size());
-  if (HasEightBit(content) && c.caps.eight_bit_mime) mail += " BODY=8BITMIME";
+  if (c.caps.size != 0) mail += " SIZE=" + std::to_string(message.size);
+  if (message.eight_bit && c.caps.eight_bit_mime) mail += " BODY=8BITMIME";
   if (utf8) mail += " SMTPUTF8";
   std::vector<std::string> commands{mail};
   for (const auto& r : recipients) commands.push_back("RCPT TO:<" + r + ">");
@@ -337,8 +340,29 @@ asio::awaitable<Result<std::vector<SmtpReply>>> SmtpConnection::Send(
     if (!reset.ok()) co_return std::move(reset).error();
     co_return replies;
   }
-  auto sent = co_await c.Write(payload, c.options.data_timeout);
-  if (!sent.ok()) co_return std::move(sent).error();
+  // After the 354 there is no way back but closing: content that fails to read now
+  // leaves the connection broken and every recipient to be tried again.
+  constexpr std::size_t kWriteAtLeast = 64 * 1024;
+  DataStuffer stuffer;
+  std::string payload, piece;
+  stuffer.Add(message.prefix, payload);
+  for (;;) {
+    auto more = (*content)->Next(piece);
+    if (!more.ok()) {
+      c.broken = true;
+      co_return std::move(more).error();
+    }
+    if (*more) stuffer.Add(piece, payload);
+    WipeMemory(piece.data(), piece.size());
+    if (!*more) stuffer.Finish(payload);
+    if (payload.size() >= kWriteAtLeast || !*more) {
+      auto sent = co_await c.Write(payload, c.options.data_timeout);
+      WipeMemory(payload.data(), payload.size());
+      payload.clear();
+      if (!sent.ok()) co_return std::move(sent).error();
+    }
+    if (!*more) break;
+  }
   auto final_reply = co_await c.ReadReply(c.options.data_timeout);
   if (!final_reply.ok()) co_return std::move(final_reply).error();
   for (auto& r : replies) {

@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "delivery/resolver.h"
 #include "delivery/smtp_wire.h"
+#include "delivery/target.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -83,9 +84,10 @@ class SmtpConnection {
   // to the end of data. Replies made here (a limit the server announced, SMTPUTF8 it
   // lacks) read like a server's. An Error when the connection failed before every
   // recipient had a final reply; the connection is then unusable.
+  // The content is read piece by piece as it is sent: however large the message, a
+  // piece of it is in memory at a time.
   boost::asio::awaitable<Result<std::vector<SmtpReply>>> Send(
-      const std::string& mail_from, const std::vector<std::string>& recipients,
-      const std::string& content);
+      const OutboundMessage& message, const std::vector<std::string>& recipients);
 
   // Says QUIT (briefly waiting for the reply) and closes.
   boost::asio::awaitable<void> Quit();

@@ -365,7 +365,7 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
           }
           connection = std::move(*opened);
         }
-        replies = co_await connection->Send(m.mail_from, addresses, m.content);
+        replies = co_await connection->Send(m, addresses);
         if (replies.ok() || !reused) break;
         connection.reset();
       }

@@ -88,24 +88,35 @@ EhloCapabilities ParseEhlo(const SmtpReply& reply) {
   return caps;
 }
 
-std::string DataPayload(std::string_view content) {
-  std::string out;
-  out.reserve(content.size() + content.size() / 64 + 8);
-  bool line_start = true;
-  for (std::size_t i = 0; i < content.size(); ++i) {
-    char c = content[i];
+void DataStuffer::Add(std::string_view piece, std::string& out) {
+  out.reserve(out.size() + piece.size() + piece.size() / 64 + 8);
+  for (char c : piece) {
+    const bool lf_of_crlf = after_cr_ && c == '\n';
+    after_cr_ = c == '\r';
+    if (lf_of_crlf) continue;  // its CRLF went out with the CR
     if (c == '\r' || c == '\n') {
       out += "\r\n";
-      if (c == '\r' && i + 1 < content.size() && content[i + 1] == '\n') ++i;
-      line_start = true;
+      line_start_ = true;
       continue;
     }
-    if (line_start && c == '.') out += '.';
+    if (line_start_ && c == '.') out += '.';
     out += c;
-    line_start = false;
+    line_start_ = false;
   }
-  if (!line_start) out += "\r\n";
+}
+
+void DataStuffer::Finish(std::string& out) {
+  if (!line_start_) out += "\r\n";
   out += ".\r\n";
+  line_start_ = true;
+  after_cr_ = false;
+}
+
+std::string DataPayload(std::string_view content) {
+  std::string out;
+  DataStuffer stuffer;
+  stuffer.Add(content, out);
+  stuffer.Finish(out);
   return out;
 }
 

@@ -55,6 +55,18 @@ EhloCapabilities ParseEhlo(const SmtpReply& reply);
 // with "." get another ".", a final CRLF is added when missing, then ".\r\n".
 std::string DataPayload(std::string_view content);
 
+// The same, piece by piece: however the content is cut, the pieces' output together
+// is DataPayload of the whole.
+class DataStuffer {
+ public:
+  void Add(std::string_view piece, std::string& out);
+  void Finish(std::string& out);
+
+ private:
+  bool line_start_ = true;
+  bool after_cr_ = false;  // the last byte was a CR: an LF next belongs to it
+};
+
 // True when any byte has its high bit set (needs BODY=8BITMIME).
 bool HasEightBit(std::string_view s);
 

@@ -73,6 +73,30 @@ TEST(DataPayload, NoMalformedEndOfDataCanLeave) {
   EXPECT_EQ(DataPayload("."), "..\r\n.\r\n");
 }
 
+// However the content is cut into pieces (a CRLF split between two, a dot at the
+// start of a piece), the stuffed output is the same as for the whole.
+TEST(DataPayload, PiecesStuffAsTheWholeDoes) {
+  const std::string alphabet = ".\r\nab ";
+  std::uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string content;
+    for (std::size_t n = next() % 40; n > 0; --n) content += alphabet[next() % alphabet.size()];
+    std::string pieces;
+    DataStuffer stuffer;
+    for (std::size_t pos = 0; pos < content.size();) {
+      std::size_t len = std::min<std::size_t>(next() % 5, content.size() - pos);
+      stuffer.Add(std::string_view(content).substr(pos, len), pieces);
+      pos += len;
+    }
+    stuffer.Finish(pieces);
+    ASSERT_EQ(pieces, DataPayload(content)) << "content: " << content;
+  }
+}
+
 TEST(Wire, EightBitDomainsAndXText) {
   EXPECT_FALSE(HasEightBit("plain"));
   EXPECT_TRUE(HasEightBit("caf\xc3\xa9"));

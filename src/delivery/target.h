@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "queue/queue_entry.h"
 
 namespace sealpost {
 
@@ -22,7 +23,13 @@ struct OutboundRecipient {
 struct OutboundMessage {
   std::string mail_from;  // empty: the null sender (DSNs)
   std::vector<OutboundRecipient> recipients;
-  std::string content;    // RFC 5322, CRLF
+  // RFC 5322, CRLF: `prefix` (header fields added as it leaves: DKIM-Signature), then
+  // `content`, read piece by piece (queue/queue_entry.h). Many transactions may share one
+  // content; each reads it itself.
+  std::string prefix;
+  std::shared_ptr<const QueueContent> content;
+  std::uint64_t size = 0;  // of prefix and content together
+  bool eight_bit = false;  // whether any byte has the high bit set (BODY=8BITMIME)
   // TLS-only: over TLS 1.2 or later or not at all (the outcome is then kNoTls).
   bool tls_required = false;
 };

@@ -172,6 +172,62 @@ std::string BodyHash(std::string_view body, Canon canon) {
   return Base64Encode(Sha256(CanonicalBody(body, canon)));
 }
 
+// CanonicalBody's relaxed rules as a state machine: lines end at CRLF only (a lone CR
+// is text); WSP runs become one SP before more text and vanish at a line's end; empty
+// lines are written only when text follows them; a last line without CRLF gets one.
+void RelaxedBodyHasher::Char(char c) {
+  if (!line_has_text_) {
+    for (; empty_lines_ > 0; --empty_lines_) out_ += "\r\n";
+  }
+  if (space_) out_ += ' ';
+  space_ = false;
+  out_ += c;
+  line_has_text_ = true;
+}
+
+void RelaxedBodyHasher::EndLine() {
+  if (line_has_text_) {
+    out_ += "\r\n";
+  } else {
+    ++empty_lines_;
+  }
+  line_has_text_ = false;
+  space_ = false;
+}
+
+void RelaxedBodyHasher::Update(std::string_view piece) {
+  for (char c : piece) {
+    if (after_cr_) {
+      after_cr_ = false;
+      if (c == '\n') {
+        EndLine();
+        continue;
+      }
+      Char('\r');
+    }
+    if (c == '\r') {
+      after_cr_ = true;
+    } else if (IsWsp(c)) {
+      space_ = true;
+    } else {
+      Char(c);
+    }
+  }
+  if (out_.size() >= 16 * 1024) {
+    hash_.Update(out_);
+    out_.clear();
+  }
+}
+
+std::string RelaxedBodyHasher::Final() {
+  if (after_cr_) Char('\r');
+  after_cr_ = false;
+  if (line_has_text_) out_ += "\r\n";
+  hash_.Update(out_);
+  out_.clear();
+  return Base64Encode(hash_.Final());
+}
+
 std::string SignedData(const std::vector<HeaderField>& fields,
                        const std::vector<std::string>& signed_names,
                        const HeaderField& signature, Canon canon) {
@@ -295,9 +351,17 @@ const std::vector<std::string>& DefaultSignedHeaders() {
 
 Result<std::string> SignMessage(const DkimKey& key, const SignRequest& request,
                                 std::string_view message) {
+  auto split = Split(message);
+  if (!split.ok()) return std::move(split).error();
+  const std::string_view header = message.substr(0, message.size() - split->body.size());
+  return SignHeader(key, request, header, BodyHash(split->body, Canon::kRelaxed));
+}
+
+Result<std::string> SignHeader(const DkimKey& key, const SignRequest& request,
+                               std::string_view header, const std::string& body_hash) {
   if (!IsDnsName(request.domain)) return MakeError(ErrorCode::kInvalidArgument, "is not a domain name", "domain");
   if (!IsDnsName(request.selector)) return MakeError(ErrorCode::kInvalidArgument, "is not a selector", "selector");
-  auto split = Split(message);
+  auto split = Split(header);
   if (!split.ok()) return std::move(split).error();
   std::vector<std::string> names;
   for (const auto& name : DefaultSignedHeaders()) {
@@ -320,7 +384,7 @@ Result<std::string> SignMessage(const DkimKey& key, const SignRequest& request,
     field += part;
     line += part.size();
   }
-  field += "\r\n\tbh=" + BodyHash(split->body, Canon::kRelaxed) + ";\r\n\tb=";
+  field += "\r\n\tbh=" + body_hash + ";\r\n\tb=";
   auto b = key.Sign(SignedData(split->fields, names, {"DKIM-Signature", field + "\r\n"},
                                Canon::kRelaxed));
   if (!b.ok()) return std::move(b).error();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "crypto/primitives.h"
 
 namespace sealpost::dkim {
 
@@ -41,6 +42,25 @@ std::string CanonicalHeader(const HeaderField& field, Canon canon);
 std::string CanonicalBody(std::string_view body, Canon canon);
 // bh=: base64 of the SHA-256 of the canonical body.
 std::string BodyHash(std::string_view body, Canon canon);
+
+// The relaxed bh= of a body given piece by piece, for messages too large to hold: the
+// same as BodyHash(whole, kRelaxed) however the body is cut. Holds back only what it
+// cannot judge yet (a CR, a run of spaces, a count of empty lines).
+class RelaxedBodyHasher {
+ public:
+  void Update(std::string_view piece);
+  std::string Final();  // base64
+
+ private:
+  void Char(char c);
+  void EndLine();
+  Sha256Hasher hash_;
+  std::string out_;            // canonical bytes not hashed yet
+  std::uint64_t empty_lines_ = 0;  // held back: they count only if more text follows
+  bool space_ = false;         // a run of WSP not written yet
+  bool line_has_text_ = false;
+  bool after_cr_ = false;
+};
 
 // What a signature covers (RFC 6376 §3.7): the fields named in `signed_names`, each
 // occurrence taken from the bottom up (a name with no instance left adds nothing), then
@@ -91,5 +111,9 @@ struct SignRequest {
 // The DKIM-Signature field (relaxed/relaxed) to put at the top of `message`, CRLF-ended.
 Result<std::string> SignMessage(const DkimKey& key, const SignRequest& request,
                                 std::string_view message);
+// The same for a message given as its header (its fields, each CRLF-ended) and the
+// relaxed hash of its body (RelaxedBodyHasher).
+Result<std::string> SignHeader(const DkimKey& key, const SignRequest& request,
+                               std::string_view header, const std::string& body_hash);
 
 }  // namespace sealpost::dkim

@@ -78,6 +78,38 @@ DkimKey Rfc8032Key() {
   return std::move(*DkimKey::FromPrivateDer(Algorithm::kEd25519Sha256, der));
 }
 
+// The body hash of a message read piece by piece equals the whole body's, however it
+// is cut: CRLF split between pieces, lone CRs, runs of WSP, empty lines at the end.
+TEST(Dkim, RelaxedBodyHashPieceByPieceEqualsTheWholes) {
+  const std::string alphabet = "\r\n \tab";
+  std::uint32_t seed = 7;
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string body;
+    for (std::size_t n = next() % 30; n > 0; --n) body += alphabet[next() % alphabet.size()];
+    RelaxedBodyHasher hasher;
+    for (std::size_t pos = 0; pos < body.size();) {
+      std::size_t len = std::min<std::size_t>(1 + next() % 4, body.size() - pos);
+      hasher.Update(std::string_view(body).substr(pos, len));
+      pos += len;
+    }
+    ASSERT_EQ(hasher.Final(), BodyHash(body, Canon::kRelaxed)) << "body: " << body;
+  }
+  // Larger than the hasher's buffer, in one piece and in uneven ones.
+  std::string big;
+  for (int i = 0; i < 5000; ++i) big += "line  " + std::to_string(i) + " \t\r\n";
+  big += "\r\n\r\n";
+  RelaxedBodyHasher whole, cut;
+  whole.Update(big);
+  for (std::size_t pos = 0; pos < big.size(); pos += 999) cut.Update(big.substr(pos, 999));
+  const std::string expected = BodyHash(big, Canon::kRelaxed);
+  EXPECT_EQ(whole.Final(), expected);
+  EXPECT_EQ(cut.Final(), expected);
+}
+
 TEST(Dkim, Rfc8463SignaturesComeOutAsPublished) {
   auto split = Split(kMessage);
   ASSERT_TRUE(split.ok());

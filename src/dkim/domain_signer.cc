@@ -87,7 +87,15 @@ Result<DkimKeyRecord> DomainSigner::CreateKey(const std::string& domain, Algorit
 }
 
 Result<std::string> DomainSigner::Sign(std::string_view message) const {
-  std::string domain = FromDomain(message);
+  auto split = Split(message);
+  if (!split.ok()) return std::string();  // FromDomain finds no domain in it either
+  return SignHeader(message.substr(0, message.size() - split->body.size()),
+                    BodyHash(split->body, Canon::kRelaxed));
+}
+
+Result<std::string> DomainSigner::SignHeader(std::string_view header,
+                                             const std::string& body_hash) const {
+  std::string domain = FromDomain(header);
   // The From domain, else its parents (not the top-level domain itself).
   while (!domain.empty() && domain.find('.') != std::string::npos) {
     auto keys = store_.DkimKeys(domain);
@@ -102,7 +110,8 @@ Result<std::string> DomainSigner::Sign(std::string_view message) const {
         auto key = DkimKey::FromPrivateDer(*algorithm, *der);
         WipeMemory(der->data(), der->size());
         if (!key.ok()) return std::move(key).error();
-        auto field = SignMessage(*key, {k.domain, k.selector, clock_.NowUnix()}, message);
+        auto field = dkim::SignHeader(*key, {k.domain, k.selector, clock_.NowUnix()}, header,
+                                      body_hash);
         if (!field.ok()) return std::move(field).error();
         fields += *field;
       }

@@ -29,6 +29,9 @@ class DomainSigner {
 
   // The fields to put on top of `message`; "" when no key covers its From domain.
   Result<std::string> Sign(std::string_view message) const;
+  // The same for a message given as its header and the relaxed hash of its body
+  // (dkim::RelaxedBodyHasher), for one too large to hold.
+  Result<std::string> SignHeader(std::string_view header, const std::string& body_hash) const;
 
  private:
   OrgStore& store_;

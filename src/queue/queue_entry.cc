@@ -18,10 +18,6 @@ QueueEntry NewEntry(const std::string& mail_from, const std::string& rcpt_to, st
   return q;
 }
 
-// Large enough for any message the gateway accepts (the API's and SMTP's limits are
-// far below), small enough that a corrupted size cannot exhaust memory.
-constexpr std::uint64_t kMaxQueueContent = std::uint64_t{1} << 31;
-
 }  // namespace
 
 Result<QueueEntry> SealQueueEntry(const SecretBytes& queue_key, const std::string& mail_from,
@@ -61,19 +57,106 @@ QueueEntry ReferenceQueueEntry(const SpooledContent& content, const std::string&
   return q;
 }
 
-Result<std::string> OpenQueueContent(BlobStore& blobs, const SecretBytes& queue_key,
-                                     const QueueEntry& entry) {
+namespace {
+
+class MemoryContent final : public QueueContent {
+ public:
+  explicit MemoryContent(std::string content) : content_(std::move(content)) {}
+  ~MemoryContent() override { WipeMemory(content_.data(), content_.size()); }
+  std::uint64_t size() const override { return content_.size(); }
+  Result<std::unique_ptr<Reader>> Open() const override {
+    return std::unique_ptr<Reader>(std::make_unique<OneReader>(content_));
+  }
+
+ private:
+  class OneReader final : public Reader {
+   public:
+    explicit OneReader(std::string_view content) : content_(content) {}
+    Result<bool> Next(std::string& piece) override {
+      if (done_) return false;
+      piece.assign(content_);
+      done_ = true;
+      return true;
+    }
+
+   private:
+    std::string_view content_;
+    bool done_ = false;
+  };
+  std::string content_;
+};
+
+// A blob's segments, opened one at a time.
+class BlobContent final : public QueueContent {
+ public:
+  BlobContent(BlobStore& blobs, std::string blob_id, SecretBytes data_key, std::uint64_t size)
+      : blobs_(blobs), blob_id_(std::move(blob_id)), data_key_(std::move(data_key)),
+        size_(size) {}
+  std::uint64_t size() const override { return size_; }
+  Result<std::unique_ptr<Reader>> Open() const override {
+    auto reader = SealedBlobReader::Open(blobs_, blob_id_, data_key_, QueueBlobAad(blob_id_));
+    if (!reader.ok()) return std::move(reader).error();
+    return std::unique_ptr<Reader>(std::make_unique<SegmentReader>(std::move(*reader)));
+  }
+
+ private:
+  class SegmentReader final : public Reader {
+   public:
+    explicit SegmentReader(SealedBlobReader reader) : reader_(std::move(reader)) {}
+    Result<bool> Next(std::string& piece) override { return reader_.Next(piece); }
+
+   private:
+    SealedBlobReader reader_;
+  };
+  BlobStore& blobs_;
+  std::string blob_id_;
+  SecretBytes data_key_;
+  std::uint64_t size_;
+};
+
+}  // namespace
+
+std::shared_ptr<const QueueContent> ContentInMemory(std::string content) {
+  return std::make_shared<MemoryContent>(std::move(content));
+}
+
+Result<std::shared_ptr<const QueueContent>> OpenQueueContent(BlobStore& blobs,
+                                                             const SecretBytes& queue_key,
+                                                             const QueueEntry& entry) {
   if (entry.content_blob.empty()) {
-    return BoxOpen(queue_key, entry.sealed_content, QueueContentAad(entry.id));
+    auto content = BoxOpen(queue_key, entry.sealed_content, QueueContentAad(entry.id));
+    if (!content.ok()) return std::move(content).error();
+    return ContentInMemory(std::move(*content));
   }
   auto key = BoxOpen(queue_key, entry.content_key, QueueBlobAad(entry.content_blob));
   if (!key.ok()) return std::move(key).error();
   SecretBytes data_key(key->data(), key->size());
   WipeMemory(key->data(), key->size());
+  // Opened once here: a blob that is gone, or sealed under another key, says so now.
   auto reader = SealedBlobReader::Open(blobs, entry.content_blob, data_key,
                                        QueueBlobAad(entry.content_blob));
   if (!reader.ok()) return std::move(reader).error();
-  return reader->ReadAll(kMaxQueueContent);
+  return std::shared_ptr<const QueueContent>(std::make_shared<BlobContent>(
+      blobs, entry.content_blob, std::move(data_key), reader->plaintext_size()));
+}
+
+Result<std::string> ReadQueueContent(const QueueContent& content, std::uint64_t max_size) {
+  if (content.size() > max_size) {
+    return MakeError(ErrorCode::kResourceExhausted, "queue content larger than allowed");
+  }
+  auto reader = content.Open();
+  if (!reader.ok()) return std::move(reader).error();
+  std::string out, piece;
+  out.reserve(content.size());
+  for (;;) {
+    auto more = (*reader)->Next(piece);
+    if (!more.ok()) return std::move(more).error();
+    if (!*more) return out;
+    if (out.size() + piece.size() > max_size) {
+      return MakeError(ErrorCode::kResourceExhausted, "queue content larger than allowed");
+    }
+    out += piece;
+  }
 }
 
 }  // namespace sealpost

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -45,9 +46,33 @@ Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const SecretBytes& qu
 QueueEntry ReferenceQueueEntry(const SpooledContent& content, const std::string& mail_from,
                                const std::string& rcpt_to, std::int64_t now);
 
+// A queue entry's content as it leaves: read piece by piece from the start, as often as
+// needed (once per transaction that carries it), never whole in memory when it is a blob.
+// Thread-safety: Open may be called from any thread; each reader belongs to one.
+class QueueContent {
+ public:
+  class Reader {
+   public:
+    virtual ~Reader() = default;
+    // The next piece into `piece` (replaced); false at the end.
+    virtual Result<bool> Next(std::string& piece) = 0;
+  };
+  virtual ~QueueContent() = default;
+  virtual std::uint64_t size() const = 0;
+  virtual Result<std::unique_ptr<Reader>> Open() const = 0;
+};
+
+// Content already in memory (small inline content, DSNs, tests).
+std::shared_ptr<const QueueContent> ContentInMemory(std::string content);
+
 // The content of a claimed entry, inline or from its blob; kIntegrity when it does not
 // open with this queue key, kNotFound when its blob is gone.
-Result<std::string> OpenQueueContent(BlobStore& blobs, const SecretBytes& queue_key,
-                                     const QueueEntry& entry);
+Result<std::shared_ptr<const QueueContent>> OpenQueueContent(BlobStore& blobs,
+                                                             const SecretBytes& queue_key,
+                                                             const QueueEntry& entry);
+
+// All of it, for tests and small content; kResourceExhausted past `max_size`.
+Result<std::string> ReadQueueContent(const QueueContent& content,
+                                     std::uint64_t max_size = std::uint64_t{1} << 31);
 
 }  // namespace sealpost

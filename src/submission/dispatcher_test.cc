@@ -244,7 +244,7 @@ TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
   const QueueEntry full = **queue_->Find(entries[0].id);
   EXPECT_TRUE(full.sealed_content.empty());
   EXPECT_FALSE(full.content_key.empty());
-  EXPECT_EQ(*OpenQueueContent(*blobs_, keys_->queue(), full), rendered_);
+  EXPECT_EQ(*ReadQueueContent(**OpenQueueContent(*blobs_, keys_->queue(), full)), rendered_);
   QueueEntry other_key = full;  // the key is bound to its blob
   other_key.content_blob = NewId();
   EXPECT_FALSE(OpenQueueContent(*blobs_, keys_->queue(), other_key).ok());
@@ -256,7 +256,7 @@ TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
   const QueueEntry small = **queue_->Find((*queue_->ForMessage(sent->message_id))[0].id);
   EXPECT_TRUE(small.content_blob.empty());
-  EXPECT_EQ(*OpenQueueContent(*blobs_, keys_->queue(), small), rendered_);
+  EXPECT_EQ(*ReadQueueContent(**OpenQueueContent(*blobs_, keys_->queue(), small)), rendered_);
   EXPECT_EQ(BlobFiles(), 1u);
 
   // The copy for the PGP recipient cannot be made: nothing is recorded, and the blob
