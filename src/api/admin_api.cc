@@ -8,6 +8,7 @@
 #include "base/encoding.h"
 #include "base/text.h"
 #include "policy/settings_json.h"
+#include "queue/backlog.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -62,6 +63,20 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
 
 void AdminApi::Register(http::Router& router) {
   RegisterNamespaces(router);
+  if (backlog_) {
+    router.Add("GET", "/api/v1/queue/backlog", [this](http::Request& req) {
+      return AsAdmin(req, [this](const Principal&) -> Response {
+        const BacklogCount count = backlog_->last();
+        boost::json::object body{{"submissions", count.submissions},
+                                 {"outbound", count.outbound},
+                                 {"waiting", count.total()},
+                                 {"slow_down_at", backlog_->limits().slow_down},
+                                 {"refuse_at", backlog_->limits().refuse},
+                                 {"state", PressureName(backlog_->pressure())}};
+        return http::JsonResponse(200, boost::json::serialize(body));
+      });
+    });
+  }
   router.Add("GET", "/api/v1/settings/{level}/{name}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto level = policy::ParseOrgLevel(req.params[0]);

@@ -28,6 +28,10 @@
 #include "policy/org_directory.h"
 #include "store/stores.h"
 
+namespace sealpost {
+class Backlog;
+}
+
 namespace sealpost::api {
 
 class AdminApi {
@@ -47,6 +51,9 @@ class AdminApi {
         clock_(clock),
         offloader_(offloader) {}
 
+  // GET /api/v1/queue/backlog: what waits, and whether acceptance slows or refuses.
+  // Set before Register.
+  void ShowBacklog(const Backlog& backlog) { backlog_ = &backlog; }
   void Register(http::Router& router);
 
  private:
@@ -64,6 +71,7 @@ class AdminApi {
   const KeyRing& keys_;
   const Clock& clock_;
   http::Offloader& offloader_;
+  const Backlog* backlog_ = nullptr;
 };
 
 }  // namespace sealpost::api

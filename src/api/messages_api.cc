@@ -226,6 +226,14 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
                                     "Send application/json, or multipart/form-data with a "
                                     "\"message\" part.");
   }
+  // Back-pressure: refused before the body is read, so nothing is stored.
+  if (backlog_ && backlog_->pressure() == Backlog::Pressure::kRefuse) {
+    Response busy = http::ProblemResponse(
+        503, "Too much mail waiting",
+        "Too much mail is waiting to be sent; nothing was stored. Try again later.");
+    busy.Set("Retry-After", "60");
+    co_return busy;
+  }
 
   std::unique_ptr<Draft> draft = escrow_.BeginDraft();
   std::string body;

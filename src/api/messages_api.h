@@ -15,6 +15,7 @@
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "policy/recipient_planner.h"
+#include "queue/backlog.h"
 #include "submission/dispatcher.h"
 
 namespace sealpost::api {
@@ -28,11 +29,12 @@ class MessagesApi {
  public:
   // Each recipient's method comes from `planner` (the policy engine, with the sender's
   // settings); `dispatcher` carries the plan out, as for every other way in.
+  // `backlog` (optional): past its refusal limit new messages get 503 and Retry-After.
   MessagesApi(ApiSettings settings, ApiKeyAuthenticator& auth, EscrowService& escrow,
               const policy::RecipientPlanner& planner, const submission::Dispatcher& dispatcher,
-              QueueStore& queue, http::Offloader& offloader)
+              QueueStore& queue, http::Offloader& offloader, const Backlog* backlog = nullptr)
       : settings_(std::move(settings)), auth_(auth), escrow_(escrow), planner_(planner),
-        dispatcher_(dispatcher), queue_(queue), offloader_(offloader) {}
+        dispatcher_(dispatcher), queue_(queue), offloader_(offloader), backlog_(backlog) {}
 
   void Register(http::Router& router);
 
@@ -53,6 +55,7 @@ class MessagesApi {
   const submission::Dispatcher& dispatcher_;
   QueueStore& queue_;  // delivery reports
   http::Offloader& offloader_;
+  const Backlog* backlog_;
 };
 
 }  // namespace sealpost::api

@@ -16,6 +16,7 @@
 #include "api/auth.h"
 #include "policy/recipient_planner.h"
 #include "app/config.h"
+#include "queue/backlog.h"
 #include "app/serve.h"
 #include "app/signing_key.h"
 #include "base/clock.h"
@@ -993,6 +994,13 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
     }
     auto entries = c.queue->List(state, a.limit);
     if (!entries.ok()) return std::move(entries).error();
+    // The backlog first: what waits, against the limits that slow and refuse new mail.
+    Backlog backlog(BacklogLimitsOf(c.config), *c.inbound, *c.queue, c.clock);
+    const BacklogCount waiting = backlog.Refresh();
+    std::cout << fmt::format("backlog: {} submissions to process, {} entries to send "
+                             "(slows acceptance at {}, refuses at {}): {}\n\n",
+                             waiting.submissions, waiting.outbound, backlog.limits().slow_down,
+                             backlog.limits().refuse, PressureName(backlog.pressure()));
     std::cout << fmt::format("{:<32}  {:<9}  {:>3}  {:<20}  {:<20}  {}\n", "id", "state", "try",
                              "created", "next attempt", "recipient / last reply");
     for (const auto& e : *entries) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "queue/backlog.h"
 #include "delivery/route.h"
 #include "mime/address.h"
 
@@ -229,6 +230,9 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("connection_reuse_seconds", c.connection_reuse_seconds, 0, 300);
     t.Int("max_in_flight", c.max_in_flight, 1, 100000);
     t.Int("max_queue_days", c.max_queue_days, 1, 30);
+    t.Int("backlog_slow_down", c.backlog_slow_down, 1, 100000000);
+    t.Int("backlog_refuse", c.backlog_refuse, 1, 100000000);
+    t.Int("in_flow_delay_ms", c.in_flow_delay_ms, 0, 60000);
     t.Int("first_retry_seconds", c.first_retry_seconds, 1, 86400);
     t.Int("max_retry_seconds", c.max_retry_seconds, 1, 7 * 86400);
     t.Int("connect_timeout_seconds", c.connect_timeout_seconds, 1, 600);
@@ -293,6 +297,11 @@ Result<Config> LoadConfig(const std::string& path) {
                            "\" is not an address or network (e.g. \"192.0.2.0/24\")",
                        line_of("smtp", "trusted_networks"));
     }
+  }
+  if (c.backlog_refuse <= c.backlog_slow_down) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "delivery.backlog_refuse must be larger than delivery.backlog_slow_down",
+                     line_of("delivery", "backlog_refuse"));
   }
   if (c.delivery_mode != "smtp" && c.delivery_mode != "outbox") {
     return MakeError(ErrorCode::kInvalidArgument, "delivery.mode must be \"smtp\" or \"outbox\"",
@@ -387,6 +396,9 @@ max_connections_per_domain = 10
 connection_reuse_seconds = 2    # a connection waits this long for the domain's next transaction; 0: closed at once
 max_in_flight = 100             # queue entries being delivered at once
 max_queue_days = 5              # then a message expires and its sender gets a DSN
+backlog_slow_down = 5000        # waiting submissions + entries: each acceptance waits in_flow_delay_ms
+backlog_refuse = 50000          # ...: new mail refused (SMTP 452 4.3.1, API 503) until it drains
+in_flow_delay_ms = 1000
 first_retry_seconds = 60        # doubled after each failed attempt ...
 max_retry_seconds = 3600        # ... up to this
 connect_timeout_seconds = 30
@@ -413,6 +425,14 @@ enabled = )";
   text += dev ? "true" : "false";
   text += "                 # development mode: /dev/outbox page\n";
   return text;
+}
+
+BacklogLimits BacklogLimitsOf(const Config& config) {
+  BacklogLimits limits;
+  limits.slow_down = config.backlog_slow_down;
+  limits.refuse = config.backlog_refuse;
+  limits.in_flow_delay = std::chrono::milliseconds(config.in_flow_delay_ms);
+  return limits;
 }
 
 }  // namespace sealpost

@@ -12,6 +12,8 @@
 
 namespace sealpost {
 
+struct BacklogLimits;
+
 struct Config {
   std::string path;  // the file this came from
   std::string dir;   // its directory; base of relative paths
@@ -76,6 +78,10 @@ struct Config {
   int connection_reuse_seconds = 2;  // kept open for the domain's next transaction
   int max_in_flight = 100;
   int max_queue_days = 5;
+  // Back-pressure (queue/backlog.h): submissions and queue entries waiting.
+  int backlog_slow_down = 5000;
+  int backlog_refuse = 50000;
+  int in_flow_delay_ms = 1000;
   int first_retry_seconds = 60;
   int max_retry_seconds = 3600;
   int connect_timeout_seconds = 30;
@@ -109,5 +115,8 @@ Result<Config> LoadConfig(const std::string& path);
 
 // The file `sealpost init` writes, with every setting and a comment on each.
 std::string DefaultConfigText(bool dev);
+
+// The back-pressure limits the configuration sets.
+BacklogLimits BacklogLimitsOf(const Config& config);
 
 }  // namespace sealpost

@@ -27,6 +27,7 @@
 #include "policy/org_directory.h"
 #include "policy/portal_registry.h"
 #include "policy/recipient_planner.h"
+#include "queue/backlog.h"
 #include "portal/portal.h"
 #include "smtp/server.h"
 #include "base/worker.h"
@@ -296,10 +297,15 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   dispatch_settings.notice_from = config.notice_from;
   submission::Dispatcher dispatcher(dispatch_settings, escrow, identities, **blobs,
                                     keys->queue(), clock, &answer_keys);
-  api::MessagesApi messages_api(api_settings, auth, escrow, planner, dispatcher, *queue, **server);
+  // Back-pressure: how much waits to be processed and sent, counted once a second.
+  Backlog backlog(BacklogLimitsOf(config), *inbound, *queue, clock);
+  backlog.Refresh();
+  api::MessagesApi messages_api(api_settings, auth, escrow, planner, dispatcher, *queue, **server,
+                                &backlog);
   messages_api.Register((*server)->router());
   api::AdminApi admin_api(auth, directory, books, *events, *org, *portal_accounts, *keys, clock,
                           **server);
+  admin_api.ShowBacklog(backlog);
   admin_api.Register((*server)->router());
   api::PublicKeys public_keys(identities, **server);
   public_keys.Register((*server)->router());
@@ -331,7 +337,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   submission::SubmissionProcessor processor(processor_settings, *inbound, escrow, planner,
                                             dispatcher, directory, keys->queue(), clock,
                                             [&runner] { runner.Notify(); });
-  submission::Spool spool(*inbound, keys->queue(), clock, [&processor] { processor.Notify(); });
+  submission::Spool spool(*inbound, keys->queue(), clock, [&processor] { processor.Notify(); },
+                          &backlog);
   submission::UserAuthenticator smtp_auth(*org, *events, clock);
   std::unique_ptr<smtp::Server> smtp_server;
   if (config.smtp_enabled) {
@@ -375,6 +382,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   expiry_sweeper.Start();
   if (report_worker) report_worker->Start();
   processor.Start();
+  backlog.Start();
   spool.Start();
   std::thread smtp_thread;
   if (smtp_server) {
@@ -403,6 +411,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     smtp_thread.join();
   }
   spool.Stop();
+  backlog.Stop();
   processor.Stop();
   runner.Stop();
   expiry_sweeper.Stop();

@@ -329,7 +329,9 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
     session.Committed(*committed);
   } else {
     spdlog::error("smtp: message from {} not committed: {}", client, committed.error().ToString());
-    session.NotCommitted("451 4.3.0 The message could not be stored; try again later");
+    session.NotCommitted(committed.error().code == ErrorCode::kResourceExhausted
+                             ? "452 4.3.1 Too much mail is waiting to be sent; try again later"
+                             : "451 4.3.0 The message could not be stored; try again later");
   }
 }
 

@@ -234,6 +234,8 @@ class InboundStore {
   virtual Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,
                           const std::vector<EventRecord>& events) = 0;
   virtual Result<std::int64_t> Count() = 0;
+  // Submissions waiting to be processed (dead letters do not wait).
+  virtual Result<std::int64_t> Waiting() = 0;
 };
 
 class QueueStore {
@@ -260,6 +262,8 @@ class QueueStore {
   // Content blobs no entry holds a key to any more (every entry that referred to one
   // has ended), at most `limit`: the caller removes the blobs, then forgets them.
   virtual Result<std::vector<std::string>> SpentContent(int limit) = 0;
+  // Entries waiting to leave at `now`: queued, in flight, or deferred and due.
+  virtual Result<std::int64_t> Waiting(std::int64_t now) = 0;
   virtual Status ForgetContent(const std::vector<std::string>& blob_ids) = 0;
   // After a restart: what this node had in flight is due again now. Returns how many.
   virtual Result<int> ReleaseInFlight(std::int64_t now) = 0;

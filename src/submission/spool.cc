@@ -15,8 +15,9 @@ constexpr std::size_t kMaxBatchBytes = 64 * 1024 * 1024;
 }  // namespace
 
 Spool::Spool(InboundStore& store, const SecretBytes& queue_key, const Clock& clock,
-             std::function<void()> on_committed)
-    : store_(store), queue_key_(queue_key), clock_(clock), on_committed_(std::move(on_committed)) {}
+             std::function<void()> on_committed, const Backlog* backlog)
+    : store_(store), queue_key_(queue_key), clock_(clock), on_committed_(std::move(on_committed)),
+      backlog_(backlog) {}
 
 Spool::~Spool() { Stop(); }
 
@@ -75,6 +76,21 @@ void Spool::Loop() {
         bytes += pending_.front().submission.content.size();
         batch.push_back(std::move(pending_.front()));
         pending_.pop_front();
+      }
+      // Back-pressure: too much waits already. Refused, a client tries again later;
+      // slowed down, it waits for its 250 while the backlog drains (and whoever arrives
+      // meanwhile joins the next batch).
+      const auto pressure = backlog_ ? backlog_->pressure() : Backlog::Pressure::kNone;
+      if (pressure == Backlog::Pressure::kSlowDown) {
+        cv_.wait_for(lock, backlog_->limits().in_flow_delay, [&] { return stopping_; });
+      }
+      if (pressure == Backlog::Pressure::kRefuse) {
+        lock.unlock();
+        for (auto& p : batch) {
+          WipeMemory(p.submission.content.data(), p.submission.content.size());
+          p.done(MakeError(ErrorCode::kResourceExhausted, "too much mail is waiting"));
+        }
+        continue;
       }
     }
     CommitBatch(batch);

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/secret.h"
+#include "queue/backlog.h"
 #include "smtp/server.h"
 #include "store/stores.h"
 
@@ -24,8 +25,10 @@ inline std::string InboundContentAad(const std::string& id) { return "sealpost/i
 class Spool final : public smtp::MessageSink {
  public:
   // `on_committed` runs on the committer thread after each batch (wakes the processor).
+  // `backlog` (optional): past its first limit each batch waits its in-flow delay before
+  // it commits; past the second, submissions are refused (kResourceExhausted).
   Spool(InboundStore& store, const SecretBytes& queue_key, const Clock& clock,
-        std::function<void()> on_committed);
+        std::function<void()> on_committed, const Backlog* backlog = nullptr);
   ~Spool() override;  // stops; submissions still waiting are refused (4xx), never lost
 
   void Start();
@@ -50,6 +53,7 @@ class Spool final : public smtp::MessageSink {
   const SecretBytes& queue_key_;
   const Clock& clock_;
   std::function<void()> on_committed_;
+  const Backlog* backlog_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> pending_;

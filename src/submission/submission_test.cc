@@ -20,6 +20,7 @@
 #include "policy/signing_identities.h"
 #include "submission/processor.h"
 #include "submission/spool.h"
+#include "queue/backlog.h"
 #include "submission/user_authenticator.h"
 
 namespace sealpost::submission {
@@ -150,6 +151,40 @@ TEST_F(SubmissionTest, EnvelopeJsonRoundTrip) {
   EXPECT_FALSE(EnvelopeFromJson("nope").ok());
 }
 
+// Back-pressure at the spool: past the slow-down limit a commit waits the in-flow delay
+// and goes through; past the refusal limit nothing is stored and the client is told to
+// come back (kResourceExhausted: SMTP 452 4.3.1).
+TEST_F(SubmissionTest, SpoolSlowsDownThenRefusesWhenTooMuchWaits) {
+  Backlog backlog({2, 3, std::chrono::milliseconds(300)}, *inbound_, *queue_, clock_);
+  Spool spool(*inbound_, keys_->queue(), clock_, nullptr, &backlog);
+  spool.Start();
+  auto commit = [&spool] {
+    smtp::Submission s;
+    s.envelope.mail_from = "dr@clinic.test";
+    s.envelope.recipients.push_back({"pat@home.test", "", ""});
+    s.content = "Subject: x\r\n\r\nbody\r\n";
+    std::promise<Result<std::string>> promise;
+    spool.Commit(std::move(s), [&](Result<std::string> r) { promise.set_value(std::move(r)); });
+    return promise.get_future().get();
+  };
+  ASSERT_TRUE(commit().ok());
+  EXPECT_EQ(backlog.Refresh().submissions, 1);
+  EXPECT_EQ(backlog.pressure(), Backlog::Pressure::kNone);
+  ASSERT_TRUE(commit().ok());
+  EXPECT_EQ(backlog.Refresh().submissions, 2);
+  ASSERT_EQ(backlog.pressure(), Backlog::Pressure::kSlowDown);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(commit().ok());  // slowed, not refused
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
+  EXPECT_EQ(backlog.Refresh().submissions, 3);
+  ASSERT_EQ(backlog.pressure(), Backlog::Pressure::kRefuse);
+  auto refused = commit();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(*inbound_->Count(), 3);  // nothing of it stored
+  spool.Stop();
+}
+
 TEST_F(SubmissionTest, SpoolCommitsContentSealedAndGroupsParallelCommits) {
   std::vector<std::thread> senders;
   std::atomic<int> ok{0};
@@ -196,6 +231,7 @@ class GatedInboundStore final : public InboundStore {
     return inner_.Complete(id, queue, events);
   }
   Result<std::int64_t> Count() override { return inner_.Count(); }
+  Result<std::int64_t> Waiting() override { return inner_.Waiting(); }
   Status Bury(const std::string& id, std::int64_t now, const std::string& error,
               const std::vector<QueueEntry>& notices,
               const std::vector<EventRecord>& events) override {

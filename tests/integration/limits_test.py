@@ -3,7 +3,9 @@ are checked from the header before any body is read; connections are capped per 
 address, and a client that connects and says nothing is let go after 10 s; request
 bodies buffered in memory share a budget (503 with Retry-After beyond it).
 Each test that fills a limit has a server of its own."""
+import json
 import os
+import smtplib
 import socket
 import ssl
 import subprocess
@@ -257,3 +259,76 @@ class SlowDiskTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BacklogTest(unittest.TestCase):
+    """Issue 19.6: acceptance cannot run ahead of delivery without bound. A receiving
+    server that accepts connections and never answers keeps every copy in flight; past
+    the refusal limit SMTP answers 452 4.3.1 (nothing stored) and the API 503 with
+    Retry-After, and both the admin command and the API show the backlog."""
+
+    def setUp(self):
+        self.silent = socket.socket()
+        self.silent.bind(("127.0.0.1", 0))
+        self.silent.listen(64)  # accepted by the kernel, never answered
+        port = self.silent.getsockname()[1]
+        self.server = Sealpost(settings={
+            "mode": '"smtp"', "transport": f'["* = 127.0.0.1:{port} tls=none"]',
+            "trusted_networks": '["127.0.0.1/32"]', "backlog_slow_down": "1",
+            "backlog_refuse": "3", "in_flow_delay_ms": "50"})
+        for a in (["account", "create", "Clinic"],
+                  ["domain", "create", "clinic.example", "--account", "Clinic"],
+                  ["user", "create", "dr@clinic.example"],
+                  ["settings", "set", "domain", "clinic.example", "failure_action=send-plain"]):
+            code, _, err = self.server.admin(*a)
+            self.assertEqual(code, 0, err)
+        self.server.start()
+
+    def tearDown(self):
+        self.server.cleanup()
+        self.silent.close()
+
+    def smtp(self, n):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
+            s.ehlo("client.example")
+            s.mail("dr@clinic.example")
+            s.rcpt(f"pat{n}@example.net")
+            code, reply = s.data(f"From: dr@clinic.example\r\nTo: pat{n}@example.net\r\n"
+                                 f"Subject: {n}\r\n\r\nresults\r\n".encode())
+            return code, reply.decode()
+
+    def test_past_the_limit_mail_is_refused_for_now_and_the_backlog_is_shown(self):
+        replies = []
+        deadline = time.time() + 60
+        while not replies or replies[-1][0] != 452:
+            self.assertLess(time.time(), deadline, f"never refused: {replies}")
+            replies.append(self.smtp(len(replies)))
+            time.sleep(0.2)
+        self.assertGreaterEqual(len(replies), 4)  # three waited before any refusal
+        self.assertTrue(all(code == 250 for code, _ in replies[:-1]), replies)
+        self.assertEqual(replies[-1][1], "4.3.1 Too much mail is waiting to be sent; try again later")
+        accepted = len(replies) - 1
+        self.assertEqual(self.server.sql("SELECT count(*) FROM inbound")[0][0] +
+                         self.server.sql("SELECT count(*) FROM queue")[0][0], accepted)
+
+        r = self.server.request("POST", "/api/v1/messages",
+                                headers=[f"X-API-Key: {self.server.api_key}",
+                                         "Content-Type: application/json"],
+                                data='{"from": "dr@clinic.example", "to": ["pat@example.net"], '
+                                     '"subject": "x", "text": "y"}')
+        self.assertEqual(r.status, 503, r.text)
+        self.assertEqual(r.header("retry-after"), "60")
+        self.assertEqual(json.loads(r.body)["title"], "Too much mail waiting")
+        self.assertEqual(self.server.sql("SELECT count(*) FROM messages")[0][0], accepted)
+
+        r = self.server.request("GET", "/api/v1/queue/backlog",
+                                headers=[f"X-API-Key: {self.server.api_key}"])
+        self.assertEqual(r.status, 200, r.text)
+        backlog = json.loads(r.body)
+        self.assertEqual(backlog["waiting"], accepted)
+        self.assertEqual((backlog["slow_down_at"], backlog["refuse_at"]), (1, 3))
+        self.assertEqual(backlog["state"], "refusing new mail")
+        code, out, err = self.server.admin("queue", "list")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"backlog: \d+ submissions to process, \d+ entries to send "
+                              r"\(slows acceptance at 1, refuses at 3\): refusing new mail")

@@ -655,6 +655,16 @@ class SqliteQueueStore final : public QueueStore {
     return out;
   }
 
+  Result<std::int64_t> Waiting(std::int64_t now) override {
+    auto n = QueryOne<std::int64_t>(
+        db_,
+        "SELECT count(*) FROM queue WHERE state IN ('queued', 'in_flight') OR "
+        "(state = 'deferred' AND next_attempt_at <= ?)",
+        [&](Statement& s) { s.Bind(1, now); }, [](Statement& s) { return s.Int(0); });
+    if (!n.ok()) return std::move(n).error();
+    return n->value_or(0);
+  }
+
   Status ForgetContent(const std::vector<std::string>& blob_ids) override {
     return db_.Transaction([&](sqlite3* db) -> Status {
       for (const auto& id : blob_ids) {
@@ -890,6 +900,14 @@ class SqliteInboundStore final : public InboundStore {
   Result<std::int64_t> Count() override {
     auto n = QueryOne<std::int64_t>(
         db_, "SELECT count(*) FROM inbound", [](Statement&) {},
+        [](Statement& s) { return s.Int(0); });
+    if (!n.ok()) return std::move(n).error();
+    return n->value_or(0);
+  }
+
+  Result<std::int64_t> Waiting() override {
+    auto n = QueryOne<std::int64_t>(
+        db_, "SELECT count(*) FROM inbound WHERE dead_at IS NULL", [](Statement&) {},
         [](Statement& s) { return s.Int(0); });
     if (!n.ok()) return std::move(n).error();
     return n->value_or(0);
