@@ -46,10 +46,12 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
   if (const auto* known = std::any_cast<Principal>(&req.caller)) principal.emplace(*known);
   std::string header(req.header("x-api-key"));
   std::optional<Response> response;
-  co_await offloader_.Offload([&] {
+  auto ran = co_await http::Offload<void>(offloader_, [&]() -> sealpost::Status {
     if (!principal) principal.emplace(auth_.Authenticate(header));
     if (principal->ok() && (*principal)->user.empty()) response = work(**principal);
+    return OkStatus();
   });
+  if (!ran.ok()) co_return http::ProblemFromError(ran.error());
   if (!principal->ok()) {
     Response r = http::ProblemFromError(principal->error());
     r.Set("WWW-Authenticate", "X-API-Key");

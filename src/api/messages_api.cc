@@ -204,13 +204,13 @@ awaitable<std::optional<Response>> MessagesApi::Gate(http::Request& req) {
 awaitable<Result<Principal>> MessagesApi::Authenticate(const http::Request& req) {
   // Checked already by the gate, before the body was read.
   if (const auto* known = std::any_cast<Principal>(&req.caller)) co_return *known;
-  std::optional<Result<Principal>> principal;
   std::string header(req.header("x-api-key"));
-  co_await offloader_.Offload([&] { principal.emplace(auth_.Authenticate(header)); });
-  if (!principal->ok()) {
+  auto principal =
+      co_await http::Offload<Principal>(offloader_, [&] { return auth_.Authenticate(header); });
+  if (!principal.ok() && principal.error().code != ErrorCode::kUnavailable) {
     spdlog::warn("api: authentication failed from {}", req.client_address);
   }
-  co_return std::move(*principal);
+  co_return principal;
 }
 
 awaitable<Response> MessagesApi::Send(http::Request& req) {
@@ -255,9 +255,8 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       // Encrypting and writing (a blob's fsync when an attachment ends) happen on the
       // worker pool: a slow disk must not stall every other connection.
       const std::size_t got = *n;
-      Status fed = OkStatus();
-      co_await offloader_.Offload([&] {
-        fed = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
+      auto fed = co_await http::Offload<void>(offloader_, [&] {
+        return got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
       });
       if (!fed.ok()) co_return ErrorResponse(fed.error());
       if (got == 0) break;
@@ -268,14 +267,14 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     body = sink.message();
   }
 
-  std::optional<ParsedRequest> parsed;
-  co_await offloader_.Offload([&] { parsed.emplace(ParseMessageRequest(body, settings_.limits)); });
+  auto parsed = co_await http::Offload<ParsedRequest>(
+      offloader_, [&]() -> Result<ParsedRequest> { return ParseMessageRequest(body, settings_.limits); });
+  if (!parsed.ok()) co_return ErrorResponse(parsed.error());
   if (!parsed->problems.empty()) co_return Problems(parsed->problems);
   // Content rules read text attachments too: the JSON ones decoded, the streamed ones
   // read back from the draft. A text that cannot be read fails the request rather than
   // let the message go unencrypted past a rule it would have matched.
-  Status texts = OkStatus();
-  co_await offloader_.Offload([&] {
+  auto texts = co_await http::Offload<void>(offloader_, [&]() -> Status {
     submission::Submission& request = parsed->request;
     std::size_t budget = submission::kMaxRuleText;
     for (const auto& a : request.attachments) {
@@ -285,13 +284,11 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       }
     }
     auto streamed = draft->ReadTextAttachments(budget);
-    if (!streamed.ok()) {
-      texts = std::move(streamed).error();
-      return;
-    }
+    if (!streamed.ok()) return std::move(streamed).error();
     for (auto& a : *streamed) {
       submission::AddRuleText(request, a.content_type, std::move(a.content), &budget);
     }
+    return OkStatus();
   });
   if (!texts.ok()) co_return ErrorResponse(texts.error());
   const submission::Submission& m = parsed->request;
@@ -307,37 +304,32 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     co_return Problems({{"attachments", "are too large in all"}});
   }
 
-  std::optional<Result<policy::RecipientPlan>> plan;
-  co_await offloader_.Offload([&] { plan.emplace(planner_.Plan(submission::PlanInputOf(m, true))); });
-  if (!plan->ok()) co_return ErrorResponse(plan->error());
-  if ((*plan)->refused) co_return http::ProblemResponse(422, "Cannot send", *(*plan)->refused);
-  if (!(*plan)->need_question.empty()) co_return NeedsQuestion((*plan)->need_question);
+  auto plan = co_await http::Offload<policy::RecipientPlan>(
+      offloader_, [&] { return planner_.Plan(submission::PlanInputOf(m, true)); });
+  if (!plan.ok()) co_return ErrorResponse(plan.error());
+  if (plan->refused) co_return http::ProblemResponse(422, "Cannot send", *plan->refused);
+  if (!plan->need_question.empty()) co_return NeedsQuestion(plan->need_question);
 
-  std::optional<Result<SubmitResult>> submitted;
   const std::string client = req.client_address;
-  co_await offloader_.Offload([&] {
+  auto submitted = co_await http::Offload<SubmitResult>(offloader_, [&]() -> Result<SubmitResult> {
     // JSON attachments: decoded here, off the event loop, straight into encryption.
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {
       const auto& a = m.attachments[i];
       auto decoded = Base64Decode(a.content_base64);
       if (!decoded) {
-        submitted.emplace(MakeError(ErrorCode::kInvalidArgument, "is not valid base64",
-                                    "attachments[" + std::to_string(i) + "].content_base64"));
-        return;
+        return MakeError(ErrorCode::kInvalidArgument, "is not valid base64",
+                         "attachments[" + std::to_string(i) + "].content_base64");
       }
       Status s = draft->StartAttachment(a.filename, a.content_type.empty()
                                                         ? "application/octet-stream"
                                                         : a.content_type);
       if (s.ok()) s = draft->AppendAttachment(*decoded);
       if (s.ok()) s = draft->FinishAttachment();
-      if (!s.ok()) {
-        submitted.emplace(std::move(s).error());
-        return;
-      }
+      if (!s.ok()) return std::move(s).error();
     }
     submission::Dispatch d;
     d.submission = &m;
-    d.plan = std::move(**plan);
+    d.plan = std::move(*plan);
     d.account = principal->account;
     d.client_address = client;
     // Recipients who get the message itself get it composed from the request, its
@@ -346,37 +338,36 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     const std::uint64_t limit = settings_.limits.max_attachment_bytes;
     d.render = [&m, attachments, limit] { return ComposeFor(m, *attachments, limit); };
     d.draft = std::move(draft);
-    submitted.emplace(dispatcher_.Send(std::move(d)));
+    return dispatcher_.Send(std::move(d));
   });
-  if (!submitted->ok()) co_return ErrorResponse(submitted->error());
+  if (!submitted.ok()) co_return ErrorResponse(submitted.error());
 
   // The message is committed; saving its answers is a courtesy that must not undo it.
   std::string saved_to;
   if (m.save_answer) {
     std::vector<std::string> addresses;
-    for (const auto& r : (*submitted)->recipients) {
+    for (const auto& r : submitted->recipients) {
       if (r.method == "escrow") addresses.push_back(r.address);
     }
-    std::optional<Result<std::string>> saved;
-    co_await offloader_.Offload([&] {
-      saved.emplace(planner_.SaveAnswers(m.from, {*m.question, *m.answer}, addresses));
+    auto saved = co_await http::Offload<std::string>(offloader_, [&] {
+      return planner_.SaveAnswers(m.from, {*m.question, *m.answer}, addresses);
     });
-    if (saved->ok()) {
-      saved_to = **saved;
+    if (saved.ok()) {
+      saved_to = *saved;
     } else {
       spdlog::warn("api: message {} sent, but its answers were not saved: {}",
-                   (*submitted)->message_id, saved->error().ToString());
+                   submitted->message_id, saved.error().ToString());
     }
   }
 
   json::array recipients;
-  for (const auto& r : (*submitted)->recipients) {
+  for (const auto& r : submitted->recipients) {
     recipients.push_back(RecipientJson(r.address, r.kind, r.method, r.status, r.trace));
   }
-  json::object reply{{"id", (*submitted)->message_id}, {"recipients", std::move(recipients)}};
+  json::object reply{{"id", submitted->message_id}, {"recipients", std::move(recipients)}};
   if (!saved_to.empty()) reply["answers_saved_to"] = saved_to;
   Response res = http::JsonResponse(202, json::serialize(reply));
-  res.Set("Location", "/api/v1/messages/" + (*submitted)->message_id);
+  res.Set("Location", "/api/v1/messages/" + submitted->message_id);
   co_return res;
 }
 
@@ -387,17 +378,21 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
     r.Set("WWW-Authenticate", "X-API-Key");
     co_return r;
   }
-  std::optional<Result<MessageStatus>> status;
-  std::optional<Result<std::vector<QueueEntry>>> deliveries;
+  struct Found {
+    MessageStatus status;
+    std::vector<QueueEntry> deliveries;
+  };
   const std::string id = req.params[0];
   const MessageOwner owner = OwnerOf(*principal);
-  co_await offloader_.Offload([&] {
-    status.emplace(escrow_.Status(id, owner));
-    if (status->ok()) deliveries.emplace(queue_.ForMessage(id));  // only once it is theirs
+  auto found = co_await http::Offload<Found>(offloader_, [&]() -> Result<Found> {
+    auto status = escrow_.Status(id, owner);
+    if (!status.ok()) return std::move(status).error();
+    auto deliveries = queue_.ForMessage(id);  // only once it is theirs
+    if (!deliveries.ok()) return std::move(deliveries).error();
+    return Found{std::move(*status), std::move(*deliveries)};
   });
-  if (!status->ok()) co_return ErrorResponse(status->error());
-  if (!deliveries->ok()) co_return ErrorResponse(deliveries->error());
-  const MessageStatus& s = **status;
+  if (!found.ok()) co_return ErrorResponse(found.error());
+  const MessageStatus& s = found->status;
   json::array recipients;
   for (const auto& r : s.message.recipients) {
     json::object o =
@@ -405,7 +400,7 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
     // What became of the mail that reached this recipient (their notice, or their
     // encrypted copy): the latest entry's state and delivery report.
     const QueueEntry* latest = nullptr;
-    for (const auto& q : **deliveries) {
+    for (const auto& q : found->deliveries) {
       if (q.recipient_id == r.id) latest = &q;
     }
     if (latest) {
@@ -446,11 +441,10 @@ Response Unauthenticated(const Error& e) {
 awaitable<Response> MessagesApi::Retract(http::Request& req) {
   auto principal = co_await Authenticate(req);
   if (!principal.ok()) co_return Unauthenticated(principal.error());
-  std::optional<sealpost::Status> done;
   const std::string id = req.params[0];
-  co_await offloader_.Offload(
-      [&] { done.emplace(escrow_.Retract(id, OwnerOf(*principal), req.client_address)); });
-  if (!done->ok()) co_return ErrorResponse(done->error());
+  auto done = co_await http::Offload<void>(
+      offloader_, [&] { return escrow_.Retract(id, OwnerOf(*principal), req.client_address); });
+  if (!done.ok()) co_return ErrorResponse(done.error());
   co_return http::JsonResponse(200, json::serialize(json::object{{"id", id}, {"retracted", true}}));
 }
 
@@ -463,33 +457,37 @@ awaitable<Response> MessagesApi::Extend(http::Request& req) {
   if (!days || !days->is_int64()) {
     co_return Problems({{"expires_in_days", "a whole number of days from now (1 to 3650) is needed"}});
   }
-  std::optional<Result<std::int64_t>> set;
   const std::string id = req.params[0];
   const std::int64_t n = days->as_int64();
   const int clamped = static_cast<int>(std::clamp<std::int64_t>(n, 0, 100000));
-  co_await offloader_.Offload(
-      [&] { set.emplace(escrow_.SetExpiry(id, OwnerOf(*principal), clamped, req.client_address)); });
-  if (!set->ok()) co_return ErrorResponse(set->error());
+  auto set = co_await http::Offload<std::int64_t>(offloader_, [&] {
+    return escrow_.SetExpiry(id, OwnerOf(*principal), clamped, req.client_address);
+  });
+  if (!set.ok()) co_return ErrorResponse(set.error());
   co_return http::JsonResponse(
-      200, json::serialize(json::object{{"id", id}, {"expires_at", FormatRfc3339(**set)}}));
+      200, json::serialize(json::object{{"id", id}, {"expires_at", FormatRfc3339(*set)}}));
 }
 
 awaitable<Response> MessagesApi::Events(http::Request& req) {
   auto principal = co_await Authenticate(req);
   if (!principal.ok()) co_return Unauthenticated(principal.error());
-  std::optional<Result<MessageStatus>> status;
-  std::optional<Result<std::vector<EventRecord>>> events;
+  struct Found {
+    MessageStatus status;
+    std::vector<EventRecord> events;
+  };
   const std::string id = req.params[0];
-  co_await offloader_.Offload([&] {
-    status.emplace(escrow_.Status(id, OwnerOf(*principal)));
-    if (status->ok()) events.emplace(escrow_.Events(id));  // only once it is theirs
+  auto found = co_await http::Offload<Found>(offloader_, [&]() -> Result<Found> {
+    auto status = escrow_.Status(id, OwnerOf(*principal));
+    if (!status.ok()) return std::move(status).error();
+    auto events = escrow_.Events(id);  // only once it is theirs
+    if (!events.ok()) return std::move(events).error();
+    return Found{std::move(*status), std::move(*events)};
   });
-  if (!status->ok()) co_return ErrorResponse(status->error());
-  if (!events->ok()) co_return ErrorResponse(events->error());
+  if (!found.ok()) co_return ErrorResponse(found.error());
   std::map<std::string, std::string> address_of;
-  for (const auto& r : (*status)->message.recipients) address_of[r.id] = r.address;
+  for (const auto& r : found->status.message.recipients) address_of[r.id] = r.address;
   json::array out;
-  for (const auto& e : **events) {
+  for (const auto& e : found->events) {
     json::object o{{"type", e.type}, {"at", FormatRfc3339(e.at)}};
     if (!e.recipient_id.empty()) o["recipient"] = address_of[e.recipient_id];
     if (!e.client_address.empty()) o["client_address"] = e.client_address;

@@ -14,20 +14,21 @@ void PublicKeys::Register(http::Router& router) {
 }
 
 boost::asio::awaitable<http::Response> PublicKeys::Serve(http::Request& req, const char* kind) {
-  std::optional<Result<std::string>> found;
   const std::string domain = req.params[0];
-  co_await offloader_.Offload([&] { found.emplace(identities_.PublicPartForDomain(domain, kind)); });
-  if (!found->ok()) {
-    if (found->error().code != ErrorCode::kNotFound) {
-      spdlog::error("keys: {}", found->error().ToString());
+  auto found = co_await http::Offload<std::string>(
+      offloader_, [&] { return identities_.PublicPartForDomain(domain, kind); });
+  if (!found.ok()) {
+    const ErrorCode code = found.error().code;
+    if (code != ErrorCode::kNotFound && code != ErrorCode::kUnavailable) {
+      spdlog::error("keys: {}", found.error().ToString());
     }
-    co_return http::ProblemFromError(found->error().code == ErrorCode::kNotFound
+    co_return http::ProblemFromError(code == ErrorCode::kNotFound
                                          ? MakeError(ErrorCode::kNotFound, "No such key.")
-                                         : found->error());
+                                         : found.error());
   }
   http::Response r;
   r.status = 200;
-  r.body = std::move(**found);
+  r.body = std::move(*found);
   r.Set("Content-Type", std::string(kind) == "pgp" ? "application/pgp-keys"
                                                    : "application/pem-certificate-chain");
   r.Set("Cache-Control", "public, max-age=3600");

@@ -11,6 +11,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kPermissionDenied: return "permission denied";
     case ErrorCode::kFailedPrecondition: return "failed precondition";
     case ErrorCode::kResourceExhausted: return "resource exhausted";
+    case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kIntegrity: return "integrity check failed";
     case ErrorCode::kIo: return "i/o error";
     case ErrorCode::kInternal: return "internal error";

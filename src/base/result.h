@@ -20,6 +20,7 @@ enum class ErrorCode {
   kPermissionDenied,    // authenticated, but not allowed
   kFailedPrecondition,  // the object is in the wrong state (locked, expired, ...)
   kResourceExhausted,   // a limit was reached
+  kUnavailable,         // busy now: nothing was done, try again later
   kIntegrity,           // authentication of data failed: tampered, wrong key
   kIo,                  // the operating system said no
   kInternal,            // a bug or a library failure we cannot explain to the caller

@@ -94,6 +94,15 @@ TEST(Problem, IsRfc9457) {
   auto internal = ProblemFromError(MakeError(ErrorCode::kInternal, "sqlite: disk I/O error"));
   EXPECT_EQ(internal.status, 500);
   EXPECT_EQ(internal.body.find("sqlite"), std::string::npos);  // internals stay in the log
+  // Busy: nothing was done, come back shortly.
+  auto busy = ProblemFromError(MakeError(ErrorCode::kUnavailable, "pool full"));
+  EXPECT_EQ(busy.status, 503);
+  std::string retry_after;
+  for (const auto& h : busy.headers) {
+    if (h.name == "Retry-After") retry_after = h.value;
+  }
+  EXPECT_EQ(retry_after, "5");
+  EXPECT_EQ(busy.body.find("pool"), std::string::npos);
 }
 
 TEST(EscapeHtml, EscapesEverythingSignificant) {

@@ -98,6 +98,11 @@ Response ProblemFromError(const Error& e) {
     case ErrorCode::kUnauthenticated: return ProblemResponse(401, "Unauthenticated", e.message);
     case ErrorCode::kPermissionDenied: return ProblemResponse(403, "Forbidden", e.message);
     case ErrorCode::kResourceExhausted: return ProblemResponse(413, "Too large", e.message);
+    case ErrorCode::kUnavailable: {
+      Response busy = ProblemResponse(503, "Busy", "The server is busy. Try again in a moment.");
+      busy.Set("Retry-After", "5");
+      return busy;
+    }
     case ErrorCode::kFailedPrecondition: return ProblemResponse(409, "Conflict", e.message);
     case ErrorCode::kAlreadyExists: return ProblemResponse(409, "Conflict", e.message);
     default:

@@ -170,6 +170,7 @@ struct Server::Impl {
   BodyBudget bodies;
   std::chrono::steady_clock::time_point last_refusal_log{};
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> waiting_work{0};  // handed to the pool by RunOffLoop, not done
   asio::io_context io{1};
   asio::ssl::context tls;
   tcp::acceptor acceptor;
@@ -465,6 +466,31 @@ void Server::Stop() {
 
 asio::awaitable<void> Server::Offload(std::function<void()> work) {
   co_await asio::co_spawn(impl_->pool, RunWork(&work), asio::use_awaitable);
+}
+
+namespace {
+
+// Runs `work` unless `deadline` passed while it waited for a worker.
+asio::awaitable<bool> RunBefore(const std::function<void()>* work, Offloader::Deadline deadline) {
+  if (std::chrono::steady_clock::now() > deadline) co_return false;
+  (*work)();
+  co_return true;
+}
+
+}  // namespace
+
+asio::awaitable<Status> Server::RunOffLoop(const std::function<void()>& work, Deadline deadline) {
+  Impl& s = *impl_;
+  if (s.waiting_work.fetch_add(1) >= s.options.max_waiting_work) {
+    s.waiting_work.fetch_sub(1);
+    spdlog::warn("http: {} pieces of work wait for the worker pool; one more refused",
+                 s.options.max_waiting_work);
+    co_return MakeError(ErrorCode::kUnavailable, "too much work waits for the worker pool");
+  }
+  const bool ran = co_await asio::co_spawn(s.pool, RunBefore(&work, deadline), asio::use_awaitable);
+  s.waiting_work.fetch_sub(1);
+  if (!ran) co_return MakeError(ErrorCode::kUnavailable, "the work could not start in time");
+  co_return OkStatus();
 }
 
 }  // namespace sealpost::http

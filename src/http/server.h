@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -37,14 +38,37 @@ struct ServerOptions {
   std::chrono::seconds io_timeout{30};     // each read or write
   std::chrono::seconds idle_timeout{60};   // between requests
   std::chrono::seconds upload_timeout{3600};  // the whole of one request body
+  // Blocking work handed to the worker pool and not finished, all requests together;
+  // past it RunOffLoop refuses at once (kUnavailable: 503 with Retry-After).
+  std::size_t max_waiting_work = 512;
 };
 
 // Runs blocking work off the event loop and resumes the caller when it is done.
 class Offloader {
  public:
+  using Deadline = std::chrono::steady_clock::time_point;
   virtual ~Offloader() = default;
+  // Runs `work` on the worker pool. kUnavailable, and `work` never runs, when too much
+  // work waits already or when the pool could not start it before `deadline`.
+  virtual boost::asio::awaitable<Status> RunOffLoop(const std::function<void()>& work,
+                                             Deadline deadline) = 0;
+  // The older form, unbounded and without a deadline; its callers move to Offload<T>.
   virtual boost::asio::awaitable<void> Offload(std::function<void()> work) = 0;
 };
+
+// The one way to leave the event loop: runs `fn` (returning Result<T>) on the worker
+// pool and returns its result, or kUnavailable when the pool is full or `fn` could not
+// start within `within`:
+//   auto key = co_await Offload<Principal>(offloader, [&] { return auth.Check(header); });
+template <typename T, typename Fn>
+boost::asio::awaitable<Result<T>> Offload(Offloader& offloader, Fn fn,
+                                          std::chrono::seconds within = std::chrono::seconds(30)) {
+  std::optional<Result<T>> out;
+  const std::function<void()> work = [&] { out.emplace(fn()); };
+  Status ran = co_await offloader.RunOffLoop(work, std::chrono::steady_clock::now() + within);
+  if (!ran.ok()) co_return std::move(ran).error();
+  co_return std::move(*out);
+}
 
 class Server : public Offloader {
  public:
@@ -61,6 +85,8 @@ class Server : public Offloader {
   void Stop();
 
   boost::asio::awaitable<void> Offload(std::function<void()> work) override;
+  boost::asio::awaitable<Status> RunOffLoop(const std::function<void()>& work,
+                                     Deadline deadline) override;
 
  private:
   struct Impl;
