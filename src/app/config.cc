@@ -163,6 +163,7 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("worker_threads", c.worker_threads, 1, 256);
     t.Int("max_connections", c.max_connections, 1, 100000);
     t.Int("max_connections_per_client", c.max_connections_per_client, 1, 100000);
+    t.Int("max_waiting_work", c.max_waiting_work, 1, 1000000);
     t.Int("max_body_memory_bytes", c.max_body_memory_bytes, 1024 * 1024,
           std::int64_t{64} * 1024 * 1024 * 1024);
     t.Int("upload_seconds", c.upload_seconds, 10, 86400);
@@ -347,6 +348,7 @@ worker_threads = 4              # pool for Argon2id, sealing and database work
 max_connections = 1024          # HTTPS connections in all
 max_connections_per_client = 64 # from one client address (an IPv6 /64 counts as one)
 max_body_memory_bytes = 268435456   # request bodies buffered in memory at once; then 503
+max_waiting_work = 512              # requests' blocking work waiting for the worker pool; then 503
 upload_seconds = 3600           # the longest one request body may take to arrive
 
 [tls]

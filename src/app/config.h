@@ -26,6 +26,7 @@ struct Config {
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_client = 64;  // an IPv6 client is its /64
   std::uint64_t max_body_memory_bytes = 256 * 1024 * 1024;  // buffered bodies in flight
+  int max_waiting_work = 512;  // blocking work waiting for the worker pool; then 503
   std::int64_t upload_seconds = 3600;  // the whole of one request body
 
   // [tls]

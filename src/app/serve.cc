@@ -265,6 +265,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   server_options.max_connections = config.max_connections;
   server_options.max_connections_per_client = config.max_connections_per_client;
   server_options.max_body_memory = config.max_body_memory_bytes;
+  server_options.max_waiting_work = static_cast<std::size_t>(config.max_waiting_work);
   server_options.upload_timeout = std::chrono::seconds(config.upload_seconds);
   auto server = http::Server::Create(server_options);
   if (!server.ok()) return std::move(server).error();
