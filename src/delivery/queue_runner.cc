@@ -263,6 +263,7 @@ void QueueRunner::Record(std::int64_t now) {
   std::vector<QueueUpdate> updates;
   std::vector<QueueEntry> dsns;
   std::vector<EventRecord> events;
+  bool blob_may_be_spent = false;
   for (auto& results : transactions) {
     delivery::DsnInput dsn;
     dsn.reporting_mta = settings_.hostname;
@@ -316,6 +317,10 @@ void QueueRunner::Record(std::int64_t now) {
           break;
       }
       updates.push_back(u);
+      // Its end may leave a content blob unreferenced: its own, or a standby's.
+      if (u.state != QueueState::kDeferred && (!e.content_blob.empty() || e.tls_required)) {
+        blob_may_be_spent = true;
+      }
       if (!e.message_id.empty() && u.state != QueueState::kDelivered) {
         events.push_back({0, e.message_id, e.recipient_id, QueueStateName(u.state), now, "",
                           report.reply});
@@ -363,7 +368,7 @@ void QueueRunner::Record(std::int64_t now) {
     if (auto scrubbed = queue_.ScrubDeleted(); !scrubbed.ok()) {
       spdlog::warn("queue: deleted content not scrubbed yet: {}", scrubbed.error().ToString());
     }
-    RemoveSpentContent(now);
+    if (blob_may_be_spent) RemoveSpentContent(now);
   }
 }
 

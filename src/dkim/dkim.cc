@@ -175,6 +175,17 @@ std::string BodyHash(std::string_view body, Canon canon) {
 // CanonicalBody's relaxed rules as a state machine: lines end at CRLF only (a lone CR
 // is text); WSP runs become one SP before more text and vanish at a line's end; empty
 // lines are written only when text follows them; a last line without CRLF gets one.
+struct RelaxedBodyHasher::Sha256 {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~Sha256() { EVP_MD_CTX_free(ctx); }
+};
+
+RelaxedBodyHasher::RelaxedBodyHasher() : hash_(std::make_unique<Sha256>()) {
+  EVP_DigestInit_ex(hash_->ctx, EVP_sha256(), nullptr);
+}
+
+RelaxedBodyHasher::~RelaxedBodyHasher() = default;
+
 void RelaxedBodyHasher::Char(char c) {
   if (!line_has_text_) {
     for (; empty_lines_ > 0; --empty_lines_) out_ += "\r\n";
@@ -195,27 +206,40 @@ void RelaxedBodyHasher::EndLine() {
   space_ = false;
 }
 
+void RelaxedBodyHasher::Flush() {
+  EVP_DigestUpdate(hash_->ctx, out_.data(), out_.size());
+  out_.clear();
+}
+
 void RelaxedBodyHasher::Update(std::string_view piece) {
-  for (char c : piece) {
+  std::size_t i = 0;
+  while (i < piece.size()) {
+    const char c = piece[i];
     if (after_cr_) {
       after_cr_ = false;
       if (c == '\n') {
         EndLine();
+        ++i;
         continue;
       }
       Char('\r');
     }
     if (c == '\r') {
       after_cr_ = true;
+      ++i;
     } else if (IsWsp(c)) {
       space_ = true;
+      ++i;
     } else {
+      // A run of ordinary bytes: the first settles what was held back, the rest go as
+      // they are.
+      std::size_t end = i + 1;
+      while (end < piece.size() && piece[end] != '\r' && !IsWsp(piece[end])) ++end;
       Char(c);
+      out_.append(piece.data() + i + 1, end - i - 1);
+      i = end;
     }
-  }
-  if (out_.size() >= 16 * 1024) {
-    hash_.Update(out_);
-    out_.clear();
+    if (out_.size() >= 64 * 1024) Flush();
   }
 }
 
@@ -223,9 +247,11 @@ std::string RelaxedBodyHasher::Final() {
   if (after_cr_) Char('\r');
   after_cr_ = false;
   if (line_has_text_) out_ += "\r\n";
-  hash_.Update(out_);
-  out_.clear();
-  return Base64Encode(hash_.Final());
+  Flush();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(hash_->ctx, digest, &size);
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
 std::string SignedData(const std::vector<HeaderField>& fields,

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "base/result.h"
-#include "crypto/primitives.h"
 
 namespace sealpost::dkim {
 
@@ -48,13 +47,19 @@ std::string BodyHash(std::string_view body, Canon canon);
 // cannot judge yet (a CR, a run of spaces, a count of empty lines).
 class RelaxedBodyHasher {
  public:
+  RelaxedBodyHasher();
+  ~RelaxedBodyHasher();
+  RelaxedBodyHasher(const RelaxedBodyHasher&) = delete;
+  RelaxedBodyHasher& operator=(const RelaxedBodyHasher&) = delete;
   void Update(std::string_view piece);
   std::string Final();  // base64
 
  private:
+  struct Sha256;  // OpenSSL's: several times libsodium's speed where the CPU has SHA-NI
   void Char(char c);
   void EndLine();
-  Sha256Hasher hash_;
+  void Flush();
+  std::unique_ptr<Sha256> hash_;
   std::string out_;            // canonical bytes not hashed yet
   std::uint64_t empty_lines_ = 0;  // held back: they count only if more text follows
   bool space_ = false;         // a run of WSP not written yet

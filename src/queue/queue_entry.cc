@@ -35,7 +35,8 @@ Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const SecretBytes& qu
   SpooledContent out;
   out.blob_id = NewId();
   SecretBytes data_key = RandomSecret(32);
-  auto writer = SealedBlobWriter::Create(blobs, out.blob_id, data_key, QueueBlobAad(out.blob_id));
+  auto writer = SealedBlobWriter::Create(blobs, out.blob_id, data_key, QueueBlobAad(out.blob_id),
+                                         /*digest=*/false);
   if (!writer.ok()) return std::move(writer).error();
   auto status = writer->Append(mail);
   if (status.ok()) status = writer->Finish();

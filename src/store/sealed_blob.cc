@@ -4,14 +4,16 @@ namespace sealpost {
 
 Result<SealedBlobWriter> SealedBlobWriter::Create(BlobStore& store, const std::string& blob_id,
                                                   const SecretBytes& data_key,
-                                                  const std::string& label) {
+                                                  const std::string& label, bool digest) {
   auto sealer = SegmentSealer::Create(data_key, label);
   if (!sealer.ok()) return std::move(sealer).error();
   auto out = store.Create(blob_id);
   if (!out.ok()) return std::move(out).error();
   auto status = (*out)->Append(sealer->header());
   if (!status.ok()) return std::move(status).error();
-  return SealedBlobWriter(std::move(*out), std::move(*sealer));
+  SealedBlobWriter writer(std::move(*out), std::move(*sealer));
+  writer.hashing_ = digest;
+  return writer;
 }
 
 Status SealedBlobWriter::Flush(bool last) {
@@ -24,7 +26,7 @@ Status SealedBlobWriter::Flush(bool last) {
 }
 
 Status SealedBlobWriter::Append(std::string_view plaintext) {
-  hasher_.Update(plaintext);
+  if (hashing_) hasher_.Update(plaintext);
   size_ += plaintext.size();
   const std::size_t segment = sealer_.segment_size();
   while (!plaintext.empty()) {
@@ -48,7 +50,7 @@ Status SealedBlobWriter::Finish() {
   }
   auto status = Flush(true);
   if (!status.ok()) return status;
-  digest_ = hasher_.Final();
+  if (hashing_) digest_ = hasher_.Final();
   return out_->Commit();
 }
 

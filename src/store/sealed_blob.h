@@ -18,15 +18,17 @@ namespace sealpost {
 
 class SealedBlobWriter {
  public:
+  // `digest`: whether to hash the plaintext (the manifest needs it; queue content not).
   static Result<SealedBlobWriter> Create(BlobStore& store, const std::string& blob_id,
-                                         const SecretBytes& data_key, const std::string& label);
+                                         const SecretBytes& data_key, const std::string& label,
+                                         bool digest = true);
 
   Status Append(std::string_view plaintext);
   // Seals the last segment and commits the blob durably.
   Status Finish();
 
   std::uint64_t plaintext_size() const { return size_; }
-  // SHA-256 of the plaintext; valid after Finish().
+  // SHA-256 of the plaintext; valid after Finish() (empty when made without `digest`).
   const std::string& plaintext_sha256() const { return digest_; }
 
  private:
@@ -39,6 +41,7 @@ class SealedBlobWriter {
   std::string buffer_;
   std::string sealed_;
   Sha256Hasher hasher_;
+  bool hashing_ = true;
   std::string digest_;
   std::uint64_t size_ = 0;
 };
