@@ -8,6 +8,7 @@ commit each message before accepting it, use 20 connections to the sink at most 
 no TLS. Same machine, same run; Postfix's master must start as root."""
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -38,6 +39,9 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--reuse-seconds", default="2", help="sealpost's connection_reuse_seconds")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure each size this many times, Postfix and sealpost in turn; "
+                             "the median of each is reported (this machine's figures swing)")
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.bin)
     if os.geteuid() != 0:
@@ -67,12 +71,17 @@ def main():
         sealpost_sent = lambda: server.sql(  # noqa: E731
             f"SELECT count(*) FROM queue WHERE state = 'delivered' AND rcpt_to = '{RCPT}'")[0][0]
         for size, n in ((4096, args.messages), (102400, max(50, args.messages // 4))):
-            # Warm-up, then the measured run; Postfix first, then sealpost, same load.
+            # Warm-up, then the measured runs; Postfix then sealpost in turn, same load, so
+            # both see the same moments of a machine whose speed varies.
             relay_seconds(postfix.port, 20, 50, size, postfix_sent)
-            p = relay_seconds(postfix.port, 20, n, size, postfix_sent)
             relay_seconds(server.smtp_port, 20, 50, size, sealpost_sent)
-            s = relay_seconds(server.smtp_port, 20, n, size, sealpost_sent)
-            results.append((size, n, n / p, n / s))
+            p_rates, s_rates = [], []
+            for _ in range(args.rounds):
+                p_rates.append(n / relay_seconds(postfix.port, 20, n, size, postfix_sent))
+                s_rates.append(n / relay_seconds(server.smtp_port, 20, n, size, sealpost_sent))
+            results.append((size, n, statistics.median(p_rates), statistics.median(s_rates),
+                            min(s / p for s, p in zip(s_rates, p_rates)),
+                            max(s / p for s, p in zip(s_rates, p_rates))))
     finally:
         server.cleanup()
         postfix.cleanup()
@@ -80,10 +89,12 @@ def main():
         sink.wait(timeout=10)
 
     print("\nRelay end to end into smtp-sink, 20 sessions in, at most 20 connections out")
-    print(f"{'size':>8} {'messages':>8} {'Postfix msg/s':>14} {'sealpost msg/s':>15} {'ratio':>7}")
-    for size, n, postfix_rate, sealpost_rate in results:
+    print(f"(median of {args.rounds} round(s); ratio range over the rounds)")
+    print(f"{'size':>8} {'messages':>8} {'Postfix msg/s':>14} {'sealpost msg/s':>15} {'ratio':>7} "
+          f"{'range':>11}")
+    for size, n, postfix_rate, sealpost_rate, low, high in results:
         print(f"{size // 1024:>6}Ki {n:>8} {postfix_rate:>14.0f} {sealpost_rate:>15.0f} "
-              f"{sealpost_rate / postfix_rate:>7.2f}")
+              f"{sealpost_rate / postfix_rate:>7.2f} {low:>5.2f}-{high:<5.2f}")
 
 
 if __name__ == "__main__":

@@ -70,11 +70,13 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   };
 
   // Content that `uses` entries carry: in each while that stays small, otherwise
-  // written once and referred to (queue/queue_entry.h).
+  // written once and referred to (queue/queue_entry.h). `uses` 0: a blob whatever its size.
   SpooledBlobs spooled{blobs_};
   auto spool = [&](std::string_view content,
                    std::size_t uses) -> Result<std::optional<SpooledContent>> {
-    if (content.size() * uses <= kInlineQueueBytes) return std::optional<SpooledContent>();
+    if (uses > 0 && content.size() * uses <= kInlineQueueBytes) {
+      return std::optional<SpooledContent>();
+    }
     auto written = SpoolQueueContent(blobs_, queue_key_, content);
     if (!written.ok()) return std::move(written).error();
     spooled.ids.push_back(written->blob_id);
@@ -121,8 +123,10 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     if (!rendered.ok()) return std::move(rendered).error();
     mail = std::move(*rendered);
   }
-  // Everyone who gets the message as it is shares one copy of it.
-  auto shared = spool(mail, plan.direct.size() + plan.send_plain.size());
+  // Everyone who gets the message as it is shares one copy of it (none: no copy).
+  const std::size_t plain_uses = plan.direct.size() + plan.send_plain.size();
+  auto shared = plain_uses == 0 ? Result<std::optional<SpooledContent>>(std::nullopt)
+                                : spool(mail, plain_uses);
   if (!shared.ok()) return std::move(shared).error();
   // TLS-only copies first: their fallbacks, in standby, refer to them by queue id.
   for (const auto& r : plan.direct) {
@@ -142,7 +146,8 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     for (const auto& r : plan.encrypted) {
       auto copy = EncryptedCopy(mail, r, *signers, now);
       if (!copy.ok()) return std::move(copy).error();
-      auto own = spool(*copy, 1);
+      // An encrypted copy is never kept in a database row, however small.
+      auto own = spool(*copy, 0);
       if (!own.ok()) return std::move(own).error();
       auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, *copy, *own, r.standby);
       if (!q.ok()) return std::move(q).error();

@@ -12,6 +12,7 @@
 #include "crypto/signing.h"
 #include "escrow/answer_keys.h"
 #include "escrow/escrow_service.h"
+#include "pki/openpgp.h"
 #include "policy/signing_identities.h"
 #include "queue/queue_entry.h"
 #include "store/sqlite/stores.h"
@@ -271,6 +272,23 @@ TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
   EXPECT_FALSE(dispatcher_->Send(std::move(d)).ok());
   EXPECT_FALSE(messages_->Find(failed_id)->has_value());
   EXPECT_EQ(BlobFiles(), 1u);
+
+  // An encrypted copy is never kept in a row, however small.
+  auto key = pki::GeneratePgpSigningKey("Pia <pia@pgp.test>", clock_.NowUnix());
+  ASSERT_TRUE(key.ok()) << key.error().ToString();
+  rendered_ = "From: dr@clinic.test\r\nSubject: Short\r\n\r\nfine\r\n";
+  policy::RecipientPlan encrypted;
+  encrypted.encrypted.push_back({"pia@pgp.test", "to", "pgp", key->public_armored, false, "key"});
+  sent = dispatcher_->Send(For(std::move(encrypted)));
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  const QueueEntry copy = **queue_->Find((*queue_->ForMessage(sent->message_id))[0].id);
+  EXPECT_TRUE(copy.sealed_content.empty());
+  EXPECT_FALSE(copy.content_blob.empty());
+  auto text = ReadQueueContent(**OpenQueueContent(*blobs_, keys_->queue(), copy));
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("-----BEGIN PGP MESSAGE-----"), std::string::npos);
+  EXPECT_EQ(text->find("fine"), std::string::npos);
+  EXPECT_EQ(BlobFiles(), 2u);
 }
 
 // An answer the server keeps is stretched once where it is kept, for every message to
