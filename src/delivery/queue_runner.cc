@@ -41,6 +41,7 @@ namespace {
 struct Survey {
   std::string header;     // the header block (fields, CRLF-ended), for DSNs and DKIM
   std::string body_hash;  // relaxed (DKIM), when asked for
+  std::string digest;     // SHA-256 of the whole, when asked for (inline content)
   bool eight_bit = false;
   std::string prefix;     // the DKIM-Signature fields
 };
@@ -48,13 +49,14 @@ struct Survey {
 // A header block larger than this is cut here (DKIM refuses to sign one anyway).
 constexpr std::size_t kMaxHeaderBlock = 1 << 20;
 
-// Reads the content once, piece by piece: its header, whether it is 8-bit, and (when
-// `hash_body`) the relaxed hash of its body.
-Result<Survey> SurveyContent(const QueueContent& content, bool hash_body) {
+// Reads the content once, piece by piece: its header, whether it is 8-bit, (when
+// `hash_body`) the relaxed hash of its body, and (when `digest`) the hash of it all.
+Result<Survey> SurveyContent(const QueueContent& content, bool hash_body, bool digest) {
   Survey out;
   auto reader = content.Open();
   if (!reader.ok()) return std::move(reader).error();
   dkim::RelaxedBodyHasher hasher;
+  Sha256Hasher whole;
   bool in_header = true;
   std::string piece;
   for (;;) {
@@ -62,6 +64,7 @@ Result<Survey> SurveyContent(const QueueContent& content, bool hash_body) {
     if (!more.ok()) return std::move(more).error();
     if (!*more) break;
     out.eight_bit = out.eight_bit || delivery::HasEightBit(piece);
+    if (digest) whole.Update(piece);
     std::string_view body = piece;
     if (in_header) {
       const std::size_t had = out.header.size();
@@ -83,6 +86,7 @@ Result<Survey> SurveyContent(const QueueContent& content, bool hash_body) {
     WipeMemory(piece.data(), piece.size());
   }
   if (hash_body) out.body_hash = hasher.Final();
+  if (digest) out.digest = HexEncode(whole.Final());
   return out;
 }
 
@@ -173,30 +177,34 @@ int QueueRunner::RunOnce() {
   std::map<std::string, std::vector<OutboundMessage>> groups;
   std::vector<QueueUpdate> unreadable;
   for (QueueEntry& entry : *due) {
-    auto found = contents.end();
+    // Blob content is known by its blob, read once per pass; inline content (small) is
+    // read for each entry and known by its digest.
+    auto found = contents.find("blob " + entry.content_blob);
     Status status = OkStatus();
-    if (!entry.content_blob.empty()) found = contents.find("blob " + entry.content_blob);
-    if (found == contents.end()) {
+    if (entry.content_blob.empty() || found == contents.end()) {
       auto opened = OpenQueueContent(blobs_, queue_key_, entry);
-      std::string same = "blob " + entry.content_blob;
-      if (opened.ok() && entry.content_blob.empty()) {
-        auto whole = ReadQueueContent(**opened);  // inline content is small
-        if (whole.ok()) same = HexEncode(Sha256(*whole));
-        if (whole.ok()) WipeMemory(whole->data(), whole->size());
-        if (!whole.ok()) opened = std::move(whole).error();
-      }
-      if (opened.ok()) {
+      auto survey = opened.ok() ? SurveyContent(**opened, static_cast<bool>(sign_),
+                                                entry.content_blob.empty())
+                                : Result<Survey>(opened.error());
+      if (survey.ok()) {
+        const std::string same =
+            entry.content_blob.empty() ? survey->digest : "blob " + entry.content_blob;
         found = contents.find(same);
         if (found == contents.end()) {
-          auto survey = SurveyContent(**opened, static_cast<bool>(sign_));
-          if (survey.ok()) {
-            found = contents.emplace(same, Content{std::move(*opened), std::move(*survey)}).first;
-          } else {
-            status = std::move(survey).error();
+          // Signed once per content, whatever number of transactions carry it.
+          if (sign_) {
+            auto fields = sign_(survey->header, survey->body_hash);
+            if (fields.ok()) {
+              survey->prefix = std::move(*fields);
+            } else {
+              spdlog::error("queue {}: leaves without a DKIM signature: {}", entry.id,
+                            fields.error().ToString());
+            }
           }
+          found = contents.emplace(same, Content{std::move(*opened), std::move(*survey)}).first;
         }
       } else {
-        status = std::move(opened).error();
+        status = std::move(survey).error();
       }
     }
     entry.sealed_content.clear();
@@ -215,7 +223,9 @@ int QueueRunner::RunOnce() {
     if (list.empty() || list.back().recipients.size() >= settings_.max_recipients_per_transaction) {
       OutboundMessage message;
       message.mail_from = entry.mail_from;
+      message.prefix = found->second.survey.prefix;
       message.content = found->second.content;
+      message.size = message.prefix.size() + message.content->size();
       message.eight_bit = found->second.survey.eight_bit;
       message.tls_required = entry.tls_required;
       list.push_back(std::move(message));
@@ -224,24 +234,8 @@ int QueueRunner::RunOnce() {
     in_flight_[entry.id] = Pending{entry, found->second.survey.header};
   }
   if (!unreadable.empty()) (void)queue_.Record(unreadable, {}, {});
-  // Signed once per content, whatever number of transactions carry it.
-  if (sign_) {
-    for (auto& [same, c] : contents) {
-      auto fields = sign_(c.survey.header, c.survey.body_hash);
-      if (fields.ok()) {
-        c.survey.prefix = std::move(*fields);
-      } else {
-        spdlog::error("queue: a message leaves without a DKIM signature: {}",
-                      fields.error().ToString());
-      }
-    }
-  }
   for (auto& [key, messages] : groups) {
     for (auto& message : messages) {
-      for (auto& [same, c] : contents) {
-        if (c.content == message.content) message.prefix = c.survey.prefix;
-      }
-      message.size = message.prefix.size() + message.content->size();
       std::weak_ptr<Inbox> inbox = inbox_;
       target_.Deliver(std::move(message), [inbox](std::vector<RecipientResult> results) {
         if (auto box = inbox.lock()) box->Add(std::move(results));

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "base/result.h"
@@ -85,6 +86,25 @@ Result<std::optional<Record>> QueryOne(Database& db, std::string_view sql, BindF
     if (!row.ok()) return std::move(row).error();
     if (*row) out = read(s);
     return OkStatus();
+  });
+  if (!status.ok()) return std::move(status).error();
+  return out;
+}
+
+// Runs a query and turns every row into a Record with `read`.
+template <typename Record, typename BindFn, typename ReadFn>
+Result<std::vector<Record>> QueryAll(Database& db, std::string_view sql, BindFn bind,
+                                     ReadFn read) {
+  std::vector<Record> out;
+  auto status = db.Read([&](sqlite3* conn) -> Status {
+    Statement s(conn, sql);
+    bind(s);
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      out.push_back(read(s));
+    }
   });
   if (!status.ok()) return std::move(status).error();
   return out;

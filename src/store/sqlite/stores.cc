@@ -471,20 +471,12 @@ class SqliteMessageStore final : public MessageStore {
   }
 
   Result<std::vector<std::string>> ExpiredUndestroyed(std::int64_t now, int limit) override {
-    std::vector<std::string> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT id FROM messages WHERE destroyed_at IS NULL AND expires_at <= ? "
-                      "ORDER BY expires_at LIMIT ?");
-      s.Bind(1, now).Bind(2, std::int64_t{limit});
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return std::move(row).error();
-        if (!*row) return OkStatus();
-        out.push_back(s.Text(0));
-      }
-    });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+    return QueryAll<std::string>(
+        db_,
+        "SELECT id FROM messages WHERE destroyed_at IS NULL AND expires_at <= ? "
+        "ORDER BY expires_at LIMIT ?",
+        [&](Statement& s) { s.Bind(1, now).Bind(2, std::int64_t{limit}); },
+        [](Statement& s) { return s.Text(0); });
   }
 
   Result<std::vector<CenterItem>> CenterItems(const std::string& namespace_name,
@@ -638,21 +630,13 @@ class SqliteQueueStore final : public QueueStore {
   Status ScrubDeleted() override { return db_.Checkpoint(); }
 
   Result<std::vector<std::string>> SpentContent(int limit) override {
-    std::vector<std::string> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
-      Statement s(db, "SELECT content_blob FROM queue WHERE content_blob != '' "
-                      "GROUP BY content_blob HAVING COUNT(content_key) = 0 "
-                      "UNION SELECT blob_id FROM spent_content LIMIT ?");
-      s.Bind(1, std::int64_t{limit});
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return std::move(row).error();
-        if (!*row) return OkStatus();
-        out.push_back(s.Text(0));
-      }
-    });
-    if (!status.ok()) return std::move(status).error();
-    return out;
+    return QueryAll<std::string>(
+        db_,
+        "SELECT content_blob FROM queue WHERE content_blob != '' "
+        "GROUP BY content_blob HAVING COUNT(content_key) = 0 "
+        "UNION SELECT blob_id FROM spent_content LIMIT ?",
+        [&](Statement& s) { s.Bind(1, std::int64_t{limit}); },
+        [](Statement& s) { return s.Text(0); });
   }
 
   Result<std::int64_t> Waiting(std::int64_t now) override {
