@@ -146,6 +146,37 @@ TEST_F(DeliveryTest, ContentKeptOnceLeavesOnceAndGoesWithItsLastEntry) {
   EXPECT_TRUE(done.content_blob.empty());
 }
 
+// A retracted message's unsent copies lose their keys in the retraction's transaction;
+// the runner's sweep then removes the blob they shared, without any delivery.
+TEST_F(DeliveryTest, ARetractedMessagesBlobGoesWithTheSweep) {
+  ASSERT_TRUE(queue_->Delete("q1", {}).ok());
+  auto spooled =
+      SpoolQueueContent(*blobs_, key_, "Subject: x\r\n\r\n" + std::string(100000, 'x'));
+  ASSERT_TRUE(spooled.ok());
+  const std::string blob_file = dir_ + "/blobs/" + spooled->blob_id.substr(0, 2) + "/" +
+                                spooled->blob_id;
+  MessageRecord m = **messages_->Find("m1");
+  m.id = "m5";
+  m.recipients.clear();
+  std::vector<QueueEntry> entries;
+  for (const char* to : {"a@example.net", "b@example.org"}) {
+    entries.push_back(ReferenceQueueEntry(*spooled, "s@example.org", to, 100));
+    entries.back().message_id = "m5";
+  }
+  ASSERT_TRUE(messages_->InsertWithNotices(m, entries, {}, "").ok());
+  ASSERT_TRUE(messages_->Destroy("m5", 100, true, {0, "m5", "", "retracted", 100, "", ""}).ok());
+  EXPECT_EQ((**queue_->Find(entries[0].id)).state, QueueState::kSuperseded);
+  EXPECT_TRUE((**queue_->Find(entries[0].id)).content_key.empty());
+  ASSERT_TRUE(std::filesystem::exists(blob_file));
+
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
+  EXPECT_EQ(runner.RunOnce(), 0);
+  EXPECT_EQ(target.calls, 0);
+  EXPECT_FALSE(std::filesystem::exists(blob_file));
+  EXPECT_TRUE(queue_->SpentContent(10)->empty());
+}
+
 // An entry whose blob is missing waits and says why; nothing else is disturbed.
 TEST_F(DeliveryTest, ContentWhoseBlobIsGoneIsDeferredWithAReason) {
   ASSERT_TRUE(queue_->Delete("q1", {}).ok());
