@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "delivery/resolver.h"
+#include "dns/records.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const char* bytes = reinterpret_cast<const char*>(data);
   const int length = static_cast<int>(size);
-  (void)sealpost::delivery::ParseMxRdata(bytes, length);
-  (void)sealpost::delivery::ParseTlsaRdata(bytes, length);
+  (void)sealpost::dns::ParseMxRdata(bytes, length);
+  (void)sealpost::dns::ParseTlsaRdata(bytes, length);
   std::vector<std::string> records;
   std::string_view rest(bytes, size);
   while (!rest.empty() && records.size() < 8) {  // records split at NUL bytes
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rest = nul == std::string_view::npos ? std::string_view() : rest.substr(nul + 1);
   }
   for (const char* version : {"v=STSv1", "v=TLSRPTv1"}) {
-    (void)sealpost::delivery::FindTaggedTxtRecord(records, version);
+    (void)sealpost::dns::FindTaggedTxtRecord(records, version);
   }
   return 0;
 }

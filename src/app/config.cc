@@ -222,6 +222,7 @@ Result<Config> LoadConfig(const std::string& path) {
     t.String("helo_name", c.delivery_hostname);
     t.String("resolver", c.resolver);
     t.String("dnssec_trust_anchor", c.dnssec_trust_anchor);
+    t.Int("dns_timeout_seconds", c.dns_timeout_seconds, 1, 300);
     t.Int("mx_port", c.mx_port, 1, 65535);
     t.Int("mta_sts_port", c.mta_sts_port, 1, 65535);
     t.String("trusted_ca_file", c.trusted_ca_file);
@@ -389,6 +390,7 @@ outbox = "outbox"
 helo_name = "localhost"         # our name in EHLO and in bounce reports (DSNs)
 resolver = ""                   # DNS: "" uses /etc/resolv.conf; "192.0.2.53" or "127.0.0.1@5353": that server only
 dnssec_trust_anchor = "/usr/share/dns/root.key"  # DNSSEC validation for DANE; the resolver must pass DNSSEC records; "" turns it off
+dns_timeout_seconds = 20        # a DNS query unanswered this long fails, and its delivery is retried later
 mx_port = 25                    # the port of recipients' mail servers
 mta_sts_port = 443              # the port of recipients' MTA-STS policy servers (mta-sts.DOMAIN)
 trusted_ca_file = ""            # CAs that vouch for MTA-STS policy and mail servers; "": the system's

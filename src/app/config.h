@@ -70,6 +70,7 @@ struct Config {
   std::string resolver;                         // "": /etc/resolv.conf; "IP[@port]"
   // DNSSEC validation (and so DANE): the root's trust anchor, from Debian's dns-root-data.
   std::string dnssec_trust_anchor = "/usr/share/dns/root.key";
+  int dns_timeout_seconds = 20;  // each DNS query; then delivery defers (kIo)
   std::uint16_t mx_port = 25;
   std::uint16_t mta_sts_port = 443;     // of mta-sts.DOMAIN, where MTA-STS policies are
   std::string trusted_ca_file;          // CAs for MTA-STS; "": the system's

@@ -13,12 +13,12 @@
 #include "app/signing_key.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
-#include "delivery/resolver.h"
 #include "delivery/tls_report.h"
 #include "delivery/tls_reporter.h"
 #include "delivery/smtp_target.h"
 #include "delivery/tls_probe.h"
 #include "dkim/domain_signer.h"
+#include "dns/unbound_resolver.h"
 #include "escrow/answer_keys.h"
 #include "escrow/escrow_service.h"
 #include "http/server.h"
@@ -63,11 +63,12 @@ Result<delivery::SmtpTargetOptions> SmtpOptions(const Config& config) {
 
 }  // namespace
 
-Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config) {
-  delivery::ResolverOptions resolver_options;
-  resolver_options.forwarder = config.resolver;
-  resolver_options.trust_anchor_file = config.Resolve(config.dnssec_trust_anchor);
-  return delivery::Resolver::Create(resolver_options);
+Result<std::unique_ptr<dns::Resolver>> NewResolver(const Config& config) {
+  dns::UnboundOptions options;
+  options.forwarder = config.resolver;
+  options.trust_anchor_file = config.Resolve(config.dnssec_trust_anchor);
+  options.timeout = std::chrono::seconds(config.dns_timeout_seconds);
+  return dns::NewUnboundResolver(options);
 }
 
 EscrowSettings EscrowSettingsOf(const Config& config) {
@@ -114,7 +115,7 @@ Result<std::unique_ptr<DeliveryTarget>> NewDeliveryTarget(const Config& config, 
 
 // The probe behind TLS-only decisions: short timeouts, since a sender may be waiting.
 Result<std::unique_ptr<delivery::TlsProbe>> NewTlsProbe(const Config& config,
-                                                       delivery::Resolver& resolver) {
+                                                       dns::Resolver& resolver) {
   auto options = SmtpOptions(config);
   if (!options.ok()) return std::move(options).error();
   constexpr std::chrono::seconds kProbeTimeout{20};
@@ -230,7 +231,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // TLS reports (RFC 8460): tallies kept in the store every few seconds; each day's
   // reports queued once the day is over.
   auto tls_reports = sqlite::NewTlsReportStore(**db);
-  std::unique_ptr<delivery::Resolver> report_resolver;
+  std::unique_ptr<dns::Resolver> report_resolver;
   std::unique_ptr<delivery::TlsReporter> reporter;
   std::unique_ptr<PollingWorker> report_worker;
   if (SendsOverTheNetwork(config)) {

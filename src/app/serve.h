@@ -16,8 +16,11 @@ struct EscrowSettings;
 class Clock;
 class OrgStore;
 
-namespace delivery {
+namespace dns {
 class Resolver;
+}  // namespace dns
+
+namespace delivery {
 class TlsProbe;
 struct TlsReporterSettings;
 }  // namespace delivery
@@ -30,7 +33,7 @@ class StoredTlsKnowledge;
 Status Serve(const Config& config, const std::function<void(std::uint16_t port)>& on_ready);
 
 // The DNS resolver delivery uses (`resolver`, `dnssec_trust_anchor`); also the CLI's.
-Result<std::unique_ptr<delivery::Resolver>> NewResolver(const Config& config);
+Result<std::unique_ptr<dns::Resolver>> NewResolver(const Config& config);
 delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config);
 // The escrow service's settings, for the server and for CLI commands on messages.
 EscrowSettings EscrowSettingsOf(const Config& config);
@@ -44,7 +47,7 @@ struct TlsKnowledgeParts {
   TlsKnowledgeParts();
   TlsKnowledgeParts(TlsKnowledgeParts&&) noexcept;
   ~TlsKnowledgeParts();
-  std::unique_ptr<delivery::Resolver> resolver;
+  std::unique_ptr<dns::Resolver> resolver;
   std::unique_ptr<delivery::TlsProbe> probe;
   std::unique_ptr<policy::StoredTlsKnowledge> knowledge;  // uses the two above
 };

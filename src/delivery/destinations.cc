@@ -3,7 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <random>
 
-#include "delivery/resolver.h"
+#include "dns/resolver.h"
 
 namespace sealpost::delivery {
 namespace {
@@ -17,7 +17,7 @@ bool IsIpLiteral(const std::string& host) {
 // RFC 7672 §2.2: a host whose validated TLSA records include usable ones must prove
 // itself by one of them; with only unusable records it still must give TLS. A failed
 // lookup (bogus, server failure) makes the host unusable now: kIo.
-Status DaneFor(const std::string& host, std::uint16_t port, Resolver& resolver,
+Status DaneFor(const std::string& host, std::uint16_t port, dns::Resolver& resolver,
                Destination& destination) {
   auto tlsa = resolver.Tlsa(host, port);
   if (!tlsa.ok()) return std::move(tlsa).error();
@@ -34,7 +34,7 @@ Status DaneFor(const std::string& host, std::uint16_t port, Resolver& resolver,
 
 Result<std::vector<Destination>> FindDestinations(const std::string& domain,
                                                   const RouteOptions& options,
-                                                  Resolver& resolver) {
+                                                  dns::Resolver& resolver) {
   std::vector<std::string> hosts;
   std::uint16_t port = options.port;
   TlsPolicy tls_policy = TlsPolicy::kOpportunistic;

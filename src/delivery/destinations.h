@@ -10,9 +10,11 @@
 #include "base/result.h"
 #include "delivery/route.h"
 
-namespace sealpost::delivery {
-
+namespace sealpost::dns {
 class Resolver;
+}  // namespace sealpost::dns
+
+namespace sealpost::delivery {
 
 struct RouteOptions {
   std::uint16_t port = 25;  // of MX hosts (tests point it elsewhere)
@@ -25,6 +27,6 @@ struct RouteOptions {
 // address could be found for any of its hosts now. Blocking (DNS): off the event loop.
 Result<std::vector<Destination>> FindDestinations(const std::string& domain,
                                                   const RouteOptions& options,
-                                                  Resolver& resolver);
+                                                  dns::Resolver& resolver);
 
 }  // namespace sealpost::delivery

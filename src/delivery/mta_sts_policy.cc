@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "base/text.h"
-#include "delivery/resolver.h"
+#include "dns/records.h"
 
 namespace sealpost::delivery {
 
@@ -24,7 +24,7 @@ std::string WithoutDot(std::string_view name) {
 }  // namespace
 
 Result<std::string> FindStsRecordId(const std::vector<std::string>& txt_records) {
-  auto tags = FindTaggedTxtRecord(txt_records, "v=STSv1");
+  auto tags = dns::FindTaggedTxtRecord(txt_records, "v=STSv1");
   if (!tags.ok()) return std::move(tags).error();
   auto id = tags->find("id");
   if (id == tags->end()) return MakeError(ErrorCode::kInvalidArgument, "MTA-STS record: no id");

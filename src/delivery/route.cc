@@ -91,7 +91,7 @@ std::optional<TransportRule> FindTransport(const std::vector<TransportRule>& rul
   return std::nullopt;
 }
 
-Result<std::vector<std::string>> MxHostsInOrder(const std::string& domain, const MxAnswer& answer,
+Result<std::vector<std::string>> MxHostsInOrder(const std::string& domain, const dns::MxAnswer& answer,
                                                 std::size_t max_hosts, std::mt19937& random) {
   if (!answer.exists) {
     return MakeError(ErrorCode::kNotFound, "5.1.2 domain " + domain + " does not exist");
@@ -101,10 +101,10 @@ Result<std::vector<std::string>> MxHostsInOrder(const std::string& domain, const
                      "5.1.10 domain " + domain + " accepts no mail (null MX, RFC 7505)");
   }
   if (answer.records.empty()) return std::vector<std::string>{domain};
-  std::vector<MxRecord> records = answer.records;
+  std::vector<dns::MxRecord> records = answer.records;
   std::shuffle(records.begin(), records.end(), random);
   std::stable_sort(records.begin(), records.end(),
-                   [](const MxRecord& a, const MxRecord& b) { return a.preference < b.preference; });
+                   [](const dns::MxRecord& a, const dns::MxRecord& b) { return a.preference < b.preference; });
   std::vector<std::string> hosts;
   for (const auto& r : records) {
     if (r.host.empty()) continue;  // "." among real hosts: nothing to connect to

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "delivery/resolver.h"
+#include "dns/records.h"
 #include "delivery/smtp_client.h"
 
 namespace sealpost::delivery {
@@ -35,7 +35,7 @@ std::optional<TransportRule> FindTransport(const std::vector<TransportRule>& rul
 // MX hosts to try, in order: ascending preference, equal preferences shuffled (RFC 5321
 // §5.1), at most `max_hosts`. Without MX records, the domain itself (its implicit MX).
 // kNotFound (permanent) for a domain that does not exist or has a null MX.
-Result<std::vector<std::string>> MxHostsInOrder(const std::string& domain, const MxAnswer& answer,
+Result<std::vector<std::string>> MxHostsInOrder(const std::string& domain, const dns::MxAnswer& answer,
                                                 std::size_t max_hosts, std::mt19937& random);
 
 const char* TlsPolicyName(TlsPolicy policy);

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "delivery/resolver.h"
 #include "delivery/route.h"
 
 namespace sealpost::delivery {
@@ -49,7 +48,7 @@ TEST(TransportRule, ExactThenLongestSuffixThenStar) {
 
 TEST(MxHosts, PreferenceOrderImplicitAndNullMx) {
   std::mt19937 random(7);
-  MxAnswer answer;
+  dns::MxAnswer answer;
   answer.records = {{20, "b.test"}, {10, "a.test"}, {20, "c.test"}, {10, "a.test"}};
   auto hosts = MxHostsInOrder("x.test", answer, 5, random);
   ASSERT_TRUE(hosts.ok());
@@ -58,61 +57,17 @@ TEST(MxHosts, PreferenceOrderImplicitAndNullMx) {
   EXPECT_TRUE(((*hosts)[1] == "b.test" && (*hosts)[2] == "c.test") ||
               ((*hosts)[1] == "c.test" && (*hosts)[2] == "b.test"));
   EXPECT_EQ(MxHostsInOrder("x.test", answer, 1, random)->size(), 1u);
-  MxAnswer none;
+  dns::MxAnswer none;
   EXPECT_EQ(*MxHostsInOrder("x.test", none, 5, random), std::vector<std::string>{"x.test"});
-  MxAnswer null_mx;
+  dns::MxAnswer null_mx;
   null_mx.null_mx = true;
   auto refused = MxHostsInOrder("x.test", null_mx, 5, random);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
   EXPECT_NE(refused.error().message.find("null MX"), std::string::npos);
-  MxAnswer missing;
+  dns::MxAnswer missing;
   missing.exists = false;
   EXPECT_EQ(MxHostsInOrder("x.test", missing, 5, random).error().code, ErrorCode::kNotFound);
-}
-
-TEST(MxRdata, ParsesNamesAndRefusesMalformed) {
-  const char good[] = "\x00\x0a\x02mx\x07" "example\x03net\x00";
-  auto mx = ParseMxRdata(good, sizeof good - 1);
-  ASSERT_TRUE(mx.ok());
-  EXPECT_EQ(mx->preference, 10);
-  EXPECT_EQ(mx->host, "mx.example.net");
-  const char null_mx[] = "\x00\x00\x00";
-  EXPECT_EQ(ParseMxRdata(null_mx, 3)->host, "");
-  const char overrun[] = "\x00\x0a\x09mx";
-  EXPECT_FALSE(ParseMxRdata(overrun, sizeof overrun - 1).ok());
-  const char unterminated[] = "\x00\x0a\x02mx";
-  EXPECT_FALSE(ParseMxRdata(unterminated, sizeof unterminated - 1).ok());
-}
-
-TEST(TlsaRdata, ParsesAndKnowsWhatSmtpCanUse) {
-  std::string rdata("\x03\x01\x01", 3);
-  rdata += std::string(32, '\xab');
-  auto tlsa = ParseTlsaRdata(rdata.data(), static_cast<int>(rdata.size()));
-  ASSERT_TRUE(tlsa.ok());
-  EXPECT_EQ(tlsa->usage, 3);
-  EXPECT_EQ(tlsa->selector, 1);
-  EXPECT_EQ(tlsa->matching, 1);
-  EXPECT_EQ(tlsa->data, std::string(32, '\xab'));
-  EXPECT_TRUE(tlsa->UsableForSmtp());
-  EXPECT_FALSE(ParseTlsaRdata(rdata.data(), 3).ok());
-
-  TlsaRecord r = *tlsa;
-  r.usage = 2;  // DANE-TA
-  EXPECT_TRUE(r.UsableForSmtp());
-  r.usage = 1;  // PKIX-EE: RFC 7672 §3.1.3, not for SMTP
-  EXPECT_FALSE(r.UsableForSmtp());
-  r.usage = 3;
-  r.data.resize(31);  // a SHA-256 of the wrong length
-  EXPECT_FALSE(r.UsableForSmtp());
-  r.matching = 2;
-  r.data.assign(64, 'x');
-  EXPECT_TRUE(r.UsableForSmtp());
-  r.matching = 3;
-  EXPECT_FALSE(r.UsableForSmtp());
-  r.matching = 0;
-  r.selector = 2;
-  EXPECT_FALSE(r.UsableForSmtp());
 }
 
 }  // namespace

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "delivery/resolver.h"
+#include "dns/records.h"
 #include "delivery/smtp_wire.h"
 #include "delivery/target.h"
 
@@ -49,7 +49,7 @@ struct Destination {
   std::uint16_t port = 25;
   TlsPolicy tls = TlsPolicy::kOpportunistic;
   Authentication authentication = Authentication::kNone;
-  std::vector<TlsaRecord> tlsa;  // kDane: the usable records
+  std::vector<dns::TlsaRecord> tlsa;  // kDane: the usable records
 };
 
 // What became of TLS when a connection was opened, for TLS reports (RFC 8460 §4.3).

@@ -19,7 +19,7 @@
 #include <map>
 #include <thread>
 
-#include "delivery/resolver.h"
+#include "dns/resolver.h"
 #include "delivery/smtp_wire.h"
 #include "delivery/tls_report.h"
 #include "store/stores.h"
@@ -47,7 +47,7 @@ asio::awaitable<void> RunWork(const std::function<void()>* work) {
 }  // namespace
 
 struct SmtpTarget::Impl {
-  Impl(SmtpTargetOptions o, std::unique_ptr<Resolver> r, const Clock& c)
+  Impl(SmtpTargetOptions o, std::unique_ptr<dns::Resolver> r, const Clock& c)
       : options(std::move(o)), resolver(std::move(r)), clock(c),
         guard(asio::make_work_guard(io)) {
     net::ConfigureClientTls(tls);
@@ -57,7 +57,7 @@ struct SmtpTarget::Impl {
   }
 
   SmtpTargetOptions options;
-  std::unique_ptr<Resolver> resolver;
+  std::unique_ptr<dns::Resolver> resolver;
   const Clock& clock;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> guard;
@@ -125,7 +125,7 @@ asio::awaitable<std::optional<StsPolicy>> SmtpTarget::Impl::StsPolicyFor(
     co_return sts.Valid(domain, now);
   }
   if (!sts.IsNew(domain, *id, now)) co_return sts.Valid(domain, now);
-  Result<AddressAnswer> addresses = MakeError(ErrorCode::kInternal, "not looked up");
+  Result<dns::AddressAnswer> addresses = MakeError(ErrorCode::kInternal, "not looked up");
   co_await OffLoop([&] { addresses = resolver->Addresses("mta-sts." + domain); });
   Error failure = MakeError(ErrorCode::kIo, "MTA-STS policy of " + domain + ": no address");
   std::string result_type = "sts-policy-fetch-error";  // for TLS reports
@@ -413,7 +413,7 @@ asio::awaitable<void> SmtpTarget::Impl::Transaction(std::shared_ptr<Job> job) {
 }
 
 Result<std::unique_ptr<SmtpTarget>> SmtpTarget::Create(SmtpTargetOptions options,
-                                                       std::unique_ptr<Resolver> resolver,
+                                                       std::unique_ptr<dns::Resolver> resolver,
                                                        const Clock& clock) {
   if (!resolver) return MakeError(ErrorCode::kInvalidArgument, "no resolver");
   if (options.max_connections_per_domain < 1) {

@@ -26,9 +26,12 @@ namespace sealpost {
 class MtaStsStore;
 }  // namespace sealpost
 
+namespace sealpost::dns {
+class Resolver;
+}  // namespace sealpost::dns
+
 namespace sealpost::delivery {
 
-class Resolver;
 class TlsSessionLog;
 
 struct SmtpTargetOptions {
@@ -51,7 +54,7 @@ struct SmtpTargetOptions {
 class SmtpTarget final : public DeliveryTarget {
  public:
   static Result<std::unique_ptr<SmtpTarget>> Create(SmtpTargetOptions options,
-                                                    std::unique_ptr<Resolver> resolver,
+                                                    std::unique_ptr<dns::Resolver> resolver,
                                                     const Clock& clock);
   ~SmtpTarget() override;
 

@@ -12,9 +12,11 @@
 #include "delivery/destinations.h"
 #include "delivery/smtp_client.h"
 
-namespace sealpost::delivery {
-
+namespace sealpost::dns {
 class Resolver;
+}  // namespace sealpost::dns
+
+namespace sealpost::delivery {
 
 struct ProbeResult {
   bool starttls = false;  // offered, and a TLS 1.2+ handshake completed
@@ -25,7 +27,7 @@ struct ProbeResult {
 class TlsProbe {
  public:
   // `max_servers`: destinations tried before giving up.
-  TlsProbe(RouteOptions route, ClientOptions client, Resolver& resolver, int max_servers = 3)
+  TlsProbe(RouteOptions route, ClientOptions client, dns::Resolver& resolver, int max_servers = 3)
       : route_(std::move(route)), client_(std::move(client)), resolver_(resolver),
         max_servers_(max_servers) {}
 
@@ -35,7 +37,7 @@ class TlsProbe {
  private:
   RouteOptions route_;
   ClientOptions client_;
-  Resolver& resolver_;
+  dns::Resolver& resolver_;
   int max_servers_;
 };
 

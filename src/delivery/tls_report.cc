@@ -11,7 +11,7 @@
 #include "base/encoding.h"
 #include "base/text.h"
 #include "crypto/random.h"
-#include "delivery/resolver.h"
+#include "dns/records.h"
 #include "mime/address.h"
 
 namespace sealpost::delivery {
@@ -91,7 +91,7 @@ std::string ResultTypeForVerifyError(long error, bool dane) {
 }
 
 Result<std::vector<std::string>> ParseTlsRptRecord(const std::vector<std::string>& txt_records) {
-  auto tags = FindTaggedTxtRecord(txt_records, "v=TLSRPTv1");
+  auto tags = dns::FindTaggedTxtRecord(txt_records, "v=TLSRPTv1");
   if (!tags.ok()) return std::move(tags).error();
   std::vector<std::string> rua;
   auto found = tags->find("rua");

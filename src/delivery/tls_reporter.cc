@@ -13,7 +13,7 @@
 #include "crypto/random.h"
 #include "delivery/https_client.h"
 #include "queue/queue_entry.h"
-#include "delivery/resolver.h"
+#include "dns/resolver.h"
 #include "delivery/tls_report.h"
 #include "net/tls.h"
 #include "store/stores.h"
@@ -33,7 +33,7 @@ asio::awaitable<void> Exchange(asio::ssl::context* https, const HttpsRequest* re
 }  // namespace
 
 TlsReporter::TlsReporter(TlsReporterSettings settings, TlsReportStore& store, QueueStore& queue,
-                         const SecretBytes& queue_key, Resolver& resolver, const Clock& clock)
+                         const SecretBytes& queue_key, dns::Resolver& resolver, const Clock& clock)
     : settings_(std::move(settings)), store_(store), queue_(queue), queue_key_(queue_key),
       resolver_(resolver), clock_(clock),
       https_(std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client)) {

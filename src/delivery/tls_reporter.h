@@ -22,9 +22,12 @@ class QueueStore;
 class TlsReportStore;
 }  // namespace sealpost
 
+namespace sealpost::dns {
+class Resolver;
+}  // namespace sealpost::dns
+
 namespace sealpost::delivery {
 
-class Resolver;
 class TlsSessionLog;
 
 struct TlsReporterSettings {
@@ -37,7 +40,7 @@ struct TlsReporterSettings {
 class TlsReporter {
  public:
   TlsReporter(TlsReporterSettings settings, TlsReportStore& store, QueueStore& queue,
-              const SecretBytes& queue_key, Resolver& resolver, const Clock& clock);
+              const SecretBytes& queue_key, dns::Resolver& resolver, const Clock& clock);
   ~TlsReporter();
 
   // Moves the log's tallies into the store.
@@ -58,7 +61,7 @@ class TlsReporter {
   TlsReportStore& store_;
   QueueStore& queue_;
   const SecretBytes& queue_key_;
-  Resolver& resolver_;
+  dns::Resolver& resolver_;
   const Clock& clock_;
   std::unique_ptr<boost::asio::ssl::context> https_;
 };

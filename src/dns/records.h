@@ -1,8 +1,7 @@
-// DNS for outbound mail, through libunbound: MX records (with RFC 7505's null MX),
-// addresses (AAAA and A), and whether an answer was DNSSEC-validated. By default it uses
-// the system's resolvers (/etc/resolv.conf); `forwarder` points it at one DNS server
-// ("127.0.0.1@5353"), which is how tests serve their own zones.
-// Thread-safety: every method may be called from any thread (libunbound locks inside).
+// What DNS answers mean to mail delivery: MX records (with RFC 7505's null MX), TLSA
+// records (DANE), addresses, TXT policy records, and whether an answer was
+// DNSSEC-validated; and the parsers of their record data. No I/O here: the resolvers
+// (dns/resolver.h) fill these in.
 #pragma once
 
 #include <cstdint>
@@ -14,16 +13,7 @@
 
 #include "base/result.h"
 
-struct ub_ctx;
-
-namespace sealpost::delivery {
-
-struct ResolverOptions {
-  std::string forwarder;          // empty: /etc/resolv.conf
-  // DNSSEC trust anchor (the root's, or a test zone's). Empty: nothing is validated,
-  // so no answer is secure and DANE never applies.
-  std::string trust_anchor_file;
-};
+namespace sealpost::dns {
 
 struct MxRecord {
   int preference = 0;
@@ -62,26 +52,6 @@ struct AddressAnswer {
   std::vector<std::string> addresses;  // IPv6 first, then IPv4, as text
 };
 
-class Resolver {
- public:
-  static Result<std::unique_ptr<Resolver>> Create(const ResolverOptions& options);
-  ~Resolver();
-  Resolver(const Resolver&) = delete;
-  Resolver& operator=(const Resolver&) = delete;
-
-  // kIo for a failure that may pass (SERVFAIL, timeout): the caller defers.
-  Result<MxAnswer> Mx(const std::string& domain);
-  Result<AddressAnswer> Addresses(const std::string& host);
-  // TXT records, each one's strings joined (RFC 7208 §3.3); empty when there are none.
-  Result<std::vector<std::string>> Txt(const std::string& name);
-  // The TLSA records of `_PORT._tcp.HOST`. A failed DNSSEC validation is kIo: that
-  // server must not be used now (RFC 7672 §2.2.1).
-  Result<TlsaAnswer> Tlsa(const std::string& host, std::uint16_t port);
-
- private:
-  explicit Resolver(ub_ctx* ctx) : ctx_(ctx) {}
-  ub_ctx* ctx_;
-};
 
 // A TXT policy record's tags ("v=STSv1; id=…", "v=TLSRPTv1; rua=…"): those of the one
 // record among `records` whose first tag is exactly `version`; a repeated tag counts
@@ -96,4 +66,8 @@ Result<TlsaRecord> ParseTlsaRdata(const char* data, int length);
 // Parses an MX record's RDATA (preference, then an uncompressed domain name).
 Result<MxRecord> ParseMxRdata(const char* data, int length);
 
-}  // namespace sealpost::delivery
+// A TXT record's RDATA: its character-strings joined (RFC 7208 §3.3). kInvalidArgument
+// when a length runs past the end.
+Result<std::string> ParseTxtRdata(const char* data, int length);
+
+}  // namespace sealpost::dns
