@@ -464,10 +464,6 @@ void Server::Stop() {
   });
 }
 
-asio::awaitable<void> Server::Offload(std::function<void()> work) {
-  co_await asio::co_spawn(impl_->pool, RunWork(&work), asio::use_awaitable);
-}
-
 namespace {
 
 // Runs `work` unless `deadline` passed while it waited for a worker.

@@ -52,8 +52,6 @@ class Offloader {
   // work waits already or when the pool could not start it before `deadline`.
   virtual boost::asio::awaitable<Status> RunOffLoop(const std::function<void()>& work,
                                              Deadline deadline) = 0;
-  // The older form, unbounded and without a deadline; its callers move to Offload<T>.
-  virtual boost::asio::awaitable<void> Offload(std::function<void()> work) = 0;
 };
 
 // The one way to leave the event loop: runs `fn` (returning Result<T>) on the worker
@@ -84,7 +82,6 @@ class Server : public Offloader {
   // Safe from any thread, including signal handlers' asio callbacks.
   void Stop();
 
-  boost::asio::awaitable<void> Offload(std::function<void()> work) override;
   boost::asio::awaitable<Status> RunOffLoop(const std::function<void()>& work,
                                      Deadline deadline) override;
 

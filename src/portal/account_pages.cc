@@ -161,9 +161,11 @@ awaitable<Response> Portal::LoginGate(http::Request& req, const LinkState& link,
                        "/account", "Your account and sign-out");
   }
   bool has_account = false;
-  co_await offloader_.Offload([&] {
-    has_account = accounts_.HasConfirmedAccount(link.message.namespace_name, link.recipient.address);
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        has_account = accounts_.HasConfirmedAccount(link.message.namespace_name, link.recipient.address);
+      })) {
+    co_return std::move(*busy);
+  }
   co_return has_account ? LoginPage(brand, link, link_token, "")
                         : RegisterPage(brand, link, link_token, "");
 }
@@ -174,9 +176,11 @@ awaitable<Response> Portal::OpenForAccount(http::Request& req, const LinkState& 
                                            std::vector<http::Header> cookies) {
   const Brand brand = co_await NamespaceBrand(link.message.namespace_name);
   std::optional<Result<SecretBytes>> key;
-  co_await offloader_.Offload([&] {
-    key.emplace(escrow_.OpenByLogin(link, link_secret, account.address, req.client_address));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        key.emplace(escrow_.OpenByLogin(link, link_secret, account.address, req.client_address));
+      })) {
+    co_return std::move(*busy);
+  }
   Response r = key->ok() ? Opened(link.recipient.id, std::move(**key), account.account_id)
                          : NotOpened(brand, link, key->error());
   for (auto& c : cookies) r.headers.push_back(std::move(c));
@@ -200,9 +204,12 @@ awaitable<Portal::LinkedVisit> Portal::CheckVisit(http::Request& req) {
   }
   visit.token = std::move(*token);
   std::optional<Result<LinkState>> link;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.CheckLink(visit.rid, visit.token.secret, req.client_address, false));
-  });
+  if (auto busy = co_await OffLoop(visit.brand, [&] {
+        link.emplace(escrow_.CheckLink(visit.rid, visit.token.secret, req.client_address, false));
+      })) {
+    visit.refused = std::move(busy);
+    co_return visit;
+  }
   if (!link->ok()) {
     visit.refused = open_the_link_again();
     co_return visit;
@@ -240,9 +247,20 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
     co_return TooManyTries(brand, wait);
   }
   std::optional<Result<LoginAttempt>> attempt;
-  co_await offloader_.Offload([&] {
-    attempt.emplace(accounts_.Login(link.message.namespace_name, link.recipient.address, password));
-  });
+  std::optional<Result<int>> left;  // the message's tries left, after a wrong password
+  if (auto busy = co_await OffLoop(brand, [&] {
+        attempt.emplace(
+            accounts_.Login(link.message.namespace_name, link.recipient.address, password));
+        if (!attempt->ok()) return;
+        const auto outcome = (*attempt)->outcome;
+        if (outcome == LoginAttempt::Outcome::kSignedIn ||
+            outcome == LoginAttempt::Outcome::kNeedCode) {
+          return;
+        }
+        left.emplace(escrow_.CountFailure(link, req.client_address, "login_failed"));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!attempt->ok()) {
     spdlog::error("portal: login failed: {}", attempt->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -271,12 +289,9 @@ awaitable<Response> Portal::SubmitLogin(http::Request& req) {
     default:
       break;
   }
-  // A wrong password: the address's and the account's guards, and the message's lock.
+  // A wrong password: the address's and the account's guards, and the message's lock
+  // (counted above, in the same piece of work as the check).
   tries->Failed();
-  std::optional<Result<int>> left;
-  co_await offloader_.Offload([&] {
-    left.emplace(escrow_.CountFailure(link, req.client_address, "login_failed"));
-  });
   spdlog::warn("portal: wrong password for recipient {} from {}", link.recipient.id, req.client_address);
   if (!left->ok()) {
     co_return ErrorPage(brand, 403, "This message is locked",
@@ -310,7 +325,16 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
   auto tries = co_await PassGuards(req.client_address, account_key, &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
-  co_await offloader_.Offload([&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
+  std::optional<Result<int>> left;  // the message's tries left, after a wrong code
+  if (auto busy = co_await OffLoop(brand, [&] {
+        attempt.emplace(accounts_.SecondFactor(pending->account_id, code));
+        if (!attempt->ok() || (*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) return;
+        const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
+        left.emplace(escrow_.CountFailure(link, req.client_address,
+                                          replay ? "code_replayed" : "code_failed"));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!attempt->ok()) {
     spdlog::error("portal: second step failed: {}", attempt->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -330,12 +354,7 @@ awaitable<Response> Portal::SubmitCode(http::Request& req) {
                                       std::move(cookies));
   }
   tries->Failed();
-  std::optional<Result<int>> left;
   const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
-  co_await offloader_.Offload([&] {
-    left.emplace(escrow_.CountFailure(link, req.client_address,
-                                      replay ? "code_replayed" : "code_failed"));
-  });
   if (!left->ok()) {
     co_return ErrorPage(brand, 403, "This message is locked",
                         "It was locked after too many wrong attempts, to protect it.",
@@ -368,10 +387,12 @@ awaitable<Response> Portal::SubmitRegistration(http::Request& req) {
       req.client_address, AccountKey(link.message.namespace_name, link.recipient.address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Result<std::string>> registered;
-  co_await offloader_.Offload([&] {
-    registered.emplace(accounts_.Register(link.message.namespace_name, link.recipient.address,
-                                          password, link.recipient.id));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        registered.emplace(accounts_.Register(link.message.namespace_name, link.recipient.address,
+                                              password, link.recipient.id));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!registered->ok()) {
     const Error& e = registered->error();
     if (e.code == ErrorCode::kInvalidArgument) {
@@ -407,8 +428,11 @@ awaitable<Response> Portal::ShowConfirm(http::Request& req) {
   const std::string token = req.params[0];
   const std::string registrant = req.cookie(kRegistrantCookie).value_or("");
   std::optional<Result<PendingRegistration>> pending;
-  co_await offloader_.Offload(
-      [&] { pending.emplace(accounts_.FindRegistration(token, registrant)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        pending.emplace(accounts_.FindRegistration(token, registrant));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!pending->ok()) co_return ConfirmLinkDead(brand);
   brand = co_await NamespaceBrand((*pending)->namespace_name);
   co_return ConfirmPage(brand, **pending, token, 200, "");
@@ -451,8 +475,11 @@ awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
   const std::string registrant = req.cookie(kRegistrantCookie).value_or("");
   const std::string password = Field(form, "password");
   std::optional<Result<PendingRegistration>> pending;
-  co_await offloader_.Offload(
-      [&] { pending.emplace(accounts_.FindRegistration(token, registrant)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        pending.emplace(accounts_.FindRegistration(token, registrant));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!pending->ok()) co_return ConfirmLinkDead(brand);
   brand = co_await NamespaceBrand((*pending)->namespace_name);
   // A password typed here is a guess like any other: the account guards count it.
@@ -464,8 +491,11 @@ awaitable<Response> Portal::SubmitConfirm(http::Request& req) {
     if (!tries) co_return TooManyTries(brand, wait);
   }
   std::optional<Result<std::pair<PortalAccountRecord, std::string>>> confirmed;
-  co_await offloader_.Offload(
-      [&] { confirmed.emplace(accounts_.Confirm(token, registrant, password)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        confirmed.emplace(accounts_.Confirm(token, registrant, password));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!confirmed->ok()) {
     const Error& e = confirmed->error();
     if (e.code == ErrorCode::kPermissionDenied) {
@@ -521,7 +551,11 @@ awaitable<Response> Portal::AccountPage(http::Request& req) {
                         "To sign in, open the link in the email about your message.");
   }
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
-  co_await offloader_.Offload([&] { account.emplace(accounts_.Find(signed_in->first.account_id)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        account.emplace(accounts_.Find(signed_in->first.account_id));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!account->ok() || !account->value()) {
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
@@ -562,7 +596,11 @@ awaitable<Response> Portal::StartTotp(http::Request& req) {
                         "This form expired or did not come from this site.");
   }
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
-  co_await offloader_.Offload([&] { account.emplace(accounts_.Find(signed_in->first.account_id)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        account.emplace(accounts_.Find(signed_in->first.account_id));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!account->ok() || !account->value()) {
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
@@ -598,12 +636,14 @@ awaitable<Response> Portal::FinishTotp(http::Request& req) {
   const std::string code = Field(http::ParseForm(req.body), "code");
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
   std::optional<Result<std::vector<std::string>>> codes;
-  co_await offloader_.Offload([&] {
-    account.emplace(accounts_.Find(signed_in->first.account_id));
-    if (account->ok() && account->value()) {
-      codes.emplace(accounts_.ConfirmTotp(***account, *signed_in->first.enrolling, code));
-    }
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        account.emplace(accounts_.Find(signed_in->first.account_id));
+        if (account->ok() && account->value()) {
+          codes.emplace(accounts_.ConfirmTotp(***account, *signed_in->first.enrolling, code));
+        }
+      })) {
+    co_return std::move(*busy);
+  }
   if (!codes) {
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
@@ -657,10 +697,12 @@ awaitable<Response> Portal::StopTotp(http::Request& req) {
   const std::string password = Field(http::ParseForm(req.body), "password");
   std::optional<Result<std::optional<PortalAccountRecord>>> account;
   std::optional<Status> stopped;
-  co_await offloader_.Offload([&] {
-    account.emplace(accounts_.Find(signed_in->first.account_id));
-    if (account->ok() && account->value()) stopped.emplace(accounts_.DisableTotp(***account, password));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        account.emplace(accounts_.Find(signed_in->first.account_id));
+        if (account->ok() && account->value()) stopped.emplace(accounts_.DisableTotp(***account, password));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!stopped) {
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
@@ -705,8 +747,11 @@ awaitable<Response> Portal::SubmitResetRequest(http::Request& req) {
   std::optional<Status> requested;
   // The pool is the one whose portal this is: a namespace's accounts reset their
   // passwords on its host name; any other host serves the shared pool.
-  co_await offloader_.Offload(
-      [&] { requested.emplace(accounts_.RequestReset(brand.name, address)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        requested.emplace(accounts_.RequestReset(brand.name, address));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!requested->ok()) {
     spdlog::error("portal: reset request failed: {}", requested->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -722,7 +767,11 @@ awaitable<Response> Portal::ShowReset(http::Request& req) {
   Brand brand = co_await HostBrand(req);
   const std::string token = req.params[0];
   std::optional<Result<PortalAccountRecord>> address;
-  co_await offloader_.Offload([&] { address.emplace(accounts_.LinkAccount(token, "reset")); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        address.emplace(accounts_.LinkAccount(token, "reset"));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!address->ok()) {
     co_return ErrorPage(brand, 404, "This link does not work",
                         "It was already used or has expired.", "You can ask for a new one.");
@@ -751,10 +800,12 @@ awaitable<Response> Portal::SubmitReset(http::Request& req) {
   std::optional<Result<PortalAccountRecord>> address;
   std::optional<Result<PortalAccountRecord>> reset;
   const bool same = password == Field(form, "password2");
-  co_await offloader_.Offload([&] {
-    address.emplace(accounts_.LinkAccount(token, "reset"));
-    if (address->ok() && same) reset.emplace(accounts_.Reset(token, password));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        address.emplace(accounts_.LinkAccount(token, "reset"));
+        if (address->ok() && same) reset.emplace(accounts_.Reset(token, password));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!address->ok()) {
     co_return ErrorPage(brand, 404, "This link does not work",
                         "It was already used or has expired.", "You can ask for a new one.");

@@ -117,8 +117,11 @@ awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
   // This portal's pool only: the host decides which namespace's accounts sign in here.
-  co_await offloader_.Offload(
-      [&] { attempt.emplace(accounts_.Login(brand.name, address, password)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        attempt.emplace(accounts_.Login(brand.name, address, password));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!attempt->ok()) {
     spdlog::error("portal: sign-in failed: {}", attempt->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -171,8 +174,11 @@ awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
                                    AccountKey(pending->namespace_name, pending->address), &wait);
   if (!tries) co_return TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
-  co_await offloader_.Offload(
-      [&] { attempt.emplace(accounts_.SecondFactor(pending->account_id, code)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        attempt.emplace(accounts_.SecondFactor(pending->account_id, code));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!attempt->ok()) {
     spdlog::error("portal: second step failed: {}", attempt->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
@@ -289,9 +295,11 @@ awaitable<Response> Portal::Inbox(http::Request& req) {
   const AccountSession& account = signed_in->first;
   const InboxView view(req.query);
   std::optional<Result<std::vector<CenterEntry>>> entries;
-  co_await offloader_.Offload([&] {
-    entries.emplace(escrow_.Center(account.namespace_name, account.address, kMaxCenterItems));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        entries.emplace(escrow_.Center(account.namespace_name, account.address, kMaxCenterItems));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!entries->ok()) {
     spdlog::error("portal: inbox of account {} not read: {}", account.account_id,
                   entries->error().ToString());
@@ -341,15 +349,17 @@ awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
   std::optional<Result<LinkState>> link;
   std::optional<Result<SecretBytes>> key;
   std::optional<Result<std::string>> question;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.RecipientState(rid));
-    if (!link->ok()) return;
-    key.emplace(escrow_.OpenFromCenter(**link, account.namespace_name, account.address, answer,
-                                       req.client_address));
-    const bool ask = !key->ok() && (key->error().code == ErrorCode::kUnauthenticated ||
-                                    key->error().message == "question");
-    if (ask) question.emplace(escrow_.QuestionOf(**link));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        link.emplace(escrow_.RecipientState(rid));
+        if (!link->ok()) return;
+        key.emplace(escrow_.OpenFromCenter(**link, account.namespace_name, account.address, answer,
+                                           req.client_address));
+        const bool ask = !key->ok() && (key->error().code == ErrorCode::kUnauthenticated ||
+                                        key->error().message == "question");
+        if (ask) question.emplace(escrow_.QuestionOf(**link));
+      })) {
+    co_return std::move(*busy);
+  }
   // Another account's or namespace's copy is "not found", as a copy that never was.
   if (!link->ok() || (!key->ok() && key->error().code == ErrorCode::kNotFound)) {
     co_return not_found();
@@ -388,9 +398,11 @@ awaitable<Response> Portal::SentMessage(http::Request& req) {
     co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
   }
   std::optional<Result<OpenedManifest>> opened;
-  co_await offloader_.Offload([&] {
-    opened.emplace(escrow_.ReadSent(account.namespace_name, account.address, message_id));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        opened.emplace(escrow_.ReadSent(account.namespace_name, account.address, message_id));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!opened->ok()) {
     if (opened->error().code != ErrorCode::kNotFound) {
       spdlog::error("portal: sent message {} not read: {}", message_id, opened->error().ToString());
@@ -430,10 +442,12 @@ awaitable<Response> Portal::SentAttachment(http::Request& req) {
     co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
   }
   std::optional<Result<std::pair<AttachmentInfo, SealedBlobReader>>> opened;
-  co_await offloader_.Offload([&] {
-    opened.emplace(
-        escrow_.SentAttachment(account.namespace_name, account.address, message_id, index));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        opened.emplace(
+            escrow_.SentAttachment(account.namespace_name, account.address, message_id, index));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!opened->ok()) {
     if (opened->error().code != ErrorCode::kNotFound) {
       spdlog::error("portal: attachment of sent message {} not read: {}", message_id,
@@ -483,9 +497,12 @@ awaitable<Portal::Composer> Portal::StartCompose(http::Request& req) {
     co_return c;
   }
   std::optional<Result<std::vector<CenterEntry>>> entries;
-  co_await offloader_.Offload([&] {
-    entries.emplace(escrow_.Center(c.account.namespace_name, c.account.address, kMaxCenterItems));
-  });
+  if (auto busy = co_await OffLoop(c.brand, [&] {
+        entries.emplace(escrow_.Center(c.account.namespace_name, c.account.address, kMaxCenterItems));
+      })) {
+    c.refused = std::move(busy);
+    co_return c;
+  }
   if (!entries->ok()) {
     c.refused = ErrorPage(c.brand, 500, "Something went wrong", "Please try again in a moment.");
     co_return c;
@@ -526,11 +543,13 @@ awaitable<Response> Portal::SubmitCompose(http::Request& req) {
   }
   std::optional<Result<std::string>> sent;
   // Escrow checks the recipient again: only someone who wrote to this account here.
-  co_await offloader_.Offload([&] {
-    auto to = escrow_.ComposeTo(c.account.namespace_name, c.account.address, up.form.to, subject);
-    sent.emplace(to.ok() ? SendWritten(*to, up.form.text, std::move(up.draft), req.client_address)
-                         : Result<std::string>(std::move(to).error()));
-  });
+  if (auto busy = co_await OffLoop(c.brand, [&] {
+        auto to = escrow_.ComposeTo(c.account.namespace_name, c.account.address, up.form.to, subject);
+        sent.emplace(to.ok() ? SendWritten(*to, up.form.text, std::move(up.draft), req.client_address)
+                             : Result<std::string>(std::move(to).error()));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!sent->ok()) {
     if (sent->error().code == ErrorCode::kPermissionDenied) {
       spdlog::warn("portal: account {} tried to write to someone who has not written to it",

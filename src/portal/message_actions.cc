@@ -103,11 +103,14 @@ awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool 
   copy.session = *session;
   std::optional<Result<LinkState>> link;
   std::optional<Result<OpenedManifest>> opened;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.RecipientState(rid));
-    if (!read_manifest || !link->ok() || (*link)->expired || (*link)->locked) return;
-    opened.emplace(escrow_.Manifest(**link, *session->data_key));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        link.emplace(escrow_.RecipientState(rid));
+        if (!read_manifest || !link->ok() || (*link)->expired || (*link)->locked) return;
+        opened.emplace(escrow_.Manifest(**link, *session->data_key));
+      })) {
+    copy.refused = std::move(busy);
+    co_return copy;
+  }
   if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) {
     copy.refused = ErrorPage(brand, 404, "Not found", "There is no such message.");
@@ -153,7 +156,11 @@ awaitable<Response> Portal::DownloadMessage(http::Request& req) {
   std::uint64_t length = 0;
   for (const auto& p : *pieces) length += p.size();
   for (const auto& a : m.attachments) length += Base64Lines::EncodedSize(a.size);
-  co_await offloader_.Offload([&] { escrow_.RecordMessageDownload(copy.link, req.client_address); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        escrow_.RecordMessageDownload(copy.link, req.client_address);
+      })) {
+    co_return std::move(*busy);
+  }
 
   auto producer = std::make_shared<EmlProducer>(escrow_, copy.link, copy.session.data_key,
                                                 m.attachments, std::move(*pieces), req.client_address);
@@ -216,7 +223,11 @@ awaitable<Response> Portal::DeleteCopy(http::Request& req) {
                         "This form expired or did not come from this site.");
   }
   std::optional<Status> deleted;
-  co_await offloader_.Offload([&] { deleted.emplace(escrow_.DeleteCopy(copy.link, req.client_address)); });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        deleted.emplace(escrow_.DeleteCopy(copy.link, req.client_address));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!deleted->ok()) {
     spdlog::error("portal: copy {} not deleted: {}", copy.link.recipient.id, deleted->error().ToString());
     co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");

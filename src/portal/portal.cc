@@ -144,15 +144,19 @@ void Portal::Register(http::Router& router) {
   }
 }
 
+// A reload the worker pool was too busy for is skipped: the copy in hand stays a while.
+awaitable<void> Portal::ReloadBrands() {
+  (void)co_await offloader_.RunOffLoop([this] { (void)brands_.Reload(); },
+                                       std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
 awaitable<Brand> Portal::HostBrand(const http::Request& req) {
-  if (brands_.Stale()) co_await offloader_.Offload([this] { (void)brands_.Reload(); });
+  if (brands_.Stale()) co_await ReloadBrands();
   co_return brands_.ForNamespace(brands_.NamespaceOfHost(req.header("Host")));
 }
 
 awaitable<Brand> Portal::NamespaceBrand(const std::string& namespace_name) {
-  if (brands_.Stale(namespace_name)) {
-    co_await offloader_.Offload([this] { (void)brands_.Reload(); });
-  }
+  if (brands_.Stale(namespace_name)) co_await ReloadBrands();
   co_return brands_.ForNamespace(namespace_name);
 }
 
@@ -195,6 +199,23 @@ Response Portal::TooManyTries(const Brand& brand, std::int64_t wait_seconds) con
                          "Please try again in " + std::to_string(minutes) + " minute" +
                              (minutes == 1 ? "" : "s") + ".");
   r.Set("Retry-After", std::to_string(wait_seconds));
+  return r;
+}
+
+awaitable<std::optional<Response>> Portal::OffLoop(const Brand& brand,
+                                                   const std::function<void()>& work) {
+  constexpr auto kMustStartWithin = std::chrono::seconds(30);
+  Status ran =
+      co_await offloader_.RunOffLoop(work, std::chrono::steady_clock::now() + kMustStartWithin);
+  if (ran.ok()) co_return std::nullopt;
+  co_return Busy(brand);
+}
+
+Response Portal::Busy(const Brand& brand) const {
+  Response r = ErrorPage(brand, 503, "The service is busy",
+                         "Too many requests are being handled right now, so yours was not.",
+                         "Please try again in a moment.");
+  r.Set("Retry-After", "5");
   return r;
 }
 
@@ -291,9 +312,11 @@ awaitable<Response> Portal::OpenLink(http::Request& req) {
   auto token = ParseLinkToken(req.params[0]);
   if (!token.ok()) co_return NotFoundLink(error_page);
   std::optional<Result<LinkState>> link;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.CheckLink(token->recipient_id, token->secret, req.client_address, true));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        link.emplace(escrow_.CheckLink(token->recipient_id, token->secret, req.client_address, true));
+      })) {
+    co_return std::move(*busy);
+  }
   if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) co_return NotFoundLink(error_page);
   // The secret leaves the address bar now: it lives on only in an HttpOnly cookie.
@@ -343,10 +366,12 @@ awaitable<Response> Portal::History(http::Request& req) {
   }
   std::optional<Result<LinkState>> link;
   std::optional<Result<std::vector<EventRecord>>> events;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.RecipientState(rid));
-    if (link->ok()) events.emplace(escrow_.Events((*link)->message.id));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        link.emplace(escrow_.RecipientState(rid));
+        if (link->ok()) events.emplace(escrow_.Events((*link)->message.id));
+      })) {
+    co_return std::move(*busy);
+  }
   if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
   if ((*link)->expired) co_return GonePage(brand, **link);
@@ -379,11 +404,13 @@ awaitable<Response> Portal::Show(http::Request& req) {
       std::optional<Result<LinkState>> link;
       // The session, not the link, authorises reading; the recipient's state (lock,
       // expiry) is read afresh on every page.
-      co_await offloader_.Offload([&] {
-        link.emplace(escrow_.RecipientState(rid));
-        if (!link->ok() || (*link)->expired || (*link)->locked) return;
-        opened.emplace(escrow_.Read(**link, *session->data_key, req.client_address));
-      });
+      if (auto busy = co_await OffLoop(brand, [&] {
+            link.emplace(escrow_.RecipientState(rid));
+            if (!link->ok() || (*link)->expired || (*link)->locked) return;
+            opened.emplace(escrow_.Read(**link, *session->data_key, req.client_address));
+          })) {
+        co_return std::move(*busy);
+      }
       if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
       if (!link->ok()) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
       if ((*link)->expired) co_return GonePage(brand, **link);
@@ -433,9 +460,11 @@ awaitable<Response> Portal::Show(http::Request& req) {
                         "For your security, the page needs that link each time you start.");
   }
   std::optional<Result<LinkState>> link;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
+      })) {
+    co_return std::move(*busy);
+  }
   if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) {
     co_return ErrorPage(brand, 404, "This link does not work",
@@ -482,10 +511,12 @@ awaitable<Response> Portal::SubmitAnswer(http::Request& req) {
 
   std::optional<Result<LinkState>> link;
   std::optional<Result<SecretBytes>> key;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
-    if (link->ok()) key.emplace(escrow_.Answer(**link, token->secret, answer, req.client_address));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        link.emplace(escrow_.CheckLink(rid, token->secret, req.client_address, false));
+        if (link->ok()) key.emplace(escrow_.Answer(**link, token->secret, answer, req.client_address));
+      })) {
+    co_return std::move(*busy);
+  }
   if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) {
     co_return ErrorPage(brand, 404, "This link does not work",
@@ -553,14 +584,16 @@ awaitable<Response> Portal::Download(http::Request& req) {
   std::optional<Result<OpenedManifest>> manifest;
   std::optional<Result<SealedBlobReader>> reader;
   AttachmentInfo info;
-  co_await offloader_.Offload([&] {
-    link.emplace(escrow_.RecipientState(rid));
-    if (!link->ok() || (*link)->expired || (*link)->locked) return;
-    manifest.emplace(escrow_.Manifest(**link, *session->data_key));
-    if (!manifest->ok() || index >= (*manifest)->manifest.attachments.size()) return;
-    info = (*manifest)->manifest.attachments[index];
-    reader.emplace(escrow_.Attachment(**link, *session->data_key, info, index, req.client_address));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        link.emplace(escrow_.RecipientState(rid));
+        if (!link->ok() || (*link)->expired || (*link)->locked) return;
+        manifest.emplace(escrow_.Manifest(**link, *session->data_key));
+        if (!manifest->ok() || index >= (*manifest)->manifest.attachments.size()) return;
+        info = (*manifest)->manifest.attachments[index];
+        reader.emplace(escrow_.Attachment(**link, *session->data_key, info, index, req.client_address));
+      })) {
+    co_return std::move(*busy);
+  }
   if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
   if ((*link)->expired) {

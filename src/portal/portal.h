@@ -6,7 +6,9 @@
 // HttpOnly cookie and redirects to /r/{recipient}; log lines name route patterns only.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.h"
@@ -134,6 +136,15 @@ class Portal {
   http::Response OutboxMail(const Brand& brand, const std::string& name) const;
 
   http::Response TooManyTries(const Brand& brand, std::int64_t wait_seconds) const;
+  // Every piece of blocking work (SQLite, Argon2id, decryption) leaves the event loop
+  // here, through the bounded worker pool (http::Offloader::RunOffLoop; it must start
+  // within 30 s). The page to answer with when the server was too busy to start it —
+  // 503 with Retry-After, and `work` never ran — else nothing. A check and the failure
+  // it counts go in one piece of work, so a busy server cannot check without counting.
+  boost::asio::awaitable<std::optional<http::Response>> OffLoop(
+      const Brand& brand, const std::function<void()>& work);
+  http::Response Busy(const Brand& brand) const;
+  boost::asio::awaitable<void> ReloadBrands();
   // One request's tries, counted against the client's guard (and the account's, if
   // named) from the moment they pass: parallel guesses cannot go past the caps. A try
   // that is not marked failed is released when this goes out of scope.

@@ -145,9 +145,12 @@ awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
     // Encrypting and writing (a blob's fsync when an attachment ends) happen on the
     // worker pool: a slow disk must not stall every other connection.
     const std::size_t got = *n;
-    co_await offloader_.Offload([&] {
-      up.status = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
-    });
+    Status ran = co_await offloader_.RunOffLoop(
+        [&] {
+          up.status = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
+        },
+        std::chrono::steady_clock::now() + std::chrono::seconds(30));
+    if (!ran.ok()) up.status = std::move(ran);
     if (got == 0 || !up.status.ok()) break;
   }
   up.form = std::move(sink.form());
@@ -168,6 +171,11 @@ std::optional<Response> Portal::UploadRefused(
       return r;
     }
     if (e.code == ErrorCode::kInvalidArgument) return again(e.message);
+    if (e.code == ErrorCode::kUnavailable) {
+      Response r = Busy(brand);
+      r.Set("Connection", "close");  // the rest of the upload was not read
+      return r;
+    }
     spdlog::warn("portal: {} upload not received: {}", purpose, e.ToString());
     return again("The message did not arrive whole. Please send it again.");
   }
@@ -219,10 +227,12 @@ awaitable<Response> Portal::SubmitReply(http::Request& req) {
     co_return std::move(*refused);
   }
   std::optional<Result<std::string>> sent;
-  co_await offloader_.Offload([&] {
-    sent.emplace(SendWritten(escrow_.ReplyTo(copy.link, copy.manifest.subject), up.form.text,
-                             std::move(up.draft), req.client_address));
-  });
+  if (auto busy = co_await OffLoop(brand, [&] {
+        sent.emplace(SendWritten(escrow_.ReplyTo(copy.link, copy.manifest.subject), up.form.text,
+                                 std::move(up.draft), req.client_address));
+      })) {
+    co_return std::move(*busy);
+  }
   if (!sent->ok()) {
     spdlog::error("portal: reply for {} not sent: {}", copy.link.recipient.id, sent->error().ToString());
     co_return ErrorPage(brand, 500, "Your reply was not sent", "Something went wrong on our side.",

@@ -151,8 +151,11 @@ class Sealpost:
                 files=(), cookies=False, url=None, timeout=300, host=None):
         """`host` (or `self.host`, when set): the host name the browser asks for, on
         this server's loopback port (a namespace's portal)."""
-        header_file = os.path.join(self.tmp, "headers")
-        body_file = os.path.join(self.tmp, "body")
+        # Files of this request's own: tests may send requests from several threads.
+        fd, header_file = tempfile.mkstemp(dir=self.tmp, prefix="headers-")
+        os.close(fd)
+        fd, body_file = tempfile.mkstemp(dir=self.tmp, prefix="body-")
+        os.close(fd)
         cmd = ["curl", "-sk", "-X", method, "-o", body_file, "-D", header_file,
                "--max-time", str(timeout), "-w", "%{http_code}"]
         for h in headers:
@@ -186,10 +189,10 @@ class Sealpost:
                 headers_out.setdefault(name.strip().lower(), []).append(value.strip())
                 if name.strip().lower() == "set-cookie":
                     set_cookies.append(value.strip())
-        body = b""
-        if os.path.exists(body_file):
-            with open(body_file, "rb") as f:
-                body = f.read()
+        with open(body_file, "rb") as f:
+            body = f.read()
+        os.remove(header_file)
+        os.remove(body_file)
         return Response(int(run.stdout), headers_out, body, set_cookies)
 
     def get(self, path, **kw):

@@ -7,6 +7,7 @@ import json
 import os
 import smtplib
 import socket
+import sqlite3
 import ssl
 import subprocess
 import threading
@@ -257,10 +258,6 @@ class SlowDiskTest(unittest.TestCase):
         self.assertLess(slowest, 1.5, f"/healthz took {slowest:.2f} s beside a slow upload")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class BacklogTest(unittest.TestCase):
     """Issue 19.6: acceptance cannot run ahead of delivery without bound. A receiving
     server that accepts connections and never answers keeps every copy in flight; past
@@ -332,3 +329,63 @@ class BacklogTest(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertRegex(out, r"backlog: \d+ submissions to process, \d+ entries to send "
                               r"\(slows acceptance at 1, refuses at 3\): refusing new mail")
+
+
+class BusyWorkerPoolTest(unittest.TestCase):
+    """Issue 19.5: every piece of blocking work, the portal's too, goes through the one
+    bounded worker pool. With one worker and room for one piece of work, a request whose
+    database write waits on a lock holds the pool; a portal page meanwhile gets the busy
+    page (503, Retry-After) at once instead of queueing without bound, and is served
+    again as soon as the pool is free."""
+
+    def setUp(self):
+        self.server = Sealpost(settings={"worker_threads": "1", "max_waiting_work": "1"})
+        for a in (["account", "create", "Clinic"],
+                  ["domain", "create", "clinic.example", "--account", "Clinic"],
+                  ["user", "create", "dr@clinic.example"],
+                  ["settings", "set", "domain", "clinic.example", "failure_action=send-plain"]):
+            code, _, err = self.server.admin(*a)
+            self.assertEqual(code, 0, err)
+        self.server.start()
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def test_a_portal_page_gets_503_while_the_pool_is_full(self):
+        confirm = "/account/confirm/" + "ab" * 16
+        self.assertEqual(self.server.get(confirm).status, 404)  # a dead link, looked up
+        lock = sqlite3.connect(os.path.join(self.server.data, "sealpost.db"), timeout=30,
+                               isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")  # every write of the server's now waits
+        sent = {}
+
+        def send():
+            sent["r"] = self.server.request(
+                "POST", "/api/v1/messages",
+                headers=[f"X-API-Key: {self.server.api_key}", "Content-Type: application/json"],
+                data='{"from": "dr@clinic.example", "to": ["pat@example.net"], '
+                     '"subject": "x", "text": "y", "options": {"escrow": '
+                     '{"question": "Your date of birth?", "answer": "1970-01-01"}}}')
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        try:
+            deadline = time.time() + 4  # the server's write waits 5 s for the lock
+            while True:
+                r = self.server.get(confirm)
+                if r.status == 503 or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual(r.status, 503, r.text)
+            self.assertEqual(r.header("retry-after"), "5")
+            self.assertIn("The service is busy", r.text)
+        finally:
+            lock.execute("COMMIT")
+            lock.close()
+            sender.join(timeout=30)
+        self.assertEqual(sent["r"].status, 202, sent["r"].text)  # it waited, then went on
+        self.assertEqual(self.server.get(confirm).status, 404)  # served again
+
+
+if __name__ == "__main__":
+    unittest.main()
