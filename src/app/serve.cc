@@ -11,6 +11,7 @@
 #include "api/public_keys.h"
 #include "api/messages_api.h"
 #include "app/signing_key.h"
+#include "app/stores.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
 #include "delivery/tls_report.h"
@@ -164,31 +165,26 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   ::signal(SIGPIPE, SIG_IGN);
 
   SystemClock clock;
-  auto master = LoadMasterKeyFile(config.Resolve(config.master_key));
-  if (!master.ok()) return std::move(master).error();
-  auto keys = KeyRing::Derive(*master);
-  if (!keys.ok()) return std::move(keys).error();
-
-  auto db = sqlite::Database::Open(config.Resolve(config.database));
-  if (!db.ok()) return std::move(db).error();
-  auto api_keys = sqlite::NewApiKeyStore(**db);
-  auto signing_keys = sqlite::NewSigningKeyStore(**db);
-  auto messages = sqlite::NewMessageStore(**db);
-  auto events = sqlite::NewEventStore(**db);
-  auto queue = sqlite::NewQueueStore(**db);
-  auto org = sqlite::NewOrgStore(**db);
-  auto book_store = sqlite::NewAddressBookStore(**db);
-  auto inbound = sqlite::NewInboundStore(**db);
-  auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
-  if (!blobs.ok()) return std::move(blobs).error();
+  auto opened = OpenStores(config);
+  if (!opened.ok()) return std::move(opened).error();
+  Stores& stores = **opened;
+  const KeyRing* keys = &stores.keys;
+  auto& api_keys = stores.api_keys;
+  auto& signing_keys = stores.signing_keys;
+  auto& messages = stores.messages;
+  auto& events = stores.events;
+  auto& queue = stores.queue;
+  auto& org = stores.org;
+  auto& book_store = stores.address_books;
+  auto& inbound = stores.inbound;
   auto signer = LoadSigningIdentity(*signing_keys, *keys);
   if (!signer.ok()) return std::move(signer).error();
 
-  EscrowSealer sealer(**blobs, *signer, keys->metadata(), clock);
-  EscrowOpener opener(**blobs, *signing_keys);
+  EscrowSealer sealer(*stores.blobs, *signer, keys->metadata(), clock);
+  EscrowOpener opener(*stores.blobs, *signing_keys);
   // TLS sessions with recipients' servers, tallied for the domains' TLS reports.
   delivery::TlsSessionLog tls_sessions;
-  auto sts_store = sqlite::NewMtaStsStore(**db);
+  auto& sts_store = stores.mta_sts;
   auto target = NewDeliveryTarget(config, clock, &tls_sessions, sts_store.get());
   if (!target.ok()) return std::move(target).error();
 
@@ -220,7 +216,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   queue_settings.hostname = config.delivery_hostname;
   queue_settings.organisation = config.organisation;
   // Recipients move on with their deliveries in the queue's own transaction.
-  QueueRunner runner(queue_settings, *queue, **blobs, **target, keys->queue(), clock);
+  QueueRunner runner(queue_settings, *queue, *stores.blobs, **target, keys->queue(), clock);
   runner_ptr = &runner;
   // DKIM: mail from a domain with keys (sealpost admin dkim create) leaves signed.
   dkim::DomainSigner dkim_signer(*org, keys->metadata(), clock);
@@ -230,7 +226,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   // TLS reports (RFC 8460): tallies kept in the store every few seconds; each day's
   // reports queued once the day is over.
-  auto tls_reports = sqlite::NewTlsReportStore(**db);
+  auto& tls_reports = stores.tls_reports;
   std::unique_ptr<dns::Resolver> report_resolver;
   std::unique_ptr<delivery::TlsReporter> reporter;
   std::unique_ptr<PollingWorker> report_worker;
@@ -285,10 +281,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   policy::AddressBookDirectory books(*book_store, keys->metadata(), clock);
   policy::StoredAddressBooks book_view(*book_store);
   policy::SigningIdentities identities(*org, keys->metadata(), clock);
-  auto portal_accounts = sqlite::NewPortalAccountStore(**db);
+  auto& portal_accounts = stores.portal_accounts;
   policy::StoredPortalAccounts portal_registry(*portal_accounts);
   // Answers kept in address books and default questions: stretched once each.
-  auto answer_key_store = sqlite::NewAnswerKeyStore(**db);
+  auto& answer_key_store = stores.answer_keys;
   AnswerKeys answer_keys(*answer_key_store, keys->metadata(), clock);
   // The one road every way in takes: one planner (the dev outbox is no network: TLS
   // cannot be checked there, so TLS-only is re-planned), one dispatcher.
@@ -297,7 +293,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   submission::DispatchSettings dispatch_settings;
   dispatch_settings.organisation = config.organisation;
   dispatch_settings.notice_from = config.notice_from;
-  submission::Dispatcher dispatcher(dispatch_settings, escrow, identities, **blobs,
+  submission::Dispatcher dispatcher(dispatch_settings, escrow, identities, *stores.blobs,
                                     keys->queue(), clock, &answer_keys);
   // Back-pressure: how much waits to be processed and sent, counted once a second.
   Backlog backlog(BacklogLimitsOf(config), *inbound, *queue, clock);

@@ -1,0 +1,117 @@
+// What every `sealpost admin` command shares: its arguments, the context it runs in
+// (the configuration and the server's stores, opened as `serve` opens them), and the way
+// a command's result becomes an exit status and a message on standard error. Each noun
+// (account, book, queue …) registers its commands from a file of its own (admin_*.cc).
+#pragma once
+
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "app/stores.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "policy/address_books.h"
+#include "policy/org_directory.h"
+#include "policy/signing_identities.h"
+
+namespace CLI { class App; }
+
+namespace sealpost::admin {
+
+struct AdminArgs {
+  std::string config;
+  std::string name, level, account, file, from, to, host, tls, role, book, question, answer;
+  std::string password;  // "-": read from standard input
+  std::string scope, user_id, address, key_file;
+  int days = 730;
+  int limit = 50;
+  std::string state;
+  std::string algorithm = "rsa", selector;
+  std::string day;
+  bool progress = false, off = false;
+  std::vector<std::string> assignments;
+  // Namespaces.
+  std::string display_name, colour, support, logo_file, message_center;
+  std::vector<std::string> hosts;
+  std::vector<std::string> addresses;
+};
+
+// Everything an admin command needs, opened from the configuration. The store pointers
+// point into `stores`.
+struct Context {
+  Config config;
+  SystemClock clock;
+  std::unique_ptr<Stores> stores;
+  const KeyRing* keys = nullptr;
+  OrgStore* org = nullptr;
+  ApiKeyStore* api_keys = nullptr;
+  AddressBookStore* book_store = nullptr;
+  QueueStore* queue = nullptr;
+  InboundStore* inbound = nullptr;  // SMTP submissions: their dead letters
+  PortalAccountStore* portal_accounts = nullptr;
+  std::optional<policy::AddressBookDirectory> books;
+  std::optional<policy::OrgDirectory> directory;
+  std::optional<policy::SigningIdentities> identities;
+};
+
+Result<std::unique_ptr<Context>> Open(const std::string& config_path);
+
+// The message on standard error; the exit status: 2 for what the administrator can
+// correct (bad input, something missing or already there), 1 for the rest.
+int Fail(const Error& e);
+
+// A command's callback: opens the context, runs `fn`, and leaves the exit status.
+template <typename Fn>
+std::function<void()> Command(const std::shared_ptr<AdminArgs>& args, int& exit_code, Fn fn) {
+  return [args, &exit_code, fn] {
+    auto ctx = Open(args->config);
+    if (!ctx.ok()) {
+      exit_code = Fail(ctx.error());
+      return;
+    }
+    Status s = fn(**ctx, *args);
+    exit_code = s.ok() ? 0 : Fail(s.error());
+  };
+}
+
+// Reads a whole input file, refusing one larger than `limit` before reading it.
+Result<std::string> ReadSmallFile(const std::string& path, std::uintmax_t limit);
+constexpr std::uintmax_t kMaxSettingsFile = 1024 * 1024;
+constexpr std::uintmax_t kMaxCsvFile = 256ull * 1024 * 1024;
+constexpr std::uintmax_t kMaxKeyFile = 1024 * 1024;
+
+// An answer given as "-" is read from standard input, so it need not appear in the
+// process list or the shell's history.
+Result<std::string> AnswerFromStdinIfDash(const std::string& given);
+
+// Each noun's commands, under `admin`.
+using Registrar = void (*)(CLI::App* admin, const std::shared_ptr<AdminArgs>& args, int& exit_code);
+void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                         int& exit_code);
+void RegisterNamespaceCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                               int& exit_code);
+void RegisterSettingsCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                              int& exit_code);
+void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                          int& exit_code);
+void RegisterIdentityCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                              int& exit_code);
+void RegisterMxCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                        int& exit_code);
+void RegisterDkimCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                          int& exit_code);
+void RegisterTlsReportCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                               int& exit_code);
+void RegisterMessageCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                             int& exit_code);
+void RegisterQueueCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                           int& exit_code);
+void RegisterExplainCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                             int& exit_code);
+
+}  // namespace sealpost::admin

@@ -1,0 +1,98 @@
+// `sealpost admin account|domain|user …`: accounts, their mail domains and their users
+// (senders: API keys, SMTP passwords).
+#include "app/admin_common.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "api/auth.h"
+#include "crypto/password_hash.h"
+#include "crypto/random.h"
+
+namespace sealpost::admin {
+
+void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                         int& exit_code) {
+  auto* account = admin->add_subcommand("account", "Accounts")->require_subcommand(1);
+  auto* account_create = account->add_subcommand("create", "Create an account");
+  account_create->add_option("name", args->name)->required();
+  account_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.directory->CreateAccount(a.name);
+    if (s.ok()) std::cout << "account " << a.name << " created\n";
+    return s;
+  }));
+
+  auto* domain = admin->add_subcommand("domain", "Mail domains")->require_subcommand(1);
+  auto* domain_create = domain->add_subcommand("create", "Create a domain in an account");
+  domain_create->add_option("domain", args->name)->required();
+  domain_create->add_option("--account", args->account)->required();
+  domain_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.directory->CreateDomain(a.name, a.account);
+    if (s.ok()) std::cout << "domain " << a.name << " created in account " << a.account << "\n";
+    return s;
+  }));
+
+  auto* user = admin->add_subcommand("user", "Users (senders)")->require_subcommand(1);
+  auto* user_create = user->add_subcommand("create", "Create a user; their domain must exist");
+  user_create->add_option("address", args->name)->required();
+  user_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.directory->CreateUser(a.name);
+    if (s.ok()) std::cout << "user " << a.name << " created\n";
+    return s;
+  }));
+
+  auto* user_key = user->add_subcommand("api-key", "Create an API key that sends as this user");
+  user_key->add_option("address", args->name)->required();
+  user_key->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto account = c.directory->AccountOfUser(a.name);
+    if (!account.ok()) return std::move(account).error();
+    auto key = api::CreateApiKey(*c.api_keys, c.clock, "user " + a.name, *account, a.name);
+    if (!key.ok()) return std::move(key).error();
+    std::cout << "API key for " << a.name << " (shown once, keep it safe): " << key->header_value()
+              << "\n";
+    return OkStatus();
+  }));
+
+  auto* user_smtp = user->add_subcommand(
+      "smtp-password", "Set the user's SMTP submission password (printed once), or turn it off");
+  user_smtp->add_option("address", args->name)->required();
+  user_smtp->add_option("--password", args->password,
+                        "\"-\": read the password from standard input; default: a random one");
+  user_smtp->add_flag("--off", args->off, "turn SMTP login off for this user");
+  user_smtp->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    if (a.off) {
+      auto s = c.org->SetSmtpPassword(a.name, "");
+      if (s.ok()) std::cout << "SMTP login off for " << a.name << "\n";
+      return s;
+    }
+    std::string password;
+    if (a.password.empty()) {
+      password = NewPassword();
+    } else if (a.password != "-") {
+      // A password in the arguments would show in the process list and shell history.
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "give \"-\" and write the password to standard input", "--password");
+    } else {
+      auto read = AnswerFromStdinIfDash(a.password);
+      if (!read.ok()) return std::move(read).error();
+      password = std::move(*read);
+    }
+    if (password.size() < 12 || password.size() > 1024) {
+      return MakeError(ErrorCode::kInvalidArgument, "must have 12 to 1024 characters", "password");
+    }
+    auto hash = HashSecret(password);
+    if (!hash.ok()) return std::move(hash).error();
+    auto s = c.org->SetSmtpPassword(a.name, *hash);
+    if (!s.ok()) return s;
+    if (a.password.empty()) {
+      std::cout << "SMTP password for " << a.name << " (shown once, keep it safe): " << password
+                << "\n";
+    } else {
+      std::cout << "SMTP password for " << a.name << " set\n";
+    }
+    WipeMemory(password.data(), password.size());
+    return OkStatus();
+  }));
+}
+
+}  // namespace sealpost::admin

@@ -1,0 +1,41 @@
+// The server's keys and stores, opened from its configuration in one way that `serve`
+// and every `admin` command share: the master key's derived keys, the database with a
+// store over it for each kind of record, and the blob store.
+#pragma once
+
+#include <memory>
+
+#include "base/result.h"
+#include "crypto/key_ring.h"
+#include "store/blob_store.h"
+#include "store/sqlite/database.h"
+#include "store/stores.h"
+
+namespace sealpost {
+
+struct Config;
+
+struct Stores {
+  explicit Stores(KeyRing k) : keys(std::move(k)) {}
+
+  KeyRing keys;
+  std::unique_ptr<sqlite::Database> db;  // the stores below work over it
+  std::unique_ptr<OrgStore> org;
+  std::unique_ptr<ApiKeyStore> api_keys;
+  std::unique_ptr<SigningKeyStore> signing_keys;
+  std::unique_ptr<MessageStore> messages;
+  std::unique_ptr<EventStore> events;
+  std::unique_ptr<QueueStore> queue;
+  std::unique_ptr<InboundStore> inbound;  // SMTP submissions not yet processed
+  std::unique_ptr<AddressBookStore> address_books;
+  std::unique_ptr<PortalAccountStore> portal_accounts;
+  std::unique_ptr<AnswerKeyStore> answer_keys;
+  std::unique_ptr<MtaStsStore> mta_sts;
+  std::unique_ptr<TlsReportStore> tls_reports;
+  std::unique_ptr<BlobStore> blobs;
+};
+
+// Reads the master key, opens (and migrates) the database and the blob directory.
+Result<std::unique_ptr<Stores>> OpenStores(const Config& config);
+
+}  // namespace sealpost
