@@ -22,6 +22,7 @@
 #include "dns/unbound_resolver.h"
 #include "escrow/answer_keys.h"
 #include "escrow/escrow_service.h"
+#include "escrow/message_center.h"
 #include "http/server.h"
 #include "policy/address_books.h"
 #include "policy/signing_identities.h"
@@ -323,8 +324,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
                                   [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
-  portal::Portal portal(portal_settings, escrow, accounts, brands, planner, dispatcher, **server,
-                        *keys, clock);
+  MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
+  portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
+                        dispatcher, **server, *keys, clock);
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

@@ -1,8 +1,9 @@
-// EscrowService: the escrow journey as the rest of sealpost sees it. Submit seals a
+// EscrowService: the escrow lifecycle as the rest of sealpost sees it. Submit seals a
 // message, builds one notice per recipient and commits message, recipients, queued
 // notices and events in one transaction before anything is acknowledged. The portal
 // side recognises links, checks answers (counting failures and locking), opens the
-// message for a verified recipient, and records every access as an event.
+// message for a verified recipient, and records every access as an event. The Message
+// Center (escrow/message_center.h) opens copies through it, without their links.
 // All methods block (Argon2id, fsync): call them off the event loop.
 // Thread-safety: all methods may be called concurrently.
 #pragma once
@@ -39,12 +40,6 @@ struct EscrowSettings {
   std::function<std::optional<NamespaceRecord>(const std::string&)> find_namespace;
   // The namespaces' Message Center keys; unset: no namespace's Message Center works.
   CenterKeys* center = nullptr;
-};
-
-// One line of a Message Center, its subject opened.
-struct CenterEntry {
-  CenterItem item;
-  std::string subject;
 };
 
 // A message a recipient writes in the portal (a reply, or a new message in the Message
@@ -178,36 +173,8 @@ class EscrowService {
   // portal login, in the message's account and namespace.
   PortalMessage ReplyTo(const LinkState& link, const std::string& original_subject) const;
 
-  // The Message Center (issue 8), for a signed-in account of namespace `ns` and its
-  // `address`. Entries: what the center holds for the account, newest first, at most
-  // `limit`; subjects opened. Another namespace's or address's messages never appear.
-  Result<std::vector<CenterEntry>> Center(const std::string& ns, const std::string& address,
-                                          int limit);
-  // Opens the account's copy from the center, without the link: kNotFound (alike for
-  // unknown copies and other accounts' or namespaces' copies), kFailedPrecondition as
-  // Answer. A copy the sender protected with a question needs its `answer` here too:
-  // kFailedPrecondition "question" without one, kUnauthenticated (attempts left, the
-  // failure counted toward the lock) for a wrong one. Records "verified".
-  Result<SecretBytes> OpenFromCenter(const LinkState& link, const std::string& ns,
-                                     const std::string& address,
-                                     const std::optional<std::string>& answer,
-                                     const std::string& client_address);
   // The copy's question, opened (for pages that ask it without a link).
   Result<std::string> QuestionOf(const LinkState& link) const;
-  // A message the account sent from the portal (`message_id`), read from the center.
-  // kNotFound alike for unknown messages and others'.
-  Result<OpenedManifest> ReadSent(const std::string& ns, const std::string& address,
-                                  const std::string& message_id);
-  // One of its attachments (kNotFound as above, or for no such attachment).
-  Result<std::pair<AttachmentInfo, SealedBlobReader>> SentAttachment(const std::string& ns,
-                                                                     const std::string& address,
-                                                                     const std::string& message_id,
-                                                                     std::size_t index);
-  // A new message from the center to someone who has sent the account a message the
-  // center holds (that sender's latest message names the organisation account);
-  // kPermissionDenied for anyone else.
-  Result<PortalMessage> ComposeTo(const std::string& ns, const std::string& address,
-                                  const std::string& to, const std::string& subject);
 
   // Records that the recipient downloaded the whole message (.eml).
   void RecordMessageDownload(const LinkState& link, const std::string& client_address);
@@ -228,12 +195,10 @@ class EscrowService {
   // how many were destroyed.
   Result<int> DestroyExpired(int limit);
 
- private:
-  // A notice to the message's sender about this recipient's copy (a read receipt, a
-  // lock), made by `build`, sealed for the queue.
-  Result<QueueEntry> SenderNoticeEntry(const LinkState& link, std::int64_t now,
-                                       Result<std::string> (*build)(const SenderNotice&)) const;
-  SenderNotice SenderNoticeFor(const LinkState& link, std::int64_t now) const;
+  // The lifecycle's checks, for the Message Center, which opens copies without their
+  // links. kFailedPrecondition "locked", "deleted", "expired" or "retracted" when `fresh`
+  // (the copy re-read) cannot be opened.
+  sealpost::Status CheckOpenable(const LinkState& link, const RecipientRecord& fresh);
   // Checks an answer for `fresh` and, if right, returns what `unwrap` makes of the
   // answer key; a wrong answer is counted (kUnauthenticated with the attempts left, or
   // kFailedPrecondition "locked").
@@ -241,12 +206,18 @@ class EscrowService {
       const LinkState& link, const RecipientRecord& fresh, const std::string& normalised,
       const std::string& client_address,
       const std::function<Result<SecretBytes>(const SecretBytes&)>& unwrap);
-  Result<SecretBytes> WrongAnswer(const LinkState& link, const std::string& client_address);
-  // kFailedPrecondition "locked", "expired" or "retracted" when `fresh` cannot be opened.
-  sealpost::Status CheckOpenable(const LinkState& link, const RecipientRecord& fresh);
+  // Records an event of a copy (logged, not failed, when it cannot be written).
   void Record(const std::string& message_id, const std::string& recipient_id,
               const std::string& type, const std::string& client_address,
               const std::string& detail = {});
+
+ private:
+  // A notice to the message's sender about this recipient's copy (a read receipt, a
+  // lock), made by `build`, sealed for the queue.
+  Result<QueueEntry> SenderNoticeEntry(const LinkState& link, std::int64_t now,
+                                       Result<std::string> (*build)(const SenderNotice&)) const;
+  SenderNotice SenderNoticeFor(const LinkState& link, std::int64_t now) const;
+  Result<SecretBytes> WrongAnswer(const LinkState& link, const std::string& client_address);
   // The portal a namespace's recipients use: its display name and base URL.
   struct NamespacePortal {
     std::string organisation;
@@ -255,14 +226,6 @@ class EscrowService {
   };
   NamespacePortal PortalOf(const std::string& namespace_name) const;
   NamespacePortal PortalOf(const std::optional<NamespaceRecord>& ns) const;
-  // A message the account sent from the portal, opened with the center's copy of its key.
-  struct SentCopy {
-    MessageRecord message;
-    SecretBytes data_key;
-    OpenedManifest manifest;
-  };
-  Result<SentCopy> OpenSent(const std::string& ns, const std::string& address,
-                            const std::string& message_id);
   std::optional<NamespaceRecord> FindNamespace(const std::string& namespace_name) const;
   std::string PortalLink(const std::string& base_url, const std::string& recipient_id,
                          const SecretBytes& secret) const;

@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "escrow/escrow_service.h"
+#include "escrow/message_center.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
@@ -346,6 +347,7 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   settings.find_namespace = [&org](const std::string& name) { return *org->FindNamespace(name); };
   settings.center = &center;
   service_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_, [] {});
+  MessageCenter message_center(*service_, *opener_, *messages_, &center, clock_);
   auto send = [&](const std::string& subject) {
     SealInput in;
     in.account = "default";
@@ -362,7 +364,7 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
 
   SubmitResult before = send("Before");  // the center is off
   EXPECT_TRUE(messages_->FindRecipient(before.recipients[0].id)->value().center_key.empty());
-  EXPECT_TRUE(service_->Center("north", "pat@home.test", 100)->empty());
+  EXPECT_TRUE(message_center.Center("north", "pat@home.test", 100)->empty());
 
   north.message_center = true;
   ASSERT_TRUE(org->UpdateNamespace(north).ok());
@@ -376,26 +378,26 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
             std::string::npos);
   EXPECT_EQ(center.KeyOf("south").error().code, ErrorCode::kNotFound);
 
-  auto entries = *service_->Center("north", "pat@home.test", 100);
+  auto entries = *message_center.Center("north", "pat@home.test", 100);
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].subject, "Held");
   EXPECT_EQ(entries[0].item.recipient_id, rid);
-  EXPECT_TRUE(service_->Center("", "pat@home.test", 100)->empty());
-  EXPECT_TRUE(service_->Center("north", "sam@home.test", 100)->empty());
+  EXPECT_TRUE(message_center.Center("", "pat@home.test", 100)->empty());
+  EXPECT_TRUE(message_center.Center("north", "sam@home.test", 100)->empty());
 
   // Opened without the link, for the account of that address in that namespace only.
   auto state = *service_->RecipientState(rid);
-  auto data_key = service_->OpenFromCenter(state, "north", "PAT@home.test", std::nullopt, "192.0.2.9");
+  auto data_key = message_center.OpenFromCenter(state, "north", "PAT@home.test", std::nullopt, "192.0.2.9");
   ASSERT_TRUE(data_key.ok()) << data_key.error().ToString();
   EXPECT_EQ(service_->Read(state, *data_key, "192.0.2.9")->manifest.text, "Body of Held");
-  EXPECT_EQ(service_->OpenFromCenter(state, "", "pat@home.test", std::nullopt, "x").error().code,
+  EXPECT_EQ(message_center.OpenFromCenter(state, "", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(service_->OpenFromCenter(state, "south", "pat@home.test", std::nullopt, "x").error().code,
+  EXPECT_EQ(message_center.OpenFromCenter(state, "south", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(service_->OpenFromCenter(state, "north", "sam@home.test", std::nullopt, "x").error().code,
+  EXPECT_EQ(message_center.OpenFromCenter(state, "north", "sam@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
   auto before_state = *service_->RecipientState(before.recipients[0].id);
-  EXPECT_EQ(service_->OpenFromCenter(before_state, "north", "pat@home.test", std::nullopt, "x").error().code,
+  EXPECT_EQ(message_center.OpenFromCenter(before_state, "north", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
 
   // A copy the sender protected with a question (issue 18.1): the center asks it too,
@@ -420,13 +422,13 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
             ErrorCode::kIntegrity);
   auto asked_state = *service_->RecipientState(asked_rid);
   EXPECT_EQ(service_->QuestionOf(asked_state).value(), "Pet's name?");
-  auto unasked = service_->OpenFromCenter(asked_state, "north", "pat@home.test", std::nullopt, "x");
+  auto unasked = message_center.OpenFromCenter(asked_state, "north", "pat@home.test", std::nullopt, "x");
   EXPECT_EQ(unasked.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(unasked.error().message, "question");
-  auto wrong = service_->OpenFromCenter(asked_state, "north", "pat@home.test", "Fido", "x");
+  auto wrong = message_center.OpenFromCenter(asked_state, "north", "pat@home.test", "Fido", "x");
   EXPECT_EQ(wrong.error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(wrong.error().message, "4");  // attempts left: it counts toward the lock
-  auto right = service_->OpenFromCenter(asked_state, "north", "pat@home.test", " REX", "x");
+  auto right = message_center.OpenFromCenter(asked_state, "north", "pat@home.test", " REX", "x");
   ASSERT_TRUE(right.ok()) << right.error().ToString();
   EXPECT_EQ(service_->Read(asked_state, *right, "x")->manifest.text, "Body of Asked");
   EXPECT_EQ(messages_->FindRecipient(asked_rid)->value().failures, 0);
@@ -434,9 +436,9 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
 
   // New messages go only to someone who has written to the account; the sender keeps
   // a copy for their own list.
-  EXPECT_EQ(service_->ComposeTo("north", "pat@home.test", "eve@evil.test", "Hi").error().code,
+  EXPECT_EQ(message_center.ComposeTo("north", "pat@home.test", "eve@evil.test", "Hi").error().code,
             ErrorCode::kPermissionDenied);
-  auto to = service_->ComposeTo("north", "pat@home.test", "DR@clinic.test", "A question");
+  auto to = message_center.ComposeTo("north", "pat@home.test", "DR@clinic.test", "A question");
   ASSERT_TRUE(to.ok()) << to.error().ToString();
   EXPECT_EQ(to->from, "pat@home.test");
   EXPECT_EQ(to->namespace_name, "north");
@@ -457,19 +459,19 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   auto submitted = service_->Submit(service_->BeginDraft(), written, "192.0.2.9");
   ASSERT_TRUE(submitted.ok()) << submitted.error().ToString();
   const std::string* composed = &submitted->message_id;
-  EXPECT_EQ(service_->ReadSent("north", "pat@home.test", *composed)->manifest.text, "Must I fast?");
-  EXPECT_EQ(service_->ReadSent("north", "sam@home.test", *composed).error().code,
+  EXPECT_EQ(message_center.ReadSent("north", "pat@home.test", *composed)->manifest.text, "Must I fast?");
+  EXPECT_EQ(message_center.ReadSent("north", "sam@home.test", *composed).error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(service_->ReadSent("south", "pat@home.test", *composed).error().code,
+  EXPECT_EQ(message_center.ReadSent("south", "pat@home.test", *composed).error().code,
             ErrorCode::kNotFound);
-  entries = *service_->Center("north", "pat@home.test", 100);
+  entries = *message_center.Center("north", "pat@home.test", 100);
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_TRUE(entries[0].item.sent || entries[1].item.sent);
 
   // Retracted: the center's copies go with every other key.
   ASSERT_TRUE(service_->Retract(held.message_id, "default", "x").ok());
   EXPECT_TRUE(messages_->FindRecipient(rid)->value().center_key.empty());
-  entries = *service_->Center("north", "pat@home.test", 100);
+  entries = *message_center.Center("north", "pat@home.test", 100);
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_TRUE(entries[0].item.sent);
 }

@@ -296,7 +296,7 @@ awaitable<Response> Portal::Inbox(http::Request& req) {
   const InboxView view(req.query);
   std::optional<Result<std::vector<CenterEntry>>> entries;
   if (auto busy = co_await OffLoop(brand, [&] {
-        entries.emplace(escrow_.Center(account.namespace_name, account.address, kMaxCenterItems));
+        entries.emplace(center_.Center(account.namespace_name, account.address, kMaxCenterItems));
       })) {
     co_return std::move(*busy);
   }
@@ -352,7 +352,7 @@ awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
   if (auto busy = co_await OffLoop(brand, [&] {
         link.emplace(escrow_.RecipientState(rid));
         if (!link->ok()) return;
-        key.emplace(escrow_.OpenFromCenter(**link, account.namespace_name, account.address, answer,
+        key.emplace(center_.OpenFromCenter(**link, account.namespace_name, account.address, answer,
                                            req.client_address));
         const bool ask = !key->ok() && (key->error().code == ErrorCode::kUnauthenticated ||
                                         key->error().message == "question");
@@ -399,7 +399,7 @@ awaitable<Response> Portal::SentMessage(http::Request& req) {
   }
   std::optional<Result<OpenedManifest>> opened;
   if (auto busy = co_await OffLoop(brand, [&] {
-        opened.emplace(escrow_.ReadSent(account.namespace_name, account.address, message_id));
+        opened.emplace(center_.ReadSent(account.namespace_name, account.address, message_id));
       })) {
     co_return std::move(*busy);
   }
@@ -444,7 +444,7 @@ awaitable<Response> Portal::SentAttachment(http::Request& req) {
   std::optional<Result<std::pair<AttachmentInfo, SealedBlobReader>>> opened;
   if (auto busy = co_await OffLoop(brand, [&] {
         opened.emplace(
-            escrow_.SentAttachment(account.namespace_name, account.address, message_id, index));
+            center_.SentAttachment(account.namespace_name, account.address, message_id, index));
       })) {
     co_return std::move(*busy);
   }
@@ -498,7 +498,7 @@ awaitable<Portal::Composer> Portal::StartCompose(http::Request& req) {
   }
   std::optional<Result<std::vector<CenterEntry>>> entries;
   if (auto busy = co_await OffLoop(c.brand, [&] {
-        entries.emplace(escrow_.Center(c.account.namespace_name, c.account.address, kMaxCenterItems));
+        entries.emplace(center_.Center(c.account.namespace_name, c.account.address, kMaxCenterItems));
       })) {
     c.refused = std::move(busy);
     co_return c;
@@ -544,7 +544,7 @@ awaitable<Response> Portal::SubmitCompose(http::Request& req) {
   std::optional<Result<std::string>> sent;
   // Escrow checks the recipient again: only someone who wrote to this account here.
   if (auto busy = co_await OffLoop(c.brand, [&] {
-        auto to = escrow_.ComposeTo(c.account.namespace_name, c.account.address, up.form.to, subject);
+        auto to = center_.ComposeTo(c.account.namespace_name, c.account.address, up.form.to, subject);
         sent.emplace(to.ok() ? SendWritten(*to, up.form.text, std::move(up.draft), req.client_address)
                              : Result<std::string>(std::move(to).error()));
       })) {

@@ -42,7 +42,8 @@ std::string Disposition(const std::string& filename) {
 
 }  // namespace
 
-Portal::Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
+Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
+               PortalAccounts& accounts,
                BrandBook& brands, const policy::RecipientPlanner& planner,
                const submission::Dispatcher& dispatcher, http::Offloader& offloader,
                const KeyRing& keys, const Clock& clock)
@@ -53,6 +54,7 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& a
       brands_(brands),
       account_sessions_(clock, settings_.session_idle_seconds),
       escrow_(escrow),
+      center_(center),
       planner_(planner),
       dispatcher_(dispatcher),
       offloader_(offloader),

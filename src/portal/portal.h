@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "crypto/key_ring.h"
 #include "escrow/escrow_service.h"
+#include "escrow/message_center.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "portal/accounts.h"
@@ -51,7 +52,8 @@ class Portal {
  public:
   // Replies and new messages written here take the one road every way in takes:
   // `planner` decides, `dispatcher` carries it out.
-  Portal(PortalSettings settings, EscrowService& escrow, PortalAccounts& accounts,
+  Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
+         PortalAccounts& accounts,
          BrandBook& brands, const policy::RecipientPlanner& planner,
          const submission::Dispatcher& dispatcher, http::Offloader& offloader,
          const KeyRing& keys, const Clock& clock);
@@ -256,6 +258,7 @@ class Portal {
   BrandBook& brands_;
   AccountSessions account_sessions_;
   EscrowService& escrow_;
+  MessageCenter& center_;
   const policy::RecipientPlanner& planner_;
   const submission::Dispatcher& dispatcher_;
   http::Offloader& offloader_;
