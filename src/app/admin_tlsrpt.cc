@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "app/serve.h"
-#include "delivery/tls_report.h"
-#include "delivery/tls_reporter.h"
 #include "dns/resolver.h"
+#include "delivery/tls_sessions.h"
+#include "tlsrpt/reporter.h"
 
 namespace sealpost::admin {
 
@@ -24,7 +24,7 @@ void RegisterTlsReportCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>
     auto resolver = NewResolver(c.config);
     if (!resolver.ok()) return std::move(resolver).error();
     TlsReportStore* store = c.stores->tls_reports.get();
-    delivery::TlsReporter reporter(TlsReporterSettingsOf(c.config), *store, *c.queue,
+    tlsrpt::TlsReporter reporter(TlsReporterSettingsOf(c.config), *store, *c.queue,
                                    c.keys->queue(), **resolver, c.clock);
     std::string day = a.day == "today" ? delivery::UtcDay(c.clock.NowUnix()) : a.day;
     auto sent = day.empty() ? reporter.ReportDue() : reporter.Report(day);

@@ -14,10 +14,9 @@
 #include "app/stores.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
-#include "delivery/tls_report.h"
-#include "delivery/tls_reporter.h"
 #include "delivery/smtp_target.h"
 #include "delivery/tls_probe.h"
+#include "delivery/tls_sessions.h"
 #include "dkim/domain_signer.h"
 #include "dns/unbound_resolver.h"
 #include "escrow/answer_keys.h"
@@ -38,6 +37,7 @@
 #include "submission/processor.h"
 #include "submission/spool.h"
 #include "submission/user_authenticator.h"
+#include "tlsrpt/reporter.h"
 
 namespace sealpost {
 namespace {
@@ -84,7 +84,7 @@ EscrowSettings EscrowSettingsOf(const Config& config) {
   return s;
 }
 
-delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config) {
+tlsrpt::TlsReporterSettings TlsReporterSettingsOf(const Config& config) {
   return {config.delivery_hostname, config.organisation, config.tls_report_from,
           config.Resolve(config.trusted_ca_file)};
 }
@@ -229,13 +229,13 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // reports queued once the day is over.
   auto& tls_reports = stores.tls_reports;
   std::unique_ptr<dns::Resolver> report_resolver;
-  std::unique_ptr<delivery::TlsReporter> reporter;
+  std::unique_ptr<tlsrpt::TlsReporter> reporter;
   std::unique_ptr<PollingWorker> report_worker;
   if (SendsOverTheNetwork(config)) {
     auto resolver = NewResolver(config);
     if (!resolver.ok()) return std::move(resolver).error();
     report_resolver = std::move(*resolver);
-    reporter = std::make_unique<delivery::TlsReporter>(TlsReporterSettingsOf(config), *tls_reports,
+    reporter = std::make_unique<tlsrpt::TlsReporter>(TlsReporterSettingsOf(config), *tls_reports,
                                                        *queue, keys->queue(), *report_resolver,
                                                        clock);
     report_worker = std::make_unique<PollingWorker>(

@@ -22,19 +22,22 @@ class Resolver;
 
 namespace delivery {
 class TlsProbe;
-struct TlsReporterSettings;
 }  // namespace delivery
 
 namespace policy {
 class StoredTlsKnowledge;
 }  // namespace policy
 
+namespace tlsrpt {
+struct TlsReporterSettings;
+}  // namespace tlsrpt
+
 // `on_ready` runs once the listener is bound (dev mode prints the URLs there).
 Status Serve(const Config& config, const std::function<void(std::uint16_t port)>& on_ready);
 
 // The DNS resolver delivery uses (`resolver`, `dnssec_trust_anchor`); also the CLI's.
 Result<std::unique_ptr<dns::Resolver>> NewResolver(const Config& config);
-delivery::TlsReporterSettings TlsReporterSettingsOf(const Config& config);
+tlsrpt::TlsReporterSettings TlsReporterSettingsOf(const Config& config);
 // The escrow service's settings, for the server and for CLI commands on messages.
 EscrowSettings EscrowSettingsOf(const Config& config);
 // Mail leaves over the network (delivery mode smtp, not --dev): TLS can be checked.

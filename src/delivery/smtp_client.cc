@@ -14,7 +14,7 @@
 
 #include "base/secret.h"
 #include "base/text.h"
-#include "delivery/tls_report.h"
+#include "delivery/tls_sessions.h"
 
 namespace sealpost::delivery {
 

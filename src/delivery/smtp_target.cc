@@ -21,7 +21,7 @@
 
 #include "dns/resolver.h"
 #include "delivery/smtp_wire.h"
-#include "delivery/tls_report.h"
+#include "delivery/tls_sessions.h"
 #include "store/stores.h"
 #include "net/tls.h"
 

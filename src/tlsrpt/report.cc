@@ -1,6 +1,5 @@
-#include "delivery/tls_report.h"
+#include "tlsrpt/report.h"
 
-#include <openssl/x509_vfy.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,9 +11,10 @@
 #include "base/text.h"
 #include "crypto/random.h"
 #include "dns/records.h"
+#include "delivery/tls_sessions.h"
 #include "mime/address.h"
 
-namespace sealpost::delivery {
+namespace sealpost::tlsrpt {
 
 namespace json = boost::json;
 
@@ -34,61 +34,6 @@ std::string Wrapped(const std::string& base64) {
 }
 
 }  // namespace
-
-void TlsSessionLog::Add(const TlsSession& s, std::int64_t now) {
-  json::array strings;
-  for (const auto& p : s.policy_strings) strings.emplace_back(p);
-  Key key{UtcDay(now), AsciiLower(s.domain), s.policy_type, json::serialize(strings),
-          AsciiLower(s.mx_host), s.receiving_ip, s.result_type};
-  std::lock_guard lock(mu_);
-  auto it = counts_.find(key);
-  if (it != counts_.end()) {
-    ++it->second;
-  } else if (counts_.size() < max_keys_) {
-    counts_.emplace(std::move(key), 1);
-  } else {
-    ++dropped_;
-  }
-}
-
-std::vector<TlsSessionCount> TlsSessionLog::Drain() {
-  std::map<Key, std::int64_t> taken;
-  {
-    std::lock_guard lock(mu_);
-    taken.swap(counts_);
-  }
-  std::vector<TlsSessionCount> out;
-  for (auto& [k, n] : taken) {
-    auto& [day, domain, type, strings, mx, ip, result] = k;
-    out.push_back({day, domain, type, strings, mx, ip, result, n});
-  }
-  return out;
-}
-
-std::int64_t TlsSessionLog::dropped() const {
-  std::lock_guard lock(mu_);
-  return dropped_;
-}
-
-std::string ResultTypeForVerifyError(long error, bool dane) {
-  switch (error) {
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-      return "certificate-host-mismatch";
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-      return "certificate-expired";
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_UNTRUSTED:
-      // Under DANE no CA is asked: a chain that matches no TLSA record fails validation.
-      return dane ? "validation-failure" : "certificate-not-trusted";
-    default:
-      return "validation-failure";
-  }
-}
 
 Result<std::vector<std::string>> ParseTlsRptRecord(const std::vector<std::string>& txt_records) {
   auto tags = dns::FindTaggedTxtRecord(txt_records, "v=TLSRPTv1");
@@ -158,7 +103,7 @@ std::string BuildTlsReportJson(const TlsReportInput& in) {
     if (!p.failures.empty()) entry["failure-details"] = std::move(p.failures);
     out_policies.push_back(std::move(entry));
   }
-  auto start = UtcDayStart(in.day);
+  auto start = delivery::UtcDayStart(in.day);
   std::int64_t begin = start.ok() ? *start : 0;
   json::object report{
       {"organization-name", in.organisation},
@@ -193,7 +138,7 @@ Result<std::string> BuildTlsReportMail(const TlsReportInput& in, const std::stri
   for (const std::string* s : {&in.submitter, &in.domain, &in.report_id, &from, &to, &in.day}) {
     if (!Clean(*s)) return MakeError(ErrorCode::kInvalidArgument, "a character a header cannot hold");
   }
-  auto start = UtcDayStart(in.day);
+  auto start = delivery::UtcDayStart(in.day);
   if (!start.ok()) return std::move(start).error();
   auto gz = Gzip(BuildTlsReportJson(in));
   if (!gz.ok()) return std::move(gz).error();
@@ -228,15 +173,4 @@ Result<std::string> BuildTlsReportMail(const TlsReportInput& in, const std::stri
   return out;
 }
 
-std::string UtcDay(std::int64_t unix_seconds) { return FormatRfc3339(unix_seconds).substr(0, 10); }
-
-Result<std::int64_t> UtcDayStart(const std::string& day) {
-  std::tm tm{};
-  const char* end = strptime(day.c_str(), "%Y-%m-%d", &tm);
-  if (day.size() != 10 || !end || *end != '\0') {
-    return MakeError(ErrorCode::kInvalidArgument, "not a day (YYYY-MM-DD): " + SanitizeForLog(day, 20));
-  }
-  return static_cast<std::int64_t>(timegm(&tm));
-}
-
-}  // namespace sealpost::delivery
+}  // namespace sealpost::tlsrpt

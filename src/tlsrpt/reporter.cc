@@ -1,4 +1,4 @@
-#include "delivery/tls_reporter.h"
+#include "tlsrpt/reporter.h"
 
 #include <spdlog/spdlog.h>
 
@@ -14,20 +14,21 @@
 #include "delivery/https_client.h"
 #include "queue/queue_entry.h"
 #include "dns/resolver.h"
-#include "delivery/tls_report.h"
+#include "delivery/tls_sessions.h"
+#include "tlsrpt/report.h"
 #include "net/tls.h"
 #include "store/stores.h"
 
-namespace sealpost::delivery {
+namespace sealpost::tlsrpt {
 
 namespace {
 
 namespace asio = boost::asio;
 
 // A plain function with pointers, not a capturing coroutine lambda (g++ 12).
-asio::awaitable<void> Exchange(asio::ssl::context* https, const HttpsRequest* request,
-                               Result<HttpsResponse>* out) {
-  *out = co_await HttpsExchange(co_await asio::this_coro::executor, *https, *request);
+asio::awaitable<void> Exchange(asio::ssl::context* https, const delivery::HttpsRequest* request,
+                               Result<delivery::HttpsResponse>* out) {
+  *out = co_await delivery::HttpsExchange(co_await asio::this_coro::executor, *https, *request);
 }
 
 }  // namespace
@@ -51,7 +52,7 @@ Status TlsReporter::Upload(const std::string& url, const std::string& gzipped) {
   if (!uri || uri->scheme() != "https" || uri->host().empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "not an https URL");
   }
-  HttpsRequest request;
+  delivery::HttpsRequest request;
   request.method = "POST";
   request.host = AsciiLower(uri->host());
   request.port = uri->has_port() ? uri->port_number() : 443;
@@ -63,7 +64,7 @@ Status TlsReporter::Upload(const std::string& url, const std::string& gzipped) {
   Status last = MakeError(ErrorCode::kIo, "no address for " + request.host);
   for (const auto& a : addresses->addresses) {
     request.address = a;
-    Result<HttpsResponse> response = MakeError(ErrorCode::kInternal, "not sent");
+    Result<delivery::HttpsResponse> response = MakeError(ErrorCode::kInternal, "not sent");
     asio::io_context io;
     asio::co_spawn(io, Exchange(https_.get(), &request, &response), asio::detached);
     io.run();
@@ -79,10 +80,10 @@ Status TlsReporter::Upload(const std::string& url, const std::string& gzipped) {
   return last;
 }
 
-Status TlsReporter::Keep(TlsSessionLog& log) { return store_.AddSessions(log.Drain()); }
+Status TlsReporter::Keep(delivery::TlsSessionLog& log) { return store_.AddSessions(log.Drain()); }
 
 Result<int> TlsReporter::Report(const std::string& day) {
-  if (auto start = UtcDayStart(day); !start.ok()) return std::move(start).error();
+  if (auto start = delivery::UtcDayStart(day); !start.ok()) return std::move(start).error();
   auto sessions = store_.TakeDay(day);
   if (!sessions.ok()) return std::move(sessions).error();
   std::map<std::string, std::vector<TlsSessionCount>> by_domain;
@@ -143,7 +144,7 @@ Result<int> TlsReporter::Report(const std::string& day) {
 }
 
 Result<int> TlsReporter::ReportDue() {
-  auto days = store_.DaysBefore(UtcDay(clock_.NowUnix()));
+  auto days = store_.DaysBefore(delivery::UtcDay(clock_.NowUnix()));
   if (!days.ok()) return std::move(days).error();
   int sent = 0;
   for (const auto& day : *days) {
@@ -154,4 +155,4 @@ Result<int> TlsReporter::ReportDue() {
   return sent;
 }
 
-}  // namespace sealpost::delivery
+}  // namespace sealpost::tlsrpt

@@ -27,8 +27,10 @@ class Resolver;
 }  // namespace sealpost::dns
 
 namespace sealpost::delivery {
-
 class TlsSessionLog;
+}  // namespace sealpost::delivery
+
+namespace sealpost::tlsrpt {
 
 struct TlsReporterSettings {
   std::string submitter;     // our host name
@@ -44,7 +46,7 @@ class TlsReporter {
   ~TlsReporter();
 
   // Moves the log's tallies into the store.
-  Status Keep(TlsSessionLog& log);
+  Status Keep(delivery::TlsSessionLog& log);
   // Reports `day` ("YYYY-MM-DD"): its tallies leave the store; each domain with a
   // TLSRPT record gets its report at each of its addresses: by mail through the queue
   // (mailto:), or POSTed at once (https:, the server's certificate checked). Returns how many mails
@@ -66,4 +68,4 @@ class TlsReporter {
   std::unique_ptr<boost::asio::ssl::context> https_;
 };
 
-}  // namespace sealpost::delivery
+}  // namespace sealpost::tlsrpt
