@@ -13,7 +13,9 @@ gpg --quick-gen-key "RSA <bench@example.org>" rsa3072 cert,sign never 2>/dev/nul
 gpg --quick-add-key "$(fpr 'RSA <bench@example.org>')" rsa3072 encr never 2>/dev/null
 rsa_fpr=$(fpr 'RSA <bench@example.org>')
 gpg --armor --export "$rsa_fpr" > "$home/rsa.asc"
-gpg --quick-gen-key "X <bench@example.org>" default default never 2>/dev/null
+# gpg 2.2's "default" is RSA-3072: ask for Ed25519 with a Curve25519 subkey by name.
+gpg --quick-gen-key "X <bench@example.org>" ed25519 cert,sign never 2>/dev/null
+gpg --quick-add-key "$(fpr 'X <bench@example.org>')" cv25519 encr never 2>/dev/null
 x_fpr=$(fpr 'X <bench@example.org>')
 gpg --armor --export "$x_fpr" > "$home/x25519.asc"
 openssl req -x509 -new -newkey rsa:3072 -nodes -days 2 -subj /CN=bench -keyout "$home/rsa.key" \

@@ -84,10 +84,11 @@ Result<SplitMessage> SplitForEncryption(std::string_view message) {
 }
 
 Result<std::string> BuildPgpMimeMessage(std::string_view message, const std::string& recipient_key,
-                                        const SecretBytes* signer, std::int64_t now) {
+                                        const SecretBytes* signer, std::int64_t now,
+                                        const PgpEncryptor& encryptor) {
   auto split = SplitForEncryption(message);
   if (!split.ok()) return std::move(split).error();
-  auto armored = PgpEncrypt(split->entity, recipient_key, signer, now);
+  auto armored = encryptor.Encrypt(split->entity, recipient_key, signer, now);
   WipeMemory(split->entity.data(), split->entity.size());
   if (!armored.ok()) return std::move(armored).error();
   // The armor cannot contain the boundary: it is base64 and "-----" lines only.

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "pki/openpgp.h"
 #include "base/secret.h"
 
 namespace sealpost::pki {
@@ -29,8 +30,11 @@ struct SplitMessage {
 // kInvalidArgument when the message has no header/body separation.
 Result<SplitMessage> SplitForEncryption(std::string_view message);
 
+// PGP/MIME (RFC 3156) of `message` for `recipient_key`, signed by `signer` when given,
+// encrypted in `encryptor`'s kept contexts.
 Result<std::string> BuildPgpMimeMessage(std::string_view message, const std::string& recipient_key,
-                                        const SecretBytes* signer, std::int64_t now);
+                                        const SecretBytes* signer, std::int64_t now,
+                                        const PgpEncryptor& encryptor);
 
 Result<std::string> BuildSmimeMessage(std::string_view message, const SmimeCertificate& recipient,
                                       const SmimeSigner* signer);

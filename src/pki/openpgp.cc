@@ -4,11 +4,14 @@
 #include <rnp/rnp_err.h>
 
 #include <limits>
-#include <optional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "base/clock.h"
 #include "base/text.h"
+#include "crypto/primitives.h"
 
 namespace sealpost::pki {
 namespace {
@@ -352,48 +355,29 @@ Result<PgpSigningKey> ReadPgpSigningKey(std::string_view data, std::int64_t now)
   return SigningKeyFrom(key->get(), now);
 }
 
-Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& recipient_key,
-                               const SecretBytes* signer, std::int64_t now) {
-  auto ffi = NewFfi(now);
-  if (!ffi.ok()) return std::move(ffi).error();
-  auto recipient = LoadOneKey(ffi->get(), recipient_key, RNP_LOAD_SAVE_PUBLIC_KEYS);
-  if (!recipient.ok()) return std::move(recipient).error();
-  Key signing;
-  if (signer != nullptr) {
-    auto signer_ffi_input = MemoryInput(signer->view());
-    if (!signer_ffi_input.ok()) return std::move(signer_ffi_input).error();
-    char* results = nullptr;
-    auto rc = rnp_import_keys(ffi->get(), signer_ffi_input->get(),
-                              RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS, &results);
-    rnp_buffer_destroy(results);
-    if (rc != RNP_SUCCESS) return RnpError(rc, "cannot load the signing key");
-  }
+namespace {
+
+// Encrypts in `ffi` to `recipient`, signed by `signer` when it is given: AES-256,
+// ASCII-armored.
+Result<std::string> EncryptIn(rnp_ffi_t ffi, std::string_view plaintext,
+                              rnp_key_handle_t recipient, rnp_key_handle_t signer) {
   auto input = MemoryInput(plaintext);
   if (!input.ok()) return std::move(input).error();
   auto output = MemoryOutput();
   if (!output.ok()) return std::move(output).error();
   rnp_op_encrypt_t raw = nullptr;
-  if (auto rc = rnp_op_encrypt_create(&raw, ffi->get(), input->get(), output->get());
+  if (auto rc = rnp_op_encrypt_create(&raw, ffi, input->get(), output->get());
       rc != RNP_SUCCESS) {
     return RnpError(rc, "cannot start encryption");
   }
   std::unique_ptr<rnp_op_encrypt_st, EncryptFree> op(raw);
-  // The recipient key is the one just loaded: the first primary in this context.
-  if (auto rc = rnp_op_encrypt_add_recipient(op.get(), recipient->get()); rc != RNP_SUCCESS) {
+  if (auto rc = rnp_op_encrypt_add_recipient(op.get(), recipient); rc != RNP_SUCCESS) {
     return RnpError(rc, "the recipient's key cannot encrypt");
   }
   if (signer != nullptr) {
-    for (const auto& fp : PrimaryFingerprints(ffi->get())) {
-      rnp_key_handle_t k = nullptr;
-      if (rnp_locate_key(ffi->get(), "fingerprint", fp.c_str(), &k) != RNP_SUCCESS || !k) continue;
-      Key holder(k);
-      if (!Flag(rnp_key_have_secret, k)) continue;
-      if (auto rc = rnp_op_encrypt_add_signature(op.get(), k, nullptr); rc != RNP_SUCCESS) {
-        return RnpError(rc, "cannot sign with the organisation's key");
-      }
-      signing = std::move(holder);
+    if (auto rc = rnp_op_encrypt_add_signature(op.get(), signer, nullptr); rc != RNP_SUCCESS) {
+      return RnpError(rc, "cannot sign with the organisation's key");
     }
-    if (!signing) return RnpError(RNP_ERROR_NO_SUITABLE_KEY, "no secret signing key");
     (void)rnp_op_encrypt_set_hash(op.get(), "SHA256");
   }
   (void)rnp_op_encrypt_set_armor(op.get(), true);
@@ -408,6 +392,137 @@ Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& re
     return RnpError(rc, "encryption failed");
   }
   return OutputBytes(output->get());
+}
+
+// The key of `fingerprint` in `ffi`; with `secret`, only if its secret part is there.
+Result<Key> Locate(rnp_ffi_t ffi, const std::string& fingerprint, bool secret) {
+  rnp_key_handle_t k = nullptr;
+  if (rnp_locate_key(ffi, "fingerprint", fingerprint.c_str(), &k) != RNP_SUCCESS || !k) {
+    return RnpError(RNP_ERROR_KEY_NOT_FOUND, "key vanished from its context");
+  }
+  Key key(k);
+  if (secret && !Flag(rnp_key_have_secret, k)) {
+    return RnpError(RNP_ERROR_NO_SUITABLE_KEY, "no secret signing key");
+  }
+  return key;
+}
+
+}  // namespace
+
+Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& recipient_key,
+                               const SecretBytes* signer, std::int64_t now) {
+  auto ffi = NewFfi(now);
+  if (!ffi.ok()) return std::move(ffi).error();
+  auto recipient = LoadOneKey(ffi->get(), recipient_key, RNP_LOAD_SAVE_PUBLIC_KEYS);
+  if (!recipient.ok()) return std::move(recipient).error();
+  const std::string recipient_fp = Fingerprint(recipient->get());
+  Key signing;
+  if (signer != nullptr) {
+    auto signer_input = MemoryInput(signer->view());
+    if (!signer_input.ok()) return std::move(signer_input).error();
+    auto rc = rnp_import_keys(ffi->get(), signer_input->get(),
+                              RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS, nullptr);
+    if (rc != RNP_SUCCESS) return RnpError(rc, "cannot load the signing key");
+    for (const auto& fp : PrimaryFingerprints(ffi->get())) {
+      if (fp == recipient_fp) continue;
+      auto k = Locate(ffi->get(), fp, /*secret=*/true);
+      if (k.ok()) signing = std::move(*k);
+    }
+    if (!signing) return RnpError(RNP_ERROR_NO_SUITABLE_KEY, "no secret signing key");
+  }
+  return EncryptIn(ffi->get(), plaintext, recipient->get(), signing.get());
+}
+
+// A context kept for reuse, with the keys read into it so far: each key's bytes (by
+// SHA-256) → its primary fingerprint. Keys are read and checked once per context, and
+// the context's random generator is seeded once.
+struct PgpEncryptor::Context {
+  Ffi ffi;
+  std::int64_t created = 0;
+  std::map<std::string, std::string> fingerprint_of;  // SHA-256 of key bytes → fingerprint
+  std::set<std::string> primaries;                    // every primary read in so far
+};
+
+PgpEncryptor::PgpEncryptor(std::size_t max_keys, std::int64_t max_age_seconds)
+    : max_keys_(max_keys), max_age_seconds_(max_age_seconds) {}
+
+PgpEncryptor::~PgpEncryptor() = default;
+
+std::unique_ptr<PgpEncryptor::Context> PgpEncryptor::Take(std::int64_t now) const {
+  {
+    std::lock_guard lock(mu_);
+    while (!idle_.empty()) {
+      std::unique_ptr<Context> c = std::move(idle_.back());
+      idle_.pop_back();
+      // An old context goes: what it judged of its keys (validity, expiry) is renewed.
+      if (now - c->created < max_age_seconds_ && c->fingerprint_of.size() < max_keys_) return c;
+    }
+  }
+  auto ffi = NewFfi(now);
+  if (!ffi.ok()) return nullptr;
+  auto c = std::make_unique<Context>();
+  c->ffi = std::move(*ffi);
+  c->created = now;
+  return c;
+}
+
+void PgpEncryptor::Give(std::unique_ptr<Context> context) const {
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(context));
+}
+
+// The primary fingerprint of `data` in `c`, read in the first time it is met: one
+// primary key (with its subkeys) that is new to the context.
+static Result<std::string> KeyIn(PgpEncryptor::Context& c, std::string_view data,
+                                 std::uint32_t what) {
+  const std::string digest = Sha256(data);
+  auto known = c.fingerprint_of.find(digest);
+  if (known != c.fingerprint_of.end()) return known->second;
+  if (data.empty() || data.size() > kMaxKeyBytes) return Refused("is not an OpenPGP key");
+  auto input = MemoryInput(data);
+  if (!input.ok()) return std::move(input).error();
+  if (rnp_import_keys(c.ffi.get(), input->get(), what, nullptr) != RNP_SUCCESS) {
+    return Refused("is not an OpenPGP key: it could not be read as an armored or binary key");
+  }
+  std::vector<std::string> fresh;
+  for (auto& fp : PrimaryFingerprints(c.ffi.get())) {
+    if (c.primaries.insert(fp).second) fresh.push_back(std::move(fp));
+  }
+  // None new: these bytes merged into a key read before under other bytes; more than
+  // one: not one key. The caller does this one in a context of its own.
+  if (fresh.size() != 1) return MakeError(ErrorCode::kFailedPrecondition, "not one new key");
+  c.fingerprint_of.emplace(digest, fresh[0]);
+  return fresh[0];
+}
+
+Result<std::string> PgpEncryptor::Encrypt(std::string_view plaintext,
+                                          const std::string& recipient_key,
+                                          const SecretBytes* signer, std::int64_t now) const {
+  std::unique_ptr<Context> c = Take(now);
+  if (!c) return PgpEncrypt(plaintext, recipient_key, signer, now);
+  (void)rnp_set_timestamp(c->ffi.get(), static_cast<std::uint64_t>(now));
+  auto recipient_fp = KeyIn(*c, recipient_key, RNP_LOAD_SAVE_PUBLIC_KEYS);
+  Result<std::string> signer_fp = std::string();
+  if (recipient_fp.ok() && signer != nullptr) {
+    signer_fp = KeyIn(*c, signer->view(), RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS);
+  }
+  if (!recipient_fp.ok() || !signer_fp.ok()) {
+    // A context that read something it could not place is not reused.
+    return PgpEncrypt(plaintext, recipient_key, signer, now);
+  }
+  auto recipient = Locate(c->ffi.get(), *recipient_fp, false);
+  if (!recipient.ok()) return std::move(recipient).error();
+  Key signing;
+  if (signer != nullptr) {
+    auto k = Locate(c->ffi.get(), *signer_fp, true);
+    if (!k.ok()) return std::move(k).error();
+    signing = std::move(*k);
+  }
+  auto out = EncryptIn(c->ffi.get(), plaintext, recipient->get(), signing.get());
+  recipient->reset();
+  signing.reset();
+  if (out.ok()) Give(std::move(c));
+  return out;
 }
 
 Result<std::string> ArmorPgpPublicKey(std::string_view binary) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,5 +55,35 @@ Result<PgpSigningKey> ReadPgpSigningKey(std::string_view data, std::int64_t now)
 // the ASCII-armored OpenPGP message.
 Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& recipient_key,
                                const SecretBytes* signer, std::int64_t now);
+
+// PgpEncrypt for a server that encrypts all day: RNP contexts are kept, one per thread
+// encrypting at once, each with the keys it has read. Reading and checking a key, and
+// seeding a context's random generator, cost far more than encrypting a message; here
+// each is paid once per context and key. A context is renewed after `max_age_seconds`
+// (what it judged of its keys — validity, expiry — is judged afresh) or `max_keys`.
+// A key it cannot place (bytes that merge into a key read before) is encrypted to in a
+// context of its own, as PgpEncrypt does.
+// Thread-safety: Encrypt may be called from any thread.
+class PgpEncryptor {
+ public:
+  explicit PgpEncryptor(std::size_t max_keys = 1000, std::int64_t max_age_seconds = 3600);
+  ~PgpEncryptor();
+  PgpEncryptor(const PgpEncryptor&) = delete;
+  PgpEncryptor& operator=(const PgpEncryptor&) = delete;
+
+  Result<std::string> Encrypt(std::string_view plaintext, const std::string& recipient_key,
+                              const SecretBytes* signer, std::int64_t now) const;
+
+  struct Context;
+
+ private:
+  std::unique_ptr<Context> Take(std::int64_t now) const;
+  void Give(std::unique_ptr<Context> context) const;
+
+  const std::size_t max_keys_;
+  const std::int64_t max_age_seconds_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::unique_ptr<Context>> idle_;
+};
 
 }  // namespace sealpost::pki

@@ -1,6 +1,9 @@
 // Logic of the pki module, checked with RNP and OpenSSL themselves. Interoperability
 // with GnuPG, gpgsm and the openssl tool is checked by tests/integration/pki_test.py.
 #include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/evp.h>
@@ -136,7 +139,8 @@ TEST(OpenPgp, EncryptedAndSignedEntityDecryptsByteForByte) {
   auto org = GeneratePgpSigningKey("Clinic <secure@clinic.example>", kNow);
   ASSERT_TRUE(recipient.ok() && org.ok());
   const std::string pub = PublicOf(*recipient, "patient@example.org");
-  auto mail = BuildPgpMimeMessage(kMessage, pub, &org->secret_key, kNow);
+  PgpEncryptor encryptor;
+  auto mail = BuildPgpMimeMessage(kMessage, pub, &org->secret_key, kNow, encryptor);
   ASSERT_TRUE(mail.ok()) << mail.error().ToString();
   EXPECT_EQ(mail->rfind("From: Dr Who <dr@clinic.example>\r\n", 0), 0u);
   EXPECT_NE(mail->find("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\""),
@@ -157,6 +161,54 @@ TEST(OpenPgp, EncryptedAndSignedEntityDecryptsByteForByte) {
   SecretBytes keyring(keys.data(), keys.size());
   EXPECT_EQ(RnpDecrypt(armored, keyring, &signed_ok), kEntity);
   EXPECT_TRUE(signed_ok);
+}
+
+// Kept contexts hold many keys: each message is encrypted to its own recipient and
+// signed by its own organisation key, whatever the context read before, from several
+// threads at once.
+TEST(OpenPgp, KeptContextsEncryptToTheRightKeyAndSignWithTheRightOne) {
+  auto pat = GeneratePgpSigningKey("Patient <patient@example.org>", kNow);
+  auto sam = GeneratePgpSigningKey("Sam <sam@example.org>", kNow);
+  auto north = GeneratePgpSigningKey("North <secure@north.example>", kNow);
+  auto south = GeneratePgpSigningKey("South <secure@south.example>", kNow);
+  ASSERT_TRUE(pat.ok() && sam.ok() && north.ok() && south.ok());
+  struct Case {
+    const PgpSigningKey* recipient;
+    std::string address;
+    const PgpSigningKey* signer;
+    std::string signer_address;
+  };
+  const std::vector<Case> cases = {{&*pat, "patient@example.org", &*north, "secure@north.example"},
+                                   {&*sam, "sam@example.org", &*south, "secure@south.example"},
+                                   {&*pat, "patient@example.org", &*south, "secure@south.example"},
+                                   {&*sam, "sam@example.org", &*north, "secure@north.example"}};
+  PgpEncryptor encryptor;
+  auto check = [&](const Case& c, const std::string& text) {
+    auto armored = encryptor.Encrypt(text, PublicOf(*c.recipient, c.address),
+                                     &c.signer->secret_key, kNow);
+    ASSERT_TRUE(armored.ok()) << armored.error().ToString();
+    // The recipient's secret key and only the expected signer's public key: a message
+    // signed by the other organisation would not verify.
+    std::string keys(c.recipient->secret_key.view());
+    keys += ReadPgpPublicKey(c.signer->public_armored, c.signer_address, kNow)->transferable_key;
+    bool signed_ok = false;
+    EXPECT_EQ(RnpDecrypt(*armored, SecretBytes(keys.data(), keys.size()), &signed_ok), text);
+    EXPECT_TRUE(signed_ok) << c.address << " from " << c.signer_address;
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < cases.size(); ++i) check(cases[i], "message " + std::to_string(i));
+  }
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    threads.emplace_back([&, i] { check(cases[i], "threaded " + std::to_string(i)); });
+  }
+  for (auto& t : threads) t.join();
+  // Without a signer, and to a key that is not one: refused as PgpEncrypt refuses.
+  auto unsigned_mail = encryptor.Encrypt("x", PublicOf(*pat, "patient@example.org"), nullptr, kNow);
+  EXPECT_TRUE(unsigned_mail.ok());
+  auto junk = encryptor.Encrypt("x", "not a key", nullptr, kNow);
+  ASSERT_FALSE(junk.ok());
+  EXPECT_EQ(junk.error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(OpenPgp, KeyIsJudgedAtTheTimeGiven) {

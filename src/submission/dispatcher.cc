@@ -13,6 +13,7 @@
 #include "mime/notice.h"
 #include "policy/signing_identities.h"
 #include "store/blob_store.h"
+#include "pki/openpgp.h"
 #include "submission/encrypted_copy.h"
 
 namespace sealpost::submission {
@@ -50,6 +51,16 @@ struct SpooledBlobs {
 };
 
 }  // namespace
+
+Dispatcher::Dispatcher(DispatchSettings settings, EscrowService& escrow,
+                       policy::SigningIdentities& identities, BlobStore& blobs,
+                       const SecretBytes& queue_key, const Clock& clock,
+                       const AnswerKeys* answer_keys)
+    : settings_(std::move(settings)), escrow_(escrow), identities_(identities), blobs_(blobs),
+      queue_key_(queue_key), clock_(clock), answer_keys_(answer_keys),
+      pgp_(std::make_unique<pki::PgpEncryptor>()) {}
+
+Dispatcher::~Dispatcher() = default;
 
 Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   const Submission& m = *d.submission;
@@ -144,7 +155,7 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     auto signers = identities_.For(m.from);
     if (!signers.ok()) return std::move(signers).error();
     for (const auto& r : plan.encrypted) {
-      auto copy = EncryptedCopy(mail, r, *signers, now);
+      auto copy = EncryptedCopy(mail, r, *signers, now, *pgp_);
       if (!copy.ok()) return std::move(copy).error();
       // An encrypted copy is never kept in a database row, however small.
       auto own = spool(*copy, 0);

@@ -30,6 +30,9 @@ class BlobStore;
 namespace sealpost::policy {
 class SigningIdentities;
 }
+namespace sealpost::pki {
+class PgpEncryptor;
+}
 
 namespace sealpost::submission {
 
@@ -73,9 +76,8 @@ class Dispatcher {
   // `blobs`: where content kept once for many queue entries is written.
   Dispatcher(DispatchSettings settings, EscrowService& escrow,
              policy::SigningIdentities& identities, BlobStore& blobs,
-             const SecretBytes& queue_key, const Clock& clock, const AnswerKeys* answer_keys)
-      : settings_(std::move(settings)), escrow_(escrow), identities_(identities), blobs_(blobs),
-        queue_key_(queue_key), clock_(clock), answer_keys_(answer_keys) {}
+             const SecretBytes& queue_key, const Clock& clock, const AnswerKeys* answer_keys);
+  ~Dispatcher();
 
   // Carries out `d.plan`. The plan must be complete: no recipient left needing a
   // question, nothing refused (a way in answers those itself first).
@@ -89,6 +91,8 @@ class Dispatcher {
   const SecretBytes& queue_key_;
   const Clock& clock_;
   const AnswerKeys* answer_keys_;
+  // OpenPGP contexts with recipients' keys already read, kept between messages.
+  std::unique_ptr<pki::PgpEncryptor> pgp_;
 };
 
 }  // namespace sealpost::submission

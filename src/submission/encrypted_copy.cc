@@ -7,10 +7,11 @@
 namespace sealpost::submission {
 
 Result<std::string> EncryptedCopy(std::string_view message, const policy::EncryptedRecipient& recipient,
-                                  const policy::Signers& signers, std::int64_t now) {
+                                  const policy::Signers& signers, std::int64_t now,
+                                  const pki::PgpEncryptor& pgp) {
   if (recipient.method == "pgp") {
     return pki::BuildPgpMimeMessage(message, recipient.key,
-                                    signers.pgp ? &*signers.pgp : nullptr, now);
+                                    signers.pgp ? &*signers.pgp : nullptr, now, pgp);
   }
   pki::SmimeCertificate cert;
   cert.der = recipient.key;

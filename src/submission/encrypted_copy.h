@@ -15,10 +15,16 @@ namespace sealpost::policy {
 struct Signers;
 }
 
+namespace sealpost::pki {
+class PgpEncryptor;
+}
+
 namespace sealpost::submission {
 
 // `message`: the whole RFC 5322 message, with no X-Sealpost-* field left in it.
+// OpenPGP copies are encrypted in `pgp`'s kept contexts.
 Result<std::string> EncryptedCopy(std::string_view message, const policy::EncryptedRecipient& recipient,
-                                  const policy::Signers& signers, std::int64_t now);
+                                  const policy::Signers& signers, std::int64_t now,
+                                  const pki::PgpEncryptor& pgp);
 
 }  // namespace sealpost::submission
