@@ -1,7 +1,11 @@
 """Issue 2's benchmark: sealed messages per second through POST /api/v1/messages
 (4 KiB text, one recipient, 16 concurrent connections, wrk with a Lua body), with
 GET /healthz on the same server as the HTTP stack's own ceiling; and the server's peak
-memory above idle while one 100 MB attachment is sent as multipart."""
+memory above idle while one 100 MB attachment is sent as multipart.
+Issue 19 adds the two kinds of answers side by side: an answer given with each message
+(one Argon2id each: compared with the Argon2id bound, cores x one core's Argon2id rate
+from answer_guess_bench in the same run) and answers from an address book (stretched
+once when first used, then kept)."""
 import argparse
 import json
 import os
@@ -40,11 +44,33 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--guess-bench", help="answer_guess_bench, for the Argon2id bound "
+                        "(default: beside --bin's build tree)")
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.bin)
 
+    guess = args.guess_bench or os.path.join(os.path.dirname(os.path.abspath(args.bin)),
+                                             "..", "..", "bench", "answer_guess_bench")
+    out = subprocess.run([guess, "3"], capture_output=True, text=True, timeout=120).stdout
+    argon_per_core = float(re.search(r"v2 .*?([\d.]+) guesses/s", out).group(1))
+    bound = argon_per_core * os.cpu_count()
+
     server = harness.Sealpost()
     try:
+        # A sender with an address book that knows the recipient's question and answer.
+        for a in (["account", "create", "Clinic"],
+                  ["domain", "create", "clinic.example", "--account", "Clinic"],
+                  ["user", "create", "dr@clinic.example"],
+                  ["book", "create", "account:Clinic:patients"],
+                  ["book", "link", "dr@clinic.example", "account:Clinic:patients",
+                   "--role", "subscribed"],
+                  ["book", "add-question", "account:Clinic:patients", "patient@example.net",
+                   "--question", "Your date of birth?", "--answer", "1970-01-01"]):
+            code, _, err = server.admin(*a)
+            assert code == 0, err
+        code, out, err = server.admin("user", "api-key", "dr@clinic.example")
+        assert code == 0, err
+        book_key = re.search(r"keep it safe\): (\S+)", out).group(1)
         server.start()
         pid = server.proc.pid
         lua = os.path.join(server.tmp, "post.lua")
@@ -57,10 +83,23 @@ def main():
                     'wrk.headers["Content-Type"] = "application/json"\n'
                     f"wrk.body = {json.dumps(body)}\n")
 
+        book_lua = os.path.join(server.tmp, "book.lua")
+        book_body = json.dumps({"from": "dr@clinic.example", "to": ["patient@example.net"],
+                                "subject": "Benchmark", "text": "x" * 4096})
+        with open(book_lua, "w") as f:
+            f.write('wrk.method = "POST"\n'
+                    f'wrk.headers["X-API-Key"] = "{book_key}"\n'
+                    'wrk.headers["Content-Type"] = "application/json"\n'
+                    f"wrk.body = {json.dumps(book_body)}\n")
+
         h_rps, h_p50, h_p99, h_err, _ = wrk(server.base + "/healthz", 10, args.connections)
         p_rps, p_p50, p_p99, p_err, raw = wrk(server.base + "/api/v1/messages", args.seconds,
                                               args.connections, lua)
         if p_rps == 0 or p_err:
+            print(raw)
+        b_rps, b_p50, b_p99, b_err, raw = wrk(server.base + "/api/v1/messages", args.seconds,
+                                              args.connections, book_lua)
+        if b_rps == 0 or b_err:
             print(raw)
 
         time.sleep(2)
@@ -89,8 +128,13 @@ def main():
         print("| measure | value |")
         print("| --- | --- |")
         print(f"| GET /healthz (HTTP+TLS ceiling) | {h_rps:.0f} req/s, p50 {h_p50}, p99 {h_p99} |")
-        print(f"| POST /api/v1/messages, 4 KiB, 1 recipient | {p_rps:.1f} msg/s, p50 {p_p50}, "
-              f"p99 {p_p99}, non-2xx {p_err} |")
+        print(f"| POST /api/v1/messages, 4 KiB, 1 recipient, answer given | {p_rps:.1f} msg/s, "
+              f"p50 {p_p50}, p99 {p_p99}, non-2xx {p_err} |")
+        print(f"| Argon2id bound ({os.cpu_count()} cores x {argon_per_core:.1f}/s) | {bound:.1f} "
+              f"msg/s; answer given at {100 * p_rps / bound:.0f}% of it (aim >= 90%) |")
+        print(f"| POST /api/v1/messages, 4 KiB, 1 recipient, answer from an address book | "
+              f"{b_rps:.1f} msg/s, p50 {b_p50}, p99 {b_p99}, non-2xx {b_err} (aim >= 1000 msg/s, "
+              f"p99 < 50 ms) |")
         print(f"| sealed messages / healthz ratio | {p_rps / h_rps:.4f} |")
         print(f"| 100 MB multipart upload | HTTP {r.status} in {upload_seconds:.1f} s "
               f"({100 / upload_seconds:.0f} MB/s) |")

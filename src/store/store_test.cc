@@ -389,3 +389,67 @@ TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
 
 }  // namespace
 }  // namespace sealpost
+
+namespace sealpost::sqlite {
+namespace {
+
+// Statements are kept by their SQL and reused: each use starts unbound and from the
+// first row, a statement in use is never handed out twice, and a reader that stops
+// early holds no snapshot that would keep the log from being checkpointed.
+TEST(KeptStatements, EachUseStartsAfreshAndNestedUsesAreIndependent) {
+  TempDir dir;
+  auto db = std::move(*Database::Open(dir.path() + "/db"));
+  ASSERT_TRUE(db->Transaction([](Connection& c) -> Status {
+                  for (int i = 1; i <= 3; ++i) {
+                    auto s = Statement(c, "INSERT INTO events (message_id, recipient_id, type, at, "
+                                          "client_address, detail) VALUES (?, ?, ?, ?, ?, ?)")
+                                 .Bind(1, "m")
+                                 .Bind(2, "r" + std::to_string(i))
+                                 .Bind(3, "viewed")
+                                 .Bind(4, std::int64_t{i})
+                                 .Bind(5, "")
+                                 .Bind(6, "")
+                                 .Run();
+                    if (!s.ok()) return s;
+                  }
+                  return OkStatus();
+                }).ok());
+  const char* kCount = "SELECT count(*) FROM events WHERE recipient_id = ?";
+  ASSERT_TRUE(db->Read([&](Connection& c) -> Status {
+                  {
+                    Statement bound(c, kCount);
+                    bound.Bind(1, "r2");
+                    EXPECT_TRUE(*bound.Step());
+                    EXPECT_EQ(bound.Int(0), 1);
+                  }
+                  // The same SQL again: no binding is left over from the last use.
+                  Statement unbound(c, kCount);
+                  EXPECT_TRUE(*unbound.Step());
+                  EXPECT_EQ(unbound.Int(0), 0);  // recipient_id = NULL matches nothing
+                  // Nested: the outer one stays where it is while the inner one runs.
+                  Statement outer(c, "SELECT recipient_id FROM events ORDER BY at");
+                  EXPECT_TRUE(*outer.Step());
+                  EXPECT_EQ(outer.Text(0), "r1");
+                  {
+                    Statement inner(c, "SELECT recipient_id FROM events ORDER BY at");
+                    EXPECT_TRUE(*inner.Step());
+                    EXPECT_EQ(inner.Text(0), "r1");
+                    EXPECT_TRUE(*inner.Step());
+                  }
+                  EXPECT_TRUE(*outer.Step());
+                  EXPECT_EQ(outer.Text(0), "r2");
+                  return OkStatus();  // `outer` goes back to the connection mid-way
+                }).ok());
+  // Had the half-read statement kept its snapshot, the log could not be emptied.
+  ASSERT_TRUE(db->Checkpoint().ok());
+  EXPECT_EQ(std::filesystem::file_size(dir.path() + "/db-wal"), 0u);
+  // And reused from the first row.
+  auto first = QueryOne<std::string>(
+      *db, "SELECT recipient_id FROM events ORDER BY at", [](Statement&) {},
+      [](const Statement& s) { return s.Text(0); });
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(**first, "r1");
+}
+
+}  // namespace
+}  // namespace sealpost::sqlite

@@ -10,7 +10,7 @@ class SqliteAddressBookStore final : public AddressBookStore {
   explicit SqliteAddressBookStore(Database& db) : db_(db) {}
 
   Status CreateBook(const AddressBookRecord& b) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       Statement exists(db, "SELECT 1 FROM address_books WHERE owner_level = ? AND owner = ? "
                            "AND name = ?");
       exists.Bind(1, b.owner_level).Bind(2, b.owner).Bind(3, b.name);
@@ -52,7 +52,7 @@ class SqliteAddressBookStore final : public AddressBookStore {
 
   Result<std::vector<AddressBookEntryRecord>> ListEntries(const std::string& book_id) override {
     std::vector<AddressBookEntryRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, "SELECT book_id, address, kind, sealed_data, updated_at "
                       "FROM address_book_entries WHERE book_id = ? ORDER BY address");
       s.Bind(1, book_id);
@@ -68,7 +68,7 @@ class SqliteAddressBookStore final : public AddressBookStore {
   }
 
   Status RemoveEntry(const std::string& book_id, const std::string& address) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, "DELETE FROM address_book_entries WHERE book_id = ? AND address = ?")
                         .Bind(1, book_id).Bind(2, address).Run();
       if (!status.ok()) return status;
@@ -78,7 +78,7 @@ class SqliteAddressBookStore final : public AddressBookStore {
   }
 
   Status PutEntries(const std::vector<AddressBookEntryRecord>& entries) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& e : entries) {
         Statement insert(db, "INSERT INTO address_book_entries VALUES (?,?,?,?,?) "
                              "ON CONFLICT(book_id, address) DO UPDATE SET kind = excluded.kind, "
@@ -92,7 +92,7 @@ class SqliteAddressBookStore final : public AddressBookStore {
   }
 
   Status LinkUser(const UserBookRecord& link) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       if (link.role == "default" || link.role == "preferred") {
         auto status = Statement(db, "UPDATE user_books SET role = 'subscribed' "
                                     "WHERE user = ? AND role = ?")
@@ -107,7 +107,7 @@ class SqliteAddressBookStore final : public AddressBookStore {
 
   Result<std::vector<UserBookRecord>> UserBooks(const std::string& user) override {
     std::vector<UserBookRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, "SELECT u.user, u.book_id, u.role, b.owner_level, b.owner, b.name "
                       "FROM user_books u JOIN address_books b ON b.id = u.book_id "
                       "WHERE u.user = ? ORDER BY u.rowid");

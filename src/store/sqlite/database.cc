@@ -10,6 +10,38 @@ Error SqliteError(sqlite3* db, const char* what) {
   return MakeError(ErrorCode::kIo, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
+Connection::~Connection() {
+  for (auto& [sql, stmt] : kept_) sqlite3_finalize(stmt);
+}
+
+sqlite3_stmt* Connection::Take(std::string_view sql) {
+  auto it = kept_.find(std::string(sql));
+  if (it == kept_.end()) return nullptr;
+  sqlite3_stmt* stmt = it->second;
+  kept_.erase(it);  // in use: a nested use of the same SQL prepares its own
+  return stmt;
+}
+
+void Connection::Give(std::string_view sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (kept_.size() >= kMaxKept || !kept_.emplace(std::string(sql), stmt).second) {
+    sqlite3_finalize(stmt);
+  }
+}
+
+Statement::Statement(Connection& connection, std::string_view sql)
+    : db_(connection.db_), connection_(&connection), sql_(sql) {
+  stmt_ = connection.Take(sql);
+  if (stmt_) return;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt_, nullptr) != SQLITE_OK) {
+    prepare_error_ = sqlite3_errmsg(db_);
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
+}
+
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
       SQLITE_OK) {
@@ -18,7 +50,13 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  if (stmt_ && connection_) {
+    connection_->Give(sql_, stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+}
 
 Statement& Statement::Bind(int index, std::string_view text) {
   if (stmt_) {
@@ -104,7 +142,10 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   return database;
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  connection_.reset();  // its kept statements are finalised first
+  sqlite3_close(db_);
+}
 
 Status Database::Checkpoint() {
   std::lock_guard lock(mu_);
@@ -121,27 +162,28 @@ Status Database::Exec(const char* sql) {
   return OkStatus();
 }
 
-Status Database::Transaction(const std::function<Status(sqlite3*)>& body) {
+Status Database::Transaction(const std::function<Status(Connection&)>& body) {
   std::lock_guard lock(mu_);
-  auto status = Exec("BEGIN IMMEDIATE");
+  // BEGIN and COMMIT too are kept statements: they run once per transaction.
+  auto status = Statement(*connection_, "BEGIN IMMEDIATE").Run();
   if (!status.ok()) return status;
-  status = body(db_);
+  status = body(*connection_);
   if (!status.ok()) {
     (void)Exec("ROLLBACK");
     return status;
   }
-  status = Exec("COMMIT");
+  status = Statement(*connection_, "COMMIT").Run();
   if (!status.ok()) (void)Exec("ROLLBACK");
   return status;
 }
 
-Status Database::Read(const std::function<Status(sqlite3*)>& body) {
+Status Database::Read(const std::function<Status(Connection&)>& body) {
   std::lock_guard lock(mu_);
-  return body(db_);
+  return body(*connection_);
 }
 
 Status Database::Migrate() {
-  return Transaction([&](sqlite3* db) -> Status {
+  return Transaction([&](Connection& db) -> Status {
     Statement version(db, "PRAGMA user_version");
     auto row = version.Step();
     if (!row.ok()) return std::move(row).error();

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/result.h"
 
@@ -20,9 +21,37 @@ struct sqlite3_stmt;
 
 namespace sealpost::sqlite {
 
-// A prepared statement, finalised on destruction. Bind indexes start at 1, columns at 0.
+class Statement;
+
+// The database's one connection, as store code sees it inside Transaction and Read:
+// it keeps the statements prepared on it, by their SQL, for the next use (preparing
+// costs more than running most of ours). Used under Database's lock only.
+class Connection {
+ public:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  // For the sqlite3_* calls store code makes (changes, last insert id, errors).
+  operator sqlite3*() const { return db_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  friend class Statement;
+  // A kept statement for `sql`, reset, or null; and back when its user is done with it.
+  sqlite3_stmt* Take(std::string_view sql);
+  void Give(std::string_view sql, sqlite3_stmt* stmt);
+
+  static constexpr std::size_t kMaxKept = 256;  // SQL built with varying text stays bounded
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> kept_;
+};
+
+// A prepared statement. Made on a Connection, it is the connection's kept one for its
+// SQL (reset for this use) and goes back to it when destroyed; made on a bare handle
+// (migrations), it is finalised. Bind indexes start at 1, columns at 0.
 class Statement {
  public:
+  Statement(Connection& connection, std::string_view sql);
   Statement(sqlite3* db, std::string_view sql);
   ~Statement();
   Statement(const Statement&) = delete;
@@ -44,6 +73,8 @@ class Statement {
 
  private:
   sqlite3* db_;
+  Connection* connection_ = nullptr;  // set: the statement goes back to it
+  std::string sql_;                   // with connection_: its key there
   sqlite3_stmt* stmt_ = nullptr;
   std::string prepare_error_;
 };
@@ -54,21 +85,22 @@ class Database {
   ~Database();
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
-  Status Transaction(const std::function<Status(sqlite3*)>& body);
+  Status Transaction(const std::function<Status(Connection&)>& body);
   // Runs `body` without a transaction (reads); still serialised with writers.
-  Status Read(const std::function<Status(sqlite3*)>& body);
+  Status Read(const std::function<Status(Connection&)>& body);
   // Copies the write-ahead log into the database and truncates it to nothing. With
   // secure_delete on (always, here), what was deleted is then in neither file: the
   // old frames of the log are gone and freed pages were zeroed.
   Status Checkpoint();
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  explicit Database(sqlite3* db) : db_(db), connection_(std::make_unique<Connection>(db)) {}
   Status Exec(const char* sql);
   Status Migrate();
 
   std::mutex mu_;
   sqlite3* db_;
+  std::unique_ptr<Connection> connection_;  // its kept statements go before db_ closes
 };
 
 Error SqliteError(sqlite3* db, const char* what);
@@ -79,7 +111,7 @@ template <typename Record, typename BindFn, typename ReadFn>
 Result<std::optional<Record>> QueryOne(Database& db, std::string_view sql, BindFn bind,
                                        ReadFn read) {
   std::optional<Record> out;
-  auto status = db.Read([&](sqlite3* conn) -> Status {
+  auto status = db.Read([&](Connection& conn) -> Status {
     Statement s(conn, sql);
     bind(s);
     auto row = s.Step();
@@ -96,7 +128,7 @@ template <typename Record, typename BindFn, typename ReadFn>
 Result<std::vector<Record>> QueryAll(Database& db, std::string_view sql, BindFn bind,
                                      ReadFn read) {
   std::vector<Record> out;
-  auto status = db.Read([&](sqlite3* conn) -> Status {
+  auto status = db.Read([&](Connection& conn) -> Status {
     Statement s(conn, sql);
     bind(s);
     for (;;) {

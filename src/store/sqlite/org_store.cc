@@ -12,7 +12,7 @@ Result<std::optional<Record>> FindOne(Database& db, const char* sql, const std::
   return QueryOne<Record>(db, sql, [&](Statement& s) { s.Bind(1, key); }, read);
 }
 
-bool Exists(sqlite3* db, const char* sql, const std::string& key) {
+bool Exists(Connection& db, const char* sql, const std::string& key) {
   Statement s(db, sql);
   s.Bind(1, key);
   auto row = s.Step();
@@ -23,7 +23,7 @@ class SqliteOrgStore final : public OrgStore {
  private:
   // `sealed_key`: the Message Center key it keeps (never taken from `n`, so a record
   // read before the key was made cannot drop it).
-  static Status WriteNamespace(sqlite3* db, const NamespaceRecord& n,
+  static Status WriteNamespace(Connection& db, const NamespaceRecord& n,
                                const std::string& sealed_key) {
     auto s = Statement(db,
                        "INSERT INTO namespaces (name, display_name, colour, support_contact, "
@@ -57,7 +57,7 @@ class SqliteOrgStore final : public OrgStore {
 
   Result<std::vector<NamespaceRecord>> ReadNamespaces(const std::optional<std::string>& name) {
     std::vector<NamespaceRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(
           db, std::string("SELECT name, display_name, colour, support_contact, logo, logo_type, "
                           "message_center, created_at, sealed_key FROM namespaces") +
@@ -99,7 +99,7 @@ class SqliteOrgStore final : public OrgStore {
   explicit SqliteOrgStore(Database& db) : db_(db) {}
 
   Status CreateAccount(const AccountRecord& a) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       if (Exists(db, "SELECT 1 FROM accounts WHERE name = ?", a.name)) {
         return MakeError(ErrorCode::kAlreadyExists, "account " + a.name + " already exists");
       }
@@ -109,7 +109,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status CreateDomain(const DomainRecord& d) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       if (!Exists(db, "SELECT 1 FROM accounts WHERE name = ?", d.account)) {
         return MakeError(ErrorCode::kNotFound, "no account " + d.account);
       }
@@ -123,7 +123,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status CreateNamespace(const NamespaceRecord& n) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       if (Exists(db, "SELECT 1 FROM namespaces WHERE name = ?", n.name)) {
         return MakeError(ErrorCode::kAlreadyExists, "namespace " + n.name + " already exists");
       }
@@ -132,7 +132,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status UpdateNamespace(const NamespaceRecord& n) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       Statement key(db, "SELECT sealed_key FROM namespaces WHERE name = ?");
       key.Bind(1, n.name);
       auto row = key.Step();
@@ -159,7 +159,7 @@ class SqliteOrgStore final : public OrgStore {
   Result<std::string> KeepNamespaceKey(const std::string& name,
                                        const std::string& sealed_key) override {
     std::string kept;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       auto s =
           Statement(db, "UPDATE namespaces SET sealed_key = ? WHERE name = ? AND sealed_key = X''")
               .BindBlob(1, sealed_key)
@@ -179,7 +179,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status CreateUser(const UserRecord& u) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       if (!Exists(db, "SELECT 1 FROM domains WHERE name = ?", u.domain)) {
         return MakeError(ErrorCode::kNotFound, "no domain " + u.domain);
       }
@@ -220,7 +220,7 @@ class SqliteOrgStore final : public OrgStore {
                       : level == OrgLevel::kDomain
                           ? "UPDATE domains SET sealed_settings = ? WHERE name = ?"
                           : "UPDATE users SET sealed_settings = ? WHERE address = ?";
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, sql).BindBlob(1, sealed_settings).Bind(2, name).Run();
       if (!status.ok()) return status;
       if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such " + name);
@@ -229,7 +229,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status SetSmtpPassword(const std::string& address, const std::string& hash) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, "UPDATE users SET smtp_password_hash = ? WHERE address = ?")
                         .Bind(1, hash).Bind(2, address).Run();
       if (!status.ok()) return status;
@@ -239,7 +239,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status SetMxTls(const MxTlsRecord& r) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "INSERT INTO mx_tls (domain, starttls, host, updated_at, expires_at) "
                            "VALUES (?,?,?,?,?) ON CONFLICT(domain) DO UPDATE "
                            "SET starttls = excluded.starttls, host = excluded.host, "
@@ -258,7 +258,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status ForgetMxTls(const std::string& domain) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, "DELETE FROM mx_tls WHERE domain = ?").Bind(1, domain).Run();
       if (!status.ok()) return status;
       if (sqlite3_changes(db) == 0) {
@@ -269,7 +269,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status PutDkimKey(const DkimKeyRecord& k) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "INSERT OR REPLACE INTO dkim_keys VALUES (?,?,?,?,?,?)")
           .Bind(1, k.domain).Bind(2, k.algorithm).Bind(3, k.selector).Bind(4, k.public_value)
           .BindBlob(5, k.sealed_private).Bind(6, k.created_at).Run();
@@ -278,7 +278,7 @@ class SqliteOrgStore final : public OrgStore {
 
   Result<std::vector<DkimKeyRecord>> DkimKeys(const std::string& domain) override {
     std::vector<DkimKeyRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, domain.empty()
                           ? "SELECT domain, algorithm, selector, public_value, sealed_private, "
                             "created_at FROM dkim_keys ORDER BY domain, algorithm"
@@ -297,7 +297,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status DeleteDkimKey(const std::string& domain, const std::string& algorithm) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, "DELETE FROM dkim_keys WHERE domain = ? AND algorithm = ?")
                         .Bind(1, domain).Bind(2, algorithm).Run();
       if (!status.ok()) return status;
@@ -309,7 +309,7 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status PutIdentity(const OrgIdentityRecord& r) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "INSERT OR REPLACE INTO org_identities VALUES (?,?,?,?,?,?,?)")
           .Bind(1, r.scope).Bind(2, r.kind).Bind(3, r.label).Bind(4, r.fingerprint)
           .BindBlob(5, r.public_data).BindBlob(6, r.sealed_secret).Bind(7, r.created_at).Run();

@@ -21,7 +21,7 @@ PortalAccountRecord ReadAccount(const Statement& s) {
   return a;
 }
 
-Status InsertToken(sqlite3* db, const PortalTokenRecord& t) {
+Status InsertToken(Connection& db, const PortalTokenRecord& t) {
   return Statement(db, "INSERT INTO portal_tokens VALUES (?,?,?,?,?)")
       .BindBlob(1, t.hash).Bind(2, t.account_id).Bind(3, t.purpose).Bind(4, t.recipient_id)
       .Bind(5, t.expires_at).Run();
@@ -29,7 +29,7 @@ Status InsertToken(sqlite3* db, const PortalTokenRecord& t) {
 
 // kAlreadyExists when the namespace has an account for the address (registering it, or
 // confirming a registration, is then refused).
-Status RefuseExisting(sqlite3* db, const std::string& namespace_name, const std::string& address) {
+Status RefuseExisting(Connection& db, const std::string& namespace_name, const std::string& address) {
   Statement existing(db, "SELECT 1 FROM portal_accounts WHERE namespace = ? AND address = ?");
   existing.Bind(1, namespace_name).Bind(2, address);
   auto row = existing.Step();
@@ -43,7 +43,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
   explicit SqlitePortalAccountStore(Database& db) : db_(db) {}
 
   Status AddRegistration(const PortalRegistrationRecord& r, int max_pending) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       if (auto taken = RefuseExisting(db, r.namespace_name, r.address); !taken.ok()) return taken;
       Statement pending(db, "SELECT count(*) FROM portal_registrations WHERE namespace = ? AND "
                             "address = ? AND expires_at > ?");
@@ -85,7 +85,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
                                                                  const std::string& account_id,
                                                                  std::int64_t now) override {
     std::optional<PortalAccountRecord> out;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       Statement s(db, "SELECT namespace, address, password_hash, expires_at "
                       "FROM portal_registrations WHERE token_hash = ?");
       s.BindBlob(1, token_hash);
@@ -127,7 +127,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
   }
 
   Status PutToken(const PortalTokenRecord& token) override {
-    return db_.Transaction([&](sqlite3* db) { return InsertToken(db, token); });
+    return db_.Transaction([&](Connection& db) { return InsertToken(db, token); });
   }
 
   Result<std::optional<PortalTokenRecord>> FindToken(const std::string& hash,
@@ -147,7 +147,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
                                                      const std::string& purpose,
                                                      std::int64_t now) override {
     std::optional<PortalTokenRecord> out;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       Statement s(db, "SELECT hash, account_id, purpose, recipient_id, expires_at "
                       "FROM portal_tokens WHERE hash = ? AND purpose = ?");
       s.BindBlob(1, hash).Bind(2, purpose);
@@ -165,7 +165,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
   }
 
   Status SetPassword(const std::string& id, const std::string& password_hash) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto s = Statement(db, "UPDATE portal_accounts SET password_hash = ? WHERE id = ?")
                    .Bind(1, password_hash).Bind(2, id).Run();
       if (!s.ok()) return s;
@@ -177,7 +177,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
 
   Status SetTotp(const std::string& id, const std::string& sealed_totp,
                  const std::vector<std::string>& recovery_hashes) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto s = Statement(db, "UPDATE portal_accounts SET sealed_totp = ? WHERE id = ?")
                    .BindBlob(1, sealed_totp).Bind(2, id).Run();
       if (!s.ok()) return s;
@@ -195,7 +195,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
 
   Result<bool> UseTotpStep(const std::string& id, std::int64_t step) override {
     bool used = false;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       auto s = Statement(db, "UPDATE portal_accounts SET totp_last_step = ? "
                              "WHERE id = ? AND totp_last_step < ?")
                    .Bind(1, step).Bind(2, id).Bind(3, step).Run();
@@ -209,7 +209,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
 
   Result<bool> UseRecoveryCode(const std::string& id, const std::string& hash) override {
     bool used = false;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       auto s = Statement(db, "DELETE FROM portal_recovery_codes WHERE account_id = ? AND hash = ?")
                    .Bind(1, id).BindBlob(2, hash).Run();
       if (!s.ok()) return s;
@@ -223,7 +223,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
   Result<std::vector<PortalAccountRecord>> ListConfirmed(
       const std::string& namespace_name) override {
     std::vector<PortalAccountRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, std::string("SELECT ") + kAccountColumns +
                           " FROM portal_accounts WHERE namespace = ? AND confirmed_at IS NOT NULL "
                           "ORDER BY address");
@@ -240,7 +240,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
   }
 
   Status Import(const PortalAccountRecord& a) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       Statement existing(db, "SELECT 1 FROM portal_accounts WHERE namespace = ? AND address = ?");
       existing.Bind(1, a.namespace_name).Bind(2, a.address);
       auto row = existing.Step();
@@ -276,7 +276,7 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
   Result<std::optional<PortalAccountRecord>> FindWhere(const char* where,
                                                        const std::vector<std::string>& values) {
     std::optional<PortalAccountRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, std::string("SELECT ") + kAccountColumns + " FROM portal_accounts WHERE " + where);
       for (std::size_t i = 0; i < values.size(); ++i) s.Bind(static_cast<int>(i + 1), values[i]);
       auto row = s.Step();

@@ -12,7 +12,7 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   explicit SqliteApiKeyStore(Database& db) : db_(db) {}
 
   Status Insert(const ApiKeyRecord& k) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "INSERT INTO api_keys (id, secret_hash, name, account, created_at, "
                            "revoked_at, user) VALUES (?,?,?,?,?,?,?)")
           .Bind(1, k.id).BindBlob(2, k.secret_hash).Bind(3, k.name).Bind(4, k.account)
@@ -40,7 +40,7 @@ class SqliteSigningKeyStore final : public SigningKeyStore {
   explicit SqliteSigningKeyStore(Database& db) : db_(db) {}
 
   Status Insert(const SigningKeyRecord& k) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "INSERT INTO signing_keys VALUES (?,?,?,?)")
           .Bind(1, k.id).BindBlob(2, k.public_key).BindBlob(3, k.sealed_secret)
           .Bind(4, k.created_at).Run();
@@ -68,7 +68,7 @@ class SqliteSigningKeyStore final : public SigningKeyStore {
   Database& db_;
 };
 
-Status InsertEvent(sqlite3* db, const EventRecord& e) {
+Status InsertEvent(Connection& db, const EventRecord& e) {
   return Statement(db, "INSERT INTO events (message_id, recipient_id, type, at, client_address, "
                        "detail) VALUES (?,?,?,?,?,?)")
       .Bind(1, e.message_id).Bind(2, e.recipient_id).Bind(3, e.type).Bind(4, e.at)
@@ -80,12 +80,12 @@ class SqliteEventStore final : public EventStore {
   explicit SqliteEventStore(Database& db) : db_(db) {}
 
   Status Append(const EventRecord& event) override {
-    return db_.Transaction([&](sqlite3* db) { return InsertEvent(db, event); });
+    return db_.Transaction([&](Connection& db) { return InsertEvent(db, event); });
   }
 
   Result<std::vector<EventRecord>> ForMessage(const std::string& message_id) override {
     std::vector<EventRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, "SELECT id, message_id, recipient_id, type, at, client_address, detail "
                       "FROM events WHERE message_id = ? ORDER BY id");
       s.Bind(1, message_id);
@@ -133,7 +133,7 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
   return r;
 }
 
-Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
+Status InsertQueueEntry(Connection& db, const QueueEntry& q) {
   return Statement(db, "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
                        "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
                        "dsn, tls_required, standby_for, content_blob, content_key) "
@@ -146,7 +146,7 @@ Status InsertQueueEntry(sqlite3* db, const QueueEntry& q) {
 }
 
 // Queue entries, then events: what a transaction adds beside its own change.
-Status InsertQueueAndEvents(sqlite3* db, const std::vector<QueueEntry>& queue,
+Status InsertQueueAndEvents(Connection& db, const std::vector<QueueEntry>& queue,
                             const std::vector<EventRecord>& events) {
   for (const auto& q : queue) {
     auto status = InsertQueueEntry(db, q);
@@ -162,7 +162,7 @@ Status InsertQueueAndEvents(sqlite3* db, const std::vector<QueueEntry>& queue,
 // A TLS-only entry reached a final state: its standby entries (the fallback prepared
 // at submission) are needed now, due at `now`, if TLS could not be had (`replanned`);
 // otherwise they are superseded and their content goes. Their recipients follow.
-Status SettleStandbys(sqlite3* db, const std::string& primary_id, bool replanned,
+Status SettleStandbys(Connection& db, const std::string& primary_id, bool replanned,
                       std::int64_t now) {
   static constexpr const char* kStandbyRecipients =
       "id IN (SELECT recipient_id FROM queue WHERE standby_for = ? AND state = 'standby') "
@@ -194,7 +194,7 @@ Status SettleStandbys(sqlite3* db, const std::string& primary_id, bool replanned
 // A delivered entry that belongs to a recipient moves the recipient on and records the
 // event, in the transaction that records the delivery: a copy encrypted to the
 // recipient's own key (or sent over TLS) is the mail itself; any other entry is a notice.
-Status SettleDelivered(sqlite3* db, const std::string& queue_id, std::int64_t at) {
+Status SettleDelivered(Connection& db, const std::string& queue_id, std::int64_t at) {
   Statement find(db, "SELECT q.message_id, q.recipient_id, r.status FROM queue q "
                      "JOIN recipients r ON r.id = q.recipient_id WHERE q.id = ?");
   find.Bind(1, queue_id);
@@ -215,7 +215,7 @@ Status SettleDelivered(sqlite3* db, const std::string& queue_id, std::int64_t at
 }
 
 // Removes a submission; kNotFound when it is gone already (processed twice).
-Status RemoveInbound(sqlite3* db, const std::string& id) {
+Status RemoveInbound(Connection& db, const std::string& id) {
   auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
   if (!status.ok()) return status;
   if (sqlite3_changes(db) != 1) return MakeError(ErrorCode::kNotFound, "submission already processed");
@@ -229,7 +229,7 @@ class SqliteMessageStore final : public MessageStore {
   Status InsertWithNotices(const MessageRecord& m, const std::vector<QueueEntry>& notices,
                            const std::vector<EventRecord>& events,
                            const std::string& consumed_inbound) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       if (!consumed_inbound.empty()) {
         auto removed = RemoveInbound(db, consumed_inbound);
         if (!removed.ok()) return removed;
@@ -291,7 +291,7 @@ class SqliteMessageStore final : public MessageStore {
 
   Result<std::optional<MessageRecord>> Find(const std::string& id) override {
     std::optional<MessageRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db,
                   "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
                   "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace, "
@@ -360,7 +360,7 @@ class SqliteMessageStore final : public MessageStore {
   Result<int> RecordFailure(const std::string& recipient_id, int lock_after, std::int64_t now,
                             const std::optional<QueueEntry>& lock_notice) override {
     int failures = 0;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       auto st = Statement(db, "UPDATE recipients SET failures = failures + 1 WHERE id = ?")
                     .Bind(1, recipient_id).Run();
       if (!st.ok()) return st;
@@ -384,14 +384,14 @@ class SqliteMessageStore final : public MessageStore {
   }
 
   Status ResetFailures(const std::string& recipient_id) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "UPDATE recipients SET failures = 0 WHERE id = ? AND locked_at IS NULL")
           .Bind(1, recipient_id).Run();
     });
   }
 
   Status DeleteCopy(const std::string& recipient_id, const EventRecord& event) override {
-    return Scrubbed(db_.Transaction([&](sqlite3* db) -> Status {
+    return Scrubbed(db_.Transaction([&](Connection& db) -> Status {
       auto s = Statement(db,
                          "UPDATE recipients SET status = 'deleted', wrapped_key = X'', "
                          "answer_hash = '', center_key = X'' "
@@ -409,7 +409,7 @@ class SqliteMessageStore final : public MessageStore {
   Result<bool> MarkViewed(const std::string& recipient_id, const EventRecord& event,
                           const std::optional<QueueEntry>& receipt) override {
     bool first = false;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       auto s = Statement(db, "UPDATE recipients SET status = 'viewed' WHERE id = ? "
                              "AND status NOT IN ('viewed', 'locked')")
                    .Bind(1, recipient_id).Run();
@@ -427,7 +427,7 @@ class SqliteMessageStore final : public MessageStore {
 
   Status SetExpiry(const std::string& message_id, std::int64_t expires_at,
                    const EventRecord& event) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto destroyed = DestroyedAt(db, message_id);
       if (!destroyed.ok()) return std::move(destroyed).error();
       if (*destroyed) return MakeError(ErrorCode::kFailedPrecondition, "the message is gone");
@@ -440,7 +440,7 @@ class SqliteMessageStore final : public MessageStore {
 
   Status Destroy(const std::string& message_id, std::int64_t now, bool retracted,
                  const EventRecord& event) override {
-    return Scrubbed(db_.Transaction([&](sqlite3* db) -> Status {
+    return Scrubbed(db_.Transaction([&](Connection& db) -> Status {
       auto destroyed = DestroyedAt(db, message_id);
       if (!destroyed.ok()) return std::move(destroyed).error();
       if (*destroyed) return MakeError(ErrorCode::kFailedPrecondition, "the message is gone");
@@ -483,7 +483,7 @@ class SqliteMessageStore final : public MessageStore {
                                               const std::string& address, std::int64_t now,
                                               int limit) override {
     std::vector<CenterItem> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement received(
           db,
           "SELECT r.id, m.id, m.sender, m.created_at, m.expires_at, r.center_key, "
@@ -539,7 +539,7 @@ class SqliteMessageStore final : public MessageStore {
   }
 
   Status SetStatus(const std::string& recipient_id, RecipientStatus status) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       // A locked recipient stays locked whatever happens later.
       return Statement(db, "UPDATE recipients SET status = ? WHERE id = ? AND status != 'locked'")
           .Bind(1, RecipientStatusName(status)).Bind(2, recipient_id).Run();
@@ -556,7 +556,7 @@ class SqliteMessageStore final : public MessageStore {
   }
 
   // kNotFound without the message; whether its keys are destroyed.
-  static Result<bool> DestroyedAt(sqlite3* db, const std::string& message_id) {
+  static Result<bool> DestroyedAt(Connection& db, const std::string& message_id) {
     Statement s(db, "SELECT destroyed_at IS NOT NULL FROM messages WHERE id = ?");
     s.Bind(1, message_id);
     auto row = s.Step();
@@ -580,7 +580,7 @@ class SqliteQueueStore final : public QueueStore {
   Result<std::vector<QueueEntry>> Claim(std::int64_t now, int limit,
                                         std::int64_t lease_until) override {
     std::vector<QueueEntry> out;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       Statement select(db, std::string(kColumns) + "WHERE " + kDue +
                                " ORDER BY next_attempt_at, created_at LIMIT ?");
       select.Bind(1, now).Bind(2, std::int64_t{limit});
@@ -603,7 +603,7 @@ class SqliteQueueStore final : public QueueStore {
 
   Status Record(const std::vector<QueueUpdate>& updates, const std::vector<QueueEntry>& new_entries,
                 const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& u : updates) {
         const bool final_state = IsFinal(u.state);
         auto status = Statement(db, final_state
@@ -650,7 +650,7 @@ class SqliteQueueStore final : public QueueStore {
   }
 
   Status ForgetContent(const std::vector<std::string>& blob_ids) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& id : blob_ids) {
         auto status = Statement(db, "UPDATE queue SET content_blob = '' WHERE content_blob = ? "
                                     "AND content_key IS NULL")
@@ -666,7 +666,7 @@ class SqliteQueueStore final : public QueueStore {
 
   Result<int> ReleaseInFlight(std::int64_t now) override {
     int released = 0;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       auto run = Statement(db, "UPDATE queue SET state = 'queued', next_attempt_at = ? "
                                "WHERE state = 'in_flight'")
                      .Bind(1, now).Run();
@@ -700,7 +700,7 @@ class SqliteQueueStore final : public QueueStore {
   }
 
   Status RetryNow(const std::string& id, std::int64_t now) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       Statement find(db, "SELECT state FROM queue WHERE id = ?");
       find.Bind(1, id);
       auto row = find.Step();
@@ -716,7 +716,7 @@ class SqliteQueueStore final : public QueueStore {
   }
 
   Status Delete(const std::string& id, const EventRecord& event) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       Statement find(db, "SELECT state, message_id, content_blob FROM queue WHERE id = ?");
       find.Bind(1, id);
       auto row = find.Step();
@@ -795,7 +795,7 @@ class SqliteQueueStore final : public QueueStore {
   Result<std::vector<QueueEntry>> Select(const std::string& where, BindFn bind,
                                          const char* columns = kColumns) {
     Result<std::vector<QueueEntry>> out = std::vector<QueueEntry>();
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, std::string(columns) + where);
       bind(s);
       out = ReadAll(s);
@@ -813,7 +813,7 @@ class SqliteInboundStore final : public InboundStore {
   explicit SqliteInboundStore(Database& db) : db_(db) {}
 
   Status InsertBatch(const std::vector<InboundRecord>& records) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& r : records) {
         auto status = Statement(db, "INSERT INTO inbound (id, received_at, client_address, "
                                     "auth_user, envelope, sealed_content, attempts, "
@@ -842,7 +842,7 @@ class SqliteInboundStore final : public InboundStore {
   Status Bury(const std::string& id, std::int64_t now, const std::string& error,
               const std::vector<QueueEntry>& notices,
               const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, "UPDATE inbound SET attempts = attempts + 1, dead_at = ?, "
                                   "last_error = ? WHERE id = ? AND dead_at IS NULL")
                         .Bind(1, now).Bind(2, error).Bind(3, id).Run();
@@ -853,7 +853,7 @@ class SqliteInboundStore final : public InboundStore {
   }
 
   Status Revive(const std::string& id, std::int64_t now) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, "UPDATE inbound SET attempts = 0, dead_at = NULL, "
                                   "next_attempt_at = ? WHERE id = ? AND dead_at IS NOT NULL")
                         .Bind(1, now).Bind(2, id).Run();
@@ -865,7 +865,7 @@ class SqliteInboundStore final : public InboundStore {
 
   Status Defer(const std::string& id, std::int64_t next_attempt_at,
                const std::string& error) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "UPDATE inbound SET attempts = attempts + 1, next_attempt_at = ?, "
                            "last_error = ? WHERE id = ?")
           .Bind(1, next_attempt_at).Bind(2, error).Bind(3, id).Run();
@@ -874,7 +874,7 @@ class SqliteInboundStore final : public InboundStore {
 
   Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,
                   const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       auto status = RemoveInbound(db, id);
       if (!status.ok()) return status;
       return InsertQueueAndEvents(db, queue, events);
@@ -901,7 +901,7 @@ class SqliteInboundStore final : public InboundStore {
   Result<std::vector<InboundRecord>> Select(const std::string& where,
                                             const std::function<void(Statement&)>& bind) {
     std::vector<InboundRecord> out;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, "SELECT id, received_at, client_address, auth_user, envelope, "
                       "sealed_content, attempts, next_attempt_at, last_error, dead_at "
                       "FROM inbound " + where);
@@ -952,7 +952,7 @@ class SqliteAnswerKeyStore final : public AnswerKeyStore {
   }
 
   Result<AnswerKeyRecord> Keep(const AnswerKeyRecord& r) override {
-    auto status = db_.Transaction([&](sqlite3* db) {
+    auto status = db_.Transaction([&](Connection& db) {
       return Statement(db, "INSERT INTO answer_keys (tag, kdf, sealed_key, created_at) "
                            "VALUES (?,?,?,?) ON CONFLICT(tag) DO NOTHING")
           .BindBlob(1, r.tag).Bind(2, r.kdf).BindBlob(3, r.sealed_key).Bind(4, r.created_at)

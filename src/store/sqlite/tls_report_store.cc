@@ -11,7 +11,7 @@ class SqliteTlsReportStore final : public TlsReportStore {
 
   Status AddSessions(const std::vector<TlsSessionCount>& counts) override {
     if (counts.empty()) return OkStatus();
-    return db_.Transaction([&](sqlite3* db) -> Status {
+    return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& c : counts) {
         auto s = Statement(db,
                            "INSERT INTO tls_sessions VALUES (?,?,?,?,?,?,?,?) "
@@ -28,7 +28,7 @@ class SqliteTlsReportStore final : public TlsReportStore {
 
   Result<std::vector<std::string>> DaysBefore(const std::string& before_day) override {
     std::vector<std::string> days;
-    auto status = db_.Read([&](sqlite3* db) -> Status {
+    auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, "SELECT DISTINCT day FROM tls_sessions WHERE day < ? ORDER BY day");
       s.Bind(1, before_day);
       for (;;) {
@@ -44,7 +44,7 @@ class SqliteTlsReportStore final : public TlsReportStore {
 
   Result<std::vector<TlsSessionCount>> TakeDay(const std::string& day) override {
     std::vector<TlsSessionCount> out;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       Statement s(db,
                   "SELECT day, domain, policy_type, policy_strings, mx_host, receiving_ip, "
                   "result_type, count FROM tls_sessions WHERE day = ? "
@@ -72,7 +72,7 @@ class SqliteMtaStsStore final : public MtaStsStore {
   explicit SqliteMtaStsStore(Database& db) : db_(db) {}
 
   Status Put(const MtaStsPolicyRecord& p) override {
-    return db_.Transaction([&](sqlite3* db) {
+    return db_.Transaction([&](Connection& db) {
       return Statement(db, "INSERT OR REPLACE INTO mta_sts_policies VALUES (?,?,?,?)")
           .Bind(1, p.domain).Bind(2, p.id).Bind(3, p.policy).Bind(4, p.expires_at).Run();
     });
@@ -80,7 +80,7 @@ class SqliteMtaStsStore final : public MtaStsStore {
 
   Result<std::vector<MtaStsPolicyRecord>> Unexpired(std::int64_t now, int limit) override {
     std::vector<MtaStsPolicyRecord> out;
-    auto status = db_.Transaction([&](sqlite3* db) -> Status {
+    auto status = db_.Transaction([&](Connection& db) -> Status {
       auto gone = Statement(db, "DELETE FROM mta_sts_policies WHERE expires_at <= ?").Bind(1, now).Run();
       if (!gone.ok()) return gone;
       Statement s(db, "SELECT domain, id, policy, expires_at FROM mta_sts_policies "
