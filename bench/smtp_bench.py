@@ -6,19 +6,65 @@ committed spool; Postfix: cleanup's fsync of the queue file). Same machine, same
 
 Postfix runs from a private configuration in a temporary directory (its own queue,
 port, and master.cf without chroot), started and stopped here; as root, as Postfix's
-master requires."""
+master requires.
+
+Issue 19.6: with --sustained SECONDS, sealpost alone then takes 20 sessions of
+smtp-source for that long, and every 10 s the run reports how many messages were
+accepted and how many processed (planned, sealed, queued) in the interval, and how
+many wait: the backlog must stay bounded (acceptance slows down past
+delivery.backlog_slow_down and refuses past backlog_refuse) while processing goes on."""
 import argparse
 import os
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 import harness  # noqa: E402
 import peers  # noqa: E402
 
+def Sustained(server, seconds):
+    """Loads `server` with 20 sessions for `seconds`; returns one row per 10 s:
+    (elapsed, accepted/s, processed/s, submissions waiting, queue entries waiting)."""
+    stop = time.monotonic() + seconds
+    failures = []
+
+    def load():
+        while time.monotonic() < stop:
+            try:
+                peers.smtp_source(server.smtp_port, 20, 1000)
+            except RuntimeError as e:  # refused past the hard limit: say so, go on
+                failures.append(str(e)[:200])
+
+    def counts():
+        waiting = server.sql("SELECT count(*) FROM inbound")[0][0]
+        processed = server.sql("SELECT count(*) FROM events WHERE type = 'submitted'")[0][0]
+        queued = server.sql("SELECT count(*) FROM queue WHERE state IN ('queued', 'deferred')")[0][0]
+        return waiting + processed, processed, waiting, queued
+
+    rows = []
+    start = time.monotonic()
+    last = counts()
+    loader = threading.Thread(target=load)
+    loader.start()
+    while time.monotonic() < stop:
+        time.sleep(10)
+        now = counts()
+        rows.append((time.monotonic() - start, (now[0] - last[0]) / 10, (now[1] - last[1]) / 10,
+                     now[2], now[3]))
+        last = now
+    loader.join()
+    if failures:
+        print(f"smtp-source runs that ended in a refusal: {len(failures)}; first: {failures[0]}")
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--sustained", type=int, default=0, metavar="SECONDS",
+                        help="then load sealpost alone this long (20 sessions)")
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.bin)
     if os.geteuid() != 0:
@@ -43,6 +89,8 @@ def main():
             results.append((sessions, n, n / p, n / s))
         accepted = server.sql("SELECT count(*) FROM inbound")[0][0] + \
             server.sql("SELECT count(*) FROM events WHERE type = 'submitted'")[0][0]
+        if args.sustained:
+            sustained = Sustained(server, args.sustained)
     finally:
         server.cleanup()
         postfix.cleanup()
@@ -53,6 +101,16 @@ def main():
         print(f"{sessions:>8} {n:>8} {postfix_rate:>14.0f} {sealpost_rate:>15.0f} "
               f"{sealpost_rate / postfix_rate:>7.2f}")
     print(f"sealpost committed {accepted} submissions in all (warm-ups included)")
+    if args.sustained:
+        print(f"\nSustained: 20 sessions for {args.sustained} s; per 10 s interval")
+        print(f"{'at s':>5} {'accepted/s':>11} {'processed/s':>12} {'waiting':>8} {'queue':>6}")
+        for at, acc, proc, waiting, queued in sustained:
+            print(f"{at:>5.0f} {acc:>11.0f} {proc:>12.0f} {waiting:>8} {queued:>6}")
+        total_acc = sum(r[1] for r in sustained) * 10
+        total_proc = sum(r[2] for r in sustained) * 10
+        print(f"mean: {total_acc / (10 * len(sustained)):.0f} accepted/s, "
+              f"{total_proc / (10 * len(sustained)):.0f} processed/s; "
+              f"largest backlog {max(r[3] for r in sustained)} submissions")
 
 
 if __name__ == "__main__":
