@@ -26,7 +26,7 @@ struct Portal : PortalRegistry {
   bool HasAccount(std::string_view, std::string_view a) const override { return a.size() % 7 == 0; }
 };
 struct Tls : TlsKnowledge {
-  std::optional<TlsCapability> Lookup(std::string_view d) const override {
+  std::optional<TlsCapability> Lookup(std::string_view d, PlanDeadline) const override {
     if (d == "tls.example") return TlsCapability{true, "mx.tls.example"};
     return TlsCapability{false, "mx.other.example"};
   }

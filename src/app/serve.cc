@@ -147,8 +147,9 @@ Result<TlsKnowledgeParts> NewTlsKnowledge(const Config& config, OrgStore& org, c
   parts.probe = std::move(*created);
   parts.knowledge = std::make_unique<policy::StoredTlsKnowledge>(
       org, clock,
-      [p = parts.probe.get()](const std::string& domain) -> Result<policy::TlsCapability> {
-        auto found = p->Probe(domain);
+      [p = parts.probe.get()](const std::string& domain,
+                              policy::PlanDeadline deadline) -> Result<policy::TlsCapability> {
+        auto found = p->Probe(domain, deadline);
         if (!found.ok()) return std::move(found).error();
         return policy::TlsCapability{found->starttls, found->host};
       },

@@ -29,7 +29,8 @@ asio::awaitable<void> TryServer(asio::ssl::context* tls, const Destination* dest
 
 }  // namespace
 
-Result<ProbeResult> TlsProbe::Probe(const std::string& domain) const {
+Result<ProbeResult> TlsProbe::Probe(const std::string& domain,
+                                    std::chrono::steady_clock::time_point deadline) const {
   auto destinations = FindDestinations(domain, route_, resolver_);
   if (!destinations.ok()) return std::move(destinations).error();
   asio::ssl::context tls(asio::ssl::context::tls_client);
@@ -41,13 +42,25 @@ Result<ProbeResult> TlsProbe::Probe(const std::string& domain) const {
       return ProbeResult{false, d.host, "the transport map sends mail for " + domain + " in clear"};
     }
     if (tried++ == max_servers_) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      last_error = "no time left to probe " + domain + "'s mail servers";
+      break;
+    }
     d.tls = TlsPolicy::kRequired;
     // The question is whether it offers TLS; DANE or MTA-STS proof is delivery's to ask.
     d.authentication = Authentication::kNone;
     Status status = MakeError(ErrorCode::kInternal, "not probed");
     asio::io_context io;
     asio::co_spawn(io, TryServer(&tls, &d, &client_, &status), asio::detached);
-    io.run();
+    // Past the deadline the unfinished probe is dropped with `io` (its socket closed).
+    if (deadline == std::chrono::steady_clock::time_point::max()) {
+      io.run();
+    } else {
+      io.run_until(deadline);
+      if (!io.stopped()) {
+        return MakeError(ErrorCode::kIo, "probing " + d.host + " took longer than planning may");
+      }
+    }
     if (status.ok()) return ProbeResult{true, d.host, "offers STARTTLS"};
     if (status.error().code == ErrorCode::kFailedPrecondition) {
       return ProbeResult{false, d.host, status.error().message};

@@ -6,6 +6,7 @@
 // most a few timeouts, so call it off the event loop.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "base/result.h"
@@ -31,8 +32,11 @@ class TlsProbe {
       : route_(std::move(route)), client_(std::move(client)), resolver_(resolver),
         max_servers_(max_servers) {}
 
-  // kNotFound: the domain takes no mail; kIo: no server answered (nothing learnt).
-  Result<ProbeResult> Probe(const std::string& domain) const;
+  // kNotFound: the domain takes no mail; kIo: no server answered (nothing learnt), or
+  // `deadline` came first (a connection still open then is dropped).
+  Result<ProbeResult> Probe(const std::string& domain,
+                            std::chrono::steady_clock::time_point deadline =
+                                std::chrono::steady_clock::time_point::max()) const;
 
  private:
   RouteOptions route_;

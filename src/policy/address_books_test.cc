@@ -86,7 +86,7 @@ TEST_F(AddressBooksTest, OrderAndLookupFeedTheEngine) {
 
   // The subscribed book comes before the default one.
   struct NoPortal : PortalRegistry { bool HasAccount(std::string_view, std::string_view) const override { return false; } } portal;
-  struct NoTls : TlsKnowledge { std::optional<TlsCapability> Lookup(std::string_view) const override { return std::nullopt; } } tls;
+  struct NoTls : TlsKnowledge { std::optional<TlsCapability> Lookup(std::string_view, PlanDeadline) const override { return std::nullopt; } } tls;
   EffectiveSettings settings;
   MessageChoices choices;
   SelectionContext ctx{settings, *order, choices, true, view, portal, tls};

@@ -192,7 +192,8 @@ Status OrgDirectory::SetMxTls(const std::string& domain, bool starttls, const st
                           clock_.NowUnix()});
 }
 
-std::optional<TlsCapability> StoredTlsKnowledge::Lookup(std::string_view domain) const {
+std::optional<TlsCapability> StoredTlsKnowledge::Lookup(std::string_view domain,
+                                                        PlanDeadline deadline) const {
   const std::string name = AsciiLower(domain);
   auto r = store_.FindMxTls(name);
   if (!r.ok()) {
@@ -208,7 +209,10 @@ std::optional<TlsCapability> StoredTlsKnowledge::Lookup(std::string_view domain)
   const std::int64_t now = clock_->NowUnix();
   if (r->has_value() && ((*r)->expires_at == 0 || (*r)->expires_at > now)) return known(**r);
 
-  auto probed = probe_(name);
+  // No time left to ask: not known now, and nothing is recorded (the next message may
+  // have the time).
+  if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+  auto probed = probe_(name, deadline);
   MxTlsRecord learnt{name, false, "", now, now + retry_seconds_};
   if (probed.ok()) {
     learnt = MxTlsRecord{name, probed->starttls, probed->host, now, now + ttl_seconds_};

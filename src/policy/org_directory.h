@@ -66,13 +66,15 @@ class OrgDirectory {
 class StoredTlsKnowledge final : public TlsKnowledge {
  public:
   // What a probe found: whether STARTTLS works, the server, or an Error (unreachable).
-  using Probe = std::function<Result<TlsCapability>(const std::string& domain)>;
+  using Probe =
+      std::function<Result<TlsCapability>(const std::string& domain, PlanDeadline deadline)>;
   explicit StoredTlsKnowledge(OrgStore& store) : store_(store) {}
   StoredTlsKnowledge(OrgStore& store, const Clock& clock, Probe probe,
                      std::int64_t ttl_seconds = 86400, std::int64_t retry_seconds = 600)
       : store_(store), clock_(&clock), probe_(std::move(probe)), ttl_seconds_(ttl_seconds),
         retry_seconds_(retry_seconds) {}
-  std::optional<TlsCapability> Lookup(std::string_view domain) const override;
+  std::optional<TlsCapability> Lookup(std::string_view domain,
+                                      PlanDeadline deadline) const override;
 
  private:
   OrgStore& store_;

@@ -10,6 +10,8 @@
 namespace sealpost::policy {
 namespace {
 
+constexpr PlanDeadline kNoDeadline = PlanDeadline::max();
+
 class OrgDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -85,10 +87,10 @@ TEST_F(OrgDirectoryTest, RefusesBadNames) {
 TEST_F(OrgDirectoryTest, MxTableFeedsTheEngine) {
   ASSERT_TRUE(dir_->SetMxTls("example.net", true, "mx.example.net").ok());
   StoredTlsKnowledge tls(*store_);
-  auto known = tls.Lookup("example.net");
+  auto known = tls.Lookup("example.net", kNoDeadline);
   ASSERT_TRUE(known.has_value());
   EXPECT_TRUE(known->starttls);
-  EXPECT_FALSE(tls.Lookup("example.org").has_value());
+  EXPECT_FALSE(tls.Lookup("example.org", kNoDeadline).has_value());
 }
 
 // What a probe learns is kept for its TTL, then learnt again; an unreachable domain is
@@ -96,36 +98,50 @@ TEST_F(OrgDirectoryTest, MxTableFeedsTheEngine) {
 TEST_F(OrgDirectoryTest, ProbedKnowledgeIsCachedAndExpires) {
   std::vector<std::string> probed;
   bool offers = true;
-  StoredTlsKnowledge tls(*store_, clock_, [&](const std::string& domain) -> Result<TlsCapability> {
+  PlanDeadline handed{};
+  StoredTlsKnowledge tls(*store_, clock_, [&](const std::string& domain,
+                                              PlanDeadline deadline) -> Result<TlsCapability> {
     probed.push_back(domain);
+    handed = deadline;
     if (domain == "down.example") return MakeError(ErrorCode::kIo, "connection refused");
     return TlsCapability{offers, "mx." + domain};
   }, /*ttl_seconds=*/3600, /*retry_seconds=*/600);
   ASSERT_TRUE(dir_->SetMxTls("pinned.example", false, "mx.pinned.example").ok());
 
-  auto known = tls.Lookup("Example.NET");
+  auto known = tls.Lookup("Example.NET", kNoDeadline);
   ASSERT_TRUE(known.has_value());
   EXPECT_TRUE(known->starttls);
   EXPECT_EQ(known->host, "mx.example.net");
-  EXPECT_FALSE(tls.Lookup("down.example").has_value());
-  EXPECT_FALSE(tls.Lookup("pinned.example")->starttls);
+  EXPECT_FALSE(tls.Lookup("down.example", kNoDeadline).has_value());
+  EXPECT_FALSE(tls.Lookup("pinned.example", kNoDeadline)->starttls);
   EXPECT_EQ(probed, (std::vector<std::string>{"example.net", "down.example"}));
 
   clock_.Advance(599);  // cached, both the answer and the failure
-  EXPECT_TRUE(tls.Lookup("example.net")->starttls);
-  EXPECT_FALSE(tls.Lookup("down.example").has_value());
+  EXPECT_TRUE(tls.Lookup("example.net", kNoDeadline)->starttls);
+  EXPECT_FALSE(tls.Lookup("down.example", kNoDeadline).has_value());
   EXPECT_EQ(probed.size(), 2u);
   clock_.Advance(1);  // the failure is retried
-  EXPECT_FALSE(tls.Lookup("down.example").has_value());
+  EXPECT_FALSE(tls.Lookup("down.example", kNoDeadline).has_value());
   EXPECT_EQ(probed.size(), 3u);
 
   offers = false;  // the server stopped offering STARTTLS; learnt once the TTL is over
   clock_.Advance(3000);
-  EXPECT_FALSE(tls.Lookup("example.net")->starttls);
+  EXPECT_FALSE(tls.Lookup("example.net", kNoDeadline)->starttls);
   EXPECT_EQ(probed.back(), "example.net");
   clock_.Advance(86400 * 365);
-  EXPECT_FALSE(tls.Lookup("pinned.example")->starttls);
+  EXPECT_FALSE(tls.Lookup("pinned.example", kNoDeadline)->starttls);
   EXPECT_EQ(std::count(probed.begin(), probed.end(), "pinned.example"), 0);
+
+  // Planning that is out of time asks nobody and records nothing; the next message,
+  // with time, probes; the probe is given the planning's deadline.
+  const std::size_t before = probed.size();
+  const PlanDeadline gone = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  EXPECT_FALSE(tls.Lookup("late.example", gone).has_value());
+  EXPECT_EQ(probed.size(), before);
+  const PlanDeadline soon = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  EXPECT_TRUE(tls.Lookup("late.example", soon).has_value());
+  EXPECT_EQ(probed.back(), "late.example");
+  EXPECT_EQ(handed, soon);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ struct FakePortal : PortalRegistry {
 
 struct FakeTls : TlsKnowledge {
   std::map<std::string, TlsCapability> domains;
-  std::optional<TlsCapability> Lookup(std::string_view d) const override {
+  std::optional<TlsCapability> Lookup(std::string_view d, PlanDeadline) const override {
     auto it = domains.find(std::string(d));
     if (it == domains.end()) return std::nullopt;
     return it->second;

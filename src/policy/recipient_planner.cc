@@ -68,6 +68,7 @@ Result<RecipientPlan> RecipientPlanner::Plan(const PlanInput& m) const {
   choices.question = m.question;
   choices.interactive = m.interactive;
   choices.tls_only_opt_out = m.tls_only_opt_out;
+  choices.deadline = m.deadline;
 
   // TLS-only copies get their fallback planned now, as a non-interactive sender would
   // (nobody can be asked at delivery time), with TLS-only out of the running.

@@ -34,6 +34,9 @@ struct PlanInput {
   // The sender can be asked for a question (API); otherwise (SMTP) the failure action
   // decides for recipients no step of the order could place.
   bool interactive = true;
+  // Planning is over by then (a TLS probe stops; the domain is not known): the API
+  // and the portal give a sender-facing bound, SMTP's background processing a longer one.
+  PlanDeadline deadline = PlanDeadline::max();
 };
 
 // A recipient who reads the message in the portal: by question or by signing in.

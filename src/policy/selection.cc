@@ -34,7 +34,7 @@ bool TlsOnly(std::string_view recipient, const SelectionContext& c, Decision& d)
     return false;
   }
   const std::string domain = DomainOfAddress(recipient);
-  auto known = c.tls.Lookup(domain);
+  auto known = c.tls.Lookup(domain, c.choices.deadline);
   if (!known) {
     d.trace.push_back("tls-only skipped: TLS support of " + domain + " not known");
     return false;

@@ -17,6 +17,7 @@
 // read-only interfaces below, which callers fill from storage and DNS.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,11 +66,16 @@ struct TlsCapability {
   std::string host;  // the MX host the knowledge is about
 };
 
+// When planning must be done by: a sender may be waiting. Learning a domain's TLS (a
+// probe of its servers) stops there; the domain is then not known.
+using PlanDeadline = std::chrono::steady_clock::time_point;
+
 class TlsKnowledge {
  public:
   virtual ~TlsKnowledge() = default;
-  // nullopt: nothing known about the domain's servers (yet).
-  virtual std::optional<TlsCapability> Lookup(std::string_view domain) const = 0;
+  // nullopt: nothing known about the domain's servers (yet, or by `deadline`).
+  virtual std::optional<TlsCapability> Lookup(std::string_view domain,
+                                              PlanDeadline deadline) const = 0;
 };
 
 struct BookOrder {
@@ -82,6 +88,7 @@ struct MessageChoices {
   bool tls_only_opt_out = false;
   std::optional<QuestionAnswer> question;
   bool interactive = false;  // the sender can be asked (API, web compose); SMTP cannot
+  PlanDeadline deadline = PlanDeadline::max();
 };
 
 struct Decision {

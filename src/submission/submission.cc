@@ -29,6 +29,9 @@ policy::PlanInput PlanInputOf(const Submission& s, bool interactive) {
   in.expires_in_days = s.expires_in_days;
   in.tls_only_opt_out = s.tls_only_opt_out;
   in.interactive = interactive;
+  // A sender waits on the API's answer; SMTP's processing runs in the background.
+  in.deadline = std::chrono::steady_clock::now() +
+                (interactive ? kInteractivePlanning : kBackgroundPlanning);
   return in;
 }
 

@@ -8,6 +8,7 @@
 // "X-Sealpost-Answer"). No I/O.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,6 +52,10 @@ struct Submission {
 };
 
 // What the policy engine reads of a submission to plan its recipients (views into it).
+// How long planning may take (learning a domain's TLS by probing its servers, above
+// all): with a sender waiting for the answer, and in the background (SMTP).
+inline constexpr std::chrono::seconds kInteractivePlanning{20};
+inline constexpr std::chrono::seconds kBackgroundPlanning{120};
 policy::PlanInput PlanInputOf(const Submission& s, bool interactive);
 
 // Content rules read text attachments too, up to this much in all: RE2 is linear, but
