@@ -27,19 +27,9 @@ class SqliteTlsReportStore final : public TlsReportStore {
   }
 
   Result<std::vector<std::string>> DaysBefore(const std::string& before_day) override {
-    std::vector<std::string> days;
-    auto status = db_.Read([&](Connection& db) -> Status {
-      Statement s(db, "SELECT DISTINCT day FROM tls_sessions WHERE day < ? ORDER BY day");
-      s.Bind(1, before_day);
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return std::move(row).error();
-        if (!*row) return OkStatus();
-        days.push_back(s.Text(0));
-      }
-    });
-    if (!status.ok()) return std::move(status).error();
-    return days;
+    return QueryAll<std::string>(
+        db_, "SELECT DISTINCT day FROM tls_sessions WHERE day < ? ORDER BY day",
+        [&](Statement& s) { s.Bind(1, before_day); }, [](const Statement& s) { return s.Text(0); });
   }
 
   Result<std::vector<TlsSessionCount>> TakeDay(const std::string& day) override {
