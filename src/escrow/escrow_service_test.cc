@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "escrow/escrow_service.h"
+#include "escrow/escrow_test_world.h"
 #include "escrow/message_center.h"
 #include "store/sqlite/stores.h"
 
@@ -16,26 +17,6 @@ namespace {
 
 class EscrowServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(dir_ + "/db"));
-    signing_keys_ = sqlite::NewSigningKeyStore(*db_);
-    messages_ = sqlite::NewMessageStore(*db_);
-    events_ = sqlite::NewEventStore(*db_);
-    queue_ = sqlite::NewQueueStore(*db_);
-    blobs_ = std::move(*NewFileBlobStore(dir_ + "/blobs"));
-    auto pair = GenerateSigningKey();
-    signer_ = {"k1", pair.public_key, std::move(pair.secret_key)};
-    ASSERT_TRUE(signing_keys_->Insert({"k1", signer_.public_key, "x", 1}).ok());
-    keys_.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
-    sealer_.emplace(*blobs_, signer_, keys_->metadata(), clock_, SealerOptions{1, 8 * 1024});
-    opener_.emplace(*blobs_, *signing_keys_);
-    EscrowSettings settings;
-    settings.public_url = "https://portal.test";
-    settings.notice_from = "notices@clinic.test";
-    service_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_,
-                     [this] { ++notified_; });
-  }
-
   SubmitResult Send(bool read_receipt = false, bool login = false) {
     SealInput in;
     in.read_receipt = read_receipt;
@@ -71,21 +52,20 @@ class EscrowServiceTest : public ::testing::Test {
     return {};
   }
 
-  TempDir temp_;
-  const std::string dir_ = temp_.path();
   ManualClock clock_{1'700'000'000};
-  std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<SigningKeyStore> signing_keys_;
-  std::unique_ptr<MessageStore> messages_;
-  std::unique_ptr<EventStore> events_;
-  std::unique_ptr<QueueStore> queue_;
-  std::unique_ptr<BlobStore> blobs_;
-  SigningIdentity signer_;
-  std::optional<KeyRing> keys_;
-  std::optional<EscrowSealer> sealer_;
-  std::optional<EscrowOpener> opener_;
-  std::optional<EscrowService> service_;
   int notified_ = 0;
+  EscrowTestWorld world_{clock_, [this] { ++notified_; }};
+  const std::string dir_ = world_.dir.path();
+  std::unique_ptr<sqlite::Database>& db_ = world_.db;
+  std::unique_ptr<SigningKeyStore>& signing_keys_ = world_.signing_keys;
+  std::unique_ptr<MessageStore>& messages_ = world_.messages;
+  std::unique_ptr<EventStore>& events_ = world_.events;
+  std::unique_ptr<QueueStore>& queue_ = world_.queue;
+  std::unique_ptr<BlobStore>& blobs_ = world_.blobs;
+  std::optional<KeyRing>& keys_ = world_.keys;
+  std::optional<EscrowSealer>& sealer_ = world_.sealer;
+  std::optional<EscrowOpener>& opener_ = world_.opener;
+  std::optional<EscrowService>& service_ = world_.escrow;
 };
 
 TEST_F(EscrowServiceTest, SubmitQueuesNoticeAndAnswerOpens) {

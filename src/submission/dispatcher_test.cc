@@ -12,6 +12,7 @@
 #include "crypto/signing.h"
 #include "escrow/answer_keys.h"
 #include "escrow/escrow_service.h"
+#include "escrow/escrow_test_world.h"
 #include "pki/openpgp.h"
 #include "policy/signing_identities.h"
 #include "queue/queue_entry.h"
@@ -24,24 +25,7 @@ namespace {
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(dir_.path() + "/db"));
-    signing_keys_ = sqlite::NewSigningKeyStore(*db_);
-    messages_ = sqlite::NewMessageStore(*db_);
-    events_ = sqlite::NewEventStore(*db_);
-    queue_ = sqlite::NewQueueStore(*db_);
-    org_ = sqlite::NewOrgStore(*db_);
     answer_store_ = sqlite::NewAnswerKeyStore(*db_);
-    blobs_ = std::move(*NewFileBlobStore(dir_.path() + "/blobs"));
-    auto pair = GenerateSigningKey();
-    signer_ = {"k1", pair.public_key, std::move(pair.secret_key)};
-    ASSERT_TRUE(signing_keys_->Insert({"k1", signer_.public_key, "x", 1}).ok());
-    keys_.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
-    sealer_.emplace(*blobs_, signer_, keys_->metadata(), clock_, SealerOptions{1, 8 * 1024});
-    opener_.emplace(*blobs_, *signing_keys_);
-    EscrowSettings settings;
-    settings.public_url = "https://portal.test";
-    settings.notice_from = "notices@clinic.test";
-    escrow_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_, nullptr);
     identities_.emplace(*org_, keys_->metadata(), clock_);
     answer_keys_.emplace(*answer_store_, keys_->metadata(), clock_, Argon2Params{1, 8 * 1024});
     DispatchSettings ds;
@@ -94,21 +78,18 @@ class DispatcherTest : public ::testing::Test {
     return n;
   }
 
-  TempDir dir_;
-  std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<SigningKeyStore> signing_keys_;
-  std::unique_ptr<MessageStore> messages_;
-  std::unique_ptr<EventStore> events_;
-  std::unique_ptr<QueueStore> queue_;
-  std::unique_ptr<OrgStore> org_;
-  std::unique_ptr<AnswerKeyStore> answer_store_;
-  std::unique_ptr<BlobStore> blobs_;
-  SigningIdentity signer_;
-  std::optional<KeyRing> keys_;
   ManualClock clock_{1'800'000'000};
-  std::optional<EscrowSealer> sealer_;
-  std::optional<EscrowOpener> opener_;
-  std::optional<EscrowService> escrow_;
+  EscrowTestWorld world_{clock_};
+  TempDir& dir_ = world_.dir;
+  std::unique_ptr<sqlite::Database>& db_ = world_.db;
+  std::unique_ptr<MessageStore>& messages_ = world_.messages;
+  std::unique_ptr<EventStore>& events_ = world_.events;
+  std::unique_ptr<QueueStore>& queue_ = world_.queue;
+  std::unique_ptr<OrgStore>& org_ = world_.org;
+  std::unique_ptr<BlobStore>& blobs_ = world_.blobs;
+  std::optional<KeyRing>& keys_ = world_.keys;
+  std::optional<EscrowService>& escrow_ = world_.escrow;
+  std::unique_ptr<AnswerKeyStore> answer_store_;
   std::optional<policy::SigningIdentities> identities_;
   std::optional<AnswerKeys> answer_keys_;
   std::optional<Dispatcher> dispatcher_;
