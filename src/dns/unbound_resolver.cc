@@ -98,7 +98,10 @@ void UnboundResolver::Pump() {
       return;
     }
     if (fds[1].revents != 0) return;
-    if (fds[0].revents != 0) ub_process(ctx_.get());
+    // A broken pipe to libunbound's thread would wake poll forever: stop instead. Every
+    // lookup then fails at its deadline (kIo), and delivery defers, as for a dead server.
+    if ((fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) return;
+    if (fds[0].revents != 0 && ub_process(ctx_.get()) != 0) return;
   }
 }
 
