@@ -203,6 +203,17 @@ TEST(OpenPgp, KeptContextsEncryptToTheRightKeyAndSignWithTheRightOne) {
     threads.emplace_back([&, i] { check(cases[i], "threaded " + std::to_string(i)); });
   }
   for (auto& t : threads) t.join();
+  // Contexts renewed after every key (max_keys 1) and after an hour: still right.
+  PgpEncryptor small(/*max_keys=*/1, /*max_age_seconds=*/3600);
+  for (int i = 0; i < 4; ++i) {
+    const Case& c = cases[i % cases.size()];
+    const std::int64_t at = kNow + i * 2000;  // crosses the hour between some messages
+    auto armored = small.Encrypt("renewed", PublicOf(*c.recipient, c.address), nullptr, at);
+    ASSERT_TRUE(armored.ok()) << armored.error().ToString();
+    bool signed_ok = true;
+    EXPECT_EQ(RnpDecrypt(*armored, c.recipient->secret_key, &signed_ok), "renewed");
+    EXPECT_FALSE(signed_ok);  // no signer given
+  }
   // Without a signer, and to a key that is not one: refused as PgpEncrypt refuses.
   auto unsigned_mail = encryptor.Encrypt("x", PublicOf(*pat, "patient@example.org"), nullptr, kNow);
   EXPECT_TRUE(unsigned_mail.ok());

@@ -37,6 +37,17 @@ def read_response_head(sock, timeout=30):
     return data
 
 
+def add_clinic(test, server):
+    """The account, domain and sender dr@clinic.example, sending in clear where no
+    other way is found."""
+    for a in (["account", "create", "Clinic"],
+              ["domain", "create", "clinic.example", "--account", "Clinic"],
+              ["user", "create", "dr@clinic.example"],
+              ["settings", "set", "domain", "clinic.example", "failure_action=send-plain"]):
+        code, _, err = server.admin(*a)
+        test.assertEqual(code, 0, err)
+
+
 def rss_kib(pid, field="VmRSS"):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -273,12 +284,7 @@ class BacklogTest(unittest.TestCase):
             "mode": '"smtp"', "transport": f'["* = 127.0.0.1:{port} tls=none"]',
             "trusted_networks": '["127.0.0.1/32"]', "backlog_slow_down": "1",
             "backlog_refuse": "3", "in_flow_delay_ms": "50"})
-        for a in (["account", "create", "Clinic"],
-                  ["domain", "create", "clinic.example", "--account", "Clinic"],
-                  ["user", "create", "dr@clinic.example"],
-                  ["settings", "set", "domain", "clinic.example", "failure_action=send-plain"]):
-            code, _, err = self.server.admin(*a)
-            self.assertEqual(code, 0, err)
+        add_clinic(self, self.server)
         self.server.start()
 
     def tearDown(self):
@@ -340,12 +346,7 @@ class BusyWorkerPoolTest(unittest.TestCase):
 
     def setUp(self):
         self.server = Sealpost(settings={"worker_threads": "1", "max_waiting_work": "1"})
-        for a in (["account", "create", "Clinic"],
-                  ["domain", "create", "clinic.example", "--account", "Clinic"],
-                  ["user", "create", "dr@clinic.example"],
-                  ["settings", "set", "domain", "clinic.example", "failure_action=send-plain"]):
-            code, _, err = self.server.admin(*a)
-            self.assertEqual(code, 0, err)
+        add_clinic(self, self.server)
         self.server.start()
 
     def tearDown(self):
