@@ -146,23 +146,34 @@ Response ErrorResponse(const Error& e) {
   return http::ProblemFromError(e);
 }
 
-// The message itself, as the API's recipients who get it receive it.
-Result<std::string> ComposeFor(const submission::Submission& m, const Draft& draft,
-                               std::uint64_t max_attachment_bytes) {
-  auto attachments = draft.ReadAttachments(max_attachment_bytes);
-  if (!attachments.ok()) return std::move(attachments).error();
-  ComposedMessage composed;
-  composed.from = m.from;
-  composed.to = m.to;
-  composed.cc = m.cc;
-  composed.subject = m.subject;
-  composed.text = m.text;
-  composed.html = m.html;
-  composed.message_id_domain = DomainOfAddress(m.from);
-  composed.attachments = std::move(*attachments);
-  auto mail = BuildComposedMessage(composed);
-  for (auto& a : composed.attachments) WipeMemory(a.content.data(), a.content.size());
-  return mail;
+// The message itself, as the API's recipients who get it receive it: laid out on the
+// first open (its Message-ID and boundaries then fixed), each open streaming the draft's
+// attachments in as base64 lines. Never whole in memory.
+OpenSource ComposeFor(const submission::Submission& m, const Draft& draft) {
+  auto laid_out = std::make_shared<std::shared_ptr<const std::vector<std::string>>>();
+  return [&m, &draft, laid_out]() -> Result<std::unique_ptr<ByteSource>> {
+    if (!*laid_out) {
+      ComposedMessage composed;
+      composed.from = m.from;
+      composed.to = m.to;
+      composed.cc = m.cc;
+      composed.subject = m.subject;
+      composed.text = m.text;
+      composed.html = m.html;
+      composed.message_id_domain = DomainOfAddress(m.from);
+      for (const auto& a : draft.attachments()) {
+        composed.attachments.push_back({a.filename, a.content_type, ""});
+      }
+      auto pieces = LayOutComposedMessage(std::move(composed));
+      if (!pieces.ok()) return std::move(pieces).error();
+      *laid_out = std::make_shared<const std::vector<std::string>>(std::move(*pieces));
+    }
+    std::vector<OpenSource> attachments;
+    for (std::size_t i = 0; i < draft.attachments().size(); ++i) {
+      attachments.push_back([&draft, i] { return draft.OpenAttachment(i); });
+    }
+    return ComposedSource(*laid_out, std::move(attachments));
+  };
 }
 
 json::object RecipientJson(const std::string& address, const std::string& kind,
@@ -334,9 +345,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     d.client_address = client;
     // Recipients who get the message itself get it composed from the request, its
     // attachments read back from the draft (before the dispatcher seals it).
-    const Draft* attachments = draft.get();
-    const std::uint64_t limit = settings_.limits.max_attachment_bytes;
-    d.render = [&m, attachments, limit] { return ComposeFor(m, *attachments, limit); };
+    d.message = ComposeFor(m, *draft);
     d.draft = std::move(draft);
     return dispatcher_.Send(std::move(d));
   });

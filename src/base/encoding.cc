@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace sealpost {
 namespace {
 
@@ -99,6 +102,53 @@ std::optional<SecretBytes> Base64UrlDecodeSecret(std::string_view text) {
   auto len = DecodeInto(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING, buf.data(), buf.size());
   if (!len) return std::nullopt;
   return SecretBytes(buf.data(), *len);
+}
+
+namespace {
+constexpr std::size_t kLineBytes = 57;  // 76 base64 characters
+constexpr std::size_t kLineChars = 76;
+
+// Whole lines of `bytes` (a multiple of kLineBytes) appended to `out`, CRLF after each.
+void AppendLines(std::string_view bytes, std::string& out) {
+  std::size_t at = out.size();
+  out.resize(at + bytes.size() / kLineBytes * (kLineChars + 2));
+  char line[kLineChars + 1];
+  for (std::size_t i = 0; i < bytes.size(); i += kLineBytes) {
+    sodium_bin2base64(line, sizeof line, reinterpret_cast<const unsigned char*>(bytes.data() + i),
+                      kLineBytes, sodium_base64_VARIANT_ORIGINAL);
+    std::memcpy(out.data() + at, line, kLineChars);
+    out[at + kLineChars] = '\r';
+    out[at + kLineChars + 1] = '\n';
+    at += kLineChars + 2;
+  }
+}
+
+}  // namespace
+
+void Base64Lines::Add(std::string_view bytes, std::string& out) {
+  if (!pending_.empty()) {
+    const std::size_t take = std::min(kLineBytes - pending_.size(), bytes.size());
+    pending_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (pending_.size() < kLineBytes) return;
+    AppendLines(pending_, out);
+    pending_.clear();
+  }
+  const std::size_t whole = bytes.size() / kLineBytes * kLineBytes;
+  AppendLines(bytes.substr(0, whole), out);
+  pending_.assign(bytes.substr(whole));
+}
+
+void Base64Lines::Finish(std::string& out) {
+  if (pending_.empty()) return;
+  out += Base64Encode(pending_);
+  out += "\r\n";
+  pending_.clear();
+}
+
+std::uint64_t Base64Lines::EncodedSize(std::uint64_t size) {
+  const std::uint64_t full = size / kLineBytes, rest = size % kLineBytes;
+  return full * 78 + (rest ? (rest + 2) / 3 * 4 + 2 : 0);
 }
 
 }  // namespace sealpost

@@ -3,6 +3,7 @@
 // from outside: API bodies, links, cookies.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,5 +25,18 @@ std::optional<SecretBytes> Base64UrlDecodeSecret(std::string_view text);
 // The exact number of bytes a standard base64 text decodes to, or nullopt when the
 // length cannot be valid. Lets callers check size limits before decoding.
 std::optional<std::size_t> Base64DecodedSize(std::string_view text);
+
+// Base64 in 76-character lines ending in CRLF, as MIME bodies carry it, fed in pieces
+// of any size: memory stays at one line whatever the total.
+class Base64Lines {
+ public:
+  void Add(std::string_view bytes, std::string& out);
+  void Finish(std::string& out);
+  // What `size` bytes become.
+  static std::uint64_t EncodedSize(std::uint64_t size);
+
+ private:
+  std::string pending_;  // fewer than 57 bytes: less than one line
+};
 
 }  // namespace sealpost

@@ -119,20 +119,15 @@ Status Draft::FinishAttachment() {
   return OkStatus();
 }
 
-Result<std::vector<ComposedAttachment>> Draft::ReadAttachments(std::uint64_t max_total) const {
-  if (sealed_ || current_) return MakeError(ErrorCode::kInternal, "draft not readable now");
-  std::vector<ComposedAttachment> out;
-  std::uint64_t total = 0;
-  for (const auto& info : attachments_) {
-    total += info.size;
-    if (total > max_total) {
-      return MakeError(ErrorCode::kResourceExhausted, "attachments too large to encrypt");
-    }
-    auto one = ReadBack(info);
-    if (!one.ok()) return std::move(one).error();
-    out.push_back(std::move(*one));
+Result<std::unique_ptr<ByteSource>> Draft::OpenAttachment(std::size_t index) const {
+  if (sealed_ || current_ || index >= attachments_.size()) {
+    return MakeError(ErrorCode::kInternal, "draft attachment not readable now");
   }
-  return out;
+  const AttachmentInfo& info = attachments_[index];
+  auto reader = SealedBlobReader::Open(sealer_.blobs_, info.blob_id, data_key_,
+                                       AttachmentLabel(message_id_, info.blob_id));
+  if (!reader.ok()) return std::move(reader).error();
+  return std::unique_ptr<ByteSource>(std::make_unique<SealedBlobReader>(std::move(*reader)));
 }
 
 Result<ComposedAttachment> Draft::ReadBack(const AttachmentInfo& info) const {

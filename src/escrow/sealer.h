@@ -113,9 +113,11 @@ class Draft {
   Status AppendAttachment(std::string_view data);
   Status FinishAttachment();
 
-  // The finished attachments, read back in clear (before Seal), for copies encrypted
-  // to recipients' own keys. kResourceExhausted beyond `max_total` bytes in all.
-  Result<std::vector<ComposedAttachment>> ReadAttachments(std::uint64_t max_total) const;
+  // The finished attachments (names, types, sizes), in order.
+  const std::vector<AttachmentInfo>& attachments() const { return attachments_; }
+  // Finished attachment `index` read back in clear, a segment at a time (before Seal):
+  // for the copies that leave for recipients who get the message itself.
+  Result<std::unique_ptr<ByteSource>> OpenAttachment(std::size_t index) const;
 
   // The finished text/* attachments' (name, content type, content), read back in clear
   // for content rules, while they fit `max_total` bytes in all; the rest are skipped.

@@ -81,35 +81,6 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
   return SerializeCrlf(GMIME_OBJECT(message.get()));
 }
 
-namespace {
-constexpr std::size_t kLineBytes = 57;  // 76 base64 characters
-}  // namespace
-
-void Base64Lines::Add(std::string_view bytes, std::string& out) {
-  while (!bytes.empty()) {
-    const std::size_t take = std::min(kLineBytes - pending_.size(), bytes.size());
-    pending_.append(bytes.substr(0, take));
-    bytes.remove_prefix(take);
-    if (pending_.size() == kLineBytes) {
-      out += Base64Encode(pending_);
-      out += "\r\n";
-      pending_.clear();
-    }
-  }
-}
-
-void Base64Lines::Finish(std::string& out) {
-  if (pending_.empty()) return;
-  out += Base64Encode(pending_);
-  out += "\r\n";
-  pending_.clear();
-}
-
-std::uint64_t Base64Lines::EncodedSize(std::uint64_t size) {
-  const std::uint64_t full = size / kLineBytes, rest = size % kLineBytes;
-  return full * 78 + (rest ? (rest + 2) / 3 * 4 + 2 : 0);
-}
-
 Result<std::vector<std::string>> LayOutComposedMessage(ComposedMessage message) {
   // Each attachment gets a random marker for content; the serialised message is cut
   // where the markers' base64 lines are.
@@ -136,6 +107,53 @@ Result<std::vector<std::string>> LayOutComposedMessage(ComposedMessage message) 
   }
   pieces.push_back(whole->substr(from));
   return pieces;
+}
+
+namespace {
+
+class Composed final : public ByteSource {
+ public:
+  Composed(std::shared_ptr<const std::vector<std::string>> pieces, std::vector<OpenSource> attachments)
+      : pieces_(std::move(pieces)), attachments_(std::move(attachments)) {}
+  ~Composed() override { WipeMemory(raw_.data(), raw_.size()); }
+
+  Result<bool> Next(std::string& piece) override {
+    piece.clear();
+    if (current_) {
+      auto more = current_->Next(raw_);
+      if (!more.ok()) return std::move(more).error();
+      if (*more) {
+        lines_.Add(raw_, piece);
+        return true;
+      }
+      lines_.Finish(piece);
+      current_.reset();
+    }
+    if (next_ >= pieces_->size()) return !piece.empty();
+    piece += (*pieces_)[next_];
+    if (next_ < attachments_.size()) {
+      auto opened = attachments_[next_]();
+      if (!opened.ok()) return std::move(opened).error();
+      current_ = std::move(*opened);
+    }
+    ++next_;
+    return true;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> pieces_;
+  std::vector<OpenSource> attachments_;
+  std::unique_ptr<ByteSource> current_;
+  std::string raw_;
+  Base64Lines lines_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> ComposedSource(std::shared_ptr<const std::vector<std::string>> pieces,
+                                           std::vector<OpenSource> attachments) {
+  return std::make_unique<Composed>(std::move(pieces), std::move(attachments));
 }
 
 }  // namespace sealpost

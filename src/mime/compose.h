@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "base/byte_stream.h"
+#include "base/encoding.h"  // Base64Lines
 #include "base/result.h"
 
 namespace sealpost {
@@ -39,17 +42,11 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& message);
 // Base64Lines, pieces[1], … pieces[n] yields exactly what BuildComposedMessage would.
 Result<std::vector<std::string>> LayOutComposedMessage(ComposedMessage message);
 
-// Base64 in 76-character lines ending in CRLF, as MIME bodies carry it, fed in pieces
-// of any size: memory stays at one line whatever the total.
-class Base64Lines {
- public:
-  void Add(std::string_view bytes, std::string& out);
-  void Finish(std::string& out);
-  // What `size` bytes become.
-  static std::uint64_t EncodedSize(std::uint64_t size);
-
- private:
-  std::string pending_;  // fewer than 57 bytes: less than one line
-};
+// A laid-out message with its attachments streamed in, each as base64 lines: what
+// BuildComposedMessage would make, a piece at a time. `attachments[i]` opens
+// attachment i's content (one more piece than attachments, as LayOutComposedMessage
+// gives).
+std::unique_ptr<ByteSource> ComposedSource(std::shared_ptr<const std::vector<std::string>> pieces,
+                                           std::vector<OpenSource> attachments);
 
 }  // namespace sealpost

@@ -7,13 +7,15 @@
 //     by the organisation's key when one is given.
 //   S/MIME (RFC 8551): application/pkcs7-mime enveloped-data (or authEnveloped-data),
 //     around a multipart/signed entity when the organisation has a signing certificate.
-// Pure functions of their inputs (and randomness): no I/O.
+// Pure functions of their inputs (and randomness): no I/O of their own; the streamed
+// forms read and write only through the caller's sources and sinks.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "base/byte_stream.h"
 #include "base/result.h"
 #include "pki/openpgp.h"
 #include "base/secret.h"
@@ -38,5 +40,14 @@ Result<std::string> BuildPgpMimeMessage(std::string_view message, const std::str
 
 Result<std::string> BuildSmimeMessage(std::string_view message, const SmimeCertificate& recipient,
                                       const SmimeSigner* signer);
+
+// The same, streamed: the message read piece by piece and the encrypted mail written to
+// `out` as it is made, so neither is ever whole in memory. S/MIME opens `message`
+// twice when it signs (the signature is made before the entity is encrypted).
+Status WritePgpMimeMessage(ByteSource& message, const std::string& recipient_key,
+                           const SecretBytes* signer, std::int64_t now,
+                           const PgpEncryptor& encryptor, ByteSink& out);
+Status WriteSmimeMessage(const OpenSource& message, const SmimeCertificate& recipient,
+                         const SmimeSigner* signer, ByteSink& out);
 
 }  // namespace sealpost::pki

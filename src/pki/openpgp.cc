@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "base/byte_stream.h"
 #include "base/clock.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
@@ -357,17 +358,52 @@ Result<PgpSigningKey> ReadPgpSigningKey(std::string_view data, std::int64_t now)
 
 namespace {
 
+// RNP pulls the plaintext and pushes the armored message through these; the first
+// error of either side is kept, to be told instead of RNP's generic one.
+struct StreamEnds {
+  SourceReader in;
+  ByteSink& out;
+  std::optional<Error> error;
+};
+
+bool ReadPlaintext(void* app, void* buf, std::size_t len, std::size_t* read) {
+  auto* ends = static_cast<StreamEnds*>(app);
+  auto n = ends->in.Read(static_cast<char*>(buf), len);
+  if (!n.ok()) {
+    ends->error = std::move(n).error();
+    return false;
+  }
+  *read = *n;
+  return true;
+}
+
+bool WriteMessage(void* app, const void* buf, std::size_t len) {
+  auto* ends = static_cast<StreamEnds*>(app);
+  auto s = ends->out.Write(std::string_view(static_cast<const char*>(buf), len));
+  if (!s.ok()) {
+    ends->error = std::move(s).error();
+    return false;
+  }
+  return true;
+}
+
 // Encrypts in `ffi` to `recipient`, signed by `signer` when it is given: AES-256,
-// ASCII-armored.
-Result<std::string> EncryptIn(rnp_ffi_t ffi, std::string_view plaintext,
-                              rnp_key_handle_t recipient, rnp_key_handle_t signer) {
-  auto input = MemoryInput(plaintext);
-  if (!input.ok()) return std::move(input).error();
-  auto output = MemoryOutput();
-  if (!output.ok()) return std::move(output).error();
+// ASCII-armored, streamed from `plaintext` into `out`.
+Status EncryptIn(rnp_ffi_t ffi, ByteSource& plaintext, rnp_key_handle_t recipient,
+                 rnp_key_handle_t signer, ByteSink& out) {
+  StreamEnds ends{SourceReader(plaintext), out, std::nullopt};
+  rnp_input_t raw_in = nullptr;
+  if (auto rc = rnp_input_from_callback(&raw_in, ReadPlaintext, nullptr, &ends); rc != RNP_SUCCESS) {
+    return RnpError(rc, "cannot read input");
+  }
+  Input input(raw_in);
+  rnp_output_t raw_out = nullptr;
+  if (auto rc = rnp_output_to_callback(&raw_out, WriteMessage, nullptr, &ends); rc != RNP_SUCCESS) {
+    return RnpError(rc, "cannot make output");
+  }
+  Output output(raw_out);
   rnp_op_encrypt_t raw = nullptr;
-  if (auto rc = rnp_op_encrypt_create(&raw, ffi, input->get(), output->get());
-      rc != RNP_SUCCESS) {
+  if (auto rc = rnp_op_encrypt_create(&raw, ffi, input.get(), output.get()); rc != RNP_SUCCESS) {
     return RnpError(rc, "cannot start encryption");
   }
   std::unique_ptr<rnp_op_encrypt_st, EncryptFree> op(raw);
@@ -388,10 +424,13 @@ Result<std::string> EncryptIn(rnp_ffi_t ffi, std::string_view plaintext,
   // client reads. Uncompressed: the content is mostly compressed attachments anyway.
   (void)rnp_op_encrypt_set_aead(op.get(), "None");
   (void)rnp_op_encrypt_set_compression(op.get(), "Uncompressed", 0);
-  if (auto rc = rnp_op_encrypt_execute(op.get()); rc != RNP_SUCCESS) {
-    return RnpError(rc, "encryption failed");
-  }
-  return OutputBytes(output->get());
+  auto rc = rnp_op_encrypt_execute(op.get());
+  // The output flushes what it still holds when it goes.
+  op.reset();
+  output.reset();
+  if (ends.error) return std::move(*ends.error);
+  if (rc != RNP_SUCCESS) return RnpError(rc, "encryption failed");
+  return OkStatus();
 }
 
 // The key of `fingerprint` in `ffi`; with `secret`, only if its secret part is there.
@@ -409,8 +448,8 @@ Result<Key> Locate(rnp_ffi_t ffi, const std::string& fingerprint, bool secret) {
 
 }  // namespace
 
-Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& recipient_key,
-                               const SecretBytes* signer, std::int64_t now) {
+Status PgpEncrypt(ByteSource& plaintext, const std::string& recipient_key, const SecretBytes* signer,
+                  std::int64_t now, ByteSink& out) {
   auto ffi = NewFfi(now);
   if (!ffi.ok()) return std::move(ffi).error();
   auto recipient = LoadOneKey(ffi->get(), recipient_key, RNP_LOAD_SAVE_PUBLIC_KEYS);
@@ -430,7 +469,16 @@ Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& re
     }
     if (!signing) return RnpError(RNP_ERROR_NO_SUITABLE_KEY, "no secret signing key");
   }
-  return EncryptIn(ffi->get(), plaintext, recipient->get(), signing.get());
+  return EncryptIn(ffi->get(), plaintext, recipient->get(), signing.get(), out);
+}
+
+Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& recipient_key,
+                               const SecretBytes* signer, std::int64_t now) {
+  std::string armored;
+  StringSink out(armored);
+  auto in = ViewSource(plaintext);
+  if (auto s = PgpEncrypt(*in, recipient_key, signer, now, out); !s.ok()) return std::move(s).error();
+  return armored;
 }
 
 // A context kept for reuse, with the keys read into it so far: each key's bytes (by
@@ -495,11 +543,10 @@ static Result<std::string> KeyIn(PgpEncryptor::Context& c, std::string_view data
   return fresh[0];
 }
 
-Result<std::string> PgpEncryptor::Encrypt(std::string_view plaintext,
-                                          const std::string& recipient_key,
-                                          const SecretBytes* signer, std::int64_t now) const {
+Status PgpEncryptor::Encrypt(ByteSource& plaintext, const std::string& recipient_key,
+                             const SecretBytes* signer, std::int64_t now, ByteSink& out) const {
   std::unique_ptr<Context> c = Take(now);
-  if (!c) return PgpEncrypt(plaintext, recipient_key, signer, now);
+  if (!c) return PgpEncrypt(plaintext, recipient_key, signer, now, out);
   (void)rnp_set_timestamp(c->ffi.get(), static_cast<std::uint64_t>(now));
   auto recipient_fp = KeyIn(*c, recipient_key, RNP_LOAD_SAVE_PUBLIC_KEYS);
   Result<std::string> signer_fp = std::string();
@@ -507,8 +554,9 @@ Result<std::string> PgpEncryptor::Encrypt(std::string_view plaintext,
     signer_fp = KeyIn(*c, signer->view(), RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS);
   }
   if (!recipient_fp.ok() || !signer_fp.ok()) {
-    // A context that read something it could not place is not reused.
-    return PgpEncrypt(plaintext, recipient_key, signer, now);
+    // A context that read something it could not place is not reused. (Nothing was
+    // read from `plaintext` yet.)
+    return PgpEncrypt(plaintext, recipient_key, signer, now, out);
   }
   auto recipient = Locate(c->ffi.get(), *recipient_fp, false);
   if (!recipient.ok()) return std::move(recipient).error();
@@ -518,11 +566,21 @@ Result<std::string> PgpEncryptor::Encrypt(std::string_view plaintext,
     if (!k.ok()) return std::move(k).error();
     signing = std::move(*k);
   }
-  auto out = EncryptIn(c->ffi.get(), plaintext, recipient->get(), signing.get());
+  auto done = EncryptIn(c->ffi.get(), plaintext, recipient->get(), signing.get(), out);
   recipient->reset();
   signing.reset();
-  if (out.ok()) Give(std::move(c));
-  return out;
+  if (done.ok()) Give(std::move(c));
+  return done;
+}
+
+Result<std::string> PgpEncryptor::Encrypt(std::string_view plaintext,
+                                          const std::string& recipient_key,
+                                          const SecretBytes* signer, std::int64_t now) const {
+  std::string armored;
+  StringSink out(armored);
+  auto in = ViewSource(plaintext);
+  if (auto s = Encrypt(*in, recipient_key, signer, now, out); !s.ok()) return std::move(s).error();
+  return armored;
 }
 
 Result<std::string> ArmorPgpPublicKey(std::string_view binary) {

@@ -14,6 +14,11 @@
 #include "base/result.h"
 #include "base/secret.h"
 
+namespace sealpost {
+class ByteSink;
+class ByteSource;
+}  // namespace sealpost
+
 namespace sealpost::pki {
 
 // A recipient's public key, as accepted into an address book.
@@ -55,6 +60,10 @@ Result<PgpSigningKey> ReadPgpSigningKey(std::string_view data, std::int64_t now)
 // the ASCII-armored OpenPGP message.
 Result<std::string> PgpEncrypt(std::string_view plaintext, const std::string& recipient_key,
                                const SecretBytes* signer, std::int64_t now);
+// The same, streamed: `plaintext` read piece by piece, the armored message written to
+// `out` as it is made (never whole in memory).
+Status PgpEncrypt(ByteSource& plaintext, const std::string& recipient_key, const SecretBytes* signer,
+                  std::int64_t now, ByteSink& out);
 
 // PgpEncrypt for a server that encrypts all day: RNP contexts are kept, one per thread
 // encrypting at once, each with the keys it has read. Reading and checking a key, and
@@ -73,6 +82,8 @@ class PgpEncryptor {
 
   Result<std::string> Encrypt(std::string_view plaintext, const std::string& recipient_key,
                               const SecretBytes* signer, std::int64_t now) const;
+  Status Encrypt(ByteSource& plaintext, const std::string& recipient_key, const SecretBytes* signer,
+                 std::int64_t now, ByteSink& out) const;
 
   struct Context;
 

@@ -11,8 +11,11 @@
 #include <rnp/rnp.h>
 #include <rnp/rnp_err.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 
+#include "base/byte_stream.h"
 #include "base/encoding.h"
 #include "pki/encrypted_mail.h"
 #include "pki/openpgp.h"
@@ -312,6 +315,154 @@ TEST(Smime, EnvelopedSignedEntityOpensWithTheRecipientsKey) {
     std::string inner(data, static_cast<std::size_t>(len));
     EXPECT_EQ(inner.rfind("Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"", 0), 0u);
     EXPECT_NE(inner.find(std::string(kEntity) + "\r\n--"), std::string::npos);
+  }
+}
+
+// A message handed over in small pieces, failing with kIo after `fail_after` bytes
+// when that is set; counts how often it was opened.
+class Pieces final : public ByteSource {
+ public:
+  Pieces(std::string_view bytes, std::size_t piece, std::size_t fail_after)
+      : rest_(bytes), piece_(piece), fail_after_(fail_after) {}
+  Result<bool> Next(std::string& out) override {
+    if (given_ >= fail_after_) return MakeError(ErrorCode::kIo, "the disk went away");
+    if (rest_.empty()) return false;
+    out.assign(rest_.substr(0, piece_));
+    rest_.remove_prefix(out.size());
+    given_ += out.size();
+    return true;
+  }
+
+ private:
+  std::string_view rest_;
+  std::size_t piece_, fail_after_, given_ = 0;
+};
+
+// Remembers what was written, and the largest single write.
+class Recording final : public ByteSink {
+ public:
+  Status Write(std::string_view bytes) override {
+    all += bytes;
+    largest = std::max(largest, bytes.size());
+    return OkStatus();
+  }
+  std::string all;
+  std::size_t largest = 0;
+};
+
+// A 3 MiB body with every kind of line end, split at every position across pieces.
+std::string BigBody() {
+  std::string body;
+  const char* ends[] = {"\r\n", "\n", "\r"};
+  for (int i = 0; body.size() < 3 * 1024 * 1024; ++i) {
+    body += "line " + std::to_string(i) + " of the scan, in words and digits" + ends[i % 3];
+  }
+  return body;
+}
+
+std::string Canonical(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\r' || in[i] == '\n') {
+      out += "\r\n";
+      if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
+// Copies of a large message are made from a source read in small pieces and written as
+// they are made: what the recipient decrypts is the canonical entity, byte for byte,
+// and no single write holds more than a small part of it.
+TEST(StreamedCopies, ALargeMessageReadInPiecesDecryptsWhole) {
+  const std::string body = BigBody();
+  const std::string message = "From: dr@clinic.example\nSubject: Scan\nContent-Type: text/plain\n\n" + body;
+  const std::string entity = "Content-Type: text/plain\r\n\r\n" + Canonical(body);
+
+  auto pgp_recipient = GeneratePgpSigningKey("Patient <patient@example.org>", kNow);
+  ASSERT_TRUE(pgp_recipient.ok());
+  PgpEncryptor encryptor;
+  Pieces pieces(message, 1000, SIZE_MAX);
+  Recording pgp;
+  ASSERT_TRUE(WritePgpMimeMessage(pieces, PublicOf(*pgp_recipient, "patient@example.org"), nullptr,
+                                  kNow, encryptor, pgp).ok());
+  EXPECT_LT(pgp.largest, 256u * 1024);
+  const auto begin = pgp.all.find("-----BEGIN PGP MESSAGE-----");
+  const auto end = pgp.all.find("-----END PGP MESSAGE-----");
+  ASSERT_NE(end, std::string::npos);
+  bool signed_ok = true;
+  EXPECT_EQ(RnpDecrypt(pgp.all.substr(begin, end + 25 - begin), pgp_recipient->secret_key, &signed_ok),
+            entity);
+  EXPECT_EQ(pgp.all.compare(pgp.all.size() - 2, 2, "\r\n"), 0);
+
+  auto smime_recipient = GenerateSmimeSigner("patient@example.org", "Patient", 30, kNow);
+  auto org = GenerateSmimeSigner("secure@clinic.example", "Clinic", 30, kNow);
+  ASSERT_TRUE(smime_recipient.ok() && org.ok());
+  SmimeCertificate cert;
+  cert.der = smime_recipient->certificate_der;
+  cert.gcm = true;
+  int opens = 0;
+  OpenSource open = [&]() -> Result<std::unique_ptr<ByteSource>> {
+    ++opens;
+    return std::unique_ptr<ByteSource>(std::make_unique<Pieces>(message, 1000, SIZE_MAX));
+  };
+  Recording smime;
+  ASSERT_TRUE(WriteSmimeMessage(open, cert, &*org, smime).ok());
+  EXPECT_EQ(opens, 2);  // once through the signature, once through the encryption
+  EXPECT_LT(smime.largest, 256u * 1024);
+  std::string b64;
+  for (char c : smime.all.substr(smime.all.find("\r\n\r\n") + 4)) {
+    if (c != '\r' && c != '\n') b64 += c;
+  }
+  auto der = Base64Decode(b64);
+  ASSERT_TRUE(der);
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der->data());
+  std::unique_ptr<CMS_ContentInfo, CmsFree> cms(
+      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der->size())));
+  ASSERT_TRUE(cms);
+  const unsigned char* kp = smime_recipient->private_key.data();
+  std::unique_ptr<EVP_PKEY, CmsFree> key(
+      d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(smime_recipient->private_key.size())));
+  const unsigned char* cp = reinterpret_cast<const unsigned char*>(cert.der.data());
+  std::unique_ptr<X509, CmsFree> x(d2i_X509(nullptr, &cp, static_cast<long>(cert.der.size())));
+  std::unique_ptr<BIO, CmsFree> out(BIO_new(BIO_s_mem()));
+  ASSERT_EQ(CMS_decrypt(cms.get(), key.get(), x.get(), nullptr, out.get(), CMS_BINARY), 1);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(out.get(), &data);
+  const std::string inner(data, static_cast<std::size_t>(len));
+  EXPECT_NE(inner.find("\r\n\r\n--sealpost-"), std::string::npos);
+  EXPECT_NE(inner.find(entity + "\r\n--sealpost-"), std::string::npos);
+}
+
+// A source that fails part way (a blob that cannot be read) fails the copy with its own
+// error, not the library's.
+TEST(StreamedCopies, ASourceThatFailsIsTheErrorTold) {
+  const std::string message = "From: dr@clinic.example\r\nContent-Type: text/plain\r\n\r\n" + BigBody();
+  auto pgp_recipient = GeneratePgpSigningKey("Patient <patient@example.org>", kNow);
+  ASSERT_TRUE(pgp_recipient.ok());
+  PgpEncryptor encryptor;
+  Pieces pieces(message, 4096, 200 * 1024);
+  CountingSink sink;
+  auto pgp = WritePgpMimeMessage(pieces, PublicOf(*pgp_recipient, "patient@example.org"), nullptr,
+                                 kNow, encryptor, sink);
+  ASSERT_FALSE(pgp.ok());
+  EXPECT_EQ(pgp.error().code, ErrorCode::kIo);
+  EXPECT_EQ(pgp.error().message, "the disk went away");
+
+  auto smime_recipient = GenerateSmimeSigner("patient@example.org", "Patient", 30, kNow);
+  ASSERT_TRUE(smime_recipient.ok());
+  SmimeCertificate cert;
+  cert.der = smime_recipient->certificate_der;
+  for (bool sign : {false, true}) {
+    OpenSource open = [&]() -> Result<std::unique_ptr<ByteSource>> {
+      return std::unique_ptr<ByteSource>(std::make_unique<Pieces>(message, 4096, 200 * 1024));
+    };
+    auto smime = WriteSmimeMessage(open, cert, sign ? &*smime_recipient : nullptr, sink);
+    ASSERT_FALSE(smime.ok());
+    EXPECT_EQ(smime.error().code, ErrorCode::kIo);
+    EXPECT_EQ(smime.error().message, "the disk went away");
   }
 }
 

@@ -13,8 +13,10 @@
 #include <climits>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "base/byte_stream.h"
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/text.h"
@@ -345,42 +347,129 @@ Result<std::string> CmsDer(CMS_ContentInfo* cms) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-// OpenSSL's memory BIOs take an int length.
-Status CheckEntitySize(std::string_view entity) {
-  if (entity.size() > static_cast<std::size_t>(INT_MAX)) {
-    return MakeError(ErrorCode::kResourceExhausted, "S/MIME: the message is larger than 2 GiB");
+// A BIO over our streams: OpenSSL pulls the entity from a ByteSource and pushes what it
+// makes into a ByteSink, a piece at a time. The first error of either side is kept, to
+// be told instead of OpenSSL's generic one.
+struct StreamEnds {
+  SourceReader* in = nullptr;
+  ByteSink* out = nullptr;
+  std::optional<Error> error;
+};
+
+int StreamRead(BIO* bio, char* buf, int len) {
+  auto* ends = static_cast<StreamEnds*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (ends->in == nullptr || len <= 0) return 0;
+  auto n = ends->in->Read(buf, static_cast<std::size_t>(len));
+  if (!n.ok()) {
+    ends->error = std::move(n).error();
+    return -1;
   }
-  return OkStatus();
+  return static_cast<int>(*n);
+}
+
+int StreamWrite(BIO* bio, const char* buf, int len) {
+  auto* ends = static_cast<StreamEnds*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (ends->out == nullptr || len < 0) return -1;
+  auto s = ends->out->Write(std::string_view(buf, static_cast<std::size_t>(len)));
+  if (!s.ok()) {
+    ends->error = std::move(s).error();
+    return -1;
+  }
+  return len;
+}
+
+long StreamCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int StreamCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+// The method table is made once per process: OpenSSL hands out at most ~127 new BIO
+// type indexes in all, so one per call would run out. Immutable once made.
+const BIO_METHOD* StreamMethod() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sealpost stream");
+    if (m != nullptr) {
+      BIO_meth_set_read(m, StreamRead);
+      BIO_meth_set_write(m, StreamWrite);
+      BIO_meth_set_ctrl(m, StreamCtrl);
+      BIO_meth_set_create(m, StreamCreate);
+    }
+    return m;
+  }();
+  return method;
+}
+
+Owned<BIO> StreamBio(StreamEnds& ends) {
+  const BIO_METHOD* method = StreamMethod();
+  if (method == nullptr) return nullptr;
+  Owned<BIO> bio(BIO_new(method));
+  if (bio) BIO_set_data(bio.get(), &ends);
+  return bio;
 }
 
 }  // namespace
 
-Result<std::string> SmimeEnvelope(std::string_view entity, const SmimeCertificate& recipient) {
-  if (auto size = CheckEntitySize(entity); !size.ok()) return std::move(size).error();
+Status SmimeEnvelope(ByteSource& entity, const SmimeCertificate& recipient, ByteSink& der) {
   Owned<X509> cert = ParseCertificate(recipient.der);
   if (!cert) return MakeError(ErrorCode::kIntegrity, "stored certificate cannot be read");
   Owned<STACK_OF(X509)> certs(sk_X509_new_null());
   if (!certs || sk_X509_push(certs.get(), cert.get()) == 0) return OpenSslError("certificate list");
-  Owned<BIO> in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
   // AES-256-GCM makes AuthEnvelopedData (RFC 5083); CBC makes EnvelopedData. RSA
   // recipients get key transport, EC recipients ECDH key agreement.
   const EVP_CIPHER* cipher = recipient.gcm ? EVP_aes_256_gcm() : EVP_aes_256_cbc();
   // CMS_BINARY: the entity is already canonical (CRLF); nothing may be rewritten.
-  Owned<CMS_ContentInfo> cms(CMS_encrypt(certs.get(), in.get(), cipher, CMS_BINARY));
+  // CMS_STREAM: nothing is read yet; i2d_CMS_bio_stream encrypts as it reads (BER,
+  // indefinite lengths, as every S/MIME reader takes).
+  const int flags = CMS_BINARY | CMS_STREAM;
+  Owned<CMS_ContentInfo> cms(CMS_encrypt(certs.get(), nullptr, cipher, flags));
   if (!cms) return OpenSslError("encryption failed");
+  SourceReader reader(entity);
+  StreamEnds ends{&reader, &der, std::nullopt};
+  Owned<BIO> in = StreamBio(ends), out = StreamBio(ends);
+  if (!in || !out) return OpenSslError("stream");
+  const int done = i2d_CMS_bio_stream(out.get(), cms.get(), in.get(), flags);
+  if (ends.error) {
+    ERR_clear_error();
+    return std::move(*ends.error);
+  }
+  if (done != 1) return OpenSslError("encryption failed");
+  return OkStatus();
+}
+
+Result<std::string> SmimeEnvelope(std::string_view entity, const SmimeCertificate& recipient) {
+  std::string der;
+  StringSink out(der);
+  auto in = ViewSource(entity);
+  if (auto s = SmimeEnvelope(*in, recipient, out); !s.ok()) return std::move(s).error();
+  return der;
+}
+
+Result<std::string> SmimeSign(ByteSource& entity, const SmimeSigner& signer) {
+  Owned<X509> cert = ParseCertificate(signer.certificate_der);
+  Owned<EVP_PKEY> key = ParsePrivateKey(signer.private_key.view());
+  if (!cert || !key) return MakeError(ErrorCode::kIntegrity, "stored signing identity cannot be read");
+  SourceReader reader(entity);
+  StreamEnds ends{&reader, nullptr, std::nullopt};
+  Owned<BIO> in = StreamBio(ends);
+  if (!in) return OpenSslError("stream");
+  // Detached: the entity is read once, through the digest, and not kept.
+  Owned<CMS_ContentInfo> cms(
+      CMS_sign(cert.get(), key.get(), nullptr, in.get(), CMS_DETACHED | CMS_BINARY));
+  if (ends.error) {
+    ERR_clear_error();
+    return std::move(*ends.error);
+  }
+  if (!cms) return OpenSslError("signing failed");
   return CmsDer(cms.get());
 }
 
 Result<std::string> SmimeSign(std::string_view entity, const SmimeSigner& signer) {
-  if (auto size = CheckEntitySize(entity); !size.ok()) return std::move(size).error();
-  Owned<X509> cert = ParseCertificate(signer.certificate_der);
-  Owned<EVP_PKEY> key = ParsePrivateKey(signer.private_key.view());
-  if (!cert || !key) return MakeError(ErrorCode::kIntegrity, "stored signing identity cannot be read");
-  Owned<BIO> in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
-  Owned<CMS_ContentInfo> cms(
-      CMS_sign(cert.get(), key.get(), nullptr, in.get(), CMS_DETACHED | CMS_BINARY));
-  if (!cms) return OpenSslError("signing failed");
-  return CmsDer(cms.get());
+  auto in = ViewSource(entity);
+  return SmimeSign(*in, signer);
 }
 
 }  // namespace sealpost::pki

@@ -12,6 +12,11 @@
 #include "base/result.h"
 #include "base/secret.h"
 
+namespace sealpost {
+class ByteSink;
+class ByteSource;
+}  // namespace sealpost
+
 namespace sealpost::pki {
 
 struct SmimeCertificate {
@@ -60,8 +65,12 @@ std::string CertificatePem(std::string_view der);
 // AES-256-GCM when the certificate allows), DER. `entity` is the MIME entity to protect,
 // CRLF line ends.
 Result<std::string> SmimeEnvelope(std::string_view entity, const SmimeCertificate& recipient);
+// The same, streamed: the entity read piece by piece, the BER written to `der` as it is
+// made (never whole in memory).
+Status SmimeEnvelope(ByteSource& entity, const SmimeCertificate& recipient, ByteSink& der);
 
 // A detached signature (CMS SignedData, SHA-256) over `entity`, DER.
 Result<std::string> SmimeSign(std::string_view entity, const SmimeSigner& signer);
+Result<std::string> SmimeSign(ByteSource& entity, const SmimeSigner& signer);
 
 }  // namespace sealpost::pki

@@ -32,21 +32,59 @@ Result<QueueEntry> SealQueueEntry(const SecretBytes& queue_key, const std::strin
 
 Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const SecretBytes& queue_key,
                                          std::string_view mail) {
-  SpooledContent out;
-  out.blob_id = NewId();
-  SecretBytes data_key = RandomSecret(32);
-  auto writer = SealedBlobWriter::Create(blobs, out.blob_id, data_key, QueueBlobAad(out.blob_id),
+  QueueContentWriter writer(blobs, queue_key, 0);
+  if (auto s = writer.Write(mail); !s.ok()) return std::move(s).error();
+  auto written = writer.Finish();
+  if (!written.ok()) return std::move(written).error();
+  return std::move(*written->spooled);
+}
+
+QueueContentWriter::QueueContentWriter(BlobStore& blobs, const SecretBytes& queue_key,
+                                       std::size_t inline_limit)
+    : blobs_(blobs), queue_key_(queue_key), inline_limit_(inline_limit) {}
+
+QueueContentWriter::~QueueContentWriter() { WipeMemory(held_.data(), held_.size()); }
+
+Status QueueContentWriter::Spill() {
+  blob_id_ = NewId();
+  data_key_ = RandomSecret(32);
+  auto writer = SealedBlobWriter::Create(blobs_, blob_id_, data_key_, QueueBlobAad(blob_id_),
                                          /*digest=*/false);
   if (!writer.ok()) return std::move(writer).error();
-  auto status = writer->Append(mail);
-  if (status.ok()) status = writer->Finish();
-  if (!status.ok()) return std::move(status).error();
-  auto boxed = BoxSeal(queue_key, data_key.view(), QueueBlobAad(out.blob_id));
+  blob_ = std::make_unique<SealedBlobWriter>(std::move(*writer));
+  Status s = blob_->Append(held_);
+  WipeMemory(held_.data(), held_.size());
+  held_.clear();
+  return s;
+}
+
+Status QueueContentWriter::Write(std::string_view bytes) {
+  if (!blob_ && held_.size() + bytes.size() > inline_limit_) {
+    if (auto s = Spill(); !s.ok()) return s;
+  }
+  if (blob_) return blob_->Append(bytes);
+  held_.append(bytes);
+  return OkStatus();
+}
+
+Result<QueueContentWriter::Written> QueueContentWriter::Finish() {
+  Written out;
+  if (!blob_ && inline_limit_ == 0) {
+    if (auto s = Spill(); !s.ok()) return std::move(s).error();
+  }
+  if (!blob_) {
+    out.content = std::move(held_);
+    held_.clear();
+    return out;
+  }
+  if (auto s = blob_->Finish(); !s.ok()) return std::move(s).error();
+  blob_.reset();
+  auto boxed = BoxSeal(queue_key_, data_key_.view(), QueueBlobAad(blob_id_));
   if (!boxed.ok()) {
-    (void)blobs.Remove(out.blob_id);
+    (void)blobs_.Remove(blob_id_);
     return std::move(boxed).error();
   }
-  out.boxed_key = std::move(*boxed);
+  out.spooled = SpooledContent{blob_id_, std::move(*boxed)};
   return out;
 }
 

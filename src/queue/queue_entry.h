@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "base/byte_stream.h"
 #include "base/result.h"
 #include "base/secret.h"
 #include "store/records.h"
@@ -42,6 +44,39 @@ struct SpooledContent {
 Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const SecretBytes& queue_key,
                                          std::string_view mail);
 
+class SealedBlobWriter;
+
+// Content for entries to carry, written a piece at a time: held in memory while it
+// fits `inline_limit` bytes (0: never), past that written into a new sealed blob (what
+// was held first), synced by Finish. A writer that is not finished leaves no blob.
+class QueueContentWriter final : public ByteSink {
+ public:
+  QueueContentWriter(BlobStore& blobs, const SecretBytes& queue_key, std::size_t inline_limit);
+  ~QueueContentWriter() override;
+  QueueContentWriter(const QueueContentWriter&) = delete;
+  QueueContentWriter& operator=(const QueueContentWriter&) = delete;
+
+  Status Write(std::string_view bytes) override;
+
+  // Either the content itself (small), or the blob it was written to.
+  struct Written {
+    std::string content;
+    std::optional<SpooledContent> spooled;
+  };
+  Result<Written> Finish();
+
+ private:
+  Status Spill();
+
+  BlobStore& blobs_;
+  const SecretBytes& queue_key_;
+  const std::size_t inline_limit_;
+  std::string held_;
+  std::string blob_id_;
+  SecretBytes data_key_;
+  std::unique_ptr<SealedBlobWriter> blob_;
+};
+
 // A new queue entry, due at `now`, referring to spooled content.
 QueueEntry ReferenceQueueEntry(const SpooledContent& content, const std::string& mail_from,
                                const std::string& rcpt_to, std::int64_t now);
@@ -51,12 +86,7 @@ QueueEntry ReferenceQueueEntry(const SpooledContent& content, const std::string&
 // Thread-safety: Open may be called from any thread; each reader belongs to one.
 class QueueContent {
  public:
-  class Reader {
-   public:
-    virtual ~Reader() = default;
-    // The next piece into `piece` (replaced); false at the end.
-    virtual Result<bool> Next(std::string& piece) = 0;
-  };
+  using Reader = ByteSource;
   virtual ~QueueContent() = default;
   virtual std::uint64_t size() const = 0;
   virtual Result<std::unique_ptr<Reader>> Open() const = 0;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "base/byte_stream.h"
 #include "base/result.h"
 #include "base/secret.h"
 #include "crypto/stream.h"
@@ -46,14 +47,14 @@ class SealedBlobWriter {
   std::uint64_t size_ = 0;
 };
 
-class SealedBlobReader {
+class SealedBlobReader final : public ByteSource {
  public:
   static Result<SealedBlobReader> Open(BlobStore& store, const std::string& blob_id,
                                        const SecretBytes& data_key, const std::string& label);
 
   std::uint64_t plaintext_size() const { return size_; }
   // The next segment's plaintext into `out`; false when the stream has ended.
-  Result<bool> Next(std::string& out);
+  Result<bool> Next(std::string& out) override;
   // The whole plaintext; for small blobs (manifests), bounded by `max_size`.
   Result<std::string> ReadAll(std::uint64_t max_size);
 

@@ -81,25 +81,24 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   };
 
   // Content that `uses` entries carry: in each while that stays small, otherwise
-  // written once and referred to (queue/queue_entry.h). `uses` 0: a blob whatever its size.
+  // written once and referred to (queue/queue_entry.h). `uses` 0: a blob whatever its
+  // size. Streamed: a large message is never whole in memory.
   SpooledBlobs spooled{blobs_};
-  auto spool = [&](std::string_view content,
-                   std::size_t uses) -> Result<std::optional<SpooledContent>> {
-    if (uses > 0 && content.size() * uses <= kInlineQueueBytes) {
-      return std::optional<SpooledContent>();
-    }
-    auto written = SpoolQueueContent(blobs_, queue_key_, content);
-    if (!written.ok()) return std::move(written).error();
-    spooled.ids.push_back(written->blob_id);
-    return std::optional<SpooledContent>(std::move(*written));
+  using Written = QueueContentWriter::Written;
+  auto spool = [&](const std::function<Status(ByteSink&)>& write,
+                   std::size_t uses) -> Result<Written> {
+    QueueContentWriter writer(blobs_, queue_key_, uses == 0 ? 0 : kInlineQueueBytes / uses);
+    if (auto s = write(writer); !s.ok()) return std::move(s).error();
+    auto written = writer.Finish();
+    if (written.ok() && written->spooled) spooled.ids.push_back(written->spooled->blob_id);
+    return written;
   };
 
   // Everyone who gets mail other than an escrow notice is recorded with the message, with
-  // the queue entry of what reaches them: `content` itself, or `shared` when spooled.
+  // the queue entry of what reaches them: the content itself, or the blob it was spooled to.
   auto add = [&](const std::string& address, const std::string& kind, const std::string& method,
                  const std::string& trace, const std::string& mail_from,
-                 const std::string& rcpt_to, std::string_view content,
-                 const std::optional<SpooledContent>& shared,
+                 const std::string& rcpt_to, const Written& content,
                  bool standby) -> Result<QueueEntry*> {
     RecipientRecord record;
     record.id = NewId();
@@ -108,8 +107,9 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     record.method = method;
     record.status = standby ? RecipientStatus::kStandby : RecipientStatus::kQueued;
     record.trace = trace;
-    auto q = shared ? Result<QueueEntry>(ReferenceQueueEntry(*shared, mail_from, rcpt_to, now))
-                    : SealQueueEntry(queue_key_, mail_from, rcpt_to, content, now);
+    auto q = content.spooled
+                 ? Result<QueueEntry>(ReferenceQueueEntry(*content.spooled, mail_from, rcpt_to, now))
+                 : SealQueueEntry(queue_key_, mail_from, rcpt_to, content.content, now);
     if (!q.ok()) return std::move(q).error();
     q->recipient_id = record.id;
     // A notice about a failure goes to the sender: no delivery they asked to hear about.
@@ -125,42 +125,48 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     return &extras.queue.back();
   };
 
-  // The message itself, for those who get it themselves.
-  std::string mail;
-  Wipe wipe{mail};
-  if (!plan.direct.empty() || !plan.send_plain.empty() || !plan.encrypted.empty()) {
-    if (!d.render) return MakeError(ErrorCode::kInternal, "no content to send");
-    auto rendered = d.render();
-    if (!rendered.ok()) return std::move(rendered).error();
-    mail = std::move(*rendered);
+  // The message itself, for those who get it themselves: one copy shared by everyone who
+  // gets it as it is (none: no copy).
+  if ((!plan.direct.empty() || !plan.send_plain.empty() || !plan.encrypted.empty()) &&
+      !d.message) {
+    return MakeError(ErrorCode::kInternal, "no content to send");
   }
-  // Everyone who gets the message as it is shares one copy of it (none: no copy).
   const std::size_t plain_uses = plan.direct.size() + plan.send_plain.size();
-  auto shared = plain_uses == 0 ? Result<std::optional<SpooledContent>>(std::nullopt)
-                                : spool(mail, plain_uses);
-  if (!shared.ok()) return std::move(shared).error();
+  Written shared;
+  Wipe wipe{shared.content};
+  if (plain_uses > 0) {
+    auto written = spool(
+        [&](ByteSink& out) -> Status {
+          auto source = d.message();
+          if (!source.ok()) return std::move(source).error();
+          return Copy(**source, out);
+        },
+        plain_uses);
+    if (!written.ok()) return std::move(written).error();
+    shared = std::move(*written);
+  }
   // TLS-only copies first: their fallbacks, in standby, refer to them by queue id.
   for (const auto& r : plan.direct) {
-    auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, mail, *shared, false);
+    auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, shared, false);
     if (!q.ok()) return std::move(q).error();
     (*q)->tls_required = r.tls_required();
     if (r.tls_required()) extras.tls_only_ids[AsciiLower(r.address)] = (*q)->id;
   }
   for (const auto& r : plan.send_plain) {
-    auto q = add(r.address, r.kind, "send-plain", r.trace, m.from, r.address, mail, *shared,
-                 false);
+    auto q = add(r.address, r.kind, "send-plain", r.trace, m.from, r.address, shared, false);
     if (!q.ok()) return std::move(q).error();
   }
   if (!plan.encrypted.empty()) {
     auto signers = identities_.For(m.from);
     if (!signers.ok()) return std::move(signers).error();
     for (const auto& r : plan.encrypted) {
-      auto copy = EncryptedCopy(mail, r, *signers, now, *pgp_);
-      if (!copy.ok()) return std::move(copy).error();
-      // An encrypted copy is never kept in a database row, however small.
-      auto own = spool(*copy, 0);
+      // An encrypted copy is never kept in a database row, however small, and is
+      // written into its blob as it is made.
+      auto own = spool(
+          [&](ByteSink& out) { return WriteEncryptedCopy(d.message, r, *signers, now, *pgp_, out); },
+          0);
       if (!own.ok()) return std::move(own).error();
-      auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, *copy, *own, r.standby);
+      auto q = add(r.address, r.kind, r.method, r.trace, m.from, r.address, *own, r.standby);
       if (!q.ok()) return std::move(q).error();
     }
   }
@@ -186,7 +192,9 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     }
     auto text = notice_to_sender({&r});
     if (!text.ok()) return std::move(text).error();
-    auto q = add(r.address, r.kind, "bounce", r.trace, "", m.from, *text, std::nullopt, true);
+    Written notice;
+    notice.content = std::move(*text);
+    auto q = add(r.address, r.kind, "bounce", r.trace, "", m.from, notice, true);
     if (!q.ok()) return std::move(q).error();
   }
   if (!bounced_now.empty()) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_stream.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
@@ -50,11 +51,13 @@ struct Dispatch {
   // Holds the escrow copy's attachments (already streamed in, or added by the way in)
   // and names the message. Consumed.
   std::unique_ptr<Draft> draft;
-  // The message as it leaves for recipients who get it themselves (TLS-only, standard,
-  // sent plain, encrypted to their key): RFC 5322, no X-Sealpost-* field. Called once,
-  // only when the plan has such recipients, and before `draft` is sealed (it may read
-  // the draft's attachments back).
-  std::function<Result<std::string>()> render;
+  // Opens the message as it leaves for recipients who get it themselves (TLS-only,
+  // standard, sent plain, encrypted to their key): RFC 5322, no X-Sealpost-* field, the
+  // same bytes at every open. Opened only when the plan has such recipients — once for
+  // those who share it, once or twice per encrypted copy — and never after `draft` is
+  // sealed (it may read the draft's attachments back). Read a piece at a time: a large
+  // message is never whole in memory.
+  OpenSource message;
   // How notices to the sender name the message, e.g. "(queued as … on …)"; empty:
   // "(sent on <now>)".
   std::string reference;

@@ -44,9 +44,9 @@ class DispatcherTest : public ::testing::Test {
     d.account = "Springfield";
     d.client_address = "192.0.2.9";
     d.draft = escrow_->BeginDraft();
-    d.render = [this]() -> Result<std::string> {
+    d.message = [this]() -> Result<std::unique_ptr<ByteSource>> {
       ++renders_;
-      return rendered_;
+      return ViewSource(rendered_);
     };
     return d;
   }
@@ -188,7 +188,7 @@ TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
   EXPECT_EQ(message->recipients[0].method, "standard");
   EXPECT_EQ(BlobFiles(), 0u);  // the draft's attachment went with it
 
-  // With an escrow recipient the content is sealed, and rendering is not needed.
+  // With an escrow recipient the content is sealed, and the message is not opened.
   policy::RecipientPlan escrow_only;
   escrow_only.recipients.push_back(Escrow("fay@home.test", ""));
   renders_ = 0;

@@ -6,17 +6,19 @@
 
 namespace sealpost::submission {
 
-Result<std::string> EncryptedCopy(std::string_view message, const policy::EncryptedRecipient& recipient,
-                                  const policy::Signers& signers, std::int64_t now,
-                                  const pki::PgpEncryptor& pgp) {
+Status WriteEncryptedCopy(const OpenSource& message, const policy::EncryptedRecipient& recipient,
+                          const policy::Signers& signers, std::int64_t now,
+                          const pki::PgpEncryptor& pgp, ByteSink& out) {
   if (recipient.method == "pgp") {
-    return pki::BuildPgpMimeMessage(message, recipient.key,
-                                    signers.pgp ? &*signers.pgp : nullptr, now, pgp);
+    auto source = message();
+    if (!source.ok()) return std::move(source).error();
+    return pki::WritePgpMimeMessage(**source, recipient.key,
+                                    signers.pgp ? &*signers.pgp : nullptr, now, pgp, out);
   }
   pki::SmimeCertificate cert;
   cert.der = recipient.key;
   cert.gcm = recipient.gcm;
-  return pki::BuildSmimeMessage(message, cert, signers.smime ? &*signers.smime : nullptr);
+  return pki::WriteSmimeMessage(message, cert, signers.smime ? &*signers.smime : nullptr, out);
 }
 
 }  // namespace sealpost::submission

@@ -188,7 +188,7 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     }
   }
   // X-Sealpost-* fields may hold an answer: they never leave.
-  d.render = [&]() -> Result<std::string> { return StripSealpostHeaders(*content); };
+  d.message = OpenMadeOnce([&] { return StripSealpostHeaders(*content); });
   d.reference = "(queued as " + record.id + " on " + FormatHumanDate(record.received_at) + ")";
   d.consumed_inbound = record.id;
   for (const auto& rcpt : envelope->recipients) {
