@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "base/byte_stream.h"
 #include "base/client_key.h"
 #include "base/clock.h"
 #include "base/encoding.h"
@@ -80,6 +81,41 @@ TEST(Encoding, RejectsMalformed) {
   EXPECT_FALSE(Base64Decode("AAA\xbf").has_value());
   EXPECT_FALSE(Base64UrlDecodeSecret("AAAAAAAA\xbe\xbe\xbe\xb9").has_value());
   EXPECT_TRUE(Base64UrlDecodeSecret("AAA_").has_value());
+}
+
+// A reader hands out a source's pieces in whatever sizes its caller asks, and only
+// says 0 at the end; ReadAll refuses past its bound.
+TEST(ByteStream, ReaderCutsPiecesToTheCallersBuffer) {
+  std::string text(3 * kStreamPiece + 17, 'a');
+  for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>('a' + i % 26);
+  auto source = ViewSource(text);
+  SourceReader reader(*source);
+  std::string back;
+  char buf[1000];
+  for (;;) {
+    auto n = reader.Read(buf, sizeof buf);
+    ASSERT_TRUE(n.ok());
+    if (*n == 0) break;
+    back.append(buf, *n);
+  }
+  EXPECT_EQ(back, text);
+  auto again = OpenView(text)();
+  ASSERT_TRUE(again.ok());
+  auto whole = ReadAll(**again, text.size());
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(*whole, text);
+  auto over = OpenView(text)();
+  auto refused = ReadAll(**over, text.size() - 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
+  int made = 0;
+  OpenSource once = OpenMadeOnce([&]() -> Result<std::string> {
+    ++made;
+    return std::string("made");
+  });
+  EXPECT_EQ(*ReadAll(**once(), 10), "made");
+  EXPECT_EQ(*ReadAll(**once(), 10), "made");
+  EXPECT_EQ(made, 1);
 }
 
 TEST(Text, SanitizeForLogEscapesAndTruncates) {

@@ -229,5 +229,44 @@ TEST(ComposedMessage, LaidOutForStreamingReadsBackWhole) {
   EXPECT_EQ(parsed->text, "See attached.");
 }
 
+// ComposedSource streams the same laid-out message, each attachment opened when its
+// place comes, whatever size its pieces.
+TEST(ComposedSource, StreamsWhatTheLayOutAndBase64LinesMake) {
+  ComposedMessage m;
+  m.from = "dr@clinic.example";
+  m.to = {"pat@example.org"};
+  m.subject = "Scans";
+  m.text = "See attached.";
+  std::string big(100'000, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7919 % 251);
+  const std::vector<std::string> contents = {big, "", "tiny"};
+  m.attachments = {{"a.bin", "application/octet-stream", ""}, {"empty.txt", "text/plain", ""},
+                   {"t.txt", "text/plain", ""}};
+  auto pieces = LayOutComposedMessage(m);
+  ASSERT_TRUE(pieces.ok());
+  std::string expected = (*pieces)[0];
+  for (std::size_t i = 0; i < contents.size(); ++i) {
+    Base64Lines lines;
+    lines.Add(contents[i], expected);
+    lines.Finish(expected);
+    expected += (*pieces)[i + 1];
+  }
+  auto shared = std::make_shared<const std::vector<std::string>>(*pieces);
+  std::vector<OpenSource> opens;
+  for (const auto& c : contents) opens.push_back(OpenView(c));
+  auto source = ComposedSource(shared, opens);
+  auto streamed = ReadAll(*source, 1 << 20);
+  ASSERT_TRUE(streamed.ok());
+  EXPECT_EQ(*streamed, expected);
+  // An attachment that cannot be opened fails the read with its error.
+  opens[1] = []() -> Result<std::unique_ptr<ByteSource>> {
+    return MakeError(ErrorCode::kNotFound, "blob gone");
+  };
+  auto failing = ComposedSource(shared, opens);
+  auto refused = ReadAll(*failing, 1 << 20);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace sealpost
