@@ -5,6 +5,8 @@
 // Also the sign-in page of a namespace's portal (no message link needed).
 // Every page here is for the account of the session only: a message of another
 // address or namespace answers exactly as one that does not exist.
+#include "portal/center_pages.h"
+
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
@@ -16,7 +18,6 @@
 
 #include "base/text.h"
 #include "portal/common.h"
-#include "portal/portal.h"
 
 namespace sealpost::portal {
 using boost::asio::awaitable;
@@ -78,18 +79,40 @@ std::vector<std::string> PreviousSenders(const std::vector<CenterEntry>& entries
 
 }  // namespace
 
-awaitable<Response> Portal::SignInForm(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
+void CenterPages::Register(http::Router& router) {
+  constexpr std::size_t kFormLimit = 8 * 1024;
+  router.Add("GET", "/account/login", [this](http::Request& r) { return SignInForm(r); });
+  router.Add(
+      "POST", "/account/login", [this](http::Request& r) { return SubmitSignIn(r); },
+      http::BodyMode::kBuffered, kFormLimit);
+  router.Add(
+      "POST", "/account/login/code", [this](http::Request& r) { return SubmitSignInCode(r); },
+      http::BodyMode::kBuffered, kFormLimit);
+  router.Add("GET", "/inbox", [this](http::Request& r) { return Inbox(r); });
+  router.Add("GET", "/inbox/open/{rid}", [this](http::Request& r) { return OpenFromInbox(r); });
+  router.Add("POST", "/inbox/open/{rid}", [this](http::Request& r) { return OpenFromInbox(r); },
+             http::BodyMode::kBuffered, kFormLimit);
+  router.Add("GET", "/inbox/sent/{id}", [this](http::Request& r) { return SentMessage(r); });
+  router.Add("GET", "/inbox/sent/{id}/attachments/{n}",
+             [this](http::Request& r) { return SentAttachment(r); });
+  router.Add("GET", "/inbox/compose", [this](http::Request& r) { return ComposeForm(r); });
+  router.Add(
+      "POST", "/inbox/compose", [this](http::Request& r) { return SubmitCompose(r); },
+      http::BodyMode::kStreamed, ctx_.settings.max_reply_bytes + 1024 * 1024);
+}
+
+awaitable<Response> CenterPages::SignInForm(http::Request& req) {
+  Brand brand = co_await ctx_.HostBrand(req);
   co_return SignInPage(brand, req, "", "");
 }
 
-Response Portal::SignInPage(const Brand& brand, const http::Request& req,
+Response CenterPages::SignInPage(const Brand& brand, const http::Request& req,
                             const std::string& address, const std::string& error) const {
   // Bound to a random cookie of this browser, like the reset request form.
   auto [value, fresh] = FormBinding(req);
-  Response r = Page(brand, error.empty() ? 200 : 401, "sign_in.tpl", "Sign in",
+  Response r = ctx_.Page(brand, error.empty() ? 200 : 401, "sign_in.tpl", "Sign in",
                     [&](ctemplate::TemplateDictionary& d) {
-                      d.SetValue("CSRF", FormToken("sign-in", value));
+                      d.SetValue("CSRF", ctx_.FormToken("sign-in", value));
                       d.SetValue("ADDRESS", address);
                       if (!error.empty()) {
                         d.ShowSection("ERROR");
@@ -100,11 +123,11 @@ Response Portal::SignInPage(const Brand& brand, const http::Request& req,
   return r;
 }
 
-awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
+awaitable<Response> CenterPages::SubmitSignIn(http::Request& req) {
+  Brand brand = co_await ctx_.HostBrand(req);
   auto form = http::ParseForm(req.body);
   const std::string address = Field(form, "address");
-  if (!FormTokenValid(req, "sign-in", req.cookie(kFormCookie).value_or(""))) {
+  if (!ctx_.FormTokenValid(req, "sign-in", req.cookie(kFormCookie).value_or(""))) {
     co_return SignInPage(brand, req, address, "This form expired. Please try again.");
   }
   const std::string password = Field(form, "password");
@@ -113,36 +136,36 @@ awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
                          "Enter the email address your messages were sent to.");
   }
   std::int64_t wait = 0;
-  auto tries = co_await PassGuards(req.client_address, AccountKey(brand.name, address), &wait);
-  if (!tries) co_return TooManyTries(brand, wait);
+  auto tries = co_await ctx_.PassGuards(req.client_address, AccountKey(brand.name, address), &wait);
+  if (!tries) co_return ctx_.TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
   // This portal's pool only: the host decides which namespace's accounts sign in here.
-  if (auto busy = co_await OffLoop(brand, [&] {
-        attempt.emplace(accounts_.Login(brand.name, address, password));
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        attempt.emplace(ctx_.accounts.Login(brand.name, address, password));
       })) {
     co_return std::move(*busy);
   }
   if (!attempt->ok()) {
     spdlog::error("portal: sign-in failed: {}", attempt->error().ToString());
-    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+    co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   const auto& account = (*attempt)->account;
   switch ((*attempt)->outcome) {
     case LoginAttempt::Outcome::kSignedIn: {
-      std::string token = account_sessions_.Create(
+      std::string token = ctx_.account_sessions.Create(
           {account->id, account->namespace_name, account->address, false, "", {}});
       spdlog::info("portal: account {} signed in from {}", account->id, req.client_address);
       Response r = http::RedirectResponse("/inbox");
       r.headers.push_back(
-          {"Set-Cookie", CookieHeader(kAccountCookie, token, settings_.session_idle_seconds)});
+          {"Set-Cookie", CookieHeader(kAccountCookie, token, ctx_.settings.session_idle_seconds)});
       co_return r;
     }
     case LoginAttempt::Outcome::kNeedCode: {
-      std::string token = account_sessions_.Create(
+      std::string token = ctx_.account_sessions.Create(
           {account->id, account->namespace_name, account->address, true, "", {}});
-      Response r = CodePage(brand, "/account/login/code", FormToken("code", token), "");
+      Response r = account_pages_.CodePage(brand, "/account/login/code", ctx_.FormToken("code", token), "");
       r.headers.push_back(
-          {"Set-Cookie", CookieHeader(kAccountCookie, token, settings_.session_idle_seconds)});
+          {"Set-Cookie", CookieHeader(kAccountCookie, token, ctx_.settings.session_idle_seconds)});
       co_return r;
     }
     default:
@@ -155,41 +178,41 @@ awaitable<Response> Portal::SubmitSignIn(http::Request& req) {
                        "That email address and password do not match an account here.");
 }
 
-awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
-  Brand brand = co_await HostBrand(req);
+awaitable<Response> CenterPages::SubmitSignInCode(http::Request& req) {
+  Brand brand = co_await ctx_.HostBrand(req);
   const std::string token = req.cookie(kAccountCookie).value_or("");
-  auto pending = account_sessions_.Find(token);
+  auto pending = ctx_.account_sessions.Find(token);
   if (!pending || !pending->needs_code || !pending->next_recipient.empty()) {
-    co_return ErrorPage(brand, 403, "Please sign in again",
+    co_return ctx_.ErrorPage(brand, 403, "Please sign in again",
                         "Signing in took too long, or was not started here.");
   }
-  brand = co_await NamespaceBrand(pending->namespace_name);
-  if (!FormTokenValid(req, "code", token)) {
-    co_return ErrorPage(brand, 403, "Please try again",
+  brand = co_await ctx_.NamespaceBrand(pending->namespace_name);
+  if (!ctx_.FormTokenValid(req, "code", token)) {
+    co_return ctx_.ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.");
   }
   const std::string code = Field(http::ParseForm(req.body), "code");
   std::int64_t wait = 0;
-  auto tries = co_await PassGuards(req.client_address,
+  auto tries = co_await ctx_.PassGuards(req.client_address,
                                    AccountKey(pending->namespace_name, pending->address), &wait);
-  if (!tries) co_return TooManyTries(brand, wait);
+  if (!tries) co_return ctx_.TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
-  if (auto busy = co_await OffLoop(brand, [&] {
-        attempt.emplace(accounts_.SecondFactor(pending->account_id, code));
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        attempt.emplace(ctx_.accounts.SecondFactor(pending->account_id, code));
       })) {
     co_return std::move(*busy);
   }
   if (!attempt->ok()) {
     spdlog::error("portal: second step failed: {}", attempt->error().ToString());
-    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+    co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
-    account_sessions_.Remove(token);
-    std::string fresh = account_sessions_.Create(
+    ctx_.account_sessions.Remove(token);
+    std::string fresh = ctx_.account_sessions.Create(
         {pending->account_id, pending->namespace_name, pending->address, false, "", {}});
     Response r = http::RedirectResponse("/inbox");
     r.headers.push_back(
-        {"Set-Cookie", CookieHeader(kAccountCookie, fresh, settings_.session_idle_seconds)});
+        {"Set-Cookie", CookieHeader(kAccountCookie, fresh, ctx_.settings.session_idle_seconds)});
     co_return r;
   }
   tries->Failed();
@@ -198,7 +221,7 @@ awaitable<Response> Portal::SubmitSignInCode(http::Request& req) {
     spdlog::warn("portal: account {}: a used sign-in code was given again (replay refused)",
                  pending->account_id);
   }
-  co_return CodePage(brand, "/account/login/code", FormToken("code", token),
+  co_return account_pages_.CodePage(brand, "/account/login/code", ctx_.FormToken("code", token),
                      replay ? "That code was already used. Wait for the next one."
                             : "That code is not right. Enter the code your app shows now.");
 }
@@ -288,28 +311,28 @@ void FillInbox(ctemplate::TemplateDictionary& d, const InboxView& view,
 
 }  // namespace
 
-awaitable<Response> Portal::Inbox(http::Request& req) {
-  Brand brand = co_await AccountBrand(req);
-  auto signed_in = SignedIn(req);
+awaitable<Response> CenterPages::Inbox(http::Request& req) {
+  Brand brand = co_await ctx_.AccountBrand(req);
+  auto signed_in = ctx_.SignedIn(req);
   if (!signed_in) co_return http::RedirectResponse("/account/login");
   const AccountSession& account = signed_in->first;
   const InboxView view(req.query);
   std::optional<Result<std::vector<CenterEntry>>> entries;
-  if (auto busy = co_await OffLoop(brand, [&] {
-        entries.emplace(center_.Center(account.namespace_name, account.address, kMaxCenterItems));
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        entries.emplace(ctx_.center.Center(account.namespace_name, account.address, kMaxCenterItems));
       })) {
     co_return std::move(*busy);
   }
   if (!entries->ok()) {
     spdlog::error("portal: inbox of account {} not read: {}", account.account_id,
                   entries->error().ToString());
-    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+    co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   std::vector<const CenterEntry*> shown;
   for (const auto& e : **entries) {
     if (view.Matches(e)) shown.push_back(&e);
   }
-  Response r = Page(brand, view.error.empty() ? 200 : 400, "inbox.tpl", "Your secure messages",
+  Response r = ctx_.Page(brand, view.error.empty() ? 200 : 400, "inbox.tpl", "Your secure messages",
                     [&](ctemplate::TemplateDictionary& d) {
                       d.SetValue("ADDRESS", account.address);
                       if (brand.message_center) d.ShowSection("CAN_COMPOSE");
@@ -319,44 +342,44 @@ awaitable<Response> Portal::Inbox(http::Request& req) {
   co_return r;
 }
 
-awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
-  Brand brand = co_await AccountBrand(req);
-  auto signed_in = SignedIn(req);
+awaitable<Response> CenterPages::OpenFromInbox(http::Request& req) {
+  Brand brand = co_await ctx_.AccountBrand(req);
+  auto signed_in = ctx_.SignedIn(req);
   if (!signed_in) co_return http::RedirectResponse("/account/login");
   const AccountSession& account = signed_in->first;
   const std::string rid = req.params[0];
-  auto not_found = [&] { return ErrorPage(brand, 404, "Not found", "There is no such message."); };
+  auto not_found = [&] { return ctx_.ErrorPage(brand, 404, "Not found", "There is no such message."); };
   if (!IsHexId(rid)) co_return not_found();
   // A copy the sender protected with a question asks it here as on its link's page:
   // the form comes back with the answer (POST), bound to this account session.
   std::optional<std::string> answer;
-  std::optional<GuardTries> tries;
+  std::optional<PortalContext::GuardTries> tries;
   if (req.method == "POST") {
-    if (!FormTokenValid(req, "center-answer|" + rid, signed_in->second)) {
-      co_return ErrorPage(brand, 403, "Please try again",
+    if (!ctx_.FormTokenValid(req, "center-answer|" + rid, signed_in->second)) {
+      co_return ctx_.ErrorPage(brand, 403, "Please try again",
                           "This form expired or did not come from this site.");
     }
     auto form = http::ParseForm(req.body);
     answer = form.ok() ? http::FormValue(*form, "answer").value_or("") : "";
     std::int64_t wait = 0;
-    tries = co_await PassGuards(req.client_address, "", &wait);
+    tries = co_await ctx_.PassGuards(req.client_address, "", &wait);
     if (!tries) {
       spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
                    req.client_address);
-      co_return TooManyTries(brand, wait);
+      co_return ctx_.TooManyTries(brand, wait);
     }
   }
   std::optional<Result<LinkState>> link;
   std::optional<Result<SecretBytes>> key;
   std::optional<Result<std::string>> question;
-  if (auto busy = co_await OffLoop(brand, [&] {
-        link.emplace(escrow_.RecipientState(rid));
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        link.emplace(ctx_.escrow.RecipientState(rid));
         if (!link->ok()) return;
-        key.emplace(center_.OpenFromCenter(**link, account.namespace_name, account.address, answer,
+        key.emplace(ctx_.center.OpenFromCenter(**link, account.namespace_name, account.address, answer,
                                            req.client_address));
         const bool ask = !key->ok() && (key->error().code == ErrorCode::kUnauthenticated ||
                                         key->error().message == "question");
-        if (ask) question.emplace(escrow_.QuestionOf(**link));
+        if (ask) question.emplace(ctx_.escrow.QuestionOf(**link));
       })) {
     co_return std::move(*busy);
   }
@@ -378,28 +401,28 @@ awaitable<Response> Portal::OpenFromInbox(http::Request& req) {
         error = "That is not the right answer. You have " + e.message + " attempt" +
                 (e.message == "1" ? "" : "s") + " left before the message is locked.";
       }
-      Response r = QuestionPage(brand, asked, "/inbox/open/" + rid,
-                                FormToken("center-answer|" + rid, signed_in->second), error);
+      Response r = messages_.QuestionPage(brand, asked, "/inbox/open/" + rid,
+                                ctx_.FormToken("center-answer|" + rid, signed_in->second), error);
       r.Set("Cache-Control", "no-store");
       co_return r;
     }
-    co_return NotOpened(brand, **link, e);
+    co_return ctx_.NotOpened(brand, **link, e);
   }
-  co_return Opened(rid, std::move(**key), account.account_id);
+  co_return ctx_.Opened(rid, std::move(**key), account.account_id);
 }
 
-awaitable<Response> Portal::SentMessage(http::Request& req) {
-  Brand brand = co_await AccountBrand(req);
-  auto signed_in = SignedIn(req);
+awaitable<Response> CenterPages::SentMessage(http::Request& req) {
+  Brand brand = co_await ctx_.AccountBrand(req);
+  auto signed_in = ctx_.SignedIn(req);
   if (!signed_in) co_return http::RedirectResponse("/account/login");
   const AccountSession& account = signed_in->first;
   const std::string message_id = req.params[0];
   if (!IsHexId(message_id)) {
-    co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+    co_return ctx_.ErrorPage(brand, 404, "Not found", "There is no such message.");
   }
   std::optional<Result<OpenedManifest>> opened;
-  if (auto busy = co_await OffLoop(brand, [&] {
-        opened.emplace(center_.ReadSent(account.namespace_name, account.address, message_id));
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        opened.emplace(ctx_.center.ReadSent(account.namespace_name, account.address, message_id));
       })) {
     co_return std::move(*busy);
   }
@@ -407,10 +430,10 @@ awaitable<Response> Portal::SentMessage(http::Request& req) {
     if (opened->error().code != ErrorCode::kNotFound) {
       spdlog::error("portal: sent message {} not read: {}", message_id, opened->error().ToString());
     }
-    co_return ErrorPage(brand, 404, "Not found", "There is no such message.");
+    co_return ctx_.ErrorPage(brand, 404, "Not found", "There is no such message.");
   }
   const Manifest& m = (*opened)->manifest;
-  Response r = Page(brand, 200, "sent.tpl", m.subject.empty() ? "Sent message" : m.subject,
+  Response r = ctx_.Page(brand, 200, "sent.tpl", m.subject.empty() ? "Sent message" : m.subject,
                     [&](ctemplate::TemplateDictionary& d) {
                       d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
                       d.SetValue("TO", Join(m.to));
@@ -429,9 +452,9 @@ awaitable<Response> Portal::SentMessage(http::Request& req) {
   co_return r;
 }
 
-awaitable<Response> Portal::SentAttachment(http::Request& req) {
-  Brand brand = co_await AccountBrand(req);
-  auto signed_in = SignedIn(req);
+awaitable<Response> CenterPages::SentAttachment(http::Request& req) {
+  Brand brand = co_await ctx_.AccountBrand(req);
+  auto signed_in = ctx_.SignedIn(req);
   if (!signed_in) co_return http::RedirectResponse("/account/login");
   const AccountSession& account = signed_in->first;
   const std::string message_id = req.params[0];
@@ -439,12 +462,12 @@ awaitable<Response> Portal::SentAttachment(http::Request& req) {
   std::size_t index = 0;
   auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
   if (!IsHexId(message_id) || ec != std::errc() || ptr != n.data() + n.size()) {
-    co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
+    co_return ctx_.ErrorPage(brand, 404, "Not found", "There is no such attachment.");
   }
   std::optional<Result<std::pair<AttachmentInfo, SealedBlobReader>>> opened;
-  if (auto busy = co_await OffLoop(brand, [&] {
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
         opened.emplace(
-            center_.SentAttachment(account.namespace_name, account.address, message_id, index));
+            ctx_.center.SentAttachment(account.namespace_name, account.address, message_id, index));
       })) {
     co_return std::move(*busy);
   }
@@ -453,18 +476,18 @@ awaitable<Response> Portal::SentAttachment(http::Request& req) {
       spdlog::error("portal: attachment of sent message {} not read: {}", message_id,
                     opened->error().ToString());
     }
-    co_return ErrorPage(brand, 404, "Not found", "There is no such attachment.");
+    co_return ctx_.ErrorPage(brand, 404, "Not found", "There is no such attachment.");
   }
-  co_return AttachmentResponse((*opened)->first, std::move((*opened)->second));
+  co_return ctx_.AttachmentResponse((*opened)->first, std::move((*opened)->second));
 }
 
-Response Portal::ComposePage(const Brand& brand, const std::vector<std::string>& senders,
+Response CenterPages::ComposePage(const Brand& brand, const std::vector<std::string>& senders,
                              const std::string& session_token, const UploadForm& form,
                              const std::string& error) const {
-  return Page(brand, error.empty() ? 200 : 400, "compose.tpl", "Write a new secure message",
+  return ctx_.Page(brand, error.empty() ? 200 : 400, "compose.tpl", "Write a new secure message",
               [&](ctemplate::TemplateDictionary& d) {
-                d.SetValue("CSRF", FormToken("compose", session_token));
-                d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
+                d.SetValue("CSRF", ctx_.FormToken("compose", session_token));
+                d.SetValue("MAX", HumanSize(ctx_.settings.max_reply_bytes));
                 d.SetValue("SUBJECT", form.subject);
                 d.SetValue("TEXT", form.text);
                 for (const auto& s : senders) {
@@ -481,10 +504,10 @@ Response Portal::ComposePage(const Brand& brand, const std::vector<std::string>&
 
 // The account of the request, signed in, in a namespace with the Message Center on,
 // and the people it may write to; or the page that says why not.
-awaitable<Portal::Composer> Portal::StartCompose(http::Request& req) {
+awaitable<CenterPages::Composer> CenterPages::StartCompose(http::Request& req) {
   Composer c;
-  c.brand = co_await AccountBrand(req);
-  auto signed_in = SignedIn(req);
+  c.brand = co_await ctx_.AccountBrand(req);
+  auto signed_in = ctx_.SignedIn(req);
   if (!signed_in) {
     c.refused = http::RedirectResponse("/account/login");
     co_return c;
@@ -492,24 +515,24 @@ awaitable<Portal::Composer> Portal::StartCompose(http::Request& req) {
   c.account = signed_in->first;
   c.session_token = signed_in->second;
   if (!c.brand.message_center) {
-    c.refused = ErrorPage(c.brand, 403, "New messages cannot be written here",
+    c.refused = ctx_.ErrorPage(c.brand, 403, "New messages cannot be written here",
                           "This portal has no Message Center, so you can only reply to messages.");
     co_return c;
   }
   std::optional<Result<std::vector<CenterEntry>>> entries;
-  if (auto busy = co_await OffLoop(c.brand, [&] {
-        entries.emplace(center_.Center(c.account.namespace_name, c.account.address, kMaxCenterItems));
+  if (auto busy = co_await ctx_.OffLoop(c.brand, [&] {
+        entries.emplace(ctx_.center.Center(c.account.namespace_name, c.account.address, kMaxCenterItems));
       })) {
     c.refused = std::move(busy);
     co_return c;
   }
   if (!entries->ok()) {
-    c.refused = ErrorPage(c.brand, 500, "Something went wrong", "Please try again in a moment.");
+    c.refused = ctx_.ErrorPage(c.brand, 500, "Something went wrong", "Please try again in a moment.");
     co_return c;
   }
   c.senders = PreviousSenders(**entries);
   if (c.senders.empty()) {
-    c.refused = InfoPage(c.brand, "Nobody to write to yet",
+    c.refused = ctx_.InfoPage(c.brand, "Nobody to write to yet",
                          {"You can write to people who have sent you a secure message here. "
                           "Nobody has yet."},
                          "/inbox", "Back to your messages");
@@ -517,7 +540,7 @@ awaitable<Portal::Composer> Portal::StartCompose(http::Request& req) {
   co_return c;
 }
 
-awaitable<Response> Portal::ComposeForm(http::Request& req) {
+awaitable<Response> CenterPages::ComposeForm(http::Request& req) {
   Composer c = co_await StartCompose(req);
   if (c.refused) co_return std::move(*c.refused);
   UploadForm blank;
@@ -526,15 +549,15 @@ awaitable<Response> Portal::ComposeForm(http::Request& req) {
   co_return ComposePage(c.brand, c.senders, c.session_token, blank, "");
 }
 
-awaitable<Response> Portal::SubmitCompose(http::Request& req) {
+awaitable<Response> CenterPages::SubmitCompose(http::Request& req) {
   // Who is writing, and to whom they may, is settled before a byte of the upload is read.
   Composer c = co_await StartCompose(req);
   if (c.refused) co_return std::move(*c.refused);
-  Upload up = co_await ReadUpload(req);
+  Writing::Upload up = co_await writing_.ReadUpload(req);
   auto again = [&](const std::string& error) {
     return ComposePage(c.brand, c.senders, c.session_token, up.form, error);
   };
-  if (auto refused = UploadRefused(c.brand, up, again, "compose", c.session_token)) {
+  if (auto refused = writing_.UploadRefused(c.brand, up, again, "compose", c.session_token)) {
     co_return std::move(*refused);
   }
   const std::string subject(TrimWhitespace(up.form.subject));
@@ -543,9 +566,9 @@ awaitable<Response> Portal::SubmitCompose(http::Request& req) {
   }
   std::optional<Result<std::string>> sent;
   // Escrow checks the recipient again: only someone who wrote to this account here.
-  if (auto busy = co_await OffLoop(c.brand, [&] {
-        auto to = center_.ComposeTo(c.account.namespace_name, c.account.address, up.form.to, subject);
-        sent.emplace(to.ok() ? SendWritten(*to, up.form.text, std::move(up.draft), req.client_address)
+  if (auto busy = co_await ctx_.OffLoop(c.brand, [&] {
+        auto to = ctx_.center.ComposeTo(c.account.namespace_name, c.account.address, up.form.to, subject);
+        sent.emplace(to.ok() ? writing_.SendWritten(*to, up.form.text, std::move(up.draft), req.client_address)
                              : Result<std::string>(std::move(to).error()));
       })) {
     co_return std::move(*busy);
@@ -558,12 +581,12 @@ awaitable<Response> Portal::SubmitCompose(http::Request& req) {
     }
     spdlog::error("portal: message from account {} not sent: {}", c.account.account_id,
                   sent->error().ToString());
-    co_return ErrorPage(c.brand, 500, "Your message was not sent",
+    co_return ctx_.ErrorPage(c.brand, 500, "Your message was not sent",
                         "Something went wrong on our side.", "Please try again in a moment.");
   }
   spdlog::info("portal: account {} sent message {} from the Message Center", c.account.account_id,
                **sent);
-  co_return InfoPage(c.brand, "Your message was sent",
+  co_return ctx_.InfoPage(c.brand, "Your message was sent",
                      {"It is on its way to " + up.form.to + " as a secure message."}, "/inbox",
                      "Back to your messages");
 }

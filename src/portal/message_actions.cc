@@ -1,6 +1,8 @@
 // What a verified reader does with their copy: download the whole message as .eml
 // (attachments streamed in as base64, each checked against its signed digest, never
 // held whole), a print view, and deleting it (its key destroyed at once).
+#include "portal/message_pages.h"
+
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
@@ -9,7 +11,6 @@
 #include "mime/address.h"
 #include "mime/compose.h"
 #include "portal/common.h"
-#include "portal/portal.h"
 
 namespace sealpost::portal {
 using boost::asio::awaitable;
@@ -74,7 +75,7 @@ class EmlProducer {
 
 }  // namespace
 
-void Portal::FillMessageHeader(ctemplate::TemplateDictionary& d, const Manifest& m) {
+void MessagePages::FillMessageHeader(ctemplate::TemplateDictionary& d, const Manifest& m) {
   d.SetValue("SUBJECT", m.subject.empty() ? "(no subject)" : m.subject);
   d.SetValue("FROM", m.from);
   d.SetValue("TO", Join(m.to));
@@ -85,43 +86,43 @@ void Portal::FillMessageHeader(ctemplate::TemplateDictionary& d, const Manifest&
   d.SetValue("SENT", HumanTime(m.created_at));
 }
 
-awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool read_manifest) {
+awaitable<MessagePages::SessionCopy> MessagePages::OpenSessionCopy(http::Request& req, bool read_manifest) {
   SessionCopy copy;
-  copy.brand = co_await HostBrand(req);
+  copy.brand = co_await ctx_.HostBrand(req);
   Brand& brand = copy.brand;
   const std::string rid = req.params[0];
   std::optional<PortalSession> session;
   if (auto sid = req.cookie(kSessionCookie); sid && IsHexId(rid)) {
-    session = sessions_.Find(*sid, rid);
+    session = ctx_.sessions.Find(*sid, rid);
     copy.session_token = *sid;
   }
   if (!session) {
-    copy.refused = ErrorPage(brand, 403, "Open the link in your email",
+    copy.refused = ctx_.ErrorPage(brand, 403, "Open the link in your email",
                              "To see this page, open the message from the email about it first.");
     co_return copy;
   }
   copy.session = *session;
   std::optional<Result<LinkState>> link;
   std::optional<Result<OpenedManifest>> opened;
-  if (auto busy = co_await OffLoop(brand, [&] {
-        link.emplace(escrow_.RecipientState(rid));
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        link.emplace(ctx_.escrow.RecipientState(rid));
         if (!read_manifest || !link->ok() || (*link)->expired || (*link)->locked) return;
-        opened.emplace(escrow_.Manifest(**link, *session->data_key));
+        opened.emplace(ctx_.escrow.Manifest(**link, *session->data_key));
       })) {
     copy.refused = std::move(busy);
     co_return copy;
   }
-  if (link->ok()) brand = co_await NamespaceBrand((*link)->message.namespace_name);
+  if (link->ok()) brand = co_await ctx_.NamespaceBrand((*link)->message.namespace_name);
   if (!link->ok()) {
-    copy.refused = ErrorPage(brand, 404, "Not found", "There is no such message.");
+    copy.refused = ctx_.ErrorPage(brand, 404, "Not found", "There is no such message.");
   } else if ((*link)->expired) {
-    copy.refused = GonePage(brand, **link);
+    copy.refused = ctx_.GonePage(brand, **link);
   } else if ((*link)->locked) {
-    copy.refused = ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
+    copy.refused = ctx_.ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
   } else if (read_manifest && !opened->ok()) {
     spdlog::error("portal: message {} could not be opened for a verified recipient: {}",
                   (*link)->message.id, opened->error().ToString());
-    copy.refused = ErrorPage(brand, 500, "This message cannot be shown",
+    copy.refused = ctx_.ErrorPage(brand, 500, "This message cannot be shown",
                              "Its signature or encryption did not check out, so it is not shown.",
                              "Please tell the sender.");
   } else {
@@ -131,7 +132,7 @@ awaitable<Portal::SessionCopy> Portal::OpenSessionCopy(http::Request& req, bool 
   co_return copy;
 }
 
-awaitable<Response> Portal::DownloadMessage(http::Request& req) {
+awaitable<Response> MessagePages::DownloadMessage(http::Request& req) {
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
   const Brand& brand = copy.brand;
@@ -151,18 +152,18 @@ awaitable<Response> Portal::DownloadMessage(http::Request& req) {
   if (!pieces.ok()) {
     spdlog::error("portal: .eml of message {} not laid out: {}", copy.link.message.id,
                   pieces.error().ToString());
-    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+    co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   std::uint64_t length = 0;
   for (const auto& p : *pieces) length += p.size();
   for (const auto& a : m.attachments) length += Base64Lines::EncodedSize(a.size);
-  if (auto busy = co_await OffLoop(brand, [&] {
-        escrow_.RecordMessageDownload(copy.link, req.client_address);
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        ctx_.escrow.RecordMessageDownload(copy.link, req.client_address);
       })) {
     co_return std::move(*busy);
   }
 
-  auto producer = std::make_shared<EmlProducer>(escrow_, copy.link, copy.session.data_key,
+  auto producer = std::make_shared<EmlProducer>(ctx_.escrow, copy.link, copy.session.data_key,
                                                 m.attachments, std::move(*pieces), req.client_address);
   Response r;
   r.status = 200;
@@ -175,12 +176,12 @@ awaitable<Response> Portal::DownloadMessage(http::Request& req) {
   co_return r;
 }
 
-awaitable<Response> Portal::PrintView(http::Request& req) {
+awaitable<Response> MessagePages::PrintView(http::Request& req) {
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
   const Brand& brand = copy.brand;
   const Manifest& m = copy.manifest;
-  co_return Page(brand, 200, "print.tpl", m.subject.empty() ? "Secure message" : m.subject,
+  co_return ctx_.Page(brand, 200, "print.tpl", m.subject.empty() ? "Secure message" : m.subject,
                  [&](ctemplate::TemplateDictionary& d) {
                    d.SetValue("RID", copy.link.recipient.id);
                    FillMessageHeader(d, m);
@@ -201,40 +202,40 @@ awaitable<Response> Portal::PrintView(http::Request& req) {
                  });
 }
 
-awaitable<Response> Portal::ConfirmDelete(http::Request& req) {
+awaitable<Response> MessagePages::ConfirmDelete(http::Request& req) {
   SessionCopy copy = co_await OpenSessionCopy(req, true);
   if (copy.refused) co_return std::move(*copy.refused);
   const Brand& brand = copy.brand;
-  co_return Page(
+  co_return ctx_.Page(
       brand, 200, "delete.tpl", "Delete this message?", [&](ctemplate::TemplateDictionary& d) {
         d.SetValue("RID", copy.link.recipient.id);
         d.SetValue("SUBJECT",
                    copy.manifest.subject.empty() ? "(no subject)" : copy.manifest.subject);
-        d.SetValue("CSRF", FormToken("delete", copy.session_token));
+        d.SetValue("CSRF", ctx_.FormToken("delete", copy.session_token));
       });
 }
 
-awaitable<Response> Portal::DeleteCopy(http::Request& req) {
+awaitable<Response> MessagePages::DeleteCopy(http::Request& req) {
   SessionCopy copy = co_await OpenSessionCopy(req, false);
   if (copy.refused) co_return std::move(*copy.refused);
   const Brand& brand = copy.brand;
-  if (!FormTokenValid(req, "delete", copy.session_token)) {
-    co_return ErrorPage(brand, 403, "Please try again",
+  if (!ctx_.FormTokenValid(req, "delete", copy.session_token)) {
+    co_return ctx_.ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.");
   }
   std::optional<Status> deleted;
-  if (auto busy = co_await OffLoop(brand, [&] {
-        deleted.emplace(escrow_.DeleteCopy(copy.link, req.client_address));
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        deleted.emplace(ctx_.escrow.DeleteCopy(copy.link, req.client_address));
       })) {
     co_return std::move(*busy);
   }
   if (!deleted->ok()) {
     spdlog::error("portal: copy {} not deleted: {}", copy.link.recipient.id, deleted->error().ToString());
-    co_return ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
+    co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   // The key in this session goes too.
-  sessions_.Remove(copy.session_token);
-  Response r = InfoPage(brand, "Your copy was deleted",
+  ctx_.sessions.Remove(copy.session_token);
+  Response r = ctx_.InfoPage(brand, "Your copy was deleted",
                         {"Nobody can open it again with its link. The sender was not sent a copy "
                          "of anything, but can see that you deleted it."});
   r.headers.push_back({"Set-Cookie", CookieHeader(kSessionCookie, "", 0)});

@@ -1,7 +1,8 @@
-// Replies from the portal: a form (text and files, no script needed) whose upload is
-// parsed as it streams in — files go straight into an escrow draft's encrypted
-// attachments, so a 100 MB reply is never held in memory — and then sent to the
-// message's sender as a secure message of its own (EscrowService::Reply).
+// A message written in the portal (a reply, or a new one from the Message Center): the
+// upload parsed as it streams in — files go straight into an escrow draft's encrypted
+// attachments, so a 100 MB upload is never held in memory — and sent by the one road.
+#include "portal/writing.h"
+
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
@@ -10,7 +11,6 @@
 #include "http/multipart.h"
 #include "portal/common.h"
 #include "policy/recipient_planner.h"
-#include "portal/portal.h"
 #include "submission/dispatcher.h"
 
 namespace sealpost::portal {
@@ -98,31 +98,7 @@ class ReplySink final : public http::MultipartSink {
 
 }  // namespace
 
-Response Portal::ReplyPage(const Brand& brand, const SessionCopy& copy,
-                           const std::string& error) const {
-  return Page(brand, error.empty() ? 200 : 400, "reply.tpl", "Reply",
-              [&](ctemplate::TemplateDictionary& d) {
-                d.SetValue("RID", copy.link.recipient.id);
-                d.SetValue("SENDER", copy.link.message.sender);
-                const std::string& subject = copy.manifest.subject;
-                d.SetValue("SUBJECT", subject.rfind("Re: ", 0) == 0 ? subject : "Re: " + subject);
-                d.SetValue("CSRF", FormToken("reply", copy.session_token));
-                d.SetValue("MAX", HumanSize(settings_.max_reply_bytes));
-                if (!error.empty()) {
-                  d.ShowSection("ERROR");
-                  d.SetValue("ERROR_TEXT", error);
-                }
-              });
-}
-
-awaitable<Response> Portal::ReplyForm(http::Request& req) {
-  SessionCopy copy = co_await OpenSessionCopy(req, true);
-  if (copy.refused) co_return std::move(*copy.refused);
-  const Brand& brand = copy.brand;
-  co_return ReplyPage(brand, copy, "");
-}
-
-awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
+awaitable<Writing::Upload> Writing::ReadUpload(http::Request& req) {
   Upload up;
   auto media = http::ParseMediaType(req.header("content-type"));
   auto boundary = media && media->type == "multipart/form-data" ? media->param("boundary")
@@ -132,8 +108,8 @@ awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
     co_return up;
   }
   // Destroyed unsent, a draft removes every blob it wrote: a refused upload leaves nothing.
-  up.draft = escrow_.BeginDraft();
-  ReplySink sink(*up.draft, settings_.max_reply_bytes);
+  up.draft = ctx_.escrow.BeginDraft();
+  ReplySink sink(*up.draft, ctx_.settings.max_reply_bytes);
   http::MultipartParser parser(*boundary, sink);
   std::string chunk(kReadChunk, '\0');
   for (;;) {
@@ -145,7 +121,7 @@ awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
     // Encrypting and writing (a blob's fsync when an attachment ends) happen on the
     // worker pool: a slow disk must not stall every other connection.
     const std::size_t got = *n;
-    Status ran = co_await offloader_.RunOffLoop(
+    Status ran = co_await ctx_.offloader.RunOffLoop(
         [&] {
           up.status = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
         },
@@ -157,13 +133,13 @@ awaitable<Portal::Upload> Portal::ReadUpload(http::Request& req) {
   co_return up;
 }
 
-std::optional<Response> Portal::UploadRefused(
+std::optional<Response> Writing::UploadRefused(
     const Brand& brand, const Upload& up, const std::function<Response(const std::string&)>& again,
     std::string_view purpose, const std::string& binding) const {
   if (!up.status.ok()) {
     const Error& e = up.status.error();
     if (e.code == ErrorCode::kResourceExhausted) {
-      Response r = again("Your files are larger than " + HumanSize(settings_.max_reply_bytes) +
+      Response r = again("Your files are larger than " + HumanSize(ctx_.settings.max_reply_bytes) +
                          " in all. Send fewer or smaller files.");
       r.status = 413;
       // The rest of the upload is not read: the connection must not be reused.
@@ -172,16 +148,16 @@ std::optional<Response> Portal::UploadRefused(
     }
     if (e.code == ErrorCode::kInvalidArgument) return again(e.message);
     if (e.code == ErrorCode::kUnavailable) {
-      Response r = Busy(brand);
+      Response r = ctx_.Busy(brand);
       r.Set("Connection", "close");  // the rest of the upload was not read
       return r;
     }
     spdlog::warn("portal: {} upload not received: {}", purpose, e.ToString());
     return again("The message did not arrive whole. Please send it again.");
   }
-  if (!ConstantTimeEqual(up.form.csrf, FormToken(purpose, binding))) {
+  if (!ConstantTimeEqual(up.form.csrf, ctx_.FormToken(purpose, binding))) {
     spdlog::warn("portal: {} form refused: bad CSRF token", purpose);
-    return ErrorPage(brand, 403, "Please try again",
+    return ctx_.ErrorPage(brand, 403, "Please try again",
                      "This form expired or did not come from this site.");
   }
   if (TrimWhitespace(up.form.text).empty() && up.draft->attachment_bytes() == 0) {
@@ -190,7 +166,7 @@ std::optional<Response> Portal::UploadRefused(
   return std::nullopt;
 }
 
-Result<std::string> Portal::SendWritten(const PortalMessage& message, const std::string& text,
+Result<std::string> Writing::SendWritten(const PortalMessage& message, const std::string& text,
                                         std::unique_ptr<Draft> draft,
                                         const std::string& client_address) {
   submission::Submission written;
@@ -201,47 +177,19 @@ Result<std::string> Portal::SendWritten(const PortalMessage& message, const std:
   const bool reply = !message.reply_to_message.empty();
   submission::Dispatch d;
   d.submission = &written;
-  d.plan = planner_.PlanFromPortal(message.to, message.namespace_name, reply);
+  d.plan = ctx_.planner.PlanFromPortal(message.to, message.namespace_name, reply);
   d.account = message.account;
   d.client_address = client_address;
   d.sent_from_portal = true;
   if (reply) {
     // The copy it answers records "replied" in the same transaction.
     d.events.push_back({0, message.reply_to_message, message.reply_to_recipient, "replied",
-                        clock_.NowUnix(), client_address, "reply " + draft->message_id()});
+                        ctx_.clock.NowUnix(), client_address, "reply " + draft->message_id()});
   }
   d.draft = std::move(draft);
-  auto sent = dispatcher_.Send(std::move(d));
+  auto sent = ctx_.dispatcher.Send(std::move(d));
   if (!sent.ok()) return std::move(sent).error();
   return sent->message_id;
-}
-
-awaitable<Response> Portal::SubmitReply(http::Request& req) {
-  // Who is replying is settled before a byte of the upload is read.
-  SessionCopy copy = co_await OpenSessionCopy(req, true);
-  if (copy.refused) co_return std::move(*copy.refused);
-  const Brand& brand = copy.brand;
-  Upload up = co_await ReadUpload(req);
-  auto again = [&](const std::string& error) { return ReplyPage(brand, copy, error); };
-  if (auto refused = UploadRefused(brand, up, again, "reply", copy.session_token)) {
-    co_return std::move(*refused);
-  }
-  std::optional<Result<std::string>> sent;
-  if (auto busy = co_await OffLoop(brand, [&] {
-        sent.emplace(SendWritten(escrow_.ReplyTo(copy.link, copy.manifest.subject), up.form.text,
-                                 std::move(up.draft), req.client_address));
-      })) {
-    co_return std::move(*busy);
-  }
-  if (!sent->ok()) {
-    spdlog::error("portal: reply for {} not sent: {}", copy.link.recipient.id, sent->error().ToString());
-    co_return ErrorPage(brand, 500, "Your reply was not sent", "Something went wrong on our side.",
-                        "Please try again in a moment.");
-  }
-  spdlog::info("portal: recipient {} replied: message {}", copy.link.recipient.id, **sent);
-  co_return InfoPage(brand, "Your reply was sent",
-                     {"It is on its way to " + copy.link.message.sender + " as a secure message."},
-                     "/r/" + copy.link.recipient.id, "Back to the message");
 }
 
 }  // namespace sealpost::portal
