@@ -129,8 +129,17 @@ std::int64_t QueueRunner::Backoff(int attempts) const {
   return std::min(delay, settings_.max_retry_seconds);
 }
 
-void QueueRunner::RemoveSpentContent(std::int64_t now) {
+void QueueRunner::RemoveSpentContent(std::int64_t now, bool synced) {
   last_sweep_ = now;
+  // Results are recorded without a sync of their own (Database::Commit::kRecoverable):
+  // a blob goes only once the ends that spent it are on disk, or a power failure could
+  // bring back an entry whose content is gone.
+  if (!synced) {
+    if (auto scrubbed = queue_.ScrubDeleted(); !scrubbed.ok()) {
+      spdlog::warn("queue: spent content left for later: {}", scrubbed.error().ToString());
+      return;
+    }
+  }
   for (;;) {
     auto spent = queue_.SpentContent(100);
     if (!spent.ok()) {
@@ -157,7 +166,7 @@ int QueueRunner::RunOnce() {
   const std::int64_t now = clock_.NowUnix();
   Record(now);
   // Content whose entries ended some other way (retracted, deleted by an administrator).
-  if (now - last_sweep_ >= kSweepSeconds) RemoveSpentContent(now);
+  if (now - last_sweep_ >= kSweepSeconds) RemoveSpentContent(now, /*synced=*/false);
   int room = settings_.max_in_flight - static_cast<int>(in_flight_.size());
   if (room <= 0) return 0;
   auto due = queue_.Claim(now, room, now + settings_.lease_seconds);
@@ -358,11 +367,13 @@ void QueueRunner::Record(std::int64_t now) {
   const bool ended = std::any_of(updates.begin(), updates.end(), [](const QueueUpdate& u) {
     return u.state != QueueState::kDeferred;
   });
+  // The checkpoint also puts these results (and the dispatches before them) on disk.
   if (ended) {
     if (auto scrubbed = queue_.ScrubDeleted(); !scrubbed.ok()) {
       spdlog::warn("queue: deleted content not scrubbed yet: {}", scrubbed.error().ToString());
+    } else if (blob_may_be_spent) {
+      RemoveSpentContent(now, /*synced=*/true);
     }
-    if (blob_may_be_spent) RemoveSpentContent(now);
   }
 }
 

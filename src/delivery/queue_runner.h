@@ -73,8 +73,9 @@ class QueueRunner {
   };
 
   void Record(std::int64_t now);
-  // Removes content blobs no entry needs any more.
-  void RemoveSpentContent(std::int64_t now);
+  // Removes content blobs no entry needs any more; `synced`: the store was just
+  // checkpointed (else it is, first).
+  void RemoveSpentContent(std::int64_t now, bool synced);
   static constexpr std::int64_t kSweepSeconds = 60;
   std::int64_t Backoff(int attempts) const;
 

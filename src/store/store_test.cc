@@ -396,6 +396,44 @@ namespace {
 // Statements are kept by their SQL and reused: each use starts unbound and from the
 // first row, a statement in use is never handed out twice, and a reader that stops
 // early holds no snapshot that would keep the log from being checkpointed.
+// A recoverable commit runs without a sync of its own (synchronous=NORMAL); the next
+// durable one is FULL again, so it syncs the log — and with it what came before.
+TEST(Commits, ADurableCommitAfterARecoverableOneIsSyncedAgain) {
+  TempDir dir;
+  auto db = std::move(*Database::Open(dir.path() + "/db"));
+  auto synchronous = [&](Connection& c) {
+    Statement s(c, "PRAGMA synchronous");
+    EXPECT_TRUE(*s.Step());
+    return s.Int(0);  // 1: NORMAL, 2: FULL
+  };
+  std::int64_t during = 0;
+  ASSERT_TRUE(db->Transaction([&](Connection& c) -> Status {
+                  during = synchronous(c);
+                  return OkStatus();
+                }).ok());
+  EXPECT_EQ(during, 2);
+  ASSERT_TRUE(db->Transaction([&](Connection& c) -> Status {
+                  during = synchronous(c);
+                  return Statement(c, "INSERT INTO spent_content (blob_id) VALUES ('b1')").Run();
+                }, Database::Commit::kRecoverable).ok());
+  EXPECT_EQ(during, 1);
+  ASSERT_TRUE(db->Transaction([&](Connection& c) -> Status {
+                  during = synchronous(c);
+                  return OkStatus();
+                }).ok());
+  EXPECT_EQ(during, 2);
+  // What the recoverable commit wrote is there for every later reader.
+  auto again = std::move(*Database::Open(dir.path() + "/db"));
+  std::int64_t rows = 0;
+  ASSERT_TRUE(again->Read([&](Connection& c) -> Status {
+                     Statement s(c, "SELECT count(*) FROM spent_content");
+                     EXPECT_TRUE(*s.Step());
+                     rows = s.Int(0);
+                     return OkStatus();
+                   }).ok());
+  EXPECT_EQ(rows, 1);
+}
+
 TEST(KeptStatements, EachUseStartsAfreshAndNestedUsesAreIndependent) {
   TempDir dir;
   auto db = std::move(*Database::Open(dir.path() + "/db"));

@@ -162,8 +162,16 @@ Status Database::Exec(const char* sql) {
   return OkStatus();
 }
 
-Status Database::Transaction(const std::function<Status(Connection&)>& body) {
+Status Database::Transaction(const std::function<Status(Connection&)>& body, Commit commit) {
   std::lock_guard lock(mu_);
+  // Set outside the transaction (SQLite ignores it inside), and only when it changes.
+  if (commit != synchronous_) {
+    auto set = Statement(*connection_, commit == Commit::kDurable ? "PRAGMA synchronous=FULL"
+                                                                  : "PRAGMA synchronous=NORMAL")
+                   .Run();
+    if (!set.ok()) return set;
+    synchronous_ = commit;
+  }
   // BEGIN and COMMIT too are kept statements: they run once per transaction.
   auto status = Statement(*connection_, "BEGIN IMMEDIATE").Run();
   if (!status.ok()) return status;

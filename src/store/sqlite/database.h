@@ -84,8 +84,22 @@ class Database {
   static Result<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();
 
+  // How a commit reaches the disk.
+  enum class Commit {
+    // On disk when Transaction returns (synchronous=FULL): what is acknowledged — a
+    // 250, a 202, an administrator's change, a sender's control.
+    kDurable,
+    // Written to the log, synced by the next durable commit or checkpoint (the log only
+    // grows, so that sync covers it), with no fsync of its own (synchronous=NORMAL).
+    // Only for work a power failure may undo because it is redone from a durable
+    // record: a dispatch that consumes its spooled submission, claims and delivery
+    // results (the lease brings an entry back; at worst a message leaves twice, as
+    // with any MTA). Never for anything a client was told is done.
+    kRecoverable,
+  };
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
-  Status Transaction(const std::function<Status(Connection&)>& body);
+  Status Transaction(const std::function<Status(Connection&)>& body,
+                     Commit commit = Commit::kDurable);
   // Runs `body` without a transaction (reads); still serialised with writers.
   Status Read(const std::function<Status(Connection&)>& body);
   // Copies the write-ahead log into the database and truncates it to nothing. With
@@ -101,6 +115,7 @@ class Database {
   std::mutex mu_;
   sqlite3* db_;
   std::unique_ptr<Connection> connection_;  // its kept statements go before db_ closes
+  Commit synchronous_ = Commit::kDurable;     // what PRAGMA synchronous is set to now
 };
 
 Error SqliteError(sqlite3* db, const char* what);

@@ -229,6 +229,10 @@ class SqliteMessageStore final : public MessageStore {
   Status InsertWithNotices(const MessageRecord& m, const std::vector<QueueEntry>& notices,
                            const std::vector<EventRecord>& events,
                            const std::string& consumed_inbound) override {
+    // A dispatch that consumes a spooled submission may be undone by a power failure:
+    // the submission is still spooled (durably, before its 250) and is dispatched again.
+    const auto commit = consumed_inbound.empty() ? Database::Commit::kDurable
+                                                 : Database::Commit::kRecoverable;
     return db_.Transaction([&](Connection& db) -> Status {
       if (!consumed_inbound.empty()) {
         auto removed = RemoveInbound(db, consumed_inbound);
@@ -286,7 +290,7 @@ class SqliteMessageStore final : public MessageStore {
         if (!status.ok()) return status;
       }
       return InsertQueueAndEvents(db, notices, events);
-    });
+    }, commit);
   }
 
   Result<std::optional<MessageRecord>> Find(const std::string& id) override {
@@ -596,7 +600,7 @@ class SqliteQueueStore final : public QueueStore {
       }
       out = std::move(*rows);
       return OkStatus();
-    });
+    }, Database::Commit::kRecoverable);  // a lost lease: the entry is simply due
     if (!status.ok()) return std::move(status).error();
     return out;
   }
@@ -624,7 +628,7 @@ class SqliteQueueStore final : public QueueStore {
         if (!status.ok()) return status;
       }
       return InsertQueueAndEvents(db, new_entries, events);
-    });
+    }, Database::Commit::kRecoverable);  // lost: the lease brings the entries back
   }
 
   Status ScrubDeleted() override { return db_.Checkpoint(); }
