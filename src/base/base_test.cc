@@ -118,6 +118,19 @@ TEST(ByteStream, ReaderCutsPiecesToTheCallersBuffer) {
   EXPECT_EQ(made, 1);
 }
 
+TEST(Text, FindLineBreakFindsTheFirstCrOrLfAcrossWindows) {
+  EXPECT_EQ(FindLineBreak("abc\r\ndef"), 3u);
+  EXPECT_EQ(FindLineBreak("abc\ndef\r"), 3u);
+  EXPECT_EQ(FindLineBreak("abc\r\ndef", 4), 4u);
+  EXPECT_EQ(FindLineBreak("no break"), std::string_view::npos);
+  EXPECT_EQ(FindLineBreak(""), std::string_view::npos);
+  const std::string far = std::string(1000, 'a') + "\r" + std::string(300, 'b') + "\n";
+  EXPECT_EQ(FindLineBreak(far), 1000u);
+  EXPECT_EQ(FindLineBreak(far, 1001), 1301u);
+  const std::string lf_first = std::string(600, 'a') + "\n" + std::string(900, 'b') + "\r";
+  EXPECT_EQ(FindLineBreak(lf_first), 600u);
+}
+
 TEST(Text, SanitizeForLogEscapesAndTruncates) {
   EXPECT_EQ(SanitizeForLog("a\r\nb"), "a\\x0d\\x0ab");
   EXPECT_EQ(SanitizeForLog("abcdef", 3), "abc...");

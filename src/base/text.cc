@@ -1,6 +1,8 @@
 #include "base/text.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <cstdio>
 
 namespace sealpost {
@@ -105,6 +107,22 @@ std::string WithHost(std::string_view url, std::string_view host) {
   end = url.find_first_of(":/", end);
   if (end == std::string_view::npos) end = url.size();
   return std::string(url.substr(0, start)) + std::string(host) + std::string(url.substr(end));
+}
+
+std::size_t FindLineBreak(std::string_view s, std::size_t from) {
+  // Window by window, so a search for one kind of break never runs far past the other.
+  constexpr std::size_t kWindow = 256;
+  while (from < s.size()) {
+    const std::size_t n = std::min(kWindow, s.size() - from);
+    const char* p = s.data() + from;
+    const auto* lf = static_cast<const char*>(std::memchr(p, '\n', n));
+    const std::size_t upto = lf ? static_cast<std::size_t>(lf - p) : n;
+    const auto* cr = static_cast<const char*>(std::memchr(p, '\r', upto));
+    if (cr) return from + static_cast<std::size_t>(cr - p);
+    if (lf) return from + upto;
+    from += n;
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace sealpost

@@ -20,6 +20,10 @@ std::string EscapeHtml(std::string_view text);
 // Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or code points past U+10FFFF.
 bool IsValidUtf8(std::string_view s);
 
+// The position of the first CR or LF at or after `from`, or npos: memchr-fast, and
+// linear however the lines end (LF only, CR only, none at all).
+std::size_t FindLineBreak(std::string_view s, std::size_t from = 0);
+
 // True for identifiers made by NewId(): 32 lower-case hex digits.
 bool IsHexId(std::string_view s);
 

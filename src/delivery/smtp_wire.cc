@@ -90,18 +90,29 @@ EhloCapabilities ParseEhlo(const SmtpReply& reply) {
 
 void DataStuffer::Add(std::string_view piece, std::string& out) {
   out.reserve(out.size() + piece.size() + piece.size() / 64 + 8);
-  for (char c : piece) {
-    const bool lf_of_crlf = after_cr_ && c == '\n';
-    after_cr_ = c == '\r';
-    if (lf_of_crlf) continue;  // its CRLF went out with the CR
+  std::size_t i = 0;
+  while (i < piece.size()) {
+    const char c = piece[i];
+    if (c == '\n' && after_cr_) {  // its CRLF went out with the CR
+      after_cr_ = false;
+      ++i;
+      continue;
+    }
     if (c == '\r' || c == '\n') {
       out += "\r\n";
       line_start_ = true;
+      after_cr_ = c == '\r';
+      ++i;
       continue;
     }
+    after_cr_ = false;
     if (line_start_ && c == '.') out += '.';
-    out += c;
     line_start_ = false;
+    // The rest of the line (or of the piece) as it is, in one go.
+    std::size_t end = FindLineBreak(piece, i);
+    if (end == std::string_view::npos) end = piece.size();
+    out.append(piece.data() + i, end - i);
+    i = end;
   }
 }
 

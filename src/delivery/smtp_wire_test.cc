@@ -97,6 +97,46 @@ TEST(DataPayload, PiecesStuffAsTheWholeDoes) {
   }
 }
 
+// The stuffer copies whole runs of a line at once; what it makes is what the rule says
+// byte by byte: every line break CRLF, a dot that starts a line doubled, CRLF.CRLF last.
+TEST(DataPayload, RunsStuffAsByteByByteRulesSay) {
+  auto by_bytes = [](std::string_view in) {
+    std::string out;
+    bool line_start = true, after_cr = false;
+    for (char c : in) {
+      const bool lf_of_crlf = after_cr && c == '\n';
+      after_cr = c == '\r';
+      if (lf_of_crlf) continue;
+      if (c == '\r' || c == '\n') {
+        out += "\r\n";
+        line_start = true;
+        continue;
+      }
+      if (line_start && c == '.') out += '.';
+      out += c;
+      line_start = false;
+    }
+    if (!line_start) out += "\r\n";
+    return out + ".\r\n";
+  };
+  const std::string alphabet = ".\r\nabcdefgh ";
+  std::uint32_t seed = 777;
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  for (int round = 0; round < 500; ++round) {
+    std::string content;
+    // Long runs too, past the 256-byte windows the line-break search works in.
+    for (std::size_t n = next() % 1200; n > 0; --n) {
+      content += next() % 8 == 0 ? alphabet[next() % 3] : alphabet[3 + next() % 9];
+    }
+    ASSERT_EQ(DataPayload(content), by_bytes(content)) << "content: " << content;
+  }
+  EXPECT_EQ(DataPayload(std::string(1000, 'x') + "\n." + std::string(700, 'y')),
+            by_bytes(std::string(1000, 'x') + "\n." + std::string(700, 'y')));
+}
+
 TEST(Wire, EightBitDomainsAndXText) {
   EXPECT_FALSE(HasEightBit("plain"));
   EXPECT_TRUE(HasEightBit("caf\xc3\xa9"));

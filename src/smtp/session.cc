@@ -182,7 +182,7 @@ void Session::ResetTransaction() {
 
 std::optional<std::string> Session::TakeLine(std::size_t limit) {
   std::string_view pending = Pending();
-  auto pos = pending.find_first_of("\r\n");
+  auto pos = FindLineBreak(pending);
   if (pos == std::string_view::npos) {
     if (pending.size() >= limit) Close("500 5.5.2 Line too long");
     return std::nullopt;
@@ -546,7 +546,7 @@ std::optional<Session::Step> Session::Data(std::string_view args) {
 std::optional<Session::Step> Session::DataInput() {
   for (;;) {
     std::string_view pending = Pending();
-    auto pos = pending.find_first_of("\r\n");
+    auto pos = FindLineBreak(pending);
     if (pos == std::string_view::npos || pos + 1 == pending.size()) {
       std::size_t whole = pos == std::string_view::npos ? pending.size() : pos;
       if (discarding_line_ || whole + 2 > limits_.max_text_line) {
