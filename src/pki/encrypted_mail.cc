@@ -148,9 +148,11 @@ class EntityStream {
   Status ReadHeader() {
     std::string head, piece;
     std::size_t end = std::string::npos;
+    std::size_t searched = 0;  // where the blank line cannot start before
     for (;;) {
-      end = head.find("\r\n\r\n");
+      end = head.find("\r\n\r\n", searched);
       if (end != std::string::npos) break;
+      searched = head.size() < 3 ? 0 : head.size() - 3;
       if (head.size() > kMaxHeaderBytes) {
         return MakeError(ErrorCode::kInvalidArgument, "the message's header is larger than 8 MiB");
       }
