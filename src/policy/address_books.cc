@@ -295,18 +295,54 @@ Result<AddressBookDirectory::KeyData> AddressBookDirectory::Key(const std::strin
   const bool pgp = stored->first;
   const std::string& bytes = stored->second;
   const std::int64_t now = clock_.NowUnix();
+  if (auto known = judged_.Find(bytes, address, now)) {
+    return KeyData{known->kind, std::move(known->data), known->gcm};
+  }
+  KeyJudgements::Judged judged;
   if (pgp) {
     auto key = pki::ReadPgpPublicKey(bytes, address, now);
     if (!key.ok()) {
       return MakeError(ErrorCode::kFailedPrecondition, "OpenPGP key " + key.error().message);
     }
-    return KeyData{AddressBookEntry::Kind::kPgpKey, std::move(key->transferable_key), false};
+    judged = {AddressBookEntry::Kind::kPgpKey, std::move(key->transferable_key), false,
+              key->expires_at};
+  } else {
+    auto cert = pki::ReadSmimeCertificate(bytes, address, now);
+    if (!cert.ok()) {
+      return MakeError(ErrorCode::kFailedPrecondition, "S/MIME certificate " + cert.error().message);
+    }
+    judged = {AddressBookEntry::Kind::kSmimeCertificate, std::move(cert->der), cert->gcm,
+              cert->not_after};
   }
-  auto cert = pki::ReadSmimeCertificate(bytes, address, now);
-  if (!cert.ok()) {
-    return MakeError(ErrorCode::kFailedPrecondition, "S/MIME certificate " + cert.error().message);
+  judged_.Keep(bytes, address, now, judged);
+  return KeyData{judged.kind, std::move(judged.data), judged.gcm};
+}
+
+std::string KeyJudgements::Index(std::string_view bytes, const std::string& address) {
+  return Sha256(bytes) + AsciiLower(address);
+}
+
+std::optional<KeyJudgements::Judged> KeyJudgements::Find(std::string_view bytes,
+                                                         const std::string& address,
+                                                         std::int64_t now) const {
+  const std::string index = Index(bytes, address);
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(index);
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  if (now < e.judged_at || now - e.judged_at >= max_age_seconds_ ||
+      (e.judged.valid_until != 0 && now >= e.judged.valid_until)) {
+    return std::nullopt;
   }
-  return KeyData{AddressBookEntry::Kind::kSmimeCertificate, std::move(cert->der), cert->gcm};
+  return e.judged;
+}
+
+void KeyJudgements::Keep(std::string_view bytes, const std::string& address, std::int64_t now,
+                         Judged judged) {
+  std::string index = Index(bytes, address);
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= max_entries_) entries_.clear();
+  entries_[std::move(index)] = Entry{std::move(judged), now};
 }
 
 Result<std::vector<AddressBookDirectory::Listing>> AddressBookDirectory::List(const BookRef& ref) {

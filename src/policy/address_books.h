@@ -5,7 +5,11 @@
 // Thread-safety: as thread-safe as the AddressBookStore it uses.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +37,41 @@ struct ImportProblem {
 struct ImportReport {
   std::size_t imported = 0;
   std::vector<ImportProblem> problems;  // rows refused; the good rows were imported
+};
+
+// What reading a stored key or certificate judged of it, kept so that planning does not
+// parse and check the same key for every message (~1 ms for OpenPGP). Kept by the SHA-256
+// of its bytes and the address: a newer import (a revocation, say) is other bytes. A
+// judgement holds for at most `max_age_seconds`, never past the key's own end (expiry,
+// notAfter), and never for a clock set before it was made; refusals are not kept (a key
+// not yet valid may become so). Bounded: full, it starts afresh.
+// Thread-safety: every method may be called from any thread.
+class KeyJudgements {
+ public:
+  struct Judged {
+    AddressBookEntry::Kind kind = AddressBookEntry::Kind::kPgpKey;
+    std::string data;  // OpenPGP transferable public key, or X.509 DER
+    bool gcm = false;
+    std::int64_t valid_until = 0;  // 0: no end of its own
+  };
+  explicit KeyJudgements(std::int64_t max_age_seconds = 3600, std::size_t max_entries = 1000)
+      : max_age_seconds_(max_age_seconds), max_entries_(max_entries) {}
+
+  std::optional<Judged> Find(std::string_view bytes, const std::string& address,
+                             std::int64_t now) const;
+  void Keep(std::string_view bytes, const std::string& address, std::int64_t now, Judged judged);
+
+ private:
+  struct Entry {
+    Judged judged;
+    std::int64_t judged_at = 0;
+  };
+  static std::string Index(std::string_view bytes, const std::string& address);
+
+  const std::int64_t max_age_seconds_;
+  const std::size_t max_entries_;
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> entries_;
 };
 
 class AddressBookDirectory {
@@ -112,6 +151,7 @@ class AddressBookDirectory {
   AddressBookStore& store_;
   const SecretBytes& key_;
   const Clock& clock_;
+  KeyJudgements judged_;
 };
 
 // The engine's view of stored books; book names in BookOrder are BookRef strings.

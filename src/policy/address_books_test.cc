@@ -150,5 +150,27 @@ TEST_F(AddressBooksTest, AnswersAreSealedAtRest) {
   EXPECT_FALSE(ParseBookRef("user:only-two").ok());
 }
 
+// A kept judgement is used while it holds, and never past its age, the key's own end,
+// or for a clock set before it; other bytes or another address are other judgements.
+TEST(KeyJudgements, HoldOnlyWhileTheyAreTrue) {
+  KeyJudgements judged(/*max_age_seconds=*/3600, /*max_entries=*/2);
+  KeyJudgements::Judged key{AddressBookEntry::Kind::kPgpKey, "transferable", false, 10'000};
+  judged.Keep("key bytes", "Pat@X.example", 1'000, key);
+  auto found = judged.Find("key bytes", "pat@x.example", 1'500);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->data, "transferable");
+  EXPECT_FALSE(judged.Find("other bytes", "pat@x.example", 1'500));  // a newer import
+  EXPECT_FALSE(judged.Find("key bytes", "kim@x.example", 1'500));
+  EXPECT_FALSE(judged.Find("key bytes", "pat@x.example", 999));        // clock set back
+  EXPECT_FALSE(judged.Find("key bytes", "pat@x.example", 1'000 + 3600));  // too old
+  judged.Keep("short-lived", "pat@x.example", 1'000, {key.kind, "d", false, 1'200});
+  EXPECT_TRUE(judged.Find("short-lived", "pat@x.example", 1'199));
+  EXPECT_FALSE(judged.Find("short-lived", "pat@x.example", 1'200));  // the key's own end
+  // Full (two entries here): it starts afresh rather than grow.
+  judged.Keep("third", "pat@x.example", 1'000, key);
+  EXPECT_FALSE(judged.Find("key bytes", "pat@x.example", 1'500));
+  EXPECT_TRUE(judged.Find("third", "pat@x.example", 1'500));
+}
+
 }  // namespace
 }  // namespace sealpost::policy
