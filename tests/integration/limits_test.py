@@ -371,7 +371,9 @@ class BusyWorkerPoolTest(unittest.TestCase):
         sender = threading.Thread(target=send)
         sender.start()
         try:
-            deadline = time.time() + 4  # the server's write waits 5 s for the lock
+            # The pool is full from when the send's write starts waiting for the lock (after
+            # its Argon2id, slow under ASan on a busy machine) for 5 s: polled until then.
+            deadline = time.time() + 30
             while True:
                 r = self.server.get(confirm)
                 if r.status == 503 or time.time() > deadline:
