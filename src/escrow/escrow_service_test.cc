@@ -27,18 +27,18 @@ class EscrowServiceTest : public ::testing::Test {
     in.expires_at = clock_.NowUnix() + 86400;
     in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why", false, ""});
     if (login) in.recipients.back() = {"Pat@Home.test", "to", "", "", "why", false, "", true};
-    auto result = service_->Submit(service_->BeginDraft(), in, "192.0.2.1");
+    auto result = world_.escrow->Submit(world_.escrow->BeginDraft(), in, "192.0.2.1");
     EXPECT_TRUE(result.ok()) << result.error().ToString();
     return *result;
   }
 
   // The link secret, recovered from the queued notice as the recipient would.
   LinkToken LinkFromNotice(const std::string& recipient_id) {
-    auto due = queue_->Due(clock_.NowUnix(), 100);
+    auto due = world_.queue->Due(clock_.NowUnix(), 100);
     EXPECT_TRUE(due.ok());
     for (const auto& q : *due) {
       if (q.recipient_id != recipient_id) continue;
-      auto mail = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+      auto mail = *BoxOpen(world_.keys->queue(), q.sealed_content, QueueContentAad(q.id));
       // The text part is quoted-printable: undo its soft line breaks.
       for (auto soft = mail.find("=\r\n"); soft != std::string::npos; soft = mail.find("=\r\n")) {
         mail.erase(soft, 3);
@@ -55,17 +55,6 @@ class EscrowServiceTest : public ::testing::Test {
   ManualClock clock_{1'700'000'000};
   int notified_ = 0;
   EscrowTestWorld world_{clock_, [this] { ++notified_; }};
-  const std::string dir_ = world_.dir.path();
-  std::unique_ptr<sqlite::Database>& db_ = world_.db;
-  std::unique_ptr<SigningKeyStore>& signing_keys_ = world_.signing_keys;
-  std::unique_ptr<MessageStore>& messages_ = world_.messages;
-  std::unique_ptr<EventStore>& events_ = world_.events;
-  std::unique_ptr<QueueStore>& queue_ = world_.queue;
-  std::unique_ptr<BlobStore>& blobs_ = world_.blobs;
-  std::optional<KeyRing>& keys_ = world_.keys;
-  std::optional<EscrowSealer>& sealer_ = world_.sealer;
-  std::optional<EscrowOpener>& opener_ = world_.opener;
-  std::optional<EscrowService>& service_ = world_.escrow;
 };
 
 TEST_F(EscrowServiceTest, SubmitQueuesNoticeAndAnswerOpens) {
@@ -73,20 +62,20 @@ TEST_F(EscrowServiceTest, SubmitQueuesNoticeAndAnswerOpens) {
   EXPECT_EQ(notified_, 1);
   ASSERT_EQ(sent.recipients.size(), 1u);
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
-  auto state = service_->CheckLink(link.recipient_id, link.secret, "198.51.100.7", true);
+  auto state = world_.escrow->CheckLink(link.recipient_id, link.secret, "198.51.100.7", true);
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(state->question, "Pet's name?");
-  auto key = service_->Answer(*state, link.secret, "  REX ", "198.51.100.7");
+  auto key = world_.escrow->Answer(*state, link.secret, "  REX ", "198.51.100.7");
   ASSERT_TRUE(key.ok()) << key.error().ToString();
-  auto manifest = service_->Read(*state, *key, "198.51.100.7");
+  auto manifest = world_.escrow->Read(*state, *key, "198.51.100.7");
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(manifest->manifest.text, "All fine.");
-  auto status = service_->Status(sent.message_id, "default");
+  auto status = world_.escrow->Status(sent.message_id, "default");
   EXPECT_EQ(ReportedStatus(status->message.recipients[0], *status), "viewed");
-  EXPECT_EQ(service_->Status(sent.message_id, "other-account").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(world_.escrow->Status(sent.message_id, "other-account").error().code, ErrorCode::kNotFound);
 
   std::vector<std::string> types;
-  auto events = service_->Events(sent.message_id);
+  auto events = world_.escrow->Events(sent.message_id);
   ASSERT_TRUE(events.ok());
   for (const auto& e : *events) types.push_back(e.type);
   EXPECT_EQ(types, (std::vector<std::string>{"accepted", "notice_queued", "link_opened",
@@ -96,29 +85,29 @@ TEST_F(EscrowServiceTest, SubmitQueuesNoticeAndAnswerOpens) {
 TEST_F(EscrowServiceTest, FiveWrongAnswersLock) {
   SubmitResult sent = Send();
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
-  auto state = *service_->CheckLink(link.recipient_id, link.secret, "203.0.113.9", true);
+  auto state = *world_.escrow->CheckLink(link.recipient_id, link.secret, "203.0.113.9", true);
   for (int i = 1; i <= 4; ++i) {
-    auto r = service_->Answer(state, link.secret, "Fido", "203.0.113.9");
+    auto r = world_.escrow->Answer(state, link.secret, "Fido", "203.0.113.9");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
     EXPECT_EQ(r.error().message, std::to_string(5 - i));  // attempts left
   }
-  auto fifth = service_->Answer(state, link.secret, "Fido", "203.0.113.9");
+  auto fifth = world_.escrow->Answer(state, link.secret, "Fido", "203.0.113.9");
   EXPECT_EQ(fifth.error().code, ErrorCode::kFailedPrecondition);
   // Now even the right answer is refused.
-  auto right = service_->Answer(state, link.secret, "Rex", "203.0.113.9");
+  auto right = world_.escrow->Answer(state, link.secret, "Rex", "203.0.113.9");
   EXPECT_EQ(right.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(right.error().message, "locked");
-  auto status = *service_->Status(sent.message_id, "default");
+  auto status = *world_.escrow->Status(sent.message_id, "default");
   EXPECT_EQ(ReportedStatus(status.message.recipients[0], status), "locked");
   // The sender is told, once, from the null sender, with nothing of the content.
   int lock_notices = 0;
-  auto queued = queue_->ForMessage(sent.message_id);
+  auto queued = world_.queue->ForMessage(sent.message_id);
   ASSERT_TRUE(queued.ok());
   for (const auto& q : *queued) {
     if (q.recipient_id == sent.recipients[0].id) continue;  // the notice itself
-    auto content = (*queue_->Find(q.id))->sealed_content;  // listings carry none
-    auto mail = *BoxOpen(keys_->queue(), content, QueueContentAad(q.id));
+    auto content = (*world_.queue->Find(q.id))->sealed_content;  // listings carry none
+    auto mail = *BoxOpen(world_.keys->queue(), content, QueueContentAad(q.id));
     EXPECT_EQ(q.mail_from, "");
     EXPECT_EQ(q.rcpt_to, "dr@clinic.test");
     EXPECT_NE(mail.find("Subject: Locked: your secure message to pat@home.test"), std::string::npos);
@@ -130,120 +119,120 @@ TEST_F(EscrowServiceTest, FiveWrongAnswersLock) {
 
 TEST_F(EscrowServiceTest, LoginRecipientOpensOnlyForTheirOwnAccount) {
   SubmitResult sent = Send(false, true);
-  auto stored = *messages_->FindRecipient(sent.recipients[0].id);
+  auto stored = *world_.messages->FindRecipient(sent.recipients[0].id);
   EXPECT_EQ(stored->verification, "login");
   EXPECT_TRUE(stored->answer_hash.empty());
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
-  auto state = *service_->CheckLink(link.recipient_id, link.secret, "203.0.113.9", true);
+  auto state = *world_.escrow->CheckLink(link.recipient_id, link.secret, "203.0.113.9", true);
   EXPECT_EQ(state.question, "");
   // No answer opens it, not even an empty one.
-  EXPECT_EQ(service_->Answer(state, link.secret, "", "x").error().message, "login");
-  EXPECT_EQ(service_->OpenByLogin(state, link.secret, "mallory@home.test", "x").error().code,
+  EXPECT_EQ(world_.escrow->Answer(state, link.secret, "", "x").error().message, "login");
+  EXPECT_EQ(world_.escrow->OpenByLogin(state, link.secret, "mallory@home.test", "x").error().code,
             ErrorCode::kPermissionDenied);
   // The key is still in the link: a forged secret unwraps nothing.
-  EXPECT_FALSE(service_->OpenByLogin(state, RandomSecret(32), "pat@home.test", "x").ok());
-  auto key = service_->OpenByLogin(state, link.secret, "PAT@home.test", "203.0.113.9");
+  EXPECT_FALSE(world_.escrow->OpenByLogin(state, RandomSecret(32), "pat@home.test", "x").ok());
+  auto key = world_.escrow->OpenByLogin(state, link.secret, "PAT@home.test", "203.0.113.9");
   ASSERT_TRUE(key.ok()) << key.error().ToString();
-  EXPECT_EQ(service_->Read(state, *key, "203.0.113.9")->manifest.text, "All fine.");
+  EXPECT_EQ(world_.escrow->Read(state, *key, "203.0.113.9")->manifest.text, "All fine.");
   // Wrong passwords count toward the same lock as wrong answers.
   for (int left = 4; left >= 1; --left) {
-    EXPECT_EQ(*service_->CountFailure(state, "x", "login_failed"), left);
+    EXPECT_EQ(*world_.escrow->CountFailure(state, "x", "login_failed"), left);
   }
-  EXPECT_EQ(service_->CountFailure(state, "x", "login_failed").error().message, "locked");
-  EXPECT_EQ(service_->OpenByLogin(state, link.secret, "pat@home.test", "x").error().message,
+  EXPECT_EQ(world_.escrow->CountFailure(state, "x", "login_failed").error().message, "locked");
+  EXPECT_EQ(world_.escrow->OpenByLogin(state, link.secret, "pat@home.test", "x").error().message,
             "locked");
 }
 
 TEST_F(EscrowServiceTest, ForgedAndExpiredLinks) {
   SubmitResult sent = Send();
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
-  EXPECT_EQ(service_->CheckLink(link.recipient_id, RandomSecret(32), "x", true).error().code,
+  EXPECT_EQ(world_.escrow->CheckLink(link.recipient_id, RandomSecret(32), "x", true).error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(service_->CheckLink(std::string(32, 'a'), link.secret, "x", true).error().code,
+  EXPECT_EQ(world_.escrow->CheckLink(std::string(32, 'a'), link.secret, "x", true).error().code,
             ErrorCode::kNotFound);
   EXPECT_FALSE(ParseLinkToken("nonsense").ok());
   EXPECT_FALSE(ParseLinkToken(std::string(32, 'a') + ".short").ok());
 
-  auto state = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
+  auto state = *world_.escrow->CheckLink(link.recipient_id, link.secret, "x", true);
   clock_.Advance(86400);
-  auto r = service_->Answer(state, link.secret, "Rex", "x");
+  auto r = world_.escrow->Answer(state, link.secret, "Rex", "x");
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(r.error().message, "expired");
-  auto status = *service_->Status(sent.message_id, "default");
+  auto status = *world_.escrow->Status(sent.message_id, "default");
   EXPECT_EQ(ReportedStatus(status.message.recipients[0], status), "expired");
 }
 
 TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
   SubmitResult sent = Send();
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
-  auto before = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
+  auto before = *world_.escrow->CheckLink(link.recipient_id, link.secret, "x", true);
   auto blobs = before.message.blob_ids;
   ASSERT_FALSE(blobs.empty());
-  ASSERT_EQ(queue_->ForMessage(sent.message_id)->size(), 1u);  // the notice, not yet sent
-  EXPECT_EQ(service_->Retract(sent.message_id, "other-account", "x").error().code,
+  ASSERT_EQ(world_.queue->ForMessage(sent.message_id)->size(), 1u);  // the notice, not yet sent
+  EXPECT_EQ(world_.escrow->Retract(sent.message_id, "other-account", "x").error().code,
             ErrorCode::kNotFound);  // not theirs: as if it did not exist
   // A colleague in the same account (a user's credentials) reaches only their own mail.
   const MessageOwner colleague{"default", "nurse@clinic.test"};
-  EXPECT_EQ(service_->Retract(sent.message_id, colleague, "x").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(service_->SetExpiry(sent.message_id, colleague, 3, "x").error().code,
+  EXPECT_EQ(world_.escrow->Retract(sent.message_id, colleague, "x").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(world_.escrow->SetExpiry(sent.message_id, colleague, 3, "x").error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(service_->Status(sent.message_id, colleague).error().code, ErrorCode::kNotFound);
-  EXPECT_TRUE(service_->Status(sent.message_id, MessageOwner{"default", "DR@clinic.test"}).ok());
-  ASSERT_TRUE(service_->Retract(sent.message_id, "default", "192.0.2.5").ok());
+  EXPECT_EQ(world_.escrow->Status(sent.message_id, colleague).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(world_.escrow->Status(sent.message_id, MessageOwner{"default", "DR@clinic.test"}).ok());
+  ASSERT_TRUE(world_.escrow->Retract(sent.message_id, "default", "192.0.2.5").ok());
   // Its recipients read "retracted": withdrawn, not merely expired.
-  auto withdrawn = *service_->Status(sent.message_id, "default");
+  auto withdrawn = *world_.escrow->Status(sent.message_id, "default");
   EXPECT_EQ(ReportedStatus(withdrawn.message.recipients[0], withdrawn), "retracted");
   // The unsent notice is never sent.
-  auto entries = *queue_->ForMessage(sent.message_id);
+  auto entries = *world_.queue->ForMessage(sent.message_id);
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].state, QueueState::kSuperseded);
-  EXPECT_TRUE(queue_->Due(clock_.NowUnix() + 86400, 100)->empty());
+  EXPECT_TRUE(world_.queue->Due(clock_.NowUnix() + 86400, 100)->empty());
   // The right answer on a link checked before: refused, and not counted as wrong.
-  auto r = service_->Answer(before, link.secret, "Rex", "x");
+  auto r = world_.escrow->Answer(before, link.secret, "Rex", "x");
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(r.error().message, "retracted");
-  auto after = *service_->CheckLink(link.recipient_id, link.secret, "x", false);
+  auto after = *world_.escrow->CheckLink(link.recipient_id, link.secret, "x", false);
   EXPECT_TRUE(after.expired);
   EXPECT_TRUE(after.retracted);
   EXPECT_EQ(after.recipient.failures, 0);
   EXPECT_TRUE(after.recipient.wrapped_key.empty());
   EXPECT_TRUE(after.recipient.answer_hash.empty());
-  for (const auto& b : blobs) EXPECT_FALSE(blobs_->Open(b).ok()) << b;
-  EXPECT_EQ(service_->Retract(sent.message_id, "default", "x").error().code,
+  for (const auto& b : blobs) EXPECT_FALSE(world_.blobs->Open(b).ok()) << b;
+  EXPECT_EQ(world_.escrow->Retract(sent.message_id, "default", "x").error().code,
             ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(service_->SetExpiry(sent.message_id, "default", 5, "x").error().code,
+  EXPECT_EQ(world_.escrow->SetExpiry(sent.message_id, "default", 5, "x").error().code,
             ErrorCode::kFailedPrecondition);
-  auto events = *service_->Events(sent.message_id);
+  auto events = *world_.escrow->Events(sent.message_id);
   EXPECT_EQ(events.back().type, "retracted");
   EXPECT_EQ(events.back().client_address, "192.0.2.5");
 }
 
 TEST_F(EscrowServiceTest, ExpiryMovesBothWaysAndTheSweepDestroysExpiredMessages) {
   SubmitResult sent = Send();  // expires in a day
-  EXPECT_EQ(service_->SetExpiry(sent.message_id, "default", 0, "x").error().code,
+  EXPECT_EQ(world_.escrow->SetExpiry(sent.message_id, "default", 0, "x").error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(service_->SetExpiry(sent.message_id, "default", 3651, "x").error().code,
+  EXPECT_EQ(world_.escrow->SetExpiry(sent.message_id, "default", 3651, "x").error().code,
             ErrorCode::kInvalidArgument);
-  auto later = service_->SetExpiry(sent.message_id, "default", 3, "x");
+  auto later = world_.escrow->SetExpiry(sent.message_id, "default", 3, "x");
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(*later, clock_.NowUnix() + 3 * 86400);
   clock_.Advance(2 * 86400);  // past the first expiry, before the new one
-  EXPECT_EQ(*service_->DestroyExpired(10), 0);
+  EXPECT_EQ(*world_.escrow->DestroyExpired(10), 0);
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
-  auto state = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
+  auto state = *world_.escrow->CheckLink(link.recipient_id, link.secret, "x", true);
   EXPECT_FALSE(state.expired);
-  ASSERT_TRUE(service_->Answer(state, link.secret, "Rex", "x").ok());
+  ASSERT_TRUE(world_.escrow->Answer(state, link.secret, "Rex", "x").ok());
   // Shortened to a day from now, then past it: the sweep destroys it.
-  ASSERT_TRUE(service_->SetExpiry(sent.message_id, "default", 1, "x").ok());
+  ASSERT_TRUE(world_.escrow->SetExpiry(sent.message_id, "default", 1, "x").ok());
   clock_.Advance(86400);
-  EXPECT_EQ(*service_->DestroyExpired(10), 1);
-  EXPECT_EQ(*service_->DestroyExpired(10), 0);
-  auto gone = *service_->CheckLink(link.recipient_id, link.secret, "x", false);
+  EXPECT_EQ(*world_.escrow->DestroyExpired(10), 1);
+  EXPECT_EQ(*world_.escrow->DestroyExpired(10), 0);
+  auto gone = *world_.escrow->CheckLink(link.recipient_id, link.secret, "x", false);
   EXPECT_TRUE(gone.expired);
   EXPECT_FALSE(gone.retracted);
   EXPECT_TRUE(gone.recipient.wrapped_key.empty());
-  for (const auto& b : gone.message.blob_ids) EXPECT_FALSE(blobs_->Open(b).ok()) << b;
-  auto events = *service_->Events(sent.message_id);
+  for (const auto& b : gone.message.blob_ids) EXPECT_FALSE(world_.blobs->Open(b).ok()) << b;
+  auto events = *world_.escrow->Events(sent.message_id);
   EXPECT_EQ(events.back().type, "expired");
   EXPECT_EQ(events.back().detail, "keys destroyed");
 }
@@ -251,39 +240,39 @@ TEST_F(EscrowServiceTest, ExpiryMovesBothWaysAndTheSweepDestroysExpiredMessages)
 TEST_F(EscrowServiceTest, ReadReceiptGoesToTheSenderOnTheFirstViewOnly) {
   SubmitResult sent = Send(/*read_receipt=*/true);
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
-  auto state = *service_->CheckLink(link.recipient_id, link.secret, "x", true);
-  auto key = *service_->Answer(state, link.secret, "Rex", "x");
+  auto state = *world_.escrow->CheckLink(link.recipient_id, link.secret, "x", true);
+  auto key = *world_.escrow->Answer(state, link.secret, "Rex", "x");
   auto receipts = [&] {
     std::vector<std::string> out;
-    auto due = queue_->Due(clock_.NowUnix(), 100);
+    auto due = world_.queue->Due(clock_.NowUnix(), 100);
     for (const auto& q : *due) {
       if (q.recipient_id.empty() && q.rcpt_to == "dr@clinic.test") {
         EXPECT_EQ(q.mail_from, "");  // the null sender: nothing comes back
         EXPECT_EQ(q.message_id, sent.message_id);
-        out.push_back(*BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id)));
+        out.push_back(*BoxOpen(world_.keys->queue(), q.sealed_content, QueueContentAad(q.id)));
       }
     }
     return out;
   };
   EXPECT_TRUE(receipts().empty());  // verified is not viewed
   const int before = notified_;
-  ASSERT_TRUE(service_->Read(state, key, "x").ok());
+  ASSERT_TRUE(world_.escrow->Read(state, key, "x").ok());
   auto first = receipts();
   ASSERT_EQ(first.size(), 1u);
   EXPECT_NE(first[0].find("Subject: Read: your secure message to pat@home.test"), std::string::npos);
   EXPECT_EQ(first[0].find("All fine."), std::string::npos);  // nothing of the content
   EXPECT_EQ(notified_, before + 1);
-  ASSERT_TRUE(service_->Read(state, key, "x").ok());
+  ASSERT_TRUE(world_.escrow->Read(state, key, "x").ok());
   EXPECT_EQ(receipts().size(), 1u);
-  auto status = *service_->Status(sent.message_id, "default");
+  auto status = *world_.escrow->Status(sent.message_id, "default");
   EXPECT_EQ(ReportedStatus(status.message.recipients[0], status), "viewed");
 
   // Without the request, no receipt.
   SubmitResult plain = Send();
   LinkToken plain_link = LinkFromNotice(plain.recipients[0].id);
-  auto plain_state = *service_->CheckLink(plain_link.recipient_id, plain_link.secret, "x", true);
-  auto plain_key = *service_->Answer(plain_state, plain_link.secret, "Rex", "x");
-  ASSERT_TRUE(service_->Read(plain_state, plain_key, "x").ok());
+  auto plain_state = *world_.escrow->CheckLink(plain_link.recipient_id, plain_link.secret, "x", true);
+  auto plain_key = *world_.escrow->Answer(plain_state, plain_link.secret, "Rex", "x");
+  ASSERT_TRUE(world_.escrow->Read(plain_state, plain_key, "x").ok());
   EXPECT_EQ(receipts().size(), 1u);
 }
 
@@ -296,38 +285,38 @@ TEST_F(EscrowServiceTest, SendersFixedSubjectReplacesTheServers) {
   in.expires_at = clock_.NowUnix() + 86400;
   in.notice_subject = "Springfield Clinic: a secure message";
   in.recipients.push_back({"pat@home.test", "to", "Q?", "A", "", false, ""});
-  ASSERT_TRUE(service_->Submit(service_->BeginDraft(), in, "x").ok());
-  auto due = *queue_->Due(clock_.NowUnix(), 10);
+  ASSERT_TRUE(world_.escrow->Submit(world_.escrow->BeginDraft(), in, "x").ok());
+  auto due = *world_.queue->Due(clock_.NowUnix(), 10);
   ASSERT_EQ(due.size(), 1u);
-  auto mail = *BoxOpen(keys_->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
+  auto mail = *BoxOpen(world_.keys->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
   EXPECT_NE(mail.find("Subject: Springfield Clinic: a secure message"), std::string::npos);
 }
 
 TEST_F(EscrowServiceTest, NoticeHidesSubjectByDefault) {
   SubmitResult sent = Send();
-  auto due = *queue_->Due(clock_.NowUnix(), 10);
+  auto due = *world_.queue->Due(clock_.NowUnix(), 10);
   ASSERT_EQ(due.size(), 1u);
-  auto mail = *BoxOpen(keys_->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
+  auto mail = *BoxOpen(world_.keys->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
   EXPECT_NE(mail.find("Subject: You have been sent a secure message"), std::string::npos);
   EXPECT_EQ(mail.find("Results"), std::string::npos);
   EXPECT_EQ(mail.find("All fine"), std::string::npos);
 }
 
 TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
-  auto org = sqlite::NewOrgStore(*db_);
+  auto org = sqlite::NewOrgStore(*world_.db);
   NamespaceRecord north;
   north.name = "north";
   north.display_name = "North Clinic";
   north.colour = "#0b5394";
   ASSERT_TRUE(org->CreateNamespace(north).ok());
-  CenterKeys center(*org, *keys_);
+  CenterKeys center(*org, *world_.keys);
   EscrowSettings settings;
   settings.public_url = "https://portal.test";
   settings.notice_from = "notices@clinic.test";
   settings.find_namespace = [&org](const std::string& name) { return *org->FindNamespace(name); };
   settings.center = &center;
-  service_.emplace(settings, *sealer_, *opener_, *messages_, *events_, *keys_, clock_, [] {});
-  MessageCenter message_center(*service_, *opener_, *messages_, &center, clock_);
+  world_.escrow.emplace(settings, *world_.sealer, *world_.opener, *world_.messages, *world_.events, *world_.keys, clock_, [] {});
+  MessageCenter message_center(*world_.escrow, *world_.opener, *world_.messages, &center, clock_);
   auto send = [&](const std::string& subject) {
     SealInput in;
     in.account = "default";
@@ -337,23 +326,23 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
     in.expires_at = clock_.NowUnix() + 86400;
     in.namespace_name = "north";
     in.recipients.push_back({"Pat@Home.test", "to", "", "", "why", false, "", true});
-    auto result = service_->Submit(service_->BeginDraft(), in, "192.0.2.1");
+    auto result = world_.escrow->Submit(world_.escrow->BeginDraft(), in, "192.0.2.1");
     EXPECT_TRUE(result.ok()) << result.error().ToString();
     return *result;
   };
 
   SubmitResult before = send("Before");  // the center is off
-  EXPECT_TRUE(messages_->FindRecipient(before.recipients[0].id)->value().center_key.empty());
+  EXPECT_TRUE(world_.messages->FindRecipient(before.recipients[0].id)->value().center_key.empty());
   EXPECT_TRUE(message_center.Center("north", "pat@home.test", 100)->empty());
 
   north.message_center = true;
   ASSERT_TRUE(org->UpdateNamespace(north).ok());
   SubmitResult held = send("Held");
   const std::string rid = held.recipients[0].id;
-  EXPECT_FALSE(messages_->FindRecipient(rid)->value().center_key.empty());
+  EXPECT_FALSE(world_.messages->FindRecipient(rid)->value().center_key.empty());
   // The namespace key is made once, kept sealed, and the same for every reader.
   auto key = *center.KeyOf("north");
-  EXPECT_EQ(CenterKeys(*org, *keys_).KeyOf("north")->view(), key.view());
+  EXPECT_EQ(CenterKeys(*org, *world_.keys).KeyOf("north")->view(), key.view());
   EXPECT_EQ(org->FindNamespace("north")->value().sealed_key.find(std::string(key.view())),
             std::string::npos);
   EXPECT_EQ(center.KeyOf("south").error().code, ErrorCode::kNotFound);
@@ -366,17 +355,17 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   EXPECT_TRUE(message_center.Center("north", "sam@home.test", 100)->empty());
 
   // Opened without the link, for the account of that address in that namespace only.
-  auto state = *service_->RecipientState(rid);
+  auto state = *world_.escrow->RecipientState(rid);
   auto data_key = message_center.OpenFromCenter(state, "north", "PAT@home.test", std::nullopt, "192.0.2.9");
   ASSERT_TRUE(data_key.ok()) << data_key.error().ToString();
-  EXPECT_EQ(service_->Read(state, *data_key, "192.0.2.9")->manifest.text, "Body of Held");
+  EXPECT_EQ(world_.escrow->Read(state, *data_key, "192.0.2.9")->manifest.text, "Body of Held");
   EXPECT_EQ(message_center.OpenFromCenter(state, "", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
   EXPECT_EQ(message_center.OpenFromCenter(state, "south", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
   EXPECT_EQ(message_center.OpenFromCenter(state, "north", "sam@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
-  auto before_state = *service_->RecipientState(before.recipients[0].id);
+  auto before_state = *world_.escrow->RecipientState(before.recipients[0].id);
   EXPECT_EQ(message_center.OpenFromCenter(before_state, "north", "pat@home.test", std::nullopt, "x").error().code,
             ErrorCode::kNotFound);
 
@@ -390,18 +379,18 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   asked.expires_at = clock_.NowUnix() + 86400;
   asked.namespace_name = "north";
   asked.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why", false, ""});
-  auto asked_sent = service_->Submit(service_->BeginDraft(), asked, "192.0.2.1");
+  auto asked_sent = world_.escrow->Submit(world_.escrow->BeginDraft(), asked, "192.0.2.1");
   ASSERT_TRUE(asked_sent.ok()) << asked_sent.error().ToString();
   const std::string asked_rid = asked_sent->recipients[0].id;
-  auto asked_copy = messages_->FindRecipient(asked_rid)->value();
+  auto asked_copy = world_.messages->FindRecipient(asked_rid)->value();
   ASSERT_FALSE(asked_copy.center_key.empty());
   EXPECT_TRUE(asked_copy.answer_hash.empty());  // nothing faster than Argon2id to test
   EXPECT_EQ(CenterUnwrap(key, asked_copy.center_key, asked_sent->message_id, asked_rid)
                 .error()
                 .code,
             ErrorCode::kIntegrity);
-  auto asked_state = *service_->RecipientState(asked_rid);
-  EXPECT_EQ(service_->QuestionOf(asked_state).value(), "Pet's name?");
+  auto asked_state = *world_.escrow->RecipientState(asked_rid);
+  EXPECT_EQ(world_.escrow->QuestionOf(asked_state).value(), "Pet's name?");
   auto unasked = message_center.OpenFromCenter(asked_state, "north", "pat@home.test", std::nullopt, "x");
   EXPECT_EQ(unasked.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(unasked.error().message, "question");
@@ -410,9 +399,9 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   EXPECT_EQ(wrong.error().message, "4");  // attempts left: it counts toward the lock
   auto right = message_center.OpenFromCenter(asked_state, "north", "pat@home.test", " REX", "x");
   ASSERT_TRUE(right.ok()) << right.error().ToString();
-  EXPECT_EQ(service_->Read(asked_state, *right, "x")->manifest.text, "Body of Asked");
-  EXPECT_EQ(messages_->FindRecipient(asked_rid)->value().failures, 0);
-  ASSERT_TRUE(service_->Retract(asked_sent->message_id, "default", "x").ok());
+  EXPECT_EQ(world_.escrow->Read(asked_state, *right, "x")->manifest.text, "Body of Asked");
+  EXPECT_EQ(world_.messages->FindRecipient(asked_rid)->value().failures, 0);
+  ASSERT_TRUE(world_.escrow->Retract(asked_sent->message_id, "default", "x").ok());
 
   // New messages go only to someone who has written to the account; the sender keeps
   // a copy for their own list.
@@ -436,7 +425,7 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   doctor.kind = "to";
   doctor.login = true;
   written.recipients.push_back(doctor);
-  auto submitted = service_->Submit(service_->BeginDraft(), written, "192.0.2.9");
+  auto submitted = world_.escrow->Submit(world_.escrow->BeginDraft(), written, "192.0.2.9");
   ASSERT_TRUE(submitted.ok()) << submitted.error().ToString();
   const std::string* composed = &submitted->message_id;
   EXPECT_EQ(message_center.ReadSent("north", "pat@home.test", *composed)->manifest.text, "Must I fast?");
@@ -449,8 +438,8 @@ TEST_F(EscrowServiceTest, MessageCenterHoldsKeysOnlyForMessagesSealedWhileOn) {
   EXPECT_TRUE(entries[0].item.sent || entries[1].item.sent);
 
   // Retracted: the center's copies go with every other key.
-  ASSERT_TRUE(service_->Retract(held.message_id, "default", "x").ok());
-  EXPECT_TRUE(messages_->FindRecipient(rid)->value().center_key.empty());
+  ASSERT_TRUE(world_.escrow->Retract(held.message_id, "default", "x").ok());
+  EXPECT_TRUE(world_.messages->FindRecipient(rid)->value().center_key.empty());
   entries = *message_center.Center("north", "pat@home.test", 100);
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_TRUE(entries[0].item.sent);

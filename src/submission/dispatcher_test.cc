@@ -25,13 +25,13 @@ namespace {
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    answer_store_ = sqlite::NewAnswerKeyStore(*db_);
-    identities_.emplace(*org_, keys_->metadata(), clock_);
-    answer_keys_.emplace(*answer_store_, keys_->metadata(), clock_, Argon2Params{1, 8 * 1024});
+    answer_store_ = sqlite::NewAnswerKeyStore(*world_.db);
+    identities_.emplace(*world_.org, world_.keys->metadata(), clock_);
+    answer_keys_.emplace(*answer_store_, world_.keys->metadata(), clock_, Argon2Params{1, 8 * 1024});
     DispatchSettings ds;
     ds.organisation = "Clinic";
     ds.notice_from = "notices@clinic.test";
-    dispatcher_.emplace(ds, *escrow_, *identities_, *blobs_, keys_->queue(), clock_, &*answer_keys_);
+    dispatcher_.emplace(ds, *world_.escrow, *identities_, *world_.blobs, world_.keys->queue(), clock_, &*answer_keys_);
     message_.from = "dr@clinic.test";
     message_.subject = "Results";
     message_.text = "All fine.";
@@ -43,7 +43,7 @@ class DispatcherTest : public ::testing::Test {
     d.plan = std::move(plan);
     d.account = "Springfield";
     d.client_address = "192.0.2.9";
-    d.draft = escrow_->BeginDraft();
+    d.draft = world_.escrow->BeginDraft();
     d.message = [this]() -> Result<std::unique_ptr<ByteSource>> {
       ++renders_;
       return ViewSource(rendered_);
@@ -64,7 +64,7 @@ class DispatcherTest : public ::testing::Test {
 
   std::map<std::string, QueueEntry> QueueByRecipient() {
     std::map<std::string, QueueEntry> out;
-    auto due = queue_->Due(clock_.NowUnix() + 1, 1000);
+    auto due = world_.queue->Due(clock_.NowUnix() + 1, 1000);
     EXPECT_TRUE(due.ok());
     for (auto& q : *due) out[q.recipient_id] = q;
     return out;
@@ -72,7 +72,7 @@ class DispatcherTest : public ::testing::Test {
 
   std::size_t BlobFiles() {
     std::size_t n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs")) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(world_.dir.path() + "/blobs")) {
       if (e.is_regular_file()) ++n;
     }
     return n;
@@ -80,15 +80,6 @@ class DispatcherTest : public ::testing::Test {
 
   ManualClock clock_{1'800'000'000};
   EscrowTestWorld world_{clock_};
-  TempDir& dir_ = world_.dir;
-  std::unique_ptr<sqlite::Database>& db_ = world_.db;
-  std::unique_ptr<MessageStore>& messages_ = world_.messages;
-  std::unique_ptr<EventStore>& events_ = world_.events;
-  std::unique_ptr<QueueStore>& queue_ = world_.queue;
-  std::unique_ptr<OrgStore>& org_ = world_.org;
-  std::unique_ptr<BlobStore>& blobs_ = world_.blobs;
-  std::optional<KeyRing>& keys_ = world_.keys;
-  std::optional<EscrowService>& escrow_ = world_.escrow;
   std::unique_ptr<AnswerKeyStore> answer_store_;
   std::optional<policy::SigningIdentities> identities_;
   std::optional<AnswerKeys> answer_keys_;
@@ -118,7 +109,7 @@ TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
   EXPECT_EQ(sent->message_id, id);  // the draft names the message (SMTP: its 250's id)
   EXPECT_EQ(renders_, 1);
 
-  auto message = *messages_->Find(id);
+  auto message = *world_.messages->Find(id);
   ASSERT_TRUE(message.has_value());
   std::map<std::string, RecipientRecord> by_address;
   for (const auto& r : message->recipients) by_address[r.address + "/" + r.method] = r;
@@ -136,7 +127,7 @@ TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
   EXPECT_TRUE(tls.tls_required);
   EXPECT_EQ(tls.mail_from, "dr@clinic.test");
   std::size_t standing_by = 0, notices_to_sender = 0;
-  auto entries = *queue_->ForMessage(id);
+  auto entries = *world_.queue->ForMessage(id);
   for (auto& q : entries) {
     EXPECT_EQ(q.message_id, id);
     if (q.state == QueueState::kStandby) {
@@ -146,7 +137,7 @@ TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
     if (q.rcpt_to == "dr@clinic.test") {
       ++notices_to_sender;
       EXPECT_EQ(q.mail_from, "");  // the null sender: a notice about a failure cannot loop
-      auto text = *BoxOpen(keys_->queue(), (*queue_->Find(q.id))->sealed_content,
+      auto text = *BoxOpen(world_.keys->queue(), (*world_.queue->Find(q.id))->sealed_content,
                            QueueContentAad(q.id));
       EXPECT_NE(text.find("dan@x.test"), std::string::npos);
       EXPECT_NE(text.find("eve@x.test"), std::string::npos);
@@ -159,7 +150,7 @@ TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
   EXPECT_EQ(entries.size(), 6u);
 
   std::multiset<std::string> types;
-  auto events = *events_->ForMessage(id);
+  auto events = *world_.events->ForMessage(id);
   for (const auto& e : events) types.insert(e.type);
   for (const char* want : {"accepted", "sent_tls_only", "sent_standard", "sent_plain", "bounced",
                            "notice_queued", "notice_standby"}) {
@@ -180,7 +171,7 @@ TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
   ASSERT_EQ(BlobFiles(), 1u);
   auto sent = dispatcher_->Send(std::move(d));
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
-  auto message = *messages_->Find(sent->message_id);
+  auto message = *world_.messages->Find(sent->message_id);
   ASSERT_TRUE(message.has_value());
   EXPECT_TRUE(message->manifest_blob.empty());
   EXPECT_TRUE(message->blob_ids.empty());
@@ -195,7 +186,7 @@ TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
   sent = dispatcher_->Send(For(std::move(escrow_only)));
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
   EXPECT_EQ(renders_, 0);
-  EXPECT_FALSE((*messages_->Find(sent->message_id))->manifest_blob.empty());
+  EXPECT_FALSE((*world_.messages->Find(sent->message_id))->manifest_blob.empty());
   EXPECT_EQ(BlobFiles(), 1u);
 }
 
@@ -213,7 +204,7 @@ TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
   auto sent = dispatcher_->Send(For(std::move(plan)));
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
   EXPECT_EQ(BlobFiles(), 1u);
-  auto entries = *queue_->ForMessage(sent->message_id);
+  auto entries = *world_.queue->ForMessage(sent->message_id);
   ASSERT_EQ(entries.size(), 20u);
   std::set<std::string> blobs;
   for (const auto& q : entries) {
@@ -223,22 +214,22 @@ TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
   }
   ASSERT_EQ(blobs.size(), 1u);
   ASSERT_FALSE(blobs.begin()->empty());
-  const QueueEntry full = **queue_->Find(entries[0].id);
+  const QueueEntry full = **world_.queue->Find(entries[0].id);
   EXPECT_TRUE(full.sealed_content.empty());
   EXPECT_FALSE(full.content_key.empty());
-  EXPECT_EQ(*ReadQueueContent(**OpenQueueContent(*blobs_, keys_->queue(), full)), rendered_);
+  EXPECT_EQ(*ReadQueueContent(**OpenQueueContent(*world_.blobs, world_.keys->queue(), full)), rendered_);
   QueueEntry other_key = full;  // the key is bound to its blob
   other_key.content_blob = NewId();
-  EXPECT_FALSE(OpenQueueContent(*blobs_, keys_->queue(), other_key).ok());
+  EXPECT_FALSE(OpenQueueContent(*world_.blobs, world_.keys->queue(), other_key).ok());
 
   rendered_ = "From: dr@clinic.test\r\nSubject: Short\r\n\r\nfine\r\n";
   policy::RecipientPlan one;
   one.direct.push_back({"ben@plain.test", "to", "standard", "rule"});
   sent = dispatcher_->Send(For(std::move(one)));
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
-  const QueueEntry small = **queue_->Find((*queue_->ForMessage(sent->message_id))[0].id);
+  const QueueEntry small = **world_.queue->Find((*world_.queue->ForMessage(sent->message_id))[0].id);
   EXPECT_TRUE(small.content_blob.empty());
-  EXPECT_EQ(*ReadQueueContent(**OpenQueueContent(*blobs_, keys_->queue(), small)), rendered_);
+  EXPECT_EQ(*ReadQueueContent(**OpenQueueContent(*world_.blobs, world_.keys->queue(), small)), rendered_);
   EXPECT_EQ(BlobFiles(), 1u);
 
   // The copy for the PGP recipient cannot be made: nothing is recorded, and the blob
@@ -251,7 +242,7 @@ TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
   Dispatch d = For(std::move(failing));
   const std::string failed_id = d.draft->message_id();
   EXPECT_FALSE(dispatcher_->Send(std::move(d)).ok());
-  EXPECT_FALSE(messages_->Find(failed_id)->has_value());
+  EXPECT_FALSE(world_.messages->Find(failed_id)->has_value());
   EXPECT_EQ(BlobFiles(), 1u);
 
   // An encrypted copy is never kept in a row, however small.
@@ -262,10 +253,10 @@ TEST_F(DispatcherTest, AMessageForManyIsKeptOnceAsOneBlob) {
   encrypted.encrypted.push_back({"pia@pgp.test", "to", "pgp", key->public_armored, false, "key"});
   sent = dispatcher_->Send(For(std::move(encrypted)));
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
-  const QueueEntry copy = **queue_->Find((*queue_->ForMessage(sent->message_id))[0].id);
+  const QueueEntry copy = **world_.queue->Find((*world_.queue->ForMessage(sent->message_id))[0].id);
   EXPECT_TRUE(copy.sealed_content.empty());
   EXPECT_FALSE(copy.content_blob.empty());
-  auto text = ReadQueueContent(**OpenQueueContent(*blobs_, keys_->queue(), copy));
+  auto text = ReadQueueContent(**OpenQueueContent(*world_.blobs, world_.keys->queue(), copy));
   ASSERT_TRUE(text.ok());
   EXPECT_NE(text->find("-----BEGIN PGP MESSAGE-----"), std::string::npos);
   EXPECT_EQ(text->find("fine"), std::string::npos);
@@ -282,7 +273,7 @@ TEST_F(DispatcherTest, KeptAnswersAreStretchedOnceWhereTheyAreKept) {
     plan.recipients.push_back(Escrow("fay@home.test", kept_as));
     auto sent = dispatcher_->Send(For(std::move(plan)));
     ASSERT_TRUE(sent.ok()) << sent.error().ToString();
-    kdfs.push_back((*messages_->Find(sent->message_id))->recipients[0].answer_kdf);
+    kdfs.push_back((*world_.messages->Find(sent->message_id))->recipients[0].answer_kdf);
   }
   EXPECT_EQ(kdfs[0], kdfs[1]);  // one stretched key, named with its own salt
   EXPECT_NE(kdfs[0], kdfs[2]);
@@ -297,7 +288,7 @@ TEST_F(DispatcherTest, APlanWithUndecidedRecipientsIsRefused) {
   auto sent = dispatcher_->Send(For(std::move(plan)));
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.error().code, ErrorCode::kInternal);
-  EXPECT_TRUE(queue_->Due(clock_.NowUnix() + 1, 10)->empty());
+  EXPECT_TRUE(world_.queue->Due(clock_.NowUnix() + 1, 10)->empty());
 }
 
 }  // namespace

@@ -30,24 +30,24 @@ namespace {
 class SubmissionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    inbound_ = sqlite::NewInboundStore(*db_);
-    book_store_ = sqlite::NewAddressBookStore(*db_);
-    directory_.emplace(*org_, keys_->metadata(), clock_);
-    books_.emplace(*book_store_, keys_->metadata(), clock_);
+    inbound_ = sqlite::NewInboundStore(*world_.db);
+    book_store_ = sqlite::NewAddressBookStore(*world_.db);
+    directory_.emplace(*world_.org, world_.keys->metadata(), clock_);
+    books_.emplace(*book_store_, world_.keys->metadata(), clock_);
     view_.emplace(*book_store_);
-    tls_.emplace(*org_);
+    tls_.emplace(*world_.org);
     planner_.emplace(*directory_, *books_, *view_, *tls_, no_accounts_, 30);
     ProcessorSettings ps;
     ps.organisation = "Clinic";
     ps.notice_from = "notices@clinic.test";
-    identities_.emplace(*org_, keys_->metadata(), clock_);
+    identities_.emplace(*world_.org, world_.keys->metadata(), clock_);
     DispatchSettings ds;
     ds.organisation = "Clinic";
     ds.notice_from = "notices@clinic.test";
-    dispatcher_.emplace(ds, *escrow_, *identities_, *blobs_, keys_->queue(), clock_, nullptr);
-    processor_.emplace(ps, *inbound_, *escrow_, *planner_, *dispatcher_, *directory_,
-                       keys_->queue(), clock_, nullptr);
-    spool_.emplace(*inbound_, keys_->queue(), clock_, nullptr);
+    dispatcher_.emplace(ds, *world_.escrow, *identities_, *world_.blobs, world_.keys->queue(), clock_, nullptr);
+    processor_.emplace(ps, *inbound_, *world_.escrow, *planner_, *dispatcher_, *directory_,
+                       world_.keys->queue(), clock_, nullptr);
+    spool_.emplace(*inbound_, world_.keys->queue(), clock_, nullptr);
     spool_->Start();
     ASSERT_TRUE(directory_->CreateAccount("Springfield").ok());
     ASSERT_TRUE(directory_->CreateDomain("clinic.test", "Springfield").ok());
@@ -72,10 +72,10 @@ class SubmissionTest : public ::testing::Test {
   // Every queued mail, opened: rcpt_to → content.
   std::vector<std::pair<QueueEntry, std::string>> Queued() {
     std::vector<std::pair<QueueEntry, std::string>> out;
-    auto due = queue_->Due(clock_.NowUnix() + 1, 1000);
+    auto due = world_.queue->Due(clock_.NowUnix() + 1, 1000);
     EXPECT_TRUE(due.ok());
     for (auto& q : *due) {
-      auto mail = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+      auto mail = *BoxOpen(world_.keys->queue(), q.sealed_content, QueueContentAad(q.id));
       out.emplace_back(q, mail);
     }
     return out;
@@ -83,15 +83,6 @@ class SubmissionTest : public ::testing::Test {
 
   ManualClock clock_{1'800'000'000};
   EscrowTestWorld world_{clock_};
-  TempDir& dir_ = world_.dir;
-  std::unique_ptr<sqlite::Database>& db_ = world_.db;
-  std::unique_ptr<MessageStore>& messages_ = world_.messages;
-  std::unique_ptr<EventStore>& events_ = world_.events;
-  std::unique_ptr<QueueStore>& queue_ = world_.queue;
-  std::unique_ptr<OrgStore>& org_ = world_.org;
-  std::unique_ptr<BlobStore>& blobs_ = world_.blobs;
-  std::optional<KeyRing>& keys_ = world_.keys;
-  std::optional<EscrowService>& escrow_ = world_.escrow;
   std::unique_ptr<InboundStore> inbound_;
   std::unique_ptr<AddressBookStore> book_store_;
   std::optional<policy::OrgDirectory> directory_;
@@ -136,8 +127,8 @@ TEST_F(SubmissionTest, EnvelopeJsonRoundTrip) {
 // and goes through; past the refusal limit nothing is stored and the client is told to
 // come back (kResourceExhausted: SMTP 452 4.3.1).
 TEST_F(SubmissionTest, SpoolSlowsDownThenRefusesWhenTooMuchWaits) {
-  Backlog backlog({2, 3, std::chrono::milliseconds(300)}, *inbound_, *queue_, clock_);
-  Spool spool(*inbound_, keys_->queue(), clock_, nullptr, &backlog);
+  Backlog backlog({2, 3, std::chrono::milliseconds(300)}, *inbound_, *world_.queue, clock_);
+  Spool spool(*inbound_, world_.keys->queue(), clock_, nullptr, &backlog);
   spool.Start();
   auto commit = [&spool] {
     smtp::Submission s;
@@ -247,7 +238,7 @@ class GatedInboundStore final : public InboundStore {
 
 TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
   GatedInboundStore gated(*inbound_);
-  Spool spool(gated, keys_->queue(), clock_, nullptr);
+  Spool spool(gated, world_.keys->queue(), clock_, nullptr);
   spool.Start();
   std::atomic<int> acknowledged{0};
   std::promise<void> all_done;
@@ -283,7 +274,7 @@ TEST_F(SubmissionTest, HeaderQuestionSealsForEscrowAndRemovesTheSubmission) {
   // The notice carries neither content nor answer.
   EXPECT_EQ(queued[0].second.find("All fine"), std::string::npos);
   EXPECT_EQ(queued[0].second.find("Rex"), std::string::npos);
-  auto message = *messages_->Find(queued[0].first.message_id);
+  auto message = *world_.messages->Find(queued[0].first.message_id);
   ASSERT_TRUE(message.has_value());
   EXPECT_EQ(message->account, "Springfield");
   EXPECT_EQ(message->expires_at, clock_.NowUnix() + 7 * 86400);  // X-Sealpost-Expires
@@ -306,7 +297,7 @@ TEST_F(SubmissionTest, WithoutAQuestionTheFailureActionBouncesToTheSender) {
   EXPECT_EQ(queued[0].second.find("secret text"), std::string::npos);
   EXPECT_EQ(*inbound_->Count(), 0);
   // Recorded as the API records it: the message, its bounced recipient, no content.
-  auto message = *messages_->Find(queued[0].first.message_id);
+  auto message = *world_.messages->Find(queued[0].first.message_id);
   ASSERT_TRUE(message.has_value());
   ASSERT_EQ(message->recipients.size(), 1u);
   EXPECT_EQ(message->recipients[0].address, "pat@home.test");
@@ -327,7 +318,7 @@ TEST_F(SubmissionTest, AnAnswerOfOnlySpacesIsRefusedAsTheApiRefusesIt) {
   EXPECT_EQ(queued[0].first.rcpt_to, "dr@clinic.test");
   EXPECT_NE(queued[0].second.find("X-Sealpost-Answer must be 1 to"), std::string::npos)
       << queued[0].second;
-  auto message = *messages_->Find(queued[0].first.message_id);
+  auto message = *world_.messages->Find(queued[0].first.message_id);
   ASSERT_TRUE(message.has_value());
   EXPECT_EQ(message->recipients[0].status, RecipientStatus::kBounced);
 }
@@ -372,7 +363,7 @@ TEST_F(SubmissionTest, ASubmissionThatCannotBeProcessedBecomesADeadLetterAndItsS
   EXPECT_EQ(queued[0].first.mail_from, "");
   EXPECT_NE(queued[0].second.find("pat@home.test"), std::string::npos);
   EXPECT_NE(queued[0].second.find(broken.id), std::string::npos);
-  auto events = *events_->ForMessage(broken.id);
+  auto events = *world_.events->ForMessage(broken.id);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, "dead_letter");
   // An administrator may try it again: due now, its count started afresh.
@@ -429,7 +420,7 @@ TEST_F(SubmissionTest, ContentRulesReadTextAttachments) {
   EXPECT_EQ(processor_->RunOnce(), 2);
   std::vector<std::string> traces;
   for (auto& [q, mail] : Queued()) {
-    traces.push_back((*messages_->Find(q.message_id))->recipients[0].trace);
+    traces.push_back((*world_.messages->Find(q.message_id))->recipients[0].trace);
   }
   ASSERT_EQ(traces.size(), 2u);
   const int unmatched = std::count_if(traces.begin(), traces.end(), [](const std::string& t) {
@@ -482,12 +473,12 @@ TEST_F(SubmissionTest, AlreadyEncryptedMessagesGoOutAsTheyAre) {
 }
 
 TEST_F(SubmissionTest, UserAuthenticatorChecksTheSmtpPassword) {
-  UserAuthenticator auth(*org_, *events_, clock_);
+  UserAuthenticator auth(*world_.org, *world_.events, clock_);
   auto password = [](const char* s) { return SecretBytes(s, std::strlen(s)); };
   EXPECT_FALSE(auth.Authenticate("dr@clinic.test", password("anything"), "192.0.2.1").ok());  // none set
-  auto user = *org_->FindUser("dr@clinic.test");
+  auto user = *world_.org->FindUser("dr@clinic.test");
   ASSERT_TRUE(user.has_value());
-  ASSERT_TRUE(org_->SetSmtpPassword("dr@clinic.test", *HashSecret("correct horse")).ok());
+  ASSERT_TRUE(world_.org->SetSmtpPassword("dr@clinic.test", *HashSecret("correct horse")).ok());
   auto ok = auth.Authenticate("dr@clinic.test", password("correct horse"), "192.0.2.1");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok, std::vector<std::string>{"dr@clinic.test"});
@@ -496,7 +487,7 @@ TEST_F(SubmissionTest, UserAuthenticatorChecksTheSmtpPassword) {
   EXPECT_EQ(auth.Authenticate("nobody@clinic.test", password("correct horse"), "192.0.2.1").error().code,
             ErrorCode::kUnauthenticated);
   // Every attempt is on record, without the password.
-  auto recorded = *events_->ForMessage("");
+  auto recorded = *world_.events->ForMessage("");
   int failed = 0, ok_logins = 0;
   for (const auto& e : recorded) {
     if (e.type == "smtp_login_failed") ++failed;
