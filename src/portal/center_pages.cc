@@ -361,13 +361,9 @@ awaitable<Response> CenterPages::OpenFromInbox(http::Request& req) {
     }
     auto form = http::ParseForm(req.body);
     answer = form.ok() ? http::FormValue(*form, "answer").value_or("") : "";
-    std::int64_t wait = 0;
-    tries = co_await ctx_.PassGuards(req.client_address, "", &wait);
-    if (!tries) {
-      spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
-                   req.client_address);
-      co_return ctx_.TooManyTries(brand, wait);
-    }
+    std::optional<Response> refused;
+    tries = co_await ctx_.PassAnswerGuard(req, rid, brand, &refused);
+    if (!tries) co_return std::move(*refused);
   }
   std::optional<Result<LinkState>> link;
   std::optional<Result<SecretBytes>> key;

@@ -132,6 +132,19 @@ awaitable<std::optional<PortalContext::GuardTries>> PortalContext::PassGuards(co
   co_return std::move(tries);
 }
 
+awaitable<std::optional<PortalContext::GuardTries>> PortalContext::PassAnswerGuard(
+    const http::Request& req, const std::string& rid, const Brand& brand,
+    std::optional<Response>* refused) {
+  std::int64_t wait = 0;
+  auto tries = co_await PassGuards(req.client_address, "", &wait);
+  if (!tries) {
+    spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
+                 req.client_address);
+    *refused = TooManyTries(brand, wait);
+  }
+  co_return tries;
+}
+
 Response PortalContext::GonePage(const Brand& brand, const LinkState& link) const {
   if (link.deleted) {
     return ErrorPage(brand, 410, "You deleted this message",

@@ -98,6 +98,13 @@ struct PortalContext {
                                                                const std::string& account_key,
                                                                std::int64_t* wait);
 
+  // An answer to `rid`'s question about to be checked: the client's guard passed, or
+  // nullopt and `*refused` the 429 page (logged). Guesses spread over many messages from
+  // one address meet this before any message's own lock.
+  boost::asio::awaitable<std::optional<GuardTries>> PassAnswerGuard(
+      const http::Request& req, const std::string& rid, const Brand& brand,
+      std::optional<http::Response>* refused);
+
   // CSRF tokens: an HMAC of the form's purpose and what binds it to this browser.
   std::string FormToken(std::string_view purpose, std::string_view binding) const;
   bool FormTokenValid(const http::Request& req, std::string_view purpose,

@@ -265,14 +265,9 @@ awaitable<Response> MessagePages::SubmitAnswer(http::Request& req) {
                         "Open the link in your email again.");
   }
   const std::string answer = http::FormValue(*form, "answer").value_or("");
-  // Guesses spread over many messages from one address meet this before any lock.
-  std::int64_t wait = 0;
-  auto tries = co_await ctx_.PassGuards(req.client_address, "", &wait);
-  if (!tries) {
-    spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
-                 req.client_address);
-    co_return ctx_.TooManyTries(brand, wait);
-  }
+  std::optional<Response> refused;
+  auto tries = co_await ctx_.PassAnswerGuard(req, rid, brand, &refused);
+  if (!tries) co_return std::move(*refused);
 
   std::optional<Result<LinkState>> link;
   std::optional<Result<SecretBytes>> key;
