@@ -146,6 +146,49 @@ TEST_F(DeliveryTest, ContentKeptOnceLeavesOnceAndGoesWithItsLastEntry) {
   EXPECT_TRUE(done.content_blob.empty());
 }
 
+// Under load the checkpoint that scrubs ended content out of the files runs at most
+// once a second: a second end in the same second waits for the clock to move (its blob
+// is removed only once the write-ahead log is truncated), and a stop does not leave it waiting.
+TEST_F(DeliveryTest, EndedContentIsScrubbedAtMostOnceASecondAndAtStop) {
+  ASSERT_TRUE(queue_->Delete("q1", {}).ok());
+  auto queue_blob = [&](const std::string& message_id, const std::string& to) {
+    auto spooled =
+        SpoolQueueContent(*blobs_, key_, "Subject: x\r\n\r\n" + std::string(100000, 'x'));
+    EXPECT_TRUE(spooled.ok());
+    MessageRecord m = **messages_->Find("m1");
+    m.id = message_id;
+    m.recipients.clear();
+    QueueEntry q = ReferenceQueueEntry(*spooled, "s@example.org", to, clock_.NowUnix());
+    q.message_id = message_id;
+    EXPECT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
+    return dir_ + "/blobs/" + spooled->blob_id.substr(0, 2) + "/" + spooled->blob_id;
+  };
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  {
+    QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
+    const std::string first = queue_blob("m6", "a@example.net");
+    EXPECT_EQ(runner.RunOnce(), 1);
+    EXPECT_FALSE(std::filesystem::exists(first));  // the queue was quiet: at once
+
+    const std::string second = queue_blob("m7", "b@example.net");
+    EXPECT_EQ(runner.RunOnce(), 1);
+    auto sent = queue_->ForMessage("m7");
+    ASSERT_TRUE(sent.ok() && sent->size() == 1);
+    EXPECT_EQ((*sent)[0].state, QueueState::kDelivered);
+    EXPECT_TRUE(std::filesystem::exists(second));  // same second: the scrub waits
+    clock_.Advance(1);
+    EXPECT_EQ(runner.RunOnce(), 0);
+    EXPECT_FALSE(std::filesystem::exists(second));
+
+    const std::string third = queue_blob("m8", "c@example.net");
+    EXPECT_EQ(runner.RunOnce(), 1);
+    EXPECT_TRUE(std::filesystem::exists(third));
+    runner.Stop();
+    EXPECT_FALSE(std::filesystem::exists(third));
+  }
+  EXPECT_EQ(target.calls, 3);
+}
+
 // A retracted message's unsent copies lose their keys in the retraction's transaction;
 // the runner's sweep then removes the blob they shared, without any delivery.
 TEST_F(DeliveryTest, ARetractedMessagesBlobGoesWithTheSweep) {

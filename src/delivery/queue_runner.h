@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,6 +77,10 @@ class QueueRunner {
   // Removes content blobs no entry needs any more; `synced`: the store was just
   // checkpointed (else it is, first).
   void RemoveSpentContent(std::int64_t now, bool synced);
+  // Truncates the write-ahead log (and then removes spent blobs) if entries ended since
+  // the last time, at most once per second of `now`.
+  void ScrubIfDue(std::int64_t now);
+  void Scrub(std::int64_t now);
   static constexpr std::int64_t kSweepSeconds = 60;
   std::int64_t Backoff(int attempts) const;
 
@@ -89,6 +94,10 @@ class QueueRunner {
   std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
   std::map<std::string, Pending> in_flight_;  // the runner's thread only
   std::int64_t last_sweep_ = 0;               // the runner's thread only
+  // The runner's thread only (and Stop's, once the thread has ended).
+  std::int64_t last_scrub_ = std::numeric_limits<std::int64_t>::min();
+  bool scrub_due_ = false;  // entries ended since the last checkpoint
+  bool blobs_due_ = false;  // and one of them may have left a blob unreferenced
   PollingWorker worker_;  // last: its thread uses everything above
 };
 
