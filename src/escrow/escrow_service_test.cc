@@ -17,7 +17,7 @@ namespace {
 
 class EscrowServiceTest : public ::testing::Test {
  protected:
-  SubmitResult Send(bool read_receipt = false, bool login = false) {
+  SubmitResult Send(bool read_receipt = false, bool login = false, std::string attachment = "") {
     SealInput in;
     in.read_receipt = read_receipt;
     in.account = "default";
@@ -27,7 +27,13 @@ class EscrowServiceTest : public ::testing::Test {
     in.expires_at = clock_.NowUnix() + 86400;
     in.recipients.push_back({"pat@home.test", "to", "Pet's name?", "Rex", "why", false, ""});
     if (login) in.recipients.back() = {"Pat@Home.test", "to", "", "", "why", false, "", true};
-    auto result = world_.escrow->Submit(world_.escrow->BeginDraft(), in, "192.0.2.1");
+    auto draft = world_.escrow->BeginDraft();
+    if (!attachment.empty()) {
+      EXPECT_TRUE(draft->StartAttachment("scan.pdf", "application/pdf").ok());
+      EXPECT_TRUE(draft->AppendAttachment(attachment).ok());
+      EXPECT_TRUE(draft->FinishAttachment().ok());
+    }
+    auto result = world_.escrow->Submit(std::move(draft), in, "192.0.2.1");
     EXPECT_TRUE(result.ok()) << result.error().ToString();
     return *result;
   }
@@ -163,7 +169,7 @@ TEST_F(EscrowServiceTest, ForgedAndExpiredLinks) {
 }
 
 TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
-  SubmitResult sent = Send();
+  SubmitResult sent = Send(false, false, "%PDF scan");
   LinkToken link = LinkFromNotice(sent.recipients[0].id);
   auto before = *world_.escrow->CheckLink(link.recipient_id, link.secret, "x", true);
   auto blobs = before.message.blob_ids;
@@ -198,6 +204,8 @@ TEST_F(EscrowServiceTest, RetractDestroysKeysAndBlobsAtOnce) {
   EXPECT_TRUE(after.recipient.wrapped_key.empty());
   EXPECT_TRUE(after.recipient.answer_hash.empty());
   for (const auto& b : blobs) EXPECT_FALSE(world_.blobs->Open(b).ok()) << b;
+  EXPECT_FALSE(before.message.sealed_manifest.empty());
+  EXPECT_TRUE((*world_.messages->Find(sent.message_id))->sealed_manifest.empty());
   EXPECT_EQ(world_.escrow->Retract(sent.message_id, "default", "x").error().code,
             ErrorCode::kFailedPrecondition);
   EXPECT_EQ(world_.escrow->SetExpiry(sent.message_id, "default", 5, "x").error().code,

@@ -190,8 +190,9 @@ TEST_F(EscrowTest, FlippedCiphertextByteFailsToOpen) {
   ASSERT_TRUE(reader.ok());
   EXPECT_EQ(reader->ReadAll(1 << 30).error().code, ErrorCode::kIntegrity);
 
-  FlipByte(dir_.path() + "/blobs", sealed.record.manifest_blob, 40);
-  EXPECT_EQ(opener.ReadManifest(sealed.record, key).error().code, ErrorCode::kIntegrity);
+  MessageRecord flipped = sealed.record;
+  flipped.sealed_manifest[40] ^= 0x01;
+  EXPECT_EQ(opener.ReadManifest(flipped, key).error().code, ErrorCode::kIntegrity);
 
   // The wrapped key itself.
   RecipientRecord r = sealed.record.recipients[0];
@@ -214,18 +215,49 @@ TEST_F(EscrowTest, SignatureFailsOnChangedMessage) {
   forged.key_id = "org-key";
   forged.signature = *Sign(signer_.secret_key, ManifestSigningInput(sealed.record.id,
                                                                     ManifestToJson(good->manifest)));
-  auto writer = SealedBlobWriter::Create(*blobs_, sealed.record.manifest_blob + "f", key,
-                                         ManifestLabel(sealed.record.id,
-                                                       sealed.record.manifest_blob + "f"));
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE(writer->Append(SignedManifestToJson(forged)).ok());
-  ASSERT_TRUE(writer->Finish().ok());
   MessageRecord tampered = sealed.record;
-  tampered.manifest_blob += "f";
+  tampered.sealed_manifest =
+      *BoxSeal(key, SignedManifestToJson(forged), ManifestAad(sealed.record.id));
   auto result = opener.ReadManifest(tampered, key);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kIntegrity);
   EXPECT_NE(result.error().message.find("signature"), std::string::npos);
+}
+
+// A small manifest is kept in the message's row; one too long for a row (a long body)
+// in a blob of its own, which goes with the draft if the message is never stored.
+TEST_F(EscrowTest, ManifestInTheRowWhenSmallInABlobWhenLong) {
+  SealedMessage small = SealSample("x");
+  EXPECT_TRUE(small.record.manifest_blob.empty());
+  EXPECT_FALSE(small.record.sealed_manifest.empty());
+  EXPECT_EQ(small.record.blob_ids.size(), 1u);  // the attachment alone
+
+  EscrowSealer sealer(*blobs_, signer_, metadata_key_, clock_, {1, 8 * 1024});
+  const std::string long_text(kMaxRowManifest + 1, 'l');
+  std::string manifest_file;
+  {
+    auto draft = sealer.Begin();
+    SealInput in;
+    in.from = "clinic@example.org";
+    in.text = long_text;
+    in.recipients.push_back({"p@example.net", "to", "Q?", "a", "", false, ""});
+    auto sealed = draft->Seal(in);
+    ASSERT_TRUE(sealed.ok()) << sealed.error().ToString();
+    const MessageRecord& record = sealed->record;
+    EXPECT_TRUE(record.sealed_manifest.empty());
+    ASSERT_FALSE(record.manifest_blob.empty());
+    EXPECT_EQ(record.blob_ids, std::vector<std::string>{record.manifest_blob});
+    manifest_file = dir_.path() + "/blobs/" + record.manifest_blob.substr(0, 2) + "/" +
+                    record.manifest_blob;
+    EXPECT_TRUE(std::filesystem::exists(manifest_file));
+    auto key = UnwrapMessageKey(record.recipients[0], sealed->link_secrets[0], "a");
+    ASSERT_TRUE(key.ok());
+    auto opened = EscrowOpener(*blobs_, *signing_keys_).ReadManifest(record, *key);
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    EXPECT_EQ(opened->manifest.text, long_text);
+    // Never stored (MarkStored() not called): the draft removes its blob.
+  }
+  EXPECT_FALSE(std::filesystem::exists(manifest_file));
 }
 
 TEST_F(EscrowTest, SealedButUnstoredDraftLeavesNoBlobs) {

@@ -29,10 +29,15 @@ Result<std::string> OpenQuestion(const RecipientRecord& recipient, const SecretB
 
 Result<OpenedManifest> EscrowOpener::ReadManifest(const MessageRecord& message,
                                                   const SecretBytes& data_key) const {
-  auto reader = SealedBlobReader::Open(blobs_, message.manifest_blob, data_key,
-                                       ManifestLabel(message.id, message.manifest_blob));
-  if (!reader.ok()) return std::move(reader).error();
-  auto plain = reader->ReadAll(kMaxManifestSize);
+  Result<std::string> plain = std::string();
+  if (!message.sealed_manifest.empty()) {
+    plain = BoxOpen(data_key, message.sealed_manifest, ManifestAad(message.id));
+  } else {
+    auto reader = SealedBlobReader::Open(blobs_, message.manifest_blob, data_key,
+                                         ManifestLabel(message.id, message.manifest_blob));
+    if (!reader.ok()) return std::move(reader).error();
+    plain = reader->ReadAll(kMaxManifestSize);
+  }
   if (!plain.ok()) return std::move(plain).error();
   auto envelope = SignedManifestFromJson(*plain);
   WipeMemory(plain->data(), plain->size());

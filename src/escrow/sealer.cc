@@ -18,6 +18,10 @@ std::string ManifestLabel(const std::string& message_id, const std::string& blob
   return "manifest|" + message_id + "|" + blob_id;
 }
 
+std::string ManifestAad(const std::string& message_id) {
+  return "sealpost/manifest/v1|" + message_id;
+}
+
 std::string AttachmentLabel(const std::string& message_id, const std::string& blob_id) {
   return "attachment|" + message_id + "|" + blob_id;
 }
@@ -197,19 +201,30 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
   if (!signature.ok()) return std::move(signature).error();
   signed_manifest.signature = std::move(*signature);
 
-  const std::string manifest_blob = NewId();
-  auto writer = SealedBlobWriter::Create(sealer_.blobs_, manifest_blob, data_key,
-                                         ManifestLabel(message_id_, manifest_blob));
-  if (!writer.ok()) return std::move(writer).error();
-  std::string envelope = SignedManifestToJson(signed_manifest);
-  auto status = writer->Append(envelope);
-  WipeMemory(envelope.data(), envelope.size());
-  if (status.ok()) status = writer->Finish();
-  if (!status.ok()) return std::move(status).error();
-  blob_ids_.push_back(manifest_blob);
-
   SealedMessage out;
   MessageRecord& record = out.record;
+  std::string envelope = SignedManifestToJson(signed_manifest);
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { WipeMemory(s.data(), s.size()); }
+  } wipe{envelope};
+  if (envelope.size() <= kMaxRowManifest) {
+    // A row is cheaper than a file: creating one cost a quarter of an API submission.
+    auto sealed = BoxSeal(data_key, envelope, ManifestAad(message_id_));
+    if (!sealed.ok()) return std::move(sealed).error();
+    record.sealed_manifest = std::move(*sealed);
+  } else {
+    const std::string manifest_blob = NewId();
+    auto writer = SealedBlobWriter::Create(sealer_.blobs_, manifest_blob, data_key,
+                                           ManifestLabel(message_id_, manifest_blob));
+    if (!writer.ok()) return std::move(writer).error();
+    auto status = writer->Append(envelope);
+    if (status.ok()) status = writer->Finish();
+    if (!status.ok()) return std::move(status).error();
+    blob_ids_.push_back(manifest_blob);
+    record.manifest_blob = manifest_blob;
+  }
+
   record.id = message_id_;
   record.account = input.account;
   record.sender = input.from;
@@ -218,7 +233,6 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
   record.read_receipt = input.read_receipt;
   record.namespace_name = input.namespace_name;
   record.signing_key_id = sealer_.signer_.key_id;
-  record.manifest_blob = manifest_blob;
   record.blob_ids = blob_ids_;
 
   const Argon2Params argon{sealer_.options_.argon2_ops, sealer_.options_.argon2_mem};

@@ -1,7 +1,7 @@
 // Sealing an escrow message (key-in-link mode with question/answer verification).
 //
-// A fresh 256-bit message key encrypts every blob of the message (manifest and each
-// attachment) with the segmented AEAD. For each recipient:
+// A fresh 256-bit message key encrypts the manifest (in the message's row when small,
+// else a blob) and every attachment blob (segmented AEAD). For each recipient:
 //   link secret  = 256 random bits, carried only in the recipient's notice link
 //   salt         = 16 random bytes (stored)
 //   answer key   = Argon2id(normalised answer, salt), parameters stored (`answer_kdf`)
@@ -178,6 +178,10 @@ class EscrowSealer {
 
 // Blob labels bind each encrypted blob to its message and role.
 std::string ManifestLabel(const std::string& message_id, const std::string& blob_id);
+// The AAD of a manifest kept in its message's row (`sealed_manifest`).
+std::string ManifestAad(const std::string& message_id);
+// Manifests up to this size are kept in the row; larger ones (long bodies) in a blob.
+inline constexpr std::size_t kMaxRowManifest = 64 * 1024;
 std::string AttachmentLabel(const std::string& message_id, const std::string& blob_id);
 
 // The per-recipient key derivations, shared with the opener.

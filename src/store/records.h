@@ -77,7 +77,10 @@ struct MessageRecord {
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
   std::string signing_key_id;
-  std::string manifest_blob;     // blob id of the sealed manifest
+  // The signed manifest, sealed under the message key: in the row when small
+  // (`sealed_manifest`, manifest_blob empty), else in the blob `manifest_blob`.
+  std::string manifest_blob;
+  std::string sealed_manifest;
   std::vector<std::string> blob_ids;  // every blob of the message, manifest included
   std::vector<RecipientRecord> recipients;
   std::optional<std::int64_t> retracted_at;  // the sender withdrew it

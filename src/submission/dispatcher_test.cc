@@ -174,6 +174,7 @@ TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
   auto message = *world_.messages->Find(sent->message_id);
   ASSERT_TRUE(message.has_value());
   EXPECT_TRUE(message->manifest_blob.empty());
+  EXPECT_TRUE(message->sealed_manifest.empty());
   EXPECT_TRUE(message->blob_ids.empty());
   ASSERT_EQ(message->recipients.size(), 1u);
   EXPECT_EQ(message->recipients[0].method, "standard");
@@ -186,8 +187,8 @@ TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
   sent = dispatcher_->Send(For(std::move(escrow_only)));
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
   EXPECT_EQ(renders_, 0);
-  EXPECT_FALSE((*world_.messages->Find(sent->message_id))->manifest_blob.empty());
-  EXPECT_EQ(BlobFiles(), 1u);
+  EXPECT_FALSE((*world_.messages->Find(sent->message_id))->sealed_manifest.empty());
+  EXPECT_EQ(BlobFiles(), 0u);  // a short manifest is kept in the message's row
 }
 
 // A message for many is kept once: twenty recipients of a 10 KiB message share one

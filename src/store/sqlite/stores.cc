@@ -241,8 +241,8 @@ class SqliteMessageStore final : public MessageStore {
       auto status = Statement(db,
                               "INSERT INTO messages (id, account, sender, created_at, "
                               "expires_at, signing_key_id, manifest_blob, read_receipt, "
-                              "namespace, center_key, center_subject) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+                              "namespace, center_key, center_subject, sealed_manifest) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
                         .Bind(1, m.id)
                         .Bind(2, m.account)
                         .Bind(3, m.sender)
@@ -254,6 +254,7 @@ class SqliteMessageStore final : public MessageStore {
                         .Bind(9, m.namespace_name)
                         .BindBlob(10, m.center_key)
                         .BindBlob(11, m.center_subject)
+                        .BindBlob(12, m.sealed_manifest)
                         .Run();
       if (!status.ok()) return status;
       for (const auto& blob : m.blob_ids) {
@@ -299,7 +300,7 @@ class SqliteMessageStore final : public MessageStore {
       Statement s(db,
                   "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
                   "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace, "
-                  "center_key, center_subject FROM messages WHERE id = ?");
+                  "center_key, center_subject, sealed_manifest FROM messages WHERE id = ?");
       s.Bind(1, id);
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
@@ -318,6 +319,7 @@ class SqliteMessageStore final : public MessageStore {
       m.namespace_name = s.Text(10);
       m.center_key = s.Text(11);
       m.center_subject = s.Text(12);
+      m.sealed_manifest = s.Text(13);
       Statement blobs(db, "SELECT blob_id FROM message_blobs WHERE message_id = ?");
       blobs.Bind(1, id);
       for (;;) {
@@ -461,7 +463,8 @@ class SqliteMessageStore final : public MessageStore {
               .Bind(1, message_id)
               .Run();
       if (!s.ok()) return s;
-      s = Statement(db, "UPDATE messages SET center_key = X'', center_subject = X'' WHERE id = ?")
+      s = Statement(db, "UPDATE messages SET center_key = X'', center_subject = X'', "
+                        "sealed_manifest = NULL WHERE id = ?")
               .Bind(1, message_id)
               .Run();
       if (!s.ok()) return s;
