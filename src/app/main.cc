@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "app/admin.h"
+#include "app/analyse_headers.h"
 #include "app/config.h"
 #include "app/serve.h"
 #include "app/setup.h"
@@ -52,11 +53,22 @@ int main(int argc, char** argv) {
   int admin_exit = 0;
   sealpost::RegisterAdminCommands(app, admin_exit);
 
+  std::string headers_file;
+  bool headers_json = false;
+  auto* analyse = app.add_subcommand(
+      "analyse-headers",
+      "Was a message encrypted on its way? Reads its Received: fields hop by hop");
+  analyse->add_option("FILE", headers_file, "A message or its header; - for standard input")
+      ->required();
+  analyse->add_flag("--json", headers_json, "One JSON object, for machines");
+
   app.add_subcommand("version", "Print the version")->callback([] { std::cout << "sealpost 0.1.0\n"; });
 
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("admin")) return admin_exit;
+
+  if (analyse->parsed()) return sealpost::AnalyseHeadersCommand(headers_file, headers_json);
 
   if (init->parsed()) {
     auto result = sealpost::InitDataDir(init_dir, false);

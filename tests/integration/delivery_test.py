@@ -18,6 +18,7 @@ import tempfile
 import time
 import unittest
 
+import harness
 import peers
 from harness import Sealpost, notice_link
 from smtp_test import set_up_sender, tls_context, wait_for
@@ -794,6 +795,38 @@ class DeliveryTest(unittest.TestCase):
         [raw] = wait_for(lambda: self.tls_mx.raw_for("b@clear.example"), what="b's copy")
         self.assertNotIn(b"using TLS", raw)
         self.assertIn(b"with ESMTP id", raw)
+
+    def test_received_fields_tell_how_each_copy_travelled(self):
+        """Issue 26: what Postfix wrote on receiving our copies, read back by `sealpost
+        analyse-headers`: the copy that left over STARTTLS reads encrypted, with the TLS
+        version the delivery report names; the one sent in clear (a loopback peer here)
+        reads internal, never encrypted."""
+        self.submit(["rx@tls.example", "ry@clear.example"], "how it travelled")
+        _, _, report = self.wait_state("rx@tls.example", ("delivered",))
+        self.assertTrue(report["tls_version"].startswith("TLSv1."), report)
+        self.wait_state("ry@clear.example", ("delivered",))
+        for rcpt, mx, verdict, version in (("rx@tls.example", "mx.tls.example", "encrypted",
+                                            report["tls_version"]),
+                                           ("ry@clear.example", "mx.tls.example", "internal", "")):
+            [raw] = wait_for(lambda: self.tls_mx.raw_for(rcpt), what=f"{rcpt}'s copy")
+            run = subprocess.run([harness.BIN, "analyse-headers", "--json", "-"], input=raw,
+                                 capture_output=True, timeout=30)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            path = json.loads(run.stdout)
+            last = path["hops"][-1]  # Postfix's own field: the hop from sealpost
+            self.assertEqual(last["by"], mx, last)
+            self.assertEqual(last["verdict"], verdict, last)
+            self.assertEqual(last["tls_version"], version, last)
+        # The text form, for people, says the same.
+        run = subprocess.run([harness.BIN, "analyse-headers", "-"], capture_output=True,
+                             input=self.tls_mx.raw_for("rx@tls.example")[0], timeout=30)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertRegex(run.stdout.decode(), r"→ mx\.tls\.example\n(.*\n)*  verdict:  encrypted")
+        # Not a header: a clear error and status 2.
+        run = subprocess.run([harness.BIN, "analyse-headers", "-"], input=b"hello\n",
+                             capture_output=True, timeout=30)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn(b"standard input: no Received: header field found", run.stderr)
 
     def test_a_dead_preferred_mx_falls_back_to_the_next(self):
         self.submit(["kim@backup.example"], "via the backup")
