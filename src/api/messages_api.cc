@@ -12,6 +12,7 @@
 #include "crypto/primitives.h"
 #include "mime/address.h"
 #include "mime/compose.h"
+#include "received/received.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -199,6 +200,10 @@ void MessagesApi::Register(http::Router& router) {
   router.Add("POST", "/api/v1/messages/{id}/retract", [this](http::Request& r) { return Retract(r); });
   router.Add("POST", "/api/v1/messages/{id}/extend", [this](http::Request& r) { return Extend(r); });
   router.Add("GET", "/api/v1/messages/{id}/events", [this](http::Request& r) { return Events(r); });
+  // A header is read up to its limit; the JSON around it, and its escapes, need room too.
+  router.Add("POST", "/api/v1/tools/received-headers",
+             [this](http::Request& r) { return ReceivedHeaders(r); }, http::BodyMode::kBuffered,
+             2 * received::kMaxHeaderBytes);
 }
 
 awaitable<std::optional<Response>> MessagesApi::Gate(http::Request& req) {
@@ -475,6 +480,41 @@ awaitable<Response> MessagesApi::Extend(http::Request& req) {
   if (!set.ok()) co_return ErrorResponse(set.error());
   co_return http::JsonResponse(
       200, json::serialize(json::object{{"id", id}, {"expires_at", FormatRfc3339(*set)}}));
+}
+
+// The header as text (text/plain, message/rfc822: a whole message will do) or as JSON
+// {"headers": "…"}; the answer is the analyser's JSON, or a problem saying what is wrong.
+awaitable<Response> MessagesApi::ReceivedHeaders(http::Request& req) {
+  auto principal = co_await Authenticate(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  std::string headers;
+  if (AsciiLower(req.header("Content-Type")).rfind("application/json", 0) == 0) {
+    boost::system::error_code ec;
+    json::value v = json::parse(req.body, ec);
+    const json::string* text = nullptr;
+    if (!ec && v.is_object()) {
+      if (const json::value* h = v.as_object().if_contains("headers")) text = h->if_string();
+    }
+    if (!text) {
+      co_return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                        "expected a JSON object with a string \"headers\"",
+                                        "headers"));
+    }
+    headers = std::string(*text);
+  } else {
+    headers = std::move(req.body);
+  }
+  auto path = co_await http::Offload<std::string>(offloader_, [&]() -> Result<std::string> {
+    auto analysed = received::Analyse(headers);
+    if (!analysed.ok()) return std::move(analysed).error();
+    return received::FormatJson(*analysed);
+  });
+  if (!path.ok()) {
+    Error e = path.error();
+    if (e.code == ErrorCode::kInvalidArgument) e.field = "headers";
+    co_return ErrorResponse(e);
+  }
+  co_return http::JsonResponse(200, std::move(*path));
 }
 
 awaitable<Response> MessagesApi::Events(http::Request& req) {

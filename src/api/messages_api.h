@@ -44,6 +44,8 @@ class MessagesApi {
   boost::asio::awaitable<http::Response> Retract(http::Request& req);
   boost::asio::awaitable<http::Response> Extend(http::Request& req);
   boost::asio::awaitable<http::Response> Events(http::Request& req);
+  // POST /api/v1/tools/received-headers: was a message encrypted on its way (issue 26)?
+  boost::asio::awaitable<http::Response> ReceivedHeaders(http::Request& req);
   boost::asio::awaitable<Result<Principal>> Authenticate(const http::Request& req);
   // The gate of every /api/v1/ route: the caller's Principal (in `req.caller`), or 401.
   boost::asio::awaitable<std::optional<http::Response>> Gate(http::Request& req);

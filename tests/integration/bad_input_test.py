@@ -84,6 +84,33 @@ class BadInputTest(unittest.TestCase):
         self.assertProblem(self.server.api("DELETE", "/api/v1/messages"), 405)
         self.assertEqual(self.stored(), before)
 
+    def test_the_received_headers_tool_answers_or_says_what_is_wrong(self):
+        """Issue 26: POST /api/v1/tools/received-headers, as text or JSON."""
+        header = ("Received: from mail.example.org (mail.example.org [192.0.2.10])\r\n"
+                  "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\r\n"
+                  "\tby mx.example.net (Postfix) with ESMTPS id 4Nq2\r\n"
+                  "\tfor <a@example.net>; Tue, 1 Dec 2026 10:00:02 +0000\r\n"
+                  "Received: from laptop ([198.51.100.7]) by mail.example.org with ESMTPA id 1;"
+                  " Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nthe body\r\n")
+        path = "/api/v1/tools/received-headers"
+        for body, content_type in ((header, "message/rfc822"),
+                                   (json.dumps({"headers": header}), "application/json")):
+            r = self.server.api("POST", path, body, content_type=content_type)
+            self.assertEqual(r.status, 200, r.text)
+            answer = json.loads(r.body)
+            self.assertEqual(answer["verdict"], "not encrypted")
+            self.assertEqual([h["verdict"] for h in answer["hops"]], ["not encrypted", "encrypted"])
+            self.assertEqual(answer["hops"][1]["tls_version"], "TLSv1.3")
+            self.assertEqual(answer["hops"][1]["delay_seconds"], 2)
+        self.assertProblem(self.server.api("POST", path, "Subject: no hops\r\n\r\n",
+                                           content_type="text/plain"), 400, "headers")
+        self.assertProblem(self.server.api("POST", path, json.dumps({"header": header})), 400,
+                           "headers")
+        self.assertProblem(self.server.api("POST", path, "Received: x\r\n" * 600,
+                                           content_type="text/plain"), 400, "headers")
+        self.assertProblem(self.server.request("POST", path, headers=["Content-Type: text/plain"],
+                                               data=header), 401)
+
     def test_bad_multipart_uploads_leave_no_blobs(self):
         before = self.stored()
         big = os.path.join(self.server.tmp, "big.bin")
