@@ -25,7 +25,8 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& ce
       account_pages_(ctx_),
       messages_(ctx_, account_pages_),
       replies_(ctx_, messages_, writing_),
-      center_pages_(ctx_, messages_, account_pages_, writing_) {}
+      center_pages_(ctx_, messages_, account_pages_, writing_),
+      tools_(ctx_) {}
 
 Portal::~Portal() = default;
 
@@ -50,6 +51,7 @@ void Portal::Register(http::Router& router) {
   replies_.Register(router);
   account_pages_.Register(router);
   center_pages_.Register(router);
+  tools_.Register(router);
   if (ctx_.settings.dev_outbox) {
     router.Add("GET", "/dev/outbox", [this](http::Request& r) { return Outbox(r); });
     router.Add("GET", "/dev/outbox/{name}", [this](http::Request& r) { return Outbox(r); });

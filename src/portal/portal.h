@@ -18,6 +18,7 @@
 #include "portal/context.h"
 #include "portal/message_pages.h"
 #include "portal/reply_pages.h"
+#include "portal/tool_pages.h"
 #include "portal/writing.h"
 
 namespace sealpost::portal {
@@ -51,6 +52,7 @@ class Portal {
   MessagePages messages_;
   ReplyPages replies_;
   CenterPages center_pages_;
+  ToolPages tools_;
 };
 
 }  // namespace sealpost::portal

@@ -5,6 +5,7 @@
 //   node portal_flows.mjs login <notice link> <outbox dir> <address> <password>
 //   node portal_flows.mjs nojs <notice link> <answer>
 //   node portal_flows.mjs center <sign-in URL> <address> <password>   (Message Center)
+//   node portal_flows.mjs received <portal URL> <header file>   ("Was it encrypted?")
 // Host names under .test (namespaces' portals) resolve to this machine.
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -116,6 +117,27 @@ try {
     result.messageText = await page.locator('main').innerText();
     result.frameText = await page.frameLocator('iframe.html-body').locator('body').innerText();
     result.steps.push('read without JavaScript');
+  } else if (mode === 'received') {
+    // From the landing page to the header check, pasting a header as people do.
+    const [headerFile] = rest;
+    await page.goto(origin + '/');
+    await followLink(page, 'Check its header');
+    await check(page, 'received-form');
+    // Nothing pasted: the browser itself asks for it.
+    result.emptyRefused = await page.evaluate(() => !document.querySelector('#headers').validity.valid);
+    await page.locator('#headers').fill('Subject: not the right part\n');
+    await pressButton(page, 'Check its path');
+    await check(page, 'received-error');
+    result.errorText = await page.locator('.error').innerText();
+    await page.locator('#headers').fill(readFileSync(headerFile, 'utf8'));
+    await pressButton(page, 'Check its path');
+    await check(page, 'received-result');
+    result.headline = await page.locator('#result-heading').innerText();
+    result.hops = await page.locator('table.hops tbody tr').evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.cells).map((c) => c.innerText.trim())));
+    result.path = await page.locator('ol.path li').evaluateAll((items) =>
+      items.map((i) => i.innerText.trim()));
+    result.steps.push('header checked by keyboard');
   } else if (mode === 'question') {
     const [answer] = rest;
     await page.goto(origin + '/');

@@ -121,6 +121,33 @@ class AccessibilityTest(unittest.TestCase):
         self.assertIn("Your results", result["secondMessageText"])
         self.assertIn("Your reply was sent", result["replySent"])
 
+    def test_was_it_encrypted_by_keyboard_on_a_phone(self):
+        """Issue 26: a person pastes the header of a message they received and reads each
+        hop in the browser; the form, its error and its answer pass axe."""
+        header = os.path.join(self.server.tmp, "header.txt")
+        with open(header, "w") as f:
+            f.write("Received: from relay.example.com (relay.example.com [203.0.113.9])\n"
+                    "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n"
+                    "\tby mx.example.net (Postfix) with ESMTPS id 4Nq2Xk\n"
+                    "\tfor <alice@example.net>; Tue, 1 Dec 2026 10:01:00 +0000\n"
+                    "Received: from smtp.example.org ([203.0.113.5])\n"
+                    "\tby relay.example.com with esmtp (Exim 4.96)\n"
+                    "\tid 1t2u3v-000ABC-1x; Tue, 01 Dec 2026 10:00:30 +0000\n"
+                    "Subject: Your results\n")
+        result = flow("received", self.server.base + "/", header)
+        self.assert_pages_pass(result, ["received-form", "received-error", "received-result"])
+        self.assertTrue(result["emptyRefused"])
+        self.assertIn("no Received: header field found", result["errorText"])
+        self.assertEqual(result["headline"], "Not encrypted all the way")
+        self.assertEqual([row[0] for row in result["hops"]], ["1", "2"])
+        self.assertEqual(result["hops"][0][1], "smtp.example.org [203.0.113.5]")
+        self.assertTrue(result["hops"][0][6].startswith("not encrypted"), result["hops"][0])
+        self.assertEqual(result["hops"][1][5], "TLSv1.3, TLS_AES_256_GCM_SHA384")
+        self.assertTrue(result["hops"][1][6].startswith("encrypted"), result["hops"][1])
+        self.assertIn("30 s after the hop before", result["hops"][1][3])
+        self.assertEqual(result["path"], ["smtp.example.org", "→ not encrypted → relay.example.com",
+                                          "→ encrypted → mx.example.net"])
+
     def test_reading_works_without_javascript(self):
         link = self.send("ned@example.net", {"question": "Your pet's name?", "answer": "Rex"})
         result = flow("nojs", link, "Rex")
