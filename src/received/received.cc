@@ -150,7 +150,8 @@ std::string HostName(std::string s) {
   return s;
 }
 
-// The value after `key` ("version=", "cipher=") up to a separator; empty if absent.
+// The value after `key` ("version=", "cipher=", "using ") up to a separator; empty if
+// absent.
 std::string ValueAfter(const std::string& text, std::string_view key) {
   const std::string lower = AsciiLower(text);
   const auto at = lower.find(key);
@@ -161,11 +162,6 @@ std::string ValueAfter(const std::string& text, std::string_view key) {
     ++end;
   }
   return text.substr(at + key.size(), end - at - key.size());
-}
-
-// The word after `key` (" with cipher "), as above.
-std::string WordAfter(const std::string& text, std::string_view key) {
-  return ValueAfter(text, key);
 }
 
 bool StartsWithTlsVersion(const std::string& s) {
@@ -201,9 +197,9 @@ TlsRecord TlsOf(const std::vector<const std::string*>& comments, const Clause& w
       return t;
     }
     // Postfix, Proofpoint: (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)…).
-    if (auto v = WordAfter(c, "using "); StartsWithTlsVersion(v)) {
+    if (auto v = ValueAfter(c, "using "); StartsWithTlsVersion(v)) {
       t.version = v;
-      t.cipher = WordAfter(c, "with cipher ");
+      t.cipher = ValueAfter(c, "with cipher ");
       t.recorded = true;
       t.how = "(using " + v + (t.cipher.empty() ? "" : " with cipher " + t.cipher) + ")";
       return t;
