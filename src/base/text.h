@@ -9,6 +9,9 @@ namespace sealpost {
 std::string AsciiLower(std::string_view s);
 std::string_view TrimWhitespace(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Runs of white space (SP, HT, CR, LF) become one SP; none is left at either end: a
+// folded header field on one line (RFC 5322 §2.2.3), DKIM's relaxed canonicalisation.
+std::string CompressWhitespace(std::string_view s);
 
 // Untrusted text made safe for one log line: control characters and non-ASCII bytes
 // escaped as \xNN, cut at `max` bytes with "..." appended.

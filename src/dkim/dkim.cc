@@ -28,22 +28,6 @@ struct MdCtxFree {
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
-// Runs of WSP become one SP; WSP at either end goes.
-std::string CompressWsp(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (IsWsp(c)) {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
 // The field without its b= value (RFC 6376 §3.7), and without its final CRLF.
 std::string WithoutB(std::string_view raw) {
   if (raw.size() >= 2 && raw.substr(raw.size() - 2) == "\r\n") raw.remove_suffix(2);
@@ -116,7 +100,7 @@ Result<SplitMessage> Split(std::string_view message) {
       if (colon == std::string_view::npos) {
         return MakeError(ErrorCode::kInvalidArgument, "a header line has no field name");
       }
-      out.fields.push_back({CompressWsp(line.substr(0, colon)), std::string(line)});
+      out.fields.push_back({CompressWhitespace(line.substr(0, colon)), std::string(line)});
     }
     pos = end + 2;
   }
@@ -132,7 +116,7 @@ std::string CanonicalHeader(const HeaderField& field, Canon canon) {
   for (char c : raw.substr(colon + 1)) {
     if (c != '\r' && c != '\n') value += c;  // unfold
   }
-  return AsciiLower(CompressWsp(raw.substr(0, colon))) + ":" + CompressWsp(value) + "\r\n";
+  return AsciiLower(CompressWhitespace(raw.substr(0, colon))) + ":" + CompressWhitespace(value) + "\r\n";
 }
 
 std::string CanonicalBody(std::string_view body, Canon canon) {

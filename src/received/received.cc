@@ -46,23 +46,6 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
-// The field's value on one line: line breaks go, runs of white space become one space.
-std::string Unfold(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  bool space = false;
-  for (char c : value) {
-    if (IsWsp(c)) {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
 struct Token {
   enum Kind { kWord, kComment, kSemicolon } kind;
   std::string text;  // a comment without its outer parentheses
@@ -277,7 +260,7 @@ const char* VerdictName(Verdict v) {
 
 Hop AnalyseField(std::string_view raw) {
   Hop hop;
-  const std::string value = Unfold(raw);
+  const std::string value = CompressWhitespace(raw);  // unfolded, on one line
   hop.field = Clean(value);
   std::vector<Token> tokens = Tokenise(value);
 
