@@ -7,6 +7,7 @@
 namespace sealpost {
 
 std::string AsciiLower(std::string_view s);
+std::string AsciiUpper(std::string_view s);
 std::string_view TrimWhitespace(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Runs of white space (SP, HT, CR, LF) become one SP; none is left at either end: a

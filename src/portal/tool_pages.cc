@@ -34,13 +34,6 @@ std::string Headline(received::Verdict v) {
   return "The header cannot tell";
 }
 
-std::string Delay(std::int64_t seconds) {
-  if (seconds < 0) return std::to_string(-seconds) + " s before the hop before (clocks differ)";
-  if (seconds < 120) return std::to_string(seconds) + " s after the hop before";
-  if (seconds < 7200) return std::to_string(seconds / 60) + " min after the hop before";
-  return std::to_string(seconds / 3600) + " h after the hop before";
-}
-
 }  // namespace
 
 void ToolPages::Register(http::Router& router) {
@@ -105,14 +98,12 @@ Response ToolPages::Page(const Brand& brand, int status, const std::string& head
       auto* row = result->AddSectionDictionary("HOP");
       row->SetIntValue("N", static_cast<long>(i + 1));
       row->SetValue("CLASS", ClassOf(h.verdict));
-      std::string from = h.from.empty() ? "(a program)" : h.from;
-      if (!h.from_address.empty() && h.from_address != h.from) from += " [" + h.from_address + "]";
-      row->SetValue("FROM", from);
+      row->SetValue("FROM", received::SenderText(h));
       row->SetValue("BY", h.by);
       row->SetValue("WHEN", h.time ? FormatHumanDate(*h.time) : "");
       if (h.delay) {
         row->ShowSection("DELAY");
-        row->SetValue("DELAY", Delay(*h.delay));
+        row->SetValue("DELAY", received::DelayText(*h.delay));
       }
       row->SetValue("WITH", h.with);
       std::string tls = h.tls_version;

@@ -40,12 +40,6 @@ std::string Clean(std::string_view in) {
 
 bool IsWsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && IsWsp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsWsp(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
 struct Token {
   enum Kind { kWord, kComment, kSemicolon } kind;
   std::string text;  // a comment without its outer parentheses
@@ -78,7 +72,7 @@ std::vector<Token> Tokenise(std::string_view v) {
         }
         text += d;
       }
-      out.push_back({Token::kComment, Trim(text)});
+      out.push_back({Token::kComment, std::string(TrimWhitespace(text))});
     } else {
       // A word: an address literal or angle address whole, else up to space, '(' or ';'.
       const char close = c == '[' ? ']' : c == '<' ? '>' : c == '"' ? '"' : '\0';
@@ -107,7 +101,7 @@ ClauseName KeywordOf(const std::string& word) {
   static constexpr std::array<std::pair<const char*, ClauseName>, 6> kKeywords{{
       {"from", kFrom}, {"by", kBy}, {"via", kVia}, {"with", kWith}, {"id", kId}, {"for", kFor}}};
   for (const auto& [name, clause] : kKeywords) {
-    if (AsciiLower(word) == name) return clause;
+    if (EqualsIgnoreCase(word, name)) return clause;
   }
   return kNone;
 }
@@ -215,17 +209,9 @@ TlsRecord TlsOf(const std::vector<const std::string*>& comments, const Clause& w
   return t;
 }
 
-std::string AsciiUpper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
 bool OneOf(const std::string& word, std::initializer_list<const char*> names) {
-  const std::string upper = AsciiUpper(word);
-  return std::any_of(names.begin(), names.end(), [&](const char* n) { return upper == n; });
+  return std::any_of(names.begin(), names.end(),
+                     [&](const char* n) { return EqualsIgnoreCase(word, n); });
 }
 
 std::optional<std::int64_t> ParseDate(const std::string& text) {
@@ -241,12 +227,23 @@ std::optional<std::int64_t> ParseDate(const std::string& text) {
 
 // A hop in a sentence: "mail.example.org [192.0.2.1] → mx.example.net".
 std::string HopName(const Hop& h) {
-  std::string from = h.from.empty() ? "(a program)" : h.from;
-  if (!h.from_address.empty() && h.from_address != h.from) from += " [" + h.from_address + "]";
-  return from + " → " + (h.by.empty() ? "(not named)" : h.by);
+  return SenderText(h) + " → " + (h.by.empty() ? "(not named)" : h.by);
 }
 
 }  // namespace
+
+std::string SenderText(const Hop& h) {
+  std::string from = h.from.empty() ? "(a program)" : h.from;
+  if (!h.from_address.empty() && h.from_address != h.from) from += " [" + h.from_address + "]";
+  return from;
+}
+
+std::string DelayText(std::int64_t seconds) {
+  if (seconds < 0) return std::to_string(-seconds) + " s before the hop before (clocks differ)";
+  if (seconds < 120) return std::to_string(seconds) + " s after the hop before";
+  if (seconds < 7200) return std::to_string(seconds / 60) + " min after the hop before";
+  return std::to_string(seconds / 3600) + " h after the hop before";
+}
 
 const char* VerdictName(Verdict v) {
   switch (v) {
@@ -451,7 +448,7 @@ Result<Path> Analyse(std::string_view message) {
   for (std::string_view f : fields) {
     const auto colon = f.find(':');
     if (colon == std::string_view::npos) continue;
-    if (AsciiLower(Trim(f.substr(0, colon))) != "received") continue;
+    if (!EqualsIgnoreCase(TrimWhitespace(f.substr(0, colon)), "received")) continue;
     ++number;
     if (number > kMaxHops) {
       return MakeError(ErrorCode::kInvalidArgument,

@@ -60,6 +60,11 @@ Result<Path> Analyse(std::string_view message);
 // One hop's field value (what follows "Received:"), unfolded; no time delay set.
 Hop AnalyseField(std::string_view value);
 
+// "mail.example.org [192.0.2.10]", or "(a program)" when no sender is named.
+std::string SenderText(const Hop& hop);
+// "30 s after the hop before", "2 min …", "1 h …"; a negative delay says clocks differ.
+std::string DelayText(std::int64_t seconds);
+
 // For people: one block per hop and the summary line.
 std::string FormatText(const Path& path);
 // For machines: {"verdict", "summary", "hops": [{…}]}.

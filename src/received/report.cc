@@ -5,28 +5,14 @@
 #include "received/received.h"
 
 namespace sealpost::received {
-namespace {
-
-std::string Delay(std::int64_t seconds) {
-  const char* sign = seconds < 0 ? "-" : "+";
-  std::int64_t s = seconds < 0 ? -seconds : seconds;
-  if (s < 120) return sign + std::to_string(s) + " s";
-  if (s < 7200) return sign + std::to_string(s / 60) + " min";
-  return sign + std::to_string(s / 3600) + " h";
-}
-
-}  // namespace
-
 std::string FormatText(const Path& path) {
   std::string out;
   for (std::size_t i = 0; i < path.hops.size(); ++i) {
     const Hop& h = path.hops[i];
-    out += "Hop " + std::to_string(i + 1) + ": " + (h.from.empty() ? "(a program)" : h.from);
-    if (!h.from_address.empty() && h.from_address != h.from) out += " [" + h.from_address + "]";
-    out += " → " + (h.by.empty() ? std::string("(not named)") : h.by) + "\n";
+    out += "Hop " + std::to_string(i + 1) + ": " + SenderText(h) + " → " + (h.by.empty() ? std::string("(not named)") : h.by) + "\n";
     if (h.time) {
       out += "  time:     " + FormatRfc3339(*h.time);
-      if (h.delay) out += " (" + Delay(*h.delay) + " after the hop before)";
+      if (h.delay) out += " (" + DelayText(*h.delay) + ")";
       out += "\n";
     }
     if (!h.with.empty()) out += "  with:     " + h.with + "\n";
