@@ -335,11 +335,11 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   processor_settings.organisation = config.organisation;
   processor_settings.notice_from = config.notice_from;
   processor_settings.limits = api_settings.limits;
-  submission::SubmissionProcessor processor(processor_settings, *inbound, escrow, planner,
-                                            dispatcher, directory, keys->queue(), clock,
+  submission::SubmissionProcessor processor(processor_settings, *inbound, *stores.blobs, escrow,
+                                            planner, dispatcher, directory, keys->queue(), clock,
                                             [&runner] { runner.Notify(); });
-  submission::Spool spool(*inbound, keys->queue(), clock, [&processor] { processor.Notify(); },
-                          &backlog);
+  submission::Spool spool(*inbound, *stores.blobs, keys->queue(), clock,
+                          [&processor] { processor.Notify(); }, &backlog);
   submission::UserAuthenticator smtp_auth(*org, *events, clock);
   std::unique_ptr<smtp::Server> smtp_server;
   if (config.smtp_enabled) {

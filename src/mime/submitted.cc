@@ -141,9 +141,12 @@ Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t
   return out;
 }
 
-std::string StripSealpostHeaders(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
+namespace {
+
+// Walks the header section: copies every line that belongs to no X-Sealpost-* field into
+// `out` (when given), then the rest. Says whether there was such a field.
+bool WalkSealpostHeaders(std::string_view raw, std::string* out) {
+  bool found = false;
   std::size_t pos = 0;
   bool skipping = false;
   while (pos < raw.size()) {
@@ -151,18 +154,30 @@ std::string StripSealpostHeaders(std::string_view raw) {
     std::size_t next = end == std::string_view::npos ? raw.size() : end + 1;
     std::string_view line = raw.substr(pos, next - pos);
     if (line == "\r\n" || line == "\n") {  // end of the header section: copy the rest
-      out.append(raw.substr(pos));
-      return out;
+      if (out) out->append(raw.substr(pos));
+      return found;
     }
     const bool continuation = line.front() == ' ' || line.front() == '\t';
     if (!continuation) {
       skipping = line.size() >= kOptionPrefix.size() &&
                  AsciiLower(line.substr(0, kOptionPrefix.size())) == kOptionPrefix;
+      found = found || skipping;
     }
-    if (!skipping) out.append(line);
+    if (!skipping && out) out->append(line);
     pos = next;
   }
+  return found;
+}
+
+}  // namespace
+
+std::string StripSealpostHeaders(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  WalkSealpostHeaders(raw, &out);
   return out;
 }
+
+bool HasSealpostHeaders(std::string_view raw) { return WalkSealpostHeaders(raw, nullptr); }
 
 }  // namespace sealpost

@@ -45,5 +45,7 @@ Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t
 // removed; nothing else changes, byte for byte. These fields carry answers: they must
 // never leave sealpost or be stored as content.
 std::string StripSealpostHeaders(std::string_view raw);
+// Whether StripSealpostHeaders would take anything out.
+bool HasSealpostHeaders(std::string_view raw);
 
 }  // namespace sealpost

@@ -167,16 +167,22 @@ Result<std::shared_ptr<const QueueContent>> OpenQueueContent(BlobStore& blobs,
     if (!content.ok()) return std::move(content).error();
     return ContentInMemory(std::move(*content));
   }
-  auto key = BoxOpen(queue_key, entry.content_key, QueueBlobAad(entry.content_blob));
+  return OpenSpooledContent(blobs, queue_key, {entry.content_blob, entry.content_key});
+}
+
+Result<std::shared_ptr<const QueueContent>> OpenSpooledContent(BlobStore& blobs,
+                                                               const SecretBytes& queue_key,
+                                                               const SpooledContent& content) {
+  auto key = BoxOpen(queue_key, content.boxed_key, QueueBlobAad(content.blob_id));
   if (!key.ok()) return std::move(key).error();
   SecretBytes data_key(key->data(), key->size());
   WipeMemory(key->data(), key->size());
   // Opened once here: a blob that is gone, or sealed under another key, says so now.
-  auto reader = SealedBlobReader::Open(blobs, entry.content_blob, data_key,
-                                       QueueBlobAad(entry.content_blob));
+  auto reader = SealedBlobReader::Open(blobs, content.blob_id, data_key,
+                                       QueueBlobAad(content.blob_id));
   if (!reader.ok()) return std::move(reader).error();
   return std::shared_ptr<const QueueContent>(std::make_shared<BlobContent>(
-      blobs, entry.content_blob, std::move(data_key), reader->plaintext_size()));
+      blobs, content.blob_id, std::move(data_key), reader->plaintext_size()));
 }
 
 Result<std::string> ReadQueueContent(const QueueContent& content, std::uint64_t max_size) {

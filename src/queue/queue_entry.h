@@ -101,6 +101,11 @@ Result<std::shared_ptr<const QueueContent>> OpenQueueContent(BlobStore& blobs,
                                                              const SecretBytes& queue_key,
                                                              const QueueEntry& entry);
 
+// Content spooled once (SpoolQueueContent), before any entry refers to it.
+Result<std::shared_ptr<const QueueContent>> OpenSpooledContent(BlobStore& blobs,
+                                                               const SecretBytes& queue_key,
+                                                               const SpooledContent& content);
+
 // All of it, for tests and small content; kResourceExhausted past `max_size`.
 Result<std::string> ReadQueueContent(const QueueContent& content,
                                      std::uint64_t max_size = std::uint64_t{1} << 31);

@@ -260,7 +260,12 @@ struct InboundRecord {
   std::string client_address;
   std::string auth_user;       // empty for a trusted-network client
   std::string envelope_json;
+  // Small content is boxed here under the queue key, bound to the id. Large content is
+  // written once into a sealed blob (content_blob, its key boxed under the queue key in
+  // content_key), which the message's queue entries then refer to as it is.
   std::string sealed_content;
+  std::string content_blob;
+  std::string content_key;
   int attempts = 0;
   std::int64_t next_attempt_at = 0;
   std::string last_error;

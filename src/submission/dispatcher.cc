@@ -134,7 +134,9 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   const std::size_t plain_uses = plan.direct.size() + plan.send_plain.size();
   Written shared;
   Wipe wipe{shared.content};
-  if (plain_uses > 0) {
+  if (plain_uses > 0 && d.spooled_message) {
+    shared.spooled = *d.spooled_message;
+  } else if (plain_uses > 0) {
     auto written = spool(
         [&](ByteSink& out) -> Status {
           auto source = d.message();

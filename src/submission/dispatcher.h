@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "base/secret.h"
 #include "escrow/escrow_service.h"
 #include "policy/recipient_planner.h"
+#include "queue/queue_entry.h"
 #include "submission/submission.h"
 
 namespace sealpost {
@@ -58,6 +60,12 @@ struct Dispatch {
   // sealed (it may read the draft's attachments back). Read a piece at a time: a large
   // message is never whole in memory.
   OpenSource message;
+  // What `message` opens, already written once into a sealed blob (SMTP's spool, when
+  // nothing had to be taken out of it): the copies that carry the message as it is
+  // refer to that blob instead of a new one. A dispatch that fails leaves it alone (it
+  // stays its setter's); one that succeeds hands it to the queue's entries, in the
+  // transaction that consumes the spooled submission it came with.
+  std::optional<SpooledContent> spooled_message;
   // How notices to the sender name the message, e.g. "(queued as … on …)"; empty:
   // "(sent on <now>)".
   std::string reference;

@@ -14,6 +14,7 @@
 #include "submission/envelope_json.h"
 #include "submission/header_options.h"
 #include "submission/spool.h"
+#include "queue/queue_entry.h"
 
 namespace sealpost::submission {
 namespace {
@@ -27,16 +28,27 @@ bool Listed(const std::vector<std::string>& list, const std::string& address) {
                      [&](const std::string& a) { return CanonicalAddress(a) == canonical; });
 }
 
+// A spooled submission's content: boxed in its row, or in the blob the spool wrote.
+Result<std::string> OpenInbound(BlobStore& blobs, const SecretBytes& queue_key,
+                                const InboundRecord& record) {
+  if (record.content_blob.empty()) {
+    return BoxOpen(queue_key, record.sealed_content, InboundContentAad(record.id));
+  }
+  auto content = OpenSpooledContent(blobs, queue_key, {record.content_blob, record.content_key});
+  if (!content.ok()) return std::move(content).error();
+  return ReadQueueContent(**content);
+}
+
 }  // namespace
 
 SubmissionProcessor::SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound,
-                                         EscrowService& escrow,
+                                         BlobStore& blobs, EscrowService& escrow,
                                          const policy::RecipientPlanner& planner,
                                          const Dispatcher& dispatcher,
                                          policy::OrgDirectory& directory,
                                          const SecretBytes& queue_key, const Clock& clock,
                                          std::function<void()> notify_queue)
-    : settings_(std::move(settings)), inbound_(inbound), escrow_(escrow), planner_(planner),
+    : settings_(std::move(settings)), inbound_(inbound), blobs_(blobs), escrow_(escrow), planner_(planner),
       dispatcher_(dispatcher), directory_(directory), queue_key_(queue_key), clock_(clock),
       notify_queue_(std::move(notify_queue)),
       worker_([this] { return RunOnce() == kBatch; }, std::chrono::seconds(1)) {}
@@ -114,7 +126,7 @@ void SubmissionProcessor::Bury(const InboundRecord& record, std::int64_t now, co
 }
 
 Status SubmissionProcessor::Process(const InboundRecord& record) {
-  auto content = BoxOpen(queue_key_, record.sealed_content, InboundContentAad(record.id));
+  auto content = OpenInbound(blobs_, queue_key_, record);
   if (!content.ok()) return std::move(content).error();
   // The plaintext is wiped whichever way this function leaves.
   struct Wipe {
@@ -189,6 +201,10 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   }
   // X-Sealpost-* fields may hold an answer: they never leave.
   d.message = OpenMadeOnce([&] { return StripSealpostHeaders(*content); });
+  if (!record.content_blob.empty() && !HasSealpostHeaders(*content)) {
+    // Nothing to take out: the copies that carry it as it is refer to the spooled blob.
+    d.spooled_message = SpooledContent{record.content_blob, record.content_key};
+  }
   d.reference = "(queued as " + record.id + " on " + FormatHumanDate(record.received_at) + ")";
   d.consumed_inbound = record.id;
   for (const auto& rcpt : envelope->recipients) {

@@ -35,7 +35,9 @@ struct ProcessorSettings {
 
 class SubmissionProcessor {
  public:
-  SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound, EscrowService& escrow,
+  // `blobs`: where the spool wrote large content.
+  SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound, BlobStore& blobs,
+                      EscrowService& escrow,
                       const policy::RecipientPlanner& planner, const Dispatcher& dispatcher,
                       policy::OrgDirectory& directory, const SecretBytes& queue_key,
                       const Clock& clock, std::function<void()> notify_queue);
@@ -53,6 +55,7 @@ class SubmissionProcessor {
 
   ProcessorSettings settings_;
   InboundStore& inbound_;
+  BlobStore& blobs_;
   EscrowService& escrow_;
   const policy::RecipientPlanner& planner_;
   const Dispatcher& dispatcher_;

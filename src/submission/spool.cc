@@ -4,6 +4,8 @@
 
 #include "crypto/primitives.h"
 #include "crypto/random.h"
+#include "queue/queue_entry.h"
+#include "store/blob_store.h"
 #include "submission/envelope_json.h"
 
 namespace sealpost::submission {
@@ -14,9 +16,9 @@ constexpr std::size_t kMaxBatchBytes = 64 * 1024 * 1024;
 
 }  // namespace
 
-Spool::Spool(InboundStore& store, const SecretBytes& queue_key, const Clock& clock,
-             std::function<void()> on_committed, const Backlog* backlog)
-    : store_(store), queue_key_(queue_key), clock_(clock), on_committed_(std::move(on_committed)),
+Spool::Spool(InboundStore& store, BlobStore& blobs, const SecretBytes& queue_key,
+             const Clock& clock, std::function<void()> on_committed, const Backlog* backlog)
+    : store_(store), blobs_(blobs), queue_key_(queue_key), clock_(clock), on_committed_(std::move(on_committed)),
       backlog_(backlog) {}
 
 Spool::~Spool() { Stop(); }
@@ -109,20 +111,35 @@ void Spool::CommitBatch(std::deque<Pending>& batch) {
     r.client_address = p.submission.client_address;
     r.auth_user = p.submission.envelope.auth_user;
     r.envelope_json = EnvelopeToJson(p.submission.envelope);
-    auto boxed = BoxSeal(queue_key_, p.submission.content, InboundContentAad(r.id));
-    WipeMemory(p.submission.content.data(), p.submission.content.size());
-    if (!boxed.ok()) {
-      status = std::move(boxed).error();
-      break;
-    }
-    r.sealed_content = std::move(*boxed);
     r.next_attempt_at = now;
+    std::string& content = p.submission.content;
+    if (content.size() > kInlineQueueBytes) {
+      auto spooled = SpoolQueueContent(blobs_, queue_key_, content);
+      if (spooled.ok()) {
+        r.content_blob = std::move(spooled->blob_id);
+        r.content_key = std::move(spooled->boxed_key);
+      } else {
+        status = std::move(spooled).error();
+      }
+    } else {
+      auto boxed = BoxSeal(queue_key_, content, InboundContentAad(r.id));
+      if (boxed.ok()) {
+        r.sealed_content = std::move(*boxed);
+      } else {
+        status = std::move(boxed).error();
+      }
+    }
+    WipeMemory(content.data(), content.size());
+    if (!status.ok()) break;
     records.push_back(std::move(r));
   }
   // The commit point: after this, every message of the batch survives a crash.
   if (status.ok()) status = store_.InsertBatch(records);
   if (!status.ok()) {
     spdlog::error("spool: batch of {} not committed: {}", batch.size(), status.error().ToString());
+    for (const auto& r : records) {
+      if (!r.content_blob.empty()) (void)blobs_.Remove(r.content_blob);
+    }
     for (auto& p : batch) p.done(status.error());
     return;
   }

@@ -1,7 +1,9 @@
 // The submission spool: where an SMTP message becomes durable before its 250. One
 // committer thread writes every message waiting at that moment in one transaction, so
 // many parallel sessions share each sync (group commit) and none is acknowledged
-// before its bytes are on disk. Content is boxed under the queue key first.
+// before its bytes are on disk. Small content is boxed under the queue key into its row;
+// large content is written, once, into the sealed blob its queue entries will refer to
+// (queue/queue_entry.h), synced before the batch commits.
 // Thread-safety: Commit may be called from any thread.
 #pragma once
 
@@ -17,6 +19,10 @@
 #include "smtp/server.h"
 #include "store/stores.h"
 
+namespace sealpost {
+class BlobStore;
+}
+
 namespace sealpost::submission {
 
 // The AAD that binds an inbound message's sealed content to its id.
@@ -27,7 +33,7 @@ class Spool final : public smtp::MessageSink {
   // `on_committed` runs on the committer thread after each batch (wakes the processor).
   // `backlog` (optional): past its first limit each batch waits its in-flow delay before
   // it commits; past the second, submissions are refused (kResourceExhausted).
-  Spool(InboundStore& store, const SecretBytes& queue_key, const Clock& clock,
+  Spool(InboundStore& store, BlobStore& blobs, const SecretBytes& queue_key, const Clock& clock,
         std::function<void()> on_committed, const Backlog* backlog = nullptr);
   ~Spool() override;  // stops; submissions still waiting are refused (4xx), never lost
 
@@ -50,6 +56,7 @@ class Spool final : public smtp::MessageSink {
   void CommitBatch(std::deque<Pending>& batch);
 
   InboundStore& store_;
+  BlobStore& blobs_;
   const SecretBytes& queue_key_;
   const Clock& clock_;
   std::function<void()> on_committed_;

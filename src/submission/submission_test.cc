@@ -6,7 +6,10 @@
 #include <condition_variable>
 #include <mutex>
 #include <cstring>
+#include <filesystem>
 #include <future>
+#include <fstream>
+#include <map>
 #include <set>
 
 #include "base/temp_dir.h"
@@ -45,9 +48,9 @@ class SubmissionTest : public ::testing::Test {
     ds.organisation = "Clinic";
     ds.notice_from = "notices@clinic.test";
     dispatcher_.emplace(ds, *world_.escrow, *identities_, *world_.blobs, world_.keys->queue(), clock_, nullptr);
-    processor_.emplace(ps, *inbound_, *world_.escrow, *planner_, *dispatcher_, *directory_,
+    processor_.emplace(ps, *inbound_, *world_.blobs, *world_.escrow, *planner_, *dispatcher_, *directory_,
                        world_.keys->queue(), clock_, nullptr);
-    spool_.emplace(*inbound_, world_.keys->queue(), clock_, nullptr);
+    spool_.emplace(*inbound_, *world_.blobs, world_.keys->queue(), clock_, nullptr);
     spool_->Start();
     ASSERT_TRUE(directory_->CreateAccount("Springfield").ok());
     ASSERT_TRUE(directory_->CreateDomain("clinic.test", "Springfield").ok());
@@ -75,8 +78,20 @@ class SubmissionTest : public ::testing::Test {
     auto due = world_.queue->Due(clock_.NowUnix() + 1, 1000);
     EXPECT_TRUE(due.ok());
     for (auto& q : *due) {
-      auto mail = *BoxOpen(world_.keys->queue(), q.sealed_content, QueueContentAad(q.id));
-      out.emplace_back(q, mail);
+      auto content = OpenQueueContent(*world_.blobs, world_.keys->queue(), q);
+      EXPECT_TRUE(content.ok());
+      out.emplace_back(q, content.ok() ? *ReadQueueContent(**content) : "");
+    }
+    return out;
+  }
+
+  // The blob files on disk, with what they hold.
+  std::map<std::string, std::string> BlobFiles() {
+    std::map<std::string, std::string> out;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(world_.dir.path() + "/blobs")) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path(), std::ios::binary);
+      out[f.path().filename()] = std::string(std::istreambuf_iterator<char>(in), {});
     }
     return out;
   }
@@ -128,7 +143,7 @@ TEST_F(SubmissionTest, EnvelopeJsonRoundTrip) {
 // come back (kResourceExhausted: SMTP 452 4.3.1).
 TEST_F(SubmissionTest, SpoolSlowsDownThenRefusesWhenTooMuchWaits) {
   Backlog backlog({2, 3, std::chrono::milliseconds(300)}, *inbound_, *world_.queue, clock_);
-  Spool spool(*inbound_, world_.keys->queue(), clock_, nullptr, &backlog);
+  Spool spool(*inbound_, *world_.blobs, world_.keys->queue(), clock_, nullptr, &backlog);
   spool.Start();
   auto commit = [&spool] {
     smtp::Submission s;
@@ -181,8 +196,11 @@ TEST_F(SubmissionTest, SpoolCommitsContentSealedAndGroupsParallelCommits) {
 // messages behind it, and records the size of every batch.
 class GatedInboundStore final : public InboundStore {
  public:
-  explicit GatedInboundStore(InboundStore& inner) : inner_(inner) {}
+  // `refuse`: every commit fails instead, as a full disk would make it.
+  explicit GatedInboundStore(InboundStore& inner, bool refuse = false)
+      : inner_(inner), refuse_(refuse) {}
   Status InsertBatch(const std::vector<InboundRecord>& records) override {
+    if (refuse_) return MakeError(ErrorCode::kIo, "disk full");
     {
       std::unique_lock lock(mu_);
       sizes_.push_back(records.size());
@@ -230,6 +248,7 @@ class GatedInboundStore final : public InboundStore {
 
  private:
   InboundStore& inner_;
+  const bool refuse_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool entered_ = false, released_ = false;
@@ -238,7 +257,7 @@ class GatedInboundStore final : public InboundStore {
 
 TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
   GatedInboundStore gated(*inbound_);
-  Spool spool(gated, world_.keys->queue(), clock_, nullptr);
+  Spool spool(gated, *world_.blobs, world_.keys->queue(), clock_, nullptr);
   spool.Start();
   std::atomic<int> acknowledged{0};
   std::promise<void> all_done;
@@ -326,6 +345,87 @@ TEST_F(SubmissionTest, AnAnswerOfOnlySpacesIsRefusedAsTheApiRefusesIt) {
 // Issue 18.7: a submission that cannot be processed was retried forever. After
 // `max_attempts` tries it is a dead letter: kept, never tried again by itself, and its
 // sender is told (without the content) in the same transaction.
+// A large message (past what a row holds) is written once: the spool seals it into a
+// blob before the 250, and the copies that leave as it is refer to that same blob.
+std::string LargeMessage(const std::string& extra_fields) {
+  std::string m = "From: dr@clinic.test\r\nTo: pat@home.test, kin@home.test\r\n" + extra_fields +
+                  "Subject: s\r\n\r\n";
+  while (m.size() < 100 * 1024) m += "Potassium 4.1 mmol/L, within the range.\r\n";
+  return m;
+}
+
+TEST_F(SubmissionTest, LargeContentIsSpooledOnceIntoTheBlobItsCopiesReferTo) {
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.test", {"failure_action=send-plain"}).ok());
+  const std::string message = LargeMessage("");
+  Submit(message, {"pat@home.test", "kin@home.test"});
+  auto due = *inbound_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_FALSE(due[0].content_blob.empty());
+  EXPECT_TRUE(due[0].sealed_content.empty());
+  auto files = BlobFiles();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files.begin()->first.find(due[0].content_blob), 0u);
+  EXPECT_EQ(files.begin()->second.find("Potassium"), std::string::npos);  // sealed
+
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 2u);
+  for (const auto& [entry, content] : queued) {
+    EXPECT_EQ(entry.content_blob, due[0].content_blob) << entry.rcpt_to;
+    EXPECT_EQ(content, message) << entry.rcpt_to;
+  }
+  EXPECT_EQ(BlobFiles().size(), 1u);  // no second copy
+  EXPECT_TRUE(world_.queue->SpentContent(10)->empty());  // the entries hold it
+}
+
+// X-Sealpost-* fields (an answer, perhaps) never leave: such a message's copies get a blob
+// of their own without them, and the spooled blob is spent once the submission is.
+TEST_F(SubmissionTest, LargeContentWithOptionFieldsLeavesWithoutThem) {
+  ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.test", {"failure_action=send-plain"}).ok());
+  Submit(LargeMessage("X-Sealpost-TLS-Only: no\r\n"), {"pat@home.test", "kin@home.test"});
+  const std::string spooled = (*inbound_->Due(clock_.NowUnix(), 10))[0].content_blob;
+  ASSERT_FALSE(spooled.empty());
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_NE(queued[0].first.content_blob, spooled);
+  EXPECT_EQ(queued[0].first.content_blob, queued[1].first.content_blob);
+  EXPECT_EQ(queued[0].second, LargeMessage(""));
+  EXPECT_EQ(*world_.queue->SpentContent(10), std::vector<std::string>{spooled});
+}
+
+// All escrow: nothing refers to the spooled blob once the message is sealed, so it is
+// spent, while a submission not yet processed keeps its own.
+TEST_F(SubmissionTest, LargeContentSealedForEscrowLeavesItsSpooledBlobSpent) {
+  Submit(LargeMessage("X-Sealpost-Question: Pet's name?\r\nX-Sealpost-Answer: Rex\r\n"),
+         {"pat@home.test"});
+  const std::string spooled = (*inbound_->Due(clock_.NowUnix(), 10))[0].content_blob;
+  EXPECT_TRUE(world_.queue->SpentContent(10)->empty());  // waiting: still the submission's
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  EXPECT_EQ(*inbound_->Count(), 0);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);  // the notice
+  EXPECT_NE(queued[0].second.find("https://portal.test/m/"), std::string::npos);
+  EXPECT_EQ(*world_.queue->SpentContent(10), std::vector<std::string>{spooled});
+}
+
+// A batch that cannot commit leaves no blob behind, and its client is told so (a 4xx).
+TEST_F(SubmissionTest, ABatchThatCannotCommitLeavesNoBlob) {
+  GatedInboundStore refusing(*inbound_, /*refuse=*/true);
+  Spool spool(refusing, *world_.blobs, world_.keys->queue(), clock_, nullptr);
+  spool.Start();
+  smtp::Submission s;
+  s.envelope.mail_from = "dr@clinic.test";
+  s.envelope.recipients = {{"pat@home.test", "", ""}};
+  s.content = LargeMessage("");
+  std::promise<Result<std::string>> promise;
+  spool.Commit(std::move(s), [&](Result<std::string> r) { promise.set_value(std::move(r)); });
+  auto result = promise.get_future().get();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kIo);
+  EXPECT_TRUE(BlobFiles().empty());
+}
+
 TEST_F(SubmissionTest, ASubmissionThatCannotBeProcessedBecomesADeadLetterAndItsSenderIsTold) {
   smtp::Envelope envelope;
   envelope.mail_from = "dr@clinic.test";

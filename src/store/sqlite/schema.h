@@ -344,6 +344,12 @@ CREATE TABLE spent_content (blob_id TEXT PRIMARY KEY);
     R"sql(
 ALTER TABLE messages ADD COLUMN sealed_manifest BLOB;
 )sql",
+    // 25: large SMTP content is spooled once (issue 19), into the sealed blob its queue
+    // entries go on to refer to, not into the row and then again into a blob.
+    R"sql(
+ALTER TABLE inbound ADD COLUMN content_blob TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound ADD COLUMN content_key BLOB;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -215,11 +215,22 @@ Status SettleDelivered(Connection& db, const std::string& queue_id, std::int64_t
 }
 
 // Removes a submission; kNotFound when it is gone already (processed twice).
+// A spooled blob goes with its submission unless queue entries go on referring to it:
+// it waits in spent_content, which SpentContent lists only once no entry holds its key
+// (the entries may be written after this, in the same transaction).
 Status RemoveInbound(Connection& db, const std::string& id) {
+  std::string blob;
+  {
+    Statement find(db, "SELECT content_blob FROM inbound WHERE id = ?");
+    find.Bind(1, id);
+    auto row = find.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return MakeError(ErrorCode::kNotFound, "submission already processed");
+    blob = find.Text(0);
+  }
   auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
-  if (!status.ok()) return status;
-  if (sqlite3_changes(db) != 1) return MakeError(ErrorCode::kNotFound, "submission already processed");
-  return OkStatus();
+  if (!status.ok() || blob.empty()) return status;
+  return Statement(db, "INSERT OR IGNORE INTO spent_content (blob_id) VALUES (?)").Bind(1, blob).Run();
 }
 
 class SqliteMessageStore final : public MessageStore {
@@ -641,7 +652,8 @@ class SqliteQueueStore final : public QueueStore {
         db_,
         "SELECT content_blob FROM queue WHERE content_blob != '' "
         "GROUP BY content_blob HAVING COUNT(content_key) = 0 "
-        "UNION SELECT blob_id FROM spent_content LIMIT ?",
+        "UNION SELECT blob_id FROM spent_content WHERE NOT EXISTS (SELECT 1 FROM queue "
+        "WHERE content_blob = blob_id AND content_key IS NOT NULL) LIMIT ?",
         [&](Statement& s) { s.Bind(1, std::int64_t{limit}); },
         [](Statement& s) { return s.Text(0); });
   }
@@ -824,11 +836,13 @@ class SqliteInboundStore final : public InboundStore {
       for (const auto& r : records) {
         auto status = Statement(db, "INSERT INTO inbound (id, received_at, client_address, "
                                     "auth_user, envelope, sealed_content, attempts, "
-                                    "next_attempt_at, last_error) VALUES (?,?,?,?,?,?,?,?,?)")
+                                    "next_attempt_at, last_error, content_blob, content_key) "
+                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
                           .Bind(1, r.id).Bind(2, r.received_at).Bind(3, r.client_address)
                           .Bind(4, r.auth_user).Bind(5, r.envelope_json)
                           .BindBlob(6, r.sealed_content).Bind(7, std::int64_t{r.attempts})
-                          .Bind(8, r.next_attempt_at).Bind(9, r.last_error).Run();
+                          .Bind(8, r.next_attempt_at).Bind(9, r.last_error)
+                          .Bind(10, r.content_blob).BindBlob(11, r.content_key).Run();
         if (!status.ok()) return status;
       }
       return OkStatus();
@@ -910,8 +924,8 @@ class SqliteInboundStore final : public InboundStore {
     std::vector<InboundRecord> out;
     auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, "SELECT id, received_at, client_address, auth_user, envelope, "
-                      "sealed_content, attempts, next_attempt_at, last_error, dead_at "
-                      "FROM inbound " + where);
+                      "sealed_content, attempts, next_attempt_at, last_error, dead_at, "
+                      "content_blob, content_key FROM inbound " + where);
       bind(s);
       for (;;) {
         auto row = s.Step();
@@ -928,6 +942,8 @@ class SqliteInboundStore final : public InboundStore {
         r.next_attempt_at = s.Int(7);
         r.last_error = s.Text(8);
         r.dead_at = s.OptionalInt(9);
+        r.content_blob = s.Text(10);
+        r.content_key = s.Text(11);
         out.push_back(std::move(r));
       }
     });
