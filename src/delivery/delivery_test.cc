@@ -189,6 +189,37 @@ TEST_F(DeliveryTest, EndedContentIsScrubbedAtMostOnceASecondAndAtStop) {
   EXPECT_EQ(target.calls, 3);
 }
 
+// A running queue removes spent blobs on a thread of their own (a removal can take
+// milliseconds, and deliveries must not wait for hundreds of them): the file goes, and
+// the store forgets it, without a pass of the test's own.
+TEST_F(DeliveryTest, ARunningQueueRemovesSpentBlobsOnItsSweeper) {
+  ASSERT_TRUE(queue_->Delete("q1", {}).ok());
+  auto spooled =
+      SpoolQueueContent(*blobs_, key_, "Subject: x\r\n\r\n" + std::string(100000, 'x'));
+  ASSERT_TRUE(spooled.ok());
+  const std::string blob_file = dir_ + "/blobs/" + spooled->blob_id.substr(0, 2) + "/" +
+                                spooled->blob_id;
+  MessageRecord m = **messages_->Find("m1");
+  m.id = "m9";
+  m.recipients.clear();
+  QueueEntry q = ReferenceQueueEntry(*spooled, "s@example.org", "a@example.net", clock_.NowUnix());
+  q.message_id = "m9";
+  ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
+  ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
+  runner.Start();
+  runner.Notify();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::filesystem::exists(blob_file) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(std::filesystem::exists(blob_file));
+  runner.Stop();
+  EXPECT_EQ(target.calls, 1);
+  EXPECT_TRUE(queue_->SpentContent(10)->empty());  // forgotten too
+  EXPECT_TRUE((**queue_->Find(q.id)).content_blob.empty());
+}
+
 // A retracted message's unsent copies lose their keys in the retraction's transaction;
 // the runner's sweep then removes the blob they shared, without any delivery.
 TEST_F(DeliveryTest, ARetractedMessagesBlobGoesWithTheSweep) {

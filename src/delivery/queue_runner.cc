@@ -21,6 +21,12 @@ using Outcome = DeliveryReport::Outcome;
 
 // Where the target's callbacks leave results. Shared, so a callback arriving after the
 // runner is gone finds a closed inbox instead of freed memory.
+struct QueueRunner::SweepList {
+  std::mutex mu;
+  std::vector<std::string> ids;  // durably spent, waiting for the sweeper
+  bool busy = false;             // a list is waiting or being removed
+};
+
 struct QueueRunner::Inbox {
   std::mutex mu;
   bool closed = false;
@@ -96,6 +102,8 @@ QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& b
                          DeliveryTarget& target, const SecretBytes& queue_key, const Clock& clock)
     : settings_(std::move(settings)), queue_(queue), blobs_(blobs), target_(target),
       queue_key_(queue_key), clock_(clock), inbox_(std::make_shared<Inbox>()),
+      sweep_(std::make_unique<SweepList>()),
+      sweeper_([this] { Sweep(); return false; }, std::chrono::seconds(1)),
       worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1)) {
   inbox_->worker = &worker_;
 }
@@ -109,6 +117,8 @@ void QueueRunner::Start() {
   } else if (*released > 0) {
     spdlog::info("queue: {} entries were in flight when sealpost stopped; due again", *released);
   }
+  started_ = true;
+  sweeper_.Start();
   worker_.Start();
 }
 
@@ -122,6 +132,8 @@ void QueueRunner::Stop() {
   // A scrub still waiting runs now, so a copy of the files taken after a stop holds
   // nothing of what ended.
   if (scrub_due_) Scrub(clock_.NowUnix());
+  sweeper_.Stop();
+  Sweep();  // what the last scrub listed goes before Stop returns
 }
 
 void QueueRunner::Notify() { worker_.Notify(); }
@@ -134,35 +146,66 @@ std::int64_t QueueRunner::Backoff(int attempts) const {
 
 void QueueRunner::RemoveSpentContent(std::int64_t now, bool synced) {
   last_sweep_ = now;
+  {
+    // One list at a time: a list still being removed would be listed again.
+    std::lock_guard lock(sweep_->mu);
+    if (sweep_->busy) {
+      blobs_due_ = true;  // the next scrub lists what this one would have
+      return;
+    }
+  }
   // Results are recorded without a sync of their own (Database::Commit::kRecoverable):
   // a blob goes only once the ends that spent it are on disk, or a power failure could
-  // bring back an entry whose content is gone.
+  // bring back an entry whose content is gone. So the list is taken here, after the
+  // checkpoint, and only what it names is removed.
   if (!synced) {
     if (auto scrubbed = queue_.ScrubDeleted(); !scrubbed.ok()) {
       spdlog::warn("queue: spent content left for later: {}", scrubbed.error().ToString());
       return;
     }
   }
-  for (;;) {
-    auto spent = queue_.SpentContent(100);
-    if (!spent.ok()) {
-      spdlog::warn("queue: spent content not found: {}", spent.error().ToString());
-      return;
-    }
-    if (spent->empty()) return;
-    // Removed before forgotten: a crash in between finds them again.
-    for (const auto& id : *spent) {
-      if (auto removed = blobs_.Remove(id); !removed.ok()) {
-        spdlog::warn("queue: content blob {} not removed: {}", id, removed.error().ToString());
-        return;
-      }
-    }
-    if (auto forgotten = queue_.ForgetContent(*spent); !forgotten.ok()) {
-      spdlog::warn("queue: spent content not forgotten: {}", forgotten.error().ToString());
-      return;
-    }
-    if (spent->size() < 100) return;
+  auto spent = queue_.SpentContent(kSweepBatch);
+  if (!spent.ok()) {
+    spdlog::warn("queue: spent content not found: {}", spent.error().ToString());
+    return;
   }
+  if (spent->empty()) return;
+  if (spent->size() == static_cast<std::size_t>(kSweepBatch)) blobs_due_ = true;  // more later
+  {
+    std::lock_guard lock(sweep_->mu);
+    sweep_->busy = true;
+    sweep_->ids = std::move(*spent);
+  }
+  if (started_) {
+    sweeper_.Notify();
+  } else {
+    Sweep();  // no threads (tests): at once
+  }
+}
+
+void QueueRunner::Sweep() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(sweep_->mu);
+    ids.swap(sweep_->ids);
+  }
+  // Removed before forgotten: a crash in between finds them again.
+  std::size_t removed = 0;
+  for (; removed < ids.size(); ++removed) {
+    if (auto status = blobs_.Remove(ids[removed]); !status.ok()) {
+      spdlog::warn("queue: content blob {} not removed: {}", ids[removed],
+                   status.error().ToString());
+      break;
+    }
+  }
+  ids.resize(removed);
+  if (!ids.empty()) {
+    if (auto forgotten = queue_.ForgetContent(ids); !forgotten.ok()) {
+      spdlog::warn("queue: spent content not forgotten: {}", forgotten.error().ToString());
+    }
+  }
+  std::lock_guard lock(sweep_->mu);
+  sweep_->busy = false;
 }
 
 int QueueRunner::RunOnce() {

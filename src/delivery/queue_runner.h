@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/secret.h"
@@ -68,15 +69,22 @@ class QueueRunner {
 
  private:
   struct Inbox;
+  struct SweepList;
   struct Pending {
     QueueEntry entry;    // without its content
     std::string header;  // the content's header block, for a DSN
   };
 
   void Record(std::int64_t now);
-  // Removes content blobs no entry needs any more; `synced`: the store was just
-  // checkpointed (else it is, first).
+  // Lists content blobs no entry needs any more, for the sweeper to remove; `synced`:
+  // the store was just checkpointed (else it is, first).
   void RemoveSpentContent(std::int64_t now, bool synced);
+  // Removes the blobs listed, then forgets them. The sweeper's thread (or the caller's,
+  // before Start and after Stop): removing a file can take milliseconds (a discard on
+  // some disks), and hundreds of them on the runner's thread held every delivery up
+  // for half a second.
+  void Sweep();
+  static constexpr int kSweepBatch = 1000;
   // Truncates the write-ahead log (and then removes spent blobs) if entries ended since
   // the last time, at most once per second of `now`.
   void ScrubIfDue(std::int64_t now);
@@ -98,6 +106,9 @@ class QueueRunner {
   std::int64_t last_scrub_ = std::numeric_limits<std::int64_t>::min();
   bool scrub_due_ = false;  // entries ended since the last checkpoint
   bool blobs_due_ = false;  // and one of them may have left a blob unreferenced
+  bool started_ = false;    // set by Start, before the threads
+  std::unique_ptr<SweepList> sweep_;
+  PollingWorker sweeper_;
   PollingWorker worker_;  // last: its thread uses everything above
 };
 

@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <system_error>
+
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "queue/queue_entry.h"
@@ -13,6 +18,8 @@ namespace {
 
 // A batch is cut at this many bytes of content, so one commit holds bounded memory.
 constexpr std::size_t kMaxBatchBytes = 64 * 1024 * 1024;
+// Threads that write a batch's blobs at once (the committer thread is one of them).
+constexpr std::size_t kBlobWriters = 4;
 
 }  // namespace
 
@@ -100,38 +107,66 @@ void Spool::Loop() {
 }
 
 void Spool::CommitBatch(std::deque<Pending>& batch) {
-  std::vector<InboundRecord> records;
-  records.reserve(batch.size());
   const std::int64_t now = clock_.NowUnix();
-  Status status = OkStatus();
-  for (auto& p : batch) {
-    InboundRecord r;
+  std::vector<InboundRecord> records(batch.size());
+  std::vector<std::optional<Error>> failed(batch.size());
+  std::size_t large = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const smtp::Submission& s = batch[i].submission;
+    InboundRecord& r = records[i];
     r.id = NewId();
     r.received_at = now;
-    r.client_address = p.submission.client_address;
-    r.auth_user = p.submission.envelope.auth_user;
-    r.envelope_json = EnvelopeToJson(p.submission.envelope);
+    r.client_address = s.client_address;
+    r.auth_user = s.envelope.auth_user;
+    r.envelope_json = EnvelopeToJson(s.envelope);
     r.next_attempt_at = now;
-    std::string& content = p.submission.content;
+    if (s.content.size() > kInlineQueueBytes) ++large;
+  }
+  // Boxes one message's content into its row, or writes it into its blob.
+  auto seal = [&](std::size_t i) {
+    std::string& content = batch[i].submission.content;
+    InboundRecord& r = records[i];
     if (content.size() > kInlineQueueBytes) {
       auto spooled = SpoolQueueContent(blobs_, queue_key_, content);
       if (spooled.ok()) {
         r.content_blob = std::move(spooled->blob_id);
         r.content_key = std::move(spooled->boxed_key);
       } else {
-        status = std::move(spooled).error();
+        failed[i] = std::move(spooled).error();
       }
     } else {
       auto boxed = BoxSeal(queue_key_, content, InboundContentAad(r.id));
       if (boxed.ok()) {
         r.sealed_content = std::move(*boxed);
       } else {
-        status = std::move(boxed).error();
+        failed[i] = std::move(boxed).error();
       }
     }
     WipeMemory(content.data(), content.size());
-    if (!status.ok()) break;
-    records.push_back(std::move(r));
+  };
+  // Blobs are written on several threads at once: each one's syncs wait on the disk, not
+  // on the CPU, and every 250 of the batch waits for the last of them (one at a time, a
+  // 100 KiB message cost 1.5 ms here, and the batch as many times that).
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next++) < batch.size();) seal(i);
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < std::min(kBlobWriters, large); ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // fewer helpers: the same work, slower
+    }
+  }
+  work();
+  for (auto& t : helpers) t.join();
+  Status status = OkStatus();
+  for (auto& f : failed) {
+    if (f) {
+      status = std::move(*f);
+      break;
+    }
   }
   // The commit point: after this, every message of the batch survives a crash.
   if (status.ok()) status = store_.InsertBatch(records);
