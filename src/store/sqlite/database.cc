@@ -1,6 +1,13 @@
 #include "store/sqlite/database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "store/sqlite/schema.h"
 
@@ -127,11 +134,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
     sqlite3_close(db);
     return e;
   }
-  std::unique_ptr<Database> database(new Database(db));
-  // synchronous=FULL: a commit is on disk when it returns, so we may acknowledge.
+  std::unique_ptr<Database> database(new Database(db, path));
+  // synchronous=NORMAL: COMMIT writes the log without syncing it; Transaction syncs it
+  // after, for every commit written so far (group commit), before it returns.
   // secure_delete: deleted content (a delivered notice's sealed link, a destroyed key)
   // is overwritten with zeros, not left in free pages for whoever copies the file.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                              "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
                              "PRAGMA secure_delete=ON"}) {
     auto status = database->Exec(pragma);
@@ -145,6 +153,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
 Database::~Database() {
   connection_.reset();  // its kept statements are finalised first
   sqlite3_close(db_);
+  if (log_fd_ >= 0) ::close(log_fd_);
 }
 
 Status Database::Checkpoint() {
@@ -163,26 +172,73 @@ Status Database::Exec(const char* sql) {
 }
 
 Status Database::Transaction(const std::function<Status(Connection&)>& body, Commit commit) {
-  std::lock_guard lock(mu_);
-  // Set outside the transaction (SQLite ignores it inside), and only when it changes.
-  if (commit != synchronous_) {
-    auto set = Statement(*connection_, commit == Commit::kDurable ? "PRAGMA synchronous=FULL"
-                                                                  : "PRAGMA synchronous=NORMAL")
-                   .Run();
-    if (!set.ok()) return set;
-    synchronous_ = commit;
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard lock(mu_);
+    // BEGIN and COMMIT too are kept statements: they run once per transaction.
+    auto status = Statement(*connection_, "BEGIN IMMEDIATE").Run();
+    if (!status.ok()) return status;
+    status = body(*connection_);
+    if (!status.ok()) {
+      (void)Exec("ROLLBACK");
+      return status;
+    }
+    status = Statement(*connection_, "COMMIT").Run();
+    if (!status.ok()) {
+      (void)Exec("ROLLBACK");
+      return status;
+    }
+    if (commit == Commit::kRecoverable) return OkStatus();
+    ticket = ++committed_;
   }
-  // BEGIN and COMMIT too are kept statements: they run once per transaction.
-  auto status = Statement(*connection_, "BEGIN IMMEDIATE").Run();
-  if (!status.ok()) return status;
-  status = body(*connection_);
-  if (!status.ok()) {
-    (void)Exec("ROLLBACK");
-    return status;
-  }
-  status = Statement(*connection_, "COMMIT").Run();
-  if (!status.ok()) (void)Exec("ROLLBACK");
+  return SyncThrough(ticket);
+}
+
+Status Database::SyncThrough(std::uint64_t ticket) {
+  // Whoever holds sync_mu_ is syncing; a commit that waits for it is covered by that
+  // sync if it was written before it began, or syncs next (for all who waited with it).
+  std::lock_guard lock(sync_mu_);
+  if (synced_ >= ticket) return OkStatus();
+  // Every commit numbered up to here is in the log already: one sync covers them all.
+  const std::uint64_t covered = committed_.load();
+  auto status = SyncLog();
+  ++log_syncs_;
+  if (status.ok()) synced_ = covered;
   return status;
+}
+
+// Under sync_mu_. The sync itself runs while others commit: fsync covers the file (its
+// inode), whichever descriptor wrote to it, so a descriptor of our own will do. The log
+// stays the same file while the connection is open (a checkpoint truncates it; only the
+// last connection's close removes it), so a changed inode can only mean it was made
+// anew; then the new one is opened.
+Status Database::SyncLog() {
+  const std::string log = path_ + "-wal";
+  struct stat named {};
+  if (::stat(log.c_str(), &named) != 0) {
+    if (errno != ENOENT) return MakeError(ErrorCode::kIo, "stat " + log + ": " + std::strerror(errno));
+    // No log: everything is in the database file.
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return MakeError(ErrorCode::kIo, "open " + path_ + ": " + std::strerror(errno));
+    const int rc = ::fdatasync(fd);
+    ::close(fd);
+    if (rc != 0) return MakeError(ErrorCode::kIo, "sync " + path_ + ": " + std::strerror(errno));
+    return OkStatus();
+  }
+  struct stat held {};
+  if (log_fd_ >= 0 && (::fstat(log_fd_, &held) != 0 || held.st_ino != named.st_ino ||
+                       held.st_dev != named.st_dev)) {
+    ::close(log_fd_);
+    log_fd_ = -1;
+  }
+  if (log_fd_ < 0) {
+    log_fd_ = ::open(log.c_str(), O_RDONLY | O_CLOEXEC);
+    if (log_fd_ < 0) return MakeError(ErrorCode::kIo, "open " + log + ": " + std::strerror(errno));
+  }
+  if (::fdatasync(log_fd_) != 0) {
+    return MakeError(ErrorCode::kIo, "sync " + log + ": " + std::strerror(errno));
+  }
+  return OkStatus();
 }
 
 Status Database::Read(const std::function<Status(Connection&)>& body) {

@@ -1,9 +1,16 @@
-// SQLite (WAL, synchronous=FULL): the embedded default database. One connection,
-// guarded by a mutex; every Store call is one transaction under it. That suits one
-// node on a small machine; scale-out is the PostgreSQL backend's job.
+// SQLite (WAL): the embedded default database. One connection, guarded by a mutex;
+// every Store call is one transaction under it. That suits one node on a small machine;
+// scale-out is the PostgreSQL backend's job.
+//
+// Group commit: SQLite would sync the log inside every durable COMMIT, under the lock,
+// so each waited for the one before it to reach the disk. Here COMMIT only writes the
+// log (synchronous=NORMAL) and the lock is let go; then one sync of the log file makes
+// every commit written before it durable, and whoever committed meanwhile shares the
+// next one. Transaction still returns only once its commit is on disk.
 // Thread-safety: Transaction may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -86,11 +93,12 @@ class Database {
 
   // How a commit reaches the disk.
   enum class Commit {
-    // On disk when Transaction returns (synchronous=FULL): what is acknowledged — a
-    // 250, a 202, an administrator's change, a sender's control.
+    // On disk when Transaction returns (the log synced after the commit, shared with
+    // the commits around it): what is acknowledged — a 250, a 202, an administrator's
+    // change, a sender's control.
     kDurable,
-    // Written to the log, synced by the next durable commit or checkpoint (the log only
-    // grows, so that sync covers it), with no fsync of its own (synchronous=NORMAL).
+    // Written to the log, synced by the next durable commit or checkpoint (a sync of the
+    // log covers everything written to it before), with no sync of its own.
     // Only for work a power failure may undo because it is redone from a durable
     // record: a dispatch that consumes its spooled submission, claims and delivery
     // results (the lease brings an entry back; at worst a message leaves twice, as
@@ -100,6 +108,8 @@ class Database {
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
   Status Transaction(const std::function<Status(Connection&)>& body,
                      Commit commit = Commit::kDurable);
+  // How many times the log was synced for durable commits (tests, benchmarks).
+  std::uint64_t log_syncs() const { return log_syncs_.load(); }
   // Runs `body` without a transaction (reads); still serialised with writers.
   Status Read(const std::function<Status(Connection&)>& body);
   // Copies the write-ahead log into the database and truncates it to nothing. With
@@ -108,14 +118,26 @@ class Database {
   Status Checkpoint();
 
  private:
-  explicit Database(sqlite3* db) : db_(db), connection_(std::make_unique<Connection>(db)) {}
+  Database(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)), connection_(std::make_unique<Connection>(db)) {}
   Status Exec(const char* sql);
   Status Migrate();
+  // Returns once commit number `ticket` is on disk: syncs the log itself, or waits for
+  // the sync in progress (and then, unless that one covered it, syncs next).
+  Status SyncThrough(std::uint64_t ticket);
+  // fdatasync of the log file (of the database file when there is no log).
+  Status SyncLog();
 
   std::mutex mu_;
   sqlite3* db_;
+  const std::string path_;
   std::unique_ptr<Connection> connection_;  // its kept statements go before db_ closes
-  Commit synchronous_ = Commit::kDurable;     // what PRAGMA synchronous is set to now
+  std::atomic<std::uint64_t> committed_{0};  // durable commits written to the log
+
+  std::mutex sync_mu_;        // held while syncing; guards what follows
+  std::uint64_t synced_ = 0;  // commits up to this one are on disk
+  int log_fd_ = -1;           // the log file, opened at the first sync
+  std::atomic<std::uint64_t> log_syncs_{0};
 };
 
 Error SqliteError(sqlite3* db, const char* what);
