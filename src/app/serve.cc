@@ -1,5 +1,7 @@
 #include "app/serve.h"
 
+#include "app/readiness.h"
+
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -395,6 +397,17 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                    smtp_server->implicit_tls_port())
                      : std::string());
   }
+  std::vector<ReadinessCheck> readiness{
+      DatabaseReadiness(*queue, clock), BlobReadiness(*stores.blobs),
+      WorkerReadiness("queue", [&runner] { return runner.Alive(); }),
+      WorkerReadiness("submission", [&processor] { return processor.Alive(); })};
+  (*server)->router().Add("GET", "/readyz", [&](http::Request&) -> boost::asio::awaitable<http::Response> {
+    auto answered = co_await http::Offload<http::Response>(
+        **server, [&]() -> Result<http::Response> { return ReadinessResponse(readiness); },
+        std::chrono::seconds(5));
+    co_return answered.ok() ? std::move(*answered)
+                            : http::ProblemResponse(503, "Not ready", "too busy to check");
+  });
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "base/byte_stream.h"
 #include "base/client_key.h"
@@ -193,6 +194,63 @@ TEST(PollingWorker, RunsWhenNotifiedAndRepeatsFullBatches) {
   worker.Stop();
   lock.lock();
   EXPECT_EQ(passes, 3);
+}
+
+// Readiness: a worker is alive while its thread runs and no pass outlasts the bound; a
+// pass that hangs says so, and the worker is alive again once it ends.
+TEST(PollingWorker, AliveUnlessStoppedOrStuckInAPass) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool hang = false, hanging = false;
+  PollingWorker worker(
+      [&] {
+        std::unique_lock lock(mu);
+        if (hang) {
+          hanging = true;
+          cv.notify_all();
+          cv.wait(lock, [&] { return !hang; });
+          hanging = false;
+        }
+        return false;
+      },
+      std::chrono::hours(1));
+  const auto bound = std::chrono::milliseconds(50);
+  EXPECT_EQ(worker.Alive(bound).error().code, ErrorCode::kUnavailable);  // not started
+  worker.Start();
+  // The thread marks itself running as it starts: wait for that, bounded.
+  for (int i = 0; i < 1000 && !worker.Alive(bound).ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(worker.Alive(bound).ok());
+  {
+    std::unique_lock lock(mu);
+    hang = true;
+  }
+  worker.Notify();
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return hanging; }));
+  }
+  Status stuck = OkStatus();
+  for (int i = 0; i < 1000 && stuck.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stuck = worker.Alive(bound);
+  }
+  ASSERT_FALSE(stuck.ok());
+  EXPECT_NE(stuck.error().message.find("one pass has run for"), std::string::npos);
+  {
+    std::unique_lock lock(mu);
+    hang = false;
+  }
+  cv.notify_all();
+  Status back = stuck;
+  for (int i = 0; i < 1000 && !back.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    back = worker.Alive(bound);
+  }
+  EXPECT_TRUE(back.ok());
+  worker.Stop();
+  EXPECT_EQ(worker.Alive(bound).error().message, "not running");
 }
 
 }  // namespace

@@ -36,17 +36,48 @@ bool PollingWorker::stopping() {
   return stop_;
 }
 
+namespace {
+
+std::int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status PollingWorker::Alive(std::chrono::milliseconds bound) const {
+  if (!running_) return MakeError(ErrorCode::kUnavailable, "not running");
+  const std::int64_t began = pass_began_ns_;
+  if (began == 0) return OkStatus();
+  const auto busy = std::chrono::nanoseconds(SteadyNs() - began);
+  if (busy <= bound) return OkStatus();
+  return MakeError(ErrorCode::kUnavailable,
+                   "one pass has run for " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(busy).count()) +
+                       " s");
+}
+
 void PollingWorker::Loop() {
+  running_ = true;
+  // Marks each pass, so Alive can tell a worker that waits from one that is stuck.
+  auto pass = [this] {
+    pass_began_ns_ = SteadyNs();
+    const bool again = pass_();
+    pass_began_ns_ = 0;
+    return again;
+  };
   for (;;) {
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, poll_interval_, [&] { return wake_ || stop_; });
-      if (stop_) return;
+      if (stop_) break;
       wake_ = false;
     }
-    while (pass_() && !stopping()) {
+    while (pass() && !stopping()) {
     }
   }
+  running_ = false;
 }
 
 }  // namespace sealpost

@@ -3,14 +3,18 @@
 // retries). A pass that reports a full batch is repeated at once, so a backlog drains
 // without waiting for the next wake-up. Used by the delivery queue and the submission
 // processor.
-// Thread-safety: Notify() and Stop() may be called from any thread.
+// Thread-safety: Notify(), Stop() and Alive() may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
+
+#include "base/result.h"
 
 namespace sealpost {
 
@@ -27,6 +31,10 @@ class PollingWorker {
   void Stop();
   // Something arrived: run a pass now rather than at the next poll.
   void Notify();
+  // For readiness checks: OK while the thread runs and no pass has gone on for longer
+  // than `bound` (one that never ends is a stuck worker); kUnavailable, saying which,
+  // otherwise.
+  Status Alive(std::chrono::milliseconds bound) const;
 
  private:
   void Loop();
@@ -39,6 +47,8 @@ class PollingWorker {
   bool wake_ = false;
   bool stop_ = false;
   std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<std::int64_t> pass_began_ns_{0};  // steady clock; 0 between passes
 };
 
 }  // namespace sealpost

@@ -53,6 +53,8 @@ class QueueRunner {
   void Stop();
   // Something was queued or finished: look now rather than at the next poll.
   void Notify();
+  // For /readyz: the runner's thread runs and is not stuck in a pass.
+  Status Alive() const { return worker_.Alive(std::chrono::minutes(5)); }
 
   // DKIM: returns the fields to put on top of a message about to leave ("" for none),
   // given its header block and the relaxed hash of its body (dkim::RelaxedBodyHasher).

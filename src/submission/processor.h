@@ -46,6 +46,8 @@ class SubmissionProcessor {
   void Start();
   void Stop();
   void Notify();
+  // For /readyz: the processor's thread runs and is not stuck in a pass.
+  Status Alive() const { return worker_.Alive(std::chrono::minutes(5)); }
   // Processes the submissions due now; returns how many were finished. For tests.
   int RunOnce();
 

@@ -393,6 +393,46 @@ class BusyWorkerPoolTest(unittest.TestCase):
         self.assertEqual(sent["r"].status, 202, sent["r"].text)  # it waited, then went on
         self.assertEqual(self.server.get(confirm).status, 404)  # served again
 
+class ReadinessTest(unittest.TestCase):
+    """/readyz asks each part (database, blob store, queue runner, submission processor)
+    and says which is not ready, and why in a few words, with a 503 — never a path or a
+    system error (the route needs no credential). This test breaks the blob store: its
+    own server."""
+
+    def setUp(self):
+        self.server = Sealpost().start()
+        self.addCleanup(self.server.cleanup)
+
+    def readyz(self):
+        r = self.server.get("/readyz")
+        return r.status, r, json.loads(r.body)
+
+    def test_readyz_names_the_part_that_is_not_ready(self):
+        status, _, body = self.readyz()
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["status"], "ready")
+        self.assertEqual(body["checks"], {"database": "ok", "blobs": "ok", "queue": "ok",
+                                          "submission": "ok"})
+        # The blob store's directory becomes a file: nothing can be written under it.
+        blobs = os.path.join(self.server.data, "blobs")
+        os.rename(blobs, blobs + ".away")
+        with open(blobs, "w") as f:
+            f.write("not a directory")
+        status, r, body = self.readyz()
+        self.assertEqual(status, 503, body)
+        self.assertIn("application/problem+json", r.header("Content-Type"))
+        self.assertEqual(r.header("Retry-After"), "5")
+        self.assertEqual(body["checks"]["blobs"], "cannot write")
+        self.assertEqual(body["checks"]["database"], "ok")
+        self.assertEqual(body["detail"], "blobs: cannot write")
+        self.assertNotIn(self.server.tmp, json.dumps(body))
+        # Put back, ready again; /healthz answered all along.
+        os.remove(blobs)
+        os.rename(blobs + ".away", blobs)
+        self.assertEqual(self.readyz()[0], 200)
+        self.assertEqual(self.server.get("/healthz").status, 200)
+
+
 
 if __name__ == "__main__":
     unittest.main()
