@@ -159,6 +159,10 @@ Result<TlsKnowledgeParts> NewTlsKnowledge(const Config& config, OrgStore& org, c
   return parts;
 }
 
+// On SIGTERM, what the HTTP server is reading or answering gets this long to finish: an
+// API client cut off mid-answer would send its message again.
+constexpr std::chrono::seconds kDrainSeconds{10};
+
 Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_ready) {
   // Signals are taken by one thread with sigwait; every other thread blocks them.
   sigset_t signals;
@@ -411,8 +415,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    spdlog::info("signal {}: shutting down", sig);
-    (*server)->Stop();
+    spdlog::info("signal {}: shutting down; requests under way have {} s to finish", sig,
+                 kDrainSeconds.count());
+    (*server)->Stop(kDrainSeconds);
   });
   spdlog::info("sealpost listening on https://{}:{} (public URL {})", config.listen,
                (*server)->port(), config.public_url);

@@ -176,6 +176,7 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   asio::thread_pool pool;
   std::atomic<bool> stopping{false};
+  std::size_t requests = 0;  // event-loop thread only: being read or answered now
 };
 
 Status Server::Impl::Setup() {
@@ -319,6 +320,11 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
       break;
     }
     const auto start = std::chrono::steady_clock::now();
+    ++requests;
+    struct Done {
+      std::size_t& requests;
+      ~Done() { --requests; }
+    } done{requests};
     auto& head = header_parser.get();
     Request req;
     req.method = std::string(head.method_string());
@@ -339,7 +345,12 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
     Response res;
     std::string pattern = "<unmatched>";
     std::optional<Response> refused;
-    if (match.route) {
+    if (stopping) {
+      // Draining for a shutdown: what is under way finishes, nothing new starts.
+      refused = ProblemResponse(503, "Shutting down", "The server is stopping. Try again in a moment.");
+      refused->Set("Retry-After", "5");
+      keep_alive = false;
+    } else if (match.route) {
       pattern = match.route->pattern;
       req.params = std::move(match.params);
       // Credentials (or whatever the gate asks) before a byte of the body is read.
@@ -414,6 +425,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
       }
     }
     const int status = res.status;
+    if (stopping) keep_alive = false;  // the last answer on this connection
     bool written = co_await Write(stream, res, keep_alive, version);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start).count();
@@ -455,12 +467,24 @@ void Server::Run() {
   impl_->io.run();
 }
 
-void Server::Stop() {
+void Server::Stop(std::chrono::milliseconds drain) {
   impl_->stopping = true;
-  asio::post(impl_->io, [impl = impl_.get()] {
+  asio::post(impl_->io, [impl = impl_.get(), drain] {
     boost::system::error_code ec;
     impl->acceptor.close(ec);
-    impl->io.stop();
+    // Connections idle between requests hold nothing: they go with the loop.
+    asio::co_spawn(impl->io, [impl, drain]() -> asio::awaitable<void> {
+      const auto deadline = std::chrono::steady_clock::now() + drain;
+      asio::steady_timer tick(impl->io);
+      while (impl->requests > 0 && std::chrono::steady_clock::now() < deadline) {
+        tick.expires_after(std::chrono::milliseconds(20));
+        co_await tick.async_wait(kTuple);
+      }
+      if (impl->requests > 0) {
+        spdlog::warn("http: {} requests cut short by the shutdown", impl->requests);
+      }
+      impl->io.stop();
+    }, asio::detached);
   });
 }
 

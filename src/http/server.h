@@ -79,8 +79,10 @@ class Server : public Offloader {
   std::uint16_t port() const;
   // Serves until Stop(); blocks the calling thread.
   void Run();
-  // Safe from any thread, including signal handlers' asio callbacks.
-  void Stop();
+  // Stops taking connections at once; requests already being read or answered get up
+  // to `drain` to finish (their answers say "Connection: close"), then Run returns. A
+  // request that starts meanwhile is refused with 503. Safe from any thread.
+  void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
   boost::asio::awaitable<Status> RunOffLoop(const std::function<void()>& work,
                                      Deadline deadline) override;

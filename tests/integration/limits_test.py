@@ -6,6 +6,7 @@ Each test that fills a limit has a server of its own."""
 import json
 import os
 import smtplib
+import signal
 import socket
 import sqlite3
 import ssl
@@ -431,6 +432,44 @@ class ReadinessTest(unittest.TestCase):
         os.rename(blobs + ".away", blobs)
         self.assertEqual(self.readyz()[0], 200)
         self.assertEqual(self.server.get("/healthz").status, 200)
+
+class ShutdownTest(unittest.TestCase):
+    """SIGTERM: the listener closes at once, a request under way still gets its answer
+    (saying "Connection: close"), and the process exits cleanly. Stops its own server."""
+
+    def setUp(self):
+        self.server = Sealpost().start()
+        self.addCleanup(self.server.cleanup)
+
+    def test_sigterm_lets_a_request_under_way_finish(self):
+        body = json.dumps({"from": "bench@clinic.example", "to": ["patient@example.net"],
+                           "subject": "Results", "text": "All fine.",
+                           "options": {"escrow": {"question": "Q?", "answer": "benchmark"}}})
+        sock = tls_socket(self.server)
+        sock.sendall((f"POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\n"
+                      f"X-API-Key: {self.server.api_key}\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n").encode())
+        # "100 Continue": the server has the request (its key checked), not yet its body.
+        self.assertTrue(read_response_head(sock).startswith(b"HTTP/1.1 100"))
+        self.server.proc.send_signal(signal.SIGTERM)
+        # The listener closes: a new connection is refused (waited for, bounded).
+        deadline = time.time() + 20
+        refused = False
+        while time.time() < deadline and not refused:
+            try:
+                socket.create_connection(("127.0.0.1", self.server.port), timeout=5).close()
+                time.sleep(0.05)
+            except ConnectionRefusedError:
+                refused = True
+        self.assertTrue(refused, "still accepting connections after SIGTERM")
+        sock.sendall(body.encode())
+        head = read_response_head(sock)
+        self.assertTrue(head.startswith(b"HTTP/1.1 202"), head[:300])
+        self.assertIn(b"connection: close", head.lower())
+        sock.close()
+        self.assertEqual(self.server.proc.wait(timeout=30), 0)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM messages")[0][0], 1)
+        self.assertIn("shutting down", self.server.log())
 
 
 
