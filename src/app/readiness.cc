@@ -16,7 +16,9 @@ http::Response ReadinessResponse(const std::vector<ReadinessCheck>& checks) {
   for (const auto& c : checks) {
     Status status = c.check();
     results[c.name] = status.ok() ? "ok" : status.error().message;
-    if (!status.ok()) failing += (failing.empty() ? "" : "; ") + c.name + ": " + status.error().message;
+    if (!status.ok()) {
+      failing += (failing.empty() ? "" : "; ") + c.name + ": " + status.error().message;
+    }
   }
   http::Response r;
   if (failing.empty()) {

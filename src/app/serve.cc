@@ -405,13 +405,14 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       DatabaseReadiness(*queue, clock), BlobReadiness(*stores.blobs),
       WorkerReadiness("queue", [&runner] { return runner.Alive(); }),
       WorkerReadiness("submission", [&processor] { return processor.Alive(); })};
-  (*server)->router().Add("GET", "/readyz", [&](http::Request&) -> boost::asio::awaitable<http::Response> {
+  auto readyz = [&](http::Request&) -> boost::asio::awaitable<http::Response> {
     auto answered = co_await http::Offload<http::Response>(
         **server, [&]() -> Result<http::Response> { return ReadinessResponse(readiness); },
         std::chrono::seconds(5));
     co_return answered.ok() ? std::move(*answered)
                             : http::ProblemResponse(503, "Not ready", "too busy to check");
-  });
+  };
+  (*server)->router().Add("GET", "/readyz", readyz);
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);

@@ -52,10 +52,9 @@ Status PollingWorker::Alive(std::chrono::milliseconds bound) const {
   if (began == 0) return OkStatus();
   const auto busy = std::chrono::nanoseconds(SteadyNs() - began);
   if (busy <= bound) return OkStatus();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(busy).count();
   return MakeError(ErrorCode::kUnavailable,
-                   "one pass has run for " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(busy).count()) +
-                       " s");
+                   "one pass has run for " + std::to_string(seconds) + " s");
 }
 
 void PollingWorker::Loop() {

@@ -347,7 +347,8 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
     std::optional<Response> refused;
     if (stopping) {
       // Draining for a shutdown: what is under way finishes, nothing new starts.
-      refused = ProblemResponse(503, "Shutting down", "The server is stopping. Try again in a moment.");
+      refused = ProblemResponse(503, "Shutting down",
+                                "The server is stopping. Try again in a moment.");
       refused->Set("Retry-After", "5");
       keep_alive = false;
     } else if (match.route) {

@@ -25,8 +25,8 @@ constexpr std::size_t kBlobWriters = 4;
 
 Spool::Spool(InboundStore& store, BlobStore& blobs, const SecretBytes& queue_key,
              const Clock& clock, std::function<void()> on_committed, const Backlog* backlog)
-    : store_(store), blobs_(blobs), queue_key_(queue_key), clock_(clock), on_committed_(std::move(on_committed)),
-      backlog_(backlog) {}
+    : store_(store), blobs_(blobs), queue_key_(queue_key), clock_(clock),
+      on_committed_(std::move(on_committed)), backlog_(backlog) {}
 
 Spool::~Spool() { Stop(); }
 

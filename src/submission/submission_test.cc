@@ -48,7 +48,8 @@ class SubmissionTest : public ::testing::Test {
     ds.organisation = "Clinic";
     ds.notice_from = "notices@clinic.test";
     dispatcher_.emplace(ds, *world_.escrow, *identities_, *world_.blobs, world_.keys->queue(), clock_, nullptr);
-    processor_.emplace(ps, *inbound_, *world_.blobs, *world_.escrow, *planner_, *dispatcher_, *directory_,
+    processor_.emplace(ps, *inbound_, *world_.blobs, *world_.escrow, *planner_, *dispatcher_,
+                       *directory_,
                        world_.keys->queue(), clock_, nullptr);
     spool_.emplace(*inbound_, *world_.blobs, world_.keys->queue(), clock_, nullptr);
     spool_->Start();
@@ -88,7 +89,8 @@ class SubmissionTest : public ::testing::Test {
   // The blob files on disk, with what they hold.
   std::map<std::string, std::string> BlobFiles() {
     std::map<std::string, std::string> out;
-    for (const auto& f : std::filesystem::recursive_directory_iterator(world_.dir.path() + "/blobs")) {
+    const std::string root = world_.dir.path() + "/blobs";
+    for (const auto& f : std::filesystem::recursive_directory_iterator(root)) {
       if (!f.is_regular_file()) continue;
       std::ifstream in(f.path(), std::ios::binary);
       out[f.path().filename()] = std::string(std::istreambuf_iterator<char>(in), {});

@@ -216,7 +216,9 @@ Status Database::SyncLog() {
   const std::string log = path_ + "-wal";
   struct stat named {};
   if (::stat(log.c_str(), &named) != 0) {
-    if (errno != ENOENT) return MakeError(ErrorCode::kIo, "stat " + log + ": " + std::strerror(errno));
+    if (errno != ENOENT) {
+      return MakeError(ErrorCode::kIo, "stat " + log + ": " + std::strerror(errno));
+    }
     // No log: everything is in the database file.
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return MakeError(ErrorCode::kIo, "open " + path_ + ": " + std::strerror(errno));

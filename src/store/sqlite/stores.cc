@@ -230,7 +230,9 @@ Status RemoveInbound(Connection& db, const std::string& id) {
   }
   auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
   if (!status.ok() || blob.empty()) return status;
-  return Statement(db, "INSERT OR IGNORE INTO spent_content (blob_id) VALUES (?)").Bind(1, blob).Run();
+  return Statement(db, "INSERT OR IGNORE INTO spent_content (blob_id) VALUES (?)")
+      .Bind(1, blob)
+      .Run();
 }
 
 class SqliteMessageStore final : public MessageStore {
