@@ -81,6 +81,22 @@ class DeliveryTest : public ::testing::Test {
     ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
   }
 
+  // Message `message_id` with one entry for `to`, queued now, its 100 kB content in a
+  // blob of its own; returns the entry and the blob's file.
+  std::pair<QueueEntry, std::string> QueueBlobEntry(const std::string& message_id,
+                                                    const std::string& to) {
+    auto spooled =
+        SpoolQueueContent(*blobs_, key_, "Subject: x\r\n\r\n" + std::string(100000, 'x'));
+    EXPECT_TRUE(spooled.ok());
+    MessageRecord m = **messages_->Find("m1");
+    m.id = message_id;
+    m.recipients.clear();
+    QueueEntry q = ReferenceQueueEntry(*spooled, "s@example.org", to, clock_.NowUnix());
+    q.message_id = message_id;
+    EXPECT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
+    return {q, dir_ + "/blobs/" + spooled->blob_id.substr(0, 2) + "/" + spooled->blob_id};
+  }
+
   TempDir temp_;
   const std::string dir_ = temp_.path();
   std::unique_ptr<sqlite::Database> db_;
@@ -152,16 +168,7 @@ TEST_F(DeliveryTest, ContentKeptOnceLeavesOnceAndGoesWithItsLastEntry) {
 TEST_F(DeliveryTest, EndedContentIsScrubbedAtMostOnceASecondAndAtStop) {
   ASSERT_TRUE(queue_->Delete("q1", {}).ok());
   auto queue_blob = [&](const std::string& message_id, const std::string& to) {
-    auto spooled =
-        SpoolQueueContent(*blobs_, key_, "Subject: x\r\n\r\n" + std::string(100000, 'x'));
-    EXPECT_TRUE(spooled.ok());
-    MessageRecord m = **messages_->Find("m1");
-    m.id = message_id;
-    m.recipients.clear();
-    QueueEntry q = ReferenceQueueEntry(*spooled, "s@example.org", to, clock_.NowUnix());
-    q.message_id = message_id;
-    EXPECT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
-    return dir_ + "/blobs/" + spooled->blob_id.substr(0, 2) + "/" + spooled->blob_id;
+    return QueueBlobEntry(message_id, to).second;
   };
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
   {
@@ -194,17 +201,7 @@ TEST_F(DeliveryTest, EndedContentIsScrubbedAtMostOnceASecondAndAtStop) {
 // the store forgets it, without a pass of the test's own.
 TEST_F(DeliveryTest, ARunningQueueRemovesSpentBlobsOnItsSweeper) {
   ASSERT_TRUE(queue_->Delete("q1", {}).ok());
-  auto spooled =
-      SpoolQueueContent(*blobs_, key_, "Subject: x\r\n\r\n" + std::string(100000, 'x'));
-  ASSERT_TRUE(spooled.ok());
-  const std::string blob_file = dir_ + "/blobs/" + spooled->blob_id.substr(0, 2) + "/" +
-                                spooled->blob_id;
-  MessageRecord m = **messages_->Find("m1");
-  m.id = "m9";
-  m.recipients.clear();
-  QueueEntry q = ReferenceQueueEntry(*spooled, "s@example.org", "a@example.net", clock_.NowUnix());
-  q.message_id = "m9";
-  ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
+  const auto [q, blob_file] = QueueBlobEntry("m9", "a@example.net");
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
   QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   runner.Start();
