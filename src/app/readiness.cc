@@ -59,8 +59,14 @@ ReadinessCheck BlobReadiness(BlobStore& blobs) {
           }};
 }
 
-ReadinessCheck WorkerReadiness(std::string name, std::function<Status()> alive) {
-  return {std::move(name), std::move(alive)};
+http::Response Readiness::Answer() {
+  std::lock_guard lock(mu_);
+  const std::int64_t now = clock_.NowUnix();
+  if (!last_ || last_at_ != now) {
+    last_ = ReadinessResponse(checks_);
+    last_at_ = now;
+  }
+  return *last_;
 }
 
 }  // namespace sealpost

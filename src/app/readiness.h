@@ -2,10 +2,14 @@
 // service managers (/healthz says only that the process answers). Each part is asked in
 // turn: 200 with every part's "ok", or 503 (an RFC 9457 problem) naming the parts that
 // are not and why, in a few words. The route needs no credential, so details (paths,
-// system errors) go to the log, never into the answer.
+// system errors) go to the log, never into the answer, and the checks (one writes and
+// syncs a file) run at most once a clock second, whoever asks how often.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,11 +32,25 @@ struct ReadinessCheck {
 // Runs every check, in order, and answers for all of them.
 http::Response ReadinessResponse(const std::vector<ReadinessCheck>& checks);
 
+// The checks and the last answer. Thread-safe: callers in the same second of `clock`
+// share one run of the checks.
+class Readiness {
+ public:
+  Readiness(std::vector<ReadinessCheck> checks, const Clock& clock)
+      : checks_(std::move(checks)), clock_(clock) {}
+  http::Response Answer();
+
+ private:
+  const std::vector<ReadinessCheck> checks_;
+  const Clock& clock_;
+  std::mutex mu_;  // held while the checks run
+  std::optional<http::Response> last_;
+  std::int64_t last_at_ = 0;
+};
+
 // The database answers a read.
 ReadinessCheck DatabaseReadiness(QueueStore& queue, const Clock& clock);
 // A blob can be written, synced and removed.
 ReadinessCheck BlobReadiness(BlobStore& blobs);
-// A background worker: `alive` is its PollingWorker::Alive (or the like).
-ReadinessCheck WorkerReadiness(std::string name, std::function<Status()> alive);
 
 }  // namespace sealpost

@@ -401,13 +401,13 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                    smtp_server->implicit_tls_port())
                      : std::string());
   }
-  std::vector<ReadinessCheck> readiness{
-      DatabaseReadiness(*queue, clock), BlobReadiness(*stores.blobs),
-      WorkerReadiness("queue", [&runner] { return runner.Alive(); }),
-      WorkerReadiness("submission", [&processor] { return processor.Alive(); })};
+  Readiness readiness({DatabaseReadiness(*queue, clock), BlobReadiness(*stores.blobs),
+                        {"queue", [&runner] { return runner.Alive(); }},
+                        {"submission", [&processor] { return processor.Alive(); }}},
+                       clock);
   auto readyz = [&](http::Request&) -> boost::asio::awaitable<http::Response> {
     auto answered = co_await http::Offload<http::Response>(
-        **server, [&]() -> Result<http::Response> { return ReadinessResponse(readiness); },
+        **server, [&]() -> Result<http::Response> { return readiness.Answer(); },
         std::chrono::seconds(5));
     co_return answered.ok() ? std::move(*answered)
                             : http::ProblemResponse(503, "Not ready", "too busy to check");

@@ -116,7 +116,8 @@ std::string CanonicalHeader(const HeaderField& field, Canon canon) {
   for (char c : raw.substr(colon + 1)) {
     if (c != '\r' && c != '\n') value += c;  // unfold
   }
-  return AsciiLower(CompressWhitespace(raw.substr(0, colon))) + ":" + CompressWhitespace(value) + "\r\n";
+  return AsciiLower(CompressWhitespace(raw.substr(0, colon))) + ":" + CompressWhitespace(value) +
+         "\r\n";
 }
 
 std::string CanonicalBody(std::string_view body, Canon canon) {

@@ -225,10 +225,6 @@ std::optional<std::int64_t> ParseDate(const std::string& text) {
   return unix;
 }
 
-// A hop in a sentence: "mail.example.org [192.0.2.1] → mx.example.net".
-std::string HopName(const Hop& h) {
-  return SenderText(h) + " → " + (h.by.empty() ? "(not named)" : h.by);
-}
 
 }  // namespace
 
@@ -236,6 +232,10 @@ std::string SenderText(const Hop& h) {
   std::string from = h.from.empty() ? "(a program)" : h.from;
   if (!h.from_address.empty() && h.from_address != h.from) from += " [" + h.from_address + "]";
   return from;
+}
+
+std::string HopText(const Hop& h) {
+  return SenderText(h) + " → " + (h.by.empty() ? "(not named)" : h.by);
 }
 
 std::string DelayText(std::int64_t seconds) {
@@ -486,7 +486,7 @@ Result<Path> Analyse(std::string_view message) {
     std::string out;
     for (std::size_t i : which) {
       if (!out.empty()) out += ", ";
-      out += std::to_string(i + 1) + " (" + HopName(path.hops[i]) + ")";
+      out += std::to_string(i + 1) + " (" + HopText(path.hops[i]) + ")";
     }
     return out;
   };

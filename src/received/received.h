@@ -62,6 +62,8 @@ Hop AnalyseField(std::string_view value);
 
 // "mail.example.org [192.0.2.10]", or "(a program)" when no sender is named.
 std::string SenderText(const Hop& hop);
+// The hop in a sentence: "mail.example.org [192.0.2.1] → mx.example.net".
+std::string HopText(const Hop& hop);
 // "30 s after the hop before", "2 min …", "1 h …"; a negative delay says clocks differ.
 std::string DelayText(std::int64_t seconds);
 

@@ -9,7 +9,7 @@ std::string FormatText(const Path& path) {
   std::string out;
   for (std::size_t i = 0; i < path.hops.size(); ++i) {
     const Hop& h = path.hops[i];
-    out += "Hop " + std::to_string(i + 1) + ": " + SenderText(h) + " → " + (h.by.empty() ? std::string("(not named)") : h.by) + "\n";
+    out += "Hop " + std::to_string(i + 1) + ": " + HopText(h) + "\n";
     if (h.time) {
       out += "  time:     " + FormatRfc3339(*h.time);
       if (h.delay) out += " (" + DelayText(*h.delay) + ")";

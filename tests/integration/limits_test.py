@@ -404,9 +404,15 @@ class ReadinessTest(unittest.TestCase):
         self.server = Sealpost().start()
         self.addCleanup(self.server.cleanup)
 
-    def readyz(self):
-        r = self.server.get("/readyz")
-        return r.status, r, json.loads(r.body)
+    def readyz(self, until=None):
+        """The answer; with `until`, the first with that status (the checks run at most
+        once a second, so a change shows within one), waited for at most 10 s."""
+        deadline = time.time() + 10
+        while True:
+            r = self.server.get("/readyz")
+            if until is None or r.status == until or time.time() > deadline:
+                return r.status, r, json.loads(r.body)
+            time.sleep(0.1)
 
     def test_readyz_names_the_part_that_is_not_ready(self):
         status, _, body = self.readyz()
@@ -419,7 +425,7 @@ class ReadinessTest(unittest.TestCase):
         os.rename(blobs, blobs + ".away")
         with open(blobs, "w") as f:
             f.write("not a directory")
-        status, r, body = self.readyz()
+        status, r, body = self.readyz(until=503)
         self.assertEqual(status, 503, body)
         self.assertIn("application/problem+json", r.header("Content-Type"))
         self.assertEqual(r.header("Retry-After"), "5")
@@ -430,7 +436,7 @@ class ReadinessTest(unittest.TestCase):
         # Put back, ready again; /healthz answered all along.
         os.remove(blobs)
         os.rename(blobs + ".away", blobs)
-        self.assertEqual(self.readyz()[0], 200)
+        self.assertEqual(self.readyz(until=200)[0], 200)
         self.assertEqual(self.server.get("/healthz").status, 200)
 
 class ShutdownTest(unittest.TestCase):
