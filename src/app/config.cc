@@ -4,10 +4,12 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "queue/backlog.h"
 #include "delivery/route.h"
@@ -336,6 +338,45 @@ Result<Config> LoadConfig(const std::string& path) {
                      line_of("delivery", "tls_report_from"));
   }
   return c;
+}
+
+Result<SettingsText> ReadSettingsText(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(e.description()),
+                     path + ":" + std::to_string(e.source().begin.line));
+  }
+  SettingsText settings;
+  for (const auto& [section, node] : root) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      std::ostringstream text;
+      node.visit([&text](const auto& v) { text << v; });
+      settings[std::string(section.str())] = text.str();
+      continue;
+    }
+    for (const auto& [key, value] : *table) {
+      std::ostringstream text;
+      value.visit([&text](const auto& v) { text << v; });
+      settings[std::string(section.str()) + "." + std::string(key.str())] = text.str();
+    }
+  }
+  return settings;
+}
+
+std::vector<std::string> ChangedSettings(const SettingsText& before, const SettingsText& after) {
+  std::vector<std::string> changed;
+  for (const auto& [name, value] : before) {
+    auto found = after.find(name);
+    if (found == after.end() || found->second != value) changed.push_back(name);
+  }
+  for (const auto& [name, value] : after) {
+    if (!before.count(name)) changed.push_back(name);
+  }
+  std::sort(changed.begin(), changed.end());
+  return changed;
 }
 
 std::string DefaultConfigText(bool dev) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,13 @@ struct Config {
 
 // kInvalidArgument with field "<file>:<line>" for syntax and value errors.
 Result<Config> LoadConfig(const std::string& path);
+
+// Every setting the file names, "section.key" → its value as TOML text: what a reload
+// compares with the file read at start. Errors as LoadConfig's.
+using SettingsText = std::map<std::string, std::string>;
+Result<SettingsText> ReadSettingsText(const std::string& path);
+// The settings that differ (set, unset or changed), sorted.
+std::vector<std::string> ChangedSettings(const SettingsText& before, const SettingsText& after);
 
 // The file `sealpost init` writes, with every setting and a comment on each.
 std::string DefaultConfigText(bool dev);

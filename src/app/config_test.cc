@@ -73,6 +73,24 @@ TEST_F(ConfigTest, SmtpSettings) {
   EXPECT_TRUE(dev->smtp_trusted_networks.empty());  // off by default
 }
 
+TEST_F(ConfigTest, ChangedSettingsNamesWhatWasSetUnsetOrChanged) {
+  auto before = ReadSettingsText(Write("[server]\nport = 8443\nlisten = \"127.0.0.1\"\n"
+                                       "[tls]\ncertificate = \"a.pem\"\n"
+                                       "[smtp]\ntrusted_networks = [\"10.0.0.1/32\"]\n"));
+  ASSERT_TRUE(before.ok()) << before.error().ToString();
+  EXPECT_EQ(before->at("server.port"), "8443");
+  auto after = ReadSettingsText(Write("[server]\nport = 8443\nlisten = \"0.0.0.0\"\n"
+                                      "[tls]\ncertificate = \"a.pem\"\nprivate_key = \"k\"\n"
+                                      "[smtp]\ntrusted_networks = [\"10.0.0.2/32\"]\n"));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(ChangedSettings(*before, *after),
+            (std::vector<std::string>{"server.listen", "smtp.trusted_networks", "tls.private_key"}));
+  EXPECT_TRUE(ChangedSettings(*after, *after).empty());
+  auto broken = ReadSettingsText(Write("[server]\nport = \n"));
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().field, dir_ + "/config.toml:2");
+}
+
 TEST_F(ConfigTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadConfig(dir_ + "/nope.toml").error().code, ErrorCode::kNotFound);
 }

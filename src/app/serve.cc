@@ -1,6 +1,7 @@
 #include "app/serve.h"
 
 #include "app/readiness.h"
+#include "app/reload.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include "escrow/escrow_service.h"
 #include "escrow/message_center.h"
 #include "http/server.h"
+#include "net/tls.h"
 #include "policy/address_books.h"
 #include "policy/signing_identities.h"
 #include "policy/org_directory.h"
@@ -169,6 +171,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -266,6 +269,11 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   server_options.port = config.port;
   server_options.cert_file = config.Resolve(config.certificate);
   server_options.key_file = config.Resolve(config.private_key);
+  // One certificate for every listener, renewed for all of them by SIGHUP.
+  auto tls = net::ServerTls::Load(server_options.cert_file, server_options.key_file);
+  if (!tls.ok()) return std::move(tls).error();
+  server_options.tls = std::move(*tls);
+  Reloader reloader(config, *server_options.tls);
   server_options.worker_threads = config.worker_threads;
   server_options.max_connections = config.max_connections;
   server_options.max_connections_per_client = config.max_connections_per_client;
@@ -356,6 +364,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     smtp_options.implicit_tls_port = config.smtp_implicit_tls_port;
     smtp_options.cert_file = server_options.cert_file;
     smtp_options.key_file = server_options.key_file;
+    smtp_options.tls = server_options.tls;
     smtp_options.hostname = config.smtp_hostname;
     smtp_options.limits.max_message_bytes = config.smtp_max_message_bytes;
     smtp_options.limits.max_recipients = static_cast<std::size_t>(config.smtp_max_recipients);
@@ -414,20 +423,29 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   };
   (*server)->router().Add("GET", "/readyz", readyz);
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("signal {}: shutting down; requests under way have {} s to finish", sig,
-                 kDrainSeconds.count());
-    (*server)->Stop(kDrainSeconds);
+    for (;;) {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (sig == SIGHUP) {
+        LogReload(reloader.Reload());
+        continue;
+      }
+      spdlog::info("signal {}: shutting down; requests and messages under way have {} s to finish",
+                   sig, kDrainSeconds.count());
+      if (smtp_server) smtp_server->Stop(kDrainSeconds);
+      (*server)->Stop(kDrainSeconds);
+      return;
+    }
   });
   spdlog::info("sealpost listening on https://{}:{} (public URL {})", config.listen,
                (*server)->port(), config.public_url);
   if (on_ready) on_ready((*server)->port());
   (*server)->Run();
-  // Stop taking mail first; then the spool answers whatever is waiting, and only then
-  // the processor and the queue stop.
+  // Stop taking mail first (a signal already told SMTP to drain; this waits for it);
+  // then the spool answers whatever is waiting, and only then the processor and the
+  // queue stop.
   if (smtp_server) {
-    smtp_server->Stop();
+    smtp_server->Stop(kDrainSeconds);
     smtp_thread.join();
   }
   spool.Stop();

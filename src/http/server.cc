@@ -153,7 +153,7 @@ void ApplyHeaders(Message& out, const Response& res) {
 struct Server::Impl {
   explicit Impl(ServerOptions o)
       : options(std::move(o)), bodies(options.max_body_memory),
-        tls(asio::ssl::context::tls_server), acceptor(io), pool(options.worker_threads) {}
+        acceptor(io), pool(options.worker_threads) {}
 
   Status Setup();
   asio::awaitable<void> Listen();
@@ -172,7 +172,7 @@ struct Server::Impl {
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> waiting_work{0};  // handed to the pool by RunOffLoop, not done
   asio::io_context io{1};
-  asio::ssl::context tls;
+  std::shared_ptr<net::ServerTls> tls;
   tcp::acceptor acceptor;
   asio::thread_pool pool;
   std::atomic<bool> stopping{false};
@@ -180,8 +180,12 @@ struct Server::Impl {
 };
 
 Status Server::Impl::Setup() {
-  auto configured = net::ConfigureServerTls(tls, options.cert_file, options.key_file);
-  if (!configured.ok()) return configured;
+  tls = options.tls;
+  if (!tls) {
+    auto loaded = net::ServerTls::Load(options.cert_file, options.key_file);
+    if (!loaded.ok()) return std::move(loaded).error();
+    tls = std::move(*loaded);
+  }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) return MakeError(ErrorCode::kInvalidArgument, "invalid listen address " + options.address);
@@ -294,7 +298,9 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
       if (--impl.per_client[key] == 0) impl.per_client.erase(key);
     }
   } release{*this, client_key};
-  Stream stream(std::move(socket), tls);
+  // This connection's context, kept for its life even if a reload replaces it.
+  const std::shared_ptr<asio::ssl::context> context = tls->Current();
+  Stream stream(std::move(socket), *context);
   // A client that connects and says nothing holds a connection only this long.
   beast::get_lowest_layer(stream).expires_after(options.handshake_timeout);
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);

@@ -22,6 +22,10 @@
 #include "base/result.h"
 #include "http/router.h"
 
+namespace sealpost::net {
+class ServerTls;
+}
+
 namespace sealpost::http {
 
 struct ServerOptions {
@@ -29,6 +33,9 @@ struct ServerOptions {
   std::uint16_t port = 8443;  // 0: any free port (tests)
   std::string cert_file;
   std::string key_file;
+  // The certificate, shared with the other listeners so one SIGHUP renews it for all;
+  // loaded from cert_file and key_file when empty.
+  std::shared_ptr<net::ServerTls> tls;
   std::size_t worker_threads = 4;
   std::uint32_t header_limit = 16 * 1024;
   std::size_t max_connections = 1024;

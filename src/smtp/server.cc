@@ -19,8 +19,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <deque>
-#include <tuple>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "base/client_key.h"
 #include "base/text.h"
@@ -41,6 +42,11 @@ namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxTrackedClients = 65536;  // addresses with recent failed logins
+
+// RFC 5321 §3.8: a server shutting down says 421 and closes; the client tries later.
+std::string ShuttingDown(const std::string& hostname) {
+  return "421 4.3.2 " + hostname + " Shutting down; try again later\r\n";
+}
 
 // Runs `work` on whatever executor the coroutine is spawned on. A plain function taking
 // a pointer, not a capturing coroutine lambda: g++ 12 destroys such captures twice.
@@ -70,9 +76,11 @@ class Channel {
  public:
   explicit Channel(tcp::socket socket) : plain_(std::make_unique<beast::tcp_stream>(std::move(socket))) {}
 
-  asio::awaitable<boost::system::error_code> Handshake(asio::ssl::context& ctx,
+  // `context` is kept for the connection's life: a reload may replace it meanwhile.
+  asio::awaitable<boost::system::error_code> Handshake(std::shared_ptr<asio::ssl::context> context,
                                                        std::chrono::seconds timeout) {
-    tls_ = std::make_unique<TlsStream>(std::move(*plain_), ctx);
+    context_ = std::move(context);
+    tls_ = std::make_unique<TlsStream>(std::move(*plain_), *context_);
     plain_.reset();
     beast::get_lowest_layer(*tls_).expires_after(timeout);
     auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kTuple);
@@ -97,11 +105,13 @@ class Channel {
     });
     boost::system::error_code ec;
     std::size_t n = 0;
+    waiting_ = true;
     if (tls_) {
       std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(data, size), kTuple);
     } else {
       std::tie(ec, n) = co_await plain_->async_read_some(asio::buffer(data, size), kTuple);
     }
+    waiting_ = false;
     *reading = false;
     timer.cancel();
     if (*timed_out) ec = beast::error::timeout;
@@ -129,6 +139,13 @@ class Channel {
     Lowest().close();
   }
 
+  // Ends a read under way with operation_aborted (a shutdown telling an idle client).
+  void Interrupt() {
+    if (!waiting_) return;
+    boost::system::error_code ignored;
+    Lowest().socket().cancel(ignored);
+  }
+
   const char* TlsVersion() const {
     return tls_ ? SSL_get_version(const_cast<TlsStream&>(*tls_).native_handle()) : "none";
   }
@@ -137,7 +154,9 @@ class Channel {
   beast::tcp_stream& Lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
 
   std::unique_ptr<beast::tcp_stream> plain_;
+  std::shared_ptr<asio::ssl::context> context_;  // outlives tls_, declared before it
   std::unique_ptr<TlsStream> tls_;
+  bool waiting_ = false;  // in ReadSome
 };
 
 }  // namespace
@@ -172,8 +191,7 @@ bool InNetworks(const std::string& address, const std::vector<std::string>& netw
 
 struct Server::Impl {
   Impl(ServerOptions o, Authenticator& a, MessageSink& s)
-      : options(std::move(o)), auth(a), sink(s), tls(asio::ssl::context::tls_server),
-        starttls_acceptor(io), implicit_acceptor(io), pool(options.auth_threads) {}
+      : options(std::move(o)), auth(a), sink(s), starttls_acceptor(io), implicit_acceptor(io), pool(options.auth_threads) {}
 
   Status Setup();
   Status Bind(tcp::acceptor& acceptor, std::uint16_t port);
@@ -188,13 +206,15 @@ struct Server::Impl {
   Authenticator& auth;
   MessageSink& sink;
   asio::io_context io{1};
-  asio::ssl::context tls;
+  std::shared_ptr<net::ServerTls> tls;
   tcp::acceptor starttls_acceptor;
   tcp::acceptor implicit_acceptor;
   asio::thread_pool pool;
   std::atomic<bool> stopping{false};
   // Touched only on the event-loop thread.
   std::size_t connections = 0;
+  std::map<Channel*, const Session*> live;  // to tell idle ones about a shutdown
+  std::optional<asio::steady_timer> drain_deadline;
   std::map<std::string, std::size_t> per_client;
   std::map<std::string, std::deque<Clock::time_point>> login_failures;
 };
@@ -216,8 +236,12 @@ Status Server::Impl::Bind(tcp::acceptor& acceptor, std::uint16_t port) {
 }
 
 Status Server::Impl::Setup() {
-  auto configured = net::ConfigureServerTls(tls, options.cert_file, options.key_file);
-  if (!configured.ok()) return configured;
+  tls = options.tls;
+  if (!tls) {
+    auto loaded = net::ServerTls::Load(options.cert_file, options.key_file);
+    if (!loaded.ok()) return std::move(loaded).error();
+    tls = std::move(*loaded);
+  }
   auto status = Bind(starttls_acceptor, options.starttls_port);
   if (status.ok() && options.implicit_tls) status = Bind(implicit_acceptor, options.implicit_tls_port);
   return status;
@@ -356,10 +380,11 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
   session_options.tls_active = implicit_tls;
   session_options.trusted_client = InNetworks(client, options.trusted_networks);
   Session session(session_options, options.limits);
+  live.emplace(&channel, &session);
   const auto deadline = Clock::now() + options.session_limit;
   bool open = true;
   if (implicit_tls) {
-    auto ec = co_await channel.Handshake(tls, options.command_timeout);
+    auto ec = co_await channel.Handshake(tls->Current(), options.command_timeout);
     if (ec) {
       spdlog::info("smtp: TLS handshake with {} failed: {}", client, ec.message());
       open = false;
@@ -380,7 +405,7 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
     if (!co_await channel.Write(session.TakeOutput(), options.command_timeout)) break;
     if (step == Session::Step::kClose) break;
     if (step == Session::Step::kStartTls) {
-      auto ec = co_await channel.Handshake(tls, options.command_timeout);
+      auto ec = co_await channel.Handshake(tls->Current(), options.command_timeout);
       if (ec) {
         spdlog::info("smtp: STARTTLS with {} failed: {}", client, ec.message());
         break;
@@ -388,7 +413,11 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
       session.TlsStarted();
       continue;
     }
-    // kNeedInput
+    // kNeedInput. A shutdown lets a message being received finish; anyone else is told.
+    if (stopping && !session.receiving_data()) {
+      co_await channel.Write(ShuttingDown(options.hostname), std::chrono::seconds(5));
+      break;
+    }
     auto left = deadline - Clock::now();
     if (left <= Clock::duration::zero()) {
       co_await channel.Write("421 4.4.2 " + options.hostname + " Session time limit reached\r\n",
@@ -405,12 +434,18 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
                              std::chrono::seconds(5));
       break;
     }
+    if (ec == asio::error::operation_aborted && stopping) {
+      co_await channel.Write(ShuttingDown(options.hostname), std::chrono::seconds(5));
+      break;
+    }
     if (ec) break;
     session.Receive(std::string_view(buffer.data(), n));
   }
+  live.erase(&channel);
   co_await channel.Close();
   --connections;
   if (--per_client[client_key] == 0) per_client.erase(client_key);
+  if (stopping && connections == 0) io.stop();  // the last one drained
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -444,13 +479,24 @@ void Server::Run() {
   impl_->io.run();
 }
 
-void Server::Stop() {
+void Server::Stop(std::chrono::milliseconds drain) {
   impl_->stopping = true;
-  asio::post(impl_->io, [impl = impl_.get()] {
+  asio::post(impl_->io, [impl = impl_.get(), drain] {
     boost::system::error_code ec;
     impl->starttls_acceptor.close(ec);
     impl->implicit_acceptor.close(ec);
-    impl->io.stop();
+    if (impl->connections == 0 || drain <= std::chrono::milliseconds::zero()) {
+      impl->io.stop();
+      return;
+    }
+    if (impl->drain_deadline) return;  // already draining
+    for (auto& [channel, session] : impl->live) {
+      if (!session->receiving_data()) channel->Interrupt();
+    }
+    impl->drain_deadline.emplace(impl->io, drain);
+    impl->drain_deadline->async_wait([impl](boost::system::error_code ec) {
+      if (!ec) impl->io.stop();
+    });
   });
 }
 

@@ -23,6 +23,10 @@
 #include "base/secret.h"
 #include "smtp/session.h"
 
+namespace sealpost::net {
+class ServerTls;
+}
+
 namespace sealpost::smtp {
 
 struct ServerOptions {
@@ -32,6 +36,9 @@ struct ServerOptions {
   bool implicit_tls = true;
   std::string cert_file;
   std::string key_file;
+  // Shared with the other listeners (one SIGHUP renews it for all); loaded from
+  // cert_file and key_file when empty.
+  std::shared_ptr<net::ServerTls> tls;
   std::string hostname = "localhost";
   SessionLimits limits;
   // Client networks that may submit without AUTH (CIDR, e.g. "127.0.0.1/32").
@@ -81,8 +88,10 @@ class Server {
   std::uint16_t implicit_tls_port() const;  // 0 when implicit TLS is off
   // Serves until Stop(); blocks the calling thread.
   void Run();
-  // Safe from any thread.
-  void Stop();
+  // Stops taking connections at once. A message being received (after DATA's 354) gets
+  // up to `drain` to arrive and be committed; every other session is told 421 and
+  // closed; then Run returns. Safe from any thread.
+  void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
  private:
   struct Impl;

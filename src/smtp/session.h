@@ -102,6 +102,8 @@ class Session {
   const std::vector<std::string>& allowed_senders() const { return allowed_senders_; }
   bool tls_active() const { return options_.tls_active; }
   bool authenticated() const { return authenticated_; }
+  // Between DATA's 354 and the final dot: what a shutdown lets finish.
+  bool receiving_data() const { return state_ == State::kData; }
 
  private:
   enum class State {

@@ -1,0 +1,40 @@
+// What SIGHUP reloads while sealpost runs: the TLS certificate and key of every
+// listener (a renewed certificate, or new paths in [tls]). DKIM keys need nothing: they
+// are read from the database for each message. Every other setting is read once at
+// start; a reload names those that changed in the file, which need a restart.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+
+namespace sealpost {
+
+namespace net {
+class ServerTls;
+}
+
+class Reloader {
+ public:
+  // Reads the running configuration's file, the baseline later reloads compare with.
+  Reloader(const Config& running, net::ServerTls& tls);
+
+  struct Outcome {
+    std::string certificate;                // the one now in use; "" when not reloaded
+    std::vector<std::string> errors;        // why something was not reloaded
+    std::vector<std::string> needs_restart; // settings changed in the file
+  };
+  // Loads the file and the certificate again; the certificate in use stays on an error.
+  Outcome Reload();
+
+ private:
+  const Config& running_;
+  net::ServerTls& tls_;
+  SettingsText at_start_;  // empty when the file could not be read at start
+};
+
+// The log lines for an outcome ("reloaded ...", "needs a restart: ...").
+void LogReload(const Reloader::Outcome& outcome);
+
+}  // namespace sealpost

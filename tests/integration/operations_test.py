@@ -1,0 +1,159 @@
+"""Running sealpost as a service (issue 27): SIGHUP reloads the certificate for every
+listener, SIGTERM lets a message being received over SMTP finish and tells idle sessions
+421. Each test starts and stops its own server: both break its state."""
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import time
+import unittest
+
+from harness import Sealpost
+from smtp_test import Raw, outbox_for, set_up_sender, wait_for
+
+
+def served_certificate(port, starttls=False):
+    """The DER certificate a listener presents on a new connection."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+    try:
+        if starttls:
+            sock.recv(4096)  # greeting
+            sock.sendall(b"EHLO probe\r\n")
+            reply = b""
+            while not reply.endswith(b"\r\n") or reply.split(b"\r\n")[-2][3:4] == b"-":
+                reply += sock.recv(4096)
+            sock.sendall(b"STARTTLS\r\n")
+            assert sock.recv(4096).startswith(b"220")
+        with context.wrap_socket(sock) as tls:
+            return tls.getpeercert(binary_form=True)
+    finally:
+        sock.close()
+
+
+def der_of(pem_file):
+    with open(pem_file) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def new_certificate(directory, name, common_name):
+    """A fresh self-signed certificate and key: (cert file, key file)."""
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj",
+                    "/CN=" + common_name, "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def wait_for_log(server, text, timeout=30):
+    wait_for(lambda: text in server.log(), timeout=timeout, what=repr(text) + " in the log")
+
+
+class ReloadTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Sealpost().start()
+        self.addCleanup(self.server.cleanup)
+
+    def test_sighup_reloads_the_certificate_for_every_listener(self):
+        server = self.server
+        tls_dir = os.path.join(server.data, "tls")
+        started = der_of(os.path.join(tls_dir, "cert.pem"))
+        self.assertEqual(served_certificate(server.port), started)
+        # A connection from before the reload, kept open across it.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        kept = context.wrap_socket(socket.create_connection(("127.0.0.1", server.port), timeout=15))
+        self.addCleanup(kept.close)
+
+        # A renewed certificate beside a key that is not its own: refused, the old one stays.
+        cert, key = new_certificate(server.tmp, "renewed", "renewed.example")
+        _, other_key = new_certificate(server.tmp, "other", "other.example")
+        os.replace(cert, os.path.join(tls_dir, "cert.pem"))
+        with open(other_key, "rb") as f, open(os.path.join(tls_dir, "key.pem"), "wb") as out:
+            out.write(f.read())
+        server.proc.send_signal(signal.SIGHUP)
+        wait_for_log(server, "certificate not reloaded, the one in use stays")
+        self.assertIn("key values mismatch", server.log())
+        self.assertEqual(served_certificate(server.port), started)
+
+        # The matching key, and a setting that needs a restart.
+        os.replace(key, os.path.join(tls_dir, "key.pem"))
+        with open(server.config) as f:
+            text = f.read()
+        with open(server.config, "w") as f:
+            f.write(text.replace("max_connections = 1024", "max_connections = 1000"))
+        server.proc.send_signal(signal.SIGHUP)
+        wait_for_log(server, "TLS certificate for HTTPS and SMTP reloaded: CN=renewed.example")
+        renewed = der_of(os.path.join(tls_dir, "cert.pem"))
+        self.assertNotEqual(renewed, started)
+        self.assertEqual(served_certificate(server.port), renewed)
+        self.assertEqual(served_certificate(server.smtps_port), renewed)
+        self.assertEqual(served_certificate(server.smtp_port, starttls=True), renewed)
+        self.assertIn("take effect only after a restart: server.max_connections", server.log())
+
+        # The connection from before still works, on the certificate it began with.
+        self.assertEqual(kept.getpeercert(binary_form=True), started)
+        kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        self.assertTrue(kept.recv(4096).startswith(b"HTTP/1.1 200"))
+        self.assertIsNone(server.proc.poll())
+
+
+class SmtpDrainTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Sealpost(settings={"trusted_networks": '["127.0.0.1/32"]'})
+        self.addCleanup(self.server.cleanup)
+        set_up_sender(self.server, "scanner@clinic.example")
+        self.server.start()
+
+    def test_sigterm_lets_a_message_being_received_finish_and_tells_idle_sessions(self):
+        server = self.server
+        idle = Raw(server.smtp_port)
+        idle.send(b"EHLO idle\r\n")
+        self.assertTrue(idle.reply().startswith("250"))
+        sending = Raw(server.smtp_port)
+        for command, code in ((b"EHLO device\r\n", "250"),
+                              (b"MAIL FROM:<scanner@clinic.example>\r\n", "250"),
+                              (b"RCPT TO:<patient@home.example>\r\n", "250"),
+                              (b"DATA\r\n", "354")):
+            sending.send(command)
+            reply = sending.reply()
+            self.assertTrue(reply.startswith(code), reply)
+        sending.send(b"From: scanner@clinic.example\r\nX-Sealpost-Question: Q?\r\n"
+                     b"X-Sealpost-Answer: A\r\nSubject: scan\r\n\r\nfirst half\r\n")
+
+        server.proc.send_signal(signal.SIGTERM)
+        # The idle session is told at once, and closed.
+        reply = idle.reply()
+        self.assertTrue(reply.startswith("421 4.3.2"), reply)
+        # The listeners are closed (waited for, bounded).
+        wait_for(lambda: refuses(server.smtp_port), timeout=20, what="SMTP listener closed")
+        # The message under way arrives whole and is acknowledged; then the session is told.
+        sending.send(b"second half\r\n.\r\n")
+        reply = sending.reply()
+        self.assertTrue(reply.startswith("250"), reply)
+        reply = sending.reply()
+        self.assertTrue(reply.startswith("421 4.3.2"), reply)
+        self.assertEqual(server.proc.wait(timeout=30), 0)
+
+        # Acknowledged means kept: after a restart it goes out.
+        server.start()
+        notice = wait_for(lambda: outbox_for(server, "patient@home.example"), what="notice")
+        self.assertEqual(len(notice), 1)
+
+
+def refuses(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+if __name__ == "__main__":
+    unittest.main()
