@@ -148,7 +148,7 @@ Result<Config> LoadConfig(const std::string& path) {
   };
   static const std::set<std::string> kSections = {"server", "tls", "storage", "keys",
                                                   "organisation", "escrow", "api", "portal", "smtp",
-                                                  "delivery", "dev"};
+                                                  "delivery", "metrics", "dev"};
   for (const auto& [k, v] : root) {
     if (!kSections.count(std::string(k.str())) && !error) {
       Table& t = table("server");
@@ -262,6 +262,13 @@ Result<Config> LoadConfig(const std::string& path) {
     t.RefuseUnknown();
   }
   {
+    Table& t = table("metrics");
+    t.String("listen", c.metrics_listen);
+    t.Int("port", c.metrics_port, 0, 65535);
+    t.String("token_file", c.metrics_token_file);
+    t.RefuseUnknown();
+  }
+  {
     Table& t = table("dev");
     t.Bool("enabled", c.dev);
     t.RefuseUnknown();
@@ -293,6 +300,23 @@ Result<Config> LoadConfig(const std::string& path) {
   if (c.fixed_subject.find_first_of("\r\n") != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "escrow.fixed_subject must be one line",
                      line_of("escrow", "fixed_subject"));
+  }
+  {
+    // Metrics are no secret, but they tell a lot about an organisation's mail: off
+    // loopback, a scraper must show a token.
+    boost::system::error_code bad;
+    auto address = boost::asio::ip::make_address(c.metrics_listen, bad);
+    if (bad) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "metrics.listen: \"" + c.metrics_listen + "\" is not an IP address",
+                       line_of("metrics", "listen"));
+    }
+    if (c.metrics_port != 0 && !address.is_loopback() && c.metrics_token_file.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "metrics.listen is not a loopback address: set metrics.token_file too, "
+                       "or listen on 127.0.0.1",
+                       line_of("metrics", "listen"));
+    }
   }
   for (const auto& net : c.smtp_trusted_networks) {
     if (!ValidNetwork(net)) {
@@ -464,6 +488,11 @@ command_timeout_seconds = 300
 session_limit_seconds = 1800
 max_login_failures_per_hour = 30  # per client address, then logins are refused
 trusted_networks = []           # e.g. ["192.0.2.10/32"]: may submit without AUTH (devices)
+
+[metrics]
+listen = "127.0.0.1"            # Prometheus scrapes GET /metrics here, in plain HTTP
+port = 9469                     # 0 turns it off
+token_file = ""                 # a file holding a bearer token scrapes must send; needed off loopback
 
 [dev]
 enabled = )";

@@ -106,6 +106,11 @@ struct Config {
   int smtp_max_login_failures_per_hour = 30;
   std::vector<std::string> smtp_trusted_networks;  // may submit without AUTH; empty: none
 
+  // [metrics]: Prometheus scrapes GET /metrics on this listener, in plain HTTP.
+  std::string metrics_listen = "127.0.0.1";
+  std::uint16_t metrics_port = 9469;  // 0: no metrics listener
+  std::string metrics_token_file;     // a bearer token scrapes must send; "": none
+
   // [dev]
   bool dev = false;
 

@@ -2,6 +2,7 @@
 
 #include "base/temp_dir.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -89,6 +90,24 @@ TEST_F(ConfigTest, ChangedSettingsNamesWhatWasSetUnsetOrChanged) {
   auto broken = ReadSettingsText(Write("[server]\nport = \n"));
   ASSERT_FALSE(broken.ok());
   EXPECT_EQ(broken.error().field, dir_ + "/config.toml:2");
+}
+
+TEST_F(ConfigTest, MetricsOffLoopbackNeedAToken) {
+  std::string text = DefaultConfigText(false);
+  auto c = LoadConfig(Write(text));
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->metrics_listen, "127.0.0.1");
+  EXPECT_EQ(c->metrics_port, 9469);
+  const std::string open_listen = "[metrics]\nlisten = \"0.0.0.0\"";
+  text.replace(text.find("[metrics]\nlisten = \"127.0.0.1\""),
+               std::string("[metrics]\nlisten = \"127.0.0.1\"").size(), open_listen);
+  auto refused = LoadConfig(Write(text));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("set metrics.token_file"), std::string::npos);
+  const auto metrics_line = std::count(text.begin(), text.begin() + text.find(open_listen), '\n') + 2;
+  EXPECT_EQ(refused.error().field, dir_ + "/config.toml:" + std::to_string(metrics_line));
+  text.replace(text.find("token_file = \"\""), 15, "token_file = \"metrics.token\"");
+  EXPECT_TRUE(LoadConfig(Write(text)).ok());
 }
 
 TEST_F(ConfigTest, MissingFileIsNotFound) {

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "api/auth.h"
@@ -26,6 +28,8 @@
 #include "escrow/escrow_service.h"
 #include "escrow/message_center.h"
 #include "http/server.h"
+#include "metrics/exporter.h"
+#include "metrics/registry.h"
 #include "net/tls.h"
 #include "policy/address_books.h"
 #include "policy/signing_identities.h"
@@ -161,6 +165,67 @@ Result<TlsKnowledgeParts> NewTlsKnowledge(const Config& config, OrgStore& org, c
   return parts;
 }
 
+namespace {
+
+// The bearer token Prometheus must send, from metrics.token_file (its whitespace
+// trimmed). Never logged.
+Result<std::string> ReadMetricsToken(const Config& config) {
+  if (config.metrics_token_file.empty()) return std::string();
+  const std::string path = config.Resolve(config.metrics_token_file);
+  std::ifstream in(path);
+  std::stringstream text;
+  if (!in || !(text << in.rdbuf())) {
+    return MakeError(ErrorCode::kInvalidArgument, "cannot read metrics.token_file " + path);
+  }
+  std::string token = text.str();
+  const auto first = token.find_first_not_of(" \t\r\n");
+  const auto last = token.find_last_not_of(" \t\r\n");
+  token = first == std::string::npos ? "" : token.substr(first, last - first + 1);
+  if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "metrics.token_file " + path + " must hold one token of 16 characters or more");
+  }
+  return token;
+}
+
+// What the queue and the backlog hold, read when Prometheus scrapes.
+void CollectQueue(metrics::Registry& registry, QueueStore& queue, const Backlog& backlog,
+                  const Clock& clock) {
+  registry.DeclareGauge("sealpost_queue_entries",
+                        "Queue entries not yet in a final state, by state.");
+  registry.DeclareGauge("sealpost_queue_oldest_age_seconds",
+                        "Age of the oldest queue entry in each state that is not final.");
+  registry.DeclareGauge("sealpost_backlog",
+                        "Work waiting, as back-pressure counts it: submissions not yet "
+                        "processed, and outbound entries waiting to leave.");
+  registry.OnCollect(
+      {"sealpost_queue_entries", "sealpost_queue_oldest_age_seconds", "sealpost_backlog"},
+      [&queue, &backlog, &clock](metrics::Registry& r) {
+        const std::int64_t now = clock.NowUnix();
+        for (QueueState state : {QueueState::kQueued, QueueState::kInFlight,
+                                 QueueState::kDeferred, QueueState::kStandby}) {
+          r.Set("sealpost_queue_entries", {{"state", QueueStateName(state)}}, 0);
+          r.Set("sealpost_queue_oldest_age_seconds", {{"state", QueueStateName(state)}}, 0);
+        }
+        auto counts = queue.CountByState();
+        if (!counts.ok()) {
+          spdlog::error("metrics: queue not read: {}", counts.error().ToString());
+          return;
+        }
+        for (const auto& c : *counts) {
+          r.Set("sealpost_queue_entries", {{"state", QueueStateName(c.state)}},
+                static_cast<double>(c.entries));
+          r.Set("sealpost_queue_oldest_age_seconds", {{"state", QueueStateName(c.state)}},
+                static_cast<double>(std::max<std::int64_t>(0, now - c.oldest_created_at)));
+        }
+        const auto waiting = backlog.last();
+        r.Set("sealpost_backlog", {{"kind", "submissions"}}, static_cast<double>(waiting.submissions));
+        r.Set("sealpost_backlog", {{"kind", "outbound"}}, static_cast<double>(waiting.outbound));
+      });
+}
+
+}  // namespace
+
 // On SIGTERM, what the HTTP server is reading or answering gets this long to finish: an
 // API client cut off mid-answer would send its message again.
 constexpr std::chrono::seconds kDrainSeconds{10};
@@ -176,6 +241,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   ::signal(SIGPIPE, SIG_IGN);
 
   SystemClock clock;
+  metrics::Registry metrics;
+  auto metrics_token = ReadMetricsToken(config);
+  if (!metrics_token.ok()) return std::move(metrics_token).error();
   auto opened = OpenStores(config);
   if (!opened.ok()) return std::move(opened).error();
   Stores& stores = **opened;
@@ -195,6 +263,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   EscrowOpener opener(*stores.blobs, *signing_keys);
   // TLS sessions with recipients' servers, tallied for the domains' TLS reports.
   delivery::TlsSessionLog tls_sessions;
+  tls_sessions.CountInto(&metrics);
   auto& sts_store = stores.mta_sts;
   auto target = NewDeliveryTarget(config, clock, &tls_sessions, sts_store.get());
   if (!target.ok()) return std::move(target).error();
@@ -211,6 +280,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   };
   EscrowSettings escrow_settings = EscrowSettingsOf(config);
   escrow_settings.find_namespace = find_namespace;
+  escrow_settings.metrics = &metrics;
   CenterKeys center_keys(*org, *keys);
   escrow_settings.center = &center_keys;
 
@@ -229,6 +299,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // Recipients move on with their deliveries in the queue's own transaction.
   QueueRunner runner(queue_settings, *queue, *stores.blobs, **target, keys->queue(), clock);
   runner_ptr = &runner;
+  runner.CountInto(&metrics);
   // DKIM: mail from a domain with keys (sealpost admin dkim create) leaves signed.
   dkim::DomainSigner dkim_signer(*org, keys->metadata(), clock);
   runner.SignWith([&dkim_signer](std::string_view header, const std::string& body_hash) {
@@ -275,6 +346,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   server_options.tls = std::move(*tls);
   Reloader reloader(config, *server_options.tls);
   server_options.worker_threads = config.worker_threads;
+  server_options.metrics = &metrics;
   server_options.max_connections = config.max_connections;
   server_options.max_connections_per_client = config.max_connections_per_client;
   server_options.max_body_memory = config.max_body_memory_bytes;
@@ -336,6 +408,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   account_settings.organisation = config.organisation;
   account_settings.mail_from = config.notice_from;
   account_settings.find_namespace = find_namespace;
+  account_settings.metrics = &metrics;
   portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
                                   [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
@@ -365,6 +438,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     smtp_options.cert_file = server_options.cert_file;
     smtp_options.key_file = server_options.key_file;
     smtp_options.tls = server_options.tls;
+    smtp_options.metrics = &metrics;
     smtp_options.hostname = config.smtp_hostname;
     smtp_options.limits.max_message_bytes = config.smtp_max_message_bytes;
     smtp_options.limits.max_recipients = static_cast<std::size_t>(config.smtp_max_recipients);
@@ -394,6 +468,17 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       },
       std::chrono::seconds(60));
 
+  // Metrics: listening before the workers start, so a port in use stops nothing midway.
+  CollectQueue(metrics, *queue, backlog, clock);
+  std::unique_ptr<metrics::Exporter> exporter;
+  if (config.metrics_port != 0) {
+    auto started = metrics::Exporter::Start(
+        {config.metrics_listen, config.metrics_port, std::move(*metrics_token)}, metrics);
+    if (!started.ok()) return std::move(started).error();
+    exporter = std::move(*started);
+    spdlog::info("metrics for Prometheus on http://{}:{}/metrics", config.metrics_listen,
+                 exporter->port());
+  }
   runner.Start();
   expiry_sweeper.Start();
   if (report_worker) report_worker->Start();

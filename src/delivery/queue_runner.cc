@@ -13,6 +13,7 @@
 #include "delivery/report.h"
 #include "delivery/smtp_wire.h"
 #include "dkim/dkim.h"
+#include "metrics/registry.h"
 #include "store/blob_store.h"
 
 namespace sealpost {
@@ -208,6 +209,14 @@ void QueueRunner::Sweep() {
   sweep_->busy = false;
 }
 
+void QueueRunner::CountInto(metrics::Registry* metrics) {
+  metrics_ = metrics;
+  if (metrics_ == nullptr) return;
+  metrics_->DeclareCounter("sealpost_deliveries_total",
+                           "Delivery attempts by outcome, target, TLS version and how the "
+                           "receiving server was authenticated (dane, mta-sts, none).");
+}
+
 int QueueRunner::RunOnce() {
   const std::int64_t now = clock_.NowUnix();
   Record(now);
@@ -365,6 +374,14 @@ void QueueRunner::Record(std::int64_t now) {
                          report.reply);
           }
           break;
+      }
+      if (metrics_) {
+        metrics_->Add("sealpost_deliveries_total",
+                      {{"outcome", delivery::OutcomeName(report.outcome)},
+                       {"target", report.mx_host.empty() ? "outbox" : "smtp"},
+                       {"tls", report.tls_version.empty() ? "none" : report.tls_version},
+                       {"authentication",
+                        report.authentication.empty() ? "none" : report.authentication}});
       }
       updates.push_back(u);
       // Its end may leave a content blob unreferenced: its own, or a standby's.

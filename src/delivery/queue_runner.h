@@ -24,6 +24,10 @@
 #include "delivery/target.h"
 #include "store/stores.h"
 
+namespace sealpost::metrics {
+class Registry;
+}
+
 namespace sealpost {
 
 class BlobStore;
@@ -63,6 +67,9 @@ class QueueRunner {
   using SignFn =
       std::function<Result<std::string>(std::string_view header, const std::string& body_hash)>;
   void SignWith(SignFn sign) { sign_ = std::move(sign); }
+  // Deliveries by outcome, TLS version and how the server was authenticated (DANE,
+  // MTA-STS, none). Set before Start.
+  void CountInto(metrics::Registry* metrics);
   // One pass: records finished results, then starts due entries. Returns how many it
   // started. For tests and the thread.
   int RunOnce();
@@ -101,6 +108,7 @@ class QueueRunner {
   const SecretBytes& queue_key_;
   const Clock& clock_;
   SignFn sign_;
+  metrics::Registry* metrics_ = nullptr;
   std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
   std::map<std::string, Pending> in_flight_;  // the runner's thread only
   std::int64_t last_sweep_ = 0;               // the runner's thread only

@@ -7,12 +7,26 @@
 
 #include "base/clock.h"
 #include "base/text.h"
+#include "metrics/registry.h"
 
 namespace sealpost::delivery {
 
 namespace json = boost::json;
 
+void TlsSessionLog::CountInto(metrics::Registry* metrics) {
+  metrics_ = metrics;
+  if (metrics_ == nullptr) return;
+  metrics_->DeclareCounter("sealpost_tls_policy_sessions_total",
+                           "Sessions with recipients' servers by TLS policy (tlsa: DANE, sts: "
+                           "MTA-STS, no-policy-found) and RFC 8460 result (success or why not).");
+}
+
 void TlsSessionLog::Add(const TlsSession& s, std::int64_t now) {
+  if (metrics_) {
+    metrics_->Add("sealpost_tls_policy_sessions_total",
+                  {{"policy", s.policy_type},
+                   {"result", s.result_type.empty() ? "success" : s.result_type}});
+  }
   json::array strings;
   for (const auto& p : s.policy_strings) strings.emplace_back(p);
   Key key{UtcDay(now), AsciiLower(s.domain), s.policy_type, json::serialize(strings),

@@ -13,6 +13,10 @@
 #include "base/result.h"
 #include "store/records.h"
 
+namespace sealpost::metrics {
+class Registry;
+}
+
 namespace sealpost::delivery {
 
 struct TlsSession {
@@ -30,6 +34,8 @@ struct TlsSession {
 class TlsSessionLog {
  public:
   explicit TlsSessionLog(std::size_t max_keys = 100000) : max_keys_(max_keys) {}
+  // Each session also counted by policy (DANE's "tlsa", "sts", none) and result.
+  void CountInto(metrics::Registry* metrics);
   void Add(const TlsSession& session, std::int64_t now);
   std::vector<TlsSessionCount> Drain();
   std::int64_t dropped() const;
@@ -41,6 +47,7 @@ class TlsSessionLog {
   std::size_t max_keys_;
   std::map<Key, std::int64_t> counts_;
   std::int64_t dropped_ = 0;
+  metrics::Registry* metrics_ = nullptr;
 };
 
 // RFC 8460 §4.3 result type for an X.509 verification error (OpenSSL's X509_V_ERR_*)

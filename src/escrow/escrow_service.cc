@@ -10,6 +10,7 @@
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "escrow/answer.h"
+#include "metrics/registry.h"
 #include "mime/notice.h"
 
 namespace sealpost {
@@ -36,7 +37,14 @@ EscrowService::EscrowService(EscrowSettings settings, const EscrowSealer& sealer
                              EventStore& events, const KeyRing& keys, const Clock& clock,
                              std::function<void()> notify_queue)
     : settings_(std::move(settings)), sealer_(sealer), opener_(opener), messages_(messages),
-      events_(events), keys_(keys), clock_(clock), notify_queue_(std::move(notify_queue)) {}
+      events_(events), keys_(keys), clock_(clock), notify_queue_(std::move(notify_queue)) {
+  if (settings_.metrics) {
+    settings_.metrics->DeclareCounter(
+        "sealpost_recipient_events_total",
+        "What recipients did and what happened to their copies, by event: link_opened, "
+        "verified, answer_failed, login_failed, code_failed, locked, downloaded, ...");
+  }
+}
 
 std::optional<NamespaceRecord> EscrowService::FindNamespace(
     const std::string& namespace_name) const {
@@ -513,6 +521,7 @@ sealpost::Status EscrowService::DeleteCopy(const LinkState& link, const std::str
 void EscrowService::Record(const std::string& message_id, const std::string& recipient_id,
                            const std::string& type, const std::string& client_address,
                            const std::string& detail) {
+  if (settings_.metrics) settings_.metrics->Add("sealpost_recipient_events_total", {{"event", type}});
   auto status = events_.Append({0, message_id, recipient_id, type, clock_.NowUnix(),
                                 client_address, detail});
   if (!status.ok()) {

@@ -26,6 +26,10 @@
 #include "mime/notice.h"
 #include "store/stores.h"
 
+namespace sealpost::metrics {
+class Registry;
+}
+
 namespace sealpost {
 
 struct EscrowSettings {
@@ -40,6 +44,8 @@ struct EscrowSettings {
   std::function<std::optional<NamespaceRecord>(const std::string&)> find_namespace;
   // The namespaces' Message Center keys; unset: no namespace's Message Center works.
   CenterKeys* center = nullptr;
+  // Recipients' events (verified, answer_failed, locked, ...) counted by kind.
+  metrics::Registry* metrics = nullptr;
 };
 
 // A message a recipient writes in the portal (a reply, or a new message in the Message

@@ -24,6 +24,7 @@
 
 #include "base/client_key.h"
 #include "base/text.h"
+#include "metrics/registry.h"
 #include "net/tls.h"
 
 namespace sealpost::http {
@@ -180,6 +181,13 @@ struct Server::Impl {
 };
 
 Status Server::Impl::Setup() {
+  if (options.metrics) {
+    options.metrics->DeclareCounter("sealpost_http_requests_total",
+                                    "HTTP requests answered, by route pattern, method and status.");
+    options.metrics->DeclareHistogram("sealpost_http_request_duration_seconds",
+                                      "From a request's first byte to its answer's last, by route.",
+                                      metrics::LatencyBuckets());
+  }
   tls = options.tls;
   if (!tls) {
     auto loaded = net::ServerTls::Load(options.cert_file, options.key_file);
@@ -437,6 +445,17 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start).count();
     spdlog::info("http {} {} {} {} {}ms", client, req.method, pattern, status, ms);
+    if (options.metrics) {
+      // Labels the server chose: the route's pattern and method, never the path (it may
+      // carry a link secret) nor a method a client made up.
+      const std::string code = std::to_string(status);
+      const std::string_view method = match.route ? std::string_view(match.route->method) : "-";
+      options.metrics->Add("sealpost_http_requests_total",
+                           {{"route", pattern}, {"method", method}, {"status", code}});
+      options.metrics->Observe("sealpost_http_request_duration_seconds", {{"route", pattern}},
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                             start).count());
+    }
     if (written && body_left) {
       // The client may still be sending the body nobody will read. Closing now would
       // reset the connection and could destroy the answer before it is read; instead the

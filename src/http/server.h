@@ -25,6 +25,9 @@
 namespace sealpost::net {
 class ServerTls;
 }
+namespace sealpost::metrics {
+class Registry;
+}
 
 namespace sealpost::http {
 
@@ -36,6 +39,8 @@ struct ServerOptions {
   // The certificate, shared with the other listeners so one SIGHUP renews it for all;
   // loaded from cert_file and key_file when empty.
   std::shared_ptr<net::ServerTls> tls;
+  // Requests by route, method and status, and their latency; none counted when null.
+  metrics::Registry* metrics = nullptr;
   std::size_t worker_threads = 4;
   std::uint32_t header_limit = 16 * 1024;
   std::size_t max_connections = 1024;

@@ -9,6 +9,7 @@
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/totp.h"
+#include "metrics/registry.h"
 #include "queue/queue_entry.h"
 #include "mime/address.h"
 #include "mime/notice.h"
@@ -80,6 +81,12 @@ PortalAccounts::PortalAccounts(AccountSettings settings, PortalAccountStore& sto
                                std::function<void()> notify_queue)
     : settings_(std::move(settings)), store_(store), queue_(queue), keys_(keys), clock_(clock),
       notify_queue_(std::move(notify_queue)) {
+  if (settings_.metrics) {
+    settings_.metrics->DeclareCounter(
+        "sealpost_portal_sign_ins_total",
+        "Portal account sign-ins by step (password, code) and outcome (signed_in, need_code, "
+        "wrong, wrong_code, replayed_code, error).");
+  }
   // A hash of nothing anyone knows, at the same cost as real ones.
   auto decoy = HashSecret(Base64UrlEncode(RandomBytes(16)), settings_.argon);
   if (decoy.ok()) decoy_hash_ = std::move(*decoy);
@@ -188,8 +195,43 @@ Result<std::pair<PortalAccountRecord, std::string>> PortalAccounts::Confirm(
   return std::make_pair(std::move(**confirmed), (*found)->recipient_id);
 }
 
+namespace {
+
+const char* OutcomeLabel(LoginAttempt::Outcome outcome) {
+  switch (outcome) {
+    case LoginAttempt::Outcome::kSignedIn: return "signed_in";
+    case LoginAttempt::Outcome::kWrong: return "wrong";
+    case LoginAttempt::Outcome::kNeedCode: return "need_code";
+    case LoginAttempt::Outcome::kWrongCode: return "wrong_code";
+    case LoginAttempt::Outcome::kReplayedCode: return "replayed_code";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+Result<LoginAttempt> PortalAccounts::Counted(const char* step, Result<LoginAttempt> attempt) {
+  if (settings_.metrics) {
+    settings_.metrics->Add("sealpost_portal_sign_ins_total",
+                           {{"step", step},
+                            {"outcome", attempt.ok() ? OutcomeLabel(attempt->outcome) : "error"}});
+  }
+  return attempt;
+}
+
 Result<LoginAttempt> PortalAccounts::Login(const std::string& namespace_name,
                                            const std::string& address, std::string_view password) {
+  return Counted("password", CheckPassword(namespace_name, address, password));
+}
+
+Result<LoginAttempt> PortalAccounts::SecondFactor(const std::string& account_id,
+                                                  std::string_view code) {
+  return Counted("code", CheckCode(account_id, code));
+}
+
+Result<LoginAttempt> PortalAccounts::CheckPassword(const std::string& namespace_name,
+                                                   const std::string& address,
+                                                   std::string_view password) {
   LoginAttempt attempt;
   auto found = store_.FindByAddress(namespace_name, address);
   if (!found.ok()) return std::move(found).error();
@@ -213,8 +255,8 @@ std::string PortalAccounts::RecoveryHash(const std::string& account_id, std::str
                     "sealpost/portal/recovery/v1|" + account_id + "|" + NormaliseRecoveryCode(code));
 }
 
-Result<LoginAttempt> PortalAccounts::SecondFactor(const std::string& account_id,
-                                                  std::string_view code) {
+Result<LoginAttempt> PortalAccounts::CheckCode(const std::string& account_id,
+                                               std::string_view code) {
   LoginAttempt attempt;
   attempt.outcome = LoginAttempt::Outcome::kWrongCode;
   auto found = store_.Find(account_id);

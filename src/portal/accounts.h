@@ -29,6 +29,10 @@ class PortalAccountStore;
 class QueueStore;
 }  // namespace sealpost
 
+namespace sealpost::metrics {
+class Registry;
+}
+
 namespace sealpost::portal {
 
 struct AccountSettings {
@@ -41,6 +45,8 @@ struct AccountSettings {
   // A namespace's record (blocking), so its accounts' mail names it and links to its
   // own host; unset or nullopt: the server's name and `public_url`.
   std::function<std::optional<NamespaceRecord>(const std::string&)> find_namespace;
+  // Sign-ins by step (password, code) and outcome; none counted when null.
+  metrics::Registry* metrics = nullptr;
 };
 
 // At least this long; a passphrase is easier to remember than a complex word.
@@ -147,6 +153,10 @@ class PortalAccounts {
   Status MailLink(const std::string& namespace_name, const std::string& address,
                   const std::string& purpose, std::string& token, std::int64_t lifetime);
   std::string RecoveryHash(const std::string& account_id, std::string_view code) const;
+  Result<LoginAttempt> CheckPassword(const std::string& namespace_name,
+                                     const std::string& address, std::string_view password);
+  Result<LoginAttempt> CheckCode(const std::string& account_id, std::string_view code);
+  Result<LoginAttempt> Counted(const char* step, Result<LoginAttempt> attempt);
 
   AccountSettings settings_;
   PortalAccountStore& store_;

@@ -26,6 +26,7 @@
 #include "base/client_key.h"
 #include "base/text.h"
 #include "mime/address.h"
+#include "metrics/registry.h"
 #include "mime/submitted.h"
 #include "net/tls.h"
 
@@ -200,6 +201,9 @@ struct Server::Impl {
   asio::awaitable<bool> LogIn(Session& session, const std::string& client);
   asio::awaitable<void> Deliver(Session& session, const std::string& client);
   int RecentLoginFailures(const std::string& client);
+  // Writes what the session (or the driver) says, counting its refusals first.
+  asio::awaitable<bool> Say(Channel& channel, const std::string& text, std::chrono::seconds timeout);
+  void Count(std::string_view family, std::string_view label, std::string_view value);
   void ForgetOldLoginFailures();
 
   ServerOptions options;
@@ -236,6 +240,19 @@ Status Server::Impl::Bind(tcp::acceptor& acceptor, std::uint16_t port) {
 }
 
 Status Server::Impl::Setup() {
+  if (options.metrics) {
+    options.metrics->DeclareCounter("sealpost_smtp_sessions_total",
+                                    "SMTP sessions accepted, by listener (starttls, implicit_tls).");
+    options.metrics->DeclareCounter("sealpost_smtp_logins_total",
+                                    "SMTP AUTH attempts by outcome (ok, failed, refused: too many "
+                                    "failures from the client's address).");
+    options.metrics->DeclareCounter("sealpost_smtp_messages_total",
+                                    "Messages received over SMTP, by outcome (accepted, refused, "
+                                    "not_committed).");
+    options.metrics->DeclareCounter("sealpost_smtp_refusals_total",
+                                    "SMTP replies refusing a command or closing a session, by reply "
+                                    "code and enhanced status code.");
+  }
   tls = options.tls;
   if (!tls) {
     auto loaded = net::ServerTls::Load(options.cert_file, options.key_file);
@@ -287,12 +304,41 @@ int Server::Impl::RecentLoginFailures(const std::string& client) {
   return static_cast<int>(it->second.size());
 }
 
+void Server::Impl::Count(std::string_view family, std::string_view label, std::string_view value) {
+  if (options.metrics) options.metrics->Add(family, {{label, value}});
+}
+
+asio::awaitable<bool> Server::Impl::Say(Channel& channel, const std::string& text,
+                                        std::chrono::seconds timeout) {
+  if (options.metrics) {
+    // Each reply's last line ("550 5.7.1 ..."): a 4xx or 5xx is a refusal.
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t end = text.find("\r\n", start);
+      if (end == std::string::npos) end = text.size();
+      std::string_view line(text.data() + start, end - start);
+      start = end + 2;
+      if (line.size() < 4 || line[3] != ' ' || (line[0] != '4' && line[0] != '5')) continue;
+      std::string_view rest = line.substr(4);
+      std::string_view status = rest.substr(0, rest.find(' '));
+      const bool enhanced = status.size() >= 5 && status.size() <= 9 && status[1] == '.' &&
+                            std::all_of(status.begin(), status.end(), [](char c) {
+                              return c == '.' || (c >= '0' && c <= '9');
+                            });
+      options.metrics->Add("sealpost_smtp_refusals_total",
+                           {{"code", line.substr(0, 3)}, {"status", enhanced ? status : ""}});
+    }
+  }
+  co_return co_await channel.Write(text, timeout);
+}
+
 asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& client) {
   const std::string user = SanitizeForLog(session.AuthUser(), 100);
   if (RecentLoginFailures(ClientKey(client)) >= options.max_login_failures_per_hour) {
     spdlog::warn("smtp: login refused for {} from {}: too many failed logins from this address",
                  user, client);
     session.AuthUnavailable("454 4.7.0 Too many failed logins from your address; try again later");
+    Count("sealpost_smtp_logins_total", "outcome", "refused");
     co_return true;
   }
   std::optional<Result<std::vector<std::string>>> result;
@@ -302,9 +348,11 @@ asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& c
   co_await asio::co_spawn(pool, RunWork(&work), asio::use_awaitable);
   if (result->ok()) {
     spdlog::info("smtp: {} logged in from {}", user, client);
+    Count("sealpost_smtp_logins_total", "outcome", "ok");
     session.AuthResult(true, std::move(**result));
     co_return true;
   }
+  Count("sealpost_smtp_logins_total", "outcome", "failed");
   ForgetOldLoginFailures();
   auto& failures = login_failures[ClientKey(client)];
   failures.push_back(Clock::now());
@@ -328,6 +376,7 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
     co_await asio::co_spawn(pool, RunWork(&work), asio::use_awaitable);
     if (!parsed->ok() || (*parsed)->from.empty()) {
       session.NotCommitted("550 5.6.0 The message needs a From: header field");
+      Count("sealpost_smtp_messages_total", "outcome", "refused");
       co_return;
     }
     const auto& allowed = session.allowed_senders();
@@ -340,6 +389,7 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
                      client, SanitizeForLog(from));
         session.NotCommitted("550 5.7.1 From: address <" + SanitizeForLog(from, 100) +
                              "> is not allowed for " + SanitizeForLog(session.AuthUser(), 100));
+        Count("sealpost_smtp_messages_total", "outcome", "refused");
         co_return;
       }
     }
@@ -347,6 +397,7 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
   const std::size_t size = submission.content.size();
   const std::size_t rcpts = submission.envelope.recipients.size();
   Result<std::string> committed = co_await AsyncCommit(sink, std::move(submission), asio::use_awaitable);
+  Count("sealpost_smtp_messages_total", "outcome", committed.ok() ? "accepted" : "not_committed");
   if (committed.ok()) {
     spdlog::info("smtp: {} from {} queued as {}: {} bytes, {} recipient(s)",
                  SanitizeForLog(session.envelope().mail_from), client, *committed, size, rcpts);
@@ -366,7 +417,7 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
   if (connections >= options.max_connections ||
       per_client[client_key] >= options.max_connections_per_client) {
     spdlog::warn("smtp: too many connections; refusing {}", client);
-    co_await channel.Write("421 4.7.0 " + options.hostname + " Too many connections; try later\r\n",
+    co_await Say(channel, "421 4.7.0 " + options.hostname + " Too many connections; try later\r\n",
                            std::chrono::seconds(5));
     co_await channel.Close();
     if (per_client[client_key] == 0) per_client.erase(client_key);
@@ -374,6 +425,7 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
   }
   ++connections;
   ++per_client[client_key];
+  Count("sealpost_smtp_sessions_total", "listener", implicit_tls ? "implicit_tls" : "starttls");
 
   SessionOptions session_options;
   session_options.hostname = options.hostname;
@@ -402,7 +454,7 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
       co_await Deliver(session, client);
       continue;
     }
-    if (!co_await channel.Write(session.TakeOutput(), options.command_timeout)) break;
+    if (!co_await Say(channel, session.TakeOutput(), options.command_timeout)) break;
     if (step == Session::Step::kClose) break;
     if (step == Session::Step::kStartTls) {
       auto ec = co_await channel.Handshake(tls->Current(), options.command_timeout);
@@ -415,12 +467,12 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
     }
     // kNeedInput. A shutdown lets a message being received finish; anyone else is told.
     if (stopping && !session.receiving_data()) {
-      co_await channel.Write(ShuttingDown(options.hostname), std::chrono::seconds(5));
+      co_await Say(channel, ShuttingDown(options.hostname), std::chrono::seconds(5));
       break;
     }
     auto left = deadline - Clock::now();
     if (left <= Clock::duration::zero()) {
-      co_await channel.Write("421 4.4.2 " + options.hostname + " Session time limit reached\r\n",
+      co_await Say(channel, "421 4.4.2 " + options.hostname + " Session time limit reached\r\n",
                              std::chrono::seconds(5));
       break;
     }
@@ -428,14 +480,14 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
         buffer.data(), buffer.size(), std::min<Clock::duration>(left, options.command_timeout));
     if (ec == beast::error::timeout) {
       const bool at_limit = Clock::now() >= deadline;
-      co_await channel.Write("421 4.4.2 " + options.hostname +
+      co_await Say(channel, "421 4.4.2 " + options.hostname +
                                  (at_limit ? " Session time limit reached\r\n"
                                            : " Timeout; closing\r\n"),
                              std::chrono::seconds(5));
       break;
     }
     if (ec == asio::error::operation_aborted && stopping) {
-      co_await channel.Write(ShuttingDown(options.hostname), std::chrono::seconds(5));
+      co_await Say(channel, ShuttingDown(options.hostname), std::chrono::seconds(5));
       break;
     }
     if (ec) break;

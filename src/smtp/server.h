@@ -26,6 +26,9 @@
 namespace sealpost::net {
 class ServerTls;
 }
+namespace sealpost::metrics {
+class Registry;
+}
 
 namespace sealpost::smtp {
 
@@ -39,6 +42,8 @@ struct ServerOptions {
   // Shared with the other listeners (one SIGHUP renews it for all); loaded from
   // cert_file and key_file when empty.
   std::shared_ptr<net::ServerTls> tls;
+  // Sessions, logins, messages and refusals (by reply code); none counted when null.
+  metrics::Registry* metrics = nullptr;
   std::string hostname = "localhost";
   SessionLimits limits;
   // Client networks that may submit without AUTH (CIDR, e.g. "127.0.0.1/32").

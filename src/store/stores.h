@@ -238,6 +238,13 @@ class InboundStore {
   virtual Result<std::int64_t> Waiting() = 0;
 };
 
+// Entries in one state that is not final, and when the oldest was queued (metrics).
+struct QueueStateCount {
+  QueueState state = QueueState::kQueued;
+  std::int64_t entries = 0;
+  std::int64_t oldest_created_at = 0;
+};
+
 class QueueStore {
  public:
   virtual ~QueueStore() = default;
@@ -264,6 +271,8 @@ class QueueStore {
   virtual Result<std::vector<std::string>> SpentContent(int limit) = 0;
   // Entries waiting to leave at `now`: queued, in flight, or deferred and due.
   virtual Result<std::int64_t> Waiting(std::int64_t now) = 0;
+  // Entries in each state that is not final (states with none are left out).
+  virtual Result<std::vector<QueueStateCount>> CountByState() = 0;
   virtual Status ForgetContent(const std::vector<std::string>& blob_ids) = 0;
   // After a restart: what this node had in flight is due again now. Returns how many.
   virtual Result<int> ReleaseInFlight(std::int64_t now) = 0;

@@ -66,6 +66,8 @@ class Sealpost:
         # Every test server gets its own free SMTP ports too, so tests can run in parallel.
         self.smtp_port = free_port()
         self.smtps_port = free_port()
+        self.metrics_port = free_port()
+        text = re.sub(r"^port = 9469", f"port = {self.metrics_port}", text, flags=re.M)
         text = re.sub(r"^submission_port = \d+", f"submission_port = {self.smtp_port}", text, flags=re.M)
         text = re.sub(r"^implicit_tls_port = \d+", f"implicit_tls_port = {self.smtps_port}", text,
                       flags=re.M)

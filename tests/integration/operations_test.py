@@ -1,16 +1,23 @@
 """Running sealpost as a service (issue 27): SIGHUP reloads the certificate for every
 listener, SIGTERM lets a message being received over SMTP finish and tells idle sessions
-421. Each test starts and stops its own server: both break its state."""
+421, and Prometheus (promtool, and a real Prometheus server) reads /metrics. Each test
+starts and stops its own server: the signals break its state."""
 
+import json
 import os
+import re
+import shutil
 import signal
 import socket
 import ssl
 import subprocess
 import time
 import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
 
-from harness import Sealpost
+from harness import Sealpost, free_port, notice_link
 from smtp_test import Raw, outbox_for, set_up_sender, wait_for
 
 
@@ -145,6 +152,139 @@ class SmtpDrainTest(unittest.TestCase):
         server.start()
         notice = wait_for(lambda: outbox_for(server, "patient@home.example"), what="notice")
         self.assertEqual(len(notice), 1)
+
+
+TOKEN = "metrics-token-0123456789abcdef"
+
+
+def scrape(server, token=TOKEN):
+    """GET /metrics on the metrics listener: (status, text)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{server.metrics_port}/metrics")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=15) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def sample(text, name, **labels):
+    """The value of one series in the exposition text, or None."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        series, _, value = line.rpartition(" ")
+        if series.split("{")[0] != name:
+            continue
+        found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', series))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(value)
+    return None
+
+
+class MetricsTest(unittest.TestCase):
+    """What happened shows in /metrics, in a format promtool accepts and Prometheus
+    scrapes; nothing a client sent (a path, an address, a secret) becomes a label."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost(settings={"trusted_networks": '["127.0.0.1/32"]',
+                                        "token_file": '"metrics.token"'})
+        with open(os.path.join(cls.server.data, "metrics.token"), "w") as f:
+            f.write(TOKEN + "\n")
+        set_up_sender(cls.server, "scanner@clinic.example")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_what_happened_is_counted_and_promtool_accepts_it(self):
+        server = self.server
+        body = {"from": "scanner@clinic.example", "to": ["counted@example.net"],
+                "subject": "Results", "text": "All fine.",
+                "options": {"escrow": {"question": "Q?", "answer": "right"}}}
+        self.assertEqual(server.api("POST", "/api/v1/messages", json.dumps(body)).status, 202)
+        link = notice_link(server.notice_for("counted@example.net"))
+        rid, page = server.open_link(link)
+        server.answer(rid, page, "wrong")
+        raw = Raw(server.smtp_port)
+        raw.send(b"EHLO probe\r\nMAIL FROM:<a@b.example> SIZE=999999999999\r\n")
+        self.assertTrue(raw.reply().startswith("250"))
+        self.assertTrue(raw.reply().startswith("552"))
+        raw.send(b"QUIT\r\n")
+        raw.reply()
+
+        # The notice left (delivered into the outbox) before the scrape: wait for its count.
+        text = wait_for(lambda: (lambda t: t if sample(
+            t, "sealpost_deliveries_total", outcome="delivered", target="outbox") else None)(
+                scrape(server)[1]), what="a delivery counted")
+        check = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                               capture_output=True, timeout=60)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertEqual(sample(text, "sealpost_http_requests_total", route="/api/v1/messages",
+                                method="POST", status="202"), 1)
+        self.assertGreaterEqual(sample(text, "sealpost_http_request_duration_seconds_count",
+                                       route="/api/v1/messages"), 1)
+        self.assertEqual(sample(text, "sealpost_recipient_events_total", event="answer_failed"), 1)
+        self.assertGreaterEqual(sample(text, "sealpost_smtp_sessions_total", listener="starttls"), 1)
+        self.assertEqual(sample(text, "sealpost_smtp_refusals_total", code="552", status="5.3.4"), 1)
+        self.assertIsNotNone(sample(text, "sealpost_queue_entries", state="deferred"))
+        self.assertIsNotNone(sample(text, "sealpost_backlog", kind="outbound"))
+        # Labels are the server's words: no link secret, path, address or key.
+        secret = link.split("/m/")[1]
+        for leaked in (secret, rid, "counted@example.net", server.api_key, TOKEN):
+            self.assertNotIn(leaked, text)
+
+    def test_a_scrape_without_the_token_is_refused(self):
+        status, text = scrape(self.server, token=None)
+        self.assertEqual(status, 401)
+        self.assertNotIn("sealpost_", text)
+        status, _ = scrape(self.server, token="wrong-token-0123456789")
+        self.assertEqual(status, 401)
+
+    def test_prometheus_scrapes_it(self):
+        server = self.server
+        work = os.path.join(server.tmp, "prometheus")
+        os.makedirs(work)
+        with open(os.path.join(work, "token"), "w") as f:
+            f.write(TOKEN)
+        config = os.path.join(work, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write(f"""global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: sealpost
+    authorization:
+      credentials_file: {work}/token
+    static_configs:
+      - targets: ["127.0.0.1:{server.metrics_port}"]
+""")
+        port = free_port()
+        with open(os.path.join(work, "log"), "wb") as log:
+            prometheus = subprocess.Popen(
+                ["prometheus", "--config.file", config, "--storage.tsdb.path", work + "/data",
+                 "--web.listen-address", f"127.0.0.1:{port}"], stdout=log, stderr=log)
+        try:
+            def up():
+                query = urllib.parse.urlencode({"query": 'up{job="sealpost"}'})
+                try:
+                    with urllib.request.urlopen(
+                            f"http://127.0.0.1:{port}/api/v1/query?{query}", timeout=5) as r:
+                        result = json.load(r)["data"]["result"]
+                except (OSError, ValueError):
+                    return None
+                return result and result[0]["value"][1] == "1"
+            wait_for(up, timeout=60, what="Prometheus scraping sealpost")
+            query = urllib.parse.urlencode({"query": "sealpost_queue_entries"})
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/query?{query}",
+                                        timeout=5) as r:
+                states = {s["metric"]["state"] for s in json.load(r)["data"]["result"]}
+            self.assertEqual(states, {"queued", "in_flight", "deferred", "standby"})
+        finally:
+            prometheus.terminate()
+            prometheus.wait(timeout=30)
 
 
 def refuses(port):

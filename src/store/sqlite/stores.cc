@@ -670,6 +670,18 @@ class SqliteQueueStore final : public QueueStore {
     return n->value_or(0);
   }
 
+  Result<std::vector<QueueStateCount>> CountByState() override {
+    return QueryAll<QueueStateCount>(
+        db_,
+        "SELECT state, count(*), min(created_at) FROM queue WHERE state IN "
+        "('queued', 'in_flight', 'deferred', 'standby') GROUP BY state",
+        [](Statement&) {},
+        [](Statement& s) {
+          return QueueStateCount{ParseQueueState(s.Text(0)).value_or(QueueState::kQueued),
+                                 s.Int(1), s.Int(2)};
+        });
+  }
+
   Status ForgetContent(const std::vector<std::string>& blob_ids) override {
     return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& id : blob_ids) {
