@@ -148,7 +148,7 @@ Result<Config> LoadConfig(const std::string& path) {
   };
   static const std::set<std::string> kSections = {"server", "tls", "storage", "keys",
                                                   "organisation", "escrow", "api", "portal", "smtp",
-                                                  "delivery", "metrics", "dev"};
+                                                  "delivery", "log", "metrics", "dev"};
   for (const auto& [k, v] : root) {
     if (!kSections.count(std::string(k.str())) && !error) {
       Table& t = table("server");
@@ -262,6 +262,11 @@ Result<Config> LoadConfig(const std::string& path) {
     t.RefuseUnknown();
   }
   {
+    Table& t = table("log");
+    t.String("format", c.log_format);
+    t.RefuseUnknown();
+  }
+  {
     Table& t = table("metrics");
     t.String("listen", c.metrics_listen);
     t.Int("port", c.metrics_port, 0, 65535);
@@ -300,6 +305,10 @@ Result<Config> LoadConfig(const std::string& path) {
   if (c.fixed_subject.find_first_of("\r\n") != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "escrow.fixed_subject must be one line",
                      line_of("escrow", "fixed_subject"));
+  }
+  if (c.log_format != "text" && c.log_format != "json") {
+    return MakeError(ErrorCode::kInvalidArgument, "log.format must be \"text\" or \"json\"",
+                     line_of("log", "format"));
   }
   {
     // Metrics are no secret, but they tell a lot about an organisation's mail: off
@@ -488,6 +497,9 @@ command_timeout_seconds = 300
 session_limit_seconds = 1800
 max_login_failures_per_hour = 30  # per client address, then logins are refused
 trusted_networks = []           # e.g. ["192.0.2.10/32"]: may submit without AUTH (devices)
+
+[log]
+format = "text"                 # "json": one object a line (time, level, component, id, message)
 
 [metrics]
 listen = "127.0.0.1"            # Prometheus scrapes GET /metrics here, in plain HTTP

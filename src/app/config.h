@@ -106,6 +106,9 @@ struct Config {
   int smtp_max_login_failures_per_hour = 30;
   std::vector<std::string> smtp_trusted_networks;  // may submit without AUTH; empty: none
 
+  // [log]
+  std::string log_format = "text";  // "text" or "json" (app/logging.h)
+
   // [metrics]: Prometheus scrapes GET /metrics on this listener, in plain HTTP.
   std::string metrics_listen = "127.0.0.1";
   std::uint16_t metrics_port = 9469;  // 0: no metrics listener

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/logging.h"
 #include "net/tls.h"
 
 namespace sealpost {
@@ -25,8 +26,10 @@ Reloader::Outcome Reloader::Reload() {
   } else {
     cert_file = fresh->Resolve(fresh->certificate);
     key_file = fresh->Resolve(fresh->private_key);
+    outcome.log_format = fresh->log_format;
+    UseLogFormat(ParseLogFormat(fresh->log_format).value_or(LogFormat::kText));
     for (auto& name : ChangedSettings(at_start_, *settings)) {
-      if (name != "tls.certificate" && name != "tls.private_key") {
+      if (name != "tls.certificate" && name != "tls.private_key" && name != "log.format") {
         outcome.needs_restart.push_back(std::move(name));
       }
     }
@@ -45,6 +48,7 @@ void LogReload(const Reloader::Outcome& outcome) {
   if (!outcome.certificate.empty()) {
     spdlog::info("reload: TLS certificate for HTTPS and SMTP reloaded: {}", outcome.certificate);
   }
+  if (!outcome.log_format.empty()) spdlog::info("reload: log format {}", outcome.log_format);
   spdlog::info("reload: DKIM keys are read for each message; new keys are already in use");
   for (const auto& error : outcome.errors) spdlog::error("reload: {}", error);
   if (!outcome.needs_restart.empty()) {

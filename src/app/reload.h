@@ -1,5 +1,6 @@
 // What SIGHUP reloads while sealpost runs: the TLS certificate and key of every
-// listener (a renewed certificate, or new paths in [tls]). DKIM keys need nothing: they
+// listener (a renewed certificate, or new paths in [tls]), and the log format. DKIM
+// keys need nothing: they
 // are read from the database for each message. Every other setting is read once at
 // start; a reload names those that changed in the file, which need a restart.
 #pragma once
@@ -22,6 +23,7 @@ class Reloader {
 
   struct Outcome {
     std::string certificate;                // the one now in use; "" when not reloaded
+    std::string log_format;                 // the format now in use
     std::vector<std::string> errors;        // why something was not reloaded
     std::vector<std::string> needs_restart; // settings changed in the file
   };

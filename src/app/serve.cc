@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include "app/logging.h"
 #include "app/readiness.h"
 #include "app/reload.h"
 
@@ -240,6 +241,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  UseLogFormat(ParseLogFormat(config.log_format).value_or(LogFormat::kText));
   SystemClock clock;
   metrics::Registry metrics;
   auto metrics_token = ReadMetricsToken(config);

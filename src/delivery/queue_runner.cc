@@ -262,7 +262,7 @@ int QueueRunner::RunOnce() {
             if (fields.ok()) {
               survey->prefix = std::move(*fields);
             } else {
-              spdlog::error("queue {}: leaves without a DKIM signature: {}", entry.id,
+              spdlog::error("queue[{}]: leaves without a DKIM signature: {}", entry.id,
                             fields.error().ToString());
             }
           }
@@ -275,7 +275,7 @@ int QueueRunner::RunOnce() {
     entry.sealed_content.clear();
     entry.content_key.clear();
     if (!status.ok()) {
-      spdlog::error("queue {}: content cannot be opened: {}", entry.id, status.error().ToString());
+      spdlog::error("queue[{}]: content cannot be opened: {}", entry.id, status.error().ToString());
       unreadable.push_back({entry.id, QueueState::kDeferred, now + Backoff(entry.attempts),
                             status.error().code == ErrorCode::kNotFound
                                 ? "content is missing: its blob is gone"
@@ -343,14 +343,14 @@ void QueueRunner::Record(std::int64_t now) {
       switch (report.outcome) {
         case Outcome::kDelivered:
           u.state = QueueState::kDelivered;
-          spdlog::info("queue {}: delivered via {} ({})", e.id,
+          spdlog::info("queue[{}]: delivered via {} ({})", e.id,
                        report.mx_host.empty() ? "outbox" : report.mx_host,
                        report.tls_version.empty() ? "no TLS" : report.tls_version);
           break;
         case Outcome::kBounced:
           u.state = QueueState::kBounced;
           failed = true;
-          spdlog::warn("queue {}: bounced: {}", e.id, report.reply);
+          spdlog::warn("queue[{}]: bounced: {}", e.id, report.reply);
           break;
         case Outcome::kNoTls:
           // Never in clear: the fallback prepared at submission (an escrow notice,
@@ -358,7 +358,7 @@ void QueueRunner::Record(std::int64_t now) {
           // other entry waits and tries again, so nothing ends without a successor.
           if (e.tls_required) {
             u.state = QueueState::kReplanned;
-            spdlog::warn("queue {}: TLS-only copy replanned: {}", e.id, report.reply);
+            spdlog::warn("queue[{}]: TLS-only copy replanned: {}", e.id, report.reply);
             break;
           }
           [[fallthrough]];
@@ -366,11 +366,11 @@ void QueueRunner::Record(std::int64_t now) {
           if (now - e.created_at >= settings_.max_age_seconds) {
             u.state = QueueState::kExpired;
             failed = expired = true;
-            spdlog::warn("queue {}: expired after {} attempts: {}", e.id, e.attempts + 1,
+            spdlog::warn("queue[{}]: expired after {} attempts: {}", e.id, e.attempts + 1,
                          report.reply);
           } else {
             u.next_attempt_at = now + Backoff(e.attempts);
-            spdlog::info("queue {}: deferred for {}s: {}", e.id, u.next_attempt_at - now,
+            spdlog::info("queue[{}]: deferred for {}s: {}", e.id, u.next_attempt_at - now,
                          report.reply);
           }
           break;

@@ -24,6 +24,7 @@
 
 #include "base/client_key.h"
 #include "base/text.h"
+#include "base/log_id.h"
 #include "metrics/registry.h"
 #include "net/tls.h"
 
@@ -334,6 +335,8 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
       break;
     }
     const auto start = std::chrono::steady_clock::now();
+    // Ties this request's log line to what the client saw (X-Request-Id).
+    const std::string request_id = NewLogId();
     ++requests;
     struct Done {
       std::size_t& requests;
@@ -384,8 +387,8 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
         buffers ? bodies.Take(announced) : std::optional<BodyBudget::Share>();
     if (buffers) {
       if (!share) {
-        spdlog::warn("http: body memory budget spent; {} {} from {} refused", req.method,
-                     pattern, client);
+        spdlog::warn("http[{}]: body memory budget spent; {} {} from {} refused", request_id,
+                     req.method, pattern, client);
         refused = ProblemResponse(503, "Busy", "The server is busy. Try again in a moment.");
         refused->Set("Retry-After", "5");
       }
@@ -440,11 +443,13 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
       }
     }
     const int status = res.status;
+    res.Set("X-Request-Id", request_id);
     if (stopping) keep_alive = false;  // the last answer on this connection
     bool written = co_await Write(stream, res, keep_alive, version);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start).count();
-    spdlog::info("http {} {} {} {} {}ms", client, req.method, pattern, status, ms);
+    spdlog::info("http[{}]: {} {} {} {} {}ms", request_id, client, req.method, pattern, status,
+                 ms);
     if (options.metrics) {
       // Labels the server chose: the route's pattern and method, never the path (it may
       // carry a link secret) nor a method a client made up.

@@ -24,6 +24,7 @@
 #include <tuple>
 
 #include "base/client_key.h"
+#include "base/log_id.h"
 #include "base/text.h"
 #include "mime/address.h"
 #include "metrics/registry.h"
@@ -198,8 +199,8 @@ struct Server::Impl {
   Status Bind(tcp::acceptor& acceptor, std::uint16_t port);
   asio::awaitable<void> Listen(tcp::acceptor& acceptor, bool implicit_tls);
   asio::awaitable<void> Connection(tcp::socket socket, bool implicit_tls, std::string client);
-  asio::awaitable<bool> LogIn(Session& session, const std::string& client);
-  asio::awaitable<void> Deliver(Session& session, const std::string& client);
+  asio::awaitable<bool> LogIn(Session& session, const std::string& client, const std::string& sid);
+  asio::awaitable<void> Deliver(Session& session, const std::string& client, const std::string& sid);
   int RecentLoginFailures(const std::string& client);
   // Writes what the session (or the driver) says, counting its refusals first.
   asio::awaitable<bool> Say(Channel& channel, const std::string& text, std::chrono::seconds timeout);
@@ -332,11 +333,12 @@ asio::awaitable<bool> Server::Impl::Say(Channel& channel, const std::string& tex
   co_return co_await channel.Write(text, timeout);
 }
 
-asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& client) {
+asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& client,
+                                          const std::string& sid) {
   const std::string user = SanitizeForLog(session.AuthUser(), 100);
   if (RecentLoginFailures(ClientKey(client)) >= options.max_login_failures_per_hour) {
-    spdlog::warn("smtp: login refused for {} from {}: too many failed logins from this address",
-                 user, client);
+    spdlog::warn("smtp[{}]: login refused for {} from {}: too many failed logins from this address",
+                 sid, user, client);
     session.AuthUnavailable("454 4.7.0 Too many failed logins from your address; try again later");
     Count("sealpost_smtp_logins_total", "outcome", "refused");
     co_return true;
@@ -347,7 +349,7 @@ asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& c
   std::function<void()> work = [&] { result.emplace(auth.Authenticate(name, password, client)); };
   co_await asio::co_spawn(pool, RunWork(&work), asio::use_awaitable);
   if (result->ok()) {
-    spdlog::info("smtp: {} logged in from {}", user, client);
+    spdlog::info("smtp[{}]: {} logged in from {}", sid, user, client);
     Count("sealpost_smtp_logins_total", "outcome", "ok");
     session.AuthResult(true, std::move(**result));
     co_return true;
@@ -358,7 +360,7 @@ asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& c
   failures.push_back(Clock::now());
   // Each failure from an address makes the next answer slower: 0.25 s doubling to 8 s.
   auto delay = std::chrono::milliseconds(250 << std::min<std::size_t>(failures.size() - 1, 5));
-  spdlog::warn("smtp: failed login for {} from {} ({} in the last hour)", user, client,
+  spdlog::warn("smtp[{}]: failed login for {} from {} ({} in the last hour)", sid, user, client,
                failures.size());
   asio::steady_timer timer(io, delay);
   co_await timer.async_wait(kTuple);
@@ -366,7 +368,8 @@ asio::awaitable<bool> Server::Impl::LogIn(Session& session, const std::string& c
   co_return true;
 }
 
-asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string& client) {
+asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string& client,
+                                            const std::string& sid) {
   Submission submission{session.envelope(), session.TakeMessage(), client};
   // The From: field must name an address the user may send as, like MAIL FROM.
   if (!session.allowed_senders().empty()) {
@@ -385,8 +388,8 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
         return CanonicalAddress(a) == CanonicalAddress(from);
       });
       if (!ok) {
-        spdlog::warn("smtp: {} from {} refused as From: {}", SanitizeForLog(session.AuthUser()),
-                     client, SanitizeForLog(from));
+        spdlog::warn("smtp[{}]: {} from {} refused as From: {}", sid,
+                     SanitizeForLog(session.AuthUser()), client, SanitizeForLog(from));
         session.NotCommitted("550 5.7.1 From: address <" + SanitizeForLog(from, 100) +
                              "> is not allowed for " + SanitizeForLog(session.AuthUser(), 100));
         Count("sealpost_smtp_messages_total", "outcome", "refused");
@@ -399,11 +402,12 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
   Result<std::string> committed = co_await AsyncCommit(sink, std::move(submission), asio::use_awaitable);
   Count("sealpost_smtp_messages_total", "outcome", committed.ok() ? "accepted" : "not_committed");
   if (committed.ok()) {
-    spdlog::info("smtp: {} from {} queued as {}: {} bytes, {} recipient(s)",
+    spdlog::info("smtp[{}]: {} from {} queued as {}: {} bytes, {} recipient(s)", sid,
                  SanitizeForLog(session.envelope().mail_from), client, *committed, size, rcpts);
     session.Committed(*committed);
   } else {
-    spdlog::error("smtp: message from {} not committed: {}", client, committed.error().ToString());
+    spdlog::error("smtp[{}]: message from {} not committed: {}", sid, client,
+                  committed.error().ToString());
     session.NotCommitted(committed.error().code == ErrorCode::kResourceExhausted
                              ? "452 4.3.1 Too much mail is waiting to be sent; try again later"
                              : "451 4.3.0 The message could not be stored; try again later");
@@ -413,10 +417,11 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
 asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit_tls,
                                                std::string client) {
   Channel channel(std::move(socket));
+  const std::string sid = NewLogId();  // ties this session's log lines together
   const std::string client_key = ClientKey(client);  // an IPv6 client is its /64
   if (connections >= options.max_connections ||
       per_client[client_key] >= options.max_connections_per_client) {
-    spdlog::warn("smtp: too many connections; refusing {}", client);
+    spdlog::warn("smtp[{}]: too many connections; refusing {}", sid, client);
     co_await Say(channel, "421 4.7.0 " + options.hostname + " Too many connections; try later\r\n",
                            std::chrono::seconds(5));
     co_await channel.Close();
@@ -438,7 +443,7 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
   if (implicit_tls) {
     auto ec = co_await channel.Handshake(tls->Current(), options.command_timeout);
     if (ec) {
-      spdlog::info("smtp: TLS handshake with {} failed: {}", client, ec.message());
+      spdlog::info("smtp[{}]: TLS handshake with {} failed: {}", sid, client, ec.message());
       open = false;
     }
   }
@@ -447,11 +452,11 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
   while (open) {
     Session::Step step = session.Next();
     if (step == Session::Step::kAuthenticate) {
-      co_await LogIn(session, client);
+      co_await LogIn(session, client, sid);
       continue;
     }
     if (step == Session::Step::kMessage) {
-      co_await Deliver(session, client);
+      co_await Deliver(session, client, sid);
       continue;
     }
     if (!co_await Say(channel, session.TakeOutput(), options.command_timeout)) break;
@@ -459,7 +464,7 @@ asio::awaitable<void> Server::Impl::Connection(tcp::socket socket, bool implicit
     if (step == Session::Step::kStartTls) {
       auto ec = co_await channel.Handshake(tls->Current(), options.command_timeout);
       if (ec) {
-        spdlog::info("smtp: STARTTLS with {} failed: {}", client, ec.message());
+        spdlog::info("smtp[{}]: STARTTLS with {} failed: {}", sid, client, ec.message());
         break;
       }
       session.TlsStarted();

@@ -1,10 +1,15 @@
 """Starts a real sealpost on a free loopback port and talks to it with curl.
 
 Every server is started and stopped by the test that needs it, with bounded waits.
+Servers log in the text and json formats by turns, so the whole suite runs under both;
+when a server is cleaned up its log is checked: json lines parse, and no secret the
+harness saw go in (API keys, answers, passwords, content, link secrets) is in it.
 """
 import email
 import email.policy
 import glob
+import itertools
+import json
 import os
 import re
 import shutil
@@ -24,6 +29,14 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
+
+
+LOG_FORMATS = itertools.cycle(("text", "json"))
+# Where secrets are looked for in requests: JSON members and form fields of these names.
+SECRET_FIELDS = {"answer", "text", "html", "password", "new_password", "content", "code"}
+MIN_SECRET = 8         # shorter values ("A", "x") occur in any log by chance
+MAX_SECRETS = 2000     # benchmarks send thousands; a sample is enough
+TEXT_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} (trace|debug|info|warning|error|critical) ")
 
 
 def free_port():
@@ -57,6 +70,8 @@ class Sealpost:
         out = subprocess.run([BIN, "init", "--dir", self.data], capture_output=True,
                              text=True, timeout=60, check=True).stdout
         self.api_key = re.search(r"API key \(shown once, keep it safe\): (\S+)", out).group(1)
+        self.secrets = {self.api_key, self.api_key.split(":")[-1]}
+        self.log_format = next(LOG_FORMATS)
         self.port = free_port()
         self.base = f"https://localhost:{self.port}"
         config = os.path.join(self.data, "config.toml")
@@ -72,6 +87,7 @@ class Sealpost:
         text = re.sub(r"^implicit_tls_port = \d+", f"implicit_tls_port = {self.smtps_port}", text,
                       flags=re.M)
         text = text.replace('public_url = "https://localhost:8443"', f'public_url = "{self.base}"')
+        text = re.sub(r'^format = "text"', f'format = "{self.log_format}"', text, flags=re.M)
         if dev:
             text = text.replace("enabled = false", "enabled = true")
         # Mail is filed in the outbox unless a test brings mail servers of its own
@@ -90,6 +106,7 @@ class Sealpost:
             text = text[:start] + part + text[end:]
         with open(config, "w") as f:
             f.write(text)
+        self.log_format = re.search(r'^format = "(\w+)"', text, flags=re.M).group(1)
         self.config = config
         self.proc = None
         self.log_path = os.path.join(self.tmp, "server.log")
@@ -126,6 +143,8 @@ class Sealpost:
         """Runs `sealpost admin`; returns (exit code, stdout, stderr)."""
         run = subprocess.run([BIN, "admin", "--config", self.config, *args], input=stdin,
                              capture_output=True, text=True, timeout=120)
+        for shown in re.findall(r"keep it safe\): (\S+)", run.stdout):
+            self.keep_secret(shown)
         return run.returncode, run.stdout, run.stderr
 
     def sql(self, query):
@@ -137,9 +156,52 @@ class Sealpost:
         finally:
             db.close()
 
+    def keep_secret(self, value):
+        """A value that must never reach the server's log."""
+        if isinstance(value, str) and len(value) >= MIN_SECRET and len(self.secrets) < MAX_SECRETS:
+            self.secrets.add(value)
+
+    def keep_secrets_of(self, body):
+        """The secret members of a JSON request body (answers, content, passwords)."""
+        try:
+            doc = json.loads(body)
+        except (TypeError, ValueError):
+            return
+        stack = [doc]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if k in SECRET_FIELDS:
+                        self.keep_secret(v)
+                    stack.append(v)
+            elif isinstance(node, list):
+                stack.extend(node)
+
+    def check_log(self):
+        """No secret in the log, and in json format every log line is one JSON object."""
+        log = self.log()
+        leaked = sorted(s for s in self.secrets if s in log)
+        if leaked:
+            raise AssertionError(f"secrets in the server log {self.log_path}: {leaked}")
+        if self.log_format == "json":
+            lines = log.splitlines()
+            for line in lines:
+                if line.startswith("{"):
+                    entry = json.loads(line)
+                    missing = {"time", "level", "component", "message"} - entry.keys()
+                    if missing:
+                        raise AssertionError(f"log line without {missing}: {line}")
+            text_lines = [line for line in lines if TEXT_LOG_LINE.match(line)]
+            if text_lines:
+                raise AssertionError(f"text lines in a json log: {text_lines[:3]}")
+
     def cleanup(self):
         self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            self.check_log()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def log(self):
         try:
@@ -168,6 +230,11 @@ class Sealpost:
             cmd += ["--data-binary", "@" + data_file]
         for name, value in form:
             cmd += ["--data-urlencode", f"{name}={value}"]
+            if name in SECRET_FIELDS:
+                self.keep_secret(value)
+        if data is not None and any(h.lower().startswith("content-type: application/json")
+                                    for h in headers):
+            self.keep_secrets_of(data)
         for spec in files:
             cmd += ["-F", spec]
         if cookies:
@@ -248,6 +315,9 @@ class Sealpost:
                 with open(path, "rb") as f:
                     msg = email.message_from_bytes(f.read(), policy=email.policy.default)
                 if msg["To"] == address:
+                    link = re.search(r"/m/[^.\s]+\.([A-Za-z0-9_-]{20,})", msg.as_string())
+                    if link:
+                        self.keep_secret(link.group(1))
                     return msg
             time.sleep(0.1)
         raise AssertionError(f"no notice for {address}")

@@ -287,6 +287,53 @@ scrape_configs:
             prometheus.wait(timeout=30)
 
 
+class LogTest(unittest.TestCase):
+    """The json format: one object a line, the request id the client saw (X-Request-Id)
+    and the SMTP session's id as fields; and the harness's leak check is not vacuous."""
+
+    def setUp(self):
+        self.server = Sealpost(settings={"log.format": '"json"'}).start()
+        self.addCleanup(self.server.cleanup)
+
+    def entries(self):
+        return [json.loads(line) for line in self.server.log().splitlines()
+                if line.startswith("{")]
+
+    def test_json_lines_carry_the_request_and_session_ids(self):
+        server = self.server
+        r = server.api("POST", "/api/v1/messages", json.dumps(
+            {"from": "a@clinic.example", "to": ["p@example.net"], "text": "hello there",
+             "options": {"escrow": {"question": "Q?", "answer": "an answer"}}}))
+        self.assertEqual(r.status, 202)
+        request_id = r.header("x-request-id")
+        self.assertRegex(request_id, r"^[0-9a-f]{16}$")
+        self.assertNotEqual(server.get("/healthz").header("x-request-id"), request_id)
+        line = wait_for(lambda: [e for e in self.entries() if e.get("request_id") == request_id],
+                        timeout=10, what="the request's log line")[0]
+        self.assertEqual(line["component"], "http")
+        self.assertIn("POST /api/v1/messages 202", line["message"])
+        self.assertEqual(line["level"], "info")
+        self.assertRegex(line["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+        raw = Raw(server.smtps_port, implicit=True)
+        raw.send(b"EHLO x\r\nAUTH PLAIN AHNvbWVvbmUAd3JvbmctcGFzc3dvcmQ=\r\n")
+        raw.reply()
+        self.assertTrue(raw.reply().startswith("5"))
+        failed = wait_for(lambda: [e for e in self.entries() if "failed login" in e["message"]],
+                          timeout=10, what="the failed login's log line")[0]
+        self.assertEqual(failed["component"], "smtp")
+        self.assertRegex(failed["session_id"], r"^[0-9a-f]{16}$")
+        self.assertEqual(failed["level"], "warning")
+
+    def test_the_leak_check_finds_what_is_in_the_log(self):
+        self.server.get("/healthz")
+        wait_for(lambda: "/healthz" in self.server.log(), timeout=10, what="a log line")
+        self.server.keep_secret("GET /healthz 200")
+        with self.assertRaises(AssertionError):
+            self.server.check_log()
+        self.server.secrets.discard("GET /healthz 200")
+
+
 def refuses(port):
     try:
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
