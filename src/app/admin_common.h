@@ -113,5 +113,7 @@ void RegisterQueueCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& ar
                            int& exit_code);
 void RegisterExplainCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                              int& exit_code);
+void RegisterBackupCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                            int& exit_code);
 
 }  // namespace sealpost::admin

@@ -139,9 +139,10 @@ class Sealpost:
                 self.proc.wait(timeout=10)
         return self.proc.returncode if self.proc else None
 
-    def admin(self, *args, stdin=None):
+    def admin(self, *args, stdin=None, config_path=None):
         """Runs `sealpost admin`; returns (exit code, stdout, stderr)."""
-        run = subprocess.run([BIN, "admin", "--config", self.config, *args], input=stdin,
+        run = subprocess.run([BIN, "admin", "--config", config_path or self.config, *args],
+                             input=stdin,
                              capture_output=True, text=True, timeout=120)
         for shown in re.findall(r"keep it safe\): (\S+)", run.stdout):
             self.keep_secret(shown)

@@ -350,6 +350,12 @@ ALTER TABLE messages ADD COLUMN sealed_manifest BLOB;
 ALTER TABLE inbound ADD COLUMN content_blob TEXT NOT NULL DEFAULT '';
 ALTER TABLE inbound ADD COLUMN content_key BLOB;
 )sql",
+    // 26: a backup under way (issue 27, app/backup.h) holds off the sweep of spent
+    // content until it has copied the blobs, so none its copy of the database still
+    // refers to goes meanwhile. A hold lapses at `until` if the backup dies.
+    R"sql(
+CREATE TABLE backup_holds (id INTEGER PRIMARY KEY, until INTEGER NOT NULL);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

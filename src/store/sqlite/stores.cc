@@ -652,10 +652,13 @@ class SqliteQueueStore final : public QueueStore {
   Result<std::vector<std::string>> SpentContent(int limit) override {
     return QueryAll<std::string>(
         db_,
-        "SELECT content_blob FROM queue WHERE content_blob != '' "
+        // Nothing while a backup holds the sweep off (app/backup.h).
+        "SELECT blob FROM (SELECT content_blob AS blob FROM queue WHERE content_blob != '' "
         "GROUP BY content_blob HAVING COUNT(content_key) = 0 "
         "UNION SELECT blob_id FROM spent_content WHERE NOT EXISTS (SELECT 1 FROM queue "
-        "WHERE content_blob = blob_id AND content_key IS NOT NULL) LIMIT ?",
+        "WHERE content_blob = blob_id AND content_key IS NOT NULL)) "
+        "WHERE NOT EXISTS (SELECT 1 FROM backup_holds "
+        "WHERE until > CAST(strftime('%s', 'now') AS INTEGER)) LIMIT ?",
         [&](Statement& s) { s.Bind(1, std::int64_t{limit}); },
         [](Statement& s) { return s.Text(0); });
   }
