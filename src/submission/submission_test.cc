@@ -18,6 +18,7 @@
 #include "crypto/signing.h"
 #include "crypto/password_hash.h"
 #include "escrow/escrow_service.h"
+#include "store/sqlite/database.h"
 #include "store/sqlite/stores.h"
 #include "submission/envelope_json.h"
 #include "escrow/escrow_test_world.h"
@@ -393,6 +394,21 @@ TEST_F(SubmissionTest, LargeContentWithOptionFieldsLeavesWithoutThem) {
   EXPECT_NE(queued[0].first.content_blob, spooled);
   EXPECT_EQ(queued[0].first.content_blob, queued[1].first.content_blob);
   EXPECT_EQ(queued[0].second, LargeMessage(""));
+  EXPECT_EQ(*world_.queue->SpentContent(10), std::vector<std::string>{spooled});
+
+  // A backup under way holds the sweep off (app/backup.h); a hold that lapsed does not.
+  auto hold = [&](const char* until) {
+    ASSERT_TRUE(world_.db->Transaction([&](sqlite::Connection& c) {
+      return sqlite::Statement(c, std::string("INSERT INTO backup_holds (until) VALUES (") +
+                                      until + ")").Run();
+    }).ok());
+  };
+  hold("CAST(strftime('%s', 'now') AS INTEGER) + 3600");
+  EXPECT_TRUE(world_.queue->SpentContent(10)->empty());
+  ASSERT_TRUE(world_.db->Transaction([](sqlite::Connection& c) {
+    return sqlite::Statement(c, "DELETE FROM backup_holds").Run();
+  }).ok());
+  hold("CAST(strftime('%s', 'now') AS INTEGER) - 1");
   EXPECT_EQ(*world_.queue->SpentContent(10), std::vector<std::string>{spooled});
 }
 

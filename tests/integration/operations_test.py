@@ -433,6 +433,7 @@ class BackupTest(unittest.TestCase):
             f.write(text)
         restored.config = config
         restored.data = os.path.dirname(config)
+        restored.log_format = re.search(r'^format = "(\w+)"', text, flags=re.M).group(1)
         restored.start()
 
         outboxes = [os.path.join(server.data, "outbox"), os.path.join(restored.data, "outbox")]
@@ -443,7 +444,8 @@ class BackupTest(unittest.TestCase):
             link = wait_for(lambda: notice_link_in(outboxes, f"r{i}@example.net"),
                             what=f"the notice of message {i}")
             rid, page = restored.open_link(link)
-            opened = restored.answer(rid, page, f"answer-{i}-{i}")
+            self.assertEqual(restored.answer(rid, page, f"answer-{i}-{i}").status, 303)
+            opened = restored.get(f"/r/{rid}", cookies=True)
             self.assertIn(f"Result number {i} is fine.", opened.text)
         # Whatever the copy had queued leaves.
         wait_for(lambda: restored.sql("SELECT count(*) FROM queue WHERE state IN "
