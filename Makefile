@@ -7,7 +7,7 @@ BUILD_FUZZ ?= build/fuzz
 FUZZ_SECONDS ?= 60
 GENERATOR  := -G Ninja
 
-.PHONY: run test deps deps-test build build-test fuzz bench clean
+.PHONY: run test deps deps-test build build-test fuzz bench deb clean
 
 run: deps build
 	$(BUILD_RUN)/src/app/sealpost serve --dev --data ./data
@@ -35,6 +35,10 @@ fuzz:
 	@[ -f $(BUILD_FUZZ)/build.ninja ] || CXX=clang++ cmake -S . -B $(BUILD_FUZZ) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEALPOST_TESTS=OFF -DSEALPOST_FUZZ=ON
 	cmake --build $(BUILD_FUZZ) --target fuzzers
 	bash fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# The Debian package (stripped binary, -dbgsym, systemd unit): build/release/sealpost_*.deb.
+deb: deps build
+	cd $(BUILD_RUN) && cpack -G DEB
 
 bench: deps-test build
 	bash bench/run.sh $(BUILD_RUN)/src/app/sealpost

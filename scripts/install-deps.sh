@@ -20,7 +20,8 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 sqlite3 wrk chromium
              swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl postfix
              gnupg gpgsm unbound ldnsutils python3-dkim python3-nacl
-             prometheus)  # promtool checks /metrics; the tests run their own Prometheus
+             prometheus   # promtool checks /metrics; the tests run their own Prometheus
+             lintian systemd)  # the Debian package and its unit (make deb)
   # Node.js and npm drive the browser tests; use the machine's when it has them.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -127,7 +127,9 @@ Result<Config> LoadConfig(const std::string& path) {
   Config c;
   std::error_code ec;
   c.path = path;
-  auto absolute = std::filesystem::absolute(path, ec);
+  // Through links: /etc/sealpost/config.toml links to the file in the data directory,
+  // and relative paths are relative to where the file really is.
+  auto absolute = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
   c.dir = absolute.parent_path().string();
   toml::table root;
   try {

@@ -110,6 +110,16 @@ TEST_F(ConfigTest, MetricsOffLoopbackNeedAToken) {
   EXPECT_TRUE(LoadConfig(Write(text)).ok());
 }
 
+TEST_F(ConfigTest, RelativePathsAreRelativeToTheFileALinkPointsAt) {
+  // The package's /etc/sealpost/config.toml links to the file in /var/lib/sealpost.
+  const std::string real = Write(DefaultConfigText(false));
+  std::filesystem::create_directories(dir_ + "/etc");
+  std::filesystem::create_symlink(real, dir_ + "/etc/config.toml");
+  auto c = LoadConfig(dir_ + "/etc/config.toml");
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->Resolve(c->database), std::filesystem::canonical(dir_).string() + "/sealpost.db");
+}
+
 TEST_F(ConfigTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadConfig(dir_ + "/nope.toml").error().code, ErrorCode::kNotFound);
 }
