@@ -497,10 +497,19 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                    smtp_server->implicit_tls_port())
                      : std::string());
   }
-  Readiness readiness({DatabaseReadiness(*queue, clock), BlobReadiness(*stores.blobs),
-                        {"queue", [&runner] { return runner.Alive(); }},
-                        {"submission", [&processor] { return processor.Alive(); }}},
-                       clock);
+  std::vector<ReadinessCheck> checks = {
+      DatabaseReadiness(*queue, clock), BlobReadiness(*stores.blobs),
+      {"queue", [&runner] { return runner.Alive(); }},
+      {"submission", [&processor] { return processor.Alive(); }}};
+  if (smtp_server) {
+    checks.push_back({"smtp", [&] {
+                        return smtp_server->Listening()
+                                   ? OkStatus()
+                                   : Status(MakeError(ErrorCode::kUnavailable, "not listening"));
+                      }});
+    checks.push_back({"spool", [&spool] { return spool.Alive(std::chrono::minutes(1)); }});
+  }
+  Readiness readiness(std::move(checks), clock);
   auto readyz = [&](http::Request&) -> boost::asio::awaitable<http::Response> {
     auto answered = co_await http::Offload<http::Response>(
         **server, [&]() -> Result<http::Response> { return readiness.Answer(); },

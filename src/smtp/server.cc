@@ -216,6 +216,7 @@ struct Server::Impl {
   tcp::acceptor implicit_acceptor;
   asio::thread_pool pool;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> running{false};  // inside Run
   // Touched only on the event-loop thread.
   std::size_t connections = 0;
   std::map<Channel*, const Session*> live;  // to tell idle ones about a shutdown
@@ -533,8 +534,12 @@ void Server::Run() {
   if (impl_->options.implicit_tls) {
     asio::co_spawn(impl_->io, impl_->Listen(impl_->implicit_acceptor, true), asio::detached);
   }
+  impl_->running = true;
   impl_->io.run();
+  impl_->running = false;
 }
+
+bool Server::Listening() const { return impl_->running && !impl_->stopping; }
 
 void Server::Stop(std::chrono::milliseconds drain) {
   impl_->stopping = true;

@@ -93,6 +93,8 @@ class Server {
   std::uint16_t implicit_tls_port() const;  // 0 when implicit TLS is off
   // Serves until Stop(); blocks the calling thread.
   void Run();
+  // For /readyz: Run is serving and Stop has not been called.
+  bool Listening() const;
   // Stops taking connections at once. A message being received (after DATA's 354) gets
   // up to `drain` to arrive and be committed; every other session is told 421 and
   // closed; then Run returns. Safe from any thread.

@@ -28,6 +28,16 @@ Spool::Spool(InboundStore& store, BlobStore& blobs, const SecretBytes& queue_key
     : store_(store), blobs_(blobs), queue_key_(queue_key), clock_(clock),
       on_committed_(std::move(on_committed)), backlog_(backlog) {}
 
+namespace {
+
+std::int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 Spool::~Spool() { Stop(); }
 
 void Spool::Start() {
@@ -102,8 +112,24 @@ void Spool::Loop() {
         continue;
       }
     }
+    committing_since_ms_ = SteadyMillis();
     CommitBatch(batch);
+    committing_since_ms_ = 0;
   }
+}
+
+Status Spool::Alive(std::chrono::milliseconds bound) const {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || !thread_.joinable()) {
+      return MakeError(ErrorCode::kUnavailable, "not running");
+    }
+  }
+  const std::int64_t since = committing_since_ms_;
+  if (since != 0 && SteadyMillis() - since > bound.count()) {
+    return MakeError(ErrorCode::kUnavailable, "a commit has not finished");
+  }
+  return OkStatus();
 }
 
 void Spool::CommitBatch(std::deque<Pending>& batch) {

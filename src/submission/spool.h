@@ -7,6 +7,8 @@
 // Thread-safety: Commit may be called from any thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -43,6 +45,9 @@ class Spool final : public smtp::MessageSink {
   void Commit(smtp::Submission submission,
               std::function<void(Result<std::string>)> done) override;
 
+  // For /readyz: the committer runs, and no batch has been committing for `bound`.
+  Status Alive(std::chrono::milliseconds bound) const;
+
   // For logs and benchmarks: how many batches and messages were committed.
   std::uint64_t batches() const;
   std::uint64_t committed() const;
@@ -66,6 +71,8 @@ class Spool final : public smtp::MessageSink {
   std::deque<Pending> pending_;
   bool stopping_ = false;
   std::uint64_t batches_ = 0, committed_ = 0;
+  // When the batch being committed began (steady clock, ms); 0 between batches.
+  std::atomic<std::int64_t> committing_since_ms_{0};
   std::thread thread_;
 };
 

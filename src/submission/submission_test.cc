@@ -261,7 +261,9 @@ class GatedInboundStore final : public InboundStore {
 TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
   GatedInboundStore gated(*inbound_);
   Spool spool(gated, *world_.blobs, world_.keys->queue(), clock_, nullptr);
+  EXPECT_EQ(spool.Alive(std::chrono::minutes(1)).error().message, "not running");
   spool.Start();
+  EXPECT_TRUE(spool.Alive(std::chrono::minutes(1)).ok());
   std::atomic<int> acknowledged{0};
   std::promise<void> all_done;
   auto commit = [&] {
@@ -278,11 +280,18 @@ TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
   gated.WaitUntilEntered();  // the first message's commit is in progress ...
   for (int i = 0; i < 39; ++i) commit();  // ... while 39 more arrive
   EXPECT_EQ(acknowledged, 0);  // nothing is acknowledged before its commit
+  // /readyz: a commit under way longer than the bound is a stuck spool.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(spool.Alive(std::chrono::milliseconds(1)).error().message,
+            "a commit has not finished");
+  EXPECT_TRUE(spool.Alive(std::chrono::minutes(1)).ok());
   gated.Release();
   all_done.get_future().wait();
   EXPECT_EQ(gated.sizes(), (std::vector<std::size_t>{1, 39}));  // one commit for all 39
   EXPECT_EQ(spool.batches(), 2u);
   EXPECT_EQ(*inbound_->Count(), 40);
+  spool.Stop();
+  EXPECT_EQ(spool.Alive(std::chrono::minutes(1)).error().message, "not running");
 }
 
 TEST_F(SubmissionTest, HeaderQuestionSealsForEscrowAndRemovesTheSubmission) {

@@ -395,10 +395,10 @@ class BusyWorkerPoolTest(unittest.TestCase):
         self.assertEqual(self.server.get(confirm).status, 404)  # served again
 
 class ReadinessTest(unittest.TestCase):
-    """/readyz asks each part (database, blob store, queue runner, submission processor)
-    and says which is not ready, and why in a few words, with a 503 — never a path or a
-    system error (the route needs no credential). This test breaks the blob store: its
-    own server."""
+    """/readyz asks each part (database, blob store, queue runner, submission processor,
+    SMTP listeners and spool) and says which is not ready, and why in a few words, with a
+    503 — never a path or a system error (the route needs no credential). This test
+    breaks the blob store: its own server."""
 
     def setUp(self):
         self.server = Sealpost().start()
@@ -419,7 +419,7 @@ class ReadinessTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         self.assertEqual(body["status"], "ready")
         self.assertEqual(body["checks"], {"database": "ok", "blobs": "ok", "queue": "ok",
-                                          "submission": "ok"})
+                                          "submission": "ok", "smtp": "ok", "spool": "ok"})
         # The blob store's directory becomes a file: nothing can be written under it.
         blobs = os.path.join(self.server.data, "blobs")
         os.rename(blobs, blobs + ".away")
