@@ -86,6 +86,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   RegisterQueueCommands(admin, args, exit_code);
   RegisterExplainCommands(admin, args, exit_code);
   RegisterBackupCommands(admin, args, exit_code);
+  RegisterCheckCommands(admin, args, exit_code);
 }
 
 }  // namespace sealpost

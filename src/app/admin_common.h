@@ -115,5 +115,7 @@ void RegisterExplainCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& 
                              int& exit_code);
 void RegisterBackupCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                             int& exit_code);
+void RegisterCheckCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                           int& exit_code);
 
 }  // namespace sealpost::admin

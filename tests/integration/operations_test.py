@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import peers
 from harness import Sealpost, free_port, notice_link
 from smtp_test import Raw, outbox_for, set_up_sender, wait_for
 
@@ -451,6 +452,70 @@ class BackupTest(unittest.TestCase):
         wait_for(lambda: restored.sql("SELECT count(*) FROM queue WHERE state IN "
                                       "('queued', 'deferred', 'in_flight')")[0][0] == 0,
                  what="the restored queue to empty")
+
+
+class AdminCheckTest(unittest.TestCase):
+    """`admin check` names what to fix: a key file others can read, a self-signed
+    certificate, a DKIM key that DNS publishes differently, a missing TLS-RPT record."""
+
+    def test_check_says_what_to_fix(self):
+        server = Sealpost()
+        self.addCleanup(server.cleanup)
+        set_up_sender(server, "a@clinic.example")
+        published = {}
+        for algorithm in ("rsa", "ed25519"):
+            code, out, err = server.admin("dkim", "create", "clinic.example",
+                                          "--algorithm", algorithm)
+            self.assertEqual(code, 0, err)
+            name, strings = re.search(r"^(\S+)\. IN TXT \((.*)\)$", out, re.M).groups()
+            published[name] = "".join(re.findall(r'"([^"]*)"', strings))
+        rsa_name = [n for n in published if "rsa" in n][0]
+        ed_name = [n for n in published if "ed25519" in n][0]
+        rsa = published[rsa_name]
+        strings = " ".join(f'"{rsa[i:i + 255]}"' for i in range(0, len(rsa), 255))
+        records = [f'{rsa_name}. IN TXT {strings}',
+                   # The ed25519 record of an older key: not the one that signs.
+                   f'{ed_name}. IN TXT "v=DKIM1; k=ed25519; p=b2xkZXIga2V5IG5vdCB0aGlzIG9uZQ=="',
+                   '_mta-sts.clinic.example. IN TXT "v=STSv1; id=20261203"']
+        dns = peers.Unbound(records).start()
+        self.addCleanup(dns.cleanup)
+        with open(server.config) as f:
+            text = f.read()
+        with open(server.config, "w") as f:
+            text = re.sub(r'^resolver = ""', f'resolver = "{dns.address}"', text, flags=re.M)
+            # The test zones are not signed: no DNSSEC validation.
+            f.write(re.sub(r'^dnssec_trust_anchor = .*$', 'dnssec_trust_anchor = ""', text,
+                           flags=re.M))
+
+        code, out, err = server.admin("check")
+        self.assertEqual(code, 1, out + err)
+        lines = out.splitlines()
+
+        def line(level, subject, text):
+            found = [l for l in lines if l.startswith(f"{level}  {subject}: ") and text in l]
+            self.assertEqual(len(found), 1, (level, subject, text, out))
+
+        line("ok  ", "master key", "(0600)")
+        line("warn", "certificate", "self-signed")
+        line("ok  ", "certificate", "is valid for")
+        line("ok  ", "DKIM clinic.example (rsa-sha256)", "publishes the key")
+        line("FAIL", "DKIM clinic.example (ed25519-sha256)", "publishes another key")
+        line("ok  ", "clinic.example", "_mta-sts.clinic.example is published")
+        line("warn", "clinic.example", "_smtp._tls.clinic.example is missing")
+        self.assertIn("1 to fix", out)
+
+        # Key files others can read are failures, each with its fix.
+        os.chmod(os.path.join(server.data, "tls", "key.pem"), 0o644)
+        code, out, err = server.admin("check", "--no-dns")
+        self.assertEqual(code, 1, out + err)
+        self.assertRegex(out, r"FAIL  TLS private key: .*key\.pem has mode 0644: others can "
+                              r"read it\. Fix: chmod 600 ")
+        self.assertNotIn("DKIM clinic.example", out)  # --no-dns
+        os.chmod(os.path.join(server.data, "master.key"), 0o644)
+        code, out, err = server.admin("check", "--no-dns")
+        self.assertEqual(code, 1, out + err)
+        self.assertRegex(out, r"FAIL  configuration: .*master\.key must not be readable by group "
+                              r"or others \(chmod 600\)")
 
 
 def refuses(port):
