@@ -75,7 +75,8 @@ Result<BackupSummary> CopyBlobs(const std::string& from, const std::string& to) 
     }
     if (!it->is_regular_file()) continue;
     const auto size = it->file_size();
-    auto copied = CopySynced(it->path().string(), target, fs::perms::owner_read | fs::perms::owner_write);
+    auto copied = CopySynced(it->path().string(), target,
+                             fs::perms::owner_read | fs::perms::owner_write);
     if (!copied.ok()) {
       // Gone since it was listed: a blob being discarded (a failed batch's) or, outside
       // a hold, spent content. Neither is needed by the copied database.
@@ -178,7 +179,8 @@ Result<BackupSummary> Backup(const Config& config, Stores& stores, const std::st
                              bool include_master_key, const Clock& clock,
                              const std::function<void(const std::string&)>& progress) {
   if (!MissingOrEmptyDir(dir)) {
-    return MakeError(ErrorCode::kAlreadyExists, dir + " is not empty: back up into a new directory");
+    return MakeError(ErrorCode::kAlreadyExists,
+                     dir + " is not empty: back up into a new directory");
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -271,7 +273,8 @@ Result<BackupSummary> Restore(const std::string& from, const std::string& config
     }
   }
   if (!MissingOrEmptyDir(blobs)) {
-    return MakeError(ErrorCode::kAlreadyExists, blobs + " is not empty: restore only into a fresh place");
+    return MakeError(ErrorCode::kAlreadyExists,
+                     blobs + " is not empty: restore only into a fresh place");
   }
 
   progress("restoring the database");
@@ -281,7 +284,9 @@ Result<BackupSummary> Restore(const std::string& from, const std::string& config
     // The copy was made under the backup's own hold; the restored server has none.
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "DELETE FROM backup_holds", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_exec(db, "DELETE FROM backup_holds", nullptr, nullptr, nullptr);
+    }
     if (rc != SQLITE_OK) {
       Error failure = sqlite::SqliteError(db, "clear the backup's hold");
       sqlite3_close(db);
@@ -297,7 +302,8 @@ Result<BackupSummary> Restore(const std::string& from, const std::string& config
 
   progress("restoring the keys and the TLS certificate");
   summary.master_key = has_master_key;
-  auto key = CopySynced(has_master_key ? from + "/master.key" : master_key_file, master_key, kPrivate);
+  auto key = CopySynced(has_master_key ? from + "/master.key" : master_key_file, master_key,
+                        kPrivate);
   if (!key.ok()) return key.error();
   auto cert = CopySynced(from + "/tls/cert.pem", config->Resolve(config->certificate), kPublic);
   if (!cert.ok()) return cert.error();

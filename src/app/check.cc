@@ -147,7 +147,8 @@ std::vector<Finding> CheckDomains(OrgStore& org, dns::Resolver* resolver) {
     const std::string name = key.selector + "._domainkey." + key.domain;
     auto records = resolver->Txt(name);
     if (!records.ok()) {
-      found.push_back(Failure(subject, name + " could not be looked up: " + records.error().message));
+      found.push_back(
+          Failure(subject, name + " could not be looked up: " + records.error().message));
       continue;
     }
     bool published = false, other = false;
@@ -159,13 +160,14 @@ std::vector<Finding> CheckDomains(OrgStore& org, dns::Resolver* resolver) {
       found.push_back(Ok(subject, name + " publishes the key"));
     } else {
       found.push_back(Failure(subject, name + (other ? " publishes another key" : " has no key") +
-                                           ". Fix: publish the record `sealpost admin dkim list` shows for " +
-                                           key.domain));
+                                           ". Fix: publish the record `sealpost admin dkim "
+                                           "list` shows for " + key.domain));
     }
   }
   for (const auto& [domain, unused] : domains) {
     for (const auto& [prefix, version, why] :
-         {std::tuple{"_mta-sts.", "v=STSv1", "MTA-STS: senders to this domain cannot insist on TLS"},
+         {std::tuple{"_mta-sts.", "v=STSv1",
+                     "MTA-STS: senders to this domain cannot insist on TLS"},
           std::tuple{"_smtp._tls.", "v=TLSRPTv1",
                      "TLS reporting: no reports of failed TLS to this domain"}}) {
       const std::string name = prefix + domain;

@@ -506,7 +506,7 @@ format = "text"                 # "json": one object a line (time, level, compon
 [metrics]
 listen = "127.0.0.1"            # Prometheus scrapes GET /metrics here, in plain HTTP
 port = 9469                     # 0 turns it off
-token_file = ""                 # a file holding a bearer token scrapes must send; needed off loopback
+token_file = ""                 # a file with the bearer token scrapes send; needed off loopback
 
 [dev]
 enabled = )";

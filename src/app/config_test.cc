@@ -85,7 +85,8 @@ TEST_F(ConfigTest, ChangedSettingsNamesWhatWasSetUnsetOrChanged) {
                                       "[smtp]\ntrusted_networks = [\"10.0.0.2/32\"]\n"));
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(ChangedSettings(*before, *after),
-            (std::vector<std::string>{"server.listen", "smtp.trusted_networks", "tls.private_key"}));
+            (std::vector<std::string>{"server.listen", "smtp.trusted_networks",
+                                      "tls.private_key"}));
   EXPECT_TRUE(ChangedSettings(*after, *after).empty());
   auto broken = ReadSettingsText(Write("[server]\nport = \n"));
   ASSERT_FALSE(broken.ok());
@@ -104,7 +105,8 @@ TEST_F(ConfigTest, MetricsOffLoopbackNeedAToken) {
   auto refused = LoadConfig(Write(text));
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("set metrics.token_file"), std::string::npos);
-  const auto metrics_line = std::count(text.begin(), text.begin() + text.find(open_listen), '\n') + 2;
+  const auto metrics_line =
+      std::count(text.begin(), text.begin() + text.find(open_listen), '\n') + 2;
   EXPECT_EQ(refused.error().field, dir_ + "/config.toml:" + std::to_string(metrics_line));
   text.replace(text.find("token_file = \"\""), 15, "token_file = \"metrics.token\"");
   EXPECT_TRUE(LoadConfig(Write(text)).ok());

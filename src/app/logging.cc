@@ -20,7 +20,11 @@ bool IdChar(char c) {
 // The length of the valid UTF-8 sequence at `s`, or 0.
 std::size_t Utf8Length(std::string_view s) {
   const auto b = static_cast<unsigned char>(s[0]);
-  std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  const std::size_t n = b < 0x80            ? 1
+                        : (b >> 5) == 0x6   ? 2
+                        : (b >> 4) == 0xE   ? 3
+                        : (b >> 3) == 0x1E  ? 4
+                                            : 0;
   if (n == 0 || n > s.size()) return 0;
   for (std::size_t i = 1; i < n; ++i) {
     if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) return 0;

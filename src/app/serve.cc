@@ -184,7 +184,8 @@ Result<std::string> ReadMetricsToken(const Config& config) {
   token = first == std::string::npos ? "" : token.substr(first, last - first + 1);
   if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "metrics.token_file " + path + " must hold one token of 16 characters or more");
+                     "metrics.token_file " + path +
+                         " must hold one token of 16 characters or more");
   }
   return token;
 }
@@ -220,8 +221,10 @@ void CollectQueue(metrics::Registry& registry, QueueStore& queue, const Backlog&
                 static_cast<double>(std::max<std::int64_t>(0, now - c.oldest_created_at)));
         }
         const auto waiting = backlog.last();
-        r.Set("sealpost_backlog", {{"kind", "submissions"}}, static_cast<double>(waiting.submissions));
-        r.Set("sealpost_backlog", {{"kind", "outbound"}}, static_cast<double>(waiting.outbound));
+        r.Set("sealpost_backlog", {{"kind", "submissions"}},
+              static_cast<double>(waiting.submissions));
+        r.Set("sealpost_backlog", {{"kind", "outbound"}},
+              static_cast<double>(waiting.outbound));
       });
 }
 

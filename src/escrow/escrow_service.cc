@@ -521,7 +521,9 @@ sealpost::Status EscrowService::DeleteCopy(const LinkState& link, const std::str
 void EscrowService::Record(const std::string& message_id, const std::string& recipient_id,
                            const std::string& type, const std::string& client_address,
                            const std::string& detail) {
-  if (settings_.metrics) settings_.metrics->Add("sealpost_recipient_events_total", {{"event", type}});
+  if (settings_.metrics) {
+    settings_.metrics->Add("sealpost_recipient_events_total", {{"event", type}});
+  }
   auto status = events_.Append({0, message_id, recipient_id, type, clock_.NowUnix(),
                                 client_address, detail});
   if (!status.ok()) {

@@ -85,7 +85,8 @@ TEST(Exporter, ServesMetricsOnlyAndAsksForItsToken) {
   EXPECT_NE(ok.find("\r\n\r\n# HELP sealpost_test_total A test counter.\n"), std::string::npos);
   EXPECT_NE(ok.find("sealpost_test_total 1\n"), std::string::npos);
 
-  auto wrong = Scrape(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n\r\n");
+  auto wrong = Scrape(port,
+                      "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n\r\n");
   EXPECT_EQ(wrong.rfind("HTTP/1.1 401", 0), 0u) << wrong;
   EXPECT_EQ(wrong.find("sealpost_test_total"), std::string::npos);
   auto none = Scrape(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");

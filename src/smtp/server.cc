@@ -193,17 +193,21 @@ bool InNetworks(const std::string& address, const std::vector<std::string>& netw
 
 struct Server::Impl {
   Impl(ServerOptions o, Authenticator& a, MessageSink& s)
-      : options(std::move(o)), auth(a), sink(s), starttls_acceptor(io), implicit_acceptor(io), pool(options.auth_threads) {}
+      : options(std::move(o)), auth(a), sink(s), starttls_acceptor(io), implicit_acceptor(io),
+        pool(options.auth_threads) {}
 
   Status Setup();
   Status Bind(tcp::acceptor& acceptor, std::uint16_t port);
   asio::awaitable<void> Listen(tcp::acceptor& acceptor, bool implicit_tls);
   asio::awaitable<void> Connection(tcp::socket socket, bool implicit_tls, std::string client);
-  asio::awaitable<bool> LogIn(Session& session, const std::string& client, const std::string& sid);
-  asio::awaitable<void> Deliver(Session& session, const std::string& client, const std::string& sid);
+  asio::awaitable<bool> LogIn(Session& session, const std::string& client,
+                              const std::string& sid);
+  asio::awaitable<void> Deliver(Session& session, const std::string& client,
+                                const std::string& sid);
   int RecentLoginFailures(const std::string& client);
   // Writes what the session (or the driver) says, counting its refusals first.
-  asio::awaitable<bool> Say(Channel& channel, const std::string& text, std::chrono::seconds timeout);
+  asio::awaitable<bool> Say(Channel& channel, const std::string& text,
+                            std::chrono::seconds timeout);
   void Count(std::string_view family, std::string_view label, std::string_view value);
   void ForgetOldLoginFailures();
 
@@ -243,8 +247,9 @@ Status Server::Impl::Bind(tcp::acceptor& acceptor, std::uint16_t port) {
 
 Status Server::Impl::Setup() {
   if (options.metrics) {
-    options.metrics->DeclareCounter("sealpost_smtp_sessions_total",
-                                    "SMTP sessions accepted, by listener (starttls, implicit_tls).");
+    options.metrics->DeclareCounter(
+        "sealpost_smtp_sessions_total",
+        "SMTP sessions accepted, by listener (starttls, implicit_tls).");
     options.metrics->DeclareCounter("sealpost_smtp_logins_total",
                                     "SMTP AUTH attempts by outcome (ok, failed, refused: too many "
                                     "failures from the client's address).");
@@ -252,8 +257,8 @@ Status Server::Impl::Setup() {
                                     "Messages received over SMTP, by outcome (accepted, refused, "
                                     "not_committed).");
     options.metrics->DeclareCounter("sealpost_smtp_refusals_total",
-                                    "SMTP replies refusing a command or closing a session, by reply "
-                                    "code and enhanced status code.");
+                                    "SMTP replies refusing a command or closing a session, by "
+                                    "reply code and enhanced status code.");
   }
   tls = options.tls;
   if (!tls) {
