@@ -38,9 +38,11 @@ struct Exporter::Impl {
 
   ExporterOptions options;
   Registry& registry;
+  // Event-loop thread only. Declared before the io_context: exchanges still pending when
+  // it is destroyed give their count back into it.
+  std::size_t connections = 0;
   asio::io_context io{1};
   tcp::acceptor acceptor;
-  std::size_t connections = 0;  // event-loop thread only
   std::thread thread;
 };
 

@@ -421,7 +421,11 @@ class BackupTest(unittest.TestCase):
         self.assertEqual(code, 2, out + err)
         self.assertIn("fresh place", err)
 
-        # The restored copy runs on ports of its own.
+        # The restored copy runs on ports of its own, chosen now: ports chosen when the test
+        # began may have been taken meanwhile by a test running beside this one.
+        restored.port, restored.smtp_port, restored.smtps_port, restored.metrics_port = (
+            free_port(), free_port(), free_port(), free_port())
+        restored.base = f"https://localhost:{restored.port}"
         with open(config) as f:
             text = f.read()
         for key, old, new in (("port", server.port, restored.port),
