@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/admin_common.h"
 #include "app/stores.h"
 #include "store/sqlite/database.h"
 
@@ -149,13 +150,6 @@ void ReleaseHold(sqlite::Database& db, std::int64_t hold) {
   });
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (!in || !(text << in.rdbuf())) return MakeError(ErrorCode::kNotFound, "cannot read " + path);
-  return text.str();
-}
-
 Status WriteSynced(const std::string& path, const std::string& text) {
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -235,7 +229,8 @@ Result<BackupSummary> Backup(const Config& config, Stores& stores, const std::st
 Result<BackupSummary> Restore(const std::string& from, const std::string& config_path,
                               const std::string& master_key_file,
                               const std::function<void(const std::string&)>& progress) {
-  auto manifest = ReadFile(from + "/" + kManifest);
+  // A backup's small files are read with a bound: the directory may come from anywhere.
+  auto manifest = admin::ReadSmallFile(from + "/" + kManifest, admin::kMaxSettingsFile);
   if (!manifest.ok() || manifest->rfind(std::string(kMagic) + "\n", 0) != 0) {
     return MakeError(ErrorCode::kInvalidArgument, from + " is not a sealpost backup (no " +
                                                       std::string(kManifest) + " file)");
@@ -251,7 +246,7 @@ Result<BackupSummary> Restore(const std::string& from, const std::string& config
                      config_path + " exists: restore only into a fresh place");
   }
   fs::create_directories(fs::path(config_path).parent_path(), ec);
-  auto config_text = ReadFile(from + "/config.toml");
+  auto config_text = admin::ReadSmallFile(from + "/config.toml", admin::kMaxSettingsFile);
   if (!config_text.ok()) return std::move(config_text).error();
   // The configuration first: where everything else goes is what it says, from its new
   // directory.

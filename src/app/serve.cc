@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include "app/admin_common.h"
 #include "app/logging.h"
 #include "app/readiness.h"
 #include "app/reload.h"
@@ -173,12 +174,9 @@ namespace {
 Result<std::string> ReadMetricsToken(const Config& config) {
   if (config.metrics_token_file.empty()) return std::string();
   const std::string path = config.Resolve(config.metrics_token_file);
-  std::ifstream in(path);
-  std::stringstream text;
-  if (!in || !(text << in.rdbuf())) {
-    return MakeError(ErrorCode::kInvalidArgument, "cannot read metrics.token_file " + path);
-  }
-  std::string token = text.str();
+  auto text = admin::ReadSmallFile(path, admin::kMaxKeyFile);
+  if (!text.ok()) return std::move(text).error();
+  std::string token = std::move(*text);
   const auto first = token.find_first_not_of(" \t\r\n");
   const auto last = token.find_last_not_of(" \t\r\n");
   token = first == std::string::npos ? "" : token.substr(first, last - first + 1);
