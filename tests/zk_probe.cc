@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
       std::cout << "failed: no such queue entry\n";
       return 3;
     }
-    auto mail = BoxOpen(ring->queue(), (*entry)->sealed_content, QueueContentAad((*entry)->id));
+    auto mail = ring->queue().Open((*entry)->sealed_content, QueueContentAad((*entry)->id));
     if (!mail.ok()) {
       std::cout << "failed: no content: " << mail.error().message << "\n";
       return 1;
@@ -63,7 +63,6 @@ int main(int argc, char** argv) {
     std::cout << "failed: cannot read the data directory\n";
     return 3;
   }
-  auto ring = KeyRing::Derive(*master);
   auto messages = sqlite::NewMessageStore(**db);
   auto signing = sqlite::NewSigningKeyStore(**db);
   auto recipient = messages->FindRecipient(argv[2]);
@@ -81,8 +80,8 @@ int main(int argc, char** argv) {
   } else {
     candidates.push_back(RandomSecret(32));
     candidates.push_back(master->Copy());
-    for (const SecretBytes* k : {&ring->metadata(), &ring->queue(), &ring->signing(), &ring->csrf()}) {
-      candidates.push_back(k->Copy());
+    for (int p = 0; p < kKeyPurposeCount; ++p) {
+      candidates.push_back(std::move(*DerivePurposeKey(*master, static_cast<KeyPurpose>(p))));
     }
   }
   EscrowOpener opener(**blobs, *signing);

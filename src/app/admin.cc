@@ -87,6 +87,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   RegisterExplainCommands(admin, args, exit_code);
   RegisterBackupCommands(admin, args, exit_code);
   RegisterCheckCommands(admin, args, exit_code);
+  RegisterKeyCommands(admin, args, exit_code);
 }
 
 }  // namespace sealpost

@@ -35,7 +35,7 @@ void RegisterCheckCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& ar
                          "no resolver: " + made.error().ToString() + ". Fix: delivery.resolver"});
       }
     }
-    for (auto& f : CheckDomains(*c.org, resolver.get())) found.push_back(std::move(f));
+    for (auto& f : CheckDomains(*c.org, resolver.get(), c.clock)) found.push_back(std::move(f));
     int failures = 0, warnings = 0;
     for (const auto& f : found) {
       const char* tag = f.level == Finding::Level::kOk        ? "ok  "

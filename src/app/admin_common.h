@@ -117,5 +117,6 @@ void RegisterBackupCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
                             int& exit_code);
 void RegisterCheckCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                            int& exit_code);
+void RegisterKeyCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args, int& exit_code);
 
 }  // namespace sealpost::admin

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "app/admin_common.h"
+#include "app/key_rotation.h"
 #include "app/stores.h"
 #include "store/sqlite/database.h"
 
@@ -175,6 +176,12 @@ Result<BackupSummary> Backup(const Config& config, Stores& stores, const std::st
   if (!MissingOrEmptyDir(dir)) {
     return MakeError(ErrorCode::kAlreadyExists,
                      dir + " is not empty: back up into a new directory");
+  }
+  // Mid-rotation, values are sealed under two keys and a backup would need both.
+  if (RotationUnderWay(config.Resolve(config.master_key))) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "a master-key rotation is under way: end it (sealpost admin keys rotate), "
+                     "then back up");
   }
   std::error_code ec;
   fs::create_directories(dir, ec);

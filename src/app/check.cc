@@ -130,7 +130,19 @@ std::vector<Finding> CheckFiles(const Config& config, const Clock& clock) {
   return found;
 }
 
-std::vector<Finding> CheckDomains(OrgStore& org, dns::Resolver* resolver) {
+Result<DkimRecord> LookUpDkimRecord(dns::Resolver& resolver, const DkimKeyRecord& key) {
+  auto records = resolver.Txt(key.selector + "._domainkey." + key.domain);
+  if (!records.ok()) return std::move(records).error();
+  bool other = false;
+  for (const auto& record : *records) {
+    const std::string p = TagValue(record, "p");
+    if (p == key.public_value) return DkimRecord::kThisKey;
+    if (!p.empty()) other = true;
+  }
+  return other ? DkimRecord::kAnotherKey : DkimRecord::kNoKey;
+}
+
+std::vector<Finding> CheckDomains(OrgStore& org, dns::Resolver* resolver, const Clock& clock) {
   std::vector<Finding> found;
   auto keys = org.DkimKeys("");
   if (!keys.ok()) return {Failure("DKIM", "keys not read: " + keys.error().message)};
@@ -139,31 +151,56 @@ std::vector<Finding> CheckDomains(OrgStore& org, dns::Resolver* resolver) {
                                     "sealpost admin dkim create DOMAIN"));
     return found;
   }
-  if (resolver == nullptr) return found;
   std::map<std::string, bool> domains;
   for (const auto& key : *keys) {
     domains[key.domain] = true;
-    const std::string subject = "DKIM " + key.domain + " (" + key.algorithm + ")";
+    const std::string subject =
+        "DKIM " + key.domain + " (" + key.algorithm + ", " + key.state + ")";
     const std::string name = key.selector + "._domainkey." + key.domain;
-    auto records = resolver->Txt(name);
-    if (!records.ok()) {
-      found.push_back(
-          Failure(subject, name + " could not be looked up: " + records.error().message));
+    if (key.state == "retiring" && key.retire_at <= clock.NowUnix()) {
+      found.push_back(Warning(subject, key.selector + " retired " + FormatRfc3339(key.retire_at) +
+                                           ". Fix: remove the TXT record " + name +
+                                           ", then sealpost admin dkim delete " + key.domain +
+                                           " --selector " + key.selector));
       continue;
     }
-    bool published = false, other = false;
-    for (const auto& record : *records) {
-      if (TagValue(record, "p") == key.public_value) published = true;
-      else if (!TagValue(record, "p").empty()) other = true;
+    if (resolver == nullptr) continue;
+    auto record = LookUpDkimRecord(*resolver, key);
+    if (!record.ok()) {
+      found.push_back(
+          Failure(subject, name + " could not be looked up: " + record.error().message));
+      continue;
     }
-    if (published) {
+    const bool published = *record == DkimRecord::kThisKey;
+    const std::string missing =
+        name + (*record == DkimRecord::kAnotherKey ? " publishes another key" : " has no key");
+    if (key.state == "pending") {
+      found.push_back(published
+                          ? Ok(subject, name +
+                                            " publishes the new key. Next: sealpost admin dkim "
+                                            "activate " +
+                                            key.domain)
+                          : Warning(subject, missing + ". Fix: publish the record `sealpost admin "
+                                                       "dkim list` shows, then activate the key"));
+    } else if (key.state == "retiring") {
+      found.push_back(published
+                          ? Ok(subject, name +
+                                            " still publishes the retiring key, as it "
+                                            "should until " +
+                                            FormatRfc3339(key.retire_at))
+                          : Warning(subject, missing + ": mail it signed before " +
+                                                 FormatRfc3339(key.retire_at) +
+                                                 " fails DKIM. Fix: publish it again until then"));
+    } else if (published) {
       found.push_back(Ok(subject, name + " publishes the key"));
     } else {
-      found.push_back(Failure(subject, name + (other ? " publishes another key" : " has no key") +
+      found.push_back(Failure(subject, missing +
                                            ". Fix: publish the record `sealpost admin dkim "
-                                           "list` shows for " + key.domain));
+                                           "list` shows for " +
+                                           key.domain));
     }
   }
+  if (resolver == nullptr) return found;
   for (const auto& [domain, unused] : domains) {
     for (const auto& [prefix, version, why] :
          {std::tuple{"_mta-sts.", "v=STSv1",

@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "base/clock.h"
+#include "store/records.h"
 
 namespace sealpost {
 
@@ -26,7 +27,12 @@ struct Finding {
 
 // The files: modes of the master key, TLS key and database; the certificate.
 std::vector<Finding> CheckFiles(const Config& config, const Clock& clock);
-// The sending domains' records, through `resolver` (null: not checked).
-std::vector<Finding> CheckDomains(OrgStore& org, dns::Resolver* resolver);
+// The sending domains' records, through `resolver` (null: not checked), and DKIM keys
+// in a rollover: pending ones to activate, retired ones whose record can go.
+std::vector<Finding> CheckDomains(OrgStore& org, dns::Resolver* resolver, const Clock& clock);
+
+// What DNS publishes at a DKIM key's selector.
+enum class DkimRecord { kThisKey, kAnotherKey, kNoKey };
+Result<DkimRecord> LookUpDkimRecord(dns::Resolver& resolver, const DkimKeyRecord& key);
 
 }  // namespace sealpost

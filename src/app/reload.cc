@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/key_rotation.h"
 #include "app/logging.h"
 #include "net/tls.h"
 
@@ -10,6 +11,14 @@ namespace sealpost {
 Reloader::Reloader(const Config& running, net::ServerTls& tls) : running_(running), tls_(tls) {
   auto settings = ReadSettingsText(running.path);
   if (settings.ok()) at_start_ = std::move(*settings);
+}
+
+Reloader::Reloader(const Config& running, net::ServerTls& tls, KeyRing& ring, KeyStore& store,
+                   const Clock& clock)
+    : Reloader(running, tls) {
+  ring_ = &ring;
+  key_store_ = &store;
+  clock_ = &clock;
 }
 
 Reloader::Outcome Reloader::Reload() {
@@ -34,6 +43,19 @@ Reloader::Outcome Reloader::Reload() {
       }
     }
   }
+  if (ring_ != nullptr) {
+    // The running path: master_key is not a setting a reload changes.
+    auto masters = LoadMasterKeys(running_.Resolve(running_.master_key));
+    Status reloaded = masters.ok() ? ring_->Reload(*masters) : Status(masters.error());
+    if (reloaded.ok()) reloaded = key_store_->PutHolder(ThisHolder(*ring_, *clock_));
+    if (reloaded.ok()) {
+      outcome.master_key = ring_->newest_key_id();
+      outcome.master_keys = ring_->generation_count();
+    } else {
+      outcome.errors.push_back("master keys not reloaded, those in use stay: " +
+                               reloaded.error().ToString());
+    }
+  }
   auto loaded = tls_.Reload(cert_file, key_file);
   if (loaded.ok()) {
     outcome.certificate = std::move(*loaded);
@@ -49,6 +71,11 @@ void LogReload(const Reloader::Outcome& outcome) {
     spdlog::info("reload: TLS certificate for HTTPS and SMTP reloaded: {}", outcome.certificate);
   }
   if (!outcome.log_format.empty()) spdlog::info("reload: log format {}", outcome.log_format);
+  if (!outcome.master_key.empty()) {
+    spdlog::info(
+        "reload: sealing with master key {}{}", outcome.master_key,
+        outcome.master_keys > 1 ? " (rotation under way: the previous key still opens)" : "");
+  }
   spdlog::info("reload: DKIM keys are read for each message; new keys are already in use");
   for (const auto& error : outcome.errors) spdlog::error("reload: {}", error);
   if (!outcome.needs_restart.empty()) {

@@ -1,10 +1,5 @@
 #include "app/serve.h"
 
-#include "app/admin_common.h"
-#include "app/logging.h"
-#include "app/readiness.h"
-#include "app/reload.h"
-
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -13,12 +8,18 @@
 #include <sstream>
 #include <thread>
 
-#include "api/auth.h"
 #include "api/admin_api.h"
-#include "api/public_keys.h"
+#include "api/auth.h"
 #include "api/messages_api.h"
+#include "api/public_keys.h"
+#include "app/admin_common.h"
+#include "app/key_rotation.h"
+#include "app/logging.h"
+#include "app/readiness.h"
+#include "app/reload.h"
 #include "app/signing_key.h"
 #include "app/stores.h"
+#include "base/worker.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
 #include "delivery/smtp_target.h"
@@ -34,14 +35,13 @@
 #include "metrics/registry.h"
 #include "net/tls.h"
 #include "policy/address_books.h"
-#include "policy/signing_identities.h"
 #include "policy/org_directory.h"
 #include "policy/portal_registry.h"
 #include "policy/recipient_planner.h"
-#include "queue/backlog.h"
+#include "policy/signing_identities.h"
 #include "portal/portal.h"
+#include "queue/backlog.h"
 #include "smtp/server.h"
-#include "base/worker.h"
 #include "store/sqlite/stores.h"
 #include "submission/dispatcher.h"
 #include "submission/processor.h"
@@ -259,6 +259,17 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto& org = stores.org;
   auto& book_store = stores.address_books;
   auto& inbound = stores.inbound;
+  // A rotation of the master key waits until every process seals with the new one.
+  const KeyHolderRecord holder = ThisHolder(*keys, clock);
+  if (auto held = stores.key_store->PutHolder(holder); !held.ok()) return held;
+  spdlog::info(
+      "sealing with master key {}{}", holder.key_id,
+      keys->generation_count() > 1 ? " (rotation under way: the previous key still opens)" : "");
+  struct HolderRecord {
+    KeyStore& store;
+    std::string name;
+    ~HolderRecord() { (void)store.RemoveHolder(name); }
+  } holder_record{*stores.key_store, holder.holder};
   auto signer = LoadSigningIdentity(*signing_keys, *keys);
   if (!signer.ok()) return std::move(signer).error();
 
@@ -347,7 +358,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto tls = net::ServerTls::Load(server_options.cert_file, server_options.key_file);
   if (!tls.ok()) return std::move(tls).error();
   server_options.tls = std::move(*tls);
-  Reloader reloader(config, *server_options.tls);
+  Reloader reloader(config, *server_options.tls, stores.keys, *stores.key_store, clock);
   server_options.worker_threads = config.worker_threads;
   server_options.metrics = &metrics;
   server_options.max_connections = config.max_connections;
@@ -376,7 +387,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   policy::StoredPortalAccounts portal_registry(*portal_accounts);
   // Answers kept in address books and default questions: stretched once each.
   auto& answer_key_store = stores.answer_keys;
-  AnswerKeys answer_keys(*answer_key_store, keys->metadata(), clock);
+  AnswerKeys answer_keys(*answer_key_store, keys->metadata(), keys->lookup(), clock);
   // The one road every way in takes: one planner (the dev outbox is no network: TLS
   // cannot be checked there, so TLS-only is re-planned), one dispatcher.
   policy::RecipientPlanner planner(directory, books, book_view, tls_knowledge, portal_registry,

@@ -5,16 +5,15 @@
 #include "crypto/signing.h"
 
 namespace sealpost {
-namespace {
-std::string Aad(const std::string& id) { return "sealpost/signing-key/v1|" + id; }
-}  // namespace
+
+std::string SigningKeyAad(const std::string& id) { return "sealpost/signing-key/v1|" + id; }
 
 Status CreateSigningKey(SigningKeyStore& store, const KeyRing& keys, const Clock& clock) {
   SigningKeyPair pair = GenerateSigningKey();
   SigningKeyRecord record;
   record.id = NewId();
   record.public_key = pair.public_key;
-  auto sealed = BoxSeal(keys.signing(), pair.secret_key.view(), Aad(record.id));
+  auto sealed = keys.signing().Seal(pair.secret_key.view(), SigningKeyAad(record.id));
   if (!sealed.ok()) return std::move(sealed).error();
   record.sealed_secret = std::move(*sealed);
   record.created_at = clock.NowUnix();
@@ -27,7 +26,7 @@ Result<SigningIdentity> LoadSigningIdentity(SigningKeyStore& store, const KeyRin
   if (!newest->has_value()) {
     return MakeError(ErrorCode::kFailedPrecondition, "no organisation signing key: run sealpost init");
   }
-  auto secret = BoxOpenSecret(keys.signing(), (*newest)->sealed_secret, Aad((*newest)->id));
+  auto secret = keys.signing().OpenSecret((*newest)->sealed_secret, SigningKeyAad((*newest)->id));
   if (!secret.ok()) {
     return MakeError(ErrorCode::kIntegrity,
                      "the signing key does not open with this master key (wrong master.key?)");

@@ -12,5 +12,7 @@ namespace sealpost {
 Status CreateSigningKey(SigningKeyStore& store, const KeyRing& keys, const Clock& clock);
 // The newest key, unsealed.
 Result<SigningIdentity> LoadSigningIdentity(SigningKeyStore& store, const KeyRing& keys);
+// The AAD that binds a sealed signing key to its id.
+std::string SigningKeyAad(const std::string& id);
 
 }  // namespace sealpost

@@ -1,14 +1,15 @@
 #include "app/stores.h"
 
 #include "app/config.h"
+#include "app/key_rotation.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
 
 Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
-  auto master = LoadMasterKeyFile(config.Resolve(config.master_key));
-  if (!master.ok()) return std::move(master).error();
-  auto keys = KeyRing::Derive(*master);
+  auto masters = LoadMasterKeys(config.Resolve(config.master_key));
+  if (!masters.ok()) return std::move(masters).error();
+  auto keys = KeyRing::Derive(*masters);
   if (!keys.ok()) return std::move(keys).error();
   auto s = std::make_unique<Stores>(std::move(*keys));
   auto db = sqlite::Database::Open(config.Resolve(config.database));
@@ -27,6 +28,10 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   s->answer_keys = sqlite::NewAnswerKeyStore(d);
   s->mta_sts = sqlite::NewMtaStsStore(d);
   s->tls_reports = sqlite::NewTlsReportStore(d);
+  s->key_store = sqlite::NewKeyStore(d);
+  if (auto lookup = LoadLookupKey(*s->key_store, s->keys, masters->front()); !lookup.ok()) {
+    return std::move(lookup).error();
+  }
   auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
   if (!blobs.ok()) return std::move(blobs).error();
   s->blobs = std::move(*blobs);

@@ -1,5 +1,6 @@
 // The server's keys and stores, opened from its configuration in one way that `serve`
-// and every `admin` command share: the master key's derived keys, the database with a
+// and every `admin` command share: the master key's derived keys (both generations
+// while a rotation is under way, app/key_rotation.h) with the lookup key, the database with a
 // store over it for each kind of record, and the blob store.
 #pragma once
 
@@ -32,10 +33,12 @@ struct Stores {
   std::unique_ptr<AnswerKeyStore> answer_keys;
   std::unique_ptr<MtaStsStore> mta_sts;
   std::unique_ptr<TlsReportStore> tls_reports;
+  std::unique_ptr<KeyStore> key_store;  // sealed keys, and who seals with which master key
   std::unique_ptr<BlobStore> blobs;
 };
 
-// Reads the master key, opens (and migrates) the database and the blob directory.
+// Reads the master key(s), opens (and migrates) the database and the blob directory,
+// and unseals the lookup key.
 Result<std::unique_ptr<Stores>> OpenStores(const Config& config);
 
 }  // namespace sealpost

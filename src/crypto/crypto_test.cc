@@ -3,12 +3,13 @@
 #include <cctype>
 #include <set>
 
+#include "base/encoding.h"
+#include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "crypto/stream.h"
-#include "base/encoding.h"
 
 namespace sealpost {
 namespace {
@@ -148,6 +149,66 @@ TEST(StretchSecret, IsArgon2idOfTheSecretUnderItsSaltAndNamesItsParameters) {
                           "argon2id$v=19$m=99999999999,t=2,p=1"}) {
     EXPECT_FALSE(ParseArgon2ParamsName(bad).ok()) << bad;
   }
+}
+
+std::vector<SecretBytes> Masters(std::initializer_list<const SecretBytes*> keys) {
+  std::vector<SecretBytes> out;
+  for (const auto* k : keys) out.push_back(k->Copy());
+  return out;
+}
+
+TEST(KeyRingTest, PurposesAreSeparateAndAKeyIdNamesTheMasterKeyWithoutRevealingIt) {
+  const SecretBytes master = RandomSecret(kMasterKeySize);
+  KeyRing ring = std::move(*KeyRing::Derive(master));
+  auto box = ring.metadata().Seal("question", "aad");
+  ASSERT_TRUE(box.ok());
+  EXPECT_EQ(ring.metadata().Open(*box, "aad").value(), "question");
+  EXPECT_EQ(ring.queue().Open(*box, "aad").error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(ring.metadata().Open(*box, "other").error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(KeyRing::KeyId(master).size(), 16u);
+  EXPECT_EQ(ring.newest_key_id(), KeyRing::KeyId(master));
+  EXPECT_EQ(HexEncode(master.view()).find(ring.newest_key_id()), std::string::npos);
+  EXPECT_FALSE(KeyRing::Derive(SecretBytes(16)).ok());
+}
+
+TEST(KeyRingTest, DuringARotationTheNewKeySealsAndBothOpen) {
+  const SecretBytes old_master = RandomSecret(kMasterKeySize),
+                    new_master = RandomSecret(kMasterKeySize);
+  KeyRing ring = std::move(*KeyRing::Derive(old_master));
+  const PurposeKey& metadata = ring.metadata();  // held across the reload, as servers hold it
+  auto before = metadata.Seal("sealed before", "aad");
+  ASSERT_TRUE(before.ok());
+  const std::string old_mac = ring.csrf().Mac("form|browser");
+
+  ASSERT_TRUE(ring.Reload(Masters({&new_master, &old_master})).ok());
+  EXPECT_EQ(ring.generation_count(), 2u);
+  EXPECT_EQ(ring.newest_key_id(), KeyRing::KeyId(new_master));
+  EXPECT_EQ(metadata.Open(*before, "aad").value(), "sealed before");
+  EXPECT_FALSE(metadata.OpensWithNewest(*before, "aad"));
+  auto after = metadata.Seal("sealed after", "aad");
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(metadata.OpensWithNewest(*after, "aad"));
+  EXPECT_TRUE(ring.csrf().MacMatches("form|browser", old_mac));
+  EXPECT_NE(ring.csrf().Mac("form|browser"), old_mac);
+  EXPECT_FALSE(ring.csrf().MacMatches("form|other", old_mac));
+
+  // The rotation ended: the previous key no longer opens anything.
+  ASSERT_TRUE(ring.Reload(Masters({&new_master})).ok());
+  EXPECT_EQ(metadata.Open(*before, "aad").error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(metadata.Open(*after, "aad").value(), "sealed after");
+  EXPECT_FALSE(ring.csrf().MacMatches("form|browser", old_mac));
+  // A reload that fails leaves the keys in use.
+  EXPECT_FALSE(ring.Reload({}).ok());
+  EXPECT_EQ(metadata.Open(*after, "aad").value(), "sealed after");
+}
+
+TEST(KeyRingTest, APurposeKeyOfItsOwnSealsWithTheKeyGiven) {
+  const SecretBytes key = RandomSecret(kKeySize);
+  PurposeKey own(key.Copy());
+  auto box = own.Seal("x", "aad");
+  ASSERT_TRUE(box.ok());
+  EXPECT_EQ(BoxOpen(key, *box, "aad").value(), "x");
+  EXPECT_EQ(own.Mac("data"), HmacSha256(key, "data"));
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ class DeliveryTest : public ::testing::Test {
     q.recipient_id = "r1";
     q.mail_from = "s@example.org";
     q.rcpt_to = "r@example.net";
-    q.sealed_content = *BoxSeal(key_, "Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q1"));
+    q.sealed_content = *key_.Seal("Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q1"));
     q.next_attempt_at = 100;
     q.created_at = 100;
     ASSERT_TRUE(messages_->InsertWithNotices(m, {q}, {}, "").ok());
@@ -103,7 +103,7 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<QueueStore> queue_;
   std::unique_ptr<MessageStore> messages_;
   std::unique_ptr<BlobStore> blobs_ = std::move(*NewFileBlobStore(dir_ + "/blobs"));
-  SecretBytes key_ = RandomSecret(32);
+  PurposeKey key_{RandomSecret(32)};
   ManualClock clock_{100};
 };
 
@@ -284,7 +284,7 @@ TEST_F(DeliveryTest, DeliveryMovesItsRecipientOnWithItsEvent) {
   copy.id = "q2";
   copy.message_id = "m2";
   copy.recipient_id = "r2";
-  copy.sealed_content = *BoxSeal(key_, "Subject: hi\r\n\r\nsealed\r\n", QueueContentAad("q2"));
+  copy.sealed_content = *key_.Seal("Subject: hi\r\n\r\nsealed\r\n", QueueContentAad("q2"));
   ASSERT_TRUE(messages_->InsertWithNotices(m, {copy}, {}, "").ok());
 
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
@@ -310,14 +310,14 @@ TEST_F(DeliveryTest, TlsOnlyWithoutTlsReplansToTheStandbyFallback) {
   ASSERT_TRUE(queue_->Delete("q1", {}).ok());
   primary.id = "tls1";
   primary.tls_required = true;
-  primary.sealed_content = *BoxSeal(key_, "Subject: results\r\n\r\nHb 13.2\r\n",
+  primary.sealed_content = *key_.Seal("Subject: results\r\n\r\nHb 13.2\r\n",
                                     QueueContentAad("tls1"));
   QueueEntry notice = primary;
   notice.id = "notice1";
   notice.tls_required = false;
   notice.state = QueueState::kStandby;
   notice.standby_for = "tls1";
-  notice.sealed_content = *BoxSeal(key_, "Subject: secure message\r\n\r\nlink\r\n",
+  notice.sealed_content = *key_.Seal("Subject: secure message\r\n\r\nlink\r\n",
                                    QueueContentAad("notice1"));
   ASSERT_TRUE(queue_->Record({}, {primary, notice}, {}).ok());
 
@@ -375,7 +375,7 @@ TEST_F(DeliveryTest, SignsWhatLeavesAndSendsUnsignedWhenSigningFails) {
   QueueEntry again = **queue_->Find("q1");
   again.id = "q2";
   again.state = QueueState::kQueued;
-  again.sealed_content = *BoxSeal(key_, "Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q2"));
+  again.sealed_content = *key_.Seal("Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q2"));
   ASSERT_TRUE(queue_->Record({}, {again}, {}).ok());
   runner.SignWith([](std::string_view, const std::string&) -> Result<std::string> {
     return MakeError(ErrorCode::kInternal, "key cannot be opened");
@@ -417,7 +417,7 @@ TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {
   ASSERT_EQ(dsns.size(), 1u);
   EXPECT_EQ(dsns[0].mail_from, "");  // from the null sender
   EXPECT_EQ(dsns[0].rcpt_to, "s@example.org");
-  auto text = *BoxOpen(key_, dsns[0].sealed_content, QueueContentAad(dsns[0].id));
+  auto text = *key_.Open(dsns[0].sealed_content, QueueContentAad(dsns[0].id));
   EXPECT_NE(text.find("Status: 4.4.7"), std::string::npos);
   EXPECT_NE(text.find("Final-Recipient: rfc822; r@example.net"), std::string::npos);
   EXPECT_NE(text.find("Subject: hi"), std::string::npos);     // the original's header
@@ -431,7 +431,7 @@ TEST_F(DeliveryTest, PermanentFailureBouncesWithDsnButNeverToTheNullSender) {
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kBounced);
   auto dsns = *queue_->Due(clock_.NowUnix(), 10);
   ASSERT_EQ(dsns.size(), 1u);
-  auto text = *BoxOpen(key_, dsns[0].sealed_content, QueueContentAad(dsns[0].id));
+  auto text = *key_.Open(dsns[0].sealed_content, QueueContentAad(dsns[0].id));
   EXPECT_NE(text.find("Status: 5.1.1"), std::string::npos);
   EXPECT_NE(text.find("Diagnostic-Code: smtp; 550 5.1.1 no such user"), std::string::npos);
   EXPECT_NE(text.find("Remote-MTA: dns; mx.example.net"), std::string::npos);
@@ -497,7 +497,7 @@ TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
 
 TEST_F(DeliveryTest, WrongQueueKeyNeverDeliversGarbage) {
   auto outbox = NewOutboxTarget(dir_ + "/outbox");
-  SecretBytes other = RandomSecret(32);
+  PurposeKey other{RandomSecret(32)};
   QueueRunner runner({}, *queue_, *blobs_, **outbox, other, clock_);
   runner.RunOnce();
   EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/outbox"));

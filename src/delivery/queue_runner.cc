@@ -100,7 +100,7 @@ Result<Survey> SurveyContent(const QueueContent& content, bool hash_body, bool d
 }  // namespace
 
 QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& blobs,
-                         DeliveryTarget& target, const SecretBytes& queue_key, const Clock& clock)
+                         DeliveryTarget& target, const PurposeKey& queue_key, const Clock& clock)
     : settings_(std::move(settings)), queue_(queue), blobs_(blobs), target_(target),
       queue_key_(queue_key), clock_(clock), inbox_(std::make_shared<Inbox>()),
       sweep_(std::make_unique<SweepList>()),

@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/secret.h"
 #include "base/worker.h"
+#include "crypto/key_ring.h"
 #include "delivery/target.h"
 #include "store/stores.h"
 
@@ -47,7 +48,7 @@ class QueueRunner {
  public:
   // `blobs`: where content kept once for many entries lives (queue/queue_entry.h).
   QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& blobs,
-              DeliveryTarget& target, const SecretBytes& queue_key, const Clock& clock);
+              DeliveryTarget& target, const PurposeKey& queue_key, const Clock& clock);
   ~QueueRunner();
 
   // Entries this node had in flight when it stopped are due again, then the thread starts.
@@ -105,7 +106,7 @@ class QueueRunner {
   QueueStore& queue_;
   BlobStore& blobs_;
   DeliveryTarget& target_;
-  const SecretBytes& queue_key_;
+  const PurposeKey& queue_key_;
   const Clock& clock_;
   SignFn sign_;
   metrics::Registry* metrics_ = nullptr;

@@ -226,13 +226,18 @@ TEST(DomainSigner, SignsWithTheFromDomainsKeysOrItsParents) {
   ASSERT_TRUE(db.ok());
   auto store = sqlite::NewOrgStore(**db);
   SecretBytes key = RandomSecret(32);
+  PurposeKey metadata{key.Copy()};
   ManualClock clock(1790000000);
-  DomainSigner signer(*store, key, clock);
+  DomainSigner signer(*store, metadata, clock);
   auto rsa = signer.CreateKey("Clinic.Example", Algorithm::kRsaSha256, "");
   ASSERT_TRUE(rsa.ok()) << rsa.error().ToString();
   EXPECT_EQ(rsa->selector, "sealpost-rsa-202609");
   ASSERT_TRUE(signer.CreateKey("clinic.example", Algorithm::kEd25519Sha256, "ed1").ok());
-  EXPECT_FALSE(signer.CreateKey("clinic.example", Algorithm::kEd25519Sha256, "a.b").ok());
+  EXPECT_EQ(signer.CreateKey("lab.example", Algorithm::kEd25519Sha256, "a.b").error().code,
+            ErrorCode::kInvalidArgument);
+  // A second key of an algorithm comes by rollover, never by replacing the one that signs.
+  EXPECT_EQ(signer.CreateKey("clinic.example", Algorithm::kEd25519Sha256, "ed2").error().code,
+            ErrorCode::kAlreadyExists);
   EXPECT_FALSE(signer.CreateKey("not a domain", Algorithm::kEd25519Sha256, "s").ok());
   auto keys = *store->DkimKeys("clinic.example");
   ASSERT_EQ(keys.size(), 2u);
@@ -258,9 +263,61 @@ TEST(DomainSigner, SignsWithTheFromDomainsKeysOrItsParents) {
   EXPECT_EQ(*signer.Sign("From: a@other.example\r\n\r\nx\r\n"), "");
   EXPECT_EQ(*signer.Sign("From: nobody\r\n\r\nx\r\n"), "");
   EXPECT_EQ(FromDomain("Subject: no from\r\n\r\n"), "");
-  ASSERT_TRUE(store->DeleteDkimKey("clinic.example", "rsa-sha256").ok());
-  EXPECT_EQ(store->DeleteDkimKey("clinic.example", "rsa-sha256").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store->DeleteDkimKey("clinic.example", rsa->selector).ok());
+  EXPECT_EQ(store->DeleteDkimKey("clinic.example", rsa->selector).error().code,
+            ErrorCode::kNotFound);
   EXPECT_EQ(signer.Sign(mail)->find("a=rsa-sha256"), std::string::npos);
+}
+
+TEST(DomainSigner, RollsOverWithBothKeysPublishedAndOnlyTheActiveOneSigning) {
+  TempDir dir;
+  auto db = sqlite::Database::Open(dir.path() + "/db");
+  ASSERT_TRUE(db.ok());
+  auto store = sqlite::NewOrgStore(**db);
+  PurposeKey metadata{RandomSecret(32)};
+  ManualClock clock(1790000000);  // 2026-09
+  DomainSigner signer(*store, metadata, clock);
+  const std::string mail = "From: dr@clinic.example\r\nSubject: hi\r\n\r\nbody\r\n";
+
+  EXPECT_EQ(signer.RolloverKey("clinic.example", Algorithm::kEd25519Sha256, "").error().code,
+            ErrorCode::kFailedPrecondition);  // nothing to roll over
+  auto first = signer.CreateKey("clinic.example", Algorithm::kEd25519Sha256, "");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->state, "active");
+  auto next = signer.RolloverKey("clinic.example", Algorithm::kEd25519Sha256, "");
+  ASSERT_TRUE(next.ok()) << next.error().ToString();
+  EXPECT_EQ(next->state, "pending");
+  EXPECT_EQ(next->selector, first->selector + "b");  // same month: a letter added
+  EXPECT_EQ(signer.RolloverKey("clinic.example", Algorithm::kEd25519Sha256, "x").error().code,
+            ErrorCode::kFailedPrecondition);  // one pending at a time
+  EXPECT_EQ(signer.RolloverKey("clinic.example", Algorithm::kRsaSha256, "x").error().code,
+            ErrorCode::kFailedPrecondition);  // no rsa key to roll over
+  // Pending: the current key still signs, alone.
+  auto fields = signer.Sign(mail);
+  ASSERT_TRUE(fields.ok());
+  EXPECT_NE(fields->find("s=" + first->selector + ";"), std::string::npos);
+  EXPECT_EQ(fields->find("s=" + next->selector + ";"), std::string::npos);
+
+  clock.Advance(3600);
+  auto retiring = signer.Activate("clinic.example", Algorithm::kEd25519Sha256, 7 * 86400);
+  ASSERT_TRUE(retiring.ok()) << retiring.error().ToString();
+  ASSERT_EQ(retiring->size(), 1u);
+  EXPECT_EQ((*retiring)[0].selector, first->selector);
+  EXPECT_EQ((*retiring)[0].retire_at, 1790000000 + 3600 + 7 * 86400);
+  fields = signer.Sign(mail);
+  ASSERT_TRUE(fields.ok());
+  EXPECT_NE(fields->find("s=" + next->selector + ";"), std::string::npos);
+  EXPECT_EQ(fields->find("s=" + first->selector + ";"), std::string::npos);
+  auto keys = *store->DkimKeys("clinic.example");
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].state, "retiring");
+  EXPECT_EQ(keys[1].state, "active");
+  // Nothing pending any more.
+  EXPECT_EQ(signer.Activate("clinic.example", Algorithm::kEd25519Sha256, 1).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      signer.CreateKey("clinic.example", Algorithm::kEd25519Sha256, next->selector).error().code,
+      ErrorCode::kAlreadyExists);
 }
 
 }  // namespace

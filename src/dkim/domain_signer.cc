@@ -6,11 +6,12 @@
 #include "crypto/primitives.h"
 
 namespace sealpost::dkim {
-namespace {
 
-std::string Aad(const std::string& domain, const std::string& algorithm) {
+std::string DkimKeyAad(const std::string& domain, const std::string& algorithm) {
   return "sealpost/dkim/v1|" + AsciiLower(domain) + "|" + algorithm;
 }
+
+namespace {
 
 bool IsLabelChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
@@ -52,10 +53,18 @@ std::string FromDomain(std::string_view message) {
   return "";
 }
 
-Result<DkimKeyRecord> DomainSigner::CreateKey(const std::string& domain, Algorithm algorithm,
-                                              const std::string& selector) {
+Result<DkimKeyRecord> DomainSigner::MakeKey(const std::string& domain, Algorithm algorithm,
+                                            const std::string& selector, const std::string& state) {
   const std::string name = AsciiLower(domain);
   if (!IsDomain(name)) return MakeError(ErrorCode::kInvalidArgument, "is not a domain name", "domain");
+  auto existing = store_.DkimKeys(name);
+  if (!existing.ok()) return std::move(existing).error();
+  auto taken = [&](const std::string& sel) {
+    for (const auto& k : *existing) {
+      if (AsciiLower(k.selector) == AsciiLower(sel)) return true;
+    }
+    return false;
+  };
   std::string sel = selector;
   if (sel.empty()) {
     std::time_t now = clock_.NowUnix();
@@ -63,7 +72,10 @@ Result<DkimKeyRecord> DomainSigner::CreateKey(const std::string& domain, Algorit
     gmtime_r(&now, &tm);
     char month[8];
     std::strftime(month, sizeof month, "%Y%m", &tm);
-    sel = std::string("sealpost-") + (algorithm == Algorithm::kRsaSha256 ? "rsa-" : "ed25519-") + month;
+    const std::string base = std::string("sealpost-") +
+                             (algorithm == Algorithm::kRsaSha256 ? "rsa-" : "ed25519-") + month;
+    sel = base;
+    for (char suffix = 'b'; taken(sel) && suffix <= 'z'; ++suffix) sel = base + suffix;
   }
   for (char c : sel) {
     if (!IsLabelChar(c) || c == '.') {
@@ -73,17 +85,104 @@ Result<DkimKeyRecord> DomainSigner::CreateKey(const std::string& domain, Algorit
   if (sel.empty() || sel.size() > 63) {
     return MakeError(ErrorCode::kInvalidArgument, "must be 1 to 63 characters", "selector");
   }
+  if (taken(sel)) {
+    return MakeError(ErrorCode::kAlreadyExists, name + " has a key with selector " + sel,
+                     "selector");
+  }
   auto key = DkimKey::Generate(algorithm);
   if (!key.ok()) return std::move(key).error();
   std::string der = key->PrivateDer();
-  DkimKeyRecord record{name, AlgorithmName(algorithm), sel, key->PublicValue(), "", clock_.NowUnix()};
-  auto sealed = BoxSeal(key_, der, Aad(name, record.algorithm));
+  DkimKeyRecord record{name, AlgorithmName(algorithm), sel,  key->PublicValue(),
+                       "",   clock_.NowUnix(),         state};
+  auto sealed = key_.Seal(der, DkimKeyAad(name, record.algorithm));
   WipeMemory(der.data(), der.size());
   if (!sealed.ok()) return std::move(sealed).error();
   record.sealed_private = std::move(*sealed);
   auto stored = store_.PutDkimKey(record);
   if (!stored.ok()) return std::move(stored).error();
   return record;
+}
+
+namespace {
+
+// The domain's key of `algorithm` in `state`, if any.
+Result<std::optional<DkimKeyRecord>> KeyIn(OrgStore& store, const std::string& domain,
+                                           Algorithm algorithm, const std::string& state) {
+  auto keys = store.DkimKeys(AsciiLower(domain));
+  if (!keys.ok()) return std::move(keys).error();
+  for (auto& k : *keys) {
+    if (k.algorithm == AlgorithmName(algorithm) && k.state == state)
+      return std::optional(std::move(k));
+  }
+  return std::optional<DkimKeyRecord>();
+}
+
+}  // namespace
+
+Result<DkimKeyRecord> DomainSigner::CreateKey(const std::string& domain, Algorithm algorithm,
+                                              const std::string& selector) {
+  auto active = KeyIn(store_, domain, algorithm, "active");
+  if (!active.ok()) return std::move(active).error();
+  if (active->has_value()) {
+    return MakeError(ErrorCode::kAlreadyExists,
+                     AsciiLower(domain) + " has a " + AlgorithmName(algorithm) + " key (selector " +
+                         (*active)->selector +
+                         "): roll it over (sealpost admin dkim rollover), so that mail it signed "
+                         "still verifies");
+  }
+  return MakeKey(domain, algorithm, selector, "active");
+}
+
+Result<DkimKeyRecord> DomainSigner::RolloverKey(const std::string& domain, Algorithm algorithm,
+                                                const std::string& selector) {
+  auto active = KeyIn(store_, domain, algorithm, "active");
+  if (!active.ok()) return std::move(active).error();
+  if (!active->has_value()) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     AsciiLower(domain) + " has no " + AlgorithmName(algorithm) +
+                         " key to roll over: make one (sealpost admin dkim create)");
+  }
+  auto pending = KeyIn(store_, domain, algorithm, "pending");
+  if (!pending.ok()) return std::move(pending).error();
+  if (pending->has_value()) {
+    return MakeError(ErrorCode::kFailedPrecondition, AsciiLower(domain) + " has a pending " +
+                                                         AlgorithmName(algorithm) +
+                                                         " key (selector " + (*pending)->selector +
+                                                         "): activate it or delete it first");
+  }
+  return MakeKey(domain, algorithm, selector, "pending");
+}
+
+Result<DkimKeyRecord> DomainSigner::PendingKey(const std::string& domain, Algorithm algorithm) {
+  auto pending = KeyIn(store_, domain, algorithm, "pending");
+  if (!pending.ok()) return std::move(pending).error();
+  if (!pending->has_value()) {
+    return MakeError(ErrorCode::kNotFound, AsciiLower(domain) + " has no pending " +
+                                               AlgorithmName(algorithm) +
+                                               " key: make one with sealpost admin dkim rollover");
+  }
+  return std::move(**pending);
+}
+
+Result<std::vector<DkimKeyRecord>> DomainSigner::Activate(const std::string& domain,
+                                                          Algorithm algorithm,
+                                                          std::int64_t retire_seconds) {
+  auto pending = PendingKey(domain, algorithm);
+  if (!pending.ok()) return std::move(pending).error();
+  auto before = store_.DkimKeys(pending->domain);
+  if (!before.ok()) return std::move(before).error();
+  const std::int64_t retire_at = clock_.NowUnix() + retire_seconds;
+  auto activated = store_.ActivateDkimKey(pending->domain, pending->selector, retire_at);
+  if (!activated.ok()) return std::move(activated).error();
+  std::vector<DkimKeyRecord> retiring;
+  for (auto& k : *before) {
+    if (k.algorithm == pending->algorithm && k.state == "active") {
+      k.state = "retiring";
+      k.retire_at = retire_at;
+      retiring.push_back(std::move(k));
+    }
+  }
+  return retiring;
 }
 
 Result<std::string> DomainSigner::Sign(std::string_view message) const {
@@ -103,9 +202,10 @@ Result<std::string> DomainSigner::SignHeader(std::string_view header,
     if (!keys->empty()) {
       std::string fields;
       for (const auto& k : *keys) {
+        if (k.state != "active") continue;  // pending: not published yet; retiring: replaced
         auto algorithm = ParseAlgorithm(k.algorithm);
         if (!algorithm.ok()) return std::move(algorithm).error();
-        auto der = BoxOpen(key_, k.sealed_private, Aad(k.domain, k.algorithm));
+        auto der = key_.Open(k.sealed_private, DkimKeyAad(k.domain, k.algorithm));
         if (!der.ok()) return std::move(der).error();
         auto key = DkimKey::FromPrivateDer(*algorithm, *der);
         WipeMemory(der->data(), der->size());

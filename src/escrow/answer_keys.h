@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 
 namespace sealpost {
@@ -31,12 +32,16 @@ struct StretchedAnswer {
 // "argon2id$v=19$m=…,t=…,p=1$<salt, base64url>": the salt given apart from the
 // recipient's own (an answer stretched once for many messages).
 std::string StretchedAnswerKdf(const Argon2Params& params, std::string_view salt);
+// The AAD that binds a sealed stretched answer to its tag.
+std::string AnswerKeyAad(const std::string& tag);
 
 class AnswerKeys {
  public:
-  AnswerKeys(AnswerKeyStore& store, const SecretBytes& metadata_key, const Clock& clock,
-             Argon2Params params = {})
-      : store_(store), metadata_key_(metadata_key), clock_(clock), params_(params) {}
+  // `lookup_key` keys the tags that find a stretched answer (KeyRing::lookup()).
+  AnswerKeys(AnswerKeyStore& store, const PurposeKey& metadata_key, const SecretBytes& lookup_key,
+             const Clock& clock, Argon2Params params = {})
+      : store_(store), metadata_key_(metadata_key), lookup_key_(lookup_key), clock_(clock),
+        params_(params) {}
 
   // The stretched key of `normalised_answer` as kept at `where` (e.g. "book|<ref>|<address>"):
   // made and kept on first use.
@@ -45,7 +50,8 @@ class AnswerKeys {
 
  private:
   AnswerKeyStore& store_;
-  const SecretBytes& metadata_key_;
+  const PurposeKey& metadata_key_;
+  const SecretBytes& lookup_key_;
   const Clock& clock_;
   const Argon2Params params_;
 };

@@ -6,9 +6,10 @@
 #include "store/stores.h"
 
 namespace sealpost {
-namespace {
 
 std::string NamespaceKeyAad(const std::string& name) { return "sealpost/namespace-key/v1|" + name; }
+
+namespace {
 
 std::string WrapAadOf(const std::string& message_id, const std::string& holder) {
   return "sealpost/center/key/v1|" + message_id + "|" + holder;
@@ -33,14 +34,14 @@ Result<SecretBytes> CenterKeys::KeyOf(const std::string& namespace_name) {
   std::string sealed = (*ns)->sealed_key;
   if (sealed.empty()) {
     SecretBytes fresh = RandomSecret(32);
-    auto boxed = BoxSeal(keys_.namespaces(), fresh.view(), NamespaceKeyAad(namespace_name));
+    auto boxed = keys_.namespaces().Seal(fresh.view(), NamespaceKeyAad(namespace_name));
     if (!boxed.ok()) return std::move(boxed).error();
     // Whoever stores first wins; everyone uses the one kept.
     auto kept = org_.KeepNamespaceKey(namespace_name, *boxed);
     if (!kept.ok()) return std::move(kept).error();
     sealed = std::move(*kept);
   }
-  auto key = BoxOpenSecret(keys_.namespaces(), sealed, NamespaceKeyAad(namespace_name));
+  auto key = keys_.namespaces().OpenSecret(sealed, NamespaceKeyAad(namespace_name));
   if (!key.ok()) return key;
   std::lock_guard lock(mu_);
   known_.emplace(namespace_name, SecretBytes(key->data(), key->size()));

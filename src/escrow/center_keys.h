@@ -53,4 +53,7 @@ Result<std::string> CenterSealSubject(const SecretBytes& namespace_key, std::str
 Result<std::string> CenterOpenSubject(const SecretBytes& namespace_key, std::string_view sealed,
                                       const std::string& message_id);
 
+// The AAD that binds a namespace's sealed Message Center key to the namespace.
+std::string NamespaceKeyAad(const std::string& name);
+
 }  // namespace sealpost

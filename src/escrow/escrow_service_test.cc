@@ -44,7 +44,7 @@ class EscrowServiceTest : public ::testing::Test {
     EXPECT_TRUE(due.ok());
     for (const auto& q : *due) {
       if (q.recipient_id != recipient_id) continue;
-      auto mail = *BoxOpen(world_.keys->queue(), q.sealed_content, QueueContentAad(q.id));
+      auto mail = *world_.keys->queue().Open(q.sealed_content, QueueContentAad(q.id));
       // The text part is quoted-printable: undo its soft line breaks.
       for (auto soft = mail.find("=\r\n"); soft != std::string::npos; soft = mail.find("=\r\n")) {
         mail.erase(soft, 3);
@@ -113,7 +113,7 @@ TEST_F(EscrowServiceTest, FiveWrongAnswersLock) {
   for (const auto& q : *queued) {
     if (q.recipient_id == sent.recipients[0].id) continue;  // the notice itself
     auto content = (*world_.queue->Find(q.id))->sealed_content;  // listings carry none
-    auto mail = *BoxOpen(world_.keys->queue(), content, QueueContentAad(q.id));
+    auto mail = *world_.keys->queue().Open(content, QueueContentAad(q.id));
     EXPECT_EQ(q.mail_from, "");
     EXPECT_EQ(q.rcpt_to, "dr@clinic.test");
     EXPECT_NE(mail.find("Subject: Locked: your secure message to pat@home.test"), std::string::npos);
@@ -257,7 +257,7 @@ TEST_F(EscrowServiceTest, ReadReceiptGoesToTheSenderOnTheFirstViewOnly) {
       if (q.recipient_id.empty() && q.rcpt_to == "dr@clinic.test") {
         EXPECT_EQ(q.mail_from, "");  // the null sender: nothing comes back
         EXPECT_EQ(q.message_id, sent.message_id);
-        out.push_back(*BoxOpen(world_.keys->queue(), q.sealed_content, QueueContentAad(q.id)));
+        out.push_back(*world_.keys->queue().Open(q.sealed_content, QueueContentAad(q.id)));
       }
     }
     return out;
@@ -296,7 +296,7 @@ TEST_F(EscrowServiceTest, SendersFixedSubjectReplacesTheServers) {
   ASSERT_TRUE(world_.escrow->Submit(world_.escrow->BeginDraft(), in, "x").ok());
   auto due = *world_.queue->Due(clock_.NowUnix(), 10);
   ASSERT_EQ(due.size(), 1u);
-  auto mail = *BoxOpen(world_.keys->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
+  auto mail = *world_.keys->queue().Open(due[0].sealed_content, QueueContentAad(due[0].id));
   EXPECT_NE(mail.find("Subject: Springfield Clinic: a secure message"), std::string::npos);
 }
 
@@ -304,7 +304,7 @@ TEST_F(EscrowServiceTest, NoticeHidesSubjectByDefault) {
   SubmitResult sent = Send();
   auto due = *world_.queue->Due(clock_.NowUnix(), 10);
   ASSERT_EQ(due.size(), 1u);
-  auto mail = *BoxOpen(world_.keys->queue(), due[0].sealed_content, QueueContentAad(due[0].id));
+  auto mail = *world_.keys->queue().Open(due[0].sealed_content, QueueContentAad(due[0].id));
   EXPECT_NE(mail.find("Subject: You have been sent a secure message"), std::string::npos);
   EXPECT_EQ(mail.find("Results"), std::string::npos);
   EXPECT_EQ(mail.find("All fine"), std::string::npos);

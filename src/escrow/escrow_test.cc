@@ -74,7 +74,8 @@ class EscrowTest : public ::testing::Test {
   std::unique_ptr<SigningKeyStore> signing_keys_;
   std::unique_ptr<BlobStore> blobs_;
   SigningIdentity signer_;
-  SecretBytes metadata_key_ = RandomSecret(32);
+  PurposeKey metadata_key_{RandomSecret(32)};
+  SecretBytes lookup_key_ = RandomSecret(32);
   ManualClock clock_{1000};
 };
 
@@ -124,7 +125,7 @@ TEST_F(EscrowTest, WrongSecretOrAnswerCannotUnwrap) {
 // while the copy still needs the answer, and nothing of it is kept that tests faster.
 TEST_F(EscrowTest, KeptAnswersAreStretchedOnceAndStillNeedTheAnswer) {
   auto store = sqlite::NewAnswerKeyStore(*db_);
-  AnswerKeys keys(*store, metadata_key_, clock_, Argon2Params{1, 8 * 1024});
+  AnswerKeys keys(*store, metadata_key_, lookup_key_, clock_, Argon2Params{1, 8 * 1024});
   auto first = keys.For("book|user:dr@clinic.example:personal|pat@example.net", "springfield");
   ASSERT_TRUE(first.ok()) << first.error().ToString();
   auto again = keys.For("book|user:dr@clinic.example:personal|pat@example.net", "springfield");
@@ -136,7 +137,7 @@ TEST_F(EscrowTest, KeptAnswersAreStretchedOnceAndStillNeedTheAnswer) {
   EXPECT_NE((*other)->kdf, (*first)->kdf);
   EXPECT_NE((*other)->key.view(), (*first)->key.view());
   // The stretched key is sealed where it is kept.
-  auto kept = *store->Find(HmacSha256(metadata_key_,
+  auto kept = *store->Find(HmacSha256(lookup_key_,
                                       "sealpost/answer-key/tag/v1|book|user:dr@clinic.example:"
                                       "personal|pat@example.net\nspringfield"));
   ASSERT_TRUE(kept.has_value());

@@ -34,6 +34,7 @@ struct EscrowTestWorld {
     signer = {"k1", pair.public_key, std::move(pair.secret_key)};
     EXPECT_TRUE(signing_keys->Insert({"k1", signer.public_key, "x", 1}).ok());
     keys.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
+    keys->SetLookupKey(RandomSecret(32));
     sealer.emplace(*blobs, signer, keys->metadata(), clock, SealerOptions{1, 8 * 1024});
     opener.emplace(*blobs, *signing_keys);
     EscrowSettings settings;

@@ -23,8 +23,8 @@ Result<SecretBytes> UnwrapMessageKey(const RecipientRecord& recipient,
   return BoxOpenSecret(*kek, recipient.wrapped_key, WrapAad(recipient.message_id, recipient.id));
 }
 
-Result<std::string> OpenQuestion(const RecipientRecord& recipient, const SecretBytes& metadata_key) {
-  return BoxOpen(metadata_key, recipient.sealed_question, QuestionAad(recipient.id));
+Result<std::string> OpenQuestion(const RecipientRecord& recipient, const PurposeKey& metadata_key) {
+  return metadata_key.Open(recipient.sealed_question, QuestionAad(recipient.id));
 }
 
 Result<OpenedManifest> EscrowOpener::ReadManifest(const MessageRecord& message,

@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "escrow/manifest.h"
 #include "store/sealed_blob.h"
 #include "store/blob_store.h"
@@ -32,7 +33,7 @@ Result<SecretBytes> UnwrapMessageKey(const RecipientRecord& recipient,
                                      const SecretBytes& link_secret,
                                      std::string_view normalised_answer);
 
-Result<std::string> OpenQuestion(const RecipientRecord& recipient, const SecretBytes& metadata_key);
+Result<std::string> OpenQuestion(const RecipientRecord& recipient, const PurposeKey& metadata_key);
 
 class EscrowOpener {
  public:

@@ -274,7 +274,7 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
       if (!held.ok()) return std::move(held).error();
       r.center_key = std::move(*held);
     }
-    auto question = BoxSeal(sealer_.metadata_key_, in.login ? "" : in.question, QuestionAad(r.id));
+    auto question = sealer_.metadata_key_.Seal(in.login ? "" : in.question, QuestionAad(r.id));
     if (!question.ok()) return std::move(question).error();
     r.sealed_question = std::move(*question);
     record.recipients.push_back(std::move(r));

@@ -31,6 +31,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "escrow/manifest.h"
 #include "store/sealed_blob.h"
 #include "mime/compose.h"
@@ -156,7 +157,7 @@ class EscrowSealer {
  public:
   // `metadata_key` boxes the questions (shown before verification, so not under the
   // message key, but still not stored in clear).
-  EscrowSealer(BlobStore& blobs, const SigningIdentity& signer, const SecretBytes& metadata_key,
+  EscrowSealer(BlobStore& blobs, const SigningIdentity& signer, const PurposeKey& metadata_key,
                const Clock& clock, SealerOptions options = {})
       : blobs_(blobs), signer_(signer), metadata_key_(metadata_key), clock_(clock),
         options_(options) {}
@@ -171,7 +172,7 @@ class EscrowSealer {
   friend class Draft;
   BlobStore& blobs_;
   const SigningIdentity& signer_;
-  const SecretBytes& metadata_key_;
+  const PurposeKey& metadata_key_;
   const Clock& clock_;
   SealerOptions options_;
 };

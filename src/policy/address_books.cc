@@ -17,13 +17,13 @@
 
 namespace sealpost::policy {
 namespace json = boost::json;
-namespace {
-
-constexpr std::size_t kMaxText = 500;
-
 std::string EntryAad(const std::string& book_id, std::string_view address) {
   return "sealpost/address-book/v1|" + book_id + "|" + AsciiLower(address);
 }
+
+namespace {
+
+constexpr std::size_t kMaxText = 500;
 
 bool OneLine(std::string_view s) {
   for (char c : s) {
@@ -47,11 +47,11 @@ std::string QuestionEntryProblem(const std::string& address, const std::string& 
 }
 
 // An entry's data (a JSON object) sealed under the metadata key, bound to book and address.
-Status PutSealedEntry(AddressBookStore& store, const SecretBytes& key, const std::string& book_id,
+Status PutSealedEntry(AddressBookStore& store, const PurposeKey& key, const std::string& book_id,
                       const std::string& address, const std::string& kind,
                       const json::object& data, std::int64_t now) {
   std::string text = json::serialize(data);
-  auto sealed = BoxSeal(key, text, EntryAad(book_id, address));
+  auto sealed = key.Seal(text, EntryAad(book_id, address));
   WipeMemory(text.data(), text.size());
   if (!sealed.ok()) return std::move(sealed).error();
   return store.PutEntries({{book_id, address, kind, std::move(*sealed), now}});
@@ -59,7 +59,7 @@ Status PutSealedEntry(AddressBookStore& store, const SecretBytes& key, const std
 
 // The book's entry for `address`, opened, when it is of one of `kinds`; kNotFound
 // (naming `what`) otherwise.
-Result<std::pair<std::string, json::object>> OpenEntry(AddressBookStore& store, const SecretBytes& key,
+Result<std::pair<std::string, json::object>> OpenEntry(AddressBookStore& store, const PurposeKey& key,
                                                        const AddressBookRecord& book,
                                                        const std::string& address,
                                                        std::initializer_list<std::string_view> kinds,
@@ -72,7 +72,7 @@ Result<std::pair<std::string, json::object>> OpenEntry(AddressBookStore& store, 
     return MakeError(ErrorCode::kNotFound, "no " + what + " for " + address + " in " + book.owner_level +
                                                ":" + book.owner + ":" + book.name);
   }
-  auto data = BoxOpen(key, (*entry)->sealed_data, EntryAad(book.id, address));
+  auto data = key.Open((*entry)->sealed_data, EntryAad(book.id, address));
   if (!data.ok()) return std::move(data).error();
   boost::system::error_code ec;
   json::value v = json::parse(*data, ec);
@@ -83,7 +83,7 @@ Result<std::pair<std::string, json::object>> OpenEntry(AddressBookStore& store, 
 
 // A key entry: whether it is OpenPGP (else S/MIME) and its bytes as stored (the
 // transferable public key, or the certificate's DER).
-Result<std::pair<bool, std::string>> OpenKeyEntry(AddressBookStore& store, const SecretBytes& key,
+Result<std::pair<bool, std::string>> OpenKeyEntry(AddressBookStore& store, const PurposeKey& key,
                                                   const AddressBookRecord& book,
                                                   const std::string& address) {
   auto opened = OpenEntry(store, key, book, address, {"pgp", "smime"}, "key");
@@ -199,7 +199,7 @@ Result<ImportReport> AddressBookDirectory::ImportQuestionsCsv(
       continue;
     }
     std::string data = json::serialize(json::object{{"question", question}, {"answer", answer}});
-    auto sealed = BoxSeal(key_, data, EntryAad(book->id, address));
+    auto sealed = key_.Seal(data, EntryAad(book->id, address));
     WipeMemory(data.data(), data.size());
     if (!sealed.ok()) return std::move(sealed).error();
     entries.push_back({book->id, address, "question", std::move(*sealed), now});

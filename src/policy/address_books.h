@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "policy/selection.h"
 #include "store/stores.h"
 
@@ -28,6 +29,8 @@ struct BookRef {
   std::string ToString() const { return level + ":" + owner + ":" + name; }
 };
 Result<BookRef> ParseBookRef(std::string_view text);
+// The AAD that binds a sealed entry to its book and address.
+std::string EntryAad(const std::string& book_id, std::string_view address);
 
 struct ImportProblem {
   std::size_t line = 0;
@@ -76,7 +79,7 @@ class KeyJudgements {
 
 class AddressBookDirectory {
  public:
-  AddressBookDirectory(AddressBookStore& store, const SecretBytes& metadata_key, const Clock& clock)
+  AddressBookDirectory(AddressBookStore& store, const PurposeKey& metadata_key, const Clock& clock)
       : store_(store), key_(metadata_key), clock_(clock) {}
 
   Status CreateBook(const BookRef& ref);
@@ -149,7 +152,7 @@ class AddressBookDirectory {
   Result<AddressBookRecord> Book(const BookRef& ref);
 
   AddressBookStore& store_;
-  const SecretBytes& key_;
+  const PurposeKey& key_;
   const Clock& clock_;
   KeyJudgements judged_;
 };

@@ -20,7 +20,7 @@ class AddressBooksTest : public ::testing::Test {
   TempDir temp_;
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<AddressBookStore> store_;
-  SecretBytes key_ = RandomSecret(32);
+  PurposeKey key_{RandomSecret(32)};
   ManualClock clock_{1000};
   std::optional<AddressBookDirectory> books_;
   BookRef personal_{"user", "dr@clinic.example", "personal"};

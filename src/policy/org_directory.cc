@@ -8,13 +8,10 @@
 #include "policy/settings_json.h"
 
 namespace sealpost::policy {
-namespace {
 
-std::string Aad(OrgLevel level, const std::string& name) {
+std::string SettingsAad(OrgLevel level, const std::string& name) {
   return std::string("sealpost/settings/v1|") + OrgLevelName(level) + "|" + AsciiLower(name);
 }
-
-}  // namespace
 
 Result<OrgLevel> ParseOrgLevel(std::string_view text) {
   if (text == "account") return OrgLevel::kAccount;
@@ -35,14 +32,14 @@ const char* OrgLevelName(OrgLevel level) {
 Result<std::string> OrgDirectory::Seal(OrgLevel level, const std::string& name,
                                        const SettingsLayer& layer) {
   std::string json = SettingsToJson(layer);
-  auto sealed = BoxSeal(key_, json, Aad(level, name));
+  auto sealed = key_.Seal(json, SettingsAad(level, name));
   WipeMemory(json.data(), json.size());
   return sealed;
 }
 
 Result<SettingsLayer> OrgDirectory::Open(OrgLevel level, const std::string& name,
                                          const std::string& sealed) {
-  auto json = BoxOpen(key_, sealed, Aad(level, name));
+  auto json = key_.Open(sealed, SettingsAad(level, name));
   if (!json.ok()) return std::move(json).error();
   auto layer = SettingsFromJson(*json);
   WipeMemory(json->data(), json->size());

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "policy/selection.h"
 #include "policy/settings.h"
 #include "store/stores.h"
@@ -21,10 +22,12 @@ namespace sealpost::policy {
 
 Result<OrgLevel> ParseOrgLevel(std::string_view text);
 const char* OrgLevelName(OrgLevel level);
+// The AAD that binds a sealed settings layer to its level and name.
+std::string SettingsAad(OrgLevel level, const std::string& name);
 
 class OrgDirectory {
  public:
-  OrgDirectory(OrgStore& store, const SecretBytes& metadata_key, const Clock& clock)
+  OrgDirectory(OrgStore& store, const PurposeKey& metadata_key, const Clock& clock)
       : store_(store), key_(metadata_key), clock_(clock) {}
 
   Status CreateAccount(const std::string& name);
@@ -54,7 +57,7 @@ class OrgDirectory {
   Status Store(OrgLevel level, const std::string& name, const SettingsLayer& layer);
 
   OrgStore& store_;
-  const SecretBytes& key_;
+  const PurposeKey& key_;
   const Clock& clock_;
 };
 

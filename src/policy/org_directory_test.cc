@@ -25,7 +25,7 @@ class OrgDirectoryTest : public ::testing::Test {
   TempDir temp_;
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<OrgStore> store_;
-  SecretBytes key_ = RandomSecret(32);
+  PurposeKey key_{RandomSecret(32)};
   ManualClock clock_{1000};
   std::optional<OrgDirectory> dir_;
 };

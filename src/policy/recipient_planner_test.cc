@@ -37,7 +37,7 @@ class RecipientPlannerTest : public ::testing::Test {
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<OrgStore> org_;
   std::unique_ptr<AddressBookStore> book_store_;
-  SecretBytes key_ = RandomSecret(32);
+  PurposeKey key_{RandomSecret(32)};
   ManualClock clock_{1000};
   std::optional<policy::OrgDirectory> directory_;
   std::optional<policy::AddressBookDirectory> books_;

@@ -6,13 +6,10 @@
 #include "pki/openpgp.h"
 
 namespace sealpost::policy {
-namespace {
 
 std::string IdentityAad(const std::string& scope, const std::string& kind) {
   return "sealpost/org-identity/v1|" + AsciiLower(scope) + "|" + kind;
 }
-
-}  // namespace
 
 Result<IdentityScope> ParseIdentityScope(std::string_view text) {
   auto colon = text.find(':');
@@ -46,7 +43,7 @@ Result<IdentitySummary> SigningIdentities::Put(const IdentityScope& scope, const
                                                const std::string& public_data,
                                                const SecretBytes& secret) {
   const std::string name = scope.ToString();
-  auto sealed = BoxSeal(key_, secret.view(), IdentityAad(name, kind));
+  auto sealed = key_.Seal(secret.view(), IdentityAad(name, kind));
   if (!sealed.ok()) return std::move(sealed).error();
   auto status = store_.PutIdentity(
       {name, kind, label, fingerprint, public_data, std::move(*sealed), clock_.NowUnix()});
@@ -140,7 +137,7 @@ Result<Signers> SigningIdentities::For(const std::string& sender) {
     if (!found.ok()) return std::move(found).error();
     if (!found->has_value()) continue;
     const OrgIdentityRecord& r = **found;
-    auto secret = BoxOpenSecret(key_, r.sealed_secret, IdentityAad(r.scope, r.kind));
+    auto secret = key_.OpenSecret(r.sealed_secret, IdentityAad(r.scope, r.kind));
     if (!secret.ok()) return std::move(secret).error();
     if (r.kind == "pgp") {
       out.pgp = std::move(*secret);

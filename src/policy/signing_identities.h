@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "pki/smime.h"
 #include "store/stores.h"
 
@@ -37,7 +38,7 @@ struct IdentitySummary {
 
 class SigningIdentities {
  public:
-  SigningIdentities(OrgStore& store, const SecretBytes& metadata_key, const Clock& clock)
+  SigningIdentities(OrgStore& store, const PurposeKey& metadata_key, const Clock& clock)
       : store_(store), key_(metadata_key), clock_(clock) {}
 
   // kNotFound when the account or domain does not exist.
@@ -65,10 +66,12 @@ class SigningIdentities {
   Result<std::optional<OrgIdentityRecord>> Resolve(const std::string& domain, const std::string& kind);
 
   OrgStore& store_;
-  const SecretBytes& key_;
+  const PurposeKey& key_;
   const Clock& clock_;
 };
 
 Result<IdentityScope> ParseIdentityScope(std::string_view text);
+// The AAD that binds a sealed identity key to its scope and kind.
+std::string IdentityAad(const std::string& scope, const std::string& kind);
 
 }  // namespace sealpost::policy

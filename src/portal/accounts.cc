@@ -16,12 +16,13 @@
 #include "store/stores.h"
 
 namespace sealpost::portal {
+
+std::string TotpAad(const std::string& account_id) { return "sealpost/portal/totp/v1|" + account_id; }
+
 namespace {
 
 constexpr int kRecoveryCodes = 10;
 constexpr std::size_t kTokenBytes = 32;
-
-std::string TotpAad(const std::string& account_id) { return "sealpost/portal/totp/v1|" + account_id; }
 
 // The digest kept of a mailed link's token: its secret never reaches the database.
 std::string TokenHash(std::string_view token) { return Sha256("sealpost/portal/token/v1|" + std::string(token)); }
@@ -251,7 +252,7 @@ Result<LoginAttempt> PortalAccounts::CheckPassword(const std::string& namespace_
 
 std::string PortalAccounts::RecoveryHash(const std::string& account_id, std::string_view code) const {
   // Keyed, so that a copy of the database alone cannot search the 50-bit code space.
-  return HmacSha256(keys_.metadata(),
+  return HmacSha256(keys_.lookup(),
                     "sealpost/portal/recovery/v1|" + account_id + "|" + NormaliseRecoveryCode(code));
 }
 
@@ -273,7 +274,7 @@ Result<LoginAttempt> PortalAccounts::CheckCode(const std::string& account_id,
     }
     return attempt;
   }
-  auto secret = BoxOpenSecret(keys_.metadata(), account.sealed_totp, TotpAad(account.id));
+  auto secret = keys_.metadata().OpenSecret(account.sealed_totp, TotpAad(account.id));
   if (!secret.ok()) return std::move(secret).error();
   auto step = VerifyTotp(*secret, code, clock_.NowUnix(), account.totp_last_step, TotpParams{});
   if (!step.ok()) {
@@ -363,7 +364,7 @@ Result<std::vector<std::string>> PortalAccounts::ConfirmTotp(const PortalAccount
                                                              std::string_view code) {
   auto step = VerifyTotp(secret, code, clock_.NowUnix(), -1, TotpParams{});
   if (!step.ok()) return MakeError(ErrorCode::kUnauthenticated, "that code does not match", "code");
-  auto sealed = BoxSeal(keys_.metadata(), secret.view(), TotpAad(account.id));
+  auto sealed = keys_.metadata().Seal(secret.view(), TotpAad(account.id));
   if (!sealed.ok()) return std::move(sealed).error();
   std::vector<std::string> codes, hashes;
   for (int i = 0; i < kRecoveryCodes; ++i) {
@@ -416,9 +417,9 @@ Result<ImportedAccounts> ImportSharedAccounts(PortalAccountStore& store, const K
     copy.recovery_hashes.clear();
     if (!account.sealed_totp.empty()) {
       // The TOTP secret is sealed to its account: sealed again to the new one.
-      auto secret = BoxOpenSecret(keys.metadata(), account.sealed_totp, TotpAad(account.id));
+      auto secret = keys.metadata().OpenSecret(account.sealed_totp, TotpAad(account.id));
       if (!secret.ok()) return std::move(secret).error();
-      auto sealed = BoxSeal(keys.metadata(), secret->view(), TotpAad(copy.id));
+      auto sealed = keys.metadata().Seal(secret->view(), TotpAad(copy.id));
       if (!sealed.ok()) return std::move(sealed).error();
       copy.sealed_totp = std::move(*sealed);
     }

@@ -55,6 +55,8 @@ inline constexpr std::size_t kMaxPasswordLength = 256;
 
 // Why `password` cannot be used for `address`, or "" when it can.
 std::string PasswordProblem(std::string_view password, std::string_view address);
+// The AAD that binds a sealed TOTP secret to its account.
+std::string TotpAad(const std::string& account_id);
 
 struct LoginAttempt {
   enum class Outcome {

@@ -20,6 +20,7 @@ class AccountsTest : public ::testing::Test {
     store_ = sqlite::NewPortalAccountStore(*db_);
     queue_ = sqlite::NewQueueStore(*db_);
     keys_.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
+    keys_->SetLookupKey(RandomSecret(32));
     AccountSettings settings;
     settings.public_url = "https://portal.test";
     settings.mail_from = "notices@clinic.test";
@@ -34,7 +35,7 @@ class AccountsTest : public ::testing::Test {
     EXPECT_TRUE(due.ok());
     std::vector<std::string> tokens;
     for (const auto& q : *due) {
-      auto mail = *BoxOpen(keys_->queue(), q.sealed_content, QueueContentAad(q.id));
+      auto mail = *keys_->queue().Open(q.sealed_content, QueueContentAad(q.id));
       for (auto soft = mail.find("=\r\n"); soft != std::string::npos; soft = mail.find("=\r\n")) {
         mail.erase(soft, 3);
       }

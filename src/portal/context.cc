@@ -230,14 +230,17 @@ Response PortalContext::AttachmentResponse(const AttachmentInfo& info, SealedBlo
 }
 
 std::string PortalContext::FormToken(std::string_view purpose, std::string_view binding) const {
-  return Base64UrlEncode(HmacSha256(keys.csrf(), std::string(purpose) + "|" + std::string(binding)));
+  return Base64UrlEncode(keys.csrf().Mac(std::string(purpose) + "|" + std::string(binding)));
 }
 
 bool PortalContext::FormTokenValid(const http::Request& req, std::string_view purpose,
                             std::string_view binding) const {
   auto form = http::ParseForm(req.body);
   const std::string given = Field(form, "csrf");
-  if (binding.empty() || !ConstantTimeEqual(given, FormToken(purpose, binding))) {
+  // Any generation of the key: a form shown just before a key rotation still posts.
+  auto mac = Base64UrlDecodeSecret(given);
+  if (binding.empty() || !mac ||
+      !keys.csrf().MacMatches(std::string(purpose) + "|" + std::string(binding), mac->view())) {
     spdlog::warn("portal: {} form refused: bad CSRF token from {}", purpose, req.client_address);
     return false;
   }

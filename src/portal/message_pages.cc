@@ -35,7 +35,15 @@ void MessagePages::Register(http::Router& router) {
 }
 
 std::string MessagePages::Csrf(const std::string& recipient_id, const std::string& link_token) const {
-  return Base64UrlEncode(HmacSha256(ctx_.keys.csrf(), "answer|" + recipient_id + "|" + link_token));
+  return Base64UrlEncode(ctx_.keys.csrf().Mac("answer|" + recipient_id + "|" + link_token));
+}
+
+bool MessagePages::CsrfValid(std::string_view given, const std::string& recipient_id,
+                             const std::string& link_token) const {
+  // Any generation of the key: a page shown just before a key rotation still posts.
+  auto mac = Base64UrlDecodeSecret(given);
+  return mac &&
+         ctx_.keys.csrf().MacMatches("answer|" + recipient_id + "|" + link_token, mac->view());
 }
 
 Response MessagePages::QuestionPage(const Brand& brand, const LinkState& link,
@@ -258,7 +266,7 @@ awaitable<Response> MessagePages::SubmitAnswer(http::Request& req) {
   }
   auto form = http::ParseForm(req.body);
   std::string csrf = form.ok() ? http::FormValue(*form, "csrf").value_or("") : "";
-  if (!ConstantTimeEqual(csrf, Csrf(rid, *cookie))) {
+  if (!CsrfValid(csrf, rid, *cookie)) {
     spdlog::warn("portal: answer for {} refused: bad CSRF token from {}", rid, req.client_address);
     co_return ctx_.ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.",

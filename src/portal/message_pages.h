@@ -54,6 +54,8 @@ class MessagePages {
   // Subject, From, To, Cc and Sent, as the message and print pages show them.
   static void FillMessageHeader(ctemplate::TemplateDictionary& d, const Manifest& m);
   std::string Csrf(const std::string& recipient_id, const std::string& link_token) const;
+  bool CsrfValid(std::string_view given, const std::string& recipient_id,
+                 const std::string& link_token) const;
 
   PortalContext& ctx_;
   AccountPages& account_pages_;

@@ -20,17 +20,17 @@ QueueEntry NewEntry(const std::string& mail_from, const std::string& rcpt_to, st
 
 }  // namespace
 
-Result<QueueEntry> SealQueueEntry(const SecretBytes& queue_key, const std::string& mail_from,
+Result<QueueEntry> SealQueueEntry(const PurposeKey& queue_key, const std::string& mail_from,
                                   const std::string& rcpt_to, std::string_view mail,
                                   std::int64_t now) {
   QueueEntry q = NewEntry(mail_from, rcpt_to, now);
-  auto boxed = BoxSeal(queue_key, mail, QueueContentAad(q.id));
+  auto boxed = queue_key.Seal(mail, QueueContentAad(q.id));
   if (!boxed.ok()) return std::move(boxed).error();
   q.sealed_content = std::move(*boxed);
   return q;
 }
 
-Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const SecretBytes& queue_key,
+Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const PurposeKey& queue_key,
                                          std::string_view mail) {
   QueueContentWriter writer(blobs, queue_key, 0);
   if (auto s = writer.Write(mail); !s.ok()) return std::move(s).error();
@@ -39,7 +39,7 @@ Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const SecretBytes& qu
   return std::move(*written->spooled);
 }
 
-QueueContentWriter::QueueContentWriter(BlobStore& blobs, const SecretBytes& queue_key,
+QueueContentWriter::QueueContentWriter(BlobStore& blobs, const PurposeKey& queue_key,
                                        std::size_t inline_limit)
     : blobs_(blobs), queue_key_(queue_key), inline_limit_(inline_limit) {}
 
@@ -79,7 +79,7 @@ Result<QueueContentWriter::Written> QueueContentWriter::Finish() {
   }
   if (auto s = blob_->Finish(); !s.ok()) return std::move(s).error();
   blob_.reset();
-  auto boxed = BoxSeal(queue_key_, data_key_.view(), QueueBlobAad(blob_id_));
+  auto boxed = queue_key_.Seal(data_key_.view(), QueueBlobAad(blob_id_));
   if (!boxed.ok()) {
     (void)blobs_.Remove(blob_id_);
     return std::move(boxed).error();
@@ -160,10 +160,10 @@ std::shared_ptr<const QueueContent> ContentInMemory(std::string content) {
 }
 
 Result<std::shared_ptr<const QueueContent>> OpenQueueContent(BlobStore& blobs,
-                                                             const SecretBytes& queue_key,
+                                                             const PurposeKey& queue_key,
                                                              const QueueEntry& entry) {
   if (entry.content_blob.empty()) {
-    auto content = BoxOpen(queue_key, entry.sealed_content, QueueContentAad(entry.id));
+    auto content = queue_key.Open(entry.sealed_content, QueueContentAad(entry.id));
     if (!content.ok()) return std::move(content).error();
     return ContentInMemory(std::move(*content));
   }
@@ -171,9 +171,9 @@ Result<std::shared_ptr<const QueueContent>> OpenQueueContent(BlobStore& blobs,
 }
 
 Result<std::shared_ptr<const QueueContent>> OpenSpooledContent(BlobStore& blobs,
-                                                               const SecretBytes& queue_key,
+                                                               const PurposeKey& queue_key,
                                                                const SpooledContent& content) {
-  auto key = BoxOpen(queue_key, content.boxed_key, QueueBlobAad(content.blob_id));
+  auto key = queue_key.Open(content.boxed_key, QueueBlobAad(content.blob_id));
   if (!key.ok()) return std::move(key).error();
   SecretBytes data_key(key->data(), key->size());
   WipeMemory(key->data(), key->size());

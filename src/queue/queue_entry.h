@@ -18,6 +18,7 @@
 #include "base/byte_stream.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "store/records.h"
 
 namespace sealpost {
@@ -30,7 +31,7 @@ class BlobStore;
 inline constexpr std::size_t kInlineQueueBytes = 64 * 1024;
 
 // A new queue entry for `mail`, due at `now`, the content inline.
-Result<QueueEntry> SealQueueEntry(const SecretBytes& queue_key, const std::string& mail_from,
+Result<QueueEntry> SealQueueEntry(const PurposeKey& queue_key, const std::string& mail_from,
                                   const std::string& rcpt_to, std::string_view mail,
                                   std::int64_t now);
 
@@ -41,7 +42,7 @@ struct SpooledContent {
 };
 
 // Writes `mail` into a new sealed blob, synced before it returns.
-Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const SecretBytes& queue_key,
+Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const PurposeKey& queue_key,
                                          std::string_view mail);
 
 class SealedBlobWriter;
@@ -51,7 +52,7 @@ class SealedBlobWriter;
 // was held first), synced by Finish. A writer that is not finished leaves no blob.
 class QueueContentWriter final : public ByteSink {
  public:
-  QueueContentWriter(BlobStore& blobs, const SecretBytes& queue_key, std::size_t inline_limit);
+  QueueContentWriter(BlobStore& blobs, const PurposeKey& queue_key, std::size_t inline_limit);
   ~QueueContentWriter() override;
   QueueContentWriter(const QueueContentWriter&) = delete;
   QueueContentWriter& operator=(const QueueContentWriter&) = delete;
@@ -69,7 +70,7 @@ class QueueContentWriter final : public ByteSink {
   Status Spill();
 
   BlobStore& blobs_;
-  const SecretBytes& queue_key_;
+  const PurposeKey& queue_key_;
   const std::size_t inline_limit_;
   std::string held_;
   std::string blob_id_;
@@ -98,12 +99,12 @@ std::shared_ptr<const QueueContent> ContentInMemory(std::string content);
 // The content of a claimed entry, inline or from its blob; kIntegrity when it does not
 // open with this queue key, kNotFound when its blob is gone.
 Result<std::shared_ptr<const QueueContent>> OpenQueueContent(BlobStore& blobs,
-                                                             const SecretBytes& queue_key,
+                                                             const PurposeKey& queue_key,
                                                              const QueueEntry& entry);
 
 // Content spooled once (SpoolQueueContent), before any entry refers to it.
 Result<std::shared_ptr<const QueueContent>> OpenSpooledContent(BlobStore& blobs,
-                                                               const SecretBytes& queue_key,
+                                                               const PurposeKey& queue_key,
                                                                const SpooledContent& content);
 
 // All of it, for tests and small content; kResourceExhausted past `max_size`.

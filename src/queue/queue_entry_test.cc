@@ -24,7 +24,7 @@ class QueueContentTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<BlobStore> blobs_ = std::move(*NewFileBlobStore(dir_.path() + "/blobs"));
-  SecretBytes queue_key_ = RandomSecret(32);
+  PurposeKey queue_key_{RandomSecret(32)};
 };
 
 TEST_F(QueueContentTest, SmallContentStaysInTheEntryLargeIsWrittenOnce) {

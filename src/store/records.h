@@ -344,6 +344,11 @@ struct DkimKeyRecord {
   std::string public_value;  // p= of the TXT record
   std::string sealed_private;
   std::int64_t created_at = 0;
+  // A rollover (dkim/domain_signer.h): "pending" (made, its record to be published; it
+  // does not sign yet), "active" (signs), "retiring" (signs no more; its record stays
+  // published until `retire_at`, so mail signed with it still verifies on the way).
+  std::string state = "active";
+  std::int64_t retire_at = 0;
 };
 
 // An address book and its entries. Entries' data (a question and its answer, a PGP key,
@@ -372,6 +377,33 @@ struct UserBookRecord {
   std::string role;  // "default", "subscribed" or "preferred"
   // Filled when read: the book's own name parts.
   std::string book_level, book_owner, book_name;
+};
+
+// A column of sealed values, as a master-key rotation reads it: `binding` names the
+// columns the values' AAD is made of. Names are the program's own, never input.
+struct SealedColumn {
+  std::string table;
+  std::string column;
+  std::vector<std::string> binding;
+};
+struct SealedCell {
+  std::int64_t row = 0;              // the row's rowid
+  std::vector<std::string> binding;  // the binding columns' values, in order
+  std::string value;
+};
+struct SealedReplacement {
+  std::int64_t row = 0;
+  std::string old_value, new_value;
+};
+
+// A process that seals with the master key `key_id` (crypto/key_ring.h KeyId): a
+// rotation ends only when none seals with the previous key.
+struct KeyHolderRecord {
+  std::string holder;  // "<host>:<pid>"
+  std::string host;
+  std::int64_t pid = 0;
+  std::string key_id;
+  std::int64_t since = 0;
 };
 
 // The AAD that binds a queue entry's sealed content to that entry.

@@ -178,12 +178,17 @@ class OrgStore {
   // already; returns the one it keeps (so two racing first uses agree). kNotFound.
   virtual Result<std::string> KeepNamespaceKey(const std::string& name,
                                                const std::string& sealed_key) = 0;
-  // DKIM keys: one per domain and algorithm, replaced when made again.
+  // DKIM keys: any number per domain, one per selector (kAlreadyExists).
   virtual Status PutDkimKey(const DkimKeyRecord& key) = 0;
-  // A domain's keys ("" for every domain's), by domain then algorithm.
+  // A domain's keys ("" for every domain's), by domain, algorithm, then age.
   virtual Result<std::vector<DkimKeyRecord>> DkimKeys(const std::string& domain) = 0;
-  // kNotFound when the domain has no such key.
-  virtual Status DeleteDkimKey(const std::string& domain, const std::string& algorithm) = 0;
+  // kNotFound when the domain has no key of that selector.
+  virtual Status DeleteDkimKey(const std::string& domain, const std::string& selector) = 0;
+  // In one transaction: the domain's pending key `selector` becomes active and its
+  // active keys of the same algorithm retire at `retire_at`. kNotFound when it has no
+  // such pending key.
+  virtual Status ActivateDkimKey(const std::string& domain, const std::string& selector,
+                                 std::int64_t retire_at) = 0;
   virtual Status PutIdentity(const OrgIdentityRecord& identity) = 0;
   virtual Result<std::optional<OrgIdentityRecord>> FindIdentity(const std::string& scope,
                                                                 const std::string& kind) = 0;
@@ -308,6 +313,31 @@ class TlsReportStore {
   virtual Result<std::vector<std::string>> DaysBefore(const std::string& before_day) = 0;
   // A day's tallies, removed in the same transaction: each is reported once.
   virtual Result<std::vector<TlsSessionCount>> TakeDay(const std::string& day) = 0;
+};
+
+// Keys kept sealed in the database, and what a master-key rotation needs: every sealed
+// column read and rewritten by row (app/key_rotation.h names the columns), and the
+// processes that seal, with the master key each seals with.
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+  virtual Result<std::optional<std::string>> FindSealedKey(const std::string& name) = 0;
+  // Keeps `sealed` under `name` unless a key is kept there already (a racing first
+  // use): either way, returns the one kept.
+  virtual Result<std::string> KeepSealedKey(const std::string& name, const std::string& sealed) = 0;
+
+  // Rows of `column` holding a value, after `after_row`, in row order, at most `limit`.
+  virtual Result<std::vector<SealedCell>> SealedCells(const SealedColumn& column,
+                                                      std::int64_t after_row, int limit) = 0;
+  virtual Result<std::int64_t> CountSealed(const SealedColumn& column) = 0;
+  // Writes each new value where the old one is still in place, in one transaction;
+  // returns how many were written (a row changed or gone meanwhile is left).
+  virtual Result<std::int64_t> ReplaceSealed(const SealedColumn& column,
+                                             const std::vector<SealedReplacement>& changes) = 0;
+
+  virtual Status PutHolder(const KeyHolderRecord& holder) = 0;  // replaces the holder's
+  virtual Status RemoveHolder(const std::string& holder) = 0;
+  virtual Result<std::vector<KeyHolderRecord>> Holders() = 0;
 };
 
 }  // namespace sealpost

@@ -54,7 +54,7 @@ struct SpooledBlobs {
 
 Dispatcher::Dispatcher(DispatchSettings settings, EscrowService& escrow,
                        policy::SigningIdentities& identities, BlobStore& blobs,
-                       const SecretBytes& queue_key, const Clock& clock,
+                       const PurposeKey& queue_key, const Clock& clock,
                        const AnswerKeys* answer_keys)
     : settings_(std::move(settings)), escrow_(escrow), identities_(identities), blobs_(blobs),
       queue_key_(queue_key), clock_(clock), answer_keys_(answer_keys),

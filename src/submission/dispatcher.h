@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "escrow/escrow_service.h"
 #include "policy/recipient_planner.h"
 #include "queue/queue_entry.h"
@@ -87,7 +88,7 @@ class Dispatcher {
   // `blobs`: where content kept once for many queue entries is written.
   Dispatcher(DispatchSettings settings, EscrowService& escrow,
              policy::SigningIdentities& identities, BlobStore& blobs,
-             const SecretBytes& queue_key, const Clock& clock, const AnswerKeys* answer_keys);
+             const PurposeKey& queue_key, const Clock& clock, const AnswerKeys* answer_keys);
   ~Dispatcher();
 
   // Carries out `d.plan`. The plan must be complete: no recipient left needing a
@@ -99,7 +100,7 @@ class Dispatcher {
   EscrowService& escrow_;
   policy::SigningIdentities& identities_;
   BlobStore& blobs_;
-  const SecretBytes& queue_key_;
+  const PurposeKey& queue_key_;
   const Clock& clock_;
   const AnswerKeys* answer_keys_;
   // OpenPGP contexts with recipients' keys already read, kept between messages.

@@ -27,7 +27,8 @@ class DispatcherTest : public ::testing::Test {
   void SetUp() override {
     answer_store_ = sqlite::NewAnswerKeyStore(*world_.db);
     identities_.emplace(*world_.org, world_.keys->metadata(), clock_);
-    answer_keys_.emplace(*answer_store_, world_.keys->metadata(), clock_, Argon2Params{1, 8 * 1024});
+    answer_keys_.emplace(*answer_store_, world_.keys->metadata(), world_.keys->lookup(), clock_,
+                         Argon2Params{1, 8 * 1024});
     DispatchSettings ds;
     ds.organisation = "Clinic";
     ds.notice_from = "notices@clinic.test";
@@ -137,7 +138,7 @@ TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
     if (q.rcpt_to == "dr@clinic.test") {
       ++notices_to_sender;
       EXPECT_EQ(q.mail_from, "");  // the null sender: a notice about a failure cannot loop
-      auto text = *BoxOpen(world_.keys->queue(), (*world_.queue->Find(q.id))->sealed_content,
+      auto text = *world_.keys->queue().Open((*world_.queue->Find(q.id))->sealed_content,
                            QueueContentAad(q.id));
       EXPECT_NE(text.find("dan@x.test"), std::string::npos);
       EXPECT_NE(text.find("eve@x.test"), std::string::npos);

@@ -29,10 +29,10 @@ bool Listed(const std::vector<std::string>& list, const std::string& address) {
 }
 
 // A spooled submission's content: boxed in its row, or in the blob the spool wrote.
-Result<std::string> OpenInbound(BlobStore& blobs, const SecretBytes& queue_key,
+Result<std::string> OpenInbound(BlobStore& blobs, const PurposeKey& queue_key,
                                 const InboundRecord& record) {
   if (record.content_blob.empty()) {
-    return BoxOpen(queue_key, record.sealed_content, InboundContentAad(record.id));
+    return queue_key.Open(record.sealed_content, InboundContentAad(record.id));
   }
   auto content = OpenSpooledContent(blobs, queue_key, {record.content_blob, record.content_key});
   if (!content.ok()) return std::move(content).error();
@@ -46,7 +46,7 @@ SubmissionProcessor::SubmissionProcessor(ProcessorSettings settings, InboundStor
                                          const policy::RecipientPlanner& planner,
                                          const Dispatcher& dispatcher,
                                          policy::OrgDirectory& directory,
-                                         const SecretBytes& queue_key, const Clock& clock,
+                                         const PurposeKey& queue_key, const Clock& clock,
                                          std::function<void()> notify_queue)
     : settings_(std::move(settings)), inbound_(inbound), blobs_(blobs), escrow_(escrow),
       planner_(planner), dispatcher_(dispatcher), directory_(directory), queue_key_(queue_key), clock_(clock),

@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/worker.h"
+#include "crypto/key_ring.h"
 #include "escrow/escrow_service.h"
 #include "policy/org_directory.h"
 #include "policy/recipient_planner.h"
@@ -39,7 +40,7 @@ class SubmissionProcessor {
   SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound, BlobStore& blobs,
                       EscrowService& escrow,
                       const policy::RecipientPlanner& planner, const Dispatcher& dispatcher,
-                      policy::OrgDirectory& directory, const SecretBytes& queue_key,
+                      policy::OrgDirectory& directory, const PurposeKey& queue_key,
                       const Clock& clock, std::function<void()> notify_queue);
   ~SubmissionProcessor();
 
@@ -62,7 +63,7 @@ class SubmissionProcessor {
   const policy::RecipientPlanner& planner_;
   const Dispatcher& dispatcher_;
   policy::OrgDirectory& directory_;
-  const SecretBytes& queue_key_;
+  const PurposeKey& queue_key_;
   const Clock& clock_;
   std::function<void()> notify_queue_;
   PollingWorker worker_;  // last: its thread uses everything above

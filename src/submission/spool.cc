@@ -23,7 +23,7 @@ constexpr std::size_t kBlobWriters = 4;
 
 }  // namespace
 
-Spool::Spool(InboundStore& store, BlobStore& blobs, const SecretBytes& queue_key,
+Spool::Spool(InboundStore& store, BlobStore& blobs, const PurposeKey& queue_key,
              const Clock& clock, std::function<void()> on_committed, const Backlog* backlog)
     : store_(store), blobs_(blobs), queue_key_(queue_key), clock_(clock),
       on_committed_(std::move(on_committed)), backlog_(backlog) {}
@@ -161,7 +161,7 @@ void Spool::CommitBatch(std::deque<Pending>& batch) {
         failed[i] = std::move(spooled).error();
       }
     } else {
-      auto boxed = BoxSeal(queue_key_, content, InboundContentAad(r.id));
+      auto boxed = queue_key_.Seal(content, InboundContentAad(r.id));
       if (boxed.ok()) {
         r.sealed_content = std::move(*boxed);
       } else {

@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 #include "queue/backlog.h"
 #include "smtp/server.h"
 #include "store/stores.h"
@@ -35,7 +36,7 @@ class Spool final : public smtp::MessageSink {
   // `on_committed` runs on the committer thread after each batch (wakes the processor).
   // `backlog` (optional): past its first limit each batch waits its in-flow delay before
   // it commits; past the second, submissions are refused (kResourceExhausted).
-  Spool(InboundStore& store, BlobStore& blobs, const SecretBytes& queue_key, const Clock& clock,
+  Spool(InboundStore& store, BlobStore& blobs, const PurposeKey& queue_key, const Clock& clock,
         std::function<void()> on_committed, const Backlog* backlog = nullptr);
   ~Spool() override;  // stops; submissions still waiting are refused (4xx), never lost
 
@@ -62,7 +63,7 @@ class Spool final : public smtp::MessageSink {
 
   InboundStore& store_;
   BlobStore& blobs_;
-  const SecretBytes& queue_key_;
+  const PurposeKey& queue_key_;
   const Clock& clock_;
   std::function<void()> on_committed_;
   const Backlog* backlog_;

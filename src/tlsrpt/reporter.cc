@@ -34,7 +34,7 @@ asio::awaitable<void> Exchange(asio::ssl::context* https, const delivery::HttpsR
 }  // namespace
 
 TlsReporter::TlsReporter(TlsReporterSettings settings, TlsReportStore& store, QueueStore& queue,
-                         const SecretBytes& queue_key, dns::Resolver& resolver, const Clock& clock)
+                         const PurposeKey& queue_key, dns::Resolver& resolver, const Clock& clock)
     : settings_(std::move(settings)), store_(store), queue_(queue), queue_key_(queue_key),
       resolver_(resolver), clock_(clock),
       https_(std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client)) {

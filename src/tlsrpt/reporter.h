@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "crypto/key_ring.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -42,7 +43,7 @@ struct TlsReporterSettings {
 class TlsReporter {
  public:
   TlsReporter(TlsReporterSettings settings, TlsReportStore& store, QueueStore& queue,
-              const SecretBytes& queue_key, dns::Resolver& resolver, const Clock& clock);
+              const PurposeKey& queue_key, dns::Resolver& resolver, const Clock& clock);
   ~TlsReporter();
 
   // Moves the log's tallies into the store.
@@ -62,7 +63,7 @@ class TlsReporter {
   TlsReporterSettings settings_;
   TlsReportStore& store_;
   QueueStore& queue_;
-  const SecretBytes& queue_key_;
+  const PurposeKey& queue_key_;
   dns::Resolver& resolver_;
   const Clock& clock_;
   std::unique_ptr<boost::asio::ssl::context> https_;

@@ -250,10 +250,15 @@ Status Database::Read(const std::function<Status(Connection&)>& body) {
 
 Status Database::Migrate() {
   return Transaction([&](Connection& db) -> Status {
-    Statement version(db, "PRAGMA user_version");
-    auto row = version.Step();
-    if (!row.ok()) return std::move(row).error();
-    int current = static_cast<int>(version.Int(0));
+    int current = 0;
+    {
+      // Done with before any step runs: a statement still open would lock the tables a
+      // step drops (SQLITE_LOCKED).
+      Statement version(db, "PRAGMA user_version");
+      auto row = version.Step();
+      if (!row.ok()) return std::move(row).error();
+      current = static_cast<int>(version.Int(0));
+    }
     int index = 0;
     for (const char* step : kMigrations) {
       ++index;

@@ -269,10 +269,27 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status PutDkimKey(const DkimKeyRecord& k) override {
-    return db_.Transaction([&](Connection& db) {
-      return Statement(db, "INSERT OR REPLACE INTO dkim_keys VALUES (?,?,?,?,?,?)")
-          .Bind(1, k.domain).Bind(2, k.algorithm).Bind(3, k.selector).Bind(4, k.public_value)
-          .BindBlob(5, k.sealed_private).Bind(6, k.created_at).Run();
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto status =
+          Statement(db,
+                    "INSERT INTO dkim_keys (domain, algorithm, selector, public_value, "
+                    "sealed_private, created_at, state, retire_at) VALUES (?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT(domain, selector) DO NOTHING")
+              .Bind(1, k.domain)
+              .Bind(2, k.algorithm)
+              .Bind(3, k.selector)
+              .Bind(4, k.public_value)
+              .BindBlob(5, k.sealed_private)
+              .Bind(6, k.created_at)
+              .Bind(7, k.state)
+              .Bind(8, k.retire_at)
+              .Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         k.domain + " has a DKIM key with selector " + k.selector, "selector");
+      }
+      return OkStatus();
     });
   }
 
@@ -281,30 +298,67 @@ class SqliteOrgStore final : public OrgStore {
     auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, domain.empty()
                           ? "SELECT domain, algorithm, selector, public_value, sealed_private, "
-                            "created_at FROM dkim_keys ORDER BY domain, algorithm"
+                            "created_at, state, retire_at FROM dkim_keys "
+                            "ORDER BY domain, algorithm, created_at, rowid"
                           : "SELECT domain, algorithm, selector, public_value, sealed_private, "
-                            "created_at FROM dkim_keys WHERE domain = ? ORDER BY algorithm");
+                            "created_at, state, retire_at FROM dkim_keys WHERE domain = ? "
+                            "ORDER BY algorithm, created_at, rowid");
       if (!domain.empty()) s.Bind(1, domain);
       for (;;) {
         auto row = s.Step();
         if (!row.ok()) return std::move(row).error();
         if (!*row) return OkStatus();
-        out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5)});
+        out.push_back(
+            {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5), s.Text(6), s.Int(7)});
       }
     });
     if (!status.ok()) return std::move(status).error();
     return out;
   }
 
-  Status DeleteDkimKey(const std::string& domain, const std::string& algorithm) override {
+  Status DeleteDkimKey(const std::string& domain, const std::string& selector) override {
     return db_.Transaction([&](Connection& db) -> Status {
-      auto status = Statement(db, "DELETE FROM dkim_keys WHERE domain = ? AND algorithm = ?")
-                        .Bind(1, domain).Bind(2, algorithm).Run();
+      auto status = Statement(db, "DELETE FROM dkim_keys WHERE domain = ? AND selector = ?")
+                        .Bind(1, domain)
+                        .Bind(2, selector)
+                        .Run();
       if (!status.ok()) return status;
       if (sqlite3_changes(db) == 0) {
-        return MakeError(ErrorCode::kNotFound, domain + " has no " + algorithm + " DKIM key");
+        return MakeError(ErrorCode::kNotFound,
+                         domain + " has no DKIM key with selector " + selector);
       }
       return OkStatus();
+    });
+  }
+
+  Status ActivateDkimKey(const std::string& domain, const std::string& selector,
+                         std::int64_t retire_at) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement pending(db,
+                        "SELECT algorithm FROM dkim_keys WHERE domain = ? AND selector = ? "
+                        "AND state = 'pending'");
+      pending.Bind(1, domain).Bind(2, selector);
+      auto row = pending.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) {
+        return MakeError(ErrorCode::kNotFound,
+                         domain + " has no pending DKIM key with selector " + selector);
+      }
+      const std::string algorithm = pending.Text(0);
+      auto retired = Statement(db,
+                               "UPDATE dkim_keys SET state = 'retiring', retire_at = ? "
+                               "WHERE domain = ? AND algorithm = ? AND state = 'active'")
+                         .Bind(1, retire_at)
+                         .Bind(2, domain)
+                         .Bind(3, algorithm)
+                         .Run();
+      if (!retired.ok()) return retired;
+      return Statement(db,
+                       "UPDATE dkim_keys SET state = 'active', retire_at = 0 "
+                       "WHERE domain = ? AND selector = ?")
+          .Bind(1, domain)
+          .Bind(2, selector)
+          .Run();
     });
   }
 

@@ -356,6 +356,39 @@ ALTER TABLE inbound ADD COLUMN content_key BLOB;
     R"sql(
 CREATE TABLE backup_holds (id INTEGER PRIMARY KEY, until INTEGER NOT NULL);
 )sql",
+    // 27: master-key rotation (issue 27, app/key_rotation.h): keys kept sealed in the
+    // database (the lookup key of keyed lookups), and the processes that seal, each
+    // with the id of the master key it seals with.
+    R"sql(
+CREATE TABLE sealed_keys (name TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+CREATE TABLE key_holders (
+  holder TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  since INTEGER NOT NULL
+);
+)sql",
+    // 28: DKIM rollover (issue 27): several keys per domain and algorithm, one per
+    // selector, each pending, active or retiring. Existing keys are active.
+    R"sql(
+CREATE TABLE dkim_keys_by_selector (
+  domain TEXT NOT NULL COLLATE NOCASE,
+  algorithm TEXT NOT NULL,
+  selector TEXT NOT NULL COLLATE NOCASE,
+  public_value TEXT NOT NULL,
+  sealed_private BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'active',
+  retire_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (domain, selector)
+);
+INSERT INTO dkim_keys_by_selector (domain, algorithm, selector, public_value, sealed_private,
+                                   created_at)
+  SELECT domain, algorithm, selector, public_value, sealed_private, created_at FROM dkim_keys;
+DROP TABLE dkim_keys;
+ALTER TABLE dkim_keys_by_selector RENAME TO dkim_keys;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -20,5 +20,6 @@ std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
 std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
+std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 
 }  // namespace sealpost::sqlite
