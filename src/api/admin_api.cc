@@ -1,7 +1,5 @@
 #include "api/admin_api.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 
@@ -25,10 +23,7 @@ Response Problem(const Error& e) {
     return http::ProblemResponse(400, "Invalid request", e.message,
                                  {{e.field.empty() ? "body" : e.field, e.message}});
   }
-  if (e.code == ErrorCode::kInternal || e.code == ErrorCode::kIo || e.code == ErrorCode::kIntegrity) {
-    spdlog::error("admin api: {}", e.ToString());
-  }
-  return http::ProblemFromError(e);
+  return http::ProblemFromError(e);  // an internal error is logged with the request's id
 }
 
 Result<policy::BookRef> BookParam(const std::string& raw) {

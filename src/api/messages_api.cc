@@ -141,10 +141,7 @@ Response ErrorResponse(const Error& e) {
   if (e.code == ErrorCode::kInvalidArgument && !e.field.empty()) {
     return Problems({{e.field, e.message}});
   }
-  if (e.code == ErrorCode::kInternal || e.code == ErrorCode::kIo || e.code == ErrorCode::kIntegrity) {
-    spdlog::error("api: {}", e.ToString());
-  }
-  return http::ProblemFromError(e);
+  return http::ProblemFromError(e);  // an internal error is logged with the request's id
 }
 
 // The message itself, as the API's recipients who get it receive it: laid out on the
@@ -224,7 +221,7 @@ awaitable<Result<Principal>> MessagesApi::Authenticate(const http::Request& req)
   auto principal =
       co_await http::Offload<Principal>(offloader_, [&] { return auth_.Authenticate(header); });
   if (!principal.ok() && principal.error().code != ErrorCode::kUnavailable) {
-    spdlog::warn("api: authentication failed from {}", req.client_address);
+    spdlog::warn("api[{}]: authentication failed from {}", req.id, req.client_address);
   }
   co_return principal;
 }
@@ -310,7 +307,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   const submission::Submission& m = parsed->request;
   if (!principal->user.empty() && CanonicalAddress(m.from) != CanonicalAddress(principal->user) &&
       AsciiLower(m.from) != AsciiLower(principal->user)) {
-    spdlog::warn("api: key {} of {} refused as sender {}", principal->api_key_id,
+    spdlog::warn("api[{}]: key {} of {} refused as sender {}", req.id, principal->api_key_id,
                  principal->user, SanitizeForLog(m.from));
     co_return http::ProblemResponse(403, "Forbidden",
                                     "This API key sends only as " + principal->user + ".",
@@ -369,7 +366,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     if (saved.ok()) {
       saved_to = *saved;
     } else {
-      spdlog::warn("api: message {} sent, but its answers were not saved: {}",
+      spdlog::warn("api[{}]: message {} sent, but its answers were not saved: {}", req.id,
                    submitted->message_id, saved.error().ToString());
     }
   }

@@ -24,10 +24,7 @@ Response Problem(const Error& e) {
     return http::ProblemResponse(400, "Invalid request", e.message,
                                  {{e.field.empty() ? "body" : e.field, e.message}});
   }
-  if (e.code == ErrorCode::kInternal || e.code == ErrorCode::kIo) {
-    spdlog::error("namespaces api: {}", e.ToString());
-  }
-  return http::ProblemFromError(e);
+  return http::ProblemFromError(e);  // an internal error is logged with the request's id
 }
 
 json::object ToJson(const NamespaceRecord& n) {
@@ -147,7 +144,7 @@ void AdminApi::RegisterNamespaces(http::Router& router) {
           if (!applied.ok()) return Problem(applied.error());
           auto created = org_.CreateNamespace(n);
           if (!created.ok()) return Problem(created.error());
-          spdlog::info("namespace {} created through the API", n.name);
+          spdlog::info("api[{}]: namespace {} created through the API", req.id, n.name);
           Response r = http::JsonResponse(201, json::serialize(ToJson(n)));
           r.Set("Location", "/api/v1/namespaces/" + n.name);
           return r;
@@ -224,8 +221,8 @@ void AdminApi::RegisterNamespaces(http::Router& router) {
           for (const auto& [a, why] : done->skipped) {
             skipped.push_back(json::object{{"address", a}, {"reason", why}});
           }
-          spdlog::info("namespace {}: {} accounts imported from the shared pool", req.params[0],
-                       done->imported.size());
+          spdlog::info("api[{}]: namespace {}: {} accounts imported from the shared pool", req.id,
+                       req.params[0], done->imported.size());
           return http::JsonResponse(200,
                                     json::serialize(json::object{{"imported", std::move(imported)},
                                                                  {"skipped", std::move(skipped)}}));

@@ -20,7 +20,7 @@ boost::asio::awaitable<http::Response> PublicKeys::Serve(http::Request& req, con
   if (!found.ok()) {
     const ErrorCode code = found.error().code;
     if (code != ErrorCode::kNotFound && code != ErrorCode::kUnavailable) {
-      spdlog::error("keys: {}", found.error().ToString());
+      spdlog::error("keys[{}]: {}", req.id, found.error().ToString());
     }
     co_return http::ProblemFromError(code == ErrorCode::kNotFound
                                          ? MakeError(ErrorCode::kNotFound, "No such key.")

@@ -67,7 +67,10 @@ void AppendJsonString(std::string& out, std::string_view text) {
 }
 
 const char* IdName(std::string_view component) {
-  if (component == "http") return "request_id";
+  // The HTTP server's and its handlers' lines carry the request's id (X-Request-Id).
+  if (component == "http" || component == "api" || component == "portal" || component == "keys") {
+    return "request_id";
+  }
   if (component == "smtp") return "session_id";
   if (component == "queue") return "queue_id";
   return "id";

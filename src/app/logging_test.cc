@@ -14,6 +14,9 @@ TEST(JsonLogLine, TakesTheComponentAndIdApart) {
   EXPECT_EQ(JsonLogLine("t", "warning", "smtp[0b1c]: failed login"),
             "{\"time\":\"t\",\"level\":\"warning\",\"component\":\"smtp\",\"session_id\":\"0b1c\","
             "\"message\":\"failed login\"}");
+  EXPECT_EQ(JsonLogLine("t", "warning", "portal[5f0c]: form refused"),
+            "{\"time\":\"t\",\"level\":\"warning\",\"component\":\"portal\",\"request_id\":"
+            "\"5f0c\",\"message\":\"form refused\"}");
   EXPECT_EQ(JsonLogLine("t", "info", "reload: done"),
             "{\"time\":\"t\",\"level\":\"info\",\"component\":\"reload\",\"message\":\"done\"}");
   // Not the convention: all of it is the message.

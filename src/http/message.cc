@@ -105,9 +105,13 @@ Response ProblemFromError(const Error& e) {
     }
     case ErrorCode::kFailedPrecondition: return ProblemResponse(409, "Conflict", e.message);
     case ErrorCode::kAlreadyExists: return ProblemResponse(409, "Conflict", e.message);
-    default:
+    default: {
       // Internal details stay in the server's log.
-      return ProblemResponse(500, "Internal error", "The server could not complete the request.");
+      Response r =
+          ProblemResponse(500, "Internal error", "The server could not complete the request.");
+      r.log_note = e.ToString();
+      return r;
+    }
   }
 }
 

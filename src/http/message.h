@@ -40,6 +40,7 @@ struct Request {
   std::vector<Header> headers;
   std::vector<std::string> params;  // values of the route's {placeholders}, in order
   std::string client_address;
+  std::string id;                   // X-Request-Id: handlers put it in their log lines
   std::string body;                 // buffered routes
   BodyStream* stream = nullptr;     // streaming routes
   // What the route's gate learnt of the caller (the API's: its Principal), for the
@@ -56,6 +57,9 @@ struct Response {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // What went wrong inside, for the log line the server writes with the request's id;
+  // never sent (an internal error's details stay on the server).
+  std::string log_note;
   // A body produced in pieces (off the event loop) instead of `body`: each call fills
   // `chunk` and returns true, or returns false at the end. An error after the headers
   // were sent aborts the connection, so the client never mistakes a cut body for a

@@ -353,6 +353,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
       req.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     }
     req.client_address = client;
+    req.id = request_id;
     const unsigned version = head.version();
     bool keep_alive = head.keep_alive();
     bool body_left = false;  // refused or cut short: the client may still be sending it
@@ -450,6 +451,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
                         std::chrono::steady_clock::now() - start).count();
     spdlog::info("http[{}]: {} {} {} {} {}ms", request_id, client, req.method, pattern, status,
                  ms);
+    if (!res.log_note.empty()) spdlog::error("http[{}]: {}", request_id, res.log_note);
     if (options.metrics) {
       // Labels the server chose: the route's pattern and method, never the path (it may
       // carry a link secret) nor a method a client made up.

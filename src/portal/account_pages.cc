@@ -236,7 +236,8 @@ awaitable<Response> AccountPages::SubmitLogin(http::Request& req) {
   std::int64_t wait = 0;
   auto tries = co_await ctx_.PassGuards(req.client_address, account_key, &wait);
   if (!tries) {
-    spdlog::warn("portal: login for recipient {} refused: too many failures", link.recipient.id);
+    spdlog::warn("portal[{}]: login for recipient {} refused: too many failures", req.id,
+                 link.recipient.id);
     co_return ctx_.TooManyTries(brand, wait);
   }
   std::optional<Result<LoginAttempt>> attempt;
@@ -255,7 +256,7 @@ awaitable<Response> AccountPages::SubmitLogin(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!attempt->ok()) {
-    spdlog::error("portal: login failed: {}", attempt->error().ToString());
+    spdlog::error("portal[{}]: login failed: {}", req.id, attempt->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   switch ((*attempt)->outcome) {
@@ -263,7 +264,8 @@ awaitable<Response> AccountPages::SubmitLogin(http::Request& req) {
       AccountSession session{(*attempt)->account->id, (*attempt)->account->namespace_name,
                              (*attempt)->account->address, false, "", {}};
       std::string token = ctx_.account_sessions.Create(session);
-      spdlog::info("portal: account {} signed in from {}", (*attempt)->account->id, req.client_address);
+      spdlog::info("portal[{}]: account {} signed in from {}", req.id, (*attempt)->account->id,
+                   req.client_address);
       std::vector<http::Header> cookies;
       cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, token, ctx_.settings.session_idle_seconds)});
       co_return co_await OpenForAccount(req, link, visit.token.secret, session,
@@ -285,7 +287,8 @@ awaitable<Response> AccountPages::SubmitLogin(http::Request& req) {
   // A wrong password: the address's and the account's guards, and the message's lock
   // (counted above, in the same piece of work as the check).
   tries->Failed();
-  spdlog::warn("portal: wrong password for recipient {} from {}", link.recipient.id, req.client_address);
+  spdlog::warn("portal[{}]: wrong password for recipient {} from {}", req.id, link.recipient.id,
+               req.client_address);
   if (!left->ok()) {
     co_return ctx_.ErrorPage(brand, 403, "This message is locked",
                         "It was locked after too many wrong attempts, to protect it.",
@@ -329,7 +332,7 @@ awaitable<Response> AccountPages::SubmitCode(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!attempt->ok()) {
-    spdlog::error("portal: second step failed: {}", attempt->error().ToString());
+    spdlog::error("portal[{}]: second step failed: {}", req.id, attempt->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
@@ -339,8 +342,8 @@ awaitable<Response> AccountPages::SubmitCode(http::Request& req) {
                                    pending->address,    false,
                                    "",                  {}};
     std::string fresh = ctx_.account_sessions.Create(signed_in);
-    spdlog::info("portal: account {} signed in (two steps) from {}", pending->account_id,
-                 req.client_address);
+    spdlog::info("portal[{}]: account {} signed in (two steps) from {}", req.id,
+                 pending->account_id, req.client_address);
     std::vector<http::Header> cookies;
     cookies.push_back({"Set-Cookie", CookieHeader(kAccountCookie, fresh, ctx_.settings.session_idle_seconds)});
     co_return co_await OpenForAccount(req, link, visit.token.secret, signed_in,
@@ -397,7 +400,7 @@ awaitable<Response> AccountPages::SubmitRegistration(http::Request& req) {
                           "Several registrations for this address are waiting to be confirmed.",
                           "Open the newest confirmation email, or try again tomorrow.");
     }
-    spdlog::error("portal: registration failed: {}", e.ToString());
+    spdlog::error("portal[{}]: registration failed: {}", req.id, e.ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   tries->Failed();  // a mail was sent: it counts
@@ -504,7 +507,7 @@ awaitable<Response> AccountPages::SubmitConfirm(http::Request& req) {
                          {"Open the link in the email about your message and sign in."});
     }
     if (e.code != ErrorCode::kNotFound) {
-      spdlog::error("portal: confirmation failed: {}", e.ToString());
+      spdlog::error("portal[{}]: confirmation failed: {}", req.id, e.ToString());
       co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
     }
     co_return ConfirmLinkDead(brand);
@@ -565,7 +568,7 @@ awaitable<Response> AccountPages::Logout(http::Request& req, bool everywhere) {
   }
   // Ended on the server, not just forgotten by the browser: a copied cookie is dead too.
   if (auto session = ctx_.account_sessions.Find(token)) {
-    spdlog::info("portal: account {} signed out{}", session->account_id,
+    spdlog::info("portal[{}]: account {} signed out{}", req.id, session->account_id,
                  everywhere ? " everywhere" : "");
     if (everywhere && !session->needs_code) {
       ctx_.account_sessions.RemoveAccount(session->account_id);
@@ -751,7 +754,7 @@ awaitable<Response> AccountPages::SubmitResetRequest(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!requested->ok()) {
-    spdlog::error("portal: reset request failed: {}", requested->error().ToString());
+    spdlog::error("portal[{}]: reset request failed: {}", req.id, requested->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   // The same answer whether or not the address has an account.

@@ -146,7 +146,7 @@ awaitable<Response> CenterPages::SubmitSignIn(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!attempt->ok()) {
-    spdlog::error("portal: sign-in failed: {}", attempt->error().ToString());
+    spdlog::error("portal[{}]: sign-in failed: {}", req.id, attempt->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   const auto& account = (*attempt)->account;
@@ -154,7 +154,8 @@ awaitable<Response> CenterPages::SubmitSignIn(http::Request& req) {
     case LoginAttempt::Outcome::kSignedIn: {
       std::string token = ctx_.account_sessions.Create(
           {account->id, account->namespace_name, account->address, false, "", {}});
-      spdlog::info("portal: account {} signed in from {}", account->id, req.client_address);
+      spdlog::info("portal[{}]: account {} signed in from {}", req.id, account->id,
+                   req.client_address);
       Response r = http::RedirectResponse("/inbox");
       r.headers.push_back(
           {"Set-Cookie", CookieHeader(kAccountCookie, token, ctx_.settings.session_idle_seconds)});
@@ -173,7 +174,7 @@ awaitable<Response> CenterPages::SubmitSignIn(http::Request& req) {
   }
   // Unknown addresses and wrong passwords look alike, and take as long (a decoy hash).
   tries->Failed();
-  spdlog::warn("portal: wrong sign-in from {}", req.client_address);
+  spdlog::warn("portal[{}]: wrong sign-in from {}", req.id, req.client_address);
   co_return SignInPage(brand, req, address,
                        "That email address and password do not match an account here.");
 }
@@ -203,7 +204,7 @@ awaitable<Response> CenterPages::SubmitSignInCode(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!attempt->ok()) {
-    spdlog::error("portal: second step failed: {}", attempt->error().ToString());
+    spdlog::error("portal[{}]: second step failed: {}", req.id, attempt->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
@@ -218,8 +219,8 @@ awaitable<Response> CenterPages::SubmitSignInCode(http::Request& req) {
   tries->Failed();
   const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
   if (replay) {
-    spdlog::warn("portal: account {}: a used sign-in code was given again (replay refused)",
-                 pending->account_id);
+    spdlog::warn("portal[{}]: account {}: a used sign-in code was given again (replay refused)",
+                 req.id, pending->account_id);
   }
   co_return account_pages_.CodePage(brand, "/account/login/code", ctx_.FormToken("code", token),
                      replay ? "That code was already used. Wait for the next one."
@@ -324,7 +325,7 @@ awaitable<Response> CenterPages::Inbox(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!entries->ok()) {
-    spdlog::error("portal: inbox of account {} not read: {}", account.account_id,
+    spdlog::error("portal[{}]: inbox of account {} not read: {}", req.id, account.account_id,
                   entries->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
@@ -424,7 +425,8 @@ awaitable<Response> CenterPages::SentMessage(http::Request& req) {
   }
   if (!opened->ok()) {
     if (opened->error().code != ErrorCode::kNotFound) {
-      spdlog::error("portal: sent message {} not read: {}", message_id, opened->error().ToString());
+      spdlog::error("portal[{}]: sent message {} not read: {}", req.id, message_id,
+                    opened->error().ToString());
     }
     co_return ctx_.ErrorPage(brand, 404, "Not found", "There is no such message.");
   }
@@ -469,7 +471,7 @@ awaitable<Response> CenterPages::SentAttachment(http::Request& req) {
   }
   if (!opened->ok()) {
     if (opened->error().code != ErrorCode::kNotFound) {
-      spdlog::error("portal: attachment of sent message {} not read: {}", message_id,
+      spdlog::error("portal[{}]: attachment of sent message {} not read: {}", req.id, message_id,
                     opened->error().ToString());
     }
     co_return ctx_.ErrorPage(brand, 404, "Not found", "There is no such attachment.");
@@ -571,17 +573,17 @@ awaitable<Response> CenterPages::SubmitCompose(http::Request& req) {
   }
   if (!sent->ok()) {
     if (sent->error().code == ErrorCode::kPermissionDenied) {
-      spdlog::warn("portal: account {} tried to write to someone who has not written to it",
-                   c.account.account_id);
+      spdlog::warn("portal[{}]: account {} tried to write to someone who has not written to it",
+                   req.id, c.account.account_id);
       co_return again("You can write only to people who have sent you a secure message here.");
     }
-    spdlog::error("portal: message from account {} not sent: {}", c.account.account_id,
+    spdlog::error("portal[{}]: message from account {} not sent: {}", req.id, c.account.account_id,
                   sent->error().ToString());
     co_return ctx_.ErrorPage(c.brand, 500, "Your message was not sent",
                         "Something went wrong on our side.", "Please try again in a moment.");
   }
-  spdlog::info("portal: account {} sent message {} from the Message Center", c.account.account_id,
-               **sent);
+  spdlog::info("portal[{}]: account {} sent message {} from the Message Center", req.id,
+               c.account.account_id, **sent);
   co_return ctx_.InfoPage(c.brand, "Your message was sent",
                      {"It is on its way to " + up.form.to + " as a secure message."}, "/inbox",
                      "Back to your messages");

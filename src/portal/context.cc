@@ -138,7 +138,7 @@ awaitable<std::optional<PortalContext::GuardTries>> PortalContext::PassAnswerGua
   std::int64_t wait = 0;
   auto tries = co_await PassGuards(req.client_address, "", &wait);
   if (!tries) {
-    spdlog::warn("portal: answer for {} refused: too many wrong answers from {}", rid,
+    spdlog::warn("portal[{}]: answer for {} refused: too many wrong answers from {}", req.id, rid,
                  req.client_address);
     *refused = TooManyTries(brand, wait);
   }
@@ -241,7 +241,8 @@ bool PortalContext::FormTokenValid(const http::Request& req, std::string_view pu
   auto mac = Base64UrlDecodeSecret(given);
   if (binding.empty() || !mac ||
       !keys.csrf().MacMatches(std::string(purpose) + "|" + std::string(binding), mac->view())) {
-    spdlog::warn("portal: {} form refused: bad CSRF token from {}", purpose, req.client_address);
+    spdlog::warn("portal[{}]: {} form refused: bad CSRF token from {}", req.id, purpose,
+                 req.client_address);
     return false;
   }
   return true;

@@ -120,7 +120,7 @@ awaitable<MessagePages::SessionCopy> MessagePages::OpenSessionCopy(http::Request
   } else if ((*link)->locked) {
     copy.refused = ctx_.ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
   } else if (read_manifest && !opened->ok()) {
-    spdlog::error("portal: message {} could not be opened for a verified recipient: {}",
+    spdlog::error("portal[{}]: message {} could not be opened for a verified recipient: {}", req.id,
                   (*link)->message.id, opened->error().ToString());
     copy.refused = ctx_.ErrorPage(brand, 500, "This message cannot be shown",
                              "Its signature or encryption did not check out, so it is not shown.",
@@ -150,7 +150,7 @@ awaitable<Response> MessagePages::DownloadMessage(http::Request& req) {
   for (const auto& a : m.attachments) composed.attachments.push_back({a.filename, a.content_type, ""});
   auto pieces = LayOutComposedMessage(std::move(composed));
   if (!pieces.ok()) {
-    spdlog::error("portal: .eml of message {} not laid out: {}", copy.link.message.id,
+    spdlog::error("portal[{}]: .eml of message {} not laid out: {}", req.id, copy.link.message.id,
                   pieces.error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
@@ -230,7 +230,8 @@ awaitable<Response> MessagePages::DeleteCopy(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!deleted->ok()) {
-    spdlog::error("portal: copy {} not deleted: {}", copy.link.recipient.id, deleted->error().ToString());
+    spdlog::error("portal[{}]: copy {} not deleted: {}", req.id, copy.link.recipient.id,
+                  deleted->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   // The key in this session goes too.

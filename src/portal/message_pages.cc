@@ -149,7 +149,8 @@ awaitable<Response> MessagePages::History(http::Request& req) {
   if (!link->ok()) co_return ctx_.ErrorPage(brand, 404, "Not found", "There is no such message.");
   if ((*link)->expired) co_return ctx_.GonePage(brand, **link);
   if (!events->ok()) {
-    spdlog::error("portal: history of {} not read: {}", rid, events->error().ToString());
+    spdlog::error("portal[{}]: history of {} not read: {}", req.id, rid,
+                  events->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Something went wrong", "Please try again in a moment.");
   }
   co_return ctx_.Page(brand, 200, "history.tpl", "Access history",
@@ -191,8 +192,8 @@ awaitable<Response> MessagePages::Show(http::Request& req) {
         co_return ctx_.ErrorPage(brand, 403, "This message is locked", "It can no longer be opened.");
       }
       if (!opened->ok()) {
-        spdlog::error("portal: message {} could not be opened for a verified recipient: {}",
-                      (*link)->message.id, opened->error().ToString());
+        spdlog::error("portal[{}]: message {} could not be opened for a verified recipient: {}",
+                      req.id, (*link)->message.id, opened->error().ToString());
         co_return ctx_.ErrorPage(brand, 500, "This message cannot be shown",
                             "Its signature or encryption did not check out, so it is not shown.",
                             "Please tell the sender.");
@@ -267,7 +268,8 @@ awaitable<Response> MessagePages::SubmitAnswer(http::Request& req) {
   auto form = http::ParseForm(req.body);
   std::string csrf = form.ok() ? http::FormValue(*form, "csrf").value_or("") : "";
   if (!CsrfValid(csrf, rid, *cookie)) {
-    spdlog::warn("portal: answer for {} refused: bad CSRF token from {}", rid, req.client_address);
+    spdlog::warn("portal[{}]: answer for {} refused: bad CSRF token from {}", req.id, rid,
+                 req.client_address);
     co_return ctx_.ErrorPage(brand, 403, "Please try again",
                         "This form expired or did not come from this site.",
                         "Open the link in your email again.");

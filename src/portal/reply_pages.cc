@@ -65,11 +65,13 @@ awaitable<Response> ReplyPages::SubmitReply(http::Request& req) {
     co_return std::move(*busy);
   }
   if (!sent->ok()) {
-    spdlog::error("portal: reply for {} not sent: {}", copy.link.recipient.id, sent->error().ToString());
+    spdlog::error("portal[{}]: reply for {} not sent: {}", req.id, copy.link.recipient.id,
+                  sent->error().ToString());
     co_return ctx_.ErrorPage(brand, 500, "Your reply was not sent", "Something went wrong on our side.",
                         "Please try again in a moment.");
   }
-  spdlog::info("portal: recipient {} replied: message {}", copy.link.recipient.id, **sent);
+  spdlog::info("portal[{}]: recipient {} replied: message {}", req.id, copy.link.recipient.id,
+               **sent);
   co_return ctx_.InfoPage(brand, "Your reply was sent",
                      {"It is on its way to " + copy.link.message.sender + " as a secure message."},
                      "/r/" + copy.link.recipient.id, "Back to the message");

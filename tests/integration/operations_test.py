@@ -320,6 +320,17 @@ class LogTest(unittest.TestCase):
         self.assertEqual(line["level"], "info")
         self.assertRegex(line["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
+        # A handler's own line carries the id of its request too.
+        refused = server.api("GET", "/api/v1/messages/0123", content_type=None,
+                             key="0123456789abcdef:not-a-secret")
+        self.assertEqual(refused.status, 401)
+        refused_id = refused.header("x-request-id")
+        lines = wait_for(lambda: [e for e in self.entries() if e.get("request_id") == refused_id
+                                  and e["component"] == "api"],
+                         timeout=10, what="the handler's log line")
+        self.assertIn("authentication failed", lines[0]["message"])
+        self.assertEqual(lines[0]["level"], "warning")
+
         raw = Raw(server.smtps_port, implicit=True)
         raw.send(b"EHLO x\r\nAUTH PLAIN AHNvbWVvbmUAd3JvbmctcGFzc3dvcmQ=\r\n")
         raw.reply()
