@@ -138,6 +138,31 @@ Status Rotate(Context& c, int wait_seconds) {
             PreviousMasterKeyPath(path) +
             ". Restore those rows from a backup, then run `sealpost admin keys rotate` again");
   }
+  // A value sealed with the old key just before its process reloaded may have been
+  // committed after the pass went by its row: pass again until one finds none.
+  for (int pass = 0;; ++pass) {
+    auto again = PassOverSealed(store, ring, /*rewrap=*/true, nullptr);
+    if (!again.ok()) return again.error();
+    std::int64_t late_values = 0, late_unreadable = 0;
+    for (const auto& t : *again) {
+      late_values += t.rewrapped;
+      late_unreadable += t.unreadable;
+    }
+    if (late_unreadable > 0) {
+      return MakeError(ErrorCode::kIntegrity,
+                       std::to_string(late_unreadable) +
+                           " value(s) written meanwhile open with neither key: the previous key is "
+                           "kept; run `sealpost admin keys rotate` again");
+    }
+    if (late_values == 0) break;
+    std::cout << late_values << " value(s) sealed meanwhile under the previous key re-wrapped\n";
+    if (pass == 2) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "values keep being sealed under the previous key: reload every sealpost, "
+                       "then run `sealpost admin keys rotate` again");
+    }
+  }
+  std::cout << "verified: every value opens with the new key\n";
   // A process that started since took the keys from the files: it seals with the newest.
   auto late = OtherHolders(store, key_id);
   if (!late.ok()) return late.error();

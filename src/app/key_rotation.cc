@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #include "app/signing_key.h"
 #include "dkim/domain_signer.h"
@@ -50,10 +51,17 @@ std::string HostName() {
   return host;
 }
 
+// The program a process runs; "" when this process may not see it. A binary replaced
+// since it started (a package upgrade) reads as its path all the same.
 std::string ExecutableOf(const std::string& pid) {
   std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/" + pid + "/exe", ec);
-  return ec ? std::string() : exe.string();
+  std::string exe = std::filesystem::read_symlink("/proc/" + pid + "/exe", ec).string();
+  if (ec) return "";
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (exe.size() > kDeleted.size() && exe.substr(exe.size() - kDeleted.size()) == kDeleted) {
+    exe.resize(exe.size() - kDeleted.size());
+  }
+  return exe;
 }
 
 }  // namespace
@@ -245,8 +253,11 @@ KeyHolderRecord ThisHolder(const KeyRing& ring, const Clock& clock) {
 bool HolderGone(const KeyHolderRecord& holder) {
   if (holder.host != HostName() || holder.pid <= 0) return false;
   if (::kill(static_cast<pid_t>(holder.pid), 0) != 0 && errno == ESRCH) return true;
-  // A live process with that number that is not a sealpost took it over.
-  return ExecutableOf(std::to_string(holder.pid)) != ExecutableOf("self");
+  // A live process with that number that is not a sealpost took it over. When its
+  // program cannot be seen (another user's process), it is taken to be the holder:
+  // forgetting a live holder could end a rotation while it still seals with the old key.
+  const std::string exe = ExecutableOf(std::to_string(holder.pid));
+  return !exe.empty() && exe != ExecutableOf("self");
 }
 
 bool AskHolderToReload(const KeyHolderRecord& holder) {

@@ -100,6 +100,7 @@ class KeyRotationTest(unittest.TestCase):
         self.assertNotEqual(new_id, old_id)
         self.assertIn(f"the previous one ({old_id})", out)
         self.assertRegex(out, r"asked [^ ]+:%d to reload its keys" % s.proc.pid)
+        self.assertIn("verified: every value opens with the new key", out)
         self.assertIn("rotation ended", out)
         self.assertFalse(os.path.exists(self.previous))
         self.assertNotEqual(read(self.key_file), old_key)
