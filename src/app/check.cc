@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "app/key_rotation.h"
 #include "dns/resolver.h"
 #include "store/stores.h"
 
@@ -119,7 +120,15 @@ std::string TagValue(const std::string& record, const std::string& name) {
 std::vector<Finding> CheckFiles(const Config& config, const Clock& clock) {
   std::vector<Finding> found;
   found.push_back(Ok("configuration", config.path + " is valid"));
-  found.push_back(SecretFile("master key", config.Resolve(config.master_key)));
+  const std::string master_key = config.Resolve(config.master_key);
+  found.push_back(SecretFile("master key", master_key));
+  if (RotationUnderWay(master_key)) {
+    found.push_back(SecretFile("previous master key", PreviousMasterKeyPath(master_key)));
+    found.push_back(Warning("master key", "a rotation is under way (" +
+                                              PreviousMasterKeyPath(master_key) +
+                                              " still opens what it sealed). Fix: sealpost admin "
+                                              "keys rotate, which resumes and ends it"));
+  }
   found.push_back(SecretFile("TLS private key", config.Resolve(config.private_key)));
   found.push_back(SecretFile("database", config.Resolve(config.database)));
   for (auto& f : CheckCertificate(config, clock)) found.push_back(std::move(f));

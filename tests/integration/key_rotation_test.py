@@ -154,6 +154,9 @@ class KeyRotationTest(unittest.TestCase):
         self.assertIn("re-wrapped", out)
         self.assertTrue(os.path.exists(self.previous))
         self.assertIn("rotation under way", self.status())
+        code, out, err = s.admin("check", "--no-dns")
+        self.assertIn("warn  master key: a rotation is under way", out)
+        self.assertRegex(out, r"ok  \s*previous master key: .*master\.key\.previous")
         # Meanwhile everything works, with both keys: the old page's answer is taken.
         self.assertEqual(s.answer(rid, page, "blue-heron-7").status, 303)
         self.assertIn("are fine", s.get(f"/r/{rid}", cookies=True).text)
