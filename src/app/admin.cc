@@ -1,6 +1,10 @@
 #include "app/admin.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -42,6 +46,27 @@ int Fail(const Error& e) {
                  e.code == ErrorCode::kAlreadyExists
              ? 2
              : 1;
+}
+
+audit::AuditRecord AdminRecord(const Context& c, const AdminArgs& args) {
+  audit::AuditRecord r;
+  r.at = c.clock.NowUnix();
+  r.actor_kind = "admin_cli";
+  // The account the command ran under: what the system knows of who ran it.
+  const passwd* user = ::getpwuid(::geteuid());
+  r.actor = user != nullptr ? user->pw_name : std::to_string(::geteuid());
+  r.action = "admin." + (args.action.empty() ? std::string("command") : args.action);
+  r.subject = args.name;
+  r.result = "ok";
+  return r;
+}
+
+void RecordFailure(Context& c, audit::AuditRecord record, const Error& e) {
+  record.result = "failed";
+  boost::json::object details{{"error", ErrorCodeName(e.code)}, {"message", e.message}};
+  record.details = boost::json::serialize(details);
+  // Best effort: the failure is reported on standard error whatever happens here.
+  (void)c.stores->audit->Append(std::move(record));
 }
 
 Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
@@ -88,6 +113,17 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   RegisterBackupCommands(admin, args, exit_code);
   RegisterCheckCommands(admin, args, exit_code);
   RegisterKeyCommands(admin, args, exit_code);
+  RegisterAuditCommands(admin, args, exit_code);
+  // Each command names itself for the audit trail as it is parsed ("dkim.rollover").
+  std::function<void(CLI::App*, const std::string&)> name = [&](CLI::App* app,
+                                                                const std::string& path) {
+    for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+      const std::string full = path.empty() ? sub->get_name() : path + "." + sub->get_name();
+      sub->preparse_callback([args, full](std::size_t) { args->action = full; });
+      name(sub, full);
+    }
+  };
+  name(admin, "");
 }
 
 }  // namespace sealpost

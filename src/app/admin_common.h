@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "audit/pending.h"
 #include "app/stores.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -39,6 +40,7 @@ struct AdminArgs {
   std::string display_name, colour, support, logo_file, message_center;
   std::vector<std::string> hosts;
   std::vector<std::string> addresses;
+  std::string action;  // the command, "dkim.rollover": set as it is parsed, for the audit trail
 };
 
 // Everything an admin command needs, opened from the configuration. The store pointers
@@ -65,7 +67,14 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path);
 // correct (bad input, something missing or already there), 1 for the rest.
 int Fail(const Error& e);
 
-// A command's callback: opens the context, runs `fn`, and leaves the exit status.
+// The audit record of an administrator's command: who ran it, what, on what.
+audit::AuditRecord AdminRecord(const Context& c, const AdminArgs& args);
+// After a command: a failure is recorded (what changed before it was, with the change).
+void RecordFailure(Context& c, audit::AuditRecord record, const Error& e);
+
+// A command's callback: opens the context, runs `fn`, and leaves the exit status. What
+// the command changes is recorded in the audit trail with the first change (in the same
+// transaction); a command that changes nothing leaves no record, unless it fails.
 template <typename Fn>
 std::function<void()> Command(const std::shared_ptr<AdminArgs>& args, int& exit_code, Fn fn) {
   return [args, &exit_code, fn] {
@@ -74,7 +83,13 @@ std::function<void()> Command(const std::shared_ptr<AdminArgs>& args, int& exit_
       exit_code = Fail(ctx.error());
       return;
     }
-    Status s = fn(**ctx, *args);
+    audit::AuditRecord record = AdminRecord(**ctx, *args);
+    Status s = OkStatus();
+    {
+      audit::PendingRecord pending(record);
+      s = fn(**ctx, *args);
+    }  // gone before a failure is recorded: it would go in with it
+    if (!s.ok()) RecordFailure(**ctx, std::move(record), s.error());
     exit_code = s.ok() ? 0 : Fail(s.error());
   };
 }
@@ -116,6 +131,8 @@ void RegisterExplainCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& 
 void RegisterBackupCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                             int& exit_code);
 void RegisterCheckCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                           int& exit_code);
+void RegisterAuditCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                            int& exit_code);
 void RegisterKeyCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args, int& exit_code);
 

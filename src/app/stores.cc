@@ -16,6 +16,7 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   if (!db.ok()) return std::move(db).error();
   s->db = std::move(*db);
   sqlite::Database& d = *s->db;
+  s->audit = sqlite::NewAuditStore(d);
   s->org = sqlite::NewOrgStore(d);
   s->api_keys = sqlite::NewApiKeyStore(d);
   s->signing_keys = sqlite::NewSigningKeyStore(d);

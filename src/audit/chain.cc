@@ -51,16 +51,21 @@ Result<Checkpoint> SignCheckpoint(const SecretBytes& secret_key, const std::stri
   return c;
 }
 
-ChainVerifier::ChainVerifier(std::string public_key, std::optional<Checkpoint> start)
-    : public_key_(std::move(public_key)), expected_prev_(GenesisHash()) {
+ChainVerifier::ChainVerifier(PublicKeyOf public_key_of, std::optional<Checkpoint> start)
+    : public_key_of_(std::move(public_key_of)), expected_prev_(GenesisHash()) {
   if (start) {
-    if (!VerifySignature(public_key_, CheckpointMessage(*start), start->signature)) {
+    if (!Signed(*start)) {
       Fail(start->seq, "the checkpoint the chain starts from is not signed by this key");
       return;
     }
     expected_prev_ = start->head_hash;
     next_seq_ = start->seq + 1;
   }
+}
+
+bool ChainVerifier::Signed(const Checkpoint& c) const {
+  const std::string key = public_key_of_(c.signing_key_id);
+  return !key.empty() && VerifySignature(key, CheckpointMessage(c), c.signature);
 }
 
 bool ChainVerifier::Fail(std::int64_t seq, std::string why) {
@@ -73,7 +78,7 @@ bool ChainVerifier::Fail(std::int64_t seq, std::string why) {
 
 bool ChainVerifier::AddCheckpoint(const Checkpoint& c) {
   if (!problem_.empty()) return false;
-  if (!VerifySignature(public_key_, CheckpointMessage(c), c.signature)) {
+  if (!Signed(c)) {
     return Fail(c.seq, "checkpoint at record " + std::to_string(c.seq) +
                            " is not signed by the organisation's key (altered or forged)");
   }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,7 +64,9 @@ class ChainVerifier {
  public:
   // `start`: the checkpoint a pruned chain begins after (its record is gone; the first
   // record kept must follow it and name its hash), or none for a chain kept whole.
-  ChainVerifier(std::string public_key, std::optional<Checkpoint> start);
+  // `public_key_of`: the Ed25519 public key of a signing key id ("" when unknown).
+  using PublicKeyOf = std::function<std::string(const std::string& key_id)>;
+  ChainVerifier(PublicKeyOf public_key_of, std::optional<Checkpoint> start);
 
   // A checkpoint, before the records reach it: its signature is checked at once, its
   // hash when its record is fed. False once a problem is found.
@@ -81,7 +84,9 @@ class ChainVerifier {
  private:
   bool Fail(std::int64_t seq, std::string why);
 
-  std::string public_key_;
+  bool Signed(const Checkpoint& checkpoint) const;
+
+  PublicKeyOf public_key_of_;
   std::string expected_prev_;
   std::int64_t next_seq_ = 1;
   std::int64_t records_ = 0;

@@ -39,7 +39,7 @@ class ChainTest : public ::testing::Test {
   // The problem Verify finds in `records` (nullopt: none), and where.
   std::optional<std::string> Verify(const std::vector<AuditRecord>& records,
                                     std::optional<Checkpoint> start = std::nullopt) {
-    ChainVerifier v(key_.public_key, start);
+    ChainVerifier v(KeyOf(), start);
     for (const auto& c : checkpoints_) {
       if (!start || c.seq > start->seq) v.AddCheckpoint(c);
     }
@@ -51,6 +51,10 @@ class ChainTest : public ::testing::Test {
     return problem;
   }
 
+  ChainVerifier::PublicKeyOf KeyOf() {
+    return [this](const std::string& id) { return id == "k1" ? key_.public_key : std::string(); };
+  }
+
   SigningKeyPair key_ = GenerateSigningKey();
   std::vector<AuditRecord> records_;
   std::vector<Checkpoint> checkpoints_;
@@ -59,7 +63,7 @@ class ChainTest : public ::testing::Test {
 
 TEST_F(ChainTest, AnUntouchedChainHolds) {
   EXPECT_EQ(Verify(records_), std::nullopt);
-  ChainVerifier v(key_.public_key, std::nullopt);
+  ChainVerifier v(KeyOf(), std::nullopt);
   for (const auto& r : records_) ASSERT_TRUE(v.Add(r));
   EXPECT_EQ(v.records(), 10);
 }

@@ -1,13 +1,13 @@
 #include <gtest/gtest.h>
 
-#include "base/temp_dir.h"
-
 #include <atomic>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "audit/pending.h"
+#include "base/temp_dir.h"
 #include "store/blob_store.h"
 #include "store/sqlite/stores.h"
 
@@ -499,6 +499,50 @@ TEST(KeptStatements, EachUseStartsAfreshAndNestedUsesAreIndependent) {
       [](const Statement& s) { return s.Text(0); });
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(**first, "r1");
+}
+
+TEST(AuditStoreTest, APendingRecordGoesInWithTheChangeAndOnlyWithIt) {
+  TempDir dir;
+  auto db = sqlite::Database::Open(dir.path() + "/db");
+  ASSERT_TRUE(db.ok());
+  auto audit = sqlite::NewAuditStore(**db);
+  auto org = sqlite::NewOrgStore(**db);
+  audit::AuditRecord r;
+  r.at = 1790000000;
+  r.actor_kind = "admin_cli";
+  r.action = "admin.account.create";
+  r.subject = "Clinic";
+  r.result = "ok";
+  {
+    audit::PendingRecord pending(r);
+    // A change that fails rolls back and takes no record with it.
+    auto failed = (*db)->Transaction(
+        [](sqlite::Connection&) -> Status { return MakeError(ErrorCode::kInternal, "no"); });
+    ASSERT_FALSE(failed.ok());
+    EXPECT_FALSE(pending.taken());
+    ASSERT_TRUE(org->CreateAccount({"Clinic", "sealed", 1}).ok());
+    EXPECT_TRUE(pending.taken());
+  }
+  {
+    audit::PendingRecord dropped(r);  // nothing changes within its scope
+  }
+  ASSERT_TRUE(org->CreateAccount({"Other", "sealed", 2}).ok());  // no record pending now
+  auto records = audit->Read(0, 10);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].seq, 1);
+  EXPECT_EQ((*records)[0].subject, "Clinic");
+  EXPECT_EQ((*records)[0].prev_hash, audit::GenesisHash());
+  EXPECT_EQ((*records)[0].hash, audit::RecordHash((*records)[0]));
+  ASSERT_TRUE(audit->Append(r).ok());
+  auto head = audit->Head();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->first, 2);
+  auto newest = audit->Newest(0, 1);
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ(newest->size(), 1u);
+  EXPECT_EQ((*newest)[0].prev_hash, (*records)[0].hash);
+  EXPECT_EQ(head->second, (*newest)[0].hash);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/chain.h"
 #include "base/result.h"
 #include "store/records.h"
 
@@ -338,6 +339,25 @@ class KeyStore {
   virtual Status PutHolder(const KeyHolderRecord& holder) = 0;  // replaces the holder's
   virtual Status RemoveHolder(const std::string& holder) = 0;
   virtual Result<std::vector<KeyHolderRecord>> Holders() = 0;
+};
+
+// The audit trail (issue 21). Records go in with the change they record: Expect puts
+// them on this thread's next transaction (Database's before-commit hook writes them in
+// it); Append writes one in a transaction of its own (what changes nothing: a refused
+// sign-in, a message read).
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
+  // Writes `record` (its seq and hashes filled in) in a transaction of its own.
+  virtual Status Append(audit::AuditRecord record) = 0;
+  // Oldest first, after `after_seq`, at most `limit`.
+  virtual Result<std::vector<audit::AuditRecord>> Read(std::int64_t after_seq, int limit) = 0;
+  // Newest first, before `before_seq` (0: from the newest), at most `limit`.
+  virtual Result<std::vector<audit::AuditRecord>> Newest(std::int64_t before_seq, int limit) = 0;
+  // The last record's seq and hash; {0, genesis} when there is none.
+  virtual Result<std::pair<std::int64_t, std::string>> Head() = 0;
+  virtual Status PutCheckpoint(const audit::Checkpoint& checkpoint) = 0;
+  virtual Result<std::vector<audit::Checkpoint>> Checkpoints() = 0;
 };
 
 }  // namespace sealpost

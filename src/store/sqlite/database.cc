@@ -179,6 +179,7 @@ Status Database::Transaction(const std::function<Status(Connection&)>& body, Com
     auto status = Statement(*connection_, "BEGIN IMMEDIATE").Run();
     if (!status.ok()) return status;
     status = body(*connection_);
+    if (status.ok() && before_commit_) status = before_commit_(*connection_);
     if (!status.ok()) {
       (void)Exec("ROLLBACK");
       return status;

@@ -110,6 +110,11 @@ class Database {
                      Commit commit = Commit::kDurable);
   // How many times the log was synced for durable commits (tests, benchmarks).
   std::uint64_t log_syncs() const { return log_syncs_.load(); }
+  // What every transaction adds before it commits, in it (the audit trail's records of
+  // the change: store/sqlite/audit_store.cc). Set once, before the database is shared.
+  void SetBeforeCommit(std::function<Status(Connection&)> hook) {
+    before_commit_ = std::move(hook);
+  }
   // Runs `body` without a transaction (reads); still serialised with writers.
   Status Read(const std::function<Status(Connection&)>& body);
   // Copies the write-ahead log into the database and truncates it to nothing. With
@@ -133,6 +138,7 @@ class Database {
   const std::string path_;
   std::unique_ptr<Connection> connection_;  // its kept statements go before db_ closes
   std::atomic<std::uint64_t> committed_{0};  // durable commits written to the log
+  std::function<Status(Connection&)> before_commit_;
 
   std::mutex sync_mu_;        // held while syncing; guards what follows
   std::uint64_t synced_ = 0;  // commits up to this one are on disk

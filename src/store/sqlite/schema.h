@@ -389,6 +389,32 @@ INSERT INTO dkim_keys_by_selector (domain, algorithm, selector, public_value, se
 DROP TABLE dkim_keys;
 ALTER TABLE dkim_keys_by_selector RENAME TO dkim_keys;
 )sql",
+    // 29: the audit trail (issue 21, audit/chain.h): append-only, each record hashing
+    // the one before it; checkpoints sign the chain's head.
+    R"sql(
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor_kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  account TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  result TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE INDEX audit_by_time ON audit_log(at);
+CREATE TABLE audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  head_hash BLOB NOT NULL,
+  signing_key_id TEXT NOT NULL,
+  signature BLOB NOT NULL
+);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

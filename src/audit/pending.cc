@@ -1,0 +1,43 @@
+#include "audit/pending.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace sealpost::audit {
+namespace {
+
+struct Pending {
+  std::uint64_t token;
+  AuditRecord record;
+};
+
+// Per thread: a transaction runs on the thread that asked for it.
+thread_local std::vector<Pending> pending;
+thread_local std::uint64_t next_token = 0;
+
+}  // namespace
+
+PendingRecord::PendingRecord(AuditRecord record) : token_(++next_token) {
+  pending.push_back({token_, std::move(record)});
+}
+
+PendingRecord::~PendingRecord() {
+  pending.erase(std::remove_if(pending.begin(), pending.end(),
+                               [&](const Pending& p) { return p.token == token_; }),
+                pending.end());
+}
+
+bool PendingRecord::taken() const {
+  return std::none_of(pending.begin(), pending.end(),
+                      [&](const Pending& p) { return p.token == token_; });
+}
+
+std::vector<AuditRecord> TakePending() {
+  std::vector<AuditRecord> out;
+  out.reserve(pending.size());
+  for (auto& p : pending) out.push_back(std::move(p.record));
+  pending.clear();
+  return out;
+}
+
+}  // namespace sealpost::audit
