@@ -56,7 +56,7 @@ audit::AuditRecord AdminRecord(const Context& c, const AdminArgs& args) {
   const passwd* user = ::getpwuid(::geteuid());
   r.actor = user != nullptr ? user->pw_name : std::to_string(::geteuid());
   r.action = "admin." + (args.action.empty() ? std::string("command") : args.action);
-  r.subject = args.name;
+  r.subject = !args.name.empty() ? args.name : args.book;
   r.result = "ok";
   return r;
 }

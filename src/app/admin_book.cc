@@ -82,6 +82,8 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
       exit_code = Fail(ctx.error());
       return;
     }
+    // Recorded with its first change, as Command() records (admin_common.h).
+    audit::PendingRecord pending(AdminRecord(**ctx, *args));
     auto ref = policy::ParseBookRef(args->book);
     if (!ref.ok()) {
       exit_code = Fail(ref.error());
@@ -172,6 +174,8 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
       exit_code = Fail(ctx.error());
       return;
     }
+    // Recorded with its first change, as Command() records (admin_common.h).
+    audit::PendingRecord pending(AdminRecord(**ctx, *args));
     auto ref = policy::ParseBookRef(args->book);
     if (!ref.ok()) {
       exit_code = Fail(ref.error());
