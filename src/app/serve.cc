@@ -13,6 +13,7 @@
 #include "api/messages_api.h"
 #include "api/public_keys.h"
 #include "app/admin_common.h"
+#include "app/audit_checkpoints.h"
 #include "app/key_rotation.h"
 #include "app/logging.h"
 #include "app/readiness.h"
@@ -482,6 +483,19 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       },
       std::chrono::seconds(60));
 
+  // The audit trail's head is sealed with a signed checkpoint once an hour when it grew.
+  AuditCheckpointer checkpointer(*stores.audit, *signer, clock);
+  PollingWorker audit_checkpoints(
+      [&checkpointer] {
+        auto sealed = checkpointer.RunOnce();
+        if (!sealed.ok()) {
+          spdlog::error("audit: checkpoint not made: {}", sealed.error().ToString());
+        }
+        if (sealed.ok() && *sealed > 0) spdlog::info("audit: checkpoint at record {}", *sealed);
+        return false;
+      },
+      std::chrono::seconds(60));
+
   // Metrics: listening before the workers start, so a port in use stops nothing midway.
   CollectQueue(metrics, *queue, backlog, clock);
   std::unique_ptr<metrics::Exporter> exporter;
@@ -495,6 +509,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
   runner.Start();
   expiry_sweeper.Start();
+  audit_checkpoints.Start();
   if (report_worker) report_worker->Start();
   processor.Start();
   backlog.Start();
@@ -561,6 +576,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   processor.Stop();
   runner.Stop();
   expiry_sweeper.Stop();
+  audit_checkpoints.Stop();
   if (report_worker) {
     report_worker->Stop();
     (void)reporter->Keep(tls_sessions);  // the last tallies, after the last deliveries
