@@ -61,6 +61,11 @@ audit::AuditRecord AdminRecord(const Context& c, const AdminArgs& args) {
   return r;
 }
 
+Status RecordAccessNow(Context& c) {
+  // The empty transaction's before-commit hook writes the command's pending record.
+  return c.stores->db->Transaction([](sqlite::Connection&) { return OkStatus(); });
+}
+
 void RecordFailure(Context& c, audit::AuditRecord record, const Error& e) {
   record.result = "failed";
   boost::json::object details{{"error", ErrorCodeName(e.code)}, {"message", e.message}};

@@ -235,6 +235,8 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
     if (!ref.ok()) return std::move(ref).error();
     auto keys = c.books->ExportKeys(*ref);
     if (!keys.ok()) return std::move(keys).error();
+    // No record, no export.
+    if (auto recorded = RecordAccessNow(c); !recorded.ok()) return recorded;
     std::error_code ec;
     if (!std::filesystem::create_directory(a.file, ec)) {
       return MakeError(ErrorCode::kAlreadyExists, "cannot create the folder " + a.file + " (it may exist)");

@@ -69,6 +69,9 @@ int Fail(const Error& e);
 
 // The audit record of an administrator's command: who ran it, what, on what.
 audit::AuditRecord AdminRecord(const Context& c, const AdminArgs& args);
+// Writes the running command's audit record now, in a transaction of its own: for a
+// command that reads protected data out (an export) and changes nothing.
+Status RecordAccessNow(Context& c);
 // After a command: a failure is recorded (what changed before it was, with the change).
 void RecordFailure(Context& c, audit::AuditRecord record, const Error& e);
 

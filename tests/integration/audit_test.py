@@ -1,6 +1,6 @@
 """The audit trail (issue 21, first part): every change an administrator makes at the
 CLI is recorded with it (who, what, on what, the result; a refused command too, and
-never the secrets given to it), a signed checkpoint seals the head, and `audit verify`
+never the secrets given to it; exports of answers and keys as well), a signed checkpoint seals the head, and `audit verify`
 names the first record that was altered, removed, inserted, reordered, or a tail that
 was cut off, each tampering done with sqlite3 on the server's own database."""
 
@@ -28,6 +28,15 @@ class AuditTrailTest(unittest.TestCase):
             assert code == 0, (args, err)
         code, _, _ = s.admin("domain", "create", "clinic.example", "--account", "Clinic")
         assert code == 2
+        # Protected data read out is recorded too, though nothing changes.
+        for args in (("book", "export-questions", "user:dr@clinic.example:personal",
+                      os.path.join(s.tmp, "answers.csv")),
+                     ("book", "export-keys", "user:dr@clinic.example:personal",
+                      os.path.join(s.tmp, "keys"))):
+            code, _, err = s.admin(*args)
+            assert code == 0, (args, err)
+        code, _, _ = s.admin("book", "list", "user:dr@clinic.example:personal")
+        assert code == 0  # a listing without answers: not recorded
         code, out, err = s.admin("audit", "checkpoint")
         assert code == 0, err
         cls.db = os.path.join(s.data, "sealpost.db")
@@ -62,7 +71,8 @@ class AuditTrailTest(unittest.TestCase):
         self.assertEqual(actions, ["admin.account.create", "admin.domain.create",
                                    "admin.user.create", "admin.book.create",
                                    "admin.book.add-question", "admin.dkim.create",
-                                   "admin.domain.create", "admin.audit.checkpoint"])
+                                   "admin.domain.create", "admin.book.export-questions",
+                                   "admin.book.export-keys", "admin.audit.checkpoint"])
         refused = [line for line in lines if "failed" in line]
         self.assertEqual(len(refused), 1)
         self.assertIn("admin.domain.create  clinic.example  failed", refused[0])
@@ -74,7 +84,7 @@ class AuditTrailTest(unittest.TestCase):
             self.assertNotIn(b"Shelbyville-7", f.read())
         code, out, err = self.verify()
         self.assertEqual(code, 0, out + err)
-        self.assertIn("verifies: 8 record(s), 1 signed checkpoint(s)", out)
+        self.assertIn("verifies: 10 record(s), 1 signed checkpoint(s)", out)
 
     def test_an_altered_record_is_named(self):
         self.tamper("UPDATE audit_log SET result = 'ok' WHERE seq = 7")
@@ -110,7 +120,7 @@ class AuditTrailTest(unittest.TestCase):
         self.tamper("DELETE FROM audit_log WHERE seq >= 5")
         code, out, err = self.verify()
         self.assertEqual(code, 1, out + err)
-        self.assertIn("records 5 to 7 are missing", err)
+        self.assertIn("records 5 to 9 are missing", err)
         self.assertIn("the tail was cut off", err)
 
     def test_a_forged_checkpoint_is_refused(self):
