@@ -29,8 +29,12 @@ struct AdminArgs {
   std::string name, level, account, file, from, to, host, tls, role, book, question, answer;
   std::string password;  // "-": read from standard input
   std::string scope, user_id, address, key_file;
+  // Shared by every command that has the option: never give one a CLI11 default_val,
+  // which would change it for the others (the defaults are these initial values).
   int days = 730;
   int limit = 50;
+  int wait_seconds = 30;  // keys rotate --wait
+  int retire_days = 7;    // dkim activate --retire-days
   std::string state;
   std::string algorithm = "rsa", selector;
   std::string day;

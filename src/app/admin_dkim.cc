@@ -14,8 +14,6 @@
 namespace sealpost::admin {
 namespace {
 
-constexpr int kDefaultRetireDays = 7;
-
 Status Activate(Context& c, const AdminArgs& a, dkim::Algorithm algorithm) {
   dkim::DomainSigner signer(*c.org, c.keys->metadata(), c.clock);
   auto pending = signer.PendingKey(a.name, algorithm);
@@ -35,7 +33,7 @@ Status Activate(Context& c, const AdminArgs& a, dkim::Algorithm algorithm) {
               dkim::ZoneFileRecord(*pending));
     }
   }
-  auto retiring = signer.Activate(a.name, algorithm, static_cast<std::int64_t>(a.days) * 86400);
+  auto retiring = signer.Activate(a.name, algorithm, static_cast<std::int64_t>(a.retire_days) * 86400);
   if (!retiring.ok()) return retiring.error();
   std::cout << pending->domain << " signs with " << pending->selector << " (" << pending->algorithm
             << ") from now on.\n";
@@ -100,8 +98,8 @@ void RegisterDkimCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
   activate->add_option("domain", args->name)->required();
   activate->add_option("--algorithm", args->algorithm, "rsa (the default) or ed25519");
   activate
-      ->add_option("--retire-days", args->days, "Days the retiring key's record stays published")
-      ->default_val(kDefaultRetireDays)
+      ->add_option("--retire-days", args->retire_days,
+                    "Days the retiring key's record stays published (default 7)")
       ->check(CLI::Range(1, 365));
   activate->add_flag("--no-dns", args->off, "Do not check that DNS publishes the new key");
   activate->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {

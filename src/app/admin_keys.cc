@@ -198,11 +198,11 @@ void RegisterKeyCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
       "rotate",
       "Replace the master key: re-wrap everything sealed under it, reload the running "
       "sealpost, remove the old key. Run it again to resume or to end one under way");
-  rotate->add_option("--wait", args->limit, "Seconds to wait for running processes to reload")
-      ->default_val(30)
+  rotate->add_option("--wait", args->wait_seconds,
+                     "Seconds to wait for running processes to reload (default 30)")
       ->check(CLI::Range(0, 600));
   rotate->callback(
-      Command(args, exit_code, [](Context& c, const AdminArgs& a) { return Rotate(c, a.limit); }));
+      Command(args, exit_code, [](Context& c, const AdminArgs& a) { return Rotate(c, a.wait_seconds); }));
 }
 
 }  // namespace sealpost::admin

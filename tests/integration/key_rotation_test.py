@@ -8,10 +8,12 @@ keys.
 DKIM: a domain's key rolls over with both records published in between: the new key
 signs only once DNS shows it, the old one retires with its record kept."""
 
+import calendar
 import json
 import os
 import re
 import sqlite3
+import time
 import unittest
 
 import peers
@@ -241,7 +243,10 @@ class DkimRolloverTest(unittest.TestCase):
         code, out, err = s.admin("dkim", "activate", "clinic.example", "--algorithm", "ed25519")
         self.assertEqual(code, 0, out + err)
         self.assertIn(f"signs with {new_selector}", out)
-        self.assertIn(f"{old_selector} retires: keep its TXT record published until", out)
+        until = re.search(rf"{old_selector} retires: keep its TXT record published until (\S+)Z",
+                          out).group(1)
+        kept = calendar.timegm(time.strptime(until, "%Y-%m-%dT%H:%M:%S")) - time.time()
+        self.assertAlmostEqual(kept / 86400, 7, delta=0.01)  # --retire-days' default
         code, out, err = s.admin("dkim", "list", "clinic.example")
         self.assertRegex(out, rf"{old_selector}  retiring until \d{{4}}-")
         self.assertRegex(out, rf"{new_selector}  active")

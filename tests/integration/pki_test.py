@@ -4,6 +4,7 @@ the API; mail submitted by SMTP to their owners leaves PGP/MIME or S/MIME encryp
 GnuPG, gpgsm and `openssl cms` decrypt it and verify the organisation's signature, and
 what they get is the original MIME entity, byte for byte."""
 import base64
+import calendar
 import email
 import email.policy
 import glob
@@ -219,6 +220,15 @@ class PkiTest(unittest.TestCase):
         r = self.server.get(f"/keys/clinic.example/{'openpgp.asc' if kind == 'pgp' else 'smime.pem'}")
         self.assertEqual(r.status, 200)
         return r.body
+
+    def test_the_organisation_certificate_lasts_its_default_730_days(self):
+        # Every admin command shares one set of argument fields: an option added to one
+        # command once shortened this default (to 7 days) for the others.
+        end = run("openssl", "x509", "-noout", "-enddate", stdin=self.org_key("smime")).stdout
+        not_after = calendar.timegm(time.strptime(end.decode().strip().split("=", 1)[1],
+                                                  "%b %d %H:%M:%S %Y %Z"))
+        self.assertGreater(not_after - time.time(), 729 * 86400)
+        self.assertLess(not_after - time.time(), 731 * 86400)
 
     def assert_outer_headers_kept(self, mail, to):
         head = mail.split(b"\r\n\r\n", 1)[0]
