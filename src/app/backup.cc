@@ -11,6 +11,7 @@
 
 #include "app/admin_common.h"
 #include "app/key_rotation.h"
+#include "base/sync.h"
 #include "app/stores.h"
 #include "store/sqlite/database.h"
 
@@ -26,16 +27,6 @@ constexpr std::int64_t kHoldSeconds = 6 * 3600;
 
 Error IoError(const std::string& what, const std::string& path, const std::string& why) {
   return MakeError(ErrorCode::kIo, what + " " + path + ": " + why);
-}
-
-Status SyncPath(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return IoError("cannot open", path, std::strerror(errno));
-  const int synced = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (synced != 0) return IoError("cannot sync", path, std::strerror(saved));
-  return OkStatus();
 }
 
 // Copies one file, synced, with `mode` (0600 for keys); refuses to overwrite.

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "app/signing_key.h"
+#include "base/sync.h"
 #include "dkim/domain_signer.h"
 #include "escrow/answer_keys.h"
 #include "escrow/center_keys.h"
@@ -31,17 +32,6 @@ constexpr const char* kLookupKeyName = "lookup";
 constexpr std::size_t kUnreadableRowsKept = 5;
 
 std::string Name(const SealedColumn& c) { return c.table + "." + c.column; }
-
-Status SyncDirectoryOf(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return MakeError(ErrorCode::kIo, "cannot open " + dir + ": " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return MakeError(ErrorCode::kIo, "cannot sync " + dir + ": " + std::strerror(errno));
-  return OkStatus();
-}
 
 bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
@@ -223,13 +213,13 @@ Status StartRotation(const std::string& path) {
       return MakeError(ErrorCode::kIo,
                        "cannot link " + path + " to " + previous + ": " + std::strerror(errno));
     }
-    if (auto synced = SyncDirectoryOf(path); !synced.ok()) return synced;
+    if (auto synced = SyncParentDirectory(path); !synced.ok()) return synced;
   }
   if (::rename(next.c_str(), path.c_str()) != 0) {
     return MakeError(ErrorCode::kIo,
                      "cannot rename " + next + " to " + path + ": " + std::strerror(errno));
   }
-  return SyncDirectoryOf(path);
+  return SyncParentDirectory(path);
 }
 
 Status EndRotation(const std::string& path) {
@@ -237,7 +227,7 @@ Status EndRotation(const std::string& path) {
   if (::unlink(previous.c_str()) != 0 && errno != ENOENT) {
     return MakeError(ErrorCode::kIo, "cannot remove " + previous + ": " + std::strerror(errno));
   }
-  return SyncDirectoryOf(path);
+  return SyncParentDirectory(path);
 }
 
 KeyHolderRecord ThisHolder(const KeyRing& ring, const Clock& clock) {

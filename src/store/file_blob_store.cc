@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/sync.h"
 #include "store/blob_store.h"
 
 namespace sealpost {
@@ -22,15 +23,6 @@ bool ValidId(const std::string& id) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) return false;
   }
   return true;
-}
-
-Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return OsError("open directory " + dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return OsError("fsync directory " + dir);
-  return OkStatus();
 }
 
 class FileBlobWriter final : public BlobWriter {
@@ -61,7 +53,7 @@ class FileBlobWriter final : public BlobWriter {
     fd_ = -1;
     if (::rename(tmp_.c_str(), final_.c_str()) != 0) return OsError("rename blob");
     committed_ = true;
-    return SyncDirectory(dir_);
+    return SyncPath(dir_, true);
   }
 
  private:
@@ -117,7 +109,7 @@ class FileBlobStore final : public BlobStore {
       std::filesystem::create_directories(dir, ec);
       if (ec) return MakeError(ErrorCode::kIo, "create " + dir + ": " + ec.message());
       // Its name is durable too, or a crash could lose every blob committed in it.
-      if (auto synced = SyncDirectory(root_); !synced.ok()) return std::move(synced).error();
+      if (auto synced = SyncPath(root_, true); !synced.ok()) return std::move(synced).error();
       fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     }
     if (fd < 0) return OsError("create blob");
