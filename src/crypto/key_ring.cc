@@ -68,24 +68,6 @@ Result<std::shared_ptr<const std::vector<detail::PurposeKeys>>> DeriveAll(
 
 }  // namespace
 
-const char* KeyPurposeName(KeyPurpose purpose) {
-  switch (purpose) {
-    case KeyPurpose::kMetadata:
-      return "metadata";
-    case KeyPurpose::kQueue:
-      return "queue";
-    case KeyPurpose::kSigning:
-      return "signing";
-    case KeyPurpose::kCsrf:
-      return "csrf";
-    case KeyPurpose::kNamespaces:
-      return "namespaces";
-    case KeyPurpose::kKeys:
-      return "keys";
-  }
-  return "?";
-}
-
 PurposeKey::PurposeKey(SecretBytes key)
     : generations_(std::make_shared<detail::KeyGenerations>()), purpose_(KeyPurpose::kMetadata) {
   auto list = std::make_shared<std::vector<detail::PurposeKeys>>(1);

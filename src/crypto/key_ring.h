@@ -40,7 +40,6 @@ inline constexpr std::size_t kMasterKeySize = 32;
 
 enum class KeyPurpose { kMetadata = 0, kQueue, kSigning, kCsrf, kNamespaces, kKeys };
 inline constexpr int kKeyPurposeCount = 6;
-const char* KeyPurposeName(KeyPurpose purpose);
 
 namespace detail {
 struct KeyGenerations;

@@ -94,9 +94,11 @@ TEST(Problem, IsRfc9457) {
   auto internal = ProblemFromError(MakeError(ErrorCode::kInternal, "sqlite: disk I/O error"));
   EXPECT_EQ(internal.status, 500);
   EXPECT_EQ(internal.body.find("sqlite"), std::string::npos);  // internals stay in the log
+  EXPECT_EQ(internal.log_note, "internal error: sqlite: disk I/O error");  // for the server's log line
   // Busy: nothing was done, come back shortly.
   auto busy = ProblemFromError(MakeError(ErrorCode::kUnavailable, "pool full"));
   EXPECT_EQ(busy.status, 503);
+  EXPECT_TRUE(busy.log_note.empty());  // nothing went wrong inside
   std::string retry_after;
   for (const auto& h : busy.headers) {
     if (h.name == "Retry-After") retry_after = h.value;
