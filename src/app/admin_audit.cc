@@ -31,8 +31,9 @@ Status MakeCheckpoint(Context& c) {
   if (!signer.ok()) return signer.error();
   auto head = c.stores->audit->Head();
   if (!head.ok()) return head.error();
-  if (head->first == 0)
+  if (head->first == 0) {
     return MakeError(ErrorCode::kFailedPrecondition, "the audit trail is empty");
+  }
   auto checkpoint = audit::SignCheckpoint(signer->secret_key, signer->key_id, head->first,
                                           c.clock.NowUnix(), head->second);
   if (!checkpoint.ok()) return checkpoint.error();

@@ -177,8 +177,9 @@ Status Rotate(Context& c, int wait_seconds) {
   auto holders = store.Holders();
   if (!holders.ok()) return holders.error();
   for (const auto& h : *holders) {
-    if (AskHolderToReload(h))
+    if (AskHolderToReload(h)) {
       std::cout << "asked " << h.holder << " to reload: it forgets the previous key\n";
+    }
   }
   std::cout << "rotation ended: everything is sealed under master key " << key_id << "; "
             << PreviousMasterKeyPath(path) << " is removed. Backups made before hold the old key "

@@ -169,8 +169,9 @@ Result<std::vector<ColumnTally>> PassOverSealed(
         auto plain = key.OpenSecret(cell.value, aad);
         if (!plain.ok()) {
           ++tally.unreadable;
-          if (tally.unreadable_rows.size() < kUnreadableRowsKept)
+          if (tally.unreadable_rows.size() < kUnreadableRowsKept) {
             tally.unreadable_rows.push_back(cell.row);
+          }
           continue;
         }
         if (!rewrap) continue;

@@ -111,8 +111,9 @@ Result<std::optional<DkimKeyRecord>> KeyIn(OrgStore& store, const std::string& d
   auto keys = store.DkimKeys(AsciiLower(domain));
   if (!keys.ok()) return std::move(keys).error();
   for (auto& k : *keys) {
-    if (k.algorithm == AlgorithmName(algorithm) && k.state == state)
+    if (k.algorithm == AlgorithmName(algorithm) && k.state == state) {
       return std::optional(std::move(k));
+    }
   }
   return std::optional<DkimKeyRecord>();
 }

@@ -19,9 +19,10 @@ bool Identifier(const std::string& name) {
 Status CheckColumn(const SealedColumn& c) {
   bool ok = Identifier(c.table) && Identifier(c.column);
   for (const auto& b : c.binding) ok = ok && Identifier(b);
-  if (!ok)
+  if (!ok) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "not a sealed column: " + c.table + "." + c.column);
+  }
   return OkStatus();
 }
 
