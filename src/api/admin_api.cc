@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "audit/pending.h"
 #include "base/encoding.h"
 #include "base/text.h"
 #include "policy/settings_json.h"
@@ -26,6 +27,24 @@ Response Problem(const Error& e) {
   return http::ProblemFromError(e);  // an internal error is logged with the request's id
 }
 
+// The record of an administrator's call: the route names the action, its values the
+// subject ("PUT /api/v1/settings/{level}/{name}" on "account/Clinic").
+audit::AuditRecord Record(const http::Request& req, const Principal& caller, std::int64_t now) {
+  audit::AuditRecord r;
+  r.at = now;
+  r.actor_kind = "api_key";
+  r.actor = caller.api_key_id;
+  r.client_address = req.client_address;
+  r.account = caller.account;
+  r.action = "api." + req.method + " " + req.route;
+  for (const auto& p : req.params) {
+    if (!r.subject.empty()) r.subject += "/";
+    r.subject += SanitizeForLog(http::PercentDecode(p).value_or(p), 320);
+  }
+  r.result = "ok";
+  return r;
+}
+
 Result<policy::BookRef> BookParam(const std::string& raw) {
   auto decoded = http::PercentDecode(raw);
   if (!decoded) return MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "book");
@@ -42,8 +61,29 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
   std::string header(req.header("x-api-key"));
   std::optional<Response> response;
   auto ran = co_await http::Offload<void>(offloader_, [&]() -> sealpost::Status {
-    if (!principal) principal.emplace(auth_.Authenticate(header));
-    if (principal->ok() && (*principal)->user.empty()) response = work(**principal);
+    if (!principal) principal.emplace(auth_.Authenticate(header, req.client_address));
+    if (!principal->ok()) return OkStatus();
+    const Principal& caller = **principal;
+    audit::AuditRecord record = Record(req, caller, clock_.NowUnix());
+    if (!caller.user.empty()) {  // a sender's key: refused, and on record
+      record.result = "refused";
+      record.details = R"({"status":403})";
+      (void)audit_.Note(std::move(record));
+      return OkStatus();
+    }
+    // A change goes into the audit trail with the change (in its transaction); a read
+    // leaves none, but for protected data, which its handler records; a refused or
+    // failed change is recorded on its own.
+    audit::ActingAs acting({"api_key", caller.api_key_id, req.client_address, caller.account});
+    std::optional<audit::PendingRecord> pending;
+    if (req.method != "GET") pending.emplace(record);
+    response = work(caller);
+    if (pending && !pending->taken() && response->status >= 400) {
+      pending.reset();
+      record.result = response->status >= 500 ? "failed" : "refused";
+      record.details = json::serialize(json::object{{"status", response->status}});
+      (void)audit_.Note(std::move(record));
+    }
     return OkStatus();
   });
   if (!ran.ok()) co_return http::ProblemFromError(ran.error());
@@ -91,6 +131,13 @@ void AdminApi::Register(http::Router& router) {
       auto name = http::PercentDecode(req.params[1]);
       if (!level.ok()) return Problem(level.error());
       if (!name) return Problem(MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "name"));
+      // The record says what the settings were and became, as they are displayed
+      // (answers never: SettingsForDisplay leaves them out).
+      auto before = directory_.Settings(*level, *name);
+      auto after = policy::SettingsFromJson(req.body);
+      if (before.ok() && after.ok()) {
+        audit::DetailPending(policy::SettingsChangeDetails(*before, *after));
+      }
       auto status = directory_.Replace(*level, *name, req.body);
       if (!status.ok()) return Problem(status.error());
       auto layer = directory_.Settings(*level, *name);
@@ -252,9 +299,7 @@ void AdminApi::Register(http::Router& router) {
       auto csv = books_.ExportQuestionsCsv(*ref);
       if (!csv.ok()) return Problem(csv.error());
       // Answers leave in clear: the audit trail says who took them, from where, when.
-      auto audited = audit_.Append({0, "", "", "answers_exported", clock_.NowUnix(), req.client_address,
-                                    "address book " + SanitizeForLog(http::PercentDecode(req.params[0]).value_or(""), 300) +
-                                        " by API key " + admin.api_key_id});
+      auto audited = audit_.Append(Record(req, admin, clock_.NowUnix()));
       if (!audited.ok()) return Problem(audited.error());  // no record, no export
       Response r;
       r.body = std::move(*csv);

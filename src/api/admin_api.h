@@ -38,7 +38,7 @@ class AdminApi {
  public:
   // `audit` records who exported answers in clear, from where, and when.
   AdminApi(ApiKeyAuthenticator& auth, policy::OrgDirectory& directory,
-           policy::AddressBookDirectory& books, EventStore& audit, OrgStore& org,
+           policy::AddressBookDirectory& books, AuditStore& audit, OrgStore& org,
            PortalAccountStore& portal_accounts, const KeyRing& keys, const Clock& clock,
            http::Offloader& offloader)
       : auth_(auth),
@@ -65,7 +65,7 @@ class AdminApi {
   ApiKeyAuthenticator& auth_;
   policy::OrgDirectory& directory_;
   policy::AddressBookDirectory& books_;
-  EventStore& audit_;
+  AuditStore& audit_;
   OrgStore& org_;
   PortalAccountStore& portal_accounts_;
   const KeyRing& keys_;

@@ -1,5 +1,7 @@
 #include "api/auth.h"
 
+#include <algorithm>
+
 #include "base/encoding.h"
 #include "base/secret.h"
 #include "crypto/primitives.h"
@@ -28,7 +30,28 @@ Result<NewApiKey> CreateApiKey(ApiKeyStore& store, const Clock& clock, const std
   return key;
 }
 
-Result<Principal> ApiKeyAuthenticator::Authenticate(std::string_view value) const {
+Result<Principal> ApiKeyAuthenticator::Authenticate(std::string_view value,
+                                                    const std::string& client_address) const {
+  std::string id;
+  auto principal = Check(value, &id);
+  if (principal.ok() || principal.error().code != ErrorCode::kUnauthenticated || !audit_ ||
+      !clock_) {
+    return principal;
+  }
+  audit::AuditRecord r;
+  r.at = clock_->NowUnix();
+  r.actor_kind = "api_key";
+  r.actor = id;
+  r.client_address = client_address;
+  r.action = "auth.api_key";
+  r.subject = id;
+  r.result = "refused";
+  // Not synced on its own: a flood of bad keys costs no disk sync each.
+  if (auto noted = audit_->Note(std::move(r)); !noted.ok()) return std::move(noted).error();
+  return principal;
+}
+
+Result<Principal> ApiKeyAuthenticator::Check(std::string_view value, std::string* id_out) const {
   const Error denied = MakeError(ErrorCode::kUnauthenticated,
                                  "A valid X-API-Key header (id:secret) is required.");
   auto colon = value.find(':');
@@ -36,6 +59,10 @@ Result<Principal> ApiKeyAuthenticator::Authenticate(std::string_view value) cons
     return denied;
   }
   std::string id(value.substr(0, colon));
+  // The id is the key's public half; one that is not printable is not recorded.
+  if (std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+    *id_out = id;
+  }
   auto record = store_.Find(id);
   if (!record.ok()) return std::move(record).error();
   // Hash even when the id is unknown, so both failures take the same time.

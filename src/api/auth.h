@@ -31,12 +31,23 @@ Result<NewApiKey> CreateApiKey(ApiKeyStore& store, const Clock& clock, const std
 
 class ApiKeyAuthenticator {
  public:
-  explicit ApiKeyAuthenticator(ApiKeyStore& store) : store_(store) {}
-  // kUnauthenticated for a missing, malformed, unknown, revoked or wrong key.
-  Result<Principal> Authenticate(std::string_view header_value) const;
+  // `audit`: where refused keys are recorded (null: nowhere, for tools and tests).
+  explicit ApiKeyAuthenticator(ApiKeyStore& store, AuditStore* audit = nullptr,
+                               const Clock* clock = nullptr)
+      : store_(store), audit_(audit), clock_(clock) {}
+  // kUnauthenticated for a missing, malformed, unknown, revoked or wrong key; each is
+  // recorded in the audit trail (auth.api_key, refused) with the id it named, if any.
+  // A key that passes leaves no record of its own: every record of what it then does
+  // names it.
+  Result<Principal> Authenticate(std::string_view header_value,
+                                 const std::string& client_address = {}) const;
 
  private:
+  Result<Principal> Check(std::string_view header_value, std::string* id) const;
+
   ApiKeyStore& store_;
+  AuditStore* audit_;
+  const Clock* clock_;  // with audit_
 };
 
 std::string HashApiSecret(std::string_view secret);

@@ -219,7 +219,9 @@ awaitable<Result<Principal>> MessagesApi::Authenticate(const http::Request& req)
   if (const auto* known = std::any_cast<Principal>(&req.caller)) co_return *known;
   std::string header(req.header("x-api-key"));
   auto principal =
-      co_await http::Offload<Principal>(offloader_, [&] { return auth_.Authenticate(header); });
+      co_await http::Offload<Principal>(offloader_, [&] {
+        return auth_.Authenticate(header, req.client_address);
+      });
   if (!principal.ok() && principal.error().code != ErrorCode::kUnavailable) {
     spdlog::warn("api[{}]: authentication failed from {}", req.id, req.client_address);
   }

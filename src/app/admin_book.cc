@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <set>
 #include <unistd.h>
 
+#include "audit/pending.h"
 #include "base/text.h"
 #include "policy/selection.h"
 
@@ -274,13 +276,11 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
     // The file holds answers: private to its owner, and never written over.
     int fd = ::open(a.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return MakeError(ErrorCode::kAlreadyExists, "cannot create " + a.file + " (it may exist)");
-    // Answers leave in clear: the audit trail says who took them (the local user), when.
-    const char* who = std::getenv("USER");
-    auto audited = c.stores->events->Append(
-        {0, "", "", "answers_exported", c.clock.NowUnix(), "cli",
-         "address book " + a.book + " by " +
-             (who ? SanitizeForLog(who, 64) : "uid " + std::to_string(::getuid())) + " to " +
-             SanitizeForLog(a.file, 256)});
+    // Answers leave in clear: the audit trail says who took them (the local user), when,
+    // and where to.
+    audit::DetailPending(
+        boost::json::serialize(boost::json::object{{"file", SanitizeForLog(a.file, 256)}}));
+    auto audited = RecordAccessNow(c);
     if (!audited.ok()) {  // no record, no export
       ::close(fd);
       ::unlink(a.file.c_str());

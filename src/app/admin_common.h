@@ -93,6 +93,8 @@ std::function<void()> Command(const std::shared_ptr<AdminArgs>& args, int& exit_
     audit::AuditRecord record = AdminRecord(**ctx, *args);
     Status s = OkStatus();
     {
+      // What the command does to messages is recorded as the administrator's doing.
+      audit::ActingAs acting({record.actor_kind, record.actor, "", ""});
       audit::PendingRecord pending(record);
       s = fn(**ctx, *args);
     }  // gone before a failure is recorded: it would go in with it

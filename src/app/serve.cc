@@ -370,7 +370,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto server = http::Server::Create(server_options);
   if (!server.ok()) return std::move(server).error();
 
-  api::ApiKeyAuthenticator auth(*api_keys);
+  api::ApiKeyAuthenticator auth(*api_keys, stores.audit.get(), &clock);
   api::ApiSettings api_settings;
   api_settings.max_json_bytes = config.max_json_bytes;
   api_settings.limits.max_attachment_bytes = config.max_attachment_bytes;
@@ -404,7 +404,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api::MessagesApi messages_api(api_settings, auth, escrow, planner, dispatcher, *queue, **server,
                                 &backlog);
   messages_api.Register((*server)->router());
-  api::AdminApi admin_api(auth, directory, books, *events, *org, *portal_accounts, *keys, clock,
+  api::AdminApi admin_api(auth, directory, books, *stores.audit, *org, *portal_accounts, *keys, clock,
                           **server);
   admin_api.ShowBacklog(backlog);
   admin_api.Register((*server)->router());
@@ -424,6 +424,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   account_settings.mail_from = config.notice_from;
   account_settings.find_namespace = find_namespace;
   account_settings.metrics = &metrics;
+  account_settings.audit = stores.audit.get();
   portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
                                   [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
@@ -442,7 +443,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                             [&runner] { runner.Notify(); });
   submission::Spool spool(*inbound, *stores.blobs, keys->queue(), clock,
                           [&processor] { processor.Notify(); }, &backlog);
-  submission::UserAuthenticator smtp_auth(*org, *events, clock);
+  submission::UserAuthenticator smtp_auth(*org, *stores.audit, clock);
   std::unique_ptr<smtp::Server> smtp_server;
   if (config.smtp_enabled) {
     smtp::ServerOptions smtp_options;

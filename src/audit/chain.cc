@@ -30,6 +30,10 @@ std::string RecordHash(const AuditRecord& r) {
                                &r.subject, &r.result, &r.details}) {
     AppendField(bytes, *f);
   }
+  if (!r.message_id.empty() || !r.recipient.empty()) {
+    AppendField(bytes, r.message_id);
+    AppendField(bytes, r.recipient);
+  }
   return Sha256(bytes);
 }
 

@@ -36,6 +36,11 @@ struct AuditRecord {
   std::string subject;  // what it was done to: a message, an address, a setting
   std::string result;   // "ok", "refused", "failed"
   std::string details;
+  // What the record is about, for search (both may be empty): the message, and the
+  // recipient's address. Hashed only when one is set, so records written before they
+  // existed keep their hashes.
+  std::string message_id;
+  std::string recipient;
   std::string prev_hash;  // kHashSize bytes; all zero before the first record
   std::string hash;
 };

@@ -14,6 +14,7 @@ struct Pending {
 // Per thread: a transaction runs on the thread that asked for it.
 thread_local std::vector<Pending> pending;
 thread_local std::uint64_t next_token = 0;
+thread_local std::optional<Actor> actor;
 
 }  // namespace
 
@@ -32,6 +33,10 @@ bool PendingRecord::taken() const {
                       [&](const Pending& p) { return p.token == token_; });
 }
 
+void DetailPending(const std::string& details) {
+  for (auto& p : pending) p.record.details = details;
+}
+
 std::vector<AuditRecord> TakePending() {
   std::vector<AuditRecord> out;
   out.reserve(pending.size());
@@ -39,5 +44,11 @@ std::vector<AuditRecord> TakePending() {
   pending.clear();
   return out;
 }
+
+ActingAs::ActingAs(Actor a) : previous_(std::move(actor)) { actor = std::move(a); }
+
+ActingAs::~ActingAs() { actor = std::move(previous_); }
+
+const Actor* CurrentActor() { return actor ? &*actor : nullptr; }
 
 }  // namespace sealpost::audit

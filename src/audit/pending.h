@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "audit/chain.h"
@@ -27,7 +29,35 @@ class PendingRecord {
   std::uint64_t token_;
 };
 
+// Gives this thread's pending records `details` (JSON): what a handler learns once its
+// record is on the thread and before its change, such as the value it replaces.
+void DetailPending(const std::string& details);
+
 // This thread's pending records, removed: for the transaction about to commit.
 std::vector<AuditRecord> TakePending();
+
+// Who is acting on this thread, for records written without one in hand (the message
+// events a store mirrors into the trail): an API key, a portal account, an
+// administrator. Set around the work done for them, on the thread that does it.
+struct Actor {
+  std::string kind;  // as AuditRecord::actor_kind
+  std::string id;
+  std::string client_address;
+  std::string account;
+};
+
+class ActingAs {
+ public:
+  explicit ActingAs(Actor actor);
+  ~ActingAs();  // the actor before it acts again
+  ActingAs(const ActingAs&) = delete;
+  ActingAs& operator=(const ActingAs&) = delete;
+
+ private:
+  std::optional<Actor> previous_;
+};
+
+// This thread's actor, or null.
+const Actor* CurrentActor();
 
 }  // namespace sealpost::audit

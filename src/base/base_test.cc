@@ -139,6 +139,20 @@ TEST(Text, SanitizeForLogEscapesAndTruncates) {
   EXPECT_EQ(TrimWhitespace("  x y \t"), "x y");
 }
 
+TEST(Clock, ParsesDatesAndRfc3339Times) {
+  EXPECT_EQ(*ParseRfc3339OrDate("1970-01-02"), 86400);
+  EXPECT_EQ(*ParseRfc3339OrDate("2026-11-22T18:03:00Z"), 1795370580);
+  EXPECT_EQ(*ParseRfc3339OrDate("2026-11-22T19:03:00.250+01:00"), 1795370580);
+  EXPECT_EQ(*ParseRfc3339OrDate("2026-11-22T13:03:00-05:00"), 1795370580);
+  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-02-30", "2026-11-22T25:00:00Z",
+                          "2026-11-22T18:03:00", "2026-11-22 18:03:00Z", "2026-11-22T18:03:00+0100",
+                          "2026-11-22T18:03:00.Z"}) {
+    auto parsed = ParseRfc3339OrDate(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(Clock, FormatsRfc3339) {
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(FormatHumanDate(1800000000), "2027-01-15 08:00 UTC");

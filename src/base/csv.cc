@@ -76,4 +76,14 @@ std::vector<CsvRecord> ParseCsv(std::string_view text, const CsvLimits& limits) 
   return out;
 }
 
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace sealpost

@@ -26,4 +26,7 @@ struct CsvLimits {
 // says so in its error).
 std::vector<CsvRecord> ParseCsv(std::string_view text, const CsvLimits& limits = {});
 
+// One field as written: quoted when it holds a comma, a quote or a line break.
+std::string CsvField(std::string_view field);
+
 }  // namespace sealpost

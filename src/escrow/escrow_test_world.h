@@ -24,6 +24,7 @@ struct EscrowTestWorld {
   // Notices link to https://portal.test and come from notices@clinic.test.
   explicit EscrowTestWorld(const Clock& clock, std::function<void()> notify_queue = nullptr) {
     db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+    audit = sqlite::NewAuditStore(*db);
     signing_keys = sqlite::NewSigningKeyStore(*db);
     messages = sqlite::NewMessageStore(*db);
     events = sqlite::NewEventStore(*db);
@@ -46,6 +47,7 @@ struct EscrowTestWorld {
 
   TempDir dir;
   std::unique_ptr<sqlite::Database> db;
+  std::unique_ptr<AuditStore> audit;
   std::unique_ptr<SigningKeyStore> signing_keys;
   std::unique_ptr<MessageStore> messages;
   std::unique_ptr<EventStore> events;

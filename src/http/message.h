@@ -39,6 +39,7 @@ struct Request {
   std::string query;
   std::vector<Header> headers;
   std::vector<std::string> params;  // values of the route's {placeholders}, in order
+  std::string route;                // the pattern that matched ("/api/v1/namespaces/{name}")
   std::string client_address;
   std::string id;                   // X-Request-Id: handlers put it in their log lines
   std::string body;                 // buffered routes

@@ -372,6 +372,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
     } else if (match.route) {
       pattern = match.route->pattern;
       req.params = std::move(match.params);
+      req.route = match.route->pattern;
       // Credentials (or whatever the gate asks) before a byte of the body is read.
       if (match.gate) refused = co_await (*match.gate)(req);
     }

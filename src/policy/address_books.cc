@@ -356,15 +356,6 @@ Result<std::vector<AddressBookDirectory::Listing>> AddressBookDirectory::List(co
 }
 
 namespace {
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 }  // namespace
 
 Result<ImportReport> AddressBookDirectory::ImportKeys(

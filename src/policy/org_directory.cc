@@ -232,4 +232,9 @@ std::string SettingsForDisplay(const SettingsLayer& layer) {
   return SettingsToJson(shown);
 }
 
+std::string SettingsChangeDetails(const SettingsLayer& before, const SettingsLayer& after) {
+  return R"({"before":)" + SettingsForDisplay(before) + R"(,"after":)" + SettingsForDisplay(after) +
+         "}";
+}
+
 }  // namespace sealpost::policy

@@ -89,5 +89,8 @@ class StoredTlsKnowledge final : public TlsKnowledge {
 
 // Settings shown to an administrator: the default answer is a secret and is masked.
 std::string SettingsForDisplay(const SettingsLayer& layer);
+// A change of settings as the audit trail keeps it: {"before": …, "after": …}, both as
+// displayed (without the default answer).
+std::string SettingsChangeDetails(const SettingsLayer& before, const SettingsLayer& after);
 
 }  // namespace sealpost::policy

@@ -244,7 +244,8 @@ awaitable<Response> AccountPages::SubmitLogin(http::Request& req) {
   std::optional<Result<int>> left;  // the message's tries left, after a wrong password
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
         attempt.emplace(
-            ctx_.accounts.Login(link.message.namespace_name, link.recipient.address, password));
+            ctx_.accounts.Login(link.message.namespace_name, link.recipient.address, password,
+                                req.client_address));
         if (!attempt->ok()) return;
         const auto outcome = (*attempt)->outcome;
         if (outcome == LoginAttempt::Outcome::kSignedIn ||
@@ -323,7 +324,7 @@ awaitable<Response> AccountPages::SubmitCode(http::Request& req) {
   std::optional<Result<LoginAttempt>> attempt;
   std::optional<Result<int>> left;  // the message's tries left, after a wrong code
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
-        attempt.emplace(ctx_.accounts.SecondFactor(pending->account_id, code));
+        attempt.emplace(ctx_.accounts.SecondFactor(pending->account_id, code, req.client_address));
         if (!attempt->ok() || (*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) return;
         const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
         left.emplace(ctx_.escrow.CountFailure(link, req.client_address,

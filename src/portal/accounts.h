@@ -25,6 +25,7 @@
 #include "store/records.h"
 
 namespace sealpost {
+class AuditStore;
 class PortalAccountStore;
 class QueueStore;
 }  // namespace sealpost
@@ -47,6 +48,9 @@ struct AccountSettings {
   std::function<std::optional<NamespaceRecord>(const std::string&)> find_namespace;
   // Sign-ins by step (password, code) and outcome; none counted when null.
   metrics::Registry* metrics = nullptr;
+  // Where every sign-in step is recorded (auth.portal.password, auth.portal.code);
+  // nowhere when null.
+  AuditStore* audit = nullptr;
 };
 
 // At least this long; a passphrase is easier to remember than a complex word.
@@ -121,10 +125,11 @@ class PortalAccounts {
                                                               std::string_view password);
   // The first step: kSignedIn, kWrong, or kNeedCode when two-factor login is on.
   Result<LoginAttempt> Login(const std::string& namespace_name, const std::string& address,
-                             std::string_view password);
+                             std::string_view password, const std::string& client_address);
   // The second step, for an account whose password was right just now: a TOTP code or
   // a recovery code. kSignedIn, kWrongCode or kReplayedCode.
-  Result<LoginAttempt> SecondFactor(const std::string& account_id, std::string_view code);
+  Result<LoginAttempt> SecondFactor(const std::string& account_id, std::string_view code,
+                                    const std::string& client_address);
   // Mails a reset link when a confirmed account has `address`; OK either way, so the
   // answer tells nobody whether it has.
   Status RequestReset(const std::string& namespace_name, const std::string& address);
@@ -158,7 +163,9 @@ class PortalAccounts {
   Result<LoginAttempt> CheckPassword(const std::string& namespace_name,
                                      const std::string& address, std::string_view password);
   Result<LoginAttempt> CheckCode(const std::string& account_id, std::string_view code);
-  Result<LoginAttempt> Counted(const char* step, Result<LoginAttempt> attempt);
+  // Counts the step in the metrics and records it in the audit trail.
+  Result<LoginAttempt> Counted(const char* step, const std::string& who,
+                               const std::string& client_address, Result<LoginAttempt> attempt);
 
   AccountSettings settings_;
   PortalAccountStore& store_;

@@ -13,10 +13,13 @@
 namespace sealpost::portal {
 namespace {
 
+constexpr const char* kClient = "192.0.2.9";
+
 class AccountsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    audit_ = sqlite::NewAuditStore(*db_);
     store_ = sqlite::NewPortalAccountStore(*db_);
     queue_ = sqlite::NewQueueStore(*db_);
     keys_.emplace(std::move(*KeyRing::Derive(RandomSecret(32))));
@@ -25,6 +28,7 @@ class AccountsTest : public ::testing::Test {
     settings.public_url = "https://portal.test";
     settings.mail_from = "notices@clinic.test";
     settings.argon = {1, 8 * 1024};
+    settings.audit = audit_.get();
     accounts_.emplace(settings, *store_, *queue_, *keys_, clock_, [this] { ++mailed_; });
   }
 
@@ -62,6 +66,7 @@ class AccountsTest : public ::testing::Test {
   TempDir temp_;
   ManualClock clock_{1'700'000'000};
   std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<PortalAccountStore> store_;
   std::unique_ptr<QueueStore> queue_;
   std::optional<KeyRing> keys_;
@@ -83,7 +88,7 @@ TEST_F(AccountsTest, OnlyAConfirmedAccountSignsIn) {
   ASSERT_TRUE(accounts_->Register("", "pat@home.test", "correct horse battery", "rid9").ok());
   EXPECT_EQ(mailed_, 1);
   EXPECT_FALSE(accounts_->HasConfirmedAccount("", "pat@home.test"));
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery", kClient)->outcome,
             LoginAttempt::Outcome::kWrong);
   const std::string token = MailedToken("confirm");
   ASSERT_EQ(token.size(), 43u);
@@ -96,11 +101,11 @@ TEST_F(AccountsTest, OnlyAConfirmedAccountSignsIn) {
   EXPECT_EQ(accounts_->Confirm(token, "", "correct horse battery").error().code,
             ErrorCode::kNotFound);  // once only
   EXPECT_TRUE(accounts_->HasConfirmedAccount("", "PAT@home.test"));
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery", kClient)->outcome,
             LoginAttempt::Outcome::kSignedIn);
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "wrong horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "wrong horse battery", kClient)->outcome,
             LoginAttempt::Outcome::kWrong);
-  EXPECT_EQ(accounts_->Login("", "nobody@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "nobody@home.test", "correct horse battery", kClient)->outcome,
             LoginAttempt::Outcome::kWrong);
   // Confirmed: nobody can register the address again.
   EXPECT_EQ(accounts_->Register("", "pat@home.test", "another long one", "rid").error().code,
@@ -142,9 +147,9 @@ TEST_F(AccountsTest, ConfirmationProvesTheRegistrantAndRegistrationsDoNotReplace
   // The victim's own registration was not replaced: it confirms, with their password.
   auto confirmed = accounts_->Confirm(victims_link, *victim, "");
   ASSERT_TRUE(confirmed.ok()) << confirmed.error().ToString();
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "victim's own password")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "victim's own password", kClient)->outcome,
             LoginAttempt::Outcome::kSignedIn);
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "attacker's password!")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "attacker's password!", kClient)->outcome,
             LoginAttempt::Outcome::kWrong);
   // Confirming one cancelled the rest: even the attacker's proof opens nothing now.
   EXPECT_EQ(accounts_->Confirm(attackers_link, *attacker, "").error().code,
@@ -162,9 +167,9 @@ TEST_F(AccountsTest, ResetByMailedLinkOnceAndOnlyForConfirmedAccounts) {
   EXPECT_EQ(accounts_->Reset(token, "short").error().code, ErrorCode::kInvalidArgument);
   ASSERT_TRUE(accounts_->Reset(token, "a brand new passphrase").ok());  // still usable after
   EXPECT_EQ(accounts_->Reset(token, "yet another passphrase").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery", kClient)->outcome,
             LoginAttempt::Outcome::kWrong);
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "a brand new passphrase")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "a brand new passphrase", kClient)->outcome,
             LoginAttempt::Outcome::kSignedIn);
   ASSERT_TRUE(accounts_->RequestReset("", "pat@home.test").ok());
   const std::string late = MailedToken("reset");
@@ -183,30 +188,52 @@ TEST_F(AccountsTest, TwoStepLoginTakesEachCodeOnce) {
   ASSERT_TRUE(codes.ok());
   ASSERT_EQ(codes->size(), 10u);
   EXPECT_EQ((*codes)[0].size(), 11u);
-  auto first = accounts_->Login("", "pat@home.test", "correct horse battery");
+  auto first = accounts_->Login("", "pat@home.test", "correct horse battery", kClient);
   ASSERT_EQ(first->outcome, LoginAttempt::Outcome::kNeedCode);
   // The enrolment code cannot log in: it was used.
-  EXPECT_EQ(accounts_->SecondFactor(account.id, Totp(enrolment.secret, clock_.NowUnix(), {}))->outcome,
+  EXPECT_EQ(accounts_->SecondFactor(account.id, Totp(enrolment.secret, clock_.NowUnix(), {}), kClient)->outcome,
             LoginAttempt::Outcome::kReplayedCode);
   clock_.Advance(30);
   const std::string code = Totp(enrolment.secret, clock_.NowUnix(), {});
-  EXPECT_EQ(accounts_->SecondFactor(account.id, code)->outcome, LoginAttempt::Outcome::kSignedIn);
-  EXPECT_EQ(accounts_->SecondFactor(account.id, code)->outcome, LoginAttempt::Outcome::kReplayedCode);
+  EXPECT_EQ(accounts_->SecondFactor(account.id, code, kClient)->outcome, LoginAttempt::Outcome::kSignedIn);
+  EXPECT_EQ(accounts_->SecondFactor(account.id, code, kClient)->outcome, LoginAttempt::Outcome::kReplayedCode);
   std::string wrong = Totp(enrolment.secret, clock_.NowUnix() + 30, {});
   wrong[5] = static_cast<char>('0' + (wrong[5] - '0' + 5) % 10);  // next step's, altered
-  EXPECT_EQ(accounts_->SecondFactor(account.id, wrong)->outcome, LoginAttempt::Outcome::kWrongCode);
+  EXPECT_EQ(accounts_->SecondFactor(account.id, wrong, kClient)->outcome, LoginAttempt::Outcome::kWrongCode);
   // Recovery codes: any case and spacing, each once.
   std::string typed = (*codes)[3];
   for (auto& c : typed) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  EXPECT_EQ(accounts_->SecondFactor(account.id, typed)->outcome, LoginAttempt::Outcome::kSignedIn);
-  EXPECT_EQ(accounts_->SecondFactor(account.id, (*codes)[3])->outcome, LoginAttempt::Outcome::kWrongCode);
-  EXPECT_EQ(accounts_->SecondFactor(account.id, "aaaaa-bbbbb")->outcome, LoginAttempt::Outcome::kWrongCode);
+  EXPECT_EQ(accounts_->SecondFactor(account.id, typed, kClient)->outcome, LoginAttempt::Outcome::kSignedIn);
+  EXPECT_EQ(accounts_->SecondFactor(account.id, (*codes)[3], kClient)->outcome, LoginAttempt::Outcome::kWrongCode);
+  EXPECT_EQ(accounts_->SecondFactor(account.id, "aaaaa-bbbbb", kClient)->outcome, LoginAttempt::Outcome::kWrongCode);
   // Off again, with the password only.
   auto fresh = **accounts_->Find(account.id);
   EXPECT_EQ(accounts_->DisableTotp(fresh, "wrong horse battery").error().code, ErrorCode::kUnauthenticated);
   ASSERT_TRUE(accounts_->DisableTotp(fresh, "correct horse battery").ok());
-  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery")->outcome,
+  EXPECT_EQ(accounts_->Login("", "pat@home.test", "correct horse battery", kClient)->outcome,
             LoginAttempt::Outcome::kSignedIn);
+
+  // Every step is in the audit trail: who, from where, and how it went; never a code.
+  AuditQuery codes_query;
+  codes_query.action = "auth.portal.code";
+  auto steps = *audit_->Search(codes_query);
+  ASSERT_EQ(steps.size(), 7u);
+  std::vector<std::string> outcomes;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    EXPECT_EQ(it->actor, account.id);
+    EXPECT_EQ(it->client_address, kClient);
+    EXPECT_EQ(it->details.find(code), std::string::npos);
+    outcomes.push_back(it->result + " " + it->details);
+  }
+  EXPECT_EQ(outcomes[0], R"(refused {"outcome":"replayed_code"})");
+  EXPECT_EQ(outcomes[1], R"(ok {"outcome":"signed_in"})");
+  EXPECT_EQ(outcomes[3], R"(refused {"outcome":"wrong_code"})");
+  AuditQuery passwords;
+  passwords.action = "auth.portal.password";
+  passwords.result = "ok";
+  auto signed_in = *audit_->Search(passwords);
+  ASSERT_FALSE(signed_in.empty());
+  EXPECT_EQ(signed_in[0].subject, "pat@home.test");
 }
 
 TEST(AccountSessions, HalfSignedInSessionsAreShortAndResetEndsAll) {

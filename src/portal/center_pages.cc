@@ -141,7 +141,7 @@ awaitable<Response> CenterPages::SubmitSignIn(http::Request& req) {
   std::optional<Result<LoginAttempt>> attempt;
   // This portal's pool only: the host decides which namespace's accounts sign in here.
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
-        attempt.emplace(ctx_.accounts.Login(brand.name, address, password));
+        attempt.emplace(ctx_.accounts.Login(brand.name, address, password, req.client_address));
       })) {
     co_return std::move(*busy);
   }
@@ -199,7 +199,7 @@ awaitable<Response> CenterPages::SubmitSignInCode(http::Request& req) {
   if (!tries) co_return ctx_.TooManyTries(brand, wait);
   std::optional<Result<LoginAttempt>> attempt;
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
-        attempt.emplace(ctx_.accounts.SecondFactor(pending->account_id, code));
+        attempt.emplace(ctx_.accounts.SecondFactor(pending->account_id, code, req.client_address));
       })) {
     co_return std::move(*busy);
   }

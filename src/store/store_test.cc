@@ -95,6 +95,94 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
   EXPECT_EQ((*events)[1].at, 101);
 }
 
+// Every message event is mirrored into the audit trail in its transaction: who did it
+// (the recipient, the system, or whoever acts on the thread), the account, the message
+// and the recipient's address; a delivery's JSON report is kept as its details.
+TEST_F(StoreTest, MessageEventsGoIntoTheAuditTrail) {
+  auto audit = sqlite::NewAuditStore(*db_);
+  auto messages = sqlite::NewMessageStore(*db_);
+  auto queue = sqlite::NewQueueStore(*db_);
+  auto events = sqlite::NewEventStore(*db_);
+  QueueEntry q{"q1", "msg1", "rcpt1", "a@example.org", "b@example.net", "content",
+               "", "", QueueState::kQueued, 0, 100, 100, "", "", "", false, ""};
+  {
+    audit::ActingAs sender({"api_key", "k1", "192.0.2.1", "default"});
+    ASSERT_TRUE(messages
+                    ->InsertWithNotices(SampleMessage(), {q},
+                                        {{0, "msg1", "", "accepted", 100, "", ""}}, "")
+                    .ok());
+  }
+  ASSERT_EQ(queue->Claim(101, 10, 400)->size(), 1u);
+  ASSERT_TRUE(queue
+                  ->Record({{"q1", QueueState::kDelivered, 101, "250 ok",
+                             R"({"tls_version":"TLSv1.3","mx_host":"mx.example.net"})"}},
+                           {}, {})
+                  .ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "answer_failed", 102, "198.51.100.7", ""}).ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "viewed", 103, "198.51.100.7", ""}).ok());
+
+  auto all = audit->Read(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  const auto& accepted = (*all)[0];
+  EXPECT_EQ(accepted.action, "message.accepted");
+  EXPECT_EQ(accepted.actor_kind, "api_key");
+  EXPECT_EQ(accepted.actor, "k1");
+  EXPECT_EQ(accepted.client_address, "192.0.2.1");
+  EXPECT_EQ(accepted.account, "default");
+  EXPECT_EQ(accepted.message_id, "msg1");
+  const auto& delivered = (*all)[1];
+  EXPECT_EQ(delivered.action, "message.notice_delivered");
+  EXPECT_EQ(delivered.actor_kind, "system");
+  EXPECT_EQ(delivered.recipient, "b@example.net");
+  EXPECT_EQ(delivered.details, R"({"tls_version":"TLSv1.3","mx_host":"mx.example.net"})");
+  EXPECT_EQ((*all)[2].action, "message.answer_failed");
+  EXPECT_EQ((*all)[2].result, "refused");
+  EXPECT_EQ((*all)[2].actor_kind, "recipient");
+  EXPECT_EQ((*all)[2].actor, "rcpt1");
+  EXPECT_EQ((*all)[3].action, "message.viewed");
+  EXPECT_EQ((*all)[3].result, "ok");
+
+  // Searches: by recipient (any case), by a family of actions, by result, by time, paged.
+  AuditQuery by_recipient;
+  by_recipient.recipient = "B@Example.NET";
+  EXPECT_EQ(audit->Search(by_recipient)->size(), 3u);
+  AuditQuery refused;
+  refused.action = "message.*";
+  refused.result = "refused";
+  ASSERT_EQ(audit->Search(refused)->size(), 1u);
+  EXPECT_EQ((*audit->Search(refused))[0].seq, 3);
+  AuditQuery window;
+  window.from = 101;
+  window.to = 103;
+  ASSERT_EQ(audit->Search(window)->size(), 2u);
+  AuditQuery page;
+  page.message_id = "msg1";
+  page.limit = 3;
+  auto first = audit->Search(page);
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].seq, 4);  // newest first
+  page.before_seq = first->back().seq;
+  auto second = audit->Search(page);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].seq, 1);
+  AuditQuery nobody;
+  nobody.action = "message.";  // not a family without ".*", and no action is named so
+  EXPECT_TRUE(audit->Search(nobody)->empty());
+
+  // Pruning up to record 2 keeps the checkpoint at the cut and the records after it.
+  EXPECT_EQ(*audit->LastBefore(102), 2);
+  audit::Checkpoint cut{2, 200, (*all)[1].hash, "key1", std::string(64, 's')};
+  EXPECT_EQ(*audit->Prune(cut, 1), 1);
+  EXPECT_EQ(*audit->Prune(cut, 1), 1);
+  EXPECT_EQ(*audit->Prune(cut, 1), 0);
+  auto left = audit->Read(0, 10);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].seq, 3);
+  ASSERT_EQ(audit->Checkpoints()->size(), 1u);
+  EXPECT_EQ((*audit->Checkpoints())[0].seq, 2);
+}
+
 // A TLS-only copy and its escrow fallback in standby: the fallback is needed only when
 // TLS could not be had, and goes when the TLS-only copy ends any other way.
 TEST_F(StoreTest, StandbyFallbackFollowsItsTlsOnlyEntry) {

@@ -345,11 +345,33 @@ class KeyStore {
 // them on this thread's next transaction (Database's before-commit hook writes them in
 // it); Append writes one in a transaction of its own (what changes nothing: a refused
 // sign-in, a message read).
+// A search of the trail: every field set must match (`action` ending ".*" matches the
+// family: "message.*"); newest first, `limit` at a time, from before `before_seq` (the
+// last seq of the page before; 0 for the newest).
+struct AuditQuery {
+  std::int64_t from = 0;  // at >= from
+  std::int64_t to = 0;    // at < to; 0: no end
+  std::string actor, account, message_id, recipient, action, result;
+  std::int64_t before_seq = 0;
+  int limit = 100;
+};
+
 class AuditStore {
  public:
   virtual ~AuditStore() = default;
   // Writes `record` (its seq and hashes filled in) in a transaction of its own.
   virtual Status Append(audit::AuditRecord record) = 0;
+  // The same, without waiting for the disk (synced with the next durable commit): for
+  // what changes nothing, such as a refused sign-in, so that a flood of them costs no
+  // sync each. A power failure may lose the last of these, never a change's record.
+  virtual Status Note(audit::AuditRecord record) = 0;
+  virtual Result<std::vector<audit::AuditRecord>> Search(const AuditQuery& query) = 0;
+  // The newest record written before `at`, or 0.
+  virtual Result<std::int64_t> LastBefore(std::int64_t at) = 0;
+  // Retention: keeps `cut` (a checkpoint signed at the last record to go) as the point
+  // the chain now verifies from, and removes up to `batch` of the records up to it,
+  // oldest first; returns how many went (call again until none do).
+  virtual Result<std::int64_t> Prune(const audit::Checkpoint& cut, int batch) = 0;
   // Oldest first, after `after_seq`, at most `limit`.
   virtual Result<std::vector<audit::AuditRecord>> Read(std::int64_t after_seq, int limit) = 0;
   // Newest first, before `before_seq` (0: from the newest), at most `limit`.

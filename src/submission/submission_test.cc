@@ -600,7 +600,7 @@ TEST_F(SubmissionTest, AlreadyEncryptedMessagesGoOutAsTheyAre) {
 }
 
 TEST_F(SubmissionTest, UserAuthenticatorChecksTheSmtpPassword) {
-  UserAuthenticator auth(*world_.org, *world_.events, clock_);
+  UserAuthenticator auth(*world_.org, *world_.audit, clock_);
   auto password = [](const char* s) { return SecretBytes(s, std::strlen(s)); };
   EXPECT_FALSE(auth.Authenticate("dr@clinic.test", password("anything"), "192.0.2.1").ok());  // none set
   auto user = *world_.org->FindUser("dr@clinic.test");
@@ -613,15 +613,18 @@ TEST_F(SubmissionTest, UserAuthenticatorChecksTheSmtpPassword) {
             ErrorCode::kUnauthenticated);
   EXPECT_EQ(auth.Authenticate("nobody@clinic.test", password("correct horse"), "192.0.2.1").error().code,
             ErrorCode::kUnauthenticated);
-  // Every attempt is on record, without the password.
-  auto recorded = *world_.events->ForMessage("");
+  // Every attempt is in the audit trail, without the password.
+  AuditQuery logins;
+  logins.action = "auth.smtp";
+  auto recorded = *world_.audit->Search(logins);
   int failed = 0, ok_logins = 0;
-  for (const auto& e : recorded) {
-    if (e.type == "smtp_login_failed") ++failed;
-    if (e.type == "smtp_login") ++ok_logins;
-    EXPECT_EQ(e.detail.find("correct horse"), std::string::npos);
-    EXPECT_EQ(e.client_address, "192.0.2.1");
+  for (const auto& r : recorded) {
+    if (r.result == "refused") ++failed;
+    if (r.result == "ok") ++ok_logins;
+    EXPECT_EQ(r.details.find("correct horse"), std::string::npos);
+    EXPECT_EQ(r.client_address, "192.0.2.1");
   }
+  EXPECT_EQ(recorded.back().actor, "dr@clinic.test");
   EXPECT_EQ(failed, 3);
   EXPECT_EQ(ok_logins, 1);
 }

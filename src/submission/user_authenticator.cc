@@ -9,16 +9,24 @@
 
 namespace sealpost::submission {
 
-UserAuthenticator::UserAuthenticator(OrgStore& org, EventStore& events, const Clock& clock)
-    : org_(org), events_(events), clock_(clock) {
+UserAuthenticator::UserAuthenticator(OrgStore& org, AuditStore& audit, const Clock& clock)
+    : org_(org), audit_(audit), clock_(clock) {
   auto decoy = HashSecret(NewId());
   if (decoy.ok()) decoy_hash_ = std::move(*decoy);
 }
 
 void UserAuthenticator::Audit(bool ok, const std::string& user, const std::string& client_address) {
-  auto status = events_.Append({0, "", "", ok ? "smtp_login" : "smtp_login_failed",
-                                clock_.NowUnix(), client_address, "user " + SanitizeForLog(user, 320)});
-  if (!status.ok()) spdlog::error("smtp: login event not recorded: {}", status.error().ToString());
+  audit::AuditRecord r;
+  r.at = clock_.NowUnix();
+  r.actor_kind = "user";
+  r.actor = SanitizeForLog(user, 320);
+  r.client_address = client_address;
+  r.action = "auth.smtp";
+  r.subject = r.actor;
+  r.result = ok ? "ok" : "refused";
+  // Not synced on its own: a flood of wrong passwords costs no disk sync each.
+  auto status = audit_.Note(std::move(r));
+  if (!status.ok()) spdlog::error("smtp: login not recorded: {}", status.error().ToString());
 }
 
 Result<std::vector<std::string>> UserAuthenticator::Authenticate(const std::string& user,

@@ -1,7 +1,7 @@
 // SMTP logins against the organisation's users: their SMTP password (Argon2id, set with
 // `sealpost admin user smtp-password`). A user may send as their own address. Every
-// attempt, good or bad, is recorded as an event (smtp_login, smtp_login_failed) with
-// the user name and client address — never the password.
+// attempt, good or bad, goes into the audit trail (auth.smtp, ok or refused) with the
+// user name and client address — never the password.
 // Blocking (Argon2id): call off the event loop. Thread-safe.
 #pragma once
 
@@ -13,7 +13,7 @@ namespace sealpost::submission {
 
 class UserAuthenticator final : public smtp::Authenticator {
  public:
-  UserAuthenticator(OrgStore& org, EventStore& events, const Clock& clock);
+  UserAuthenticator(OrgStore& org, AuditStore& audit, const Clock& clock);
 
   Result<std::vector<std::string>> Authenticate(const std::string& user,
                                                 const SecretBytes& password,
@@ -23,7 +23,7 @@ class UserAuthenticator final : public smtp::Authenticator {
   void Audit(bool ok, const std::string& user, const std::string& client_address);
 
   OrgStore& org_;
-  EventStore& events_;
+  AuditStore& audit_;
   const Clock& clock_;
   // Checked for unknown users too, so the time taken does not tell which users exist.
   std::string decoy_hash_;

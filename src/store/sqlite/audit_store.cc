@@ -1,6 +1,8 @@
 // The audit trail over SQLite. Appending reads the head and writes the next record in
 // the same BEGIN IMMEDIATE transaction, so records are numbered and chained in the
 // order they commit, whichever thread writes them.
+#include <sqlite3.h>
+
 #include "audit/pending.h"
 #include "store/sqlite/stores.h"
 
@@ -9,11 +11,11 @@ namespace {
 
 constexpr const char* kColumns =
     "seq, at, actor_kind, actor, client_address, account, action, subject, result, details, "
-    "prev_hash, hash";
+    "message_id, recipient, prev_hash, hash";
 
 audit::AuditRecord ReadRecord(const Statement& s) {
-  return {s.Int(0),  s.Int(1),  s.Text(2), s.Text(3), s.Text(4),  s.Text(5),
-          s.Text(6), s.Text(7), s.Text(8), s.Text(9), s.Text(10), s.Text(11)};
+  return {s.Int(0),  s.Int(1),  s.Text(2),  s.Text(3),  s.Text(4),  s.Text(5),  s.Text(6),
+          s.Text(7), s.Text(8), s.Text(9), s.Text(10), s.Text(11), s.Text(12), s.Text(13)};
 }
 
 Result<std::pair<std::int64_t, std::string>> HeadIn(Connection& db) {
@@ -24,14 +26,16 @@ Result<std::pair<std::int64_t, std::string>> HeadIn(Connection& db) {
   return std::make_pair(s.Int(0), s.Text(1));
 }
 
-Status AppendIn(Connection& db, audit::AuditRecord& r) {
+}  // namespace
+
+Status AppendAuditIn(Connection& db, audit::AuditRecord& r) {
   auto head = HeadIn(db);
   if (!head.ok()) return std::move(head).error();
   r.seq = head->first + 1;
   r.prev_hash = head->second;
   r.hash = audit::RecordHash(r);
   return Statement(db, std::string("INSERT INTO audit_log (") + kColumns +
-                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .Bind(1, r.seq)
       .Bind(2, r.at)
       .Bind(3, r.actor_kind)
@@ -42,9 +46,37 @@ Status AppendIn(Connection& db, audit::AuditRecord& r) {
       .Bind(8, r.subject)
       .Bind(9, r.result)
       .Bind(10, r.details)
-      .BindBlob(11, r.prev_hash)
-      .BindBlob(12, r.hash)
+      .Bind(11, r.message_id)
+      .Bind(12, r.recipient)
+      .BindBlob(13, r.prev_hash)
+      .BindBlob(14, r.hash)
       .Run();
+}
+
+namespace {
+
+// The WHERE clause of a search, and its values in order.
+std::string SearchClause(const AuditQuery& q, std::vector<std::string>* texts) {
+  std::string where = "1";
+  auto text = [&](const char* column, const std::string& value) {
+    if (value.empty()) return;
+    where += std::string(" AND ") + column + " = ?";
+    if (std::string_view(column) == "recipient") where += " COLLATE NOCASE";
+    texts->push_back(value);
+  };
+  text("actor", q.actor);
+  text("account", q.account);
+  text("message_id", q.message_id);
+  text("recipient", q.recipient);
+  text("result", q.result);
+  if (q.action.size() > 2 && q.action.compare(q.action.size() - 2, 2, ".*") == 0) {
+    // A family of actions ("message.*"): a prefix, compared as text (no LIKE patterns).
+    where += " AND substr(action, 1, " + std::to_string(q.action.size() - 1) + ") = ?";
+    texts->push_back(q.action.substr(0, q.action.size() - 1));
+  } else {
+    text("action", q.action);
+  }
+  return where;
 }
 
 class SqliteAuditStore final : public AuditStore {
@@ -53,14 +85,76 @@ class SqliteAuditStore final : public AuditStore {
     // Every transaction writes the records its thread has waiting, in it.
     db_.SetBeforeCommit([](Connection& conn) -> Status {
       for (auto& record : audit::TakePending()) {
-        if (auto s = AppendIn(conn, record); !s.ok()) return s;
+        if (auto s = AppendAuditIn(conn, record); !s.ok()) return s;
       }
       return OkStatus();
     });
   }
 
   Status Append(audit::AuditRecord record) override {
-    return db_.Transaction([&](Connection& db) { return AppendIn(db, record); });
+    return db_.Transaction([&](Connection& db) { return AppendAuditIn(db, record); });
+  }
+
+  Status Note(audit::AuditRecord record) override {
+    return db_.Transaction([&](Connection& db) { return AppendAuditIn(db, record); },
+                           Database::Commit::kRecoverable);
+  }
+
+  Result<std::vector<audit::AuditRecord>> Search(const AuditQuery& q) override {
+    std::vector<std::string> texts;
+    std::string where = SearchClause(q, &texts);
+    // Newest first by seq, which follows time; the cursor is the last seq returned.
+    where += " AND (? = 0 OR seq < ?) AND at >= ? AND (? = 0 OR at < ?)";
+    return QueryAll<audit::AuditRecord>(
+        db_,
+        std::string("SELECT ") + kColumns + " FROM audit_log WHERE " + where +
+            " ORDER BY seq DESC LIMIT ?",
+        [&](Statement& s) {
+          int i = 1;
+          for (const auto& t : texts) s.Bind(i++, t);
+          s.Bind(i++, q.before_seq).Bind(i++, q.before_seq);
+          s.Bind(i++, q.from).Bind(i++, q.to).Bind(i++, q.to);
+          s.Bind(i++, static_cast<std::int64_t>(q.limit));
+        },
+        ReadRecord);
+  }
+
+  Result<std::int64_t> LastBefore(std::int64_t at) override {
+    auto found = QueryOne<std::int64_t>(
+        db_, "SELECT MAX(seq) FROM audit_log WHERE at < ?", [&](Statement& s) { s.Bind(1, at); },
+        [](const Statement& s) { return s.Int(0); });
+    if (!found.ok()) return std::move(found).error();
+    return found->value_or(0);
+  }
+
+  Result<std::int64_t> Prune(const audit::Checkpoint& cut, int batch) override {
+    std::int64_t removed = 0;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto put = Statement(db,
+                           "INSERT OR REPLACE INTO audit_checkpoints (seq, at, head_hash, "
+                           "signing_key_id, signature) VALUES (?,?,?,?,?)")
+                     .Bind(1, cut.seq)
+                     .Bind(2, cut.at)
+                     .BindBlob(3, cut.head_hash)
+                     .Bind(4, cut.signing_key_id)
+                     .BindBlob(5, cut.signature)
+                     .Run();
+      if (!put.ok()) return put;
+      auto gone = Statement(db, "DELETE FROM audit_checkpoints WHERE seq < ?").Bind(1, cut.seq).Run();
+      if (!gone.ok()) return gone;
+      // The oldest records first, a batch at a time: the rest go on the next call.
+      auto deleted = Statement(db,
+                               "DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log "
+                               "WHERE seq <= ? ORDER BY seq LIMIT ?)")
+                         .Bind(1, cut.seq)
+                         .Bind(2, static_cast<std::int64_t>(batch))
+                         .Run();
+      if (!deleted.ok()) return deleted;
+      removed = sqlite3_changes(db);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return removed;
   }
 
   Result<std::vector<audit::AuditRecord>> Read(std::int64_t after_seq, int limit) override {

@@ -3,9 +3,24 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <set>
+
+#include <boost/json.hpp>
+
+#include "audit/pending.h"
 
 namespace sealpost::sqlite {
 namespace {
+
+bool JsonObject(const std::string& text) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  return !ec && value.is_object();
+}
+
+std::string JsonString(const std::string& text) {
+  return boost::json::serialize(boost::json::value(text));
+}
 
 class SqliteApiKeyStore final : public ApiKeyStore {
  public:
@@ -68,11 +83,74 @@ class SqliteSigningKeyStore final : public SigningKeyStore {
   Database& db_;
 };
 
+// Events a recipient's own doing makes (in the portal, with the link or an account);
+// the rest are the system's unless someone is acting on this thread.
+bool RecipientEvent(const std::string& type) {
+  static const std::set<std::string> kTypes = {
+      "link_opened", "answer_failed", "login_failed", "code_failed", "code_replayed",
+      "verified",    "viewed",        "downloaded",   "printed",     "deleted"};
+  return kTypes.count(type) > 0;
+}
+
+const char* EventResult(const std::string& type) {
+  if (type == "answer_failed" || type == "login_failed" || type == "code_failed" ||
+      type == "code_replayed") {
+    return "refused";
+  }
+  if (type == "bounced" || type == "expired" || type == "dead_letter") return "failed";
+  return "ok";
+}
+
+// Every message event goes into the audit trail too, in its transaction: the message's
+// lifecycle and every access to it, with who did it. A detail that is a JSON object
+// (a delivery's report: its TLS version, cipher and authentication) is kept as such.
+Status AuditEvent(Connection& db, const EventRecord& e) {
+  audit::AuditRecord r;
+  r.at = e.at;
+  r.action = "message." + e.type;
+  r.message_id = e.message_id;
+  r.subject = e.recipient_id.empty() ? e.message_id : e.recipient_id;
+  r.result = EventResult(e.type);
+  r.client_address = e.client_address;
+  {
+    Statement find(db, "SELECT m.account, COALESCE((SELECT address FROM recipients WHERE id = ?), "
+                       "'') FROM messages m WHERE m.id = ?");
+    find.Bind(1, e.recipient_id).Bind(2, e.message_id);
+    auto row = find.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (*row) {
+      r.account = find.Text(0);
+      r.recipient = find.Text(1);
+    }
+  }
+  if (const audit::Actor* actor = audit::CurrentActor()) {
+    r.actor_kind = actor->kind;
+    r.actor = actor->id;
+    if (r.client_address.empty()) r.client_address = actor->client_address;
+    if (r.account.empty()) r.account = actor->account;
+  } else if (RecipientEvent(e.type)) {
+    r.actor_kind = "recipient";
+    r.actor = e.recipient_id;
+  } else {
+    r.actor_kind = "system";
+    r.actor = "sealpost";
+  }
+  if (e.detail.size() > 1 && e.detail.front() == '{' && JsonObject(e.detail)) {
+    r.details = e.detail;
+  } else if (!e.detail.empty()) {
+    r.details = "{\"detail\":" + JsonString(e.detail) + "}";
+  }
+  return AppendAuditIn(db, r);
+}
+
 Status InsertEvent(Connection& db, const EventRecord& e) {
-  return Statement(db, "INSERT INTO events (message_id, recipient_id, type, at, client_address, "
-                       "detail) VALUES (?,?,?,?,?,?)")
-      .Bind(1, e.message_id).Bind(2, e.recipient_id).Bind(3, e.type).Bind(4, e.at)
-      .Bind(5, e.client_address).Bind(6, e.detail).Run();
+  auto status =
+      Statement(db, "INSERT INTO events (message_id, recipient_id, type, at, client_address, "
+                    "detail) VALUES (?,?,?,?,?,?)")
+          .Bind(1, e.message_id).Bind(2, e.recipient_id).Bind(3, e.type).Bind(4, e.at)
+          .Bind(5, e.client_address).Bind(6, e.detail).Run();
+  if (!status.ok()) return status;
+  return AuditEvent(db, e);
 }
 
 class SqliteEventStore final : public EventStore {
@@ -194,7 +272,8 @@ Status SettleStandbys(Connection& db, const std::string& primary_id, bool replan
 // A delivered entry that belongs to a recipient moves the recipient on and records the
 // event, in the transaction that records the delivery: a copy encrypted to the
 // recipient's own key (or sent over TLS) is the mail itself; any other entry is a notice.
-Status SettleDelivered(Connection& db, const std::string& queue_id, std::int64_t at) {
+Status SettleDelivered(Connection& db, const std::string& queue_id, std::int64_t at,
+                       const std::string& report) {
   Statement find(db, "SELECT q.message_id, q.recipient_id, r.status FROM queue q "
                      "JOIN recipients r ON r.id = q.recipient_id WHERE q.id = ?");
   find.Bind(1, queue_id);
@@ -211,7 +290,7 @@ Status SettleDelivered(Connection& db, const std::string& queue_id, std::int64_t
     if (!moved.ok()) return moved;
   }
   return InsertEvent(db, {0, message_id, recipient_id,
-                          mail_itself ? "delivered" : "notice_delivered", at, "", ""});
+                          mail_itself ? "delivered" : "notice_delivered", at, "", report});
 }
 
 // Removes a submission; kNotFound when it is gone already (processed twice).
@@ -639,7 +718,7 @@ class SqliteQueueStore final : public QueueStore {
           status = SettleStandbys(db, u.id, u.state == QueueState::kReplanned, u.next_attempt_at);
         }
         if (status.ok() && u.state == QueueState::kDelivered) {
-          status = SettleDelivered(db, u.id, u.next_attempt_at);
+          status = SettleDelivered(db, u.id, u.next_attempt_at, u.report);
         }
         if (!status.ok()) return status;
       }

@@ -23,5 +23,8 @@ std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
 std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 // Also makes every transaction on `db` write its thread's pending audit records.
 std::unique_ptr<AuditStore> NewAuditStore(Database& db);
+// Writes `record` next in the trail, inside the caller's transaction (its seq and
+// hashes are filled in): for a store that records its own change.
+Status AppendAuditIn(Connection& db, audit::AuditRecord& record);
 
 }  // namespace sealpost::sqlite

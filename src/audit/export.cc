@@ -1,0 +1,63 @@
+#include "audit/export.h"
+
+#include <boost/json.hpp>
+
+#include "base/clock.h"
+#include "base/csv.h"
+#include "base/encoding.h"
+
+namespace sealpost::audit {
+namespace json = boost::json;
+
+std::string RecordJson(const AuditRecord& r) {
+  json::object o{{"seq", r.seq},
+                 {"at", FormatRfc3339(r.at)},
+                 {"actor_kind", r.actor_kind},
+                 {"actor", r.actor},
+                 {"client_address", r.client_address},
+                 {"account", r.account},
+                 {"action", r.action},
+                 {"subject", r.subject},
+                 {"result", r.result},
+                 {"message_id", r.message_id},
+                 {"recipient", r.recipient},
+                 {"hash", HexEncode(r.hash)}};
+  json::value details;
+  if (!r.details.empty()) {
+    boost::system::error_code ec;
+    details = json::parse(r.details, ec);
+    if (ec) details = json::string(r.details);
+  }
+  o["details"] = std::move(details);
+  return json::serialize(o);
+}
+
+namespace {
+
+std::string Cell(const std::string& text) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
+    return CsvField("'" + text);
+  }
+  return CsvField(text);
+}
+
+}  // namespace
+
+std::string CsvHeader() {
+  return "seq,at,actor_kind,actor,client_address,account,action,subject,result,message_id,"
+         "recipient,details,hash\r\n";
+}
+
+std::string RecordCsv(const AuditRecord& r) {
+  std::string out = std::to_string(r.seq) + "," + FormatRfc3339(r.at);
+  for (const std::string* f : {&r.actor_kind, &r.actor, &r.client_address, &r.account, &r.action,
+                               &r.subject, &r.result, &r.message_id, &r.recipient, &r.details}) {
+    out += ",";
+    out += Cell(*f);
+  }
+  out += "," + HexEncode(r.hash) + "\r\n";
+  return out;
+}
+
+}  // namespace sealpost::audit
