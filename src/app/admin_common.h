@@ -45,6 +45,10 @@ struct AdminArgs {
   std::vector<std::string> hosts;
   std::vector<std::string> addresses;
   std::string action;  // the command, "dkim.rollover": set as it is parsed, for the audit trail
+  // audit search and export: filters ("account" above is one too), paging, format.
+  std::string since, until, actor, message, recipient, action_filter, result, format, output;
+  std::int64_t before = 0;
+  int older_than_days = 0;  // audit prune; 0: the configured retention
 };
 
 // Everything an admin command needs, opened from the configuration. The store pointers

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -30,5 +31,18 @@ class AuditCheckpointer {
   bool loaded_ = false;  // the newest checkpoint read from the store
   std::int64_t last_seq_ = 0, last_at_ = 0;
 };
+
+// Retention (issue 21): removes the records older than `retention_seconds`, the oldest
+// `max_per_pass` at a time, each pass in one transaction that signs a checkpoint at its
+// last record (where the chain verifies from afterwards) and writes an `audit.pruned`
+// record naming it. Returns how many records went.
+Result<std::int64_t> PruneAuditTrail(AuditStore& store, const SigningIdentity& signer,
+                                     const Clock& clock, std::int64_t retention_seconds,
+                                     std::int64_t max_per_pass = 100000);
+
+// Where a pruned chain verifies from: the checkpoint at the record before the first
+// one kept, provided the chain holds an `audit.pruned` record naming it; nullopt for a
+// chain kept whole. kIntegrity when records are missing from the start without a prune.
+Result<std::optional<audit::Checkpoint>> PrunedStart(AuditStore& store);
 
 }  // namespace sealpost

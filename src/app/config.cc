@@ -150,7 +150,7 @@ Result<Config> LoadConfig(const std::string& path) {
   };
   static const std::set<std::string> kSections = {"server", "tls", "storage", "keys",
                                                   "organisation", "escrow", "api", "portal", "smtp",
-                                                  "delivery", "log", "metrics", "dev"};
+                                                  "delivery", "log", "metrics", "dev", "audit"};
   for (const auto& [k, v] : root) {
     if (!kSections.count(std::string(k.str())) && !error) {
       Table& t = table("server");
@@ -266,6 +266,12 @@ Result<Config> LoadConfig(const std::string& path) {
   {
     Table& t = table("log");
     t.String("format", c.log_format);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("audit");
+    t.Int("retention_days", c.audit_retention_days, 1, 36500);
+    t.String("forward", c.audit_forward);
     t.RefuseUnknown();
   }
   {
@@ -499,6 +505,11 @@ command_timeout_seconds = 300
 session_limit_seconds = 1800
 max_login_failures_per_hour = 30  # per client address, then logins are refused
 trusted_networks = []           # e.g. ["192.0.2.10/32"]: may submit without AUTH (devices)
+
+[audit]
+retention_days = 2190           # six years (HIPAA); older records are pruned, the chain still verifies
+forward = ""                    # also copy each record to "file:PATH" (JSON Lines) or
+                                # "syslog:udp:HOST:PORT" / "syslog:unix:/dev/log" (RFC 5424)
 
 [log]
 format = "text"                 # "json": one object a line (time, level, component, id, message)

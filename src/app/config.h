@@ -106,6 +106,12 @@ struct Config {
   int smtp_max_login_failures_per_hour = 30;
   std::vector<std::string> smtp_trusted_networks;  // may submit without AUTH; empty: none
 
+  // [audit] (issue 21)
+  int audit_retention_days = 2190;  // six years: HIPAA's retention of documentation
+  // Where records are copied as they are written: "" (nowhere), "file:PATH" (JSON
+  // Lines), "syslog:udp:HOST:PORT" or "syslog:unix:PATH" (RFC 5424).
+  std::string audit_forward;
+
   // [log]
   std::string log_format = "text";  // "text" or "json" (app/logging.h)
 

@@ -173,9 +173,8 @@ TEST_F(StoreTest, MessageEventsGoIntoTheAuditTrail) {
   // Pruning up to record 2 keeps the checkpoint at the cut and the records after it.
   EXPECT_EQ(*audit->LastBefore(102), 2);
   audit::Checkpoint cut{2, 200, (*all)[1].hash, "key1", std::string(64, 's')};
-  EXPECT_EQ(*audit->Prune(cut, 1), 1);
-  EXPECT_EQ(*audit->Prune(cut, 1), 1);
-  EXPECT_EQ(*audit->Prune(cut, 1), 0);
+  EXPECT_EQ(*audit->Prune(cut), 2);
+  EXPECT_EQ(*audit->Prune(cut), 0);
   auto left = audit->Read(0, 10);
   ASSERT_EQ(left->size(), 2u);
   EXPECT_EQ((*left)[0].seq, 3);

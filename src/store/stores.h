@@ -366,12 +366,15 @@ class AuditStore {
   // sync each. A power failure may lose the last of these, never a change's record.
   virtual Status Note(audit::AuditRecord record) = 0;
   virtual Result<std::vector<audit::AuditRecord>> Search(const AuditQuery& query) = 0;
+  // How many records match (`before_seq` and `limit` aside): for an export's progress.
+  virtual Result<std::int64_t> Count(const AuditQuery& query) = 0;
   // The newest record written before `at`, or 0.
   virtual Result<std::int64_t> LastBefore(std::int64_t at) = 0;
   // Retention: keeps `cut` (a checkpoint signed at the last record to go) as the point
-  // the chain now verifies from, and removes up to `batch` of the records up to it,
-  // oldest first; returns how many went (call again until none do).
-  virtual Result<std::int64_t> Prune(const audit::Checkpoint& cut, int batch) = 0;
+  // the chain now verifies from, and removes every record up to it and the checkpoints
+  // before it, in one transaction (with this thread's pending records: the prune's own);
+  // returns how many records went.
+  virtual Result<std::int64_t> Prune(const audit::Checkpoint& cut) = 0;
   // Oldest first, after `after_seq`, at most `limit`.
   virtual Result<std::vector<audit::AuditRecord>> Read(std::int64_t after_seq, int limit) = 0;
   // Newest first, before `before_seq` (0: from the newest), at most `limit`.

@@ -110,7 +110,8 @@ class AuditTrailTest(unittest.TestCase):
         self.tamper("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 4",
                     "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 104",
                     "INSERT INTO audit_log SELECT 4, at, actor_kind, actor, client_address, account, "
-                    "'admin.account.delete', subject, result, details, prev_hash, hash "
+                    "'admin.account.delete', subject, result, details, message_id, recipient, "
+                    "prev_hash, hash "
                     "FROM audit_log WHERE seq = 1")
         code, out, err = self.verify()
         self.assertEqual(code, 1, out + err)
@@ -122,6 +123,81 @@ class AuditTrailTest(unittest.TestCase):
         self.assertEqual(code, 1, out + err)
         self.assertIn("records 5 to 9 are missing", err)
         self.assertIn("the tail was cut off", err)
+
+    def test_search_filters_and_pages(self):
+        code, out, err = self.server.admin("audit", "search", "--action", "admin.book.*",
+                                           "--limit", "2")
+        self.assertEqual(code, 0, err)
+        lines = out.splitlines()
+        self.assertEqual([l.split("  ")[3] for l in lines[:2]],
+                         ["admin.book.export-keys", "admin.book.export-questions"])
+        self.assertRegex(lines[2], r"^\(more: --before 8\)$")
+        code, out, err = self.server.admin("audit", "search", "--action", "admin.book.*",
+                                           "--before", "8")
+        self.assertEqual(code, 0, err)
+        self.assertEqual([l.split("  ")[3] for l in out.splitlines()],
+                         ["admin.book.add-question", "admin.book.create"])
+        code, out, err = self.server.admin("audit", "search", "--result", "failed")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(len(out.splitlines()), 1)
+        self.assertIn("admin.domain.create  clinic.example  failed", out)
+        code, out, err = self.server.admin("audit", "search", "--since", "2999-01-01")
+        self.assertEqual((code, out), (0, ""), err)
+        code, out, err = self.server.admin("audit", "search", "--since", "last tuesday")
+        self.assertEqual(code, 2)
+        self.assertIn("--since", err)
+        self.assertIn("2026-11-22", err)
+
+    def test_exports_as_json_lines_and_csv_are_recorded(self):
+        import csv
+        import json
+        jsonl = os.path.join(self.server.tmp, "trail.jsonl")
+        code, out, err = self.server.admin("audit", "export", "--format", "jsonl",
+                                           "--output", jsonl)
+        self.assertEqual(code, 0, err)
+        with open(jsonl) as f:
+            records = [json.loads(line) for line in f]
+        # The export's own record comes first (newest first), then every record before it.
+        self.assertEqual(records[0]["action"], "admin.audit.export")
+        self.assertEqual(records[0]["details"]["records"], 10)
+        self.assertEqual([r["seq"] for r in records], list(range(11, 0, -1)))
+        self.assertEqual(records[-1]["action"], "admin.account.create")
+        self.assertRegex(records[-1]["hash"], r"^[0-9a-f]{64}$")
+        self.assertEqual(os.stat(jsonl).st_mode & 0o777, 0o600)
+        code, _, err = self.server.admin("audit", "export", "--format", "jsonl", "--output", jsonl)
+        self.assertEqual(code, 2)  # never written over
+        self.assertIn("may exist", err)
+        code, out, err = self.server.admin("audit", "export", "--format", "csv", "--output", "-",
+                                           "--result", "failed")
+        self.assertEqual(code, 0, err)
+        rows = list(csv.reader(out.splitlines()))
+        self.assertEqual(rows[0][:3], ["seq", "at", "actor_kind"])
+        # The export refused a moment ago is on record as well.
+        self.assertEqual([r[6] for r in rows[1:]], ["admin.audit.export", "admin.domain.create"])
+        self.assertEqual(json.loads(rows[2][11])["error"], "already exists")
+        code, _, err = self.server.admin("audit", "export", "--format", "xml", "--output", "-")
+        self.assertEqual(code, 2)
+        self.assertIn("--format", err)
+
+    def test_pruning_keeps_the_rest_verifiable_and_a_cut_without_prune_is_found(self):
+        # Everything older than a day ago: nothing here. Then everything (--older-than-days
+        # counts back from now, so move the records into the past first).
+        self.tamper("UPDATE audit_log SET at = at - 10 * 86400 WHERE seq <= 4")
+        # The edit broke the hashes of 1–4; they are the ones that go.
+        code, out, err = self.server.admin("audit", "prune", "--older-than-days", "5")
+        self.assertEqual(code, 0, err)
+        self.assertIn("4 record(s) older than 5 days removed", out)
+        code, out, err = self.verify()
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("pruned through record 4", out)
+        code, out, err = self.server.admin("audit", "search", "--action", "audit.pruned")
+        self.assertEqual(code, 0, err)
+        self.assertIn("audit.pruned  4  ok", out)
+        # Removing the oldest records left is not a prune: found.
+        self.tamper("DELETE FROM audit_log WHERE seq <= 6")
+        code, out, err = self.verify()
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("records 1 to 6 are missing (removed) and no prune is on record", err)
 
     def test_a_forged_checkpoint_is_refused(self):
         self.tamper("UPDATE audit_checkpoints SET seq = 3")

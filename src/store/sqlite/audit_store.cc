@@ -119,6 +119,21 @@ class SqliteAuditStore final : public AuditStore {
         ReadRecord);
   }
 
+  Result<std::int64_t> Count(const AuditQuery& q) override {
+    std::vector<std::string> texts;
+    std::string where = SearchClause(q, &texts) + " AND at >= ? AND (? = 0 OR at < ?)";
+    auto found = QueryOne<std::int64_t>(
+        db_, "SELECT COUNT(*) FROM audit_log WHERE " + where,
+        [&](Statement& s) {
+          int i = 1;
+          for (const auto& t : texts) s.Bind(i++, t);
+          s.Bind(i++, q.from).Bind(i++, q.to).Bind(i++, q.to);
+        },
+        [](const Statement& s) { return s.Int(0); });
+    if (!found.ok()) return std::move(found).error();
+    return found->value_or(0);
+  }
+
   Result<std::int64_t> LastBefore(std::int64_t at) override {
     auto found = QueryOne<std::int64_t>(
         db_, "SELECT MAX(seq) FROM audit_log WHERE at < ?", [&](Statement& s) { s.Bind(1, at); },
@@ -127,7 +142,7 @@ class SqliteAuditStore final : public AuditStore {
     return found->value_or(0);
   }
 
-  Result<std::int64_t> Prune(const audit::Checkpoint& cut, int batch) override {
+  Result<std::int64_t> Prune(const audit::Checkpoint& cut) override {
     std::int64_t removed = 0;
     auto status = db_.Transaction([&](Connection& db) -> Status {
       auto put = Statement(db,
@@ -142,13 +157,7 @@ class SqliteAuditStore final : public AuditStore {
       if (!put.ok()) return put;
       auto gone = Statement(db, "DELETE FROM audit_checkpoints WHERE seq < ?").Bind(1, cut.seq).Run();
       if (!gone.ok()) return gone;
-      // The oldest records first, a batch at a time: the rest go on the next call.
-      auto deleted = Statement(db,
-                               "DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log "
-                               "WHERE seq <= ? ORDER BY seq LIMIT ?)")
-                         .Bind(1, cut.seq)
-                         .Bind(2, static_cast<std::int64_t>(batch))
-                         .Run();
+      auto deleted = Statement(db, "DELETE FROM audit_log WHERE seq <= ?").Bind(1, cut.seq).Run();
       if (!deleted.ok()) return deleted;
       removed = sqlite3_changes(db);
       return OkStatus();
