@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "audit/export.h"
 #include "audit/pending.h"
 #include "base/encoding.h"
 #include "base/text.h"
@@ -45,6 +46,50 @@ audit::AuditRecord Record(const http::Request& req, const Principal& caller, std
   return r;
 }
 
+// The audit trail's filters from a query string: since, until (dates or RFC 3339
+// times), actor, account, message, recipient, action ("message.*" for a family),
+// result; limit (1–1000) and cursor for a page.
+Result<AuditQuery> AuditQueryOf(const http::Request& req) {
+  auto form = http::ParseForm(req.query, 16);
+  if (!form.ok()) return MakeError(ErrorCode::kInvalidArgument, "a malformed query string", "query");
+  AuditQuery q;
+  for (const auto& [name, value] : *form) {
+    if (name == "since" || name == "until") {
+      auto t = ParseRfc3339OrDate(value);
+      if (!t.ok()) return MakeError(ErrorCode::kInvalidArgument, t.error().message, name);
+      (name == "since" ? q.from : q.to) = *t;
+    } else if (name == "limit" || name == "cursor") {
+      std::int64_t n = 0;
+      const bool digits = !value.empty() && value.size() <= 18 &&
+                          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits) n = std::stoll(value);
+      if (!digits || (name == "limit" && (n < 1 || n > 1000))) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         name == "limit" ? "a whole number from 1 to 1000" : "a cursor from the last page",
+                         name);
+      }
+      if (name == "limit") {
+        q.limit = static_cast<int>(n);
+      } else {
+        q.before_seq = n;
+      }
+    } else if (name == "actor" || name == "account" || name == "message" || name == "recipient" ||
+               name == "action" || name == "result") {
+      if (value.size() > 320) return MakeError(ErrorCode::kInvalidArgument, "too long", name);
+      std::string& field = name == "actor"     ? q.actor
+                           : name == "account" ? q.account
+                           : name == "message" ? q.message_id
+                           : name == "recipient" ? q.recipient
+                           : name == "action"  ? q.action
+                                               : q.result;
+      field = value;
+    } else if (name != "format") {
+      return MakeError(ErrorCode::kInvalidArgument, "not a filter of the audit trail", name);
+    }
+  }
+  return q;
+}
+
 Result<policy::BookRef> BookParam(const std::string& raw) {
   auto decoded = http::PercentDecode(raw);
   if (!decoded) return MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "book");
@@ -74,7 +119,7 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
     // A change goes into the audit trail with the change (in its transaction); a read
     // leaves none, but for protected data, which its handler records; a refused or
     // failed change is recorded on its own.
-    audit::ActingAs acting({"api_key", caller.api_key_id, req.client_address, caller.account});
+    audit::ActingAs acting(ActorOf(caller, req.client_address));
     std::optional<audit::PendingRecord> pending;
     if (req.method != "GET") pending.emplace(record);
     response = work(caller);
@@ -100,6 +145,7 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
 
 void AdminApi::Register(http::Router& router) {
   RegisterNamespaces(router);
+  RegisterAudit(router);
   if (backlog_) {
     router.Add("GET", "/api/v1/queue/backlog", [this](http::Request& req) {
       return AsAdmin(req, [this](const Principal&) -> Response {
@@ -305,6 +351,82 @@ void AdminApi::Register(http::Router& router) {
       r.body = std::move(*csv);
       r.Set("Content-Type", "text/csv; charset=utf-8");
       r.Set("Content-Disposition", "attachment; filename=\"address-book.csv\"");
+      return r;
+    });
+  });
+}
+
+void AdminApi::RegisterAudit(http::Router& router) {
+  // A page of the trail, newest first; `next_cursor` asks for the page after it.
+  router.Add("GET", "/api/v1/audit", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      auto q = AuditQueryOf(req);
+      if (!q.ok()) return Problem(q.error());
+      auto records = audit_.Search(*q);
+      if (!records.ok()) return Problem(records.error());
+      std::string body = R"({"records":[)";
+      for (std::size_t i = 0; i < records->size(); ++i) {
+        if (i > 0) body += ",";
+        body += audit::RecordJson((*records)[i]);
+      }
+      body += "]";
+      if (static_cast<int>(records->size()) == q->limit) {
+        body += R"(,"next_cursor":")" + std::to_string(records->back().seq) + "\"";
+      }
+      body += "}";
+      return http::JsonResponse(200, std::move(body));
+    });
+  });
+  // Every matching record as JSON Lines or CSV, streamed a page at a time (constant
+  // memory), and recorded before the first record leaves.
+  router.Add("GET", "/api/v1/audit/export", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal& admin) -> Response {
+      auto q = AuditQueryOf(req);
+      if (!q.ok()) return Problem(q.error());
+      auto form = http::ParseForm(req.query, 16);
+      const std::string format = form.ok() ? http::FormValue(*form, "format").value_or("jsonl") : "";
+      if (format != "jsonl" && format != "csv") {
+        return Problem(MakeError(ErrorCode::kInvalidArgument, "must be jsonl or csv", "format"));
+      }
+      audit::AuditRecord record = Record(req, admin, clock_.NowUnix());
+      record.details = json::serialize(json::object{{"format", format}, {"query", req.query}});
+      if (auto audited = audit_.Append(std::move(record)); !audited.ok()) {
+        return Problem(audited.error());  // no record, no export
+      }
+      struct State {
+        AuditQuery query;
+        bool csv = false;
+        bool header_sent = false;
+        bool done = false;
+      };
+      auto state = std::make_shared<State>();
+      state->query = *q;
+      state->query.limit = 1000;
+      state->csv = format == "csv";
+      Response r;
+      r.Set("Content-Type", state->csv ? "text/csv; charset=utf-8" : "application/jsonl");
+      r.Set("Content-Disposition", std::string("attachment; filename=\"audit.") + format + "\"");
+      AuditStore* store = &audit_;
+      r.producer = [state, store](std::string& chunk) -> Result<bool> {
+        chunk.clear();
+        if (state->csv && !state->header_sent) {
+          state->header_sent = true;
+          chunk = audit::CsvHeader();
+          return true;
+        }
+        if (state->done) return false;
+        auto page = store->Search(state->query);
+        if (!page.ok()) return std::move(page).error();
+        for (const auto& rec : *page) {
+          chunk += state->csv ? audit::RecordCsv(rec) : audit::RecordJson(rec) + "\n";
+        }
+        if (static_cast<int>(page->size()) < state->query.limit) {
+          state->done = true;
+        } else {
+          state->query.before_seq = page->back().seq;
+        }
+        return !chunk.empty() || !state->done;
+      };
       return r;
     });
   });

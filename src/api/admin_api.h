@@ -58,6 +58,7 @@ class AdminApi {
 
  private:
   void RegisterNamespaces(http::Router& router);  // namespaces_api.cc
+  void RegisterAudit(http::Router& router);
   // Runs `work` off the event loop for an authenticated administrator.
   boost::asio::awaitable<http::Response> AsAdmin(
       http::Request& req, std::function<http::Response(const Principal&)> work);

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit/pending.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "store/stores.h"
@@ -51,5 +52,10 @@ class ApiKeyAuthenticator {
 };
 
 std::string HashApiSecret(std::string_view secret);
+
+// The audit trail's actor for what a key does (audit::ActingAs around the work).
+inline audit::Actor ActorOf(const Principal& p, const std::string& client_address) {
+  return {"api_key", p.api_key_id, client_address, p.account};
+}
 
 }  // namespace sealpost::api

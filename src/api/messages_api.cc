@@ -327,6 +327,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
 
   const std::string client = req.client_address;
   auto submitted = co_await http::Offload<SubmitResult>(offloader_, [&]() -> Result<SubmitResult> {
+    audit::ActingAs acting(ActorOf(*principal, client));
     // JSON attachments: decoded here, off the event loop, straight into encryption.
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {
       const auto& a = m.attachments[i];
@@ -363,6 +364,19 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       if (r.method == "escrow") addresses.push_back(r.address);
     }
     auto saved = co_await http::Offload<std::string>(offloader_, [&] {
+      // A change to the sender's address book: on record with it (never the answer).
+      audit::ActingAs acting(ActorOf(*principal, client));
+      audit::AuditRecord record;
+      record.at = escrow_.clock().NowUnix();
+      record.actor_kind = "api_key";
+      record.actor = principal->api_key_id;
+      record.client_address = client;
+      record.account = principal->account;
+      record.action = "book.answers_saved";
+      record.subject = m.from;
+      record.result = "ok";
+      record.details = json::serialize(json::object{{"recipients", addresses.size()}});
+      audit::PendingRecord pending(std::move(record));
       return planner_.SaveAnswers(m.from, {*m.question, *m.answer}, addresses);
     });
     if (saved.ok()) {
@@ -456,7 +470,10 @@ awaitable<Response> MessagesApi::Retract(http::Request& req) {
   if (!principal.ok()) co_return Unauthenticated(principal.error());
   const std::string id = req.params[0];
   auto done = co_await http::Offload<void>(
-      offloader_, [&] { return escrow_.Retract(id, OwnerOf(*principal), req.client_address); });
+      offloader_, [&] {
+        audit::ActingAs acting(ActorOf(*principal, req.client_address));
+        return escrow_.Retract(id, OwnerOf(*principal), req.client_address);
+      });
   if (!done.ok()) co_return ErrorResponse(done.error());
   co_return http::JsonResponse(200, json::serialize(json::object{{"id", id}, {"retracted", true}}));
 }
@@ -474,6 +491,7 @@ awaitable<Response> MessagesApi::Extend(http::Request& req) {
   const std::int64_t n = days->as_int64();
   const int clamped = static_cast<int>(std::clamp<std::int64_t>(n, 0, 100000));
   auto set = co_await http::Offload<std::int64_t>(offloader_, [&] {
+    audit::ActingAs acting(ActorOf(*principal, req.client_address));
     return escrow_.SetExpiry(id, OwnerOf(*principal), clamped, req.client_address);
   });
   if (!set.ok()) co_return ErrorResponse(set.error());

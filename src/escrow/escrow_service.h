@@ -142,6 +142,7 @@ class EscrowService {
                               const std::string& client_address, SubmitExtras extras = {});
   Result<MessageStatus> Status(const std::string& message_id, const MessageOwner& owner);
   Result<std::vector<EventRecord>> Events(const std::string& message_id);
+  const Clock& clock() const { return clock_; }
 
   // kNotFound for unknown recipients and forged secrets alike.
   Result<LinkState> CheckLink(const std::string& recipient_id, const SecretBytes& link_secret,
