@@ -30,6 +30,13 @@ Result<std::int64_t> AuditCheckpointer::RunOnce() {
   return head->first;
 }
 
+Result<std::int64_t> AuditCheckpointer::PruneIfDue(std::int64_t retention_seconds) {
+  const std::int64_t now = clock_.NowUnix();
+  if (last_prune_at_ != 0 && now - last_prune_at_ < 86400) return 0;
+  last_prune_at_ = now;
+  return PruneAuditTrail(store_, signer_, clock_, retention_seconds);
+}
+
 Result<std::int64_t> PruneAuditTrail(AuditStore& store, const SigningIdentity& signer,
                                      const Clock& clock, std::int64_t retention_seconds,
                                      std::int64_t max_per_pass) {

@@ -22,6 +22,9 @@ class AuditCheckpointer {
 
   // Signs a checkpoint when one is due: the record it sealed, or 0 when none was due.
   Result<std::int64_t> RunOnce();
+  // Once a day (the first time at once): removes the records older than the retention
+  // period (PruneAuditTrail). How many went.
+  Result<std::int64_t> PruneIfDue(std::int64_t retention_seconds);
 
  private:
   AuditStore& store_;
@@ -30,6 +33,7 @@ class AuditCheckpointer {
   const std::int64_t interval_;
   bool loaded_ = false;  // the newest checkpoint read from the store
   std::int64_t last_seq_ = 0, last_at_ = 0;
+  std::int64_t last_prune_at_ = 0;  // 0: not yet
 };
 
 // Retention (issue 21): removes the records older than `retention_seconds`, the oldest

@@ -2,18 +2,18 @@
 
 #include <toml++/toml.h>
 
-#include <boost/asio/ip/address.hpp>
-
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
 
-#include "queue/backlog.h"
+#include "app/audit_forward.h"
 #include "delivery/route.h"
 #include "mime/address.h"
+#include "queue/backlog.h"
 
 namespace sealpost {
 namespace {
@@ -313,6 +313,10 @@ Result<Config> LoadConfig(const std::string& path) {
   if (c.fixed_subject.find_first_of("\r\n") != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "escrow.fixed_subject must be one line",
                      line_of("escrow", "fixed_subject"));
+  }
+  if (auto forward = CheckAuditForwardTarget(c.audit_forward); !forward.ok()) {
+    return MakeError(ErrorCode::kInvalidArgument, "audit.forward " + forward.error().message,
+                     line_of("audit", "forward"));
   }
   if (c.log_format != "text" && c.log_format != "json") {
     return MakeError(ErrorCode::kInvalidArgument, "log.format must be \"text\" or \"json\"",

@@ -14,6 +14,7 @@
 #include "api/public_keys.h"
 #include "app/admin_common.h"
 #include "app/audit_checkpoints.h"
+#include "app/audit_forward.h"
 #include "app/key_rotation.h"
 #include "app/logging.h"
 #include "app/readiness.h"
@@ -485,17 +486,42 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       std::chrono::seconds(60));
 
   // The audit trail's head is sealed with a signed checkpoint once an hour when it grew.
+  // Once a day, records older than the retention period go (from a signed checkpoint).
   AuditCheckpointer checkpointer(*stores.audit, *signer, clock);
+  const std::int64_t retention = std::int64_t{config.audit_retention_days} * 86400;
   PollingWorker audit_checkpoints(
-      [&checkpointer] {
+      [&checkpointer, retention] {
         auto sealed = checkpointer.RunOnce();
         if (!sealed.ok()) {
           spdlog::error("audit: checkpoint not made: {}", sealed.error().ToString());
         }
         if (sealed.ok() && *sealed > 0) spdlog::info("audit: checkpoint at record {}", *sealed);
+        auto pruned = checkpointer.PruneIfDue(retention);
+        if (!pruned.ok()) spdlog::error("audit: not pruned: {}", pruned.error().ToString());
+        if (pruned.ok() && *pruned > 0) {
+          spdlog::info("audit: {} record(s) past the retention period removed", *pruned);
+        }
         return false;
       },
       std::chrono::seconds(60));
+  // Every record is copied to the organisation's log system, if it has one configured.
+  std::unique_ptr<AuditForwarder> forwarder;
+  if (!config.audit_forward.empty()) {
+    auto opened_forwarder = AuditForwarder::Open(config.audit_forward, *stores.audit);
+    if (!opened_forwarder.ok()) return std::move(opened_forwarder).error();
+    forwarder = std::move(*opened_forwarder);
+  }
+  PollingWorker audit_forwarding(
+      [&forwarder] {
+        if (!forwarder) return false;
+        auto sent = forwarder->RunOnce();
+        if (!sent.ok()) {
+          spdlog::error("audit: records not forwarded: {}", sent.error().ToString());
+          return false;
+        }
+        return *sent > 0;
+      },
+      std::chrono::seconds(1));
 
   // Metrics: listening before the workers start, so a port in use stops nothing midway.
   CollectQueue(metrics, *queue, backlog, clock);
@@ -511,6 +537,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   runner.Start();
   expiry_sweeper.Start();
   audit_checkpoints.Start();
+  audit_forwarding.Start();
   if (report_worker) report_worker->Start();
   processor.Start();
   backlog.Start();
@@ -578,6 +605,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   runner.Stop();
   expiry_sweeper.Stop();
   audit_checkpoints.Stop();
+  audit_forwarding.Stop();
   if (report_worker) {
     report_worker->Stop();
     (void)reporter->Keep(tls_sessions);  // the last tallies, after the last deliveries

@@ -60,4 +60,34 @@ std::string RecordCsv(const AuditRecord& r) {
   return out;
 }
 
+namespace {
+
+// RFC 5424 §6.3.3: '"', '\\' and ']' are escaped in a PARAM-VALUE.
+std::string SdValue(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '"' || c == '\\' || c == ']') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// A header field: printable US-ASCII without spaces, at most `max`; "-" when empty.
+std::string HeaderField(std::string_view v, std::size_t max) {
+  std::string out;
+  for (char c : v.substr(0, max)) out += (c > 32 && c < 127) ? c : '_';
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+std::string SyslogMessage(const AuditRecord& r, std::string_view hostname, int pid) {
+  constexpr int kAuthPriv = 10;
+  const int severity = r.result == "ok" ? 6 : 4;
+  return "<" + std::to_string(kAuthPriv * 8 + severity) + ">1 " + FormatRfc3339(r.at) + " " +
+         HeaderField(hostname, 255) + " sealpost " + std::to_string(pid) +
+         " audit [sealpost@32473 seq=\"" + std::to_string(r.seq) + "\" action=\"" +
+         SdValue(r.action) + "\" result=\"" + SdValue(r.result) + "\"] " + RecordJson(r);
+}
+
 }  // namespace sealpost::audit

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "audit/chain.h"
 
@@ -16,5 +17,11 @@ std::string RecordJson(const AuditRecord& record);
 // The header line and one record's line, each ending in CRLF.
 std::string CsvHeader();
 std::string RecordCsv(const AuditRecord& record);
+
+// One record as a syslog message (RFC 5424), for a SIEM: facility authpriv, severity
+// info (warning when refused or failed), APP-NAME "sealpost", MSGID "audit", the seq,
+// action and result as structured data under the documentation enterprise number
+// (RFC 5612), and the record's JSON as the message.
+std::string SyslogMessage(const AuditRecord& record, std::string_view hostname, int pid);
 
 }  // namespace sealpost::audit

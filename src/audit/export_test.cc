@@ -45,5 +45,18 @@ TEST(AuditExportTest, CsvReadsBackAndDisarmsFormulas) {
   EXPECT_EQ(rows[1].fields[11], R"({"outcome":"wrong"})");
 }
 
+TEST(AuditExportTest, SyslogMessagesFollowRfc5424) {
+  AuditRecord r = Sample();
+  r.action = "odd]\"action\\";
+  const std::string line = SyslogMessage(r, "gw 1.example", 4242);
+  EXPECT_EQ(line.rfind(R"(<84>1 2026-11-22T18:03:00Z gw_1.example sealpost 4242 audit )"
+                       R"([sealpost@32473 seq="12" action="odd\]\"action\\" result="refused"] {)",
+                       0),
+            0u)
+      << line;
+  r.result = "ok";
+  EXPECT_EQ(SyslogMessage(r, "", 1).rfind("<86>1 2026-11-22T18:03:00Z - sealpost 1 audit ", 0), 0u);
+}
+
 }  // namespace
 }  // namespace sealpost::audit

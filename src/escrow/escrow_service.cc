@@ -508,6 +508,10 @@ void EscrowService::RecordMessageDownload(const LinkState& link, const std::stri
   Record(link.message.id, link.recipient.id, "downloaded", client_address, "message");
 }
 
+void EscrowService::RecordPrintView(const LinkState& link, const std::string& client_address) {
+  Record(link.message.id, link.recipient.id, "printed", client_address, "");
+}
+
 sealpost::Status EscrowService::DeleteCopy(const LinkState& link, const std::string& client_address) {
   auto deleted = messages_.DeleteCopy(
       link.recipient.id, {0, link.message.id, link.recipient.id, "deleted", clock_.NowUnix(),

@@ -185,6 +185,8 @@ class EscrowService {
 
   // Records that the recipient downloaded the whole message (.eml).
   void RecordMessageDownload(const LinkState& link, const std::string& client_address);
+  // Records that the recipient opened the print view.
+  void RecordPrintView(const LinkState& link, const std::string& client_address);
   // The recipient deletes their copy: their key is destroyed at once, so their link
   // never opens it again (other recipients' copies are theirs). kFailedPrecondition
   // when already deleted or locked.

@@ -181,6 +181,10 @@ awaitable<Response> MessagePages::PrintView(http::Request& req) {
   if (copy.refused) co_return std::move(*copy.refused);
   const Brand& brand = copy.brand;
   const Manifest& m = copy.manifest;
+  if (auto busy = co_await ctx_.OffLoop(
+          brand, [&] { ctx_.escrow.RecordPrintView(copy.link, req.client_address); })) {
+    co_return std::move(*busy);
+  }
   co_return ctx_.Page(brand, 200, "print.tpl", m.subject.empty() ? "Secure message" : m.subject,
                  [&](ctemplate::TemplateDictionary& d) {
                    d.SetValue("RID", copy.link.recipient.id);

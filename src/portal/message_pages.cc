@@ -119,6 +119,7 @@ const char* EventLabel(const EventRecord& e) {
     return e.detail == "message" ? "The whole message was downloaded"
                                  : "An attachment was downloaded";
   }
+  if (type == "printed") return "The message was opened for printing";
   if (type == "locked") return "Locked after too many wrong tries";
   if (type == "deleted") return "You deleted your copy";
   return nullptr;

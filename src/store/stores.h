@@ -375,6 +375,9 @@ class AuditStore {
   // before it, in one transaction (with this thread's pending records: the prune's own);
   // returns how many records went.
   virtual Result<std::int64_t> Prune(const audit::Checkpoint& cut) = 0;
+  // How far the trail has been forwarded to `target` (the last seq given it; 0: none).
+  virtual Result<std::int64_t> ForwardedThrough(const std::string& target) = 0;
+  virtual Status SetForwardedThrough(const std::string& target, std::int64_t seq) = 0;
   // Oldest first, after `after_seq`, at most `limit`.
   virtual Result<std::vector<audit::AuditRecord>> Read(std::int64_t after_seq, int limit) = 0;
   // Newest first, before `before_seq` (0: from the newest), at most `limit`.

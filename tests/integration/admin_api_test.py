@@ -78,12 +78,12 @@ class AdminApiTest(unittest.TestCase):
         self.assertIn("text/csv", export.header("content-type"))
         self.assertIn("pat@example.net,Pet?,Rex", export.text)
         # Answers left in clear: recorded, with the key and where from; not the answers.
-        audit = self.server.sql("SELECT client_address, detail FROM events "
-                                "WHERE type = 'answers_exported'")
+        audit = self.server.sql("SELECT client_address, subject, actor_kind, details FROM audit_log "
+                                "WHERE action = 'api.GET /api/v1/address-books/{book}/export'")
         self.assertEqual(len(audit), 1)
         self.assertEqual(audit[0][0], "127.0.0.1")
-        self.assertIn("address book account:Springfield Clinic:patients by API key ", audit[0][1])
-        self.assertNotIn("Rex", audit[0][1])
+        self.assertEqual(audit[0][1:3], ("account:Springfield Clinic:patients", "api_key"))
+        self.assertNotIn("Rex", audit[0][3])
 
         self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 204)
         self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 404)

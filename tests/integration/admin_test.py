@@ -167,11 +167,10 @@ class AdminTest(unittest.TestCase):
         exported = os.path.join(self.server.tmp, "export.csv")
         self.ok("book", "export-questions", "user:dr@clinic.example:personal", exported)
         self.assertEqual(os.stat(exported).st_mode & 0o777, 0o600)
-        audit = self.server.sql("SELECT client_address, detail FROM events "
-                                "WHERE type = 'answers_exported' ORDER BY id")
-        self.assertEqual(audit[-1][0], "cli")
-        self.assertIn("address book user:dr@clinic.example:personal by ", audit[-1][1])
-        self.assertIn(f" to {exported}", audit[-1][1])
+        audit = self.server.sql("SELECT actor_kind, subject, details FROM audit_log "
+                                "WHERE action = 'admin.book.export-questions' ORDER BY seq")
+        self.assertEqual(audit[-1][:2], ("admin_cli", "user:dr@clinic.example:personal"))
+        self.assertEqual(json.loads(audit[-1][2])["file"], exported)
         with open(exported) as f:
             self.assertIn("solo@example.net,Town?,Shelbyville", f.read())
         code, _, _ = self.admin("book", "export-questions", "user:dr@clinic.example:personal", exported)

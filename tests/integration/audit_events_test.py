@@ -7,7 +7,11 @@ the API (the export itself recorded), all while `audit verify` holds."""
 
 import csv
 import json
+import os
+import shutil
 import smtplib
+import socket
+import tempfile
 import time
 import unittest
 from urllib.parse import quote
@@ -21,7 +25,9 @@ SENDER = "dr.hibbert@clinic.example"
 class AuditEventsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Sealpost()
+        cls.forward_dir = tempfile.mkdtemp(prefix="sealpost-siem-")
+        cls.forwarded = os.path.join(cls.forward_dir, "audit.jsonl")
+        cls.server = Sealpost(settings={"audit.forward": f'"file:{cls.forwarded}"'})
         cls.password = set_up_sender(cls.server, SENDER)
         cls.server.keep_secret(cls.password)
         cls.server.start()
@@ -31,6 +37,7 @@ class AuditEventsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.check_log()
         cls.server.cleanup()
+        shutil.rmtree(cls.forward_dir, ignore_errors=True)
 
     def search(self, **filters):
         query = "&".join(f"{k}={quote(str(v))}" for k, v in filters.items())
@@ -56,6 +63,26 @@ class AuditEventsTest(unittest.TestCase):
         self.assertEqual(records[0]["actor"], "intruder-7")
         self.assertEqual(records[0]["client_address"], "127.0.0.1")
         self.assertNotIn("not-the-secret", json.dumps(records))
+
+    def test_every_record_is_forwarded_to_a_file_in_order(self):
+        sentinel = "forward-sentinel"
+        r = self.server.api("GET", "/api/v1/audit", content_type=None, key=f"{sentinel}:x")
+        self.assertEqual(r.status, 401)
+        deadline = time.time() + 30
+        lines = []
+        while time.time() < deadline:
+            with open(self.forwarded) as f:
+                lines = [json.loads(line) for line in f]
+            if any(rec["actor"] == sentinel for rec in lines):
+                break
+            time.sleep(0.1)
+        self.assertTrue(any(rec["actor"] == sentinel for rec in lines))
+        self.assertEqual(os.stat(self.forwarded).st_mode & 0o777, 0o600)
+        seqs = [rec["seq"] for rec in lines]
+        self.assertEqual(seqs, list(range(1, len(seqs) + 1)))  # all of it, in order
+        # The copy is the trail: the same records with the same hashes.
+        trail = {rec["seq"]: rec["hash"] for rec in self.search(limit=1000)["records"]}
+        self.assertTrue(all(trail[rec["seq"]] == rec["hash"] for rec in lines if rec["seq"] in trail))
 
     def test_smtp_sign_ins_good_and_bad(self):
         with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
@@ -85,6 +112,10 @@ class AuditEventsTest(unittest.TestCase):
         self.assertEqual(self.server.answer(rid, page, "Snowball").status, 200)
         self.assertEqual(self.server.answer(rid, page, "santa's little helper").status, 303)
         self.assertEqual(self.server.get(f"/r/{rid}", cookies=True).status, 200)
+        self.assertEqual(self.server.get(f"/r/{rid}/print", cookies=True).status, 200)
+        r = self.server.api("POST", f"/api/v1/messages/{message_id}/extend",
+                            json.dumps({"expires_in_days": 60}))
+        self.assertEqual(r.status, 200, r.text)
         r = self.server.api("POST", f"/api/v1/messages/{message_id}/retract", "{}")
         self.assertEqual(r.status, 200, r.text)
 
@@ -92,7 +123,8 @@ class AuditEventsTest(unittest.TestCase):
         actions = [r["action"] for r in records]
         for expected in ("message.accepted", "message.notice_queued", "message.notice_delivered",
                          "message.link_opened", "message.answer_failed", "message.verified",
-                         "message.viewed", "message.retracted"):
+                         "message.viewed", "message.printed", "message.expiry_changed",
+                         "message.retracted"):
             self.assertIn(expected, actions)
         self.assertLess(actions.index("message.answer_failed"), actions.index("message.viewed"))
         by_action = {r["action"]: r for r in records}
@@ -108,6 +140,7 @@ class AuditEventsTest(unittest.TestCase):
         self.assertEqual(delivered["details"]["outcome"], "delivered")  # the delivery's report
         self.assertIn("tls_version", delivered["details"])
         self.assertEqual(by_action["message.retracted"]["actor"], self.key_id)
+        self.assertEqual(by_action["message.expiry_changed"]["actor"], self.key_id)
         # Nothing of the message or its answer is in the trail.
         text = json.dumps(records)
         for secret in ("Your results are in", "Santa", "Snowball"):
@@ -164,6 +197,44 @@ class AuditEventsTest(unittest.TestCase):
         # The trail, all of it, still verifies with the server running.
         code, out, err = self.server.admin("audit", "verify")
         self.assertEqual(code, 0, out + err)
+
+
+class SyslogForwardingTest(unittest.TestCase):
+    """Records go to syslog as RFC 5424 messages over UDP; a bad target is refused at start."""
+
+    def test_records_reach_a_syslog_receiver(self):
+        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        receiver.bind(("127.0.0.1", 0))
+        receiver.settimeout(30)
+        port = receiver.getsockname()[1]
+        server = Sealpost(settings={"audit.forward": f'"syslog:udp:127.0.0.1:{port}"'})
+        try:
+            server.start()
+            r = server.api("GET", "/api/v1/audit", content_type=None, key="syslog-sentinel:x")
+            self.assertEqual(r.status, 401)
+            while True:  # bounded by the socket's timeout
+                message = receiver.recv(65536).decode()
+                if "syslog-sentinel" in message:
+                    break
+            # authpriv.warning for a refusal; version 1; the documentation PEN.
+            self.assertRegex(message, r'^<84>1 \d{4}-\d\d-\d\dT[\d:]+Z \S+ sealpost \d+ audit '
+                                      r'\[sealpost@32473 seq="\d+" action="auth.api_key" '
+                                      r'result="refused"\] \{')
+            record = json.loads(message[message.index("] {") + 2:])
+            self.assertEqual(record["actor"], "syslog-sentinel")
+        finally:
+            receiver.close()
+            server.cleanup()
+
+    def test_a_bad_target_is_refused_with_its_line(self):
+        server = Sealpost(settings={"audit.forward": '"ftp://siem.example"'})
+        try:
+            code, _, err = server.admin("audit", "list")
+            self.assertEqual(code, 2)
+            self.assertIn("config.toml:", err)
+            self.assertIn("audit.forward must be", err)
+        finally:
+            server.cleanup()
 
 
 if __name__ == "__main__":

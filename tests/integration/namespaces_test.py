@@ -10,6 +10,7 @@ import struct
 import time
 import unittest
 import zlib
+from urllib.parse import quote
 
 import portal_accounts_test as accounts
 from harness import Sealpost, notice_link
@@ -527,6 +528,12 @@ class NamespaceApiTest(NamespaceTestCase):
         changed = api("PATCH", "/api/v1/namespaces/ogdenville", {"message_center": True})
         self.assertEqual(changed.status, 200, changed.text)
         self.assertTrue(json.loads(changed.body)["message_center"])
+        # The audit trail keeps what the namespace was and became.
+        trail = json.loads(api("GET", "/api/v1/audit?action=" + quote(
+            "api.PATCH /api/v1/namespaces/{name}") + "&result=ok").body)["records"]
+        self.assertEqual(trail[0]["subject"], "ogdenville")
+        self.assertEqual((trail[0]["details"]["before"]["message_center"],
+                          trail[0]["details"]["after"]["message_center"]), (False, True))
         self.assertEqual(json.loads(api("GET", "/api/v1/namespaces/ogdenville").body)["support_contact"],
                          "lab@ogdenville.example")
         for bad in ({"name": "other"}, {"colour": 7}, {"favourite": "x"}):
