@@ -58,5 +58,76 @@ TEST(AuditCheckpointerTest, SealsTheHeadOnceAnIntervalWhenRecordsCame) {
   EXPECT_EQ(verifier.Finish(), std::nullopt);
 }
 
+// Retention: once a day, the records past the period go in passes of at most
+// `max_per_pass`, each from a checkpoint signed at its cut with its `audit.pruned`
+// record; the rest verifies from the last cut.
+TEST(AuditCheckpointerTest, PrunesOnceADayFromASignedCut) {
+  TempDir dir;
+  auto db = sqlite::Database::Open(dir.path() + "/sealpost.db");
+  ASSERT_TRUE(db.ok());
+  auto store = sqlite::NewAuditStore(**db);
+  SigningKeyPair pair = GenerateSigningKey();
+  SigningIdentity signer{"k1", pair.public_key, pair.secret_key.Copy()};
+  ManualClock clock(1790000000);
+  for (int i = 0; i < 5; ++i) {
+    audit::AuditRecord r;
+    r.at = clock.NowUnix();
+    r.actor_kind = "system";
+    r.action = "old";
+    r.result = "ok";
+    ASSERT_TRUE(store->Append(r).ok());
+    clock.Advance(86400);
+  }
+  // Now the records are 5, 4, 3, 2 and 1 days old; keep three days.
+  auto first_prune = PruneAuditTrail(*store, signer, clock, 3 * 86400, /*max_per_pass=*/1);
+  ASSERT_TRUE(first_prune.ok()) << first_prune.error().ToString();
+  EXPECT_EQ(*first_prune, 2);
+  auto pruned = store->Search({0, 0, "", "", "", "", "audit.pruned", "", 0, 10});
+  ASSERT_TRUE(pruned.ok());
+  ASSERT_EQ(pruned->size(), 2u);  // one per pass
+  EXPECT_EQ((*pruned)[0].subject, "2");
+  EXPECT_EQ((*pruned)[1].subject, "1");
+  auto start = PrunedStart(*store);
+  ASSERT_TRUE(start.ok());
+  ASSERT_TRUE(start->has_value());
+  EXPECT_EQ((*start)->seq, 2);
+  audit::ChainVerifier verifier(
+      [&](const std::string& id) { return id == "k1" ? pair.public_key : std::string(); }, *start);
+  auto records = store->Read(0, 100);
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->front().seq, 3);
+  for (const auto& r : *records) ASSERT_TRUE(verifier.Add(r));
+  EXPECT_EQ(verifier.Finish(), std::nullopt);
+
+  // The server's daily pass: due at once, then not for a day.
+  AuditCheckpointer checkpointer(*store, signer, clock, 3600);
+  EXPECT_EQ(*checkpointer.PruneIfDue(2 * 86400), 1);  // record 3 is 3 days old
+  clock.Advance(86399);
+  EXPECT_EQ(*checkpointer.PruneIfDue(1), 0);  // everything is old now, but not yet a day
+  clock.Advance(1);
+  auto all_old = checkpointer.PruneIfDue(1);
+  ASSERT_TRUE(all_old.ok()) << all_old.error().ToString();
+  EXPECT_GT(*all_old, 0);
+
+  // Records cut from the start without a prune are missing, not pruned.
+  for (int i = 0; i < 2; ++i) {
+    audit::AuditRecord r;
+    r.at = clock.NowUnix();
+    r.actor_kind = "system";
+    r.action = "new";
+    r.result = "ok";
+    ASSERT_TRUE(store->Append(r).ok());
+  }
+  ASSERT_TRUE((*db)->Transaction([](sqlite::Connection& c) {
+                      return sqlite::Statement(c, "DELETE FROM audit_log WHERE seq = (SELECT "
+                                                  "MIN(seq) FROM audit_log)")
+                          .Run();
+                    })
+                  .ok());
+  auto gap = PrunedStart(*store);
+  ASSERT_FALSE(gap.ok());
+  EXPECT_EQ(gap.error().code, ErrorCode::kIntegrity);
+}
+
 }  // namespace
 }  // namespace sealpost

@@ -18,12 +18,17 @@ audit::AuditRecord ReadRecord(const Statement& s) {
           s.Text(7), s.Text(8), s.Text(9), s.Text(10), s.Text(11), s.Text(12), s.Text(13)};
 }
 
+// The last record's seq and hash. A trail pruned to nothing goes on from the checkpoint
+// signed at the cut (the record it names was the head); an empty one from genesis.
 Result<std::pair<std::int64_t, std::string>> HeadIn(Connection& db) {
-  Statement s(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-  auto row = s.Step();
-  if (!row.ok()) return std::move(row).error();
-  if (!*row) return std::make_pair(std::int64_t{0}, audit::GenesisHash());
-  return std::make_pair(s.Int(0), s.Text(1));
+  for (const char* sql : {"SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                          "SELECT seq, head_hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"}) {
+    Statement s(db, sql);
+    auto row = s.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (*row) return std::make_pair(s.Int(0), s.Text(1));
+  }
+  return std::make_pair(std::int64_t{0}, audit::GenesisHash());
 }
 
 }  // namespace
