@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "audit/pending.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -68,6 +69,10 @@ int SubmissionProcessor::RunOnce() {
   }
   int done = 0;
   for (const auto& record : *due) {
+    // What the submission leads to is the SMTP user's doing (or the trusted network's).
+    audit::ActingAs acting({record.auth_user.empty() ? "smtp_client" : "user",
+                            record.auth_user.empty() ? record.client_address : record.auth_user,
+                            record.client_address, ""});
     auto status = Process(record);
     if (status.ok()) {
       ++done;

@@ -92,6 +92,9 @@ class AuditEventsTest(unittest.TestCase):
         with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
             s.starttls()
             s.login(SENDER, self.password)
+            s.sendmail(SENDER, ["bart@example.net"],
+                       f"From: {SENDER}\r\nTo: bart@example.net\r\nSubject: By SMTP\r\n"
+                       "X-Sealpost-Question: Sister?\r\nX-Sealpost-Answer: Lisa\r\n\r\nHi.\r\n")
         records = self.search(action="auth.smtp", actor=SENDER)["records"]
         # smtplib tries each mechanism the server offers before it gives up: each is a try.
         self.assertEqual(records[0]["result"], "ok")
@@ -99,6 +102,10 @@ class AuditEventsTest(unittest.TestCase):
         self.assertTrue(all(r["result"] == "refused" for r in records[1:]))
         self.assertTrue(all(r["client_address"] == "127.0.0.1" for r in records))
         self.assertNotIn("wrong horse battery", json.dumps(records))
+        # What the submission led to is the SMTP user's doing.
+        accepted = self.wait_for(action="message.accepted", actor=SENDER)
+        self.assertEqual(accepted[0]["actor_kind"], "user")
+        self.assertNotIn("Lisa", json.dumps(self.search(actor=SENDER)))
 
     def test_a_message_life_and_every_access_to_it(self):
         body = {"from": SENDER, "to": ["homer@example.net"], "subject": "Results",
