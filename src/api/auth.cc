@@ -59,9 +59,14 @@ Result<Principal> ApiKeyAuthenticator::Check(std::string_view value, std::string
     return denied;
   }
   std::string id(value.substr(0, colon));
-  // The id is the key's public half; one that is not printable is not recorded.
-  if (std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+  // The id is the key's public half, 32 hex digits; anything else in its place is not
+  // recorded (it could be a secret pasted in the wrong place).
+  if (id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      })) {
     *id_out = id;
+  } else {
+    *id_out = "(not a key id)";
   }
   auto record = store_.Find(id);
   if (!record.ok()) return std::move(record).error();
