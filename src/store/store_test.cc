@@ -131,6 +131,8 @@ TEST_F(StoreTest, MessageEventsGoIntoTheAuditTrail) {
   EXPECT_EQ(accepted.client_address, "192.0.2.1");
   EXPECT_EQ(accepted.account, "default");
   EXPECT_EQ(accepted.message_id, "msg1");
+  EXPECT_EQ(accepted.details,
+            R"({"recipients":[{"address":"b@example.net","method":"escrow","why":""}]})");
   const auto& delivered = (*all)[1];
   EXPECT_EQ(delivered.action, "message.notice_delivered");
   EXPECT_EQ(delivered.actor_kind, "system");

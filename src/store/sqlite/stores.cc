@@ -101,10 +101,31 @@ const char* EventResult(const std::string& type) {
   return "ok";
 }
 
+// What "accepted" says of each recipient: the address, the method and why (the policy
+// engine's trace), as JSON.
+Result<std::string> RecipientsJson(Connection& db, const std::string& message_id) {
+  Statement s(db, "SELECT address, method, trace FROM recipients WHERE message_id = ? "
+                  "ORDER BY position");
+  s.Bind(1, message_id);
+  boost::json::array out;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(boost::json::object{{"address", s.Text(0)}, {"method", s.Text(1)},
+                                      {"why", s.Text(2)}});
+  }
+  return boost::json::serialize(boost::json::object{{"recipients", std::move(out)}});
+}
+
 // Every message event goes into the audit trail too, in its transaction: the message's
 // lifecycle and every access to it, with who did it. A detail that is a JSON object
 // (a delivery's report: its TLS version, cipher and authentication) is kept as such.
+// A notice queued at acceptance is not a record of its own: "accepted" lists every
+// recipient with its method and why (one record a message, not one a recipient, on the
+// path every message takes).
 Status AuditEvent(Connection& db, const EventRecord& e) {
+  if (e.type == "notice_queued" || e.type == "notice_standby") return OkStatus();
   audit::AuditRecord r;
   r.at = e.at;
   r.action = "message." + e.type;
@@ -135,7 +156,11 @@ Status AuditEvent(Connection& db, const EventRecord& e) {
     r.actor_kind = "system";
     r.actor = "sealpost";
   }
-  if (e.detail.size() > 1 && e.detail.front() == '{' && JsonObject(e.detail)) {
+  if (e.type == "accepted" && e.detail.empty()) {
+    auto recipients = RecipientsJson(db, e.message_id);
+    if (!recipients.ok()) return std::move(recipients).error();
+    r.details = std::move(*recipients);
+  } else if (e.detail.size() > 1 && e.detail.front() == '{' && JsonObject(e.detail)) {
     r.details = e.detail;
   } else if (!e.detail.empty()) {
     r.details = "{\"detail\":" + JsonString(e.detail) + "}";
