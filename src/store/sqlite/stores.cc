@@ -134,9 +134,11 @@ Status AuditEvent(Connection& db, const EventRecord& e) {
   r.result = EventResult(e.type);
   r.client_address = e.client_address;
   {
-    Statement find(db, "SELECT m.account, COALESCE((SELECT address FROM recipients WHERE id = ?), "
-                       "'') FROM messages m WHERE m.id = ?");
-    find.Bind(1, e.recipient_id).Bind(2, e.message_id);
+    Statement find(db, e.recipient_id.empty()
+                           ? "SELECT account, '' FROM messages WHERE id = ?"
+                           : "SELECT m.account, r.address FROM recipients r JOIN messages m ON "
+                             "m.id = r.message_id WHERE r.id = ?");
+    find.Bind(1, e.recipient_id.empty() ? e.message_id : e.recipient_id);
     auto row = find.Step();
     if (!row.ok()) return std::move(row).error();
     if (*row) {
