@@ -172,13 +172,21 @@ TEST_F(StoreTest, MessageEventsGoIntoTheAuditTrail) {
   nobody.action = "message.";  // not a family without ".*", and no action is named so
   EXPECT_TRUE(audit->Search(nobody)->empty());
 
+  // Time never goes back along the trail: a record made earlier but written later takes
+  // the time of the one before it.
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "downloaded", 50, "198.51.100.7", ""}).ok());
+  EXPECT_EQ((*audit->Newest(0, 1))[0].at, 103);
+  AuditQuery after_all;
+  after_all.from = 104;
+  EXPECT_TRUE(audit->Search(after_all)->empty());
+
   // Pruning up to record 2 keeps the checkpoint at the cut and the records after it.
   EXPECT_EQ(*audit->LastBefore(102), 2);
   audit::Checkpoint cut{2, 200, (*all)[1].hash, "key1", std::string(64, 's')};
   EXPECT_EQ(*audit->Prune(cut), 2);
   EXPECT_EQ(*audit->Prune(cut), 0);
   auto left = audit->Read(0, 10);
-  ASSERT_EQ(left->size(), 2u);
+  ASSERT_EQ(left->size(), 3u);
   EXPECT_EQ((*left)[0].seq, 3);
   ASSERT_EQ(audit->Checkpoints()->size(), 1u);
   EXPECT_EQ((*audit->Checkpoints())[0].seq, 2);

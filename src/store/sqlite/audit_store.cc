@@ -3,6 +3,8 @@
 // order they commit, whichever thread writes them.
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "audit/pending.h"
 #include "store/sqlite/stores.h"
 
@@ -18,17 +20,25 @@ audit::AuditRecord ReadRecord(const Statement& s) {
           s.Text(7), s.Text(8), s.Text(9), s.Text(10), s.Text(11), s.Text(12), s.Text(13)};
 }
 
-// The last record's seq and hash. A trail pruned to nothing goes on from the checkpoint
-// signed at the cut (the record it names was the head); an empty one from genesis.
-Result<std::pair<std::int64_t, std::string>> HeadIn(Connection& db) {
-  for (const char* sql : {"SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                          "SELECT seq, head_hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"}) {
+struct HeadRecord {
+  std::int64_t seq = 0;
+  std::string hash;
+  std::int64_t at = 0;
+};
+
+// The last record's seq, hash and time. A trail pruned to nothing goes on from the
+// checkpoint signed at the cut (the record it names was the head); an empty one from
+// genesis.
+Result<HeadRecord> HeadIn(Connection& db) {
+  for (const char* sql :
+       {"SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, head_hash, 0 FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"}) {
     Statement s(db, sql);
     auto row = s.Step();
     if (!row.ok()) return std::move(row).error();
-    if (*row) return std::make_pair(s.Int(0), s.Text(1));
+    if (*row) return HeadRecord{s.Int(0), s.Text(1), s.Int(2)};
   }
-  return std::make_pair(std::int64_t{0}, audit::GenesisHash());
+  return HeadRecord{0, audit::GenesisHash(), 0};
 }
 
 }  // namespace
@@ -36,8 +46,11 @@ Result<std::pair<std::int64_t, std::string>> HeadIn(Connection& db) {
 Status AppendAuditIn(Connection& db, audit::AuditRecord& r) {
   auto head = HeadIn(db);
   if (!head.ok()) return std::move(head).error();
-  r.seq = head->first + 1;
-  r.prev_hash = head->second;
+  r.seq = head->seq + 1;
+  r.prev_hash = head->hash;
+  // Time never goes back along the trail (a record made a moment before another may
+  // commit after it): so a time range is a range of seq, found through the time index.
+  r.at = std::max(r.at, head->at);
   r.hash = audit::RecordHash(r);
   return Statement(db, std::string("INSERT INTO audit_log (") + kColumns +
                            ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -87,15 +100,18 @@ std::string SearchClause(const AuditQuery& q, std::vector<std::string>* texts,
   } else {
     text("action", q.action);
   }
-  // A time range becomes a range of seq as well, found through the index on time: the
-  // newest-first walk then starts at the range's end instead of the trail's.
+  // A time range is a range of seq too (time never goes back along the trail), found
+  // through the index on time: the newest-first walk starts at the range's end, not
+  // the trail's.
   if (q.from != 0) {
-    where += " AND at >= ? AND seq >= (SELECT MIN(seq) FROM audit_log WHERE at >= ?)";
+    where += " AND at >= ? AND seq >= COALESCE((SELECT seq FROM audit_log WHERE at >= ? "
+             "ORDER BY at, seq LIMIT 1), 9223372036854775807)";
     numbers->push_back(q.from);
     numbers->push_back(q.from);
   }
   if (q.to != 0) {
-    where += " AND at < ? AND seq <= (SELECT MAX(seq) FROM audit_log WHERE at < ?)";
+    where += " AND at < ? AND seq <= COALESCE((SELECT seq FROM audit_log WHERE at < ? "
+             "ORDER BY at DESC, seq DESC LIMIT 1), 0)";
     numbers->push_back(q.to);
     numbers->push_back(q.to);
   }
@@ -216,8 +232,10 @@ class SqliteAuditStore final : public AuditStore {
     Result<std::pair<std::int64_t, std::string>> out =
         std::make_pair(std::int64_t{0}, std::string());
     auto status = db_.Read([&](Connection& db) -> Status {
-      out = HeadIn(db);
-      return out.ok() ? OkStatus() : Status(out.error());
+      auto head = HeadIn(db);
+      if (!head.ok()) return std::move(head).error();
+      out = std::make_pair(head->seq, head->hash);
+      return OkStatus();
     });
     if (!status.ok()) return std::move(status).error();
     return out;
