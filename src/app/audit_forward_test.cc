@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
 
 #include "base/temp_dir.h"
 #include "store/sqlite/database.h"
@@ -58,6 +63,44 @@ TEST(AuditForwarderTest, AppendsEachRecordOnceInOrderAndResumes) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// syslog over a local datagram socket (/dev/log's kind): one RFC 5424 message a record.
+TEST(AuditForwarderTest, SendsSyslogMessagesToALocalSocket) {
+  TempDir dir;
+  auto db = sqlite::Database::Open(dir.path() + "/sealpost.db");
+  ASSERT_TRUE(db.ok());
+  auto store = sqlite::NewAuditStore(**db);
+  audit::AuditRecord r;
+  r.at = 1795370580;
+  r.actor_kind = "user";
+  r.actor = "dr@clinic.example";
+  r.action = "auth.smtp";
+  r.result = "refused";
+  ASSERT_TRUE(store->Append(r).ok());
+  const std::string path = dir.path() + "/log.sock";
+  int receiver = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(receiver, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  ASSERT_EQ(::bind(receiver, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto forwarder = AuditForwarder::Open("syslog:unix:" + path, *store);
+  ASSERT_TRUE(forwarder.ok()) << forwarder.error().ToString();
+  EXPECT_EQ(*(*forwarder)->RunOnce(), 1);
+  char buf[4096];
+  const ssize_t n = ::recv(receiver, buf, sizeof buf, MSG_DONTWAIT);
+  ::close(receiver);
+  ASSERT_GT(n, 0);
+  const std::string message(buf, static_cast<std::size_t>(n));
+  EXPECT_EQ(message.rfind("<84>1 2026-11-22T18:03:00Z ", 0), 0u) << message;
+  EXPECT_NE(message.find(R"([sealpost@32473 seq="1" action="auth.smtp" result="refused"])"),
+            std::string::npos)
+      << message;
+  // A socket nobody listens on is reported when the forwarder opens.
+  auto nowhere = AuditForwarder::Open("syslog:unix:" + dir.path() + "/none.sock", *store);
+  ASSERT_FALSE(nowhere.ok());
+  EXPECT_EQ(nowhere.error().code, ErrorCode::kUnavailable);
 }
 
 TEST(AuditForwarderTest, TargetsAreCheckedBeforeUse) {
