@@ -5,28 +5,31 @@
 #include "base/clock.h"
 #include "base/csv.h"
 #include "base/encoding.h"
+#include "base/text.h"
 
 namespace sealpost::audit {
 namespace json = boost::json;
 
+// JSON strings must be UTF-8: a byte that is not (a remote server's reply, an address
+// typed at a sign-in) is written as U+FFFD. The record's hash is over the bytes kept.
 std::string RecordJson(const AuditRecord& r) {
   json::object o{{"seq", r.seq},
                  {"at", FormatRfc3339(r.at)},
-                 {"actor_kind", r.actor_kind},
-                 {"actor", r.actor},
-                 {"client_address", r.client_address},
-                 {"account", r.account},
-                 {"action", r.action},
-                 {"subject", r.subject},
-                 {"result", r.result},
-                 {"message_id", r.message_id},
-                 {"recipient", r.recipient},
+                 {"actor_kind", ValidUtf8(r.actor_kind)},
+                 {"actor", ValidUtf8(r.actor)},
+                 {"client_address", ValidUtf8(r.client_address)},
+                 {"account", ValidUtf8(r.account)},
+                 {"action", ValidUtf8(r.action)},
+                 {"subject", ValidUtf8(r.subject)},
+                 {"result", ValidUtf8(r.result)},
+                 {"message_id", ValidUtf8(r.message_id)},
+                 {"recipient", ValidUtf8(r.recipient)},
                  {"hash", HexEncode(r.hash)}};
   json::value details;
   if (!r.details.empty()) {
     boost::system::error_code ec;
     details = json::parse(r.details, ec);
-    if (ec) details = json::string(r.details);
+    if (ec) details = json::string(ValidUtf8(r.details));
   }
   o["details"] = std::move(details);
   return json::serialize(o);

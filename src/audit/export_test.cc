@@ -31,6 +31,10 @@ TEST(AuditExportTest, JsonLinesKeepDetailsAsJson) {
   AuditRecord odd = Sample();
   odd.details = "not json";
   EXPECT_NE(RecordJson(odd).find(R"("details":"not json")"), std::string::npos);
+  // Bytes that are not UTF-8 (a remote server's reply) become U+FFFD: the line stays JSON.
+  odd.subject = std::string("caf\xe9 \xc3\xa9");
+  EXPECT_NE(RecordJson(odd).find("\"subject\":\"caf\xEF\xBF\xBD \xc3\xa9\""), std::string::npos)
+      << RecordJson(odd);
 }
 
 TEST(AuditExportTest, CsvReadsBackAndDisarmsFormulas) {

@@ -178,6 +178,10 @@ TEST(Text, ValidUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xff"));
+  // Made valid: each stray byte becomes U+FFFD, the well-formed rest stays.
+  EXPECT_EQ(ValidUtf8("J\xc3\xb6rg"), "J\xc3\xb6rg");
+  EXPECT_EQ(ValidUtf8("a\xc0\xaf" "b\xc3"), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  EXPECT_TRUE(IsValidUtf8(ValidUtf8("\xed\xa0\x80\xff\xf4\x90\x80\x80")));
 }
 
 TEST(PollingWorker, RunsWhenNotifiedAndRepeatsFullBatches) {

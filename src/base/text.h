@@ -23,6 +23,8 @@ std::string EscapeHtml(std::string_view text);
 
 // Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or code points past U+10FFFF.
 bool IsValidUtf8(std::string_view s);
+// `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
+std::string ValidUtf8(std::string_view s);
 
 // The position of the first CR or LF at or after `from`, or npos: memchr-fast, and
 // linear however the lines end (LF only, CR only, none at all).
