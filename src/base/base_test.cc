@@ -141,12 +141,14 @@ TEST(Text, SanitizeForLogEscapesAndTruncates) {
 
 TEST(Clock, ParsesDatesAndRfc3339Times) {
   EXPECT_EQ(*ParseRfc3339OrDate("1970-01-02"), 86400);
+  EXPECT_EQ(*ParseRfc3339OrDate("9999-12-31T23:59:59Z"), 253402300799);
   EXPECT_EQ(*ParseRfc3339OrDate("2026-11-22T18:03:00Z"), 1795370580);
   EXPECT_EQ(*ParseRfc3339OrDate("2026-11-22T19:03:00.250+01:00"), 1795370580);
   EXPECT_EQ(*ParseRfc3339OrDate("2026-11-22T13:03:00-05:00"), 1795370580);
   for (const char* bad : {"", "yesterday", "2026-13-01", "2026-02-30", "2026-11-22T25:00:00Z",
                           "2026-11-22T18:03:00", "2026-11-22 18:03:00Z", "2026-11-22T18:03:00+0100",
-                          "2026-11-22T18:03:00.Z"}) {
+                          "2026-11-22T18:03:00.Z", "0026-02-28", "1969-12-31",
+                          "1970-01-01T00:00:00+01:00", "9999-12-31T23:59:60Z"}) {
     auto parsed = ParseRfc3339OrDate(bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << bad;

@@ -36,8 +36,9 @@ Result<std::int64_t> ParseRfc3339OrDate(std::string_view text) {
   };
   std::tm tm{};
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offset = 0;
-  if (!digits(0, 4, &year) || text[4] != '-' || !digits(5, 2, &month) || text[7] != '-' ||
-      !digits(8, 2, &day) || month < 1 || month > 12 || day < 1 || day > 31) {
+  // Nothing sealpost keeps is older than 1970 (and FormatRfc3339 writes four digits).
+  if (!digits(0, 4, &year) || year < 1970 || text[4] != '-' || !digits(5, 2, &month) ||
+      text[7] != '-' || !digits(8, 2, &day) || month < 1 || month > 12 || day < 1 || day > 31) {
     return bad;
   }
   if (text.size() > 10) {
@@ -76,6 +77,9 @@ Result<std::int64_t> ParseRfc3339OrDate(std::string_view text) {
   std::time_t tt = static_cast<std::time_t>(t);
   gmtime_r(&tt, &back);
   if (back.tm_mday != day) return bad;
+  // From 1970 to 9999 in UTC as well (an offset can move a moment across either end).
+  constexpr std::int64_t kEndOf9999 = 253402300799;
+  if (t - offset < 0 || t - offset > kEndOf9999) return bad;
   return t - offset;
 }
 

@@ -37,7 +37,8 @@ class ManualClock final : public Clock {
 // RFC 3339 UTC ("2026-11-22T18:03:00Z").
 std::string FormatRfc3339(std::int64_t unix_seconds);
 // What a person types for a moment: "2026-11-22" (its midnight, UTC), or RFC 3339 with
-// "Z" or an offset ("2026-11-22T18:03:00+01:00"). kInvalidArgument otherwise.
+// "Z" or an offset ("2026-11-22T18:03:00+01:00"), from 1970 on. kInvalidArgument
+// otherwise.
 Result<std::int64_t> ParseRfc3339OrDate(std::string_view text);
 // RFC 5322 §3.3, in UTC and English whatever the locale: "Sun, 22 Nov 2026 18:03:00 +0000".
 std::string FormatRfc5322Date(std::int64_t unix_seconds);
