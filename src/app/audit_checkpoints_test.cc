@@ -69,13 +69,16 @@ TEST(AuditCheckpointerTest, PrunesOnceADayFromASignedCut) {
   SigningKeyPair pair = GenerateSigningKey();
   SigningIdentity signer{"k1", pair.public_key, pair.secret_key.Copy()};
   ManualClock clock(1790000000);
-  for (int i = 0; i < 5; ++i) {
+  auto append = [&](const std::string& action) {
     audit::AuditRecord r;
     r.at = clock.NowUnix();
     r.actor_kind = "system";
-    r.action = "old";
+    r.action = action;
     r.result = "ok";
     ASSERT_TRUE(store->Append(r).ok());
+  };
+  for (int i = 0; i < 5; ++i) {
+    append("old");
     clock.Advance(86400);
   }
   // Now the records are 5, 4, 3, 2 and 1 days old; keep three days.
@@ -110,14 +113,8 @@ TEST(AuditCheckpointerTest, PrunesOnceADayFromASignedCut) {
   EXPECT_GT(*all_old, 0);
 
   // Records cut from the start without a prune are missing, not pruned.
-  for (int i = 0; i < 2; ++i) {
-    audit::AuditRecord r;
-    r.at = clock.NowUnix();
-    r.actor_kind = "system";
-    r.action = "new";
-    r.result = "ok";
-    ASSERT_TRUE(store->Append(r).ok());
-  }
+  append("new");
+  append("new");
   ASSERT_TRUE((*db)->Transaction([](sqlite::Connection& c) {
                       return sqlite::Statement(c, "DELETE FROM audit_log WHERE seq = (SELECT "
                                                   "MIN(seq) FROM audit_log)")
