@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "api/gate.h"
+#include "api/json_body.h"
 #include "audit/export.h"
 #include "audit/pending.h"
 #include "base/encoding.h"
@@ -19,32 +21,6 @@ namespace {
 
 constexpr std::uint64_t kMaxSettingsBody = 256 * 1024;
 constexpr std::uint64_t kMaxCsvBody = 64ull * 1024 * 1024;
-
-Response Problem(const Error& e) {
-  if (e.code == ErrorCode::kInvalidArgument) {
-    return http::ProblemResponse(400, "Invalid request", e.message,
-                                 {{e.field.empty() ? "body" : e.field, e.message}});
-  }
-  return http::ProblemFromError(e);  // an internal error is logged with the request's id
-}
-
-// The record of an administrator's call: the route names the action, its values the
-// subject ("PUT /api/v1/settings/{level}/{name}" on "account/Clinic").
-audit::AuditRecord Record(const http::Request& req, const Principal& caller, std::int64_t now) {
-  audit::AuditRecord r;
-  r.at = now;
-  r.actor_kind = "api_key";
-  r.actor = caller.api_key_id;
-  r.client_address = req.client_address;
-  r.account = caller.account;
-  r.action = "api." + req.method + " " + req.route;
-  for (const auto& p : req.params) {
-    if (!r.subject.empty()) r.subject += "/";
-    r.subject += SanitizeForLog(http::PercentDecode(p).value_or(p), 320);
-  }
-  r.result = "ok";
-  return r;
-}
 
 // The audit trail's filters from a query string: since, until (dates or RFC 3339
 // times), actor, account, message, recipient, action ("message.*" for a family),
@@ -100,29 +76,22 @@ Result<policy::BookRef> BookParam(const std::string& raw) {
 
 awaitable<Response> AdminApi::AsAdmin(http::Request& req,
                                       std::function<Response(const Principal&)> work) {
-  std::optional<Result<Principal>> principal;
-  // Checked already by the API's gate, before the body was read.
-  if (const auto* known = std::any_cast<Principal>(&req.caller)) principal.emplace(*known);
-  std::string header(req.header("x-api-key"));
+  // The gate authenticated the caller and checked the route's scope (admin, or
+  // audit:read for the trail), before the body was read.
+  const Principal* caller = CallerOf(req);
+  if (!caller)
+    co_return Unauthenticated(MakeError(ErrorCode::kUnauthenticated, "Credentials are required."),
+                              {});
   std::optional<Response> response;
   auto ran = co_await http::Offload<void>(offloader_, [&]() -> sealpost::Status {
-    if (!principal) principal.emplace(auth_.Authenticate(header, req.client_address));
-    if (!principal->ok()) return OkStatus();
-    const Principal& caller = **principal;
-    audit::AuditRecord record = Record(req, caller, clock_.NowUnix());
-    if (!caller.user.empty()) {  // a sender's key: refused, and on record
-      record.result = "refused";
-      record.details = R"({"status":403})";
-      (void)audit_.Note(std::move(record));
-      return OkStatus();
-    }
+    audit::AuditRecord record = CallRecord(req, *caller, clock_.NowUnix());
     // A change goes into the audit trail with the change (in its transaction); a read
     // leaves none, but for protected data, which its handler records; a refused or
     // failed change is recorded on its own.
-    audit::ActingAs acting(ActorOf(caller, req.client_address));
+    audit::ActingAs acting(ActorOf(*caller, req.client_address));
     std::optional<audit::PendingRecord> pending;
     if (req.method != "GET") pending.emplace(record);
-    response = work(caller);
+    response = work(*caller);
     if (pending && !pending->taken() && response->status >= 400) {
       pending.reset();
       record.result = response->status >= 500 ? "failed" : "refused";
@@ -132,20 +101,13 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
     return OkStatus();
   });
   if (!ran.ok()) co_return http::ProblemFromError(ran.error());
-  if (!principal->ok()) {
-    Response r = http::ProblemFromError(principal->error());
-    r.Set("WWW-Authenticate", "X-API-Key");
-    co_return r;
-  }
-  if (!response) {
-    co_return http::ProblemResponse(403, "Forbidden", "Administration needs an administrator's API key.");
-  }
   co_return std::move(*response);
 }
 
 void AdminApi::Register(http::Router& router) {
   RegisterNamespaces(router);
   RegisterAudit(router);
+  RegisterClients(router);
   if (backlog_) {
     router.Add("GET", "/api/v1/queue/backlog", [this](http::Request& req) {
       return AsAdmin(req, [this](const Principal&) -> Response {
@@ -345,7 +307,7 @@ void AdminApi::Register(http::Router& router) {
       auto csv = books_.ExportQuestionsCsv(*ref);
       if (!csv.ok()) return Problem(csv.error());
       // Answers leave in clear: the audit trail says who took them, from where, when.
-      auto audited = audit_.Append(Record(req, admin, clock_.NowUnix()));
+      auto audited = audit_.Append(CallRecord(req, admin, clock_.NowUnix()));
       if (!audited.ok()) return Problem(audited.error());  // no record, no export
       Response r;
       r.body = std::move(*csv);
@@ -388,7 +350,7 @@ void AdminApi::RegisterAudit(http::Router& router) {
       if (format != "jsonl" && format != "csv") {
         return Problem(MakeError(ErrorCode::kInvalidArgument, "must be jsonl or csv", "format"));
       }
-      audit::AuditRecord record = Record(req, admin, clock_.NowUnix());
+      audit::AuditRecord record = CallRecord(req, admin, clock_.NowUnix());
       record.details = json::serialize(json::object{{"format", format}, {"query", req.query}});
       if (auto audited = audit_.Append(std::move(record)); !audited.ok()) {
         return Problem(audited.error());  // no record, no export

@@ -13,10 +13,11 @@
 //   GET  /api/v1/namespaces, POST /api/v1/namespaces   list; create (JSON, logo in base64)
 //   GET  /api/v1/namespaces/{name}                  one, with the Message Center's trade-off
 //   PATCH /api/v1/namespaces/{name}                 change (the same fields, but the name)
+//   /api/v1/clients…                               API clients (clients_api.cc)
 //   POST /api/v1/namespaces/{name}/accounts/import  {"addresses": [...]} (default: all) copied
 //                                                   from the shared pool
-// Only administrators' keys (not bound to a user) may call these. Path segments are
-// percent-decoded ("account:Springfield%20Clinic:shared").
+// Behind the API's gate (gate.h): clients with the admin scope only (audit:read for the
+// trail). Path segments are percent-decoded ("account:Springfield%20Clinic:shared").
 #pragma once
 
 #include "api/auth.h"
@@ -34,14 +35,20 @@ class Backlog;
 
 namespace sealpost::api {
 
+// A new API client for an account that exists (or "default", the organisation's own),
+// bound to one of its users if `client.user` is set; kNotFound / kInvalidArgument
+// naming the field otherwise. The secret is in the result only.
+Result<IssuedSecret> CreateClientChecked(policy::OrgDirectory& directory, ApiClientStore& store,
+                                         const Clock& clock, const NewClient& client);
+
 class AdminApi {
  public:
   // `audit` records who exported answers in clear, from where, and when.
-  AdminApi(ApiKeyAuthenticator& auth, policy::OrgDirectory& directory,
+  AdminApi(ApiClientStore& clients, policy::OrgDirectory& directory,
            policy::AddressBookDirectory& books, AuditStore& audit, OrgStore& org,
            PortalAccountStore& portal_accounts, const KeyRing& keys, const Clock& clock,
            http::Offloader& offloader)
-      : auth_(auth),
+      : clients_(clients),
         directory_(directory),
         books_(books),
         audit_(audit),
@@ -59,11 +66,12 @@ class AdminApi {
  private:
   void RegisterNamespaces(http::Router& router);  // namespaces_api.cc
   void RegisterAudit(http::Router& router);
+  void RegisterClients(http::Router& router);  // clients_api.cc
   // Runs `work` off the event loop for an authenticated administrator.
   boost::asio::awaitable<http::Response> AsAdmin(
       http::Request& req, std::function<http::Response(const Principal&)> work);
 
-  ApiKeyAuthenticator& auth_;
+  ApiClientStore& clients_;
   policy::OrgDirectory& directory_;
   policy::AddressBookDirectory& books_;
   AuditStore& audit_;

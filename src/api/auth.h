@@ -1,61 +1,98 @@
-// API key authentication: "X-API-Key: <id>:<secret>". The secret is 256 random bits,
-// so a single SHA-256 (domain-separated) is a sufficient verifier: unlike a password
-// it cannot be guessed, and a fast hash keeps every API call cheap. Argon2id is for
-// secrets people choose. Comparison is constant-time; unknown ids and wrong secrets
-// fail alike.
+// Who calls the API: every method of authentication (credentials.h) ends at one API
+// client, and a Principal says which, for whom it acts and what it may do.
+//
+// A client's secret and an access token are 256 random bits, so a single SHA-256
+// (domain-separated) is a sufficient verifier: unlike a password they cannot be guessed,
+// and a fast hash keeps every API call cheap. Argon2id is for secrets people choose.
+// Comparison is constant-time; unknown ids and wrong secrets fail alike.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "api/credentials.h"
 #include "audit/pending.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "http/message.h"
 #include "store/stores.h"
 
 namespace sealpost::api {
 
 struct Principal {
-  std::string api_key_id;
+  std::string client_id;
   std::string account;
-  std::string user;  // the only sender this key may send as; empty: any
+  std::string user;  // the only sender it may send as; empty: any of the account's
+  Scopes scopes = 0;
+  Credentials::Method method = Credentials::Method::kNone;
+  bool Has(Scope s) const { return (scopes & s) != 0; }
 };
 
-struct NewApiKey {
+struct IssuedSecret {
   std::string id;
   std::string secret;  // shown once; only its hash is stored
   std::string header_value() const { return id + ":" + secret; }
 };
 
-Result<NewApiKey> CreateApiKey(ApiKeyStore& store, const Clock& clock, const std::string& name,
-                               const std::string& account, const std::string& user = {});
-
-class ApiKeyAuthenticator {
- public:
-  // `audit`: where refused keys are recorded (null: nowhere, for tools and tests).
-  explicit ApiKeyAuthenticator(ApiKeyStore& store, AuditStore* audit = nullptr,
-                               const Clock* clock = nullptr)
-      : store_(store), audit_(audit), clock_(clock) {}
-  // kUnauthenticated for a missing, malformed, unknown, revoked or wrong key; each is
-  // recorded in the audit trail (auth.api_key, refused) with the id it named, if any.
-  // A key that passes leaves no record of its own: every record of what it then does
-  // names it.
-  Result<Principal> Authenticate(std::string_view header_value,
-                                 const std::string& client_address = {}) const;
-
- private:
-  Result<Principal> Check(std::string_view header_value, std::string* id) const;
-
-  ApiKeyStore& store_;
-  AuditStore* audit_;
-  const Clock* clock_;  // with audit_
+struct NewClient {
+  std::string name;
+  std::string account;
+  std::string user;  // bound to this sender; empty: the account's
+  Scopes scopes = kSenderScopes;
 };
 
-std::string HashApiSecret(std::string_view secret);
+// kInvalidArgument for a client that cannot be: no scope, a user's client with admin or
+// audit:read, a name over 200 characters.
+Result<IssuedSecret> CreateClient(ApiClientStore& store, const Clock& clock,
+                                  const NewClient& client);
+// A new secret for the client; the old one keeps working for `grace_seconds` (0 to one
+// week), so an integration can switch without a gap.
+Result<IssuedSecret> RotateClient(ApiClientStore& store, const Clock& clock, const std::string& id,
+                                  std::int64_t grace_seconds);
+inline constexpr std::int64_t kMaxRotationGraceSeconds = 7 * 24 * 3600;
 
-// The audit trail's actor for what a key does (audit::ActingAs around the work).
+std::string HashClientSecret(std::string_view secret);
+std::string HashAccessToken(std::string_view token);
+
+class Authenticator {
+ public:
+  // `audit`: where refused credentials are recorded (null: nowhere, for tools).
+  Authenticator(ApiClientStore& store, AuditStore* audit, const Clock& clock)
+      : store_(store), audit_(audit), clock_(clock) {}
+
+  // kUnauthenticated for missing, malformed, unknown, revoked, expired or wrong
+  // credentials; each is recorded in the audit trail (auth.<method>, refused) with the
+  // client id it named, if any. Credentials that pass leave no record of their own: every
+  // record of what the client then does names it.
+  Result<Principal> Authenticate(const Credentials& presented,
+                                 const std::string& client_address) const;
+
+ private:
+  Result<Principal> Check(const Credentials& presented, std::string* named) const;
+  Result<Principal> CheckSecret(std::string_view id, std::string_view secret) const;
+  Result<Principal> CheckToken(std::string_view token, std::string* named) const;
+  void Used(const ApiClientRecord& client) const;
+
+  ApiClientStore& store_;
+  AuditStore* audit_;
+  const Clock& clock_;
+};
+
+// The WWW-Authenticate field of a 401 (RFC 9110 §11.6.1): the scheme presented, with
+// RFC 6750's error for a bearer token, and the others the API takes.
+std::string Challenge(const Credentials& presented);
+http::Response Unauthenticated(const Error& error, const Credentials& presented);
+// 403 for a client without the scope a route needs (RFC 6750 §3.1 for bearer tokens).
+http::Response InsufficientScope(Scope needed, const Credentials& presented);
+
+// The scope a route of /api/v1/ needs (its method and pattern, as the router has them).
+// Routes this does not know need kAdmin.
+Scope ScopeFor(std::string_view method, std::string_view route);
+
+// The audit trail's actor for what a client does (audit::ActingAs around the work).
 inline audit::Actor ActorOf(const Principal& p, const std::string& client_address) {
-  return {"api_key", p.api_key_id, client_address, p.account};
+  return {"api_client", p.client_id, client_address, p.account};
 }
 
 }  // namespace sealpost::api

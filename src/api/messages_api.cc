@@ -5,11 +5,12 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "api/gate.h"
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/text.h"
-#include "http/multipart.h"
 #include "crypto/primitives.h"
+#include "http/multipart.h"
 #include "mime/address.h"
 #include "mime/compose.h"
 #include "received/received.h"
@@ -187,9 +188,6 @@ void MessagesApi::Register(http::Router& router) {
   // The route's limit covers the largest multipart upload; JSON bodies have their own.
   const std::uint64_t upload_limit =
       settings_.limits.max_attachment_bytes + settings_.max_json_bytes + 1024 * 1024;
-  // Every API call shows its key before its body is read: an unauthenticated client
-  // cannot make the server read, buffer or store what it will refuse anyway.
-  router.SetGate("/api/v1/", [this](http::Request& r) { return Gate(r); });
   router.Add("POST", "/api/v1/messages",
              [this](http::Request& r) { return Send(r); }, http::BodyMode::kStreamed, upload_limit);
   router.Add("GET", "/api/v1/messages/{id}", [this](http::Request& r) { return Get(r); });
@@ -203,38 +201,14 @@ void MessagesApi::Register(http::Router& router) {
              2 * received::kMaxHeaderBytes);
 }
 
-awaitable<std::optional<Response>> MessagesApi::Gate(http::Request& req) {
-  auto principal = co_await Authenticate(req);
-  if (!principal.ok()) {
-    Response r = http::ProblemFromError(principal.error());
-    r.Set("WWW-Authenticate", "X-API-Key");
-    co_return r;
-  }
-  req.caller = std::move(*principal);
-  co_return std::nullopt;
-}
-
-awaitable<Result<Principal>> MessagesApi::Authenticate(const http::Request& req) {
-  // Checked already by the gate, before the body was read.
-  if (const auto* known = std::any_cast<Principal>(&req.caller)) co_return *known;
-  std::string header(req.header("x-api-key"));
-  auto principal =
-      co_await http::Offload<Principal>(offloader_, [&] {
-        return auth_.Authenticate(header, req.client_address);
-      });
-  if (!principal.ok() && principal.error().code != ErrorCode::kUnavailable) {
-    spdlog::warn("api[{}]: authentication failed from {}", req.id, req.client_address);
-  }
-  co_return principal;
+Result<Principal> MessagesApi::Caller(const http::Request& req) {
+  if (const Principal* p = CallerOf(req)) return *p;
+  return MakeError(ErrorCode::kUnauthenticated, "Credentials are required.");
 }
 
 awaitable<Response> MessagesApi::Send(http::Request& req) {
-  auto principal = co_await Authenticate(req);
-  if (!principal.ok()) {
-    Response r = http::ProblemFromError(principal.error());
-    r.Set("WWW-Authenticate", "X-API-Key");
-    co_return r;
-  }
+  auto principal = Caller(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error(), {});
   auto media = http::ParseMediaType(req.header("content-type"));
   if (!media || (media->type != "application/json" && media->type != "multipart/form-data")) {
     co_return http::ProblemResponse(415, "Unsupported media type",
@@ -309,10 +283,10 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   const submission::Submission& m = parsed->request;
   if (!principal->user.empty() && CanonicalAddress(m.from) != CanonicalAddress(principal->user) &&
       AsciiLower(m.from) != AsciiLower(principal->user)) {
-    spdlog::warn("api[{}]: key {} of {} refused as sender {}", req.id, principal->api_key_id,
+    spdlog::warn("api[{}]: client {} of {} refused as sender {}", req.id, principal->client_id,
                  principal->user, SanitizeForLog(m.from));
     co_return http::ProblemResponse(403, "Forbidden",
-                                    "This API key sends only as " + principal->user + ".",
+                                    "This API client sends only as " + principal->user + ".",
                                     {{"from", "must be " + principal->user}});
   }
   if (draft->attachment_bytes() > settings_.limits.max_attachment_bytes) {
@@ -368,8 +342,8 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
       audit::ActingAs acting(ActorOf(*principal, client));
       audit::AuditRecord record;
       record.at = escrow_.clock().NowUnix();
-      record.actor_kind = "api_key";
-      record.actor = principal->api_key_id;
+      record.actor_kind = "api_client";
+      record.actor = principal->client_id;
       record.client_address = client;
       record.account = principal->account;
       record.action = "book.answers_saved";
@@ -399,12 +373,8 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
 }
 
 awaitable<Response> MessagesApi::Get(http::Request& req) {
-  auto principal = co_await Authenticate(req);
-  if (!principal.ok()) {
-    Response r = http::ProblemFromError(principal.error());
-    r.Set("WWW-Authenticate", "X-API-Key");
-    co_return r;
-  }
+  auto principal = Caller(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error(), {});
   struct Found {
     MessageStatus status;
     std::vector<QueueEntry> deliveries;
@@ -455,19 +425,9 @@ awaitable<Response> MessagesApi::Get(http::Request& req) {
   co_return http::JsonResponse(200, json::serialize(out));
 }
 
-namespace {
-
-Response Unauthenticated(const Error& e) {
-  Response r = http::ProblemFromError(e);
-  r.Set("WWW-Authenticate", "X-API-Key");
-  return r;
-}
-
-}  // namespace
-
 awaitable<Response> MessagesApi::Retract(http::Request& req) {
-  auto principal = co_await Authenticate(req);
-  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  auto principal = Caller(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error(), {});
   const std::string id = req.params[0];
   auto done = co_await http::Offload<void>(
       offloader_, [&] {
@@ -479,8 +439,8 @@ awaitable<Response> MessagesApi::Retract(http::Request& req) {
 }
 
 awaitable<Response> MessagesApi::Extend(http::Request& req) {
-  auto principal = co_await Authenticate(req);
-  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  auto principal = Caller(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error(), {});
   boost::system::error_code ec;
   json::value body = json::parse(req.body, ec);
   const json::value* days = ec || !body.is_object() ? nullptr : body.as_object().if_contains("expires_in_days");
@@ -502,8 +462,8 @@ awaitable<Response> MessagesApi::Extend(http::Request& req) {
 // The header as text (text/plain, message/rfc822: a whole message will do) or as JSON
 // {"headers": "…"}; the answer is the analyser's JSON, or a problem saying what is wrong.
 awaitable<Response> MessagesApi::ReceivedHeaders(http::Request& req) {
-  auto principal = co_await Authenticate(req);
-  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  auto principal = Caller(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error(), {});
   std::string headers;
   if (AsciiLower(req.header("Content-Type")).rfind("application/json", 0) == 0) {
     boost::system::error_code ec;
@@ -535,8 +495,8 @@ awaitable<Response> MessagesApi::ReceivedHeaders(http::Request& req) {
 }
 
 awaitable<Response> MessagesApi::Events(http::Request& req) {
-  auto principal = co_await Authenticate(req);
-  if (!principal.ok()) co_return Unauthenticated(principal.error());
+  auto principal = Caller(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error(), {});
   struct Found {
     MessageStatus status;
     std::vector<EventRecord> events;

@@ -30,11 +30,17 @@ class MessagesApi {
   // Each recipient's method comes from `planner` (the policy engine, with the sender's
   // settings); `dispatcher` carries the plan out, as for every other way in.
   // `backlog` (optional): past its refusal limit new messages get 503 and Retry-After.
-  MessagesApi(ApiSettings settings, ApiKeyAuthenticator& auth, EscrowService& escrow,
-              const policy::RecipientPlanner& planner, const submission::Dispatcher& dispatcher,
-              QueueStore& queue, http::Offloader& offloader, const Backlog* backlog = nullptr)
-      : settings_(std::move(settings)), auth_(auth), escrow_(escrow), planner_(planner),
-        dispatcher_(dispatcher), queue_(queue), offloader_(offloader), backlog_(backlog) {}
+  // Behind the API's gate (gate.h), which authenticates every call and checks its scope.
+  MessagesApi(ApiSettings settings, EscrowService& escrow, const policy::RecipientPlanner& planner,
+              const submission::Dispatcher& dispatcher, QueueStore& queue,
+              http::Offloader& offloader, const Backlog* backlog = nullptr)
+      : settings_(std::move(settings)),
+        escrow_(escrow),
+        planner_(planner),
+        dispatcher_(dispatcher),
+        queue_(queue),
+        offloader_(offloader),
+        backlog_(backlog) {}
 
   void Register(http::Router& router);
 
@@ -46,12 +52,10 @@ class MessagesApi {
   boost::asio::awaitable<http::Response> Events(http::Request& req);
   // POST /api/v1/tools/received-headers: was a message encrypted on its way (issue 26)?
   boost::asio::awaitable<http::Response> ReceivedHeaders(http::Request& req);
-  boost::asio::awaitable<Result<Principal>> Authenticate(const http::Request& req);
-  // The gate of every /api/v1/ route: the caller's Principal (in `req.caller`), or 401.
-  boost::asio::awaitable<std::optional<http::Response>> Gate(http::Request& req);
+  // The caller the gate authenticated.
+  static Result<Principal> Caller(const http::Request& req);
 
   ApiSettings settings_;
-  ApiKeyAuthenticator& auth_;
   EscrowService& escrow_;
   const policy::RecipientPlanner& planner_;
   const submission::Dispatcher& dispatcher_;

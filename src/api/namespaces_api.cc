@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "api/admin_api.h"
+#include "api/json_body.h"
 #include "audit/pending.h"
 #include "base/clock.h"
 #include "base/encoding.h"
@@ -19,14 +20,6 @@ namespace {
 
 constexpr std::uint64_t kMaxNamespaceBody = 512 * 1024;  // a 256 KiB logo in base64, and more
 constexpr std::size_t kMaxImportAddresses = 10000;
-
-Response Problem(const Error& e) {
-  if (e.code == ErrorCode::kInvalidArgument) {
-    return http::ProblemResponse(400, "Invalid request", e.message,
-                                 {{e.field.empty() ? "body" : e.field, e.message}});
-  }
-  return http::ProblemFromError(e);  // an internal error is logged with the request's id
-}
 
 json::object ToJson(const NamespaceRecord& n) {
   json::array hosts;
@@ -108,15 +101,6 @@ Status Apply(const json::object& body, NamespaceRecord& n, bool creating) {
     return MakeError(ErrorCode::kInvalidArgument, checked.error().message, "logo_base64");
   }
   return checked;
-}
-
-Result<json::object> ParseObject(const std::string& body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument, "must be a JSON object", "body");
-  }
-  return std::move(v.get_object());
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ Result<std::unique_ptr<Context>> Open(const std::string& config_path) {
   Stores& s = *c->stores;
   c->keys = &s.keys;
   c->org = s.org.get();
-  c->api_keys = s.api_keys.get();
+  c->api_clients = s.api_clients.get();
   c->book_store = s.address_books.get();
   c->queue = s.queue.get();
   c->inbound = s.inbound.get();
@@ -105,6 +105,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   admin->add_option("--config", args->config, "Configuration file")->required();
   admin->require_subcommand(1);
   RegisterOrgCommands(admin, args, exit_code);
+  RegisterClientCommands(admin, args, exit_code);
   RegisterNamespaceCommands(admin, args, exit_code);
   RegisterSettingsCommands(admin, args, exit_code);
   RegisterBookCommands(admin, args, exit_code);

@@ -49,6 +49,8 @@ struct AdminArgs {
   std::string since, until, actor, message, recipient, action_filter, result, format, output;
   std::int64_t before = 0;
   int older_than_days = 0;  // audit prune; 0: the configured retention
+  std::string scopes;       // client create
+  int grace_minutes = 0;    // client rotate
 };
 
 // Everything an admin command needs, opened from the configuration. The store pointers
@@ -59,7 +61,7 @@ struct Context {
   std::unique_ptr<Stores> stores;
   const KeyRing* keys = nullptr;
   OrgStore* org = nullptr;
-  ApiKeyStore* api_keys = nullptr;
+  ApiClientStore* api_clients = nullptr;
   AddressBookStore* book_store = nullptr;
   QueueStore* queue = nullptr;
   InboundStore* inbound = nullptr;  // SMTP submissions: their dead letters
@@ -121,6 +123,8 @@ Result<std::string> AnswerFromStdinIfDash(const std::string& given);
 using Registrar = void (*)(CLI::App* admin, const std::shared_ptr<AdminArgs>& args, int& exit_code);
 void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                          int& exit_code);
+void RegisterClientCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                            int& exit_code);
 void RegisterNamespaceCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                                int& exit_code);
 void RegisterSettingsCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,

@@ -46,7 +46,8 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
   user_key->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto account = c.directory->AccountOfUser(a.name);
     if (!account.ok()) return std::move(account).error();
-    auto key = api::CreateApiKey(*c.api_keys, c.clock, "user " + a.name, *account, a.name);
+    auto key = api::CreateClient(*c.api_clients, c.clock,
+                                 {"user " + a.name, *account, a.name, api::kSenderScopes});
     if (!key.ok()) return std::move(key).error();
     std::cout << "API key for " << a.name << " (shown once, keep it safe): " << key->header_value()
               << "\n";

@@ -209,6 +209,7 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("max_json_bytes", c.max_json_bytes, 1024, std::int64_t{1} << 32);
     t.Int("max_attachment_bytes", c.max_attachment_bytes, 0, std::int64_t{1} << 40);
     t.Int("max_recipients", c.max_recipients, 1, 10000);
+    t.Int("access_token_minutes", c.access_token_minutes, 1, 1440);
     t.RefuseUnknown();
   }
   {
@@ -425,7 +426,8 @@ std::vector<std::string> ChangedSettings(const SettingsText& before, const Setti
 }
 
 std::string DefaultConfigText(bool dev) {
-  std::string text = R"(# sealpost configuration. Relative paths are relative to this file's directory.
+  std::string text =
+      R"(# sealpost configuration. Relative paths are relative to this file's directory.
 
 [server]
 listen = "127.0.0.1"            # address the HTTPS listener binds
@@ -463,6 +465,7 @@ max_answer_failures = 5         # wrong answers before a message locks
 max_json_bytes = 33554432       # largest JSON body (base64 attachments included)
 max_attachment_bytes = 104857600  # all attachments of one message together
 max_recipients = 100
+access_token_minutes = 15       # OAuth access tokens expire after this (1 to 1440)
 
 [portal]
 session_idle_minutes = 15
@@ -471,7 +474,9 @@ max_failures_per_address_per_hour = 30  # wrong answers, passwords, codes from o
 max_failures_per_account_per_hour = 100  # wrong passwords and codes for one account; growing delays after 5
 
 [delivery]
-mode = )" + std::string(dev ? "\"outbox\"" : "\"smtp\"") + R"(                 # "smtp": to recipients' mail servers; "outbox": filed in outbox/ (--dev: always)
+mode = )" +
+      std::string(dev ? "\"outbox\"" : "\"smtp\"") +
+      R"(                 # "smtp": to recipients' mail servers; "outbox": filed in outbox/ (--dev: always)
 outbox = "outbox"
 helo_name = "localhost"         # our name in EHLO and in bounce reports (DSNs)
 resolver = ""                   # DNS: "" uses /etc/resolv.conf; "192.0.2.53" or "127.0.0.1@5353": that server only
@@ -498,8 +503,10 @@ tls_probe_ttl_hours = 24        # TLS-only: whether a domain's servers offer STA
 [smtp]
 enabled = true                  # submission for mail programs and devices
 listen = "127.0.0.1"
-submission_port = )" + std::string(dev ? "2587" : "587") + R"(          # STARTTLS (RFC 3207), AUTH inside TLS only
-implicit_tls_port = )" + std::string(dev ? "2465" : "465") + R"(        # implicit TLS (RFC 8314); 0 turns it off
+submission_port = )" +
+      std::string(dev ? "2587" : "587") + R"(          # STARTTLS (RFC 3207), AUTH inside TLS only
+implicit_tls_port = )" +
+      std::string(dev ? "2465" : "465") + R"(        # implicit TLS (RFC 8314); 0 turns it off
 hostname = "localhost"          # our name in the greeting
 max_message_bytes = 26214400    # SIZE, enforced while reading
 max_recipients = 100            # 100 to 10000

@@ -55,6 +55,7 @@ struct Config {
   std::uint64_t max_json_bytes = 32ull * 1024 * 1024;
   std::uint64_t max_attachment_bytes = 100ull * 1024 * 1024;
   int max_recipients = 100;
+  int access_token_minutes = 15;  // OAuth access tokens (issue 20)
 
   // [portal]
   int session_idle_minutes = 15;

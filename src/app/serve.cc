@@ -10,7 +10,9 @@
 
 #include "api/admin_api.h"
 #include "api/auth.h"
+#include "api/gate.h"
 #include "api/messages_api.h"
+#include "api/oauth.h"
 #include "api/public_keys.h"
 #include "app/admin_common.h"
 #include "app/audit_checkpoints.h"
@@ -253,7 +255,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   if (!opened.ok()) return std::move(opened).error();
   Stores& stores = **opened;
   const KeyRing* keys = &stores.keys;
-  auto& api_keys = stores.api_keys;
+  auto& api_clients = stores.api_clients;
   auto& signing_keys = stores.signing_keys;
   auto& messages = stores.messages;
   auto& events = stores.events;
@@ -371,7 +373,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto server = http::Server::Create(server_options);
   if (!server.ok()) return std::move(server).error();
 
-  api::ApiKeyAuthenticator auth(*api_keys, stores.audit.get(), &clock);
+  api::Authenticator auth(*api_clients, stores.audit.get(), clock);
   api::ApiSettings api_settings;
   api_settings.max_json_bytes = config.max_json_bytes;
   api_settings.limits.max_attachment_bytes = config.max_attachment_bytes;
@@ -402,13 +404,23 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // Back-pressure: how much waits to be processed and sent, counted once a second.
   Backlog backlog(BacklogLimitsOf(config), *inbound, *queue, clock);
   backlog.Refresh();
-  api::MessagesApi messages_api(api_settings, auth, escrow, planner, dispatcher, *queue, **server,
+  // Every /api/v1/ call passes the gate first: its credentials and its scope.
+  api::ApiGate gate(auth, *stores.audit, clock, **server);
+  gate.Install((*server)->router());
+  api::MessagesApi messages_api(api_settings, escrow, planner, dispatcher, *queue, **server,
                                 &backlog);
   messages_api.Register((*server)->router());
-  api::AdminApi admin_api(auth, directory, books, *stores.audit, *org, *portal_accounts, *keys, clock,
-                          **server);
+  api::AdminApi admin_api(*api_clients, directory, books, *stores.audit, *org, *portal_accounts,
+                          *keys, clock, **server);
   admin_api.ShowBacklog(backlog);
   admin_api.Register((*server)->router());
+  // OAuth 2.0: tokens for clients; the password grant checks users' passwords as SMTP
+  // does, recorded as its own kind of sign-in.
+  submission::UserAuthenticator oauth_users(*org, *stores.audit, clock, "auth.oauth.password");
+  api::OAuthSettings oauth_settings;
+  oauth_settings.access_token_seconds = std::int64_t{60} * config.access_token_minutes;
+  api::OAuthApi oauth(oauth_settings, auth, *api_clients, oauth_users, directory, clock, **server);
+  oauth.Register((*server)->router());
   api::PublicKeys public_keys(identities, **server);
   public_keys.Register((*server)->router());
 
@@ -474,7 +486,11 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // Expired messages lose their keys, then their blobs, within a minute (issue 7).
   constexpr int kSweepBatch = 100;
   PollingWorker expiry_sweeper(
-      [&escrow] {
+      [&escrow, &api_clients, &clock] {
+        // Expired access tokens are forgotten too: they open nothing any more.
+        if (auto pruned = api_clients->PruneTokens(clock.NowUnix()); !pruned.ok()) {
+          spdlog::error("expired access tokens not removed: {}", pruned.error().ToString());
+        }
         auto destroyed = escrow.DestroyExpired(kSweepBatch);
         if (!destroyed.ok()) {
           spdlog::error("expired messages not destroyed: {}", destroyed.error().ToString());

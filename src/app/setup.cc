@@ -81,8 +81,8 @@ Result<InitResult> InitDataDir(const std::string& dir, bool dev) {
     status = CreateSigningKey(*signing_keys, *ring, clock);
     if (!status.ok()) return std::move(status).error();
   }
-  auto api_keys = sqlite::NewApiKeyStore(**db);
-  auto api_key = api::CreateApiKey(*api_keys, clock, "admin", "default");
+  auto api_clients = sqlite::NewApiClientStore(**db);
+  auto api_key = api::CreateClient(*api_clients, clock, {"admin", "default", "", api::kAllScopes});
   if (!api_key.ok()) return std::move(api_key).error();
 
   if (::rename(draft.c_str(), config_path.c_str()) != 0) {
@@ -104,12 +104,12 @@ Result<DevCredentials> EnsureDevCredentials(const Config& config, const std::str
   }
   auto db = sqlite::Database::Open(config.Resolve(config.database));
   if (!db.ok()) return std::move(db).error();
-  auto api_keys = sqlite::NewApiKeyStore(**db);
-  api::ApiKeyAuthenticator auth(*api_keys);
+  auto api_clients = sqlite::NewApiClientStore(**db);
+  SystemClock clock;
+  api::Authenticator auth(*api_clients, nullptr, clock);
   std::string api_key = values["API_KEY"];
-  if (api_key.empty() || !auth.Authenticate(api_key).ok()) {
-    SystemClock clock;
-    auto created = api::CreateApiKey(*api_keys, clock, "dev", "default");
+  if (api_key.empty() || !auth.Authenticate(api::ReadCredentials(api_key, ""), "").ok()) {
+    auto created = api::CreateClient(*api_clients, clock, {"dev", "default", "", api::kAllScopes});
     if (!created.ok()) return std::move(created).error();
     api_key = created->header_value();
   }
@@ -117,7 +117,6 @@ Result<DevCredentials> EnsureDevCredentials(const Config& config, const std::str
   // The demo sender for SMTP submission.
   const std::string demo_user = "demo@localhost";
   auto org = sqlite::NewOrgStore(**db);
-  SystemClock clock;
   auto found = org->FindUser(demo_user);
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value()) {

@@ -18,7 +18,7 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   sqlite::Database& d = *s->db;
   s->audit = sqlite::NewAuditStore(d);
   s->org = sqlite::NewOrgStore(d);
-  s->api_keys = sqlite::NewApiKeyStore(d);
+  s->api_clients = sqlite::NewApiClientStore(d);
   s->signing_keys = sqlite::NewSigningKeyStore(d);
   s->messages = sqlite::NewMessageStore(d);
   s->events = sqlite::NewEventStore(d);

@@ -22,7 +22,7 @@ struct Stores {
   KeyRing keys;
   std::unique_ptr<sqlite::Database> db;  // the stores below work over it
   std::unique_ptr<OrgStore> org;
-  std::unique_ptr<ApiKeyStore> api_keys;
+  std::unique_ptr<ApiClientStore> api_clients;
   std::unique_ptr<SigningKeyStore> signing_keys;
   std::unique_ptr<MessageStore> messages;
   std::unique_ptr<EventStore> events;

@@ -46,6 +46,10 @@ struct SettingsLayer {
   std::optional<std::vector<ContentRuleSpec>> content_rules;  // empty list: encrypt everything
   std::optional<std::string> preferred_address_book;
   std::optional<std::string> namespace_name;  // the namespace its recipients' accounts are in
+  // Whether an API client of the account may get a token for this user with the user's
+  // password (the OAuth resource-owner password grant, which RFC 9700 deprecates: off
+  // unless an administrator turns it on).
+  std::optional<bool> api_password_grant;
 };
 
 template <typename T>
@@ -65,6 +69,7 @@ struct EffectiveSettings {
   Sourced<std::vector<ContentRuleSpec>> content_rules{};
   Sourced<std::optional<std::string>> preferred_address_book{};
   Sourced<std::optional<std::string>> namespace_name{};
+  Sourced<bool> api_password_grant{false};
 };
 
 // `domain` and `user` may be null (an account-wide sender, a domain without users).

@@ -56,6 +56,7 @@ std::string SettingsToJson(const SettingsLayer& l) {
   }
   if (l.preferred_address_book) o["preferred_address_book"] = *l.preferred_address_book;
   if (l.namespace_name) o["namespace"] = *l.namespace_name;
+  if (l.api_password_grant) o["api_password_grant"] = *l.api_password_grant;
   return json::serialize(o);
 }
 
@@ -69,6 +70,9 @@ Result<SettingsLayer> SettingsFromJson(std::string_view text) {
     if (k == "tls_only") {
       if (!value.is_bool()) return Bad(k, "must be true or false");
       l.tls_only = value.get_bool();
+    } else if (k == "api_password_grant") {
+      if (!value.is_bool()) return Bad(k, "must be true or false");
+      l.api_password_grant = value.get_bool();
     } else if (k == "tls_exclusions") {
       if (!value.is_array()) return Bad(k, "must be a list");
       std::vector<std::string> list;
@@ -139,10 +143,14 @@ Status SetFromText(SettingsLayer& layer, std::string_view assignment) {
   const std::string_view value = TrimWhitespace(assignment.substr(eq + 1));
   SettingsLayer l = layer;
   const bool unset = value.empty();
-  if (name == "tls_only") {
-    if (unset) l.tls_only.reset();
-    else if (value == "true" || value == "yes" || value == "on") l.tls_only = true;
-    else if (value == "false" || value == "no" || value == "off") l.tls_only = false;
+  if (name == "tls_only" || name == "api_password_grant") {
+    std::optional<bool>& field = name == "tls_only" ? l.tls_only : l.api_password_grant;
+    if (unset)
+      field.reset();
+    else if (value == "true" || value == "yes" || value == "on")
+      field = true;
+    else if (value == "false" || value == "no" || value == "off")
+      field = false;
     else return Bad(name, "must be true or false");
   } else if (name == "tls_exclusions") {
     if (unset) l.tls_exclusions.reset();

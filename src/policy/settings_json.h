@@ -3,7 +3,8 @@
 //    "default_question": {"question": "...", "answer": "..."}, "default_expiry_days": 30,
 //    "fixed_subject": "...", "failure_action": "bounce" | "send-plain",
 //    "content_rules": [{"keyword": "HIV"}, {"phrase": "lab results"}, {"regex": "..."}],
-//    "preferred_address_book": "clinic", "namespace": "springfield"}
+//    "preferred_address_book": "clinic", "namespace": "springfield",
+//    "api_password_grant": false}
 // Absent keys inherit. Unknown keys, wrong types and invalid values are errors naming
 // the setting. Answers are secrets: callers encrypt the stored form (see org store).
 #pragma once

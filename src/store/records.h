@@ -10,14 +10,36 @@
 
 namespace sealpost {
 
-struct ApiKeyRecord {
+// An API client (issue 20): the credentials "id:secret" an integration presents, by
+// whichever method (X-API-Key, Basic, an OAuth token it was given, a signed session).
+struct ApiClientRecord {
   std::string id;            // public half of "id:secret"
-  std::string secret_hash;   // SHA-256 of the 256-bit random secret (see api/auth.h)
+  std::string secret_hash;   // SHA-256 of the 256-bit random secret (see api/clients.h)
   std::string name;
   std::string account;
   std::int64_t created_at = 0;
   std::optional<std::int64_t> revoked_at;
-  std::string user;          // the sender this key sends as; empty: any sender
+  std::string user;    // the sender this client sends as; empty: any sender
+  std::string scopes;  // space-separated: "messages:send messages:read admin audit:read"
+  std::optional<std::int64_t> last_used_at;  // to the minute
+  std::optional<std::int64_t> rotated_at;
+  // The secret before the last rotation, still accepted until previous_valid_until
+  // (the grace period the rotation asked for; 0: none).
+  std::string previous_hash;
+  std::int64_t previous_valid_until = 0;
+};
+
+// An OAuth 2.0 access token: only its hash is kept, so a copy of the database gives
+// no one a usable token.
+struct AccessTokenRecord {
+  std::string hash;
+  std::string client_id;
+  std::string user;  // the password grant's user; else the client's
+  std::string scopes;
+  std::string grant_type;  // "client_credentials" or "password"
+  std::int64_t issued_at = 0;
+  std::int64_t expires_at = 0;
+  std::optional<std::int64_t> revoked_at;
 };
 
 struct SigningKeyRecord {

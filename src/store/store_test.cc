@@ -9,7 +9,10 @@
 #include "audit/pending.h"
 #include "base/temp_dir.h"
 #include "store/blob_store.h"
+#include "store/sqlite/schema.h"
 #include "store/sqlite/stores.h"
+
+#include <sqlite3.h>
 
 namespace sealpost {
 namespace {
@@ -644,3 +647,44 @@ TEST(AuditStoreTest, APendingRecordGoesInWithTheChangeAndOnlyWithIt) {
 
 }  // namespace
 }  // namespace sealpost::sqlite
+
+namespace sealpost {
+namespace {
+
+// Migration 31: the API keys of a database made before it become clients, with the
+// scopes they had in effect (an administrator's key everything, a user's key sending).
+TEST(ApiClientMigration, KeysBecomeClientsWithTheirScopes) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_EQ(sqlite3_exec(raw, sqlite::kMigrations[i], nullptr, nullptr, nullptr), SQLITE_OK) << i;
+    }
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "PRAGMA user_version = 30;"
+                           "INSERT INTO api_keys VALUES ('a1', x'01', 'admin', 'default', 1, NULL, '');"
+                           "INSERT INTO api_keys VALUES ('u1', x'02', 'user', 'Clinic', 2, NULL, "
+                           "'dr@clinic.example');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  auto db = sqlite::Database::Open(path);
+  ASSERT_TRUE(db.ok()) << db.error().ToString();
+  auto clients = sqlite::NewApiClientStore(**db);
+  auto admin = clients->Find("a1");
+  ASSERT_TRUE(admin.ok() && admin->has_value());
+  EXPECT_EQ((*admin)->scopes, "messages:send messages:read admin audit:read");
+  EXPECT_EQ((*admin)->secret_hash, std::string("\x01", 1));
+  auto user = clients->Find("u1");
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_EQ((*user)->scopes, "messages:send messages:read");
+  EXPECT_EQ((*user)->user, "dr@clinic.example");
+  EXPECT_EQ(clients->List("Clinic")->size(), 1u);
+  EXPECT_EQ(clients->List("")->size(), 2u);
+}
+
+}  // namespace
+}  // namespace sealpost

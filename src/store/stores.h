@@ -14,11 +14,30 @@
 
 namespace sealpost {
 
-class ApiKeyStore {
+class ApiClientStore {
  public:
-  virtual ~ApiKeyStore() = default;
-  virtual Status Insert(const ApiKeyRecord& key) = 0;
-  virtual Result<std::optional<ApiKeyRecord>> Find(const std::string& id) = 0;
+  virtual ~ApiClientStore() = default;
+  virtual Status Insert(const ApiClientRecord& client) = 0;
+  virtual Result<std::optional<ApiClientRecord>> Find(const std::string& id) = 0;
+  // The clients of `account` (empty: every account), oldest first, revoked ones too.
+  virtual Result<std::vector<ApiClientRecord>> List(const std::string& account) = 0;
+  // A new secret; the one it replaces stays valid until `previous_valid_until`.
+  // kNotFound for an unknown client, kFailedPrecondition for a revoked one.
+  virtual Status Rotate(const std::string& id, const std::string& secret_hash,
+                        std::int64_t previous_valid_until, std::int64_t at) = 0;
+  // Revokes the client (its tokens with it: they are checked against it). kNotFound for
+  // an unknown client; revoking a revoked one changes nothing.
+  virtual Status Revoke(const std::string& id, std::int64_t at) = 0;
+  // Records a use (not synced on its own: a lost last-used time is no loss).
+  virtual Status Touch(const std::string& id, std::int64_t at) = 0;
+
+  virtual Status InsertToken(const AccessTokenRecord& token) = 0;
+  virtual Result<std::optional<AccessTokenRecord>> FindToken(const std::string& hash) = 0;
+  // Whether a token of `client_id` with that hash was there to revoke.
+  virtual Result<bool> RevokeToken(const std::string& hash, const std::string& client_id,
+                                   std::int64_t at) = 0;
+  // Forgets tokens that expired before `now`; how many.
+  virtual Result<std::int64_t> PruneTokens(std::int64_t now) = 0;
 };
 
 // Stretched answers (records.h, AnswerKeyRecord). Thread-safe.

@@ -9,8 +9,9 @@
 
 namespace sealpost::submission {
 
-UserAuthenticator::UserAuthenticator(OrgStore& org, AuditStore& audit, const Clock& clock)
-    : org_(org), audit_(audit), clock_(clock) {
+UserAuthenticator::UserAuthenticator(OrgStore& org, AuditStore& audit, const Clock& clock,
+                                     std::string action)
+    : org_(org), audit_(audit), clock_(clock), action_(std::move(action)) {
   auto decoy = HashSecret(NewId());
   if (decoy.ok()) decoy_hash_ = std::move(*decoy);
 }
@@ -21,12 +22,13 @@ void UserAuthenticator::Audit(bool ok, const std::string& user, const std::strin
   r.actor_kind = "user";
   r.actor = SanitizeForLog(user, 320);
   r.client_address = client_address;
-  r.action = "auth.smtp";
+  r.action = action_;
   r.subject = r.actor;
   r.result = ok ? "ok" : "refused";
   // Not synced on its own: a flood of wrong passwords costs no disk sync each.
   auto status = audit_.Note(std::move(r));
-  if (!status.ok()) spdlog::error("smtp: login not recorded: {}", status.error().ToString());
+  if (!status.ok())
+    spdlog::error("{}: sign-in not recorded: {}", action_, status.error().ToString());
 }
 
 Result<std::vector<std::string>> UserAuthenticator::Authenticate(const std::string& user,

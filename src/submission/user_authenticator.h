@@ -13,7 +13,10 @@ namespace sealpost::submission {
 
 class UserAuthenticator final : public smtp::Authenticator {
  public:
-  UserAuthenticator(OrgStore& org, AuditStore& audit, const Clock& clock);
+  // `action`: what the audit trail calls a sign-in ("auth.smtp"; the OAuth password
+  // grant checks the same password as "auth.oauth.password").
+  UserAuthenticator(OrgStore& org, AuditStore& audit, const Clock& clock,
+                    std::string action = "auth.smtp");
 
   Result<std::vector<std::string>> Authenticate(const std::string& user,
                                                 const SecretBytes& password,
@@ -25,6 +28,7 @@ class UserAuthenticator final : public smtp::Authenticator {
   OrgStore& org_;
   AuditStore& audit_;
   const Clock& clock_;
+  const std::string action_;
   // Checked for unknown users too, so the time taken does not tell which users exist.
   std::string decoy_hash_;
 };

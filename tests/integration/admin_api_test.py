@@ -82,7 +82,7 @@ class AdminApiTest(unittest.TestCase):
                                 "WHERE action = 'api.GET /api/v1/address-books/{book}/export'")
         self.assertEqual(len(audit), 1)
         self.assertEqual(audit[0][0], "127.0.0.1")
-        self.assertEqual(audit[0][1:3], ("account:Springfield Clinic:patients", "api_key"))
+        self.assertEqual(audit[0][1:3], ("account:Springfield Clinic:patients", "api_client"))
         self.assertNotIn("Rex", audit[0][3])
 
         self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 204)

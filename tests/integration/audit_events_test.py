@@ -66,7 +66,7 @@ class AuditEventsTest(unittest.TestCase):
         # What stands where an id should is not recorded: it may be a secret misplaced.
         r = self.server.api("GET", "/api/v1/audit", content_type=None, key="s3cr3t-pasted:x")
         self.assertEqual(r.status, 401)
-        misplaced = self.wait_for(action="auth.api_key", actor="(not a key id)")
+        misplaced = self.wait_for(action="auth.api_key", actor="(not a client id)")
         self.assertEqual(misplaced[0]["result"], "refused")
         self.assertNotIn("s3cr3t", json.dumps(self.search(action="auth.api_key")))
 
@@ -142,7 +142,7 @@ class AuditEventsTest(unittest.TestCase):
         self.assertLess(actions.index("message.answer_failed"), actions.index("message.viewed"))
         by_action = {r["action"]: r for r in records}
         accepted = by_action["message.accepted"]
-        self.assertEqual((accepted["actor_kind"], accepted["actor"]), ("api_key", self.key_id))
+        self.assertEqual((accepted["actor_kind"], accepted["actor"]), ("api_client", self.key_id))
         self.assertEqual(accepted["account"], "default")  # the key's account
         # Each recipient with its method and why.
         self.assertEqual(accepted["details"]["recipients"][0]["address"], "homer@example.net")

@@ -33,7 +33,8 @@ SECURITY_HEADERS = {
 
 LOG_FORMATS = itertools.cycle(("text", "json"))
 # Where secrets are looked for in requests: JSON members and form fields of these names.
-SECRET_FIELDS = {"answer", "text", "html", "password", "new_password", "content", "code"}
+SECRET_FIELDS = {"answer", "text", "html", "password", "new_password", "content", "code",
+                 "client_secret", "token", "secret", "credentials", "access_token"}
 MIN_SECRET = 8         # shorter values ("A", "x") occur in any log by chance
 MAX_SECRETS = 2000     # benchmarks send thousands; a sample is enough
 TEXT_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} (trace|debug|info|warning|error|critical) ")

@@ -426,6 +426,32 @@ CREATE INDEX audit_by_message ON audit_log(message_id) WHERE message_id != '';
 CREATE INDEX audit_by_recipient ON audit_log(recipient COLLATE NOCASE) WHERE recipient != '';
 CREATE TABLE audit_forwarded (target TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 )sql",
+    // 31: API clients (issue 20): the API keys become clients with scopes, a last-used
+    // time, and rotation (the secret before it, valid for a grace period); OAuth access
+    // tokens, kept as hashes. Keys bound to a user send and read; the others did
+    // everything, and keep doing it.
+    R"sql(
+ALTER TABLE api_keys RENAME TO api_clients;
+ALTER TABLE api_clients ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_clients ADD COLUMN last_used_at INTEGER;
+ALTER TABLE api_clients ADD COLUMN rotated_at INTEGER;
+ALTER TABLE api_clients ADD COLUMN previous_hash BLOB NOT NULL DEFAULT x'';
+ALTER TABLE api_clients ADD COLUMN previous_valid_until INTEGER NOT NULL DEFAULT 0;
+UPDATE api_clients SET scopes = CASE WHEN user = '' THEN 'messages:send messages:read admin audit:read'
+                                     ELSE 'messages:send messages:read' END;
+CREATE INDEX api_clients_by_account ON api_clients(account);
+CREATE TABLE access_tokens (
+  hash BLOB PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  user TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  grant_type TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

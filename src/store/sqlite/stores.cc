@@ -22,34 +22,6 @@ std::string JsonString(const std::string& text) {
   return boost::json::serialize(boost::json::value(text));
 }
 
-class SqliteApiKeyStore final : public ApiKeyStore {
- public:
-  explicit SqliteApiKeyStore(Database& db) : db_(db) {}
-
-  Status Insert(const ApiKeyRecord& k) override {
-    return db_.Transaction([&](Connection& db) {
-      return Statement(db, "INSERT INTO api_keys (id, secret_hash, name, account, created_at, "
-                           "revoked_at, user) VALUES (?,?,?,?,?,?,?)")
-          .Bind(1, k.id).BindBlob(2, k.secret_hash).Bind(3, k.name).Bind(4, k.account)
-          .Bind(5, k.created_at).Bind(6, k.revoked_at).Bind(7, k.user).Run();
-    });
-  }
-
-  Result<std::optional<ApiKeyRecord>> Find(const std::string& id) override {
-    return QueryOne<ApiKeyRecord>(
-        db_, "SELECT id, secret_hash, name, account, created_at, revoked_at, user "
-             "FROM api_keys WHERE id = ?",
-        [&](Statement& s) { s.Bind(1, id); },
-        [](const Statement& s) {
-          return ApiKeyRecord{s.Text(0), s.Text(1),        s.Text(2), s.Text(3),
-                              s.Int(4),  s.OptionalInt(5), s.Text(6)};
-        });
-  }
-
- private:
-  Database& db_;
-};
-
 class SqliteSigningKeyStore final : public SigningKeyStore {
  public:
   explicit SqliteSigningKeyStore(Database& db) : db_(db) {}
@@ -1121,9 +1093,6 @@ std::unique_ptr<AnswerKeyStore> NewAnswerKeyStore(Database& db) {
   return std::make_unique<SqliteAnswerKeyStore>(db);
 }
 
-std::unique_ptr<ApiKeyStore> NewApiKeyStore(Database& db) {
-  return std::make_unique<SqliteApiKeyStore>(db);
-}
 std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db) {
   return std::make_unique<SqliteSigningKeyStore>(db);
 }

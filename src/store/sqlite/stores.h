@@ -8,7 +8,7 @@
 
 namespace sealpost::sqlite {
 
-std::unique_ptr<ApiKeyStore> NewApiKeyStore(Database& db);
+std::unique_ptr<ApiClientStore> NewApiClientStore(Database& db);
 std::unique_ptr<AnswerKeyStore> NewAnswerKeyStore(Database& db);
 std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db);
 std::unique_ptr<EventStore> NewEventStore(Database& db);

@@ -1,0 +1,196 @@
+#include "api/auth.h"
+
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+#include "base/temp_dir.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost::api {
+namespace {
+
+using Method = Credentials::Method;
+
+class AuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*sqlite::Database::Open(dir_.path() + "/db"));
+    clients_ = sqlite::NewApiClientStore(*db_);
+    audit_ = sqlite::NewAuditStore(*db_);
+    auth_.emplace(*clients_, audit_.get(), clock_);
+  }
+
+  Result<Principal> Present(const std::string& x_api_key, const std::string& authorization = {}) {
+    return auth_->Authenticate(ReadCredentials(x_api_key, authorization), "192.0.2.7");
+  }
+
+  std::vector<audit::AuditRecord> Refusals() {
+    AuditQuery q;
+    q.result = "refused";
+    return *audit_->Search(q);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<ApiClientStore> clients_;
+  std::unique_ptr<AuditStore> audit_;
+  ManualClock clock_{1'800'000'000};
+  std::optional<Authenticator> auth_;
+};
+
+TEST_F(AuthTest, KeyAndBasicReachTheSameClient) {
+  auto issued = CreateClient(*clients_, clock_, {"EHR", "Clinic", "", kMessagesSend | kAdmin});
+  ASSERT_TRUE(issued.ok());
+  auto by_key = Present(issued->header_value());
+  ASSERT_TRUE(by_key.ok()) << by_key.error().ToString();
+  EXPECT_EQ(by_key->client_id, issued->id);
+  EXPECT_EQ(by_key->account, "Clinic");
+  EXPECT_EQ(by_key->method, Method::kApiKey);
+  EXPECT_TRUE(by_key->Has(kAdmin));
+  EXPECT_FALSE(by_key->Has(kMessagesRead));
+  auto by_basic = Present("", "Basic " + Base64Encode(issued->header_value()));
+  ASSERT_TRUE(by_basic.ok());
+  EXPECT_EQ(by_basic->client_id, issued->id);
+  EXPECT_EQ(by_basic->method, Method::kBasic);
+  EXPECT_TRUE(Refusals().empty());
+}
+
+TEST_F(AuthTest, RefusalsAreRecordedWithTheIdOnlyWhenItIsOne) {
+  auto issued = CreateClient(*clients_, clock_, {"EHR", "Clinic", "", kMessagesSend});
+  ASSERT_TRUE(issued.ok());
+  auto wrong = Present("", "Basic " + Base64Encode(issued->id + ":not-the-secret"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kUnauthenticated);
+  auto pasted = Present("my-password-by-mistake:x");
+  EXPECT_EQ(pasted.error().code, ErrorCode::kUnauthenticated);
+  auto token = Present("", "Bearer no-such-token");
+  EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
+  auto records = Refusals();
+  ASSERT_EQ(records.size(), 3u);  // newest first
+  EXPECT_EQ(records[2].action, "auth.basic");
+  EXPECT_EQ(records[2].actor, issued->id);
+  EXPECT_EQ(records[2].client_address, "192.0.2.7");
+  EXPECT_EQ(records[1].action, "auth.api_key");
+  EXPECT_EQ(records[1].actor, "(not a client id)");
+  EXPECT_EQ(records[0].action, "auth.bearer");
+  EXPECT_EQ(records[0].actor, "");
+}
+
+TEST_F(AuthTest, RevocationTakesEffectOnTheNextRequest) {
+  auto issued = CreateClient(*clients_, clock_, {"EHR", "Clinic", "", kMessagesSend});
+  ASSERT_TRUE(Present(issued->header_value()).ok());
+  ASSERT_TRUE(clients_->Revoke(issued->id, clock_.NowUnix()).ok());
+  EXPECT_EQ(Present(issued->header_value()).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(clients_->Revoke("nope", 1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(RotateClient(*clients_, clock_, issued->id, 0).error().code,
+            ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(AuthTest, RotationKeepsTheOldSecretForItsGraceOnly) {
+  auto first = CreateClient(*clients_, clock_, {"EHR", "Clinic", "", kMessagesSend});
+  auto second = RotateClient(*clients_, clock_, first->id, 3600);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->id, first->id);
+  EXPECT_NE(second->secret, first->secret);
+  EXPECT_TRUE(Present(first->header_value()).ok());
+  EXPECT_TRUE(Present(second->header_value()).ok());
+  clock_.Advance(3600);
+  EXPECT_FALSE(Present(first->header_value()).ok());
+  EXPECT_TRUE(Present(second->header_value()).ok());
+  // Without grace, the secret it replaces stops at once.
+  auto third = RotateClient(*clients_, clock_, first->id, 0);
+  EXPECT_FALSE(Present(second->header_value()).ok());
+  EXPECT_TRUE(Present(third->header_value()).ok());
+  EXPECT_EQ(RotateClient(*clients_, clock_, first->id, kMaxRotationGraceSeconds + 1).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(RotateClient(*clients_, clock_, "unknown", 0).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(AuthTest, LastUseIsWrittenToTheMinute) {
+  auto issued = CreateClient(*clients_, clock_, {"EHR", "Clinic", "", kMessagesSend});
+  EXPECT_FALSE((*clients_->Find(issued->id))->last_used_at.has_value());
+  ASSERT_TRUE(Present(issued->header_value()).ok());
+  const std::int64_t first = clock_.NowUnix();
+  EXPECT_EQ((*clients_->Find(issued->id))->last_used_at, first);
+  clock_.Advance(59);
+  ASSERT_TRUE(Present(issued->header_value()).ok());
+  EXPECT_EQ((*clients_->Find(issued->id))->last_used_at, first);
+  clock_.Advance(1);
+  ASSERT_TRUE(Present(issued->header_value()).ok());
+  EXPECT_EQ((*clients_->Find(issued->id))->last_used_at, first + 60);
+}
+
+TEST_F(AuthTest, ClientsThatCannotBeAreRefused) {
+  EXPECT_EQ(
+      CreateClient(*clients_, clock_, {"x", "Clinic", "dr@clinic.example", kAdmin}).error().field,
+      "scopes");
+  EXPECT_EQ(CreateClient(*clients_, clock_, {"x", "Clinic", "", 0}).error().field, "scopes");
+  EXPECT_EQ(
+      CreateClient(*clients_, clock_, {std::string(201, 'n'), "Clinic", "", kAdmin}).error().field,
+      "name");
+}
+
+TEST_F(AuthTest, BearerTokensExpireAndDieWithTheirClient) {
+  auto issued = CreateClient(*clients_, clock_, {"EHR", "Clinic", "", kMessagesSend | kAdmin});
+  AccessTokenRecord t;
+  t.hash = HashAccessToken("tok-1");
+  t.client_id = issued->id;
+  t.user = "dr@clinic.example";
+  t.scopes = "messages:send messages:read";  // read: more than the client holds
+  t.grant_type = "password";
+  t.issued_at = clock_.NowUnix();
+  t.expires_at = clock_.NowUnix() + 900;
+  ASSERT_TRUE(clients_->InsertToken(t).ok());
+  auto p = Present("", "Bearer tok-1");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->method, Method::kBearer);
+  EXPECT_EQ(p->user, "dr@clinic.example");
+  EXPECT_EQ(p->scopes, kMessagesSend);  // never more than the client holds
+  clock_.Advance(900);
+  EXPECT_FALSE(Present("", "Bearer tok-1").ok());
+
+  t.hash = HashAccessToken("tok-2");
+  t.expires_at = clock_.NowUnix() + 900;
+  ASSERT_TRUE(clients_->InsertToken(t).ok());
+  EXPECT_FALSE(*clients_->RevokeToken(t.hash, "another client", clock_.NowUnix()));
+  ASSERT_TRUE(Present("", "Bearer tok-2").ok());
+  EXPECT_TRUE(*clients_->RevokeToken(t.hash, issued->id, clock_.NowUnix()));
+  EXPECT_FALSE(Present("", "Bearer tok-2").ok());
+
+  t.hash = HashAccessToken("tok-3");
+  ASSERT_TRUE(clients_->InsertToken(t).ok());
+  ASSERT_TRUE(Present("", "Bearer tok-3").ok());
+  ASSERT_TRUE(clients_->Revoke(issued->id, clock_.NowUnix()).ok());
+  EXPECT_FALSE(Present("", "Bearer tok-3").ok());
+  EXPECT_EQ(*clients_->PruneTokens(clock_.NowUnix() + 901), 3);
+}
+
+TEST(ScopeForTest, EachRouteNeedsItsScope) {
+  EXPECT_EQ(ScopeFor("POST", "/api/v1/messages"), kMessagesSend);
+  EXPECT_EQ(ScopeFor("POST", "/api/v1/messages/{id}/retract"), kMessagesSend);
+  EXPECT_EQ(ScopeFor("GET", "/api/v1/messages/{id}"), kMessagesRead);
+  EXPECT_EQ(ScopeFor("GET", "/api/v1/audit/export"), kAuditRead);
+  EXPECT_EQ(ScopeFor("GET", "/api/v1/auditors"), kAdmin);
+  EXPECT_EQ(ScopeFor("PUT", "/api/v1/settings/{level}/{name}"), kAdmin);
+  EXPECT_EQ(ScopeFor("GET", "/api/v1/something-new"), kAdmin);
+}
+
+TEST(ChallengeTest, NamesThePresentedSchemeFirst) {
+  EXPECT_EQ(Challenge(ReadCredentials("", "Bearer x"))
+                .rfind("Bearer realm=\"sealpost\", error=\"invalid_token\"", 0),
+            0u);
+  EXPECT_EQ(Challenge(ReadCredentials("a:b", "")).rfind("X-API-Key", 0), 0u);
+  EXPECT_EQ(Challenge(ReadCredentials("", "")).rfind("Basic realm=\"sealpost\"", 0), 0u);
+  auto r = InsufficientScope(kAdmin, ReadCredentials("", "Bearer x"));
+  EXPECT_EQ(r.status, 403);
+  bool found = false;
+  for (const auto& h : r.headers) {
+    if (h.name == "WWW-Authenticate") {
+      found = h.value.find("error=\"insufficient_scope\", scope=\"admin\"") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace sealpost::api

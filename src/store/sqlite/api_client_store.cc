@@ -1,0 +1,193 @@
+// API clients and their OAuth access tokens, in SQLite (store/stores.h, ApiClientStore).
+#include <sqlite3.h>
+
+#include "store/sqlite/stores.h"
+
+namespace sealpost::sqlite {
+namespace {
+
+constexpr const char* kClientColumns =
+    "id, secret_hash, name, account, created_at, revoked_at, user, scopes, last_used_at, "
+    "rotated_at, previous_hash, previous_valid_until";
+
+ApiClientRecord ReadClient(const Statement& s) {
+  ApiClientRecord c;
+  c.id = s.Text(0);
+  c.secret_hash = s.Text(1);
+  c.name = s.Text(2);
+  c.account = s.Text(3);
+  c.created_at = s.Int(4);
+  c.revoked_at = s.OptionalInt(5);
+  c.user = s.Text(6);
+  c.scopes = s.Text(7);
+  c.last_used_at = s.OptionalInt(8);
+  c.rotated_at = s.OptionalInt(9);
+  c.previous_hash = s.Text(10);
+  c.previous_valid_until = s.Int(11);
+  return c;
+}
+
+class SqliteApiClientStore final : public ApiClientStore {
+ public:
+  explicit SqliteApiClientStore(Database& db) : db_(db) {}
+
+  Status Insert(const ApiClientRecord& c) override {
+    return db_.Transaction([&](Connection& db) {
+      return Statement(db, std::string("INSERT INTO api_clients (") + kClientColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+          .Bind(1, c.id)
+          .BindBlob(2, c.secret_hash)
+          .Bind(3, c.name)
+          .Bind(4, c.account)
+          .Bind(5, c.created_at)
+          .Bind(6, c.revoked_at)
+          .Bind(7, c.user)
+          .Bind(8, c.scopes)
+          .Bind(9, c.last_used_at)
+          .Bind(10, c.rotated_at)
+          .BindBlob(11, c.previous_hash)
+          .Bind(12, c.previous_valid_until)
+          .Run();
+    });
+  }
+
+  Result<std::optional<ApiClientRecord>> Find(const std::string& id) override {
+    return QueryOne<ApiClientRecord>(
+        db_, std::string("SELECT ") + kClientColumns + " FROM api_clients WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadClient);
+  }
+
+  Result<std::vector<ApiClientRecord>> List(const std::string& account) override {
+    return QueryAll<ApiClientRecord>(
+        db_,
+        std::string("SELECT ") + kClientColumns +
+            " FROM api_clients WHERE ?1 = '' OR account = ?1 ORDER BY created_at, rowid",
+        [&](Statement& s) { s.Bind(1, account); }, ReadClient);
+  }
+
+  Status Rotate(const std::string& id, const std::string& secret_hash,
+                std::int64_t previous_valid_until, std::int64_t at) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement find(db, "SELECT revoked_at FROM api_clients WHERE id = ?");
+      find.Bind(1, id);
+      auto row = find.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return MakeError(ErrorCode::kNotFound, "no API client " + id);
+      if (find.OptionalInt(0)) {
+        return MakeError(ErrorCode::kFailedPrecondition, "API client " + id + " is revoked");
+      }
+      return Statement(db,
+                       "UPDATE api_clients SET previous_hash = secret_hash, "
+                       "previous_valid_until = ?, secret_hash = ?, rotated_at = ? WHERE id = ?")
+          .Bind(1, previous_valid_until)
+          .BindBlob(2, secret_hash)
+          .Bind(3, at)
+          .Bind(4, id)
+          .Run();
+    });
+  }
+
+  Status Revoke(const std::string& id, std::int64_t at) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto status = Statement(db,
+                              "UPDATE api_clients SET revoked_at = coalesce(revoked_at, ?) "
+                              "WHERE id = ?")
+                        .Bind(1, at)
+                        .Bind(2, id)
+                        .Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no API client " + id);
+      return OkStatus();
+    });
+  }
+
+  Status Touch(const std::string& id, std::int64_t at) override {
+    return db_.Transaction(
+        [&](Connection& db) {
+          return Statement(db, "UPDATE api_clients SET last_used_at = ? WHERE id = ?")
+              .Bind(1, at)
+              .Bind(2, id)
+              .Run();
+        },
+        Database::Commit::kRecoverable);
+  }
+
+  Status InsertToken(const AccessTokenRecord& t) override {
+    return db_.Transaction([&](Connection& db) {
+      return Statement(db,
+                       "INSERT INTO access_tokens (hash, client_id, user, scopes, grant_type, "
+                       "issued_at, expires_at, revoked_at) VALUES (?,?,?,?,?,?,?,?)")
+          .BindBlob(1, t.hash)
+          .Bind(2, t.client_id)
+          .Bind(3, t.user)
+          .Bind(4, t.scopes)
+          .Bind(5, t.grant_type)
+          .Bind(6, t.issued_at)
+          .Bind(7, t.expires_at)
+          .Bind(8, t.revoked_at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<AccessTokenRecord>> FindToken(const std::string& hash) override {
+    return QueryOne<AccessTokenRecord>(
+        db_,
+        "SELECT hash, client_id, user, scopes, grant_type, issued_at, expires_at, revoked_at "
+        "FROM access_tokens WHERE hash = ?",
+        [&](Statement& s) { s.BindBlob(1, hash); },
+        [](const Statement& s) {
+          AccessTokenRecord t;
+          t.hash = s.Text(0);
+          t.client_id = s.Text(1);
+          t.user = s.Text(2);
+          t.scopes = s.Text(3);
+          t.grant_type = s.Text(4);
+          t.issued_at = s.Int(5);
+          t.expires_at = s.Int(6);
+          t.revoked_at = s.OptionalInt(7);
+          return t;
+        });
+  }
+
+  Result<bool> RevokeToken(const std::string& hash, const std::string& client_id,
+                           std::int64_t at) override {
+    bool revoked = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto run = Statement(db,
+                           "UPDATE access_tokens SET revoked_at = coalesce(revoked_at, ?) "
+                           "WHERE hash = ? AND client_id = ?")
+                     .Bind(1, at)
+                     .BindBlob(2, hash)
+                     .Bind(3, client_id)
+                     .Run();
+      if (!run.ok()) return run;
+      revoked = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return revoked;
+  }
+
+  Result<std::int64_t> PruneTokens(std::int64_t now) override {
+    std::int64_t removed = 0;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto run = Statement(db, "DELETE FROM access_tokens WHERE expires_at < ?").Bind(1, now).Run();
+      if (!run.ok()) return run;
+      removed = sqlite3_changes(db);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return removed;
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<ApiClientStore> NewApiClientStore(Database& db) {
+  return std::make_unique<SqliteApiClientStore>(db);
+}
+
+}  // namespace sealpost::sqlite

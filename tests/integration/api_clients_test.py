@@ -1,0 +1,332 @@
+"""API clients and every way they authenticate (issue 20): X-API-Key, HTTP Basic and OAuth
+2.0 bearer tokens (client credentials, password grant), with scopes, rotation and
+revocation observed on the next request. Real curl against the real server."""
+import base64
+import json
+import re
+import subprocess
+import unittest
+
+import harness
+from harness import Sealpost
+
+MESSAGE = {"from": "dr@clinic.example", "to": ["pat@example.net"], "subject": "Results",
+           "text": "Your results are ready.",
+           "options": {"escrow": {"question": "Year of birth?", "answer": "1956"}}}
+
+
+class ApiClientsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost()
+        for args in (("account", "create", "Clinic"),
+                     ("domain", "create", "clinic.example", "--account", "Clinic"),
+                     ("user", "create", "dr@clinic.example"),
+                     ("user", "create", "nurse@clinic.example"),
+                     ("account", "create", "Lab"),
+                     ("domain", "create", "lab.example", "--account", "Lab"),
+                     ("user", "create", "tech@lab.example")):
+            code, _, err = cls.server.admin(*args)
+            assert code == 0, err
+        cls.passwords = {}
+        for user in ("dr@clinic.example", "tech@lab.example"):
+            code, out, err = cls.server.admin("user", "smtp-password", user)
+            assert code == 0, err
+            cls.passwords[user] = out.strip().split()[-1]
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    # --- helpers -------------------------------------------------------------------
+    def create_client(self, name, account="Clinic", scopes=("messages:send", "messages:read"),
+                      user=None):
+        body = {"name": name, "account": account, "scopes": list(scopes)}
+        if user:
+            body["user"] = user
+        r = self.server.api("POST", "/api/v1/clients", json.dumps(body))
+        self.assertEqual(r.status, 201, r.text)
+        made = json.loads(r.body)
+        self.server.keep_secret(made["secret"])
+        self.server.keep_secret(made["credentials"])
+        self.assertEqual(made["credentials"], made["id"] + ":" + made["secret"])
+        self.assertEqual(r.header("cache-control"), "no-store")
+        return made
+
+    def call(self, method, path, auth_header, body=None):
+        headers = [auth_header]
+        if body is not None:
+            headers.append("Content-Type: application/json")
+        return self.server.request(method, path, headers=headers, data=body)
+
+    def basic(self, credentials):
+        return "Authorization: Basic " + base64.b64encode(credentials.encode()).decode()
+
+    def token(self, form, auth=None):
+        headers = [auth] if auth else []
+        r = self.server.request("POST", "/api/v1/oauth/token", headers=headers, form=form)
+        doc = json.loads(r.body) if r.body else {}
+        if r.status == 200:
+            self.server.keep_secret(doc["access_token"])
+        return r, doc
+
+    def audit(self, action):
+        return self.server.sql(
+            f"SELECT actor_kind, actor, subject, result, details FROM audit_log "
+            f"WHERE action = '{action}' ORDER BY seq")
+
+    # --- tests ---------------------------------------------------------------------
+    def test_key_and_basic_reach_one_client_and_scopes_decide(self):
+        sender = self.create_client("EHR", scopes=("messages:send",))
+        r = self.call("POST", "/api/v1/messages", f"X-API-Key: {sender['credentials']}",
+                      json.dumps(MESSAGE))
+        self.assertEqual(r.status, 202, r.text)
+        mid = json.loads(r.body)["id"]
+        r = self.call("POST", "/api/v1/messages", self.basic(sender["credentials"]),
+                      json.dumps(MESSAGE))
+        self.assertEqual(r.status, 202, r.text)
+        # messages:read is not among its scopes: 403, naming the scope, before any body.
+        r = self.call("GET", f"/api/v1/messages/{mid}", self.basic(sender["credentials"]))
+        self.assertEqual(r.status, 403, r.text)
+        self.assertIn('"messages:read"', json.loads(r.body)["detail"])
+        self.assertEqual(r.header("content-type"), "application/problem+json")
+        r = self.call("GET", "/api/v1/namespaces", f"X-API-Key: {sender['credentials']}")
+        self.assertEqual(r.status, 403)
+        refused = [row for row in self.audit("api.GET /api/v1/namespaces") if row[1] == sender["id"]]
+        self.assertEqual(refused[-1][3], "refused")
+        self.assertIn('"needs":"admin"', refused[-1][4])
+        # The client's last use is kept (to the minute), never its secret.
+        shown = json.loads(self.server.api("GET", f"/api/v1/clients/{sender['id']}").body)
+        self.assertIsNotNone(shown["last_used_at"])
+        self.assertNotIn("secret", shown)
+        self.assertEqual(shown["scopes"], ["messages:send"])
+        # Who sent it is on record by client id.
+        accepted = self.server.sql(f"SELECT actor_kind, actor FROM audit_log WHERE "
+                                   f"action = 'message.accepted' AND message_id = '{mid}'")
+        self.assertEqual(accepted, [("api_client", sender["id"])])
+
+    def test_wrong_credentials_get_401_naming_the_schemes(self):
+        client = self.create_client("Billing")
+        for header in (f"X-API-Key: {client['id']}:wrong", self.basic(client["id"] + ":wrong"),
+                       "Authorization: Basic !!!", "Authorization: Bearer spt_unknown",
+                       "Authorization: Digest username=x"):
+            r = self.call("GET", "/api/v1/messages/x", header)
+            self.assertEqual(r.status, 401, header)
+            challenge = r.header("www-authenticate")
+            for scheme in ("Basic realm=\"sealpost\"", "Bearer realm=\"sealpost\"", "X-API-Key"):
+                self.assertIn(scheme, challenge)
+            self.assertEqual(json.loads(r.body)["status"], 401)
+        r = self.call("GET", "/api/v1/messages/x", "Authorization: Bearer spt_unknown")
+        self.assertTrue(r.header("www-authenticate").startswith(
+            'Bearer realm="sealpost", error="invalid_token"'))
+        r = self.server.request("GET", "/api/v1/messages/x")
+        self.assertEqual(r.status, 401)
+        refused = self.audit("auth.basic")
+        self.assertIn(("api_client", client["id"], client["id"], "refused", ""), refused)
+
+    def test_rotation_and_revocation_take_effect_on_the_next_request(self):
+        client = self.create_client("CRM")
+        key = f"X-API-Key: {client['credentials']}"
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", key).status, 404)
+        r = self.server.api("POST", f"/api/v1/clients/{client['id']}/rotate",
+                            json.dumps({"grace_minutes": 5}))
+        self.assertEqual(r.status, 200, r.text)
+        rotated = json.loads(r.body)
+        self.server.keep_secret(rotated["secret"])
+        self.assertIsNotNone(rotated["previous_valid_until"])
+        new_key = f"X-API-Key: {rotated['credentials']}"
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", key).status, 404)  # grace
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", new_key).status, 404)
+        r = self.server.api("POST", f"/api/v1/clients/{client['id']}/rotate", "{}")
+        newest = json.loads(r.body)
+        self.server.keep_secret(newest["secret"])
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", new_key).status, 401)
+        newest_key = f"X-API-Key: {newest['credentials']}"
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", newest_key).status, 404)
+        # A token it holds dies with it.
+        r, tok = self.token({"grant_type": "client_credentials"}.items(),
+                            self.basic(newest["credentials"]))
+        self.assertEqual(r.status, 200, r.text)
+        bearer = f"Authorization: Bearer {tok['access_token']}"
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", bearer).status, 404)
+        r = self.server.api("DELETE", f"/api/v1/clients/{client['id']}")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIsNotNone(json.loads(r.body)["revoked_at"])
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", newest_key).status, 401)
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", bearer).status, 401)
+        self.assertEqual(self.server.api("DELETE", "/api/v1/clients/nope").status, 404)
+        self.assertEqual(
+            self.server.api("POST", f"/api/v1/clients/{client['id']}/rotate", "{}").status, 409)
+        actions = self.server.sql(
+            f"SELECT action, result FROM audit_log WHERE subject = '{client['id']}' "
+            f"AND action LIKE 'api.%' ORDER BY seq")
+        self.assertEqual(actions, [("api.POST /api/v1/clients/{id}/rotate", "ok")] * 2 +
+                         [("api.DELETE /api/v1/clients/{id}", "ok"),
+                          ("api.POST /api/v1/clients/{id}/rotate", "refused")])
+
+    def test_client_validation_and_listing(self):
+        bad = [({"name": "x", "account": "Nowhere"}, 404, None),
+               ({"name": "x", "account": "Clinic", "scopes": ["bogus"]}, 400, "scopes"),
+               ({"name": "x", "account": "Clinic", "user": "dr@clinic.example",
+                 "scopes": ["admin"]}, 400, "scopes"),
+               ({"name": "x", "account": "Lab", "user": "dr@clinic.example"}, 400, "user"),
+               ({"name": "", "account": "Clinic"}, 400, "name"),
+               ({"name": "x", "account": "Clinic", "colour": "red"}, 400, "colour")]
+        for body, status, field in bad:
+            r = self.server.api("POST", "/api/v1/clients", json.dumps(body))
+            self.assertEqual(r.status, status, (body, r.text))
+            if field:
+                self.assertEqual(json.loads(r.body)["invalid-params"][0]["name"], field)
+        lab = self.create_client("LIS", account="Lab")
+        listed = json.loads(self.server.api("GET", "/api/v1/clients?account=Lab").body)["clients"]
+        self.assertEqual([c["id"] for c in listed], [lab["id"]])
+        self.assertNotIn(lab["secret"], json.dumps(listed))
+        # The CLI sees the same clients, and makes them too.
+        code, out, _ = self.server.admin("client", "list", "--account", "Lab")
+        self.assertEqual(code, 0)
+        self.assertIn(lab["id"], out)
+        code, out, err = self.server.admin("client", "create", "Portal sync", "--account", "Lab",
+                                           "--scopes", "messages:read audit:read")
+        self.assertEqual(code, 0, err)
+        credentials = re.search(r"keep them safe\): (\S+)", out).group(1)
+        self.assertEqual(self.call("GET", "/api/v1/audit?limit=1",
+                                   f"X-API-Key: {credentials}").status, 200)
+        code, _, err = self.server.admin("client", "create", "x", "--account", "Lab",
+                                         "--scopes", "messages:sned")
+        self.assertEqual(code, 2)
+        self.assertIn("--scopes", err)
+        # Only administrators manage clients.
+        r = self.call("GET", "/api/v1/clients", f"X-API-Key: {lab['credentials']}")
+        self.assertEqual(r.status, 403)
+
+    def test_oauth_client_credentials(self):
+        client = self.create_client("Scheduler", scopes=("messages:send", "messages:read",
+                                                         "admin"))
+        # Basic client authentication; the scope narrowed to what is asked.
+        r, tok = self.token([("grant_type", "client_credentials"), ("scope", "messages:read")],
+                            self.basic(client["credentials"]))
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(tok["token_type"], "Bearer")
+        self.assertEqual(tok["expires_in"], 900)
+        self.assertEqual(tok["scope"], "messages:read")
+        self.assertEqual(r.header("cache-control"), "no-store")
+        self.assertTrue(tok["access_token"].startswith("spt_"))
+        bearer = f"Authorization: Bearer {tok['access_token']}"
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", bearer).status, 404)
+        r = self.call("POST", "/api/v1/messages", bearer, json.dumps(MESSAGE))
+        self.assertEqual(r.status, 403)
+        self.assertIn('error="insufficient_scope"', r.header("www-authenticate"))
+        # Body client authentication, every scope the client holds.
+        r, full = self.token([("grant_type", "client_credentials"),
+                              ("client_id", client["id"]), ("client_secret", client["secret"])])
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(full["scope"], "messages:send messages:read admin")
+        full_bearer = f"Authorization: Bearer {full['access_token']}"
+        r = self.call("POST", "/api/v1/messages", full_bearer, json.dumps(MESSAGE))
+        self.assertEqual(r.status, 202, r.text)
+        # Introspection (RFC 7662), for administrators.
+        r = self.server.request("POST", "/api/v1/oauth/introspect",
+                                headers=[f"X-API-Key: {self.server.api_key}"],
+                                form=[("token", tok["access_token"])])
+        self.assertEqual(r.status, 200, r.text)
+        seen = json.loads(r.body)
+        self.assertTrue(seen["active"])
+        self.assertEqual(seen["client_id"], client["id"])
+        self.assertEqual(seen["scope"], "messages:read")
+        r = self.server.request("POST", "/api/v1/oauth/introspect", headers=[bearer],
+                                form=[("token", tok["access_token"])])
+        self.assertEqual(r.status, 403)
+        # Revocation (RFC 7009): the next request is refused; unknown tokens answer alike.
+        r = self.server.request("POST", "/api/v1/oauth/revoke",
+                                headers=[self.basic(client["credentials"])],
+                                form=[("token", tok["access_token"])])
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", bearer).status, 401)
+        r = self.server.request("POST", "/api/v1/oauth/revoke",
+                                headers=[self.basic(client["credentials"])],
+                                form=[("token", "spt_never_issued")])
+        self.assertEqual(r.status, 200)
+        r = self.server.request("POST", "/api/v1/oauth/introspect",
+                                headers=[f"X-API-Key: {self.server.api_key}"],
+                                form=[("token", tok["access_token"])])
+        self.assertEqual(json.loads(r.body), {"active": False})
+        # The other token is untouched; tokens are sign-ins on record, never themselves.
+        self.assertEqual(self.call("GET", "/api/v1/messages/none", full_bearer).status, 404)
+        issued = [row for row in self.audit("auth.oauth.token") if row[1] == client["id"]]
+        self.assertEqual(len(issued), 2)
+        self.assertIn('"grant_type":"client_credentials"', issued[0][4])
+        dump = json.dumps(self.server.sql("SELECT * FROM audit_log"), default=str)
+        self.assertNotIn(tok["access_token"], dump)
+
+    def test_oauth_errors_follow_rfc_6749(self):
+        client = self.create_client("Errors")
+        auth = self.basic(client["credentials"])
+        cases = [
+            ([("grant_type", "client_credentials")], self.basic(client["id"] + ":bad"), 401,
+             "invalid_client"),
+            ([("grant_type", "client_credentials")], None, 401, "invalid_client"),
+            ([("grant_type", "authorization_code")], auth, 400, "unsupported_grant_type"),
+            ([], auth, 400, "invalid_request"),
+            ([("grant_type", "client_credentials"), ("scope", "admin")], auth, 400,
+             "invalid_scope"),
+            ([("grant_type", "client_credentials"), ("grant_type", "password")], auth, 400,
+             "invalid_request"),
+            ([("grant_type", "client_credentials"), ("client_secret", client["secret"])], auth,
+             401, "invalid_client"),
+        ]
+        for form, header, status, error in cases:
+            r, doc = self.token(form, header)
+            self.assertEqual((r.status, doc.get("error")), (status, error), (form, r.text))
+            self.assertEqual(doc["status"], status)  # a problem document too
+            if status == 401:
+                self.assertEqual(r.header("www-authenticate"), 'Basic realm="sealpost"')
+        r = self.server.request("POST", "/api/v1/oauth/token", headers=[auth,
+                                "Content-Type: application/json"],
+                                data='{"grant_type": "client_credentials"}')
+        self.assertEqual(json.loads(r.body)["error"], "invalid_request")
+
+    def test_oauth_password_grant_is_off_until_turned_on(self):
+        clinic = self.create_client("Patient app", scopes=("messages:send", "messages:read",
+                                                           "admin"))
+        auth = self.basic(clinic["credentials"])
+        form = [("grant_type", "password"), ("username", "dr@clinic.example"),
+                ("password", self.passwords["dr@clinic.example"])]
+        r, doc = self.token(form, auth)
+        self.assertEqual((r.status, doc["error"]), (400, "unauthorized_client"), r.text)
+        self.assertIn("api_password_grant", doc["error_description"])
+        code, _, err = self.server.admin("settings", "set", "account", "Clinic",
+                                         "api_password_grant=on")
+        self.assertEqual(code, 0, err)
+        r, doc = self.token(form, auth)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(doc["scope"], "messages:send messages:read")  # never admin
+        bearer = f"Authorization: Bearer {doc['access_token']}"
+        # The token acts as that user: it sends as dr@, not as anyone else.
+        r = self.call("POST", "/api/v1/messages", bearer, json.dumps(MESSAGE))
+        self.assertEqual(r.status, 202, r.text)
+        other = dict(MESSAGE, **{"from": "nurse@clinic.example"})
+        r = self.call("POST", "/api/v1/messages", bearer, json.dumps(other))
+        self.assertEqual(r.status, 403, r.text)
+        r = self.server.request("POST", "/api/v1/oauth/introspect",
+                                headers=[f"X-API-Key: {self.server.api_key}"],
+                                form=[("token", doc["access_token"])])
+        self.assertEqual(json.loads(r.body)["username"], "dr@clinic.example")
+        # Wrong password, unknown user, a user of another account: one answer.
+        for username, password in (("dr@clinic.example", "wrong-password-1"),
+                                   ("nobody@clinic.example", "wrong-password-1"),
+                                   ("tech@lab.example", self.passwords["tech@lab.example"])):
+            r, doc = self.token([("grant_type", "password"), ("username", username),
+                                 ("password", password)], auth)
+            self.assertEqual((r.status, doc["error"]), (400, "invalid_grant"), username)
+            self.assertEqual(doc["error_description"], "The username or password is wrong.")
+        sign_ins = self.audit("auth.oauth.password")
+        self.assertEqual([row[3] for row in sign_ins[-3:]], ["refused", "refused", "ok"])
+        # A client bound to a user cannot ask for another's token.
+        bound = self.create_client("dr's script", user="dr@clinic.example")
+        r, doc = self.token(form, self.basic(bound["credentials"]))
+        self.assertEqual(doc["error"], "unauthorized_client")
+
+
+if __name__ == "__main__":
+    unittest.main()
