@@ -17,10 +17,24 @@ TEST(SettingsJson, RoundTrips) {
   l.content_rules = std::vector<ContentRuleSpec>{{ContentRuleSpec::Kind::kKeyword, "HIV"},
                                                  {ContentRuleSpec::Kind::kRegex, "\\d{3}-\\d{2}"}};
   l.preferred_address_book = "clinic";
+  l.api_password_grant = false;
   auto back = SettingsFromJson(SettingsToJson(l));
   ASSERT_TRUE(back.ok()) << back.error().ToString();
   EXPECT_EQ(SettingsToJson(*back), SettingsToJson(l));
   EXPECT_EQ(SettingsToJson(SettingsLayer{}), "{}");
+}
+
+TEST(SettingsText, PasswordGrantIsOffUntilSetAndInherits) {
+  SettingsLayer account;
+  EXPECT_FALSE(Resolve(account, nullptr, nullptr).api_password_grant.value);
+  ASSERT_TRUE(SetFromText(account, "api_password_grant=on").ok());
+  EXPECT_EQ(SettingsToJson(account), R"({"api_password_grant":true})");
+  SettingsLayer user;
+  EXPECT_TRUE(Resolve(account, nullptr, &user).api_password_grant.value);
+  ASSERT_TRUE(SetFromText(user, "api_password_grant=off").ok());
+  EXPECT_FALSE(Resolve(account, nullptr, &user).api_password_grant.value);
+  EXPECT_EQ(SetFromText(user, "api_password_grant=maybe").error().field, "api_password_grant");
+  EXPECT_EQ(SettingsFromJson(R"({"api_password_grant": 1})").error().field, "api_password_grant");
 }
 
 TEST(SettingsJson, NamesTheBadSetting) {
