@@ -20,7 +20,7 @@
 #include "http/server.h"
 #include "portal/accounts.h"
 #include "portal/brands.h"
-#include "portal/guard.h"
+#include "base/failure_guard.h"
 #include "portal/sessions.h"
 #include "portal/templates.h"
 

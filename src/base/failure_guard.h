@@ -1,4 +1,5 @@
-// Guessing protection by client address (issue 7). Every secret a visitor can guess —
+// Guessing protection by client address (issue 7): the portal's answers, passwords and
+// codes, and the API's credentials (issue 20). Every secret a visitor can guess —
 // answers now, passwords and one-time codes as they come — reports its failures here.
 // An address gets `free_failures` free tries; each failure after that slows its next
 // try down (2, 4, 8 … seconds, at most `max_delay_seconds`: the answer simply comes
@@ -21,7 +22,7 @@
 
 #include "base/clock.h"
 
-namespace sealpost::portal {
+namespace sealpost {
 
 struct GuardOptions {
   int max_per_hour = 30;
@@ -92,4 +93,4 @@ class FailureGuard {
   std::map<std::string, Entry> entries_;
 };
 
-}  // namespace sealpost::portal
+}  // namespace sealpost

@@ -1,8 +1,8 @@
-#include "portal/guard.h"
+#include "base/failure_guard.h"
 
 #include <algorithm>
 
-namespace sealpost::portal {
+namespace sealpost {
 
 namespace {
 constexpr std::int64_t kHour = 3600;
@@ -86,4 +86,4 @@ void FailureGuard::Failed(const std::string& address) {
   }
 }
 
-}  // namespace sealpost::portal
+}  // namespace sealpost

@@ -1,8 +1,8 @@
-#include "portal/guard.h"
+#include "base/failure_guard.h"
 
 #include <gtest/gtest.h>
 
-namespace sealpost::portal {
+namespace sealpost {
 namespace {
 
 TEST(FailureGuard, FreeTriesThenGrowingDelaysThenTheHourlyCap) {
@@ -82,4 +82,4 @@ TEST(FailureGuard, StaysBounded) {
 }
 
 }  // namespace
-}  // namespace sealpost::portal
+}  // namespace sealpost
