@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/encoding.h"
 #include "base/secret.h"
+#include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 
@@ -53,6 +56,11 @@ Result<IssuedSecret> CreateClient(ApiClientStore& store, const Clock& clock,
   if (client.name.size() > 200) {
     return MakeError(ErrorCode::kInvalidArgument, "at most 200 characters", "name");
   }
+  if (client.rate_limit_per_minute < 0 || client.rate_limit_per_minute > kMaxRateLimitPerMinute) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "requests a minute, from 1 to 1000000 (0: the configured default)",
+                     "rate_limit_per_minute");
+  }
   IssuedSecret issued;
   issued.id = NewId();
   issued.secret = Base64UrlEncode(RandomBytes(32));
@@ -64,6 +72,7 @@ Result<IssuedSecret> CreateClient(ApiClientStore& store, const Clock& clock,
   record.created_at = clock.NowUnix();
   record.user = client.user;
   record.scopes = FormatScopes(client.scopes);
+  if (client.rate_limit_per_minute > 0) record.rate_limit_per_minute = client.rate_limit_per_minute;
   // The command's or call's audit record names what it made (never the secret).
   audit::DetailPending("{\"client\":\"" + issued.id + "\",\"scopes\":\"" + record.scopes + "\"}");
   auto status = store.Insert(record);
@@ -89,20 +98,133 @@ Result<Principal> Authenticator::Authenticate(const Credentials& presented,
                                               const std::string& client_address) const {
   std::string named;
   auto principal = Check(presented, &named);
-  if (principal.ok() || principal.error().code != ErrorCode::kUnauthenticated || !audit_) {
-    return principal;
+  if (!principal.ok() && principal.error().code == ErrorCode::kUnauthenticated) {
+    Refused(presented.method, named, client_address);
   }
+  return principal;
+}
+
+Result<Principal> Authenticator::AuthenticateSigned(const SignedCall& call,
+                                                    const std::string& client_address,
+                                                    std::string* body_sha256) const {
+  std::string named;
+  auto principal = CheckSigned(call, &named, body_sha256);
+  if (!principal.ok() && principal.error().code == ErrorCode::kUnauthenticated) {
+    Refused(Credentials::Method::kSignature, named, client_address);
+  }
+  return principal;
+}
+
+void Authenticator::Refused(Credentials::Method method, const std::string& named,
+                            const std::string& client_address) const {
+  if (!audit_) return;
   audit::AuditRecord r;
   r.at = clock_.NowUnix();
   r.actor_kind = "api_client";
   r.actor = named;
   r.client_address = client_address;
-  r.action = "auth." + std::string(MethodName(presented.method));
+  r.action = "auth." + std::string(MethodName(method));
   r.subject = named;
   r.result = "refused";
   // Not synced on its own: a flood of bad credentials costs no disk sync each.
-  if (auto noted = audit_->Note(std::move(r)); !noted.ok()) return std::move(noted).error();
-  return principal;
+  if (auto noted = audit_->Note(std::move(r)); !noted.ok()) {
+    spdlog::error("api: refused sign-in not recorded: {}", noted.error().ToString());
+  }
+}
+
+std::string SessionKeyAad(std::string_view id) {
+  return "sealpost/api-session/v1|" + std::string(id);
+}
+
+Result<OpenedSession> OpenSession(ApiClientStore& store, const PurposeKey& keys, const Clock& clock,
+                                  const std::string& client_id, std::int64_t lifetime_seconds) {
+  OpenedSession opened;
+  opened.id = NewId();
+  opened.key = RandomBytes(32);
+  const std::int64_t now = clock.NowUnix();
+  opened.expires_at = now + lifetime_seconds;
+  auto sealed = keys.Seal(opened.key, SessionKeyAad(opened.id));
+  if (!sealed.ok()) return std::move(sealed).error();
+  ApiSessionRecord record{opened.id, client_id, std::move(*sealed), now, opened.expires_at, {}};
+  audit::DetailPending("{\"session\":\"" + opened.id + "\"}");
+  if (auto stored = store.InsertSession(record); !stored.ok()) return std::move(stored).error();
+  return opened;
+}
+
+Result<Principal> Authenticator::CheckSigned(const SignedCall& call, std::string* named,
+                                             std::string* body_sha256) const {
+  const auto refuse = [](std::string why) {
+    return MakeError(ErrorCode::kUnauthenticated, "The request's signature is not valid: " + why);
+  };
+  if (!session_keys_) return refuse("signed requests are not accepted here.");
+  auto members = ParseSignatures(call.signature_input, call.signature);
+  if (!members.ok()) return refuse(members.error().message + ".");
+  // The first signature made with a session's key (other parties may sign too).
+  const SignedMember* chosen = nullptr;
+  for (const auto& m : *members) {
+    if (!m.input.keyid.empty() && (m.input.alg.empty() || m.input.alg == "hmac-sha256")) {
+      chosen = &m;
+      break;
+    }
+  }
+  if (!chosen) return refuse("no signature names a session (keyid) with hmac-sha256.");
+  const SignatureInput& in = chosen->input;
+  *named = in.keyid.size() <= 64 ? SanitizeForLog(in.keyid, 64) : "(too long)";
+  const auto covers = [&](std::string_view c) {
+    return std::find(in.components.begin(), in.components.end(), c) != in.components.end();
+  };
+  if (!covers("@method") || !covers("@target-uri")) {
+    return refuse("it must cover \"@method\" and \"@target-uri\".");
+  }
+  if (call.has_body && !covers("content-digest")) {
+    return refuse("a request with a body must cover \"content-digest\".");
+  }
+  const std::int64_t now = clock_.NowUnix();
+  if (!in.created) return refuse("it needs a created time.");
+  if (*in.created < now - kSignatureWindowSeconds || *in.created > now + kSignatureWindowSeconds) {
+    return refuse("created is more than 5 minutes from the server's time.");
+  }
+  if (in.expires && *in.expires <= now) return refuse("it has expired.");
+  if (in.nonce.empty() || in.nonce.size() > 128)
+    return refuse("it needs a nonce (1 to 128 characters).");
+
+  auto session = store_.FindSession(in.keyid);
+  if (!session.ok()) return std::move(session).error();
+  if (!session->has_value() || (*session)->revoked_at || (*session)->expires_at <= now) {
+    return refuse("the session is unknown, expired or revoked.");
+  }
+  auto client = store_.Find((*session)->client_id);
+  if (!client.ok()) return std::move(client).error();
+  if (!client->has_value() || (*client)->revoked_at) {
+    return refuse("the session is unknown, expired or revoked.");
+  }
+  *named = (*client)->id;
+  auto key = session_keys_->OpenSecret((*session)->sealed_key, SessionKeyAad(in.keyid));
+  if (!key.ok()) return std::move(key).error();
+  auto base = SignatureBase(call.request, in);
+  if (!base.ok()) return refuse(base.error().message + ".");
+  if (!HmacSignatureMatches(*key, *base, chosen->signature)) {
+    return refuse("the signature does not match the request.");
+  }
+  // Only a good signature's nonce is kept: others cannot fill the table.
+  auto fresh = store_.RememberNonce(in.keyid, in.nonce, *in.created + 2 * kSignatureWindowSeconds);
+  if (!fresh.ok()) return std::move(fresh).error();
+  if (!*fresh) return refuse("the nonce was used already (a replay).");
+  body_sha256->clear();
+  if (covers("content-digest")) {
+    auto digest = ContentDigestSha256(call.request.field("content-digest").value_or(""));
+    if (!digest.ok()) return refuse(digest.error().message + ".");
+    *body_sha256 = std::move(*digest);
+  }
+  auto scopes = ParseScopes((*client)->scopes);
+  if (!scopes.ok()) return std::move(scopes).error();
+  Used(**client);
+  return Principal{(*client)->id,
+                   (*client)->account,
+                   (*client)->user,
+                   *scopes,
+                   Credentials::Method::kSignature,
+                   (*client)->rate_limit_per_minute.value_or(0)};
 }
 
 Result<Principal> Authenticator::Check(const Credentials& presented, std::string* named) const {
@@ -138,7 +260,12 @@ Result<Principal> Authenticator::CheckSecret(std::string_view id, std::string_vi
   auto scopes = ParseScopes(client.scopes);
   if (!scopes.ok()) return std::move(scopes).error();
   Used(client);
-  return Principal{client.id, client.account, client.user, *scopes, Credentials::Method::kNone};
+  return Principal{client.id,
+                   client.account,
+                   client.user,
+                   *scopes,
+                   Credentials::Method::kNone,
+                   client.rate_limit_per_minute.value_or(0)};
 }
 
 Result<Principal> Authenticator::CheckToken(std::string_view token, std::string* named) const {
@@ -158,8 +285,12 @@ Result<Principal> Authenticator::CheckToken(std::string_view token, std::string*
   if (!granted.ok()) return std::move(granted).error();
   if (!held.ok()) return std::move(held).error();
   Used(**client);
-  return Principal{(*client)->id, (*client)->account, t.user, Scopes(*granted & *held),
-                   Credentials::Method::kBearer};
+  return Principal{(*client)->id,
+                   (*client)->account,
+                   t.user,
+                   Scopes(*granted & *held),
+                   Credentials::Method::kBearer,
+                   (*client)->rate_limit_per_minute.value_or(0)};
 }
 
 void Authenticator::Used(const ApiClientRecord& client) const {
@@ -209,6 +340,7 @@ Scope ScopeFor(std::string_view method, std::string_view route) {
   }
   if (route == "/api/v1/tools/received-headers") return kMessagesRead;
   if (route == "/api/v1/audit" || starts("/api/v1/audit/")) return kAuditRead;
+  if (route == "/api/v1/sessions" || route == "/api/v1/sessions/{id}") return kAnyScope;
   return kAdmin;
 }
 

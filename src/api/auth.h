@@ -12,9 +12,11 @@
 #include <string_view>
 
 #include "api/credentials.h"
+#include "api/http_signature.h"
 #include "audit/pending.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "crypto/key_ring.h"
 #include "http/message.h"
 #include "store/stores.h"
 
@@ -26,7 +28,8 @@ struct Principal {
   std::string user;  // the only sender it may send as; empty: any of the account's
   Scopes scopes = 0;
   Credentials::Method method = Credentials::Method::kNone;
-  bool Has(Scope s) const { return (scopes & s) != 0; }
+  std::int64_t rate_limit_per_minute = 0;  // 0: the configured default
+  bool Has(Scope s) const { return s == kAnyScope || (scopes & s) != 0; }
 };
 
 struct IssuedSecret {
@@ -40,10 +43,12 @@ struct NewClient {
   std::string account;
   std::string user;  // bound to this sender; empty: the account's
   Scopes scopes = kSenderScopes;
+  std::int64_t rate_limit_per_minute = 0;  // 0: the configured default
 };
+inline constexpr std::int64_t kMaxRateLimitPerMinute = 1'000'000;
 
 // kInvalidArgument for a client that cannot be: no scope, a user's client with admin or
-// audit:read, a name over 200 characters.
+// audit:read, a name over 200 characters, a rate limit outside 0..kMaxRateLimitPerMinute.
 Result<IssuedSecret> CreateClient(ApiClientStore& store, const Clock& clock,
                                   const NewClient& client);
 // A new secret for the client; the old one keeps working for `grace_seconds` (0 to one
@@ -55,11 +60,35 @@ inline constexpr std::int64_t kMaxRotationGraceSeconds = 7 * 24 * 3600;
 std::string HashClientSecret(std::string_view secret);
 std::string HashAccessToken(std::string_view token);
 
+// Signed-request sessions (RFC 9421, HMAC-SHA256): a client opens one with its
+// credentials and gets a key, shown once; each request is then signed with it.
+struct OpenedSession {
+  std::string id;   // the signatures' keyid
+  std::string key;  // 32 random bytes
+  std::int64_t expires_at = 0;
+};
+// The AAD of a session's sealed key.
+std::string SessionKeyAad(std::string_view id);
+Result<OpenedSession> OpenSession(ApiClientStore& store, const PurposeKey& keys, const Clock& clock,
+                                  const std::string& client_id, std::int64_t lifetime_seconds);
+// How far a signature's `created` may be from the server's clock, either way.
+inline constexpr std::int64_t kSignatureWindowSeconds = 300;
+
+// A signed request, as the gate sees it.
+struct SignedCall {
+  SignedRequestView request;
+  std::string signature_input;
+  std::string signature;
+  bool has_body = false;
+};
+
 class Authenticator {
  public:
   // `audit`: where refused credentials are recorded (null: nowhere, for tools).
-  Authenticator(ApiClientStore& store, AuditStore* audit, const Clock& clock)
-      : store_(store), audit_(audit), clock_(clock) {}
+  // `session_keys`: what opens signed sessions' keys (null: signed requests refused).
+  Authenticator(ApiClientStore& store, AuditStore* audit, const Clock& clock,
+                const PurposeKey* session_keys = nullptr)
+      : store_(store), audit_(audit), clock_(clock), session_keys_(session_keys) {}
 
   // kUnauthenticated for missing, malformed, unknown, revoked, expired or wrong
   // credentials; each is recorded in the audit trail (auth.<method>, refused) with the
@@ -67,16 +96,28 @@ class Authenticator {
   // record of what the client then does names it.
   Result<Principal> Authenticate(const Credentials& presented,
                                  const std::string& client_address) const;
+  // A signed request: a live session's HMAC over at least @method and @target-uri (and
+  // content-digest when there is a body), created within kSignatureWindowSeconds, with a
+  // nonce the session has not used. `body_sha256` gets the digest the body must have
+  // (empty: none covered). Refusals say which rule failed, and are recorded
+  // (auth.signature).
+  Result<Principal> AuthenticateSigned(const SignedCall& call, const std::string& client_address,
+                                       std::string* body_sha256) const;
 
  private:
   Result<Principal> Check(const Credentials& presented, std::string* named) const;
   Result<Principal> CheckSecret(std::string_view id, std::string_view secret) const;
   Result<Principal> CheckToken(std::string_view token, std::string* named) const;
+  Result<Principal> CheckSigned(const SignedCall& call, std::string* named,
+                                std::string* body_sha256) const;
+  void Refused(Credentials::Method method, const std::string& named,
+               const std::string& client_address) const;
   void Used(const ApiClientRecord& client) const;
 
   ApiClientStore& store_;
   AuditStore* audit_;
   const Clock& clock_;
+  const PurposeKey* session_keys_;
 };
 
 // The WWW-Authenticate field of a 401 (RFC 9110 §11.6.1): the scheme presented, with

@@ -162,7 +162,7 @@ TEST_F(AuthTest, BearerTokensExpireAndDieWithTheirClient) {
   ASSERT_TRUE(Present("", "Bearer tok-3").ok());
   ASSERT_TRUE(clients_->Revoke(issued->id, clock_.NowUnix()).ok());
   EXPECT_FALSE(Present("", "Bearer tok-3").ok());
-  EXPECT_EQ(*clients_->PruneTokens(clock_.NowUnix() + 901), 3);
+  EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 901), 3);
 }
 
 TEST(ScopeForTest, EachRouteNeedsItsScope) {

@@ -1,6 +1,7 @@
 // REST API v1, API clients (issue 20), for administrators:
 //   GET    /api/v1/clients[?account=]        every client (never a secret)
-//   POST   /api/v1/clients                   {"name", "account", "user"?, "scopes": [...]}
+//   POST   /api/v1/clients                   {"name", "account", "user"?, "scopes": [...],
+//                                            "rate_limit_per_minute"?}
 //                                            → 201 with the credentials, shown once
 //   GET    /api/v1/clients/{id}
 //   POST   /api/v1/clients/{id}/rotate       {"grace_minutes"?} → the new credentials
@@ -27,15 +28,18 @@ json::object ToJson(const ApiClientRecord& c) {
   for (Scope s : {kMessagesSend, kMessagesRead, kAdmin, kAuditRead}) {
     if (parsed.ok() && (*parsed & s)) scopes.emplace_back(ScopeName(s));
   }
-  return json::object{{"id", c.id},
-                      {"name", c.name},
-                      {"account", c.account},
-                      {"user", c.user.empty() ? json::value(nullptr) : json::value(c.user)},
-                      {"scopes", std::move(scopes)},
-                      {"created_at", FormatRfc3339(c.created_at)},
-                      {"last_used_at", Time(c.last_used_at)},
-                      {"rotated_at", Time(c.rotated_at)},
-                      {"revoked_at", Time(c.revoked_at)}};
+  return json::object{
+      {"id", c.id},
+      {"name", c.name},
+      {"account", c.account},
+      {"user", c.user.empty() ? json::value(nullptr) : json::value(c.user)},
+      {"scopes", std::move(scopes)},
+      {"rate_limit_per_minute",
+       c.rate_limit_per_minute ? json::value(*c.rate_limit_per_minute) : json::value(nullptr)},
+      {"created_at", FormatRfc3339(c.created_at)},
+      {"last_used_at", Time(c.last_used_at)},
+      {"rotated_at", Time(c.rotated_at)},
+      {"revoked_at", Time(c.revoked_at)}};
 }
 
 // The credentials, once: no cache may keep them.
@@ -122,7 +126,8 @@ void AdminApi::RegisterClients(http::Router& router) {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
       for (const auto& [key, value] : *body) {
-        if (key != "name" && key != "account" && key != "user" && key != "scopes") {
+        if (key != "name" && key != "account" && key != "user" && key != "scopes" &&
+            key != "rate_limit_per_minute") {
           return Problem(MakeError(ErrorCode::kInvalidArgument, "is not a field of a client",
                                    std::string(key)));
         }
@@ -144,6 +149,14 @@ void AdminApi::RegisterClients(http::Router& router) {
       client.account = std::move(*account);
       client.user = std::move(*user);
       client.scopes = *scopes;
+      if (const json::value* rate = body->if_contains("rate_limit_per_minute");
+          rate && !rate->is_null()) {
+        if (!rate->is_int64()) {
+          return Problem(MakeError(ErrorCode::kInvalidArgument,
+                                   "a whole number of requests a minute", "rate_limit_per_minute"));
+        }
+        client.rate_limit_per_minute = rate->as_int64();
+      }
       auto issued = CreateClientChecked(directory_, clients_, clock_, client);
       if (!issued.ok()) return Problem(issued.error());
       auto found = clients_.Find(issued->id);

@@ -137,6 +137,8 @@ std::string_view MethodName(Credentials::Method method) {
       return "basic";
     case Credentials::Method::kBearer:
       return "bearer";
+    case Credentials::Method::kSignature:
+      return "signature";
     case Credentials::Method::kNone:
       break;
   }

@@ -13,6 +13,7 @@ namespace sealpost::api {
 
 // What a client may do. A client bound to a user holds at most the messages scopes.
 enum Scope : std::uint8_t {
+  kAnyScope = 0,      // any authenticated client (its own sessions)
   kMessagesSend = 1,  // send, retract, extend
   kMessagesRead = 2,  // status, events, the message list
   kAdmin = 4,         // the organisation: settings, books, namespaces, clients
@@ -31,7 +32,7 @@ std::string FormatScopes(Scopes scopes);
 std::string_view ScopeName(Scope scope);
 
 struct Credentials {
-  enum class Method { kNone, kApiKey, kBasic, kBearer };
+  enum class Method { kNone, kApiKey, kBasic, kBearer, kSignature };
   Method method = Method::kNone;
   // Presented in a form its method does not allow (a Basic value that is not base64 of
   // "id:secret", both X-API-Key and Authorization, an unknown scheme...).
@@ -44,7 +45,8 @@ struct Credentials {
 // From the values of X-API-Key and Authorization (empty when absent).
 Credentials ReadCredentials(std::string_view x_api_key, std::string_view authorization);
 
-// "api_key", "basic", "bearer" (the audit trail's name for the method), "none".
+// "api_key", "basic", "bearer", "signature" (the audit trail's name for the method),
+// "none".
 std::string_view MethodName(Credentials::Method method);
 
 // An id is 32 lower-case hex digits: what the trail may name of a refused credential

@@ -1,20 +1,40 @@
 // The gate every /api/v1/ route passes before its body is read: the caller's
-// credentials, whatever their method, become a Principal (in `req.caller`), and the
-// route's scope (auth.h, ScopeFor) is checked. An unauthenticated client cannot make
-// the server read, buffer or store what it will refuse anyway.
+// credentials, whatever their method, become a Principal (in `req.caller`), the client's
+// request rate is checked (rate_limit.h), and then the route's scope (auth.h, ScopeFor).
+// An unauthenticated client cannot make the server read, buffer or store what it will
+// refuse anyway; an address that keeps failing is slowed, then refused (429), as the
+// portal's guessing guard does.
 #pragma once
 
+#include <cstdint>
+
 #include "api/auth.h"
+#include "api/rate_limit.h"
+#include "base/failure_guard.h"
 #include "http/router.h"
 #include "http/server.h"
 
 namespace sealpost::api {
 
+struct GateSettings {
+  std::int64_t rate_limit_per_minute = 600;  // a client's, unless it has its own
+};
+
+// 429 for an address whose sign-ins failed too often: how long to wait.
+http::Response TooManyFailures(std::int64_t retry_after);
+
 class ApiGate {
  public:
-  // `audit`: where calls refused for their scope are recorded.
-  ApiGate(Authenticator& auth, AuditStore& audit, const Clock& clock, http::Offloader& offloader)
-      : auth_(auth), audit_(audit), clock_(clock), offloader_(offloader) {}
+  // `audit`: where calls refused for their scope are recorded. `failures`: failed
+  // sign-ins by client address (shared with the OAuth endpoints).
+  ApiGate(GateSettings settings, Authenticator& auth, FailureGuard& failures, AuditStore& audit,
+          const Clock& clock, http::Offloader& offloader)
+      : settings_(settings),
+        auth_(auth),
+        failures_(failures),
+        audit_(audit),
+        clock_(clock),
+        offloader_(offloader) {}
 
   // Gates /api/v1/ but for the OAuth endpoints, which authenticate clients themselves
   // (RFC 6749 §2.3).
@@ -23,10 +43,13 @@ class ApiGate {
   boost::asio::awaitable<std::optional<http::Response>> operator()(http::Request& req);
 
  private:
+  GateSettings settings_;
   Authenticator& auth_;
+  FailureGuard& failures_;
   AuditStore& audit_;
   const Clock& clock_;
   http::Offloader& offloader_;
+  RateLimiter rates_;
 };
 
 // The audit record of a client's call: the route names the action, its values the

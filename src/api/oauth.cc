@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/gate.h"
+#include "base/client_key.h"
 #include "base/encoding.h"
 #include "base/secret.h"
 #include "crypto/random.h"
@@ -34,6 +35,12 @@ Response OAuthError(int status, std::string_view error, std::string_view descrip
   r.Set("Cache-Control", "no-store");
   if (status == 401) r.Set("WWW-Authenticate", "Basic realm=\"sealpost\"");
   return r;
+}
+
+Response NoClientCredentials() {
+  return OAuthError(401, "invalid_client",
+                    "Authenticate the client with HTTP Basic or with client_id and "
+                    "client_secret in the body (one of them).");
 }
 
 struct ParsedForm {
@@ -107,7 +114,21 @@ Result<Scopes> RequestedScopes(const Form& form, Scopes allowed) {
 // What a token request came to: a response, made on the worker pool.
 struct OAuthApi::Outcome {
   Response response;
+  bool failed_sign_in = false;  // the client's secret or the user's password was wrong
 };
+
+awaitable<Response> OAuthApi::Guarded(const http::Request& req,
+                                      std::function<Result<Outcome>()> work) {
+  FailureGuard::Verdict verdict;
+  std::optional<FailureGuard::Try> attempt =
+      failures_.Begin(ClientKey(req.client_address), &verdict);
+  if (!attempt) co_return TooManyFailures(600);
+  if (verdict.wait > 0) co_return TooManyFailures(verdict.wait);
+  auto outcome = co_await http::Offload<Outcome>(offloader_, work);
+  if (!outcome.ok()) co_return http::ProblemFromError(outcome.error());
+  if (outcome->failed_sign_in) attempt->Failed();
+  co_return std::move(outcome->response);
+}
 
 void OAuthApi::Register(http::Router& router) {
   router.Add(
@@ -126,17 +147,14 @@ awaitable<Response> OAuthApi::Token(http::Request& req) {
   if (parsed.refused) co_return std::move(*parsed.refused);
   const Form& form = parsed.form;
   auto presented = ClientCredentials(req, form);
-  if (!presented) {
-    co_return OAuthError(401, "invalid_client",
-                         "Authenticate the client with HTTP Basic or with client_id and "
-                         "client_secret in the body (one of them).");
-  }
   const std::string grant = http::FormValue(form, "grant_type").value_or("");
-  auto outcome = co_await http::Offload<Outcome>(offloader_, [&]() -> Result<Outcome> {
+  co_return co_await Guarded(req, [&]() -> Result<Outcome> {
+    if (!presented) return Outcome{NoClientCredentials()};
     auto client = auth_.Authenticate(*presented, req.client_address);
     if (!client.ok()) {
       if (client.error().code != ErrorCode::kUnauthenticated) return std::move(client).error();
-      return Outcome{OAuthError(401, "invalid_client", "The client's id or secret is not valid.")};
+      return Outcome{OAuthError(401, "invalid_client", "The client's id or secret is not valid."),
+                     true};
     }
     AccessTokenRecord token;
     token.client_id = client->client_id;
@@ -162,11 +180,11 @@ awaitable<Response> OAuthApi::Token(http::Request& req) {
       auto user = users_.Authenticate(*username, secret, req.client_address);
       if (!user.ok()) {
         if (user.error().code != ErrorCode::kUnauthenticated) return std::move(user).error();
-        return Outcome{wrong};
+        return Outcome{wrong, true};
       }
       const std::string& address = user->front();
       auto account = directory_.AccountOfUser(address);
-      if (!account.ok() || *account != client->account) return Outcome{wrong};
+      if (!account.ok() || *account != client->account) return Outcome{wrong, true};
       auto settings = directory_.EffectiveFor(address);
       if (!settings.ok()) return std::move(settings).error();
       if (!settings->api_password_grant.value) {
@@ -216,26 +234,23 @@ awaitable<Response> OAuthApi::Token(http::Request& req) {
     r.Set("Pragma", "no-cache");
     return Outcome{std::move(r)};
   });
-  if (!outcome.ok()) co_return http::ProblemFromError(outcome.error());
-  co_return std::move(outcome->response);
 }
 
 awaitable<Response> OAuthApi::Revoke(http::Request& req) {
   ParsedForm parsed = ReadForm(req);
   if (parsed.refused) co_return std::move(*parsed.refused);
   auto presented = ClientCredentials(req, parsed.form);
-  if (!presented) {
-    co_return OAuthError(401, "invalid_client",
-                         "Authenticate the client with HTTP Basic or with client_id and "
-                         "client_secret in the body (one of them).");
-  }
   const auto token = http::FormValue(parsed.form, "token");
-  if (!token || token->empty()) co_return OAuthError(400, "invalid_request", "token is required.");
-  auto outcome = co_await http::Offload<Outcome>(offloader_, [&]() -> Result<Outcome> {
+  co_return co_await Guarded(req, [&]() -> Result<Outcome> {
+    if (!presented) return Outcome{NoClientCredentials()};
+    if (!token || token->empty()) {
+      return Outcome{OAuthError(400, "invalid_request", "token is required.")};
+    }
     auto client = auth_.Authenticate(*presented, req.client_address);
     if (!client.ok()) {
       if (client.error().code != ErrorCode::kUnauthenticated) return std::move(client).error();
-      return Outcome{OAuthError(401, "invalid_client", "The client's id or secret is not valid.")};
+      return Outcome{OAuthError(401, "invalid_client", "The client's id or secret is not valid."),
+                     true};
     }
     audit::AuditRecord record;
     record.at = clock_.NowUnix();
@@ -256,8 +271,6 @@ awaitable<Response> OAuthApi::Revoke(http::Request& req) {
     r.Set("Cache-Control", "no-store");
     return Outcome{std::move(r)};
   });
-  if (!outcome.ok()) co_return http::ProblemFromError(outcome.error());
-  co_return std::move(outcome->response);
 }
 
 awaitable<Response> OAuthApi::Introspect(http::Request& req) {

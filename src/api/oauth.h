@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "api/auth.h"
+#include "base/failure_guard.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "policy/org_directory.h"
@@ -29,15 +30,17 @@ struct OAuthSettings {
 
 class OAuthApi {
  public:
-  // `users` checks the password grant's passwords (as "auth.oauth.password").
+  // `users` checks the password grant's passwords (as "auth.oauth.password");
+  // `failures`: failed sign-ins by client address, shared with the API's gate.
   OAuthApi(OAuthSettings settings, Authenticator& auth, ApiClientStore& clients,
            submission::UserAuthenticator& users, policy::OrgDirectory& directory,
-           const Clock& clock, http::Offloader& offloader)
+           FailureGuard& failures, const Clock& clock, http::Offloader& offloader)
       : settings_(settings),
         auth_(auth),
         clients_(clients),
         users_(users),
         directory_(directory),
+        failures_(failures),
         clock_(clock),
         offloader_(offloader) {}
 
@@ -49,12 +52,17 @@ class OAuthApi {
   boost::asio::awaitable<http::Response> Token(http::Request& req);
   boost::asio::awaitable<http::Response> Revoke(http::Request& req);
   boost::asio::awaitable<http::Response> Introspect(http::Request& req);
+  // Runs `work` on the worker pool unless the client's address has failed too often; an
+  // outcome of 401 (the client) or invalid_grant (the user's password) counts as a failure.
+  boost::asio::awaitable<http::Response> Guarded(const http::Request& req,
+                                                 std::function<Result<Outcome>()> work);
 
   OAuthSettings settings_;
   Authenticator& auth_;
   ApiClientStore& clients_;
   submission::UserAuthenticator& users_;
   policy::OrgDirectory& directory_;
+  FailureGuard& failures_;
   const Clock& clock_;
   http::Offloader& offloader_;
 };

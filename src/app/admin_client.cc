@@ -27,6 +27,8 @@ void RegisterClientCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
   create->add_option("--scopes", args->scopes,
                      "space-separated: messages:send messages:read admin audit:read "
                      "(default: messages:send messages:read)");
+  create->add_option("--rate-limit", args->rate_limit,
+                     "requests a minute (default: api.rate_limit_per_minute)");
   create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto scopes = api::ParseScopes(a.scopes.empty() ? "messages:send messages:read" : a.scopes);
     if (!scopes.ok()) {
@@ -35,9 +37,10 @@ void RegisterClientCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
       return e;
     }
     auto issued = api::CreateClientChecked(*c.directory, *c.api_clients, c.clock,
-                                           {a.name, a.account, a.user_id, *scopes});
+                                           {a.name, a.account, a.user_id, *scopes, a.rate_limit});
     if (!issued.ok()) {
       Error e = issued.error();
+      if (e.field == "rate_limit_per_minute") e.field = "rate-limit";
       if (!e.field.empty() && e.field != "name") e.field = "--" + e.field;
       return e;
     }
@@ -53,8 +56,10 @@ void RegisterClientCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
     if (!clients.ok()) return std::move(clients).error();
     for (const auto& r : *clients) {
       std::cout << r.id << "\t" << r.name << "\t" << r.account << "\t"
-                << (r.user.empty() ? "-" : r.user) << "\t" << r.scopes << "\tcreated "
-                << FormatRfc3339(r.created_at) << "\tlast used "
+                << (r.user.empty() ? "-" : r.user) << "\t" << r.scopes << "\t"
+                << (r.rate_limit_per_minute ? std::to_string(*r.rate_limit_per_minute) + "/min"
+                                            : "default rate")
+                << "\tcreated " << FormatRfc3339(r.created_at) << "\tlast used "
                 << (r.last_used_at ? FormatRfc3339(*r.last_used_at) : "never") << "\t" << StateOf(r)
                 << "\n";
     }

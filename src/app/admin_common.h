@@ -51,6 +51,7 @@ struct AdminArgs {
   int older_than_days = 0;  // audit prune; 0: the configured retention
   std::string scopes;       // client create
   int grace_minutes = 0;    // client rotate
+  std::int64_t rate_limit = 0;  // client create; 0: the configured default
 };
 
 // Everything an admin command needs, opened from the configuration. The store pointers

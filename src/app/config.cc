@@ -210,6 +210,10 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("max_attachment_bytes", c.max_attachment_bytes, 0, std::int64_t{1} << 40);
     t.Int("max_recipients", c.max_recipients, 1, 10000);
     t.Int("access_token_minutes", c.access_token_minutes, 1, 1440);
+    t.Int("session_hours", c.session_hours, 1, 720);
+    t.Int("rate_limit_per_minute", c.rate_limit_per_minute, 0, 1000000);
+    t.Int("max_auth_failures_per_address_per_hour", c.max_auth_failures_per_address_per_hour, 1,
+          1000000);
     t.RefuseUnknown();
   }
   {
@@ -466,6 +470,9 @@ max_json_bytes = 33554432       # largest JSON body (base64 attachments included
 max_attachment_bytes = 104857600  # all attachments of one message together
 max_recipients = 100
 access_token_minutes = 15       # OAuth access tokens expire after this (1 to 1440)
+session_hours = 12              # signed-request sessions last this long (1 to 720)
+rate_limit_per_minute = 600     # requests a minute per API client, unless it has its own (0: no limit)
+max_auth_failures_per_address_per_hour = 100  # failed API sign-ins from one address; 429 with growing waits after 20
 
 [portal]
 session_idle_minutes = 15

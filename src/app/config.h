@@ -56,6 +56,9 @@ struct Config {
   std::uint64_t max_attachment_bytes = 100ull * 1024 * 1024;
   int max_recipients = 100;
   int access_token_minutes = 15;  // OAuth access tokens (issue 20)
+  int session_hours = 12;         // signed-request sessions
+  int rate_limit_per_minute = 600;  // per API client, unless it has its own; 0: none
+  int max_auth_failures_per_address_per_hour = 100;  // failed API sign-ins
 
   // [portal]
   int session_idle_minutes = 15;

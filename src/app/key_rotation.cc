@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "api/auth.h"
 #include "app/signing_key.h"
 #include "base/sync.h"
 #include "dkim/domain_signer.h"
@@ -89,6 +90,9 @@ const std::vector<MasterKeyColumn>& MasterKeyColumns() {
       {{"portal_accounts", "sealed_totp", {"id"}},
        P::kMetadata,
        [](const Binding& b) { return portal::TotpAad(b[0]); }},
+      {{"api_sessions", "sealed_key", {"id"}},
+       P::kMetadata,
+       [](const Binding& b) { return api::SessionKeyAad(b[0]); }},
       {{"answer_keys", "sealed_key", {"tag"}},
        P::kMetadata,
        [](const Binding& b) { return AnswerKeyAad(b[0]); }},

@@ -14,6 +14,7 @@
 #include "api/messages_api.h"
 #include "api/oauth.h"
 #include "api/public_keys.h"
+#include "api/sessions_api.h"
 #include "app/admin_common.h"
 #include "app/audit_checkpoints.h"
 #include "app/audit_forward.h"
@@ -373,7 +374,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   auto server = http::Server::Create(server_options);
   if (!server.ok()) return std::move(server).error();
 
-  api::Authenticator auth(*api_clients, stores.audit.get(), clock);
+  // Signed-request sessions keep their HMAC keys sealed under the metadata key.
+  api::Authenticator auth(*api_clients, stores.audit.get(), clock, &keys->metadata());
   api::ApiSettings api_settings;
   api_settings.max_json_bytes = config.max_json_bytes;
   api_settings.limits.max_attachment_bytes = config.max_attachment_bytes;
@@ -405,7 +407,14 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   Backlog backlog(BacklogLimitsOf(config), *inbound, *queue, clock);
   backlog.Refresh();
   // Every /api/v1/ call passes the gate first: its credentials and its scope.
-  api::ApiGate gate(auth, *stores.audit, clock, **server);
+  // Failed API sign-ins by client address: 20 free, then growing waits, then a cap.
+  GuardOptions api_guard_options;
+  api_guard_options.max_per_hour = config.max_auth_failures_per_address_per_hour;
+  api_guard_options.free_failures = std::min(20, api_guard_options.max_per_hour);
+  FailureGuard api_failures(api_guard_options, clock);
+  api::GateSettings gate_settings;
+  gate_settings.rate_limit_per_minute = config.rate_limit_per_minute;
+  api::ApiGate gate(gate_settings, auth, api_failures, *stores.audit, clock, **server);
   gate.Install((*server)->router());
   api::MessagesApi messages_api(api_settings, escrow, planner, dispatcher, *queue, **server,
                                 &backlog);
@@ -419,8 +428,12 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   submission::UserAuthenticator oauth_users(*org, *stores.audit, clock, "auth.oauth.password");
   api::OAuthSettings oauth_settings;
   oauth_settings.access_token_seconds = std::int64_t{60} * config.access_token_minutes;
-  api::OAuthApi oauth(oauth_settings, auth, *api_clients, oauth_users, directory, clock, **server);
+  api::OAuthApi oauth(oauth_settings, auth, *api_clients, oauth_users, directory, api_failures,
+                      clock, **server);
   oauth.Register((*server)->router());
+  api::SessionsApi sessions(std::int64_t{3600} * config.session_hours, *api_clients,
+                            keys->metadata(), clock, **server);
+  sessions.Register((*server)->router());
   api::PublicKeys public_keys(identities, **server);
   public_keys.Register((*server)->router());
 
@@ -487,9 +500,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   constexpr int kSweepBatch = 100;
   PollingWorker expiry_sweeper(
       [&escrow, &api_clients, &clock] {
-        // Expired access tokens are forgotten too: they open nothing any more.
-        if (auto pruned = api_clients->PruneTokens(clock.NowUnix()); !pruned.ok()) {
-          spdlog::error("expired access tokens not removed: {}", pruned.error().ToString());
+        // Expired access tokens and signed sessions are forgotten too: they open nothing.
+        if (auto pruned = api_clients->PruneExpired(clock.NowUnix()); !pruned.ok()) {
+          spdlog::error("expired access tokens and sessions not removed: {}",
+                        pruned.error().ToString());
         }
         auto destroyed = escrow.DestroyExpired(kSweepBatch);
         if (!destroyed.ok()) {

@@ -3,11 +3,11 @@
 // Untrusted input: everything in a Request comes from the network.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-
 #include <any>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +33,17 @@ class BodyStream {
   virtual bool done() const = 0;
 };
 
+// What a body must be to be taken, checked as it arrives (a signed request's
+// Content-Digest, RFC 9530): the server feeds it every byte of a buffered body before the
+// handler runs, and every byte a streamed body's reader takes, and refuses the request
+// (400) or ends the stream with kInvalidArgument when Finish says it does not match.
+class BodyCheck {
+ public:
+  virtual ~BodyCheck() = default;
+  virtual void Update(std::string_view bytes) = 0;
+  virtual Status Finish() = 0;
+};
+
 struct Request {
   std::string method;
   std::string path;                 // without the query
@@ -47,6 +58,11 @@ struct Request {
   // What the route's gate learnt of the caller (the API's: its Principal), for the
   // handler; empty when the route has no gate.
   std::any caller;
+  // Header fields the gate adds to whatever response the request gets (the caller's
+  // rate-limit state).
+  std::vector<Header> response_headers;
+  // Set by a gate: what the body must match.
+  std::shared_ptr<BodyCheck> body_check;
 
   // First value of a header, case-insensitive; empty when absent.
   std::string_view header(std::string_view name) const;

@@ -90,10 +90,19 @@ class StreamBody final : public BodyStream {
       }
       if (ec) co_return MakeError(ErrorCode::kIo, "reading request body: " + ec.message());
       std::size_t got = size - parser_.get().body().size;
-      if (got > 0) co_return got;
+      if (got > 0) {
+        if (check_) check_->Update(std::string_view(data, got));
+        co_return got;
+      }
+    }
+    if (check_ && !finished_) {
+      finished_ = true;
+      if (auto matched = check_->Finish(); !matched.ok()) co_return std::move(matched).error();
     }
     co_return std::size_t{0};
   }
+
+  void Check(BodyCheck* check) { check_ = check; }
 
   bool done() const override { return parser_.is_done(); }
 
@@ -103,6 +112,8 @@ class StreamBody final : public BodyStream {
   bhttp::request_parser<bhttp::buffer_body>& parser_;
   std::chrono::seconds timeout_;
   std::chrono::steady_clock::time_point deadline_;
+  BodyCheck* check_ = nullptr;
+  bool finished_ = false;
 };
 
 // Bytes of request bodies buffered in memory, all connections together. Used on the
@@ -429,12 +440,23 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
           break;
         } else {
           req.body = std::move(parser.get().body());
-          res = co_await Dispatch(req, *match.route);
+          Status matched = OkStatus();
+          if (req.body_check) {
+            req.body_check->Update(req.body);
+            matched = req.body_check->Finish();
+          }
+          // (Not a conditional expression: GCC 12 mishandles co_await inside one.)
+          if (matched.ok()) {
+            res = co_await Dispatch(req, *match.route);
+          } else {
+            res = ProblemFromError(matched.error());
+          }
         }
       } else {
         bhttp::request_parser<bhttp::buffer_body> parser(std::move(header_parser));
         parser.body_limit(match.route->body_limit);
         StreamBody body(stream, buffer, parser, options.io_timeout, start + options.upload_timeout);
+        body.Check(req.body_check.get());
         req.stream = &body;
         res = co_await Dispatch(req, *match.route);
         // A body the handler did not read to the end cannot be skipped safely.
@@ -445,6 +467,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, std::string clie
       }
     }
     const int status = res.status;
+    for (auto& h : req.response_headers) res.Set(std::move(h.name), std::move(h.value));
     res.Set("X-Request-Id", request_id);
     if (stopping) keep_alive = false;  // the last answer on this connection
     bool written = co_await Write(stream, res, keep_alive, version);

@@ -27,6 +27,18 @@ struct ApiClientRecord {
   // (the grace period the rotation asked for; 0: none).
   std::string previous_hash;
   std::int64_t previous_valid_until = 0;
+  std::optional<std::int64_t> rate_limit_per_minute;  // none: the configured default
+};
+
+// A signed-request session (RFC 9421): its HMAC key, sealed under the master key (the
+// server must have it to check each signature), and its time.
+struct ApiSessionRecord {
+  std::string id;  // the signatures' keyid
+  std::string client_id;
+  std::string sealed_key;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::optional<std::int64_t> revoked_at;
 };
 
 // An OAuth 2.0 access token: only its hash is kept, so a copy of the database gives

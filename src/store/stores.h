@@ -36,8 +36,22 @@ class ApiClientStore {
   // Whether a token of `client_id` with that hash was there to revoke.
   virtual Result<bool> RevokeToken(const std::string& hash, const std::string& client_id,
                                    std::int64_t at) = 0;
-  // Forgets tokens that expired before `now`; how many.
-  virtual Result<std::int64_t> PruneTokens(std::int64_t now) = 0;
+  virtual Status InsertSession(const ApiSessionRecord& session) = 0;
+  virtual Result<std::optional<ApiSessionRecord>> FindSession(const std::string& id) = 0;
+  // Revokes a session of `client_id` (empty: of any client); whether there was one.
+  virtual Result<bool> RevokeSession(const std::string& id, const std::string& client_id,
+                                     std::int64_t at) = 0;
+  // Revokes every session of the client; how many were live.
+  virtual Result<std::int64_t> RevokeSessions(const std::string& client_id, std::int64_t at) = 0;
+  // Whether `nonce` is new for the session; it is then kept until `keep_until`. False: a
+  // replay. Not synced on its own (it is written with the next sync, or lost with a
+  // power cut, after which the server restarts with its windows behind it).
+  virtual Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
+                                     std::int64_t keep_until) = 0;
+
+  // Forgets tokens and sessions that expired before `now`, and nonces kept until then;
+  // how many rows went.
+  virtual Result<std::int64_t> PruneExpired(std::int64_t now) = 0;
 };
 
 // Stretched answers (records.h, AnswerKeyRecord). Thread-safe.

@@ -2,10 +2,13 @@
 2.0 bearer tokens (client credentials, password grant), with scopes, rotation and
 revocation observed on the next request. Real curl against the real server."""
 import base64
+import hashlib
+import hmac
 import json
 import re
-import subprocess
+import time
 import unittest
+import uuid
 
 import harness
 from harness import Sealpost
@@ -326,6 +329,208 @@ class ApiClientsTest(unittest.TestCase):
         bound = self.create_client("dr's script", user="dr@clinic.example")
         r, doc = self.token(form, self.basic(bound["credentials"]))
         self.assertEqual(doc["error"], "unauthorized_client")
+
+    def test_each_client_has_its_rate(self):
+        body = {"name": "Chatty", "account": "Clinic", "scopes": ["messages:read"],
+                "rate_limit_per_minute": 3}
+        r = self.server.api("POST", "/api/v1/clients", json.dumps(body))
+        self.assertEqual(r.status, 201, r.text)
+        made = json.loads(r.body)
+        self.server.keep_secret(made["credentials"])
+        self.assertEqual(made["rate_limit_per_minute"], 3)
+        key = f"X-API-Key: {made['credentials']}"
+        for left in (2, 1, 0):
+            r = self.call("GET", "/api/v1/messages/none", key)
+            self.assertEqual(r.status, 404)
+            self.assertEqual(r.header("ratelimit-policy"), '"client";q=3;w=60')
+            self.assertTrue(r.header("ratelimit").startswith(f'"client";r={left};t='), r.header("ratelimit"))
+        r = self.call("GET", "/api/v1/messages/none", key)
+        self.assertEqual(r.status, 429, r.text)
+        self.assertEqual(json.loads(r.body)["status"], 429)
+        self.assertTrue(1 <= int(r.header("retry-after")) <= 20, r.header("retry-after"))
+        self.assertTrue(r.header("ratelimit").startswith('"client";r=0;t='))
+        # Other clients keep their own (the configured default, 600 a minute).
+        r = self.server.api("GET", "/api/v1/clients/" + made["id"])
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("ratelimit-policy"), '"client";q=600;w=60')
+        code, _, err = self.server.admin("client", "create", "x", "--account", "Clinic",
+                                         "--rate-limit", "-1")
+        self.assertEqual(code, 2)
+        self.assertIn("--rate-limit", err)
+
+
+def signed_headers(method, url, session, body=None, created=None, nonce=None,
+                   content_type="application/json"):
+    """RFC 9421 §2.5 and §3.1 and RFC 9530, written here from the RFCs and independently of
+    the server: HMAC-SHA256 over @method, @target-uri and (with a body) content-digest."""
+    headers = {}
+    components = ["@method", "@target-uri"]
+    if body is not None:
+        headers["content-type"] = content_type
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        headers["content-digest"] = f"sha-256=:{digest}:"
+        components.append("content-digest")
+    created = int(time.time()) if created is None else created
+    nonce = nonce or uuid.uuid4().hex
+    params = "(" + " ".join(f'"{c}"' for c in components) + ")" + \
+        f';created={created};nonce="{nonce}";keyid="{session["id"]}";alg="hmac-sha256"'
+    values = {"@method": method, "@target-uri": url}
+    lines = [f'"{c}": {values[c] if c.startswith("@") else headers[c]}' for c in components]
+    lines.append(f'"@signature-params": {params}')
+    key = base64.b64decode(session["key"])
+    signature = base64.b64encode(hmac.new(key, "\n".join(lines).encode(),
+                                          hashlib.sha256).digest()).decode()
+    headers["signature-input"] = f"sig1={params}"
+    headers["signature"] = f"sig1=:{signature}:"
+    return [f"{k}: {v}" for k, v in headers.items()]
+
+
+class SignedRequestsTest(unittest.TestCase):
+    """Signed requests (RFC 9421), built by the test's own implementation of the RFC."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost()
+        for args in (("account", "create", "Clinic"),
+                     ("domain", "create", "clinic.example", "--account", "Clinic"),
+                     ("user", "create", "dr@clinic.example")):
+            code, _, err = cls.server.admin(*args)
+            assert code == 0, err
+        cls.server.start()
+        r = cls.server.api("POST", "/api/v1/clients", json.dumps(
+            {"name": "Signer", "account": "Clinic", "scopes": ["messages:send", "messages:read"]}))
+        cls.client = json.loads(r.body)
+        cls.server.keep_secret(cls.client["secret"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def open_session(self):
+        r = self.server.request("POST", "/api/v1/sessions",
+                                headers=[f"X-API-Key: {self.client['credentials']}"])
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual(r.header("cache-control"), "no-store")
+        session = json.loads(r.body)
+        self.server.keep_secret(session["key"])
+        self.assertEqual(session["algorithm"], "hmac-sha256")
+        return session
+
+    def send(self, method, path, session, body=None, **kw):
+        url = self.server.base + path
+        return self.server.request(method, path, data=body,
+                                   headers=signed_headers(method, url, session, body, **kw))
+
+    def test_signed_calls_replays_and_skew(self):
+        session = self.open_session()
+        r = self.send("GET", "/api/v1/messages/none", session)
+        self.assertEqual(r.status, 404, r.text)  # through the gate: the message is not there
+        r = self.send("POST", "/api/v1/messages", session, json.dumps(MESSAGE))
+        self.assertEqual(r.status, 202, r.text)
+        mid = json.loads(r.body)["id"]
+        self.assertEqual(self.send("GET", f"/api/v1/messages/{mid}", session).status, 200)
+        accepted = self.server.sql(f"SELECT actor FROM audit_log WHERE action = "
+                                   f"'message.accepted' AND message_id = '{mid}'")
+        self.assertEqual(accepted, [(self.client["id"],)])
+        # The same request again: a replay.
+        url = self.server.base + "/api/v1/messages/none"
+        headers = signed_headers("GET", url, session)
+        self.assertEqual(self.server.request("GET", "/api/v1/messages/none",
+                                             headers=headers).status, 404)
+        r = self.server.request("GET", "/api/v1/messages/none", headers=headers)
+        self.assertEqual(r.status, 401)
+        self.assertIn("nonce was used already", json.loads(r.body)["detail"])
+        # Outside the five-minute window, either way.
+        for skew in (-400, 400):
+            r = self.send("GET", "/api/v1/messages/none", session, created=int(time.time()) + skew)
+            self.assertEqual(r.status, 401, skew)
+            self.assertIn("5 minutes", json.loads(r.body)["detail"])
+        # Signed for one target, sent to another.
+        r = self.server.request("GET", "/api/v1/messages/other",
+                                headers=signed_headers("GET", url, session))
+        self.assertEqual(r.status, 401)
+        self.assertIn("does not match", json.loads(r.body)["detail"])
+        # A body that is not the one its digest (and so the signature) names.
+        good = json.dumps(MESSAGE)
+        headers = signed_headers("POST", self.server.base + "/api/v1/messages", session, good)
+        r = self.server.request("POST", "/api/v1/messages", headers=headers,
+                                data=good.replace("ready", "READY"))
+        self.assertEqual(r.status, 400, r.text)
+        self.assertIn("Content-Digest", r.text)
+        # A body without a covered digest.
+        r = self.server.request("POST", "/api/v1/messages", data=good,
+                                headers=signed_headers("POST", self.server.base +
+                                                       "/api/v1/messages", session) +
+                                ["Content-Type: application/json"])
+        self.assertEqual(r.status, 401)
+        self.assertIn("content-digest", json.loads(r.body)["detail"])
+        refused = self.server.sql("SELECT actor FROM audit_log WHERE action = 'auth.signature' "
+                                  "AND result = 'refused'")
+        self.assertGreaterEqual(len(refused), 5)
+        self.assertIn((self.client["id"],), refused)
+
+    def test_sessions_are_revoked_one_or_all(self):
+        first, second, third = self.open_session(), self.open_session(), self.open_session()
+        for s in (first, second, third):
+            self.assertEqual(self.send("GET", "/api/v1/messages/none", s).status, 404)
+        r = self.send("DELETE", f"/api/v1/sessions/{first['id']}", second)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(self.send("GET", "/api/v1/messages/none", first).status, 401)
+        self.assertEqual(self.send("GET", "/api/v1/messages/none", second).status, 404)
+        # Another client cannot end this client's sessions.
+        other = json.loads(self.server.api("POST", "/api/v1/clients", json.dumps(
+            {"name": "Other", "account": "Clinic"})).body)
+        self.server.keep_secret(other["secret"])
+        r = self.server.request("DELETE", f"/api/v1/sessions/{second['id']}",
+                                headers=[f"X-API-Key: {other['credentials']}"])
+        self.assertEqual(r.status, 404)
+        r = self.server.request("DELETE", "/api/v1/sessions",
+                                headers=[f"X-API-Key: {self.client['credentials']}"])
+        self.assertEqual(json.loads(r.body)["revoked"], 2)
+        self.assertEqual(self.send("GET", "/api/v1/messages/none", second).status, 401)
+        self.assertEqual(self.send("GET", "/api/v1/messages/none", third).status, 401)
+        # An administrator ends all of a client's sessions at once.
+        fourth = self.open_session()
+        r = self.server.api("DELETE", f"/api/v1/clients/{self.client['id']}/sessions")
+        self.assertEqual(json.loads(r.body)["revoked"], 1)
+        self.assertEqual(self.send("GET", "/api/v1/messages/none", fourth).status, 401)
+        opened = self.server.sql("SELECT count(*) FROM audit_log WHERE action = "
+                                 "'api.POST /api/v1/sessions' AND result = 'ok'")
+        self.assertGreaterEqual(opened[0][0], 4)
+
+
+class FailedSignInsTest(unittest.TestCase):
+    """An address whose sign-ins keep failing is refused, with every method (its own server:
+    it ends up refusing this host)."""
+
+    def test_an_address_that_keeps_failing_is_told_to_wait(self):
+        server = Sealpost(settings={"max_auth_failures_per_address_per_hour": 3})
+        try:
+            server.start()
+            good = f"X-API-Key: {server.api_key}"
+            self.assertEqual(server.request("GET", "/api/v1/clients", headers=[good]).status, 200)
+            # No credentials at all guess nothing, and do not count.
+            for _ in range(5):
+                self.assertEqual(server.request("GET", "/api/v1/clients").status, 401)
+            for header in ("X-API-Key: 0123456789abcdef0123456789abcdef:wrong",
+                           "Authorization: Bearer spt_wrong"):
+                self.assertEqual(server.request("GET", "/api/v1/clients",
+                                                headers=[header]).status, 401)
+            r = server.request("POST", "/api/v1/oauth/token",
+                               headers=["Authorization: Basic " +
+                                        base64.b64encode(b"0123456789abcdef0123456789abcdef:x").decode()],
+                               form=[("grant_type", "client_credentials")])
+            self.assertEqual(r.status, 401)
+            # The cap: even good credentials wait now, told how long, by every way in.
+            r = server.request("GET", "/api/v1/clients", headers=[good])
+            self.assertEqual(r.status, 429, r.text)
+            self.assertGreater(int(r.header("retry-after")), 0)
+            self.assertEqual(json.loads(r.body)["title"], "Too many failed sign-ins")
+            r = server.request("POST", "/api/v1/oauth/token", headers=[good],
+                               form=[("grant_type", "client_credentials")])
+            self.assertEqual(r.status, 429)
+        finally:
+            server.cleanup()
 
 
 if __name__ == "__main__":

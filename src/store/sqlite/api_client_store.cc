@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kClientColumns =
     "id, secret_hash, name, account, created_at, revoked_at, user, scopes, last_used_at, "
-    "rotated_at, previous_hash, previous_valid_until";
+    "rotated_at, previous_hash, previous_valid_until, rate_limit_per_minute";
 
 ApiClientRecord ReadClient(const Statement& s) {
   ApiClientRecord c;
@@ -24,6 +24,7 @@ ApiClientRecord ReadClient(const Statement& s) {
   c.rotated_at = s.OptionalInt(9);
   c.previous_hash = s.Text(10);
   c.previous_valid_until = s.Int(11);
+  c.rate_limit_per_minute = s.OptionalInt(12);
   return c;
 }
 
@@ -34,7 +35,7 @@ class SqliteApiClientStore final : public ApiClientStore {
   Status Insert(const ApiClientRecord& c) override {
     return db_.Transaction([&](Connection& db) {
       return Statement(db, std::string("INSERT INTO api_clients (") + kClientColumns +
-                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
           .Bind(1, c.id)
           .BindBlob(2, c.secret_hash)
           .Bind(3, c.name)
@@ -47,6 +48,7 @@ class SqliteApiClientStore final : public ApiClientStore {
           .Bind(10, c.rotated_at)
           .BindBlob(11, c.previous_hash)
           .Bind(12, c.previous_valid_until)
+          .Bind(13, c.rate_limit_per_minute)
           .Run();
     });
   }
@@ -168,12 +170,98 @@ class SqliteApiClientStore final : public ApiClientStore {
     return revoked;
   }
 
-  Result<std::int64_t> PruneTokens(std::int64_t now) override {
+  Status InsertSession(const ApiSessionRecord& s) override {
+    return db_.Transaction([&](Connection& db) {
+      return Statement(db,
+                       "INSERT INTO api_sessions (id, client_id, sealed_key, created_at, "
+                       "expires_at, revoked_at) VALUES (?,?,?,?,?,?)")
+          .Bind(1, s.id)
+          .Bind(2, s.client_id)
+          .BindBlob(3, s.sealed_key)
+          .Bind(4, s.created_at)
+          .Bind(5, s.expires_at)
+          .Bind(6, s.revoked_at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<ApiSessionRecord>> FindSession(const std::string& id) override {
+    return QueryOne<ApiSessionRecord>(
+        db_,
+        "SELECT id, client_id, sealed_key, created_at, expires_at, revoked_at FROM api_sessions "
+        "WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); },
+        [](const Statement& s) {
+          return ApiSessionRecord{s.Text(0), s.Text(1), s.Text(2),
+                                  s.Int(3),  s.Int(4),  s.OptionalInt(5)};
+        });
+  }
+
+  Result<bool> RevokeSession(const std::string& id, const std::string& client_id,
+                             std::int64_t at) override {
+    std::int64_t changed = 0;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto run = Statement(db,
+                           "UPDATE api_sessions SET revoked_at = coalesce(revoked_at, ?1) "
+                           "WHERE id = ?2 AND (?3 = '' OR client_id = ?3)")
+                     .Bind(1, at)
+                     .Bind(2, id)
+                     .Bind(3, client_id)
+                     .Run();
+      if (!run.ok()) return run;
+      changed = sqlite3_changes(db);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return changed > 0;
+  }
+
+  Result<std::int64_t> RevokeSessions(const std::string& client_id, std::int64_t at) override {
+    std::int64_t changed = 0;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto run = Statement(db,
+                           "UPDATE api_sessions SET revoked_at = ?1 WHERE client_id = ?2 "
+                           "AND revoked_at IS NULL AND expires_at > ?1")
+                     .Bind(1, at)
+                     .Bind(2, client_id)
+                     .Run();
+      if (!run.ok()) return run;
+      changed = sqlite3_changes(db);
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return changed;
+  }
+
+  Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
+                             std::int64_t keep_until) override {
+    std::int64_t added = 0;
+    auto status = db_.Transaction(
+        [&](Connection& db) -> Status {
+          auto run = Statement(db, "INSERT OR IGNORE INTO request_nonces VALUES (?,?,?)")
+                         .Bind(1, session_id)
+                         .Bind(2, nonce)
+                         .Bind(3, keep_until)
+                         .Run();
+          if (!run.ok()) return run;
+          added = sqlite3_changes(db);
+          return OkStatus();
+        },
+        Database::Commit::kRecoverable);
+    if (!status.ok()) return std::move(status).error();
+    return added > 0;
+  }
+
+  Result<std::int64_t> PruneExpired(std::int64_t now) override {
     std::int64_t removed = 0;
     auto status = db_.Transaction([&](Connection& db) -> Status {
-      auto run = Statement(db, "DELETE FROM access_tokens WHERE expires_at < ?").Bind(1, now).Run();
-      if (!run.ok()) return run;
-      removed = sqlite3_changes(db);
+      for (const char* sql : {"DELETE FROM access_tokens WHERE expires_at < ?",
+                              "DELETE FROM api_sessions WHERE expires_at < ?",
+                              "DELETE FROM request_nonces WHERE keep_until < ?"}) {
+        auto run = Statement(db, sql).Bind(1, now).Run();
+        if (!run.ok()) return run;
+        removed += sqlite3_changes(db);
+      }
       return OkStatus();
     });
     if (!status.ok()) return std::move(status).error();

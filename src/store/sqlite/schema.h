@@ -427,7 +427,9 @@ CREATE INDEX audit_by_recipient ON audit_log(recipient COLLATE NOCASE) WHERE rec
 CREATE TABLE audit_forwarded (target TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 )sql",
     // 31: API clients (issue 20): the API keys become clients with scopes, a last-used
-    // time, and rotation (the secret before it, valid for a grace period); OAuth access
+    // time, a rate limit of their own (NULL: the configured one), and rotation (the secret
+    // before it, valid for a grace period); signed-request sessions (their HMAC keys
+    // sealed under the master key) and the nonces they used; OAuth access
     // tokens, kept as hashes. Keys bound to a user send and read; the others did
     // everything, and keep doing it.
     R"sql(
@@ -437,6 +439,7 @@ ALTER TABLE api_clients ADD COLUMN last_used_at INTEGER;
 ALTER TABLE api_clients ADD COLUMN rotated_at INTEGER;
 ALTER TABLE api_clients ADD COLUMN previous_hash BLOB NOT NULL DEFAULT x'';
 ALTER TABLE api_clients ADD COLUMN previous_valid_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_clients ADD COLUMN rate_limit_per_minute INTEGER;
 UPDATE api_clients SET scopes = CASE WHEN user = '' THEN 'messages:send messages:read admin audit:read'
                                      ELSE 'messages:send messages:read' END;
 CREATE INDEX api_clients_by_account ON api_clients(account);
@@ -451,6 +454,23 @@ CREATE TABLE access_tokens (
   revoked_at INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at);
+CREATE TABLE api_sessions (
+  id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  sealed_key BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX api_sessions_by_client ON api_sessions(client_id);
+CREATE INDEX api_sessions_by_expiry ON api_sessions(expires_at);
+CREATE TABLE request_nonces (
+  session_id TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  keep_until INTEGER NOT NULL,
+  PRIMARY KEY (session_id, nonce)
+) WITHOUT ROWID;
+CREATE INDEX request_nonces_by_time ON request_nonces(keep_until);
 )sql",
 };
 
