@@ -235,7 +235,7 @@ Result<Principal> Authenticator::Check(const Credentials& presented, std::string
     return CheckToken(presented.token, named);
   }
   // Only an id's shape is recorded; anything else in its place could be a secret.
-  *named = LooksLikeClientId(presented.id) ? presented.id : "(not a client id)";
+  *named = LooksLikeId(presented.id) ? presented.id : "(not a client id)";
   auto principal = CheckSecret(presented.id, presented.secret);
   if (principal.ok()) principal->method = presented.method;
   return principal;

@@ -145,7 +145,7 @@ std::string_view MethodName(Credentials::Method method) {
   return "none";
 }
 
-bool LooksLikeClientId(std::string_view id) {
+bool LooksLikeId(std::string_view id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });

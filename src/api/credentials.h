@@ -49,8 +49,9 @@ Credentials ReadCredentials(std::string_view x_api_key, std::string_view authori
 // "none".
 std::string_view MethodName(Credentials::Method method);
 
-// An id is 32 lower-case hex digits: what the trail may name of a refused credential
-// (anything else in its place could be a secret pasted in the wrong field).
-bool LooksLikeClientId(std::string_view id);
+// An id (of a client, a message …) is 32 lower-case hex digits: what the trail may name
+// of a refused credential (anything else in its place could be a secret pasted in the
+// wrong field).
+bool LooksLikeId(std::string_view id);
 
 }  // namespace sealpost::api

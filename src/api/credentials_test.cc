@@ -69,9 +69,9 @@ TEST(CredentialsTest, AmbiguousOrUnknownIsMalformed) {
 }
 
 TEST(CredentialsTest, ClientIdShape) {
-  EXPECT_TRUE(LooksLikeClientId("0123456789abcdef0123456789abcdef"));
-  EXPECT_FALSE(LooksLikeClientId("0123456789ABCDEF0123456789abcdef"));
-  EXPECT_FALSE(LooksLikeClientId("my-secret-password"));
+  EXPECT_TRUE(LooksLikeId("0123456789abcdef0123456789abcdef"));
+  EXPECT_FALSE(LooksLikeId("0123456789ABCDEF0123456789abcdef"));
+  EXPECT_FALSE(LooksLikeId("my-secret-password"));
 }
 
 }  // namespace

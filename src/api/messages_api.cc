@@ -191,6 +191,7 @@ void MessagesApi::Register(http::Router& router) {
   router.Add("POST", "/api/v1/messages",
              [this](http::Request& r) { return Send(r); }, http::BodyMode::kStreamed, upload_limit);
   router.Add("GET", "/api/v1/messages/{id}", [this](http::Request& r) { return Get(r); });
+  router.Add("GET", "/api/v1/messages", [this](http::Request& r) { return List(r); });
   // Sender controls (issue 7): withdraw a message, change its expiry, see what happened.
   router.Add("POST", "/api/v1/messages/{id}/retract", [this](http::Request& r) { return Retract(r); });
   router.Add("POST", "/api/v1/messages/{id}/extend", [this](http::Request& r) { return Extend(r); });
@@ -370,6 +371,87 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   Response res = http::JsonResponse(202, json::serialize(reply));
   res.Set("Location", "/api/v1/messages/" + submitted->message_id);
   co_return res;
+}
+
+namespace {
+
+// The message list's filters from its query string; kInvalidArgument naming the bad one.
+Result<MessageQuery> MessageQueryOf(const http::Request& req) {
+  auto form = http::ParseForm(req.query, 16);
+  if (!form.ok()) return MakeError(ErrorCode::kInvalidArgument, "a malformed query string", "query");
+  MessageQuery q;
+  for (const auto& [name, value] : *form) {
+    if (value.size() > 320) return MakeError(ErrorCode::kInvalidArgument, "too long", name);
+    if (name == "sender") {
+      q.sender = value;
+    } else if (name == "recipient") {
+      q.recipient = value;
+    } else if (name == "status") {
+      if (!ParseRecipientStatus(value)) {
+        return MakeError(ErrorCode::kInvalidArgument, "not a recipient status", name);
+      }
+      q.status = value;
+    } else if (name == "method") {
+      q.method = value;
+    } else if (name == "since" || name == "until") {
+      auto t = ParseRfc3339OrDate(value);
+      if (!t.ok()) return MakeError(ErrorCode::kInvalidArgument, t.error().message, name);
+      (name == "since" ? q.from : q.to) = *t;
+    } else if (name == "limit") {
+      char* end = nullptr;
+      const long n = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || n < 1 || n > 200) {
+        return MakeError(ErrorCode::kInvalidArgument, "from 1 to 200", name);
+      }
+      q.limit = static_cast<int>(n);
+    } else if (name == "cursor") {
+      // A message id, as next_cursor gives it.
+      if (!LooksLikeId(value)) {
+        return MakeError(ErrorCode::kInvalidArgument, "not a cursor this list gave", name);
+      }
+      q.after_id = value;
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "not a filter (sender, recipient, status, method, since, until, limit, "
+                       "cursor)",
+                       name);
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
+awaitable<Response> MessagesApi::List(http::Request& req) {
+  auto principal = Caller(req);
+  if (!principal.ok()) co_return Unauthenticated(principal.error(), {});
+  auto query = MessageQueryOf(req);
+  if (!query.ok()) co_return ErrorResponse(query.error());
+  auto found = co_await http::Offload<std::vector<MessageRecord>>(
+      offloader_, [&] { return escrow_.List(*query, OwnerOf(*principal)); });
+  if (!found.ok()) co_return ErrorResponse(found.error());
+  json::array messages;
+  for (const auto& m : *found) {
+    json::array recipients;
+    for (const auto& r : m.recipients) {
+      recipients.push_back(json::object{{"address", r.address},
+                                        {"kind", r.kind},
+                                        {"method", r.method},
+                                        {"status", RecipientStatusName(r.status)}});
+    }
+    json::object o{{"id", m.id},
+                   {"sender", m.sender},
+                   {"created_at", FormatRfc3339(m.created_at)},
+                   {"expires_at", FormatRfc3339(m.expires_at)},
+                   {"recipients", std::move(recipients)}};
+    if (m.retracted_at) o["retracted_at"] = FormatRfc3339(*m.retracted_at);
+    messages.push_back(std::move(o));
+  }
+  json::object out{{"messages", std::move(messages)}};
+  if (static_cast<int>(found->size()) == query->limit) {
+    out["next_cursor"] = found->back().id;
+  }
+  co_return http::JsonResponse(200, json::serialize(out));
 }
 
 awaitable<Response> MessagesApi::Get(http::Request& req) {

@@ -47,6 +47,9 @@ class MessagesApi {
  private:
   boost::asio::awaitable<http::Response> Send(http::Request& req);
   boost::asio::awaitable<http::Response> Get(http::Request& req);
+  // GET /api/v1/messages: the caller's messages (a sender's client: that sender's), by
+  // sender, recipient, status, method and date, newest first, a page at a time.
+  boost::asio::awaitable<http::Response> List(http::Request& req);
   boost::asio::awaitable<http::Response> Retract(http::Request& req);
   boost::asio::awaitable<http::Response> Extend(http::Request& req);
   boost::asio::awaitable<http::Response> Events(http::Request& req);

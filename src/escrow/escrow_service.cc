@@ -192,6 +192,19 @@ Result<MessageStatus> EscrowService::Status(const std::string& message_id,
   return out;
 }
 
+Result<std::vector<MessageRecord>> EscrowService::List(MessageQuery query,
+                                                       const MessageOwner& owner) {
+  query.account = owner.account;
+  if (!owner.user.empty()) {
+    // A sender sees their own messages only: asking for another's finds nothing.
+    if (!query.sender.empty() && AsciiLower(query.sender) != AsciiLower(owner.user)) {
+      return std::vector<MessageRecord>{};
+    }
+    query.sender = owner.user;
+  }
+  return messages_.List(query);
+}
+
 Result<std::vector<EventRecord>> EscrowService::Events(const std::string& message_id) {
   return events_.ForMessage(message_id);
 }

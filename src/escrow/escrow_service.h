@@ -141,6 +141,9 @@ class EscrowService {
   Result<SubmitResult> Submit(std::unique_ptr<Draft> draft, const SealInput& input,
                               const std::string& client_address, SubmitExtras extras = {});
   Result<MessageStatus> Status(const std::string& message_id, const MessageOwner& owner);
+  // `owner`'s messages that `query` finds (its account and, for a sender, its sender are
+  // the owner's whatever the query says), newest first.
+  Result<std::vector<MessageRecord>> List(MessageQuery query, const MessageOwner& owner);
   Result<std::vector<EventRecord>> Events(const std::string& message_id);
   const Clock& clock() const { return clock_; }
 

@@ -129,6 +129,21 @@ struct MessageRecord {
   std::string center_subject;
 };
 
+// A search of an account's messages (the API's message list), newest first. Empty
+// fields do not filter; recipient, status and method must hold for one recipient.
+struct MessageQuery {
+  std::string account;    // required
+  std::string sender;     // case-insensitive
+  std::string recipient;  // case-insensitive
+  std::string status;     // a RecipientStatusName
+  std::string method;     // "escrow", "pgp", "smime", "tls-only", …
+  std::optional<std::int64_t> from;  // created at or after
+  std::optional<std::int64_t> to;    // created before
+  // The page after this message (a cursor: the last message of the page before).
+  std::string after_id;
+  int limit = 50;
+};
+
 // One line of a portal account's Message Center: a message sent to the account's
 // address (its copy `recipient_id`), or one it sent from the portal.
 struct CenterItem {

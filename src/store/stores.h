@@ -91,6 +91,8 @@ class MessageStore {
                                    const std::vector<EventRecord>& events,
                                    const std::string& consumed_inbound) = 0;
   virtual Result<std::optional<MessageRecord>> Find(const std::string& id) = 0;
+  // The messages `query` finds, with their recipients, newest first; at most its limit.
+  virtual Result<std::vector<MessageRecord>> List(const MessageQuery& query) = 0;
   virtual Result<std::optional<RecipientRecord>> FindRecipient(const std::string& id) = 0;
   // Records one wrong answer or password; returns the new failure count. Locks the
   // recipient (status kLocked, locked_at) when the count reaches `lock_after`, and then

@@ -330,6 +330,54 @@ class ApiClientsTest(unittest.TestCase):
         r, doc = self.token(form, self.basic(bound["credentials"]))
         self.assertEqual(doc["error"], "unauthorized_client")
 
+    def test_the_message_list_filters_pages_and_keeps_senders_apart(self):
+        account = self.create_client("Lister", scopes=("messages:send", "messages:read"))
+        dr = self.create_client("dr's list", user="dr@clinic.example")
+        key = f"X-API-Key: {account['credentials']}"
+        sent = []
+        for sender, to in (("dr@clinic.example", "a@example.net"),
+                           ("nurse@clinic.example", "b@example.net"),
+                           ("dr@clinic.example", "b@example.net")):
+            body = dict(MESSAGE, **{"from": sender, "to": [to]})
+            r = self.call("POST", "/api/v1/messages", key, json.dumps(body))
+            self.assertEqual(r.status, 202, r.text)
+            sent.append(json.loads(r.body)["id"])
+
+        def listed(query, header=key):
+            r = self.call("GET", "/api/v1/messages" + query, header)
+            self.assertEqual(r.status, 200, r.text)
+            return json.loads(r.body)
+
+        everything = [m["id"] for m in listed("?limit=200")["messages"]]
+        self.assertEqual([i for i in everything if i in sent], sent[::-1])  # newest first
+        self.assertEqual([m["id"] for m in listed("?recipient=B@example.net")["messages"]
+                          if m["id"] in sent], [sent[2], sent[1]])
+        self.assertEqual([m["id"] for m in listed("?sender=nurse@clinic.example")["messages"]],
+                         [sent[1]])
+        doc = listed("?recipient=a@example.net&method=escrow")
+        self.assertEqual([m["id"] for m in doc["messages"]], [sent[0]])
+        self.assertEqual(doc["messages"][0]["recipients"][0]["method"], "escrow")
+        # Nobody has opened them (their notices may be queued or delivered by now).
+        self.assertEqual([m for m in listed("?status=viewed")["messages"] if m["id"] in sent], [])
+        self.assertEqual(listed("?recipient=a@example.net&method=pgp")["messages"], [])
+        # A sender's client sees that sender's messages only, whatever it asks.
+        mine = [m["id"] for m in listed("?limit=200", f"X-API-Key: {dr['credentials']}")["messages"]]
+        self.assertIn(sent[0], mine)
+        self.assertNotIn(sent[1], mine)
+        self.assertEqual(listed("?sender=nurse@clinic.example",
+                                f"X-API-Key: {dr['credentials']}")["messages"], [])
+        # Pages: a cursor continues where the last page ended.
+        first = listed("?limit=1&recipient=b@example.net")
+        self.assertEqual([m["id"] for m in first["messages"]], [sent[2]])
+        second = listed(f"?limit=1&recipient=b@example.net&cursor={first['next_cursor']}")
+        self.assertEqual([m["id"] for m in second["messages"]], [sent[1]])
+        for bad, field in (("?status=happy", "status"), ("?limit=0", "limit"),
+                           ("?since=yesterday", "since"), ("?colour=red", "colour"),
+                           ("?cursor=abc", "cursor")):
+            r = self.call("GET", "/api/v1/messages" + bad, key)
+            self.assertEqual(r.status, 400, bad)
+            self.assertEqual(json.loads(r.body)["invalid-params"][0]["name"], field)
+
     def test_each_client_has_its_rate(self):
         body = {"name": "Chatty", "account": "Clinic", "scopes": ["messages:read"],
                 "rate_limit_per_minute": 3}

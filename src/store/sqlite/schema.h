@@ -471,6 +471,10 @@ CREATE TABLE request_nonces (
   PRIMARY KEY (session_id, nonce)
 ) WITHOUT ROWID;
 CREATE INDEX request_nonces_by_time ON request_nonces(keep_until);
+-- The API's message list: an account's messages newest first, by sender, by recipient.
+CREATE INDEX messages_by_account ON messages(account, created_at);
+CREATE INDEX messages_by_sender ON messages(sender COLLATE NOCASE, created_at);
+CREATE INDEX recipients_by_address ON recipients(address COLLATE NOCASE);
 )sql",
 };
 

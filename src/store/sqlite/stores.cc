@@ -385,6 +385,39 @@ class SqliteMessageStore final : public MessageStore {
     }, commit);
   }
 
+  Result<std::vector<MessageRecord>> List(const MessageQuery& q) override {
+    std::vector<std::string> ids;
+    auto status = db_.Read([&](Connection& db) -> Status {
+      Statement s(db,
+                  "SELECT m.id FROM messages m WHERE m.account = ?1 "
+                  "AND (?2 = '' OR m.sender = ?2 COLLATE NOCASE) "
+                  "AND (?3 IS NULL OR m.created_at >= ?3) AND (?4 IS NULL OR m.created_at < ?4) "
+                  // Newest first is creation order: rowid breaks ties within a second.
+                  "AND (?5 = '' OR (m.created_at, m.rowid) < "
+                  "(SELECT created_at, rowid FROM messages WHERE id = ?5 AND account = ?1)) "
+                  "AND (?6 = '' AND ?7 = '' AND ?8 = '' OR EXISTS (SELECT 1 FROM recipients r "
+                  "WHERE r.message_id = m.id AND (?6 = '' OR r.address = ?6 COLLATE NOCASE) "
+                  "AND (?7 = '' OR r.status = ?7) AND (?8 = '' OR r.method = ?8))) "
+                  "ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?9");
+      s.Bind(1, q.account).Bind(2, q.sender).Bind(3, q.from).Bind(4, q.to).Bind(5, q.after_id);
+      s.Bind(6, q.recipient).Bind(7, q.status).Bind(8, q.method).Bind(9, std::int64_t{q.limit});
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        ids.push_back(s.Text(0));
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    std::vector<MessageRecord> out;
+    for (const auto& id : ids) {
+      auto found = Find(id);
+      if (!found.ok()) return std::move(found).error();
+      if (found->has_value()) out.push_back(std::move(**found));  // unless just deleted
+    }
+    return out;
+  }
+
   Result<std::optional<MessageRecord>> Find(const std::string& id) override {
     std::optional<MessageRecord> out;
     auto status = db_.Read([&](Connection& db) -> Status {

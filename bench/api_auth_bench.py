@@ -1,0 +1,135 @@
+"""Issue 20's benchmark: what each way of signing in costs. The escrow API's fast path
+(POST /api/v1/messages, 4 KiB, one recipient, answer from an address book; 16
+connections, wrk) with X-API-Key, HTTP Basic, an OAuth bearer token and signed requests
+(RFC 9421), in the same run against the same server, each as a ratio of X-API-Key (aim:
+overhead under 5%). Signed requests are signed beforehand, each with its own nonce (wrk's
+Lua has no HMAC), and sent in turn by wrk's request() hook."""
+import argparse
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+import harness  # noqa: E402
+from api_clients_test import signed_headers  # noqa: E402
+
+
+def wrk(url, seconds, connections, script):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p99, int(errors.group(1)) if errors else 0, out
+
+
+def lua_string(s):
+    return json.dumps(s)  # a JSON string is a valid Lua string literal for this text
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    harness.BIN = os.path.abspath(args.bin)
+
+    server = harness.Sealpost(settings={"rate_limit_per_minute": 0})
+    try:
+        for a in (["account", "create", "Clinic"],
+                  ["domain", "create", "clinic.example", "--account", "Clinic"],
+                  ["user", "create", "dr@clinic.example"],
+                  ["book", "create", "account:Clinic:patients"],
+                  ["book", "link", "dr@clinic.example", "account:Clinic:patients",
+                   "--role", "subscribed"],
+                  ["book", "add-question", "account:Clinic:patients", "patient@example.net",
+                   "--question", "Your date of birth?", "--answer", "1970-01-01"]):
+            code, _, err = server.admin(*a)
+            assert code == 0, err
+        code, out, err = server.admin("client", "create", "bench", "--account", "Clinic",
+                                      "--user", "dr@clinic.example")
+        assert code == 0, err
+        credentials = re.search(r"keep them safe\): (\S+)", out).group(1)
+        server.start()
+        url = server.base + "/api/v1/messages"
+        body = json.dumps({"from": "dr@clinic.example", "to": ["patient@example.net"],
+                           "subject": "Benchmark", "text": "x" * 4096})
+
+        r = server.request("POST", "/api/v1/oauth/token",
+                           headers=["Authorization: Basic " +
+                                    base64.b64encode(credentials.encode()).decode()],
+                           form=[("grant_type", "client_credentials")])
+        token = json.loads(r.body)["access_token"]
+        r = server.request("POST", "/api/v1/sessions", headers=[f"X-API-Key: {credentials}"])
+        session = json.loads(r.body)
+
+        def static_script(name, header):
+            path = os.path.join(server.tmp, name + ".lua")
+            with open(path, "w") as f:
+                f.write('wrk.method = "POST"\n'
+                        f'wrk.headers["{header[0]}"] = {lua_string(header[1])}\n'
+                        'wrk.headers["Content-Type"] = "application/json"\n'
+                        f"wrk.body = {lua_string(body)}\n")
+            return path
+
+        scripts = {
+            "X-API-Key": static_script("key", ("X-API-Key", credentials)),
+            "Basic": static_script("basic", ("Authorization", "Basic " + base64.b64encode(
+                credentials.encode()).decode())),
+            "Bearer": static_script("bearer", ("Authorization", "Bearer " + token)),
+        }
+
+        def signed_script(round_no):
+            # Enough signed requests for the run at 3x the key's rate, each used once.
+            count = int(args.seconds * 4000)
+            path = os.path.join(server.tmp, f"signed{round_no}.lua")
+            with open(path, "w") as f:
+                f.write(f"local body = {lua_string(body)}\nlocal signed = {{\n")
+                for _ in range(count):
+                    headers = dict(h.split(": ", 1) for h in
+                                   signed_headers("POST", url, session, body))
+                    f.write("{" + ",".join(f"[{lua_string(k)}]={lua_string(v)}"
+                                           for k, v in headers.items()) + "},\n")
+                f.write("}\n"
+                        "local threads, next_id = 0, 0\n"
+                        "function setup(thread) thread:set('id', threads); threads = threads + 1 end\n"
+                        "function init(args) i = id + 1; step = 2 end\n"
+                        "function request()\n"
+                        "  local h = signed[i]; i = i + step\n"
+                        "  if h == nil then h = signed[1] end\n"
+                        '  return wrk.format("POST", "/api/v1/messages", h, body)\n'
+                        "end\n")
+            return path
+
+        results = {name: [] for name in list(scripts) + ["Signed"]}
+        for round_no in range(args.rounds):
+            for name, script in list(scripts.items()) + [("Signed", None)]:
+                if name == "Signed":
+                    script = signed_script(round_no)
+                rps, p99, errors, raw = wrk(url, args.seconds, args.connections, script)
+                if errors:
+                    print(raw)
+                results[name].append((rps, p99, errors))
+                time.sleep(1)
+
+        base = max(r[0] for r in results["X-API-Key"])
+        print("\n## sealpost benchmark (issue 20): the cost of each way of signing in\n")
+        print(f"machine: {os.cpu_count()} cores; server: {args.bin}; {args.connections} "
+              f"connections; {args.rounds} rounds of {args.seconds} s, best shown\n")
+        print("| method | msg/s | p99 | non-2xx | vs X-API-Key |")
+        print("| --- | --- | --- | --- | --- |")
+        for name, runs in results.items():
+            rps, p99, errors = max(runs)
+            print(f"| {name} | {rps:.1f} | {p99} | {errors} | {rps / base:.3f} |")
+    finally:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()
