@@ -108,6 +108,7 @@ void AdminApi::Register(http::Router& router) {
   RegisterNamespaces(router);
   RegisterAudit(router);
   RegisterClients(router);
+  RegisterOrg(router);
   if (backlog_) {
     router.Add("GET", "/api/v1/queue/backlog", [this](http::Request& req) {
       return AsAdmin(req, [this](const Principal&) -> Response {

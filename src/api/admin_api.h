@@ -14,6 +14,7 @@
 //   GET  /api/v1/namespaces/{name}                  one, with the Message Center's trade-off
 //   PATCH /api/v1/namespaces/{name}                 change (the same fields, but the name)
 //   /api/v1/clients…                               API clients (clients_api.cc)
+//   /api/v1/accounts, /domains, /users             the organisation (org_api.cc)
 //   POST /api/v1/namespaces/{name}/accounts/import  {"addresses": [...]} (default: all) copied
 //                                                   from the shared pool
 // Behind the API's gate (gate.h): clients with the admin scope only (audit:read for the
@@ -67,6 +68,7 @@ class AdminApi {
   void RegisterNamespaces(http::Router& router);  // namespaces_api.cc
   void RegisterAudit(http::Router& router);
   void RegisterClients(http::Router& router);  // clients_api.cc
+  void RegisterOrg(http::Router& router);      // org_api.cc
   // Runs `work` off the event loop for an authenticated administrator.
   boost::asio::awaitable<http::Response> AsAdmin(
       http::Request& req, std::function<http::Response(const Principal&)> work);

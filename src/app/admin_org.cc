@@ -32,7 +32,40 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
     return s;
   }));
 
+  auto* account_list = account->add_subcommand("list", "List the accounts");
+  account_list->callback(Command(args, exit_code, [](Context& c, AdminArgs&) -> Status {
+    auto all = c.org->ListAccounts();
+    if (!all.ok()) return std::move(all).error();
+    for (const auto& a : *all)
+      std::cout << a.name << "\tcreated " << FormatRfc3339(a.created_at) << "\n";
+    return OkStatus();
+  }));
+  auto* domain_list = domain->add_subcommand("list", "List the mail domains");
+  domain_list->add_option("--account", args->account, "only this account's");
+  domain_list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto all = c.org->ListDomains(a.account);
+    if (!all.ok()) return std::move(all).error();
+    for (const auto& d : *all) {
+      std::cout << d.name << "\t" << d.account << "\tcreated " << FormatRfc3339(d.created_at)
+                << "\n";
+    }
+    return OkStatus();
+  }));
+
   auto* user = admin->add_subcommand("user", "Users (senders)")->require_subcommand(1);
+  auto* user_list = user->add_subcommand("list", "List the users (senders)");
+  user_list->add_option("--account", args->account, "only this account's");
+  user_list->add_option("--domain", args->host, "only this domain's");
+  user_list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto all = c.org->ListUsers(a.account, a.host);
+    if (!all.ok()) return std::move(all).error();
+    for (const auto& u : *all) {
+      std::cout << u.address << "\t" << u.domain << "\tSMTP login "
+                << (u.smtp_password_hash.empty() ? "off" : "on") << "\tcreated "
+                << FormatRfc3339(u.created_at) << "\n";
+    }
+    return OkStatus();
+  }));
   auto* user_create = user->add_subcommand("create", "Create a user; their domain must exist");
   user_create->add_option("address", args->name)->required();
   user_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {

@@ -194,6 +194,13 @@ class OrgStore {
   virtual Result<std::optional<AccountRecord>> FindAccount(const std::string& name) = 0;
   virtual Result<std::optional<DomainRecord>> FindDomain(const std::string& name) = 0;
   virtual Result<std::optional<UserRecord>> FindUser(const std::string& address) = 0;
+  // The organisation, in name order: every account; the domains of `account` (empty:
+  // all); the users of `domain`, else of `account` (both empty: all), their
+  // smtp_password_hash "set" or empty, never the hash.
+  virtual Result<std::vector<AccountRecord>> ListAccounts() = 0;
+  virtual Result<std::vector<DomainRecord>> ListDomains(const std::string& account) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers(const std::string& account,
+                                                    const std::string& domain) = 0;
   // `hash`: an Argon2id PHC string; empty turns SMTP login off. kNotFound: no such user.
   virtual Status SetSmtpPassword(const std::string& address, const std::string& hash) = 0;
   // kNotFound when nothing has that name at that level.

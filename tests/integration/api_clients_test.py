@@ -378,6 +378,45 @@ class ApiClientsTest(unittest.TestCase):
             self.assertEqual(r.status, 400, bad)
             self.assertEqual(json.loads(r.body)["invalid-params"][0]["name"], field)
 
+    def test_the_organisation_by_api(self):
+        def post(path, body):
+            return self.server.api("POST", path, json.dumps(body))
+        self.assertEqual(post("/api/v1/accounts", {"name": "Radiology"}).status, 201)
+        self.assertEqual(post("/api/v1/accounts", {"name": "radiology"}).status, 409)
+        self.assertEqual(post("/api/v1/domains", {"name": "xray.example",
+                                                  "account": "Radiology"}).status, 201)
+        self.assertEqual(post("/api/v1/domains", {"name": "ct.example",
+                                                  "account": "Nowhere"}).status, 404)
+        self.assertEqual(post("/api/v1/users", {"address": "rad@xray.example"}).status, 201)
+        self.assertEqual(post("/api/v1/users", {"address": "rad@unknown.example"}).status, 404)
+        r = post("/api/v1/users", {"address": "rad@xray.example", "role": "boss"})
+        self.assertEqual(json.loads(r.body)["invalid-params"][0]["name"], "role")
+        r = post("/api/v1/accounts", {})
+        self.assertEqual(json.loads(r.body)["invalid-params"][0]["name"], "name")
+        accounts = [a["name"] for a in json.loads(self.server.api("GET", "/api/v1/accounts").body)["accounts"]]
+        self.assertIn("Radiology", accounts)
+        self.assertEqual(accounts, sorted(accounts))
+        domains = json.loads(self.server.api("GET", "/api/v1/domains?account=Radiology").body)
+        self.assertEqual([d["name"] for d in domains["domains"]], ["xray.example"])
+        users = json.loads(self.server.api("GET", "/api/v1/users?account=Clinic").body)["users"]
+        self.assertEqual({u["address"]: u["smtp_login"] for u in users},
+                         {"dr@clinic.example": True, "nurse@clinic.example": False})
+        self.assertNotIn("hash", json.dumps(users))
+        # The CLI lists the same.
+        code, out, _ = self.server.admin("user", "list", "--domain", "xray.example")
+        self.assertEqual((code, out.split("\t")[0]), (0, "rad@xray.example"))
+        code, out, _ = self.server.admin("domain", "list", "--account", "Radiology")
+        self.assertTrue(out.startswith("xray.example\tRadiology"))
+        code, out, _ = self.server.admin("account", "list")
+        self.assertIn("Radiology\t", out)
+        # Administrators only; each change on record.
+        sender = self.create_client("not an admin")
+        r = self.call("GET", "/api/v1/users", f"X-API-Key: {sender['credentials']}")
+        self.assertEqual(r.status, 403)
+        made = self.server.sql("SELECT subject, result FROM audit_log WHERE action = "
+                               "'api.POST /api/v1/accounts' ORDER BY seq")
+        self.assertEqual([row[1] for row in made[-3:]], ["ok", "refused", "refused"])
+
     def test_each_client_has_its_rate(self):
         body = {"name": "Chatty", "account": "Clinic", "scopes": ["messages:read"],
                 "rate_limit_per_minute": 3}

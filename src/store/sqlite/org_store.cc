@@ -213,6 +213,41 @@ class SqliteOrgStore final : public OrgStore {
         });
   }
 
+  Result<std::vector<AccountRecord>> ListAccounts() override {
+    return QueryAll<AccountRecord>(
+        db_, "SELECT name, sealed_settings, created_at FROM accounts ORDER BY name",
+        [](Statement&) {},
+        [](const Statement& s) {
+          return AccountRecord{s.Text(0), s.Text(1), s.Int(2)};
+        });
+  }
+
+  Result<std::vector<DomainRecord>> ListDomains(const std::string& account) override {
+    return QueryAll<DomainRecord>(
+        db_,
+        "SELECT name, account, sealed_settings, created_at FROM domains "
+        "WHERE ?1 = '' OR account = ?1 COLLATE NOCASE ORDER BY name",
+        [&](Statement& s) { s.Bind(1, account); },
+        [](const Statement& s) {
+          return DomainRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
+        });
+  }
+
+  Result<std::vector<UserRecord>> ListUsers(const std::string& account,
+                                            const std::string& domain) override {
+    // Never the password hash: "set" when there is one (SMTP login is on).
+    return QueryAll<UserRecord>(
+        db_,
+        "SELECT u.address, u.domain, u.sealed_settings, "
+        "CASE WHEN u.smtp_password_hash = '' THEN '' ELSE 'set' END, u.created_at FROM users u "
+        "JOIN domains d ON d.name = u.domain WHERE (?1 = '' OR d.account = ?1 COLLATE NOCASE) "
+        "AND (?2 = '' OR u.domain = ?2 COLLATE NOCASE) ORDER BY u.address",
+        [&](Statement& s) { s.Bind(1, account).Bind(2, domain); },
+        [](const Statement& s) {
+          return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+        });
+  }
+
   Status SetSettings(OrgLevel level, const std::string& name,
                      const std::string& sealed_settings) override {
     const char* sql = level == OrgLevel::kAccount
