@@ -18,6 +18,14 @@ awaitable<Response> SessionsApi::Run(http::Request& req,
     co_return Unauthenticated(MakeError(ErrorCode::kUnauthenticated, "Credentials are required."),
                               {});
   }
+  if (caller->method == Credentials::Method::kBearer) {
+    // A session acts with the client's own scopes for hours: an access token (minutes
+    // long, perhaps a user's, with fewer scopes) must not turn itself into one.
+    co_return http::ProblemResponse(
+        403, "Forbidden",
+        "Sessions are opened and ended with the client's own credentials (X-API-Key or "
+        "Basic) or a signed request, not with an access token.");
+  }
   auto response = co_await http::Offload<Response>(offloader_, [&]() -> Result<Response> {
     audit::PendingRecord pending(CallRecord(req, *caller, clock_.NowUnix()));
     return work(*caller);

@@ -5,9 +5,10 @@
 //                                          any)
 //   DELETE /api/v1/sessions                revokes every session of the calling client
 //   DELETE /api/v1/clients/{id}/sessions   (administrators) every session of that client
-// A session is opened with the client's credentials (X-API-Key, Basic, a bearer token,
-// or a signed request of another live session). Revocation takes effect on the next
-// request.
+// A session is opened with the client's credentials (X-API-Key, Basic, or a signed
+// request of another live session of it), never with an OAuth access token, which may be
+// a user's with fewer scopes and lasts minutes where a session lasts hours. Revocation takes effect
+// on the next request.
 #pragma once
 
 #include <cstdint>

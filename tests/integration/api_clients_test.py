@@ -576,6 +576,16 @@ class SignedRequestsTest(unittest.TestCase):
         self.assertEqual(json.loads(r.body)["revoked"], 2)
         self.assertEqual(self.send("GET", "/api/v1/messages/none", second).status, 401)
         self.assertEqual(self.send("GET", "/api/v1/messages/none", third).status, 401)
+        # An access token (perhaps a user's, with fewer scopes) cannot become a session.
+        r = self.server.request("POST", "/api/v1/oauth/token",
+                                headers=["Authorization: Basic " + base64.b64encode(
+                                    self.client["credentials"].encode()).decode()],
+                                form=[("grant_type", "client_credentials")])
+        token = json.loads(r.body)["access_token"]
+        self.server.keep_secret(token)
+        r = self.server.request("POST", "/api/v1/sessions",
+                                headers=[f"Authorization: Bearer {token}"])
+        self.assertEqual(r.status, 403, r.text)
         # An administrator ends all of a client's sessions at once.
         fourth = self.open_session()
         r = self.server.api("DELETE", f"/api/v1/clients/{self.client['id']}/sessions")
