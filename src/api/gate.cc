@@ -91,6 +91,17 @@ awaitable<std::optional<Response>> ApiGate::operator()(http::Request& req) {
     presented.malformed = presented.method != Credentials::Method::kNone;
     if (!presented.malformed) presented.method = Credentials::Method::kSignature;
   }
+  // Basic credentials are the one kind a browser attaches by itself once a person has
+  // typed them into its prompt: a page of another site could then make it send mail.
+  // Browsers say where a request comes from (Fetch Metadata); programs send no such field.
+  if (presented.method == Credentials::Method::kBasic) {
+    const std::string_view site = req.header("sec-fetch-site");
+    if (!site.empty() && site != "same-origin" && site != "none") {
+      co_return http::ProblemResponse(
+          403, "Cross-site request refused",
+          "A request from another site may not use Basic credentials a browser keeps.");
+    }
+  }
   const std::string address = ClientKey(req.client_address);
   FailureGuard::Verdict verdict;
   std::optional<FailureGuard::Try> attempt = failures_.Begin(address, &verdict);

@@ -89,6 +89,12 @@ class ApiClientsTest(unittest.TestCase):
         r = self.call("POST", "/api/v1/messages", self.basic(sender["credentials"]),
                       json.dumps(MESSAGE))
         self.assertEqual(r.status, 202, r.text)
+        # A browser's cross-site request carrying the Basic credentials it keeps: refused.
+        r = self.server.request("POST", "/api/v1/messages", data=json.dumps(MESSAGE), headers=[
+            self.basic(sender["credentials"]), "Content-Type: application/json",
+            "Sec-Fetch-Site: cross-site"])
+        self.assertEqual(r.status, 403, r.text)
+        self.assertEqual(json.loads(r.body)["title"], "Cross-site request refused")
         # messages:read is not among its scopes: 403, naming the scope, before any body.
         r = self.call("GET", f"/api/v1/messages/{mid}", self.basic(sender["credentials"]))
         self.assertEqual(r.status, 403, r.text)
