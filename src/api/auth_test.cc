@@ -4,6 +4,7 @@
 
 #include "base/encoding.h"
 #include "base/temp_dir.h"
+#include "crypto/random.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost::api {
@@ -163,6 +164,34 @@ TEST_F(AuthTest, BearerTokensExpireAndDieWithTheirClient) {
   ASSERT_TRUE(clients_->Revoke(issued->id, clock_.NowUnix()).ok());
   EXPECT_FALSE(Present("", "Bearer tok-3").ok());
   EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 901), 3);
+}
+
+TEST_F(AuthTest, SessionsRevokeAndNoncesAreForgottenWhenTheyExpire) {
+  auto issued = CreateClient(*clients_, clock_, {"EHR", "Clinic", "", kMessagesSend});
+  PurposeKey keys(RandomSecret(32));
+  auto opened = OpenSession(*clients_, keys, clock_, issued->id, 3600);
+  ASSERT_TRUE(opened.ok());
+  auto found = clients_->FindSession(opened->id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  // Only its sealed form is kept, and it opens to the key handed out.
+  EXPECT_EQ((*found)->sealed_key.find(opened->key), std::string::npos);
+  auto key = keys.OpenSecret((*found)->sealed_key, SessionKeyAad(opened->id));
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->view(), opened->key);
+  EXPECT_TRUE(*clients_->RememberNonce(opened->id, "n1", clock_.NowUnix() + 600));
+  EXPECT_FALSE(*clients_->RememberNonce(opened->id, "n1", clock_.NowUnix() + 600));  // replay
+  EXPECT_TRUE(*clients_->RememberNonce("another session", "n1", clock_.NowUnix() + 600));
+  // Another client cannot revoke it; its own can, once.
+  EXPECT_FALSE(*clients_->RevokeSession(opened->id, "someone else", clock_.NowUnix()));
+  EXPECT_TRUE(*clients_->RevokeSession(opened->id, issued->id, clock_.NowUnix()));
+  EXPECT_TRUE((*clients_->FindSession(opened->id))->revoked_at.has_value());
+  auto second = OpenSession(*clients_, keys, clock_, issued->id, 3600);
+  EXPECT_EQ(*clients_->RevokeSessions(issued->id, clock_.NowUnix()), 1);
+  // Past their time, sessions and nonces go; before it, they stay.
+  EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 599), 0);
+  EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 3601), 4);  // 2 sessions, 2 nonces
+  EXPECT_FALSE(clients_->FindSession(second->id)->has_value());
+  EXPECT_TRUE(*clients_->RememberNonce(opened->id, "n1", clock_.NowUnix() + 600));
 }
 
 TEST(ScopeForTest, EachRouteNeedsItsScope) {
