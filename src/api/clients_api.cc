@@ -70,14 +70,6 @@ Result<Scopes> ScopesOf(const json::value* v) {
   return ParseScopes(text);
 }
 
-Result<std::string> OptionalString(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return std::string();
-  if (!v->is_string())
-    return MakeError(ErrorCode::kInvalidArgument, "must be a string", std::string(key));
-  return std::string(v->get_string());
-}
-
 }  // namespace
 
 Result<IssuedSecret> CreateClientChecked(policy::OrgDirectory& directory, ApiClientStore& store,
@@ -125,17 +117,14 @@ void AdminApi::RegisterClients(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
-      for (const auto& [key, value] : *body) {
-        if (key != "name" && key != "account" && key != "user" && key != "scopes" &&
-            key != "rate_limit_per_minute") {
-          return Problem(MakeError(ErrorCode::kInvalidArgument, "is not a field of a client",
-                                   std::string(key)));
-        }
+      if (auto s = OnlyFields(*body, {"name", "account", "user", "scopes", "rate_limit_per_minute"});
+          !s.ok()) {
+        return Problem(s.error());
       }
       NewClient client;
-      auto name = OptionalString(*body, "name");
-      auto account = OptionalString(*body, "account");
-      auto user = OptionalString(*body, "user");
+      auto name = StringField(*body, "name", false);
+      auto account = StringField(*body, "account", false);
+      auto user = StringField(*body, "user", false);
       auto scopes = ScopesOf(body->if_contains("scopes"));
       if (!name.ok()) return Problem(name.error());
       if (!account.ok()) return Problem(account.error());

@@ -13,6 +13,29 @@ Result<boost::json::object> ParseObject(const std::string& body) {
   return std::move(v.get_object());
 }
 
+Status OnlyFields(const boost::json::object& o, std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : o) {
+    bool found = false;
+    for (std::string_view k : known) found = found || k == std::string_view(key);
+    if (!found) return MakeError(ErrorCode::kInvalidArgument, "is not a field here", std::string(key));
+  }
+  return OkStatus();
+}
+
+Result<std::string> StringField(const boost::json::object& o, std::string_view key,
+                                bool required) {
+  const boost::json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) {
+    if (!required) return std::string();
+    return MakeError(ErrorCode::kInvalidArgument, "is required (a string)", std::string(key));
+  }
+  if (!v->is_string() || (required && v->get_string().empty())) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     required ? "is required (a string)" : "must be a string", std::string(key));
+  }
+  return std::string(v->get_string());
+}
+
 http::Response Problem(const Error& e) {
   if (e.code == ErrorCode::kInvalidArgument) {
     return http::ProblemResponse(400, "Invalid request", e.message,

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "http/message.h"
@@ -11,6 +13,12 @@
 namespace sealpost::api {
 
 Result<boost::json::object> ParseObject(const std::string& body);
+// kInvalidArgument naming the first member of `o` not in `known`.
+Status OnlyFields(const boost::json::object& o, std::initializer_list<std::string_view> known);
+// The string member `key`: "" when absent or null, unless `required` (then it must be
+// there and not empty); kInvalidArgument naming it otherwise.
+Result<std::string> StringField(const boost::json::object& o, std::string_view key,
+                                bool required);
 http::Response Problem(const Error& e);
 
 }  // namespace sealpost::api

@@ -18,23 +18,6 @@ using http::Response;
 
 namespace {
 
-Result<std::string> Field(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || !v->is_string() || v->get_string().empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "is required (a string)", std::string(key));
-  }
-  return std::string(v->get_string());
-}
-
-Status OnlyFields(const json::object& o, std::initializer_list<std::string_view> known) {
-  for (const auto& [key, value] : o) {
-    if (std::find(known.begin(), known.end(), std::string_view(key)) == known.end()) {
-      return MakeError(ErrorCode::kInvalidArgument, "is not a field here", std::string(key));
-    }
-  }
-  return OkStatus();
-}
-
 Result<std::vector<std::pair<std::string, std::string>>> Query(const http::Request& req) {
   auto form = http::ParseForm(req.query, 4);
   if (!form.ok())
@@ -61,7 +44,7 @@ void AdminApi::RegisterOrg(http::Router& router) {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
       if (auto s = OnlyFields(*body, {"name"}); !s.ok()) return Problem(s.error());
-      auto name = Field(*body, "name");
+      auto name = StringField(*body, "name", true);
       if (!name.ok()) return Problem(name.error());
       if (auto s = directory_.CreateAccount(*name); !s.ok()) return Problem(s.error());
       return http::JsonResponse(201, json::serialize(json::object{{"name", *name}}));
@@ -87,9 +70,9 @@ void AdminApi::RegisterOrg(http::Router& router) {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
       if (auto s = OnlyFields(*body, {"name", "account"}); !s.ok()) return Problem(s.error());
-      auto name = Field(*body, "name");
+      auto name = StringField(*body, "name", true);
       if (!name.ok()) return Problem(name.error());
-      auto account = Field(*body, "account");
+      auto account = StringField(*body, "account", true);
       if (!account.ok()) return Problem(account.error());
       if (auto s = directory_.CreateDomain(*name, *account); !s.ok()) return Problem(s.error());
       return http::JsonResponse(
@@ -118,7 +101,7 @@ void AdminApi::RegisterOrg(http::Router& router) {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
       if (auto s = OnlyFields(*body, {"address"}); !s.ok()) return Problem(s.error());
-      auto address = Field(*body, "address");
+      auto address = StringField(*body, "address", true);
       if (!address.ok()) return Problem(address.error());
       if (auto s = directory_.CreateUser(*address); !s.ok()) return Problem(s.error());
       return http::JsonResponse(201, json::serialize(json::object{{"address", *address}}));
