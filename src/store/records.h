@@ -41,6 +41,53 @@ struct ApiSessionRecord {
   std::optional<std::int64_t> revoked_at;
 };
 
+// A webhook endpoint (issue 20): where an account's events are pushed, which types it
+// wants, and its signing secrets — sealed under the master key, since every delivery
+// is signed with them: "whsec_new" or, during a rotation's grace period,
+// "whsec_new whsec_old".
+struct WebhookEndpointRecord {
+  std::string id;
+  std::string account;
+  std::string url;
+  std::string event_types;  // space-separated (webhooks/events.h)
+  bool with_subject = false;
+  std::string description;
+  std::string notify;       // told by mail when the endpoint is disabled; "" nobody
+  std::string sealed_secrets;
+  std::int64_t previous_valid_until = 0;  // the old secret signs too until then
+  bool enabled = true;
+  std::string disabled_reason;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> disabled_at;
+  std::optional<std::int64_t> last_success_at;
+};
+
+// One event on its way to one endpoint: the outbox row, written in the transaction
+// that wrote the event. Its id is the `webhook-id` every attempt carries.
+struct WebhookDeliveryRecord {
+  std::string id;
+  std::string endpoint_id;
+  std::string event_type;
+  std::string message_id;
+  std::string payload;      // JSON without content (webhooks/events.h)
+  std::int64_t created_at = 0;
+  std::string state;        // pending, delivered, failed
+  int attempts = 0;
+  std::int64_t next_attempt_at = 0;
+  std::optional<std::int64_t> finished_at;
+  int last_status = 0;      // the last attempt's HTTP status, 0 when it got none
+  std::string last_error;
+};
+
+// One attempt, for the endpoint's delivery log.
+struct WebhookAttemptRecord {
+  std::string delivery_id;
+  std::int64_t at = 0;
+  int status = 0;           // HTTP status, 0 when there was no answer
+  std::string error;        // why it failed, "" when it did not
+  std::int64_t duration_ms = 0;
+};
+
 // An OAuth 2.0 access token: only its hash is kept, so a copy of the database gives
 // no one a usable token.
 struct AccessTokenRecord {

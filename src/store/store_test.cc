@@ -296,6 +296,107 @@ TEST_F(StoreTest, LocksAfterFailures) {
   EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kLocked);
 }
 
+WebhookEndpointRecord Endpoint(std::string id, std::string account, std::string types) {
+  WebhookEndpointRecord e;
+  e.id = std::move(id);
+  e.account = std::move(account);
+  e.url = "https://hooks.example.org/in";
+  e.event_types = std::move(types);
+  e.sealed_secrets = "sealed";
+  e.created_at = 50;
+  return e;
+}
+
+TEST_F(StoreTest, WebhookOutboxIsFilledWithTheEventAndDrainedByAttempts) {
+  auto audit = sqlite::NewAuditStore(*db_);
+  auto webhooks = sqlite::NewWebhookStore(*db_);
+  auto messages = sqlite::NewMessageStore(*db_);
+  auto events = sqlite::NewEventStore(*db_);
+  ASSERT_TRUE(webhooks->Insert(Endpoint("w1", "default", "message.accepted message.viewed")).ok());
+  ASSERT_TRUE(webhooks->Insert(Endpoint("w2", "default", "message.viewed")).ok());
+  ASSERT_TRUE(webhooks->Insert(Endpoint("w3", "other", "message.accepted message.viewed")).ok());
+  WebhookEndpointRecord off = Endpoint("w4", "default", "message.accepted");
+  off.enabled = false;
+  ASSERT_TRUE(webhooks->Insert(off).ok());
+
+  ASSERT_TRUE(messages
+                  ->InsertWithNotices(SampleMessage(), {},
+                                      {{0, "msg1", "", "accepted", 100, "", ""}}, "")
+                  .ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "link_opened", 101, "", ""}).ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "viewed", 102, "", ""}).ok());
+
+  // Only enabled endpoints of the message's account that want the type; link_opened
+  // is no webhook type.
+  auto due = webhooks->Due(102, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 3u);
+  EXPECT_EQ((*due)[0].endpoint_id, "w1");
+  EXPECT_EQ((*due)[0].event_type, "message.accepted");
+  EXPECT_EQ((*due)[0].payload.find("\"subject\""), std::string::npos);
+  EXPECT_EQ((*due)[1].event_type, "message.viewed");
+  EXPECT_NE((*due)[1].payload.find(R"("recipient_id":"rcpt1","status":"notice_queued","method":"escrow")"),
+            std::string::npos)
+      << (*due)[1].payload;
+  EXPECT_EQ((*due)[1].id.rfind("msg_", 0), 0u);
+  EXPECT_EQ(webhooks->Due(101, 10)->size(), 1u);  // the viewed ones are not due yet
+
+  // Delivered; retried later; failed for good, and its endpoint disabled with a record.
+  const std::string delivered = (*due)[0].id, retried = (*due)[1].id, failed = (*due)[2].id;
+  ASSERT_TRUE(webhooks
+                  ->Record({{{delivered, 103, 204, "", 12}, "delivered", 0},
+                            {{retried, 103, 500, "HTTP 500", 8}, "pending", 200},
+                            {{failed, 103, 0, "cannot connect", 1}, "failed", 0}},
+                           {{"w2", "failed for 27 hours"}}, 103)
+                  .ok());
+  EXPECT_TRUE(webhooks->Due(199, 10)->empty());
+  auto w1 = webhooks->Find("w1");
+  EXPECT_EQ((*w1)->last_success_at.value_or(0), 103);
+  auto w2 = webhooks->Find("w2");
+  EXPECT_FALSE((*w2)->enabled);
+  EXPECT_EQ((*w2)->disabled_reason, "failed for 27 hours");
+  auto trail = audit->Read(0, 100);
+  ASSERT_TRUE(trail.ok());
+  EXPECT_EQ(trail->back().action, "webhook.disabled");
+  EXPECT_EQ(trail->back().subject, "w2");
+
+  auto log = webhooks->Deliveries("w1", "", "", 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[0].id, retried);  // newest first
+  EXPECT_EQ((*log)[0].attempts, 1);
+  EXPECT_EQ((*log)[0].last_status, 500);
+  EXPECT_EQ((*log)[1].state, "delivered");
+  EXPECT_EQ(webhooks->Deliveries("w1", "delivered", "", 10)->size(), 1u);
+  EXPECT_EQ(webhooks->Deliveries("w1", "", retried, 10)->front().id, delivered);
+  auto attempts = webhooks->Attempts(retried);
+  ASSERT_EQ(attempts->size(), 1u);
+  EXPECT_EQ((*attempts)[0].error, "HTTP 500");
+
+  // Redelivery: only of a finished delivery, only through its own endpoint.
+  EXPECT_EQ(webhooks->Redeliver("w1", retried, 104).error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(webhooks->Redeliver("w2", delivered, 104).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(webhooks->Redeliver("w1", delivered, 104).ok());
+  auto again = webhooks->Due(104, 10);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].id, delivered);
+  EXPECT_EQ((*again)[0].attempts, 0);
+
+  // A disabled endpoint gets nothing new; enabling it clears why it was disabled.
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "viewed", 105, "", ""}).ok());
+  EXPECT_EQ(webhooks->Deliveries("w2", "", "", 10)->size(), 1u);
+  WebhookEndpointRecord on = **w2;
+  on.enabled = true;
+  ASSERT_TRUE(webhooks->Update(on).ok());
+  EXPECT_EQ((*webhooks->Find("w2"))->disabled_reason, "");
+
+  // Finished deliveries go after the retention period; deleting an endpoint takes the rest.
+  EXPECT_EQ(*webhooks->PruneFinished(104), 1);  // w2's failed one
+  ASSERT_TRUE(webhooks->Delete("w1").ok());
+  EXPECT_EQ(webhooks->Delete("w1").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(webhooks->Deliveries("w1", "", "", 10)->empty());
+}
+
 TEST(FileBlobStore, CommitMakesVisibleAbortDiscards) {
   TempDir dir;
   auto store = NewFileBlobStore(dir.path() + "/blobs");

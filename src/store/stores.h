@@ -54,6 +54,57 @@ class ApiClientStore {
   virtual Result<std::int64_t> PruneExpired(std::int64_t now) = 0;
 };
 
+// Webhook endpoints and their outbox (records.h). The outbox is filled by the event
+// stores, in each event's transaction (an endpoint of the event's account that wants
+// its type gets a delivery); this store reads it and records attempts.
+class WebhookStore {
+ public:
+  virtual ~WebhookStore() = default;
+  virtual Status Insert(const WebhookEndpointRecord& endpoint) = 0;
+  virtual Result<std::optional<WebhookEndpointRecord>> Find(const std::string& id) = 0;
+  // The endpoints of `account` (empty: every account), oldest first.
+  virtual Result<std::vector<WebhookEndpointRecord>> List(const std::string& account) = 0;
+  // Writes url, event_types, with_subject, description, notify and enabled (enabling
+  // clears the reason it was disabled). kNotFound.
+  virtual Status Update(const WebhookEndpointRecord& endpoint) = 0;
+  virtual Status SetSecrets(const std::string& id, const std::string& sealed_secrets,
+                            std::int64_t previous_valid_until) = 0;
+  // The endpoint and its deliveries. kNotFound.
+  virtual Status Delete(const std::string& id) = 0;
+
+  // Pending deliveries due by `now`, of enabled endpoints, oldest due first.
+  virtual Result<std::vector<WebhookDeliveryRecord>> Due(std::int64_t now, int limit) = 0;
+
+  struct Outcome {
+    WebhookAttemptRecord attempt;
+    // delivered, pending (then next_attempt_at) or failed.
+    std::string state;
+    std::int64_t next_attempt_at = 0;
+  };
+  struct Disabling {
+    std::string endpoint_id;
+    std::string reason;
+  };
+  // The attempts' outcomes, the endpoints' last successes, and the endpoints disabled
+  // (each with an audit record), in one transaction.
+  virtual Status Record(const std::vector<Outcome>& outcomes,
+                        const std::vector<Disabling>& disablings, std::int64_t now) = 0;
+
+  // An endpoint's deliveries, newest first, created before `before_id`'s delivery
+  // (empty: from the newest); `state` empty for every state.
+  virtual Result<std::vector<WebhookDeliveryRecord>> Deliveries(const std::string& endpoint_id,
+                                                               const std::string& state,
+                                                               const std::string& before_id,
+                                                               int limit) = 0;
+  virtual Result<std::vector<WebhookAttemptRecord>> Attempts(const std::string& delivery_id) = 0;
+  // The delivery goes again, now, with a fresh schedule. kNotFound (not the
+  // endpoint's); kFailedPrecondition while it is pending.
+  virtual Status Redeliver(const std::string& endpoint_id, const std::string& delivery_id,
+                           std::int64_t now) = 0;
+  // Finished deliveries older than `before`, with their attempts; how many went.
+  virtual Result<std::int64_t> PruneFinished(std::int64_t before) = 0;
+};
+
 // Stretched answers (records.h, AnswerKeyRecord). Thread-safe.
 class AnswerKeyStore {
  public:

@@ -476,6 +476,53 @@ CREATE INDEX messages_by_account ON messages(account, created_at);
 CREATE INDEX messages_by_sender ON messages(sender COLLATE NOCASE, created_at);
 CREATE INDEX recipients_by_address ON recipients(address COLLATE NOCASE);
 )sql",
+    // 32: webhooks (issue 20): endpoints per account with their sealed signing secrets;
+    // the outbox, one row an event an endpoint wants, written in the event's own
+    // transaction; and each attempt, for the endpoints' delivery logs.
+    R"sql(
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  with_subject INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  notify TEXT NOT NULL,
+  sealed_secrets BLOB NOT NULL,
+  previous_valid_until INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  disabled_reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  disabled_at INTEGER,
+  last_success_at INTEGER
+);
+CREATE INDEX webhook_endpoints_by_account ON webhook_endpoints(account);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  last_status INTEGER NOT NULL,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, created_at);
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(finished_at) WHERE state != 'pending';
+CREATE TABLE webhook_attempts (
+  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL
+);
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

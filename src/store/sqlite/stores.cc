@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 
 #include "audit/pending.h"
+#include "webhooks/events.h"
+#include "webhooks/signature.h"
 
 namespace sealpost::sqlite {
 namespace {
@@ -142,6 +144,54 @@ Status AuditEvent(Connection& db, const EventRecord& e) {
   return AppendAuditIn(db, r);
 }
 
+// An event an endpoint of the message's account wants goes into the webhook outbox, in
+// the event's transaction: it is pushed once it is a fact, and never lost on the way.
+Status WebhookFanOut(Connection& db, const EventRecord& e) {
+  auto type = webhooks::TypeOfEvent(e.type);
+  if (!type) return OkStatus();
+  Statement endpoints(db, "SELECT e.id, e.event_types, m.account FROM messages m "
+                          "JOIN webhook_endpoints e ON e.account = m.account "
+                          "WHERE m.id = ? AND e.enabled = 1");
+  endpoints.Bind(1, e.message_id);
+  std::vector<std::string> wanting;
+  webhooks::EventFacts facts{*type, e.at, e.message_id, "", e.recipient_id, "", ""};
+  for (;;) {
+    auto row = endpoints.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    facts.account = endpoints.Text(2);
+    if (webhooks::Wants(endpoints.Text(1), *type)) wanting.push_back(endpoints.Text(0));
+  }
+  if (wanting.empty()) return OkStatus();
+  if (!e.recipient_id.empty()) {
+    Statement recipient(db, "SELECT status, method FROM recipients WHERE id = ?");
+    recipient.Bind(1, e.recipient_id);
+    auto row = recipient.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (*row) {
+      facts.status = recipient.Text(0);
+      facts.method = recipient.Text(1);
+    }
+  }
+  const std::string payload = webhooks::Payload(facts);
+  for (const auto& endpoint : wanting) {
+    auto queued = Statement(db, "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, "
+                                "message_id, payload, created_at, state, attempts, "
+                                "next_attempt_at, last_status, last_error) "
+                                "VALUES (?,?,?,?,?,?,'pending',0,?,0,'')")
+                      .Bind(1, webhooks::NewMessageId())
+                      .Bind(2, endpoint)
+                      .Bind(3, *type)
+                      .Bind(4, e.message_id)
+                      .Bind(5, payload)
+                      .Bind(6, e.at)
+                      .Bind(7, e.at)
+                      .Run();
+    if (!queued.ok()) return queued;
+  }
+  return OkStatus();
+}
+
 Status InsertEvent(Connection& db, const EventRecord& e) {
   auto status =
       Statement(db, "INSERT INTO events (message_id, recipient_id, type, at, client_address, "
@@ -149,7 +199,8 @@ Status InsertEvent(Connection& db, const EventRecord& e) {
           .Bind(1, e.message_id).Bind(2, e.recipient_id).Bind(3, e.type).Bind(4, e.at)
           .Bind(5, e.client_address).Bind(6, e.detail).Run();
   if (!status.ok()) return status;
-  return AuditEvent(db, e);
+  if (status = AuditEvent(db, e); !status.ok()) return status;
+  return WebhookFanOut(db, e);
 }
 
 class SqliteEventStore final : public EventStore {

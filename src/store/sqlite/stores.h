@@ -20,6 +20,7 @@ std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
 std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
+std::unique_ptr<WebhookStore> NewWebhookStore(Database& db);
 std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 // Also makes every transaction on `db` write its thread's pending audit records.
 std::unique_ptr<AuditStore> NewAuditStore(Database& db);
