@@ -109,6 +109,7 @@ void AdminApi::Register(http::Router& router) {
   RegisterAudit(router);
   RegisterClients(router);
   RegisterOrg(router);
+  if (webhooks_.store) RegisterWebhooks(router);
   if (backlog_) {
     router.Add("GET", "/api/v1/queue/backlog", [this](http::Request& req) {
       return AsAdmin(req, [this](const Principal&) -> Response {

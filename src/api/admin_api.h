@@ -15,6 +15,7 @@
 //   PATCH /api/v1/namespaces/{name}                 change (the same fields, but the name)
 //   /api/v1/clients…                               API clients (clients_api.cc)
 //   /api/v1/accounts, /domains, /users             the organisation (org_api.cc)
+//   /api/v1/webhooks…                              webhook endpoints (webhooks_api.cc)
 //   POST /api/v1/namespaces/{name}/accounts/import  {"addresses": [...]} (default: all) copied
 //                                                   from the shared pool
 // Behind the API's gate (gate.h): clients with the admin scope only (audit:read for the
@@ -29,12 +30,25 @@
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "store/stores.h"
+#include "webhooks/target.h"
+
+namespace boost::json {
+class object;
+}
 
 namespace sealpost {
 class Backlog;
 }
 
 namespace sealpost::api {
+
+// What the webhook endpoints' administration needs.
+struct WebhookAdmin {
+  WebhookStore* store = nullptr;
+  bool allow_internal = false;       // endpoints on loopback and private addresses
+  webhooks::AddressLookup lookup;    // checks where a name leads; null: at delivery only
+  std::function<void()> wake;        // a redelivery is due now
+};
 
 // A new API client for an account that exists (or "default", the organisation's own),
 // bound to one of its users if `client.user` is set; kNotFound / kInvalidArgument
@@ -62,6 +76,8 @@ class AdminApi {
   // GET /api/v1/queue/backlog: what waits, and whether acceptance slows or refuses.
   // Set before Register.
   void ShowBacklog(const Backlog& backlog) { backlog_ = &backlog; }
+  // /api/v1/webhooks…; set before Register.
+  void ManageWebhooks(WebhookAdmin webhooks) { webhooks_ = std::move(webhooks); }
   void Register(http::Router& router);
 
  private:
@@ -69,6 +85,9 @@ class AdminApi {
   void RegisterAudit(http::Router& router);
   void RegisterClients(http::Router& router);  // clients_api.cc
   void RegisterOrg(http::Router& router);      // org_api.cc
+  void RegisterWebhooks(http::Router& router);  // webhooks_api.cc
+  Status ApplyWebhookFields(const boost::json::object& body, bool creating,
+                            WebhookEndpointRecord& e) const;
   // Runs `work` off the event loop for an authenticated administrator.
   boost::asio::awaitable<http::Response> AsAdmin(
       http::Request& req, std::function<http::Response(const Principal&)> work);
@@ -83,6 +102,7 @@ class AdminApi {
   const Clock& clock_;
   http::Offloader& offloader_;
   const Backlog* backlog_ = nullptr;
+  WebhookAdmin webhooks_;
 };
 
 }  // namespace sealpost::api

@@ -73,6 +73,23 @@ class Table {
       }
     }
   }
+  void IntList(const char* key, std::vector<std::int64_t>& out, std::size_t max_items,
+               std::int64_t min, std::int64_t max) {
+    if (auto* n = Get(key)) {
+      const std::string expected = "must be a list of 1 to " + std::to_string(max_items) +
+                                   " whole numbers from " + std::to_string(min) + " to " +
+                                   std::to_string(max);
+      const toml::array* list = n->as_array();
+      if (!list || list->empty() || list->size() > max_items) return FailValue(n, expected);
+      std::vector<std::int64_t> values;
+      for (const auto& item : *list) {
+        auto v = item.value<std::int64_t>();
+        if (!v || *v < min || *v > max) return FailValue(&item, expected);
+        values.push_back(*v);
+      }
+      out = std::move(values);
+    }
+  }
   template <typename T>
   void Int(const char* key, T& out, std::int64_t min, std::int64_t max) {
     if (auto* n = Get(key)) {
@@ -149,7 +166,7 @@ Result<Config> LoadConfig(const std::string& path) {
     return *tables.back();
   };
   static const std::set<std::string> kSections = {"server", "tls", "storage", "keys",
-                                                  "organisation", "escrow", "api", "portal", "smtp",
+                                                  "organisation", "escrow", "api", "webhooks", "portal", "smtp",
                                                   "delivery", "log", "metrics", "dev", "audit"};
   for (const auto& [k, v] : root) {
     if (!kSections.count(std::string(k.str())) && !error) {
@@ -214,6 +231,15 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("rate_limit_per_minute", c.rate_limit_per_minute, 0, 1000000);
     t.Int("max_auth_failures_per_address_per_hour", c.max_auth_failures_per_address_per_hour, 1,
           1000000);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("webhooks");
+    t.Bool("allow_internal", c.webhooks_allow_internal);
+    t.IntList("retry_seconds", c.webhook_retry_seconds, 30, 1, 7 * 86400);
+    t.Int("max_in_flight_per_endpoint", c.webhook_max_in_flight_per_endpoint, 1, 64);
+    t.Int("timeout_seconds", c.webhook_timeout_seconds, 1, 120);
+    t.Int("keep_deliveries_days", c.webhook_keep_deliveries_days, 1, 3650);
     t.RefuseUnknown();
   }
   {
@@ -474,6 +500,13 @@ session_hours = 12              # signed-request sessions last this long (1 to 7
 rate_limit_per_minute = 600     # requests a minute per API client, unless it has its own (0: no limit)
 max_auth_failures_per_address_per_hour = 100  # failed API sign-ins from one address; 429 with growing waits after 20
 
+[webhooks]
+allow_internal = false          # endpoints on loopback, private and link-local addresses (a receiver on your own network)
+retry_seconds = [5, 300, 1800, 7200, 18000, 36000, 36000]  # waits between attempts (27 hours in all); then the delivery fails
+max_in_flight_per_endpoint = 4  # deliveries under way to one endpoint at once
+timeout_seconds = 15            # for each attempt
+keep_deliveries_days = 30       # the delivery log keeps finished deliveries this long
+
 [portal]
 session_idle_minutes = 15
 namespace_refresh_seconds = 5  # how soon `admin namespace` changes reach the running portal
@@ -491,7 +524,7 @@ dnssec_trust_anchor = "/usr/share/dns/root.key"  # DNSSEC validation for DANE; t
 dns_timeout_seconds = 20        # a DNS query unanswered this long fails, and its delivery is retried later
 mx_port = 25                    # the port of recipients' mail servers
 mta_sts_port = 443              # the port of recipients' MTA-STS policy servers (mta-sts.DOMAIN)
-trusted_ca_file = ""            # CAs that vouch for MTA-STS policy and mail servers; "": the system's
+trusted_ca_file = ""            # CAs that vouch for MTA-STS policy, mail servers and webhook receivers; "": the system's
 tls_report_from = ""            # From of TLS reports (RFC 8460) to domains that ask; "": tlsrpt-noreply@ + helo_name
 transport = []                  # e.g. ["partner.example = relay.partner.example:25 tls=required", "* = smarthost.example:587"]
 max_connections_per_domain = 10

@@ -60,6 +60,13 @@ struct Config {
   int rate_limit_per_minute = 600;  // per API client, unless it has its own; 0: none
   int max_auth_failures_per_address_per_hour = 100;  // failed API sign-ins
 
+  // [webhooks]
+  bool webhooks_allow_internal = false;
+  std::vector<std::int64_t> webhook_retry_seconds = {5, 300, 1800, 7200, 18000, 36000, 36000};
+  int webhook_max_in_flight_per_endpoint = 4;
+  int webhook_timeout_seconds = 15;
+  int webhook_keep_deliveries_days = 30;
+
   // [portal]
   int session_idle_minutes = 15;
   // How stale the portal's copy of the namespaces (brands, hosts, Message Center) may be:

@@ -60,6 +60,22 @@ TEST_F(ConfigTest, ErrorsNameFileAndLine) {
   }
 }
 
+TEST_F(ConfigTest, WebhookSettings) {
+  auto c = LoadConfig(Write("[webhooks]\nallow_internal = true\nretry_seconds = [1, 2, 3]\n"
+                            "max_in_flight_per_endpoint = 8\n"));
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_TRUE(c->webhooks_allow_internal);
+  EXPECT_EQ(c->webhook_retry_seconds, (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(c->webhook_max_in_flight_per_endpoint, 8);
+  for (const char* bad : {"retry_seconds = []", "retry_seconds = [5, 0]", "retry_seconds = 5",
+                          "retry_seconds = [\"5\"]", "max_in_flight_per_endpoint = 0"}) {
+    auto refused = LoadConfig(Write(std::string("[webhooks]\n\n") + bad + "\n"));
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().ToString().find("config.toml:3)"), std::string::npos)
+        << refused.error().ToString();
+  }
+}
+
 TEST_F(ConfigTest, SmtpSettings) {
   auto c = LoadConfig(Write("[smtp]\nsubmission_port = 2525\nimplicit_tls_port = 0\n"
                             "trusted_networks = [\"192.0.2.0/24\", \"2001:db8::1\"]\n"));

@@ -21,6 +21,8 @@
 #include "policy/org_directory.h"
 #include "policy/signing_identities.h"
 #include "portal/accounts.h"
+#include "webhooks/events.h"
+#include "webhooks/target.h"
 #include "submission/spool.h"
 
 namespace sealpost {
@@ -93,6 +95,12 @@ const std::vector<MasterKeyColumn>& MasterKeyColumns() {
       {{"api_sessions", "sealed_key", {"id"}},
        P::kMetadata,
        [](const Binding& b) { return api::SessionKeyAad(b[0]); }},
+      {{"webhook_endpoints", "sealed_secrets", {"id"}},
+       P::kMetadata,
+       [](const Binding& b) { return webhooks::SecretsAad(b[0]); }},
+      {{"messages", "webhook_subject", {"id"}},
+       P::kMetadata,
+       [](const Binding& b) { return webhooks::SubjectAad(b[0]); }},
       {{"answer_keys", "sealed_key", {"tag"}},
        P::kMetadata,
        [](const Binding& b) { return AnswerKeyAad(b[0]); }},

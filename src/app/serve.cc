@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -53,6 +54,7 @@
 #include "submission/spool.h"
 #include "submission/user_authenticator.h"
 #include "tlsrpt/reporter.h"
+#include "webhooks/sender.h"
 
 namespace sealpost {
 namespace {
@@ -354,6 +356,47 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
         std::chrono::seconds(10));
   }
 
+  // Webhooks: the outbox, filled with each event, delivered by its own worker. Names
+  // are resolved by a resolver of their own (one lookup at a time), also in
+  // development, where mail does not leave.
+  auto webhook_resolver = NewResolver(config);
+  if (!webhook_resolver.ok()) {
+    spdlog::warn("webhooks: no resolver ({}): only endpoints named by address are reached",
+                 webhook_resolver.error().message);
+  }
+  std::mutex webhook_lookup_mu;
+  webhooks::AddressLookup webhook_lookup;
+  if (webhook_resolver.ok()) {
+    webhook_lookup = [&](const std::string& host) -> Result<std::vector<std::string>> {
+      std::lock_guard lock(webhook_lookup_mu);
+      auto answer = (*webhook_resolver)->Addresses(host);
+      if (!answer.ok()) return std::move(answer).error();
+      return std::move(answer->addresses);
+    };
+  }
+  const bool webhooks_allow_internal = config.webhooks_allow_internal || config.dev;
+  webhooks::SenderSettings webhook_settings;
+  webhook_settings.retry_schedule = config.webhook_retry_seconds;
+  webhook_settings.max_in_flight_per_endpoint = config.webhook_max_in_flight_per_endpoint;
+  webhook_settings.timeout = std::chrono::seconds(config.webhook_timeout_seconds);
+  webhook_settings.allow_internal = webhooks_allow_internal;
+  webhook_settings.trusted_ca_file = config.Resolve(config.trusted_ca_file);
+  webhook_settings.notice_from = config.notice_from;
+  webhook_settings.organisation = config.organisation;
+  webhooks::WebhookSender webhook_sender(webhook_settings, *stores.webhooks, *queue,
+                                         keys->metadata(), keys->queue(), webhook_lookup, clock,
+                                         [&runner] { runner.Notify(); });
+  PollingWorker webhook_worker(
+      [&webhook_sender] {
+        auto sent = webhook_sender.RunOnce();
+        if (!sent.ok()) {
+          spdlog::error("webhooks: not sent: {}", sent.error().ToString());
+          return false;
+        }
+        return *sent;
+      },
+      std::chrono::milliseconds(200));
+
   http::ServerOptions server_options;
   server_options.address = config.listen;
   server_options.port = config.port;
@@ -401,6 +444,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   submission::DispatchSettings dispatch_settings;
   dispatch_settings.organisation = config.organisation;
   dispatch_settings.notice_from = config.notice_from;
+  dispatch_settings.webhooks_want_subjects = [&stores](const std::string& account) {
+    auto wants = stores.webhooks->WantsSubjects(account);
+    return wants.ok() && *wants;
+  };
   submission::Dispatcher dispatcher(dispatch_settings, escrow, identities, *stores.blobs,
                                     keys->queue(), clock, &answer_keys);
   // Back-pressure: how much waits to be processed and sent, counted once a second.
@@ -422,6 +469,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api::AdminApi admin_api(*api_clients, directory, books, *stores.audit, *org, *portal_accounts,
                           *keys, clock, **server);
   admin_api.ShowBacklog(backlog);
+  admin_api.ManageWebhooks({stores.webhooks.get(), webhooks_allow_internal, webhook_lookup,
+                            [&webhook_worker] { webhook_worker.Notify(); }});
   admin_api.Register((*server)->router());
   // OAuth 2.0: tokens for clients; the password grant checks users' passwords as SMTP
   // does, recorded as its own kind of sign-in.
@@ -498,12 +547,19 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   // Expired messages lose their keys, then their blobs, within a minute (issue 7).
   constexpr int kSweepBatch = 100;
+  const std::int64_t keep_webhook_deliveries =
+      std::int64_t{86400} * config.webhook_keep_deliveries_days;
   PollingWorker expiry_sweeper(
-      [&escrow, &api_clients, &clock] {
+      [&escrow, &api_clients, &clock, &stores, keep_webhook_deliveries] {
         // Expired access tokens and signed sessions are forgotten too: they open nothing.
         if (auto pruned = api_clients->PruneExpired(clock.NowUnix()); !pruned.ok()) {
           spdlog::error("expired access tokens and sessions not removed: {}",
                         pruned.error().ToString());
+        }
+        // The webhook delivery log keeps finished deliveries for a while.
+        auto pruned = stores.webhooks->PruneFinished(clock.NowUnix() - keep_webhook_deliveries);
+        if (!pruned.ok()) {
+          spdlog::error("old webhook deliveries not removed: {}", pruned.error().ToString());
         }
         auto destroyed = escrow.DestroyExpired(kSweepBatch);
         if (!destroyed.ok()) {
@@ -566,6 +622,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
   runner.Start();
   expiry_sweeper.Start();
+  webhook_worker.Start();
   audit_checkpoints.Start();
   audit_forwarding.Start();
   if (report_worker) report_worker->Start();
@@ -634,6 +691,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   processor.Stop();
   runner.Stop();
   expiry_sweeper.Stop();
+  webhook_worker.Stop();
   audit_checkpoints.Stop();
   audit_forwarding.Stop();
   if (report_worker) {

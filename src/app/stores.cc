@@ -19,6 +19,7 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   s->audit = sqlite::NewAuditStore(d);
   s->org = sqlite::NewOrgStore(d);
   s->api_clients = sqlite::NewApiClientStore(d);
+  s->webhooks = sqlite::NewWebhookStore(d);
   s->signing_keys = sqlite::NewSigningKeyStore(d);
   s->messages = sqlite::NewMessageStore(d);
   s->events = sqlite::NewEventStore(d);

@@ -35,7 +35,13 @@ asio::awaitable<Result<HttpsResponse>> HttpsExchange(asio::any_io_executor execu
   beast::ssl_stream<beast::tcp_stream> stream(executor, https);
   SSL* ssl = stream.native_handle();
   SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  if (!SSL_set_tlsext_host_name(ssl, r.host.c_str()) || SSL_set1_host(ssl, r.host.c_str()) != 1) {
+  asio::ip::make_address(r.host, ec);
+  if (!ec) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), r.host.c_str()) != 1) {
+      co_return failed("cannot set the server's address");
+    }
+  } else if (!SSL_set_tlsext_host_name(ssl, r.host.c_str()) ||
+             SSL_set1_host(ssl, r.host.c_str()) != 1) {
     co_return failed("cannot set the server name");
   }
   SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
@@ -53,8 +59,10 @@ asio::awaitable<Result<HttpsResponse>> HttpsExchange(asio::any_io_executor execu
   }
   http::request<http::string_body> request{
       r.method == "POST" ? http::verb::post : http::verb::get, r.target, 11};
-  request.set(http::field::host, r.port == 443 ? r.host : r.host + ":" + std::to_string(r.port));
+  const std::string host = r.host.find(':') != std::string::npos ? "[" + r.host + "]" : r.host;
+  request.set(http::field::host, r.port == 443 ? host : host + ":" + std::to_string(r.port));
   request.set(http::field::user_agent, "sealpost");
+  for (const auto& [name, value] : r.headers) request.set(name, value);
   if (r.method == "POST") {
     request.set(http::field::content_type, r.content_type);
     request.body() = r.body;

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -19,12 +21,15 @@ namespace sealpost::delivery {
 
 struct HttpsRequest {
   std::string method = "GET";  // GET or POST
-  std::string host;            // the name the certificate must carry; Host, SNI
+  // The name the certificate must carry (Host, SNI); or an IP literal, which it must
+  // carry as an IP address (and which is sent without SNI, RFC 6066 §3).
+  std::string host;
   std::string address;         // IPv4 or IPv6 literal to connect to
   std::uint16_t port = 443;
   std::string target = "/";
   std::string content_type;    // of the body, for POST
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // more fields to send
   std::chrono::seconds timeout{60};
   std::size_t max_response_bytes = 64 * 1024;
 };

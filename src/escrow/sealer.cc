@@ -11,6 +11,7 @@
 #include "escrow/answer.h"
 #include "escrow/answer_keys.h"
 #include "escrow/center_keys.h"
+#include "webhooks/events.h"
 
 namespace sealpost {
 
@@ -156,6 +157,14 @@ Result<std::vector<ComposedAttachment>> Draft::ReadTextAttachments(std::uint64_t
   return out;
 }
 
+Status EscrowSealer::KeepSubject(const SealInput& input, MessageRecord& record) const {
+  if (!input.keep_subject_for_webhooks) return OkStatus();
+  auto sealed = metadata_key_.Seal(input.subject, webhooks::SubjectAad(record.id));
+  if (!sealed.ok()) return std::move(sealed).error();
+  record.webhook_subject = std::move(*sealed);
+  return OkStatus();
+}
+
 Result<SealedMessage> Draft::RecordOnly(const SealInput& input) {
   if (current_) return MakeError(ErrorCode::kInternal, "an attachment is still open");
   if (sealed_) return MakeError(ErrorCode::kInternal, "draft already sealed");
@@ -174,6 +183,7 @@ Result<SealedMessage> Draft::RecordOnly(const SealInput& input) {
   record.read_receipt = input.read_receipt;
   record.namespace_name = input.namespace_name;
   record.signing_key_id = sealer_.signer_.key_id;  // the server's key; it signs nothing here
+  if (auto kept = sealer_.KeepSubject(input, record); !kept.ok()) return std::move(kept).error();
   return out;
 }
 
@@ -234,6 +244,7 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
   record.namespace_name = input.namespace_name;
   record.signing_key_id = sealer_.signer_.key_id;
   record.blob_ids = blob_ids_;
+  if (auto kept = sealer_.KeepSubject(input, record); !kept.ok()) return std::move(kept).error();
 
   const Argon2Params argon{sealer_.options_.argon2_ops, sealer_.options_.argon2_mem};
   for (const auto& in : input.recipients) {

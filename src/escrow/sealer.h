@@ -82,6 +82,9 @@ struct SealInput {
   // Sent from the portal by a recipient (a reply, a new message): with the Message
   // Center on, the sender keeps a copy of the key too, to see it among what they sent.
   bool sent_from_portal = false;
+  // An endpoint of the account wants subjects in its webhooks: the record keeps the
+  // subject sealed under the metadata key (MessageRecord::webhook_subject).
+  bool keep_subject_for_webhooks = false;
 };
 
 struct SealedMessage {
@@ -170,6 +173,9 @@ class EscrowSealer {
 
  private:
   friend class Draft;
+  // Seals the subject into `record` when `input` asks for it to be kept.
+  Status KeepSubject(const SealInput& input, MessageRecord& record) const;
+
   BlobStore& blobs_;
   const SigningIdentity& signer_;
   const PurposeKey& metadata_key_;

@@ -174,6 +174,9 @@ struct MessageRecord {
   // of the key, wrapped by the namespace's key; the subject sealed by it for inboxes.
   std::string center_key;
   std::string center_subject;
+  // The subject sealed under the master key (webhooks::SubjectAad), only when an
+  // endpoint of the account wants subjects in its webhooks; "" otherwise.
+  std::string webhook_subject;
 };
 
 // A search of an account's messages (the API's message list), newest first. Empty

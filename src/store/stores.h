@@ -101,6 +101,11 @@ class WebhookStore {
   // endpoint's); kFailedPrecondition while it is pending.
   virtual Status Redeliver(const std::string& endpoint_id, const std::string& delivery_id,
                            std::int64_t now) = 0;
+  // Whether an enabled endpoint of `account` wants subjects (so a message keeps one).
+  virtual Result<bool> WantsSubjects(const std::string& account) = 0;
+  // A message's kept subject, sealed (records.h MessageRecord::webhook_subject); "" when
+  // none is kept (any more).
+  virtual Result<std::string> SealedSubject(const std::string& message_id) = 0;
   // Finished deliveries older than `before`, with their attempts; how many went.
   virtual Result<std::int64_t> PruneFinished(std::int64_t before) = 0;
 };

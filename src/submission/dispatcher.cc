@@ -232,6 +232,8 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   input.organisation = plan.organisation;
   input.read_receipt = m.read_receipt;
   input.sent_from_portal = d.sent_from_portal;
+  input.keep_subject_for_webhooks =
+      settings_.webhooks_want_subjects && settings_.webhooks_want_subjects(d.account);
   for (auto& r : plan.recipients) {
     EscrowRecipientInput in;
     in.address = std::move(r.address);

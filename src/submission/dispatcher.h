@@ -43,6 +43,9 @@ namespace sealpost::submission {
 struct DispatchSettings {
   std::string organisation = "sealpost";  // names the server in notices to the sender
   std::string notice_from;
+  // Whether an account's webhooks want subjects (then each message keeps its subject,
+  // sealed); null: none does.
+  std::function<bool(const std::string& account)> webhooks_want_subjects;
 };
 
 // One submission, planned, as a way in hands it over.

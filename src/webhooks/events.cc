@@ -77,6 +77,10 @@ Result<std::string> WithSubject(std::string_view payload, std::string_view subje
   return json::serialize(value);
 }
 
+std::string SubjectAad(const std::string& message_id) {
+  return "sealpost/webhook-subject/v1|" + message_id;
+}
+
 std::optional<std::int64_t> RetryDelay(const std::vector<std::int64_t>& schedule, int attempts) {
   if (attempts < 1 || static_cast<std::size_t>(attempts) > schedule.size()) return std::nullopt;
   return schedule[static_cast<std::size_t>(attempts) - 1];

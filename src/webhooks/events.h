@@ -42,6 +42,9 @@ std::string Payload(const EventFacts& facts);
 // The payload with the message's subject added to its data, for an endpoint that asks.
 Result<std::string> WithSubject(std::string_view payload, std::string_view subject);
 
+// The AAD of a message's subject kept for webhooks (MessageRecord::webhook_subject).
+std::string SubjectAad(const std::string& message_id);
+
 // Seconds to wait before attempt `attempts + 1` after `attempts` failed ones, or
 // nullopt once the schedule is spent (the delivery has failed).
 std::optional<std::int64_t> RetryDelay(const std::vector<std::int64_t>& schedule, int attempts);

@@ -90,4 +90,41 @@ bool IsInternalAddress(std::string_view text) {
          || (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0);  // fec0::/10, site-local (deprecated)
 }
 
+Result<std::string> AddressFor(const EndpointUrl& url, bool allow_internal,
+                               const AddressLookup& lookup) {
+  std::vector<std::string> addresses;
+  if (url.host_is_address) {
+    addresses.push_back(url.host);
+  } else {
+    if (!lookup) return MakeError(ErrorCode::kUnavailable, "no resolver to look up the host");
+    auto found = lookup(url.host);
+    if (!found.ok()) return std::move(found).error();
+    addresses = std::move(*found);
+  }
+  if (addresses.empty()) return MakeError(ErrorCode::kNotFound, "the host has no address");
+  for (const auto& a : addresses) {
+    if (allow_internal || !IsInternalAddress(a)) return a;
+  }
+  return MakeError(ErrorCode::kPermissionDenied,
+                   url.host_is_address ? "an internal address, which webhooks may not reach"
+                                       : "the host resolves to an internal address, which "
+                                         "webhooks may not reach",
+                   "url");
+}
+
+std::string SecretsAad(const std::string& endpoint_id) {
+  return "sealpost/webhook-secrets/v1|" + endpoint_id;
+}
+
+Status CheckEndpointUrl(const std::string& url, bool allow_internal, const AddressLookup& lookup) {
+  auto parsed = ParseEndpointUrl(url);
+  if (!parsed.ok()) return std::move(parsed).error();
+  if (!parsed->host_is_address && !lookup) return OkStatus();
+  auto address = AddressFor(*parsed, allow_internal, lookup);
+  if (!address.ok() && address.error().code == ErrorCode::kPermissionDenied) {
+    return std::move(address).error();
+  }
+  return OkStatus();  // a name that does not resolve yet may later: checked at delivery
+}
+
 }  // namespace sealpost::webhooks

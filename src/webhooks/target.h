@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <functional>
+#include <vector>
 
 #include "base/result.h"
 
@@ -31,5 +33,22 @@ Result<EndpointUrl> ParseEndpointUrl(std::string_view url);
 // multicast, broadcast, "this network" (0.0.0.0/8), and IPv4-mapped IPv6 forms of
 // them. Also true for text that is not an address (refuse what cannot be judged).
 bool IsInternalAddress(std::string_view address);
+
+// A host's addresses (the resolver's, in serve); kNotFound/kIo when there are none.
+using AddressLookup = std::function<Result<std::vector<std::string>>(const std::string& host)>;
+
+// The first address of `url`'s host a webhook may reach: kPermissionDenied (field
+// "url") when every one is internal and those are not allowed; the lookup's error, or
+// kUnavailable without a lookup, for a name.
+Result<std::string> AddressFor(const EndpointUrl& url, bool allow_internal,
+                               const AddressLookup& lookup);
+
+// Why `url` may not be an endpoint (not HTTPS, an internal address when those are not
+// allowed, a name that resolves to one); OK otherwise, also for a name that does not
+// resolve yet or without `lookup`: every delivery checks again.
+Status CheckEndpointUrl(const std::string& url, bool allow_internal, const AddressLookup& lookup);
+
+// The AAD an endpoint's sealed secrets are bound to.
+std::string SecretsAad(const std::string& endpoint_id);
 
 }  // namespace sealpost::webhooks

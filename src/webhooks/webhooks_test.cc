@@ -84,6 +84,37 @@ TEST(WebhookTarget, KnowsInternalAddresses) {
   }
 }
 
+TEST(WebhookTarget, ANameIsJudgedByEveryAddressItResolvesTo) {
+  AddressLookup lookup = [](const std::string& host) -> Result<std::vector<std::string>> {
+    if (host == "inside.example") return std::vector<std::string>{"10.0.0.7", "::1"};
+    if (host == "both.example") return std::vector<std::string>{"fd00::1", "192.0.2.80"};
+    return MakeError(ErrorCode::kNotFound, "no such host");
+  };
+  auto inside = ParseEndpointUrl("https://inside.example/hook");
+  ASSERT_TRUE(inside.ok());
+  auto refused = AddressFor(*inside, false, lookup);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(refused.error().field, "url");
+  EXPECT_EQ(AddressFor(*inside, true, lookup).value(), "10.0.0.7");
+  // The request goes to the address checked: the outside one.
+  EXPECT_EQ(AddressFor(*ParseEndpointUrl("https://both.example/"), false, lookup).value(),
+            "192.0.2.80");
+  EXPECT_EQ(AddressFor(*ParseEndpointUrl("https://gone.example/"), false, lookup).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(AddressFor(*inside, false, nullptr).error().code, ErrorCode::kUnavailable);
+
+  EXPECT_EQ(CheckEndpointUrl("https://inside.example/", false, lookup).error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(CheckEndpointUrl("https://inside.example/", true, lookup).ok());
+  EXPECT_TRUE(CheckEndpointUrl("https://gone.example/", false, lookup).ok());  // checked later
+  EXPECT_TRUE(CheckEndpointUrl("https://inside.example/", false, nullptr).ok());
+  EXPECT_EQ(CheckEndpointUrl("https://169.254.169.254/latest", false, nullptr).error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(CheckEndpointUrl("http://192.0.2.80/", true, lookup).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
 TEST(WebhookEvents, TypesAreCheckedAndKeptInOneOrder) {
   auto types = NormaliseTypes({"message.viewed", "message.accepted", "message.viewed"});
   ASSERT_TRUE(types.ok());

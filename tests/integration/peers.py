@@ -6,6 +6,7 @@ Postfix's master must start as root."""
 import email
 import glob
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 
 MASTER_CF = """\
 {listen}      inet  n       -       n       -       -       smtpd
@@ -81,11 +83,12 @@ def read_text(path):
         return f.read()
 
 
-def self_signed(directory, name, also=()):
-    """A self-signed ECDSA certificate for `name` (and the names in `also`); returns
-    (cert, key) paths. It is its own CA: trusting it makes PKIX checks pass."""
+def self_signed(directory, name, also=(), ips=()):
+    """A self-signed ECDSA certificate for `name` (and the names in `also`, and the IP
+    addresses in `ips`); returns (cert, key) paths. It is its own CA: trusting it makes
+    PKIX checks pass."""
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    names = ",".join(f"DNS:{n}" for n in (name, *also))
+    names = ",".join([*(f"DNS:{n}" for n in (name, *also)), *(f"IP:{a}" for a in ips)])
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", f"/CN={name}",
                     "-addext", f"subjectAltName={names}", "-keyout", key, "-out", cert],
@@ -365,4 +368,70 @@ class PolicyServer:
     def cleanup(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+RECEIVER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser",
+                               "webhook_receiver.mjs")
+
+
+class WebhookReceiver:
+    """An HTTPS webhook receiver on loopback (tests/browser/webhook_receiver.mjs) that
+    checks each delivery with the Standard Webhooks reference library. Each endpoint is
+    a path, /hook/<name>, with its own secret; `url(name)` is what to register. It can
+    be stopped and started again on the same port (a receiver that was down). With
+    `same_certificate_as`, it uses that receiver's certificate (already trusted)."""
+
+    def __init__(self, address="127.0.0.1", same_certificate_as=None):
+        self.address, self.port = address, free_port()
+        self.tmp = tempfile.mkdtemp(prefix="sealpost-webhooks-")
+        if same_certificate_as:
+            self.cert, self.key = same_certificate_as.cert, same_certificate_as.key
+        else:
+            self.cert, self.key = self_signed(self.tmp, "hooks.test", ips=(address,))
+        self.proc = None
+
+    def url(self, name):
+        return f"https://{self.address}:{self.port}/hook/{name}"
+
+    def start(self, secrets=None):
+        """`secrets`: {name: "whsec_..."} the receiver knows from its first request."""
+        self.proc = subprocess.Popen(["node", RECEIVER_SCRIPT, self.address, str(self.port),
+                                      self.cert, self.key, json.dumps(secrets or {})],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening"):
+            raise RuntimeError("webhook receiver did not start: " + line)
+        self.proc.stdout.close()
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def _call(self, method, name, body=None):
+        context = ssl.create_default_context(cafile=self.cert)
+        request = urllib.request.Request(
+            f"https://{self.address}:{self.port}/control/{name}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
+            data = answer.read()
+            return json.loads(data) if data else None
+
+    def control(self, name, **change):
+        """secret="whsec_...", fail_next=n"""
+        self._call("POST", name, change)
+
+    def seen(self, name):
+        """{"attempts": [...], "delivered": {webhook-id: {count, payload, received_ms}}}"""
+        return self._call("GET", name)
+
+    def cleanup(self):
+        self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -522,6 +522,9 @@ CREATE TABLE webhook_attempts (
   duration_ms INTEGER NOT NULL
 );
 CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id);
+-- The subject, sealed under the master key, for endpoints that ask for it; kept only
+-- when one does, and gone when the message is destroyed.
+ALTER TABLE messages ADD COLUMN webhook_subject BLOB NOT NULL DEFAULT X'';
 )sql",
 };
 

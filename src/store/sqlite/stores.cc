@@ -383,8 +383,8 @@ class SqliteMessageStore final : public MessageStore {
       auto status = Statement(db,
                               "INSERT INTO messages (id, account, sender, created_at, "
                               "expires_at, signing_key_id, manifest_blob, read_receipt, "
-                              "namespace, center_key, center_subject, sealed_manifest) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+                              "namespace, center_key, center_subject, sealed_manifest, "
+                              "webhook_subject) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
                         .Bind(1, m.id)
                         .Bind(2, m.account)
                         .Bind(3, m.sender)
@@ -397,6 +397,7 @@ class SqliteMessageStore final : public MessageStore {
                         .BindBlob(10, m.center_key)
                         .BindBlob(11, m.center_subject)
                         .BindBlob(12, m.sealed_manifest)
+                        .BindBlob(13, m.webhook_subject)
                         .Run();
       if (!status.ok()) return status;
       for (const auto& blob : m.blob_ids) {
@@ -639,7 +640,7 @@ class SqliteMessageStore final : public MessageStore {
               .Run();
       if (!s.ok()) return s;
       s = Statement(db, "UPDATE messages SET center_key = X'', center_subject = X'', "
-                        "sealed_manifest = NULL WHERE id = ?")
+                        "webhook_subject = X'', sealed_manifest = NULL WHERE id = ?")
               .Bind(1, message_id)
               .Run();
       if (!s.ok()) return s;

@@ -284,6 +284,25 @@ class SqliteWebhookStore final : public WebhookStore {
     });
   }
 
+  Result<bool> WantsSubjects(const std::string& account) override {
+    auto found = QueryOne<bool>(
+        db_,
+        "SELECT 1 FROM webhook_endpoints WHERE account = ? AND enabled = 1 AND "
+        "with_subject = 1 LIMIT 1",
+        [&](Statement& s) { s.Bind(1, account); }, [](const Statement&) { return true; });
+    if (!found.ok()) return std::move(found).error();
+    return found->has_value();
+  }
+
+  Result<std::string> SealedSubject(const std::string& message_id) override {
+    auto found = QueryOne<std::string>(
+        db_, "SELECT webhook_subject FROM messages WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, message_id); },
+        [](const Statement& s) { return s.Text(0); });
+    if (!found.ok()) return std::move(found).error();
+    return found->value_or("");
+  }
+
   Result<std::int64_t> PruneFinished(std::int64_t before) override {
     std::int64_t removed = 0;
     auto status = db_.Transaction([&](Connection& db) -> Status {

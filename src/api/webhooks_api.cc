@@ -1,0 +1,349 @@
+// REST API v1, webhook endpoints (issue 20), for administrators:
+//   GET    /api/v1/webhooks[?account=]          every endpoint (never a secret)
+//   POST   /api/v1/webhooks                     {"url", "events": [...], "account"?,
+//                                               "with_subject"?, "description"?, "notify"?}
+//                                               → 201 with the signing secret, shown once
+//   GET    /api/v1/webhooks/{id}
+//   PATCH  /api/v1/webhooks/{id}                the same fields but account, and "enabled"
+//   DELETE /api/v1/webhooks/{id}                with its deliveries
+//   POST   /api/v1/webhooks/{id}/rotate         {"grace_minutes"?} → the new secret; the old
+//                                               one signs too until the grace period ends
+//   GET    /api/v1/webhooks/{id}/deliveries[?state=&before=&limit=]   the delivery log,
+//                                               newest first, each with its attempts
+//   POST   /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver      again, now
+#include <boost/json.hpp>
+
+#include "api/admin_api.h"
+#include "api/json_body.h"
+#include "crypto/random.h"
+#include "mime/address.h"
+#include "webhooks/events.h"
+#include "webhooks/signature.h"
+
+namespace sealpost::api {
+namespace json = boost::json;
+using http::Response;
+
+namespace {
+
+constexpr std::int64_t kDefaultGraceMinutes = 24 * 60;
+constexpr std::int64_t kMaxGraceMinutes = 7 * 24 * 60;
+constexpr std::size_t kMaxDescription = 500;
+
+Response NoSuchWebhook() {
+  return http::ProblemResponse(404, "Not found", "There is no such webhook endpoint.");
+}
+
+json::value Time(const std::optional<std::int64_t>& t) {
+  return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
+}
+
+json::array Types(const std::string& stored) {
+  json::array out;
+  for (const auto& t : webhooks::EventTypes()) {
+    if (webhooks::Wants(stored, t)) out.emplace_back(t);
+  }
+  return out;
+}
+
+json::object ToJson(const WebhookEndpointRecord& e) {
+  return json::object{{"id", e.id},
+                      {"account", e.account},
+                      {"url", e.url},
+                      {"events", Types(e.event_types)},
+                      {"with_subject", e.with_subject},
+                      {"description", e.description},
+                      {"notify", e.notify.empty() ? json::value(nullptr) : json::value(e.notify)},
+                      {"enabled", e.enabled},
+                      {"disabled_reason", e.disabled_reason.empty()
+                                              ? json::value(nullptr)
+                                              : json::value(e.disabled_reason)},
+                      {"disabled_at", Time(e.disabled_at)},
+                      {"created_at", FormatRfc3339(e.created_at)},
+                      {"last_success_at", Time(e.last_success_at)}};
+}
+
+json::object ToJson(const WebhookDeliveryRecord& d, const std::vector<WebhookAttemptRecord>& as) {
+  json::array attempts;
+  for (const auto& a : as) {
+    attempts.push_back(json::object{
+        {"at", FormatRfc3339(a.at)},
+        {"status", a.status == 0 ? json::value(nullptr) : json::value(a.status)},
+        {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
+        {"duration_ms", a.duration_ms}});
+  }
+  return json::object{
+      {"id", d.id},
+      {"type", d.event_type},
+      {"message_id", d.message_id},
+      {"state", d.state},
+      {"created_at", FormatRfc3339(d.created_at)},
+      {"attempts", std::move(attempts)},
+      {"next_attempt_at",
+       d.state == "pending" ? json::value(FormatRfc3339(d.next_attempt_at)) : json::value(nullptr)},
+      {"finished_at", Time(d.finished_at)}};
+}
+
+// The secret, once: no cache may keep it.
+Response WithSecret(int status, json::object body, const std::string& secret) {
+  body["secret"] = secret;
+  Response r = http::JsonResponse(status, json::serialize(body));
+  r.Set("Cache-Control", "no-store");
+  return r;
+}
+
+Result<std::string> EventsOf(const json::value* v) {
+  std::vector<std::string> types;
+  const json::array* list = v ? v->if_array() : nullptr;
+  if (!list) return MakeError(ErrorCode::kInvalidArgument, "a list of event types", "events");
+  for (const auto& item : *list) {
+    if (!item.is_string()) {
+      return MakeError(ErrorCode::kInvalidArgument, "a list of event types", "events");
+    }
+    types.emplace_back(item.get_string());
+  }
+  return webhooks::NormaliseTypes(types);
+}
+
+Result<bool> BoolField(const json::object& o, std::string_view key, bool absent) {
+  const json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) return absent;
+  if (!v->is_bool()) return MakeError(ErrorCode::kInvalidArgument, "true or false", std::string(key));
+  return v->get_bool();
+}
+
+}  // namespace
+
+// The fields an administrator sets, checked and applied to `e`; `creating` makes url
+// and events required.
+Status AdminApi::ApplyWebhookFields(const json::object& body, bool creating,
+                                    WebhookEndpointRecord& e) const {
+  if (auto s = OnlyFields(body, creating ? std::initializer_list<std::string_view>{
+                                               "url", "events", "account", "with_subject",
+                                               "description", "notify"}
+                                         : std::initializer_list<std::string_view>{
+                                               "url", "events", "with_subject", "description",
+                                               "notify", "enabled"});
+      !s.ok()) {
+    return s;
+  }
+  if (creating || body.contains("url")) {
+    auto url = StringField(body, "url", true);
+    if (!url.ok()) return std::move(url).error();
+    if (auto s = webhooks::CheckEndpointUrl(*url, webhooks_.allow_internal, webhooks_.lookup);
+        !s.ok()) {
+      return MakeError(ErrorCode::kInvalidArgument, s.error().message, "url");
+    }
+    e.url = std::move(*url);
+  }
+  if (creating || body.contains("events")) {
+    auto types = EventsOf(body.if_contains("events"));
+    if (!types.ok()) return std::move(types).error();
+    e.event_types = std::move(*types);
+  }
+  auto with_subject = BoolField(body, "with_subject", e.with_subject);
+  auto enabled = BoolField(body, "enabled", e.enabled);
+  if (!with_subject.ok()) return std::move(with_subject).error();
+  if (!enabled.ok()) return std::move(enabled).error();
+  e.with_subject = *with_subject;
+  e.enabled = *enabled;
+  if (body.contains("description")) {
+    auto description = StringField(body, "description", false);
+    if (!description.ok()) return std::move(description).error();
+    if (description->size() > kMaxDescription) {
+      return MakeError(ErrorCode::kInvalidArgument, "at most 500 bytes", "description");
+    }
+    e.description = std::move(*description);
+  }
+  if (body.contains("notify")) {
+    auto notify = StringField(body, "notify", false);
+    if (!notify.ok()) return std::move(notify).error();
+    if (!notify->empty() && !IsValidAddress(*notify)) {
+      return MakeError(ErrorCode::kInvalidArgument, "an email address", "notify");
+    }
+    e.notify = std::move(*notify);
+  }
+  return OkStatus();
+}
+
+void AdminApi::RegisterWebhooks(http::Router& router) {
+  router.Add("GET", "/api/v1/webhooks", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      auto form = http::ParseForm(req.query, 4);
+      if (!form.ok())
+        return Problem(MakeError(ErrorCode::kInvalidArgument, "a malformed query string", "query"));
+      auto list = webhooks_.store->List(http::FormValue(*form, "account").value_or(""));
+      if (!list.ok()) return Problem(list.error());
+      json::array out;
+      for (const auto& e : *list) out.push_back(ToJson(e));
+      return http::JsonResponse(200, json::serialize(json::object{{"webhooks", std::move(out)}}));
+    });
+  });
+  router.Add("POST", "/api/v1/webhooks", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal& caller) -> Response {
+      auto body = ParseObject(req.body);
+      if (!body.ok()) return Problem(body.error());
+      WebhookEndpointRecord e;
+      if (auto s = ApplyWebhookFields(*body, true, e); !s.ok()) return Problem(s.error());
+      auto account = StringField(*body, "account", false);
+      if (!account.ok()) return Problem(account.error());
+      e.account = account->empty() ? caller.account : std::move(*account);
+      if (e.account != "default") {
+        auto found = directory_.Settings(OrgLevel::kAccount, e.account);
+        if (!found.ok()) {
+          return Problem(found.error().code == ErrorCode::kNotFound
+                             ? MakeError(ErrorCode::kInvalidArgument, "no account " + e.account,
+                                         "account")
+                             : found.error());
+        }
+      }
+      e.id = NewId();
+      e.created_at = clock_.NowUnix();
+      const std::string secret = webhooks::NewSecret();
+      auto sealed = keys_.metadata().Seal(secret, webhooks::SecretsAad(e.id));
+      if (!sealed.ok()) return Problem(sealed.error());
+      e.sealed_secrets = std::move(*sealed);
+      audit::DetailPending(json::serialize(json::object{
+          {"webhook", e.id}, {"account", e.account}, {"events", Types(e.event_types)}}));
+      if (auto s = webhooks_.store->Insert(e); !s.ok()) return Problem(s.error());
+      Response r = WithSecret(201, ToJson(e), secret);
+      r.Set("Location", "/api/v1/webhooks/" + e.id);
+      return r;
+    });
+  });
+  router.Add("GET", "/api/v1/webhooks/{id}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      auto found = webhooks_.store->Find(req.params[0]);
+      if (!found.ok()) return Problem(found.error());
+      if (!found->has_value()) return NoSuchWebhook();
+      return http::JsonResponse(200, json::serialize(ToJson(**found)));
+    });
+  });
+  router.Add("PATCH", "/api/v1/webhooks/{id}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      auto body = ParseObject(req.body);
+      if (!body.ok()) return Problem(body.error());
+      auto found = webhooks_.store->Find(req.params[0]);
+      if (!found.ok()) return Problem(found.error());
+      if (!found->has_value()) return NoSuchWebhook();
+      WebhookEndpointRecord e = std::move(**found);
+      if (auto s = ApplyWebhookFields(*body, false, e); !s.ok()) return Problem(s.error());
+      audit::DetailPending(json::serialize(json::object{{"webhook", e.id}, {"changed", *body}}));
+      if (auto s = webhooks_.store->Update(e); !s.ok()) return Problem(s.error());
+      auto now = webhooks_.store->Find(e.id);
+      if (!now.ok() || !now->has_value()) return NoSuchWebhook();
+      return http::JsonResponse(200, json::serialize(ToJson(**now)));
+    });
+  });
+  router.Add("DELETE", "/api/v1/webhooks/{id}", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      audit::DetailPending(json::serialize(json::object{{"webhook", req.params[0]}}));
+      if (auto s = webhooks_.store->Delete(req.params[0]); !s.ok()) {
+        return s.error().code == ErrorCode::kNotFound ? NoSuchWebhook() : Problem(s.error());
+      }
+      Response r;
+      r.status = 204;
+      return r;
+    });
+  });
+  router.Add("POST", "/api/v1/webhooks/{id}/rotate", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      std::int64_t grace_minutes = kDefaultGraceMinutes;
+      if (!req.body.empty()) {
+        auto body = ParseObject(req.body);
+        if (!body.ok()) return Problem(body.error());
+        if (auto s = OnlyFields(*body, {"grace_minutes"}); !s.ok()) return Problem(s.error());
+        if (const json::value* g = body->if_contains("grace_minutes")) {
+          if (!g->is_int64() || g->as_int64() < 0 || g->as_int64() > kMaxGraceMinutes) {
+            return Problem(MakeError(ErrorCode::kInvalidArgument,
+                                     "a whole number of minutes, 0 to 10080 (a week)",
+                                     "grace_minutes"));
+          }
+          grace_minutes = g->as_int64();
+        }
+      }
+      auto found = webhooks_.store->Find(req.params[0]);
+      if (!found.ok()) return Problem(found.error());
+      if (!found->has_value()) return NoSuchWebhook();
+      const WebhookEndpointRecord& e = **found;
+      auto opened = keys_.metadata().Open(e.sealed_secrets, webhooks::SecretsAad(e.id));
+      if (!opened.ok()) return Problem(opened.error());
+      const std::string current = opened->substr(0, opened->find(' '));
+      WipeMemory(opened->data(), opened->size());
+      const std::string secret = webhooks::NewSecret();
+      const std::int64_t until = clock_.NowUnix() + grace_minutes * 60;
+      auto sealed = keys_.metadata().Seal(grace_minutes > 0 ? secret + " " + current : secret,
+                                          webhooks::SecretsAad(e.id));
+      if (!sealed.ok()) return Problem(sealed.error());
+      audit::DetailPending(json::serialize(
+          json::object{{"webhook", e.id}, {"grace_minutes", grace_minutes}}));
+      if (auto s = webhooks_.store->SetSecrets(e.id, *sealed, until); !s.ok()) {
+        return Problem(s.error());
+      }
+      return WithSecret(200,
+                        json::object{{"id", e.id},
+                                     {"previous_valid_until", grace_minutes > 0
+                                                                  ? json::value(FormatRfc3339(until))
+                                                                  : json::value(nullptr)}},
+                        secret);
+    });
+  });
+  router.Add("GET", "/api/v1/webhooks/{id}/deliveries", [this](http::Request& req) {
+    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+      auto form = http::ParseForm(req.query, 8);
+      if (!form.ok())
+        return Problem(MakeError(ErrorCode::kInvalidArgument, "a malformed query string", "query"));
+      const std::string state = http::FormValue(*form, "state").value_or("");
+      if (!state.empty() && state != "pending" && state != "delivered" && state != "failed") {
+        return Problem(
+            MakeError(ErrorCode::kInvalidArgument, "pending, delivered or failed", "state"));
+      }
+      int limit = 50;
+      if (auto l = http::FormValue(*form, "limit")) {
+        try {
+          std::size_t used = 0;
+          limit = std::stoi(*l, &used);
+          if (used != l->size()) limit = 0;
+        } catch (const std::exception&) {
+          limit = 0;
+        }
+        if (limit < 1 || limit > 200) {
+          return Problem(MakeError(ErrorCode::kInvalidArgument, "from 1 to 200", "limit"));
+        }
+      }
+      auto found = webhooks_.store->Find(req.params[0]);
+      if (!found.ok()) return Problem(found.error());
+      if (!found->has_value()) return NoSuchWebhook();
+      auto list = webhooks_.store->Deliveries(req.params[0], state,
+                                              http::FormValue(*form, "before").value_or(""),
+                                              limit + 1);
+      if (!list.ok()) return Problem(list.error());
+      const bool more = static_cast<int>(list->size()) > limit;
+      if (more) list->pop_back();
+      json::array out;
+      for (const auto& d : *list) {
+        auto attempts = webhooks_.store->Attempts(d.id);
+        if (!attempts.ok()) return Problem(attempts.error());
+        out.push_back(ToJson(d, *attempts));
+      }
+      json::object body{{"deliveries", std::move(out)}};
+      body["next"] = more ? json::value(list->back().id) : json::value(nullptr);
+      return http::JsonResponse(200, json::serialize(body));
+    });
+  });
+  router.Add("POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+             [this](http::Request& req) {
+               return AsAdmin(req, [this, &req](const Principal&) -> Response {
+                 audit::DetailPending(json::serialize(
+                     json::object{{"webhook", req.params[0]}, {"delivery", req.params[1]}}));
+                 auto s = webhooks_.store->Redeliver(req.params[0], req.params[1],
+                                                     clock_.NowUnix());
+                 if (!s.ok()) return Problem(s.error());
+                 if (webhooks_.wake) webhooks_.wake();
+                 return http::JsonResponse(
+                     202, json::serialize(json::object{{"id", req.params[1]}, {"state", "pending"}}));
+               });
+             });
+}
+
+}  // namespace sealpost::api
