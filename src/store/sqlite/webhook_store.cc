@@ -173,7 +173,11 @@ class SqliteWebhookStore final : public WebhookStore {
         [&](Connection& db) -> Status {
           for (const auto& o : outcomes) {
             const auto& a = o.attempt;
-            auto attempt = Statement(db, "INSERT INTO webhook_attempts VALUES (?,?,?,?,?)")
+            // A delivery whose endpoint was deleted during the pass is gone: its
+            // attempt has nothing to belong to.
+            auto attempt = Statement(db,
+                                     "INSERT INTO webhook_attempts SELECT ?1,?2,?3,?4,?5 "
+                                     "WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?1)")
                                .Bind(1, a.delivery_id)
                                .Bind(2, a.at)
                                .Bind(3, std::int64_t{a.status})
