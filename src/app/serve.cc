@@ -54,7 +54,7 @@
 #include "submission/spool.h"
 #include "submission/user_authenticator.h"
 #include "tlsrpt/reporter.h"
-#include "webhooks/sender.h"
+#include "delivery/webhook_sender.h"
 
 namespace sealpost {
 namespace {
@@ -375,7 +375,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     };
   }
   const bool webhooks_allow_internal = config.webhooks_allow_internal || config.dev;
-  webhooks::SenderSettings webhook_settings;
+  delivery::WebhookSenderSettings webhook_settings;
   webhook_settings.retry_schedule = config.webhook_retry_seconds;
   webhook_settings.max_in_flight_per_endpoint = config.webhook_max_in_flight_per_endpoint;
   webhook_settings.timeout = std::chrono::seconds(config.webhook_timeout_seconds);
@@ -383,7 +383,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   webhook_settings.trusted_ca_file = config.Resolve(config.trusted_ca_file);
   webhook_settings.notice_from = config.notice_from;
   webhook_settings.organisation = config.organisation;
-  webhooks::WebhookSender webhook_sender(webhook_settings, *stores.webhooks, *queue,
+  delivery::WebhookSender webhook_sender(webhook_settings, *stores.webhooks, *queue,
                                          keys->metadata(), keys->queue(), webhook_lookup, clock,
                                          [&runner] { runner.Notify(); });
   PollingWorker webhook_worker(

@@ -31,10 +31,10 @@ class PurposeKey;
 class QueueStore;
 }  // namespace sealpost
 
-namespace sealpost::webhooks {
+namespace sealpost::delivery {
 
-struct SenderSettings {
-  std::vector<std::int64_t> retry_schedule;  // seconds; empty: DefaultRetrySchedule()
+struct WebhookSenderSettings {
+  std::vector<std::int64_t> retry_schedule;  // seconds; empty: webhooks::DefaultRetrySchedule()
   int max_in_flight_per_endpoint = 4;
   int batch = 200;
   std::chrono::seconds timeout{15};
@@ -48,9 +48,10 @@ struct SenderSettings {
 
 class WebhookSender {
  public:
-  WebhookSender(SenderSettings settings, WebhookStore& store, QueueStore& queue,
-                const PurposeKey& metadata_key, const PurposeKey& queue_key, AddressLookup lookup,
-                const Clock& clock, std::function<void()> mail_queued);
+  WebhookSender(WebhookSenderSettings settings, WebhookStore& store, QueueStore& queue,
+                const PurposeKey& metadata_key, const PurposeKey& queue_key,
+                webhooks::AddressLookup lookup, const Clock& clock,
+                std::function<void()> mail_queued);
   ~WebhookSender();
   WebhookSender(const WebhookSender&) = delete;
   WebhookSender& operator=(const WebhookSender&) = delete;
@@ -65,15 +66,15 @@ class WebhookSender {
   // The message's kept subject, opened; nullopt when none is kept (any more).
   std::optional<std::string> Subject(const std::string& message_id) const;
 
-  SenderSettings settings_;
+  WebhookSenderSettings settings_;
   WebhookStore& store_;
   QueueStore& queue_;
   const PurposeKey& metadata_key_;
   const PurposeKey& queue_key_;
-  AddressLookup lookup_;
+  webhooks::AddressLookup lookup_;
   const Clock& clock_;
   std::function<void()> mail_queued_;
   std::unique_ptr<boost::asio::ssl::context> https_;
 };
 
-}  // namespace sealpost::webhooks
+}  // namespace sealpost::delivery

@@ -1,13 +1,14 @@
-#include "webhooks/sender.h"
+#include "delivery/webhook_sender.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <algorithm>
 #include <map>
-#include <spdlog/spdlog.h>
 
 #include "base/text.h"
 #include "crypto/key_ring.h"
@@ -19,14 +20,14 @@
 #include "webhooks/signature.h"
 #include "webhooks/target.h"
 
-namespace sealpost::webhooks {
+namespace sealpost::delivery {
 namespace asio = boost::asio;
 
 namespace {
 
 // Where one endpoint's deliveries go this pass, and what signs them.
 struct Prepared {
-  delivery::HttpsRequest request;  // without body and signature
+  HttpsRequest request;  // without body and signature
   std::vector<std::string> secrets;
 };
 
@@ -35,7 +36,7 @@ struct Job {
   std::string body;
   std::int64_t at = 0;
   std::int64_t duration_ms = 0;
-  Result<delivery::HttpsResponse> response = MakeError(ErrorCode::kInternal, "not sent");
+  Result<HttpsResponse> response = MakeError(ErrorCode::kInternal, "not sent");
 };
 
 struct EndpointRun {
@@ -49,9 +50,9 @@ struct EndpointRun {
 asio::awaitable<void> Drain(asio::ssl::context* https, EndpointRun* run, const Clock* clock) {
   while (run->next < run->jobs.size()) {
     Job& job = run->jobs[run->next++];
-    delivery::HttpsRequest request = run->prepared.request;
+    HttpsRequest request = run->prepared.request;
     job.at = clock->NowUnix();
-    auto signature = Sign(run->prepared.secrets, job.delivery->id, job.at, job.body);
+    auto signature = webhooks::Sign(run->prepared.secrets, job.delivery->id, job.at, job.body);
     if (!signature.ok()) {
       job.response = std::move(signature).error();
       continue;
@@ -61,8 +62,7 @@ asio::awaitable<void> Drain(asio::ssl::context* https, EndpointRun* run, const C
                        {"webhook-signature", std::move(*signature)}};
     request.body = job.body;
     const auto started = std::chrono::steady_clock::now();
-    job.response = co_await delivery::HttpsExchange(co_await asio::this_coro::executor, *https,
-                                                    request);
+    job.response = co_await HttpsExchange(co_await asio::this_coro::executor, *https, request);
     job.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
@@ -75,15 +75,20 @@ bool HeaderSafe(const std::string& s) { return s.find_first_of("\r\n<>") == std:
 
 struct WebhookSender::Target : Prepared {};
 
-WebhookSender::WebhookSender(SenderSettings settings, WebhookStore& store, QueueStore& queue,
+WebhookSender::WebhookSender(WebhookSenderSettings settings, WebhookStore& store, QueueStore& queue,
                              const PurposeKey& metadata_key, const PurposeKey& queue_key,
-                             AddressLookup lookup, const Clock& clock,
+                             webhooks::AddressLookup lookup, const Clock& clock,
                              std::function<void()> mail_queued)
-    : settings_(std::move(settings)), store_(store), queue_(queue), metadata_key_(metadata_key),
-      queue_key_(queue_key), lookup_(std::move(lookup)), clock_(clock),
+    : settings_(std::move(settings)),
+      store_(store),
+      queue_(queue),
+      metadata_key_(metadata_key),
+      queue_key_(queue_key),
+      lookup_(std::move(lookup)),
+      clock_(clock),
       mail_queued_(std::move(mail_queued)),
       https_(std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client)) {
-  if (settings_.retry_schedule.empty()) settings_.retry_schedule = DefaultRetrySchedule();
+  if (settings_.retry_schedule.empty()) settings_.retry_schedule = webhooks::DefaultRetrySchedule();
   settings_.max_in_flight_per_endpoint = std::max(1, settings_.max_in_flight_per_endpoint);
   net::ConfigureClientTls(*https_);
   auto trusted = net::LoadTrustedCas(*https_, settings_.trusted_ca_file);
@@ -93,11 +98,11 @@ WebhookSender::WebhookSender(SenderSettings settings, WebhookStore& store, Queue
 WebhookSender::~WebhookSender() = default;
 
 Result<WebhookSender::Target> WebhookSender::Prepare(const WebhookEndpointRecord& e) const {
-  auto url = ParseEndpointUrl(e.url);
+  auto url = webhooks::ParseEndpointUrl(e.url);
   if (!url.ok()) return std::move(url).error();
-  auto address = AddressFor(*url, settings_.allow_internal, lookup_);
+  auto address = webhooks::AddressFor(*url, settings_.allow_internal, lookup_);
   if (!address.ok()) return std::move(address).error();
-  auto opened = metadata_key_.Open(e.sealed_secrets, SecretsAad(e.id));
+  auto opened = metadata_key_.Open(e.sealed_secrets, webhooks::SecretsAad(e.id));
   if (!opened.ok()) return MakeError(ErrorCode::kInternal, "the endpoint's secrets do not open");
   Target t;
   std::string_view rest = *opened;
@@ -135,7 +140,7 @@ Result<bool> WebhookSender::RunOnce() {
   auto failed_attempt = [&](const WebhookDeliveryRecord& d, std::int64_t at, int status,
                             std::string error, std::int64_t duration_ms) {
     WebhookStore::Outcome o{{d.id, at, status, std::move(error), duration_ms}, "pending", 0};
-    if (auto delay = RetryDelay(settings_.retry_schedule, d.attempts + 1)) {
+    if (auto delay = webhooks::RetryDelay(settings_.retry_schedule, d.attempts + 1)) {
       o.next_attempt_at = at + *delay;
     } else {
       o.state = "failed";
@@ -164,14 +169,14 @@ Result<bool> WebhookSender::RunOnce() {
       job.body = d->payload;
       if (e.with_subject) {
         if (auto subject = Subject(d->message_id)) {
-          auto with = WithSubject(d->payload, *subject);
+          auto with = webhooks::WithSubject(d->payload, *subject);
           if (with.ok()) job.body = std::move(*with);
         }
       }
       run->jobs.push_back(std::move(job));
     }
-    const int drainers = std::min<int>(settings_.max_in_flight_per_endpoint,
-                                       static_cast<int>(run->jobs.size()));
+    const int drainers =
+        std::min<int>(settings_.max_in_flight_per_endpoint, static_cast<int>(run->jobs.size()));
     for (int i = 0; i < drainers; ++i) {
       asio::co_spawn(io, Drain(https_.get(), run.get(), &clock_), asio::detached);
     }
@@ -207,8 +212,8 @@ Result<bool> WebhookSender::RunOnce() {
       if (e.id != d.endpoint_id) continue;
       bool delivered_since = e.last_success_at && *e.last_success_at >= d.created_at;
       for (const auto& other : outcomes) {
-        delivered_since |= other.state == "delivered" &&
-                           by_id[other.attempt.delivery_id]->endpoint_id == e.id;
+        delivered_since |=
+            other.state == "delivered" && by_id[other.attempt.delivery_id]->endpoint_id == e.id;
       }
       const bool already = std::any_of(disablings.begin(), disablings.end(),
                                        [&](const auto& x) { return x.endpoint_id == e.id; });
@@ -236,7 +241,7 @@ Result<bool> WebhookSender::RunOnce() {
 std::optional<std::string> WebhookSender::Subject(const std::string& message_id) const {
   auto sealed = store_.SealedSubject(message_id);
   if (!sealed.ok() || sealed->empty()) return std::nullopt;
-  auto opened = metadata_key_.Open(*sealed, SubjectAad(message_id));
+  auto opened = metadata_key_.Open(*sealed, webhooks::SubjectAad(message_id));
   if (!opened.ok()) {
     spdlog::error("webhooks: the subject of message {} does not open", message_id);
     return std::nullopt;
@@ -249,7 +254,7 @@ Status WebhookSender::TellOwner(const WebhookEndpointRecord& e, const std::strin
   if (!HeaderSafe(e.notify) || !HeaderSafe(settings_.notice_from)) {
     return MakeError(ErrorCode::kInvalidArgument, "an address a header cannot hold");
   }
-  auto url = ParseEndpointUrl(e.url);
+  auto url = webhooks::ParseEndpointUrl(e.url);
   const std::string host = url.ok() ? url->host : "(an invalid URL)";
   const std::int64_t now = clock_.NowUnix();
   const std::string domain = settings_.notice_from.substr(settings_.notice_from.find('@') + 1);
@@ -266,8 +271,8 @@ Status WebhookSender::TellOwner(const WebhookEndpointRecord& e, const std::strin
   mail += "The webhook endpoint " + e.id + " of account " + e.account + " (at " + host +
           ") was disabled on " + FormatRfc3339(now) + ":\r\n" + reason +
           ".\r\n\r\nNo events are queued for it while it is disabled. When its receiver "
-          "works again, enable it\r\n(PATCH /api/v1/webhooks/" + e.id +
-          " with {\"enabled\": true}) and redeliver what failed\r\n(GET /api/v1/webhooks/" +
+          "works again, enable it\r\n(PATCH /api/v1/webhooks/" +
+          e.id + " with {\"enabled\": true}) and redeliver what failed\r\n(GET /api/v1/webhooks/" +
           e.id + "/deliveries?state=failed, then POST .../redeliver for each).\r\n";
   auto entry = SealQueueEntry(queue_key_, settings_.notice_from, e.notify, mail, now);
   if (!entry.ok()) return std::move(entry).error();
@@ -276,4 +281,4 @@ Status WebhookSender::TellOwner(const WebhookEndpointRecord& e, const std::strin
   return OkStatus();
 }
 
-}  // namespace sealpost::webhooks
+}  // namespace sealpost::delivery
