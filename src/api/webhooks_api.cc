@@ -228,7 +228,11 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
       if (!found->has_value()) return NoSuchWebhook();
       WebhookEndpointRecord e = std::move(**found);
       if (auto s = ApplyWebhookFields(*body, false, e); !s.ok()) return Problem(s.error());
-      audit::DetailPending(json::serialize(json::object{{"webhook", e.id}, {"changed", *body}}));
+      // The names of what changed, not the values: a URL may carry a receiver's token.
+      json::array changed;
+      for (const auto& field : *body) changed.emplace_back(field.key());
+      audit::DetailPending(
+          json::serialize(json::object{{"webhook", e.id}, {"changed", std::move(changed)}}));
       if (auto s = webhooks_.store->Update(e); !s.ok()) return Problem(s.error());
       auto now = webhooks_.store->Find(e.id);
       if (!now.ok() || !now->has_value()) return NoSuchWebhook();

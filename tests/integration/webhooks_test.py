@@ -253,6 +253,18 @@ class WebhooksTest(unittest.TestCase):
         self.assertEqual(self.server.api("GET", "/api/v1/webhooks/nope").status, 404)
         self.assertEqual(self.server.api("DELETE", "/api/v1/webhooks/nope").status, 404)
 
+    def test_a_token_in_the_url_stays_out_of_the_audit_trail_and_the_log(self):
+        made = self.create("tokened")
+        token = "receiver-token-" + made["id"]
+        self.server.keep_secret(token)
+        r = self.server.api("PATCH", f"/api/v1/webhooks/{made['id']}", json.dumps(
+            {"url": self.receiver.url("tokened") + "?token=" + token, "description": "CRM"}))
+        self.assertEqual(r.status, 200, r.text)
+        self.assertTrue(json.loads(r.body)["url"].endswith(token))  # administrators see it
+        trail = self.server.api("GET", "/api/v1/audit?limit=1000").text
+        self.assertIn('"changed":["url","description"]', trail.replace('\\"', '"'))
+        self.assertNotIn(token, trail)
+
     def test_deleting_an_endpoint_stops_its_deliveries(self):
         made = self.create("deleted")
         r = self.server.api("DELETE", f"/api/v1/webhooks/{made['id']}")
