@@ -425,11 +425,12 @@ class WebhookReceiver:
             return json.loads(data) if data else None
 
     def control(self, name, **change):
-        """secret="whsec_...", fail_next=n"""
+        """secret="whsec_...", fail_next=n, delay_ms=n (hold each answer that long)"""
         self._call("POST", name, change)
 
     def seen(self, name):
-        """{"attempts": [...], "delivered": {webhook-id: {count, payload, received_ms}}}"""
+        """{"attempts": [...], "delivered": {webhook-id: {count, payload, received_ms}},
+        "max_in_flight": n}"""
         return self._call("GET", name)
 
     def cleanup(self):

@@ -137,6 +137,19 @@ class WebhooksTest(unittest.TestCase):
         ids = {a["id"] for a in self.receiver.seen("flaky")["attempts"]}
         self.assertIn(d["id"], ids)  # one webhook-id for every attempt
 
+    def test_an_endpoint_gets_a_bounded_number_of_deliveries_at_once(self):
+        self.create("slow")
+        self.receiver.control("slow", delay_ms=600)
+        try:
+            sent = [self.send() for _ in range(12)]
+            wait_for("all twelve", lambda: all(self.delivered_for("slow", m) for m in sent),
+                     timeout=60)
+        finally:
+            self.receiver.control("slow", delay_ms=0)
+        # webhooks.max_in_flight_per_endpoint is 4: the queue of twelve was worked four
+        # at a time, never more.
+        self.assertEqual(self.receiver.seen("slow")["max_in_flight"], 4)
+
     def test_a_receiver_that_was_down_gets_the_event_once_it_is_back(self):
         receiver = peers.WebhookReceiver(same_certificate_as=self.receiver)
         try:
