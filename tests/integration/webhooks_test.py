@@ -294,11 +294,28 @@ class InternalTargetsTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Sealpost().start()
+        cls.dns = peers.Unbound(["inside.example. IN A 10.0.0.7",
+                                 "meta.example. IN A 169.254.169.254",
+                                 "loop.example. IN A 127.0.0.1",
+                                 "outside.example. IN A 192.0.2.80"]).start()
+        cls.server = Sealpost(settings={"resolver": f'"{cls.dns.address}"',
+                                        "dnssec_trust_anchor": '""'}).start()
 
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
+        cls.dns.cleanup()
+
+    def test_names_that_resolve_to_internal_addresses_are_refused(self):
+        for host in ("inside.example", "meta.example", "loop.example"):
+            r = self.server.api("POST", "/api/v1/webhooks", json.dumps(
+                {"url": f"https://{host}/hook", "events": ["message.accepted"]}))
+            self.assertEqual(r.status, 400, (host, r.text))
+            self.assertIn("resolves to an internal address", json.loads(r.body)["detail"])
+        r = self.server.api("POST", "/api/v1/webhooks", json.dumps(
+            {"url": "https://outside.example/hook", "events": ["message.accepted"]}))
+        self.assertEqual(r.status, 201, r.text)
+        self.server.keep_secret(json.loads(r.body)["secret"])
 
     def test_internal_addresses_are_refused(self):
         for host in ("127.0.0.1", "10.0.0.8", "169.254.169.254", "192.168.1.10", "[::1]",
