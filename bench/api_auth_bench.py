@@ -14,6 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+import clinic  # noqa: E402
 import harness  # noqa: E402
 from api_clients_test import signed_headers  # noqa: E402
 
@@ -42,24 +43,11 @@ def main():
 
     server = harness.Sealpost(settings={"rate_limit_per_minute": 0})
     try:
-        for a in (["account", "create", "Clinic"],
-                  ["domain", "create", "clinic.example", "--account", "Clinic"],
-                  ["user", "create", "dr@clinic.example"],
-                  ["book", "create", "account:Clinic:patients"],
-                  ["book", "link", "dr@clinic.example", "account:Clinic:patients",
-                   "--role", "subscribed"],
-                  ["book", "add-question", "account:Clinic:patients", "patient@example.net",
-                   "--question", "Your date of birth?", "--answer", "1970-01-01"]):
-            code, _, err = server.admin(*a)
-            assert code == 0, err
-        code, out, err = server.admin("client", "create", "bench", "--account", "Clinic",
-                                      "--user", "dr@clinic.example")
-        assert code == 0, err
-        credentials = re.search(r"keep them safe\): (\S+)", out).group(1)
+        clinic.set_up(server)
+        credentials = clinic.sender_client(server)
         server.start()
         url = server.base + "/api/v1/messages"
-        body = json.dumps({"from": "dr@clinic.example", "to": ["patient@example.net"],
-                           "subject": "Benchmark", "text": "x" * 4096})
+        body = clinic.message()
 
         r = server.request("POST", "/api/v1/oauth/token",
                            headers=["Authorization: Basic " +

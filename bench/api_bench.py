@@ -15,6 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+import clinic  # noqa: E402
 import harness  # noqa: E402
 
 
@@ -55,20 +56,11 @@ def main():
     argon_per_core = float(re.search(r"v2 .*?([\d.]+) guesses/s", out).group(1))
     bound = argon_per_core * os.cpu_count()
 
-    server = harness.Sealpost()
+    server = harness.Sealpost(settings={"rate_limit_per_minute": 0})  # no client rate limit
     try:
         # A sender with an address book that knows the recipient's question and answer.
-        for a in (["account", "create", "Clinic"],
-                  ["domain", "create", "clinic.example", "--account", "Clinic"],
-                  ["user", "create", "dr@clinic.example"],
-                  ["book", "create", "account:Clinic:patients"],
-                  ["book", "link", "dr@clinic.example", "account:Clinic:patients",
-                   "--role", "subscribed"],
-                  ["book", "add-question", "account:Clinic:patients", "patient@example.net",
-                   "--question", "Your date of birth?", "--answer", "1970-01-01"]):
-            code, _, err = server.admin(*a)
-            assert code == 0, err
-        code, out, err = server.admin("user", "api-key", "dr@clinic.example")
+        clinic.set_up(server)
+        code, out, err = server.admin("user", "api-key", clinic.SENDER)
         assert code == 0, err
         book_key = re.search(r"keep it safe\): (\S+)", out).group(1)
         server.start()
@@ -84,8 +76,7 @@ def main():
                     f"wrk.body = {json.dumps(body)}\n")
 
         book_lua = os.path.join(server.tmp, "book.lua")
-        book_body = json.dumps({"from": "dr@clinic.example", "to": ["patient@example.net"],
-                                "subject": "Benchmark", "text": "x" * 4096})
+        book_body = clinic.message()
         with open(book_lua, "w") as f:
             f.write('wrk.method = "POST"\n'
                     f'wrk.headers["X-API-Key"] = "{book_key}"\n'

@@ -21,7 +21,7 @@ def main():
     parser.add_argument("--messages", type=int, default=5000)
     args = parser.parse_args()
     harness.BIN = args.bin
-    server = harness.Sealpost()
+    server = harness.Sealpost(settings={"rate_limit_per_minute": 0})  # no client rate limit
     try:
         for cmd in (("account", "create", "Clinic"),
                     ("domain", "create", "clinic.example", "--account", "Clinic"),

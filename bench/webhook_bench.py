@@ -21,6 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+import clinic  # noqa: E402
 import harness  # noqa: E402
 import peers  # noqa: E402
 
@@ -45,20 +46,8 @@ def main():
                                         "webhooks.allow_internal": "true",
                                         "trusted_ca_file": f'"{receiver.cert}"'})
     try:
-        for a in (["account", "create", "Clinic"],
-                  ["domain", "create", "clinic.example", "--account", "Clinic"],
-                  ["user", "create", "dr@clinic.example"],
-                  ["book", "create", "account:Clinic:patients"],
-                  ["book", "link", "dr@clinic.example", "account:Clinic:patients",
-                   "--role", "subscribed"],
-                  ["book", "add-question", "account:Clinic:patients", "patient@example.net",
-                   "--question", "Your date of birth?", "--answer", "1970-01-01"]):
-            code, _, err = server.admin(*a)
-            assert code == 0, err
-        code, out, err = server.admin("client", "create", "bench", "--account", "Clinic",
-                                      "--user", "dr@clinic.example")
-        assert code == 0, err
-        credentials = re.search(r"keep them safe\): (\S+)", out).group(1)
+        clinic.set_up(server)
+        credentials = clinic.sender_client(server)
         server.start()
         r = server.api("POST", "/api/v1/webhooks", json.dumps(
             {"url": receiver.url("bench"), "events": ["message.accepted"], "account": "Clinic"}))
@@ -66,8 +55,7 @@ def main():
         secret = json.loads(r.body)["secret"]
         server.keep_secret(secret)
         receiver.start(secrets={"bench": secret})
-        body = json.dumps({"from": "dr@clinic.example", "to": ["patient@example.net"],
-                           "subject": "Benchmark", "text": "x" * 4096})
+        body = clinic.message()
         probe = server.api("POST", "/api/v1/messages", body, key=credentials)
         assert probe.status == 202, probe.text
 
