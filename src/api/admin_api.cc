@@ -34,21 +34,17 @@ Result<AuditQuery> AuditQueryOf(const http::Request& req) {
       auto t = ParseRfc3339OrDate(value);
       if (!t.ok()) return MakeError(ErrorCode::kInvalidArgument, t.error().message, name);
       (name == "since" ? q.from : q.to) = *t;
-    } else if (name == "limit" || name == "cursor") {
-      std::int64_t n = 0;
+    } else if (name == "limit") {
+      auto n = PageLimit(value, 1000);
+      if (!n.ok()) return std::move(n).error();
+      q.limit = *n;
+    } else if (name == "cursor") {
       const bool digits = !value.empty() && value.size() <= 18 &&
                           std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (digits) n = std::stoll(value);
-      if (!digits || (name == "limit" && (n < 1 || n > 1000))) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         name == "limit" ? "a whole number from 1 to 1000" : "a cursor from the last page",
-                         name);
+      if (!digits) {
+        return MakeError(ErrorCode::kInvalidArgument, "a cursor from the last page", name);
       }
-      if (name == "limit") {
-        q.limit = static_cast<int>(n);
-      } else {
-        q.before_seq = n;
-      }
+      q.before_seq = std::stoll(value);
     } else if (name == "actor" || name == "account" || name == "message" || name == "recipient" ||
                name == "action" || name == "result") {
       if (value.size() > 320) return MakeError(ErrorCode::kInvalidArgument, "too long", name);

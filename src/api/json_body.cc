@@ -1,5 +1,7 @@
 #include "api/json_body.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 namespace sealpost::api {
@@ -34,6 +36,18 @@ Result<std::string> StringField(const boost::json::object& o, std::string_view k
                      required ? "is required (a string)" : "must be a string", std::string(key));
   }
   return std::string(v->get_string());
+}
+
+Result<int> PageLimit(std::string_view value, int max) {
+  int n = 0;
+  const bool digits = !value.empty() && value.size() <= 9 &&
+                      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) n = std::stoi(std::string(value));
+  if (!digits || n < 1 || n > max) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a whole number from 1 to " + std::to_string(max), "limit");
+  }
+  return n;
 }
 
 http::Response Problem(const Error& e) {

@@ -20,5 +20,8 @@ Status OnlyFields(const boost::json::object& o, std::initializer_list<std::strin
 Result<std::string> StringField(const boost::json::object& o, std::string_view key,
                                 bool required);
 http::Response Problem(const Error& e);
+// A list's `limit` query parameter: a whole number from 1 to `max`; kInvalidArgument
+// naming "limit" otherwise.
+Result<int> PageLimit(std::string_view value, int max);
 
 }  // namespace sealpost::api

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/gate.h"
+#include "api/json_body.h"
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/text.h"
@@ -398,12 +399,9 @@ Result<MessageQuery> MessageQueryOf(const http::Request& req) {
       if (!t.ok()) return MakeError(ErrorCode::kInvalidArgument, t.error().message, name);
       (name == "since" ? q.from : q.to) = *t;
     } else if (name == "limit") {
-      char* end = nullptr;
-      const long n = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || n < 1 || n > 200) {
-        return MakeError(ErrorCode::kInvalidArgument, "from 1 to 200", name);
-      }
-      q.limit = static_cast<int>(n);
+      auto n = PageLimit(value, 200);
+      if (!n.ok()) return std::move(n).error();
+      q.limit = *n;
     } else if (name == "cursor") {
       // A message id, as next_cursor gives it.
       if (!LooksLikeId(value)) {

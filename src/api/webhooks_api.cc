@@ -304,16 +304,9 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
       }
       int limit = 50;
       if (auto l = http::FormValue(*form, "limit")) {
-        try {
-          std::size_t used = 0;
-          limit = std::stoi(*l, &used);
-          if (used != l->size()) limit = 0;
-        } catch (const std::exception&) {
-          limit = 0;
-        }
-        if (limit < 1 || limit > 200) {
-          return Problem(MakeError(ErrorCode::kInvalidArgument, "from 1 to 200", "limit"));
-        }
+        auto n = PageLimit(*l, 200);
+        if (!n.ok()) return Problem(n.error());
+        limit = *n;
       }
       auto found = webhooks_.store->Find(req.params[0]);
       if (!found.ok()) return Problem(found.error());

@@ -263,6 +263,12 @@ class WebhooksTest(unittest.TestCase):
             problem = json.loads(r.body)
             self.assertEqual(r.header("content-type"), "application/problem+json")
             self.assertIn(field, [p["name"] for p in problem["invalid-params"]], (body, problem))
+        made = self.create("log-queries")
+        for query, field in (("?limit=0", "limit"), ("?limit=201", "limit"), ("?limit=x", "limit"),
+                             ("?state=lost", "state")):
+            r = self.server.api("GET", f"/api/v1/webhooks/{made['id']}/deliveries{query}")
+            self.assertEqual(r.status, 400, (query, r.text))
+            self.assertEqual([p["name"] for p in json.loads(r.body)["invalid-params"]], [field])
         self.assertEqual(self.server.api("GET", "/api/v1/webhooks/nope").status, 404)
         self.assertEqual(self.server.api("DELETE", "/api/v1/webhooks/nope").status, 404)
 
