@@ -211,15 +211,9 @@ awaitable<Response> OAuthApi::Token(http::Request& req) {
     token.issued_at = now;
     token.expires_at = now + settings_.access_token_seconds;
     // A token is a sign-in: on record with it (never the token).
-    audit::AuditRecord record;
-    record.at = now;
-    record.actor_kind = "api_client";
-    record.actor = client->client_id;
-    record.client_address = req.client_address;
-    record.account = client->account;
+    audit::AuditRecord record = CallRecord(req, *client, now);
     record.action = "auth.oauth.token";
     record.subject = token.user.empty() ? client->client_id : token.user;
-    record.result = "ok";
     record.details = json::serialize(json::object{{"grant_type", grant},
                                                   {"scope", token.scopes},
                                                   {"expires_at", FormatRfc3339(token.expires_at)}});
@@ -252,15 +246,9 @@ awaitable<Response> OAuthApi::Revoke(http::Request& req) {
       return Outcome{OAuthError(401, "invalid_client", "The client's id or secret is not valid."),
                      true};
     }
-    audit::AuditRecord record;
-    record.at = clock_.NowUnix();
-    record.actor_kind = "api_client";
-    record.actor = client->client_id;
-    record.client_address = req.client_address;
-    record.account = client->account;
+    audit::AuditRecord record = CallRecord(req, *client, clock_.NowUnix());
     record.action = "auth.oauth.revoke";
     record.subject = client->client_id;
-    record.result = "ok";
     audit::PendingRecord pending(std::move(record));
     // RFC 7009 §2.2: the same answer whether or not there was such a token of this
     // client's, so the endpoint tells nobody which tokens exist.
