@@ -46,9 +46,8 @@ class OAuthApi {
 
   void Register(http::Router& router);
 
-  struct Outcome;  // oauth.cc
-
  private:
+  struct Outcome;  // oauth.cc: a response, and whether it counts as a failed sign-in
   boost::asio::awaitable<http::Response> Token(http::Request& req);
   boost::asio::awaitable<http::Response> Revoke(http::Request& req);
   boost::asio::awaitable<http::Response> Introspect(http::Request& req);
