@@ -21,8 +21,10 @@ class ApiClientStore {
   virtual Result<std::optional<ApiClientRecord>> Find(const std::string& id) = 0;
   // The clients of `account` (empty: every account), oldest first, revoked ones too.
   virtual Result<std::vector<ApiClientRecord>> List(const std::string& account) = 0;
-  // A new secret; the one it replaces stays valid until `previous_valid_until`.
-  // kNotFound for an unknown client, kFailedPrecondition for a revoked one.
+  // A new secret; the one it replaces stays valid until `previous_valid_until`. Without
+  // a grace period (`previous_valid_until` not after `at`) the client's sessions and
+  // access tokens end too. kNotFound for an unknown client, kFailedPrecondition for a
+  // revoked one.
   virtual Status Rotate(const std::string& id, const std::string& secret_hash,
                         std::int64_t previous_valid_until, std::int64_t at) = 0;
   // Revokes the client (its tokens with it: they are checked against it). kNotFound for

@@ -562,6 +562,43 @@ class SignedRequestsTest(unittest.TestCase):
         self.assertGreaterEqual(len(refused), 5)
         self.assertIn((self.client["id"],), refused)
 
+    def test_rotation_without_grace_ends_sessions_and_tokens_with_grace_not(self):
+        r = self.server.api("POST", "/api/v1/clients", json.dumps(
+            {"name": "Rotated", "account": "Clinic"}))
+        client = json.loads(r.body)
+        self.server.keep_secret(client["secret"])
+
+        def session_and_token(credentials):
+            r = self.server.request("POST", "/api/v1/sessions",
+                                    headers=[f"X-API-Key: {credentials}"])
+            self.assertEqual(r.status, 201, r.text)
+            session = json.loads(r.body)
+            self.server.keep_secret(session["key"])
+            basic = "Authorization: Basic " + base64.b64encode(credentials.encode()).decode()
+            r = self.server.request("POST", "/api/v1/oauth/token", headers=[basic],
+                                    form=[("grant_type", "client_credentials")])
+            self.assertEqual(r.status, 200, r.text)
+            return session, f"Authorization: Bearer {json.loads(r.body)['access_token']}"
+
+        # A planned rotation (grace): what the old secret opened goes on working.
+        session, bearer = session_and_token(client["credentials"])
+        r = self.server.api("POST", f"/api/v1/clients/{client['id']}/rotate",
+                            json.dumps({"grace_minutes": 5}))
+        self.assertEqual(r.status, 200, r.text)
+        rotated = json.loads(r.body)
+        self.server.keep_secret(rotated["secret"])
+        self.assertEqual(self.send("GET", "/api/v1/messages/none", session).status, 404)
+        self.assertEqual(self.server.request("GET", "/api/v1/messages/none",
+                                             headers=[bearer]).status, 404)
+        # A rotation without grace (a leaked secret): sessions and tokens end with it.
+        session, bearer = session_and_token(rotated["credentials"])
+        r = self.server.api("POST", f"/api/v1/clients/{client['id']}/rotate", "{}")
+        self.assertEqual(r.status, 200, r.text)
+        self.server.keep_secret(json.loads(r.body)["secret"])
+        self.assertEqual(self.send("GET", "/api/v1/messages/none", session).status, 401)
+        self.assertEqual(self.server.request("GET", "/api/v1/messages/none",
+                                             headers=[bearer]).status, 401)
+
     def test_sessions_are_revoked_one_or_all(self):
         first, second, third = self.open_session(), self.open_session(), self.open_session()
         for s in (first, second, third):

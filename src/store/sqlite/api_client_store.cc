@@ -78,14 +78,25 @@ class SqliteApiClientStore final : public ApiClientStore {
       if (find.OptionalInt(0)) {
         return MakeError(ErrorCode::kFailedPrecondition, "API client " + id + " is revoked");
       }
-      return Statement(db,
-                       "UPDATE api_clients SET previous_hash = secret_hash, "
-                       "previous_valid_until = ?, secret_hash = ?, rotated_at = ? WHERE id = ?")
-          .Bind(1, previous_valid_until)
-          .BindBlob(2, secret_hash)
-          .Bind(3, at)
-          .Bind(4, id)
-          .Run();
+      auto rotated = Statement(db,
+                               "UPDATE api_clients SET previous_hash = secret_hash, "
+                               "previous_valid_until = ?, secret_hash = ?, rotated_at = ? "
+                               "WHERE id = ?")
+                         .Bind(1, previous_valid_until)
+                         .BindBlob(2, secret_hash)
+                         .Bind(3, at)
+                         .Bind(4, id)
+                         .Run();
+      if (!rotated.ok() || previous_valid_until > at) return rotated;
+      // No grace period: the old secret is presumed known to someone else, who may have
+      // opened sessions or taken tokens with it. They end with it.
+      for (const char* sql :
+           {"UPDATE api_sessions SET revoked_at = ?1 WHERE client_id = ?2 AND revoked_at IS NULL",
+            "UPDATE access_tokens SET revoked_at = ?1 WHERE client_id = ?2 AND revoked_at IS NULL"}) {
+        auto ended = Statement(db, sql).Bind(1, at).Bind(2, id).Run();
+        if (!ended.ok()) return ended;
+      }
+      return OkStatus();
     });
   }
 
