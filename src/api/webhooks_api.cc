@@ -29,6 +29,9 @@ namespace {
 constexpr std::int64_t kDefaultGraceMinutes = 24 * 60;
 constexpr std::int64_t kMaxGraceMinutes = 7 * 24 * 60;
 constexpr std::size_t kMaxDescription = 500;
+// Every event is queued once for each endpoint that wants it, in the event's own
+// transaction: the fan-out of one account is bounded.
+constexpr std::size_t kMaxEndpointsPerAccount = 50;
 
 Response NoSuchWebhook() {
   return http::ProblemResponse(404, "Not found", "There is no such webhook endpoint.");
@@ -196,6 +199,12 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
                                          "account")
                              : found.error());
         }
+      }
+      auto existing = webhooks_.store->List(e.account);
+      if (!existing.ok()) return Problem(existing.error());
+      if (existing->size() >= kMaxEndpointsPerAccount) {
+        return Problem(MakeError(ErrorCode::kFailedPrecondition,
+                                 "an account has at most 50 webhook endpoints; delete one first"));
       }
       e.id = NewId();
       e.created_at = clock_.NowUnix();

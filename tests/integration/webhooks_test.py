@@ -284,6 +284,21 @@ class WebhooksTest(unittest.TestCase):
         self.assertIn('"changed":["url","description"]', trail.replace('\\"', '"'))
         self.assertNotIn(token, trail)
 
+    def test_an_account_has_at_most_fifty_endpoints(self):
+        r = self.server.api("POST", "/api/v1/accounts", json.dumps({"name": "Busy"}))
+        self.assertEqual(r.status, 201, r.text)
+        body = {"url": self.receiver.url("busy"), "events": ["message.accepted"],
+                "account": "Busy"}
+        for _ in range(50):
+            r = self.server.api("POST", "/api/v1/webhooks", json.dumps(body))
+            self.assertEqual(r.status, 201, r.text)
+            self.server.keep_secret(json.loads(r.body)["secret"])
+        r = self.server.api("POST", "/api/v1/webhooks", json.dumps(body))
+        self.assertEqual(r.status, 409, r.text)
+        self.assertIn("at most 50", json.loads(r.body)["detail"])
+        listed = json.loads(self.server.api("GET", "/api/v1/webhooks?account=Busy").body)
+        self.assertEqual(len(listed["webhooks"]), 50)
+
     def test_deleting_an_endpoint_stops_its_deliveries(self):
         made = self.create("deleted")
         r = self.server.api("DELETE", f"/api/v1/webhooks/{made['id']}")
