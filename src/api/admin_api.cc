@@ -100,6 +100,17 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
   co_return std::move(*response);
 }
 
+Status AdminApi::ReplaceSettings(OrgLevel level, const std::string& name, std::string_view json) {
+  // The record says what the settings were and became, as they are displayed (answers
+  // never: SettingsForDisplay leaves them out).
+  auto before = directory_.Settings(level, name);
+  auto after = policy::SettingsFromJson(json);
+  if (before.ok() && after.ok()) {
+    audit::DetailPending(policy::SettingsChangeDetails(*before, *after));
+  }
+  return directory_.Replace(level, name, json);
+}
+
 void AdminApi::Register(http::Router& router) {
   RegisterNamespaces(router);
   RegisterAudit(router);
@@ -137,14 +148,7 @@ void AdminApi::Register(http::Router& router) {
       auto name = http::PercentDecode(req.params[1]);
       if (!level.ok()) return Problem(level.error());
       if (!name) return Problem(MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "name"));
-      // The record says what the settings were and became, as they are displayed
-      // (answers never: SettingsForDisplay leaves them out).
-      auto before = directory_.Settings(*level, *name);
-      auto after = policy::SettingsFromJson(req.body);
-      if (before.ok() && after.ok()) {
-        audit::DetailPending(policy::SettingsChangeDetails(*before, *after));
-      }
-      auto status = directory_.Replace(*level, *name, req.body);
+      auto status = ReplaceSettings(*level, *name, req.body);
       if (!status.ok()) return Problem(status.error());
       auto layer = directory_.Settings(*level, *name);
       if (!layer.ok()) return Problem(layer.error());

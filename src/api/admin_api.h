@@ -85,9 +85,17 @@ class AdminApi {
   void RegisterAudit(http::Router& router);
   void RegisterClients(http::Router& router);  // clients_api.cc
   void RegisterOrg(http::Router& router);      // org_api.cc
+  void RegisterAccounts(http::Router& router);
+  void RegisterDomains(http::Router& router);
+  void RegisterUsers(http::Router& router);
+  void RegisterUserBooks(http::Router& router);
+  Status PatchSettings(const boost::json::object& body, OrgLevel level, const std::string& name);
   void RegisterWebhooks(http::Router& router);  // webhooks_api.cc
   Status ApplyWebhookFields(const boost::json::object& body, bool creating,
                             WebhookEndpointRecord& e) const;
+  // Replaces a level's own settings with `json`, the change's before and after in the
+  // audit record (PUT /settings, PATCH of an account, domain or user).
+  Status ReplaceSettings(OrgLevel level, const std::string& name, std::string_view json);
   // Runs `work` off the event loop for an authenticated administrator.
   boost::asio::awaitable<http::Response> AsAdmin(
       http::Request& req, std::function<http::Response(const Principal&)> work);

@@ -73,6 +73,24 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
     if (s.ok()) std::cout << a.name << ": " << a.book << " is a " << a.role << " book\n";
     return s;
   }));
+  auto* book_unlink = book->add_subcommand("unlink", "Take a book from a user's books");
+  book_unlink->add_option("user", args->name)->required();
+  book_unlink->add_option("book", args->book)->required();
+  book_unlink->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto ref = policy::ParseBookRef(a.book);
+    if (!ref.ok()) return std::move(ref).error();
+    auto s = c.books->Unlink(a.name, *ref);
+    if (s.ok()) std::cout << a.name << ": " << a.book << " unlinked\n";
+    return s;
+  }));
+  auto* book_links = book->add_subcommand("links", "List a user's books and their roles");
+  book_links->add_option("user", args->name)->required();
+  book_links->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto links = c.books->Links(a.name);
+    if (!links.ok()) return std::move(links).error();
+    for (const auto& [ref, role] : *links) std::cout << ref << "\t" << role << "\n";
+    return OkStatus();
+  }));
   auto* book_import = book->add_subcommand(
       "import-questions", "Import questions and answers from CSV (address,question,answer)");
   book_import->add_option("book", args->book)->required();

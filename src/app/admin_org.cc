@@ -22,7 +22,30 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
     return s;
   }));
 
+  auto* account_delete = account->add_subcommand(
+      "delete",
+      "Delete an account without domains: its clients are revoked, its books and "
+      "webhooks go, its messages stay until they expire");
+  account_delete->add_option("name", args->name)->required();
+  account_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    if (a.name == "default") {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "the organisation's own account cannot be deleted", "name");
+    }
+    auto s = c.org->DeleteAccount(a.name, c.clock.NowUnix());
+    if (s.ok()) std::cout << "account " << a.name << " deleted\n";
+    return s;
+  }));
+
   auto* domain = admin->add_subcommand("domain", "Mail domains")->require_subcommand(1);
+  auto* domain_delete =
+      domain->add_subcommand("delete", "Delete a domain without users: its settings and books go");
+  domain_delete->add_option("domain", args->name)->required();
+  domain_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.org->DeleteDomain(a.name);
+    if (s.ok()) std::cout << "domain " << a.name << " deleted\n";
+    return s;
+  }));
   auto* domain_create = domain->add_subcommand("create", "Create a domain in an account");
   domain_create->add_option("domain", args->name)->required();
   domain_create->add_option("--account", args->account)->required();
@@ -71,6 +94,17 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
   user_create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     auto s = c.directory->CreateUser(a.name);
     if (s.ok()) std::cout << "user " << a.name << " created\n";
+    return s;
+  }));
+
+  auto* user_delete = user->add_subcommand(
+      "delete",
+      "Delete a user: SMTP login, personal books and links go, their API clients are "
+      "revoked; the messages they sent stay with the account");
+  user_delete->add_option("address", args->name)->required();
+  user_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto s = c.org->DeleteUser(a.name, c.clock.NowUnix());
+    if (s.ok()) std::cout << "user " << a.name << " deleted\n";
     return s;
   }));
 

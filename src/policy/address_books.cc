@@ -139,6 +139,24 @@ Status AddressBookDirectory::Link(const std::string& user, const BookRef& ref, c
   return store_.LinkUser(link);
 }
 
+Status AddressBookDirectory::Unlink(const std::string& user, const BookRef& ref) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  return store_.UnlinkUser(user, book->id);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> AddressBookDirectory::Links(
+    const std::string& user) {
+  auto links = store_.UserBooks(user);
+  if (!links.ok()) return std::move(links).error();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& link : *links) {
+    out.emplace_back(BookRef{link.book_level, link.book_owner, link.book_name}.ToString(),
+                     link.role);
+  }
+  return out;
+}
+
 Result<BookOrder> AddressBookDirectory::OrderFor(const std::string& user) {
   auto links = store_.UserBooks(user);
   if (!links.ok()) return std::move(links).error();

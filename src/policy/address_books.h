@@ -84,6 +84,10 @@ class AddressBookDirectory {
 
   Status CreateBook(const BookRef& ref);
   Status Link(const std::string& user, const BookRef& ref, const std::string& role);
+  // kNotFound when there is no such book or the user has no link to it.
+  Status Unlink(const std::string& user, const BookRef& ref);
+  // The user's books ("level:owner:name") with their roles, in the order linked.
+  Result<std::vector<std::pair<std::string, std::string>>> Links(const std::string& user);
   // The engine's search order for a user's books.
   Result<BookOrder> OrderFor(const std::string& user);
 

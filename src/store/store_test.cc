@@ -307,6 +307,51 @@ WebhookEndpointRecord Endpoint(std::string id, std::string account, std::string 
   return e;
 }
 
+TEST_F(StoreTest, DeletionsTakeWhatBelongsAndRefuseWhileSomethingIsBelow) {
+  auto org = sqlite::NewOrgStore(*db_);
+  auto clients = sqlite::NewApiClientStore(*db_);
+  auto books = sqlite::NewAddressBookStore(*db_);
+  auto webhooks = sqlite::NewWebhookStore(*db_);
+  auto messages = sqlite::NewMessageStore(*db_);
+  ASSERT_TRUE(org->CreateAccount({"Lab", "s", 1}).ok());
+  ASSERT_TRUE(org->CreateDomain({"lab.example", "Lab", "s", 1}).ok());
+  ASSERT_TRUE(org->CreateUser({"tech@lab.example", "lab.example", "s", "hash", 1}).ok());
+  ASSERT_TRUE(clients->Insert({"c-user", "h", "till", "Lab", 1, {}, "TECH@lab.example", "x"}).ok());
+  ASSERT_TRUE(clients->Insert({"c-acct", "h", "ehr", "Lab", 1, {}, "", "x"}).ok());
+  ASSERT_TRUE(clients->Insert({"c-other", "h", "crm", "Other", 1, {}, "", "x"}).ok());
+  ASSERT_TRUE(books->CreateBook({"b-user", "user", "tech@lab.example", "mine", 1}).ok());
+  ASSERT_TRUE(books->CreateBook({"b-dom", "domain", "lab.example", "shared", 1}).ok());
+  ASSERT_TRUE(books->CreateBook({"b-acct", "account", "Lab", "shared", 1}).ok());
+  ASSERT_TRUE(books->LinkUser({"tech@lab.example", "b-acct", "default"}).ok());
+  ASSERT_TRUE(webhooks->Insert(Endpoint("w-lab", "Lab", "message.accepted")).ok());
+  ASSERT_TRUE(webhooks->Insert(Endpoint("w-other", "Other", "message.accepted")).ok());
+  MessageRecord sent = SampleMessage();
+  sent.account = "Lab";
+  sent.sender = "tech@lab.example";
+  ASSERT_TRUE(messages->InsertWithNotices(sent, {}, {}, "").ok());
+
+  EXPECT_EQ(org->DeleteAccount("Lab", 10).error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(org->DeleteDomain("lab.example").error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(org->DeleteUser("nobody@lab.example", 10).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(org->DeleteUser("Tech@lab.example", 10).ok());
+  EXPECT_EQ((*clients->Find("c-user"))->revoked_at, 10);
+  EXPECT_FALSE((*clients->Find("c-acct"))->revoked_at.has_value());
+  EXPECT_FALSE(books->FindBook("user", "tech@lab.example", "mine")->has_value());
+  EXPECT_TRUE(books->UserBooks("tech@lab.example")->empty());
+  ASSERT_TRUE(org->DeleteDomain("lab.example").ok());
+  EXPECT_FALSE(books->FindBook("domain", "lab.example", "shared")->has_value());
+  ASSERT_TRUE(org->DeleteAccount("lab", 11).ok());
+  EXPECT_EQ((*clients->Find("c-acct"))->revoked_at, 11);
+  EXPECT_FALSE((*clients->Find("c-other"))->revoked_at.has_value());
+  EXPECT_FALSE(books->FindBook("account", "Lab", "shared")->has_value());
+  EXPECT_FALSE(webhooks->Find("w-lab")->has_value());
+  EXPECT_TRUE(webhooks->Find("w-other")->has_value());
+  // The message stays, and keeps its account's name from a newcomer.
+  EXPECT_TRUE((*messages->Find("msg1")).has_value());
+  EXPECT_EQ(org->CreateAccount({"Lab", "s", 12}).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(org->DeleteAccount("Lab", 12).error().code, ErrorCode::kNotFound);
+}
+
 TEST_F(StoreTest, WebhookOutboxIsFilledWithTheEventAndDrainedByAttempts) {
   auto audit = sqlite::NewAuditStore(*db_);
   auto webhooks = sqlite::NewWebhookStore(*db_);

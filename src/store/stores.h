@@ -259,6 +259,19 @@ class OrgStore {
   virtual Result<std::vector<DomainRecord>> ListDomains(const std::string& account) = 0;
   virtual Result<std::vector<UserRecord>> ListUsers(const std::string& account,
                                                     const std::string& domain) = 0;
+  // Deleting, each in one transaction; kNotFound when there is no such one. Messages are
+  // the account's and stay (queued copies are still delivered, expiry and retention
+  // still run, the audit trail keeps them); DKIM keys stay for the mail still queued.
+  // A user: their SMTP login, personal address books and book links go; the API clients
+  // bound to them are revoked, with their signed sessions and access tokens.
+  virtual Status DeleteUser(const std::string& address, std::int64_t now) = 0;
+  // A domain: kFailedPrecondition while it has users. Its settings and books go.
+  virtual Status DeleteDomain(const std::string& name) = 0;
+  // An account: kFailedPrecondition while it has domains. Its settings, books and webhook
+  // endpoints (with their deliveries) go; its API clients are revoked as a user's are.
+  // Its name stays taken while a message carries it (CreateAccount: kAlreadyExists), so
+  // a new account of that name never sees the old one's messages.
+  virtual Status DeleteAccount(const std::string& name, std::int64_t now) = 0;
   // `hash`: an Argon2id PHC string; empty turns SMTP login off. kNotFound: no such user.
   virtual Status SetSmtpPassword(const std::string& address, const std::string& hash) = 0;
   // kNotFound when nothing has that name at that level.
@@ -313,6 +326,8 @@ class AddressBookStore {
   // preferred book (setting a new one demotes the old to "subscribed").
   virtual Status LinkUser(const UserBookRecord& link) = 0;
   virtual Result<std::vector<UserBookRecord>> UserBooks(const std::string& user) = 0;
+  // kNotFound when the user has no link to the book.
+  virtual Status UnlinkUser(const std::string& user, const std::string& book_id) = 0;
 };
 
 // Messages received by SMTP, between their 250 and the policy engine.

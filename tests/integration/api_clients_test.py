@@ -423,6 +423,99 @@ class ApiClientsTest(unittest.TestCase):
                                "'api.POST /api/v1/accounts' ORDER BY seq")
         self.assertEqual([row[1] for row in made[-3:]], ["ok", "refused", "refused"])
 
+    def test_show_change_and_delete_the_organisation(self):
+        def call(method, path, body=None):
+            r = self.server.api(method, path, None if body is None else json.dumps(body))
+            return r, (json.loads(r.body) if r.body else None)
+        for path, body in (("/api/v1/accounts", {"name": "Pharmacy"}),
+                           ("/api/v1/domains", {"name": "rx.example", "account": "Pharmacy"}),
+                           ("/api/v1/users", {"address": "ph@rx.example"}),
+                           ("/api/v1/address-books", {"book": "account:Pharmacy:shared"})):
+            r, _ = call("POST", path, body)
+            self.assertEqual(r.status, 201, r.text)
+        user_client = self.create_client("till", account="Pharmacy", user="ph@rx.example")
+        account_client = self.create_client("stock", account="Pharmacy", scopes=("messages:read",))
+        sent = dict(MESSAGE, **{"from": "ph@rx.example"})
+        r = self.call("POST", "/api/v1/messages", f"X-API-Key: {user_client['credentials']}",
+                      json.dumps(sent))
+        self.assertEqual(r.status, 202, r.text)
+        mid = json.loads(r.body)["id"]
+
+        # Show and change.
+        r, shown = call("GET", "/api/v1/accounts/Pharmacy")
+        self.assertEqual((r.status, shown["domains"], shown["settings"]), (200, ["rx.example"], {}))
+        r, changed = call("PATCH", "/api/v1/accounts/Pharmacy", {"settings": {"default_expiry_days": 30}})
+        self.assertEqual((r.status, changed["settings"]), (200, {"default_expiry_days": 30}), r.text)
+        self.assertEqual(call("GET", "/api/v1/settings/account/Pharmacy")[1], {"default_expiry_days": 30})
+        r, problem = call("PATCH", "/api/v1/accounts/Pharmacy", {"settings": {"default_expiry_days": "soon"}})
+        self.assertEqual((r.status, problem["invalid-params"][0]["name"]), (400, "default_expiry_days"))
+        r, problem = call("PATCH", "/api/v1/domains/rx.example", {"account": "Clinic"})
+        self.assertEqual((r.status, problem["invalid-params"][0]["name"]), (400, "account"))
+        r, shown = call("GET", "/api/v1/domains/rx.example")
+        self.assertEqual((shown["account"], shown["users"]), ("Pharmacy", 1))
+        self.assertEqual(call("GET", "/api/v1/domains/none.example")[0].status, 404)
+        r, made = call("POST", "/api/v1/users/ph@rx.example/smtp-password")
+        self.assertEqual((r.status, r.header("cache-control")), (201, "no-store"))
+        self.server.keep_secret(made["password"])
+        self.assertGreaterEqual(len(made["password"]), 20)
+        self.assertTrue(call("GET", "/api/v1/users/ph%40rx.example")[1]["smtp_login"])
+        r, problem = call("PATCH", "/api/v1/users/ph@rx.example", {"smtp_login": True})
+        self.assertEqual((r.status, problem["invalid-params"][0]["name"]), (400, "smtp_login"))
+        r, changed = call("PATCH", "/api/v1/users/ph@rx.example", {"smtp_login": False})
+        self.assertEqual((r.status, changed["smtp_login"]), (200, False))
+        self.assertNotIn(made["password"], json.dumps(self.server.sql("SELECT details FROM audit_log")))
+
+        # Book links.
+        book = "/api/v1/users/ph@rx.example/books/account:Pharmacy:shared"
+        r, linked = call("PUT", book, {"role": "preferred"})
+        self.assertEqual((r.status, linked["role"]), (200, "preferred"), r.text)
+        self.assertEqual(call("GET", "/api/v1/users/ph@rx.example/books")[1]["books"],
+                         [{"book": "account:Pharmacy:shared", "role": "preferred"}])
+        code, out, _ = self.server.admin("book", "links", "ph@rx.example")
+        self.assertEqual((code, out), (0, "account:Pharmacy:shared\tpreferred\n"))
+        r, problem = call("PUT", book, {"role": "favourite"})
+        self.assertEqual((r.status, problem["invalid-params"][0]["name"]), (400, "role"))
+        self.assertEqual(call("PUT", "/api/v1/users/nobody@rx.example/books/account:Pharmacy:shared",
+                              {"role": "default"})[0].status, 404)
+        self.assertEqual(call("DELETE", book)[0].status, 204)
+        self.assertEqual(call("DELETE", book)[0].status, 404)
+        self.assertEqual(call("GET", "/api/v1/users/ph@rx.example/books")[1]["books"], [])
+
+        # Deletion goes from the bottom up; what is above refuses while something is below.
+        r, problem = call("DELETE", "/api/v1/accounts/Pharmacy")
+        self.assertEqual((r.status, problem["title"]), (409, "Conflict"))
+        self.assertIn("still has domains", problem["detail"])
+        r, problem = call("DELETE", "/api/v1/domains/rx.example")
+        self.assertEqual((r.status, problem["title"]), (409, "Conflict"))
+        self.assertEqual(call("DELETE", "/api/v1/users/ph@rx.example")[0].status, 204)
+        self.assertEqual(call("GET", "/api/v1/users/ph@rx.example")[0].status, 404)
+        self.assertEqual(call("DELETE", "/api/v1/users/ph@rx.example")[0].status, 404)
+        # The user's client is refused on its next request; the account's still works.
+        r = self.call("GET", f"/api/v1/messages/{mid}", f"X-API-Key: {user_client['credentials']}")
+        self.assertEqual(r.status, 401, r.text)
+        r = self.call("GET", f"/api/v1/messages/{mid}", f"X-API-Key: {account_client['credentials']}")
+        self.assertEqual(r.status, 200, r.text)
+        code, out, err = self.server.admin("domain", "delete", "rx.example")
+        self.assertEqual((code, out), (0, "domain rx.example deleted\n"), err)
+        self.assertEqual(call("DELETE", "/api/v1/accounts/Pharmacy")[0].status, 204)
+        r = self.call("GET", f"/api/v1/messages/{mid}", f"X-API-Key: {account_client['credentials']}")
+        self.assertEqual(r.status, 401, r.text)
+        # The message stays, and its account's name with it: a new account of that name
+        # would otherwise see it.
+        self.assertEqual(self.server.sql(f"SELECT account FROM messages WHERE id = '{mid}'"),
+                         [("Pharmacy",)])
+        r, problem = call("POST", "/api/v1/accounts", {"name": "Pharmacy"})
+        self.assertEqual(r.status, 409)
+        self.assertIn("its messages are still kept", problem["detail"])
+        r, problem = call("DELETE", "/api/v1/accounts/default")
+        self.assertEqual(r.status, 409)
+        code, _, err = self.server.admin("user", "delete", "ghost@rx.example")
+        self.assertNotEqual(code, 0)
+        self.assertIn("no user ghost@rx.example", err)
+        deleted = self.server.sql("SELECT result FROM audit_log WHERE action = "
+                                  "'api.DELETE /api/v1/accounts/{name}' ORDER BY seq")
+        self.assertEqual([row[0] for row in deleted], ["refused", "ok", "refused"])
+
     def test_each_client_has_its_rate(self):
         body = {"name": "Chatty", "account": "Clinic", "scopes": ["messages:read"],
                 "rate_limit_per_minute": 3}

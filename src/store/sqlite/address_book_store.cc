@@ -105,6 +105,20 @@ class SqliteAddressBookStore final : public AddressBookStore {
     });
   }
 
+  Status UnlinkUser(const std::string& user, const std::string& book_id) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto status = Statement(db, "DELETE FROM user_books WHERE user = ? AND book_id = ?")
+                        .Bind(1, user)
+                        .Bind(2, book_id)
+                        .Run();
+      if (!status.ok()) return status;
+      if (sqlite3_changes(db) == 0) {
+        return MakeError(ErrorCode::kNotFound, user + " has no link to that book");
+      }
+      return OkStatus();
+    });
+  }
+
   Result<std::vector<UserBookRecord>> UserBooks(const std::string& user) override {
     std::vector<UserBookRecord> out;
     auto status = db_.Read([&](Connection& db) -> Status {

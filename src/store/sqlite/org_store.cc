@@ -19,6 +19,40 @@ bool Exists(Connection& db, const char* sql, const std::string& key) {
   return row.ok() && *row;
 }
 
+// Revokes the API clients that `where` selects (its one parameter is ?2), with their
+// signed sessions and access tokens: the next request with any of them is refused.
+Status RevokeClients(Connection& db, std::string_view where, const std::string& key,
+                     std::int64_t now) {
+  const std::string clients = "SELECT id FROM api_clients WHERE " + std::string(where);
+  for (const std::string& sql :
+       {"UPDATE api_sessions SET revoked_at = ?1 WHERE revoked_at IS NULL AND client_id IN (" +
+            clients + ")",
+        "UPDATE access_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND client_id IN (" +
+            clients + ")",
+        "UPDATE api_clients SET revoked_at = ?1 WHERE revoked_at IS NULL AND " +
+            std::string(where)}) {
+    auto s = Statement(db, sql).Bind(1, now).Bind(2, key).Run();
+    if (!s.ok()) return s;
+  }
+  return OkStatus();
+}
+
+// Deletes the address books of one owner; their entries and links go with them.
+Status DeleteBooksOf(Connection& db, const char* level, const std::string& owner) {
+  return Statement(db, "DELETE FROM address_books WHERE owner_level = ? AND owner = ?")
+      .Bind(1, level)
+      .Bind(2, owner)
+      .Run();
+}
+
+// Runs `sql` (one parameter) and says kNotFound with `missing` when it changed nothing.
+Status DeleteOne(Connection& db, const char* sql, const std::string& key, std::string missing) {
+  auto s = Statement(db, sql).Bind(1, key).Run();
+  if (!s.ok()) return s;
+  if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, std::move(missing));
+  return OkStatus();
+}
+
 class SqliteOrgStore final : public OrgStore {
  private:
   // `sealed_key`: the Message Center key it keeps (never taken from `n`, so a record
@@ -102,6 +136,11 @@ class SqliteOrgStore final : public OrgStore {
     return db_.Transaction([&](Connection& db) -> Status {
       if (Exists(db, "SELECT 1 FROM accounts WHERE name = ?", a.name)) {
         return MakeError(ErrorCode::kAlreadyExists, "account " + a.name + " already exists");
+      }
+      if (Exists(db, "SELECT 1 FROM messages WHERE account = ? LIMIT 1", a.name)) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         "account " + a.name +
+                             " was deleted and its messages are still kept; choose another name");
       }
       return Statement(db, "INSERT INTO accounts VALUES (?,?,?)")
           .Bind(1, a.name).BindBlob(2, a.sealed_settings).Bind(3, a.created_at).Run();
@@ -260,6 +299,48 @@ class SqliteOrgStore final : public OrgStore {
       if (!status.ok()) return status;
       if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such " + name);
       return OkStatus();
+    });
+  }
+
+  Status DeleteUser(const std::string& address, std::int64_t now) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto s = DeleteOne(db, "DELETE FROM users WHERE address = ?", address, "no user " + address);
+      if (!s.ok()) return s;
+      s = RevokeClients(db, "user = ?2 COLLATE NOCASE", address, now);
+      if (!s.ok()) return s;
+      s = DeleteBooksOf(db, "user", address);
+      if (!s.ok()) return s;
+      return Statement(db, "DELETE FROM user_books WHERE user = ?").Bind(1, address).Run();
+    });
+  }
+
+  Status DeleteDomain(const std::string& name) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      if (Exists(db, "SELECT 1 FROM users WHERE domain = ? LIMIT 1", name)) {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         "domain " + name + " still has users; delete them first");
+      }
+      auto s = DeleteOne(db, "DELETE FROM domains WHERE name = ?", name, "no domain " + name);
+      if (!s.ok()) return s;
+      return DeleteBooksOf(db, "domain", name);
+    });
+  }
+
+  Status DeleteAccount(const std::string& name, std::int64_t now) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      if (Exists(db, "SELECT 1 FROM domains WHERE account = ? LIMIT 1", name)) {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         "account " + name + " still has domains; delete them first");
+      }
+      auto s = DeleteOne(db, "DELETE FROM accounts WHERE name = ?", name, "no account " + name);
+      if (!s.ok()) return s;
+      s = RevokeClients(db, "account = ?2 COLLATE NOCASE", name, now);
+      if (!s.ok()) return s;
+      s = DeleteBooksOf(db, "account", name);
+      if (!s.ok()) return s;
+      return Statement(db, "DELETE FROM webhook_endpoints WHERE account = ? COLLATE NOCASE")
+          .Bind(1, name)
+          .Run();
     });
   }
 
