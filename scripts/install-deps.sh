@@ -13,6 +13,10 @@ packages=(
   zlib1g-dev libqrencode-dev
   openssl ca-certificates dns-root-data
 )
+# npm fetches the web assets built into the binary (web/package.json: Swagger UI for
+# /api/docs); use the machine's Node.js when it has one.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 # Tests and benchmarks: real clients and a real browser.
 testing=false
 if [ "${1:-}" = "--test" ]; then
@@ -20,11 +24,9 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 sqlite3 wrk chromium
              swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl postfix
              gnupg gpgsm unbound ldnsutils python3-dkim python3-nacl
+             python3-yaml python3-jsonschema   # responses checked against docs/openapi.yaml
              prometheus   # promtool checks /metrics; the tests run their own Prometheus
              lintian systemd)  # the Debian package and its unit (make deb)
-  # Node.js and npm drive the browser tests; use the machine's when it has them.
-  command -v node >/dev/null 2>&1 || packages+=(nodejs)
-  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 # Fuzzing (make fuzz): clang with libFuzzer and the sanitizer runtimes.
@@ -48,10 +50,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Web assets from npm, exactly as locked, with no install scripts run (swagger-ui-dist
+# would otherwise run a telemetry package's).
+if [ ! -f web/node_modules/swagger-ui-dist/swagger-ui-bundle.js ] ||
+   [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci in web"
+  (cd web && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+
 # Browser test tooling from npm, exactly as locked; it uses Debian's Chromium and
 # downloads no browser of its own.
 if $testing && { [ ! -d tests/browser/node_modules/playwright-core ] ||
-                [ ! -d tests/browser/node_modules/@axe-core/playwright ]; }; then
+                [ ! -d tests/browser/node_modules/@axe-core/playwright ] ||
+                [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; }; then
   echo "install-deps: npm ci in tests/browser"
   (cd tests/browser && npm ci --no-audit --no-fund)
 fi

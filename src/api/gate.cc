@@ -21,6 +21,7 @@ void ApiGate::Install(http::Router& router) {
   };
   router.SetGate("/api/v1/oauth/token", open);
   router.SetGate("/api/v1/oauth/revoke", open);
+  router.SetGate("/api/v1/openapi.yaml", open);  // the API's description is public
 }
 
 Response TooManyFailures(std::int64_t retry_after) {

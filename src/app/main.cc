@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
                                   "in its outbox");
   serve->add_option("--data", data_dir, "Data directory for --dev")->needs(dev_opt);
   config_opt->excludes(dev_opt);
+  bool print_routes = false;
+  serve->add_flag("--print-routes", print_routes,
+                  "Set up as for serving, print each route (method and path) and stop");
 
   int admin_exit = 0;
   sealpost::RegisterAdminCommands(app, admin_exit);
@@ -104,6 +107,13 @@ int main(int argc, char** argv) {
       auto key = sealpost::EnsureDevCredentials(*config, data_dir);
       if (!key.ok()) return Report(key.error());
       credentials = std::move(*key);
+    }
+    if (print_routes) {
+      auto status = sealpost::Serve(*config, {}, [](const sealpost::RouteList& routes) {
+        for (const auto& [method, pattern] : routes) std::cout << method << " " << pattern << "\n";
+      });
+      if (!status.ok()) return Report(status.error());
+      return 0;
     }
     auto status = sealpost::Serve(*config, [&](std::uint16_t) {
       if (!dev) return;

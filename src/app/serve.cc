@@ -11,6 +11,7 @@
 
 #include "api/admin_api.h"
 #include "api/auth.h"
+#include "api/docs_api.h"
 #include "api/gate.h"
 #include "api/messages_api.h"
 #include "api/oauth.h"
@@ -31,6 +32,7 @@
 #include "delivery/smtp_target.h"
 #include "delivery/tls_probe.h"
 #include "delivery/tls_sessions.h"
+#include "delivery/webhook_sender.h"
 #include "dkim/domain_signer.h"
 #include "dns/unbound_resolver.h"
 #include "escrow/answer_keys.h"
@@ -54,7 +56,6 @@
 #include "submission/spool.h"
 #include "submission/user_authenticator.h"
 #include "tlsrpt/reporter.h"
-#include "delivery/webhook_sender.h"
 
 namespace sealpost {
 namespace {
@@ -239,7 +240,8 @@ void CollectQueue(metrics::Registry& registry, QueueStore& queue, const Backlog&
 // API client cut off mid-answer would send its message again.
 constexpr std::chrono::seconds kDrainSeconds{10};
 
-Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_ready) {
+Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_ready,
+             const std::function<void(const RouteList&)>& routes_only) {
   // Signals are taken by one thread with sigwait; every other thread blocks them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -485,6 +487,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   sessions.Register((*server)->router());
   api::PublicKeys public_keys(identities, **server);
   public_keys.Register((*server)->router());
+  api::RegisterApiDocs((*server)->router());
 
   portal::PortalSettings portal_settings;
   portal_settings.organisation = config.organisation;
@@ -675,10 +678,14 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       return;
     }
   });
-  spdlog::info("sealpost listening on https://{}:{} (public URL {})", config.listen,
-               (*server)->port(), config.public_url);
-  if (on_ready) on_ready((*server)->port());
-  (*server)->Run();
+  if (routes_only) {
+    routes_only((*server)->router().Routes());
+  } else {
+    spdlog::info("sealpost listening on https://{}:{} (public URL {})", config.listen,
+                 (*server)->port(), config.public_url);
+    if (on_ready) on_ready((*server)->port());
+    (*server)->Run();
+  }
   // Stop taking mail first (a signal already told SMTP to drain; this waits for it);
   // then the spool answers whatever is waiting, and only then the processor and the
   // queue stop.

@@ -5,6 +5,9 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "app/config.h"
 #include "base/result.h"
@@ -32,8 +35,15 @@ namespace tlsrpt {
 struct TlsReporterSettings;
 }  // namespace tlsrpt
 
-// `on_ready` runs once the listener is bound (dev mode prints the URLs there).
-Status Serve(const Config& config, const std::function<void(std::uint16_t port)>& on_ready);
+// The routes the server answers, (method, pattern) each.
+using RouteList = std::vector<std::pair<std::string, std::string>>;
+
+// `on_ready` runs once the listener is bound (dev mode prints the URLs there). With
+// `routes_only`, everything is set up as for serving, then it is given the routes and
+// the server stops without serving (`serve --print-routes`: the test that holds the
+// OpenAPI document to the routes reads it).
+Status Serve(const Config& config, const std::function<void(std::uint16_t port)>& on_ready,
+             const std::function<void(const RouteList&)>& routes_only = {});
 
 // The DNS resolver delivery uses (`resolver`, `dnssec_trust_anchor`); also the CLI's.
 Result<std::unique_ptr<dns::Resolver>> NewResolver(const Config& config);

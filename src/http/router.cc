@@ -32,6 +32,13 @@ void Router::Add(std::string method, std::string pattern, Handler handler, BodyM
   routes_.push_back(std::move(r));
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 void Router::SetGate(std::string prefix, Gate gate) {
   gates_.emplace_back(std::move(prefix), std::make_unique<Gate>(std::move(gate)));
 }

@@ -49,6 +49,9 @@ class Router {
   // `gate` first. One gate per route: the longest prefix wins.
   void SetGate(std::string prefix, Gate gate);
   RouteMatch Match(std::string_view method, std::string_view path) const;
+  // Every route as (method, pattern), in the order added: what the API's description
+  // must cover.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   const Gate* GateFor(const std::string& pattern) const;

@@ -21,6 +21,8 @@ import tempfile
 import time
 from urllib.parse import urlparse
 
+import openapi
+
 BIN = os.environ.get("SEALPOST_BIN", "../../build/asan/src/app/sealpost")
 
 SECURITY_HEADERS = {
@@ -264,7 +266,10 @@ class Sealpost:
             body = f.read()
         os.remove(header_file)
         os.remove(body_file)
-        return Response(int(run.stdout), headers_out, body, set_cookies)
+        response = Response(int(run.stdout), headers_out, body, set_cookies)
+        if not url and path.startswith(("/api/v1/", "/keys/")):
+            openapi.check(method, path, response.status, response.header("content-type"), body)
+        return response
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
