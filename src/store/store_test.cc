@@ -319,6 +319,11 @@ TEST_F(StoreTest, DeletionsTakeWhatBelongsAndRefuseWhileSomethingIsBelow) {
   ASSERT_TRUE(clients->Insert({"c-user", "h", "till", "Lab", 1, {}, "TECH@lab.example", "x"}).ok());
   ASSERT_TRUE(clients->Insert({"c-acct", "h", "ehr", "Lab", 1, {}, "", "x"}).ok());
   ASSERT_TRUE(clients->Insert({"c-other", "h", "crm", "Other", 1, {}, "", "x"}).ok());
+  // A password-grant token of the user's, through the account's client.
+  ASSERT_TRUE(
+      clients->InsertToken({"t-user", "c-acct", "tech@lab.example", "x", "password", 1, 99}).ok());
+  ASSERT_TRUE(
+      clients->InsertToken({"t-acct", "c-acct", "c-acct", "x", "client_credentials", 1, 99}).ok());
   ASSERT_TRUE(books->CreateBook({"b-user", "user", "tech@lab.example", "mine", 1}).ok());
   ASSERT_TRUE(books->CreateBook({"b-dom", "domain", "lab.example", "shared", 1}).ok());
   ASSERT_TRUE(books->CreateBook({"b-acct", "account", "Lab", "shared", 1}).ok());
@@ -336,6 +341,8 @@ TEST_F(StoreTest, DeletionsTakeWhatBelongsAndRefuseWhileSomethingIsBelow) {
   ASSERT_TRUE(org->DeleteUser("Tech@lab.example", 10).ok());
   EXPECT_EQ((*clients->Find("c-user"))->revoked_at, 10);
   EXPECT_FALSE((*clients->Find("c-acct"))->revoked_at.has_value());
+  EXPECT_EQ((*clients->FindToken("t-user"))->revoked_at, 10);
+  EXPECT_FALSE((*clients->FindToken("t-acct"))->revoked_at.has_value());
   EXPECT_FALSE(books->FindBook("user", "tech@lab.example", "mine")->has_value());
   EXPECT_TRUE(books->UserBooks("tech@lab.example")->empty());
   ASSERT_TRUE(org->DeleteDomain("lab.example").ok());

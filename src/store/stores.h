@@ -263,7 +263,8 @@ class OrgStore {
   // the account's and stay (queued copies are still delivered, expiry and retention
   // still run, the audit trail keeps them); DKIM keys stay for the mail still queued.
   // A user: their SMTP login, personal address books and book links go; the API clients
-  // bound to them are revoked, with their signed sessions and access tokens.
+  // bound to them are revoked, with their signed sessions and access tokens, and so are
+  // the tokens the password grant gave them through any client.
   virtual Status DeleteUser(const std::string& address, std::int64_t now) = 0;
   // A domain: kFailedPrecondition while it has users. Its settings and books go.
   virtual Status DeleteDomain(const std::string& name) = 0;

@@ -308,6 +308,14 @@ class SqliteOrgStore final : public OrgStore {
       if (!s.ok()) return s;
       s = RevokeClients(db, "user = ?2 COLLATE NOCASE", address, now);
       if (!s.ok()) return s;
+      // Tokens the password grant gave the user through a client not bound to them.
+      s = Statement(db,
+                    "UPDATE access_tokens SET revoked_at = ? "
+                    "WHERE user = ? COLLATE NOCASE AND revoked_at IS NULL")
+              .Bind(1, now)
+              .Bind(2, address)
+              .Run();
+      if (!s.ok()) return s;
       s = DeleteBooksOf(db, "user", address);
       if (!s.ok()) return s;
       return Statement(db, "DELETE FROM user_books WHERE user = ?").Bind(1, address).Run();
