@@ -68,7 +68,11 @@ json::value OwnSettings(policy::OrgDirectory& directory, OrgLevel level, const s
 // PATCH's "settings" member, replacing the level's own settings when present.
 Status AdminApi::PatchSettings(const json::object& body, OrgLevel level, const std::string& name) {
   const json::value* settings = body.if_contains("settings");
-  if (!settings) return OkStatus();
+  if (!settings) {
+    // Nothing to change, but the level must exist (kNotFound otherwise).
+    auto exists = directory_.Settings(level, name);
+    return exists.ok() ? OkStatus() : Status(std::move(exists).error());
+  }
   if (!settings->is_object())
     return MakeError(ErrorCode::kInvalidArgument, "an object of settings", "settings");
   return ReplaceSettings(level, name, json::serialize(*settings));

@@ -454,6 +454,7 @@ class ApiClientsTest(unittest.TestCase):
         r, shown = call("GET", "/api/v1/domains/rx.example")
         self.assertEqual((shown["account"], shown["users"]), ("Pharmacy", 1))
         self.assertEqual(call("GET", "/api/v1/domains/none.example")[0].status, 404)
+        self.assertEqual(call("PATCH", "/api/v1/accounts/Nowhere", {})[0].status, 404)
         r, made = call("POST", "/api/v1/users/ph@rx.example/smtp-password")
         self.assertEqual((r.status, r.header("cache-control")), (201, "no-store"))
         self.server.keep_secret(made["password"])
