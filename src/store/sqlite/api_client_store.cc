@@ -244,23 +244,43 @@ class SqliteApiClientStore final : public ApiClientStore {
     return changed;
   }
 
-  Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
-                             std::int64_t keep_until) override {
-    std::int64_t added = 0;
+  Result<SessionUse> UseSession(const std::string& session_id, const std::string& nonce,
+                                std::int64_t keep_until, const SessionCheck& verify) override {
+    SessionUse use;
+    bool found = false;
     auto status = db_.Transaction(
         [&](Connection& db) -> Status {
+          Statement session(db,
+                            "SELECT id, client_id, sealed_key, created_at, expires_at, revoked_at "
+                            "FROM api_sessions WHERE id = ?");
+          session.Bind(1, session_id);
+          auto row = session.Step();
+          if (!row.ok()) return std::move(row).error();
+          if (!*row) return OkStatus();
+          use.session = {session.Text(0), session.Text(1), session.Text(2),
+                         session.Int(3),  session.Int(4),  session.OptionalInt(5)};
+          Statement client(
+              db, std::string("SELECT ") + kClientColumns + " FROM api_clients WHERE id = ?");
+          client.Bind(1, use.session.client_id);
+          row = client.Step();
+          if (!row.ok()) return std::move(row).error();
+          if (!*row) return OkStatus();
+          use.client = ReadClient(client);
+          found = true;
+          if (auto verdict = verify(use.session, use.client); !verdict.ok()) return verdict;
           auto run = Statement(db, "INSERT OR IGNORE INTO request_nonces VALUES (?,?,?)")
                          .Bind(1, session_id)
                          .Bind(2, nonce)
                          .Bind(3, keep_until)
                          .Run();
           if (!run.ok()) return run;
-          added = sqlite3_changes(db);
+          use.fresh_nonce = sqlite3_changes(db) > 0;
           return OkStatus();
         },
         Database::Commit::kRecoverable);
     if (!status.ok()) return std::move(status).error();
-    return added > 0;
+    if (!found) return MakeError(ErrorCode::kNotFound, "no such session");
+    return use;
   }
 
   Result<std::int64_t> PruneExpired(std::int64_t now) override {
