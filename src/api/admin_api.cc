@@ -62,6 +62,19 @@ Result<AuditQuery> AuditQueryOf(const http::Request& req) {
   return q;
 }
 
+// An account's clients see their account's records only; the organisation's own
+// ("default") see every account's. Asking for another account is refused, not
+// silently narrowed, so a wrong filter does not look like an empty trail.
+Status ScopeToCaller(const Principal& caller, AuditQuery& q) {
+  if (caller.account == "default") return OkStatus();
+  if (!q.account.empty() && q.account != caller.account) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "this client reads the audit trail of its own account only", "account");
+  }
+  q.account = caller.account;
+  return OkStatus();
+}
+
 Result<policy::BookRef> BookParam(const std::string& raw) {
   auto decoded = http::PercentDecode(raw);
   if (!decoded) return MakeError(ErrorCode::kInvalidArgument, "bad percent escape", "book");
@@ -323,9 +336,10 @@ void AdminApi::Register(http::Router& router) {
 void AdminApi::RegisterAudit(http::Router& router) {
   // A page of the trail, newest first; `next_cursor` asks for the page after it.
   router.Add("GET", "/api/v1/audit", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req](const Principal&) -> Response {
+    return AsAdmin(req, [this, &req](const Principal& caller) -> Response {
       auto q = AuditQueryOf(req);
       if (!q.ok()) return Problem(q.error());
+      if (auto s = ScopeToCaller(caller, *q); !s.ok()) return Problem(s.error());
       auto records = audit_.Search(*q);
       if (!records.ok()) return Problem(records.error());
       std::string body = R"({"records":[)";
@@ -347,6 +361,7 @@ void AdminApi::RegisterAudit(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal& admin) -> Response {
       auto q = AuditQueryOf(req);
       if (!q.ok()) return Problem(q.error());
+      if (auto s = ScopeToCaller(admin, *q); !s.ok()) return Problem(s.error());
       auto form = http::ParseForm(req.query, 16);
       const std::string format = form.ok() ? http::FormValue(*form, "format").value_or("jsonl") : "";
       if (format != "jsonl" && format != "csv") {

@@ -188,32 +188,26 @@ Result<Principal> Authenticator::CheckSigned(const SignedCall& call, std::string
   if (in.nonce.empty() || in.nonce.size() > 128)
     return refuse("it needs a nonce (1 to 128 characters).");
 
-  // The session, its client, the signature and the nonce in one turn at the database.
-  const ApiClientStore::SessionCheck verify = [&](const ApiSessionRecord& session,
-                                                  const ApiClientRecord& client) -> Status {
-    if (session.revoked_at || session.expires_at <= now || client.revoked_at) {
-      return refuse("the session is unknown, expired or revoked.");
-    }
-    *named = client.id;
-    auto key = session_keys_->OpenSecret(session.sealed_key, SessionKeyAad(in.keyid));
-    if (!key.ok()) return std::move(key).error();
-    auto base = SignatureBase(call.request, in);
-    if (!base.ok()) return refuse(base.error().message + ".");
-    if (!HmacSignatureMatches(*key, *base, chosen->signature)) {
-      return refuse("the signature does not match the request.");
-    }
-    return OkStatus();
-  };
-  auto use =
-      store_.UseSession(in.keyid, in.nonce, *in.created + 2 * kSignatureWindowSeconds, verify);
-  if (!use.ok()) {
-    if (use.error().code == ErrorCode::kNotFound) {
-      return refuse("the session is unknown, expired or revoked.");
-    }
-    return std::move(use).error();
+  auto both = store_.FindSessionWithClient(in.keyid);
+  if (!both.ok()) return std::move(both).error();
+  if (!both->has_value()) return refuse("the session is unknown, expired or revoked.");
+  const ApiSessionRecord& session = (*both)->session;
+  const ApiClientRecord& found = (*both)->client;
+  if (session.revoked_at || session.expires_at <= now || found.revoked_at) {
+    return refuse("the session is unknown, expired or revoked.");
   }
-  if (!use->fresh_nonce) return refuse("the nonce was used already (a replay).");
-  const ApiClientRecord& found = use->client;
+  *named = found.id;
+  auto key = session_keys_->OpenSecret(session.sealed_key, SessionKeyAad(in.keyid));
+  if (!key.ok()) return std::move(key).error();
+  auto base = SignatureBase(call.request, in);
+  if (!base.ok()) return refuse(base.error().message + ".");
+  if (!HmacSignatureMatches(*key, *base, chosen->signature)) {
+    return refuse("the signature does not match the request.");
+  }
+  // Only a good signature's nonce is kept: others cannot fill the table.
+  auto fresh = store_.RememberNonce(in.keyid, in.nonce, *in.created + 2 * kSignatureWindowSeconds);
+  if (!fresh.ok()) return std::move(fresh).error();
+  if (!*fresh) return refuse("the nonce was used already (a replay).");
   body_sha256->clear();
   if (covers("content-digest")) {
     auto digest = ContentDigestSha256(call.request.field("content-digest").value_or(""));

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "base/encoding.h"
 #include "base/temp_dir.h"
 #include "crypto/random.h"
@@ -178,24 +182,28 @@ TEST_F(AuthTest, SessionsRevokeAndNoncesAreForgottenWhenTheyExpire) {
   auto key = keys.OpenSecret((*found)->sealed_key, SessionKeyAad(opened->id));
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(key->view(), opened->key);
-  const auto agree = [](const ApiSessionRecord&, const ApiClientRecord&) { return OkStatus(); };
-  const auto use = [&](const std::string& session, const std::string& nonce) {
-    return clients_->UseSession(session, nonce, clock_.NowUnix() + 600, agree);
-  };
-  auto first = use(opened->id, "n1");
-  ASSERT_TRUE(first.ok());
-  EXPECT_TRUE(first->fresh_nonce);
-  EXPECT_EQ(first->client.id, issued->id);
-  EXPECT_FALSE(use(opened->id, "n1")->fresh_nonce);  // a replay
-  EXPECT_EQ(use("another session", "n1").error().code, ErrorCode::kNotFound);
-  // A refusal keeps nothing: the nonce is still new afterwards.
-  auto refused =
-      clients_->UseSession(opened->id, "n2", clock_.NowUnix() + 600,
-                           [](const ApiSessionRecord&, const ApiClientRecord&) {
-                             return Status(MakeError(ErrorCode::kUnauthenticated, "bad signature"));
-                           });
-  EXPECT_EQ(refused.error().code, ErrorCode::kUnauthenticated);
-  EXPECT_TRUE(use(opened->id, "n2")->fresh_nonce);
+  auto both = clients_->FindSessionWithClient(opened->id);
+  ASSERT_TRUE(both.ok() && both->has_value());
+  EXPECT_EQ((*both)->client.id, issued->id);
+  EXPECT_EQ((*both)->session.sealed_key, (*found)->sealed_key);
+  EXPECT_FALSE(clients_->FindSessionWithClient("another session")->has_value());
+  EXPECT_TRUE(*clients_->RememberNonce(opened->id, "n1", clock_.NowUnix() + 600));
+  EXPECT_FALSE(*clients_->RememberNonce(opened->id, "n1", clock_.NowUnix() + 600));  // replay
+  EXPECT_TRUE(*clients_->RememberNonce("another session", "n1", clock_.NowUnix() + 600));
+  // Many at once share batches; each nonce is new exactly once however they are grouped.
+  std::atomic<int> fresh{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = clients_->RememberNonce(opened->id, "c" + std::to_string((t * 50 + i) % 100),
+                                         clock_.NowUnix() + 600);
+        if (r.ok() && *r) ++fresh;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(fresh.load(), 100);
   // Another client cannot revoke it; its own can, once.
   EXPECT_FALSE(*clients_->RevokeSession(opened->id, "someone else", clock_.NowUnix()));
   EXPECT_TRUE(*clients_->RevokeSession(opened->id, issued->id, clock_.NowUnix()));
@@ -204,8 +212,9 @@ TEST_F(AuthTest, SessionsRevokeAndNoncesAreForgottenWhenTheyExpire) {
   EXPECT_EQ(*clients_->RevokeSessions(issued->id, clock_.NowUnix()), 1);
   // Past their time, sessions and nonces go; before it, they stay.
   EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 599), 0);
-  EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 3601), 4);  // 2 sessions, 2 nonces
+  EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 3601), 104);  // 2 sessions, 102 nonces
   EXPECT_FALSE(clients_->FindSession(second->id)->has_value());
+  EXPECT_TRUE(*clients_->RememberNonce(opened->id, "n1", clock_.NowUnix() + 600));
 }
 
 TEST(ScopeForTest, EachRouteNeedsItsScope) {

@@ -46,23 +46,21 @@ class ApiClientStore {
                                      std::int64_t at) = 0;
   // Revokes every session of the client; how many were live.
   virtual Result<std::int64_t> RevokeSessions(const std::string& client_id, std::int64_t at) = 0;
-  // A signed request's session, in one transaction (one turn at the database where
-  // there were three): reads the session and its client, asks `verify` (the signature,
-  // checked with them), and when it agrees keeps `nonce` for the session until
-  // `keep_until`. kNotFound: no such session or client. `verify`'s refusal comes back
-  // as it is, with nothing kept, so bad signatures cannot fill the table.
-  // `fresh_nonce` false: a replay. The nonce is not synced on its own (it is written with
-  // the next sync, or lost with a power cut, after which the server restarts with its
-  // windows behind it).
-  struct SessionUse {
+  // A signed request's session and its client, read together (one turn at the
+  // database); nullopt when either is missing.
+  struct SessionWithClient {
     ApiSessionRecord session;
     ApiClientRecord client;
-    bool fresh_nonce = false;
   };
-  using SessionCheck =
-      std::function<Status(const ApiSessionRecord& session, const ApiClientRecord& client)>;
-  virtual Result<SessionUse> UseSession(const std::string& session_id, const std::string& nonce,
-                                        std::int64_t keep_until, const SessionCheck& verify) = 0;
+  virtual Result<std::optional<SessionWithClient>> FindSessionWithClient(
+      const std::string& session_id) = 0;
+  // Whether `nonce` is new for the session; it is then kept until `keep_until`. False: a
+  // replay. Concurrent callers share one transaction (a group commit): a signed request
+  // otherwise pays a write transaction of its own. Not synced on its own (it is written
+  // with the next sync, or lost with a power cut, after which the server restarts with
+  // its windows behind it).
+  virtual Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
+                                     std::int64_t keep_until) = 0;
 
   // Forgets tokens and sessions that expired before `now`, and nonces kept until then;
   // how many rows went.

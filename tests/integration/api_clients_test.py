@@ -517,6 +517,42 @@ class ApiClientsTest(unittest.TestCase):
                                   "'api.DELETE /api/v1/accounts/{name}' ORDER BY seq")
         self.assertEqual([row[0] for row in deleted], ["refused", "ok", "refused"])
 
+    def test_an_accounts_client_reads_its_accounts_audit_trail_only(self):
+        for path, body in (("/api/v1/accounts", {"name": "Pathology"}),
+                           ("/api/v1/domains", {"name": "path.example", "account": "Pathology"}),
+                           ("/api/v1/users", {"address": "doc@path.example"})):
+            r = self.server.api("POST", path, json.dumps(body))
+            self.assertEqual(r.status, 201, r.text)
+        lab_sender = self.create_client("LIMS", account="Pathology", scopes=("messages:send",))
+        sent = dict(MESSAGE, **{"from": "doc@path.example"})
+        r = self.call("POST", "/api/v1/messages", f"X-API-Key: {lab_sender['credentials']}",
+                      json.dumps(sent))
+        self.assertEqual(r.status, 202, r.text)
+        lab_mid = json.loads(r.body)["id"]
+        r = self.server.api("POST", "/api/v1/messages", json.dumps(MESSAGE))  # the organisation's
+        self.assertEqual(r.status, 202, r.text)
+        auditor = self.create_client("Pathology auditor", account="Pathology", scopes=("audit:read",))
+        key = f"X-API-Key: {auditor['credentials']}"
+        r = self.call("GET", "/api/v1/audit?limit=1000", key)
+        self.assertEqual(r.status, 200, r.text)
+        records = json.loads(r.body)["records"]
+        self.assertEqual({rec["account"] for rec in records}, {"Pathology"})
+        self.assertIn(lab_mid, {rec["message_id"] for rec in records})
+        r = self.call("GET", "/api/v1/audit?account=default", key)
+        self.assertEqual(r.status, 403, r.text)
+        self.assertIn("its own account only", json.loads(r.body)["detail"])
+        r = self.call("GET", "/api/v1/audit/export?format=jsonl&account=default", key)
+        self.assertEqual(r.status, 403, r.text)
+        r = self.call("GET", "/api/v1/audit/export?format=jsonl", key)
+        self.assertEqual(r.status, 200, r.text)
+        lines = [json.loads(line) for line in r.text.splitlines() if line]
+        self.assertTrue(lines)
+        self.assertEqual({rec["account"] for rec in lines}, {"Pathology"})
+        # The organisation's own administrator sees every account's.
+        r = self.server.api("GET", "/api/v1/audit?limit=1000")
+        accounts = {rec["account"] for rec in json.loads(r.body)["records"]}
+        self.assertTrue({"Pathology", "default"} <= accounts, accounts)
+
     def test_each_client_has_its_rate(self):
         body = {"name": "Chatty", "account": "Clinic", "scopes": ["messages:read"],
                 "rate_limit_per_minute": 3}

@@ -1,6 +1,10 @@
 // API clients and their OAuth access tokens, in SQLite (store/stores.h, ApiClientStore).
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
 #include "store/sqlite/stores.h"
 
 namespace sealpost::sqlite {
@@ -244,43 +248,74 @@ class SqliteApiClientStore final : public ApiClientStore {
     return changed;
   }
 
-  Result<SessionUse> UseSession(const std::string& session_id, const std::string& nonce,
-                                std::int64_t keep_until, const SessionCheck& verify) override {
-    SessionUse use;
-    bool found = false;
-    auto status = db_.Transaction(
-        [&](Connection& db) -> Status {
-          Statement session(db,
-                            "SELECT id, client_id, sealed_key, created_at, expires_at, revoked_at "
-                            "FROM api_sessions WHERE id = ?");
-          session.Bind(1, session_id);
-          auto row = session.Step();
-          if (!row.ok()) return std::move(row).error();
-          if (!*row) return OkStatus();
-          use.session = {session.Text(0), session.Text(1), session.Text(2),
-                         session.Int(3),  session.Int(4),  session.OptionalInt(5)};
-          Statement client(
-              db, std::string("SELECT ") + kClientColumns + " FROM api_clients WHERE id = ?");
-          client.Bind(1, use.session.client_id);
-          row = client.Step();
-          if (!row.ok()) return std::move(row).error();
-          if (!*row) return OkStatus();
-          use.client = ReadClient(client);
-          found = true;
-          if (auto verdict = verify(use.session, use.client); !verdict.ok()) return verdict;
-          auto run = Statement(db, "INSERT OR IGNORE INTO request_nonces VALUES (?,?,?)")
-                         .Bind(1, session_id)
-                         .Bind(2, nonce)
-                         .Bind(3, keep_until)
-                         .Run();
-          if (!run.ok()) return run;
-          use.fresh_nonce = sqlite3_changes(db) > 0;
-          return OkStatus();
-        },
-        Database::Commit::kRecoverable);
+  Result<std::optional<SessionWithClient>> FindSessionWithClient(
+      const std::string& session_id) override {
+    std::optional<SessionWithClient> found;
+    auto status = db_.Read([&](Connection& db) -> Status {
+      Statement session(db,
+                        "SELECT id, client_id, sealed_key, created_at, expires_at, revoked_at "
+                        "FROM api_sessions WHERE id = ?");
+      session.Bind(1, session_id);
+      auto row = session.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      SessionWithClient both;
+      both.session = {session.Text(0), session.Text(1), session.Text(2),
+                      session.Int(3),  session.Int(4),  session.OptionalInt(5)};
+      Statement client(db,
+                       std::string("SELECT ") + kClientColumns + " FROM api_clients WHERE id = ?");
+      client.Bind(1, both.session.client_id);
+      row = client.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      both.client = ReadClient(client);
+      found = std::move(both);
+      return OkStatus();
+    });
     if (!status.ok()) return std::move(status).error();
-    if (!found) return MakeError(ErrorCode::kNotFound, "no such session");
-    return use;
+    return found;
+  }
+
+  Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
+                             std::int64_t keep_until) override {
+    NonceWaiter me{session_id, nonce, keep_until};
+    std::unique_lock lock(nonce_mu_);
+    nonce_queue_.push_back(&me);
+    // Whoever finds no batch under way writes every nonce waiting, in one transaction;
+    // the others wait for the batch that holds theirs.
+    while (!me.done) {
+      if (nonce_writer_busy_) {
+        nonce_written_.wait(lock);
+        continue;
+      }
+      nonce_writer_busy_ = true;
+      std::vector<NonceWaiter*> batch;
+      batch.swap(nonce_queue_);
+      lock.unlock();
+      auto status = db_.Transaction(
+          [&](Connection& db) -> Status {
+            for (NonceWaiter* w : batch) {
+              auto run = Statement(db, "INSERT OR IGNORE INTO request_nonces VALUES (?,?,?)")
+                             .Bind(1, w->session_id)
+                             .Bind(2, w->nonce)
+                             .Bind(3, w->keep_until)
+                             .Run();
+              if (!run.ok()) return run;
+              w->fresh = sqlite3_changes(db) > 0;
+            }
+            return OkStatus();
+          },
+          Database::Commit::kRecoverable);
+      lock.lock();
+      for (NonceWaiter* w : batch) {
+        w->status = status;
+        w->done = true;
+      }
+      nonce_writer_busy_ = false;
+      nonce_written_.notify_all();
+    }
+    if (!me.status.ok()) return me.status.error();
+    return me.fresh;
   }
 
   Result<std::int64_t> PruneExpired(std::int64_t now) override {
@@ -300,7 +335,20 @@ class SqliteApiClientStore final : public ApiClientStore {
   }
 
  private:
+  struct NonceWaiter {
+    std::string session_id;
+    std::string nonce;
+    std::int64_t keep_until = 0;
+    bool done = false;
+    bool fresh = false;
+    Status status;
+  };
+
   Database& db_;
+  std::mutex nonce_mu_;
+  std::condition_variable nonce_written_;
+  std::vector<NonceWaiter*> nonce_queue_;  // waiting for the next batch
+  bool nonce_writer_busy_ = false;
 };
 
 }  // namespace
