@@ -54,7 +54,8 @@ class ApiClientStore {
   };
   virtual Result<std::optional<SessionWithClient>> FindSessionWithClient(
       const std::string& session_id) = 0;
-  // Whether `nonce` is new for the session; it is then kept until `keep_until`. False: a
+  // Whether `nonce` is new for the session and `keep_until` (the signature's created
+  // time and window: a replay carries the same); it is then kept until then. False: a
   // replay. Concurrent callers share one transaction (a group commit): a signed request
   // otherwise pays a write transaction of its own. Not synced on its own (it is written
   // with the next sync, or lost with a power cut, after which the server restarts with

@@ -295,10 +295,12 @@ class SqliteApiClientStore final : public ApiClientStore {
       auto status = db_.Transaction(
           [&](Connection& db) -> Status {
             for (NonceWaiter* w : batch) {
-              auto run = Statement(db, "INSERT OR IGNORE INTO request_nonces VALUES (?,?,?)")
-                             .Bind(1, w->session_id)
-                             .Bind(2, w->nonce)
-                             .Bind(3, w->keep_until)
+              auto run = Statement(db,
+                                   "INSERT OR IGNORE INTO request_nonces (keep_until, session_id, "
+                                   "nonce) VALUES (?,?,?)")
+                             .Bind(1, w->keep_until)
+                             .Bind(2, w->session_id)
+                             .Bind(3, w->nonce)
                              .Run();
               if (!run.ok()) return run;
               w->fresh = sqlite3_changes(db) > 0;

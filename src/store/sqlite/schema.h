@@ -526,6 +526,22 @@ CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id);
 -- when one does, and gone when the message is destroyed.
 ALTER TABLE messages ADD COLUMN webhook_subject BLOB NOT NULL DEFAULT X'';
 )sql",
+    // 33: signed requests' nonces kept in the order they may go (issue 20). A replay is
+    // the same signed request, so it carries the same created time and so the same
+    // keep_until: one B-tree keyed by time first finds it, and new nonces go to its end
+    // instead of into two trees (one at random places), which kept every commit's pages,
+    // and its sync, larger. Live nonces are carried over.
+    R"sql(
+CREATE TABLE request_nonces_in_order (
+  keep_until INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  PRIMARY KEY (keep_until, session_id, nonce)
+) WITHOUT ROWID;
+INSERT INTO request_nonces_in_order SELECT keep_until, session_id, nonce FROM request_nonces;
+DROP TABLE request_nonces;
+ALTER TABLE request_nonces_in_order RENAME TO request_nonces;
+)sql",
 };
 
 }  // namespace sealpost::sqlite
