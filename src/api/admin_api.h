@@ -90,6 +90,7 @@ class AdminApi {
   void RegisterUsers(http::Router& router);
   void RegisterUserBooks(http::Router& router);
   Status PatchSettings(const boost::json::object& body, OrgLevel level, const std::string& name);
+  http::Response PatchLevel(const http::Request& req, OrgLevel level);
   void RegisterWebhooks(http::Router& router);  // webhooks_api.cc
   Status ApplyWebhookFields(const boost::json::object& body, bool creating,
                             WebhookEndpointRecord& e) const;

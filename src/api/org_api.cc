@@ -78,6 +78,19 @@ Status AdminApi::PatchSettings(const json::object& body, OrgLevel level, const s
   return ReplaceSettings(level, name, json::serialize(*settings));
 }
 
+// PATCH of an account or a domain: {"settings"} replaces its own settings.
+Response AdminApi::PatchLevel(const http::Request& req, OrgLevel level) {
+  auto name = PathName(req.params[0], "name");
+  if (!name.ok()) return Problem(name.error());
+  auto body = ParseObject(req.body);
+  if (!body.ok()) return Problem(body.error());
+  if (auto s = OnlyFields(*body, {"settings"}); !s.ok()) return Problem(s.error());
+  if (auto s = PatchSettings(*body, level, *name); !s.ok()) return Problem(s.error());
+  return http::JsonResponse(
+      200, json::serialize(
+               json::object{{"name", *name}, {"settings", OwnSettings(directory_, level, *name)}}));
+}
+
 void AdminApi::RegisterOrg(http::Router& router) {
   RegisterAccounts(router);
   RegisterDomains(router);
@@ -129,19 +142,8 @@ void AdminApi::RegisterAccounts(http::Router& router) {
     });
   });
   router.Add("PATCH", "/api/v1/accounts/{name}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req](const Principal&) -> Response {
-      auto name = PathName(req.params[0], "name");
-      if (!name.ok()) return Problem(name.error());
-      auto body = ParseObject(req.body);
-      if (!body.ok()) return Problem(body.error());
-      if (auto s = OnlyFields(*body, {"settings"}); !s.ok()) return Problem(s.error());
-      if (auto s = PatchSettings(*body, OrgLevel::kAccount, *name); !s.ok())
-        return Problem(s.error());
-      return http::JsonResponse(
-          200,
-          json::serialize(json::object{
-              {"name", *name}, {"settings", OwnSettings(directory_, OrgLevel::kAccount, *name)}}));
-    });
+    return AsAdmin(req,
+                   [this, &req](const Principal&) { return PatchLevel(req, OrgLevel::kAccount); });
   });
   router.Add("DELETE", "/api/v1/accounts/{name}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
@@ -207,19 +209,8 @@ void AdminApi::RegisterDomains(http::Router& router) {
     });
   });
   router.Add("PATCH", "/api/v1/domains/{name}", [this](http::Request& req) {
-    return AsAdmin(req, [this, &req](const Principal&) -> Response {
-      auto name = PathName(req.params[0], "name");
-      if (!name.ok()) return Problem(name.error());
-      auto body = ParseObject(req.body);
-      if (!body.ok()) return Problem(body.error());
-      if (auto s = OnlyFields(*body, {"settings"}); !s.ok()) return Problem(s.error());
-      if (auto s = PatchSettings(*body, OrgLevel::kDomain, *name); !s.ok())
-        return Problem(s.error());
-      return http::JsonResponse(
-          200,
-          json::serialize(json::object{
-              {"name", *name}, {"settings", OwnSettings(directory_, OrgLevel::kDomain, *name)}}));
-    });
+    return AsAdmin(req,
+                   [this, &req](const Principal&) { return PatchLevel(req, OrgLevel::kDomain); });
   });
   router.Add("DELETE", "/api/v1/domains/{name}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
