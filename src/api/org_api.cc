@@ -149,10 +149,6 @@ void AdminApi::RegisterAccounts(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto name = PathName(req.params[0], "name");
       if (!name.ok()) return Problem(name.error());
-      if (*name == "default") {
-        return Problem(MakeError(ErrorCode::kFailedPrecondition,
-                                 "the organisation's own account cannot be deleted", "name"));
-      }
       if (auto s = org_.DeleteAccount(*name, clock_.NowUnix()); !s.ok()) return Problem(s.error());
       return NoContent();
     });

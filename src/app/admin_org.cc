@@ -28,10 +28,6 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
       "webhooks go, its messages stay until they expire");
   account_delete->add_option("name", args->name)->required();
   account_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    if (a.name == "default") {
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "the organisation's own account cannot be deleted", "name");
-    }
     auto s = c.org->DeleteAccount(a.name, c.clock.NowUnix());
     if (s.ok()) std::cout << "account " << a.name << " deleted\n";
     return s;

@@ -480,6 +480,9 @@ class ApiClientsTest(unittest.TestCase):
                               {"role": "default"})[0].status, 404)
         self.assertEqual(call("DELETE", book)[0].status, 204)
         self.assertEqual(call("DELETE", book)[0].status, 404)
+        self.assertEqual(call("PUT", book, {"role": "default"})[0].status, 200)
+        code, out, err = self.server.admin("book", "unlink", "ph@rx.example", "account:Pharmacy:shared")
+        self.assertEqual((code, out), (0, "ph@rx.example: account:Pharmacy:shared unlinked\n"), err)
         self.assertEqual(call("GET", "/api/v1/users/ph@rx.example/books")[1]["books"], [])
 
         # Deletion goes from the bottom up; what is above refuses while something is below.

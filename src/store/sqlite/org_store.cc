@@ -335,6 +335,10 @@ class SqliteOrgStore final : public OrgStore {
   }
 
   Status DeleteAccount(const std::string& name, std::int64_t now) override {
+    if (name == "default") {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "the organisation's own account cannot be deleted", "name");
+    }
     return db_.Transaction([&](Connection& db) -> Status {
       if (Exists(db, "SELECT 1 FROM domains WHERE account = ? LIMIT 1", name)) {
         return MakeError(ErrorCode::kFailedPrecondition,
