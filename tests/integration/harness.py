@@ -268,7 +268,10 @@ class Sealpost:
         os.remove(body_file)
         response = Response(int(run.stdout), headers_out, body, set_cookies)
         if not url and path.startswith(("/api/v1/", "/keys/")):
-            openapi.check(method, path, response.status, response.header("content-type"), body)
+            sent_json = data is not None and any(
+                h.lower().startswith("content-type: application/json") for h in headers)
+            openapi.check(method, path, response.status, response.header("content-type"), body,
+                          request=data if sent_json else None)
         return response
 
     def get(self, path, **kw):

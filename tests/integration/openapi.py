@@ -50,8 +50,10 @@ def _resolve(doc, node):
     return node
 
 
-def check(method, path, status, content_type, body):
-    """Raises AssertionError naming what the answer does not do as the document says."""
+def check(method, path, status, content_type, body, request=None):
+    """Raises AssertionError naming what the answer does not do as the document says.
+    `request`: the JSON text sent, if any; a request the server accepted (2xx) must
+    match the document's request schema, or the document misleads whoever writes one."""
     doc, operations, resolver = document()
     path = path.split("?", 1)[0]
     item = next(((template, item) for pattern, template, item in operations
@@ -62,6 +64,8 @@ def check(method, path, status, content_type, body):
             return
         raise AssertionError(f"{method} {path} answered {status} but is not in docs/openapi.yaml")
     template, operation = item[0], item[1][method.lower()]
+    if request is not None and 200 <= status < 300:
+        _check_request(doc, resolver, method, template, operation, request)
     responses = operation["responses"]
     spec = responses.get(str(status)) or responses.get(f"{status // 100}XX") or \
         responses.get("default")
@@ -92,3 +96,22 @@ def check(method, path, status, content_type, body):
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(the body)"
         raise AssertionError(f"{method} {template} {status}: at {where}: {errors[0].message}")
+
+
+def _check_request(doc, resolver, method, template, operation, request):
+    media = _resolve(doc, operation.get("requestBody", {})).get("content", {}).get(
+        "application/json")
+    if media is None:
+        raise AssertionError(f"{method} {template} accepted JSON, which docs/openapi.yaml "
+                             "does not describe as its request body")
+    try:
+        value = json.loads(request)
+    except ValueError:
+        return
+    schema = _resolve(doc, media["schema"])
+    errors = sorted(jsonschema.Draft202012Validator(schema, resolver=resolver).iter_errors(value),
+                    key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(the body)"
+        raise AssertionError(f"{method} {template} accepted a request the document refuses: "
+                             f"at {where}: {errors[0].message}")
