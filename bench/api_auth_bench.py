@@ -20,13 +20,25 @@ import harness  # noqa: E402
 from api_clients_test import signed_headers  # noqa: E402
 
 
-def wrk(url, seconds, connections, script):
+def cpu_seconds(pid):
+    """The server's CPU time so far (user + system), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, seconds, connections, script, pid):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, url]
+    before = cpu_seconds(pid)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120).stdout
+    cpu = cpu_seconds(pid) - before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p99, int(errors.group(1)) if errors else 0, out
+    # The server's CPU per request: what a method costs it, whatever the client (wrk's
+    # Lua, on the same two cores) and the disk's syncs do to the rate.
+    return rps, p99, int(errors.group(1)) if errors else 0, out, cpu * 1e6 / max(total, 1)
 
 
 def lua_string(s):
@@ -120,10 +132,11 @@ def main():
             for name, script in turn:
                 if name == "Signed":
                     script = signed_script(round_no)
-                rps, p99, errors, raw = wrk(url, args.seconds, args.connections, script)
+                rps, p99, errors, raw, cpu_us = wrk(url, args.seconds, args.connections, script,
+                                                    server.proc.pid)
                 if errors:
                     print(raw)
-                results[name].append((rps, p99, errors))
+                results[name].append((rps, p99, errors, cpu_us))
                 time.sleep(1)
 
         # The database grows through the run, so a method's best round and X-API-Key's
@@ -133,15 +146,19 @@ def main():
         print(f"machine: {os.cpu_count()} cores; server: {args.bin}; {args.connections} "
               f"connections; {args.rounds} rounds of {args.seconds} s in turning order; "
               "ratio: the median of each round's method / X-API-Key\n")
-        print("| method | msg/s (median) | p99 (best round) | non-2xx | vs X-API-Key | per round |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("| method | msg/s (median) | p99 (best round) | non-2xx | vs X-API-Key | per round "
+              "| server CPU µs/request (median) | CPU vs X-API-Key |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, runs in results.items():
             ratios = [run[0] / base[0] for run, base in zip(runs, results["X-API-Key"])]
+            cpu_ratios = [run[3] / base[3] for run, base in zip(runs, results["X-API-Key"])]
             rps = statistics.median(run[0] for run in runs)
             p99 = max(runs)[1]
             errors = sum(run[2] for run in runs)
+            cpu = statistics.median(run[3] for run in runs)
             print(f"| {name} | {rps:.1f} | {p99} | {errors} | {statistics.median(ratios):.3f} | "
-                  + " ".join(f"{r:.2f}" for r in ratios) + " |")
+                  + " ".join(f"{r:.2f}" for r in ratios)
+                  + f" | {cpu:.0f} | {statistics.median(cpu_ratios):.3f} |")
         # Signed requests are made per request by wrk's Lua; set against X-API-Key made
         # the same way, the ratio leaves the client's share of the two cores out.
         ratios = [run[0] / base[0] for run, base in

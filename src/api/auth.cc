@@ -185,6 +185,11 @@ Result<Principal> Authenticator::CheckSigned(const SignedCall& call, std::string
     return refuse("created is more than 5 minutes from the server's time.");
   }
   if (in.expires && *in.expires <= now) return refuse("it has expired.");
+  // Nonces seen in the last moments before a crash may not have reached the database;
+  // what was signed before this start cannot be checked against them, so it is refused.
+  if (*in.created < started_) {
+    return refuse("it was created before the server started; sign the request again.");
+  }
   if (in.nonce.empty() || in.nonce.size() > 128)
     return refuse("it needs a nonce (1 to 128 characters).");
 

@@ -88,7 +88,11 @@ class Authenticator {
   // `session_keys`: what opens signed sessions' keys (null: signed requests refused).
   Authenticator(ApiClientStore& store, AuditStore* audit, const Clock& clock,
                 const PurposeKey* session_keys = nullptr)
-      : store_(store), audit_(audit), clock_(clock), session_keys_(session_keys) {}
+      : store_(store),
+        audit_(audit),
+        clock_(clock),
+        session_keys_(session_keys),
+        started_(clock.NowUnix()) {}
 
   // kUnauthenticated for missing, malformed, unknown, revoked, expired or wrong
   // credentials; each is recorded in the audit trail (auth.<method>, refused) with the
@@ -98,7 +102,9 @@ class Authenticator {
                                  const std::string& client_address) const;
   // A signed request: a live session's HMAC over at least @method and @target-uri (and
   // content-digest when there is a body), created within kSignatureWindowSeconds, with a
-  // nonce the session has not used. `body_sha256` gets the digest the body must have
+  // nonce the session has not used, and not created before this authenticator was (the
+  // last nonces before a crash may be lost: ApiClientStore::WriteNonces). `body_sha256`
+  // gets the digest the body must have
   // (empty: none covered). Refusals say which rule failed, and are recorded
   // (auth.signature).
   Result<Principal> AuthenticateSigned(const SignedCall& call, const std::string& client_address,
@@ -118,6 +124,7 @@ class Authenticator {
   AuditStore* audit_;
   const Clock& clock_;
   const PurposeKey* session_keys_;
+  const std::int64_t started_;  // signatures created before are refused
 };
 
 // The WWW-Authenticate field of a 401 (RFC 9110 §11.6.1): the scheme presented, with

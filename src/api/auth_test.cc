@@ -29,6 +29,16 @@ class AuthTest : public ::testing::Test {
     return auth_->Authenticate(ReadCredentials(x_api_key, authorization), "192.0.2.7");
   }
 
+  std::int64_t Count(const char* sql) {
+    std::int64_t n = -1;
+    (void)db_->Read([&](sqlite::Connection& db) -> Status {
+      sqlite::Statement count(db, sql);
+      if (auto row = count.Step(); row.ok() && *row) n = count.Int(0);
+      return OkStatus();
+    });
+    return n;
+  }
+
   std::vector<audit::AuditRecord> Refusals() {
     AuditQuery q;
     q.result = "refused";
@@ -211,10 +221,53 @@ TEST_F(AuthTest, SessionsRevokeAndNoncesAreForgottenWhenTheyExpire) {
   auto second = OpenSession(*clients_, keys, clock_, issued->id, 3600);
   EXPECT_EQ(*clients_->RevokeSessions(issued->id, clock_.NowUnix()), 1);
   // Past their time, sessions and nonces go; before it, they stay.
+  ASSERT_TRUE(clients_->WriteNonces().ok());
   EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 599), 0);
   EXPECT_EQ(*clients_->PruneExpired(clock_.NowUnix() + 3601), 104);  // 2 sessions, 102 nonces
   EXPECT_FALSE(clients_->FindSession(second->id)->has_value());
   EXPECT_TRUE(*clients_->RememberNonce(opened->id, "n1", clock_.NowUnix() + 600));
+}
+
+// Another store on the same database knows only the table, as another node would.
+TEST_F(AuthTest, NoncesWaitInMemoryUntilWrittenAndAreNeverInNeitherPlace) {
+  const std::int64_t until = clock_.NowUnix() + 600;
+  auto other = sqlite::NewApiClientStore(*db_);
+  EXPECT_TRUE(*clients_->RememberNonce("s1", "n1", until));
+  EXPECT_FALSE(*clients_->RememberNonce("s1", "n1", until));  // waiting, known here
+  EXPECT_EQ(Count("SELECT count(*) FROM request_nonces"), 0);
+  ASSERT_TRUE(clients_->WriteNonces().ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM request_nonces"), 1);
+  EXPECT_FALSE(*other->RememberNonce("s1", "n1", until));
+  EXPECT_FALSE(*clients_->RememberNonce("s1", "n1", until));  // now from the table
+  // The same nonce with another keep_until is another signature's (created differs).
+  EXPECT_TRUE(*clients_->RememberNonce("s1", "n1", until + 1));
+
+  // A store that closes writes what waits.
+  {
+    auto closing = sqlite::NewApiClientStore(*db_);
+    EXPECT_TRUE(*closing->RememberNonce("s1", "n3", until));
+  }
+  EXPECT_FALSE(*other->RememberNonce("s1", "n3", until));
+
+  // Replays racing writes that commit in between: each nonce is new exactly once.
+  std::atomic<int> fresh{0};
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    while (!done) (void)clients_->WriteNonces();
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        auto r = clients_->RememberNonce("s2", "r" + std::to_string((t * 200 + i) % 300), until);
+        if (r.ok() && *r) ++fresh;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  done = true;
+  writer.join();
+  EXPECT_EQ(fresh.load(), 300);
 }
 
 TEST(ScopeForTest, EachRouteNeedsItsScope) {

@@ -574,6 +574,17 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       },
       std::chrono::seconds(60));
 
+  // Signed requests' nonces ride in the next transaction anyone commits; when none comes
+  // soon, this writes them (another node, or this one after a restart, then sees them).
+  PollingWorker nonce_writer(
+      [&api_clients] {
+        if (auto written = api_clients->WriteNonces(); !written.ok()) {
+          spdlog::error("signed requests' nonces not written: {}", written.error().ToString());
+        }
+        return false;
+      },
+      std::chrono::milliseconds(50));
+
   // The audit trail's head is sealed with a signed checkpoint once an hour when it grew.
   // Once a day, records older than the retention period go (from a signed checkpoint).
   AuditCheckpointer checkpointer(*stores.audit, *signer, clock);
@@ -625,6 +636,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
   runner.Start();
   expiry_sweeper.Start();
+  nonce_writer.Start();
   webhook_worker.Start();
   audit_checkpoints.Start();
   audit_forwarding.Start();
@@ -698,6 +710,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   processor.Stop();
   runner.Stop();
   expiry_sweeper.Stop();
+  nonce_writer.Stop();
   webhook_worker.Stop();
   audit_checkpoints.Stop();
   audit_forwarding.Stop();

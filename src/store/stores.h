@@ -56,12 +56,15 @@ class ApiClientStore {
       const std::string& session_id) = 0;
   // Whether `nonce` is new for the session and `keep_until` (the signature's created
   // time and window: a replay carries the same); it is then kept until then. False: a
-  // replay. Concurrent callers share one transaction (a group commit): a signed request
-  // otherwise pays a write transaction of its own. Not synced on its own (it is written
-  // with the next sync, or lost with a power cut, after which the server restarts with
-  // its windows behind it).
+  // replay. It costs no transaction of its own: it waits in memory (where replays find
+  // it too) for WriteNonces, which writes all that wait in one.
   virtual Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
                                      std::int64_t keep_until) = 0;
+  // Commits the nonces that wait, without a sync of their own (the server calls it every
+  // 50 ms, so another node sees them soon; a store writes them when it closes too). A
+  // crash forgets at most the last 50 ms of them: api::Authenticator refuses signatures
+  // created before it started, so those cannot be replayed after a restart.
+  virtual Status WriteNonces() = 0;
 
   // Forgets tokens and sessions that expired before `now`, and nonces kept until then;
   // how many rows went.
