@@ -357,6 +357,12 @@ TEST_F(StoreTest, DeletionsTakeWhatBelongsAndRefuseWhileSomethingIsBelow) {
   EXPECT_TRUE((*messages->Find("msg1")).has_value());
   EXPECT_EQ(org->CreateAccount({"Lab", "s", 12}).error().code, ErrorCode::kAlreadyExists);
   EXPECT_EQ(org->DeleteAccount("Lab", 12).error().code, ErrorCode::kNotFound);
+  // The organisation's own account may be made after its clients sent messages.
+  MessageRecord own = SampleMessage();  // account "default"
+  own.id = own.recipients[0].message_id = "msg2";
+  own.recipients[0].id = "rcpt2";
+  ASSERT_TRUE(messages->InsertWithNotices(own, {}, {}, "").ok());
+  EXPECT_TRUE(org->CreateAccount({"default", "s", 13}).ok());
 }
 
 TEST_F(StoreTest, WebhookOutboxIsFilledWithTheEventAndDrainedByAttempts) {

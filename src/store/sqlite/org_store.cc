@@ -137,7 +137,10 @@ class SqliteOrgStore final : public OrgStore {
       if (Exists(db, "SELECT 1 FROM accounts WHERE name = ?", a.name)) {
         return MakeError(ErrorCode::kAlreadyExists, "account " + a.name + " already exists");
       }
-      if (Exists(db, "SELECT 1 FROM messages WHERE account = ? LIMIT 1", a.name)) {
+      // The organisation's own account ("default") has had messages from its clients
+      // before it had a row, and they were always its own.
+      if (a.name != "default" &&
+          Exists(db, "SELECT 1 FROM messages WHERE account = ? LIMIT 1", a.name)) {
         return MakeError(ErrorCode::kAlreadyExists,
                          "account " + a.name +
                              " was deleted and its messages are still kept; choose another name");
