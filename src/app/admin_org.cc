@@ -1,13 +1,14 @@
 // `sealpost admin account|domain|user …`: accounts, their mail domains and their users
 // (senders: API keys, SMTP passwords).
-#include "app/admin_common.h"
-
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "api/auth.h"
+#include "app/admin_common.h"
+#include "console/roles.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
+#include "portal/accounts.h"
 
 namespace sealpost::admin {
 
@@ -80,7 +81,8 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
     if (!all.ok()) return std::move(all).error();
     for (const auto& u : *all) {
       std::cout << u.address << "\t" << u.domain << "\tSMTP login "
-                << (u.smtp_password_hash.empty() ? "off" : "on") << "\tcreated "
+                << (u.smtp_password_hash.empty() ? "off" : "on") << "\tconsole "
+                << (u.console_role.empty() ? "none" : u.console_role) << "\tcreated "
                 << FormatRfc3339(u.created_at) << "\n";
     }
     return OkStatus();
@@ -102,6 +104,48 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
     auto s = c.org->DeleteUser(a.name, c.clock.NowUnix());
     if (s.ok()) std::cout << "user " << a.name << " deleted\n";
     return s;
+  }));
+
+  auto* user_console = user->add_subcommand(
+      "console",
+      "Give the user a role in the web console (sender, auditor, domain-admin, org-admin) and "
+      "mail them a link to choose their password; \"none\" takes the console away");
+  user_console->add_option("address", args->name)->required();
+  user_console->add_option("role", args->role)->required();
+  user_console->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    auto role = console::ParseRole(a.role);
+    if (!role) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "must be sender, auditor, domain-admin, org-admin or none", "role");
+    }
+    auto s = c.org->SetConsoleRole(a.name, console::RoleName(*role));
+    if (!s.ok()) return s;
+    if (*role == console::Role::kNone) {
+      std::cout << "console access taken from " << a.name << "\n";
+      return OkStatus();
+    }
+    // Mailed from the server's address, like a recipient's reset link; the queue
+    // delivers it (a running server picks it up at its next poll).
+    portal::AccountSettings settings;
+    settings.audience = portal::Audience::kConsole;
+    settings.public_url = c.config.public_url;
+    settings.organisation = c.config.organisation;
+    settings.mail_from = c.config.notice_from;
+    portal::PortalAccounts accounts(settings, *c.portal_accounts, *c.queue, *c.keys, c.clock,
+                                    nullptr);
+    auto found = c.portal_accounts->FindByAddress(kConsolePool, a.name);
+    if (!found.ok()) return std::move(found).error();
+    if (found->has_value() && !(*found)->password_hash.empty()) {
+      std::cout << a.name << " is now " << console::RoleTitle(*role)
+                << " in the console (they sign in with their password)\n";
+      return OkStatus();
+    }
+    s = accounts.Invite(kConsolePool, a.name);
+    if (!s.ok()) return s;
+    std::cout << a.name << " is now " << console::RoleTitle(*role)
+              << " in the console; a link to choose their password was mailed to them (it "
+                 "works once, for 72 hours)\n";
+    return OkStatus();
   }));
 
   auto* user_key = user->add_subcommand("api-key", "Create an API key that sends as this user");

@@ -505,10 +505,19 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   account_settings.audit = stores.audit.get();
   portal::PortalAccounts accounts(account_settings, *portal_accounts, *queue, *keys, clock,
                                   [&runner_ptr] { if (runner_ptr) runner_ptr->Notify(); });
+  // Console sign-ins of organisation users: the same rules, in a pool of their own.
+  portal::AccountSettings console_account_settings = account_settings;
+  console_account_settings.audience = portal::Audience::kConsole;
+  console_account_settings.find_namespace = nullptr;
+  portal::PortalAccounts console_accounts(console_account_settings, *portal_accounts, *queue, *keys,
+                                          clock, [&runner_ptr] {
+                                            if (runner_ptr) runner_ptr->Notify();
+                                          });
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
   MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
   portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
-                        dispatcher, **server, *keys, clock);
+                        dispatcher, **server, *keys, clock,
+                        {&console_accounts, org.get(), stores.audit.get()});
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

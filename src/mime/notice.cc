@@ -184,23 +184,49 @@ Result<std::string> BuildAccountMail(const AccountMail& m) {
       return MakeError(ErrorCode::kInvalidArgument, "line break in an account mail header field");
     }
   }
-  const bool confirm = m.kind == AccountMail::Kind::kConfirm;
-  auto message = NewAutoMessage(m.organisation, m.from_address, m.to_address,
-                                confirm ? "Confirm your email address for secure messages"
-                                        : "Set a new password for secure messages",
+  using Kind = AccountMail::Kind;
+  std::string subject, intro, button;
+  switch (m.kind) {
+    case Kind::kConfirm:
+      subject = "Confirm your email address for secure messages";
+      intro =
+          "Someone, probably you, created an account with this address to read secure "
+          "messages from " +
+          m.organisation + ". To confirm it is yours, open this link:";
+      button = "Confirm my address";
+      break;
+    case Kind::kReset:
+      subject = "Set a new password for secure messages";
+      intro =
+          "Someone, probably you, asked to set a new password for the secure-message "
+          "account of this address at " +
+          m.organisation + ". To choose one, open this link:";
+      button = "Choose a new password";
+      break;
+    case Kind::kConsoleInvite:
+      subject = "Your sign-in to the " + m.organisation + " console";
+      intro = "An administrator at " + m.organisation +
+              " gave this address a sign-in to the "
+              "secure-mail console. To choose your password, open this link:";
+      button = "Choose my password";
+      break;
+    case Kind::kConsoleReset:
+      subject = "Set a new password for the " + m.organisation + " console";
+      intro =
+          "Someone, probably you, asked to set a new password for the console sign-in of "
+          "this address at " +
+          m.organisation + ". To choose one, open this link:";
+      button = "Choose a new password";
+      break;
+  }
+  auto message = NewAutoMessage(m.organisation, m.from_address, m.to_address, subject,
                                 IdDomain(m.message_id_domain, m.from_address));
-  const std::string intro =
-      confirm ? "Someone, probably you, created an account with this address to read secure "
-                "messages from " + m.organisation + ". To confirm it is yours, open this link:"
-              : "Someone, probably you, asked to set a new password for the secure-message "
-                "account of this address at " + m.organisation + ". To choose one, open this link:";
   const std::string after = "The link works once, for " + m.valid_for +
                             ". If it was not you, ignore this email: nothing changes.";
   std::string text = intro + "\n\n" + m.link + "\n\n" + after + "\n";
   std::string html = "<!doctype html><html><body><p>" + EscapeHtml(intro) + "</p><p><a href=\"" +
-                     EscapeHtml(m.link) + "\">" +
-                     (confirm ? "Confirm my address" : "Choose a new password") + "</a></p><p>" +
-                     EscapeHtml(after) + "</p></body></html>";
+                     EscapeHtml(m.link) + "\">" + button + "</a></p><p>" + EscapeHtml(after) +
+                     "</p></body></html>";
   return Finish(message.get(), text, html);
 }
 

@@ -68,7 +68,8 @@ Result<std::string> BuildLockedNotice(const SenderNotice& notice);
 // Mail to a portal account's address: the link that confirms a new account, or the
 // one that sets a new password. Both are single-use and expire; the link is a secret.
 struct AccountMail {
-  enum class Kind { kConfirm, kReset };
+  // The console's: an administrator's invitation to choose a password, and a reset.
+  enum class Kind { kConfirm, kReset, kConsoleInvite, kConsoleReset };
   Kind kind = Kind::kConfirm;
   std::string organisation;
   std::string from_address;

@@ -774,6 +774,10 @@ awaitable<Response> AccountPages::ShowReset(http::Request& req) {
       })) {
     co_return std::move(*busy);
   }
+  // A console sign-in's link is for the console's page (console_pages.cc).
+  if (address->ok() && (*address)->namespace_name == kConsolePool) {
+    *address = MakeError(ErrorCode::kNotFound, "a console link");
+  }
   if (!address->ok()) {
     co_return ctx_.ErrorPage(brand, 404, "This link does not work",
                         "It was already used or has expired.", "You can ask for a new one.");
@@ -804,6 +808,10 @@ awaitable<Response> AccountPages::SubmitReset(http::Request& req) {
   const bool same = password == Field(form, "password2");
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
         address.emplace(ctx_.accounts.LinkAccount(token, "reset"));
+        // A console sign-in's link is for the console's page (console_pages.cc).
+        if (address->ok() && (*address)->namespace_name == kConsolePool) {
+          *address = MakeError(ErrorCode::kNotFound, "a console link");
+        }
         if (address->ok() && same) reset.emplace(ctx_.accounts.Reset(token, password));
       })) {
     co_return std::move(*busy);

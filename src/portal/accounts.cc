@@ -98,8 +98,12 @@ Status PortalAccounts::MailLink(const std::string& namespace_name, const std::st
                                 std::int64_t lifetime) {
   const std::int64_t now = clock_.NowUnix();
   const bool confirm = purpose == "confirm";
+  const bool console = settings_.audience == Audience::kConsole;
   AccountMail mail;
-  mail.kind = confirm ? AccountMail::Kind::kConfirm : AccountMail::Kind::kReset;
+  mail.kind = confirm               ? AccountMail::Kind::kConfirm
+              : purpose == "invite" ? AccountMail::Kind::kConsoleInvite
+              : console             ? AccountMail::Kind::kConsoleReset
+                                    : AccountMail::Kind::kReset;
   mail.organisation = settings_.organisation;
   std::string base = settings_.public_url;
   if (auto ns = namespace_name.empty() || !settings_.find_namespace
@@ -110,7 +114,11 @@ Status PortalAccounts::MailLink(const std::string& namespace_name, const std::st
   }
   mail.from_address = settings_.mail_from;
   mail.to_address = address;
-  mail.link = base + (confirm ? "/account/confirm/" : "/account/reset/") + token;
+  mail.link = base +
+              (console   ? "/console/reset/"
+               : confirm ? "/account/confirm/"
+                         : "/account/reset/") +
+              token;
   const std::int64_t hours = lifetime / 3600;
   mail.valid_for = hours >= 1 ? std::to_string(hours) + (hours == 1 ? " hour" : " hours")
                               : std::to_string(lifetime / 60) + " minutes";
@@ -221,11 +229,15 @@ Result<LoginAttempt> PortalAccounts::Counted(const char* step, const std::string
   if (settings_.audit && attempt.ok()) {
     audit::AuditRecord r;
     r.at = clock_.NowUnix();
-    r.actor_kind = "portal_account";
-    // The account when one is known; else the address that was tried.
-    r.actor = attempt->account ? attempt->account->id : SanitizeForLog(who, 320);
+    const bool console = settings_.audience == Audience::kConsole;
+    r.actor_kind = console ? "user" : "portal_account";
+    // The account when one is known (an organisation user by their address, as every
+    // other record of theirs names them); else the address that was tried.
+    r.actor = !attempt->account ? SanitizeForLog(who, 320)
+              : console         ? attempt->account->address
+                                : attempt->account->id;
     r.client_address = client_address;
-    r.action = std::string("auth.portal.") + step;
+    r.action = std::string(console ? "auth.console." : "auth.portal.") + step;
     r.subject = attempt->account ? attempt->account->address : r.actor;
     const auto o = attempt->outcome;
     r.result = o == LoginAttempt::Outcome::kSignedIn || o == LoginAttempt::Outcome::kNeedCode
@@ -261,6 +273,12 @@ Result<LoginAttempt> PortalAccounts::CheckPassword(const std::string& namespace_
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value() || !(*found)->confirmed_at) {
     (void)VerifySecret(decoy_hash_, password);  // the same time as a wrong password
+    return attempt;
+  }
+  // An invited account has no password until its holder chooses one.
+  if ((*found)->password_hash.empty()) {
+    (void)VerifySecret(decoy_hash_, password);
+    attempt.account = std::move(**found);
     return attempt;
   }
   if (!VerifySecret((*found)->password_hash, password)) {
@@ -330,6 +348,32 @@ Status PortalAccounts::RequestReset(const std::string& namespace_name, const std
   if (!stored.ok()) return stored;
   auto mailed = MailLink(namespace_name, (*found)->address, "reset", token, settings_.reset_seconds);
   if (mailed.ok()) spdlog::info("portal: account {}: password reset link mailed", (*found)->id);
+  return mailed;
+}
+
+Status PortalAccounts::Invite(const std::string& pool, const std::string& address) {
+  auto found = store_.FindByAddress(pool, address);
+  if (!found.ok()) return std::move(found).error();
+  const std::int64_t now = clock_.NowUnix();
+  std::string account_id;
+  if (found->has_value()) {
+    account_id = (*found)->id;
+  } else {
+    PortalAccountRecord account;
+    account.id = NewId();
+    account.namespace_name = pool;
+    account.address = address;
+    account.created_at = now;
+    account.confirmed_at = now;  // the administrator vouches for the address
+    if (auto made = store_.Import(account); !made.ok()) return made;
+    account_id = account.id;
+  }
+  std::string token = Base64UrlEncode(RandomBytes(kTokenBytes));
+  auto stored =
+      store_.PutToken({TokenHash(token), account_id, "reset", "", now + settings_.invite_seconds});
+  if (!stored.ok()) return stored;
+  auto mailed = MailLink(pool, address, "invite", token, settings_.invite_seconds);
+  if (mailed.ok()) spdlog::info("console: sign-in {}: invitation mailed", account_id);
   return mailed;
 }
 

@@ -36,12 +36,19 @@ class Registry;
 
 namespace sealpost::portal {
 
+// Whose accounts these are: recipients' (the portal's pools) or organisation users'
+// console sign-ins (kConsolePool). It decides the links' paths, the mail's words and the
+// audit trail's names (auth.portal.* or auth.console.*); every rule is the same.
+enum class Audience { kRecipients, kConsole };
+
 struct AccountSettings {
+  Audience audience = Audience::kRecipients;
   std::string public_url;    // base of mailed links
   std::string organisation = "sealpost";
   std::string mail_from;     // From of confirmation and reset mail
   std::int64_t confirm_seconds = 24 * 3600;
   std::int64_t reset_seconds = 3600;
+  std::int64_t invite_seconds = 72 * 3600;  // a console invitation's link
   Argon2Params argon;        // tests may lower the cost; never below the minimum in use
   // A namespace's record (blocking), so its accounts' mail names it and links to its
   // own host; unset or nullopt: the server's name and `public_url`.
@@ -133,6 +140,10 @@ class PortalAccounts {
   // Mails a reset link when a confirmed account has `address`; OK either way, so the
   // answer tells nobody whether it has.
   Status RequestReset(const std::string& namespace_name, const std::string& address);
+  // A console sign-in for `address` (Audience::kConsole): the account is made, confirmed
+  // and without a password, if it has none, and a link to choose the password is mailed
+  // (a reset link that lasts invite_seconds). Blocking.
+  Status Invite(const std::string& pool, const std::string& address);
   // Checks a mailed reset link's token without using it, to show its
   // form: the account. kNotFound for unknown, used or expired links.
   Result<PortalAccountRecord> LinkAccount(std::string_view token, const std::string& purpose);

@@ -16,9 +16,9 @@ using boost::asio::awaitable;
 using http::Response;
 
 Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
-               PortalAccounts& accounts, BrandBook& brands,
-               const policy::RecipientPlanner& planner, const submission::Dispatcher& dispatcher,
-               http::Offloader& offloader, const KeyRing& keys, const Clock& clock)
+               PortalAccounts& accounts, BrandBook& brands, const policy::RecipientPlanner& planner,
+               const submission::Dispatcher& dispatcher, http::Offloader& offloader,
+               const KeyRing& keys, const Clock& clock, ConsoleServices console)
     : ctx_(std::move(settings), escrow, center, accounts, brands, planner, dispatcher, offloader,
            keys, clock),
       writing_(ctx_),
@@ -26,7 +26,8 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& ce
       messages_(ctx_, account_pages_),
       replies_(ctx_, messages_, writing_),
       center_pages_(ctx_, messages_, account_pages_, writing_),
-      tools_(ctx_) {}
+      tools_(ctx_),
+      console_(ctx_, tools_, console) {}
 
 Portal::~Portal() = default;
 
@@ -52,6 +53,7 @@ void Portal::Register(http::Router& router) {
   account_pages_.Register(router);
   center_pages_.Register(router);
   tools_.Register(router);
+  console_.Register(router);
   if (ctx_.settings.dev_outbox) {
     router.Add("GET", "/dev/outbox", [this](http::Request& r) { return Outbox(r); });
     router.Add("GET", "/dev/outbox/{name}", [this](http::Request& r) { return Outbox(r); });

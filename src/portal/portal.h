@@ -9,12 +9,14 @@
 // Put together from one PortalContext (context.h: settings, services, sessions, guards,
 // page layouts) and a handler per feature: messages (message_pages.h), replies
 // (reply_pages.h), accounts (account_pages.h), the Message Center (center_pages.h),
-// and writing a message (writing.h), which replies and the Center share.
+// and writing a message (writing.h), which replies and the Center share; and the web
+// console for organisation users (console_pages.h) over the same context.
 #pragma once
 
 #include "http/router.h"
 #include "portal/account_pages.h"
 #include "portal/center_pages.h"
+#include "portal/console_pages.h"
 #include "portal/context.h"
 #include "portal/message_pages.h"
 #include "portal/reply_pages.h"
@@ -29,8 +31,8 @@ class Portal {
   // `planner` decides, `dispatcher` carries it out.
   Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
          PortalAccounts& accounts, BrandBook& brands, const policy::RecipientPlanner& planner,
-         const submission::Dispatcher& dispatcher, http::Offloader& offloader,
-         const KeyRing& keys, const Clock& clock);
+         const submission::Dispatcher& dispatcher, http::Offloader& offloader, const KeyRing& keys,
+         const Clock& clock, ConsoleServices console = {});
   ~Portal();
   Portal(const Portal&) = delete;
   Portal& operator=(const Portal&) = delete;
@@ -53,6 +55,7 @@ class Portal {
   ReplyPages replies_;
   CenterPages center_pages_;
   ToolPages tools_;
+  ConsolePages console_;
 };
 
 }  // namespace sealpost::portal

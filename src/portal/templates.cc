@@ -39,7 +39,8 @@ Templates::~Templates() = default;
 
 std::string Templates::Render(
     const std::string& page, const std::string& title, const Brand& brand,
-    const std::function<void(ctemplate::TemplateDictionary&)>& fill) const {
+    const std::function<void(ctemplate::TemplateDictionary&)>& fill, const std::string& layout,
+    const std::function<void(ctemplate::TemplateDictionary&)>& fill_layout) const {
   ctemplate::TemplateDictionary dict("layout");
   dict.SetValue("TITLE", title);
   dict.SetValue("ORGANISATION", brand.display_name);
@@ -50,12 +51,13 @@ std::string Templates::Render(
     dict.ShowSection("SUPPORT");
     dict.SetValue("SUPPORT_CONTACT", brand.support);
   }
+  if (fill_layout) fill_layout(dict);
   ctemplate::TemplateDictionary* body = dict.AddIncludeDictionary("BODY");
   body->SetFilename(page);
   body->SetValue("ORGANISATION", brand.display_name);
   fill(*body);
   std::string out;
-  if (!cache_->ExpandNoLoad("layout.tpl", ctemplate::STRIP_BLANK_LINES, &dict, nullptr, &out)) {
+  if (!cache_->ExpandNoLoad(layout, ctemplate::STRIP_BLANK_LINES, &dict, nullptr, &out)) {
     throw std::logic_error("portal template failed to expand: " + page);
   }
   return out;

@@ -27,8 +27,12 @@ class Templates {
 
   // Renders `page` (a .tpl name) inside the layout. `fill` sets the page's values on
   // the dictionary it is given.
-  std::string Render(const std::string& page, const std::string& title, const Brand& brand,
-                     const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;
+  // `layout`: the frame (the console has its own); `fill_layout` sets the frame's values.
+  std::string Render(
+      const std::string& page, const std::string& title, const Brand& brand,
+      const std::function<void(ctemplate::TemplateDictionary&)>& fill,
+      const std::string& layout = "layout.tpl",
+      const std::function<void(ctemplate::TemplateDictionary&)>& fill_layout = nullptr) const;
 
  private:
   std::unique_ptr<ctemplate::TemplateCache> cache_;

@@ -409,7 +409,15 @@ struct UserRecord {
   std::string sealed_settings;
   std::string smtp_password_hash;  // Argon2id; empty: no SMTP login
   std::int64_t created_at = 0;
+  // What the user may do in the web console (console/roles.h): "" none, "sender",
+  // "auditor", "domain-admin", "org-admin". Their console sign-in is a portal account
+  // in the pool kConsolePool.
+  std::string console_role;
 };
+
+// The pool of portal accounts that are console sign-ins of organisation users: a name
+// no namespace can have (policy/namespaces.h), so the recipients' pools never meet it.
+inline constexpr const char* kConsolePool = "@console";
 
 // What is known of a domain's MX TLS: set by an administrator (never expires) or
 // learnt by probing the domain's MX hosts (expires_at: when to probe again).

@@ -277,9 +277,9 @@ class OrgStore {
   // Deleting, each in one transaction; kNotFound when there is no such one. Messages are
   // the account's and stay (queued copies are still delivered, expiry and retention
   // still run, the audit trail keeps them); DKIM keys stay for the mail still queued.
-  // A user: their SMTP login, personal address books and book links go; the API clients
-  // bound to them are revoked, with their signed sessions and access tokens, and so are
-  // the tokens the password grant gave them through any client.
+  // A user: their SMTP login, console sign-in, personal address books and book links
+  // go; the API clients bound to them are revoked, with their signed sessions and access
+  // tokens, and so are the tokens the password grant gave them through any client.
   virtual Status DeleteUser(const std::string& address, std::int64_t now) = 0;
   // A domain: kFailedPrecondition while it has users. Its settings and books go.
   virtual Status DeleteDomain(const std::string& name) = 0;
@@ -288,6 +288,9 @@ class OrgStore {
   // Its name stays taken while a message carries it (CreateAccount: kAlreadyExists), so
   // a new account of that name never sees the old one's messages.
   virtual Status DeleteAccount(const std::string& name, std::int64_t now) = 0;
+  // What the user may do in the web console (UserRecord::console_role; "" none).
+  // kNotFound: no such user.
+  virtual Status SetConsoleRole(const std::string& address, const std::string& role) = 0;
   // `hash`: an Argon2id PHC string; empty turns SMTP login off. kNotFound: no such user.
   virtual Status SetSmtpPassword(const std::string& address, const std::string& hash) = 0;
   // kNotFound when nothing has that name at that level.

@@ -6,6 +6,9 @@
 //   node portal_flows.mjs nojs <notice link> <answer>
 //   node portal_flows.mjs center <sign-in URL> <address> <password>   (Message Center)
 //   node portal_flows.mjs received <portal URL> <header file>   ("Was it encrypted?")
+//   node portal_flows.mjs console <console URL> <outbox dir> <address> <password> <header file>
+//     (an invited organisation user: choose a password, sign in, the header tool, the
+//     audit trail, sign out)
 // Host names under .test (namespaces' portals) resolve to this machine.
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -138,6 +141,41 @@ try {
     result.path = await page.locator('ol.path li').evaluateAll((items) =>
       items.map((i) => i.innerText.trim()));
     result.steps.push('header checked by keyboard');
+  } else if (mode === 'console') {
+    const [outbox, address, password, headerFile] = rest;
+    const mail = await waitForMail(outbox, address, '/console/reset/');
+    const invitation = mail.match(/https:\/\/\S+\/console\/reset\/[A-Za-z0-9_-]{43}/)[0];
+    await page.goto(origin + new URL(invitation).pathname);
+    await check(page, 'console-password');
+    await typeInto(page, 'password', password);
+    await typeInto(page, 'password2', password);
+    await pressButton(page, 'Set the password');
+    await check(page, 'console-password-set');
+    await followLink(page, 'Sign in');
+    await check(page, 'console-sign-in');
+    await typeInto(page, 'address', address);
+    await typeInto(page, 'password', 'not the password at all');
+    await pressButton(page, 'Sign in');
+    await check(page, 'console-sign-in-error');
+    result.signInError = await page.locator('.error').innerText();
+    await typeInto(page, 'password', password);
+    await pressButton(page, 'Sign in');
+    await check(page, 'console-home');
+    result.homeText = await page.locator('main').innerText();
+    result.nav = await page.locator('nav a').evaluateAll((links) => links.map((a) => a.textContent.trim()));
+    await followLink(page, 'Was it encrypted?');
+    await page.locator('#headers').fill(readFileSync(headerFile, 'utf8'));
+    await pressButton(page, 'Check its path');
+    await check(page, 'console-received');
+    result.headline = await page.locator('#result-heading').innerText();
+    await followLink(page, 'Audit trail');
+    await check(page, 'console-audit');
+    result.auditRows = await page.locator('table.audit tbody tr').count();
+    await pressButton(page, 'Sign out ' + address);
+    await check(page, 'console-signed-out');
+    await page.goto(origin + '/console');
+    result.afterSignOut = new URL(page.url()).pathname;
+    result.steps.push('console by keyboard');
   } else if (mode === 'question') {
     const [answer] = rest;
     await page.goto(origin + '/');

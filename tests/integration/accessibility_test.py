@@ -148,6 +148,38 @@ class AccessibilityTest(unittest.TestCase):
         self.assertEqual(result["path"], ["smtp.example.org", "→ not encrypted → relay.example.com",
                                           "→ encrypted → mx.example.net"])
 
+    def test_the_console_by_keyboard_on_a_phone(self):
+        """Issue 22: an administrator invites a user; in the browser they choose a password,
+        sign in (after a wrong one), check a header, read the audit trail and sign out;
+        every page passes axe and fits a phone."""
+        for args in (("account", "create", "default"),
+                     ("domain", "create", "staff.example", "--account", "default"),
+                     ("user", "create", "admin@staff.example"),
+                     ("user", "console", "admin@staff.example", "org-admin")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        header = os.path.join(self.server.tmp, "console-header.txt")
+        with open(header, "w") as f:
+            f.write("Received: from relay.example.com (relay.example.com [203.0.113.9])\n"
+                    "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n"
+                    "\tby mx.example.net (Postfix) with ESMTPS id 4Nq2Xk\n"
+                    "\tfor <alice@example.net>; Tue, 1 Dec 2026 10:01:00 +0000\n")
+        password = "a console password of some length"
+        self.server.keep_secret(password)
+        result = flow("console", self.server.base + "/console",
+                      os.path.join(self.server.data, "outbox"), "admin@staff.example", password,
+                      header)
+        self.assert_pages_pass(result, [
+            "console-password", "console-password-set", "console-sign-in",
+            "console-sign-in-error", "console-home", "console-received", "console-audit",
+            "console-signed-out"])
+        self.assertIn("do not match", result["signInError"])
+        self.assertIn("organisation administrator", result["homeText"])
+        self.assertEqual(result["nav"], ["Home", "Audit trail", "Was it encrypted?"])
+        self.assertEqual(result["headline"], "Encrypted between servers")
+        self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one
+        self.assertEqual(result["afterSignOut"], "/console/sign-in")
+
     def test_reading_works_without_javascript(self):
         link = self.send("ned@example.net", {"question": "Your pet's name?", "answer": "Rex"})
         result = flow("nojs", link, "Rex")

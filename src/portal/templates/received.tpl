@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}<h1>Was it encrypted?</h1>
 <p>Every mail server a message passes writes a <code>Received:</code> line at the top of its header, and many write there whether the connection was encrypted (TLS). Paste the header of a message you received (in your mail program: “Show original”, “View source” or “Message source”) to see each step it took.</p>
 {{#ERROR}}<div class="error" role="alert" id="form-error"><p>{{ERROR_TEXT}}</p></div>{{/ERROR}}
-<form method="post" action="/tools/received" class="account">
+<form method="post" action="{{ACTION}}" class="account">
 <label for="headers">The message’s header (or the whole message)</label>
 <textarea id="headers" name="headers" rows="12" required spellcheck="false"{{#ERROR}} aria-invalid="true" aria-describedby="form-error"{{/ERROR}}>{{HEADERS}}</textarea>
 <button type="submit">Check its path</button>

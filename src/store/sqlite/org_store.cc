@@ -228,9 +228,16 @@ class SqliteOrgStore final : public OrgStore {
       if (Exists(db, "SELECT 1 FROM users WHERE address = ?", u.address)) {
         return MakeError(ErrorCode::kAlreadyExists, "user " + u.address + " already exists");
       }
-      return Statement(db, "INSERT INTO users VALUES (?,?,?,?,?)")
-          .Bind(1, u.address).Bind(2, u.domain).BindBlob(3, u.sealed_settings)
-          .Bind(4, u.smtp_password_hash).Bind(5, u.created_at).Run();
+      return Statement(db,
+                       "INSERT INTO users (address, domain, sealed_settings, smtp_password_hash, "
+                       "created_at, console_role) VALUES (?,?,?,?,?,?)")
+          .Bind(1, u.address)
+          .Bind(2, u.domain)
+          .BindBlob(3, u.sealed_settings)
+          .Bind(4, u.smtp_password_hash)
+          .Bind(5, u.created_at)
+          .Bind(6, u.console_role)
+          .Run();
     });
   }
 
@@ -248,10 +255,11 @@ class SqliteOrgStore final : public OrgStore {
 
   Result<std::optional<UserRecord>> FindUser(const std::string& address) override {
     return FindOne<UserRecord>(
-        db_, "SELECT address, domain, sealed_settings, smtp_password_hash, created_at "
-             "FROM users WHERE address = ?", address,
-        [](const Statement& s) {
-          return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+        db_,
+        "SELECT address, domain, sealed_settings, smtp_password_hash, created_at, "
+        "console_role FROM users WHERE address = ?",
+        address, [](const Statement& s) {
+          return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)};
         });
   }
 
@@ -281,12 +289,13 @@ class SqliteOrgStore final : public OrgStore {
     return QueryAll<UserRecord>(
         db_,
         "SELECT u.address, u.domain, u.sealed_settings, "
-        "CASE WHEN u.smtp_password_hash = '' THEN '' ELSE 'set' END, u.created_at FROM users u "
+        "CASE WHEN u.smtp_password_hash = '' THEN '' ELSE 'set' END, u.created_at, "
+        "u.console_role FROM users u "
         "JOIN domains d ON d.name = u.domain WHERE (?1 = '' OR d.account = ?1 COLLATE NOCASE) "
         "AND (?2 = '' OR u.domain = ?2 COLLATE NOCASE) ORDER BY u.address",
         [&](Statement& s) { s.Bind(1, account).Bind(2, domain); },
         [](const Statement& s) {
-          return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
+          return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)};
         });
   }
 
@@ -320,6 +329,12 @@ class SqliteOrgStore final : public OrgStore {
               .Run();
       if (!s.ok()) return s;
       s = DeleteBooksOf(db, "user", address);
+      if (!s.ok()) return s;
+      // Their console sign-in (its recovery codes and links go with it, by cascade).
+      s = Statement(db, "DELETE FROM portal_accounts WHERE namespace = ? AND address = ?")
+              .Bind(1, kConsolePool)
+              .Bind(2, address)
+              .Run();
       if (!s.ok()) return s;
       return Statement(db, "DELETE FROM user_books WHERE user = ?").Bind(1, address).Run();
     });
@@ -356,6 +371,18 @@ class SqliteOrgStore final : public OrgStore {
       return Statement(db, "DELETE FROM webhook_endpoints WHERE account = ? COLLATE NOCASE")
           .Bind(1, name)
           .Run();
+    });
+  }
+
+  Status SetConsoleRole(const std::string& address, const std::string& role) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db, "UPDATE users SET console_role = ? WHERE address = ?")
+                   .Bind(1, role)
+                   .Bind(2, address)
+                   .Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no user " + address);
+      return OkStatus();
     });
   }
 

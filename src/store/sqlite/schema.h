@@ -542,6 +542,10 @@ INSERT INTO request_nonces_in_order SELECT keep_until, session_id, nonce FROM re
 DROP TABLE request_nonces;
 ALTER TABLE request_nonces_in_order RENAME TO request_nonces;
 )sql",
+    // 34: what each organisation user may do in the web console (issue 22).
+    R"sql(
+ALTER TABLE users ADD COLUMN console_role TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace sealpost::sqlite

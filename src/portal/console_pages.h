@@ -1,0 +1,107 @@
+// The web console for organisation users (issue 22), at /console in the portal's server:
+// sign-in with a password chosen from an administrator's invitation (the portal's
+// account rules, in the pool kConsolePool: Argon2id, the same guards, reset by mailed
+// link), sessions like the portal's (a __Host- cookie, 15 minutes idle, 12 hours at
+// most, ended on the server at sign-out and at a password change), CSRF tokens on every
+// form, and roles (console/roles.h) checked on every request against the user's current
+// record, so a role taken away or a user deleted ends their access at the next click.
+// Every sign-in is recorded in the audit trail (auth.console.password).
+//
+// Each route names its area (Routes(), in one table); the role test walks them all. Pages here:
+// home, the Received-header analyser (the portal's, in the console's frame) and the
+// audit trail (auditors and organisation administrators; an account's people see their
+// account's records only).
+// Internal to the portal.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "console/roles.h"
+#include "http/router.h"
+#include "portal/context.h"
+#include "portal/tool_pages.h"
+
+namespace sealpost {
+class AuditStore;
+class OrgStore;
+}  // namespace sealpost
+
+namespace sealpost::portal {
+
+// What the console needs beyond the portal's context; with `accounts` null the console
+// is not served.
+struct ConsoleServices {
+  PortalAccounts* accounts = nullptr;  // Audience::kConsole
+  OrgStore* org = nullptr;
+  AuditStore* audit = nullptr;
+};
+
+class ConsolePages {
+ public:
+  ConsolePages(PortalContext& ctx, ToolPages& tools, ConsoleServices services);
+  void Register(http::Router& router);
+
+ private:
+  // The signed-in user of this request, read afresh.
+  struct Visitor {
+    AccountSession session;
+    std::string cookie;
+    console::Role role = console::Role::kNone;
+    std::string account;  // the user's account (their domain's)
+  };
+  // Routes open to anyone (signing in), and routes for a signed-in user whose role
+  // reaches the route's area: the table in console_pages.cc is the only place that
+  // says which area a route is in.
+  using OpenHandler = boost::asio::awaitable<http::Response> (ConsolePages::*)(http::Request&);
+  using UserHandler = boost::asio::awaitable<http::Response> (ConsolePages::*)(http::Request&,
+                                                                               const Visitor&);
+  struct Route {
+    const char* method;
+    const char* path;
+    OpenHandler open = nullptr;  // set: no sign-in needed
+    UserHandler user = nullptr;
+    console::Area area = console::Area::kSelf;
+    std::uint64_t body_limit = 0;  // 0: no body
+  };
+  static const std::vector<Route>& Routes();
+
+  // The visitor when their role reaches `area`; else the answer: to the sign-in page
+  // (303) when nobody is signed in, 403 when the role does not reach.
+  boost::asio::awaitable<std::optional<Visitor>> Admit(const http::Request& req, console::Area area,
+                                                       std::optional<http::Response>* refused);
+  boost::asio::awaitable<http::Response> Guarded(http::Request& req, const Route& route);
+
+  boost::asio::awaitable<http::Response> SignInForm(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitSignIn(http::Request& req);
+  boost::asio::awaitable<http::Response> ResetForm(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitResetRequest(http::Request& req);
+  boost::asio::awaitable<http::Response> PasswordForm(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitPassword(http::Request& req);
+  boost::asio::awaitable<http::Response> Home(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SignOut(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Received(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Audit(http::Request& req, const Visitor& visitor);
+
+  // A page in the console's frame; `visitor` set: with the navigation for their role.
+  http::Response Page(int status, const std::string& page, const std::string& title,
+                      const Visitor* visitor, const char* current,
+                      const std::function<void(ctemplate::TemplateDictionary&)>& fill) const;
+  http::Response Info(int status, const std::string& heading,
+                      const std::vector<std::string>& paragraphs, const Visitor* visitor = nullptr,
+                      const std::string& href = {}, const std::string& label = {}) const;
+  http::Response SignInPage(int status, const std::string& binding, const std::string& address,
+                            const std::string& error) const;
+  http::Response PasswordPage(int status, const std::string& address, const std::string& token,
+                              const std::string& error) const;
+
+  PortalContext& ctx_;
+  ToolPages& tools_;
+  ConsoleServices services_;
+  AccountSessions sessions_;
+};
+
+}  // namespace sealpost::portal

@@ -1,0 +1,25 @@
+{{%AUTOESCAPE context="HTML"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{{TITLE}} – {{ORGANISATION}} console</title>
+<link rel="stylesheet" href="/static/portal.css">
+</head>
+<body class="console">
+<a class="skip" href="#main">Skip to content</a>
+<header class="site"><p class="brand">{{ORGANISATION}} <span>console</span></p>
+{{#NAV}}<nav aria-label="Console"><ul class="console-nav">
+<li><a href="/console"{{#HOME_CURRENT}} aria-current="page"{{/HOME_CURRENT}}>Home</a></li>
+{{#AUDIT}}<li><a href="/console/audit"{{#AUDIT_CURRENT}} aria-current="page"{{/AUDIT_CURRENT}}>Audit trail</a></li>{{/AUDIT}}
+<li><a href="/console/tools/received"{{#TOOLS_CURRENT}} aria-current="page"{{/TOOLS_CURRENT}}>Was it encrypted?</a></li>
+<li><form method="post" action="/console/sign-out" class="inline"><input type="hidden" name="csrf" value="{{SIGN_OUT_CSRF}}"><button type="submit" class="link">Sign out {{USER}}</button></form></li>
+</ul></nav>{{/NAV}}
+</header>
+<main id="main">
+{{>BODY}}
+</main>
+<footer class="site"><p>Every action here is recorded in the organisation’s audit trail.</p></footer>
+</body>
+</html>

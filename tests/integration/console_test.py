@@ -1,0 +1,274 @@
+"""The web console (issue 22): organisation users invited by an administrator choose a
+password from a mailed link, sign in, and reach what their role reaches — checked by
+the server on every request, walked here over every console route with every role."""
+import email
+import email.policy
+import os
+import re
+import subprocess
+import unittest
+
+import harness
+from harness import Sealpost
+
+PASSWORD = "correct horse battery staple"
+HEADER = ("Received: from mail.sender.example (mail.sender.example [192.0.2.10])\n"
+          "\tby mx.clinic.example (Postfix) with ESMTPS id 4AbC\n"
+          "\t(version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256)\n"
+          "\tfor <dr@clinic.example>; Tue, 1 Dec 2026 10:00:05 +0000\n")
+
+# Every console route with what each role gets; a route the server has and this table
+# lacks fails test_every_route_is_walked. "open": reached without signing in.
+ROLES = ("sender", "auditor", "domain-admin", "org-admin")
+ROUTES = {
+    ("GET", "/console/sign-in"): "open",
+    ("POST", "/console/sign-in"): "open",
+    ("GET", "/console/reset"): "open",
+    ("POST", "/console/reset"): "open",
+    ("GET", "/console/reset/{token}"): "open",
+    ("POST", "/console/reset/{token}"): "open",
+    ("GET", "/console"): ROLES,
+    ("POST", "/console/sign-out"): ROLES,
+    ("GET", "/console/tools/received"): ROLES,
+    ("POST", "/console/tools/received"): ROLES,
+    ("GET", "/console/audit"): ("auditor", "org-admin"),
+}
+
+
+class ConsoleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost()
+        # The organisation's own account ("default", as API clients know it) and another.
+        for args in (("account", "create", "default"),
+                     ("domain", "create", "clinic.example", "--account", "default"),
+                     ("account", "create", "Branch"),
+                     ("domain", "create", "branch.example", "--account", "Branch")):
+            code, _, err = cls.server.admin(*args)
+            assert code == 0, err
+        cls.server.start()
+        cls.jars = {}
+        for role in ROLES:
+            cls.invite_and_sign_in(f"{role}@clinic.example", role)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    # --- helpers -------------------------------------------------------------------
+    @classmethod
+    def invite(cls, address, role):
+        code, out, err = cls.server.admin("user", "create", address)
+        assert code == 0 or "already exists" in err, err
+        before = len(cls.server.notices())
+        code, out, err = cls.server.admin("user", "console", address, role)
+        assert code == 0, err
+        assert "mailed" in out, out
+        return cls.link_for(address, before)
+
+    @classmethod
+    def link_for(cls, address, before):
+        found = cls.server.wait_for_notices(before + 1)
+        for path in reversed(found):
+            with open(path, "rb") as f:
+                msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+            if msg["To"] == address:
+                text = msg.get_body(preferencelist=("plain",)).get_content()
+                token = re.search(r"/console/reset/([A-Za-z0-9_-]{43})", text).group(1)
+                cls.server.keep_secret(token)
+                return msg, token
+        raise AssertionError("no invitation for " + address)
+
+    @classmethod
+    def as_user(cls, address):
+        """Requests from `address`'s own browser (its own cookie jar)."""
+        cls.server.cookie_jar = os.path.join(cls.server.tmp, "jar-" + address)
+        return cls.server
+
+    @classmethod
+    def set_password(cls, address, token, password=PASSWORD):
+        s = cls.as_user(address)
+        page = s.get(f"/console/reset/{token}", cookies=True)
+        assert page.status == 200, page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        return s.post(f"/console/reset/{token}", cookies=True,
+                      form=[("csrf", csrf), ("password", password), ("password2", password)])
+
+    @classmethod
+    def sign_in(cls, address, password=PASSWORD):
+        s = cls.as_user(address)
+        page = s.get("/console/sign-in", cookies=True)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        return s.post("/console/sign-in", cookies=True,
+                      form=[("csrf", csrf), ("address", address), ("password", password)])
+
+    @classmethod
+    def invite_and_sign_in(cls, address, role):
+        _, token = cls.invite(address, role)
+        r = cls.set_password(address, token)
+        assert r.status == 200 and "Your password is set" in r.text, r.text
+        r = cls.sign_in(address)
+        assert r.status == 303 and r.header("location") == "/console", (r.status, r.text)
+
+    def page(self, address, method, path, **kw):
+        return self.as_user(address).request(method, path, cookies=True, **kw)
+
+    def sign_out_form(self, address):
+        home = self.page(address, "GET", "/console")
+        return re.search(r'action="/console/sign-out".*?name="csrf" value="([^"]+)"',
+                         home.text, re.S).group(1)
+
+    # --- tests ---------------------------------------------------------------------
+    def test_the_invitation_names_the_console_and_works_once(self):
+        msg, token = self.invite("newcomer@clinic.example", "sender")
+        self.assertIn("console", msg["Subject"])
+        self.assertEqual(msg["To"], "newcomer@clinic.example")
+        # Not a recipient's reset link: the portal's page does not take it.
+        self.assertEqual(self.server.get(f"/account/reset/{token}").status, 404)
+        # Until a password is chosen, no password signs in.
+        self.assertEqual(self.sign_in("newcomer@clinic.example", "").status, 400)
+        self.assertEqual(self.sign_in("newcomer@clinic.example", PASSWORD).status, 401)
+        short = self.set_password("newcomer@clinic.example", token, "short")
+        self.assertEqual(short.status, 400)
+        self.assertIn("at least", short.text)
+        self.assertEqual(self.set_password("newcomer@clinic.example", token).status, 200)
+        again = self.as_user("newcomer@clinic.example").get(f"/console/reset/{token}",
+                                                            cookies=True)
+        self.assertEqual(again.status, 404)  # used up
+        r = self.sign_in("newcomer@clinic.example")
+        self.assertEqual(r.status, 303)
+        home = self.page("newcomer@clinic.example", "GET", "/console")
+        self.assertEqual(home.status, 200)
+        self.assertIn("newcomer@clinic.example", home.text)
+        self.assertIn("sender", home.text)
+
+    def test_wrong_passwords_are_refused_and_recorded(self):
+        r = self.sign_in("sender@clinic.example", "not the password at all")
+        self.assertEqual(r.status, 401)
+        self.assertIn("do not match", r.text)
+        r = self.sign_in("nobody@clinic.example", "not the password at all")
+        self.assertEqual(r.status, 401)  # the same answer for an address without a sign-in
+        rows = self.server.sql("SELECT actor_kind, actor, result FROM audit_log "
+                               "WHERE action = 'auth.console.password' ORDER BY seq")
+        self.assertIn(("user", "sender@clinic.example", "refused"), rows)
+        self.assertIn(("user", "sender@clinic.example", "ok"), rows)
+        self.assertIn(("user", "nobody@clinic.example", "refused"), rows)
+        # A form from elsewhere (no token bound to this browser) is refused.
+        s = self.as_user("forger")
+        r = s.post("/console/sign-in", cookies=True,
+                   form=[("csrf", "x"), ("address", "sender@clinic.example"),
+                         ("password", PASSWORD)])
+        self.assertEqual(r.status, 403)
+
+    def test_every_route_is_walked(self):
+        other = Sealpost()
+        try:
+            run = subprocess.run([harness.BIN, "serve", "--config", other.config,
+                                  "--print-routes"], capture_output=True, text=True, timeout=120)
+        finally:
+            other.cleanup()
+        self.assertEqual(run.returncode, 0, run.stderr[-2000:])
+        served = {tuple(line.split(" ", 1)) for line in run.stdout.splitlines()
+                  if " /console" in line}
+        self.assertEqual(served, set(ROUTES))
+
+    def test_each_role_reaches_its_routes_only(self):
+        bodies = {"/console/tools/received": [("headers", HEADER)]}
+        for (method, path), who in ROUTES.items():
+            if who == "open" or path == "/console/sign-out":
+                continue
+            # Nobody signed in: to the sign-in page.
+            r = self.as_user("stranger").request(method, path, cookies=True,
+                                                 form=bodies.get(path, ()))
+            self.assertEqual((r.status, r.header("location")), (303, "/console/sign-in"),
+                             (method, path))
+            for role in ROLES:
+                r = self.page(f"{role}@clinic.example", method, path, form=bodies.get(path, ()))
+                want = 200 if role in who else 403
+                self.assertEqual(r.status, want, (role, method, path, r.text[:300]))
+                if want == 403:
+                    self.assertIn("Not for your role", r.text)
+        # What a role cannot reach is not offered either.
+        self.assertNotIn("/console/audit", self.page("sender@clinic.example", "GET",
+                                                     "/console").text)
+        self.assertIn("/console/audit", self.page("auditor@clinic.example", "GET",
+                                                  "/console").text)
+
+    def test_the_header_tool_in_the_console(self):
+        r = self.page("sender@clinic.example", "POST", "/console/tools/received",
+                      form=[("headers", HEADER)])
+        self.assertEqual(r.status, 200)
+        self.assertIn("Encrypted between servers", r.text)
+        self.assertIn("TLSv1.3", r.text)
+        self.assertIn('action="/console/tools/received"', r.text)
+        r = self.page("sender@clinic.example", "POST", "/console/tools/received",
+                      form=[("headers", "")])
+        self.assertEqual(r.status, 400)
+        self.assertIn("Paste the header", r.text)
+
+    def test_an_accounts_auditor_reads_its_account_only(self):
+        self.invite_and_sign_in("auditor@branch.example", "auditor")
+        # Something of the Branch account's, and something of the organisation's.
+        code, _, err = self.server.admin("settings", "set", "account", "Branch",
+                                         "default_expiry_days=9")
+        self.assertEqual(code, 0, err)
+        code, _, err = self.server.admin("settings", "set", "account", "default",
+                                         "default_expiry_days=11")
+        self.assertEqual(code, 0, err)
+        mine = self.page("auditor@branch.example", "GET", "/console/audit")
+        self.assertEqual(mine.status, 200)
+        self.assertIn("The records of the account Branch", mine.text)
+        self.assertIn("Branch", mine.text)
+        self.assertNotIn("auth.console.password", mine.text)  # sign-ins are the organisation's
+        everything = self.page("auditor@clinic.example", "GET",
+                               "/console/audit?action=auth&result=ok")
+        self.assertIn("Every record of the organisation", everything.text)
+        self.assertIn("auth.console.password", everything.text)
+        self.assertNotIn("<td>refused</td>", everything.text)
+        self.assertIn("<td>sender@clinic.example<br>", everything.text)  # users by address
+
+    def test_sign_out_and_a_role_taken_away_end_the_session(self):
+        self.invite_and_sign_in("leaver@clinic.example", "sender")
+        jar = self.as_user("leaver@clinic.example").cookie_jar
+        with open(jar) as f:
+            kept = f.read()  # a copy of the cookie, as a thief would keep it
+        csrf = self.sign_out_form("leaver@clinic.example")
+        r = self.page("leaver@clinic.example", "POST", "/console/sign-out",
+                      form=[("csrf", csrf)])
+        self.assertEqual(r.status, 200)
+        with open(jar, "w") as f:
+            f.write(kept)
+        r = self.page("leaver@clinic.example", "GET", "/console")
+        self.assertEqual((r.status, r.header("location")), (303, "/console/sign-in"))
+
+        self.assertEqual(self.sign_in("leaver@clinic.example").status, 303)
+        code, out, err = self.server.admin("user", "console", "leaver@clinic.example", "none")
+        self.assertEqual(code, 0, err)
+        r = self.page("leaver@clinic.example", "GET", "/console")
+        self.assertEqual(r.status, 403)
+        self.assertIn("no longer have the console", r.text)
+        self.assertEqual(self.sign_in("leaver@clinic.example").status, 403)
+        # Given back, the password still holds: no new invitation.
+        code, out, err = self.server.admin("user", "console", "leaver@clinic.example", "auditor")
+        self.assertEqual(code, 0, err)
+        self.assertIn("sign in with their password", out)
+        self.assertEqual(self.sign_in("leaver@clinic.example").status, 303)
+        # Deleted, the user's console sign-in goes with them.
+        code, _, err = self.server.admin("user", "delete", "leaver@clinic.example")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.page("leaver@clinic.example", "GET", "/console").status, 403)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM portal_accounts WHERE "
+                                         "namespace = '@console' AND address = "
+                                         "'leaver@clinic.example'"), [(0,)])
+
+    def test_bad_roles_are_refused_by_the_cli(self):
+        code, _, err = self.server.admin("user", "console", "sender@clinic.example", "admin")
+        self.assertEqual(code, 2)
+        self.assertIn("role", err)
+        code, _, err = self.server.admin("user", "console", "ghost@clinic.example", "sender")
+        self.assertEqual(code, 2)
+        self.assertIn("no user", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
