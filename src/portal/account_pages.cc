@@ -613,6 +613,8 @@ awaitable<Response> AccountPages::StartTotp(http::Request& req) {
                     [&](ctemplate::TemplateDictionary& d) {
                       d.SetValue("QR", *qr);
                       d.SetValue("KEY", enrolment.base32);
+                      d.SetValue("BASE", "/account/totp");
+                      d.SetValue("BACK", "/account");
                       d.SetValue("CSRF", ctx_.FormToken("account", signed_in->second));
                     });
   // The page holds a secret: nothing may keep a copy.
@@ -657,6 +659,8 @@ awaitable<Response> AccountPages::FinishTotp(http::Request& req) {
              [&](ctemplate::TemplateDictionary& d) {
                d.SetValue("QR", qr.ok() ? *qr : "");
                d.SetValue("KEY", Base32Encode(signed_in->first.enrolling->view()));
+               d.SetValue("BASE", "/account/totp");
+               d.SetValue("BACK", "/account");
                d.SetValue("CSRF", ctx_.FormToken("account", signed_in->second));
                d.ShowSection("ERROR");
                d.SetValue("ERROR_TEXT",
@@ -670,11 +674,12 @@ awaitable<Response> AccountPages::FinishTotp(http::Request& req) {
   session.enrolling.reset();
   ctx_.account_sessions.Update(signed_in->second, std::move(session));
   Response r = ctx_.Page(brand, 200, "recovery_codes.tpl", "Two-step sign-in is on",
-                    [&](ctemplate::TemplateDictionary& d) {
-                      for (const auto& c : **codes) {
-                        d.AddSectionDictionary("CODE")->SetValue("VALUE", c);
-                      }
-                    });
+                         [&](ctemplate::TemplateDictionary& d) {
+                           d.SetValue("BACK", "/account");
+                           for (const auto& c : **codes) {
+                             d.AddSectionDictionary("CODE")->SetValue("VALUE", c);
+                           }
+                         });
   r.Set("Cache-Control", "no-store");
   co_return r;
 }

@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include "audit/chain.h"
+#include "base/encoding.h"
+#include "crypto/totp.h"
 #include "portal/common.h"
+#include "portal/qr.h"
 #include "store/stores.h"
 
 namespace sealpost::portal {
@@ -38,7 +41,12 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/reset", &P::SubmitResetRequest, nullptr, Area::kSelf, kFormLimit},
       {"GET", "/console/reset/{token}", &P::PasswordForm},
       {"POST", "/console/reset/{token}", &P::SubmitPassword, nullptr, Area::kSelf, kFormLimit},
+      {"POST", "/console/code", &P::SubmitCode, nullptr, Area::kSelf, kFormLimit},
       {"GET", "/console", nullptr, &P::Home, Area::kSelf},
+      {"GET", "/console/two-step", nullptr, &P::TwoStep, Area::kSelf},
+      {"POST", "/console/two-step/start", nullptr, &P::StartTwoStep, Area::kSelf, kFormLimit},
+      {"POST", "/console/two-step/confirm", nullptr, &P::ConfirmTwoStep, Area::kSelf, kFormLimit},
+      {"POST", "/console/two-step/off", nullptr, &P::TwoStepOff, Area::kSelf, kFormLimit},
       {"POST", "/console/sign-out", nullptr, &P::SignOut, Area::kSelf, kFormLimit},
       {"GET", "/console/tools/received", nullptr, &P::Received, Area::kTools},
       {"POST", "/console/tools/received", nullptr, &P::Received, Area::kTools,
@@ -174,8 +182,12 @@ Response ConsolePages::Info(int status, const std::string& heading,
 }
 
 awaitable<Response> ConsolePages::Home(http::Request&, const Visitor& visitor) {
+  std::optional<Response> failed;
+  auto account = co_await SignInOf(visitor, &failed);
+  if (!account) co_return std::move(*failed);
   co_return Page(200, "console_home.tpl", "Console", &visitor, "HOME_CURRENT",
                  [&](ctemplate::TemplateDictionary& d) {
+                   d.SetValue("TWO_STEP", account->sealed_totp.empty() ? "off" : "on");
                    d.SetValue("USER", visitor.session.address);
                    d.SetValue("ROLE", console::RoleTitle(visitor.role));
                    if (console::Reaches(visitor.role, Area::kAudit)) d.ShowSection("AUDIT");
@@ -254,13 +266,16 @@ awaitable<Response> ConsolePages::SubmitSignIn(http::Request& req) {
                      {"The password is right, but this address has no console access now. Ask "
                       "an administrator."});
     }
-    if (outcome == LoginAttempt::Outcome::kNeedCode) {
-      // Two-step sign-in for console users comes with its enrolment page (issue 22); until
-      // then no console account has a TOTP secret to ask for.
-      co_return Info(501, "Two-step sign-in is not ready",
-                     {"This console does not take sign-in codes yet."});
-    }
     const PortalAccountRecord& account = *(*attempt)->account;
+    if (outcome == LoginAttempt::Outcome::kNeedCode) {
+      // Half signed in (five minutes, opens nothing) until the code is given.
+      std::string token =
+          sessions_.Create({account.id, kConsolePool, account.address, true, "", {}});
+      Response r = CodePage(200, token, "");
+      r.headers.push_back(
+          {"Set-Cookie", CookieHeader(kConsoleCookie, token, ctx_.settings.session_idle_seconds)});
+      co_return r;
+    }
     AccountSession session{account.id, kConsolePool, account.address, false, "", {}};
     std::string token = sessions_.Create(std::move(session));
     spdlog::info("console[{}]: {} signed in from {}", req.id, account.id, req.client_address);
@@ -272,6 +287,212 @@ awaitable<Response> ConsolePages::SubmitSignIn(http::Request& req) {
   tries->Failed();
   spdlog::warn("console[{}]: wrong password from {}", req.id, req.client_address);
   co_return SignInPage(401, binding, address, "That address and password do not match.");
+}
+
+Response ConsolePages::CodePage(int status, const std::string& cookie,
+                                const std::string& error) const {
+  return Page(status, "code.tpl", "Enter your sign-in code", nullptr, nullptr,
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("ACTION", "/console/code");
+                d.SetValue("CSRF", ctx_.FormToken("console-code", cookie));
+                if (!error.empty()) {
+                  d.ShowSection("ERROR");
+                  d.SetValue("ERROR_TEXT", error);
+                }
+              });
+}
+
+awaitable<Response> ConsolePages::SubmitCode(http::Request& req) {
+  const std::string cookie = req.cookie(kConsoleCookie).value_or("");
+  auto pending = cookie.empty() ? std::nullopt : sessions_.Find(cookie);
+  if (!pending || !pending->needs_code) {
+    co_return Info(403, "Please sign in again",
+                   {"Signing in took too long, or was not started here."}, nullptr,
+                   "/console/sign-in", "Sign in");
+  }
+  if (!ctx_.FormTokenValid(req, "console-code", cookie)) {
+    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
+                   nullptr, "/console/sign-in", "Sign in");
+  }
+  const std::string code = Field(http::ParseForm(req.body), "code");
+  std::int64_t wait = 0;
+  auto tries = co_await ctx_.PassGuards(req.client_address,
+                                        AccountKey(kConsolePool, pending->address), &wait);
+  if (!tries) {
+    Response r = Info(429, "Too many wrong tries", {"Please try again later."});
+    r.Set("Retry-After", std::to_string(wait));
+    co_return r;
+  }
+  std::optional<Result<LoginAttempt>> attempt;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        attempt.emplace(
+            services_.accounts->SecondFactor(pending->account_id, code, req.client_address));
+      })) {
+    co_return std::move(*busy);
+  }
+  if (!attempt->ok()) {
+    spdlog::error("console[{}]: second step failed: {}", req.id, attempt->error().ToString());
+    co_return Info(500, "Something went wrong", {"Please try again in a moment."});
+  }
+  if ((*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
+    // A new token once fully signed in: the half-signed-in one is dropped.
+    sessions_.Remove(cookie);
+    std::string token =
+        sessions_.Create({pending->account_id, kConsolePool, pending->address, false, "", {}});
+    spdlog::info("console[{}]: {} signed in (two steps) from {}", req.id, pending->account_id,
+                 req.client_address);
+    Response r = http::RedirectResponse("/console");
+    r.headers.push_back(
+        {"Set-Cookie", CookieHeader(kConsoleCookie, token, ctx_.settings.session_idle_seconds)});
+    co_return r;
+  }
+  tries->Failed();
+  const bool replay = (*attempt)->outcome == LoginAttempt::Outcome::kReplayedCode;
+  co_return CodePage(
+      401, cookie,
+      replay ? "That code was already used. Wait for the next one." : "That code is not right.");
+}
+
+awaitable<std::optional<PortalAccountRecord>> ConsolePages::SignInOf(
+    const Visitor& visitor, std::optional<Response>* failed) {
+  std::optional<Result<std::optional<PortalAccountRecord>>> account;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  if (auto busy = co_await ctx_.OffLoop(
+          brand, [&] { account.emplace(services_.accounts->Find(visitor.session.account_id)); })) {
+    *failed = std::move(busy);
+    co_return std::nullopt;
+  }
+  if (!account->ok() || !account->value()) {
+    *failed = Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+    co_return std::nullopt;
+  }
+  co_return std::move(***account);
+}
+
+awaitable<Response> ConsolePages::TwoStep(http::Request&, const Visitor& visitor) {
+  std::optional<Response> failed;
+  auto account = co_await SignInOf(visitor, &failed);
+  if (!account) co_return std::move(*failed);
+  co_return Page(200, "console_two_step.tpl", "Two-step sign-in", &visitor, nullptr,
+                 [&](ctemplate::TemplateDictionary& d) {
+                   d.ShowSection(account->sealed_totp.empty() ? "OFF" : "ON");
+                   d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
+                 });
+}
+
+Response ConsolePages::EnrolPage(int status, const Visitor& visitor,
+                                 const std::string& error) const {
+  const SecretBytes& secret = *visitor.session.enrolling;
+  auto uri = TotpUri(ctx_.settings.organisation, visitor.session.address, secret, TotpParams{});
+  auto qr = QrSvg(uri, "QR code to add this sign-in to an authenticator app");
+  std::string key = Base32Encode(secret.view());
+  Response r = Page(status, "totp_setup.tpl", "Turn on two-step sign-in", &visitor, nullptr,
+                    [&](ctemplate::TemplateDictionary& d) {
+                      d.SetValue("QR", qr.ok() ? *qr : "");
+                      d.SetValue("KEY", key);
+                      d.SetValue("BASE", "/console/two-step");
+                      d.SetValue("BACK", "/console/two-step");
+                      d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
+                      if (!error.empty()) {
+                        d.ShowSection("ERROR");
+                        d.SetValue("ERROR_TEXT", error);
+                      }
+                    });
+  // The page holds a secret: nothing may keep a copy.
+  r.Set("Cache-Control", "no-store");
+  WipeMemory(key.data(), key.size());
+  WipeMemory(uri.data(), uri.size());
+  return r;
+}
+
+awaitable<Response> ConsolePages::StartTwoStep(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
+                   &visitor, "/console/two-step", "Two-step sign-in");
+  }
+  std::optional<Response> failed;
+  auto account = co_await SignInOf(visitor, &failed);
+  if (!account) co_return std::move(*failed);
+  TotpEnrolment enrolment = services_.accounts->BeginTotp(*account);
+  WipeMemory(enrolment.base32.data(), enrolment.base32.size());
+  WipeMemory(enrolment.uri.data(), enrolment.uri.size());
+  // Kept in the session until a code from it is confirmed.
+  Visitor enrolling = visitor;
+  enrolling.session.enrolling = std::make_shared<const SecretBytes>(std::move(enrolment.secret));
+  sessions_.Update(visitor.cookie, enrolling.session);
+  co_return EnrolPage(200, enrolling, "");
+}
+
+awaitable<Response> ConsolePages::ConfirmTwoStep(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
+                   &visitor, "/console/two-step", "Two-step sign-in");
+  }
+  if (!visitor.session.enrolling) co_return http::RedirectResponse("/console/two-step");
+  const std::string code = Field(http::ParseForm(req.body), "code");
+  std::optional<Response> failed;
+  auto account = co_await SignInOf(visitor, &failed);
+  if (!account) co_return std::move(*failed);
+  std::optional<Result<std::vector<std::string>>> codes;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        codes.emplace(services_.accounts->ConfirmTotp(*account, *visitor.session.enrolling, code));
+      })) {
+    co_return std::move(*busy);
+  }
+  if (!codes->ok()) {
+    if (codes->error().code != ErrorCode::kUnauthenticated) {
+      co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+    }
+    // The same secret again, so the app already set up still works.
+    co_return EnrolPage(401, visitor,
+                        "That code does not match. Check the app shows this sign-in, and enter "
+                        "the code it shows now.");
+  }
+  Visitor done = visitor;
+  done.session.enrolling.reset();
+  sessions_.Update(visitor.cookie, done.session);
+  Response r = Page(200, "recovery_codes.tpl", "Two-step sign-in is on", &done, nullptr,
+                    [&](ctemplate::TemplateDictionary& d) {
+                      d.SetValue("BACK", "/console");
+                      for (const auto& c : **codes) {
+                        d.AddSectionDictionary("CODE")->SetValue("VALUE", c);
+                      }
+                    });
+  r.Set("Cache-Control", "no-store");
+  co_return r;
+}
+
+awaitable<Response> ConsolePages::TwoStepOff(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
+                   &visitor, "/console/two-step", "Two-step sign-in");
+  }
+  std::int64_t wait = 0;
+  auto tries = co_await ctx_.PassGuards(req.client_address,
+                                        AccountKey(kConsolePool, visitor.session.address), &wait);
+  if (!tries) co_return Info(429, "Too many wrong tries", {"Please try again later."}, &visitor);
+  const std::string password = Field(http::ParseForm(req.body), "password");
+  std::optional<Response> failed;
+  auto account = co_await SignInOf(visitor, &failed);
+  if (!account) co_return std::move(*failed);
+  std::optional<Status> stopped;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  if (auto busy = co_await ctx_.OffLoop(
+          brand, [&] { stopped.emplace(services_.accounts->DisableTotp(*account, password)); })) {
+    co_return std::move(*busy);
+  }
+  if (!stopped->ok()) {
+    if (stopped->error().code == ErrorCode::kUnauthenticated) {
+      tries->Failed();
+      co_return Info(401, "That password is not right", {"Two-step sign-in is still on."}, &visitor,
+                     "/console/two-step", "Try again");
+    }
+    co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  co_return Info(200, "Two-step sign-in is off", {"Signing in asks for your password only."},
+                 &visitor, "/console", "Back to the console");
 }
 
 awaitable<Response> ConsolePages::SignOut(http::Request& req, const Visitor& visitor) {

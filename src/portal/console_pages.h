@@ -10,7 +10,8 @@
 // Each route names its area (Routes(), in one table); the role test walks them all. Pages here:
 // home, the Received-header analyser (the portal's, in the console's frame) and the
 // audit trail (auditors and organisation administrators; an account's people see their
-// account's records only).
+// account's records only), and the user's own two-step sign-in (TOTP, the portal's
+// rules: each code once, recovery codes).
 // Internal to the portal.
 #pragma once
 
@@ -81,6 +82,11 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> SubmitResetRequest(http::Request& req);
   boost::asio::awaitable<http::Response> PasswordForm(http::Request& req);
   boost::asio::awaitable<http::Response> SubmitPassword(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitCode(http::Request& req);
+  boost::asio::awaitable<http::Response> TwoStep(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> StartTwoStep(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> ConfirmTwoStep(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> TwoStepOff(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Home(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> SignOut(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Received(http::Request& req, const Visitor& visitor);
@@ -97,6 +103,12 @@ class ConsolePages {
                             const std::string& error) const;
   http::Response PasswordPage(int status, const std::string& address, const std::string& token,
                               const std::string& error) const;
+  http::Response CodePage(int status, const std::string& cookie, const std::string& error) const;
+  // The QR code and key of the secret being enrolled (no-store: it holds the secret).
+  http::Response EnrolPage(int status, const Visitor& visitor, const std::string& error) const;
+  // The signed-in user's portal account (their console sign-in), read off the loop.
+  boost::asio::awaitable<std::optional<PortalAccountRecord>> SignInOf(
+      const Visitor& visitor, std::optional<http::Response>* failed);
 
   PortalContext& ctx_;
   ToolPages& tools_;

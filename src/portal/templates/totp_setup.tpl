@@ -6,10 +6,10 @@
 <li>Enter the 6-digit code the app now shows.</li>
 </ol>
 {{#ERROR}}<div class="error" role="alert" id="form-error"><p>{{ERROR_TEXT}}</p></div>{{/ERROR}}
-<form method="post" action="/account/totp/confirm" class="account">
+<form method="post" action="{{BASE}}/confirm" class="account">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <label for="code">Code from the app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required maxlength="6"{{#ERROR}} aria-invalid="true" aria-describedby="form-error"{{/ERROR}}>
 <button type="submit">Turn on</button>
 </form>
-<p><a href="/account">Cancel</a></p>
+<p><a href="{{BACK}}">Cancel</a></p>
