@@ -47,6 +47,7 @@ void ApplyLayer(EffectiveSettings& e, const SettingsLayer& l, Level level) {
   Apply(e.preferred_address_book, l.preferred_address_book, level);
   Apply(e.namespace_name, l.namespace_name, level);
   Apply(e.api_password_grant, l.api_password_grant, level);
+  Apply(e.console_two_step, l.console_two_step, level);
 }
 
 bool ValidDomainPattern(std::string_view p) {

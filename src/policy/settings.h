@@ -50,6 +50,9 @@ struct SettingsLayer {
   // password (the OAuth resource-owner password grant, which RFC 9700 deprecates: off
   // unless an administrator turns it on).
   std::optional<bool> api_password_grant;
+  // Whether the account's people must use two-step sign-in in the web console (they
+  // set it up at their next sign-in, before anything else).
+  std::optional<bool> console_two_step;
 };
 
 template <typename T>
@@ -70,6 +73,7 @@ struct EffectiveSettings {
   Sourced<std::optional<std::string>> preferred_address_book{};
   Sourced<std::optional<std::string>> namespace_name{};
   Sourced<bool> api_password_grant{false};
+  Sourced<bool> console_two_step{false};
 };
 
 // `domain` and `user` may be null (an account-wide sender, a domain without users).

@@ -57,6 +57,7 @@ std::string SettingsToJson(const SettingsLayer& l) {
   if (l.preferred_address_book) o["preferred_address_book"] = *l.preferred_address_book;
   if (l.namespace_name) o["namespace"] = *l.namespace_name;
   if (l.api_password_grant) o["api_password_grant"] = *l.api_password_grant;
+  if (l.console_two_step) o["console_two_step"] = *l.console_two_step;
   return json::serialize(o);
 }
 
@@ -70,9 +71,9 @@ Result<SettingsLayer> SettingsFromJson(std::string_view text) {
     if (k == "tls_only") {
       if (!value.is_bool()) return Bad(k, "must be true or false");
       l.tls_only = value.get_bool();
-    } else if (k == "api_password_grant") {
+    } else if (k == "api_password_grant" || k == "console_two_step") {
       if (!value.is_bool()) return Bad(k, "must be true or false");
-      l.api_password_grant = value.get_bool();
+      (k == "api_password_grant" ? l.api_password_grant : l.console_two_step) = value.get_bool();
     } else if (k == "tls_exclusions") {
       if (!value.is_array()) return Bad(k, "must be a list");
       std::vector<std::string> list;
@@ -143,8 +144,10 @@ Status SetFromText(SettingsLayer& layer, std::string_view assignment) {
   const std::string_view value = TrimWhitespace(assignment.substr(eq + 1));
   SettingsLayer l = layer;
   const bool unset = value.empty();
-  if (name == "tls_only" || name == "api_password_grant") {
-    std::optional<bool>& field = name == "tls_only" ? l.tls_only : l.api_password_grant;
+  if (name == "tls_only" || name == "api_password_grant" || name == "console_two_step") {
+    std::optional<bool>& field = name == "tls_only"             ? l.tls_only
+                                 : name == "api_password_grant" ? l.api_password_grant
+                                                                : l.console_two_step;
     if (unset)
       field.reset();
     else if (value == "true" || value == "yes" || value == "on")

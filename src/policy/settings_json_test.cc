@@ -35,6 +35,15 @@ TEST(SettingsText, PasswordGrantIsOffUntilSetAndInherits) {
   EXPECT_FALSE(Resolve(account, nullptr, &user).api_password_grant.value);
   EXPECT_EQ(SetFromText(user, "api_password_grant=maybe").error().field, "api_password_grant");
   EXPECT_EQ(SettingsFromJson(R"({"api_password_grant": 1})").error().field, "api_password_grant");
+  // Two-step sign-in in the console: required by an account, inherited below it.
+  SettingsLayer domain;
+  ASSERT_TRUE(SetFromText(account, "console_two_step=on").ok());
+  EXPECT_TRUE(Resolve(account, &domain, nullptr).console_two_step.value);
+  EXPECT_EQ(Resolve(account, &domain, nullptr).console_two_step.from, Level::kAccount);
+  auto round = SettingsFromJson(SettingsToJson(account));
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(round->console_two_step, true);
+  EXPECT_EQ(SettingsFromJson(R"({"console_two_step": "yes"})").error().field, "console_two_step");
 }
 
 TEST(SettingsJson, NamesTheBadSetting) {

@@ -6,6 +6,7 @@
 #include "audit/chain.h"
 #include "base/encoding.h"
 #include "crypto/totp.h"
+#include "policy/org_directory.h"
 #include "portal/common.h"
 #include "portal/qr.h"
 #include "store/stores.h"
@@ -43,11 +44,12 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/reset/{token}", &P::SubmitPassword, nullptr, Area::kSelf, kFormLimit},
       {"POST", "/console/code", &P::SubmitCode, nullptr, Area::kSelf, kFormLimit},
       {"GET", "/console", nullptr, &P::Home, Area::kSelf},
-      {"GET", "/console/two-step", nullptr, &P::TwoStep, Area::kSelf},
-      {"POST", "/console/two-step/start", nullptr, &P::StartTwoStep, Area::kSelf, kFormLimit},
-      {"POST", "/console/two-step/confirm", nullptr, &P::ConfirmTwoStep, Area::kSelf, kFormLimit},
+      {"GET", "/console/two-step", nullptr, &P::TwoStep, Area::kSelf, 0, true},
+      {"POST", "/console/two-step/start", nullptr, &P::StartTwoStep, Area::kSelf, kFormLimit, true},
+      {"POST", "/console/two-step/confirm", nullptr, &P::ConfirmTwoStep, Area::kSelf, kFormLimit,
+       true},
       {"POST", "/console/two-step/off", nullptr, &P::TwoStepOff, Area::kSelf, kFormLimit},
-      {"POST", "/console/sign-out", nullptr, &P::SignOut, Area::kSelf, kFormLimit},
+      {"POST", "/console/sign-out", nullptr, &P::SignOut, Area::kSelf, kFormLimit, true},
       {"GET", "/console/tools/received", nullptr, &P::Received, Area::kTools},
       {"POST", "/console/tools/received", nullptr, &P::Received, Area::kTools,
        ToolPages::kMaxFormBytes},
@@ -63,7 +65,7 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, ConsoleServices
       sessions_(ctx.clock, ctx.settings.session_idle_seconds) {}
 
 void ConsolePages::Register(http::Router& router) {
-  if (!services_.accounts || !services_.org || !services_.audit) return;
+  if (!services_.accounts || !services_.org || !services_.audit || !services_.directory) return;
   for (const Route& route : Routes()) {
     std::function<awaitable<Response>(http::Request&)> run;
     if (route.open) {
@@ -84,6 +86,9 @@ awaitable<Response> ConsolePages::Guarded(http::Request& req, const Route& route
   std::optional<Response> refused;
   auto visitor = co_await Admit(req, route.area, &refused);
   if (!visitor) co_return std::move(*refused);
+  if (visitor->must_enrol && !route.while_enrolling) {
+    co_return http::RedirectResponse("/console/two-step");
+  }
   co_return co_await (this->*route.user)(req, *visitor);
 }
 
@@ -98,18 +103,29 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
   // The role is read afresh each time: a change takes effect at the next request.
   std::optional<Result<std::optional<UserRecord>>> user;
   std::optional<Result<std::optional<DomainRecord>>> domain;
+  std::optional<Result<policy::EffectiveSettings>> settings;
+  std::optional<Result<std::optional<PortalAccountRecord>>> sign_in;
   const Brand brand = ctx_.brands.ForNamespace("");
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
         user.emplace(services_.org->FindUser(session->address));
-        if (user->ok() && user->value())
-          domain.emplace(services_.org->FindDomain((*user)->value().domain));
+        if (!user->ok() || !user->value()) return;
+        domain.emplace(services_.org->FindDomain((*user)->value().domain));
+        // Whether their account requires two-step sign-in, and whether they have it.
+        settings.emplace(services_.directory->EffectiveFor(session->address));
+        if (settings->ok() && (*settings)->console_two_step.value) {
+          sign_in.emplace(services_.accounts->Find(session->account_id));
+        }
       })) {
     *refused = std::move(busy);
     co_return std::nullopt;
   }
-  if (!user->ok() || (domain && !domain->ok())) {
-    spdlog::error("console[{}]: user not read: {}", req.id,
-                  !user->ok() ? user->error().ToString() : domain->error().ToString());
+  const Error* error = !user->ok()                   ? &user->error()
+                       : domain && !domain->ok()     ? &domain->error()
+                       : settings && !settings->ok() ? &settings->error()
+                       : sign_in && !sign_in->ok()   ? &sign_in->error()
+                                                     : nullptr;
+  if (error) {
+    spdlog::error("console[{}]: user not read: {}", req.id, error->ToString());
     *refused = Info(500, "Something went wrong", {"Please try again in a moment."});
     co_return std::nullopt;
   }
@@ -120,6 +136,8 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
     visitor.role = console::ParseRole((*user)->value().console_role).value_or(Role::kNone);
   }
   if (domain && domain->value()) visitor.account = (*domain)->value().account;
+  visitor.two_step_required = settings && (*settings)->console_two_step.value;
+  visitor.must_enrol = sign_in && sign_in->value() && (*sign_in)->value().sealed_totp.empty();
   if (visitor.role == Role::kNone) {
     // Deleted, or no longer given the console: the session ends here.
     sessions_.Remove(cookie);
@@ -377,6 +395,11 @@ awaitable<Response> ConsolePages::TwoStep(http::Request&, const Visitor& visitor
   co_return Page(200, "console_two_step.tpl", "Two-step sign-in", &visitor, nullptr,
                  [&](ctemplate::TemplateDictionary& d) {
                    d.ShowSection(account->sealed_totp.empty() ? "OFF" : "ON");
+                   if (visitor.two_step_required) {
+                     d.ShowSection("REQUIRED");
+                   } else {
+                     d.ShowSection("CAN_TURN_OFF");
+                   }
                    d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
                  });
 }
@@ -467,6 +490,12 @@ awaitable<Response> ConsolePages::ConfirmTwoStep(http::Request& req, const Visit
 awaitable<Response> ConsolePages::TwoStepOff(http::Request& req, const Visitor& visitor) {
   if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
     co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
+                   &visitor, "/console/two-step", "Two-step sign-in");
+  }
+  if (visitor.two_step_required) {
+    co_return Info(403, "Two-step sign-in is required",
+                   {"Your organisation requires two-step sign-in for its console, so it stays "
+                    "on."},
                    &visitor, "/console/two-step", "Two-step sign-in");
   }
   std::int64_t wait = 0;

@@ -30,6 +30,9 @@ namespace sealpost {
 class AuditStore;
 class OrgStore;
 }  // namespace sealpost
+namespace sealpost::policy {
+class OrgDirectory;
+}
 
 namespace sealpost::portal {
 
@@ -39,6 +42,7 @@ struct ConsoleServices {
   PortalAccounts* accounts = nullptr;  // Audience::kConsole
   OrgStore* org = nullptr;
   AuditStore* audit = nullptr;
+  policy::OrgDirectory* directory = nullptr;  // settings: console_two_step
 };
 
 class ConsolePages {
@@ -53,6 +57,10 @@ class ConsolePages {
     std::string cookie;
     console::Role role = console::Role::kNone;
     std::string account;  // the user's account (their domain's)
+    // Their account requires two-step sign-in and they have not set it up: only the
+    // set-up (and signing out) is open to them until they do.
+    bool must_enrol = false;
+    bool two_step_required = false;  // by their account (console_two_step)
   };
   // Routes open to anyone (signing in), and routes for a signed-in user whose role
   // reaches the route's area: the table in console_pages.cc is the only place that
@@ -67,6 +75,7 @@ class ConsolePages {
     UserHandler user = nullptr;
     console::Area area = console::Area::kSelf;
     std::uint64_t body_limit = 0;  // 0: no body
+    bool while_enrolling = false;  // open to a user who must set up two-step sign-in first
   };
   static const std::vector<Route>& Routes();
 

@@ -333,6 +333,44 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(self.sign_in(address).status, 303)
 
+    def test_an_account_can_require_two_step_sign_in(self):
+        for args in (("account", "create", "Strict"),
+                     ("domain", "create", "strict.example", "--account", "Strict")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        address = "nurse@strict.example"
+        self.invite_and_sign_in(address, "sender")
+        self.assertEqual(self.page(address, "GET", "/console").status, 200)
+        code, _, err = self.server.admin("settings", "set", "account", "Strict",
+                                         "console_two_step=on")
+        self.assertEqual(code, 0, err)
+        # From the next request, only the set-up is open (and signing out).
+        for path in ("/console", "/console/tools/received"):
+            r = self.page(address, "GET", path)
+            self.assertEqual((r.status, r.header("location")), (303, "/console/two-step"), path)
+        page = self.page(address, "GET", "/console/two-step")
+        self.assertEqual(page.status, 200)
+        self.assertIn("requires two-step sign-in", page.text)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        setup = self.page(address, "POST", "/console/two-step/start", form=[("csrf", csrf)])
+        key = re.search(r'<code class="key">([A-Z2-7]+)</code>', setup.text).group(1)
+        self.server.keep_secret(key)
+        done = self.page(address, "POST", "/console/two-step/confirm",
+                         form=[("csrf", csrf), ("code", totp(key))])
+        self.assertEqual(done.status, 200, done.text)
+        for code in re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", done.text):
+            self.server.keep_secret(code)
+        self.assertEqual(self.page(address, "GET", "/console").status, 200)
+        # It cannot be turned off while the account requires it; no form offers it.
+        page = self.page(address, "GET", "/console/two-step")
+        self.assertNotIn("/console/two-step/off", page.text)
+        r = self.page(address, "POST", "/console/two-step/off",
+                      form=[("csrf", csrf), ("password", PASSWORD)])
+        self.assertEqual(r.status, 403)
+        self.assertIn("required", r.text)
+        # Other accounts' people are not asked.
+        self.assertEqual(self.page("sender@clinic.example", "GET", "/console").status, 200)
+
     def test_bad_roles_are_refused_by_the_cli(self):
         code, _, err = self.server.admin("user", "console", "sender@clinic.example", "admin")
         self.assertEqual(code, 2)
