@@ -24,6 +24,7 @@
 
 #include "api/admin_api.h"
 #include "api/json_body.h"
+#include "audit/pending.h"
 #include "base/secret.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
@@ -149,6 +150,7 @@ void AdminApi::RegisterAccounts(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto name = PathName(req.params[0], "name");
       if (!name.ok()) return Problem(name.error());
+      audit::DetailPending(directory_.DeletionDetails(OrgLevel::kAccount, *name));
       if (auto s = org_.DeleteAccount(*name, clock_.NowUnix()); !s.ok()) return Problem(s.error());
       return NoContent();
     });
@@ -212,6 +214,7 @@ void AdminApi::RegisterDomains(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto name = PathName(req.params[0], "name");
       if (!name.ok()) return Problem(name.error());
+      audit::DetailPending(directory_.DeletionDetails(OrgLevel::kDomain, *name));
       if (auto s = org_.DeleteDomain(*name); !s.ok()) return Problem(s.error());
       return NoContent();
     });
@@ -305,6 +308,7 @@ void AdminApi::RegisterUsers(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto address = PathName(req.params[0], "address");
       if (!address.ok()) return Problem(address.error());
+      audit::DetailPending(directory_.DeletionDetails(OrgLevel::kUser, *address));
       if (auto s = org_.DeleteUser(*address, clock_.NowUnix()); !s.ok()) return Problem(s.error());
       return NoContent();
     });

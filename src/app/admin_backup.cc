@@ -1,10 +1,12 @@
 // `sealpost admin backup DIR` and `sealpost admin restore BACKUP` (app/backup.h).
-#include "app/admin_common.h"
-
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <iostream>
 
+#include "app/admin_common.h"
 #include "app/backup.h"
+#include "audit/pending.h"
+#include "base/text.h"
 
 namespace sealpost::admin {
 namespace {
@@ -33,6 +35,12 @@ void RegisterBackupCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
       std::cerr << "sealpost admin: warning: the backup holds the master key: whoever has it "
                    "can read every stored message. Encrypt it and keep it guarded.\n";
     }
+    // A backup is every message and key leaving the server: the trail says who took one,
+    // when, where to and whether the master key went with it — before it is made (no
+    // record, no backup).
+    audit::DetailPending(boost::json::serialize(
+        boost::json::object{{"directory", SanitizeForLog(a.file, 256)}, {"master_key", a.off}}));
+    if (auto recorded = RecordAccessNow(c); !recorded.ok()) return recorded;
     std::cout << "Backing up to " << a.file << "\n";
     auto done = Backup(c.config, *c.stores, a.file, a.off, c.clock, Say);
     if (!done.ok()) return std::move(done).error();
@@ -57,6 +65,22 @@ void RegisterBackupCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
     if (!done.ok()) {
       exit_code = Fail(done.error());
       return;
+    }
+    // The restored trail records the restore itself, chained after the backup's last
+    // record: what came back, from where, and who brought it.
+    auto restored = Open(args->config);
+    Status recorded = restored.ok() ? OkStatus() : restored.error();
+    if (restored.ok()) {
+      audit::AuditRecord r = AdminRecord(**restored, *args);
+      r.details =
+          boost::json::serialize(boost::json::object{{"backup", SanitizeForLog(args->file, 256)},
+                                                     {"blobs", done->blobs},
+                                                     {"master_key_included", done->master_key}});
+      recorded = (*restored)->stores->audit->Append(std::move(r));
+    }
+    if (!recorded.ok()) {
+      std::cerr << "sealpost admin: warning: the restore is not in the audit trail: "
+                << recorded.error().ToString() << "\n";
     }
     std::cout << "Restored: " << Described(*done) << ".\nStart it with: sealpost serve --config "
               << args->config << "\n";

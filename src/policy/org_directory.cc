@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "mime/address.h"
@@ -230,6 +232,28 @@ std::string SettingsForDisplay(const SettingsLayer& layer) {
   SettingsLayer shown = layer;
   if (shown.default_question) shown.default_question->answer = "********";
   return SettingsToJson(shown);
+}
+
+std::string OrgDirectory::DeletionDetails(OrgLevel level, const std::string& name) {
+  namespace json = boost::json;
+  json::object before;
+  if (auto layer = Settings(level, name); layer.ok()) {
+    boost::system::error_code ec;
+    json::value shown = json::parse(SettingsForDisplay(*layer), ec);
+    if (!ec) before["settings"] = std::move(shown);
+  }
+  if (level == OrgLevel::kUser) {
+    if (auto user = store_.FindUser(name); user.ok() && user->has_value()) {
+      before["domain"] = (*user)->domain;
+      before["smtp_login"] = !(*user)->smtp_password_hash.empty();
+      before["console_role"] = (*user)->console_role;
+    }
+  } else if (level == OrgLevel::kDomain) {
+    if (auto domain = store_.FindDomain(name); domain.ok() && domain->has_value()) {
+      before["account"] = (*domain)->account;
+    }
+  }
+  return json::serialize(json::object{{"before", std::move(before)}});
 }
 
 std::string SettingsChangeDetails(const SettingsLayer& before, const SettingsLayer& after) {

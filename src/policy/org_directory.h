@@ -47,6 +47,11 @@ class OrgDirectory {
   // kNotFound when the sender is not a user and their domain is not known either.
   Result<EffectiveSettings> EffectiveFor(const std::string& sender);
 
+  // What deleting a level takes, for the deletion's audit record: {"before": {…}}, the
+  // level's own settings as displayed (the default answer masked) and, for a user,
+  // their domain, whether SMTP login was on and their console role. Blocking.
+  std::string DeletionDetails(OrgLevel level, const std::string& name);
+
   // A namespace that settings point at; kNotFound when it is gone.
   Result<NamespaceRecord> Namespace(const std::string& name);
   Status SetMxTls(const std::string& domain, bool starttls, const std::string& host);

@@ -519,6 +519,16 @@ class ApiClientsTest(unittest.TestCase):
         deleted = self.server.sql("SELECT result FROM audit_log WHERE action = "
                                   "'api.DELETE /api/v1/accounts/{name}' ORDER BY seq")
         self.assertEqual([row[0] for row in deleted], ["refused", "ok", "refused"])
+        # Each deletion's record keeps what was deleted (issue 21: before and after).
+        [(user_details,)] = self.server.sql(
+            "SELECT details FROM audit_log WHERE action = 'api.DELETE /api/v1/users/{address}' "
+            "AND result = 'ok'")
+        self.assertEqual(json.loads(user_details)["before"],
+                         {"settings": {}, "domain": "rx.example", "smtp_login": False,
+                          "console_role": ""})
+        [(domain_details,)] = self.server.sql(
+            "SELECT details FROM audit_log WHERE action = 'admin.domain.delete' AND result = 'ok'")
+        self.assertEqual(json.loads(domain_details)["before"]["account"], "Pharmacy")
 
     def test_an_accounts_client_reads_its_accounts_audit_trail_only(self):
         for path, body in (("/api/v1/accounts", {"name": "Pathology"}),

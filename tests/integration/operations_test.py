@@ -467,6 +467,19 @@ class BackupTest(unittest.TestCase):
         wait_for(lambda: restored.sql("SELECT count(*) FROM queue WHERE state IN "
                                       "('queued', 'deferred', 'in_flight')")[0][0] == 0,
                  what="the restored queue to empty")
+        # The trail says who took the backup (in the copy too: it was recorded first) and
+        # who brought it back; the restored chain still verifies.
+        backups = restored.sql("SELECT details FROM audit_log WHERE action = 'admin.backup'")
+        self.assertEqual(len(backups), 1)
+        self.assertEqual(json.loads(backups[0][0]), {"directory": backup_dir,
+                                                     "master_key": False})
+        restores = restored.sql("SELECT actor_kind, details FROM audit_log "
+                                "WHERE action = 'admin.restore'")
+        self.assertEqual(len(restores), 1)
+        self.assertEqual(restores[0][0], "admin_cli")
+        self.assertEqual(json.loads(restores[0][1])["backup"], backup_dir)
+        code, out, err = restored.admin("audit", "verify")
+        self.assertEqual(code, 0, out + err)
 
 
 class AdminCheckTest(unittest.TestCase):
