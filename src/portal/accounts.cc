@@ -85,8 +85,9 @@ PortalAccounts::PortalAccounts(AccountSettings settings, PortalAccountStore& sto
   if (settings_.metrics) {
     settings_.metrics->DeclareCounter(
         "sealpost_portal_sign_ins_total",
-        "Portal account sign-ins by step (password, code) and outcome (signed_in, need_code, "
-        "wrong, wrong_code, replayed_code, error).");
+        "Sign-ins by who signs in (portal: recipients, console: organisation users), step "
+        "(password, code) and outcome (signed_in, need_code, wrong, wrong_code, "
+        "replayed_code, error).");
   }
   // A hash of nothing anyone knows, at the same cost as real ones.
   auto decoy = HashSecret(Base64UrlEncode(RandomBytes(16)), settings_.argon);
@@ -224,7 +225,9 @@ Result<LoginAttempt> PortalAccounts::Counted(const char* step, const std::string
                                              Result<LoginAttempt> attempt) {
   const char* outcome = attempt.ok() ? OutcomeLabel(attempt->outcome) : "error";
   if (settings_.metrics) {
-    settings_.metrics->Add("sealpost_portal_sign_ins_total", {{"step", step}, {"outcome", outcome}});
+    const char* who = settings_.audience == Audience::kConsole ? "console" : "portal";
+    settings_.metrics->Add("sealpost_portal_sign_ins_total",
+                           {{"who", who}, {"step", step}, {"outcome", outcome}});
   }
   if (settings_.audit && attempt.ok()) {
     audit::AuditRecord r;

@@ -12,6 +12,7 @@ import time
 
 import harness
 from harness import Sealpost
+from operations_test import sample, scrape
 from portal_accounts_test import totp
 
 PASSWORD = "correct horse battery staple"
@@ -161,6 +162,13 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn(("user", "sender@clinic.example", "refused"), rows)
         self.assertIn(("user", "sender@clinic.example", "ok"), rows)
         self.assertIn(("user", "nobody@clinic.example", "refused"), rows)
+        # Counted apart from recipients' sign-ins.
+        status, metrics = scrape(self.server, token=None)
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(sample(metrics, "sealpost_portal_sign_ins_total", who="console",
+                                       step="password", outcome="wrong"), 2)
+        self.assertIsNone(sample(metrics, "sealpost_portal_sign_ins_total", who="portal",
+                                 step="password", outcome="wrong"))
         # A form from elsewhere (no token bound to this browser) is refused.
         s = self.as_user("forger")
         r = s.post("/console/sign-in", cookies=True,
