@@ -150,6 +150,25 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
   if (!console::Reaches(visitor.role, area)) {
     spdlog::warn("console[{}]: {} ({}) refused {} {}", req.id, visitor.session.account_id,
                  console::RoleName(visitor.role), req.method, req.route);
+    // Recorded like an API call refused for its scope (without a sync of its own).
+    audit::AuditRecord r;
+    r.at = ctx_.clock.NowUnix();
+    r.actor_kind = "user";
+    r.actor = visitor.session.address;
+    r.client_address = req.client_address;
+    r.account = visitor.account;
+    r.action = "console." + req.method + " " + req.route;
+    r.result = "refused";
+    r.details = std::string(R"({"role":")") + console::RoleName(visitor.role) + "\"}";
+    if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+          if (auto noted = services_.audit->Note(std::move(r)); !noted.ok()) {
+            spdlog::error("console[{}]: refusal not recorded: {}", req.id,
+                          noted.error().ToString());
+          }
+        })) {
+      *refused = std::move(busy);
+      co_return std::nullopt;
+    }
     *refused =
         Info(403, "Not for your role",
              {std::string("This page is not open to a ") + console::RoleTitle(visitor.role) + "."},

@@ -209,6 +209,10 @@ class ConsoleTest(unittest.TestCase):
                 self.assertEqual(r.status, 200 if method == "GET" else r.status,
                                  (role, method, path, r.text[:300]))
                 self.assertLess(r.status, 500, (role, method, path))
+        # Each refusal is in the audit trail, with the role that was refused.
+        refused = self.server.sql("SELECT actor, details FROM audit_log WHERE action = "
+                                  "'console.GET /console/audit' AND result = 'refused'")
+        self.assertIn(("sender@clinic.example", '{"role":"sender"}'), refused)
         # What a role cannot reach is not offered either.
         self.assertNotIn("/console/audit", self.page("sender@clinic.example", "GET",
                                                      "/console").text)
