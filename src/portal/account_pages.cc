@@ -24,10 +24,6 @@ namespace {
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
-std::string Field(const Result<Form>& form, std::string_view name) {
-  return form.ok() ? http::FormValue(*form, name).value_or("") : "";
-}
-
 }  // namespace
 
 // The key of an account's guard: its pool and address, so that guesses at an address

@@ -42,11 +42,6 @@ std::string QueryEscape(std::string_view value) {
   return out;
 }
 
-std::string Field(const Result<std::vector<std::pair<std::string, std::string>>>& form,
-                  std::string_view name) {
-  return form.ok() ? http::FormValue(*form, name).value_or("") : "";
-}
-
 // "2026-11-27" → the start of that UTC day; nullopt for anything else.
 std::optional<std::int64_t> ParseDay(std::string_view day) {
   if (day.size() != 10 || day[4] != '-' || day[7] != '-') return std::nullopt;

@@ -50,6 +50,12 @@ inline std::string HumanSize(std::uint64_t bytes) {
   return buf;
 }
 
+// A posted (or query) form's field, "" when the form did not parse or lacks it.
+inline std::string Field(const Result<std::vector<std::pair<std::string, std::string>>>& form,
+                         std::string_view name) {
+  return form.ok() ? http::FormValue(*form, name).value_or("") : "";
+}
+
 // The key of an account's guard (account_pages.cc).
 std::string AccountKey(const std::string& namespace_name, const std::string& address);
 // The random value of this browser's __Host-sp_form cookie, which binds the CSRF tokens

@@ -27,10 +27,6 @@ constexpr int kAuditPage = 50;
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
-std::string Field(const Result<Form>& form, std::string_view name) {
-  return form.ok() ? http::FormValue(*form, name).value_or("") : "";
-}
-
 }  // namespace
 
 const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
@@ -201,6 +197,12 @@ Response ConsolePages::Page(int status, const std::string& page, const std::stri
                   }));
 }
 
+Response ConsolePages::FormExpired(const Visitor* visitor, const std::string& href,
+                                   const std::string& label) const {
+  return Info(403, "Please try again", {"This form expired or did not come from this site."},
+              visitor, href, label);
+}
+
 Response ConsolePages::Info(int status, const std::string& heading,
                             const std::vector<std::string>& paragraphs, const Visitor* visitor,
                             const std::string& href, const std::string& label) const {
@@ -254,8 +256,7 @@ awaitable<Response> ConsolePages::SignInForm(http::Request& req) {
 awaitable<Response> ConsolePages::SubmitSignIn(http::Request& req) {
   const std::string binding = req.cookie(kFormCookie).value_or("");
   if (binding.empty() || !ctx_.FormTokenValid(req, "console-sign-in", binding)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
-                   nullptr, "/console/sign-in", "Sign in");
+    co_return FormExpired(nullptr, "/console/sign-in", "Sign in");
   }
   auto form = http::ParseForm(req.body);
   const std::string address = Field(form, "address");
@@ -348,8 +349,7 @@ awaitable<Response> ConsolePages::SubmitCode(http::Request& req) {
                    "/console/sign-in", "Sign in");
   }
   if (!ctx_.FormTokenValid(req, "console-code", cookie)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
-                   nullptr, "/console/sign-in", "Sign in");
+    co_return FormExpired(nullptr, "/console/sign-in", "Sign in");
   }
   const std::string code = Field(http::ParseForm(req.body), "code");
   std::int64_t wait = 0;
@@ -450,8 +450,7 @@ Response ConsolePages::EnrolPage(int status, const Visitor& visitor,
 
 awaitable<Response> ConsolePages::StartTwoStep(http::Request& req, const Visitor& visitor) {
   if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
-                   &visitor, "/console/two-step", "Two-step sign-in");
+    co_return FormExpired(&visitor, "/console/two-step", "Two-step sign-in");
   }
   std::optional<Response> failed;
   auto account = co_await SignInOf(visitor, &failed);
@@ -468,8 +467,7 @@ awaitable<Response> ConsolePages::StartTwoStep(http::Request& req, const Visitor
 
 awaitable<Response> ConsolePages::ConfirmTwoStep(http::Request& req, const Visitor& visitor) {
   if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
-                   &visitor, "/console/two-step", "Two-step sign-in");
+    co_return FormExpired(&visitor, "/console/two-step", "Two-step sign-in");
   }
   if (!visitor.session.enrolling) co_return http::RedirectResponse("/console/two-step");
   const std::string code = Field(http::ParseForm(req.body), "code");
@@ -508,8 +506,7 @@ awaitable<Response> ConsolePages::ConfirmTwoStep(http::Request& req, const Visit
 
 awaitable<Response> ConsolePages::TwoStepOff(http::Request& req, const Visitor& visitor) {
   if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
-                   &visitor, "/console/two-step", "Two-step sign-in");
+    co_return FormExpired(&visitor, "/console/two-step", "Two-step sign-in");
   }
   if (visitor.two_step_required) {
     co_return Info(403, "Two-step sign-in is required",
@@ -545,8 +542,7 @@ awaitable<Response> ConsolePages::TwoStepOff(http::Request& req, const Visitor& 
 
 awaitable<Response> ConsolePages::SignOut(http::Request& req, const Visitor& visitor) {
   if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
-                   &visitor, "/console", "Back to the console");
+    co_return FormExpired(&visitor, "/console", "Back to the console");
   }
   // Ended on the server, not just forgotten by the browser: a copied cookie is dead too.
   spdlog::info("console[{}]: {} signed out", req.id, visitor.session.account_id);
@@ -569,8 +565,7 @@ awaitable<Response> ConsolePages::ResetForm(http::Request& req) {
 awaitable<Response> ConsolePages::SubmitResetRequest(http::Request& req) {
   const std::string binding = req.cookie(kFormCookie).value_or("");
   if (binding.empty() || !ctx_.FormTokenValid(req, "console-reset", binding)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."},
-                   nullptr, "/console/reset", "Start again");
+    co_return FormExpired(nullptr, "/console/reset", "Start again");
   }
   const std::string address = Field(http::ParseForm(req.body), "address");
   if (address.empty() || address.size() > 254) {
@@ -637,7 +632,7 @@ awaitable<Response> ConsolePages::PasswordForm(http::Request& req) {
 awaitable<Response> ConsolePages::SubmitPassword(http::Request& req) {
   const std::string token = req.params[0];
   if (!ctx_.FormTokenValid(req, "console-password", token)) {
-    co_return Info(403, "Please try again", {"This form expired or did not come from this site."});
+    co_return FormExpired(nullptr, "/console/reset", "Ask for a new link");
   }
   auto form = http::ParseForm(req.body);
   const std::string password = Field(form, "password");

@@ -108,6 +108,9 @@ class ConsolePages {
   http::Response Info(int status, const std::string& heading,
                       const std::vector<std::string>& paragraphs, const Visitor* visitor = nullptr,
                       const std::string& href = {}, const std::string& label = {}) const;
+  // A form whose CSRF token is missing or not this browser's (403).
+  http::Response FormExpired(const Visitor* visitor, const std::string& href,
+                             const std::string& label) const;
   http::Response SignInPage(int status, const std::string& binding, const std::string& address,
                             const std::string& error) const;
   http::Response PasswordPage(int status, const std::string& address, const std::string& token,

@@ -37,11 +37,6 @@ std::string Disposition(const std::string& filename) {
   return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
 }
 
-std::string Field(const Result<std::vector<std::pair<std::string, std::string>>>& form,
-                  std::string_view name) {
-  return form.ok() ? http::FormValue(*form, name).value_or("") : "";
-}
-
 }  // namespace
 
 PortalContext::PortalContext(PortalSettings settings_in, EscrowService& escrow_in,

@@ -252,6 +252,25 @@ class ConsoleTest(unittest.TestCase):
         self.assertNotIn("<td>refused</td>", everything.text)
         self.assertIn("<td>sender@clinic.example<br>", everything.text)  # users by address
 
+    def test_the_audit_trail_pages_back_through_older_records(self):
+        # More records than one page holds (50): refusals are recorded, so ask for some.
+        while self.server.sql("SELECT count(*) FROM audit_log")[0][0] <= 60:
+            self.page("sender@clinic.example", "GET", "/console/audit")
+        first = self.page("org-admin@clinic.example", "GET", "/console/audit")
+        self.assertIn("<caption>50 record(s)</caption>", first.text)
+        older = re.search(r'href="(/console/audit\?action=&amp;result=&amp;before=(\d+))"',
+                          first.text)
+        self.assertIsNotNone(older, "no link to older records")
+        oldest_shown = int(older.group(2))
+        second = self.page("org-admin@clinic.example", "GET",
+                           older.group(1).replace("&amp;", "&"))
+        self.assertEqual(second.status, 200)
+        rows = re.findall(r"<tr><td>", second.text)
+        self.assertGreater(len(rows), 0)
+        # The second page holds what comes before the first page's last record, no more.
+        want = self.server.sql(f"SELECT count(*) FROM audit_log WHERE seq < {oldest_shown}")
+        self.assertEqual(len(rows), min(50, want[0][0]))
+
     def test_sign_out_and_a_role_taken_away_end_the_session(self):
         self.invite_and_sign_in("leaver@clinic.example", "sender")
         jar = self.as_user("leaver@clinic.example").cookie_jar
