@@ -89,8 +89,8 @@ ParsedRequest ParseMessageRequest(std::string_view text, const submission::Reque
     return out;
   }
   const json::object& o = root.get_object();
-  static const std::set<std::string> kKnown = {"from", "to", "cc", "subject", "text",
-                                               "html", "attachments", "options"};
+  static const std::set<std::string> kKnown = {"from", "to",   "cc",          "bcc",    "subject",
+                                               "text", "html", "attachments", "options"};
   for (const auto& member : o) {
     if (!kKnown.count(std::string(member.key()))) {
       problems.push_back({SanitizeForLog(member.key(), 64), "is not a known field"});
@@ -106,7 +106,8 @@ ParsedRequest ParseMessageRequest(std::string_view text, const submission::Reque
   }
   Addresses(o, "to", true, r.to, problems);
   Addresses(o, "cc", false, r.cc, problems);
-  if (r.to.size() + r.cc.size() > limits.max_recipients) {
+  Addresses(o, "bcc", false, r.bcc, problems);
+  if (r.to.size() + r.cc.size() + r.bcc.size() > limits.max_recipients) {
     problems.push_back({"to", "too many recipients (at most " +
                                   std::to_string(limits.max_recipients) + ")"});
   }

@@ -14,7 +14,7 @@ std::vector<std::string> Names(const ParsedRequest& p) {
 TEST(MessageRequest, ParsesAGoodRequest) {
   auto p = ParseMessageRequest(R"({
     "from": "dr@clinic.example", "to": ["pat@example.net"], "cc": ["nurse@clinic.example"],
-    "subject": "Results", "text": "Hello", "html": "<p>Hello</p>",
+    "bcc": ["records@clinic.example"], "subject": "Results", "text": "Hello", "html": "<p>Hello</p>",
     "attachments": [{"filename": "a.txt", "content_type": "text/plain", "content_base64": "aGk="}],
     "options": {"escrow": {"question": "Q?", "answer": "A"}, "expires_in_days": 7}})",
                                {});
@@ -22,6 +22,7 @@ TEST(MessageRequest, ParsesAGoodRequest) {
   EXPECT_EQ(p.request.from, "dr@clinic.example");
   EXPECT_EQ(p.request.to, std::vector<std::string>{"pat@example.net"});
   EXPECT_EQ(p.request.cc, std::vector<std::string>{"nurse@clinic.example"});
+  EXPECT_EQ(p.request.bcc, std::vector<std::string>{"records@clinic.example"});
   ASSERT_EQ(p.request.attachments.size(), 1u);
   EXPECT_EQ(p.request.question.value_or(""), "Q?");
   EXPECT_EQ(p.request.expires_in_days.value_or(0), 7);

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "base/temp_dir.h"
-
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
+#include "base/temp_dir.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
@@ -46,7 +46,8 @@ class EscrowTest : public ::testing::Test {
     ASSERT_TRUE(signing_keys_->Insert({"org-key", signer_.public_key, "unused", 1}).ok());
   }
 
-  SealedMessage SealSample(const std::string& attachment) {
+  SealedMessage SealSample(const std::string& attachment,
+                           const std::function<void(SealInput&)>& adjust = {}) {
     EscrowSealer sealer(*blobs_, signer_, metadata_key_, clock_, {1, 8 * 1024});
     auto draft = sealer.Begin();
     EXPECT_TRUE(draft->StartAttachment("lab.pdf", "application/pdf").ok());
@@ -63,6 +64,7 @@ class EscrowTest : public ::testing::Test {
     in.html = "<p>Dear patient</p>";
     in.expires_at = 2000;
     in.recipients.push_back({"pat@example.net", "to", "Your birth town?", " Springfield ", "", false, ""});
+    if (adjust) adjust(in);
     auto sealed = draft->Seal(in);
     EXPECT_TRUE(sealed.ok()) << sealed.error().ToString();
     draft->MarkStored();
@@ -78,6 +80,33 @@ class EscrowTest : public ::testing::Test {
   SecretBytes lookup_key_ = RandomSecret(32);
   ManualClock clock_{1000};
 };
+
+// What a reader sees of the others: the message's To and Cc, never a blind copy.
+TEST_F(EscrowTest, TheManifestNamesVisibleRecipientsOnly) {
+  auto manifest_of = [&](const SealedMessage& sealed) {
+    auto key = UnwrapMessageKey(sealed.record.recipients[0], sealed.link_secrets[0],
+                                NormaliseAnswer("Springfield"));
+    EXPECT_TRUE(key.ok());
+    EscrowOpener opener(*blobs_, *signing_keys_);
+    auto opened = opener.ReadManifest(sealed.record, *key);
+    EXPECT_TRUE(opened.ok());
+    return opened->manifest;
+  };
+  Manifest fallback = manifest_of(SealSample("x", [](SealInput& in) {
+    in.recipients.push_back({"hidden@example.net", "bcc", "Q?", "A", "", false, ""});
+    in.recipients.push_back({"copy@example.net", "cc", "Q?", "A", "", false, ""});
+  }));
+  EXPECT_EQ(fallback.to, std::vector<std::string>{"pat@example.net"});
+  EXPECT_EQ(fallback.cc, std::vector<std::string>{"copy@example.net"});
+
+  Manifest given = manifest_of(SealSample("x", [](SealInput& in) {
+    in.to = {"pat@example.net", "direct@example.com"};
+    in.cc = {"copy@example.net"};
+    in.recipients.push_back({"hidden@example.net", "bcc", "Q?", "A", "", false, ""});
+  }));
+  EXPECT_EQ(given.to, (std::vector<std::string>{"pat@example.net", "direct@example.com"}));
+  EXPECT_EQ(given.cc, std::vector<std::string>{"copy@example.net"});
+}
 
 TEST_F(EscrowTest, SealAndOpenRoundTrip) {
   std::string attachment = RandomBytes(200 * 1024 + 3);

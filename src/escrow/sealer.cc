@@ -196,7 +196,14 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
   Manifest manifest;
   manifest.message_id = message_id_;
   manifest.from = input.from;
-  for (const auto& r : input.recipients) (r.kind == "cc" ? manifest.cc : manifest.to).push_back(r.address);
+  manifest.to = input.to;
+  manifest.cc = input.cc;
+  if (manifest.to.empty() && manifest.cc.empty()) {
+    for (const auto& r : input.recipients) {
+      if (r.kind == "bcc") continue;  // a blind copy is named to nobody else
+      (r.kind == "cc" ? manifest.cc : manifest.to).push_back(r.address);
+    }
+  }
   manifest.subject = input.subject;
   manifest.text = input.text;
   manifest.html = input.html;

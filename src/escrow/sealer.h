@@ -50,7 +50,7 @@ struct StretchedAnswer;  // answer_keys.h
 
 struct EscrowRecipientInput {
   std::string address;
-  std::string kind;      // "to" or "cc"
+  std::string kind;      // "to", "cc" or "bcc"
   std::string question;  // shown to the recipient
   std::string answer;    // as the sender typed it; normalised here
   std::string trace;     // why escrow: the policy engine's explanation
@@ -67,6 +67,11 @@ struct EscrowRecipientInput {
 struct SealInput {
   std::string account;
   std::string from;
+  // The message's recipients as its header fields name them, whatever their method:
+  // what every reader sees. Blind copies are in neither. Both empty: the escrow
+  // recipients who are not blind copies.
+  std::vector<std::string> to;
+  std::vector<std::string> cc;
   std::string subject;
   std::string text;
   std::string html;

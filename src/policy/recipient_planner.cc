@@ -172,6 +172,7 @@ Result<RecipientPlan> RecipientPlanner::Plan(const PlanInput& m) const {
   };
   auto status = plan_list(m.to, "to");
   if (status.ok()) status = plan_list(m.cc, "cc");
+  if (status.ok()) status = plan_list(m.bcc, "bcc");
   if (!status.ok()) return std::move(status).error();
   return plan;
 }

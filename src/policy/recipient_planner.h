@@ -24,6 +24,7 @@ struct PlanInput {
   std::string_view from;
   std::vector<std::string> to;
   std::vector<std::string> cc;
+  std::vector<std::string> bcc;
   std::string_view subject;
   std::string_view text;
   std::string_view html;
@@ -42,7 +43,7 @@ struct PlanInput {
 // A recipient who reads the message in the portal: by question or by signing in.
 struct EscrowRecipient {
   std::string address;
-  std::string kind;  // "to" or "cc"
+  std::string kind;  // "to", "cc" or "bcc"
   bool login = false;
   std::string question;
   std::string answer;  // as the sender or the book gave it
@@ -76,7 +77,7 @@ struct DirectRecipient {
 // A recipient whose mail is encrypted end to end with a key from an address book.
 struct EncryptedRecipient {
   std::string address;
-  std::string kind;    // "to" or "cc"
+  std::string kind;    // "to", "cc" or "bcc"
   std::string method;  // "pgp" or "smime"
   std::string key;     // OpenPGP transferable public key, or certificate DER; judged usable now
   bool gcm = false;    // S/MIME: AES-256-GCM (AuthEnvelopedData)

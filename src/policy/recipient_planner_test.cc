@@ -59,6 +59,20 @@ TEST_F(RecipientPlannerTest, AsksForAQuestionWhenNothingGivesOne) {
   EXPECT_EQ(plan->expiry_days, 30);  // the server's default
 }
 
+TEST_F(RecipientPlannerTest, BlindCopiesArePlannedAsBlindCopies) {
+  PlanInput m = Message({"a@x.example"});
+  m.cc = {"b@x.example"};
+  m.bcc = {"c@x.example", "A@x.example"};  // listed in To already: one copy, as "to"
+  m.question = QuestionAnswer{"Pet?", "Rex"};
+  auto plan = planner_->Plan(m);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  ASSERT_EQ(plan->recipients.size(), 3u);
+  EXPECT_EQ(plan->recipients[0].kind, "to");
+  EXPECT_EQ(plan->recipients[1].kind, "cc");
+  EXPECT_EQ(plan->recipients[2].address, "c@x.example");
+  EXPECT_EQ(plan->recipients[2].kind, "bcc");
+}
+
 TEST_F(RecipientPlannerTest, UsesBooksThenDefaultsAndTheSendersSettings) {
   ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.example",
                               {"default_question=Year?|1956", "default_expiry_days=12",

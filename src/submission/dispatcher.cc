@@ -223,6 +223,8 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   SealInput input;
   input.account = d.account;
   input.from = m.from;
+  input.to = m.to;
+  input.cc = m.cc;
   input.subject = m.subject;
   input.text = m.text;
   input.html = m.html;

@@ -29,6 +29,10 @@ bool Listed(const std::vector<std::string>& list, const std::string& address) {
                      [&](const std::string& a) { return CanonicalAddress(a) == canonical; });
 }
 
+const char* KindOf(const Submission& m, const std::vector<std::string>* list) {
+  return list == &m.to ? "to" : list == &m.cc ? "cc" : "bcc";
+}
+
 // A spooled submission's content: boxed in its row, or in the blob the spool wrote.
 Result<std::string> OpenInbound(BlobStore& blobs, const PurposeKey& queue_key,
                                 const InboundRecord& record) {
@@ -159,17 +163,24 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
     for (const auto& a : parsed->attachments) AddRuleText(m, a.content_type, a.content, &budget);
   }
   for (const auto& rcpt : envelope->recipients) {
-    // Bcc recipients (in the envelope, in no header field) count as "to".
-    (parsed.ok() && Listed(parsed->cc, rcpt.address) ? m.cc : m.to).push_back(rcpt.address);
+    // Recipients in the envelope and in no header field are blind copies: nobody else's
+    // view of the message names them.
+    if (!parsed.ok() || Listed(parsed->to, rcpt.address)) {
+      m.to.push_back(rcpt.address);
+    } else if (Listed(parsed->cc, rcpt.address)) {
+      m.cc.push_back(rcpt.address);
+    } else {
+      m.bcc.push_back(rcpt.address);
+    }
   }
 
   policy::RecipientPlan plan;
   if (problem.empty() && parsed->already_encrypted) {
     // Already end-to-end encrypted by the sender's program: delivered as it is.
-    for (const auto* list : {&m.to, &m.cc}) {
+    for (const auto* list : {&m.to, &m.cc, &m.bcc}) {
       for (const auto& a : *list) {
-        plan.send_plain.push_back({a, list == &m.to ? "to" : "cc",
-                                   "already encrypted by the sender's mail program → as it is"});
+        plan.send_plain.push_back(
+            {a, KindOf(m, list), "already encrypted by the sender's mail program → as it is"});
       }
     }
   } else if (problem.empty()) {
@@ -181,8 +192,8 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   if (!problem.empty()) {
     spdlog::info("submission {}: refused for every recipient: {}", record.id, problem);
     plan = policy::RecipientPlan{};
-    for (const auto* list : {&m.to, &m.cc}) {
-      for (const auto& a : *list) plan.bounce.push_back({a, list == &m.to ? "to" : "cc", problem});
+    for (const auto* list : {&m.to, &m.cc, &m.bcc}) {
+      for (const auto& a : *list) plan.bounce.push_back({a, KindOf(m, list), problem});
     }
   }
 

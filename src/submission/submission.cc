@@ -21,6 +21,7 @@ policy::PlanInput PlanInputOf(const Submission& s, bool interactive) {
   in.from = s.from;
   in.to = s.to;
   in.cc = s.cc;
+  in.bcc = s.bcc;
   in.subject = s.subject;
   in.text = s.text;
   in.html = s.html;

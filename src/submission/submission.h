@@ -34,6 +34,9 @@ struct Submission {
   std::string from;
   std::vector<std::string> to;
   std::vector<std::string> cc;
+  // Blind copies: planned and sent like the others, named in no header field and in no
+  // other recipient's view of the message.
+  std::vector<std::string> bcc;
   std::string subject;
   std::string text;
   std::string html;

@@ -315,6 +315,21 @@ TEST_F(SubmissionTest, HeaderQuestionSealsForEscrowAndRemovesTheSubmission) {
   EXPECT_EQ(processor_->RunOnce(), 0);
 }
 
+// A recipient of the envelope whom no header field names is a blind copy: recorded as
+// one, so no other recipient's view of the message names them.
+TEST_F(SubmissionTest, EnvelopeRecipientsInNoHeaderFieldAreBlindCopies) {
+  Submit(kWithQuestion, {"pat@home.test", "records@clinic.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 2u);
+  auto message = *world_.messages->Find(queued[0].first.message_id);
+  ASSERT_TRUE(message.has_value());
+  std::map<std::string, std::string> kinds;
+  for (const auto& r : message->recipients) kinds[r.address] = r.kind;
+  EXPECT_EQ(kinds["pat@home.test"], "to");
+  EXPECT_EQ(kinds["records@clinic.test"], "bcc");
+}
+
 TEST_F(SubmissionTest, WithoutAQuestionTheFailureActionBouncesToTheSender) {
   Submit("From: dr@clinic.test\r\nTo: pat@home.test\r\nSubject: s\r\n\r\nsecret text\r\n",
          {"pat@home.test"});
