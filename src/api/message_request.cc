@@ -14,15 +14,6 @@ namespace {
 
 using Problems = std::vector<http::InvalidParam>;
 
-bool HasControl(std::string_view s, bool allow_newlines) {
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (allow_newlines && (c == '\n' || c == '\r' || c == '\t')) continue;
-    if (u < 0x20 || u == 0x7f) return true;
-  }
-  return false;
-}
-
 // Reads an optional string member; records a problem when present but not a string.
 std::optional<std::string> OptionalString(const json::object& o, const char* key,
                                           const std::string& field, Problems& problems) {
@@ -113,10 +104,8 @@ ParsedRequest ParseMessageRequest(std::string_view text, const submission::Reque
   }
 
   if (auto subject = OptionalString(o, "subject", "subject", problems)) {
-    if (subject->size() > limits.max_subject) {
-      problems.push_back({"subject", "is longer than " + std::to_string(limits.max_subject) + " bytes"});
-    } else if (HasControl(*subject, false)) {
-      problems.push_back({"subject", "must not contain line breaks or control characters"});
+    if (auto why = submission::SubjectProblem(*subject, limits); !why.empty()) {
+      problems.push_back({"subject", why});
     } else {
       r.subject = *subject;
     }

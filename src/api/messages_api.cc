@@ -13,8 +13,9 @@
 #include "crypto/primitives.h"
 #include "http/multipart.h"
 #include "mime/address.h"
-#include "mime/compose.h"
 #include "received/received.h"
+#include "submission/composed.h"
+#include "submission/saved_answers.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -146,36 +147,6 @@ Response ErrorResponse(const Error& e) {
   return http::ProblemFromError(e);  // an internal error is logged with the request's id
 }
 
-// The message itself, as the API's recipients who get it receive it: laid out on the
-// first open (its Message-ID and boundaries then fixed), each open streaming the draft's
-// attachments in as base64 lines. Never whole in memory.
-OpenSource ComposeFor(const submission::Submission& m, const Draft& draft) {
-  auto laid_out = std::make_shared<std::shared_ptr<const std::vector<std::string>>>();
-  return [&m, &draft, laid_out]() -> Result<std::unique_ptr<ByteSource>> {
-    if (!*laid_out) {
-      ComposedMessage composed;
-      composed.from = m.from;
-      composed.to = m.to;
-      composed.cc = m.cc;
-      composed.subject = m.subject;
-      composed.text = m.text;
-      composed.html = m.html;
-      composed.message_id_domain = DomainOfAddress(m.from);
-      for (const auto& a : draft.attachments()) {
-        composed.attachments.push_back({a.filename, a.content_type, ""});
-      }
-      auto pieces = LayOutComposedMessage(std::move(composed));
-      if (!pieces.ok()) return std::move(pieces).error();
-      *laid_out = std::make_shared<const std::vector<std::string>>(std::move(*pieces));
-    }
-    std::vector<OpenSource> attachments;
-    for (std::size_t i = 0; i < draft.attachments().size(); ++i) {
-      attachments.push_back([&draft, i] { return draft.OpenAttachment(i); });
-    }
-    return ComposedSource(*laid_out, std::move(attachments));
-  };
-}
-
 json::object RecipientJson(const std::string& address, const std::string& kind,
                            const std::string& method, const std::string& status,
                            const std::string& why) {
@@ -274,12 +245,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
         submission::AddRuleText(request, a.content_type, std::move(*decoded), &budget);
       }
     }
-    auto streamed = draft->ReadTextAttachments(budget);
-    if (!streamed.ok()) return std::move(streamed).error();
-    for (auto& a : *streamed) {
-      submission::AddRuleText(request, a.content_type, std::move(a.content), &budget);
-    }
-    return OkStatus();
+    return submission::AddDraftRuleTexts(*draft, request, &budget);
   });
   if (!texts.ok()) co_return ErrorResponse(texts.error());
   const submission::Submission& m = parsed->request;
@@ -326,7 +292,7 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     d.client_address = client;
     // Recipients who get the message itself get it composed from the request, its
     // attachments read back from the draft (before the dispatcher seals it).
-    d.message = ComposeFor(m, *draft);
+    d.message = submission::ComposedFrom(m, *draft);
     d.draft = std::move(draft);
     return dispatcher_.Send(std::move(d));
   });
@@ -335,25 +301,9 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
   // The message is committed; saving its answers is a courtesy that must not undo it.
   std::string saved_to;
   if (m.save_answer) {
-    std::vector<std::string> addresses;
-    for (const auto& r : submitted->recipients) {
-      if (r.method == "escrow") addresses.push_back(r.address);
-    }
     auto saved = co_await http::Offload<std::string>(offloader_, [&] {
-      // A change to the sender's address book: on record with it (never the answer).
       audit::ActingAs acting(ActorOf(*principal, client));
-      audit::AuditRecord record;
-      record.at = escrow_.clock().NowUnix();
-      record.actor_kind = "api_client";
-      record.actor = principal->client_id;
-      record.client_address = client;
-      record.account = principal->account;
-      record.action = "book.answers_saved";
-      record.subject = m.from;
-      record.result = "ok";
-      record.details = json::serialize(json::object{{"recipients", addresses.size()}});
-      audit::PendingRecord pending(std::move(record));
-      return planner_.SaveAnswers(m.from, {*m.question, *m.answer}, addresses);
+      return submission::SaveSendersAnswers(planner_, m, *submitted, escrow_.clock().NowUnix());
     });
     if (saved.ok()) {
       saved_to = *saved;

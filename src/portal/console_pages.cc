@@ -24,6 +24,9 @@ namespace {
 constexpr char kConsoleCookie[] = "__Host-sp_console";
 constexpr std::uint64_t kFormLimit = 16 * 1024;
 constexpr int kAuditPage = 50;
+// A written message's upload: its files (the portal's limit for what is written there)
+// and its fields. The files' own limit is checked as they stream in.
+constexpr std::uint64_t kUploadLimit = 101ull * 1024 * 1024 + 256 * 1024;
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
@@ -50,15 +53,28 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/tools/received", nullptr, &P::Received, Area::kTools,
        ToolPages::kMaxFormBytes},
       {"GET", "/console/audit", nullptr, &P::Audit, Area::kAudit},
+      {"GET", "/console/compose", nullptr, &P::ComposeForm, Area::kSend},
+      {"POST", "/console/compose", nullptr, &P::SubmitCompose, Area::kSend, kUploadLimit, false,
+       true},
+      {"GET", "/console/compose/{id}", nullptr, &P::Review, Area::kSend},
+      {"POST", "/console/compose/{id}/send", nullptr, &P::SendHeld, Area::kSend, kFormLimit},
+      {"POST", "/console/compose/{id}/discard", nullptr, &P::DiscardHeld, Area::kSend, kFormLimit},
+      {"GET", "/console/sent", nullptr, &P::SentList, Area::kSend},
+      {"GET", "/console/sent/{id}", nullptr, &P::SentMessage, Area::kSend},
+      {"POST", "/console/sent/{id}/retract", nullptr, &P::RetractSent, Area::kSend, kFormLimit},
+      {"POST", "/console/sent/{id}/extend", nullptr, &P::ExtendSent, Area::kSend, kFormLimit},
   };
   return routes;
 }
 
-ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, ConsoleServices services)
+ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writing,
+                           ConsoleServices services)
     : ctx_(ctx),
       tools_(tools),
+      writing_(writing),
       services_(services),
-      sessions_(ctx.clock, ctx.settings.session_idle_seconds) {}
+      sessions_(ctx.clock, ctx.settings.session_idle_seconds),
+      held_(ctx.clock, {}) {}
 
 void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory) return;
@@ -70,7 +86,8 @@ void ConsolePages::Register(http::Router& router) {
       run = [this, &route](http::Request& r) { return Guarded(r, route); };
     }
     if (route.body_limit > 0) {
-      router.Add(route.method, route.path, std::move(run), http::BodyMode::kBuffered,
+      router.Add(route.method, route.path, std::move(run),
+                 route.streamed ? http::BodyMode::kStreamed : http::BodyMode::kBuffered,
                  route.body_limit);
     } else {
       router.Add(route.method, route.path, std::move(run));
@@ -187,6 +204,10 @@ Response ConsolePages::Page(int status, const std::string& page, const std::stri
                     auto* nav = layout.AddSectionDictionary("NAV");
                     nav->SetValue("USER", visitor->session.address);
                     nav->SetValue("SIGN_OUT_CSRF", ctx_.FormToken("console", visitor->cookie));
+                    if (console::Reaches(visitor->role, Area::kSend)) {
+                      auto* send = nav->AddSectionDictionary("SEND");
+                      if (current) send->ShowSection(current);
+                    }
                     if (console::Reaches(visitor->role, Area::kAudit)) {
                       auto* audit = nav->AddSectionDictionary("AUDIT");
                       if (current && std::string_view(current) == "AUDIT_CURRENT") {

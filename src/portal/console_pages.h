@@ -24,7 +24,9 @@
 #include "console/roles.h"
 #include "http/router.h"
 #include "portal/context.h"
+#include "portal/held_compositions.h"
 #include "portal/tool_pages.h"
+#include "portal/writing.h"
 
 namespace sealpost {
 class AuditStore;
@@ -32,6 +34,7 @@ class OrgStore;
 }  // namespace sealpost
 namespace sealpost::policy {
 class OrgDirectory;
+struct RecipientPlan;
 }
 
 namespace sealpost::portal {
@@ -47,7 +50,7 @@ struct ConsoleServices {
 
 class ConsolePages {
  public:
-  ConsolePages(PortalContext& ctx, ToolPages& tools, ConsoleServices services);
+  ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writing, ConsoleServices services);
   void Register(http::Router& router);
 
  private:
@@ -76,6 +79,7 @@ class ConsolePages {
     console::Area area = console::Area::kSelf;
     std::uint64_t body_limit = 0;  // 0: no body
     bool while_enrolling = false;  // open to a user who must set up two-step sign-in first
+    bool streamed = false;         // the body is read as it arrives (uploads)
   };
   static const std::vector<Route>& Routes();
 
@@ -101,6 +105,30 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> Received(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Audit(http::Request& req, const Visitor& visitor);
 
+  // Sending (console_send.cc): write, review (each recipient's method and why, a
+  // question where one is needed), send by the one road; then what was sent.
+  boost::asio::awaitable<http::Response> ComposeForm(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SubmitCompose(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Review(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SendHeld(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DiscardHeld(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SentList(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SentMessage(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RetractSent(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> ExtendSent(http::Request& req, const Visitor& visitor);
+  // The compose form again, with what was written and why it was not taken.
+  struct Written {
+    std::string to, cc, bcc, subject, text, expires;
+    bool read_receipt = false, no_tls_only = false;
+  };
+  http::Response ComposePage(int status, const Visitor& visitor, const Written& written,
+                             const std::vector<std::string>& problems) const;
+  // The review of a held message: `plan` as the policy engine made it (null: it could
+  // not be planned, `error` says why).
+  http::Response ReviewPage(int status, const Visitor& visitor, const std::string& id,
+                            const HeldComposition& held, const policy::RecipientPlan* plan,
+                            const std::string& error, const std::string& question) const;
+
   // A page in the console's frame; `visitor` set: with the navigation for their role.
   http::Response Page(int status, const std::string& page, const std::string& title,
                       const Visitor* visitor, const char* current,
@@ -124,8 +152,10 @@ class ConsolePages {
 
   PortalContext& ctx_;
   ToolPages& tools_;
+  Writing& writing_;
   ConsoleServices services_;
   AccountSessions sessions_;
+  HeldCompositions held_;
 };
 
 }  // namespace sealpost::portal

@@ -27,7 +27,7 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& ce
       replies_(ctx_, messages_, writing_),
       center_pages_(ctx_, messages_, account_pages_, writing_),
       tools_(ctx_),
-      console_(ctx_, tools_, console) {}
+      console_(ctx_, tools_, writing_, console) {}
 
 Portal::~Portal() = default;
 

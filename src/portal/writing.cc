@@ -23,12 +23,14 @@ constexpr std::size_t kMaxReplyText = 64 * 1024;
 constexpr std::size_t kMaxFiles = 20;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxField = 1024;  // to, subject, csrf
+constexpr std::size_t kMaxExtraField = 16 * 1024;  // e.g. the console's cc and bcc
 
 // Fields are kept (bounded); file parts stream into the draft. A file input left
 // empty arrives as a part with an empty filename and no data: it is skipped.
 class ReplySink final : public http::MultipartSink {
  public:
-  ReplySink(Draft& draft, std::uint64_t max_bytes) : draft_(draft), max_bytes_(max_bytes) {}
+  ReplySink(Draft& draft, std::uint64_t max_bytes, const std::set<std::string>& extra_fields)
+      : draft_(draft), max_bytes_(max_bytes), extra_fields_(extra_fields) {}
 
   Status OnPartBegin(const http::PartInfo& part) override {
     field_ = nullptr;
@@ -55,6 +57,8 @@ class ReplySink final : public http::MultipartSink {
       field_ = &form_.to;
     } else if (part.name == "subject") {
       field_ = &form_.subject;
+    } else if (extra_fields_.count(part.name)) {
+      field_ = &form_.extra[part.name];
     } else {
       return MakeError(ErrorCode::kInvalidArgument, "The form has a field it should not.");
     }
@@ -69,7 +73,11 @@ class ReplySink final : public http::MultipartSink {
       return draft_.AppendAttachment(data);
     }
     if (!field_) return OkStatus();  // an empty file input's (nothing)
-    if (field_->size() + data.size() > (field_ == &form_.text ? kMaxReplyText : kMaxField)) {
+    const bool core = field_ == &form_.csrf || field_ == &form_.to || field_ == &form_.subject;
+    const std::size_t limit = field_ == &form_.text ? kMaxReplyText
+                              : core                ? kMaxField
+                                                    : kMaxExtraField;
+    if (field_->size() + data.size() > limit) {
       return MakeError(ErrorCode::kInvalidArgument, field_ == &form_.text
                                                         ? "Your message's text is too long."
                                                         : "A field of the form is too long.");
@@ -90,6 +98,7 @@ class ReplySink final : public http::MultipartSink {
  private:
   Draft& draft_;
   const std::uint64_t max_bytes_;
+  const std::set<std::string>& extra_fields_;
   UploadForm form_;
   std::string* field_ = nullptr;
   bool in_file_ = false;
@@ -98,7 +107,8 @@ class ReplySink final : public http::MultipartSink {
 
 }  // namespace
 
-awaitable<Writing::Upload> Writing::ReadUpload(http::Request& req) {
+awaitable<Writing::Upload> Writing::ReadUpload(http::Request& req,
+                                               const std::set<std::string>& extra_fields) {
   Upload up;
   auto media = http::ParseMediaType(req.header("content-type"));
   auto boundary = media && media->type == "multipart/form-data" ? media->param("boundary")
@@ -109,7 +119,7 @@ awaitable<Writing::Upload> Writing::ReadUpload(http::Request& req) {
   }
   // Destroyed unsent, a draft removes every blob it wrote: a refused upload leaves nothing.
   up.draft = ctx_.escrow.BeginDraft();
-  ReplySink sink(*up.draft, ctx_.settings.max_reply_bytes);
+  ReplySink sink(*up.draft, ctx_.settings.max_reply_bytes, extra_fields);
   http::MultipartParser parser(*boundary, sink);
   std::string chunk(kReadChunk, '\0');
   for (;;) {

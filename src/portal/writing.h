@@ -6,8 +6,10 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -18,19 +20,23 @@ namespace sealpost::portal {
 // The fields of a reply or new-message form (the files go into a draft).
 struct UploadForm {
   std::string csrf, text, to, subject;
+  std::map<std::string, std::string> extra;  // the fields a form names beyond these
 };
 
 class Writing {
  public:
   explicit Writing(PortalContext& ctx) : ctx_(ctx) {}
 
-  // A multipart form streamed in: its fields, and its files in a draft.
+  // A multipart form streamed in: its fields, and its files in a draft. `extra_fields`:
+  // the names the form may have beyond csrf, text, to and subject (each up to 16 KiB);
+  // any other refuses it.
   struct Upload {
     Status status;
     std::unique_ptr<Draft> draft;
     UploadForm form;
   };
-  boost::asio::awaitable<Upload> ReadUpload(http::Request& req);
+  boost::asio::awaitable<Upload> ReadUpload(http::Request& req,
+                                            const std::set<std::string>& extra_fields = {});
   // The page to answer with when the upload cannot be sent: `again` shows the form with
   // an error; a bad CSRF token (of `purpose`, bound to `binding`) gets a refusal.
   std::optional<http::Response> UploadRefused(

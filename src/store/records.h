@@ -126,7 +126,7 @@ struct RecipientRecord {
   std::string id;
   std::string message_id;
   std::string address;
-  std::string kind;             // "to" or "cc"
+  std::string kind;  // "to", "cc" or "bcc"
   // "escrow", "pgp", "smime", "tls-only", "standard", "send-plain" or "bounce"
   std::string method;
   RecipientStatus status = RecipientStatus::kNoticeQueued;

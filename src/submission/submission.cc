@@ -50,6 +50,14 @@ std::string QuestionProblem(std::string_view question, const RequestLimits& limi
   return {};
 }
 
+std::string SubjectProblem(std::string_view subject, const RequestLimits& limits) {
+  if (subject.size() > limits.max_subject) {
+    return "is longer than " + std::to_string(limits.max_subject) + " bytes";
+  }
+  if (HasControl(subject)) return "must not contain line breaks or control characters";
+  return {};
+}
+
 std::string AnswerProblem(std::string_view answer, const RequestLimits& limits) {
   if (TrimWhitespace(answer).empty() || answer.size() > limits.max_answer || HasControl(answer)) {
     return "must be 1 to " + std::to_string(limits.max_answer) +

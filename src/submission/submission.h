@@ -83,6 +83,7 @@ struct RequestLimits {
 // The option checks every way in shares: the reason a value is refused, worded to
 // follow the field's name ("must be …"), or "" when it is good.
 std::string QuestionProblem(std::string_view question, const RequestLimits& limits);
+std::string SubjectProblem(std::string_view subject, const RequestLimits& limits);
 // An answer of only spaces would let anyone in: refused, as an empty one is.
 std::string AnswerProblem(std::string_view answer, const RequestLimits& limits);
 std::string ExpiryProblem(std::int64_t days, const RequestLimits& limits);

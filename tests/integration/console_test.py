@@ -24,6 +24,7 @@ HEADER = ("Received: from mail.sender.example (mail.sender.example [192.0.2.10])
 # Every console route with what each role gets; a route the server has and this table
 # lacks fails test_every_route_is_walked. "open": reached without signing in.
 ROLES = ("sender", "auditor", "domain-admin", "org-admin")
+SENDERS = ("sender", "domain-admin", "org-admin")  # an auditor only reads
 ROUTES = {
     ("GET", "/console/sign-in"): "open",
     ("POST", "/console/sign-in"): "open",
@@ -41,6 +42,15 @@ ROUTES = {
     ("GET", "/console/tools/received"): ROLES,
     ("POST", "/console/tools/received"): ROLES,
     ("GET", "/console/audit"): ("auditor", "org-admin"),
+    ("GET", "/console/compose"): SENDERS,
+    ("POST", "/console/compose"): SENDERS,
+    ("GET", "/console/compose/{id}"): SENDERS,
+    ("POST", "/console/compose/{id}/send"): SENDERS,
+    ("POST", "/console/compose/{id}/discard"): SENDERS,
+    ("GET", "/console/sent"): SENDERS,
+    ("GET", "/console/sent/{id}"): SENDERS,
+    ("POST", "/console/sent/{id}/retract"): SENDERS,
+    ("POST", "/console/sent/{id}/extend"): SENDERS,
 }
 
 
@@ -204,10 +214,11 @@ class ConsoleTest(unittest.TestCase):
                     self.assertEqual(r.status, 403, (role, method, path))
                     self.assertIn("Not for your role", r.text)
                     continue
-                # Reached: a page, or the form's own refusal (these carry no CSRF token).
+                # Reached: a page (none is called "{id}"), or the form's own refusal
+                # (these carry no CSRF token).
                 self.assertNotIn("Not for your role", r.text)
-                self.assertEqual(r.status, 200 if method == "GET" else r.status,
-                                 (role, method, path, r.text[:300]))
+                want = (404 if "{id}" in path else 200) if method == "GET" else r.status
+                self.assertEqual(r.status, want, (role, method, path, r.text[:300]))
                 self.assertLess(r.status, 500, (role, method, path))
         # Each refusal is in the audit trail, with the role that was refused.
         refused = self.server.sql("SELECT actor, details FROM audit_log WHERE action = "
@@ -401,6 +412,179 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("required", r.text)
         # Other accounts' people are not asked.
         self.assertEqual(self.page("sender@clinic.example", "GET", "/console").status, 200)
+
+    # --- sending -------------------------------------------------------------------
+    def compose(self, address, fields, files=()):
+        """Posts the compose form as a browser would (multipart, with files)."""
+        form = self.page(address, "GET", "/console/compose")
+        self.assertEqual(form.status, 200)
+        csrf = re.search(r'action="/console/compose".*?name="csrf" value="([^"]+)"', form.text,
+                         re.S).group(1)
+        specs = [f"csrf={csrf}"] + [f"{name}={value}" for name, value in fields]
+        specs += [f"files=@{path}" for path in files]
+        return self.page(address, "POST", "/console/compose", files=specs)
+
+    def review(self, address, fields, files=()):
+        r = self.compose(address, fields, files)
+        self.assertEqual(r.status, 303, r.text[:500])
+        location = r.header("location")
+        self.assertRegex(location, r"^/console/compose/[A-Za-z0-9_-]{24}$")
+        page = self.page(address, "GET", location)
+        self.assertEqual(page.status, 200, page.text[:500])
+        return location, page
+
+    def send(self, address, location, page, form=()):
+        csrf = re.search(r'action="[^"]+/send".*?name="csrf" value="([^"]+)"', page.text,
+                         re.S).group(1)
+        return self.page(address, "POST", location + "/send", form=[("csrf", csrf), *form])
+
+    def sent_id(self, response):
+        self.assertEqual(response.status, 303, response.text[:500])
+        found = re.match(r"^/console/sent/([A-Za-z0-9_-]+)\?", response.header("location"))
+        self.assertIsNotNone(found, response.header("location"))
+        return found.group(1)
+
+    def test_a_sender_sends_to_a_new_recipient_answering_the_question(self):
+        sender = "sender@clinic.example"
+        report = os.path.join(self.server.tmp, "report.txt")
+        with open(report, "w") as f:
+            f.write("Haemoglobin 14.1 g/dL\n")
+        location, review = self.review(sender, [
+            ("to", "pat@home.example"), ("bcc", "records@home.example"),
+            ("subject", "Your results"), ("text", "Dear Pat, your results are attached."),
+            ("read_receipt", "yes")], files=[report])
+        # How each will get it, and why, before anything is sent; a question is needed.
+        self.assertIn("pat@home.example", review.text)
+        self.assertIn("records@home.example", review.text)
+        self.assertIn("after answering your question", review.text)
+        self.assertIn("report.txt", review.text)
+        self.assertIn('name="question"', review.text)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM messages WHERE sender = "
+                                         f"'{sender}'"), [(0,)])
+        # Without the question it does not go, and says for whom it is needed.
+        r = self.send(sender, location, review)
+        self.assertEqual(r.status, 422)
+        self.assertIn("Give a question and its answer for pat@home.example, "
+                      "records@home.example", r.text)
+        r = self.send(sender, location, review, [("question", "Your first pet's name?"),
+                                                  ("answer", "   ")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("The answer must be", r.text)
+        self.assertIn("Your first pet&#39;s name?", r.text)  # kept for the next try
+        r = self.send(sender, location, review, [("question", "Your first pet's name?"),
+                                                  ("answer", "Biscuit"), ("save_answer", "yes")])
+        message_id = self.sent_id(r)
+        self.assertIn("saved=1", r.header("location"))
+        # Sent once: the review is gone.
+        self.assertEqual(self.send(sender, location, review).status, 404)
+        page = self.page(sender, "GET", r.header("location"))
+        self.assertIn("Sent.", page.text)
+        self.assertIn("saved in your address book", page.text)
+        self.assertIn("notice_queued", page.text)
+        self.assertIn("<span class=\"small\">bcc</span>", page.text)
+
+        # The recipient answers in the portal; nothing there names the blind copy.
+        self.as_user("pat@home.example")
+        rid, question = self.server.open_notice("pat@home.example")
+        self.assertIn("Your first pet&#39;s name?", question.text)
+        opened = self.server.answer(rid, question, "biscuit")
+        self.assertEqual(opened.status, 303)
+        message = self.server.get(opened.header("location"), cookies=True)
+        self.assertIn("Dear Pat, your results are attached.", message.text)
+        self.assertIn("report.txt", message.text)
+        self.assertNotIn("records@home.example", message.text)
+        # The sender sees it viewed, and gets the receipt they asked for.
+        page = self.page(sender, "GET", f"/console/sent/{message_id}")
+        self.assertRegex(page.text, r"pat@home.example<br>.*?<td class=\"status\">viewed</td>")
+        self.server.notice_for(sender)
+        listed = self.page(sender, "GET", "/console/sent")
+        self.assertIn(f'href="/console/sent/{message_id}"', listed.text)
+        self.assertIn("1 viewed", listed.text)
+        # On record as the console user who did it, with the book change.
+        rows = self.server.sql("SELECT actor_kind, action FROM audit_log WHERE actor = "
+                               f"'{sender}' AND message_id = '{message_id}'")
+        self.assertIn(("user", "book.answers_saved"), rows)
+        # The next message to them asks nothing: the book has their question.
+        _, again = self.review(sender, [("to", "pat@home.example"), ("text", "A follow-up.")])
+        self.assertIn("after answering the question “Your first pet&#39;s name?”", again.text)
+        self.assertNotIn('name="question"', again.text)
+
+    def test_a_senders_messages_are_their_own_to_see_and_control(self):
+        sender = "sender@clinic.example"
+        location, review = self.review(sender, [("to", "kim@home.example"),
+                                                ("text", "Please call us.")])
+        # Another's review and sent message answer as missing ones.
+        self.assertEqual(self.page("org-admin@clinic.example", "GET", location).status, 404)
+        r = self.send(sender, location, review, [("question", "Your town?"),
+                                                  ("answer", "Shelbyville")])
+        message_id = self.sent_id(r)
+        other = "org-admin@clinic.example"
+        self.assertEqual(self.page(other, "GET", f"/console/sent/{message_id}").status, 404)
+        csrf = re.search(r'name="csrf" value="([^"]+)"',
+                         self.page(other, "GET", "/console/sent").text).group(1)
+        self.assertEqual(self.page(other, "POST", f"/console/sent/{message_id}/retract",
+                                   form=[("csrf", csrf)]).status, 404)
+        self.assertNotIn(message_id, self.page(other, "GET", "/console/sent").text)
+
+        page = self.page(sender, "GET", f"/console/sent/{message_id}")
+        csrf = re.search(r'action="/console/sent/[^"]+/extend".*?name="csrf" value="([^"]+)"',
+                         page.text, re.S).group(1)
+        r = self.page(sender, "POST", f"/console/sent/{message_id}/extend",
+                      form=[("csrf", csrf), ("days", "0")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("must be", r.text)
+        r = self.page(sender, "POST", f"/console/sent/{message_id}/extend",
+                      form=[("csrf", csrf), ("days", "3")])
+        self.assertEqual(r.status, 303)
+        expires = self.server.sql(f"SELECT expires_at - created_at FROM messages "
+                                  f"WHERE id = '{message_id}'")[0][0]
+        self.assertAlmostEqual(expires, 3 * 86400, delta=120)
+        r = self.page(sender, "POST", f"/console/sent/{message_id}/retract",
+                      form=[("csrf", "forged")])
+        self.assertEqual(r.status, 403)
+        r = self.page(sender, "POST", f"/console/sent/{message_id}/retract",
+                      form=[("csrf", csrf)])
+        self.assertEqual(r.status, 303)
+        page = self.page(sender, "GET", f"/console/sent/{message_id}")
+        self.assertIn("Withdrawn", page.text)
+        self.assertIn("retracted", page.text)
+        self.assertNotIn("/retract", page.text)  # nothing left to control
+        r = self.page(sender, "POST", f"/console/sent/{message_id}/retract",
+                      form=[("csrf", csrf)])
+        self.assertEqual(r.status, 409)
+        self.as_user("kim@home.example")
+        _, gone = self.server.open_notice("kim@home.example")
+        self.assertEqual(gone.status, 410)
+        rows = self.server.sql("SELECT actor_kind, actor FROM audit_log WHERE action = "
+                               f"'message.retracted' AND message_id = '{message_id}'")
+        self.assertEqual(rows, [("user", sender)])
+
+    def test_compose_refuses_what_it_cannot_send_and_says_why(self):
+        sender = "domain-admin@clinic.example"
+        r = self.compose(sender, [("to", "pat@home.example, not an address"),
+                                  ("cc", "x@"), ("expires_in_days", "0"), ("text", "Hello")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("To: “not” is not an email address", r.text)
+        self.assertIn("Cc: “x@” is not an email address", r.text)
+        self.assertIn("The expiry must be", r.text)
+        self.assertIn('value="pat@home.example, not an address"', r.text)  # kept to fix
+        r = self.compose(sender, [("to", ""), ("text", "Hello")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("Name at least one recipient", r.text)
+        r = self.compose(sender, [("to", "pat@home.example")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("Write a message, or attach a file", r.text)
+        # A form from elsewhere is refused, and nothing is held for it.
+        r = self.page(sender, "POST", "/console/compose",
+                      files=["csrf=forged", "to=pat@home.example", "text=Hello"])
+        self.assertEqual(r.status, 403)
+        # Discarded, a review is gone.
+        location, review = self.review(sender, [("to", "pat@home.example"), ("text", "Hi")])
+        csrf = re.search(r'action="[^"]+/discard".*?name="csrf" value="([^"]+)"', review.text,
+                         re.S).group(1)
+        r = self.page(sender, "POST", location + "/discard", form=[("csrf", csrf)])
+        self.assertEqual((r.status, r.header("location")), (303, "/console/compose"))
+        self.assertEqual(self.page(sender, "GET", location).status, 404)
 
     def test_bad_roles_are_refused_by_the_cli(self):
         code, _, err = self.server.admin("user", "console", "sender@clinic.example", "admin")
