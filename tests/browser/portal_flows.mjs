@@ -7,8 +7,10 @@
 //   node portal_flows.mjs center <sign-in URL> <address> <password>   (Message Center)
 //   node portal_flows.mjs received <portal URL> <header file>   ("Was it encrypted?")
 //   node portal_flows.mjs console <console URL> <outbox dir> <address> <password> <header file>
+//                         <recipient> <attachment file>
 //     (an invited organisation user: choose a password, sign in, the header tool, the
-//     audit trail, sign out)
+//     audit trail; write to a new recipient, review, answer the question asked, send; the
+//     recipient opens it in their own browser; the sender sees it viewed; sign out)
 // Host names under .test (namespaces' portals) resolve to this machine.
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -142,7 +144,7 @@ try {
       items.map((i) => i.innerText.trim()));
     result.steps.push('header checked by keyboard');
   } else if (mode === 'console') {
-    const [outbox, address, password, headerFile] = rest;
+    const [outbox, address, password, headerFile, recipient, attachment] = rest;
     const mail = await waitForMail(outbox, address, '/console/reset/');
     const invitation = mail.match(/https:\/\/\S+\/console\/reset\/[A-Za-z0-9_-]{43}/)[0];
     await page.goto(origin + new URL(invitation).pathname);
@@ -171,6 +173,50 @@ try {
     await followLink(page, 'Audit trail');
     await check(page, 'console-audit');
     result.auditRows = await page.locator('table.audit tbody tr').count();
+
+    // A secure message to someone new: written, reviewed, the question answered, sent.
+    await followLink(page, 'Write');
+    await check(page, 'console-compose');
+    await typeInto(page, 'to', recipient);
+    await typeInto(page, 'subject', 'Your test results');
+    await typeInto(page, 'text', 'Your results are attached. Call us with any question.');
+    await page.setInputFiles('#files', attachment);
+    await pressButton(page, 'Review before sending');
+    await check(page, 'console-review');
+    result.plan = await page.locator('table.plan tbody tr').evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.cells).map((c) => c.innerText.trim())));
+    // Nothing given yet: the browser itself asks for it (the server refuses it too).
+    result.questionRequired = await page.evaluate(() =>
+      !document.querySelector('#question').validity.valid &&
+      !document.querySelector('#answer').validity.valid);
+    result.questionLegend = await page.locator('legend').innerText();
+    await typeInto(page, 'question', 'The name of your first school?');
+    await typeInto(page, 'answer', 'Hillside');
+    await tabTo(page, () => document.activeElement && document.activeElement.id === 'save_answer');
+    await page.keyboard.press('Space');
+    await pressButton(page, 'Send securely');
+    await check(page, 'console-sent-message');
+    const sentPath = new URL(page.url()).pathname;
+    result.sentNotice = await page.locator('.notice').innerText();
+
+    // The recipient, in a browser of their own, answers and reads.
+    const notice = await waitForMail(outbox, recipient, '/m/');
+    const noticeLink = notice.match(/https:\/\/\S+\/m\/\S+/)[0];
+    const theirs = await browser.newContext({ ignoreHTTPSErrors: true });
+    const reader = await theirs.newPage();
+    await reader.goto(origin + new URL(noticeLink).pathname);
+    await reader.fill('#answer', 'hillside');
+    await Promise.all([reader.waitForNavigation(), reader.click('button[type=submit]')]);
+    result.recipientRead = await reader.locator('main').innerText();
+    await theirs.close();
+
+    // The sender sees it viewed.
+    await page.goto(origin + sentPath);
+    result.recipientStatus = await page.locator('td.status').first().innerText();
+    await followLink(page, 'Sent');
+    await check(page, 'console-sent');
+    result.sentRows = await page.locator('table.audit tbody tr').evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.cells).map((c) => c.innerText.trim())));
     await pressButton(page, 'Sign out ' + address);
     await check(page, 'console-signed-out');
     await page.goto(origin + '/console');

@@ -164,20 +164,39 @@ class AccessibilityTest(unittest.TestCase):
                     "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n"
                     "\tby mx.example.net (Postfix) with ESMTPS id 4Nq2Xk\n"
                     "\tfor <alice@example.net>; Tue, 1 Dec 2026 10:01:00 +0000\n")
+        attachment = os.path.join(self.server.tmp, "results.txt")
+        with open(attachment, "w") as f:
+            f.write("TSH 2.1 mIU/L (normal)\n")
         password = "a console password of some length"
         self.server.keep_secret(password)
+        self.server.keep_secret("Hillside")
         result = flow("console", self.server.base + "/console",
                       os.path.join(self.server.data, "outbox"), "admin@staff.example", password,
-                      header)
+                      header, "new.patient@example.org", attachment)
         self.assert_pages_pass(result, [
             "console-password", "console-password-set", "console-sign-in",
             "console-sign-in-error", "console-home", "console-received", "console-audit",
-            "console-signed-out"])
+            "console-compose", "console-review",
+            "console-sent-message", "console-sent", "console-signed-out"])
         self.assertIn("do not match", result["signInError"])
         self.assertIn("organisation administrator", result["homeText"])
-        self.assertEqual(result["nav"], ["Home", "Audit trail", "Was it encrypted?"])
+        self.assertEqual(result["nav"], ["Home", "Write", "Sent", "Audit trail",
+                                         "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
         self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one
+        # The review said how the new recipient gets it, and asked for the question.
+        self.assertEqual(len(result["plan"]), 1, result["plan"])
+        self.assertTrue(result["plan"][0][0].startswith("new.patient@example.org"))
+        self.assertIn("after answering your question", result["plan"][0][1])
+        self.assertTrue(result["questionRequired"])
+        self.assertEqual(result["questionLegend"], "A question for new.patient@example.org")
+        self.assertIn("saved in your address book", result["sentNotice"])
+        self.assertIn("Your results are attached.", result["recipientRead"])
+        self.assertIn("results.txt", result["recipientRead"])
+        self.assertEqual(result["recipientStatus"], "viewed")
+        self.assertEqual(len(result["sentRows"]), 1)
+        self.assertEqual(result["sentRows"][0][1], "new.patient@example.org")
+        self.assertEqual(result["sentRows"][0][2], "1 viewed")
         self.assertEqual(result["afterSignOut"], "/console/sign-in")
 
     def test_reading_works_without_javascript(self):
