@@ -137,15 +137,13 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
     settings.mail_from = c.config.notice_from;
     portal::PortalAccounts accounts(settings, *c.portal_accounts, *c.queue, *c.keys, c.clock,
                                     nullptr);
-    auto found = c.portal_accounts->FindByAddress(kConsolePool, a.name);
-    if (!found.ok()) return std::move(found).error();
-    if (found->has_value() && !(*found)->password_hash.empty()) {
+    auto invited = accounts.Invite(kConsolePool, a.name);
+    if (!invited.ok()) return std::move(invited).error();
+    if (!*invited) {
       std::cout << a.name << " is now " << console::RoleTitle(*role)
                 << " in the console (they sign in with their password)\n";
       return OkStatus();
     }
-    s = accounts.Invite(kConsolePool, a.name);
-    if (!s.ok()) return s;
     std::cout << a.name << " is now " << console::RoleTitle(*role)
               << " in the console; a link to choose their password was mailed to them (it "
                  "works once, for 72 hours)\n";

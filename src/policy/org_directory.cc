@@ -176,6 +176,32 @@ Result<EffectiveSettings> OrgDirectory::EffectiveFor(const std::string& sender) 
   return Resolve(*account_layer, &*domain_layer, user_layer ? &*user_layer : nullptr);
 }
 
+Result<EffectiveSettings> OrgDirectory::EffectiveAt(OrgLevel level, const std::string& name) {
+  if (level == OrgLevel::kUser) {
+    auto user = store_.FindUser(name);
+    if (!user.ok()) return std::move(user).error();
+    if (!user->has_value()) return MakeError(ErrorCode::kNotFound, "no user " + name);
+    return EffectiveFor(name);
+  }
+  std::optional<SettingsLayer> domain_layer;
+  std::string account_name = name;
+  if (level == OrgLevel::kDomain) {
+    auto domain = store_.FindDomain(name);
+    if (!domain.ok()) return std::move(domain).error();
+    if (!domain->has_value()) return MakeError(ErrorCode::kNotFound, "no domain " + name);
+    auto layer = Open(OrgLevel::kDomain, (*domain)->name, (*domain)->sealed_settings);
+    if (!layer.ok()) return std::move(layer).error();
+    domain_layer = std::move(*layer);
+    account_name = (*domain)->account;
+  }
+  auto account = store_.FindAccount(account_name);
+  if (!account.ok()) return std::move(account).error();
+  if (!account->has_value()) return MakeError(ErrorCode::kNotFound, "no account " + account_name);
+  auto account_layer = Open(OrgLevel::kAccount, (*account)->name, (*account)->sealed_settings);
+  if (!account_layer.ok()) return std::move(account_layer).error();
+  return Resolve(*account_layer, domain_layer ? &*domain_layer : nullptr, nullptr);
+}
+
 Result<NamespaceRecord> OrgDirectory::Namespace(const std::string& name) {
   auto ns = store_.FindNamespace(name);
   if (!ns.ok()) return std::move(ns).error();

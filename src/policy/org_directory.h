@@ -46,6 +46,10 @@ class OrgDirectory {
 
   // kNotFound when the sender is not a user and their domain is not known either.
   Result<EffectiveSettings> EffectiveFor(const std::string& sender);
+  // What holds at a level, with where each value comes from: an account's (its own over
+  // the defaults), a domain's (over its account's), a user's (EffectiveFor). kNotFound
+  // when there is no such account, domain or user.
+  Result<EffectiveSettings> EffectiveAt(OrgLevel level, const std::string& name);
 
   // What deleting a level takes, for the deletion's audit record: {"before": {…}}, the
   // level's own settings as displayed (the default answer masked) and, for a user,

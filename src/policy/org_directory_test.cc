@@ -1,10 +1,12 @@
+#include "policy/org_directory.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "base/temp_dir.h"
 #include "crypto/random.h"
-#include "policy/org_directory.h"
+#include "policy/settings_json.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost::policy {
@@ -47,6 +49,43 @@ TEST_F(OrgDirectoryTest, ThreeLevelsInherit) {
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->default_expiry_days.value, 30);
   EXPECT_EQ(dir_->EffectiveFor("x@unknown.example").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(OrgDirectoryTest, EachLevelShowsWhatHoldsThereAndWhereItComesFrom) {
+  ASSERT_TRUE(dir_->Set(OrgLevel::kAccount, "Springfield",
+                        {"tls_only=true", "default_question=Your town?|Shelbyville"})
+                  .ok());
+  ASSERT_TRUE(dir_->Set(OrgLevel::kDomain, "clinic.example", {"default_expiry_days=12"}).ok());
+  auto account = dir_->EffectiveAt(OrgLevel::kAccount, "Springfield");
+  ASSERT_TRUE(account.ok()) << account.error().ToString();
+  EXPECT_EQ(account->default_expiry_days.from, Level::kDefault);  // the domain's is below
+  EXPECT_EQ(account->tls_only.from, Level::kAccount);
+  auto domain = dir_->EffectiveAt(OrgLevel::kDomain, "clinic.example");
+  ASSERT_TRUE(domain.ok());
+  EXPECT_EQ(domain->default_expiry_days.value, 12);
+  EXPECT_EQ(domain->default_expiry_days.from, Level::kDomain);
+  EXPECT_EQ(domain->tls_only.from, Level::kAccount);
+  EXPECT_EQ(dir_->EffectiveAt(OrgLevel::kUser, "dr@clinic.example")->default_expiry_days.value, 12);
+  EXPECT_EQ(dir_->EffectiveAt(OrgLevel::kUser, "ghost@clinic.example").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(dir_->EffectiveAt(OrgLevel::kDomain, "nowhere.example").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(dir_->EffectiveAt(OrgLevel::kAccount, "Nobody").error().code, ErrorCode::kNotFound);
+
+  // In words, for people: the question without its answer.
+  auto lines = DescribeSettings(*domain);
+  auto line = [&](const std::string& name) {
+    auto it = std::find_if(lines.begin(), lines.end(),
+                           [&](const SettingLine& l) { return l.name == name; });
+    EXPECT_NE(it, lines.end()) << name;
+    return it == lines.end() ? SettingLine{} : *it;
+  };
+  EXPECT_EQ(line("default_expiry_days").value, "12 days");
+  EXPECT_EQ(line("tls_only").value, "on");
+  EXPECT_EQ(line("tls_only").from, Level::kAccount);
+  EXPECT_EQ(line("default_question").value, "Your town? (answer set)");
+  for (const auto& l : lines) EXPECT_EQ(l.value.find("Shelbyville"), std::string::npos);
+  EXPECT_EQ(lines.size(), 12u);  // every setting
 }
 
 TEST_F(OrgDirectoryTest, BadAssignmentsChangeNothing) {

@@ -61,6 +61,52 @@ std::string SettingsToJson(const SettingsLayer& l) {
   return json::serialize(o);
 }
 
+namespace {
+
+std::string OnOff(bool on) { return on ? "on" : "off"; }
+
+std::string ListOrNone(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& item : list) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::vector<SettingLine> DescribeSettings(const EffectiveSettings& s) {
+  std::vector<SettingLine> out;
+  out.push_back({"tls_only", OnOff(s.tls_only.value), s.tls_only.from});
+  out.push_back({"tls_exclusions", ListOrNone(s.tls_exclusions.value), s.tls_exclusions.from});
+  out.push_back({"verification", VerificationModeName(s.verification.value), s.verification.from});
+  out.push_back(
+      {"default_question",
+       s.default_question.value ? s.default_question.value->question + " (answer set)" : "none",
+       s.default_question.from});
+  out.push_back({"default_expiry_days", std::to_string(s.default_expiry_days.value) + " days",
+                 s.default_expiry_days.from});
+  out.push_back({"fixed_subject", s.fixed_subject.value.value_or("none"), s.fixed_subject.from});
+  out.push_back(
+      {"failure_action", FailureActionName(s.failure_action.value), s.failure_action.from});
+  std::vector<std::string> rules;
+  for (const auto& r : s.content_rules.value) {
+    const char* kind = r.kind == ContentRuleSpec::Kind::kKeyword  ? "keyword"
+                       : r.kind == ContentRuleSpec::Kind::kPhrase ? "phrase"
+                                                                  : "regex";
+    rules.push_back(std::string(kind) + " " + r.pattern);
+  }
+  out.push_back({"content_rules",
+                 rules.empty() ? "none: every message is encrypted" : ListOrNone(rules),
+                 s.content_rules.from});
+  out.push_back({"preferred_address_book", s.preferred_address_book.value.value_or("none"),
+                 s.preferred_address_book.from});
+  out.push_back({"namespace", s.namespace_name.value.value_or("none (the shared portal)"),
+                 s.namespace_name.from});
+  out.push_back(
+      {"api_password_grant", OnOff(s.api_password_grant.value), s.api_password_grant.from});
+  out.push_back({"console_two_step", OnOff(s.console_two_step.value), s.console_two_step.from});
+  return out;
+}
+
 Result<SettingsLayer> SettingsFromJson(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);

@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "policy/settings.h"
@@ -25,5 +26,15 @@ Result<SettingsLayer> SettingsFromJson(std::string_view json);
 // "default_expiry_days=90", "tls_exclusions=a.example,*.b.example", "verification=login",
 // "failure_action=send-plain", "default_question=Question?|answer"); "name=" unsets it.
 Status SetFromText(SettingsLayer& layer, std::string_view assignment);
+
+// Every setting's effective value in words and the level it comes from, in a fixed
+// order, for people to read (the console's settings page): "on", "30 days", "none".
+// A default question shows its question only: the answer is a secret.
+struct SettingLine {
+  std::string name;  // as SetFromText takes it ("tls_only", "default_question")
+  std::string value;
+  Level from = Level::kDefault;
+};
+std::vector<SettingLine> DescribeSettings(const EffectiveSettings& settings);
 
 }  // namespace sealpost::policy

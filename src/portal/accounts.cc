@@ -354,11 +354,12 @@ Status PortalAccounts::RequestReset(const std::string& namespace_name, const std
   return mailed;
 }
 
-Status PortalAccounts::Invite(const std::string& pool, const std::string& address) {
+Result<bool> PortalAccounts::Invite(const std::string& pool, const std::string& address) {
   auto found = store_.FindByAddress(pool, address);
   if (!found.ok()) return std::move(found).error();
   const std::int64_t now = clock_.NowUnix();
   std::string account_id;
+  if (found->has_value() && !(*found)->password_hash.empty()) return false;
   if (found->has_value()) {
     account_id = (*found)->id;
   } else {
@@ -368,16 +369,17 @@ Status PortalAccounts::Invite(const std::string& pool, const std::string& addres
     account.address = address;
     account.created_at = now;
     account.confirmed_at = now;  // the administrator vouches for the address
-    if (auto made = store_.Import(account); !made.ok()) return made;
+    if (auto made = store_.Import(account); !made.ok()) return std::move(made).error();
     account_id = account.id;
   }
   std::string token = Base64UrlEncode(RandomBytes(kTokenBytes));
   auto stored =
       store_.PutToken({TokenHash(token), account_id, "reset", "", now + settings_.invite_seconds});
-  if (!stored.ok()) return stored;
+  if (!stored.ok()) return std::move(stored).error();
   auto mailed = MailLink(pool, address, "invite", token, settings_.invite_seconds);
-  if (mailed.ok()) spdlog::info("console: sign-in {}: invitation mailed", account_id);
-  return mailed;
+  if (!mailed.ok()) return std::move(mailed).error();
+  spdlog::info("console: sign-in {}: invitation mailed", account_id);
+  return true;
 }
 
 Result<PortalAccountRecord> PortalAccounts::LinkAccount(std::string_view token,

@@ -142,8 +142,10 @@ class PortalAccounts {
   Status RequestReset(const std::string& namespace_name, const std::string& address);
   // A console sign-in for `address` (Audience::kConsole): the account is made, confirmed
   // and without a password, if it has none, and a link to choose the password is mailed
-  // (a reset link that lasts invite_seconds). Blocking.
-  Status Invite(const std::string& pool, const std::string& address);
+  // (a reset link that lasts invite_seconds) — unless they have chosen a password
+  // already (then nothing is mailed: they sign in with it). Returns whether it mailed
+  // one. Blocking.
+  Result<bool> Invite(const std::string& pool, const std::string& address);
   // Checks a mailed reset link's token without using it, to show its
   // form: the account. kNotFound for unknown, used or expired links.
   Result<PortalAccountRecord> LinkAccount(std::string_view token, const std::string& purpose);
