@@ -114,13 +114,7 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
 }
 
 Status AdminApi::ReplaceSettings(OrgLevel level, const std::string& name, std::string_view json) {
-  // The record says what the settings were and became, as they are displayed (answers
-  // never: SettingsForDisplay leaves them out).
-  auto before = directory_.Settings(level, name);
-  auto after = policy::SettingsFromJson(json);
-  if (before.ok() && after.ok()) {
-    audit::DetailPending(policy::SettingsChangeDetails(*before, *after));
-  }
+  // The directory records what the settings were and became (never answers).
   return directory_.Replace(level, name, json);
 }
 

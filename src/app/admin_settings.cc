@@ -1,11 +1,9 @@
 // `sealpost admin settings …`: settings at every level of the organisation, one at a time
 // or a whole level from JSON.
-#include "app/admin_common.h"
-
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "audit/pending.h"
+#include "app/admin_common.h"
 #include "policy/org_directory.h"
 #include "policy/selection.h"
 #include "policy/settings_json.h"
@@ -31,15 +29,6 @@ void RegisterSettingsCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
         assignment = assignment.substr(0, assignment.size() - 1) + *answer;
       }
     }
-    // The trail keeps what the settings were and become (without answers).
-    if (auto before = c.directory->Settings(*level, a.name); before.ok()) {
-      policy::SettingsLayer after = *before;
-      bool applies = true;
-      for (const auto& assignment : a.assignments) {
-        applies = applies && policy::SetFromText(after, assignment).ok();
-      }
-      if (applies) audit::DetailPending(policy::SettingsChangeDetails(*before, after));
-    }
     auto s = c.directory->Set(*level, a.name, a.assignments);
     if (s.ok()) std::cout << a.level << " " << a.name << ": " << a.assignments.size() << " setting(s) changed\n";
     return s;
@@ -53,11 +42,6 @@ void RegisterSettingsCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
     if (!level.ok()) return std::move(level).error();
     auto text = ReadSmallFile(a.file, kMaxSettingsFile);
     if (!text.ok()) return std::move(text).error();
-    auto before = c.directory->Settings(*level, a.name);
-    auto after = policy::SettingsFromJson(*text);
-    if (before.ok() && after.ok()) {
-      audit::DetailPending(policy::SettingsChangeDetails(*before, *after));
-    }
     auto s = c.directory->Replace(*level, a.name, *text);
     if (!s.ok()) {
       Error e = std::move(s).error();

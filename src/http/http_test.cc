@@ -43,6 +43,14 @@ TEST(Form, ParsesAndDecodes) {
   EXPECT_FALSE(FormValue(*form, "missing").has_value());
 }
 
+TEST(PercentEncode, KeepsUnreservedAndRoundTrips) {
+  EXPECT_EQ(PercentEncode("account:Springfield Clinic:a+b/c?"),
+            "account%3ASpringfield%20Clinic%3Aa%2Bb%2Fc%3F");
+  EXPECT_EQ(PercentEncode("a-b.c_d~e"), "a-b.c_d~e");
+  const std::string odd = "ünï\x01&=#%";
+  EXPECT_EQ(PercentDecode(PercentEncode(odd)).value_or(""), odd);
+}
+
 TEST(PercentDecode, DecodesStrictly) {
   EXPECT_EQ(PercentDecode("account:Springfield%20Clinic:a+b").value_or(""),
             "account:Springfield Clinic:a+b");

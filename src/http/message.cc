@@ -1,6 +1,7 @@
 #include "http/message.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "base/text.h"
 
@@ -148,6 +149,23 @@ std::optional<std::string> FormDecode(std::string_view s) { return Decode(s, tru
 }  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view text) { return Decode(text, false); }
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
+    }
+  }
+  return out;
+}
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view body,
                                                                     std::size_t max_fields) {

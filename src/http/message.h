@@ -108,6 +108,9 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
                                                                     std::size_t max_fields = 64);
 // Strict percent-decoding of a path segment ("+" stays "+"); nullopt on a bad escape.
 std::optional<std::string> PercentDecode(std::string_view text);
+// Percent-encodes everything but RFC 3986's unreserved characters: safe in a path
+// segment and in a query value.
+std::string PercentEncode(std::string_view text);
 
 std::optional<std::string> FormValue(const std::vector<std::pair<std::string, std::string>>& form,
                                      std::string_view name);

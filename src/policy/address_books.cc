@@ -1,16 +1,16 @@
 #include "policy/address_books.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <map>
 #include <optional>
 
+#include "audit/pending.h"
 #include "base/csv.h"
+#include "base/encoding.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
-#include "base/encoding.h"
 #include "mime/address.h"
 #include "pki/openpgp.h"
 #include "pki/smime.h"
@@ -223,6 +223,9 @@ Result<ImportReport> AddressBookDirectory::ImportQuestionsCsv(
     entries.push_back({book->id, address, "question", std::move(*sealed), now});
   }
   if (!entries.empty()) {
+    // What the import did, on record with it (whoever imports; counts, never answers).
+    audit::DetailPending(json::serialize(
+        json::object{{"imported", entries.size()}, {"refused", report.problems.size()}}));
     auto status = store_.PutEntries(entries);
     if (!status.ok()) return std::move(status).error();
   }

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "audit/pending.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "mime/address.h"
@@ -129,14 +130,18 @@ Status OrgDirectory::Set(OrgLevel level, const std::string& name,
     auto status = SetFromText(changed, a);
     if (!status.ok()) return status;  // nothing stored: all or nothing
   }
+  // The trail keeps what the settings were and become (without answers), in the change's
+  // transaction, whoever changes them.
+  audit::DetailPending(SettingsChangeDetails(*layer, changed));
   return Store(level, name, changed);
 }
 
 Status OrgDirectory::Replace(OrgLevel level, const std::string& name, std::string_view json) {
-  auto exists = Settings(level, name);
-  if (!exists.ok()) return std::move(exists).error();
+  auto before = Settings(level, name);
+  if (!before.ok()) return std::move(before).error();
   auto layer = SettingsFromJson(json);
   if (!layer.ok()) return std::move(layer).error();
+  audit::DetailPending(SettingsChangeDetails(*before, *layer));
   return Store(level, name, *layer);
 }
 

@@ -63,6 +63,22 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"GET", "/console/sent/{id}", nullptr, &P::SentMessage, Area::kSend},
       {"POST", "/console/sent/{id}/retract", nullptr, &P::RetractSent, Area::kSend, kFormLimit},
       {"POST", "/console/sent/{id}/extend", nullptr, &P::ExtendSent, Area::kSend, kFormLimit},
+      {"GET", "/console/organisation", nullptr, &P::Organisation, Area::kOrganisation},
+      {"POST", "/console/organisation/accounts", nullptr, &P::CreateAccount, Area::kOrganisation,
+       kFormLimit},
+      {"POST", "/console/organisation/domains", nullptr, &P::CreateDomain, Area::kOrganisation,
+       kFormLimit},
+      {"GET", "/console/users", nullptr, &P::Users, Area::kDomain},
+      {"POST", "/console/users", nullptr, &P::CreateUser, Area::kDomain, kFormLimit},
+      {"POST", "/console/users/{address}/role", nullptr, &P::SetRole, Area::kDomain, kFormLimit},
+      {"GET", "/console/settings/{level}/{name}", nullptr, &P::Settings, Area::kDomain},
+      {"POST", "/console/settings/{level}/{name}", nullptr, &P::SetSetting, Area::kDomain,
+       kFormLimit},
+      {"GET", "/console/books", nullptr, &P::Books, Area::kDomain},
+      {"GET", "/console/books/{book}", nullptr, &P::Book, Area::kDomain},
+      {"POST", "/console/books/{book}", nullptr, &P::MakeBook, Area::kDomain, kFormLimit},
+      {"POST", "/console/books/{book}/import", nullptr, &P::ImportBook, Area::kDomain, kUploadLimit,
+       false, true},
   };
   return routes;
 }
@@ -77,7 +93,10 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writin
       held_(ctx.clock, {}) {}
 
 void ConsolePages::Register(http::Router& router) {
-  if (!services_.accounts || !services_.org || !services_.audit || !services_.directory) return;
+  if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
+      !services_.books) {
+    return;
+  }
   for (const Route& route : Routes()) {
     std::function<awaitable<Response>(http::Request&)> run;
     if (route.open) {
@@ -149,6 +168,7 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
     visitor.role = console::ParseRole((*user)->value().console_role).value_or(Role::kNone);
   }
   if (domain && domain->value()) visitor.account = (*domain)->value().account;
+  if (user->value()) visitor.domain = (*user)->value().domain;
   visitor.two_step_required = settings && (*settings)->console_two_step.value;
   visitor.must_enrol = sign_in && sign_in->value() && (*sign_in)->value().sealed_totp.empty();
   if (visitor.role == Role::kNone) {
@@ -204,15 +224,15 @@ Response ConsolePages::Page(int status, const std::string& page, const std::stri
                     auto* nav = layout.AddSectionDictionary("NAV");
                     nav->SetValue("USER", visitor->session.address);
                     nav->SetValue("SIGN_OUT_CSRF", ctx_.FormToken("console", visitor->cookie));
-                    if (console::Reaches(visitor->role, Area::kSend)) {
-                      auto* send = nav->AddSectionDictionary("SEND");
-                      if (current) send->ShowSection(current);
-                    }
-                    if (console::Reaches(visitor->role, Area::kAudit)) {
-                      auto* audit = nav->AddSectionDictionary("AUDIT");
-                      if (current && std::string_view(current) == "AUDIT_CURRENT") {
-                        audit->ShowSection(current);
-                      }
+                    // Each area's links, when the role reaches it; the current page's
+                    // link marked within.
+                    for (auto [area, section] :
+                         {std::pair{Area::kSend, "SEND"}, std::pair{Area::kDomain, "DOMAIN"},
+                          std::pair{Area::kOrganisation, "ORGANISATION"},
+                          std::pair{Area::kAudit, "AUDIT"}}) {
+                      if (!console::Reaches(visitor->role, area)) continue;
+                      auto* links = nav->AddSectionDictionary(section);
+                      if (current) links->ShowSection(current);
                     }
                     if (current) nav->ShowSection(current);
                   }));

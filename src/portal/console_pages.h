@@ -33,7 +33,9 @@ class AuditStore;
 class OrgStore;
 }  // namespace sealpost
 namespace sealpost::policy {
+class AddressBookDirectory;
 class OrgDirectory;
+struct BookRef;
 struct RecipientPlan;
 }
 
@@ -46,6 +48,7 @@ struct ConsoleServices {
   OrgStore* org = nullptr;
   AuditStore* audit = nullptr;
   policy::OrgDirectory* directory = nullptr;  // settings: console_two_step
+  policy::AddressBookDirectory* books = nullptr;  // the administrators' book pages
 };
 
 class ConsolePages {
@@ -60,6 +63,7 @@ class ConsolePages {
     std::string cookie;
     console::Role role = console::Role::kNone;
     std::string account;  // the user's account (their domain's)
+    std::string domain;   // the user's domain
     // Their account requires two-step sign-in and they have not set it up: only the
     // set-up (and signing out) is open to them until they do.
     bool must_enrol = false;
@@ -116,6 +120,40 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> SentMessage(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> RetractSent(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> ExtendSent(http::Request& req, const Visitor& visitor);
+  // Administering (console_admin.cc): accounts and domains (organisation
+  // administrators), users and their console roles, settings with where each value
+  // comes from, address books (CSV import, keys) — each change made by the services the
+  // CLI and API use, as the user, with its audit record in the change's transaction.
+  boost::asio::awaitable<http::Response> Organisation(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CreateAccount(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CreateDomain(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Users(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CreateUser(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SetRole(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Settings(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SetSetting(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Books(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Book(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> MakeBook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> ImportBook(http::Request& req, const Visitor& visitor);
+  // `change` off the loop as the visitor (audit::ActingAs), with the record of this
+  // request ("console.POST /console/users", `subject`) pending: the change's transaction
+  // writes it; a change refused or failed is recorded on its own. The page for a busy
+  // server, else nothing and `*status` the change's outcome.
+  boost::asio::awaitable<std::optional<http::Response>> Change(
+      const http::Request& req, const Visitor& visitor, const std::string& subject,
+      const std::function<Status()>& change, Status* status);
+  // Whether the visitor administers `domain` (its users and settings): an organisation
+  // administrator every domain, a domain administrator their own.
+  static bool Administers(const Visitor& visitor, std::string_view domain);
+  // An account's books are the organisation administrators'; a domain's, or a user's,
+  // their domain's administrators'.
+  static bool AdministersBook(const Visitor& visitor, const policy::BookRef& ref);
+  // Pages that read the organisation: called inside OffLoop work.
+  http::Response OrganisationPage(int status, const Visitor& visitor, const std::string& error);
+  http::Response UsersPage(int status, const Visitor& visitor, const std::string& error,
+                           const std::string& notice);
+
   // The compose form again, with what was written and why it was not taken.
   struct Written {
     std::string to, cc, bcc, subject, text, expires;

@@ -25,6 +25,7 @@ HEADER = ("Received: from mail.sender.example (mail.sender.example [192.0.2.10])
 # lacks fails test_every_route_is_walked. "open": reached without signing in.
 ROLES = ("sender", "auditor", "domain-admin", "org-admin")
 SENDERS = ("sender", "domain-admin", "org-admin")  # an auditor only reads
+ADMINS = ("domain-admin", "org-admin")
 ROUTES = {
     ("GET", "/console/sign-in"): "open",
     ("POST", "/console/sign-in"): "open",
@@ -51,6 +52,18 @@ ROUTES = {
     ("GET", "/console/sent/{id}"): SENDERS,
     ("POST", "/console/sent/{id}/retract"): SENDERS,
     ("POST", "/console/sent/{id}/extend"): SENDERS,
+    ("GET", "/console/organisation"): ("org-admin",),
+    ("POST", "/console/organisation/accounts"): ("org-admin",),
+    ("POST", "/console/organisation/domains"): ("org-admin",),
+    ("GET", "/console/users"): ADMINS,
+    ("POST", "/console/users"): ADMINS,
+    ("POST", "/console/users/{address}/role"): ADMINS,
+    ("GET", "/console/settings/{level}/{name}"): ADMINS,
+    ("POST", "/console/settings/{level}/{name}"): ADMINS,
+    ("GET", "/console/books"): ADMINS,
+    ("GET", "/console/books/{book}"): ADMINS,
+    ("POST", "/console/books/{book}"): ADMINS,
+    ("POST", "/console/books/{book}/import"): ADMINS,
 }
 
 
@@ -217,7 +230,7 @@ class ConsoleTest(unittest.TestCase):
                 # Reached: a page (none is called "{id}"), or the form's own refusal
                 # (these carry no CSRF token).
                 self.assertNotIn("Not for your role", r.text)
-                want = (404 if "{id}" in path else 200) if method == "GET" else r.status
+                want = (404 if "{" in path else 200) if method == "GET" else r.status
                 self.assertEqual(r.status, want, (role, method, path, r.text[:300]))
                 self.assertLess(r.status, 500, (role, method, path))
         # Each refusal is in the audit trail, with the role that was refused.
@@ -585,6 +598,173 @@ class ConsoleTest(unittest.TestCase):
         r = self.page(sender, "POST", location + "/discard", form=[("csrf", csrf)])
         self.assertEqual((r.status, r.header("location")), (303, "/console/compose"))
         self.assertEqual(self.page(sender, "GET", location).status, 404)
+
+    # --- administering --------------------------------------------------------------
+    def form_csrf(self, page, action):
+        return re.search(r'action="' + re.escape(action) + r'".*?name="csrf" value="([^"]+)"',
+                         page.text, re.S).group(1)
+
+    def test_an_administrator_sets_up_accounts_domains_and_users(self):
+        admin = "org-admin@clinic.example"
+        page = self.page(admin, "GET", "/console/organisation")
+        self.assertEqual(page.status, 200)
+        csrf = self.form_csrf(page, "/console/organisation/accounts")
+        r = self.page(admin, "POST", "/console/organisation/accounts",
+                      form=[("csrf", csrf), ("name", "Springfield Clinic")])
+        self.assertEqual((r.status, r.header("location")), (303, "/console/organisation"))
+        r = self.page(admin, "POST", "/console/organisation/accounts",
+                      form=[("csrf", csrf), ("name", "Springfield Clinic")])
+        self.assertEqual(r.status, 409)
+        self.assertIn("The account was not made", r.text)
+        r = self.page(admin, "POST", "/console/organisation/domains",
+                      form=[("csrf", csrf), ("domain", "not a domain"),
+                            ("account", "Springfield Clinic")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("The domain was not added", r.text)
+        r = self.page(admin, "POST", "/console/organisation/domains",
+                      form=[("csrf", csrf), ("domain", "Springfield.example"),
+                            ("account", "Springfield Clinic")])
+        self.assertEqual(r.status, 303)
+        page = self.page(admin, "GET", "/console/organisation")
+        self.assertIn('href="/console/settings/domain/springfield.example"', page.text)
+        self.assertIn('href="/console/settings/account/Springfield%20Clinic"', page.text)
+
+        # A user with a role is invited by mail; the change and the refusals are on record.
+        users = self.page(admin, "GET", "/console/users")
+        csrf = self.form_csrf(users, "/console/users")
+        before = len(self.server.notices())
+        r = self.page(admin, "POST", "/console/users",
+                      form=[("csrf", csrf), ("address", "dr.hibbert@springfield.example"),
+                            ("role", "sender")])
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.link_for("dr.hibbert@springfield.example", before)
+        users = self.page(admin, "GET", "/console/users")
+        self.assertIn("dr.hibbert@springfield.example", users.text)
+        rows = self.server.sql("SELECT actor_kind, actor, result FROM audit_log WHERE action = "
+                               "'console.POST /console/users' AND subject = "
+                               "'dr.hibbert@springfield.example'")
+        self.assertEqual(rows, [("user", admin, "ok")])
+        rows = self.server.sql("SELECT result FROM audit_log WHERE action = "
+                               "'console.POST /console/organisation/accounts' AND subject = "
+                               "'Springfield Clinic' ORDER BY seq")
+        self.assertEqual(rows, [("ok",), ("refused",)])
+
+        # A domain administrator reaches their own domain's people only, and never
+        # makes an organisation administrator.
+        domain_admin = "domain-admin@clinic.example"
+        users = self.page(domain_admin, "GET", "/console/users")
+        self.assertIn("The users of clinic.example", users.text)
+        self.assertNotIn("dr.hibbert@springfield.example", users.text)
+        self.assertNotIn('value="org-admin"', users.text)
+        csrf = self.form_csrf(users, "/console/users")
+        r = self.page(domain_admin, "POST", "/console/users",
+                      form=[("csrf", csrf), ("address", "x@springfield.example"),
+                            ("role", "sender")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("You add users to clinic.example only", r.text)
+        r = self.page(domain_admin, "POST", "/console/users",
+                      form=[("csrf", csrf), ("address", "boss@clinic.example"),
+                            ("role", "org-admin")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("not a role you can give", r.text)
+        r = self.page(domain_admin, "POST", "/console/users/org-admin%40clinic.example/role",
+                      form=[("csrf", csrf), ("role", "none")])
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.server.sql("SELECT console_role FROM users WHERE address = "
+                                         "'org-admin@clinic.example'"), [("org-admin",)])
+        r = self.page(domain_admin, "POST", "/console/users/sender%40clinic.example/role",
+                      form=[("csrf", csrf), ("role", "auditor")])
+        self.assertEqual(r.status, 200)
+        self.assertIn("sender@clinic.example is now auditor", r.text)
+        self.page(domain_admin, "POST", "/console/users/sender%40clinic.example/role",
+                  form=[("csrf", csrf), ("role", "sender")])
+
+    def test_settings_show_where_each_value_comes_from(self):
+        admin = "org-admin@clinic.example"
+        page = self.page(admin, "GET", "/console/settings/domain/clinic.example")
+        self.assertEqual(page.status, 200)
+        self.assertRegex(page.text, r"<td>default_expiry_days</td><td>\d+ days</td>")
+        csrf = self.form_csrf(page, "/console/settings/domain/clinic.example")
+        r = self.page(admin, "POST", "/console/settings/domain/clinic.example",
+                      form=[("csrf", csrf), ("setting", "default_expiry_days"),
+                            ("value", "12")])
+        self.assertEqual(r.status, 303)
+        r = self.page(admin, "POST", "/console/settings/domain/clinic.example",
+                      form=[("csrf", csrf), ("setting", "default_question"),
+                            ("value", "Your home town?"), ("answer", "Shelbyville")])
+        self.assertEqual(r.status, 303)
+        page = self.page(admin, "GET", "/console/settings/domain/clinic.example")
+        self.assertIn("<td>default_expiry_days</td><td>12 days</td><td>set here</td>", page.text)
+        self.assertIn("Your home town? (answer set)", page.text)
+        self.assertNotIn("Shelbyville", page.text)
+        user = self.page(admin, "GET", "/console/settings/user/sender%40clinic.example")
+        self.assertIn("<td>default_expiry_days</td><td>12 days</td><td>from the domain</td>",
+                      user.text)
+        # A value that is not right: said, and nothing changed.
+        r = self.page(admin, "POST", "/console/settings/domain/clinic.example",
+                      form=[("csrf", csrf), ("setting", "default_expiry_days"),
+                            ("value", "forever")])
+        self.assertEqual(r.status, 303)
+        again = self.page(admin, "GET", r.header("location"))
+        self.assertEqual(again.status, 422)
+        self.assertIn("Not changed", again.text)
+        self.assertIn("<td>12 days</td>", again.text)
+        # On record with what it was and became, never the answer.
+        rows = self.server.sql("SELECT details FROM audit_log WHERE action = "
+                               "'console.POST /console/settings/{level}/{name}' AND result = 'ok'")
+        self.assertTrue(any('"default_expiry_days"' in d for (d,) in rows), rows)
+        self.assertFalse(any("Shelbyville" in d for (d,) in rows))
+        # Others' settings are not this domain administrator's to see.
+        domain_admin = "domain-admin@clinic.example"
+        self.assertEqual(self.page(domain_admin, "GET",
+                                   "/console/settings/domain/clinic.example").status, 200)
+        self.assertEqual(self.page(domain_admin, "GET",
+                                   "/console/settings/domain/branch.example").status, 404)
+        self.assertEqual(self.page(domain_admin, "GET",
+                                   "/console/settings/account/default").status, 404)
+
+    def test_a_book_is_imported_with_the_refused_lines_listed(self):
+        admin = "domain-admin@clinic.example"
+        r = self.page(admin, "GET", "/console/books?level=domain&owner=clinic.example"
+                      "&name=patients")
+        self.assertEqual(r.status, 303)
+        book = self.page(admin, "GET", r.header("location"))
+        self.assertEqual(book.status, 200)
+        self.assertIn("There is no such book yet", book.text)
+        location = r.header("location")
+        csrf = self.form_csrf(book, location)
+        r = self.page(admin, "POST", location, form=[("csrf", csrf)])
+        self.assertEqual((r.status, r.header("location")), (303, location))
+        book = self.page(admin, "GET", location)
+        self.assertIn("0 entr(ies)", book.text)
+        csrf = self.form_csrf(book, location + "/import")
+        csv = os.path.join(self.server.tmp, "book.csv")
+        with open(csv, "w") as f:
+            f.write("address,question,answer\n"
+                    "ann@home.example,Your first school?,Hillside\n"
+                    "not an address,Q?,A1234567\n"
+                    "bob@home.example,Your street?,\n"
+                    "cy@home.example,Your pet?,Whiskers\n")
+        self.server.keep_secret("Hillside")
+        self.server.keep_secret("Whiskers")
+        r = self.page(admin, "POST", location + "/import",
+                      files=[f"csrf={csrf}", f"file=@{csv};type=text/csv"])
+        self.assertEqual(r.status, 422, r.text[:500])
+        self.assertIn("2 entr(ies) imported; 2 line(s) refused", r.text)
+        self.assertRegex(r.text, r"<tr><td>3</td><td>[^<]*address")
+        self.assertRegex(r.text, r"<tr><td>4</td><td>")
+        self.assertNotIn("Hillside", r.text)
+        book = self.page(admin, "GET", "/console/books/domain%3Aclinic.example%3Apatients")
+        self.assertIn("ann@home.example", book.text)
+        self.assertIn("cy@home.example", book.text)
+        self.assertIn("2 entr(ies)", book.text)
+        rows = self.server.sql("SELECT actor, details FROM audit_log WHERE action = "
+                               "'console.POST /console/books/{book}/import'")
+        self.assertEqual(rows, [(admin, '{"imported":2,"refused":2}')])
+        # Another domain's book is not theirs.
+        self.assertEqual(self.page(admin, "GET",
+                                   "/console/books/domain%3Abranch.example%3Apatients").status,
+                         404)
 
     def test_bad_roles_are_refused_by_the_cli(self):
         code, _, err = self.server.admin("user", "console", "sender@clinic.example", "admin")

@@ -14,6 +14,9 @@
 <li><a href="/console"{{#HOME_CURRENT}} aria-current="page"{{/HOME_CURRENT}}>Home</a></li>
 {{#SEND}}<li><a href="/console/compose"{{#COMPOSE_CURRENT}} aria-current="page"{{/COMPOSE_CURRENT}}>Write</a></li>
 <li><a href="/console/sent"{{#SENT_CURRENT}} aria-current="page"{{/SENT_CURRENT}}>Sent</a></li>{{/SEND}}
+{{#DOMAIN}}<li><a href="/console/users"{{#USERS_CURRENT}} aria-current="page"{{/USERS_CURRENT}}>Users</a></li>
+<li><a href="/console/books"{{#BOOKS_CURRENT}} aria-current="page"{{/BOOKS_CURRENT}}>Address books</a></li>{{/DOMAIN}}
+{{#ORGANISATION}}<li><a href="/console/organisation"{{#ORGANISATION_CURRENT}} aria-current="page"{{/ORGANISATION_CURRENT}}>Organisation</a></li>{{/ORGANISATION}}
 {{#AUDIT}}<li><a href="/console/audit"{{#AUDIT_CURRENT}} aria-current="page"{{/AUDIT_CURRENT}}>Audit trail</a></li>{{/AUDIT}}
 <li><a href="/console/tools/received"{{#TOOLS_CURRENT}} aria-current="page"{{/TOOLS_CURRENT}}>Was it encrypted?</a></li>
 <li><form method="post" action="/console/sign-out" class="inline"><input type="hidden" name="csrf" value="{{SIGN_OUT_CSRF}}"><button type="submit" class="link">Sign out {{USER}}</button></form></li>

@@ -1,0 +1,21 @@
+{{%AUTOESCAPE context="HTML"}}<h1>Address book {{BOOK}}</h1>
+{{#NEW}}<p>There is no such book yet.</p>
+<form method="post" action="/console/books/{{BOOK_PATH}}">
+<input type="hidden" name="csrf" value="{{CSRF}}">
+<button type="submit">Make the book</button>
+</form>{{/NEW}}
+{{#EXISTS}}<table class="audit">
+<caption>{{COUNT}} entr(ies)</caption>
+<thead><tr><th scope="col">Address</th><th scope="col">Kind</th></tr></thead>
+<tbody>
+{{#ENTRY}}<tr><td>{{ADDRESS}}</td><td>{{KIND}}</td></tr>
+{{/ENTRY}}</tbody>
+</table>
+<h2>Import questions</h2>
+<form method="post" action="/console/books/{{BOOK_PATH}}/import" enctype="multipart/form-data">
+<input type="hidden" name="csrf" value="{{CSRF}}">
+<label for="file">A CSV file</label>
+<input id="file" name="file" type="file" required accept=".csv,text/csv" aria-describedby="file-hint">
+<p class="hint" id="file-hint">Its first line is <code>address,question,answer</code>; then one recipient a line. Lines that are not right are listed, and the rest are imported.</p>
+<button type="submit">Import</button>
+</form>{{/EXISTS}}
