@@ -157,16 +157,11 @@ void AdminApi::RegisterNamespaces(http::Router& router) {
           if (!found->has_value()) {
             return http::ProblemResponse(404, "Not found", "There is no such namespace.");
           }
-          NamespaceRecord n = std::move(**found);
-          json::object before = ToJson(n);
+          NamespaceRecord n = **found;
           auto applied = Apply(*body, n, false);
           if (!applied.ok()) return Problem(applied.error());
           // The audit record keeps what the namespace was and became.
-          json::object after = ToJson(n);
-          before.erase("message_center_tradeoff");
-          after.erase("message_center_tradeoff");
-          audit::DetailPending(json::serialize(
-              json::object{{"before", std::move(before)}, {"after", std::move(after)}}));
+          audit::DetailPending(policy::NamespaceChangeDetails(**found, n));
           auto updated = org_.UpdateNamespace(n);
           if (!updated.ok()) return Problem(updated.error());
           return http::JsonResponse(200, json::serialize(ToJson(n)));

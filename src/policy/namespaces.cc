@@ -1,5 +1,6 @@
 #include "policy/namespaces.h"
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 
@@ -102,6 +103,31 @@ Status CheckNamespace(NamespaceRecord& ns) {
     ns.logo_type.clear();
   }
   return OkStatus();
+}
+
+namespace {
+
+boost::json::object Described(const NamespaceRecord& n) {
+  boost::json::array hosts;
+  for (const auto& h : n.hosts) hosts.emplace_back(h);
+  boost::json::value logo = nullptr;
+  if (!n.logo.empty()) {
+    logo = boost::json::object{{"content_type", n.logo_type}, {"size", n.logo.size()}};
+  }
+  return {{"name", n.name},
+          {"display_name", n.display_name},
+          {"colour", n.colour},
+          {"support_contact", n.support_contact},
+          {"hosts", std::move(hosts)},
+          {"logo", std::move(logo)},
+          {"message_center", n.message_center}};
+}
+
+}  // namespace
+
+std::string NamespaceChangeDetails(const NamespaceRecord& before, const NamespaceRecord& after) {
+  return boost::json::serialize(
+      boost::json::object{{"before", Described(before)}, {"after", Described(after)}});
 }
 
 }  // namespace sealpost::policy

@@ -24,6 +24,10 @@ double ContrastWithWhite(std::string_view colour);
 // names; a PNG or SVG logo of at most 256 KiB.
 Status CheckNamespace(NamespaceRecord& ns);
 
+// The audit record's details of a change to a namespace: what it was and became (the
+// logo by type and size), {"before": {...}, "after": {...}}.
+std::string NamespaceChangeDetails(const NamespaceRecord& before, const NamespaceRecord& after);
+
 // What turning the Message Center on gives up, as administrators are told it (CLI, API).
 inline constexpr char kMessageCenterTradeoff[] =
     "Key-in-link mode (Message Center off): nobody but the recipient can open a message; its "

@@ -11,13 +11,13 @@
 
 #include "audit/pending.h"
 #include "base/text.h"
-#include "http/multipart.h"
 #include "mime/address.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "policy/settings_json.h"
 #include "portal/common.h"
 #include "portal/console_pages.h"
+#include "portal/small_upload.h"
 #include "store/stores.h"
 
 namespace sealpost::portal {
@@ -74,45 +74,6 @@ int StatusOf(const Error& e) {
       return 500;
   }
 }
-
-// One CSV file from a multipart upload, held whole (bounded): a CSV import checks every
-// row before it writes any.
-class CsvSink final : public http::MultipartSink {
- public:
-  Status OnPartBegin(const http::PartInfo& part) override {
-    field_ = nullptr;
-    if (part.name == "csrf") {
-      field_ = &csrf_;
-    } else if (part.name == "file" && part.has_filename) {
-      field_ = &csv_;
-      seen_file_ = !part.filename.empty();
-    } else {
-      return MakeError(ErrorCode::kInvalidArgument, "The form has a field it should not.");
-    }
-    return OkStatus();
-  }
-  Status OnPartData(std::string_view data) override {
-    if (!field_) return OkStatus();
-    const std::size_t limit = field_ == &csv_ ? kMaxCsvBytes : 256;
-    if (field_->size() + data.size() > limit) {
-      return MakeError(ErrorCode::kResourceExhausted, "The file is larger than 16 MB.");
-    }
-    field_->append(data);
-    return OkStatus();
-  }
-  Status OnPartEnd() override {
-    field_ = nullptr;
-    return OkStatus();
-  }
-  const std::string& csrf() const { return csrf_; }
-  std::string& csv() { return csv_; }
-  bool seen_file() const { return seen_file_; }
-
- private:
-  std::string csrf_, csv_;
-  std::string* field_ = nullptr;
-  bool seen_file_ = false;
-};
 
 }  // namespace
 
@@ -653,36 +614,19 @@ awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& 
                    &visitor, "/console/books", "Address books");
   }
   const std::string back = "/console/books/" + http::PercentEncode(ref->ToString());
-  auto media = http::ParseMediaType(req.header("content-type"));
-  auto boundary =
-      media && media->type == "multipart/form-data" ? media->param("boundary") : std::nullopt;
-  if (!boundary || !http::MultipartParser::ValidBoundary(*boundary)) {
-    co_return Info(400, "Not imported", {"Choose a CSV file and send the form."}, &visitor, back,
-                   "Back to the book");
-  }
-  CsvSink sink;
-  http::MultipartParser parser(*boundary, sink);
-  Status read = OkStatus();
-  std::string chunk(64 * 1024, '\0');
-  for (;;) {
-    auto n = co_await req.stream->Read(chunk.data(), chunk.size());
-    if (!n.ok()) {
-      read = std::move(n).error();
-      break;
-    }
-    read = *n == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), *n));
-    if (*n == 0 || !read.ok()) break;
-  }
-  if (!read.ok()) {
-    Response r = Info(read.error().code == ErrorCode::kResourceExhausted ? 413 : 400,
-                      "Not imported", {read.error().message}, &visitor, back, "Back to the book");
+  SmallUpload up({"csrf"}, "file", kMaxCsvBytes);
+  if (Status read = co_await up.Read(req); !read.ok()) {
+    const bool large = read.error().code == ErrorCode::kResourceExhausted;
+    Response r = Info(large ? 413 : 400, "Not imported",
+                      {large ? "The file is larger than 16 MB." : read.error().message}, &visitor,
+                      back, "Back to the book");
     r.Set("Connection", "close");  // the rest of the upload was not read
     co_return r;
   }
-  if (!ConstantTimeEqual(sink.csrf(), ctx_.FormToken("console-book", visitor.cookie))) {
+  if (!ConstantTimeEqual(up.Field("csrf"), ctx_.FormToken("console-book", visitor.cookie))) {
     co_return FormExpired(&visitor, back, "Back to the book");
   }
-  if (!sink.seen_file() || sink.csv().empty()) {
+  if (!up.has_file() || up.file().empty()) {
     co_return Info(422, "Not imported", {"Choose a CSV file (address,question,answer)."}, &visitor,
                    back, "Back to the book");
   }
@@ -691,14 +635,14 @@ awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& 
   if (auto busy = co_await Change(
           req, visitor, ref->ToString(),
           [&]() -> Status {
-            report.emplace(services_.books->ImportQuestionsCsv(*ref, sink.csv()));
+            report.emplace(services_.books->ImportQuestionsCsv(*ref, up.file()));
             return report->ok() ? OkStatus() : Status(report->error());
           },
           &done)) {
-    WipeMemory(sink.csv().data(), sink.csv().size());
+    WipeMemory(up.file().data(), up.file().size());
     co_return std::move(*busy);
   }
-  WipeMemory(sink.csv().data(), sink.csv().size());
+  WipeMemory(up.file().data(), up.file().size());
   if (!done.ok()) {
     co_return Info(StatusOf(done.error()), "Not imported", {Refusal(done.error())}, &visitor, back,
                    "Back to the book");

@@ -26,6 +26,8 @@ constexpr std::uint64_t kFormLimit = 16 * 1024;
 constexpr int kAuditPage = 50;
 // A written message's upload: its files (the portal's limit for what is written there)
 // and its fields. The files' own limit is checked as they stream in.
+// A namespace's form: a 256 KiB logo, and the one carried from a preview (base64).
+constexpr std::uint64_t kNamespaceLimit = 1024 * 1024;
 constexpr std::uint64_t kUploadLimit = 101ull * 1024 * 1024 + 256 * 1024;
 
 using Form = std::vector<std::pair<std::string, std::string>>;
@@ -74,6 +76,14 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"GET", "/console/settings/{level}/{name}", nullptr, &P::Settings, Area::kDomain},
       {"POST", "/console/settings/{level}/{name}", nullptr, &P::SetSetting, Area::kDomain,
        kFormLimit},
+      {"GET", "/console/namespaces", nullptr, &P::Namespaces, Area::kOrganisation},
+      {"POST", "/console/namespaces", nullptr, &P::SaveNamespace, Area::kOrganisation,
+       kNamespaceLimit, false, true},
+      {"GET", "/console/new-namespace", nullptr, &P::NewNamespace, Area::kOrganisation},
+      {"GET", "/console/namespaces/{name}", nullptr, &P::EditNamespace, Area::kOrganisation},
+      {"POST", "/console/namespaces/{name}", nullptr, &P::SaveNamespace, Area::kOrganisation,
+       kNamespaceLimit, false, true},
+      {"GET", "/console/brand-preview.css", nullptr, &P::BrandPreviewCss, Area::kOrganisation},
       {"GET", "/console/books", nullptr, &P::Books, Area::kDomain},
       {"GET", "/console/books/{book}", nullptr, &P::Book, Area::kDomain},
       {"POST", "/console/books/{book}", nullptr, &P::MakeBook, Area::kDomain, kFormLimit},

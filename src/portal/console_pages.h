@@ -136,6 +136,17 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> Book(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> MakeBook(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> ImportBook(http::Request& req, const Visitor& visitor);
+  // Namespaces (console_brand.cc): list, make, edit with a preview and the contrast check.
+  boost::asio::awaitable<http::Response> Namespaces(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> NewNamespace(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> EditNamespace(http::Request& req, const Visitor& visitor);
+  // Creates (no {name}) or updates; "do=preview" shows it without saving.
+  boost::asio::awaitable<http::Response> SaveNamespace(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> BrandPreviewCss(http::Request& req,
+                                                         const Visitor& visitor);
+  http::Response NamespacePage(int status, const Visitor& visitor, const NamespaceRecord& ns,
+                               bool existing, const std::string& carried_logo,
+                               const std::string& error, const std::string& notice) const;
   // `change` off the loop as the visitor (audit::ActingAs), with the record of this
   // request ("console.POST /console/users", `subject`) pending: the change's transaction
   // writes it; a change refused or failed is recorded on its own. The page for a busy

@@ -3,6 +3,7 @@ password from a mailed link, sign in, and reach what their role reaches — chec
 the server on every request, walked here over every console route with every role."""
 import email
 import email.policy
+import json
 import os
 import re
 import subprocess
@@ -60,6 +61,12 @@ ROUTES = {
     ("POST", "/console/users/{address}/role"): ADMINS,
     ("GET", "/console/settings/{level}/{name}"): ADMINS,
     ("POST", "/console/settings/{level}/{name}"): ADMINS,
+    ("GET", "/console/namespaces"): ("org-admin",),
+    ("POST", "/console/namespaces"): ("org-admin",),
+    ("GET", "/console/new-namespace"): ("org-admin",),
+    ("GET", "/console/namespaces/{name}"): ("org-admin",),
+    ("POST", "/console/namespaces/{name}"): ("org-admin",),
+    ("GET", "/console/brand-preview.css"): ("org-admin",),
     ("GET", "/console/books"): ADMINS,
     ("GET", "/console/books/{book}"): ADMINS,
     ("POST", "/console/books/{book}"): ADMINS,
@@ -765,6 +772,67 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.page(admin, "GET",
                                    "/console/books/domain%3Abranch.example%3Apatients").status,
                          404)
+
+    def test_a_namespace_is_branded_with_a_preview_and_the_contrast_checked(self):
+        admin = "org-admin@clinic.example"
+        page = self.page(admin, "GET", "/console/new-namespace")
+        self.assertEqual(page.status, 200)
+        csrf = self.form_csrf(page, "/console/namespaces")
+        logo = os.path.join(self.server.tmp, "logo.svg")
+        with open(logo, "w") as f:
+            f.write('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+        fields = [f"csrf={csrf}", "name=springfield", "display_name=Springfield Clinic",
+                  "support=Call 555-0100", "hosts=secure.springfield.test"]
+        # Too light for white text: said before anything is saved.
+        r = self.page(admin, "POST", "/console/namespaces",
+                      files=fields + ["colour=#ffdd00", "do=save"])
+        self.assertEqual(r.status, 422)
+        self.assertIn("Not saved: colour", r.text)
+        self.assertIn("too hard to read", r.text)
+        # A preview, with the logo: shown, and nothing saved.
+        r = self.page(admin, "POST", "/console/namespaces",
+                      files=fields + ["colour=#1e6b2f", "do=preview", f"logo=@{logo}"])
+        self.assertEqual(r.status, 200)
+        self.assertIn("nothing is saved yet", r.text)
+        self.assertIn("easy to read", r.text)
+        self.assertIn('src="data:image/svg+xml;base64,', r.text)
+        self.assertIn("/console/brand-preview.css?colour=%231e6b2f", r.text)
+        carried = re.search(r'name="logo_carried" value="([^"]+)"', r.text).group(1)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM namespaces WHERE name = "
+                                         "'springfield'"), [(0,)])
+        css = self.page(admin, "GET", "/console/brand-preview.css?colour=%231e6b2f")
+        self.assertEqual(css.text, ".brand-preview { --accent: #1e6b2f; }\n")
+        self.assertIn("text/css", css.header("content-type"))
+        odd = self.page(admin, "GET", "/console/brand-preview.css?colour=red%3B%7Dbody%7Bx%3Ay")
+        self.assertNotIn("body", odd.text)
+        # Saved with the previewed logo carried along.
+        r = self.page(admin, "POST", "/console/namespaces",
+                      files=fields + ["colour=#1e6b2f", "do=save", f"logo_carried={carried}"])
+        self.assertEqual((r.status, r.header("location")), (303, "/console/namespaces/springfield"))
+        self.assertEqual(self.server.sql("SELECT display_name, colour, length(logo) FROM "
+                                         "namespaces WHERE name = 'springfield'"),
+                         [("Springfield Clinic", "#1e6b2f", os.path.getsize(logo))])
+        listed = self.page(admin, "GET", "/console/namespaces")
+        self.assertIn('href="/console/namespaces/springfield"', listed.text)
+        self.assertIn("secure.springfield.test", listed.text)
+        # Its portal wears it at once.
+        css = self.server.get("/brand/springfield/style.css")
+        self.assertIn("#1e6b2f", css.text)
+        # Edited: on record with what it was and became.
+        page = self.page(admin, "GET", "/console/namespaces/springfield")
+        self.assertIn('src="/brand/springfield/logo"', page.text)
+        csrf = self.form_csrf(page, "/console/namespaces/springfield")
+        r = self.page(admin, "POST", "/console/namespaces/springfield",
+                      files=[f"csrf={csrf}", "display_name=Springfield Family Clinic",
+                             "colour=#1e6b2f", "hosts=secure.springfield.test", "do=save"])
+        self.assertEqual(r.status, 303)
+        rows = self.server.sql("SELECT details FROM audit_log WHERE action = "
+                               "'console.POST /console/namespaces/{name}'")
+        self.assertEqual(len(rows), 1)
+        details = json.loads(rows[0][0])
+        self.assertEqual(details["before"]["display_name"], "Springfield Clinic")
+        self.assertEqual(details["after"]["display_name"], "Springfield Family Clinic")
+        self.assertEqual(details["after"]["logo"]["content_type"], "image/svg+xml")
 
     def test_bad_roles_are_refused_by_the_cli(self):
         code, _, err = self.server.admin("user", "console", "sender@clinic.example", "admin")
