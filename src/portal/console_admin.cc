@@ -269,10 +269,14 @@ Response ConsolePages::UsersPage(int status, const Visitor& visitor, const std::
                       "ROLE",
                       console::RoleTitle(console::ParseRole(u.console_role).value_or(Role::kNone)));
                   row->SetValue("SMTP", u.smtp_password_hash.empty() ? "off" : "on");
-                  // An organisation administrator's role is theirs to change only by
-                  // another organisation administrator.
-                  if (everyone || u.console_role != "org-admin") options(row, u.console_role);
-                  if (everyone || u.console_role != "org-admin") row->ShowSection("CHANGE");
+                  // Not their own (another administrator changes it), nor, for a domain
+                  // administrator, an organisation administrator's.
+                  const bool changeable = !EqualsIgnoreCase(u.address, visitor.session.address) &&
+                                          (everyone || u.console_role != "org-admin");
+                  if (changeable) {
+                    options(row, u.console_role);
+                    row->ShowSection("CHANGE");
+                  }
                 }
                 options(d.AddSectionDictionary("NEW"), "sender");
               });

@@ -11,6 +11,9 @@
 //     (an invited organisation user: choose a password, sign in, the header tool, the
 //     audit trail; write to a new recipient, review, answer the question asked, send; the
 //     recipient opens it in their own browser; the sender sees it viewed; sign out)
+//   node portal_flows.mjs console-admin <console URL> <outbox dir> <address> <password> <csv> <logo>
+//     (an organisation administrator sets up an organisation from nothing: an account,
+//     a domain, its settings, a user, an address book imported, a namespace branded)
 // Host names under .test (namespaces' portals) resolve to this machine.
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -222,6 +225,80 @@ try {
     await page.goto(origin + '/console');
     result.afterSignOut = new URL(page.url()).pathname;
     result.steps.push('console by keyboard');
+  } else if (mode === 'console-admin') {
+    const [outbox, address, password, csvFile, logoFile] = rest;
+    const mail = await waitForMail(outbox, address, '/console/reset/');
+    const invitation = mail.match(/https:\/\/\S+\/console\/reset\/[A-Za-z0-9_-]{43}/)[0];
+    await page.goto(origin + new URL(invitation).pathname);
+    await page.fill('#password', password);
+    await page.fill('#password2', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.goto(origin + '/console/sign-in');
+    await page.fill('#address', address);
+    await page.fill('#password', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    result.nav = await page.locator('nav a').evaluateAll((links) => links.map((a) => a.textContent.trim()));
+
+    // An account, and a domain in it.
+    await followLink(page, 'Organisation');
+    await check(page, 'admin-organisation');
+    await page.fill('#account-name', 'Riverside Clinic');
+    await Promise.all([page.waitForNavigation(), page.click('text=Add the account')]);
+    await page.fill('#domain-name', 'riverside.example');
+    await page.selectOption('#domain-account', 'Riverside Clinic');
+    await Promise.all([page.waitForNavigation(), page.click('text=Add the domain')]);
+    result.organisation = await page.locator('table.audit tbody').innerText();
+
+    // The domain's settings: where each comes from, and one set here.
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/console/settings/domain/riverside.example"]')]);
+    await page.selectOption('#setting', 'default_expiry_days');
+    await page.fill('#value', '14');
+    await Promise.all([page.waitForNavigation(), page.click('text=Set it')]);
+    await check(page, 'admin-settings');
+    result.expiryRow = await page.locator('tr', { hasText: 'default_expiry_days' }).innerText();
+
+    // A sender, invited.
+    await followLink(page, 'Users');
+    await page.fill('#address', 'dr.hibbert@riverside.example');
+    await page.selectOption('#role', 'sender');
+    await Promise.all([page.waitForNavigation(), page.click('text=Add the user')]);
+    await check(page, 'admin-users');
+    result.users = await page.locator('table.audit tbody').innerText();
+
+    // An address book, made and imported.
+    await followLink(page, 'Address books');
+    await check(page, 'admin-books');
+    await page.selectOption('#level', 'domain');
+    await page.fill('#owner', 'riverside.example');
+    await page.fill('#name', 'patients');
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Open")')]);
+    await Promise.all([page.waitForNavigation(), page.click('text=Make the book')]);
+    await check(page, 'admin-book');
+    await page.setInputFiles('#file', csvFile);
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Import")')]);
+    await check(page, 'admin-import');
+    result.imported = await page.locator('.notice').innerText();
+    result.refused = await page.locator('table.audit tbody tr').evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.cells).map((c) => c.innerText.trim())));
+
+    // A namespace, previewed and then saved.
+    await followLink(page, 'Namespaces');
+    await check(page, 'admin-namespaces');
+    await followLink(page, 'Make a namespace');
+    await page.fill('#name', 'riverside');
+    await page.fill('#display_name', 'Riverside Clinic');
+    await page.fill('#colour', '#1e6b2f');
+    await page.fill('#hosts', 'secure.riverside.test');
+    await page.setInputFiles('#logo', logoFile);
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Preview")')]);
+    await check(page, 'admin-namespace-preview');
+    result.contrast = await page.locator('.contrast').innerText();
+    result.previewAccent = await page.locator('.preview-button').evaluate((e) => getComputedStyle(e).backgroundColor);
+    result.previewLogo = await page.locator('.preview-logo').evaluate((e) => e.naturalWidth);
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Save")')]);
+    await check(page, 'admin-namespace');
+    result.namespacePath = new URL(page.url()).pathname;
+    result.steps.push('organisation set up in the browser');
   } else if (mode === 'question') {
     const [answer] = rest;
     await page.goto(origin + '/');

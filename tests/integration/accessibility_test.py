@@ -180,7 +180,8 @@ class AccessibilityTest(unittest.TestCase):
             "console-sent-message", "console-sent", "console-signed-out"])
         self.assertIn("do not match", result["signInError"])
         self.assertIn("organisation administrator", result["homeText"])
-        self.assertEqual(result["nav"], ["Home", "Write", "Sent", "Audit trail",
+        self.assertEqual(result["nav"], ["Home", "Write", "Sent", "Users", "Address books",
+                                         "Organisation", "Namespaces", "Audit trail",
                                          "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
         self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one
@@ -198,6 +199,55 @@ class AccessibilityTest(unittest.TestCase):
         self.assertEqual(result["sentRows"][0][1], "new.patient@example.org")
         self.assertEqual(result["sentRows"][0][2], "1 viewed")
         self.assertEqual(result["afterSignOut"], "/console/sign-in")
+
+    def test_an_administrator_sets_up_an_organisation_in_the_browser(self):
+        """Issue 22's first "done when": from nothing but their own invitation, an
+        administrator makes an account, a domain, its settings, a user, an address book
+        (imported) and a branded namespace in the browser; every page passes axe."""
+        for args in (("account", "create", "HQ"),
+                     ("domain", "create", "hq.example", "--account", "HQ"),
+                     ("user", "create", "boss@hq.example"),
+                     ("user", "console", "boss@hq.example", "org-admin")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        csv = os.path.join(self.server.tmp, "patients.csv")
+        with open(csv, "w") as f:
+            f.write("address,question,answer\n"
+                    "ann@home.example,Your first school?,Hillside\n"
+                    "not an address,Q?,Something\n")
+        self.server.keep_secret("Hillside")
+        logo = os.path.join(self.server.tmp, "logo.svg")
+        with open(logo, "w") as f:
+            f.write('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+                    '<rect width="40" height="20" fill="#1e6b2f"/></svg>')
+        password = "the administrator's own long password"
+        self.server.keep_secret(password)
+        result = flow("console-admin", self.server.base + "/console",
+                      os.path.join(self.server.data, "outbox"), "boss@hq.example", password,
+                      csv, logo)
+        self.assert_pages_pass(result, [
+            "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
+            "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace"])
+        self.assertIn("Organisation", result["nav"])
+        self.assertIn("Riverside Clinic", result["organisation"])
+        self.assertIn("riverside.example", result["organisation"])
+        self.assertIn("14 days", result["expiryRow"])
+        self.assertIn("set here", result["expiryRow"])
+        self.assertIn("dr.hibbert@riverside.example", result["users"])
+        self.assertIn("1 entr(ies) imported; 1 line(s) refused", result["imported"])
+        self.assertEqual(result["refused"][0][0], "3")
+        self.assertIn("easy to read", result["contrast"])
+        self.assertEqual(result["previewAccent"], "rgb(30, 107, 47)")
+        self.assertEqual(result["previewLogo"], 40)
+        self.assertEqual(result["namespacePath"], "/console/namespaces/riverside")
+        # What the browser did is what the server holds.
+        self.assertEqual(self.server.sql("SELECT account FROM domains WHERE name = "
+                                         "'riverside.example'"), [("Riverside Clinic",)])
+        self.assertEqual(self.server.sql("SELECT console_role FROM users WHERE address = "
+                                         "'dr.hibbert@riverside.example'"), [("sender",)])
+        self.assertEqual(self.server.sql("SELECT colour FROM namespaces WHERE name = "
+                                         "'riverside'"), [("#1e6b2f",)])
+        self.server.notice_for("dr.hibbert@riverside.example")  # their invitation
 
     def test_reading_works_without_javascript(self):
         link = self.send("ned@example.net", {"question": "Your pet's name?", "answer": "Rex"})
