@@ -517,7 +517,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
   portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
                         dispatcher, **server, *keys, clock,
-                        {&console_accounts, org.get(), stores.audit.get(), &directory, &books});
+                        {&console_accounts, org.get(), stores.audit.get(), &directory, &books,
+                         stores.dashboard.get()});
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

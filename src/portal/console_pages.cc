@@ -65,6 +65,7 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"GET", "/console/sent/{id}", nullptr, &P::SentMessage, Area::kSend},
       {"POST", "/console/sent/{id}/retract", nullptr, &P::RetractSent, Area::kSend, kFormLimit},
       {"POST", "/console/sent/{id}/extend", nullptr, &P::ExtendSent, Area::kSend, kFormLimit},
+      {"GET", "/console/dashboard", nullptr, &P::Dashboard, Area::kDomain},
       {"GET", "/console/organisation", nullptr, &P::Organisation, Area::kOrganisation},
       {"POST", "/console/organisation/accounts", nullptr, &P::CreateAccount, Area::kOrganisation,
        kFormLimit},
@@ -104,7 +105,7 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writin
 
 void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
-      !services_.books) {
+      !services_.books || !services_.dashboard) {
     return;
   }
   for (const Route& route : Routes()) {

@@ -30,6 +30,7 @@
 
 namespace sealpost {
 class AuditStore;
+class DashboardStore;
 class OrgStore;
 }  // namespace sealpost
 namespace sealpost::policy {
@@ -49,6 +50,7 @@ struct ConsoleServices {
   AuditStore* audit = nullptr;
   policy::OrgDirectory* directory = nullptr;  // settings: console_two_step
   policy::AddressBookDirectory* books = nullptr;  // the administrators' book pages
+  DashboardStore* dashboard = nullptr;
 };
 
 class ConsolePages {
@@ -124,6 +126,7 @@ class ConsolePages {
   // administrators), users and their console roles, settings with where each value
   // comes from, address books (CSV import, keys) — each change made by the services the
   // CLI and API use, as the user, with its audit record in the change's transaction.
+  boost::asio::awaitable<http::Response> Dashboard(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Organisation(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> CreateAccount(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> CreateDomain(http::Request& req, const Visitor& visitor);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -216,6 +217,26 @@ struct EventRecord {
   std::int64_t at = 0;
   std::string client_address;
   std::string detail;            // never secret; short and sanitised
+};
+
+// What the administrators' dashboard shows of an account's mail (issue 22), counted over
+// the messages sent since a time: each recipient's method by UTC day, where they got to,
+// how much of what left over the network went with TLS, which domains mail waits for now,
+// and the copies locked by wrong answers or expired. Fallbacks that stood by and were not
+// used are not counted: they never went anywhere.
+struct DashboardFacts {
+  struct Day {
+    std::int64_t day = 0;  // unix time of the day's start (UTC)
+    std::map<std::string, int> by_method;
+  };
+  std::vector<Day> days;                // oldest first; only days with mail
+  std::map<std::string, int> statuses;  // RecipientStatusName → recipients
+  int delivered = 0;                    // copies and notices delivered over the network
+  int delivered_with_tls = 0;           // of those, with TLS
+  std::vector<std::pair<std::string, int>> deferred_by_domain;  // now; most first, 10 at most
+  int locked = 0;                                               // copies locked by wrong answers
+  int expired = 0;  // messages past their expiry (not withdrawn)
+  int messages = 0;
 };
 
 // queued → in_flight → delivered | deferred (→ in_flight again) | bounced | expired.

@@ -327,6 +327,15 @@ class OrgStore {
                                                                 const std::string& kind) = 0;
 };
 
+// The dashboard's counts (records.h: DashboardFacts) of `account`'s messages (every
+// account's when empty) created since `since`; `now` decides what has expired.
+class DashboardStore {
+ public:
+  virtual ~DashboardStore() = default;
+  virtual Result<DashboardFacts> Facts(const std::string& account, std::int64_t since,
+                                       std::int64_t now) = 0;
+};
+
 class AddressBookStore {
  public:
   virtual ~AddressBookStore() = default;

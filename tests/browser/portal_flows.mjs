@@ -239,6 +239,10 @@ try {
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     result.nav = await page.locator('nav a').evaluateAll((links) => links.map((a) => a.textContent.trim()));
 
+    await followLink(page, 'Dashboard');
+    await check(page, 'admin-dashboard');
+    result.charts = await page.locator('svg.chart').count();
+
     // An account, and a domain in it.
     await followLink(page, 'Organisation');
     await check(page, 'admin-organisation');

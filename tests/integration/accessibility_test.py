@@ -226,9 +226,10 @@ class AccessibilityTest(unittest.TestCase):
                       os.path.join(self.server.data, "outbox"), "boss@hq.example", password,
                       csv, logo)
         self.assert_pages_pass(result, [
-            "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
+            "admin-dashboard", "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
             "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace"])
         self.assertIn("Organisation", result["nav"])
+        self.assertEqual(result["charts"], 3)  # methods, statuses, TLS (nothing waits)
         self.assertIn("Riverside Clinic", result["organisation"])
         self.assertIn("riverside.example", result["organisation"])
         self.assertIn("14 days", result["expiryRow"])

@@ -6,6 +6,7 @@ import email.policy
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import unittest
 
@@ -53,6 +54,7 @@ ROUTES = {
     ("GET", "/console/sent/{id}"): SENDERS,
     ("POST", "/console/sent/{id}/retract"): SENDERS,
     ("POST", "/console/sent/{id}/extend"): SENDERS,
+    ("GET", "/console/dashboard"): ADMINS,
     ("GET", "/console/organisation"): ("org-admin",),
     ("POST", "/console/organisation/accounts"): ("org-admin",),
     ("POST", "/console/organisation/domains"): ("org-admin",),
@@ -833,6 +835,49 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(details["before"]["display_name"], "Springfield Clinic")
         self.assertEqual(details["after"]["display_name"], "Springfield Family Clinic")
         self.assertEqual(details["after"]["logo"]["content_type"], "image/svg+xml")
+
+    def test_the_dashboard_counts_what_was_sent_and_what_waits(self):
+        admin = "org-admin@clinic.example"
+
+        def figures():
+            page = self.page(admin, "GET", "/console/dashboard")
+            self.assertEqual(page.status, 200)
+            sent = int(re.search(r"<strong>(\d+)</strong> messages sent", page.text).group(1))
+            today = re.findall(r"<tr><th scope=\"row\">[^<]+</th>((?:<td>\d+</td>)+)</tr>",
+                               page.text)[-1]
+            portal = int(re.findall(r"<td>(\d+)</td>", today)[0])  # the first method column
+            return page, sent, portal
+
+        _, sent, portal = figures()
+        location, review = self.review("sender@clinic.example",
+                                       [("to", "lee@waiting.example, max@home.example"),
+                                        ("text", "Your appointment is confirmed.")])
+        message_id = self.sent_id(self.send("sender@clinic.example", location, review,
+                                            [("question", "Your town?"),
+                                             ("answer", "Ogdenville")]))
+        # One notice is made to wait for its recipient's server (once the runner is done
+        # with it, and until long after this test).
+        deadline = time.time() + 30
+        query = (f"SELECT state FROM queue WHERE message_id = '{message_id}' AND "
+                 "rcpt_to = 'lee@waiting.example'")
+        while self.server.sql(query) != [("delivered",)] and time.time() < deadline:
+            time.sleep(0.05)
+        db = sqlite3.connect(os.path.join(self.server.data, "sealpost.db"), timeout=30)
+        with db:
+            db.execute("UPDATE queue SET state = 'deferred', next_attempt_at = 9999999999 "
+                       f"WHERE message_id = '{message_id}' AND rcpt_to = 'lee@waiting.example'")
+        db.close()
+        page, sent_after, portal_after = figures()
+        self.assertEqual(sent_after, sent + 1)
+        self.assertEqual(portal_after, portal + 2)
+        self.assertIn('<svg xmlns="http://www.w3.org/2000/svg" class="chart"', page.text)
+        self.assertIn("Recipients per day, by how they got it", page.text)
+        self.assertIn("<td>waiting.example</td><td>1</td>", page.text)
+        self.assertIn("the whole organisation", page.text)
+        # A domain administrator sees their account's.
+        mine = self.page("domain-admin@clinic.example", "GET", "/console/dashboard")
+        self.assertIn("the account default", mine.text)
+        self.assertIn("<td>waiting.example</td><td>1</td>", mine.text)
 
     def test_bad_roles_are_refused_by_the_cli(self):
         code, _, err = self.server.admin("user", "console", "sender@clinic.example", "admin")

@@ -14,7 +14,8 @@
 <li><a href="/console"{{#HOME_CURRENT}} aria-current="page"{{/HOME_CURRENT}}>Home</a></li>
 {{#SEND}}<li><a href="/console/compose"{{#COMPOSE_CURRENT}} aria-current="page"{{/COMPOSE_CURRENT}}>Write</a></li>
 <li><a href="/console/sent"{{#SENT_CURRENT}} aria-current="page"{{/SENT_CURRENT}}>Sent</a></li>{{/SEND}}
-{{#DOMAIN}}<li><a href="/console/users"{{#USERS_CURRENT}} aria-current="page"{{/USERS_CURRENT}}>Users</a></li>
+{{#DOMAIN}}<li><a href="/console/dashboard"{{#DASHBOARD_CURRENT}} aria-current="page"{{/DASHBOARD_CURRENT}}>Dashboard</a></li>
+<li><a href="/console/users"{{#USERS_CURRENT}} aria-current="page"{{/USERS_CURRENT}}>Users</a></li>
 <li><a href="/console/books"{{#BOOKS_CURRENT}} aria-current="page"{{/BOOKS_CURRENT}}>Address books</a></li>{{/DOMAIN}}
 {{#ORGANISATION}}<li><a href="/console/organisation"{{#ORGANISATION_CURRENT}} aria-current="page"{{/ORGANISATION_CURRENT}}>Organisation</a></li>
 <li><a href="/console/namespaces"{{#NAMESPACES_CURRENT}} aria-current="page"{{/NAMESPACES_CURRENT}}>Namespaces</a></li>{{/ORGANISATION}}
