@@ -376,8 +376,18 @@ Result<std::vector<AddressBookDirectory::Listing>> AddressBookDirectory::List(co
   return out;
 }
 
-namespace {
-}  // namespace
+Result<AddressBookDirectory::ListingPage> AddressBookDirectory::Page(const BookRef& ref,
+                                                                     const std::string& after,
+                                                                     int limit) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  auto page = store_.PageEntries(book->id, after, limit);
+  if (!page.ok()) return std::move(page).error();
+  ListingPage out;
+  out.total = page->total;
+  for (const auto& e : page->entries) out.entries.push_back({e.address, e.kind});
+  return out;
+}
 
 Result<ImportReport> AddressBookDirectory::ImportKeys(
     const BookRef& ref, const std::vector<std::pair<std::string, std::string>>& keys,

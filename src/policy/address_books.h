@@ -138,6 +138,13 @@ class AddressBookDirectory {
     std::string kind;
   };
   Result<std::vector<Listing>> List(const BookRef& ref);
+  // A page of it, in address order after `after`, and how many entries it has in all:
+  // what a person can look through (a book may hold a hundred thousand).
+  struct ListingPage {
+    std::int64_t total = 0;
+    std::vector<Listing> entries;
+  };
+  Result<ListingPage> Page(const BookRef& ref, const std::string& after, int limit);
   // The book's questions and answers as CSV (address,question,answer), the format
   // ImportQuestionsCsv reads. Answers are in clear: the caller decides where it goes.
   Result<std::string> ExportQuestionsCsv(const BookRef& ref);

@@ -57,6 +57,23 @@ TEST_F(AddressBooksTest, CsvImportReportsBadRowsAndKeepsGoodOnes) {
   EXPECT_EQ(qa->answer, "Blue");
 }
 
+TEST_F(AddressBooksTest, ABookIsLookedThroughAPageAtATime) {
+  std::string csv = "address,question,answer\n";
+  for (int i = 0; i < 25; ++i) csv += "p" + std::to_string(100 + i) + "@example.net,Q?,A1\n";
+  ASSERT_EQ(books_->ImportQuestionsCsv(shared_, csv)->imported, 25u);
+  auto first = books_->Page(shared_, "", 10);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  EXPECT_EQ(first->total, 25);
+  ASSERT_EQ(first->entries.size(), 10u);
+  EXPECT_EQ(first->entries[0].address, "p100@example.net");
+  auto third = books_->Page(shared_, "p119@example.net", 10);
+  ASSERT_EQ(third->entries.size(), 5u);
+  EXPECT_EQ(third->entries[0].address, "p120@example.net");
+  EXPECT_EQ(third->entries[0].kind, "question");
+  EXPECT_EQ(books_->Page({"account", "Springfield", "none"}, "", 10).error().code,
+            ErrorCode::kNotFound);
+}
+
 TEST_F(AddressBooksTest, ImportRefusesAFileWithoutTheHeader) {
   auto report = books_->ImportQuestionsCsv(personal_, "pat@example.net,Q,A\n");
   ASSERT_TRUE(report.ok());

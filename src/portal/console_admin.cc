@@ -32,6 +32,7 @@ constexpr std::size_t kMaxName = 254;
 // A CSV of questions: what one import takes (the CLI's limit for a book file).
 constexpr std::uint64_t kMaxCsvBytes = 16ull * 1024 * 1024;
 constexpr std::size_t kShownProblems = 200;
+constexpr int kBookPage = 100;  // entries on a book's page
 
 const char* LevelWord(OrgLevel level) {
   switch (level) {
@@ -550,10 +551,12 @@ awaitable<Response> ConsolePages::Book(http::Request& req, const Visitor& visito
                     "administer."},
                    &visitor, "/console/books", "Address books");
   }
-  std::optional<Result<std::vector<policy::AddressBookDirectory::Listing>>> listing;
+  const std::string after = Field(http::ParseForm(req.query), "after");
+  std::optional<Result<policy::AddressBookDirectory::ListingPage>> listing;
   const Brand brand = ctx_.brands.ForNamespace("");
-  if (auto busy =
-          co_await ctx_.OffLoop(brand, [&] { listing.emplace(services_.books->List(*ref)); })) {
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        listing.emplace(services_.books->Page(*ref, after.substr(0, kMaxName), kBookPage));
+      })) {
     co_return std::move(*busy);
   }
   const bool exists = listing->ok();
@@ -571,11 +574,17 @@ awaitable<Response> ConsolePages::Book(http::Request& req, const Visitor& visito
                      return;
                    }
                    d.ShowSection("EXISTS");
-                   d.SetIntValue("COUNT", static_cast<long>((*listing)->size()));
-                   for (const auto& entry : **listing) {
+                   const auto& page = **listing;
+                   d.SetIntValue("COUNT", static_cast<long>(page.total));
+                   d.SetIntValue("SHOWN", static_cast<long>(page.entries.size()));
+                   for (const auto& entry : page.entries) {
                      auto* row = d.AddSectionDictionary("ENTRY");
                      row->SetValue("ADDRESS", entry.address);
                      row->SetValue("KIND", entry.kind);
+                   }
+                   if (static_cast<int>(page.entries.size()) == kBookPage) {
+                     d.AddSectionDictionary("MORE")->SetValue(
+                         "AFTER", http::PercentEncode(page.entries.back().address));
                    }
                  });
 }

@@ -346,6 +346,14 @@ class AddressBookStore {
   virtual Result<std::optional<AddressBookEntryRecord>> FindEntry(const std::string& book_id,
                                                                   const std::string& address) = 0;
   virtual Result<std::vector<AddressBookEntryRecord>> ListEntries(const std::string& book_id) = 0;
+  // A page of the book's entries in address order, after `after` ("" from the first),
+  // without their sealed data; and how many entries the book has in all.
+  struct EntryPage {
+    std::int64_t total = 0;
+    std::vector<AddressBookEntryRecord> entries;
+  };
+  virtual Result<EntryPage> PageEntries(const std::string& book_id, const std::string& after,
+                                        int limit) = 0;
   // kNotFound when the book has no entry for the address.
   virtual Status RemoveEntry(const std::string& book_id, const std::string& address) = 0;
   // Inserts or replaces entries, all in one transaction.

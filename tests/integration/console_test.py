@@ -745,7 +745,7 @@ class ConsoleTest(unittest.TestCase):
         r = self.page(admin, "POST", location, form=[("csrf", csrf)])
         self.assertEqual((r.status, r.header("location")), (303, location))
         book = self.page(admin, "GET", location)
-        self.assertIn("0 entr(ies)", book.text)
+        self.assertIn("0 entr(ies); 0 here", book.text)
         csrf = self.form_csrf(book, location + "/import")
         csv = os.path.join(self.server.tmp, "book.csv")
         with open(csv, "w") as f:
@@ -766,7 +766,7 @@ class ConsoleTest(unittest.TestCase):
         book = self.page(admin, "GET", "/console/books/domain%3Aclinic.example%3Apatients")
         self.assertIn("ann@home.example", book.text)
         self.assertIn("cy@home.example", book.text)
-        self.assertIn("2 entr(ies)", book.text)
+        self.assertIn("2 entr(ies); 2 here", book.text)
         rows = self.server.sql("SELECT actor, details FROM audit_log WHERE action = "
                                "'console.POST /console/books/{book}/import'")
         self.assertEqual(rows, [(admin, '{"imported":2,"refused":2}')])

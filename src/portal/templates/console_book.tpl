@@ -5,12 +5,13 @@
 <button type="submit">Make the book</button>
 </form>{{/NEW}}
 {{#EXISTS}}<table class="audit">
-<caption>{{COUNT}} entr(ies)</caption>
+<caption>{{COUNT}} entr(ies); {{SHOWN}} here</caption>
 <thead><tr><th scope="col">Address</th><th scope="col">Kind</th></tr></thead>
 <tbody>
 {{#ENTRY}}<tr><td>{{ADDRESS}}</td><td>{{KIND}}</td></tr>
 {{/ENTRY}}</tbody>
 </table>
+{{#MORE}}<p><a href="/console/books/{{BOOK_PATH}}?after={{AFTER}}">Next entries</a></p>{{/MORE}}
 <h2>Import questions</h2>
 <form method="post" action="/console/books/{{BOOK_PATH}}/import" enctype="multipart/form-data">
 <input type="hidden" name="csrf" value="{{CSRF}}">

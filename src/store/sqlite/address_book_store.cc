@@ -50,6 +50,30 @@ class SqliteAddressBookStore final : public AddressBookStore {
         });
   }
 
+  Result<EntryPage> PageEntries(const std::string& book_id, const std::string& after,
+                                int limit) override {
+    EntryPage page;
+    auto status = db_.Read([&](Connection& db) -> Status {
+      Statement count(db, "SELECT count(*) FROM address_book_entries WHERE book_id = ?");
+      count.Bind(1, book_id);
+      auto row = count.Step();
+      if (!row.ok()) return std::move(row).error();
+      page.total = *row ? count.Int(0) : 0;
+      Statement s(db,
+                  "SELECT book_id, address, kind, updated_at FROM address_book_entries "
+                  "WHERE book_id = ? AND address > ? ORDER BY address LIMIT ?");
+      s.Bind(1, book_id).Bind(2, after).Bind(3, std::int64_t{limit});
+      for (;;) {
+        auto more = s.Step();
+        if (!more.ok()) return std::move(more).error();
+        if (!*more) return OkStatus();
+        page.entries.push_back({s.Text(0), s.Text(1), s.Text(2), "", s.Int(3)});
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return page;
+  }
+
   Result<std::vector<AddressBookEntryRecord>> ListEntries(const std::string& book_id) override {
     std::vector<AddressBookEntryRecord> out;
     auto status = db_.Read([&](Connection& db) -> Status {
