@@ -447,23 +447,30 @@ Result<std::string> AddressBookDirectory::ExportQuestionsCsv(const BookRef& ref)
   return out;
 }
 
-Result<std::string> AddressBookDirectory::SaveToDefaultBook(
-    const std::string& user, const std::vector<std::string>& addresses, const QuestionAnswer& qa) {
+Result<AddressBookDirectory::OwnBook> AddressBookDirectory::OwnBookOf(const std::string& user) {
   auto order = OrderFor(user);
   if (!order.ok()) return std::move(order).error();
-  // Saved where the next message's search will look: the preferred book; else the
-  // default book, which is searched only while no book is subscribed; else (subscribed
-  // books, no preferred one) the user's own book, linked as preferred.
-  BookRef ref{"user", user, "default"};
+  // Where the next message's search will look: the preferred book; else the default
+  // book, which is searched only while no book is subscribed; else (subscribed books, no
+  // preferred one) the user's own book, to be linked as preferred.
   const std::string* chosen = order->preferred ? &*order->preferred
                               : order->subscribed.empty() && !order->default_book.empty()
                                   ? &order->default_book
                                   : nullptr;
-  if (chosen) {
-    auto parsed = ParseBookRef(*chosen);
-    if (!parsed.ok()) return std::move(parsed).error();
-    ref = std::move(*parsed);
-  } else {
+  if (!chosen) return OwnBook{{"user", user, "default"}, false};
+  auto parsed = ParseBookRef(*chosen);
+  if (!parsed.ok()) return std::move(parsed).error();
+  return OwnBook{std::move(*parsed), true};
+}
+
+Result<std::string> AddressBookDirectory::SaveToDefaultBook(
+    const std::string& user, const std::vector<std::string>& addresses, const QuestionAnswer& qa) {
+  auto own = OwnBookOf(user);
+  if (!own.ok()) return std::move(own).error();
+  const BookRef& ref = own->ref;
+  if (!own->linked) {
+    auto order = OrderFor(user);
+    if (!order.ok()) return std::move(order).error();
     auto existing = store_.FindBook(ref.level, ref.owner, ref.name);
     if (!existing.ok()) return std::move(existing).error();
     if (!existing->has_value()) {

@@ -148,6 +148,13 @@ class AddressBookDirectory {
   // The book's questions and answers as CSV (address,question,answer), the format
   // ImportQuestionsCsv reads. Answers are in clear: the caller decides where it goes.
   Result<std::string> ExportQuestionsCsv(const BookRef& ref);
+  // The book a user's own questions go in (see SaveToDefaultBook), whether or not it is
+  // made yet: `linked` when it is one of their books already.
+  struct OwnBook {
+    BookRef ref;
+    bool linked = false;
+  };
+  Result<OwnBook> OwnBookOf(const std::string& user);
   // Keeps `qa` for each address in the book the next message's search looks at first
   // for the user: their preferred book; else their default book while none is
   // subscribed; else "user:<user>:default", created if need be and linked as their

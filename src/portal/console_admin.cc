@@ -78,6 +78,13 @@ int StatusOf(const Error& e) {
 
 }  // namespace
 
+awaitable<Response> ConsolePages::MadeOffLoop(const std::function<Response()>& make) {
+  std::optional<Response> page;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] { page = make(); })) co_return std::move(*busy);
+  co_return std::move(*page);
+}
+
 bool ConsolePages::Administers(const Visitor& visitor, std::string_view domain) {
   return visitor.role == Role::kOrgAdmin ||
          (visitor.role == Role::kDomainAdmin && EqualsIgnoreCase(visitor.domain, domain));
@@ -165,13 +172,7 @@ Response ConsolePages::OrganisationPage(int status, const Visitor& visitor,
 }
 
 awaitable<Response> ConsolePages::Organisation(http::Request&, const Visitor& visitor) {
-  std::optional<Response> page;
-  const Brand brand = ctx_.brands.ForNamespace("");
-  if (auto busy =
-          co_await ctx_.OffLoop(brand, [&] { page = OrganisationPage(200, visitor, ""); })) {
-    co_return std::move(*busy);
-  }
-  co_return std::move(*page);
+  co_return co_await MadeOffLoop([&] { return OrganisationPage(200, visitor, ""); });
 }
 
 awaitable<Response> ConsolePages::CreateAccount(http::Request& req, const Visitor& visitor) {
@@ -186,15 +187,10 @@ awaitable<Response> ConsolePages::CreateAccount(http::Request& req, const Visito
     co_return std::move(*busy);
   }
   if (created.ok()) co_return http::RedirectResponse("/console/organisation");
-  std::optional<Response> page;
-  const Brand brand = ctx_.brands.ForNamespace("");
-  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
-        page = OrganisationPage(StatusOf(created.error()), visitor,
-                                "The account was not made: " + Refusal(created.error()));
-      })) {
-    co_return std::move(*busy);
-  }
-  co_return std::move(*page);
+  co_return co_await MadeOffLoop([&] {
+    return OrganisationPage(StatusOf(created.error()), visitor,
+                            "The account was not made: " + Refusal(created.error()));
+  });
 }
 
 awaitable<Response> ConsolePages::CreateDomain(http::Request& req, const Visitor& visitor) {
@@ -211,15 +207,10 @@ awaitable<Response> ConsolePages::CreateDomain(http::Request& req, const Visitor
     co_return std::move(*busy);
   }
   if (created.ok()) co_return http::RedirectResponse("/console/organisation");
-  std::optional<Response> page;
-  const Brand brand = ctx_.brands.ForNamespace("");
-  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
-        page = OrganisationPage(StatusOf(created.error()), visitor,
-                                "The domain was not added: " + Refusal(created.error()));
-      })) {
-    co_return std::move(*busy);
-  }
-  co_return std::move(*page);
+  co_return co_await MadeOffLoop([&] {
+    return OrganisationPage(StatusOf(created.error()), visitor,
+                            "The domain was not added: " + Refusal(created.error()));
+  });
 }
 
 // --- users -----------------------------------------------------------------------------
@@ -284,12 +275,7 @@ Response ConsolePages::UsersPage(int status, const Visitor& visitor, const std::
 }
 
 awaitable<Response> ConsolePages::Users(http::Request&, const Visitor& visitor) {
-  std::optional<Response> page;
-  const Brand brand = ctx_.brands.ForNamespace("");
-  if (auto busy = co_await ctx_.OffLoop(brand, [&] { page = UsersPage(200, visitor, "", ""); })) {
-    co_return std::move(*busy);
-  }
-  co_return std::move(*page);
+  co_return co_await MadeOffLoop([&] { return UsersPage(200, visitor, "", ""); });
 }
 
 awaitable<Response> ConsolePages::CreateUser(http::Request& req, const Visitor& visitor) {
@@ -333,14 +319,8 @@ awaitable<Response> ConsolePages::CreateUser(http::Request& req, const Visitor& 
     spdlog::info("console[{}]: user {} added", req.id, SanitizeForLog(address));
     co_return http::RedirectResponse("/console/users");
   }
-  std::optional<Response> page;
-  const Brand brand = ctx_.brands.ForNamespace("");
-  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
-        page = UsersPage(made.ok() ? 422 : StatusOf(made.error()), visitor, refused, "");
-      })) {
-    co_return std::move(*busy);
-  }
-  co_return std::move(*page);
+  co_return co_await MadeOffLoop(
+      [&] { return UsersPage(made.ok() ? 422 : StatusOf(made.error()), visitor, refused, ""); });
 }
 
 awaitable<Response> ConsolePages::SetRole(http::Request& req, const Visitor& visitor) {
@@ -388,19 +368,13 @@ awaitable<Response> ConsolePages::SetRole(http::Request& req, const Visitor& vis
     }
     if (!changed.ok()) refused = "The role was not changed: " + Refusal(changed.error());
   }
-  std::optional<Response> page;
-  const Brand brand = ctx_.brands.ForNamespace("");
   const int status = refused.empty() ? 200 : changed.ok() ? 403 : StatusOf(changed.error());
   const std::string notice =
       refused.empty()
           ? address + " is now " + console::RoleTitle(*role) +
                 (invited ? "; a link to choose their password was mailed to them." : ".")
           : "";
-  if (auto busy = co_await ctx_.OffLoop(
-          brand, [&] { page = UsersPage(status, visitor, refused, notice); })) {
-    co_return std::move(*busy);
-  }
-  co_return std::move(*page);
+  co_return co_await MadeOffLoop([&] { return UsersPage(status, visitor, refused, notice); });
 }
 
 // --- settings ----------------------------------------------------------------------------

@@ -163,11 +163,18 @@ class ConsolePages {
   // An account's books are the organisation administrators'; a domain's, or a user's,
   // their domain's administrators'.
   static bool AdministersBook(const Visitor& visitor, const policy::BookRef& ref);
+  // A page whose making reads the stores, made off the loop (or the busy page).
+  boost::asio::awaitable<http::Response> MadeOffLoop(const std::function<http::Response()>& make);
   // Pages that read the organisation: called inside OffLoop work.
   http::Response OrganisationPage(int status, const Visitor& visitor, const std::string& error);
   http::Response UsersPage(int status, const Visitor& visitor, const std::string& error,
                            const std::string& notice);
 
+  // The sender's own address book: their questions, looked through, added, removed.
+  boost::asio::awaitable<http::Response> OwnBook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> AddToOwnBook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RemoveFromOwnBook(http::Request& req,
+                                                           const Visitor& visitor);
   // The compose form again, with what was written and why it was not taken.
   struct Written {
     std::string to, cc, bcc, subject, text, expires;

@@ -16,6 +16,7 @@
 #include "audit/pending.h"
 #include "base/text.h"
 #include "mime/address.h"
+#include "policy/address_books.h"
 #include "policy/recipient_planner.h"
 #include "portal/common.h"
 #include "portal/console_pages.h"
@@ -35,6 +36,7 @@ const std::set<std::string> kComposeFields = {"cc", "bcc", "expires_in_days", "r
                                               "no_tls_only"};
 constexpr char kComposePurpose[] = "console-compose";
 constexpr int kSentPage = 25;
+constexpr int kOwnBookPage = 100;
 
 // Addresses as people type them: separated by commas, semicolons, spaces or lines.
 std::vector<std::string> SplitAddresses(std::string_view text) {
@@ -594,6 +596,133 @@ awaitable<Response> ConsolePages::ExtendSent(http::Request& req, const Visitor& 
     co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
   }
   co_return http::RedirectResponse("/console/sent/" + id);
+}
+
+}  // namespace sealpost::portal
+
+namespace sealpost::portal {
+
+// --- the sender's own address book --------------------------------------------------
+
+awaitable<Response> ConsolePages::OwnBook(http::Request& req, const Visitor& visitor) {
+  auto query = http::ParseForm(req.query);
+  const std::string after = Field(query, "after").substr(0, 254);
+  const std::string error = Field(query, "error").substr(0, 300);
+  std::optional<Result<policy::AddressBookDirectory::OwnBook>> own;
+  std::optional<Result<policy::AddressBookDirectory::ListingPage>> page;
+  std::optional<Result<std::vector<std::pair<std::string, std::string>>>> links;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  if (auto busy = co_await ctx_.OffLoop(brand, [&] {
+        own.emplace(services_.books->OwnBookOf(visitor.session.address));
+        links.emplace(services_.books->Links(visitor.session.address));
+        if (own->ok() && (*own)->linked) {
+          page.emplace(services_.books->Page((*own)->ref, after, kOwnBookPage));
+        }
+      })) {
+    co_return std::move(*busy);
+  }
+  const Error* failed = !own->ok()            ? &own->error()
+                        : !links->ok()        ? &links->error()
+                        : page && !page->ok() ? &page->error()
+                                              : nullptr;
+  if (failed) {
+    spdlog::error("console[{}]: own book not read: {}", req.id, failed->ToString());
+    co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  co_return Page(error.empty() ? 200 : 422, "console_address_book.tpl", "Your address book",
+                 &visitor, "OWN_BOOK_CURRENT", [&](ctemplate::TemplateDictionary& d) {
+                   d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
+                   d.SetValue("BOOK", (*own)->ref.ToString());
+                   if (!error.empty()) {
+                     d.ShowSection("ERROR");
+                     d.SetValue("ERROR_TEXT", error);
+                   }
+                   const auto* entries = page ? &page->value() : nullptr;
+                   d.SetIntValue("COUNT", entries ? static_cast<long>(entries->total) : 0);
+                   if (entries) {
+                     for (const auto& e : entries->entries) {
+                       auto* row = d.AddSectionDictionary("ENTRY");
+                       row->SetValue("ADDRESS", e.address);
+                       row->SetValue("KIND", e.kind);
+                     }
+                     if (static_cast<int>(entries->entries.size()) == kOwnBookPage) {
+                       d.AddSectionDictionary("MORE")->SetValue(
+                           "AFTER", http::PercentEncode(entries->entries.back().address));
+                     }
+                   }
+                   ctemplate::TemplateDictionary* others = nullptr;
+                   for (const auto& [book, role] : **links) {
+                     if (book == (*own)->ref.ToString()) continue;
+                     if (!others) others = d.AddSectionDictionary("OTHERS");
+                     auto* other = others->AddSectionDictionary("OTHER");
+                     other->SetValue("BOOK", book);
+                     other->SetValue("ROLE", role);
+                   }
+                 });
+}
+
+awaitable<Response> ConsolePages::AddToOwnBook(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return FormExpired(&visitor, "/console/address-book", "Back to your address book");
+  }
+  auto form = http::ParseForm(req.body);
+  const std::string address(TrimWhitespace(Field(form, "address")));
+  const std::string question(TrimWhitespace(Field(form, "question")));
+  std::string answer = Field(form, "answer");
+  const submission::RequestLimits limits;
+  std::string refused;
+  if (const std::string why = AddressProblem(address); !why.empty()) {
+    refused = "“" + SanitizeForLog(address, 80) + "” is not an email address: it " + why + ".";
+  } else if (auto q = submission::QuestionProblem(question, limits); !q.empty()) {
+    refused = "The question " + q + ".";
+  } else if (auto a = submission::AnswerProblem(answer, limits); !a.empty()) {
+    refused = "The answer " + a + ".";
+  }
+  Status saved = OkStatus();
+  if (refused.empty()) {
+    if (auto busy = co_await Change(
+            req, visitor, address,
+            [&]() -> Status {
+              auto kept = services_.books->SaveToDefaultBook(visitor.session.address, {address},
+                                                             {question, answer});
+              return kept.ok() ? OkStatus() : Status(kept.error());
+            },
+            &saved)) {
+      WipeMemory(answer.data(), answer.size());
+      co_return std::move(*busy);
+    }
+    if (!saved.ok()) refused = "Not saved: " + saved.error().message + ".";
+  }
+  WipeMemory(answer.data(), answer.size());
+  if (refused.empty()) co_return http::RedirectResponse("/console/address-book");
+  co_return http::RedirectResponse("/console/address-book?error=" + http::PercentEncode(refused));
+}
+
+awaitable<Response> ConsolePages::RemoveFromOwnBook(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return FormExpired(&visitor, "/console/address-book", "Back to your address book");
+  }
+  auto form = http::ParseForm(req.body);
+  const std::string address = Field(form, "address");
+  Status removed = OkStatus();
+  if (auto busy = co_await Change(
+          req, visitor, address,
+          [&]() -> Status {
+            auto own = services_.books->OwnBookOf(visitor.session.address);
+            if (!own.ok()) return std::move(own).error();
+            if (!own->linked)
+              return MakeError(ErrorCode::kNotFound, "your book has no entry for it");
+            return services_.books->Remove(own->ref, address);
+          },
+          &removed)) {
+    co_return std::move(*busy);
+  }
+  if (!removed.ok()) {
+    co_return http::RedirectResponse(
+        "/console/address-book?error=" +
+        http::PercentEncode("Not removed: " + removed.error().message + "."));
+  }
+  co_return http::RedirectResponse("/console/address-book");
 }
 
 }  // namespace sealpost::portal

@@ -54,6 +54,9 @@ ROUTES = {
     ("GET", "/console/sent/{id}"): SENDERS,
     ("POST", "/console/sent/{id}/retract"): SENDERS,
     ("POST", "/console/sent/{id}/extend"): SENDERS,
+    ("GET", "/console/address-book"): SENDERS,
+    ("POST", "/console/address-book"): SENDERS,
+    ("POST", "/console/address-book/remove"): SENDERS,
     ("GET", "/console/dashboard"): ADMINS,
     ("GET", "/console/organisation"): ("org-admin",),
     ("POST", "/console/organisation/accounts"): ("org-admin",),
@@ -580,6 +583,40 @@ class ConsoleTest(unittest.TestCase):
         rows = self.server.sql("SELECT actor_kind, actor FROM audit_log WHERE action = "
                                f"'message.retracted' AND message_id = '{message_id}'")
         self.assertEqual(rows, [("user", sender)])
+
+    def test_a_sender_keeps_their_own_address_book(self):
+        sender = "domain-admin@clinic.example"  # administrators send too
+        book = self.page(sender, "GET", "/console/address-book")
+        self.assertEqual(book.status, 200)
+        self.assertIn("user:domain-admin@clinic.example:default", book.text)
+        self.assertIn("0 entr(ies)", book.text)
+        csrf = self.form_csrf(book, "/console/address-book")
+        r = self.page(sender, "POST", "/console/address-book",
+                      form=[("csrf", csrf), ("address", "not an address"),
+                            ("question", "Q?"), ("answer", "Something")])
+        self.assertEqual(r.status, 303)
+        again = self.page(sender, "GET", r.header("location"))
+        self.assertEqual(again.status, 422)
+        self.assertIn("is not an email address", again.text)
+        r = self.page(sender, "POST", "/console/address-book",
+                      form=[("csrf", csrf), ("address", "ivy@home.example"),
+                            ("question", "Your first car?"), ("answer", "Beetle1969")])
+        self.assertEqual((r.status, r.header("location")), (303, "/console/address-book"))
+        book = self.page(sender, "GET", "/console/address-book")
+        self.assertIn("1 entr(ies)", book.text)
+        self.assertIn("<td>ivy@home.example</td>", book.text)
+        self.assertNotIn("Beetle1969", book.text)
+        # A message to them now asks nothing: the book has their question.
+        _, review = self.review(sender, [("to", "ivy@home.example"), ("text", "Hello")])
+        self.assertIn("after answering the question “Your first car?”", review.text)
+        r = self.page(sender, "POST", "/console/address-book/remove",
+                      form=[("csrf", csrf), ("address", "ivy@home.example")])
+        self.assertEqual(r.status, 303)
+        self.assertIn("0 entr(ies)", self.page(sender, "GET", "/console/address-book").text)
+        rows = self.server.sql("SELECT action, result FROM audit_log WHERE actor = "
+                               f"'{sender}' AND subject = 'ivy@home.example' ORDER BY seq")
+        self.assertEqual(rows, [("console.POST /console/address-book", "ok"),
+                                ("console.POST /console/address-book/remove", "ok")])
 
     def test_compose_refuses_what_it_cannot_send_and_says_why(self):
         sender = "domain-admin@clinic.example"
