@@ -36,8 +36,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--setup-only", action="store_true")
     parser.add_argument("--entries", type=int, default=100000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the server's directory (its database) to look at")
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.bin)
 
@@ -88,6 +91,8 @@ def main():
         with open(server.cookie_jar) as f:
             cookie = re.search(r"__Host-sp_console\s+(\S+)", f.read()).group(1)
 
+        if args.setup_only:
+            return
         pages = [("healthz", "/healthz"), ("dashboard", "/console/dashboard"),
                  ("sent list", "/console/sent"),
                  ("book view", "/console/books/account%3AClinic%3Apatients")]
@@ -101,7 +106,11 @@ def main():
                                         headers=[f"Cookie: __Host-sp_console={cookie}"])
             print(f"{name:<12} {rps:>8.1f} {p50:>10} {p99:>10} {errors}")
     finally:
-        server.cleanup()
+        if args.keep:
+            server.stop()
+            print("kept:", server.data)
+        else:
+            server.cleanup()
 
 
 if __name__ == "__main__":

@@ -518,7 +518,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
                         dispatcher, **server, *keys, clock,
                         {&console_accounts, org.get(), stores.audit.get(), &directory, &books,
-                         stores.dashboard.get()});
+                         stores.dashboard.get(), queue.get()});
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

@@ -71,6 +71,12 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
        kFormLimit},
       {"GET", "/console/dashboard", nullptr, &P::Dashboard, Area::kDomain},
       {"GET", "/console/organisation", nullptr, &P::Organisation, Area::kOrganisation},
+      {"GET", "/console/queue", nullptr, &P::Queue, Area::kOrganisation},
+      {"GET", "/console/queue/{id}", nullptr, &P::QueueEntryPage, Area::kOrganisation},
+      {"POST", "/console/queue/{id}/retry", nullptr, &P::RetryEntry, Area::kOrganisation,
+       kFormLimit},
+      {"POST", "/console/queue/{id}/delete", nullptr, &P::DeleteEntry, Area::kOrganisation,
+       kFormLimit},
       {"POST", "/console/organisation/accounts", nullptr, &P::CreateAccount, Area::kOrganisation,
        kFormLimit},
       {"POST", "/console/organisation/domains", nullptr, &P::CreateDomain, Area::kOrganisation,
@@ -109,7 +115,7 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writin
 
 void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
-      !services_.books || !services_.dashboard) {
+      !services_.books || !services_.dashboard || !services_.queue) {
     return;
   }
   for (const Route& route : Routes()) {

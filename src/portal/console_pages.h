@@ -17,6 +17,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,11 +30,13 @@
 #include "portal/held_compositions.h"
 #include "portal/tool_pages.h"
 #include "portal/writing.h"
+#include "store/records.h"
 
 namespace sealpost {
 class AuditStore;
 class DashboardStore;
 class OrgStore;
+class QueueStore;
 }  // namespace sealpost
 namespace sealpost::policy {
 class AddressBookDirectory;
@@ -51,6 +56,7 @@ struct ConsoleServices {
   policy::OrgDirectory* directory = nullptr;  // settings: console_two_step
   policy::AddressBookDirectory* books = nullptr;  // the administrators' book pages
   DashboardStore* dashboard = nullptr;
+  QueueStore* queue = nullptr;  // the queue's pages
 };
 
 class ConsolePages {
@@ -127,6 +133,12 @@ class ConsolePages {
   // comes from, address books (CSV import, keys) — each change made by the services the
   // CLI and API use, as the user, with its audit record in the change's transaction.
   boost::asio::awaitable<http::Response> Dashboard(http::Request& req, const Visitor& visitor);
+  // The outbound queue (console_queue.cc, organisation administrators): list by state,
+  // one entry with its last delivery report, retry now, delete.
+  boost::asio::awaitable<http::Response> Queue(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> QueueEntryPage(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RetryEntry(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DeleteEntry(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Organisation(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> CreateAccount(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> CreateDomain(http::Request& req, const Visitor& visitor);
@@ -208,6 +220,17 @@ class ConsolePages {
   // The signed-in user's portal account (their console sign-in), read off the loop.
   boost::asio::awaitable<std::optional<PortalAccountRecord>> SignInOf(
       const Visitor& visitor, std::optional<http::Response>* failed);
+
+  // The dashboard's counts by scope (an account, or "" for the organisation) and first
+  // day, counted at most once a minute: counting takes tens of milliseconds over ten
+  // thousand messages, and a dashboard a minute old is as good to look at.
+  struct CountedFacts {
+    std::int64_t counted_at = 0;
+    std::int64_t first_day = 0;
+    std::shared_ptr<const DashboardFacts> facts;
+  };
+  std::mutex dashboard_mu_;
+  std::map<std::string, CountedFacts> dashboard_cache_;
 
   PortalContext& ctx_;
   ToolPages& tools_;

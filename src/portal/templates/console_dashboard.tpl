@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}<h1>Dashboard</h1>
-<p>The last {{DAYS}} days of {{SCOPE}}.</p>
+<p>The last {{DAYS}} days of {{SCOPE}}, as counted at {{COUNTED_AT}} (counted again at most once a minute). <a href="/console/dashboard?recount=1">Count again now</a></p>
 <ul class="figures">
 <li><strong>{{MESSAGES}}</strong> messages sent</li>
 <li><strong>{{TLS_PERCENT}}%</strong> of {{DELIVERED}} deliveries over the network with TLS</li>

@@ -546,6 +546,13 @@ ALTER TABLE request_nonces_in_order RENAME TO request_nonces;
     R"sql(
 ALTER TABLE users ADD COLUMN console_role TEXT NOT NULL DEFAULT '';
 )sql",
+    // 35: the console's dashboard counts the last days' messages of every account: by
+    // time, and their recipients and queue entries from narrow indexes rather than the
+    // wide rows (sealed keys and questions).
+    R"sql(
+CREATE INDEX messages_by_time ON messages(created_at);
+CREATE INDEX recipients_counted ON recipients(message_id, method, status, locked_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite
