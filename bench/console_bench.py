@@ -1,5 +1,6 @@
-"""Issue 22's benchmark: the console's heaviest pages — the dashboard, the sent list and
-an address book's page — with 10,000 messages sent and a 100,000-entry address book,
+"""Issue 22's benchmark: the console's heaviest pages — the dashboard (as shown, and
+counted afresh), the sent list and an address book's page — with 10,000 messages sent and
+a 100,000-entry address book,
 each measured with wrk (one connection, signed in) beside /healthz in the same run.
 The aim is p99 under 50 ms. Prints one line per page: requests/s, p50 and p99."""
 import argparse
@@ -93,7 +94,10 @@ def main():
 
         if args.setup_only:
             return
+        # The dashboard as people see it (counted at most once a minute), and counted
+        # afresh on every request (its cold cost).
         pages = [("healthz", "/healthz"), ("dashboard", "/console/dashboard"),
+                 ("recounted", "/console/dashboard?recount=1"),
                  ("sent list", "/console/sent"),
                  ("book view", "/console/books/account%3AClinic%3Apatients")]
         for name, path in pages:
