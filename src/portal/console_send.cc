@@ -353,6 +353,9 @@ awaitable<Response> ConsolePages::SendHeld(http::Request& req, const Visitor& vi
   });
   if (m.answer) WipeMemory(m.answer->data(), m.answer->size());
   if (busy) {
+    // Nothing ran: it waits as it was, without this try's question.
+    m.question.reset();
+    m.answer.reset();
     if (held->draft) held_.Return(id, std::move(held));
     co_return std::move(*busy);
   }

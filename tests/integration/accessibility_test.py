@@ -180,8 +180,9 @@ class AccessibilityTest(unittest.TestCase):
             "console-sent-message", "console-sent", "console-signed-out"])
         self.assertIn("do not match", result["signInError"])
         self.assertIn("organisation administrator", result["homeText"])
-        self.assertEqual(result["nav"], ["Home", "Write", "Sent", "Users", "Address books",
-                                         "Organisation", "Namespaces", "Audit trail",
+        self.assertEqual(result["nav"], ["Home", "Write", "Sent", "My address book",
+                                         "Dashboard", "Users", "Address books", "Organisation",
+                                         "Namespaces", "Queue", "Audit trail",
                                          "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
         self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one

@@ -61,7 +61,7 @@ class BadInputTest(unittest.TestCase):
             ("expiry out of range", json.dumps({**GOOD, "options": {
                 "escrow": {"question": "Q?", "answer": "A"}, "expires_in_days": 4000}}), 400,
              "options.expires_in_days"),
-            ("unknown field", json.dumps({**GOOD, "bcc": ["x@y.example"]}), 400, "bcc"),
+            ("unknown field", json.dumps({**GOOD, "reply_to": ["x@y.example"]}), 400, "reply_to"),
         ]
         for name, body, status, field in cases:
             with self.subTest(name):
