@@ -380,6 +380,11 @@ awaitable<Response> ConsolePages::SetRole(http::Request& req, const Visitor& vis
 // --- settings ----------------------------------------------------------------------------
 
 awaitable<Response> ConsolePages::Settings(http::Request& req, const Visitor& visitor) {
+  co_return co_await SettingsView(req, visitor, "");
+}
+
+awaitable<Response> ConsolePages::SettingsView(http::Request& req, const Visitor& visitor,
+                                               const std::string& error) {
   const auto level = LevelOf(req.params[0]);
   auto name = http::PercentDecode(req.params[1]);
   if (!level || !name) {
@@ -388,7 +393,6 @@ awaitable<Response> ConsolePages::Settings(http::Request& req, const Visitor& vi
   }
   std::optional<Result<policy::EffectiveSettings>> effective;
   std::optional<Result<std::optional<DomainRecord>>> domain;
-  std::string error = Field(http::ParseForm(req.query), "error");
   const Brand brand = ctx_.brands.ForNamespace("");
   if (auto busy = co_await ctx_.OffLoop(
           brand, [&] { effective.emplace(services_.directory->EffectiveAt(*level, *name)); })) {
@@ -481,9 +485,8 @@ awaitable<Response> ConsolePages::SetSetting(http::Request& req, const Visitor& 
   }
   WipeMemory(assignment.data(), assignment.size());
   if (changed.ok()) co_return http::RedirectResponse(back);
-  // Said on the page again (a GET, so a reload does not post twice); never the answer.
-  co_return http::RedirectResponse(
-      back + "?error=" + http::PercentEncode("Not changed: " + Refusal(changed.error())));
+  // Said on the page itself (never carried in a link: nobody else's words reach it).
+  co_return co_await SettingsView(req, visitor, "Not changed: " + Refusal(changed.error()));
 }
 
 // --- address books ---------------------------------------------------------------------

@@ -147,6 +147,9 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> SetRole(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Settings(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> SetSetting(http::Request& req, const Visitor& visitor);
+  // The settings page, with `error` (a change just refused) when there is one (422).
+  boost::asio::awaitable<http::Response> SettingsView(http::Request& req, const Visitor& visitor,
+                                                      const std::string& error);
   boost::asio::awaitable<http::Response> Books(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Book(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> MakeBook(http::Request& req, const Visitor& visitor);
@@ -185,6 +188,8 @@ class ConsolePages {
   // The sender's own address book: their questions, looked through, added, removed.
   boost::asio::awaitable<http::Response> OwnBook(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> AddToOwnBook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> OwnBookView(http::Request& req, const Visitor& visitor,
+                                                     const std::string& error);
   boost::asio::awaitable<http::Response> RemoveFromOwnBook(http::Request& req,
                                                            const Visitor& visitor);
   // The compose form again, with what was written and why it was not taken.

@@ -608,9 +608,13 @@ namespace sealpost::portal {
 // --- the sender's own address book --------------------------------------------------
 
 awaitable<Response> ConsolePages::OwnBook(http::Request& req, const Visitor& visitor) {
+  co_return co_await OwnBookView(req, visitor, "");
+}
+
+awaitable<Response> ConsolePages::OwnBookView(http::Request& req, const Visitor& visitor,
+                                              const std::string& error) {
   auto query = http::ParseForm(req.query);
   const std::string after = Field(query, "after").substr(0, 254);
-  const std::string error = Field(query, "error").substr(0, 300);
   std::optional<Result<policy::AddressBookDirectory::OwnBook>> own;
   std::optional<Result<policy::AddressBookDirectory::ListingPage>> page;
   std::optional<Result<std::vector<std::pair<std::string, std::string>>>> links;
@@ -698,7 +702,7 @@ awaitable<Response> ConsolePages::AddToOwnBook(http::Request& req, const Visitor
   }
   WipeMemory(answer.data(), answer.size());
   if (refused.empty()) co_return http::RedirectResponse("/console/address-book");
-  co_return http::RedirectResponse("/console/address-book?error=" + http::PercentEncode(refused));
+  co_return co_await OwnBookView(req, visitor, refused);
 }
 
 awaitable<Response> ConsolePages::RemoveFromOwnBook(http::Request& req, const Visitor& visitor) {
@@ -721,9 +725,7 @@ awaitable<Response> ConsolePages::RemoveFromOwnBook(http::Request& req, const Vi
     co_return std::move(*busy);
   }
   if (!removed.ok()) {
-    co_return http::RedirectResponse(
-        "/console/address-book?error=" +
-        http::PercentEncode("Not removed: " + removed.error().message + "."));
+    co_return co_await OwnBookView(req, visitor, "Not removed: " + removed.error().message + ".");
   }
   co_return http::RedirectResponse("/console/address-book");
 }
