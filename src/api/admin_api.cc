@@ -11,6 +11,7 @@
 #include "base/text.h"
 #include "policy/settings_json.h"
 #include "queue/backlog.h"
+#include "store/audit_export.h"
 
 namespace sealpost::api {
 namespace json = boost::json;
@@ -366,40 +367,10 @@ void AdminApi::RegisterAudit(http::Router& router) {
       if (auto audited = audit_.Append(std::move(record)); !audited.ok()) {
         return Problem(audited.error());  // no record, no export
       }
-      struct State {
-        AuditQuery query;
-        bool csv = false;
-        bool header_sent = false;
-        bool done = false;
-      };
-      auto state = std::make_shared<State>();
-      state->query = *q;
-      state->query.limit = 1000;
-      state->csv = format == "csv";
       Response r;
-      r.Set("Content-Type", state->csv ? "text/csv; charset=utf-8" : "application/jsonl");
+      r.Set("Content-Type", format == "csv" ? "text/csv; charset=utf-8" : "application/jsonl");
       r.Set("Content-Disposition", std::string("attachment; filename=\"audit.") + format + "\"");
-      AuditStore* store = &audit_;
-      r.producer = [state, store](std::string& chunk) -> Result<bool> {
-        chunk.clear();
-        if (state->csv && !state->header_sent) {
-          state->header_sent = true;
-          chunk = audit::CsvHeader();
-          return true;
-        }
-        if (state->done) return false;
-        auto page = store->Search(state->query);
-        if (!page.ok()) return std::move(page).error();
-        for (const auto& rec : *page) {
-          chunk += state->csv ? audit::RecordCsv(rec) : audit::RecordJson(rec) + "\n";
-        }
-        if (static_cast<int>(page->size()) < state->query.limit) {
-          state->done = true;
-        } else {
-          state->query.before_seq = page->back().seq;
-        }
-        return !chunk.empty() || !state->done;
-      };
+      r.producer = AuditExportProducer(audit_, *q, format == "csv");
       return r;
     });
   });

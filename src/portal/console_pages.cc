@@ -3,12 +3,15 @@
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+
 #include "audit/chain.h"
 #include "base/encoding.h"
 #include "crypto/totp.h"
 #include "policy/org_directory.h"
 #include "portal/common.h"
 #include "portal/qr.h"
+#include "store/audit_export.h"
 #include "store/stores.h"
 
 namespace sealpost::portal {
@@ -55,6 +58,7 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/tools/received", nullptr, &P::Received, Area::kTools,
        ToolPages::kMaxFormBytes},
       {"GET", "/console/audit", nullptr, &P::Audit, Area::kAudit},
+      {"GET", "/console/audit/export", nullptr, &P::AuditExport, Area::kAudit},
       {"GET", "/console/compose", nullptr, &P::ComposeForm, Area::kSend},
       {"POST", "/console/compose", nullptr, &P::SubmitCompose, Area::kSend, kUploadLimit, false,
        true},
@@ -745,14 +749,14 @@ awaitable<Response> ConsolePages::Received(http::Request& req, const Visitor& vi
                  });
 }
 
-awaitable<Response> ConsolePages::Audit(http::Request& req, const Visitor& visitor) {
+AuditQuery ConsolePages::AuditQueryOf(const http::Request& req, const Visitor& visitor,
+                                      std::string* action_filter) {
   auto query = http::ParseForm(req.query);
   AuditQuery q;
-  q.limit = kAuditPage + 1;  // one more: is there an older page?
   q.action = Field(query, "action");
   if (q.action.size() > 64) q.action.clear();
   // What the form offers is a prefix: "auth" finds auth.console.password and the rest.
-  const std::string action_filter = q.action;
+  *action_filter = q.action;
   if (!q.action.empty() && !q.action.ends_with(".*")) q.action += ".*";
   q.result = Field(query, "result");
   if (q.result != "ok" && q.result != "refused" && q.result != "failed") q.result.clear();
@@ -763,8 +767,57 @@ awaitable<Response> ConsolePages::Audit(http::Request& req, const Visitor& visit
   }
   // The organisation's administrators and its own people (account "default", as for
   // API clients) see everything; an account's auditors see their account's.
-  const bool everything = visitor.role == Role::kOrgAdmin || visitor.account == "default";
-  if (!everything) q.account = visitor.account;
+  if (!SeesEveryAccount(visitor)) q.account = visitor.account;
+  return q;
+}
+
+bool ConsolePages::SeesEveryAccount(const Visitor& visitor) {
+  return visitor.role == Role::kOrgAdmin || visitor.account == "default";
+}
+
+awaitable<Response> ConsolePages::AuditExport(http::Request& req, const Visitor& visitor) {
+  std::string action_filter;
+  AuditQuery q = AuditQueryOf(req, visitor, &action_filter);
+  std::string format = Field(http::ParseForm(req.query), "format");
+  if (format.empty()) format = "csv";  // what a spreadsheet opens
+  if (format != "csv" && format != "jsonl") {
+    co_return Info(400, "No such export", {"Export as CSV or as JSON Lines."}, &visitor,
+                   "/console/audit", "Back to the audit trail");
+  }
+  // Every export is itself on record, before a record leaves: no record, no export.
+  audit::AuditRecord record;
+  record.at = ctx_.clock.NowUnix();
+  record.actor_kind = "user";
+  record.actor = visitor.session.address;
+  record.client_address = req.client_address;
+  record.account = visitor.account;
+  record.action = "console.GET " + req.route;
+  record.subject = q.account.empty() ? "every account" : q.account;
+  record.result = "ok";
+  record.details = boost::json::serialize(
+      boost::json::object{{"format", format}, {"action", action_filter}, {"result", q.result}});
+  std::optional<Status> audited;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  if (auto busy = co_await ctx_.OffLoop(
+          brand, [&] { audited.emplace(services_.audit->Append(std::move(record))); })) {
+    co_return std::move(*busy);
+  }
+  if (!audited->ok()) {
+    spdlog::error("console[{}]: export not recorded: {}", req.id, audited->error().ToString());
+    co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  Response r;
+  r.Set("Content-Type", format == "csv" ? "text/csv; charset=utf-8" : "application/jsonl");
+  r.Set("Content-Disposition", "attachment; filename=\"audit." + format + "\"");
+  r.producer = AuditExportProducer(*services_.audit, std::move(q), format == "csv");
+  co_return r;
+}
+
+awaitable<Response> ConsolePages::Audit(http::Request& req, const Visitor& visitor) {
+  std::string action_filter;
+  AuditQuery q = AuditQueryOf(req, visitor, &action_filter);
+  q.limit = kAuditPage + 1;  // one more: is there an older page?
+  const bool everything = SeesEveryAccount(visitor);
   std::optional<Result<std::vector<audit::AuditRecord>>> records;
   const Brand brand = ctx_.brands.ForNamespace("");
   if (auto busy =

@@ -33,6 +33,7 @@
 #include "store/records.h"
 
 namespace sealpost {
+struct AuditQuery;
 class AuditStore;
 class DashboardStore;
 class OrgStore;
@@ -116,6 +117,13 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> SignOut(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Received(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Audit(http::Request& req, const Visitor& visitor);
+  // The trail as filtered on the page, streamed as CSV or JSON Lines; the export itself
+  // recorded first.
+  boost::asio::awaitable<http::Response> AuditExport(http::Request& req, const Visitor& visitor);
+  // The audit page's filters from the query (and the account the visitor may see).
+  static AuditQuery AuditQueryOf(const http::Request& req, const Visitor& visitor,
+                                 std::string* action_filter);
+  static bool SeesEveryAccount(const Visitor& visitor);
 
   // Sending (console_send.cc): write, review (each recipient's method and why, a
   // question where one is needed), send by the one road; then what was sent.

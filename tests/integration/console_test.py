@@ -45,6 +45,7 @@ ROUTES = {
     ("GET", "/console/tools/received"): ROLES,
     ("POST", "/console/tools/received"): ROLES,
     ("GET", "/console/audit"): ("auditor", "org-admin"),
+    ("GET", "/console/audit/export"): ("auditor", "org-admin"),
     ("GET", "/console/compose"): SENDERS,
     ("POST", "/console/compose"): SENDERS,
     ("GET", "/console/compose/{id}"): SENDERS,
@@ -310,6 +311,35 @@ class ConsoleTest(unittest.TestCase):
         # The second page holds what comes before the first page's last record, no more.
         want = self.server.sql(f"SELECT count(*) FROM audit_log WHERE seq < {oldest_shown}")
         self.assertEqual(len(rows), min(50, want[0][0]))
+
+    def test_the_audit_trail_is_exported_as_filtered_and_the_export_recorded(self):
+        auditor = "auditor@clinic.example"
+        before = self.server.sql("SELECT max(seq) FROM audit_log")[0][0]
+        csv = self.page(auditor, "GET", "/console/audit/export?format=csv&action=auth&result=ok")
+        self.assertEqual(csv.status, 200)
+        self.assertIn("text/csv", csv.header("content-type"))
+        self.assertIn("attachment", csv.header("content-disposition"))
+        lines = csv.text.strip().splitlines()
+        self.assertTrue(lines[0].startswith("seq,"), lines[0])
+        self.assertGreater(len(lines), 1)
+        self.assertTrue(all(",auth." in line for line in lines[1:]), lines[1:3])
+        jsonl = self.page(auditor, "GET", "/console/audit/export?format=jsonl&result=refused")
+        records = [json.loads(line) for line in jsonl.text.splitlines()]
+        self.assertTrue(records)
+        self.assertTrue(all(r["result"] == "refused" for r in records))
+        self.assertEqual(self.page(auditor, "GET", "/console/audit/export?format=xml").status,
+                         400)
+        rows = self.server.sql("SELECT details FROM audit_log WHERE action = "
+                               "'console.GET /console/audit/export' AND actor = "
+                               f"'{auditor}' AND seq > {before} ORDER BY seq")
+        self.assertEqual(json.loads(rows[0][0]), {"format": "csv", "action": "auth",
+                                                  "result": "ok"})
+        self.assertEqual(len(rows), 2)
+        # An account's auditor exports their account's records only.
+        self.invite_and_sign_in("auditor2@branch.example", "auditor")
+        theirs = self.page("auditor2@branch.example", "GET", "/console/audit/export?format=jsonl")
+        accounts = {json.loads(line)["account"] for line in theirs.text.splitlines()}
+        self.assertLessEqual(accounts, {"Branch"})
 
     def test_sign_out_and_a_role_taken_away_end_the_session(self):
         self.invite_and_sign_in("leaver@clinic.example", "sender")

@@ -12,6 +12,7 @@
 </select>
 <button type="submit">Show</button>
 </form>
+<p>Export what is shown (every page of it): <a href="/console/audit/export?format=csv&amp;action={{ACTION:u}}&amp;result={{RESULT_FILTER:u}}">CSV</a> · <a href="/console/audit/export?format=jsonl&amp;action={{ACTION:u}}&amp;result={{RESULT_FILTER:u}}">JSON Lines</a>. Each export is recorded in the trail.</p>
 <table class="audit">
 <caption>{{COUNT}} record(s)</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Result</th><th scope="col">From</th></tr></thead>
