@@ -519,15 +519,9 @@ awaitable<Response> ConsolePages::Books(http::Request& req, const Visitor& visit
 }
 
 awaitable<Response> ConsolePages::Book(http::Request& req, const Visitor& visitor) {
-  auto decoded = http::PercentDecode(req.params[0]);
-  auto ref = decoded ? policy::ParseBookRef(*decoded)
-                     : Result<policy::BookRef>(MakeError(ErrorCode::kInvalidArgument, "bad"));
-  if (!ref.ok() || !AdministersBook(visitor, *ref)) {
-    co_return Info(404, "No such book",
-                   {"There is no address book by that name that you "
-                    "administer."},
-                   &visitor, "/console/books", "Address books");
-  }
+  std::optional<Response> refused;
+  auto ref = BookOf(req, visitor, &refused);
+  if (!ref) co_return std::move(*refused);
   const std::string after = Field(http::ParseForm(req.query), "after");
   std::optional<Result<policy::AddressBookDirectory::ListingPage>> listing;
   const Brand brand = ctx_.brands.ForNamespace("");
@@ -566,16 +560,24 @@ awaitable<Response> ConsolePages::Book(http::Request& req, const Visitor& visito
                  });
 }
 
-awaitable<Response> ConsolePages::MakeBook(http::Request& req, const Visitor& visitor) {
+std::optional<policy::BookRef> ConsolePages::BookOf(const http::Request& req,
+                                                    const Visitor& visitor,
+                                                    std::optional<Response>* refused) const {
   auto decoded = http::PercentDecode(req.params[0]);
   auto ref = decoded ? policy::ParseBookRef(*decoded)
                      : Result<policy::BookRef>(MakeError(ErrorCode::kInvalidArgument, "bad"));
-  if (!ref.ok() || !AdministersBook(visitor, *ref)) {
-    co_return Info(404, "No such book",
-                   {"There is no address book by that name that you "
-                    "administer."},
-                   &visitor, "/console/books", "Address books");
-  }
+  if (ref.ok() && AdministersBook(visitor, *ref)) return std::move(*ref);
+  // Another's book answers as a missing one.
+  *refused =
+      Info(404, "No such book", {"There is no address book by that name that you administer."},
+           &visitor, "/console/books", "Address books");
+  return std::nullopt;
+}
+
+awaitable<Response> ConsolePages::MakeBook(http::Request& req, const Visitor& visitor) {
+  std::optional<Response> refused;
+  auto ref = BookOf(req, visitor, &refused);
+  if (!ref) co_return std::move(*refused);
   const std::string back = "/console/books/" + http::PercentEncode(ref->ToString());
   if (!ctx_.FormTokenValid(req, "console-book", visitor.cookie)) {
     co_return FormExpired(&visitor, back, "Back to the book");
@@ -594,15 +596,9 @@ awaitable<Response> ConsolePages::MakeBook(http::Request& req, const Visitor& vi
 }
 
 awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& visitor) {
-  auto decoded = http::PercentDecode(req.params[0]);
-  auto ref = decoded ? policy::ParseBookRef(*decoded)
-                     : Result<policy::BookRef>(MakeError(ErrorCode::kInvalidArgument, "bad"));
-  if (!ref.ok() || !AdministersBook(visitor, *ref)) {
-    co_return Info(404, "No such book",
-                   {"There is no address book by that name that you "
-                    "administer."},
-                   &visitor, "/console/books", "Address books");
-  }
+  std::optional<Response> refused;
+  auto ref = BookOf(req, visitor, &refused);
+  if (!ref) co_return std::move(*refused);
   const std::string back = "/console/books/" + http::PercentEncode(ref->ToString());
   SmallUpload up({"csrf"}, "file", kMaxCsvBytes);
   if (Status read = co_await up.Read(req); !read.ok()) {

@@ -186,6 +186,10 @@ class ConsolePages {
   // An account's books are the organisation administrators'; a domain's, or a user's,
   // their domain's administrators'.
   static bool AdministersBook(const Visitor& visitor, const policy::BookRef& ref);
+  // The book the request's {book} names, when the visitor administers it; else nullopt
+  // and `*refused` the 404 page.
+  std::optional<policy::BookRef> BookOf(const http::Request& req, const Visitor& visitor,
+                                        std::optional<http::Response>* refused) const;
   // A page whose making reads the stores, made off the loop (or the busy page).
   boost::asio::awaitable<http::Response> MadeOffLoop(const std::function<http::Response()>& make);
   // Pages that read the organisation: called inside OffLoop work.
