@@ -95,15 +95,8 @@ awaitable<std::optional<Response>> ConsolePages::Change(const http::Request& req
                                                         const std::string& subject,
                                                         const std::function<Status()>& change,
                                                         Status* status) {
-  audit::AuditRecord record;
-  record.at = ctx_.clock.NowUnix();
-  record.actor_kind = "user";
-  record.actor = visitor.session.address;
-  record.client_address = req.client_address;
-  record.account = visitor.account;
-  record.action = "console." + req.method + " " + req.route;
+  audit::AuditRecord record = RecordOf(req, visitor);
   record.subject = subject;
-  record.result = "ok";
   const Brand brand = ctx_.brands.ForNamespace("");
   co_return co_await ctx_.OffLoop(brand, [&] {
     audit::ActingAs acting({"user", visitor.session.address, req.client_address, visitor.account});

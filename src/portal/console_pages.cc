@@ -209,13 +209,7 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
     spdlog::warn("console[{}]: {} ({}) refused {} {}", req.id, visitor.session.account_id,
                  console::RoleName(visitor.role), req.method, req.route);
     // Recorded like an API call refused for its scope (without a sync of its own).
-    audit::AuditRecord r;
-    r.at = ctx_.clock.NowUnix();
-    r.actor_kind = "user";
-    r.actor = visitor.session.address;
-    r.client_address = req.client_address;
-    r.account = visitor.account;
-    r.action = "console." + req.method + " " + req.route;
+    audit::AuditRecord r = RecordOf(req, visitor);
     r.result = "refused";
     r.details = std::string(R"({"role":")") + console::RoleName(visitor.role) + "\"}";
     if (auto busy = co_await ctx_.OffLoop(brand, [&] {
@@ -234,6 +228,18 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
     co_return std::nullopt;
   }
   co_return visitor;
+}
+
+audit::AuditRecord ConsolePages::RecordOf(const http::Request& req, const Visitor& visitor) const {
+  audit::AuditRecord r;
+  r.at = ctx_.clock.NowUnix();
+  r.actor_kind = "user";
+  r.actor = visitor.session.address;
+  r.client_address = req.client_address;
+  r.account = visitor.account;
+  r.action = "console." + req.method + " " + req.route;
+  r.result = "ok";
+  return r;
 }
 
 Response ConsolePages::Page(int status, const std::string& page, const std::string& title,
@@ -785,15 +791,8 @@ awaitable<Response> ConsolePages::AuditExport(http::Request& req, const Visitor&
                    "/console/audit", "Back to the audit trail");
   }
   // Every export is itself on record, before a record leaves: no record, no export.
-  audit::AuditRecord record;
-  record.at = ctx_.clock.NowUnix();
-  record.actor_kind = "user";
-  record.actor = visitor.session.address;
-  record.client_address = req.client_address;
-  record.account = visitor.account;
-  record.action = "console.GET " + req.route;
+  audit::AuditRecord record = RecordOf(req, visitor);
   record.subject = q.account.empty() ? "every account" : q.account;
-  record.result = "ok";
   record.details = boost::json::serialize(
       boost::json::object{{"format", format}, {"action", action_filter}, {"result", q.result}});
   std::optional<Status> audited;

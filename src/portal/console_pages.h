@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/chain.h"
 #include "console/roles.h"
 #include "http/router.h"
 #include "portal/context.h"
@@ -173,6 +174,8 @@ class ConsolePages {
   http::Response NamespacePage(int status, const Visitor& visitor, const NamespaceRecord& ns,
                                bool existing, const std::string& carried_logo,
                                const std::string& error, const std::string& notice) const;
+  // The audit record of this request by the visitor: "console.<METHOD> <route>", ok.
+  audit::AuditRecord RecordOf(const http::Request& req, const Visitor& visitor) const;
   // `change` off the loop as the visitor (audit::ActingAs), with the record of this
   // request ("console.POST /console/users", `subject`) pending: the change's transaction
   // writes it; a change refused or failed is recorded on its own. The page for a busy
