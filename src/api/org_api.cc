@@ -24,7 +24,6 @@
 
 #include "api/admin_api.h"
 #include "api/json_body.h"
-#include "audit/pending.h"
 #include "base/secret.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
@@ -150,8 +149,7 @@ void AdminApi::RegisterAccounts(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto name = PathName(req.params[0], "name");
       if (!name.ok()) return Problem(name.error());
-      audit::DetailPending(directory_.DeletionDetails(OrgLevel::kAccount, *name));
-      if (auto s = org_.DeleteAccount(*name, clock_.NowUnix()); !s.ok()) return Problem(s.error());
+      if (auto s = directory_.Delete(OrgLevel::kAccount, *name); !s.ok()) return Problem(s.error());
       return NoContent();
     });
   });
@@ -214,8 +212,7 @@ void AdminApi::RegisterDomains(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto name = PathName(req.params[0], "name");
       if (!name.ok()) return Problem(name.error());
-      audit::DetailPending(directory_.DeletionDetails(OrgLevel::kDomain, *name));
-      if (auto s = org_.DeleteDomain(*name); !s.ok()) return Problem(s.error());
+      if (auto s = directory_.Delete(OrgLevel::kDomain, *name); !s.ok()) return Problem(s.error());
       return NoContent();
     });
   });
@@ -308,8 +305,7 @@ void AdminApi::RegisterUsers(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto address = PathName(req.params[0], "address");
       if (!address.ok()) return Problem(address.error());
-      audit::DetailPending(directory_.DeletionDetails(OrgLevel::kUser, *address));
-      if (auto s = org_.DeleteUser(*address, clock_.NowUnix()); !s.ok()) return Problem(s.error());
+      if (auto s = directory_.Delete(OrgLevel::kUser, *address); !s.ok()) return Problem(s.error());
       return NoContent();
     });
   });

@@ -17,37 +17,6 @@
 #include "policy/selection.h"
 
 namespace sealpost::admin {
-namespace {
-
-// Key files are named by their address; the few characters an address may hold that a
-// file name may not ('/') or that would be ambiguous ('%') are percent-encoded.
-std::string AddressToFileName(const std::string& address) {
-  std::string out;
-  for (char ch : address) {
-    if (ch == '/') out += "%2F";
-    else if (ch == '%') out += "%25";
-    else out.push_back(ch);
-  }
-  return out;
-}
-
-std::string FileNameToAddress(const std::string& name) {
-  std::string out;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name.compare(i, 3, "%2F") == 0 || name.compare(i, 3, "%2f") == 0) {
-      out.push_back('/');
-      i += 2;
-    } else if (name.compare(i, 3, "%25") == 0) {
-      out.push_back('%');
-      i += 2;
-    } else {
-      out.push_back(name[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                           int& exit_code) {
@@ -212,13 +181,13 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
       return;
     }
     std::sort(paths.begin(), paths.end());
-    static const std::set<std::string> kExtensions = {".asc", ".gpg", ".pgp", ".pem", ".crt", ".cer", ".der"};
     std::vector<std::pair<std::string, std::string>> keys;
     std::vector<std::string> sources;
     std::size_t skipped = 0;
     for (const auto& path : paths) {
       std::filesystem::path p(path);
-      if (!kExtensions.count(AsciiLower(p.extension().string()))) {
+      auto address = policy::KeyFileAddress(p.filename().string());
+      if (!address) {
         std::cerr << path << ": skipped: not named <address>.asc, .gpg, .pgp, .pem, .crt, .cer or .der\n";
         ++skipped;
         continue;
@@ -229,7 +198,7 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
         ++skipped;
         continue;
       }
-      keys.emplace_back(FileNameToAddress(p.stem().string()), std::move(*data));
+      keys.emplace_back(std::move(*address), std::move(*data));
       sources.push_back(path);
     }
     auto report = (*ctx)->books->ImportKeys(*ref, keys);
@@ -262,8 +231,8 @@ void RegisterBookCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
       return MakeError(ErrorCode::kAlreadyExists, "cannot create the folder " + a.file + " (it may exist)");
     }
     for (const auto& k : *keys) {
-      const std::string path = a.file + "/" + AddressToFileName(k.address) +
-                               (k.kind == "pgp" ? ".asc" : ".pem");
+      const std::string path =
+          a.file + "/" + policy::KeyFileStem(k.address) + (k.kind == "pgp" ? ".asc" : ".pem");
       std::ofstream out(path, std::ios::binary);
       out << k.data;
       if (!out) return MakeError(ErrorCode::kIo, "cannot write " + path);

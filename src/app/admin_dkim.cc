@@ -155,8 +155,9 @@ void RegisterDkimCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
                              domain + " has no " + dkim::AlgorithmName(*algorithm) + " DKIM key");
           }
         }
+        dkim::DomainSigner signer(*c.org, c.keys->metadata(), c.clock);
         for (const auto& selector : selectors) {
-          auto s = c.org->DeleteDkimKey(domain, selector);
+          auto s = signer.DeleteKey(domain, selector);
           if (!s.ok()) return s;
           std::cout << domain << ": key " << selector << " deleted\n";
         }

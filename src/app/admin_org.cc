@@ -5,7 +5,6 @@
 
 #include "api/auth.h"
 #include "app/admin_common.h"
-#include "audit/pending.h"
 #include "console/roles.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
@@ -30,8 +29,7 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
       "webhooks go, its messages stay until they expire");
   account_delete->add_option("name", args->name)->required();
   account_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    audit::DetailPending(c.directory->DeletionDetails(OrgLevel::kAccount, a.name));
-    auto s = c.org->DeleteAccount(a.name, c.clock.NowUnix());
+    auto s = c.directory->Delete(OrgLevel::kAccount, a.name);
     if (s.ok()) std::cout << "account " << a.name << " deleted\n";
     return s;
   }));
@@ -41,8 +39,7 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
       domain->add_subcommand("delete", "Delete a domain without users: its settings and books go");
   domain_delete->add_option("domain", args->name)->required();
   domain_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    audit::DetailPending(c.directory->DeletionDetails(OrgLevel::kDomain, a.name));
-    auto s = c.org->DeleteDomain(a.name);
+    auto s = c.directory->Delete(OrgLevel::kDomain, a.name);
     if (s.ok()) std::cout << "domain " << a.name << " deleted\n";
     return s;
   }));
@@ -104,8 +101,7 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
       "revoked; the messages they sent stay with the account");
   user_delete->add_option("address", args->name)->required();
   user_delete->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    audit::DetailPending(c.directory->DeletionDetails(OrgLevel::kUser, a.name));
-    auto s = c.org->DeleteUser(a.name, c.clock.NowUnix());
+    auto s = c.directory->Delete(OrgLevel::kUser, a.name);
     if (s.ok()) std::cout << "user " << a.name << " deleted\n";
     return s;
   }));

@@ -20,6 +20,7 @@
 #include "app/admin_common.h"
 #include "app/audit_checkpoints.h"
 #include "app/audit_forward.h"
+#include "app/check.h"
 #include "app/key_rotation.h"
 #include "app/logging.h"
 #include "app/readiness.h"
@@ -360,7 +361,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   // Webhooks: the outbox, filled with each event, delivered by its own worker. Names
   // are resolved by a resolver of their own (one lookup at a time), also in
-  // development, where mail does not leave.
+  // development, where mail does not leave; the console's DKIM check uses it too.
   auto webhook_resolver = NewResolver(config);
   if (!webhook_resolver.ok()) {
     spdlog::warn("webhooks: no resolver ({}): only endpoints named by address are reached",
@@ -513,12 +514,21 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                           clock, [&runner_ptr] {
                                             if (runner_ptr) runner_ptr->Notify();
                                           });
+  // The console switches a domain to its next DKIM key once DNS publishes it.
+  auto dkim_published = [&](const DkimKeyRecord& key) -> Result<bool> {
+    if (!webhook_resolver.ok()) return webhook_resolver.error();
+    std::lock_guard lock(webhook_lookup_mu);
+    auto record = LookUpDkimRecord(**webhook_resolver, key);
+    if (!record.ok()) return std::move(record).error();
+    return *record == DkimRecord::kThisKey;
+  };
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
   MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
-  portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
-                        dispatcher, **server, *keys, clock,
-                        {&console_accounts, org.get(), stores.audit.get(), &directory, &books,
-                         stores.dashboard.get(), queue.get()});
+  portal::Portal portal(
+      portal_settings, escrow, message_center, accounts, brands, planner, dispatcher, **server,
+      *keys, clock,
+      {&console_accounts, org.get(), stores.audit.get(), &directory, &books, stores.dashboard.get(),
+       queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get()});
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

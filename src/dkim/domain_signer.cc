@@ -1,7 +1,9 @@
 #include "dkim/domain_signer.h"
 
+#include <boost/json.hpp>
 #include <ctime>
 
+#include "audit/pending.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
 
@@ -98,6 +100,13 @@ Result<DkimKeyRecord> DomainSigner::MakeKey(const std::string& domain, Algorithm
   WipeMemory(der.data(), der.size());
   if (!sealed.ok()) return std::move(sealed).error();
   record.sealed_private = std::move(*sealed);
+  audit::DetailPending(
+      boost::json::serialize(boost::json::object{{"after",
+                                                  {{"domain", name},
+                                                   {"selector", sel},
+                                                   {"algorithm", record.algorithm},
+                                                   {"state", state},
+                                                   {"public_value", record.public_value}}}}));
   auto stored = store_.PutDkimKey(record);
   if (!stored.ok()) return std::move(stored).error();
   return record;
@@ -173,17 +182,40 @@ Result<std::vector<DkimKeyRecord>> DomainSigner::Activate(const std::string& dom
   auto before = store_.DkimKeys(pending->domain);
   if (!before.ok()) return std::move(before).error();
   const std::int64_t retire_at = clock_.NowUnix() + retire_seconds;
-  auto activated = store_.ActivateDkimKey(pending->domain, pending->selector, retire_at);
-  if (!activated.ok()) return std::move(activated).error();
   std::vector<DkimKeyRecord> retiring;
+  boost::json::array retired;
   for (auto& k : *before) {
     if (k.algorithm == pending->algorithm && k.state == "active") {
       k.state = "retiring";
       k.retire_at = retire_at;
+      retired.push_back(boost::json::string(k.selector));
       retiring.push_back(std::move(k));
     }
   }
+  audit::DetailPending(boost::json::serialize(boost::json::object{
+      {"before", {{"active", retired}}},
+      {"after",
+       {{"active", pending->selector}, {"retiring", retired}, {"retire_at", retire_at}}}}));
+  auto activated = store_.ActivateDkimKey(pending->domain, pending->selector, retire_at);
+  if (!activated.ok()) return std::move(activated).error();
   return retiring;
+}
+
+Status DomainSigner::DeleteKey(const std::string& domain, const std::string& selector) {
+  const std::string name = AsciiLower(domain);
+  auto keys = store_.DkimKeys(name);
+  if (!keys.ok()) return std::move(keys).error();
+  for (const auto& k : *keys) {
+    if (k.selector != selector) continue;
+    audit::DetailPending(
+        boost::json::serialize(boost::json::object{{"before",
+                                                    {{"domain", name},
+                                                     {"selector", k.selector},
+                                                     {"algorithm", k.algorithm},
+                                                     {"state", k.state},
+                                                     {"public_value", k.public_value}}}}));
+  }
+  return store_.DeleteDkimKey(name, selector);
 }
 
 Result<std::string> DomainSigner::Sign(std::string_view message) const {

@@ -45,6 +45,9 @@ class DomainSigner {
   Result<std::vector<DkimKeyRecord>> Activate(const std::string& domain, Algorithm algorithm,
                                               std::int64_t retire_seconds);
 
+  // kNotFound when the domain has no key of that selector.
+  Status DeleteKey(const std::string& domain, const std::string& selector);
+
   // The fields to put on top of `message`; "" when no key covers its From domain.
   Result<std::string> Sign(std::string_view message) const;
   // The same for a message given as its header and the relaxed hash of its body

@@ -16,6 +16,46 @@
 #include "pki/smime.h"
 
 namespace sealpost::policy {
+
+std::string KeyFileStem(std::string_view address) {
+  std::string out;
+  for (char ch : address) {
+    if (ch == '/') {
+      out += "%2F";
+    } else if (ch == '%') {
+      out += "%25";
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> KeyFileAddress(std::string_view file_name) {
+  const auto dot = file_name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  const std::string extension = AsciiLower(file_name.substr(dot));
+  static constexpr std::string_view kExtensions[] = {".asc", ".gpg", ".pgp", ".pem",
+                                                     ".crt", ".cer", ".der"};
+  if (std::find(std::begin(kExtensions), std::end(kExtensions), extension) ==
+      std::end(kExtensions)) {
+    return std::nullopt;
+  }
+  const std::string_view name = file_name.substr(0, dot);
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name.compare(i, 3, "%2F") == 0 || name.compare(i, 3, "%2f") == 0) {
+      out.push_back('/');
+      i += 2;
+    } else if (name.compare(i, 3, "%25") == 0) {
+      out.push_back('%');
+      i += 2;
+    } else {
+      out.push_back(name[i]);
+    }
+  }
+  return out;
+}
 namespace json = boost::json;
 std::string EntryAad(const std::string& book_id, std::string_view address) {
   return "sealpost/address-book/v1|" + book_id + "|" + AsciiLower(address);

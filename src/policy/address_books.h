@@ -32,6 +32,13 @@ Result<BookRef> ParseBookRef(std::string_view text);
 // The AAD that binds a sealed entry to its book and address.
 std::string EntryAad(const std::string& book_id, std::string_view address);
 
+// Key files are named by their recipient's address ("pat@example.net.asc"): the few
+// characters an address may hold that a file name may not ('/') or that would be
+// ambiguous ('%') are percent-encoded. The stem for an address, and the address a file
+// name gives (nullopt unless it ends .asc, .gpg, .pgp, .pem, .crt, .cer or .der).
+std::string KeyFileStem(std::string_view address);
+std::optional<std::string> KeyFileAddress(std::string_view file_name);
+
 struct ImportProblem {
   std::size_t line = 0;
   std::string reason;

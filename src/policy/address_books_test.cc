@@ -189,5 +189,16 @@ TEST(KeyJudgements, HoldOnlyWhileTheyAreTrue) {
   EXPECT_TRUE(judged.Find("third", "pat@x.example", 1'500));
 }
 
+TEST(KeyFiles, AreNamedByTheirAddressEitherWay) {
+  EXPECT_EQ(KeyFileAddress("pat@example.net.asc").value_or("?"), "pat@example.net");
+  EXPECT_EQ(KeyFileAddress("Sam@Example.NET.PEM").value_or("?"), "Sam@Example.NET");
+  EXPECT_EQ(KeyFileAddress("a%2Fb%25c@example.net.der").value_or("?"), "a/b%c@example.net");
+  EXPECT_FALSE(KeyFileAddress("notes.txt").has_value());
+  EXPECT_FALSE(KeyFileAddress("pat@example.net").has_value());  // ".net" is not a key's
+  EXPECT_FALSE(KeyFileAddress(".asc").has_value());
+  const std::string odd = "a/b%c@example.net";
+  EXPECT_EQ(KeyFileAddress(KeyFileStem(odd) + ".gpg").value_or("?"), odd);
+}
+
 }  // namespace
 }  // namespace sealpost::policy

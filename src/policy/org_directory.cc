@@ -287,6 +287,19 @@ std::string OrgDirectory::DeletionDetails(OrgLevel level, const std::string& nam
   return json::serialize(json::object{{"before", std::move(before)}});
 }
 
+Status OrgDirectory::Delete(OrgLevel level, const std::string& name) {
+  audit::DetailPending(DeletionDetails(level, name));
+  switch (level) {
+    case OrgLevel::kAccount:
+      return store_.DeleteAccount(name, clock_.NowUnix());
+    case OrgLevel::kDomain:
+      return store_.DeleteDomain(name);
+    case OrgLevel::kUser:
+      return store_.DeleteUser(name, clock_.NowUnix());
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "no such level");
+}
+
 std::string SettingsChangeDetails(const SettingsLayer& before, const SettingsLayer& after) {
   return R"({"before":)" + SettingsForDisplay(before) + R"(,"after":)" + SettingsForDisplay(after) +
          "}";

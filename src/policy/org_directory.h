@@ -55,6 +55,9 @@ class OrgDirectory {
   // level's own settings as displayed (the default answer masked) and, for a user,
   // their domain, whether SMTP login was on and their console role. Blocking.
   std::string DeletionDetails(OrgLevel level, const std::string& name);
+  // Deletes an account (without domains), a domain (without users) or a user, with
+  // DeletionDetails as the pending audit record's details (every caller's way).
+  Status Delete(OrgLevel level, const std::string& name);
 
   // A namespace that settings point at; kNotFound when it is gone.
   Result<NamespaceRecord> Namespace(const std::string& name);

@@ -1,5 +1,8 @@
 #include "policy/signing_identities.h"
 
+#include <boost/json.hpp>
+
+#include "audit/pending.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "mime/address.h"
@@ -43,6 +46,15 @@ Result<IdentitySummary> SigningIdentities::Put(const IdentityScope& scope, const
                                                const std::string& public_data,
                                                const SecretBytes& secret) {
   const std::string name = scope.ToString();
+  // The audit record of the change says which key it replaces and by which.
+  auto before = store_.FindIdentity(name, kind);
+  if (!before.ok()) return std::move(before).error();
+  namespace json = boost::json;
+  json::object details{{"after", {{"label", label}, {"fingerprint", fingerprint}}}};
+  if (before->has_value()) {
+    details["before"] = {{"label", (*before)->label}, {"fingerprint", (*before)->fingerprint}};
+  }
+  audit::DetailPending(json::serialize(details));
   auto sealed = key_.Seal(secret.view(), IdentityAad(name, kind));
   if (!sealed.ok()) return std::move(sealed).error();
   auto status = store_.PutIdentity(
@@ -146,6 +158,25 @@ Result<Signers> SigningIdentities::For(const std::string& sender) {
     }
   }
   return out;
+}
+
+Result<std::vector<IdentitySummary>> SigningIdentities::List() {
+  auto accounts = store_.ListAccounts();
+  if (!accounts.ok()) return std::move(accounts).error();
+  auto domains = store_.ListDomains("");
+  if (!domains.ok()) return std::move(domains).error();
+  std::vector<std::string> scopes;
+  for (const auto& a : *accounts) scopes.push_back("account:" + a.name);
+  for (const auto& d : *domains) scopes.push_back("domain:" + d.name);
+  std::vector<IdentitySummary> found;
+  for (const auto& scope : scopes) {
+    for (const char* kind : {"pgp", "smime"}) {
+      auto id = store_.FindIdentity(scope, kind);
+      if (!id.ok()) return std::move(id).error();
+      if (id->has_value()) found.push_back({scope, kind, (*id)->label, (*id)->fingerprint});
+    }
+  }
+  return found;
 }
 
 }  // namespace sealpost::policy

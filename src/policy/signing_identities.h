@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -57,6 +58,9 @@ class SigningIdentities {
 
   // What signs mail from `sender` (an address).
   Result<Signers> For(const std::string& sender);
+
+  // Every account's and domain's identities, accounts first, by name then kind.
+  Result<std::vector<IdentitySummary>> List();
 
  private:
   Status CheckScope(const IdentityScope& scope);

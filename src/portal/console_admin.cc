@@ -33,6 +33,9 @@ constexpr std::size_t kMaxName = 254;
 constexpr std::uint64_t kMaxCsvBytes = 16ull * 1024 * 1024;
 constexpr std::size_t kShownProblems = 200;
 constexpr int kBookPage = 100;  // entries on a book's page
+// Keys and certificates uploaded at once: the files together, and how many.
+constexpr std::uint64_t kMaxKeyBytes = 16ull * 1024 * 1024;
+constexpr std::size_t kMaxKeyFiles = 500;
 
 const char* LevelWord(OrgLevel level) {
   switch (level) {
@@ -53,14 +56,29 @@ std::optional<OrgLevel> LevelOf(std::string_view word) {
   return std::nullopt;
 }
 
+// The user exists, and the acting administrator may change them: a domain
+// administrator never changes an organisation administrator (`refusal` says so).
+Status UserWithinReach(OrgStore& org, const std::string& address, Role acting,
+                       const char* refusal) {
+  auto user = org.FindUser(address);
+  if (!user.ok()) return std::move(user).error();
+  if (!user->has_value()) return MakeError(ErrorCode::kNotFound, "no such user");
+  if ((*user)->console_role == "org-admin" && acting != Role::kOrgAdmin) {
+    return MakeError(ErrorCode::kPermissionDenied, refusal);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 // The problem of a refused change in words for the page.
-std::string Refusal(const Error& e) {
+std::string ConsolePages::Refusal(const Error& e) {
   std::string text = e.field.empty() ? e.message : e.field + ": " + e.message;
   if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
   return text + ".";
 }
 
-int StatusOf(const Error& e) {
+int ConsolePages::StatusOf(const Error& e) {
   switch (e.code) {
     case ErrorCode::kAlreadyExists:
     case ErrorCode::kFailedPrecondition:
@@ -75,8 +93,6 @@ int StatusOf(const Error& e) {
       return 500;
   }
 }
-
-}  // namespace
 
 awaitable<Response> ConsolePages::MadeOffLoop(const std::function<Response()>& make) {
   std::optional<Response> page;
@@ -159,6 +175,16 @@ Response ConsolePages::OrganisationPage(int status, const Visitor& visitor,
                   }
                   auto* option = dict.AddSectionDictionary("ACCOUNT_OPTION");
                   option->SetValue("NAME", account.name);
+                  if (account.name != "default") {
+                    auto* gone = dict.AddSectionDictionary("DELETABLE");
+                    gone->SetValue("VALUE", "account:" + account.name);
+                    gone->SetValue("LABEL", "the account " + account.name);
+                  }
+                }
+                for (const auto& domain : domains) {
+                  auto* gone = dict.AddSectionDictionary("DELETABLE");
+                  gone->SetValue("VALUE", "domain:" + domain.name);
+                  gone->SetValue("LABEL", "the domain " + domain.name);
                 }
                 dict.SetIntValue("ACCOUNTS", static_cast<long>(accounts.size()));
               });
@@ -206,6 +232,38 @@ awaitable<Response> ConsolePages::CreateDomain(http::Request& req, const Visitor
   });
 }
 
+// Deleting an account (without domains) or a domain (without users), named in the form
+// and confirmed by its tick box (the browser asks for it, and so does the server).
+awaitable<Response> ConsolePages::DeleteAccountOrDomain(http::Request& req,
+                                                        const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return FormExpired(&visitor, "/console/organisation", "Back to the organisation");
+  }
+  auto form = http::ParseForm(req.body);
+  const std::string what = Field(form, "what");  // "account:NAME" or "domain:NAME"
+  const auto colon = what.find(':');
+  const auto level = colon == std::string::npos ? std::nullopt : LevelOf(what.substr(0, colon));
+  const std::string name = colon == std::string::npos ? "" : what.substr(colon + 1);
+  std::string refused;
+  Status deleted = OkStatus();
+  if (!level || *level == OrgLevel::kUser || name.empty()) {
+    refused = "Choose the account or the domain to delete.";
+  } else if (Field(form, "confirm") != "yes") {
+    refused = "Tick “Yes, delete it” to delete " + name + ".";
+  } else {
+    if (auto busy = co_await Change(
+            req, visitor, what, [&] { return services_.directory->Delete(*level, name); },
+            &deleted)) {
+      co_return std::move(*busy);
+    }
+    if (!deleted.ok()) refused = name + " was not deleted: " + Refusal(deleted.error());
+  }
+  if (refused.empty()) co_return http::RedirectResponse("/console/organisation");
+  co_return co_await MadeOffLoop([&] {
+    return OrganisationPage(deleted.ok() ? 422 : StatusOf(deleted.error()), visitor, refused);
+  });
+}
+
 // --- users -----------------------------------------------------------------------------
 
 Response ConsolePages::UsersPage(int status, const Visitor& visitor, const std::string& error,
@@ -236,14 +294,7 @@ Response ConsolePages::UsersPage(int status, const Visitor& visitor, const std::
                 d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
                 d.SetValue("SCOPE", everyone ? "Every user of the organisation."
                                              : "The users of " + visitor.domain + ".");
-                if (!error.empty()) {
-                  d.ShowSection("ERROR");
-                  d.SetValue("ERROR_TEXT", error);
-                }
-                if (!notice.empty()) {
-                  d.ShowSection("NOTICE");
-                  d.SetValue("NOTICE_TEXT", notice);
-                }
+                ShowOutcome(d, error, notice);
                 d.SetIntValue("COUNT", static_cast<long>(users->size()));
                 for (const auto& u : *users) {
                   auto* row = d.AddSectionDictionary("USER");
@@ -261,6 +312,7 @@ Response ConsolePages::UsersPage(int status, const Visitor& visitor, const std::
                   if (changeable) {
                     options(row, u.console_role);
                     row->ShowSection("CHANGE");
+                    d.AddSectionDictionary("DELETABLE")->SetValue("ADDRESS", u.address);
                   }
                 }
                 options(d.AddSectionDictionary("NEW"), "sender");
@@ -338,13 +390,11 @@ awaitable<Response> ConsolePages::SetRole(http::Request& req, const Visitor& vis
     if (auto busy = co_await Change(
             req, visitor, address,
             [&]() -> Status {
-              // A domain administrator cannot take an organisation administrator's role.
-              auto user = services_.org->FindUser(address);
-              if (!user.ok()) return std::move(user).error();
-              if (!user->has_value()) return MakeError(ErrorCode::kNotFound, "no such user");
-              if ((*user)->console_role == "org-admin" && visitor.role != Role::kOrgAdmin) {
-                return MakeError(ErrorCode::kPermissionDenied,
-                                 "an organisation administrator's role is not yours to change");
+              if (auto s = UserWithinReach(*services_.org, address, visitor.role,
+                                           "an organisation administrator's role is not yours "
+                                           "to change");
+                  !s.ok()) {
+                return s;
               }
               if (auto s = services_.org->SetConsoleRole(address, console::RoleName(*role));
                   !s.ok()) {
@@ -367,6 +417,46 @@ awaitable<Response> ConsolePages::SetRole(http::Request& req, const Visitor& vis
           ? address + " is now " + console::RoleTitle(*role) +
                 (invited ? "; a link to choose their password was mailed to them." : ".")
           : "";
+  co_return co_await MadeOffLoop([&] { return UsersPage(status, visitor, refused, notice); });
+}
+
+// Deleting a user: their SMTP login, console sign-in and personal books go, their API
+// clients are revoked (OrgStore::DeleteUser); what they sent stays with the account. Not
+// oneself, and for a domain administrator not an organisation administrator.
+awaitable<Response> ConsolePages::DeleteUser(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return FormExpired(&visitor, "/console/users", "Back to the users");
+  }
+  auto form = http::ParseForm(req.body);
+  const std::string address = Field(form, "address");
+  std::string refused;
+  Status deleted = OkStatus();
+  if (address.empty() || address.size() > kMaxName) {
+    refused = "Choose the user to delete.";
+  } else if (!Administers(visitor, DomainOfAddress(address))) {
+    refused = "You delete the users of " + visitor.domain + " only.";
+  } else if (EqualsIgnoreCase(address, visitor.session.address)) {
+    refused = "Another administrator deletes your own user.";
+  } else if (Field(form, "confirm") != "yes") {
+    refused = "Tick “Yes, delete it” to delete " + address + ".";
+  } else {
+    if (auto busy = co_await Change(
+            req, visitor, address,
+            [&]() -> Status {
+              if (auto s = UserWithinReach(*services_.org, address, visitor.role,
+                                           "an organisation administrator is not yours to delete");
+                  !s.ok()) {
+                return s;
+              }
+              return services_.directory->Delete(OrgLevel::kUser, address);
+            },
+            &deleted)) {
+      co_return std::move(*busy);
+    }
+    if (!deleted.ok()) refused = address + " was not deleted: " + Refusal(deleted.error());
+  }
+  const int status = refused.empty() ? 200 : deleted.ok() ? 403 : StatusOf(deleted.error());
+  const std::string notice = refused.empty() ? address + " was deleted." : "";
   co_return co_await MadeOffLoop([&] { return UsersPage(status, visitor, refused, notice); });
 }
 
@@ -643,6 +733,91 @@ awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& 
                    if (r.problems.size() > kShownProblems) {
                      d.AddSectionDictionary("MORE")->SetIntValue(
                          "COUNT", static_cast<long>(r.problems.size() - kShownProblems));
+                   }
+                 });
+}
+
+// Keys and certificates for a book's recipients, as files named by their address
+// ("pat@example.net.asc"); each file gets its verdict: imported, or why not (another
+// address, expired, revoked, unable to encrypt: AddressBookDirectory's checks).
+awaitable<Response> ConsolePages::ImportBookKeys(http::Request& req, const Visitor& visitor) {
+  std::optional<Response> refused;
+  auto ref = BookOf(req, visitor, &refused);
+  if (!ref) co_return std::move(*refused);
+  const std::string back = "/console/books/" + http::PercentEncode(ref->ToString());
+  SmallUpload up({"csrf"}, "keys", kMaxKeyBytes, 4 * 1024, kMaxKeyFiles);
+  if (Status read = co_await up.Read(req); !read.ok()) {
+    const bool large = read.error().code == ErrorCode::kResourceExhausted;
+    Response r = Info(large ? 413 : 400, "Not imported",
+                      {large ? "Upload at most " + std::to_string(kMaxKeyFiles) +
+                                   " files, 16 MB together, at a time."
+                             : read.error().message},
+                      &visitor, back, "Back to the book");
+    r.Set("Connection", "close");  // the rest of the upload was not read
+    co_return r;
+  }
+  if (!ConstantTimeEqual(up.Field("csrf"), ctx_.FormToken("console-book", visitor.cookie))) {
+    co_return FormExpired(&visitor, back, "Back to the book");
+  }
+  if (!up.has_file()) {
+    co_return Info(422, "Not imported", {"Choose the key and certificate files."}, &visitor, back,
+                   "Back to the book");
+  }
+  // Each file's verdict, in the order chosen; the named ones go to ImportKeys together.
+  std::vector<std::pair<std::string, std::string>> verdicts;  // (file, verdict)
+  std::vector<std::pair<std::string, std::string>> keys;      // (address, data)
+  std::vector<std::size_t> verdict_of;                        // keys[i] → verdicts[…]
+  for (auto& file : up.files()) {
+    const std::string shown = SanitizeForLog(file.name, 200);
+    auto address = policy::KeyFileAddress(file.name);
+    if (!address) {
+      verdicts.emplace_back(shown,
+                            "Not imported: name it by its address, as pat@example.net.asc (or "
+                            ".gpg, .pgp, .pem, .crt, .cer, .der).");
+      continue;
+    }
+    verdict_of.push_back(verdicts.size());
+    verdicts.emplace_back(shown, "Imported for " + *address + ".");
+    keys.emplace_back(std::move(*address), std::move(file.data));
+  }
+  std::optional<Result<policy::ImportReport>> report;
+  Status done = OkStatus();
+  if (!keys.empty()) {
+    if (auto busy = co_await Change(
+            req, visitor, ref->ToString(),
+            [&]() -> Status {
+              report.emplace(services_.books->ImportKeys(*ref, keys));
+              return report->ok() ? OkStatus() : Status(report->error());
+            },
+            &done)) {
+      co_return std::move(*busy);
+    }
+  }
+  if (!done.ok()) {
+    co_return Info(StatusOf(done.error()), "Not imported", {Refusal(done.error())}, &visitor, back,
+                   "Back to the book");
+  }
+  std::size_t imported = keys.size();
+  if (report) {
+    imported = (*report)->imported;
+    for (const auto& problem : (*report)->problems) {
+      if (problem.line == 0 || problem.line > verdict_of.size()) continue;
+      auto& verdict = verdicts[verdict_of[problem.line - 1]].second;
+      verdict = "Not imported: " + problem.reason;
+      if (!verdict.empty() && verdict.back() != '.') verdict += '.';
+    }
+  }
+  const std::size_t refused_files = verdicts.size() - imported;
+  co_return Page(refused_files == 0 ? 200 : 422, "console_key_import.tpl", "Imported", &visitor,
+                 "BOOKS_CURRENT", [&](ctemplate::TemplateDictionary& d) {
+                   d.SetValue("BOOK", ref->ToString());
+                   d.SetValue("BACK", back);
+                   d.SetIntValue("IMPORTED", static_cast<long>(imported));
+                   d.SetIntValue("REFUSED", static_cast<long>(refused_files));
+                   for (const auto& [file, verdict] : verdicts) {
+                     auto* row = d.AddSectionDictionary("FILE");
+                     row->SetValue("NAME", file);
+                     row->SetValue("VERDICT", verdict);
                    }
                  });
 }

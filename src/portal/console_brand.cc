@@ -86,14 +86,7 @@ Response ConsolePages::NamespacePage(int status, const Visitor& visitor, const N
         d.SetValue("TRADEOFF", policy::kMessageCenterTradeoff);
         if (ns.message_center) d.ShowSection("MESSAGE_CENTER");
         d.ShowSection(existing ? "EXISTING" : "CREATING");
-        if (!error.empty()) {
-          d.ShowSection("ERROR");
-          d.SetValue("ERROR_TEXT", error);
-        }
-        if (!notice.empty()) {
-          d.ShowSection("NOTICE");
-          d.SetValue("NOTICE_TEXT", notice);
-        }
+        ShowOutcome(d, error, notice);
         // The preview: the proposed logo (carried, as data), else the saved one. SRC is
         // put in the page unescaped (the template's URL filter turns data: away): it is
         // made here of a checked type and base64 only, or a path of a checked name.

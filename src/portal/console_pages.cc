@@ -37,6 +37,18 @@ using Form = std::vector<std::pair<std::string, std::string>>;
 
 }  // namespace
 
+void ShowOutcome(ctemplate::TemplateDictionary& dict, const std::string& error,
+                 const std::string& notice) {
+  if (!error.empty()) {
+    dict.ShowSection("ERROR");
+    dict.SetValue("ERROR_TEXT", error);
+  }
+  if (!notice.empty()) {
+    dict.ShowSection("NOTICE");
+    dict.SetValue("NOTICE_TEXT", notice);
+  }
+}
+
 const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
   using P = ConsolePages;
   static const std::vector<Route> routes = {
@@ -59,6 +71,7 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
        ToolPages::kMaxFormBytes},
       {"GET", "/console/audit", nullptr, &P::Audit, Area::kAudit},
       {"GET", "/console/audit/export", nullptr, &P::AuditExport, Area::kAudit},
+      {"GET", "/console/tls-reports", nullptr, &P::TlsReports, Area::kAudit},
       {"GET", "/console/compose", nullptr, &P::ComposeForm, Area::kSend},
       {"POST", "/console/compose", nullptr, &P::SubmitCompose, Area::kSend, kUploadLimit, false,
        true},
@@ -85,7 +98,10 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
        kFormLimit},
       {"POST", "/console/organisation/domains", nullptr, &P::CreateDomain, Area::kOrganisation,
        kFormLimit},
+      {"POST", "/console/organisation/delete", nullptr, &P::DeleteAccountOrDomain,
+       Area::kOrganisation, kFormLimit},
       {"GET", "/console/users", nullptr, &P::Users, Area::kDomain},
+      {"POST", "/console/users/delete", nullptr, &P::DeleteUser, Area::kDomain, kFormLimit},
       {"POST", "/console/users", nullptr, &P::CreateUser, Area::kDomain, kFormLimit},
       {"POST", "/console/users/{address}/role", nullptr, &P::SetRole, Area::kDomain, kFormLimit},
       {"GET", "/console/settings/{level}/{name}", nullptr, &P::Settings, Area::kDomain},
@@ -99,11 +115,21 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/namespaces/{name}", nullptr, &P::SaveNamespace, Area::kOrganisation,
        kNamespaceLimit, false, true},
       {"GET", "/console/brand-preview.css", nullptr, &P::BrandPreviewCss, Area::kOrganisation},
+      {"GET", "/console/keys", nullptr, &P::Keys, Area::kOrganisation},
+      {"POST", "/console/keys/dkim", nullptr, &P::ChangeDkim, Area::kOrganisation, kFormLimit},
+      {"POST", "/console/keys/dkim/delete", nullptr, &P::DeleteDkim, Area::kOrganisation,
+       kFormLimit},
+      {"POST", "/console/keys/identities", nullptr, &P::MakeIdentity, Area::kOrganisation,
+       kFormLimit},
+      {"GET", "/console/keys/identities/{scope}/{kind}", nullptr, &P::IdentityPublicPart,
+       Area::kOrganisation},
       {"GET", "/console/books", nullptr, &P::Books, Area::kDomain},
       {"GET", "/console/books/{book}", nullptr, &P::Book, Area::kDomain},
       {"POST", "/console/books/{book}", nullptr, &P::MakeBook, Area::kDomain, kFormLimit},
       {"POST", "/console/books/{book}/import", nullptr, &P::ImportBook, Area::kDomain, kUploadLimit,
        false, true},
+      {"POST", "/console/books/{book}/keys", nullptr, &P::ImportBookKeys, Area::kDomain,
+       kUploadLimit, false, true},
   };
   return routes;
 }
@@ -119,7 +145,8 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writin
 
 void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
-      !services_.books || !services_.dashboard || !services_.queue) {
+      !services_.books || !services_.dashboard || !services_.queue || !services_.identities ||
+      !services_.dkim || !services_.dkim_published || !services_.tls_reports) {
     return;
   }
   for (const Route& route : Routes()) {

@@ -39,10 +39,15 @@ class AuditStore;
 class DashboardStore;
 class OrgStore;
 class QueueStore;
+class TlsReportStore;
 }  // namespace sealpost
+namespace sealpost::dkim {
+class DomainSigner;
+}
 namespace sealpost::policy {
 class AddressBookDirectory;
 class OrgDirectory;
+class SigningIdentities;
 struct BookRef;
 struct RecipientPlan;
 }
@@ -59,7 +64,18 @@ struct ConsoleServices {
   policy::AddressBookDirectory* books = nullptr;  // the administrators' book pages
   DashboardStore* dashboard = nullptr;
   QueueStore* queue = nullptr;  // the queue's pages
+  policy::SigningIdentities* identities = nullptr;
+  dkim::DomainSigner* dkim = nullptr;
+  // Whether DNS publishes this DKIM key at its selector (the check `sealpost admin
+  // check` makes); an error when it could not be looked up. Blocking.
+  std::function<Result<bool>(const DkimKeyRecord&)> dkim_published;
+  TlsReportStore* tls_reports = nullptr;  // the TLS reports page
 };
+
+// A console page's outcome: `error` (a change refused) as an alert, `notice` (one
+// made) as a status, each shown only when there is one.
+void ShowOutcome(ctemplate::TemplateDictionary& dict, const std::string& error,
+                 const std::string& notice);
 
 class ConsolePages {
  public:
@@ -151,7 +167,10 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> Organisation(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> CreateAccount(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> CreateDomain(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DeleteAccountOrDomain(http::Request& req,
+                                                               const Visitor& visitor);
   boost::asio::awaitable<http::Response> Users(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DeleteUser(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> CreateUser(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> SetRole(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Settings(http::Request& req, const Visitor& visitor);
@@ -163,6 +182,7 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> Book(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> MakeBook(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> ImportBook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> ImportBookKeys(http::Request& req, const Visitor& visitor);
   // Namespaces (console_brand.cc): list, make, edit with a preview and the contrast check.
   boost::asio::awaitable<http::Response> Namespaces(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> NewNamespace(http::Request& req, const Visitor& visitor);
@@ -174,6 +194,22 @@ class ConsolePages {
   http::Response NamespacePage(int status, const Visitor& visitor, const NamespaceRecord& ns,
                                bool existing, const std::string& carried_logo,
                                const std::string& error, const std::string& notice) const;
+  // Signing keys (console_keys.cc): DKIM keys and their DNS records, identities.
+  boost::asio::awaitable<http::Response> Keys(http::Request& req, const Visitor& visitor);
+  // "do" = create (a domain's first key), rollover (a pending next key) or activate
+  // (sign with the pending key, once DNS publishes it).
+  boost::asio::awaitable<http::Response> ChangeDkim(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DeleteDkim(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> MakeIdentity(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> IdentityPublicPart(http::Request& req,
+                                                            const Visitor& visitor);
+  // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
+  boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
+  http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,
+                          const std::string& notice);
+  // A refused change in words for its page ("Field: message."), and its status.
+  static std::string Refusal(const Error& e);
+  static int StatusOf(const Error& e);
   // The audit record of this request by the visitor: "console.<METHOD> <route>", ok.
   audit::AuditRecord RecordOf(const http::Request& req, const Visitor& visitor) const;
   // `change` off the loop as the visitor (audit::ActingAs), with the record of this

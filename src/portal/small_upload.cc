@@ -1,5 +1,6 @@
 #include "portal/small_upload.h"
 
+#include "base/secret.h"
 #include "http/message.h"
 
 namespace sealpost::portal {
@@ -35,10 +36,16 @@ std::string SmallUpload::Field(const std::string& name) const {
 
 Status SmallUpload::OnPartBegin(const http::PartInfo& part) {
   current_ = nullptr;
+  in_file_ = false;
   if (part.name == file_field_ && part.has_filename) {
     if (part.filename.empty()) return OkStatus();  // a file input left empty
-    has_file_ = true;
-    current_ = &file_;
+    if (files_.size() == max_files_) {
+      return MakeError(ErrorCode::kResourceExhausted,
+                       "At most " + std::to_string(max_files_) + " files at a time.");
+    }
+    files_.push_back({part.filename, {}});
+    current_ = &files_.back().data;
+    in_file_ = true;
   } else if (fields_.count(part.name) && !part.has_filename) {
     current_ = &values_[part.name];
   } else {
@@ -49,11 +56,13 @@ Status SmallUpload::OnPartBegin(const http::PartInfo& part) {
 
 Status SmallUpload::OnPartData(std::string_view data) {
   if (!current_) return OkStatus();
-  const std::size_t limit = current_ == &file_ ? file_limit_ : field_limit_;
-  if (current_->size() + data.size() > limit) {
-    return current_ == &file_
-               ? MakeError(ErrorCode::kResourceExhausted, "The file is too large.")
-               : MakeError(ErrorCode::kInvalidArgument, "A field of the form is too long.");
+  if (in_file_) {
+    if (file_bytes_ + data.size() > file_limit_) {
+      return MakeError(ErrorCode::kResourceExhausted, "The file is too large.");
+    }
+    file_bytes_ += data.size();
+  } else if (current_->size() + data.size() > field_limit_) {
+    return MakeError(ErrorCode::kInvalidArgument, "A field of the form is too long.");
   }
   current_->append(data);
   return OkStatus();
@@ -61,7 +70,12 @@ Status SmallUpload::OnPartData(std::string_view data) {
 
 Status SmallUpload::OnPartEnd() {
   current_ = nullptr;
+  in_file_ = false;
   return OkStatus();
+}
+
+void SmallUpload::Wipe() {
+  for (auto& f : files_) WipeMemory(f.data.data(), f.data.size());
 }
 
 }  // namespace sealpost::portal

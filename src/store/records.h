@@ -298,6 +298,17 @@ struct TlsSessionCount {
   std::int64_t count = 0;
 };
 
+// What a day's sessions with one domain under one policy came to, for people to read
+// (the console's TLS reports page): reported, or still being counted.
+struct TlsTally {
+  std::string day;
+  std::string domain;
+  std::string policy_type;
+  std::string result_type;  // "" for successful sessions
+  std::int64_t count = 0;
+  bool reported = false;
+};
+
 // An MTA-STS policy (RFC 8461) as fetched, kept until it expires so that a restart
 // does not forget it (an attacker who strips the DNS record then gains nothing).
 struct MtaStsPolicyRecord {

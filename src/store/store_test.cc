@@ -556,6 +556,30 @@ TEST(TlsReportStore, AddsUpTalliesAndHandsEachDayOutOnce) {
   EXPECT_TRUE(store->TakeDay("2026-11-26")->empty());  // reported once
   EXPECT_TRUE(store->DaysBefore("2026-11-27")->empty());
   EXPECT_EQ(store->DaysBefore("2026-11-28")->size(), 1u);
+
+  // What was reported is kept for people to read, beside what is still being counted.
+  auto tallies = store->Tallies("2026-11-01");
+  ASSERT_TRUE(tallies.ok());
+  ASSERT_EQ(tallies->size(), 3u);
+  EXPECT_EQ((*tallies)[0].day, "2026-11-27");
+  EXPECT_EQ((*tallies)[0].count, 3);
+  EXPECT_FALSE((*tallies)[0].reported);
+  EXPECT_EQ((*tallies)[1].day, "2026-11-26");
+  EXPECT_EQ((*tallies)[1].result_type, "");
+  EXPECT_EQ((*tallies)[1].count, 6);
+  EXPECT_TRUE((*tallies)[1].reported);
+  EXPECT_EQ((*tallies)[2].result_type, "certificate-host-mismatch");
+  EXPECT_EQ(store->Tallies("2026-11-27")->size(), 1u);
+  // Thirteen months on, a day's taking forgets what is older.
+  TlsSessionCount later = ok;
+  later.day = "2028-01-01";
+  ASSERT_TRUE(store->AddSessions({later}).ok());
+  ASSERT_TRUE(store->TakeDay("2028-01-01").ok());
+  auto kept = store->Tallies("2000-01-01");
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 2u);  // 2028-01-01 reported, 2026-11-27 still counted
+  EXPECT_EQ((*kept)[0].day, "2028-01-01");
+  EXPECT_EQ((*kept)[1].day, "2026-11-27");
 }
 
 }  // namespace

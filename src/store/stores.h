@@ -463,8 +463,12 @@ class TlsReportStore {
   virtual Status AddSessions(const std::vector<TlsSessionCount>& counts) = 0;
   // Days with tallies, before `before_day` ("YYYY-MM-DD"), oldest first.
   virtual Result<std::vector<std::string>> DaysBefore(const std::string& before_day) = 0;
-  // A day's tallies, removed in the same transaction: each is reported once.
+  // A day's tallies, removed in the same transaction: each is reported once. What they
+  // came to is kept (Tallies) for thirteen months.
   virtual Result<std::vector<TlsSessionCount>> TakeDay(const std::string& day) = 0;
+  // Days from `since_day` on, reported and still counted, newest day first, then by
+  // domain.
+  virtual Result<std::vector<TlsTally>> Tallies(const std::string& since_day) = 0;
 };
 
 // Keys kept sealed in the database, and what a master-key rotation needs: every sealed

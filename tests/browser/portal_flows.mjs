@@ -302,6 +302,21 @@ try {
     await Promise.all([page.waitForNavigation(), page.click('button:text-is("Save")')]);
     await check(page, 'admin-namespace');
     result.namespacePath = new URL(page.url()).pathname;
+
+    // The domain's DKIM key and a signing identity; the TLS reports.
+    await followLink(page, 'Signing keys');
+    await check(page, 'admin-keys');
+    await page.selectOption('#dkim-domain', 'riverside.example');
+    await page.selectOption('#dkim-algorithm', 'ed25519');
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Go")')]);
+    result.dkimNotice = await page.locator('.notice').innerText();
+    await page.selectOption('#id-scope', 'domain:riverside.example');
+    await page.fill('#id-label', 'Riverside Clinic <secure@riverside.example>');
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Make it")')]);
+    await check(page, 'admin-keys-made');
+    result.record = await page.locator('pre.record').first().innerText();
+    await followLink(page, 'TLS reports');
+    await check(page, 'admin-tls');
     result.steps.push('organisation set up in the browser');
   } else if (mode === 'question') {
     const [answer] = rest;

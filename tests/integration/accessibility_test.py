@@ -228,7 +228,8 @@ class AccessibilityTest(unittest.TestCase):
                       csv, logo)
         self.assert_pages_pass(result, [
             "admin-dashboard", "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
-            "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace"])
+            "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace",
+            "admin-keys", "admin-keys-made", "admin-tls"])
         self.assertIn("Organisation", result["nav"])
         self.assertEqual(result["charts"], 3)  # methods, statuses, TLS (nothing waits)
         self.assertIn("Riverside Clinic", result["organisation"])
@@ -242,6 +243,9 @@ class AccessibilityTest(unittest.TestCase):
         self.assertEqual(result["previewAccent"], "rgb(30, 107, 47)")
         self.assertEqual(result["previewLogo"], 40)
         self.assertEqual(result["namespacePath"], "/console/namespaces/riverside")
+        self.assertIn("riverside.example signs with sealpost-ed25519-", result["dkimNotice"])
+        self.assertRegex(result["record"],
+                         r'^sealpost-ed25519-\d{6}\._domainkey\.riverside\.example\. IN TXT')
         # What the browser did is what the server holds.
         self.assertEqual(self.server.sql("SELECT account FROM domains WHERE name = "
                                          "'riverside.example'"), [("Riverside Clinic",)])

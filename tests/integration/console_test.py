@@ -46,6 +46,7 @@ ROUTES = {
     ("POST", "/console/tools/received"): ROLES,
     ("GET", "/console/audit"): ("auditor", "org-admin"),
     ("GET", "/console/audit/export"): ("auditor", "org-admin"),
+    ("GET", "/console/tls-reports"): ("auditor", "org-admin"),
     ("GET", "/console/compose"): SENDERS,
     ("POST", "/console/compose"): SENDERS,
     ("GET", "/console/compose/{id}"): SENDERS,
@@ -66,7 +67,9 @@ ROUTES = {
     ("POST", "/console/queue/{id}/delete"): ("org-admin",),
     ("POST", "/console/organisation/accounts"): ("org-admin",),
     ("POST", "/console/organisation/domains"): ("org-admin",),
+    ("POST", "/console/organisation/delete"): ("org-admin",),
     ("GET", "/console/users"): ADMINS,
+    ("POST", "/console/users/delete"): ADMINS,
     ("POST", "/console/users"): ADMINS,
     ("POST", "/console/users/{address}/role"): ADMINS,
     ("GET", "/console/settings/{level}/{name}"): ADMINS,
@@ -77,34 +80,21 @@ ROUTES = {
     ("GET", "/console/namespaces/{name}"): ("org-admin",),
     ("POST", "/console/namespaces/{name}"): ("org-admin",),
     ("GET", "/console/brand-preview.css"): ("org-admin",),
+    ("GET", "/console/keys"): ("org-admin",),
+    ("POST", "/console/keys/dkim"): ("org-admin",),
+    ("POST", "/console/keys/dkim/delete"): ("org-admin",),
+    ("POST", "/console/keys/identities"): ("org-admin",),
+    ("GET", "/console/keys/identities/{scope}/{kind}"): ("org-admin",),
     ("GET", "/console/books"): ADMINS,
     ("GET", "/console/books/{book}"): ADMINS,
     ("POST", "/console/books/{book}"): ADMINS,
     ("POST", "/console/books/{book}/import"): ADMINS,
+    ("POST", "/console/books/{book}/keys"): ADMINS,
 }
 
 
-class ConsoleTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Sealpost()
-        # The organisation's own account ("default", as API clients know it) and another.
-        for args in (("account", "create", "default"),
-                     ("domain", "create", "clinic.example", "--account", "default"),
-                     ("account", "create", "Branch"),
-                     ("domain", "create", "branch.example", "--account", "Branch")):
-            code, _, err = cls.server.admin(*args)
-            assert code == 0, err
-        cls.server.start()
-        cls.jars = {}
-        for role in ROLES:
-            cls.invite_and_sign_in(f"{role}@clinic.example", role)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
-    # --- helpers -------------------------------------------------------------------
+class ConsoleUsers:
+    """Console users signed in from their own browsers (cookie jars) on `cls.server`."""
     @classmethod
     def invite(cls, address, role):
         code, out, err = cls.server.admin("user", "create", address)
@@ -166,6 +156,32 @@ class ConsoleTest(unittest.TestCase):
         home = self.page(address, "GET", "/console")
         return re.search(r'action="/console/sign-out".*?name="csrf" value="([^"]+)"',
                          home.text, re.S).group(1)
+
+
+    def form_csrf(self, page, action):
+        return re.search(r'action="' + re.escape(action) + r'".*?name="csrf" value="([^"]+)"',
+                         page.text, re.S).group(1)
+
+
+class ConsoleTest(ConsoleUsers, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost()
+        # The organisation's own account ("default", as API clients know it) and another.
+        for args in (("account", "create", "default"),
+                     ("domain", "create", "clinic.example", "--account", "default"),
+                     ("account", "create", "Branch"),
+                     ("domain", "create", "branch.example", "--account", "Branch")):
+            code, _, err = cls.server.admin(*args)
+            assert code == 0, err
+        cls.server.start()
+        cls.jars = {}
+        for role in ROLES:
+            cls.invite_and_sign_in(f"{role}@clinic.example", role)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
 
     # --- tests ---------------------------------------------------------------------
     def test_the_invitation_names_the_console_and_works_once(self):
@@ -679,10 +695,6 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.page(sender, "GET", location).status, 404)
 
     # --- administering --------------------------------------------------------------
-    def form_csrf(self, page, action):
-        return re.search(r'action="' + re.escape(action) + r'".*?name="csrf" value="([^"]+)"',
-                         page.text, re.S).group(1)
-
     def test_an_administrator_sets_up_accounts_domains_and_users(self):
         admin = "org-admin@clinic.example"
         page = self.page(admin, "GET", "/console/organisation")
@@ -757,6 +769,76 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("sender@clinic.example is now auditor", r.text)
         self.page(domain_admin, "POST", "/console/users/sender%40clinic.example/role",
                   form=[("csrf", csrf), ("role", "sender")])
+
+    def test_accounts_domains_and_users_are_deleted_when_empty_and_confirmed(self):
+        for args in (("account", "create", "Closing"),
+                     ("domain", "create", "closing.example", "--account", "Closing"),
+                     ("user", "create", "leaver@closing.example")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        self.invite_and_sign_in("leaver@closing.example", "sender")
+        admin = "org-admin@clinic.example"
+        page = self.page(admin, "GET", "/console/organisation")
+        self.assertIn('<option value="account:Closing">', page.text)
+        self.assertNotIn('value="account:default"', page.text)
+        csrf = self.form_csrf(page, "/console/organisation/delete")
+        r = self.page(admin, "POST", "/console/organisation/delete",
+                      form=[("csrf", csrf), ("what", "account:Closing"), ("confirm", "yes")])
+        self.assertEqual(r.status, 409)
+        self.assertIn("still has domains", r.text)
+        r = self.page(admin, "POST", "/console/organisation/delete",
+                      form=[("csrf", csrf), ("what", "domain:closing.example")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("Tick “Yes, delete it”", r.text)
+        r = self.page(admin, "POST", "/console/organisation/delete",
+                      form=[("csrf", csrf), ("what", "domain:closing.example"), ("confirm", "yes")])
+        self.assertEqual(r.status, 409)
+        self.assertIn("still has users", r.text)
+
+        # A domain administrator deletes their own domain's users only, and never an
+        # organisation administrator or themselves.
+        domain_admin = "domain-admin@clinic.example"
+        users = self.page(domain_admin, "GET", "/console/users")
+        self.assertNotIn('<option value="org-admin@clinic.example">', users.text)
+        csrf_d = self.form_csrf(users, "/console/users/delete")
+        for address, status, words in (
+                ("leaver@closing.example", 403, "You delete the users of clinic.example only"),
+                ("org-admin@clinic.example", 403, "not yours to delete"),
+                ("domain-admin@clinic.example", 403, "Another administrator deletes your own")):
+            r = self.page(domain_admin, "POST", "/console/users/delete",
+                          form=[("csrf", csrf_d), ("address", address), ("confirm", "yes")])
+            self.assertEqual(r.status, status, address)
+            self.assertIn(words, r.text)
+        self.assertEqual(self.server.sql(
+            "SELECT count(*) FROM users WHERE address = 'org-admin@clinic.example'"), [(1,)])
+
+        users = self.page(admin, "GET", "/console/users")
+        csrf_u = self.form_csrf(users, "/console/users/delete")
+        r = self.page(admin, "POST", "/console/users/delete",
+                      form=[("csrf", csrf_u), ("address", "leaver@closing.example"),
+                            ("confirm", "yes")])
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn("leaver@closing.example was deleted", r.text)
+        # Their console ends with them (no role reaches anything), and their sign-in is gone.
+        self.assertEqual(self.page("leaver@closing.example", "GET", "/console").status, 403)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM portal_accounts WHERE "
+                                         "address = 'leaver@closing.example'"), [(0,)])
+        for what in ("domain:closing.example", "account:Closing"):
+            r = self.page(admin, "POST", "/console/organisation/delete",
+                          form=[("csrf", csrf), ("what", what), ("confirm", "yes")])
+            self.assertEqual((r.status, r.header("location")), (303, "/console/organisation"), what)
+        page = self.page(admin, "GET", "/console/organisation")
+        self.assertNotIn("closing.example", page.text)
+        rows = self.server.sql("SELECT subject, result, details FROM audit_log WHERE action IN ("
+                               "'console.POST /console/users/delete', "
+                               "'console.POST /console/organisation/delete') ORDER BY seq")
+        self.assertEqual([(s, r) for s, r, _ in rows],
+                         [("account:Closing", "refused"), ("domain:closing.example", "refused"),
+                          ("org-admin@clinic.example", "refused"),
+                          ("leaver@closing.example", "ok"), ("domain:closing.example", "ok"),
+                          ("account:Closing", "ok")])
+        self.assertEqual(json.loads(rows[3][2])["before"]["console_role"], "sender")
+        self.assertEqual(json.loads(rows[4][2])["before"]["account"], "Closing")
 
     def test_settings_show_where_each_value_comes_from(self):
         admin = "org-admin@clinic.example"
@@ -847,6 +929,64 @@ class ConsoleTest(unittest.TestCase):
                                    "/console/books/domain%3Abranch.example%3Apatients").status,
                          404)
 
+    def test_keys_and_certificates_are_added_with_a_verdict_per_file(self):
+        folder = os.path.join(self.server.tmp, "keys")
+        home = os.path.join(self.server.tmp, "gnupg")
+        os.makedirs(folder)
+        os.makedirs(home, mode=0o700)
+
+        def gpg(*args):
+            return subprocess.run(["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode",
+                                   "loopback", "--passphrase", "", *args], capture_output=True,
+                                  check=True, timeout=120).stdout
+
+        def write(name, data):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(data)
+            return f"keys=@{os.path.join(folder, name)}"
+
+        gpg("--quick-gen-key", "Pat <pat@home.example>", "default", "default", "never")
+        pat = gpg("--armor", "--export", "pat@home.example")
+        gpg("--faked-system-time", "20200101T000000", "--quick-gen-key", "Old <old@home.example>",
+            "default", "default", "1d")
+        subprocess.run(["openssl", "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes",
+                        "-days", "30", "-subj", "/CN=Sam", "-keyout",
+                        os.path.join(self.server.tmp, "sam.key"), "-out",
+                        os.path.join(folder, "sam@home.example.pem"), "-addext",
+                        "subjectAltName=email:sam@home.example", "-addext",
+                        "keyUsage=critical,digitalSignature,keyEncipherment", "-addext",
+                        "extendedKeyUsage=emailProtection"], capture_output=True, check=True,
+                       timeout=60)
+        parts = [write("pat@home.example.asc", pat),
+                 write("old@home.example.asc", gpg("--armor", "--export", "old@home.example")),
+                 f"keys=@{os.path.join(folder, 'sam@home.example.pem')}",
+                 write("wrong@home.example.asc", pat),
+                 write("notes.txt", b"not a key")]
+
+        admin = "org-admin@clinic.example"
+        location = "/console/books/domain%3Aclinic.example%3Akeys"
+        book = self.page(admin, "GET", location)
+        r = self.page(admin, "POST", location,
+                      form=[("csrf", self.form_csrf(book, location))])
+        self.assertEqual(r.status, 303)
+        book = self.page(admin, "GET", location)
+        csrf = self.form_csrf(book, location + "/keys")
+        r = self.page(admin, "POST", location + "/keys", files=[f"csrf={csrf}"] + parts)
+        self.assertEqual(r.status, 422, r.text[:500])
+        self.assertIn("2 file(s) imported; 3 refused", r.text)
+        verdicts = dict(re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", r.text))
+        self.assertEqual(verdicts["pat@home.example.asc"], "Imported for pat@home.example.")
+        self.assertEqual(verdicts["sam@home.example.pem"], "Imported for sam@home.example.")
+        self.assertRegex(verdicts["old@home.example.asc"], r"^Not imported: .*expired")
+        self.assertRegex(verdicts["wrong@home.example.asc"], r"^Not imported: .*wrong@home\.example")
+        self.assertIn("name it by its address", verdicts["notes.txt"])
+        book = self.page(admin, "GET", location)
+        self.assertIn("2 entr(ies)", book.text)
+        rows = self.server.sql("SELECT actor, result FROM audit_log WHERE action = "
+                               "'console.POST /console/books/{book}/keys' AND subject = "
+                               "'domain:clinic.example:keys'")
+        self.assertEqual(rows, [(admin, "ok")])
+
     def test_a_namespace_is_branded_with_a_preview_and_the_contrast_checked(self):
         admin = "org-admin@clinic.example"
         page = self.page(admin, "GET", "/console/new-namespace")
@@ -924,6 +1064,33 @@ class ConsoleTest(unittest.TestCase):
         db.close()
         return self.server.sql(f"SELECT id FROM queue WHERE message_id = '{message_id}' AND "
                                f"rcpt_to = '{rcpt}'")[0][0]
+
+    def test_tls_reports_show_what_sessions_came_to_per_domain(self):
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        long_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 40 * 86400))
+        db = sqlite3.connect(os.path.join(self.server.data, "sealpost.db"), timeout=30)
+        with db:
+            db.executemany("INSERT INTO tls_sessions VALUES (?,?,?,?,?,?,?,?)", [
+                (today, "lab.example", "sts", "[]", "mx.lab.example", "192.0.2.7", "", 5),
+                (today, "lab.example", "sts", "[]", "mx.lab.example", "192.0.2.7",
+                 "certificate-host-mismatch", 2)])
+            db.executemany("INSERT INTO tls_reported VALUES (?,?,?,?,?)", [
+                (yesterday, "bank.example", "tlsa", "", 9),
+                (long_ago, "old.example", "tlsa", "", 4)])
+        db.close()
+        page = self.page("auditor@clinic.example", "GET", "/console/tls-reports")
+        self.assertEqual(page.status, 200)
+        rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)</td>"
+                          r"<td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page.text)
+        self.assertEqual(rows, [
+            (today, "lab.example", "MTA-STS", "5", "2", "certificate-host-mismatch (2)",
+             "being counted"),
+            (yesterday, "bank.example", "DANE", "9", "0", "", "reported")])
+        self.assertIn("<strong>14</strong> sessions succeeded, <strong>2</strong> failed",
+                      page.text)
+        self.assertIn("<svg", page.text)  # the failures by domain, drawn
+        self.assertNotIn("old.example", page.text)
 
     def test_the_queue_is_listed_retried_and_emptied(self):
         admin = "org-admin@clinic.example"

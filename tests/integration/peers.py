@@ -221,8 +221,8 @@ class Unbound:
     DNSSEC (ldns-signzone, a fresh ECDSA key, NSEC) and served with its signatures;
     `trust_anchor` is the file of those zones' keys, for a validating resolver."""
 
-    def __init__(self, records, zones=("example.",), signed=None):
-        self.port = free_port()
+    def __init__(self, records, zones=("example.",), signed=None, port=None):
+        self.port = port or free_port()  # a port of its own, or one it takes over
         self.tmp = tempfile.mkdtemp(prefix="sealpost-unbound-")
         self.conf = os.path.join(self.tmp, "unbound.conf")
         self.trust_anchor = os.path.join(self.tmp, "trust-anchor.key")

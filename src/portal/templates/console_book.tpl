@@ -19,4 +19,12 @@
 <input id="file" name="file" type="file" required accept=".csv,text/csv" aria-describedby="file-hint">
 <p class="hint" id="file-hint">Its first line is <code>address,question,answer</code>; then one recipient a line. Lines that are not right are listed, and the rest are imported.</p>
 <button type="submit">Import</button>
+</form>
+<h2>Add keys and certificates</h2>
+<form method="post" action="/console/books/{{BOOK_PATH}}/keys" enctype="multipart/form-data">
+<input type="hidden" name="csrf" value="{{CSRF}}">
+<label for="keys">OpenPGP keys and S/MIME certificates</label>
+<input id="keys" name="keys" type="file" multiple required accept=".asc,.gpg,.pgp,.pem,.crt,.cer,.der" aria-describedby="keys-hint">
+<p class="hint" id="keys-hint">Each file named by its recipient’s address, as <code>pat@example.net.asc</code> or <code>pat@example.net.pem</code>; up to 500 at a time. Each is checked (its address, expiry, revocation, whether it can encrypt) and gets its own verdict.</p>
+<button type="submit">Add them</button>
 </form>{{/EXISTS}}

@@ -20,8 +20,10 @@
 <li><a href="/console/books"{{#BOOKS_CURRENT}} aria-current="page"{{/BOOKS_CURRENT}}>Address books</a></li>{{/DOMAIN}}
 {{#ORGANISATION}}<li><a href="/console/organisation"{{#ORGANISATION_CURRENT}} aria-current="page"{{/ORGANISATION_CURRENT}}>Organisation</a></li>
 <li><a href="/console/namespaces"{{#NAMESPACES_CURRENT}} aria-current="page"{{/NAMESPACES_CURRENT}}>Namespaces</a></li>
-<li><a href="/console/queue"{{#QUEUE_CURRENT}} aria-current="page"{{/QUEUE_CURRENT}}>Queue</a></li>{{/ORGANISATION}}
-{{#AUDIT}}<li><a href="/console/audit"{{#AUDIT_CURRENT}} aria-current="page"{{/AUDIT_CURRENT}}>Audit trail</a></li>{{/AUDIT}}
+<li><a href="/console/queue"{{#QUEUE_CURRENT}} aria-current="page"{{/QUEUE_CURRENT}}>Queue</a></li>
+<li><a href="/console/keys"{{#KEYS_CURRENT}} aria-current="page"{{/KEYS_CURRENT}}>Signing keys</a></li>{{/ORGANISATION}}
+{{#AUDIT}}<li><a href="/console/audit"{{#AUDIT_CURRENT}} aria-current="page"{{/AUDIT_CURRENT}}>Audit trail</a></li>
+<li><a href="/console/tls-reports"{{#TLS_CURRENT}} aria-current="page"{{/TLS_CURRENT}}>TLS reports</a></li>{{/AUDIT}}
 <li><a href="/console/tools/received"{{#TOOLS_CURRENT}} aria-current="page"{{/TOOLS_CURRENT}}>Was it encrypted?</a></li>
 <li><form method="post" action="/console/sign-out" class="inline"><input type="hidden" name="csrf" value="{{SIGN_OUT_CSRF}}"><button type="submit" class="link">Sign out {{USER}}</button></form></li>
 </ul></nav>{{/NAV}}

@@ -29,3 +29,15 @@
 {{/ACCOUNT_OPTION}}</select>
 <button type="submit">Add the domain</button>
 </form>
+<h2>Delete an account or a domain</h2>
+<p>An account goes once it has no domains, a domain once it has no users. A domain’s settings and address books go with it; an account’s API clients are revoked and its webhooks go, while its messages stay until they expire.</p>
+<form method="post" action="/console/organisation/delete">
+<input type="hidden" name="csrf" value="{{CSRF}}">
+<label for="delete-what">Account or domain</label>
+<select id="delete-what" name="what" required>
+<option value="">Choose…</option>
+{{#DELETABLE}}<option value="{{VALUE}}">{{LABEL}}</option>
+{{/DELETABLE}}</select>
+<div class="check-row"><input id="delete-confirm" name="confirm" type="checkbox" value="yes" required><label for="delete-confirm">Yes, delete it</label></div>
+<button type="submit" class="secondary">Delete</button>
+</form>

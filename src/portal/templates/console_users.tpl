@@ -28,3 +28,15 @@
 {{/ROLE_OPTION}}</select>{{/NEW}}
 <button type="submit">Add the user</button>
 </form>
+<h2>Delete a user</h2>
+<p>Their SMTP login, console sign-in and personal address book go and their API clients are revoked; the messages they sent stay with the account.</p>
+<form method="post" action="/console/users/delete">
+<input type="hidden" name="csrf" value="{{CSRF}}">
+<label for="delete-address">User</label>
+<select id="delete-address" name="address" required>
+<option value="">Choose…</option>
+{{#DELETABLE}}<option value="{{ADDRESS}}">{{ADDRESS}}</option>
+{{/DELETABLE}}</select>
+<div class="check-row"><input id="delete-confirm" name="confirm" type="checkbox" value="yes" required><label for="delete-confirm">Yes, delete it</label></div>
+<button type="submit" class="secondary">Delete</button>
+</form>

@@ -553,6 +553,18 @@ ALTER TABLE users ADD COLUMN console_role TEXT NOT NULL DEFAULT '';
 CREATE INDEX messages_by_time ON messages(created_at);
 CREATE INDEX recipients_counted ON recipients(message_id, method, status, locked_at);
 )sql",
+    // 36: what TLS reports said, kept after the day's tallies went out (issue 22's TLS
+    // reports page): per day, domain, policy and result, for thirteen months.
+    R"sql(
+CREATE TABLE tls_reported (
+  day TEXT NOT NULL,
+  domain TEXT NOT NULL COLLATE NOCASE,
+  policy_type TEXT NOT NULL,
+  result_type TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (day, domain, policy_type, result_type)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -47,10 +47,36 @@ class SqliteTlsReportStore final : public TlsReportStore {
         out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5),
                        s.Text(6), s.Int(7)});
       }
+      auto kept = Statement(db,
+                            "INSERT INTO tls_reported SELECT day, domain, policy_type, "
+                            "result_type, sum(count) FROM tls_sessions WHERE day = ? "
+                            "GROUP BY day, domain, policy_type, result_type "
+                            "ON CONFLICT (day, domain, policy_type, result_type) "
+                            "DO UPDATE SET count = count + excluded.count")
+                      .Bind(1, day)
+                      .Run();
+      if (!kept.ok()) return kept;
+      auto old = Statement(db, "DELETE FROM tls_reported WHERE day < date(?, '-13 months')")
+                     .Bind(1, day)
+                     .Run();
+      if (!old.ok()) return old;
       return Statement(db, "DELETE FROM tls_sessions WHERE day = ?").Bind(1, day).Run();
     });
     if (!status.ok()) return std::move(status).error();
     return out;
+  }
+
+  Result<std::vector<TlsTally>> Tallies(const std::string& since_day) override {
+    return QueryAll<TlsTally>(
+        db_,
+        "SELECT day, domain, policy_type, result_type, sum(count), 0 FROM tls_sessions "
+        "WHERE day >= ?1 GROUP BY day, domain, policy_type, result_type "
+        "UNION ALL SELECT day, domain, policy_type, result_type, count, 1 FROM tls_reported "
+        "WHERE day >= ?1 ORDER BY 1 DESC, 2, 3, 4",
+        [&](Statement& s) { s.Bind(1, since_day); },
+        [](const Statement& s) {
+          return TlsTally{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5) != 0};
+        });
   }
 
  private:
