@@ -182,8 +182,8 @@ class AccessibilityTest(unittest.TestCase):
         self.assertIn("organisation administrator", result["homeText"])
         self.assertEqual(result["nav"], ["Home", "Write", "Sent", "My address book",
                                          "Dashboard", "Users", "Address books", "Organisation",
-                                         "Namespaces", "Queue", "Audit trail",
-                                         "Was it encrypted?"])
+                                         "Namespaces", "Queue", "Signing keys",
+                                         "Audit trail", "TLS reports", "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
         self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one
         # The review said how the new recipient gets it, and asked for the question.
