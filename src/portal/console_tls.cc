@@ -6,7 +6,9 @@
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "console/charts.h"
 #include "portal/common.h"
