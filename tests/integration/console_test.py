@@ -819,8 +819,12 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
                             ("confirm", "yes")])
         self.assertEqual(r.status, 200, r.text[:300])
         self.assertIn("leaver@closing.example was deleted", r.text)
-        # Their console ends with them (no role reaches anything), and their sign-in is gone.
-        self.assertEqual(self.page("leaver@closing.example", "GET", "/console").status, 403)
+        # Their session ends with them (told so once, then the sign-in page), and their
+        # console sign-in is gone.
+        r = self.page("leaver@closing.example", "GET", "/console")
+        self.assertEqual(r.status, 403)
+        self.assertIn("You no longer have the console", r.text)
+        self.assertEqual(self.page("leaver@closing.example", "GET", "/console").status, 303)
         self.assertEqual(self.server.sql("SELECT count(*) FROM portal_accounts WHERE "
                                          "address = 'leaver@closing.example'"), [(0,)])
         for what in ("domain:closing.example", "account:Closing"):
