@@ -157,7 +157,7 @@ void RegisterDkimCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& arg
         }
         dkim::DomainSigner signer(*c.org, c.keys->metadata(), c.clock);
         for (const auto& selector : selectors) {
-          auto s = signer.DeleteKey(domain, selector);
+          auto s = signer.DeleteKey(domain, selector, /*even_signing=*/true);
           if (!s.ok()) return s;
           std::cout << domain << ": key " << selector << " deleted\n";
         }

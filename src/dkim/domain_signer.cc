@@ -201,12 +201,18 @@ Result<std::vector<DkimKeyRecord>> DomainSigner::Activate(const std::string& dom
   return retiring;
 }
 
-Status DomainSigner::DeleteKey(const std::string& domain, const std::string& selector) {
+Status DomainSigner::DeleteKey(const std::string& domain, const std::string& selector,
+                               bool even_signing) {
   const std::string name = AsciiLower(domain);
   auto keys = store_.DkimKeys(name);
   if (!keys.ok()) return std::move(keys).error();
   for (const auto& k : *keys) {
     if (k.selector != selector) continue;
+    if (k.state == "active" && !even_signing) {
+      return MakeError(
+          ErrorCode::kFailedPrecondition,
+          selector + " signs " + name + "'s mail: roll it over and sign with the next key first");
+    }
     audit::DetailPending(
         boost::json::serialize(boost::json::object{{"before",
                                                     {{"domain", name},

@@ -45,8 +45,10 @@ class DomainSigner {
   Result<std::vector<DkimKeyRecord>> Activate(const std::string& domain, Algorithm algorithm,
                                               std::int64_t retire_seconds);
 
-  // kNotFound when the domain has no key of that selector.
-  Status DeleteKey(const std::string& domain, const std::string& selector);
+  // kNotFound when the domain has no key of that selector. A key that signs (active) is
+  // deleted only when `even_signing` (the CLI's way to stop signing with an algorithm);
+  // else kFailedPrecondition: roll it over first.
+  Status DeleteKey(const std::string& domain, const std::string& selector, bool even_signing);
 
   // The fields to put on top of `message`; "" when no key covers its From domain.
   Result<std::string> Sign(std::string_view message) const;

@@ -708,10 +708,10 @@ awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& 
             return report->ok() ? OkStatus() : Status(report->error());
           },
           &done)) {
-    WipeMemory(up.file().data(), up.file().size());
+    up.Wipe();  // the CSV holds answers
     co_return std::move(*busy);
   }
-  WipeMemory(up.file().data(), up.file().size());
+  up.Wipe();  // the CSV holds answers
   if (!done.ok()) {
     co_return Info(StatusOf(done.error()), "Not imported", {Refusal(done.error())}, &visitor, back,
                    "Back to the book");

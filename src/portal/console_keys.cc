@@ -179,19 +179,7 @@ awaitable<Response> ConsolePages::DeleteDkim(http::Request& req, const Visitor& 
     const std::string domain = key.substr(0, space), selector = key.substr(space + 1);
     if (auto busy = co_await Change(
             req, visitor, key,
-            [&]() -> Status {
-              // The key that signs stays: roll it over first.
-              auto keys = services_.org->DkimKeys(AsciiLower(domain));
-              if (!keys.ok()) return std::move(keys).error();
-              for (const auto& k : *keys) {
-                if (k.selector == selector && k.state == "active") {
-                  return MakeError(ErrorCode::kFailedPrecondition,
-                                   selector + " signs " + k.domain +
-                                       "'s mail: roll it over and sign with the next key first");
-                }
-              }
-              return services_.dkim->DeleteKey(domain, selector);
-            },
+            [&] { return services_.dkim->DeleteKey(domain, selector, /*even_signing=*/false); },
             &deleted)) {
       co_return std::move(*busy);
     }

@@ -4,11 +4,41 @@
 #include "base/temp_dir.h"
 #include "portal/brands.h"
 #include "portal/sessions.h"
+#include "portal/small_upload.h"
 #include "portal/templates.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost::portal {
 namespace {
+
+TEST(SmallUpload, TakesManyFilesWithinTheirCountAndTotal) {
+  auto file = [](const std::string& name) { return http::PartInfo{"keys", name, true, ""}; };
+  SmallUpload up({"csrf"}, "keys", /*file_limit=*/10, /*field_limit=*/4, /*max_files=*/2);
+  ASSERT_TRUE(up.OnPartBegin({"csrf", "", false, ""}).ok());
+  ASSERT_TRUE(up.OnPartData("tok").ok());
+  ASSERT_TRUE(up.OnPartEnd().ok());
+  ASSERT_TRUE(up.OnPartBegin(file("a@x.example.asc")).ok());
+  ASSERT_TRUE(up.OnPartData("12345").ok());
+  ASSERT_TRUE(up.OnPartEnd().ok());
+  ASSERT_TRUE(up.OnPartBegin(file("")).ok());  // an input left empty is no file
+  ASSERT_TRUE(up.OnPartEnd().ok());
+  ASSERT_TRUE(up.OnPartBegin(file("b@x.example.pem")).ok());
+  ASSERT_TRUE(up.OnPartData("1234").ok());
+  // The limit is on the files together: 5 + 4 + 2 > 10.
+  EXPECT_EQ(up.OnPartData("12").error().code, ErrorCode::kResourceExhausted);
+  ASSERT_TRUE(up.OnPartEnd().ok());
+  EXPECT_EQ(up.OnPartBegin(file("c@x.example.der")).error().code, ErrorCode::kResourceExhausted);
+  ASSERT_EQ(up.files().size(), 2u);
+  EXPECT_EQ(up.files()[0].name, "a@x.example.asc");
+  EXPECT_EQ(up.file(), "12345");
+  EXPECT_EQ(up.Field("csrf"), "tok");
+  // A field too long, and a part the form does not have, are refused.
+  ASSERT_TRUE(up.OnPartBegin({"csrf", "", false, ""}).ok());
+  EXPECT_EQ(up.OnPartData("12345").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(up.OnPartBegin({"other", "", false, ""}).error().code, ErrorCode::kInvalidArgument);
+  up.Wipe();
+  EXPECT_EQ(up.file(), std::string(5, '\0'));
+}
 
 TEST(Templates, EscapeEveryValue) {
   Templates t;
