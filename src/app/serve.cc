@@ -361,7 +361,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
 
   // Webhooks: the outbox, filled with each event, delivered by its own worker. Names
   // are resolved by a resolver of their own (one lookup at a time), also in
-  // development, where mail does not leave; the console's DKIM check uses it too.
+  // development, where mail does not leave.
   auto webhook_resolver = NewResolver(config);
   if (!webhook_resolver.ok()) {
     spdlog::warn("webhooks: no resolver ({}): only endpoints named by address are reached",
@@ -514,11 +514,15 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                           clock, [&runner_ptr] {
                                             if (runner_ptr) runner_ptr->Notify();
                                           });
-  // The console switches a domain to its next DKIM key once DNS publishes it.
+  // The console switches a domain to its next DKIM key once DNS publishes it: a
+  // resolver of its own (one lookup at a time), so that a slow zone never holds up the
+  // webhooks' lookups.
+  auto dkim_resolver = NewResolver(config);
+  std::mutex dkim_lookup_mu;
   auto dkim_published = [&](const DkimKeyRecord& key) -> Result<bool> {
-    if (!webhook_resolver.ok()) return webhook_resolver.error();
-    std::lock_guard lock(webhook_lookup_mu);
-    auto record = LookUpDkimRecord(**webhook_resolver, key);
+    if (!dkim_resolver.ok()) return dkim_resolver.error();
+    std::lock_guard lock(dkim_lookup_mu);
+    auto record = LookUpDkimRecord(**dkim_resolver, key);
     if (!record.ok()) return std::move(record).error();
     return *record == DkimRecord::kThisKey;
   };
