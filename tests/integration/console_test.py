@@ -1095,6 +1095,17 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
                       page.text)
         self.assertIn("<svg", page.text)  # the failures by domain, drawn
         self.assertNotIn("old.example", page.text)
+        # A gateway that writes to many domains gets a page of bounded length.
+        db = sqlite3.connect(os.path.join(self.server.data, "sealpost.db"), timeout=30)
+        with db:
+            db.executemany("INSERT INTO tls_reported VALUES (?,?,?,?,?)",
+                           [(yesterday, f"d{i:04}.example", "sts", "", 1) for i in range(600)])
+        db.close()
+        page = self.page("auditor@clinic.example", "GET", "/console/tls-reports")
+        self.assertEqual(page.status, 200)
+        self.assertEqual(page.text.count("<tr><td>"), 500)
+        self.assertIn("… and 102 more rows", page.text)
+        self.assertIn("<strong>614</strong> sessions succeeded", page.text)
 
     def test_the_queue_is_listed_retried_and_emptied(self):
         admin = "org-admin@clinic.example"

@@ -9,3 +9,4 @@
 {{#ROW}}<tr><td>{{DAY}}</td><td>{{DOMAIN}}</td><td>{{POLICY}}</td><td>{{SUCCEEDED}}</td><td>{{FAILED}}</td><td>{{WHY}}</td><td>{{STATE}}</td></tr>
 {{/ROW}}</tbody>
 </table>
+{{#MORE}}<p>… and {{COUNT}} more rows, older or of domains later in the alphabet (the totals above count them).</p>{{/MORE}}
