@@ -50,11 +50,7 @@ struct WebhookAdmin {
   std::function<void()> wake;        // a redelivery is due now
 };
 
-// A new API client for an account that exists (or "default", the organisation's own),
-// bound to one of its users if `client.user` is set; kNotFound / kInvalidArgument
-// naming the field otherwise. The secret is in the result only.
-Result<IssuedSecret> CreateClientChecked(policy::OrgDirectory& directory, ApiClientStore& store,
-                                         const Clock& clock, const NewClient& client);
+using clients::CreateClientChecked;
 
 class AdminApi {
  public:

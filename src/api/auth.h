@@ -16,6 +16,7 @@
 #include "audit/pending.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "clients/issuing.h"
 #include "crypto/key_ring.h"
 #include "http/message.h"
 #include "store/stores.h"
@@ -32,32 +33,15 @@ struct Principal {
   bool Has(Scope s) const { return s == kAnyScope || (scopes & s) != 0; }
 };
 
-struct IssuedSecret {
-  std::string id;
-  std::string secret;  // shown once; only its hash is stored
-  std::string header_value() const { return id + ":" + secret; }
-};
+// Clients are issued by clients/issuing.h; the API names them as it always has.
+using clients::CreateClient;
+using clients::HashClientSecret;
+using clients::IssuedSecret;
+using clients::kMaxRateLimitPerMinute;
+using clients::kMaxRotationGraceSeconds;
+using clients::NewClient;
+using clients::RotateClient;
 
-struct NewClient {
-  std::string name;
-  std::string account;
-  std::string user;  // bound to this sender; empty: the account's
-  Scopes scopes = kSenderScopes;
-  std::int64_t rate_limit_per_minute = 0;  // 0: the configured default
-};
-inline constexpr std::int64_t kMaxRateLimitPerMinute = 1'000'000;
-
-// kInvalidArgument for a client that cannot be: no scope, a user's client with admin or
-// audit:read, a name over 200 characters, a rate limit outside 0..kMaxRateLimitPerMinute.
-Result<IssuedSecret> CreateClient(ApiClientStore& store, const Clock& clock,
-                                  const NewClient& client);
-// A new secret for the client; the old one keeps working for `grace_seconds` (0 to one
-// week), so an integration can switch without a gap.
-Result<IssuedSecret> RotateClient(ApiClientStore& store, const Clock& clock, const std::string& id,
-                                  std::int64_t grace_seconds);
-inline constexpr std::int64_t kMaxRotationGraceSeconds = 7 * 24 * 3600;
-
-std::string HashClientSecret(std::string_view secret);
 std::string HashAccessToken(std::string_view token);
 
 // Signed-request sessions (RFC 9421, HMAC-SHA256): a client opens one with its

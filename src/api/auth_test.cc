@@ -140,6 +140,7 @@ TEST_F(AuthTest, ClientsThatCannotBeAreRefused) {
       CreateClient(*clients_, clock_, {"x", "Clinic", "dr@clinic.example", kAdmin}).error().field,
       "scopes");
   EXPECT_EQ(CreateClient(*clients_, clock_, {"x", "Clinic", "", 0}).error().field, "scopes");
+  EXPECT_EQ(CreateClient(*clients_, clock_, {"", "Clinic", "", kAdmin}).error().field, "name");
   EXPECT_EQ(
       CreateClient(*clients_, clock_, {std::string(201, 'n'), "Clinic", "", kAdmin}).error().field,
       "name");

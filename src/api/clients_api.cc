@@ -72,34 +72,6 @@ Result<Scopes> ScopesOf(const json::value* v) {
 
 }  // namespace
 
-Result<IssuedSecret> CreateClientChecked(policy::OrgDirectory& directory, ApiClientStore& store,
-                                         const Clock& clock, const NewClient& client) {
-  if (client.account.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "a client belongs to an account", "account");
-  }
-  // "default" is the organisation's own account, where the first administrator's client
-  // is made; every other account must exist.
-  if (client.account != "default") {
-    auto found = directory.Settings(OrgLevel::kAccount, client.account);
-    if (!found.ok()) {
-      Error e = found.error();
-      if (e.code == ErrorCode::kNotFound)
-        e = MakeError(ErrorCode::kNotFound, "no account " + client.account, "account");
-      return e;
-    }
-  }
-  if (!client.user.empty()) {
-    auto of = directory.AccountOfUser(client.user);
-    if (!of.ok()) return std::move(of).error();
-    if (*of != client.account) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       client.user + " is a user of account " + *of + ", not " + client.account,
-                       "user");
-    }
-  }
-  return CreateClient(store, clock, client);
-}
-
 void AdminApi::RegisterClients(http::Router& router) {
   router.Add("GET", "/api/v1/clients", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
@@ -130,10 +102,6 @@ void AdminApi::RegisterClients(http::Router& router) {
       if (!account.ok()) return Problem(account.error());
       if (!user.ok()) return Problem(user.error());
       if (!scopes.ok()) return Problem(scopes.error());
-      if (name->empty()) {
-        return Problem(
-            MakeError(ErrorCode::kInvalidArgument, "say what the client is for", "name"));
-      }
       client.name = std::move(*name);
       client.account = std::move(*account);
       client.user = std::move(*user);

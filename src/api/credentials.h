@@ -8,28 +8,23 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "clients/scopes.h"
 
 namespace sealpost::api {
 
-// What a client may do. A client bound to a user holds at most the messages scopes.
-enum Scope : std::uint8_t {
-  kAnyScope = 0,      // any authenticated client (its own sessions)
-  kMessagesSend = 1,  // send, retract, extend
-  kMessagesRead = 2,  // status, events, the message list
-  kAdmin = 4,         // the organisation: settings, books, namespaces, clients
-  kAuditRead = 8,     // the audit trail: search and export
-};
-using Scopes = std::uint8_t;
-inline constexpr Scopes kAllScopes = kMessagesSend | kMessagesRead | kAdmin | kAuditRead;
-inline constexpr Scopes kSenderScopes = kMessagesSend | kMessagesRead;
-
-// "messages:send admin" → the set; kInvalidArgument naming an unknown scope. Empty text
-// is the empty set.
-Result<Scopes> ParseScopes(std::string_view text);
-// The set as RFC 6749 writes it: names separated by single spaces, in a fixed order.
-std::string FormatScopes(Scopes scopes);
-// "messages:send" for one scope.
-std::string_view ScopeName(Scope scope);
+// The scopes (clients/scopes.h), as the API has always named them.
+using clients::FormatScopes;
+using clients::kAdmin;
+using clients::kAllScopes;
+using clients::kAnyScope;
+using clients::kAuditRead;
+using clients::kMessagesRead;
+using clients::kMessagesSend;
+using clients::kSenderScopes;
+using clients::ParseScopes;
+using clients::Scope;
+using clients::ScopeName;
+using clients::Scopes;
 
 struct Credentials {
   enum class Method { kNone, kApiKey, kBasic, kBearer, kSignature };

@@ -115,6 +115,12 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/namespaces/{name}", nullptr, &P::SaveNamespace, Area::kOrganisation,
        kNamespaceLimit, false, true},
       {"GET", "/console/brand-preview.css", nullptr, &P::BrandPreviewCss, Area::kOrganisation},
+      {"GET", "/console/clients", nullptr, &P::Clients, Area::kOrganisation},
+      {"POST", "/console/clients", nullptr, &P::CreateClient, Area::kOrganisation, kFormLimit},
+      {"POST", "/console/clients/{id}/rotate", nullptr, &P::RotateClient, Area::kOrganisation,
+       kFormLimit},
+      {"POST", "/console/clients/{id}/revoke", nullptr, &P::RevokeClient, Area::kOrganisation,
+       kFormLimit},
       {"GET", "/console/keys", nullptr, &P::Keys, Area::kOrganisation},
       {"POST", "/console/keys/dkim", nullptr, &P::ChangeDkim, Area::kOrganisation, kFormLimit},
       {"POST", "/console/keys/dkim/delete", nullptr, &P::DeleteDkim, Area::kOrganisation,
@@ -146,7 +152,8 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writin
 void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
       !services_.books || !services_.dashboard || !services_.queue || !services_.identities ||
-      !services_.dkim || !services_.dkim_published || !services_.tls_reports) {
+      !services_.dkim || !services_.dkim_published || !services_.tls_reports ||
+      !services_.clients) {
     return;
   }
   for (const Route& route : Routes()) {

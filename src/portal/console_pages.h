@@ -35,12 +35,16 @@
 
 namespace sealpost {
 struct AuditQuery;
+class ApiClientStore;
 class AuditStore;
 class DashboardStore;
 class OrgStore;
 class QueueStore;
 class TlsReportStore;
 }  // namespace sealpost
+namespace sealpost::clients {
+struct IssuedSecret;
+}
 namespace sealpost::dkim {
 class DomainSigner;
 }
@@ -70,6 +74,7 @@ struct ConsoleServices {
   // check` makes); an error when it could not be looked up. Blocking.
   std::function<Result<bool>(const DkimKeyRecord&)> dkim_published;
   TlsReportStore* tls_reports = nullptr;  // the TLS reports page
+  ApiClientStore* clients = nullptr;      // the API clients page
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one
@@ -203,6 +208,17 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> MakeIdentity(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> IdentityPublicPart(http::Request& req,
                                                             const Visitor& visitor);
+  // API clients (console_clients.cc): list, make, new secret, revoke.
+  boost::asio::awaitable<http::Response> Clients(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CreateClient(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RotateClient(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RevokeClient(http::Request& req, const Visitor& visitor);
+  http::Response ClientsPage(int status, const Visitor& visitor, const std::string& error,
+                             const std::string& notice);
+  // A client's credentials, on this page only (no-store); `issued`'s secret is wiped.
+  http::Response SecretPage(const Visitor& visitor, const std::string& heading,
+                            const std::string& name, clients::IssuedSecret& issued,
+                            const std::string& previous) const;
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
   http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,

@@ -317,6 +317,15 @@ try {
     result.record = await page.locator('pre.record').first().innerText();
     await followLink(page, 'TLS reports');
     await check(page, 'admin-tls');
+    // An API client for the clinic's EHR: its credentials shown once.
+    await followLink(page, 'API clients');
+    await check(page, 'admin-clients');
+    await page.fill('#client-name', 'Riverside EHR');
+    await page.selectOption('#client-account', 'Riverside Clinic');
+    await page.check('#scope-messages\\:send');
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Make the client")')]);
+    await check(page, 'admin-client-made');
+    result.credentials = (await page.locator('#credentials').innerText()).trim();
     result.steps.push('organisation set up in the browser');
   } else if (mode === 'question') {
     const [answer] = rest;

@@ -182,7 +182,7 @@ class AccessibilityTest(unittest.TestCase):
         self.assertIn("organisation administrator", result["homeText"])
         self.assertEqual(result["nav"], ["Home", "Write", "Sent", "My address book",
                                          "Dashboard", "Users", "Address books", "Organisation",
-                                         "Namespaces", "Queue", "Signing keys",
+                                         "Namespaces", "Queue", "Signing keys", "API clients",
                                          "Audit trail", "TLS reports", "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
         self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one
@@ -229,7 +229,7 @@ class AccessibilityTest(unittest.TestCase):
         self.assert_pages_pass(result, [
             "admin-dashboard", "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
             "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace",
-            "admin-keys", "admin-keys-made", "admin-tls"])
+            "admin-keys", "admin-keys-made", "admin-tls", "admin-clients", "admin-client-made"])
         self.assertIn("Organisation", result["nav"])
         self.assertEqual(result["charts"], 3)  # methods, statuses, TLS (nothing waits)
         self.assertIn("Riverside Clinic", result["organisation"])
@@ -244,6 +244,8 @@ class AccessibilityTest(unittest.TestCase):
         self.assertEqual(result["previewLogo"], 40)
         self.assertEqual(result["namespacePath"], "/console/namespaces/riverside")
         self.assertIn("riverside.example signs with sealpost-ed25519-", result["dkimNotice"])
+        self.assertRegex(result["credentials"], r"^[0-9a-f]{32}:[A-Za-z0-9_-]{43}$")
+        self.server.keep_secret(result["credentials"].split(":")[1])
         self.assertRegex(result["record"],
                          r'^sealpost-ed25519-\d{6}\._domainkey\.riverside\.example\. IN TXT')
         # What the browser did is what the server holds.

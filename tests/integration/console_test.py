@@ -80,6 +80,10 @@ ROUTES = {
     ("GET", "/console/namespaces/{name}"): ("org-admin",),
     ("POST", "/console/namespaces/{name}"): ("org-admin",),
     ("GET", "/console/brand-preview.css"): ("org-admin",),
+    ("GET", "/console/clients"): ("org-admin",),
+    ("POST", "/console/clients"): ("org-admin",),
+    ("POST", "/console/clients/{id}/rotate"): ("org-admin",),
+    ("POST", "/console/clients/{id}/revoke"): ("org-admin",),
     ("GET", "/console/keys"): ("org-admin",),
     ("POST", "/console/keys/dkim"): ("org-admin",),
     ("POST", "/console/keys/dkim/delete"): ("org-admin",),
@@ -769,6 +773,80 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         self.assertIn("sender@clinic.example is now auditor", r.text)
         self.page(domain_admin, "POST", "/console/users/sender%40clinic.example/role",
                   form=[("csrf", csrf), ("role", "sender")])
+
+    def test_api_clients_are_made_given_new_secrets_and_revoked(self):
+        admin = "org-admin@clinic.example"
+        page = self.page(admin, "GET", "/console/clients")
+        self.assertEqual(page.status, 200)
+        csrf = self.form_csrf(page, "/console/clients")
+        for fields, status, words in (
+                ([("name", "EHR"), ("account", "default")], 422, "a client needs at least one scope"),
+                ([("name", ""), ("account", "default"), ("scope", "admin")], 422,
+                 "say what the client is for"),
+                ([("name", "EHR"), ("account", "default"), ("scope", "boss")], 422,
+                 "unknown scope"),
+                ([("name", "EHR"), ("account", "Branch"), ("user", "sender@clinic.example"),
+                  ("scope", "messages:send")], 422, "is a user of account default"),
+                ([("name", "EHR"), ("account", "default"), ("scope", "admin"), ("rate", "lots")],
+                 422, "a whole number of requests a minute")):
+            r = self.page(admin, "POST", "/console/clients", form=[("csrf", csrf)] + fields)
+            self.assertEqual(r.status, status, fields)
+            self.assertIn(words, r.text, fields)
+        r = self.page(admin, "POST", "/console/clients",
+                      form=[("csrf", csrf), ("name", "Lab interface"), ("account", "default"),
+                            ("scope", "messages:read"), ("scope", "admin"), ("rate", "600")])
+        self.assertEqual(r.status, 200, r.text[:400])
+        self.assertEqual(r.header("cache-control"), "no-store")
+        first = re.search(r'<code id="credentials"[^>]*>([0-9a-f]{32}:[A-Za-z0-9_-]{43})</code>',
+                          r.text).group(1)
+        self.server.keep_secret(first.split(":")[1])
+        client_id = first.split(":")[0]
+        # The credentials work at the API, with the scopes chosen.
+        self.assertEqual(self.server.api("GET", "/api/v1/clients", key=first).status, 200)
+        listed = json.loads(self.server.api("GET", f"/api/v1/clients/{client_id}").text)
+        self.assertEqual((listed["name"], listed["scopes"], listed["rate_limit_per_minute"]),
+                         ("Lab interface", ["messages:read", "admin"], 600))
+        page = self.page(admin, "GET", "/console/clients")
+        self.assertIn(client_id, page.text)
+        self.assertNotIn(first.split(":")[1], page.text)
+
+        # A new secret, the old one kept for a while; then revoked, nothing works.
+        r = self.page(admin, "POST", f"/console/clients/{client_id}/rotate",
+                      form=[("csrf", csrf), ("grace", "99999")])
+        self.assertEqual(r.status, 422)
+        r = self.page(admin, "POST", f"/console/clients/{client_id}/rotate",
+                      form=[("csrf", csrf), ("grace", "60")])
+        self.assertEqual(r.status, 200, r.text[:400])
+        self.assertIn("The old secret keeps working until", r.text)
+        second = re.search(r'<code id="credentials"[^>]*>([0-9a-f]{32}:[A-Za-z0-9_-]{43})</code>',
+                           r.text).group(1)
+        self.server.keep_secret(second.split(":")[1])
+        self.assertNotEqual(first, second)
+        for key in (first, second):
+            self.assertEqual(self.server.api("GET", "/api/v1/clients", key=key).status, 200)
+        r = self.page(admin, "POST", f"/console/clients/{client_id}/revoke", form=[("csrf", csrf)])
+        self.assertEqual(r.status, 422)
+        r = self.page(admin, "POST", f"/console/clients/{client_id}/revoke",
+                      form=[("csrf", csrf), ("confirm", "yes")])
+        self.assertEqual(r.status, 200)
+        self.assertIn("The client is revoked", r.text)
+        self.assertEqual(self.server.api("GET", "/api/v1/clients", key=second).status, 401)
+        r = self.page(admin, "POST", f"/console/clients/{client_id}/rotate",
+                      form=[("csrf", csrf), ("grace", "0")])
+        self.assertEqual(r.status, 404)
+
+        rows = self.server.sql("SELECT action, subject, result, details FROM audit_log WHERE "
+                               "action LIKE 'console.POST /console/clients%' AND actor = "
+                               f"'{admin}' AND result = 'ok' ORDER BY seq")
+        self.assertEqual([(a, s) for a, s, _, _ in rows],
+                         [("console.POST /console/clients", "Lab interface"),
+                          ("console.POST /console/clients/{id}/rotate", client_id),
+                          ("console.POST /console/clients/{id}/revoke", client_id)])
+        self.assertEqual(json.loads(rows[0][3]),
+                         {"client": client_id, "scopes": "messages:read admin"})
+        for _, _, _, details in rows:
+            self.assertNotIn(first.split(":")[1], details or "")
+            self.assertNotIn(second.split(":")[1], details or "")
 
     def test_accounts_domains_and_users_are_deleted_when_empty_and_confirmed(self):
         for args in (("account", "create", "Closing"),
