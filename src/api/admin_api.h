@@ -30,7 +30,6 @@
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "store/stores.h"
-#include "webhooks/target.h"
 
 namespace boost::json {
 class object;
@@ -39,18 +38,20 @@ class object;
 namespace sealpost {
 class Backlog;
 }
+namespace sealpost::integrations {
+class WebhookEndpoints;
+}
 
 namespace sealpost::api {
 
 // What the webhook endpoints' administration needs.
 struct WebhookAdmin {
-  WebhookStore* store = nullptr;
-  bool allow_internal = false;       // endpoints on loopback and private addresses
-  webhooks::AddressLookup lookup;    // checks where a name leads; null: at delivery only
-  std::function<void()> wake;        // a redelivery is due now
+  WebhookStore* store = nullptr;                        // listing, deliveries
+  integrations::WebhookEndpoints* endpoints = nullptr;  // made, changed, deleted, rotated
+  std::function<void()> wake;                           // a redelivery is due now
 };
 
-using clients::CreateClientChecked;
+using integrations::CreateClientChecked;
 
 class AdminApi {
  public:
@@ -88,8 +89,6 @@ class AdminApi {
   Status PatchSettings(const boost::json::object& body, OrgLevel level, const std::string& name);
   http::Response PatchLevel(const http::Request& req, OrgLevel level);
   void RegisterWebhooks(http::Router& router);  // webhooks_api.cc
-  Status ApplyWebhookFields(const boost::json::object& body, bool creating,
-                            WebhookEndpointRecord& e) const;
   // Replaces a level's own settings with `json`, the change's before and after in the
   // audit record (PUT /settings, PATCH of an account, domain or user).
   Status ReplaceSettings(OrgLevel level, const std::string& name, std::string_view json);

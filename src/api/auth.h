@@ -16,9 +16,9 @@
 #include "audit/pending.h"
 #include "base/clock.h"
 #include "base/result.h"
-#include "clients/issuing.h"
 #include "crypto/key_ring.h"
 #include "http/message.h"
+#include "integrations/clients.h"
 #include "store/stores.h"
 
 namespace sealpost::api {
@@ -33,14 +33,14 @@ struct Principal {
   bool Has(Scope s) const { return s == kAnyScope || (scopes & s) != 0; }
 };
 
-// Clients are issued by clients/issuing.h; the API names them as it always has.
-using clients::CreateClient;
-using clients::HashClientSecret;
-using clients::IssuedSecret;
-using clients::kMaxRateLimitPerMinute;
-using clients::kMaxRotationGraceSeconds;
-using clients::NewClient;
-using clients::RotateClient;
+// Clients are issued by integrations/clients.h; the API names them as it always has.
+using integrations::CreateClient;
+using integrations::HashClientSecret;
+using integrations::IssuedSecret;
+using integrations::kMaxRateLimitPerMinute;
+using integrations::kMaxRotationGraceSeconds;
+using integrations::NewClient;
+using integrations::RotateClient;
 
 std::string HashAccessToken(std::string_view token);
 

@@ -8,23 +8,23 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "clients/scopes.h"
+#include "integrations/scopes.h"
 
 namespace sealpost::api {
 
-// The scopes (clients/scopes.h), as the API has always named them.
-using clients::FormatScopes;
-using clients::kAdmin;
-using clients::kAllScopes;
-using clients::kAnyScope;
-using clients::kAuditRead;
-using clients::kMessagesRead;
-using clients::kMessagesSend;
-using clients::kSenderScopes;
-using clients::ParseScopes;
-using clients::Scope;
-using clients::ScopeName;
-using clients::Scopes;
+// The scopes (integrations/scopes.h), as the API has always named them.
+using integrations::FormatScopes;
+using integrations::kAdmin;
+using integrations::kAllScopes;
+using integrations::kAnyScope;
+using integrations::kAuditRead;
+using integrations::kMessagesRead;
+using integrations::kMessagesSend;
+using integrations::kSenderScopes;
+using integrations::ParseScopes;
+using integrations::Scope;
+using integrations::ScopeName;
+using integrations::Scopes;
 
 struct Credentials {
   enum class Method { kNone, kApiKey, kBasic, kBearer, kSignature };

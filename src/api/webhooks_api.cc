@@ -16,6 +16,7 @@
 #include "api/admin_api.h"
 #include "api/json_body.h"
 #include "crypto/random.h"
+#include "integrations/webhook_endpoints.h"
 #include "mime/address.h"
 #include "webhooks/events.h"
 #include "webhooks/signature.h"
@@ -25,13 +26,6 @@ namespace json = boost::json;
 using http::Response;
 
 namespace {
-
-constexpr std::int64_t kDefaultGraceMinutes = 24 * 60;
-constexpr std::int64_t kMaxGraceMinutes = 7 * 24 * 60;
-constexpr std::size_t kMaxDescription = 500;
-// Every event is queued once for each endpoint that wants it, in the event's own
-// transaction: the fan-out of one account is bounded.
-constexpr std::size_t kMaxEndpointsPerAccount = 50;
 
 Response NoSuchWebhook() {
   return http::ProblemResponse(404, "Not found", "There is no such webhook endpoint.");
@@ -95,7 +89,7 @@ Response WithSecret(int status, json::object body, const std::string& secret) {
   return r;
 }
 
-Result<std::string> EventsOf(const json::value* v) {
+Result<std::vector<std::string>> EventsOf(const json::value* v) {
   std::vector<std::string> types;
   const json::array* list = v ? v->if_array() : nullptr;
   if (!list) return MakeError(ErrorCode::kInvalidArgument, "a list of event types", "events");
@@ -105,22 +99,21 @@ Result<std::string> EventsOf(const json::value* v) {
     }
     types.emplace_back(item.get_string());
   }
-  return webhooks::NormaliseTypes(types);
+  return types;
 }
 
-Result<bool> BoolField(const json::object& o, std::string_view key, bool absent) {
+Result<std::optional<bool>> BoolField(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return absent;
+  if (!v || v->is_null()) return std::optional<bool>();
   if (!v->is_bool()) return MakeError(ErrorCode::kInvalidArgument, "true or false", std::string(key));
-  return v->get_bool();
+  return std::optional<bool>(v->get_bool());
 }
 
 }  // namespace
 
-// The fields an administrator sets, checked and applied to `e`; `creating` makes url
-// and events required.
-Status AdminApi::ApplyWebhookFields(const json::object& body, bool creating,
-                                    WebhookEndpointRecord& e) const {
+// The fields of a request body as a change (integrations::WebhookEndpoints checks
+// their values); `creating` makes url and events required.
+Result<integrations::EndpointChange> ChangeOf(const json::object& body, bool creating) {
   if (auto s = OnlyFields(body, creating ? std::initializer_list<std::string_view>{
                                                "url", "events", "account", "with_subject",
                                                "description", "notify"}
@@ -128,45 +121,33 @@ Status AdminApi::ApplyWebhookFields(const json::object& body, bool creating,
                                                "url", "events", "with_subject", "description",
                                                "notify", "enabled"});
       !s.ok()) {
-    return s;
+    return std::move(s).error();
   }
+  integrations::EndpointChange change;
   if (creating || body.contains("url")) {
     auto url = StringField(body, "url", true);
     if (!url.ok()) return std::move(url).error();
-    if (auto s = webhooks::CheckEndpointUrl(*url, webhooks_.allow_internal, webhooks_.lookup);
-        !s.ok()) {
-      return MakeError(ErrorCode::kInvalidArgument, s.error().message, "url");
-    }
-    e.url = std::move(*url);
+    change.url = std::move(*url);
   }
   if (creating || body.contains("events")) {
     auto types = EventsOf(body.if_contains("events"));
     if (!types.ok()) return std::move(types).error();
-    e.event_types = std::move(*types);
+    change.events = std::move(*types);
   }
-  auto with_subject = BoolField(body, "with_subject", e.with_subject);
-  auto enabled = BoolField(body, "enabled", e.enabled);
+  auto with_subject = BoolField(body, "with_subject");
+  auto enabled = BoolField(body, "enabled");
   if (!with_subject.ok()) return std::move(with_subject).error();
   if (!enabled.ok()) return std::move(enabled).error();
-  e.with_subject = *with_subject;
-  e.enabled = *enabled;
-  if (body.contains("description")) {
-    auto description = StringField(body, "description", false);
-    if (!description.ok()) return std::move(description).error();
-    if (description->size() > kMaxDescription) {
-      return MakeError(ErrorCode::kInvalidArgument, "at most 500 bytes", "description");
-    }
-    e.description = std::move(*description);
+  change.with_subject = *with_subject;
+  change.enabled = *enabled;
+  for (auto [key, field] :
+       {std::pair{"description", &change.description}, std::pair{"notify", &change.notify}}) {
+    if (!body.contains(key)) continue;
+    auto text = StringField(body, key, false);
+    if (!text.ok()) return std::move(text).error();
+    *field = std::move(*text);
   }
-  if (body.contains("notify")) {
-    auto notify = StringField(body, "notify", false);
-    if (!notify.ok()) return std::move(notify).error();
-    if (!notify->empty() && !IsValidAddress(*notify)) {
-      return MakeError(ErrorCode::kInvalidArgument, "an email address", "notify");
-    }
-    e.notify = std::move(*notify);
-  }
-  return OkStatus();
+  return change;
 }
 
 void AdminApi::RegisterWebhooks(http::Router& router) {
@@ -186,37 +167,15 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal& caller) -> Response {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
-      WebhookEndpointRecord e;
-      if (auto s = ApplyWebhookFields(*body, true, e); !s.ok()) return Problem(s.error());
+      auto change = ChangeOf(*body, true);
+      if (!change.ok()) return Problem(change.error());
       auto account = StringField(*body, "account", false);
       if (!account.ok()) return Problem(account.error());
-      e.account = account->empty() ? caller.account : std::move(*account);
-      if (e.account != "default") {
-        auto found = directory_.Settings(OrgLevel::kAccount, e.account);
-        if (!found.ok()) {
-          return Problem(found.error().code == ErrorCode::kNotFound
-                             ? MakeError(ErrorCode::kInvalidArgument, "no account " + e.account,
-                                         "account")
-                             : found.error());
-        }
-      }
-      auto existing = webhooks_.store->List(e.account);
-      if (!existing.ok()) return Problem(existing.error());
-      if (existing->size() >= kMaxEndpointsPerAccount) {
-        return Problem(MakeError(ErrorCode::kFailedPrecondition,
-                                 "an account has at most 50 webhook endpoints; delete one first"));
-      }
-      e.id = NewId();
-      e.created_at = clock_.NowUnix();
-      const std::string secret = webhooks::NewSecret();
-      auto sealed = keys_.metadata().Seal(secret, webhooks::SecretsAad(e.id));
-      if (!sealed.ok()) return Problem(sealed.error());
-      e.sealed_secrets = std::move(*sealed);
-      audit::DetailPending(json::serialize(json::object{
-          {"webhook", e.id}, {"account", e.account}, {"events", Types(e.event_types)}}));
-      if (auto s = webhooks_.store->Insert(e); !s.ok()) return Problem(s.error());
-      Response r = WithSecret(201, ToJson(e), secret);
-      r.Set("Location", "/api/v1/webhooks/" + e.id);
+      auto made =
+          webhooks_.endpoints->Create(account->empty() ? caller.account : *account, *change);
+      if (!made.ok()) return Problem(made.error());
+      Response r = WithSecret(201, ToJson(made->first), made->second.secret);
+      r.Set("Location", "/api/v1/webhooks/" + made->first.id);
       return r;
     });
   });
@@ -232,26 +191,19 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
-      auto found = webhooks_.store->Find(req.params[0]);
-      if (!found.ok()) return Problem(found.error());
-      if (!found->has_value()) return NoSuchWebhook();
-      WebhookEndpointRecord e = std::move(**found);
-      if (auto s = ApplyWebhookFields(*body, false, e); !s.ok()) return Problem(s.error());
-      // The names of what changed, not the values: a URL may carry a receiver's token.
-      json::array changed;
-      for (const auto& field : *body) changed.emplace_back(field.key());
-      audit::DetailPending(
-          json::serialize(json::object{{"webhook", e.id}, {"changed", std::move(changed)}}));
-      if (auto s = webhooks_.store->Update(e); !s.ok()) return Problem(s.error());
-      auto now = webhooks_.store->Find(e.id);
-      if (!now.ok() || !now->has_value()) return NoSuchWebhook();
-      return http::JsonResponse(200, json::serialize(ToJson(**now)));
+      auto change = ChangeOf(*body, false);
+      if (!change.ok()) return Problem(change.error());
+      auto updated = webhooks_.endpoints->Update(req.params[0], *change);
+      if (!updated.ok()) {
+        return updated.error().code == ErrorCode::kNotFound ? NoSuchWebhook()
+                                                            : Problem(updated.error());
+      }
+      return http::JsonResponse(200, json::serialize(ToJson(*updated)));
     });
   });
   router.Add("DELETE", "/api/v1/webhooks/{id}", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
-      audit::DetailPending(json::serialize(json::object{{"webhook", req.params[0]}}));
-      if (auto s = webhooks_.store->Delete(req.params[0]); !s.ok()) {
+      if (auto s = webhooks_.endpoints->Delete(req.params[0]); !s.ok()) {
         return s.error().code == ErrorCode::kNotFound ? NoSuchWebhook() : Problem(s.error());
       }
       Response r;
@@ -261,13 +213,13 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
   });
   router.Add("POST", "/api/v1/webhooks/{id}/rotate", [this](http::Request& req) {
     return AsAdmin(req, [this, &req](const Principal&) -> Response {
-      std::int64_t grace_minutes = kDefaultGraceMinutes;
+      std::int64_t grace_minutes = integrations::kDefaultSecretGraceMinutes;
       if (!req.body.empty()) {
         auto body = ParseObject(req.body);
         if (!body.ok()) return Problem(body.error());
         if (auto s = OnlyFields(*body, {"grace_minutes"}); !s.ok()) return Problem(s.error());
         if (const json::value* g = body->if_contains("grace_minutes")) {
-          if (!g->is_int64() || g->as_int64() < 0 || g->as_int64() > kMaxGraceMinutes) {
+          if (!g->is_int64()) {
             return Problem(MakeError(ErrorCode::kInvalidArgument,
                                      "a whole number of minutes, 0 to 10080 (a week)",
                                      "grace_minutes"));
@@ -275,30 +227,18 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
           grace_minutes = g->as_int64();
         }
       }
-      auto found = webhooks_.store->Find(req.params[0]);
-      if (!found.ok()) return Problem(found.error());
-      if (!found->has_value()) return NoSuchWebhook();
-      const WebhookEndpointRecord& e = **found;
-      auto opened = keys_.metadata().Open(e.sealed_secrets, webhooks::SecretsAad(e.id));
-      if (!opened.ok()) return Problem(opened.error());
-      const std::string current = opened->substr(0, opened->find(' '));
-      WipeMemory(opened->data(), opened->size());
-      const std::string secret = webhooks::NewSecret();
-      const std::int64_t until = clock_.NowUnix() + grace_minutes * 60;
-      auto sealed = keys_.metadata().Seal(grace_minutes > 0 ? secret + " " + current : secret,
-                                          webhooks::SecretsAad(e.id));
-      if (!sealed.ok()) return Problem(sealed.error());
-      audit::DetailPending(json::serialize(
-          json::object{{"webhook", e.id}, {"grace_minutes", grace_minutes}}));
-      if (auto s = webhooks_.store->SetSecrets(e.id, *sealed, until); !s.ok()) {
-        return Problem(s.error());
+      auto rotated = webhooks_.endpoints->Rotate(req.params[0], grace_minutes);
+      if (!rotated.ok()) {
+        return rotated.error().code == ErrorCode::kNotFound ? NoSuchWebhook()
+                                                            : Problem(rotated.error());
       }
-      return WithSecret(200,
-                        json::object{{"id", e.id},
-                                     {"previous_valid_until", grace_minutes > 0
-                                                                  ? json::value(FormatRfc3339(until))
-                                                                  : json::value(nullptr)}},
-                        secret);
+      const std::int64_t until = rotated->previous_valid_until;
+      return WithSecret(
+          200,
+          json::object{{"id", req.params[0]},
+                       {"previous_valid_until",
+                        until > 0 ? json::value(FormatRfc3339(until)) : json::value(nullptr)}},
+          rotated->secret);
     });
   });
   router.Add("GET", "/api/v1/webhooks/{id}/deliveries", [this](http::Request& req) {

@@ -40,6 +40,7 @@
 #include "escrow/escrow_service.h"
 #include "escrow/message_center.h"
 #include "http/server.h"
+#include "integrations/webhook_endpoints.h"
 #include "metrics/exporter.h"
 #include "metrics/registry.h"
 #include "net/tls.h"
@@ -472,8 +473,11 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api::AdminApi admin_api(*api_clients, directory, books, *stores.audit, *org, *portal_accounts,
                           *keys, clock, **server);
   admin_api.ShowBacklog(backlog);
-  admin_api.ManageWebhooks({stores.webhooks.get(), webhooks_allow_internal, webhook_lookup,
-                            [&webhook_worker] { webhook_worker.Notify(); }});
+  integrations::WebhookEndpoints webhook_endpoints(*stores.webhooks, directory, keys->metadata(),
+                                                   clock,
+                                                   {webhooks_allow_internal, webhook_lookup});
+  admin_api.ManageWebhooks(
+      {stores.webhooks.get(), &webhook_endpoints, [&webhook_worker] { webhook_worker.Notify(); }});
   admin_api.Register((*server)->router());
   // OAuth 2.0: tokens for clients; the password grant checks users' passwords as SMTP
   // does, recorded as its own kind of sign-in.

@@ -1,7 +1,7 @@
 // API clients in the console (issue 22, organisation administrators): the credentials
 // integrations present — listed (never their secrets), made (name, account, an optional
 // sender they are bound to, scopes, a rate limit), given a new secret with a grace
-// period for the old one, revoked. Each by clients/issuing.h, the one way the CLI and
+// period for the old one, revoked. Each by integrations/clients.h, the one way the CLI and
 // the API make them too, as the administrator, with the request's audit record (which
 // names the client and its scopes, never the secret). A secret is on one page, once:
 // not stored, not kept by the browser (no-store), not in any log.
@@ -10,7 +10,7 @@
 
 #include "base/secret.h"
 #include "base/text.h"
-#include "clients/issuing.h"
+#include "integrations/clients.h"
 #include "portal/common.h"
 #include "portal/console_pages.h"
 #include "store/stores.h"
@@ -92,7 +92,7 @@ awaitable<Response> ConsolePages::Clients(http::Request&, const Visitor& visitor
 
 // The credentials, shown this once.
 Response ConsolePages::SecretPage(const Visitor& visitor, const std::string& heading,
-                                  const std::string& name, clients::IssuedSecret& issued,
+                                  const std::string& name, integrations::IssuedSecret& issued,
                                   const std::string& previous) const {
   std::string credentials = issued.header_value();
   Response r = Page(200, "console_client_secret.tpl", heading, &visitor, "CLIENTS_CURRENT",
@@ -116,7 +116,7 @@ awaitable<Response> ConsolePages::CreateClient(http::Request& req, const Visitor
     co_return FormExpired(&visitor, "/console/clients", "Back to the API clients");
   }
   auto form = http::ParseForm(req.body);
-  clients::NewClient client;
+  integrations::NewClient client;
   client.name = std::string(TrimWhitespace(Field(form, "name")));
   client.account = Field(form, "account");
   client.user = std::string(TrimWhitespace(Field(form, "user")));
@@ -127,10 +127,10 @@ awaitable<Response> ConsolePages::CreateClient(http::Request& req, const Visitor
     }
   }
   std::string refused;
-  auto parsed = clients::ParseScopes(scopes);
+  auto parsed = integrations::ParseScopes(scopes);
   const std::string rate = std::string(TrimWhitespace(Field(form, "rate")));
   auto per_minute = rate.empty() ? std::optional<std::int64_t>(0)
-                                 : WholeNumber(rate, clients::kMaxRateLimitPerMinute);
+                                 : WholeNumber(rate, integrations::kMaxRateLimitPerMinute);
   if (!parsed.ok()) {
     refused = Refusal(parsed.error());
   } else if (!per_minute) {
@@ -141,14 +141,14 @@ awaitable<Response> ConsolePages::CreateClient(http::Request& req, const Visitor
     client.scopes = *parsed;
     client.rate_limit_per_minute = *per_minute;
   }
-  std::optional<clients::IssuedSecret> issued;
+  std::optional<integrations::IssuedSecret> issued;
   Status made = OkStatus();
   if (refused.empty()) {
     if (auto busy = co_await Change(
             req, visitor, client.name,
             [&]() -> Status {
-              auto created = clients::CreateClientChecked(*services_.directory, *services_.clients,
-                                                          ctx_.clock, client);
+              auto created = integrations::CreateClientChecked(
+                  *services_.directory, *services_.clients, ctx_.clock, client);
               if (!created.ok()) return std::move(created).error();
               issued.emplace(std::move(*created));
               return OkStatus();
@@ -174,10 +174,11 @@ awaitable<Response> ConsolePages::RotateClient(http::Request& req, const Visitor
   const std::string id = req.params[0];
   auto form = http::ParseForm(req.body);
   const std::string grace_text = std::string(TrimWhitespace(Field(form, "grace")));
-  auto grace = grace_text.empty() ? std::optional<std::int64_t>(0)
-                                  : WholeNumber(grace_text, clients::kMaxRotationGraceSeconds / 60);
+  auto grace = grace_text.empty()
+                   ? std::optional<std::int64_t>(0)
+                   : WholeNumber(grace_text, integrations::kMaxRotationGraceSeconds / 60);
   std::string refused;
-  std::optional<clients::IssuedSecret> issued;
+  std::optional<integrations::IssuedSecret> issued;
   std::string name;
   Status rotated = OkStatus();
   if (!grace) {
@@ -192,7 +193,8 @@ awaitable<Response> ConsolePages::RotateClient(http::Request& req, const Visitor
                 return MakeError(ErrorCode::kNotFound, "there is no such active API client");
               }
               name = (*found)->name;
-              auto made = clients::RotateClient(*services_.clients, ctx_.clock, id, *grace * 60);
+              auto made =
+                  integrations::RotateClient(*services_.clients, ctx_.clock, id, *grace * 60);
               if (!made.ok()) return std::move(made).error();
               issued.emplace(std::move(*made));
               return OkStatus();

@@ -42,7 +42,7 @@ class OrgStore;
 class QueueStore;
 class TlsReportStore;
 }  // namespace sealpost
-namespace sealpost::clients {
+namespace sealpost::integrations {
 struct IssuedSecret;
 }
 namespace sealpost::dkim {
@@ -217,7 +217,7 @@ class ConsolePages {
                              const std::string& notice);
   // A client's credentials, on this page only (no-store); `issued`'s secret is wiped.
   http::Response SecretPage(const Visitor& visitor, const std::string& heading,
-                            const std::string& name, clients::IssuedSecret& issued,
+                            const std::string& name, integrations::IssuedSecret& issued,
                             const std::string& previous) const;
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);

@@ -9,7 +9,7 @@
 
 #include "base/result.h"
 
-namespace sealpost::clients {
+namespace sealpost::integrations {
 
 // What a client may do. A client bound to a user holds at most the messages scopes.
 enum Scope : std::uint8_t {
@@ -31,4 +31,4 @@ std::string FormatScopes(Scopes scopes);
 // "messages:send" for one scope.
 std::string_view ScopeName(Scope scope);
 
-}  // namespace sealpost::clients
+}  // namespace sealpost::integrations

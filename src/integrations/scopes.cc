@@ -1,11 +1,11 @@
-#include "clients/scopes.h"
+#include "integrations/scopes.h"
 
 #include <algorithm>
 #include <array>
 
 #include "base/text.h"
 
-namespace sealpost::clients {
+namespace sealpost::integrations {
 namespace {
 
 constexpr std::array<std::pair<Scope, std::string_view>, 4> kScopeNames{{
@@ -59,4 +59,4 @@ std::string_view ScopeName(Scope scope) {
   return "";
 }
 
-}  // namespace sealpost::clients
+}  // namespace sealpost::integrations

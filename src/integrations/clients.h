@@ -12,14 +12,14 @@
 
 #include "base/clock.h"
 #include "base/result.h"
-#include "clients/scopes.h"
+#include "integrations/scopes.h"
 #include "store/stores.h"
 
 namespace sealpost::policy {
 class OrgDirectory;
 }
 
-namespace sealpost::clients {
+namespace sealpost::integrations {
 
 struct IssuedSecret {
   std::string id;
@@ -54,4 +54,4 @@ std::string HashClientSecret(std::string_view secret);
 Result<IssuedSecret> CreateClientChecked(policy::OrgDirectory& directory, ApiClientStore& store,
                                          const Clock& clock, const NewClient& client);
 
-}  // namespace sealpost::clients
+}  // namespace sealpost::integrations

@@ -1,4 +1,4 @@
-#include "clients/issuing.h"
+#include "integrations/clients.h"
 
 #include "audit/pending.h"
 #include "base/encoding.h"
@@ -6,7 +6,7 @@
 #include "crypto/random.h"
 #include "policy/org_directory.h"
 
-namespace sealpost::clients {
+namespace sealpost::integrations {
 
 std::string HashClientSecret(std::string_view secret) {
   // The label of the first API keys: the clients they became keep their secrets.
@@ -95,4 +95,4 @@ Result<IssuedSecret> CreateClientChecked(policy::OrgDirectory& directory, ApiCli
   return CreateClient(store, clock, client);
 }
 
-}  // namespace sealpost::clients
+}  // namespace sealpost::integrations
