@@ -19,24 +19,6 @@ namespace sealpost::portal {
 using boost::asio::awaitable;
 using http::Response;
 
-namespace {
-
-constexpr const char* kScopeNames[] = {"messages:send", "messages:read", "admin", "audit:read"};
-
-// Whole minutes from a form field, within [0, max]; nullopt otherwise.
-std::optional<std::int64_t> WholeNumber(const std::string& text, std::int64_t max) {
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  std::int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  if (n > max) return std::nullopt;
-  return n;
-}
-
-}  // namespace
-
 Response ConsolePages::ClientsPage(int status, const Visitor& visitor, const std::string& error,
                                    const std::string& notice) {
   auto clients = services_.clients->List("");
@@ -73,15 +55,11 @@ Response ConsolePages::ClientsPage(int status, const Visitor& visitor, const std
                     live->SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
                   }
                 }
-                for (const auto& a : *accounts) {
-                  d.AddSectionDictionary("ACCOUNT_OPTION")->SetValue("NAME", a.name);
-                }
-                if (std::none_of(accounts->begin(), accounts->end(),
-                                 [](const AccountRecord& a) { return a.name == "default"; })) {
-                  d.AddSectionDictionary("ACCOUNT_OPTION")->SetValue("NAME", "default");
-                }
-                for (const char* scope : kScopeNames) {
-                  d.AddSectionDictionary("SCOPE")->SetValue("NAME", scope);
+                AddAccountOptions(d, *accounts);
+                for (auto scope : {integrations::kMessagesSend, integrations::kMessagesRead,
+                                   integrations::kAdmin, integrations::kAuditRead}) {
+                  d.AddSectionDictionary("SCOPE")->SetValue(
+                      "NAME", std::string(integrations::ScopeName(scope)));
                 }
               });
 }
@@ -90,24 +68,24 @@ awaitable<Response> ConsolePages::Clients(http::Request&, const Visitor& visitor
   co_return co_await MadeOffLoop([&] { return ClientsPage(200, visitor, "", ""); });
 }
 
-// The credentials, shown this once.
-Response ConsolePages::SecretPage(const Visitor& visitor, const std::string& heading,
-                                  const std::string& name, integrations::IssuedSecret& issued,
-                                  const std::string& previous) const {
-  std::string credentials = issued.header_value();
-  Response r = Page(200, "console_client_secret.tpl", heading, &visitor, "CLIENTS_CURRENT",
+// A secret, shown this once (its page kept by no cache), then wiped.
+Response ConsolePages::SecretPage(const Visitor& visitor, const OnceShown& shown,
+                                  std::string& secret) const {
+  Response r = Page(200, "console_secret.tpl", shown.heading, &visitor, shown.current,
                     [&](ctemplate::TemplateDictionary& d) {
-                      d.SetValue("HEADING", heading);
-                      d.SetValue("NAME", name);
-                      d.SetValue("CREDENTIALS", credentials);
-                      if (!previous.empty()) {
+                      d.SetValue("HEADING", shown.heading);
+                      d.SetValue("NAME", shown.name);
+                      d.SetValue("WHAT", shown.what);
+                      d.SetValue("SECRET", secret);
+                      d.SetValue("BACK", shown.back);
+                      d.SetValue("BACK_LABEL", shown.back_label);
+                      if (!shown.previous.empty()) {
                         d.ShowSection("PREVIOUS");
-                        d.SetValue("PREVIOUS_TEXT", previous);
+                        d.SetValue("PREVIOUS_TEXT", shown.previous);
                       }
                     });
   r.Set("Cache-Control", "no-store");
-  WipeMemory(credentials.data(), credentials.size());
-  WipeMemory(issued.secret.data(), issued.secret.size());
+  WipeMemory(secret.data(), secret.size());
   return r;
 }
 
@@ -164,7 +142,12 @@ awaitable<Response> ConsolePages::CreateClient(http::Request& req, const Visitor
     });
   }
   spdlog::info("console[{}]: API client {} made", req.id, issued->id);
-  co_return SecretPage(visitor, "API client made", client.name, *issued, "");
+  std::string credentials = issued->header_value();
+  WipeMemory(issued->secret.data(), issued->secret.size());
+  co_return SecretPage(visitor,
+                       {"API client made", client.name, "Credentials (id:secret)", "",
+                        "/console/clients", "Back to the API clients", "CLIENTS_CURRENT"},
+                       credentials);
 }
 
 awaitable<Response> ConsolePages::RotateClient(http::Request& req, const Visitor& visitor) {
@@ -212,7 +195,12 @@ awaitable<Response> ConsolePages::RotateClient(http::Request& req, const Visitor
   const std::string previous = *grace > 0 ? "The old secret keeps working until " +
                                                 HumanTime(ctx_.clock.NowUnix() + *grace * 60) + "."
                                           : "The old secret no longer works.";
-  co_return SecretPage(visitor, "New secret", name, *issued, previous);
+  std::string credentials = issued->header_value();
+  WipeMemory(issued->secret.data(), issued->secret.size());
+  co_return SecretPage(visitor,
+                       {"New secret", name, "Credentials (id:secret)", previous, "/console/clients",
+                        "Back to the API clients", "CLIENTS_CURRENT"},
+                       credentials);
 }
 
 awaitable<Response> ConsolePages::RevokeClient(http::Request& req, const Visitor& visitor) {

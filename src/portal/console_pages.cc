@@ -49,6 +49,27 @@ void ShowOutcome(ctemplate::TemplateDictionary& dict, const std::string& error,
   }
 }
 
+void AddAccountOptions(ctemplate::TemplateDictionary& dict,
+                       const std::vector<AccountRecord>& accounts) {
+  for (const auto& a : accounts)
+    dict.AddSectionDictionary("ACCOUNT_OPTION")->SetValue("NAME", a.name);
+  if (std::none_of(accounts.begin(), accounts.end(),
+                   [](const AccountRecord& a) { return a.name == "default"; })) {
+    dict.AddSectionDictionary("ACCOUNT_OPTION")->SetValue("NAME", "default");
+  }
+}
+
+std::optional<std::int64_t> WholeNumber(std::string_view text, std::int64_t max) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+    if (n > max) return std::nullopt;
+  }
+  return n;
+}
+
 const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
   using P = ConsolePages;
   static const std::vector<Route> routes = {
@@ -121,6 +142,14 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
        kFormLimit},
       {"POST", "/console/clients/{id}/revoke", nullptr, &P::RevokeClient, Area::kOrganisation,
        kFormLimit},
+      {"GET", "/console/webhooks", nullptr, &P::Webhooks, Area::kOrganisation},
+      {"POST", "/console/webhooks", nullptr, &P::CreateWebhook, Area::kOrganisation, kFormLimit},
+      {"POST", "/console/webhooks/{id}/enabled", nullptr, &P::SwitchWebhook, Area::kOrganisation,
+       kFormLimit},
+      {"POST", "/console/webhooks/{id}/rotate", nullptr, &P::RotateWebhook, Area::kOrganisation,
+       kFormLimit},
+      {"POST", "/console/webhooks/{id}/delete", nullptr, &P::DeleteWebhook, Area::kOrganisation,
+       kFormLimit},
       {"GET", "/console/keys", nullptr, &P::Keys, Area::kOrganisation},
       {"POST", "/console/keys/dkim", nullptr, &P::ChangeDkim, Area::kOrganisation, kFormLimit},
       {"POST", "/console/keys/dkim/delete", nullptr, &P::DeleteDkim, Area::kOrganisation,
@@ -153,7 +182,7 @@ void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
       !services_.books || !services_.dashboard || !services_.queue || !services_.identities ||
       !services_.dkim || !services_.dkim_published || !services_.tls_reports ||
-      !services_.clients) {
+      !services_.clients || !services_.webhooks || !services_.webhook_endpoints) {
     return;
   }
   for (const Route& route : Routes()) {

@@ -41,9 +41,10 @@ class DashboardStore;
 class OrgStore;
 class QueueStore;
 class TlsReportStore;
+class WebhookStore;
 }  // namespace sealpost
 namespace sealpost::integrations {
-struct IssuedSecret;
+class WebhookEndpoints;
 }
 namespace sealpost::dkim {
 class DomainSigner;
@@ -75,12 +76,21 @@ struct ConsoleServices {
   std::function<Result<bool>(const DkimKeyRecord&)> dkim_published;
   TlsReportStore* tls_reports = nullptr;  // the TLS reports page
   ApiClientStore* clients = nullptr;      // the API clients page
+  WebhookStore* webhooks = nullptr;       // the webhooks page: listing
+  integrations::WebhookEndpoints* webhook_endpoints = nullptr;  // and changing
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one
 // made) as a status, each shown only when there is one.
 void ShowOutcome(ctemplate::TemplateDictionary& dict, const std::string& error,
                  const std::string& notice);
+
+// The accounts an integration may belong to, as ACCOUNT_OPTION sections: every account,
+// and the organisation's own ("default") even before it is made.
+void AddAccountOptions(ctemplate::TemplateDictionary& dict,
+                       const std::vector<AccountRecord>& accounts);
+// A whole number from a form field (digits only), at most `max`; nullopt otherwise.
+std::optional<std::int64_t> WholeNumber(std::string_view text, std::int64_t max);
 
 class ConsolePages {
  public:
@@ -215,10 +225,22 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> RevokeClient(http::Request& req, const Visitor& visitor);
   http::Response ClientsPage(int status, const Visitor& visitor, const std::string& error,
                              const std::string& notice);
-  // A client's credentials, on this page only (no-store); `issued`'s secret is wiped.
-  http::Response SecretPage(const Visitor& visitor, const std::string& heading,
-                            const std::string& name, integrations::IssuedSecret& issued,
-                            const std::string& previous) const;
+  // A secret (an API client's credentials, a webhook's signing secret) on this page
+  // only: no-store, and `secret` wiped once the page is made.
+  struct OnceShown {
+    std::string heading, name, what, previous, back, back_label;
+    const char* current;  // the navigation entry
+  };
+  http::Response SecretPage(const Visitor& visitor, const OnceShown& shown,
+                            std::string& secret) const;
+  // Webhook endpoints (console_webhooks.cc): list, make, on/off, new secret, delete.
+  boost::asio::awaitable<http::Response> Webhooks(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CreateWebhook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SwitchWebhook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RotateWebhook(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DeleteWebhook(http::Request& req, const Visitor& visitor);
+  http::Response WebhooksPage(int status, const Visitor& visitor, const std::string& error,
+                              const std::string& notice);
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
   http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,

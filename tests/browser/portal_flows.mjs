@@ -326,6 +326,8 @@ try {
     await Promise.all([page.waitForNavigation(), page.click('button:text-is("Make the client")')]);
     await check(page, 'admin-client-made');
     result.credentials = (await page.locator('#credentials').innerText()).trim();
+    await followLink(page, 'Webhooks');
+    await check(page, 'admin-webhooks');
     result.steps.push('organisation set up in the browser');
   } else if (mode === 'question') {
     const [answer] = rest;

@@ -183,6 +183,7 @@ class AccessibilityTest(unittest.TestCase):
         self.assertEqual(result["nav"], ["Home", "Write", "Sent", "My address book",
                                          "Dashboard", "Users", "Address books", "Organisation",
                                          "Namespaces", "Queue", "Signing keys", "API clients",
+                                         "Webhooks",
                                          "Audit trail", "TLS reports", "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
         self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one
@@ -229,7 +230,8 @@ class AccessibilityTest(unittest.TestCase):
         self.assert_pages_pass(result, [
             "admin-dashboard", "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
             "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace",
-            "admin-keys", "admin-keys-made", "admin-tls", "admin-clients", "admin-client-made"])
+            "admin-keys", "admin-keys-made", "admin-tls", "admin-clients", "admin-client-made",
+            "admin-webhooks"])
         self.assertIn("Organisation", result["nav"])
         self.assertEqual(result["charts"], 3)  # methods, statuses, TLS (nothing waits)
         self.assertIn("Riverside Clinic", result["organisation"])

@@ -84,6 +84,11 @@ ROUTES = {
     ("POST", "/console/clients"): ("org-admin",),
     ("POST", "/console/clients/{id}/rotate"): ("org-admin",),
     ("POST", "/console/clients/{id}/revoke"): ("org-admin",),
+    ("GET", "/console/webhooks"): ("org-admin",),
+    ("POST", "/console/webhooks"): ("org-admin",),
+    ("POST", "/console/webhooks/{id}/enabled"): ("org-admin",),
+    ("POST", "/console/webhooks/{id}/rotate"): ("org-admin",),
+    ("POST", "/console/webhooks/{id}/delete"): ("org-admin",),
     ("GET", "/console/keys"): ("org-admin",),
     ("POST", "/console/keys/dkim"): ("org-admin",),
     ("POST", "/console/keys/dkim/delete"): ("org-admin",),
@@ -847,6 +852,81 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         for _, _, _, details in rows:
             self.assertNotIn(first.split(":")[1], details or "")
             self.assertNotIn(second.split(":")[1], details or "")
+
+    def test_webhooks_are_made_switched_given_new_secrets_and_deleted(self):
+        admin = "org-admin@clinic.example"
+        page = self.page(admin, "GET", "/console/webhooks")
+        self.assertEqual(page.status, 200)
+        csrf = self.form_csrf(page, "/console/webhooks")
+        good = [("account", "Branch"), ("event", "message.viewed"), ("event", "message.locked")]
+        for fields, status, words in (
+                ([("url", "https://127.0.0.1/hook")] + good, 422, "Url: "),
+                ([("url", "http://192.0.2.10/hook")] + good, 422, "Url: "),
+                ([("url", "https://192.0.2.10/hook"), ("account", "Branch")], 422, "Events: "),
+                ([("url", "https://192.0.2.10/hook"), ("account", "Nowhere"),
+                  ("event", "message.viewed")], 422, "no account Nowhere"),
+                ([("url", "https://192.0.2.10/hook"), ("notify", "not an address")] + good, 422,
+                 "Notify: an email address")):
+            r = self.page(admin, "POST", "/console/webhooks", form=[("csrf", csrf)] + fields)
+            self.assertEqual(r.status, status, fields)
+            self.assertIn(words, r.text, fields)
+        r = self.page(admin, "POST", "/console/webhooks",
+                      form=[("csrf", csrf), ("url", "https://192.0.2.10/hook"),
+                            ("description", "Branch EHR"), ("with_subject", "yes")] + good)
+        self.assertEqual(r.status, 200, r.text[:400])
+        self.assertEqual(r.header("cache-control"), "no-store")
+        secret = re.search(r'<code id="credentials"[^>]*>(whsec_[A-Za-z0-9+/=]+)</code>',
+                           r.text).group(1)
+        self.server.keep_secret(secret)
+        (endpoint,) = self.server.sql("SELECT id FROM webhook_endpoints WHERE account = 'Branch'")[0]
+        # What the API shows is what the console made.
+        shown = json.loads(self.server.api("GET", f"/api/v1/webhooks/{endpoint}").text)
+        self.assertEqual((shown["url"], shown["events"], shown["with_subject"], shown["enabled"]),
+                         ("https://192.0.2.10/hook", ["message.viewed", "message.locked"], True,
+                          True))
+        page = self.page(admin, "GET", "/console/webhooks")
+        self.assertIn("Branch EHR", page.text)
+        self.assertNotIn(secret, page.text)
+
+        r = self.page(admin, "POST", f"/console/webhooks/{endpoint}/enabled",
+                      form=[("csrf", csrf), ("to", "off")])
+        self.assertEqual(r.status, 200)
+        self.assertIn("The webhook is off", r.text)
+        self.assertFalse(json.loads(
+            self.server.api("GET", f"/api/v1/webhooks/{endpoint}").text)["enabled"])
+        r = self.page(admin, "POST", f"/console/webhooks/{endpoint}/rotate",
+                      form=[("csrf", csrf), ("grace", "20000")])
+        self.assertEqual(r.status, 422)
+        r = self.page(admin, "POST", f"/console/webhooks/{endpoint}/rotate",
+                      form=[("csrf", csrf), ("grace", "60")])
+        self.assertEqual(r.status, 200, r.text[:400])
+        self.assertIn("The old secret signs too until", r.text)
+        second = re.search(r'<code id="credentials"[^>]*>(whsec_[A-Za-z0-9+/=]+)</code>',
+                           r.text).group(1)
+        self.server.keep_secret(second)
+        self.assertNotEqual(secret, second)
+        r = self.page(admin, "POST", f"/console/webhooks/{endpoint}/delete", form=[("csrf", csrf)])
+        self.assertEqual(r.status, 422)
+        r = self.page(admin, "POST", f"/console/webhooks/{endpoint}/delete",
+                      form=[("csrf", csrf), ("confirm", "yes")])
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.server.api("GET", f"/api/v1/webhooks/{endpoint}").status, 404)
+        r = self.page(admin, "POST", f"/console/webhooks/{endpoint}/rotate",
+                      form=[("csrf", csrf), ("grace", "0")])
+        self.assertEqual(r.status, 404)
+
+        rows = self.server.sql("SELECT action, details FROM audit_log WHERE action LIKE "
+                               "'console.POST /console/webhooks%' AND result = 'ok' AND actor = "
+                               f"'{admin}' ORDER BY seq")
+        self.assertEqual([a for a, _ in rows],
+                         ["console.POST /console/webhooks",
+                          "console.POST /console/webhooks/{id}/enabled",
+                          "console.POST /console/webhooks/{id}/rotate",
+                          "console.POST /console/webhooks/{id}/delete"])
+        self.assertEqual(json.loads(rows[1][1]), {"webhook": endpoint, "changed": ["enabled"]})
+        for _, details in rows:
+            self.assertNotIn(secret, details or "")
+            self.assertNotIn("192.0.2.10", details or "")
 
     def test_accounts_domains_and_users_are_deleted_when_empty_and_confirmed(self):
         for args in (("account", "create", "Closing"),
