@@ -26,6 +26,8 @@ namespace {
 // recipient's sign-in and a staff sign-in in one browser never stand in for each other.
 constexpr char kConsoleCookie[] = "__Host-sp_console";
 constexpr std::uint64_t kFormLimit = 16 * 1024;
+// The live preview's form: the message's text (64 KiB) and its addresses.
+constexpr std::uint64_t kPreviewLimit = 160 * 1024;
 constexpr int kAuditPage = 50;
 // A written message's upload: its files (the portal's limit for what is written there)
 // and its fields. The files' own limit is checked as they stream in.
@@ -96,6 +98,7 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"GET", "/console/compose", nullptr, &P::ComposeForm, Area::kSend},
       {"POST", "/console/compose", nullptr, &P::SubmitCompose, Area::kSend, kUploadLimit, false,
        true},
+      {"POST", "/console/compose/preview", nullptr, &P::PreviewCompose, Area::kSend, kPreviewLimit},
       {"GET", "/console/compose/{id}", nullptr, &P::Review, Area::kSend},
       {"POST", "/console/compose/{id}/send", nullptr, &P::SendHeld, Area::kSend, kFormLimit},
       {"POST", "/console/compose/{id}/discard", nullptr, &P::DiscardHeld, Area::kSend, kFormLimit},

@@ -43,6 +43,9 @@ class QueueStore;
 class TlsReportStore;
 class WebhookStore;
 }  // namespace sealpost
+namespace sealpost::submission {
+struct Submission;
+}
 namespace sealpost::integrations {
 class WebhookEndpoints;
 }
@@ -161,6 +164,7 @@ class ConsolePages {
   // question where one is needed), send by the one road; then what was sent.
   boost::asio::awaitable<http::Response> ComposeForm(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> SubmitCompose(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> PreviewCompose(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Review(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> SendHeld(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> DiscardHeld(http::Request& req, const Visitor& visitor);
@@ -288,6 +292,9 @@ class ConsolePages {
   };
   http::Response ComposePage(int status, const Visitor& visitor, const Written& written,
                              const std::vector<std::string>& problems) const;
+  // The message as written, checked as the API checks one; what is wrong in `problems`.
+  static submission::Submission SubmissionOf(const Written& w, const std::string& from,
+                                             std::vector<std::string>* problems);
   // The review of a held message: `plan` as the policy engine made it (null: it could
   // not be planned, `error` says why).
   http::Response ReviewPage(int status, const Visitor& visitor, const std::string& id,

@@ -10,11 +10,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <map>
 #include <set>
 
 #include "audit/pending.h"
 #include "base/text.h"
+#include "http/server.h"
 #include "mime/address.h"
 #include "policy/address_books.h"
 #include "policy/recipient_planner.h"
@@ -117,27 +119,115 @@ audit::Actor ActorOf(const std::string& address, const std::string& client,
 
 }  // namespace
 
+submission::Submission ConsolePages::SubmissionOf(const Written& w, const std::string& from,
+                                                  std::vector<std::string>* problems) {
+  const submission::RequestLimits limits;  // the API's, so both refuse alike
+  submission::Submission m;
+  m.from = from;
+  ReadAddresses("To", w.to, m.to, *problems);
+  ReadAddresses("Cc", w.cc, m.cc, *problems);
+  ReadAddresses("Bcc", w.bcc, m.bcc, *problems);
+  if (m.to.empty() && problems->empty()) problems->push_back("Name at least one recipient in To.");
+  if (m.to.size() + m.cc.size() + m.bcc.size() > limits.max_recipients) {
+    problems->push_back("Send to at most " + std::to_string(limits.max_recipients) +
+                        " recipients at once.");
+  }
+  if (auto why = submission::SubjectProblem(w.subject, limits); !why.empty()) {
+    problems->push_back("The subject " + why + ".");
+  }
+  m.subject = w.subject;
+  m.text = w.text;
+  if (!w.expires.empty()) {
+    const bool digits =
+        w.expires.size() <= 6 && w.expires.find_first_not_of("0123456789") == std::string::npos;
+    const std::int64_t days = digits ? std::stoll(w.expires) : 0;
+    if (auto why = submission::ExpiryProblem(days, limits); !digits || !why.empty()) {
+      problems->push_back("The expiry " +
+                          (why.empty() ? std::string("must be a number of days") : why) + ".");
+    } else {
+      m.expires_in_days = static_cast<int>(days);
+    }
+  }
+  m.read_receipt = w.read_receipt;
+  m.tls_only_opt_out = w.no_tls_only;
+  return m;
+}
+
+// The live preview: what the review would say of each recipient, for the message as
+// written so far (its files are read at the review). JSON for console-compose.js; the
+// same policy engine, so it says what will happen, not a guess.
+awaitable<Response> ConsolePages::PreviewCompose(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, kComposePurpose, visitor.cookie)) {
+    co_return http::ProblemResponse(403, "Form expired",
+                                    "Load the page again: this form is no longer valid.");
+  }
+  auto form = http::ParseForm(req.body);
+  Written w{Field(form, "to"),
+            Field(form, "cc"),
+            Field(form, "bcc"),
+            Field(form, "subject"),
+            Field(form, "text"),
+            "",
+            false,
+            Field(form, "no_tls_only") == "yes"};
+  std::vector<std::string> problems;
+  submission::Submission m = SubmissionOf(w, visitor.session.address, &problems);
+  namespace json = boost::json;
+  json::object out;
+  json::array recipients;
+  if (!m.to.empty() || !m.cc.empty() || !m.bcc.empty()) {
+    std::optional<Result<policy::RecipientPlan>> plan;
+    const Brand brand = ctx_.brands.ForNamespace("");
+    if (auto busy = co_await ctx_.OffLoop(
+            brand, [&] { plan.emplace(ctx_.planner.Plan(submission::PlanInputOf(m, true))); })) {
+      co_return http::ProblemResponse(503, "Busy", "Try again in a moment.");
+    }
+    if (!plan->ok()) {
+      spdlog::error("console[{}]: preview not planned: {}", req.id, plan->error().ToString());
+      co_return http::ProblemResponse(500, "Not planned",
+                                      "How to send it could not be worked out just now.");
+    }
+    for (const auto& row : RowsOf(**plan)) {
+      recipients.push_back(json::object{
+          {"address", row.address}, {"kind", row.kind}, {"how", row.how}, {"why", row.why}});
+    }
+    out["refused"] = (*plan)->refused ? json::value(*(*plan)->refused) : json::value(nullptr);
+  }
+  json::array said;
+  for (auto& p : problems) {
+    if (p != "Name at least one recipient in To.") said.emplace_back(p);
+  }
+  out["recipients"] = std::move(recipients);
+  out["problems"] = std::move(said);
+  co_return http::JsonResponse(200, json::serialize(out));
+}
+
 Response ConsolePages::ComposePage(int status, const Visitor& visitor, const Written& written,
                                    const std::vector<std::string>& problems) const {
-  return Page(status, "console_compose.tpl", "Write a secure message", &visitor, "COMPOSE_CURRENT",
-              [&](ctemplate::TemplateDictionary& d) {
-                d.SetValue("CSRF", ctx_.FormToken(kComposePurpose, visitor.cookie));
-                d.SetValue("TO", written.to);
-                d.SetValue("CC", written.cc);
-                d.SetValue("BCC", written.bcc);
-                d.SetValue("SUBJECT", written.subject);
-                d.SetValue("TEXT", written.text);
-                d.SetValue("EXPIRES", written.expires);
-                d.SetValue("MAX", HumanSize(ctx_.settings.max_reply_bytes));
-                if (written.read_receipt) d.ShowSection("READ_RECEIPT");
-                if (written.no_tls_only) d.ShowSection("NO_TLS_ONLY");
-                if (!problems.empty()) {
-                  d.ShowSection("ERROR");
-                  for (const auto& p : problems) {
-                    d.AddSectionDictionary("PROBLEM")->SetValue("TEXT", p);
-                  }
-                }
-              });
+  Response r = Page(status, "console_compose.tpl", "Write a secure message", &visitor,
+                    "COMPOSE_CURRENT", [&](ctemplate::TemplateDictionary& d) {
+                      d.SetValue("CSRF", ctx_.FormToken(kComposePurpose, visitor.cookie));
+                      d.SetValue("TO", written.to);
+                      d.SetValue("CC", written.cc);
+                      d.SetValue("BCC", written.bcc);
+                      d.SetValue("SUBJECT", written.subject);
+                      d.SetValue("TEXT", written.text);
+                      d.SetValue("EXPIRES", written.expires);
+                      d.SetValue("MAX", HumanSize(ctx_.settings.max_reply_bytes));
+                      if (written.read_receipt) d.ShowSection("READ_RECEIPT");
+                      if (written.no_tls_only) d.ShowSection("NO_TLS_ONLY");
+                      if (!problems.empty()) {
+                        d.ShowSection("ERROR");
+                        for (const auto& p : problems) {
+                          d.AddSectionDictionary("PROBLEM")->SetValue("TEXT", p);
+                        }
+                      }
+                    });
+  // The one page with a script (console-compose.js, from this origin only): the live
+  // preview of each recipient's method, asked of this server.
+  r.Set("Content-Security-Policy",
+        std::string(http::kContentSecurityPolicy) + "; script-src 'self'; connect-src 'self'");
+  return r;
 }
 
 awaitable<Response> ConsolePages::ComposeForm(http::Request&, const Visitor& visitor) {
@@ -165,36 +255,8 @@ awaitable<Response> ConsolePages::SubmitCompose(http::Request& req, const Visito
     co_return std::move(*refused);
   }
 
-  const submission::RequestLimits limits;  // the API's, so both refuse alike
-  submission::Submission m;
-  m.from = visitor.session.address;
   std::vector<std::string> problems;
-  ReadAddresses("To", w.to, m.to, problems);
-  ReadAddresses("Cc", w.cc, m.cc, problems);
-  ReadAddresses("Bcc", w.bcc, m.bcc, problems);
-  if (m.to.empty() && problems.empty()) problems.push_back("Name at least one recipient in To.");
-  if (m.to.size() + m.cc.size() + m.bcc.size() > limits.max_recipients) {
-    problems.push_back("Send to at most " + std::to_string(limits.max_recipients) +
-                       " recipients at once.");
-  }
-  if (auto why = submission::SubjectProblem(w.subject, limits); !why.empty()) {
-    problems.push_back("The subject " + why + ".");
-  }
-  m.subject = w.subject;
-  m.text = w.text;
-  if (!w.expires.empty()) {
-    const bool digits =
-        w.expires.size() <= 6 && w.expires.find_first_not_of("0123456789") == std::string::npos;
-    const std::int64_t days = digits ? std::stoll(w.expires) : 0;
-    if (auto why = submission::ExpiryProblem(days, limits); !digits || !why.empty()) {
-      problems.push_back("The expiry " +
-                         (why.empty() ? std::string("must be a number of days") : why) + ".");
-    } else {
-      m.expires_in_days = static_cast<int>(days);
-    }
-  }
-  m.read_receipt = w.read_receipt;
-  m.tls_only_opt_out = w.no_tls_only;
+  submission::Submission m = SubmissionOf(w, visitor.session.address, &problems);
   if (!problems.empty()) {
     // A file input cannot be filled in again by the server.
     if (!up.draft->attachments().empty()) problems.push_back("Choose your files again.");

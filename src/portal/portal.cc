@@ -41,7 +41,8 @@ void Portal::Register(http::Router& router) {
     if (asset.empty()) co_return http::ProblemResponse(404, "Not found", "");
     Response r;
     r.body = std::string(asset);
-    r.Set("Content-Type", "text/css; charset=utf-8");
+    r.Set("Content-Type", req.params[0].ends_with(".js") ? "text/javascript; charset=utf-8"
+                                                         : "text/css; charset=utf-8");
     r.Set("Cache-Control", "public, max-age=3600");
     co_return r;
   });

@@ -183,6 +183,11 @@ try {
     await typeInto(page, 'to', recipient);
     await typeInto(page, 'subject', 'Your test results');
     await typeInto(page, 'text', 'Your results are attached. Call us with any question.');
+    // The live preview: the server's plan for the new recipient, shown while writing.
+    await page.waitForSelector('#preview:not([hidden])', { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('#preview-list').textContent.length > 0);
+    await check(page, 'console-compose-preview');
+    result.preview = await page.locator('#preview-list').innerText();
     await page.setInputFiles('#files', attachment);
     await pressButton(page, 'Review before sending');
     await check(page, 'console-review');

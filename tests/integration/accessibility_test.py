@@ -176,7 +176,7 @@ class AccessibilityTest(unittest.TestCase):
         self.assert_pages_pass(result, [
             "console-password", "console-password-set", "console-sign-in",
             "console-sign-in-error", "console-home", "console-received", "console-audit",
-            "console-compose", "console-review",
+            "console-compose", "console-compose-preview", "console-review",
             "console-sent-message", "console-sent", "console-signed-out"])
         self.assertIn("do not match", result["signInError"])
         self.assertIn("organisation administrator", result["homeText"])
@@ -186,6 +186,7 @@ class AccessibilityTest(unittest.TestCase):
                                          "Webhooks",
                                          "Audit trail", "TLS reports", "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
+        self.assertIn("Secure portal, after answering your question", result["preview"])
         self.assertGreaterEqual(result["auditRows"], 2)  # the wrong password and the right one
         # The review said how the new recipient gets it, and asked for the question.
         self.assertEqual(len(result["plan"]), 1, result["plan"])

@@ -2,6 +2,7 @@
 password from a mailed link, sign in, and reach what their role reaches — checked by
 the server on every request, walked here over every console route with every role."""
 import email
+import html
 import email.policy
 import json
 import os
@@ -49,6 +50,7 @@ ROUTES = {
     ("GET", "/console/tls-reports"): ("auditor", "org-admin"),
     ("GET", "/console/compose"): SENDERS,
     ("POST", "/console/compose"): SENDERS,
+    ("POST", "/console/compose/preview"): SENDERS,
     ("GET", "/console/compose/{id}"): SENDERS,
     ("POST", "/console/compose/{id}/send"): SENDERS,
     ("POST", "/console/compose/{id}/discard"): SENDERS,
@@ -702,6 +704,41 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         r = self.page(sender, "POST", location + "/discard", form=[("csrf", csrf)])
         self.assertEqual((r.status, r.header("location")), (303, "/console/compose"))
         self.assertEqual(self.page(sender, "GET", location).status, 404)
+
+    def test_the_compose_page_previews_each_recipients_method_as_it_is_written(self):
+        sender = "domain-admin@clinic.example"
+        page = self.page(sender, "GET", "/console/compose")
+        # The one page with a script, from this origin only; no other page runs one.
+        self.assertIn("script-src 'self'", page.header("content-security-policy"))
+        self.assertIn('<script src="/static/console-compose.js" defer></script>', page.text)
+        self.assertNotIn("script-src", self.page(sender, "GET", "/console").header(
+            "content-security-policy"))
+        script = self.server.get("/static/console-compose.js")
+        self.assertEqual(script.status, 200)
+        self.assertTrue(script.header("content-type").startswith("text/javascript"))
+        self.assertIn("textContent", script.text)  # the server's words go in as text
+        csrf = self.form_csrf(page, "/console/compose")
+        r = self.page(sender, "POST", "/console/compose/preview",
+                      form=[("csrf", csrf), ("to", "new.patient@home.example"),
+                            ("cc", "x@"), ("bcc", ""), ("subject", "Results"), ("text", "Hi")])
+        self.assertEqual(r.status, 200, r.text[:300])
+        plan = json.loads(r.text)
+        # What the review will say: the same planner, whatever the settings are by now.
+        (row,) = plan["recipients"]
+        self.assertEqual(row["address"], "new.patient@home.example")
+        self.assertTrue(row["how"].startswith("Secure portal, after answering"), row)
+        _, review = self.review(sender, [("to", "new.patient@home.example"), ("text", "Hi")])
+        self.assertIn(row["how"], html.unescape(review.text))
+        self.assertEqual(len(plan["problems"]), 1)
+        self.assertTrue(plan["problems"][0].startswith("Cc: “x@” is not an email address"))
+        self.assertIsNone(plan["refused"])
+        # Nothing is held or sent for a preview, and a form from elsewhere gets nothing.
+        self.assertEqual(self.server.sql("SELECT count(*) FROM recipients WHERE address = "
+                                         "'new.patient@home.example'"), [(0,)])
+        r = self.page(sender, "POST", "/console/compose/preview",
+                      form=[("csrf", "forged"), ("to", "new.patient@home.example")])
+        self.assertEqual(r.status, 403)
+        self.assertNotIn("new.patient", r.text)
 
     # --- administering --------------------------------------------------------------
     def test_an_administrator_sets_up_accounts_domains_and_users(self):

@@ -2,7 +2,7 @@
 <p>Before it goes, you will see how each recipient will get it and why, and be asked for anything it still needs.</p>
 {{#ERROR}}<div class="error" role="alert" id="form-error">{{#PROBLEM}}<p>{{TEXT}}</p>
 {{/PROBLEM}}</div>{{/ERROR}}
-<form method="post" action="/console/compose" enctype="multipart/form-data">
+<form method="post" action="/console/compose" enctype="multipart/form-data" data-preview="/console/compose/preview">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <label for="to">To</label>
 <input id="to" name="to" type="text" required autocomplete="off" value="{{TO}}" aria-describedby="to-hint{{#ERROR}} form-error{{/ERROR}}">
@@ -12,6 +12,11 @@
 <label for="bcc">Bcc <span class="small">(optional)</span></label>
 <input id="bcc" name="bcc" type="text" autocomplete="off" value="{{BCC}}" aria-describedby="bcc-hint">
 <p class="hint" id="bcc-hint">Blind copies: no other recipient sees these addresses.</p>
+<section id="preview" class="preview" aria-labelledby="preview-heading" aria-live="polite" hidden>
+<h2 id="preview-heading">How each recipient will get it</h2>
+<ul id="preview-list"></ul>
+<p class="hint">As your organisation’s rules decide it now; the review before sending says it again, files included.</p>
+</section>
 <label for="subject">Subject</label>
 <input id="subject" name="subject" type="text" maxlength="998" value="{{SUBJECT}}">
 <label for="text">Message</label>
@@ -29,3 +34,4 @@
 </fieldset>
 <button type="submit">Review before sending</button>
 </form>
+<script src="/static/console-compose.js" defer></script>
