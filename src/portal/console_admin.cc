@@ -9,8 +9,11 @@
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+
 #include "audit/pending.h"
 #include "base/text.h"
+#include "http/server.h"
 #include "mime/address.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
@@ -618,29 +621,33 @@ awaitable<Response> ConsolePages::Book(http::Request& req, const Visitor& visito
     spdlog::error("console[{}]: book not read: {}", req.id, listing->error().ToString());
     co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
   }
-  co_return Page(200, "console_book.tpl", "Address book " + ref->ToString(), &visitor,
-                 "BOOKS_CURRENT", [&](ctemplate::TemplateDictionary& d) {
-                   d.SetValue("BOOK", ref->ToString());
-                   d.SetValue("BOOK_PATH", http::PercentEncode(ref->ToString()));
-                   d.SetValue("CSRF", ctx_.FormToken("console-book", visitor.cookie));
-                   if (!exists) {
-                     d.ShowSection("NEW");
-                     return;
-                   }
-                   d.ShowSection("EXISTS");
-                   const auto& page = **listing;
-                   d.SetIntValue("COUNT", static_cast<long>(page.total));
-                   d.SetIntValue("SHOWN", static_cast<long>(page.entries.size()));
-                   for (const auto& entry : page.entries) {
-                     auto* row = d.AddSectionDictionary("ENTRY");
-                     row->SetValue("ADDRESS", entry.address);
-                     row->SetValue("KIND", entry.kind);
-                   }
-                   if (static_cast<int>(page.entries.size()) == kBookPage) {
-                     d.AddSectionDictionary("MORE")->SetValue(
-                         "AFTER", http::PercentEncode(page.entries.back().address));
-                   }
-                 });
+  Response book_page = Page(200, "console_book.tpl", "Address book " + ref->ToString(), &visitor,
+                            "BOOKS_CURRENT", [&](ctemplate::TemplateDictionary& d) {
+                              d.SetValue("BOOK", ref->ToString());
+                              d.SetValue("BOOK_PATH", http::PercentEncode(ref->ToString()));
+                              d.SetValue("CSRF", ctx_.FormToken("console-book", visitor.cookie));
+                              if (!exists) {
+                                d.ShowSection("NEW");
+                                return;
+                              }
+                              d.ShowSection("EXISTS");
+                              const auto& page = **listing;
+                              d.SetIntValue("COUNT", static_cast<long>(page.total));
+                              d.SetIntValue("SHOWN", static_cast<long>(page.entries.size()));
+                              for (const auto& entry : page.entries) {
+                                auto* row = d.AddSectionDictionary("ENTRY");
+                                row->SetValue("ADDRESS", entry.address);
+                                row->SetValue("KIND", entry.kind);
+                              }
+                              if (static_cast<int>(page.entries.size()) == kBookPage) {
+                                d.AddSectionDictionary("MORE")->SetValue(
+                                    "AFTER", http::PercentEncode(page.entries.back().address));
+                              }
+                            });
+  // Its script shows a CSV upload's progress (console-upload.js, from this origin only).
+  book_page.Set("Content-Security-Policy", std::string(http::kContentSecurityPolicy) +
+                                               "; script-src 'self'; connect-src 'self'");
+  co_return book_page;
 }
 
 std::optional<policy::BookRef> ConsolePages::BookOf(const http::Request& req,
@@ -678,26 +685,33 @@ awaitable<Response> ConsolePages::MakeBook(http::Request& req, const Visitor& vi
   co_return http::RedirectResponse(back);
 }
 
+// A CSV of questions imported into a book. The book page's script (console-upload.js)
+// sends it asking for JSON, to show the upload's progress and then the report in place;
+// without script the answer is a page.
 awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& visitor) {
   std::optional<Response> refused;
   auto ref = BookOf(req, visitor, &refused);
   if (!ref) co_return std::move(*refused);
   const std::string back = "/console/books/" + http::PercentEncode(ref->ToString());
+  const bool json = req.header("accept").find("application/json") != std::string_view::npos;
+  auto fail = [&](int status, const std::string& why) {
+    return json ? http::ProblemResponse(status, "Not imported", why)
+                : Info(status, "Not imported", {why}, &visitor, back, "Back to the book");
+  };
   SmallUpload up({"csrf"}, "file", kMaxCsvBytes);
   if (Status read = co_await up.Read(req); !read.ok()) {
     const bool large = read.error().code == ErrorCode::kResourceExhausted;
-    Response r = Info(large ? 413 : 400, "Not imported",
-                      {large ? "The file is larger than 16 MB." : read.error().message}, &visitor,
-                      back, "Back to the book");
+    Response r =
+        fail(large ? 413 : 400, large ? "The file is larger than 16 MB." : read.error().message);
     r.Set("Connection", "close");  // the rest of the upload was not read
     co_return r;
   }
   if (!ConstantTimeEqual(up.Field("csrf"), ctx_.FormToken("console-book", visitor.cookie))) {
-    co_return FormExpired(&visitor, back, "Back to the book");
+    co_return json ? fail(403, "This form has expired: load the page again.")
+                   : FormExpired(&visitor, back, "Back to the book");
   }
   if (!up.has_file() || up.file().empty()) {
-    co_return Info(422, "Not imported", {"Choose a CSV file (address,question,answer)."}, &visitor,
-                   back, "Back to the book");
+    co_return fail(422, "Choose a CSV file (address,question,answer).");
   }
   std::optional<Result<policy::ImportReport>> report;
   Status done = OkStatus();
@@ -712,11 +726,22 @@ awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& 
     co_return std::move(*busy);
   }
   up.Wipe();  // the CSV holds answers
-  if (!done.ok()) {
-    co_return Info(StatusOf(done.error()), "Not imported", {Refusal(done.error())}, &visitor, back,
-                   "Back to the book");
-  }
+  if (!done.ok()) co_return fail(StatusOf(done.error()), Refusal(done.error()));
   const policy::ImportReport& r = **report;
+  const std::size_t shown = std::min(r.problems.size(), kShownProblems);
+  if (json) {
+    namespace bj = boost::json;
+    bj::array problems;
+    for (std::size_t i = 0; i < shown; ++i) {
+      problems.push_back(
+          bj::object{{"line", r.problems[i].line}, {"reason", r.problems[i].reason}});
+    }
+    co_return http::JsonResponse(r.problems.empty() ? 200 : 422,
+                                 bj::serialize(bj::object{{"imported", r.imported},
+                                                          {"refused", r.problems.size()},
+                                                          {"problems", std::move(problems)},
+                                                          {"more", r.problems.size() - shown}}));
+  }
   co_return Page(r.problems.empty() ? 200 : 422, "console_import.tpl", "Imported", &visitor,
                  "BOOKS_CURRENT", [&](ctemplate::TemplateDictionary& d) {
                    d.SetValue("BOOK", ref->ToString());
@@ -725,14 +750,14 @@ awaitable<Response> ConsolePages::ImportBook(http::Request& req, const Visitor& 
                    d.SetIntValue("REFUSED", static_cast<long>(r.problems.size()));
                    if (r.problems.empty()) return;
                    d.ShowSection("PROBLEMS");
-                   for (std::size_t i = 0; i < r.problems.size() && i < kShownProblems; ++i) {
+                   for (std::size_t i = 0; i < shown; ++i) {
                      auto* row = d.AddSectionDictionary("PROBLEM");
                      row->SetIntValue("LINE", static_cast<long>(r.problems[i].line));
                      row->SetValue("REASON", r.problems[i].reason);
                    }
-                   if (r.problems.size() > kShownProblems) {
+                   if (r.problems.size() > shown) {
                      d.AddSectionDictionary("MORE")->SetIntValue(
-                         "COUNT", static_cast<long>(r.problems.size() - kShownProblems));
+                         "COUNT", static_cast<long>(r.problems.size() - shown));
                    }
                  });
 }

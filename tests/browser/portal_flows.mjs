@@ -284,11 +284,13 @@ try {
     await Promise.all([page.waitForNavigation(), page.click('text=Make the book')]);
     await check(page, 'admin-book');
     await page.setInputFiles('#file', csvFile);
-    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Import")')]);
+    // Sent by the page's script: a progress bar, then the report in place.
+    await page.click('button:text-is("Import")');
+    await page.waitForFunction(() => /imported/.test(document.querySelector('#import-status').textContent));
     await check(page, 'admin-import');
-    result.imported = await page.locator('.notice').innerText();
-    result.refused = await page.locator('table.audit tbody tr').evaluateAll((rows) =>
-      rows.map((r) => Array.from(r.cells).map((c) => c.innerText.trim())));
+    result.progress = await page.locator('#import-bar').evaluate((e) => e.value);
+    result.imported = await page.locator('#import-status').innerText();
+    result.refused = await page.locator('#import-problems li').allInnerTexts();
 
     // A namespace, previewed and then saved.
     await followLink(page, 'Namespaces');

@@ -1116,13 +1116,31 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         self.assertRegex(r.text, r"<tr><td>3</td><td>[^<]*address")
         self.assertRegex(r.text, r"<tr><td>4</td><td>")
         self.assertNotIn("Hillside", r.text)
+        # The page's script asks for the report as JSON (to show it under its progress bar).
+        self.assertIn("script-src 'self'", book.header("content-security-policy"))
+        with open(csv, "w") as f:
+            f.write("address,question,answer\n"
+                    "dee@home.example,Your first pet?,Whiskers\n"
+                    "nobody,Q?,A1234567\n")
+        r = self.page(admin, "POST", location + "/import", headers=["Accept: application/json"],
+                      files=[f"csrf={csrf}", f"file=@{csv};type=text/csv"])
+        self.assertEqual(r.status, 422, r.text[:300])
+        report = json.loads(r.text)
+        self.assertEqual((report["imported"], report["refused"], report["more"]), (1, 1, 0))
+        self.assertEqual(report["problems"][0]["line"], 3)
+        self.assertNotIn("Whiskers", r.text)
+        r = self.page(admin, "POST", location + "/import", headers=["Accept: application/json"],
+                      files=["csrf=forged", f"file=@{csv};type=text/csv"])
+        self.assertEqual(r.status, 403)
+        self.assertEqual(json.loads(r.text)["title"], "Not imported")
         book = self.page(admin, "GET", "/console/books/domain%3Aclinic.example%3Apatients")
         self.assertIn("ann@home.example", book.text)
         self.assertIn("cy@home.example", book.text)
-        self.assertIn("2 entr(ies); 2 here", book.text)
+        self.assertIn("3 entr(ies); 3 here", book.text)
         rows = self.server.sql("SELECT actor, details FROM audit_log WHERE action = "
-                               "'console.POST /console/books/{book}/import'")
-        self.assertEqual(rows, [(admin, '{"imported":2,"refused":2}')])
+                               "'console.POST /console/books/{book}/import' AND result = 'ok'")
+        self.assertEqual(rows, [(admin, '{"imported":2,"refused":2}'),
+                                (admin, '{"imported":1,"refused":1}')])
         # Another domain's book is not theirs.
         self.assertEqual(self.page(admin, "GET",
                                    "/console/books/domain%3Abranch.example%3Apatients").status,
