@@ -292,7 +292,8 @@ class ConsolePages {
   };
   http::Response ComposePage(int status, const Visitor& visitor, const Written& written,
                              const std::vector<std::string>& problems) const;
-  // The message as written, checked as the API checks one; what is wrong in `problems`.
+  // The message as written, checked as the API checks one; what is wrong in `problems`
+  // (a message to nobody is the caller's to refuse: the preview shows nothing then).
   static submission::Submission SubmissionOf(const Written& w, const std::string& from,
                                              std::vector<std::string>* problems);
   // The review of a held message: `plan` as the policy engine made it (null: it could

@@ -127,7 +127,6 @@ submission::Submission ConsolePages::SubmissionOf(const Written& w, const std::s
   ReadAddresses("To", w.to, m.to, *problems);
   ReadAddresses("Cc", w.cc, m.cc, *problems);
   ReadAddresses("Bcc", w.bcc, m.bcc, *problems);
-  if (m.to.empty() && problems->empty()) problems->push_back("Name at least one recipient in To.");
   if (m.to.size() + m.cc.size() + m.bcc.size() > limits.max_recipients) {
     problems->push_back("Send to at most " + std::to_string(limits.max_recipients) +
                         " recipients at once.");
@@ -194,9 +193,7 @@ awaitable<Response> ConsolePages::PreviewCompose(http::Request& req, const Visit
     out["refused"] = (*plan)->refused ? json::value(*(*plan)->refused) : json::value(nullptr);
   }
   json::array said;
-  for (auto& p : problems) {
-    if (p != "Name at least one recipient in To.") said.emplace_back(p);
-  }
+  for (auto& p : problems) said.emplace_back(p);
   out["recipients"] = std::move(recipients);
   out["problems"] = std::move(said);
   co_return http::JsonResponse(200, json::serialize(out));
@@ -257,6 +254,7 @@ awaitable<Response> ConsolePages::SubmitCompose(http::Request& req, const Visito
 
   std::vector<std::string> problems;
   submission::Submission m = SubmissionOf(w, visitor.session.address, &problems);
+  if (m.to.empty() && problems.empty()) problems.push_back("Name at least one recipient in To.");
   if (!problems.empty()) {
     // A file input cannot be filled in again by the server.
     if (!up.draft->attachments().empty()) problems.push_back("Choose your files again.");
