@@ -469,6 +469,9 @@ try {
     await typeInto(page, 'code', totp(key, Date.now() / 1000));
     await pressButton(page, 'Continue');
     await page.waitForSelector('article.message');
+    // Tab from a settled page: while the message's frame still loads, focus can start
+    // inside it or be reset, and the walk to Reply went astray once (CI, stop 43).
+    await page.waitForLoadState('load');
     result.secondMessageText = await page.locator('main').innerText();
     await followLink(page, 'Reply');
     await typeInto(page, 'text', 'Thanks, received.');
