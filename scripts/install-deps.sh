@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libgmime-3.0-dev libsqlite3-dev librnp-dev libunbound-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libctemplate-dev libre2-dev
-  zlib1g-dev libqrencode-dev
+  zlib1g-dev libqrencode-dev libcbor-dev
   openssl ca-certificates dns-root-data
 )
 # npm fetches the web assets built into the binary (web/package.json: Swagger UI for

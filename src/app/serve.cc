@@ -28,6 +28,7 @@
 #include "app/signing_key.h"
 #include "app/stores.h"
 #include "base/worker.h"
+#include "console/webauthn.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
 #include "delivery/smtp_target.h"
@@ -530,6 +531,13 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     if (!record.ok()) return std::move(record).error();
     return *record == DkimRecord::kThisKey;
   };
+  // Passkeys need the console's site to have a host name (WebAuthn takes no IP address).
+  std::optional<console::RelyingParty> relying_party;
+  if (auto rp = console::RelyingPartyOf(config.public_url, config.organisation); rp.ok()) {
+    relying_party = std::move(*rp);
+  } else {
+    spdlog::warn("console: passkeys are off: {}", rp.error().message);
+  }
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
   MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
   portal::Portal portal(
@@ -537,7 +545,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       *keys, clock,
       {&console_accounts, org.get(), stores.audit.get(), &directory, &books, stores.dashboard.get(),
        queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get(),
-       stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints});
+       stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party});
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

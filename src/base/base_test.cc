@@ -64,6 +64,7 @@ TEST(Encoding, RoundTrips) {
     auto secret = Base64UrlDecodeSecret(c.b64url);
     ASSERT_TRUE(secret.has_value());
     EXPECT_EQ(secret->view(), c.bytes);
+    EXPECT_EQ(Base64UrlDecode(c.b64url).value_or("<none>"), c.bytes);
     EXPECT_EQ(Base64DecodedSize(c.b64).value_or(999), c.bytes.size());
   }
 }
@@ -76,6 +77,8 @@ TEST(Encoding, RejectsMalformed) {
   EXPECT_FALSE(HexDecode("6").has_value());
   EXPECT_FALSE(HexDecode("zz").has_value());
   EXPECT_FALSE(Base64UrlDecodeSecret("a+b/").has_value());
+  EXPECT_FALSE(Base64UrlDecode("a+b/").has_value());
+  EXPECT_FALSE(Base64UrlDecode("-_8=").has_value());  // no padding in this form
   // Bytes of 0x80 and above are no letters of any alphabet (libsodium 1.0.18 takes them;
   // found by fuzzing link tokens): "AAA\xbf" must not decode like "AAA/" or "AAA_".
   EXPECT_FALSE(Base64UrlDecodeSecret("AAA\xbf").has_value());

@@ -104,6 +104,15 @@ std::optional<SecretBytes> Base64UrlDecodeSecret(std::string_view text) {
   return SecretBytes(buf.data(), *len);
 }
 
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string buf(text.size() / 4 * 3 + 3, '\0');
+  auto len = DecodeInto(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING,
+                        reinterpret_cast<unsigned char*>(buf.data()), buf.size());
+  if (!len) return std::nullopt;
+  buf.resize(*len);
+  return buf;
+}
+
 namespace {
 constexpr std::size_t kLineBytes = 57;  // 76 base64 characters
 constexpr std::size_t kLineChars = 76;

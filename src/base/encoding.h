@@ -21,6 +21,7 @@ std::optional<std::string> Base64Decode(std::string_view text);
 // URL-safe alphabet, no padding: for links, cookies and identifiers.
 std::string Base64UrlEncode(std::string_view bytes);
 std::optional<SecretBytes> Base64UrlDecodeSecret(std::string_view text);
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 // The exact number of bytes a standard base64 text decodes to, or nullopt when the
 // length cannot be valid. Lets callers check size limits before decoding.

@@ -214,6 +214,8 @@ const char* OutcomeLabel(LoginAttempt::Outcome outcome) {
     case LoginAttempt::Outcome::kNeedCode: return "need_code";
     case LoginAttempt::Outcome::kWrongCode: return "wrong_code";
     case LoginAttempt::Outcome::kReplayedCode: return "replayed_code";
+    case LoginAttempt::Outcome::kPasskeyCopied:
+      return "passkey_copied";
   }
   return "unknown";
 }
@@ -453,14 +455,89 @@ Result<std::vector<std::string>> PortalAccounts::ConfirmTotp(const PortalAccount
 }
 
 Status PortalAccounts::DisableTotp(const PortalAccountRecord& account, std::string_view password) {
+  if (auto confirmed = ConfirmPassword(account, password); !confirmed.ok()) return confirmed;
+  auto stored = store_.SetTotp(account.id, "", {});
+  if (stored.ok()) spdlog::info("portal: account {}: two-factor login turned off", account.id);
+  return stored;
+}
+
+Status PortalAccounts::ConfirmPassword(const PortalAccountRecord& account,
+                                       std::string_view password) {
   auto fresh = store_.Find(account.id);
   if (!fresh.ok()) return std::move(fresh).error();
   if (!fresh->has_value() || !VerifySecret((*fresh)->password_hash, password)) {
     return MakeError(ErrorCode::kUnauthenticated, "wrong password", "password");
   }
-  auto stored = store_.SetTotp(account.id, "", {});
-  if (stored.ok()) spdlog::info("portal: account {}: two-factor login turned off", account.id);
-  return stored;
+  return OkStatus();
+}
+
+Result<PasskeyRecord> PortalAccounts::AddPasskey(const PortalAccountRecord& account,
+                                                 const console::NewCredential& credential,
+                                                 std::string name) {
+  PasskeyRecord p;
+  p.id = credential.id;
+  p.account_id = account.id;
+  p.name = std::move(name);
+  p.public_key = credential.public_key;
+  p.algorithm = credential.algorithm;
+  p.sign_count = credential.sign_count;
+  p.backed_up = credential.backed_up;
+  p.created_at = clock_.NowUnix();
+  if (auto added = store_.AddPasskey(p, kMaxPasskeys); !added.ok()) return std::move(added).error();
+  spdlog::info("portal: account {}: passkey added", account.id);
+  return p;
+}
+
+Result<std::vector<PasskeyRecord>> PortalAccounts::Passkeys(const std::string& account_id) {
+  return store_.ListPasskeys(account_id);
+}
+
+Result<bool> PortalAccounts::RemovePasskey(const std::string& account_id,
+                                           const std::string& credential_id) {
+  auto removed = store_.RemovePasskey(account_id, credential_id);
+  if (removed.ok() && *removed) spdlog::info("portal: account {}: passkey removed", account_id);
+  return removed;
+}
+
+Result<LoginAttempt> PortalAccounts::PasskeySignIn(const console::RelyingParty& rp,
+                                                   std::string_view challenge,
+                                                   const std::string& credential_id,
+                                                   std::string_view user_handle,
+                                                   const console::Assertion& assertion,
+                                                   const std::string& client_address) {
+  auto attempt = [&]() -> Result<LoginAttempt> {
+    LoginAttempt out;
+    auto passkey = store_.FindPasskey(credential_id);
+    if (!passkey.ok()) return std::move(passkey).error();
+    if (!passkey->has_value()) return out;  // a passkey this server does not keep
+    const PasskeyRecord& kept = **passkey;
+    if (!user_handle.empty() && user_handle != kept.account_id) return out;
+    auto account = store_.Find(kept.account_id);
+    if (!account.ok()) return std::move(account).error();
+    if (!account->has_value() || !(*account)->confirmed_at) return out;
+    // The account is named in the record from here on, whatever the outcome.
+    out.account = std::move(**account);
+    auto count = console::VerifyAssertion(
+        rp, challenge,
+        {kept.public_key, kept.algorithm, static_cast<std::uint32_t>(kept.sign_count)}, assertion);
+    if (!count.ok()) {
+      if (count.error().code == ErrorCode::kFailedPrecondition) {
+        spdlog::warn("portal: account {}: a passkey's counter went back (a copy in use?)",
+                     out.account->id);
+        out.outcome = LoginAttempt::Outcome::kPasskeyCopied;
+      } else {
+        spdlog::info("portal: account {}: passkey sign-in refused: {}", out.account->id,
+                     count.error().message);
+      }
+      return out;
+    }
+    // Two sign-ins checked against one count: only the first moves it on.
+    auto used = store_.UsePasskey(kept.id, kept.sign_count, *count, clock_.NowUnix());
+    if (!used.ok()) return std::move(used).error();
+    if (*used) out.outcome = LoginAttempt::Outcome::kSignedIn;
+    return out;
+  }();
+  return Counted("passkey", "passkey", client_address, std::move(attempt));
 }
 
 Result<ImportedAccounts> ImportSharedAccounts(PortalAccountStore& store, const KeyRing& keys,

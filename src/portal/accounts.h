@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/secret.h"
+#include "console/webauthn.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "store/records.h"
@@ -72,10 +73,11 @@ std::string TotpAad(const std::string& account_id);
 struct LoginAttempt {
   enum class Outcome {
     kSignedIn,
-    kWrong,       // no such confirmed account, or the wrong password: told apart by nobody
-    kNeedCode,    // right password; the account asks for a one-time code
-    kWrongCode,   // a code that is not valid now, or a recovery code that is not one
-    kReplayedCode,  // a code already used: refused, and logged
+    kWrong,          // no such confirmed account, or the wrong password: told apart by nobody
+    kNeedCode,       // right password; the account asks for a one-time code
+    kWrongCode,      // a code that is not valid now, or a recovery code that is not one
+    kReplayedCode,   // a code already used: refused, and logged
+    kPasskeyCopied,  // a passkey's counter went back: refused, worth an administrator's look
   };
   Outcome outcome = Outcome::kWrong;
   std::optional<PortalAccountRecord> account;  // set from kNeedCode on
@@ -166,6 +168,24 @@ class PortalAccounts {
                                                const SecretBytes& secret, std::string_view code);
   // Turns two-factor login off; needs the password. kUnauthenticated when it is wrong.
   Status DisableTotp(const PortalAccountRecord& account, std::string_view password);
+  // kUnauthenticated when `password` is not the account's (a change that needs it again).
+  Status ConfirmPassword(const PortalAccountRecord& account, std::string_view password);
+
+  // Passkeys (console/webauthn.h checks them). A checked registration is kept under
+  // `name` (at most kMaxPasskeys per account).
+  static constexpr int kMaxPasskeys = 10;
+  Result<PasskeyRecord> AddPasskey(const PortalAccountRecord& account,
+                                   const console::NewCredential& credential, std::string name);
+  Result<std::vector<PasskeyRecord>> Passkeys(const std::string& account_id);
+  Result<bool> RemovePasskey(const std::string& account_id, const std::string& credential_id);
+  // Sign-in with a passkey, for `challenge`: the credential the browser named, whose
+  // user handle (when it sends one) must be its account's id. kSignedIn — a passkey that
+  // verified its user stands for both steps — kWrong, or kPasskeyCopied (`account` set
+  // whenever the passkey is known). Recorded as the step "passkey" (auth.console.passkey).
+  Result<LoginAttempt> PasskeySignIn(const console::RelyingParty& rp, std::string_view challenge,
+                                     const std::string& credential_id, std::string_view user_handle,
+                                     const console::Assertion& assertion,
+                                     const std::string& client_address);
 
  private:
   // Mails `token`'s link ("confirm" or "reset") to `address`, in its namespace's name,

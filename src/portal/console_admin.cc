@@ -645,8 +645,7 @@ awaitable<Response> ConsolePages::Book(http::Request& req, const Visitor& visito
                               }
                             });
   // Its script shows a CSV upload's progress (console-upload.js, from this origin only).
-  book_page.Set("Content-Security-Policy", std::string(http::kContentSecurityPolicy) +
-                                               "; script-src 'self'; connect-src 'self'");
+  AllowOwnScripts(book_page);
   co_return book_page;
 }
 

@@ -51,6 +51,11 @@ void ShowOutcome(ctemplate::TemplateDictionary& dict, const std::string& error,
   }
 }
 
+void AllowOwnScripts(Response& r) {
+  r.Set("Content-Security-Policy",
+        std::string(http::kContentSecurityPolicy) + "; script-src 'self'; connect-src 'self'");
+}
+
 void AddAccountOptions(ctemplate::TemplateDictionary& dict,
                        const std::vector<AccountRecord>& accounts) {
   for (const auto& a : accounts)
@@ -88,6 +93,15 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/two-step/confirm", nullptr, &P::ConfirmTwoStep, Area::kSelf, kFormLimit,
        true},
       {"POST", "/console/two-step/off", nullptr, &P::TwoStepOff, Area::kSelf, kFormLimit},
+      {"POST", "/console/passkey/challenge", &P::PasskeySignInChallenge, nullptr, Area::kSelf,
+       kFormLimit},
+      {"POST", "/console/passkey/sign-in", &P::SubmitPasskeySignIn, nullptr, Area::kSelf,
+       kFormLimit},
+      {"POST", "/console/passkeys/challenge", nullptr, &P::PasskeyChallenge, Area::kSelf,
+       kFormLimit, true},
+      {"POST", "/console/passkeys", nullptr, &P::AddPasskey, Area::kSelf, kFormLimit, true},
+      {"POST", "/console/passkeys/delete", nullptr, &P::RemovePasskey, Area::kSelf, kFormLimit,
+       true},
       {"POST", "/console/sign-out", nullptr, &P::SignOut, Area::kSelf, kFormLimit, true},
       {"GET", "/console/tools/received", nullptr, &P::Received, Area::kTools},
       {"POST", "/console/tools/received", nullptr, &P::Received, Area::kTools,
@@ -179,7 +193,8 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writin
       writing_(writing),
       services_(services),
       sessions_(ctx.clock, ctx.settings.session_idle_seconds),
-      held_(ctx.clock, {}) {}
+      held_(ctx.clock, {}),
+      challenges_(ctx.clock) {}
 
 void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
@@ -228,6 +243,7 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
   std::optional<Result<std::optional<DomainRecord>>> domain;
   std::optional<Result<policy::EffectiveSettings>> settings;
   std::optional<Result<std::optional<PortalAccountRecord>>> sign_in;
+  std::optional<Result<std::vector<PasskeyRecord>>> passkeys;
   const Brand brand = ctx_.brands.ForNamespace("");
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
         user.emplace(services_.org->FindUser(session->address));
@@ -237,6 +253,10 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
         settings.emplace(services_.directory->EffectiveFor(session->address));
         if (settings->ok() && (*settings)->console_two_step.value) {
           sign_in.emplace(services_.accounts->Find(session->account_id));
+          // A passkey is a second step too (it verified its user).
+          if (sign_in->ok() && sign_in->value() && (*sign_in)->value().sealed_totp.empty()) {
+            passkeys.emplace(services_.accounts->Passkeys(session->account_id));
+          }
         }
       })) {
     *refused = std::move(busy);
@@ -246,6 +266,7 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
                        : domain && !domain->ok()     ? &domain->error()
                        : settings && !settings->ok() ? &settings->error()
                        : sign_in && !sign_in->ok()   ? &sign_in->error()
+                       : passkeys && !passkeys->ok() ? &passkeys->error()
                                                      : nullptr;
   if (error) {
     spdlog::error("console[{}]: user not read: {}", req.id, error->ToString());
@@ -261,7 +282,8 @@ awaitable<std::optional<ConsolePages::Visitor>> ConsolePages::Admit(
   if (domain && domain->value()) visitor.account = (*domain)->value().account;
   if (user->value()) visitor.domain = (*user)->value().domain;
   visitor.two_step_required = settings && (*settings)->console_two_step.value;
-  visitor.must_enrol = sign_in && sign_in->value() && (*sign_in)->value().sealed_totp.empty();
+  visitor.must_enrol = sign_in && sign_in->value() && (*sign_in)->value().sealed_totp.empty() &&
+                       passkeys && (*passkeys)->empty();
   if (visitor.role == Role::kNone) {
     // Deleted, or no longer given the console: the session ends here.
     sessions_.Remove(cookie);
@@ -373,15 +395,18 @@ awaitable<Response> ConsolePages::Home(http::Request&, const Visitor& visitor) {
 
 Response ConsolePages::SignInPage(int status, const std::string& binding,
                                   const std::string& address, const std::string& error) const {
-  return Page(status, "console_sign_in.tpl", "Sign in", nullptr, nullptr,
-              [&](ctemplate::TemplateDictionary& d) {
-                d.SetValue("CSRF", ctx_.FormToken("console-sign-in", binding));
-                d.SetValue("ADDRESS", address);
-                if (!error.empty()) {
-                  d.ShowSection("ERROR");
-                  d.SetValue("ERROR_TEXT", error);
-                }
-              });
+  Response r = Page(status, "console_sign_in.tpl", "Sign in", nullptr, nullptr,
+                    [&](ctemplate::TemplateDictionary& d) {
+                      d.SetValue("CSRF", ctx_.FormToken("console-sign-in", binding));
+                      d.SetValue("ADDRESS", address);
+                      if (services_.relying_party) d.ShowSection("PASSKEYS");
+                      if (!error.empty()) {
+                        d.ShowSection("ERROR");
+                        d.SetValue("ERROR_TEXT", error);
+                      }
+                    });
+  if (services_.relying_party) AllowOwnScripts(r);  // console-passkeys.js
+  return r;
 }
 
 awaitable<Response> ConsolePages::SignInForm(http::Request& req) {
@@ -417,6 +442,10 @@ awaitable<Response> ConsolePages::SubmitSignIn(http::Request& req) {
   }
   std::optional<Result<LoginAttempt>> attempt;
   std::optional<Result<std::optional<UserRecord>>> user;
+  // A password without a code, where two steps are required, is enough only for someone
+  // who has no second step yet (they must set one up); one with a passkey uses it.
+  std::optional<Result<policy::EffectiveSettings>> settings;
+  std::optional<Result<std::vector<PasskeyRecord>>> passkeys;
   const Brand brand = ctx_.brands.ForNamespace("");
   if (auto busy = co_await ctx_.OffLoop(brand, [&] {
         attempt.emplace(
@@ -424,13 +453,29 @@ awaitable<Response> ConsolePages::SubmitSignIn(http::Request& req) {
         if (attempt->ok() && (*attempt)->account) {
           user.emplace(services_.org->FindUser((*attempt)->account->address));
         }
+        if (attempt->ok() && (*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
+          settings.emplace(services_.directory->EffectiveFor((*attempt)->account->address));
+          if (settings->ok() && (*settings)->console_two_step.value) {
+            passkeys.emplace(services_.accounts->Passkeys((*attempt)->account->id));
+          }
+        }
       })) {
     co_return std::move(*busy);
   }
-  if (!attempt->ok() || (user && !user->ok())) {
-    spdlog::error("console[{}]: sign-in failed: {}", req.id,
-                  !attempt->ok() ? attempt->error().ToString() : user->error().ToString());
+  const Error* error = !attempt->ok()                ? &attempt->error()
+                       : user && !user->ok()         ? &user->error()
+                       : settings && !settings->ok() ? &settings->error()
+                       : passkeys && !passkeys->ok() ? &passkeys->error()
+                                                     : nullptr;
+  if (error) {
+    spdlog::error("console[{}]: sign-in failed: {}", req.id, error->ToString());
     co_return Info(500, "Something went wrong", {"Please try again in a moment."});
+  }
+  if (passkeys && !(*passkeys)->empty()) {
+    spdlog::info("console[{}]: password alone refused: two steps required, a passkey held", req.id);
+    co_return SignInPage(401, binding, address,
+                         "Your organisation requires two-step sign-in: sign in with your "
+                         "passkey.");
   }
   const auto outcome = (*attempt)->outcome;
   if (outcome == LoginAttempt::Outcome::kSignedIn || outcome == LoginAttempt::Outcome::kNeedCode) {
@@ -543,22 +588,6 @@ awaitable<std::optional<PortalAccountRecord>> ConsolePages::SignInOf(
     co_return std::nullopt;
   }
   co_return std::move(***account);
-}
-
-awaitable<Response> ConsolePages::TwoStep(http::Request&, const Visitor& visitor) {
-  std::optional<Response> failed;
-  auto account = co_await SignInOf(visitor, &failed);
-  if (!account) co_return std::move(*failed);
-  co_return Page(200, "console_two_step.tpl", "Two-step sign-in", &visitor, nullptr,
-                 [&](ctemplate::TemplateDictionary& d) {
-                   d.ShowSection(account->sealed_totp.empty() ? "OFF" : "ON");
-                   if (visitor.two_step_required) {
-                     d.ShowSection("REQUIRED");
-                   } else {
-                     d.ShowSection("CAN_TURN_OFF");
-                   }
-                   d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
-                 });
 }
 
 Response ConsolePages::EnrolPage(int status, const Visitor& visitor,

@@ -26,7 +26,9 @@
 
 #include "audit/chain.h"
 #include "console/roles.h"
+#include "console/webauthn.h"
 #include "http/router.h"
+#include "portal/challenges.h"
 #include "portal/context.h"
 #include "portal/held_compositions.h"
 #include "portal/tool_pages.h"
@@ -81,12 +83,19 @@ struct ConsoleServices {
   ApiClientStore* clients = nullptr;      // the API clients page
   WebhookStore* webhooks = nullptr;       // the webhooks page: listing
   integrations::WebhookEndpoints* webhook_endpoints = nullptr;  // and changing
+  // The console's site as WebAuthn sees it; unset: passkeys are not offered (the public
+  // URL names no host).
+  std::optional<console::RelyingParty> relying_party;
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one
 // made) as a status, each shown only when there is one.
 void ShowOutcome(ctemplate::TemplateDictionary& dict, const std::string& error,
                  const std::string& notice);
+
+// A console page with scripts (static/console-*.js, from this origin only, which may
+// ask this server): the console's CSP with exactly that allowed.
+void AllowOwnScripts(http::Response& r);
 
 // The accounts an integration may belong to, as ACCOUNT_OPTION sections: every account,
 // and the organisation's own ("default") even before it is made.
@@ -148,6 +157,19 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> StartTwoStep(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> ConfirmTwoStep(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> TwoStepOff(http::Request& req, const Visitor& visitor);
+  // The two-step page: the code's state and the user's passkeys. Reads the stores: call
+  // off the loop.
+  http::Response TwoStepPage(int status, const Visitor& visitor, const std::string& error,
+                             const std::string& notice);
+  // Passkeys (console_passkeys.cc): a challenge for the sign-in form and the sign-in
+  // with it; for a signed-in user, a challenge to make one, adding it (with their
+  // password) and removing one.
+  boost::asio::awaitable<http::Response> PasskeySignInChallenge(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitPasskeySignIn(http::Request& req);
+  boost::asio::awaitable<http::Response> PasskeyChallenge(http::Request& req,
+                                                          const Visitor& visitor);
+  boost::asio::awaitable<http::Response> AddPasskey(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RemovePasskey(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Home(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> SignOut(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> Received(http::Request& req, const Visitor& visitor);
@@ -340,6 +362,7 @@ class ConsolePages {
   ConsoleServices services_;
   AccountSessions sessions_;
   HeldCompositions held_;
+  Challenges challenges_;  // passkeys'
 };
 
 }  // namespace sealpost::portal

@@ -222,8 +222,7 @@ Response ConsolePages::ComposePage(int status, const Visitor& visitor, const Wri
                     });
   // The one page with a script (console-compose.js, from this origin only): the live
   // preview of each recipient's method, asked of this server.
-  r.Set("Content-Security-Policy",
-        std::string(http::kContentSecurityPolicy) + "; script-src 'self'; connect-src 'self'");
+  AllowOwnScripts(r);
   return r;
 }
 

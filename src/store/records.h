@@ -373,6 +373,20 @@ struct PortalTokenRecord {
   std::int64_t expires_at = 0;
 };
 
+// A passkey (WebAuthn credential) of an account's sign-in (issue 22: the console's
+// users). The public key is no secret; the signature counter only goes up.
+struct PasskeyRecord {
+  std::string id;  // the credential id, raw bytes
+  std::string account_id;
+  std::string name;        // the owner's name for it ("my phone")
+  std::string public_key;  // DER SubjectPublicKeyInfo
+  int algorithm = 0;       // COSE
+  std::int64_t sign_count = 0;
+  bool backed_up = false;  // synced between the owner's devices
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> last_used_at;
+};
+
 // The result of an attempt, as the queue records it.
 struct QueueUpdate {
   std::string id;

@@ -675,6 +675,33 @@ TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
   ASSERT_TRUE(store->SetTotp("acc2", "", {}).ok());
   EXPECT_TRUE((*store->Find("acc2"))->sealed_totp.empty());
   EXPECT_FALSE(*store->UseRecoveryCode("acc2", "h2"));
+  // Passkeys: at most so many per account, each credential id once; the counter moves
+  // only from the value a sign-in was checked against.
+  PasskeyRecord key{std::string("cred\0one", 8), "acc2", "phone", "spki", -7, 3, true, 100, {}};
+  ASSERT_TRUE(store->AddPasskey(key, 2).ok());
+  EXPECT_EQ(store->AddPasskey(key, 2).error().code, ErrorCode::kAlreadyExists);
+  PasskeyRecord other = key;
+  other.id = "cred2";
+  other.account_id = "acc3";
+  EXPECT_EQ(store->AddPasskey(key, 1).error().code, ErrorCode::kResourceExhausted);
+  ASSERT_TRUE(store->AddPasskey(other, 1).ok());
+  auto listed = store->ListPasskeys("acc2");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, key.id);
+  EXPECT_EQ((*listed)[0].name, "phone");
+  EXPECT_EQ((*listed)[0].algorithm, -7);
+  EXPECT_TRUE((*listed)[0].backed_up);
+  EXPECT_FALSE((*listed)[0].last_used_at.has_value());
+  EXPECT_TRUE(*store->UsePasskey(key.id, 3, 4, 200));
+  EXPECT_FALSE(*store->UsePasskey(key.id, 3, 5, 201));  // checked against a count gone by
+  auto found_key = store->FindPasskey(key.id);
+  ASSERT_TRUE(found_key.ok() && found_key->has_value());
+  EXPECT_EQ((*found_key)->sign_count, 4);
+  EXPECT_EQ((*found_key)->last_used_at.value_or(0), 200);
+  EXPECT_FALSE(*store->RemovePasskey("acc3", key.id));  // not theirs
+  EXPECT_TRUE(*store->RemovePasskey("acc2", key.id));
+  EXPECT_FALSE(store->FindPasskey(key.id)->has_value());
 }
 
 }  // namespace

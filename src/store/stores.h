@@ -253,6 +253,18 @@ class PortalAccountStore {
   // An account brought in whole (issue 8: imported from the shared pool), with its
   // recovery code hashes; kAlreadyExists when its namespace has one for the address.
   virtual Status Import(const PortalAccountRecord& account) = 0;
+
+  // Passkeys. kAlreadyExists when the credential id is kept already (by anyone);
+  // kResourceExhausted when the account has `max_per_account` already.
+  virtual Status AddPasskey(const PasskeyRecord& passkey, int max_per_account) = 0;
+  virtual Result<std::vector<PasskeyRecord>> ListPasskeys(const std::string& account_id) = 0;
+  virtual Result<std::optional<PasskeyRecord>> FindPasskey(const std::string& id) = 0;
+  // Moves the counter from `seen` (what the sign-in was checked against) to `count`;
+  // false when it is no longer `seen` (another sign-in with it came first). Atomic.
+  virtual Result<bool> UsePasskey(const std::string& id, std::int64_t seen, std::int64_t count,
+                                  std::int64_t at) = 0;
+  // false when the account has no such passkey.
+  virtual Result<bool> RemovePasskey(const std::string& account_id, const std::string& id) = 0;
 };
 
 enum class OrgLevel { kAccount, kDomain, kUser };

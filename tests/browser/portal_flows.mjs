@@ -11,6 +11,9 @@
 //     (an invited organisation user: choose a password, sign in, the header tool, the
 //     audit trail; write to a new recipient, review, answer the question asked, send; the
 //     recipient opens it in their own browser; the sender sees it viewed; sign out)
+//   node portal_flows.mjs console-passkey <console URL> <outbox dir> <address> <password>
+//     (an invited user adds a passkey — Chromium's virtual authenticator, which verifies
+//     its user — signs out, and signs in with it: no password typed)
 //   node portal_flows.mjs console-admin <console URL> <outbox dir> <address> <password> <csv> <logo>
 //     (an organisation administrator sets up an organisation from nothing: an account,
 //     a domain, its settings, a user, an address book imported, a namespace branded)
@@ -230,6 +233,46 @@ try {
     await page.goto(origin + '/console');
     result.afterSignOut = new URL(page.url()).pathname;
     result.steps.push('console by keyboard');
+  } else if (mode === 'console-passkey') {
+    const [outbox, address, password] = rest;
+    const mail = await waitForMail(outbox, address, '/console/reset/');
+    const invitation = mail.match(/https:\/\/\S+\/console\/reset\/[A-Za-z0-9_-]{43}/)[0];
+    await page.goto(origin + new URL(invitation).pathname);
+    await page.fill('#password', password);
+    await page.fill('#password2', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.goto(origin + '/console/sign-in');
+    await page.fill('#address', address);
+    await page.fill('#password', password);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/console/sign-in"] button')]);
+    // A platform authenticator that verifies its user (as a fingerprint reader does).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
+                 hasUserVerification: true, isUserVerified: true,
+                 automaticPresenceSimulation: true },
+    });
+    await page.goto(origin + '/console/two-step');
+    await check(page, 'console-passkeys');
+    await typeInto(page, 'passkey-name', 'This laptop');
+    await typeInto(page, 'passkey-password', password);
+    await pressButton(page, 'Add a passkey');
+    await check(page, 'console-passkey-added');
+    result.addedNotice = await page.locator('.notice, .error').first().innerText();
+    result.passkeyRows = await page.locator('section.client h3').allInnerTexts();
+    result.credentials = (await cdp.send('WebAuthn.getCredentials', { authenticatorId }))
+      .credentials.map((c) => ({ resident: c.isResidentCredential, signCount: c.signCount }));
+    await pressButton(page, 'Sign out ' + address);
+    await page.goto(origin + '/console/sign-in');
+    await check(page, 'console-sign-in-passkey');
+    result.passkeyOffered = await page.locator('#passkey-sign-in').isVisible();
+    await pressButton(page, 'Sign in with a passkey');
+    result.afterPasskey = new URL(page.url()).pathname;
+    result.homeText = await page.locator('main').innerText();
+    result.signCount = (await cdp.send('WebAuthn.getCredentials', { authenticatorId }))
+      .credentials[0].signCount;
+    result.steps.push('passkey added and used');
   } else if (mode === 'console-admin') {
     const [outbox, address, password, csvFile, logoFile] = rest;
     const mail = await waitForMail(outbox, address, '/console/reset/');

@@ -203,6 +203,38 @@ class AccessibilityTest(unittest.TestCase):
         self.assertEqual(result["sentRows"][0][2], "1 viewed")
         self.assertEqual(result["afterSignOut"], "/console/sign-in")
 
+    def test_a_passkey_is_added_and_signs_in_in_the_browser(self):
+        """Issue 22's passkeys in Chromium (its virtual authenticator, through the DevTools
+        protocol): added from the two-step page by keyboard, then the only thing used to
+        sign in; the server checked what the browser itself made (ES256, attestation none)."""
+        for args in (("account", "create", "Keyed"),
+                     ("domain", "create", "keyed.example", "--account", "Keyed"),
+                     ("user", "create", "kim@keyed.example"),
+                     ("user", "console", "kim@keyed.example", "sender")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        password = "kim's own long console password"
+        self.server.keep_secret(password)
+        result = flow("console-passkey", self.server.base + "/console",
+                      os.path.join(self.server.data, "outbox"), "kim@keyed.example", password)
+        self.assert_pages_pass(result, ["console-passkeys", "console-passkey-added",
+                                        "console-sign-in-passkey"])
+        self.assertIn("This laptop", result["addedNotice"])
+        self.assertEqual(result["passkeyRows"], ["This laptop"])
+        self.assertEqual(result["credentials"], [{"resident": True, "signCount": 1}])
+        self.assertTrue(result["passkeyOffered"])
+        self.assertEqual(result["afterPasskey"], "/console")
+        self.assertIn("kim@keyed.example", result["homeText"])
+        self.assertEqual(result["signCount"], 2)
+        # The key the server keeps is the browser's P-256 key, moved on by the sign-in.
+        self.assertEqual(self.server.sql(
+            "SELECT p.name, p.algorithm, p.sign_count FROM passkeys p JOIN portal_accounts a "
+            "ON a.id = p.account_id WHERE a.address = 'kim@keyed.example'"),
+            [("This laptop", -7, 2)])
+        self.assertEqual(self.server.sql(
+            "SELECT result FROM audit_log WHERE action = 'auth.console.passkey' AND actor = "
+            "'kim@keyed.example'"), [("ok",)])
+
     def test_an_administrator_sets_up_an_organisation_in_the_browser(self):
         """Issue 22's first "done when": from nothing but their own invitation, an
         administrator makes an account, a domain, its settings, a user, an address book

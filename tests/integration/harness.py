@@ -151,12 +151,12 @@ class Sealpost:
             self.keep_secret(shown)
         return run.returncode, run.stdout, run.stderr
 
-    def sql(self, query):
+    def sql(self, query, params=()):
         """One query against the server's SQLite database (WAL: safe while it runs)."""
         db = sqlite3.connect("file:" + os.path.join(self.data, "sealpost.db") + "?mode=ro",
                              uri=True, timeout=30)
         try:
-            return db.execute(query).fetchall()
+            return db.execute(query, params).fetchall()
         finally:
             db.close()
 

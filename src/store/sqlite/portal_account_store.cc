@@ -21,6 +21,23 @@ PortalAccountRecord ReadAccount(const Statement& s) {
   return a;
 }
 
+constexpr const char* kPasskeyColumns =
+    "id, account_id, name, public_key, algorithm, sign_count, backed_up, created_at, last_used_at";
+
+PasskeyRecord ReadPasskey(const Statement& s) {
+  PasskeyRecord p;
+  p.id = s.Text(0);
+  p.account_id = s.Text(1);
+  p.name = s.Text(2);
+  p.public_key = s.Text(3);
+  p.algorithm = static_cast<int>(s.Int(4));
+  p.sign_count = s.Int(5);
+  p.backed_up = s.Int(6) != 0;
+  p.created_at = s.Int(7);
+  p.last_used_at = s.OptionalInt(8);
+  return p;
+}
+
 Status InsertToken(Connection& db, const PortalTokenRecord& t) {
   return Statement(db, "INSERT INTO portal_tokens VALUES (?,?,?,?,?)")
       .BindBlob(1, t.hash).Bind(2, t.account_id).Bind(3, t.purpose).Bind(4, t.recipient_id)
@@ -270,6 +287,88 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
       }
       return OkStatus();
     });
+  }
+
+  Status AddPasskey(const PasskeyRecord& p, int max_per_account) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement count(db, "SELECT count(*) FROM passkeys WHERE account_id = ?");
+      count.Bind(1, p.account_id);
+      auto row = count.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (count.Int(0) >= max_per_account) {
+        return MakeError(ErrorCode::kResourceExhausted, "this sign-in has " +
+                                                            std::to_string(max_per_account) +
+                                                            " passkeys already; remove one first");
+      }
+      Statement existing(db, "SELECT 1 FROM passkeys WHERE id = ?");
+      existing.BindBlob(1, p.id);
+      row = existing.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) return MakeError(ErrorCode::kAlreadyExists, "this passkey is registered already");
+      return Statement(db,
+                       "INSERT INTO passkeys (id, account_id, name, public_key, algorithm, "
+                       "sign_count, backed_up, created_at, last_used_at) "
+                       "VALUES (?,?,?,?,?,?,?,?,?)")
+          .BindBlob(1, p.id)
+          .Bind(2, p.account_id)
+          .Bind(3, p.name)
+          .BindBlob(4, p.public_key)
+          .Bind(5, static_cast<std::int64_t>(p.algorithm))
+          .Bind(6, p.sign_count)
+          .Bind(7, static_cast<std::int64_t>(p.backed_up))
+          .Bind(8, p.created_at)
+          .Bind(9, p.last_used_at)
+          .Run();
+    });
+  }
+
+  Result<std::vector<PasskeyRecord>> ListPasskeys(const std::string& account_id) override {
+    return QueryAll<PasskeyRecord>(
+        db_,
+        std::string("SELECT ") + kPasskeyColumns +
+            " FROM passkeys WHERE account_id = ? ORDER BY created_at, name",
+        [&](Statement& s) { s.Bind(1, account_id); }, ReadPasskey);
+  }
+
+  Result<std::optional<PasskeyRecord>> FindPasskey(const std::string& id) override {
+    return QueryOne<PasskeyRecord>(
+        db_, std::string("SELECT ") + kPasskeyColumns + " FROM passkeys WHERE id = ?",
+        [&](Statement& s) { s.BindBlob(1, id); }, ReadPasskey);
+  }
+
+  Result<bool> UsePasskey(const std::string& id, std::int64_t seen, std::int64_t count,
+                          std::int64_t at) override {
+    bool used = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db,
+                         "UPDATE passkeys SET sign_count = ?, last_used_at = ? "
+                         "WHERE id = ? AND sign_count = ?")
+                   .Bind(1, count)
+                   .Bind(2, at)
+                   .BindBlob(3, id)
+                   .Bind(4, seen)
+                   .Run();
+      if (!s.ok()) return s;
+      used = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return used;
+  }
+
+  Result<bool> RemovePasskey(const std::string& account_id, const std::string& id) override {
+    bool removed = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db, "DELETE FROM passkeys WHERE account_id = ? AND id = ?")
+                   .Bind(1, account_id)
+                   .BindBlob(2, id)
+                   .Run();
+      if (!s.ok()) return s;
+      removed = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return removed;
   }
 
  private:

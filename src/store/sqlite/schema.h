@@ -565,6 +565,22 @@ CREATE TABLE tls_reported (
   PRIMARY KEY (day, domain, policy_type, result_type)
 ) WITHOUT ROWID;
 )sql",
+    // 37: passkeys of console sign-ins (issue 22), several per account; the credential
+    // id is the browser's handle on it and unique everywhere.
+    R"sql(
+CREATE TABLE passkeys (
+  id BLOB PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES portal_accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  public_key BLOB NOT NULL,
+  algorithm INTEGER NOT NULL,
+  sign_count INTEGER NOT NULL,
+  backed_up INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE INDEX passkeys_by_account ON passkeys(account_id);
+)sql",
 };
 
 }  // namespace sealpost::sqlite
