@@ -47,8 +47,8 @@ namespace sealpost::api {
 // What the webhook endpoints' administration needs.
 struct WebhookAdmin {
   WebhookStore* store = nullptr;                        // listing, deliveries
-  integrations::WebhookEndpoints* endpoints = nullptr;  // made, changed, deleted, rotated
-  std::function<void()> wake;                           // a redelivery is due now
+  // made, changed, deleted, rotated, deliveries sent again
+  integrations::WebhookEndpoints* endpoints = nullptr;
 };
 
 using integrations::CreateClientChecked;

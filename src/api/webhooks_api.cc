@@ -280,12 +280,8 @@ void AdminApi::RegisterWebhooks(http::Router& router) {
   router.Add("POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
              [this](http::Request& req) {
                return AsAdmin(req, [this, &req](const Principal&) -> Response {
-                 audit::DetailPending(json::serialize(
-                     json::object{{"webhook", req.params[0]}, {"delivery", req.params[1]}}));
-                 auto s = webhooks_.store->Redeliver(req.params[0], req.params[1],
-                                                     clock_.NowUnix());
+                 auto s = webhooks_.endpoints->Redeliver(req.params[0], req.params[1]);
                  if (!s.ok()) return Problem(s.error());
-                 if (webhooks_.wake) webhooks_.wake();
                  return http::JsonResponse(
                      202, json::serialize(json::object{{"id", req.params[1]}, {"state", "pending"}}));
                });

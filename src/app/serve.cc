@@ -474,11 +474,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   api::AdminApi admin_api(*api_clients, directory, books, *stores.audit, *org, *portal_accounts,
                           *keys, clock, **server);
   admin_api.ShowBacklog(backlog);
-  integrations::WebhookEndpoints webhook_endpoints(*stores.webhooks, directory, keys->metadata(),
-                                                   clock,
-                                                   {webhooks_allow_internal, webhook_lookup});
-  admin_api.ManageWebhooks(
-      {stores.webhooks.get(), &webhook_endpoints, [&webhook_worker] { webhook_worker.Notify(); }});
+  integrations::WebhookEndpoints webhook_endpoints(
+      *stores.webhooks, directory, keys->metadata(), clock,
+      {webhooks_allow_internal, webhook_lookup, [&webhook_worker] { webhook_worker.Notify(); }});
+  admin_api.ManageWebhooks({stores.webhooks.get(), &webhook_endpoints});
   admin_api.Register((*server)->router());
   // OAuth 2.0: tokens for clients; the password grant checks users' passwords as SMTP
   // does, recorded as its own kind of sign-in.

@@ -42,8 +42,61 @@ Error Refused(std::string reason) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(reason), "passkey");
 }
 
+// The length of the one CBOR item at the start of `data`, when it is well formed with
+// definite lengths (CTAP2's canonical CBOR has no others), every declared count within
+// the bytes that follow, and nesting at most 8 deep. libcbor 0.8 allocates an array's or
+// a map's declared size before reading its items: unchecked, a few bytes could ask it
+// for gigabytes (found by fuzzing).
+std::optional<std::size_t> CheckedItem(std::string_view data, int depth) {
+  if (depth > 8 || data.empty()) return std::nullopt;
+  const auto first = static_cast<unsigned char>(data[0]);
+  const int major = first >> 5;
+  const int info = first & 31;
+  std::size_t at = 1;
+  std::uint64_t arg = static_cast<std::uint64_t>(info);
+  if (info >= 24 && info <= 27) {
+    const std::size_t n = std::size_t{1} << (info - 24);
+    if (data.size() < 1 + n) return std::nullopt;
+    arg = 0;
+    for (std::size_t i = 0; i < n; ++i) arg = arg << 8 | static_cast<unsigned char>(data[1 + i]);
+    at += n;
+  } else if (info > 27) {
+    return std::nullopt;  // reserved, or an indefinite length
+  }
+  const std::size_t left = data.size() - at;
+  switch (major) {
+    case 0:  // unsigned and negative integers
+    case 1:
+    case 7:  // simple values and floats: their bytes are the argument's
+      return at;
+    case 2:  // byte and text strings
+    case 3:
+      if (arg > left) return std::nullopt;
+      return at + static_cast<std::size_t>(arg);
+    case 4:  // arrays and maps: each item takes a byte at least
+    case 5: {
+      if (arg > left) return std::nullopt;
+      const std::uint64_t items = major == 5 ? arg * 2 : arg;
+      for (std::uint64_t i = 0; i < items; ++i) {
+        auto n = CheckedItem(data.substr(at), depth + 1);
+        if (!n) return std::nullopt;
+        at += *n;
+      }
+      return at;
+    }
+    default: {  // 6: a tag and its one item
+      auto n = CheckedItem(data.substr(at), depth + 1);
+      if (!n) return std::nullopt;
+      return at + *n;
+    }
+  }
+}
+
 // One whole CBOR item at the start of `bytes`; `*read` its length.
 Result<Owned<cbor_item_t>> LoadCbor(std::string_view bytes, std::size_t* read) {
+  const auto checked = CheckedItem(bytes, 0);
+  if (!checked) return Refused("not valid CBOR");
+  bytes = bytes.substr(0, *checked);
   cbor_load_result result{};
   Owned<cbor_item_t> item(
       cbor_load(reinterpret_cast<cbor_data>(bytes.data()), bytes.size(), &result));

@@ -243,6 +243,15 @@ TEST(WebAuthnTest, RegistrationRefusals) {
   refused("not json", good_object, "JSON");
   refused(good_client, "\xff\xff", "CBOR");
   refused(good_client, good_object + std::string(1, '\0'), "one CBOR map");
+  // Counts larger than the bytes that follow (libcbor would allocate them first), and
+  // indefinite lengths, are refused before libcbor sees them.
+  refused(good_client, std::string("\xba\x5d\x72\xca\x67\x01", 6), "CBOR");
+  refused(good_client, std::string("\x9b\x00\x00\x00\x10\x00\x00\x00\x00\x01", 10), "CBOR");
+  refused(good_client,
+          std::string("\xbf\x63"
+                      "fmt\x64none\xff",
+                      11),
+          "CBOR");
   refused(good_client, AttestationObject(a.AuthData("evil.example", true)), "another site");
   Authenticator unverified(kCoseEs256);
   unverified.flags = 0x01;

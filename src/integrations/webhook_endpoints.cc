@@ -128,6 +128,14 @@ Status WebhookEndpoints::Delete(const std::string& id) {
   return store_.Delete(id);
 }
 
+Status WebhookEndpoints::Redeliver(const std::string& endpoint_id, const std::string& delivery_id) {
+  audit::DetailPending(
+      json::serialize(json::object{{"webhook", endpoint_id}, {"delivery", delivery_id}}));
+  auto again = store_.Redeliver(endpoint_id, delivery_id, clock_.NowUnix());
+  if (again.ok() && settings_.wake) settings_.wake();
+  return again;
+}
+
 Result<EndpointSecret> WebhookEndpoints::Rotate(const std::string& id, std::int64_t grace_minutes) {
   if (grace_minutes < 0 || grace_minutes > kMaxSecretGraceMinutes) {
     return MakeError(ErrorCode::kInvalidArgument, "a whole number of minutes, 0 to 10080 (a week)",

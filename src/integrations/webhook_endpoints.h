@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -52,6 +53,7 @@ class WebhookEndpoints {
   struct Settings {
     bool allow_internal = false;     // endpoints on loopback and private addresses
     webhooks::AddressLookup lookup;  // checks where a name leads; null: at delivery only
+    std::function<void()> wake;      // the delivery worker, told of a delivery due now
   };
   WebhookEndpoints(WebhookStore& store, policy::OrgDirectory& directory, const PurposeKey& metadata,
                    const Clock& clock, Settings settings)
@@ -70,6 +72,9 @@ class WebhookEndpoints {
   Status Delete(const std::string& id);
   // A new secret; the old one signs too for `grace_minutes` (0 to a week).
   Result<EndpointSecret> Rotate(const std::string& id, std::int64_t grace_minutes);
+  // One of the endpoint's deliveries again, now, with a fresh schedule. kNotFound when it
+  // is not the endpoint's; kFailedPrecondition while it is pending.
+  Status Redeliver(const std::string& endpoint_id, const std::string& delivery_id);
 
  private:
   Status Apply(const EndpointChange& change, bool creating, WebhookEndpointRecord& e) const;

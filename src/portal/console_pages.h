@@ -265,6 +265,13 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> SwitchWebhook(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> RotateWebhook(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> DeleteWebhook(http::Request& req, const Visitor& visitor);
+  // An endpoint's delivery log (state filter, older pages) and sending one again.
+  boost::asio::awaitable<http::Response> WebhookLog(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RedeliverWebhook(http::Request& req,
+                                                          const Visitor& visitor);
+  http::Response WebhookLogPage(int status, const Visitor& visitor, const std::string& id,
+                                const std::string& state, const std::string& before,
+                                const std::string& error, const std::string& notice);
   http::Response WebhooksPage(int status, const Visitor& visitor, const std::string& error,
                               const std::string& notice);
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.

@@ -4,7 +4,8 @@
 // account, whether the subject goes too, who is told when it fails), turned on and off,
 // given a new signing secret (the old one signs too for a grace period), deleted. Each by
 // integrations::WebhookEndpoints, as the API does it, with the request's audit record. A
-// signing secret is on one page, once.
+// signing secret is on one page, once. Each endpoint's delivery log: every delivery with
+// each try's answer, filtered by state, sent again on request (as the API's redeliver).
 #include <ctemplate/template.h>
 #include <spdlog/spdlog.h>
 
@@ -203,6 +204,124 @@ awaitable<Response> ConsolePages::DeleteWebhook(http::Request& req, const Visito
   const int status = refused.empty() ? 200 : deleted.ok() ? 422 : StatusOf(deleted.error());
   const std::string notice = refused.empty() ? "The webhook was deleted." : "";
   co_return co_await MadeOffLoop([&] { return WebhooksPage(status, visitor, refused, notice); });
+}
+
+constexpr int kDeliveriesPage = 50;
+
+Response ConsolePages::WebhookLogPage(int status, const Visitor& visitor, const std::string& id,
+                                      const std::string& state, const std::string& before,
+                                      const std::string& error, const std::string& notice) {
+  auto endpoint = services_.webhooks->Find(id);
+  if (endpoint.ok() && !endpoint->has_value()) {
+    return Info(404, "No such webhook", {"It may have been deleted."}, &visitor,
+                "/console/webhooks", "Back to the webhooks");
+  }
+  auto list = endpoint.ok() ? services_.webhooks->Deliveries(id, state, before, kDeliveriesPage + 1)
+                            : Result<std::vector<WebhookDeliveryRecord>>(endpoint.error());
+  std::vector<std::vector<WebhookAttemptRecord>> tries;
+  Status read = list.ok() ? OkStatus() : Status(list.error());
+  if (read.ok()) {
+    for (const auto& d : *list) {
+      auto attempts = services_.webhooks->Attempts(d.id);
+      if (!attempts.ok()) {
+        read = attempts.error();
+        break;
+      }
+      tries.push_back(std::move(*attempts));
+    }
+  }
+  if (!read.ok()) {
+    spdlog::error("console: webhook deliveries not read: {}", read.error().ToString());
+    return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  const bool more = static_cast<int>(list->size()) > kDeliveriesPage;
+  if (more) list->pop_back();
+  const WebhookEndpointRecord& e = **endpoint;
+  const std::string csrf = ctx_.FormToken("console", visitor.cookie);
+  return Page(status, "console_webhook_log.tpl", "Deliveries of a webhook", &visitor,
+              "WEBHOOKS_CURRENT", [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("ID", e.id);
+                d.SetValue("URL", e.url);
+                d.SetValue("STATE", e.enabled ? "on" : "off");
+                ShowOutcome(d, error, notice);
+                if (state.empty()) d.ShowSection("ANY");
+                for (const char* s : {"pending", "delivered", "failed"}) {
+                  auto* o = d.AddSectionDictionary("STATE_OPTION");
+                  o->SetValue("NAME", s);
+                  if (state == s) o->ShowSection("SELECTED");
+                }
+                d.SetIntValue("SHOWN", static_cast<long>(list->size()));
+                for (std::size_t i = 0; i < list->size(); ++i) {
+                  const auto& delivery = (*list)[i];
+                  auto* row = d.AddSectionDictionary("DELIVERY");
+                  row->SetValue("DID", delivery.id);
+                  row->SetValue("EVENT", delivery.event_type);
+                  row->SetValue("MESSAGE", delivery.message_id);
+                  row->SetValue("MADE", HumanTime(delivery.created_at));
+                  row->SetValue("DSTATE", delivery.state);
+                  row->SetIntValue("ATTEMPTS", delivery.attempts);
+                  row->SetValue("LAST", delivery.attempts == 0 ? "not tried yet"
+                                        : delivery.last_status != 0
+                                            ? "HTTP " + std::to_string(delivery.last_status)
+                                            : delivery.last_error);
+                  if (!tries[i].empty()) {
+                    auto* each = row->AddSectionDictionary("TRIES");
+                    for (const auto& t : tries[i]) {
+                      auto* li = each->AddSectionDictionary("TRY");
+                      li->SetValue("AT", HumanTime(t.at));
+                      li->SetValue("OUTCOME",
+                                   t.status != 0 ? "HTTP " + std::to_string(t.status) : t.error);
+                      li->SetIntValue("MS", static_cast<long>(t.duration_ms));
+                    }
+                  }
+                  if (delivery.state != "pending") {
+                    auto* again = row->AddSectionDictionary("AGAIN");
+                    again->SetValue("CSRF", csrf);
+                  }
+                }
+                if (more) {
+                  auto* older = d.AddSectionDictionary("OLDER");
+                  older->SetValue("STATE_Q", state);
+                  older->SetValue("BEFORE", list->back().id);
+                }
+              });
+}
+
+awaitable<Response> ConsolePages::WebhookLog(http::Request& req, const Visitor& visitor) {
+  auto query = http::ParseForm(req.query, 8);
+  std::string state = Field(query, "state");
+  if (state != "pending" && state != "delivered" && state != "failed") state.clear();
+  const std::string before = Field(query, "before");
+  co_return co_await MadeOffLoop([&] {
+    return WebhookLogPage(200, visitor, req.params[0], state,
+                          before.size() <= 64 ? before : std::string(), "", "");
+  });
+}
+
+awaitable<Response> ConsolePages::RedeliverWebhook(http::Request& req, const Visitor& visitor) {
+  const std::string id = req.params[0];
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return FormExpired(&visitor, "/console/webhooks/" + id, "Back to the deliveries");
+  }
+  Status status = OkStatus();
+  if (auto busy = co_await Change(
+          req, visitor, id,
+          [&] { return services_.webhook_endpoints->Redeliver(id, req.params[1]); }, &status)) {
+    co_return std::move(*busy);
+  }
+  if (!status.ok() && status.error().code != ErrorCode::kNotFound &&
+      status.error().code != ErrorCode::kFailedPrecondition) {
+    spdlog::error("console[{}]: redelivery failed: {}", req.id, status.error().ToString());
+    co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  const int code = status.ok() ? 200 : status.error().code == ErrorCode::kNotFound ? 404 : 409;
+  const std::string error = status.ok()   ? ""
+                            : code == 404 ? "There is no such delivery of this webhook."
+                                          : "That delivery is waiting to be sent already.";
+  co_return co_await MadeOffLoop([&] {
+    return WebhookLogPage(code, visitor, id, "", "", error,
+                          status.ok() ? "The delivery goes again now." : "");
+  });
 }
 
 }  // namespace sealpost::portal

@@ -378,6 +378,15 @@ try {
     result.credentials = (await page.locator('#credentials').innerText()).trim();
     await followLink(page, 'Webhooks');
     await check(page, 'admin-webhooks');
+    // The EHR hears of viewed messages; its delivery log (nothing sent yet).
+    await page.fill('#webhook-url', 'https://192.0.2.10/riverside-hook');
+    await page.selectOption('#webhook-account', 'Riverside Clinic');
+    await page.check('#event-message\\.viewed');
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Make the webhook")')]);
+    await followLink(page, 'Webhooks');
+    await Promise.all([page.waitForNavigation(), page.click('a[href^="/console/webhooks/"]')]);
+    await check(page, 'admin-webhook-log');
+    result.webhookLog = await page.locator('table.audit caption').innerText();
     result.steps.push('organisation set up in the browser');
   } else if (mode === 'question') {
     const [answer] = rest;

@@ -264,7 +264,8 @@ class AccessibilityTest(unittest.TestCase):
             "admin-dashboard", "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
             "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace",
             "admin-keys", "admin-keys-made", "admin-tls", "admin-clients", "admin-client-made",
-            "admin-webhooks"])
+            "admin-webhooks", "admin-webhook-log"])
+        self.assertEqual(result["webhookLog"], "0 deliver(ies), newest first")
         self.assertIn("Organisation", result["nav"])
         self.assertEqual(result["charts"], 3)  # methods, statuses, TLS (nothing waits)
         self.assertIn("Riverside Clinic", result["organisation"])

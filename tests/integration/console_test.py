@@ -96,6 +96,8 @@ ROUTES = {
     ("POST", "/console/webhooks/{id}/enabled"): ("org-admin",),
     ("POST", "/console/webhooks/{id}/rotate"): ("org-admin",),
     ("POST", "/console/webhooks/{id}/delete"): ("org-admin",),
+    ("GET", "/console/webhooks/{id}"): ("org-admin",),
+    ("POST", "/console/webhooks/{id}/deliveries/{delivery}/redeliver"): ("org-admin",),
     ("GET", "/console/keys"): ("org-admin",),
     ("POST", "/console/keys/dkim"): ("org-admin",),
     ("POST", "/console/keys/dkim/delete"): ("org-admin",),

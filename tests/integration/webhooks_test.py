@@ -12,6 +12,7 @@ import unittest
 
 import harness
 import peers
+from console_test import ConsoleUsers
 from harness import Sealpost
 
 MESSAGE = {"from": "dr@clinic.example", "to": ["pat@example.net"], "subject": "Lab results 42",
@@ -33,7 +34,7 @@ def wait_for(what, check, timeout=30):
         time.sleep(0.1)
 
 
-class WebhooksTest(unittest.TestCase):
+class WebhooksTest(ConsoleUsers, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.receiver = peers.WebhookReceiver().start()
@@ -210,6 +211,56 @@ class WebhooksTest(unittest.TestCase):
         wait_for("the redelivered event", lambda: self.delivered_for("revived", message_id))
         r = self.server.api("POST", f"/api/v1/webhooks/{made['id']}/deliveries/nope/redeliver")
         self.assertEqual(r.status, 404)
+
+    def test_the_console_shows_each_try_and_sends_a_failed_delivery_again(self):
+        """Issue 22: an organisation administrator reads an endpoint's delivery log in the
+        console — each try and what it got — and sends a failed delivery again."""
+        for args in (("account", "create", "Hooks"),
+                     ("domain", "create", "hooks.example", "--account", "Hooks")):
+            code, _, err = self.server.admin(*args)
+            self.assertEqual(code, 0, err)
+        admin = "ops@hooks.example"
+        self.invite_and_sign_in(admin, "org-admin")
+        dead = peers.free_port()
+        r = self.server.api("POST", "/api/v1/webhooks", json.dumps(
+            {"url": f"https://127.0.0.1:{dead}/down", "events": ["message.accepted"]}))
+        self.assertEqual(r.status, 201, r.text)
+        made = json.loads(r.body)
+        self.server.keep_secret(made["secret"])
+        message_id = self.send()
+        wait_for("the endpoint disabled", lambda: not json.loads(
+            self.server.api("GET", f"/api/v1/webhooks/{made['id']}").body)["enabled"])
+        d = self.delivery_of(made["id"], message_id)
+        page = self.page(admin, "GET", f"/console/webhooks/{made['id']}?state=failed")
+        self.assertEqual(page.status, 200, page.text[:300])
+        self.assertIn("1 deliver(ies)", page.text)
+        self.assertIn(message_id, page.text)
+        self.assertEqual(len(re.findall(r"<li>\d{4}-\d\d-\d\d [^<]*: [^<]+ \(\d+ ms\)</li>",
+                                        page.text)), 4)
+        self.assertIn(f"/deliveries/{d['id']}/redeliver", page.text)
+        self.assertIn("0 deliver(ies)",
+                      self.page(admin, "GET", f"/console/webhooks/{made['id']}?state=delivered").text)
+        # Pointed at a working receiver and on again, the failed one goes again from the log.
+        self.receiver.control("from-console", secret=made["secret"])
+        r = self.server.api("PATCH", f"/api/v1/webhooks/{made['id']}", json.dumps(
+            {"url": self.receiver.url("from-console"), "enabled": True}))
+        self.assertEqual(r.status, 200, r.text)
+        csrf = self.form_csrf(page, f"/console/webhooks/{made['id']}/deliveries/{d['id']}/redeliver")
+        r = self.page(admin, "POST",
+                      f"/console/webhooks/{made['id']}/deliveries/{d['id']}/redeliver",
+                      form=[("csrf", csrf)])
+        self.assertEqual(r.status, 200, r.text[:400])
+        self.assertIn("goes again now", r.text)
+        wait_for("the event sent again", lambda: self.delivered_for("from-console", message_id))
+        r = self.page(admin, "POST", f"/console/webhooks/{made['id']}/deliveries/nope/redeliver",
+                      form=[("csrf", csrf)])
+        self.assertEqual(r.status, 404)
+        self.assertEqual(self.page(admin, "GET", "/console/webhooks/nope").status, 404)
+        rows = self.server.sql("SELECT result, details FROM audit_log WHERE action = "
+                               "'console.POST /console/webhooks/{id}/deliveries/{delivery}/"
+                               "redeliver' AND actor = ? ORDER BY seq", (admin,))
+        self.assertEqual([r for r, _ in rows], ["ok", "refused"])
+        self.assertEqual(json.loads(rows[0][1]), {"webhook": made["id"], "delivery": d["id"]})
 
     def test_rotation_keeps_the_old_secret_valid_for_the_grace_period_only(self):
         made = self.create("rotating")

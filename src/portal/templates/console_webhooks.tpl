@@ -6,6 +6,7 @@
 {{#ENDPOINT}}<section class="webhook" aria-labelledby="webhook-{{ID}}">
 <h2 id="webhook-{{ID}}" class="fingerprint">{{URL}}</h2>
 <dl class="meta"><dt>Id</dt><dd class="fingerprint">{{ID}}</dd><dt>Account</dt><dd>{{ACCOUNT}}</dd><dt>Events</dt><dd>{{EVENTS}}</dd><dt>Subject</dt><dd>{{SUBJECT}}</dd><dt>About</dt><dd>{{DESCRIPTION}}</dd><dt>State</dt><dd>{{STATE}}</dd><dt>Last delivered</dt><dd>{{SUCCESS}}</dd></dl>
+<p><a href="/console/webhooks/{{ID}}">Its deliveries<span class="visually-hidden"> ({{ID}})</span></a></p>
 <form method="post" action="/console/webhooks/{{ID}}/enabled" class="inline">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <input type="hidden" name="to" value="{{SWITCH_TO}}">
