@@ -1,12 +1,13 @@
 // `sealpost admin check` (app/check.h): what to fix, one line each.
-#include "app/admin_common.h"
-
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <iostream>
 
+#include "app/admin_common.h"
 #include "app/check.h"
 #include "app/serve.h"
 #include "dns/resolver.h"
+#include "store/stores.h"
 
 namespace sealpost::admin {
 
@@ -47,6 +48,16 @@ void RegisterCheckCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& ar
     }
     std::cout << failures << " to fix, " << warnings << " warning(s)\n";
     exit_code = failures > 0 ? 1 : 0;
+    // On record too (it changes nothing, but an auditor asks when it was last run and
+    // what it found): the counts, not the findings' words.
+    audit::AuditRecord r = AdminRecord(c, *args);
+    r.action = "admin.check";
+    r.details = boost::json::serialize(
+        boost::json::object{{"to_fix", failures}, {"warnings", warnings}, {"dns", !args->off}});
+    if (auto recorded = c.stores->audit->Append(std::move(r)); !recorded.ok()) {
+      std::cerr << "sealpost admin: warning: the check is not in the audit trail: "
+                << recorded.error().ToString() << "\n";
+    }
   });
 }
 

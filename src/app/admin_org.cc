@@ -118,7 +118,7 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
       return MakeError(ErrorCode::kInvalidArgument,
                        "must be sender, auditor, domain-admin, org-admin or none", "role");
     }
-    auto s = c.org->SetConsoleRole(a.name, console::RoleName(*role));
+    auto s = c.directory->SetConsoleRole(a.name, console::RoleName(*role));
     if (!s.ok()) return s;
     if (*role == console::Role::kNone) {
       std::cout << "console access taken from " << a.name << "\n";

@@ -136,6 +136,35 @@ Result<std::pair<bool, std::string>> OpenKeyEntry(AddressBookStore& store, const
   return std::make_pair(pgp, std::move(*bytes));
 }
 
+// What the audit trail says of the book's entry for `address`: null when there is none;
+// a question's words (never its answer); a key's or certificate's fingerprint.
+Result<json::value> EntryDetail(AddressBookStore& store, const PurposeKey& key,
+                                const AddressBookRecord& book, const std::string& address) {
+  auto found = store.FindEntry(book.id, address);
+  if (!found.ok()) return std::move(found).error();
+  if (!found->has_value()) return json::value(nullptr);
+  auto opened = OpenEntry(store, key, book, address, {"question", "pgp", "smime"}, "entry");
+  if (!opened.ok()) return std::move(opened).error();
+  json::object out{{"kind", opened->first}};
+  const char* field = opened->first == "question" ? "question" : "fingerprint";
+  if (const json::value* v = opened->second.if_contains(field)) out[field] = *v;
+  if (json::value* answer = opened->second.if_contains("answer"); answer && answer->is_string()) {
+    WipeMemory(answer->get_string().data(), answer->get_string().size());
+  }
+  return json::value(std::move(out));
+}
+
+// Puts this change of the entry on the pending audit record: before and after.
+Status DetailEntryChange(AddressBookStore& store, const PurposeKey& key,
+                         const AddressBookRecord& book, const std::string& address,
+                         json::value after) {
+  auto before = EntryDetail(store, key, book, address);
+  if (!before.ok()) return std::move(before).error();
+  audit::DetailPending(json::serialize(json::object{
+      {"entry", address}, {"before", std::move(*before)}, {"after", std::move(after)}}));
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<BookRef> ParseBookRef(std::string_view text) {
@@ -286,6 +315,9 @@ Status AddressBookDirectory::PutQuestion(const BookRef& ref, const std::string& 
                                          const QuestionAnswer& qa) {
   auto book = Book(ref);
   if (!book.ok()) return std::move(book).error();
+  auto detailed = DetailEntryChange(store_, key_, *book, address,
+                                    json::object{{"kind", "question"}, {"question", qa.question}});
+  if (!detailed.ok()) return detailed;
   return PutSealedEntry(store_, key_, book->id, address, "question",
                         {{"question", qa.question}, {"answer", qa.answer}}, clock_.NowUnix());
 }
@@ -293,6 +325,8 @@ Status AddressBookDirectory::PutQuestion(const BookRef& ref, const std::string& 
 Status AddressBookDirectory::Remove(const BookRef& ref, const std::string& address) {
   auto book = Book(ref);
   if (!book.ok()) return std::move(book).error();
+  auto detailed = DetailEntryChange(store_, key_, *book, address, json::value(nullptr));
+  if (!detailed.ok()) return detailed;
   return store_.RemoveEntry(book->id, address);
 }
 
@@ -311,38 +345,58 @@ bool LooksX509(std::string_view data) {
 
 }  // namespace
 
-Result<std::string> AddressBookDirectory::AddKey(const BookRef& ref, const std::string& address,
-                                                 std::string_view data) {
+Result<AddressBookDirectory::CheckedKey> AddressBookDirectory::CheckKey(
+    const AddressBookRecord& book, const std::string& address, std::string_view data,
+    std::int64_t now) const {
   std::string why = AddressProblem(address);
   if (!why.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "is not a valid address: it " + why, "address");
   }
-  auto book = Book(ref);
-  if (!book.ok()) return std::move(book).error();
-  const std::int64_t now = clock_.NowUnix();
   json::object entry;
-  std::string kind, description;
+  CheckedKey out;
   if (LooksOpenPgp(data)) {
     auto key = pki::ReadPgpPublicKey(data, address, now);
     if (!key.ok()) return std::move(key).error();
-    kind = "pgp";
+    out.kind = "pgp";
+    out.fingerprint = key->fingerprint;
     entry = {{"key", Base64Encode(key->transferable_key)}, {"fingerprint", key->fingerprint}};
-    description = "OpenPGP key " + key->fingerprint + " (" + key->algorithm + "), " +
-                  (key->expires_at ? "expires " + FormatRfc3339(key->expires_at) : "does not expire");
+    out.description =
+        "OpenPGP key " + key->fingerprint + " (" + key->algorithm + "), " +
+        (key->expires_at ? "expires " + FormatRfc3339(key->expires_at) : "does not expire");
   } else if (LooksX509(data)) {
     auto cert = pki::ReadSmimeCertificate(data, address, now);
     if (!cert.ok()) return std::move(cert).error();
-    kind = "smime";
+    out.kind = "smime";
+    out.fingerprint = cert->fingerprint;
     entry = {{"certificate", Base64Encode(cert->der)}, {"fingerprint", cert->fingerprint}};
-    description = "S/MIME certificate " + cert->subject + " (" + cert->key_type + "), expires " +
-                  FormatRfc3339(cert->not_after) + (cert->gcm ? ", AES-256-GCM" : ", AES-256-CBC");
+    out.description = "S/MIME certificate " + cert->subject + " (" + cert->key_type +
+                      "), expires " + FormatRfc3339(cert->not_after) +
+                      (cert->gcm ? ", AES-256-GCM" : ", AES-256-CBC");
   } else {
     return MakeError(ErrorCode::kInvalidArgument,
                      "is neither an OpenPGP public key nor an X.509 certificate (PEM or DER)", "key");
   }
-  auto status = PutSealedEntry(store_, key_, book->id, address, kind, entry, now);
+  std::string text = json::serialize(entry);
+  auto sealed = key_.Seal(text, EntryAad(book.id, address));
+  WipeMemory(text.data(), text.size());
+  if (!sealed.ok()) return std::move(sealed).error();
+  out.entry = {book.id, address, out.kind, std::move(*sealed), now};
+  return out;
+}
+
+Result<std::string> AddressBookDirectory::AddKey(const BookRef& ref, const std::string& address,
+                                                 std::string_view data) {
+  auto book = Book(ref);
+  if (!book.ok()) return std::move(book).error();
+  auto checked = CheckKey(*book, address, data, clock_.NowUnix());
+  if (!checked.ok()) return std::move(checked).error();
+  auto detailed = DetailEntryChange(
+      store_, key_, *book, address,
+      json::object{{"kind", checked->kind}, {"fingerprint", checked->fingerprint}});
+  if (!detailed.ok()) return std::move(detailed).error();
+  auto status = store_.PutEntries({std::move(checked->entry)});
   if (!status.ok()) return std::move(status).error();
-  return description;
+  return std::move(checked->description);
 }
 
 Result<AddressBookDirectory::KeyData> AddressBookDirectory::Key(const std::string& book_ref,
@@ -434,19 +488,33 @@ Result<ImportReport> AddressBookDirectory::ImportKeys(
     const std::function<void(std::size_t done, std::size_t total)>& progress) {
   auto book = Book(ref);
   if (!book.ok()) return std::move(book).error();
+  const std::int64_t now = clock_.NowUnix();
   ImportReport report;
+  std::vector<AddressBookEntryRecord> entries;
+  json::array imported;  // what the record says: each address and its fingerprint
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    auto added = AddKey(ref, keys[i].first, keys[i].second);
-    if (added.ok()) {
-      ++report.imported;
-    } else if (added.error().code == ErrorCode::kInvalidArgument ||
-               added.error().code == ErrorCode::kFailedPrecondition) {
-      report.problems.push_back({i + 1, keys[i].first + ": " + added.error().message});
+    auto checked = CheckKey(*book, keys[i].first, keys[i].second, now);
+    if (checked.ok()) {
+      imported.push_back(json::object{{"entry", keys[i].first},
+                                      {"kind", checked->kind},
+                                      {"fingerprint", checked->fingerprint}});
+      entries.push_back(std::move(checked->entry));
+    } else if (checked.error().code == ErrorCode::kInvalidArgument ||
+               checked.error().code == ErrorCode::kFailedPrecondition) {
+      report.problems.push_back({i + 1, keys[i].first + ": " + checked.error().message});
     } else {
-      return std::move(added).error();  // the store failed: stop, say so
+      return std::move(checked).error();
     }
     if (progress) progress(i + 1, keys.size());
   }
+  if (!entries.empty()) {
+    // All of them in one transaction, with their record.
+    audit::DetailPending(json::serialize(
+        json::object{{"imported", std::move(imported)}, {"refused", report.problems.size()}}));
+    auto status = store_.PutEntries(entries);
+    if (!status.ok()) return std::move(status).error();
+  }
+  report.imported = entries.size();
   return report;
 }
 

@@ -107,6 +107,9 @@ class AddressBookDirectory {
 
   // One entry, checked exactly as an imported row is.
   Status AddQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
+  // Each change of an entry puts what it was and what it becomes on the thread's pending
+  // audit record (audit/pending.h): a question's words, a key's fingerprint, never an
+  // answer; an import of keys, each address and fingerprint it took.
   Status PutQuestion(const BookRef& ref, const std::string& address, const QuestionAnswer& qa);
   Status Remove(const BookRef& ref, const std::string& address);
 
@@ -175,6 +178,15 @@ class AddressBookDirectory {
 
  private:
   Result<AddressBookRecord> Book(const BookRef& ref);
+  // A key or certificate for `address`, read and judged, sealed into its entry.
+  struct CheckedKey {
+    AddressBookEntryRecord entry;
+    std::string kind;  // "pgp" or "smime"
+    std::string fingerprint;
+    std::string description;
+  };
+  Result<CheckedKey> CheckKey(const AddressBookRecord& book, const std::string& address,
+                              std::string_view data, std::int64_t now) const;
 
   AddressBookStore& store_;
   const PurposeKey& key_;

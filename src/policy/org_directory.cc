@@ -77,6 +77,18 @@ Status OrgDirectory::CreateUser(const std::string& address) {
                             clock_.NowUnix()});
 }
 
+Status OrgDirectory::SetConsoleRole(const std::string& address, const std::string& role) {
+  auto user = store_.FindUser(address);
+  if (!user.ok()) return std::move(user).error();
+  if (!user->has_value()) return MakeError(ErrorCode::kNotFound, "no user " + address);
+  namespace json = boost::json;
+  auto named = [](const std::string& r) { return r.empty() ? std::string("none") : r; };
+  audit::DetailPending(json::serialize(
+      json::object{{"before", json::object{{"console_role", named((*user)->console_role)}}},
+                   {"after", json::object{{"console_role", named(role)}}}}));
+  return store_.SetConsoleRole(address, role);
+}
+
 Result<SettingsLayer> OrgDirectory::Settings(OrgLevel level, const std::string& name) {
   std::optional<std::string> sealed;
   switch (level) {

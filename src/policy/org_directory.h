@@ -34,6 +34,9 @@ class OrgDirectory {
   Status CreateDomain(const std::string& domain, const std::string& account);
   // The user's domain (the part after @) must exist.
   Status CreateUser(const std::string& address);
+  // The user's role in the web console ("" or "none": none), with what it was and
+  // becomes on the pending audit record. kNotFound for unknown users.
+  Status SetConsoleRole(const std::string& address, const std::string& role);
 
   Result<SettingsLayer> Settings(OrgLevel level, const std::string& name);
   // Applies every "name=value" assignment, or none of them.

@@ -349,7 +349,7 @@ awaitable<Response> ConsolePages::CreateUser(http::Request& req, const Visitor& 
             [&]() -> Status {
               if (auto s = services_.directory->CreateUser(address); !s.ok()) return s;
               if (*role == Role::kNone) return OkStatus();
-              if (auto s = services_.org->SetConsoleRole(address, console::RoleName(*role));
+              if (auto s = services_.directory->SetConsoleRole(address, console::RoleName(*role));
                   !s.ok()) {
                 return s;
               }
@@ -399,7 +399,7 @@ awaitable<Response> ConsolePages::SetRole(http::Request& req, const Visitor& vis
                   !s.ok()) {
                 return s;
               }
-              if (auto s = services_.org->SetConsoleRole(address, console::RoleName(*role));
+              if (auto s = services_.directory->SetConsoleRole(address, console::RoleName(*role));
                   !s.ok()) {
                 return s;
               }

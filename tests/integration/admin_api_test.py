@@ -85,8 +85,26 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(audit[0][1:3], ("account:Springfield Clinic:patients", "api_client"))
         self.assertNotIn("Rex", audit[0][3])
 
+        r = self.call("PUT", f"/api/v1/address-books/{book}/entries/kid%40example.net",
+                      json.dumps({"question": "First pet?", "answer": "Snowball"}))
+        self.assertEqual(r.status, 200, r.text)
         self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 204)
         self.assertEqual(self.call("DELETE", f"/api/v1/address-books/{book}/entries/kid@example.net").status, 404)
+        # Each change of an entry on record with what it was and became: the question's
+        # words, never its answer.
+        changes = [json.loads(d) for (d,) in self.server.sql(
+            "SELECT details FROM audit_log WHERE action IN ("
+            "'api.PUT /api/v1/address-books/{book}/entries/{address}', "
+            "'api.DELETE /api/v1/address-books/{book}/entries/{address}') AND result = 'ok' "
+            "ORDER BY seq")]
+        self.assertEqual(changes, [
+            {"entry": "kid@example.net", "before": None,
+             "after": {"kind": "question", "question": "Town?"}},
+            {"entry": "kid@example.net", "before": {"kind": "question", "question": "Town?"},
+             "after": {"kind": "question", "question": "First pet?"}},
+            {"entry": "kid@example.net", "before": {"kind": "question", "question": "First pet?"},
+             "after": None}])
+        self.assertNotIn("Snowball", json.dumps(self.server.sql("SELECT details FROM audit_log")))
         self.assertEqual(self.call("GET", f"/api/v1/address-books/{book}/entries",
                                    key=self.user_key).status, 403)
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import re
+import subprocess
 import time
 import unittest
 import uuid
@@ -80,6 +81,63 @@ class ApiClientsTest(unittest.TestCase):
             f"WHERE action = '{action}' ORDER BY seq")
 
     # --- tests ---------------------------------------------------------------------
+    def test_every_api_call_with_each_role_reaches_what_its_scopes_reach(self):
+        """Issue 22's walk, for the API: each console role as an API client holds it (a
+        sender: messages:send and messages:read; an auditor: audit:read; an
+        administrator: admin) calls every route the server answers under /api/v1; a call
+        outside the role's scopes is 403 "Insufficient scope", and no other call is. Its
+        own server: the administrator's calls change things."""
+        server = Sealpost()
+        try:
+            run = subprocess.run([harness.BIN, "serve", "--config", server.config,
+                                  "--print-routes"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(run.returncode, 0, run.stderr[-2000:])
+            routes = sorted({tuple(line.split(" ", 1)) for line in run.stdout.splitlines()
+                             if " /api/v1/" in line})
+            self.assertGreater(len(routes), 60)
+            server.start()
+            roles = {"sender": ("messages:send", "messages:read"), "auditor": ("audit:read",),
+                     "administrator": ("admin",)}
+            keys = {}
+            for role, scopes in roles.items():
+                r = server.api("POST", "/api/v1/clients", json.dumps(
+                    {"name": "walk " + role, "account": "default", "scopes": list(scopes)}))
+                self.assertEqual(r.status, 201, r.text)
+                keys[role] = json.loads(r.body)["credentials"]
+                server.keep_secret(keys[role])
+
+            def needed(method, route):  # as the server's ScopeFor says
+                if route == "/api/v1/messages" or route.startswith("/api/v1/messages/"):
+                    return "messages:read" if method == "GET" else "messages:send"
+                if route == "/api/v1/tools/received-headers":
+                    return "messages:read"
+                if route == "/api/v1/audit" or route.startswith("/api/v1/audit/"):
+                    return "audit:read"
+                if route in ("/api/v1/sessions", "/api/v1/sessions/{id}"):
+                    return None
+                return "admin"
+
+            walked = 0
+            for method, route in routes:
+                path = re.sub(r"\{[^}]+\}", "walk-nothing", route)
+                body = None  # no body: the scope is checked before any is read
+                # Open to anyone (the document, OAuth's own endpoints): no scope to walk.
+                if server.request(method, path, data=body).status != 401:
+                    continue
+                walked += 1
+                for role, scopes in roles.items():
+                    r = server.request(method, path, data=body,
+                                       headers=[f"X-API-Key: {keys[role]}",
+                                                "Content-Type: application/json"])
+                    need = needed(method, route)
+                    refused = r.status == 403 and "Insufficient scope" in r.text
+                    self.assertEqual(refused, need is not None and need not in scopes,
+                                     (role, method, route, r.status, r.text[:200]))
+                    self.assertLess(r.status, 500, (role, method, route, r.text[:200]))
+            self.assertGreater(walked, 55)
+        finally:
+            server.cleanup()
+
     def test_key_and_basic_reach_one_client_and_scopes_decide(self):
         sender = self.create_client("EHR", scopes=("messages:send",))
         r = self.call("POST", "/api/v1/messages", f"X-API-Key: {sender['credentials']}",

@@ -822,6 +822,14 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         self.assertIn("sender@clinic.example is now auditor", r.text)
         self.page(domain_admin, "POST", "/console/users/sender%40clinic.example/role",
                   form=[("csrf", csrf), ("role", "sender")])
+        # Each role change on record with what it was and became.
+        changes = [json.loads(d) for (d,) in self.server.sql(
+            "SELECT details FROM audit_log WHERE action = 'console.POST "
+            "/console/users/{address}/role' AND result = 'ok' AND subject = "
+            "'sender@clinic.example' ORDER BY seq")][-2:]
+        self.assertEqual(changes, [
+            {"before": {"console_role": "sender"}, "after": {"console_role": "auditor"}},
+            {"before": {"console_role": "auditor"}, "after": {"console_role": "sender"}}])
 
     def test_api_clients_are_made_given_new_secrets_and_revoked(self):
         admin = "org-admin@clinic.example"

@@ -539,6 +539,14 @@ class AdminCheckTest(unittest.TestCase):
         self.assertRegex(out, r"FAIL  TLS private key: .*key\.pem has mode 0644: others can "
                               r"read it\. Fix: chmod 600 ")
         self.assertNotIn("DKIM clinic.example", out)  # --no-dns
+        # Each run is on record with what it found (counts, never the findings' words).
+        runs = [json.loads(d) for (d,) in server.sql(
+            "SELECT details FROM audit_log WHERE action = 'admin.check' AND actor_kind = "
+            "'admin_cli' ORDER BY seq")]
+        self.assertEqual((runs[0]["to_fix"], runs[0]["dns"]), (1, True))
+        self.assertGreaterEqual(runs[0]["warnings"], 2)
+        self.assertEqual(runs[-1]["dns"], False)
+        self.assertGreaterEqual(runs[-1]["to_fix"], 1)
         os.chmod(os.path.join(server.data, "master.key"), 0o644)
         code, out, err = server.admin("check", "--no-dns")
         self.assertEqual(code, 1, out + err)

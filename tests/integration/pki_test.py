@@ -404,6 +404,15 @@ class PkiTest(unittest.TestCase):
         listed = self.server.admin("book", "list", book)[1]
         self.assertEqual(sorted(listed.splitlines()),
                          sorted([f"{PGP_ED}\tpgp", f"{PGP_RSA}\tpgp", f"{SMIME_RSA}\tsmime"]))
+        # On record: each address taken and its key's fingerprint, and how many refused.
+        (details,) = self.server.sql("SELECT details FROM audit_log WHERE subject = ? AND "
+                                     "details LIKE '%\"imported\":[%' ORDER BY seq", (book,))[-1]
+        details = json.loads(details)
+        self.assertEqual(details["refused"], 2)  # notes.txt was never read
+        taken = {i["entry"]: (i["kind"], i["fingerprint"]) for i in details["imported"]}
+        self.assertEqual(sorted(taken), sorted([PGP_ED, PGP_RSA, SMIME_RSA]))
+        self.assertEqual(taken[PGP_RSA], ("pgp", self.fingerprint(PGP_RSA)))
+        self.assertEqual(taken[SMIME_RSA][0], "smime")
 
         # Exported: what GnuPG and OpenSSL read as the same keys.
         out_folder = self.path("bulk-out")
@@ -459,6 +468,14 @@ class PkiTest(unittest.TestCase):
                             key, content_type="application/pgp-keys")
         self.assertEqual(r.status, 200, r.text)
         self.assertIn("OpenPGP key", r.text)
+        (details,) = self.server.sql(
+            "SELECT details FROM audit_log WHERE action = "
+            "'api.PUT /api/v1/address-books/{book}/keys/{address}' AND result = 'ok' "
+            "ORDER BY seq")[-1]
+        details = json.loads(details)
+        self.assertEqual(details["entry"], PGP_ED)
+        self.assertIn("before", details)
+        self.assertEqual(details["after"], {"kind": "pgp", "fingerprint": self.fingerprint(PGP_ED)})
 
     def test_already_encrypted_mail_passes_through_untouched(self):
         # A message the sender's program encrypted: it leaves exactly as it came (a
