@@ -22,9 +22,6 @@ using http::Response;
 
 namespace {
 
-// A signed-in (or half-signed-in) console user: not the portal account's cookie, so a
-// recipient's sign-in and a staff sign-in in one browser never stand in for each other.
-constexpr char kConsoleCookie[] = "__Host-sp_console";
 constexpr std::uint64_t kFormLimit = 16 * 1024;
 // The live preview's form: the message's text (64 KiB) and its addresses.
 constexpr std::uint64_t kPreviewLimit = 160 * 1024;

@@ -64,6 +64,10 @@ struct RecipientPlan;
 
 namespace sealpost::portal {
 
+// A signed-in (or half-signed-in) console user: not the portal account's cookie, so a
+// recipient's sign-in and a staff sign-in in one browser never stand in for each other.
+inline constexpr char kConsoleCookie[] = "__Host-sp_console";
+
 // What the console needs beyond the portal's context; with `accounts` null the console
 // is not served.
 struct ConsoleServices {

@@ -26,7 +26,6 @@ using http::Response;
 
 namespace {
 
-constexpr char kConsoleCookie[] = "__Host-sp_console";
 constexpr std::int64_t kCeremonyMillis = 120000;  // the browser's own timeout
 constexpr std::size_t kMaxPasskeyName = 60;
 const char kPasskeysOff[] =
@@ -60,6 +59,7 @@ Response ConsolePages::TwoStepPage(int status, const Visitor& visitor, const std
              d.ShowSection(totp_on ? "ON" : "OFF");
              if (visitor.two_step_required) {
                d.ShowSection("REQUIRED");
+               if (!totp_on && passkeys->empty()) d.ShowSection("MUST_ENROL");
              } else {
                d.ShowSection("CAN_TURN_OFF");
              }
@@ -153,7 +153,9 @@ awaitable<Response> ConsolePages::SubmitPasskeySignIn(http::Request& req) {
         attempt.emplace(services_.accounts->PasskeySignIn(
             *services_.relying_party, *challenge, *id, *handle,
             {*client_data, *auth_data, *signature}, req.client_address));
-        if (attempt->ok() && (*attempt)->outcome == LoginAttempt::Outcome::kSignedIn) {
+        // Only a console sign-in's passkey opens the console (none other is made today).
+        if (attempt->ok() && (*attempt)->outcome == LoginAttempt::Outcome::kSignedIn &&
+            (*attempt)->account->namespace_name == kConsolePool) {
           user.emplace(services_.org->FindUser((*attempt)->account->address));
         }
       })) {
@@ -175,7 +177,7 @@ awaitable<Response> ConsolePages::SubmitPasskeySignIn(http::Request& req) {
                                "password.");
   }
   const bool has_role =
-      user->value() &&
+      user && user->value() &&
       console::ParseRole((*user)->value().console_role).value_or(Role::kNone) != Role::kNone;
   if (!has_role) {
     co_return Info(403, "You do not have the console",

@@ -252,9 +252,13 @@ class ConsolePasskeysTest(ConsoleUsers, unittest.TestCase):
         self.invite_and_sign_in(address, "sender")
         r = self.page(address, "GET", "/console")
         self.assertEqual((r.status, r.header("location")), (303, "/console/two-step"))
+        page = self.page(address, "GET", "/console/two-step")
+        self.assertIn("set up codes or add a passkey to go on", page.text)
         key = Authenticator(b"nurse-key")
         r = self.add(address, key)  # open while the rule waits for a second step
         self.assertEqual(r.status, 200, r.text)
+        self.assertIn("requires two-step sign-in", r.text)
+        self.assertNotIn("to go on", r.text)
         self.assertEqual(self.page(address, "GET", "/console").status, 200)
         # The password alone no longer signs in; the passkey does.
         r = self.sign_in(address)

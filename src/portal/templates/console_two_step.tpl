@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}<h1>Two-step sign-in</h1>
-{{#REQUIRED}}<div class="notice"><p>Your organisation requires two-step sign-in for its console{{#OFF}}: set it up to go on{{/OFF}}.</p></div>{{/REQUIRED}}
+{{#REQUIRED}}<div class="notice"><p>Your organisation requires two-step sign-in for its console{{#MUST_ENROL}}: set up codes or add a passkey to go on{{/MUST_ENROL}}.</p></div>{{/REQUIRED}}
 {{#ON}}<p>Two-step sign-in is <strong>on</strong>: signing in asks for a code from the authenticator app on your phone (or one of your recovery codes) after your password.</p>
 {{#CAN_TURN_OFF}}<form method="post" action="/console/two-step/off" class="account">
 <input type="hidden" name="csrf" value="{{CSRF}}">
