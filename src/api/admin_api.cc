@@ -125,6 +125,7 @@ void AdminApi::Register(http::Router& router) {
   RegisterClients(router);
   RegisterOrg(router);
   if (webhooks_.store) RegisterWebhooks(router);
+  if (forms_) RegisterForms(router);
   if (backlog_) {
     router.Add("GET", "/api/v1/queue/backlog", [this](http::Request& req) {
       return AsAdmin(req, [this](const Principal&) -> Response {

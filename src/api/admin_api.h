@@ -16,6 +16,7 @@
 //   /api/v1/clients…                               API clients (clients_api.cc)
 //   /api/v1/accounts, /domains, /users             the organisation (org_api.cc)
 //   /api/v1/webhooks…                              webhook endpoints (webhooks_api.cc)
+//   /api/v1/forms…                                 secure web forms (forms_api.cc)
 //   POST /api/v1/namespaces/{name}/accounts/import  {"addresses": [...]} (default: all) copied
 //                                                   from the shared pool
 // Behind the API's gate (gate.h): clients with the admin scope only (audit:read for the
@@ -40,6 +41,9 @@ class Backlog;
 }
 namespace sealpost::integrations {
 class WebhookEndpoints;
+}
+namespace sealpost::forms {
+class FormDirectory;
 }
 
 namespace sealpost::api {
@@ -75,6 +79,8 @@ class AdminApi {
   void ShowBacklog(const Backlog& backlog) { backlog_ = &backlog; }
   // /api/v1/webhooks…; set before Register.
   void ManageWebhooks(WebhookAdmin webhooks) { webhooks_ = std::move(webhooks); }
+  // /api/v1/forms…; set before Register.
+  void ManageForms(forms::FormDirectory& forms) { forms_ = &forms; }
   void Register(http::Router& router);
 
  private:
@@ -89,6 +95,7 @@ class AdminApi {
   Status PatchSettings(const boost::json::object& body, OrgLevel level, const std::string& name);
   http::Response PatchLevel(const http::Request& req, OrgLevel level);
   void RegisterWebhooks(http::Router& router);  // webhooks_api.cc
+  void RegisterForms(http::Router& router);     // forms_api.cc
   // Replaces a level's own settings with `json`, the change's before and after in the
   // audit record (PUT /settings, PATCH of an account, domain or user).
   Status ReplaceSettings(OrgLevel level, const std::string& name, std::string_view json);
@@ -107,6 +114,7 @@ class AdminApi {
   http::Offloader& offloader_;
   const Backlog* backlog_ = nullptr;
   WebhookAdmin webhooks_;
+  forms::FormDirectory* forms_ = nullptr;
 };
 
 }  // namespace sealpost::api

@@ -40,6 +40,7 @@
 #include "escrow/answer_keys.h"
 #include "escrow/escrow_service.h"
 #include "escrow/message_center.h"
+#include "forms/form_directory.h"
 #include "http/server.h"
 #include "integrations/webhook_endpoints.h"
 #include "metrics/exporter.h"
@@ -478,6 +479,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       *stores.webhooks, directory, keys->metadata(), clock,
       {webhooks_allow_internal, webhook_lookup, [&webhook_worker] { webhook_worker.Notify(); }});
   admin_api.ManageWebhooks({stores.webhooks.get(), &webhook_endpoints});
+  forms::FormDirectory form_directory(*stores.forms, *org, clock);
+  admin_api.ManageForms(form_directory);
   admin_api.Register((*server)->router());
   // OAuth 2.0: tokens for clients; the password grant checks users' passwords as SMTP
   // does, recorded as its own kind of sign-in.

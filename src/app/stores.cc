@@ -20,6 +20,7 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   s->org = sqlite::NewOrgStore(d);
   s->api_clients = sqlite::NewApiClientStore(d);
   s->webhooks = sqlite::NewWebhookStore(d);
+  s->forms = sqlite::NewFormStore(d);
   s->dashboard = sqlite::NewDashboardStore(d);
   s->signing_keys = sqlite::NewSigningKeyStore(d);
   s->messages = sqlite::NewMessageStore(d);

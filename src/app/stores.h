@@ -34,6 +34,7 @@ struct Stores {
   std::unique_ptr<MtaStsStore> mta_sts;
   std::unique_ptr<TlsReportStore> tls_reports;
   std::unique_ptr<WebhookStore> webhooks;  // endpoints and their outbox
+  std::unique_ptr<FormStore> forms;
   std::unique_ptr<DashboardStore> dashboard;  // the console's counts
   std::unique_ptr<KeyStore> key_store;  // sealed keys, and who seals with which master key
   std::unique_ptr<AuditStore> audit;     // made first: every transaction writes its records

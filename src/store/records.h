@@ -373,6 +373,19 @@ struct PortalTokenRecord {
   std::int64_t expires_at = 0;
 };
 
+// A secure web form (issue 24), served at /f/{name}: its definition is forms/
+// definition.h's JSON, kept as given (it holds no secret).
+struct FormRecord {
+  std::string id;
+  std::string name;            // its address: [a-z0-9-], unique
+  std::string account;         // whose it is
+  std::string namespace_name;  // its brand and host; "" the server's
+  std::string definition;      // JSON
+  bool enabled = true;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
 // A passkey (WebAuthn credential) of an account's sign-in (issue 22: the console's
 // users). The public key is no secret; the signature counter only goes up.
 struct PasskeyRecord {

@@ -704,6 +704,43 @@ TEST(PortalAccountStore, RegistrationConfirmationTokensAndCodes) {
   EXPECT_FALSE(store->FindPasskey(key.id)->has_value());
 }
 
+TEST(FormStoreTest, FormsByNameAndChallengesUsedOnce) {
+  TempDir dir;
+  auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+  auto store = sqlite::NewFormStore(*db);
+  FormRecord f{"id1", "intake", "Clinic", "", R"({"title":"T"})", true, 100, 100};
+  ASSERT_TRUE(store->Create(f).ok());
+  FormRecord other = f;
+  other.id = "id2";
+  EXPECT_EQ(store->Create(other).error().code, ErrorCode::kAlreadyExists);
+  other.name = "feedback";
+  other.account = "Lab";
+  ASSERT_TRUE(store->Create(other).ok());
+  auto all = store->List("");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "feedback");
+  EXPECT_EQ(store->List("Clinic")->size(), 1u);
+  f.definition = R"({"title":"New"})";
+  f.enabled = false;
+  f.updated_at = 200;
+  ASSERT_TRUE(store->Update(f).ok());
+  auto found = store->Find("intake");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->definition, R"({"title":"New"})");
+  EXPECT_FALSE((*found)->enabled);
+  EXPECT_EQ((*found)->created_at, 100);
+  ASSERT_TRUE(store->Delete("intake").ok());
+  EXPECT_EQ(store->Delete("intake").error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(store->Find("intake")->has_value());
+  // A challenge works once while it lives; expired ones are cleared as others come.
+  EXPECT_TRUE(*store->UseChallenge("c1", 500, 100));
+  EXPECT_FALSE(*store->UseChallenge("c1", 500, 101));
+  EXPECT_FALSE(*store->UseChallenge("c1", 900, 102));  // another expiry, the same one
+  EXPECT_TRUE(*store->UseChallenge("c2", 700, 600));   // c1 (expired at 500) cleared
+  EXPECT_TRUE(*store->UseChallenge("c1", 1200, 600));
+}
+
 }  // namespace
 }  // namespace sealpost
 

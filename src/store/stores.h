@@ -267,6 +267,22 @@ class PortalAccountStore {
   virtual Result<bool> RemovePasskey(const std::string& account_id, const std::string& id) = 0;
 };
 
+// Secure web forms (issue 24) and the challenges their pages carried that were used.
+class FormStore {
+ public:
+  virtual ~FormStore() = default;
+  virtual Status Create(const FormRecord& form) = 0;  // kAlreadyExists: the name is taken
+  virtual Result<std::optional<FormRecord>> Find(const std::string& name) = 0;
+  // Every form, or an account's (by name).
+  virtual Result<std::vector<FormRecord>> List(const std::string& account) = 0;
+  virtual Status Update(const FormRecord& form) = 0;   // by id; kNotFound
+  virtual Status Delete(const std::string& name) = 0;  // kNotFound
+  // Marks a challenge used (until it expires); false when it was used already. Each
+  // call also clears a few that expired before `now`.
+  virtual Result<bool> UseChallenge(const std::string& id, std::int64_t expires_at,
+                                    std::int64_t now) = 0;
+};
+
 enum class OrgLevel { kAccount, kDomain, kUser };
 
 class OrgStore {

@@ -109,5 +109,67 @@ class AdminApiTest(unittest.TestCase):
                                    key=self.user_key).status, 403)
 
 
+    def test_forms_are_made_changed_and_deleted_with_their_problems_named(self):
+        definition = {
+            "title": "New patient intake", "recipients": ["intake@clinic.example"],
+            "steps": [{"title": "About you", "fields": [
+                {"name": "full_name", "type": "text", "label": "Full name", "required": True},
+                {"name": "card", "type": "file", "label": "Insurance card",
+                 "accept": ["image/*", "application/pdf"]}]}],
+            "consent": "I agree.", "retention_days": 90}
+        body = {"name": "intake", "account": "Springfield Clinic", "definition": definition}
+        bad = dict(definition, steps=[{"fields": [{"name": "Full Name", "type": "text",
+                                                   "label": "Name"}]}])
+        for form, status, field in (
+                (dict(body, name="New Intake"), 400, "name"),
+                (dict(body, account="Nowhere"), 404, "account"),
+                (dict(body, definition=bad), 400, "definition.steps[0].fields[0].name"),
+                (dict(body, definition=dict(definition, recipients=[])), 400,
+                 "definition.recipients"),
+                (dict(body, colour="red"), 400, "colour")):
+            r = self.call("POST", "/api/v1/forms", json.dumps(form))
+            self.assertEqual(r.status, status, r.text)
+            self.assertEqual(r.header("content-type"), "application/problem+json")
+            problem = json.loads(r.body)
+            if status == 400:
+                self.assertEqual(problem["invalid-params"][0]["name"], field, problem)
+            else:
+                self.assertIn(field, problem["detail"])
+        r = self.call("POST", "/api/v1/forms", json.dumps(body))
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual(r.header("location"), "/api/v1/forms/intake")
+        made = json.loads(r.body)
+        self.assertEqual((made["path"], made["enabled"], made["account"]),
+                         ("/f/intake", True, "Springfield Clinic"))
+        self.assertEqual(made["definition"]["steps"][0]["fields"][0]["max_length"], 200)
+        self.assertEqual(self.call("POST", "/api/v1/forms", json.dumps(body)).status, 409)
+        r = self.call("PATCH", "/api/v1/forms/intake", json.dumps({"enabled": False}))
+        self.assertEqual(r.status, 200, r.text)
+        self.assertFalse(json.loads(r.body)["enabled"])
+        self.assertEqual(self.call("PATCH", "/api/v1/forms/intake",
+                                   json.dumps({"namespace": "nowhere"})).status, 404)
+        listed = json.loads(self.call("GET", "/api/v1/forms?account=Springfield%20Clinic").body)
+        self.assertEqual([f["name"] for f in listed["forms"]], ["intake"])
+        self.assertEqual(json.loads(self.call("GET", "/api/v1/forms/intake").body)["enabled"],
+                         False)
+        self.assertEqual(self.call("GET", "/api/v1/forms", key=self.user_key).status, 403)
+        self.assertEqual(self.call("DELETE", "/api/v1/forms/intake").status, 204)
+        self.assertEqual(self.call("DELETE", "/api/v1/forms/intake").status, 404)
+        self.assertEqual(self.call("GET", "/api/v1/forms/intake").status, 404)
+        # Each change on record with what the form was and became.
+        changes = [(a, json.loads(d)) for a, d in self.server.sql(
+            "SELECT action, details FROM audit_log WHERE action LIKE 'api.% /api/v1/forms%' "
+            "AND result = 'ok' ORDER BY seq")]
+        self.assertEqual([a for a, _ in changes], ["api.POST /api/v1/forms",
+                                                   "api.PATCH /api/v1/forms/{name}",
+                                                   "api.DELETE /api/v1/forms/{name}"])
+        self.assertEqual(changes[0][1]["after"]["title"], "New patient intake")
+        self.assertEqual(changes[0][1]["after"]["recipients"], ["intake@clinic.example"])
+        self.assertEqual(changes[0][1]["after"]["fields"], 2)
+        self.assertEqual((changes[1][1]["before"]["enabled"], changes[1][1]["after"]["enabled"]),
+                         (True, False))
+        self.assertEqual(changes[2][1]["before"]["definition_sha256"],
+                         changes[1][1]["after"]["definition_sha256"])
+
 if __name__ == "__main__":
     unittest.main()

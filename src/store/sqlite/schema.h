@@ -581,6 +581,27 @@ CREATE TABLE passkeys (
 );
 CREATE INDEX passkeys_by_account ON passkeys(account_id);
 )sql",
+    // 38: secure web forms (issue 24), and the challenges their pages carried that were
+    // used (each works once; kept until it would have expired anyway).
+    R"sql(
+CREATE TABLE forms (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  account TEXT NOT NULL,
+  namespace TEXT NOT NULL DEFAULT '',
+  definition TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX forms_by_account ON forms(account, name);
+CREATE TABLE form_challenges_used (
+  expires_at INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (expires_at, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX form_challenges_by_id ON form_challenges_used(id);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

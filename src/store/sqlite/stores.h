@@ -21,6 +21,7 @@ std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
 std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
 std::unique_ptr<WebhookStore> NewWebhookStore(Database& db);
+std::unique_ptr<FormStore> NewFormStore(Database& db);
 std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 std::unique_ptr<DashboardStore> NewDashboardStore(Database& db);
 // Also makes every transaction on `db` write its thread's pending audit records.

@@ -1,0 +1,131 @@
+// Secure web forms in SQLite (store/stores.h, FormStore).
+#include <sqlite3.h>
+
+#include "store/sqlite/stores.h"
+
+namespace sealpost::sqlite {
+namespace {
+
+constexpr const char* kFormColumns =
+    "id, name, account, namespace, definition, enabled, created_at, updated_at";
+// Expired challenges cleared per use: a steady trickle, never one long delete.
+constexpr int kClearedPerUse = 16;
+
+FormRecord ReadForm(const Statement& s) {
+  FormRecord f;
+  f.id = s.Text(0);
+  f.name = s.Text(1);
+  f.account = s.Text(2);
+  f.namespace_name = s.Text(3);
+  f.definition = s.Text(4);
+  f.enabled = s.Int(5) != 0;
+  f.created_at = s.Int(6);
+  f.updated_at = s.Int(7);
+  return f;
+}
+
+class SqliteFormStore final : public FormStore {
+ public:
+  explicit SqliteFormStore(Database& db) : db_(db) {}
+
+  Status Create(const FormRecord& f) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement existing(db, "SELECT 1 FROM forms WHERE name = ?");
+      existing.Bind(1, f.name);
+      auto row = existing.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) return MakeError(ErrorCode::kAlreadyExists, "a form is called " + f.name, "name");
+      return Statement(db, std::string("INSERT INTO forms (") + kFormColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?)")
+          .Bind(1, f.id)
+          .Bind(2, f.name)
+          .Bind(3, f.account)
+          .Bind(4, f.namespace_name)
+          .Bind(5, f.definition)
+          .Bind(6, static_cast<std::int64_t>(f.enabled))
+          .Bind(7, f.created_at)
+          .Bind(8, f.updated_at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<FormRecord>> Find(const std::string& name) override {
+    return QueryOne<FormRecord>(
+        db_, std::string("SELECT ") + kFormColumns + " FROM forms WHERE name = ?",
+        [&](Statement& s) { s.Bind(1, name); }, ReadForm);
+  }
+
+  Result<std::vector<FormRecord>> List(const std::string& account) override {
+    if (account.empty()) {
+      return QueryAll<FormRecord>(
+          db_, std::string("SELECT ") + kFormColumns + " FROM forms ORDER BY name",
+          [](Statement&) {}, ReadForm);
+    }
+    return QueryAll<FormRecord>(
+        db_, std::string("SELECT ") + kFormColumns + " FROM forms WHERE account = ? ORDER BY name",
+        [&](Statement& s) { s.Bind(1, account); }, ReadForm);
+  }
+
+  Status Update(const FormRecord& f) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db,
+                         "UPDATE forms SET namespace = ?, definition = ?, enabled = ?, "
+                         "updated_at = ? WHERE id = ?")
+                   .Bind(1, f.namespace_name)
+                   .Bind(2, f.definition)
+                   .Bind(3, static_cast<std::int64_t>(f.enabled))
+                   .Bind(4, f.updated_at)
+                   .Bind(5, f.id)
+                   .Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such form");
+      return OkStatus();
+    });
+  }
+
+  Status Delete(const std::string& name) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db, "DELETE FROM forms WHERE name = ?").Bind(1, name).Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such form");
+      return OkStatus();
+    });
+  }
+
+  Result<bool> UseChallenge(const std::string& id, std::int64_t expires_at,
+                            std::int64_t now) override {
+    bool fresh = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db,
+                         "DELETE FROM form_challenges_used WHERE (expires_at, id) IN "
+                         "(SELECT expires_at, id FROM form_challenges_used "
+                         "WHERE expires_at <= ? LIMIT ?)")
+                   .Bind(1, now)
+                   .Bind(2, static_cast<std::int64_t>(kClearedPerUse))
+                   .Run();
+      if (!s.ok()) return s;
+      s = Statement(db,
+                    "INSERT OR IGNORE INTO form_challenges_used (expires_at, id) "
+                    "VALUES (?, ?)")
+              .Bind(1, expires_at)
+              .Bind(2, id)
+              .Run();
+      if (!s.ok()) return s;
+      fresh = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return fresh;
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<FormStore> NewFormStore(Database& db) {
+  return std::make_unique<SqliteFormStore>(db);
+}
+
+}  // namespace sealpost::sqlite
