@@ -547,7 +547,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       *keys, clock,
       {&console_accounts, org.get(), stores.audit.get(), &directory, &books, stores.dashboard.get(),
        queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get(),
-       stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party});
+       stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party,
+       &form_directory});
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

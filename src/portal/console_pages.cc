@@ -31,6 +31,8 @@ constexpr int kAuditPage = 50;
 // A namespace's form: a 256 KiB logo, and the one carried from a preview (base64).
 constexpr std::uint64_t kNamespaceLimit = 1024 * 1024;
 constexpr std::uint64_t kUploadLimit = 101ull * 1024 * 1024 + 256 * 1024;
+// A form's definition (256 KiB of JSON, percent-encoded at most three times over).
+constexpr std::uint64_t kDefinitionLimit = 800 * 1024;
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
@@ -167,6 +169,13 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"GET", "/console/webhooks/{id}", nullptr, &P::WebhookLog, Area::kOrganisation},
       {"POST", "/console/webhooks/{id}/deliveries/{delivery}/redeliver", nullptr,
        &P::RedeliverWebhook, Area::kOrganisation, kFormLimit},
+      {"GET", "/console/forms", nullptr, &P::Forms, Area::kOrganisation},
+      {"POST", "/console/forms", nullptr, &P::CreateForm, Area::kOrganisation, kDefinitionLimit},
+      {"GET", "/console/forms/{name}", nullptr, &P::FormView, Area::kOrganisation},
+      {"POST", "/console/forms/{name}", nullptr, &P::SaveForm, Area::kOrganisation,
+       kDefinitionLimit},
+      {"POST", "/console/forms/{name}/delete", nullptr, &P::DeleteForm, Area::kOrganisation,
+       kFormLimit},
       {"GET", "/console/keys", nullptr, &P::Keys, Area::kOrganisation},
       {"POST", "/console/keys/dkim", nullptr, &P::ChangeDkim, Area::kOrganisation, kFormLimit},
       {"POST", "/console/keys/dkim/delete", nullptr, &P::DeleteDkim, Area::kOrganisation,
@@ -200,7 +209,8 @@ void ConsolePages::Register(http::Router& router) {
   if (!services_.accounts || !services_.org || !services_.audit || !services_.directory ||
       !services_.books || !services_.dashboard || !services_.queue || !services_.identities ||
       !services_.dkim || !services_.dkim_published || !services_.tls_reports ||
-      !services_.clients || !services_.webhooks || !services_.webhook_endpoints) {
+      !services_.clients || !services_.webhooks || !services_.webhook_endpoints ||
+      !services_.forms) {
     return;
   }
   for (const Route& route : Routes()) {

@@ -54,6 +54,9 @@ class WebhookEndpoints;
 namespace sealpost::dkim {
 class DomainSigner;
 }
+namespace sealpost::forms {
+class FormDirectory;
+}
 namespace sealpost::policy {
 class AddressBookDirectory;
 class OrgDirectory;
@@ -90,6 +93,7 @@ struct ConsoleServices {
   // The console's site as WebAuthn sees it; unset: passkeys are not offered (the public
   // URL names no host).
   std::optional<console::RelyingParty> relying_party;
+  forms::FormDirectory* forms = nullptr;  // the forms pages
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one
@@ -278,6 +282,20 @@ class ConsolePages {
                                 const std::string& error, const std::string& notice);
   http::Response WebhooksPage(int status, const Visitor& visitor, const std::string& error,
                               const std::string& notice);
+  // Secure web forms (console_forms.cc): list, make, change, delete.
+  boost::asio::awaitable<http::Response> Forms(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> FormView(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CreateForm(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SaveForm(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DeleteForm(http::Request& req, const Visitor& visitor);
+  // The list with the make form (what was written kept in it when refused).
+  http::Response FormsPage(int status, const Visitor& visitor, const std::string& error,
+                           const std::string& notice, const std::string& written_name,
+                           const std::string& written_definition);
+  // One form; `written_definition` set: the refused definition back in the box.
+  http::Response FormPage(int status, const Visitor& visitor, const std::string& name,
+                          const std::string& error, const std::string& notice,
+                          const std::string* written_definition);
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
   http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,

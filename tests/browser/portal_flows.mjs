@@ -385,6 +385,18 @@ try {
     await Promise.all([page.waitForNavigation(), page.click('a[href^="/console/webhooks/"]')]);
     await check(page, 'admin-webhook-log');
     result.webhookLog = await page.locator('table.audit caption').innerText();
+    // A secure form for the clinic's intake, defined in JSON.
+    await followLink(page, 'Forms');
+    await check(page, 'admin-forms');
+    await page.fill('#form-name', 'riverside-intake');
+    await page.selectOption('#form-account', 'Riverside Clinic');
+    await page.fill('#form-definition', JSON.stringify({
+      title: 'Riverside intake', recipients: ['dr.hibbert@riverside.example'],
+      steps: [{ fields: [{ name: 'full_name', type: 'text', label: 'Full name', required: true }] }],
+    }));
+    await Promise.all([page.waitForNavigation(), page.click('button:text-is("Make the form")')]);
+    await check(page, 'admin-form');
+    result.formPath = new URL(page.url()).pathname;
     result.steps.push('organisation set up in the browser');
   } else if (mode === 'question') {
     const [answer] = rest;

@@ -183,7 +183,7 @@ class AccessibilityTest(unittest.TestCase):
         self.assertEqual(result["nav"], ["Home", "Write", "Sent", "My address book",
                                          "Dashboard", "Users", "Address books", "Organisation",
                                          "Namespaces", "Queue", "Signing keys", "API clients",
-                                         "Webhooks",
+                                         "Webhooks", "Forms",
                                          "Audit trail", "TLS reports", "Was it encrypted?"])
         self.assertEqual(result["headline"], "Encrypted between servers")
         self.assertIn("Secure portal, after answering your question", result["preview"])
@@ -264,7 +264,8 @@ class AccessibilityTest(unittest.TestCase):
             "admin-dashboard", "admin-organisation", "admin-settings", "admin-users", "admin-books", "admin-book",
             "admin-import", "admin-namespaces", "admin-namespace-preview", "admin-namespace",
             "admin-keys", "admin-keys-made", "admin-tls", "admin-clients", "admin-client-made",
-            "admin-webhooks", "admin-webhook-log"])
+            "admin-webhooks", "admin-webhook-log", "admin-forms", "admin-form"])
+        self.assertEqual(result["formPath"], "/console/forms/riverside-intake")
         self.assertEqual(result["webhookLog"], "0 deliver(ies), newest first")
         self.assertIn("Organisation", result["nav"])
         self.assertEqual(result["charts"], 3)  # methods, statuses, TLS (nothing waits)

@@ -98,6 +98,11 @@ ROUTES = {
     ("POST", "/console/webhooks/{id}/delete"): ("org-admin",),
     ("GET", "/console/webhooks/{id}"): ("org-admin",),
     ("POST", "/console/webhooks/{id}/deliveries/{delivery}/redeliver"): ("org-admin",),
+    ("GET", "/console/forms"): ("org-admin",),
+    ("POST", "/console/forms"): ("org-admin",),
+    ("GET", "/console/forms/{name}"): ("org-admin",),
+    ("POST", "/console/forms/{name}"): ("org-admin",),
+    ("POST", "/console/forms/{name}/delete"): ("org-admin",),
     ("GET", "/console/keys"): ("org-admin",),
     ("POST", "/console/keys/dkim"): ("org-admin",),
     ("POST", "/console/keys/dkim/delete"): ("org-admin",),
@@ -979,6 +984,65 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         for _, details in rows:
             self.assertNotIn(secret, details or "")
             self.assertNotIn("192.0.2.10", details or "")
+
+    def test_forms_are_made_changed_and_deleted_from_their_definitions(self):
+        admin = "org-admin@clinic.example"
+        page = self.page(admin, "GET", "/console/forms")
+        self.assertEqual(page.status, 200)
+        csrf = self.form_csrf(page, "/console/forms")
+        definition = {"title": "Contact us", "recipients": ["desk@clinic.example"],
+                      "steps": [{"fields": [{"name": "message", "type": "long_text",
+                                             "label": "Your message", "required": True}]}]}
+        bad = json.dumps(dict(definition, steps=[{"fields": [
+            {"name": "Your Message", "type": "long_text", "label": "Message"}]}]))
+        r = self.page(admin, "POST", "/console/forms",
+                      form=[("csrf", csrf), ("name", "contact"), ("account", "default"),
+                            ("definition", bad)])
+        self.assertEqual(r.status, 422, r.text[:300])
+        self.assertIn("The form was not made: Definition.steps[0].fields[0].name: ", r.text)
+        self.assertIn(bad, html.unescape(r.text))  # what was written, back in the box
+        self.assertIn('value="contact"', r.text)
+        r = self.page(admin, "POST", "/console/forms",
+                      form=[("csrf", csrf), ("name", "contact"), ("account", "default"),
+                            ("definition", json.dumps(definition))])
+        self.assertEqual((r.status, r.header("location")), (303, "/console/forms/contact"))
+        page = self.page(admin, "GET", "/console/forms/contact")
+        self.assertEqual(page.status, 200)
+        self.assertIn("<dd>Contact us</dd>", page.text)
+        self.assertIn("<dd>desk@clinic.example</dd>", page.text)
+        self.assertIn("1 in 1 step(s)", page.text)
+        self.assertIn('"title": "Contact us"', html.unescape(page.text))  # indented to read
+        self.assertIn('href="/console/forms/contact"',
+                      self.page(admin, "GET", "/console/forms").text)
+        # Saved without "it takes submissions": off, as the API shows it.
+        csrf = self.form_csrf(page, "/console/forms/contact")
+        r = self.page(admin, "POST", "/console/forms/contact",
+                      form=[("csrf", csrf), ("namespace", ""),
+                            ("definition", json.dumps(definition))])
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn("The form is saved.", r.text)
+        self.assertFalse(json.loads(self.server.api("GET", "/api/v1/forms/contact").text)
+                         ["enabled"])
+        r = self.page(admin, "POST", "/console/forms/contact",
+                      form=[("csrf", csrf), ("definition", "{not json")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("Nothing was saved: Definition: is not a JSON object.", r.text)
+        self.assertIn("{not json", html.unescape(r.text))
+        r = self.page(admin, "POST", "/console/forms/contact/delete", form=[("csrf", csrf)])
+        self.assertEqual(r.status, 422)
+        r = self.page(admin, "POST", "/console/forms/contact/delete",
+                      form=[("csrf", csrf), ("confirm", "yes")])
+        self.assertEqual(r.status, 200)
+        self.assertIn("The form contact is deleted.", r.text)
+        self.assertEqual(self.page(admin, "GET", "/console/forms/contact").status, 404)
+        rows = self.server.sql("SELECT action, result FROM audit_log WHERE action LIKE "
+                               "'console.POST /console/forms%' AND actor = ? ORDER BY seq",
+                               (admin,))
+        self.assertEqual(rows, [("console.POST /console/forms", "refused"),
+                                ("console.POST /console/forms", "ok"),
+                                ("console.POST /console/forms/{name}", "ok"),
+                                ("console.POST /console/forms/{name}", "refused"),
+                                ("console.POST /console/forms/{name}/delete", "ok")])
 
     def test_accounts_domains_and_users_are_deleted_when_empty_and_confirmed(self):
         for args in (("account", "create", "Closing"),

@@ -23,7 +23,8 @@
 <li><a href="/console/queue"{{#QUEUE_CURRENT}} aria-current="page"{{/QUEUE_CURRENT}}>Queue</a></li>
 <li><a href="/console/keys"{{#KEYS_CURRENT}} aria-current="page"{{/KEYS_CURRENT}}>Signing keys</a></li>
 <li><a href="/console/clients"{{#CLIENTS_CURRENT}} aria-current="page"{{/CLIENTS_CURRENT}}>API clients</a></li>
-<li><a href="/console/webhooks"{{#WEBHOOKS_CURRENT}} aria-current="page"{{/WEBHOOKS_CURRENT}}>Webhooks</a></li>{{/ORGANISATION}}
+<li><a href="/console/webhooks"{{#WEBHOOKS_CURRENT}} aria-current="page"{{/WEBHOOKS_CURRENT}}>Webhooks</a></li>
+<li><a href="/console/forms"{{#FORMS_CURRENT}} aria-current="page"{{/FORMS_CURRENT}}>Forms</a></li>{{/ORGANISATION}}
 {{#AUDIT}}<li><a href="/console/audit"{{#AUDIT_CURRENT}} aria-current="page"{{/AUDIT_CURRENT}}>Audit trail</a></li>
 <li><a href="/console/tls-reports"{{#TLS_CURRENT}} aria-current="page"{{/TLS_CURRENT}}>TLS reports</a></li>{{/AUDIT}}
 <li><a href="/console/tools/received"{{#TOOLS_CURRENT}} aria-current="page"{{/TOOLS_CURRENT}}>Was it encrypted?</a></li>
