@@ -159,7 +159,7 @@ awaitable<Response> ConsolePages::CreateForm(http::Request& req, const Visitor& 
   const std::string definition = Field(form, "definition");
   Status made = OkStatus();
   if (auto busy = co_await Change(
-          req, visitor, name,
+          req, visitor, SanitizeForLog(name, 100),
           [&]() -> Status {
             auto created = services_.forms->Create(name, account, {definition, {}, {}});
             return created.ok() ? OkStatus() : Status(created.error());
@@ -190,7 +190,7 @@ awaitable<Response> ConsolePages::SaveForm(http::Request& req, const Visitor& vi
   change.enabled = Field(form, "enabled") == "yes";
   Status saved = OkStatus();
   if (auto busy = co_await Change(
-          req, visitor, name,
+          req, visitor, SanitizeForLog(name, 100),
           [&]() -> Status {
             auto updated = services_.forms->Update(name, change);
             return updated.ok() ? OkStatus() : Status(updated.error());
@@ -221,7 +221,8 @@ awaitable<Response> ConsolePages::DeleteForm(http::Request& req, const Visitor& 
   }
   Status deleted = OkStatus();
   if (auto busy = co_await Change(
-          req, visitor, name, [&] { return services_.forms->Delete(name); }, &deleted)) {
+          req, visitor, SanitizeForLog(name, 100), [&] { return services_.forms->Delete(name); },
+          &deleted)) {
     co_return std::move(*busy);
   }
   if (!deleted.ok()) {
