@@ -106,6 +106,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   admin->require_subcommand(1);
   RegisterOrgCommands(admin, args, exit_code);
   RegisterClientCommands(admin, args, exit_code);
+  RegisterFormCommands(admin, args, exit_code);
   RegisterNamespaceCommands(admin, args, exit_code);
   RegisterSettingsCommands(admin, args, exit_code);
   RegisterBookCommands(admin, args, exit_code);

@@ -126,6 +126,7 @@ void RegisterOrgCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args
                          int& exit_code);
 void RegisterClientCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                             int& exit_code);
+void RegisterFormCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args, int& exit_code);
 void RegisterNamespaceCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                                int& exit_code);
 void RegisterSettingsCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,

@@ -297,9 +297,23 @@ Result<Definition> ParseDefinition(std::string_view text) {
     return Bad("definition",
                "is larger than " + std::to_string(kMaxDefinitionBytes / 1024) + " KiB");
   }
+  // Where the JSON breaks, as a line and column a person can find in their file.
+  json::stream_parser parser;
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return Bad("definition", "is not a JSON object");
+  const std::size_t read = parser.write(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    const std::string_view before = text.substr(0, std::min(read, text.size()));
+    const std::size_t line =
+        1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t last = before.rfind('\n');
+    const std::size_t column =
+        1 + (last == std::string_view::npos ? before.size() : before.size() - last - 1);
+    return Bad("definition", "is not valid JSON at line " + std::to_string(line) + ", column " +
+                                 std::to_string(column) + " (" + ec.message() + ")");
+  }
+  json::value v = parser.release();
+  if (!v.is_object()) return Bad("definition", "is not a JSON object");
   Reader r{v.get_object(), ""};
   if (auto s = r.OnlyKnown({"title", "intro", "recipients", "steps", "consent", "retention_days",
                             "receipt", "allowed_origins"});

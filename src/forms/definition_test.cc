@@ -53,6 +53,8 @@ TEST(FormDefinitionTest, RefusesEachBadPartNamingIt) {
     const char* words;
   } cases[] = {
       {R"([1])", "definition", "JSON object"},
+      {"{\n  \"title\": \"T\",\n  \"steps\": [,]\n}", "definition",
+       "is not valid JSON at line 3, column 13"},
       {R"({"title": "T", "recipients": ["a@b.example"], "steps": []})", "steps", "1 to 10"},
       {R"({"title": "T", "steps": [{"fields": [{"name": "a", "type": "text", "label": "A"}]}]})",
        "recipients", "at least one recipient"},

@@ -29,6 +29,55 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(code, 0, err)
         return out
 
+    def test_forms_from_definition_files_with_what_is_wrong_named(self):
+        self.ok("account", "create", "Springfield")
+        path = os.path.join(self.server.tmp, "intake.json")
+        with open(path, "w") as f:
+            f.write('{\n  "title": "Intake",\n  "steps": [,]\n}\n')
+        code, _, err = self.admin("form", "create", "intake", "--account", "Springfield",
+                                  "--definition", path)
+        self.assertEqual(code, 2)
+        self.assertIn(f"--definition: {path}: is not valid JSON at line 3, column 13", err)
+        with open(path, "w") as f:
+            json.dump({"title": "Intake", "recipients": ["desk@clinic.example"],
+                       "steps": [{"fields": [{"name": "Full Name", "type": "text",
+                                              "label": "Name"}]}]}, f)
+        code, _, err = self.admin("form", "create", "intake", "--account", "Springfield",
+                                  "--definition", path)
+        self.assertEqual(code, 2)
+        self.assertIn(f"{path}: steps[0].fields[0].name: must be 1 to 40 of a-z", err)
+        with open(path, "w") as f:
+            json.dump({"title": "Intake", "recipients": ["desk@clinic.example"],
+                       "steps": [{"fields": [{"name": "full_name", "type": "text",
+                                              "label": "Name", "required": True}]}]}, f)
+        self.assertIn("form intake made: /f/intake",
+                      self.ok("form", "create", "intake", "--account", "Springfield",
+                              "--definition", path))
+        code, _, err = self.admin("form", "create", "intake", "--account", "Springfield",
+                                  "--definition", path)
+        self.assertEqual(code, 2)
+        self.assertEqual(self.ok("form", "list"), "intake\tSpringfield\ton\tIntake\n")
+        code, _, err = self.admin("form", "set", "intake", "--enabled", "maybe")
+        self.assertEqual((code, "--enabled: must be on or off" in err), (2, True))
+        self.ok("form", "set", "intake", "--enabled", "off")
+        self.assertIn("\toff\t", self.ok("form", "list", "--account", "Springfield"))
+        shown = json.loads(self.ok("form", "show", "intake"))
+        self.assertEqual(shown["steps"][0]["fields"][0]["max_length"], 200)
+        self.ok("form", "delete", "intake")
+        code, _, err = self.admin("form", "delete", "intake")
+        self.assertEqual(code, 2)
+        # On record: made, changed, deleted, each with what the form was and became.
+        db = sqlite3.connect(os.path.join(self.server.data, "sealpost.db"))
+        rows = db.execute("SELECT action, result, details FROM audit_log WHERE action LIKE "
+                          "'admin.form%' ORDER BY seq").fetchall()
+        db.close()
+        ok = [(a, json.loads(d)) for a, r, d in rows if r == "ok"]
+        self.assertEqual([a for a, _ in ok], ["admin.form.create", "admin.form.set",
+                                              "admin.form.delete"])
+        self.assertEqual(ok[0][1]["after"]["title"], "Intake")
+        self.assertEqual((ok[1][1]["before"]["enabled"], ok[1][1]["after"]["enabled"]),
+                         (True, False))
+
     def test_model_settings_and_explain(self):
         self.ok("account", "create", "Springfield")
         self.ok("domain", "create", "clinic.example", "--account", "Springfield")

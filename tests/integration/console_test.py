@@ -1026,7 +1026,7 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         r = self.page(admin, "POST", "/console/forms/contact",
                       form=[("csrf", csrf), ("definition", "{not json")])
         self.assertEqual(r.status, 422)
-        self.assertIn("Nothing was saved: Definition: is not a JSON object.", r.text)
+        self.assertIn("Nothing was saved: Definition: is not valid JSON at line 1, column 2", r.text)
         self.assertIn("{not json", html.unescape(r.text))
         r = self.page(admin, "POST", "/console/forms/contact/delete", form=[("csrf", csrf)])
         self.assertEqual(r.status, 422)
