@@ -42,6 +42,10 @@ MAX_SECRETS = 2000     # benchmarks send thousands; a sample is enough
 TEXT_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} (trace|debug|info|warning|error|critical) ")
 
 
+class PortTaken(Exception):
+    """The server could not listen: another process took a port chosen for it."""
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,12 +121,51 @@ class Sealpost:
         self.host = None  # requests go to localhost unless set
 
     def start(self, args=None):
+        # A port found free can be taken by another test's server before this one binds
+        # it (suites run in parallel): then the server is started again on new ports.
+        for attempt in range(3):
+            logged = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
+            try:
+                return self._start_once(args)
+            except PortTaken:
+                if args is not None or attempt == 2:
+                    raise
+                with open(self.log_path, "r+b") as log:
+                    log.truncate(logged)  # the refused start is no finding of the test's
+                self._move_ports()
+
+    def _move_ports(self):
+        with open(self.config) as f:
+            text = f.read()
+        moves = {}
+        for name in ("port", "smtp_port", "smtps_port", "metrics_port"):
+            moves[name] = (getattr(self, name), free_port())
+        http_old, http_new = moves["port"]
+        text = re.sub(rf"^port = {http_old}\b", f"port = {http_new}", text, flags=re.M)
+        text = text.replace(f"https://localhost:{http_old}", f"https://localhost:{http_new}")
+        old, new = moves["metrics_port"]
+        text = re.sub(rf"^port = {old}\b", f"port = {new}", text, flags=re.M)
+        old, new = moves["smtp_port"]
+        text = re.sub(rf"^submission_port = {old}\b", f"submission_port = {new}", text,
+                      flags=re.M)
+        old, new = moves["smtps_port"]
+        text = re.sub(rf"^implicit_tls_port = {old}\b", f"implicit_tls_port = {new}", text,
+                      flags=re.M)
+        with open(self.config, "w") as f:
+            f.write(text)
+        for name, (_, new) in moves.items():
+            setattr(self, name, new)
+        self.base = f"https://localhost:{self.port}"
+
+    def _start_once(self, args):
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args or [BIN, "serve", "--config", self.config],
                                          stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
+                if "Address already in use" in self.log():
+                    raise PortTaken()
                 raise RuntimeError("sealpost exited early:\n" + self.log())
             try:
                 if self.get("/healthz").status == 200:
