@@ -314,7 +314,7 @@ awaitable<Response> ConsolePages::RedeliverWebhook(http::Request& req, const Vis
     spdlog::error("console[{}]: redelivery failed: {}", req.id, status.error().ToString());
     co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
   }
-  const int code = status.ok() ? 200 : status.error().code == ErrorCode::kNotFound ? 404 : 409;
+  const int code = status.ok() ? 200 : StatusOf(status.error());
   const std::string error = status.ok()   ? ""
                             : code == 404 ? "There is no such delivery of this webhook."
                                           : "That delivery is waiting to be sent already.";
