@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "api/auth.h"
-#include "api/rate_limit.h"
+#include "base/rate_limit.h"
 #include "base/failure_guard.h"
 #include "http/router.h"
 #include "http/server.h"

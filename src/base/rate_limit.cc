@@ -1,18 +1,15 @@
-#include "api/rate_limit.h"
+#include "base/rate_limit.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace sealpost::api {
+namespace sealpost {
 
-namespace {
-constexpr double kWindowMs = 60'000;
-}
-
-RateLimiter::Decision RateLimiter::Take(const std::string& client, std::int64_t per_minute,
-                                        std::int64_t now_ms) {
-  const double quota = static_cast<double>(std::max<std::int64_t>(per_minute, 1));
-  const double per_ms = quota / kWindowMs;
+RateLimiter::Decision RateLimiter::Take(const std::string& client, std::int64_t per_window,
+                                        std::int64_t now_ms, std::int64_t window_seconds) {
+  window_seconds = std::max<std::int64_t>(window_seconds, 1);
+  const double quota = static_cast<double>(std::max<std::int64_t>(per_window, 1));
+  const double per_ms = quota / (static_cast<double>(window_seconds) * 1000);
   std::lock_guard lock(mu_);
   auto it = buckets_.find(client);
   if (it == buckets_.end()) {
@@ -31,6 +28,7 @@ RateLimiter::Decision RateLimiter::Take(const std::string& client, std::int64_t 
   b.at_ms = std::max(b.at_ms, now_ms);
   Decision d;
   d.quota = static_cast<std::int64_t>(quota);
+  d.window = window_seconds;
   if (b.tokens >= 1) {
     b.tokens -= 1;
   } else {
@@ -43,11 +41,11 @@ RateLimiter::Decision RateLimiter::Take(const std::string& client, std::int64_t 
 }
 
 std::string RateLimiter::PolicyField(const Decision& d) {
-  return "\"client\";q=" + std::to_string(d.quota) + ";w=60";
+  return "\"client\";q=" + std::to_string(d.quota) + ";w=" + std::to_string(d.window);
 }
 
 std::string RateLimiter::StateField(const Decision& d) {
   return "\"client\";r=" + std::to_string(d.remaining) + ";t=" + std::to_string(d.reset);
 }
 
-}  // namespace sealpost::api
+}  // namespace sealpost

@@ -1,8 +1,8 @@
-#include "api/rate_limit.h"
+#include "base/rate_limit.h"
 
 #include <gtest/gtest.h>
 
-namespace sealpost::api {
+namespace sealpost {
 namespace {
 
 TEST(RateLimiterTest, BurstsToTheQuotaThenGoesAtTheRate) {
@@ -50,5 +50,19 @@ TEST(RateLimiterTest, MemoryIsBounded) {
   EXPECT_FALSE(limiter.Take("x", 1, 4000).allowed);
 }
 
+TEST(RateLimiterTest, AWindowOfAnHourRefillsOverTheHour) {
+  RateLimiter limiter;
+  std::int64_t now = 5'000'000;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(limiter.Take("form", 3, now, 3600).allowed) << i;
+  auto refused = limiter.Take("form", 3, now, 3600);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after, 1200);  // one comes back every 20 minutes
+  EXPECT_EQ(RateLimiter::PolicyField(refused), "\"client\";q=3;w=3600");
+  now += 1'199'000;
+  EXPECT_FALSE(limiter.Take("form", 3, now, 3600).allowed);
+  now += 2'000;
+  EXPECT_TRUE(limiter.Take("form", 3, now, 3600).allowed);
+}
+
 }  // namespace
-}  // namespace sealpost::api
+}  // namespace sealpost
