@@ -37,7 +37,7 @@ Result<RecipientPlan> RecipientPlanner::Plan(const PlanInput& m) const {
   }
 
   bool encryption_required = true;
-  if (!settings.content_rules.value.empty()) {
+  if (!settings.content_rules.value.empty() && !m.never_in_clear) {
     auto rules = ContentRules::Compile(settings.content_rules.value);
     if (!rules.ok()) return std::move(rules).error();
     std::string body;
@@ -74,7 +74,7 @@ Result<RecipientPlan> RecipientPlanner::Plan(const PlanInput& m) const {
   // (nobody can be asked at delivery time), with TLS-only out of the running.
   MessageChoices fallback_choices = choices;
   fallback_choices.interactive = false;
-  Availability available = Available(direct_delivery_);
+  Availability available = Available(direct_delivery_ && !m.never_in_clear);
   Availability fallback_available = available;
   fallback_available.tls_only = false;
 
@@ -98,6 +98,11 @@ Result<RecipientPlan> RecipientPlanner::Plan(const PlanInput& m) const {
                                      book_view_, portal_, tls_, kWithoutKeys};
       d = SelectMethod(address, again);
       d.trace.insert(d.trace.begin(), std::move(note));
+    }
+    if (m.never_in_clear && (d.method == Method::kSendPlain || d.method == Method::kBounce ||
+                             d.method == Method::kAskSender)) {
+      d.method = Method::kEscrowLogin;
+      d.trace.push_back("never sent in clear: escrow by portal login");
     }
     spdlog::info("api: policy for {}: {}{}", SanitizeForLog(address), prefix, d.Explain());
     if (d.method == Method::kEscrowQuestion && !d.question && !d.book.empty()) {

@@ -35,6 +35,11 @@ struct PlanInput {
   // The sender can be asked for a question (API); otherwise (SMTP) the failure action
   // decides for recipients no step of the order could place.
   bool interactive = true;
+  // What must never cross the network in clear, whatever the sender's settings and
+  // content rules say (a secure form's submission: the public's data on its way to
+  // staff): no TLS-only or standard copy, and where the walk finds no method — the
+  // failure action, or asking a sender there is none of — escrow by portal login.
+  bool never_in_clear = false;
   // Planning is over by then (a TLS probe stops; the domain is not known): the API
   // and the portal give a sender-facing bound, SMTP's background processing a longer one.
   PlanDeadline deadline = PlanDeadline::max();

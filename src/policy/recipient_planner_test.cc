@@ -286,3 +286,49 @@ TEST_F(RecipientPlannerTest, TlsOnlyCopiesComeWithAStandbyFallback) {
 
 }  // namespace
 }  // namespace sealpost::policy
+
+namespace sealpost::policy {
+namespace {
+
+// A form's submission: TLS-only and content rules that would let it go as it is are
+// set aside, and where the walk finds nothing, escrow by portal login instead of the
+// failure action — the public's data never crosses the network in clear. A key or a
+// question in the books still decides first.
+TEST_F(RecipientPlannerTest, WhatMustNeverGoInClearIsNeverPlannedInClear) {
+  RecipientPlanner direct(*directory_, *books_, *view_, *tls_, portal_, 30,
+                          /*direct_delivery=*/true);
+  ASSERT_TRUE(directory_->SetMxTls("tls.example", true, "mx.tls.example").ok());
+  ASSERT_TRUE(directory_
+                  ->Replace(OrgLevel::kDomain, "clinic.example",
+                            R"({"tls_only": true, "failure_action": "send-plain",
+                                      "content_rules": [{"keyword": "biopsy"}]})")
+                  .ok());
+  BookRef book{"user", "dr@clinic.example", "personal"};
+  ASSERT_TRUE(books_->CreateBook(book).ok());
+  ASSERT_TRUE(books_->Link("dr@clinic.example", book, "default").ok());
+  ASSERT_TRUE(books_->AddQuestion(book, "nurse@tls.example", {"Ward?", "7"}).ok());
+
+  PlanInput m = Message({"staff@tls.example", "desk@clear.example", "nurse@tls.example"});
+  m.interactive = false;
+  auto plain = direct.Plan(m);
+  ASSERT_TRUE(plain.ok()) << plain.error().ToString();
+  EXPECT_FALSE(plain->direct.empty());  // as an ordinary message: standard delivery
+
+  m.never_in_clear = true;
+  auto plan = direct.Plan(m);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_TRUE(plan->direct.empty());
+  EXPECT_TRUE(plan->send_plain.empty());
+  EXPECT_TRUE(plan->bounce.empty());
+  ASSERT_EQ(plan->recipients.size(), 3u);
+  EXPECT_TRUE(plan->recipients[0].login);
+  EXPECT_NE(plan->recipients[0].trace.find("never sent in clear: escrow by portal login"),
+            std::string::npos)
+      << plan->recipients[0].trace;
+  EXPECT_TRUE(plan->recipients[1].login);
+  EXPECT_FALSE(plan->recipients[2].login);  // the book's question
+  EXPECT_EQ(plan->recipients[2].question, "Ward?");
+}
+
+}  // namespace
+}  // namespace sealpost::policy
