@@ -386,6 +386,24 @@ struct FormRecord {
   std::int64_t updated_at = 0;
 };
 
+// What a person sent through a secure form (issue 24), kept for the form's retention.
+// Everything they sent is in `sealed` (JSON: the values, and each file's name, type,
+// size and blob) under the submission's own key, which `wrapped_key` holds under the
+// metadata key; the files are sealed blobs under the same key. Deleting the row and its
+// blobs destroys it. In clear: when, which form, and the message that carried it.
+struct FormSubmissionRecord {
+  std::string id;
+  std::string form_id;
+  std::string account;
+  std::int64_t received_at = 0;
+  std::int64_t expires_at = 0;
+  std::string message_id;  // the message that carried it to the form's recipients
+  std::string wrapped_key;
+  std::string sealed;
+  std::string blobs;       // the files' blob ids, space-separated (to remove them)
+  std::uint64_t size = 0;  // the files' bytes in all
+};
+
 // A passkey (WebAuthn credential) of an account's sign-in (issue 22: the console's
 // users). The public key is no secret; the signature counter only goes up.
 struct PasskeyRecord {

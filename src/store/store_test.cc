@@ -739,6 +739,43 @@ TEST(FormStoreTest, FormsByNameAndChallengesUsedOnce) {
   EXPECT_FALSE(*store->UseChallenge("c1", 900, 102));  // another expiry, the same one
   EXPECT_TRUE(*store->UseChallenge("c2", 700, 600));   // c1 (expired at 500) cleared
   EXPECT_TRUE(*store->UseChallenge("c1", 1200, 600));
+
+  // What people sent: newest first, a page at a time; expired ones found for the sweep.
+  for (int i = 0; i < 3; ++i) {
+    FormSubmissionRecord r;
+    r.id = "s" + std::to_string(i);
+    r.form_id = "f1";
+    r.account = "Springfield";
+    r.received_at = 1000 + i;
+    r.expires_at = 5000 + i;
+    r.message_id = "m" + std::to_string(i);
+    r.wrapped_key = std::string("\0key", 4);
+    r.sealed = std::string("\0\xffsealed", 8);
+    r.blobs = "b1 b2";
+    r.size = 42;
+    ASSERT_TRUE(store->AddSubmission(r).ok());
+  }
+  auto page = store->ListSubmissions("f1", 0, "", 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, "s2");
+  EXPECT_EQ((*page)[1].id, "s1");
+  page = store->ListSubmissions("f1", (*page)[1].received_at, (*page)[1].id, 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].id, "s0");
+  EXPECT_EQ((*page)[0].sealed, std::string("\0\xffsealed", 8));
+  EXPECT_EQ((*page)[0].wrapped_key, std::string("\0key", 4));
+  EXPECT_EQ((*page)[0].size, 42u);
+  EXPECT_TRUE(store->ListSubmissions("f2", 0, "", 10)->empty());
+  auto expired = store->ExpiredSubmissions(5001, 10);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 2u);
+  EXPECT_EQ((*expired)[0].id, "s0");
+  ASSERT_TRUE(store->DeleteSubmission("s0").ok());
+  EXPECT_EQ(store->DeleteSubmission("s0").error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(store->FindSubmission("s0")->has_value());
+  EXPECT_EQ((*store->FindSubmission("s1"))->message_id, "m1");
 }
 
 }  // namespace

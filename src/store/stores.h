@@ -281,6 +281,19 @@ class FormStore {
   // call also clears a few that expired before `now`.
   virtual Result<bool> UseChallenge(const std::string& id, std::int64_t expires_at,
                                     std::int64_t now) = 0;
+
+  // What people sent (FormSubmissionRecord). Listed newest first, `limit` at most,
+  // received before the cursor (`before_at`, `before_id`; 0 and "" for the newest).
+  virtual Status AddSubmission(const FormSubmissionRecord& submission) = 0;
+  virtual Result<std::optional<FormSubmissionRecord>> FindSubmission(const std::string& id) = 0;
+  virtual Result<std::vector<FormSubmissionRecord>> ListSubmissions(const std::string& form_id,
+                                                                    std::int64_t before_at,
+                                                                    const std::string& before_id,
+                                                                    std::size_t limit) = 0;
+  virtual Status DeleteSubmission(const std::string& id) = 0;  // kNotFound
+  // Those whose retention ended before `now`, oldest first, `limit` at most.
+  virtual Result<std::vector<FormSubmissionRecord>> ExpiredSubmissions(std::int64_t now,
+                                                                       std::size_t limit) = 0;
 };
 
 enum class OrgLevel { kAccount, kDomain, kUser };

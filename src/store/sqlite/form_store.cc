@@ -24,6 +24,24 @@ FormRecord ReadForm(const Statement& s) {
   return f;
 }
 
+constexpr const char* kSubmissionColumns =
+    "id, form_id, account, received_at, expires_at, message_id, wrapped_key, sealed, blobs, size";
+
+FormSubmissionRecord ReadSubmission(const Statement& s) {
+  FormSubmissionRecord r;
+  r.id = s.Text(0);
+  r.form_id = s.Text(1);
+  r.account = s.Text(2);
+  r.received_at = s.Int(3);
+  r.expires_at = s.Int(4);
+  r.message_id = s.Text(5);
+  r.wrapped_key = s.Text(6);
+  r.sealed = s.Text(7);
+  r.blobs = s.Text(8);
+  r.size = static_cast<std::uint64_t>(s.Int(9));
+  return r;
+}
+
 class SqliteFormStore final : public FormStore {
  public:
   explicit SqliteFormStore(Database& db) : db_(db) {}
@@ -116,6 +134,76 @@ class SqliteFormStore final : public FormStore {
     });
     if (!status.ok()) return std::move(status).error();
     return fresh;
+  }
+
+  Status AddSubmission(const FormSubmissionRecord& r) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db, std::string("INSERT INTO form_submissions (") + kSubmissionColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?,?,?)")
+          .Bind(1, r.id)
+          .Bind(2, r.form_id)
+          .Bind(3, r.account)
+          .Bind(4, r.received_at)
+          .Bind(5, r.expires_at)
+          .Bind(6, r.message_id)
+          .BindBlob(7, r.wrapped_key)
+          .BindBlob(8, r.sealed)
+          .Bind(9, r.blobs)
+          .Bind(10, static_cast<std::int64_t>(r.size))
+          .Run();
+    });
+  }
+
+  Result<std::optional<FormSubmissionRecord>> FindSubmission(const std::string& id) override {
+    return QueryOne<FormSubmissionRecord>(
+        db_, std::string("SELECT ") + kSubmissionColumns + " FROM form_submissions WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadSubmission);
+  }
+
+  Result<std::vector<FormSubmissionRecord>> ListSubmissions(const std::string& form_id,
+                                                            std::int64_t before_at,
+                                                            const std::string& before_id,
+                                                            std::size_t limit) override {
+    if (before_at == 0) {
+      return QueryAll<FormSubmissionRecord>(
+          db_,
+          std::string("SELECT ") + kSubmissionColumns +
+              " FROM form_submissions WHERE form_id = ? ORDER BY received_at DESC, id DESC "
+              "LIMIT ?",
+          [&](Statement& s) { s.Bind(1, form_id).Bind(2, static_cast<std::int64_t>(limit)); },
+          ReadSubmission);
+    }
+    return QueryAll<FormSubmissionRecord>(
+        db_,
+        std::string("SELECT ") + kSubmissionColumns +
+            " FROM form_submissions WHERE form_id = ? AND (received_at, id) < (?, ?) "
+            "ORDER BY received_at DESC, id DESC LIMIT ?",
+        [&](Statement& s) {
+          s.Bind(1, form_id)
+              .Bind(2, before_at)
+              .Bind(3, before_id)
+              .Bind(4, static_cast<std::int64_t>(limit));
+        },
+        ReadSubmission);
+  }
+
+  Status DeleteSubmission(const std::string& id) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db, "DELETE FROM form_submissions WHERE id = ?").Bind(1, id).Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such submission");
+      return OkStatus();
+    });
+  }
+
+  Result<std::vector<FormSubmissionRecord>> ExpiredSubmissions(std::int64_t now,
+                                                               std::size_t limit) override {
+    return QueryAll<FormSubmissionRecord>(
+        db_,
+        std::string("SELECT ") + kSubmissionColumns +
+            " FROM form_submissions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
+        [&](Statement& s) { s.Bind(1, now).Bind(2, static_cast<std::int64_t>(limit)); },
+        ReadSubmission);
   }
 
  private:

@@ -602,6 +602,23 @@ CREATE TABLE form_challenges_used (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX form_challenges_by_id ON form_challenges_used(id);
 )sql",
+    // 39: what people sent through the forms, sealed, kept for each form's retention.
+    R"sql(
+CREATE TABLE form_submissions (
+  id TEXT PRIMARY KEY,
+  form_id TEXT NOT NULL,
+  account TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  message_id TEXT NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  blobs TEXT NOT NULL,
+  size INTEGER NOT NULL
+);
+CREATE INDEX form_submissions_by_form ON form_submissions(form_id, received_at, id);
+CREATE INDEX form_submissions_by_expiry ON form_submissions(expires_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite
