@@ -1,0 +1,185 @@
+#include "forms/kept.h"
+
+#include <boost/json.hpp>
+
+#include "base/encoding.h"
+#include "crypto/key_ring.h"
+#include "crypto/primitives.h"
+#include "crypto/random.h"
+#include "store/blob_store.h"
+
+namespace sealpost::forms {
+namespace {
+
+constexpr std::size_t kKeyBytes = 32;
+// The sealed values and file list of one submission: bounded by the definition's
+// limits (60 fields of at most 100,000 characters), with room to spare.
+constexpr std::size_t kMaxSealed = 16 * 1024 * 1024;
+
+std::string KeyAad(const std::string& id) { return "form-submission-key|" + id; }
+std::string ContentAad(const std::string& id, const std::string& form_id) {
+  return "form-submission|" + id + "|" + form_id;
+}
+std::string FileLabel(const std::string& id, const std::string& blob) {
+  return "form-file|" + id + "|" + blob;
+}
+
+std::string ContentJson(const std::map<std::string, std::string>& values,
+                        const std::vector<KeptFile>& files) {
+  boost::json::object o;
+  boost::json::object v;
+  for (const auto& [name, value] : values) v[name] = value;
+  o["values"] = std::move(v);
+  boost::json::array f;
+  for (const auto& file : files) {
+    f.push_back({{"field", file.field},
+                 {"name", file.name},
+                 {"type", file.type},
+                 {"size", file.size},
+                 {"sha256", file.sha256},
+                 {"blob", file.blob}});
+  }
+  o["files"] = std::move(f);
+  return boost::json::serialize(o);
+}
+
+Result<SecretBytes> KeyOf(const FormSubmissionRecord& record, const PurposeKey& wrap_key) {
+  return wrap_key.OpenSecret(record.wrapped_key, KeyAad(record.id));
+}
+
+}  // namespace
+
+KeptWriter::KeptWriter(BlobStore& blobs, const PurposeKey& wrap_key, std::string form_id)
+    : blobs_(blobs),
+      wrap_key_(wrap_key),
+      form_id_(std::move(form_id)),
+      id_(NewId()),
+      key_(RandomSecret(kKeyBytes)) {}
+
+KeptWriter::~KeptWriter() {
+  if (stored_) return;
+  current_.reset();
+  for (const auto& blob : written_) (void)blobs_.Remove(blob);
+}
+
+Status KeptWriter::StartFile(std::string field, std::string name, std::string type) {
+  if (current_) return MakeError(ErrorCode::kInternal, "a file is already being kept");
+  KeptFile file;
+  file.field = std::move(field);
+  file.name = std::move(name);
+  file.type = std::move(type);
+  file.blob = NewId();
+  auto writer = SealedBlobWriter::Create(blobs_, file.blob, key_, FileLabel(id_, file.blob));
+  if (!writer.ok()) return std::move(writer).error();
+  written_.push_back(file.blob);
+  current_.emplace(std::move(*writer));
+  files_.push_back(std::move(file));
+  return OkStatus();
+}
+
+Status KeptWriter::AppendFile(std::string_view data) {
+  if (!current_) return MakeError(ErrorCode::kInternal, "no file is being kept");
+  file_bytes_ += data.size();
+  return current_->Append(data);
+}
+
+Status KeptWriter::FinishFile() {
+  if (!current_) return MakeError(ErrorCode::kInternal, "no file is being kept");
+  auto status = current_->Finish();
+  if (!status.ok()) return status;
+  files_.back().size = current_->plaintext_size();
+  files_.back().sha256 = HexEncode(current_->plaintext_sha256());
+  current_.reset();
+  return OkStatus();
+}
+
+Result<FormSubmissionRecord> KeptWriter::Seal(const std::map<std::string, std::string>& values,
+                                              const std::string& account, std::int64_t received_at,
+                                              std::int64_t expires_at,
+                                              const std::string& message_id) {
+  if (current_) return MakeError(ErrorCode::kInternal, "a file was left unfinished");
+  FormSubmissionRecord r;
+  r.id = id_;
+  r.form_id = form_id_;
+  r.account = account;
+  r.received_at = received_at;
+  r.expires_at = expires_at;
+  r.message_id = message_id;
+  auto wrapped = wrap_key_.Seal(key_.view(), KeyAad(id_));
+  if (!wrapped.ok()) return std::move(wrapped).error();
+  r.wrapped_key = std::move(*wrapped);
+  auto sealed = BoxSeal(key_, ContentJson(values, files_), ContentAad(id_, form_id_));
+  if (!sealed.ok()) return std::move(sealed).error();
+  r.sealed = std::move(*sealed);
+  for (const auto& file : files_) {
+    if (!r.blobs.empty()) r.blobs += ' ';
+    r.blobs += file.blob;
+  }
+  r.size = file_bytes_;
+  return r;
+}
+
+Result<KeptContent> OpenKept(const FormSubmissionRecord& record, const PurposeKey& wrap_key) {
+  auto key = KeyOf(record, wrap_key);
+  if (!key.ok()) return std::move(key).error();
+  auto json = BoxOpen(*key, record.sealed, ContentAad(record.id, record.form_id));
+  if (!json.ok()) return std::move(json).error();
+  if (json->size() > kMaxSealed)
+    return MakeError(ErrorCode::kIntegrity, "kept submission too large");
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(*json, ec);
+  if (ec || !parsed.is_object()) {
+    return MakeError(ErrorCode::kIntegrity, "kept submission is not what was sealed");
+  }
+  KeptContent content;
+  const auto& o = parsed.as_object();
+  if (const auto* v = o.if_contains("values"); v && v->is_object()) {
+    for (const auto& [name, value] : v->as_object()) {
+      if (value.is_string()) content.values[std::string(name)] = std::string(value.as_string());
+    }
+  }
+  if (const auto* f = o.if_contains("files"); f && f->is_array()) {
+    for (const auto& item : f->as_array()) {
+      if (!item.is_object()) continue;
+      const auto& i = item.as_object();
+      auto text = [&](const char* key) {
+        const auto* x = i.if_contains(key);
+        return x && x->is_string() ? std::string(x->as_string()) : std::string();
+      };
+      KeptFile file;
+      file.field = text("field");
+      file.name = text("name");
+      file.type = text("type");
+      file.sha256 = text("sha256");
+      file.blob = text("blob");
+      if (const auto* s = i.if_contains("size"); s && s->is_number()) {
+        file.size = s->to_number<std::uint64_t>();
+      }
+      content.files.push_back(std::move(file));
+    }
+  }
+  return content;
+}
+
+Result<SealedBlobReader> OpenKeptFile(BlobStore& blobs, const FormSubmissionRecord& record,
+                                      const PurposeKey& wrap_key, const KeptFile& file) {
+  auto key = KeyOf(record, wrap_key);
+  if (!key.ok()) return std::move(key).error();
+  return SealedBlobReader::Open(blobs, file.blob, *key, FileLabel(record.id, file.blob));
+}
+
+Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record) {
+  Status first = OkStatus();
+  std::string_view rest = record.blobs;
+  while (!rest.empty()) {
+    const auto space = rest.find(' ');
+    const std::string blob(rest.substr(0, space));
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    if (blob.empty()) continue;
+    auto status = blobs.Remove(blob);
+    if (!status.ok() && status.error().code != ErrorCode::kNotFound && first.ok()) first = status;
+  }
+  return first;
+}
+
+}  // namespace sealpost::forms

@@ -1,0 +1,85 @@
+// What a person sent through a form, kept for the form's retention (issue 24): sealed
+// as it arrives — the files streamed into sealed blobs a segment at a time, the values
+// sealed whole at the end — under a key of the submission's own, which the metadata key
+// wraps. Nothing of it reaches the disk in clear, and deleting the record and its blobs
+// destroys it. Staff read it back (the console) through the same key. Blocking (blobs).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/secret.h"
+#include "store/records.h"
+#include "store/sealed_blob.h"
+
+namespace sealpost {
+class BlobStore;
+class PurposeKey;
+}  // namespace sealpost
+
+namespace sealpost::forms {
+
+struct KeptFile {
+  std::string field;  // the form's field it was sent for
+  std::string name;
+  std::string type;
+  std::uint64_t size = 0;
+  std::string sha256;  // hex, of the plaintext
+  std::string blob;
+};
+
+struct KeptContent {
+  std::map<std::string, std::string> values;
+  std::vector<KeptFile> files;
+};
+
+class KeptWriter {
+ public:
+  KeptWriter(BlobStore& blobs, const PurposeKey& wrap_key, std::string form_id);
+  // Unless the record was stored (MarkStored), every blob written goes with it: a
+  // refused or failed submission leaves nothing.
+  ~KeptWriter();
+  KeptWriter(const KeptWriter&) = delete;
+  KeptWriter& operator=(const KeptWriter&) = delete;
+
+  const std::string& id() const { return id_; }
+  std::uint64_t file_bytes() const { return file_bytes_; }
+
+  Status StartFile(std::string field, std::string name, std::string type);
+  Status AppendFile(std::string_view data);
+  Status FinishFile();
+  const std::vector<KeptFile>& files() const { return files_; }
+
+  // The record for the store: `values` and the files sealed; the rest as given.
+  Result<FormSubmissionRecord> Seal(const std::map<std::string, std::string>& values,
+                                    const std::string& account, std::int64_t received_at,
+                                    std::int64_t expires_at, const std::string& message_id);
+  // The record is committed: its blobs are now the record's.
+  void MarkStored() { stored_ = true; }
+
+ private:
+  BlobStore& blobs_;
+  const PurposeKey& wrap_key_;
+  const std::string form_id_;
+  const std::string id_;
+  SecretBytes key_;
+  std::vector<KeptFile> files_;
+  std::optional<SealedBlobWriter> current_;
+  std::vector<std::string> written_;
+  std::uint64_t file_bytes_ = 0;
+  bool stored_ = false;
+};
+
+// A kept submission's values and files (names, types, sizes), opened.
+Result<KeptContent> OpenKept(const FormSubmissionRecord& record, const PurposeKey& wrap_key);
+// One of its files, streamed as it is decrypted.
+Result<SealedBlobReader> OpenKeptFile(BlobStore& blobs, const FormSubmissionRecord& record,
+                                      const PurposeKey& wrap_key, const KeptFile& file);
+// Removes a kept submission's blobs (its record is the caller's to delete first).
+Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record);
+
+}  // namespace sealpost::forms

@@ -1,0 +1,94 @@
+#include "forms/kept.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/temp_dir.h"
+#include "crypto/key_ring.h"
+#include "crypto/random.h"
+#include "store/blob_store.h"
+
+namespace sealpost::forms {
+namespace {
+
+class KeptTest : public ::testing::Test {
+ protected:
+  void SetUp() override { blobs_ = std::move(*NewFileBlobStore(temp_.path() + "/blobs")); }
+
+  // Every byte under the blob directory.
+  std::string AllBlobBytes() const {
+    std::string all;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(temp_.path() + "/blobs")) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      all.append(std::istreambuf_iterator<char>(in), {});
+    }
+    return all;
+  }
+
+  TempDir temp_;
+  std::unique_ptr<BlobStore> blobs_;
+  PurposeKey wrap_{RandomSecret(32)};
+};
+
+TEST_F(KeptTest, WhatWasSentIsKeptSealedAndReadBackWhole) {
+  const std::string scan(300 * 1024, 'S');
+  FormSubmissionRecord record;
+  {
+    KeptWriter writer(*blobs_, wrap_, "form-1");
+    ASSERT_TRUE(writer.StartFile("card", "card.png", "image/png").ok());
+    ASSERT_TRUE(writer.AppendFile(scan.substr(0, 1000)).ok());
+    ASSERT_TRUE(writer.AppendFile(scan.substr(1000)).ok());
+    ASSERT_TRUE(writer.FinishFile().ok());
+    EXPECT_EQ(writer.file_bytes(), scan.size());
+    auto sealed = writer.Seal({{"full_name", "Lisa Simpson"}, {"reason", "Saxophone injury"}},
+                              "Springfield", 100, 200, "msg-1");
+    ASSERT_TRUE(sealed.ok()) << sealed.error().ToString();
+    writer.MarkStored();
+    record = std::move(*sealed);
+  }
+  EXPECT_EQ(record.form_id, "form-1");
+  EXPECT_EQ(record.size, scan.size());
+  EXPECT_EQ(record.sealed.find("Lisa"), std::string::npos);
+  EXPECT_EQ(AllBlobBytes().find("SSSSSSSS"), std::string::npos);
+
+  auto content = OpenKept(record, wrap_);
+  ASSERT_TRUE(content.ok()) << content.error().ToString();
+  EXPECT_EQ(content->values.at("full_name"), "Lisa Simpson");
+  ASSERT_EQ(content->files.size(), 1u);
+  EXPECT_EQ(content->files[0].name, "card.png");
+  EXPECT_EQ(content->files[0].field, "card");
+  EXPECT_EQ(content->files[0].size, scan.size());
+  EXPECT_EQ(content->files[0].sha256.size(), 64u);
+  auto reader = OpenKeptFile(*blobs_, record, wrap_, content->files[0]);
+  ASSERT_TRUE(reader.ok());
+  auto back = reader->ReadAll(1 << 20);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, scan);
+
+  // Moved to another form's record, or opened with another key: refused.
+  FormSubmissionRecord moved = record;
+  moved.form_id = "form-2";
+  EXPECT_EQ(OpenKept(moved, wrap_).error().code, ErrorCode::kIntegrity);
+  EXPECT_FALSE(OpenKept(record, PurposeKey(RandomSecret(32))).ok());
+
+  ASSERT_TRUE(RemoveKeptBlobs(*blobs_, record).ok());
+  EXPECT_FALSE(OpenKeptFile(*blobs_, record, wrap_, content->files[0]).ok());
+}
+
+TEST_F(KeptTest, ASubmissionNeverStoredLeavesNoBlob) {
+  {
+    KeptWriter writer(*blobs_, wrap_, "form-1");
+    ASSERT_TRUE(writer.StartFile("card", "a.pdf", "application/pdf").ok());
+    ASSERT_TRUE(writer.AppendFile("half a file").ok());
+    ASSERT_TRUE(writer.FinishFile().ok());
+    ASSERT_TRUE(writer.StartFile("card", "b.pdf", "application/pdf").ok());
+    ASSERT_TRUE(writer.AppendFile("cut off").ok());
+  }
+  EXPECT_TRUE(AllBlobBytes().empty());
+}
+
+}  // namespace
+}  // namespace sealpost::forms
