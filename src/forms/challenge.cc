@@ -83,16 +83,18 @@ std::string IssueChallenge(const SecretBytes& key, std::string_view form_id, std
   return signed_part + "." + Mac(key, form_id, signed_part);
 }
 
-Status CheckChallenge(const SecretBytes& key, std::string_view form_id, std::string_view challenge,
-                      std::string_view nonce, std::int64_t now, const ChallengeRules& rules) {
+namespace {
+
+Status Check(const SecretBytes& key, std::string_view form_id, std::string_view challenge,
+             const std::string_view* nonce, std::int64_t now, const ChallengeRules& rules) {
   auto p = Parse(challenge);
   if (!p || !ConstantTimeEqual(p->mac, Mac(key, form_id, p->signed_part))) {
     return MakeError(ErrorCode::kInvalidArgument, "the form's challenge is not this server's",
                      "proof");
   }
   // The rules in force, not the ones written in the challenge, decide how hard it is.
-  if (p->bits < rules.bits || nonce.empty() || nonce.size() > 64 ||
-      !Holds(challenge, nonce, rules.bits)) {
+  if (nonce && (p->bits < rules.bits || nonce->empty() || nonce->size() > 64 ||
+                !Holds(challenge, *nonce, rules.bits))) {
     return MakeError(ErrorCode::kInvalidArgument, "the proof of work does not hold", "proof");
   }
   if (now - p->shown_at < rules.min_seconds) {
@@ -103,6 +105,19 @@ Status CheckChallenge(const SecretBytes& key, std::string_view form_id, std::str
     return MakeError(ErrorCode::kFailedPrecondition, "the page was open too long", "expired");
   }
   return OkStatus();
+}
+
+}  // namespace
+
+Status CheckChallenge(const SecretBytes& key, std::string_view form_id, std::string_view challenge,
+                      std::string_view nonce, std::int64_t now, const ChallengeRules& rules) {
+  return Check(key, form_id, challenge, &nonce, now, rules);
+}
+
+Status CheckChallengeWithoutProof(const SecretBytes& key, std::string_view form_id,
+                                  std::string_view challenge, std::int64_t now,
+                                  const ChallengeRules& rules) {
+  return Check(key, form_id, challenge, nullptr, now, rules);
 }
 
 std::string ChallengeId(std::string_view challenge) {

@@ -35,6 +35,13 @@ std::string IssueChallenge(const SecretBytes& key, std::string_view form_id, std
 Status CheckChallenge(const SecretBytes& key, std::string_view form_id, std::string_view challenge,
                       std::string_view nonce, std::int64_t now, const ChallengeRules& rules);
 
+// For a page whose script did not run (no nonce): the challenge is this server's, for
+// this form, and the timing holds — no proof of work. Callers hold such submissions to
+// a much tighter budget (a bot that runs no script meets it at once).
+Status CheckChallengeWithoutProof(const SecretBytes& key, std::string_view form_id,
+                                  std::string_view challenge, std::int64_t now,
+                                  const ChallengeRules& rules);
+
 // What identifies a challenge for "used once" (its random part); "" when malformed.
 std::string ChallengeId(std::string_view challenge);
 // When a challenge stops being accepted whatever happens (0 when malformed).

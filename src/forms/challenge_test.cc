@@ -51,5 +51,14 @@ TEST(FormChallengeTest, MadeUpMovedOrUnsolvedChallengesAreRefused) {
   EXPECT_EQ(ChallengeId("v1.x"), "");
 }
 
+TEST(FormChallengeTest, WithoutScriptTheTimingAndTheMacStillHold) {
+  const ChallengeRules rules{12, 3, 7200};
+  const std::string c = IssueChallenge(Key(), "intake", 1000, rules);
+  EXPECT_TRUE(CheckChallengeWithoutProof(Key(), "intake", c, 1010, rules).ok());
+  EXPECT_EQ(CheckChallengeWithoutProof(Key(), "intake", c, 1001, rules).error().field, "too_fast");
+  EXPECT_EQ(CheckChallengeWithoutProof(Key(), "other", c, 1010, rules).error().field, "proof");
+  EXPECT_EQ(CheckChallengeWithoutProof(Key(), "intake", c, 9000, rules).error().field, "expired");
+}
+
 }  // namespace
 }  // namespace sealpost::forms
