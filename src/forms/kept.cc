@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/clock.h"
 #include "base/encoding.h"
 #include "crypto/key_ring.h"
 #include "crypto/primitives.h"
@@ -166,6 +167,64 @@ Result<SealedBlobReader> OpenKeptFile(BlobStore& blobs, const FormSubmissionReco
   auto key = KeyOf(record, wrap_key);
   if (!key.ok()) return std::move(key).error();
   return SealedBlobReader::Open(blobs, file.blob, *key, FileLabel(record.id, file.blob));
+}
+
+namespace {
+
+std::string Size(std::uint64_t bytes) {
+  char out[32];
+  if (bytes >= 1024 * 1024) {
+    std::snprintf(out, sizeof out, "%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+  } else if (bytes >= 1024) {
+    std::snprintf(out, sizeof out, "%.1f KB", static_cast<double>(bytes) / 1024);
+  } else {
+    std::snprintf(out, sizeof out, "%llu bytes", static_cast<unsigned long long>(bytes));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string SubmissionText(const Definition& d, const std::string& form_name,
+                           const std::map<std::string, std::string>& values,
+                           const std::vector<KeptFile>& files, std::int64_t received_at) {
+  std::string out = d.title + " — sent through the form \"" + form_name + "\" on " +
+                    FormatHumanDate(received_at) + ".\n";
+  for (const auto& step : d.steps) {
+    out += "\n" + (step.title.empty() ? d.title : step.title) + "\n";
+    for (const auto& f : step.fields) {
+      if (f.type == FieldType::kFile) {
+        bool any = false;
+        for (const auto& file : files) {
+          if (file.field != f.name) continue;
+          out += "  " + f.label + ": " + file.name + " (" + file.type + ", " + Size(file.size) +
+                 "), attached\n";
+          any = true;
+        }
+        if (!any) out += "  " + f.label + ": no file\n";
+        continue;
+      }
+      const auto it = values.find(f.name);
+      std::string value = it == values.end() ? std::string() : it->second;
+      if (f.type == FieldType::kCheckbox) value = value == "yes" ? "yes" : "no";
+      if (value.empty()) value = "(left empty)";
+      if (f.type == FieldType::kLongText && value.find('\n') != std::string::npos) {
+        out += "  " + f.label + ":\n";
+        std::string_view rest = value;
+        while (!rest.empty()) {
+          const auto nl = rest.find('\n');
+          std::string_view line = rest.substr(0, nl);
+          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+          out += "    " + std::string(line) + "\n";
+          rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        }
+        continue;
+      }
+      out += "  " + f.label + ": " + value + "\n";
+    }
+  }
+  if (!d.consent.empty()) out += "\nConsent given: " + d.consent + "\n";
+  return out;
 }
 
 Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record) {

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "base/secret.h"
+#include "forms/definition.h"
 #include "store/records.h"
 #include "store/sealed_blob.h"
 
@@ -79,6 +80,13 @@ Result<KeptContent> OpenKept(const FormSubmissionRecord& record, const PurposeKe
 // One of its files, streamed as it is decrypted.
 Result<SealedBlobReader> OpenKeptFile(BlobStore& blobs, const FormSubmissionRecord& record,
                                       const PurposeKey& wrap_key, const KeptFile& file);
+// What the form's recipients read: each step's answers under its title, the files by
+// name, type and size (they come as attachments), and the consent given. Plain text;
+// no I/O. `received_at`: unix seconds.
+std::string SubmissionText(const Definition& d, const std::string& form_name,
+                           const std::map<std::string, std::string>& values,
+                           const std::vector<KeptFile>& files, std::int64_t received_at);
+
 // Removes a kept submission's blobs (its record is the caller's to delete first).
 Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record);
 

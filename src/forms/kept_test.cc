@@ -90,5 +90,31 @@ TEST_F(KeptTest, ASubmissionNeverStoredLeavesNoBlob) {
   EXPECT_TRUE(AllBlobBytes().empty());
 }
 
+TEST(SubmissionTextTest, EachStepUnderItsTitleTheFilesByNameAndTheConsent) {
+  auto d = ParseDefinition(R"({"title": "Intake", "recipients": ["desk@clinic.example"],
+    "consent": "I agree.",
+    "steps": [{"title": "About you", "fields": [
+                 {"name": "name", "type": "text", "label": "Full name", "required": true},
+                 {"name": "notes", "type": "long_text", "label": "Notes"},
+                 {"name": "sms", "type": "checkbox", "label": "Texts are fine"}]},
+              {"title": "Papers", "fields": [
+                 {"name": "card", "type": "file", "label": "Insurance card"},
+                 {"name": "other", "type": "file", "label": "Other"}]}]})");
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  KeptFile card{"card", "card.png", "image/png", 3 * 1024 * 1024, "", "b"};
+  const std::string text = SubmissionText(
+      *d, "intake", {{"name", "Lisa"}, {"notes", "line one\r\nline two"}}, {card}, 0);
+  EXPECT_NE(text.find("Intake — sent through the form \"intake\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\nAbout you\n  Full name: Lisa\n  Notes:\n    line one\n    line two\n"
+                      "  Texts are fine: no\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nPapers\n  Insurance card: card.png (image/png, 3.0 MB), attached\n"
+                      "  Other: no file\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Consent given: I agree."), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sealpost::forms
