@@ -165,9 +165,9 @@ Result<Config> LoadConfig(const std::string& path) {
     tables.push_back(std::make_unique<Table>(c, root, name, error));
     return *tables.back();
   };
-  static const std::set<std::string> kSections = {"server", "tls", "storage", "keys",
-                                                  "organisation", "escrow", "api", "webhooks", "portal", "smtp",
-                                                  "delivery", "log", "metrics", "dev", "audit"};
+  static const std::set<std::string> kSections = {
+      "server", "tls",   "storage", "keys",     "organisation", "escrow",  "api", "webhooks",
+      "portal", "forms", "smtp",    "delivery", "log",          "metrics", "dev", "audit"};
   for (const auto& [k, v] : root) {
     if (!kSections.count(std::string(k.str())) && !error) {
       Table& t = table("server");
@@ -248,6 +248,16 @@ Result<Config> LoadConfig(const std::string& path) {
     t.Int("namespace_refresh_seconds", c.namespace_refresh_seconds, 1, 3600);
     t.Int("max_failures_per_address_per_hour", c.max_failures_per_address_per_hour, 1, 100000);
     t.Int("max_failures_per_account_per_hour", c.max_failures_per_account_per_hour, 1, 100000);
+    t.RefuseUnknown();
+  }
+  {
+    Table& t = table("forms");
+    t.Int("submissions_per_address_per_hour", c.form_submissions_per_address_per_hour, 1, 1000000);
+    t.Int("submissions_per_form_per_hour", c.form_submissions_per_form_per_hour, 1, 10000000);
+    t.Int("submissions_without_script_per_hour", c.form_submissions_without_script_per_hour, 1,
+          1000000);
+    t.Int("proof_of_work_bits", c.form_proof_of_work_bits, 0, 24);
+    t.Int("min_fill_seconds", c.form_min_fill_seconds, 0, 600);
     t.RefuseUnknown();
   }
   {
@@ -512,6 +522,13 @@ session_idle_minutes = 15
 namespace_refresh_seconds = 5  # how soon `admin namespace` changes reach the running portal
 max_failures_per_address_per_hour = 30  # wrong answers, passwords, codes from one client address; growing delays after 10
 max_failures_per_account_per_hour = 100  # wrong passwords and codes for one account; growing delays after 5
+
+[forms]
+submissions_per_address_per_hour = 20     # secure forms sent from one client address (429 past it)
+submissions_per_form_per_hour = 600       # sent to one form, from everyone
+submissions_without_script_per_hour = 20  # sent to one form from browsers that ran no script (no proof of work)
+proof_of_work_bits = 16                   # the bot challenge: about 2^bits hashes per submission (under a second in a browser)
+min_fill_seconds = 3                      # sooner than this after the page was shown: refused as a robot's
 
 [delivery]
 mode = )" +

@@ -73,6 +73,12 @@ struct Config {
   // `admin namespace` changes reach the running server within this time.
   int namespace_refresh_seconds = 5;
   int max_failures_per_address_per_hour = 30;  // wrong answers, passwords, codes per client address
+  // Secure forms (issue 24): what the public may send, per hour; the bot challenge.
+  int form_submissions_per_address_per_hour = 20;
+  int form_submissions_per_form_per_hour = 600;
+  int form_submissions_without_script_per_hour = 20;
+  int form_proof_of_work_bits = 16;
+  int form_min_fill_seconds = 3;
   int max_failures_per_account_per_hour = 100;  // wrong passwords and codes per portal account
 
   // [delivery] outbound mail (issue 4)

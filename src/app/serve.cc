@@ -64,6 +64,18 @@
 namespace sealpost {
 namespace {
 
+// The public's secure forms, from the [forms] settings.
+portal::FormServices FormServicesOf(const Config& config, forms::FormDirectory& directory,
+                                    FormStore& store, BlobStore& blobs) {
+  portal::FormServices services{&directory, &store, &blobs, {}};
+  services.limits.per_client_per_hour = config.form_submissions_per_address_per_hour;
+  services.limits.per_form_per_hour = config.form_submissions_per_form_per_hour;
+  services.limits.without_script_per_hour = config.form_submissions_without_script_per_hour;
+  services.limits.challenge.bits = config.form_proof_of_work_bits;
+  services.limits.challenge.min_seconds = config.form_min_fill_seconds;
+  return services;
+}
+
 // How sealpost reaches recipients' mail servers, from the [delivery] settings.
 Result<delivery::SmtpTargetOptions> SmtpOptions(const Config& config) {
   delivery::SmtpTargetOptions options;
@@ -542,13 +554,13 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
   MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
-  portal::Portal portal(
-      portal_settings, escrow, message_center, accounts, brands, planner, dispatcher, **server,
-      *keys, clock,
-      {&console_accounts, org.get(), stores.audit.get(), &directory, &books, stores.dashboard.get(),
-       queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get(),
-       stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party,
-       &form_directory});
+  portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
+                        dispatcher, **server, *keys, clock,
+                        {&console_accounts, org.get(), stores.audit.get(), &directory, &books,
+                         stores.dashboard.get(), queue.get(), &identities, &dkim_signer,
+                         dkim_published, stores.tls_reports.get(), stores.api_clients.get(),
+                         stores.webhooks.get(), &webhook_endpoints, relying_party, &form_directory},
+                        FormServicesOf(config, form_directory, *stores.forms, *stores.blobs));
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

@@ -150,13 +150,22 @@ class BodyBudget {
 
 template <typename Message>
 void ApplyHeaders(Message& out, const Response& res) {
-  bool has_csp = false, has_cache = false;
+  bool has_csp = false, has_cache = false, frameable = false;
   for (const auto& h : res.headers) {
     out.insert(h.name, h.value);
-    has_csp |= EqualsIgnoreCase(h.name, "content-security-policy");
+    if (EqualsIgnoreCase(h.name, "content-security-policy")) {
+      has_csp = true;
+      // A page that names the sites that may frame it (a secure form a website embeds):
+      // X-Frame-Options cannot say so, and would forbid what the policy allows.
+      frameable = h.value.find("frame-ancestors") != std::string::npos &&
+                  h.value.find("frame-ancestors 'none'") == std::string::npos;
+    }
     has_cache |= EqualsIgnoreCase(h.name, "cache-control");
   }
-  for (const auto& h : kSecurityHeaders) out.set(h.name, h.value);
+  for (const auto& h : kSecurityHeaders) {
+    if (frameable && EqualsIgnoreCase(h.name, "x-frame-options")) continue;
+    out.set(h.name, h.value);
+  }
   if (!has_csp) out.set("Content-Security-Policy", kContentSecurityPolicy);
   if (!has_cache) out.set(bhttp::field::cache_control, "no-store");
 }

@@ -18,7 +18,7 @@ using http::Response;
 Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
                PortalAccounts& accounts, BrandBook& brands, const policy::RecipientPlanner& planner,
                const submission::Dispatcher& dispatcher, http::Offloader& offloader,
-               const KeyRing& keys, const Clock& clock, ConsoleServices console)
+               const KeyRing& keys, const Clock& clock, ConsoleServices console, FormServices forms)
     : ctx_(std::move(settings), escrow, center, accounts, brands, planner, dispatcher, offloader,
            keys, clock),
       writing_(ctx_),
@@ -27,7 +27,8 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& ce
       replies_(ctx_, messages_, writing_),
       center_pages_(ctx_, messages_, account_pages_, writing_),
       tools_(ctx_),
-      console_(ctx_, tools_, writing_, console) {}
+      console_(ctx_, tools_, writing_, console),
+      forms_(ctx_, forms) {}
 
 Portal::~Portal() = default;
 
@@ -55,6 +56,7 @@ void Portal::Register(http::Router& router) {
   center_pages_.Register(router);
   tools_.Register(router);
   console_.Register(router);
+  forms_.Register(router);
   if (ctx_.settings.dev_outbox) {
     router.Add("GET", "/dev/outbox", [this](http::Request& r) { return Outbox(r); });
     router.Add("GET", "/dev/outbox/{name}", [this](http::Request& r) { return Outbox(r); });

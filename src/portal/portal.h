@@ -9,8 +9,9 @@
 // Put together from one PortalContext (context.h: settings, services, sessions, guards,
 // page layouts) and a handler per feature: messages (message_pages.h), replies
 // (reply_pages.h), accounts (account_pages.h), the Message Center (center_pages.h),
-// and writing a message (writing.h), which replies and the Center share; and the web
-// console for organisation users (console_pages.h) over the same context.
+// and writing a message (writing.h), which replies and the Center share; the web
+// console for organisation users (console_pages.h) over the same context; and the
+// public's secure forms (form_pages.h).
 #pragma once
 
 #include "http/router.h"
@@ -18,6 +19,7 @@
 #include "portal/center_pages.h"
 #include "portal/console_pages.h"
 #include "portal/context.h"
+#include "portal/form_pages.h"
 #include "portal/message_pages.h"
 #include "portal/reply_pages.h"
 #include "portal/tool_pages.h"
@@ -32,7 +34,7 @@ class Portal {
   Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
          PortalAccounts& accounts, BrandBook& brands, const policy::RecipientPlanner& planner,
          const submission::Dispatcher& dispatcher, http::Offloader& offloader, const KeyRing& keys,
-         const Clock& clock, ConsoleServices console = {});
+         const Clock& clock, ConsoleServices console = {}, FormServices forms = {});
   ~Portal();
   Portal(const Portal&) = delete;
   Portal& operator=(const Portal&) = delete;
@@ -56,6 +58,7 @@ class Portal {
   CenterPages center_pages_;
   ToolPages tools_;
   ConsolePages console_;
+  FormPages forms_;
 };
 
 }  // namespace sealpost::portal

@@ -1,0 +1,37 @@
+{{%AUTOESCAPE context="HTML"}}<h1>{{TITLE}}</h1>
+{{#HAS_INTRO}}<p>{{INTRO}}</p>{{/HAS_INTRO}}
+<p class="small">What you send here is encrypted as it arrives and read only by the people it is meant for.</p>
+{{#ERROR}}<div class="error" role="alert" id="form-error" tabindex="-1"><p>{{ERROR_TEXT}}</p>
+{{#PROBLEMS}}<ul class="problems">{{#PROBLEM}}<li><a href="#{{FIELD}}">{{LABEL}}: {{MESSAGE}}</a></li>{{/PROBLEM}}</ul>{{/PROBLEMS}}
+{{#FILES_AGAIN}}<p>Files are not kept when a form is sent back: attach them again.</p>{{/FILES_AGAIN}}</div>{{/ERROR}}
+<form method="post" action="/f/{{NAME}}" enctype="multipart/form-data" class="secure-form" id="secure-form" data-steps="{{STEP_COUNT}}">
+<input type="hidden" name="challenge" value="{{CHALLENGE}}">
+<input type="hidden" name="nonce" value="" id="nonce">
+<div class="hp" aria-hidden="true"><label for="website">Leave this empty</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
+{{#STEP}}<fieldset class="step" id="step-{{NUMBER}}" data-step="{{NUMBER}}"{{#STEP_HAS_PROBLEM}} data-problem="yes"{{/STEP_HAS_PROBLEM}}>
+<legend>{{#OF}}<span class="step-count">Step {{NUMBER}} of {{COUNT}}: </span>{{/OF}}{{STEP_TITLE}}</legend>
+{{#FIELD}}<div class="form-field{{#HAS_PROBLEM}} has-problem{{/HAS_PROBLEM}}">
+{{#INPUT}}<label for="field-{{FIELD_NAME}}">{{LABEL}}{{#REQUIRED}} <span class="required">(required)</span>{{/REQUIRED}}</label>
+<input id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}" type="{{TYPE}}" value="{{VALUE}}"{{#HAS_MAX}} maxlength="{{MAX}}"{{/HAS_MAX}}{{#EMAIL}} autocomplete="email"{{/EMAIL}}{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>{{/INPUT}}
+{{#TEXTAREA}}<label for="field-{{FIELD_NAME}}">{{LABEL}}{{#REQUIRED}} <span class="required">(required)</span>{{/REQUIRED}}</label>
+<textarea id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}" rows="6" maxlength="{{MAX}}"{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>{{VALUE:pre_escape}}</textarea>{{/TEXTAREA}}
+{{#SELECT}}<label for="field-{{FIELD_NAME}}">{{LABEL}}{{#REQUIRED}} <span class="required">(required)</span>{{/REQUIRED}}</label>
+<select id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}"{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>
+<option value="">Choose…</option>
+{{#OPTION}}<option{{#SELECTED}} selected{{/SELECTED}}>{{CHOICE}}</option>
+{{/OPTION}}</select>{{/SELECT}}
+{{#CHECKBOX}}<div class="check-row"><input id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}" type="checkbox" value="yes"{{#CHECKED}} checked{{/CHECKED}}{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>
+<label for="field-{{FIELD_NAME}}">{{LABEL}}{{#REQUIRED}} <span class="required">(required)</span>{{/REQUIRED}}</label></div>{{/CHECKBOX}}
+{{#FILE}}<label for="field-{{FIELD_NAME}}">{{LABEL}}{{#REQUIRED}} <span class="required">(required)</span>{{/REQUIRED}}</label>
+<input id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}" type="file"{{#HAS_ACCEPT}} accept="{{ACCEPT}}"{{/HAS_ACCEPT}}{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>{{/FILE}}
+{{#HAS_HINT}}<p class="hint" id="hint-{{FIELD_NAME}}">{{HINT}}</p>{{/HAS_HINT}}
+{{#HAS_PROBLEM}}<p class="field-problem" id="problem-{{FIELD_NAME}}">{{PROBLEM}}</p>{{/HAS_PROBLEM}}
+</div>
+{{/FIELD}}{{#CONSENT}}<div class="form-field consent{{#HAS_PROBLEM}} has-problem{{/HAS_PROBLEM}}"><div class="check-row"><input id="consent" name="consent" type="checkbox" value="yes" required{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-consent"{{/HAS_PROBLEM}}>
+<label for="consent">{{CONSENT_TEXT}}</label></div>
+{{#HAS_PROBLEM}}<p class="field-problem" id="problem-consent">{{PROBLEM}}</p>{{/HAS_PROBLEM}}</div>{{/CONSENT}}
+</fieldset>
+{{/STEP}}<p class="hint" id="form-status" role="status" aria-live="polite"></p>
+<button type="submit" id="form-send">Send securely</button>
+</form>
+<script src="/static/form.js"></script>

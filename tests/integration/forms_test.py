@@ -1,0 +1,262 @@
+"""Secure web forms as the public meets them (issue 24): /f/{form} filled and sent,
+the bot checks, the budgets, and what reaches staff — sealed, by escrow, never in clear."""
+import hashlib
+import html
+import json
+import os
+import re
+import time
+import unittest
+import uuid
+
+from harness import Sealpost
+
+INTAKE = {
+    "title": "New patient intake",
+    "intro": "Tell us about yourself before your first visit.",
+    "recipients": ["desk@clinic.example"],
+    "steps": [
+        {"title": "About you", "fields": [
+            {"name": "full_name", "type": "text", "label": "Full name", "required": True},
+            {"name": "email", "type": "email", "label": "Email"},
+            {"name": "born", "type": "date", "label": "Date of birth", "required": True}]},
+        {"title": "Your visit", "fields": [
+            {"name": "reason", "type": "choice", "label": "Reason",
+             "choices": ["New patient", "Second opinion"], "required": True},
+            {"name": "notes", "type": "long_text", "label": "Anything else"},
+            {"name": "card", "type": "file", "label": "Insurance card",
+             "accept": ["image/png", "application/pdf"], "max_bytes": 2 * 1024 * 1024}]}],
+    "consent": "I agree that the clinic keeps what I send for my care.",
+    "retention_days": 30,
+    "allowed_origins": ["https://www.clinic.example"],
+}
+
+
+def solve(challenge):
+    bits = int(challenge.split(".")[2])
+    n = 0
+    while True:
+        digest = hashlib.sha256(f"{challenge}:{n}".encode()).digest()
+        value = int.from_bytes(digest, "big")
+        if value >> (256 - bits) == 0:
+            return str(n)
+        n += 1
+
+
+def multipart(fields, files=()):
+    """A multipart/form-data body: (content type, bytes)."""
+    boundary = "----sealpost" + uuid.uuid4().hex
+    out = b""
+    for name, value in fields:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+                .encode() + value.encode() + b"\r\n")
+    for name, filename, content_type, data in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                f"filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n").encode()
+        out += data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return f"multipart/form-data; boundary={boundary}", out
+
+
+class FormsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost(settings={"min_fill_seconds": "1",
+                                        "submissions_without_script_per_hour": "2",
+                                        "submissions_per_address_per_hour": "1000"}).start()
+        s = cls.server
+        for args in (("account", "create", "Springfield"),
+                     ("domain", "create", "clinic.example", "--account", "Springfield"),
+                     ("user", "create", "desk@clinic.example"),
+                     ("settings", "set", "account", "Springfield",
+                      "default_question=Ward?|Seven")):
+            code, out, err = s.admin(*args)
+            assert code == 0, (args, out, err)
+        for name in ("intake", "quiet", "scriptless"):
+            r = s.api("POST", "/api/v1/forms", json.dumps(
+                {"name": name, "account": "Springfield", "definition": INTAKE}))
+            assert r.status == 201, r.text
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def page(self, name="intake"):
+        r = self.server.get(f"/f/{name}")
+        self.assertEqual(r.status, 200, r.text)
+        return r, re.search(r'name="challenge" value="([^"]+)"', r.text).group(1)
+
+    def send(self, name, fields, files=(), headers=()):
+        """The response, its text unescaped (the pages' words are compared as read)."""
+        content_type, body = multipart(fields, files)
+        r = self.server.request("POST", f"/f/{name}", data=body,
+                                headers=[f"Content-Type: {content_type}", *headers])
+        r.words = html.unescape(r.text)
+        return r
+
+    @staticmethod
+    def answers(challenge, nonce, **over):
+        fields = {"challenge": challenge, "nonce": nonce, "website": "",
+                  "full_name": "Lisa Simpson", "email": "lisa@example.net",
+                  "born": "1982-05-09", "reason": "Second opinion",
+                  "notes": "Saxophone elbow,\r\nsecond week", "consent": "yes"}
+        fields.update(over)
+        return [(k, v) for k, v in fields.items() if v is not None]
+
+    def test_a_patient_sends_the_intake_and_staff_read_it_in_the_portal(self):
+        r, challenge = self.page()
+        # The page: every step in it, the portal's policy with its own script, framed
+        # only by the site the form lists (so no X-Frame-Options to forbid it).
+        self.assertIn("Step 1 of 2: </span>About you", r.text)
+        self.assertIn("Step 2 of 2: </span>Your visit", r.text)
+        self.assertIn('<script src="/static/form.js"></script>', r.text)
+        policy = r.header("content-security-policy")
+        self.assertIn("script-src 'self'", policy)
+        self.assertIn("frame-ancestors https://www.clinic.example", policy)
+        self.assertIsNone(r.header("x-frame-options"))
+        self.assertIn("max-age=", r.header("strict-transport-security"))
+        self.assertEqual(self.server.get("/static/form.js").status, 200)
+
+        card = b"\x89PNG\r\n\x1a\n" + b"CARD-" + os.urandom(300 * 1024) + b"-MEMBER-ID-77"
+        time.sleep(1)  # a person takes longer than the form's minimum
+        r = self.send("intake", self.answers(challenge, solve(challenge)),
+                      [("card", "card.png", "image/png", card)])
+        self.assertEqual(r.status, 303, r.text)
+        self.assertEqual(r.header("location"), "/f/intake/sent")
+        self.assertIn("sent securely", self.server.get("/f/intake/sent").text)
+
+        # Kept, sealed: one record, nothing of it in clear anywhere in the data.
+        rows = self.server.sql("SELECT id, message_id, size, sealed FROM form_submissions")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0][2], len(card))
+        self.assertNotIn(b"Lisa", rows[0][3])
+
+        # The staff recipient gets a notice and reads it in the portal (escrow: the
+        # account's default question), the card attached.
+        notice = self.server.notice_for("desk@clinic.example")
+        self.assertNotIn("Lisa", notice.as_string())
+        rid, page = self.server.open_notice("desk@clinic.example")
+        self.assertEqual(self.server.answer(rid, page, "Seven").status, 303)
+        message = html.unescape(self.server.get(f"/r/{rid}", cookies=True).text)
+        self.assertIn("Form: New patient intake", message)
+        self.assertIn("Full name: Lisa Simpson", message)
+        self.assertIn("Reason: Second opinion", message)
+        self.assertIn("Insurance card: card.png (image/png, 300.0 KB), attached", message)
+        self.assertIn("Consent given: I agree", message)
+        self.assertIn("card.png", message)
+        events = self.server.sql("SELECT type, detail FROM events WHERE message_id = ?",
+                                 (rows[0][1],))
+        self.assertIn(("submitted", f"form intake, submission {rows[0][0]}"), events)
+
+        for root, _, names in os.walk(self.server.data):
+            for n in names:
+                with open(os.path.join(root, n), "rb") as f:
+                    data = f.read()
+                if n.endswith(".eml"):
+                    continue  # the notices: checked above
+                for secret in (b"Lisa Simpson", b"Saxophone elbow", b"MEMBER-ID-77"):
+                    self.assertNotIn(secret, data, os.path.join(root, n))
+
+    def test_bots_are_refused_with_clear_errors(self):
+        _, challenge = self.page("quiet")
+        nonce = solve(challenge)
+        # Sent at once: sooner than a person fills a form in.
+        r = self.send("quiet", self.answers(challenge, nonce))
+        self.assertEqual(r.status, 400)
+        self.assertIn("sooner than a person fills the form in", r.words)
+        self.assertIn('value="Lisa Simpson"', r.text)  # nothing typed is lost
+        time.sleep(1)
+        # The honeypot a person never sees.
+        r = self.send("quiet", self.answers(challenge, nonce, website="http://spam.example"))
+        self.assertEqual(r.status, 400)
+        self.assertIn("A field people leave empty was filled in", r.words)
+        # A proof of work that does not hold, a challenge made up.
+        r = self.send("quiet", self.answers(challenge, "1" if nonce != "1" else "2"))
+        self.assertEqual(r.status, 400)
+        self.assertIn("The form's check did not hold", r.words)
+        r = self.send("quiet", self.answers(challenge.replace(".", "x", 1), nonce))
+        self.assertEqual(r.status, 400)
+        self.assertIn("The form's check did not hold", r.words)
+        # From another site's page.
+        r = self.send("quiet", self.answers(challenge, nonce), headers=["Sec-Fetch-Site: cross-site"])
+        self.assertEqual(r.status, 403)
+        self.assertIn("was not sent from its page", r.words)
+        # Answers that are wrong: each named beside its field, the rest kept.
+        r = self.send("quiet", self.answers(challenge, nonce, full_name="", email="not-an-address",
+                                            born="1982-02-30", reason="Lunch", consent=None))
+        self.assertEqual(r.status, 422)
+        for said in ("Full name: This is required.", "Email: Enter an email address",
+                     "Date of birth: Enter a date", "Reason: Choose one of the answers offered.",
+                     "Consent: Tick this to send the form."):
+            self.assertIn(said, r.words)
+        self.assertIn('value="not-an-address"', r.text)
+        # A file of a kind the field does not take, and one larger than it takes.
+        r = self.send("quiet", self.answers(challenge, nonce),
+                      [("card", "card.exe", "application/x-msdownload", b"MZ" * 100)])
+        self.assertEqual(r.status, 422)
+        self.assertIn("This kind of file is not taken here (only image/png, application/pdf)",
+                      r.words)
+        r = self.send("quiet", self.answers(challenge, nonce),
+                      [("card", "big.pdf", "application/pdf", b"%PDF" + b"x" * (2 * 1024 * 1024))])
+        self.assertEqual(r.status, 413)
+        self.assertIn("This file is larger than the 2 MB taken here.", r.words)
+        # Then sent right: accepted once, and the same page again is refused.
+        r = self.send("quiet", self.answers(challenge, nonce))
+        self.assertEqual(r.status, 303, r.text)
+        r = self.send("quiet", self.answers(challenge, nonce))
+        self.assertEqual(r.status, 409)
+        self.assertIn("sent once already", r.words)
+
+    def test_without_the_script_the_form_works_within_a_tight_budget(self):
+        pages = [self.page("scriptless")[1] for _ in range(3)]
+        time.sleep(1)
+        for challenge in pages[:2]:
+            r = self.send("scriptless", self.answers(challenge, ""))
+            self.assertEqual(r.status, 303, r.text)
+        r = self.send("scriptless", self.answers(pages[2], ""))
+        self.assertEqual(r.status, 429)
+        self.assertIn("do not run the page's script", r.words)
+        self.assertGreater(int(r.header("retry-after")), 0)
+        # With the proof, the same form still takes what people send.
+        r = self.send("scriptless", self.answers(pages[2], solve(pages[2])))
+        self.assertEqual(r.status, 303, r.text)
+
+    def test_a_form_switched_off_or_of_another_host_is_not_there(self):
+        self.assertEqual(self.server.get("/f/nothing-here").status, 404)
+        r = self.server.api("POST", "/api/v1/forms", json.dumps(
+            {"name": "closed", "account": "Springfield", "definition": INTAKE}))
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual(self.server.api("PATCH", "/api/v1/forms/closed",
+                                         json.dumps({"enabled": False})).status, 200)
+        r = self.server.get("/f/closed")
+        self.assertEqual(r.status, 404)
+        self.assertIn("There is no form at this address.", r.text)
+        self.assertEqual(self.send("closed", [("website", "")]).status, 404)
+
+
+class FormRatesTest(unittest.TestCase):
+    """Its own server: the budget per client address is spent here."""
+
+    def test_one_address_sending_too_many_is_refused_before_its_upload_is_read(self):
+        server = Sealpost(settings={"submissions_per_address_per_hour": "2"}).start()
+        try:
+            r = server.api("POST", "/api/v1/forms", json.dumps(
+                {"name": "intake", "account": "default", "definition": INTAKE}))
+            self.assertEqual(r.status, 201, r.text)
+            content_type, body = multipart([("website", "")])
+            statuses = [server.request("POST", "/f/intake", data=body,
+                                       headers=[f"Content-Type: {content_type}"]).status
+                        for _ in range(3)]
+            self.assertEqual(statuses[:2], [400, 400])  # looked at: no challenge
+            self.assertEqual(statuses[2], 429)
+            r = server.request("POST", "/f/intake", data=body,
+                               headers=[f"Content-Type: {content_type}"])
+            self.assertEqual(r.status, 429)
+            self.assertIn("Too many forms were sent from your connection.", html.unescape(r.text))
+            self.assertGreater(int(r.header("retry-after")), 0)
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
