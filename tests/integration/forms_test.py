@@ -5,11 +5,16 @@ import html
 import json
 import os
 import re
+import subprocess
+import tempfile
 import time
 import unittest
 import uuid
 
 from harness import Sealpost
+
+FLOWS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser", "portal_flows.mjs")
+FORM_HOST = "forms.springfield.test"
 
 INTAKE = {
     "title": "New patient intake",
@@ -232,6 +237,78 @@ class FormsTest(unittest.TestCase):
         self.assertEqual(r.status, 404)
         self.assertIn("There is no form at this address.", r.text)
         self.assertEqual(self.send("closed", [("website", "")]).status, 404)
+
+
+class FormInBrowserTest(unittest.TestCase):
+    """Done when a clinic publishes an intake form on its namespace host, a patient sends
+    it with a document from a phone, and staff read it securely."""
+
+    def test_a_patient_on_a_phone_sends_a_two_step_form_with_a_20_mb_file(self):
+        server = Sealpost(settings={"min_fill_seconds": "1"}).start()
+        try:
+            for args in (("namespace", "create", "springfield", "--display-name",
+                          "Springfield General", "--host", FORM_HOST),
+                         ("account", "create", "Springfield"),
+                         ("domain", "create", "clinic.example", "--account", "Springfield"),
+                         ("settings", "set", "account", "Springfield",
+                          "default_question=Ward?|Seven", "namespace=springfield")):
+                code, out, err = server.admin(*args)
+                self.assertEqual(code, 0, (args, out, err))
+            steps = json.loads(json.dumps(INTAKE["steps"]))
+            steps[1]["fields"][2]["max_bytes"] = 25 * 1024 * 1024
+            definition = dict(INTAKE, steps=steps, recipients=["nurse@clinic.example"])
+            r = server.api("POST", "/api/v1/forms", json.dumps(
+                {"name": "phone", "account": "Springfield", "namespace": "springfield",
+                 "definition": definition}))
+            self.assertEqual(r.status, 201, r.text)
+            # On the namespace's host only.
+            self.assertEqual(server.get("/f/phone").status, 404)
+            self.assertEqual(server.get("/f/phone", host=FORM_HOST).status, 200)
+
+            document = tempfile.NamedTemporaryFile(suffix=".pdf", dir=server.tmp, delete=False)
+            document.write(b"%PDF-1.7\n" + os.urandom(20 * 1024 * 1024) + b"\nPATIENT-DOC-MARK")
+            document.close()
+            with open(document.name, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            url = f"https://{FORM_HOST}:{server.port}/f/phone"
+            run = subprocess.run(["node", FLOWS, "form", url, document.name],
+                                 capture_output=True, text=True, timeout=300)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            result = json.loads(run.stdout.strip().splitlines()[-1])
+            self.assertNotIn("error", result, result.get("error"))
+            control = {v["id"] for v in result["pages"].pop("control")["violations"]}
+            self.assertTrue({"image-alt", "label"} <= control, control)
+            for name, page in result["pages"].items():
+                self.assertEqual(page["violations"], [], f"axe violations on {name}")
+                self.assertLessEqual(page["scrollWidth"], 360, f"{name} is wider than a phone")
+            self.assertEqual(result["firstShown"], ["step-1"])
+            self.assertEqual(result["afterEmptyNext"], ["step-1"])  # the name was missing
+            self.assertEqual(result["afterNext"], ["step-2"])
+            self.assertEqual(result["focusAfterNext"], "LEGEND")
+            self.assertIn("it was sent securely", result["sentText"])
+            self.assertIn("Springfield General", result["sentText"])
+
+            # The nurse opens it in the portal and gets the document back whole.
+            rid, page = server.open_notice("nurse@clinic.example")
+            self.assertEqual(server.answer(rid, page, "Seven").status, 303)
+            message = html.unescape(server.get(f"/r/{rid}", cookies=True).text)
+            self.assertIn("Full name: Lisa Simpson", message)
+            self.assertIn("Reason: Second opinion", message)
+            got = server.get(f"/r/{rid}/attachments/0", cookies=True)
+            self.assertEqual(got.status, 200)
+            self.assertEqual(hashlib.sha256(got.body).hexdigest(), digest)
+
+            # Without JavaScript: every step on one page, and it is sent all the same.
+            run = subprocess.run(["node", FLOWS, "form-nojs", url],
+                                 capture_output=True, text=True, timeout=300)
+            nojs = json.loads(run.stdout.strip().splitlines()[-1])
+            self.assertNotIn("error", nojs, nojs.get("error"))
+            self.assertEqual(nojs["shown"], ["step-1", "step-2"])
+            self.assertIn("it was sent securely", nojs["sentText"])
+
+            self.assertEqual(server.sql("SELECT count(*) FROM form_submissions")[0][0], 2)
+        finally:
+            server.cleanup()
 
 
 class FormRatesTest(unittest.TestCase):
