@@ -41,6 +41,7 @@
 #include "escrow/escrow_service.h"
 #include "escrow/message_center.h"
 #include "forms/form_directory.h"
+#include "forms/kept.h"
 #include "http/server.h"
 #include "integrations/webhook_endpoints.h"
 #include "metrics/exporter.h"
@@ -616,13 +617,21 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
         if (!pruned.ok()) {
           spdlog::error("old webhook deliveries not removed: {}", pruned.error().ToString());
         }
+        // Secure forms' submissions past their form's retention.
+        auto kept = forms::DestroyExpiredSubmissions(*stores.forms, *stores.blobs, clock.NowUnix(),
+                                                     kSweepBatch);
+        if (!kept.ok()) {
+          spdlog::error("expired form submissions not destroyed: {}", kept.error().ToString());
+        } else if (*kept > 0) {
+          spdlog::info("{} form submission(s) past their retention destroyed", *kept);
+        }
         auto destroyed = escrow.DestroyExpired(kSweepBatch);
         if (!destroyed.ok()) {
           spdlog::error("expired messages not destroyed: {}", destroyed.error().ToString());
           return false;
         }
         if (*destroyed > 0) spdlog::info("{} expired message(s) destroyed", *destroyed);
-        return *destroyed == kSweepBatch;
+        return *destroyed == kSweepBatch || (kept.ok() && *kept == kSweepBatch);
       },
       std::chrono::seconds(60));
 

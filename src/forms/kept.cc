@@ -2,12 +2,14 @@
 
 #include <boost/json.hpp>
 
+#include "audit/pending.h"
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "crypto/key_ring.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "store/blob_store.h"
+#include "store/stores.h"
 
 namespace sealpost::forms {
 namespace {
@@ -239,6 +241,34 @@ Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record) {
     if (!status.ok() && status.error().code != ErrorCode::kNotFound && first.ok()) first = status;
   }
   return first;
+}
+
+Result<int> DestroyExpiredSubmissions(FormStore& store, BlobStore& blobs, std::int64_t now,
+                                      int limit) {
+  auto expired = store.ExpiredSubmissions(now, static_cast<std::size_t>(limit));
+  if (!expired.ok()) return std::move(expired).error();
+  int destroyed = 0;
+  for (const auto& record : *expired) {
+    // The row (and with it the wrapped key) goes first: what is left of it on disk
+    // cannot be opened, whatever happens to the blobs' removal.
+    audit::AuditRecord r;
+    r.at = now;
+    r.actor_kind = "system";
+    r.actor = "retention";
+    r.account = record.account;
+    r.action = "form.submission.expired";
+    r.subject = record.id;
+    r.result = "ok";
+    r.message_id = record.message_id;
+    audit::PendingRecord pending(std::move(r));
+    auto deleted = store.DeleteSubmission(record.id);
+    if (!deleted.ok() && deleted.error().code != ErrorCode::kNotFound) {
+      return std::move(deleted).error();
+    }
+    (void)RemoveKeptBlobs(blobs, record);
+    ++destroyed;
+  }
+  return destroyed;
 }
 
 }  // namespace sealpost::forms

@@ -19,6 +19,7 @@
 
 namespace sealpost {
 class BlobStore;
+class FormStore;
 class PurposeKey;
 }  // namespace sealpost
 
@@ -89,5 +90,11 @@ std::string SubmissionText(const Definition& d, const std::string& form_name,
 
 // Removes a kept submission's blobs (its record is the caller's to delete first).
 Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record);
+
+// Destroys up to `limit` submissions whose form's retention ended before `now` (the
+// record first, then its blobs); returns how many. Each is on the audit trail as the
+// system's "form.submission.expired".
+Result<int> DestroyExpiredSubmissions(FormStore& store, BlobStore& blobs, std::int64_t now,
+                                      int limit);
 
 }  // namespace sealpost::forms

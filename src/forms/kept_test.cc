@@ -9,6 +9,7 @@
 #include "crypto/key_ring.h"
 #include "crypto/random.h"
 #include "store/blob_store.h"
+#include "store/sqlite/stores.h"
 
 namespace sealpost::forms {
 namespace {
@@ -87,6 +88,28 @@ TEST_F(KeptTest, ASubmissionNeverStoredLeavesNoBlob) {
     ASSERT_TRUE(writer.StartFile("card", "b.pdf", "application/pdf").ok());
     ASSERT_TRUE(writer.AppendFile("cut off").ok());
   }
+  EXPECT_TRUE(AllBlobBytes().empty());
+}
+
+TEST_F(KeptTest, SubmissionsPastTheirRetentionAreDestroyed) {
+  auto db = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+  auto store = sqlite::NewFormStore(*db);
+  for (int i = 0; i < 3; ++i) {
+    KeptWriter writer(*blobs_, wrap_, "form-1");
+    ASSERT_TRUE(writer.StartFile("card", "a.pdf", "application/pdf").ok());
+    ASSERT_TRUE(writer.AppendFile("PDF-CONTENT").ok());
+    ASSERT_TRUE(writer.FinishFile().ok());
+    auto record = writer.Seal({{"n", std::to_string(i)}}, "Springfield", 100, 1000 + i, "m");
+    ASSERT_TRUE(record.ok());
+    ASSERT_TRUE(store->AddSubmission(*record).ok());
+    writer.MarkStored();
+  }
+  EXPECT_FALSE(AllBlobBytes().empty());
+  EXPECT_EQ(*DestroyExpiredSubmissions(*store, *blobs_, 1000, 10), 1);
+  EXPECT_EQ(store->ListSubmissions("form-1", 0, "", 10)->size(), 2u);
+  EXPECT_EQ(*DestroyExpiredSubmissions(*store, *blobs_, 5000, 1), 1);  // a batch at a time
+  EXPECT_EQ(*DestroyExpiredSubmissions(*store, *blobs_, 5000, 10), 1);
+  EXPECT_TRUE(store->ListSubmissions("form-1", 0, "", 10)->empty());
   EXPECT_TRUE(AllBlobBytes().empty());
 }
 
