@@ -35,18 +35,6 @@ std::string RecordJson(const AuditRecord& r) {
   return json::serialize(o);
 }
 
-namespace {
-
-std::string Cell(const std::string& text) {
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                        text[0] == '\t' || text[0] == '\r')) {
-    return CsvField("'" + text);
-  }
-  return CsvField(text);
-}
-
-}  // namespace
-
 std::string CsvHeader() {
   return "seq,at,actor_kind,actor,client_address,account,action,subject,result,message_id,"
          "recipient,details,hash\r\n";
@@ -57,7 +45,7 @@ std::string RecordCsv(const AuditRecord& r) {
   for (const std::string* f : {&r.actor_kind, &r.actor, &r.client_address, &r.account, &r.action,
                                &r.subject, &r.result, &r.message_id, &r.recipient, &r.details}) {
     out += ",";
-    out += Cell(*f);
+    out += SpreadsheetCell(*f);
   }
   out += "," + HexEncode(r.hash) + "\r\n";
   return out;

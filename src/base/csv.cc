@@ -86,4 +86,22 @@ std::string CsvField(std::string_view s) {
   return out + "\"";
 }
 
+std::string SpreadsheetCell(std::string_view field) {
+  if (!field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' ||
+                         field[0] == '\t' || field[0] == '\r')) {
+    return CsvField("'" + std::string(field));
+  }
+  return CsvField(field);
+}
+
+std::string SpreadsheetLine(const std::vector<std::string>& fields) {
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    out += SpreadsheetCell(fields[i]);
+  }
+  out += "\r\n";
+  return out;
+}
+
 }  // namespace sealpost

@@ -28,5 +28,11 @@ std::vector<CsvRecord> ParseCsv(std::string_view text, const CsvLimits& limits =
 
 // One field as written: quoted when it holds a comma, a quote or a line break.
 std::string CsvField(std::string_view field);
+// A field for a file a spreadsheet will open: one that starts as a formula would (=, +,
+// -, @, a tab or a carriage return) gets a leading apostrophe, so that text from the
+// public or a log is never run as one (CSV injection).
+std::string SpreadsheetCell(std::string_view field);
+// One record of such cells, ending in CRLF.
+std::string SpreadsheetLine(const std::vector<std::string>& fields);
 
 }  // namespace sealpost

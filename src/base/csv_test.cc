@@ -44,5 +44,13 @@ TEST(Csv, EnforcesLimits) {
   EXPECT_EQ(ParseCsv("a,").front().fields, (std::vector<std::string>{"a", ""}));
 }
 
+TEST(Csv, SpreadsheetCellsAreNeverFormulas) {
+  EXPECT_EQ(SpreadsheetCell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(SpreadsheetCell("+1"), "'+1");
+  EXPECT_EQ(SpreadsheetCell("@SUM"), "'@SUM");
+  EXPECT_EQ(SpreadsheetCell("plain, text"), "\"plain, text\"");
+  EXPECT_EQ(SpreadsheetLine({"a", "-2", ""}), "a,'-2,\r\n");
+}
+
 }  // namespace
 }  // namespace sealpost

@@ -176,6 +176,13 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
        kDefinitionLimit},
       {"POST", "/console/forms/{name}/delete", nullptr, &P::DeleteForm, Area::kOrganisation,
        kFormLimit},
+      {"GET", "/console/submissions", nullptr, &P::SubmissionForms, Area::kSend},
+      {"GET", "/console/submissions/{form}", nullptr, &P::Submissions, Area::kSend},
+      {"GET", "/console/submissions/{form}/{id}", nullptr, &P::SubmissionView, Area::kSend},
+      {"GET", "/console/submissions/{form}/{id}/files/{n}", nullptr, &P::SubmissionFile,
+       Area::kSend},
+      {"POST", "/console/submissions/{form}/{id}/delete", nullptr, &P::DeleteSubmission,
+       Area::kSend, kFormLimit},
       {"GET", "/console/keys", nullptr, &P::Keys, Area::kOrganisation},
       {"POST", "/console/keys/dkim", nullptr, &P::ChangeDkim, Area::kOrganisation, kFormLimit},
       {"POST", "/console/keys/dkim/delete", nullptr, &P::DeleteDkim, Area::kOrganisation,
@@ -210,7 +217,7 @@ void ConsolePages::Register(http::Router& router) {
       !services_.books || !services_.dashboard || !services_.queue || !services_.identities ||
       !services_.dkim || !services_.dkim_published || !services_.tls_reports ||
       !services_.clients || !services_.webhooks || !services_.webhook_endpoints ||
-      !services_.forms) {
+      !services_.forms || !services_.form_store || !services_.blobs) {
     return;
   }
   for (const Route& route : Routes()) {

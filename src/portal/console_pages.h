@@ -39,7 +39,9 @@ namespace sealpost {
 struct AuditQuery;
 class ApiClientStore;
 class AuditStore;
+class BlobStore;
 class DashboardStore;
+class FormStore;
 class OrgStore;
 class QueueStore;
 class TlsReportStore;
@@ -94,6 +96,8 @@ struct ConsoleServices {
   // URL names no host).
   std::optional<console::RelyingParty> relying_party;
   forms::FormDirectory* forms = nullptr;  // the forms pages
+  FormStore* form_store = nullptr;        // what people sent through them
+  BlobStore* blobs = nullptr;             // and the files they sent
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one
@@ -296,6 +300,15 @@ class ConsolePages {
   http::Response FormPage(int status, const Visitor& visitor, const std::string& name,
                           const std::string& error, const std::string& notice,
                           const std::string* written_definition);
+  // What people sent through the forms (console_submissions.cc), for the staff who read
+  // it: the forms, a form's submissions (searched, exported), one, its files, deleting.
+  boost::asio::awaitable<http::Response> SubmissionForms(http::Request& req,
+                                                         const Visitor& visitor);
+  boost::asio::awaitable<http::Response> Submissions(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SubmissionView(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SubmissionFile(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> DeleteSubmission(http::Request& req,
+                                                          const Visitor& visitor);
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
   http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,

@@ -11,6 +11,7 @@ import time
 import unittest
 import uuid
 
+from console_test import ConsoleUsers
 from harness import Sealpost
 
 FLOWS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser", "portal_flows.mjs")
@@ -309,6 +310,113 @@ class FormInBrowserTest(unittest.TestCase):
             self.assertEqual(server.sql("SELECT count(*) FROM form_submissions")[0][0], 2)
         finally:
             server.cleanup()
+
+
+class FormSubmissionsInTheConsoleTest(ConsoleUsers, unittest.TestCase):
+    """Staff read what people sent in the console: only the form's own readers, every
+    look on the audit trail, exports a spreadsheet cannot be tricked by, deletion."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost(settings={"min_fill_seconds": "0"}).start()
+        for args in (("account", "create", "Springfield"),
+                     ("domain", "create", "clinic.example", "--account", "Springfield"),
+                     ("settings", "set", "account", "Springfield",
+                      "default_question=Ward?|Seven")):
+            code, out, err = cls.server.admin(*args)
+            assert code == 0, (args, out, err)
+        r = cls.server.api("POST", "/api/v1/forms", json.dumps(
+            {"name": "intake", "account": "Springfield", "definition": INTAKE}))
+        assert r.status == 201, r.text
+        cls.invite_and_sign_in("desk@clinic.example", "sender")   # the form's recipient
+        cls.invite_and_sign_in("other@clinic.example", "sender")  # not
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def submit(self, **over):
+        page = self.server.get("/f/intake")
+        challenge = re.search(r'name="challenge" value="([^"]+)"', page.text).group(1)
+        content_type, body = multipart(FormsTest.answers(challenge, solve(challenge), **over),
+                                       [("card", "card.pdf", "application/pdf",
+                                         b"%PDF-1.4 MAGGIE-CARD")])
+        r = self.server.request("POST", "/f/intake", data=body,
+                                headers=[f"Content-Type: {content_type}"])
+        self.assertEqual(r.status, 303, r.text)
+        return self.server.sql("SELECT id, message_id FROM form_submissions "
+                               "ORDER BY received_at DESC, rowid DESC LIMIT 1")[0]
+
+    def audited(self, action, subject):
+        return self.server.sql("SELECT actor, details FROM audit_log WHERE action = ? AND "
+                               "subject = ?", (action, subject))
+
+    def test_the_forms_recipient_reads_searches_exports_and_deletes(self):
+        sid, _ = self.submit(full_name="Maggie Simpson", notes="=HYPERLINK(\"http://x\")")
+        self.submit(full_name="Homer Simpson")
+
+        # Someone who is not the form's reader sees no form and no submission.
+        r = self.page("other@clinic.example", "GET", "/console/submissions")
+        self.assertEqual(r.status, 200)
+        self.assertNotIn("/console/submissions/intake", r.text)
+        for path in ("/console/submissions/intake", f"/console/submissions/intake/{sid}",
+                     f"/console/submissions/intake/{sid}/files/0"):
+            self.assertEqual(self.page("other@clinic.example", "GET", path).status, 404, path)
+
+        desk = "desk@clinic.example"
+        r = self.page(desk, "GET", "/console/submissions")
+        self.assertIn('href="/console/submissions/intake"', r.text)
+        r = self.page(desk, "GET", "/console/submissions/intake")
+        self.assertIn("Maggie Simpson", r.text)
+        self.assertIn("Homer Simpson", r.text)
+        r = self.page(desk, "GET", "/console/submissions/intake?q=maggie")
+        self.assertIn("Maggie Simpson", r.text)
+        self.assertNotIn("Homer Simpson", r.text)
+        self.assertTrue(self.audited("form.submissions.listed", "intake"))
+
+        r = self.page(desk, "GET", f"/console/submissions/intake/{sid}")
+        self.assertEqual(r.status, 200)
+        words = html.unescape(r.text)
+        self.assertIn("Maggie Simpson", words)
+        self.assertIn("Second opinion", words)
+        self.assertIn("card.pdf", words)
+        self.assertEqual(self.audited("form.submission.viewed", sid),
+                         [(desk, '{"form":"intake"}')])
+        r = self.page(desk, "GET", f"/console/submissions/intake/{sid}/files/0")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b"%PDF-1.4 MAGGIE-CARD")
+        self.assertIn("attachment", r.header("content-disposition"))
+        self.assertEqual(self.audited("form.submission.downloaded", sid),
+                         [(desk, '{"file":0,"form":"intake"}')])
+
+        # Exports: every submission; a value that would be a formula is not one.
+        r = self.page(desk, "GET", "/console/submissions/intake?export=csv")
+        self.assertEqual(r.status, 200)
+        text = r.body.decode()
+        self.assertTrue(text.startswith("received_at,id,full_name,email,born,reason,notes,files"),
+                        text[:200])
+        self.assertIn("\"'=HYPERLINK(\"\"http://x\"\")\"", text)
+        self.assertIn("Homer Simpson", text)
+        r = self.page(desk, "GET", "/console/submissions/intake?export=jsonl")
+        rows = [json.loads(line) for line in r.body.decode().splitlines()]
+        maggie = next(row for row in rows if row["id"] == sid)
+        self.assertEqual(maggie["values"]["full_name"], "Maggie Simpson")
+        self.assertEqual(maggie["files"][0]["name"], "card.pdf")
+        self.assertEqual(len(self.audited("form.submissions.exported", "intake")), 2)
+
+        # Deleted: gone from the list, the store and the disk, and on the trail.
+        view = self.page(desk, "GET", f"/console/submissions/intake/{sid}")
+        csrf = self.form_csrf(view, f"/console/submissions/intake/{sid}/delete")
+        r = self.page(desk, "POST", f"/console/submissions/intake/{sid}/delete",
+                      form=[("csrf", csrf)])
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIn("Submission deleted", r.text)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM form_submissions WHERE id = ?",
+                                         (sid,))[0][0], 0)
+        self.assertEqual(self.page(desk, "GET", f"/console/submissions/intake/{sid}").status, 404)
+        self.assertEqual(len(self.audited("form.submission.deleted", sid)), 1)
+        r = self.page(desk, "POST", f"/console/submissions/intake/{sid}/delete", form=[("csrf", csrf)])
+        self.assertEqual(r.status, 404)
 
 
 class FormRatesTest(unittest.TestCase):
