@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <set>
 #include <tuple>
@@ -582,8 +583,10 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
     dispatch.plan = std::move(*plan);
     dispatch.account = form.account;
     dispatch.client_address = req.client_address;
-    dispatch.events.push_back({0, message_id, "", "submitted", now, req.client_address,
-                               "form " + form.name + ", submission " + record->id});
+    // On the message's record, the audit trail, and the webhooks that ask for it.
+    dispatch.events.push_back({0, message_id, "", "form_submitted", now, req.client_address,
+                               boost::json::serialize(boost::json::object{
+                                   {"form", form.name}, {"submission", record->id}})});
     dispatch.message = submission::ComposedFrom(m, *draft);
     dispatch.draft = std::move(draft);
     auto dispatched = ctx_.dispatcher.Send(std::move(dispatch));

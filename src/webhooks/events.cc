@@ -11,13 +11,15 @@ namespace json = boost::json;
 
 const std::vector<std::string>& EventTypes() {
   static const std::vector<std::string> kTypes = {
-      "message.accepted", "message.delivered", "message.deferred",  "message.bounced",
-      "message.notice_delivered", "message.viewed", "message.replied", "message.locked",
-      "message.retracted", "message.expired"};
+      "message.accepted",         "message.delivered", "message.deferred", "message.bounced",
+      "message.notice_delivered", "message.viewed",    "message.replied",  "message.locked",
+      "message.retracted",        "message.expired",   "form.submitted"};
   return kTypes;
 }
 
 std::optional<std::string> TypeOfEvent(std::string_view event) {
+  // A secure form's submission is recorded on the message that carried it.
+  if (event == "form_submitted") return std::string("form.submitted");
   std::string type = "message." + std::string(event);
   const auto& all = EventTypes();
   if (std::find(all.begin(), all.end(), type) == all.end()) return std::nullopt;
@@ -55,6 +57,10 @@ bool Wants(std::string_view stored, std::string_view type) {
 
 std::string Payload(const EventFacts& f) {
   json::object data{{"message_id", f.message_id}, {"account", f.account}};
+  if (!f.form.empty()) {
+    data["form"] = f.form;
+    data["submission_id"] = f.submission;
+  }
   if (!f.recipient_id.empty()) {
     data["recipient_id"] = f.recipient_id;
     data["status"] = f.status;

@@ -18,8 +18,9 @@ namespace sealpost::webhooks {
 // Every type an endpoint may ask for, in a stable order.
 const std::vector<std::string>& EventTypes();
 
-// The webhook type of a message event ("delivered" → "message.delivered"), or nullopt
-// for an event no endpoint can ask for (notice_queued, link_opened, ...).
+// The webhook type of a message event ("delivered" → "message.delivered";
+// "form_submitted" → "form.submitted"), or nullopt for an event no endpoint can ask for
+// (notice_queued, link_opened, ...).
 std::optional<std::string> TypeOfEvent(std::string_view event);
 
 // A list of types, space-separated as stored, checked and put in EventTypes()'s order
@@ -35,6 +36,8 @@ struct EventFacts {
   std::string recipient_id;  // "" for a message's own events
   std::string status;        // the recipient's status after it ("" for the message's)
   std::string method;        // the recipient's method ("" for the message's)
+  std::string form;          // form.submitted: the form's name
+  std::string submission;    // and the submission's id (what people sent is not in it)
 };
 
 // The payload, as Standard Webhooks suggests: {"type", "timestamp", "data": {...}}.

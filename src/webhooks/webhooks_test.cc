@@ -145,6 +145,17 @@ TEST(WebhookEvents, PayloadCarriesIdsStatusesAndTimesOnly) {
   EXPECT_FALSE(WithSubject("[]", "x").ok());
 }
 
+TEST(WebhookEvents, AFormSubmissionIsNamedNotShown) {
+  EXPECT_EQ(TypeOfEvent("form_submitted").value_or(""), "form.submitted");
+  EXPECT_EQ(NormaliseTypes({"form.submitted", "message.accepted"}).value(),
+            "message.accepted form.submitted");
+  EventFacts facts{"form.submitted", 1764900000, "m1", "clinic", "", "", "", "intake", "s1"};
+  EXPECT_EQ(Payload(facts),
+            R"({"type":"form.submitted","timestamp":"2025-12-05T02:00:00Z","data":)"
+            R"({"message_id":"m1","account":"clinic","form":"intake","submission_id":"s1",)"
+            R"("at":"2025-12-05T02:00:00Z"}})");
+}
+
 TEST(WebhookEvents, RetriesSpanMoreThanADayThenStop) {
   const auto& schedule = DefaultRetrySchedule();
   std::int64_t total = 0;

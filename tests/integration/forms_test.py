@@ -152,7 +152,9 @@ class FormsTest(unittest.TestCase):
         self.assertIn("card.png", message)
         events = self.server.sql("SELECT type, detail FROM events WHERE message_id = ?",
                                  (rows[0][1],))
-        self.assertIn(("submitted", f"form intake, submission {rows[0][0]}"), events)
+        self.assertIn(("form_submitted",
+                       json.dumps({"form": "intake", "submission": rows[0][0]},
+                                  separators=(",", ":"))), events)
 
         for root, _, names in os.walk(self.server.data):
             for n in names:

@@ -13,6 +13,7 @@ import unittest
 import harness
 import peers
 from console_test import ConsoleUsers
+from forms_test import INTAKE, multipart, solve
 from harness import Sealpost
 
 MESSAGE = {"from": "dr@clinic.example", "to": ["pat@example.net"], "subject": "Lab results 42",
@@ -42,6 +43,7 @@ class WebhooksTest(ConsoleUsers, unittest.TestCase):
         # loopback, which an administrator must allow.
         cls.server = Sealpost(settings={
             "webhooks.allow_internal": "true",
+            "min_fill_seconds": "0",
             "webhooks.retry_seconds": "[1, 2, 2]",
             "trusted_ca_file": f'"{cls.receiver.cert}"'})
         cls.server.start()
@@ -86,6 +88,29 @@ class WebhooksTest(ConsoleUsers, unittest.TestCase):
         return None
 
     # --- tests ---------------------------------------------------------------------
+    def test_a_form_submission_is_announced_without_what_was_sent(self):
+        self.create("forms", events=["form.submitted"])
+        r = self.server.api("POST", "/api/v1/forms", json.dumps(
+            {"name": "contact", "account": "default", "definition": INTAKE}))
+        self.assertEqual(r.status, 201, r.text)
+        page = self.server.get("/f/contact")
+        challenge = re.search(r'name="challenge" value="([^"]+)"', page.text).group(1)
+        content_type, body = multipart([
+            ("challenge", challenge), ("nonce", solve(challenge)), ("website", ""),
+            ("full_name", "Marge Bouvier"), ("born", "1956-03-19"), ("reason", "New patient"),
+            ("consent", "yes")])
+        r = self.server.request("POST", "/f/contact", data=body,
+                                headers=[f"Content-Type: {content_type}"])
+        self.assertEqual(r.status, 303, r.text)
+        submission, message_id = self.server.sql(
+            "SELECT id, message_id FROM form_submissions")[0]
+        got = wait_for("form.submitted", lambda: self.delivered_for(
+            "forms", message_id, "form.submitted"))
+        data = got[0]["payload"]["data"]
+        self.assertEqual((data["form"], data["submission_id"], data["account"]),
+                         ("contact", submission, "default"))
+        self.assertNotIn("Marge", json.dumps(got[0]["payload"]))
+
     def test_events_arrive_signed_with_ids_statuses_and_times_but_no_content(self):
         made = self.create("plain", events=ALL_TYPES)
         r = self.server.api("GET", f"/api/v1/webhooks/{made['id']}")

@@ -154,7 +154,21 @@ Status WebhookFanOut(Connection& db, const EventRecord& e) {
                           "WHERE m.id = ? AND e.enabled = 1");
   endpoints.Bind(1, e.message_id);
   std::vector<std::string> wanting;
-  webhooks::EventFacts facts{*type, e.at, e.message_id, "", e.recipient_id, "", ""};
+  webhooks::EventFacts facts{*type, e.at, e.message_id, "", e.recipient_id, "", "", "", ""};
+  if (e.type == "form_submitted") {
+    // Its detail names the form and the submission: {"form": …, "submission": …}.
+    boost::system::error_code ec;
+    auto detail = boost::json::parse(e.detail, ec);
+    if (!ec && detail.is_object()) {
+      const auto& o = detail.as_object();
+      if (const auto* f = o.if_contains("form"); f && f->is_string()) {
+        facts.form = std::string(f->as_string());
+      }
+      if (const auto* id = o.if_contains("submission"); id && id->is_string()) {
+        facts.submission = std::string(id->as_string());
+      }
+    }
+  }
   for (;;) {
     auto row = endpoints.Step();
     if (!row.ok()) return std::move(row).error();
