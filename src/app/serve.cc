@@ -67,8 +67,10 @@ namespace {
 
 // The public's secure forms, from the [forms] settings.
 portal::FormServices FormServicesOf(const Config& config, forms::FormDirectory& directory,
-                                    FormStore& store, BlobStore& blobs) {
-  portal::FormServices services{&directory, &store, &blobs, {}};
+                                    FormStore& store, BlobStore& blobs, QueueStore& queue,
+                                    std::function<void()> notify_queue) {
+  portal::FormServices services{
+      &directory, &store, &blobs, {}, &queue, config.notice_from, std::move(notify_queue)};
   services.limits.per_client_per_hour = config.form_submissions_per_address_per_hour;
   services.limits.per_form_per_hour = config.form_submissions_per_form_per_hour;
   services.limits.without_script_per_hour = config.form_submissions_without_script_per_hour;
@@ -562,7 +564,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
        queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get(),
        stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party,
        &form_directory, stores.forms.get(), stores.blobs.get()},
-      FormServicesOf(config, form_directory, *stores.forms, *stores.blobs));
+      FormServicesOf(config, form_directory, *stores.forms, *stores.blobs, *queue, [&runner_ptr] {
+        if (runner_ptr) runner_ptr->Notify();
+      }));
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

@@ -177,6 +177,26 @@ Result<std::string> BuildLockedNotice(const SenderNotice& n) {
   return Finish(message->get(), text, html);
 }
 
+Result<std::string> BuildFormReceipt(const FormReceipt& r) {
+  if (HasLineBreak(r.form_title)) {
+    return MakeError(ErrorCode::kInvalidArgument, "line break in a receipt header field");
+  }
+  SenderNotice n{r.organisation, r.from_address, r.to_address,       "",
+                 r.reference,    r.at,           r.message_id_domain};
+  auto message = SenderNoticeMessage(n, "Received: " + r.form_title);
+  if (!message.ok()) return std::move(message).error();
+  const std::string said = "What you sent through \"" + r.form_title + "\" reached " +
+                           r.organisation + " on " + r.at + ".";
+  const std::string safe =
+      "It was encrypted as it arrived, and only the people it is meant for can read it. "
+      "This receipt does not repeat what you sent.";
+  std::string text = said + "\n\n" + safe + "\n\nYour reference: " + r.reference + "\n";
+  std::string html = "<!doctype html><html><body><p>" + EscapeHtml(said) + "</p><p>" +
+                     EscapeHtml(safe) + "</p><p>Your reference: <code>" + EscapeHtml(r.reference) +
+                     "</code></p></body></html>";
+  return Finish(message->get(), text, html);
+}
+
 Result<std::string> BuildAccountMail(const AccountMail& m) {
   for (const std::string* field : {&m.organisation, &m.from_address, &m.to_address,
                                    &m.message_id_domain}) {

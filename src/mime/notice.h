@@ -65,6 +65,19 @@ struct SenderNotice {
 Result<std::string> BuildReadReceipt(const SenderNotice& receipt);
 Result<std::string> BuildLockedNotice(const SenderNotice& notice);
 
+// A receipt to whoever sent a secure form (the address they gave in it, when the form
+// offers receipts): that it arrived, when, and its reference — nothing of what they sent.
+struct FormReceipt {
+  std::string organisation;
+  std::string from_address;
+  std::string to_address;
+  std::string form_title;
+  std::string reference;          // the submission's id
+  std::string at;                 // human-readable time
+  std::string message_id_domain;  // empty: from_address's domain, else "localhost"
+};
+Result<std::string> BuildFormReceipt(const FormReceipt& receipt);
+
 // Mail to a portal account's address: the link that confirms a new account, or the
 // one that sets a new password. Both are single-use and expire; the link is a secret.
 struct AccountMail {

@@ -103,6 +103,24 @@ TEST(Notice, SenderNoticesNameTheRecipientOnly) {
   EXPECT_EQ(BuildLockedNotice(n).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(Notice, AFormsReceiptSaysItArrivedAndNothingOfWhatWasSent) {
+  FormReceipt r{"Springfield Clinic",
+                "notices@clinic.example",
+                "lisa@example.net",
+                "New patient intake",
+                "0123abcd",
+                "2026-12-06 10:00 UTC",
+                ""};
+  auto receipt = BuildFormReceipt(r);
+  ASSERT_TRUE(receipt.ok());
+  EXPECT_NE(receipt->find("Subject: Received: New patient intake\r\n"), std::string::npos);
+  EXPECT_NE(receipt->find("To: lisa@example.net"), std::string::npos);
+  EXPECT_NE(receipt->find("Your reference: 0123abcd"), std::string::npos);
+  EXPECT_NE(receipt->find("Auto-Submitted: auto-generated"), std::string::npos);
+  r.form_title = "Intake\r\nBcc: x@example.com";
+  EXPECT_EQ(BuildFormReceipt(r).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(Notice, AccountMailCarriesItsLink) {
   AccountMail m{AccountMail::Kind::kConfirm, "Springfield Clinic", "notices@clinic.example",
                 "pat@example.net", "https://portal.example/account/confirm/abc", "24 hours", ""};

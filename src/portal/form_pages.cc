@@ -15,8 +15,10 @@
 #include "forms/form_directory.h"
 #include "forms/kept.h"
 #include "http/multipart.h"
+#include "mime/notice.h"
 #include "policy/recipient_planner.h"
 #include "portal/common.h"
+#include "queue/queue_entry.h"
 #include "store/blob_store.h"
 #include "store/stores.h"
 #include "submission/composed.h"
@@ -598,6 +600,36 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
       return;
     }
     sent.emplace(record->id);
+    // The receipt, to the first address the person gave: that it arrived, never what
+    // it said. The submission is kept and sent already: a receipt that fails is logged.
+    if (!d.receipt || !services_.queue) return;
+    for (const auto& step : d.steps) {
+      for (const auto& f : step.fields) {
+        auto it = values.find(f.name);
+        if (f.type != forms::FieldType::kEmail || it == values.end() || it->second.empty()) {
+          continue;
+        }
+        FormReceipt receipt{found.brand.display_name,
+                            services_.mail_from,
+                            it->second,
+                            d.title,
+                            record->id,
+                            FormatHumanDate(now),
+                            ""};
+        auto text = BuildFormReceipt(receipt);
+        auto entry = text.ok() ? SealQueueEntry(ctx_.keys.queue(), "", it->second, *text, now)
+                               : Result<QueueEntry>(text.error());
+        auto queued =
+            entry.ok() ? services_.queue->Record({}, {*entry}, {}) : Status(entry.error());
+        if (!queued.ok()) {
+          spdlog::error("forms[{}]: receipt for submission {} not queued: {}", req.id, record->id,
+                        queued.error().ToString());
+        } else if (services_.notify_queue) {
+          services_.notify_queue();
+        }
+        return;
+      }
+    }
   });
   if (busy) co_return std::move(*busy);
   if (!fresh->ok()) {

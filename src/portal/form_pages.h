@@ -11,6 +11,7 @@
 // Internal to the portal.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@
 namespace sealpost {
 class BlobStore;
 class FormStore;
+class QueueStore;
 }  // namespace sealpost
 namespace sealpost::forms {
 class FormDirectory;
@@ -48,6 +50,11 @@ struct FormServices {
   FormStore* store = nullptr;
   BlobStore* blobs = nullptr;
   FormLimits limits;
+  // Receipts to the people who send forms that offer them: queued from `mail_from`,
+  // the queue's runner woken.
+  QueueStore* queue = nullptr;
+  std::string mail_from;
+  std::function<void()> notify_queue;
 };
 
 class FormPages {

@@ -34,6 +34,7 @@ INTAKE = {
              "accept": ["image/png", "application/pdf"], "max_bytes": 2 * 1024 * 1024}]}],
     "consent": "I agree that the clinic keeps what I send for my care.",
     "retention_days": 30,
+    "receipt": True,
     "allowed_origins": ["https://www.clinic.example"],
 }
 
@@ -131,9 +132,18 @@ class FormsTest(unittest.TestCase):
         self.assertEqual(r.header("location"), "/f/intake/sent")
         self.assertIn("sent securely", self.server.get("/f/intake/sent").text)
 
+        # A receipt to the address the patient gave: that it arrived, nothing of it.
+        receipt = self.server.notice_for("lisa@example.net")
+        self.assertEqual(receipt["Subject"], "Received: New patient intake")
+        body = receipt.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("Your reference: ", body)
+        for secret in ("Lisa Simpson", "Saxophone", "1982-05-09", "Second opinion"):
+            self.assertNotIn(secret, receipt.as_string())
+
         # Kept, sealed: one record, nothing of it in clear anywhere in the data.
         rows = self.server.sql("SELECT id, message_id, size, sealed FROM form_submissions")
         self.assertEqual(len(rows), 1)
+        self.assertIn(f"Your reference: {rows[0][0]}", body)
         self.assertEqual(rows[0][2], len(card))
         self.assertNotIn(b"Lisa", rows[0][3])
 
