@@ -563,7 +563,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       {&console_accounts, org.get(), stores.audit.get(), &directory, &books, stores.dashboard.get(),
        queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get(),
        stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party,
-       &form_directory, stores.forms.get(), stores.blobs.get()},
+       &form_directory, stores.forms.get(), stores.blobs.get(), config.public_url},
       FormServicesOf(config, form_directory, *stores.forms, *stores.blobs, *queue, [&runner_ptr] {
         if (runner_ptr) runner_ptr->Notify();
       }));

@@ -132,6 +132,19 @@ Response ConsolePages::FormPage(int status, const Visitor& visitor, const std::s
                 }
                 d.SetValue("DEFINITION",
                            written_definition ? *written_definition : Readable(f.definition));
+                // Where it is published: the namespace's host, else the server's.
+                std::string base = services_.public_url;
+                for (const auto& ns : *namespaces) {
+                  if (ns.name == f.namespace_name && !ns.hosts.empty()) {
+                    base = WithHost(base, ns.hosts.front());
+                  }
+                }
+                d.SetValue("LINK", base + "/f/" + f.name);
+                if (parsed.ok() && !parsed->allowed_origins.empty()) {
+                  d.SetValueAndShowSection("ORIGINS", Join(parsed->allowed_origins), "FRAMED");
+                } else {
+                  d.ShowSection("NOT_FRAMED");
+                }
                 for (const auto& ns : *namespaces) {
                   auto* o = d.AddSectionDictionary("NAMESPACE_OPTION");
                   o->SetValue("VALUE", ns.name);

@@ -98,6 +98,7 @@ struct ConsoleServices {
   forms::FormDirectory* forms = nullptr;  // the forms pages
   FormStore* form_store = nullptr;        // what people sent through them
   BlobStore* blobs = nullptr;             // and the files they sent
+  std::string public_url;                 // the server's address, for a form's link
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one

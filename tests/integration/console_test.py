@@ -1017,6 +1017,12 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         self.assertIn("<dd>desk@clinic.example</dd>", page.text)
         self.assertIn("1 in 1 step(s)", page.text)
         self.assertIn('"title": "Contact us"', html.unescape(page.text))  # indented to read
+        # Published: its page, and what a website puts in to link to it; no site frames it
+        # until the definition names one.
+        link = f"{self.server.base}/f/contact"
+        self.assertIn(f'<a href="{link}">Contact us</a>', html.unescape(page.text))
+        self.assertIn("allowed_origins", page.text)
+        self.assertNotIn("&lt;iframe", page.text)
         self.assertIn('href="/console/forms/contact"',
                       self.page(admin, "GET", "/console/forms").text)
         # Saved without "it takes submissions": off, as the API shows it.
@@ -1028,6 +1034,13 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         self.assertIn("The form is saved.", r.text)
         self.assertFalse(json.loads(self.server.api("GET", "/api/v1/forms/contact").text)
                          ["enabled"])
+        framed = dict(definition, allowed_origins=["https://www.clinic.example"])
+        csrf = self.form_csrf(r, "/console/forms/contact")
+        r = self.page(admin, "POST", "/console/forms/contact",
+                      form=[("csrf", csrf), ("namespace", ""), ("definition", json.dumps(framed))])
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn(f'<iframe src="{link}" title="Contact us"', html.unescape(r.text))
+        self.assertIn("inside a page of https://www.clinic.example", r.text)
         r = self.page(admin, "POST", "/console/forms/contact",
                       form=[("csrf", csrf), ("definition", "{not json")])
         self.assertEqual(r.status, 422)
@@ -1045,6 +1058,7 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
                                (admin,))
         self.assertEqual(rows, [("console.POST /console/forms", "refused"),
                                 ("console.POST /console/forms", "ok"),
+                                ("console.POST /console/forms/{name}", "ok"),
                                 ("console.POST /console/forms/{name}", "ok"),
                                 ("console.POST /console/forms/{name}", "refused"),
                                 ("console.POST /console/forms/{name}/delete", "ok")])

@@ -2,6 +2,12 @@
 <dl class="meta"><dt>Title</dt><dd>{{TITLE}}</dd><dt>Account</dt><dd>{{ACCOUNT}}</dd><dt>Namespace</dt><dd>{{NAMESPACE_SHOWN}}</dd><dt>Address</dt><dd class="fingerprint">/f/{{NAME}}</dd><dt>Recipients</dt><dd>{{RECIPIENTS}}</dd><dt>Fields</dt><dd>{{FIELDS}} in {{STEPS}} step(s)</dd><dt>Kept</dt><dd>{{RETENTION}} days</dd><dt>State</dt><dd>{{STATE}}</dd><dt>Made</dt><dd>{{CREATED}}</dd><dt>Changed</dt><dd>{{CHANGED}}</dd></dl>
 {{#ERROR}}<div class="error" role="alert" id="form-error"><p>{{ERROR_TEXT}}</p></div>{{/ERROR}}
 {{#NOTICE}}<div class="notice" role="status"><p>{{NOTICE_TEXT}}</p></div>{{/NOTICE}}
+<h2>Publish it</h2>
+<p>Its page: <a href="{{LINK}}">{{LINK}}</a>. Link to it from your website:</p>
+<pre class="key">&lt;a href="{{LINK}}"&gt;{{TITLE}}&lt;/a&gt;</pre>
+{{#FRAMED}}<p>Or show it inside a page of {{ORIGINS}} (no other site may frame it):</p>
+<pre class="key">&lt;iframe src="{{LINK}}" title="{{TITLE}}" style="width:100%;min-height:60rem;border:0" loading="lazy"&gt;&lt;/iframe&gt;</pre>{{/FRAMED}}
+{{#NOT_FRAMED}}<p>No website may show it inside its own pages; list the sites that may in the definition's <code>allowed_origins</code>.</p>{{/NOT_FRAMED}}
 <h2>Change it</h2>
 <form method="post" action="/console/forms/{{NAME}}">
 <input type="hidden" name="csrf" value="{{CSRF}}">
