@@ -404,6 +404,23 @@ struct FormSubmissionRecord {
   std::uint64_t size = 0;  // the files' bytes in all
 };
 
+// A secure request (issue 24): a sender asks someone for documents with a one-time link
+// to an upload page. The link's token is kept only as its SHA-256; the sender's note
+// is sealed (it may say what the documents are about). What comes back is a
+// FormSubmissionRecord whose form_id is "request:" + id.
+struct FormRequestRecord {
+  std::string id;
+  std::string token_hash;  // SHA-256 of the link's token, raw
+  std::string account;
+  std::string requester;  // who asked: the answer goes to them
+  std::string recipient;  // who is asked
+  std::string sealed_note;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::int64_t answered_at = 0;  // 0: not yet
+  std::string submission_id;
+};
+
 // A passkey (WebAuthn credential) of an account's sign-in (issue 22: the console's
 // users). The public key is no secret; the signature counter only goes up.
 struct PasskeyRecord {

@@ -776,6 +776,31 @@ TEST(FormStoreTest, FormsByNameAndChallengesUsedOnce) {
   EXPECT_EQ(store->DeleteSubmission("s0").error().code, ErrorCode::kNotFound);
   EXPECT_FALSE(store->FindSubmission("s0")->has_value());
   EXPECT_EQ((*store->FindSubmission("s1"))->message_id, "m1");
+
+  // Secure requests: found by the token's hash, answered once.
+  FormRequestRecord q{"q1",
+                      std::string("\x01\0hash", 6),
+                      "Springfield",
+                      "dr@clinic.example",
+                      "pat@example.net",
+                      std::string("\0note", 5),
+                      100,
+                      900,
+                      0,
+                      ""};
+  ASSERT_TRUE(store->AddRequest(q).ok());
+  auto by_token = store->FindRequestByToken(std::string("\x01\0hash", 6));
+  ASSERT_TRUE(by_token.ok() && by_token->has_value());
+  EXPECT_EQ((*by_token)->id, "q1");
+  EXPECT_EQ((*by_token)->sealed_note, std::string("\0note", 5));
+  EXPECT_FALSE(store->FindRequestByToken("other")->has_value());
+  EXPECT_TRUE(*store->AnswerRequest("q1", "s9", 200));
+  EXPECT_FALSE(*store->AnswerRequest("q1", "s10", 201));
+  auto answered = store->FindRequest("q1");
+  EXPECT_EQ((*answered)->submission_id, "s9");
+  EXPECT_EQ((*answered)->answered_at, 200);
+  EXPECT_EQ(store->ListRequests("dr@clinic.example", 10)->size(), 1u);
+  EXPECT_TRUE(store->ListRequests("pat@example.net", 10)->empty());
 }
 
 }  // namespace

@@ -294,6 +294,17 @@ class FormStore {
   // Those whose retention ended before `now`, oldest first, `limit` at most.
   virtual Result<std::vector<FormSubmissionRecord>> ExpiredSubmissions(std::int64_t now,
                                                                        std::size_t limit) = 0;
+
+  // Secure requests (FormRequestRecord). A requester's newest first, `limit` at most.
+  virtual Status AddRequest(const FormRequestRecord& request) = 0;
+  virtual Result<std::optional<FormRequestRecord>> FindRequest(const std::string& id) = 0;
+  virtual Result<std::optional<FormRequestRecord>> FindRequestByToken(
+      const std::string& token_hash) = 0;
+  virtual Result<std::vector<FormRequestRecord>> ListRequests(const std::string& requester,
+                                                              std::size_t limit) = 0;
+  // Marks a request answered by `submission_id`, once: false when it was already.
+  virtual Result<bool> AnswerRequest(const std::string& id, const std::string& submission_id,
+                                     std::int64_t at) = 0;
 };
 
 enum class OrgLevel { kAccount, kDomain, kUser };

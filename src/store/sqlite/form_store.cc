@@ -42,6 +42,25 @@ FormSubmissionRecord ReadSubmission(const Statement& s) {
   return r;
 }
 
+constexpr const char* kRequestColumns =
+    "id, token_hash, account, requester, recipient, sealed_note, created_at, expires_at, "
+    "answered_at, submission_id";
+
+FormRequestRecord ReadRequest(const Statement& s) {
+  FormRequestRecord r;
+  r.id = s.Text(0);
+  r.token_hash = s.Text(1);
+  r.account = s.Text(2);
+  r.requester = s.Text(3);
+  r.recipient = s.Text(4);
+  r.sealed_note = s.Text(5);
+  r.created_at = s.Int(6);
+  r.expires_at = s.Int(7);
+  r.answered_at = s.Int(8);
+  r.submission_id = s.Text(9);
+  return r;
+}
+
 class SqliteFormStore final : public FormStore {
  public:
   explicit SqliteFormStore(Database& db) : db_(db) {}
@@ -204,6 +223,66 @@ class SqliteFormStore final : public FormStore {
             " FROM form_submissions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
         [&](Statement& s) { s.Bind(1, now).Bind(2, static_cast<std::int64_t>(limit)); },
         ReadSubmission);
+  }
+
+  Status AddRequest(const FormRequestRecord& r) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db, std::string("INSERT INTO form_requests (") + kRequestColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?,?,?)")
+          .Bind(1, r.id)
+          .BindBlob(2, r.token_hash)
+          .Bind(3, r.account)
+          .Bind(4, r.requester)
+          .Bind(5, r.recipient)
+          .BindBlob(6, r.sealed_note)
+          .Bind(7, r.created_at)
+          .Bind(8, r.expires_at)
+          .Bind(9, r.answered_at)
+          .Bind(10, r.submission_id)
+          .Run();
+    });
+  }
+
+  Result<std::optional<FormRequestRecord>> FindRequest(const std::string& id) override {
+    return QueryOne<FormRequestRecord>(
+        db_, std::string("SELECT ") + kRequestColumns + " FROM form_requests WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadRequest);
+  }
+
+  Result<std::optional<FormRequestRecord>> FindRequestByToken(
+      const std::string& token_hash) override {
+    return QueryOne<FormRequestRecord>(
+        db_, std::string("SELECT ") + kRequestColumns + " FROM form_requests WHERE token_hash = ?",
+        [&](Statement& s) { s.BindBlob(1, token_hash); }, ReadRequest);
+  }
+
+  Result<std::vector<FormRequestRecord>> ListRequests(const std::string& requester,
+                                                      std::size_t limit) override {
+    return QueryAll<FormRequestRecord>(
+        db_,
+        std::string("SELECT ") + kRequestColumns +
+            " FROM form_requests WHERE requester = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        [&](Statement& s) { s.Bind(1, requester).Bind(2, static_cast<std::int64_t>(limit)); },
+        ReadRequest);
+  }
+
+  Result<bool> AnswerRequest(const std::string& id, const std::string& submission_id,
+                             std::int64_t at) override {
+    bool answered = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db,
+                         "UPDATE form_requests SET answered_at = ?, submission_id = ? "
+                         "WHERE id = ? AND answered_at = 0")
+                   .Bind(1, at)
+                   .Bind(2, submission_id)
+                   .Bind(3, id)
+                   .Run();
+      if (!s.ok()) return s;
+      answered = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return answered;
   }
 
  private:

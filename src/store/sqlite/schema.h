@@ -619,6 +619,22 @@ CREATE TABLE form_submissions (
 CREATE INDEX form_submissions_by_form ON form_submissions(form_id, received_at, id);
 CREATE INDEX form_submissions_by_expiry ON form_submissions(expires_at);
 )sql",
+    // 40: secure requests: a sender's one-time upload link to someone (issue 24).
+    R"sql(
+CREATE TABLE form_requests (
+  id TEXT PRIMARY KEY,
+  token_hash BLOB NOT NULL UNIQUE,
+  account TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  sealed_note BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  answered_at INTEGER NOT NULL DEFAULT 0,
+  submission_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX form_requests_by_requester ON form_requests(requester, created_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite
