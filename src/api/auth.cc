@@ -285,6 +285,10 @@ Scope ScopeFor(std::string_view method, std::string_view route) {
   if (route == "/api/v1/messages" || starts("/api/v1/messages/")) {
     return method == "GET" ? kMessagesRead : kMessagesSend;
   }
+  // Secure requests: asking is sending; looking is reading.
+  if (route == "/api/v1/requests" || starts("/api/v1/requests/")) {
+    return method == "GET" ? kMessagesRead : kMessagesSend;
+  }
   if (route == "/api/v1/tools/received-headers") return kMessagesRead;
   if (route == "/api/v1/audit" || starts("/api/v1/audit/")) return kAuditRead;
   if (route == "/api/v1/sessions" || route == "/api/v1/sessions/{id}") return kAnyScope;

@@ -16,6 +16,7 @@
 #include "api/messages_api.h"
 #include "api/oauth.h"
 #include "api/public_keys.h"
+#include "api/requests_api.h"
 #include "api/sessions_api.h"
 #include "app/admin_common.h"
 #include "app/audit_checkpoints.h"
@@ -42,6 +43,7 @@
 #include "escrow/message_center.h"
 #include "forms/form_directory.h"
 #include "forms/kept.h"
+#include "forms/requests.h"
 #include "http/server.h"
 #include "integrations/webhook_endpoints.h"
 #include "metrics/exporter.h"
@@ -68,9 +70,11 @@ namespace {
 // The public's secure forms, from the [forms] settings.
 portal::FormServices FormServicesOf(const Config& config, forms::FormDirectory& directory,
                                     FormStore& store, BlobStore& blobs, QueueStore& queue,
-                                    std::function<void()> notify_queue) {
+                                    std::function<void()> notify_queue,
+                                    forms::RequestDesk& requests) {
   portal::FormServices services{
-      &directory, &store, &blobs, {}, &queue, config.notice_from, std::move(notify_queue)};
+      &directory, &store, &blobs, {}, &queue, config.notice_from, std::move(notify_queue),
+      &requests};
   services.limits.per_client_per_hour = config.form_submissions_per_address_per_hour;
   services.limits.per_form_per_hour = config.form_submissions_per_form_per_hour;
   services.limits.without_script_per_hour = config.form_submissions_without_script_per_hour;
@@ -496,6 +500,14 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   admin_api.ManageWebhooks({stores.webhooks.get(), &webhook_endpoints});
   forms::FormDirectory form_directory(*stores.forms, *org, clock);
   admin_api.ManageForms(form_directory);
+  // Secure requests: a sender's one-time upload link, by the API and the console.
+  forms::RequestDesk request_desk(
+      *stores.forms, *queue, keys->metadata(), keys->queue(), clock,
+      {config.public_url, config.organisation, config.notice_from, [&runner_ptr] {
+         if (runner_ptr) runner_ptr->Notify();
+       }});
+  api::RequestsApi requests_api(request_desk, **server, clock);
+  requests_api.Register((*server)->router());
   admin_api.Register((*server)->router());
   // OAuth 2.0: tokens for clients; the password grant checks users' passwords as SMTP
   // does, recorded as its own kind of sign-in.
@@ -564,9 +576,12 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
        queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get(),
        stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party,
        &form_directory, stores.forms.get(), stores.blobs.get(), config.public_url},
-      FormServicesOf(config, form_directory, *stores.forms, *stores.blobs, *queue, [&runner_ptr] {
-        if (runner_ptr) runner_ptr->Notify();
-      }));
+      FormServicesOf(
+          config, form_directory, *stores.forms, *stores.blobs, *queue,
+          [&runner_ptr] {
+            if (runner_ptr) runner_ptr->Notify();
+          },
+          request_desk));
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

@@ -42,6 +42,9 @@ struct Field {
   std::string pattern;               // text: RE2, matched against the whole value
   std::vector<std::string> accept;   // file: media types ("image/png", "image/*")
   std::uint64_t max_bytes = 0;       // file (default 10 MB)
+  // file: several files in the one field (a secure request's answer; not in a
+  // definition's JSON, where each file has its own field).
+  bool multiple = false;
 };
 
 struct Step {

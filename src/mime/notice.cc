@@ -197,6 +197,29 @@ Result<std::string> BuildFormReceipt(const FormReceipt& r) {
   return Finish(message->get(), text, html);
 }
 
+Result<std::string> BuildRequestMail(const RequestMail& m) {
+  for (const std::string* field :
+       {&m.organisation, &m.from_address, &m.to_address, &m.requester, &m.message_id_domain}) {
+    if (HasLineBreak(*field)) {
+      return MakeError(ErrorCode::kInvalidArgument, "line break in a request mail header field");
+    }
+  }
+  auto message = NewAutoMessage(m.organisation, m.from_address, m.to_address,
+                                m.requester + " asks you to send documents securely",
+                                IdDomain(m.message_id_domain, m.from_address));
+  const std::string intro = m.requester + " at " + m.organisation +
+                            " asks you to send them documents. Open this link to see their "
+                            "request and send what they ask for:";
+  const std::string after = "The link works once, until " + m.expires +
+                            ". What you send is encrypted as it arrives and only " + m.requester +
+                            " can read it. You will not be asked for a password.";
+  std::string text = intro + "\n\n" + m.link + "\n\n" + after + "\n";
+  std::string html = "<!doctype html><html><body><p>" + EscapeHtml(intro) + "</p><p><a href=\"" +
+                     EscapeHtml(m.link) + "\">Send documents securely</a></p><p>" +
+                     EscapeHtml(after) + "</p></body></html>";
+  return Finish(message.get(), text, html);
+}
+
 Result<std::string> BuildAccountMail(const AccountMail& m) {
   for (const std::string* field : {&m.organisation, &m.from_address, &m.to_address,
                                    &m.message_id_domain}) {

@@ -78,6 +78,19 @@ struct FormReceipt {
 };
 Result<std::string> BuildFormReceipt(const FormReceipt& receipt);
 
+// A secure request's link (issue 24): who asks for documents, the one-time link to the
+// upload page, until when. What the requester wrote is on the page, never in the mail.
+struct RequestMail {
+  std::string organisation;
+  std::string from_address;
+  std::string to_address;
+  std::string requester;
+  std::string link;               // never log this
+  std::string expires;            // human-readable time
+  std::string message_id_domain;  // empty: from_address's domain, else "localhost"
+};
+Result<std::string> BuildRequestMail(const RequestMail& mail);
+
 // Mail to a portal account's address: the link that confirms a new account, or the
 // one that sets a new password. Both are single-use and expire; the link is a secret.
 struct AccountMail {

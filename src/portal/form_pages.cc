@@ -14,6 +14,7 @@
 #include "crypto/primitives.h"
 #include "forms/form_directory.h"
 #include "forms/kept.h"
+#include "forms/requests.h"
 #include "http/multipart.h"
 #include "mime/notice.h"
 #include "policy/recipient_planner.h"
@@ -65,8 +66,12 @@ class FormSink final : public http::MultipartSink {
       if (part.filename.empty()) return OkStatus();
       const forms::Field* f = FieldNamed(d_, part.name);
       if (!f || f->type != forms::FieldType::kFile) return Unexpected();
-      if (!files_by_field_.insert(f->name).second) {
+      if (!files_by_field_.insert(f->name).second && !f->multiple) {
         return MakeError(ErrorCode::kInvalidArgument, "Attach one file for each question.");
+      }
+      if (++files_ > forms::kMaxRequestFiles) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "Send at most " + std::to_string(forms::kMaxRequestFiles) + " files.");
       }
       if (part.filename.size() > 255 ||
           part.filename.find_first_of(std::string_view("\r\n/\\\0", 5)) != std::string::npos) {
@@ -86,7 +91,8 @@ class FormSink final : public http::MultipartSink {
       if (!status.ok()) return status;
       file_ = f;
       file_type_ = type;
-      file_bytes_ = 0;
+      // A field of several files has its limit for them all.
+      if (!f->multiple) file_bytes_ = 0;
       return OkStatus();
     }
     if (part.name == kHoneypot || part.name == kChallenge || part.name == kNonce ||
@@ -159,6 +165,7 @@ class FormSink final : public http::MultipartSink {
   std::string file_type_;
   std::uint64_t file_bytes_ = 0;
   std::size_t values_bytes_ = 0;
+  std::size_t files_ = 0;
 };
 
 // The page's policy: the portal's, with the page's own script, and framed only by the
@@ -192,6 +199,12 @@ void FormPages::Register(http::Router& router) {
       "POST", "/f/{form}", [this](http::Request& r) { return Submit(r); },
       http::BodyMode::kStreamed, forms::kMaxUploadBytes + kMaxValuesBytes + 1024 * 1024);
   router.Add("GET", "/f/{form}/sent", [this](http::Request& r) { return Sent(r); });
+  if (services_.requests) {
+    router.Add("GET", "/q/{token}", [this](http::Request& r) { return ShowRequest(r); });
+    router.Add(
+        "POST", "/q/{token}", [this](http::Request& r) { return SubmitRequest(r); },
+        http::BodyMode::kStreamed, forms::kMaxRequestBytes + kMaxValuesBytes + 1024 * 1024);
+  }
 }
 
 SecretBytes FormPages::ChallengeKey() const {
@@ -234,18 +247,74 @@ awaitable<FormPages::Found> FormPages::Find(http::Request& req) {
   co_return found;
 }
 
+awaitable<FormPages::Found> FormPages::FindRequest(http::Request& req) {
+  Found found;
+  found.brand = co_await ctx_.HostBrand(req);
+  found.token = req.params[0];
+  Result<std::optional<FormRequestRecord>> request = std::optional<FormRequestRecord>();
+  Result<std::string> note = std::string();
+  if (auto busy = co_await ctx_.OffLoop(found.brand, [&] {
+        request = services_.requests->FindByToken(found.token);
+        if (request.ok() && request->has_value()) note = services_.requests->Note(**request);
+      })) {
+    found.refused = std::move(*busy);
+    co_return found;
+  }
+  if (!request.ok() || !note.ok()) {
+    spdlog::error("forms[{}]: request not read: {}", req.id,
+                  (!request.ok() ? request.error() : note.error()).ToString());
+    found.refused = ctx_.ErrorPage(found.brand, 500, "Something went wrong",
+                                   "This request could not be read.", "Please try again later.");
+    co_return found;
+  }
+  if (!request->has_value()) {
+    found.refused = ctx_.ErrorPage(found.brand, 404, "No such request",
+                                   "This link is not one of ours, or it was copied wrongly.",
+                                   "Ask whoever sent it for a new one.");
+    co_return found;
+  }
+  const FormRequestRecord& r = **request;
+  const std::string state = forms::RequestDesk::State(r, ctx_.clock.NowUnix());
+  if (state != "waiting") {
+    found.refused = ctx_.ErrorPage(
+        found.brand, 410, state == "answered" ? "This request was answered" : "This link expired",
+        state == "answered" ? "Documents were sent through this link already; it works once."
+                            : "The link worked until " + HumanTime(r.expires_at) + ".",
+        "Ask " + r.requester + " for a new link if they still need something from you.");
+    co_return found;
+  }
+  FormRecord form;
+  form.id = forms::RequestDesk::KeptAs(r);
+  form.name = "request";
+  form.account = r.account;
+  found.form = std::move(form);
+  found.definition = forms::RequestDesk::AnswerForm();
+  found.definition.title = "Send documents to " + r.requester;
+  found.definition.recipients = {r.requester};
+  found.note = std::move(*note);
+  found.request = r;
+  co_return found;
+}
+
 Response FormPages::FormPage(const Found& found, int status, const Shown& shown) const {
   const forms::Definition& d = found.definition;
-  const std::string challenge = forms::IssueChallenge(
-      ChallengeKey(), found.form->id, ctx_.clock.NowUnix(), services_.limits.challenge);
+  const std::string challenge =
+      found.request ? std::string()
+                    : forms::IssueChallenge(ChallengeKey(), found.form->id, ctx_.clock.NowUnix(),
+                                            services_.limits.challenge);
   std::map<std::string, std::string> problem_of;
   for (const auto& p : shown.problems) problem_of.emplace(p.field, p.message);
   Response r =
       ctx_.Page(found.brand, status, "form.tpl", d.title, [&](ctemplate::TemplateDictionary& dict) {
-        dict.SetValue("NAME", found.form->name);
+        dict.SetValue("ACTION", found.request ? "/q/" + found.token : "/f/" + found.form->name);
         dict.SetValue("TITLE", d.title);
         if (!d.intro.empty()) dict.SetValueAndShowSection("INTRO", d.intro, "HAS_INTRO");
-        dict.SetValue("CHALLENGE", challenge);
+        if (found.request) {
+          dict.SetValueAndShowSection("NOTE", found.note, "HAS_NOTE");
+          dict.SetValue("EXPIRES", HumanTime(found.request->expires_at));
+        } else {
+          dict.SetValueAndShowSection("CHALLENGE", challenge, "BOT_CHECKS");
+        }
         dict.SetIntValue("STEP_COUNT", static_cast<long>(d.steps.size()));
         if (!shown.error.empty() || !shown.problems.empty()) {
           auto* e = dict.AddSectionDictionary("ERROR");
@@ -319,7 +388,9 @@ Response FormPages::FormPage(const Found& found, int status, const Shown& shown)
                 std::string accept;
                 for (const auto& a : f.accept) accept += (accept.empty() ? "" : ",") + a;
                 if (!accept.empty()) file->SetValueAndShowSection("ACCEPT", accept, "HAS_ACCEPT");
-                std::string limit = "Up to " + HumanSize(f.max_bytes);
+                if (f.multiple) file->ShowSection("MULTIPLE");
+                std::string limit =
+                    "Up to " + HumanSize(f.max_bytes) + (f.multiple ? " in all" : "");
                 if (!f.accept.empty()) {
                   std::string kinds;
                   for (const auto& a : f.accept) kinds += (kinds.empty() ? "" : ", ") + a;
@@ -366,10 +437,26 @@ awaitable<Response> FormPages::Sent(http::Request& req) {
 
 awaitable<Response> FormPages::Submit(http::Request& req) {
   Found found = co_await Find(req);
+  co_return co_await Receive(req, found);
+}
+
+awaitable<Response> FormPages::ShowRequest(http::Request& req) {
+  Found found = co_await FindRequest(req);
+  if (found.refused) co_return std::move(*found.refused);
+  co_return FormPage(found, 200, Shown{});
+}
+
+awaitable<Response> FormPages::SubmitRequest(http::Request& req) {
+  Found found = co_await FindRequest(req);
+  co_return co_await Receive(req, found);
+}
+
+awaitable<Response> FormPages::Receive(http::Request& req, Found& found) {
   if (found.refused) {
     found.refused->Set("Connection", "close");  // the upload was not read
     co_return std::move(*found.refused);
   }
+  const bool request = found.request.has_value();
   const FormRecord& form = *found.form;
   const forms::Definition& d = found.definition;
   const FormLimits& limits = services_.limits;
@@ -460,8 +547,9 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
     return it == sink.page().end() ? std::string() : it->second;
   };
 
-  // Bots fill every field they find; a person never sees this one.
-  if (!page_value(kHoneypot).empty()) {
+  // Bots fill every field they find; a person never sees this one. (A secure request's
+  // page is reached only by its secret link: it has none of these checks.)
+  if (!request && !page_value(kHoneypot).empty()) {
     spdlog::warn("forms[{}]: {} refused: the honeypot was filled", req.id, form.name);
     shown.error =
         "A field people leave empty was filled in, so this looked like a robot's. "
@@ -473,7 +561,8 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
   const SecretBytes key = ChallengeKey();
   const std::int64_t now = ctx_.clock.NowUnix();
   Status challenged =
-      nonce.empty()
+      request ? OkStatus()
+      : nonce.empty()
           ? forms::CheckChallengeWithoutProof(key, form.id, challenge, now, limits.challenge)
           : forms::CheckChallenge(key, form.id, challenge, nonce, now, limits.challenge);
   if (!challenged.ok()) {
@@ -494,7 +583,7 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
     shown.error = "The form's check did not hold. Please send it again from this page.";
     co_return FormPage(found, 400, shown);
   }
-  if (nonce.empty()) {
+  if (!request && nonce.empty()) {
     const RateLimiter::Decision rate =
         scriptless_rates_.Take(form.id, limits.without_script_per_hour, now_ms, 3600);
     if (!rate.allowed) {
@@ -547,10 +636,15 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
     submission::Submission m;
     m.from = d.recipients.front();
     m.to = d.recipients;
-    m.subject = "Form: " + d.title;
-    m.text = forms::SubmissionText(d, form.name, values, kept->files(), now);
+    m.subject = request ? "Documents you asked for" : "Form: " + d.title;
+    m.text = request ? "The answer to your request to " + found.request->recipient + " of " +
+                           FormatHumanDate(found.request->created_at) + ".\n\n" +
+                           forms::SubmissionText(d, form.name, values, kept->files(), now)
+                     : forms::SubmissionText(d, form.name, values, kept->files(), now);
     m.expires_in_days = std::nullopt;
-    audit::ActingAs acting({"public", "form " + form.name, req.client_address, form.account});
+    audit::ActingAs acting({"public",
+                            request ? "request " + found.request->id : "form " + form.name,
+                            req.client_address, form.account});
     policy::PlanInput in = submission::PlanInputOf(m, false);
     in.never_in_clear = true;
     auto plan = ctx_.planner.Plan(in);
@@ -586,9 +680,10 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
     dispatch.account = form.account;
     dispatch.client_address = req.client_address;
     // On the message's record, the audit trail, and the webhooks that ask for it.
-    dispatch.events.push_back({0, message_id, "", "form_submitted", now, req.client_address,
-                               boost::json::serialize(boost::json::object{
-                                   {"form", form.name}, {"submission", record->id}})});
+    dispatch.events.push_back(
+        {0, message_id, "", "form_submitted", now, req.client_address,
+         boost::json::serialize(boost::json::object{{"form", request ? form.id : form.name},
+                                                    {"submission", record->id}})});
     dispatch.message = submission::ComposedFrom(m, *draft);
     dispatch.draft = std::move(draft);
     auto dispatched = ctx_.dispatcher.Send(std::move(dispatch));
@@ -600,6 +695,16 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
       return;
     }
     sent.emplace(record->id);
+    if (request) {
+      // Answered: the link works no more. (Two answers racing both arrive; the first
+      // is the request's.)
+      auto answered = services_.requests->store().AnswerRequest(found.request->id, record->id, now);
+      if (!answered.ok()) {
+        spdlog::error("forms[{}]: request {} not marked answered: {}", req.id, found.request->id,
+                      answered.error().ToString());
+      }
+      return;
+    }
     // The receipt, to the first address the person gave: that it arrived, never what
     // it said. The submission is kept and sent already: a receipt that fails is logged.
     if (!d.receipt || !services_.queue) return;
@@ -650,7 +755,14 @@ awaitable<Response> FormPages::Submit(http::Request& req) {
                              "Something went wrong on our side; nothing was kept.",
                              "Please try again in a moment.");
   }
-  spdlog::info("forms[{}]: {} received: submission {}", req.id, form.name, **sent);
+  spdlog::info("forms[{}]: {} received: submission {}", req.id,
+               request ? "request " + found.request->id : form.name, **sent);
+  if (request) {
+    co_return ctx_.InfoPage(
+        found.brand, "Thank you: your documents were sent securely",
+        {"They went to " + found.request->requester + " encrypted; only they can read them.",
+         "You can close this page. The link works no more."});
+  }
   co_return http::RedirectResponse("/f/" + form.name + "/sent");
 }
 

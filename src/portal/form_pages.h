@@ -32,6 +32,7 @@ class QueueStore;
 }  // namespace sealpost
 namespace sealpost::forms {
 class FormDirectory;
+class RequestDesk;
 }
 
 namespace sealpost::portal {
@@ -55,6 +56,8 @@ struct FormServices {
   QueueStore* queue = nullptr;
   std::string mail_from;
   std::function<void()> notify_queue;
+  // Secure requests: their one-off pages at /q/{token}, answered the same way.
+  forms::RequestDesk* requests = nullptr;
 };
 
 class FormPages {
@@ -63,14 +66,19 @@ class FormPages {
   void Register(http::Router& router);
 
  private:
-  // A form found for this request's host, with its definition read.
+  // A form found for this request's host, with its definition read; or a secure
+  // request's page, as a form of one step sent to its requester.
   struct Found {
     Brand brand;
     std::optional<FormRecord> form;
     forms::Definition definition;
+    std::optional<FormRequestRecord> request;
+    std::string token;                      // the request's link token (its page posts back to it)
+    std::string note;                       // what the requester asks for
     std::optional<http::Response> refused;  // not here, or the server too busy
   };
   boost::asio::awaitable<Found> Find(http::Request& req);
+  boost::asio::awaitable<Found> FindRequest(http::Request& req);
 
   // What the page shows again after a refusal: the values sent, the problems by field.
   struct Shown {
@@ -82,6 +90,10 @@ class FormPages {
 
   boost::asio::awaitable<http::Response> Show(http::Request& req);
   boost::asio::awaitable<http::Response> Submit(http::Request& req);
+  boost::asio::awaitable<http::Response> ShowRequest(http::Request& req);
+  boost::asio::awaitable<http::Response> SubmitRequest(http::Request& req);
+  // Reads, checks, keeps and sends what was posted to `found`.
+  boost::asio::awaitable<http::Response> Receive(http::Request& req, Found& found);
   boost::asio::awaitable<http::Response> Sent(http::Request& req);
 
   // The key the challenges are made with (from the CSRF purpose key).

@@ -431,6 +431,92 @@ class FormSubmissionsInTheConsoleTest(ConsoleUsers, unittest.TestCase):
         self.assertEqual(r.status, 404)
 
 
+class SecureRequestsTest(unittest.TestCase):
+    """A sender asks someone for documents: a one-time link, a one-off upload page, and
+    what comes back arrives like a form's submission."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Sealpost().start()
+        for args in (("account", "create", "default"),
+                     ("domain", "create", "clinic.example", "--account", "default"),
+                     ("settings", "set", "account", "default", "default_question=Ward?|Seven")):
+            code, out, err = cls.server.admin(*args)
+            assert code == 0, (args, out, err)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def ask(self, **over):
+        body = {"from": "desk@clinic.example", "to": "pat@example.net",
+                "message": "Please send your MRI report\nand your insurance card.",
+                "expires_in_days": 3, **over}
+        return self.server.api("POST", "/api/v1/requests", json.dumps(body))
+
+    def test_someone_asked_sends_documents_once_and_the_sender_reads_them(self):
+        for over, field in (({"to": "not-an-address"}, "to"), ({"expires_in_days": 99},
+                                                                  "expires_in_days"),
+                            ({"message": "  "}, "message")):
+            r = self.ask(**over)
+            self.assertEqual(r.status, 400, r.text)
+            self.assertEqual(json.loads(r.body)["invalid-params"][0]["name"], field)
+        r = self.ask()
+        self.assertEqual(r.status, 201, r.text)
+        made = json.loads(r.body)
+        self.assertEqual((made["state"], made["to"]), ("waiting", "pat@example.net"))
+        self.assertEqual(r.header("location"), f"/api/v1/requests/{made['id']}")
+
+        # The link by mail; what is asked for only on the page.
+        mail = self.server.notice_for("pat@example.net")
+        self.assertEqual(mail["Subject"], "desk@clinic.example asks you to send documents securely")
+        self.assertNotIn("MRI", mail.as_string())
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        link = re.search(r"https://\S+/q/([A-Za-z0-9_-]{43})", text)
+        token = link.group(1)
+        self.server.keep_secret(token)
+        self.assertNotIn(b"MRI", self.server.sql("SELECT sealed_note FROM form_requests")[0][0])
+        self.assertEqual(self.server.get("/q/" + "A" * 43).status, 404)
+        page = self.server.get(f"/q/{token}")
+        self.assertEqual(page.status, 200, page.text)
+        self.assertIn("Please send your MRI report", page.text)
+        self.assertIn("Send documents to desk@clinic.example", page.text)
+        self.assertIn(' multiple ', page.text)
+        self.assertNotIn('name="challenge"', page.text)
+
+        content_type, body = multipart([("message", "Here they are.")],
+                                       [("files", "mri.pdf", "application/pdf", b"%PDF MRI-SCAN"),
+                                        ("files", "card.png", "image/png", b"\x89PNG CARD")])
+        r = self.server.request("POST", f"/q/{token}", data=body,
+                                headers=[f"Content-Type: {content_type}"])
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIn("your documents were sent securely", r.text)
+        # Once only.
+        again = self.server.get(f"/q/{token}")
+        self.assertEqual(again.status, 410)
+        self.assertIn("This request was answered", again.text)
+        r = self.server.request("POST", f"/q/{token}", data=body,
+                                headers=[f"Content-Type: {content_type}"])
+        self.assertEqual(r.status, 410)
+
+        shown = json.loads(self.server.api("GET", f"/api/v1/requests/{made['id']}").body)
+        self.assertEqual(shown["state"], "answered")
+        kept = self.server.sql("SELECT id, form_id FROM form_submissions")
+        self.assertEqual(kept, [(shown["submission_id"], f"request:{made['id']}")])
+
+        # The sender reads the answer in the portal, both files attached.
+        rid, page = self.server.open_notice("desk@clinic.example")
+        self.assertEqual(self.server.answer(rid, page, "Seven").status, 303)
+        message = html.unescape(self.server.get(f"/r/{rid}", cookies=True).text)
+        self.assertIn("Documents you asked for", message)
+        self.assertIn("The answer to your request to pat@example.net", message)
+        self.assertIn("Here they are.", message)
+        self.assertIn("mri.pdf", message)
+        self.assertIn("card.png", message)
+        got = self.server.get(f"/r/{rid}/attachments/0", cookies=True)
+        self.assertEqual(got.body, b"%PDF MRI-SCAN")
+
+
 class FormRatesTest(unittest.TestCase):
     """Its own server: the budget per client address is spent here."""
 

@@ -9,8 +9,9 @@
   var status = document.getElementById('form-status');
   var send = document.getElementById('form-send');
   var nonce = document.getElementById('nonce');
-  var challenge = form.elements.challenge.value;
-  var bits = parseInt(challenge.split('.')[2], 10) || 0;
+  // A secure request's page (reached by its secret link) asks for no proof of work.
+  var challenge = form.elements.challenge ? form.elements.challenge.value : null;
+  var bits = challenge ? parseInt(challenge.split('.')[2], 10) || 0 : 0;
 
   function leadingZeroBits(bytes) {
     var n = 0;
@@ -25,7 +26,7 @@
   // The first nonce whose SHA-256(challenge ":" nonce) starts with `bits` zero bits,
   // tried a batch at a time (each digest is asynchronous).
   var encoder = new TextEncoder();
-  var solving = (async function () {
+  var solving = !challenge ? Promise.resolve() : (async function () {
     var batch = 512;
     for (var start = 0; ; start += batch) {
       var tries = [];
@@ -135,7 +136,7 @@
 
   form.addEventListener('submit', function (e) {
     send.disabled = true;  // one click, one submission
-    if (nonce.value) {
+    if (!challenge || nonce.value) {
       status.textContent = 'Sending securely…';
       return;
     }

@@ -1,13 +1,15 @@
 {{%AUTOESCAPE context="HTML"}}<h1>{{TITLE}}</h1>
 {{#HAS_INTRO}}<p>{{INTRO}}</p>{{/HAS_INTRO}}
+{{#HAS_NOTE}}<div class="text-body">{{NOTE:pre_escape}}</div>
+<p class="small">This link works once, until {{EXPIRES}}.</p>{{/HAS_NOTE}}
 <p class="small">What you send here is encrypted as it arrives and read only by the people it is meant for.</p>
 {{#ERROR}}<div class="error" role="alert" id="form-error" tabindex="-1"><p>{{ERROR_TEXT}}</p>
 {{#PROBLEMS}}<ul class="problems">{{#PROBLEM}}<li><a href="#{{FIELD}}">{{LABEL}}: {{MESSAGE}}</a></li>{{/PROBLEM}}</ul>{{/PROBLEMS}}
 {{#FILES_AGAIN}}<p>Files are not kept when a form is sent back: attach them again.</p>{{/FILES_AGAIN}}</div>{{/ERROR}}
-<form method="post" action="/f/{{NAME}}" enctype="multipart/form-data" class="secure-form" id="secure-form" data-steps="{{STEP_COUNT}}">
-<input type="hidden" name="challenge" value="{{CHALLENGE}}">
+<form method="post" action="{{ACTION}}" enctype="multipart/form-data" class="secure-form" id="secure-form" data-steps="{{STEP_COUNT}}">
+{{#BOT_CHECKS}}<input type="hidden" name="challenge" value="{{CHALLENGE}}">
 <input type="hidden" name="nonce" value="" id="nonce">
-<div class="hp" aria-hidden="true"><label for="website">Leave this empty</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
+<div class="hp" aria-hidden="true"><label for="website">Leave this empty</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>{{/BOT_CHECKS}}
 {{#STEP}}<fieldset class="step" id="step-{{NUMBER}}" data-step="{{NUMBER}}"{{#STEP_HAS_PROBLEM}} data-problem="yes"{{/STEP_HAS_PROBLEM}}>
 <legend>{{#OF}}<span class="step-count">Step {{NUMBER}} of {{COUNT}}: </span>{{/OF}}{{STEP_TITLE}}</legend>
 {{#FIELD}}<div class="form-field{{#HAS_PROBLEM}} has-problem{{/HAS_PROBLEM}}">
@@ -23,7 +25,7 @@
 {{#CHECKBOX}}<div class="check-row"><input id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}" type="checkbox" value="yes"{{#CHECKED}} checked{{/CHECKED}}{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>
 <label for="field-{{FIELD_NAME}}">{{LABEL}}{{#REQUIRED}} <span class="required">(required)</span>{{/REQUIRED}}</label></div>{{/CHECKBOX}}
 {{#FILE}}<label for="field-{{FIELD_NAME}}">{{LABEL}}{{#REQUIRED}} <span class="required">(required)</span>{{/REQUIRED}}</label>
-<input id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}" type="file"{{#HAS_ACCEPT}} accept="{{ACCEPT}}"{{/HAS_ACCEPT}}{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>{{/FILE}}
+<input id="field-{{FIELD_NAME}}" name="{{FIELD_NAME}}" type="file"{{#MULTIPLE}} multiple{{/MULTIPLE}}{{#HAS_ACCEPT}} accept="{{ACCEPT}}"{{/HAS_ACCEPT}}{{#REQUIRED}} required{{/REQUIRED}}{{#HAS_HINT}} aria-describedby="hint-{{FIELD_NAME}}"{{/HAS_HINT}}{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-{{FIELD_NAME}}"{{/HAS_PROBLEM}}>{{/FILE}}
 {{#HAS_HINT}}<p class="hint" id="hint-{{FIELD_NAME}}">{{HINT}}</p>{{/HAS_HINT}}
 {{#HAS_PROBLEM}}<p class="field-problem" id="problem-{{FIELD_NAME}}">{{PROBLEM}}</p>{{/HAS_PROBLEM}}
 </div>
