@@ -569,19 +569,34 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
   MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
-  portal::Portal portal(
-      portal_settings, escrow, message_center, accounts, brands, planner, dispatcher, **server,
-      *keys, clock,
-      {&console_accounts, org.get(), stores.audit.get(), &directory, &books, stores.dashboard.get(),
-       queue.get(), &identities, &dkim_signer, dkim_published, stores.tls_reports.get(),
-       stores.api_clients.get(), stores.webhooks.get(), &webhook_endpoints, relying_party,
-       &form_directory, stores.forms.get(), stores.blobs.get(), config.public_url},
-      FormServicesOf(
-          config, form_directory, *stores.forms, *stores.blobs, *queue,
-          [&runner_ptr] {
-            if (runner_ptr) runner_ptr->Notify();
-          },
-          request_desk));
+  portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
+                        dispatcher, **server, *keys, clock,
+                        {&console_accounts,
+                         org.get(),
+                         stores.audit.get(),
+                         &directory,
+                         &books,
+                         stores.dashboard.get(),
+                         queue.get(),
+                         &identities,
+                         &dkim_signer,
+                         dkim_published,
+                         stores.tls_reports.get(),
+                         stores.api_clients.get(),
+                         stores.webhooks.get(),
+                         &webhook_endpoints,
+                         relying_party,
+                         &form_directory,
+                         stores.forms.get(),
+                         stores.blobs.get(),
+                         config.public_url,
+                         &request_desk},
+                        FormServicesOf(
+                            config, form_directory, *stores.forms, *stores.blobs, *queue,
+                            [&runner_ptr] {
+                              if (runner_ptr) runner_ptr->Notify();
+                            },
+                            request_desk));
   portal.Register((*server)->router());
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.

@@ -183,6 +183,10 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
        Area::kSend},
       {"POST", "/console/submissions/{form}/{id}/delete", nullptr, &P::DeleteSubmission,
        Area::kSend, kFormLimit},
+      {"GET", "/console/requests", nullptr, &P::Requests, Area::kSend},
+      {"POST", "/console/requests", nullptr, &P::CreateRequest, Area::kSend, kFormLimit},
+      {"GET", "/console/requests/{id}", nullptr, &P::RequestView, Area::kSend},
+      {"GET", "/console/requests/{id}/files/{n}", nullptr, &P::RequestFile, Area::kSend},
       {"GET", "/console/keys", nullptr, &P::Keys, Area::kOrganisation},
       {"POST", "/console/keys/dkim", nullptr, &P::ChangeDkim, Area::kOrganisation, kFormLimit},
       {"POST", "/console/keys/dkim/delete", nullptr, &P::DeleteDkim, Area::kOrganisation,
@@ -217,7 +221,7 @@ void ConsolePages::Register(http::Router& router) {
       !services_.books || !services_.dashboard || !services_.queue || !services_.identities ||
       !services_.dkim || !services_.dkim_published || !services_.tls_reports ||
       !services_.clients || !services_.webhooks || !services_.webhook_endpoints ||
-      !services_.forms || !services_.form_store || !services_.blobs) {
+      !services_.forms || !services_.form_store || !services_.blobs || !services_.requests) {
     return;
   }
   for (const Route& route : Routes()) {

@@ -58,6 +58,7 @@ class DomainSigner;
 }
 namespace sealpost::forms {
 class FormDirectory;
+class RequestDesk;
 }
 namespace sealpost::policy {
 class AddressBookDirectory;
@@ -99,6 +100,7 @@ struct ConsoleServices {
   FormStore* form_store = nullptr;        // what people sent through them
   BlobStore* blobs = nullptr;             // and the files they sent
   std::string public_url;                 // the server's address, for a form's link
+  forms::RequestDesk* requests = nullptr;  // secure requests: asking for documents
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one
@@ -310,6 +312,15 @@ class ConsolePages {
   boost::asio::awaitable<http::Response> SubmissionFile(http::Request& req, const Visitor& visitor);
   boost::asio::awaitable<http::Response> DeleteSubmission(http::Request& req,
                                                           const Visitor& visitor);
+  // Secure requests (console_submissions.cc): the sender's own — ask someone for
+  // documents, see what became of each, read the answer and its files.
+  boost::asio::awaitable<http::Response> Requests(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CreateRequest(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RequestView(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> RequestFile(http::Request& req, const Visitor& visitor);
+  http::Response RequestsPage(int status, const Visitor& visitor, const std::string& error,
+                              const std::string& notice, const std::string& to,
+                              const std::string& message);
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
   http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,

@@ -15,6 +15,7 @@
 #include "base/text.h"
 #include "forms/form_directory.h"
 #include "forms/kept.h"
+#include "forms/requests.h"
 #include "portal/common.h"
 #include "portal/console_pages.h"
 #include "store/stores.h"
@@ -483,6 +484,242 @@ awaitable<Response> ConsolePages::DeleteSubmission(http::Request& req, const Vis
                  {"It was destroyed: its key first, then its files. The message that carried it "
                   "to the form's recipients stays until it expires."},
                  &visitor, back, "Back to the submissions");
+}
+
+}  // namespace sealpost::portal
+
+// --- secure requests ------------------------------------------------------------------
+
+namespace sealpost::portal {
+
+Response ConsolePages::RequestsPage(int status, const Visitor& visitor, const std::string& error,
+                                    const std::string& notice, const std::string& to,
+                                    const std::string& message) {
+  auto list = services_.form_store->ListRequests(visitor.session.address, 100);
+  if (!list.ok()) {
+    spdlog::error("console: requests not read: {}", list.error().ToString());
+    return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  const std::int64_t now = ctx_.clock.NowUnix();
+  return Page(status, "console_requests.tpl", "Ask for documents", &visitor, "REQUESTS_CURRENT",
+              [&](ctemplate::TemplateDictionary& d) {
+                d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
+                ShowOutcome(d, error, notice);
+                d.SetValue("TO", to);
+                d.SetValue("MESSAGE", message);
+                d.SetIntValue("MAX_NOTE", static_cast<long>(forms::kMaxRequestNote));
+                for (int days : {1, 3, 7, 14, 30}) {
+                  auto* o = d.AddSectionDictionary("DAYS");
+                  o->SetIntValue("N", days);
+                  if (days == 7) o->ShowSection("SELECTED");
+                }
+                if (list->empty()) d.ShowSection("NONE");
+                for (const auto& r : *list) {
+                  auto* row = d.AddSectionDictionary("REQUEST");
+                  row->SetValue("ID", r.id);
+                  row->SetValue("RECIPIENT", r.recipient);
+                  row->SetValue("MADE", HumanTime(r.created_at));
+                  row->SetValue("STATE", forms::RequestDesk::State(r, now));
+                  row->SetValue("UNTIL", HumanTime(r.expires_at));
+                }
+              });
+}
+
+awaitable<Response> ConsolePages::Requests(http::Request&, const Visitor& visitor) {
+  co_return co_await MadeOffLoop([&] { return RequestsPage(200, visitor, "", "", "", ""); });
+}
+
+awaitable<Response> ConsolePages::CreateRequest(http::Request& req, const Visitor& visitor) {
+  if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
+    co_return FormExpired(&visitor, "/console/requests", "Back to your requests");
+  }
+  auto form = http::ParseForm(req.body);
+  forms::NewRequest in;
+  in.requester = visitor.session.address;  // the answer comes back to whoever asked
+  in.recipient = std::string(TrimWhitespace(Field(form, "to")));
+  in.note = Field(form, "message");
+  in.account = visitor.account;
+  in.days = static_cast<int>(WholeNumber(Field(form, "days"), 1000).value_or(0));
+  Status made = OkStatus();
+  std::string id;
+  if (auto busy = co_await Change(
+          req, visitor, SanitizeForLog(in.recipient, 100),
+          [&]() -> Status {
+            auto created = services_.requests->Create(in);
+            if (!created.ok()) return created.error();
+            id = created->id;
+            return OkStatus();
+          },
+          &made)) {
+    co_return std::move(*busy);
+  }
+  if (!made.ok()) {
+    const Error& e = made.error();
+    const std::string field = e.field == "to"                ? "To"
+                              : e.field == "message"         ? "What you ask for"
+                              : e.field == "expires_in_days" ? "The link works for"
+                                                             : "";
+    co_return co_await MadeOffLoop([&] {
+      return RequestsPage(
+          StatusOf(e), visitor,
+          "Nothing was sent: " + (field.empty() ? Refusal(e) : field + ": " + e.message + "."), "",
+          in.recipient, in.note);
+    });
+  }
+  spdlog::info("console[{}]: request {} made", req.id, id);
+  co_return co_await MadeOffLoop([&] {
+    return RequestsPage(200, visitor, "",
+                        "The link is on its way to " + in.recipient +
+                            ". What they send comes back to you as a secure message.",
+                        "", "");
+  });
+}
+
+namespace {
+
+// The visitor's own request, and its answer opened when there is one.
+struct OwnRequest {
+  FormRequestRecord request;
+  std::string note;
+  std::optional<FormSubmissionRecord> answer;
+  std::optional<forms::KeptContent> content;
+};
+
+std::optional<OwnRequest> OwnRequestOf(forms::RequestDesk& desk, FormStore& store,
+                                       const PurposeKey& key, const std::string& id,
+                                       const std::string& address, Status* failed) {
+  auto found = desk.Find(id);
+  if (!found.ok()) {
+    *failed = found.error();
+    return std::nullopt;
+  }
+  // Another's request answers as a missing one.
+  if (!found->has_value() || AsciiLower((*found)->requester) != AsciiLower(address)) {
+    return std::nullopt;
+  }
+  OwnRequest own{std::move(**found), "", std::nullopt, std::nullopt};
+  auto note = desk.Note(own.request);
+  if (!note.ok()) {
+    *failed = note.error();
+    return std::nullopt;
+  }
+  own.note = std::move(*note);
+  if (!own.request.submission_id.empty()) {
+    auto answer = store.FindSubmission(own.request.submission_id);
+    if (!answer.ok()) {
+      *failed = answer.error();
+      return std::nullopt;
+    }
+    if (answer->has_value()) {  // gone when its retention ended
+      auto content = forms::OpenKept(**answer, key);
+      if (!content.ok()) {
+        *failed = content.error();
+        return std::nullopt;
+      }
+      own.answer = std::move(**answer);
+      own.content = std::move(*content);
+    }
+  }
+  return own;
+}
+
+}  // namespace
+
+awaitable<Response> ConsolePages::RequestView(http::Request& req, const Visitor& visitor) {
+  Status failed = OkStatus();
+  std::optional<Response> page;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  auto busy = co_await ctx_.OffLoop(brand, [&] {
+    auto own = OwnRequestOf(*services_.requests, *services_.form_store, ctx_.keys.metadata(),
+                            req.params[0], visitor.session.address, &failed);
+    if (!own) return;
+    if (own->answer) {
+      audit::AuditRecord record = RecordOf(req, visitor);
+      record.action = "request.answer.viewed";
+      record.subject = own->request.id;
+      record.message_id = own->answer->message_id;
+      failed = services_.audit->Append(std::move(record));
+      if (!failed.ok()) return;
+    }
+    const std::int64_t now = ctx_.clock.NowUnix();
+    page = Page(200, "console_request.tpl", "Request to " + own->request.recipient, &visitor,
+                "REQUESTS_CURRENT", [&](ctemplate::TemplateDictionary& d) {
+                  d.SetValue("ID", own->request.id);
+                  d.SetValue("RECIPIENT", own->request.recipient);
+                  d.SetValue("MADE", HumanTime(own->request.created_at));
+                  d.SetValue("UNTIL", HumanTime(own->request.expires_at));
+                  d.SetValue("STATE", forms::RequestDesk::State(own->request, now));
+                  d.SetValue("NOTE", own->note);
+                  if (!own->content) return;
+                  auto* a = d.AddSectionDictionary("ANSWER");
+                  a->SetValue("ANSWERED", HumanTime(own->request.answered_at));
+                  auto it = own->content->values.find("message");
+                  a->SetValue("TEXT", it == own->content->values.end() || it->second.empty()
+                                          ? "(no message)"
+                                          : it->second);
+                  for (std::size_t i = 0; i < own->content->files.size(); ++i) {
+                    const auto& file = own->content->files[i];
+                    auto* f = a->AddSectionDictionary("FILE");
+                    f->SetValue("INDEX", std::to_string(i));
+                    f->SetValue("FILE_NAME", file.name);
+                    f->SetValue("TYPE", file.type);
+                    f->SetValue("SIZE", HumanSize(file.size));
+                  }
+                });
+  });
+  if (busy) co_return std::move(*busy);
+  if (!failed.ok()) {
+    spdlog::error("console[{}]: request not shown: {}", req.id, failed.error().ToString());
+    co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  if (!page) {
+    co_return Info(404, "No such request", {"You made no request of that name."}, &visitor,
+                   "/console/requests", "Back to your requests");
+  }
+  co_return std::move(*page);
+}
+
+awaitable<Response> ConsolePages::RequestFile(http::Request& req, const Visitor& visitor) {
+  Status failed = OkStatus();
+  std::optional<Response> file;
+  const Brand brand = ctx_.brands.ForNamespace("");
+  auto busy = co_await ctx_.OffLoop(brand, [&] {
+    auto own = OwnRequestOf(*services_.requests, *services_.form_store, ctx_.keys.metadata(),
+                            req.params[0], visitor.session.address, &failed);
+    if (!own || !own->content) return;
+    auto index = WholeNumber(req.params[1], 1000);
+    if (!index || static_cast<std::size_t>(*index) >= own->content->files.size()) return;
+    const forms::KeptFile& kept = own->content->files[static_cast<std::size_t>(*index)];
+    auto reader = forms::OpenKeptFile(*services_.blobs, *own->answer, ctx_.keys.metadata(), kept);
+    if (!reader.ok()) {
+      failed = reader.error();
+      return;
+    }
+    audit::AuditRecord record = RecordOf(req, visitor);
+    record.action = "request.answer.downloaded";
+    record.subject = own->request.id;
+    record.message_id = own->answer->message_id;
+    record.details = "{\"file\":" + std::to_string(*index) + "}";
+    failed = services_.audit->Append(std::move(record));
+    if (!failed.ok()) return;
+    AttachmentInfo info;
+    info.blob_id = kept.blob;
+    info.filename = kept.name;
+    info.content_type = kept.type;
+    info.size = kept.size;
+    info.sha256 = HexDecode(kept.sha256).value_or("");
+    file = PortalContext::AttachmentResponse(info, std::move(*reader));
+  });
+  if (busy) co_return std::move(*busy);
+  if (!failed.ok()) {
+    spdlog::error("console[{}]: request file not sent: {}", req.id, failed.error().ToString());
+    co_return Info(500, "Something went wrong", {"Please try again in a moment."}, &visitor);
+  }
+  if (!file) {
+    co_return Info(404, "No such file", {"It may have been deleted, or its time is up."}, &visitor,
+                   "/console/requests", "Back to your requests");
+  }
+  co_return std::move(*file);
 }
 
 }  // namespace sealpost::portal

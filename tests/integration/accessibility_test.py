@@ -181,7 +181,7 @@ class AccessibilityTest(unittest.TestCase):
         self.assertIn("do not match", result["signInError"])
         self.assertIn("organisation administrator", result["homeText"])
         self.assertEqual(result["nav"], ["Home", "Write", "Sent", "My address book",
-                                         "Form submissions",
+                                         "Form submissions", "Ask for documents",
                                          "Dashboard", "Users", "Address books", "Organisation",
                                          "Namespaces", "Queue", "Signing keys", "API clients",
                                          "Webhooks", "Forms",

@@ -430,6 +430,52 @@ class FormSubmissionsInTheConsoleTest(ConsoleUsers, unittest.TestCase):
         r = self.page(desk, "POST", f"/console/submissions/intake/{sid}/delete", form=[("csrf", csrf)])
         self.assertEqual(r.status, 404)
 
+    def test_a_sender_asks_for_documents_in_the_console_and_reads_the_answer(self):
+        desk = "desk@clinic.example"
+        page = self.page(desk, "GET", "/console/requests")
+        self.assertEqual(page.status, 200)
+        csrf = self.form_csrf(page, "/console/requests")
+        r = self.page(desk, "POST", "/console/requests",
+                      form=[("csrf", csrf), ("to", "nobody"), ("message", "Your X-ray"),
+                            ("days", "7")])
+        self.assertEqual(r.status, 422)
+        self.assertIn("Nothing was sent: To: is not an email address.", r.text)
+        self.assertIn("Your X-ray", r.text)  # what was written stays
+        r = self.page(desk, "POST", "/console/requests",
+                      form=[("csrf", csrf), ("to", "bart@example.net"),
+                            ("message", "Your X-ray from the school nurse, please."),
+                            ("days", "3")])
+        self.assertEqual(r.status, 200, r.text[:500])
+        self.assertIn("The link is on its way to bart@example.net", r.text)
+        request_id = re.search(r'href="/console/requests/([0-9a-f]+)"', r.text).group(1)
+        self.assertIn("waiting", r.text)
+
+        mail = self.server.notice_for("bart@example.net")
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        token = re.search(r"/q/([A-Za-z0-9_-]{43})", text).group(1)
+        self.server.keep_secret(token)
+        content_type, body = multipart([("message", "Attached.")],
+                                       [("files", "xray.png", "image/png", b"\x89PNG XRAY")])
+        r = self.server.request("POST", f"/q/{token}", data=body,
+                                headers=[f"Content-Type: {content_type}"])
+        self.assertEqual(r.status, 200, r.text)
+
+        # Only the sender who asked sees it.
+        self.assertEqual(self.page("other@clinic.example", "GET",
+                                   f"/console/requests/{request_id}").status, 404)
+        view = self.page(desk, "GET", f"/console/requests/{request_id}")
+        self.assertEqual(view.status, 200)
+        self.assertIn("answered", view.text)
+        self.assertIn("Your X-ray from the school nurse, please.", view.text)
+        self.assertIn("Attached.", view.text)
+        got = self.page(desk, "GET", f"/console/requests/{request_id}/files/0")
+        self.assertEqual(got.body, b"\x89PNG XRAY")
+        actions = [a for (a,) in self.server.sql(
+            "SELECT action FROM audit_log WHERE subject = ? ORDER BY seq", (request_id,))]
+        self.assertIn("request.created", actions)
+        self.assertIn("request.answer.viewed", actions)
+        self.assertIn("request.answer.downloaded", actions)
+
 
 class SecureRequestsTest(unittest.TestCase):
     """A sender asks someone for documents: a one-time link, a one-off upload page, and

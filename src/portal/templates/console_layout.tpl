@@ -15,7 +15,8 @@
 {{#SEND}}<li><a href="/console/compose"{{#COMPOSE_CURRENT}} aria-current="page"{{/COMPOSE_CURRENT}}>Write</a></li>
 <li><a href="/console/sent"{{#SENT_CURRENT}} aria-current="page"{{/SENT_CURRENT}}>Sent</a></li>
 <li><a href="/console/address-book"{{#OWN_BOOK_CURRENT}} aria-current="page"{{/OWN_BOOK_CURRENT}}>My address book</a></li>
-<li><a href="/console/submissions"{{#SUBMISSIONS_CURRENT}} aria-current="page"{{/SUBMISSIONS_CURRENT}}>Form submissions</a></li>{{/SEND}}
+<li><a href="/console/submissions"{{#SUBMISSIONS_CURRENT}} aria-current="page"{{/SUBMISSIONS_CURRENT}}>Form submissions</a></li>
+<li><a href="/console/requests"{{#REQUESTS_CURRENT}} aria-current="page"{{/REQUESTS_CURRENT}}>Ask for documents</a></li>{{/SEND}}
 {{#DOMAIN}}<li><a href="/console/dashboard"{{#DASHBOARD_CURRENT}} aria-current="page"{{/DASHBOARD_CURRENT}}>Dashboard</a></li>
 <li><a href="/console/users"{{#USERS_CURRENT}} aria-current="page"{{/USERS_CURRENT}}>Users</a></li>
 <li><a href="/console/books"{{#BOOKS_CURRENT}} aria-current="page"{{/BOOKS_CURRENT}}>Address books</a></li>{{/DOMAIN}}
