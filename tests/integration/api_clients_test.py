@@ -109,6 +109,8 @@ class ApiClientsTest(unittest.TestCase):
             def needed(method, route):  # as the server's ScopeFor says
                 if route == "/api/v1/messages" or route.startswith("/api/v1/messages/"):
                     return "messages:read" if method == "GET" else "messages:send"
+                if route == "/api/v1/requests" or route.startswith("/api/v1/requests/"):
+                    return "messages:read" if method == "GET" else "messages:send"
                 if route == "/api/v1/tools/received-headers":
                     return "messages:read"
                 if route == "/api/v1/audit" or route.startswith("/api/v1/audit/"):
