@@ -50,7 +50,8 @@ std::string Summary(const forms::Definition& d, const forms::KeptContent& conten
       if (f.type == forms::FieldType::kFile || shown == 2) continue;
       auto it = content.values.find(f.name);
       if (it == content.values.end() || it->second.empty()) continue;
-      out += (out.empty() ? "" : " · ") + it->second.substr(0, 80);
+      // Cut at 80 bytes, and what a cut character leaves is dropped, not shown broken.
+      out += (out.empty() ? "" : " · ") + ValidUtf8(it->second.substr(0, 80));
       ++shown;
     }
   }

@@ -233,10 +233,15 @@ awaitable<FormPages::Found> FormPages::Find(http::Request& req) {
     auto parsed = forms::ParseDefinition((*form)->definition);
     if (parsed.ok()) definition = std::move(*parsed);
   }
+  if (!form.ok()) {
+    spdlog::error("forms[{}]: form not read: {}", req.id, form.error().ToString());
+    found.refused = ctx_.ErrorPage(found.brand, 500, "Something went wrong",
+                                   "This form could not be shown.", "Please try again later.");
+    co_return found;
+  }
   // A form of another namespace is not on this host, and one switched off is nowhere.
-  if (!form.ok() || !form->has_value() || !(*form)->enabled || !definition ||
+  if (!form->has_value() || !(*form)->enabled || !definition ||
       (*form)->namespace_name != found.brand.name) {
-    if (!form.ok()) spdlog::error("forms[{}]: not found: {}", req.id, form.error().ToString());
     found.refused =
         ctx_.ErrorPage(found.brand, 404, "No such form", "There is no form at this address.",
                        "Check the link you were given.");
