@@ -17,13 +17,15 @@
 #include "escrow/answer_keys.h"
 #include "escrow/center_keys.h"
 #include "escrow/sealer.h"
+#include "forms/kept.h"
+#include "forms/requests.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 #include "policy/signing_identities.h"
 #include "portal/accounts.h"
+#include "submission/spool.h"
 #include "webhooks/events.h"
 #include "webhooks/target.h"
-#include "submission/spool.h"
 
 namespace sealpost {
 
@@ -101,6 +103,12 @@ const std::vector<MasterKeyColumn>& MasterKeyColumns() {
       {{"messages", "webhook_subject", {"id"}},
        P::kMetadata,
        [](const Binding& b) { return webhooks::SubjectAad(b[0]); }},
+      {{"form_submissions", "wrapped_key", {"id"}},
+       P::kMetadata,
+       [](const Binding& b) { return forms::KeptKeyAad(b[0]); }},
+      {{"form_requests", "sealed_note", {"id"}},
+       P::kMetadata,
+       [](const Binding& b) { return forms::RequestNoteAad(b[0]); }},
       {{"answer_keys", "sealed_key", {"tag"}},
        P::kMetadata,
        [](const Binding& b) { return AnswerKeyAad(b[0]); }},

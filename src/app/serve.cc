@@ -408,6 +408,13 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   webhook_settings.trusted_ca_file = config.Resolve(config.trusted_ca_file);
   webhook_settings.notice_from = config.notice_from;
   webhook_settings.organisation = config.organisation;
+  // A secure form that asks for it gets its answers on form.submitted, opened as each
+  // delivery leaves.
+  webhook_settings.content =
+      [&stores, &keys](const WebhookDeliveryRecord& d) -> Result<std::optional<std::string>> {
+    if (d.event_type != "form.submitted") return std::optional<std::string>();
+    return forms::WithSubmittedValues(*stores.forms, keys->metadata(), d.payload);
+  };
   delivery::WebhookSender webhook_sender(webhook_settings, *stores.webhooks, *queue,
                                          keys->metadata(), keys->queue(), webhook_lookup, clock,
                                          [&runner] { runner.Notify(); });

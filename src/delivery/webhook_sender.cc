@@ -167,9 +167,18 @@ Result<bool> WebhookSender::RunOnce() {
       Job job;
       job.delivery = d;
       job.body = d->payload;
+      if (settings_.content) {
+        auto content = settings_.content(*d);
+        if (!content.ok()) {
+          spdlog::error("webhooks: delivery {}: content not added: {}", d->id,
+                        content.error().ToString());
+        } else if (*content) {
+          job.body = std::move(**content);
+        }
+      }
       if (e.with_subject) {
         if (auto subject = Subject(d->message_id)) {
-          auto with = webhooks::WithSubject(d->payload, *subject);
+          auto with = webhooks::WithSubject(job.body, *subject);
           if (with.ok()) job.body = std::move(*with);
         }
       }

@@ -44,6 +44,10 @@ struct WebhookSenderSettings {
   std::string trusted_ca_file;  // the CAs endpoints' certificates must chain to
   std::string notice_from;      // the envelope and From of "endpoint disabled" mail
   std::string organisation;
+  // What a delivery carries beyond its stored payload, made as it leaves (a secure
+  // form's answers, when the form asks for them): the body to send instead; nullopt:
+  // the payload as it is. An error leaves the payload as it is, logged. Blocking.
+  std::function<Result<std::optional<std::string>>(const WebhookDeliveryRecord&)> content;
 };
 
 class WebhookSender {

@@ -316,7 +316,7 @@ Result<Definition> ParseDefinition(std::string_view text) {
   if (!v.is_object()) return Bad("definition", "is not a JSON object");
   Reader r{v.get_object(), ""};
   if (auto s = r.OnlyKnown({"title", "intro", "recipients", "steps", "consent", "retention_days",
-                            "receipt", "allowed_origins"});
+                            "receipt", "allowed_origins", "webhook_values"});
       !s.ok()) {
     return std::move(s).error();
   }
@@ -347,6 +347,9 @@ Result<Definition> ParseDefinition(std::string_view text) {
   auto receipt = r.Flag("receipt");
   if (!receipt.ok()) return std::move(receipt).error();
   d.receipt = *receipt;
+  auto webhook_values = r.Flag("webhook_values");
+  if (!webhook_values.ok()) return std::move(webhook_values).error();
+  d.webhook_values = *webhook_values;
   auto origins = r.Strings("allowed_origins", 20, 300);
   if (!origins.ok()) return std::move(origins).error();
   for (std::size_t i = 0; i < origins->size(); ++i) {
@@ -430,6 +433,7 @@ std::string DefinitionJson(const Definition& d) {
   if (!d.consent.empty()) o["consent"] = d.consent;
   o["retention_days"] = d.retention_days;
   o["receipt"] = d.receipt;
+  if (d.webhook_values) o["webhook_values"] = true;
   if (!d.allowed_origins.empty()) {
     o["allowed_origins"] = json::array(d.allowed_origins.begin(), d.allowed_origins.end());
   }

@@ -10,7 +10,8 @@
 //        "accept": ["image/png", "application/pdf"], "max_bytes": 10485760}]}],
 //    "consent": "I agree that …",                       // a required tick at the end
 //    "retention_days": 90, "receipt": true,
-//    "allowed_origins": ["https://www.clinic.example"]} // sites that may frame it
+//    "allowed_origins": ["https://www.clinic.example"], // sites that may frame it
+//    "webhook_values": false}                          // answers on form.submitted
 //
 // Field types: text, email, date (YYYY-MM-DD), choice, checkbox, long_text, file. Every
 // part has a limit (steps, fields, lengths, choices, sizes); a definition that breaks one
@@ -61,6 +62,9 @@ struct Definition {
   int retention_days = 30;
   bool receipt = false;
   std::vector<std::string> allowed_origins;  // "https://host[:port]"
+  // form.submitted webhooks carry the answers and the files' names (added as each
+  // delivery leaves, never kept in the webhook outbox); off: ids only.
+  bool webhook_values = false;
 };
 
 // Limits of a definition.

@@ -19,7 +19,6 @@ constexpr std::size_t kKeyBytes = 32;
 // limits (60 fields of at most 100,000 characters), with room to spare.
 constexpr std::size_t kMaxSealed = 16 * 1024 * 1024;
 
-std::string KeyAad(const std::string& id) { return "form-submission-key|" + id; }
 std::string ContentAad(const std::string& id, const std::string& form_id) {
   return "form-submission|" + id + "|" + form_id;
 }
@@ -47,10 +46,12 @@ std::string ContentJson(const std::map<std::string, std::string>& values,
 }
 
 Result<SecretBytes> KeyOf(const FormSubmissionRecord& record, const PurposeKey& wrap_key) {
-  return wrap_key.OpenSecret(record.wrapped_key, KeyAad(record.id));
+  return wrap_key.OpenSecret(record.wrapped_key, KeptKeyAad(record.id));
 }
 
 }  // namespace
+
+std::string KeptKeyAad(const std::string& id) { return "form-submission-key|" + id; }
 
 KeptWriter::KeptWriter(BlobStore& blobs, const PurposeKey& wrap_key, std::string form_id)
     : blobs_(blobs),
@@ -108,7 +109,7 @@ Result<FormSubmissionRecord> KeptWriter::Seal(const std::map<std::string, std::s
   r.received_at = received_at;
   r.expires_at = expires_at;
   r.message_id = message_id;
-  auto wrapped = wrap_key_.Seal(key_.view(), KeyAad(id_));
+  auto wrapped = wrap_key_.Seal(key_.view(), KeptKeyAad(id_));
   if (!wrapped.ok()) return std::move(wrapped).error();
   r.wrapped_key = std::move(*wrapped);
   auto sealed = BoxSeal(key_, ContentJson(values, files_), ContentAad(id_, form_id_));
@@ -241,6 +242,42 @@ Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record) {
     if (!status.ok() && status.error().code != ErrorCode::kNotFound && first.ok()) first = status;
   }
   return first;
+}
+
+Result<std::optional<std::string>> WithSubmittedValues(FormStore& store, const PurposeKey& wrap_key,
+                                                       std::string_view payload) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(payload, ec);
+  if (ec || !value.is_object()) return std::optional<std::string>();
+  auto* data = value.as_object().if_contains("data");
+  if (!data || !data->is_object()) return std::optional<std::string>();
+  auto& d = data->as_object();
+  const auto* form_name = d.if_contains("form");
+  const auto* id = d.if_contains("submission_id");
+  if (!form_name || !form_name->is_string() || !id || !id->is_string()) {
+    return std::optional<std::string>();
+  }
+  auto form = store.Find(std::string(form_name->as_string()));
+  if (!form.ok()) return std::move(form).error();
+  if (!form->has_value()) return std::optional<std::string>();
+  auto definition = ParseDefinition((*form)->definition);
+  if (!definition.ok() || !definition->webhook_values) return std::optional<std::string>();
+  auto record = store.FindSubmission(std::string(id->as_string()));
+  if (!record.ok()) return std::move(record).error();
+  if (!record->has_value() || (*record)->form_id != (*form)->id) {
+    return std::optional<std::string>();
+  }
+  auto content = OpenKept(**record, wrap_key);
+  if (!content.ok()) return std::move(content).error();
+  boost::json::object values;
+  for (const auto& [name, v] : content->values) values[name] = v;
+  boost::json::array files;
+  for (const auto& f : content->files) {
+    files.push_back({{"field", f.field}, {"name", f.name}, {"type", f.type}, {"size", f.size}});
+  }
+  d["values"] = std::move(values);
+  d["files"] = std::move(files);
+  return std::optional<std::string>(boost::json::serialize(value));
 }
 
 Result<int> DestroyExpiredSubmissions(FormStore& store, BlobStore& blobs, std::int64_t now,

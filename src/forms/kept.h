@@ -76,6 +76,10 @@ class KeptWriter {
   bool stored_ = false;
 };
 
+// The AAD of a kept submission's key under the metadata key (FormSubmissionRecord::
+// wrapped_key), for key rotation to re-wrap it.
+std::string KeptKeyAad(const std::string& submission_id);
+
 // A kept submission's values and files (names, types, sizes), opened.
 Result<KeptContent> OpenKept(const FormSubmissionRecord& record, const PurposeKey& wrap_key);
 // One of its files, streamed as it is decrypted.
@@ -90,6 +94,13 @@ std::string SubmissionText(const Definition& d, const std::string& form_name,
 
 // Removes a kept submission's blobs (its record is the caller's to delete first).
 Status RemoveKeptBlobs(BlobStore& blobs, const FormSubmissionRecord& record);
+
+// A form.submitted webhook payload with the submission's answers and files (names,
+// types, sizes) added to its data, when its form asks for that (`webhook_values`);
+// nullopt when it does not, or the submission is gone (its payload leaves as it is).
+// Made as the delivery leaves: the webhook outbox never holds what people sent.
+Result<std::optional<std::string>> WithSubmittedValues(FormStore& store, const PurposeKey& wrap_key,
+                                                       std::string_view payload);
 
 // Destroys up to `limit` submissions whose form's retention ended before `now` (the
 // record first, then its blobs); returns how many. Each is on the audit trail as the

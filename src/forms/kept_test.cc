@@ -113,6 +113,41 @@ TEST_F(KeptTest, SubmissionsPastTheirRetentionAreDestroyed) {
   EXPECT_TRUE(AllBlobBytes().empty());
 }
 
+TEST_F(KeptTest, AFormThatAsksGetsItsAnswersOnTheWebhookAsItLeaves) {
+  auto db = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+  auto store = sqlite::NewFormStore(*db);
+  const std::string definition = R"({"title": "T", "recipients": ["a@clinic.example"],
+      "steps": [{"fields": [{"name": "n", "type": "text", "label": "Name"}]}]})";
+  FormRecord form{"f1", "contact", "default", "", definition, true, 1, 1};
+  ASSERT_TRUE(store->Create(form).ok());
+  KeptWriter writer(*blobs_, wrap_, "f1");
+  auto record = writer.Seal({{"n", "Marge"}}, "default", 100, 1000, "m1");
+  ASSERT_TRUE(record.ok());
+  ASSERT_TRUE(store->AddSubmission(*record).ok());
+  writer.MarkStored();
+  const std::string payload =
+      R"({"type":"form.submitted","data":{"form":"contact","submission_id":")" + record->id +
+      R"("}})";
+  // Not asked for: the payload leaves as it is.
+  auto plain = WithSubmittedValues(*store, wrap_, payload);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->has_value());
+  auto asked =
+      ParseDefinition(definition.substr(0, definition.size() - 1) + R"(, "webhook_values": true})");
+  ASSERT_TRUE(asked.ok()) << asked.error().ToString();
+  EXPECT_NE(DefinitionJson(*asked).find(R"("webhook_values":true)"), std::string::npos);
+  form.definition = DefinitionJson(*asked);
+  ASSERT_TRUE(store->Update(form).ok());
+  auto with = WithSubmittedValues(*store, wrap_, payload);
+  ASSERT_TRUE(with.ok());
+  ASSERT_TRUE(with->has_value());
+  EXPECT_NE((*with)->find(R"("values":{"n":"Marge"})"), std::string::npos) << **with;
+  // Another form's submission named in the payload: nothing added.
+  EXPECT_FALSE(
+      WithSubmittedValues(*store, wrap_, R"({"data":{"form":"contact","submission_id":"nope"}})")
+          ->has_value());
+}
+
 TEST(SubmissionTextTest, EachStepUnderItsTitleTheFilesByNameAndTheConsent) {
   auto d = ParseDefinition(R"({"title": "Intake", "recipients": ["desk@clinic.example"],
     "consent": "I agree.",

@@ -14,8 +14,6 @@
 namespace sealpost::forms {
 namespace {
 
-std::string NoteAad(const std::string& id) { return "form-request|" + id; }
-
 std::string TokenHash(std::string_view token) { return Sha256(token); }
 
 // Printable text and line breaks only, at most kMaxRequestNote characters.
@@ -34,6 +32,8 @@ std::string NoteProblem(std::string_view note) {
 }
 
 }  // namespace
+
+std::string RequestNoteAad(const std::string& id) { return "form-request|" + id; }
 
 Result<FormRequestRecord> RequestDesk::Create(const NewRequest& in) {
   if (!IsValidAddress(in.recipient)) {
@@ -59,7 +59,7 @@ Result<FormRequestRecord> RequestDesk::Create(const NewRequest& in) {
   r.recipient = in.recipient;
   r.created_at = now;
   r.expires_at = now + std::int64_t{86400} * in.days;
-  auto sealed = metadata_key_.Seal(in.note, NoteAad(r.id));
+  auto sealed = metadata_key_.Seal(in.note, RequestNoteAad(r.id));
   if (!sealed.ok()) return std::move(sealed).error();
   r.sealed_note = std::move(*sealed);
 
@@ -114,7 +114,7 @@ Result<std::optional<FormRequestRecord>> RequestDesk::Find(const std::string& id
 }
 
 Result<std::string> RequestDesk::Note(const FormRequestRecord& request) const {
-  return metadata_key_.Open(request.sealed_note, NoteAad(request.id));
+  return metadata_key_.Open(request.sealed_note, RequestNoteAad(request.id));
 }
 
 const char* RequestDesk::State(const FormRequestRecord& request, std::int64_t now) {

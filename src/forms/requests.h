@@ -45,6 +45,9 @@ struct NewRequest {
   int days = 7;           // the link works this long
 };
 
+// The AAD of a request's note under the metadata key, for key rotation to re-wrap it.
+std::string RequestNoteAad(const std::string& request_id);
+
 class RequestDesk {
  public:
   RequestDesk(FormStore& store, QueueStore& queue, const PurposeKey& metadata_key,

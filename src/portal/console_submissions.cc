@@ -89,6 +89,18 @@ std::string ExportJson(const FormRecord& form, const FormSubmissionRecord& r,
                                                     {"files", std::move(files)}});
 }
 
+// A kept file, streamed as it is decrypted and checked against its SHA-256, as a
+// download (never shown in the console's origin).
+Response KeptFileResponse(const forms::KeptFile& kept, SealedBlobReader reader) {
+  AttachmentInfo info;
+  info.blob_id = kept.blob;
+  info.filename = kept.name;
+  info.content_type = kept.type;
+  info.size = kept.size;
+  info.sha256 = HexDecode(kept.sha256).value_or("");
+  return PortalContext::AttachmentResponse(info, std::move(reader));
+}
+
 struct ReadableForm {
   FormRecord form;
   forms::Definition definition;
@@ -418,13 +430,7 @@ awaitable<Response> ConsolePages::SubmissionFile(http::Request& req, const Visit
     failed = RecordView(*services_.audit, RecordOf(req, visitor), "form.submission.downloaded",
                         readable->form, (*record)->id, (*record)->message_id, {{"file", *index}});
     if (!failed.ok()) return;
-    AttachmentInfo info;
-    info.blob_id = kept.blob;
-    info.filename = kept.name;
-    info.content_type = kept.type;
-    info.size = kept.size;
-    info.sha256 = HexDecode(kept.sha256).value_or("");
-    file = PortalContext::AttachmentResponse(info, std::move(*reader));
+    file = KeptFileResponse(kept, std::move(*reader));
   });
   if (busy) co_return std::move(*busy);
   if (!failed.ok()) {
@@ -703,13 +709,7 @@ awaitable<Response> ConsolePages::RequestFile(http::Request& req, const Visitor&
     record.details = "{\"file\":" + std::to_string(*index) + "}";
     failed = services_.audit->Append(std::move(record));
     if (!failed.ok()) return;
-    AttachmentInfo info;
-    info.blob_id = kept.blob;
-    info.filename = kept.name;
-    info.content_type = kept.type;
-    info.size = kept.size;
-    info.sha256 = HexDecode(kept.sha256).value_or("");
-    file = PortalContext::AttachmentResponse(info, std::move(*reader));
+    file = KeptFileResponse(kept, std::move(*reader));
   });
   if (busy) co_return std::move(*busy);
   if (!failed.ok()) {

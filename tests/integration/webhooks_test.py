@@ -111,6 +111,30 @@ class WebhooksTest(ConsoleUsers, unittest.TestCase):
                          ("contact", submission, "default"))
         self.assertNotIn("Marge", json.dumps(got[0]["payload"]))
 
+        # A form that asks for its answers on the webhook gets them, made as each delivery
+        # leaves: the outbox never holds them.
+        r = self.server.api("POST", "/api/v1/forms", json.dumps(
+            {"name": "callback", "account": "default",
+             "definition": dict(INTAKE, webhook_values=True)}))
+        self.assertEqual(r.status, 201, r.text)
+        page = self.server.get("/f/callback")
+        challenge = re.search(r'name="challenge" value="([^"]+)"', page.text).group(1)
+        content_type, body = multipart([
+            ("challenge", challenge), ("nonce", solve(challenge)), ("website", ""),
+            ("full_name", "Selma Bouvier"), ("born", "1950-01-01"), ("reason", "New patient"),
+            ("consent", "yes")])
+        r = self.server.request("POST", "/f/callback", data=body,
+                                headers=[f"Content-Type: {content_type}"])
+        self.assertEqual(r.status, 303, r.text)
+        message_id = self.server.sql("SELECT s.message_id FROM form_submissions s JOIN forms f "
+                                     "ON f.id = s.form_id WHERE f.name = 'callback'")[0][0]
+        got = wait_for("form.submitted with values", lambda: self.delivered_for(
+            "forms", message_id, "form.submitted"))
+        self.assertEqual(got[0]["payload"]["data"]["values"]["full_name"], "Selma Bouvier")
+        stored = self.server.sql("SELECT payload FROM webhook_deliveries WHERE message_id = ?",
+                                 (message_id,))
+        self.assertNotIn("Selma", stored[0][0])
+
     def test_events_arrive_signed_with_ids_statuses_and_times_but_no_content(self):
         made = self.create("plain", events=ALL_TYPES)
         r = self.server.api("GET", f"/api/v1/webhooks/{made['id']}")

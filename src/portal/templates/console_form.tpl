@@ -4,9 +4,9 @@
 {{#NOTICE}}<div class="notice" role="status"><p>{{NOTICE_TEXT}}</p></div>{{/NOTICE}}
 <h2>Publish it</h2>
 <p>Its page: <a href="{{LINK}}">{{LINK}}</a>. Link to it from your website:</p>
-<pre class="key">&lt;a href="{{LINK}}"&gt;{{TITLE}}&lt;/a&gt;</pre>
+<pre class="snippet">&lt;a href="{{LINK}}"&gt;{{TITLE}}&lt;/a&gt;</pre>
 {{#FRAMED}}<p>Or show it inside a page of {{ORIGINS}} (no other site may frame it):</p>
-<pre class="key">&lt;iframe src="{{LINK}}" title="{{TITLE}}" style="width:100%;min-height:60rem;border:0" loading="lazy"&gt;&lt;/iframe&gt;</pre>{{/FRAMED}}
+<pre class="snippet">&lt;iframe src="{{LINK}}" title="{{TITLE}}" style="width:100%;min-height:60rem;border:0" loading="lazy"&gt;&lt;/iframe&gt;</pre>{{/FRAMED}}
 {{#NOT_FRAMED}}<p>No website may show it inside its own pages; list the sites that may in the definition's <code>allowed_origins</code>.</p>{{/NOT_FRAMED}}
 <h2>Change it</h2>
 <form method="post" action="/console/forms/{{NAME}}">
