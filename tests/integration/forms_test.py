@@ -567,24 +567,33 @@ class SecureRequestsTest(unittest.TestCase):
 
 
 class FormRatesTest(unittest.TestCase):
-    """Its own server: the budget per client address is spent here."""
+    """Its own server: the budgets per client address and per form are spent here."""
 
-    def test_one_address_sending_too_many_is_refused_before_its_upload_is_read(self):
-        server = Sealpost(settings={"submissions_per_address_per_hour": "2"}).start()
+    def test_too_many_to_one_form_or_from_one_address_are_refused_before_the_upload(self):
+        server = Sealpost(settings={"submissions_per_address_per_hour": "3",
+                                    "submissions_per_form_per_hour": "2"}).start()
         try:
-            r = server.api("POST", "/api/v1/forms", json.dumps(
-                {"name": "intake", "account": "default", "definition": INTAKE}))
-            self.assertEqual(r.status, 201, r.text)
+            for name in ("intake", "contact"):
+                r = server.api("POST", "/api/v1/forms", json.dumps(
+                    {"name": name, "account": "default", "definition": INTAKE}))
+                self.assertEqual(r.status, 201, r.text)
             content_type, body = multipart([("website", "")])
-            statuses = [server.request("POST", "/f/intake", data=body,
-                                       headers=[f"Content-Type: {content_type}"]).status
-                        for _ in range(3)]
-            self.assertEqual(statuses[:2], [400, 400])  # looked at: no challenge
-            self.assertEqual(statuses[2], 429)
-            r = server.request("POST", "/f/intake", data=body,
-                               headers=[f"Content-Type: {content_type}"])
+
+            def post(name):
+                r = server.request("POST", f"/f/{name}", data=body,
+                                   headers=[f"Content-Type: {content_type}"])
+                r.words = html.unescape(r.text)
+                return r
+
+            # Looked at (400: no challenge), until the form's own budget is spent.
+            self.assertEqual([post("intake").status for _ in range(2)], [400, 400])
+            r = post("intake")
             self.assertEqual(r.status, 429)
-            self.assertIn("Too many forms were sent from your connection.", html.unescape(r.text))
+            self.assertIn("This form has had too many submissions just now.", r.words)
+            # The address's budget (3) is spent too: another form refuses it as well.
+            r = post("contact")
+            self.assertEqual(r.status, 429)
+            self.assertIn("Too many forms were sent from your connection.", r.words)
             self.assertGreater(int(r.header("retry-after")), 0)
         finally:
             server.cleanup()
