@@ -47,7 +47,7 @@ def solve(challenge):
 
 def body_of(challenge, nonce, file_bytes=0):
     boundary = "----bench" + uuid.uuid4().hex
-    fields = [("challenge", challenge), ("nonce", nonce), ("website", ""),
+    fields = [("sp-challenge", challenge), ("sp-nonce", nonce), ("your-website", ""),
               ("full_name", "Lisa Simpson"), ("email", "lisa@example.net"),
               ("notes", "Saxophone elbow, second week. " * 30)]  # about 1 KiB in all
     out = b""
@@ -74,7 +74,7 @@ def challenges(port, n):
     for _ in range(n):
         conn.request("GET", "/f/bench", headers={"Host": "localhost"})
         page = conn.getresponse().read().decode()
-        out.append(re.search(r'name="challenge" value="([^"]+)"', page).group(1))
+        out.append(re.search(r'name="sp-challenge" value="([^"]+)"', page).group(1))
     conn.close()
     return out
 

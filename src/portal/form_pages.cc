@@ -36,11 +36,13 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxValueBytes = 4 * forms::kMaxLongText;
 // Every value together (the files apart).
 constexpr std::size_t kMaxValuesBytes = 2 * 1024 * 1024;
-// The page's own fields.
-constexpr char kHoneypot[] = "website";
-constexpr char kChallenge[] = "challenge";
-constexpr char kNonce[] = "nonce";
-constexpr char kConsent[] = "consent";
+// The page's own fields, named as no field of a definition can be ([a-z0-9_] only), so
+// that a form may well ask for a "website" or a "consent" of its own. The honeypot's
+// name is bait: bots fill in what looks like a website.
+constexpr char kHoneypot[] = "your-website";
+constexpr char kChallenge[] = "sp-challenge";
+constexpr char kNonce[] = "sp-nonce";
+constexpr char kConsent[] = "sp-consent";
 
 const forms::Field* FieldNamed(const forms::Definition& d, std::string_view name) {
   for (const auto& step : d.steps) {

@@ -168,7 +168,7 @@ try {
     await page.keyboard.press('Tab');
     await page.keyboard.type('Saxophone elbow');
     await page.setInputFiles('#field-card', file);
-    await page.focus('#consent');
+    await page.focus('#sp-consent');
     await page.keyboard.press('Space');
     const started = Date.now();
     await tabTo(page, () => { const e = document.activeElement; return !!e && e.id === 'form-send'; });
@@ -184,7 +184,7 @@ try {
     await page.fill('#field-full_name', 'Bart Simpson');
     await page.fill('#field-born', '1980-04-01');
     await page.selectOption('#field-reason', 'New patient');
-    await page.check('#consent');
+    await page.check('#sp-consent');
     await page.waitForTimeout(1100);  // a person's pace (the form's minimum)
     await Promise.all([page.waitForNavigation(), page.click('#form-send')]);
     result.sentText = await page.locator('main').innerText();

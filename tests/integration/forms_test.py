@@ -39,6 +39,11 @@ INTAKE = {
 }
 
 
+# The page's own fields (no definition's field can be named so).
+PAGE_FIELDS = {"challenge": "sp-challenge", "nonce": "sp-nonce", "website": "your-website",
+               "consent": "sp-consent"}
+
+
 def solve(challenge):
     bits = int(challenge.split(".")[2])
     n = 0
@@ -93,7 +98,7 @@ class FormsTest(unittest.TestCase):
     def page(self, name="intake"):
         r = self.server.get(f"/f/{name}")
         self.assertEqual(r.status, 200, r.text)
-        return r, re.search(r'name="challenge" value="([^"]+)"', r.text).group(1)
+        return r, re.search(r'name="sp-challenge" value="([^"]+)"', r.text).group(1)
 
     def send(self, name, fields, files=(), headers=()):
         """The response, its text unescaped (the pages' words are compared as read)."""
@@ -110,7 +115,7 @@ class FormsTest(unittest.TestCase):
                   "born": "1982-05-09", "reason": "Second opinion",
                   "notes": "Saxophone elbow,\r\nsecond week", "consent": "yes"}
         fields.update(over)
-        return [(k, v) for k, v in fields.items() if v is not None]
+        return [(PAGE_FIELDS.get(k, k), v) for k, v in fields.items() if v is not None]
 
     def test_a_patient_sends_the_intake_and_staff_read_it_in_the_portal(self):
         r, challenge = self.page()
@@ -143,7 +148,8 @@ class FormsTest(unittest.TestCase):
             self.assertNotIn(secret, receipt.as_string())
 
         # Kept, sealed: one record, nothing of it in clear anywhere in the data.
-        rows = self.server.sql("SELECT id, message_id, size, sealed FROM form_submissions")
+        rows = self.server.sql("SELECT s.id, s.message_id, s.size, s.sealed FROM form_submissions s "
+                               "JOIN forms f ON f.id = s.form_id WHERE f.name = 'intake'")
         self.assertEqual(len(rows), 1)
         self.assertIn(f"Your reference: {rows[0][0]}", body)
         self.assertEqual(rows[0][2], len(card))
@@ -242,6 +248,24 @@ class FormsTest(unittest.TestCase):
         r = self.send("scriptless", self.answers(pages[2], solve(pages[2])))
         self.assertEqual(r.status, 303, r.text)
 
+    def test_a_form_may_ask_for_a_website_and_a_consent_of_its_own(self):
+        """The page's own fields are named as no field can be: no clash with the honeypot."""
+        definition = {"title": "Suppliers", "recipients": ["buyer@clinic.example"],
+                      "steps": [{"fields": [
+                          {"name": "website", "type": "text", "label": "Your website",
+                           "required": True},
+                          {"name": "consent", "type": "checkbox", "label": "Call me back"}]}]}
+        r = self.server.api("POST", "/api/v1/forms", json.dumps(
+            {"name": "suppliers", "account": "Springfield", "definition": definition}))
+        self.assertEqual(r.status, 201, r.text)
+        _, challenge = self.page("suppliers")
+        nonce = solve(challenge)
+        time.sleep(3)
+        r = self.send("suppliers", [("sp-challenge", challenge), ("sp-nonce", nonce),
+                                    ("your-website", ""), ("website", "https://shop.example"),
+                                    ("consent", "yes")])
+        self.assertEqual(r.status, 303, r.text)
+
     def test_a_form_switched_off_or_of_another_host_is_not_there(self):
         self.assertEqual(self.server.get("/f/nothing-here").status, 404)
         r = self.server.api("POST", "/api/v1/forms", json.dumps(
@@ -252,7 +276,7 @@ class FormsTest(unittest.TestCase):
         r = self.server.get("/f/closed")
         self.assertEqual(r.status, 404)
         self.assertIn("There is no form at this address.", r.text)
-        self.assertEqual(self.send("closed", [("website", "")]).status, 404)
+        self.assertEqual(self.send("closed", [("your-website", "")]).status, 404)
 
 
 class FormInBrowserTest(unittest.TestCase):
@@ -352,7 +376,7 @@ class FormSubmissionsInTheConsoleTest(ConsoleUsers, unittest.TestCase):
 
     def submit(self, **over):
         page = self.server.get("/f/intake")
-        challenge = re.search(r'name="challenge" value="([^"]+)"', page.text).group(1)
+        challenge = re.search(r'name="sp-challenge" value="([^"]+)"', page.text).group(1)
         content_type, body = multipart(FormsTest.answers(challenge, solve(challenge), **over),
                                        [("card", "card.pdf", "application/pdf",
                                          b"%PDF-1.4 MAGGIE-CARD")])
@@ -531,7 +555,7 @@ class SecureRequestsTest(unittest.TestCase):
         self.assertIn("Please send your MRI report", page.text)
         self.assertIn("Send documents to desk@clinic.example", page.text)
         self.assertIn(' multiple ', page.text)
-        self.assertNotIn('name="challenge"', page.text)
+        self.assertNotIn('name="sp-challenge"', page.text)
 
         content_type, body = multipart([("message", "Here they are.")],
                                        [("files", "mri.pdf", "application/pdf", b"%PDF MRI-SCAN"),
@@ -577,7 +601,7 @@ class FormRatesTest(unittest.TestCase):
                 r = server.api("POST", "/api/v1/forms", json.dumps(
                     {"name": name, "account": "default", "definition": INTAKE}))
                 self.assertEqual(r.status, 201, r.text)
-            content_type, body = multipart([("website", "")])
+            content_type, body = multipart([("your-website", "")])
 
             def post(name):
                 r = server.request("POST", f"/f/{name}", data=body,

@@ -94,11 +94,11 @@ class WebhooksTest(ConsoleUsers, unittest.TestCase):
             {"name": "contact", "account": "default", "definition": INTAKE}))
         self.assertEqual(r.status, 201, r.text)
         page = self.server.get("/f/contact")
-        challenge = re.search(r'name="challenge" value="([^"]+)"', page.text).group(1)
+        challenge = re.search(r'name="sp-challenge" value="([^"]+)"', page.text).group(1)
         content_type, body = multipart([
-            ("challenge", challenge), ("nonce", solve(challenge)), ("website", ""),
+            ("sp-challenge", challenge), ("sp-nonce", solve(challenge)), ("your-website", ""),
             ("full_name", "Marge Bouvier"), ("born", "1956-03-19"), ("reason", "New patient"),
-            ("consent", "yes")])
+            ("sp-consent", "yes")])
         r = self.server.request("POST", "/f/contact", data=body,
                                 headers=[f"Content-Type: {content_type}"])
         self.assertEqual(r.status, 303, r.text)
@@ -118,11 +118,11 @@ class WebhooksTest(ConsoleUsers, unittest.TestCase):
              "definition": dict(INTAKE, webhook_values=True)}))
         self.assertEqual(r.status, 201, r.text)
         page = self.server.get("/f/callback")
-        challenge = re.search(r'name="challenge" value="([^"]+)"', page.text).group(1)
+        challenge = re.search(r'name="sp-challenge" value="([^"]+)"', page.text).group(1)
         content_type, body = multipart([
-            ("challenge", challenge), ("nonce", solve(challenge)), ("website", ""),
+            ("sp-challenge", challenge), ("sp-nonce", solve(challenge)), ("your-website", ""),
             ("full_name", "Selma Bouvier"), ("born", "1950-01-01"), ("reason", "New patient"),
-            ("consent", "yes")])
+            ("sp-consent", "yes")])
         r = self.server.request("POST", "/f/callback", data=body,
                                 headers=[f"Content-Type: {content_type}"])
         self.assertEqual(r.status, 303, r.text)

@@ -10,7 +10,8 @@
   var send = document.getElementById('form-send');
   var nonce = document.getElementById('nonce');
   // A secure request's page (reached by its secret link) asks for no proof of work.
-  var challenge = form.elements.challenge ? form.elements.challenge.value : null;
+  var field = form.elements['sp-challenge'];
+  var challenge = field ? field.value : null;
   var bits = challenge ? parseInt(challenge.split('.')[2], 10) || 0 : 0;
 
   function leadingZeroBits(bytes) {

@@ -7,9 +7,9 @@
 {{#PROBLEMS}}<ul class="problems">{{#PROBLEM}}<li><a href="#{{FIELD}}">{{LABEL}}: {{MESSAGE}}</a></li>{{/PROBLEM}}</ul>{{/PROBLEMS}}
 {{#FILES_AGAIN}}<p>Files are not kept when a form is sent back: attach them again.</p>{{/FILES_AGAIN}}</div>{{/ERROR}}
 <form method="post" action="{{ACTION}}" enctype="multipart/form-data" class="secure-form" id="secure-form" data-steps="{{STEP_COUNT}}">
-{{#BOT_CHECKS}}<input type="hidden" name="challenge" value="{{CHALLENGE}}">
-<input type="hidden" name="nonce" value="" id="nonce">
-<div class="hp" aria-hidden="true"><label for="website">Leave this empty</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>{{/BOT_CHECKS}}
+{{#BOT_CHECKS}}<input type="hidden" name="sp-challenge" value="{{CHALLENGE}}">
+<input type="hidden" name="sp-nonce" value="" id="nonce">
+<div class="hp" aria-hidden="true"><label for="your-website">Leave this empty</label><input id="your-website" name="your-website" type="text" tabindex="-1" autocomplete="off"></div>{{/BOT_CHECKS}}
 {{#STEP}}<fieldset class="step" id="step-{{NUMBER}}" data-step="{{NUMBER}}"{{#STEP_HAS_PROBLEM}} data-problem="yes"{{/STEP_HAS_PROBLEM}}>
 <legend>{{#OF}}<span class="step-count">Step {{NUMBER}} of {{COUNT}}: </span>{{/OF}}{{STEP_TITLE}}</legend>
 {{#FIELD}}<div class="form-field{{#HAS_PROBLEM}} has-problem{{/HAS_PROBLEM}}">
@@ -29,9 +29,9 @@
 {{#HAS_HINT}}<p class="hint" id="hint-{{FIELD_NAME}}">{{HINT}}</p>{{/HAS_HINT}}
 {{#HAS_PROBLEM}}<p class="field-problem" id="problem-{{FIELD_NAME}}">{{PROBLEM}}</p>{{/HAS_PROBLEM}}
 </div>
-{{/FIELD}}{{#CONSENT}}<div class="form-field consent{{#HAS_PROBLEM}} has-problem{{/HAS_PROBLEM}}"><div class="check-row"><input id="consent" name="consent" type="checkbox" value="yes" required{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-consent"{{/HAS_PROBLEM}}>
-<label for="consent">{{CONSENT_TEXT}}</label></div>
-{{#HAS_PROBLEM}}<p class="field-problem" id="problem-consent">{{PROBLEM}}</p>{{/HAS_PROBLEM}}</div>{{/CONSENT}}
+{{/FIELD}}{{#CONSENT}}<div class="form-field consent{{#HAS_PROBLEM}} has-problem{{/HAS_PROBLEM}}"><div class="check-row"><input id="sp-consent" name="sp-consent" type="checkbox" value="yes" required{{#HAS_PROBLEM}} aria-invalid="true" aria-errormessage="problem-sp-consent"{{/HAS_PROBLEM}}>
+<label for="sp-consent">{{CONSENT_TEXT}}</label></div>
+{{#HAS_PROBLEM}}<p class="field-problem" id="problem-sp-consent">{{PROBLEM}}</p>{{/HAS_PROBLEM}}</div>{{/CONSENT}}
 </fieldset>
 {{/STEP}}<p class="hint" id="form-status" role="status" aria-live="polite"></p>
 <button type="submit" id="form-send">Send securely</button>
