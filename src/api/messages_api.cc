@@ -12,6 +12,7 @@
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "http/multipart.h"
+#include "http/upload.h"
 #include "mime/address.h"
 #include "received/received.h"
 #include "submission/composed.h"
@@ -210,19 +211,8 @@ awaitable<Response> MessagesApi::Send(http::Request& req) {
     }
     UploadSink sink(*draft, settings_.max_json_bytes, settings_.limits);
     http::MultipartParser parser(*boundary, sink);
-    std::string chunk(kReadChunk, '\0');
-    for (;;) {
-      auto n = co_await req.stream->Read(chunk.data(), chunk.size());
-      if (!n.ok()) co_return ErrorResponse(n.error());
-      // Encrypting and writing (a blob's fsync when an attachment ends) happen on the
-      // worker pool: a slow disk must not stall every other connection.
-      const std::size_t got = *n;
-      auto fed = co_await http::Offload<void>(offloader_, [&] {
-        return got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
-      });
-      if (!fed.ok()) co_return ErrorResponse(fed.error());
-      if (got == 0) break;
-    }
+    Status fed = co_await http::StreamMultipart(*req.stream, parser, offloader_);
+    if (!fed.ok()) co_return ErrorResponse(fed.error());
     if (!sink.seen_message()) {
       co_return Problems({{"message", "the multipart body needs a \"message\" part holding the JSON"}});
     }

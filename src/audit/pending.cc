@@ -51,4 +51,13 @@ ActingAs::~ActingAs() { actor = std::move(previous_); }
 
 const Actor* CurrentActor() { return actor ? &*actor : nullptr; }
 
+bool NameCurrentActor(AuditRecord& record) {
+  if (!actor) return false;
+  record.actor_kind = actor->kind;
+  record.actor = actor->id;
+  if (record.client_address.empty()) record.client_address = actor->client_address;
+  if (record.account.empty()) record.account = actor->account;
+  return true;
+}
+
 }  // namespace sealpost::audit

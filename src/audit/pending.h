@@ -59,5 +59,8 @@ class ActingAs {
 
 // This thread's actor, or null.
 const Actor* CurrentActor();
+// Names this thread's actor on `record`: kind and id, and the client address and
+// account where the record has none yet. False (nothing set) when nobody acts here.
+bool NameCurrentActor(AuditRecord& record);
 
 }  // namespace sealpost::audit

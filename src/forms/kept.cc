@@ -188,6 +188,13 @@ std::string Size(std::uint64_t bytes) {
 
 }  // namespace
 
+std::string AnswerText(const Field& f, const std::map<std::string, std::string>& values) {
+  const auto it = values.find(f.name);
+  const std::string value = it == values.end() ? std::string() : it->second;
+  if (f.type == FieldType::kCheckbox) return value == "yes" ? "yes" : "no";
+  return value.empty() ? "(left empty)" : value;
+}
+
 std::string SubmissionText(const Definition& d, const std::string& form_name,
                            const std::map<std::string, std::string>& values,
                            const std::vector<KeptFile>& files, std::int64_t received_at) {
@@ -207,10 +214,7 @@ std::string SubmissionText(const Definition& d, const std::string& form_name,
         if (!any) out += "  " + f.label + ": no file\n";
         continue;
       }
-      const auto it = values.find(f.name);
-      std::string value = it == values.end() ? std::string() : it->second;
-      if (f.type == FieldType::kCheckbox) value = value == "yes" ? "yes" : "no";
-      if (value.empty()) value = "(left empty)";
+      const std::string value = AnswerText(f, values);
       if (f.type == FieldType::kLongText && value.find('\n') != std::string::npos) {
         out += "  " + f.label + ":\n";
         std::string_view rest = value;

@@ -85,6 +85,10 @@ Result<KeptContent> OpenKept(const FormSubmissionRecord& record, const PurposeKe
 // One of its files, streamed as it is decrypted.
 Result<SealedBlobReader> OpenKeptFile(BlobStore& blobs, const FormSubmissionRecord& record,
                                       const PurposeKey& wrap_key, const KeptFile& file);
+// A field's answer as people read it: a checkbox "yes" or "no", "(left empty)" when
+// there is none. Not for files.
+std::string AnswerText(const Field& f, const std::map<std::string, std::string>& values);
+
 // What the form's recipients read: each step's answers under its title, the files by
 // name, type and size (they come as attachments), and the consent given. Plain text;
 // no I/O. `received_at`: unix seconds.

@@ -81,15 +81,11 @@ Result<FormRequestRecord> RequestDesk::Create(const NewRequest& in) {
   // The request and its record in one transaction; then its link leaves.
   audit::AuditRecord record;
   record.at = now;
-  if (const audit::Actor* actor = audit::CurrentActor()) {
-    record.actor_kind = actor->kind;
-    record.actor = actor->id;
-    record.client_address = actor->client_address;
-  } else {
+  record.account = r.account;
+  if (!audit::NameCurrentActor(record)) {
     record.actor_kind = "user";
     record.actor = r.requester;
   }
-  record.account = r.account;
   record.action = "request.created";
   record.subject = r.id;
   record.result = "ok";

@@ -123,6 +123,35 @@ std::optional<ReadableForm> ReadableFormOf(forms::FormDirectory& directory, cons
   return ReadableForm{std::move(**form), std::move(*d)};
 }
 
+// A submission of a form the visitor reads, opened; nullopt when the form is not theirs
+// or has no submission of that id (both answer as missing), or reading failed
+// (`*failed`).
+struct OpenedSubmission {
+  ReadableForm readable;
+  FormSubmissionRecord record;
+  forms::KeptContent content;
+};
+std::optional<OpenedSubmission> OpenedSubmissionOf(forms::FormDirectory& directory,
+                                                   FormStore& store, const PurposeKey& key,
+                                                   const std::string& form, const std::string& id,
+                                                   const std::string& address, Role role,
+                                                   const std::string& account, Status* failed) {
+  auto readable = ReadableFormOf(directory, form, address, role, account, failed);
+  if (!readable) return std::nullopt;
+  auto record = store.FindSubmission(id);
+  if (!record.ok()) {
+    *failed = record.error();
+    return std::nullopt;
+  }
+  if (!record->has_value() || (*record)->form_id != readable->form.id) return std::nullopt;
+  auto content = forms::OpenKept(**record, key);
+  if (!content.ok()) {
+    *failed = content.error();
+    return std::nullopt;
+  }
+  return OpenedSubmission{std::move(*readable), std::move(**record), std::move(*content)};
+}
+
 // A view of what people sent, on the trail before it is shown.
 Status RecordView(AuditStore& audit, audit::AuditRecord record, const std::string& action,
                   const FormRecord& form, const std::string& subject, const std::string& message_id,
@@ -335,31 +364,24 @@ awaitable<Response> ConsolePages::SubmissionView(http::Request& req, const Visit
   std::optional<Response> page;
   const Brand brand = ctx_.brands.ForNamespace("");
   auto busy = co_await ctx_.OffLoop(brand, [&] {
-    auto readable = ReadableFormOf(*services_.forms, req.params[0], visitor.session.address,
-                                   visitor.role, visitor.account, &failed);
-    if (!readable) return;
-    auto record = services_.form_store->FindSubmission(req.params[1]);
-    if (!record.ok()) {
-      failed = record.error();
-      return;
-    }
-    if (!record->has_value() || (*record)->form_id != readable->form.id) return;
-    auto content = forms::OpenKept(**record, ctx_.keys.metadata());
-    if (!content.ok()) {
-      failed = content.error();
-      return;
-    }
+    auto opened = OpenedSubmissionOf(*services_.forms, *services_.form_store, ctx_.keys.metadata(),
+                                     req.params[0], req.params[1], visitor.session.address,
+                                     visitor.role, visitor.account, &failed);
+    if (!opened) return;
+    const ReadableForm* readable = &opened->readable;
+    const FormSubmissionRecord* record = &opened->record;
+    const forms::KeptContent* content = &opened->content;
     failed = RecordView(*services_.audit, RecordOf(req, visitor), "form.submission.viewed",
-                        readable->form, (*record)->id, (*record)->message_id, {});
+                        readable->form, record->id, record->message_id, {});
     if (!failed.ok()) return;
     const forms::Definition& def = readable->definition;
     page = Page(200, "console_submission.tpl", def.title, &visitor, "SUBMISSIONS_CURRENT",
                 [&](ctemplate::TemplateDictionary& d) {
                   d.SetValue("NAME", readable->form.name);
                   d.SetValue("TITLE", def.title);
-                  d.SetValue("ID", (*record)->id);
-                  d.SetValue("WHEN", HumanTime((*record)->received_at));
-                  d.SetValue("KEPT_UNTIL", HumanTime((*record)->expires_at));
+                  d.SetValue("ID", record->id);
+                  d.SetValue("WHEN", HumanTime(record->received_at));
+                  d.SetValue("KEPT_UNTIL", HumanTime(record->expires_at));
                   d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
                   for (const auto& step : def.steps) {
                     auto* s = d.AddSectionDictionary("STEP");
@@ -368,11 +390,7 @@ awaitable<Response> ConsolePages::SubmissionView(http::Request& req, const Visit
                       if (f.type == forms::FieldType::kFile) continue;
                       auto* v = s->AddSectionDictionary("VALUE");
                       v->SetValue("LABEL", f.label);
-                      auto it = content->values.find(f.name);
-                      std::string value = it == content->values.end() ? "" : it->second;
-                      if (f.type == forms::FieldType::kCheckbox)
-                        value = value == "yes" ? "yes" : "no";
-                      v->SetValue("TEXT", value.empty() ? "(left empty)" : value);
+                      v->SetValue("TEXT", forms::AnswerText(f, content->values));
                     }
                   }
                   auto* files = content->files.empty() ? nullptr : d.AddSectionDictionary("FILES");
@@ -405,30 +423,23 @@ awaitable<Response> ConsolePages::SubmissionFile(http::Request& req, const Visit
   std::optional<Response> file;
   const Brand brand = ctx_.brands.ForNamespace("");
   auto busy = co_await ctx_.OffLoop(brand, [&] {
-    auto readable = ReadableFormOf(*services_.forms, req.params[0], visitor.session.address,
-                                   visitor.role, visitor.account, &failed);
-    if (!readable) return;
-    auto record = services_.form_store->FindSubmission(req.params[1]);
-    if (!record.ok()) {
-      failed = record.error();
-      return;
-    }
-    if (!record->has_value() || (*record)->form_id != readable->form.id) return;
-    auto content = forms::OpenKept(**record, ctx_.keys.metadata());
-    if (!content.ok()) {
-      failed = content.error();
-      return;
-    }
+    auto opened = OpenedSubmissionOf(*services_.forms, *services_.form_store, ctx_.keys.metadata(),
+                                     req.params[0], req.params[1], visitor.session.address,
+                                     visitor.role, visitor.account, &failed);
+    if (!opened) return;
+    const ReadableForm* readable = &opened->readable;
+    const FormSubmissionRecord* record = &opened->record;
+    const forms::KeptContent* content = &opened->content;
     auto index = WholeNumber(req.params[2], 1000);
     if (!index || static_cast<std::size_t>(*index) >= content->files.size()) return;
     const forms::KeptFile& kept = content->files[static_cast<std::size_t>(*index)];
-    auto reader = forms::OpenKeptFile(*services_.blobs, **record, ctx_.keys.metadata(), kept);
+    auto reader = forms::OpenKeptFile(*services_.blobs, *record, ctx_.keys.metadata(), kept);
     if (!reader.ok()) {
       failed = reader.error();
       return;
     }
     failed = RecordView(*services_.audit, RecordOf(req, visitor), "form.submission.downloaded",
-                        readable->form, (*record)->id, (*record)->message_id, {{"file", *index}});
+                        readable->form, record->id, record->message_id, {{"file", *index}});
     if (!failed.ok()) return;
     file = KeptFileResponse(kept, std::move(*reader));
   });

@@ -16,6 +16,7 @@
 #include "forms/kept.h"
 #include "forms/requests.h"
 #include "http/multipart.h"
+#include "http/upload.h"
 #include "mime/notice.h"
 #include "policy/recipient_planner.h"
 #include "portal/common.h"
@@ -31,7 +32,6 @@ using http::Response;
 
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
 // A value as typed: long text may be 100,000 characters of up to four bytes.
 constexpr std::size_t kMaxValueBytes = 4 * forms::kMaxLongText;
 // Every value together (the files apart).
@@ -509,25 +509,7 @@ awaitable<Response> FormPages::Receive(http::Request& req, Found& found) {
   auto kept = std::make_unique<forms::KeptWriter>(*services_.blobs, ctx_.keys.metadata(), form.id);
   FormSink sink(d, *draft, *kept);
   http::MultipartParser parser(*boundary, sink);
-  std::string chunk(kReadChunk, '\0');
-  Status read = OkStatus();
-  for (;;) {
-    auto n = co_await req.stream->Read(chunk.data(), chunk.size());
-    if (!n.ok()) {
-      read = std::move(n).error();
-      break;
-    }
-    // Encrypting and writing happen on the worker pool: a slow disk must not stall
-    // every other connection.
-    const std::size_t got = *n;
-    Status ran = co_await ctx_.offloader.RunOffLoop(
-        [&] {
-          read = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
-        },
-        std::chrono::steady_clock::now() + std::chrono::seconds(30));
-    if (!ran.ok()) read = std::move(ran);
-    if (got == 0 || !read.ok()) break;
-  }
+  Status read = co_await http::StreamMultipart(*req.stream, parser, ctx_.offloader);
   Shown shown;
   shown.values = sink.values();
   if (!read.ok()) {

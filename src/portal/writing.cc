@@ -9,8 +9,9 @@
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "http/multipart.h"
-#include "portal/common.h"
+#include "http/upload.h"
 #include "policy/recipient_planner.h"
+#include "portal/common.h"
 #include "submission/dispatcher.h"
 
 namespace sealpost::portal {
@@ -21,7 +22,6 @@ namespace {
 
 constexpr std::size_t kMaxReplyText = 64 * 1024;
 constexpr std::size_t kMaxFiles = 20;
-constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxField = 1024;  // to, subject, csrf
 constexpr std::size_t kMaxExtraField = 16 * 1024;  // e.g. the console's cc and bcc
 
@@ -121,24 +121,7 @@ awaitable<Writing::Upload> Writing::ReadUpload(http::Request& req,
   up.draft = ctx_.escrow.BeginDraft();
   ReplySink sink(*up.draft, ctx_.settings.max_reply_bytes, extra_fields);
   http::MultipartParser parser(*boundary, sink);
-  std::string chunk(kReadChunk, '\0');
-  for (;;) {
-    auto n = co_await req.stream->Read(chunk.data(), chunk.size());
-    if (!n.ok()) {
-      up.status = std::move(n).error();
-      break;
-    }
-    // Encrypting and writing (a blob's fsync when an attachment ends) happen on the
-    // worker pool: a slow disk must not stall every other connection.
-    const std::size_t got = *n;
-    Status ran = co_await ctx_.offloader.RunOffLoop(
-        [&] {
-          up.status = got == 0 ? parser.Finish() : parser.Feed(std::string_view(chunk.data(), got));
-        },
-        std::chrono::steady_clock::now() + std::chrono::seconds(30));
-    if (!ran.ok()) up.status = std::move(ran);
-    if (got == 0 || !up.status.ok()) break;
-  }
+  up.status = co_await http::StreamMultipart(*req.stream, parser, ctx_.offloader);
   up.form = std::move(sink.form());
   co_return up;
 }

@@ -22,12 +22,7 @@ Result<std::string> SaveSendersAnswers(const policy::RecipientPlanner& planner, 
   // A change to the sender's address book: on record with it (never the answer).
   audit::AuditRecord record;
   record.at = now;
-  if (const audit::Actor* actor = audit::CurrentActor()) {
-    record.actor_kind = actor->kind;
-    record.actor = actor->id;
-    record.client_address = actor->client_address;
-    record.account = actor->account;
-  }
+  audit::NameCurrentActor(record);
   record.action = "book.answers_saved";
   record.subject = m.from;
   record.message_id = sent.message_id;

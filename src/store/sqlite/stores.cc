@@ -120,17 +120,9 @@ Status AuditEvent(Connection& db, const EventRecord& e) {
       r.recipient = find.Text(1);
     }
   }
-  if (const audit::Actor* actor = audit::CurrentActor()) {
-    r.actor_kind = actor->kind;
-    r.actor = actor->id;
-    if (r.client_address.empty()) r.client_address = actor->client_address;
-    if (r.account.empty()) r.account = actor->account;
-  } else if (RecipientEvent(e.type)) {
-    r.actor_kind = "recipient";
-    r.actor = e.recipient_id;
-  } else {
-    r.actor_kind = "system";
-    r.actor = "sealpost";
+  if (!audit::NameCurrentActor(r)) {
+    r.actor_kind = RecipientEvent(e.type) ? "recipient" : "system";
+    r.actor = RecipientEvent(e.type) ? e.recipient_id : "sealpost";
   }
   if (e.type == "accepted" && e.detail.empty()) {
     auto recipients = RecipientsJson(db, e.message_id);
