@@ -98,6 +98,75 @@ TEST_F(StoreTest, MessageWithNoticesRoundTrips) {
   EXPECT_EQ((*events)[1].at, 101);
 }
 
+// The dashboard counts the messages of its days and account, the TLS share of what was
+// delivered (a report without a TLS version, or not yet delivered, is not TLS), what waits
+// by domain, and what expired.
+TEST_F(StoreTest, DashboardFactsCountTheirDaysAndTheTlsShare) {
+  auto messages = sqlite::NewMessageStore(*db_);
+  auto queue = sqlite::NewQueueStore(*db_);
+  auto dashboard = sqlite::NewDashboardStore(*db_);
+  auto send = [&](const std::string& id, const std::string& account, std::int64_t at) {
+    MessageRecord m = SampleMessage();
+    m.id = id;
+    m.account = account;
+    m.created_at = at;
+    m.blob_ids = {id + "-blob"};
+    m.manifest_blob = id + "-blob";
+    m.recipients[0].id = id + "-r";
+    m.recipients[0].message_id = id;
+    QueueEntry q{id + "-q",
+                 id,
+                 id + "-r",
+                 "a@example.org",
+                 "b@example.net",
+                 "content",
+                 "",
+                 "",
+                 QueueState::kQueued,
+                 0,
+                 at,
+                 at,
+                 "",
+                 "",
+                 "",
+                 false,
+                 ""};
+    ASSERT_TRUE(messages->InsertWithNotices(m, {q}, {}, "").ok());
+  };
+  send("old", "default", 10);  // before the days counted
+  send("tls", "default", 100);
+  send("plain", "default", 100);
+  send("waits", "default", 100);
+  send("other", "Springfield", 100);
+  ASSERT_EQ(queue->Claim(150, 10, 400)->size(), 5u);
+  ASSERT_TRUE(
+      queue
+          ->Record(
+              {{"old-q", QueueState::kDelivered, 150, "250 ok", R"({"tls_version":"TLSv1.3"})"},
+               {"tls-q", QueueState::kDelivered, 150, "250 ok", R"({"tls_version":"TLSv1.3"})"},
+               {"plain-q", QueueState::kDelivered, 150, "250 ok", R"({"tls_version":""})"},
+               {"waits-q", QueueState::kDeferred, 900, "421 busy", "{}"},
+               {"other-q", QueueState::kDelivered, 150, "250 ok", R"({"tls_version":"TLSv1.2"})"}},
+              {}, {})
+          .ok());
+
+  auto all = dashboard->Facts("", 50, 300);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->messages, 4);
+  EXPECT_EQ(all->delivered, 3);
+  EXPECT_EQ(all->delivered_with_tls, 2);
+  EXPECT_EQ(all->expired, 4);  // expires_at 200 < now 300
+  ASSERT_EQ(all->deferred_by_domain.size(), 1u);
+  EXPECT_EQ(all->deferred_by_domain[0], std::make_pair(std::string("example.net"), 1));
+
+  auto mine = dashboard->Facts("default", 50, 150);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->messages, 3);
+  EXPECT_EQ(mine->delivered, 2);
+  EXPECT_EQ(mine->delivered_with_tls, 1);
+  EXPECT_EQ(mine->expired, 0);
+}
+
 // Every message event is mirrored into the audit trail in its transaction: who did it
 // (the recipient, the system, or whoever acts on the thread), the account, the message
 // and the recipient's address; a delivery's JSON report is kept as its details.

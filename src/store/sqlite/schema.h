@@ -635,6 +635,16 @@ CREATE TABLE form_requests (
 );
 CREATE INDEX form_requests_by_requester ON form_requests(requester, created_at);
 )sql",
+    // 41: the dashboard counted afresh reads narrow indexes only: the messages it counts
+    // (time, account, expiry) without their wide rows (sealed manifest and keys), and
+    // whether each delivered entry had TLS without its JSON report.
+    R"sql(
+CREATE INDEX messages_counted ON messages(created_at, account, id, expires_at, retracted_at);
+ALTER TABLE queue ADD COLUMN delivered_tls INTEGER NOT NULL DEFAULT 0;
+UPDATE queue SET delivered_tls = coalesce(json_extract(report, '$.tls_version'), '') != ''
+  WHERE state = 'delivered' AND json_valid(report);
+CREATE INDEX queue_delivered ON queue(message_id, delivered_tls) WHERE state = 'delivered';
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -795,15 +795,22 @@ class SqliteQueueStore final : public QueueStore {
     return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& u : updates) {
         const bool final_state = IsFinal(u.state);
-        auto status = Statement(db, final_state
-                                        ? "UPDATE queue SET state = ?, attempts = attempts + 1, "
-                                          "next_attempt_at = ?, last_error = ?, report = ?, "
-                                          "sealed_content = NULL, content_key = NULL WHERE id = ?"
-                                        : "UPDATE queue SET state = ?, attempts = attempts + 1, "
-                                          "next_attempt_at = ?, last_error = ?, report = ? "
-                                          "WHERE id = ?")
-                          .Bind(1, QueueStateName(u.state)).Bind(2, u.next_attempt_at)
-                          .Bind(3, u.last_error).Bind(4, u.report).Bind(5, u.id).Run();
+        auto status =
+            Statement(db, final_state ? "UPDATE queue SET state = ?1, attempts = attempts + 1, "
+                                        "next_attempt_at = ?2, last_error = ?3, report = ?4, "
+                                        "sealed_content = NULL, content_key = NULL, "
+                                        "delivered_tls = ?1 = 'delivered' AND json_valid(?4) "
+                                        "AND coalesce(json_extract(?4, '$.tls_version'), '') "
+                                        "!= '' WHERE id = ?5"
+                                      : "UPDATE queue SET state = ?, attempts = attempts + 1, "
+                                        "next_attempt_at = ?, last_error = ?, report = ? "
+                                        "WHERE id = ?")
+                .Bind(1, QueueStateName(u.state))
+                .Bind(2, u.next_attempt_at)
+                .Bind(3, u.last_error)
+                .Bind(4, u.report)
+                .Bind(5, u.id)
+                .Run();
         if (status.ok() && final_state) {
           status = SettleStandbys(db, u.id, u.state == QueueState::kReplanned, u.next_attempt_at);
         }
