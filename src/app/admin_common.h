@@ -52,6 +52,8 @@ struct AdminArgs {
   std::string scopes;       // client create
   int grace_minutes = 0;    // client rotate
   std::int64_t rate_limit = 0;  // client create; 0: the configured default
+  // Contacts and segments (issue 25).
+  std::string list, consent, condition, reason, description;
 };
 
 // Everything an admin command needs, opened from the configuration. The store pointers
@@ -154,5 +156,7 @@ void RegisterCheckCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& ar
 void RegisterAuditCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                            int& exit_code);
 void RegisterKeyCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args, int& exit_code);
+void RegisterContactCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                             int& exit_code);
 
 }  // namespace sealpost::admin

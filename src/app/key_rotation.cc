@@ -13,6 +13,7 @@
 #include "api/auth.h"
 #include "app/signing_key.h"
 #include "base/sync.h"
+#include "campaigns/contacts.h"
 #include "dkim/domain_signer.h"
 #include "escrow/answer_keys.h"
 #include "escrow/center_keys.h"
@@ -109,6 +110,9 @@ const std::vector<MasterKeyColumn>& MasterKeyColumns() {
       {{"form_requests", "sealed_note", {"id"}},
        P::kMetadata,
        [](const Binding& b) { return forms::RequestNoteAad(b[0]); }},
+      {{"contacts", "sealed_attributes", {"id"}},
+       P::kMetadata,
+       [](const Binding& b) { return campaigns::AttributesAad(b[0]); }},
       {{"answer_keys", "sealed_key", {"tag"}},
        P::kMetadata,
        [](const Binding& b) { return AnswerKeyAad(b[0]); }},

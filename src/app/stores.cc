@@ -2,9 +2,13 @@
 
 #include "app/config.h"
 #include "app/key_rotation.h"
+#include "store/contact_store.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
+
+Stores::Stores(KeyRing k) : keys(std::move(k)) {}
+Stores::~Stores() = default;
 
 Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   auto masters = LoadMasterKeys(config.Resolve(config.master_key));
@@ -21,6 +25,7 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   s->api_clients = sqlite::NewApiClientStore(d);
   s->webhooks = sqlite::NewWebhookStore(d);
   s->forms = sqlite::NewFormStore(d);
+  s->contacts = sqlite::NewContactStore(d);
   s->dashboard = sqlite::NewDashboardStore(d);
   s->signing_keys = sqlite::NewSigningKeyStore(d);
   s->messages = sqlite::NewMessageStore(d);

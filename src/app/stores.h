@@ -15,9 +15,11 @@
 namespace sealpost {
 
 struct Config;
+class ContactStore;
 
 struct Stores {
-  explicit Stores(KeyRing k) : keys(std::move(k)) {}
+  explicit Stores(KeyRing k);
+  ~Stores();
 
   KeyRing keys;
   std::unique_ptr<sqlite::Database> db;  // the stores below work over it
@@ -35,6 +37,7 @@ struct Stores {
   std::unique_ptr<TlsReportStore> tls_reports;
   std::unique_ptr<WebhookStore> webhooks;  // endpoints and their outbox
   std::unique_ptr<FormStore> forms;
+  std::unique_ptr<ContactStore> contacts;     // store/contact_store.h
   std::unique_ptr<DashboardStore> dashboard;  // the console's counts
   std::unique_ptr<KeyStore> key_store;  // sealed keys, and who seals with which master key
   std::unique_ptr<AuditStore> audit;     // made first: every transaction writes its records

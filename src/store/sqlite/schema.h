@@ -645,6 +645,57 @@ UPDATE queue SET delivered_tls = coalesce(json_extract(report, '$.tls_version'),
   WHERE state = 'delivered' AND json_valid(report);
 CREATE INDEX queue_delivered ON queue(message_id, delivered_tls) WHERE state = 'delivered';
 )sql",
+    // 42: patient engagement (issue 25): contacts (attributes sealed), lists with each
+    // member's consent, the addresses no campaign writes to, and saved segments.
+    R"sql(
+CREATE TABLE contacts (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  address TEXT NOT NULL,
+  sealed_attributes BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_sent INTEGER NOT NULL DEFAULT 0,
+  last_opened INTEGER NOT NULL DEFAULT 0,
+  last_clicked INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX contacts_by_address ON contacts(account, address);
+CREATE TABLE contact_lists (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX contact_lists_by_name ON contact_lists(account, name);
+CREATE TABLE list_members (
+  list_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  consented_at INTEGER NOT NULL,
+  consent_source TEXT NOT NULL,
+  unsubscribed_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (list_id, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX list_members_by_contact ON list_members(contact_id);
+CREATE TABLE suppressions (
+  account TEXT NOT NULL,
+  address TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  detail TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (account, address)
+) WITHOUT ROWID;
+CREATE TABLE segments (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  list_id TEXT NOT NULL,
+  condition TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX segments_by_name ON segments(account, name);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -6,6 +6,10 @@
 #include "store/sqlite/database.h"
 #include "store/stores.h"
 
+namespace sealpost {
+class ContactStore;
+}  // namespace sealpost
+
 namespace sealpost::sqlite {
 
 std::unique_ptr<ApiClientStore> NewApiClientStore(Database& db);
@@ -24,6 +28,7 @@ std::unique_ptr<WebhookStore> NewWebhookStore(Database& db);
 std::unique_ptr<FormStore> NewFormStore(Database& db);
 std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 std::unique_ptr<DashboardStore> NewDashboardStore(Database& db);
+std::unique_ptr<ContactStore> NewContactStore(Database& db);  // store/contact_store.h
 // Also makes every transaction on `db` write its thread's pending audit records.
 std::unique_ptr<AuditStore> NewAuditStore(Database& db);
 // Writes `record` next in the trail, inside the caller's transaction (its seq and
