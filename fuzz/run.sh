@@ -15,7 +15,7 @@ TARGETS=${3:-"smtp_session_fuzz submitted_message_fuzz multipart_fuzz key_import
               smtp_reply_fuzz form_fuzz csv_fuzz client_key_fuzz api_request_fuzz
               content_rules_fuzz dkim_canon_fuzz dns_answer_fuzz mta_sts_fuzz
               link_token_fuzz received_fuzz audit_export_fuzz api_credentials_fuzz
-              webauthn_fuzz forms_fuzz segment_fuzz"}
+              webauthn_fuzz forms_fuzz campaigns_fuzz"}
 for target in $TARGETS; do
   corpus="$BUILD/corpus/$target"
   mkdir -p "$corpus" "$BUILD/crashes"
