@@ -524,21 +524,25 @@ Status ContactBook::PutSegment(const std::string& account, const std::string& na
                             *before ? (*before)->created_at : now, now});
 }
 
-Status ContactBook::Walk(const std::string& account, const std::string& segment_name,
-                         const std::string& after_id,
-                         const std::function<bool(Contact&, bool, bool)>& visit) {
+Result<SegmentRecord> ContactBook::Segment(const std::string& account,
+                                           const std::string& segment_name) {
   auto segment = store_.FindSegment(account, segment_name);
   if (!segment.ok()) return std::move(segment).error();
   if (!*segment) {
     return MakeError(ErrorCode::kNotFound, "the account has no segment called " + segment_name,
                      "segment");
   }
-  auto condition = Condition::Parse((*segment)->condition);
+  return std::move(**segment);
+}
+
+Status ContactBook::Walk(const SegmentRecord& segment, const std::string& after_id,
+                         const std::function<bool(Contact&, bool, bool)>& visit) {
+  auto condition = Condition::Parse(segment.condition);
   if (!condition.ok()) return std::move(condition).error();
   const std::int64_t now = clock_.NowUnix();
   std::string after = after_id;
   for (;;) {
-    auto batch = store_.Subscribed((*segment)->list_id, after, kWalkBatch);
+    auto batch = store_.Subscribed(segment.list_id, after, kWalkBatch);
     if (!batch.ok()) return std::move(batch).error();
     for (auto& member : *batch) {
       Contact c;
@@ -562,9 +566,11 @@ Status ContactBook::Walk(const std::string& account, const std::string& segment_
 }
 
 Result<ContactBook::SegmentCount> ContactBook::Count(const std::string& account,
-                                                     const std::string& segment) {
+                                                     const std::string& segment_name) {
+  auto segment = Segment(account, segment_name);
+  if (!segment.ok()) return std::move(segment).error();
   SegmentCount count;
-  auto s = Walk(account, segment, "", [&](Contact&, bool matched, bool suppressed) {
+  auto s = Walk(*segment, "", [&](Contact&, bool matched, bool suppressed) {
     ++count.members;
     if (matched) {
       ++count.matched;
@@ -577,12 +583,23 @@ Result<ContactBook::SegmentCount> ContactBook::Count(const std::string& account,
 }
 
 Result<std::vector<ContactBook::Contact>> ContactBook::Reach(const std::string& account,
-                                                             const std::string& segment,
+                                                             const std::string& segment_name,
                                                              const std::string& after_id,
                                                              std::size_t limit) {
+  auto segment = Segment(account, segment_name);
+  if (!segment.ok()) return std::move(segment).error();
+  return Reach(*segment, after_id, limit);
+}
+
+Result<std::vector<ContactBook::Contact>> ContactBook::Reach(const SegmentRecord& segment,
+                                                             const std::string& after_id,
+                                                             std::size_t limit,
+                                                             std::string* walked_to) {
   std::vector<Contact> out;
   if (limit == 0) return out;
-  auto s = Walk(account, segment, after_id, [&](Contact& c, bool matched, bool suppressed) {
+  if (walked_to) *walked_to = after_id;
+  auto s = Walk(segment, after_id, [&](Contact& c, bool matched, bool suppressed) {
+    if (walked_to) *walked_to = c.record.id;
     if (matched && !suppressed) out.push_back(std::move(c));
     return out.size() < limit;
   });

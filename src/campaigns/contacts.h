@@ -103,6 +103,11 @@ class ContactBook {
   // after `after_id`, `limit` at most; with their opened attributes.
   Result<std::vector<Contact>> Reach(const std::string& account, const std::string& segment,
                                      const std::string& after_id, std::size_t limit);
+  // The same for a segment in hand (a campaign's, by id). `walked_to` (may be null) is
+  // told the last contact id looked at, matched or not.
+  Result<std::vector<Contact>> Reach(const SegmentRecord& segment, const std::string& after_id,
+                                     std::size_t limit, std::string* walked_to = nullptr);
+  Result<SegmentRecord> Segment(const std::string& account, const std::string& name);
 
   Result<Attributes> Open(const ContactRecord& contact) const;
 
@@ -110,7 +115,7 @@ class ContactBook {
   Result<ContactListRecord> ListNamed(const std::string& account, const std::string& name);
   Result<std::string> Seal(const std::string& contact_id, const Attributes& attributes) const;
   // Walks the segment's members, opened, in batches; `visit` returns false to stop.
-  Status Walk(const std::string& account, const std::string& segment, const std::string& after_id,
+  Status Walk(const SegmentRecord& segment, const std::string& after_id,
               const std::function<bool(Contact&, bool matched, bool suppressed)>& visit);
 
   ContactStore& store_;

@@ -41,6 +41,15 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
     fields.push_back(&a.filename);
     fields.push_back(&a.content_type);
   }
+  for (const auto& [name, value] : m.headers) {
+    fields.push_back(&value);
+    if (name.empty() ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+            std::string::npos) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a header field's name is letters, digits and '-'");
+    }
+  }
   for (const std::string* f : fields) {
     if (HasLineBreak(*f)) return MakeError(ErrorCode::kInvalidArgument, "line break in a header field");
   }
@@ -51,6 +60,9 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
   for (const auto& a : m.cc) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_CC, nullptr, a.c_str());
   g_mime_message_set_subject(message.get(), m.subject.c_str(), "utf-8");
   SetDateAndMessageId(message.get(), m.message_id_domain);
+  for (const auto& [name, value] : m.headers) {
+    g_mime_object_append_header(GMIME_OBJECT(message.get()), name.c_str(), value.c_str(), "utf-8");
+  }
   if (m.date != 0) {
     GDateTime* date = g_date_time_new_from_unix_utc(m.date);
     g_mime_message_set_date(message.get(), date);

@@ -31,6 +31,9 @@ struct ComposedMessage {
   std::vector<ComposedAttachment> attachments;
   std::string message_id_domain;
   std::int64_t date = 0;  // Unix time of the Date field; 0: now
+  // Further header fields, as they are ("List-Unsubscribe", "<https://…>"): names of
+  // letters, digits and '-', values of one line.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // kInvalidArgument when a header value holds a line break.

@@ -82,6 +82,7 @@ class ContactStore {
   virtual Result<std::vector<std::string>> PutContacts(const std::vector<Put>& puts) = 0;
   virtual Result<std::optional<ContactRecord>> FindContact(const std::string& account,
                                                            const std::string& address) = 0;
+  virtual Result<std::optional<ContactRecord>> FindContactById(const std::string& id) = 0;
   // The account's contacts of these addresses (lower case), by address.
   virtual Result<std::map<std::string, ContactRecord>> FindContacts(
       const std::string& account, const std::vector<std::string>& addresses) = 0;
@@ -127,6 +128,7 @@ class ContactStore {
   virtual Status PutSegment(const SegmentRecord& segment) = 0;
   virtual Result<std::optional<SegmentRecord>> FindSegment(const std::string& account,
                                                            const std::string& name) = 0;
+  virtual Result<std::optional<SegmentRecord>> FindSegmentById(const std::string& id) = 0;
   virtual Result<std::vector<SegmentRecord>> Segments(const std::string& account) = 0;
   virtual Status DeleteSegment(const std::string& account, const std::string& name) = 0;
 };

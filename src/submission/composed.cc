@@ -22,6 +22,7 @@ OpenSource ComposedFrom(const Submission& m, const Draft& draft) {
       composed.subject = m.subject;
       composed.text = m.text;
       composed.html = m.html;
+      composed.headers = m.headers;
       composed.message_id_domain = DomainOfAddress(m.from);
       for (const auto& a : draft.attachments()) {
         composed.attachments.push_back({a.filename, a.content_type, ""});

@@ -40,6 +40,8 @@ struct Submission {
   std::string subject;
   std::string text;
   std::string html;
+  // Header fields a way in adds itself (a campaign's List-Unsubscribe), never a sender's.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::vector<AttachmentInput> attachments;
   std::optional<std::string> question;
   std::optional<std::string> answer;

@@ -118,6 +118,12 @@ class SqliteContactStore final : public ContactStore {
         [&](Statement& s) { s.Bind(1, account).Bind(2, address); }, ReadContact);
   }
 
+  Result<std::optional<ContactRecord>> FindContactById(const std::string& id) override {
+    return QueryOne<ContactRecord>(
+        db_, std::string("SELECT ") + kContactColumns + " FROM contacts WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadContact);
+  }
+
   Result<std::map<std::string, ContactRecord>> FindContacts(
       const std::string& account, const std::vector<std::string>& addresses) override {
     std::map<std::string, ContactRecord> out;
@@ -327,6 +333,12 @@ class SqliteContactStore final : public ContactStore {
         db_,
         std::string("SELECT ") + kSegmentColumns + " FROM segments WHERE account = ? AND name = ?",
         [&](Statement& s) { s.Bind(1, account).Bind(2, name); }, ReadSegment);
+  }
+
+  Result<std::optional<SegmentRecord>> FindSegmentById(const std::string& id) override {
+    return QueryOne<SegmentRecord>(
+        db_, std::string("SELECT ") + kSegmentColumns + " FROM segments WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadSegment);
   }
 
   Result<std::vector<SegmentRecord>> Segments(const std::string& account) override {

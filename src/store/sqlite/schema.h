@@ -696,6 +696,54 @@ CREATE TABLE segments (
 );
 CREATE UNIQUE INDEX segments_by_name ON segments(account, name);
 )sql",
+    // 43: templates and campaigns (issue 25): a send row per contact reached, made with the
+    // id its message will have, before the message.
+    R"sql(
+CREATE TABLE campaign_templates (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  text TEXT NOT NULL,
+  html TEXT NOT NULL,
+  carries_phi INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX campaign_templates_by_name ON campaign_templates(account, name);
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  segment_id TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  state TEXT NOT NULL,
+  scheduled_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  per_minute INTEGER NOT NULL,
+  per_domain_per_minute INTEGER NOT NULL,
+  cursor TEXT NOT NULL,
+  enumerated INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX campaigns_by_name ON campaigns(account, name);
+CREATE INDEX campaigns_by_state ON campaigns(state);
+CREATE TABLE campaign_sends (
+  campaign_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  address TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  method TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX campaign_sends_pending ON campaign_sends(campaign_id, state, contact_id);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

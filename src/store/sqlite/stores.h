@@ -8,6 +8,7 @@
 
 namespace sealpost {
 class ContactStore;
+class CampaignStore;
 }  // namespace sealpost
 
 namespace sealpost::sqlite {
@@ -28,7 +29,8 @@ std::unique_ptr<WebhookStore> NewWebhookStore(Database& db);
 std::unique_ptr<FormStore> NewFormStore(Database& db);
 std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 std::unique_ptr<DashboardStore> NewDashboardStore(Database& db);
-std::unique_ptr<ContactStore> NewContactStore(Database& db);  // store/contact_store.h
+std::unique_ptr<ContactStore> NewContactStore(Database& db);    // store/contact_store.h
+std::unique_ptr<CampaignStore> NewCampaignStore(Database& db);  // store/campaign_store.h
 // Also makes every transaction on `db` write its thread's pending audit records.
 std::unique_ptr<AuditStore> NewAuditStore(Database& db);
 // Writes `record` next in the trail, inside the caller's transaction (its seq and

@@ -1,0 +1,258 @@
+#include "campaigns/campaigns.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "base/temp_dir.h"
+#include "crypto/key_ring.h"
+#include "crypto/random.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost::campaigns {
+namespace {
+
+const char kAccount[] = "Springfield";
+
+// The road, as a unit test sees it: what was sent, by message id. A message id can be
+// made once (as the messages table's key makes it); `fail_after` sends, it says busy.
+struct FakeRoad {
+  std::map<std::string, CampaignMessage> made;
+  int busy_after = -1;
+  int calls = 0;
+
+  Road AsRoad() {
+    return Road{[this](const CampaignMessage& m) -> Result<std::string> {
+                  if (busy_after >= 0 && calls >= busy_after) {
+                    return MakeError(ErrorCode::kUnavailable, "the queue is full");
+                  }
+                  ++calls;
+                  if (!made.emplace(m.message_id, m).second) {
+                    return MakeError(ErrorCode::kAlreadyExists, "made twice");
+                  }
+                  return std::string(m.carries_phi ? "escrow" : "tls-only");
+                },
+                [this](const std::string& id) -> Result<std::optional<std::string>> {
+                  if (made.count(id)) return std::optional<std::string>("tls-only");
+                  return std::optional<std::string>();
+                }};
+  }
+};
+
+class CampaignsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    contacts_ = sqlite::NewContactStore(*db_);
+    store_ = sqlite::NewCampaignStore(*db_);
+    book_.emplace(*contacts_, metadata_, clock_);
+    Restart();
+    ASSERT_TRUE(book_->CreateList(kAccount, "patients", "").ok());
+    std::string csv = "email,first_name,last_visit\n";
+    for (int i = 0; i < 40; ++i) {
+      csv += "p" + std::to_string(i) + "@" + (i % 4 ? "example.net" : "other.example") + ",P" +
+             std::to_string(i) + "," + (i % 2 ? "2025-01-01" : "2026-11-01") + "\n";
+    }
+    ASSERT_EQ(book_->ImportCsv(kAccount, "patients", csv, "import")->added, 40u);
+    ASSERT_TRUE(
+        book_->PutSegment(kAccount, "lapsed", "patients", "last_visit < 6 months ago").ok());
+    ASSERT_TRUE(campaigns_
+                    ->PutTemplate(kAccount, "recall", "Time for a visit, {{first_name}}",
+                                  "Dear {{first_name}}, book a visit. Stop: {{@unsubscribe_url}}",
+                                  "", false)
+                    .ok());
+  }
+
+  // A new Campaigns over the same stores, as a restarted server makes it.
+  void Restart() {
+    campaigns_.emplace(*store_, *contacts_, *book_, links_, clock_,
+                       CampaignSettings{"https://mail.example", "Springfield Clinic"},
+                       road_.AsRoad());
+  }
+
+  Campaigns::NewCampaign Recall(int per_minute = 600, int per_domain = 600) {
+    return {"recall-december", "lapsed", "recall", "office@clinic.example", per_minute, per_domain};
+  }
+
+  TempDir temp_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<ContactStore> contacts_;
+  std::unique_ptr<CampaignStore> store_;
+  PurposeKey metadata_{RandomSecret(32)};
+  PurposeKey links_{RandomSecret(32)};
+  ManualClock clock_{1'796'500'000};  // 2026-12-06
+  FakeRoad road_;
+  std::optional<ContactBook> book_;
+  std::optional<Campaigns> campaigns_;
+};
+
+TEST_F(CampaignsTest, ACampaignReachesItsSegmentOnceEachRenderedAndThenIsDone) {
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall()).ok());
+  EXPECT_EQ(*campaigns_->Step(), 0);  // a draft sends nothing
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", clock_.NowUnix() + 3600).ok());
+  EXPECT_EQ(*campaigns_->Step(), 0);  // not yet
+  clock_.Advance(3600);
+  EXPECT_EQ(*campaigns_->Step(), 20);
+  EXPECT_EQ(*campaigns_->Step(), 0);
+  auto progress = campaigns_->Find(kAccount, "recall-december");
+  ASSERT_TRUE(progress.ok());
+  EXPECT_EQ(progress->campaign.state, "done");
+  EXPECT_EQ(progress->tally["sent"], 20);
+  EXPECT_EQ(progress->tally["sent:tls-only"], 20);
+  ASSERT_EQ(road_.made.size(), 20u);
+  std::set<std::string> to;
+  for (const auto& [id, m] : road_.made) {
+    to.insert(m.address);
+    EXPECT_EQ(m.sender, "office@clinic.example");
+    EXPECT_EQ(m.rendered.subject.rfind("Time for a visit, P", 0), 0u);
+    EXPECT_NE(m.rendered.text.find("Stop: https://mail.example/u/"), std::string::npos);
+    EXPECT_EQ(m.rendered.text.find("Stop: " + m.unsubscribe_url), m.rendered.text.find("Stop: "));
+  }
+  EXPECT_EQ(to.size(), 20u);
+  EXPECT_EQ(to.count("p1@example.net"), 1u);
+  EXPECT_EQ(to.count("p2@example.net"), 0u);  // visited lately
+  // The contact's last sending is known to segments now.
+  EXPECT_EQ((*contacts_->FindContact(kAccount, "p1@example.net"))->last_sent, clock_.NowUnix());
+}
+
+TEST_F(CampaignsTest, APaceHoldsPerMinuteAndPerDomain) {
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall(8, 3)).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());
+  // The lapsed are the odd ones, every one at example.net: three a minute to it.
+  EXPECT_EQ(*campaigns_->Step(), 3);
+  EXPECT_EQ(*campaigns_->Step(), 0);  // the same minute
+  clock_.Advance(60);
+  EXPECT_EQ(*campaigns_->Step(), 3);
+  ASSERT_TRUE(campaigns_->Pause(kAccount, "recall-december").ok());
+  clock_.Advance(60);
+  EXPECT_EQ(*campaigns_->Step(), 0);
+  EXPECT_EQ(campaigns_->Pause(kAccount, "recall-december").error().code,
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(campaigns_->Resume(kAccount, "recall-december").ok());
+  EXPECT_EQ(*campaigns_->Step(), 3);
+  ASSERT_TRUE(campaigns_->Cancel(kAccount, "recall-december").ok());
+  clock_.Advance(60);
+  EXPECT_EQ(*campaigns_->Step(), 0);
+  EXPECT_EQ(road_.made.size(), 9u);
+  EXPECT_EQ(campaigns_->Find(kAccount, "recall-december")->campaign.state, "cancelled");
+  EXPECT_EQ(campaigns_->Resume(kAccount, "recall-december").error().code,
+            ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(CampaignsTest, ARestartedServerFinishesWithoutWritingToAnyoneTwice) {
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall()).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());
+  // Seven go, then the road is busy: the rest stay pending.
+  road_.busy_after = 7;
+  EXPECT_EQ(*campaigns_->Step(), 7);
+  // A message made whose send row was never settled (the server stopped between the
+  // commit of the one and the other): made by hand here, as the road would have.
+  auto pending = store_->Pending(campaigns_->Find(kAccount, "recall-december")->campaign.id, 1);
+  ASSERT_EQ(pending->size(), 1u);
+  CampaignMessage made;
+  made.message_id = (*pending)[0].message_id;
+  made.address = (*pending)[0].address;
+  road_.made.emplace(made.message_id, made);
+
+  road_.busy_after = -1;
+  Restart();
+  EXPECT_EQ(*campaigns_->Step(), 13);  // 12 new messages and the one settled
+  EXPECT_EQ(road_.made.size(), 20u);
+  std::map<std::string, int> per_address;
+  for (const auto& [id, m] : road_.made) ++per_address[m.address];
+  for (const auto& [address, n] : per_address) EXPECT_EQ(n, 1) << address;
+  auto progress = campaigns_->Find(kAccount, "recall-december");
+  EXPECT_EQ(progress->campaign.state, "done");
+  EXPECT_EQ(progress->tally["sent"], 20);
+  EXPECT_EQ(progress->tally.count("pending"), 0u);
+}
+
+TEST_F(CampaignsTest, OneClickUnsubscribeStopsTheNextCampaignAndSuppressionsAreHonoured) {
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall()).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());
+  ASSERT_EQ(*campaigns_->Step(), 20);
+  std::string token;
+  for (const auto& [id, m] : road_.made) {
+    if (m.address == "p1@example.net")
+      token = m.unsubscribe_url.substr(strlen("https://mail.example/u/"));
+  }
+  ASSERT_FALSE(token.empty());
+  // A forged or altered token is no one's.
+  EXPECT_EQ(campaigns_->Unsubscribe(token + "x").error().code, ErrorCode::kNotFound);
+  std::string altered = token;
+  altered[altered.size() - 3] = altered[altered.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(campaigns_->Unsubscribe(altered).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(campaigns_->Unsubscribe("a.b.c").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(campaigns_->Unsubscribe(token).ok());
+  ASSERT_TRUE(campaigns_->Unsubscribe(token).ok());  // twice is once
+  ASSERT_TRUE(book_->Suppress(kAccount, "p3@example.net", "complained", "ARF").ok());
+
+  road_.made.clear();
+  auto next = Recall();
+  next.name = "recall-january";
+  ASSERT_TRUE(campaigns_->Create(kAccount, next).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-january", 0).ok());
+  EXPECT_EQ(*campaigns_->Step(), 18);
+  for (const auto& [id, m] : road_.made) {
+    EXPECT_NE(m.address, "p1@example.net");
+    EXPECT_NE(m.address, "p3@example.net");
+  }
+}
+
+TEST_F(CampaignsTest, ALeaverBetweenTakingAndSendingIsSkippedAndTemplatesAreChecked) {
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall(5, 5)).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());
+  EXPECT_EQ(*campaigns_->Step(), 5);  // 20 taken, 5 sent
+  // Two of those taken and not yet written to: one leaves the list, one is forgotten.
+  auto pending = store_->Pending(campaigns_->Find(kAccount, "recall-december")->campaign.id, 20);
+  ASSERT_EQ(pending->size(), 15u);
+  ASSERT_TRUE(book_->Unsubscribe(kAccount, "patients", (*pending)[0].address).ok());
+  ASSERT_TRUE(book_->Delete(kAccount, (*pending)[1].address).ok());
+  for (int i = 0; i < 4; ++i) {
+    clock_.Advance(60);
+    ASSERT_TRUE(campaigns_->Step().ok());
+  }
+  auto progress = campaigns_->Find(kAccount, "recall-december");
+  EXPECT_EQ(progress->campaign.state, "done");
+  EXPECT_EQ(progress->tally["sent"], 18);
+  EXPECT_EQ(progress->tally["skipped"], 2);
+
+  auto bad = campaigns_->PutTemplate(kAccount, "bad", "Hi", "x", "<a href='{{site}}'>", false);
+  EXPECT_EQ(bad.error().field, "html");
+  EXPECT_EQ(
+      campaigns_->Create(kAccount, {"x", "nope", "recall", "a@clinic.example", 5, 5}).error().code,
+      ErrorCode::kNotFound);
+  EXPECT_EQ(campaigns_->Create(kAccount, {"x", "lapsed", "recall", "nobody", 5, 5}).error().field,
+            "from");
+  EXPECT_EQ(campaigns_->Create(kAccount, {"x", "lapsed", "recall", "a@clinic.example", 5, 6})
+                .error()
+                .field,
+            "per_domain_per_minute");
+  EXPECT_EQ(campaigns_->Create(kAccount, Recall()).error().code, ErrorCode::kAlreadyExists);
+}
+
+TEST_F(CampaignsTest, APreviewAndATestSendRenderForAContact) {
+  ASSERT_TRUE(campaigns_
+                  ->PutTemplate(kAccount, "results", "Your results",
+                                "{{first_name}}, your results are ready.", "", true)
+                  .ok());
+  auto preview = campaigns_->Preview(kAccount, "results", "p5@example.net");
+  ASSERT_TRUE(preview.ok());
+  EXPECT_EQ(preview->text, "P5, your results are ready.");
+  auto method = campaigns_->TestSend(kAccount, "results", "p5@example.net", "office@clinic.example",
+                                     "nurse@clinic.example");
+  ASSERT_TRUE(method.ok());
+  EXPECT_EQ(*method, "escrow");  // carries health data: never in clear
+  ASSERT_EQ(road_.made.size(), 1u);
+  const auto& m = road_.made.begin()->second;
+  EXPECT_EQ(m.address, "nurse@clinic.example");
+  EXPECT_EQ(m.rendered.subject, "[Test] Your results");
+  EXPECT_TRUE(m.carries_phi);
+  EXPECT_EQ(campaigns_->Preview(kAccount, "results", "nobody@example.net").error().code,
+            ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace sealpost::campaigns

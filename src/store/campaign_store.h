@@ -1,0 +1,95 @@
+// Templates and campaigns (issue 25): what a campaign is (a segment, a template, a
+// sender, its pace and state) and, per contact it reaches, one send row — made before
+// the message and naming the message id it will have, so that a server stopped at any
+// moment carries on without writing to anyone twice (campaigns/runner.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sealpost {
+
+struct TemplateRecord {
+  std::string id;
+  std::string account;
+  std::string name;
+  std::string subject, text, html;  // campaigns/template.h
+  bool carries_phi = false;         // never in clear: escrow, PGP or S/MIME only
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+// draft → scheduled → sending → done; sending ⇄ paused; cancelled from any but done.
+struct CampaignRecord {
+  std::string id;
+  std::string account;
+  std::string name;
+  std::string segment_id;
+  std::string template_id;
+  std::string sender;  // From, an address of the account
+  std::string state = "draft";
+  std::int64_t scheduled_at = 0;
+  std::int64_t started_at = 0;
+  std::int64_t finished_at = 0;
+  int per_minute = 600;             // messages a minute, all domains
+  int per_domain_per_minute = 120;  // to one recipient domain
+  std::string cursor;               // the last contact id taken from the segment
+  bool enumerated = false;          // every contact of the segment taken
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+// pending → sent | skipped (suppressed, left the list since) | failed (with why).
+struct CampaignSendRecord {
+  std::string campaign_id;
+  std::string contact_id;
+  std::string address;
+  std::string message_id;  // chosen when taken: the message is made with it
+  std::string state = "pending";
+  std::string method;  // how it went (escrow, tls-only, …), once sent
+  std::int64_t at = 0;
+  std::string detail;
+};
+
+class CampaignStore {
+ public:
+  virtual ~CampaignStore() = default;
+
+  // By (account, name): a new one, or the parts of the one there.
+  virtual Status PutTemplate(const TemplateRecord& t) = 0;
+  virtual Result<std::optional<TemplateRecord>> FindTemplate(const std::string& account,
+                                                             const std::string& name) = 0;
+  virtual Result<std::optional<TemplateRecord>> FindTemplateById(const std::string& id) = 0;
+  virtual Result<std::vector<TemplateRecord>> Templates(const std::string& account) = 0;
+
+  virtual Status CreateCampaign(const CampaignRecord& c) = 0;  // kAlreadyExists
+  virtual Result<std::optional<CampaignRecord>> FindCampaign(const std::string& account,
+                                                             const std::string& name) = 0;
+  virtual Result<std::optional<CampaignRecord>> FindCampaignById(const std::string& id) = 0;
+  virtual Result<std::vector<CampaignRecord>> Campaigns(const std::string& account) = 0;
+  // Every account's campaigns in these states.
+  virtual Result<std::vector<CampaignRecord>> InStates(const std::vector<std::string>& states) = 0;
+  // Moves a campaign from one of `from` to `to` (with `scheduled_at` when scheduling);
+  // false when it was in none of them (someone else moved it first).
+  virtual Result<bool> MoveCampaign(const std::string& id, const std::vector<std::string>& from,
+                                    const std::string& to, std::int64_t at,
+                                    std::int64_t scheduled_at) = 0;
+
+  // Takes contacts for a campaign: a pending send each (a contact taken already is
+  // left as it is) and the campaign's place in its segment, in one transaction.
+  virtual Status Take(const std::string& campaign_id, const std::vector<CampaignSendRecord>& sends,
+                      const std::string& cursor, bool enumerated, std::int64_t at) = 0;
+  virtual Result<std::vector<CampaignSendRecord>> Pending(const std::string& campaign_id,
+                                                          std::size_t limit) = 0;
+  // A send's end; when sent, the contact's last_sent too.
+  virtual Status Settle(const CampaignSendRecord& send) = 0;
+  // Sends by state ("sent", "pending", …) and, for those sent, by method ("sent:escrow").
+  virtual Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) = 0;
+};
+
+}  // namespace sealpost

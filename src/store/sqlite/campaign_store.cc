@@ -1,0 +1,287 @@
+// Templates, campaigns and their sends in SQLite (store/campaign_store.h).
+#include "store/campaign_store.h"
+
+#include <sqlite3.h>
+
+#include "store/sqlite/stores.h"
+
+namespace sealpost::sqlite {
+namespace {
+
+constexpr const char* kTemplateColumns =
+    "id, account, name, subject, text, html, carries_phi, created_at, updated_at";
+
+TemplateRecord ReadTemplate(const Statement& s) {
+  return {s.Text(0), s.Text(1),     s.Text(2), s.Text(3), s.Text(4),
+          s.Text(5), s.Int(6) != 0, s.Int(7),  s.Int(8)};
+}
+
+constexpr const char* kCampaignColumns =
+    "id, account, name, segment_id, template_id, sender, state, scheduled_at, started_at, "
+    "finished_at, per_minute, per_domain_per_minute, cursor, enumerated, created_at, updated_at";
+
+CampaignRecord ReadCampaign(const Statement& s) {
+  CampaignRecord c;
+  c.id = s.Text(0);
+  c.account = s.Text(1);
+  c.name = s.Text(2);
+  c.segment_id = s.Text(3);
+  c.template_id = s.Text(4);
+  c.sender = s.Text(5);
+  c.state = s.Text(6);
+  c.scheduled_at = s.Int(7);
+  c.started_at = s.Int(8);
+  c.finished_at = s.Int(9);
+  c.per_minute = static_cast<int>(s.Int(10));
+  c.per_domain_per_minute = static_cast<int>(s.Int(11));
+  c.cursor = s.Text(12);
+  c.enumerated = s.Int(13) != 0;
+  c.created_at = s.Int(14);
+  c.updated_at = s.Int(15);
+  return c;
+}
+
+constexpr const char* kSendColumns =
+    "campaign_id, contact_id, address, message_id, state, method, at, detail";
+
+CampaignSendRecord ReadSend(const Statement& s) {
+  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Int(6), s.Text(7)};
+}
+
+std::string InList(std::size_t n) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out + ")";
+}
+
+class SqliteCampaignStore final : public CampaignStore {
+ public:
+  explicit SqliteCampaignStore(Database& db) : db_(db) {}
+
+  Status PutTemplate(const TemplateRecord& t) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db, std::string("INSERT INTO campaign_templates (") + kTemplateColumns +
+                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, name) "
+                               "DO UPDATE SET subject = excluded.subject, text = excluded.text, "
+                               "html = excluded.html, carries_phi = excluded.carries_phi, "
+                               "updated_at = excluded.updated_at")
+          .Bind(1, t.id)
+          .Bind(2, t.account)
+          .Bind(3, t.name)
+          .Bind(4, t.subject)
+          .Bind(5, t.text)
+          .Bind(6, t.html)
+          .Bind(7, std::int64_t{t.carries_phi})
+          .Bind(8, t.created_at)
+          .Bind(9, t.updated_at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<TemplateRecord>> FindTemplate(const std::string& account,
+                                                     const std::string& name) override {
+    return QueryOne<TemplateRecord>(
+        db_,
+        std::string("SELECT ") + kTemplateColumns +
+            " FROM campaign_templates WHERE account = ? AND name = ?",
+        [&](Statement& s) { s.Bind(1, account).Bind(2, name); }, ReadTemplate);
+  }
+
+  Result<std::optional<TemplateRecord>> FindTemplateById(const std::string& id) override {
+    return QueryOne<TemplateRecord>(
+        db_, std::string("SELECT ") + kTemplateColumns + " FROM campaign_templates WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadTemplate);
+  }
+
+  Result<std::vector<TemplateRecord>> Templates(const std::string& account) override {
+    return QueryAll<TemplateRecord>(
+        db_,
+        std::string("SELECT ") + kTemplateColumns +
+            " FROM campaign_templates WHERE account = ? ORDER BY name",
+        [&](Statement& s) { s.Bind(1, account); }, ReadTemplate);
+  }
+
+  Status CreateCampaign(const CampaignRecord& c) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db, std::string("INSERT INTO campaigns (") + kCampaignColumns +
+                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                 "ON CONFLICT (account, name) DO NOTHING")
+                   .Bind(1, c.id)
+                   .Bind(2, c.account)
+                   .Bind(3, c.name)
+                   .Bind(4, c.segment_id)
+                   .Bind(5, c.template_id)
+                   .Bind(6, c.sender)
+                   .Bind(7, c.state)
+                   .Bind(8, c.scheduled_at)
+                   .Bind(9, c.started_at)
+                   .Bind(10, c.finished_at)
+                   .Bind(11, std::int64_t{c.per_minute})
+                   .Bind(12, std::int64_t{c.per_domain_per_minute})
+                   .Bind(13, c.cursor)
+                   .Bind(14, std::int64_t{c.enumerated})
+                   .Bind(15, c.created_at)
+                   .Bind(16, c.updated_at)
+                   .Run();
+      if (!s.ok()) return s;
+      if (sqlite3_changes(db) == 0) {
+        return MakeError(ErrorCode::kAlreadyExists, "the account has a campaign called " + c.name,
+                         "name");
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<CampaignRecord>> FindCampaign(const std::string& account,
+                                                     const std::string& name) override {
+    return QueryOne<CampaignRecord>(
+        db_,
+        std::string("SELECT ") + kCampaignColumns +
+            " FROM campaigns WHERE account = ? AND name = ?",
+        [&](Statement& s) { s.Bind(1, account).Bind(2, name); }, ReadCampaign);
+  }
+
+  Result<std::optional<CampaignRecord>> FindCampaignById(const std::string& id) override {
+    return QueryOne<CampaignRecord>(
+        db_, std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadCampaign);
+  }
+
+  Result<std::vector<CampaignRecord>> Campaigns(const std::string& account) override {
+    return QueryAll<CampaignRecord>(
+        db_,
+        std::string("SELECT ") + kCampaignColumns +
+            " FROM campaigns WHERE account = ? ORDER BY created_at DESC, name",
+        [&](Statement& s) { s.Bind(1, account); }, ReadCampaign);
+  }
+
+  Result<std::vector<CampaignRecord>> InStates(const std::vector<std::string>& states) override {
+    return QueryAll<CampaignRecord>(
+        db_,
+        std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE state IN " +
+            InList(states.size()) + " ORDER BY created_at",
+        [&](Statement& s) {
+          for (std::size_t i = 0; i < states.size(); ++i)
+            s.Bind(static_cast<int>(i + 1), states[i]);
+        },
+        ReadCampaign);
+  }
+
+  Result<bool> MoveCampaign(const std::string& id, const std::vector<std::string>& from,
+                            const std::string& to, std::int64_t at,
+                            std::int64_t scheduled_at) override {
+    bool moved = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      Statement s(
+          db,
+          "UPDATE campaigns SET state = ?1, updated_at = ?2, "
+          "scheduled_at = CASE WHEN ?1 = 'scheduled' THEN ?3 ELSE scheduled_at END, "
+          "started_at = CASE WHEN ?1 = 'sending' AND started_at = 0 THEN ?2 "
+          "ELSE started_at END, "
+          "finished_at = CASE WHEN ?1 IN ('done', 'cancelled') THEN ?2 "
+          "ELSE finished_at END WHERE id = ?4 AND state IN " +
+              [&] {
+                std::string in = "(";
+                for (std::size_t i = 0; i < from.size(); ++i) {
+                  in += (i ? ", ?" : "?") + std::to_string(i + 5);
+                }
+                return in + ")";
+              }());
+      s.Bind(1, to).Bind(2, at).Bind(3, scheduled_at).Bind(4, id);
+      for (std::size_t i = 0; i < from.size(); ++i) s.Bind(static_cast<int>(i + 5), from[i]);
+      auto run = s.Run();
+      if (!run.ok()) return run;
+      moved = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return moved;
+  }
+
+  Status Take(const std::string& campaign_id, const std::vector<CampaignSendRecord>& sends,
+              const std::string& cursor, bool enumerated, std::int64_t at) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      for (const auto& r : sends) {
+        auto s = Statement(db, std::string("INSERT INTO campaign_sends (") + kSendColumns +
+                                   ") VALUES (?, ?, ?, ?, 'pending', '', ?, '') "
+                                   "ON CONFLICT (campaign_id, contact_id) DO NOTHING")
+                     .Bind(1, campaign_id)
+                     .Bind(2, r.contact_id)
+                     .Bind(3, r.address)
+                     .Bind(4, r.message_id)
+                     .Bind(5, at)
+                     .Run();
+        if (!s.ok()) return s;
+      }
+      return Statement(db,
+                       "UPDATE campaigns SET cursor = ?, enumerated = ?, updated_at = ? "
+                       "WHERE id = ?")
+          .Bind(1, cursor)
+          .Bind(2, std::int64_t{enumerated})
+          .Bind(3, at)
+          .Bind(4, campaign_id)
+          .Run();
+    });
+  }
+
+  Result<std::vector<CampaignSendRecord>> Pending(const std::string& campaign_id,
+                                                  std::size_t limit) override {
+    return QueryAll<CampaignSendRecord>(
+        db_,
+        std::string("SELECT ") + kSendColumns +
+            " FROM campaign_sends WHERE campaign_id = ? AND state = 'pending' ORDER BY "
+            "contact_id LIMIT ?",
+        [&](Statement& s) { s.Bind(1, campaign_id).Bind(2, static_cast<std::int64_t>(limit)); },
+        ReadSend);
+  }
+
+  Status Settle(const CampaignSendRecord& r) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db,
+                         "UPDATE campaign_sends SET state = ?, method = ?, at = ?, detail = ? "
+                         "WHERE campaign_id = ? AND contact_id = ?")
+                   .Bind(1, r.state)
+                   .Bind(2, r.method)
+                   .Bind(3, r.at)
+                   .Bind(4, r.detail)
+                   .Bind(5, r.campaign_id)
+                   .Bind(6, r.contact_id)
+                   .Run();
+      if (!s.ok() || r.state != "sent") return s;
+      return Statement(db, "UPDATE contacts SET last_sent = ? WHERE id = ?")
+          .Bind(1, r.at)
+          .Bind(2, r.contact_id)
+          .Run();
+    });
+  }
+
+  Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) override {
+    std::map<std::string, std::int64_t> out;
+    auto status = db_.Read([&](Connection& db) -> Status {
+      Statement s(db,
+                  "SELECT state, method, count(*) FROM campaign_sends WHERE campaign_id = ? "
+                  "GROUP BY state, method");
+      s.Bind(1, campaign_id);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out[s.Text(0)] += s.Int(2);
+        if (s.Text(0) == "sent") out["sent:" + s.Text(1)] += s.Int(2);
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<CampaignStore> NewCampaignStore(Database& db) {
+  return std::make_unique<SqliteCampaignStore>(db);
+}
+
+}  // namespace sealpost::sqlite
