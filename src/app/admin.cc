@@ -108,6 +108,7 @@ void RegisterAdminCommands(CLI::App& app, int& exit_code) {
   RegisterClientCommands(admin, args, exit_code);
   RegisterFormCommands(admin, args, exit_code);
   RegisterContactCommands(admin, args, exit_code);
+  RegisterCampaignCommands(admin, args, exit_code);
   RegisterNamespaceCommands(admin, args, exit_code);
   RegisterSettingsCommands(admin, args, exit_code);
   RegisterBookCommands(admin, args, exit_code);

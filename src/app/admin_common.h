@@ -52,8 +52,11 @@ struct AdminArgs {
   std::string scopes;       // client create
   int grace_minutes = 0;    // client rotate
   std::int64_t rate_limit = 0;  // client create; 0: the configured default
-  // Contacts and segments (issue 25).
+  // Contacts, segments, templates and campaigns (issue 25).
   std::string list, consent, condition, reason, description;
+  std::string subject, html_file, segment, template_name;
+  bool phi = false;
+  int per_minute = 600, per_domain = 120;
 };
 
 // Everything an admin command needs, opened from the configuration. The store pointers
@@ -158,5 +161,7 @@ void RegisterAuditCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& ar
 void RegisterKeyCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args, int& exit_code);
 void RegisterContactCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
                              int& exit_code);
+void RegisterCampaignCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& args,
+                              int& exit_code);
 
 }  // namespace sealpost::admin

@@ -29,6 +29,10 @@
 #include "app/signing_key.h"
 #include "app/stores.h"
 #include "base/worker.h"
+#include "campaigns/campaigns.h"
+#include "campaigns/contacts.h"
+#include "campaigns/road.h"
+#include "campaigns/unsubscribe_page.h"
 #include "console/webauthn.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
@@ -606,6 +610,27 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                             request_desk));
   portal.Register((*server)->router());
 
+  // Campaigns (issue 25): each contact's message by the one road, a step a second at
+  // each campaign's pace; contacts leave by their links at /u/{token}.
+  campaigns::ContactBook contact_book(*stores.contacts, keys->metadata(), clock);
+  campaigns::Campaigns campaign_desk(
+      *stores.campaigns, *stores.contacts, contact_book, keys->metadata(), clock,
+      {config.public_url, config.organisation},
+      campaigns::OneRoad(planner, dispatcher, escrow, *messages, &backlog));
+  campaigns::RegisterUnsubscribePages((*server)->router(), **server, campaign_desk,
+                                      config.organisation);
+  PollingWorker campaign_worker(
+      [&campaign_desk, &runner] {
+        auto sent = campaign_desk.Step();
+        if (!sent.ok()) {
+          spdlog::error("campaigns: a step failed: {}", sent.error().ToString());
+        } else if (*sent > 0) {
+          runner.Notify();
+        }
+        return false;
+      },
+      std::chrono::seconds(1));
+
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.
   submission::ProcessorSettings processor_settings;
   processor_settings.organisation = config.organisation;
@@ -739,6 +764,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
   runner.Start();
   expiry_sweeper.Start();
+  campaign_worker.Start();
   nonce_writer.Start();
   webhook_worker.Start();
   audit_checkpoints.Start();
@@ -809,6 +835,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     smtp_thread.join();
   }
   spool.Stop();
+  campaign_worker.Stop();  // it makes work for the queue: before the runner stops
   backlog.Stop();
   processor.Stop();
   runner.Stop();

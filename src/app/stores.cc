@@ -2,6 +2,7 @@
 
 #include "app/config.h"
 #include "app/key_rotation.h"
+#include "store/campaign_store.h"
 #include "store/contact_store.h"
 #include "store/sqlite/stores.h"
 
@@ -26,6 +27,7 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   s->webhooks = sqlite::NewWebhookStore(d);
   s->forms = sqlite::NewFormStore(d);
   s->contacts = sqlite::NewContactStore(d);
+  s->campaigns = sqlite::NewCampaignStore(d);
   s->dashboard = sqlite::NewDashboardStore(d);
   s->signing_keys = sqlite::NewSigningKeyStore(d);
   s->messages = sqlite::NewMessageStore(d);

@@ -16,6 +16,7 @@ namespace sealpost {
 
 struct Config;
 class ContactStore;
+class CampaignStore;
 
 struct Stores {
   explicit Stores(KeyRing k);
@@ -38,6 +39,7 @@ struct Stores {
   std::unique_ptr<WebhookStore> webhooks;  // endpoints and their outbox
   std::unique_ptr<FormStore> forms;
   std::unique_ptr<ContactStore> contacts;     // store/contact_store.h
+  std::unique_ptr<CampaignStore> campaigns;   // store/campaign_store.h
   std::unique_ptr<DashboardStore> dashboard;  // the console's counts
   std::unique_ptr<KeyStore> key_store;  // sealed keys, and who seals with which master key
   std::unique_ptr<AuditStore> audit;     // made first: every transaction writes its records

@@ -390,7 +390,7 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
   return store_.Settle(send);
 }
 
-Status Campaigns::Unsubscribe(std::string_view token) {
+Status Campaigns::Unsubscribe(std::string_view token, const std::string& client_address) {
   auto parts = ReadUnsubscribeToken(link_key_, token);
   if (!parts) return MakeError(ErrorCode::kNotFound, "no such link");
   auto c = store_.FindCampaignById(parts->campaign_id);
@@ -401,8 +401,19 @@ Status Campaigns::Unsubscribe(std::string_view token) {
   auto contact = contacts_.FindContactById(parts->contact_id);
   if (!contact.ok()) return std::move(contact).error();
   if (!*segment || !*contact) return OkStatus();  // nothing left to write to them from
-  audit::DetailPending(json::serialize(json::object{
-      {"contact", (*contact)->address}, {"campaign", (*c)->name}, {"list", (*segment)->list_id}}));
+  audit::AuditRecord record;
+  record.at = clock_.NowUnix();
+  record.actor_kind = "recipient";
+  record.actor = "contact " + parts->contact_id;
+  record.client_address = client_address;
+  record.account = (*c)->account;
+  record.action = "contact.unsubscribed";
+  record.subject = (*contact)->address;
+  record.result = "ok";
+  record.recipient = (*contact)->address;
+  record.details =
+      json::serialize(json::object{{"campaign", (*c)->name}, {"segment", (*segment)->name}});
+  audit::PendingRecord pending(record);
   auto s = contacts_.Unsubscribe((*segment)->list_id, parts->contact_id, clock_.NowUnix());
   if (!s.ok() && s.error().code == ErrorCode::kNotFound) return OkStatus();  // not on it
   return s;

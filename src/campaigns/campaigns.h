@@ -117,8 +117,9 @@ class Campaigns {
   Result<int> Step();
 
   // A contact's one-click unsubscribe (RFC 8058): off the campaign's list, and on the
-  // record. kNotFound for a token that is not ours.
-  Status Unsubscribe(std::string_view token);
+  // audit record ("contact.unsubscribed", by the contact, from `client_address`) in the
+  // same transaction. kNotFound for a token that is not ours.
+  Status Unsubscribe(std::string_view token, const std::string& client_address = {});
 
  private:
   Result<CampaignRecord> Named(const std::string& account, const std::string& name);

@@ -60,8 +60,14 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
   for (const auto& a : m.cc) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_CC, nullptr, a.c_str());
   g_mime_message_set_subject(message.get(), m.subject.c_str(), "utf-8");
   SetDateAndMessageId(message.get(), m.message_id_domain);
+  // As given, not as GMime would write an unstructured value (RFC 2047 words once it is
+  // long): a List-Unsubscribe URL must reach the mail program as it is.
+  GMimeHeaderList* header_list = g_mime_object_get_header_list(GMIME_OBJECT(message.get()));
   for (const auto& [name, value] : m.headers) {
-    g_mime_object_append_header(GMIME_OBJECT(message.get()), name.c_str(), value.c_str(), "utf-8");
+    g_mime_header_list_append(header_list, name.c_str(), value.c_str(), nullptr);
+    GMimeHeader* added = g_mime_header_list_get_header_at(
+        header_list, g_mime_header_list_get_count(header_list) - 1);
+    g_mime_header_set_raw_value(added, (" " + value + "\n").c_str());
   }
   if (m.date != 0) {
     GDateTime* date = g_date_time_new_from_unix_utc(m.date);

@@ -205,6 +205,28 @@ TEST(ComposedMessage, ReadsBackAsWhatWasComposed) {
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Header fields a way in adds (a campaign's List-Unsubscribe) go out as given, however
+// long, and one with a line break or a bad name is refused.
+TEST(ComposedMessage, AddedHeaderFieldsGoOutAsGiven) {
+  ComposedMessage m;
+  m.from = "office@clinic.example";
+  m.to = {"pat@example.org"};
+  m.subject = "News";
+  m.text = "Hello";
+  m.message_id_domain = "clinic.example";
+  const std::string url = "<https://portal.clinic.example/u/" + std::string(100, 'a') + ">";
+  m.headers = {{"List-Unsubscribe", url}, {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+  auto wire = BuildComposedMessage(m);
+  ASSERT_TRUE(wire.ok()) << wire.error().ToString();
+  EXPECT_NE(wire->find("\r\nList-Unsubscribe: " + url + "\r\n"), std::string::npos) << *wire;
+  EXPECT_NE(wire->find("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+            std::string::npos);
+  m.headers = {{"List-Unsubscribe", "<https://x>\r\nBcc: all@example.net"}};
+  EXPECT_EQ(BuildComposedMessage(m).error().code, ErrorCode::kInvalidArgument);
+  m.headers = {{"Bad Name", "x"}};
+  EXPECT_EQ(BuildComposedMessage(m).error().code, ErrorCode::kInvalidArgument);
+}
+
 // Streamed .eml: the pieces around the attachments, with the contents written in as
 // base64 lines piece by piece, parse back to the whole message.
 TEST(ComposedMessage, LaidOutForStreamingReadsBackWhole) {
