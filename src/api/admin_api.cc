@@ -88,30 +88,7 @@ awaitable<Response> AdminApi::AsAdmin(http::Request& req,
                                       std::function<Response(const Principal&)> work) {
   // The gate authenticated the caller and checked the route's scope (admin, or
   // audit:read for the trail), before the body was read.
-  const Principal* caller = CallerOf(req);
-  if (!caller)
-    co_return Unauthenticated(MakeError(ErrorCode::kUnauthenticated, "Credentials are required."),
-                              {});
-  std::optional<Response> response;
-  auto ran = co_await http::Offload<void>(offloader_, [&]() -> sealpost::Status {
-    audit::AuditRecord record = CallRecord(req, *caller, clock_.NowUnix());
-    // A change goes into the audit trail with the change (in its transaction); a read
-    // leaves none, but for protected data, which its handler records; a refused or
-    // failed change is recorded on its own.
-    audit::ActingAs acting(ActorOf(*caller, req.client_address));
-    std::optional<audit::PendingRecord> pending;
-    if (req.method != "GET") pending.emplace(record);
-    response = work(*caller);
-    if (pending && !pending->taken() && response->status >= 400) {
-      pending.reset();
-      record.result = response->status >= 500 ? "failed" : "refused";
-      record.details = json::serialize(json::object{{"status", response->status}});
-      (void)audit_.Note(std::move(record));
-    }
-    return OkStatus();
-  });
-  if (!ran.ok()) co_return http::ProblemFromError(ran.error());
-  co_return std::move(*response);
+  return RunRecorded(req, offloader_, audit_, clock_, std::move(work));
 }
 
 Status AdminApi::ReplaceSettings(OrgLevel level, const std::string& name, std::string_view json) {

@@ -25,7 +25,7 @@ json::value Time(const std::optional<std::int64_t>& t) {
 json::object ToJson(const ApiClientRecord& c) {
   json::array scopes;
   auto parsed = ParseScopes(c.scopes);
-  for (Scope s : {kMessagesSend, kMessagesRead, kAdmin, kAuditRead}) {
+  for (Scope s : {kMessagesSend, kMessagesRead, kAdmin, kAuditRead, kCampaigns}) {
     if (parsed.ok() && (*parsed & s)) scopes.emplace_back(ScopeName(s));
   }
   return json::object{

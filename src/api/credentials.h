@@ -18,6 +18,7 @@ using integrations::kAdmin;
 using integrations::kAllScopes;
 using integrations::kAnyScope;
 using integrations::kAuditRead;
+using integrations::kCampaigns;
 using integrations::kMessagesRead;
 using integrations::kMessagesSend;
 using integrations::kSenderScopes;

@@ -10,10 +10,10 @@ namespace {
 using Method = Credentials::Method;
 
 TEST(ScopesTest, ParseAndFormatRoundTrip) {
-  auto all = ParseScopes("audit:read  admin messages:read messages:send");
+  auto all = ParseScopes("campaigns audit:read  admin messages:read messages:send");
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, kAllScopes);
-  EXPECT_EQ(FormatScopes(*all), "messages:send messages:read admin audit:read");
+  EXPECT_EQ(FormatScopes(*all), "messages:send messages:read admin audit:read campaigns");
   EXPECT_EQ(*ParseScopes(""), 0);
   EXPECT_EQ(FormatScopes(kMessagesRead), "messages:read");
   auto bad = ParseScopes("messages:send mesages:read");
@@ -21,6 +21,7 @@ TEST(ScopesTest, ParseAndFormatRoundTrip) {
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(bad.error().message.find("mesages:read"), std::string::npos);
   EXPECT_EQ(ScopeName(kAuditRead), "audit:read");
+  EXPECT_EQ(ScopeName(kCampaigns), "campaigns");
 }
 
 TEST(CredentialsTest, ApiKeyHeader) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "audit/pending.h"
 #include "base/client_key.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
@@ -176,6 +177,33 @@ audit::AuditRecord CallRecord(const http::Request& req, const Principal& caller,
 
 const Principal* CallerOf(const http::Request& req) {
   return std::any_cast<Principal>(&req.caller);
+}
+
+boost::asio::awaitable<http::Response> RunRecorded(
+    http::Request& req, http::Offloader& offloader, AuditStore& audit, const Clock& clock,
+    std::function<http::Response(const Principal&)> work) {
+  const Principal* caller = CallerOf(req);
+  if (!caller) {
+    co_return Unauthenticated(MakeError(ErrorCode::kUnauthenticated, "Credentials are required."),
+                              {});
+  }
+  std::optional<http::Response> response;
+  auto ran = co_await http::Offload<void>(offloader, [&]() -> sealpost::Status {
+    audit::AuditRecord record = CallRecord(req, *caller, clock.NowUnix());
+    audit::ActingAs acting(ActorOf(*caller, req.client_address));
+    std::optional<audit::PendingRecord> pending;
+    if (req.method != "GET") pending.emplace(record);
+    response = work(*caller);
+    if (pending && !pending->taken() && response->status >= 400) {
+      pending.reset();
+      record.result = response->status >= 500 ? "failed" : "refused";
+      record.details = "{\"status\":" + std::to_string(response->status) + "}";
+      (void)audit.Note(std::move(record));
+    }
+    return OkStatus();
+  });
+  if (!ran.ok()) co_return http::ProblemFromError(ran.error());
+  co_return std::move(*response);
 }
 
 }  // namespace sealpost::api

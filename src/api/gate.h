@@ -60,4 +60,12 @@ audit::AuditRecord CallRecord(const http::Request& req, const Principal& caller,
 // outside /api/v1/ by mistake), which its handler refuses.
 const Principal* CallerOf(const http::Request& req);
 
+// Runs a handler's `work` off the event loop for the gate's caller, acting as them. A
+// change goes into the audit trail with the change (its CallRecord, in the change's
+// transaction); a refused or failed change is recorded on its own; a read leaves no
+// record, but for protected data, which `work` records itself.
+boost::asio::awaitable<http::Response> RunRecorded(
+    http::Request& req, http::Offloader& offloader, AuditStore& audit, const Clock& clock,
+    std::function<http::Response(const Principal&)> work);
+
 }  // namespace sealpost::api

@@ -25,7 +25,7 @@ void RegisterClientCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
   create->add_option("--account", args->account, "the account it acts in")->required();
   create->add_option("--user", args->user_id, "bind it to this sender (messages scopes only)");
   create->add_option("--scopes", args->scopes,
-                     "space-separated: messages:send messages:read admin audit:read "
+                     "space-separated: messages:send messages:read admin audit:read campaigns "
                      "(default: messages:send messages:read)");
   create->add_option("--rate-limit", args->rate_limit,
                      "requests a minute (default: api.rate_limit_per_minute)");

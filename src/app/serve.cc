@@ -11,6 +11,7 @@
 
 #include "api/admin_api.h"
 #include "api/auth.h"
+#include "api/campaigns_api.h"
 #include "api/docs_api.h"
 #include "api/gate.h"
 #include "api/messages_api.h"
@@ -619,6 +620,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       campaigns::OneRoad(planner, dispatcher, escrow, *messages, &backlog));
   campaigns::RegisterUnsubscribePages((*server)->router(), **server, campaign_desk,
                                       config.organisation);
+  api::CampaignsApi campaigns_api(contact_book, campaign_desk, **server, *stores.audit, clock);
+  campaigns_api.Register((*server)->router());
   PollingWorker campaign_worker(
       [&campaign_desk, &runner] {
         auto sent = campaign_desk.Step();

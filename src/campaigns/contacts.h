@@ -87,6 +87,11 @@ class ContactBook {
   Status Suppress(const std::string& account, const std::string& address, const std::string& reason,
                   const std::string& detail);
   Status Unsuppress(const std::string& account, const std::string& address);
+  // The suppression list in address order after `after`, `limit` at most.
+  Result<std::vector<SuppressionRecord>> Suppressions(const std::string& account,
+                                                      const std::string& after, std::size_t limit) {
+    return store_.Suppressions(account, after, limit);
+  }
   // Whether a campaign may write to the address: false when suppressed.
   Result<bool> MayWriteTo(const std::string& account, const std::string& address);
 

@@ -8,11 +8,12 @@
 namespace sealpost::integrations {
 namespace {
 
-constexpr std::array<std::pair<Scope, std::string_view>, 4> kScopeNames{{
+constexpr std::array<std::pair<Scope, std::string_view>, 5> kScopeNames{{
     {kMessagesSend, "messages:send"},
     {kMessagesRead, "messages:read"},
     {kAdmin, "admin"},
     {kAuditRead, "audit:read"},
+    {kCampaigns, "campaigns"},
 }};
 
 }  // namespace
@@ -33,7 +34,7 @@ Result<Scopes> ParseScopes(std::string_view text) {
     if (it == kScopeNames.end()) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "unknown scope \"" + SanitizeForLog(name, 40) +
-                           "\" (known: messages:send messages:read admin audit:read)",
+                           "\" (known: messages:send messages:read admin audit:read campaigns)",
                        "scopes");
     }
     out |= it->first;

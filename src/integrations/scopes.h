@@ -18,9 +18,11 @@ enum Scope : std::uint8_t {
   kMessagesRead = 2,  // status, events, the message list
   kAdmin = 4,         // the organisation: settings, books, namespaces, clients
   kAuditRead = 8,     // the audit trail: search and export
+  kCampaigns = 16,    // contacts, lists, segments, templates, campaigns (issue 25)
 };
 using Scopes = std::uint8_t;
-inline constexpr Scopes kAllScopes = kMessagesSend | kMessagesRead | kAdmin | kAuditRead;
+inline constexpr Scopes kAllScopes =
+    kMessagesSend | kMessagesRead | kAdmin | kAuditRead | kCampaigns;
 inline constexpr Scopes kSenderScopes = kMessagesSend | kMessagesRead;
 
 // "messages:send admin" → the set; kInvalidArgument naming an unknown scope. Empty text

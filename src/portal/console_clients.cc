@@ -56,8 +56,9 @@ Response ConsolePages::ClientsPage(int status, const Visitor& visitor, const std
                   }
                 }
                 AddAccountOptions(d, *accounts);
-                for (auto scope : {integrations::kMessagesSend, integrations::kMessagesRead,
-                                   integrations::kAdmin, integrations::kAuditRead}) {
+                for (auto scope :
+                     {integrations::kMessagesSend, integrations::kMessagesRead,
+                      integrations::kAdmin, integrations::kAuditRead, integrations::kCampaigns}) {
                   d.AddSectionDictionary("SCOPE")->SetValue(
                       "NAME", std::string(integrations::ScopeName(scope)));
                 }

@@ -97,7 +97,7 @@ class ApiClientsTest(unittest.TestCase):
             self.assertGreater(len(routes), 60)
             server.start()
             roles = {"sender": ("messages:send", "messages:read"), "auditor": ("audit:read",),
-                     "administrator": ("admin",)}
+                     "administrator": ("admin",), "marketer": ("campaigns",)}
             keys = {}
             for role, scopes in roles.items():
                 r = server.api("POST", "/api/v1/clients", json.dumps(
@@ -117,6 +117,10 @@ class ApiClientsTest(unittest.TestCase):
                     return "audit:read"
                 if route in ("/api/v1/sessions", "/api/v1/sessions/{id}"):
                     return None
+                for noun in ("/api/v1/lists", "/api/v1/contacts", "/api/v1/suppressions",
+                             "/api/v1/segments", "/api/v1/templates", "/api/v1/campaigns"):
+                    if route == noun or route.startswith(noun + "/"):
+                        return "campaigns"
                 return "admin"
 
             walked = 0

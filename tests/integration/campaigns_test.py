@@ -8,8 +8,10 @@
   the list, and the next campaign does not write to them.
 - Contacts, lists, segments and templates from the command line, with their refusals.
 """
+import json
 import os
 import re
+import time
 import unittest
 
 import peers
@@ -104,6 +106,10 @@ class CampaignsTest(unittest.TestCase):
                       "--subject", "Your results", "--text", text, "--phi")
         self.campaign("results-december", "everyone", "results")
         marker = "clinic.example"  # every notice names the sender
+
+        def notices():  # this campaign's: other tests write to the same server
+            return [(a, raw) for a, raw in self.received_by(marker)
+                    if re.fullmatch(r"p\d+@tls\.example", a)]
         self.server.start()
         wait_for(lambda: self.server.sql(
             "SELECT count(*) FROM campaign_sends WHERE state = 'sent'")[0][0] >= 100,
@@ -128,9 +134,9 @@ class CampaignsTest(unittest.TestCase):
         self.assertEqual(len(rows), CONTACTS)
         self.assertEqual({n for _, n in rows}, {1})
         # Every notice arrives; only what was in flight at the kill may arrive twice.
-        wait_for(lambda: len({a for a, _ in self.received_by(marker)}) == CONTACTS,
+        wait_for(lambda: len({a for a, _ in notices()}) == CONTACTS,
                  timeout=300, what="every notice at the receiving server")
-        received = self.received_by(marker)
+        received = notices()
         duplicates = len(received) - CONTACTS
         self.assertLessEqual(duplicates, 20)
         for _, raw in received:
@@ -183,6 +189,107 @@ class CampaignsTest(unittest.TestCase):
             timeout=120, what="the second campaign")
         self.assertEqual(sorted(s[0] for s in self.sends("flu-2")),
                          ["ann@tls.example", "cy@tls.example"])
+
+    def client(self, account, scopes):
+        r = self.server.api("POST", "/api/v1/clients", json.dumps(
+            {"name": "engagement " + account, "account": account, "scopes": scopes}))
+        self.assertEqual(r.status, 201, r.text)
+        made = json.loads(r.body)
+        self.server.keep_secret(made["secret"])
+        return made["credentials"]
+
+    def test_the_api_keeps_contacts_segments_templates_and_runs_a_campaign(self):
+        self.server.start()
+        key = self.client(ACCOUNT, ["campaigns"])
+
+        def call(method, path, body=None, content_type="application/json"):
+            r = self.server.api(method, path, body if body is None or isinstance(body, str)
+                                else json.dumps(body), content_type=content_type, key=key)
+            return r, (json.loads(r.body) if r.body and r.body[:1] in (b"{", b"[") else None)
+
+        def invalid(r):
+            self.assertEqual(r.status, 400, r.text)
+            return {p["name"]: p["reason"] for p in json.loads(r.body)["invalid-params"]}
+
+        r, made = call("POST", "/api/v1/lists", {"name": "reminders"})
+        self.assertEqual(r.status, 201, r.text)
+        r, _ = call("POST", "/api/v1/lists", {"name": "patients"})
+        self.assertEqual(r.status, 409, r.text)  # made by setUp, from the command line
+        soon = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 2 * 86400))
+        r, contact = call("POST", "/api/v1/contacts", {
+            "address": "Dana@TLS.example", "attributes": {"first_name": "Dana", "appointment": soon,
+                                                         "age": 52},
+            "lists": ["reminders"], "consent": "web form, 2026-12-06"})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(contact["address"], "dana@tls.example")
+        self.assertEqual(contact["attributes"], {"age": 52, "appointment": soon, "first_name": "Dana"})
+        self.assertEqual(contact["lists"][0]["consent"], "web form, 2026-12-06")
+        self.assertIn("consent", invalid(call("POST", "/api/v1/contacts", {
+            "address": "eve@tls.example", "lists": ["reminders"]})[0]))
+        self.assertIn("attributes.Age", invalid(call("POST", "/api/v1/contacts", {
+            "address": "eve@tls.example", "attributes": {"Age": 3}})[0]))
+        r, report = call("POST", "/api/v1/contacts/import?list=reminders&consent=import",
+                         f"email,first_name,appointment\neve@tls.example,Eve,{soon}\n"
+                         "broken,X,2026-01-01\nfay@tls.example,Fay,2027-05-01\n",
+                         content_type="text/csv")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual((report["added"], report["updated"]), (2, 0))
+        self.assertEqual([p["line"] for p in report["problems"]], [3])
+
+        # Reading a contact shows attributes: on record, naming the reader.
+        r, shown = call("GET", "/api/v1/contacts/eve%40tls.example")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(shown["attributes"]["first_name"], "Eve")
+        trail = self.server.sql("SELECT actor_kind, subject FROM audit_log WHERE action = "
+                                "'api.GET /api/v1/contacts/{address}'")
+        self.assertEqual([tuple(t) for t in trail], [("api_client", "eve@tls.example")])
+        # Another account's client sees nothing of it.
+        self.admin_ok("account", "create", "Other")
+        other = self.client("Other", ["campaigns"])
+        r = self.server.api("GET", "/api/v1/contacts/eve%40tls.example", key=other)
+        self.assertEqual(r.status, 404, r.text)
+
+        self.assertIn("condition", invalid(call("PUT", "/api/v1/segments/soon", {
+            "list": "reminders", "condition": "appointment ="})[0]))
+        r, _ = call("PUT", "/api/v1/segments/soon",
+                    {"list": "reminders", "condition": "appointment = 2 days from now"})
+        self.assertEqual(r.status, 200, r.text)
+        r, count = call("GET", "/api/v1/segments/soon/count")
+        self.assertEqual(count, {"subscribed": 3, "matched": 2, "suppressed": 0, "reached": 2})
+        r, _ = call("POST", "/api/v1/suppressions", {"address": "eve@tls.example",
+                                                     "reason": "complained"})
+        self.assertEqual(r.status, 204, r.text)
+        r, count = call("GET", "/api/v1/segments/soon/count")
+        self.assertEqual(count["reached"], 1)
+
+        self.assertIn("html", invalid(call("PUT", "/api/v1/templates/reminder", {
+            "subject": "x", "text": "x", "html": "<a href='{{site}}'>x</a>"})[0]))
+        r, _ = call("PUT", "/api/v1/templates/reminder", {
+            "subject": "See you {{appointment | date}}",
+            "text": "Dear {{first_name}}, see you on {{appointment | date}}."})
+        self.assertEqual(r.status, 200, r.text)
+        r, preview = call("POST", "/api/v1/templates/reminder/preview",
+                          {"contact": "dana@tls.example"})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertTrue(preview["text"].startswith("Dear Dana, see you on "), preview)
+
+        r, campaign = call("POST", "/api/v1/campaigns", {
+            "name": "reminders-soon", "segment": "soon", "template": "reminder", "from": SENDER})
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual(campaign["state"], "draft")
+        r, _ = call("POST", "/api/v1/campaigns/reminders-soon/pause")
+        self.assertEqual(r.status, 409, r.text)
+        r, campaign = call("POST", "/api/v1/campaigns/reminders-soon/schedule", {})
+        self.assertEqual(r.status, 200, r.text)
+        wait_for(lambda: call("GET", "/api/v1/campaigns/reminders-soon")[1]["state"] == "done",
+                 timeout=120, what="the campaign to finish")
+        _, campaign = call("GET", "/api/v1/campaigns/reminders-soon")
+        self.assertEqual(campaign["sends"], {"sent": 1})
+        self.assertEqual(campaign["sent_by_method"], {"tls-only": 1})
+        wait_for(lambda: self.received_by("Dear Dana, see you on"), timeout=60,
+                 what="Dana's reminder")
+        self.assertEqual(self.received_by("Dear Eve"), [])  # suppressed
+
 
     def test_the_command_line_says_what_is_wrong_and_where(self):
         bad = self.write("bad.csv", "email,first_name\nnot-an-address,X\nok@tls.example,Ok\n")
