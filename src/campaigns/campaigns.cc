@@ -243,6 +243,17 @@ Result<int> Campaigns::Step() {
     auto moved = store_.MoveCampaign(c.id, {"scheduled"}, "sending", now, 0);
     if (!moved.ok()) return std::move(moved).error();
   }
+  // Addresses whose server refused a campaign's message go on the suppression list.
+  auto bounced = store_.Bounced(kTakenPerStep);
+  if (!bounced.ok()) return std::move(bounced).error();
+  for (auto& b : *bounced) {
+    auto s = book_.Suppress(b.account, b.send.address, "bounced",
+                            "campaign message refused: " + b.send.detail.substr(0, 200));
+    if (!s.ok()) return std::move(s).error();
+    b.send.state = "bounced";
+    b.send.at = now;
+    if (auto settled = store_.Settle(b.send); !settled.ok()) return std::move(settled).error();
+  }
   auto sending = store_.InStates({"sending"});
   if (!sending.ok()) return std::move(sending).error();
   int sent = 0;

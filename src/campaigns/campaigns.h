@@ -111,7 +111,9 @@ class Campaigns {
   Result<Progress> Find(const std::string& account, const std::string& name);
   Result<std::vector<CampaignRecord>> List(const std::string& account);
 
-  // Starts the campaigns due, then sends what each sending campaign's pace allows now.
+  // Starts the campaigns due, puts on the suppression list the addresses whose server
+  // refused a campaign's message (its queue entry bounced; the send becomes "bounced"),
+  // then sends what each sending campaign's pace allows now.
   // Returns how many messages were sent. A road that is busy (kUnavailable) ends the
   // step: what was not sent stays pending for the next.
   Result<int> Step();

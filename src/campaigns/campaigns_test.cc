@@ -10,6 +10,7 @@
 #include "crypto/key_ring.h"
 #include "crypto/random.h"
 #include "store/sqlite/stores.h"
+#include "store/stores.h"
 
 namespace sealpost::campaigns {
 namespace {
@@ -231,6 +232,53 @@ TEST_F(CampaignsTest, ALeaverBetweenTakingAndSendingIsSkippedAndTemplatesAreChec
                 .field,
             "per_domain_per_minute");
   EXPECT_EQ(campaigns_->Create(kAccount, Recall()).error().code, ErrorCode::kAlreadyExists);
+}
+
+TEST_F(CampaignsTest, AnAddressWhoseServerRefusedTheMessageIsSuppressed) {
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall()).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());
+  ASSERT_EQ(*campaigns_->Step(), 20);
+  // The queue entry of p1's message ends bounced, as the runner records a 5xx.
+  std::string message_id;
+  for (const auto& [id, m] : road_.made) {
+    if (m.address == "p1@example.net") message_id = id;
+  }
+  auto queue = sqlite::NewQueueStore(*db_);
+  QueueEntry q{"q1",
+               message_id,
+               "r1",
+               "office@clinic.example",
+               "p1@example.net",
+               "x",
+               "",
+               "",
+               QueueState::kQueued,
+               0,
+               clock_.NowUnix(),
+               clock_.NowUnix(),
+               "",
+               "",
+               "",
+               false,
+               ""};
+  ASSERT_TRUE(queue->Record({}, {q}, {}).ok());
+  ASSERT_EQ(queue->Claim(clock_.NowUnix(), 10, clock_.NowUnix() + 60)->size(), 1u);
+  ASSERT_TRUE(queue
+                  ->Record({{"q1", QueueState::kBounced, clock_.NowUnix(),
+                             "550 5.1.1 <p1@example.net>: no such user", "{}"}},
+                           {}, {})
+                  .ok());
+  clock_.Advance(60);
+  ASSERT_TRUE(campaigns_->Step().ok());
+  auto suppressed = contacts_->FindSuppression(kAccount, "p1@example.net");
+  ASSERT_TRUE(suppressed.ok() && suppressed->has_value());
+  EXPECT_EQ((*suppressed)->reason, "bounced");
+  EXPECT_NE((*suppressed)->detail.find("550 5.1.1"), std::string::npos);
+  auto progress = campaigns_->Find(kAccount, "recall-december");
+  EXPECT_EQ(progress->tally["bounced"], 1);
+  EXPECT_EQ(progress->tally["sent"], 19);
+  ASSERT_TRUE(campaigns_->Step().ok());  // once: the send is bounced now, not sent
+  EXPECT_EQ(campaigns_->Find(kAccount, "recall-december")->tally["bounced"], 1);
 }
 
 TEST_F(CampaignsTest, APreviewAndATestSendRenderForAContact) {

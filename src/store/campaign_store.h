@@ -88,6 +88,13 @@ class CampaignStore {
                                                           std::size_t limit) = 0;
   // A send's end; when sent, the contact's last_sent too.
   virtual Status Settle(const CampaignSendRecord& send) = 0;
+  // Sends made whose message then bounced (its queue entry ended "bounced": the
+  // receiving server refused the address), with the server's reply in `detail`.
+  struct Bounce {
+    CampaignSendRecord send;
+    std::string account;
+  };
+  virtual Result<std::vector<Bounce>> Bounced(std::size_t limit) = 0;
   // Sends by state ("sent", "pending", …) and, for those sent, by method ("sent:escrow").
   virtual Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) = 0;
 };

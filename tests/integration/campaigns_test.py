@@ -29,7 +29,8 @@ class CampaignsTest(unittest.TestCase):
     def setUpClass(cls):
         port = peers.free_port()
         cls.mx = peers.Postfix(address="127.0.0.2", port=port, name="mx.tls.example",
-                               domains=["tls.example"]).start()
+                               domains=["tls.example"],
+                               access={"gone@tls.example": "550 5.1.1 no such user"}).start()
         cls.port = port
 
     @classmethod
@@ -146,7 +147,7 @@ class CampaignsTest(unittest.TestCase):
 
     def test_a_newsletter_goes_tls_only_and_one_click_unsubscribe_stops_the_next(self):
         self.import_contacts([("ann@tls.example", "Ann", "5.0"), ("bob@tls.example", "Bob", "5.5"),
-                              ("cy@tls.example", "Cy", "7.2")])
+                              ("cy@tls.example", "Cy", "7.2"), ("gone@tls.example", "Gone", "1")])
         self.admin_ok("segment", "save", "all", "--account", ACCOUNT, "--list", "patients")
         text = self.write("news.txt", "Hello {{first_name}}, our flu clinic opens Monday.\n"
                                       "Stop these: {{@unsubscribe_url}}\n")
@@ -159,6 +160,12 @@ class CampaignsTest(unittest.TestCase):
         wait_for(lambda: len(self.received_by("flu clinic opens Monday")) == 3, timeout=120,
                  what="three newsletters")
         self.assertEqual({s[2] for s in self.sends("flu-1")}, {"tls-only"})
+        # The server refused gone@: the address is suppressed, with the server's reply.
+        suppressed = wait_for(lambda: self.server.sql(
+            "SELECT reason, detail FROM suppressions WHERE address = 'gone@tls.example'"),
+            timeout=60, what="the bounce on the suppression list")
+        self.assertEqual(suppressed[0][0], "bounced")
+        self.assertIn("550 5.1.1", suppressed[0][1])
         raw = dict(self.received_by("flu clinic opens Monday"))["bob@tls.example"]
         self.assertIn(b"Subject: Flu clinic, Bob", raw)
         self.assertIn(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", raw)

@@ -255,6 +255,19 @@ class SqliteCampaignStore final : public CampaignStore {
     });
   }
 
+  Result<std::vector<Bounce>> Bounced(std::size_t limit) override {
+    return QueryAll<Bounce>(
+        db_,
+        "SELECT s.campaign_id, s.contact_id, s.address, s.message_id, s.state, s.method, s.at, "
+        "q.last_error, c.account FROM campaign_sends s JOIN queue q ON q.message_id = "
+        "s.message_id JOIN campaigns c ON c.id = s.campaign_id WHERE s.state = 'sent' AND "
+        "q.state = 'bounced' AND lower(q.rcpt_to) = s.address LIMIT ?",
+        [&](Statement& s) { s.Bind(1, static_cast<std::int64_t>(limit)); },
+        [](const Statement& s) {
+          return Bounce{ReadSend(s), s.Text(8)};
+        });
+  }
+
   Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) override {
     std::map<std::string, std::int64_t> out;
     auto status = db_.Read([&](Connection& db) -> Status {

@@ -743,6 +743,7 @@ CREATE TABLE campaign_sends (
   PRIMARY KEY (campaign_id, contact_id)
 ) WITHOUT ROWID;
 CREATE INDEX campaign_sends_pending ON campaign_sends(campaign_id, state, contact_id);
+CREATE INDEX campaign_sends_by_message ON campaign_sends(message_id);
 )sql",
 };
 
