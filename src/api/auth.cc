@@ -291,8 +291,9 @@ Scope ScopeFor(std::string_view method, std::string_view route) {
   }
   if (route == "/api/v1/tools/received-headers") return kMessagesRead;
   if (route == "/api/v1/audit" || starts("/api/v1/audit/")) return kAuditRead;
-  for (std::string_view noun : {"/api/v1/lists", "/api/v1/contacts", "/api/v1/suppressions",
-                                "/api/v1/segments", "/api/v1/templates", "/api/v1/campaigns"}) {
+  for (std::string_view noun :
+       {"/api/v1/lists", "/api/v1/contacts", "/api/v1/suppressions", "/api/v1/segments",
+        "/api/v1/templates", "/api/v1/campaigns", "/api/v1/automations"}) {
     if (route == noun || (starts(noun) && route[noun.size()] == '/')) return kCampaigns;
   }
   if (route == "/api/v1/sessions" || route == "/api/v1/sessions/{id}") return kAnyScope;

@@ -5,6 +5,7 @@
 #include "api/gate.h"
 #include "api/json_body.h"
 #include "base/clock.h"
+#include "campaigns/automations.h"
 #include "campaigns/campaigns.h"
 #include "campaigns/contacts.h"
 #include "store/stores.h"
@@ -436,6 +437,81 @@ void CampaignsApi::Register(http::Router& router) {
       auto progress = campaigns_.Find(caller.account, *name);
       if (!progress.ok()) return Problem(progress.error());
       return Json(200, CampaignJson(*progress));
+    });
+  });
+
+  router.Add("PUT", "/api/v1/automations/{name}", [this, recorded](http::Request& req) {
+    return recorded(req, [this, &req](const Principal& caller) -> Response {
+      auto name = PathParam(req, 0, "name");
+      if (!name.ok()) return Problem(name.error());
+      auto body = ParseObject(req.body);
+      if (!body.ok()) return Problem(body.error());
+      if (auto only = OnlyFields(*body, {"segment", "from", "trigger", "steps"}); !only.ok()) {
+        return Problem(only.error());
+      }
+      auto segment = StringField(*body, "segment", true);
+      if (!segment.ok()) return Problem(segment.error());
+      auto from = StringField(*body, "from", true);
+      if (!from.ok()) return Problem(from.error());
+      const json::value* trigger = body->if_contains("trigger");
+      const json::value* steps = body->if_contains("steps");
+      if (!trigger)
+        return Problem(MakeError(ErrorCode::kInvalidArgument, "is required", "trigger"));
+      if (!steps) return Problem(MakeError(ErrorCode::kInvalidArgument, "is required", "steps"));
+      auto s = automations_.Put(caller.account, *name, *segment, *from, json::serialize(*trigger),
+                                json::serialize(*steps));
+      if (!s.ok()) return Problem(s.error());
+      return Json(200, json::object{{"name", *name}, {"state", "active"}});
+    });
+  });
+  router.Add("GET", "/api/v1/automations/{name}", [this, recorded](http::Request& req) {
+    return recorded(req, [this, &req](const Principal& caller) -> Response {
+      auto name = PathParam(req, 0, "name");
+      if (!name.ok()) return Problem(name.error());
+      auto places = automations_.Places(caller.account, *name, 1000);
+      if (!places.ok()) return Problem(places.error());
+      json::array out;
+      for (const auto& r : *places) {
+        json::object o{{"contact_id", r.contact_id},
+                       {"key", r.key},
+                       {"step", r.step},
+                       {"state", r.state},
+                       {"due_at", FormatRfc3339(r.due_at)}};
+        if (!r.detail.empty()) o["detail"] = r.detail;
+        out.push_back(std::move(o));
+      }
+      return Json(200, json::object{{"name", *name}, {"places", std::move(out)}});
+    });
+  });
+  router.Add("POST", "/api/v1/automations/{name}/events", [this, recorded](http::Request& req) {
+    return recorded(req, [this, &req](const Principal& caller) -> Response {
+      auto name = PathParam(req, 0, "name");
+      if (!name.ok()) return Problem(name.error());
+      auto body = ParseObject(req.body);
+      if (!body.ok()) return Problem(body.error());
+      if (auto only = OnlyFields(*body, {"contact", "id", "at"}); !only.ok())
+        return Problem(only.error());
+      auto contact = StringField(*body, "contact", true);
+      if (!contact.ok()) return Problem(contact.error());
+      auto id = StringField(*body, "id", true);
+      if (!id.ok()) return Problem(id.error());
+      auto at_text = StringField(*body, "at", false);
+      if (!at_text.ok()) return Problem(at_text.error());
+      std::int64_t at = clock_.NowUnix();
+      if (!at_text->empty()) {
+        auto parsed = ParseRfc3339OrDate(*at_text);
+        if (!parsed.ok())
+          return Problem(MakeError(ErrorCode::kInvalidArgument, parsed.error().message, "at"));
+        at = *parsed;
+      }
+      auto started = automations_.Trigger(caller.account, *name, *contact, *id, at);
+      if (!started.ok()) {
+        if (started.error().code == ErrorCode::kFailedPrecondition) {
+          return http::ProblemResponse(409, "Conflict", started.error().message);
+        }
+        return Problem(started.error());
+      }
+      return Json(*started ? 201 : 200, json::object{{"started", *started}});
     });
   });
 }

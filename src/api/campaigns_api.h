@@ -13,6 +13,9 @@
 //   POST      /api/v1/campaigns                   a draft
 //   GET       /api/v1/campaigns/{name}            its state and progress
 //   POST      /api/v1/campaigns/{name}/schedule|pause|resume|cancel
+//   PUT       /api/v1/automations/{name}          {"segment", "from", "trigger", "steps"}
+//   GET       /api/v1/automations/{name}          its state and each contact's place
+//   POST      /api/v1/automations/{name}/events   {"contact", "id", "at"?}: an order, say
 // Everything goes through campaigns::ContactBook and campaigns::Campaigns, as the CLI's
 // and the console's calls do; every change is on the audit trail with the change.
 #pragma once
@@ -25,6 +28,7 @@ namespace sealpost {
 class AuditStore;
 }
 namespace sealpost::campaigns {
+class Automations;
 class Campaigns;
 class ContactBook;
 }  // namespace sealpost::campaigns
@@ -34,13 +38,20 @@ namespace sealpost::api {
 class CampaignsApi {
  public:
   CampaignsApi(campaigns::ContactBook& book, campaigns::Campaigns& campaigns,
-               http::Offloader& offloader, AuditStore& audit, const Clock& clock)
-      : book_(book), campaigns_(campaigns), offloader_(offloader), audit_(audit), clock_(clock) {}
+               campaigns::Automations& automations, http::Offloader& offloader, AuditStore& audit,
+               const Clock& clock)
+      : book_(book),
+        campaigns_(campaigns),
+        automations_(automations),
+        offloader_(offloader),
+        audit_(audit),
+        clock_(clock) {}
   void Register(http::Router& router);
 
  private:
   campaigns::ContactBook& book_;
   campaigns::Campaigns& campaigns_;
+  campaigns::Automations& automations_;
   http::Offloader& offloader_;
   AuditStore& audit_;
   const Clock& clock_;

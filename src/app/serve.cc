@@ -30,6 +30,7 @@
 #include "app/signing_key.h"
 #include "app/stores.h"
 #include "base/worker.h"
+#include "campaigns/automations.h"
 #include "campaigns/campaigns.h"
 #include "campaigns/contacts.h"
 #include "campaigns/road.h"
@@ -614,20 +615,31 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   // Campaigns (issue 25): each contact's message by the one road, a step a second at
   // each campaign's pace; contacts leave by their links at /u/{token}.
   campaigns::ContactBook contact_book(*stores.contacts, keys->metadata(), clock);
-  campaigns::Campaigns campaign_desk(
-      *stores.campaigns, *stores.contacts, contact_book, keys->metadata(), clock,
-      {config.public_url, config.organisation},
-      campaigns::OneRoad(planner, dispatcher, escrow, *messages, &backlog));
+  const campaigns::Road campaign_road =
+      campaigns::OneRoad(planner, dispatcher, escrow, *messages, *stores.events, &backlog);
+  campaigns::Campaigns campaign_desk(*stores.campaigns, *stores.contacts, contact_book,
+                                     keys->metadata(), clock,
+                                     {config.public_url, config.organisation}, campaign_road);
+  campaigns::Automations automations(*stores.campaigns, *stores.contacts, contact_book,
+                                     keys->metadata(), clock,
+                                     {config.public_url, config.organisation}, campaign_road);
   campaigns::RegisterUnsubscribePages((*server)->router(), **server, campaign_desk,
                                       config.organisation);
-  api::CampaignsApi campaigns_api(contact_book, campaign_desk, **server, *stores.audit, clock);
+  api::CampaignsApi campaigns_api(contact_book, campaign_desk, automations, **server, *stores.audit,
+                                  clock);
   campaigns_api.Register((*server)->router());
   PollingWorker campaign_worker(
-      [&campaign_desk, &runner] {
+      [&campaign_desk, &automations, &runner] {
         auto sent = campaign_desk.Step();
         if (!sent.ok()) {
           spdlog::error("campaigns: a step failed: {}", sent.error().ToString());
         } else if (*sent > 0) {
+          runner.Notify();
+        }
+        auto stepped = automations.Step();
+        if (!stepped.ok()) {
+          spdlog::error("automations: a step failed: {}", stepped.error().ToString());
+        } else if (*stepped > 0) {
           runner.Notify();
         }
         return false;

@@ -404,9 +404,20 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
 Status Campaigns::Unsubscribe(std::string_view token, const std::string& client_address) {
   auto parts = ReadUnsubscribeToken(link_key_, token);
   if (!parts) return MakeError(ErrorCode::kNotFound, "no such link");
+  // The link of a campaign's message, or of an automation's.
   auto c = store_.FindCampaignById(parts->campaign_id);
   if (!c.ok()) return std::move(c).error();
-  if (!*c) return MakeError(ErrorCode::kNotFound, "no such link");
+  if (!*c) {
+    auto a = store_.FindAutomationById(parts->campaign_id);
+    if (!a.ok()) return std::move(a).error();
+    if (!*a) return MakeError(ErrorCode::kNotFound, "no such link");
+    CampaignRecord as;
+    as.id = (*a)->id;
+    as.account = (*a)->account;
+    as.name = (*a)->name;
+    as.segment_id = (*a)->segment_id;
+    *c = std::move(as);
+  }
   auto segment = contacts_.FindSegmentById((*c)->segment_id);
   if (!segment.ok()) return std::move(segment).error();
   auto contact = contacts_.FindContactById(parts->contact_id);

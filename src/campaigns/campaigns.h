@@ -50,6 +50,9 @@ struct CampaignMessage {
 struct Road {
   std::function<Result<std::string>(const CampaignMessage&)> send;
   std::function<Result<std::optional<std::string>>(const std::string& message_id)> sent;
+  // Whether the recipient opened the message (viewed it in the portal); may be empty
+  // (then nothing counts as opened).
+  std::function<Result<bool>(const std::string& message_id)> opened;
 };
 
 // A link's token: which campaign's contact, MAC-bound so no one makes another's.

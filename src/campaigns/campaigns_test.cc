@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/temp_dir.h"
+#include "campaigns/automations.h"
 #include "crypto/key_ring.h"
 #include "crypto/random.h"
 #include "store/sqlite/stores.h"
@@ -21,6 +22,7 @@ const char kAccount[] = "Springfield";
 // made once (as the messages table's key makes it); `fail_after` sends, it says busy.
 struct FakeRoad {
   std::map<std::string, CampaignMessage> made;
+  std::set<std::string> opened;  // message ids the recipient viewed
   int busy_after = -1;
   int calls = 0;
 
@@ -38,7 +40,8 @@ struct FakeRoad {
                 [this](const std::string& id) -> Result<std::optional<std::string>> {
                   if (made.count(id)) return std::optional<std::string>("tls-only");
                   return std::optional<std::string>();
-                }};
+                },
+                [this](const std::string& id) -> Result<bool> { return opened.count(id) > 0; }};
   }
 };
 
@@ -300,6 +303,154 @@ TEST_F(CampaignsTest, APreviewAndATestSendRenderForAContact) {
   EXPECT_TRUE(m.carries_phi);
   EXPECT_EQ(campaigns_->Preview(kAccount, "results", "nobody@example.net").error().code,
             ErrorCode::kNotFound);
+}
+
+class AutomationsTest : public CampaignsTest {
+ protected:
+  void SetUp() override {
+    CampaignsTest::SetUp();
+    automations_.emplace(*store_, *contacts_, *book_, links_, clock_,
+                         CampaignSettings{"https://mail.example", "Springfield Clinic"},
+                         road_.AsRoad());
+    ASSERT_TRUE(book_->PutSegment(kAccount, "everyone", "patients", "").ok());
+    ASSERT_TRUE(campaigns_
+                    ->PutTemplate(kAccount, "remind", "Your visit",
+                                  "See you on {{appointment | date}}, {{first_name}}.", "", true)
+                    .ok());
+    ASSERT_TRUE(
+        campaigns_->PutTemplate(kAccount, "refill", "Refill", "Time to refill.", "", false).ok());
+    ASSERT_TRUE(
+        campaigns_->PutTemplate(kAccount, "refill-again", "Refill?", "Still time.", "", false)
+            .ok());
+  }
+
+  std::vector<std::string> SentTo() {
+    std::vector<std::string> out;
+    for (const auto& [id, m] : road_.made) out.push_back(m.address);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::optional<Automations> automations_;
+};
+
+// 2026-12-06 10:00: an appointment on the 10th is reminded of on the 8th at 09:00; one on
+// the 7th (reminder day gone) is not made up for; a contact without one is not reminded.
+TEST_F(AutomationsTest, AReminderGoesTwoDaysBeforeTheDateInTheAttributes) {
+  clock_.Advance(*ParseRfc3339OrDate("2026-12-06T10:00:00Z") - clock_.NowUnix());
+  ASSERT_TRUE(
+      book_->Put(kAccount, "p1@example.net", R"({"appointment":"2026-12-10"})", true, {}, "").ok());
+  ASSERT_TRUE(
+      book_->Put(kAccount, "p3@example.net", R"({"appointment":"2026-12-07"})", true, {}, "").ok());
+  ASSERT_TRUE(automations_
+                  ->Put(kAccount, "reminder", "everyone", "office@clinic.example",
+                        R"({"date": "appointment", "offset_days": -2})",
+                        R"([{"template": "remind", "wait_days": 0}])")
+                  .ok());
+  EXPECT_EQ(*automations_->Step(), 0);
+  clock_.Advance(*ParseRfc3339OrDate("2026-12-08T08:59:00Z") - clock_.NowUnix());
+  EXPECT_EQ(*automations_->Step(), 0);
+  clock_.Advance(60);
+  EXPECT_EQ(*automations_->Step(), 1);
+  EXPECT_EQ(SentTo(), std::vector<std::string>{"p1@example.net"});
+  EXPECT_EQ(road_.made.begin()->second.rendered.text, "See you on 10 December 2026, P1.");
+  EXPECT_TRUE(road_.made.begin()->second.carries_phi);
+  clock_.Advance(86400);
+  EXPECT_EQ(*automations_->Step(), 0);  // once
+  auto places = automations_->Places(kAccount, "reminder", 10);
+  ASSERT_TRUE(places.ok());
+  ASSERT_EQ(places->size(), 1u);
+  EXPECT_EQ((*places)[0].state, "done");
+  EXPECT_EQ((*places)[0].key, "date:2026-12-10");
+  // A new appointment date is a new start.
+  ASSERT_TRUE(
+      book_->Put(kAccount, "p1@example.net", R"({"appointment":"2027-03-01"})", true, {}, "").ok());
+  clock_.Advance(*ParseRfc3339OrDate("2027-02-27T09:00:00Z") - clock_.NowUnix());
+  EXPECT_EQ(*automations_->Step(), 1);
+}
+
+TEST_F(AutomationsTest, ARefillFollowsAnOrderAndTheFollowUpOnlyWhenNotOpened) {
+  ASSERT_TRUE(automations_
+                  ->Put(kAccount, "refill", "everyone", "pharmacy@clinic.example",
+                        R"({"event": "order"})",
+                        R"([{"template": "refill", "wait_days": 30},
+                            {"template": "refill-again", "wait_days": 7, "unless_opened": true}])")
+                  .ok());
+  EXPECT_TRUE(
+      *automations_->Trigger(kAccount, "refill", "p1@example.net", "o-1", clock_.NowUnix()));
+  EXPECT_TRUE(
+      *automations_->Trigger(kAccount, "refill", "p3@example.net", "o-2", clock_.NowUnix()));
+  EXPECT_FALSE(
+      *automations_->Trigger(kAccount, "refill", "p1@example.net", "o-1", clock_.NowUnix()));
+  EXPECT_EQ(automations_->Trigger(kAccount, "refill", "nobody@example.net", "o-3", 0).error().code,
+            ErrorCode::kNotFound);
+  clock_.Advance(29 * 86400);
+  EXPECT_EQ(*automations_->Step(), 0);
+  clock_.Advance(86400);
+  EXPECT_EQ(*automations_->Step(), 2);
+  // p3 viewed theirs: no follow-up for them.
+  for (const auto& [id, m] : road_.made) {
+    if (m.address == "p3@example.net") road_.opened.insert(id);
+  }
+  road_.made.clear();
+  clock_.Advance(7 * 86400);
+  EXPECT_EQ(*automations_->Step(), 1);
+  EXPECT_EQ(SentTo(), std::vector<std::string>{"p1@example.net"});
+  auto places = automations_->Places(kAccount, "refill", 10);
+  std::map<std::string, std::string> state;
+  for (const auto& r : *places) state[r.key] = r.state + (r.detail.empty() ? "" : ": " + r.detail);
+  EXPECT_EQ(state["event:o-1"], "done");
+  EXPECT_EQ(state["event:o-2"], "stopped: the last message was opened");
+
+  // Refusals, each naming its part.
+  EXPECT_EQ(automations_
+                ->Put(kAccount, "x", "everyone", "a@clinic.example",
+                      R"({"date": "x", "event": "y"})", R"([{"template": "refill"}])")
+                .error()
+                .field,
+            "trigger");
+  EXPECT_EQ(automations_
+                ->Put(kAccount, "x", "everyone", "a@clinic.example", R"({"event": "y"})",
+                      R"([{"template": "refill", "unless_opened": true}])")
+                .error()
+                .field,
+            "steps[0].unless_opened");
+  EXPECT_EQ(automations_
+                ->Put(kAccount, "x", "everyone", "a@clinic.example", R"({"event": "y"})",
+                      R"([{"template": "nope"}])")
+                .error()
+                .field,
+            "steps[0].template");
+  EXPECT_EQ(
+      automations_->Put(kAccount, "x", "everyone", "a@clinic.example", R"({"event": "y"})", R"([])")
+          .error()
+          .field,
+      "steps");
+}
+
+TEST_F(AutomationsTest, AStepMadeBeforeARestartIsNotSentAgain) {
+  ASSERT_TRUE(automations_
+                  ->Put(kAccount, "refill", "everyone", "pharmacy@clinic.example",
+                        R"({"event": "order"})", R"([{"template": "refill", "wait_days": 0}])")
+                  .ok());
+  ASSERT_TRUE(
+      *automations_->Trigger(kAccount, "refill", "p1@example.net", "o-1", clock_.NowUnix()));
+  road_.busy_after = 0;  // the road is busy: the message id is kept, nothing sent
+  EXPECT_EQ(*automations_->Step(), 0);
+  auto places = automations_->Places(kAccount, "refill", 10);
+  const std::string kept = (*places)[0].pending_message_id;
+  ASSERT_FALSE(kept.empty());
+  // The message was made after all (the server stopped before the run was saved).
+  CampaignMessage made;
+  made.message_id = kept;
+  made.address = "p1@example.net";
+  road_.made.emplace(kept, made);
+  road_.busy_after = -1;
+  EXPECT_EQ(*automations_->Step(), 0);  // settled, not sent
+  EXPECT_EQ(road_.made.size(), 1u);
+  places = automations_->Places(kAccount, "refill", 10);
+  EXPECT_EQ((*places)[0].state, "done");
+  EXPECT_EQ((*places)[0].last_message_id, kept);
 }
 
 }  // namespace

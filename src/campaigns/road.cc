@@ -12,7 +12,8 @@
 namespace sealpost::campaigns {
 
 Road OneRoad(const policy::RecipientPlanner& planner, const submission::Dispatcher& dispatcher,
-             EscrowService& escrow, MessageStore& messages, const Backlog* backlog) {
+             EscrowService& escrow, MessageStore& messages, EventStore& events,
+             const Backlog* backlog) {
   Road road;
   road.send = [&planner, &dispatcher, &escrow,
                backlog](const CampaignMessage& m) -> Result<std::string> {
@@ -63,6 +64,14 @@ Road OneRoad(const policy::RecipientPlanner& planner, const submission::Dispatch
     if (!*found) return std::optional<std::string>();
     const auto& recipients = (*found)->recipients;
     return std::optional<std::string>(recipients.empty() ? "sent" : recipients.front().method);
+  };
+  road.opened = [&events](const std::string& id) -> Result<bool> {
+    auto found = events.ForMessage(id);
+    if (!found.ok()) return std::move(found).error();
+    for (const auto& e : *found) {
+      if (e.type == "viewed") return true;
+    }
+    return false;
   };
   return road;
 }

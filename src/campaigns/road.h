@@ -9,6 +9,7 @@
 namespace sealpost {
 class Backlog;
 class EscrowService;
+class EventStore;
 class MessageStore;
 }  // namespace sealpost
 namespace sealpost::policy {
@@ -21,8 +22,10 @@ class Dispatcher;
 namespace sealpost::campaigns {
 
 // `backlog` (may be null): past its slow-down mark the road is busy (kUnavailable), so a
-// campaign waits for delivery rather than fill the queue.
+// campaign waits for delivery rather than fill the queue. A message is opened once its
+// recipient viewed it in the portal (its "viewed" event).
 Road OneRoad(const policy::RecipientPlanner& planner, const submission::Dispatcher& dispatcher,
-             EscrowService& escrow, MessageStore& messages, const Backlog* backlog);
+             EscrowService& escrow, MessageStore& messages, EventStore& events,
+             const Backlog* backlog);
 
 }  // namespace sealpost::campaigns

@@ -56,6 +56,37 @@ struct CampaignSendRecord {
   std::string detail;
 };
 
+// An automation: a sequence of templates each contact of a segment walks, started by a
+// date in their attributes or by an event the organisation's systems report.
+struct AutomationRecord {
+  std::string id;
+  std::string account;
+  std::string name;
+  std::string segment_id;
+  std::string sender;
+  std::string trigger;  // JSON: {"date": "appointment", "offset_days": -2} | {"event": "order"}
+  std::string steps;    // JSON: [{"template", "wait_days", "unless_opened"}, …]
+  std::string state = "active";  // active | paused
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+// A contact's place in an automation, for one start of it (`key`: the date it was
+// started for, or the event's id): the next step, when it is due, and the message it is
+// being sent as (chosen before sending, as a campaign's send row does).
+struct AutomationRunRecord {
+  std::string automation_id;
+  std::string contact_id;
+  std::string key;
+  int step = 0;
+  std::int64_t due_at = 0;
+  std::string state = "waiting";  // waiting | done | stopped
+  std::string pending_message_id;
+  std::string last_message_id;
+  std::string detail;  // why it stopped
+  std::int64_t started_at = 0;
+};
+
 class CampaignStore {
  public:
   virtual ~CampaignStore() = default;
@@ -95,6 +126,22 @@ class CampaignStore {
     std::string account;
   };
   virtual Result<std::vector<Bounce>> Bounced(std::size_t limit) = 0;
+  // Automations, by (account, name).
+  virtual Status PutAutomation(const AutomationRecord& a) = 0;
+  virtual Result<std::optional<AutomationRecord>> FindAutomation(const std::string& account,
+                                                                 const std::string& name) = 0;
+  virtual Result<std::optional<AutomationRecord>> FindAutomationById(const std::string& id) = 0;
+  virtual Result<std::vector<AutomationRecord>> ActiveAutomations() = 0;
+  // Starts a contact's run unless one of that key is there: false when it was.
+  virtual Result<bool> StartRun(const AutomationRunRecord& run) = 0;
+  // Waiting runs due by `now`, `limit` at most.
+  virtual Result<std::vector<AutomationRunRecord>> DueRuns(const std::string& automation_id,
+                                                           std::int64_t now, std::size_t limit) = 0;
+  // The run as given (by automation, contact and key).
+  virtual Status SaveRun(const AutomationRunRecord& run) = 0;
+  virtual Result<std::vector<AutomationRunRecord>> Runs(const std::string& automation_id,
+                                                        std::size_t limit) = 0;
+
   // Sends by state ("sent", "pending", …) and, for those sent, by method ("sent:escrow").
   virtual Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) = 0;
 };

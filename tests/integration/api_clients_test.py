@@ -118,7 +118,8 @@ class ApiClientsTest(unittest.TestCase):
                 if route in ("/api/v1/sessions", "/api/v1/sessions/{id}"):
                     return None
                 for noun in ("/api/v1/lists", "/api/v1/contacts", "/api/v1/suppressions",
-                             "/api/v1/segments", "/api/v1/templates", "/api/v1/campaigns"):
+                             "/api/v1/segments", "/api/v1/templates", "/api/v1/campaigns",
+                             "/api/v1/automations"):
                     if route == noun or route.startswith(noun + "/"):
                         return "campaigns"
                 return "admin"

@@ -297,6 +297,34 @@ class CampaignsTest(unittest.TestCase):
                  what="Dana's reminder")
         self.assertEqual(self.received_by("Dear Eve"), [])  # suppressed
 
+        # An automation started by an event the clinic's systems report: once per event id.
+        r, _ = call("PUT", "/api/v1/automations/after-order", {
+            "segment": "soon", "from": SENDER, "trigger": {"event": "order"},
+            "steps": [{"template": "reminder", "wait_days": 0}]})
+        self.assertEqual(r.status, 200, r.text)
+        r, problem = call("PUT", "/api/v1/automations/x", {
+            "segment": "soon", "from": SENDER, "trigger": {"event": "order"},
+            "steps": [{"template": "nope"}]})
+        self.assertEqual(r.status, 404, r.text)
+        self.assertIn("no template nope", problem["detail"])
+        self.assertIn("steps[0].unless_opened", invalid(call("PUT", "/api/v1/automations/x", {
+            "segment": "soon", "from": SENDER, "trigger": {"event": "order"},
+            "steps": [{"template": "reminder", "unless_opened": True}]})[0]))
+        r, started = call("POST", "/api/v1/automations/after-order/events",
+                          {"contact": "dana@tls.example", "id": "order-17"})
+        self.assertEqual((r.status, started), (201, {"started": True}), r.text)
+        r, started = call("POST", "/api/v1/automations/after-order/events",
+                          {"contact": "dana@tls.example", "id": "order-17"})
+        self.assertEqual((r.status, started), (200, {"started": False}), r.text)
+        r, _ = call("POST", "/api/v1/automations/after-order/events",
+                    {"contact": "fay@tls.example", "id": "order-18"})
+        self.assertEqual(r.status, 404, r.text)  # not in the segment (no appointment soon)
+        wait_for(lambda: len(self.received_by("Dear Dana, see you on")) == 2, timeout=60,
+                 what="the automation's message")
+        r, shown = call("GET", "/api/v1/automations/after-order")
+        self.assertEqual([(p["key"], p["state"]) for p in shown["places"]],
+                         [("event:order-17", "done")])
+
 
     def test_the_command_line_says_what_is_wrong_and_where(self):
         bad = self.write("bad.csv", "email,first_name\nnot-an-address,X\nok@tls.example,Ok\n")

@@ -54,6 +54,33 @@ std::string InList(std::size_t n) {
   return out + ")";
 }
 
+constexpr const char* kAutomationColumns =
+    "id, account, name, segment_id, sender, trigger, steps, state, created_at, updated_at";
+
+AutomationRecord ReadAutomation(const Statement& s) {
+  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+          s.Text(5), s.Text(6), s.Text(7), s.Int(8),  s.Int(9)};
+}
+
+constexpr const char* kRunColumns =
+    "automation_id, contact_id, key, step, due_at, state, pending_message_id, last_message_id, "
+    "detail, started_at";
+
+AutomationRunRecord ReadRun(const Statement& s) {
+  AutomationRunRecord r;
+  r.automation_id = s.Text(0);
+  r.contact_id = s.Text(1);
+  r.key = s.Text(2);
+  r.step = static_cast<int>(s.Int(3));
+  r.due_at = s.Int(4);
+  r.state = s.Text(5);
+  r.pending_message_id = s.Text(6);
+  r.last_message_id = s.Text(7);
+  r.detail = s.Text(8);
+  r.started_at = s.Int(9);
+  return r;
+}
+
 class SqliteCampaignStore final : public CampaignStore {
  public:
   explicit SqliteCampaignStore(Database& db) : db_(db) {}
@@ -266,6 +293,117 @@ class SqliteCampaignStore final : public CampaignStore {
         [](const Statement& s) {
           return Bounce{ReadSend(s), s.Text(8)};
         });
+  }
+
+  Status PutAutomation(const AutomationRecord& a) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db, std::string("INSERT INTO automations (") + kAutomationColumns +
+                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, "
+                               "name) DO UPDATE SET segment_id = excluded.segment_id, sender = "
+                               "excluded.sender, trigger = excluded.trigger, steps = "
+                               "excluded.steps, state = excluded.state, updated_at = "
+                               "excluded.updated_at")
+          .Bind(1, a.id)
+          .Bind(2, a.account)
+          .Bind(3, a.name)
+          .Bind(4, a.segment_id)
+          .Bind(5, a.sender)
+          .Bind(6, a.trigger)
+          .Bind(7, a.steps)
+          .Bind(8, a.state)
+          .Bind(9, a.created_at)
+          .Bind(10, a.updated_at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<AutomationRecord>> FindAutomation(const std::string& account,
+                                                         const std::string& name) override {
+    return QueryOne<AutomationRecord>(
+        db_,
+        std::string("SELECT ") + kAutomationColumns +
+            " FROM automations WHERE account = ? AND name = ?",
+        [&](Statement& s) { s.Bind(1, account).Bind(2, name); }, ReadAutomation);
+  }
+
+  Result<std::optional<AutomationRecord>> FindAutomationById(const std::string& id) override {
+    return QueryOne<AutomationRecord>(
+        db_, std::string("SELECT ") + kAutomationColumns + " FROM automations WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadAutomation);
+  }
+
+  Result<std::vector<AutomationRecord>> ActiveAutomations() override {
+    return QueryAll<AutomationRecord>(
+        db_,
+        std::string("SELECT ") + kAutomationColumns +
+            " FROM automations WHERE state = 'active' ORDER BY created_at",
+        [](Statement&) {}, ReadAutomation);
+  }
+
+  Result<bool> StartRun(const AutomationRunRecord& r) override {
+    bool started = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db, std::string("INSERT INTO automation_runs (") + kRunColumns +
+                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                   .Bind(1, r.automation_id)
+                   .Bind(2, r.contact_id)
+                   .Bind(3, r.key)
+                   .Bind(4, std::int64_t{r.step})
+                   .Bind(5, r.due_at)
+                   .Bind(6, r.state)
+                   .Bind(7, r.pending_message_id)
+                   .Bind(8, r.last_message_id)
+                   .Bind(9, r.detail)
+                   .Bind(10, r.started_at)
+                   .Run();
+      if (!s.ok()) return s;
+      started = sqlite3_changes(db) > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return started;
+  }
+
+  Result<std::vector<AutomationRunRecord>> DueRuns(const std::string& automation_id,
+                                                   std::int64_t now, std::size_t limit) override {
+    return QueryAll<AutomationRunRecord>(
+        db_,
+        std::string("SELECT ") + kRunColumns +
+            " FROM automation_runs WHERE automation_id = ? AND state = 'waiting' AND due_at <= "
+            "? ORDER BY due_at LIMIT ?",
+        [&](Statement& s) {
+          s.Bind(1, automation_id).Bind(2, now).Bind(3, static_cast<std::int64_t>(limit));
+        },
+        ReadRun);
+  }
+
+  Status SaveRun(const AutomationRunRecord& r) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db,
+                       "UPDATE automation_runs SET step = ?, due_at = ?, state = ?, "
+                       "pending_message_id = ?, last_message_id = ?, detail = ? WHERE "
+                       "automation_id = ? AND contact_id = ? AND key = ?")
+          .Bind(1, std::int64_t{r.step})
+          .Bind(2, r.due_at)
+          .Bind(3, r.state)
+          .Bind(4, r.pending_message_id)
+          .Bind(5, r.last_message_id)
+          .Bind(6, r.detail)
+          .Bind(7, r.automation_id)
+          .Bind(8, r.contact_id)
+          .Bind(9, r.key)
+          .Run();
+    });
+  }
+
+  Result<std::vector<AutomationRunRecord>> Runs(const std::string& automation_id,
+                                                std::size_t limit) override {
+    return QueryAll<AutomationRunRecord>(
+        db_,
+        std::string("SELECT ") + kRunColumns +
+            " FROM automation_runs WHERE automation_id = ? ORDER BY started_at, contact_id LIMIT ?",
+        [&](Statement& s) { s.Bind(1, automation_id).Bind(2, static_cast<std::int64_t>(limit)); },
+        ReadRun);
   }
 
   Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) override {

@@ -745,6 +745,36 @@ CREATE TABLE campaign_sends (
 CREATE INDEX campaign_sends_pending ON campaign_sends(campaign_id, state, contact_id);
 CREATE INDEX campaign_sends_by_message ON campaign_sends(message_id);
 )sql",
+    // 44: automations (issue 25): sequences a contact walks, and each contact's place.
+    R"sql(
+CREATE TABLE automations (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  segment_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  trigger TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX automations_by_name ON automations(account, name);
+CREATE TABLE automation_runs (
+  automation_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  pending_message_id TEXT NOT NULL,
+  last_message_id TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  PRIMARY KEY (automation_id, contact_id, key)
+) WITHOUT ROWID;
+CREATE INDEX automation_runs_due ON automation_runs(automation_id, state, due_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite
