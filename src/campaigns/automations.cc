@@ -180,12 +180,7 @@ Result<bool> Automations::Trigger(const std::string& account, const std::string&
       std::any_of((*contact)->lists.begin(), (*contact)->lists.end(), [&](const auto& l) {
         return l.second.list_id == (*segment)->list_id && l.second.unsubscribed_at == 0;
       });
-  ContactFacts facts;
-  facts.address = (*contact)->record.address;
-  facts.attributes = &(*contact)->attributes;
-  facts.added_at = (*contact)->record.created_at;
-  facts.last_sent = (*contact)->record.last_sent;
-  if (!on_list || !condition->Matches(facts, clock_.NowUnix())) {
+  if (!on_list || !condition->Matches(FactsOf(**contact), clock_.NowUnix())) {
     return MakeError(ErrorCode::kNotFound, "the contact is not in the automation's segment",
                      "contact");
   }
@@ -321,16 +316,9 @@ Status Automations::Advance(const AutomationRecord& a, const std::vector<Automat
     run.pending_message_id = NewId();
     if (auto s = store_.SaveRun(run); !s.ok()) return s;
   }
-  ContactBook::Contact contact;
-  contact.record = std::move(**record);
-  auto attributes = book_.Open(contact.record);
-  if (!attributes.ok()) return std::move(attributes).error();
-  contact.attributes = std::move(*attributes);
-  ContactFacts facts;
-  facts.address = contact.record.address;
-  facts.attributes = &contact.attributes;
-  facts.added_at = contact.record.created_at;
-  facts.last_sent = contact.record.last_sent;
+  auto opened = book_.Opened(std::move(**record));
+  if (!opened.ok()) return std::move(opened).error();
+  const ContactBook::Contact& contact = *opened;
   CampaignMessage m;
   m.account = a.account;
   m.sender = a.sender;
@@ -343,7 +331,7 @@ Status Automations::Advance(const AutomationRecord& a, const std::vector<Automat
   TemplateLinks links{{"unsubscribe_url", m.unsubscribe_url},
                       {"preferences_url", m.unsubscribe_url},
                       {"organisation", settings_.organisation}};
-  m.rendered = parsed->Render(facts, links, now);
+  m.rendered = parsed->Render(FactsOf(contact), links, now);
   auto method = road_.send(m);
   if (!method.ok()) {
     if (method.error().code == ErrorCode::kUnavailable) return std::move(method).error();

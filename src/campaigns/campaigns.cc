@@ -24,17 +24,6 @@ std::string LinkMacInput(const std::string& campaign_id, const std::string& cont
   return "campaign-link|" + campaign_id + "|" + contact_id;
 }
 
-ContactFacts FactsOf(const ContactBook::Contact& c) {
-  ContactFacts f;
-  f.address = c.record.address;
-  f.attributes = &c.attributes;
-  f.added_at = c.record.created_at;
-  f.last_sent = c.record.last_sent;
-  f.last_opened = c.record.last_opened;
-  f.last_clicked = c.record.last_clicked;
-  return f;
-}
-
 }  // namespace
 
 std::string UnsubscribeToken(const PurposeKey& key, const std::string& campaign_id,
@@ -371,11 +360,9 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
   });
   if (!on_list) return skip("left the list");
 
-  ContactBook::Contact contact;
-  contact.record = std::move(**record);
-  auto attributes = book_.Open(contact.record);
-  if (!attributes.ok()) return std::move(attributes).error();
-  contact.attributes = std::move(*attributes);
+  auto opened = book_.Opened(std::move(**record));
+  if (!opened.ok()) return std::move(opened).error();
+  const ContactBook::Contact& contact = *opened;
   const std::string token = UnsubscribeToken(link_key_, c.id, send.contact_id);
   CampaignMessage m;
   m.account = c.account;

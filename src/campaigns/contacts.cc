@@ -142,6 +142,26 @@ Result<std::string> ContactBook::Seal(const std::string& contact_id,
   return sealed;
 }
 
+ContactFacts FactsOf(const ContactBook::Contact& c) {
+  ContactFacts f;
+  f.address = c.record.address;
+  f.attributes = &c.attributes;
+  f.added_at = c.record.created_at;
+  f.last_sent = c.record.last_sent;
+  f.last_opened = c.record.last_opened;
+  f.last_clicked = c.record.last_clicked;
+  return f;
+}
+
+Result<ContactBook::Contact> ContactBook::Opened(ContactRecord record) const {
+  Contact c;
+  c.record = std::move(record);
+  auto attributes = Open(c.record);
+  if (!attributes.ok()) return std::move(attributes).error();
+  c.attributes = std::move(*attributes);
+  return c;
+}
+
 Result<Attributes> ContactBook::Open(const ContactRecord& contact) const {
   auto text = key_.Open(contact.sealed_attributes, AttributesAad(contact.id));
   if (!text.ok()) return std::move(text).error();
@@ -545,19 +565,10 @@ Status ContactBook::Walk(const SegmentRecord& segment, const std::string& after_
     auto batch = store_.Subscribed(segment.list_id, after, kWalkBatch);
     if (!batch.ok()) return std::move(batch).error();
     for (auto& member : *batch) {
-      Contact c;
-      c.record = std::move(member.contact);
-      auto attributes = Open(c.record);
-      if (!attributes.ok()) return std::move(attributes).error();
-      c.attributes = std::move(*attributes);
-      ContactFacts facts;
-      facts.address = c.record.address;
-      facts.attributes = &c.attributes;
-      facts.added_at = c.record.created_at;
-      facts.last_sent = c.record.last_sent;
-      facts.last_opened = c.record.last_opened;
-      facts.last_clicked = c.record.last_clicked;
-      const bool matched = condition->Matches(facts, now);
+      auto opened = Opened(std::move(member.contact));
+      if (!opened.ok()) return std::move(opened).error();
+      Contact& c = *opened;
+      const bool matched = condition->Matches(FactsOf(c), now);
       after = c.record.id;
       if (!visit(c, matched, member.suppressed)) return OkStatus();
     }

@@ -115,6 +115,8 @@ class ContactBook {
   Result<SegmentRecord> Segment(const std::string& account, const std::string& name);
 
   Result<Attributes> Open(const ContactRecord& contact) const;
+  // A contact's record, its attributes opened: what conditions and templates read.
+  Result<Contact> Opened(ContactRecord record) const;
 
  private:
   Result<ContactListRecord> ListNamed(const std::string& account, const std::string& name);
@@ -127,5 +129,8 @@ class ContactBook {
   const PurposeKey& key_;
   const Clock& clock_;
 };
+
+// What a condition or a template may ask of an opened contact (views into it).
+ContactFacts FactsOf(const ContactBook::Contact& contact);
 
 }  // namespace sealpost::campaigns
