@@ -4,7 +4,9 @@
 
 #include "api/gate.h"
 #include "api/json_body.h"
+#include "audit/pending.h"
 #include "base/clock.h"
+#include "base/text.h"
 #include "campaigns/automations.h"
 #include "campaigns/campaigns.h"
 #include "campaigns/contacts.h"
@@ -326,6 +328,14 @@ void CampaignsApi::Register(http::Router& router) {
       if (!contact.ok()) return Problem(contact.error());
       auto rendered = campaigns_.Preview(caller.account, *name, *contact);
       if (!rendered.ok()) return Problem(rendered.error());
+      // It shows a contact's attributes: who saw them is on record first — the call's
+      // own record (waiting for a change that never comes), naming the contact.
+      auto taken = audit::TakePending();
+      audit::AuditRecord record =
+          taken.empty() ? CallRecord(req, caller, clock_.NowUnix()) : std::move(taken.front());
+      record.subject += "/" + SanitizeForLog(*contact, 320);
+      auto audited = audit_.Append(std::move(record));
+      if (!audited.ok()) return Problem(audited.error());
       return Json(200, json::object{{"subject", rendered->subject},
                                     {"text", rendered->text},
                                     {"html", rendered->html}});

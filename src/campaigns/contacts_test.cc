@@ -230,6 +230,21 @@ TEST_F(ContactBookTest, ASegmentCountsAndReachesConsentingUnsuppressedMatches) {
   EXPECT_EQ(book_->Unsuppress(kAccount, "p1@example.net").error().code, ErrorCode::kNotFound);
 }
 
+// Two writers adding the same new address: the second's attributes were sealed to an id
+// that lost, so its write is refused (and can be tried again), never kept unopenable.
+TEST_F(ContactBookTest, AContactAddedMeanwhileIsNotOverwrittenWithAnotherIdsBox) {
+  ASSERT_TRUE(book_->Put(kAccount, "pat@example.net", R"({"a":"1"})", true, {}, "").ok());
+  ContactStore::Put late;
+  late.contact.id = "another-id";
+  late.contact.account = kAccount;
+  late.contact.address = "pat@example.net";
+  late.contact.sealed_attributes = "sealed for another-id";
+  EXPECT_EQ(store_->PutContacts({late}).error().code, ErrorCode::kUnavailable);
+  auto pat = book_->Find(kAccount, "pat@example.net");
+  ASSERT_TRUE(pat.ok() && pat->has_value());
+  EXPECT_EQ((*pat)->attributes.at("a").text, "1");
+}
+
 TEST_F(ContactBookTest, ListsAreNamedOncePerAccountAndCountTheirMembers) {
   EXPECT_EQ(book_->CreateList(kAccount, "reminders", "").error().code, ErrorCode::kAlreadyExists);
   EXPECT_TRUE(book_->CreateList("Shelbyville", "reminders", "").ok());

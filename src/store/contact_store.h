@@ -73,6 +73,8 @@ class ContactStore {
   // contact of that address: its id, creation and engagement stay), each subscribed to
   // `subscribe` (list ids) with the consent given — a member who had left is on the
   // list again — all in one transaction. Returns each contact's id, in order.
+  // kUnavailable (nothing kept) when a contact given as new was added meanwhile under
+  // another id: its attributes are sealed to the id given.
   struct Put {
     ContactRecord contact;
     std::vector<std::string> subscribe;

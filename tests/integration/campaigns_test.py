@@ -279,6 +279,10 @@ class CampaignsTest(unittest.TestCase):
                           {"contact": "dana@tls.example"})
         self.assertEqual(r.status, 200, r.text)
         self.assertTrue(preview["text"].startswith("Dear Dana, see you on "), preview)
+        # It showed Dana's attributes: on record.
+        trail = self.server.sql("SELECT subject FROM audit_log WHERE action = "
+                                "'api.POST /api/v1/templates/{name}/preview'")
+        self.assertEqual([t[0] for t in trail], ["reminder/dana@tls.example"])
 
         r, campaign = call("POST", "/api/v1/campaigns", {
             "name": "reminders-soon", "segment": "soon", "template": "reminder", "from": SENDER})

@@ -87,6 +87,12 @@ class SqliteContactStore final : public ContactStore {
         std::string id = upsert.Text(0);
         auto done = upsert.Step();  // RETURNING: the statement completes on the next step
         if (!done.ok()) return std::move(done).error();
+        // The attributes are sealed to the id they were given with: a contact of that
+        // address added meanwhile under another id would keep a box it cannot open.
+        if (id != c.id) {
+          return MakeError(ErrorCode::kUnavailable,
+                           "the contact " + c.address + " was added meanwhile; try again");
+        }
         for (const std::string& list : p.subscribe) {
           auto joined = Statement(db,
                                   "INSERT INTO list_members (list_id, contact_id, consented_at, "
