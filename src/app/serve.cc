@@ -619,7 +619,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       campaigns::OneRoad(planner, dispatcher, escrow, *messages, *stores.events, &backlog);
   campaigns::Campaigns campaign_desk(*stores.campaigns, *stores.contacts, contact_book,
                                      keys->metadata(), clock,
-                                     {config.public_url, config.organisation}, campaign_road);
+                                     {config.public_url, config.organisation, 4}, campaign_road);
   campaigns::Automations automations(*stores.campaigns, *stores.contacts, contact_book,
                                      keys->metadata(), clock,
                                      {config.public_url, config.organisation}, campaign_road);

@@ -66,6 +66,9 @@ std::optional<TokenParts> ReadUnsubscribeToken(const PurposeKey& key, std::strin
 struct CampaignSettings {
   std::string public_url;    // the links' base: https://host
   std::string organisation;  // {{@organisation}}
+  // Threads a step sends a campaign's messages on (each one's commit shares the
+  // database's syncs with the others'); 1: one at a time.
+  int senders = 1;
 };
 
 inline constexpr int kMaxPerMinute = 100000;

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "base/temp_dir.h"
@@ -21,6 +22,7 @@ const char kAccount[] = "Springfield";
 // The road, as a unit test sees it: what was sent, by message id. A message id can be
 // made once (as the messages table's key makes it); `fail_after` sends, it says busy.
 struct FakeRoad {
+  std::mutex mu;  // a campaign may send on several threads
   std::map<std::string, CampaignMessage> made;
   std::set<std::string> opened;  // message ids the recipient viewed
   int busy_after = -1;
@@ -28,6 +30,7 @@ struct FakeRoad {
 
   Road AsRoad() {
     return Road{[this](const CampaignMessage& m) -> Result<std::string> {
+                  std::lock_guard<std::mutex> lock(mu);
                   if (busy_after >= 0 && calls >= busy_after) {
                     return MakeError(ErrorCode::kUnavailable, "the queue is full");
                   }
@@ -38,6 +41,7 @@ struct FakeRoad {
                   return std::string(m.carries_phi ? "escrow" : "tls-only");
                 },
                 [this](const std::string& id) -> Result<std::optional<std::string>> {
+                  std::lock_guard<std::mutex> lock(mu);
                   if (made.count(id)) return std::optional<std::string>("tls-only");
                   return std::optional<std::string>();
                 },
@@ -70,9 +74,9 @@ class CampaignsTest : public ::testing::Test {
   }
 
   // A new Campaigns over the same stores, as a restarted server makes it.
-  void Restart() {
+  void Restart(int senders = 1) {
     campaigns_.emplace(*store_, *contacts_, *book_, links_, clock_,
-                       CampaignSettings{"https://mail.example", "Springfield Clinic"},
+                       CampaignSettings{"https://mail.example", "Springfield Clinic", senders},
                        road_.AsRoad());
   }
 
@@ -119,6 +123,24 @@ TEST_F(CampaignsTest, ACampaignReachesItsSegmentOnceEachRenderedAndThenIsDone) {
   EXPECT_EQ(to.count("p2@example.net"), 0u);  // visited lately
   // The contact's last sending is known to segments now.
   EXPECT_EQ((*contacts_->FindContact(kAccount, "p1@example.net"))->last_sent, clock_.NowUnix());
+}
+
+TEST_F(CampaignsTest, SentOnSeveralThreadsEachContactStillGetsOneMessage) {
+  Restart(4);
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall(12, 12)).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());
+  EXPECT_EQ(*campaigns_->Step(), 12);  // the pace holds across threads
+  road_.busy_after = 15;               // the road fills during the next minute's share
+  clock_.Advance(60);
+  EXPECT_EQ(*campaigns_->Step(), 3);
+  road_.busy_after = -1;
+  clock_.Advance(60);
+  EXPECT_EQ(*campaigns_->Step(), 5);
+  std::set<std::string> to;
+  for (const auto& [id, m] : road_.made) to.insert(m.address);
+  EXPECT_EQ(road_.made.size(), 20u);
+  EXPECT_EQ(to.size(), 20u);
+  EXPECT_EQ(campaigns_->Find(kAccount, "recall-december")->campaign.state, "done");
 }
 
 TEST_F(CampaignsTest, APaceHoldsPerMinuteAndPerDomain) {
