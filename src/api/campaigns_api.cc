@@ -189,7 +189,7 @@ void CampaignsApi::Register(http::Router& router) {
       if (!contact.ok()) return Problem(contact.error());
       if (!*contact) return http::ProblemResponse(404, "Not found", "There is no such contact.");
       // Attributes may be health data: who read them is on record first.
-      auto audited = audit_.Append(CallRecord(req, caller, clock_.NowUnix()));
+      auto audited = RecordAccess(req, caller, audit_, clock_);
       if (!audited.ok()) return Problem(audited.error());
       return Json(200, ContactJson(**contact));
     });
@@ -328,13 +328,8 @@ void CampaignsApi::Register(http::Router& router) {
       if (!contact.ok()) return Problem(contact.error());
       auto rendered = campaigns_.Preview(caller.account, *name, *contact);
       if (!rendered.ok()) return Problem(rendered.error());
-      // It shows a contact's attributes: who saw them is on record first — the call's
-      // own record (waiting for a change that never comes), naming the contact.
-      auto taken = audit::TakePending();
-      audit::AuditRecord record =
-          taken.empty() ? CallRecord(req, caller, clock_.NowUnix()) : std::move(taken.front());
-      record.subject += "/" + SanitizeForLog(*contact, 320);
-      auto audited = audit_.Append(std::move(record));
+      // It shows a contact's attributes: who saw them is on record first.
+      auto audited = RecordAccess(req, caller, audit_, clock_, *contact);
       if (!audited.ok()) return Problem(audited.error());
       return Json(200, json::object{{"subject", rendered->subject},
                                     {"text", rendered->text},

@@ -179,6 +179,15 @@ const Principal* CallerOf(const http::Request& req) {
   return std::any_cast<Principal>(&req.caller);
 }
 
+Status RecordAccess(http::Request& req, const Principal& caller, AuditStore& audit,
+                    const Clock& clock, const std::string& shown) {
+  auto taken = audit::TakePending();
+  audit::AuditRecord record =
+      taken.empty() ? CallRecord(req, caller, clock.NowUnix()) : std::move(taken.front());
+  if (!shown.empty()) record.subject += "/" + SanitizeForLog(shown, 320);
+  return audit.Append(std::move(record));
+}
+
 boost::asio::awaitable<http::Response> RunRecorded(
     http::Request& req, http::Offloader& offloader, AuditStore& audit, const Clock& clock,
     std::function<http::Response(const Principal&)> work) {

@@ -60,6 +60,13 @@ audit::AuditRecord CallRecord(const http::Request& req, const Principal& caller,
 // outside /api/v1/ by mistake), which its handler refuses.
 const Principal* CallerOf(const http::Request& req);
 
+// Inside RunRecorded's `work`: records now that the caller was shown protected data
+// (`shown`, e.g. the contact, added to the record's subject) — the call's own record
+// when it waits for a change that will not come (a POST that only reads), else a new
+// one. No record, no answer: a failure here is the handler's to return.
+Status RecordAccess(http::Request& req, const Principal& caller, AuditStore& audit,
+                    const Clock& clock, const std::string& shown = {});
+
 // Runs a handler's `work` off the event loop for the gate's caller, acting as them. A
 // change goes into the audit trail with the change (its CallRecord, in the change's
 // transaction); a refused or failed change is recorded on its own; a read leaves no

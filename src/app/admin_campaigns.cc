@@ -50,7 +50,7 @@ Result<std::string> PartFile(const std::string& path) {
 // Sent of those taken (and the segment's count while it is still being taken).
 void PrintProgress(const campaigns::Campaigns::Progress& p, std::int64_t reach, bool bar) {
   std::int64_t taken = 0;
-  for (const char* state : {"pending", "sent", "skipped", "failed"}) {
+  for (const char* state : {"pending", "sent", "bounced", "skipped", "failed"}) {
     auto it = p.tally.find(state);
     if (it != p.tally.end()) taken += it->second;
   }
@@ -59,7 +59,7 @@ void PrintProgress(const campaigns::Campaigns::Progress& p, std::int64_t reach, 
     auto it = p.tally.find(k);
     return it == p.tally.end() ? std::int64_t{0} : it->second;
   };
-  const std::int64_t done = count("sent") + count("skipped") + count("failed");
+  const std::int64_t done = count("sent") + count("bounced") + count("skipped") + count("failed");
   if (bar) {
     const int width = 30;
     const int filled = total > 0 ? static_cast<int>(width * done / total) : 0;
@@ -68,8 +68,9 @@ void PrintProgress(const campaigns::Campaigns::Progress& p, std::int64_t reach, 
     return;
   }
   std::cout << "campaign " << p.campaign.name << ": " << p.campaign.state << "\n"
-            << "  sent " << count("sent") << ", skipped " << count("skipped") << ", failed "
-            << count("failed") << ", waiting " << count("pending") << " (of " << total << ")\n";
+            << "  sent " << count("sent") << ", bounced " << count("bounced") << ", skipped "
+            << count("skipped") << ", failed " << count("failed") << ", waiting "
+            << count("pending") << " (of " << total << ")\n";
   for (const auto& [key, n] : p.tally) {
     if (key.rfind("sent:", 0) == 0) std::cout << "  by " << key.substr(5) << ": " << n << "\n";
   }

@@ -293,19 +293,9 @@ Status Automations::Advance(const AutomationRecord& a, const std::vector<Automat
     if (!opened.ok()) return std::move(opened).error();
     if (*opened) return stop("the last message was opened");
   }
-  auto record = contacts_.FindContactById(run.contact_id);
-  if (!record.ok()) return std::move(record).error();
-  if (!*record) return stop("the contact was deleted");
-  auto may = book_.MayWriteTo(a.account, (*record)->address);
-  if (!may.ok()) return std::move(may).error();
-  if (!*may) return stop("suppressed");
-  auto memberships = contacts_.Memberships(run.contact_id);
-  if (!memberships.ok()) return std::move(memberships).error();
-  if (!std::any_of(memberships->begin(), memberships->end(), [&](const auto& m) {
-        return m.list_id == segment.list_id && m.unsubscribed_at == 0;
-      })) {
-    return stop("left the list");
-  }
+  auto reachable = StillReachable(contacts_, book_, a.account, run.contact_id, segment.list_id);
+  if (!reachable.ok()) return std::move(reachable).error();
+  if (!reachable->contact) return stop(reachable->why_not);
   auto t = store_.FindTemplate(a.account, step.template_name);
   if (!t.ok()) return std::move(t).error();
   if (!*t) return stop("its template is gone");
@@ -316,22 +306,9 @@ Status Automations::Advance(const AutomationRecord& a, const std::vector<Automat
     run.pending_message_id = NewId();
     if (auto s = store_.SaveRun(run); !s.ok()) return s;
   }
-  auto opened = book_.Opened(std::move(**record));
-  if (!opened.ok()) return std::move(opened).error();
-  const ContactBook::Contact& contact = *opened;
-  CampaignMessage m;
-  m.account = a.account;
-  m.sender = a.sender;
-  m.message_id = run.pending_message_id;
-  m.address = contact.record.address;
-  m.unsubscribe_url =
-      settings_.public_url + "/u/" + UnsubscribeToken(link_key_, a.id, run.contact_id);
-  m.carries_phi = (*t)->carries_phi;
-  m.campaign_id = a.id;
-  TemplateLinks links{{"unsubscribe_url", m.unsubscribe_url},
-                      {"preferences_url", m.unsubscribe_url},
-                      {"organisation", settings_.organisation}};
-  m.rendered = parsed->Render(FactsOf(contact), links, now);
+  const CampaignMessage m =
+      MessageFor(*reachable->contact, *parsed, (*t)->carries_phi, a.account, a.sender, a.id,
+                 run.pending_message_id, link_key_, settings_, now);
   auto method = road_.send(m);
   if (!method.ok()) {
     if (method.error().code == ErrorCode::kUnavailable) return std::move(method).error();

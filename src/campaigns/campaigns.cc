@@ -371,41 +371,15 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
     send.method = **made;
     return store_.Settle(send);
   }
-  // What may have changed since the contact was taken: gone, suppressed, left.
-  auto skip = [&](const char* why) {
+  auto reachable = StillReachable(contacts_, book_, c.account, send.contact_id, segment.list_id);
+  if (!reachable.ok()) return std::move(reachable).error();
+  if (!reachable->contact) {
     send.state = "skipped";
-    send.detail = why;
+    send.detail = reachable->why_not;
     return store_.Settle(send);
-  };
-  auto record = contacts_.FindContactById(send.contact_id);
-  if (!record.ok()) return std::move(record).error();
-  if (!*record) return skip("the contact was deleted");
-  auto may = book_.MayWriteTo(c.account, (*record)->address);
-  if (!may.ok()) return std::move(may).error();
-  if (!*may) return skip("suppressed");
-  auto memberships = contacts_.Memberships(send.contact_id);
-  if (!memberships.ok()) return std::move(memberships).error();
-  const bool on_list = std::any_of(memberships->begin(), memberships->end(), [&](const auto& m) {
-    return m.list_id == segment.list_id && m.unsubscribed_at == 0;
-  });
-  if (!on_list) return skip("left the list");
-
-  auto opened = book_.Opened(std::move(**record));
-  if (!opened.ok()) return std::move(opened).error();
-  const ContactBook::Contact& contact = *opened;
-  const std::string token = UnsubscribeToken(link_key_, c.id, send.contact_id);
-  CampaignMessage m;
-  m.account = c.account;
-  m.sender = c.sender;
-  m.message_id = send.message_id;
-  m.address = contact.record.address;
-  m.unsubscribe_url = Link("/u/", token);
-  m.carries_phi = t.carries_phi;
-  m.campaign_id = c.id;
-  TemplateLinks links{{"unsubscribe_url", m.unsubscribe_url},
-                      {"preferences_url", m.unsubscribe_url},
-                      {"organisation", settings_.organisation}};
-  m.rendered = parsed.Render(FactsOf(contact), links, now);
+  }
+  const CampaignMessage m = MessageFor(*reachable->contact, parsed, t.carries_phi, c.account,
+                                       c.sender, c.id, send.message_id, link_key_, settings_, now);
   auto method = road_.send(m);
   if (!method.ok()) {
     if (method.error().code == ErrorCode::kUnavailable) return std::move(method).error();
@@ -416,6 +390,56 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
   send.state = "sent";
   send.method = *method;
   return store_.Settle(send);
+}
+
+Result<Reachable> StillReachable(ContactStore& contacts, ContactBook& book,
+                                 const std::string& account, const std::string& contact_id,
+                                 const std::string& list_id) {
+  Reachable out;
+  auto record = contacts.FindContactById(contact_id);
+  if (!record.ok()) return std::move(record).error();
+  if (!*record) {
+    out.why_not = "the contact was deleted";
+    return out;
+  }
+  auto may = book.MayWriteTo(account, (*record)->address);
+  if (!may.ok()) return std::move(may).error();
+  if (!*may) {
+    out.why_not = "suppressed";
+    return out;
+  }
+  auto memberships = contacts.Memberships(contact_id);
+  if (!memberships.ok()) return std::move(memberships).error();
+  if (!std::any_of(memberships->begin(), memberships->end(),
+                   [&](const auto& m) { return m.list_id == list_id && m.unsubscribed_at == 0; })) {
+    out.why_not = "left the list";
+    return out;
+  }
+  auto opened = book.Opened(std::move(**record));
+  if (!opened.ok()) return std::move(opened).error();
+  out.contact = std::move(*opened);
+  return out;
+}
+
+CampaignMessage MessageFor(const ContactBook::Contact& contact, const MessageTemplate& parsed,
+                           bool carries_phi, const std::string& account, const std::string& sender,
+                           const std::string& from_id, const std::string& message_id,
+                           const PurposeKey& link_key, const CampaignSettings& settings,
+                           std::int64_t now) {
+  CampaignMessage m;
+  m.account = account;
+  m.sender = sender;
+  m.message_id = message_id;
+  m.address = contact.record.address;
+  m.unsubscribe_url =
+      settings.public_url + "/u/" + UnsubscribeToken(link_key, from_id, contact.record.id);
+  m.carries_phi = carries_phi;
+  m.campaign_id = from_id;
+  TemplateLinks links{{"unsubscribe_url", m.unsubscribe_url},
+                      {"preferences_url", m.unsubscribe_url},
+                      {"organisation", settings.organisation}};
+  m.rendered = parsed.Render(FactsOf(contact), links, now);
+  return m;
 }
 
 Status Campaigns::Unsubscribe(std::string_view token, const std::string& client_address) {

@@ -73,6 +73,24 @@ struct CampaignSettings {
 
 inline constexpr int kMaxPerMinute = 100000;
 
+// What may have changed since a contact was taken for a campaign or an automation:
+// deleted, suppressed, or left the list. The contact, opened, when they may still be
+// written to; otherwise why not.
+struct Reachable {
+  std::optional<ContactBook::Contact> contact;
+  const char* why_not = "";
+};
+Result<Reachable> StillReachable(ContactStore& contacts, ContactBook& book,
+                                 const std::string& account, const std::string& contact_id,
+                                 const std::string& list_id);
+// One contact's message from a template, with their unsubscribe link for `from_id` (the
+// campaign's or the automation's id).
+CampaignMessage MessageFor(const ContactBook::Contact& contact, const MessageTemplate& parsed,
+                           bool carries_phi, const std::string& account, const std::string& sender,
+                           const std::string& from_id, const std::string& message_id,
+                           const PurposeKey& link_key, const CampaignSettings& settings,
+                           std::int64_t now);
+
 class Campaigns {
  public:
   Campaigns(CampaignStore& store, ContactStore& contacts, ContactBook& book,

@@ -27,6 +27,11 @@ void RegisterUnsubscribePages(http::Router& router, http::Offloader& offloader,
                               Campaigns& campaigns, std::string organisation) {
   router.Add("GET", "/u/{token}",
              [organisation](http::Request& req) -> boost::asio::awaitable<http::Response> {
+               // No token of ours is longer; a longer one is not put back on the page.
+               if (req.params[0].size() > 200) {
+                 co_return Page(404, organisation, "This link does not work",
+                                "<p>It may have been copied incompletely.</p>");
+               }
                // The button posts to this same address: the token is in the path, never in a form
                // field a page could be tricked into sending elsewhere.
                co_return Page(

@@ -160,12 +160,19 @@ class CampaignsTest(unittest.TestCase):
         wait_for(lambda: len(self.received_by("flu clinic opens Monday")) == 3, timeout=120,
                  what="three newsletters")
         self.assertEqual({s[2] for s in self.sends("flu-1")}, {"tls-only"})
+        wait_for(lambda: self.server.sql(
+            "SELECT state FROM campaigns WHERE name = 'flu-1'")[0][0] == "done",
+            timeout=60, what="flu-1 done")
         # The server refused gone@: the address is suppressed, with the server's reply.
         suppressed = wait_for(lambda: self.server.sql(
             "SELECT reason, detail FROM suppressions WHERE address = 'gone@tls.example'"),
             timeout=60, what="the bounce on the suppression list")
         self.assertEqual(suppressed[0][0], "bounced")
         self.assertIn("550 5.1.1", suppressed[0][1])
+        out = self.admin_ok("campaign", "show", "flu-1", "--account", ACCOUNT)
+        self.assertIn("campaign flu-1: done", out)
+        self.assertRegex(out, r"sent 3, bounced 1, skipped 0, failed 0, waiting 0 \(of 4\)")
+        self.assertIn("by tls-only: 3", out)
         raw = dict(self.received_by("flu clinic opens Monday"))["bob@tls.example"]
         self.assertIn(b"Subject: Flu clinic, Bob", raw)
         self.assertIn(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", raw)
@@ -176,6 +183,7 @@ class CampaignsTest(unittest.TestCase):
         page = self.server.get(path)
         self.assertEqual(page.status, 200)
         self.assertIn("Unsubscribe", page.text)
+        self.assertEqual(self.server.get("/u/" + "a" * 300).status, 404)  # no token is that long
         forged = self.server.post(path[:-2] + ("AA" if not path.endswith("AA") else "BB"),
                                   data="List-Unsubscribe=One-Click",
                                   headers=["Content-Type: application/x-www-form-urlencoded"])
@@ -268,6 +276,17 @@ class CampaignsTest(unittest.TestCase):
         self.assertEqual(r.status, 204, r.text)
         r, count = call("GET", "/api/v1/segments/soon/count")
         self.assertEqual(count["reached"], 1)
+        r, listed = call("GET", "/api/v1/suppressions?limit=10")
+        self.assertEqual([(x["address"], x["reason"]) for x in listed["suppressions"]],
+                         [("eve@tls.example", "complained")])
+        self.assertIn("reason", invalid(call("POST", "/api/v1/suppressions",
+                                             {"address": "x@tls.example", "reason": "bored"})[0]))
+        r, _ = call("POST", "/api/v1/suppressions", {"address": "fay@tls.example"})
+        self.assertEqual(r.status, 204, r.text)
+        r, _ = call("DELETE", "/api/v1/suppressions/fay%40tls.example")
+        self.assertEqual(r.status, 204, r.text)
+        r, _ = call("DELETE", "/api/v1/suppressions/fay%40tls.example")
+        self.assertEqual(r.status, 404, r.text)
 
         self.assertIn("html", invalid(call("PUT", "/api/v1/templates/reminder", {
             "subject": "x", "text": "x", "html": "<a href='{{site}}'>x</a>"})[0]))
@@ -284,6 +303,15 @@ class CampaignsTest(unittest.TestCase):
                                 "'api.POST /api/v1/templates/{name}/preview'")
         self.assertEqual([t[0] for t in trail], ["reminder/dana@tls.example"])
 
+        # A test send, rendered for Dana, to a colleague: by the one road, marked as a test.
+        r, tested = call("POST", "/api/v1/templates/reminder/test",
+                         {"contact": "dana@tls.example", "from": SENDER, "to": "nurse@tls.example"})
+        self.assertEqual((r.status, tested), (202, {"to": "nurse@tls.example", "method": "tls-only"}),
+                         r.text)
+        wait_for(lambda: [raw for a, raw in self.received_by("Dear Dana, see you on")
+                          if a == "nurse@tls.example" and b"Subject: [Test] See you" in raw],
+                 timeout=60, what="the test send")
+
         r, campaign = call("POST", "/api/v1/campaigns", {
             "name": "reminders-soon", "segment": "soon", "template": "reminder", "from": SENDER})
         self.assertEqual(r.status, 201, r.text)
@@ -297,9 +325,15 @@ class CampaignsTest(unittest.TestCase):
         _, campaign = call("GET", "/api/v1/campaigns/reminders-soon")
         self.assertEqual(campaign["sends"], {"sent": 1})
         self.assertEqual(campaign["sent_by_method"], {"tls-only": 1})
-        wait_for(lambda: self.received_by("Dear Dana, see you on"), timeout=60,
-                 what="Dana's reminder")
+        wait_for(lambda: [a for a, _ in self.received_by("Dear Dana, see you on")
+                          if a == "dana@tls.example"], timeout=60, what="Dana's reminder")
         self.assertEqual(self.received_by("Dear Eve"), [])  # suppressed
+
+        r, _ = call("DELETE", "/api/v1/contacts/eve%40tls.example")
+        self.assertEqual(r.status, 204, r.text)
+        self.assertEqual(call("GET", "/api/v1/contacts/eve%40tls.example")[0].status, 404)
+        _, listed = call("GET", "/api/v1/suppressions")
+        self.assertEqual([x["address"] for x in listed["suppressions"]], ["eve@tls.example"])
 
         # An automation started by an event the clinic's systems report: once per event id.
         r, _ = call("PUT", "/api/v1/automations/after-order", {
@@ -323,7 +357,8 @@ class CampaignsTest(unittest.TestCase):
         r, _ = call("POST", "/api/v1/automations/after-order/events",
                     {"contact": "fay@tls.example", "id": "order-18"})
         self.assertEqual(r.status, 404, r.text)  # not in the segment (no appointment soon)
-        wait_for(lambda: len(self.received_by("Dear Dana, see you on")) == 2, timeout=60,
+        wait_for(lambda: len([a for a, _ in self.received_by("Dear Dana, see you on")
+                              if a == "dana@tls.example"]) == 2, timeout=60,
                  what="the automation's message")
         r, shown = call("GET", "/api/v1/automations/after-order")
         self.assertEqual([(p["key"], p["state"]) for p in shown["places"]],
