@@ -10,6 +10,7 @@
 #include "campaigns/automations.h"
 #include "campaigns/campaigns.h"
 #include "campaigns/contacts.h"
+#include "campaigns/report.h"
 #include "store/stores.h"
 
 namespace sealpost::api {
@@ -28,6 +29,32 @@ Result<std::string> PathParam(const http::Request& req, std::size_t i, const cha
   auto decoded = http::PercentDecode(req.params[i]);
   if (!decoded) return MakeError(ErrorCode::kInvalidArgument, "bad percent escape", name);
   return std::move(*decoded);
+}
+
+// An optional true/false field: `fallback` when absent or null.
+Result<bool> OptionalBool(const json::object& body, const char* key, bool fallback) {
+  const json::value* v = body.if_contains(key);
+  if (!v || v->is_null()) return fallback;
+  if (!v->is_bool()) return MakeError(ErrorCode::kInvalidArgument, "true or false", key);
+  return v->as_bool();
+}
+
+// A report as JSON, or as CSV when the query asks for it (?format=csv).
+Response ReportResponse(const http::Request& req, const Result<EngagementReport>& report) {
+  if (!report.ok()) return Problem(report.error());
+  auto form = http::ParseForm(req.query, 4);
+  const std::string format = form.ok() ? http::FormValue(*form, "format").value_or("json") : "";
+  if (format == "csv") {
+    Response r;
+    r.status = 200;
+    r.body = campaigns::ReportCsv(*report);
+    r.Set("Content-Type", "text/csv; charset=utf-8");
+    return r;
+  }
+  if (format != "json") {
+    return Problem(MakeError(ErrorCode::kInvalidArgument, "json or csv", "format"));
+  }
+  return http::JsonResponse(200, campaigns::ReportJson(*report));
 }
 
 json::value AttributesValue(const campaigns::Attributes& attributes) {
@@ -74,6 +101,7 @@ json::object CampaignJson(const campaigns::Campaigns::Progress& p) {
                  {"sends", std::move(tally)},
                  {"sent_by_method", std::move(by_method)},
                  {"all_taken", c.enumerated},
+                 {"tracking", c.tracking},
                  {"created_at", FormatRfc3339(c.created_at)}};
   if (c.scheduled_at) o["scheduled_at"] = FormatRfc3339(c.scheduled_at);
   if (c.started_at) o["started_at"] = FormatRfc3339(c.started_at);
@@ -362,7 +390,7 @@ void CampaignsApi::Register(http::Router& router) {
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
       if (auto only = OnlyFields(*body, {"name", "segment", "template", "from", "per_minute",
-                                         "per_domain_per_minute"});
+                                         "per_domain_per_minute", "tracking"});
           !only.ok()) {
         return Problem(only.error());
       }
@@ -383,6 +411,9 @@ void CampaignsApi::Register(http::Router& router) {
           *field = static_cast<int>(std::clamp<std::int64_t>(v->as_int64(), -1, 1000000));
         }
       }
+      auto tracking = OptionalBool(*body, "tracking", true);
+      if (!tracking.ok()) return Problem(tracking.error());
+      n.tracking = *tracking;
       auto made = campaigns_.Create(caller.account, n);
       if (!made.ok()) return Problem(made.error());
       auto progress = campaigns_.Find(caller.account, n.name);
@@ -399,6 +430,20 @@ void CampaignsApi::Register(http::Router& router) {
       auto progress = campaigns_.Find(caller.account, *name);
       if (!progress.ok()) return Problem(progress.error());
       return Json(200, CampaignJson(*progress));
+    });
+  });
+  router.Add("GET", "/api/v1/campaigns/{name}/report", [this, recorded](http::Request& req) {
+    return recorded(req, [this, &req](const Principal& caller) -> Response {
+      auto name = PathParam(req, 0, "name");
+      if (!name.ok()) return Problem(name.error());
+      return ReportResponse(req, campaigns_.Report(caller.account, *name));
+    });
+  });
+  router.Add("GET", "/api/v1/automations/{name}/report", [this, recorded](http::Request& req) {
+    return recorded(req, [this, &req](const Principal& caller) -> Response {
+      auto name = PathParam(req, 0, "name");
+      if (!name.ok()) return Problem(name.error());
+      return ReportResponse(req, automations_.Report(caller.account, *name));
     });
   });
   router.Add("POST", "/api/v1/campaigns/{name}/{action}", [this, recorded](http::Request& req) {
@@ -451,7 +496,8 @@ void CampaignsApi::Register(http::Router& router) {
       if (!name.ok()) return Problem(name.error());
       auto body = ParseObject(req.body);
       if (!body.ok()) return Problem(body.error());
-      if (auto only = OnlyFields(*body, {"segment", "from", "trigger", "steps"}); !only.ok()) {
+      if (auto only = OnlyFields(*body, {"segment", "from", "trigger", "steps", "tracking"});
+          !only.ok()) {
         return Problem(only.error());
       }
       auto segment = StringField(*body, "segment", true);
@@ -463,10 +509,12 @@ void CampaignsApi::Register(http::Router& router) {
       if (!trigger)
         return Problem(MakeError(ErrorCode::kInvalidArgument, "is required", "trigger"));
       if (!steps) return Problem(MakeError(ErrorCode::kInvalidArgument, "is required", "steps"));
+      auto tracking = OptionalBool(*body, "tracking", true);
+      if (!tracking.ok()) return Problem(tracking.error());
       auto s = automations_.Put(caller.account, *name, *segment, *from, json::serialize(*trigger),
-                                json::serialize(*steps));
+                                json::serialize(*steps), *tracking);
       if (!s.ok()) return Problem(s.error());
-      return Json(200, json::object{{"name", *name}, {"state", "active"}});
+      return Json(200, json::object{{"name", *name}, {"state", "active"}, {"tracking", *tracking}});
     });
   });
   router.Add("GET", "/api/v1/automations/{name}", [this, recorded](http::Request& req) {

@@ -15,6 +15,7 @@
 #include "campaigns/automations.h"
 #include "campaigns/campaigns.h"
 #include "campaigns/contacts.h"
+#include "campaigns/report.h"
 #include "store/campaign_store.h"
 #include "store/contact_store.h"
 
@@ -134,9 +135,12 @@ void RegisterCampaignCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
   create->add_option("--from", args->from)->required();
   create->add_option("--per-minute", args->per_minute, "messages a minute in all (600)");
   create->add_option("--per-domain", args->per_domain, "a minute to one domain (120)");
+  create->add_flag("--no-tracking", args->no_tracking,
+                   "count no opens or clicks (a template with health data never does)");
   create->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     Desk desk(c);
     campaigns::Campaigns::NewCampaign n{a.name, a.segment, a.template_name, a.from};
+    n.tracking = !a.no_tracking;
     n.per_minute = a.per_minute;
     n.per_domain_per_minute = std::min(a.per_domain, a.per_minute);
     auto made = desk.campaigns.Create(a.account, n);
@@ -211,6 +215,20 @@ void RegisterCampaignCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
     }
   }));
 
+  auto* report = campaign->add_subcommand(
+      "report", "What became of a campaign's messages: by method, domain; --csv");
+  report->add_option("name", args->name)->required();
+  report->add_option("--account", args->account)->required();
+  report->add_flag("--csv", args->off, "as CSV");
+  report->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    Desk desk(c);
+    auto r = desk.campaigns.Report(a.account, a.name);
+    if (!r.ok()) return std::move(r).error();
+    std::cout << (a.off ? campaigns::ReportCsv(*r)
+                        : "campaign " + a.name + "\n" + campaigns::ReportText(*r));
+    return OkStatus();
+  }));
+
   auto* list = campaign->add_subcommand("list", "The account's campaigns");
   list->add_option("--account", args->account)->required();
   list->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
@@ -237,9 +255,12 @@ void RegisterCampaignCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
   put->add_option("--steps", args->description,
                   R"(JSON: [{"template": "t", "wait_days": 0, "unless_opened": false}, …])")
       ->required();
+  put->add_flag("--no-tracking", args->no_tracking,
+                "count no opens or clicks (a template with health data never does)");
   put->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
     Desk desk(c);
-    auto s = desk.automations.Put(a.account, a.name, a.segment, a.from, a.condition, a.description);
+    auto s = desk.automations.Put(a.account, a.name, a.segment, a.from, a.condition, a.description,
+                                  !a.no_tracking);
     if (!s.ok()) {
       Error e = std::move(s).error();
       if (e.field.rfind("trigger", 0) == 0) e.field = "--trigger (" + e.field + ")";
@@ -261,6 +282,19 @@ void RegisterCampaignCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
       return s;
     }));
   }
+  auto* areport = automation->add_subcommand(
+      "report", "What became of an automation's messages: by step, method, domain; --csv");
+  areport->add_option("name", args->name)->required();
+  areport->add_option("--account", args->account)->required();
+  areport->add_flag("--csv", args->off, "as CSV");
+  areport->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    Desk desk(c);
+    auto r = desk.automations.Report(a.account, a.name);
+    if (!r.ok()) return std::move(r).error();
+    std::cout << (a.off ? campaigns::ReportCsv(*r)
+                        : "automation " + a.name + "\n" + campaigns::ReportText(*r));
+    return OkStatus();
+  }));
   auto* places = automation->add_subcommand("show", "Each contact's place in an automation");
   places->add_option("name", args->name)->required();
   places->add_option("--account", args->account)->required();

@@ -55,7 +55,7 @@ struct AdminArgs {
   // Contacts, segments, templates and campaigns (issue 25).
   std::string list, consent, condition, reason, description;
   std::string subject, html_file, segment, template_name;
-  bool phi = false;
+  bool phi = false, no_tracking = false;
   int per_minute = 600, per_domain = 120;
 };
 

@@ -211,6 +211,7 @@ Result<Config> LoadConfig(const std::string& path) {
     Table& t = table("organisation");
     t.String("name", c.organisation);
     t.String("notice_from", c.notice_from);
+    t.String("feedback_address", c.feedback_address);
     t.RefuseUnknown();
   }
   {
@@ -345,6 +346,12 @@ Result<Config> LoadConfig(const std::string& path) {
                      "organisation.notice_from is not a valid address: it " +
                          AddressProblem(c.notice_from),
                      line_of("organisation", "notice_from"));
+  }
+  if (!c.feedback_address.empty() && !IsValidAddress(c.feedback_address)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "organisation.feedback_address is not a valid address: it " +
+                         AddressProblem(c.feedback_address),
+                     line_of("organisation", "feedback_address"));
   }
   if (c.public_url.rfind("https://", 0) != 0 || c.public_url.back() == '/') {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -494,6 +501,7 @@ master_key = "master.key"       # 32 random bytes, mode 0600; back it up apart f
 [organisation]
 name = "sealpost"               # shown in notices and on the portal
 notice_from = "notices@localhost"
+feedback_address = ""           # complaints (ARF) about campaign messages come here: read, never delivered
 
 [escrow]
 notice_subject = "fixed"        # "fixed": fixed_subject below; "real": the message's subject

@@ -44,6 +44,9 @@ struct Config {
   // [organisation]
   std::string organisation = "sealpost";
   std::string notice_from = "notices@localhost";
+  // Where mailbox providers' feedback loops send complaints (ARF reports) about campaign
+  // messages; mail to it through SMTP is read as a report, never delivered. "": none.
+  std::string feedback_address;
 
   // [escrow]
   bool notice_shows_subject = false;

@@ -33,8 +33,8 @@
 #include "campaigns/automations.h"
 #include "campaigns/campaigns.h"
 #include "campaigns/contacts.h"
+#include "campaigns/engagement.h"
 #include "campaigns/road.h"
-#include "campaigns/unsubscribe_page.h"
 #include "console/webauthn.h"
 #include "crypto/key_ring.h"
 #include "delivery/queue_runner.h"
@@ -582,38 +582,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   }
   portal::BrandBook brands(*org, config.organisation, clock, config.namespace_refresh_seconds);
   MessageCenter message_center(escrow, opener, *messages, &center_keys, clock);
-  portal::Portal portal(portal_settings, escrow, message_center, accounts, brands, planner,
-                        dispatcher, **server, *keys, clock,
-                        {&console_accounts,
-                         org.get(),
-                         stores.audit.get(),
-                         &directory,
-                         &books,
-                         stores.dashboard.get(),
-                         queue.get(),
-                         &identities,
-                         &dkim_signer,
-                         dkim_published,
-                         stores.tls_reports.get(),
-                         stores.api_clients.get(),
-                         stores.webhooks.get(),
-                         &webhook_endpoints,
-                         relying_party,
-                         &form_directory,
-                         stores.forms.get(),
-                         stores.blobs.get(),
-                         config.public_url,
-                         &request_desk},
-                        FormServicesOf(
-                            config, form_directory, *stores.forms, *stores.blobs, *queue,
-                            [&runner_ptr] {
-                              if (runner_ptr) runner_ptr->Notify();
-                            },
-                            request_desk));
-  portal.Register((*server)->router());
-
   // Campaigns (issue 25): each contact's message by the one road, a step a second at
-  // each campaign's pace; contacts leave by their links at /u/{token}.
+  // each campaign's pace; contacts choose what they get at /u/{token} (the portal's).
   campaigns::ContactBook contact_book(*stores.contacts, keys->metadata(), clock);
   const campaigns::Road campaign_road =
       campaigns::OneRoad(planner, dispatcher, escrow, *messages, *stores.events, &backlog);
@@ -623,8 +593,41 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   campaigns::Automations automations(*stores.campaigns, *stores.contacts, contact_book,
                                      keys->metadata(), clock,
                                      {config.public_url, config.organisation}, campaign_road);
-  campaigns::RegisterUnsubscribePages((*server)->router(), **server, campaign_desk,
-                                      config.organisation);
+  campaigns::Engagement engagement(*stores.campaigns, *stores.contacts, contact_book,
+                                   *stores.events, keys->metadata(), clock, config.public_url);
+
+  portal::Portal portal(
+      portal_settings, escrow, message_center, accounts, brands, planner, dispatcher, **server,
+      *keys, clock,
+      {&console_accounts,
+       org.get(),
+       stores.audit.get(),
+       &directory,
+       &books,
+       stores.dashboard.get(),
+       queue.get(),
+       &identities,
+       &dkim_signer,
+       dkim_published,
+       stores.tls_reports.get(),
+       stores.api_clients.get(),
+       stores.webhooks.get(),
+       &webhook_endpoints,
+       relying_party,
+       &form_directory,
+       stores.forms.get(),
+       stores.blobs.get(),
+       config.public_url,
+       &request_desk},
+      FormServicesOf(
+          config, form_directory, *stores.forms, *stores.blobs, *queue,
+          [&runner_ptr] {
+            if (runner_ptr) runner_ptr->Notify();
+          },
+          request_desk),
+      {&engagement, &contact_book, &campaign_desk, &automations, stores.campaigns.get()});
+  portal.Register((*server)->router());
+
   api::CampaignsApi campaigns_api(contact_book, campaign_desk, automations, **server, *stores.audit,
                                   clock);
   campaigns_api.Register((*server)->router());
@@ -651,6 +654,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   processor_settings.organisation = config.organisation;
   processor_settings.notice_from = config.notice_from;
   processor_settings.limits = api_settings.limits;
+  processor_settings.feedback_address = config.feedback_address;
+  processor_settings.feedback = [&engagement](std::string_view report) {
+    return engagement.Complaint(report);
+  };
   submission::SubmissionProcessor processor(processor_settings, *inbound, *stores.blobs, escrow,
                                             planner, dispatcher, directory, keys->queue(), clock,
                                             [&runner] { runner.Notify(); });

@@ -109,7 +109,8 @@ Result<AutomationRecord> Automations::Named(const std::string& account, const st
 
 Status Automations::Put(const std::string& account, const std::string& name,
                         const std::string& segment_name, const std::string& sender,
-                        const std::string& trigger_json, const std::string& steps_json) {
+                        const std::string& trigger_json, const std::string& steps_json,
+                        bool tracking) {
   if (name.empty() || name.size() > kMaxNameChars) {
     return Invalid("an automation's name has 1 to 100 characters", "name");
   }
@@ -136,11 +137,12 @@ Status Automations::Put(const std::string& account, const std::string& name,
                        {"segment", segment_name},
                        {"trigger", json::parse(trigger_json)},
                        {"steps", json::parse(steps_json)},
+                       {"tracking", tracking},
                        {"new", !*before}};
   audit::DetailPending(json::serialize(details));
   return store_.PutAutomation({*before ? (*before)->id : NewId(), account, name, segment->id,
                                sender, trigger_json, steps_json, "active",
-                               *before ? (*before)->created_at : now, now});
+                               *before ? (*before)->created_at : now, now, tracking});
 }
 
 Status Automations::SetActive(const std::string& account, const std::string& name, bool active) {
@@ -268,7 +270,15 @@ Status Automations::Advance(const AutomationRecord& a, const std::vector<Automat
     run.pending_message_id.clear();
     return store_.SaveRun(run);
   };
-  auto next = [&](const std::string& message_id) {
+  std::string address;  // the contact's, once known
+  auto next = [&](const std::string& message_id, const std::string& method) -> Status {
+    if (!method.empty()) {
+      // The message, for the automation's report, before its place moves on (again after
+      // a restart: kept as it was).
+      auto s = store_.RecordAutomationSend(
+          {a.id, run.contact_id, run.step + 1, address, message_id, method, now});
+      if (!s.ok()) return s;
+    }
     run.last_message_id = message_id;
     run.pending_message_id.clear();
     ++run.step;
@@ -279,14 +289,19 @@ Status Automations::Advance(const AutomationRecord& a, const std::vector<Automat
     }
     return store_.SaveRun(run);
   };
-  if (run.step >= static_cast<int>(steps.size())) return next(run.last_message_id);
+  if (run.step >= static_cast<int>(steps.size())) return next(run.last_message_id, "");
   const AutomationStep& step = steps[run.step];
 
   // Made already, before a restart: settled, not made again.
   if (!run.pending_message_id.empty()) {
     auto made = road_.sent(run.pending_message_id);
     if (!made.ok()) return std::move(made).error();
-    if (*made) return next(run.pending_message_id);
+    if (*made) {
+      auto contact = contacts_.FindContactById(run.contact_id);
+      if (!contact.ok()) return std::move(contact).error();
+      if (*contact) address = (*contact)->address;
+      return next(run.pending_message_id, **made);
+    }
   }
   if (step.unless_opened && road_.opened && !run.last_message_id.empty()) {
     auto opened = road_.opened(run.last_message_id);
@@ -307,15 +322,22 @@ Status Automations::Advance(const AutomationRecord& a, const std::vector<Automat
     if (auto s = store_.SaveRun(run); !s.ok()) return s;
   }
   const CampaignMessage m =
-      MessageFor(*reachable->contact, *parsed, (*t)->carries_phi, a.account, a.sender, a.id,
-                 run.pending_message_id, link_key_, settings_, now);
+      MessageFor(*reachable->contact, *parsed, (*t)->carries_phi, a.tracking, a.account, a.sender,
+                 a.id, run.pending_message_id, link_key_, settings_, now);
   auto method = road_.send(m);
   if (!method.ok()) {
     if (method.error().code == ErrorCode::kUnavailable) return std::move(method).error();
     return stop("not sent");
   }
   ++*sent;
-  return next(run.pending_message_id);
+  address = reachable->contact->record.address;
+  return next(run.pending_message_id, *method);
+}
+
+Result<EngagementReport> Automations::Report(const std::string& account, const std::string& name) {
+  auto a = Named(account, name);
+  if (!a.ok()) return std::move(a).error();
+  return store_.Report(a->id);
 }
 
 Result<std::vector<AutomationRunRecord>> Automations::Places(const std::string& account,

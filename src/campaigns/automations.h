@@ -56,7 +56,7 @@ class Automations {
   // Made or changed (active): the segment, templates and trigger checked.
   Status Put(const std::string& account, const std::string& name, const std::string& segment,
              const std::string& sender, const std::string& trigger_json,
-             const std::string& steps_json);
+             const std::string& steps_json, bool tracking = true);
   Status SetActive(const std::string& account, const std::string& name, bool active);
   // An event for a contact: their run starts at `at` (once per `event_id`). False when
   // that event had started one already; kFailedPrecondition when the automation is not
@@ -68,6 +68,8 @@ class Automations {
   // hourly), then sends each step that is due. Returns how many messages were sent.
   Result<int> Step();
   // Each contact's place, oldest first.
+  // What became of its messages, step by step (campaigns/report.h).
+  Result<EngagementReport> Report(const std::string& account, const std::string& name);
   Result<std::vector<AutomationRunRecord>> Places(const std::string& account,
                                                   const std::string& name, std::size_t limit);
 

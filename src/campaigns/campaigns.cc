@@ -8,6 +8,7 @@
 
 #include "audit/pending.h"
 #include "base/encoding.h"
+#include "campaigns/tracking.h"
 #include "crypto/key_ring.h"
 #include "crypto/random.h"
 #include "mime/address.h"
@@ -31,8 +32,8 @@ std::string LinkMacInput(const std::string& campaign_id, const std::string& cont
 
 std::string UnsubscribeToken(const PurposeKey& key, const std::string& campaign_id,
                              const std::string& contact_id) {
-  const std::string mac = key.Mac(LinkMacInput(campaign_id, contact_id));
-  return campaign_id + "." + contact_id + "." + Base64UrlEncode(mac.substr(0, 16));
+  return campaign_id + "." + contact_id + "." +
+         Base64UrlEncode(ShortMac(key, LinkMacInput(campaign_id, contact_id)));
 }
 
 std::optional<TokenParts> ReadUnsubscribeToken(const PurposeKey& key, std::string_view token) {
@@ -43,17 +44,10 @@ std::optional<TokenParts> ReadUnsubscribeToken(const PurposeKey& key, std::strin
   TokenParts parts{std::string(token.substr(0, first)),
                    std::string(token.substr(first + 1, second - first - 1))};
   auto mac = Base64UrlDecode(token.substr(second + 1));
-  if (!mac || mac->size() != 16 || parts.campaign_id.empty() || parts.contact_id.empty()) {
+  if (!mac || parts.campaign_id.empty() || parts.contact_id.empty() ||
+      !ShortMacMatches(key, LinkMacInput(parts.campaign_id, parts.contact_id), *mac)) {
     return std::nullopt;
   }
-  // MacMatches compares whole MACs; the token carries the first half: compare that in
-  // constant time against the MAC made now.
-  const std::string full = key.Mac(LinkMacInput(parts.campaign_id, parts.contact_id));
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < 16; ++i) {
-    diff |= static_cast<unsigned char>(full[i] ^ (*mac)[i]);
-  }
-  if (diff != 0) return std::nullopt;
   return parts;
 }
 
@@ -146,12 +140,14 @@ Result<CampaignRecord> Campaigns::Create(const std::string& account, const NewCa
   c.sender = n.sender;
   c.per_minute = n.per_minute;
   c.per_domain_per_minute = n.per_domain_per_minute;
+  c.tracking = n.tracking;
   c.created_at = c.updated_at = now;
   audit::DetailPending(json::serialize(json::object{{"campaign", n.name},
                                                     {"segment", n.segment},
                                                     {"template", n.template_name},
                                                     {"from", n.sender},
-                                                    {"per_minute", n.per_minute}}));
+                                                    {"per_minute", n.per_minute},
+                                                    {"tracking", n.tracking}}));
   auto s = store_.CreateCampaign(c);
   if (!s.ok()) return std::move(s).error();
   return c;
@@ -220,6 +216,12 @@ Result<Campaigns::Progress> Campaigns::Find(const std::string& account, const st
 
 Result<std::vector<CampaignRecord>> Campaigns::List(const std::string& account) {
   return store_.Campaigns(account);
+}
+
+Result<EngagementReport> Campaigns::Report(const std::string& account, const std::string& name) {
+  auto c = Named(account, name);
+  if (!c.ok()) return std::move(c).error();
+  return store_.Report(c->id);
 }
 
 std::string Campaigns::Link(const std::string& path, const std::string& token) const {
@@ -378,8 +380,9 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
     send.detail = reachable->why_not;
     return store_.Settle(send);
   }
-  const CampaignMessage m = MessageFor(*reachable->contact, parsed, t.carries_phi, c.account,
-                                       c.sender, c.id, send.message_id, link_key_, settings_, now);
+  const CampaignMessage m =
+      MessageFor(*reachable->contact, parsed, t.carries_phi, c.tracking, c.account, c.sender, c.id,
+                 send.message_id, link_key_, settings_, now);
   auto method = road_.send(m);
   if (!method.ok()) {
     if (method.error().code == ErrorCode::kUnavailable) return std::move(method).error();
@@ -422,10 +425,10 @@ Result<Reachable> StillReachable(ContactStore& contacts, ContactBook& book,
 }
 
 CampaignMessage MessageFor(const ContactBook::Contact& contact, const MessageTemplate& parsed,
-                           bool carries_phi, const std::string& account, const std::string& sender,
-                           const std::string& from_id, const std::string& message_id,
-                           const PurposeKey& link_key, const CampaignSettings& settings,
-                           std::int64_t now) {
+                           bool carries_phi, bool track, const std::string& account,
+                           const std::string& sender, const std::string& from_id,
+                           const std::string& message_id, const PurposeKey& link_key,
+                           const CampaignSettings& settings, std::int64_t now) {
   CampaignMessage m;
   m.account = account;
   m.sender = sender;
@@ -439,47 +442,11 @@ CampaignMessage MessageFor(const ContactBook::Contact& contact, const MessageTem
                       {"preferences_url", m.unsubscribe_url},
                       {"organisation", settings.organisation}};
   m.rendered = parsed.Render(FactsOf(contact), links, now);
-  return m;
-}
-
-Status Campaigns::Unsubscribe(std::string_view token, const std::string& client_address) {
-  auto parts = ReadUnsubscribeToken(link_key_, token);
-  if (!parts) return MakeError(ErrorCode::kNotFound, "no such link");
-  // The link of a campaign's message, or of an automation's.
-  auto c = store_.FindCampaignById(parts->campaign_id);
-  if (!c.ok()) return std::move(c).error();
-  if (!*c) {
-    auto a = store_.FindAutomationById(parts->campaign_id);
-    if (!a.ok()) return std::move(a).error();
-    if (!*a) return MakeError(ErrorCode::kNotFound, "no such link");
-    CampaignRecord as;
-    as.id = (*a)->id;
-    as.account = (*a)->account;
-    as.name = (*a)->name;
-    as.segment_id = (*a)->segment_id;
-    *c = std::move(as);
+  if (track && !carries_phi && !m.rendered.html.empty()) {
+    m.rendered.html = TrackedHtml(m.rendered.html, link_key, settings.public_url, message_id,
+                                  settings.public_url + "/u/");
   }
-  auto segment = contacts_.FindSegmentById((*c)->segment_id);
-  if (!segment.ok()) return std::move(segment).error();
-  auto contact = contacts_.FindContactById(parts->contact_id);
-  if (!contact.ok()) return std::move(contact).error();
-  if (!*segment || !*contact) return OkStatus();  // nothing left to write to them from
-  audit::AuditRecord record;
-  record.at = clock_.NowUnix();
-  record.actor_kind = "recipient";
-  record.actor = "contact " + parts->contact_id;
-  record.client_address = client_address;
-  record.account = (*c)->account;
-  record.action = "contact.unsubscribed";
-  record.subject = (*contact)->address;
-  record.result = "ok";
-  record.recipient = (*contact)->address;
-  record.details =
-      json::serialize(json::object{{"campaign", (*c)->name}, {"segment", (*segment)->name}});
-  audit::PendingRecord pending(record);
-  auto s = contacts_.Unsubscribe((*segment)->list_id, parts->contact_id, clock_.NowUnix());
-  if (!s.ok() && s.error().code == ErrorCode::kNotFound) return OkStatus();  // not on it
-  return s;
+  return m;
 }
 
 }  // namespace sealpost::campaigns

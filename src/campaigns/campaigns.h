@@ -84,12 +84,13 @@ Result<Reachable> StillReachable(ContactStore& contacts, ContactBook& book,
                                  const std::string& account, const std::string& contact_id,
                                  const std::string& list_id);
 // One contact's message from a template, with their unsubscribe link for `from_id` (the
-// campaign's or the automation's id).
+// campaign's or the automation's id); `track`: its opens and clicks counted
+// (campaigns/tracking.h), which a message that carries health data never is.
 CampaignMessage MessageFor(const ContactBook::Contact& contact, const MessageTemplate& parsed,
-                           bool carries_phi, const std::string& account, const std::string& sender,
-                           const std::string& from_id, const std::string& message_id,
-                           const PurposeKey& link_key, const CampaignSettings& settings,
-                           std::int64_t now);
+                           bool carries_phi, bool track, const std::string& account,
+                           const std::string& sender, const std::string& from_id,
+                           const std::string& message_id, const PurposeKey& link_key,
+                           const CampaignSettings& settings, std::int64_t now);
 
 class Campaigns {
  public:
@@ -120,6 +121,7 @@ class Campaigns {
     std::string name, segment, template_name, sender;
     int per_minute = 600;
     int per_domain_per_minute = 120;
+    bool tracking = true;  // opens and clicks (never for a template that carries health data)
   };
   Result<CampaignRecord> Create(const std::string& account, const NewCampaign& c);
   // Starts at `at` (now or sooner: at the next step).
@@ -134,6 +136,8 @@ class Campaigns {
   };
   Result<Progress> Find(const std::string& account, const std::string& name);
   Result<std::vector<CampaignRecord>> List(const std::string& account);
+  // What became of its messages (campaigns/report.h).
+  Result<EngagementReport> Report(const std::string& account, const std::string& name);
 
   // Starts the campaigns due, puts on the suppression list the addresses whose server
   // refused a campaign's message (its queue entry bounced; the send becomes "bounced"),
@@ -141,11 +145,6 @@ class Campaigns {
   // Returns how many messages were sent. A road that is busy (kUnavailable) ends the
   // step: what was not sent stays pending for the next.
   Result<int> Step();
-
-  // A contact's one-click unsubscribe (RFC 8058): off the campaign's list, and on the
-  // audit record ("contact.unsubscribed", by the contact, from `client_address`) in the
-  // same transaction. kNotFound for a token that is not ours.
-  Status Unsubscribe(std::string_view token, const std::string& client_address = {});
 
  private:
   Result<CampaignRecord> Named(const std::string& account, const std::string& name);

@@ -9,6 +9,8 @@
 
 #include "base/temp_dir.h"
 #include "campaigns/automations.h"
+#include "campaigns/engagement.h"
+#include "campaigns/tracking.h"
 #include "crypto/key_ring.h"
 #include "crypto/random.h"
 #include "store/sqlite/stores.h"
@@ -55,7 +57,10 @@ class CampaignsTest : public ::testing::Test {
     db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
     contacts_ = sqlite::NewContactStore(*db_);
     store_ = sqlite::NewCampaignStore(*db_);
+    events_ = sqlite::NewEventStore(*db_);
     book_.emplace(*contacts_, metadata_, clock_);
+    engagement_.emplace(*store_, *contacts_, *book_, *events_, links_, clock_,
+                        "https://mail.example");
     Restart();
     ASSERT_TRUE(book_->CreateList(kAccount, "patients", "").ok());
     std::string csv = "email,first_name,last_visit\n";
@@ -88,12 +93,14 @@ class CampaignsTest : public ::testing::Test {
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<ContactStore> contacts_;
   std::unique_ptr<CampaignStore> store_;
+  std::unique_ptr<EventStore> events_;
   PurposeKey metadata_{RandomSecret(32)};
   PurposeKey links_{RandomSecret(32)};
   ManualClock clock_{1'796'500'000};  // 2026-12-06
   FakeRoad road_;
   std::optional<ContactBook> book_;
   std::optional<Campaigns> campaigns_;
+  std::optional<Engagement> engagement_;
 };
 
 TEST_F(CampaignsTest, ACampaignReachesItsSegmentOnceEachRenderedAndThenIsDone) {
@@ -206,13 +213,13 @@ TEST_F(CampaignsTest, OneClickUnsubscribeStopsTheNextCampaignAndSuppressionsAreH
   }
   ASSERT_FALSE(token.empty());
   // A forged or altered token is no one's.
-  EXPECT_EQ(campaigns_->Unsubscribe(token + "x").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(engagement_->Unsubscribe(token + "x", "").error().code, ErrorCode::kNotFound);
   std::string altered = token;
   altered[altered.size() - 3] = altered[altered.size() - 3] == 'A' ? 'B' : 'A';
-  EXPECT_EQ(campaigns_->Unsubscribe(altered).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(campaigns_->Unsubscribe("a.b.c").error().code, ErrorCode::kNotFound);
-  ASSERT_TRUE(campaigns_->Unsubscribe(token).ok());
-  ASSERT_TRUE(campaigns_->Unsubscribe(token).ok());  // twice is once
+  EXPECT_EQ(engagement_->Unsubscribe(altered, "").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(engagement_->Unsubscribe("a.b.c", "").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(engagement_->Unsubscribe(token, "192.0.2.7").ok());
+  ASSERT_TRUE(engagement_->Unsubscribe(token, "192.0.2.7").ok());  // twice is once
   ASSERT_TRUE(book_->Suppress(kAccount, "p3@example.net", "complained", "ARF").ok());
 
   road_.made.clear();
@@ -327,6 +334,141 @@ TEST_F(CampaignsTest, APreviewAndATestSendRenderForAContact) {
             ErrorCode::kNotFound);
 }
 
+// What a link token in a message is: the first after `marker`, to the closing quote.
+std::string TokenAfter(const std::string& html, const std::string& marker) {
+  const auto at = html.find(marker);
+  if (at == std::string::npos) return "";
+  const auto start = at + marker.size();
+  return html.substr(start, html.find('"', start) - start);
+}
+
+// An ARF report (RFC 5965) about a message that had this List-Unsubscribe link.
+std::string ArfAbout(const std::string& unsubscribe_url) {
+  return "From: fbl@mailbox.example\r\nTo: fbl@clinic.example\r\nSubject: report\r\n"
+         "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report; "
+         "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n"
+         "--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
+         "Version: 1\r\n\r\n--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+         "Subject: Flu shots\r\nList-Unsubscribe: <" +
+         unsubscribe_url + ">\r\n\r\n--b--\r\n";
+}
+
+TEST_F(CampaignsTest, OpensClicksLeavingAndComplaintsAreCountedOnceAndFeedSegmentsAndReports) {
+  ASSERT_TRUE(campaigns_
+                  ->PutTemplate(kAccount, "flu", "Flu shots, {{first_name}}", "Flu shots are in.",
+                                "<html><body><p>Hi {{first_name}}</p><a href=\"https://clinic."
+                                "example/flu?patient=7\">Book</a> <a href=\"{{@unsubscribe_url}}"
+                                "\">Unsubscribe</a></body></html>",
+                                false)
+                  .ok());
+  auto flu = Recall();
+  flu.name = "flu";
+  flu.template_name = "flu";
+  ASSERT_TRUE(campaigns_->Create(kAccount, flu).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "flu", 0).ok());
+  ASSERT_EQ(*campaigns_->Step(), 20);
+  std::map<std::string, std::pair<std::string, CampaignMessage>> by_address;  // message id, m
+  for (const auto& [id, m] : road_.made) by_address[m.address] = {id, m};
+  const auto& [p1_id, p1] = by_address["p1@example.net"];
+  EXPECT_EQ(p1.rendered.html.find("clinic.example/flu"), std::string::npos);  // through us
+  EXPECT_NE(p1.rendered.html.find("href=\"" + p1.unsubscribe_url + "\""), std::string::npos);
+
+  // Opened (the pixel, twice: once counted), clicked (the address given back; its
+  // query not recorded).
+  const std::string pixel = TokenAfter(p1.rendered.html, "https://mail.example/t/o/");
+  const std::string link = TokenAfter(p1.rendered.html, "https://mail.example/t/c/");
+  ASSERT_TRUE(engagement_->Opened(pixel, "192.0.2.7").ok());
+  ASSERT_TRUE(engagement_->Opened(pixel, "192.0.2.7").ok());
+  EXPECT_EQ(engagement_->Opened(pixel + "x", "").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(engagement_->Clicked(link, "192.0.2.7").value(),
+            "https://clinic.example/flu?patient=7");
+  EXPECT_EQ(engagement_->Clicked("x" + link, "").error().code, ErrorCode::kNotFound);
+  std::map<std::string, int> types;
+  const auto p1_events = events_->ForMessage(p1_id);
+  ASSERT_TRUE(p1_events.ok());
+  for (const auto& e : *p1_events) {
+    ++types[e.type];
+    if (e.type == "clicked") {
+      EXPECT_NE(e.detail.find("clinic.example/flu"), std::string::npos);
+      EXPECT_EQ(e.detail.find("patient"), std::string::npos);
+      EXPECT_NE(e.detail.find("\"campaign\":\"flu\""), std::string::npos);
+    }
+  }
+  EXPECT_EQ(types["opened"], 1);
+  EXPECT_EQ(types["clicked"], 1);
+  // ... which segments now see.
+  auto p1_contact = contacts_->FindContact(kAccount, "p1@example.net").value();
+  EXPECT_EQ(p1_contact->last_opened, clock_.NowUnix());
+  EXPECT_EQ(p1_contact->last_clicked, clock_.NowUnix());
+  ASSERT_TRUE(book_->PutSegment(kAccount, "engaged", "patients", "@last_opened > 1 day ago").ok());
+  EXPECT_EQ(book_->Count(kAccount, "engaged")->matched, 1);
+
+  // The preferences page: p1 leaves the list.
+  const std::string p1_token = p1.unsubscribe_url.substr(strlen("https://mail.example/u/"));
+  auto prefs = engagement_->PreferencesOf(p1_token);
+  ASSERT_TRUE(prefs.ok());
+  EXPECT_EQ(prefs->address, "p1@example.net");
+  EXPECT_EQ(prefs->from, "flu");
+  ASSERT_EQ(prefs->lists.size(), 1u);
+  EXPECT_TRUE(prefs->lists[0].subscribed);
+  ASSERT_TRUE(engagement_->SetPreferences(p1_token, {}, false, "192.0.2.7").ok());
+  EXPECT_FALSE(engagement_->PreferencesOf(p1_token)->lists[0].subscribed);
+  EXPECT_FALSE(engagement_->PreferencesOf(p1_token)->suppressed);
+  // p9 wants nothing at all: suppressed.
+  const auto& p9 = by_address["p9@example.net"].second;
+  ASSERT_TRUE(engagement_
+                  ->SetPreferences(p9.unsubscribe_url.substr(strlen("https://mail.example/u/")), {},
+                                   true, "192.0.2.8")
+                  .ok());
+  EXPECT_EQ(contacts_->FindSuppression(kAccount, "p9@example.net").value()->reason, "unsubscribed");
+
+  // A complaint through the feedback loop: p5 suppressed as "complained".
+  const auto& [p5_id, p5] = by_address["p5@example.net"];
+  ASSERT_TRUE(engagement_->Complaint(ArfAbout(p5.unsubscribe_url)).ok());
+  auto suppressed = contacts_->FindSuppression(kAccount, "p5@example.net").value();
+  ASSERT_TRUE(suppressed);
+  EXPECT_EQ(suppressed->reason, "complained");
+  EXPECT_NE(suppressed->detail.find("abuse"), std::string::npos);
+  EXPECT_EQ(engagement_->Complaint(ArfAbout("https://elsewhere.example/u/x.y.z")).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(engagement_->Complaint("Subject: hi\r\n\r\nhello\r\n").error().code,
+            ErrorCode::kInvalidArgument);
+
+  auto report = store_->Report(campaigns_->Find(kAccount, "flu")->campaign.id);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->all.sent, 20);
+  EXPECT_EQ(report->all.opened, 1);
+  EXPECT_EQ(report->all.clicked, 1);
+  EXPECT_EQ(report->all.unsubscribed, 2);
+  EXPECT_EQ(report->all.complained, 1);
+  EXPECT_EQ(report->by_method["tls-only"], 20);
+  ASSERT_EQ(report->by_domain.size(), 1u);
+  EXPECT_EQ(report->by_domain[0].first, "example.net");
+  EXPECT_EQ(report->by_domain[0].second.sent, 20);
+  EXPECT_TRUE(report->by_step.empty());
+}
+
+TEST_F(CampaignsTest, HealthDataAndACampaignWithoutTrackingCarryNoTrackingLinks) {
+  const std::string html = "<html><body><a href=\"https://clinic.example/x\">x</a></body></html>";
+  ASSERT_TRUE(campaigns_->PutTemplate(kAccount, "results", "Results", "In.", html, true).ok());
+  ASSERT_TRUE(campaigns_->PutTemplate(kAccount, "plain", "News", "In.", html, false).ok());
+  auto phi = Recall();
+  phi.name = "results";
+  phi.template_name = "results";
+  auto untracked = Recall();
+  untracked.name = "untracked";
+  untracked.template_name = "plain";
+  untracked.tracking = false;
+  for (const auto* c : {&phi, &untracked}) {
+    ASSERT_TRUE(campaigns_->Create(kAccount, *c).ok());
+    ASSERT_TRUE(campaigns_->Schedule(kAccount, c->name, 0).ok());
+  }
+  ASSERT_EQ(*campaigns_->Step(), 40);
+  for (const auto& [id, m] : road_.made) {
+    EXPECT_EQ(m.rendered.html, html) << m.campaign_id;
+  }
+}
+
 class AutomationsTest : public CampaignsTest {
  protected:
   void SetUp() override {
@@ -423,6 +565,15 @@ TEST_F(AutomationsTest, ARefillFollowsAnOrderAndTheFollowUpOnlyWhenNotOpened) {
   for (const auto& r : *places) state[r.key] = r.state + (r.detail.empty() ? "" : ": " + r.detail);
   EXPECT_EQ(state["event:o-1"], "done");
   EXPECT_EQ(state["event:o-2"], "stopped: the last message was opened");
+  // The report counts each step's messages.
+  auto report = store_->Report(store_->FindAutomation(kAccount, "refill").value()->id);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->all.sent, 3);
+  ASSERT_EQ(report->by_step.size(), 2u);
+  EXPECT_EQ(report->by_step[0].first, 1);
+  EXPECT_EQ(report->by_step[0].second.sent, 2);
+  EXPECT_EQ(report->by_step[1].second.sent, 1);
+  EXPECT_EQ(report->by_method["tls-only"], 3);
 
   // Refusals, each naming its part.
   EXPECT_EQ(automations_

@@ -191,6 +191,10 @@ TEST(KeyRingTest, DuringARotationTheNewKeySealsAndBothOpen) {
   EXPECT_TRUE(ring.csrf().MacMatches("form|browser", old_mac));
   EXPECT_NE(ring.csrf().Mac("form|browser"), old_mac);
   EXPECT_FALSE(ring.csrf().MacMatches("form|other", old_mac));
+  // A link carrying the MAC's first half (campaigns' links) keeps working too.
+  EXPECT_TRUE(ring.csrf().MacPrefixMatches("form|browser", old_mac.substr(0, 16)));
+  EXPECT_FALSE(ring.csrf().MacPrefixMatches("form|other", old_mac.substr(0, 16)));
+  EXPECT_FALSE(ring.csrf().MacPrefixMatches("form|browser", old_mac.substr(0, 8)));
 
   // The rotation ended: the previous key no longer opens anything.
   ASSERT_TRUE(ring.Reload(Masters({&new_master})).ok());

@@ -119,6 +119,17 @@ bool PurposeKey::MacMatches(std::string_view data, std::string_view mac) const {
   return match;
 }
 
+bool PurposeKey::MacPrefixMatches(std::string_view data, std::string_view prefix) const {
+  if (prefix.size() < 16 || prefix.size() > 32) return false;
+  auto list = generations_->Snapshot();
+  bool match = false;
+  for (const auto& keys : *list) {
+    const std::string mac = HmacSha256(keys[static_cast<int>(purpose_)], data);
+    match |= ConstantTimeEqual(std::string_view(mac).substr(0, prefix.size()), prefix);
+  }
+  return match;
+}
+
 Result<KeyRing> KeyRing::Derive(const SecretBytes& master_key) {
   std::vector<SecretBytes> one;
   one.push_back(master_key.Copy());

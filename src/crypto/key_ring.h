@@ -61,6 +61,9 @@ class PurposeKey {
   // against every generation (tokens made just before a rotation stay good).
   std::string Mac(std::string_view data) const;
   bool MacMatches(std::string_view data, std::string_view mac) const;
+  // The same for a link that carries the MAC's first bytes only (16 at least): false
+  // for a shorter `prefix`.
+  bool MacPrefixMatches(std::string_view data, std::string_view prefix) const;
 
  private:
   friend class KeyRing;

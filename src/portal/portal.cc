@@ -18,7 +18,8 @@ using http::Response;
 Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
                PortalAccounts& accounts, BrandBook& brands, const policy::RecipientPlanner& planner,
                const submission::Dispatcher& dispatcher, http::Offloader& offloader,
-               const KeyRing& keys, const Clock& clock, ConsoleServices console, FormServices forms)
+               const KeyRing& keys, const Clock& clock, ConsoleServices console, FormServices forms,
+               CampaignServices campaigns)
     : ctx_(std::move(settings), escrow, center, accounts, brands, planner, dispatcher, offloader,
            keys, clock),
       writing_(ctx_),
@@ -28,7 +29,8 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& ce
       center_pages_(ctx_, messages_, account_pages_, writing_),
       tools_(ctx_),
       console_(ctx_, tools_, writing_, console),
-      forms_(ctx_, forms) {}
+      forms_(ctx_, forms),
+      contacts_(ctx_, campaigns) {}
 
 Portal::~Portal() = default;
 
@@ -57,6 +59,7 @@ void Portal::Register(http::Router& router) {
   tools_.Register(router);
   console_.Register(router);
   forms_.Register(router);
+  contacts_.Register(router);
   if (ctx_.settings.dev_outbox) {
     router.Add("GET", "/dev/outbox", [this](http::Request& r) { return Outbox(r); });
     router.Add("GET", "/dev/outbox/{name}", [this](http::Request& r) { return Outbox(r); });

@@ -11,13 +11,15 @@
 // (reply_pages.h), accounts (account_pages.h), the Message Center (center_pages.h),
 // and writing a message (writing.h), which replies and the Center share; the web
 // console for organisation users (console_pages.h) over the same context; and the
-// public's secure forms (form_pages.h).
+// public's secure forms (form_pages.h); a campaign's contacts' preferences and tracking
+// links (contact_pages.h).
 #pragma once
 
 #include "http/router.h"
 #include "portal/account_pages.h"
 #include "portal/center_pages.h"
 #include "portal/console_pages.h"
+#include "portal/contact_pages.h"
 #include "portal/context.h"
 #include "portal/form_pages.h"
 #include "portal/message_pages.h"
@@ -34,7 +36,8 @@ class Portal {
   Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& center,
          PortalAccounts& accounts, BrandBook& brands, const policy::RecipientPlanner& planner,
          const submission::Dispatcher& dispatcher, http::Offloader& offloader, const KeyRing& keys,
-         const Clock& clock, ConsoleServices console = {}, FormServices forms = {});
+         const Clock& clock, ConsoleServices console = {}, FormServices forms = {},
+         CampaignServices campaigns = {});
   ~Portal();
   Portal(const Portal&) = delete;
   Portal& operator=(const Portal&) = delete;
@@ -59,6 +62,7 @@ class Portal {
   ToolPages tools_;
   ConsolePages console_;
   FormPages forms_;
+  ContactPages contacts_;
 };
 
 }  // namespace sealpost::portal

@@ -1,7 +1,7 @@
 // Templates and campaigns (issue 25): what a campaign is (a segment, a template, a
 // sender, its pace and state) and, per contact it reaches, one send row — made before
 // the message and naming the message id it will have, so that a server stopped at any
-// moment carries on without writing to anyone twice (campaigns/runner.h).
+// moment carries on without writing to anyone twice (campaigns/campaigns.h).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,7 @@ struct CampaignRecord {
   int per_domain_per_minute = 120;  // to one recipient domain
   std::string cursor;               // the last contact id taken from the segment
   bool enumerated = false;          // every contact of the segment taken
+  bool tracking = true;             // opens and clicks counted (never for health data)
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
 };
@@ -69,6 +70,7 @@ struct AutomationRecord {
   std::string state = "active";  // active | paused
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  bool tracking = true;  // opens and clicks counted (never for health data)
 };
 
 // A contact's place in an automation, for one start of it (`key`: the date it was
@@ -86,6 +88,59 @@ struct AutomationRunRecord {
   std::string detail;  // why it stopped
   std::int64_t started_at = 0;
 };
+
+// A message an automation sent: which step of it, to whom, and how it went.
+struct AutomationSendRecord {
+  std::string automation_id;
+  std::string contact_id;
+  int step = 0;
+  std::string address;
+  std::string message_id;
+  std::string method;
+  std::int64_t at = 0;
+};
+
+// Which campaign's or automation's message a message is, and to which contact.
+struct MessageSource {
+  std::string kind;  // "campaign" | "automation"
+  std::string source_id;
+  std::string name;
+  std::string account;
+  std::string contact_id;
+  std::string address;
+  bool tracking = false;
+};
+
+// What became of a campaign's or an automation's messages (issue 25's reports). A
+// message counts once per line however often it was opened or clicked; a portal view
+// of an escrowed message counts as opened, a click as opened too.
+struct EngagementReport {
+  struct Counts {
+    std::int64_t sent = 0;
+    std::int64_t delivered = 0;  // the message (or its notice) reached the recipient's server
+    std::int64_t bounced = 0;
+    std::int64_t opened = 0;
+    std::int64_t clicked = 0;
+    std::int64_t unsubscribed = 0;
+    std::int64_t complained = 0;
+    void Add(const Counts& o) {
+      sent += o.sent;
+      delivered += o.delivered;
+      bounced += o.bounced;
+      opened += o.opened;
+      clicked += o.clicked;
+      unsubscribed += o.unsubscribed;
+      complained += o.complained;
+    }
+  };
+  Counts all;
+  std::map<std::string, std::int64_t> by_method;          // messages sent, by method
+  std::map<std::string, std::int64_t> not_sent;           // a campaign's pending, skipped, failed
+  std::vector<std::pair<std::string, Counts>> by_domain;  // most sent first; the tail "(other)"
+  std::vector<std::pair<int, Counts>> by_step;            // an automation's, step 1 first
+};
+
+inline constexpr std::size_t kReportDomains = 50;  // domains named in a report; the rest "(other)"
 
 class CampaignStore {
  public:
@@ -141,6 +196,16 @@ class CampaignStore {
   virtual Status SaveRun(const AutomationRunRecord& run) = 0;
   virtual Result<std::vector<AutomationRunRecord>> Runs(const std::string& automation_id,
                                                         std::size_t limit) = 0;
+
+  // A message an automation sent (again, after a restart: left as it was).
+  virtual Status RecordAutomationSend(const AutomationSendRecord& send) = 0;
+  // The campaign or automation a message was sent for, if any.
+  virtual Result<std::optional<MessageSource>> SourceOf(const std::string& message_id) = 0;
+  // The last message a campaign or automation sent a contact, if any.
+  virtual Result<std::optional<std::string>> MessageTo(const std::string& source_id,
+                                                       const std::string& contact_id) = 0;
+  // What became of a campaign's or an automation's messages.
+  virtual Result<EngagementReport> Report(const std::string& source_id) = 0;
 
   // Sends by state ("sent", "pending", …) and, for those sent, by method ("sent:escrow").
   virtual Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) = 0;

@@ -144,6 +144,26 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   } wipe{*content};
   auto envelope = EnvelopeFromJson(record.envelope_json);
   if (!envelope.ok()) return std::move(envelope).error();
+  if (!settings_.feedback_address.empty() && settings_.feedback) {
+    auto& rcpts = envelope->recipients;
+    const auto to_feedback = std::remove_if(rcpts.begin(), rcpts.end(), [&](const auto& r) {
+      return EqualsIgnoreCase(r.address, settings_.feedback_address);
+    });
+    if (to_feedback != rcpts.end()) {
+      rcpts.erase(to_feedback, rcpts.end());
+      auto read = settings_.feedback(*content);
+      if (!read.ok()) {
+        if (read.error().code != ErrorCode::kInvalidArgument &&
+            read.error().code != ErrorCode::kNotFound) {
+          return read;  // tried again later
+        }
+        // Never the report's content: it quotes the message complained about.
+        spdlog::info("submission {}: a message to the feedback address was not taken: {}",
+                     record.id, read.error().message);
+      }
+      if (rcpts.empty()) return inbound_.Complete(record.id, {}, {});
+    }
+  }
 
   Submission m;
   m.from = envelope->mail_from;

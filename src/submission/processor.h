@@ -32,6 +32,12 @@ struct ProcessorSettings {
   // sender told, the administrator shown it in `admin queue`): 30 s doubling to an
   // hour between them, so ten tries take about three hours.
   int max_attempts = 10;
+  // The feedback address (issue 25): a message to it is a mailbox provider's complaint,
+  // handed to `feedback` (campaigns::Engagement::Complaint) and delivered to no one; its
+  // other recipients, if any, get it as usual. A report that is not one, or is about no
+  // message of ours, is dropped with a log line; any other error tries it again.
+  std::string feedback_address;
+  std::function<Status(std::string_view report)> feedback;
 };
 
 class SubmissionProcessor {

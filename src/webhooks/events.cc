@@ -11,9 +11,11 @@ namespace json = boost::json;
 
 const std::vector<std::string>& EventTypes() {
   static const std::vector<std::string> kTypes = {
-      "message.accepted",         "message.delivered", "message.deferred", "message.bounced",
-      "message.notice_delivered", "message.viewed",    "message.replied",  "message.locked",
-      "message.retracted",        "message.expired",   "form.submitted"};
+      "message.accepted", "message.delivered", "message.deferred", "message.bounced",
+      "message.notice_delivered", "message.viewed", "message.replied", "message.locked",
+      "message.retracted", "message.expired", "form.submitted",
+      // A campaign's or automation's message (issue 25).
+      "message.opened", "message.clicked", "message.unsubscribed", "message.complained"};
   return kTypes;
 }
 
@@ -61,6 +63,8 @@ std::string Payload(const EventFacts& f) {
     data["form"] = f.form;
     data["submission_id"] = f.submission;
   }
+  if (!f.campaign.empty()) data["campaign"] = f.campaign;
+  if (!f.automation.empty()) data["automation"] = f.automation;
   if (!f.recipient_id.empty()) {
     data["recipient_id"] = f.recipient_id;
     data["status"] = f.status;

@@ -38,6 +38,8 @@ struct EventFacts {
   std::string method;        // the recipient's method ("" for the message's)
   std::string form;          // form.submitted: the form's name
   std::string submission;    // and the submission's id (what people sent is not in it)
+  std::string campaign;      // a campaign's message: the campaign's name
+  std::string automation;    // an automation's message: the automation's name
 };
 
 // The payload, as Standard Webhooks suggests: {"type", "timestamp", "data": {...}}.

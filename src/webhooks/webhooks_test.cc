@@ -122,10 +122,10 @@ TEST(WebhookEvents, TypesAreCheckedAndKeptInOneOrder) {
   EXPECT_TRUE(Wants(*types, "message.viewed"));
   EXPECT_FALSE(Wants(*types, "message.view"));
   EXPECT_FALSE(Wants(*types, "message.delivered"));
-  auto unknown = NormaliseTypes({"message.accepted", "message.opened"});
+  auto unknown = NormaliseTypes({"message.accepted", "message.read"});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().field, "events");
-  EXPECT_NE(unknown.error().message.find("message.opened"), std::string::npos);
+  EXPECT_NE(unknown.error().message.find("message.read"), std::string::npos);
   EXPECT_FALSE(NormaliseTypes({}).ok());
   EXPECT_EQ(TypeOfEvent("delivered").value_or(""), "message.delivered");
   EXPECT_FALSE(TypeOfEvent("notice_queued").has_value());
@@ -153,6 +153,18 @@ TEST(WebhookEvents, AFormSubmissionIsNamedNotShown) {
   EXPECT_EQ(Payload(facts),
             R"({"type":"form.submitted","timestamp":"2025-12-05T02:00:00Z","data":)"
             R"({"message_id":"m1","account":"clinic","form":"intake","submission_id":"s1",)"
+            R"("at":"2025-12-05T02:00:00Z"}})");
+}
+
+TEST(WebhookEvents, ACampaignsEngagementNamesTheCampaign) {
+  for (const char* e : {"opened", "clicked", "unsubscribed", "complained"}) {
+    EXPECT_EQ(TypeOfEvent(e).value_or(""), std::string("message.") + e);
+  }
+  EventFacts facts{"message.clicked", 1764900000, "m1", "clinic", "", "", "", "", ""};
+  facts.campaign = "flu";
+  EXPECT_EQ(Payload(facts),
+            R"({"type":"message.clicked","timestamp":"2025-12-05T02:00:00Z","data":)"
+            R"({"message_id":"m1","account":"clinic","campaign":"flu",)"
             R"("at":"2025-12-05T02:00:00Z"}})");
 }
 

@@ -8,9 +8,12 @@
   the list, and the next campaign does not write to them.
 - Contacts, lists, segments and templates from the command line, with their refusals.
 """
+import email
+import email.policy
 import json
 import os
 import re
+import smtplib
 import time
 import unittest
 
@@ -40,7 +43,9 @@ class CampaignsTest(unittest.TestCase):
     def setUp(self):
         self.server = Sealpost(settings={"mode": '"smtp"',
                                          "transport": f'["tls.example = 127.0.0.2:{self.port}"]',
-                                         "first_retry_seconds": "1", "max_retry_seconds": "2"})
+                                         "first_retry_seconds": "1", "max_retry_seconds": "2",
+                                         "feedback_address": '"fbl@clinic.example"',
+                                         "trusted_networks": '["127.0.0.1/32"]'})
         for args in (["account", "create", ACCOUNT],
                      ["domain", "create", "clinic.example", "--account", ACCOUNT],
                      ["user", "create", SENDER],
@@ -151,8 +156,10 @@ class CampaignsTest(unittest.TestCase):
         self.admin_ok("segment", "save", "all", "--account", ACCOUNT, "--list", "patients")
         text = self.write("news.txt", "Hello {{first_name}}, our flu clinic opens Monday.\n"
                                       "Stop these: {{@unsubscribe_url}}\n")
-        html = self.write("news.html", "<p>Hello {{first_name}}</p>"
-                                       "<p><a href=\"{{@unsubscribe_url}}\">Unsubscribe</a></p>")
+        html = self.write("news.html", "<html><body><p>Hello {{first_name}}</p>"
+                                       "<p><a href=\"https://clinic.example/flu?who=patient\">"
+                                       "Book</a></p><p><a href=\"{{@unsubscribe_url}}\">"
+                                       "Unsubscribe</a></p></body></html>")
         self.admin_ok("template", "save", "news", "--account", ACCOUNT,
                       "--subject", "Flu clinic, {{first_name}}", "--text", text, "--html", html)
         self.campaign("flu-1", "all", "news")
@@ -179,10 +186,38 @@ class CampaignsTest(unittest.TestCase):
         url = re.search(rb"^List-Unsubscribe: <(https://[^>]+)>", raw, re.M).group(1).decode()
         path = "/" + url.split("/", 3)[3]
         self.assertTrue(path.startswith("/u/"), path)
-        # The page offers the button; a forged token is no one's; the one-click POST works.
+        # Opens and clicks go through us: the pixel (counted once), the link (to where it
+        # was written, never anywhere a token does not carry).
+        html_part = next(p for p in email.message_from_bytes(raw, policy=email.policy.default)
+                         .walk() if p.get_content_type() == "text/html").get_content()
+        self.assertNotIn("clinic.example/flu", html_part)
+        pixel = re.search(r'src="https://[^/]+(/t/o/[^"]+)"', html_part).group(1)
+        click = re.search(r'href="https://[^/]+(/t/c/[^"]+)"', html_part).group(1)
+        for _ in range(2):
+            r = self.server.get(pixel)
+            self.assertEqual((r.status, r.header("content-type")), (200, "image/gif"))
+        r = self.server.get(click)
+        self.assertEqual(r.status, 302)
+        self.assertEqual(r.header("location"), "https://clinic.example/flu?who=patient")
+        self.assertEqual(r.header("referrer-policy"), "no-referrer")
+        forged_click = click[:-3] + ("AAA" if not click.endswith("AAA") else "BBB")
+        self.assertEqual(self.server.get(forged_click).status, 404)
+        bob_id = [s[3] for s in self.sends("flu-1") if s[0] == "bob@tls.example"][0]
+        events = [e[0] for e in self.server.sql(
+            "SELECT type FROM events WHERE message_id = ? ORDER BY id", (bob_id,))]
+        self.assertEqual(events.count("opened"), 1, events)
+        self.assertEqual(events.count("clicked"), 1, events)
+        clicked = self.server.sql("SELECT detail FROM events WHERE message_id = ? AND type = "
+                                  "'clicked'", (bob_id,))[0][0]
+        self.assertIn("clinic.example/flu", clicked)
+        self.assertNotIn("patient", clicked)  # a link's query is never recorded
+        # The preferences page, in the portal's frame, names the list; a forged token is
+        # no one's; the one-click POST works.
         page = self.server.get(path)
         self.assertEqual(page.status, 200)
-        self.assertIn("Unsubscribe", page.text)
+        self.assertIn("Your email preferences", page.text)
+        self.assertIn("patients", page.text)
+        self.assertIn("bob@tls.example", page.text)
         self.assertEqual(self.server.get("/u/" + "a" * 300).status, 404)  # no token is that long
         forged = self.server.post(path[:-2] + ("AA" if not path.endswith("AA") else "BB"),
                                   data="List-Unsubscribe=One-Click",
@@ -198,12 +233,44 @@ class CampaignsTest(unittest.TestCase):
         out = self.admin_ok("contacts", "show", "bob@tls.example", "--account", ACCOUNT)
         self.assertRegex(out, r"list:\s+patients \(consented .*: clinic intake form; left ")
 
+        # A complaint through the feedback loop, by SMTP to the feedback address: cy is
+        # suppressed as "complained", and the report is delivered to no one.
+        cy = dict(self.received_by("flu clinic opens Monday"))["cy@tls.example"]
+        cy_headers = cy.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode()
+        arf = ("From: fbl@mailbox.example\r\nTo: fbl@clinic.example\r\n"
+               "Subject: complaint\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n"
+               "\r\n--b\r\nContent-Type: text/plain\r\n\r\nAn abuse report.\r\n"
+               "--b\r\nContent-Type: message/feedback-report\r\n\r\n"
+               "Feedback-Type: abuse\r\nVersion: 1\r\nUser-Agent: test/1\r\n\r\n"
+               "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n" +
+               cy_headers.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n\r\n--b--\r\n")
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as smtp:
+            smtp.sendmail("fbl@mailbox.example", ["fbl@clinic.example"], arf.encode())
+        complained = wait_for(lambda: self.server.sql(
+            "SELECT reason, detail FROM suppressions WHERE address = 'cy@tls.example'"),
+            timeout=60, what="the complaint on the suppression list")
+        self.assertEqual(complained[0][0], "complained")
+        self.assertIn("abuse", complained[0][1])
+        wait_for(lambda: self.server.sql("SELECT count(*) FROM inbound")[0][0] == 0,
+                 timeout=60, what="the report taken off the inbound queue")
+        self.assertEqual(self.server.sql(
+            "SELECT count(*) FROM queue WHERE rcpt_to = 'fbl@clinic.example'")[0][0], 0)
+
+        # The report: by method and domain, as text and as CSV.
+        out = self.admin_ok("campaign", "report", "flu-1", "--account", ACCOUNT)
+        self.assertRegex(out, r"sent 4, delivered 3 .*, bounced 1, opened 1 .*, clicked 1 .*, "
+                              r"unsubscribed 1, complaints 1")
+        self.assertIn("by method: tls-only 4", out)
+        self.assertIn("tls.example: sent 4", out)
+        csv = self.admin_ok("campaign", "report", "flu-1", "--account", ACCOUNT, "--csv")
+        self.assertEqual(csv.splitlines()[1], "all,,4,3,1,1,1,1,1")
+
         self.campaign("flu-2", "all", "news")
         wait_for(lambda: self.server.sql(
             "SELECT state FROM campaigns WHERE name = 'flu-2'")[0][0] == "done",
             timeout=120, what="the second campaign")
-        self.assertEqual(sorted(s[0] for s in self.sends("flu-2")),
-                         ["ann@tls.example", "cy@tls.example"])
+        self.assertEqual(sorted(s[0] for s in self.sends("flu-2")), ["ann@tls.example"])
 
     def client(self, account, scopes):
         r = self.server.api("POST", "/api/v1/clients", json.dumps(

@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "store/sqlite/stores.h"
 
 namespace sealpost::sqlite {
@@ -18,7 +20,8 @@ TemplateRecord ReadTemplate(const Statement& s) {
 
 constexpr const char* kCampaignColumns =
     "id, account, name, segment_id, template_id, sender, state, scheduled_at, started_at, "
-    "finished_at, per_minute, per_domain_per_minute, cursor, enumerated, created_at, updated_at";
+    "finished_at, per_minute, per_domain_per_minute, cursor, enumerated, created_at, updated_at, "
+    "tracking";
 
 CampaignRecord ReadCampaign(const Statement& s) {
   CampaignRecord c;
@@ -38,6 +41,7 @@ CampaignRecord ReadCampaign(const Statement& s) {
   c.enumerated = s.Int(13) != 0;
   c.created_at = s.Int(14);
   c.updated_at = s.Int(15);
+  c.tracking = s.Int(16) != 0;
   return c;
 }
 
@@ -55,11 +59,12 @@ std::string InList(std::size_t n) {
 }
 
 constexpr const char* kAutomationColumns =
-    "id, account, name, segment_id, sender, trigger, steps, state, created_at, updated_at";
+    "id, account, name, segment_id, sender, trigger, steps, state, created_at, updated_at, "
+    "tracking";
 
 AutomationRecord ReadAutomation(const Statement& s) {
-  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
-          s.Text(5), s.Text(6), s.Text(7), s.Int(8),  s.Int(9)};
+  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),     s.Text(5),
+          s.Text(6), s.Text(7), s.Int(8),  s.Int(9),  s.Int(10) != 0};
 }
 
 constexpr const char* kRunColumns =
@@ -131,7 +136,7 @@ class SqliteCampaignStore final : public CampaignStore {
   Status CreateCampaign(const CampaignRecord& c) override {
     return db_.Transaction([&](Connection& db) -> Status {
       auto s = Statement(db, std::string("INSERT INTO campaigns (") + kCampaignColumns +
-                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                                  "ON CONFLICT (account, name) DO NOTHING")
                    .Bind(1, c.id)
                    .Bind(2, c.account)
@@ -149,6 +154,7 @@ class SqliteCampaignStore final : public CampaignStore {
                    .Bind(14, std::int64_t{c.enumerated})
                    .Bind(15, c.created_at)
                    .Bind(16, c.updated_at)
+                   .Bind(17, std::int64_t{c.tracking})
                    .Run();
       if (!s.ok()) return s;
       if (sqlite3_changes(db) == 0) {
@@ -300,11 +306,11 @@ class SqliteCampaignStore final : public CampaignStore {
   Status PutAutomation(const AutomationRecord& a) override {
     return db_.Transaction([&](Connection& db) -> Status {
       return Statement(db, std::string("INSERT INTO automations (") + kAutomationColumns +
-                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, "
+                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, "
                                "name) DO UPDATE SET segment_id = excluded.segment_id, sender = "
                                "excluded.sender, trigger = excluded.trigger, steps = "
                                "excluded.steps, state = excluded.state, updated_at = "
-                               "excluded.updated_at")
+                               "excluded.updated_at, tracking = excluded.tracking")
           .Bind(1, a.id)
           .Bind(2, a.account)
           .Bind(3, a.name)
@@ -315,6 +321,7 @@ class SqliteCampaignStore final : public CampaignStore {
           .Bind(8, a.state)
           .Bind(9, a.created_at)
           .Bind(10, a.updated_at)
+          .Bind(11, std::int64_t{a.tracking})
           .Run();
     });
   }
@@ -406,6 +413,121 @@ class SqliteCampaignStore final : public CampaignStore {
             " FROM automation_runs WHERE automation_id = ? ORDER BY started_at, contact_id LIMIT ?",
         [&](Statement& s) { s.Bind(1, automation_id).Bind(2, static_cast<std::int64_t>(limit)); },
         ReadRun);
+  }
+
+  Status RecordAutomationSend(const AutomationSendRecord& r) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db,
+                       "INSERT INTO automation_sends (message_id, automation_id, contact_id, "
+                       "step, address, method, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (message_id) DO NOTHING")
+          .Bind(1, r.message_id)
+          .Bind(2, r.automation_id)
+          .Bind(3, r.contact_id)
+          .Bind(4, std::int64_t{r.step})
+          .Bind(5, r.address)
+          .Bind(6, r.method)
+          .Bind(7, r.at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<MessageSource>> SourceOf(const std::string& message_id) override {
+    return QueryOne<MessageSource>(
+        db_,
+        "SELECT 'campaign', c.id, c.name, c.account, s.contact_id, s.address, c.tracking "
+        "FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id WHERE s.message_id = ?1 "
+        "UNION ALL SELECT 'automation', a.id, a.name, a.account, s.contact_id, s.address, "
+        "a.tracking FROM automation_sends s JOIN automations a ON a.id = s.automation_id "
+        "WHERE s.message_id = ?1 LIMIT 1",
+        [&](Statement& s) { s.Bind(1, message_id); },
+        [](const Statement& s) {
+          return MessageSource{s.Text(0), s.Text(1), s.Text(2),    s.Text(3),
+                               s.Text(4), s.Text(5), s.Int(6) != 0};
+        });
+  }
+
+  Result<std::optional<std::string>> MessageTo(const std::string& source_id,
+                                               const std::string& contact_id) override {
+    return QueryOne<std::string>(
+        db_,
+        "SELECT message_id FROM (SELECT message_id, at FROM campaign_sends WHERE campaign_id = "
+        "?1 AND contact_id = ?2 AND state IN ('sent', 'bounced') UNION ALL SELECT message_id, "
+        "at FROM automation_sends WHERE automation_id = ?1 AND contact_id = ?2) "
+        "ORDER BY at DESC LIMIT 1",
+        [&](Statement& s) { s.Bind(1, source_id).Bind(2, contact_id); },
+        [](const Statement& s) { return s.Text(0); });
+  }
+
+  Result<EngagementReport> Report(const std::string& source_id) override {
+    EngagementReport out;
+    std::map<std::string, EngagementReport::Counts> domains;
+    std::map<int, EngagementReport::Counts> steps;
+    auto status = db_.Read([&](Connection& db) -> Status {
+      // Each message once, what became of it from its queue entries and its events.
+      Statement s(
+          db,
+          "SELECT x.address, x.state, x.method, x.step, "
+          "EXISTS (SELECT 1 FROM queue q WHERE q.message_id = x.message_id AND q.state = "
+          "'delivered'), "
+          "EXISTS (SELECT 1 FROM queue q WHERE q.message_id = x.message_id AND q.state = "
+          "'bounced') OR x.state = 'bounced', "
+          "EXISTS (SELECT 1 FROM events e WHERE e.message_id = x.message_id AND e.type IN "
+          "('opened', 'viewed', 'clicked')), "
+          "EXISTS (SELECT 1 FROM events e WHERE e.message_id = x.message_id AND e.type = "
+          "'clicked'), "
+          "EXISTS (SELECT 1 FROM events e WHERE e.message_id = x.message_id AND e.type = "
+          "'unsubscribed'), "
+          "EXISTS (SELECT 1 FROM events e WHERE e.message_id = x.message_id AND e.type = "
+          "'complained') "
+          "FROM (SELECT address, state, method, 0 AS step, message_id FROM campaign_sends "
+          "WHERE campaign_id = ?1 UNION ALL SELECT address, 'sent', method, step, message_id "
+          "FROM automation_sends WHERE automation_id = ?1) x");
+      s.Bind(1, source_id);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        const std::string state = s.Text(1);
+        if (state != "sent" && state != "bounced") {
+          ++out.not_sent[state];
+          continue;
+        }
+        const std::string address = s.Text(0);
+        const auto at = address.rfind('@');
+        EngagementReport::Counts one;
+        one.sent = 1;
+        one.delivered = s.Int(4);
+        one.bounced = s.Int(5);
+        one.opened = s.Int(6);
+        one.clicked = s.Int(7);
+        one.unsubscribed = s.Int(8);
+        one.complained = s.Int(9);
+        ++out.by_method[s.Text(2)];
+        for (auto* c : {&out.all, &domains[at == std::string::npos ? "" : address.substr(at + 1)],
+                        &steps[static_cast<int>(s.Int(3))]}) {
+          c->Add(one);
+        }
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    std::vector<std::pair<std::string, EngagementReport::Counts>> sorted(domains.begin(),
+                                                                         domains.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.second.sent > b.second.sent; });
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      if (i < kReportDomains) {
+        out.by_domain.push_back(std::move(sorted[i]));
+        continue;
+      }
+      if (i == kReportDomains) out.by_domain.push_back({"(other)", {}});
+      out.by_domain.back().second.Add(sorted[i].second);
+    }
+    // Only an automation's sends have steps (a campaign's are all "step 0").
+    for (auto& [step, counts] : steps) {
+      if (step > 0) out.by_step.emplace_back(step, counts);
+    }
+    return out;
   }
 
   Result<std::map<std::string, std::int64_t>> Tally(const std::string& campaign_id) override {

@@ -775,6 +775,22 @@ CREATE TABLE automation_runs (
 ) WITHOUT ROWID;
 CREATE INDEX automation_runs_due ON automation_runs(automation_id, state, due_at);
 )sql",
+    // 45: engagement (issue 25): opens and clicks counted per campaign and automation
+    // unless switched off, and each message an automation sent, for its report.
+    R"sql(
+ALTER TABLE campaigns ADD COLUMN tracking INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE automations ADD COLUMN tracking INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE automation_sends (
+  message_id TEXT PRIMARY KEY,
+  automation_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  method TEXT NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX automation_sends_by_contact ON automation_sends(automation_id, contact_id, at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -136,6 +136,23 @@ Status AuditEvent(Connection& db, const EventRecord& e) {
   return AppendAuditIn(db, r);
 }
 
+// A campaign's or automation's message opened (a portal view, the pixel) or clicked:
+// the contact's @last_opened / @last_clicked that segments ask about, in the event's
+// transaction.
+Status ContactEngagement(Connection& db, const EventRecord& e) {
+  const bool clicked = e.type == "clicked";
+  if (!clicked && e.type != "opened" && e.type != "viewed") return OkStatus();
+  return Statement(db,
+                   "UPDATE contacts SET last_opened = max(last_opened, ?1), last_clicked = "
+                   "CASE WHEN ?2 THEN max(last_clicked, ?1) ELSE last_clicked END WHERE id IN "
+                   "(SELECT contact_id FROM campaign_sends WHERE message_id = ?3 UNION ALL "
+                   "SELECT contact_id FROM automation_sends WHERE message_id = ?3)")
+      .Bind(1, e.at)
+      .Bind(2, std::int64_t{clicked})
+      .Bind(3, e.message_id)
+      .Run();
+}
+
 // An event an endpoint of the message's account wants goes into the webhook outbox, in
 // the event's transaction: it is pushed once it is a fact, and never lost on the way.
 Status WebhookFanOut(Connection& db, const EventRecord& e) {
@@ -147,17 +164,19 @@ Status WebhookFanOut(Connection& db, const EventRecord& e) {
   endpoints.Bind(1, e.message_id);
   std::vector<std::string> wanting;
   webhooks::EventFacts facts{*type, e.at, e.message_id, "", e.recipient_id, "", "", "", ""};
-  if (e.type == "form_submitted") {
-    // Its detail names the form and the submission: {"form": …, "submission": …}.
+  if (!e.detail.empty() && e.detail.front() == '{') {
+    // A form's submission names the form and the submission ({"form", "submission"}); a
+    // campaign's or automation's engagement, which ({"campaign"} or {"automation"}).
     boost::system::error_code ec;
     auto detail = boost::json::parse(e.detail, ec);
     if (!ec && detail.is_object()) {
       const auto& o = detail.as_object();
-      if (const auto* f = o.if_contains("form"); f && f->is_string()) {
-        facts.form = std::string(f->as_string());
-      }
-      if (const auto* id = o.if_contains("submission"); id && id->is_string()) {
-        facts.submission = std::string(id->as_string());
+      for (auto [key, field] :
+           {std::pair{"form", &facts.form}, std::pair{"submission", &facts.submission},
+            std::pair{"campaign", &facts.campaign}, std::pair{"automation", &facts.automation}}) {
+        if (const auto* v = o.if_contains(key); v && v->is_string()) {
+          *field = std::string(v->as_string());
+        }
       }
     }
   }
@@ -206,6 +225,7 @@ Status InsertEvent(Connection& db, const EventRecord& e) {
           .Bind(5, e.client_address).Bind(6, e.detail).Run();
   if (!status.ok()) return status;
   if (status = AuditEvent(db, e); !status.ok()) return status;
+  if (status = ContactEngagement(db, e); !status.ok()) return status;
   return WebhookFanOut(db, e);
 }
 
