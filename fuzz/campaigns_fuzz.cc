@@ -1,13 +1,17 @@
 // libFuzzer target: what people write for campaigns (issue 25) through the API, the
 // console and the CLI — segment conditions, judged for a contact at a few moments, and
 // templates, rendered with values that would be markup if they were not escaped.
-// The first byte chooses: a condition, or a subject, text or HTML part.
+// The first byte chooses: a condition, or a subject, text or HTML part. A rendered HTML
+// part is then tracked (tracking.h): every click link in it must read back under the
+// key, and tracking adds no markup a template did not have.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "campaigns/segment.h"
 #include "campaigns/template.h"
+#include "campaigns/tracking.h"
+#include "crypto/key_ring.h"
 
 namespace {
 using namespace sealpost::campaigns;
@@ -86,6 +90,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (kind == TemplatePart::Kind::kHtml && out.find("<script") != std::string::npos &&
       input.find("<script") == std::string::npos) {
     __builtin_trap();
+  }
+  if (kind == TemplatePart::Kind::kHtml) {
+    static const std::string k(32, 'k');
+    static const sealpost::PurposeKey key(sealpost::SecretBytes(k.data(), k.size()));
+    const std::string base = "https://mail.example";
+    const std::string tracked =
+        TrackedHtml(out, key, base, "0123456789abcdef0123456789abcdef", base + "/u/");
+    if (tracked.find("<script") != std::string::npos && out.find("<script") == std::string::npos) {
+      __builtin_trap();
+    }
+    // (A template that writes our link's address itself is not ours to read back.)
+    for (std::size_t at = input.find("/t/c/") == std::string::npos ? tracked.find(base + "/t/c/")
+                                                                   : std::string::npos;
+         at != std::string::npos; at = tracked.find(base + "/t/c/", at + 1)) {
+      const std::size_t start = at + base.size() + 5;
+      const std::size_t end = tracked.find_first_of("\"'", start);
+      if (end == std::string::npos) __builtin_trap();  // a link always ends its value
+      auto click = ReadClickToken(key, std::string_view(tracked).substr(start, end - start));
+      if (!click) __builtin_trap();
+    }
   }
   return 0;
 }

@@ -580,8 +580,24 @@ Result<ContactBook::SegmentCount> ContactBook::Count(const std::string& account,
                                                      const std::string& segment_name) {
   auto segment = Segment(account, segment_name);
   if (!segment.ok()) return std::move(segment).error();
+  return CountOf(*segment);
+}
+
+Result<ContactBook::SegmentCount> ContactBook::CountCondition(const std::string& account,
+                                                              const std::string& list_name,
+                                                              const std::string& condition) {
+  auto list = ListNamed(account, list_name);
+  if (!list.ok()) return std::move(list).error();
+  SegmentRecord unsaved;
+  unsaved.account = account;
+  unsaved.list_id = list->id;
+  unsaved.condition = condition;
+  return CountOf(unsaved);
+}
+
+Result<ContactBook::SegmentCount> ContactBook::CountOf(const SegmentRecord& segment) {
   SegmentCount count;
-  auto s = Walk(*segment, "", [&](Contact&, bool matched, bool suppressed) {
+  auto s = Walk(segment, "", [&](Contact&, bool matched, bool suppressed) {
     ++count.members;
     if (matched) {
       ++count.matched;

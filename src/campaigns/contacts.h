@@ -80,6 +80,10 @@ class ContactBook {
                       std::string_view attributes_json, bool merge,
                       const std::vector<std::string>& lists, const std::string& consent_source);
   Result<std::optional<Contact>> Find(const std::string& account, const std::string& address);
+  // A contact's record (attributes sealed), by id.
+  Result<std::optional<ContactRecord>> FindById(const std::string& id) {
+    return store_.FindContactById(id);
+  }
   Status Delete(const std::string& account, const std::string& address);
 
   Status Unsubscribe(const std::string& account, const std::string& list,
@@ -104,6 +108,9 @@ class ContactBook {
     std::int64_t suppressed = 0;  // of those, suppressed: not written to
   };
   Result<SegmentCount> Count(const std::string& account, const std::string& segment);
+  // The same for a condition not saved (the console's preview as it is written).
+  Result<SegmentCount> CountCondition(const std::string& account, const std::string& list,
+                                      const std::string& condition);
   // Each contact the segment reaches now (matched, not suppressed), in id order from
   // after `after_id`, `limit` at most; with their opened attributes.
   Result<std::vector<Contact>> Reach(const std::string& account, const std::string& segment,
@@ -113,6 +120,9 @@ class ContactBook {
   Result<std::vector<Contact>> Reach(const SegmentRecord& segment, const std::string& after_id,
                                      std::size_t limit, std::string* walked_to = nullptr);
   Result<SegmentRecord> Segment(const std::string& account, const std::string& name);
+  Result<std::vector<SegmentRecord>> Segments(const std::string& account) {
+    return store_.Segments(account);
+  }
 
   Result<Attributes> Open(const ContactRecord& contact) const;
   // A contact's record, its attributes opened: what conditions and templates read.
@@ -121,6 +131,7 @@ class ContactBook {
  private:
   Result<ContactListRecord> ListNamed(const std::string& account, const std::string& name);
   Result<std::string> Seal(const std::string& contact_id, const Attributes& attributes) const;
+  Result<SegmentCount> CountOf(const SegmentRecord& segment);
   // Walks the segment's members, opened, in batches; `visit` returns false to stop.
   Status Walk(const SegmentRecord& segment, const std::string& after_id,
               const std::function<bool(Contact&, bool matched, bool suppressed)>& visit);

@@ -55,13 +55,18 @@ std::vector<std::pair<std::string, std::string>> Fields(std::string_view block) 
 // The <URI>s of a List-Unsubscribe value (RFC 2369).
 void AddLinks(std::string_view value, std::vector<std::string>& out) {
   while (out.size() < kMaxLinks) {
-    const auto open = value.find('<');
-    if (open == std::string_view::npos) return;
-    const auto close = value.find('>', open);
+    const auto close = value.find('>');
     if (close == std::string_view::npos) return;
+    // The '<' nearest the '>': a URI holds neither.
+    const auto open = value.substr(0, close).rfind('<');
+    if (open == std::string_view::npos) {
+      value.remove_prefix(close + 1);
+      continue;
+    }
     std::string uri;
     for (char c : value.substr(open + 1, close - open - 1)) {
-      if (c != ' ' && c != '\t') uri += c;  // folding may have put whitespace in it
+      // Folding may have put whitespace in it (the raw value keeps the line breaks).
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') uri += c;
     }
     if (!uri.empty()) out.push_back(std::move(uri));
     value.remove_prefix(close + 1);

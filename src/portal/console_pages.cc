@@ -76,6 +76,17 @@ std::optional<std::int64_t> WholeNumber(std::string_view text, std::int64_t max)
   return n;
 }
 
+namespace {
+// The campaign pages' routes, served only with the campaign services.
+bool CampaignRoute(std::string_view path) {
+  for (std::string_view prefix : {"/console/campaigns", "/console/segments",
+                                  "/console/automations/", "/console/templates/"}) {
+    if (path.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+}  // namespace
+
 const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
   using P = ConsolePages;
   static const std::vector<Route> routes = {
@@ -187,6 +198,17 @@ const std::vector<ConsolePages::Route>& ConsolePages::Routes() {
       {"POST", "/console/requests", nullptr, &P::CreateRequest, Area::kSend, kFormLimit},
       {"GET", "/console/requests/{id}", nullptr, &P::RequestView, Area::kSend},
       {"GET", "/console/requests/{id}/files/{n}", nullptr, &P::RequestFile, Area::kSend},
+      {"GET", "/console/campaigns", nullptr, &P::Campaigns, Area::kDomain},
+      {"POST", "/console/segments", nullptr, &P::SaveSegment, Area::kDomain, kFormLimit},
+      {"GET", "/console/campaigns/{name}", nullptr, &P::CampaignView, Area::kDomain},
+      {"GET", "/console/campaigns/{name}/report.csv", nullptr, &P::CampaignReportCsv,
+       Area::kDomain},
+      {"POST", "/console/campaigns/{name}/{action}", nullptr, &P::MoveCampaign, Area::kDomain,
+       kFormLimit},
+      {"GET", "/console/automations/{name}", nullptr, &P::AutomationView, Area::kDomain},
+      {"GET", "/console/automations/{name}/report.csv", nullptr, &P::AutomationReportCsv,
+       Area::kDomain},
+      {"GET", "/console/templates/{name}", nullptr, &P::TemplatePreview, Area::kDomain},
       {"GET", "/console/keys", nullptr, &P::Keys, Area::kOrganisation},
       {"POST", "/console/keys/dkim", nullptr, &P::ChangeDkim, Area::kOrganisation, kFormLimit},
       {"POST", "/console/keys/dkim/delete", nullptr, &P::DeleteDkim, Area::kOrganisation,
@@ -225,6 +247,7 @@ void ConsolePages::Register(http::Router& router) {
     return;
   }
   for (const Route& route : Routes()) {
+    if (!services_.campaigns.engagement && CampaignRoute(route.path)) continue;
     std::function<awaitable<Response>(http::Request&)> run;
     if (route.open) {
       run = [this, handler = route.open](http::Request& r) { return (this->*handler)(r); };

@@ -25,9 +25,11 @@
 #include <vector>
 
 #include "audit/chain.h"
+#include "campaigns/contacts.h"
 #include "console/roles.h"
 #include "console/webauthn.h"
 #include "http/router.h"
+#include "portal/campaign_services.h"
 #include "portal/challenges.h"
 #include "portal/context.h"
 #include "portal/held_compositions.h"
@@ -101,6 +103,7 @@ struct ConsoleServices {
   BlobStore* blobs = nullptr;             // and the files they sent
   std::string public_url;                 // the server's address, for a form's link
   forms::RequestDesk* requests = nullptr;  // secure requests: asking for documents
+  CampaignServices campaigns;              // the campaign pages (none without `engagement`)
 };
 
 // A console page's outcome: `error` (a change refused) as an alert, `notice` (one
@@ -321,6 +324,27 @@ class ConsolePages {
   http::Response RequestsPage(int status, const Visitor& visitor, const std::string& error,
                               const std::string& notice, const std::string& to,
                               const std::string& message);
+  // Campaigns (console_campaigns.cc): the account's campaigns, automations, segments
+  // (counted as written), templates (previewed for a contact), and each campaign's and
+  // automation's report with its CSV.
+  struct SegmentDraft {
+    std::string name, list, condition;
+    bool counted = false;
+    campaigns::ContactBook::SegmentCount count;
+  };
+  boost::asio::awaitable<http::Response> Campaigns(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> SaveSegment(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CampaignView(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> CampaignReportCsv(http::Request& req,
+                                                           const Visitor& visitor);
+  boost::asio::awaitable<http::Response> MoveCampaign(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> AutomationView(http::Request& req, const Visitor& visitor);
+  boost::asio::awaitable<http::Response> AutomationReportCsv(http::Request& req,
+                                                             const Visitor& visitor);
+  boost::asio::awaitable<http::Response> TemplatePreview(http::Request& req,
+                                                         const Visitor& visitor);
+  http::Response CampaignsPage(int status, const Visitor& visitor, const std::string& error,
+                               const std::string& notice, const SegmentDraft& draft);
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
   http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,

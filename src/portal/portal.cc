@@ -28,7 +28,11 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& ce
       replies_(ctx_, messages_, writing_),
       center_pages_(ctx_, messages_, account_pages_, writing_),
       tools_(ctx_),
-      console_(ctx_, tools_, writing_, console),
+      console_(ctx_, tools_, writing_,
+               [&] {
+                 console.campaigns = campaigns;
+                 return console;
+               }()),
       forms_(ctx_, forms),
       contacts_(ctx_, campaigns) {}
 

@@ -187,6 +187,8 @@ class CampaignStore {
                                                                  const std::string& name) = 0;
   virtual Result<std::optional<AutomationRecord>> FindAutomationById(const std::string& id) = 0;
   virtual Result<std::vector<AutomationRecord>> ActiveAutomations() = 0;
+  // An account's, by name.
+  virtual Result<std::vector<AutomationRecord>> Automations(const std::string& account) = 0;
   // Starts a contact's run unless one of that key is there: false when it was.
   virtual Result<bool> StartRun(const AutomationRunRecord& run) = 0;
   // Waiting runs due by `now`, `limit` at most.

@@ -112,6 +112,14 @@ ROUTES = {
     ("POST", "/console/requests"): SENDERS,
     ("GET", "/console/requests/{id}"): SENDERS,
     ("GET", "/console/requests/{id}/files/{n}"): SENDERS,
+    ("GET", "/console/campaigns"): ADMINS,
+    ("POST", "/console/segments"): ADMINS,
+    ("GET", "/console/campaigns/{name}"): ADMINS,
+    ("GET", "/console/campaigns/{name}/report.csv"): ADMINS,
+    ("POST", "/console/campaigns/{name}/{action}"): ADMINS,
+    ("GET", "/console/automations/{name}"): ADMINS,
+    ("GET", "/console/automations/{name}/report.csv"): ADMINS,
+    ("GET", "/console/templates/{name}"): ADMINS,
     ("GET", "/console/keys"): ("org-admin",),
     ("POST", "/console/keys/dkim"): ("org-admin",),
     ("POST", "/console/keys/dkim/delete"): ("org-admin",),
@@ -993,6 +1001,88 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
         for _, details in rows:
             self.assertNotIn(secret, details or "")
             self.assertNotIn("192.0.2.10", details or "")
+
+    def test_campaigns_segments_templates_and_reports_in_the_console(self):
+        admin = "domain-admin@clinic.example"
+        tmp = self.server.tmp
+        with open(os.path.join(tmp, "patients.csv"), "w") as f:
+            f.write("email,first_name,last_visit\n" + "".join(
+                f"c{i}@example.net,Pat{i},{'2025-01-01' if i % 2 else '2026-11-20'}\n"
+                for i in range(6)))
+        with open(os.path.join(tmp, "recall.txt"), "w") as f:
+            f.write("Dear {{first_name}}, it is time for a visit.\n{{@unsubscribe_url}}\n")
+        for args in (("contacts", "new-list", "recall-list", "--account", "default"),
+                     ("contacts", "import", os.path.join(tmp, "patients.csv"), "--account",
+                      "default", "--list", "recall-list", "--consent", "intake"),
+                     ("template", "save", "recall", "--account", "default", "--subject",
+                      "A visit, {{first_name}}", "--text", os.path.join(tmp, "recall.txt")),
+                     ("segment", "save", "lapsed", "--account", "default", "--list",
+                      "recall-list", "--condition", "last_visit < 6 months ago"),
+                     ("campaign", "create", "winter-recall", "--account", "default", "--segment",
+                      "lapsed", "--template", "recall", "--from", "office@clinic.example")):
+            code, out, err = self.server.admin(*args)
+            self.assertEqual(code, 0, (args, out, err))
+        page = self.page(admin, "GET", "/console/campaigns")
+        self.assertEqual(page.status, 200)
+        self.assertIn('href="/console/campaigns/winter-recall"', page.text)
+        self.assertIn('href="/console/templates/recall"', page.text)
+        self.assertIn("recall-list: 6 subscribed", page.text)
+        # A condition counted as it is written, before it is saved; a bad one says where.
+        csrf = self.form_csrf(page, "/console/segments")
+        r = self.page(admin, "POST", "/console/segments",
+                      form=[("csrf", csrf), ("name", "recent"), ("list", "recall-list"),
+                            ("condition", "last_visit > 6 months ago"), ("action", "count")])
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertRegex(r.text, r"Of 6 on the list, the condition matches <strong>3</strong>")
+        self.assertEqual(self.server.sql("SELECT count(*) FROM segments WHERE name = 'recent'"),
+                         [(0,)])
+        r = self.page(admin, "POST", "/console/segments",
+                      form=[("csrf", csrf), ("name", "recent"), ("list", "recall-list"),
+                            ("condition", "last_visit >> 6"), ("action", "count")])
+        self.assertEqual(r.status, 422, r.text[:300])
+        self.assertIn("at character", r.text)
+        r = self.page(admin, "POST", "/console/segments",
+                      form=[("csrf", csrf), ("name", "recent"), ("list", "recall-list"),
+                            ("condition", "last_visit > 6 months ago"), ("action", "save")])
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn("The segment recent is saved.", r.text)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE action = "
+                                         "'console.POST /console/segments' AND result = 'ok'"),
+                         [(1,)])
+        # A template as one contact gets it: on the trail first.
+        r = self.page(admin, "GET", "/console/templates/recall?contact=c1%40example.net")
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn("Dear Pat1, it is time for a visit.", r.text)
+        self.assertEqual(self.server.sql(
+            "SELECT actor, recipient FROM audit_log WHERE action = 'campaign.template.previewed'"),
+            [(admin, "c1@example.net")])
+        # The campaign: its progress, its report (a chart, tables, the CSV), paused and
+        # cancelled from its page.
+        r = self.page(admin, "GET", "/console/campaigns/winter-recall")
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn("<dd>draft</dd>", r.text)
+        self.assertIn("<svg", r.text)
+        self.assertIn('href="/console/campaigns/winter-recall/report.csv"', r.text)
+        csv = self.page(admin, "GET", "/console/campaigns/winter-recall/report.csv")
+        self.assertEqual(csv.status, 200)
+        self.assertEqual(csv.header("content-type"), "text/csv; charset=utf-8")
+        self.assertEqual(csv.text.splitlines()[0],
+                         "by,name,sent,delivered,bounced,opened,clicked,unsubscribed,complained")
+        csrf = self.form_csrf(r, "/console/campaigns/winter-recall/cancel")
+        r = self.page(admin, "POST", "/console/campaigns/winter-recall/resume",
+                      form=[("csrf", csrf)])
+        self.assertEqual(r.status, 409, r.text[:300])
+        self.assertIn("only a paused campaign resumes", r.text)
+        r = self.page(admin, "POST", "/console/campaigns/winter-recall/cancel",
+                      form=[("csrf", csrf)])
+        self.assertEqual((r.status, r.header("location")),
+                         (303, "/console/campaigns/winter-recall"))
+        self.assertIn("<dd>cancelled</dd>",
+                      self.page(admin, "GET", "/console/campaigns/winter-recall").text)
+        # Another account's people see none of it.
+        self.invite_and_sign_in("domain-admin@branch.example", "domain-admin")
+        self.assertEqual(self.page("domain-admin@branch.example", "GET",
+                                   "/console/campaigns/winter-recall").status, 404)
 
     def test_forms_are_made_changed_and_deleted_from_their_definitions(self):
         admin = "org-admin@clinic.example"

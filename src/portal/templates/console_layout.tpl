@@ -19,7 +19,8 @@
 <li><a href="/console/requests"{{#REQUESTS_CURRENT}} aria-current="page"{{/REQUESTS_CURRENT}}>Ask for documents</a></li>{{/SEND}}
 {{#DOMAIN}}<li><a href="/console/dashboard"{{#DASHBOARD_CURRENT}} aria-current="page"{{/DASHBOARD_CURRENT}}>Dashboard</a></li>
 <li><a href="/console/users"{{#USERS_CURRENT}} aria-current="page"{{/USERS_CURRENT}}>Users</a></li>
-<li><a href="/console/books"{{#BOOKS_CURRENT}} aria-current="page"{{/BOOKS_CURRENT}}>Address books</a></li>{{/DOMAIN}}
+<li><a href="/console/books"{{#BOOKS_CURRENT}} aria-current="page"{{/BOOKS_CURRENT}}>Address books</a></li>
+<li><a href="/console/campaigns"{{#CAMPAIGNS_CURRENT}} aria-current="page"{{/CAMPAIGNS_CURRENT}}>Campaigns</a></li>{{/DOMAIN}}
 {{#ORGANISATION}}<li><a href="/console/organisation"{{#ORGANISATION_CURRENT}} aria-current="page"{{/ORGANISATION_CURRENT}}>Organisation</a></li>
 <li><a href="/console/namespaces"{{#NAMESPACES_CURRENT}} aria-current="page"{{/NAMESPACES_CURRENT}}>Namespaces</a></li>
 <li><a href="/console/queue"{{#QUEUE_CURRENT}} aria-current="page"{{/QUEUE_CURRENT}}>Queue</a></li>

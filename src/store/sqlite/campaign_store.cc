@@ -349,6 +349,14 @@ class SqliteCampaignStore final : public CampaignStore {
         [](Statement&) {}, ReadAutomation);
   }
 
+  Result<std::vector<AutomationRecord>> Automations(const std::string& account) override {
+    return QueryAll<AutomationRecord>(
+        db_,
+        std::string("SELECT ") + kAutomationColumns +
+            " FROM automations WHERE account = ? ORDER BY name",
+        [&](Statement& s) { s.Bind(1, account); }, ReadAutomation);
+  }
+
   Result<bool> StartRun(const AutomationRunRecord& r) override {
     bool started = false;
     auto status = db_.Transaction([&](Connection& db) -> Status {
