@@ -262,6 +262,22 @@ Result<int> Campaigns::Step() {
 }
 
 Result<int> Campaigns::Advance(const CampaignRecord& c, std::int64_t now, bool* busy) {
+  // Rows settled without a message (skipped, failed, made before a restart) give their
+  // share of the minute back: choose again, a bounded number of times a step.
+  constexpr int kRounds = 20;
+  int sent = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    int settled = 0;
+    auto n = AdvanceOnce(c, now, busy, &settled);
+    if (!n.ok()) return n;
+    sent += *n;
+    if (*busy || settled == 0) break;
+  }
+  return sent;
+}
+
+Result<int> Campaigns::AdvanceOnce(const CampaignRecord& c, std::int64_t now, bool* busy,
+                                   int* settled) {
   Window& window = windows_[c.id];
   if (window.minute != now / 60) window = Window{now / 60, 0, {}};
   const int budget = c.per_minute - window.total;
@@ -317,11 +333,16 @@ Result<int> Campaigns::Advance(const CampaignRecord& c, std::int64_t now, bool* 
   }
   // ... then sent on a few threads, so that their commits share the database's syncs.
   std::vector<std::optional<Status>> results(chosen.size());
+  // Whether each made a message now: one settled, skipped or failed takes no share of
+  // the pace (char, not bool: each thread writes its own element).
+  std::vector<char> made(chosen.size(), 0);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   auto work = [&] {
     for (std::size_t i; !stop && (i = next++) < chosen.size();) {
-      results[i] = SendOne(c, **t, *parsed, **segment, *chosen[i], now);
+      bool made_now = false;
+      results[i] = SendOne(c, **t, *parsed, **segment, *chosen[i], now, &made_now);
+      made[i] = made_now;
       if (!results[i]->ok()) stop = true;
     }
   };
@@ -334,8 +355,15 @@ Result<int> Campaigns::Advance(const CampaignRecord& c, std::int64_t now, bool* 
   int sent = 0;
   std::optional<Error> failed;
   for (std::size_t i = 0; i < chosen.size(); ++i) {
-    if (results[i] && results[i]->ok()) {
+    if (results[i] && results[i]->ok() && made[i]) {
       ++sent;
+      continue;
+    }
+    if (results[i] && results[i]->ok()) {
+      // Settled without a message now: given back to the minute, and counted done.
+      --window.total;
+      --window.by_domain[DomainOfAddress(chosen[i]->address)];
+      ++*settled;
       continue;
     }
     // Not sent (not reached, or the road was busy): not counted in the minute either.
@@ -350,7 +378,7 @@ Result<int> Campaigns::Advance(const CampaignRecord& c, std::int64_t now, bool* 
   }
   if (failed) return std::move(*failed);
   if (*busy) return sent;
-  if (enumerated && pending->size() <= static_cast<std::size_t>(sent)) {
+  if (enumerated && pending->size() <= static_cast<std::size_t>(sent + *settled)) {
     auto left = store_.Pending(c.id, 1);
     if (!left.ok()) return std::move(left).error();
     if (left->empty()) {
@@ -363,7 +391,7 @@ Result<int> Campaigns::Advance(const CampaignRecord& c, std::int64_t now, bool* 
 
 Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
                           const MessageTemplate& parsed, const SegmentRecord& segment,
-                          CampaignSendRecord send, std::int64_t now) {
+                          CampaignSendRecord send, std::int64_t now, bool* made_now) {
   send.at = now;
   // Made already, before a restart: settled, not made again.
   auto made = road_.sent(send.message_id);
@@ -390,6 +418,7 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
     send.detail = method.error().message.substr(0, 300);
     return store_.Settle(send);
   }
+  *made_now = true;
   send.state = "sent";
   send.method = *method;
   return store_.Settle(send);

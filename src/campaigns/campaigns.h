@@ -151,10 +151,16 @@ class Campaigns {
   Status Move(const std::string& account, const std::string& name,
               const std::vector<std::string>& from, const std::string& to, const char* refusal);
   Result<int> Advance(const CampaignRecord& campaign, std::int64_t now, bool* busy);
+  // One choice of this minute's share and its sending; `*settled`: rows ended without
+  // a message made now.
+  Result<int> AdvanceOnce(const CampaignRecord& campaign, std::int64_t now, bool* busy,
+                          int* settled);
   // One send row carried out: settled as sent, skipped or failed; kUnavailable leaves it.
+  // `*made_now`: a message was made now (not one settled from before a restart, and not
+  // a row skipped or failed), which is what the pace counts.
   Status SendOne(const CampaignRecord& campaign, const TemplateRecord& t,
                  const MessageTemplate& parsed, const SegmentRecord& segment,
-                 CampaignSendRecord send, std::int64_t now);
+                 CampaignSendRecord send, std::int64_t now, bool* made_now);
   std::string Link(const std::string& path, const std::string& token) const;
 
   // This minute's sends per campaign (all, and per domain), for the pace.

@@ -118,6 +118,7 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     notice.in_message_center = !r.center_key.empty();
     notice.accent_colour = portal.colour;
     notice.support_contact = portal.support;
+    notice.headers = extras.notice_headers;
     auto mail = BuildNoticeEmail(notice);
     WipeMemory(notice.portal_link.data(), notice.portal_link.size());
     if (!mail.ok()) return std::move(mail).error();

@@ -90,6 +90,8 @@ struct SubmitExtras {
   std::vector<RecipientRecord> direct_recipients;
   // TLS-only copies' queue ids by lower-cased address: what their fallbacks stand by for.
   std::map<std::string, std::string> tls_only_ids;
+  // Header fields the notices carry too (a campaign's List-Unsubscribe: mime/notice.h).
+  std::vector<std::pair<std::string, std::string>> notice_headers;
 };
 
 // A recipient's link, recognised: what the portal may show before verification.

@@ -41,15 +41,7 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
     fields.push_back(&a.filename);
     fields.push_back(&a.content_type);
   }
-  for (const auto& [name, value] : m.headers) {
-    fields.push_back(&value);
-    if (name.empty() ||
-        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
-            std::string::npos) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "a header field's name is letters, digits and '-'");
-    }
-  }
+  if (auto s = CheckHeaderFields(m.headers); !s.ok()) return std::move(s).error();
   for (const std::string* f : fields) {
     if (HasLineBreak(*f)) return MakeError(ErrorCode::kInvalidArgument, "line break in a header field");
   }
@@ -60,15 +52,7 @@ Result<std::string> BuildComposedMessage(const ComposedMessage& m) {
   for (const auto& a : m.cc) g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_CC, nullptr, a.c_str());
   g_mime_message_set_subject(message.get(), m.subject.c_str(), "utf-8");
   SetDateAndMessageId(message.get(), m.message_id_domain);
-  // As given, not as GMime would write an unstructured value (RFC 2047 words once it is
-  // long): a List-Unsubscribe URL must reach the mail program as it is.
-  GMimeHeaderList* header_list = g_mime_object_get_header_list(GMIME_OBJECT(message.get()));
-  for (const auto& [name, value] : m.headers) {
-    g_mime_header_list_append(header_list, name.c_str(), value.c_str(), nullptr);
-    GMimeHeader* added = g_mime_header_list_get_header_at(
-        header_list, g_mime_header_list_get_count(header_list) - 1);
-    g_mime_header_set_raw_value(added, (" " + value + "\n").c_str());
-  }
+  AppendRawHeaderFields(message.get(), m.headers);
   if (m.date != 0) {
     GDateTime* date = g_date_time_new_from_unix_utc(m.date);
     g_mime_message_set_date(message.get(), date);

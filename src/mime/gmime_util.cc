@@ -38,4 +38,29 @@ Result<std::string> SerializeCrlf(GMimeObject* object) {
   return out;
 }
 
+Status CheckHeaderFields(const HeaderFields& fields) {
+  for (const auto& [name, value] : fields) {
+    if (name.empty() ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+            std::string::npos) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a header field's name is letters, digits and '-'");
+    }
+    if (HasLineBreak(value)) {
+      return MakeError(ErrorCode::kInvalidArgument, "line break in a header field");
+    }
+  }
+  return OkStatus();
+}
+
+void AppendRawHeaderFields(GMimeMessage* message, const HeaderFields& fields) {
+  GMimeHeaderList* header_list = g_mime_object_get_header_list(GMIME_OBJECT(message));
+  for (const auto& [name, value] : fields) {
+    g_mime_header_list_append(header_list, name.c_str(), value.c_str(), nullptr);
+    GMimeHeader* added = g_mime_header_list_get_header_at(
+        header_list, g_mime_header_list_get_count(header_list) - 1);
+    g_mime_header_set_raw_value(added, (" " + value + "\n").c_str());
+  }
+}
+
 }  // namespace sealpost

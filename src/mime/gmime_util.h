@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -23,6 +25,14 @@ void EnsureGMimeInitialised();
 
 // Header values come from configuration and API input: no line breaks may reach a header.
 inline bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+// Extra header fields (List-Unsubscribe, ...): names of letters, digits and '-', values
+// of one line; kInvalidArgument otherwise.
+using HeaderFields = std::vector<std::pair<std::string, std::string>>;
+Status CheckHeaderFields(const HeaderFields& fields);
+// Appends them as given, not as GMime would write an unstructured value (RFC 2047 words
+// once it is long): a List-Unsubscribe URL must reach the mail program as it is.
+void AppendRawHeaderFields(GMimeMessage* message, const HeaderFields& fields);
 
 // Date: now, and a fresh Message-ID in `domain`.
 void SetDateAndMessageId(GMimeMessage* message, const std::string& domain);

@@ -46,12 +46,14 @@ Result<std::string> BuildNoticeEmail(const NoticeContent& n) {
       return MakeError(ErrorCode::kInvalidArgument, "line break in a notice header field");
     }
   }
+  if (auto s = CheckHeaderFields(n.headers); !s.ok()) return std::move(s).error();
   // Only "#rrggbb" goes into a style attribute.
   const bool colour = n.accent_colour.size() == 7 && n.accent_colour[0] == '#' &&
                       n.accent_colour.find_first_not_of("0123456789abcdefABCDEF", 1) ==
                           std::string::npos;
   auto message = NewAutoMessage(n.organisation, n.from_address, n.to_address, n.subject,
                                 n.message_id_domain);
+  AppendRawHeaderFields(message.get(), n.headers);
   const std::string support_text =
       n.support_contact.empty() ? "" : "Questions? Contact " + n.organisation + ": " +
                                            n.support_contact + "\n";

@@ -27,6 +27,10 @@ struct NoticeContent {
   // ("#rrggbb", checked when set), and how to reach its help. Empty: plain.
   std::string accent_colour;
   std::string support_contact;
+  // Header fields the message it tells of carries for its recipient's mail program
+  // (a campaign's List-Unsubscribe and List-Unsubscribe-Post): the notice is what that
+  // program sees.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // The RFC 5322 message, CRLF line endings, ready for SMTP or the outbox.

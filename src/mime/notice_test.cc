@@ -30,6 +30,19 @@ TEST(Notice, CarriesLinkAndHeaders) {
   }
 }
 
+TEST(Notice, ACampaignsNoticeCarriesItsUnsubscribeFieldsAsGiven) {
+  NoticeContent n = Sample();
+  const std::string url = "<https://portal.example/u/" + std::string(90, 'a') + ".b.c>";
+  n.headers = {{"List-Unsubscribe", url}, {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+  auto mail = BuildNoticeEmail(n);
+  ASSERT_TRUE(mail.ok()) << mail.error().ToString();
+  EXPECT_NE(mail->find("\r\nList-Unsubscribe: " + url + "\r\n"), std::string::npos) << *mail;
+  EXPECT_NE(mail->find("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+            std::string::npos);
+  n.headers = {{"List-Unsubscribe", "<https://x>\nBcc: all@example.net"}};
+  EXPECT_EQ(BuildNoticeEmail(n).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(Notice, TellsLoginRecipientsTheySignIn) {
   NoticeContent n = Sample();
   EXPECT_NE(BuildNoticeEmail(n)->find("answer a question"), std::string::npos);

@@ -75,6 +75,7 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   extras.consumed_inbound = std::move(d.consumed_inbound);
   extras.events = std::move(d.events);
   extras.dsn_by_address = d.dsn_by_address;  // the escrow notices' (EscrowService::Submit)
+  extras.notice_headers = m.headers;         // a campaign's List-Unsubscribe, on its notices too
   auto dsn_for = [&](const std::string& address) -> std::string {
     auto it = d.dsn_by_address.find(AsciiLower(address));
     return it == d.dsn_by_address.end() ? std::string() : it->second;

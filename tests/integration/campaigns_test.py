@@ -148,6 +148,9 @@ class CampaignsTest(unittest.TestCase):
         for _, raw in received:
             self.assertNotIn(PHI.encode(), raw)
             self.assertNotIn(b"6.1 percent", raw)
+            # The notice is what the mail program sees: it carries the way out too.
+            self.assertIn(b"\nList-Unsubscribe-Post: List-Unsubscribe=One-Click", raw)
+            self.assertRegex(raw, rb"\nList-Unsubscribe: <https://[^>]+/u/[^>]+>")
         print(f"campaigns_test: {at_kill} sent before the kill, {duplicates} notices twice")
 
     def test_a_newsletter_goes_tls_only_and_one_click_unsubscribe_stops_the_next(self):
