@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -9,10 +10,10 @@
 #include "audit/pending.h"
 #include "base/temp_dir.h"
 #include "store/blob_store.h"
+#include "store/campaign_store.h"
+#include "store/contact_store.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/stores.h"
-
-#include <sqlite3.h>
 
 namespace sealpost {
 namespace {
@@ -432,6 +433,49 @@ TEST_F(StoreTest, DeletionsTakeWhatBelongsAndRefuseWhileSomethingIsBelow) {
   own.recipients[0].id = "rcpt2";
   ASSERT_TRUE(messages->InsertWithNotices(own, {}, {}, "").ok());
   EXPECT_TRUE(org->CreateAccount({"default", "s", 13}).ok());
+}
+
+// A campaign's message opened or clicked: pushed to the endpoints that ask, naming the
+// campaign; and the contact's engagement moments set in the same transaction.
+TEST_F(StoreTest, ACampaignsEngagementIsPushedAndMovesTheContactsMoments) {
+  auto webhooks = sqlite::NewWebhookStore(*db_);
+  auto messages = sqlite::NewMessageStore(*db_);
+  auto events = sqlite::NewEventStore(*db_);
+  auto contacts = sqlite::NewContactStore(*db_);
+  auto campaigns = sqlite::NewCampaignStore(*db_);
+  ASSERT_TRUE(webhooks->Insert(Endpoint("w1", "default", "message.opened message.clicked")).ok());
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());
+  ContactStore::Put put;
+  put.contact = {"c1", "default", "pat@example.net", "sealed", 1, 1};
+  ASSERT_TRUE(contacts->PutContacts({put}).ok());
+  CampaignRecord c;
+  c.id = "k1";
+  c.account = "default";
+  c.name = "flu";
+  ASSERT_TRUE(campaigns->CreateCampaign(c).ok());
+  CampaignSendRecord send;
+  send.contact_id = "c1";
+  send.address = "pat@example.net";
+  send.message_id = "msg1";
+  ASSERT_TRUE(campaigns->Take("k1", {send}, "c1", true, 100).ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "", "opened", 150, "", R"({"campaign":"flu"})"}).ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "", "clicked", 160, "", R"({"campaign":"flu"})"}).ok());
+
+  auto due = webhooks->Due(200, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].event_type, "message.opened");
+  EXPECT_EQ((*due)[1].event_type, "message.clicked");
+  EXPECT_NE((*due)[1].payload.find(R"("campaign":"flu")"), std::string::npos) << (*due)[1].payload;
+  auto pat = contacts->FindContactById("c1");
+  ASSERT_TRUE(pat.ok() && *pat);
+  EXPECT_EQ((*pat)->last_opened, 160);  // a click is an open too
+  EXPECT_EQ((*pat)->last_clicked, 160);
+  auto source = campaigns->SourceOf("msg1");
+  ASSERT_TRUE(source.ok() && *source);
+  EXPECT_EQ((*source)->kind, "campaign");
+  EXPECT_EQ((*source)->name, "flu");
+  EXPECT_EQ((*source)->contact_id, "c1");
 }
 
 TEST_F(StoreTest, WebhookOutboxIsFilledWithTheEventAndDrainedByAttempts) {
