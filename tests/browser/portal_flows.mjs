@@ -248,6 +248,8 @@ try {
     await followLink(page, 'Audit trail');
     await check(page, 'console-audit');
     result.auditRows = await page.locator('table.audit tbody tr').count();
+    await followLink(page, 'Campaigns');
+    await check(page, 'console-campaigns');
 
     // A secure message to someone new: written, reviewed, the question answered, sent.
     await followLink(page, 'Write');

@@ -176,13 +176,15 @@ class AccessibilityTest(unittest.TestCase):
         self.assert_pages_pass(result, [
             "console-password", "console-password-set", "console-sign-in",
             "console-sign-in-error", "console-home", "console-received", "console-audit",
+            "console-campaigns",
             "console-compose", "console-compose-preview", "console-review",
             "console-sent-message", "console-sent", "console-signed-out"])
         self.assertIn("do not match", result["signInError"])
         self.assertIn("organisation administrator", result["homeText"])
         self.assertEqual(result["nav"], ["Home", "Write", "Sent", "My address book",
                                          "Form submissions", "Ask for documents",
-                                         "Dashboard", "Users", "Address books", "Organisation",
+                                         "Dashboard", "Users", "Address books", "Campaigns",
+                                         "Organisation",
                                          "Namespaces", "Queue", "Signing keys", "API clients",
                                          "Webhooks", "Forms",
                                          "Audit trail", "TLS reports", "Was it encrypted?"])

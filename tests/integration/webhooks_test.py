@@ -347,7 +347,7 @@ class WebhooksTest(ConsoleUsers, unittest.TestCase):
         cases = [
             ({"url": "http://127.0.0.1/x", "events": ["message.accepted"]}, "url"),
             ({"url": "https://user:pw@hooks.example.org/", "events": ["message.accepted"]}, "url"),
-            ({"url": self.receiver.url("x"), "events": ["message.opened"]}, "events"),
+            ({"url": self.receiver.url("x"), "events": ["message.read"]}, "events"),
             ({"url": self.receiver.url("x"), "events": []}, "events"),
             ({"url": self.receiver.url("x")}, "events"),
             ({"url": self.receiver.url("x"), "events": ["message.accepted"], "notify": "nobody"},
