@@ -645,7 +645,9 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
         } else if (*stepped > 0) {
           runner.Notify();
         }
-        return false;
+        // A step takes at most a batch of contacts from a segment: while messages go,
+        // the next step comes at once (the pace and a busy queue end it with nothing sent).
+        return (sent.ok() && *sent > 0) || (stepped.ok() && *stepped > 0);
       },
       std::chrono::seconds(1));
 

@@ -246,7 +246,7 @@ Result<int> Campaigns::Step() {
     if (!s.ok()) return std::move(s).error();
     b.send.state = "bounced";
     b.send.at = now;
-    if (auto settled = store_.Settle(b.send); !settled.ok()) return std::move(settled).error();
+    if (auto settled = store_.Settle({b.send}); !settled.ok()) return std::move(settled).error();
   }
   auto sending = store_.InStates({"sending"});
   if (!sending.ok()) return std::move(sending).error();
@@ -332,7 +332,7 @@ Result<int> Campaigns::AdvanceOnce(const CampaignRecord& c, std::int64_t now, bo
     chosen.push_back(&send);
   }
   // ... then sent on a few threads, so that their commits share the database's syncs.
-  std::vector<std::optional<Status>> results(chosen.size());
+  std::vector<std::optional<Result<CampaignSendRecord>>> results(chosen.size());
   // Whether each made a message now: one settled, skipped or failed takes no share of
   // the pace (char, not bool: each thread writes its own element).
   std::vector<char> made(chosen.size(), 0);
@@ -352,6 +352,13 @@ Result<int> Campaigns::AdvanceOnce(const CampaignRecord& c, std::int64_t now, bo
   for (int k = 1; k < threads; ++k) helpers.emplace_back(work);
   work();
   for (auto& h : helpers) h.join();
+  // The rows' ends in one transaction: one sync for the share, not one a message. A stop
+  // before it leaves them pending, and the next step settles them (Road::sent).
+  std::vector<CampaignSendRecord> ends;
+  for (auto& r : results) {
+    if (r && r->ok()) ends.push_back(**r);
+  }
+  if (auto s = store_.Settle(ends); !s.ok()) return std::move(s).error();
   int sent = 0;
   std::optional<Error> failed;
   for (std::size_t i = 0; i < chosen.size(); ++i) {
@@ -389,9 +396,10 @@ Result<int> Campaigns::AdvanceOnce(const CampaignRecord& c, std::int64_t now, bo
   return sent;
 }
 
-Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
-                          const MessageTemplate& parsed, const SegmentRecord& segment,
-                          CampaignSendRecord send, std::int64_t now, bool* made_now) {
+Result<CampaignSendRecord> Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
+                                              const MessageTemplate& parsed,
+                                              const SegmentRecord& segment, CampaignSendRecord send,
+                                              std::int64_t now, bool* made_now) {
   send.at = now;
   // Made already, before a restart: settled, not made again.
   auto made = road_.sent(send.message_id);
@@ -399,14 +407,14 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
   if (*made) {
     send.state = "sent";
     send.method = **made;
-    return store_.Settle(send);
+    return send;
   }
   auto reachable = StillReachable(contacts_, book_, c.account, send.contact_id, segment.list_id);
   if (!reachable.ok()) return std::move(reachable).error();
   if (!reachable->contact) {
     send.state = "skipped";
     send.detail = reachable->why_not;
-    return store_.Settle(send);
+    return send;
   }
   const CampaignMessage m =
       MessageFor(*reachable->contact, parsed, t.carries_phi, c.tracking, c.account, c.sender, c.id,
@@ -416,12 +424,12 @@ Status Campaigns::SendOne(const CampaignRecord& c, const TemplateRecord& t,
     if (method.error().code == ErrorCode::kUnavailable) return std::move(method).error();
     send.state = "failed";
     send.detail = method.error().message.substr(0, 300);
-    return store_.Settle(send);
+    return send;
   }
   *made_now = true;
   send.state = "sent";
   send.method = *method;
-  return store_.Settle(send);
+  return send;
 }
 
 Result<Reachable> StillReachable(ContactStore& contacts, ContactBook& book,

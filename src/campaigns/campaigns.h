@@ -155,12 +155,12 @@ class Campaigns {
   // a message made now.
   Result<int> AdvanceOnce(const CampaignRecord& campaign, std::int64_t now, bool* busy,
                           int* settled);
-  // One send row carried out: settled as sent, skipped or failed; kUnavailable leaves it.
-  // `*made_now`: a message was made now (not one settled from before a restart, and not
-  // a row skipped or failed), which is what the pace counts.
-  Status SendOne(const CampaignRecord& campaign, const TemplateRecord& t,
-                 const MessageTemplate& parsed, const SegmentRecord& segment,
-                 CampaignSendRecord send, std::int64_t now, bool* made_now);
+  // One send row carried out: the row as it ends (sent, skipped or failed), for the
+  // caller to settle; kUnavailable leaves it pending. `*made_now`: a message was made now
+  // (not one made before a restart, not a row skipped or failed): what the pace counts.
+  Result<CampaignSendRecord> SendOne(const CampaignRecord& campaign, const TemplateRecord& t,
+                                     const MessageTemplate& parsed, const SegmentRecord& segment,
+                                     CampaignSendRecord send, std::int64_t now, bool* made_now);
   std::string Link(const std::string& path, const std::string& token) const;
 
   // This minute's sends per campaign (all, and per domain), for the pace.

@@ -172,8 +172,8 @@ class CampaignStore {
                       const std::string& cursor, bool enumerated, std::int64_t at) = 0;
   virtual Result<std::vector<CampaignSendRecord>> Pending(const std::string& campaign_id,
                                                           std::size_t limit) = 0;
-  // A send's end; when sent, the contact's last_sent too.
-  virtual Status Settle(const CampaignSendRecord& send) = 0;
+  // Sends' ends, in one transaction; for those sent, the contact's last_sent too.
+  virtual Status Settle(const std::vector<CampaignSendRecord>& sends) = 0;
   // Sends made whose message then bounced (its queue entry ended "bounced": the
   // receiving server refused the address), with the server's reply in `detail`.
   struct Bounce {

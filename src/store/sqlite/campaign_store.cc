@@ -268,23 +268,29 @@ class SqliteCampaignStore final : public CampaignStore {
         ReadSend);
   }
 
-  Status Settle(const CampaignSendRecord& r) override {
+  Status Settle(const std::vector<CampaignSendRecord>& sends) override {
+    if (sends.empty()) return OkStatus();
     return db_.Transaction([&](Connection& db) -> Status {
-      auto s = Statement(db,
-                         "UPDATE campaign_sends SET state = ?, method = ?, at = ?, detail = ? "
-                         "WHERE campaign_id = ? AND contact_id = ?")
-                   .Bind(1, r.state)
-                   .Bind(2, r.method)
-                   .Bind(3, r.at)
-                   .Bind(4, r.detail)
-                   .Bind(5, r.campaign_id)
-                   .Bind(6, r.contact_id)
-                   .Run();
-      if (!s.ok() || r.state != "sent") return s;
-      return Statement(db, "UPDATE contacts SET last_sent = ? WHERE id = ?")
-          .Bind(1, r.at)
-          .Bind(2, r.contact_id)
-          .Run();
+      for (const auto& r : sends) {
+        auto s = Statement(db,
+                           "UPDATE campaign_sends SET state = ?, method = ?, at = ?, detail = ? "
+                           "WHERE campaign_id = ? AND contact_id = ?")
+                     .Bind(1, r.state)
+                     .Bind(2, r.method)
+                     .Bind(3, r.at)
+                     .Bind(4, r.detail)
+                     .Bind(5, r.campaign_id)
+                     .Bind(6, r.contact_id)
+                     .Run();
+        if (!s.ok()) return s;
+        if (r.state != "sent") continue;
+        s = Statement(db, "UPDATE contacts SET last_sent = ? WHERE id = ?")
+                .Bind(1, r.at)
+                .Bind(2, r.contact_id)
+                .Run();
+        if (!s.ok()) return s;
+      }
+      return OkStatus();
     });
   }
 
