@@ -136,14 +136,18 @@ Status Engagement::Unsubscribe(std::string_view token, const std::string& client
 Result<Engagement::Preferences> Engagement::PreferencesOf(std::string_view token) {
   auto linked = Resolve(token);
   if (!linked.ok()) return std::move(linked).error();
+  return PreferencesOf(*linked);
+}
+
+Result<Engagement::Preferences> Engagement::PreferencesOf(const Linked& linked) {
   Preferences out;
-  out.account = linked->account;
-  out.address = linked->contact.address;
-  out.from = linked->source_name;
-  if (linked->contact.id.empty()) return out;
-  auto memberships = contacts_.Memberships(linked->contact.id);
+  out.account = linked.account;
+  out.address = linked.contact.address;
+  out.from = linked.source_name;
+  if (linked.contact.id.empty()) return out;
+  auto memberships = contacts_.Memberships(linked.contact.id);
   if (!memberships.ok()) return std::move(memberships).error();
-  auto lists = contacts_.Lists(linked->account);
+  auto lists = contacts_.Lists(linked.account);
   if (!lists.ok()) return std::move(lists).error();
   for (const auto& list : *lists) {
     for (const auto& m : *memberships) {
@@ -151,7 +155,7 @@ Result<Engagement::Preferences> Engagement::PreferencesOf(std::string_view token
       out.lists.push_back({list.id, list.name, list.description, m.unsubscribed_at == 0});
     }
   }
-  auto suppressed = contacts_.FindSuppression(linked->account, linked->contact.address);
+  auto suppressed = contacts_.FindSuppression(linked.account, linked.contact.address);
   if (!suppressed.ok()) return std::move(suppressed).error();
   out.suppressed = suppressed->has_value();
   return out;
@@ -159,11 +163,11 @@ Result<Engagement::Preferences> Engagement::PreferencesOf(std::string_view token
 
 Status Engagement::SetPreferences(std::string_view token, const std::vector<std::string>& keep,
                                   bool nothing_at_all, const std::string& client_address) {
-  auto prefs = PreferencesOf(token);
-  if (!prefs.ok()) return std::move(prefs).error();
   auto linked = Resolve(token);
   if (!linked.ok()) return std::move(linked).error();
   if (linked->contact.id.empty()) return OkStatus();
+  auto prefs = PreferencesOf(*linked);
+  if (!prefs.ok()) return std::move(prefs).error();
   const std::int64_t now = clock_.NowUnix();
   bool left_any = false;
   for (const auto& list : prefs->lists) {

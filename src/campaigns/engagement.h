@@ -84,6 +84,7 @@ class Engagement {
   };
   // What an unsubscribe token names, or kNotFound.
   Result<Linked> Resolve(std::string_view token);
+  Result<Preferences> PreferencesOf(const Linked& linked);
   // The event on the last message the source sent the contact (none: nothing).
   Status OnLastMessage(const Linked& linked, const std::string& type,
                        const std::string& client_address);

@@ -9,26 +9,6 @@ namespace {
 constexpr int kMaxReportParts = 10;
 constexpr std::size_t kMaxLinks = 10;
 
-struct GFree {
-  void operator()(char* p) const { g_free(p); }
-};
-
-std::string MimeTypeOf(GMimeObject* object) {
-  GMimeContentType* type = g_mime_object_get_content_type(object);
-  if (!type) return "";
-  std::unique_ptr<char, GFree> mime(g_mime_content_type_get_mime_type(type));
-  return mime ? AsciiLower(mime.get()) : "";
-}
-
-std::string DecodedContent(GMimePart* part) {
-  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
-  if (!wrapper) return {};
-  GPtr<GMimeStream> out(g_mime_stream_mem_new());
-  g_mime_data_wrapper_write_to_stream(wrapper, out.get());
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
-  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
-}
-
 // "Name: value" fields of a header-like block (unfolded), name lower-cased, in order.
 std::vector<std::pair<std::string, std::string>> Fields(std::string_view block) {
   std::vector<std::pair<std::string, std::string>> out;

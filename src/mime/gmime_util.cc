@@ -1,5 +1,7 @@
 #include "mime/gmime_util.h"
 
+#include "base/text.h"
+
 namespace sealpost {
 
 void EnsureGMimeInitialised() {
@@ -61,6 +63,25 @@ void AppendRawHeaderFields(GMimeMessage* message, const HeaderFields& fields) {
         header_list, g_mime_header_list_get_count(header_list) - 1);
     g_mime_header_set_raw_value(added, (" " + value + "\n").c_str());
   }
+}
+
+std::string MimeTypeOf(GMimeObject* object) {
+  GMimeContentType* type = g_mime_object_get_content_type(object);
+  if (!type) return "application/octet-stream";
+  char* mime = g_mime_content_type_get_mime_type(type);
+  if (!mime) return "application/octet-stream";
+  std::string out = AsciiLower(mime);
+  g_free(mime);
+  return out;
+}
+
+std::string DecodedContent(GMimePart* part) {
+  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
+  if (!wrapper) return {};
+  GPtr<GMimeStream> out(g_mime_stream_mem_new());
+  g_mime_data_wrapper_write_to_stream(wrapper, out.get());
+  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
+  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
 }
 
 }  // namespace sealpost

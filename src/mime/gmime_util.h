@@ -34,6 +34,11 @@ Status CheckHeaderFields(const HeaderFields& fields);
 // once it is long): a List-Unsubscribe URL must reach the mail program as it is.
 void AppendRawHeaderFields(GMimeMessage* message, const HeaderFields& fields);
 
+// A part's type, lower case ("text/plain"); application/octet-stream when it has none.
+std::string MimeTypeOf(GMimeObject* object);
+// A leaf part's content, its transfer encoding removed.
+std::string DecodedContent(GMimePart* part);
+
 // Date: now, and a fresh Message-ID in `domain`.
 void SetDateAndMessageId(GMimeMessage* message, const std::string& domain);
 

@@ -29,22 +29,6 @@ void AddAddresses(InternetAddressList* list, std::vector<std::string>& out, int 
   }
 }
 
-std::string MimeType(GMimeObject* object) {
-  GMimeContentType* type = g_mime_object_get_content_type(object);
-  if (!type) return "application/octet-stream";
-  GString mime(g_mime_content_type_get_mime_type(type));
-  return mime ? AsciiLower(mime.get()) : "application/octet-stream";
-}
-
-std::string Decoded(GMimePart* part) {
-  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
-  if (!wrapper) return {};
-  GPtr<GMimeStream> out(g_mime_stream_mem_new());
-  g_mime_data_wrapper_write_to_stream(wrapper, out.get());
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
-  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
-}
-
 class Walker {
  public:
   Walker(SubmittedMessage& out, std::size_t max_parts) : out_(out), max_parts_(max_parts) {}
@@ -74,7 +58,7 @@ class Walker {
     }
     if (!GMIME_IS_PART(object)) return OkStatus();
     GMimePart* part = GMIME_PART(object);
-    std::string type = MimeType(object);
+    std::string type = MimeTypeOf(object);
     const bool attachment = g_mime_part_is_attachment(part);
     if (!attachment && GMIME_IS_TEXT_PART(object) &&
         ((type == "text/plain" && !have_text_) || (type == "text/html" && !have_html_))) {
@@ -91,7 +75,7 @@ class Walker {
     }
     const char* name = g_mime_part_get_filename(part);
     std::string filename = name && *name ? name : "attachment-" + std::to_string(out_.attachments.size() + 1);
-    out_.attachments.push_back({std::move(filename), type, Decoded(part)});
+    out_.attachments.push_back({std::move(filename), type, DecodedContent(part)});
     return OkStatus();
   }
 
@@ -132,7 +116,7 @@ Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t
 
   GMimeObject* body = g_mime_message_get_mime_part(message.get());
   if (!body) return out;
-  std::string top = MimeType(body);
+  std::string top = MimeTypeOf(body);
   out.already_encrypted = top == "multipart/encrypted" || top == "application/pkcs7-mime" ||
                           top == "application/x-pkcs7-mime";
   Walker walker(out, max_parts);

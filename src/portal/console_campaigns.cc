@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <cctype>
+#include <tuple>
 
 #include "base/text.h"
 #include "campaigns/automations.h"
@@ -257,17 +259,17 @@ awaitable<Response> ConsolePages::CampaignView(http::Request& req, const Visitor
           d.SetIntValue("PERCENT", taken > 0 ? Clamp(sent * 100 / taken) : 0);
           if (!c.enumerated) d.ShowSection("STILL_TAKING");
           d.SetValue("CSRF", ctx_.FormToken("console", visitor.cookie));
-          for (const char* action : {"pause", "resume", "cancel"}) {
-            const bool can =
-                (std::string(action) == "pause" &&
-                 (c.state == "sending" || c.state == "scheduled")) ||
-                (std::string(action) == "resume" && c.state == "paused") ||
-                (std::string(action) == "cancel" && c.state != "done" && c.state != "cancelled");
+          // What the campaign's state lets be done to it.
+          const bool on_its_way = c.state == "sending" || c.state == "scheduled";
+          const bool ended = c.state == "done" || c.state == "cancelled";
+          for (const auto& [action, label, can] :
+               {std::tuple{"pause", "Pause", on_its_way},
+                std::tuple{"resume", "Resume", c.state == "paused"},
+                std::tuple{"cancel", "Cancel", !ended}}) {
             if (!can) continue;
             auto* b = d.AddSectionDictionary("ACTION");
             b->SetValue("ACTION", action);
-            b->SetValue("LABEL",
-                        std::string(1, static_cast<char>(std::toupper(action[0]))) + (action + 1));
+            b->SetValue("LABEL", label);
           }
           auto* part = d.AddIncludeDictionary("REPORT");
           part->SetFilename("console_report.tpl");
