@@ -278,7 +278,22 @@ Result<int> Campaigns::Advance(const CampaignRecord& c, std::int64_t now, bool* 
 
 Result<int> Campaigns::AdvanceOnce(const CampaignRecord& c, std::int64_t now, bool* busy,
                                    int* settled) {
-  Window& window = windows_[c.id];
+  auto [it, first] = windows_.try_emplace(c.id);
+  Window& window = it->second;
+  if (first) {
+    // The first step of this process for the campaign: this minute's messages made
+    // before a restart count, so a restart never sends more than the minute's pace.
+    auto made = store_.SentSince(c.id, now / 60 * 60);
+    if (!made.ok()) {
+      windows_.erase(it);
+      return std::move(made).error();
+    }
+    window.minute = now / 60;
+    for (const auto& [domain, n] : *made) {
+      window.by_domain[domain] += static_cast<int>(n);
+      window.total += static_cast<int>(n);
+    }
+  }
   if (window.minute != now / 60) window = Window{now / 60, 0, {}};
   const int budget = c.per_minute - window.total;
   if (budget <= 0) return 0;

@@ -174,6 +174,16 @@ TEST_F(CampaignsTest, APaceHoldsPerMinuteAndPerDomain) {
             ErrorCode::kFailedPrecondition);
 }
 
+TEST_F(CampaignsTest, ARestartWithinAMinuteKeepsToThatMinutesPace) {
+  ASSERT_TRUE(campaigns_->Create(kAccount, Recall(5, 5)).ok());
+  ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());
+  EXPECT_EQ(*campaigns_->Step(), 5);
+  Restart();  // the same minute: the five made before count
+  EXPECT_EQ(*campaigns_->Step(), 0);
+  clock_.Advance(60);
+  EXPECT_EQ(*campaigns_->Step(), 5);
+}
+
 TEST_F(CampaignsTest, ARestartedServerFinishesWithoutWritingToAnyoneTwice) {
   ASSERT_TRUE(campaigns_->Create(kAccount, Recall()).ok());
   ASSERT_TRUE(campaigns_->Schedule(kAccount, "recall-december", 0).ok());

@@ -172,6 +172,10 @@ class CampaignStore {
                       const std::string& cursor, bool enumerated, std::int64_t at) = 0;
   virtual Result<std::vector<CampaignSendRecord>> Pending(const std::string& campaign_id,
                                                           std::size_t limit) = 0;
+  // A campaign's messages sent since `since`, by recipient domain (the pace after a
+  // restart).
+  virtual Result<std::map<std::string, std::int64_t>> SentSince(const std::string& campaign_id,
+                                                                std::int64_t since) = 0;
   // Sends' ends, in one transaction; for those sent, the contact's last_sent too.
   virtual Status Settle(const std::vector<CampaignSendRecord>& sends) = 0;
   // Sends made whose message then bounced (its queue entry ended "bounced": the

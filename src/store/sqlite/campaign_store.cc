@@ -268,6 +268,25 @@ class SqliteCampaignStore final : public CampaignStore {
         ReadSend);
   }
 
+  Result<std::map<std::string, std::int64_t>> SentSince(const std::string& campaign_id,
+                                                        std::int64_t since) override {
+    std::map<std::string, std::int64_t> out;
+    auto status = db_.Read([&](Connection& db) -> Status {
+      Statement s(db,
+                  "SELECT substr(address, instr(address, '@') + 1), count(*) FROM campaign_sends "
+                  "WHERE campaign_id = ? AND state = 'sent' AND at >= ? GROUP BY 1");
+      s.Bind(1, campaign_id).Bind(2, since);
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) return OkStatus();
+        out[s.Text(0)] = s.Int(1);
+      }
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
   Status Settle(const std::vector<CampaignSendRecord>& sends) override {
     if (sends.empty()) return OkStatus();
     return db_.Transaction([&](Connection& db) -> Status {
