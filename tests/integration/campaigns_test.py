@@ -4,8 +4,11 @@
   notice (never the results in clear); sealpost is killed with SIGKILL mid-way and
   restarted, and it finishes with one message per contact.
 - A newsletter goes TLS-only where the sender's settings ask for it, with RFC 8058's
-  List-Unsubscribe header fields; a one-click POST to that link takes the contact off
-  the list, and the next campaign does not write to them.
+  List-Unsubscribe header fields; its pixel and tracked link count an open and a click,
+  pushed signed to the account's webhook endpoint; the preferences page; a one-click POST
+  to that link takes the contact off the list; an ARF complaint by SMTP to the feedback
+  address suppresses another; the report counts it all; the next campaign writes to
+  neither.
 - Contacts, lists, segments and templates from the command line, with their refusals.
 """
 import email
@@ -35,17 +38,21 @@ class CampaignsTest(unittest.TestCase):
                                domains=["tls.example"],
                                access={"gone@tls.example": "550 5.1.1 no such user"}).start()
         cls.port = port
+        cls.receiver = peers.WebhookReceiver().start()
 
     @classmethod
     def tearDownClass(cls):
         cls.mx.cleanup()
+        cls.receiver.cleanup()
 
     def setUp(self):
         self.server = Sealpost(settings={"mode": '"smtp"',
                                          "transport": f'["tls.example = 127.0.0.2:{self.port}"]',
                                          "first_retry_seconds": "1", "max_retry_seconds": "2",
                                          "feedback_address": '"fbl@clinic.example"',
-                                         "trusted_networks": '["127.0.0.1/32"]'})
+                                         "trusted_networks": '["127.0.0.1/32"]',
+                                         "webhooks.allow_internal": "true",
+                                         "trusted_ca_file": f'"{self.receiver.cert}"'})
         for args in (["account", "create", ACCOUNT],
                      ["domain", "create", "clinic.example", "--account", ACCOUNT],
                      ["user", "create", SENDER],
@@ -167,6 +174,20 @@ class CampaignsTest(unittest.TestCase):
                       "--subject", "Flu clinic, {{first_name}}", "--text", text, "--html", html)
         self.campaign("flu-1", "all", "news")
         self.server.start()
+        # The account's webhook endpoint asks for the engagement events.
+        r = self.server.api("POST", "/api/v1/clients", json.dumps(
+            {"name": "hooks", "account": ACCOUNT, "scopes": ["admin"]}))
+        self.assertEqual(r.status, 201, r.text)
+        hooks = json.loads(r.body)
+        self.server.keep_secret(hooks["secret"])
+        r = self.server.api("POST", "/api/v1/webhooks", json.dumps(
+            {"url": self.receiver.url("engagement"),
+             "events": ["message.opened", "message.clicked", "message.unsubscribed"]}),
+            key=hooks["credentials"])
+        self.assertEqual(r.status, 201, r.text)
+        endpoint = json.loads(r.body)
+        self.server.keep_secret(endpoint["secret"])
+        self.receiver.control("engagement", secret=endpoint["secret"])
         wait_for(lambda: len(self.received_by("flu clinic opens Monday")) == 3, timeout=120,
                  what="three newsletters")
         self.assertEqual({s[2] for s in self.sends("flu-1")}, {"tls-only"})
@@ -214,6 +235,16 @@ class CampaignsTest(unittest.TestCase):
                                   "'clicked'", (bob_id,))[0][0]
         self.assertIn("clinic.example/flu", clicked)
         self.assertNotIn("patient", clicked)  # a link's query is never recorded
+        # Pushed, signed, to the account's endpoint, naming the campaign; once each.
+        def pushed(type_):
+            return [d for d in self.receiver.seen("engagement")["delivered"].values()
+                    if d["payload"]["type"] == type_
+                    and d["payload"]["data"]["message_id"] == bob_id]
+        for type_ in ("message.opened", "message.clicked"):
+            got = wait_for(lambda: pushed(type_), timeout=60, what=type_)
+            self.assertEqual(got[0]["payload"]["data"]["campaign"], "flu-1")
+            self.assertEqual(got[0]["count"], 1)
+            self.assertNotIn("patient", json.dumps(got[0]["payload"]))
         # The preferences page, in the portal's frame, names the list; a forged token is
         # no one's; the one-click POST works.
         page = self.server.get(path)
