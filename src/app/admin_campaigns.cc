@@ -43,6 +43,26 @@ struct Desk {
   campaigns::Automations automations;  // changed here; the server runs them
 };
 
+// `sealpost admin <noun> report NAME --account A [--csv]`: what became of its messages.
+void AddReportCommand(CLI::App* noun, const std::string& what,
+                      const std::shared_ptr<AdminArgs>& args, int& exit_code,
+                      Result<EngagementReport> (*report)(Desk&, const AdminArgs&)) {
+  auto* sub = noun->add_subcommand("report",
+                                   "What became of the " + what + "'s messages: by method, domain" +
+                                       (what == "automation" ? ", step" : "") + "; --csv");
+  sub->add_option("name", args->name)->required();
+  sub->add_option("--account", args->account)->required();
+  sub->add_flag("--csv", args->off, "as CSV");
+  sub->callback(Command(args, exit_code, [what, report](Context& c, AdminArgs& a) -> Status {
+    Desk desk(c);
+    auto r = report(desk, a);
+    if (!r.ok()) return std::move(r).error();
+    std::cout << (a.off ? campaigns::ReportCsv(*r)
+                        : what + " " + a.name + "\n" + campaigns::ReportText(*r));
+    return OkStatus();
+  }));
+}
+
 Result<std::string> PartFile(const std::string& path) {
   if (path.empty()) return std::string();
   return ReadSmallFile(path, campaigns::kMaxTemplateBytes);
@@ -215,19 +235,9 @@ void RegisterCampaignCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
     }
   }));
 
-  auto* report = campaign->add_subcommand(
-      "report", "What became of a campaign's messages: by method, domain; --csv");
-  report->add_option("name", args->name)->required();
-  report->add_option("--account", args->account)->required();
-  report->add_flag("--csv", args->off, "as CSV");
-  report->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    Desk desk(c);
-    auto r = desk.campaigns.Report(a.account, a.name);
-    if (!r.ok()) return std::move(r).error();
-    std::cout << (a.off ? campaigns::ReportCsv(*r)
-                        : "campaign " + a.name + "\n" + campaigns::ReportText(*r));
-    return OkStatus();
-  }));
+  AddReportCommand(campaign, "campaign", args, exit_code, [](Desk& desk, const AdminArgs& a) {
+    return desk.campaigns.Report(a.account, a.name);
+  });
 
   auto* list = campaign->add_subcommand("list", "The account's campaigns");
   list->add_option("--account", args->account)->required();
@@ -282,19 +292,9 @@ void RegisterCampaignCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>&
       return s;
     }));
   }
-  auto* areport = automation->add_subcommand(
-      "report", "What became of an automation's messages: by step, method, domain; --csv");
-  areport->add_option("name", args->name)->required();
-  areport->add_option("--account", args->account)->required();
-  areport->add_flag("--csv", args->off, "as CSV");
-  areport->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
-    Desk desk(c);
-    auto r = desk.automations.Report(a.account, a.name);
-    if (!r.ok()) return std::move(r).error();
-    std::cout << (a.off ? campaigns::ReportCsv(*r)
-                        : "automation " + a.name + "\n" + campaigns::ReportText(*r));
-    return OkStatus();
-  }));
+  AddReportCommand(automation, "automation", args, exit_code, [](Desk& desk, const AdminArgs& a) {
+    return desk.automations.Report(a.account, a.name);
+  });
   auto* places = automation->add_subcommand("show", "Each contact's place in an automation");
   places->add_option("name", args->name)->required();
   places->add_option("--account", args->account)->required();

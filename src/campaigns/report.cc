@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <vector>
+
+#include "base/csv.h"
 
 namespace sealpost::campaigns {
 namespace json = boost::json;
@@ -10,26 +13,13 @@ namespace {
 
 using Counts = EngagementReport::Counts;
 
-// A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180); a
-// leading =, +, - or @ is put behind a quote so no spreadsheet runs it as a formula.
-std::string CsvField(const std::string& v) {
-  std::string out = v;
-  if (!out.empty() && (out[0] == '=' || out[0] == '+' || out[0] == '-' || out[0] == '@')) {
-    out = "'" + out;
-  }
-  if (out.find_first_of(",\"\r\n") == std::string::npos) return out;
-  std::string quoted = "\"";
-  for (char c : out) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
 std::string CsvRow(const std::string& by, const std::string& name, const Counts& c) {
-  std::string row = by + "," + CsvField(name);
+  std::vector<std::string> cells{by, name};
   for (std::int64_t n :
        {c.sent, c.delivered, c.bounced, c.opened, c.clicked, c.unsubscribed, c.complained}) {
-    row += "," + std::to_string(n);
+    cells.push_back(std::to_string(n));
   }
-  return row + "\r\n";
+  return SpreadsheetLine(cells);  // a domain's name is the outside's text
 }
 
 json::object CountsJson(const Counts& c) {

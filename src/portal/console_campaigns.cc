@@ -98,6 +98,12 @@ void AddReport(ctemplate::TemplateDictionary& d, const EngagementReport& r,
   }
 }
 
+// A campaign's, automation's or template's name from the path, where the pages' links
+// percent-encode it; a bad escape names nothing (and so finds nothing: 404).
+std::string NameOf(const http::Request& req) {
+  return http::PercentDecode(req.params[0]).value_or("");
+}
+
 Response Csv(const std::string& name, std::string body) {
   Response r;
   r.status = 200;
@@ -223,7 +229,7 @@ awaitable<Response> ConsolePages::SaveSegment(http::Request& req, const Visitor&
 }
 
 awaitable<Response> ConsolePages::CampaignView(http::Request& req, const Visitor& visitor) {
-  const std::string name = req.params[0];
+  const std::string name = NameOf(req);
   co_return co_await MadeOffLoop([&] {
     auto progress = services_.campaigns.campaigns->Find(visitor.account, name);
     if (!progress.ok()) {
@@ -280,19 +286,26 @@ awaitable<Response> ConsolePages::CampaignView(http::Request& req, const Visitor
 }
 
 awaitable<Response> ConsolePages::CampaignReportCsv(http::Request& req, const Visitor& visitor) {
-  const std::string name = req.params[0];
+  const std::string name = NameOf(req);
   co_return co_await MadeOffLoop([&] {
-    auto report = services_.campaigns.campaigns->Report(visitor.account, name);
-    if (!report.ok()) {
-      return Info(report.error().code == ErrorCode::kNotFound ? 404 : 500, "No report",
-                  {"There is no such campaign."}, &visitor);
-    }
-    return Csv(name, campaigns::ReportCsv(*report));
+    return ReportCsvPage(visitor, name,
+                         services_.campaigns.campaigns->Report(visitor.account, name));
   });
 }
 
+Response ConsolePages::ReportCsvPage(const Visitor& visitor, const std::string& name,
+                                     const Result<EngagementReport>& report) const {
+  if (!report.ok()) {
+    const bool missing = report.error().code == ErrorCode::kNotFound;
+    return Info(missing ? 404 : 500, missing ? "No such report" : "Something went wrong",
+                {missing ? "Nothing of that name was found." : "Please try again in a moment."},
+                &visitor);
+  }
+  return Csv(name, campaigns::ReportCsv(*report));
+}
+
 awaitable<Response> ConsolePages::MoveCampaign(http::Request& req, const Visitor& visitor) {
-  const std::string name = req.params[0];
+  const std::string name = NameOf(req);
   const std::string action = req.params[1];
   const std::string back = "/console/campaigns/" + http::PercentEncode(name);
   if (!ctx_.FormTokenValid(req, "console", visitor.cookie)) {
@@ -321,7 +334,7 @@ awaitable<Response> ConsolePages::MoveCampaign(http::Request& req, const Visitor
 }
 
 awaitable<Response> ConsolePages::AutomationView(http::Request& req, const Visitor& visitor) {
-  const std::string name = req.params[0];
+  const std::string name = NameOf(req);
   co_return co_await MadeOffLoop([&] {
     auto& automations = *services_.campaigns.automations;
     auto report = automations.Report(visitor.account, name);
@@ -365,19 +378,15 @@ awaitable<Response> ConsolePages::AutomationView(http::Request& req, const Visit
 }
 
 awaitable<Response> ConsolePages::AutomationReportCsv(http::Request& req, const Visitor& visitor) {
-  const std::string name = req.params[0];
+  const std::string name = NameOf(req);
   co_return co_await MadeOffLoop([&] {
-    auto report = services_.campaigns.automations->Report(visitor.account, name);
-    if (!report.ok()) {
-      return Info(report.error().code == ErrorCode::kNotFound ? 404 : 500, "No report",
-                  {"There is no such automation."}, &visitor);
-    }
-    return Csv(name, campaigns::ReportCsv(*report));
+    return ReportCsvPage(visitor, name,
+                         services_.campaigns.automations->Report(visitor.account, name));
   });
 }
 
 awaitable<Response> ConsolePages::TemplatePreview(http::Request& req, const Visitor& visitor) {
-  const std::string name = req.params[0];
+  const std::string name = NameOf(req);
   const std::string contact(TrimWhitespace(Field(http::ParseForm(req.query, 4), "contact")));
   co_return co_await MadeOffLoop([&] {
     std::optional<Result<campaigns::MessageTemplate::Rendered>> rendered;

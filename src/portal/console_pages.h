@@ -35,6 +35,7 @@
 #include "portal/held_compositions.h"
 #include "portal/tool_pages.h"
 #include "portal/writing.h"
+#include "store/campaign_store.h"
 #include "store/records.h"
 
 namespace sealpost {
@@ -345,6 +346,9 @@ class ConsolePages {
                                                          const Visitor& visitor);
   http::Response CampaignsPage(int status, const Visitor& visitor, const std::string& error,
                                const std::string& notice, const SegmentDraft& draft);
+  // A campaign's or automation's report as a CSV download (or why there is none).
+  http::Response ReportCsvPage(const Visitor& visitor, const std::string& name,
+                               const Result<EngagementReport>& report) const;
   // TLS reports (console_tls.cc): the last days' sessions by domain and policy.
   boost::asio::awaitable<http::Response> TlsReports(http::Request& req, const Visitor& visitor);
   http::Response KeysPage(int status, const Visitor& visitor, const std::string& error,

@@ -1079,6 +1079,18 @@ class ConsoleTest(ConsoleUsers, unittest.TestCase):
                          (303, "/console/campaigns/winter-recall"))
         self.assertIn("<dd>cancelled</dd>",
                       self.page(admin, "GET", "/console/campaigns/winter-recall").text)
+        # A name with a space: the page's links percent-encode it, and it is found.
+        code, out, err = self.server.admin(
+            "campaign", "create", "spring recall", "--account", "default", "--segment", "lapsed",
+            "--template", "recall", "--from", "office@clinic.example")
+        self.assertEqual(code, 0, (out, err))
+        self.assertIn('href="/console/campaigns/spring%20recall"',
+                      self.page(admin, "GET", "/console/campaigns").text)
+        r = self.page(admin, "GET", "/console/campaigns/spring%20recall")
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn("Campaign spring recall", r.text)
+        self.assertEqual(self.page(admin, "GET",
+                                   "/console/campaigns/spring%20recall/report.csv").status, 200)
         # Another account's people see none of it.
         self.invite_and_sign_in("domain-admin@branch.example", "domain-admin")
         self.assertEqual(self.page("domain-admin@branch.example", "GET",

@@ -171,9 +171,12 @@ Status WebhookFanOut(Connection& db, const EventRecord& e) {
     auto detail = boost::json::parse(e.detail, ec);
     if (!ec && detail.is_object()) {
       const auto& o = detail.as_object();
+      const bool form = e.type == "form_submitted";
       for (auto [key, field] :
-           {std::pair{"form", &facts.form}, std::pair{"submission", &facts.submission},
+           {std::pair{"form", form ? &facts.form : nullptr},
+            std::pair{"submission", form ? &facts.submission : nullptr},
             std::pair{"campaign", &facts.campaign}, std::pair{"automation", &facts.automation}}) {
+        if (!field) continue;  // a form's names only on its submission's event
         if (const auto* v = o.if_contains(key); v && v->is_string()) {
           *field = std::string(v->as_string());
         }
