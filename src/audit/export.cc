@@ -1,6 +1,7 @@
 #include "audit/export.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 
 #include "base/clock.h"
 #include "base/csv.h"
@@ -9,6 +10,30 @@
 
 namespace sealpost::audit {
 namespace json = boost::json;
+namespace {
+
+// A number too large for a double parses as infinity, which JSON cannot write back
+// (it would come out as 1e99999, which no reader takes): such details are kept as text.
+bool AllNumbersFinite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    case json::kind::array:
+      for (const auto& e : v.get_array()) {
+        if (!AllNumbersFinite(e)) return false;
+      }
+      return true;
+    case json::kind::object:
+      for (const auto& e : v.get_object()) {
+        if (!AllNumbersFinite(e.value())) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
 
 // JSON strings must be UTF-8: a byte that is not (a remote server's reply, an address
 // typed at a sign-in) is written as U+FFFD. The record's hash is over the bytes kept.
@@ -29,7 +54,7 @@ std::string RecordJson(const AuditRecord& r) {
   if (!r.details.empty()) {
     boost::system::error_code ec;
     details = json::parse(r.details, ec);
-    if (ec) details = json::string(ValidUtf8(r.details));
+    if (ec || !AllNumbersFinite(details)) details = json::string(ValidUtf8(r.details));
   }
   o["details"] = std::move(details);
   return json::serialize(o);

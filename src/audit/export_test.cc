@@ -35,6 +35,11 @@ TEST(AuditExportTest, JsonLinesKeepDetailsAsJson) {
   odd.subject = std::string("caf\xe9 \xc3\xa9");
   EXPECT_NE(RecordJson(odd).find("\"subject\":\"caf\xEF\xBF\xBD \xc3\xa9\""), std::string::npos)
       << RecordJson(odd);
+  // A number too large for a double (found by audit_export_fuzz) stays text, and the line
+  // stays JSON that parses again.
+  odd.details = R"({"n":[40523333333e33333]})";
+  EXPECT_NE(RecordJson(odd).find(R"("details":"{\"n\":[40523333333e33333]}")"), std::string::npos)
+      << RecordJson(odd);
 }
 
 TEST(AuditExportTest, CsvReadsBackAndDisarmsFormulas) {
