@@ -30,6 +30,8 @@ sqlite3_stmt* Connection::Take(std::string_view sql) {
 }
 
 void Connection::Give(std::string_view sql, sqlite3_stmt* stmt) {
+  full_scan_steps_ += static_cast<std::uint64_t>(
+      sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP, /*resetFlg=*/1));
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   if (kept_.size() >= kMaxKept || !kept_.emplace(std::string(sql), stmt).second) {
@@ -247,6 +249,11 @@ Status Database::SyncLog() {
 Status Database::Read(const std::function<Status(Connection&)>& body) {
   std::lock_guard lock(mu_);
   return body(*connection_);
+}
+
+std::uint64_t Database::full_scan_steps() {
+  std::lock_guard lock(mu_);
+  return connection_->full_scan_steps();
 }
 
 Status Database::Migrate() {

@@ -41,6 +41,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   // For the sqlite3_* calls store code makes (changes, last insert id, errors).
   operator sqlite3*() const { return db_; }  // NOLINT(google-explicit-constructor)
+  // Rows stepped through by full table scans in the statements used so far: a query
+  // that should use an index and does not shows here (tests; see Database below).
+  std::uint64_t full_scan_steps() const { return full_scan_steps_; }
 
  private:
   friend class Statement;
@@ -51,6 +54,7 @@ class Connection {
   static constexpr std::size_t kMaxKept = 256;  // SQL built with varying text stays bounded
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> kept_;
+  std::uint64_t full_scan_steps_ = 0;
 };
 
 // A prepared statement. Made on a Connection, it is the connection's kept one for its
@@ -110,6 +114,10 @@ class Database {
                      Commit commit = Commit::kDurable);
   // How many times the log was synced for durable commits (tests, benchmarks).
   std::uint64_t log_syncs() const { return log_syncs_.load(); }
+  // Rows stepped through by full table scans so far (Connection::full_scan_steps): a
+  // test asserts that a hot path's queries use their indexes, which no timing shows
+  // until the table is large.
+  std::uint64_t full_scan_steps();
   // What every transaction adds before it commits, in it (the audit trail's records of
   // the change: store/sqlite/audit_store.cc). Set once, before the database is shared.
   void SetBeforeCommit(std::function<Status(Connection&)> hook) {

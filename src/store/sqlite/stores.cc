@@ -848,6 +848,10 @@ class SqliteQueueStore final : public QueueStore {
 
   Status ScrubDeleted() override { return db_.Checkpoint(); }
 
+  // Every lookup by content_blob also says content_blob != '': queue_by_content is a
+  // partial index (WHERE content_blob != ''), and SQLite uses it only for a query that
+  // implies its WHERE. Without, each lookup read every entry ever delivered (a fifth of
+  // the relay's time at 440 messages a second, growing with the table).
   Result<std::vector<std::string>> SpentContent(int limit) override {
     return QueryAll<std::string>(
         db_,
@@ -855,7 +859,7 @@ class SqliteQueueStore final : public QueueStore {
         "SELECT blob FROM (SELECT content_blob AS blob FROM queue WHERE content_blob != '' "
         "GROUP BY content_blob HAVING COUNT(content_key) = 0 "
         "UNION SELECT blob_id FROM spent_content WHERE NOT EXISTS (SELECT 1 FROM queue "
-        "WHERE content_blob = blob_id AND content_key IS NOT NULL)) "
+        "WHERE content_blob = blob_id AND content_blob != '' AND content_key IS NOT NULL)) "
         "WHERE NOT EXISTS (SELECT 1 FROM backup_holds "
         "WHERE until > CAST(strftime('%s', 'now') AS INTEGER)) LIMIT ?",
         [&](Statement& s) { s.Bind(1, std::int64_t{limit}); },
@@ -887,9 +891,11 @@ class SqliteQueueStore final : public QueueStore {
   Status ForgetContent(const std::vector<std::string>& blob_ids) override {
     return db_.Transaction([&](Connection& db) -> Status {
       for (const auto& id : blob_ids) {
-        auto status = Statement(db, "UPDATE queue SET content_blob = '' WHERE content_blob = ? "
-                                    "AND content_key IS NULL")
-                          .Bind(1, id).Run();
+        auto status = Statement(db,
+                                "UPDATE queue SET content_blob = '' WHERE content_blob = ? "
+                                "AND content_blob != '' AND content_key IS NULL")
+                          .Bind(1, id)
+                          .Run();
         if (status.ok()) {
           status = Statement(db, "DELETE FROM spent_content WHERE blob_id = ?").Bind(1, id).Run();
         }
@@ -968,10 +974,13 @@ class SqliteQueueStore final : public QueueStore {
       auto deleted = Statement(db, "DELETE FROM queue WHERE id = ?").Bind(1, id).Run();
       // Its content goes with the last entry that refers to it.
       if (deleted.ok() && !blob.empty()) {
-        deleted = Statement(db, "INSERT OR IGNORE INTO spent_content (blob_id) SELECT ? WHERE "
-                                "NOT EXISTS (SELECT 1 FROM queue WHERE content_blob = ? AND "
-                                "content_key IS NOT NULL)")
-                      .Bind(1, blob).Bind(2, blob).Run();
+        deleted = Statement(db,
+                            "INSERT OR IGNORE INTO spent_content (blob_id) SELECT ? WHERE "
+                            "NOT EXISTS (SELECT 1 FROM queue WHERE content_blob = ? AND "
+                            "content_blob != '' AND content_key IS NOT NULL)")
+                      .Bind(1, blob)
+                      .Bind(2, blob)
+                      .Run();
       }
       // Whatever stood by for it is not needed either.
       if (deleted.ok()) deleted = SettleStandbys(db, id, /*replanned=*/false, 0);
