@@ -11,6 +11,7 @@ packages=(
   libssl-dev libsodium-dev libgmime-3.0-dev libsqlite3-dev librnp-dev libunbound-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libctemplate-dev libre2-dev
   zlib1g-dev libqrencode-dev libcbor-dev
+  libpq-dev   # PostgreSQL's client library: several nodes sharing one database
   openssl ca-certificates dns-root-data
 )
 # npm fetches the web assets built into the binary (web/package.json: Swagger UI for
@@ -26,7 +27,8 @@ if [ "${1:-}" = "--test" ]; then
              gnupg gpgsm unbound ldnsutils python3-dkim python3-nacl
              python3-yaml python3-jsonschema   # responses checked against docs/openapi.yaml
              prometheus   # promtool checks /metrics; the tests run their own Prometheus
-             lintian systemd)  # the Debian package and its unit (make deb)
+             lintian systemd   # the Debian package and its unit (make deb)
+             postgresql-15)    # tests start PostgreSQL clusters of their own (initdb)
 fi
 
 # Fuzzing (make fuzz): clang with libFuzzer and the sanitizer runtimes.
