@@ -1,0 +1,143 @@
+// One suite, every backend (issue 23 point 4): each store with a PostgreSQL
+// implementation runs the same tests against SQLite and against a real PostgreSQL (a
+// cluster of the suite's own on loopback). A store's tests move here from store_test.cc
+// when it gains its PostgreSQL twin.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "base/temp_dir.h"
+#include "store/postgres/schema.h"
+#include "store/postgres/stores.h"
+#include "store/postgres/test_cluster.h"
+#include "store/sqlite/stores.h"
+
+namespace sealpost {
+namespace {
+
+// The stores of one backend, on a database of the test's own.
+struct Backend {
+  std::unique_ptr<TlsReportStore> tls_reports;
+  std::unique_ptr<MtaStsStore> mta_sts;
+};
+
+class Conformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      auto db = sqlite::Database::Open(dir_.path() + "/db");
+      ASSERT_TRUE(db.ok()) << db.error().ToString();
+      sqlite_ = std::move(*db);
+      b_.tls_reports = sqlite::NewTlsReportStore(*sqlite_);
+      b_.mta_sts = sqlite::NewMtaStsStore(*sqlite_);
+      return;
+    }
+    if (cluster_ == nullptr) {
+      auto cluster = pg::TestCluster::Start();
+      ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
+      cluster_ = cluster->release();
+    }
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    auto conninfo = cluster_->CreateDatabase("c_" + name);
+    ASSERT_TRUE(conninfo.ok()) << conninfo.error().ToString();
+    pg::Database::Options options;
+    options.conninfo = *conninfo;
+    auto db = pg::Database::Open(options, pg::Migrations());
+    ASSERT_TRUE(db.ok()) << db.error().ToString();
+    pg_ = std::move(*db);
+    b_.tls_reports = pg::NewTlsReportStore(*pg_);
+    b_.mta_sts = pg::NewMtaStsStore(*pg_);
+  }
+
+  static pg::TestCluster* cluster_;
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> sqlite_;
+  std::unique_ptr<pg::Database> pg_;
+  Backend b_;
+};
+
+pg::TestCluster* Conformance::cluster_ = nullptr;
+
+TEST_P(Conformance, TlsReportsAddUpTalliesAndHandEachDayOutOnce) {
+  TlsReportStore* store = b_.tls_reports.get();
+  TlsSessionCount ok{"2026-11-26",     "example.net", "sts", "[\"mode: enforce\"]",
+                     "mx.example.net", "192.0.2.1",   "",    3};
+  TlsSessionCount bad = ok;
+  bad.result_type = "certificate-host-mismatch";
+  bad.count = 1;
+  TlsSessionCount today = ok;
+  today.day = "2026-11-27";
+  ASSERT_TRUE(store->AddSessions({ok, bad, today}).ok());
+  TlsSessionCount shouted = ok;
+  shouted.domain = "EXAMPLE.net";                   // a domain name is the same whatever its case
+  ASSERT_TRUE(store->AddSessions({shouted}).ok());  // the same key: counts add up
+  auto days = store->DaysBefore("2026-11-27");
+  ASSERT_TRUE(days.ok()) << days.error().ToString();
+  EXPECT_EQ(*days, std::vector<std::string>{"2026-11-26"});
+  auto taken = store->TakeDay("2026-11-26");
+  ASSERT_TRUE(taken.ok()) << taken.error().ToString();
+  ASSERT_EQ(taken->size(), 2u);
+  EXPECT_EQ((*taken)[0].result_type, "");
+  EXPECT_EQ((*taken)[0].count, 6);
+  EXPECT_EQ((*taken)[1].result_type, "certificate-host-mismatch");
+  EXPECT_EQ((*taken)[1].count, 1);
+  EXPECT_TRUE(store->TakeDay("2026-11-26")->empty());  // reported once
+  EXPECT_TRUE(store->DaysBefore("2026-11-27")->empty());
+  EXPECT_EQ(store->DaysBefore("2026-11-28")->size(), 1u);
+
+  // What was reported is kept for people to read, beside what is still being counted.
+  auto tallies = store->Tallies("2026-11-01");
+  ASSERT_TRUE(tallies.ok()) << tallies.error().ToString();
+  ASSERT_EQ(tallies->size(), 3u);
+  EXPECT_EQ((*tallies)[0].day, "2026-11-27");
+  EXPECT_EQ((*tallies)[0].count, 3);
+  EXPECT_FALSE((*tallies)[0].reported);
+  EXPECT_EQ((*tallies)[1].day, "2026-11-26");
+  EXPECT_EQ((*tallies)[1].result_type, "");
+  EXPECT_EQ((*tallies)[1].count, 6);
+  EXPECT_TRUE((*tallies)[1].reported);
+  EXPECT_EQ((*tallies)[2].result_type, "certificate-host-mismatch");
+  EXPECT_EQ(store->Tallies("2026-11-27")->size(), 1u);
+  // Thirteen months on, a day's taking forgets what is older.
+  TlsSessionCount later = ok;
+  later.day = "2028-01-01";
+  ASSERT_TRUE(store->AddSessions({later}).ok());
+  ASSERT_TRUE(store->TakeDay("2028-01-01").ok());
+  auto kept = store->Tallies("2000-01-01");
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 2u);  // 2028-01-01 reported, 2026-11-27 still counted
+  EXPECT_EQ((*kept)[0].day, "2028-01-01");
+  EXPECT_EQ((*kept)[1].day, "2026-11-27");
+}
+
+TEST_P(Conformance, MtaStsPoliciesAreKeptUntilTheyExpire) {
+  MtaStsStore* store = b_.mta_sts.get();
+  ASSERT_TRUE(store->Put({"a.example", "1", "version: STSv1\n", 1000}).ok());
+  ASSERT_TRUE(store->Put({"b.example", "7", "version: STSv1\n", 3000}).ok());
+  ASSERT_TRUE(
+      store->Put({"A.example", "2", "version: STSv1\nmode: none\n", 2000}).ok());  // replaces
+  auto kept = store->Unexpired(1500, 10);
+  ASSERT_TRUE(kept.ok()) << kept.error().ToString();
+  ASSERT_EQ(kept->size(), 2u);
+  EXPECT_EQ((*kept)[0].domain, "b.example");  // expiring last first
+  EXPECT_EQ((*kept)[1].id, "2");
+  EXPECT_EQ((*kept)[1].policy, "version: STSv1\nmode: none\n");
+  EXPECT_EQ(store->Unexpired(1500, 1)->size(), 1u);
+  EXPECT_EQ(store->Unexpired(2500, 10)->size(), 1u);
+  EXPECT_TRUE(store->Unexpired(3000, 10)->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace sealpost

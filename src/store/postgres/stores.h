@@ -1,0 +1,15 @@
+// The stores with a PostgreSQL implementation so far (issue 23). Each passes the same
+// conformance tests as its SQLite twin (store/conformance_test.cc).
+#pragma once
+
+#include <memory>
+
+#include "store/postgres/database.h"
+#include "store/stores.h"
+
+namespace sealpost::pg {
+
+std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
+std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
+
+}  // namespace sealpost::pg
