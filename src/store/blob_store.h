@@ -37,6 +37,10 @@ class BlobStore {
   virtual Status Remove(const std::string& id) = 0;
 };
 
+// A blob id: 8 to 64 characters of 0-9 and a-z (ids are made by NewId; anything else,
+// such as a path, is refused by every BlobStore).
+bool ValidBlobId(std::string_view id);
+
 // Blobs as files under `root` (root/ab/abcdef...), written to a temporary name,
 // fsynced, renamed, and the directory fsynced.
 Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/temp_dir.h"
+#include "store/blob_store.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/stores.h"
 #include "store/postgres/test_cluster.h"
@@ -18,6 +19,7 @@ namespace {
 
 // The stores of one backend, on a database of the test's own.
 struct Backend {
+  std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<TlsReportStore> tls_reports;
   std::unique_ptr<MtaStsStore> mta_sts;
 };
@@ -34,6 +36,9 @@ class Conformance : public ::testing::TestWithParam<std::string> {
       auto db = sqlite::Database::Open(dir_.path() + "/db");
       ASSERT_TRUE(db.ok()) << db.error().ToString();
       sqlite_ = std::move(*db);
+      auto blobs = NewFileBlobStore(dir_.path() + "/blobs");
+      ASSERT_TRUE(blobs.ok()) << blobs.error().ToString();
+      b_.blobs = std::move(*blobs);
       b_.tls_reports = sqlite::NewTlsReportStore(*sqlite_);
       b_.mta_sts = sqlite::NewMtaStsStore(*sqlite_);
       return;
@@ -54,6 +59,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     auto db = pg::Database::Open(options, pg::Migrations());
     ASSERT_TRUE(db.ok()) << db.error().ToString();
     pg_ = std::move(*db);
+    b_.blobs = pg::NewBlobStore(*pg_);
     b_.tls_reports = pg::NewTlsReportStore(*pg_);
     b_.mta_sts = pg::NewMtaStsStore(*pg_);
   }
@@ -66,6 +72,71 @@ class Conformance : public ::testing::TestWithParam<std::string> {
 };
 
 pg::TestCluster* Conformance::cluster_ = nullptr;
+
+TEST_P(Conformance, BlobsAreThereOnceCommittedAndGoneWhenAbandonedOrRemoved) {
+  BlobStore* store = b_.blobs.get();
+  {
+    auto w = store->Create("0123456789abcdef");
+    ASSERT_TRUE(w.ok()) << w.error().ToString();
+    ASSERT_TRUE((*w)->Append("hello ").ok());
+    ASSERT_TRUE((*w)->Append("world").ok());
+    EXPECT_EQ(store->Open("0123456789abcdef").error().code, ErrorCode::kNotFound);
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  auto r = store->Open("0123456789abcdef");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)->size(), 11u);
+  std::string got;
+  ASSERT_TRUE((*r)->ReadAt(6, 5, got).ok());
+  EXPECT_EQ(got, "world");
+  EXPECT_EQ((*r)->ReadAt(8, 5, got).error().code, ErrorCode::kIntegrity);  // past the end
+  {
+    auto w = store->Create("fedcba9876543210");
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append(std::string(300 * 1024, 'x')).ok());  // more than a chunk
+  }
+  EXPECT_EQ(store->Open("fedcba9876543210").error().code, ErrorCode::kNotFound);
+  if (pg_) {  // and its chunks are gone with it, not left to take room
+    ASSERT_TRUE(pg_->Read([](pg::Connection& c) -> Status {
+                     pg::Statement s(c, "SELECT count(*) FROM blob_chunks WHERE blob_id = ?");
+                     s.Bind(1, "fedcba9876543210");
+                     EXPECT_TRUE(*s.Step());
+                     EXPECT_EQ(s.Int(0), 0);
+                     return OkStatus();
+                   })
+                    .ok());
+  }
+  EXPECT_EQ(store->Create("../../etc/passwd").error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(store->Remove("0123456789abcdef").ok());
+  EXPECT_EQ(store->Open("0123456789abcdef").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store->Remove("0123456789abcdef").ok());  // removing twice is no error
+}
+
+// Large content is written and read a piece at a time; reads cross the boundaries of
+// whatever the store keeps it in, and come back byte for byte.
+TEST_P(Conformance, ALargeBlobReadsBackExactlyAcrossItsPieces) {
+  BlobStore* store = b_.blobs.get();
+  std::string content(700 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7 + i / 251);
+  auto w = store->Create("largeblob00000001");
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  for (std::size_t at = 0; at < content.size(); at += 65536) {
+    ASSERT_TRUE((*w)->Append(std::string_view(content).substr(at, 65536)).ok());
+  }
+  ASSERT_TRUE((*w)->Commit().ok());
+  auto r = store->Open("largeblob00000001");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ((*r)->size(), content.size());
+  std::string back, piece;
+  for (std::uint64_t at = 0; at < content.size(); at += 50000) {
+    const std::size_t n = std::min<std::size_t>(50000, content.size() - at);
+    ASSERT_TRUE((*r)->ReadAt(at, n, piece).ok());
+    back += piece;
+  }
+  EXPECT_TRUE(back == content);
+  ASSERT_TRUE((*r)->ReadAt(262140, 10, piece).ok());  // across the first 256 KiB
+  EXPECT_EQ(piece, content.substr(262140, 10));
+}
 
 TEST_P(Conformance, TlsReportsAddUpTalliesAndHandEachDayOutOnce) {
   TlsReportStore* store = b_.tls_reports.get();

@@ -16,15 +16,6 @@ Error OsError(const std::string& what) {
   return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno));
 }
 
-// Blob ids come from NewId(); anything else could escape the root.
-bool ValidId(const std::string& id) {
-  if (id.size() < 8 || id.size() > 64) return false;
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) return false;
-  }
-  return true;
-}
-
 class FileBlobWriter final : public BlobWriter {
  public:
   FileBlobWriter(int fd, std::string tmp, std::string final_path, std::string dir)
@@ -98,7 +89,7 @@ class FileBlobStore final : public BlobStore {
   explicit FileBlobStore(std::string root) : root_(std::move(root)) {}
 
   Result<std::unique_ptr<BlobWriter>> Create(const std::string& id) override {
-    if (!ValidId(id)) return MakeError(ErrorCode::kInvalidArgument, "invalid blob id");
+    if (!ValidBlobId(id)) return MakeError(ErrorCode::kInvalidArgument, "invalid blob id");
     std::string dir = root_ + "/" + id.substr(0, 2);
     std::string tmp = dir + "/." + id + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -118,7 +109,7 @@ class FileBlobStore final : public BlobStore {
   }
 
   Result<std::unique_ptr<BlobReader>> Open(const std::string& id) override {
-    if (!ValidId(id)) return MakeError(ErrorCode::kNotFound, "no such blob");
+    if (!ValidBlobId(id)) return MakeError(ErrorCode::kNotFound, "no such blob");
     std::string path = root_ + "/" + id.substr(0, 2) + "/" + id;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -135,7 +126,7 @@ class FileBlobStore final : public BlobStore {
   }
 
   Status Remove(const std::string& id) override {
-    if (!ValidId(id)) return MakeError(ErrorCode::kInvalidArgument, "invalid blob id");
+    if (!ValidBlobId(id)) return MakeError(ErrorCode::kInvalidArgument, "invalid blob id");
     std::string path = root_ + "/" + id.substr(0, 2) + "/" + id;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return OsError("remove blob");
     return OkStatus();
@@ -146,6 +137,15 @@ class FileBlobStore final : public BlobStore {
 };
 
 }  // namespace
+
+// Blob ids come from NewId(); anything else could escape a file store's root.
+bool ValidBlobId(std::string_view id) {
+  if (id.size() < 8 || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) return false;
+  }
+  return true;
+}
 
 Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root) {
   std::error_code ec;

@@ -571,35 +571,6 @@ TEST_F(StoreTest, WebhookOutboxIsFilledWithTheEventAndDrainedByAttempts) {
   EXPECT_TRUE(webhooks->Attempts(delivered)->empty());
 }
 
-TEST(FileBlobStore, CommitMakesVisibleAbortDiscards) {
-  TempDir dir;
-  auto store = NewFileBlobStore(dir.path() + "/blobs");
-  ASSERT_TRUE(store.ok());
-  {
-    auto w = (*store)->Create("0123456789abcdef");
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->Append("hello ").ok());
-    ASSERT_TRUE((*w)->Append("world").ok());
-    EXPECT_EQ((*store)->Open("0123456789abcdef").error().code, ErrorCode::kNotFound);
-    ASSERT_TRUE((*w)->Commit().ok());
-  }
-  auto r = (*store)->Open("0123456789abcdef");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ((*r)->size(), 11u);
-  std::string got;
-  ASSERT_TRUE((*r)->ReadAt(6, 5, got).ok());
-  EXPECT_EQ(got, "world");
-  EXPECT_FALSE((*r)->ReadAt(8, 5, got).ok());
-  {
-    auto w = (*store)->Create("fedcba9876543210");
-    ASSERT_TRUE((*w)->Append("never committed").ok());
-  }
-  EXPECT_EQ((*store)->Open("fedcba9876543210").error().code, ErrorCode::kNotFound);
-  EXPECT_FALSE((*store)->Create("../../etc/passwd").ok());
-  ASSERT_TRUE((*store)->Remove("0123456789abcdef").ok());
-  EXPECT_FALSE((*store)->Open("0123456789abcdef").ok());
-}
-
 }  // namespace
 }  // namespace sealpost
 

@@ -42,6 +42,21 @@ CREATE TABLE mta_sts_policies (
   expires_at bigint NOT NULL
 );
 )sql",
+      // 2: blobs (sealed before they get here), in chunks; a blob is there once its row
+      // in `blobs` is.
+      R"sql(
+CREATE TABLE blobs (
+  id text PRIMARY KEY,
+  size bigint NOT NULL,
+  chunk_bytes bigint NOT NULL
+);
+CREATE TABLE blob_chunks (
+  blob_id text NOT NULL,
+  n bigint NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (blob_id, n)
+);
+)sql",
   };
   return kMigrations;
 }

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "store/blob_store.h"
 #include "store/postgres/database.h"
 #include "store/stores.h"
 
@@ -11,5 +12,7 @@ namespace sealpost::pg {
 
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
+// Blobs in the database, in chunks (store/postgres/blob_store.cc says why).
+std::unique_ptr<BlobStore> NewBlobStore(Database& db);
 
 }  // namespace sealpost::pg
