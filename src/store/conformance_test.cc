@@ -19,6 +19,7 @@ namespace {
 
 // The stores of one backend, on a database of the test's own.
 struct Backend {
+  std::unique_ptr<AddressBookStore> books;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<TlsReportStore> tls_reports;
   std::unique_ptr<MtaStsStore> mta_sts;
@@ -39,6 +40,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
       auto blobs = NewFileBlobStore(dir_.path() + "/blobs");
       ASSERT_TRUE(blobs.ok()) << blobs.error().ToString();
       b_.blobs = std::move(*blobs);
+      b_.books = sqlite::NewAddressBookStore(*sqlite_);
       b_.tls_reports = sqlite::NewTlsReportStore(*sqlite_);
       b_.mta_sts = sqlite::NewMtaStsStore(*sqlite_);
       return;
@@ -59,6 +61,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     auto db = pg::Database::Open(options, pg::Migrations());
     ASSERT_TRUE(db.ok()) << db.error().ToString();
     pg_ = std::move(*db);
+    b_.books = pg::NewAddressBookStore(*pg_);
     b_.blobs = pg::NewBlobStore(*pg_);
     b_.tls_reports = pg::NewTlsReportStore(*pg_);
     b_.mta_sts = pg::NewMtaStsStore(*pg_);
@@ -136,6 +139,65 @@ TEST_P(Conformance, ALargeBlobReadsBackExactlyAcrossItsPieces) {
   EXPECT_TRUE(back == content);
   ASSERT_TRUE((*r)->ReadAt(262140, 10, piece).ok());  // across the first 256 KiB
   EXPECT_EQ(piece, content.substr(262140, 10));
+}
+
+TEST_P(Conformance, AddressBooksKeepEntriesAndUsersLinks) {
+  AddressBookStore* books = b_.books.get();
+  ASSERT_TRUE(books->CreateBook({"book1", "domain", "clinic.example", "Patients", 10}).ok());
+  ASSERT_TRUE(books->CreateBook({"book2", "user", "dr@clinic.example", "Mine", 11}).ok());
+  ASSERT_TRUE(books->CreateBook({"book3", "account", "Clinic", "Labs", 12}).ok());
+  // Names compare whatever their case.
+  EXPECT_EQ(books->CreateBook({"book4", "domain", "Clinic.Example", "patients", 13}).error().code,
+            ErrorCode::kAlreadyExists);
+  auto found = books->FindBook("domain", "CLINIC.example", "PATIENTS");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "book1");
+  EXPECT_EQ((*found)->created_at, 10);
+  EXPECT_FALSE(books->FindBook("account", "clinic.example", "Patients")->has_value());
+
+  const std::string sealed("\x00sealed\xff", 8);
+  ASSERT_TRUE(books
+                  ->PutEntries({{"book1", "b@example.net", "question", sealed, 20},
+                                {"book1", "a@example.net", "pgp", "k1", 21},
+                                {"book1", "c@example.net", "smime", "k2", 22}})
+                  .ok());
+  ASSERT_TRUE(books->PutEntries({{"book1", "A@Example.net", "question", "k3", 23}}).ok());
+  auto entry = books->FindEntry("book1", "a@EXAMPLE.net");
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->kind, "question");  // replaced, not added
+  EXPECT_EQ((*entry)->sealed_data, "k3");
+  EXPECT_EQ((*books->FindEntry("book1", "b@example.net"))->sealed_data, sealed);
+  auto all = books->ListEntries("book1");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].address, "a@example.net");  // in address order
+  auto page = books->PageEntries("book1", "a@example.net", 1);
+  ASSERT_TRUE(page.ok()) << page.error().ToString();
+  EXPECT_EQ(page->total, 3);
+  ASSERT_EQ(page->entries.size(), 1u);
+  EXPECT_EQ(page->entries[0].address, "b@example.net");
+  EXPECT_EQ(page->entries[0].sealed_data, "");  // a page holds no sealed data
+  ASSERT_TRUE(books->RemoveEntry("book1", "C@example.net").ok());
+  EXPECT_EQ(books->RemoveEntry("book1", "c@example.net").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(books->ListEntries("book1")->size(), 2u);
+
+  // One default book a user: a new default demotes the old one to subscribed.
+  ASSERT_TRUE(books->LinkUser({"dr@clinic.example", "book2", "default"}).ok());
+  ASSERT_TRUE(books->LinkUser({"dr@clinic.example", "book1", "subscribed"}).ok());
+  ASSERT_TRUE(books->LinkUser({"DR@clinic.example", "book3", "default"}).ok());
+  auto links = books->UserBooks("dr@clinic.example");
+  ASSERT_TRUE(links.ok()) << links.error().ToString();
+  ASSERT_EQ(links->size(), 3u);
+  EXPECT_EQ((*links)[0].book_id, "book2");  // in the order they were linked
+  EXPECT_EQ((*links)[0].role, "subscribed");
+  EXPECT_EQ((*links)[1].book_id, "book1");
+  EXPECT_EQ((*links)[2].book_id, "book3");
+  EXPECT_EQ((*links)[2].role, "default");
+  EXPECT_EQ((*links)[2].book_level, "account");
+  EXPECT_EQ((*links)[2].book_name, "Labs");
+  ASSERT_TRUE(books->UnlinkUser("dr@clinic.example", "book1").ok());
+  EXPECT_EQ(books->UnlinkUser("dr@clinic.example", "book1").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(books->UserBooks("dr@clinic.example")->size(), 2u);
 }
 
 TEST_P(Conformance, TlsReportsAddUpTalliesAndHandEachDayOutOnce) {

@@ -152,6 +152,44 @@ class Database {
   std::uint64_t retries_ = 0;
 };
 
+// Runs a query expected to return at most one row: `bind` binds its parameters, `read`
+// turns the row into a Record. nullopt when there is no row. (As sqlite::QueryOne.)
+template <typename Record, typename BindFn, typename ReadFn>
+Result<std::optional<Record>> QueryOne(Database& db, std::string_view sql, BindFn bind,
+                                       ReadFn read) {
+  std::optional<Record> out;
+  auto status = db.Read([&](Connection& conn) -> Status {
+    out.reset();
+    Statement s(conn, sql);
+    bind(s);
+    auto row = s.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (*row) out = read(s);
+    return OkStatus();
+  });
+  if (!status.ok()) return std::move(status).error();
+  return out;
+}
+
+// Runs a query and turns every row into a Record with `read`. (As sqlite::QueryAll.)
+template <typename Record, typename BindFn, typename ReadFn>
+Result<std::vector<Record>> QueryAll(Database& db, std::string_view sql, BindFn bind, ReadFn read) {
+  std::vector<Record> out;
+  auto status = db.Read([&](Connection& conn) -> Status {
+    out.clear();
+    Statement s(conn, sql);
+    bind(s);
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (!*row) return OkStatus();
+      out.push_back(read(s));
+    }
+  });
+  if (!status.ok()) return std::move(status).error();
+  return out;
+}
+
 // The SQLSTATE of a failed statement (its message ends "(SQLSTATE 40001)"); empty when
 // the error did not come from the server.
 std::string SqlState(const Error& error);

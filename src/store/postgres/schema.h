@@ -57,6 +57,33 @@ CREATE TABLE blob_chunks (
   PRIMARY KEY (blob_id, n)
 );
 )sql",
+      // 3: address books (questions and keys senders keep for their recipients), and
+      // which users use which book.
+      R"sql(
+CREATE TABLE address_books (
+  id text PRIMARY KEY,
+  owner_level text NOT NULL,
+  owner citext NOT NULL,
+  name citext NOT NULL,
+  created_at bigint NOT NULL,
+  UNIQUE (owner_level, owner, name)
+);
+CREATE TABLE address_book_entries (
+  book_id text NOT NULL REFERENCES address_books(id) ON DELETE CASCADE,
+  address citext NOT NULL,
+  kind text NOT NULL,
+  sealed_data bytea NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (book_id, address)
+);
+CREATE TABLE user_books (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  "user" citext NOT NULL,
+  book_id text NOT NULL REFERENCES address_books(id) ON DELETE CASCADE,
+  role text NOT NULL,
+  PRIMARY KEY ("user", book_id)
+);
+)sql",
   };
   return kMigrations;
 }
