@@ -355,6 +355,48 @@ Status Database::Read(const std::function<Status(Connection&)>& body) {
   return Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body);
 }
 
+// FNV-1a: a job's name as the 64-bit key of its advisory lock, the same on every node.
+std::int64_t JobKey(std::string_view job) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : job) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(h);
+}
+
+Result<std::unique_ptr<JobLock>> Database::TryJobLock(std::string_view job) {
+  auto c = Acquire();
+  if (!c.ok()) return std::move(c).error();
+  const std::int64_t key = JobKey(job);
+  bool held = false;
+  Status status = OkStatus();
+  {
+    Statement s(**c, "SELECT pg_try_advisory_lock(?)");
+    s.Bind(1, key);
+    auto row = s.Step();
+    if (!row.ok()) {
+      status = std::move(row).error();
+    } else {
+      held = *row && s.Int(0) != 0;
+    }
+  }
+  if (!status.ok() || !held) {
+    Release(std::move(*c));
+    if (!status.ok()) return std::move(status).error();
+    return std::unique_ptr<JobLock>();
+  }
+  return std::unique_ptr<JobLock>(new JobLock(*this, std::move(*c), key));
+}
+
+JobLock::~JobLock() {
+  {
+    Statement s(*connection_, "SELECT pg_advisory_unlock(?)");
+    (void)s.Bind(1, key_).Run();
+  }
+  db_.Release(std::move(connection_));
+}
+
 std::uint64_t Database::retries() const {
   std::lock_guard lock(mu_);
   return retries_;

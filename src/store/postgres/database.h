@@ -102,6 +102,27 @@ class Statement {
 // The SQL text with each `?` outside quotes and comments replaced by $1, $2, ... in order.
 std::string NumberPlaceholders(std::string_view sql);
 
+class Database;
+
+// A job that must run on one node at a time (the expiry sweep, TLS reports, audit
+// checkpoints): held while this object lives, by a session-level advisory lock on one of
+// the pool's connections, kept out of the pool meanwhile. A node that dies lets it go
+// with its connection.
+class JobLock {
+ public:
+  ~JobLock();
+  JobLock(const JobLock&) = delete;
+  JobLock& operator=(const JobLock&) = delete;
+
+ private:
+  friend class Database;
+  JobLock(Database& db, std::unique_ptr<Connection> connection, std::int64_t key)
+      : db_(db), connection_(std::move(connection)), key_(key) {}
+  Database& db_;
+  std::unique_ptr<Connection> connection_;
+  std::int64_t key_;
+};
+
 class Database {
  public:
   struct Options {
@@ -131,12 +152,17 @@ class Database {
   // Runs `body` in a read-only transaction (a consistent snapshot).
   Status Read(const std::function<Status(Connection&)>& body);
 
+  // The lock of the job named `job`, or null when another node (or another holder in
+  // this one) has it.
+  Result<std::unique_ptr<JobLock>> TryJobLock(std::string_view job);
+
   // The schema version the database is at.
   Result<int> SchemaVersion();
   // Transactions run again after a serialisation failure or deadlock (tests, metrics).
   std::uint64_t retries() const;
 
  private:
+  friend class JobLock;
   explicit Database(Options options) : options_(std::move(options)) {}
   Result<std::unique_ptr<Connection>> Connect();
   Result<std::unique_ptr<Connection>> Acquire();

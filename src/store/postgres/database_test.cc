@@ -246,6 +246,44 @@ TEST_F(PostgresTest, AConnectionTheServerClosedIsReplaced) {
   EXPECT_TRUE(after.ok()) << after.error().ToString();
 }
 
+// A job two nodes both start runs on one: the other is told someone has it, until the
+// holder lets go — or dies, and its session with it.
+TEST_F(PostgresTest, AJobLockIsHeldByOneNodeAtATime) {
+  auto other = Database::Open(options_, kSchema);
+  ASSERT_TRUE(other.ok()) << other.error().ToString();
+  auto sweep = db_->TryJobLock("expiry-sweep");
+  ASSERT_TRUE(sweep.ok()) << sweep.error().ToString();
+  ASSERT_NE(*sweep, nullptr);
+  auto taken = (*other)->TryJobLock("expiry-sweep");
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(*taken, nullptr);
+  auto reports = (*other)->TryJobLock("tls-reports");  // another job is free
+  ASSERT_TRUE(reports.ok());
+  EXPECT_NE(*reports, nullptr);
+  sweep->reset();  // let go
+  auto now = (*other)->TryJobLock("expiry-sweep");
+  ASSERT_TRUE(now.ok());
+  ASSERT_NE(*now, nullptr);
+  // The holder's session ends (its node died): the lock goes with it.
+  ASSERT_TRUE(db_->Transaction([](Connection& c) {
+                   return Statement(c,
+                                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()")
+                       .Run();
+                 })
+                  .ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  Result<std::unique_ptr<JobLock>> after = std::unique_ptr<JobLock>();
+  do {
+    if (after.ok() && *after == nullptr) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the server is ending it
+    }
+    after = db_->TryJobLock("expiry-sweep");
+    ASSERT_TRUE(after.ok()) << after.error().ToString();
+  } while (*after == nullptr && std::chrono::steady_clock::now() < deadline);
+  EXPECT_NE(*after, nullptr);
+}
+
 TEST_F(PostgresTest, AnUnreachableServerIsAClearError) {
   Database::Options o;
   o.conninfo = "host=127.0.0.1 port=1 user=sealpost dbname=none";
