@@ -182,9 +182,9 @@ TEST_P(Conformance, AddressBooksKeepEntriesAndUsersLinks) {
   EXPECT_EQ(books->ListEntries("book1")->size(), 2u);
 
   // One default book a user: a new default demotes the old one to subscribed.
-  ASSERT_TRUE(books->LinkUser({"dr@clinic.example", "book2", "default"}).ok());
-  ASSERT_TRUE(books->LinkUser({"dr@clinic.example", "book1", "subscribed"}).ok());
-  ASSERT_TRUE(books->LinkUser({"DR@clinic.example", "book3", "default"}).ok());
+  ASSERT_TRUE(books->LinkUser({"dr@clinic.example", "book2", "default", "", "", ""}).ok());
+  ASSERT_TRUE(books->LinkUser({"dr@clinic.example", "book1", "subscribed", "", "", ""}).ok());
+  ASSERT_TRUE(books->LinkUser({"DR@clinic.example", "book3", "default", "", "", ""}).ok());
   auto links = books->UserBooks("dr@clinic.example");
   ASSERT_TRUE(links.ok()) << links.error().ToString();
   ASSERT_EQ(links->size(), 3u);
