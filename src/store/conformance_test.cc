@@ -21,6 +21,7 @@ namespace {
 struct Backend {
   std::unique_ptr<AddressBookStore> books;
   std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<FormStore> forms;
   std::unique_ptr<TlsReportStore> tls_reports;
   std::unique_ptr<MtaStsStore> mta_sts;
 };
@@ -41,6 +42,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(blobs.ok()) << blobs.error().ToString();
       b_.blobs = std::move(*blobs);
       b_.books = sqlite::NewAddressBookStore(*sqlite_);
+      b_.forms = sqlite::NewFormStore(*sqlite_);
       b_.tls_reports = sqlite::NewTlsReportStore(*sqlite_);
       b_.mta_sts = sqlite::NewMtaStsStore(*sqlite_);
       return;
@@ -62,6 +64,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(db.ok()) << db.error().ToString();
     pg_ = std::move(*db);
     b_.books = pg::NewAddressBookStore(*pg_);
+    b_.forms = pg::NewFormStore(*pg_);
     b_.blobs = pg::NewBlobStore(*pg_);
     b_.tls_reports = pg::NewTlsReportStore(*pg_);
     b_.mta_sts = pg::NewMtaStsStore(*pg_);
@@ -198,6 +201,103 @@ TEST_P(Conformance, AddressBooksKeepEntriesAndUsersLinks) {
   ASSERT_TRUE(books->UnlinkUser("dr@clinic.example", "book1").ok());
   EXPECT_EQ(books->UnlinkUser("dr@clinic.example", "book1").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(books->UserBooks("dr@clinic.example")->size(), 2u);
+}
+
+TEST_P(Conformance, FormsByNameChallengesUsedOnceSubmissionsAndRequests) {
+  FormStore* store = b_.forms.get();
+  FormRecord f{"id1", "intake", "Clinic", "", R"({"title":"T"})", true, 100, 100};
+  ASSERT_TRUE(store->Create(f).ok());
+  FormRecord other = f;
+  other.id = "id2";
+  EXPECT_EQ(store->Create(other).error().code, ErrorCode::kAlreadyExists);
+  other.name = "feedback";
+  other.account = "Lab";
+  ASSERT_TRUE(store->Create(other).ok());
+  auto all = store->List("");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "feedback");
+  EXPECT_EQ(store->List("Clinic")->size(), 1u);
+  f.definition = R"({"title":"New"})";
+  f.enabled = false;
+  f.updated_at = 200;
+  ASSERT_TRUE(store->Update(f).ok());
+  auto found = store->Find("intake");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->definition, R"({"title":"New"})");
+  EXPECT_FALSE((*found)->enabled);
+  EXPECT_EQ((*found)->created_at, 100);
+  ASSERT_TRUE(store->Delete("intake").ok());
+  EXPECT_EQ(store->Delete("intake").error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(store->Find("intake")->has_value());
+  // A challenge works once while it lives; expired ones are cleared as others come.
+  EXPECT_TRUE(*store->UseChallenge("c1", 500, 100));
+  EXPECT_FALSE(*store->UseChallenge("c1", 500, 101));
+  EXPECT_FALSE(*store->UseChallenge("c1", 900, 102));  // another expiry, the same one
+  EXPECT_TRUE(*store->UseChallenge("c2", 700, 600));   // c1 (expired at 500) cleared
+  EXPECT_TRUE(*store->UseChallenge("c1", 1200, 600));
+
+  // What people sent: newest first, a page at a time; expired ones found for the sweep.
+  for (int i = 0; i < 3; ++i) {
+    FormSubmissionRecord r;
+    r.id = "s" + std::to_string(i);
+    r.form_id = "f1";
+    r.account = "Springfield";
+    r.received_at = 1000 + i;
+    r.expires_at = 5000 + i;
+    r.message_id = "m" + std::to_string(i);
+    r.wrapped_key = std::string("\0key", 4);
+    r.sealed = std::string("\0\xffsealed", 8);
+    r.blobs = "b1 b2";
+    r.size = 42;
+    ASSERT_TRUE(store->AddSubmission(r).ok());
+  }
+  auto page = store->ListSubmissions("f1", 0, "", 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, "s2");
+  EXPECT_EQ((*page)[1].id, "s1");
+  page = store->ListSubmissions("f1", (*page)[1].received_at, (*page)[1].id, 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].id, "s0");
+  EXPECT_EQ((*page)[0].sealed, std::string("\0\xffsealed", 8));
+  EXPECT_EQ((*page)[0].wrapped_key, std::string("\0key", 4));
+  EXPECT_EQ((*page)[0].size, 42u);
+  EXPECT_TRUE(store->ListSubmissions("f2", 0, "", 10)->empty());
+  auto expired = store->ExpiredSubmissions(5001, 10);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 2u);
+  EXPECT_EQ((*expired)[0].id, "s0");
+  ASSERT_TRUE(store->DeleteSubmission("s0").ok());
+  EXPECT_EQ(store->DeleteSubmission("s0").error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(store->FindSubmission("s0")->has_value());
+  EXPECT_EQ((*store->FindSubmission("s1"))->message_id, "m1");
+
+  // Secure requests: found by the token's hash, answered once.
+  FormRequestRecord q{"q1",
+                      std::string("\x01\0hash", 6),
+                      "Springfield",
+                      "dr@clinic.example",
+                      "pat@example.net",
+                      std::string("\0note", 5),
+                      100,
+                      900,
+                      0,
+                      ""};
+  ASSERT_TRUE(store->AddRequest(q).ok());
+  auto by_token = store->FindRequestByToken(std::string("\x01\0hash", 6));
+  ASSERT_TRUE(by_token.ok() && by_token->has_value());
+  EXPECT_EQ((*by_token)->id, "q1");
+  EXPECT_EQ((*by_token)->sealed_note, std::string("\0note", 5));
+  EXPECT_FALSE(store->FindRequestByToken("other")->has_value());
+  EXPECT_TRUE(*store->AnswerRequest("q1", "s9", 200));
+  EXPECT_FALSE(*store->AnswerRequest("q1", "s10", 201));
+  auto answered = store->FindRequest("q1");
+  EXPECT_EQ((*answered)->submission_id, "s9");
+  EXPECT_EQ((*answered)->answered_at, 200);
+  EXPECT_EQ(store->ListRequests("dr@clinic.example", 10)->size(), 1u);
+  EXPECT_TRUE(store->ListRequests("pat@example.net", 10)->empty());
 }
 
 TEST_P(Conformance, TlsReportsAddUpTalliesAndHandEachDayOutOnce) {

@@ -84,6 +84,54 @@ CREATE TABLE user_books (
   PRIMARY KEY ("user", book_id)
 );
 )sql",
+      // 4: secure web forms (issue 24): forms, challenges used once, what people sent
+      // (sealed), and secure requests.
+      R"sql(
+CREATE TABLE forms (
+  id text PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  account text NOT NULL,
+  namespace text NOT NULL DEFAULT '',
+  definition text NOT NULL,
+  enabled integer NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX forms_by_account ON forms (account, name);
+CREATE TABLE form_challenges_used (
+  expires_at bigint NOT NULL,
+  id text NOT NULL,
+  PRIMARY KEY (expires_at, id)
+);
+CREATE UNIQUE INDEX form_challenges_by_id ON form_challenges_used (id);
+CREATE TABLE form_submissions (
+  id text PRIMARY KEY,
+  form_id text NOT NULL,
+  account text NOT NULL,
+  received_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  message_id text NOT NULL,
+  wrapped_key bytea NOT NULL,
+  sealed bytea NOT NULL,
+  blobs text NOT NULL,
+  size bigint NOT NULL
+);
+CREATE INDEX form_submissions_by_form ON form_submissions (form_id, received_at, id);
+CREATE INDEX form_submissions_by_expiry ON form_submissions (expires_at);
+CREATE TABLE form_requests (
+  id text PRIMARY KEY,
+  token_hash bytea NOT NULL UNIQUE,
+  account text NOT NULL,
+  requester text NOT NULL,
+  recipient text NOT NULL,
+  sealed_note bytea NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  answered_at bigint NOT NULL DEFAULT 0,
+  submission_id text NOT NULL DEFAULT ''
+);
+CREATE INDEX form_requests_by_requester ON form_requests (requester, created_at);
+)sql",
   };
   return kMigrations;
 }

@@ -11,6 +11,7 @@
 namespace sealpost::pg {
 
 std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
+std::unique_ptr<FormStore> NewFormStore(Database& db);
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
 // Blobs in the database, in chunks (store/postgres/blob_store.cc says why).

@@ -100,7 +100,7 @@ Result<std::unique_ptr<TestCluster>> TestCluster::Start() {
   }
   const std::string data = dir + "/data", log = dir + "/postgres.log";
   auto initdb = Spawn({c->bin_ + "/initdb", "-D", data, "-A", "trust", "-U", "sealpost", "-E",
-                       "UTF8", "--no-sync", "--no-instructions"},
+                       "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
                       log, user);
   if (!initdb.ok()) return std::move(initdb).error();
   int status = 0;

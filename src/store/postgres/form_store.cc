@@ -1,0 +1,292 @@
+// Secure web forms on PostgreSQL: the SQL of store/sqlite/form_store.cc in PostgreSQL's
+// dialect. A challenge is used once across every node: the unique index on its id decides.
+#include "store/postgres/stores.h"
+
+namespace sealpost::pg {
+namespace {
+
+constexpr const char* kFormColumns =
+    "id, name, account, namespace, definition, enabled, created_at, updated_at";
+// Expired challenges cleared per use: a steady trickle, never one long delete.
+constexpr int kClearedPerUse = 16;
+
+FormRecord ReadForm(const Statement& s) {
+  FormRecord f;
+  f.id = s.Text(0);
+  f.name = s.Text(1);
+  f.account = s.Text(2);
+  f.namespace_name = s.Text(3);
+  f.definition = s.Text(4);
+  f.enabled = s.Int(5) != 0;
+  f.created_at = s.Int(6);
+  f.updated_at = s.Int(7);
+  return f;
+}
+
+constexpr const char* kSubmissionColumns =
+    "id, form_id, account, received_at, expires_at, message_id, wrapped_key, sealed, blobs, size";
+
+FormSubmissionRecord ReadSubmission(const Statement& s) {
+  FormSubmissionRecord r;
+  r.id = s.Text(0);
+  r.form_id = s.Text(1);
+  r.account = s.Text(2);
+  r.received_at = s.Int(3);
+  r.expires_at = s.Int(4);
+  r.message_id = s.Text(5);
+  r.wrapped_key = s.Text(6);
+  r.sealed = s.Text(7);
+  r.blobs = s.Text(8);
+  r.size = static_cast<std::uint64_t>(s.Int(9));
+  return r;
+}
+
+constexpr const char* kRequestColumns =
+    "id, token_hash, account, requester, recipient, sealed_note, created_at, expires_at, "
+    "answered_at, submission_id";
+
+FormRequestRecord ReadRequest(const Statement& s) {
+  FormRequestRecord r;
+  r.id = s.Text(0);
+  r.token_hash = s.Text(1);
+  r.account = s.Text(2);
+  r.requester = s.Text(3);
+  r.recipient = s.Text(4);
+  r.sealed_note = s.Text(5);
+  r.created_at = s.Int(6);
+  r.expires_at = s.Int(7);
+  r.answered_at = s.Int(8);
+  r.submission_id = s.Text(9);
+  return r;
+}
+
+class PgFormStore final : public FormStore {
+ public:
+  explicit PgFormStore(Database& db) : db_(db) {}
+
+  Status Create(const FormRecord& f) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement existing(db, "SELECT 1 FROM forms WHERE name = ?");
+      existing.Bind(1, f.name);
+      auto row = existing.Step();
+      if (!row.ok()) return std::move(row).error();
+      if (*row) return MakeError(ErrorCode::kAlreadyExists, "a form is called " + f.name, "name");
+      return Statement(db, std::string("INSERT INTO forms (") + kFormColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?)")
+          .Bind(1, f.id)
+          .Bind(2, f.name)
+          .Bind(3, f.account)
+          .Bind(4, f.namespace_name)
+          .Bind(5, f.definition)
+          .Bind(6, static_cast<std::int64_t>(f.enabled))
+          .Bind(7, f.created_at)
+          .Bind(8, f.updated_at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<FormRecord>> Find(const std::string& name) override {
+    return QueryOne<FormRecord>(
+        db_, std::string("SELECT ") + kFormColumns + " FROM forms WHERE name = ?",
+        [&](Statement& s) { s.Bind(1, name); }, ReadForm);
+  }
+
+  Result<std::vector<FormRecord>> List(const std::string& account) override {
+    if (account.empty()) {
+      return QueryAll<FormRecord>(
+          db_, std::string("SELECT ") + kFormColumns + " FROM forms ORDER BY name",
+          [](Statement&) {}, ReadForm);
+    }
+    return QueryAll<FormRecord>(
+        db_, std::string("SELECT ") + kFormColumns + " FROM forms WHERE account = ? ORDER BY name",
+        [&](Statement& s) { s.Bind(1, account); }, ReadForm);
+  }
+
+  Status Update(const FormRecord& f) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement update(db,
+                       "UPDATE forms SET namespace = ?, definition = ?, enabled = ?, "
+                       "updated_at = ? WHERE id = ?");
+      auto s = update.Bind(1, f.namespace_name)
+                   .Bind(2, f.definition)
+                   .Bind(3, static_cast<std::int64_t>(f.enabled))
+                   .Bind(4, f.updated_at)
+                   .Bind(5, f.id)
+                   .Run();
+      if (!s.ok()) return s;
+      if (update.changes() == 0) return MakeError(ErrorCode::kNotFound, "no such form");
+      return OkStatus();
+    });
+  }
+
+  Status Delete(const std::string& name) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement remove(db, "DELETE FROM forms WHERE name = ?");
+      auto s = remove.Bind(1, name).Run();
+      if (!s.ok()) return s;
+      if (remove.changes() == 0) return MakeError(ErrorCode::kNotFound, "no such form");
+      return OkStatus();
+    });
+  }
+
+  Result<bool> UseChallenge(const std::string& id, std::int64_t expires_at,
+                            std::int64_t now) override {
+    bool fresh = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      auto s = Statement(db,
+                         "DELETE FROM form_challenges_used WHERE (expires_at, id) IN "
+                         "(SELECT expires_at, id FROM form_challenges_used "
+                         "WHERE expires_at <= ? LIMIT ?)")
+                   .Bind(1, now)
+                   .Bind(2, static_cast<std::int64_t>(kClearedPerUse))
+                   .Run();
+      if (!s.ok()) return s;
+      Statement use(db,
+                    "INSERT INTO form_challenges_used (expires_at, id) VALUES (?, ?) "
+                    "ON CONFLICT DO NOTHING");
+      s = use.Bind(1, expires_at).Bind(2, id).Run();
+      if (!s.ok()) return s;
+      fresh = use.changes() > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return fresh;
+  }
+
+  Status AddSubmission(const FormSubmissionRecord& r) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db, std::string("INSERT INTO form_submissions (") + kSubmissionColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?,?,?)")
+          .Bind(1, r.id)
+          .Bind(2, r.form_id)
+          .Bind(3, r.account)
+          .Bind(4, r.received_at)
+          .Bind(5, r.expires_at)
+          .Bind(6, r.message_id)
+          .BindBlob(7, r.wrapped_key)
+          .BindBlob(8, r.sealed)
+          .Bind(9, r.blobs)
+          .Bind(10, static_cast<std::int64_t>(r.size))
+          .Run();
+    });
+  }
+
+  Result<std::optional<FormSubmissionRecord>> FindSubmission(const std::string& id) override {
+    return QueryOne<FormSubmissionRecord>(
+        db_, std::string("SELECT ") + kSubmissionColumns + " FROM form_submissions WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadSubmission);
+  }
+
+  Result<std::vector<FormSubmissionRecord>> ListSubmissions(const std::string& form_id,
+                                                            std::int64_t before_at,
+                                                            const std::string& before_id,
+                                                            std::size_t limit) override {
+    if (before_at == 0) {
+      return QueryAll<FormSubmissionRecord>(
+          db_,
+          std::string("SELECT ") + kSubmissionColumns +
+              " FROM form_submissions WHERE form_id = ? ORDER BY received_at DESC, id DESC "
+              "LIMIT ?",
+          [&](Statement& s) { s.Bind(1, form_id).Bind(2, static_cast<std::int64_t>(limit)); },
+          ReadSubmission);
+    }
+    return QueryAll<FormSubmissionRecord>(
+        db_,
+        std::string("SELECT ") + kSubmissionColumns +
+            " FROM form_submissions WHERE form_id = ? AND (received_at, id) < (?, ?) "
+            "ORDER BY received_at DESC, id DESC LIMIT ?",
+        [&](Statement& s) {
+          s.Bind(1, form_id)
+              .Bind(2, before_at)
+              .Bind(3, before_id)
+              .Bind(4, static_cast<std::int64_t>(limit));
+        },
+        ReadSubmission);
+  }
+
+  Status DeleteSubmission(const std::string& id) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      Statement remove(db, "DELETE FROM form_submissions WHERE id = ?");
+      auto s = remove.Bind(1, id).Run();
+      if (!s.ok()) return s;
+      if (remove.changes() == 0) return MakeError(ErrorCode::kNotFound, "no such submission");
+      return OkStatus();
+    });
+  }
+
+  Result<std::vector<FormSubmissionRecord>> ExpiredSubmissions(std::int64_t now,
+                                                               std::size_t limit) override {
+    return QueryAll<FormSubmissionRecord>(
+        db_,
+        std::string("SELECT ") + kSubmissionColumns +
+            " FROM form_submissions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
+        [&](Statement& s) { s.Bind(1, now).Bind(2, static_cast<std::int64_t>(limit)); },
+        ReadSubmission);
+  }
+
+  Status AddRequest(const FormRequestRecord& r) override {
+    return db_.Transaction([&](Connection& db) -> Status {
+      return Statement(db, std::string("INSERT INTO form_requests (") + kRequestColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?,?,?)")
+          .Bind(1, r.id)
+          .BindBlob(2, r.token_hash)
+          .Bind(3, r.account)
+          .Bind(4, r.requester)
+          .Bind(5, r.recipient)
+          .BindBlob(6, r.sealed_note)
+          .Bind(7, r.created_at)
+          .Bind(8, r.expires_at)
+          .Bind(9, r.answered_at)
+          .Bind(10, r.submission_id)
+          .Run();
+    });
+  }
+
+  Result<std::optional<FormRequestRecord>> FindRequest(const std::string& id) override {
+    return QueryOne<FormRequestRecord>(
+        db_, std::string("SELECT ") + kRequestColumns + " FROM form_requests WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id); }, ReadRequest);
+  }
+
+  Result<std::optional<FormRequestRecord>> FindRequestByToken(
+      const std::string& token_hash) override {
+    return QueryOne<FormRequestRecord>(
+        db_, std::string("SELECT ") + kRequestColumns + " FROM form_requests WHERE token_hash = ?",
+        [&](Statement& s) { s.BindBlob(1, token_hash); }, ReadRequest);
+  }
+
+  Result<std::vector<FormRequestRecord>> ListRequests(const std::string& requester,
+                                                      std::size_t limit) override {
+    return QueryAll<FormRequestRecord>(
+        db_,
+        std::string("SELECT ") + kRequestColumns +
+            " FROM form_requests WHERE requester = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        [&](Statement& s) { s.Bind(1, requester).Bind(2, static_cast<std::int64_t>(limit)); },
+        ReadRequest);
+  }
+
+  Result<bool> AnswerRequest(const std::string& id, const std::string& submission_id,
+                             std::int64_t at) override {
+    bool answered = false;
+    auto status = db_.Transaction([&](Connection& db) -> Status {
+      Statement answer(db,
+                       "UPDATE form_requests SET answered_at = ?, submission_id = ? "
+                       "WHERE id = ? AND answered_at = 0");
+      auto s = answer.Bind(1, at).Bind(2, submission_id).Bind(3, id).Run();
+      if (!s.ok()) return s;
+      answered = answer.changes() > 0;
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return answered;
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<FormStore> NewFormStore(Database& db) { return std::make_unique<PgFormStore>(db); }
+
+}  // namespace sealpost::pg
