@@ -108,22 +108,30 @@ Result<std::unique_ptr<TestCluster>> TestCluster::Start() {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return MakeError(ErrorCode::kIo, "initdb failed; see " + log);
   }
-  c->port_ = FreePort();
-  auto server = Spawn({c->bin_ + "/postgres", "-D", data, "-p", std::to_string(c->port_), "-k", dir,
-                       "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"},
-                      log, user);
-  if (!server.ok()) return std::move(server).error();
-  c->server_ = *server;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (PQping(c->conninfo().c_str()) != PQPING_OK) {
-    if (::waitpid(c->server_, &status, WNOHANG) == c->server_) {
-      c->server_ = -1;
-      return MakeError(ErrorCode::kIo, "PostgreSQL did not start; see " + log);
+  // A port found free can be taken before the server binds it (suites run in parallel):
+  // then the server exits at once, and it starts again on another.
+  for (int attempt = 1;; ++attempt) {
+    c->port_ = FreePort();
+    auto server = Spawn({c->bin_ + "/postgres", "-D", data, "-p", std::to_string(c->port_), "-k",
+                         dir, "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"},
+                        log, user);
+    if (!server.ok()) return std::move(server).error();
+    c->server_ = *server;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool exited = false;
+    while (PQping(c->conninfo().c_str()) != PQPING_OK) {
+      if (::waitpid(c->server_, &status, WNOHANG) == c->server_) {
+        c->server_ = -1;
+        exited = true;
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        return MakeError(ErrorCode::kUnavailable, "PostgreSQL not ready in 60 s; see " + log);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    if (std::chrono::steady_clock::now() > deadline) {
-      return MakeError(ErrorCode::kUnavailable, "PostgreSQL not ready in 60 s; see " + log);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!exited) break;
+    if (attempt == 3) return MakeError(ErrorCode::kIo, "PostgreSQL did not start; see " + log);
   }
   return c;
 }
@@ -149,7 +157,9 @@ TestCluster::~TestCluster() {
 }
 
 std::string TestCluster::conninfo(const std::string& database) const {
-  return "host=127.0.0.1 port=" + std::to_string(port_) + " user=sealpost dbname=" + database;
+  // By the Unix socket in the cluster's own directory: no other server can answer there,
+  // whoever holds the TCP port.
+  return "host=" + dir_ + " port=" + std::to_string(port_) + " user=sealpost dbname=" + database;
 }
 
 Result<std::string> TestCluster::CreateDatabase(const std::string& name) {

@@ -23,7 +23,8 @@ class TestCluster {
 
   // A new, empty database in the cluster; its libpq conninfo.
   Result<std::string> CreateDatabase(const std::string& name);
-  // The conninfo of the cluster's `postgres` database, over TCP on loopback.
+  // The conninfo of a database of the cluster, by its Unix socket (the server listens on
+  // 127.0.0.1:port() too).
   std::string conninfo(const std::string& database = "postgres") const;
   int port() const { return port_; }
 
