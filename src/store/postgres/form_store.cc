@@ -1,64 +1,17 @@
 // Secure web forms on PostgreSQL: the SQL of store/sqlite/form_store.cc in PostgreSQL's
 // dialect. A challenge is used once across every node: the unique index on its id decides.
+#include "store/form_rows.h"
 #include "store/postgres/stores.h"
 
 namespace sealpost::pg {
 namespace {
 
-constexpr const char* kFormColumns =
-    "id, name, account, namespace, definition, enabled, created_at, updated_at";
 // Expired challenges cleared per use: a steady trickle, never one long delete.
 constexpr int kClearedPerUse = 16;
 
-FormRecord ReadForm(const Statement& s) {
-  FormRecord f;
-  f.id = s.Text(0);
-  f.name = s.Text(1);
-  f.account = s.Text(2);
-  f.namespace_name = s.Text(3);
-  f.definition = s.Text(4);
-  f.enabled = s.Int(5) != 0;
-  f.created_at = s.Int(6);
-  f.updated_at = s.Int(7);
-  return f;
-}
-
-constexpr const char* kSubmissionColumns =
-    "id, form_id, account, received_at, expires_at, message_id, wrapped_key, sealed, blobs, size";
-
-FormSubmissionRecord ReadSubmission(const Statement& s) {
-  FormSubmissionRecord r;
-  r.id = s.Text(0);
-  r.form_id = s.Text(1);
-  r.account = s.Text(2);
-  r.received_at = s.Int(3);
-  r.expires_at = s.Int(4);
-  r.message_id = s.Text(5);
-  r.wrapped_key = s.Text(6);
-  r.sealed = s.Text(7);
-  r.blobs = s.Text(8);
-  r.size = static_cast<std::uint64_t>(s.Int(9));
-  return r;
-}
-
-constexpr const char* kRequestColumns =
-    "id, token_hash, account, requester, recipient, sealed_note, created_at, expires_at, "
-    "answered_at, submission_id";
-
-FormRequestRecord ReadRequest(const Statement& s) {
-  FormRequestRecord r;
-  r.id = s.Text(0);
-  r.token_hash = s.Text(1);
-  r.account = s.Text(2);
-  r.requester = s.Text(3);
-  r.recipient = s.Text(4);
-  r.sealed_note = s.Text(5);
-  r.created_at = s.Int(6);
-  r.expires_at = s.Int(7);
-  r.answered_at = s.Int(8);
-  r.submission_id = s.Text(9);
-  return r;
-}
+using form_rows::kFormColumns;
+using form_rows::kRequestColumns;
+using form_rows::kSubmissionColumns;
 
 class PgFormStore final : public FormStore {
  public:
@@ -88,18 +41,18 @@ class PgFormStore final : public FormStore {
   Result<std::optional<FormRecord>> Find(const std::string& name) override {
     return QueryOne<FormRecord>(
         db_, std::string("SELECT ") + kFormColumns + " FROM forms WHERE name = ?",
-        [&](Statement& s) { s.Bind(1, name); }, ReadForm);
+        [&](Statement& s) { s.Bind(1, name); }, form_rows::ReadForm<Statement>);
   }
 
   Result<std::vector<FormRecord>> List(const std::string& account) override {
     if (account.empty()) {
       return QueryAll<FormRecord>(
           db_, std::string("SELECT ") + kFormColumns + " FROM forms ORDER BY name",
-          [](Statement&) {}, ReadForm);
+          [](Statement&) {}, form_rows::ReadForm<Statement>);
     }
     return QueryAll<FormRecord>(
         db_, std::string("SELECT ") + kFormColumns + " FROM forms WHERE account = ? ORDER BY name",
-        [&](Statement& s) { s.Bind(1, account); }, ReadForm);
+        [&](Statement& s) { s.Bind(1, account); }, form_rows::ReadForm<Statement>);
   }
 
   Status Update(const FormRecord& f) override {
@@ -174,7 +127,7 @@ class PgFormStore final : public FormStore {
   Result<std::optional<FormSubmissionRecord>> FindSubmission(const std::string& id) override {
     return QueryOne<FormSubmissionRecord>(
         db_, std::string("SELECT ") + kSubmissionColumns + " FROM form_submissions WHERE id = ?",
-        [&](Statement& s) { s.Bind(1, id); }, ReadSubmission);
+        [&](Statement& s) { s.Bind(1, id); }, form_rows::ReadSubmission<Statement>);
   }
 
   Result<std::vector<FormSubmissionRecord>> ListSubmissions(const std::string& form_id,
@@ -188,7 +141,7 @@ class PgFormStore final : public FormStore {
               " FROM form_submissions WHERE form_id = ? ORDER BY received_at DESC, id DESC "
               "LIMIT ?",
           [&](Statement& s) { s.Bind(1, form_id).Bind(2, static_cast<std::int64_t>(limit)); },
-          ReadSubmission);
+          form_rows::ReadSubmission<Statement>);
     }
     return QueryAll<FormSubmissionRecord>(
         db_,
@@ -201,7 +154,7 @@ class PgFormStore final : public FormStore {
               .Bind(3, before_id)
               .Bind(4, static_cast<std::int64_t>(limit));
         },
-        ReadSubmission);
+        form_rows::ReadSubmission<Statement>);
   }
 
   Status DeleteSubmission(const std::string& id) override {
@@ -221,7 +174,7 @@ class PgFormStore final : public FormStore {
         std::string("SELECT ") + kSubmissionColumns +
             " FROM form_submissions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
         [&](Statement& s) { s.Bind(1, now).Bind(2, static_cast<std::int64_t>(limit)); },
-        ReadSubmission);
+        form_rows::ReadSubmission<Statement>);
   }
 
   Status AddRequest(const FormRequestRecord& r) override {
@@ -245,14 +198,14 @@ class PgFormStore final : public FormStore {
   Result<std::optional<FormRequestRecord>> FindRequest(const std::string& id) override {
     return QueryOne<FormRequestRecord>(
         db_, std::string("SELECT ") + kRequestColumns + " FROM form_requests WHERE id = ?",
-        [&](Statement& s) { s.Bind(1, id); }, ReadRequest);
+        [&](Statement& s) { s.Bind(1, id); }, form_rows::ReadRequest<Statement>);
   }
 
   Result<std::optional<FormRequestRecord>> FindRequestByToken(
       const std::string& token_hash) override {
     return QueryOne<FormRequestRecord>(
         db_, std::string("SELECT ") + kRequestColumns + " FROM form_requests WHERE token_hash = ?",
-        [&](Statement& s) { s.BindBlob(1, token_hash); }, ReadRequest);
+        [&](Statement& s) { s.BindBlob(1, token_hash); }, form_rows::ReadRequest<Statement>);
   }
 
   Result<std::vector<FormRequestRecord>> ListRequests(const std::string& requester,
@@ -262,7 +215,7 @@ class PgFormStore final : public FormStore {
         std::string("SELECT ") + kRequestColumns +
             " FROM form_requests WHERE requester = ? ORDER BY created_at DESC, id DESC LIMIT ?",
         [&](Statement& s) { s.Bind(1, requester).Bind(2, static_cast<std::int64_t>(limit)); },
-        ReadRequest);
+        form_rows::ReadRequest<Statement>);
   }
 
   Result<bool> AnswerRequest(const std::string& id, const std::string& submission_id,
