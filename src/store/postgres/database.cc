@@ -24,8 +24,13 @@ std::string Trimmed(const char* text) {
 Error ServerError(const PGresult* result, PGconn* conn, std::string_view what) {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  // A data exception's message quotes the offending bytes ("invalid byte sequence ...:
+  // 0xe9 0x20"), which may be a piece of a secret: only its class is said.
+  const bool quotes_data = state && std::string_view(state).substr(0, 2) == "22";
   std::string message = "PostgreSQL: " + std::string(what) + ": " +
-                        (primary ? std::string(primary) : Trimmed(PQerrorMessage(conn)));
+                        (quotes_data ? std::string("a value does not fit its column")
+                         : primary   ? std::string(primary)
+                                     : Trimmed(PQerrorMessage(conn)));
   ErrorCode code = ErrorCode::kIo;
   if (state) {
     const std::string_view s(state);

@@ -111,6 +111,13 @@ TEST_F(PostgresTest, AFailedBodyLeavesNothingAndADuplicateSaysSo) {
   EXPECT_EQ(duplicate.error().code, ErrorCode::kAlreadyExists);
   EXPECT_EQ(SqlState(duplicate.error()), "23505");
   EXPECT_EQ(duplicate.error().message.find("(a)"), std::string::npos);  // no row values
+  // Text that is not UTF-8: refused, and the message does not quote its bytes.
+  Status bad = db_->Transaction([&](Connection& c) -> Status {
+    return Statement(c, "INSERT INTO items (id) VALUES (?)").Bind(1, "secr\xe9t").Run();
+  });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(SqlState(bad.error()), "22021") << bad.error().message;
+  EXPECT_EQ(bad.error().message.find("0xe9"), std::string::npos) << bad.error().message;
   ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
                    Statement s(c, "SELECT count(*) FROM items");
                    EXPECT_TRUE(*s.Step());
