@@ -3,26 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <set>
 
-#include <boost/json.hpp>
-
-#include "audit/pending.h"
+#include "store/event_effects.h"
 #include "webhooks/events.h"
 #include "webhooks/signature.h"
 
 namespace sealpost::sqlite {
 namespace {
-
-bool JsonObject(const std::string& text) {
-  boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
-  return !ec && value.is_object();
-}
-
-std::string JsonString(const std::string& text) {
-  return boost::json::serialize(boost::json::value(text));
-}
 
 class SqliteSigningKeyStore final : public SigningKeyStore {
  public:
@@ -57,56 +44,27 @@ class SqliteSigningKeyStore final : public SigningKeyStore {
   Database& db_;
 };
 
-// Events a recipient's own doing makes (in the portal, with the link or an account);
-// the rest are the system's unless someone is acting on this thread.
-bool RecipientEvent(const std::string& type) {
-  static const std::set<std::string> kTypes = {
-      "link_opened", "answer_failed", "login_failed", "code_failed", "code_replayed",
-      "verified",    "viewed",        "downloaded",   "printed",     "deleted"};
-  return kTypes.count(type) > 0;
-}
-
-const char* EventResult(const std::string& type) {
-  if (type == "answer_failed" || type == "login_failed" || type == "code_failed" ||
-      type == "code_replayed") {
-    return "refused";
-  }
-  if (type == "bounced" || type == "expired" || type == "dead_letter") return "failed";
-  return "ok";
-}
-
 // What "accepted" says of each recipient: the address, the method and why (the policy
-// engine's trace), as JSON.
+// engine's trace).
 Result<std::string> RecipientsJson(Connection& db, const std::string& message_id) {
   Statement s(db, "SELECT address, method, trace FROM recipients WHERE message_id = ? "
                   "ORDER BY position");
   s.Bind(1, message_id);
-  boost::json::array out;
+  std::vector<event_effects::RecipientLine> lines;
   for (;;) {
     auto row = s.Step();
     if (!row.ok()) return std::move(row).error();
     if (!*row) break;
-    out.push_back(boost::json::object{{"address", s.Text(0)}, {"method", s.Text(1)},
-                                      {"why", s.Text(2)}});
+    lines.push_back({s.Text(0), s.Text(1), s.Text(2)});
   }
-  return boost::json::serialize(boost::json::object{{"recipients", std::move(out)}});
+  return event_effects::RecipientsDetails(lines);
 }
 
 // Every message event goes into the audit trail too, in its transaction: the message's
-// lifecycle and every access to it, with who did it. A detail that is a JSON object
-// (a delivery's report: its TLS version, cipher and authentication) is kept as such.
-// A notice queued at acceptance is not a record of its own: "accepted" lists every
-// recipient with its method and why (one record a message, not one a recipient, on the
-// path every message takes).
+// lifecycle and every access to it, with who did it (store/event_effects.h).
 Status AuditEvent(Connection& db, const EventRecord& e) {
-  if (e.type == "notice_queued" || e.type == "notice_standby") return OkStatus();
-  audit::AuditRecord r;
-  r.at = e.at;
-  r.action = "message." + e.type;
-  r.message_id = e.message_id;
-  r.subject = e.recipient_id.empty() ? e.message_id : e.recipient_id;
-  r.result = EventResult(e.type);
-  r.client_address = e.client_address;
+  if (!event_effects::Audited(e)) return OkStatus();
+  std::string account, recipient, recipients;
   {
     Statement find(db, e.recipient_id.empty()
                            ? "SELECT account, '' FROM messages WHERE id = ?"
@@ -116,39 +74,32 @@ Status AuditEvent(Connection& db, const EventRecord& e) {
     auto row = find.Step();
     if (!row.ok()) return std::move(row).error();
     if (*row) {
-      r.account = find.Text(0);
-      r.recipient = find.Text(1);
+      account = find.Text(0);
+      recipient = find.Text(1);
     }
   }
-  if (!audit::NameCurrentActor(r)) {
-    r.actor_kind = RecipientEvent(e.type) ? "recipient" : "system";
-    r.actor = RecipientEvent(e.type) ? e.recipient_id : "sealpost";
+  if (event_effects::DetailsAreRecipients(e)) {
+    auto listed = RecipientsJson(db, e.message_id);
+    if (!listed.ok()) return std::move(listed).error();
+    recipients = std::move(*listed);
   }
-  if (e.type == "accepted" && e.detail.empty()) {
-    auto recipients = RecipientsJson(db, e.message_id);
-    if (!recipients.ok()) return std::move(recipients).error();
-    r.details = std::move(*recipients);
-  } else if (e.detail.size() > 1 && e.detail.front() == '{' && JsonObject(e.detail)) {
-    r.details = e.detail;
-  } else if (!e.detail.empty()) {
-    r.details = "{\"detail\":" + JsonString(e.detail) + "}";
-  }
+  auto r = event_effects::AuditRecordOf(e, std::move(account), std::move(recipient),
+                                        std::move(recipients));
   return AppendAuditIn(db, r);
 }
 
-// A campaign's or automation's message opened (a portal view, the pixel) or clicked:
-// the contact's @last_opened / @last_clicked that segments ask about, in the event's
-// transaction.
+// A campaign's or automation's message opened or clicked: the contact's @last_opened /
+// @last_clicked that segments ask about, in the event's transaction.
 Status ContactEngagement(Connection& db, const EventRecord& e) {
-  const bool clicked = e.type == "clicked";
-  if (!clicked && e.type != "opened" && e.type != "viewed") return OkStatus();
+  const auto engagement = event_effects::EngagementOf(e);
+  if (engagement == event_effects::Engagement::kNone) return OkStatus();
   return Statement(db,
                    "UPDATE contacts SET last_opened = max(last_opened, ?1), last_clicked = "
                    "CASE WHEN ?2 THEN max(last_clicked, ?1) ELSE last_clicked END WHERE id IN "
                    "(SELECT contact_id FROM campaign_sends WHERE message_id = ?3 UNION ALL "
                    "SELECT contact_id FROM automation_sends WHERE message_id = ?3)")
       .Bind(1, e.at)
-      .Bind(2, std::int64_t{clicked})
+      .Bind(2, std::int64_t{engagement == event_effects::Engagement::kClicked})
       .Bind(3, e.message_id)
       .Run();
 }
@@ -156,39 +107,19 @@ Status ContactEngagement(Connection& db, const EventRecord& e) {
 // An event an endpoint of the message's account wants goes into the webhook outbox, in
 // the event's transaction: it is pushed once it is a fact, and never lost on the way.
 Status WebhookFanOut(Connection& db, const EventRecord& e) {
-  auto type = webhooks::TypeOfEvent(e.type);
-  if (!type) return OkStatus();
+  auto facts = event_effects::WebhookFactsOf(e);
+  if (!facts) return OkStatus();
   Statement endpoints(db, "SELECT e.id, e.event_types, m.account FROM messages m "
                           "JOIN webhook_endpoints e ON e.account = m.account "
                           "WHERE m.id = ? AND e.enabled = 1");
   endpoints.Bind(1, e.message_id);
   std::vector<std::string> wanting;
-  webhooks::EventFacts facts{*type, e.at, e.message_id, "", e.recipient_id, "", "", "", ""};
-  if (!e.detail.empty() && e.detail.front() == '{') {
-    // A form's submission names the form and the submission ({"form", "submission"}); a
-    // campaign's or automation's engagement, which ({"campaign"} or {"automation"}).
-    boost::system::error_code ec;
-    auto detail = boost::json::parse(e.detail, ec);
-    if (!ec && detail.is_object()) {
-      const auto& o = detail.as_object();
-      const bool form = e.type == "form_submitted";
-      for (auto [key, field] :
-           {std::pair{"form", form ? &facts.form : nullptr},
-            std::pair{"submission", form ? &facts.submission : nullptr},
-            std::pair{"campaign", &facts.campaign}, std::pair{"automation", &facts.automation}}) {
-        if (!field) continue;  // a form's names only on its submission's event
-        if (const auto* v = o.if_contains(key); v && v->is_string()) {
-          *field = std::string(v->as_string());
-        }
-      }
-    }
-  }
   for (;;) {
     auto row = endpoints.Step();
     if (!row.ok()) return std::move(row).error();
     if (!*row) break;
-    facts.account = endpoints.Text(2);
-    if (webhooks::Wants(endpoints.Text(1), *type)) wanting.push_back(endpoints.Text(0));
+    facts->account = endpoints.Text(2);
+    if (webhooks::Wants(endpoints.Text(1), facts->type)) wanting.push_back(endpoints.Text(0));
   }
   if (wanting.empty()) return OkStatus();
   if (!e.recipient_id.empty()) {
@@ -197,19 +128,20 @@ Status WebhookFanOut(Connection& db, const EventRecord& e) {
     auto row = recipient.Step();
     if (!row.ok()) return std::move(row).error();
     if (*row) {
-      facts.status = recipient.Text(0);
-      facts.method = recipient.Text(1);
+      facts->status = recipient.Text(0);
+      facts->method = recipient.Text(1);
     }
   }
-  const std::string payload = webhooks::Payload(facts);
+  const std::string payload = webhooks::Payload(*facts);
   for (const auto& endpoint : wanting) {
-    auto queued = Statement(db, "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, "
-                                "message_id, payload, created_at, state, attempts, "
-                                "next_attempt_at, last_status, last_error) "
-                                "VALUES (?,?,?,?,?,?,'pending',0,?,0,'')")
+    auto queued = Statement(db,
+                            "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, "
+                            "message_id, payload, created_at, state, attempts, "
+                            "next_attempt_at, last_status, last_error) "
+                            "VALUES (?,?,?,?,?,?,'pending',0,?,0,'')")
                       .Bind(1, webhooks::NewMessageId())
                       .Bind(2, endpoint)
-                      .Bind(3, *type)
+                      .Bind(3, facts->type)
                       .Bind(4, e.message_id)
                       .Bind(5, payload)
                       .Bind(6, e.at)
