@@ -4,18 +4,27 @@
 // when it gains its PostgreSQL twin.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "audit/pending.h"
 #include "base/temp_dir.h"
 #include "store/blob_store.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/stores.h"
 #include "store/postgres/test_cluster.h"
 #include "store/sqlite/stores.h"
+#include "store/test_records.h"
 
 namespace sealpost {
 namespace {
+
+using testing_records::SampleMessage;
 
 // The stores of one backend, on a database of the test's own.
 struct Backend {
@@ -24,6 +33,13 @@ struct Backend {
   std::unique_ptr<FormStore> forms;
   std::unique_ptr<TlsReportStore> tls_reports;
   std::unique_ptr<MtaStsStore> mta_sts;
+  std::unique_ptr<AuditStore> audit;  // made first: it hooks every transaction
+  std::unique_ptr<SigningKeyStore> signing_keys;
+  std::unique_ptr<AnswerKeyStore> answer_keys;
+  std::unique_ptr<EventStore> events;
+  std::unique_ptr<MessageStore> messages;
+  std::unique_ptr<QueueStore> queue;
+  std::unique_ptr<InboundStore> inbound;
 };
 
 class Conformance : public ::testing::TestWithParam<std::string> {
@@ -45,6 +61,14 @@ class Conformance : public ::testing::TestWithParam<std::string> {
       b_.forms = sqlite::NewFormStore(*sqlite_);
       b_.tls_reports = sqlite::NewTlsReportStore(*sqlite_);
       b_.mta_sts = sqlite::NewMtaStsStore(*sqlite_);
+      b_.audit = sqlite::NewAuditStore(*sqlite_);
+      b_.signing_keys = sqlite::NewSigningKeyStore(*sqlite_);
+      b_.answer_keys = sqlite::NewAnswerKeyStore(*sqlite_);
+      b_.events = sqlite::NewEventStore(*sqlite_);
+      b_.messages = sqlite::NewMessageStore(*sqlite_);
+      b_.queue = sqlite::NewQueueStore(*sqlite_);
+      b_.inbound = sqlite::NewInboundStore(*sqlite_);
+      ASSERT_TRUE(b_.signing_keys->Insert({"key1", "pub", "sealed", 1}).ok());
       return;
     }
     if (cluster_ == nullptr) {
@@ -68,6 +92,15 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     b_.blobs = pg::NewBlobStore(*pg_);
     b_.tls_reports = pg::NewTlsReportStore(*pg_);
     b_.mta_sts = pg::NewMtaStsStore(*pg_);
+    b_.audit = pg::NewAuditStore(*pg_);
+    b_.signing_keys = pg::NewSigningKeyStore(*pg_);
+    b_.answer_keys = pg::NewAnswerKeyStore(*pg_);
+    b_.events = pg::NewEventStore(*pg_);
+    b_.messages = pg::NewMessageStore(*pg_);
+    b_.queue = pg::NewQueueStore(*pg_);
+    b_.inbound = pg::NewInboundStore(*pg_);
+    auto key = b_.signing_keys->Insert({"key1", "pub", "sealed", 1});
+    ASSERT_TRUE(key.ok()) << key.error().ToString();
   }
 
   static pg::TestCluster* cluster_;
@@ -367,6 +400,402 @@ TEST_P(Conformance, MtaStsPoliciesAreKeptUntilTheyExpire) {
   EXPECT_EQ(store->Unexpired(1500, 1)->size(), 1u);
   EXPECT_EQ(store->Unexpired(2500, 10)->size(), 1u);
   EXPECT_TRUE(store->Unexpired(3000, 10)->empty());
+}
+
+TEST_P(Conformance, MessageWithNoticesRoundTrips) {
+  auto messages = b_.messages.get();
+  auto queue = b_.queue.get();
+  QueueEntry q{"q1",
+               "msg1",
+               "rcpt1",
+               "a@example.org",
+               "b@example.net",
+               "content",
+               "",
+               "",
+               QueueState::kQueued,
+               0,
+               100,
+               100,
+               "",
+               "",
+               "",
+               false,
+               ""};
+  EventRecord e{0, "msg1", "rcpt1", "accepted", 100, "127.0.0.1", ""};
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {q}, {e}, "").ok());
+
+  auto found = messages->Find("msg1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->blob_ids.size(), 2u);
+  ASSERT_EQ((*found)->recipients.size(), 1u);
+  EXPECT_EQ((*found)->recipients[0].link_check, std::string("\0\1", 2));
+  EXPECT_EQ((*found)->recipients[0].status, RecipientStatus::kNoticeQueued);
+
+  auto due = queue->Due(100, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].sealed_content, "content");
+  EXPECT_TRUE(queue->Due(99, 10)->empty());
+  auto claimed = queue->Claim(100, 10, 400);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kInFlight);
+  EXPECT_TRUE(queue->Claim(399, 10, 800)->empty());  // leased
+  ASSERT_EQ(queue->Due(400, 10)->size(), 1u);        // the lease ran out
+  if (sqlite_) {
+    // One node: what it had in flight when it stopped is due again at once.
+    EXPECT_EQ(*queue->ReleaseInFlight(101), 1);
+    EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kQueued);
+    ASSERT_EQ(queue->Claim(101, 10, 400)->size(), 1u);
+  } else {
+    // Several nodes: another's entries in flight are not this one's to release; the
+    // lease brings them back.
+    EXPECT_EQ(*queue->ReleaseInFlight(101), 0);
+    EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kInFlight);
+    ASSERT_EQ(queue->Claim(400, 10, 700)->size(), 1u);
+  }
+  ASSERT_TRUE(queue->Record({{"q1", QueueState::kDelivered, 101, "250 ok", "{}"}}, {}, {}).ok());
+  EXPECT_TRUE(queue->Due(1000, 10)->empty());
+  EXPECT_EQ((*queue->Find("q1"))->report, "{}");
+  EXPECT_EQ((*queue->Find("q1"))->attempts, 1);
+  EXPECT_EQ((*queue->Find("q1"))->sealed_content, "");  // content gone once delivered
+
+  auto events = b_.events.get()->ForMessage("msg1");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].type, "accepted");
+  EXPECT_EQ((*events)[1].type, "notice_delivered");  // recorded with the delivery
+  EXPECT_EQ((*events)[1].at, 101);
+}
+
+// Every message event is mirrored into the audit trail in its transaction: who did it
+// (the recipient, the system, or whoever acts on the thread), the account, the message
+// and the recipient's address; a delivery's JSON report is kept as its details.
+TEST_P(Conformance, MessageEventsGoIntoTheAuditTrail) {
+  auto audit = b_.audit.get();
+  auto messages = b_.messages.get();
+  auto queue = b_.queue.get();
+  auto events = b_.events.get();
+  QueueEntry q{"q1",
+               "msg1",
+               "rcpt1",
+               "a@example.org",
+               "b@example.net",
+               "content",
+               "",
+               "",
+               QueueState::kQueued,
+               0,
+               100,
+               100,
+               "",
+               "",
+               "",
+               false,
+               ""};
+  {
+    audit::ActingAs sender({"api_key", "k1", "192.0.2.1", "default"});
+    ASSERT_TRUE(messages
+                    ->InsertWithNotices(SampleMessage(), {q},
+                                        {{0, "msg1", "", "accepted", 100, "", ""}}, "")
+                    .ok());
+  }
+  ASSERT_EQ(queue->Claim(101, 10, 400)->size(), 1u);
+  ASSERT_TRUE(queue
+                  ->Record({{"q1", QueueState::kDelivered, 101, "250 ok",
+                             R"({"tls_version":"TLSv1.3","mx_host":"mx.example.net"})"}},
+                           {}, {})
+                  .ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "answer_failed", 102, "198.51.100.7", ""}).ok());
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "viewed", 103, "198.51.100.7", ""}).ok());
+
+  auto all = audit->Read(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  const auto& accepted = (*all)[0];
+  EXPECT_EQ(accepted.action, "message.accepted");
+  EXPECT_EQ(accepted.actor_kind, "api_key");
+  EXPECT_EQ(accepted.actor, "k1");
+  EXPECT_EQ(accepted.client_address, "192.0.2.1");
+  EXPECT_EQ(accepted.account, "default");
+  EXPECT_EQ(accepted.message_id, "msg1");
+  EXPECT_EQ(accepted.details,
+            R"({"recipients":[{"address":"b@example.net","method":"escrow","why":""}]})");
+  const auto& delivered = (*all)[1];
+  EXPECT_EQ(delivered.action, "message.notice_delivered");
+  EXPECT_EQ(delivered.actor_kind, "system");
+  EXPECT_EQ(delivered.recipient, "b@example.net");
+  EXPECT_EQ(delivered.details, R"({"tls_version":"TLSv1.3","mx_host":"mx.example.net"})");
+  EXPECT_EQ((*all)[2].action, "message.answer_failed");
+  EXPECT_EQ((*all)[2].result, "refused");
+  EXPECT_EQ((*all)[2].actor_kind, "recipient");
+  EXPECT_EQ((*all)[2].actor, "rcpt1");
+  EXPECT_EQ((*all)[3].action, "message.viewed");
+  EXPECT_EQ((*all)[3].result, "ok");
+
+  // Searches: by recipient (any case), by a family of actions, by result, by time, paged.
+  AuditQuery by_recipient;
+  by_recipient.recipient = "B@Example.NET";
+  EXPECT_EQ(audit->Search(by_recipient)->size(), 3u);
+  AuditQuery refused;
+  refused.action = "message.*";
+  refused.result = "refused";
+  ASSERT_EQ(audit->Search(refused)->size(), 1u);
+  EXPECT_EQ((*audit->Search(refused))[0].seq, 3);
+  AuditQuery window;
+  window.from = 101;
+  window.to = 103;
+  ASSERT_EQ(audit->Search(window)->size(), 2u);
+  AuditQuery page;
+  page.message_id = "msg1";
+  page.limit = 3;
+  auto first = audit->Search(page);
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].seq, 4);  // newest first
+  page.before_seq = first->back().seq;
+  auto second = audit->Search(page);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].seq, 1);
+  AuditQuery nobody;
+  nobody.action = "message.";  // not a family without ".*", and no action is named so
+  EXPECT_TRUE(audit->Search(nobody)->empty());
+
+  // Time never goes back along the trail: a record made earlier but written later takes
+  // the time of the one before it.
+  ASSERT_TRUE(events->Append({0, "msg1", "rcpt1", "downloaded", 50, "198.51.100.7", ""}).ok());
+  EXPECT_EQ((*audit->Newest(0, 1))[0].at, 103);
+  AuditQuery after_all;
+  after_all.from = 104;
+  EXPECT_TRUE(audit->Search(after_all)->empty());
+
+  // Pruning up to record 2 keeps the checkpoint at the cut and the records after it.
+  EXPECT_EQ(*audit->LastBefore(102), 2);
+  audit::Checkpoint cut{2, 200, (*all)[1].hash, "key1", std::string(64, 's')};
+  EXPECT_EQ(*audit->Prune(cut), 2);
+  EXPECT_EQ(*audit->Prune(cut), 0);
+  auto left = audit->Read(0, 10);
+  ASSERT_EQ(left->size(), 3u);
+  EXPECT_EQ((*left)[0].seq, 3);
+  ASSERT_EQ(audit->Checkpoints()->size(), 1u);
+  EXPECT_EQ((*audit->Checkpoints())[0].seq, 2);
+}
+
+// A TLS-only copy and its escrow fallback in standby: the fallback is needed only when
+// TLS could not be had, and goes when the TLS-only copy ends any other way.
+TEST_P(Conformance, StandbyFallbackFollowsItsTlsOnlyEntry) {
+  auto messages = b_.messages.get();
+  auto queue = b_.queue.get();
+  for (bool tls_failed : {true, false}) {
+    MessageRecord m = SampleMessage();
+    const std::string n = tls_failed ? "a" : "b";
+    m.id = "msg" + n;
+    m.recipients[0].id = "escrow-" + n;
+    m.recipients[0].message_id = m.id;
+    m.recipients[0].status = RecipientStatus::kStandby;
+    RecipientRecord tls = m.recipients[0];
+    tls.id = "tls-" + n;
+    tls.method = "tls-only";
+    tls.status = RecipientStatus::kQueued;
+    m.recipients.push_back(tls);
+    auto entry = [&](std::string id, std::string recipient, std::string content, QueueState st) {
+      QueueEntry q;
+      q.id = std::move(id);
+      q.message_id = m.id;
+      q.recipient_id = std::move(recipient);
+      q.mail_from = "a@example.org";
+      q.rcpt_to = "b@example.net";
+      q.sealed_content = std::move(content);
+      q.state = st;
+      q.next_attempt_at = q.created_at = 100;
+      return q;
+    };
+    QueueEntry primary = entry("qt" + n, tls.id, "content", QueueState::kQueued);
+    primary.tls_required = true;
+    QueueEntry standby = entry("qs" + n, "escrow-" + n, "notice", QueueState::kStandby);
+    standby.standby_for = primary.id;
+    ASSERT_TRUE(messages->InsertWithNotices(m, {primary, standby}, {}, "").ok());
+    auto claimed = queue->Claim(100, 10, 400);
+    ASSERT_TRUE(claimed.ok());
+    ASSERT_EQ(claimed->size(), 1u);  // standby entries are never due
+    EXPECT_TRUE((*claimed)[0].tls_required);
+
+    QueueState outcome = tls_failed ? QueueState::kReplanned : QueueState::kDelivered;
+    ASSERT_TRUE(queue->Record({{primary.id, outcome, 150, "no STARTTLS", "{}"}}, {}, {}).ok());
+    auto fallback = *queue->Find(standby.id);
+    auto escrow = *messages->FindRecipient("escrow-" + n);
+    auto direct = *messages->FindRecipient("tls-" + n);
+    if (tls_failed) {
+      EXPECT_EQ(fallback->state, QueueState::kQueued);
+      EXPECT_EQ(fallback->next_attempt_at, 150);
+      EXPECT_EQ(fallback->sealed_content, "notice");
+      EXPECT_EQ(escrow->status, RecipientStatus::kNoticeQueued);
+      EXPECT_EQ(direct->status, RecipientStatus::kReplanned);
+      auto due = queue->Claim(150, 10, 500);
+      ASSERT_EQ(due->size(), 1u);
+      EXPECT_EQ((*due)[0].id, standby.id);
+      ASSERT_TRUE(
+          queue->Record({{standby.id, QueueState::kDelivered, 151, "250", "{}"}}, {}, {}).ok());
+    } else {
+      EXPECT_EQ(fallback->state, QueueState::kSuperseded);
+      EXPECT_EQ(fallback->sealed_content, "");  // the notice, with its link, is gone
+      EXPECT_EQ(escrow->status, RecipientStatus::kSuperseded);
+      EXPECT_EQ(direct->status, RecipientStatus::kDelivered);
+    }
+  }
+}
+
+TEST_P(Conformance, FailedInsertLeavesNothing) {
+  auto messages = b_.messages.get();
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());
+  MessageRecord second = SampleMessage();
+  second.id = "msg2";  // same recipient id: the insert must fail as a whole
+  EXPECT_FALSE(messages->InsertWithNotices(second, {}, {}, "").ok());
+  EXPECT_FALSE(messages->Find("msg2")->has_value());
+}
+
+TEST_P(Conformance, LocksAfterFailures) {
+  auto messages = b_.messages.get();
+  ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150), i);
+  EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kNoticeQueued);
+  QueueEntry notice;
+  notice.id = "lock-notice";
+  notice.message_id = "msg1";
+  notice.mail_from = "";
+  notice.rcpt_to = "a@example.org";
+  notice.sealed_content = "sealed";
+  notice.next_attempt_at = 150;
+  notice.created_at = 150;
+  EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 150, notice), 5);
+  auto r = *messages->FindRecipient("rcpt1");
+  EXPECT_EQ(r->status, RecipientStatus::kLocked);
+  EXPECT_EQ(r->locked_at.value_or(0), 150);
+  // Locked once, told once.
+  notice.id = "lock-notice-2";
+  EXPECT_EQ(*messages->RecordFailure("rcpt1", 5, 160, notice), 6);
+  EXPECT_EQ((*messages->FindRecipient("rcpt1"))->locked_at.value_or(0), 150);
+  auto queued = b_.queue.get()->ForMessage("msg1");
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].id, "lock-notice");
+  ASSERT_TRUE(messages->SetStatus("rcpt1", RecipientStatus::kViewed).ok());
+  EXPECT_EQ((*messages->FindRecipient("rcpt1"))->status, RecipientStatus::kLocked);
+}
+
+// A record put on the thread goes in with the next change that commits, and only with
+// it: a change that fails takes none.
+TEST_P(Conformance, APendingRecordGoesInWithTheChangeAndOnlyWithIt) {
+  AuditStore* audit = b_.audit.get();
+  audit::AuditRecord r;
+  r.at = 1790000000;
+  r.actor_kind = "admin_cli";
+  r.action = "admin.key.create";
+  r.subject = "key2";
+  r.result = "ok";
+  {
+    audit::PendingRecord pending(r);
+    // A change that fails (the key exists) rolls back and takes no record with it.
+    ASSERT_FALSE(b_.signing_keys->Insert({"key1", "pub", "sealed", 1}).ok());
+    EXPECT_FALSE(pending.taken());
+    ASSERT_TRUE(b_.signing_keys->Insert({"key2", "pub", "sealed", 2}).ok());
+    EXPECT_TRUE(pending.taken());
+  }
+  {
+    audit::PendingRecord dropped(r);  // nothing changes within its scope
+  }
+  ASSERT_TRUE(b_.signing_keys->Insert({"key3", "pub", "sealed", 3}).ok());  // none pending
+  auto records = audit->Read(0, 10);
+  ASSERT_TRUE(records.ok()) << records.error().ToString();
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].seq, 1);
+  EXPECT_EQ((*records)[0].subject, "key2");
+  EXPECT_EQ((*records)[0].prev_hash, audit::GenesisHash());
+  EXPECT_EQ((*records)[0].hash, audit::RecordHash((*records)[0]));
+  ASSERT_TRUE(audit->Append(r).ok());
+  auto head = audit->Head();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->first, 2);
+  auto newest = audit->Newest(0, 1);
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ(newest->size(), 1u);
+  EXPECT_EQ((*newest)[0].prev_hash, (*records)[0].hash);
+  EXPECT_EQ(head->second, (*newest)[0].hash);
+  EXPECT_EQ((*b_.signing_keys->Newest())->id, "key3");
+}
+
+// Events written from several threads at once (on PostgreSQL: several connections, as
+// several nodes would) make one unbroken chain: every record once, numbered without a
+// gap, each hashing the one before.
+TEST_P(Conformance, ConcurrentWritersMakeOneUnbrokenAuditChain) {
+  ASSERT_TRUE(b_.messages->InsertWithNotices(SampleMessage(), {}, {}, "").ok());
+  constexpr int kThreads = 4, kEach = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        EventRecord e{0, "msg1", "rcpt1", "viewed", 100 + i, "198.51.100." + std::to_string(t), ""};
+        if (!b_.events->Append(e).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  auto all = b_.audit->Read(0, 1000);
+  ASSERT_TRUE(all.ok()) << all.error().ToString();
+  ASSERT_EQ(all->size(), std::size_t{kThreads * kEach});  // the views (no "accepted")
+  std::string prev = audit::GenesisHash();
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    const auto& r = (*all)[i];
+    EXPECT_EQ(r.seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(r.prev_hash, prev);
+    EXPECT_EQ(r.hash, audit::RecordHash(r));
+    prev = r.hash;
+  }
+}
+
+// Claimers working at once (several nodes' queue runners) never take one entry twice,
+// and together take every entry that is due.
+TEST_P(Conformance, ClaimersAtOnceNeverTakeAnEntryTwice) {
+  MessageRecord m = SampleMessage();
+  std::vector<QueueEntry> entries;
+  constexpr int kEntries = 300;
+  for (int i = 0; i < kEntries; ++i) {
+    QueueEntry q;
+    q.id = "q" + std::to_string(i);
+    q.message_id = m.id;
+    q.mail_from = "a@example.org";
+    q.rcpt_to = "r" + std::to_string(i) + "@example.net";
+    q.sealed_content = "content";
+    q.next_attempt_at = q.created_at = 100;
+    entries.push_back(q);
+  }
+  ASSERT_TRUE(b_.messages->InsertWithNotices(m, entries, {}, "").ok());
+  std::mutex mu;
+  std::multiset<std::string> taken;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        auto claimed = b_.queue->Claim(100, 7, 10000);
+        if (!claimed.ok()) {
+          ++failed;
+          return;
+        }
+        if (claimed->empty()) return;
+        std::lock_guard lock(mu);
+        for (const auto& q : *claimed) taken.insert(q.id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(taken.size(), static_cast<std::size_t>(kEntries));
+  std::set<std::string> once(taken.begin(), taken.end());
+  EXPECT_EQ(once.size(), taken.size()) << "an entry was claimed twice";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("sqlite", "postgresql"),

@@ -318,8 +318,9 @@ void Database::Release(std::unique_ptr<Connection> connection) {
   freed_.notify_one();
 }
 
-Status Database::Run(const char* begin, const std::function<Status(Connection&)>& body) {
-  const std::string start = std::string(begin) + "; SET LOCAL statement_timeout = " +
+Status Database::Run(const std::string& begin, const std::function<Status(Connection&)>& body,
+                     const BeforeCommit& before_commit) {
+  const std::string start = begin + "; SET LOCAL statement_timeout = " +
                             std::to_string(options_.statement_timeout.count());
   std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
@@ -334,6 +335,7 @@ Status Database::Run(const char* begin, const std::function<Status(Connection&)>
       continue;
     }
     if (status.ok()) status = body(conn);
+    if (status.ok() && before_commit) status = before_commit(conn);
     if (status.ok()) status = conn.Exec("COMMIT");
     if (!status.ok() && PQtransactionStatus(conn.conn_) != PQTRANS_IDLE) {
       (void)conn.Exec("ROLLBACK");
@@ -352,8 +354,30 @@ Status Database::Run(const char* begin, const std::function<Status(Connection&)>
   }
 }
 
+std::int64_t JobKey(std::string_view job);  // below, with the job locks
+
+Status Database::Write(const std::string& begin, const std::function<Status(Connection&)>& body) {
+  const BeforeCommit before_commit = prepare_commit_ ? prepare_commit_() : nullptr;
+  Status status = Run(begin, body, before_commit);
+  if (status.ok() && before_commit && after_commit_) after_commit_();
+  return status;
+}
+
 Status Database::Transaction(const std::function<Status(Connection&)>& body) {
-  return Run("BEGIN ISOLATION LEVEL SERIALIZABLE", body);
+  return Write("BEGIN ISOLATION LEVEL SERIALIZABLE", body);
+}
+
+Status Database::ReadCommitted(const std::function<Status(Connection&)>& body) {
+  return Write("BEGIN ISOLATION LEVEL READ COMMITTED", body);
+}
+
+Status Database::Locked(std::string_view job, const std::function<Status(Connection&)>& body) {
+  return Run("BEGIN ISOLATION LEVEL READ COMMITTED", [&](Connection& conn) -> Status {
+    Statement lock(conn, "SELECT pg_advisory_xact_lock(?)");
+    lock.Bind(1, JobKey(job));
+    if (auto status = lock.Run(); !status.ok()) return status;
+    return body(conn);
+  });
 }
 
 Status Database::Read(const std::function<Status(Connection&)>& body) {

@@ -149,8 +149,29 @@ class Database {
   // whole body runs again (it must not have effects outside the database), up to
   // Options::max_attempts times; then kUnavailable.
   Status Transaction(const std::function<Status(Connection&)>& body);
+  // The same at READ COMMITTED, retried alike: for claiming work with FOR UPDATE SKIP
+  // LOCKED, where the rows one node takes are locked, not compared with what another
+  // read (a SERIALIZABLE claim would fail whenever two nodes look at the same due rows).
+  Status ReadCommitted(const std::function<Status(Connection&)>& body);
   // Runs `body` in a read-only transaction (a consistent snapshot).
   Status Read(const std::function<Status(Connection&)>& body);
+
+  // Runs `body` in a READ COMMITTED transaction that first takes the transaction-level
+  // advisory lock of `job`, waiting for it: what must happen in one order across every
+  // node (the audit trail's chaining), each statement seeing what committed before it.
+  Status Locked(std::string_view job, const std::function<Status(Connection&)>& body);
+
+  // What every Transaction does beside its body (the audit trail's records of the
+  // change, audit/pending.h; store/postgres/audit_store.cc). `prepare` runs once per
+  // Transaction, before its first attempt, and returns what each attempt runs just
+  // before COMMIT, or null for nothing: a retried transaction writes the same again.
+  // `after_commit` runs once the transaction committed with something prepared (outside
+  // it; what it fails at is left for the next). Set once, before the database is shared.
+  using BeforeCommit = std::function<Status(Connection&)>;
+  void SetCommitHooks(std::function<BeforeCommit()> prepare, std::function<void()> after_commit) {
+    prepare_commit_ = std::move(prepare);
+    after_commit_ = std::move(after_commit);
+  }
 
   // The lock of the job named `job`, or null when another node (or another holder in
   // this one) has it.
@@ -167,8 +188,10 @@ class Database {
   Result<std::unique_ptr<Connection>> Connect();
   Result<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> connection);
-  Status Run(const char* begin, const std::function<Status(Connection&)>& body);
+  Status Run(const std::string& begin, const std::function<Status(Connection&)>& body,
+             const BeforeCommit& before_commit = nullptr);
   Status Migrate(const std::vector<std::string>& migrations);
+  Status Write(const std::string& begin, const std::function<Status(Connection&)>& body);
 
   const Options options_;
   mutable std::mutex mu_;
@@ -176,6 +199,8 @@ class Database {
   std::vector<std::unique_ptr<Connection>> idle_;
   std::size_t open_ = 0;  // connections made and not closed, idle or lent
   std::uint64_t retries_ = 0;
+  std::function<BeforeCommit()> prepare_commit_;
+  std::function<void()> after_commit_;
 };
 
 // Runs a query expected to return at most one row: `bind` binds its parameters, `read`

@@ -132,6 +132,359 @@ CREATE TABLE form_requests (
 );
 CREATE INDEX form_requests_by_requester ON form_requests (requester, created_at);
 )sql",
+      // 5: the mail itself (the SQLite schema's migrations 1–45 as they stand now):
+      // signing keys, messages with their recipients and events, the delivery queue, SMTP
+      // submissions waiting for the policy engine, stretched answers, and the webhook
+      // outbox that events fill in their own transactions. Addresses compare
+      // case-insensitively (citext); rows that SQLite orders by rowid carry an identity.
+      R"sql(
+CREATE TABLE signing_keys (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text PRIMARY KEY,
+  public_key bytea NOT NULL,
+  sealed_secret bytea NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE TABLE messages (
+  seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  sender citext NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  signing_key_id text NOT NULL REFERENCES signing_keys(id),
+  manifest_blob text NOT NULL,
+  retracted_at bigint,
+  destroyed_at bigint,
+  read_receipt bigint NOT NULL DEFAULT 0,
+  namespace text NOT NULL DEFAULT '',
+  center_key bytea NOT NULL DEFAULT '',
+  center_subject bytea NOT NULL DEFAULT '',
+  sealed_manifest bytea,
+  webhook_subject bytea NOT NULL DEFAULT ''
+);
+CREATE INDEX messages_to_destroy ON messages (expires_at) WHERE destroyed_at IS NULL;
+CREATE INDEX messages_sent_in_center ON messages (sender) WHERE center_key != '';
+CREATE INDEX messages_by_account ON messages (account, created_at);
+CREATE INDEX messages_by_sender ON messages (sender, created_at);
+CREATE INDEX messages_counted ON messages (created_at, account, id, expires_at, retracted_at);
+CREATE TABLE message_blobs (
+  message_id text NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  blob_id text NOT NULL,
+  PRIMARY KEY (message_id, blob_id)
+);
+CREATE TABLE recipients (
+  id text PRIMARY KEY,
+  message_id text NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  position bigint NOT NULL,
+  address citext NOT NULL,
+  kind text NOT NULL,
+  method text NOT NULL,
+  status text NOT NULL,
+  link_check bytea NOT NULL,
+  kek_salt bytea NOT NULL,
+  wrapped_key bytea NOT NULL,
+  answer_hash text NOT NULL,
+  sealed_question bytea NOT NULL,
+  failures bigint NOT NULL DEFAULT 0,
+  locked_at bigint,
+  trace text NOT NULL DEFAULT '',
+  verification text NOT NULL DEFAULT 'question',
+  center_key bytea NOT NULL DEFAULT '',
+  answer_kdf text NOT NULL DEFAULT ''
+);
+CREATE INDEX recipients_by_message ON recipients (message_id, position);
+CREATE INDEX recipients_in_center ON recipients (address) WHERE center_key != '';
+CREATE INDEX recipients_by_address ON recipients (address);
+CREATE INDEX recipients_counted ON recipients (message_id, method, status, locked_at);
+CREATE TABLE events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id text NOT NULL,
+  recipient_id text NOT NULL,
+  type text NOT NULL,
+  at bigint NOT NULL,
+  client_address text NOT NULL,
+  detail text NOT NULL
+);
+CREATE INDEX events_by_message ON events (message_id, id);
+CREATE TABLE queue (
+  id text PRIMARY KEY,
+  message_id text NOT NULL,
+  recipient_id text NOT NULL,
+  mail_from text NOT NULL,
+  rcpt_to text NOT NULL,
+  sealed_content bytea,
+  state text NOT NULL,
+  attempts bigint NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  created_at bigint NOT NULL,
+  last_error text NOT NULL DEFAULT '',
+  dsn text NOT NULL DEFAULT '',
+  report text NOT NULL DEFAULT '',
+  tls_required bigint NOT NULL DEFAULT 0,
+  standby_for text NOT NULL DEFAULT '',
+  content_blob text NOT NULL DEFAULT '',
+  content_key bytea,
+  delivered_tls bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX queue_due ON queue (state, next_attempt_at);
+CREATE INDEX queue_by_message ON queue (message_id);
+CREATE INDEX queue_standby ON queue (standby_for) WHERE standby_for != '';
+CREATE INDEX queue_by_content ON queue (content_blob) WHERE content_blob != '';
+CREATE INDEX queue_delivered ON queue (message_id, delivered_tls) WHERE state = 'delivered';
+CREATE TABLE spent_content (blob_id text PRIMARY KEY);
+CREATE TABLE backup_holds (id bigint PRIMARY KEY, until bigint NOT NULL);
+CREATE TABLE inbound (
+  id text PRIMARY KEY,
+  received_at bigint NOT NULL,
+  client_address text NOT NULL,
+  auth_user text NOT NULL,
+  envelope text NOT NULL,
+  sealed_content bytea NOT NULL,
+  attempts bigint NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  last_error text NOT NULL DEFAULT '',
+  dead_at bigint,
+  content_blob text NOT NULL DEFAULT '',
+  content_key bytea
+);
+CREATE INDEX inbound_due ON inbound (next_attempt_at, received_at);
+CREATE TABLE answer_keys (
+  tag bytea PRIMARY KEY,
+  kdf text NOT NULL,
+  sealed_key bytea NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE TABLE webhook_endpoints (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  url text NOT NULL,
+  event_types text NOT NULL,
+  with_subject bigint NOT NULL,
+  description text NOT NULL,
+  notify text NOT NULL,
+  sealed_secrets bytea NOT NULL,
+  previous_valid_until bigint NOT NULL,
+  enabled bigint NOT NULL,
+  disabled_reason text NOT NULL,
+  created_at bigint NOT NULL,
+  disabled_at bigint,
+  last_success_at bigint
+);
+CREATE INDEX webhook_endpoints_by_account ON webhook_endpoints (account);
+CREATE TABLE webhook_deliveries (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text PRIMARY KEY,
+  endpoint_id text NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_type text NOT NULL,
+  message_id text NOT NULL,
+  payload text NOT NULL,
+  created_at bigint NOT NULL,
+  state text NOT NULL,
+  attempts bigint NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  finished_at bigint,
+  last_status bigint NOT NULL,
+  last_error text NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, created_at);
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE state != 'pending';
+CREATE TABLE webhook_attempts (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  delivery_id text NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  at bigint NOT NULL,
+  status bigint NOT NULL,
+  error text NOT NULL,
+  duration_ms bigint NOT NULL
+);
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id);
+)sql",
+      // 6: the audit trail (issue 21, audit/chain.h). A transaction writes its records
+      // into audit_pending, where concurrent writers on several nodes never contend;
+      // right after, under one advisory lock for every node, they are chained into
+      // audit_log in the order found (store/postgres/audit_store.cc), so the chain has
+      // one order whichever node wrote what.
+      R"sql(
+CREATE TABLE audit_log (
+  seq bigint PRIMARY KEY,
+  at bigint NOT NULL,
+  actor_kind text NOT NULL,
+  actor text NOT NULL,
+  client_address text NOT NULL,
+  account text NOT NULL,
+  action text NOT NULL,
+  subject text NOT NULL,
+  result text NOT NULL,
+  details text NOT NULL,
+  message_id text NOT NULL DEFAULT '',
+  recipient citext NOT NULL DEFAULT '',
+  prev_hash bytea NOT NULL,
+  hash bytea NOT NULL
+);
+CREATE INDEX audit_by_time ON audit_log (at);
+CREATE INDEX audit_by_message ON audit_log (message_id) WHERE message_id != '';
+CREATE INDEX audit_by_recipient ON audit_log (recipient) WHERE recipient != '';
+CREATE TABLE audit_pending (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at bigint NOT NULL,
+  actor_kind text NOT NULL,
+  actor text NOT NULL,
+  client_address text NOT NULL,
+  account text NOT NULL,
+  action text NOT NULL,
+  subject text NOT NULL,
+  result text NOT NULL,
+  details text NOT NULL,
+  message_id text NOT NULL,
+  recipient text NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  seq bigint PRIMARY KEY,
+  at bigint NOT NULL,
+  head_hash bytea NOT NULL,
+  signing_key_id text NOT NULL,
+  signature bytea NOT NULL
+);
+CREATE TABLE audit_forwarded (target text PRIMARY KEY, seq bigint NOT NULL);
+)sql",
+      // 7: patient engagement (issue 25): contacts and what campaigns and automations
+      // sent them (a message event moves a contact's engagement moments).
+      R"sql(
+CREATE TABLE contacts (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  address text NOT NULL,
+  sealed_attributes bytea NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  last_sent bigint NOT NULL DEFAULT 0,
+  last_opened bigint NOT NULL DEFAULT 0,
+  last_clicked bigint NOT NULL DEFAULT 0,
+  UNIQUE (account, address)
+);
+CREATE TABLE contact_lists (
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  name text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  created_at bigint NOT NULL,
+  UNIQUE (account, name)
+);
+CREATE TABLE list_members (
+  list_id text NOT NULL,
+  contact_id text NOT NULL,
+  consented_at bigint NOT NULL,
+  consent_source text NOT NULL,
+  unsubscribed_at bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (list_id, contact_id)
+);
+CREATE INDEX list_members_by_contact ON list_members (contact_id);
+CREATE TABLE suppressions (
+  account text NOT NULL,
+  address text NOT NULL,
+  reason text NOT NULL,
+  at bigint NOT NULL,
+  detail text NOT NULL DEFAULT '',
+  PRIMARY KEY (account, address)
+);
+CREATE TABLE segments (
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  name text NOT NULL,
+  list_id text NOT NULL,
+  condition text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  UNIQUE (account, name)
+);
+CREATE TABLE campaign_templates (
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  name text NOT NULL,
+  subject text NOT NULL,
+  text text NOT NULL,
+  html text NOT NULL,
+  carries_phi bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  UNIQUE (account, name)
+);
+CREATE TABLE campaigns (
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  name text NOT NULL,
+  segment_id text NOT NULL,
+  template_id text NOT NULL,
+  sender text NOT NULL,
+  state text NOT NULL,
+  scheduled_at bigint NOT NULL,
+  started_at bigint NOT NULL,
+  finished_at bigint NOT NULL,
+  per_minute bigint NOT NULL,
+  per_domain_per_minute bigint NOT NULL,
+  cursor text NOT NULL,
+  enumerated bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  tracking bigint NOT NULL DEFAULT 1,
+  UNIQUE (account, name)
+);
+CREATE INDEX campaigns_by_state ON campaigns (state);
+CREATE TABLE campaign_sends (
+  campaign_id text NOT NULL,
+  contact_id text NOT NULL,
+  address text NOT NULL,
+  message_id text NOT NULL,
+  state text NOT NULL,
+  method text NOT NULL,
+  at bigint NOT NULL,
+  detail text NOT NULL,
+  PRIMARY KEY (campaign_id, contact_id)
+);
+CREATE INDEX campaign_sends_pending ON campaign_sends (campaign_id, state, contact_id);
+CREATE INDEX campaign_sends_by_message ON campaign_sends (message_id);
+CREATE TABLE automations (
+  id text PRIMARY KEY,
+  account text NOT NULL,
+  name text NOT NULL,
+  segment_id text NOT NULL,
+  sender text NOT NULL,
+  trigger text NOT NULL,
+  steps text NOT NULL,
+  state text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  tracking bigint NOT NULL DEFAULT 1,
+  UNIQUE (account, name)
+);
+CREATE TABLE automation_runs (
+  automation_id text NOT NULL,
+  contact_id text NOT NULL,
+  key text NOT NULL,
+  step bigint NOT NULL,
+  due_at bigint NOT NULL,
+  state text NOT NULL,
+  pending_message_id text NOT NULL,
+  last_message_id text NOT NULL,
+  detail text NOT NULL,
+  started_at bigint NOT NULL,
+  PRIMARY KEY (automation_id, contact_id, key)
+);
+CREATE INDEX automation_runs_due ON automation_runs (automation_id, state, due_at);
+CREATE TABLE automation_sends (
+  message_id text PRIMARY KEY,
+  automation_id text NOT NULL,
+  contact_id text NOT NULL,
+  step bigint NOT NULL,
+  address text NOT NULL,
+  method text NOT NULL,
+  at bigint NOT NULL
+);
+CREATE INDEX automation_sends_by_contact ON automation_sends (automation_id, contact_id, at);
+)sql",
   };
   return kMigrations;
 }

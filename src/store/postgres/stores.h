@@ -14,6 +14,20 @@ std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 std::unique_ptr<FormStore> NewFormStore(Database& db);
 std::unique_ptr<TlsReportStore> NewTlsReportStore(Database& db);
 std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
+std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db);
+std::unique_ptr<AnswerKeyStore> NewAnswerKeyStore(Database& db);
+std::unique_ptr<EventStore> NewEventStore(Database& db);
+std::unique_ptr<MessageStore> NewMessageStore(Database& db);
+std::unique_ptr<QueueStore> NewQueueStore(Database& db);
+std::unique_ptr<InboundStore> NewInboundStore(Database& db);
+// The audit trail; also makes every transaction on `db` write its thread's pending
+// audit records (audit/pending.h) and chain them once it commits.
+std::unique_ptr<AuditStore> NewAuditStore(Database& db);
+// Writes `record` into the trail's pending records inside the caller's transaction
+// (chained after it commits): for a store that records its own change.
+Status AppendAuditIn(Connection& db, const audit::AuditRecord& record);
+// Chains what is pending into the trail, on whichever node; what a commit does anyway.
+Status ChainPendingAudit(Database& db);
 // Blobs in the database, in chunks (store/postgres/blob_store.cc says why).
 std::unique_ptr<BlobStore> NewBlobStore(Database& db);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "audit/pending.h"
+#include "store/audit_search.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost::sqlite {
@@ -73,55 +74,6 @@ Status AppendAuditIn(Connection& db, audit::AuditRecord& r) {
 
 namespace {
 
-// The WHERE clause of a search, and its values in order (texts, then numbers). Only
-// the conditions given are written, so that SQLite can use an index for each.
-std::string SearchClause(const AuditQuery& q, std::vector<std::string>* texts,
-                         std::vector<std::int64_t>* numbers, bool with_cursor) {
-  std::string where = "1";
-  auto text = [&](const char* column, const std::string& value) {
-    if (value.empty()) return;
-    where += std::string(" AND ") + column + " = ?";
-    if (std::string_view(column) == "recipient") where += " COLLATE NOCASE";
-    // What lets SQLite use the partial indexes (WHERE message_id != '' …).
-    if (std::string_view(column) == "message_id" || std::string_view(column) == "recipient") {
-      where += std::string(" AND ") + column + " != ''";
-    }
-    texts->push_back(value);
-  };
-  text("actor", q.actor);
-  text("account", q.account);
-  text("message_id", q.message_id);
-  text("recipient", q.recipient);
-  text("result", q.result);
-  if (q.action.size() > 2 && q.action.compare(q.action.size() - 2, 2, ".*") == 0) {
-    // A family of actions ("message.*"): a prefix, compared as text (no LIKE patterns).
-    where += " AND substr(action, 1, " + std::to_string(q.action.size() - 1) + ") = ?";
-    texts->push_back(q.action.substr(0, q.action.size() - 1));
-  } else {
-    text("action", q.action);
-  }
-  // A time range is a range of seq too (time never goes back along the trail), found
-  // through the index on time: the newest-first walk starts at the range's end, not
-  // the trail's.
-  if (q.from != 0) {
-    where += " AND at >= ? AND seq >= COALESCE((SELECT seq FROM audit_log WHERE at >= ? "
-             "ORDER BY at, seq LIMIT 1), 9223372036854775807)";
-    numbers->push_back(q.from);
-    numbers->push_back(q.from);
-  }
-  if (q.to != 0) {
-    where += " AND at < ? AND seq <= COALESCE((SELECT seq FROM audit_log WHERE at < ? "
-             "ORDER BY at DESC, seq DESC LIMIT 1), 0)";
-    numbers->push_back(q.to);
-    numbers->push_back(q.to);
-  }
-  if (with_cursor && q.before_seq != 0) {
-    where += " AND seq < ?";
-    numbers->push_back(q.before_seq);
-  }
-  return where;
-}
-
 class SqliteAuditStore final : public AuditStore {
  public:
   explicit SqliteAuditStore(Database& db) : db_(db) {
@@ -147,7 +99,7 @@ class SqliteAuditStore final : public AuditStore {
     std::vector<std::string> texts;
     std::vector<std::int64_t> numbers;
     // Newest first by seq, which follows time; the cursor is the last seq returned.
-    const std::string where = SearchClause(q, &texts, &numbers, true);
+    const std::string where = audit_search::Clause(q, &texts, &numbers, true, " COLLATE NOCASE");
     return QueryAll<audit::AuditRecord>(
         db_,
         std::string("SELECT ") + kColumns + " FROM audit_log WHERE " + where +
@@ -164,7 +116,7 @@ class SqliteAuditStore final : public AuditStore {
   Result<std::int64_t> Count(const AuditQuery& q) override {
     std::vector<std::string> texts;
     std::vector<std::int64_t> numbers;
-    const std::string where = SearchClause(q, &texts, &numbers, false);
+    const std::string where = audit_search::Clause(q, &texts, &numbers, false, " COLLATE NOCASE");
     auto found = QueryOne<std::int64_t>(
         db_, "SELECT COUNT(*) FROM audit_log WHERE " + where,
         [&](Statement& s) {
