@@ -32,4 +32,16 @@ inline MessageRecord SampleMessage() {
   return m;
 }
 
+// A webhook endpoint of `account` that wants `types` (space-separated).
+inline WebhookEndpointRecord Endpoint(std::string id, std::string account, std::string types) {
+  WebhookEndpointRecord e;
+  e.id = std::move(id);
+  e.account = std::move(account);
+  e.url = "https://hooks.example.org/in";
+  e.event_types = std::move(types);
+  e.sealed_secrets = "sealed";
+  e.created_at = 50;
+  return e;
+}
+
 }  // namespace sealpost::testing_records

@@ -188,6 +188,7 @@ Status Statement::Execute() {
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     return ServerError(result_, connection_.conn_, "statement");
   }
+  connection_.changes_ = changes();
   return OkStatus();
 }
 

@@ -43,6 +43,8 @@ class Connection {
   Status Exec(std::string_view sql);
   // True when the connection is still usable (a broken one is replaced, not lent again).
   bool healthy() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE run on it (as sqlite3_changes).
+  std::int64_t changes() const { return changes_; }
 
  private:
   friend class Database;
@@ -53,6 +55,7 @@ class Connection {
 
   static constexpr std::size_t kMaxPrepared = 512;  // SQL built with varying text stays bounded
   pg_conn* conn_;
+  std::int64_t changes_ = 0;
   std::unordered_map<std::string, std::string> prepared_;  // PostgreSQL SQL -> name
 };
 

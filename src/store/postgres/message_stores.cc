@@ -77,7 +77,7 @@ Status WebhookFanOut(Connection& db, const EventRecord& e) {
   Statement endpoints(db,
                       "SELECT e.id, e.event_types, m.account FROM messages m "
                       "JOIN webhook_endpoints e ON e.account = m.account "
-                      "WHERE m.id = ? AND e.enabled = 1 ORDER BY e.seq");
+                      "WHERE m.id = ? AND e.enabled = 1 ORDER BY e.rowid");
   endpoints.Bind(1, e.message_id);
   std::vector<std::string> wanting;
   for (;;) {
@@ -159,7 +159,7 @@ class PgSigningKeyStore final : public SigningKeyStore {
   Result<std::optional<SigningKeyRecord>> Newest() override {
     return Query(
         "SELECT id, public_key, sealed_secret, created_at FROM signing_keys "
-        "ORDER BY created_at DESC, seq DESC LIMIT 1",
+        "ORDER BY created_at DESC, rowid DESC LIMIT 1",
         std::nullopt);
   }
 
@@ -475,13 +475,13 @@ class PgMessageStore final : public MessageStore {
         "AND ($2::text = '' OR m.sender = $2::citext) "
         "AND ($3::bigint IS NULL OR m.created_at >= $3) "
         "AND ($4::bigint IS NULL OR m.created_at < $4) "
-        // Newest first is creation order: seq breaks ties within a second.
-        "AND ($5::text = '' OR (m.created_at, m.seq) < "
-        "(SELECT created_at, seq FROM messages WHERE id = $5 AND account = $1)) "
+        // Newest first is creation order: rowid breaks ties within a second.
+        "AND ($5::text = '' OR (m.created_at, m.rowid) < "
+        "(SELECT created_at, rowid FROM messages WHERE id = $5 AND account = $1)) "
         "AND ($6::text = '' AND $7::text = '' AND $8::text = '' OR EXISTS (SELECT 1 FROM "
         "recipients r WHERE r.message_id = m.id AND ($6 = '' OR r.address = $6::citext) "
         "AND ($7 = '' OR r.status = $7) AND ($8 = '' OR r.method = $8))) "
-        "ORDER BY m.created_at DESC, m.seq DESC LIMIT $9",
+        "ORDER BY m.created_at DESC, m.rowid DESC LIMIT $9",
         [&](Statement& s) {
           s.Bind(1, q.account).Bind(2, q.sender).Bind(3, q.from).Bind(4, q.to).Bind(5, q.after_id);
           s.Bind(6, q.recipient).Bind(7, q.status).Bind(8, q.method).Bind(9, std::int64_t{q.limit});

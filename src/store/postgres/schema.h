@@ -139,14 +139,13 @@ CREATE INDEX form_requests_by_requester ON form_requests (requester, created_at)
       // case-insensitively (citext); rows that SQLite orders by rowid carry an identity.
       R"sql(
 CREATE TABLE signing_keys (
-  seq bigint GENERATED ALWAYS AS IDENTITY,
   id text PRIMARY KEY,
   public_key bytea NOT NULL,
   sealed_secret bytea NOT NULL,
-  created_at bigint NOT NULL
+  created_at bigint NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE TABLE messages (
-  seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
   id text PRIMARY KEY,
   account text NOT NULL,
   sender citext NOT NULL,
@@ -161,7 +160,8 @@ CREATE TABLE messages (
   center_key bytea NOT NULL DEFAULT '',
   center_subject bytea NOT NULL DEFAULT '',
   sealed_manifest bytea,
-  webhook_subject bytea NOT NULL DEFAULT ''
+  webhook_subject bytea NOT NULL DEFAULT '',
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX messages_to_destroy ON messages (expires_at) WHERE destroyed_at IS NULL;
 CREATE INDEX messages_sent_in_center ON messages (sender) WHERE center_key != '';
@@ -191,7 +191,8 @@ CREATE TABLE recipients (
   trace text NOT NULL DEFAULT '',
   verification text NOT NULL DEFAULT 'question',
   center_key bytea NOT NULL DEFAULT '',
-  answer_kdf text NOT NULL DEFAULT ''
+  answer_kdf text NOT NULL DEFAULT '',
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX recipients_by_message ON recipients (message_id, position);
 CREATE INDEX recipients_in_center ON recipients (address) WHERE center_key != '';
@@ -225,7 +226,8 @@ CREATE TABLE queue (
   standby_for text NOT NULL DEFAULT '',
   content_blob text NOT NULL DEFAULT '',
   content_key bytea,
-  delivered_tls bigint NOT NULL DEFAULT 0
+  delivered_tls bigint NOT NULL DEFAULT 0,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX queue_due ON queue (state, next_attempt_at);
 CREATE INDEX queue_by_message ON queue (message_id);
@@ -246,19 +248,20 @@ CREATE TABLE inbound (
   last_error text NOT NULL DEFAULT '',
   dead_at bigint,
   content_blob text NOT NULL DEFAULT '',
-  content_key bytea
+  content_key bytea,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX inbound_due ON inbound (next_attempt_at, received_at);
 CREATE TABLE answer_keys (
   tag bytea PRIMARY KEY,
   kdf text NOT NULL,
   sealed_key bytea NOT NULL,
-  created_at bigint NOT NULL
+  created_at bigint NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE TABLE webhook_endpoints (
-  seq bigint GENERATED ALWAYS AS IDENTITY,
   id text PRIMARY KEY,
-  account text NOT NULL,
+  account citext NOT NULL,
   url text NOT NULL,
   event_types text NOT NULL,
   with_subject bigint NOT NULL,
@@ -270,11 +273,11 @@ CREATE TABLE webhook_endpoints (
   disabled_reason text NOT NULL,
   created_at bigint NOT NULL,
   disabled_at bigint,
-  last_success_at bigint
+  last_success_at bigint,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX webhook_endpoints_by_account ON webhook_endpoints (account);
 CREATE TABLE webhook_deliveries (
-  seq bigint GENERATED ALWAYS AS IDENTITY,
   id text PRIMARY KEY,
   endpoint_id text NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
   event_type text NOT NULL,
@@ -286,18 +289,19 @@ CREATE TABLE webhook_deliveries (
   next_attempt_at bigint NOT NULL,
   finished_at bigint,
   last_status bigint NOT NULL,
-  last_error text NOT NULL
+  last_error text NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, created_at);
 CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE state != 'pending';
 CREATE TABLE webhook_attempts (
-  seq bigint GENERATED ALWAYS AS IDENTITY,
   delivery_id text NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
   at bigint NOT NULL,
   status bigint NOT NULL,
   error text NOT NULL,
-  duration_ms bigint NOT NULL
+  duration_ms bigint NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id);
 )sql",
@@ -353,7 +357,6 @@ CREATE TABLE audit_forwarded (target text PRIMARY KEY, seq bigint NOT NULL);
       // sent them (a message event moves a contact's engagement moments).
       R"sql(
 CREATE TABLE contacts (
-  seq bigint GENERATED ALWAYS AS IDENTITY,
   id text PRIMARY KEY,
   account text NOT NULL,
   address text NOT NULL,
@@ -363,7 +366,8 @@ CREATE TABLE contacts (
   last_sent bigint NOT NULL DEFAULT 0,
   last_opened bigint NOT NULL DEFAULT 0,
   last_clicked bigint NOT NULL DEFAULT 0,
-  UNIQUE (account, address)
+  UNIQUE (account, address),
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE TABLE contact_lists (
   id text PRIMARY KEY,
@@ -484,6 +488,194 @@ CREATE TABLE automation_sends (
   at bigint NOT NULL
 );
 CREATE INDEX automation_sends_by_contact ON automation_sends (automation_id, contact_id, at);
+)sql",
+      // 8: the organisation (accounts, domains, users, namespaces and their hosts,
+      // identities, DKIM keys, what is known of MX hosts' TLS), keys kept sealed and
+      // who seals with which master key, API clients with their tokens, sessions and
+      // nonces, and portal accounts with their registrations, tokens, recovery codes and
+      // passkeys. Columns in SQLite's order (its stores' positional inserts hold here);
+      // names that SQLite compares with NOCASE are citext. Every table with a sealed
+      // column has a rowid (a master-key rotation walks them by it); tables of the
+      // migrations before gain one.
+      R"sql(
+CREATE TABLE accounts (
+  name citext PRIMARY KEY,
+  sealed_settings bytea NOT NULL,
+  created_at bigint NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE TABLE domains (
+  name citext PRIMARY KEY,
+  account citext NOT NULL REFERENCES accounts(name),
+  sealed_settings bytea NOT NULL,
+  created_at bigint NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE TABLE users (
+  address citext PRIMARY KEY,
+  domain citext NOT NULL REFERENCES domains(name),
+  sealed_settings bytea NOT NULL,
+  smtp_password_hash text NOT NULL DEFAULT '',
+  created_at bigint NOT NULL,
+  console_role text NOT NULL DEFAULT '',
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE TABLE mx_tls (
+  domain citext PRIMARY KEY,
+  starttls bigint NOT NULL,
+  host text NOT NULL,
+  updated_at bigint NOT NULL,
+  expires_at bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE org_identities (
+  scope citext NOT NULL,
+  kind text NOT NULL,
+  label text NOT NULL,
+  fingerprint text NOT NULL,
+  public_data bytea NOT NULL,
+  sealed_secret bytea NOT NULL,
+  created_at bigint NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  PRIMARY KEY (scope, kind)
+);
+CREATE TABLE dkim_keys (
+  domain citext NOT NULL,
+  algorithm text NOT NULL,
+  selector citext NOT NULL,
+  public_value text NOT NULL,
+  sealed_private bytea NOT NULL,
+  created_at bigint NOT NULL,
+  state text NOT NULL DEFAULT 'active',
+  retire_at bigint NOT NULL DEFAULT 0,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  PRIMARY KEY (domain, selector)
+);
+CREATE TABLE namespaces (
+  name citext PRIMARY KEY,
+  display_name text NOT NULL,
+  colour text NOT NULL,
+  support_contact text NOT NULL DEFAULT '',
+  logo bytea NOT NULL DEFAULT '',
+  logo_type text NOT NULL DEFAULT '',
+  message_center bigint NOT NULL DEFAULT 0,
+  created_at bigint NOT NULL,
+  sealed_key bytea NOT NULL DEFAULT '',
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE TABLE namespace_hosts (
+  host citext PRIMARY KEY,
+  namespace citext NOT NULL REFERENCES namespaces(name) ON DELETE CASCADE
+);
+CREATE TABLE sealed_keys (
+  name text PRIMARY KEY,
+  sealed bytea NOT NULL,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE TABLE key_holders (
+  holder text PRIMARY KEY,
+  host text NOT NULL,
+  pid bigint NOT NULL,
+  key_id text NOT NULL,
+  since bigint NOT NULL
+);
+CREATE TABLE api_clients (
+  id text PRIMARY KEY,
+  secret_hash bytea NOT NULL,
+  name text NOT NULL,
+  account citext NOT NULL,
+  created_at bigint NOT NULL,
+  revoked_at bigint,
+  "user" citext NOT NULL DEFAULT '',
+  scopes text NOT NULL DEFAULT '',
+  last_used_at bigint,
+  rotated_at bigint,
+  previous_hash bytea NOT NULL DEFAULT '',
+  previous_valid_until bigint NOT NULL DEFAULT 0,
+  rate_limit_per_minute bigint,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE INDEX api_clients_by_account ON api_clients (account);
+CREATE TABLE access_tokens (
+  hash bytea PRIMARY KEY,
+  client_id text NOT NULL,
+  "user" citext NOT NULL,
+  scopes text NOT NULL,
+  grant_type text NOT NULL,
+  issued_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  revoked_at bigint
+);
+CREATE INDEX access_tokens_by_expiry ON access_tokens (expires_at);
+CREATE TABLE api_sessions (
+  id text PRIMARY KEY,
+  client_id text NOT NULL,
+  sealed_key bytea NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  revoked_at bigint,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE INDEX api_sessions_by_client ON api_sessions (client_id);
+CREATE INDEX api_sessions_by_expiry ON api_sessions (expires_at);
+CREATE TABLE request_nonces (
+  keep_until bigint NOT NULL,
+  session_id text NOT NULL,
+  nonce text NOT NULL,
+  PRIMARY KEY (keep_until, session_id, nonce)
+);
+CREATE TABLE portal_accounts (
+  id text PRIMARY KEY,
+  namespace citext NOT NULL DEFAULT '',
+  address citext NOT NULL,
+  password_hash text NOT NULL,
+  created_at bigint NOT NULL,
+  confirmed_at bigint,
+  sealed_totp bytea NOT NULL DEFAULT '',
+  totp_last_step bigint NOT NULL DEFAULT -1,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  UNIQUE (namespace, address)
+);
+CREATE TABLE portal_recovery_codes (
+  account_id text NOT NULL REFERENCES portal_accounts(id) ON DELETE CASCADE,
+  hash bytea NOT NULL,
+  PRIMARY KEY (account_id, hash)
+);
+CREATE TABLE portal_tokens (
+  hash bytea PRIMARY KEY,
+  account_id text NOT NULL REFERENCES portal_accounts(id) ON DELETE CASCADE,
+  purpose text NOT NULL,
+  recipient_id text NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX portal_tokens_by_account ON portal_tokens (account_id);
+CREATE TABLE portal_registrations (
+  id text PRIMARY KEY,
+  namespace citext NOT NULL DEFAULT '',
+  address citext NOT NULL,
+  password_hash text NOT NULL,
+  token_hash bytea NOT NULL UNIQUE,
+  browser_hash bytea NOT NULL,
+  recipient_id text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX portal_registrations_by_address ON portal_registrations (namespace, address);
+CREATE TABLE passkeys (
+  id bytea PRIMARY KEY,
+  account_id text NOT NULL REFERENCES portal_accounts(id) ON DELETE CASCADE,
+  name text NOT NULL,
+  public_key bytea NOT NULL,
+  algorithm bigint NOT NULL,
+  sign_count bigint NOT NULL,
+  backed_up bigint NOT NULL,
+  created_at bigint NOT NULL,
+  last_used_at bigint,
+  rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE INDEX passkeys_by_account ON passkeys (account_id);
+ALTER TABLE address_book_entries ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE;
+ALTER TABLE form_submissions ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE;
+ALTER TABLE form_requests ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE;
 )sql",
   };
   return kMigrations;

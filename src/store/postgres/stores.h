@@ -1,4 +1,4 @@
-// The stores with a PostgreSQL implementation so far (issue 23). Each passes the same
+// The PostgreSQL implementations of the Store interfaces (issue 23). Each passes the same
 // conformance tests as its SQLite twin (store/conformance_test.cc).
 #pragma once
 
@@ -8,7 +8,21 @@
 #include "store/postgres/database.h"
 #include "store/stores.h"
 
+namespace sealpost {
+class ContactStore;
+class CampaignStore;
+}  // namespace sealpost
+
 namespace sealpost::pg {
+
+std::unique_ptr<OrgStore> NewOrgStore(Database& db);
+std::unique_ptr<ApiClientStore> NewApiClientStore(Database& db);
+std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
+std::unique_ptr<WebhookStore> NewWebhookStore(Database& db);
+std::unique_ptr<KeyStore> NewKeyStore(Database& db);
+std::unique_ptr<DashboardStore> NewDashboardStore(Database& db);
+std::unique_ptr<ContactStore> NewContactStore(Database& db);    // store/contact_store.h
+std::unique_ptr<CampaignStore> NewCampaignStore(Database& db);  // store/campaign_store.h
 
 std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 std::unique_ptr<FormStore> NewFormStore(Database& db);
