@@ -61,10 +61,7 @@ audit::AuditRecord AdminRecord(const Context& c, const AdminArgs& args) {
   return r;
 }
 
-Status RecordAccessNow(Context& c) {
-  // The empty transaction's before-commit hook writes the command's pending record.
-  return c.stores->db->Transaction([](sqlite::Connection&) { return OkStatus(); });
-}
+Status RecordAccessNow(Context& c) { return CommitPendingAudit(*c.stores); }
 
 void RecordFailure(Context& c, audit::AuditRecord record, const Error& e) {
   record.result = "failed";

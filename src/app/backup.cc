@@ -164,6 +164,13 @@ constexpr auto kPublic = kPrivate | fs::perms::group_read | fs::perms::others_re
 Result<BackupSummary> Backup(const Config& config, Stores& stores, const std::string& dir,
                              bool include_master_key, const Clock& clock,
                              const std::function<void(const std::string&)>& progress) {
+  if (!stores.db) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "sealpost backup copies a SQLite installation; on PostgreSQL the database "
+                     "holds everything but the master key (blobs too): back it up with "
+                     "PostgreSQL's own tools (pg_dump, or continuous archiving) and keep the "
+                     "master key apart");
+  }
   if (!MissingOrEmptyDir(dir)) {
     return MakeError(ErrorCode::kAlreadyExists,
                      dir + " is not empty: back up into a new directory");

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "app/key_rotation.h"
+#include "app/stores.h"
 #include "dns/resolver.h"
 #include "store/stores.h"
 
@@ -130,7 +131,9 @@ std::vector<Finding> CheckFiles(const Config& config, const Clock& clock) {
                                               "keys rotate, which resumes and ends it"));
   }
   found.push_back(SecretFile("TLS private key", config.Resolve(config.private_key)));
-  found.push_back(SecretFile("database", config.Resolve(config.database)));
+  if (!IsPostgresUri(config.database)) {  // PostgreSQL's files are its own to guard
+    found.push_back(SecretFile("database", config.Resolve(config.database)));
+  }
   for (auto& f : CheckCertificate(config, clock)) found.push_back(std::move(f));
   if (!config.dev && config.delivery_hostname == "localhost") {
     found.push_back(Warning("delivery", "delivery.helo_name is \"localhost\": receivers may "

@@ -200,6 +200,7 @@ Result<Config> LoadConfig(const std::string& path) {
     Table& t = table("storage");
     t.String("database", c.database);
     t.String("blobs", c.blobs);
+    t.Int("database_connections", c.database_connections, 1, 1000);
     t.RefuseUnknown();
   }
   {
@@ -492,7 +493,7 @@ certificate = "tls/cert.pem"    # PEM chain; init makes a self-signed ECDSA one
 private_key = "tls/key.pem"
 
 [storage]
-database = "sealpost.db"        # SQLite, WAL
+database = "sealpost.db"        # SQLite, WAL; or "postgresql://user@host/db" for several nodes
 blobs = "blobs"                 # encrypted message bodies and attachments
 
 [keys]

@@ -35,8 +35,11 @@ struct Config {
   std::string private_key = "tls/key.pem";
 
   // [storage]
+  // A SQLite file, or a PostgreSQL URI ("postgresql://user@host/db": several nodes share
+  // it, and the blobs are kept in it; `blobs` is then not used).
   std::string database = "sealpost.db";
   std::string blobs = "blobs";
+  int database_connections = 8;  // PostgreSQL: connections this node keeps at most
 
   // [keys]
   std::string master_key = "master.key";

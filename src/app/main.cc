@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "Create a data directory: configuration, keys, "
                                           "certificate and the first API key");
   init->add_option("--dir", init_dir, "Directory to create")->required();
+  std::string init_database;
+  init->add_option("--database", init_database,
+                   "A PostgreSQL URI (postgresql://user@host/db) instead of SQLite in --dir");
 
   std::string config_path;
   bool dev = false;
@@ -74,7 +77,7 @@ int main(int argc, char** argv) {
   if (analyse->parsed()) return sealpost::AnalyseHeadersCommand(headers_file, headers_json);
 
   if (init->parsed()) {
-    auto result = sealpost::InitDataDir(init_dir, false);
+    auto result = sealpost::InitDataDir(init_dir, false, init_database);
     if (!result.ok()) return Report(result.error());
     std::cout << "Initialised " << init_dir << "\n"
               << "  configuration: " << result->config_path << "\n"

@@ -12,11 +12,11 @@
 #include "api/auth.h"
 #include "app/self_signed.h"
 #include "app/signing_key.h"
+#include "app/stores.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "policy/org_directory.h"
-#include "store/sqlite/stores.h"
 
 namespace sealpost {
 namespace {
@@ -36,7 +36,7 @@ Status WritePrivateFile(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-Result<InitResult> InitDataDir(const std::string& dir, bool dev) {
+Result<InitResult> InitDataDir(const std::string& dir, bool dev, const std::string& database) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -49,7 +49,18 @@ Result<InitResult> InitDataDir(const std::string& dir, bool dev) {
   // The configuration is written last, under its real name, so a directory with a
   // config.toml is always a complete one.
   const std::string draft = config_path + ".init";
-  auto status = WritePrivateFile(draft, DefaultConfigText(dev));
+  std::string text = DefaultConfigText(dev);
+  if (!database.empty()) {
+    if (!IsPostgresUri(database) || database.find_first_of("\"\\\n") != std::string::npos) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--database: a PostgreSQL URI (postgresql://user@host/db) is expected");
+    }
+    const std::string sqlite_line = "database = \"sealpost.db\"";
+    const auto at = text.find(sqlite_line);
+    if (at == std::string::npos) return MakeError(ErrorCode::kInternal, "no database line");
+    text.replace(at, sqlite_line.size(), "database = \"" + database + "\"");
+  }
+  auto status = WritePrivateFile(draft, text);
   if (!status.ok()) return std::move(status).error();
   auto config = LoadConfig(draft);
   if (!config.ok()) return std::move(config).error();
@@ -67,21 +78,16 @@ Result<InitResult> InitDataDir(const std::string& dir, bool dev) {
     if (!status.ok()) return std::move(status).error();
   }
 
-  auto master_key = LoadMasterKeyFile(master);
-  if (!master_key.ok()) return std::move(master_key).error();
-  auto ring = KeyRing::Derive(*master_key);
-  if (!ring.ok()) return std::move(ring).error();
-  auto db = sqlite::Database::Open(config->Resolve(config->database));
-  if (!db.ok()) return std::move(db).error();
-  auto signing_keys = sqlite::NewSigningKeyStore(**db);
+  auto stores = OpenStores(*config);
+  if (!stores.ok()) return std::move(stores).error();
   SystemClock clock;
-  auto newest = signing_keys->Newest();
+  auto newest = (*stores)->signing_keys->Newest();
   if (!newest.ok()) return std::move(newest).error();
   if (!newest->has_value()) {
-    status = CreateSigningKey(*signing_keys, *ring, clock);
+    status = CreateSigningKey(*(*stores)->signing_keys, (*stores)->keys, clock);
     if (!status.ok()) return std::move(status).error();
   }
-  auto api_clients = sqlite::NewApiClientStore(**db);
+  auto& api_clients = (*stores)->api_clients;
   auto api_key = api::CreateClient(*api_clients, clock, {"admin", "default", "", api::kAllScopes});
   if (!api_key.ok()) return std::move(api_key).error();
 
@@ -102,9 +108,9 @@ Result<DevCredentials> EnsureDevCredentials(const Config& config, const std::str
       if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
     }
   }
-  auto db = sqlite::Database::Open(config.Resolve(config.database));
-  if (!db.ok()) return std::move(db).error();
-  auto api_clients = sqlite::NewApiClientStore(**db);
+  auto stores = OpenStores(config);
+  if (!stores.ok()) return std::move(stores).error();
+  auto& api_clients = (*stores)->api_clients;
   SystemClock clock;
   api::Authenticator auth(*api_clients, nullptr, clock);
   std::string api_key = values["API_KEY"];
@@ -116,15 +122,11 @@ Result<DevCredentials> EnsureDevCredentials(const Config& config, const std::str
 
   // The demo sender for SMTP submission.
   const std::string demo_user = "demo@localhost";
-  auto org = sqlite::NewOrgStore(**db);
+  auto& org = (*stores)->org;
   auto found = org->FindUser(demo_user);
   if (!found.ok()) return std::move(found).error();
   if (!found->has_value()) {
-    auto master = LoadMasterKeyFile(config.Resolve(config.master_key));
-    if (!master.ok()) return std::move(master).error();
-    auto keys = KeyRing::Derive(*master);
-    if (!keys.ok()) return std::move(keys).error();
-    policy::OrgDirectory directory(*org, keys->metadata(), clock);
+    policy::OrgDirectory directory(*org, (*stores)->keys.metadata(), clock);
     Status status = directory.CreateAccount("demo");
     if (status.ok() || status.error().code == ErrorCode::kAlreadyExists) {
       status = directory.CreateDomain("localhost", "demo");

@@ -15,8 +15,10 @@ struct InitResult {
   std::string api_key;  // "id:secret", shown once; only its hash is stored
 };
 
-// Fails if `dir` already holds a configuration.
-Result<InitResult> InitDataDir(const std::string& dir, bool dev);
+// Fails if `dir` already holds a configuration. `database`: "" for SQLite in `dir`, or a
+// PostgreSQL URI (several nodes: the first node's init makes the schema, its keys and
+// first API key; the others are given a copy of its configuration and master key).
+Result<InitResult> InitDataDir(const std::string& dir, bool dev, const std::string& database = "");
 
 // For `serve --dev`: the dev API key from <data>/dev-credentials when it still works,
 // otherwise a new one, written there (mode 0600, NAME=value lines).

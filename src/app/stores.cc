@@ -4,6 +4,8 @@
 #include "app/key_rotation.h"
 #include "store/campaign_store.h"
 #include "store/contact_store.h"
+#include "store/postgres/schema.h"
+#include "store/postgres/stores.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
@@ -11,42 +13,107 @@ namespace sealpost {
 Stores::Stores(KeyRing k) : keys(std::move(k)) {}
 Stores::~Stores() = default;
 
+namespace {
+
+// Each backend's store makers, so that both open the same set in the same order.
+template <typename Db>
+struct Makers {
+  std::unique_ptr<AuditStore> (*audit)(Db&);
+  std::unique_ptr<OrgStore> (*org)(Db&);
+  std::unique_ptr<ApiClientStore> (*api_clients)(Db&);
+  std::unique_ptr<WebhookStore> (*webhooks)(Db&);
+  std::unique_ptr<FormStore> (*forms)(Db&);
+  std::unique_ptr<ContactStore> (*contacts)(Db&);
+  std::unique_ptr<CampaignStore> (*campaigns)(Db&);
+  std::unique_ptr<DashboardStore> (*dashboard)(Db&);
+  std::unique_ptr<SigningKeyStore> (*signing_keys)(Db&);
+  std::unique_ptr<MessageStore> (*messages)(Db&);
+  std::unique_ptr<EventStore> (*events)(Db&);
+  std::unique_ptr<QueueStore> (*queue)(Db&);
+  std::unique_ptr<InboundStore> (*inbound)(Db&);
+  std::unique_ptr<AddressBookStore> (*address_books)(Db&);
+  std::unique_ptr<PortalAccountStore> (*portal_accounts)(Db&);
+  std::unique_ptr<AnswerKeyStore> (*answer_keys)(Db&);
+  std::unique_ptr<MtaStsStore> (*mta_sts)(Db&);
+  std::unique_ptr<TlsReportStore> (*tls_reports)(Db&);
+  std::unique_ptr<KeyStore> (*key_store)(Db&);
+};
+
+#define SEALPOST_MAKERS(ns)                                                                 \
+  {                                                                                         \
+    ns::NewAuditStore, ns::NewOrgStore, ns::NewApiClientStore, ns::NewWebhookStore,         \
+        ns::NewFormStore, ns::NewContactStore, ns::NewCampaignStore, ns::NewDashboardStore, \
+        ns::NewSigningKeyStore, ns::NewMessageStore, ns::NewEventStore, ns::NewQueueStore,  \
+        ns::NewInboundStore, ns::NewAddressBookStore, ns::NewPortalAccountStore,            \
+        ns::NewAnswerKeyStore, ns::NewMtaStsStore, ns::NewTlsReportStore, ns::NewKeyStore   \
+  }
+const Makers<sqlite::Database> sqlite_stores = SEALPOST_MAKERS(sqlite);
+const Makers<pg::Database> pg_stores = SEALPOST_MAKERS(pg);
+#undef SEALPOST_MAKERS
+
+template <typename Db>
+void OpenOn(Stores& s, Db& d, const Makers<Db>& m) {
+  s.audit = m.audit(d);  // first: it hooks every transaction
+  s.org = m.org(d);
+  s.api_clients = m.api_clients(d);
+  s.webhooks = m.webhooks(d);
+  s.forms = m.forms(d);
+  s.contacts = m.contacts(d);
+  s.campaigns = m.campaigns(d);
+  s.dashboard = m.dashboard(d);
+  s.signing_keys = m.signing_keys(d);
+  s.messages = m.messages(d);
+  s.events = m.events(d);
+  s.queue = m.queue(d);
+  s.inbound = m.inbound(d);
+  s.address_books = m.address_books(d);
+  s.portal_accounts = m.portal_accounts(d);
+  s.answer_keys = m.answer_keys(d);
+  s.mta_sts = m.mta_sts(d);
+  s.tls_reports = m.tls_reports(d);
+  s.key_store = m.key_store(d);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
   auto masters = LoadMasterKeys(config.Resolve(config.master_key));
   if (!masters.ok()) return std::move(masters).error();
   auto keys = KeyRing::Derive(*masters);
   if (!keys.ok()) return std::move(keys).error();
   auto s = std::make_unique<Stores>(std::move(*keys));
-  auto db = sqlite::Database::Open(config.Resolve(config.database));
-  if (!db.ok()) return std::move(db).error();
-  s->db = std::move(*db);
-  sqlite::Database& d = *s->db;
-  s->audit = sqlite::NewAuditStore(d);
-  s->org = sqlite::NewOrgStore(d);
-  s->api_clients = sqlite::NewApiClientStore(d);
-  s->webhooks = sqlite::NewWebhookStore(d);
-  s->forms = sqlite::NewFormStore(d);
-  s->contacts = sqlite::NewContactStore(d);
-  s->campaigns = sqlite::NewCampaignStore(d);
-  s->dashboard = sqlite::NewDashboardStore(d);
-  s->signing_keys = sqlite::NewSigningKeyStore(d);
-  s->messages = sqlite::NewMessageStore(d);
-  s->events = sqlite::NewEventStore(d);
-  s->queue = sqlite::NewQueueStore(d);
-  s->inbound = sqlite::NewInboundStore(d);
-  s->address_books = sqlite::NewAddressBookStore(d);
-  s->portal_accounts = sqlite::NewPortalAccountStore(d);
-  s->answer_keys = sqlite::NewAnswerKeyStore(d);
-  s->mta_sts = sqlite::NewMtaStsStore(d);
-  s->tls_reports = sqlite::NewTlsReportStore(d);
-  s->key_store = sqlite::NewKeyStore(d);
+  if (IsPostgresUri(config.database)) {
+    pg::Database::Options options;
+    options.conninfo = config.database;
+    options.pool_size = config.database_connections;
+    auto db = pg::Database::Open(options, pg::Migrations());
+    if (!db.ok()) return std::move(db).error();
+    s->pg = std::move(*db);
+    OpenOn(*s, *s->pg, pg_stores);
+    s->blobs = pg::NewBlobStore(*s->pg);  // every node reads what any node wrote
+  } else {
+    auto db = sqlite::Database::Open(config.Resolve(config.database));
+    if (!db.ok()) return std::move(db).error();
+    s->db = std::move(*db);
+    OpenOn(*s, *s->db, sqlite_stores);
+    auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
+    if (!blobs.ok()) return std::move(blobs).error();
+    s->blobs = std::move(*blobs);
+  }
   if (auto lookup = LoadLookupKey(*s->key_store, s->keys, masters->front()); !lookup.ok()) {
     return std::move(lookup).error();
   }
-  auto blobs = NewFileBlobStore(config.Resolve(config.blobs));
-  if (!blobs.ok()) return std::move(blobs).error();
-  s->blobs = std::move(*blobs);
   return s;
+}
+
+bool IsPostgresUri(const std::string& database) {
+  return database.rfind("postgresql://", 0) == 0 || database.rfind("postgres://", 0) == 0;
+}
+
+Status CommitPendingAudit(Stores& stores) {
+  // The empty transaction's before-commit hook writes the pending records.
+  if (stores.pg) return stores.pg->Transaction([](pg::Connection&) { return OkStatus(); });
+  return stores.db->Transaction([](sqlite::Connection&) { return OkStatus(); });
 }
 
 }  // namespace sealpost

@@ -1,7 +1,9 @@
 // The server's keys and stores, opened from its configuration in one way that `serve`
 // and every `admin` command share: the master key's derived keys (both generations
 // while a rotation is under way, app/key_rotation.h) with the lookup key, the database with a
-// store over it for each kind of record, and the blob store.
+// store over it for each kind of record, and the blob store. The database is SQLite (a
+// file: one node) or PostgreSQL (`[storage] database = "postgresql://..."`: any number of
+// nodes sharing it, with the blobs in it too; issue 23).
 #pragma once
 
 #include <memory>
@@ -9,6 +11,7 @@
 #include "base/result.h"
 #include "crypto/key_ring.h"
 #include "store/blob_store.h"
+#include "store/postgres/database.h"
 #include "store/sqlite/database.h"
 #include "store/stores.h"
 
@@ -23,7 +26,9 @@ struct Stores {
   ~Stores();
 
   KeyRing keys;
-  std::unique_ptr<sqlite::Database> db;  // the stores below work over it
+  // The stores below work over one of these.
+  std::unique_ptr<sqlite::Database> db;  // SQLite, or null
+  std::unique_ptr<pg::Database> pg;      // PostgreSQL, or null
   std::unique_ptr<OrgStore> org;
   std::unique_ptr<ApiClientStore> api_clients;
   std::unique_ptr<SigningKeyStore> signing_keys;
@@ -49,5 +54,12 @@ struct Stores {
 // Reads the master key(s), opens (and migrates) the database and the blob directory,
 // and unseals the lookup key.
 Result<std::unique_ptr<Stores>> OpenStores(const Config& config);
+
+// Whether `database` (the configuration's) names a PostgreSQL database: a libpq URI.
+bool IsPostgresUri(const std::string& database);
+
+// Commits this thread's pending audit records (audit/pending.h) in a transaction of
+// their own: for what is recorded without changing anything in a store.
+Status CommitPendingAudit(Stores& stores);
 
 }  // namespace sealpost

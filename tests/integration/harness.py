@@ -5,6 +5,7 @@ Servers log in the text and json formats by turns, so the whole suite runs under
 when a server is cleaned up its log is checked: json lines parse, and no secret the
 harness saw go in (API keys, answers, passwords, content, link secrets) is in it.
 """
+import atexit
 import email
 import email.policy
 import glob
@@ -68,14 +69,35 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
 
+_CLUSTER = None
+_DATABASES = itertools.count(1)
+
+
+def shared_cluster():
+    """One PostgreSQL cluster for the test process, stopped at exit: with
+    SEALPOST_TEST_POSTGRES=1 every server of a suite runs on a database of its own there."""
+    global _CLUSTER
+    if _CLUSTER is None:
+        import pg  # only when asked for: most runs need no PostgreSQL
+        _CLUSTER = pg.Cluster()
+        atexit.register(_CLUSTER.stop)
+    return _CLUSTER
+
+
 class Sealpost:
     """A sealpost data directory and, once started, its server."""
 
-    def __init__(self, dev=False, settings=None):
+    def __init__(self, dev=False, settings=None, database=None):
+        """`database`: a PostgreSQL URI (pg.Cluster) instead of SQLite in the data directory."""
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
         self.data = os.path.join(self.tmp, "data")
-        out = subprocess.run([BIN, "init", "--dir", self.data], capture_output=True,
-                             text=True, timeout=60, check=True).stdout
+        init = [BIN, "init", "--dir", self.data]
+        if database is None and os.environ.get("SEALPOST_TEST_POSTGRES"):
+            database = shared_cluster().create_database(f"it{next(_DATABASES)}")
+        if database:
+            init += ["--database", database]
+        out = subprocess.run(init, capture_output=True, text=True, timeout=60,
+                             check=True).stdout
         self.api_key = re.search(r"API key \(shown once, keep it safe\): (\S+)", out).group(1)
         self.secrets = {self.api_key, self.api_key.split(":")[-1]}
         self.log_format = next(LOG_FORMATS)

@@ -317,7 +317,7 @@ class PgCampaignStore final : public CampaignStore {
         "SELECT s.campaign_id, s.contact_id, s.address, s.message_id, s.state, s.method, s.at, "
         // From the bounced entries (queue_due) to their sends (by message id), not the
         // other way: every send ever made is many more rows than the bounces.
-        "q.last_error, c.account FROM queue q CROSS JOIN campaign_sends s ON s.message_id = "
+        "q.last_error, c.account FROM queue q JOIN campaign_sends s ON s.message_id = "
         "q.message_id JOIN campaigns c ON c.id = s.campaign_id WHERE q.state = 'bounced' AND "
         "s.state = 'sent' AND lower(q.rcpt_to) = s.address LIMIT ?",
         [&](Statement& s) { s.Bind(1, static_cast<std::int64_t>(limit)); },
