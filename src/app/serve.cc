@@ -371,18 +371,22 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     reporter = std::make_unique<tlsrpt::TlsReporter>(TlsReporterSettingsOf(config), *tls_reports,
                                                        *queue, keys->queue(), *report_resolver,
                                                        clock);
+    // Each node keeps its own tallies; one node at a time sends the day's reports.
+    auto report_once = OnOneNode(stores, "tls-reports", [&] {
+      auto sent = reporter->ReportDue();
+      if (!sent.ok()) {
+        spdlog::error("TLS reports not sent: {}", sent.error().ToString());
+      } else if (*sent > 0) {
+        spdlog::info("{} TLS report(s) queued", *sent);
+        runner.Notify();
+      }
+      return false;
+    });
     report_worker = std::make_unique<PollingWorker>(
-        [&] {
+        [&, report_once] {
           auto kept = reporter->Keep(tls_sessions);
           if (!kept.ok()) spdlog::error("TLS report tallies not kept: {}", kept.error().ToString());
-          auto sent = reporter->ReportDue();
-          if (!sent.ok()) {
-            spdlog::error("TLS reports not sent: {}", sent.error().ToString());
-          } else if (*sent > 0) {
-            spdlog::info("{} TLS report(s) queued", *sent);
-            runner.Notify();
-          }
-          return false;
+          return report_once();
         },
         std::chrono::seconds(10));
   }
@@ -424,16 +428,17 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   delivery::WebhookSender webhook_sender(webhook_settings, *stores.webhooks, *queue,
                                          keys->metadata(), keys->queue(), webhook_lookup, clock,
                                          [&runner] { runner.Notify(); });
-  PollingWorker webhook_worker(
-      [&webhook_sender] {
-        auto sent = webhook_sender.RunOnce();
-        if (!sent.ok()) {
-          spdlog::error("webhooks: not sent: {}", sent.error().ToString());
-          return false;
-        }
-        return *sent;
-      },
-      std::chrono::milliseconds(200));
+  PollingWorker webhook_worker(OnOneNode(stores, "webhooks",
+                                         [&webhook_sender] {
+                                           auto sent = webhook_sender.RunOnce();
+                                           if (!sent.ok()) {
+                                             spdlog::error("webhooks: not sent: {}",
+                                                           sent.error().ToString());
+                                             return false;
+                                           }
+                                           return *sent;
+                                         }),
+                               std::chrono::milliseconds(200));
 
   http::ServerOptions server_options;
   server_options.address = config.listen;
@@ -632,23 +637,25 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
                                   clock);
   campaigns_api.Register((*server)->router());
   PollingWorker campaign_worker(
-      [&campaign_desk, &automations, &runner] {
-        auto sent = campaign_desk.Step();
-        if (!sent.ok()) {
-          spdlog::error("campaigns: a step failed: {}", sent.error().ToString());
-        } else if (*sent > 0) {
-          runner.Notify();
-        }
-        auto stepped = automations.Step();
-        if (!stepped.ok()) {
-          spdlog::error("automations: a step failed: {}", stepped.error().ToString());
-        } else if (*stepped > 0) {
-          runner.Notify();
-        }
-        // A step takes at most a batch of contacts from a segment: while messages go,
-        // the next step comes at once (the pace and a busy queue end it with nothing sent).
-        return (sent.ok() && *sent > 0) || (stepped.ok() && *stepped > 0);
-      },
+      OnOneNode(stores, "campaigns",
+                [&campaign_desk, &automations, &runner] {
+                  auto sent = campaign_desk.Step();
+                  if (!sent.ok()) {
+                    spdlog::error("campaigns: a step failed: {}", sent.error().ToString());
+                  } else if (*sent > 0) {
+                    runner.Notify();
+                  }
+                  auto stepped = automations.Step();
+                  if (!stepped.ok()) {
+                    spdlog::error("automations: a step failed: {}", stepped.error().ToString());
+                  } else if (*stepped > 0) {
+                    runner.Notify();
+                  }
+                  // A step takes at most a batch of contacts from a segment: while messages go,
+                  // the next step comes at once (the pace and a busy queue end it with nothing
+                  // sent).
+                  return (sent.ok() && *sent > 0) || (stepped.ok() && *stepped > 0);
+                }),
       std::chrono::seconds(1));
 
   // SMTP submission: session → spool (group commit, the 250) → processor → queue.
@@ -697,33 +704,35 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   const std::int64_t keep_webhook_deliveries =
       std::int64_t{86400} * config.webhook_keep_deliveries_days;
   PollingWorker expiry_sweeper(
-      [&escrow, &api_clients, &clock, &stores, keep_webhook_deliveries] {
-        // Expired access tokens and signed sessions are forgotten too: they open nothing.
-        if (auto pruned = api_clients->PruneExpired(clock.NowUnix()); !pruned.ok()) {
-          spdlog::error("expired access tokens and sessions not removed: {}",
-                        pruned.error().ToString());
-        }
-        // The webhook delivery log keeps finished deliveries for a while.
-        auto pruned = stores.webhooks->PruneFinished(clock.NowUnix() - keep_webhook_deliveries);
-        if (!pruned.ok()) {
-          spdlog::error("old webhook deliveries not removed: {}", pruned.error().ToString());
-        }
-        // Secure forms' submissions past their form's retention.
-        auto kept = forms::DestroyExpiredSubmissions(*stores.forms, *stores.blobs, clock.NowUnix(),
-                                                     kSweepBatch);
-        if (!kept.ok()) {
-          spdlog::error("expired form submissions not destroyed: {}", kept.error().ToString());
-        } else if (*kept > 0) {
-          spdlog::info("{} form submission(s) past their retention destroyed", *kept);
-        }
-        auto destroyed = escrow.DestroyExpired(kSweepBatch);
-        if (!destroyed.ok()) {
-          spdlog::error("expired messages not destroyed: {}", destroyed.error().ToString());
-          return false;
-        }
-        if (*destroyed > 0) spdlog::info("{} expired message(s) destroyed", *destroyed);
-        return *destroyed == kSweepBatch || (kept.ok() && *kept == kSweepBatch);
-      },
+      OnOneNode(
+          stores, "expiry-sweep",
+          [&escrow, &api_clients, &clock, &stores, keep_webhook_deliveries] {
+            // Expired access tokens and signed sessions are forgotten too: they open nothing.
+            if (auto pruned = api_clients->PruneExpired(clock.NowUnix()); !pruned.ok()) {
+              spdlog::error("expired access tokens and sessions not removed: {}",
+                            pruned.error().ToString());
+            }
+            // The webhook delivery log keeps finished deliveries for a while.
+            auto pruned = stores.webhooks->PruneFinished(clock.NowUnix() - keep_webhook_deliveries);
+            if (!pruned.ok()) {
+              spdlog::error("old webhook deliveries not removed: {}", pruned.error().ToString());
+            }
+            // Secure forms' submissions past their form's retention.
+            auto kept = forms::DestroyExpiredSubmissions(*stores.forms, *stores.blobs,
+                                                         clock.NowUnix(), kSweepBatch);
+            if (!kept.ok()) {
+              spdlog::error("expired form submissions not destroyed: {}", kept.error().ToString());
+            } else if (*kept > 0) {
+              spdlog::info("{} form submission(s) past their retention destroyed", *kept);
+            }
+            auto destroyed = escrow.DestroyExpired(kSweepBatch);
+            if (!destroyed.ok()) {
+              spdlog::error("expired messages not destroyed: {}", destroyed.error().ToString());
+              return false;
+            }
+            if (*destroyed > 0) spdlog::info("{} expired message(s) destroyed", *destroyed);
+            return *destroyed == kSweepBatch || (kept.ok() && *kept == kSweepBatch);
+          }),
       std::chrono::seconds(60));
 
   // Signed requests' nonces ride in the next transaction anyone commits; when none comes
@@ -742,19 +751,22 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   AuditCheckpointer checkpointer(*stores.audit, *signer, clock);
   const std::int64_t retention = std::int64_t{config.audit_retention_days} * 86400;
   PollingWorker audit_checkpoints(
-      [&checkpointer, retention] {
-        auto sealed = checkpointer.RunOnce();
-        if (!sealed.ok()) {
-          spdlog::error("audit: checkpoint not made: {}", sealed.error().ToString());
-        }
-        if (sealed.ok() && *sealed > 0) spdlog::info("audit: checkpoint at record {}", *sealed);
-        auto pruned = checkpointer.PruneIfDue(retention);
-        if (!pruned.ok()) spdlog::error("audit: not pruned: {}", pruned.error().ToString());
-        if (pruned.ok() && *pruned > 0) {
-          spdlog::info("audit: {} record(s) past the retention period removed", *pruned);
-        }
-        return false;
-      },
+      OnOneNode(stores, "audit-checkpoints",
+                [&checkpointer, retention] {
+                  auto sealed = checkpointer.RunOnce();
+                  if (!sealed.ok()) {
+                    spdlog::error("audit: checkpoint not made: {}", sealed.error().ToString());
+                  }
+                  if (sealed.ok() && *sealed > 0)
+                    spdlog::info("audit: checkpoint at record {}", *sealed);
+                  auto pruned = checkpointer.PruneIfDue(retention);
+                  if (!pruned.ok())
+                    spdlog::error("audit: not pruned: {}", pruned.error().ToString());
+                  if (pruned.ok() && *pruned > 0) {
+                    spdlog::info("audit: {} record(s) past the retention period removed", *pruned);
+                  }
+                  return false;
+                }),
       std::chrono::seconds(60));
   // Every record is copied to the organisation's log system, if it has one configured.
   std::unique_ptr<AuditForwarder> forwarder;
@@ -763,17 +775,18 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     if (!opened_forwarder.ok()) return std::move(opened_forwarder).error();
     forwarder = std::move(*opened_forwarder);
   }
-  PollingWorker audit_forwarding(
-      [&forwarder] {
-        if (!forwarder) return false;
-        auto sent = forwarder->RunOnce();
-        if (!sent.ok()) {
-          spdlog::error("audit: records not forwarded: {}", sent.error().ToString());
-          return false;
-        }
-        return *sent > 0;
-      },
-      std::chrono::seconds(1));
+  PollingWorker audit_forwarding(OnOneNode(stores, "audit-forwarding",
+                                           [&forwarder] {
+                                             if (!forwarder) return false;
+                                             auto sent = forwarder->RunOnce();
+                                             if (!sent.ok()) {
+                                               spdlog::error("audit: records not forwarded: {}",
+                                                             sent.error().ToString());
+                                               return false;
+                                             }
+                                             return *sent > 0;
+                                           }),
+                                 std::chrono::seconds(1));
 
   // Metrics: listening before the workers start, so a port in use stops nothing midway.
   CollectQueue(metrics, *queue, backlog, clock);

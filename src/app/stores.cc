@@ -1,5 +1,7 @@
 #include "app/stores.h"
 
+#include <spdlog/spdlog.h>
+
 #include "app/config.h"
 #include "app/key_rotation.h"
 #include "store/campaign_store.h"
@@ -108,6 +110,19 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
 
 bool IsPostgresUri(const std::string& database) {
   return database.rfind("postgresql://", 0) == 0 || database.rfind("postgres://", 0) == 0;
+}
+
+std::function<bool()> OnOneNode(Stores& stores, std::string job, std::function<bool()> pass) {
+  if (!stores.pg) return pass;
+  return [&stores, job = std::move(job), pass = std::move(pass)] {
+    auto lock = stores.pg->TryJobLock(job);
+    if (!lock.ok()) {
+      spdlog::error("{}: cannot take the job's lock: {}", job, lock.error().ToString());
+      return false;
+    }
+    if (!*lock) return false;  // another node is at it
+    return pass();
+  };
 }
 
 Status CommitPendingAudit(Stores& stores) {

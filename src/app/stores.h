@@ -6,7 +6,9 @@
 // nodes sharing it, with the blobs in it too; issue 23).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "base/result.h"
 #include "crypto/key_ring.h"
@@ -57,6 +59,12 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config);
 
 // Whether `database` (the configuration's) names a PostgreSQL database: a libpq URI.
 bool IsPostgresUri(const std::string& database);
+
+// A worker's pass that must run on one node at a time (the expiry sweep, TLS reports,
+// audit checkpoints, webhooks, campaigns): on PostgreSQL it runs holding the job's
+// advisory lock, and a node that finds another holding it skips the pass (returns false);
+// a node that dies lets the lock go with its connection. On SQLite (one node) it just runs.
+std::function<bool()> OnOneNode(Stores& stores, std::string job, std::function<bool()> pass);
 
 // Commits this thread's pending audit records (audit/pending.h) in a transaction of
 // their own: for what is recorded without changing anything in a store.
