@@ -549,6 +549,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   portal_settings.account_guard.max_per_hour = config.max_failures_per_account_per_hour;
   portal_settings.dev_outbox = config.dev;
   portal_settings.outbox_dir = config.Resolve(config.outbox);
+  // Several nodes share one portal: a session made on one opens on any other.
+  if (stores.pg) portal_settings.shared_sessions = stores.portal_sessions.get();
   portal::AccountSettings account_settings;
   account_settings.public_url = config.public_url;
   account_settings.organisation = config.organisation;
@@ -707,6 +709,10 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
       OnOneNode(
           stores, "expiry-sweep",
           [&escrow, &api_clients, &clock, &stores, keep_webhook_deliveries] {
+            // Portal sessions kept for every node, once they ended.
+            if (auto ended = stores.portal_sessions->PruneExpired(clock.NowUnix()); !ended.ok()) {
+              spdlog::error("ended portal sessions not removed: {}", ended.error().ToString());
+            }
             // Expired access tokens and signed sessions are forgotten too: they open nothing.
             if (auto pruned = api_clients->PruneExpired(clock.NowUnix()); !pruned.ok()) {
               spdlog::error("expired access tokens and sessions not removed: {}",

@@ -35,6 +35,7 @@ struct Makers {
   std::unique_ptr<InboundStore> (*inbound)(Db&);
   std::unique_ptr<AddressBookStore> (*address_books)(Db&);
   std::unique_ptr<PortalAccountStore> (*portal_accounts)(Db&);
+  std::unique_ptr<PortalSessionStore> (*portal_sessions)(Db&);
   std::unique_ptr<AnswerKeyStore> (*answer_keys)(Db&);
   std::unique_ptr<MtaStsStore> (*mta_sts)(Db&);
   std::unique_ptr<TlsReportStore> (*tls_reports)(Db&);
@@ -47,7 +48,8 @@ struct Makers {
         ns::NewFormStore, ns::NewContactStore, ns::NewCampaignStore, ns::NewDashboardStore, \
         ns::NewSigningKeyStore, ns::NewMessageStore, ns::NewEventStore, ns::NewQueueStore,  \
         ns::NewInboundStore, ns::NewAddressBookStore, ns::NewPortalAccountStore,            \
-        ns::NewAnswerKeyStore, ns::NewMtaStsStore, ns::NewTlsReportStore, ns::NewKeyStore   \
+        ns::NewPortalSessionStore, ns::NewAnswerKeyStore, ns::NewMtaStsStore,               \
+        ns::NewTlsReportStore, ns::NewKeyStore                                              \
   }
 const Makers<sqlite::Database> sqlite_stores = SEALPOST_MAKERS(sqlite);
 const Makers<pg::Database> pg_stores = SEALPOST_MAKERS(pg);
@@ -70,6 +72,7 @@ void OpenOn(Stores& s, Db& d, const Makers<Db>& m) {
   s.inbound = m.inbound(d);
   s.address_books = m.address_books(d);
   s.portal_accounts = m.portal_accounts(d);
+  s.portal_sessions = m.portal_sessions(d);
   s.answer_keys = m.answer_keys(d);
   s.mta_sts = m.mta_sts(d);
   s.tls_reports = m.tls_reports(d);

@@ -40,6 +40,7 @@ struct Stores {
   std::unique_ptr<InboundStore> inbound;  // SMTP submissions not yet processed
   std::unique_ptr<AddressBookStore> address_books;
   std::unique_ptr<PortalAccountStore> portal_accounts;
+  std::unique_ptr<PortalSessionStore> portal_sessions;  // used when several nodes serve
   std::unique_ptr<AnswerKeyStore> answer_keys;
   std::unique_ptr<MtaStsStore> mta_sts;
   std::unique_ptr<TlsReportStore> tls_reports;

@@ -234,7 +234,7 @@ ConsolePages::ConsolePages(PortalContext& ctx, ToolPages& tools, Writing& writin
       tools_(tools),
       writing_(writing),
       services_(services),
-      sessions_(ctx.clock, ctx.settings.session_idle_seconds),
+      sessions_(ctx.clock, ctx.settings.session_idle_seconds, 100000, ctx.settings.shared_sessions),
       held_(ctx.clock, {}),
       challenges_(ctx.clock) {}
 

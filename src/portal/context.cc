@@ -50,7 +50,7 @@ PortalContext::PortalContext(PortalSettings settings_in, EscrowService& escrow_i
       account_guard(settings.account_guard, clock_in),
       accounts(accounts_in),
       brands(brands_in),
-      account_sessions(clock_in, settings.session_idle_seconds),
+      account_sessions(clock_in, settings.session_idle_seconds, 100000, settings.shared_sessions),
       escrow(escrow_in),
       center(center_in),
       planner(planner_in),
@@ -58,7 +58,7 @@ PortalContext::PortalContext(PortalSettings settings_in, EscrowService& escrow_i
       offloader(offloader_in),
       keys(keys_in),
       clock(clock_in),
-      sessions(clock_in, settings.session_idle_seconds) {}
+      sessions(clock_in, settings.session_idle_seconds, 100000, settings.shared_sessions) {}
 
 // A reload the worker pool was too busy for is skipped: the copy in hand stays a while.
 awaitable<void> PortalContext::ReloadBrands() {

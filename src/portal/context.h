@@ -27,6 +27,10 @@
 namespace sealpost::policy {
 class RecipientPlanner;
 }
+namespace sealpost {
+class PortalSessionStore;
+}  // namespace sealpost
+
 namespace sealpost::submission {
 class Dispatcher;
 }
@@ -42,6 +46,9 @@ struct PortalSettings {
   GuardOptions guard;       // wrong answers, passwords and codes per client address
   GuardOptions account_guard{100, 5, 30};  // wrong passwords and codes per account
   std::uint64_t max_reply_bytes = 100ull * 1024 * 1024;  // a reply's attachments in all
+  // Where sessions are kept when several nodes serve the portal (null: this node's
+  // memory; portal/sessions.h).
+  PortalSessionStore* shared_sessions = nullptr;
 };
 
 // Everything here is the handlers' to use; nothing in it belongs to one feature.

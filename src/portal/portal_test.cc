@@ -139,9 +139,26 @@ TEST(Templates, ServesTheStylesheet) {
   EXPECT_TRUE(FindStatic("../etc/passwd").empty());
 }
 
-TEST(Sessions, ExpireWhenIdleAndBindToRecipient) {
+// Sessions behave alike in this node's memory and in the store every node shares.
+class SessionsOnEitherKeeping : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (!GetParam()) return;
+    auto db = sqlite::Database::Open(dir_.path() + "/db");
+    ASSERT_TRUE(db.ok()) << db.error().ToString();
+    db_ = std::move(*db);
+    store_ = sqlite::NewPortalSessionStore(*db_);
+  }
+  PortalSessionStore* shared() { return store_.get(); }
+
+  TempDir dir_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<PortalSessionStore> store_;
+};
+
+TEST_P(SessionsOnEitherKeeping, ExpireWhenIdleAndBindToRecipient) {
   ManualClock clock(1000);
-  PortalSessions sessions(clock, 900);
+  PortalSessions sessions(clock, 900, 100000, shared());
   std::string token = sessions.Create("r1", SecretBytes("key", 3));
   auto s = sessions.Find(token, "r1");
   ASSERT_TRUE(s.has_value());
@@ -157,10 +174,10 @@ TEST(Sessions, ExpireWhenIdleAndBindToRecipient) {
   EXPECT_EQ(sessions.size(), 0u);
 }
 
-TEST(Sessions, EndTwelveHoursAfterTheyBeganHoweverBusy) {
+TEST_P(SessionsOnEitherKeeping, EndTwelveHoursAfterTheyBeganHoweverBusy) {
   ManualClock clock(0);
-  PortalSessions sessions(clock, 900);
-  AccountSessions accounts(clock, 900);
+  PortalSessions sessions(clock, 900, 100000, shared());
+  AccountSessions accounts(clock, 900, 100000, shared());
   std::string message = sessions.Create("r1", SecretBytes("k", 1));
   std::string account = accounts.Create({"a1", "", "pat@home.test", false, "", {}});
   // Used every ten minutes, well within the idle limit, for 12 hours.
@@ -174,9 +191,9 @@ TEST(Sessions, EndTwelveHoursAfterTheyBeganHoweverBusy) {
   EXPECT_FALSE(accounts.Find(account).has_value());
 }
 
-TEST(Sessions, AnAccountsResetEndsTheMessagesItsSignInOpened) {
+TEST_P(SessionsOnEitherKeeping, AnAccountsResetEndsTheMessagesItsSignInOpened) {
   ManualClock clock(0);
-  PortalSessions sessions(clock, 900);
+  PortalSessions sessions(clock, 900, 100000, shared());
   std::string by_login = sessions.Create("r1", SecretBytes("k", 1), "a1");
   std::string by_answer = sessions.Create("r2", SecretBytes("k", 1));
   std::string other = sessions.Create("r3", SecretBytes("k", 1), "a2");
@@ -186,6 +203,65 @@ TEST(Sessions, AnAccountsResetEndsTheMessagesItsSignInOpened) {
   EXPECT_TRUE(sessions.Find(other, "r3").has_value());
   sessions.RemoveAccount("");  // sessions of no account are not "an account's"
   EXPECT_TRUE(sessions.Find(by_answer, "r2").has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Keeping, SessionsOnEitherKeeping, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "shared" : "memory"; });
+
+// Two nodes sharing one store: a session made on one opens on the other, with the
+// message key it carries; the store holds that key only sealed under the cookie's token,
+// so its rows open nothing without the cookie, and a changed row opens nothing at all.
+TEST(Sessions, ASessionMadeOnOneNodeOpensOnAnotherAndTheStoreAloneOpensNone) {
+  TempDir dir;
+  auto db = sqlite::Database::Open(dir.path() + "/db");
+  ASSERT_TRUE(db.ok());
+  auto store = sqlite::NewPortalSessionStore(**db);
+  ManualClock clock(1000);
+  PortalSessions node_a(clock, 900, 100000, store.get()), node_b(clock, 900, 100000, store.get());
+  const std::string key = "0123456789abcdef0123456789abcdef";
+  std::string token = node_a.Create("r1", SecretBytes(key.data(), key.size()), "acct");
+  auto found = node_b.Find(token, "r1");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->data_key->view(), key);
+  EXPECT_EQ(found->account_id, "acct");
+  EXPECT_FALSE(node_b.Find(token, "r2").has_value());
+
+  auto rows = (*db)->Read([&](sqlite::Connection& c) -> Status {
+    sqlite::Statement s(c, "SELECT token_hash, sealed FROM portal_sessions");
+    auto row = s.Step();
+    EXPECT_TRUE(row.ok() && *row);
+    EXPECT_EQ(s.Text(0).find(token), std::string::npos);  // the token's hash, not the token
+    EXPECT_EQ(s.Text(1).find(key), std::string::npos);    // the key sealed
+    return OkStatus();
+  });
+  ASSERT_TRUE(rows.ok());
+  ASSERT_TRUE((*db)
+                  ->Transaction([](sqlite::Connection& c) {
+                    return sqlite::Statement(c,
+                                             "UPDATE portal_sessions SET sealed = "
+                                             "substr(sealed, 1, 20) || X'00' || substr(sealed, 22)")
+                        .Run();
+                  })
+                  .ok());
+  EXPECT_FALSE(node_a.Find(token, "r1").has_value());
+
+  // A signed-in account, mid-enrolment, moves between nodes whole; its reset ends it on all.
+  AccountSessions accounts_a(clock, 900, 100000, store.get()),
+      accounts_b(clock, 900, 100000, store.get());
+  AccountSession signed_in{"a1", "clinic", "pat@home.test", false, "r9", {}};
+  signed_in.enrolling = std::make_shared<const SecretBytes>("totp-secret", 11);
+  std::string account = accounts_a.Create(signed_in);
+  auto there = accounts_b.Find(account);
+  ASSERT_TRUE(there.has_value());
+  EXPECT_EQ(there->namespace_name, "clinic");
+  EXPECT_EQ(there->next_recipient, "r9");
+  ASSERT_TRUE(there->enrolling);
+  EXPECT_EQ(there->enrolling->view(), "totp-secret");
+  there->needs_code = true;
+  ASSERT_TRUE(accounts_b.Update(account, *there));
+  EXPECT_TRUE(accounts_a.Find(account)->needs_code);
+  accounts_b.RemoveAccount("a1");
+  EXPECT_FALSE(accounts_a.Find(account).has_value());
 }
 
 TEST(Sessions, BoundedInNumber) {

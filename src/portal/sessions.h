@@ -1,8 +1,12 @@
-// Portal sessions of verified recipients, held in memory only: a session keeps the
-// message key that the recipient's link secret and answer unwrapped, so it must
-// never be written down. Sessions end after 15 minutes idle (configurable) and 12 hours
-// after they began, however busy (so a stolen cookie cannot be kept alive forever); the
-// cookie carries a random 256-bit token, and the table is keyed by its hash.
+// Portal sessions of verified recipients. A session keeps the message key that the
+// recipient's link secret and answer unwrapped. On one node they are held in memory
+// only. When several nodes serve the portal (issue 23) they are kept in the shared
+// database (a PortalSessionStore), with what they carry sealed under a key derived from
+// the cookie's token — which no node keeps: the database alone opens no session, and the
+// browser's cookie opens its own on whichever node it reaches. Sessions end after 15
+// minutes idle (configurable) and 12 hours after they began, however busy (so a stolen
+// cookie cannot be kept alive forever); the cookie carries a random 256-bit token, and
+// sessions are keyed by its hash.
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
@@ -15,6 +19,10 @@
 
 #include "base/clock.h"
 #include "base/secret.h"
+
+namespace sealpost {
+class PortalSessionStore;
+}  // namespace sealpost
 
 namespace sealpost::portal {
 
@@ -31,8 +39,10 @@ struct PortalSession {
 
 class PortalSessions {
  public:
-  PortalSessions(const Clock& clock, std::int64_t idle_seconds, std::size_t max_sessions = 100000)
-      : clock_(clock), idle_seconds_(idle_seconds), max_sessions_(max_sessions) {}
+  // `shared`: the store every node reads (null: memory only).
+  PortalSessions(const Clock& clock, std::int64_t idle_seconds, std::size_t max_sessions = 100000,
+                 PortalSessionStore* shared = nullptr)
+      : clock_(clock), idle_seconds_(idle_seconds), max_sessions_(max_sessions), shared_(shared) {}
 
   // Returns the token for the cookie.
   std::string Create(const std::string& recipient_id, SecretBytes data_key,
@@ -54,6 +64,7 @@ class PortalSessions {
   const Clock& clock_;
   const std::int64_t idle_seconds_;
   const std::size_t max_sessions_;
+  PortalSessionStore* const shared_;
   std::mutex mu_;  // guards sessions_
   std::unordered_map<std::string, Entry> sessions_;
 };
@@ -73,8 +84,9 @@ struct AccountSession {
 
 class AccountSessions {
  public:
-  AccountSessions(const Clock& clock, std::int64_t idle_seconds, std::size_t max_sessions = 100000)
-      : clock_(clock), idle_seconds_(idle_seconds), max_sessions_(max_sessions) {}
+  AccountSessions(const Clock& clock, std::int64_t idle_seconds, std::size_t max_sessions = 100000,
+                  PortalSessionStore* shared = nullptr)
+      : clock_(clock), idle_seconds_(idle_seconds), max_sessions_(max_sessions), shared_(shared) {}
 
   std::string Create(AccountSession session);
   // The live session; refreshes its idle time.
@@ -94,6 +106,7 @@ class AccountSessions {
   const Clock& clock_;
   const std::int64_t idle_seconds_;
   const std::size_t max_sessions_;
+  PortalSessionStore* const shared_;
   std::mutex mu_;  // guards sessions_
   std::unordered_map<std::string, Entry> sessions_;
 };

@@ -51,6 +51,7 @@ struct Backend {
   std::unique_ptr<CampaignStore> campaigns;
   std::unique_ptr<PortalAccountStore> portal_accounts;
   std::unique_ptr<KeyStore> key_store;
+  std::unique_ptr<PortalSessionStore> portal_sessions;
 };
 
 class Conformance : public ::testing::TestWithParam<std::string> {
@@ -87,6 +88,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
       b_.campaigns = sqlite::NewCampaignStore(*sqlite_);
       b_.portal_accounts = sqlite::NewPortalAccountStore(*sqlite_);
       b_.key_store = sqlite::NewKeyStore(*sqlite_);
+      b_.portal_sessions = sqlite::NewPortalSessionStore(*sqlite_);
       ASSERT_TRUE(b_.signing_keys->Insert({"key1", "pub", "sealed", 1}).ok());
       return;
     }
@@ -123,6 +125,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     b_.campaigns = pg::NewCampaignStore(*pg_);
     b_.portal_accounts = pg::NewPortalAccountStore(*pg_);
     b_.key_store = pg::NewKeyStore(*pg_);
+    b_.portal_sessions = pg::NewPortalSessionStore(*pg_);
     auto key = b_.signing_keys->Insert({"key1", "pub", "sealed", 1});
     ASSERT_TRUE(key.ok()) << key.error().ToString();
   }
@@ -1250,6 +1253,33 @@ TEST_P(Conformance, SealedColumnsAreWalkedByRowAndReplacedOnlyWhereUnchanged) {
   EXPECT_EQ((*holders)[0].key_id, "k2");
   ASSERT_TRUE(b_.key_store->RemoveHolder("node-a").ok());
   EXPECT_TRUE(b_.key_store->Holders()->empty());
+}
+
+// Portal sessions every node finds: live until their idle limit, which use moves on but
+// never past their absolute end; an account's end together.
+TEST_P(Conformance, PortalSessionsLiveUntilTheirLimitsAndEndByAccount) {
+  PortalSessionStore* store = b_.portal_sessions.get();
+  const std::string hash(32, '\x01'), other(32, '\x02'), third(32, '\x03');
+  ASSERT_TRUE(store->Put({hash, "message", "r1", "a1", std::string("\0sealed", 7), 200, 300}).ok());
+  ASSERT_TRUE(store->Put({other, "account", "", "a1", "s2", 200, 300}).ok());
+  ASSERT_TRUE(store->Put({third, "message", "r3", "", "s3", 200, 300}).ok());
+  auto found = store->Find(hash, 199);
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->sealed, std::string("\0sealed", 7));
+  EXPECT_EQ((*found)->recipient_id, "r1");
+  EXPECT_FALSE(store->Find(hash, 200)->has_value());  // idle too long
+  ASSERT_TRUE(store->Touch(hash, 250).ok());
+  EXPECT_TRUE(store->Find(hash, 249)->has_value());
+  ASSERT_TRUE(store->Touch(hash, 900).ok());  // never past the absolute end
+  EXPECT_EQ((*store->Find(hash, 0))->expires_at, 300);
+  EXPECT_EQ(*store->Count("message", 0), 2);
+  ASSERT_TRUE(store->RemoveAccount("a1").ok());
+  EXPECT_FALSE(store->Find(hash, 0)->has_value());
+  EXPECT_FALSE(store->Find(other, 0)->has_value());
+  EXPECT_TRUE(store->Find(third, 0)->has_value());
+  EXPECT_EQ(*store->PruneExpired(200), 1);
+  EXPECT_EQ(*store->Count("message", 0), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("sqlite", "postgresql"),

@@ -267,6 +267,38 @@ class PortalAccountStore {
   virtual Result<bool> RemovePasskey(const std::string& account_id, const std::string& id) = 0;
 };
 
+// Portal sessions kept where every node finds them (issue 23: several nodes serve one
+// portal). A row is keyed by the hash of the cookie's token and holds what the session
+// carries sealed under a key derived from that token (portal/sessions.cc), which the
+// server never keeps: the database alone opens none of them.
+struct PortalSessionRecord {
+  std::string token_hash;
+  std::string kind;          // "message" (a recipient's copy opened) or "account" (signed in)
+  std::string recipient_id;  // message sessions
+  std::string account_id;    // the portal account it belongs to, if any
+  std::string sealed;
+  std::int64_t expires_at = 0;  // the idle limit, moved on by use
+  std::int64_t ends_at = 0;     // the absolute limit
+};
+
+class PortalSessionStore {
+ public:
+  virtual ~PortalSessionStore() = default;
+  virtual Status Put(const PortalSessionRecord& session) = 0;  // inserts or replaces
+  // A session live at `now` (expires_at after it), or nullopt.
+  virtual Result<std::optional<PortalSessionRecord>> Find(const std::string& token_hash,
+                                                          std::int64_t now) = 0;
+  // Moves a session's idle limit (never past its absolute one).
+  virtual Status Touch(const std::string& token_hash, std::int64_t expires_at) = 0;
+  virtual Status Remove(const std::string& token_hash) = 0;
+  // Ends every session of the portal account, of either kind.
+  virtual Status RemoveAccount(const std::string& account_id) = 0;
+  // Sessions of `kind` live at `now`.
+  virtual Result<std::int64_t> Count(const std::string& kind, std::int64_t now) = 0;
+  // Forgets sessions that ended before `now`; how many.
+  virtual Result<std::int64_t> PruneExpired(std::int64_t now) = 0;
+};
+
 // Secure web forms (issue 24) and the challenges their pages carried that were used.
 class FormStore {
  public:

@@ -1,3 +1,4 @@
+#include "store/portal_session_sql.h"
 #include "store/postgres/stores.h"
 
 namespace sealpost::pg {
@@ -444,6 +445,10 @@ class PgPortalAccountStore final : public PortalAccountStore {
 
 std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db) {
   return std::make_unique<PgPortalAccountStore>(db);
+}
+
+std::unique_ptr<PortalSessionStore> NewPortalSessionStore(Database& db) {
+  return std::make_unique<portal_session_sql::Store<Database, Connection, Statement>>(db);
 }
 
 }  // namespace sealpost::pg

@@ -677,6 +677,20 @@ ALTER TABLE address_book_entries ADD COLUMN rowid bigint GENERATED ALWAYS AS IDE
 ALTER TABLE form_submissions ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE;
 ALTER TABLE form_requests ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE;
 )sql",
+      // 9: portal sessions every node finds (store/stores.h PortalSessionStore).
+      R"sql(
+CREATE TABLE portal_sessions (
+  token_hash bytea PRIMARY KEY,
+  kind text NOT NULL,
+  recipient_id text NOT NULL,
+  account_id text NOT NULL,
+  sealed bytea NOT NULL,
+  expires_at bigint NOT NULL,
+  ends_at bigint NOT NULL
+);
+CREATE INDEX portal_sessions_by_account ON portal_sessions (account_id);
+CREATE INDEX portal_sessions_by_expiry ON portal_sessions (expires_at);
+)sql",
   };
   return kMigrations;
 }

@@ -18,6 +18,7 @@ namespace sealpost::pg {
 std::unique_ptr<OrgStore> NewOrgStore(Database& db);
 std::unique_ptr<ApiClientStore> NewApiClientStore(Database& db);
 std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
+std::unique_ptr<PortalSessionStore> NewPortalSessionStore(Database& db);
 std::unique_ptr<WebhookStore> NewWebhookStore(Database& db);
 std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 std::unique_ptr<DashboardStore> NewDashboardStore(Database& db);

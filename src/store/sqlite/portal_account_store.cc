@@ -1,5 +1,6 @@
 #include <sqlite3.h>
 
+#include "store/portal_session_sql.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost::sqlite {
@@ -402,6 +403,10 @@ class SqlitePortalAccountStore final : public PortalAccountStore {
 
 std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db) {
   return std::make_unique<SqlitePortalAccountStore>(db);
+}
+
+std::unique_ptr<PortalSessionStore> NewPortalSessionStore(Database& db) {
+  return std::make_unique<portal_session_sql::Store<Database, Connection, Statement>>(db);
 }
 
 }  // namespace sealpost::sqlite

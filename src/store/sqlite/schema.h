@@ -791,6 +791,22 @@ CREATE TABLE automation_sends (
 ) WITHOUT ROWID;
 CREATE INDEX automation_sends_by_contact ON automation_sends(automation_id, contact_id, at);
 )sql",
+    // 46: portal sessions where every node finds them (issue 23; used when several nodes
+    // share a PostgreSQL database, kept alike here): keyed by the cookie token's hash,
+    // what they carry sealed under a key derived from the token.
+    R"sql(
+CREATE TABLE portal_sessions (
+  token_hash BLOB PRIMARY KEY,
+  kind TEXT NOT NULL,
+  recipient_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL
+);
+CREATE INDEX portal_sessions_by_account ON portal_sessions(account_id);
+CREATE INDEX portal_sessions_by_expiry ON portal_sessions(expires_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -27,6 +27,7 @@ std::unique_ptr<MtaStsStore> NewMtaStsStore(Database& db);
 std::unique_ptr<PortalAccountStore> NewPortalAccountStore(Database& db);
 std::unique_ptr<WebhookStore> NewWebhookStore(Database& db);
 std::unique_ptr<FormStore> NewFormStore(Database& db);
+std::unique_ptr<PortalSessionStore> NewPortalSessionStore(Database& db);
 std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 std::unique_ptr<DashboardStore> NewDashboardStore(Database& db);
 std::unique_ptr<ContactStore> NewContactStore(Database& db);    // store/contact_store.h
