@@ -450,6 +450,10 @@ class AddressBookStore {
   virtual Status UnlinkUser(const std::string& user, const std::string& book_id) = 0;
 };
 
+// What removing a submission that is gone already says (kNotFound): another pass or node
+// processed it.
+inline constexpr const char* kAlreadyProcessed = "submission already processed";
+
 // Messages received by SMTP, between their 250 and the policy engine.
 class InboundStore {
  public:
@@ -458,6 +462,12 @@ class InboundStore {
   virtual Status InsertBatch(const std::vector<InboundRecord>& records) = 0;
   // Waiting at `now` (next_attempt_at <= now), oldest first; never dead letters.
   virtual Result<std::vector<InboundRecord>> Due(std::int64_t now, int limit) = 0;
+  // Takes up to `limit` of them for processing: in one transaction each is due next at
+  // `lease_until`, so no other node (or pass) takes it meanwhile; one whose processor
+  // died is due again then. Processing removes it (Complete, or the message's insert),
+  // defers it or buries it.
+  virtual Result<std::vector<InboundRecord>> Claim(std::int64_t now, int limit,
+                                                   std::int64_t lease_until) = 0;
   virtual Status Defer(const std::string& id, std::int64_t next_attempt_at,
                        const std::string& error) = 0;
   // A submission tried too often: it becomes a dead letter (kept, never tried again

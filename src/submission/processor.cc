@@ -22,6 +22,11 @@ namespace {
 
 constexpr int kBatch = 16;
 constexpr std::int64_t kMaxBackoff = 3600;
+// How long a claimed submission is left to this node. A pass of 16 takes seconds; should
+// one take longer, another node may process one of them too, and the slower of the two
+// finds it gone (kAlreadyProcessed) and drops its work. After a crash, what the node had
+// claimed is due again this long after it was taken.
+constexpr std::int64_t kClaimSeconds = 60;
 
 bool Listed(const std::vector<std::string>& list, const std::string& address) {
   const std::string canonical = CanonicalAddress(address);
@@ -66,7 +71,8 @@ void SubmissionProcessor::Notify() { worker_.Notify(); }
 
 int SubmissionProcessor::RunOnce() {
   const std::int64_t now = clock_.NowUnix();
-  auto due = inbound_.Due(now, kBatch);
+  // Taken for a while: another node (sharing the database) leaves them alone meanwhile.
+  auto due = inbound_.Claim(now, kBatch, now + kClaimSeconds);
   if (!due.ok()) {
     spdlog::error("submission: cannot read the inbound queue: {}", due.error().ToString());
     return 0;
@@ -81,6 +87,10 @@ int SubmissionProcessor::RunOnce() {
     if (status.ok()) {
       ++done;
       continue;
+    }
+    if (status.error().code == ErrorCode::kNotFound &&
+        status.error().message == kAlreadyProcessed) {
+      continue;  // processed meanwhile (its lease ran out on a slow pass): nothing to redo
     }
     if (record.attempts + 1 >= settings_.max_attempts) {
       Bury(record, now, status.error());

@@ -216,6 +216,10 @@ class GatedInboundStore final : public InboundStore {
   Result<std::vector<InboundRecord>> Due(std::int64_t now, int limit) override {
     return inner_.Due(now, limit);
   }
+  Result<std::vector<InboundRecord>> Claim(std::int64_t now, int limit,
+                                           std::int64_t lease_until) override {
+    return inner_.Claim(now, limit, lease_until);
+  }
   Status Defer(const std::string& id, std::int64_t at, const std::string& error) override {
     return inner_.Defer(id, at, error);
   }

@@ -142,6 +142,29 @@ class Sealpost:
         self.cookie_jar = os.path.join(self.tmp, "cookies")
         self.host = None  # requests go to localhost unless set
 
+    def another_node(self):
+        """A second node of this installation (it runs on PostgreSQL): the same
+        configuration, master key and TLS certificate, its own data directory and ports.
+        Blobs, sessions and everything else it shares through the database."""
+        other = object.__new__(Sealpost)
+        other.__dict__.update(self.__dict__)
+        other.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
+        other.data = os.path.join(other.tmp, "data")
+        shutil.copytree(self.data, other.data,
+                        ignore=shutil.ignore_patterns("outbox", "*.log", "blobs"))
+        other.secrets = set(self.secrets)
+        other.config = os.path.join(other.data, "config.toml")
+        with open(other.config) as f:
+            text = f.read()
+        text = text.replace(self.data, other.data)
+        with open(other.config, "w") as f:
+            f.write(text)
+        other.proc = None
+        other.log_path = os.path.join(other.tmp, "server.log")
+        other.cookie_jar = os.path.join(other.tmp, "cookies")
+        other._move_ports()
+        return other
+
     def start(self, args=None):
         # A port found free can be taken by another test's server before this one binds
         # it (suites run in parallel): then the server is started again on new ports.

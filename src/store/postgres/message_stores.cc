@@ -374,7 +374,7 @@ Status RemoveInbound(Connection& db, const std::string& id) {
     find.Bind(1, id);
     auto row = find.Step();
     if (!row.ok()) return std::move(row).error();
-    if (!*row) return MakeError(ErrorCode::kNotFound, "submission already processed");
+    if (!*row) return MakeError(ErrorCode::kNotFound, kAlreadyProcessed);
     blob = find.Text(0);
   }
   auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
@@ -1090,6 +1090,37 @@ class PgInboundStore final : public InboundStore {
         [&](Statement& s) { s.Bind(1, now).Bind(2, std::int64_t{limit}); });
   }
 
+  // As the queue's claim: READ COMMITTED, FOR UPDATE SKIP LOCKED (two nodes take
+  // different submissions, and neither waits for the other).
+  Result<std::vector<InboundRecord>> Claim(std::int64_t now, int limit,
+                                           std::int64_t lease_until) override {
+    std::vector<InboundRecord> out;
+    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
+      out.clear();
+      Statement s(db, std::string(kInboundColumns) +
+                          "WHERE next_attempt_at <= ? AND dead_at IS NULL "
+                          "ORDER BY next_attempt_at, received_at LIMIT ? FOR UPDATE SKIP LOCKED");
+      s.Bind(1, now).Bind(2, std::int64_t{limit});
+      for (;;) {
+        auto row = s.Step();
+        if (!row.ok()) return std::move(row).error();
+        if (!*row) break;
+        out.push_back(ReadInbound(s));
+      }
+      for (auto& r : out) {
+        auto leased = Statement(db, "UPDATE inbound SET next_attempt_at = ? WHERE id = ?")
+                          .Bind(1, lease_until)
+                          .Bind(2, r.id)
+                          .Run();
+        if (!leased.ok()) return leased;
+        r.next_attempt_at = lease_until;
+      }
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
   Result<std::vector<InboundRecord>> DeadLetters(int limit) override {
     return Select("WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, received_at DESC LIMIT ?",
                   [&](Statement& s) { s.Bind(1, std::int64_t{limit}); });
@@ -1156,30 +1187,30 @@ class PgInboundStore final : public InboundStore {
     return n->value_or(0);
   }
 
+  static constexpr const char* kInboundColumns =
+      "SELECT id, received_at, client_address, auth_user, envelope, sealed_content, attempts, "
+      "next_attempt_at, last_error, dead_at, content_blob, content_key FROM inbound ";
+
+  static InboundRecord ReadInbound(const Statement& s) {
+    InboundRecord r;
+    r.id = s.Text(0);
+    r.received_at = s.Int(1);
+    r.client_address = s.Text(2);
+    r.auth_user = s.Text(3);
+    r.envelope_json = s.Text(4);
+    r.sealed_content = s.Text(5);
+    r.attempts = static_cast<int>(s.Int(6));
+    r.next_attempt_at = s.Int(7);
+    r.last_error = s.Text(8);
+    r.dead_at = s.OptionalInt(9);
+    r.content_blob = s.Text(10);
+    r.content_key = s.Text(11);
+    return r;
+  }
+
   template <typename BindFn>
   Result<std::vector<InboundRecord>> Select(const std::string& where, BindFn bind) {
-    return QueryAll<InboundRecord>(
-        db_,
-        "SELECT id, received_at, client_address, auth_user, envelope, sealed_content, "
-        "attempts, next_attempt_at, last_error, dead_at, content_blob, content_key "
-        "FROM inbound " +
-            where,
-        bind, [](const Statement& s) {
-          InboundRecord r;
-          r.id = s.Text(0);
-          r.received_at = s.Int(1);
-          r.client_address = s.Text(2);
-          r.auth_user = s.Text(3);
-          r.envelope_json = s.Text(4);
-          r.sealed_content = s.Text(5);
-          r.attempts = static_cast<int>(s.Int(6));
-          r.next_attempt_at = s.Int(7);
-          r.last_error = s.Text(8);
-          r.dead_at = s.OptionalInt(9);
-          r.content_blob = s.Text(10);
-          r.content_key = s.Text(11);
-          return r;
-        });
+    return QueryAll<InboundRecord>(db_, kInboundColumns + where, bind, ReadInbound);
   }
 
   Database& db_;

@@ -315,7 +315,7 @@ Status RemoveInbound(Connection& db, const std::string& id) {
     find.Bind(1, id);
     auto row = find.Step();
     if (!row.ok()) return std::move(row).error();
-    if (!*row) return MakeError(ErrorCode::kNotFound, "submission already processed");
+    if (!*row) return MakeError(ErrorCode::kNotFound, kAlreadyProcessed);
     blob = find.Text(0);
   }
   auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
@@ -1012,6 +1012,37 @@ class SqliteInboundStore final : public InboundStore {
                   [&](Statement& s) { s.Bind(1, now).Bind(2, std::int64_t{limit}); });
   }
 
+  Result<std::vector<InboundRecord>> Claim(std::int64_t now, int limit,
+                                           std::int64_t lease_until) override {
+    std::vector<InboundRecord> out;
+    auto status = db_.Transaction(
+        [&](Connection& db) -> Status {
+          out.clear();
+          Statement s(db, std::string(kInboundColumns) +
+                              "WHERE next_attempt_at <= ? AND dead_at IS NULL "
+                              "ORDER BY next_attempt_at, received_at LIMIT ?");
+          s.Bind(1, now).Bind(2, std::int64_t{limit});
+          for (;;) {
+            auto row = s.Step();
+            if (!row.ok()) return std::move(row).error();
+            if (!*row) break;
+            out.push_back(ReadInbound(s));
+          }
+          for (auto& r : out) {
+            auto leased = Statement(db, "UPDATE inbound SET next_attempt_at = ? WHERE id = ?")
+                              .Bind(1, lease_until)
+                              .Bind(2, r.id)
+                              .Run();
+            if (!leased.ok()) return leased;
+            r.next_attempt_at = lease_until;
+          }
+          return OkStatus();
+        },
+        Database::Commit::kRecoverable);  // a lost lease: the submission is simply due
+    if (!status.ok()) return std::move(status).error();
+    return out;
+  }
+
   Result<std::vector<InboundRecord>> DeadLetters(int limit) override {
     return Select("WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, received_at DESC LIMIT ?",
                   [&](Statement& s) { s.Bind(1, std::int64_t{limit}); });
@@ -1076,32 +1107,38 @@ class SqliteInboundStore final : public InboundStore {
   }
 
  private:
+  static constexpr const char* kInboundColumns =
+      "SELECT id, received_at, client_address, auth_user, envelope, sealed_content, attempts, "
+      "next_attempt_at, last_error, dead_at, content_blob, content_key FROM inbound ";
+
+  static InboundRecord ReadInbound(const Statement& s) {
+    InboundRecord r;
+    r.id = s.Text(0);
+    r.received_at = s.Int(1);
+    r.client_address = s.Text(2);
+    r.auth_user = s.Text(3);
+    r.envelope_json = s.Text(4);
+    r.sealed_content = s.Text(5);
+    r.attempts = static_cast<int>(s.Int(6));
+    r.next_attempt_at = s.Int(7);
+    r.last_error = s.Text(8);
+    r.dead_at = s.OptionalInt(9);
+    r.content_blob = s.Text(10);
+    r.content_key = s.Text(11);
+    return r;
+  }
+
   Result<std::vector<InboundRecord>> Select(const std::string& where,
                                             const std::function<void(Statement&)>& bind) {
     std::vector<InboundRecord> out;
     auto status = db_.Read([&](Connection& db) -> Status {
-      Statement s(db, "SELECT id, received_at, client_address, auth_user, envelope, "
-                      "sealed_content, attempts, next_attempt_at, last_error, dead_at, "
-                      "content_blob, content_key FROM inbound " + where);
+      Statement s(db, kInboundColumns + where);
       bind(s);
       for (;;) {
         auto row = s.Step();
         if (!row.ok()) return std::move(row).error();
         if (!*row) return OkStatus();
-        InboundRecord r;
-        r.id = s.Text(0);
-        r.received_at = s.Int(1);
-        r.client_address = s.Text(2);
-        r.auth_user = s.Text(3);
-        r.envelope_json = s.Text(4);
-        r.sealed_content = s.Text(5);
-        r.attempts = static_cast<int>(s.Int(6));
-        r.next_attempt_at = s.Int(7);
-        r.last_error = s.Text(8);
-        r.dead_at = s.OptionalInt(9);
-        r.content_blob = s.Text(10);
-        r.content_key = s.Text(11);
-        out.push_back(std::move(r));
+        out.push_back(ReadInbound(s));
       }
     });
     if (!status.ok()) return std::move(status).error();
