@@ -1,6 +1,7 @@
 #include "app/stores.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "app/config.h"
 #include "app/key_rotation.h"
@@ -95,6 +96,9 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
     if (!db.ok()) return std::move(db).error();
     s->pg = std::move(*db);
     OpenOn(*s, *s->pg, pg_stores);
+    // The entries this node takes are marked as its own: when it starts again it
+    // releases those, and leaves the other nodes' alone.
+    s->queue = pg::NewQueueStore(*s->pg, NodeName(config));
     s->blobs = pg::NewBlobStore(*s->pg);  // every node reads what any node wrote
   } else {
     auto db = sqlite::Database::Open(config.Resolve(config.database));
@@ -109,6 +113,12 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
     return std::move(lookup).error();
   }
   return s;
+}
+
+std::string NodeName(const Config& config) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + ":" + config.dir;
 }
 
 bool IsPostgresUri(const std::string& database) {

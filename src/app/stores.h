@@ -58,6 +58,10 @@ struct Stores {
 // and unseals the lookup key.
 Result<std::unique_ptr<Stores>> OpenStores(const Config& config);
 
+// This node's name among nodes sharing a database: its host and its configuration's
+// directory (two nodes on one host have two directories).
+std::string NodeName(const Config& config);
+
 // Whether `database` (the configuration's) names a PostgreSQL database: a libpq URI.
 bool IsPostgresUri(const std::string& database);
 

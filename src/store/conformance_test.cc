@@ -477,11 +477,14 @@ TEST_P(Conformance, MessageWithNoticesRoundTrips) {
     EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kQueued);
     ASSERT_EQ(queue->Claim(101, 10, 400)->size(), 1u);
   } else {
-    // Several nodes: another's entries in flight are not this one's to release; the
-    // lease brings them back.
-    EXPECT_EQ(*queue->ReleaseInFlight(101), 0);
+    // Several nodes: a node starting again releases what it held, never another's.
+    auto node_a = pg::NewQueueStore(*pg_, "node-a"), node_b = pg::NewQueueStore(*pg_, "node-b");
+    ASSERT_EQ(node_a->Claim(400, 10, 700)->size(), 1u);
+    EXPECT_EQ(*node_b->ReleaseInFlight(101), 0);
     EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kInFlight);
-    ASSERT_EQ(queue->Claim(400, 10, 700)->size(), 1u);
+    EXPECT_EQ(*node_a->ReleaseInFlight(101), 1);
+    EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kQueued);
+    ASSERT_EQ(queue->Claim(101, 10, 400)->size(), 1u);
   }
   ASSERT_TRUE(queue->Record({{"q1", QueueState::kDelivered, 101, "250 ok", "{}"}}, {}, {}).ok());
   EXPECT_TRUE(queue->Due(1000, 10)->empty());

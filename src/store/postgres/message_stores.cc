@@ -3,11 +3,17 @@
 // PostgreSQL's dialect; what differs beyond the dialect:
 // - Claiming queue entries runs at READ COMMITTED with FOR UPDATE SKIP LOCKED: two
 //   nodes claiming at once take different entries, and neither waits for the other.
-// - ReleaseInFlight releases nothing: on a shared database a node cannot tell the
-//   entries it had in flight from another node's, still being delivered; their leases
-//   (next_attempt_at) bring them back when they run out.
+// - A claimed entry names the node that holds it (claimed_by); ReleaseInFlight, when a
+//   node starts again, releases only that node's: another's may still be on the wire.
+//   A node that never comes back leaves its entries to their leases (next_attempt_at).
 // - An event's audit record goes into audit_pending, chained after the commit
 //   (store/postgres/audit_store.cc).
+// - What every message passes through (its insert, the queue's results, events, views,
+//   wrong answers, SMTP submissions) runs at READ COMMITTED: each changes rows it names
+//   by key, with conditions the UPDATE itself checks (under the row's lock), so nothing
+//   there needs SERIALIZABLE's predicate checks — which, on small tables and shared
+//   index pages, failed one node's commit against another's unrelated one and made the
+//   queue's results wait for a lease to run out (a message delivered twice).
 #include <boost/json.hpp>
 
 #include "store/event_effects.h"
@@ -218,7 +224,7 @@ class PgEventStore final : public EventStore {
   explicit PgEventStore(Database& db) : db_(db) {}
 
   Status Append(const EventRecord& event) override {
-    return db_.Transaction([&](Connection& db) { return InsertEvent(db, event); });
+    return db_.ReadCommitted([&](Connection& db) { return InsertEvent(db, event); });
   }
 
   Result<std::vector<EventRecord>> ForMessage(const std::string& message_id) override {
@@ -356,9 +362,11 @@ Status SettleDelivered(Connection& db, const std::string& queue_id, std::int64_t
   const std::string status = find.Text(2);
   const bool mail_itself = status == "queued";
   if (mail_itself || status == "notice_queued") {
-    auto moved = Statement(db, "UPDATE recipients SET status = ? WHERE id = ?")
+    // Only from the status read: a view that came meanwhile is not undone.
+    auto moved = Statement(db, "UPDATE recipients SET status = ? WHERE id = ? AND status = ?")
                      .Bind(1, mail_itself ? "delivered" : "notice_delivered")
                      .Bind(2, recipient_id)
+                     .Bind(3, status)
                      .Run();
     if (!moved.ok()) return moved;
   }
@@ -400,7 +408,7 @@ class PgMessageStore final : public MessageStore {
   Status InsertWithNotices(const MessageRecord& m, const std::vector<QueueEntry>& notices,
                            const std::vector<EventRecord>& events,
                            const std::string& consumed_inbound) override {
-    return db_.Transaction([&](Connection& db) -> Status {
+    return db_.ReadCommitted([&](Connection& db) -> Status {
       if (!consumed_inbound.empty()) {
         if (auto removed = RemoveInbound(db, consumed_inbound); !removed.ok()) return removed;
       }
@@ -573,7 +581,7 @@ class PgMessageStore final : public MessageStore {
   Result<int> RecordFailure(const std::string& recipient_id, int lock_after, std::int64_t now,
                             const std::optional<QueueEntry>& lock_notice) override {
     int failures = 0;
-    auto status = db_.Transaction([&](Connection& db) -> Status {
+    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
       Statement count(db,
                       "UPDATE recipients SET failures = failures + 1 WHERE id = ? "
                       "RETURNING failures");
@@ -623,7 +631,7 @@ class PgMessageStore final : public MessageStore {
   Result<bool> MarkViewed(const std::string& recipient_id, const EventRecord& event,
                           const std::optional<QueueEntry>& receipt) override {
     bool first = false;
-    auto status = db_.Transaction([&](Connection& db) -> Status {
+    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
       Statement viewed(db,
                        "UPDATE recipients SET status = 'viewed' WHERE id = ? "
                        "AND status NOT IN ('viewed', 'locked')");
@@ -784,7 +792,7 @@ class PgMessageStore final : public MessageStore {
 
 class PgQueueStore final : public QueueStore {
  public:
-  explicit PgQueueStore(Database& db) : db_(db) {}
+  PgQueueStore(Database& db, std::string node) : db_(db), node_(std::move(node)) {}
 
   Result<std::vector<QueueEntry>> Due(std::int64_t now, int limit) override {
     return Select(std::string("WHERE ") + kDue + " ORDER BY next_attempt_at, created_at LIMIT ?",
@@ -805,10 +813,11 @@ class PgQueueStore final : public QueueStore {
       if (!rows.ok()) return std::move(rows).error();
       for (auto& q : *rows) {
         auto updated = Statement(db,
-                                 "UPDATE queue SET state = 'in_flight', next_attempt_at = ? "
-                                 "WHERE id = ?")
+                                 "UPDATE queue SET state = 'in_flight', next_attempt_at = ?, "
+                                 "claimed_by = ? WHERE id = ?")
                            .Bind(1, lease_until)
-                           .Bind(2, q.id)
+                           .Bind(2, node_)
+                           .Bind(3, q.id)
                            .Run();
         if (!updated.ok()) return updated;
         q.state = QueueState::kInFlight;
@@ -823,7 +832,7 @@ class PgQueueStore final : public QueueStore {
 
   Status Record(const std::vector<QueueUpdate>& updates, const std::vector<QueueEntry>& new_entries,
                 const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](Connection& db) -> Status {
+    return db_.ReadCommitted([&](Connection& db) -> Status {
       for (const auto& u : updates) {
         const bool final_state = IsFinal(u.state);
         Statement update(db, final_state ? "UPDATE queue SET state = ?, attempts = attempts + 1, "
@@ -910,7 +919,20 @@ class PgQueueStore final : public QueueStore {
     });
   }
 
-  Result<int> ReleaseInFlight(std::int64_t) override { return 0; }  // see the file's comment
+  Result<int> ReleaseInFlight(std::int64_t now) override {
+    std::int64_t released = 0;
+    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
+      Statement release(db,
+                        "UPDATE queue SET state = 'queued', next_attempt_at = ? "
+                        "WHERE state = 'in_flight' AND claimed_by = ?");
+      release.Bind(1, now).Bind(2, node_);
+      if (auto s = release.Run(); !s.ok()) return s;
+      released = release.changes();
+      return OkStatus();
+    });
+    if (!status.ok()) return std::move(status).error();
+    return static_cast<int>(released);
+  }
 
   Result<std::optional<QueueEntry>> Find(const std::string& id) override {
     auto rows = Select("WHERE id = ?", [&](Statement& s) { s.Bind(1, id); });
@@ -1053,6 +1075,7 @@ class PgQueueStore final : public QueueStore {
   }
 
   Database& db_;
+  const std::string node_;
 };
 
 class PgInboundStore final : public InboundStore {
@@ -1060,7 +1083,7 @@ class PgInboundStore final : public InboundStore {
   explicit PgInboundStore(Database& db) : db_(db) {}
 
   Status InsertBatch(const std::vector<InboundRecord>& records) override {
-    return db_.Transaction([&](Connection& db) -> Status {
+    return db_.ReadCommitted([&](Connection& db) -> Status {
       for (const auto& r : records) {
         Statement insert(db,
                          "INSERT INTO inbound (id, received_at, client_address, auth_user, "
@@ -1129,7 +1152,7 @@ class PgInboundStore final : public InboundStore {
   Status Bury(const std::string& id, std::int64_t now, const std::string& error,
               const std::vector<QueueEntry>& notices,
               const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](Connection& db) -> Status {
+    return db_.ReadCommitted([&](Connection& db) -> Status {
       Statement bury(db,
                      "UPDATE inbound SET attempts = attempts + 1, dead_at = ?, "
                      "last_error = ? WHERE id = ? AND dead_at IS NULL");
@@ -1154,7 +1177,7 @@ class PgInboundStore final : public InboundStore {
 
   Status Defer(const std::string& id, std::int64_t next_attempt_at,
                const std::string& error) override {
-    return db_.Transaction([&](Connection& db) {
+    return db_.ReadCommitted([&](Connection& db) {
       return Statement(db,
                        "UPDATE inbound SET attempts = attempts + 1, next_attempt_at = ?, "
                        "last_error = ? WHERE id = ?")
@@ -1167,7 +1190,7 @@ class PgInboundStore final : public InboundStore {
 
   Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,
                   const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](Connection& db) -> Status {
+    return db_.ReadCommitted([&](Connection& db) -> Status {
       if (auto status = RemoveInbound(db, id); !status.ok()) return status;
       return InsertQueueAndEvents(db, queue, events);
     });
@@ -1230,9 +1253,10 @@ std::unique_ptr<EventStore> NewEventStore(Database& db) {
 std::unique_ptr<MessageStore> NewMessageStore(Database& db) {
   return std::make_unique<PgMessageStore>(db);
 }
-std::unique_ptr<QueueStore> NewQueueStore(Database& db) {
-  return std::make_unique<PgQueueStore>(db);
+std::unique_ptr<QueueStore> NewQueueStore(Database& db, std::string node) {
+  return std::make_unique<PgQueueStore>(db, std::move(node));
 }
+std::unique_ptr<QueueStore> NewQueueStore(Database& db) { return NewQueueStore(db, ""); }
 std::unique_ptr<InboundStore> NewInboundStore(Database& db) {
   return std::make_unique<PgInboundStore>(db);
 }

@@ -691,6 +691,11 @@ CREATE TABLE portal_sessions (
 CREATE INDEX portal_sessions_by_account ON portal_sessions (account_id);
 CREATE INDEX portal_sessions_by_expiry ON portal_sessions (expires_at);
 )sql",
+      // 10: which node holds a queue entry in flight, so that a node starting again
+      // releases its own and leaves another's (still being delivered) alone.
+      R"sql(
+ALTER TABLE queue ADD COLUMN claimed_by text NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }
