@@ -47,6 +47,8 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--worker-threads", type=int, help="[server] worker_threads "
                         "(default: the configuration's default)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="run the server on a PostgreSQL cluster of the bench's own (issue 23)")
     parser.add_argument("--guess-bench", help="answer_guess_bench, for the Argon2id bound "
                         "(default: beside --bin's build tree)")
     args = parser.parse_args()
@@ -67,7 +69,12 @@ def main():
     settings = {"rate_limit_per_minute": 0}  # no client rate limit
     if args.worker_threads:
         settings["worker_threads"] = args.worker_threads
-    server = harness.Sealpost(settings=settings)
+    cluster = None
+    if args.postgres:
+        import pg  # noqa: E402 (only when asked for)
+        cluster = pg.Cluster()
+    server = harness.Sealpost(settings=settings,
+                              database=cluster.create_database("bench") if cluster else None)
     try:
         # A sender with an address book that knows the recipient's question and answer.
         clinic.set_up(server)
@@ -129,7 +136,8 @@ def main():
         peak = rss_kib(pid, "VmHWM")
 
         print("\n## sealpost benchmark (issue 2)\n")
-        print(f"machine: {os.cpu_count()} cores; server: {args.bin}; {args.connections} connections\n")
+        print(f"machine: {os.cpu_count()} cores; server: {args.bin}; {args.connections} connections; "
+              f"database: {'PostgreSQL (same machine)' if cluster else 'SQLite'}\n")
         print("| measure | value |")
         print("| --- | --- |")
         print(f"| GET /healthz (HTTP+TLS ceiling) | {h_rps:.0f} req/s, p50 {h_p50}, p99 {h_p99} |")
@@ -148,6 +156,8 @@ def main():
               f"(+{(peak - idle) / 1024:.1f} MiB; aim < 64 MiB); all-time peak before {hwm_before / 1024:.1f} MiB |")
     finally:
         server.cleanup()
+        if cluster:
+            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 // `sealpost admin backup DIR` and `sealpost admin restore BACKUP` (app/backup.h).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>
 
 #include "app/admin_common.h"
 #include "app/backup.h"
+#include "app/migrate.h"
+#include "app/stores.h"
 #include "audit/pending.h"
 #include "base/text.h"
 
@@ -17,6 +21,17 @@ std::string Described(const BackupSummary& s) {
   return std::to_string(s.database_bytes) + "-byte database, " + std::to_string(s.blobs) +
          " blobs (" + std::to_string(s.blob_bytes) + " bytes), master key " +
          (s.master_key ? "included" : "not included");
+}
+
+// A database URI as the audit trail may keep it: no user, password or parameters.
+std::string WithoutCredentials(const std::string& uri) {
+  std::string out = uri.substr(0, uri.find('?'));
+  const auto scheme = out.find("://");
+  const auto at = out.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme != std::string::npos && at != std::string::npos) {
+    out.erase(scheme + 3, at + 1 - (scheme + 3));
+  }
+  return out;
 }
 
 }  // namespace
@@ -50,6 +65,40 @@ void RegisterBackupCommands(CLI::App* admin, const std::shared_ptr<AdminArgs>& a
                 << ") is not in the backup: keep a copy of it apart; without it the backup "
                    "cannot be read.\n";
     }
+    return OkStatus();
+  }));
+
+  auto* migrate = admin->add_subcommand(
+      "migrate",
+      "Copy this SQLite installation into an empty PostgreSQL database, for several "
+      "nodes (then set [storage] database to it)");
+  migrate->add_option("--to", args->to, "The PostgreSQL URI (postgresql://user@host/db)")
+      ->required();
+  migrate->add_flag("--progress", args->progress, "Show progress even when not on a terminal");
+  migrate->callback(Command(args, exit_code, [](Context& c, AdminArgs& a) -> Status {
+    // Every message leaves for another database: the trail says who, when and where to
+    // (never the URI's credentials) before anything is copied, and goes with the copy.
+    audit::DetailPending(boost::json::serialize(
+        boost::json::object{{"to", SanitizeForLog(WithoutCredentials(a.to), 256)}}));
+    if (auto recorded = RecordAccessNow(c); !recorded.ok()) return recorded;
+    const bool bar = a.progress || ::isatty(2);
+    std::string shown;
+    auto done = MigrateToPostgres(
+        c.config, *c.stores, a.to,
+        [&](const std::string& what, std::int64_t n, std::int64_t total) {
+          if (!bar || total == 0) return;
+          const int width = 30;
+          const int filled = static_cast<int>(width * n / total);
+          std::cerr << "\r" << what << std::string(what.size() < 24 ? 24 - what.size() : 0, ' ')
+                    << " [" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
+                    << n << "/" << total << (n == total ? "\n" : "") << std::flush;
+        });
+    if (!done.ok()) return std::move(done).error();
+    std::cout << "Copied " << done->tables << " tables (" << done->rows << " rows) and "
+              << done->blobs << " blobs (" << done->blob_bytes << " bytes) to "
+              << WithoutCredentials(a.to) << ".\n"
+              << "Next: stop sealpost, set [storage] database to that URI in " << a.config
+              << " (and every node's), and start it.\n";
     return OkStatus();
   }));
 

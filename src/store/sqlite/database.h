@@ -81,6 +81,7 @@ class Statement {
   std::string Text(int column) const;
   std::int64_t Int(int column) const;
   std::optional<std::int64_t> OptionalInt(int column) const;
+  bool IsNull(int column) const;
 
  private:
   sqlite3* db_;
