@@ -95,8 +95,8 @@ def main():
         postfix_rate = args.messages / relay([postfix.port], args.messages, 4096, postfix_sent)
         for name, nodes in (("SQLite, 1 node", 1), ("PostgreSQL, 1 node", 1),
                             ("PostgreSQL, 2 nodes", 2), ("PostgreSQL, 3 nodes", 3)):
-            database = None if name.startswith("SQLite") else cluster.create_database(
-                f"bench{len(results)}")
+            db = f"bench{len(results)}"
+            database = None if name.startswith("SQLite") else cluster.create_database(db)
             first = harness.Sealpost(settings=settings, database=database)
             for a in (["account", "create", "Clinic"],
                       ["domain", "create", "clinic.example", "--account", "Clinic"],
@@ -112,7 +112,6 @@ def main():
                     delivered = lambda: first.sql(  # noqa: E731
                         "SELECT count(*) FROM queue WHERE state = 'delivered'")[0][0]
                 else:
-                    db = database.split("/")[-1].split("?")[0]
                     delivered = lambda: int(cluster.psql(  # noqa: E731
                         db, "SELECT count(*) FROM queue WHERE state = 'delivered'")[0][0])
                 ports = [s.smtp_port for s in servers]
