@@ -72,7 +72,7 @@ def main():
     cluster = None
     if args.postgres:
         import pg  # noqa: E402 (only when asked for)
-        cluster = pg.Cluster()
+        cluster = pg.Cluster(durable=True)
     server = harness.Sealpost(settings=settings,
                               database=cluster.create_database("bench") if cluster else None)
     try:

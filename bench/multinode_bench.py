@@ -82,7 +82,7 @@ def main():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     postfix = peers.Postfix(name="relay.bench.example", starttls=False,
                             relay_to=f"127.0.0.1:{sink_port}")
-    cluster = pg.Cluster()
+    cluster = pg.Cluster(durable=True)
     settings = {"trusted_networks": '["127.0.0.1/32"]', "smtp.max_connections_per_client": "1000",
                 "mode": '"smtp"', "transport": f'["* = 127.0.0.1:{sink_port} tls=none"]',
                 "max_connections_per_domain": "20"}
