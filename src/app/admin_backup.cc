@@ -8,7 +8,7 @@
 #include "app/admin_common.h"
 #include "app/backup.h"
 #include "app/migrate.h"
-#include "app/stores.h"
+#include "app/open_stores.h"
 #include "audit/pending.h"
 #include "base/text.h"
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/open_stores.h"
 #include "audit/pending.h"
-#include "app/stores.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "policy/address_books.h"

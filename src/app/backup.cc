@@ -11,8 +11,8 @@
 
 #include "app/admin_common.h"
 #include "app/key_rotation.h"
+#include "app/open_stores.h"
 #include "base/sync.h"
-#include "app/stores.h"
 #include "store/sqlite/database.h"
 
 namespace sealpost {

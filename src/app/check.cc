@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "app/key_rotation.h"
-#include "app/stores.h"
+#include "app/open_stores.h"
 #include "dns/resolver.h"
 #include "store/stores.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "app/config.h"
-#include "app/stores.h"
+#include "app/open_stores.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/stores.h"
 

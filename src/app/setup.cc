@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "api/auth.h"
+#include "app/open_stores.h"
 #include "app/self_signed.h"
 #include "app/signing_key.h"
-#include "app/stores.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"

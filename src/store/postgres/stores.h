@@ -33,7 +33,7 @@ std::unique_ptr<SigningKeyStore> NewSigningKeyStore(Database& db);
 std::unique_ptr<AnswerKeyStore> NewAnswerKeyStore(Database& db);
 std::unique_ptr<EventStore> NewEventStore(Database& db);
 std::unique_ptr<MessageStore> NewMessageStore(Database& db);
-// `node`: this node's name among those sharing the database (app/stores.h NodeName):
+// `node`: this node's name among those sharing the database (app/open_stores.h NodeName):
 // entries it claims are marked with it, and ReleaseInFlight releases only those.
 std::unique_ptr<QueueStore> NewQueueStore(Database& db, std::string node);
 std::unique_ptr<QueueStore> NewQueueStore(Database& db);  // a node without a name (tests)

@@ -1,4 +1,4 @@
-#include "app/stores.h"
+#include "app/open_stores.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>

@@ -49,8 +49,8 @@ struct Stores {
   std::unique_ptr<ContactStore> contacts;     // store/contact_store.h
   std::unique_ptr<CampaignStore> campaigns;   // store/campaign_store.h
   std::unique_ptr<DashboardStore> dashboard;  // the console's counts
-  std::unique_ptr<KeyStore> key_store;  // sealed keys, and who seals with which master key
-  std::unique_ptr<AuditStore> audit;     // made first: every transaction writes its records
+  std::unique_ptr<KeyStore> key_store;        // sealed keys, and who seals with which master key
+  std::unique_ptr<AuditStore> audit;          // made first: every transaction writes its records
   std::unique_ptr<BlobStore> blobs;
 };
 
