@@ -102,6 +102,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(conninfo.ok()) << conninfo.error().ToString();
     pg::Database::Options options;
     options.conninfo = *conninfo;
+    conninfo_ = *conninfo;
     auto db = pg::Database::Open(options, pg::Migrations());
     ASSERT_TRUE(db.ok()) << db.error().ToString();
     pg_ = std::move(*db);
@@ -134,6 +135,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
   TempDir dir_;
   std::unique_ptr<sqlite::Database> sqlite_;
   std::unique_ptr<pg::Database> pg_;
+  std::string conninfo_;  // PostgreSQL: the test's database, for a second "node"
   Backend b_;
 };
 
@@ -1283,6 +1285,87 @@ TEST_P(Conformance, PortalSessionsLiveUntilTheirLimitsAndEndByAccount) {
   EXPECT_TRUE(store->Find(third, 0)->has_value());
   EXPECT_EQ(*store->PruneExpired(200), 1);
   EXPECT_EQ(*store->Count("message", 0), 0);
+}
+
+// SMTP submissions claimed by several processors at once (nodes sharing a database):
+// each taken by one; a taken one is not due again until its lease ends.
+TEST_P(Conformance, SubmissionsClaimedAtOnceAreEachTakenOnce) {
+  std::vector<InboundRecord> batch;
+  for (int i = 0; i < 120; ++i) {
+    InboundRecord r;
+    r.id = "in" + std::to_string(i);
+    r.received_at = 100;
+    r.client_address = "192.0.2.1";
+    r.envelope_json = "{}";
+    r.sealed_content = "sealed";
+    r.next_attempt_at = 100;
+    batch.push_back(r);
+  }
+  ASSERT_TRUE(b_.inbound->InsertBatch(batch).ok());
+  std::mutex mu;
+  std::multiset<std::string> taken;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        auto claimed = b_.inbound->Claim(100, 16, 160);
+        if (!claimed.ok()) {
+          ++failed;
+          return;
+        }
+        if (claimed->empty()) return;
+        std::lock_guard lock(mu);
+        for (const auto& r : *claimed) taken.insert(r.id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(taken.size(), 120u);
+  EXPECT_EQ(std::set<std::string>(taken.begin(), taken.end()).size(), taken.size());
+  EXPECT_TRUE(b_.inbound->Due(159, 200)->empty());     // leased
+  EXPECT_EQ(b_.inbound->Due(160, 200)->size(), 120u);  // the lease ran out
+  EXPECT_EQ(*b_.inbound->Waiting(), 120);
+}
+
+// A node that died between committing a change and chaining its audit records leaves
+// them pending; the next chaining pass, on any node, puts them on the trail in order.
+TEST_P(Conformance, AuditRecordsLeftPendingByADeadNodeAreChainedByAnother) {
+  audit::AuditRecord r;
+  r.at = 1790000000;
+  r.actor_kind = "admin_cli";
+  r.action = "admin.account.create";
+  r.subject = "Left";
+  r.result = "ok";
+  if (pg_) {
+    pg::Database::Options options;
+    options.conninfo = conninfo_;
+    auto dead = pg::Database::Open(options, pg::Migrations());  // no audit store: no chaining
+    ASSERT_TRUE(dead.ok()) << dead.error().ToString();
+    ASSERT_TRUE(
+        (*dead)->Transaction([&](pg::Connection& c) { return pg::AppendAuditIn(c, r); }).ok());
+  } else {
+    // Another process on the same SQLite file: its record is chained as it commits.
+    auto other = sqlite::Database::Open(dir_.path() + "/db");
+    ASSERT_TRUE(other.ok()) << other.error().ToString();
+    audit::AuditRecord copy = r;
+    ASSERT_TRUE(
+        (*other)
+            ->Transaction([&](sqlite::Connection& c) { return sqlite::AppendAuditIn(c, copy); })
+            .ok());
+  }
+  auto before = b_.audit->Read(0, 10);  // reading chains what is pending first
+  ASSERT_TRUE(before.ok()) << before.error().ToString();
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_EQ((*before)[0].subject, "Left");
+  EXPECT_EQ((*before)[0].prev_hash, audit::GenesisHash());
+  EXPECT_EQ((*before)[0].hash, audit::RecordHash((*before)[0]));
+  r.subject = "Next";
+  ASSERT_TRUE(b_.audit->Append(r).ok());
+  auto head = b_.audit->Head();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->first, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("sqlite", "postgresql"),
