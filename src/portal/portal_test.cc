@@ -235,11 +235,19 @@ TEST(Sessions, ASessionMadeOnOneNodeOpensOnAnotherAndTheStoreAloneOpensNone) {
     return OkStatus();
   });
   ASSERT_TRUE(rows.ok());
+  // One bit of the sealed contents flipped (whatever the byte held before).
   ASSERT_TRUE((*db)
-                  ->Transaction([](sqlite::Connection& c) {
-                    return sqlite::Statement(c,
-                                             "UPDATE portal_sessions SET sealed = "
-                                             "substr(sealed, 1, 20) || X'00' || substr(sealed, 22)")
+                  ->Transaction([](sqlite::Connection& c) -> Status {
+                    std::string sealed;
+                    {
+                      sqlite::Statement read(c, "SELECT sealed FROM portal_sessions");
+                      auto row = read.Step();
+                      if (!row.ok() || !*row) return MakeError(ErrorCode::kNotFound, "no row");
+                      sealed = read.Text(0);
+                    }
+                    sealed[20] = static_cast<char>(sealed[20] ^ 0x01);
+                    return sqlite::Statement(c, "UPDATE portal_sessions SET sealed = ?")
+                        .BindBlob(1, sealed)
                         .Run();
                   })
                   .ok());
