@@ -19,7 +19,7 @@ using Method = Credentials::Method;
 class AuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(dir_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     clients_ = sqlite::NewApiClientStore(*db_);
     audit_ = sqlite::NewAuditStore(*db_);
     auth_.emplace(*clients_, audit_.get(), clock_);

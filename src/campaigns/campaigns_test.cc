@@ -54,7 +54,7 @@ struct FakeRoad {
 class CampaignsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     contacts_ = sqlite::NewContactStore(*db_);
     store_ = sqlite::NewCampaignStore(*db_);
     events_ = sqlite::NewEventStore(*db_);

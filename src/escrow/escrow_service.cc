@@ -312,7 +312,11 @@ Result<SecretBytes> EscrowService::Answer(const LinkState& link, const SecretByt
                                                 WrapAad(link.message.id, link.recipient.id));
                          });
   if (!key.ok()) return std::move(key).error();
-  (void)messages_.ResetFailures(link.recipient.id);
+  // A right answer must be written like a wrong one: were a failing disk to refuse only
+  // the wrong answers' count, it would tell right from wrong and count nothing.
+  if (auto reset = messages_.ResetFailures(link.recipient.id); !reset.ok()) {
+    return std::move(reset).error();
+  }
   Record(link.message.id, link.recipient.id, "verified", client_address);
   return key;
 }
@@ -335,7 +339,9 @@ Result<SecretBytes> EscrowService::OpenByLogin(const LinkState& link, const Secr
   }
   auto key = UnwrapMessageKey(**fresh, link_secret, "");
   if (!key.ok()) return std::move(key).error();
-  (void)messages_.ResetFailures(link.recipient.id);
+  if (auto reset = messages_.ResetFailures(link.recipient.id); !reset.ok()) {
+    return std::move(reset).error();
+  }
   Record(link.message.id, link.recipient.id, "verified", client_address, "portal account");
   return key;
 }

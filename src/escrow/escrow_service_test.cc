@@ -60,7 +60,8 @@ class EscrowServiceTest : public ::testing::Test {
 
   ManualClock clock_{1'700'000'000};
   int notified_ = 0;
-  EscrowTestWorld world_{clock_, [this] { ++notified_; }};
+  sqlite::Faults faults_;  // the disk fails when a test says (outlives world_)
+  EscrowTestWorld world_{clock_, [this] { ++notified_; }, &faults_};
 };
 
 TEST_F(EscrowServiceTest, SubmitQueuesNoticeAndAnswerOpens) {
@@ -121,6 +122,35 @@ TEST_F(EscrowServiceTest, FiveWrongAnswersLock) {
     ++lock_notices;
   }
   EXPECT_EQ(lock_notices, 1);
+}
+
+// The portal's answer path on a disk that fails (issue 23): a right answer and a wrong
+// one meet the same error, so a failing disk neither lets guesses go uncounted nor tells
+// right from wrong; once it works again, the count is as it was and the right answer
+// opens the copy.
+TEST_F(EscrowServiceTest, OnAFailingDiskRightAndWrongAnswersFailAlikeAndNothingIsLost) {
+  SubmitResult sent = Send();
+  LinkToken link = LinkFromNotice(sent.recipients[0].id);
+  auto state = *world_.escrow->CheckLink(link.recipient_id, link.secret, "203.0.113.9", true);
+  auto counted = world_.escrow->Answer(state, link.secret, "Fido", "203.0.113.9");
+  ASSERT_EQ(counted.error().message, "4");
+  for (bool full : {true, false}) {
+    for (const char* answer : {"Rex", "Fido"}) {
+      if (full) {
+        faults_.DiskFull(true);
+      } else {
+        faults_.FailWrite(0);
+      }
+      auto r = world_.escrow->Answer(state, link.secret, answer, "203.0.113.9");
+      faults_.Clear();
+      ASSERT_FALSE(r.ok()) << answer;
+      EXPECT_EQ(r.error().code, full ? ErrorCode::kResourceExhausted : ErrorCode::kIo) << answer;
+    }
+  }
+  EXPECT_EQ((*world_.messages->FindRecipient(sent.recipients[0].id))->failures, 1);
+  auto key = world_.escrow->Answer(state, link.secret, "Rex", "203.0.113.9");
+  ASSERT_TRUE(key.ok()) << key.error().ToString();
+  EXPECT_EQ(world_.escrow->Read(state, *key, "203.0.113.9")->manifest.text, "All fine.");
 }
 
 TEST_F(EscrowServiceTest, LoginRecipientOpensOnlyForTheirOwnAccount) {

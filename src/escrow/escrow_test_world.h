@@ -1,6 +1,7 @@
 // Test support: the escrow service over real SQLite and blob files in a temporary
 // directory, as the tests of escrow and of what is built on it (the dispatcher, SMTP
-// processing) need it. Argon2id at its cheapest, so tests stay fast.
+// processing) need it. Argon2id at its cheapest, so tests stay fast. With `faults`
+// (store/sqlite/faults.h), the database and the blobs fail when the test says.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,21 +17,24 @@
 #include "crypto/signing.h"
 #include "escrow/escrow_service.h"
 #include "store/blob_store.h"
+#include "store/sqlite/faults.h"
 #include "store/sqlite/stores.h"
 
 namespace sealpost {
 
 struct EscrowTestWorld {
   // Notices link to https://portal.test and come from notices@clinic.test.
-  explicit EscrowTestWorld(const Clock& clock, std::function<void()> notify_queue = nullptr) {
-    db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+  explicit EscrowTestWorld(const Clock& clock, std::function<void()> notify_queue = nullptr,
+                           sqlite::Faults* faults = nullptr) {
+    db = std::move(*sqlite::Database::Open(dir.path() + "/db", faults));
     audit = sqlite::NewAuditStore(*db);
     signing_keys = sqlite::NewSigningKeyStore(*db);
     messages = sqlite::NewMessageStore(*db);
     events = sqlite::NewEventStore(*db);
     queue = sqlite::NewQueueStore(*db);
     org = sqlite::NewOrgStore(*db);
-    blobs = std::move(*NewFileBlobStore(dir.path() + "/blobs"));
+    disk_blobs = std::move(*NewFileBlobStore(dir.path() + "/blobs"));
+    blobs = faults ? faults->Blobs(*disk_blobs) : std::move(disk_blobs);
     auto pair = GenerateSigningKey();
     signer = {"k1", pair.public_key, std::move(pair.secret_key)};
     EXPECT_TRUE(signing_keys->Insert({"k1", signer.public_key, "x", 1}).ok());
@@ -53,6 +57,7 @@ struct EscrowTestWorld {
   std::unique_ptr<EventStore> events;
   std::unique_ptr<QueueStore> queue;
   std::unique_ptr<OrgStore> org;
+  std::unique_ptr<BlobStore> disk_blobs;  // under `blobs` when it fails on command
   std::unique_ptr<BlobStore> blobs;
   SigningIdentity signer;
   std::optional<KeyRing> keys;

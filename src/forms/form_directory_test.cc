@@ -16,7 +16,7 @@ const char kDefinition[] = R"({"title": "Contact us", "recipients": ["desk@clini
 class FormDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(dir_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     forms_ = sqlite::NewFormStore(*db_);
     org_ = sqlite::NewOrgStore(*db_);
     ASSERT_TRUE(org_->CreateAccount({"Clinic", "", 1}).ok());

@@ -14,7 +14,7 @@ namespace {
 class RequestDeskTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     forms_ = sqlite::NewFormStore(*db_);
     queue_ = sqlite::NewQueueStore(*db_);
     desk_.emplace(*forms_, *queue_, metadata_, queue_key_, clock_,

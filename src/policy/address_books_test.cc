@@ -11,7 +11,7 @@ namespace {
 class AddressBooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     store_ = sqlite::NewAddressBookStore(*db_);
     books_.emplace(*store_, key_, clock_);
     ASSERT_TRUE(books_->CreateBook(personal_).ok());

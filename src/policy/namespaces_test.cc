@@ -52,7 +52,7 @@ TEST(Namespaces, RefusalsNameTheField) {
 
 TEST(Namespaces, StoredWithTheirHostsEachHostInOne) {
   TempDir dir;
-  auto db = std::move(*sqlite::Database::Open(dir.path() + "/db"));
+  auto db = std::move(*sqlite::Database::OpenInMemory());
   auto org = sqlite::NewOrgStore(*db);
   NamespaceRecord ns = Springfield();
   ASSERT_TRUE(CheckNamespace(ns).ok());

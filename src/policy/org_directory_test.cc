@@ -17,7 +17,7 @@ constexpr PlanDeadline kNoDeadline = PlanDeadline::max();
 class OrgDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     store_ = sqlite::NewOrgStore(*db_);
     dir_.emplace(*store_, key_, clock_);
     ASSERT_TRUE(dir_->CreateAccount("Springfield").ok());

@@ -12,7 +12,7 @@ namespace {
 class RecipientPlannerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     org_ = sqlite::NewOrgStore(*db_);
     book_store_ = sqlite::NewAddressBookStore(*db_);
     directory_.emplace(*org_, key_, clock_);

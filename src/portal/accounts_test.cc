@@ -18,7 +18,7 @@ constexpr const char* kClient = "192.0.2.9";
 class AccountsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*sqlite::Database::Open(temp_.path() + "/db"));
+    db_ = std::move(*sqlite::Database::OpenInMemory());
     audit_ = sqlite::NewAuditStore(*db_);
     store_ = sqlite::NewPortalAccountStore(*db_);
     queue_ = sqlite::NewQueueStore(*db_);

@@ -414,9 +414,12 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
   } else {
     spdlog::error("smtp[{}]: message from {} not committed: {}", sid, client,
                   committed.error().ToString());
-    session.NotCommitted(committed.error().code == ErrorCode::kResourceExhausted
-                             ? "452 4.3.1 Too much mail is waiting to be sent; try again later"
-                             : "451 4.3.0 The message could not be stored; try again later");
+    const Error& e = committed.error();
+    const bool limit =
+        e.code == ErrorCode::kResourceExhausted &&
+        (e.message == MessageSink::kTooMuchWaiting || e.message == MessageSink::kStorageFull);
+    session.NotCommitted(limit ? "452 4.3.1 " + e.message + "; try again later"
+                               : "451 4.3.0 The message could not be stored; try again later");
   }
 }
 

@@ -76,10 +76,17 @@ struct Submission {
 
 // Commits submissions. `done` gets the queue id once the message is durable, or an
 // error; it may be called on any thread, exactly once.
+// Where accepted mail goes. `done` gets the queue id once the message is on disk (then,
+// and only then, the client hears 250), or why not: kResourceExhausted is a limit (452
+// 4.3.1) whose message the client is told as it is — one of the reasons below — and any
+// other error a failure to store it (451 4.3.0).
 class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual void Commit(Submission submission, std::function<void(Result<std::string>)> done) = 0;
+
+  static constexpr const char* kTooMuchWaiting = "Too much mail is waiting to be sent";
+  static constexpr const char* kStorageFull = "The mail system's storage is full";
 };
 
 class Server {

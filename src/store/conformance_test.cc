@@ -1,6 +1,7 @@
 // One suite, every backend (issue 23 point 4): each store with a PostgreSQL
-// implementation runs the same tests against SQLite and against a real PostgreSQL (a
-// cluster of the suite's own on loopback). A store's tests move here from store_test.cc
+// implementation runs the same tests against SQLite (a file), SQLite in memory (what
+// tests of logic use: sqlite::Database::OpenInMemory) and a real PostgreSQL (a cluster of
+// the suite's own on loopback). A store's tests move here from store_test.cc
 // when it gains its PostgreSQL twin.
 #include <gtest/gtest.h>
 
@@ -62,8 +63,10 @@ class Conformance : public ::testing::TestWithParam<std::string> {
   }
 
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      auto db = sqlite::Database::Open(dir_.path() + "/db");
+    if (GetParam() == "sqlite" || GetParam() == "memory") {
+      // "memory": the SQLite stores on a database in memory, the one tests of logic use.
+      auto db = GetParam() == "memory" ? sqlite::Database::OpenInMemory()
+                                       : sqlite::Database::Open(dir_.path() + "/db");
       ASSERT_TRUE(db.ok()) << db.error().ToString();
       sqlite_ = std::move(*db);
       auto blobs = NewFileBlobStore(dir_.path() + "/blobs");
@@ -1345,6 +1348,11 @@ TEST_P(Conformance, AuditRecordsLeftPendingByADeadNodeAreChainedByAnother) {
     ASSERT_TRUE(dead.ok()) << dead.error().ToString();
     ASSERT_TRUE(
         (*dead)->Transaction([&](pg::Connection& c) { return pg::AppendAuditIn(c, r); }).ok());
+  } else if (GetParam() == "memory") {
+    // No other process can reach a database in memory: its own record, as it commits.
+    ASSERT_TRUE(
+        sqlite_->Transaction([&](sqlite::Connection& c) { return sqlite::AppendAuditIn(c, r); })
+            .ok());
   } else {
     // Another process on the same SQLite file: its record is chained as it commits.
     auto other = sqlite::Database::Open(dir_.path() + "/db");
@@ -1368,7 +1376,7 @@ TEST_P(Conformance, AuditRecordsLeftPendingByADeadNodeAreChainedByAnother) {
   EXPECT_EQ(head->first, 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("sqlite", "memory", "postgresql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

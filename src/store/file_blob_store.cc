@@ -13,7 +13,10 @@ namespace sealpost {
 namespace {
 
 Error OsError(const std::string& what) {
-  return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno));
+  // A full disk (or quota) is a limit reached: the caller says "try later" (452 4.3.1).
+  const bool full = errno == ENOSPC || errno == EDQUOT;
+  return MakeError(full ? ErrorCode::kResourceExhausted : ErrorCode::kIo,
+                   what + ": " + std::strerror(errno));
 }
 
 class FileBlobWriter final : public BlobWriter {

@@ -12,6 +12,7 @@
 #include "store/blob_store.h"
 #include "store/campaign_store.h"
 #include "store/contact_store.h"
+#include "store/sqlite/faults.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/stores.h"
 
@@ -191,6 +192,90 @@ TEST(ApiClientMigration, KeysBecomeClientsWithTheirScopes) {
   EXPECT_EQ((*user)->user, "dr@clinic.example");
   EXPECT_EQ(clients->List("Clinic")->size(), 1u);
   EXPECT_EQ(clients->List("")->size(), 2u);
+}
+
+// The faulty disk the submission, queue and portal tests use (store/sqlite/faults.h):
+// each fault fails what it should with a clear error, a failed transaction keeps
+// nothing, and the database goes on once the disk does.
+TEST(SqliteFaults, EachFaultFailsItsWorkClearlyAndTheDatabaseGoesOnAfterwards) {
+  TempDir dir;
+  sqlite::Faults faults;
+  const std::string path = dir.path() + "/db";
+  {
+    auto db = sqlite::Database::Open(path, &faults);
+    ASSERT_TRUE(db.ok()) << db.error().ToString();
+    auto insert = [&](const std::string& id) {
+      return (*db)->Transaction([&](sqlite::Connection& c) {
+        return sqlite::Statement(c, "INSERT INTO kv VALUES (?, 'v')").Bind(1, id).Run();
+      });
+    };
+    ASSERT_TRUE(
+        (*db)
+            ->Transaction([](sqlite::Connection& c) {
+              return sqlite::Statement(c, "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)").Run();
+            })
+            .ok());
+    ASSERT_TRUE(insert("kept").ok());
+    const std::uint64_t before = faults.writes();
+    ASSERT_TRUE(insert("counted").ok());
+    EXPECT_GT(faults.writes(), before);  // the VFS is in the way
+    faults.FailWrite(0);                 // the commit's first write
+    auto unwritten = insert("unwritten");
+    ASSERT_FALSE(unwritten.ok());
+    EXPECT_EQ(unwritten.error().code, ErrorCode::kIo);
+    EXPECT_NE(unwritten.error().message.find("disk I/O error"), std::string::npos);
+    faults.DiskFull(true);
+    auto full = insert("full");
+    ASSERT_FALSE(full.ok());
+    EXPECT_EQ(full.error().code, ErrorCode::kResourceExhausted);
+    EXPECT_NE(full.error().message.find("full"), std::string::npos) << full.error().message;
+    faults.Clear();
+    faults.FailSync(true);
+    auto unsynced = insert("unsynced");
+    ASSERT_FALSE(unsynced.ok());
+    EXPECT_EQ(unsynced.error().code, ErrorCode::kIo);
+    EXPECT_NE(unsynced.error().message.find("sync"), std::string::npos);
+    faults.Clear();
+    ASSERT_TRUE(insert("after").ok());
+    // Blobs under the same faults.
+    auto files = NewFileBlobStore(dir.path() + "/blobs");
+    ASSERT_TRUE(files.ok());
+    auto blobs = faults.Blobs(**files);
+    faults.DiskFull(true);
+    auto writer = blobs->Create("blob00000001");
+    ASSERT_TRUE(writer.ok());
+    EXPECT_EQ((*writer)->Append("bytes").error().code, ErrorCode::kResourceExhausted);
+    faults.Clear();
+  }
+  // What another process finds: what committed, and what committed but failed to sync
+  // (SQLite had written it; the caller was told it might not be on disk).
+  auto db = sqlite::Database::Open(path);
+  ASSERT_TRUE(db.ok());
+  std::vector<std::string> keys;
+  ASSERT_TRUE((*db)
+                  ->Read([&](sqlite::Connection& c) -> Status {
+                    sqlite::Statement s(c, "SELECT k FROM kv ORDER BY rowid");
+                    for (;;) {
+                      auto row = s.Step();
+                      if (!row.ok()) return std::move(row).error();
+                      if (!*row) return OkStatus();
+                      keys.push_back(s.Text(0));
+                    }
+                  })
+                  .ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"kept", "counted", "unsynced", "after"}));
+}
+
+// A database in memory: the same schema and stores, nothing on disk, gone when closed
+// (the conformance suite runs every store on it too).
+TEST(SqliteInMemory, HoldsWhatItIsGivenEachDatabaseItsOwn) {
+  auto db = sqlite::Database::OpenInMemory();
+  ASSERT_TRUE(db.ok()) << db.error().ToString();
+  auto org = sqlite::NewOrgStore(**db);
+  ASSERT_TRUE(org->CreateAccount({"Lab", "", 1}).ok());
+  EXPECT_EQ(org->ListAccounts()->size(), 1u);
+  auto again = sqlite::Database::OpenInMemory();
+  EXPECT_TRUE(sqlite::NewOrgStore(**again)->ListAccounts()->empty());  // each its own
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ void Spool::Loop() {
         lock.unlock();
         for (auto& p : batch) {
           WipeMemory(p.submission.content.data(), p.submission.content.size());
-          p.done(MakeError(ErrorCode::kResourceExhausted, "too much mail is waiting"));
+          p.done(MakeError(ErrorCode::kResourceExhausted, smtp::MessageSink::kTooMuchWaiting));
         }
         continue;
       }
@@ -201,7 +201,12 @@ void Spool::CommitBatch(std::deque<Pending>& batch) {
     for (const auto& r : records) {
       if (!r.content_blob.empty()) (void)blobs_.Remove(r.content_blob);
     }
-    for (auto& p : batch) p.done(status.error());
+    // A full disk is told as such (the details, with their paths, stay in the log).
+    const Error told =
+        status.error().code == ErrorCode::kResourceExhausted
+            ? MakeError(ErrorCode::kResourceExhausted, smtp::MessageSink::kStorageFull)
+            : status.error();
+    for (auto& p : batch) p.done(told);
     return;
   }
   {

@@ -4,28 +4,30 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <cstring>
 #include <filesystem>
-#include <future>
 #include <fstream>
+#include <future>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "base/temp_dir.h"
+#include "crypto/password_hash.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
-#include "crypto/password_hash.h"
 #include "escrow/escrow_service.h"
-#include "store/sqlite/database.h"
-#include "store/sqlite/stores.h"
-#include "submission/envelope_json.h"
 #include "escrow/escrow_test_world.h"
 #include "policy/signing_identities.h"
+#include "queue/backlog.h"
+#include "smtp/server.h"
+#include "store/sqlite/database.h"
+#include "store/sqlite/faults.h"
+#include "store/sqlite/stores.h"
+#include "submission/envelope_json.h"
 #include "submission/processor.h"
 #include "submission/spool.h"
-#include "queue/backlog.h"
 #include "submission/user_authenticator.h"
 
 namespace sealpost::submission {
@@ -61,6 +63,11 @@ class SubmissionTest : public ::testing::Test {
 
   // Commits through the spool as an SMTP session would, and waits for the queue id.
   std::string Submit(const std::string& message, std::vector<std::string> rcpts) {
+    auto result = TrySubmit(message, std::move(rcpts));
+    EXPECT_TRUE(result.ok()) << result.error().ToString();
+    return result.ok() ? *result : "";
+  }
+  Result<std::string> TrySubmit(const std::string& message, std::vector<std::string> rcpts) {
     smtp::Submission s;
     s.envelope.mail_from = "dr@clinic.test";
     s.envelope.auth_user = "dr@clinic.test";
@@ -69,9 +76,26 @@ class SubmissionTest : public ::testing::Test {
     s.client_address = "192.0.2.9";
     std::promise<Result<std::string>> promise;
     spool_->Commit(std::move(s), [&](Result<std::string> r) { promise.set_value(std::move(r)); });
-    auto result = promise.get_future().get();
-    EXPECT_TRUE(result.ok());
-    return result.ok() ? *result : "";
+    return promise.get_future().get();
+  }
+
+  // The submissions on disk, as another process opening the file finds them.
+  std::set<std::string> Stored() {
+    std::set<std::string> ids;
+    auto other = sqlite::Database::Open(world_.dir.path() + "/db");
+    EXPECT_TRUE(other.ok());
+    EXPECT_TRUE((*other)
+                    ->Read([&](sqlite::Connection& c) -> Status {
+                      sqlite::Statement st(c, "SELECT id FROM inbound");
+                      for (;;) {
+                        auto row = st.Step();
+                        if (!row.ok()) return std::move(row).error();
+                        if (!*row) return OkStatus();
+                        ids.insert(st.Text(0));
+                      }
+                    })
+                    .ok());
+    return ids;
   }
 
   // Every queued mail, opened: rcpt_to → content.
@@ -100,7 +124,8 @@ class SubmissionTest : public ::testing::Test {
   }
 
   ManualClock clock_{1'800'000'000};
-  EscrowTestWorld world_{clock_};
+  sqlite::Faults faults_;  // the disk fails when a test says (before world_: it outlives it)
+  EscrowTestWorld world_{clock_, nullptr, &faults_};
   std::unique_ptr<InboundStore> inbound_;
   std::unique_ptr<AddressBookStore> book_store_;
   std::optional<policy::OrgDirectory> directory_;
@@ -470,6 +495,85 @@ TEST_F(SubmissionTest, ABatchThatCannotCommitLeavesNoBlob) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kIo);
   EXPECT_TRUE(BlobFiles().empty());
+}
+
+// A failing disk (issue 23, store/sqlite/faults.h): whatever the spool acknowledged is on
+// disk; what it could not keep is refused with the reason — a full disk as a limit (SMTP
+// 452 4.3.1, without the paths the log has), a failed write or sync as a failure to store
+// (451 4.3.0) — and leaves no blob.
+TEST_F(SubmissionTest, AFailingDiskRefusesWithItsReasonAndLosesNothingAcknowledged) {
+  std::set<std::string> acknowledged = {Submit(kWithQuestion, {"pat@home.test"})};
+  faults_.DiskFull(true);
+  for (const std::string& message : {std::string(kWithQuestion), LargeMessage("")}) {
+    auto full = TrySubmit(message, {"pat@home.test"});
+    ASSERT_FALSE(full.ok());
+    EXPECT_EQ(full.error().code, ErrorCode::kResourceExhausted);
+    EXPECT_EQ(full.error().message, smtp::MessageSink::kStorageFull);
+  }
+  faults_.Clear();
+  faults_.FailWrite(0);  // the commit's first write
+  auto unwritten = TrySubmit(kWithQuestion, {"pat@home.test"});
+  ASSERT_FALSE(unwritten.ok());
+  EXPECT_EQ(unwritten.error().code, ErrorCode::kIo);
+  EXPECT_NE(unwritten.error().message.find("disk I/O error"), std::string::npos)
+      << unwritten.error().message;
+  faults_.FailSync(true);  // written, but not known to be on disk: not acknowledged
+  auto unsynced = TrySubmit(kWithQuestion, {"pat@home.test"});
+  ASSERT_FALSE(unsynced.ok());
+  EXPECT_EQ(unsynced.error().code, ErrorCode::kIo);
+  EXPECT_NE(unsynced.error().message.find("Input/output error"), std::string::npos);
+  faults_.Clear();
+  acknowledged.insert(Submit(kWithQuestion, {"pat@home.test"}));
+  acknowledged.insert(Submit(LargeMessage(""), {"pat@home.test"}));
+  const std::set<std::string> stored = Stored();
+  for (const auto& id : acknowledged) EXPECT_TRUE(stored.count(id)) << id;
+  // Besides them, the one whose sync failed is there (SQLite had committed it): its
+  // client, told 451, sends it again — it may arrive twice, never not at all.
+  EXPECT_EQ(stored.size(), acknowledged.size() + 1);
+  EXPECT_TRUE(BlobFiles().size() == 1) << BlobFiles().size();  // the large one's, once
+}
+
+// The processor under a disk that fails at its Nth write, for every N of a pass: each
+// failed pass leaves its submission to the next, and in the end every acknowledged
+// submission became exactly one message — none lost, none twice.
+TEST_F(SubmissionTest, ProcessingFailingAtAnyWriteLeavesTheSubmissionForTheNextPass) {
+  constexpr int kWrites = 12;
+  for (int n = 0; n < kWrites; ++n) {
+    Submit(kWithQuestion, {"pat@home.test"});
+    faults_.FailWrite(n);
+    processor_->RunOnce();
+    faults_.Clear();
+    clock_.Advance(3600);  // past any lease or retry delay
+    for (int pass = 0; pass < 3 && *inbound_->Count() > 0; ++pass) processor_->RunOnce();
+    ASSERT_EQ(*inbound_->Count(), 0) << "failing write " << n;
+  }
+  EXPECT_EQ(Queued().size(), static_cast<std::size_t>(kWrites));  // a notice each, once
+}
+
+// The queue: a delivery whose result cannot be recorded stays the queue's — its lease
+// brings it back, and it is not lost or ended without a record.
+TEST_F(SubmissionTest, ADeliveryResultThatCannotBeWrittenLeavesTheEntryToBeTriedAgain) {
+  Submit(kWithQuestion, {"pat@home.test"});
+  ASSERT_EQ(processor_->RunOnce(), 1);
+  const std::int64_t now = clock_.NowUnix();
+  auto claimed = world_.queue->Claim(now, 10, now + 600);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1u);
+  const std::string id = (*claimed)[0].id;
+  faults_.DiskFull(true);
+  auto recorded =
+      world_.queue->Record({{id, QueueState::kDelivered, now, "250 2.0.0 ok", "{}"}}, {}, {});
+  ASSERT_FALSE(recorded.ok());
+  EXPECT_EQ(recorded.error().code, ErrorCode::kResourceExhausted);
+  faults_.Clear();
+  EXPECT_EQ(world_.queue->Find(id)->value().state, QueueState::kInFlight);
+  EXPECT_TRUE(world_.queue->Due(now + 599, 10)->empty());  // still leased
+  auto again = world_.queue->Due(now + 600, 10);           // then due again
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].id, id);
+  ASSERT_TRUE(
+      world_.queue->Record({{id, QueueState::kDelivered, now, "250 2.0.0 ok", "{}"}}, {}, {}).ok());
+  EXPECT_EQ(world_.queue->Find(id)->value().state, QueueState::kDelivered);
 }
 
 TEST_F(SubmissionTest, ASubmissionThatCannotBeProcessedBecomesADeadLetterAndItsSenderIsTold) {

@@ -9,12 +9,16 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/sqlite/faults.h"
 #include "store/sqlite/schema.h"
 
 namespace sealpost::sqlite {
 
 Error SqliteError(sqlite3* db, const char* what) {
-  return MakeError(ErrorCode::kIo, std::string(what) + ": " + sqlite3_errmsg(db));
+  // A full disk is a limit reached, not a fault: the caller says "try later" (452 4.3.1).
+  const ErrorCode code =
+      sqlite3_errcode(db) == SQLITE_FULL ? ErrorCode::kResourceExhausted : ErrorCode::kIo;
+  return MakeError(code, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 Connection::~Connection() {
@@ -129,18 +133,28 @@ std::optional<std::int64_t> Statement::OptionalInt(int column) const {
   return Int(column);
 }
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Faults* faults) {
+  return OpenAt(path, faults, /*in_memory=*/false);
+}
+
+Result<std::unique_ptr<Database>> Database::OpenInMemory() {
+  return OpenAt(":memory:", nullptr, /*in_memory=*/true);
+}
+
+Result<std::unique_ptr<Database>> Database::OpenAt(const std::string& path, Faults* faults,
+                                                   bool in_memory) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+                           faults ? faults->vfs().c_str() : nullptr);
   if (rc != SQLITE_OK) {
     Error e = MakeError(ErrorCode::kIo, "cannot open database " + path + ": " +
                                             (db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close(db);
     return e;
   }
-  std::unique_ptr<Database> database(new Database(db, path));
+  std::unique_ptr<Database> database(new Database(db, path, faults));
+  database->in_memory_ = in_memory;
   // synchronous=NORMAL: COMMIT writes the log without syncing it; Transaction syncs it
   // after, for every commit written so far (group commit), before it returns.
   // secure_delete: deleted content (a delivered notice's sealed link, a destroyed key)
@@ -204,6 +218,7 @@ Status Database::Transaction(const std::function<Status(Connection&)>& body, Com
 Status Database::SyncThrough(std::uint64_t ticket) {
   // Whoever holds sync_mu_ is syncing; a commit that waits for it is covered by that
   // sync if it was written before it began, or syncs next (for all who waited with it).
+  if (in_memory_) return OkStatus();  // nothing to sync
   std::lock_guard lock(sync_mu_);
   if (synced_ >= ticket) return OkStatus();
   // Every commit numbered up to here is in the log already: one sync covers them all.
@@ -229,7 +244,7 @@ Status Database::SyncLog() {
     // No log: everything is in the database file.
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return MakeError(ErrorCode::kIo, "open " + path_ + ": " + std::strerror(errno));
-    const int rc = ::fdatasync(fd);
+    const int rc = faults_ ? faults_->Sync(fd) : ::fdatasync(fd);
     ::close(fd);
     if (rc != 0) return MakeError(ErrorCode::kIo, "sync " + path_ + ": " + std::strerror(errno));
     return OkStatus();
@@ -244,7 +259,7 @@ Status Database::SyncLog() {
     log_fd_ = ::open(log.c_str(), O_RDONLY | O_CLOEXEC);
     if (log_fd_ < 0) return MakeError(ErrorCode::kIo, "open " + log + ": " + std::strerror(errno));
   }
-  if (::fdatasync(log_fd_) != 0) {
+  if ((faults_ ? faults_->Sync(log_fd_) : ::fdatasync(log_fd_)) != 0) {
     return MakeError(ErrorCode::kIo, "sync " + log + ": " + std::strerror(errno));
   }
   return OkStatus();

@@ -91,9 +91,16 @@ class Statement {
   std::string prepare_error_;
 };
 
+class Faults;
+
 class Database {
  public:
-  static Result<std::unique_ptr<Database>> Open(const std::string& path);
+  // `faults` (tests, store/sqlite/faults.h): the files are written through its VFS, and
+  // the log synced through it, so that they fail when it says.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path, Faults* faults = nullptr);
+  // A database in memory, gone when closed: the same stores with no disk under them, for
+  // tests of logic (commits are "durable" at once: there is nothing to sync).
+  static Result<std::unique_ptr<Database>> OpenInMemory();
   ~Database();
 
   // How a commit reaches the disk.
@@ -132,8 +139,13 @@ class Database {
   Status Checkpoint();
 
  private:
-  Database(sqlite3* db, std::string path)
-      : db_(db), path_(std::move(path)), connection_(std::make_unique<Connection>(db)) {}
+  Database(sqlite3* db, std::string path, Faults* faults)
+      : db_(db),
+        path_(std::move(path)),
+        faults_(faults),
+        connection_(std::make_unique<Connection>(db)) {}
+  static Result<std::unique_ptr<Database>> OpenAt(const std::string& path, Faults* faults,
+                                                  bool in_memory);
   Status Exec(const char* sql);
   Status Migrate();
   // Returns once commit number `ticket` is on disk: syncs the log itself, or waits for
@@ -145,6 +157,8 @@ class Database {
   std::mutex mu_;
   sqlite3* db_;
   const std::string path_;
+  Faults* const faults_;  // tests only
+  bool in_memory_ = false;
   std::unique_ptr<Connection> connection_;  // its kept statements go before db_ closes
   std::atomic<std::uint64_t> committed_{0};  // durable commits written to the log
   std::function<Status(Connection&)> before_commit_;
