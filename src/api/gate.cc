@@ -131,9 +131,7 @@ awaitable<std::optional<Response>> ApiGate::operator()(http::Request& req) {
                                       ? principal->rate_limit_per_minute
                                       : settings_.rate_limit_per_minute;
   if (per_minute > 0) {
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count();
+    const std::int64_t now_ms = RateLimiter::NowMs();
     const RateLimiter::Decision rate = rates_.Take(principal->client_id, per_minute, now_ms);
     req.response_headers.push_back({"RateLimit-Policy", RateLimiter::PolicyField(rate)});
     req.response_headers.push_back({"RateLimit", RateLimiter::StateField(rate)});

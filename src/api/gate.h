@@ -42,6 +42,9 @@ class ApiGate {
 
   boost::asio::awaitable<std::optional<http::Response>> operator()(http::Request& req);
 
+  // Requests each API client made, for sharing with other nodes (app/limit_exchange.h).
+  RateLimiter& rates() { return rates_; }
+
  private:
   GateSettings settings_;
   Authenticator& auth_;

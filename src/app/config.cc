@@ -221,6 +221,7 @@ Result<Config> LoadConfig(const std::string& path) {
     t.String("fixed_subject", c.fixed_subject);
     t.Int("default_expiry_days", c.default_expiry_days, 1, 3650);
     t.Int("max_answer_failures", c.max_answer_failures, 1, 100);
+    t.Int("expiry_sweep_seconds", c.expiry_sweep_seconds, 1, 3600);
     t.RefuseUnknown();
   }
   {
@@ -509,6 +510,7 @@ notice_subject = "fixed"        # "fixed": fixed_subject below; "real": the mess
 fixed_subject = "You have been sent a secure message"
 default_expiry_days = 30        # 1 to 3650
 max_answer_failures = 5         # wrong answers before a message locks
+expiry_sweep_seconds = 60       # how often expired messages lose their keys (one node at a time)
 
 [api]
 max_json_bytes = 33554432       # largest JSON body (base64 attachments included)

@@ -56,6 +56,9 @@ struct Config {
   std::string fixed_subject = "You have been sent a secure message";
   int default_expiry_days = 30;
   int max_answer_failures = 5;
+  // How often the expiry sweep looks for messages past their time (on one node at a
+  // time when several share a database).
+  int expiry_sweep_seconds = 60;
 
   // [api]
   std::uint64_t max_json_bytes = 32ull * 1024 * 1024;

@@ -7,6 +7,7 @@
 #include "app/key_rotation.h"
 #include "store/campaign_store.h"
 #include "store/contact_store.h"
+#include "store/limit_events.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/stores.h"
 #include "store/sqlite/stores.h"
@@ -100,6 +101,7 @@ Result<std::unique_ptr<Stores>> OpenStores(const Config& config) {
     // releases those, and leaves the other nodes' alone.
     s->queue = pg::NewQueueStore(*s->pg, NodeName(config));
     s->blobs = pg::NewBlobStore(*s->pg);  // every node reads what any node wrote
+    s->limit_events = pg::NewLimitEventStore(*s->pg);
   } else {
     auto db = sqlite::Database::Open(config.Resolve(config.database));
     if (!db.ok()) return std::move(db).error();

@@ -22,6 +22,7 @@ namespace sealpost {
 struct Config;
 class ContactStore;
 class CampaignStore;
+class LimitEventStore;
 
 struct Stores {
   explicit Stores(KeyRing k);
@@ -52,6 +53,9 @@ struct Stores {
   std::unique_ptr<KeyStore> key_store;        // sealed keys, and who seals with which master key
   std::unique_ptr<AuditStore> audit;          // made first: every transaction writes its records
   std::unique_ptr<BlobStore> blobs;
+  // What each node's guards and rate limits counted (app/limit_exchange.h): PostgreSQL
+  // only, null on SQLite (one node).
+  std::unique_ptr<LimitEventStore> limit_events;
 };
 
 // Reads the master key(s), opens (and migrates) the database and the blob directory,

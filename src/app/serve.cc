@@ -24,6 +24,7 @@
 #include "app/audit_forward.h"
 #include "app/check.h"
 #include "app/key_rotation.h"
+#include "app/limit_exchange.h"
 #include "app/logging.h"
 #include "app/open_stores.h"
 #include "app/readiness.h"
@@ -701,7 +702,8 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     smtp_server = std::move(*created);
   }
 
-  // Expired messages lose their keys, then their blobs, within a minute (issue 7).
+  // Expired messages lose their keys, then their blobs, within a minute (issue 7; the
+  // interval is [escrow] expiry_sweep_seconds).
   constexpr int kSweepBatch = 100;
   const std::int64_t keep_webhook_deliveries =
       std::int64_t{86400} * config.webhook_keep_deliveries_days;
@@ -739,7 +741,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
             if (*destroyed > 0) spdlog::info("{} expired message(s) destroyed", *destroyed);
             return *destroyed == kSweepBatch || (kept.ok() && *kept == kSweepBatch);
           }),
-      std::chrono::seconds(60));
+      std::chrono::seconds(config.expiry_sweep_seconds));
 
   // Signed requests' nonces ride in the next transaction anyone commits; when none comes
   // soon, this writes them (another node, or this one after a restart, then sees them).
@@ -751,6 +753,31 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
         return false;
       },
       std::chrono::milliseconds(50));
+
+  // With several nodes, the guessing guards and rate limits count what every node saw
+  // (issue 23): a few times a second each node passes on its counts and takes the others'.
+  std::optional<LimitExchange> limit_exchange;
+  std::optional<PollingWorker> limit_worker;
+  if (stores.limit_events) {
+    limit_exchange.emplace(*stores.limit_events, keys->lookup(), clock);
+    const portal::Portal::Limits portal_limits = portal.limits();
+    limit_exchange->Add("api.address", api_failures);
+    limit_exchange->Add("api.client", gate.rates());
+    limit_exchange->Add("portal.client", portal_limits.by_client);
+    limit_exchange->Add("portal.account", portal_limits.by_account);
+    limit_exchange->Add("forms.client", portal_limits.form_clients);
+    limit_exchange->Add("forms.form", portal_limits.forms);
+    limit_exchange->Add("forms.scriptless", portal_limits.scriptless_forms);
+    limit_worker.emplace(
+        [&limit_exchange] {
+          if (auto passed = limit_exchange->Pass(RateLimiter::NowMs()); !passed.ok()) {
+            spdlog::error("guards and rate limits not shared with the other nodes: {}",
+                          passed.error().ToString());
+          }
+          return false;
+        },
+        std::chrono::milliseconds(LimitExchange::kPassMs));
+  }
 
   // The audit trail's head is sealed with a signed checkpoint once an hour when it grew.
   // Once a day, records older than the retention period go (from a signed checkpoint).
@@ -809,6 +836,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   expiry_sweeper.Start();
   campaign_worker.Start();
   nonce_writer.Start();
+  if (limit_worker) limit_worker->Start();
   webhook_worker.Start();
   audit_checkpoints.Start();
   audit_forwarding.Start();
@@ -884,6 +912,7 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   runner.Stop();
   expiry_sweeper.Stop();
   nonce_writer.Stop();
+  if (limit_worker) limit_worker->Stop();
   webhook_worker.Stop();
   audit_checkpoints.Stop();
   audit_forwarding.Stop();

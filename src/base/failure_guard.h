@@ -9,16 +9,23 @@
 // spreading guesses over many messages would never reach.
 // A try is counted from the moment it is let through (Begin), not only once it has
 // failed: guesses sent in parallel cannot go past the hourly cap together.
+// With several nodes (issue 23) each keeps its guard in memory and they tell one another
+// what failed (app/limit_exchange.h): Share() turns on the list of fresh failures to pass
+// on, Import() counts one another node saw. Keys are then digests (Share's function), so
+// what the nodes pass through the database names no address.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/clock.h"
 
@@ -64,9 +71,9 @@ class FailureGuard {
 
    private:
     friend class FailureGuard;
-    Try(FailureGuard* guard, std::string address) : guard_(guard), address_(std::move(address)) {}
+    Try(FailureGuard* guard, std::string key) : guard_(guard), address_(std::move(key)) {}
     FailureGuard* guard_;
-    std::string address_;
+    std::string address_;  // the guard's key for it
   };
 
   // How `address` stands now (failures and tries in progress), changing nothing.
@@ -76,21 +83,40 @@ class FailureGuard {
   std::optional<Try> Begin(const std::string& address, Verdict* verdict);
   void Failed(const std::string& address);
 
+  // Sharing with other nodes. From now on every key is `key_digest(address)`, and each
+  // failure is kept for TakeFresh too. Called once, before the guard is used.
+  void Share(std::function<std::string(std::string_view)> key_digest);
+  struct Failure {
+    std::string key;  // a digest (Share)
+    std::int64_t at = 0;
+  };
+  // The failures counted here since the last call (at most kMaxFresh: a database that
+  // cannot keep up loses the oldest, never this node's own count).
+  std::vector<Failure> TakeFresh();
+  // A failure another node counted: it counts here as if it had happened here (older
+  // than an hour: nothing).
+  void Import(const Failure& failure);
+  static constexpr std::size_t kMaxFresh = 100000;
+
  private:
   struct Entry {
     std::deque<std::int64_t> failures;  // within the last hour, oldest first
     std::int64_t next_try = 0;
     int in_progress = 0;  // tries let through and not ended yet
   };
+  std::string Key(const std::string& address) const;
   Verdict Look(Entry& e, std::int64_t now) const;
-  void End(const std::string& address, bool failed);
+  void End(const std::string& key, bool failed);
+  void Count(const std::string& key, std::int64_t at, std::int64_t now, bool own);  // under mu_
   void Evict();  // under mu_
   void Prune(Entry& e, std::int64_t now) const;
 
   GuardOptions options_;
   const Clock& clock_;
+  std::function<std::string(std::string_view)> key_digest_;  // set when shared
   std::mutex mu_;
   std::map<std::string, Entry> entries_;
+  std::deque<Failure> fresh_;  // when shared: counted here, not yet taken
 };
 
 }  // namespace sealpost

@@ -1,17 +1,19 @@
 // Request rates per client (the API's per API client, issue 20; a form's per form and per
 // client address, issue 24): a token bucket each, `quota` requests in a window (a
 // minute unless told), refilled continuously, so a client may burst to its quota and
-// then go on at its rate. One limiter is used with one window. Answers carry the state as the IETF's RateLimit header fields say
-// (draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy: "client";q=600;w=60` and
-// `RateLimit: "client";r=599;t=1`), a refusal 429 with Retry-After.
-// Per process: with several nodes each keeps its own buckets.
-// Thread-safety: all methods may be called from any thread.
+// then go on at its rate. One limiter is used with one window. Answers carry the state as the
+// IETF's RateLimit header fields say (draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy:
+// "client";q=600;w=60` and `RateLimit: "client";r=599;t=1`), a refusal 429 with Retry-After. With
+// several nodes (issue 23) each keeps its buckets in memory and they tell one another what they let
+// through (app/limit_exchange.h): Share() turns on the tally to pass on, Import() takes from a
+// bucket what another node let through. Thread-safety: all methods may be called from any thread.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace sealpost {
 
@@ -37,15 +39,37 @@ class RateLimiter {
   static std::string PolicyField(const Decision& d);
   static std::string StateField(const Decision& d);
 
+  // The clock Take's callers use (steady, milliseconds).
+  static std::int64_t NowMs();
+
+  // Sharing with other nodes: from now on what Take lets through is tallied for
+  // TakeFresh. Called once, before the limiter is used.
+  void Share();
+  struct Taken {
+    std::string client;
+    std::int64_t quota = 0;
+    std::int64_t window = 60;
+    std::int64_t count = 0;  // requests let through
+  };
+  // What was let through since the last call, by client.
+  std::vector<Taken> TakeFresh();
+  // Requests another node let through: taken from the client's bucket here too (which may
+  // go below empty: the client then waits until what both let through is paid back).
+  void Import(const Taken& taken, std::int64_t now_ms);
+
  private:
   struct Bucket {
     double tokens = 0;
     std::int64_t at_ms = 0;
   };
+  // `client`'s bucket refilled to `now_ms` (made full if new), under mu_.
+  Bucket& Refilled(const std::string& client, double quota, double per_ms, std::int64_t now_ms);
 
   const std::size_t max_clients_;
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
+  bool shared_ = false;
+  std::unordered_map<std::string, Taken> fresh_;  // when shared: let through, not yet taken
 };
 
 }  // namespace sealpost

@@ -477,9 +477,7 @@ awaitable<Response> FormPages::Receive(http::Request& req, Found& found) {
                                     "Open the form here and send it from its own page."));
   }
   // The cheapest checks first: a flood costs one bucket look-up a request.
-  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now().time_since_epoch())
-                                  .count();
+  const std::int64_t now_ms = RateLimiter::NowMs();
   for (const auto& [limiter, key, quota] :
        {std::tuple{&client_rates_, "client|" + req.client_address, limits.per_client_per_hour},
         std::tuple{&form_rates_, "form|" + form.id, limits.per_form_per_hour}}) {

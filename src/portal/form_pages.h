@@ -65,6 +65,12 @@ class FormPages {
   FormPages(PortalContext& ctx, FormServices services) : ctx_(ctx), services_(services) {}
   void Register(http::Router& router);
 
+  // Its rate limits (Portal::limits): by client address, by form, and by form for
+  // browsers without script.
+  RateLimiter& client_rates() { return client_rates_; }
+  RateLimiter& form_rates() { return form_rates_; }
+  RateLimiter& scriptless_rates() { return scriptless_rates_; }
+
  private:
   // A form found for this request's host, with its definition read; or a secure
   // request's page, as a form of one step sent to its requester.

@@ -38,6 +38,11 @@ Portal::Portal(PortalSettings settings, EscrowService& escrow, MessageCenter& ce
 
 Portal::~Portal() = default;
 
+Portal::Limits Portal::limits() {
+  return {ctx_.guard, ctx_.account_guard, forms_.client_rates(), forms_.form_rates(),
+          forms_.scriptless_rates()};
+}
+
 void Portal::Register(http::Router& router) {
   router.Add("GET", "/", [this](http::Request& r) { return HomePage(r); });
   router.Add("GET", "/healthz", [](http::Request&) -> awaitable<Response> {

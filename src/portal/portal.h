@@ -44,6 +44,17 @@ class Portal {
 
   void Register(http::Router& router);
 
+  // Its guessing guards and rate limits, for sharing with other nodes
+  // (app/limit_exchange.h).
+  struct Limits {
+    FailureGuard& by_client;   // wrong answers, passwords and codes by client address
+    FailureGuard& by_account;  // the same by portal or console account
+    RateLimiter& form_clients;
+    RateLimiter& forms;
+    RateLimiter& scriptless_forms;
+  };
+  Limits limits();
+
  private:
   boost::asio::awaitable<http::Response> HomePage(http::Request& req);
   boost::asio::awaitable<http::Response> Outbox(http::Request& req);  // list or one mail

@@ -10,6 +10,9 @@
 #include <future>
 #include <thread>
 
+#include "store/limit_events.h"
+#include "store/postgres/schema.h"
+#include "store/postgres/stores.h"
 #include "store/postgres/test_cluster.h"
 
 namespace sealpost::pg {
@@ -298,6 +301,55 @@ TEST_F(PostgresTest, AnUnreachableServerIsAClearError) {
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(db.error().message.find("cannot connect"), std::string::npos);
+}
+
+// The guards' and rate limits' counts nodes pass on (store/limit_events.h): a batch goes
+// in with one statement and comes back, fields intact, by when PostgreSQL wrote it, in
+// pages; old rows are pruned.
+TEST_F(PostgresTest, LimitEventsComeBackByWhenTheyWereWrittenAndArePruned) {
+  auto conninfo = cluster_->CreateDatabase("limits");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.error().ToString();
+  Database::Options options;
+  options.conninfo = *conninfo;
+  auto db = Database::Open(options, Migrations());
+  ASSERT_TRUE(db.ok()) << db.error().ToString();
+  auto store = NewLimitEventStore(**db);
+  auto start = store->WrittenSince(0, 0);
+  ASSERT_TRUE(start.ok()) << start.error().ToString();
+  EXPECT_TRUE(start->events.empty());
+  std::vector<LimitEvent> events;
+  for (int i = 0; i < 1500; ++i) events.push_back({"api.rate", "client" + std::to_string(i), i});
+  EXPECT_FALSE(store->Append(events).ok());  // more than one batch: refused
+  events.resize(LimitEventStore::kMaxBatch);
+  auto ids = store->Append(events);
+  ASSERT_TRUE(ids.ok()) << ids.error().ToString();
+  ASSERT_EQ(ids->size(), events.size());
+  ASSERT_TRUE(store->Append({{"portal.client", "digest", 1790000000, 1, 0, 0}}).ok());
+  // A full page, then the rest after its last id.
+  auto first = store->WrittenSince(start->now_us, 0);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  ASSERT_EQ(first->events.size(), LimitEventStore::kMaxBatch);
+  EXPECT_EQ(first->events.front().id, ids->front());
+  EXPECT_EQ(first->events[7].event.key, "client7");
+  EXPECT_EQ(first->events[7].event.at, 7);
+  EXPECT_GE(first->events[7].written_us, start->now_us);
+  EXPECT_LE(first->events[7].written_us, first->now_us);
+  auto rest = store->WrittenSince(start->now_us, first->events.back().id);
+  ASSERT_TRUE(rest.ok()) << rest.error().ToString();
+  ASSERT_EQ(rest->events.size(), 1u);
+  const LimitEvent& e = rest->events[0].event;
+  EXPECT_EQ(e.scope, "portal.client");
+  EXPECT_EQ(e.key, "digest");
+  EXPECT_EQ(e.at, 1790000000);
+  EXPECT_EQ(e.count, 1);
+  // Nothing written since the last read; pruning what came before it removes everything.
+  auto none = store->WrittenSince(rest->now_us, 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->events.empty());
+  auto pruned = store->PruneBefore(rest->now_us);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().ToString();
+  EXPECT_EQ(*pruned, static_cast<std::int64_t>(LimitEventStore::kMaxBatch) + 1);
+  EXPECT_TRUE(store->WrittenSince(0, 0)->events.empty());
 }
 
 }  // namespace

@@ -696,6 +696,21 @@ CREATE INDEX portal_sessions_by_expiry ON portal_sessions (expires_at);
       R"sql(
 ALTER TABLE queue ADD COLUMN claimed_by text NOT NULL DEFAULT '';
 )sql",
+      // 11: what each node's guessing guards and rate limits counted, for the others
+      // (store/limit_events.h). Kept two hours; read by when they were written.
+      R"sql(
+CREATE TABLE limit_events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  written_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  scope text NOT NULL,
+  key text NOT NULL,
+  at bigint NOT NULL,
+  count bigint NOT NULL,
+  quota bigint NOT NULL,
+  window_seconds bigint NOT NULL
+);
+CREATE INDEX limit_events_by_written ON limit_events (written_at);
+)sql",
   };
   return kMigrations;
 }

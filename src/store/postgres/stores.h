@@ -9,6 +9,7 @@
 #include "store/stores.h"
 
 namespace sealpost {
+class LimitEventStore;
 class ContactStore;
 class CampaignStore;
 }  // namespace sealpost
@@ -24,6 +25,7 @@ std::unique_ptr<KeyStore> NewKeyStore(Database& db);
 std::unique_ptr<DashboardStore> NewDashboardStore(Database& db);
 std::unique_ptr<ContactStore> NewContactStore(Database& db);    // store/contact_store.h
 std::unique_ptr<CampaignStore> NewCampaignStore(Database& db);  // store/campaign_store.h
+std::unique_ptr<LimitEventStore> NewLimitEventStore(Database& db);  // store/limit_events.h
 
 std::unique_ptr<AddressBookStore> NewAddressBookStore(Database& db);
 std::unique_ptr<FormStore> NewFormStore(Database& db);
