@@ -93,7 +93,17 @@ std::string NumberPlaceholders(std::string_view sql) {
       out.append(sql.substr(i, stop - i));
       i = stop - 1;
     } else if (c == '?') {
-      out += '$' + std::to_string(++n);
+      // `?NNN` names its parameter (SQLite's numbered form, PostgreSQL's $NNN); a bare `?`
+      // is the next one.
+      std::size_t digits = i + 1;
+      while (digits < sql.size() && sql[digits] >= '0' && sql[digits] <= '9') ++digits;
+      if (digits > i + 1) {
+        out += '$';
+        out.append(sql.substr(i + 1, digits - i - 1));
+        i = digits - 1;
+      } else {
+        out += '$' + std::to_string(++n);
+      }
     } else {
       out += c;
     }

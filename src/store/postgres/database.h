@@ -102,7 +102,8 @@ class Statement {
   bool ran_ = false;
 };
 
-// The SQL text with each `?` outside quotes and comments replaced by $1, $2, ... in order.
+// The SQL text with each `?` outside quotes and comments replaced by $1, $2, ... in order,
+// and each `?NNN` (a numbered parameter, as SQLite writes it) by $NNN.
 std::string NumberPlaceholders(std::string_view sql);
 
 class Database;

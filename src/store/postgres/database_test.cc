@@ -25,6 +25,8 @@ TEST(NumberPlaceholdersTest, NumbersOnlyPlaceholdersOutsideQuotesAndComments) {
             "SELECT '?', \"a?\", 'it''s ?' FROM t WHERE x = $1");
   EXPECT_EQ(NumberPlaceholders("SELECT 1 -- why?\nWHERE a = ? /* b = ? */ AND c = ?"),
             "SELECT 1 -- why?\nWHERE a = $1 /* b = ? */ AND c = $2");
+  EXPECT_EQ(NumberPlaceholders("UPDATE t SET a = ?1, b = ?12 WHERE c = ?1 AND d = '?2'"),
+            "UPDATE t SET a = $1, b = $12 WHERE c = $1 AND d = '?2'");
 }
 
 TEST(SqlStateTest, ReadsTheStateAtTheEndOfTheMessage) {

@@ -25,6 +25,8 @@ Connection::~Connection() {
   for (auto& [sql, stmt] : kept_) sqlite3_finalize(stmt);
 }
 
+std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+
 sqlite3_stmt* Connection::Take(std::string_view sql) {
   auto it = kept_.find(std::string(sql));
   if (it == kept_.end()) return nullptr;

@@ -44,6 +44,8 @@ class Connection {
   // Rows stepped through by full table scans in the statements used so far: a query
   // that should use an index and does not shows here (tests; see Database below).
   std::uint64_t full_scan_steps() const { return full_scan_steps_; }
+  // Rows changed by the last INSERT, UPDATE or DELETE (as pg::Connection::changes).
+  std::int64_t changes() const;
 
  private:
   friend class Statement;
