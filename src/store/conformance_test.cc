@@ -1376,6 +1376,33 @@ TEST_P(Conformance, AuditRecordsLeftPendingByADeadNodeAreChainedByAnother) {
   EXPECT_EQ(head->first, 2);
 }
 
+// A signed request's nonce, once remembered, is a replay everywhere: on PostgreSQL on
+// another node at once (the row is written as it comes); on SQLite (one node) in this
+// store at once and, after the 50 ms write, in another process too.
+TEST_P(Conformance, ANonceRememberedOnceIsAReplayEverywhere) {
+  const std::int64_t until = 1'900'000'000;
+  ASSERT_TRUE(*b_.api_clients->RememberNonce("s1", "n1", until));
+  EXPECT_FALSE(*b_.api_clients->RememberNonce("s1", "n1", until));
+  EXPECT_TRUE(*b_.api_clients->RememberNonce("s2", "n1", until));  // another session's
+  std::unique_ptr<pg::Database> other_pg;
+  std::unique_ptr<sqlite::Database> other_sqlite;
+  std::unique_ptr<ApiClientStore> other;
+  if (pg_) {
+    pg::Database::Options options;
+    options.conninfo = conninfo_;
+    other_pg = std::move(*pg::Database::Open(options, pg::Migrations()));
+    other = pg::NewApiClientStore(*other_pg);
+  } else if (GetParam() == "sqlite") {
+    ASSERT_TRUE(b_.api_clients->WriteNonces().ok());
+    other_sqlite = std::move(*sqlite::Database::Open(dir_.path() + "/db"));
+    other = sqlite::NewApiClientStore(*other_sqlite);
+  }  // in memory, no other process can reach it
+  if (other) EXPECT_FALSE(*other->RememberNonce("s1", "n1", until));  // the replay, elsewhere
+  ASSERT_TRUE(b_.api_clients->WriteNonces().ok());
+  EXPECT_EQ(*b_.api_clients->PruneExpired(until - 1), 0);  // kept until then
+  EXPECT_EQ(*b_.api_clients->PruneExpired(until + 1), 2);  // and no longer
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::Values("sqlite", "memory", "postgresql"),
                          [](const auto& info) { return info.param; });
 

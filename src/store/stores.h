@@ -56,8 +56,9 @@ class ApiClientStore {
       const std::string& session_id) = 0;
   // Whether `nonce` is new for the session and `keep_until` (the signature's created
   // time and window: a replay carries the same); it is then kept until then. False: a
-  // replay. It costs no transaction of its own: it waits in memory (where replays find
-  // it too) for WriteNonces, which writes all that wait in one.
+  // replay. On SQLite it costs no transaction of its own: it waits in memory (where
+  // replays find it too) for WriteNonces, which writes all that wait in one. On
+  // PostgreSQL (several nodes) it is a row at once, so that every node finds it.
   virtual Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
                                      std::int64_t keep_until) = 0;
   // Commits the nonces that wait, without a sync of their own (the server calls it every

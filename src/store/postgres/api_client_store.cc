@@ -34,8 +34,7 @@ ApiClientRecord ReadClient(const Statement& s) {
 
 class PgApiClientStore final : public ApiClientStore {
  public:
-  explicit PgApiClientStore(Database& db) : db_(db), nonces_(std::make_unique<NonceGuard>()) {}
-  ~PgApiClientStore() override { (void)WriteNonces(); }
+  explicit PgApiClientStore(Database& db) : db_(db) {}
 
   Status Insert(const ApiClientRecord& c) override {
     return db_.Transaction([&](Connection& db) {
@@ -277,73 +276,29 @@ class PgApiClientStore final : public ApiClientStore {
     return found;
   }
 
+  // Unlike SQLite's store (one node: the nonce waits in memory, where replays find it,
+  // for a write every 50 ms), a nonce here is a row at once: a replay sent to another node
+  // a millisecond later finds it. One INSERT, which a replay's conflicts with; on a
+  // PostgreSQL server the write costs about what the read it replaces did.
   Result<bool> RememberNonce(const std::string& session_id, const std::string& nonce,
                              std::int64_t keep_until) override {
-    NonceGuard& guard = *nonces_;
-    NonceKey key{keep_until, session_id, nonce};
-    for (;;) {
-      std::uint64_t seen_generation = 0;
-      {
-        std::lock_guard lock(guard.mu);
-        if (guard.waiting.count(key)) return false;
-        seen_generation = guard.generation;
+    bool fresh = false;
+    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
+      Statement insert(db,
+                       "INSERT INTO request_nonces (keep_until, session_id, nonce) "
+                       "VALUES (?,?,?) ON CONFLICT DO NOTHING");
+      if (auto run = insert.Bind(1, keep_until).Bind(2, session_id).Bind(3, nonce).Run();
+          !run.ok()) {
+        return run;
       }
-      bool kept = false;
-      auto status = db_.Read([&](Connection& db) -> Status {
-        Statement find(db,
-                       "SELECT 1 FROM request_nonces WHERE keep_until = ? AND session_id = ? "
-                       "AND nonce = ?");
-        find.Bind(1, keep_until).Bind(2, session_id).Bind(3, nonce);
-        auto row = find.Step();
-        if (!row.ok()) return std::move(row).error();
-        kept = *row;
-        return OkStatus();
-      });
-      if (!status.ok()) return std::move(status).error();
-      if (kept) return false;
-      std::size_t waiting = 0;
-      {
-        std::lock_guard lock(guard.mu);
-        // Written and let go while the table was read: read it again.
-        if (guard.generation != seen_generation) continue;
-        if (!guard.waiting.insert(key).second) return false;
-        waiting = guard.waiting.size();
-      }
-      // The server's worker writes them every 50 ms; a burst is written at once.
-      if (waiting >= kMostNoncesWaiting) {
-        if (auto written = WriteNonces(); !written.ok()) return std::move(written).error();
-      }
-      return true;
-    }
-  }
-
-  Status WriteNonces() override {
-    NonceGuard& guard = *nonces_;
-    std::vector<NonceKey> batch;
-    {
-      std::lock_guard lock(guard.mu);
-      batch.assign(guard.waiting.begin(), guard.waiting.end());
-    }
-    if (batch.empty()) return OkStatus();
-    auto status = db_.Transaction([&](Connection& db) -> Status {
-      for (const NonceKey& k : batch) {
-        auto run = Statement(db,
-                             "INSERT INTO request_nonces (keep_until, session_id, nonce) "
-                             "VALUES (?,?,?) ON CONFLICT DO NOTHING")
-                       .Bind(1, k.keep_until)
-                       .Bind(2, k.session_id)
-                       .Bind(3, k.nonce)
-                       .Run();
-        if (!run.ok()) return run;
-      }
+      fresh = insert.changes() > 0;
       return OkStatus();
     });
-    if (!status.ok()) return status;  // they wait for the next try
-    std::lock_guard lock(guard.mu);
-    for (const NonceKey& k : batch) guard.waiting.erase(k);
-    ++guard.generation;
-    return OkStatus();
+    if (!status.ok()) return std::move(status).error();
+    return fresh;
   }
+
+  Status WriteNonces() override { return OkStatus(); }  // each is written as it comes
 
   Result<std::int64_t> PruneExpired(std::int64_t now) override {
     std::int64_t removed = 0;
@@ -362,33 +317,7 @@ class PgApiClientStore final : public ApiClientStore {
   }
 
  private:
-  // A nonce is known by its row's whole key: a replay carries the same created time,
-  // so the same keep_until.
-  struct NonceKey {
-    std::int64_t keep_until;
-    std::string session_id;
-    std::string nonce;
-    bool operator<(const NonceKey& o) const {
-      return std::tie(keep_until, session_id, nonce) <
-             std::tie(o.keep_until, o.session_id, o.nonce);
-    }
-  };
-  // Nonces seen but not yet committed to request_nonces, written together by
-  // WriteNonces: a transaction of each request's own, even grouped, or a row riding in
-  // each request's own transaction (one more page in the log per change) cost signed
-  // requests 5 % of the API's throughput; one transaction every 50 ms costs nothing
-  // measurable. Each is let go only after its row committed, and `generation` then moves
-  // on: a caller that read the table before that reads it again (RememberNonce), so no
-  // nonce is ever in neither place.
-  struct NonceGuard {
-    std::mutex mu;
-    std::set<NonceKey> waiting;
-    std::uint64_t generation = 0;
-  };
-  static constexpr std::size_t kMostNoncesWaiting = 1024;
-
   Database& db_;
-  std::unique_ptr<NonceGuard> nonces_;
 };
 
 }  // namespace
