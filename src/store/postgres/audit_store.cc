@@ -9,8 +9,11 @@
 // and the chain has one order. Reads that must see every record (the head a checkpoint
 // signs, the forwarder's reading) chain first.
 #include <algorithm>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "audit/pending.h"
 #include "store/audit_search.h"
@@ -146,12 +149,67 @@ Status ChainPendingAudit(Database& database) {
 
 namespace {
 
+// Chains what transactions left pending on a thread of its own: a committing
+// transaction wakes it and goes on, and one pass chains what many left (under load a
+// chaining transaction after every commit was a third of the work). Readers of the trail
+// chain first, so they never see it behind. Outlives the store if a transaction's hook
+// still holds it: once stopped, a wake chains where it is, as before.
+class Chainer {
+ public:
+  explicit Chainer(Database& db) : db_(db), thread_([this] { Loop(); }) {}
+  ~Chainer() { Stop(); }
+
+  void Wake() {
+    {
+      std::lock_guard lock(mu_);
+      if (!stop_) {
+        wake_ = true;
+        cv_.notify_one();
+        return;
+      }
+    }
+    (void)ChainPendingAudit(db_);
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      stop_ = true;
+      cv_.notify_one();
+    }
+    thread_.join();
+    (void)ChainPendingAudit(db_);  // what the last wakes left
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return wake_ || stop_; });
+      if (stop_) return;
+      wake_ = false;
+      lock.unlock();
+      // Left for the next pass if it fails: the records are committed, pending.
+      (void)ChainPendingAudit(db_);
+      lock.lock();
+    }
+  }
+
+  Database& db_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class PgAuditStore final : public AuditStore {
  public:
-  explicit PgAuditStore(Database& db) : db_(db) {
-    // Every transaction writes the records its thread has waiting, in it, and is
-    // followed by a chaining pass. They are taken when the body has succeeded (a change
-    // that fails takes none), once: an attempt run again writes the same.
+  explicit PgAuditStore(Database& db) : db_(db), chainer_(std::make_shared<Chainer>(db)) {
+    // Every transaction writes the records its thread has waiting, in it, and wakes the
+    // chainer. They are taken when the body has succeeded (a change that fails takes
+    // none), once: an attempt run again writes the same.
     db_.SetCommitHooks(
         []() -> Database::BeforeCommit {
           wrote_pending = false;
@@ -164,13 +222,13 @@ class PgAuditStore final : public AuditStore {
             return OkStatus();
           };
         },
-        [this]() {
+        [chainer = chainer_]() {
           if (!wrote_pending) return;
           wrote_pending = false;
-          // Left for the next pass if it fails: the records are committed, pending.
-          (void)ChainPendingAudit(db_);
+          chainer->Wake();
         });
   }
+  ~PgAuditStore() override { chainer_->Stop(); }
 
   Status Append(audit::AuditRecord record) override {
     return db_.Transaction([&](Connection& db) { return AppendAuditIn(db, record); });
@@ -319,6 +377,7 @@ class PgAuditStore final : public AuditStore {
   }
 
   Database& db_;
+  std::shared_ptr<Chainer> chainer_;
 };
 
 }  // namespace
