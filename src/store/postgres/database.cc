@@ -374,12 +374,22 @@ Status Database::Write(const std::string& begin, const std::function<Status(Conn
   return status;
 }
 
-Status Database::Transaction(const std::function<Status(Connection&)>& body) {
-  return Write("BEGIN ISOLATION LEVEL SERIALIZABLE", body);
+namespace {
+
+std::string Begin(const char* isolation, Database::Commit commit) {
+  std::string begin = std::string("BEGIN ISOLATION LEVEL ") + isolation;
+  if (commit == Database::Commit::kRecoverable) begin += "; SET LOCAL synchronous_commit = off";
+  return begin;
 }
 
-Status Database::ReadCommitted(const std::function<Status(Connection&)>& body) {
-  return Write("BEGIN ISOLATION LEVEL READ COMMITTED", body);
+}  // namespace
+
+Status Database::Transaction(const std::function<Status(Connection&)>& body, Commit commit) {
+  return Write(Begin("SERIALIZABLE", commit), body);
+}
+
+Status Database::ReadCommitted(const std::function<Status(Connection&)>& body, Commit commit) {
+  return Write(Begin("READ COMMITTED", commit), body);
 }
 
 Status Database::Locked(std::string_view job, const std::function<Status(Connection&)>& body) {

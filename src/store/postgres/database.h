@@ -148,15 +148,25 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
+  // How a commit reaches the disk, as sqlite::Database::Commit: kDurable waits for its
+  // log to be flushed (PostgreSQL's synchronous_commit); kRecoverable does not (a
+  // transaction of `synchronous_commit = off`: committed and seen by every node at once,
+  // on disk within the WAL writer's delay or the next durable commit). Only for work a
+  // crash of the database server may undo because it is redone from a durable record:
+  // claims, delivery results, a dispatch that consumes its spooled submission.
+  enum class Commit { kDurable, kRecoverable };
+
   // Runs `body` inside a SERIALIZABLE transaction and commits; rolls back when it fails.
   // When PostgreSQL reports a serialisation failure (40001) or a deadlock (40P01) the
   // whole body runs again (it must not have effects outside the database), up to
   // Options::max_attempts times; then kUnavailable.
-  Status Transaction(const std::function<Status(Connection&)>& body);
+  Status Transaction(const std::function<Status(Connection&)>& body,
+                     Commit commit = Commit::kDurable);
   // The same at READ COMMITTED, retried alike: for claiming work with FOR UPDATE SKIP
   // LOCKED, where the rows one node takes are locked, not compared with what another
   // read (a SERIALIZABLE claim would fail whenever two nodes look at the same due rows).
-  Status ReadCommitted(const std::function<Status(Connection&)>& body);
+  Status ReadCommitted(const std::function<Status(Connection&)>& body,
+                       Commit commit = Commit::kDurable);
   // Runs `body` in a read-only transaction (a consistent snapshot).
   Status Read(const std::function<Status(Connection&)>& body);
 

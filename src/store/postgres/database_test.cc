@@ -305,6 +305,40 @@ TEST_F(PostgresTest, AnUnreachableServerIsAClearError) {
   EXPECT_NE(db.error().message.find("cannot connect"), std::string::npos);
 }
 
+// A recoverable commit does not wait for the log to be flushed (synchronous_commit off,
+// for that transaction only); a durable one does; both are seen at once.
+TEST_F(PostgresTest, ARecoverableCommitIsAsynchronousForItsOwnTransactionOnly) {
+  int n = 0;
+  auto setting = [&](Database::Commit commit) {
+    std::string value;
+    const std::string id = "row" + std::to_string(++n);
+    EXPECT_TRUE(db_->ReadCommitted(
+                       [&](Connection& c) -> Status {
+                         Statement s(c, "SELECT current_setting('synchronous_commit')");
+                         auto row = s.Step();
+                         if (!row.ok()) return std::move(row).error();
+                         value = s.Text(0);
+                         return Statement(c, "INSERT INTO items (id) VALUES (?)").Bind(1, id).Run();
+                       },
+                       commit)
+                    .ok());
+    return value;
+  };
+  EXPECT_EQ(setting(Database::Commit::kRecoverable), "off");
+  EXPECT_EQ(setting(Database::Commit::kDurable), "on");
+  EXPECT_EQ(setting(Database::Commit::kRecoverable), "off");
+  std::int64_t rows = 0;
+  ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
+                   Statement s(c, "SELECT count(*) FROM items");
+                   auto row = s.Step();
+                   if (!row.ok()) return std::move(row).error();
+                   rows = s.Int(0);
+                   return OkStatus();
+                 })
+                  .ok());
+  EXPECT_EQ(rows, 3);
+}
+
 // The guards' and rate limits' counts nodes pass on (store/limit_events.h): a batch goes
 // in with one statement and comes back, fields intact, by when PostgreSQL wrote it, in
 // pages; old rows are pruned.

@@ -20,21 +20,23 @@ class PgLimitEventStore final : public LimitEventStore {
         "INSERT INTO limit_events (scope, key, at, count, quota, window_seconds) VALUES ";
     for (std::size_t i = 0; i < events.size(); ++i) sql += i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
     sql += " RETURNING id";
-    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
-      ids.clear();
-      Statement s(db, sql);
-      int n = 0;
-      for (const auto& e : events) {
-        s.Bind(++n, e.scope).Bind(++n, e.key).Bind(++n, e.at).Bind(++n, e.count);
-        s.Bind(++n, e.quota).Bind(++n, e.window);
-      }
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return std::move(row).error();
-        if (!*row) return OkStatus();
-        ids.push_back(s.Int(0));
-      }
-    });
+    auto status = db_.ReadCommitted(
+        [&](Connection& db) -> Status {
+          ids.clear();
+          Statement s(db, sql);
+          int n = 0;
+          for (const auto& e : events) {
+            s.Bind(++n, e.scope).Bind(++n, e.key).Bind(++n, e.at).Bind(++n, e.count);
+            s.Bind(++n, e.quota).Bind(++n, e.window);
+          }
+          for (;;) {
+            auto row = s.Step();
+            if (!row.ok()) return std::move(row).error();
+            if (!*row) return OkStatus();
+            ids.push_back(s.Int(0));
+          }
+        },
+        Database::Commit::kRecoverable);  // a count lost in a crash: a few tries uncounted
     if (!status.ok()) return std::move(status).error();
     return ids;
   }

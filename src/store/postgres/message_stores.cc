@@ -408,72 +408,79 @@ class PgMessageStore final : public MessageStore {
   Status InsertWithNotices(const MessageRecord& m, const std::vector<QueueEntry>& notices,
                            const std::vector<EventRecord>& events,
                            const std::string& consumed_inbound) override {
-    return db_.ReadCommitted([&](Connection& db) -> Status {
-      if (!consumed_inbound.empty()) {
-        if (auto removed = RemoveInbound(db, consumed_inbound); !removed.ok()) return removed;
-      }
-      Statement insert(db,
-                       "INSERT INTO messages (id, account, sender, created_at, expires_at, "
-                       "signing_key_id, manifest_blob, read_receipt, namespace, center_key, "
-                       "center_subject, sealed_manifest, webhook_subject) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-      insert.Bind(1, m.id)
-          .Bind(2, m.account)
-          .Bind(3, m.sender)
-          .Bind(4, m.created_at)
-          .Bind(5, m.expires_at)
-          .Bind(6, m.signing_key_id)
-          .Bind(7, m.manifest_blob)
-          .Bind(8, std::int64_t{m.read_receipt ? 1 : 0})
-          .Bind(9, m.namespace_name)
-          .BindBlob(10, m.center_key)
-          .BindBlob(11, m.center_subject)
-          .BindBlob(13, m.webhook_subject);
-      // As SQLite's: no manifest kept in the row is NULL, an empty one is not possible.
-      if (m.sealed_manifest.empty()) {
-        insert.BindNull(12);
-      } else {
-        insert.BindBlob(12, m.sealed_manifest);
-      }
-      auto status = insert.Run();
-      if (!status.ok()) return status;
-      for (const auto& blob : m.blob_ids) {
-        status = Statement(db, "INSERT INTO message_blobs (message_id, blob_id) VALUES (?,?)")
-                     .Bind(1, m.id)
-                     .Bind(2, blob)
-                     .Run();
-        if (!status.ok()) return status;
-      }
-      std::int64_t position = 0;
-      for (const auto& r : m.recipients) {
-        status = Statement(db,
-                           "INSERT INTO recipients (id, message_id, position, address, kind, "
-                           "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
-                           "sealed_question, failures, locked_at, trace, verification, "
-                           "center_key, answer_kdf) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                     .Bind(1, r.id)
-                     .Bind(2, m.id)
-                     .Bind(3, position++)
-                     .Bind(4, r.address)
-                     .Bind(5, r.kind)
-                     .Bind(6, r.method)
-                     .Bind(7, RecipientStatusName(r.status))
-                     .BindBlob(8, r.link_check)
-                     .BindBlob(9, r.kek_salt)
-                     .BindBlob(10, r.wrapped_key)
-                     .Bind(11, r.answer_hash)
-                     .BindBlob(12, r.sealed_question)
-                     .Bind(13, std::int64_t{r.failures})
-                     .Bind(14, r.locked_at)
-                     .Bind(15, r.trace)
-                     .Bind(16, r.verification)
-                     .BindBlob(17, r.center_key)
-                     .Bind(18, r.answer_kdf)
-                     .Run();
-        if (!status.ok()) return status;
-      }
-      return InsertQueueAndEvents(db, notices, events);
-    });
+    // A dispatch that consumes a spooled submission may be undone by a crash: the
+    // submission is still spooled (durably, before its 250) and is dispatched again.
+    const auto commit =
+        consumed_inbound.empty() ? Database::Commit::kDurable : Database::Commit::kRecoverable;
+    return db_.ReadCommitted(
+        [&](Connection& db) -> Status {
+          if (!consumed_inbound.empty()) {
+            if (auto removed = RemoveInbound(db, consumed_inbound); !removed.ok()) return removed;
+          }
+          Statement insert(db,
+                           "INSERT INTO messages (id, account, sender, created_at, expires_at, "
+                           "signing_key_id, manifest_blob, read_receipt, namespace, center_key, "
+                           "center_subject, sealed_manifest, webhook_subject) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+          insert.Bind(1, m.id)
+              .Bind(2, m.account)
+              .Bind(3, m.sender)
+              .Bind(4, m.created_at)
+              .Bind(5, m.expires_at)
+              .Bind(6, m.signing_key_id)
+              .Bind(7, m.manifest_blob)
+              .Bind(8, std::int64_t{m.read_receipt ? 1 : 0})
+              .Bind(9, m.namespace_name)
+              .BindBlob(10, m.center_key)
+              .BindBlob(11, m.center_subject)
+              .BindBlob(13, m.webhook_subject);
+          // As SQLite's: no manifest kept in the row is NULL, an empty one is not possible.
+          if (m.sealed_manifest.empty()) {
+            insert.BindNull(12);
+          } else {
+            insert.BindBlob(12, m.sealed_manifest);
+          }
+          auto status = insert.Run();
+          if (!status.ok()) return status;
+          for (const auto& blob : m.blob_ids) {
+            status = Statement(db, "INSERT INTO message_blobs (message_id, blob_id) VALUES (?,?)")
+                         .Bind(1, m.id)
+                         .Bind(2, blob)
+                         .Run();
+            if (!status.ok()) return status;
+          }
+          std::int64_t position = 0;
+          for (const auto& r : m.recipients) {
+            status =
+                Statement(db,
+                          "INSERT INTO recipients (id, message_id, position, address, kind, "
+                          "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
+                          "sealed_question, failures, locked_at, trace, verification, "
+                          "center_key, answer_kdf) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                    .Bind(1, r.id)
+                    .Bind(2, m.id)
+                    .Bind(3, position++)
+                    .Bind(4, r.address)
+                    .Bind(5, r.kind)
+                    .Bind(6, r.method)
+                    .Bind(7, RecipientStatusName(r.status))
+                    .BindBlob(8, r.link_check)
+                    .BindBlob(9, r.kek_salt)
+                    .BindBlob(10, r.wrapped_key)
+                    .Bind(11, r.answer_hash)
+                    .BindBlob(12, r.sealed_question)
+                    .Bind(13, std::int64_t{r.failures})
+                    .Bind(14, r.locked_at)
+                    .Bind(15, r.trace)
+                    .Bind(16, r.verification)
+                    .BindBlob(17, r.center_key)
+                    .Bind(18, r.answer_kdf)
+                    .Run();
+            if (!status.ok()) return status;
+          }
+          return InsertQueueAndEvents(db, notices, events);
+        },
+        commit);
   }
 
   Result<std::vector<MessageRecord>> List(const MessageQuery& q) override {
@@ -802,69 +809,75 @@ class PgQueueStore final : public QueueStore {
   Result<std::vector<QueueEntry>> Claim(std::int64_t now, int limit,
                                         std::int64_t lease_until) override {
     std::vector<QueueEntry> out;
-    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
-      out.clear();
-      // Entries another node is claiming right now are locked: skipped, not waited for.
-      Statement select(db, std::string(kColumns) + "WHERE " + kDue +
-                               " ORDER BY next_attempt_at, created_at LIMIT ? "
-                               "FOR UPDATE SKIP LOCKED");
-      select.Bind(1, now).Bind(2, std::int64_t{limit});
-      auto rows = ReadAll(select);
-      if (!rows.ok()) return std::move(rows).error();
-      for (auto& q : *rows) {
-        auto updated = Statement(db,
-                                 "UPDATE queue SET state = 'in_flight', next_attempt_at = ?, "
-                                 "claimed_by = ? WHERE id = ?")
-                           .Bind(1, lease_until)
-                           .Bind(2, node_)
-                           .Bind(3, q.id)
-                           .Run();
-        if (!updated.ok()) return updated;
-        q.state = QueueState::kInFlight;
-        q.next_attempt_at = lease_until;
-      }
-      out = std::move(*rows);
-      return OkStatus();
-    });
+    auto status = db_.ReadCommitted(
+        [&](Connection& db) -> Status {
+          out.clear();
+          // Entries another node is claiming right now are locked: skipped, not waited for.
+          Statement select(db, std::string(kColumns) + "WHERE " + kDue +
+                                   " ORDER BY next_attempt_at, created_at LIMIT ? "
+                                   "FOR UPDATE SKIP LOCKED");
+          select.Bind(1, now).Bind(2, std::int64_t{limit});
+          auto rows = ReadAll(select);
+          if (!rows.ok()) return std::move(rows).error();
+          for (auto& q : *rows) {
+            auto updated = Statement(db,
+                                     "UPDATE queue SET state = 'in_flight', next_attempt_at = ?, "
+                                     "claimed_by = ? WHERE id = ?")
+                               .Bind(1, lease_until)
+                               .Bind(2, node_)
+                               .Bind(3, q.id)
+                               .Run();
+            if (!updated.ok()) return updated;
+            q.state = QueueState::kInFlight;
+            q.next_attempt_at = lease_until;
+          }
+          out = std::move(*rows);
+          return OkStatus();
+        },
+        Database::Commit::kRecoverable);  // a lost lease: the entry is simply due
     if (!status.ok()) return std::move(status).error();
     return out;
   }
 
   Status Record(const std::vector<QueueUpdate>& updates, const std::vector<QueueEntry>& new_entries,
                 const std::vector<EventRecord>& events) override {
-    return db_.ReadCommitted([&](Connection& db) -> Status {
-      for (const auto& u : updates) {
-        const bool final_state = IsFinal(u.state);
-        Statement update(db, final_state ? "UPDATE queue SET state = ?, attempts = attempts + 1, "
-                                           "next_attempt_at = ?, last_error = ?, report = ?, "
-                                           "sealed_content = NULL, content_key = NULL, "
-                                           "delivered_tls = ? WHERE id = ?"
-                                         : "UPDATE queue SET state = ?, attempts = attempts + 1, "
-                                           "next_attempt_at = ?, last_error = ?, report = ? "
-                                           "WHERE id = ?");
-        update.Bind(1, QueueStateName(u.state))
-            .Bind(2, u.next_attempt_at)
-            .Bind(3, u.last_error)
-            .Bind(4, u.report);
-        if (final_state) {
-          update
-              .Bind(5,
-                    std::int64_t{u.state == QueueState::kDelivered && DeliveredOverTls(u.report)})
-              .Bind(6, u.id);
-        } else {
-          update.Bind(5, u.id);
-        }
-        auto status = update.Run();
-        if (status.ok() && final_state) {
-          status = SettleStandbys(db, u.id, u.state == QueueState::kReplanned, u.next_attempt_at);
-        }
-        if (status.ok() && u.state == QueueState::kDelivered) {
-          status = SettleDelivered(db, u.id, u.next_attempt_at, u.report);
-        }
-        if (!status.ok()) return status;
-      }
-      return InsertQueueAndEvents(db, new_entries, events);
-    });
+    return db_.ReadCommitted(
+        [&](Connection& db) -> Status {
+          for (const auto& u : updates) {
+            const bool final_state = IsFinal(u.state);
+            Statement update(db, final_state
+                                     ? "UPDATE queue SET state = ?, attempts = attempts + 1, "
+                                       "next_attempt_at = ?, last_error = ?, report = ?, "
+                                       "sealed_content = NULL, content_key = NULL, "
+                                       "delivered_tls = ? WHERE id = ?"
+                                     : "UPDATE queue SET state = ?, attempts = attempts + 1, "
+                                       "next_attempt_at = ?, last_error = ?, report = ? "
+                                       "WHERE id = ?");
+            update.Bind(1, QueueStateName(u.state))
+                .Bind(2, u.next_attempt_at)
+                .Bind(3, u.last_error)
+                .Bind(4, u.report);
+            if (final_state) {
+              update
+                  .Bind(5, std::int64_t{u.state == QueueState::kDelivered &&
+                                        DeliveredOverTls(u.report)})
+                  .Bind(6, u.id);
+            } else {
+              update.Bind(5, u.id);
+            }
+            auto status = update.Run();
+            if (status.ok() && final_state) {
+              status =
+                  SettleStandbys(db, u.id, u.state == QueueState::kReplanned, u.next_attempt_at);
+            }
+            if (status.ok() && u.state == QueueState::kDelivered) {
+              status = SettleDelivered(db, u.id, u.next_attempt_at, u.report);
+            }
+            if (!status.ok()) return status;
+          }
+          return InsertQueueAndEvents(db, new_entries, events);
+        },
+        Database::Commit::kRecoverable);  // lost: the lease brings the entries back
   }
 
   // Dead row versions are VACUUM's (autovacuum's) to reclaim.
@@ -1118,28 +1131,31 @@ class PgInboundStore final : public InboundStore {
   Result<std::vector<InboundRecord>> Claim(std::int64_t now, int limit,
                                            std::int64_t lease_until) override {
     std::vector<InboundRecord> out;
-    auto status = db_.ReadCommitted([&](Connection& db) -> Status {
-      out.clear();
-      Statement s(db, std::string(kInboundColumns) +
+    auto status = db_.ReadCommitted(
+        [&](Connection& db) -> Status {
+          out.clear();
+          Statement s(db,
+                      std::string(kInboundColumns) +
                           "WHERE next_attempt_at <= ? AND dead_at IS NULL "
                           "ORDER BY next_attempt_at, received_at LIMIT ? FOR UPDATE SKIP LOCKED");
-      s.Bind(1, now).Bind(2, std::int64_t{limit});
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return std::move(row).error();
-        if (!*row) break;
-        out.push_back(ReadInbound(s));
-      }
-      for (auto& r : out) {
-        auto leased = Statement(db, "UPDATE inbound SET next_attempt_at = ? WHERE id = ?")
-                          .Bind(1, lease_until)
-                          .Bind(2, r.id)
-                          .Run();
-        if (!leased.ok()) return leased;
-        r.next_attempt_at = lease_until;
-      }
-      return OkStatus();
-    });
+          s.Bind(1, now).Bind(2, std::int64_t{limit});
+          for (;;) {
+            auto row = s.Step();
+            if (!row.ok()) return std::move(row).error();
+            if (!*row) break;
+            out.push_back(ReadInbound(s));
+          }
+          for (auto& r : out) {
+            auto leased = Statement(db, "UPDATE inbound SET next_attempt_at = ? WHERE id = ?")
+                              .Bind(1, lease_until)
+                              .Bind(2, r.id)
+                              .Run();
+            if (!leased.ok()) return leased;
+            r.next_attempt_at = lease_until;
+          }
+          return OkStatus();
+        },
+        Database::Commit::kRecoverable);  // a lost lease: the submission is simply due
     if (!status.ok()) return std::move(status).error();
     return out;
   }
