@@ -25,3 +25,7 @@ python3 bench/api_auth_bench.py --bin "$BIN"
 python3 bench/webhook_bench.py --bin "$BIN"
 python3 bench/forms_bench.py --bin "$BIN"
 python3 bench/campaigns_bench.py --bin "$BIN"
+python3 bench/multinode_bench.py --bin "$BIN"
+if [ -x "$BUILD/bench/queue_claim_bench" ]; then
+  python3 bench/queue_claim_bench.py --bench "$BUILD/bench/queue_claim_bench"
+fi

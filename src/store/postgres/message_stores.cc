@@ -14,7 +14,9 @@
 //   there needs SERIALIZABLE's predicate checks — which, on small tables and shared
 //   index pages, failed one node's commit against another's unrelated one and made the
 //   queue's results wait for a lease to run out (a message delivered twice).
+#include <algorithm>
 #include <boost/json.hpp>
+#include <tuple>
 
 #include "store/event_effects.h"
 #include "store/postgres/stores.h"
@@ -813,24 +815,22 @@ class PgQueueStore final : public QueueStore {
         [&](Connection& db) -> Status {
           out.clear();
           // Entries another node is claiming right now are locked: skipped, not waited for.
-          Statement select(db, std::string(kColumns) + "WHERE " + kDue +
-                                   " ORDER BY next_attempt_at, created_at LIMIT ? "
-                                   "FOR UPDATE SKIP LOCKED");
-          select.Bind(1, now).Bind(2, std::int64_t{limit});
-          auto rows = ReadAll(select);
+          // One statement takes the batch: the due rows locked and leased together.
+          std::string columns = kColumns;  // "SELECT a, b, ... FROM queue "
+          columns = columns.substr(7, columns.find(" FROM ") - 7);
+          Statement claim(db,
+                          std::string("UPDATE queue SET state = 'in_flight', next_attempt_at = ?, "
+                                      "claimed_by = ? WHERE id IN (SELECT id FROM queue WHERE ") +
+                              kDue +
+                              " ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP "
+                              "LOCKED) RETURNING " +
+                              columns);
+          claim.Bind(1, lease_until).Bind(2, node_).Bind(3, now).Bind(4, std::int64_t{limit});
+          auto rows = ReadAll(claim);
           if (!rows.ok()) return std::move(rows).error();
-          for (auto& q : *rows) {
-            auto updated = Statement(db,
-                                     "UPDATE queue SET state = 'in_flight', next_attempt_at = ?, "
-                                     "claimed_by = ? WHERE id = ?")
-                               .Bind(1, lease_until)
-                               .Bind(2, node_)
-                               .Bind(3, q.id)
-                               .Run();
-            if (!updated.ok()) return updated;
-            q.state = QueueState::kInFlight;
-            q.next_attempt_at = lease_until;
-          }
+          std::sort(rows->begin(), rows->end(), [](const QueueEntry& a, const QueueEntry& b) {
+            return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+          });
           out = std::move(*rows);
           return OkStatus();
         },
