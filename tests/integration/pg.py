@@ -31,9 +31,10 @@ def _free_port():
 
 
 class Cluster:
-    def __init__(self, durable=False):
+    def __init__(self, durable=False, settings=()):
         """`durable`: commits reach the disk (fsync on), as in production; tests leave it
-        off (nothing of a test's cluster outlives it), benchmarks turn it on."""
+        off (nothing of a test's cluster outlives it), benchmarks turn it on. `settings`:
+        more "name=value" for the server (a profile's pg_stat_statements, say)."""
         self.bin = _bin()
         self.dir = tempfile.mkdtemp(prefix="sealpost-pg-")
         self.log = os.path.join(self.dir, "postgres.log")
@@ -58,7 +59,8 @@ class Cluster:
                 self.proc = subprocess.Popen(
                     [f"{self.bin}/postgres", "-D", data, "-p", str(self.port), "-k", self.dir,
                      "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
-                     "-c", f"fsync={'on' if durable else 'off'}"],
+                     "-c", f"fsync={'on' if durable else 'off'}",
+                     *[arg for setting in settings for arg in ("-c", setting)]],
                     stdout=log, stderr=subprocess.STDOUT, preexec_fn=self._as_postgres)
             deadline = time.time() + 60
             while time.time() < deadline and self.proc.poll() is None:

@@ -276,8 +276,11 @@ Result<std::unique_ptr<Connection>> Database::Connect() {
   // Notices ("already exists, skipping") would go to stderr: only warnings and worse.
   const char* keys[] = {"dbname",          "connect_timeout", "application_name",
                         "client_encoding", "options",         nullptr};
-  const char* values[] = {options_.conninfo.c_str(),        timeout.c_str(), "sealpost", "UTF8",
-                          "-c client_min_messages=warning", nullptr};
+  // The statement deadline is the session's: no SET LOCAL in every transaction.
+  const std::string settings = "-c client_min_messages=warning -c statement_timeout=" +
+                               std::to_string(options_.statement_timeout.count());
+  const char* values[] = {options_.conninfo.c_str(), timeout.c_str(), "sealpost", "UTF8",
+                          settings.c_str(),          nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return MakeError(ErrorCode::kResourceExhausted, "out of memory");
   std::unique_ptr<Connection> c(new Connection(conn));
@@ -331,23 +334,29 @@ void Database::Release(std::unique_ptr<Connection> connection) {
 
 Status Database::Run(const std::string& begin, const std::function<Status(Connection&)>& body,
                      const BeforeCommit& before_commit) {
-  const std::string start = begin + "; SET LOCAL statement_timeout = " +
-                            std::to_string(options_.statement_timeout.count());
+  // No `begin`: one statement on its own (Single), which is its own transaction.
+  const bool single = begin.empty();
   std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     auto c = Acquire();
     if (!c.ok()) return std::move(c).error();
     Connection& conn = **c;
-    Status status = conn.Exec(start);
-    if (!status.ok() && PQstatus(conn.conn_) != CONNECTION_OK && attempt < options_.max_attempts) {
+    Status status = single ? OkStatus() : conn.Exec(begin);
+    if (!single && !status.ok() && PQstatus(conn.conn_) != CONNECTION_OK &&
+        attempt < options_.max_attempts) {
       // A kept connection the server has closed since (a restart, a failover): nothing
       // ran on it; it is dropped and the transaction starts on a fresh one.
       Release(std::move(*c));
       continue;
     }
     if (status.ok()) status = body(conn);
+    if (single && !status.ok() && PQstatus(conn.conn_) != CONNECTION_OK &&
+        attempt < options_.max_attempts) {
+      Release(std::move(*c));  // the same for a read alone: it changed nothing
+      continue;
+    }
     if (status.ok() && before_commit) status = before_commit(conn);
-    if (status.ok()) status = conn.Exec("COMMIT");
+    if (status.ok() && !single) status = conn.Exec("COMMIT");
     if (!status.ok() && PQtransactionStatus(conn.conn_) != PQTRANS_IDLE) {
       (void)conn.Exec("ROLLBACK");
     }
@@ -400,6 +409,8 @@ Status Database::Locked(std::string_view job, const std::function<Status(Connect
     return body(conn);
   });
 }
+
+Status Database::Single(const std::function<Status(Connection&)>& body) { return Run("", body); }
 
 Status Database::Read(const std::function<Status(Connection&)>& body) {
   return Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body);

@@ -314,7 +314,8 @@ Status InsertQueueAndEvents(Connection& db, const std::vector<QueueEntry>& queue
 Status SettleStandbys(Connection& db, const std::string& primary_id, bool replanned,
                       std::int64_t now) {
   static constexpr const char* kStandbyRecipients =
-      "id IN (SELECT recipient_id FROM queue WHERE standby_for = $1 AND state = 'standby') "
+      "id IN (SELECT recipient_id FROM queue WHERE standby_for = $1 AND standby_for != '' AND "
+      "state = 'standby') "
       "AND status = 'standby'";
   if (replanned) {
     auto status = Statement(db, std::string("UPDATE recipients SET status = CASE method WHEN "
@@ -333,7 +334,7 @@ Status SettleStandbys(Connection& db, const std::string& primary_id, bool replan
     if (!status.ok()) return status;
     return Statement(db,
                      "UPDATE queue SET state = 'queued', next_attempt_at = ? "
-                     "WHERE standby_for = ? AND state = 'standby'")
+                     "WHERE standby_for = ? AND standby_for != '' AND state = 'standby'")
         .Bind(1, now)
         .Bind(2, primary_id)
         .Run();
@@ -343,9 +344,10 @@ Status SettleStandbys(Connection& db, const std::string& primary_id, bool replan
                     .Bind(1, primary_id)
                     .Run();
   if (!status.ok()) return status;
-  return Statement(db,
-                   "UPDATE queue SET state = 'superseded', sealed_content = NULL, "
-                   "content_key = NULL WHERE standby_for = ? AND state = 'standby'")
+  return Statement(
+             db,
+             "UPDATE queue SET state = 'superseded', sealed_content = NULL, "
+             "content_key = NULL WHERE standby_for = ? AND standby_for != '' AND state = 'standby'")
       .Bind(1, primary_id)
       .Run();
 }

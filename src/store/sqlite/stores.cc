@@ -254,7 +254,8 @@ Status InsertQueueAndEvents(Connection& db, const std::vector<QueueEntry>& queue
 Status SettleStandbys(Connection& db, const std::string& primary_id, bool replanned,
                       std::int64_t now) {
   static constexpr const char* kStandbyRecipients =
-      "id IN (SELECT recipient_id FROM queue WHERE standby_for = ? AND state = 'standby') "
+      "id IN (SELECT recipient_id FROM queue WHERE standby_for = ? AND standby_for != '' AND state "
+      "= 'standby') "
       "AND status = 'standby'";
   if (replanned) {
     auto status = Statement(db, std::string("UPDATE recipients SET status = CASE method WHEN "
@@ -267,17 +268,23 @@ Status SettleStandbys(Connection& db, const std::string& primary_id, bool replan
                    .Bind(1, primary_id).Run();
     }
     if (!status.ok()) return status;
-    return Statement(db, "UPDATE queue SET state = 'queued', next_attempt_at = ? "
-                         "WHERE standby_for = ? AND state = 'standby'")
-        .Bind(1, now).Bind(2, primary_id).Run();
+    return Statement(db,
+                     "UPDATE queue SET state = 'queued', next_attempt_at = ? "
+                     "WHERE standby_for = ? AND standby_for != '' AND state = 'standby'")
+        .Bind(1, now)
+        .Bind(2, primary_id)
+        .Run();
   }
   auto status = Statement(db, std::string("UPDATE recipients SET status = 'superseded' WHERE ") +
                                   kStandbyRecipients)
                     .Bind(1, primary_id).Run();
   if (!status.ok()) return status;
-  return Statement(db, "UPDATE queue SET state = 'superseded', sealed_content = NULL, content_key = NULL "
-                       "WHERE standby_for = ? AND state = 'standby'")
-      .Bind(1, primary_id).Run();
+  return Statement(
+             db,
+             "UPDATE queue SET state = 'superseded', sealed_content = NULL, content_key = NULL "
+             "WHERE standby_for = ? AND standby_for != '' AND state = 'standby'")
+      .Bind(1, primary_id)
+      .Run();
 }
 
 // A delivered entry that belongs to a recipient moves the recipient on and records the
