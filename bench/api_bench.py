@@ -5,7 +5,9 @@ memory above idle while one 100 MB attachment is sent as multipart.
 Issue 19 adds the two kinds of answers side by side: an answer given with each message
 (one Argon2id each: compared with the Argon2id bound, cores x one core's Argon2id rate
 from answer_guess_bench in the same run) and answers from an address book (stretched
-once when first used, then kept)."""
+once when first used, then kept). Issue 23: with --postgres --nodes N, N nodes share one
+PostgreSQL database and the connections are spread over them (each node's figures
+summed, the worst p99 reported)."""
 import argparse
 import json
 import os
@@ -40,6 +42,32 @@ def wrk(url, seconds, connections, script=None):
     return rps, p50, p99, int(errors.group(1)) if errors else 0, out
 
 
+def seconds_of(latency):
+    """wrk's "12.34ms" (or us, s) in seconds."""
+    number, unit = re.match(r"([\d.]+)(\w+)", latency).groups()
+    return float(number) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def wrk_nodes(urls, seconds, connections, script=None):
+    """wrk against every node at once, the connections shared out: the summed rate, the
+    highest p50 and p99 of them, and the non-2xx summed."""
+    import threading
+    results = [None] * len(urls)
+
+    def run(i):
+        results[i] = wrk(urls[i], seconds, max(1, connections // len(urls)), script)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(urls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if len(urls) == 1:
+        return results[0]
+    worst = lambda k: max((r[k] for r in results), key=seconds_of)  # noqa: E731
+    return (sum(r[0] for r in results), worst(1), worst(2), sum(r[3] for r in results),
+            "\n".join(r[4] for r in results))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -47,6 +75,8 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--worker-threads", type=int, help="[server] worker_threads "
                         "(default: the configuration's default)")
+    parser.add_argument("--nodes", type=int, default=1,
+                        help="with --postgres: nodes sharing the database, load spread over them")
     parser.add_argument("--postgres", action="store_true",
                         help="run the server on a PostgreSQL cluster of the bench's own (issue 23)")
     parser.add_argument("--guess-bench", help="answer_guess_bench, for the Argon2id bound "
@@ -73,8 +103,11 @@ def main():
     if args.postgres:
         import pg  # noqa: E402 (only when asked for)
         cluster = pg.Cluster(durable=True)
+    if args.nodes > 1 and not args.postgres:
+        parser.error("--nodes needs --postgres: nodes share a PostgreSQL database")
     server = harness.Sealpost(settings=settings,
                               database=cluster.create_database("bench") if cluster else None)
+    nodes = [server]
     try:
         # A sender with an address book that knows the recipient's question and answer.
         clinic.set_up(server)
@@ -82,6 +115,9 @@ def main():
         assert code == 0, err
         book_key = re.search(r"keep it safe\): (\S+)", out).group(1)
         server.start()
+        nodes += [server.another_node() for _ in range(args.nodes - 1)]
+        for node in nodes[1:]:
+            node.start()
         pid = server.proc.pid
         lua = os.path.join(server.tmp, "post.lua")
         body = json.dumps({"from": "bench@clinic.example", "to": ["patient@example.net"],
@@ -102,15 +138,16 @@ def main():
                     f"wrk.body = {json.dumps(book_body)}\n")
 
         h_rps, h_p50, h_p99, h_err, _ = wrk(server.base + "/healthz", 10, args.connections)
-        p_rps, p_p50, p_p99, p_err, raw = wrk(server.base + "/api/v1/messages", args.seconds,
-                                              args.connections, lua)
+        p_rps, p_p50, p_p99, p_err, raw = wrk_nodes(
+            [n.base + "/api/v1/messages" for n in nodes], args.seconds, args.connections, lua)
         if p_rps == 0 or p_err:
             print(raw)
         argon_after = argon_rate()
         argon_per_core = max(argon_before, argon_after)
         bound = argon_per_core * os.cpu_count()
-        b_rps, b_p50, b_p99, b_err, raw = wrk(server.base + "/api/v1/messages", args.seconds,
-                                              args.connections, book_lua)
+        b_rps, b_p50, b_p99, b_err, raw = wrk_nodes(
+            [n.base + "/api/v1/messages" for n in nodes], args.seconds, args.connections,
+            book_lua)
         if b_rps == 0 or b_err:
             print(raw)
 
@@ -137,7 +174,8 @@ def main():
 
         print("\n## sealpost benchmark (issue 2)\n")
         print(f"machine: {os.cpu_count()} cores; server: {args.bin}; {args.connections} connections; "
-              f"database: {'PostgreSQL (same machine)' if cluster else 'SQLite'}\n")
+              f"database: {'PostgreSQL (same machine)' if cluster else 'SQLite'}; "
+              f"nodes: {args.nodes}\n")
         print("| measure | value |")
         print("| --- | --- |")
         print(f"| GET /healthz (HTTP+TLS ceiling) | {h_rps:.0f} req/s, p50 {h_p50}, p99 {h_p99} |")
@@ -155,7 +193,8 @@ def main():
         print(f"| server RSS idle / peak during upload | {idle / 1024:.1f} MiB / {peak / 1024:.1f} MiB "
               f"(+{(peak - idle) / 1024:.1f} MiB; aim < 64 MiB); all-time peak before {hwm_before / 1024:.1f} MiB |")
     finally:
-        server.cleanup()
+        for node in nodes[::-1]:
+            node.cleanup()
         if cluster:
             cluster.stop()
 

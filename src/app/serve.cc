@@ -769,11 +769,17 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
     limit_exchange->Add("forms.form", portal_limits.forms);
     limit_exchange->Add("forms.scriptless", portal_limits.scriptless_forms);
     limit_worker.emplace(
-        [&limit_exchange] {
-          if (auto passed = limit_exchange->Pass(RateLimiter::NowMs()); !passed.ok()) {
+        [&limit_exchange, failing = false]() mutable {
+          // Said once when it starts failing and once when it works again, not ten times
+          // a second: meanwhile each node counts alone.
+          auto passed = limit_exchange->Pass(RateLimiter::NowMs());
+          if (!passed.ok() && !failing) {
             spdlog::error("guards and rate limits not shared with the other nodes: {}",
                           passed.error().ToString());
+          } else if (passed.ok() && failing) {
+            spdlog::info("guards and rate limits shared with the other nodes again");
           }
+          failing = !passed.ok();
           return false;
         },
         std::chrono::milliseconds(LimitExchange::kPassMs));
