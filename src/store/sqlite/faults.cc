@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 namespace sealpost::sqlite {
 namespace {
@@ -123,9 +124,6 @@ int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
   return Underlying()->xCurrentTimeInt64(Underlying(), out);
 }
 
-// A name of each object's own: tests may hold several.
-std::atomic<int> vfs_serial{0};
-
 class FaultBlobWriter final : public BlobWriter {
  public:
   FaultBlobWriter(Faults& faults, std::unique_ptr<BlobWriter> real)
@@ -167,7 +165,9 @@ class FaultBlobStore final : public BlobStore {
 
 }  // namespace
 
-Faults::Faults() : name_("sealpost-faults-" + std::to_string(++vfs_serial)) {
+// A name of each object's own (tests may hold several): its address.
+Faults::Faults()
+    : name_("sealpost-faults-" + std::to_string(reinterpret_cast<std::uintptr_t>(this))) {
   sqlite3_vfs* real = Underlying();
   vfs_ = std::make_unique<sqlite3_vfs>();
   vfs_->iVersion = 2;
