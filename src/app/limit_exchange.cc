@@ -8,18 +8,22 @@
 
 namespace sealpost {
 
-void LimitExchange::Add(std::string scope, FailureGuard& guard) {
-  guard.Share([this, scope](std::string_view key) {
+std::function<std::string(std::string_view)> LimitExchange::Digest(const std::string& scope) const {
+  return [this, scope](std::string_view key) {
     std::string data = scope;
     data.push_back('\0');
     data.append(key);
     return Base64UrlEncode(HmacSha256(lookup_key_, data).substr(0, 16));
-  });
+  };
+}
+
+void LimitExchange::Add(std::string scope, FailureGuard& guard) {
+  guard.Share(Digest(scope));
   guards_.emplace_back(std::move(scope), &guard);
 }
 
 void LimitExchange::Add(std::string scope, RateLimiter& limiter) {
-  limiter.Share();
+  limiter.Share(Digest(scope));
   limiters_.emplace_back(std::move(scope), &limiter);
 }
 

@@ -10,12 +10,14 @@
 // of tens an hour: small next to the nodes' number times the cap, which is what every
 // node counting alone would allow.
 //
-// Guards' keys are keyed digests (HMAC-SHA-256 under the lookup key, scope and key):
-// the table names no client address or account.
+// Keys are keyed digests (HMAC-SHA-256 under the lookup key, of scope and key), the
+// guards' and the rate limits' alike: the table names no client address or account.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -53,6 +55,8 @@ class LimitExchange {
   Status SendFresh();
   Status Receive(std::int64_t now_ms);
   void Apply(const LimitEvent& e, std::int64_t now_ms);
+  // What `scope`'s keys are known by in the table (and in the shared guard or limiter).
+  std::function<std::string(std::string_view)> Digest(const std::string& scope) const;
 
   LimitEventStore& store_;
   const SecretBytes& lookup_key_;

@@ -39,16 +39,17 @@ RateLimiter::Decision RateLimiter::Take(const std::string& client, std::int64_t 
   window_seconds = std::max<std::int64_t>(window_seconds, 1);
   const double quota = static_cast<double>(std::max<std::int64_t>(per_window, 1));
   const double per_ms = PerMs(quota, window_seconds);
+  const std::string key = key_digest_ ? key_digest_(client) : client;
   std::lock_guard lock(mu_);
-  Bucket& b = Refilled(client, quota, per_ms, now_ms);
+  Bucket& b = Refilled(key, quota, per_ms, now_ms);
   Decision d;
   d.quota = static_cast<std::int64_t>(quota);
   d.window = window_seconds;
   if (b.tokens >= 1) {
     b.tokens -= 1;
-    if (shared_) {
-      Taken& t = fresh_[client];
-      t = {client, d.quota, window_seconds, t.count + 1};
+    if (key_digest_) {
+      Taken& t = fresh_[key];
+      t = {key, d.quota, window_seconds, t.count + 1};
     }
   } else {
     d.allowed = false;
@@ -65,7 +66,9 @@ std::int64_t RateLimiter::NowMs() {
       .count();
 }
 
-void RateLimiter::Share() { shared_ = true; }
+void RateLimiter::Share(std::function<std::string(std::string_view)> key_digest) {
+  key_digest_ = std::move(key_digest);
+}
 
 std::vector<RateLimiter::Taken> RateLimiter::TakeFresh() {
   std::lock_guard lock(mu_);

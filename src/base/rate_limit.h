@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -42,11 +44,12 @@ class RateLimiter {
   // The clock Take's callers use (steady, milliseconds).
   static std::int64_t NowMs();
 
-  // Sharing with other nodes: from now on what Take lets through is tallied for
-  // TakeFresh. Called once, before the limiter is used.
-  void Share();
+  // Sharing with other nodes: from now on every client is known by `key_digest(client)`
+  // (so what the nodes pass through the database names no address), and what Take lets
+  // through is tallied for TakeFresh. Called once, before the limiter is used.
+  void Share(std::function<std::string(std::string_view)> key_digest);
   struct Taken {
-    std::string client;
+    std::string client;  // its digest (Share)
     std::int64_t quota = 0;
     std::int64_t window = 60;
     std::int64_t count = 0;  // requests let through
@@ -68,7 +71,7 @@ class RateLimiter {
   const std::size_t max_clients_;
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
-  bool shared_ = false;
+  std::function<std::string(std::string_view)> key_digest_;  // set when shared
   std::unordered_map<std::string, Taken> fresh_;  // when shared: let through, not yet taken
 };
 
