@@ -355,9 +355,11 @@ Status Serve(const Config& config, const std::function<void(std::uint16_t)>& on_
   runner.CountInto(&metrics);
   // DKIM: mail from a domain with keys (sealpost admin dkim create) leaves signed.
   dkim::DomainSigner dkim_signer(*org, keys->metadata(), clock);
-  runner.SignWith([&dkim_signer](std::string_view header, const std::string& body_hash) {
-    return dkim_signer.SignHeader(header, body_hash);
-  });
+  runner.SignWith(
+      [&dkim_signer](std::string_view header, const std::string& body_hash) {
+        return dkim_signer.SignHeader(header, body_hash);
+      },
+      [&dkim_signer](std::string_view header) { return dkim_signer.Covers(header); });
 
   // TLS reports (RFC 8460): tallies kept in the store every few seconds; each day's
   // reports queued once the day is over.

@@ -420,27 +420,67 @@ TEST_F(DeliveryTest, SignsWhatLeavesAndSendsUnsignedWhenSigningFails) {
   ScriptedTarget target(DeliveryReport::Outcome::kDelivered, "250 ok");
   QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
   std::string seen_header, seen_hash;
-  runner.SignWith([&](std::string_view header, const std::string& body_hash) -> Result<std::string> {
-    seen_header = std::string(header);
-    seen_hash = body_hash;
-    return std::string("DKIM-Signature: v=1; b=x\r\n");
-  });
+  std::vector<std::string> asked;
+  runner.SignWith(
+      [&](std::string_view header, const std::string& body_hash) -> Result<std::string> {
+        seen_header = std::string(header);
+        seen_hash = body_hash;
+        return std::string("DKIM-Signature: v=1; b=x\r\n");
+      },
+      [&](std::string_view header) {
+        asked.emplace_back(header);
+        return true;
+      });
   EXPECT_EQ(runner.RunOnce(), 1);
   EXPECT_EQ(seen_header, "Subject: hi\r\n");
   EXPECT_EQ(seen_hash, dkim::BodyHash("body\r\n", dkim::Canon::kRelaxed));
   EXPECT_EQ(target.text, "DKIM-Signature: v=1; b=x\r\nSubject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ(asked, std::vector<std::string>{"Subject: hi\r\n"});  // once, with the header
 
   QueueEntry again = **queue_->Find("q1");
   again.id = "q2";
   again.state = QueueState::kQueued;
   again.sealed_content = *key_.Seal("Subject: hi\r\n\r\nbody\r\n", QueueContentAad("q2"));
   ASSERT_TRUE(queue_->Record({}, {again}, {}).ok());
-  runner.SignWith([](std::string_view, const std::string&) -> Result<std::string> {
-    return MakeError(ErrorCode::kInternal, "key cannot be opened");
-  });
+  runner.SignWith(
+      [](std::string_view, const std::string&) -> Result<std::string> {
+        return MakeError(ErrorCode::kInternal, "key cannot be opened");
+      },
+      [](std::string_view) { return true; });
   EXPECT_EQ(runner.RunOnce(), 1);
   EXPECT_EQ(target.text, "Subject: hi\r\n\r\nbody\r\n");
   EXPECT_EQ((**queue_->Find("q2")).state, QueueState::kDelivered);
+
+  // A message no key covers is neither hashed nor signed; one that is all header (no
+  // body) is asked about and signed with the hash of an empty body.
+  std::vector<std::string> headers;
+  int signs = 0;
+  runner.SignWith(
+      [&](std::string_view, const std::string& body_hash) -> Result<std::string> {
+        ++signs;
+        EXPECT_EQ(body_hash, dkim::BodyHash("", dkim::Canon::kRelaxed));
+        return std::string("DKIM-Signature: v=1; b=y\r\n");
+      },
+      [&](std::string_view header) {
+        headers.emplace_back(header);
+        return header.find("From: a@signed.example") != std::string_view::npos;
+      });
+  auto requeue = [&](const std::string& id, const std::string& content) {
+    QueueEntry e = **queue_->Find("q1");
+    e.id = id;
+    e.state = QueueState::kQueued;
+    e.sealed_content = *key_.Seal(content, QueueContentAad(id));
+    ASSERT_TRUE(queue_->Record({}, {e}, {}).ok());
+  };
+  requeue("q3", "From: b@unsigned.example\r\n\r\nbody\r\n");
+  EXPECT_EQ(runner.RunOnce(), 1);
+  EXPECT_EQ(target.text, "From: b@unsigned.example\r\n\r\nbody\r\n");
+  requeue("q4", "From: a@signed.example\r\n");
+  EXPECT_EQ(runner.RunOnce(), 1);
+  EXPECT_EQ(target.text, "DKIM-Signature: v=1; b=y\r\nFrom: a@signed.example\r\n");
+  EXPECT_EQ(signs, 1);
+  EXPECT_EQ(headers, (std::vector<std::string>{"From: b@unsigned.example\r\n",
+                                               "From: a@signed.example\r\n"}));
 }
 
 TEST_F(DeliveryTest, TransientFailureRetriesOnScheduleUntilExpiry) {

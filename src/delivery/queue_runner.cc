@@ -47,24 +47,28 @@ namespace {
 // What one pass over a content finds, before any of it leaves.
 struct Survey {
   std::string header;     // the header block (fields, CRLF-ended), for DSNs and DKIM
-  std::string body_hash;  // relaxed (DKIM), when asked for
+  std::string body_hash;  // relaxed (DKIM), when the header is of a message to sign
   std::string digest;     // SHA-256 of the whole, when asked for (inline content)
   bool eight_bit = false;
+  bool signed_body = false;  // body_hash was computed: the message is to be signed
   std::string prefix;     // the DKIM-Signature fields
 };
 
 // A header block larger than this is cut here (DKIM refuses to sign one anyway).
 constexpr std::size_t kMaxHeaderBlock = 1 << 20;
 
-// Reads the content once, piece by piece: its header, whether it is 8-bit, (when
-// `hash_body`) the relaxed hash of its body, and (when `digest`) the hash of it all.
-Result<Survey> SurveyContent(const QueueContent& content, bool hash_body, bool digest) {
+// Reads the content once, piece by piece: its header, whether it is 8-bit, (when `covers`
+// says the header is of a message to sign) the relaxed hash of its body, and (when
+// `digest`) the hash of it all.
+Result<Survey> SurveyContent(const QueueContent& content, const QueueRunner::CoversFn& covers,
+                             bool digest) {
   Survey out;
   auto reader = content.Open();
   if (!reader.ok()) return std::move(reader).error();
   dkim::RelaxedBodyHasher hasher;
   Sha256Hasher whole;
   bool in_header = true;
+  bool hash_body = false;
   std::string piece;
   for (;;) {
     auto more = (*reader)->Next(piece);
@@ -88,11 +92,15 @@ Result<Survey> SurveyContent(const QueueContent& content, bool hash_body, bool d
       } else {
         body = {};
       }
+      hash_body = !in_header && covers && covers(out.header);
     }
     if (hash_body) hasher.Update(body);
     WipeMemory(piece.data(), piece.size());
   }
+  // A message that is all header (no empty line) has an empty body, hashed as such.
+  if (in_header) hash_body = covers && covers(out.header);
   if (hash_body) out.body_hash = hasher.Final();
+  out.signed_body = hash_body;
   if (digest) out.digest = HexEncode(whole.Final());
   return out;
 }
@@ -248,7 +256,7 @@ int QueueRunner::RunOnce() {
     Status status = OkStatus();
     if (entry.content_blob.empty() || found == contents.end()) {
       auto opened = OpenQueueContent(blobs_, queue_key_, entry);
-      auto survey = opened.ok() ? SurveyContent(**opened, static_cast<bool>(sign_),
+      auto survey = opened.ok() ? SurveyContent(**opened, sign_ ? covers_ : CoversFn(),
                                                 entry.content_blob.empty())
                                 : Result<Survey>(opened.error());
       if (survey.ok()) {
@@ -257,7 +265,7 @@ int QueueRunner::RunOnce() {
         found = contents.find(same);
         if (found == contents.end()) {
           // Signed once per content, whatever number of transactions carry it.
-          if (sign_) {
+          if (sign_ && survey->signed_body) {
             auto fields = sign_(survey->header, survey->body_hash);
             if (fields.ok()) {
               survey->prefix = std::move(*fields);

@@ -65,9 +65,15 @@ class QueueRunner {
   // given its header block and the relaxed hash of its body (dkim::RelaxedBodyHasher).
   // Set before Start. A message that cannot be signed leaves unsigned (and is logged):
   // delivery matters more than the signature.
+  // `covers` says, given the header, whether the message would be signed at all (its From
+  // domain has a key): a body is hashed only then, not for every message that leaves.
   using SignFn =
       std::function<Result<std::string>(std::string_view header, const std::string& body_hash)>;
-  void SignWith(SignFn sign) { sign_ = std::move(sign); }
+  using CoversFn = std::function<bool(std::string_view header)>;
+  void SignWith(SignFn sign, CoversFn covers) {
+    sign_ = std::move(sign);
+    covers_ = std::move(covers);
+  }
   // Deliveries by outcome, TLS version and how the server was authenticated (DANE,
   // MTA-STS, none). Set before Start.
   void CountInto(metrics::Registry* metrics);
@@ -109,6 +115,7 @@ class QueueRunner {
   const PurposeKey& queue_key_;
   const Clock& clock_;
   SignFn sign_;
+  CoversFn covers_;
   metrics::Registry* metrics_ = nullptr;
   std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
   std::map<std::string, Pending> in_flight_;  // the runner's thread only

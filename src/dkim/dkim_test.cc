@@ -262,6 +262,11 @@ TEST(DomainSigner, SignsWithTheFromDomainsKeysOrItsParents) {
   EXPECT_NE(fields->find("d=clinic.example; s=ed1;"), std::string::npos);
   EXPECT_EQ(*signer.Sign("From: a@other.example\r\n\r\nx\r\n"), "");
   EXPECT_EQ(*signer.Sign("From: nobody\r\n\r\nx\r\n"), "");
+  // What the queue asks before hashing a body: the same answer as Sign, from the header.
+  EXPECT_TRUE(signer.Covers("From: dr@Mail.Clinic.Example\r\n"));
+  EXPECT_FALSE(signer.Covers("From: a@other.example\r\n"));
+  EXPECT_FALSE(signer.Covers("From: nobody\r\n"));
+  EXPECT_FALSE(signer.Covers("Subject: no from\r\n"));
   EXPECT_EQ(FromDomain("Subject: no from\r\n\r\n"), "");
   ASSERT_TRUE(store->DeleteDkimKey("clinic.example", rsa->selector).ok());
   EXPECT_EQ(store->DeleteDkimKey("clinic.example", rsa->selector).error().code,

@@ -1,5 +1,6 @@
 #include "dkim/domain_signer.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <ctime>
 
@@ -259,6 +260,20 @@ Result<std::string> DomainSigner::SignHeader(std::string_view header,
     domain = domain.substr(domain.find('.') + 1);
   }
   return std::string();
+}
+
+bool DomainSigner::Covers(std::string_view header) const {
+  std::string domain = FromDomain(header);
+  while (!domain.empty() && domain.find('.') != std::string::npos) {
+    auto keys = store_.DkimKeys(domain);
+    if (!keys.ok()) return true;
+    if (!keys->empty()) {
+      return std::any_of(keys->begin(), keys->end(),
+                         [](const DkimKeyRecord& k) { return k.state == "active"; });
+    }
+    domain = domain.substr(domain.find('.') + 1);
+  }
+  return false;
 }
 
 std::string ZoneFileRecord(const DkimKeyRecord& key) {

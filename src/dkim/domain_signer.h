@@ -55,6 +55,9 @@ class DomainSigner {
   // The same for a message given as its header and the relaxed hash of its body
   // (dkim::RelaxedBodyHasher), for one too large to hold.
   Result<std::string> SignHeader(std::string_view header, const std::string& body_hash) const;
+  // Whether SignHeader would sign a message with this header: an active key covers its
+  // From domain. True when the keys cannot be read (SignHeader then says why).
+  bool Covers(std::string_view header) const;
 
  private:
   Result<DkimKeyRecord> MakeKey(const std::string& domain, Algorithm algorithm,
