@@ -75,6 +75,16 @@ std::string EscrowService::PortalLink(const std::string& base_url, const std::st
 Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const SealInput& input,
                                            const std::string& client_address,
                                            SubmitExtras extras) {
+  auto prepared = Prepare(std::move(draft), input, client_address, std::move(extras));
+  if (!prepared.ok()) return std::move(prepared).error();
+  auto committed = Commit({&*prepared});
+  if (!committed.ok()) return std::move(committed).error();  // the draft removes its blobs
+  return Finish(*prepared);
+}
+
+Result<PreparedSubmit> EscrowService::Prepare(std::unique_ptr<Draft> draft, const SealInput& input,
+                                              const std::string& client_address,
+                                              SubmitExtras extras) {
   // With its namespace's Message Center on, the server keeps a copy of the key: the
   // mode at sealing time decides, for good.
   std::optional<SecretBytes> center_key;
@@ -153,13 +163,35 @@ Result<SubmitResult> EscrowService::Submit(std::unique_ptr<Draft> draft, const S
     if (e.message_id.empty()) e.message_id = m.id;
     events.push_back(std::move(e));
   }
-  // The commit point: after this returns OK, the message and its notices survive a crash.
-  auto status = messages_.InsertWithNotices(m, notices, events, extras.consumed_inbound);
-  if (!status.ok()) return std::move(status).error();  // the draft removes its blobs
-  if (keeps_content) draft->MarkStored();  // else its attachments go with it
+  PreparedSubmit prepared;
+  prepared.draft = std::move(draft);
+  prepared.record = std::move(sealed->record);
+  prepared.notices = std::move(notices);
+  prepared.events = std::move(events);
+  prepared.consumed_inbound = std::move(extras.consumed_inbound);
+  prepared.keeps_content = keeps_content;
+  prepared.escrow_count = escrow_count;
+  if (const audit::Actor* actor = audit::CurrentActor()) prepared.actor = *actor;
+  return prepared;
+}
+
+Status EscrowService::Commit(const std::vector<PreparedSubmit*>& batch) {
+  std::vector<NewMessage> rows;
+  rows.reserve(batch.size());
+  for (const PreparedSubmit* p : batch) {
+    rows.push_back({&p->record, &p->notices, &p->events, p->consumed_inbound,
+                    p->actor ? &*p->actor : nullptr});
+  }
+  return messages_.InsertAll(rows);
+}
+
+SubmitResult EscrowService::Finish(PreparedSubmit& committed) {
+  if (committed.keeps_content) committed.draft->MarkStored();  // else its attachments go with it
+  committed.draft.reset();
   if (notify_queue_) notify_queue_();
-  spdlog::info("message {} accepted: {} escrow, {} end-to-end encrypted", m.id, escrow_count,
-               m.recipients.size() - escrow_count);
+  const MessageRecord& m = committed.record;
+  spdlog::info("message {} accepted: {} escrow, {} end-to-end encrypted", m.id,
+               committed.escrow_count, m.recipients.size() - committed.escrow_count);
 
   SubmitResult result;
   result.message_id = m.id;

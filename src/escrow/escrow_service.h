@@ -15,15 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "audit/pending.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "crypto/key_ring.h"
-#include "queue/queue_entry.h"
 #include "escrow/center_keys.h"
 #include "escrow/link_token.h"
 #include "escrow/opener.h"
 #include "escrow/sealer.h"
 #include "mime/notice.h"
+#include "queue/queue_entry.h"
 #include "store/stores.h"
 
 namespace sealpost::metrics {
@@ -94,6 +95,21 @@ struct SubmitExtras {
   std::vector<std::pair<std::string, std::string>> notice_headers;
 };
 
+// A submission sealed, its notices built, ready to commit (EscrowService::Prepare):
+// nothing of it is in the database yet. Destroyed before Finish, its draft removes the
+// blobs it wrote.
+struct PreparedSubmit {
+  std::unique_ptr<Draft> draft;
+  MessageRecord record;
+  std::vector<QueueEntry> notices;
+  std::vector<EventRecord> events;
+  std::string consumed_inbound;
+  bool keeps_content = false;  // escrow recipients: the draft's blobs stay with the message
+  std::size_t escrow_count = 0;
+  // Who acted when it was prepared: its audit records name them, whenever it commits.
+  std::optional<audit::Actor> actor;
+};
+
 // A recipient's link, recognised: what the portal may show before verification.
 struct LinkState {
   MessageRecord message;
@@ -142,6 +158,14 @@ class EscrowService {
   // the content is kept (RecordOnly). Called by submission::Dispatcher, the one road.
   Result<SubmitResult> Submit(std::unique_ptr<Draft> draft, const SealInput& input,
                               const std::string& client_address, SubmitExtras extras = {});
+  // Submit in three steps, for a way in that commits several messages at once (SMTP's
+  // processor): everything but the commit; the commit of a batch in one transaction, all
+  // or none (the commit point: after it returns OK they survive a crash); then, for each
+  // committed one, what Submit answers.
+  Result<PreparedSubmit> Prepare(std::unique_ptr<Draft> draft, const SealInput& input,
+                                 const std::string& client_address, SubmitExtras extras);
+  ::sealpost::Status Commit(const std::vector<PreparedSubmit*>& batch);
+  SubmitResult Finish(PreparedSubmit& committed);
   Result<MessageStatus> Status(const std::string& message_id, const MessageOwner& owner);
   // `owner`'s messages that `query` finds (its account and, for a sender, its sender are
   // the owner's whatever the query says), newest first.

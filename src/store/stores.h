@@ -13,6 +13,10 @@
 #include "base/result.h"
 #include "store/records.h"
 
+namespace sealpost::audit {
+struct Actor;
+}
+
 namespace sealpost {
 
 class ApiClientStore {
@@ -153,17 +157,33 @@ class EventStore {
   virtual Result<std::vector<EventRecord>> ForMessage(const std::string& message_id) = 0;
 };
 
+// One new message with what is written with it (MessageStore::InsertAll).
+struct NewMessage {
+  const MessageRecord* message = nullptr;
+  const std::vector<QueueEntry>* notices = nullptr;
+  const std::vector<EventRecord>* events = nullptr;
+  // The submitted message this one was made from, removed in the same transaction, so a
+  // crash never processes a submission twice ("" for none).
+  std::string consumed_inbound;
+  // Who its events' audit records name (audit/pending.h), when not this thread's actor:
+  // a batch holds messages of several senders.
+  const audit::Actor* actor = nullptr;
+};
+
 // Messages, their recipients and the first queue entries are written together, so an
 // accepted message always has its notices queued (or nothing exists at all).
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
-  // `consumed_inbound`: the submitted message this one was made from, removed in the
-  // same transaction, so a crash never processes a submission twice ("" for none).
-  virtual Status InsertWithNotices(const MessageRecord& message,
-                                   const std::vector<QueueEntry>& notices,
-                                   const std::vector<EventRecord>& events,
-                                   const std::string& consumed_inbound) = 0;
+  // Several messages in one transaction, all or none: the SMTP processor commits a batch
+  // of submissions at once (the pages they share are written once). Durable unless each
+  // one consumes a spooled submission (which is dispatched again if a crash undoes it).
+  virtual Status InsertAll(const std::vector<NewMessage>& batch) = 0;
+  Status InsertWithNotices(const MessageRecord& message, const std::vector<QueueEntry>& notices,
+                           const std::vector<EventRecord>& events,
+                           const std::string& consumed_inbound) {
+    return InsertAll({{&message, &notices, &events, consumed_inbound}});
+  }
   virtual Result<std::optional<MessageRecord>> Find(const std::string& id) = 0;
   // The messages `query` finds, with their recipients, newest first; at most its limit.
   virtual Result<std::vector<MessageRecord>> List(const MessageQuery& query) = 0;

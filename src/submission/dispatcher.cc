@@ -1,5 +1,6 @@
 #include "submission/dispatcher.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -7,13 +8,13 @@
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
-#include "queue/queue_entry.h"
 #include "escrow/answer.h"
 #include "escrow/answer_keys.h"
 #include "mime/notice.h"
-#include "policy/signing_identities.h"
-#include "store/blob_store.h"
 #include "pki/openpgp.h"
+#include "policy/signing_identities.h"
+#include "queue/queue_entry.h"
+#include "store/blob_store.h"
 #include "submission/encrypted_copy.h"
 
 namespace sealpost::submission {
@@ -39,13 +40,12 @@ struct Wipe {
   ~Wipe() { WipeMemory(s.data(), s.size()); }
 };
 
-// Content blobs this dispatch wrote: removed again unless the message commits.
+// Content blobs this dispatch wrote: removed again if it fails before they are handed
+// to its PreparedDispatch (which removes them unless the message commits).
 struct SpooledBlobs {
   BlobStore& blobs;
   std::vector<std::string> ids;
-  bool committed = false;
   ~SpooledBlobs() {
-    if (committed) return;
     for (const auto& id : ids) (void)blobs.Remove(id);
   }
 };
@@ -62,7 +62,37 @@ Dispatcher::Dispatcher(DispatchSettings settings, EscrowService& escrow,
 
 Dispatcher::~Dispatcher() = default;
 
+PreparedDispatch::~PreparedDispatch() {
+  if (committed_) return;
+  for (const auto& id : spooled_) (void)blobs_->Remove(id);
+}
+
 Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
+  auto prepared = Prepare(std::move(d));
+  if (!prepared.ok()) return std::move(prepared).error();
+  auto committed = Commit({&*prepared});
+  if (!committed.ok()) return std::move(committed).error();  // its blobs are removed
+  return Finish(*prepared);
+}
+
+Status Dispatcher::Commit(const std::vector<PreparedDispatch*>& batch) const {
+  std::vector<PreparedSubmit*> submits;
+  submits.reserve(batch.size());
+  for (PreparedDispatch* p : batch) submits.push_back(&p->submit_);
+  auto status = escrow_.Commit(submits);
+  if (status.ok()) {
+    for (PreparedDispatch* p : batch) p->committed_ = true;
+  }
+  return status;
+}
+
+SubmitResult Dispatcher::Finish(PreparedDispatch& committed) const {
+  SubmitResult result = escrow_.Finish(committed.submit_);
+  spdlog::info("message {}: {}", result.message_id, committed.counts_);
+  return result;
+}
+
+Result<PreparedDispatch> Dispatcher::Prepare(Dispatch d) const {
   const Submission& m = *d.submission;
   policy::RecipientPlan& plan = d.plan;
   if (plan.refused || !plan.need_question.empty()) {
@@ -254,14 +284,16 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
     }
     input.recipients.push_back(std::move(in));
   }
-  auto submitted = escrow_.Submit(std::move(d.draft), input, client, std::move(extras));
+  auto submit = escrow_.Prepare(std::move(d.draft), input, client, std::move(extras));
   for (auto& r : input.recipients) WipeMemory(r.answer.data(), r.answer.size());
-  if (!submitted.ok()) return submitted;
-  spooled.committed = true;
-  spdlog::info("message {}: {} escrow, {} direct, {} end-to-end encrypted, {} plain, {} bounced",
-               submitted->message_id, plan.recipients.size(), plan.direct.size(),
-               plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());
-  return submitted;
+  if (!submit.ok()) return std::move(submit).error();
+  PreparedDispatch prepared(blobs_, std::move(*submit));
+  prepared.spooled_ = std::move(spooled.ids);  // the prepared dispatch removes them now
+  spooled.ids.clear();
+  prepared.counts_ = fmt::format(
+      "{} escrow, {} direct, {} end-to-end encrypted, {} plain, {} bounced", plan.recipients.size(),
+      plan.direct.size(), plan.encrypted.size(), plan.send_plain.size(), plan.bounce.size());
+  return prepared;
 }
 
 }  // namespace sealpost::submission

@@ -84,6 +84,26 @@ struct Dispatch {
   bool sent_from_portal = false;
 };
 
+// A dispatch carried out but for its commit (Dispatcher::Prepare): copies written, the
+// message sealed, nothing in the database yet. Destroyed uncommitted, it removes every
+// blob it wrote.
+class PreparedDispatch {
+ public:
+  PreparedDispatch(PreparedDispatch&&) = default;
+  PreparedDispatch& operator=(PreparedDispatch&&) = delete;
+  ~PreparedDispatch();
+
+ private:
+  friend class Dispatcher;
+  PreparedDispatch(BlobStore& blobs, PreparedSubmit submit)
+      : blobs_(&blobs), submit_(std::move(submit)) {}
+  BlobStore* blobs_;
+  PreparedSubmit submit_;
+  std::vector<std::string> spooled_;  // content blobs written for its copies
+  bool committed_ = false;
+  std::string counts_;  // what the plan made of its recipients, for the log
+};
+
 class Dispatcher {
  public:
   // `answer_keys`: answers the server keeps (address books, default questions) are
@@ -97,6 +117,14 @@ class Dispatcher {
   // Carries out `d.plan`. The plan must be complete: no recipient left needing a
   // question, nothing refused (a way in answers those itself first).
   Result<SubmitResult> Send(Dispatch d) const;
+  // Send in three steps, for a way in that commits several at once (SMTP's processor:
+  // the pages a batch of messages shares in the database are written once): everything
+  // but the commit; the commit of a batch in one transaction, all or none (after it
+  // returns OK they survive a crash; after an error each may be committed alone); then,
+  // for each committed one, what Send answers.
+  Result<PreparedDispatch> Prepare(Dispatch d) const;
+  Status Commit(const std::vector<PreparedDispatch*>& batch) const;
+  SubmitResult Finish(PreparedDispatch& committed) const;
 
  private:
   DispatchSettings settings_;

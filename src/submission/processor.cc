@@ -78,28 +78,58 @@ int SubmissionProcessor::RunOnce() {
     return 0;
   }
   int done = 0;
+  auto failed = [&](const InboundRecord& record, const Error& error) {
+    if (error.code == ErrorCode::kNotFound && error.message == kAlreadyProcessed) {
+      return;  // processed meanwhile (its lease ran out on a slow pass): nothing to redo
+    }
+    if (record.attempts + 1 >= settings_.max_attempts) {
+      Bury(record, now, error);
+      return;
+    }
+    const std::int64_t backoff =
+        std::min<std::int64_t>(kMaxBackoff, std::int64_t{30} << std::min(record.attempts, 10));
+    spdlog::error("submission {}: not processed (attempt {}), retrying in {} s: {}", record.id,
+                  record.attempts + 1, backoff, error.ToString());
+    (void)inbound_.Defer(record.id, now + backoff, error.ToString());
+  };
+  // Each submission is prepared (planned, sealed, its copies written) on its own, and the
+  // batch committed in one transaction: consecutive messages share most of the database
+  // pages they change, and one commit writes each page once (the dispatch transaction per
+  // message was a third of the relay's CPU). Should the batch not commit, each is
+  // committed alone, so that one submission's failure is its own.
+  std::vector<const InboundRecord*> records;
+  std::vector<PreparedDispatch> ready;
+  ready.reserve(due->size());
   for (const auto& record : *due) {
     // What the submission leads to is the SMTP user's doing (or the trusted network's).
     audit::ActingAs acting({record.auth_user.empty() ? "smtp_client" : "user",
                             record.auth_user.empty() ? record.client_address : record.auth_user,
                             record.client_address, ""});
-    auto status = Process(record);
-    if (status.ok()) {
+    auto prepared = Prepare(record);
+    if (!prepared.ok()) {
+      failed(record, prepared.error());
+    } else if (!prepared->has_value()) {
+      ++done;  // finished without a message to dispatch
+    } else {
+      records.push_back(&record);
+      ready.push_back(std::move(**prepared));
+    }
+  }
+  std::vector<PreparedDispatch*> batch;
+  for (auto& p : ready) batch.push_back(&p);
+  if (!batch.empty() && dispatcher_.Commit(batch).ok()) {
+    for (auto* p : batch) (void)dispatcher_.Finish(*p);
+    done += static_cast<int>(batch.size());
+  } else {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto status = dispatcher_.Commit({batch[i]});
+      if (!status.ok()) {
+        failed(*records[i], status.error());
+        continue;
+      }
+      (void)dispatcher_.Finish(*batch[i]);
       ++done;
-      continue;
     }
-    if (status.error().code == ErrorCode::kNotFound &&
-        status.error().message == kAlreadyProcessed) {
-      continue;  // processed meanwhile (its lease ran out on a slow pass): nothing to redo
-    }
-    if (record.attempts + 1 >= settings_.max_attempts) {
-      Bury(record, now, status.error());
-      continue;
-    }
-    const std::int64_t backoff = std::min<std::int64_t>(kMaxBackoff, std::int64_t{30} << std::min(record.attempts, 10));
-    spdlog::error("submission {}: not processed (attempt {}), retrying in {} s: {}", record.id,
-                  record.attempts + 1, backoff, status.error().ToString());
-    (void)inbound_.Defer(record.id, now + backoff, status.error().ToString());
   }
   if (done > 0 && notify_queue_) notify_queue_();
   return static_cast<int>(due->size());
@@ -144,7 +174,7 @@ void SubmissionProcessor::Bury(const InboundRecord& record, std::int64_t now, co
   }
 }
 
-Status SubmissionProcessor::Process(const InboundRecord& record) {
+Result<std::optional<PreparedDispatch>> SubmissionProcessor::Prepare(const InboundRecord& record) {
   auto content = OpenInbound(blobs_, queue_key_, record);
   if (!content.ok()) return std::move(content).error();
   // The plaintext is wiped whichever way this function leaves.
@@ -165,13 +195,17 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
       if (!read.ok()) {
         if (read.error().code != ErrorCode::kInvalidArgument &&
             read.error().code != ErrorCode::kNotFound) {
-          return read;  // tried again later
+          return std::move(read).error();  // tried again later
         }
         // Never the report's content: it quotes the message complained about.
         spdlog::info("submission {}: a message to the feedback address was not taken: {}",
                      record.id, read.error().message);
       }
-      if (rcpts.empty()) return inbound_.Complete(record.id, {}, {});
+      if (rcpts.empty()) {
+        auto completed = inbound_.Complete(record.id, {}, {});
+        if (!completed.ok()) return std::move(completed).error();
+        return std::optional<PreparedDispatch>();
+      }
     }
   }
 
@@ -242,7 +276,7 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
                                              ok_meta ? a.content_type : "application/octet-stream");
       if (status.ok()) status = d.draft->AppendAttachment(a.content);
       if (status.ok()) status = d.draft->FinishAttachment();
-      if (!status.ok()) return status;
+      if (!status.ok()) return std::move(status).error();
     }
   }
   // X-Sealpost-* fields may hold an answer: they never leave.
@@ -261,9 +295,9 @@ Status SubmissionProcessor::Process(const InboundRecord& record) {
   d.events.push_back({0, "", "", "submitted", record.received_at, record.client_address,
                       "queued as " + record.id});
   d.plan = std::move(plan);
-  auto sent = dispatcher_.Send(std::move(d));
-  if (!sent.ok()) return std::move(sent).error();
-  return OkStatus();
+  auto prepared = dispatcher_.Prepare(std::move(d));
+  if (!prepared.ok()) return std::move(prepared).error();
+  return std::optional<PreparedDispatch>(std::move(*prepared));
 }
 
 }  // namespace sealpost::submission

@@ -3,7 +3,8 @@
 // choices into a Submission, asks the policy engine per recipient with the sender's
 // settings (non-interactive: no one can be asked for a question, so the failure action
 // applies), and hands the plan to the Dispatcher, which commits the outcome in the same
-// transaction that removes the submission. A crash at any point either leaves the
+// transaction that removes the submission — a pass's submissions in one transaction
+// together (each alone should that fail). A crash at any point either leaves the
 // submission to be processed again or has it done; never half. The message keeps the
 // id the client was given in the 250.
 //
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 
 #include "base/clock.h"
 #include "base/worker.h"
@@ -59,7 +61,9 @@ class SubmissionProcessor {
   int RunOnce();
 
  private:
-  Status Process(const InboundRecord& record);
+  // Everything but the commit; nothing (and no error) when the submission was finished
+  // without a message (a complaint to the feedback address alone).
+  Result<std::optional<PreparedDispatch>> Prepare(const InboundRecord& record);
   void Bury(const InboundRecord& record, std::int64_t now, const Error& error);
 
   ProcessorSettings settings_;

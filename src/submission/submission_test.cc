@@ -550,6 +550,65 @@ TEST_F(SubmissionTest, ProcessingFailingAtAnyWriteLeavesTheSubmissionForTheNextP
   EXPECT_EQ(Queued().size(), static_cast<std::size_t>(kWrites));  // a notice each, once
 }
 
+// A pass commits its submissions together (one transaction); should that fail, each is
+// committed alone, so one submission's failure is its own. The audit trail names each
+// message's own sender, though they were committed at once.
+TEST_F(SubmissionTest, ABatchCommitsTogetherAndAFailingOneFailsAlone) {
+  const std::string first = Submit(kWithQuestion, {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  const std::string second = Submit(kWithQuestion, {"pat@home.test"});
+  const std::string third = Submit(kWithQuestion, {"pat@home.test"});
+  smtp::Submission trusted;  // from the trusted network: no SMTP user
+  trusted.envelope.mail_from = "dr@clinic.test";
+  trusted.envelope.recipients.push_back({"pat@home.test", "", ""});
+  trusted.content = kWithQuestion;
+  trusted.client_address = "192.0.2.77";
+  std::promise<Result<std::string>> promise;
+  spool_->Commit(std::move(trusted),
+                 [&](Result<std::string> r) { promise.set_value(std::move(r)); });
+  const std::string fourth = *promise.get_future().get();
+
+  // A message already holds the second one's id: its insert fails, and with it the batch.
+  MessageRecord taken = **world_.messages->Find(first);
+  taken.id = second;
+  taken.sender = "someone@else.test";
+  taken.recipients.clear();
+  auto inserted = world_.messages->InsertWithNotices(taken, {}, {}, "");
+  ASSERT_TRUE(inserted.ok()) << inserted.error().ToString();
+
+  EXPECT_EQ(processor_->RunOnce(), 3);
+  EXPECT_EQ(Stored(), std::set<std::string>{second});  // left for its next attempt
+  EXPECT_EQ(Queued().size(), 3u);                      // the others' notices, once each
+  EXPECT_EQ((*world_.messages->Find(third))->sender, "dr@clinic.test");
+  EXPECT_EQ((*world_.messages->Find(second))->sender, "someone@else.test");
+
+  AuditQuery submitted;
+  submitted.action = "message.submitted";
+  std::map<std::string, std::pair<std::string, std::string>> actors;  // message → kind, actor
+  auto records = world_.audit->Search(submitted);
+  ASSERT_TRUE(records.ok());
+  for (const auto& r : *records) {
+    actors[r.message_id] = {r.actor_kind, r.actor};
+  }
+  EXPECT_EQ(actors.size(), 3u);
+  EXPECT_EQ(actors[third], std::make_pair(std::string("user"), std::string("dr@clinic.test")));
+  EXPECT_EQ(actors[fourth], std::make_pair(std::string("smtp_client"), std::string("192.0.2.77")));
+
+  // With nothing in its way, the one left becomes a message on its next pass, and the
+  // batch of the next pass commits whole.
+  ASSERT_TRUE(
+      world_.db
+          ->Transaction([&](sqlite::Connection& c) {
+            return sqlite::Statement(c, "DELETE FROM messages WHERE id = ?").Bind(1, second).Run();
+          })
+          .ok());
+  clock_.Advance(3600);
+  Submit(kWithQuestion, {"pat@home.test"});
+  EXPECT_EQ(processor_->RunOnce(), 2);
+  EXPECT_TRUE(Stored().empty());
+  EXPECT_EQ(Queued().size(), 5u);
+}
+
 // The queue: a delivery whose result cannot be recorded stays the queue's — its lease
 // brings it back, and it is not lost or ended without a record.
 TEST_F(SubmissionTest, ADeliveryResultThatCannotBeWrittenLeavesTheEntryToBeTriedAgain) {
