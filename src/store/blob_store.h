@@ -42,7 +42,11 @@ class BlobStore {
 bool ValidBlobId(std::string_view id);
 
 // Blobs as files under `root` (root/ab/abcdef...), written to a temporary name,
-// fsynced, renamed, and the directory fsynced.
+// fsynced, renamed, and the directory fsynced. A removed blob's file is emptied and kept
+// (in root/.spare, a few hundred at most) for a new blob to take: no inode made or freed.
 Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root);
+// Whether a file under a file blob store's root is one of those kept emptied for reuse
+// (not a blob): for tests and tools that count what is stored.
+bool IsSpareBlobFile(std::string_view path);
 
 }  // namespace sealpost

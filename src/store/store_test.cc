@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -268,6 +269,58 @@ TEST(SqliteFaults, EachFaultFailsItsWorkClearlyAndTheDatabaseGoesOnAfterwards) {
 
 // A database in memory: the same schema and stores, nothing on disk, gone when closed
 // (the conformance suite runs every store on it too).
+// A removed blob's file is emptied and kept for the next blob (no inode made or freed);
+// what it held is gone either way, and at most a bounded number are kept.
+TEST(FileBlobs, ARemovedBlobsFileIsEmptiedAndTakenByTheNextBlob) {
+  TempDir dir;
+  const std::string root = dir.path() + "/blobs";
+  auto store = NewFileBlobStore(root);
+  ASSERT_TRUE(store.ok());
+  auto write = [&](const std::string& id, const std::string& bytes) {
+    auto w = (*store)->Create(id);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append(bytes).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+  };
+  auto inode = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  write("aa000001", "sealed bytes of the first");
+  const auto first_inode = inode(root + "/aa/aa000001");
+  ASSERT_NE(first_inode, 0u);
+  ASSERT_TRUE((*store)->Remove("aa000001").ok());
+  EXPECT_EQ((*store)->Open("aa000001").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(std::filesystem::file_size(root + "/.spare/aa000001"), 0u);  // emptied
+
+  write("bb000002", "the second");
+  EXPECT_EQ(inode(root + "/bb/bb000002"), first_inode);  // the same file, renamed
+  EXPECT_TRUE(std::filesystem::is_empty(root + "/.spare"));
+  auto reader = (*store)->Open("bb000002");
+  ASSERT_TRUE(reader.ok());
+  std::string read;
+  ASSERT_TRUE((*reader)->ReadAt(0, (*reader)->size(), read).ok());
+  EXPECT_EQ(read, "the second");  // nothing of the first left at its end
+
+  // Bounded; kept files are taken again by the store opened next time.
+  for (int i = 0; i < 300; ++i) write("cc" + std::to_string(100000 + i), "x");
+  for (int i = 0; i < 300; ++i)
+    ASSERT_TRUE((*store)->Remove("cc" + std::to_string(100000 + i)).ok());
+  auto count = [&] {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(root + "/.spare"))
+      n += e.is_regular_file();
+    return n;
+  };
+  EXPECT_EQ(count(), 256u);
+  store->reset();
+  store = NewFileBlobStore(root);
+  ASSERT_TRUE(store.ok());
+  write("dd000003", "after a restart");
+  EXPECT_EQ(count(), 255u);
+  EXPECT_EQ((*store)->Remove("missing1").ok(), true);  // removing what is not there is fine
+}
+
 TEST(SqliteInMemory, HoldsWhatItIsGivenEachDatabaseItsOwn) {
   auto db = sqlite::Database::OpenInMemory();
   ASSERT_TRUE(db.ok()) << db.error().ToString();
