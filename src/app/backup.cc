@@ -48,8 +48,8 @@ bool MissingOrEmptyDir(const std::string& dir) {
   return fs::is_directory(dir, ec) && fs::is_empty(dir, ec);
 }
 
-// Every blob file under `from` (not the dot-named files of writes under way) copied to
-// the same place under `to`.
+// Every blob file under `from` copied to the same place under `to`; not the dot-named
+// files of writes under way, nor the emptied files the store keeps in `.spare`.
 Result<BackupSummary> CopyBlobs(const std::string& from, const std::string& to) {
   BackupSummary summary;
   std::error_code ec;
@@ -59,7 +59,10 @@ Result<BackupSummary> CopyBlobs(const std::string& from, const std::string& to) 
   for (fs::recursive_directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path relative = fs::relative(it->path(), from);
     const std::string target = (fs::path(to) / relative).string();
-    if (it->path().filename().string().front() == '.') continue;
+    if (it->path().filename().string().front() == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_directory()) {
       fs::create_directories(target, ec);
       if (ec) return IoError("cannot create", target, ec.message());

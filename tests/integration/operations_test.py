@@ -402,9 +402,13 @@ class BackupTest(unittest.TestCase):
         try:
             wait_for(lambda: len(acked) >= 8, what="messages before the backup")
             backup_dir = os.path.join(server.tmp, "backup")
+            # A removed blob's emptied file, kept for reuse (.spare): no blob, not copied.
+            spare = os.path.join(server.data, "blobs", ".spare", "0123456789abcdef")
+            open(spare, "w").close()
             began = time.time()
             code, out, err = server.admin("backup", backup_dir)
             self.assertEqual(code, 0, out + err)
+            self.assertFalse(os.path.exists(os.path.join(backup_dir, "blobs", ".spare")))
             self.assertIn("master key", out)  # says it is not in the backup
             # More mail after the backup's point, still flowing.
             count = len(acked)
