@@ -153,11 +153,20 @@ class FileBlobStore final : public BlobStore {
   Status Remove(const std::string& id) override {
     if (!ValidBlobId(id)) return MakeError(ErrorCode::kInvalidArgument, "invalid blob id");
     std::string path = root_ + "/" + id.substr(0, 2) + "/" + id;
+    bool keep = false;
     {
-      // Emptied first: a kept file holds nothing of what it held.
       std::lock_guard<std::mutex> lock(spare_mutex_);
-      if (spare_.size() < kMaxSpareFiles && ::truncate(path.c_str(), 0) == 0 &&
-          ::rename(path.c_str(), (spare_dir_ + "/" + id).c_str()) == 0) {
+      keep = spare_.size() + keeping_ < kMaxSpareFiles;
+      if (keep) ++keeping_;
+    }
+    if (keep) {
+      // Emptied first (outside the lock: freeing a large file's blocks takes a while), so
+      // a kept file holds nothing of what it held.
+      const bool kept = ::truncate(path.c_str(), 0) == 0 &&
+                        ::rename(path.c_str(), (spare_dir_ + "/" + id).c_str()) == 0;
+      std::lock_guard<std::mutex> lock(spare_mutex_);
+      --keeping_;
+      if (kept) {
         spare_.push_back(id);
         return OkStatus();
       }
@@ -179,6 +188,7 @@ class FileBlobStore final : public BlobStore {
   const std::string spare_dir_;
   std::mutex spare_mutex_;
   std::vector<std::string> spare_;  // names in spare_dir_
+  std::size_t keeping_ = 0;         // removals on their way into spare_
 };
 
 }  // namespace

@@ -49,6 +49,13 @@ Result<std::string> OpenInbound(BlobStore& blobs, const PurposeKey& queue_key,
   return ReadQueueContent(**content);
 }
 
+// What a submission leads to is the SMTP user's doing (or the trusted network's).
+audit::Actor ActorOf(const InboundRecord& record) {
+  return {record.auth_user.empty() ? "smtp_client" : "user",
+          record.auth_user.empty() ? record.client_address : record.auth_user,
+          record.client_address, ""};
+}
+
 }  // namespace
 
 SubmissionProcessor::SubmissionProcessor(ProcessorSettings settings, InboundStore& inbound,
@@ -101,10 +108,7 @@ int SubmissionProcessor::RunOnce() {
   std::vector<PreparedDispatch> ready;
   ready.reserve(due->size());
   for (const auto& record : *due) {
-    // What the submission leads to is the SMTP user's doing (or the trusted network's).
-    audit::ActingAs acting({record.auth_user.empty() ? "smtp_client" : "user",
-                            record.auth_user.empty() ? record.client_address : record.auth_user,
-                            record.client_address, ""});
+    audit::ActingAs acting(ActorOf(record));
     auto prepared = Prepare(record);
     if (!prepared.ok()) {
       failed(record, prepared.error());
@@ -122,6 +126,7 @@ int SubmissionProcessor::RunOnce() {
     done += static_cast<int>(batch.size());
   } else {
     for (std::size_t i = 0; i < batch.size(); ++i) {
+      audit::ActingAs acting(ActorOf(*records[i]));  // for a dead letter's record
       auto status = dispatcher_.Commit({batch[i]});
       if (!status.ok()) {
         failed(*records[i], status.error());
