@@ -1,0 +1,88 @@
+// A new message's own rows (messages, message_blobs, recipients) and how a batch of them
+// commits, written once for both backends (MessageStore::InsertAll on SQLite and
+// PostgreSQL; each adds its removal of the consumed submission and its queue and events).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "store/stores.h"
+
+namespace sealpost::sql::messages {
+
+// Whether every message of a batch consumes a spooled submission: then the batch may be
+// undone by a power failure (each submission is still spooled, durably before its 250,
+// and is dispatched again) and needs no sync of its own.
+inline bool AllConsumeSpooled(const std::vector<NewMessage>& batch) {
+  return std::all_of(batch.begin(), batch.end(),
+                     [](const NewMessage& n) { return !n.consumed_inbound.empty(); });
+}
+
+template <class Backend>
+Status InsertMessageRows(typename Backend::Connection& db, const MessageRecord& m) {
+  using Statement = typename Backend::Statement;
+  Statement insert(db,
+                   "INSERT INTO messages (id, account, sender, created_at, expires_at, "
+                   "signing_key_id, manifest_blob, read_receipt, namespace, center_key, "
+                   "center_subject, sealed_manifest, webhook_subject) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  insert.Bind(1, m.id)
+      .Bind(2, m.account)
+      .Bind(3, m.sender)
+      .Bind(4, m.created_at)
+      .Bind(5, m.expires_at)
+      .Bind(6, m.signing_key_id)
+      .Bind(7, m.manifest_blob)
+      .Bind(8, std::int64_t{m.read_receipt ? 1 : 0})
+      .Bind(9, m.namespace_name)
+      .BindBlob(10, m.center_key)
+      .BindBlob(11, m.center_subject)
+      .BindBlob(13, m.webhook_subject);
+  // PostgreSQL: no manifest kept in the row is NULL (an empty bytea is not a manifest).
+  if (Backend::kPostgres && m.sealed_manifest.empty()) {
+    insert.BindNull(12);
+  } else {
+    insert.BindBlob(12, m.sealed_manifest);
+  }
+  auto status = insert.Run();
+  if (!status.ok()) return status;
+  for (const auto& blob : m.blob_ids) {
+    status = Statement(db, "INSERT INTO message_blobs (message_id, blob_id) VALUES (?,?)")
+                 .Bind(1, m.id)
+                 .Bind(2, blob)
+                 .Run();
+    if (!status.ok()) return status;
+  }
+  std::int64_t position = 0;
+  for (const auto& r : m.recipients) {
+    status = Statement(db,
+                       "INSERT INTO recipients (id, message_id, position, address, kind, "
+                       "method, status, link_check, kek_salt, wrapped_key, answer_hash, "
+                       "sealed_question, failures, locked_at, trace, verification, "
+                       "center_key, answer_kdf) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                 .Bind(1, r.id)
+                 .Bind(2, m.id)
+                 .Bind(3, position++)
+                 .Bind(4, r.address)
+                 .Bind(5, r.kind)
+                 .Bind(6, r.method)
+                 .Bind(7, RecipientStatusName(r.status))
+                 .BindBlob(8, r.link_check)
+                 .BindBlob(9, r.kek_salt)
+                 .BindBlob(10, r.wrapped_key)
+                 .Bind(11, r.answer_hash)
+                 .BindBlob(12, r.sealed_question)
+                 .Bind(13, std::int64_t{r.failures})
+                 .Bind(14, r.locked_at)
+                 .Bind(15, r.trace)
+                 .Bind(16, r.verification)
+                 .BindBlob(17, r.center_key)
+                 .Bind(18, r.answer_kdf)
+                 .Run();
+    if (!status.ok()) return status;
+  }
+  return OkStatus();
+}
+
+}  // namespace sealpost::sql::messages
