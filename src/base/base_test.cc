@@ -175,6 +175,13 @@ TEST(Text, WithHostKeepsSchemePortAndPath) {
   EXPECT_EQ(WithHost("gw.test", "p.test"), "gw.test");
 }
 
+TEST(Text, HasEightBitFindsAHighByteAnywhere) {
+  EXPECT_FALSE(HasEightBit(""));
+  EXPECT_FALSE(HasEightBit(std::string(300, '\x7f')));
+  EXPECT_TRUE(HasEightBit("caf\xc3\xa9"));
+  EXPECT_TRUE(HasEightBit(std::string(299, 'a') + '\x80'));  // past any vector width
+}
+
 TEST(Text, ValidUtf8) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("J\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x98\x80"));

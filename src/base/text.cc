@@ -85,6 +85,14 @@ std::string EscapeHtml(std::string_view s) {
   return out;
 }
 
+bool HasEightBit(std::string_view s) {
+  // No early exit: the loop vectorises, and all-ASCII content (the usual case) is read
+  // to its end either way. Every byte that leaves passes here.
+  unsigned char any = 0;
+  for (unsigned char c : s) any |= c;
+  return (any & 0x80) != 0;
+}
+
 bool IsHexId(std::string_view s) {
   if (s.size() != 32) return false;
   for (char c : s) {

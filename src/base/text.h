@@ -30,6 +30,10 @@ std::string ValidUtf8(std::string_view s);
 // linear however the lines end (LF only, CR only, none at all).
 std::size_t FindLineBreak(std::string_view s, std::size_t from = 0);
 
+// True when any byte has its high bit set: content that needs the receiving server's
+// 8BITMIME (RFC 6152).
+bool HasEightBit(std::string_view s);
+
 // True for identifiers made by NewId(): 32 lower-case hex digits.
 bool IsHexId(std::string_view s);
 

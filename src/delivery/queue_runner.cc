@@ -7,13 +7,14 @@
 #include <mutex>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "crypto/primitives.h"
 #include "delivery/dsn.h"
-#include "queue/queue_entry.h"
 #include "delivery/report.h"
 #include "delivery/smtp_wire.h"
 #include "dkim/dkim.h"
 #include "metrics/registry.h"
+#include "queue/queue_entry.h"
 #include "store/blob_store.h"
 
 namespace sealpost {
@@ -47,6 +48,7 @@ namespace {
 // What one pass over a content finds, before any of it leaves.
 struct Survey {
   std::string header;     // the header block (fields, CRLF-ended), for DSNs and DKIM
+  bool header_read = false;
   std::string body_hash;  // relaxed (DKIM), when the header is of a message to sign
   std::string digest;     // SHA-256 of the whole, when asked for (inline content)
   bool eight_bit = false;
@@ -54,14 +56,22 @@ struct Survey {
   std::string prefix;     // the DKIM-Signature fields
 };
 
+// What a pass must learn by reading a content. Reading stops at the end of the header
+// when nothing past it is asked for (a large content is decrypted again as it leaves).
+struct SurveyAsk {
+  QueueRunner::CoversFn covers;  // DKIM: the body is hashed when it covers the header
+  bool digest = false;           // inline content is known by its hash
+  bool eight_bit = false;        // not recorded when the content was queued
+  bool Anything() const { return covers || digest || eight_bit; }
+};
+
 // A header block larger than this is cut here (DKIM refuses to sign one anyway).
 constexpr std::size_t kMaxHeaderBlock = 1 << 20;
 
-// Reads the content once, piece by piece: its header, whether it is 8-bit, (when `covers`
-// says the header is of a message to sign) the relaxed hash of its body, and (when
-// `digest`) the hash of it all.
-Result<Survey> SurveyContent(const QueueContent& content, const QueueRunner::CoversFn& covers,
-                             bool digest) {
+// Reads the content piece by piece, once, as far as `ask` needs: its header, whether it
+// is 8-bit, (when `covers` says the header is of a message to sign) the relaxed hash of
+// its body, and the hash of it all.
+Result<Survey> SurveyContent(const QueueContent& content, const SurveyAsk& ask) {
   Survey out;
   auto reader = content.Open();
   if (!reader.ok()) return std::move(reader).error();
@@ -74,8 +84,8 @@ Result<Survey> SurveyContent(const QueueContent& content, const QueueRunner::Cov
     auto more = (*reader)->Next(piece);
     if (!more.ok()) return std::move(more).error();
     if (!*more) break;
-    out.eight_bit = out.eight_bit || delivery::HasEightBit(piece);
-    if (digest) whole.Update(piece);
+    if (ask.eight_bit) out.eight_bit = out.eight_bit || HasEightBit(piece);
+    if (ask.digest) whole.Update(piece);
     std::string_view body = piece;
     if (in_header) {
       const std::size_t had = out.header.size();
@@ -92,17 +102,27 @@ Result<Survey> SurveyContent(const QueueContent& content, const QueueRunner::Cov
       } else {
         body = {};
       }
-      hash_body = !in_header && covers && covers(out.header);
+      hash_body = !in_header && ask.covers && ask.covers(out.header);
     }
     if (hash_body) hasher.Update(body);
     WipeMemory(piece.data(), piece.size());
+    if (!in_header && !hash_body && !ask.digest && !ask.eight_bit) break;
   }
+  out.header_read = true;
   // A message that is all header (no empty line) has an empty body, hashed as such.
-  if (in_header) hash_body = covers && covers(out.header);
+  if (in_header) hash_body = ask.covers && ask.covers(out.header);
   if (hash_body) out.body_hash = hasher.Final();
   out.signed_body = hash_body;
-  if (digest) out.digest = HexEncode(whole.Final());
+  if (ask.digest) out.digest = HexEncode(whole.Final());
   return out;
+}
+
+// The header of content that left without it being read: what a DSN quotes.
+std::string ReadHeader(const QueueContent& content, const std::string& entry_id) {
+  auto survey = SurveyContent(content, SurveyAsk{});
+  if (survey.ok()) return std::move(survey->header);
+  spdlog::error("queue[{}]: the DSN quotes no header: {}", entry_id, survey.error().ToString());
+  return "";
 }
 
 }  // namespace
@@ -256,9 +276,15 @@ int QueueRunner::RunOnce() {
     Status status = OkStatus();
     if (entry.content_blob.empty() || found == contents.end()) {
       auto opened = OpenQueueContent(blobs_, queue_key_, entry);
-      auto survey = opened.ok() ? SurveyContent(**opened, sign_ ? covers_ : CoversFn(),
-                                                entry.content_blob.empty())
-                                : Result<Survey>(opened.error());
+      SurveyAsk ask{sign_ ? covers_ : CoversFn(), entry.content_blob.empty(),
+                    entry.content_bits == ContentBits::kUnknown};
+      // A blob whose bits were recorded, with nothing to sign: not read before it leaves.
+      auto survey = !opened.ok()     ? Result<Survey>(opened.error())
+                    : ask.Anything() ? SurveyContent(**opened, ask)
+                                     : Result<Survey>(Survey{});
+      if (survey.ok() && !ask.eight_bit) {
+        survey->eight_bit = entry.content_bits == ContentBits::kEightBit;
+      }
       if (survey.ok()) {
         const std::string same =
             entry.content_blob.empty() ? survey->digest : "blob " + entry.content_blob;
@@ -304,7 +330,9 @@ int QueueRunner::RunOnce() {
       list.push_back(std::move(message));
     }
     list.back().recipients.push_back({entry.id, entry.rcpt_to});
-    in_flight_[entry.id] = Pending{entry, found->second.survey.header};
+    const Survey& survey = found->second.survey;
+    in_flight_[entry.id] =
+        Pending{entry, survey.header, survey.header_read ? nullptr : found->second.content};
   }
   if (!unreadable.empty()) (void)queue_.Record(unreadable, {}, {});
   for (auto& [key, messages] : groups) {
@@ -406,7 +434,7 @@ void QueueRunner::Record(std::int64_t now) {
         dsn.to = e.mail_from;
         dsn.envelope_id = wishes.envid;
         dsn.arrival = e.created_at;
-        original_header = pending.header;
+        original_header = pending.unread ? ReadHeader(*pending.unread, e.id) : pending.header;
         dsn_message_id = e.message_id;
       }
       dsn.recipients.push_back({e.rcpt_to, wishes.orcpt, expired,

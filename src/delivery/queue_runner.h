@@ -32,6 +32,7 @@ class Registry;
 namespace sealpost {
 
 class BlobStore;
+class QueueContent;
 
 struct QueueSettings {
   std::int64_t max_age_seconds = 5 * 86400;  // then expired, and a DSN
@@ -89,6 +90,8 @@ class QueueRunner {
   struct Pending {
     QueueEntry entry;    // without its content
     std::string header;  // the content's header block, for a DSN
+    // When the header was not read as it left: where to read it, if a DSN needs it.
+    std::shared_ptr<const QueueContent> unread;
   };
 
   void Record(std::int64_t now);

@@ -131,14 +131,6 @@ std::string DataPayload(std::string_view content) {
   return out;
 }
 
-bool HasEightBit(std::string_view s) {
-  // No early exit: the loop vectorises, and all-ASCII content (the usual case) is read
-  // to its end either way. Every byte that leaves passes here.
-  unsigned char any = 0;
-  for (unsigned char c : s) any |= c;
-  return (any & 0x80) != 0;
-}
-
 std::string DomainOf(std::string_view address) {
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return {};

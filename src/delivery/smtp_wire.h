@@ -67,9 +67,6 @@ class DataStuffer {
   bool after_cr_ = false;  // the last byte was a CR: an LF next belongs to it
 };
 
-// True when any byte has its high bit set (needs BODY=8BITMIME).
-bool HasEightBit(std::string_view s);
-
 // The domain part of an address (after the last '@'), lower-cased; empty without one.
 std::string DomainOf(std::string_view address);
 

@@ -1,5 +1,6 @@
 #include "queue/queue_entry.h"
 
+#include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
 #include "store/sealed_blob.h"
@@ -27,7 +28,12 @@ Result<QueueEntry> SealQueueEntry(const PurposeKey& queue_key, const std::string
   auto boxed = queue_key.Seal(mail, QueueContentAad(q.id));
   if (!boxed.ok()) return std::move(boxed).error();
   q.sealed_content = std::move(*boxed);
+  q.content_bits = BitsOf(mail);
   return q;
+}
+
+ContentBits BitsOf(std::string_view content) {
+  return HasEightBit(content) ? ContentBits::kEightBit : ContentBits::kSevenBit;
 }
 
 Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const PurposeKey& queue_key,
@@ -59,6 +65,7 @@ Status QueueContentWriter::Spill() {
 }
 
 Status QueueContentWriter::Write(std::string_view bytes) {
+  eight_bit_ = eight_bit_ || HasEightBit(bytes);
   if (!blob_ && held_.size() + bytes.size() > inline_limit_) {
     if (auto s = Spill(); !s.ok()) return s;
   }
@@ -84,7 +91,8 @@ Result<QueueContentWriter::Written> QueueContentWriter::Finish() {
     (void)blobs_.Remove(blob_id_);
     return std::move(boxed).error();
   }
-  out.spooled = SpooledContent{blob_id_, std::move(*boxed)};
+  out.spooled = SpooledContent{blob_id_, std::move(*boxed),
+                               eight_bit_ ? ContentBits::kEightBit : ContentBits::kSevenBit};
   return out;
 }
 
@@ -93,6 +101,7 @@ QueueEntry ReferenceQueueEntry(const SpooledContent& content, const std::string&
   QueueEntry q = NewEntry(mail_from, rcpt_to, now);
   q.content_blob = content.blob_id;
   q.content_key = content.boxed_key;
+  q.content_bits = content.bits;
   return q;
 }
 

@@ -30,7 +30,7 @@ class BlobStore;
 // than a file for a short message; a large one, or a copy per recipient, is not.
 inline constexpr std::size_t kInlineQueueBytes = 64 * 1024;
 
-// A new queue entry for `mail`, due at `now`, the content inline.
+// A new queue entry for `mail`, due at `now`, the content inline (and its bits).
 Result<QueueEntry> SealQueueEntry(const PurposeKey& queue_key, const std::string& mail_from,
                                   const std::string& rcpt_to, std::string_view mail,
                                   std::int64_t now);
@@ -39,7 +39,11 @@ Result<QueueEntry> SealQueueEntry(const PurposeKey& queue_key, const std::string
 struct SpooledContent {
   std::string blob_id;
   std::string boxed_key;  // the blob's data key, boxed under the queue key
+  ContentBits bits = ContentBits::kUnknown;  // what the entries that refer to it record
 };
+
+// What `content`'s bytes say: 8-bit when any is above 127.
+ContentBits BitsOf(std::string_view content);
 
 // Writes `mail` into a new sealed blob, synced before it returns.
 Result<SpooledContent> SpoolQueueContent(BlobStore& blobs, const PurposeKey& queue_key,
@@ -73,12 +77,13 @@ class QueueContentWriter final : public ByteSink {
   const PurposeKey& queue_key_;
   const std::size_t inline_limit_;
   std::string held_;
+  bool eight_bit_ = false;  // of every byte written so far
   std::string blob_id_;
   SecretBytes data_key_;
   std::unique_ptr<SealedBlobWriter> blob_;
 };
 
-// A new queue entry, due at `now`, referring to spooled content.
+// A new queue entry, due at `now`, referring to spooled content (and recording its bits).
 QueueEntry ReferenceQueueEntry(const SpooledContent& content, const std::string& mail_from,
                                const std::string& rcpt_to, std::int64_t now);
 

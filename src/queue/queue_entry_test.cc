@@ -65,6 +65,27 @@ TEST_F(QueueContentTest, SmallContentStaysInTheEntryLargeIsWrittenOnce) {
   EXPECT_EQ(BlobFiles(), 2u);
 }
 
+// Whether content is 8-bit is learnt as it is written, whichever way it is kept: a byte
+// above 127 anywhere (here after the writer has spilled into a blob) makes it 8-bit.
+TEST_F(QueueContentTest, EntriesRecordWhetherTheirContentIsEightBit) {
+  EXPECT_EQ(SealQueueEntry(queue_key_, "", "p@x.test", "Subject: a\r\n\r\nb\r\n", 1)->content_bits,
+            ContentBits::kSevenBit);
+  EXPECT_EQ(
+      SealQueueEntry(queue_key_, "", "p@x.test", "Subject: \xc3\xa9\r\n\r\n", 1)->content_bits,
+      ContentBits::kEightBit);
+  for (const bool eight : {false, true}) {
+    QueueContentWriter writer(*blobs_, queue_key_, 100);
+    ASSERT_TRUE(writer.Write(std::string(150, 'a')).ok());  // past the limit: a blob
+    ASSERT_TRUE(writer.Write(eight ? "caf\xc3\xa9\r\n" : "cafe\r\n").ok());
+    auto written = writer.Finish();
+    ASSERT_TRUE(written.ok() && written->spooled);
+    const ContentBits bits = eight ? ContentBits::kEightBit : ContentBits::kSevenBit;
+    EXPECT_EQ(written->spooled->bits, bits);
+    EXPECT_EQ(ReferenceQueueEntry(*written->spooled, "", "p@x.test", 1).content_bits, bits);
+  }
+  EXPECT_EQ(SpoolQueueContent(*blobs_, queue_key_, "x\x80")->bits, ContentBits::kEightBit);
+}
+
 TEST_F(QueueContentTest, AWriterThatDoesNotFinishLeavesNoBlob) {
   {
     QueueContentWriter abandoned(*blobs_, queue_key_, 10);

@@ -453,7 +453,8 @@ TEST_P(Conformance, MessageWithNoticesRoundTrips) {
                "",
                "",
                false,
-               ""};
+               "",
+               ContentBits::kEightBit};
   EventRecord e{0, "msg1", "rcpt1", "accepted", 100, "127.0.0.1", ""};
   ASSERT_TRUE(messages->InsertWithNotices(SampleMessage(), {q}, {e}, "").ok());
 
@@ -473,6 +474,7 @@ TEST_P(Conformance, MessageWithNoticesRoundTrips) {
   auto claimed = queue->Claim(100, 10, 400);
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].content_bits, ContentBits::kEightBit);  // kept with the entry
   EXPECT_EQ((*queue->Find("q1"))->state, QueueState::kInFlight);
   EXPECT_TRUE(queue->Claim(399, 10, 800)->empty());  // leased
   ASSERT_EQ(queue->Due(400, 10)->size(), 1u);        // the lease ran out

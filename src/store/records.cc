@@ -59,4 +59,12 @@ std::optional<QueueState> ParseQueueState(const std::string& s) {
   return std::nullopt;
 }
 
+ContentBits ContentBitsFromColumn(std::int64_t value) {
+  // Anything else (a column written by a later version, say) is read as not known:
+  // the queue then looks at the content itself.
+  if (value == static_cast<std::int64_t>(ContentBits::kSevenBit)) return ContentBits::kSevenBit;
+  if (value == static_cast<std::int64_t>(ContentBits::kEightBit)) return ContentBits::kEightBit;
+  return ContentBits::kUnknown;
+}
+
 }  // namespace sealpost

@@ -254,6 +254,13 @@ bool IsFinal(QueueState s);
 const char* QueueStateName(QueueState s);
 std::optional<QueueState> ParseQueueState(const std::string& s);
 
+// Whether a queue entry's content has a byte above 127 (it then asks the receiving
+// server for 8BITMIME), learnt where the content was written so that nothing reads
+// it again for that; unknown for entries queued before it was kept (the queue finds
+// out as it sends). The values are what the column holds.
+enum class ContentBits { kUnknown = 0, kSevenBit = 7, kEightBit = 8 };
+ContentBits ContentBitsFromColumn(std::int64_t value);
+
 struct QueueEntry {
   std::string id;
   std::string message_id;
@@ -283,6 +290,8 @@ struct QueueEntry {
   bool tls_required = false;
   // The TLS-only entry this one stands by for (state standby until it is needed).
   std::string standby_for;
+  // 7- or 8-bit, as the content was written (see ContentBits).
+  ContentBits content_bits = ContentBits::kUnknown;
 };
 
 // TLS reporting (RFC 8460): how many sessions with one domain's servers, under one

@@ -288,7 +288,7 @@ Result<std::optional<PreparedDispatch>> SubmissionProcessor::Prepare(const Inbou
   d.message = OpenMadeOnce([&] { return StripSealpostHeaders(*content); });
   if (!record.content_blob.empty() && !HasSealpostHeaders(*content)) {
     // Nothing to take out: the copies that carry it as it is refer to the spooled blob.
-    d.spooled_message = SpooledContent{record.content_blob, record.content_key};
+    d.spooled_message = SpooledContent{record.content_blob, record.content_key, BitsOf(*content)};
   }
   d.reference = "(queued as " + record.id + " on " + FormatHumanDate(record.received_at) + ")";
   d.consumed_inbound = record.id;

@@ -429,6 +429,7 @@ TEST_F(SubmissionTest, LargeContentIsSpooledOnceIntoTheBlobItsCopiesReferTo) {
   for (const auto& [entry, content] : queued) {
     EXPECT_EQ(entry.content_blob, due[0].content_blob) << entry.rcpt_to;
     EXPECT_EQ(content, message) << entry.rcpt_to;
+    EXPECT_EQ(entry.content_bits, ContentBits::kSevenBit) << entry.rcpt_to;
   }
   EXPECT_EQ(BlobFiles().size(), 1u);  // no second copy
   EXPECT_TRUE(world_.queue->SpentContent(10)->empty());  // the entries hold it
@@ -438,7 +439,9 @@ TEST_F(SubmissionTest, LargeContentIsSpooledOnceIntoTheBlobItsCopiesReferTo) {
 // of their own without them, and the spooled blob is spent once the submission is.
 TEST_F(SubmissionTest, LargeContentWithOptionFieldsLeavesWithoutThem) {
   ASSERT_TRUE(directory_->Set(OrgLevel::kDomain, "clinic.test", {"failure_action=send-plain"}).ok());
-  Submit(LargeMessage("X-Sealpost-TLS-Only: no\r\n"), {"pat@home.test", "kin@home.test"});
+  // (8-bit, and recorded as such by the copy written without the fields.)
+  const std::string comment = "Comments: Befund f\xc3\xbcr Sie\r\n";
+  Submit(LargeMessage(comment + "X-Sealpost-TLS-Only: no\r\n"), {"pat@home.test", "kin@home.test"});
   const std::string spooled = (*inbound_->Due(clock_.NowUnix(), 10))[0].content_blob;
   ASSERT_FALSE(spooled.empty());
   EXPECT_EQ(processor_->RunOnce(), 1);
@@ -446,7 +449,10 @@ TEST_F(SubmissionTest, LargeContentWithOptionFieldsLeavesWithoutThem) {
   ASSERT_EQ(queued.size(), 2u);
   EXPECT_NE(queued[0].first.content_blob, spooled);
   EXPECT_EQ(queued[0].first.content_blob, queued[1].first.content_blob);
-  EXPECT_EQ(queued[0].second, LargeMessage(""));
+  std::string expected = LargeMessage(comment + "X-Sealpost-TLS-Only: no\r\n");
+  expected.erase(expected.find("X-Sealpost-TLS-Only"), std::strlen("X-Sealpost-TLS-Only: no\r\n"));
+  EXPECT_TRUE(queued[0].second == expected);  // (not printed: 100 KiB)
+  EXPECT_EQ(queued[0].first.content_bits, ContentBits::kEightBit);
   EXPECT_EQ(*world_.queue->SpentContent(10), std::vector<std::string>{spooled});
 
   // A backup under way holds the sweep off (app/backup.h); a hold that lapsed does not.

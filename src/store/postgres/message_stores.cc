@@ -281,8 +281,8 @@ Status InsertQueueEntry(Connection& db, const QueueEntry& q) {
   return Statement(db,
                    "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
                    "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
-                   "dsn, tls_required, standby_for, content_blob, content_key) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                   "dsn, tls_required, standby_for, content_blob, content_key, content_bits) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .Bind(1, q.id)
       .Bind(2, q.message_id)
       .Bind(3, q.recipient_id)
@@ -299,6 +299,7 @@ Status InsertQueueEntry(Connection& db, const QueueEntry& q) {
       .Bind(14, q.standby_for)
       .Bind(15, q.content_blob)
       .BindBlob(16, q.content_key)
+      .Bind(17, static_cast<std::int64_t>(q.content_bits))
       .Run();
 }
 
@@ -980,11 +981,11 @@ class PgQueueStore final : public QueueStore {
   static constexpr const char* kColumns =
       "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, state, "
       "attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required, "
-      "standby_for, content_blob, content_key FROM queue ";
+      "standby_for, content_blob, content_key, content_bits FROM queue ";
   static constexpr const char* kSummaryColumns =
       "SELECT id, message_id, recipient_id, mail_from, rcpt_to, ''::bytea, state, "
       "attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required, "
-      "standby_for, content_blob, ''::bytea FROM queue ";
+      "standby_for, content_blob, ''::bytea, content_bits FROM queue ";
   static constexpr const char* kDue =
       "state IN ('queued', 'deferred', 'in_flight') AND next_attempt_at <= ?";
 
@@ -1014,6 +1015,7 @@ class PgQueueStore final : public QueueStore {
       q.standby_for = s.Text(14);
       q.content_blob = s.Text(15);
       q.content_key = s.Text(16);
+      q.content_bits = ContentBitsFromColumn(s.Int(17));
       out.push_back(std::move(q));
     }
   }

@@ -711,6 +711,11 @@ CREATE TABLE limit_events (
 );
 CREATE INDEX limit_events_by_written ON limit_events (written_at);
 )sql",
+      // 12: whether a queue entry's content is 8-bit, learnt where it was written (0:
+      // not known, 7 or 8), so that the queue need not read a large content again for it.
+      R"sql(
+ALTER TABLE queue ADD COLUMN content_bits bigint NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

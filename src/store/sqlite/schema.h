@@ -807,6 +807,11 @@ CREATE TABLE portal_sessions (
 CREATE INDEX portal_sessions_by_account ON portal_sessions(account_id);
 CREATE INDEX portal_sessions_by_expiry ON portal_sessions(expires_at);
 )sql",
+    // 47: whether a queue entry's content is 8-bit, learnt where it was written (0: not
+    // known, 7 or 8), so that the queue need not read a large content once more for it.
+    R"sql(
+ALTER TABLE queue ADD COLUMN content_bits INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

@@ -227,15 +227,29 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
 }
 
 Status InsertQueueEntry(Connection& db, const QueueEntry& q) {
-  return Statement(db, "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
-                       "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
-                       "dsn, tls_required, standby_for, content_blob, content_key) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .Bind(1, q.id).Bind(2, q.message_id).Bind(3, q.recipient_id).Bind(4, q.mail_from)
-      .Bind(5, q.rcpt_to).BindBlob(6, q.sealed_content).Bind(7, QueueStateName(q.state))
-      .Bind(8, std::int64_t{q.attempts}).Bind(9, q.next_attempt_at).Bind(10, q.created_at)
-      .Bind(11, q.last_error).Bind(12, q.dsn).Bind(13, std::int64_t{q.tls_required})
-      .Bind(14, q.standby_for).Bind(15, q.content_blob).BindBlob(16, q.content_key).Run();
+  return Statement(db,
+                   "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
+                   "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
+                   "dsn, tls_required, standby_for, content_blob, content_key, content_bits) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .Bind(1, q.id)
+      .Bind(2, q.message_id)
+      .Bind(3, q.recipient_id)
+      .Bind(4, q.mail_from)
+      .Bind(5, q.rcpt_to)
+      .BindBlob(6, q.sealed_content)
+      .Bind(7, QueueStateName(q.state))
+      .Bind(8, std::int64_t{q.attempts})
+      .Bind(9, q.next_attempt_at)
+      .Bind(10, q.created_at)
+      .Bind(11, q.last_error)
+      .Bind(12, q.dsn)
+      .Bind(13, std::int64_t{q.tls_required})
+      .Bind(14, q.standby_for)
+      .Bind(15, q.content_blob)
+      .BindBlob(16, q.content_key)
+      .Bind(17, static_cast<std::int64_t>(q.content_bits))
+      .Run();
 }
 
 // Queue entries, then events: what a transaction adds beside its own change.
@@ -901,11 +915,11 @@ class SqliteQueueStore final : public QueueStore {
   static constexpr const char* kColumns =
       "SELECT id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, state, "
       "attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required, "
-      "standby_for, content_blob, content_key FROM queue ";
+      "standby_for, content_blob, content_key, content_bits FROM queue ";
   static constexpr const char* kSummaryColumns =
       "SELECT id, message_id, recipient_id, mail_from, rcpt_to, X'', state, "
       "attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required, "
-      "standby_for, content_blob, X'' FROM queue ";
+      "standby_for, content_blob, X'', content_bits FROM queue ";
   static constexpr const char* kDue =
       "state IN ('queued', 'deferred', 'in_flight') AND next_attempt_at <= ?";
 
@@ -935,6 +949,7 @@ class SqliteQueueStore final : public QueueStore {
       q.standby_for = s.Text(14);
       q.content_blob = s.Text(15);
       q.content_key = s.Text(16);
+      q.content_bits = ContentBitsFromColumn(s.Int(17));
       out.push_back(std::move(q));
     }
   }
