@@ -180,6 +180,13 @@ TEST(Text, HasEightBitFindsAHighByteAnywhere) {
   EXPECT_FALSE(HasEightBit(std::string(300, '\x7f')));
   EXPECT_TRUE(HasEightBit("caf\xc3\xa9"));
   EXPECT_TRUE(HasEightBit(std::string(299, 'a') + '\x80'));  // past any vector width
+  // Wherever it is: in a word of a 32-byte step, or in the bytes after the last step.
+  for (std::size_t at = 0; at < 75; ++at) {
+    std::string text(75, 'a');
+    text[at] = static_cast<char>(0x80 | at);
+    EXPECT_TRUE(HasEightBit(text)) << at;
+    EXPECT_FALSE(HasEightBit(std::string_view(text).substr(at + 1))) << at;
+  }
 }
 
 TEST(Text, ValidUtf8) {

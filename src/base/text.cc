@@ -86,10 +86,19 @@ std::string EscapeHtml(std::string_view s) {
 }
 
 bool HasEightBit(std::string_view s) {
-  // No early exit: the loop vectorises, and all-ASCII content (the usual case) is read
-  // to its end either way. Every byte that leaves passes here.
+  // Every byte that is written to the queue or leaves passes here. 32 bytes a step, as
+  // words: the release build's -O2 does not vectorise a loop over bytes, which ran at a
+  // byte a cycle (2 % of the server's CPU relaying 100 KiB messages).
+  constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 32; p += 32, n -= 32) {
+    std::uint64_t w[4];
+    std::memcpy(w, p, sizeof w);
+    if (((w[0] | w[1] | w[2] | w[3]) & kHighBits) != 0) return true;
+  }
   unsigned char any = 0;
-  for (unsigned char c : s) any |= c;
+  for (; n > 0; ++p, --n) any |= static_cast<unsigned char>(*p);
   return (any & 0x80) != 0;
 }
 

@@ -44,7 +44,12 @@ bool ValidBlobId(std::string_view id);
 // Blobs as files under `root` (root/ab/abcdef...), written to a temporary name,
 // fsynced, renamed, and the directory fsynced. A removed blob's file is emptied and kept
 // (in root/.spare, a few hundred at most) for a new blob to take: no inode made or freed.
-Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root);
+// At most `max_spare` kept files: enough to take a second's removals at the highest rate
+// of large messages (the queue removes spent blobs about once a second); each is an
+// empty file, an inode and nothing more.
+inline constexpr std::size_t kDefaultSpareBlobFiles = 4096;
+Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root,
+                                                    std::size_t max_spare = kDefaultSpareBlobFiles);
 // Whether a file under a file blob store's root is one of those kept emptied for reuse
 // (not a blob): for tests and tools that count what is stored.
 bool IsSpareBlobFile(std::string_view path);

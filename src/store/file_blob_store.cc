@@ -95,14 +95,16 @@ class FileBlobReader final : public BlobReader {
 // a file costs an inode, and on ext4 without a journal finding a free one means skipping
 // each inode freed in the last seconds, reading its table block: relaying 100 KiB
 // messages (a blob each, removed once delivered) that was a tenth of the server's CPU. A
-// kept file is renamed into place instead, and removing one frees no inode either.
-constexpr std::size_t kMaxSpareFiles = 256;
+// kept file is renamed into place instead, and removing one frees no inode either. With
+// 256 kept, relaying 500 such messages in a burst still made half of them anew (a fifth
+// of the server's CPU finding free inodes): the bound must cover a second's removals.
 
 class FileBlobStore final : public BlobStore {
  public:
-  FileBlobStore(std::string root, std::vector<std::string> spare)
+  FileBlobStore(std::string root, std::vector<std::string> spare, std::size_t max_spare)
       : root_(std::move(root)),
         spare_dir_(root_ + "/" + kSpareDirectory),
+        max_spare_(max_spare),
         spare_(std::move(spare)) {}
 
   Result<std::unique_ptr<BlobWriter>> Create(const std::string& id) override {
@@ -156,7 +158,7 @@ class FileBlobStore final : public BlobStore {
     bool keep = false;
     {
       std::lock_guard<std::mutex> lock(spare_mutex_);
-      keep = spare_.size() + keeping_ < kMaxSpareFiles;
+      keep = spare_.size() + keeping_ < max_spare_;
       if (keep) ++keeping_;
     }
     if (keep) {
@@ -186,6 +188,7 @@ class FileBlobStore final : public BlobStore {
 
   const std::string root_;
   const std::string spare_dir_;
+  const std::size_t max_spare_;
   std::mutex spare_mutex_;
   std::vector<std::string> spare_;  // names in spare_dir_
   std::size_t keeping_ = 0;         // removals on their way into spare_
@@ -208,7 +211,8 @@ bool IsSpareBlobFile(std::string_view path) {
   return at != std::string_view::npos && path.find('/', at + in.size()) == std::string_view::npos;
 }
 
-Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root) {
+Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root,
+                                                    std::size_t max_spare) {
   std::error_code ec;
   std::filesystem::create_directories(root, ec);
   if (ec) return MakeError(ErrorCode::kIo, "create " + root + ": " + ec.message());
@@ -239,7 +243,7 @@ Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root) {
   std::vector<std::string> spare;
   for (const auto& entry : std::filesystem::directory_iterator(spare_dir, ec)) {
     const std::string name = entry.path().filename();
-    if (spare.size() < kMaxSpareFiles && ValidBlobId(name) && entry.is_regular_file()) {
+    if (spare.size() < max_spare && ValidBlobId(name) && entry.is_regular_file()) {
       spare.push_back(name);
     } else {
       std::filesystem::remove(entry.path(), ec);
@@ -248,7 +252,8 @@ Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root) {
   if (made) {
     if (auto synced = SyncPath(root, true); !synced.ok()) return std::move(synced).error();
   }
-  return std::unique_ptr<BlobStore>(std::make_unique<FileBlobStore>(root, std::move(spare)));
+  return std::unique_ptr<BlobStore>(
+      std::make_unique<FileBlobStore>(root, std::move(spare), max_spare));
 }
 
 }  // namespace sealpost
