@@ -227,29 +227,7 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
 }
 
 Status InsertQueueEntry(Connection& db, const QueueEntry& q) {
-  return Statement(db,
-                   "INSERT INTO queue (id, message_id, recipient_id, mail_from, rcpt_to, "
-                   "sealed_content, state, attempts, next_attempt_at, created_at, last_error, "
-                   "dsn, tls_required, standby_for, content_blob, content_key, content_bits) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .Bind(1, q.id)
-      .Bind(2, q.message_id)
-      .Bind(3, q.recipient_id)
-      .Bind(4, q.mail_from)
-      .Bind(5, q.rcpt_to)
-      .BindBlob(6, q.sealed_content)
-      .Bind(7, QueueStateName(q.state))
-      .Bind(8, std::int64_t{q.attempts})
-      .Bind(9, q.next_attempt_at)
-      .Bind(10, q.created_at)
-      .Bind(11, q.last_error)
-      .Bind(12, q.dsn)
-      .Bind(13, std::int64_t{q.tls_required})
-      .Bind(14, q.standby_for)
-      .Bind(15, q.content_blob)
-      .BindBlob(16, q.content_key)
-      .Bind(17, static_cast<std::int64_t>(q.content_bits))
-      .Run();
+  return sql::messages::InsertQueueRow<Backend>(db, q);
 }
 
 // Queue entries, then events: what a transaction adds beside its own change.
