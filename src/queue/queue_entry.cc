@@ -65,7 +65,7 @@ Status QueueContentWriter::Spill() {
 }
 
 Status QueueContentWriter::Write(std::string_view bytes) {
-  eight_bit_ = eight_bit_ || HasEightBit(bytes);
+  if (bits_ == ContentBits::kSevenBit) bits_ = BitsOf(bytes);  // 8-bit once, 8-bit it stays
   if (!blob_ && held_.size() + bytes.size() > inline_limit_) {
     if (auto s = Spill(); !s.ok()) return s;
   }
@@ -91,8 +91,7 @@ Result<QueueContentWriter::Written> QueueContentWriter::Finish() {
     (void)blobs_.Remove(blob_id_);
     return std::move(boxed).error();
   }
-  out.spooled = SpooledContent{blob_id_, std::move(*boxed),
-                               eight_bit_ ? ContentBits::kEightBit : ContentBits::kSevenBit};
+  out.spooled = SpooledContent{blob_id_, std::move(*boxed), bits_};
   return out;
 }
 

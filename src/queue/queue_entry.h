@@ -77,7 +77,7 @@ class QueueContentWriter final : public ByteSink {
   const PurposeKey& queue_key_;
   const std::size_t inline_limit_;
   std::string held_;
-  bool eight_bit_ = false;  // of every byte written so far
+  ContentBits bits_ = ContentBits::kSevenBit;  // of every byte written so far
   std::string blob_id_;
   SecretBytes data_key_;
   std::unique_ptr<SealedBlobWriter> blob_;
