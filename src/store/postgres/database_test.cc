@@ -156,8 +156,10 @@ TEST_F(PostgresTest, ASerialisationFailureRunsTheBodyAgain) {
   Status sa = a.get(), sb = b.get();
   ASSERT_TRUE(sa.ok()) << sa.error().ToString();
   ASSERT_TRUE(sb.ok()) << sb.error().ToString();
+  // The loser may fail more than once: its retry can start before the winner commits and
+  // meet the same conflict. Each retry runs the body once more, and nothing else does.
   EXPECT_GE(db_->retries(), 1u);
-  EXPECT_EQ(runs.load(), 3);
+  EXPECT_EQ(static_cast<std::uint64_t>(runs.load()), 2 + db_->retries());
   ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
                    Statement s(c, "SELECT n FROM items ORDER BY n");
                    EXPECT_TRUE(*s.Step());
