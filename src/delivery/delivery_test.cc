@@ -160,6 +160,54 @@ TEST_F(DeliveryTest, OutboxReceivesMessageAndQueueForgetsContent) {
   EXPECT_EQ(runner.RunOnce(), 0);
 }
 
+// The outbox files a pass's messages together: each is written as it is handed over,
+// and named, made durable and answered only at the end of the pass.
+TEST_F(DeliveryTest, OutboxAnswersAPassOnceItsFilesAreDurable) {
+  auto made = NewOutboxTarget(dir_ + "/outbox");
+  ASSERT_TRUE(made.ok());
+  DeliveryTarget& outbox = **made;
+  auto content = ContentInMemory("Subject: a\r\n\r\nbody\r\n");
+  std::vector<RecipientResult> answered;
+  int calls = 0;
+  for (const char* id : {"e1", "e2"}) {
+    OutboundMessage m;
+    m.mail_from = "s@example.org";
+    m.recipients = {{id, std::string(id) + "@example.net"}};
+    m.content = content;
+    outbox.Deliver(std::move(m), [&](std::vector<RecipientResult> results) {
+      ++calls;
+      for (auto& r : results) answered.push_back(std::move(r));
+    });
+  }
+  auto names = [&] {
+    std::vector<std::string> found;
+    for (auto& e : std::filesystem::directory_iterator(dir_ + "/outbox")) {
+      found.push_back(e.path().filename().string());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  EXPECT_EQ(calls, 0);  // written, not yet answered
+  auto before = names();
+  ASSERT_EQ(before.size(), 2u);
+  for (const auto& name : before) EXPECT_EQ(name.substr(name.size() - 4), ".tmp") << name;
+  outbox.EndOfPass();
+  EXPECT_EQ(calls, 2);
+  ASSERT_EQ(answered.size(), 2u);
+  for (const auto& r : answered) {
+    EXPECT_EQ(r.report.outcome, DeliveryReport::Outcome::kDelivered) << r.report.reply;
+    EXPECT_EQ(r.report.reply, "filed in the outbox");
+  }
+  auto after = names();
+  ASSERT_EQ(after.size(), 2u);
+  for (const auto& name : after) {
+    EXPECT_NE(name[0], '.') << name;
+    EXPECT_EQ(name.substr(name.size() - 4), ".eml") << name;
+  }
+  outbox.EndOfPass();  // nothing held: nothing answered twice
+  EXPECT_EQ(calls, 2);
+}
+
 // Content kept once leaves once per transaction and goes with its last entry: two
 // entries of one domain share a blob and one transaction; a third, deleted by an
 // administrator, still refers to it until it is deleted; then the blob file goes.

@@ -343,7 +343,8 @@ int QueueRunner::RunOnce() {
       });
     }
   }
-  // A target that completes at once (the outbox) has left its results already.
+  target_.EndOfPass();
+  // A target that completes within the pass (the outbox) has left its results already.
   Record(now);
   return static_cast<int>(due->size());
 }

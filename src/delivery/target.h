@@ -65,11 +65,16 @@ class DeliveryTarget {
   // Starts delivering; `done` is called once, on any thread, with one result per
   // recipient, after which the target no longer refers to `message`.
   virtual void Deliver(OutboundMessage message, Done done) = 0;
+  // The caller has handed over every message of one pass. A target that holds work back
+  // to do it together finishes it now (the outbox makes a pass's files durable at once);
+  // until then it may keep results back.
+  virtual void EndOfPass() {}
 };
 
-// Files each message as `<dir>/<unix time>-<queue id>.eml` (written to a temporary
-// name, synced, then renamed), with the envelope in X-Sealpost-Envelope-* headers; one
-// file per recipient. Completes before Deliver returns.
+// Files each message as `<dir>/<unix time>-<queue id>.eml`, with the envelope in
+// X-Sealpost-Envelope-* headers; one file per recipient. Each is written to a temporary
+// name as Deliver is called; EndOfPass syncs them all with one syncfs, renames them and
+// syncs the directory, then answers.
 Result<std::unique_ptr<DeliveryTarget>> NewOutboxTarget(const std::string& dir);
 
 }  // namespace sealpost
