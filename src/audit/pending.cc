@@ -45,6 +45,24 @@ std::vector<AuditRecord> TakePending() {
   return out;
 }
 
+HandOver::HandOver() {
+  tokens_.reserve(pending.size());
+  records_.reserve(pending.size());
+  for (auto& p : pending) {
+    tokens_.push_back(p.token);
+    records_.push_back(std::move(p.record));
+  }
+  pending.clear();
+}
+
+void HandOver::Restore() {
+  for (std::size_t i = 0; i < tokens_.size(); ++i) {
+    pending.push_back({tokens_[i], std::move(records_[i])});
+  }
+  tokens_.clear();
+  records_.clear();
+}
+
 ActingAs::ActingAs(Actor a) : previous_(std::move(actor)) { actor = std::move(a); }
 
 ActingAs::~ActingAs() { actor = std::move(previous_); }

@@ -36,6 +36,25 @@ void DetailPending(const std::string& details);
 // This thread's pending records, removed: for the transaction about to commit.
 std::vector<AuditRecord> TakePending();
 
+// This thread's pending records, handed to a transaction another thread commits (a batch
+// of messages, submission/group_commit.h): taken off the thread as TakePending does, so
+// no transaction of this thread writes them too. Restore puts them back as they were
+// (their PendingRecord not taken) when that transaction did not commit.
+class HandOver {
+ public:
+  HandOver();
+  HandOver(const HandOver&) = delete;
+  HandOver& operator=(const HandOver&) = delete;
+
+  const std::vector<AuditRecord>& records() const { return records_; }
+  // On the thread that made it, while its PendingRecords are in scope.
+  void Restore();
+
+ private:
+  std::vector<std::uint64_t> tokens_;
+  std::vector<AuditRecord> records_;
+};
+
 // Who is acting on this thread, for records written without one in hand (the message
 // events a store mirrors into the trail): an API key, a portal account, an
 // administrator. Set around the work done for them, on the thread that does it.

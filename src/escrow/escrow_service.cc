@@ -180,7 +180,7 @@ Status EscrowService::Commit(const std::vector<PreparedSubmit*>& batch) {
   rows.reserve(batch.size());
   for (const PreparedSubmit* p : batch) {
     rows.push_back({&p->record, &p->notices, &p->events, p->consumed_inbound,
-                    p->actor ? &*p->actor : nullptr});
+                    p->actor ? &*p->actor : nullptr, &p->records});
   }
   return messages_.InsertAll(rows);
 }

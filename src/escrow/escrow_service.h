@@ -108,6 +108,8 @@ struct PreparedSubmit {
   std::size_t escrow_count = 0;
   // Who acted when it was prepared: its audit records name them, whenever it commits.
   std::optional<audit::Actor> actor;
+  // Its way in's audit records, when another thread commits it (NewMessage::records).
+  std::vector<audit::AuditRecord> records;
 };
 
 // A recipient's link, recognised: what the portal may show before verification.

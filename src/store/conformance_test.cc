@@ -762,6 +762,53 @@ TEST_P(Conformance, APendingRecordGoesInWithTheChangeAndOnlyWithIt) {
   EXPECT_EQ((*b_.signing_keys->Newest())->id, "key3");
 }
 
+// A message committed by another thread (a batch: submission/group_commit.h) takes the
+// records its own thread handed over, once; when it fails they come back to that thread.
+TEST_P(Conformance, HandedOverRecordsGoInWithTheirMessageWhicheverThreadCommits) {
+  audit::AuditRecord r;
+  r.at = 1790000000;
+  r.actor_kind = "api_key";
+  r.action = "api.POST /api/v1/messages";
+  r.subject = "handed";
+  r.result = "ok";
+  const MessageRecord m = SampleMessage();
+  const std::vector<QueueEntry> notices;
+  const std::vector<EventRecord> events;
+  {
+    audit::PendingRecord pending(r);
+    audit::HandOver handed;
+    EXPECT_TRUE(pending.taken());  // off this thread: none of its transactions writes it
+    Status inserted = OkStatus();
+    std::thread([&] {
+      inserted = b_.messages->InsertAll({{&m, &notices, &events, "", nullptr, &handed.records()}});
+    }).join();
+    ASSERT_TRUE(inserted.ok()) << inserted.error().ToString();
+    // The same message again fails: its records come back to the thread that handed them.
+    audit::PendingRecord second([&] {
+      audit::AuditRecord again = r;
+      again.subject = "handed again";
+      return again;
+    }());
+    audit::HandOver handed_again;
+    std::thread([&] {
+      inserted =
+          b_.messages->InsertAll({{&m, &notices, &events, "", nullptr, &handed_again.records()}});
+    }).join();
+    ASSERT_FALSE(inserted.ok());
+    handed_again.Restore();
+    EXPECT_FALSE(second.taken());
+    ASSERT_TRUE(b_.signing_keys->Insert({"key9", "pub", "sealed", 9}).ok());  // takes it now
+    EXPECT_TRUE(second.taken());
+  }
+  auto records = b_.audit->Read(0, 10);
+  ASSERT_TRUE(records.ok()) << records.error().ToString();
+  std::vector<std::string> subjects;
+  for (const auto& record : *records) {
+    if (record.actor_kind == "api_key") subjects.push_back(record.subject);
+  }
+  EXPECT_EQ(subjects, (std::vector<std::string>{"handed", "handed again"}));
+}
+
 // Events written from several threads at once (on PostgreSQL: several connections, as
 // several nodes would) make one unbroken chain: every record once, numbered without a
 // gap, each hashing the one before.

@@ -168,6 +168,9 @@ struct NewMessage {
   // Who its events' audit records name (audit/pending.h), when not this thread's actor:
   // a batch holds messages of several senders.
   const audit::Actor* actor = nullptr;
+  // Audit records written in its transaction after it: the records its way in had
+  // pending when another thread commits it (a batch; audit::HandOver). Null for none.
+  const std::vector<audit::AuditRecord>* records = nullptr;
 };
 
 // Messages, their recipients and the first queue entries are written together, so an

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "audit/pending.h"
 #include "base/text.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -16,9 +17,14 @@
 #include "queue/queue_entry.h"
 #include "store/blob_store.h"
 #include "submission/encrypted_copy.h"
+#include "submission/group_commit.h"
 
 namespace sealpost::submission {
 namespace {
+
+// Messages committed in one transaction at most (a batch's rows are written together;
+// a larger one would only make its first sender wait longer).
+constexpr std::size_t kMaxCommittedTogether = 64;
 
 // "tls-only" → "sent_tls_only", "send-plain" → "sent_plain"; a standby copy's event
 // says it waits.
@@ -56,9 +62,17 @@ Dispatcher::Dispatcher(DispatchSettings settings, EscrowService& escrow,
                        policy::SigningIdentities& identities, BlobStore& blobs,
                        const PurposeKey& queue_key, const Clock& clock,
                        const AnswerKeys* answer_keys)
-    : settings_(std::move(settings)), escrow_(escrow), identities_(identities), blobs_(blobs),
-      queue_key_(queue_key), clock_(clock), answer_keys_(answer_keys),
-      pgp_(std::make_unique<pki::PgpEncryptor>()) {}
+    : settings_(std::move(settings)),
+      escrow_(escrow),
+      identities_(identities),
+      blobs_(blobs),
+      queue_key_(queue_key),
+      clock_(clock),
+      answer_keys_(answer_keys),
+      pgp_(std::make_unique<pki::PgpEncryptor>()),
+      together_(std::make_unique<GroupCommit<PreparedDispatch>>(
+          [this](const std::vector<PreparedDispatch*>& batch) { return Commit(batch); },
+          kMaxCommittedTogether)) {}
 
 Dispatcher::~Dispatcher() = default;
 
@@ -70,8 +84,15 @@ PreparedDispatch::~PreparedDispatch() {
 Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
   auto prepared = Prepare(std::move(d));
   if (!prepared.ok()) return std::move(prepared).error();
-  auto committed = Commit({&*prepared});
-  if (!committed.ok()) return std::move(committed).error();  // its blobs are removed
+  // Another sender's thread may commit it: the audit records this thread has pending
+  // (the API call that sends it) go with it, and come back if it fails.
+  audit::HandOver handed;
+  prepared->submit_.records = handed.records();
+  auto committed = together_->Commit(&*prepared);
+  if (!committed.ok()) {
+    handed.Restore();
+    return std::move(committed).error();  // its blobs are removed
+  }
   return Finish(*prepared);
 }
 

@@ -30,6 +30,8 @@
 namespace sealpost {
 class AnswerKeys;
 class BlobStore;
+template <class T>
+class GroupCommit;
 }
 namespace sealpost::policy {
 class SigningIdentities;
@@ -136,6 +138,8 @@ class Dispatcher {
   const AnswerKeys* answer_keys_;
   // OpenPGP contexts with recipients' keys already read, kept between messages.
   std::unique_ptr<pki::PgpEncryptor> pgp_;
+  // Send's commits: those that arrive together share one transaction.
+  std::unique_ptr<GroupCommit<PreparedDispatch>> together_;
 };
 
 }  // namespace sealpost::submission

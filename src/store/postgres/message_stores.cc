@@ -416,7 +416,12 @@ class PgMessageStore final : public MessageStore {
     }
     auto status = sql::messages::InsertMessageRows<Backend>(db, m);
     if (!status.ok()) return status;
-    return InsertQueueAndEvents(db, *one.notices, *one.events);
+    status = InsertQueueAndEvents(db, *one.notices, *one.events);
+    if (!status.ok() || one.records == nullptr) return status;
+    for (const audit::AuditRecord& record : *one.records) {
+      if (status = AppendAuditIn(db, record); !status.ok()) return status;
+    }
+    return OkStatus();
   }
 
  public:
