@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <semaphore>
 #include <thread>
 
+#include "base/fair_slots.h"
 #include "crypto/random.h"
 
 namespace sealpost {
@@ -18,29 +18,18 @@ namespace {
 // cache: measured on 2 cores, 4 concurrent runs gave 85 hashes/s, 2 gave 108/s. Process-
 // wide on purpose: the cores and the memory bus are the process's, whichever caller
 // (sealer, portal sign-in, SMTP AUTH) asks.
-class Argon2Gate {
- public:
-  Argon2Gate() : slots_(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u)) {}
-  void Enter() { slots_.acquire(); }
-  void Leave() { slots_.release(); }
-
- private:
-  std::counting_semaphore<1024> slots_;
-};
-
 class GatePass {
  public:
-  GatePass() : gate_(Gate()) { gate_.Enter(); }
-  ~GatePass() { gate_.Leave(); }
-  GatePass(const GatePass&) = delete;
-  GatePass& operator=(const GatePass&) = delete;
+  GatePass() : slot_(Gate()) {}
 
  private:
-  static Argon2Gate& Gate() {
-    static Argon2Gate gate;
+  // In turn (FairSlots): a pool thread that just finished a run would otherwise take the
+  // next slot before the callers already waiting.
+  static FairSlots& Gate() {
+    static FairSlots gate(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u));
     return gate;
   }
-  Argon2Gate& gate_;
+  FairSlot slot_;
 };
 
 }  // namespace
