@@ -65,6 +65,8 @@ void HandOver::Restore() {
 
 ActingAs::ActingAs(Actor a) : previous_(std::move(actor)) { actor = std::move(a); }
 
+ActingAs::ActingAs(std::nullopt_t) : previous_(std::move(actor)) { actor.reset(); }
+
 ActingAs::~ActingAs() { actor = std::move(previous_); }
 
 const Actor* CurrentActor() { return actor ? &*actor : nullptr; }

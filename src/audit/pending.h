@@ -68,6 +68,8 @@ struct Actor {
 class ActingAs {
  public:
   explicit ActingAs(Actor actor);
+  // Nobody: what is written in its scope names no actor of this thread.
+  explicit ActingAs(std::nullopt_t);
   ~ActingAs();  // the actor before it acts again
   ActingAs(const ActingAs&) = delete;
   ActingAs& operator=(const ActingAs&) = delete;

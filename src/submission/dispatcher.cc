@@ -97,6 +97,10 @@ Result<SubmitResult> Dispatcher::Send(Dispatch d) const {
 }
 
 Status Dispatcher::Commit(const std::vector<PreparedDispatch*>& batch) const {
+  // Each message names the actor it was prepared under (NewMessage::actor), and one
+  // prepared under nobody names nobody: not whoever acts on the thread that commits the
+  // batch (GroupCommit: another sender's).
+  audit::ActingAs nobody(std::nullopt);
   std::vector<PreparedSubmit*> submits;
   submits.reserve(batch.size());
   for (PreparedDispatch* p : batch) submits.push_back(&p->submit_);

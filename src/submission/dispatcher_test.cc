@@ -1,11 +1,15 @@
 // The Dispatcher over real SQLite and blob files, with plans made by hand: what every
 // way in gets from the one road (recipients recorded, queue entries, notices, events,
 // one transaction), whichever kinds of recipient a plan mixes.
+#include "submission/dispatcher.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
+#include "audit/pending.h"
 #include "base/temp_dir.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
@@ -17,7 +21,6 @@
 #include "policy/signing_identities.h"
 #include "queue/queue_entry.h"
 #include "store/sqlite/stores.h"
-#include "submission/dispatcher.h"
 
 namespace sealpost::submission {
 namespace {
@@ -162,6 +165,39 @@ TEST_F(DispatcherTest, EveryKindOfRecipientIsRecordedWithWhatReachesIt) {
 
 // Nobody reads it in the portal: the message and its recipients are recorded (the
 // sender sees and controls it), but no content is kept for it.
+// Messages committed together by one sender's thread (Send's GroupCommit) each name the
+// actor they were prepared under in the audit trail, and one prepared under nobody names
+// nobody, not the sender whose thread commits the batch.
+TEST_F(DispatcherTest, ABatchNamesEachMessagesOwnActorWhicheverThreadCommitsIt) {
+  auto prepare = [&](const std::optional<audit::Actor>& actor) {
+    auto acting = actor ? std::make_optional<audit::ActingAs>(*actor)
+                        : std::make_optional<audit::ActingAs>(std::nullopt);
+    policy::RecipientPlan plan;
+    plan.recipients.push_back(Escrow("fay@home.test", ""));
+    auto prepared = dispatcher_->Prepare(For(std::move(plan)));
+    EXPECT_TRUE(prepared.ok()) << prepared.error().ToString();
+    return std::move(*prepared);
+  };
+  PreparedDispatch by_key = prepare(audit::Actor{"api_key", "key-a", "192.0.2.9", "Springfield"});
+  PreparedDispatch by_nobody = prepare(std::nullopt);
+  {
+    audit::ActingAs committer(audit::Actor{"api_key", "key-b", "192.0.2.10", "Springfield"});
+    ASSERT_TRUE(dispatcher_->Commit({&by_key, &by_nobody}).ok());
+  }
+  const std::string keyed = dispatcher_->Finish(by_key).message_id;
+  const std::string unnamed = dispatcher_->Finish(by_nobody).message_id;
+  auto records = world_.audit->Read(0, 1000);
+  ASSERT_TRUE(records.ok()) << records.error().ToString();
+  std::map<std::string, std::set<std::string>> actors;  // by message
+  for (const auto& r : *records) actors[r.message_id].insert(r.actor_kind + ":" + r.actor);
+  ASSERT_FALSE(actors[keyed].empty());
+  EXPECT_EQ(actors[keyed], (std::set<std::string>{"api_key:key-a"}));
+  ASSERT_FALSE(actors[unnamed].empty());
+  for (const auto& actor : actors[unnamed]) {
+    EXPECT_EQ(actor.find("api_key"), std::string::npos) << actor;
+  }
+}
+
 TEST_F(DispatcherTest, WithoutEscrowRecipientsNoContentIsKept) {
   policy::RecipientPlan plan;
   plan.direct.push_back({"ben@plain.test", "to", "standard", "no content rule matched"});
