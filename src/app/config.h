@@ -25,7 +25,8 @@ struct Config {
   std::string public_url = "https://localhost:8443";
   // More than the cores: a worker waits on the disk (a commit's sync) about as long as it
   // computes, and the commits that arrive together share a transaction
-  // (submission/group_commit.h). 8 sealed 8 % more API messages/s than 4 on 2 cores.
+  // (submission/group_commit.h). On 2 cores, address-book sends alone (4 interleaved
+  // rounds): 8 workers ~9 % more messages/s than 4; the whole API bench: within its noise.
   std::size_t worker_threads = 8;
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_client = 64;  // an IPv6 client is its /64
