@@ -14,11 +14,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 import clinic  # noqa: E402
 import harness  # noqa: E402
+from fresh_fs import add_argument as add_fresh_fs, fresh_fs  # noqa: E402
 from multinode_bench import cpu_seconds, postgres_cpu_seconds  # noqa: E402
 
 
@@ -82,8 +84,14 @@ def main():
                         help="run the server on a PostgreSQL cluster of the bench's own (issue 23)")
     parser.add_argument("--guess-bench", help="answer_guess_bench, for the Argon2id bound "
                         "(default: beside --bin's build tree)")
+    add_fresh_fs(parser)
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.bin)
+    with fresh_fs(args.fresh_fs) as fs:
+        run(parser, args, fs)
+
+
+def run(parser, args, fs):
 
     guess = args.guess_bench or os.path.join(os.path.dirname(os.path.abspath(args.bin)),
                                              "..", "..", "bench", "answer_guess_bench")
@@ -183,7 +191,8 @@ def main():
         print("\n## sealpost benchmark (issue 2)\n")
         print(f"machine: {os.cpu_count()} cores; server: {args.bin}; {args.connections} connections; "
               f"database: {'PostgreSQL (same machine)' if cluster else 'SQLite'}; "
-              f"nodes: {args.nodes}\n")
+              f"nodes: {args.nodes}; files on "
+              f"{'a fresh journaled ext4 (--fresh-fs)' if fs else tempfile.gettempdir()}\n")
         print("| measure | value |")
         print("| --- | --- |")
         print(f"| GET /healthz (HTTP+TLS ceiling) | {h_rps:.0f} req/s, p50 {h_p50}, p99 {h_p99} |")

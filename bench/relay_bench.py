@@ -11,11 +11,13 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 import harness  # noqa: E402
 import peers  # noqa: E402
+from fresh_fs import add_argument as add_fresh_fs, fresh_fs  # noqa: E402
 
 SENDER = "bench@clinic.example"
 RCPT = "patient@example.net"
@@ -43,12 +45,17 @@ def main():
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure each size this many times, Postfix and sealpost in turn; "
                              "the median of each is reported (this machine's figures swing)")
+    add_fresh_fs(parser)
     args = parser.parse_args()
     harness.BIN = os.path.abspath(args.bin)
     if os.geteuid() != 0:
         print("relay_bench: Postfix's master must start as root; skipped (run as root)")
         return
+    with fresh_fs(args.fresh_fs) as fs:
+        run(args, fs)
 
+
+def run(args, fs):
     sink_port = peers.free_port()
     sink = subprocess.Popen(["smtp-sink", "-u", "nobody", f"127.0.0.1:{sink_port}", "256"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -94,7 +101,8 @@ def main():
         sink.terminate()
         sink.wait(timeout=10)
 
-    print("\nRelay end to end into smtp-sink, 20 sessions in, at most 20 connections out")
+    print("\nRelay end to end into smtp-sink, 20 sessions in, at most 20 connections out; files on "
+          f"{'a fresh journaled ext4 (--fresh-fs)' if fs else tempfile.gettempdir()}")
     print(f"(median of {args.rounds} round(s); ratio range over the rounds)")
     print(f"{'size':>8} {'messages':>8} {'Postfix msg/s':>14} {'sealpost msg/s':>15} {'ratio':>7} "
           f"{'range':>11}")
