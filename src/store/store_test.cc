@@ -322,6 +322,43 @@ TEST(FileBlobs, ARemovedBlobsFileIsEmptiedAndTakenByTheNextBlob) {
   EXPECT_EQ((*store)->Remove("missing1").ok(), true);  // removing what is not there is fine
 }
 
+// A blob has its name only once committed (a backup skips the dot-named files of writes
+// under way), whole; one never committed leaves no file behind.
+TEST(FileBlobs, ABlobIsNamedOnlyOnceCommittedAndAnAbandonedOneLeavesNothing) {
+  TempDir dir;
+  const std::string root = dir.path() + "/blobs";
+  auto store = NewFileBlobStore(root);
+  ASSERT_TRUE(store.ok());
+  auto files = [&](const std::string& sub) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(root + "/" + sub))
+      names.push_back(e.path().filename().string());
+    return names;
+  };
+  {
+    auto w = (*store)->Create("ee000001");
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append("half of it").ok());
+    EXPECT_EQ((*store)->Open("ee000001").error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(files("ee"), (std::vector<std::string>{".ee000001.tmp"}));
+    ASSERT_TRUE((*w)->Append(", the rest").ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+    EXPECT_EQ(files("ee"), (std::vector<std::string>{"ee000001"}));
+  }
+  auto reader = (*store)->Open("ee000001");
+  ASSERT_TRUE(reader.ok());
+  std::string read;
+  ASSERT_TRUE((*reader)->ReadAt(0, (*reader)->size(), read).ok());
+  EXPECT_EQ(read, "half of it, the rest");
+  {
+    auto w = (*store)->Create("ff000002");
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append("never committed").ok());
+  }
+  EXPECT_TRUE(files("ff").empty());
+  EXPECT_EQ((*store)->Open("ff000002").error().code, ErrorCode::kNotFound);
+}
+
 TEST(SqliteInMemory, HoldsWhatItIsGivenEachDatabaseItsOwn) {
   auto db = sqlite::Database::OpenInMemory();
   ASSERT_TRUE(db.ok()) << db.error().ToString();
