@@ -43,16 +43,20 @@ Spool::~Spool() { Stop(); }
 void Spool::Start() {
   std::lock_guard lock(mu_);
   stopping_ = false;
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  for (std::size_t i = committers_.size(); i < kCommitters; ++i) {
+    committers_.emplace_back([this, i] { Loop(i); });
+  }
 }
 
 void Spool::Stop() {
+  std::vector<std::thread> committers;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    committers.swap(committers_);
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto& committer : committers) committer.join();
   std::deque<Pending> left;
   {
     std::lock_guard lock(mu_);
@@ -64,7 +68,7 @@ void Spool::Stop() {
 void Spool::Commit(smtp::Submission submission, std::function<void(Result<std::string>)> done) {
   {
     std::lock_guard lock(mu_);
-    if (!stopping_ && thread_.joinable()) {
+    if (!stopping_ && !committers_.empty()) {
       pending_.push_back({std::move(submission), std::move(done)});
       cv_.notify_one();
       return;
@@ -83,7 +87,7 @@ std::uint64_t Spool::committed() const {
   return committed_;
 }
 
-void Spool::Loop() {
+void Spool::Loop(std::size_t committer) {
   for (;;) {
     std::deque<Pending> batch;
     {
@@ -112,22 +116,24 @@ void Spool::Loop() {
         continue;
       }
     }
-    committing_since_ms_ = SteadyMillis();
+    committing_since_ms_[committer] = SteadyMillis();
     CommitBatch(batch);
-    committing_since_ms_ = 0;
+    committing_since_ms_[committer] = 0;
   }
 }
 
 Status Spool::Alive(std::chrono::milliseconds bound) const {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || !thread_.joinable()) {
+    if (stopping_ || committers_.empty()) {
       return MakeError(ErrorCode::kUnavailable, "not running");
     }
   }
-  const std::int64_t since = committing_since_ms_;
-  if (since != 0 && SteadyMillis() - since > bound.count()) {
-    return MakeError(ErrorCode::kUnavailable, "a commit has not finished");
+  for (const auto& since_ms : committing_since_ms_) {
+    const std::int64_t since = since_ms;
+    if (since != 0 && SteadyMillis() - since > bound.count()) {
+      return MakeError(ErrorCode::kUnavailable, "a commit has not finished");
+    }
   }
   return OkStatus();
 }

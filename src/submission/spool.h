@@ -1,12 +1,16 @@
-// The submission spool: where an SMTP message becomes durable before its 250. One
+// The submission spool: where an SMTP message becomes durable before its 250. A
 // committer thread writes every message waiting at that moment in one transaction, so
 // many parallel sessions share each sync (group commit) and none is acknowledged
-// before its bytes are on disk. Small content is boxed under the queue key into its row;
+// before its bytes are on disk. There are two committers: while one batch waits for its
+// sync, the other writes the messages that came meanwhile, so a message waits for the
+// rest of a sync rather than for a whole batch (its wait for the database, its writes and
+// its sync). Small content is boxed under the queue key into its row;
 // large content is written, once, into the sealed blob its queue entries will refer to
 // (queue/queue_entry.h), synced before the batch commits.
 // Thread-safety: Commit may be called from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +18,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/secret.h"
@@ -58,7 +63,8 @@ class Spool final : public smtp::MessageSink {
     smtp::Submission submission;
     std::function<void(Result<std::string>)> done;
   };
-  void Loop();
+  static constexpr std::size_t kCommitters = 2;
+  void Loop(std::size_t committer);
   void CommitBatch(std::deque<Pending>& batch);
 
   InboundStore& store_;
@@ -72,9 +78,9 @@ class Spool final : public smtp::MessageSink {
   std::deque<Pending> pending_;
   bool stopping_ = false;
   std::uint64_t batches_ = 0, committed_ = 0;
-  // When the batch being committed began (steady clock, ms); 0 between batches.
-  std::atomic<std::int64_t> committing_since_ms_{0};
-  std::thread thread_;
+  // When each committer's batch began (steady clock, ms); 0 between batches.
+  std::array<std::atomic<std::int64_t>, kCommitters> committing_since_ms_{};
+  std::vector<std::thread> committers_;
 };
 
 }  // namespace sealpost::submission

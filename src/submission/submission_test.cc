@@ -232,7 +232,7 @@ class GatedInboundStore final : public InboundStore {
     {
       std::unique_lock lock(mu_);
       sizes_.push_back(records.size());
-      entered_ = true;
+      ++entered_;
       cv_.notify_all();
       cv_.wait(lock, [&] { return released_; });
     }
@@ -264,9 +264,10 @@ class GatedInboundStore final : public InboundStore {
   }
   Status Revive(const std::string& id, std::int64_t now) override { return inner_.Revive(id, now); }
 
-  void WaitUntilEntered() {
+  // Until `commits` have begun (each then waits for Release).
+  void WaitUntilEntered(std::size_t commits) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return entered_; });
+    cv_.wait(lock, [&] { return entered_ >= commits; });
   }
   void Release() {
     std::lock_guard lock(mu_);
@@ -283,7 +284,8 @@ class GatedInboundStore final : public InboundStore {
   const bool refuse_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool entered_ = false, released_ = false;
+  std::size_t entered_ = 0;
+  bool released_ = false;
   std::vector<std::size_t> sizes_;
 };
 
@@ -306,8 +308,10 @@ TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
     });
   };
   commit();
-  gated.WaitUntilEntered();  // the first message's commit is in progress ...
-  for (int i = 0; i < 39; ++i) commit();  // ... while 39 more arrive
+  gated.WaitUntilEntered(1);  // the first message's commit is in progress ...
+  commit();
+  gated.WaitUntilEntered(2);              // ... and the second's, on the other committer ...
+  for (int i = 0; i < 38; ++i) commit();  // ... while 38 more arrive
   EXPECT_EQ(acknowledged, 0);  // nothing is acknowledged before its commit
   // /readyz: a commit under way longer than the bound is a stuck spool.
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -316,8 +320,8 @@ TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
   EXPECT_TRUE(spool.Alive(std::chrono::minutes(1)).ok());
   gated.Release();
   all_done.get_future().wait();
-  EXPECT_EQ(gated.sizes(), (std::vector<std::size_t>{1, 39}));  // one commit for all 39
-  EXPECT_EQ(spool.batches(), 2u);
+  EXPECT_EQ(gated.sizes(), (std::vector<std::size_t>{1, 1, 38}));  // one commit for all 38
+  EXPECT_EQ(spool.batches(), 3u);
   EXPECT_EQ(*inbound_->Count(), 40);
   spool.Stop();
   EXPECT_EQ(spool.Alive(std::chrono::minutes(1)).error().message, "not running");
