@@ -43,9 +43,11 @@ class Spool final : public smtp::MessageSink {
   // it commits; past the second, submissions are refused (kResourceExhausted).
   Spool(InboundStore& store, BlobStore& blobs, const PurposeKey& queue_key, const Clock& clock,
         std::function<void()> on_committed, const Backlog* backlog = nullptr);
-  ~Spool() override;  // stops; submissions still waiting are refused (4xx), never lost
+  ~Spool() override;  // stops (Stop)
 
   void Start();
+  // The committers commit and answer every submission handed over before Stop, then
+  // end; one handed over after is refused (4xx). None is lost either way.
   void Stop();
 
   void Commit(smtp::Submission submission,

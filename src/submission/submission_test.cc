@@ -2,6 +2,7 @@
 // processor → escrow message, plain copies and notices to the sender, in the queue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "base/temp_dir.h"
 #include "crypto/password_hash.h"
@@ -325,6 +327,50 @@ TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
   EXPECT_EQ(*inbound_->Count(), 40);
   spool.Stop();
   EXPECT_EQ(spool.Alive(std::chrono::minutes(1)).error().message, "not running");
+}
+
+// Stopping loses nothing: what was handed over before Stop is committed and answered
+// (the committers drain it), what comes after is refused at once.
+TEST_F(SubmissionTest, SpoolStopCommitsWhatItWasHandedAndRefusesWhatComesAfter) {
+  GatedInboundStore gated(*inbound_);
+  Spool spool(gated, *world_.blobs, world_.keys->queue(), clock_, nullptr);
+  spool.Start();
+  std::mutex mu;
+  std::vector<Result<std::string>> answers;
+  auto commit = [&] {
+    smtp::Submission s;
+    s.envelope.mail_from = "dr@clinic.test";
+    s.envelope.recipients = {{"pat@home.test", "", ""}};
+    s.content = kWithQuestion;
+    spool.Commit(std::move(s), [&](Result<std::string> r) {
+      std::lock_guard lock(mu);
+      answers.push_back(std::move(r));
+    });
+  };
+  commit();
+  gated.WaitUntilEntered(1);
+  commit();
+  gated.WaitUntilEntered(2);              // both committers hold a batch ...
+  for (int i = 0; i < 10; ++i) commit();  // ... and ten wait behind them
+  std::thread stopper([&] { spool.Stop(); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (spool.Alive(std::chrono::minutes(1)).ok() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(spool.Alive(std::chrono::minutes(1)).error().message, "not running");
+  commit();  // after Stop began: refused at once
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers[0].error().code, ErrorCode::kFailedPrecondition);
+  }
+  gated.Release();
+  stopper.join();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(answers.size(), 13u);
+  EXPECT_EQ(std::count_if(answers.begin(), answers.end(), [](const auto& r) { return r.ok(); }),
+            12);
+  EXPECT_EQ(*inbound_->Count(), 12);
 }
 
 TEST_F(SubmissionTest, HeaderQuestionSealsForEscrowAndRemovesTheSubmission) {
