@@ -53,8 +53,9 @@ def fresh_fs(enabled, size_gib=4):
         yield mount_point
     finally:
         tempfile.tempdir = saved
-        if mounted:
-            subprocess.run(["umount", mount_point], timeout=120)
+        if mounted and subprocess.run(["umount", mount_point], timeout=120).returncode != 0:
+            # Something still holds a file there (a peer slow to exit): gone once it lets go.
+            subprocess.run(["umount", "--lazy", mount_point], timeout=60)
         if loop:
             subprocess.run(["losetup", "--detach", loop], timeout=60)
         shutil.rmtree(base, ignore_errors=True)
