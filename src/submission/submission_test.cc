@@ -35,6 +35,15 @@
 namespace sealpost::submission {
 namespace {
 
+// An unauthenticated submission from the clinic to one patient, as the spool is handed it.
+smtp::Submission ToPatient(std::string content) {
+  smtp::Submission s;
+  s.envelope.mail_from = "dr@clinic.test";
+  s.envelope.recipients = {{"pat@home.test", "", ""}};
+  s.content = std::move(content);
+  return s;
+}
+
 class SubmissionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -176,12 +185,9 @@ TEST_F(SubmissionTest, SpoolSlowsDownThenRefusesWhenTooMuchWaits) {
   Spool spool(*inbound_, *world_.blobs, world_.keys->queue(), clock_, nullptr, &backlog);
   spool.Start();
   auto commit = [&spool] {
-    smtp::Submission s;
-    s.envelope.mail_from = "dr@clinic.test";
-    s.envelope.recipients.push_back({"pat@home.test", "", ""});
-    s.content = "Subject: x\r\n\r\nbody\r\n";
     std::promise<Result<std::string>> promise;
-    spool.Commit(std::move(s), [&](Result<std::string> r) { promise.set_value(std::move(r)); });
+    spool.Commit(ToPatient("Subject: x\r\n\r\nbody\r\n"),
+                 [&](Result<std::string> r) { promise.set_value(std::move(r)); });
     return promise.get_future().get();
   };
   ASSERT_TRUE(commit().ok());
@@ -300,11 +306,7 @@ TEST_F(SubmissionTest, SpoolSharesOneCommitAmongWaitingMessages) {
   std::atomic<int> acknowledged{0};
   std::promise<void> all_done;
   auto commit = [&] {
-    smtp::Submission s;
-    s.envelope.mail_from = "dr@clinic.test";
-    s.envelope.recipients = {{"pat@home.test", "", ""}};
-    s.content = kWithQuestion;
-    spool.Commit(std::move(s), [&](Result<std::string> r) {
+    spool.Commit(ToPatient(kWithQuestion), [&](Result<std::string> r) {
       EXPECT_TRUE(r.ok());
       if (++acknowledged == 40) all_done.set_value();
     });
@@ -338,11 +340,7 @@ TEST_F(SubmissionTest, SpoolStopCommitsWhatItWasHandedAndRefusesWhatComesAfter) 
   std::mutex mu;
   std::vector<Result<std::string>> answers;
   auto commit = [&] {
-    smtp::Submission s;
-    s.envelope.mail_from = "dr@clinic.test";
-    s.envelope.recipients = {{"pat@home.test", "", ""}};
-    s.content = kWithQuestion;
-    spool.Commit(std::move(s), [&](Result<std::string> r) {
+    spool.Commit(ToPatient(kWithQuestion), [&](Result<std::string> r) {
       std::lock_guard lock(mu);
       answers.push_back(std::move(r));
     });
@@ -541,12 +539,9 @@ TEST_F(SubmissionTest, ABatchThatCannotCommitLeavesNoBlob) {
   GatedInboundStore refusing(*inbound_, /*refuse=*/true);
   Spool spool(refusing, *world_.blobs, world_.keys->queue(), clock_, nullptr);
   spool.Start();
-  smtp::Submission s;
-  s.envelope.mail_from = "dr@clinic.test";
-  s.envelope.recipients = {{"pat@home.test", "", ""}};
-  s.content = LargeMessage("");
   std::promise<Result<std::string>> promise;
-  spool.Commit(std::move(s), [&](Result<std::string> r) { promise.set_value(std::move(r)); });
+  spool.Commit(ToPatient(LargeMessage("")),
+               [&](Result<std::string> r) { promise.set_value(std::move(r)); });
   auto result = promise.get_future().get();
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kIo);
