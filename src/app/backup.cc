@@ -198,17 +198,25 @@ Result<BackupSummary> Backup(const Config& config, Stores& stores, const std::st
   } release{*stores.db, *hold};
 
   progress("copying the database (one point in time; mail keeps flowing)");
-  const std::string database = dir + "/sealpost.db";
-  auto copied = CopyDatabase(*stores.db, database);
+  // The spool first: a submission that ends between the two copies is then in the
+  // spool's copy, with its mark in the main one's, and the restored server settles it
+  // (store/sqlite/spool.h) — the other way round it would be in neither.
+  const std::string spool = dir + "/sealpost.spool.db";
+  auto copied = CopyDatabase(stores.db->spool(), spool);
   if (!copied.ok()) return copied.error();
-  auto synced = SyncPath(database, false);
+  auto synced = SyncPath(spool, false);
+  if (!synced.ok()) return synced.error();
+  const std::string database = dir + "/sealpost.db";
+  copied = CopyDatabase(*stores.db, database);
+  if (!copied.ok()) return copied.error();
+  synced = SyncPath(database, false);
   if (!synced.ok()) return synced.error();
 
   progress("copying the blobs");
   auto blobs = CopyBlobs(config.Resolve(config.blobs), dir + "/blobs");
   if (!blobs.ok()) return std::move(blobs).error();
   BackupSummary summary = *blobs;
-  summary.database_bytes = FileSize(database);
+  summary.database_bytes = FileSize(database) + FileSize(spool);
 
   progress("copying the configuration and the TLS certificate");
   for (const auto& [from, to, mode] :
@@ -268,7 +276,8 @@ Result<BackupSummary> Restore(const std::string& from, const std::string& config
   const std::string database = config->Resolve(config->database);
   const std::string blobs = config->Resolve(config->blobs);
   const std::string master_key = config->Resolve(config->master_key);
-  for (const auto& target : {database, master_key, config->Resolve(config->certificate),
+  const std::string spool = sqlite::SpoolPath(database);
+  for (const auto& target : {database, spool, master_key, config->Resolve(config->certificate),
                              config->Resolve(config->private_key)}) {
     if (fs::exists(target, ec)) {
       return MakeError(ErrorCode::kAlreadyExists,
@@ -297,11 +306,17 @@ Result<BackupSummary> Restore(const std::string& from, const std::string& config
     }
     sqlite3_close(db);
   }
+  // A backup made before the spool had a file of its own has none: its submissions are
+  // in the database, and move across when it opens.
+  if (fs::exists(from + "/sealpost.spool.db", ec)) {
+    copied = CopySynced(from + "/sealpost.spool.db", spool, kPrivate);
+    if (!copied.ok()) return copied.error();
+  }
   progress("restoring the blobs");
   auto restored = CopyBlobs(from + "/blobs", blobs);
   if (!restored.ok()) return std::move(restored).error();
   BackupSummary summary = *restored;
-  summary.database_bytes = FileSize(database);
+  summary.database_bytes = FileSize(database) + FileSize(spool);
 
   progress("restoring the keys and the TLS certificate");
   summary.master_key = has_master_key;

@@ -1,10 +1,10 @@
 // `sealpost admin backup DIR` and `sealpost admin restore DIR`: a consistent copy of a
 // running server's data, and that copy brought back on a fresh machine or directory.
 //
-// A backup holds, by role: the configuration file, the database (SQLite's online
-// backup, one read transaction: a single point in time while mail flows), every blob
-// file, the TLS certificate and key, and the master key only when asked — without it
-// the copy is unreadable, which is the point of keeping the master key apart.
+// A backup holds, by role: the configuration file, the database and its spool (SQLite's
+// online backup, one read transaction each: a point in time while mail flows; the spool
+// first, see Backup), every blob file, the TLS certificate and key, and the master key only when
+// asked — without it the copy is unreadable, which is the point of keeping the master key apart.
 // Consistency: blobs are written (and synced) before the rows that refer to them are
 // committed, so every blob the copied database needs exists when it is copied; the one
 // way a needed blob could go meanwhile, the queue's sweep of content no entry holds any

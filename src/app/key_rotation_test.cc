@@ -246,18 +246,20 @@ TEST_F(RewrapTest, EverySealedColumnIsRotatedOrSealedByAKeyOfItsOwn) {
   std::set<std::string> rotated;
   for (const auto& c : MasterKeyColumns()) rotated.insert(c.column.table + "." + c.column.column);
   std::set<std::string> columns;
-  auto status = db_->Read([&](sqlite::Connection& conn) -> Status {
-    sqlite::Statement tables(conn, "SELECT name FROM sqlite_master WHERE type = 'table'");
-    std::vector<std::string> names;
-    while (*tables.Step()) names.push_back(tables.Text(0));
-    for (const auto& table : names) {
-      sqlite::Statement info(conn, "SELECT name FROM pragma_table_info(?)");
-      info.Bind(1, table);
-      while (*info.Step()) columns.insert(table + "." + info.Text(0));
-    }
-    return OkStatus();
-  });
-  ASSERT_TRUE(status.ok());
+  for (sqlite::Database* db : {db_.get(), &db_->spool()}) {  // the spool's too
+    auto status = db->Read([&](sqlite::Connection& conn) -> Status {
+      sqlite::Statement tables(conn, "SELECT name FROM sqlite_master WHERE type = 'table'");
+      std::vector<std::string> names;
+      while (*tables.Step()) names.push_back(tables.Text(0));
+      for (const auto& table : names) {
+        sqlite::Statement info(conn, "SELECT name FROM pragma_table_info(?)");
+        info.Bind(1, table);
+        while (*info.Step()) columns.insert(table + "." + info.Text(0));
+      }
+      return OkStatus();
+    });
+    ASSERT_TRUE(status.ok());
+  }
   for (const auto& name : columns) {
     const std::string column = name.substr(name.find('.') + 1);
     const bool sealed = column.find("sealed") != std::string::npos ||

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "app/open_stores.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/stores.h"
+#include "store/sqlite/spool.h"
 
 namespace sealpost {
 namespace {
@@ -22,6 +24,7 @@ struct PgColumn {
 };
 
 struct Table {
+  sqlite::Database* from = nullptr;  // the main database, or its spool
   std::string name;
   std::vector<std::string> columns;  // SQLite's, every one of which PostgreSQL has
   bool has_rowid = true;             // SQLite's: copied in rowid order when it has one
@@ -230,23 +233,34 @@ Result<MigrationSummary> MigrateToPostgres(
   if (!target.ok()) return std::move(target).error();
   pg::Database& pgdb = **target;
 
-  auto names = SqliteTables(*from.db);
-  if (!names.ok()) return std::move(names).error();
+  // Submissions whose end is marked in the main database but not yet done in the spool
+  // are settled first (store/sqlite/spool.h): PostgreSQL keeps no marks, and copies what
+  // is still spooled.
+  for (;;) {
+    auto swept = sqlite::SweepMarks(*from.db, std::numeric_limits<std::int64_t>::max(), 5000);
+    if (!swept.ok()) return std::move(swept).error();
+    if (*swept == 0) break;
+  }
   std::vector<Table> tables;
-  for (const auto& name : *names) {
-    Table t{name, {}, true, {}};
-    if (auto s = ReadSqliteShape(*from.db, t); !s.ok()) return s.error();
-    if (auto s = ReadPgShape(pgdb, t); !s.ok()) return s.error();
-    if (t.pg.empty()) {
-      return MakeError(ErrorCode::kInternal, "table " + name + " has no PostgreSQL twin");
-    }
-    for (const auto& column : t.columns) {
-      if (!t.pg.count(column)) {
-        return MakeError(ErrorCode::kInternal,
-                         "column " + name + "." + column + " has no PostgreSQL twin");
+  for (sqlite::Database* db : {from.db.get(), &from.db->spool()}) {
+    auto names = SqliteTables(*db);
+    if (!names.ok()) return std::move(names).error();
+    for (const auto& name : *names) {
+      if (name == "inbound_done") continue;  // SQLite's own, empty now
+      Table t{db, name, {}, true, {}};
+      if (auto s = ReadSqliteShape(*db, t); !s.ok()) return s.error();
+      if (auto s = ReadPgShape(pgdb, t); !s.ok()) return s.error();
+      if (t.pg.empty()) {
+        return MakeError(ErrorCode::kInternal, "table " + name + " has no PostgreSQL twin");
       }
+      for (const auto& column : t.columns) {
+        if (!t.pg.count(column)) {
+          return MakeError(ErrorCode::kInternal,
+                           "column " + name + "." + column + " has no PostgreSQL twin");
+        }
+      }
+      tables.push_back(std::move(t));
     }
-    tables.push_back(std::move(t));
   }
   auto ordered = InForeignKeyOrder(pgdb, std::move(tables));
   if (!ordered.ok()) return std::move(ordered).error();
@@ -266,9 +280,9 @@ Result<MigrationSummary> MigrateToPostgres(
       }
     }
     for (const auto& t : *ordered) {
-      auto total = SqliteCount(*from.db, t.name);
+      auto total = SqliteCount(*t.from, t.name);
       if (!total.ok()) return std::move(total).error();
-      auto n = CopyRows(*from.db, c, t, *total, progress);
+      auto n = CopyRows(*t.from, c, t, *total, progress);
       if (!n.ok()) return std::move(n).error();
       pg::Statement count(c, "SELECT count(*) FROM " + Quoted(t.name));
       auto row = count.Step();

@@ -96,7 +96,8 @@ class SubmissionTest : public ::testing::Test {
     auto other = sqlite::Database::Open(world_.dir.path() + "/db");
     EXPECT_TRUE(other.ok());
     EXPECT_TRUE((*other)
-                    ->Read([&](sqlite::Connection& c) -> Status {
+                    ->spool()
+                    .Read([&](sqlite::Connection& c) -> Status {
                       sqlite::Statement st(c, "SELECT id FROM inbound");
                       for (;;) {
                         auto row = st.Step();

@@ -286,7 +286,7 @@ class CampaignsTest(unittest.TestCase):
             timeout=60, what="the complaint on the suppression list")
         self.assertEqual(complained[0][0], "complained")
         self.assertIn("abuse", complained[0][1])
-        wait_for(lambda: self.server.sql("SELECT count(*) FROM inbound")[0][0] == 0,
+        wait_for(lambda: self.server.spool_sql("SELECT count(*) FROM inbound")[0][0] == 0,
                  timeout=60, what="the report taken off the inbound queue")
         self.assertEqual(self.server.sql(
             "SELECT count(*) FROM queue WHERE rcpt_to = 'fbl@clinic.example'")[0][0], 0)

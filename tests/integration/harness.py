@@ -239,14 +239,18 @@ class Sealpost:
             self.keep_secret(shown)
         return run.returncode, run.stdout, run.stderr
 
-    def sql(self, query, params=()):
+    def sql(self, query, params=(), file="sealpost.db"):
         """One query against the server's SQLite database (WAL: safe while it runs)."""
-        db = sqlite3.connect("file:" + os.path.join(self.data, "sealpost.db") + "?mode=ro",
+        db = sqlite3.connect("file:" + os.path.join(self.data, file) + "?mode=ro",
                              uri=True, timeout=30)
         try:
             return db.execute(query, params).fetchall()
         finally:
             db.close()
+
+    def spool_sql(self, query, params=()):
+        """One query against the spool, where SMTP submissions wait (the inbound table)."""
+        return self.sql(query, params, file="sealpost.spool.db")
 
     def keep_secret(self, value):
         """A value that must never reach the server's log."""

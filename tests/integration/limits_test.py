@@ -313,7 +313,7 @@ class BacklogTest(unittest.TestCase):
         self.assertTrue(all(code == 250 for code, _ in replies[:-1]), replies)
         self.assertEqual(replies[-1][1], "4.3.1 Too much mail is waiting to be sent; try again later")
         accepted = len(replies) - 1
-        self.assertEqual(self.server.sql("SELECT count(*) FROM inbound")[0][0] +
+        self.assertEqual(self.server.spool_sql("SELECT count(*) FROM inbound")[0][0] +
                          self.server.sql("SELECT count(*) FROM queue")[0][0], accepted)
 
         r = self.server.request("POST", "/api/v1/messages",

@@ -299,7 +299,7 @@ class SmtpSubmissionTest(unittest.TestCase):
         # bounce notice names one (a smuggled message without a question would bounce).
         # Every 250 above was given after its commit, so the inbound table holds whatever
         # was accepted until the processor is done with it.
-        wait_for(lambda: self.server.sql("SELECT count(*) FROM inbound")[0][0] == 0, what="processing")
+        wait_for(lambda: self.server.spool_sql("SELECT count(*) FROM inbound")[0][0] == 0, what="processing")
         # And until the queue has delivered everything that came of it to the outbox, so
         # the absence checks below look at the final state.
         wait_for(lambda: self.server.sql(
@@ -485,13 +485,13 @@ class CrashTest(unittest.TestCase):
             self.assertGreaterEqual(len(ids), 60)
 
             server.start()
-            waiting = {row[0] for row in server.sql("SELECT id FROM inbound")}
+            waiting = {row[0] for row in server.spool_sql("SELECT id FROM inbound")}
             done = {row[0].split()[-1] for row in
                     server.sql("SELECT detail FROM events WHERE type = 'submitted'")}
             lost = [i for i in ids if i not in waiting and i not in done]
             self.assertEqual(lost, [], f"{len(lost)} of {len(ids)} acknowledged messages lost")
             # And processing goes on after the restart until nothing is waiting.
-            wait_for(lambda: server.sql("SELECT count(*) FROM inbound")[0][0] == 0, timeout=300,
+            wait_for(lambda: server.spool_sql("SELECT count(*) FROM inbound")[0][0] == 0, timeout=300,
                      what="the inbound queue to drain")
         finally:
             server.cleanup()

@@ -43,7 +43,8 @@ class ZeroKnowledgeTest(unittest.TestCase):
             self.assertEqual(server.stop(), 0)
 
             stored = [server.config.replace("config.toml", name)
-                      for name in ("sealpost.db", "sealpost.db-wal")]
+                      for name in ("sealpost.db", "sealpost.db-wal", "sealpost.spool.db",
+                                   "sealpost.spool.db-wal")]
             stored += [p for p in glob.glob(os.path.join(server.data, "blobs", "**", "*"),
                                             recursive=True) if os.path.isfile(p)]
             stored = [p for p in stored if os.path.exists(p)]

@@ -70,7 +70,7 @@ class Store final : public KeyStore {
     for (const auto& b : c.binding) sql += ", " + b;
     sql += " FROM " + c.table + " WHERE rowid > ? AND " + HasValue(c) + " ORDER BY rowid LIMIT ?";
     std::vector<SealedCell> cells;
-    auto status = db_.Read([&](Connection& db) -> Status {
+    auto status = Holding(c).Read([&](Connection& db) -> Status {
       Statement s(db, sql);
       s.Bind(1, after_row).Bind(2, static_cast<std::int64_t>(limit));
       for (;;) {
@@ -93,7 +93,7 @@ class Store final : public KeyStore {
   Result<std::int64_t> CountSealed(const SealedColumn& c) override {
     if (auto ok = CheckColumn(c); !ok.ok()) return std::move(ok).error();
     std::int64_t count = 0;
-    auto status = db_.Read([&](Connection& db) -> Status {
+    auto status = Holding(c).Read([&](Connection& db) -> Status {
       Statement s(db, "SELECT count(*) FROM " + c.table + " WHERE " + HasValue(c));
       auto row = s.Step();
       if (!row.ok()) return std::move(row).error();
@@ -113,7 +113,7 @@ class Store final : public KeyStore {
     const std::string sql =
         "UPDATE " + c.table + " SET " + c.column + " = ? WHERE rowid = ? AND " + old_value + " = ?";
     std::int64_t written = 0;
-    auto status = db_.Transaction([&](Connection& db) -> Status {
+    auto status = Holding(c).Transaction([&](Connection& db) -> Status {
       written = 0;
       for (const auto& change : changes) {
         auto run = Statement(db, sql)
@@ -162,6 +162,15 @@ class Store final : public KeyStore {
   }
 
  private:
+  // The database that holds the column: on SQLite, SMTP submissions are in the spool
+  // (store/sqlite/spool.h).
+  Database& Holding(const SealedColumn& c) {
+    if constexpr (!B::kPostgres) {
+      if (c.table == "inbound") return db_.spool();
+    }
+    return db_;
+  }
+
   Database& db_;
 };
 

@@ -11,6 +11,7 @@
 
 #include "store/sqlite/faults.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/spool.h"
 
 namespace sealpost::sqlite {
 
@@ -135,16 +136,24 @@ std::optional<std::int64_t> Statement::OptionalInt(int column) const {
   return Int(column);
 }
 
+std::string SpoolPath(const std::string& path) {
+  constexpr std::string_view kDb = ".db";
+  if (path.size() > kDb.size() && path.compare(path.size() - kDb.size(), kDb.size(), kDb) == 0) {
+    return path.substr(0, path.size() - kDb.size()) + ".spool.db";
+  }
+  return path + ".spool.db";
+}
+
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Faults* faults) {
-  return OpenAt(path, faults, /*in_memory=*/false);
+  return OpenAt(path, faults, /*in_memory=*/false, /*spool=*/false);
 }
 
 Result<std::unique_ptr<Database>> Database::OpenInMemory() {
-  return OpenAt(":memory:", nullptr, /*in_memory=*/true);
+  return OpenAt(":memory:", nullptr, /*in_memory=*/true, /*spool=*/false);
 }
 
 Result<std::unique_ptr<Database>> Database::OpenAt(const std::string& path, Faults* faults,
-                                                   bool in_memory) {
+                                                   bool in_memory, bool spool) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -167,18 +176,29 @@ Result<std::unique_ptr<Database>> Database::OpenAt(const std::string& path, Faul
     auto status = database->Exec(pragma);
     if (!status.ok()) return std::move(status).error();
   }
-  auto status = database->Migrate();
+  auto status = database->Migrate(spool);
+  if (!status.ok()) return std::move(status).error();
+  if (spool) return database;
+  auto opened = OpenAt(in_memory ? path : SpoolPath(path), faults, in_memory, /*spool=*/true);
+  if (!opened.ok()) return std::move(opened).error();
+  database->spool_ = std::move(*opened);
+  // Submissions spooled by a version that kept them in this file go across first.
+  status = MoveInboundToSpool(*database, *database->spool_);
   if (!status.ok()) return std::move(status).error();
   return database;
 }
 
 Database::~Database() {
+  spool_.reset();
   connection_.reset();  // its kept statements are finalised first
   sqlite3_close(db_);
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
 Status Database::Checkpoint() {
+  if (spool_) {
+    if (auto status = spool_->Checkpoint(); !status.ok()) return status;
+  }
   std::lock_guard lock(mu_);
   return Exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
@@ -277,7 +297,7 @@ std::uint64_t Database::full_scan_steps() {
   return connection_->full_scan_steps();
 }
 
-Status Database::Migrate() {
+Status Database::Migrate(bool spool) {
   return Transaction([&](Connection& db) -> Status {
     int current = 0;
     {
@@ -289,12 +309,16 @@ Status Database::Migrate() {
       current = static_cast<int>(version.Int(0));
     }
     int index = 0;
-    for (const char* step : kMigrations) {
-      ++index;
-      if (index <= current) continue;
-      auto status = Exec(step);
-      if (!status.ok()) return status;
-    }
+    const auto run = [&](const auto& steps) -> Status {
+      for (const char* step : steps) {
+        ++index;
+        if (index <= current) continue;
+        if (auto status = Exec(step); !status.ok()) return status;
+      }
+      return OkStatus();
+    };
+    auto status = spool ? run(kSpoolMigrations) : run(kMigrations);
+    if (!status.ok()) return status;
     return Exec(("PRAGMA user_version=" + std::to_string(index)).c_str());
   });
 }

@@ -2,6 +2,11 @@
 // every Store call is one transaction under it. That suits one node on a small machine;
 // scale-out is the PostgreSQL backend's job.
 //
+// It is two files: the main database, and beside it the spool (spool()), where SMTP
+// submissions wait between their 250 and processing, with a lock and a log of its own —
+// so a 250 waits for its own small sync, not for the processor's and the queue's
+// transactions (store/sqlite/spool.h says how a submission is ended across the two).
+//
 // Group commit: SQLite would sync the log inside every durable COMMIT, under the lock,
 // so each waited for the one before it to reach the disk. Here COMMIT only writes the
 // log (synchronous=NORMAL) and the lock is let go; then one sync of the log file makes
@@ -105,6 +110,10 @@ class Database {
   static Result<std::unique_ptr<Database>> OpenInMemory();
   ~Database();
 
+  // The spool beside this database (SpoolPath), opened and closed with it; in memory
+  // when this one is. Only the main database has one.
+  Database& spool() { return *spool_; }
+
   // How a commit reaches the disk.
   enum class Commit {
     // On disk when Transaction returns (the log synced after the commit, shared with
@@ -137,7 +146,7 @@ class Database {
   Status Read(const std::function<Status(Connection&)>& body);
   // Copies the write-ahead log into the database and truncates it to nothing. With
   // secure_delete on (always, here), what was deleted is then in neither file: the
-  // old frames of the log are gone and freed pages were zeroed.
+  // old frames of the log are gone and freed pages were zeroed. The spool's too.
   Status Checkpoint();
 
  private:
@@ -146,10 +155,11 @@ class Database {
         path_(std::move(path)),
         faults_(faults),
         connection_(std::make_unique<Connection>(db)) {}
+  // `spool`: this is the spool file (its own schema, no spool of its own).
   static Result<std::unique_ptr<Database>> OpenAt(const std::string& path, Faults* faults,
-                                                  bool in_memory);
+                                                  bool in_memory, bool spool);
   Status Exec(const char* sql);
-  Status Migrate();
+  Status Migrate(bool spool);
   // Returns once commit number `ticket` is on disk: syncs the log itself, or waits for
   // the sync in progress (and then, unless that one covered it, syncs next).
   Status SyncThrough(std::uint64_t ticket);
@@ -162,6 +172,7 @@ class Database {
   Faults* const faults_;  // tests only
   bool in_memory_ = false;
   std::unique_ptr<Connection> connection_;  // its kept statements go before db_ closes
+  std::unique_ptr<Database> spool_;         // the main database's only
   std::atomic<std::uint64_t> committed_{0};  // durable commits written to the log
   std::function<Status(Connection&)> before_commit_;
 
@@ -172,6 +183,9 @@ class Database {
 };
 
 Error SqliteError(sqlite3* db, const char* what);
+
+// Where the spool of the database at `path` is: "x.db" → "x.spool.db", else path + ".spool.db".
+std::string SpoolPath(const std::string& path);
 
 // Runs a query expected to return at most one row: `bind` binds its parameters,
 // `read` turns the row into a Record. nullopt when there is no row.

@@ -812,6 +812,41 @@ CREATE INDEX portal_sessions_by_expiry ON portal_sessions(expires_at);
     R"sql(
 ALTER TABLE queue ADD COLUMN content_bits INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 48: SMTP submissions wait in a file of their own (kSpoolMigrations; the rows of the
+    // inbound table above move there when the database opens, and the table goes). A
+    // submission ended here (a message, queue entries, a dead letter's notices) is marked
+    // in the same transaction, so that it is never ended twice (store/sqlite/spool.h).
+    R"sql(
+CREATE TABLE inbound_done (
+  id TEXT PRIMARY KEY,
+  outcome TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX inbound_done_by_age ON inbound_done(at);
+)sql",
+};
+
+// The spool's schema (its own file, its own user_version): SMTP submissions between
+// their 250 and processing, as the main database's inbound table held them up to step 47.
+inline constexpr const char* kSpoolMigrations[] = {
+    R"sql(
+CREATE TABLE inbound (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  client_address TEXT NOT NULL,
+  auth_user TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  sealed_content BLOB NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  dead_at INTEGER,
+  content_blob TEXT NOT NULL DEFAULT '',
+  content_key BLOB
+);
+CREATE INDEX inbound_due ON inbound(next_attempt_at, received_at);
+)sql",
 };
 
 }  // namespace sealpost::sqlite

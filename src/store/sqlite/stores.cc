@@ -3,12 +3,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 
 #include "audit/pending.h"
 #include "store/event_effects.h"
 #include "store/sql/message_rows.h"
 #include "store/sqlite/backend.h"
+#include "store/sqlite/spool.h"
 #include "webhooks/events.h"
 #include "webhooks/signature.h"
 
@@ -307,55 +309,52 @@ Status SettleDelivered(Connection& db, const std::string& queue_id, std::int64_t
                           mail_itself ? "delivered" : "notice_delivered", at, "", report});
 }
 
-// Removes a submission; kNotFound when it is gone already (processed twice).
-// A spooled blob goes with its submission unless queue entries go on referring to it:
-// it waits in spent_content, which SpentContent lists only once no entry holds its key
-// (the entries may be written after this, in the same transaction).
-Status RemoveInbound(Connection& db, const std::string& id) {
-  std::string blob;
-  {
-    Statement find(db, "SELECT content_blob FROM inbound WHERE id = ?");
-    find.Bind(1, id);
-    auto row = find.Step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) return MakeError(ErrorCode::kNotFound, kAlreadyProcessed);
-    blob = find.Text(0);
-  }
-  auto status = Statement(db, "DELETE FROM inbound WHERE id = ?").Bind(1, id).Run();
-  if (!status.ok() || blob.empty()) return status;
-  return Statement(db, "INSERT OR IGNORE INTO spent_content (blob_id) VALUES (?)")
-      .Bind(1, blob)
-      .Run();
-}
-
 class SqliteMessageStore final : public MessageStore {
  public:
   explicit SqliteMessageStore(Database& db) : db_(db) {}
 
+  // A message that consumes a spooled submission ends it (store/sqlite/spool.h): its
+  // mark is written with the message, and the spool's row goes after the commit.
   Status InsertAll(const std::vector<NewMessage>& batch) override {
     const auto commit = sql::messages::AllConsumeSpooled(batch) ? Database::Commit::kRecoverable
                                                                 : Database::Commit::kDurable;
-    return db_.Transaction(
+    std::vector<std::string> consumed;
+    for (const NewMessage& one : batch) {
+      if (!one.consumed_inbound.empty()) consumed.push_back(one.consumed_inbound);
+    }
+    std::vector<std::string> blobs;
+    if (!consumed.empty()) {
+      auto spooled = SpooledBlobs(db_.spool(), consumed);
+      if (!spooled.ok()) return std::move(spooled).error();
+      blobs = std::move(*spooled);
+    }
+    auto status = db_.Transaction(
         [&](Connection& db) -> Status {
+          std::size_t next = 0;
           for (const NewMessage& one : batch) {
-            auto status = InsertOne(db, one);
-            if (!status.ok()) return status;
+            if (!one.consumed_inbound.empty()) {
+              auto marked = MarkEnded(db, one.consumed_inbound, kEndedDone, "", blobs[next++]);
+              if (!marked.ok()) return marked;
+            }
+            auto inserted = InsertOne(db, one);
+            if (!inserted.ok()) return inserted;
           }
           return OkStatus();
         },
         commit);
+    if (!status.ok() || consumed.empty()) return status;
+    std::vector<SpoolMark> marks;
+    for (auto& id : consumed) marks.push_back({std::move(id), std::string(kEndedDone), "", 0});
+    // Not done now (a failing disk): the mark has it done by the next Claim or sweep.
+    (void)SettleInSpool(db_.spool(), marks, Database::Commit::kRecoverable);
+    return OkStatus();
   }
 
  private:
   static Status InsertOne(Connection& db, const NewMessage& one) {
     const MessageRecord& m = *one.message;
-    const std::string& consumed_inbound = one.consumed_inbound;
     std::optional<audit::ActingAs> acting;  // the audit trail names this message's sender
     if (one.actor != nullptr) acting.emplace(*one.actor);
-    if (!consumed_inbound.empty()) {
-      auto removed = RemoveInbound(db, consumed_inbound);
-      if (!removed.ok()) return removed;
-    }
     auto status = sql::messages::InsertMessageRows<Backend>(db, m);
     if (!status.ok()) return status;
     status = InsertQueueAndEvents(db, *one.notices, *one.events);
@@ -954,23 +953,16 @@ class SqliteQueueStore final : public QueueStore {
   Database& db_;
 };
 
+// Submissions in the spool (Database::spool); ended in the main database, with a mark
+// (store/sqlite/spool.h).
 class SqliteInboundStore final : public InboundStore {
  public:
-  explicit SqliteInboundStore(Database& db) : db_(db) {}
+  explicit SqliteInboundStore(Database& main) : main_(main), spool_(main.spool()) {}
 
   Status InsertBatch(const std::vector<InboundRecord>& records) override {
-    return db_.Transaction([&](Connection& db) -> Status {
+    return spool_.Transaction([&](Connection& db) -> Status {
       for (const auto& r : records) {
-        auto status = Statement(db, "INSERT INTO inbound (id, received_at, client_address, "
-                                    "auth_user, envelope, sealed_content, attempts, "
-                                    "next_attempt_at, last_error, content_blob, content_key) "
-                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-                          .Bind(1, r.id).Bind(2, r.received_at).Bind(3, r.client_address)
-                          .Bind(4, r.auth_user).Bind(5, r.envelope_json)
-                          .BindBlob(6, r.sealed_content).Bind(7, std::int64_t{r.attempts})
-                          .Bind(8, r.next_attempt_at).Bind(9, r.last_error)
-                          .Bind(10, r.content_blob).BindBlob(11, r.content_key).Run();
-        if (!status.ok()) return status;
+        if (auto status = InsertInbound(db, r); !status.ok()) return status;
       }
       return OkStatus();
     });
@@ -982,14 +974,21 @@ class SqliteInboundStore final : public InboundStore {
                   [&](Statement& s) { s.Bind(1, now).Bind(2, std::int64_t{limit}); });
   }
 
+  // What it takes whose mark says it has ended (a crash came between the mark and the
+  // spool's change) is settled, not handed out. Now and then old marks are swept.
   Result<std::vector<InboundRecord>> Claim(std::int64_t now, int limit,
                                            std::int64_t lease_until) override {
+    if (now >= next_sweep_.load()) {
+      next_sweep_.store(now + kSweepEvery);
+      auto swept = SweepMarks(main_, now - kMarkKept, kSweepLimit);
+      if (!swept.ok()) return std::move(swept).error();
+    }
     std::vector<InboundRecord> out;
-    auto status = db_.Transaction(
+    auto status = spool_.Transaction(
         [&](Connection& db) -> Status {
           out.clear();
-          Statement s(db, std::string(kInboundColumns) +
-                              "WHERE next_attempt_at <= ? AND dead_at IS NULL "
+          Statement s(db, std::string("SELECT ") + kInboundColumns +
+                              " FROM inbound WHERE next_attempt_at <= ? AND dead_at IS NULL "
                               "ORDER BY next_attempt_at, received_at LIMIT ?");
           s.Bind(1, now).Bind(2, std::int64_t{limit});
           for (;;) {
@@ -1010,6 +1009,20 @@ class SqliteInboundStore final : public InboundStore {
         },
         Database::Commit::kRecoverable);  // a lost lease: the submission is simply due
     if (!status.ok()) return std::move(status).error();
+    if (out.empty()) return out;
+    std::vector<std::string> ids;
+    for (const auto& r : out) ids.push_back(r.id);
+    auto marks = MarksOf(main_, ids);
+    if (!marks.ok()) return std::move(marks).error();
+    if (marks->empty()) return out;
+    if (auto settled = SettleInSpool(spool_, *marks, Database::Commit::kRecoverable);
+        !settled.ok()) {
+      return std::move(settled).error();
+    }
+    std::erase_if(out, [&](const InboundRecord& r) {
+      return std::any_of(marks->begin(), marks->end(),
+                         [&](const SpoolMark& m) { return m.id == r.id; });
+    });
     return out;
   }
 
@@ -1021,18 +1034,38 @@ class SqliteInboundStore final : public InboundStore {
   Status Bury(const std::string& id, std::int64_t now, const std::string& error,
               const std::vector<QueueEntry>& notices,
               const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](Connection& db) -> Status {
-      auto status = Statement(db, "UPDATE inbound SET attempts = attempts + 1, dead_at = ?, "
-                                  "last_error = ? WHERE id = ? AND dead_at IS NULL")
-                        .Bind(1, now).Bind(2, error).Bind(3, id).Run();
-      if (!status.ok()) return status;
-      if (sqlite3_changes(db) == 0) return MakeError(ErrorCode::kNotFound, "no such submission");
+    auto live = Select("WHERE id = ? AND dead_at IS NULL", [&](Statement& s) { s.Bind(1, id); });
+    if (!live.ok()) return std::move(live).error();
+    if (live->empty()) return MakeError(ErrorCode::kNotFound, "no such submission");
+    auto status = main_.Transaction([&](Connection& db) -> Status {
+      // A dead letter keeps its content: no blob is spent.
+      auto marked = MarkEnded(db, id, kEndedBuried, error, "");
+      if (!marked.ok() && marked.error().code == ErrorCode::kNotFound) {
+        return MakeError(ErrorCode::kNotFound, "no such submission");  // ended meanwhile
+      }
+      if (!marked.ok()) return marked;
       return InsertQueueAndEvents(db, notices, events);
     });
+    if (!status.ok()) return status;
+    (void)SettleInSpool(spool_, {{id, std::string(kEndedBuried), error, now}},
+                        Database::Commit::kRecoverable);  // else the mark has it done later
+    return OkStatus();
   }
 
+  // Its "buried" mark goes first, so that the revived submission can end again.
   Status Revive(const std::string& id, std::int64_t now) override {
-    return db_.Transaction([&](Connection& db) -> Status {
+    auto dead =
+        Select("WHERE id = ? AND dead_at IS NOT NULL", [&](Statement& s) { s.Bind(1, id); });
+    if (!dead.ok()) return std::move(dead).error();
+    if (dead->empty()) return MakeError(ErrorCode::kNotFound, "no dead letter " + id);
+    auto status = main_.Transaction([&](Connection& db) {
+      return Statement(db, "DELETE FROM inbound_done WHERE id = ? AND outcome = ?")
+          .Bind(1, id)
+          .Bind(2, kEndedBuried)
+          .Run();
+    });
+    if (!status.ok()) return status;
+    return spool_.Transaction([&](Connection& db) -> Status {
       auto status = Statement(db, "UPDATE inbound SET attempts = 0, dead_at = NULL, "
                                   "next_attempt_at = ? WHERE id = ? AND dead_at IS NOT NULL")
                         .Bind(1, now).Bind(2, id).Run();
@@ -1044,7 +1077,7 @@ class SqliteInboundStore final : public InboundStore {
 
   Status Defer(const std::string& id, std::int64_t next_attempt_at,
                const std::string& error) override {
-    return db_.Transaction([&](Connection& db) {
+    return spool_.Transaction([&](Connection& db) {
       return Statement(db, "UPDATE inbound SET attempts = attempts + 1, next_attempt_at = ?, "
                            "last_error = ? WHERE id = ?")
           .Bind(1, next_attempt_at).Bind(2, error).Bind(3, id).Run();
@@ -1053,16 +1086,22 @@ class SqliteInboundStore final : public InboundStore {
 
   Status Complete(const std::string& id, const std::vector<QueueEntry>& queue,
                   const std::vector<EventRecord>& events) override {
-    return db_.Transaction([&](Connection& db) -> Status {
-      auto status = RemoveInbound(db, id);
-      if (!status.ok()) return status;
+    auto blob = SpooledBlobs(spool_, {id});
+    if (!blob.ok()) return std::move(blob).error();
+    auto status = main_.Transaction([&](Connection& db) -> Status {
+      auto marked = MarkEnded(db, id, kEndedDone, "", blob->front());
+      if (!marked.ok()) return marked;
       return InsertQueueAndEvents(db, queue, events);
     });
+    if (!status.ok()) return status;
+    (void)SettleInSpool(spool_, {{id, std::string(kEndedDone), "", 0}},
+                        Database::Commit::kRecoverable);  // else the mark has it done later
+    return OkStatus();
   }
 
   Result<std::int64_t> Count() override {
     auto n = QueryOne<std::int64_t>(
-        db_, "SELECT count(*) FROM inbound", [](Statement&) {},
+        spool_, "SELECT count(*) FROM inbound", [](Statement&) {},
         [](Statement& s) { return s.Int(0); });
     if (!n.ok()) return std::move(n).error();
     return n->value_or(0);
@@ -1070,39 +1109,22 @@ class SqliteInboundStore final : public InboundStore {
 
   Result<std::int64_t> Waiting() override {
     auto n = QueryOne<std::int64_t>(
-        db_, "SELECT count(*) FROM inbound WHERE dead_at IS NULL", [](Statement&) {},
+        spool_, "SELECT count(*) FROM inbound WHERE dead_at IS NULL", [](Statement&) {},
         [](Statement& s) { return s.Int(0); });
     if (!n.ok()) return std::move(n).error();
     return n->value_or(0);
   }
 
  private:
-  static constexpr const char* kInboundColumns =
-      "SELECT id, received_at, client_address, auth_user, envelope, sealed_content, attempts, "
-      "next_attempt_at, last_error, dead_at, content_blob, content_key FROM inbound ";
-
-  static InboundRecord ReadInbound(const Statement& s) {
-    InboundRecord r;
-    r.id = s.Text(0);
-    r.received_at = s.Int(1);
-    r.client_address = s.Text(2);
-    r.auth_user = s.Text(3);
-    r.envelope_json = s.Text(4);
-    r.sealed_content = s.Text(5);
-    r.attempts = static_cast<int>(s.Int(6));
-    r.next_attempt_at = s.Int(7);
-    r.last_error = s.Text(8);
-    r.dead_at = s.OptionalInt(9);
-    r.content_blob = s.Text(10);
-    r.content_key = s.Text(11);
-    return r;
-  }
+  // Marks are kept an hour, and swept (settled, then deleted) once a minute of Claim's clock.
+  static constexpr std::int64_t kMarkKept = 3600, kSweepEvery = 60;
+  static constexpr int kSweepLimit = 5000;
 
   Result<std::vector<InboundRecord>> Select(const std::string& where,
                                             const std::function<void(Statement&)>& bind) {
     std::vector<InboundRecord> out;
-    auto status = db_.Read([&](Connection& db) -> Status {
-      Statement s(db, kInboundColumns + where);
+    auto status = spool_.Read([&](Connection& db) -> Status {
+      Statement s(db, std::string("SELECT ") + kInboundColumns + " FROM inbound " + where);
       bind(s);
       for (;;) {
         auto row = s.Step();
@@ -1115,7 +1137,9 @@ class SqliteInboundStore final : public InboundStore {
     return out;
   }
 
-  Database& db_;
+  Database& main_;
+  Database& spool_;
+  std::atomic<std::int64_t> next_sweep_{0};
 };
 
 }  // namespace
