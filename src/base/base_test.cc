@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -231,6 +236,36 @@ TEST(PollingWorker, RunsWhenNotifiedAndRepeatsFullBatches) {
   worker.Stop();
   lock.lock();
   EXPECT_EQ(passes, 3);
+}
+
+// Background work (the processor, the queue) runs niced, so that what answers clients
+// takes a busy machine's CPU first; a normal worker keeps the nice value it was born with.
+TEST(PollingWorker, ABackgroundWorkerRunsNicedAndANormalOneDoesNot) {
+  errno = 0;
+  const int mine = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  ASSERT_EQ(errno, 0);
+  for (const auto priority : {WorkerPriority::kNormal, WorkerPriority::kBackground}) {
+    std::promise<int> seen;
+    bool once = false;
+    PollingWorker worker(
+        [&] {
+          if (!once) {
+            once = true;
+            seen.set_value(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())));
+          }
+          return false;
+        },
+        std::chrono::hours(1), priority);
+    worker.Start();
+    worker.Notify();
+    auto future = seen.get_future();
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_EQ(future.get(), priority == WorkerPriority::kBackground
+                                ? std::min(mine + kBackgroundNice, 19)
+                                : mine);
+    worker.Stop();
+  }
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), mine);  // its own only
 }
 
 // Readiness: a worker is alive while its thread runs and no pass outlasts the bound; a

@@ -1,9 +1,16 @@
 #include "base/worker.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace sealpost {
 
-PollingWorker::PollingWorker(std::function<bool()> pass, std::chrono::milliseconds poll_interval)
-    : pass_(std::move(pass)), poll_interval_(poll_interval) {}
+PollingWorker::PollingWorker(std::function<bool()> pass, std::chrono::milliseconds poll_interval,
+                             WorkerPriority priority)
+    : pass_(std::move(pass)), poll_interval_(poll_interval), priority_(priority) {}
 
 PollingWorker::~PollingWorker() { Stop(); }
 
@@ -58,6 +65,16 @@ Status PollingWorker::Alive(std::chrono::milliseconds bound) const {
 }
 
 void PollingWorker::Loop() {
+  if (priority_ == WorkerPriority::kBackground) {
+    // On Linux the nice value is the thread's own (setpriority(2), NOTES). Raising it
+    // needs no privilege; should it fail all the same, the worker runs as before.
+    errno = 0;
+    const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    if (errno == 0) {
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()),
+                          std::min(nice + kBackgroundNice, 19));
+    }
+  }
   running_ = true;
   // Marks each pass, so Alive can tell a worker that waits from one that is stuck.
   auto pass = [this] {

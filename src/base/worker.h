@@ -18,10 +18,20 @@
 
 namespace sealpost {
 
+// How the worker's thread competes for the CPU. kBackground: work no client waits on
+// (processing what was spooled, delivering the queue) runs niced (kBackgroundNice above
+// the process), so that the threads that answer clients — the SMTP sessions and their
+// spool commits, the API, the portal — take a busy machine's CPU first. Nothing starves:
+// a niced thread still gets its share, and when the backlog grows past its bound the
+// back-pressure (queue/backlog.h) slows acceptance down, which hands the CPU back.
+enum class WorkerPriority { kNormal, kBackground };
+inline constexpr int kBackgroundNice = 10;
+
 class PollingWorker {
  public:
   // `pass` returns true when it filled a whole batch and should run again at once.
-  PollingWorker(std::function<bool()> pass, std::chrono::milliseconds poll_interval);
+  PollingWorker(std::function<bool()> pass, std::chrono::milliseconds poll_interval,
+                WorkerPriority priority = WorkerPriority::kNormal);
   ~PollingWorker();  // stops
   PollingWorker(const PollingWorker&) = delete;
   PollingWorker& operator=(const PollingWorker&) = delete;
@@ -42,6 +52,7 @@ class PollingWorker {
 
   std::function<bool()> pass_;
   std::chrono::milliseconds poll_interval_;
+  WorkerPriority priority_;
   std::mutex mu_;  // guards wake_ and stop_
   std::condition_variable cv_;
   bool wake_ = false;

@@ -129,11 +129,22 @@ std::string ReadHeader(const QueueContent& content, const std::string& entry_id)
 
 QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& blobs,
                          DeliveryTarget& target, const PurposeKey& queue_key, const Clock& clock)
-    : settings_(std::move(settings)), queue_(queue), blobs_(blobs), target_(target),
-      queue_key_(queue_key), clock_(clock), inbox_(std::make_shared<Inbox>()),
+    : settings_(std::move(settings)),
+      queue_(queue),
+      blobs_(blobs),
+      target_(target),
+      queue_key_(queue_key),
+      clock_(clock),
+      inbox_(std::make_shared<Inbox>()),
       sweep_(std::make_unique<SweepList>()),
-      sweeper_([this] { Sweep(); return false; }, std::chrono::seconds(1)),
-      worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1)) {
+      sweeper_(
+          [this] {
+            Sweep();
+            return false;
+          },
+          std::chrono::seconds(1), WorkerPriority::kBackground),
+      worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1),
+              WorkerPriority::kBackground) {
   inbox_->worker = &worker_;
 }
 

@@ -65,10 +65,18 @@ SubmissionProcessor::SubmissionProcessor(ProcessorSettings settings, InboundStor
                                          policy::OrgDirectory& directory,
                                          const PurposeKey& queue_key, const Clock& clock,
                                          std::function<void()> notify_queue)
-    : settings_(std::move(settings)), inbound_(inbound), blobs_(blobs), escrow_(escrow),
-      planner_(planner), dispatcher_(dispatcher), directory_(directory), queue_key_(queue_key), clock_(clock),
+    : settings_(std::move(settings)),
+      inbound_(inbound),
+      blobs_(blobs),
+      escrow_(escrow),
+      planner_(planner),
+      dispatcher_(dispatcher),
+      directory_(directory),
+      queue_key_(queue_key),
+      clock_(clock),
       notify_queue_(std::move(notify_queue)),
-      worker_([this] { return RunOnce() == kBatch; }, std::chrono::seconds(1)) {}
+      worker_([this] { return RunOnce() == kBatch; }, std::chrono::seconds(1),
+              WorkerPriority::kBackground) {}
 
 SubmissionProcessor::~SubmissionProcessor() { Stop(); }
 
