@@ -196,9 +196,6 @@ Database::~Database() {
 }
 
 Status Database::Checkpoint() {
-  if (spool_) {
-    if (auto status = spool_->Checkpoint(); !status.ok()) return status;
-  }
   std::lock_guard lock(mu_);
   return Exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }

@@ -146,7 +146,9 @@ class Database {
   Status Read(const std::function<Status(Connection&)>& body);
   // Copies the write-ahead log into the database and truncates it to nothing. With
   // secure_delete on (always, here), what was deleted is then in neither file: the
-  // old frames of the log are gone and freed pages were zeroed. The spool's too.
+  // old frames of the log are gone and freed pages were zeroed. Not the spool's: it
+  // holds content sealed under the queue key only, and its writers (each a 250 waiting)
+  // are left to SQLite's automatic checkpoint rather than a scrub every second.
   Status Checkpoint();
 
  private:

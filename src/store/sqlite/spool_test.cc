@@ -73,7 +73,11 @@ TEST_F(SpoolTest, SubmissionsWaitInAFileOfTheirOwn) {
 TEST_F(SpoolTest, AMessageEndsItsSubmissionOnce) {
   ASSERT_TRUE(inbound_->InsertBatch({Spooled("s1", 100, "blob9")}).ok());
   MessageRecord m = testing_records::SampleMessage();
+  const std::uint64_t syncs = db_->log_syncs();
   ASSERT_TRUE(messages_->InsertWithNotices(m, {}, {}, "s1").ok());
+  // On disk before the spool's row goes: the spool's next sync (any 250's) would make the
+  // removal durable, and a power failure then must not have lost the message.
+  EXPECT_GT(db_->log_syncs(), syncs);
   EXPECT_EQ(*inbound_->Count(), 0);
   EXPECT_EQ(Rows(*db_, "SELECT count(*) FROM inbound_done WHERE id = 's1'"), 1);
   EXPECT_EQ(Rows(*db_, "SELECT count(*) FROM spent_content WHERE blob_id = 'blob9'"), 1);

@@ -314,10 +314,12 @@ class SqliteMessageStore final : public MessageStore {
   explicit SqliteMessageStore(Database& db) : db_(db) {}
 
   // A message that consumes a spooled submission ends it (store/sqlite/spool.h): its
-  // mark is written with the message, and the spool's row goes after the commit.
+  // mark is written with the message, and the spool's row goes after the commit. That
+  // commit is durable, unlike PostgreSQL's (kRecoverable there: the row goes in it): the
+  // spool's change reaches the disk with the spool's next sync, which nothing orders
+  // after this file's, so a power failure could otherwise keep the row's removal and
+  // lose the message.
   Status InsertAll(const std::vector<NewMessage>& batch) override {
-    const auto commit = sql::messages::AllConsumeSpooled(batch) ? Database::Commit::kRecoverable
-                                                                : Database::Commit::kDurable;
     std::vector<std::string> consumed;
     for (const NewMessage& one : batch) {
       if (!one.consumed_inbound.empty()) consumed.push_back(one.consumed_inbound);
@@ -341,7 +343,7 @@ class SqliteMessageStore final : public MessageStore {
           }
           return OkStatus();
         },
-        commit);
+        Database::Commit::kDurable);
     if (!status.ok() || consumed.empty()) return status;
     std::vector<SpoolMark> marks;
     for (auto& id : consumed) marks.push_back({std::move(id), std::string(kEndedDone), "", 0});
