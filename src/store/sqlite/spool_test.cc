@@ -159,6 +159,28 @@ TEST_F(SpoolTest, OldMarksAreSettledThenSwept) {
   EXPECT_EQ((*left)[0].id, "young");
 }
 
+// Marks come as fast as mail: a sweep that fills its batch is followed by another at the
+// next Claim, not a minute later, so that they never pile up.
+TEST_F(SpoolTest, ClaimSweepsOldMarksAsFastAsTheyCome) {
+  ASSERT_TRUE(db_->Transaction([](Connection& c) -> Status {
+                   for (int i = 0; i < 1500; ++i) {
+                     auto put = Statement(c,
+                                          "INSERT INTO inbound_done (id, outcome, at) "
+                                          "VALUES (?, 'done', 1000)")
+                                    .Bind(1, "m" + std::to_string(i))
+                                    .Run();
+                     if (!put.ok()) return put;
+                   }
+                   return OkStatus();
+                 })
+                  .ok());
+  const std::int64_t now = 1000 + 3601;  // an hour and a second later
+  ASSERT_TRUE(inbound_->Claim(now, 10, now + 300).ok());
+  EXPECT_EQ(Rows(*db_, "SELECT count(*) FROM inbound_done"), 500);  // one batch swept
+  ASSERT_TRUE(inbound_->Claim(now, 10, now + 300).ok());
+  EXPECT_EQ(Rows(*db_, "SELECT count(*) FROM inbound_done"), 0);  // the rest, at once
+}
+
 // A database spooled by an older version keeps its submissions: they move into the spool
 // when it opens, and the old table goes.
 TEST(SpoolMove, SubmissionsOfAnOlderVersionMoveIntoTheSpool) {

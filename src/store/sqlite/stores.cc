@@ -981,9 +981,10 @@ class SqliteInboundStore final : public InboundStore {
   Result<std::vector<InboundRecord>> Claim(std::int64_t now, int limit,
                                            std::int64_t lease_until) override {
     if (now >= next_sweep_.load()) {
-      next_sweep_.store(now + kSweepEvery);
       auto swept = SweepMarks(main_, now - kMarkKept, kSweepLimit);
       if (!swept.ok()) return std::move(swept).error();
+      // A full sweep leaves more: the next Claim goes on (marks come as fast as mail).
+      next_sweep_.store(*swept == kSweepLimit ? now : now + kSweepEvery);
     }
     std::vector<InboundRecord> out;
     auto status = spool_.Transaction(
@@ -1118,9 +1119,10 @@ class SqliteInboundStore final : public InboundStore {
   }
 
  private:
-  // Marks are kept an hour, and swept (settled, then deleted) once a minute of Claim's clock.
+  // Marks are kept an hour, and swept (settled, then deleted) once a minute of Claim's
+  // clock, kSweepLimit at a time (each sweep holds the main database's lock briefly).
   static constexpr std::int64_t kMarkKept = 3600, kSweepEvery = 60;
-  static constexpr int kSweepLimit = 5000;
+  static constexpr int kSweepLimit = 1000;
 
   Result<std::vector<InboundRecord>> Select(const std::string& where,
                                             const std::function<void(Statement&)>& bind) {
