@@ -238,8 +238,8 @@ TEST(PollingWorker, RunsWhenNotifiedAndRepeatsFullBatches) {
   EXPECT_EQ(passes, 3);
 }
 
-// Background work (the processor, the queue) runs niced, so that what answers clients
-// takes a busy machine's CPU first; a normal worker keeps the nice value it was born with.
+// Background work (the submission processor, the blob sweeper) runs niced, so that what answers
+// clients takes a busy machine's CPU first; a normal worker keeps the nice value it was born with.
 TEST(PollingWorker, ABackgroundWorkerRunsNicedAndANormalOneDoesNot) {
   errno = 0;
   const int mine = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));

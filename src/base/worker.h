@@ -19,7 +19,7 @@
 namespace sealpost {
 
 // How the worker's thread competes for the CPU. kBackground: work no client waits on
-// (processing what was spooled, delivering the queue) runs niced (kBackgroundNice above
+// (processing what was spooled, sweeping spent blobs) runs niced (kBackgroundNice above
 // the process), so that the threads that answer clients — the SMTP sessions and their
 // spool commits, the API, the portal — take a busy machine's CPU first. Nothing starves:
 // a niced thread still gets its share, and when the backlog grows past its bound the

@@ -143,8 +143,10 @@ QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& b
             return false;
           },
           std::chrono::seconds(1), WorkerPriority::kBackground),
-      worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1),
-              WorkerPriority::kBackground) {
+      // Not niced, unlike the sweeper and the submission processor: the worker records
+      // what was delivered, and a result left waiting for the CPU is a message sent twice
+      // should the server die before it is written.
+      worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1)) {
   inbox_->worker = &worker_;
 }
 
