@@ -22,6 +22,7 @@
 #include "store/event_effects.h"
 #include "store/postgres/backend.h"
 #include "store/postgres/stores.h"
+#include "store/sql/inbound_rows.h"
 #include "store/sql/message_rows.h"
 #include "webhooks/signature.h"
 
@@ -1167,26 +1168,10 @@ class PgInboundStore final : public InboundStore {
     return n->value_or(0);
   }
 
-  static constexpr const char* kInboundColumns =
-      "SELECT id, received_at, client_address, auth_user, envelope, sealed_content, attempts, "
-      "next_attempt_at, last_error, dead_at, content_blob, content_key FROM inbound ";
+  static inline const std::string kInboundColumns =
+      std::string("SELECT ") + sql::inbound::kColumns + " FROM inbound ";
 
-  static InboundRecord ReadInbound(const Statement& s) {
-    InboundRecord r;
-    r.id = s.Text(0);
-    r.received_at = s.Int(1);
-    r.client_address = s.Text(2);
-    r.auth_user = s.Text(3);
-    r.envelope_json = s.Text(4);
-    r.sealed_content = s.Text(5);
-    r.attempts = static_cast<int>(s.Int(6));
-    r.next_attempt_at = s.Int(7);
-    r.last_error = s.Text(8);
-    r.dead_at = s.OptionalInt(9);
-    r.content_blob = s.Text(10);
-    r.content_key = s.Text(11);
-    return r;
-  }
+  static InboundRecord ReadInbound(const Statement& s) { return sql::inbound::Read(s); }
 
   template <typename BindFn>
   Result<std::vector<InboundRecord>> Select(const std::string& where, BindFn bind) {

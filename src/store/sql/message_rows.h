@@ -1,6 +1,8 @@
 // A new message's own rows (messages, message_blobs, recipients), a queue entry's row, and
 // how a batch of them commits, written once for both backends (MessageStore::InsertAll on SQLite
-// and PostgreSQL; each adds its removal of the consumed submission and its queue and events).
+// and PostgreSQL; each adds how it ends the consumed submission — PostgreSQL removes it in
+// the transaction, SQLite marks it there and its spool removes it after — and its queue
+// and events).
 #pragma once
 
 #include <algorithm>
@@ -11,9 +13,11 @@
 
 namespace sealpost::sql::messages {
 
-// Whether every message of a batch consumes a spooled submission: then the batch may be
-// undone by a power failure (each submission is still spooled, durably before its 250,
-// and is dispatched again) and needs no sync of its own.
+// Whether every message of a batch consumes a spooled submission: then, where the
+// submission is removed in the same transaction (PostgreSQL), the batch may be undone by
+// a power failure (each submission is still spooled, durably before its 250, and is
+// dispatched again) and needs no sync of its own. SQLite's spool is another file: there
+// the batch is always durable (store/sqlite/stores.cc).
 inline bool AllConsumeSpooled(const std::vector<NewMessage>& batch) {
   return std::all_of(batch.begin(), batch.end(),
                      [](const NewMessage& n) { return !n.consumed_inbound.empty(); });

@@ -6,23 +6,6 @@
 
 namespace sealpost::sqlite {
 
-InboundRecord ReadInbound(const Statement& s) {
-  InboundRecord r;
-  r.id = s.Text(0);
-  r.received_at = s.Int(1);
-  r.client_address = s.Text(2);
-  r.auth_user = s.Text(3);
-  r.envelope_json = s.Text(4);
-  r.sealed_content = s.Text(5);
-  r.attempts = static_cast<int>(s.Int(6));
-  r.next_attempt_at = s.Int(7);
-  r.last_error = s.Text(8);
-  r.dead_at = s.OptionalInt(9);
-  r.content_blob = s.Text(10);
-  r.content_key = s.Text(11);
-  return r;
-}
-
 Status InsertInbound(Connection& db, const InboundRecord& r, bool or_ignore) {
   const std::string sql = std::string(or_ignore ? "INSERT OR IGNORE" : "INSERT") +
                           " INTO inbound (" + kInboundColumns +

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "store/records.h"
+#include "store/sql/inbound_rows.h"
 #include "store/sqlite/database.h"
 #include "store/stores.h"
 
@@ -36,11 +37,9 @@ struct SpoolMark {
   std::int64_t at = 0;  // when it was written (unix seconds, SQLite's clock)
 };
 
-// The spool's rows, as the inbound store reads and writes them.
-inline constexpr const char* kInboundColumns =
-    "id, received_at, client_address, auth_user, envelope, sealed_content, attempts, "
-    "next_attempt_at, last_error, dead_at, content_blob, content_key";
-InboundRecord ReadInbound(const Statement& s);  // a row selected with kInboundColumns
+// The spool's rows, as the inbound store reads and writes them (store/sql/inbound_rows.h).
+inline constexpr const char* kInboundColumns = sql::inbound::kColumns;
+inline InboundRecord ReadInbound(const Statement& s) { return sql::inbound::Read(s); }
 // `or_ignore`: a row already there (moved once before) is left as it is.
 Status InsertInbound(Connection& db, const InboundRecord& r, bool or_ignore = false);
 
