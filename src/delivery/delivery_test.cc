@@ -1,18 +1,20 @@
 #include <gtest/gtest.h>
-
-#include "base/temp_dir.h"
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
+#include "base/temp_dir.h"
 #include "crypto/primitives.h"
 #include "crypto/random.h"
-#include "queue/queue_entry.h"
 #include "delivery/queue_runner.h"
 #include "dkim/dkim.h"
+#include "queue/queue_entry.h"
 #include "store/blob_store.h"
 #include "store/sqlite/stores.h"
 
@@ -783,6 +785,43 @@ TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
   }
   runner.Stop();
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDelivered);
+}
+
+// Deliveries start on a niced thread (reading, hashing and signing content yields to
+// clients); their results are recorded on another, so a result never waits for the
+// starting thread: here it is recorded while that thread is still inside Deliver.
+TEST_F(DeliveryTest, ResultsAreRecordedWhileTheNicedStartingThreadIsBusy) {
+  class HoldingTarget final : public DeliveryTarget {
+   public:
+    void Deliver(OutboundMessage m, Done done) override {
+      nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+      std::vector<RecipientResult> results;
+      for (const auto& r : m.recipients) {
+        DeliveryReport report;
+        report.outcome = DeliveryReport::Outcome::kDelivered;
+        report.reply = "250 ok";
+        results.push_back({r.queue_id, report});
+      }
+      done(std::move(results));
+      released.get_future().wait();  // the starting thread stays busy until the test says
+    }
+    std::atomic<int> nice{-100};
+    std::promise<void> released;
+  } target;
+  const int own_nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
+  runner.Start();
+  runner.Notify();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((**queue_->Find("q1")).state != QueueState::kDelivered &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDelivered);
+  EXPECT_EQ(runner.in_flight(), 0u);
+  EXPECT_EQ(target.nice, std::min(own_nice + kBackgroundNice, 19));
+  target.released.set_value();
+  runner.Stop();
 }
 
 TEST_F(DeliveryTest, WrongQueueKeyNeverDeliversGarbage) {

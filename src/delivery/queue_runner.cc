@@ -143,11 +143,18 @@ QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& b
             return false;
           },
           std::chrono::seconds(1), WorkerPriority::kBackground),
-      // Not niced, unlike the sweeper and the submission processor: the worker records
-      // what was delivered, and a result left waiting for the CPU is a message sent twice
-      // should the server die before it is written.
-      worker_([this] { return RunOnce() > 0; }, std::chrono::seconds(1)) {
-  inbox_->worker = &worker_;
+      // Not niced, unlike the other two: it records what was delivered, and a result left
+      // waiting for the CPU is a message sent twice should the server die before it is
+      // written (a campaign killed mid-way sent 40 notices twice when it was niced).
+      recorder_(
+          [this] {
+            RecordPass();
+            return false;
+          },
+          std::chrono::seconds(1)),
+      worker_([this] { return StartPass() > 0; }, std::chrono::seconds(1),
+              WorkerPriority::kBackground) {
+  inbox_->worker = &recorder_;
 }
 
 QueueRunner::~QueueRunner() { Stop(); }
@@ -161,6 +168,7 @@ void QueueRunner::Start() {
   }
   started_ = true;
   sweeper_.Start();
+  recorder_.Start();
   worker_.Start();
 }
 
@@ -171,6 +179,7 @@ void QueueRunner::Stop() {
     inbox_->worker = nullptr;
   }
   worker_.Stop();
+  recorder_.Stop();
   // A scrub still waiting runs now, so a copy of the files taken after a stop holds
   // nothing of what ended.
   if (scrub_due_) Scrub(clock_.NowUnix());
@@ -179,6 +188,16 @@ void QueueRunner::Stop() {
 }
 
 void QueueRunner::Notify() { worker_.Notify(); }
+
+Status QueueRunner::Alive() const {
+  if (auto alive = worker_.Alive(std::chrono::minutes(5)); !alive.ok()) return alive;
+  return recorder_.Alive(std::chrono::minutes(5));
+}
+
+std::size_t QueueRunner::in_flight() const {
+  std::lock_guard lock(flight_mu_);
+  return in_flight_.size();
+}
 
 std::int64_t QueueRunner::Backoff(int attempts) const {
   std::int64_t delay = settings_.first_retry_seconds;
@@ -259,12 +278,24 @@ void QueueRunner::CountInto(metrics::Registry* metrics) {
 }
 
 int QueueRunner::RunOnce() {
+  RecordPass();
+  const int started = StartPass();
+  // A target that completes within the pass (the outbox) has left its results already.
+  RecordPass();
+  return started;
+}
+
+void QueueRunner::RecordPass() {
   const std::int64_t now = clock_.NowUnix();
   Record(now);
   ScrubIfDue(now);  // one that waited for the clock to move
   // Content whose entries ended some other way (retracted, deleted by an administrator).
   if (now - last_sweep_ >= kSweepSeconds) RemoveSpentContent(now, /*synced=*/false);
-  int room = settings_.max_in_flight - static_cast<int>(in_flight_.size());
+}
+
+int QueueRunner::StartPass() {
+  const std::int64_t now = clock_.NowUnix();
+  int room = settings_.max_in_flight - static_cast<int>(in_flight());
   if (room <= 0) return 0;
   auto due = queue_.Claim(now, room, now + settings_.lease_seconds);
   if (!due.ok()) {
@@ -282,6 +313,7 @@ int QueueRunner::RunOnce() {
   std::map<std::string, Content> contents;  // by blob, or by digest of inline content
   std::map<std::string, std::vector<OutboundMessage>> groups;
   std::vector<QueueUpdate> unreadable;
+  std::vector<std::pair<std::string, Pending>> started;
   for (QueueEntry& entry : *due) {
     // Blob content is known by its blob, read once per pass; inline content (small) is
     // read for each entry and known by its digest.
@@ -344,10 +376,15 @@ int QueueRunner::RunOnce() {
     }
     list.back().recipients.push_back({entry.id, entry.rcpt_to});
     const Survey& survey = found->second.survey;
-    in_flight_[entry.id] =
-        Pending{entry, survey.header, survey.header_read ? nullptr : found->second.content};
+    started.emplace_back(entry.id, Pending{entry, survey.header,
+                                           survey.header_read ? nullptr : found->second.content});
   }
   if (!unreadable.empty()) (void)queue_.Record(unreadable, {}, {});
+  {
+    // In flight before any leaves: its result may come back before Deliver returns.
+    std::lock_guard lock(flight_mu_);
+    for (auto& [id, pending] : started) in_flight_[id] = std::move(pending);
+  }
   for (auto& [key, messages] : groups) {
     for (auto& message : messages) {
       std::weak_ptr<Inbox> inbox = inbox_;
@@ -357,8 +394,6 @@ int QueueRunner::RunOnce() {
     }
   }
   target_.EndOfPass();
-  // A target that completes within the pass (the outbox) has left its results already.
-  Record(now);
   return static_cast<int>(due->size());
 }
 
@@ -369,6 +404,20 @@ void QueueRunner::Record(std::int64_t now) {
     transactions.swap(inbox_->transactions);
   }
   if (transactions.empty()) return;
+  std::map<std::string, Pending> finished;
+  {
+    std::lock_guard lock(flight_mu_);
+    for (const auto& results : transactions) {
+      for (const auto& result : results) {
+        auto it = in_flight_.find(result.queue_id);
+        if (it == in_flight_.end()) continue;
+        finished.emplace(result.queue_id, std::move(it->second));
+        in_flight_.erase(it);
+      }
+    }
+  }
+  if (finished.empty()) return;
+  worker_.Notify();  // room for more in flight
   std::vector<QueueUpdate> updates;
   std::vector<QueueEntry> dsns;
   std::vector<EventRecord> events;
@@ -381,10 +430,10 @@ void QueueRunner::Record(std::int64_t now) {
     std::string original_header;
     std::string dsn_message_id;
     for (auto& result : results) {
-      auto it = in_flight_.find(result.queue_id);
-      if (it == in_flight_.end()) continue;
+      auto it = finished.find(result.queue_id);
+      if (it == finished.end()) continue;  // recorded once, should the target say it twice
       Pending pending = std::move(it->second);
-      in_flight_.erase(it);
+      finished.erase(it);
       const QueueEntry& e = pending.entry;
       const DeliveryReport& report = result.report;
       QueueUpdate u{e.id, QueueState::kDeferred, now, report.reply,

@@ -2,9 +2,14 @@
 // from the durable queue (in one transaction they become in_flight, leased), opens
 // their content (sealed under the queue key), groups entries with the same sender,
 // recipient domain and content into one transaction, and hands them to the
-// DeliveryTarget. Results come back on any thread; the next pass records them together:
+// DeliveryTarget. Results come back on any thread; a second thread records them together:
 // delivered; deferred with exponential backoff; bounced (5xx) or expired (older than
 // the maximum age) with a DSN to the sender — never to the null sender.
+// The two threads compete differently for the CPU: starting deliveries (reading,
+// hashing and signing content) is background work, niced like the submission processor,
+// so that SMTP sessions and API requests go first on a busy machine; recording is not,
+// because a result left waiting for the CPU is a message sent twice should the server
+// die before it is written.
 // The queue is the commit point: an entry is marked delivered only after the target
 // accepted it, so a crash delivers twice rather than never. Work in memory is bounded
 // by `max_in_flight` entries; the oldest due entries go first, new or deferred alike.
@@ -15,6 +20,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -59,8 +65,8 @@ class QueueRunner {
   void Stop();
   // Something was queued or finished: look now rather than at the next poll.
   void Notify();
-  // For /readyz: the runner's thread runs and is not stuck in a pass.
-  Status Alive() const { return worker_.Alive(std::chrono::minutes(5)); }
+  // For /readyz: the runner's threads run and neither is stuck in a pass.
+  Status Alive() const;
 
   // DKIM: returns the fields to put on top of a message about to leave ("" for none),
   // given its header block and the relaxed hash of its body (dkim::RelaxedBodyHasher).
@@ -78,11 +84,11 @@ class QueueRunner {
   // Deliveries by outcome, TLS version and how the server was authenticated (DANE,
   // MTA-STS, none). Set before Start.
   void CountInto(metrics::Registry* metrics);
-  // One pass: records finished results, then starts due entries. Returns how many it
-  // started. For tests and the thread.
+  // One pass of both threads' work, on the caller's: records finished results, starts
+  // due entries, records what finished meanwhile. Returns how many it started. For tests.
   int RunOnce();
   // Entries handed to the target and not yet recorded.
-  std::size_t in_flight() const { return in_flight_.size(); }
+  std::size_t in_flight() const;
 
  private:
   struct Inbox;
@@ -94,6 +100,10 @@ class QueueRunner {
     std::shared_ptr<const QueueContent> unread;
   };
 
+  // The recording thread's pass: results, then what is due with time (scrub, sweep).
+  void RecordPass();
+  // The starting thread's pass: claims due entries and hands them to the target.
+  int StartPass();
   void Record(std::int64_t now);
   // Lists content blobs no entry needs any more, for the sweeper to remove; `synced`:
   // the store was just checkpointed (else it is, first).
@@ -120,17 +130,19 @@ class QueueRunner {
   SignFn sign_;
   CoversFn covers_;
   metrics::Registry* metrics_ = nullptr;
-  std::shared_ptr<Inbox> inbox_;           // shared with the target's callbacks
-  std::map<std::string, Pending> in_flight_;  // the runner's thread only
-  std::int64_t last_sweep_ = 0;               // the runner's thread only
-  // The runner's thread only (and Stop's, once the thread has ended).
+  std::shared_ptr<Inbox> inbox_;  // shared with the target's callbacks
+  mutable std::mutex flight_mu_;  // guards in_flight_ (both threads)
+  std::map<std::string, Pending> in_flight_;
+  std::int64_t last_sweep_ = 0;  // the recording thread only
+  // The recording thread only (and Stop's, once the threads have ended).
   std::int64_t last_scrub_ = std::numeric_limits<std::int64_t>::min();
   bool scrub_due_ = false;  // entries ended since the last checkpoint
   bool blobs_due_ = false;  // and one of them may have left a blob unreferenced
   bool started_ = false;    // set by Start, before the threads
   std::unique_ptr<SweepList> sweep_;
   PollingWorker sweeper_;
-  PollingWorker worker_;  // last: its thread uses everything above
+  PollingWorker recorder_;  // records results; normal priority
+  PollingWorker worker_;    // last: starts deliveries (background), uses everything above
 };
 
 }  // namespace sealpost
