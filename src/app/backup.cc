@@ -197,15 +197,16 @@ Result<BackupSummary> Backup(const Config& config, Stores& stores, const std::st
     ~Release() { ReleaseHold(db, hold); }
   } release{*stores.db, *hold};
 
-  progress("copying the database (one point in time; mail keeps flowing)");
   // The spool first: a submission that ends between the two copies is then in the
   // spool's copy, with its mark in the main one's, and the restored server settles it
   // (store/sqlite/spool.h) — the other way round it would be in neither.
+  progress("copying the SMTP spool (one point in time; mail keeps flowing)");
   const std::string spool = dir + "/sealpost.spool.db";
   auto copied = CopyDatabase(stores.db->spool(), spool);
   if (!copied.ok()) return copied.error();
   auto synced = SyncPath(spool, false);
   if (!synced.ok()) return synced.error();
+  progress("copying the database (one point in time; mail keeps flowing)");
   const std::string database = dir + "/sealpost.db";
   copied = CopyDatabase(*stores.db, database);
   if (!copied.ok()) return copied.error();
