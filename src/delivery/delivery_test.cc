@@ -787,10 +787,11 @@ TEST_F(DeliveryTest, InFlightEntriesComeBackAfterARestart) {
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDelivered);
 }
 
-// Deliveries start on a niced thread (reading, hashing and signing content yields to
-// clients); their results are recorded on another, so a result never waits for the
-// starting thread: here it is recorded while that thread is still inside Deliver.
-TEST_F(DeliveryTest, ResultsAreRecordedWhileTheNicedStartingThreadIsBusy) {
+// Results are recorded on a thread of their own, so a result never waits for the thread
+// that starts deliveries: here it is recorded while that thread is still inside Deliver.
+// Neither is niced (queue_runner.h): a niced starter held the outbox's messages unrecorded
+// longest when the machine was busy.
+TEST_F(DeliveryTest, ResultsAreRecordedWhileTheStartingThreadIsBusy) {
   class HoldingTarget final : public DeliveryTarget {
    public:
     void Deliver(OutboundMessage m, Done done) override {
@@ -819,7 +820,7 @@ TEST_F(DeliveryTest, ResultsAreRecordedWhileTheNicedStartingThreadIsBusy) {
   }
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDelivered);
   EXPECT_EQ(runner.in_flight(), 0u);
-  EXPECT_EQ(target.nice, std::min(own_nice + kBackgroundNice, 19));
+  EXPECT_EQ(target.nice, own_nice);
   target.released.set_value();
   runner.Stop();
 }

@@ -143,17 +143,17 @@ QueueRunner::QueueRunner(QueueSettings settings, QueueStore& queue, BlobStore& b
             return false;
           },
           std::chrono::seconds(1), WorkerPriority::kBackground),
-      // Not niced, unlike the other two: it records what was delivered, and a result left
-      // waiting for the CPU is a message sent twice should the server die before it is
-      // written (a campaign killed mid-way sent 40 notices twice when it was niced).
+      // Neither the recorder nor the starter is niced (queue_runner.h): a campaign killed
+      // mid-way sent 40 notices twice with the one thread of old niced, and 16 with only
+      // the starter niced (the outbox answers at the end of the starter's pass); at most
+      // 2 with neither.
       recorder_(
           [this] {
             RecordPass();
             return false;
           },
           std::chrono::seconds(1)),
-      worker_([this] { return StartPass() > 0; }, std::chrono::seconds(1),
-              WorkerPriority::kBackground) {
+      worker_([this] { return StartPass() > 0; }, std::chrono::seconds(1)) {
   inbox_->worker = &recorder_;
 }
 

@@ -5,11 +5,11 @@
 // DeliveryTarget. Results come back on any thread; a second thread records them together:
 // delivered; deferred with exponential backoff; bounced (5xx) or expired (older than
 // the maximum age) with a DSN to the sender — never to the null sender.
-// The two threads compete differently for the CPU: starting deliveries (reading,
-// hashing and signing content) is background work, niced like the submission processor,
-// so that SMTP sessions and API requests go first on a busy machine; recording is not,
-// because a result left waiting for the CPU is a message sent twice should the server
-// die before it is written.
+// Two threads, so that a result never waits behind a pass that reads, hashes and signs
+// the next hundred entries: a result left waiting is a message sent twice should the
+// server die before it is written. Neither is niced: a target that answers at the end of
+// the pass that wrote its messages (the outbox) holds them unrecorded while that pass
+// runs, and a niced pass runs longest exactly when the machine is busy.
 // The queue is the commit point: an entry is marked delivered only after the target
 // accepted it, so a crash delivers twice rather than never. Work in memory is bounded
 // by `max_in_flight` entries; the oldest due entries go first, new or deferred alike.
