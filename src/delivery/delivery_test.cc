@@ -811,6 +811,8 @@ TEST_F(DeliveryTest, ResultsAreRecordedWhileTheStartingThreadIsBusy) {
   } target;
   const int own_nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
   QueueRunner runner({}, *queue_, *blobs_, target, key_, clock_);
+  ASSERT_FALSE(runner.Alive().ok());  // /readyz says which thread
+  EXPECT_EQ(runner.Alive().error().message, "starting deliveries: not running");
   runner.Start();
   runner.Notify();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -821,6 +823,7 @@ TEST_F(DeliveryTest, ResultsAreRecordedWhileTheStartingThreadIsBusy) {
   EXPECT_EQ((**queue_->Find("q1")).state, QueueState::kDelivered);
   EXPECT_EQ(runner.in_flight(), 0u);
   EXPECT_EQ(target.nice, own_nice);
+  EXPECT_TRUE(runner.Alive().ok());  // both run (the starter inside its pass)
   target.released.set_value();
   runner.Stop();
 }

@@ -190,8 +190,14 @@ void QueueRunner::Stop() {
 void QueueRunner::Notify() { worker_.Notify(); }
 
 Status QueueRunner::Alive() const {
-  if (auto alive = worker_.Alive(std::chrono::minutes(5)); !alive.ok()) return alive;
-  return recorder_.Alive(std::chrono::minutes(5));
+  for (const auto& [what, worker] :
+       {std::pair<const char*, const PollingWorker*>{"starting deliveries", &worker_},
+        {"recording results", &recorder_}}) {
+    if (auto alive = worker->Alive(std::chrono::minutes(5)); !alive.ok()) {
+      return MakeError(alive.error().code, std::string(what) + ": " + alive.error().message);
+    }
+  }
+  return OkStatus();
 }
 
 std::size_t QueueRunner::in_flight() const {

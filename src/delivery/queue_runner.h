@@ -142,7 +142,7 @@ class QueueRunner {
   std::unique_ptr<SweepList> sweep_;
   PollingWorker sweeper_;
   PollingWorker recorder_;  // records results; normal priority
-  PollingWorker worker_;    // last: starts deliveries (background), uses everything above
+  PollingWorker worker_;    // last: starts deliveries; its thread uses everything above
 };
 
 }  // namespace sealpost
