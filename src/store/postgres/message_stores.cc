@@ -1085,7 +1085,7 @@ class PgInboundStore final : public InboundStore {
             auto row = s.Step();
             if (!row.ok()) return std::move(row).error();
             if (!*row) break;
-            out.push_back(ReadInbound(s));
+            out.push_back(sql::inbound::Read(s));
           }
           for (auto& r : out) {
             auto leased = Statement(db, "UPDATE inbound SET next_attempt_at = ? WHERE id = ?")
@@ -1171,11 +1171,10 @@ class PgInboundStore final : public InboundStore {
   static inline const std::string kInboundColumns =
       std::string("SELECT ") + sql::inbound::kColumns + " FROM inbound ";
 
-  static InboundRecord ReadInbound(const Statement& s) { return sql::inbound::Read(s); }
-
   template <typename BindFn>
   Result<std::vector<InboundRecord>> Select(const std::string& where, BindFn bind) {
-    return QueryAll<InboundRecord>(db_, kInboundColumns + where, bind, ReadInbound);
+    return QueryAll<InboundRecord>(db_, kInboundColumns + where, bind,
+                                   sql::inbound::Read<Statement>);
   }
 
   Database& db_;

@@ -8,7 +8,7 @@ namespace sealpost::sqlite {
 
 Status InsertInbound(Connection& db, const InboundRecord& r, bool or_ignore) {
   const std::string sql = std::string(or_ignore ? "INSERT OR IGNORE" : "INSERT") +
-                          " INTO inbound (" + kInboundColumns +
+                          " INTO inbound (" + sql::inbound::kColumns +
                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
   return Statement(db, sql)
       .Bind(1, r.id)
@@ -154,14 +154,14 @@ Status MoveInboundToSpool(Database& main, Database& spool) {
       if (!found.ok()) return std::move(found).error();
       there = *found;
       if (!there) return OkStatus();
-      Statement s(db, std::string("SELECT ") + kInboundColumns +
+      Statement s(db, std::string("SELECT ") + sql::inbound::kColumns +
                           ", rowid FROM inbound ORDER BY rowid LIMIT ?");
       s.Bind(1, std::int64_t{kChunk});
       for (;;) {
         auto row = s.Step();
         if (!row.ok()) return std::move(row).error();
         if (!*row) return OkStatus();
-        rows.push_back(ReadInbound(s));
+        rows.push_back(sql::inbound::Read(s));
         last = s.Int(12);
       }
     });

@@ -37,9 +37,7 @@ struct SpoolMark {
   std::int64_t at = 0;  // when it was written (unix seconds, SQLite's clock)
 };
 
-// The spool's rows, as the inbound store reads and writes them (store/sql/inbound_rows.h).
-inline constexpr const char* kInboundColumns = sql::inbound::kColumns;
-inline InboundRecord ReadInbound(const Statement& s) { return sql::inbound::Read(s); }
+// A spool row (its columns and reading: store/sql/inbound_rows.h), written.
 // `or_ignore`: a row already there (moved once before) is left as it is.
 Status InsertInbound(Connection& db, const InboundRecord& r, bool or_ignore = false);
 

@@ -990,7 +990,7 @@ class SqliteInboundStore final : public InboundStore {
     auto status = spool_.Transaction(
         [&](Connection& db) -> Status {
           out.clear();
-          Statement s(db, std::string("SELECT ") + kInboundColumns +
+          Statement s(db, std::string("SELECT ") + sql::inbound::kColumns +
                               " FROM inbound WHERE next_attempt_at <= ? AND dead_at IS NULL "
                               "ORDER BY next_attempt_at, received_at LIMIT ?");
           s.Bind(1, now).Bind(2, std::int64_t{limit});
@@ -998,7 +998,7 @@ class SqliteInboundStore final : public InboundStore {
             auto row = s.Step();
             if (!row.ok()) return std::move(row).error();
             if (!*row) break;
-            out.push_back(ReadInbound(s));
+            out.push_back(sql::inbound::Read(s));
           }
           for (auto& r : out) {
             auto leased = Statement(db, "UPDATE inbound SET next_attempt_at = ? WHERE id = ?")
@@ -1128,13 +1128,13 @@ class SqliteInboundStore final : public InboundStore {
                                             const std::function<void(Statement&)>& bind) {
     std::vector<InboundRecord> out;
     auto status = spool_.Read([&](Connection& db) -> Status {
-      Statement s(db, std::string("SELECT ") + kInboundColumns + " FROM inbound " + where);
+      Statement s(db, std::string("SELECT ") + sql::inbound::kColumns + " FROM inbound " + where);
       bind(s);
       for (;;) {
         auto row = s.Step();
         if (!row.ok()) return std::move(row).error();
         if (!*row) return OkStatus();
-        out.push_back(ReadInbound(s));
+        out.push_back(sql::inbound::Read(s));
       }
     });
     if (!status.ok()) return std::move(status).error();
