@@ -249,35 +249,6 @@ class PgEventStore final : public EventStore {
   Database& db_;
 };
 
-constexpr const char* kRecipientColumns =
-    "id, message_id, address, kind, method, status, link_check, kek_salt, wrapped_key, "
-    "answer_hash, sealed_question, failures, locked_at, trace, verification, center_key, "
-    "answer_kdf";
-
-Result<RecipientRecord> ReadRecipient(const Statement& s) {
-  RecipientRecord r;
-  r.id = s.Text(0);
-  r.message_id = s.Text(1);
-  r.address = s.Text(2);
-  r.kind = s.Text(3);
-  r.method = s.Text(4);
-  auto status = ParseRecipientStatus(s.Text(5));
-  if (!status) return MakeError(ErrorCode::kInternal, "unknown recipient status in database");
-  r.status = *status;
-  r.link_check = s.Text(6);
-  r.kek_salt = s.Text(7);
-  r.wrapped_key = s.Text(8);
-  r.answer_hash = s.Text(9);
-  r.sealed_question = s.Text(10);
-  r.failures = static_cast<int>(s.Int(11));
-  r.locked_at = s.OptionalInt(12);
-  r.trace = s.Text(13);
-  r.verification = s.Text(14);
-  r.center_key = s.Text(15);
-  r.answer_kdf = s.Text(16);
-  return r;
-}
-
 Status InsertQueueEntry(Connection& db, const QueueEntry& q) {
   return sql::messages::InsertQueueRow<Backend>(db, q);
 }
@@ -491,14 +462,14 @@ class PgMessageStore final : public MessageStore {
         if (!*b) break;
         m.blob_ids.push_back(blobs.Text(0));
       }
-      Statement rs(db, std::string("SELECT ") + kRecipientColumns +
+      Statement rs(db, std::string("SELECT ") + sql::messages::kRecipientColumns +
                            " FROM recipients WHERE message_id = ? ORDER BY position");
       rs.Bind(1, id);
       for (;;) {
         auto r = rs.Step();
         if (!r.ok()) return std::move(r).error();
         if (!*r) break;
-        auto recipient = ReadRecipient(rs);
+        auto recipient = sql::messages::ReadRecipient(rs);
         if (!recipient.ok()) return std::move(recipient).error();
         m.recipients.push_back(std::move(*recipient));
       }
@@ -512,10 +483,11 @@ class PgMessageStore final : public MessageStore {
   Result<std::optional<RecipientRecord>> FindRecipient(const std::string& id) override {
     std::optional<Error> bad;
     auto found = QueryOne<RecipientRecord>(
-        db_, std::string("SELECT ") + kRecipientColumns + " FROM recipients WHERE id = ?",
+        db_,
+        std::string("SELECT ") + sql::messages::kRecipientColumns + " FROM recipients WHERE id = ?",
         [&](Statement& s) { s.Bind(1, id); },
         [&](const Statement& s) {
-          auto r = ReadRecipient(s);
+          auto r = sql::messages::ReadRecipient(s);
           if (!r.ok()) {
             bad = r.error();
             return RecipientRecord{};

@@ -23,6 +23,38 @@ inline bool AllConsumeSpooled(const std::vector<NewMessage>& batch) {
                      [](const NewMessage& n) { return !n.consumed_inbound.empty(); });
 }
 
+// A recipient's columns, in the order ReadRecipient takes them.
+inline constexpr const char* kRecipientColumns =
+    "id, message_id, address, kind, method, status, link_check, kek_salt, wrapped_key, "
+    "answer_hash, sealed_question, failures, locked_at, trace, verification, center_key, "
+    "answer_kdf";
+
+// A recipient row selected with kRecipientColumns (first).
+template <class Statement>
+Result<RecipientRecord> ReadRecipient(const Statement& s) {
+  RecipientRecord r;
+  r.id = s.Text(0);
+  r.message_id = s.Text(1);
+  r.address = s.Text(2);
+  r.kind = s.Text(3);
+  r.method = s.Text(4);
+  auto status = ParseRecipientStatus(s.Text(5));
+  if (!status) return MakeError(ErrorCode::kInternal, "unknown recipient status in database");
+  r.status = *status;
+  r.link_check = s.Text(6);
+  r.kek_salt = s.Text(7);
+  r.wrapped_key = s.Text(8);
+  r.answer_hash = s.Text(9);
+  r.sealed_question = s.Text(10);
+  r.failures = static_cast<int>(s.Int(11));
+  r.locked_at = s.OptionalInt(12);
+  r.trace = s.Text(13);
+  r.verification = s.Text(14);
+  r.center_key = s.Text(15);
+  r.answer_kdf = s.Text(16);
+  return r;
+}
+
 template <class Backend>
 Status InsertQueueRow(typename Backend::Connection& db, const QueueEntry& q) {
   using Statement = typename Backend::Statement;
