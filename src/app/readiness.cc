@@ -48,7 +48,7 @@ ReadinessCheck DatabaseReadiness(QueueStore& queue, const Clock& clock) {
 ReadinessCheck BlobReadiness(BlobStore& blobs) {
   return {"blobs", [&blobs]() -> Status {
             // A real write, synced, as every accepted message's content needs.
-            const std::string id = NewId();
+            const std::string id = NewBlobId();
             auto writer = blobs.Create(id);
             Status status = writer.ok() ? (*writer)->Append("ready") : Status(writer.error());
             if (status.ok()) status = (*writer)->Commit();

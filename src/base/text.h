@@ -34,7 +34,7 @@ std::size_t FindLineBreak(std::string_view s, std::size_t from = 0);
 // 8BITMIME (RFC 6152).
 bool HasEightBit(std::string_view s);
 
-// True for identifiers made by NewId(): 32 lower-case hex digits.
+// True for identifiers made by NewId() and NewBlobId(): 32 lower-case hex digits.
 bool IsHexId(std::string_view s);
 
 // An absolute URL ("https://host[:port][/path]") with its host replaced, the scheme,

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <chrono>
+#include <cstdint>
 #include <set>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "crypto/key_ring.h"
 #include "crypto/password_hash.h"
 #include "crypto/primitives.h"
@@ -119,6 +122,52 @@ TEST(Random, PasswordsAreLettersAndDigits) {
   }
   EXPECT_EQ(seen.size(), 2000u);
   EXPECT_EQ(NewPassword(12).size(), 12u);
+}
+
+std::uint64_t NowMs() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+TEST(Random, AnIdIsAUuidv7OfTheMillisecondItWasMadeIn) {
+  const std::uint64_t before = NowMs();
+  const std::string id = NewId();
+  const std::uint64_t after = NowMs();
+  ASSERT_TRUE(IsHexId(id)) << id;
+  EXPECT_EQ(id[12], '7') << id;                                          // version
+  EXPECT_NE(std::string("89ab").find(id[16]), std::string::npos) << id;  // variant
+  const std::uint64_t ms = std::stoull(id.substr(0, 12), nullptr, 16);
+  EXPECT_LE(before, ms);
+  EXPECT_LE(ms, after);
+}
+
+TEST(Random, IdsMadeLaterSortLaterAndNeverRepeat) {
+  std::set<std::string> seen;
+  std::string last;
+  for (int i = 0; i < 5; ++i) {
+    // The next millisecond, whatever this machine's speed.
+    for (const std::uint64_t now = NowMs(); NowMs() == now;) {
+    }
+    const std::string id = NewId();
+    EXPECT_LT(last, id);
+    last = id;
+    for (int j = 0; j < 2000; ++j) seen.insert(NewId());  // mostly within one millisecond
+  }
+  EXPECT_EQ(seen.size(), 10000u);
+}
+
+TEST(Random, BlobIdsSpreadOverTheBlobStoresDirectories) {
+  std::set<std::string> blob_dirs, id_prefixes;
+  for (int i = 0; i < 256; ++i) {
+    const std::string blob = NewBlobId();
+    ASSERT_TRUE(IsHexId(blob)) << blob;
+    blob_dirs.insert(blob.substr(0, 2));
+    id_prefixes.insert(NewId().substr(0, 2));
+  }
+  // 256 random ids fall in about 162 of 256 directories; fewer than 100 is a 1 in 10^20.
+  EXPECT_GT(blob_dirs.size(), 100u);
+  EXPECT_LE(id_prefixes.size(), 2u);  // why blobs do not take NewId: one directory for years
 }
 
 }  // namespace

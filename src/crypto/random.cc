@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <chrono>
+#include <cstdint>
+
 #include "base/encoding.h"
 
 namespace sealpost {
@@ -25,7 +28,19 @@ std::string RandomBytes(std::size_t size) {
   return out;
 }
 
-std::string NewId() { return HexEncode(RandomBytes(16)); }
+std::string NewId() {
+  std::string id = RandomBytes(16);
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  for (int i = 0; i < 6; ++i) id[i] = static_cast<char>((ms >> (40 - 8 * i)) & 0xff);
+  id[6] = static_cast<char>(0x70 | (id[6] & 0x0f));  // version 7
+  id[8] = static_cast<char>(0x80 | (id[8] & 0x3f));  // variant 0b10
+  return HexEncode(id);
+}
+
+std::string NewBlobId() { return HexEncode(RandomBytes(16)); }
 
 std::string NewPassword(std::size_t length) {
   static constexpr char kAlphabet[] =

@@ -95,7 +95,7 @@ Status Draft::StartAttachment(std::string filename, std::string content_type) {
   if (current_) return MakeError(ErrorCode::kInternal, "attachment already open");
   if (sealed_) return MakeError(ErrorCode::kInternal, "draft already sealed");
   AttachmentInfo info;
-  info.blob_id = NewId();
+  info.blob_id = NewBlobId();
   info.filename = std::move(filename);
   info.content_type = std::move(content_type);
   auto writer = SealedBlobWriter::Create(sealer_.blobs_, info.blob_id, data_key_,
@@ -231,7 +231,7 @@ Result<SealedMessage> Draft::Seal(const SealInput& input, const SecretBytes* cen
     if (!sealed.ok()) return std::move(sealed).error();
     record.sealed_manifest = std::move(*sealed);
   } else {
-    const std::string manifest_blob = NewId();
+    const std::string manifest_blob = NewBlobId();
     auto writer = SealedBlobWriter::Create(sealer_.blobs_, manifest_blob, data_key,
                                            ManifestLabel(message_id_, manifest_blob));
     if (!writer.ok()) return std::move(writer).error();

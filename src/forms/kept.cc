@@ -72,7 +72,7 @@ Status KeptWriter::StartFile(std::string field, std::string name, std::string ty
   file.field = std::move(field);
   file.name = std::move(name);
   file.type = std::move(type);
-  file.blob = NewId();
+  file.blob = NewBlobId();
   auto writer = SealedBlobWriter::Create(blobs_, file.blob, key_, FileLabel(id_, file.blob));
   if (!writer.ok()) return std::move(writer).error();
   written_.push_back(file.blob);

@@ -52,7 +52,7 @@ QueueContentWriter::QueueContentWriter(BlobStore& blobs, const PurposeKey& queue
 QueueContentWriter::~QueueContentWriter() { WipeMemory(held_.data(), held_.size()); }
 
 Status QueueContentWriter::Spill() {
-  blob_id_ = NewId();
+  blob_id_ = NewBlobId();
   data_key_ = RandomSecret(32);
   auto writer = SealedBlobWriter::Create(blobs_, blob_id_, data_key_, QueueBlobAad(blob_id_),
                                          /*digest=*/false);

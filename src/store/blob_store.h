@@ -37,7 +37,7 @@ class BlobStore {
   virtual Status Remove(const std::string& id) = 0;
 };
 
-// A blob id: 8 to 64 characters of 0-9 and a-z (ids are made by NewId; anything else,
+// A blob id: 8 to 64 characters of 0-9 and a-z (ids are made by NewBlobId; anything else,
 // such as a path, is refused by every BlobStore).
 bool ValidBlobId(std::string_view id);
 

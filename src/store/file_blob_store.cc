@@ -120,7 +120,7 @@ class FileBlobStore final : public BlobStore {
     }
     if (fd < 0) fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT) {
-      // A directory NewFileBlobStore did not make (an id not from NewId), or one removed
+      // A directory NewFileBlobStore did not make (an id not from NewBlobId), or one removed
       // since: made once, not tried at every blob (a mkdir per message cost an eighth of
       // the SMTP spool's time).
       std::error_code ec;
@@ -196,7 +196,7 @@ class FileBlobStore final : public BlobStore {
 
 }  // namespace
 
-// Blob ids come from NewId(); anything else could escape a file store's root.
+// Blob ids come from NewBlobId(); anything else could escape a file store's root.
 bool ValidBlobId(std::string_view id) {
   if (id.size() < 8 || id.size() > 64) return false;
   for (char c : id) {
@@ -219,7 +219,7 @@ Result<std::unique_ptr<BlobStore>> NewFileBlobStore(const std::string& root,
   std::filesystem::permissions(root, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
   // Blobs are spread over 256 directories by the first two hex digits of their ids
-  // (NewId). Made here, once, rather than by the first blob of each: on a new server each
+  // (NewBlobId). Made here, once, rather than by the first blob of each: on a new server each
   // of the first few hundred large messages otherwise paid a mkdir and a sync of the root
   // on the spool's critical path (7% of the spool's CPU relaying 100 KiB messages).
   bool made = false;
