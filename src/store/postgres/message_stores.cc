@@ -739,7 +739,7 @@ class PgQueueStore final : public QueueStore {
                               "LOCKED) RETURNING " +
                               columns);
           claim.Bind(1, lease_until).Bind(2, node_).Bind(3, now).Bind(4, std::int64_t{limit});
-          auto rows = ReadAll(claim);
+          auto rows = sql::messages::ReadQueueRows(claim);
           if (!rows.ok()) return std::move(rows).error();
           std::sort(rows->begin(), rows->end(), [](const QueueEntry& a, const QueueEntry& b) {
             return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
@@ -945,37 +945,6 @@ class PgQueueStore final : public QueueStore {
   static constexpr const char* kDue =
       "state IN ('queued', 'deferred', 'in_flight') AND next_attempt_at <= ?";
 
-  static Result<std::vector<QueueEntry>> ReadAll(Statement& s) {
-    std::vector<QueueEntry> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (!*row) return out;
-      QueueEntry q;
-      q.id = s.Text(0);
-      q.message_id = s.Text(1);
-      q.recipient_id = s.Text(2);
-      q.mail_from = s.Text(3);
-      q.rcpt_to = s.Text(4);
-      q.sealed_content = s.Text(5);
-      auto state = ParseQueueState(s.Text(6));
-      if (!state) return MakeError(ErrorCode::kInternal, "unknown queue state in database");
-      q.state = *state;
-      q.attempts = static_cast<int>(s.Int(7));
-      q.next_attempt_at = s.Int(8);
-      q.created_at = s.Int(9);
-      q.last_error = s.Text(10);
-      q.dsn = s.Text(11);
-      q.report = s.Text(12);
-      q.tls_required = s.Int(13) != 0;
-      q.standby_for = s.Text(14);
-      q.content_blob = s.Text(15);
-      q.content_key = s.Text(16);
-      q.content_bits = ContentBitsFromColumn(s.Int(17));
-      out.push_back(std::move(q));
-    }
-  }
-
   template <typename BindFn>
   Result<std::vector<QueueEntry>> Select(const std::string& where, BindFn bind,
                                          const char* columns = kColumns) {
@@ -983,7 +952,7 @@ class PgQueueStore final : public QueueStore {
     auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, std::string(columns) + where);
       bind(s);
-      out = ReadAll(s);
+      out = sql::messages::ReadQueueRows(s);
       return out.ok() ? OkStatus() : out.error();
     });
     if (!status.ok()) return std::move(status).error();

@@ -55,6 +55,42 @@ Result<RecipientRecord> ReadRecipient(const Statement& s) {
   return r;
 }
 
+// Every queue row a statement selects, in the order of each backend's QueueStore
+// columns (id, message_id, recipient_id, mail_from, rcpt_to, sealed_content, state,
+// attempts, next_attempt_at, created_at, last_error, dsn, report, tls_required,
+// standby_for, content_blob, content_key, content_bits).
+template <class Statement>
+Result<std::vector<QueueEntry>> ReadQueueRows(Statement& s) {
+  std::vector<QueueEntry> out;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    QueueEntry q;
+    q.id = s.Text(0);
+    q.message_id = s.Text(1);
+    q.recipient_id = s.Text(2);
+    q.mail_from = s.Text(3);
+    q.rcpt_to = s.Text(4);
+    q.sealed_content = s.Text(5);
+    auto state = ParseQueueState(s.Text(6));
+    if (!state) return MakeError(ErrorCode::kInternal, "unknown queue state in database");
+    q.state = *state;
+    q.attempts = static_cast<int>(s.Int(7));
+    q.next_attempt_at = s.Int(8);
+    q.created_at = s.Int(9);
+    q.last_error = s.Text(10);
+    q.dsn = s.Text(11);
+    q.report = s.Text(12);
+    q.tls_required = s.Int(13) != 0;
+    q.standby_for = s.Text(14);
+    q.content_blob = s.Text(15);
+    q.content_key = s.Text(16);
+    q.content_bits = ContentBitsFromColumn(s.Int(17));
+    out.push_back(std::move(q));
+  }
+}
+
 template <class Backend>
 Status InsertQueueRow(typename Backend::Connection& db, const QueueEntry& q) {
   using Statement = typename Backend::Statement;

@@ -670,7 +670,7 @@ class SqliteQueueStore final : public QueueStore {
       Statement select(db, std::string(kColumns) + "WHERE " + kDue +
                                " ORDER BY next_attempt_at, created_at LIMIT ?");
       select.Bind(1, now).Bind(2, std::int64_t{limit});
-      auto rows = ReadAll(select);
+      auto rows = sql::messages::ReadQueueRows(select);
       if (!rows.ok()) return std::move(rows).error();
       for (auto& q : *rows) {
         auto updated = Statement(db, "UPDATE queue SET state = 'in_flight', next_attempt_at = ? "
@@ -879,37 +879,6 @@ class SqliteQueueStore final : public QueueStore {
   static constexpr const char* kDue =
       "state IN ('queued', 'deferred', 'in_flight') AND next_attempt_at <= ?";
 
-  static Result<std::vector<QueueEntry>> ReadAll(Statement& s) {
-    std::vector<QueueEntry> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (!*row) return out;
-      QueueEntry q;
-      q.id = s.Text(0);
-      q.message_id = s.Text(1);
-      q.recipient_id = s.Text(2);
-      q.mail_from = s.Text(3);
-      q.rcpt_to = s.Text(4);
-      q.sealed_content = s.Text(5);
-      auto state = ParseQueueState(s.Text(6));
-      if (!state) return MakeError(ErrorCode::kInternal, "unknown queue state in database");
-      q.state = *state;
-      q.attempts = static_cast<int>(s.Int(7));
-      q.next_attempt_at = s.Int(8);
-      q.created_at = s.Int(9);
-      q.last_error = s.Text(10);
-      q.dsn = s.Text(11);
-      q.report = s.Text(12);
-      q.tls_required = s.Int(13) != 0;
-      q.standby_for = s.Text(14);
-      q.content_blob = s.Text(15);
-      q.content_key = s.Text(16);
-      q.content_bits = ContentBitsFromColumn(s.Int(17));
-      out.push_back(std::move(q));
-    }
-  }
-
   template <typename BindFn>
   Result<std::vector<QueueEntry>> Select(const std::string& where, BindFn bind,
                                          const char* columns = kColumns) {
@@ -917,7 +886,7 @@ class SqliteQueueStore final : public QueueStore {
     auto status = db_.Read([&](Connection& db) -> Status {
       Statement s(db, std::string(columns) + where);
       bind(s);
-      out = ReadAll(s);
+      out = sql::messages::ReadQueueRows(s);
       return OkStatus();
     });
     if (!status.ok()) return std::move(status).error();
