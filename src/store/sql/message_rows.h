@@ -2,7 +2,8 @@
 // how a batch of them commits, written once for both backends (MessageStore::InsertAll on SQLite
 // and PostgreSQL; each adds how it ends the consumed submission — PostgreSQL removes it in
 // the transaction, SQLite marks it there and its spool removes it after — and its queue
-// and events).
+// and events). Reading a recipient's row and queue rows is here too: the same columns,
+// read alike by both.
 #pragma once
 
 #include <algorithm>
