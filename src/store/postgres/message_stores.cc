@@ -427,54 +427,10 @@ class PgMessageStore final : public MessageStore {
   }
 
   Result<std::optional<MessageRecord>> Find(const std::string& id) override {
-    std::optional<MessageRecord> out;
+    Result<std::optional<MessageRecord>> out = std::optional<MessageRecord>();
     auto status = db_.Read([&](Connection& db) -> Status {
-      out.reset();
-      Statement s(db,
-                  "SELECT id, account, sender, created_at, expires_at, signing_key_id, "
-                  "manifest_blob, retracted_at, destroyed_at, read_receipt, namespace, "
-                  "center_key, center_subject, sealed_manifest FROM messages WHERE id = ?");
-      s.Bind(1, id);
-      auto row = s.Step();
-      if (!row.ok()) return std::move(row).error();
-      if (!*row) return OkStatus();
-      MessageRecord m;
-      m.id = s.Text(0);
-      m.account = s.Text(1);
-      m.sender = s.Text(2);
-      m.created_at = s.Int(3);
-      m.expires_at = s.Int(4);
-      m.signing_key_id = s.Text(5);
-      m.manifest_blob = s.Text(6);
-      m.retracted_at = s.OptionalInt(7);
-      m.destroyed_at = s.OptionalInt(8);
-      m.read_receipt = s.Int(9) != 0;
-      m.namespace_name = s.Text(10);
-      m.center_key = s.Text(11);
-      m.center_subject = s.Text(12);
-      m.sealed_manifest = s.Text(13);
-      Statement blobs(db,
-                      "SELECT blob_id FROM message_blobs WHERE message_id = ? ORDER BY blob_id");
-      blobs.Bind(1, id);
-      for (;;) {
-        auto b = blobs.Step();
-        if (!b.ok()) return std::move(b).error();
-        if (!*b) break;
-        m.blob_ids.push_back(blobs.Text(0));
-      }
-      Statement rs(db, std::string("SELECT ") + sql::messages::kRecipientColumns +
-                           " FROM recipients WHERE message_id = ? ORDER BY position");
-      rs.Bind(1, id);
-      for (;;) {
-        auto r = rs.Step();
-        if (!r.ok()) return std::move(r).error();
-        if (!*r) break;
-        auto recipient = sql::messages::ReadRecipient(rs);
-        if (!recipient.ok()) return std::move(recipient).error();
-        m.recipients.push_back(std::move(*recipient));
-      }
-      out = std::move(m);
-      return OkStatus();
+      out = sql::messages::ReadMessageRows<Backend>(db, id);
+      return out.ok() ? OkStatus() : Status(out.error());
     });
     if (!status.ok()) return std::move(status).error();
     return out;
