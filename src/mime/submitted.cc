@@ -86,23 +86,31 @@ class Walker {
   bool have_text_ = false, have_html_ = false;
 };
 
-}  // namespace
+// The header section of `raw` through the empty line that ends it (all of `raw` when
+// there is none).
+std::string_view HeaderSection(std::string_view raw) {
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    const std::size_t end = raw.find('\n', pos);
+    if (end == std::string_view::npos) break;
+    const std::string_view line = raw.substr(pos, end + 1 - pos);
+    if (line == "\r\n" || line == "\n") return raw.substr(0, end + 1);
+    pos = end + 1;
+  }
+  return raw;
+}
 
-Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t max_parts) {
-  EnsureGMimeInitialised();
-  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
-  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-  GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
-  if (!message) return MakeError(ErrorCode::kInvalidArgument, "the message cannot be parsed");
-
+// What the header section says: addresses, subject, options, the read receipt, and
+// whether the body is encrypted already. Sets `*body` to the message's MIME part.
+SubmittedMessage ReadHeader(GMimeMessage* message, GMimeObject** body) {
   SubmittedMessage out;
-  AddAddresses(g_mime_message_get_from(message.get()), out.from);
-  AddAddresses(g_mime_message_get_to(message.get()), out.to);
-  AddAddresses(g_mime_message_get_cc(message.get()), out.cc);
-  const char* subject = g_mime_message_get_subject(message.get());
+  AddAddresses(g_mime_message_get_from(message), out.from);
+  AddAddresses(g_mime_message_get_to(message), out.to);
+  AddAddresses(g_mime_message_get_cc(message), out.cc);
+  const char* subject = g_mime_message_get_subject(message);
   if (subject) out.subject = subject;
 
-  GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(message.get()));
+  GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(message));
   int count = g_mime_header_list_get_count(headers);
   for (int i = 0; i < count; ++i) {
     GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
@@ -114,15 +122,42 @@ Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t
                         std::string(TrimWhitespace(value ? value : "")));
   }
 
-  GMimeObject* body = g_mime_message_get_mime_part(message.get());
+  *body = g_mime_message_get_mime_part(message);
+  if (*body) {
+    std::string top = MimeTypeOf(*body);
+    out.already_encrypted = top == "multipart/encrypted" || top == "application/pkcs7-mime" ||
+                            top == "application/x-pkcs7-mime";
+  }
+  return out;
+}
+
+GPtr<GMimeMessage> ParseMessage(std::string_view raw) {
+  EnsureGMimeInitialised();
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), nullptr));
+}
+
+}  // namespace
+
+Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t max_parts) {
+  GPtr<GMimeMessage> message = ParseMessage(raw);
+  if (!message) return MakeError(ErrorCode::kInvalidArgument, "the message cannot be parsed");
+  GMimeObject* body = nullptr;
+  SubmittedMessage out = ReadHeader(message.get(), &body);
   if (!body) return out;
-  std::string top = MimeTypeOf(body);
-  out.already_encrypted = top == "multipart/encrypted" || top == "application/pkcs7-mime" ||
-                          top == "application/x-pkcs7-mime";
   Walker walker(out, max_parts);
   auto status = walker.Walk(body, 0);
   if (!status.ok()) return std::move(status).error();
   return out;
+}
+
+Result<SubmittedMessage> ParseSubmittedHeader(std::string_view raw) {
+  // GMime is given the header section alone: it builds no parts of a body it is not shown.
+  GPtr<GMimeMessage> message = ParseMessage(HeaderSection(raw));
+  if (!message) return MakeError(ErrorCode::kInvalidArgument, "the message cannot be parsed");
+  GMimeObject* body = nullptr;
+  return ReadHeader(message.get(), &body);
 }
 
 namespace {

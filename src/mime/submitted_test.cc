@@ -58,6 +58,39 @@ TEST(SubmittedMessage, TakesApartAMultipartMessage) {
   EXPECT_FALSE(m->already_encrypted);
 }
 
+TEST(SubmittedMessage, TheHeaderAloneSaysWhatTheHeaderSectionSays) {
+  auto whole = ParseSubmittedMessage(kMixed);
+  auto header = ParseSubmittedHeader(kMixed);
+  ASSERT_TRUE(whole.ok() && header.ok());
+  EXPECT_EQ(header->from, whole->from);
+  EXPECT_EQ(header->to, whole->to);
+  EXPECT_EQ(header->cc, whole->cc);
+  EXPECT_EQ(header->subject, whole->subject);
+  EXPECT_EQ(header->options, whole->options);
+  EXPECT_EQ(header->read_receipt, whole->read_receipt);
+  // The body is not read.
+  EXPECT_TRUE(header->text.empty());
+  EXPECT_TRUE(header->html.empty());
+  EXPECT_TRUE(header->attachments.empty());
+  EXPECT_FALSE(header->already_encrypted);
+}
+
+TEST(SubmittedMessage, TheHeaderEndsAtTheFirstEmptyLine) {
+  // A body line that looks like an option field is the body's (bare LF line ends too).
+  auto m = ParseSubmittedHeader(
+      "From: a@example.org\nTo: b@example.net\nX-Sealpost-Question: Q?\n\n"
+      "X-Sealpost-Answer: from the body\nCc: c@example.net\n");
+  ASSERT_TRUE(m.ok()) << m.error().ToString();
+  EXPECT_EQ(m->to, std::vector<std::string>{"b@example.net"});
+  EXPECT_TRUE(m->cc.empty());
+  EXPECT_EQ(m->options.count("question"), 1u);
+  EXPECT_EQ(m->options.count("answer"), 0u);
+  // A message of header fields only.
+  auto bare = ParseSubmittedHeader("From: a@example.org\r\nSubject: only\r\n");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->subject, "only");
+}
+
 TEST(SubmittedMessage, NoticesAReadReceiptRequest) {
   auto asked = ParseSubmittedMessage(
       "From: a@example.org\r\nDisposition-Notification-To: <someone@elsewhere.example>\r\n"
@@ -76,6 +109,12 @@ TEST(SubmittedMessage, RecognisesEncryptedMessages) {
       "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--x--\r\n");
   ASSERT_TRUE(m.ok());
   EXPECT_TRUE(m->already_encrypted);
+  // From the Content-Type field alone, the body unread.
+  auto header = ParseSubmittedHeader(
+      "From: a@example.org\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+      "\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n");
+  ASSERT_TRUE(header.ok());
+  EXPECT_TRUE(header->already_encrypted);
 }
 
 TEST(SubmittedMessage, StripsEveryOptionFieldAndNothingElse) {
@@ -104,6 +143,8 @@ TEST(SubmittedMessage, BoundsTheNumberOfParts) {
   auto refused = ParseSubmittedMessage(many, 10);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("more than 10 parts"), std::string::npos);
+  // The header alone builds no parts: no bound to meet.
+  EXPECT_TRUE(ParseSubmittedHeader(many).ok());
 }
 
 }  // namespace

@@ -40,10 +40,12 @@ Result<RecipientPlan> RecipientPlanner::Plan(const PlanInput& m) const {
   if (!settings.content_rules.value.empty() && !m.never_in_clear) {
     auto rules = ContentRules::Compile(settings.content_rules.value);
     if (!rules.ok()) return std::move(rules).error();
+    const PlanBody read =
+        m.read_body ? m.read_body() : PlanBody{m.text, m.html, m.attachment_texts};
     std::string body;
-    body.reserve(m.text.size() + 1 + m.html.size());
-    body.append(m.text).append("\n").append(m.html);
-    encryption_required = rules->Match(m.subject, body, m.attachment_texts).matched;
+    body.reserve(read.text.size() + 1 + read.html.size());
+    body.append(read.text).append("\n").append(read.html);
+    encryption_required = rules->Match(m.subject, body, read.attachment_texts).matched;
   }
   plan.expiry_days = m.expires_in_days.value_or(
       settings.default_expiry_days.from == Level::kDefault

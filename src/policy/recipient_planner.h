@@ -6,17 +6,24 @@
 // off the event loop. Thread-safe if its directories and views are.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "policy/address_books.h"
 #include "policy/org_directory.h"
 
 namespace sealpost::policy {
+
+// A message's body as content rules read it (views into the submission).
+struct PlanBody {
+  std::string_view text;
+  std::string_view html;
+  std::vector<std::string_view> attachment_texts;  // text/* attachments
+};
 
 // What the planner reads of a message (views into the submission; see
 // submission::PlanInputOf).
@@ -29,6 +36,10 @@ struct PlanInput {
   std::string_view text;
   std::string_view html;
   std::vector<std::string_view> attachment_texts;  // text/* attachments, for content rules
+  // When set, the body is read through it, and only if a content rule is to be matched
+  // (text, html and attachment_texts above are then not read): an SMTP submission's body
+  // is taken apart only when something needs it.
+  std::function<PlanBody()> read_body;
   std::optional<QuestionAnswer> question;          // the sender's own, for this message
   std::optional<int> expires_in_days;
   bool tls_only_opt_out = false;

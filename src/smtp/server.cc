@@ -380,8 +380,7 @@ asio::awaitable<void> Server::Impl::Deliver(Session& session, const std::string&
   // The From: field must name an address the user may send as, like MAIL FROM.
   if (!session.allowed_senders().empty()) {
     std::optional<Result<SubmittedMessage>> parsed;
-    std::string headers = submission.content.substr(0, submission.content.find("\r\n\r\n"));
-    std::function<void()> work = [&] { parsed.emplace(ParseSubmittedMessage(headers + "\r\n\r\n")); };
+    std::function<void()> work = [&] { parsed.emplace(ParseSubmittedHeader(submission.content)); };
     co_await asio::co_spawn(pool, RunWork(&work), asio::use_awaitable);
     if (!parsed->ok() || (*parsed)->from.empty()) {
       session.NotCommitted("550 5.6.0 The message needs a From: header field");

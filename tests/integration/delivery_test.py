@@ -2,6 +2,7 @@
 mail servers (one offering STARTTLS on 127.0.0.2, one not on 127.0.0.3, same port) and
 unbound serving the test zones that point at them. What Postfix filed is what crossed
 the wire."""
+import base64
 import calendar
 import email
 import email.policy
@@ -515,6 +516,67 @@ class DeliveryTest(unittest.TestCase):
         self.assertIn("Reporting-MTA: dns; gw.clinic.example", text)
         self.assertNotIn("temp@tls.example>:", text)
         self.assertNotIn("mixed results body", text)  # the header only, never the content
+
+    def test_smtp_mail_is_taken_apart_only_as_far_as_its_plan_needs(self):
+        """The processor reads a submission's header, and its body only when a content
+        rule or an escrow copy needs it (issue 19): rules still read the text and text
+        attachments; a body of too many parts to take apart leaves as it is where no copy
+        needs it taken apart, and is refused, with its reason, where one does."""
+        sender = "rules@clinic.example"
+        password = set_up_sender(self.server, sender)
+        rules = os.path.join(self.server.tmp, "rules-user.json")
+        with open(rules, "w") as f:
+            json.dump({"content_rules": [{"keyword": "biopsy"}], "tls_only": True}, f)
+        code, _, err = self.server.admin("settings", "import", "user", sender, rules)
+        self.assertEqual(code, 0, err)
+
+        def send(who, secret, rcpt, message):
+            with smtplib.SMTP("127.0.0.1", self.server.smtp_port, timeout=30) as s:
+                s.starttls(context=tls_context())
+                s.login(who, secret)
+                s.sendmail(who, [rcpt], message)
+
+        def method_and_trace(rcpt):
+            return wait_for(lambda: self.server.sql(
+                f"SELECT method, trace FROM recipients WHERE address = '{rcpt}'"), what=rcpt)[0]
+
+        send(sender, password, "ann@tls.example",
+             f"From: {sender}\r\nTo: ann@tls.example\r\nSubject: Lunch\r\n\r\nAt noon?\r\n")
+        method, trace = method_and_trace("ann@tls.example")
+        self.assertEqual(method, "standard", trace)
+        self.assertIn("no content rule matched (user)", trace)
+        # The rule's word only in a text attachment of a multipart message.
+        send(sender, password, "ben@tls.example",
+             f"From: {sender}\r\nTo: ben@tls.example\r\nSubject: Report\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+             "Content-Type: text/plain\r\n\r\nSee the report.\r\n--b\r\n"
+             "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=r.txt\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n"
+             f"{base64.b64encode(b'Biopsy: benign').decode()}\r\n--b--\r\n")
+        method, trace = method_and_trace("ben@tls.example")
+        self.assertEqual(method, "tls-only", trace)
+        self.assertNotIn("no content rule matched", trace)
+
+        # 201 parts: more than sealpost takes apart (mime/submitted.h).
+        parts = "".join(f"--z\r\nContent-Type: text/plain\r\n\r\npart {i}\r\n" for i in range(201))
+        many = ("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n"
+                f"{parts}--z--\r\n")
+        # No rule and no question: the failure action's plain copy is the message as it is.
+        send(SENDER, self.password, "cal@tls.example",
+             f"From: {SENDER}\r\nTo: cal@tls.example\r\nSubject: Many\r\n{many}")
+        [copy] = wait_for(lambda: self.tls_mx.messages_for("cal@tls.example"), what="cal's copy")
+        self.assertEqual(len([p for p in copy.walk() if p.get_content_type() == "text/plain"]), 201)
+        # With a question the copy is escrowed, which takes the body apart: refused.
+        send(SENDER, self.password, "dan@tls.example",
+             f"From: {SENDER}\r\nTo: dan@tls.example\r\nSubject: Many\r\n"
+             f"X-Sealpost-Question: Pet?\r\nX-Sealpost-Answer: Rex\r\n{many}")
+        method, trace = method_and_trace("dan@tls.example")
+        self.assertEqual(method, "bounce", trace)
+        self.assertIn("the message could not be read: the message has more than 200 parts", trace)
+        [bounce] = wait_for(lambda: [raw for raw in self.plain_mx.raw_for(SENDER)
+                                     if b"dan@tls.example" in raw], timeout=90, what="dan's bounce")
+        self.assertIn(b"more than 200 parts", bounce)
+        self.assertNotIn(b"part 7", bounce)  # the reason, never the content
 
     def test_the_api_reports_each_recipients_delivery(self):
         r = self.server.api("POST", "/api/v1/messages", json.dumps(
