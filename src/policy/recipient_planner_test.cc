@@ -332,3 +332,53 @@ TEST_F(RecipientPlannerTest, WhatMustNeverGoInClearIsNeverPlannedInClear) {
 
 }  // namespace
 }  // namespace sealpost::policy
+
+namespace sealpost::policy {
+namespace {
+
+// An SMTP submission's body is taken apart only when a content rule is to read it: the
+// planner asks for it then, once, and matches what it is given.
+TEST_F(RecipientPlannerTest, TheBodyIsAskedForOnlyWhenAContentRuleReadsIt) {
+  RecipientPlanner direct(*directory_, *books_, *view_, *tls_, portal_, 30,
+                          /*direct_delivery=*/true);
+  ASSERT_TRUE(directory_->SetMxTls("tls.example", true, "mx.tls.example").ok());
+  ASSERT_TRUE(
+      directory_->Replace(OrgLevel::kDomain, "clinic.example", R"({"tls_only": true})").ok());
+  int asked = 0;
+  const std::string attachment = "Biopsy: benign";
+  PlanInput m = Message({"pat@tls.example"});
+  m.text = "";  // what the header alone gives
+  m.read_body = [&] {
+    ++asked;
+    return PlanBody{"See the report", "", {attachment}};
+  };
+  auto plan = direct.Plan(m);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_EQ(asked, 0);  // no content rules: the body is not needed
+  ASSERT_EQ(plan->direct.size(), 1u);
+  EXPECT_EQ(plan->direct[0].method, "tls-only");
+
+  ASSERT_TRUE(directory_
+                  ->Replace(OrgLevel::kDomain, "clinic.example",
+                            R"({"tls_only": true, "content_rules": [{"keyword": "biopsy"}]})")
+                  .ok());
+  plan = direct.Plan(m);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_EQ(asked, 1);
+  ASSERT_EQ(plan->direct.size(), 1u);
+  EXPECT_EQ(plan->direct[0].method, "tls-only");  // the rule matched what read_body gave
+
+  m.read_body = [&] {
+    ++asked;
+    return PlanBody{"Lunch at noon?", "", {}};
+  };
+  plan = direct.Plan(m);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_EQ(asked, 2);
+  ASSERT_EQ(plan->direct.size(), 1u);
+  EXPECT_EQ(plan->direct[0].method, "standard");
+  EXPECT_NE(plan->direct[0].trace.find("no content rule matched"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sealpost::policy
