@@ -42,8 +42,8 @@ struct SubmittedMessage {
 Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t max_parts = 200);
 // Only what the header section says (addresses, subject, options, read receipt, and
 // whether the body is encrypted already, from its Content-Type); text, html and
-// attachments stay empty. The body is not read, so a message too large or too deeply
-// nested for ParseSubmittedMessage may still be taken apart here.
+// attachments stay empty. The body is not read, so a message of more parts or deeper
+// nesting than ParseSubmittedMessage takes apart still has its header read here.
 Result<SubmittedMessage> ParseSubmittedHeader(std::string_view raw);
 
 // The message with every X-Sealpost-* header field (and its continuation lines)
