@@ -162,22 +162,19 @@ Result<SubmittedMessage> ParseSubmittedHeader(std::string_view raw) {
 
 namespace {
 
-// Walks the header section: copies every line that belongs to no X-Sealpost-* field into
-// `out` (when given), then the rest. Says whether there was such a field.
+// Walks the header section (HeaderSection): copies every line that belongs to no
+// X-Sealpost-* field into `out` (when given), then the body. Says whether there was
+// such a field.
 bool WalkSealpostHeaders(std::string_view raw, std::string* out) {
+  const std::string_view header = HeaderSection(raw);
   bool found = false;
-  std::size_t pos = 0;
   bool skipping = false;
-  while (pos < raw.size()) {
-    std::size_t end = raw.find('\n', pos);
-    std::size_t next = end == std::string_view::npos ? raw.size() : end + 1;
-    std::string_view line = raw.substr(pos, next - pos);
-    if (line == "\r\n" || line == "\n") {  // end of the header section: copy the rest
-      if (out) out->append(raw.substr(pos));
-      return found;
-    }
+  for (std::size_t pos = 0; pos < header.size();) {
+    const std::size_t end = header.find('\n', pos);
+    const std::size_t next = end == std::string_view::npos ? header.size() : end + 1;
+    const std::string_view line = header.substr(pos, next - pos);
     const bool continuation = line.front() == ' ' || line.front() == '\t';
-    if (!continuation) {
+    if (!continuation) {  // the empty line that ends the section is no option field
       skipping = line.size() >= kOptionPrefix.size() &&
                  AsciiLower(line.substr(0, kOptionPrefix.size())) == kOptionPrefix;
       found = found || skipping;
@@ -185,6 +182,7 @@ bool WalkSealpostHeaders(std::string_view raw, std::string* out) {
     if (!skipping && out) out->append(line);
     pos = next;
   }
+  if (out) out->append(raw.substr(header.size()));
   return found;
 }
 

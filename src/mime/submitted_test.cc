@@ -128,6 +128,11 @@ TEST(SubmittedMessage, StripsEveryOptionFieldAndNothingElse) {
   // The body is untouched, even a line that looks like an option field.
   std::string body_line = "From: a@b.example\r\n\r\nX-Sealpost-Answer: stays\r\n";
   EXPECT_EQ(StripSealpostHeaders(body_line), body_line);
+  // A message of header fields only, its last an option field.
+  EXPECT_EQ(StripSealpostHeaders("From: a@b.example\r\nX-Sealpost-Answer: x\r\n"),
+            "From: a@b.example\r\n");
+  EXPECT_TRUE(HasSealpostHeaders("From: a@b.example\r\nX-Sealpost-Answer: x"));
+  EXPECT_FALSE(HasSealpostHeaders(body_line));
   EXPECT_EQ(StripSealpostHeaders(std::string(kMixed)).size(),
             std::string(kMixed).size() - std::string("X-Sealpost-Question: Your date\r\n"
                                                      " of birth?\r\nX-Sealpost-Answer: "
