@@ -24,6 +24,12 @@ RCPT = "patient@example.net"
 SETTLE_SECONDS = 3
 
 
+def settle():
+    """Lets the machine settle between runs: what was written is written back, then a pause."""
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
+
+
 def relay_seconds(port, sessions, messages, size, delivered_count):
     """Seconds from the first submission until `messages` more have been delivered."""
     before = delivered_count()
@@ -87,10 +93,11 @@ def run(args, fs):
             for _ in range(args.rounds):
                 # Each relay starts on a settled machine: the other's cleanup (hundreds of
                 # files removed, each a discard on this VM's disk) slowed whoever came
-                # next by up to half.
-                time.sleep(SETTLE_SECONDS)
+                # next by up to half, and so did the writeback of what the last run wrote
+                # (a journal commit for one file's fsync carries every dirty file's data).
+                settle()
                 p_rates.append(n / relay_seconds(postfix.port, 20, n, size, postfix_sent))
-                time.sleep(SETTLE_SECONDS)
+                settle()
                 s_rates.append(n / relay_seconds(server.smtp_port, 20, n, size, sealpost_sent))
             results.append((size, n, statistics.median(p_rates), statistics.median(s_rates),
                             min(s / p for s, p in zip(s_rates, p_rates)),
