@@ -18,8 +18,12 @@ namespace {
 
 // A batch is cut at this many bytes of content, so one commit holds bounded memory.
 constexpr std::size_t kMaxBatchBytes = 64 * 1024 * 1024;
-// Threads that write a batch's blobs at once (the committer thread is one of them).
-constexpr std::size_t kBlobWriters = 4;
+// Threads that write a batch's blobs at once (the committer thread is one of them): about
+// as many as a batch holds large messages (20 sessions: up to 20). Each blob waits for two
+// syncs (its file, then its directory), and syncs that wait together share one journal
+// commit: with 4 writers a batch of 16 waited for four rounds of them. 100 KiB relay on a
+// journaled ext4, same run, against 4: +11 % (4 rounds), +3 % (6 rounds).
+constexpr std::size_t kBlobWriters = 16;
 
 }  // namespace
 
