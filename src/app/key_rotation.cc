@@ -131,6 +131,9 @@ const std::vector<MasterKeyColumn>& MasterKeyColumns() {
       {{"inbound", "content_key", {"content_blob"}},
        P::kQueue,
        [](const Binding& b) { return QueueBlobAad(b[0]); }},
+      {{"inbound", "sealed_header", {"id"}},
+       P::kQueue,
+       [](const Binding& b) { return submission::InboundHeaderAad(b[0]); }},
   };
   return columns;
 }

@@ -86,20 +86,6 @@ class Walker {
   bool have_text_ = false, have_html_ = false;
 };
 
-// The header section of `raw` through the empty line that ends it (all of `raw` when
-// there is none).
-std::string_view HeaderSection(std::string_view raw) {
-  std::size_t pos = 0;
-  while (pos < raw.size()) {
-    const std::size_t end = raw.find('\n', pos);
-    if (end == std::string_view::npos) break;
-    const std::string_view line = raw.substr(pos, end + 1 - pos);
-    if (line == "\r\n" || line == "\n") return raw.substr(0, end + 1);
-    pos = end + 1;
-  }
-  return raw;
-}
-
 // What the header section says: addresses, subject, options, the read receipt, and
 // whether the body is encrypted already. Sets `*body` to the message's MIME part.
 SubmittedMessage ReadHeader(GMimeMessage* message, GMimeObject** body) {
@@ -139,6 +125,18 @@ GPtr<GMimeMessage> ParseMessage(std::string_view raw) {
 }
 
 }  // namespace
+
+std::string_view HeaderSection(std::string_view raw) {
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    const std::size_t end = raw.find('\n', pos);
+    if (end == std::string_view::npos) break;
+    const std::string_view line = raw.substr(pos, end + 1 - pos);
+    if (line == "\r\n" || line == "\n") return raw.substr(0, end + 1);
+    pos = end + 1;
+  }
+  return raw;
+}
 
 Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t max_parts) {
   GPtr<GMimeMessage> message = ParseMessage(raw);

@@ -45,6 +45,10 @@ Result<SubmittedMessage> ParseSubmittedMessage(std::string_view raw, std::size_t
 // attachments stay empty. The body is not read, so a message of more parts or deeper
 // nesting than ParseSubmittedMessage takes apart still has its header read here.
 Result<SubmittedMessage> ParseSubmittedHeader(std::string_view raw);
+// The header section of `raw` through the empty line that ends it (CRLF or bare LF), or
+// all of `raw` when there is none: what ParseSubmittedHeader reads, and all it reads
+// (ParseSubmittedHeader(HeaderSection(raw)) says what ParseSubmittedHeader(raw) says).
+std::string_view HeaderSection(std::string_view raw);
 
 // The message with every X-Sealpost-* header field (and its continuation lines)
 // removed; nothing else changes, byte for byte. These fields carry answers: they must

@@ -1339,6 +1339,39 @@ TEST_P(Conformance, PortalSessionsLiveUntilTheirLimitsAndEndByAccount) {
   EXPECT_EQ(*store->Count("message", 0), 0);
 }
 
+// A spooled blob's row keeps what planning reads instead of the blob: its header sealed
+// (bytes of any value) and whether it is 8-bit.
+TEST_P(Conformance, ASubmissionKeepsItsBlobsHeaderAndBits) {
+  InboundRecord r;
+  r.id = "inbig";
+  r.received_at = 100;
+  r.client_address = "192.0.2.1";
+  r.envelope_json = "{}";
+  r.content_blob = "blob0123456789";
+  r.content_key = std::string("key\0\xff", 5);
+  r.sealed_header = std::string("header\0\x80\xff", 9);
+  r.content_bits = ContentBits::kEightBit;
+  r.next_attempt_at = 100;
+  InboundRecord small = r;
+  small.id = "insmall";
+  small.content_blob.clear();
+  small.content_key.clear();
+  small.sealed_header.clear();
+  small.content_bits = ContentBits::kUnknown;
+  small.sealed_content = "sealed";
+  ASSERT_TRUE(b_.inbound->InsertBatch({r, small}).ok());
+  auto claimed = b_.inbound->Claim(100, 16, 160);
+  ASSERT_TRUE(claimed.ok()) << claimed.error().ToString();
+  ASSERT_EQ(claimed->size(), 2u);
+  for (const auto& c : *claimed) {
+    const InboundRecord& want = c.id == "inbig" ? r : small;
+    EXPECT_EQ(c.content_blob, want.content_blob) << c.id;
+    EXPECT_EQ(c.content_key, want.content_key) << c.id;
+    EXPECT_EQ(c.sealed_header, want.sealed_header) << c.id;
+    EXPECT_EQ(c.content_bits, want.content_bits) << c.id;
+  }
+}
+
 // SMTP submissions claimed by several processors at once (nodes sharing a database):
 // each taken by one; a taken one is not due again until its lease ends.
 TEST_P(Conformance, SubmissionsClaimedAtOnceAreEachTakenOnce) {

@@ -468,6 +468,12 @@ struct InboundRecord {
   std::string sealed_content;
   std::string content_blob;
   std::string content_key;
+  // With a blob: its header section (through the empty line that ends it) boxed under
+  // the queue key, bound to the id, and whether its bytes are 8-bit, so that planning a
+  // relayed message reads neither the blob nor its body. Empty and kUnknown for rows
+  // written before they were kept, and for a header too large to keep beside the blob.
+  std::string sealed_header;
+  ContentBits content_bits = ContentBits::kUnknown;
   int attempts = 0;
   std::int64_t next_attempt_at = 0;
   std::string last_error;

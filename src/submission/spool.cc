@@ -9,6 +9,7 @@
 
 #include "crypto/primitives.h"
 #include "crypto/random.h"
+#include "mime/submitted.h"
 #include "queue/queue_entry.h"
 #include "store/blob_store.h"
 #include "submission/envelope_json.h"
@@ -164,11 +165,22 @@ void Spool::CommitBatch(std::deque<Pending>& batch) {
     InboundRecord& r = records[i];
     if (content.size() > kInlineQueueBytes) {
       auto spooled = SpoolQueueContent(blobs_, queue_key_, content);
-      if (spooled.ok()) {
+      if (!spooled.ok()) {
+        failed[i] = std::move(spooled).error();
+      } else {
         r.content_blob = std::move(spooled->blob_id);
         r.content_key = std::move(spooled->boxed_key);
-      } else {
-        failed[i] = std::move(spooled).error();
+        r.content_bits = spooled->bits;
+        // Its header section beside it: planning reads that, not the blob.
+        const std::string_view header = HeaderSection(content);
+        if (header.size() <= kMaxKeptHeader) {
+          auto boxed = queue_key_.Seal(header, InboundHeaderAad(r.id));
+          if (boxed.ok()) {
+            r.sealed_header = std::move(*boxed);
+          } else {
+            failed[i] = std::move(boxed).error();
+          }
+        }
       }
     } else {
       auto boxed = queue_key_.Seal(content, InboundContentAad(r.id));

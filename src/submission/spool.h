@@ -35,6 +35,12 @@ namespace sealpost::submission {
 
 // The AAD that binds an inbound message's sealed content to its id.
 inline std::string InboundContentAad(const std::string& id) { return "sealpost/inbound/v1|" + id; }
+// The AAD that binds the header section kept beside a spooled blob to the message's id.
+inline std::string InboundHeaderAad(const std::string& id) {
+  return "sealpost/inbound-header/v1|" + id;
+}
+// A header section longer than this is not kept beside its blob (the blob is read).
+inline constexpr std::size_t kMaxKeptHeader = 64 * 1024;
 
 class Spool final : public smtp::MessageSink {
  public:

@@ -21,6 +21,7 @@
 #include "crypto/signing.h"
 #include "escrow/escrow_service.h"
 #include "escrow/escrow_test_world.h"
+#include "mime/submitted.h"
 #include "policy/signing_identities.h"
 #include "queue/backlog.h"
 #include "smtp/server.h"
@@ -482,6 +483,60 @@ TEST_F(SubmissionTest, LargeContentIsSpooledOnceIntoTheBlobItsCopiesReferTo) {
   }
   EXPECT_EQ(BlobFiles().size(), 1u);  // no second copy
   EXPECT_TRUE(world_.queue->SpentContent(10)->empty());  // the entries hold it
+}
+
+// A large message's header section is kept, sealed, beside its blob with whether it is
+// 8-bit: a relayed copy is planned from that alone. The blob is taken away before the
+// pass: had planning read it, the submission would have waited for the next pass.
+TEST_F(SubmissionTest, ALargeMessageIsPlannedFromTheHeaderKeptBesideItsBlob) {
+  ASSERT_TRUE(
+      directory_->Set(OrgLevel::kDomain, "clinic.test", {"failure_action=send-plain"}).ok());
+  Submit(LargeMessage("Comments: Befund f\xc3\xbcr Sie\r\n"), {"pat@home.test", "kin@home.test"});
+  auto due = *inbound_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_FALSE(due[0].sealed_header.empty());
+  EXPECT_EQ(due[0].sealed_header.find("Subject: s"), std::string::npos);  // sealed
+  auto header = world_.keys->queue().Open(due[0].sealed_header, InboundHeaderAad(due[0].id));
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(*header, HeaderSection(LargeMessage("Comments: Befund f\xc3\xbcr Sie\r\n")));
+  EXPECT_EQ(due[0].content_bits, ContentBits::kEightBit);
+  // Bound to its submission: another id does not open it.
+  EXPECT_FALSE(world_.keys->queue().Open(due[0].sealed_header, InboundHeaderAad("other")).ok());
+
+  ASSERT_TRUE(world_.blobs->Remove(due[0].content_blob).ok());
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  EXPECT_EQ(*inbound_->Count(), 0);
+  auto queued = world_.queue->Due(clock_.NowUnix() + 1, 10);
+  ASSERT_EQ(queued->size(), 2u);
+  for (const auto& entry : *queued) {
+    EXPECT_EQ(entry.content_blob, due[0].content_blob) << entry.rcpt_to;
+    EXPECT_EQ(entry.content_bits, ContentBits::kEightBit) << entry.rcpt_to;
+  }
+}
+
+// A submission spooled before the header was kept beside its blob (or with a header too
+// long to keep) is read from its blob, as then.
+TEST_F(SubmissionTest, ALargeMessageWithoutAKeptHeaderIsReadFromItsBlob) {
+  ASSERT_TRUE(
+      directory_->Set(OrgLevel::kDomain, "clinic.test", {"failure_action=send-plain"}).ok());
+  const std::string message = LargeMessage("Comments: Befund f\xc3\xbcr Sie\r\n");
+  Submit(message, {"pat@home.test"});
+  auto cleared = sqlite::Database::Open(world_.dir.path() + "/db");
+  ASSERT_TRUE(cleared.ok());
+  ASSERT_TRUE((*cleared)
+                  ->spool()
+                  .Transaction([](sqlite::Connection& c) {
+                    return sqlite::Statement(
+                               c, "UPDATE inbound SET sealed_header = X'', content_bits = 0")
+                        .Run();
+                  })
+                  .ok());
+  ASSERT_TRUE((*inbound_->Due(clock_.NowUnix(), 10))[0].sealed_header.empty());
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_TRUE(queued[0].second == message);                         // (not printed: 100 KiB)
+  EXPECT_EQ(queued[0].first.content_bits, ContentBits::kEightBit);  // read from the blob
 }
 
 // X-Sealpost-* fields (an answer, perhaps) never leave: such a message's copies get a blob

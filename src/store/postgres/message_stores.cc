@@ -940,7 +940,8 @@ class PgInboundStore final : public InboundStore {
         Statement insert(db,
                          "INSERT INTO inbound (id, received_at, client_address, auth_user, "
                          "envelope, sealed_content, attempts, next_attempt_at, last_error, "
-                         "content_blob, content_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                         "content_blob, content_key, sealed_header, content_bits) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
         insert.Bind(1, r.id)
             .Bind(2, r.received_at)
             .Bind(3, r.client_address)
@@ -951,7 +952,9 @@ class PgInboundStore final : public InboundStore {
             .Bind(8, r.next_attempt_at)
             .Bind(9, r.last_error)
             .Bind(10, r.content_blob)
-            .BindBlob(11, r.content_key);
+            .BindBlob(11, r.content_key)
+            .BindBlob(12, r.sealed_header)
+            .Bind(13, static_cast<std::int64_t>(r.content_bits));
         if (auto status = insert.Run(); !status.ok()) return status;
       }
       return OkStatus();

@@ -716,6 +716,12 @@ CREATE INDEX limit_events_by_written ON limit_events (written_at);
       R"sql(
 ALTER TABLE queue ADD COLUMN content_bits bigint NOT NULL DEFAULT 0;
 )sql",
+      // 13: a spooled blob's header section and its 8-bit flag beside it (InboundRecord),
+      // so that planning a relayed message reads neither the blob nor its body.
+      R"sql(
+ALTER TABLE inbound ADD COLUMN sealed_header bytea NOT NULL DEFAULT '';
+ALTER TABLE inbound ADD COLUMN content_bits bigint NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

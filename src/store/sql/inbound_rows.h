@@ -9,7 +9,12 @@ namespace sealpost::sql::inbound {
 // The columns, in the order Read takes them.
 inline constexpr const char* kColumns =
     "id, received_at, client_address, auth_user, envelope, sealed_content, attempts, "
-    "next_attempt_at, last_error, dead_at, content_blob, content_key";
+    "next_attempt_at, last_error, dead_at, content_blob, content_key, sealed_header, content_bits";
+// What the main database's inbound table had (SQLite, before the spool of its own), with
+// the later columns' defaults in their place: the same order, for Read.
+inline constexpr const char* kColumnsOfMainTable =
+    "id, received_at, client_address, auth_user, envelope, sealed_content, attempts, "
+    "next_attempt_at, last_error, dead_at, content_blob, content_key, X'', 0";
 
 // A row selected with kColumns (first).
 template <class Statement>
@@ -27,6 +32,8 @@ InboundRecord Read(const Statement& s) {
   r.dead_at = s.OptionalInt(9);
   r.content_blob = s.Text(10);
   r.content_key = s.Text(11);
+  r.sealed_header = s.Text(12);
+  r.content_bits = ContentBitsFromColumn(s.Int(13));
   return r;
 }
 

@@ -847,6 +847,11 @@ CREATE TABLE inbound (
 );
 CREATE INDEX inbound_due ON inbound(next_attempt_at, received_at);
 )sql",
+    // 2: a blob's header section and its 8-bit flag beside it (InboundRecord).
+    R"sql(
+ALTER TABLE inbound ADD COLUMN sealed_header BLOB NOT NULL DEFAULT X'';
+ALTER TABLE inbound ADD COLUMN content_bits INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace sealpost::sqlite

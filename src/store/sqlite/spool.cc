@@ -9,7 +9,7 @@ namespace sealpost::sqlite {
 Status InsertInbound(Connection& db, const InboundRecord& r, bool or_ignore) {
   const std::string sql = std::string(or_ignore ? "INSERT OR IGNORE" : "INSERT") +
                           " INTO inbound (" + sql::inbound::kColumns +
-                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   return Statement(db, sql)
       .Bind(1, r.id)
       .Bind(2, r.received_at)
@@ -23,6 +23,8 @@ Status InsertInbound(Connection& db, const InboundRecord& r, bool or_ignore) {
       .Bind(10, r.dead_at)
       .Bind(11, r.content_blob)
       .BindBlob(12, r.content_key)
+      .BindBlob(13, r.sealed_header)
+      .Bind(14, static_cast<std::int64_t>(r.content_bits))
       .Run();
 }
 
@@ -154,7 +156,7 @@ Status MoveInboundToSpool(Database& main, Database& spool) {
       if (!found.ok()) return std::move(found).error();
       there = *found;
       if (!there) return OkStatus();
-      Statement s(db, std::string("SELECT ") + sql::inbound::kColumns +
+      Statement s(db, std::string("SELECT ") + sql::inbound::kColumnsOfMainTable +
                           ", rowid FROM inbound ORDER BY rowid LIMIT ?");
       s.Bind(1, std::int64_t{kChunk});
       for (;;) {
@@ -162,7 +164,7 @@ Status MoveInboundToSpool(Database& main, Database& spool) {
         if (!row.ok()) return std::move(row).error();
         if (!*row) return OkStatus();
         rows.push_back(sql::inbound::Read(s));
-        last = s.Int(12);
+        last = s.Int(14);
       }
     });
     if (!status.ok() || !there) return status;
