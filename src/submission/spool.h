@@ -6,7 +6,8 @@
 // rest of a sync rather than for a whole batch (its wait for the database, its writes and
 // its sync). Small content is boxed under the queue key into its row;
 // large content is written, once, into the sealed blob its queue entries will refer to
-// (queue/queue_entry.h), synced before the batch commits.
+// (queue/queue_entry.h), synced before the batch commits, and its header section is
+// boxed into the row beside it (what planning reads; InboundRecord::sealed_header).
 // Thread-safety: Commit may be called from any thread.
 #pragma once
 
