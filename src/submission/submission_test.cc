@@ -539,6 +539,27 @@ TEST_F(SubmissionTest, ALargeMessageWithoutAKeptHeaderIsReadFromItsBlob) {
   EXPECT_EQ(queued[0].first.content_bits, ContentBits::kEightBit);  // read from the blob
 }
 
+// A header section longer than kMaxKeptHeader is not kept beside the blob (a row stays
+// bounded whatever a client sends); the message is planned from its blob instead.
+TEST_F(SubmissionTest, AHeaderTooLongToKeepIsReadFromTheBlob) {
+  ASSERT_TRUE(
+      directory_->Set(OrgLevel::kDomain, "clinic.test", {"failure_action=send-plain"}).ok());
+  std::string fields;
+  while (fields.size() <= kMaxKeptHeader) fields += "Comments: " + std::string(70, 'c') + "\r\n";
+  const std::string message = LargeMessage(fields);
+  Submit(message, {"pat@home.test"});
+  auto due = *inbound_->Due(clock_.NowUnix(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_FALSE(due[0].content_blob.empty());
+  EXPECT_TRUE(due[0].sealed_header.empty());
+  EXPECT_EQ(due[0].content_bits, ContentBits::kSevenBit);  // still known
+  EXPECT_EQ(processor_->RunOnce(), 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].first.rcpt_to, "pat@home.test");
+  EXPECT_TRUE(queued[0].second == message);  // (not printed: over 100 KiB)
+}
+
 // X-Sealpost-* fields (an answer, perhaps) never leave: such a message's copies get a blob
 // of their own without them, and the spooled blob is spent once the submission is.
 TEST_F(SubmissionTest, LargeContentWithOptionFieldsLeavesWithoutThem) {
